@@ -1,0 +1,399 @@
+//! The administrator's work: organisations, people, tokens, host claims.
+
+use serde_json::json;
+use vigie_model::event::EventKind;
+use vigie_model::location::{host_candidates, normalise_host};
+use vigie_model::org::{NewOrg, OrgKind, Role};
+use vigie_model::validation::Checker;
+use vigie_model::*;
+use vigie_store::*;
+
+use crate::auth::{new_token, require, require_admin, secret_hash};
+use crate::intake::route_parked_case;
+use crate::{Actor, App, AppError, AppResult, Events, keep_personal, random16};
+
+/// What the first start of an empty instance created.
+#[derive(Debug)]
+pub struct Bootstrap {
+    pub org: OrgId,
+    pub user: UserId,
+    /// The administrator's token, to be shown once.
+    pub token: String,
+    /// Whether the token came from the operator (`VIGIE_ADMIN_TOKEN`) rather than being made here.
+    pub token_was_given: bool,
+}
+
+/// A new person and their first token.
+#[derive(Debug)]
+pub struct NewUserInput {
+    pub name: Option<String>,
+    pub roles: Option<Vec<String>>,
+}
+
+impl App {
+    /// On an empty database, creates the operator's hub, its administrator and a token.
+    /// Does nothing (returns `None`) once any organisation exists.
+    pub async fn bootstrap(&self, given_token: Option<String>) -> AppResult<Option<Bootstrap>> {
+        let clock = self.clock().clone();
+        let retention = self.config().personal_data_retention;
+        self.store()
+            .write(move |tx| {
+                if tx.count_orgs()? > 0 {
+                    return Ok(None);
+                }
+                let now = clock.now();
+                let ev = Events {
+                    clock: &*clock,
+                    now,
+                    actor: &Actor::system(),
+                };
+                let org = OrgId::from_random(random16());
+                tx.insert_org(&OrgRecord {
+                    id: org.clone(),
+                    name: "Vigie operator".into(),
+                    kind: OrgKind::Hub,
+                    member_state: None,
+                    main_establishment: None,
+                    legal_representative: None,
+                    contact_point: None,
+                    created_at: now,
+                })?;
+                ev.emit(
+                    tx,
+                    EventKind::OrgCreated,
+                    org.as_str(),
+                    json!({ "kind": "hub", "bootstrap": true }),
+                )?;
+                let user = UserId::from_random(random16());
+                let (name_ref, name_sealed) =
+                    keep_personal(tx, "user.name", "Administrator", now.plus(retention))?;
+                tx.insert_user(&UserRecord {
+                    id: user.clone(),
+                    org: org.clone(),
+                    name_ref,
+                    roles: vec![Role::Admin],
+                    created_at: now,
+                })?;
+                ev.emit(
+                    tx,
+                    EventKind::UserCreated,
+                    user.as_str(),
+                    json!({ "org": org.as_str(), "roles": ["admin"], "name": name_sealed }),
+                )?;
+                let token_was_given = given_token.is_some();
+                let token = given_token.unwrap_or_else(new_token);
+                let token_id = TokenId::from_random(random16());
+                tx.insert_token(&TokenRecord {
+                    id: token_id.clone(),
+                    user: user.clone(),
+                    hash: secret_hash(&token),
+                    label: Some("bootstrap".into()),
+                    created_at: now,
+                })?;
+                ev.emit(
+                    tx,
+                    EventKind::TokenIssued,
+                    token_id.as_str(),
+                    json!({ "user": user.as_str() }),
+                )?;
+                Ok::<_, AppError>(Some(Bootstrap {
+                    org,
+                    user,
+                    token,
+                    token_was_given,
+                }))
+            })
+            .await
+    }
+
+    pub async fn create_org(&self, p: &Principal, input: NewOrg) -> AppResult<OrgRecord> {
+        require_admin(p)?;
+        let spec = input.check()?;
+        let clock = self.clock().clone();
+        let actor = Actor::of(p);
+        self.store()
+            .write(move |tx| {
+                let now = clock.now();
+                let rec = OrgRecord {
+                    id: OrgId::from_random(random16()),
+                    name: spec.name,
+                    kind: spec.kind,
+                    member_state: spec.member_state.map(|m| m.code().to_owned()),
+                    main_establishment: spec.main_establishment.map(|m| m.code().to_owned()),
+                    legal_representative: spec.legal_representative.map(|c| to_json(&c)),
+                    contact_point: spec.contact_point.map(|c| to_json(&c)),
+                    created_at: now,
+                };
+                tx.insert_org(&rec)?;
+                let ev = Events { clock: &*clock, now, actor: &actor };
+                ev.emit(
+                    tx,
+                    EventKind::OrgCreated,
+                    rec.id.as_str(),
+                    json!({ "kind": rec.kind.as_str(), "member_state": rec.member_state, "main_establishment": rec.main_establishment }),
+                )?;
+                Ok::<_, AppError>(rec)
+            })
+            .await
+    }
+
+    pub async fn list_orgs(&self, p: &Principal) -> AppResult<Vec<OrgRecord>> {
+        require_admin(p)?;
+        Ok(self.store().read(|r| r.list_orgs()).await?)
+    }
+
+    /// Adds a person to an organisation, with roles that fit its kind.
+    pub async fn create_user(
+        &self,
+        p: &Principal,
+        org: OrgId,
+        input: NewUserInput,
+    ) -> AppResult<UserRecord> {
+        require_admin(p)?;
+        let mut c = Checker::new();
+        c.text(input.name.as_deref(), "name", 200);
+        let mut roles = Vec::new();
+        match &input.roles {
+            None => c.push("roles", "required", "at least one role"),
+            Some(list) if list.is_empty() => c.push("roles", "required", "at least one role"),
+            Some(list) => {
+                for (i, r) in list.iter().enumerate() {
+                    match Role::parse(r) {
+                        Some(role) => roles.push(role),
+                        None => c.push(
+                            format!("roles[{i}]"),
+                            "unknown_role",
+                            "must be admin, reporter, moderator, integrator or viewer",
+                        ),
+                    }
+                }
+            }
+        }
+        c.finish()?;
+        roles.sort_by_key(|r| r.as_str());
+        roles.dedup();
+        let name = input.name.unwrap_or_default();
+        let clock = self.clock().clone();
+        let actor = Actor::of(p);
+        let retention = self.config().personal_data_retention;
+        self.store()
+            .write(move |tx| {
+                let target = tx
+                    .get_org(&org)?
+                    .ok_or(AppError::NotFound("organisation"))?;
+                let mut c = Checker::new();
+                for (i, role) in roles.iter().enumerate() {
+                    c.check(
+                        role.allowed_in(target.kind),
+                        &format!("roles[{i}]"),
+                        "role_not_allowed",
+                        &format!(
+                            "a {} organisation cannot hold the {} role",
+                            target.kind.as_str(),
+                            role.as_str()
+                        ),
+                    );
+                }
+                c.finish()?;
+                let now = clock.now();
+                let (name_ref, sealed) =
+                    keep_personal(tx, "user.name", name.trim(), now.plus(retention))?;
+                let rec = UserRecord {
+                    id: UserId::from_random(random16()),
+                    org: org.clone(),
+                    name_ref,
+                    roles,
+                    created_at: now,
+                };
+                tx.insert_user(&rec)?;
+                let ev = Events {
+                    clock: &*clock,
+                    now,
+                    actor: &actor,
+                };
+                let roles: Vec<_> = rec.roles.iter().map(|r| r.as_str()).collect();
+                ev.emit(
+                    tx,
+                    EventKind::UserCreated,
+                    rec.id.as_str(),
+                    json!({ "org": org.as_str(), "roles": roles, "name": sealed }),
+                )?;
+                Ok::<_, AppError>(rec)
+            })
+            .await
+    }
+
+    /// Issues a new token for a person; the secret is returned once and never stored.
+    pub async fn issue_token(
+        &self,
+        p: &Principal,
+        user: UserId,
+        label: Option<String>,
+    ) -> AppResult<(TokenRecord, String)> {
+        require_admin(p)?;
+        let mut c = Checker::new();
+        c.optional_text(label.as_deref(), "label", 200);
+        c.finish()?;
+        let clock = self.clock().clone();
+        let actor = Actor::of(p);
+        self.store()
+            .write(move |tx| {
+                tx.get_user(&user)?.ok_or(AppError::NotFound("user"))?;
+                let now = clock.now();
+                let secret = new_token();
+                let rec = TokenRecord {
+                    id: TokenId::from_random(random16()),
+                    user: user.clone(),
+                    hash: secret_hash(&secret),
+                    label,
+                    created_at: now,
+                };
+                tx.insert_token(&rec)?;
+                Events {
+                    clock: &*clock,
+                    now,
+                    actor: &actor,
+                }
+                .emit(
+                    tx,
+                    EventKind::TokenIssued,
+                    rec.id.as_str(),
+                    json!({ "user": user.as_str() }),
+                )?;
+                Ok::<_, AppError>((rec, secret))
+            })
+            .await
+    }
+
+    /// A platform claims a host it serves; an administrator must approve it.
+    pub async fn claim_host(&self, p: &Principal, raw_host: &str) -> AppResult<HostRecord> {
+        require(
+            p,
+            &[OrgKind::Platform],
+            Role::Integrator,
+            "only a platform's integrator may claim hosts",
+        )?;
+        let host = normalise_host(raw_host).ok_or_else(|| {
+            Invalid::one(
+                "host",
+                "invalid_host",
+                "must be a plain host name such as video.example",
+            )
+        })?;
+        let clock = self.clock().clone();
+        let actor = Actor::of(p);
+        let org = p.org.clone();
+        let user = p.user.clone();
+        self.store()
+            .write(move |tx| {
+                if tx.get_host(&host)?.is_some() {
+                    return Err(AppError::conflict(
+                        "host_taken",
+                        format!("{host} is already claimed"),
+                    ));
+                }
+                let now = clock.now();
+                let rec = HostRecord {
+                    host: host.clone(),
+                    org: org.clone(),
+                    status: HostStatus::Pending,
+                    claimed_at: now,
+                    claimed_by: user,
+                    approved_at: None,
+                    approved_by: None,
+                };
+                tx.insert_host(&rec)?;
+                Events {
+                    clock: &*clock,
+                    now,
+                    actor: &actor,
+                }
+                .emit(
+                    tx,
+                    EventKind::HostClaimed,
+                    &host,
+                    json!({ "platform": org.as_str() }),
+                )?;
+                Ok(rec)
+            })
+            .await
+    }
+
+    /// Approves a claim; cases parked on that host (or under it) move to the platform.
+    pub async fn approve_host(
+        &self,
+        p: &Principal,
+        raw_host: &str,
+    ) -> AppResult<(HostRecord, usize)> {
+        require_admin(p)?;
+        let host = normalise_host(raw_host).ok_or(AppError::NotFound("host claim"))?;
+        let clock = self.clock().clone();
+        let actor = Actor::of(p);
+        let approver = p.user.clone();
+        let res = self
+            .store()
+            .write(move |tx| {
+                let mut rec = tx
+                    .get_host(&host)?
+                    .ok_or(AppError::NotFound("host claim"))?;
+                if rec.status == HostStatus::Approved {
+                    return Err(AppError::conflict(
+                        "already_approved",
+                        format!("{host} is already approved"),
+                    ));
+                }
+                let now = clock.now();
+                rec.status = HostStatus::Approved;
+                rec.approved_at = Some(now);
+                rec.approved_by = Some(approver);
+                tx.update_host(&rec)?;
+                let ev = Events {
+                    clock: &*clock,
+                    now,
+                    actor: &actor,
+                };
+                ev.emit(
+                    tx,
+                    EventKind::HostApproved,
+                    &host,
+                    json!({ "platform": rec.org.as_str() }),
+                )?;
+                let mut moved = 0;
+                for case in tx.parked_cases_on(&host)? {
+                    // A more specific host claimed by another platform keeps its cases.
+                    let owner = tx.route_host(&host_candidates(&case.host))?;
+                    if owner.as_ref() == Some(&rec.org) {
+                        route_parked_case(tx, &ev, case, &rec.org)?;
+                        moved += 1;
+                    }
+                }
+                Ok::<_, AppError>((rec, moved))
+            })
+            .await?;
+        if res.1 > 0 {
+            self.wake_delivery();
+        }
+        Ok(res)
+    }
+
+    /// Host claims: all of them for an administrator, its own for a platform.
+    pub async fn list_hosts(&self, p: &Principal) -> AppResult<Vec<HostRecord>> {
+        let org = if crate::auth::is_admin(p) {
+            None
+        } else if p.org_kind == OrgKind::Platform {
+            Some(p.org.clone())
+        } else {
+            return Err(AppError::Forbidden(
+                "only administrators and platforms see host claims",
+            ));
+        };
+        Ok(self
+            .store()
+            .read(move |r| r.list_hosts(org.as_ref()))
+            .await?)
+    }
+}
+
+fn to_json<T: serde::Serialize>(v: &T) -> String {
+    serde_json::to_string(v).expect("plain data always serializes")
+}

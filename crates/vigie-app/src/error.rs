@@ -1,0 +1,48 @@
+//! What a use-case can answer besides success. `vigie-web` maps each to an HTTP status and a
+//! stable code; nothing else decides how errors look.
+
+use vigie_model::Invalid;
+use vigie_store::StoreError;
+
+use crate::egress::EgressError;
+
+#[derive(Debug, thiserror::Error)]
+pub enum AppError {
+    /// The request's fields are wrong; every problem is listed.
+    #[error("invalid request: {0}")]
+    Invalid(Invalid),
+    /// No token, or a token that matches nobody.
+    #[error("a valid bearer token is required")]
+    Unauthenticated,
+    /// The caller is known but may not do this.
+    #[error("forbidden: {0}")]
+    Forbidden(&'static str),
+    /// Nothing with that id exists *for this caller*: another organisation's ids look the same.
+    #[error("{0} not found")]
+    NotFound(&'static str),
+    /// The request is valid but the object's state does not allow it.
+    #[error("{message}")]
+    Conflict { code: &'static str, message: String },
+    /// An outbound address that the egress policy refuses.
+    #[error(transparent)]
+    Egress(#[from] EgressError),
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+impl From<Invalid> for AppError {
+    fn from(e: Invalid) -> Self {
+        AppError::Invalid(e)
+    }
+}
+
+impl AppError {
+    pub fn conflict(code: &'static str, message: impl Into<String>) -> Self {
+        AppError::Conflict {
+            code,
+            message: message.into(),
+        }
+    }
+}
+
+pub type AppResult<T> = Result<T, AppError>;

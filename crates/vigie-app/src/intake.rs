@@ -1,0 +1,865 @@
+//! Intake: notices, referrals and removal orders become signals, and signals fold into cases.
+//!
+//! Every submission is one transaction: the signal, its personal values (kept apart, erasable),
+//! the cases it opens or joins, their events and the webhook deliveries they trigger. The caller
+//! hears "201" only after that transaction is on disk.
+
+use std::collections::HashSet;
+
+use serde_json::json;
+use sha2::{Digest, Sha256};
+use vigie_model::case::CaseState;
+use vigie_model::event::EventKind;
+use vigie_model::location::{RawLocation, Target, check_locations, host_candidates};
+use vigie_model::order::{OrderClock, RawOrderForm, advance_notice_satisfied};
+use vigie_model::org::{OrgKind, Role, looks_like_email};
+use vigie_model::signal::{PriorityInputs, SignalKind, Tier, priority};
+use vigie_model::validation::Checker;
+use vigie_model::*;
+use vigie_store::*;
+
+use crate::auth::{is_admin, require, secret_hash};
+use crate::delivery::{case_payload, enqueue};
+use crate::{Actor, App, AppError, AppResult, Events, keep_personal, random16};
+
+/// A notice under DSA art. 16, as submitted.
+#[derive(Clone, Debug, Default)]
+pub struct NoticeInput {
+    pub explanation: Option<String>,
+    pub locations: Vec<RawLocation>,
+    pub notifier_name: Option<String>,
+    pub notifier_email: Option<String>,
+    /// Art. 16(2)(d): the notifier's statement of good faith.
+    pub good_faith: Option<bool>,
+    pub threat_to_life: bool,
+}
+
+/// An authority's referral, as submitted.
+#[derive(Clone, Debug, Default)]
+pub struct ReferralInput {
+    pub explanation: Option<String>,
+    pub locations: Vec<RawLocation>,
+    /// The authority's own file reference.
+    pub reference: Option<String>,
+    /// The platform's terms clause the content is thought to breach, if the authority names one.
+    pub terms_clause: Option<String>,
+    pub threat_to_life: bool,
+}
+
+/// A removal order, as submitted.
+#[derive(Clone, Debug, Default)]
+pub struct OrderInput {
+    /// The platform the order is addressed to (an organisation id).
+    pub addressee: Option<String>,
+    pub locations: Vec<RawLocation>,
+    pub form: RawOrderForm,
+    pub threat_to_life: bool,
+}
+
+/// An advance notice of TCO art. 3(2), as submitted.
+#[derive(Clone, Debug, Default)]
+pub struct AdvanceNoticeInput {
+    pub platform: Option<String>,
+    /// The procedures and deadlines the authority informs the platform of.
+    pub information: Option<String>,
+}
+
+/// What a submitter gets back once the submission is durable.
+#[derive(Clone, Debug)]
+pub struct Receipt {
+    pub id: SignalId,
+    pub kind: SignalKind,
+    pub received_at: Timestamp,
+    /// Notices only: the code with which the notifier follows the notice. Shown once.
+    pub tracking_code: Option<String>,
+    /// One entry per submitted location: the case it joined, and its platform (`None`: parked).
+    pub cases: Vec<(CaseId, Option<OrgId>)>,
+}
+
+/// A signal with what its reader may see.
+#[derive(Clone, Debug)]
+pub struct SignalView {
+    pub signal: SignalRecord,
+    pub explanation: Option<String>,
+    pub notifier_name: Option<String>,
+    pub notifier_email: Option<String>,
+    pub cases: Vec<CaseRecord>,
+    pub order: Option<OrderRecord>,
+}
+
+/// What the tracking code shows: the state of each reported location, nothing about anyone.
+#[derive(Clone, Debug)]
+pub struct TrackingView {
+    pub received_at: Timestamp,
+    pub locations: Vec<(CaseState, Option<String>)>,
+}
+
+const MAX_TEXT: usize = 20_000;
+
+fn sha256_hex(text: &str) -> String {
+    hex::encode(Sha256::digest(text.as_bytes()))
+}
+
+fn locations_json(raw: &[RawLocation]) -> String {
+    let list: Vec<_> = raw
+        .iter()
+        .map(|l| json!({ "kind": l.kind, "url": l.url, "content_id": l.content_id, "account_id": l.account_id }))
+        .collect();
+    serde_json::Value::Array(list).to_string()
+}
+
+/// A new tracking code: 128 random bits, in dashed groups for reading aloud.
+fn new_tracking_code() -> String {
+    let hex = hex::encode(random16());
+    let groups: Vec<&str> = (0..8).map(|i| &hex[i * 4..i * 4 + 4]).collect();
+    groups.join("-")
+}
+
+/// What a signal brings to each case it folds into.
+struct Contribution<'a> {
+    signal: &'a SignalRecord,
+    /// The accountable source (an organisation), or `None` for an anonymous report.
+    source: Option<&'a OrgId>,
+    /// A legal deadline the signal imposes (orders).
+    due_at: Option<Timestamp>,
+}
+
+/// Folds one target of a signal into its case on `platform` (or the hub's parking lot).
+fn fold(
+    tx: &mut dyn Tx,
+    ev: &Events<'_>,
+    c: &Contribution<'_>,
+    idx: u32,
+    target: &Target,
+    platform: Option<&OrgId>,
+    seen: &mut HashSet<CaseId>,
+) -> AppResult<CaseId> {
+    let key = target.case_key();
+    let existing = tx.find_case(platform, &key)?;
+    let is_new = existing.is_none();
+    let mut case = existing.unwrap_or_else(|| CaseRecord {
+        id: CaseId::from_random(random16()),
+        platform: platform.cloned(),
+        key,
+        kind: target.kind(),
+        url: target.url().as_str().to_owned(),
+        host: target.url().host().to_owned(),
+        content_id: None,
+        account_id: None,
+        state: if platform.is_some() {
+            CaseState::Open
+        } else {
+            CaseState::Parked
+        },
+        tier: c.signal.tier,
+        threat_to_life: false,
+        accountable_sources: 0,
+        anonymous_signals: 0,
+        priority: 0,
+        due_at: None,
+        created_at: ev.now,
+        updated_at: ev.now,
+        delivered_at: None,
+        acknowledged_at: None,
+        decided_at: None,
+    });
+    if seen.contains(&case.id) {
+        // The same signal listed this location twice: link it, count it once.
+        tx.link_signal_case(&c.signal.id, idx, &case.id)?;
+        return Ok(case.id);
+    }
+    let was_threat = case.threat_to_life;
+    match (c.source, is_new) {
+        (Some(_), true) => case.accountable_sources = 1,
+        // The case row exists, so the source can be recorded now; only a new source counts.
+        (Some(org), false) => {
+            if tx.add_case_source(&case.id, org.as_str())? {
+                case.accountable_sources += 1;
+            }
+        }
+        (None, _) => case.anonymous_signals += 1,
+    }
+    case.tier = case.tier.max(c.signal.tier);
+    case.threat_to_life |= c.signal.threat_to_life;
+    case.due_at = match (case.due_at, c.due_at) {
+        (Some(a), Some(b)) => Some(a.min(b)),
+        (a, b) => a.or(b),
+    };
+    match (target, &mut case.content_id, &mut case.account_id) {
+        (
+            Target::Content {
+                content_id: Some(id),
+                ..
+            },
+            slot @ None,
+            _,
+        ) => *slot = Some(id.clone()),
+        (
+            Target::AccountUrl {
+                account_id: Some(id),
+                ..
+            },
+            _,
+            slot @ None,
+        ) => *slot = Some(id.clone()),
+        _ => {}
+    }
+    case.priority = priority(PriorityInputs {
+        tier: case.tier,
+        threat_to_life: case.threat_to_life,
+        accountable_sources: case.accountable_sources,
+        anonymous_signals: case.anonymous_signals,
+    });
+    case.updated_at = ev.now;
+    if is_new {
+        tx.insert_case(&case)?;
+        if let Some(org) = c.source {
+            tx.add_case_source(&case.id, org.as_str())?;
+        }
+    } else {
+        tx.update_case(&case)?;
+    }
+    tx.link_signal_case(&c.signal.id, idx, &case.id)?;
+    seen.insert(case.id.clone());
+
+    let facts = json!({
+        "signal": c.signal.id.as_str(),
+        "signal_kind": c.signal.kind.as_str(),
+        "platform": case.platform.as_ref().map(OrgId::as_str),
+        "target": case.kind.as_str(),
+        "tier": case.tier.as_str(),
+        "priority": case.priority,
+        "threat_to_life": case.threat_to_life,
+        "url_sha256": sha256_hex(&case.url),
+    });
+    if is_new {
+        ev.emit(tx, EventKind::CaseOpened, case.id.as_str(), facts)?;
+        if case.platform.is_none() {
+            ev.emit(
+                tx,
+                EventKind::CaseParked,
+                case.id.as_str(),
+                json!({ "host": case.host }),
+            )?;
+        }
+    } else {
+        ev.emit(tx, EventKind::CaseSignalAdded, case.id.as_str(), facts)?;
+    }
+    if let Some(platform) = &case.platform {
+        if is_new {
+            enqueue(
+                tx,
+                ev.now,
+                platform,
+                "case.opened",
+                case_payload(&case),
+                Some(&case.id),
+                case.threat_to_life,
+            )?;
+        } else if case.threat_to_life && !was_threat {
+            enqueue(
+                tx,
+                ev.now,
+                platform,
+                "case.escalated",
+                case_payload(&case),
+                Some(&case.id),
+                true,
+            )?;
+        }
+    }
+    Ok(case.id)
+}
+
+/// Moves a parked case to the platform that now owns its host.
+pub(crate) fn route_parked_case(
+    tx: &mut dyn Tx,
+    ev: &Events<'_>,
+    mut case: CaseRecord,
+    platform: &OrgId,
+) -> AppResult<()> {
+    if tx.find_case(Some(platform), &case.key)?.is_some() {
+        // The platform already has this content as a case; the parked one stays for the hub to
+        // merge by hand rather than two cases silently sharing a key.
+        return Ok(());
+    }
+    case.platform = Some(platform.clone());
+    case.state = CaseState::Open;
+    case.updated_at = ev.now;
+    tx.update_case(&case)?;
+    ev.emit(
+        tx,
+        EventKind::CaseRouted,
+        case.id.as_str(),
+        json!({ "platform": platform.as_str() }),
+    )?;
+    enqueue(
+        tx,
+        ev.now,
+        platform,
+        "case.opened",
+        case_payload(&case),
+        Some(&case.id),
+        case.threat_to_life,
+    )?;
+    Ok(())
+}
+
+impl App {
+    /// DSA art. 16 notice. Anonymous when `p` is `None`; a trusted flagger's gets priority.
+    pub async fn submit_notice(
+        &self,
+        p: Option<&Principal>,
+        input: NoticeInput,
+    ) -> AppResult<Receipt> {
+        if let Some(p) = p {
+            require(
+                p,
+                &[OrgKind::TrustedFlagger, OrgKind::Authority, OrgKind::Hub],
+                Role::Reporter,
+                "only reporters of a trusted flagger, authority or hub submit notices with a token",
+            )?;
+        }
+        let mut c = Checker::new();
+        c.text(input.explanation.as_deref(), "explanation", MAX_TEXT);
+        c.optional_text(input.notifier_name.as_deref(), "notifier_name", 200);
+        if let Some(e) = &input.notifier_email {
+            c.check(
+                looks_like_email(e),
+                "notifier_email",
+                "invalid_email",
+                "is not an e-mail address",
+            );
+        }
+        c.check(
+            input.good_faith.is_some(),
+            "good_faith",
+            "required",
+            "state whether you believe in good faith that the notice is accurate and complete (DSA art. 16(2)(d))",
+        );
+        let targets = check_locations(&input.locations, &mut c);
+        c.finish()?;
+
+        let tier = match p.map(|p| p.org_kind) {
+            Some(OrgKind::TrustedFlagger) => Tier::TrustedFlagger,
+            _ => Tier::Public,
+        };
+        let principal = p.cloned();
+        let actor = p.map(Actor::of).unwrap_or_default();
+        let clock = self.clock().clone();
+        let retention = self.config().personal_data_retention;
+        let receipt = self
+            .store()
+            .write(move |tx| {
+                let now = clock.now();
+                let ev = Events {
+                    clock: &*clock,
+                    now,
+                    actor: &actor,
+                };
+                let retain = now.plus(retention);
+                let id = SignalId::from_random(random16());
+                let (explanation_ref, explanation_sealed) = keep_personal(
+                    tx,
+                    "notice.explanation",
+                    input.explanation.as_deref().unwrap_or_default(),
+                    retain,
+                )?;
+                let name = match input
+                    .notifier_name
+                    .as_deref()
+                    .map(str::trim)
+                    .filter(|s| !s.is_empty())
+                {
+                    Some(n) => Some(keep_personal(tx, "notice.notifier_name", n, retain)?),
+                    None => None,
+                };
+                let email = match input.notifier_email.as_deref() {
+                    Some(e) => Some(keep_personal(
+                        tx,
+                        "notice.notifier_email",
+                        e.trim(),
+                        retain,
+                    )?),
+                    None => None,
+                };
+                let tracking_code = new_tracking_code();
+                let signal = SignalRecord {
+                    id: id.clone(),
+                    kind: SignalKind::Notice,
+                    tier,
+                    submitter_org: principal.as_ref().map(|p| p.org.clone()),
+                    submitter_user: principal.as_ref().map(|p| p.user.clone()),
+                    threat_to_life: input.threat_to_life,
+                    received_at: now,
+                    tracking_hash: Some(secret_hash(&tracking_code)),
+                    explanation_ref: Some(explanation_ref),
+                    notifier_name_ref: name.as_ref().map(|(r, _)| r.clone()),
+                    notifier_email_ref: email.as_ref().map(|(r, _)| r.clone()),
+                    good_faith: input.good_faith,
+                    details: "{}".into(),
+                    locations: locations_json(&input.locations),
+                };
+                tx.insert_signal(&signal)?;
+                ev.emit(
+                    tx,
+                    EventKind::SignalReceived,
+                    id.as_str(),
+                    json!({
+                        "kind": "notice",
+                        "tier": tier.as_str(),
+                        "threat_to_life": input.threat_to_life,
+                        "locations": targets.len(),
+                        "explanation": explanation_sealed,
+                        "notifier_name": name.map(|(_, s)| s),
+                        "notifier_email": email.map(|(_, s)| s),
+                        "good_faith": input.good_faith,
+                    }),
+                )?;
+                let contribution = Contribution {
+                    signal: &signal,
+                    source: principal.as_ref().map(|p| &p.org),
+                    due_at: None,
+                };
+                let cases = fold_all(tx, &ev, &contribution, &targets, None)?;
+                Ok::<_, AppError>(Receipt {
+                    id,
+                    kind: SignalKind::Notice,
+                    received_at: now,
+                    tracking_code: Some(tracking_code),
+                    cases,
+                })
+            })
+            .await?;
+        self.after_intake(&receipt);
+        Ok(receipt)
+    }
+
+    /// An authority's referral: checked by the platform against its terms, no legal deadline.
+    pub async fn submit_referral(&self, p: &Principal, input: ReferralInput) -> AppResult<Receipt> {
+        require(
+            p,
+            &[OrgKind::Authority],
+            Role::Reporter,
+            "only an authority's reporter submits referrals",
+        )?;
+        let mut c = Checker::new();
+        c.text(input.explanation.as_deref(), "explanation", MAX_TEXT);
+        c.optional_text(input.reference.as_deref(), "reference", 128);
+        c.optional_text(input.terms_clause.as_deref(), "terms_clause", 500);
+        let targets = check_locations(&input.locations, &mut c);
+        c.finish()?;
+        let principal = p.clone();
+        let actor = Actor::of(p);
+        let clock = self.clock().clone();
+        let retention = self.config().personal_data_retention;
+        let receipt = self
+            .store()
+            .write(move |tx| {
+                let now = clock.now();
+                let ev = Events {
+                    clock: &*clock,
+                    now,
+                    actor: &actor,
+                };
+                let id = SignalId::from_random(random16());
+                let (explanation_ref, sealed) = keep_personal(
+                    tx,
+                    "referral.explanation",
+                    input.explanation.as_deref().unwrap_or_default(),
+                    now.plus(retention),
+                )?;
+                let signal = SignalRecord {
+                    id: id.clone(),
+                    kind: SignalKind::Referral,
+                    tier: Tier::Referral,
+                    submitter_org: Some(principal.org.clone()),
+                    submitter_user: Some(principal.user.clone()),
+                    threat_to_life: input.threat_to_life,
+                    received_at: now,
+                    tracking_hash: None,
+                    explanation_ref: Some(explanation_ref),
+                    notifier_name_ref: None,
+                    notifier_email_ref: None,
+                    good_faith: None,
+                    details:
+                        json!({ "reference": input.reference, "terms_clause": input.terms_clause })
+                            .to_string(),
+                    locations: locations_json(&input.locations),
+                };
+                tx.insert_signal(&signal)?;
+                ev.emit(
+                    tx,
+                    EventKind::SignalReceived,
+                    id.as_str(),
+                    json!({
+                        "kind": "referral",
+                        "tier": "referral",
+                        "threat_to_life": input.threat_to_life,
+                        "locations": targets.len(),
+                        "explanation": sealed,
+                    }),
+                )?;
+                let contribution = Contribution {
+                    signal: &signal,
+                    source: Some(&principal.org),
+                    due_at: None,
+                };
+                let cases = fold_all(tx, &ev, &contribution, &targets, None)?;
+                Ok::<_, AppError>(Receipt {
+                    id,
+                    kind: SignalKind::Referral,
+                    received_at: now,
+                    tracking_code: None,
+                    cases,
+                })
+            })
+            .await?;
+        self.after_intake(&receipt);
+        Ok(receipt)
+    }
+
+    /// A removal order (TCO art. 3), checked field by field against Annex I.
+    pub async fn submit_order(&self, p: &Principal, input: OrderInput) -> AppResult<Receipt> {
+        require(
+            p,
+            &[OrgKind::Authority],
+            Role::Reporter,
+            "only a competent authority's reporter issues removal orders",
+        )?;
+        let mut c = Checker::new();
+        let addressee = match input.addressee.as_deref() {
+            None => {
+                c.push(
+                    "addressee",
+                    "required",
+                    "the platform the order is addressed to",
+                );
+                None
+            }
+            Some(raw) => {
+                let id = OrgId::parse(raw);
+                c.check(
+                    id.is_some(),
+                    "addressee",
+                    "unknown_platform",
+                    "is not a platform known to Vigie",
+                );
+                id
+            }
+        };
+        let targets = check_locations(&input.locations, &mut c);
+        let form = input.form.check(&mut c);
+        if !c.is_empty() {
+            c.finish()?;
+        }
+        let (Some(addressee), Some(form)) = (addressee, form) else {
+            unreachable!("every missing field was recorded above")
+        };
+        let principal = p.clone();
+        let actor = Actor::of(p);
+        let clock = self.clock().clone();
+        let raw_locations = input.locations.clone();
+        let receipt = self
+            .store()
+            .write(move |tx| {
+                let now = clock.now();
+                let authority = tx.get_org(&principal.org)?.ok_or(AppError::Unauthenticated)?;
+                let platform = match tx.get_org(&addressee)? {
+                    Some(o) if o.kind == OrgKind::Platform => o,
+                    _ => return Err(Invalid::one("addressee", "unknown_platform", "is not a platform known to Vigie").into()),
+                };
+                let mut c = Checker::new();
+                for (i, t) in targets.iter().enumerate() {
+                    let owner = tx.route_host(&host_candidates(t.url().host()))?;
+                    c.check(
+                        owner.as_ref() == Some(&platform.id),
+                        &format!("locations[{i}].url"),
+                        "not_on_addressee_host",
+                        &format!("{} is not a host of the addressee", t.url().host()),
+                    );
+                }
+                let earlier = tx.has_orders_between(&authority.id, &platform.id)?;
+                let notice = tx.latest_advance_notice(&authority.id, &platform.id)?;
+                c.check(
+                    advance_notice_satisfied(now, earlier, notice.map(|n| n.sent_at), form.emergency_justification.is_some()),
+                    "emergency_justification",
+                    "advance_notice_required",
+                    "a first order to this platform needs an advance notice sent at least 12 hours earlier (TCO art. 3(2)), or an emergency justification",
+                );
+                c.finish()?;
+
+                let ev = Events { clock: &*clock, now, actor: &actor };
+                let id = SignalId::from_random(random16());
+                let form_json = serde_json::to_string(&form).expect("plain data always serializes");
+                let cross_border = platform.main_establishment.is_some() && platform.main_establishment != authority.member_state;
+                let signal = SignalRecord {
+                    id: id.clone(),
+                    kind: SignalKind::Order,
+                    tier: Tier::Order,
+                    submitter_org: Some(principal.org.clone()),
+                    submitter_user: Some(principal.user.clone()),
+                    threat_to_life: input.threat_to_life,
+                    received_at: now,
+                    tracking_hash: None,
+                    explanation_ref: None,
+                    notifier_name_ref: None,
+                    notifier_email_ref: None,
+                    good_faith: None,
+                    details: json!({ "addressee": platform.id.as_str(), "reference": form.reference }).to_string(),
+                    locations: locations_json(&raw_locations),
+                };
+                tx.insert_signal(&signal)?;
+                let order = OrderRecord {
+                    id: id.clone(),
+                    authority: authority.id.clone(),
+                    platform: platform.id.clone(),
+                    reference: form.reference.clone(),
+                    form: form_json.clone(),
+                    emergency: form.emergency_justification.is_some(),
+                    cross_border,
+                    intake_at: now,
+                    clock: OrderClock::new(),
+                    cannot_comply: None,
+                    measure: None,
+                };
+                tx.insert_order(&order)?;
+                let reasons: Vec<_> = form.reasons.iter().map(|r| r.letter()).collect();
+                ev.emit(
+                    tx,
+                    EventKind::SignalReceived,
+                    id.as_str(),
+                    json!({
+                        "kind": "order",
+                        "tier": "order",
+                        "threat_to_life": input.threat_to_life,
+                        "locations": targets.len(),
+                        "authority": authority.id.as_str(),
+                        "platform": platform.id.as_str(),
+                        "reasons": reasons,
+                        "emergency": order.emergency,
+                        "cross_border": cross_border,
+                        "non_disclosure": form.non_disclosure,
+                        "form_sha256": sha256_hex(&form_json),
+                    }),
+                )?;
+                // Until the platform receives the order its real deadline is unknown; intake + 1 h
+                // is the earliest it can be, so cases sort no later than they should.
+                let provisional_due = now.plus(vigie_model::order::ORDER_DEADLINE);
+                let contribution = Contribution { signal: &signal, source: Some(&principal.org), due_at: Some(provisional_due) };
+                let cases = fold_all(tx, &ev, &contribution, &targets, Some(&platform.id))?;
+                Ok::<_, AppError>(Receipt { id, kind: SignalKind::Order, received_at: now, tracking_code: None, cases })
+            })
+            .await?;
+        self.after_intake(&receipt);
+        Ok(receipt)
+    }
+
+    /// TCO art. 3(2): an authority tells a platform about procedures and deadlines before its
+    /// first order.
+    pub async fn send_advance_notice(
+        &self,
+        p: &Principal,
+        input: AdvanceNoticeInput,
+    ) -> AppResult<AdvanceNoticeRecord> {
+        require(
+            p,
+            &[OrgKind::Authority],
+            Role::Reporter,
+            "only an authority's reporter sends advance notices",
+        )?;
+        let mut c = Checker::new();
+        let platform = match input.platform.as_deref() {
+            None => {
+                c.push("platform", "required", "the platform to inform");
+                None
+            }
+            Some(raw) => OrgId::parse(raw).or_else(|| {
+                c.push(
+                    "platform",
+                    "unknown_platform",
+                    "is not a platform known to Vigie",
+                );
+                None
+            }),
+        };
+        c.text(input.information.as_deref(), "information", MAX_TEXT);
+        c.finish()?;
+        let platform = platform.expect("checked above");
+        let principal = p.clone();
+        let actor = Actor::of(p);
+        let clock = self.clock().clone();
+        let information = input.information.unwrap_or_default();
+        let rec = self
+            .store()
+            .write(move |tx| {
+                match tx.get_org(&platform)? {
+                    Some(o) if o.kind == OrgKind::Platform => {}
+                    _ => return Err(AppError::from(Invalid::one("platform", "unknown_platform", "is not a platform known to Vigie"))),
+                }
+                let now = clock.now();
+                let rec = AdvanceNoticeRecord {
+                    id: AdvanceNoticeId::from_random(random16()),
+                    authority: principal.org.clone(),
+                    platform: platform.clone(),
+                    sent_at: now,
+                    sent_by: principal.user.clone(),
+                    details: json!({ "information": information }).to_string(),
+                };
+                tx.insert_advance_notice(&rec)?;
+                let ev = Events { clock: &*clock, now, actor: &actor };
+                ev.emit(tx, EventKind::AdvanceNoticeSent, rec.id.as_str(), json!({ "platform": platform.as_str() }))?;
+                enqueue(
+                    tx,
+                    now,
+                    &platform,
+                    "advance_notice.received",
+                    json!({ "id": rec.id.as_str(), "authority": principal.org.as_str(), "information": information }),
+                    None,
+                    false,
+                )?;
+                Ok(rec)
+            })
+            .await?;
+        self.wake_delivery();
+        Ok(rec)
+    }
+
+    fn after_intake(&self, receipt: &Receipt) {
+        if receipt.cases.iter().any(|(_, platform)| platform.is_some()) {
+            self.wake_delivery();
+        }
+    }
+
+    /// A signal, for its submitting organisation or an administrator; `kind` must match.
+    pub async fn get_signal(
+        &self,
+        p: &Principal,
+        id: &str,
+        kind: SignalKind,
+    ) -> AppResult<SignalView> {
+        let id = SignalId::parse(id).ok_or(AppError::NotFound(kind.as_str()))?;
+        let principal = p.clone();
+        self.store()
+            .read(move |r| {
+                let Some(signal) = r.get_signal(&id)? else {
+                    return Ok(None);
+                };
+                let mine = signal.submitter_org.as_ref() == Some(&principal.org);
+                if signal.kind != kind || !(mine || is_admin(&principal)) {
+                    return Ok(None);
+                }
+                let value = |v: &Option<PersonalRef>| -> vigie_store::Result<Option<String>> {
+                    match v {
+                        Some(r2) => r.personal_value(r2),
+                        None => Ok(None),
+                    }
+                };
+                let mut cases = Vec::new();
+                for case_id in r.signal_cases(&signal.id)? {
+                    if !cases.iter().any(|c: &CaseRecord| c.id == case_id)
+                        && let Some(c) = r.get_case(&case_id)?
+                    {
+                        cases.push(c);
+                    }
+                }
+                Ok(Some(SignalView {
+                    explanation: value(&signal.explanation_ref)?,
+                    notifier_name: value(&signal.notifier_name_ref)?,
+                    notifier_email: value(&signal.notifier_email_ref)?,
+                    order: if kind == SignalKind::Order {
+                        r.get_order(&signal.id)?
+                    } else {
+                        None
+                    },
+                    cases,
+                    signal,
+                }))
+            })
+            .await?
+            .ok_or(AppError::NotFound(kind.as_str()))
+    }
+
+    /// What a notifier sees with the receipt's tracking code.
+    pub async fn track_notice(&self, code: &str) -> AppResult<TrackingView> {
+        if code.len() > 64 {
+            return Err(AppError::NotFound("notice"));
+        }
+        let hash = secret_hash(code.trim());
+        self.store()
+            .read(move |r| {
+                let Some(signal) = r.find_signal_by_tracking(&hash)? else {
+                    return Ok(None);
+                };
+                let mut locations = Vec::new();
+                for case_id in r.signal_cases(&signal.id)? {
+                    if let Some(case) = r.get_case(&case_id)? {
+                        let outcome = r.case_decision(&case.id)?.map(|d| d.action);
+                        locations.push((case.state, outcome));
+                    }
+                }
+                Ok(Some(TrackingView {
+                    received_at: signal.received_at,
+                    locations,
+                }))
+            })
+            .await?
+            .ok_or(AppError::NotFound("notice"))
+    }
+
+    /// All signals, in id order, for an administrator.
+    pub async fn list_signals(
+        &self,
+        p: &Principal,
+        after: Option<String>,
+        limit: u32,
+    ) -> AppResult<Vec<SignalRecord>> {
+        crate::auth::require_admin(p)?;
+        let after = after.as_deref().and_then(SignalId::parse);
+        Ok(self
+            .store()
+            .read(move |r| r.list_signals(after.as_ref(), limit.clamp(1, 1000)))
+            .await?)
+    }
+
+    /// Cases on unknown hosts, for the hub and administrators.
+    pub async fn parked_cases(&self, p: &Principal, limit: u32) -> AppResult<Vec<CaseRecord>> {
+        if p.org_kind != OrgKind::Hub {
+            return Err(AppError::Forbidden("only the hub sees parked cases"));
+        }
+        Ok(self
+            .store()
+            .read(move |r| r.parked_cases(limit.clamp(1, 1000)))
+            .await?)
+    }
+}
+
+/// Folds every target of a signal; orders pass their addressee, others route by host.
+fn fold_all(
+    tx: &mut dyn Tx,
+    ev: &Events<'_>,
+    c: &Contribution<'_>,
+    targets: &[Target],
+    addressee: Option<&OrgId>,
+) -> AppResult<Vec<(CaseId, Option<OrgId>)>> {
+    let mut seen = HashSet::new();
+    let mut out = Vec::with_capacity(targets.len());
+    for (idx, target) in targets.iter().enumerate() {
+        let platform = match addressee {
+            Some(a) => Some(a.clone()),
+            None => tx.route_host(&host_candidates(target.url().host()))?,
+        };
+        let idx = u32::try_from(idx).expect("at most MAX_LOCATIONS");
+        let case = fold(tx, ev, c, idx, target, platform.as_ref(), &mut seen)?;
+        if c.signal.threat_to_life && idx == 0 {
+            ev.emit(
+                tx,
+                EventKind::ThreatToLifeEscalated,
+                c.signal.id.as_str(),
+                json!({ "case": case.as_str(), "platform": platform.as_ref().map(OrgId::as_str) }),
+            )?;
+        }
+        out.push((case, platform));
+    }
+    Ok(out)
+}

@@ -1,0 +1,172 @@
+//! Vigie's use-cases. Each public method of [`App`] is one thing a person or a platform does; it
+//! checks who may do it, runs the domain rules from `vigie-model`, and writes the changes, their
+//! events and their outbound deliveries in **one** transaction through `vigie-store`.
+//!
+//! Background work lives here too: the [`scheduler`] that escalates order clocks and erases
+//! expired personal data, and the [`delivery`] worker that pushes the outbox to webhooks.
+
+pub mod admin;
+pub mod audit;
+pub mod auth;
+pub mod clock;
+pub mod delivery;
+pub mod egress;
+pub mod error;
+pub mod intake;
+pub mod platform;
+pub mod scheduler;
+
+use std::sync::Arc;
+
+use tokio::sync::Notify;
+use vigie_model::event::{EventKind, NewEvent};
+use vigie_model::{Duration, EventId, OrgId, Timestamp, UserId};
+use vigie_store::{Principal, Store, Tx};
+
+pub use clock::{Clock, SystemClock};
+pub use egress::EgressPolicy;
+pub use error::{AppError, AppResult};
+
+/// Settings the operator chooses. No `Default`: `vigie-cli` decides and documents each one.
+#[derive(Clone, Debug)]
+pub struct AppConfig {
+    pub egress: EgressPolicy,
+    /// How long personal values (report texts, names, e-mails) are kept before erasure.
+    pub personal_data_retention: Duration,
+    /// How often the scheduler looks for due clocks (real time).
+    pub scheduler_interval: std::time::Duration,
+    /// Timeout of one webhook delivery attempt.
+    pub delivery_timeout: std::time::Duration,
+}
+
+/// The application: the store, the clock and the wake-up handles of the background workers.
+#[derive(Clone)]
+pub struct App {
+    inner: Arc<Inner>,
+}
+
+struct Inner {
+    store: Store,
+    clock: Arc<dyn Clock>,
+    config: AppConfig,
+    /// Wakes the delivery worker after a commit that queued deliveries.
+    delivery_wakeup: Notify,
+}
+
+impl App {
+    pub fn new(store: Store, clock: Arc<dyn Clock>, config: AppConfig) -> Self {
+        Self {
+            inner: Arc::new(Inner {
+                store,
+                clock,
+                config,
+                delivery_wakeup: Notify::new(),
+            }),
+        }
+    }
+    pub fn store(&self) -> &Store {
+        &self.inner.store
+    }
+    pub fn clock(&self) -> &Arc<dyn Clock> {
+        &self.inner.clock
+    }
+    pub fn config(&self) -> &AppConfig {
+        &self.inner.config
+    }
+    pub fn now(&self) -> Timestamp {
+        self.inner.clock.now()
+    }
+    pub(crate) fn wake_delivery(&self) {
+        self.inner.delivery_wakeup.notify_one();
+    }
+
+    /// Starts the scheduler and the delivery worker on the current Tokio runtime.
+    pub fn spawn_background(&self) {
+        tokio::spawn(scheduler::run(self.clone()));
+        tokio::spawn(delivery::run(self.clone()));
+    }
+}
+
+/// 16 bytes from the operating system's CSPRNG.
+pub(crate) fn random16() -> [u8; 16] {
+    let mut b = [0u8; 16];
+    getrandom::fill(&mut b).expect("the operating system's random source is available");
+    b
+}
+
+/// 32 random bytes, for secrets.
+pub(crate) fn random32() -> [u8; 32] {
+    let mut b = [0u8; 32];
+    getrandom::fill(&mut b).expect("the operating system's random source is available");
+    b
+}
+
+/// Who acts, as recorded on events: a person and their organisation, or nobody (anonymous
+/// public reports, the scheduler).
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Actor {
+    pub user: Option<UserId>,
+    pub org: Option<OrgId>,
+}
+
+impl Actor {
+    pub fn of(p: &Principal) -> Self {
+        Self {
+            user: Some(p.user.clone()),
+            org: Some(p.org.clone()),
+        }
+    }
+    pub fn system() -> Self {
+        Self::default()
+    }
+}
+
+/// Writes events in the current transaction, stamped by one clock reading.
+pub(crate) struct Events<'a> {
+    pub(crate) clock: &'a dyn Clock,
+    pub(crate) now: Timestamp,
+    pub(crate) actor: &'a Actor,
+}
+
+impl Events<'_> {
+    pub(crate) fn emit(
+        &self,
+        tx: &mut dyn Tx,
+        kind: EventKind,
+        subject: &str,
+        data: serde_json::Value,
+    ) -> Result<i64, vigie_store::StoreError> {
+        let e = NewEvent {
+            kind,
+            at: self.now,
+            clock: self.clock.source(),
+            actor: self.actor.user.as_ref().map(|u| u.as_str().to_owned()),
+            org: self.actor.org.as_ref().map(|o| o.as_str().to_owned()),
+            subject: subject.to_owned(),
+            data,
+        };
+        tx.append_event(&EventId::from_random(random16()), &e)
+    }
+}
+
+/// Keeps a personal value in the erasable table; returns its ref and the sealed hash that events
+/// carry instead of the value.
+pub(crate) fn keep_personal(
+    tx: &mut dyn Tx,
+    purpose: &str,
+    value: &str,
+    retain_until: Timestamp,
+) -> Result<(vigie_model::PersonalRef, serde_json::Value), vigie_store::StoreError> {
+    let id = vigie_model::PersonalRef::from_random(random16());
+    let salt = random16().to_vec();
+    let sealed = vigie_model::event::seal(&salt, value);
+    tx.insert_personal(&vigie_store::PersonalRecord {
+        id: id.clone(),
+        salt,
+        value: value.to_owned(),
+        purpose: purpose.to_owned(),
+        retain_until,
+    })?;
+    let json = serde_json::json!({ "ref": id.as_str(), "sealed": sealed });
+    Ok((id, json))
+}

@@ -1,0 +1,658 @@
+//! The platform's side: its inbox, acknowledgements, decisions, and the order clock's answers
+//! (Annex II by deciding, Annex III by "cannot comply"); and the authority's clarification.
+
+use serde_json::json;
+use vigie_model::case::CaseState;
+use vigie_model::decision::{DecisionContext, RawDecision};
+use vigie_model::event::EventKind;
+use vigie_model::order::{CannotComplyReason, ClockEvent};
+use vigie_model::org::{OrgKind, Role};
+use vigie_model::validation::Checker;
+use vigie_model::*;
+use vigie_store::*;
+
+use crate::auth::{is_admin, require};
+use crate::delivery::{case_payload, enqueue};
+use crate::{Actor, App, AppError, AppResult, Events, random16};
+
+/// One page of a platform's inbox.
+#[derive(Clone, Debug)]
+pub struct InboxPage {
+    pub cases: Vec<CaseRecord>,
+    /// Where the next page starts; `None` on the last page.
+    pub next: Option<InboxCursor>,
+}
+
+/// A case with everything its platform may see.
+#[derive(Clone, Debug)]
+pub struct CaseView {
+    pub case: CaseRecord,
+    /// Each signal with its explanation text (never the notifier's identity).
+    pub signals: Vec<(SignalRecord, Option<String>)>,
+    pub orders: Vec<OrderRecord>,
+    pub decision: Option<DecisionRecord>,
+}
+
+/// An order with the cases it covers, for its authority or platform.
+#[derive(Clone, Debug)]
+pub struct OrderView {
+    pub order: OrderRecord,
+    pub cases: Vec<CaseRecord>,
+}
+
+/// Writes a clock event and tells the platform.
+pub(crate) fn clock_event(
+    tx: &mut dyn Tx,
+    ev: &Events<'_>,
+    order: &OrderRecord,
+    event: ClockEvent,
+) -> Result<(), StoreError> {
+    let (kind, wire, data) = match event {
+        ClockEvent::Received { deadline } => (
+            EventKind::OrderReceived,
+            "order.received",
+            json!({ "deadline": deadline }),
+        ),
+        ClockEvent::Suspended { state } => (
+            EventKind::OrderSuspended,
+            "order.suspended",
+            json!({ "state": state.as_str() }),
+        ),
+        ClockEvent::Restarted { deadline } => (
+            EventKind::OrderRestarted,
+            "order.restarted",
+            json!({ "deadline": deadline }),
+        ),
+        ClockEvent::Escalated { level, deadline } => (
+            EventKind::OrderEscalated,
+            "order.escalated",
+            json!({ "level": level, "deadline": deadline }),
+        ),
+        ClockEvent::Overdue { deadline } => (
+            EventKind::OrderOverdue,
+            "order.overdue",
+            json!({ "deadline": deadline }),
+        ),
+        ClockEvent::Complied { late } => (
+            EventKind::OrderComplied,
+            "order.complied",
+            json!({ "late": late, "measure": order.measure }),
+        ),
+    };
+    ev.emit(tx, kind, order.id.as_str(), data.clone())?;
+    let mut payload = json!({ "order": order.id.as_str(), "reference": order.reference, "state": order.clock.state.as_str() });
+    if let (Some(obj), Some(extra)) = (payload.as_object_mut(), data.as_object()) {
+        obj.extend(extra.clone());
+    }
+    let urgent = matches!(
+        event,
+        ClockEvent::Escalated { .. } | ClockEvent::Overdue { .. }
+    );
+    enqueue(tx, ev.now, &order.platform, wire, payload, None, urgent)
+}
+
+/// Marks a case received by its platform (inbox fetch, webhook 2xx, or ack), which starts the
+/// clock of every order on it that was still waiting for receipt.
+pub(crate) fn receive_case(
+    tx: &mut dyn Tx,
+    ev: &Events<'_>,
+    mut case: CaseRecord,
+    how: &str,
+) -> Result<CaseRecord, StoreError> {
+    if case.state == CaseState::Open {
+        case.state = CaseState::Delivered;
+        case.delivered_at = Some(ev.now);
+        case.updated_at = ev.now;
+        ev.emit(
+            tx,
+            EventKind::CaseDelivered,
+            case.id.as_str(),
+            json!({ "via": how }),
+        )?;
+    }
+    let mut due = case.due_at;
+    for mut order in tx.case_orders(&case.id)? {
+        if let Some(e) = order.clock.receive(ev.now) {
+            tx.update_order(&order)?;
+            clock_event(tx, ev, &order, e)?;
+        }
+        if let Some(d) = order.clock.deadline {
+            due = Some(due.map_or(d, |x| x.min(d)));
+        }
+    }
+    // The receipt fixes the real deadline, which replaces the provisional one from intake.
+    if let Some(real) = min_order_deadline(tx, &case.id)? {
+        due = Some(real);
+    }
+    case.due_at = due;
+    tx.update_case(&case)?;
+    Ok(case)
+}
+
+fn min_order_deadline(tx: &mut dyn Tx, case: &CaseId) -> Result<Option<Timestamp>, StoreError> {
+    Ok(tx
+        .case_orders(case)?
+        .iter()
+        .filter_map(|o| o.clock.deadline)
+        .min())
+}
+
+/// Loads a case that belongs to the caller's platform.
+fn own_case(tx: &dyn Reads, p: &Principal, id: &CaseId) -> AppResult<CaseRecord> {
+    match tx.get_case(id)? {
+        Some(c) if c.platform.as_ref() == Some(&p.org) => Ok(c),
+        _ => Err(AppError::NotFound("case")),
+    }
+}
+
+fn parse_case_id(raw: &str) -> AppResult<CaseId> {
+    CaseId::parse(raw).ok_or(AppError::NotFound("case"))
+}
+
+fn parse_order_id(raw: &str) -> AppResult<SignalId> {
+    SignalId::parse(raw).ok_or(AppError::NotFound("order"))
+}
+
+/// Loads an order addressed to the caller's platform.
+fn own_order(tx: &dyn Reads, p: &Principal, id: &SignalId) -> AppResult<OrderRecord> {
+    match tx.get_order(id)? {
+        Some(o) if o.platform == p.org => Ok(o),
+        _ => Err(AppError::NotFound("order")),
+    }
+}
+
+impl App {
+    /// The platform's pending cases, deadline first, then priority. Fetching is receipt.
+    pub async fn inbox(
+        &self,
+        p: &Principal,
+        cursor: Option<InboxCursor>,
+        limit: u32,
+    ) -> AppResult<InboxPage> {
+        require(
+            p,
+            &[OrgKind::Platform],
+            Role::Moderator,
+            "only a platform's moderators read its inbox",
+        )?;
+        let limit = limit.clamp(1, 500);
+        let clock = self.clock().clone();
+        let principal = p.clone();
+        let page = self
+            .store()
+            .write(move |tx| {
+                let now = clock.now();
+                let actor = Actor::of(&principal);
+                let ev = Events {
+                    clock: &*clock,
+                    now,
+                    actor: &actor,
+                };
+                let found = tx.inbox(&principal.org, cursor.as_ref(), limit)?;
+                let next = (found.len() == limit as usize).then(|| {
+                    let last = found.last().expect("page is full");
+                    InboxCursor {
+                        due_at: last.due_at,
+                        priority: last.priority,
+                        id: last.id.clone(),
+                    }
+                });
+                let mut cases = Vec::with_capacity(found.len());
+                for case in found {
+                    let needs_receipt = case.state == CaseState::Open
+                        || (case.due_at.is_some()
+                            && tx
+                                .case_orders(&case.id)?
+                                .iter()
+                                .any(|o| o.clock.received_at.is_none()));
+                    cases.push(if needs_receipt {
+                        receive_case(tx, &ev, case, "inbox")?
+                    } else {
+                        case
+                    });
+                }
+                Ok::<_, AppError>(InboxPage { cases, next })
+            })
+            .await?;
+        Ok(page)
+    }
+
+    /// A case, for its platform or an administrator.
+    pub async fn get_case(&self, p: &Principal, id: &str) -> AppResult<CaseView> {
+        let id = parse_case_id(id)?;
+        let principal = p.clone();
+        self.store()
+            .read(move |r| {
+                let Some(case) = r.get_case(&id)? else {
+                    return Ok(None);
+                };
+                let allowed = is_admin(&principal)
+                    || (principal.org_kind == OrgKind::Platform
+                        && case.platform.as_ref() == Some(&principal.org));
+                if !allowed {
+                    return Ok(None);
+                }
+                let mut signals = Vec::new();
+                for s in r.case_signals(&case.id)? {
+                    let text = match &s.explanation_ref {
+                        Some(x) => r.personal_value(x)?,
+                        None => None,
+                    };
+                    signals.push((s, text));
+                }
+                Ok(Some(CaseView {
+                    orders: r.case_orders(&case.id)?,
+                    decision: r.case_decision(&case.id)?,
+                    signals,
+                    case,
+                }))
+            })
+            .await?
+            .ok_or(AppError::NotFound("case"))
+    }
+
+    /// The platform acknowledges a case (and so receives any order on it).
+    pub async fn acknowledge(&self, p: &Principal, id: &str) -> AppResult<CaseRecord> {
+        require(
+            p,
+            &[OrgKind::Platform],
+            Role::Moderator,
+            "only a platform's moderators acknowledge cases",
+        )?;
+        let id = parse_case_id(id)?;
+        let clock = self.clock().clone();
+        let principal = p.clone();
+        let case = self
+            .store()
+            .write(move |tx| {
+                let case = own_case(tx, &principal, &id)?;
+                if !matches!(case.state, CaseState::Open | CaseState::Delivered) {
+                    return Err(AppError::conflict(
+                        "not_acknowledgeable",
+                        format!("the case is {}", case.state.as_str()),
+                    ));
+                }
+                let now = clock.now();
+                let actor = Actor::of(&principal);
+                let ev = Events {
+                    clock: &*clock,
+                    now,
+                    actor: &actor,
+                };
+                let mut case = receive_case(tx, &ev, case, "ack")?;
+                case.state = CaseState::Acknowledged;
+                case.acknowledged_at = Some(now);
+                case.updated_at = now;
+                tx.update_case(&case)?;
+                ev.emit(tx, EventKind::CaseAcknowledged, case.id.as_str(), json!({}))?;
+                Ok(case)
+            })
+            .await?;
+        self.wake_delivery();
+        Ok(case)
+    }
+
+    /// The platform decides a case. An order on it is complied with once all its cases are
+    /// removed or disabled everywhere.
+    pub async fn decide(
+        &self,
+        p: &Principal,
+        id: &str,
+        input: RawDecision,
+    ) -> AppResult<DecisionRecord> {
+        require(
+            p,
+            &[OrgKind::Platform],
+            Role::Moderator,
+            "only a platform's moderators decide cases",
+        )?;
+        let id = parse_case_id(id)?;
+        let clock = self.clock().clone();
+        let principal = p.clone();
+        let rec = self
+            .store()
+            .write(move |tx| {
+                let case = own_case(tx, &principal, &id)?;
+                if !case.state.is_pending() {
+                    return Err(AppError::conflict(
+                        "already_decided",
+                        format!("the case is {}", case.state.as_str()),
+                    ));
+                }
+                let orders = tx.case_orders(&case.id)?;
+                let decision = input.check(DecisionContext {
+                    has_order: !orders.is_empty(),
+                })?;
+                let now = clock.now();
+                let actor = Actor::of(&principal);
+                let ev = Events {
+                    clock: &*clock,
+                    now,
+                    actor: &actor,
+                };
+                let mut case = receive_case(tx, &ev, case, "decision")?;
+                let rec = decision_record(&decision, &case, &principal, now);
+                tx.insert_decision(&rec)?;
+                case.state = CaseState::Decided;
+                case.decided_at = Some(now);
+                case.updated_at = now;
+                tx.update_case(&case)?;
+                ev.emit(
+                    tx,
+                    EventKind::CaseDecided,
+                    case.id.as_str(),
+                    json!({
+                        "decision": rec.id.as_str(),
+                        "action": rec.action,
+                        "legal_basis": rec.legal_basis,
+                        "terms_ground": rec.terms_clause.is_some(),
+                        "territorial_scope": rec.territorial_scope,
+                        "purpose": rec.purpose,
+                        "automated_detection": rec.automated_detection,
+                        "automated_decision": rec.automated_decision,
+                        "tier": case.tier.as_str(),
+                        "received_at": case.created_at,
+                    }),
+                )?;
+                for mut order in orders {
+                    if order.clock.state == vigie_model::order::OrderState::Complied {
+                        continue;
+                    }
+                    let mut all_actioned = true;
+                    for other in tx.signal_cases(&order.id)? {
+                        if other == case.id {
+                            continue;
+                        }
+                        let done = tx
+                            .case_decision(&other)?
+                            .is_some_and(|d| d.action == "remove" || d.action == "disable");
+                        all_actioned &= done;
+                    }
+                    if all_actioned {
+                        order.measure = Some(rec.action.clone());
+                        let e = order
+                            .clock
+                            .complied(now)
+                            .map_err(|w| AppError::conflict("order_state", w.to_string()))?;
+                        tx.update_order(&order)?;
+                        clock_event(tx, &ev, &order, e)?;
+                    }
+                }
+                Ok::<_, AppError>(rec)
+            })
+            .await?;
+        self.wake_delivery();
+        Ok(rec)
+    }
+
+    /// Annex III: the platform cannot comply (force majeure, manifest errors, insufficient
+    /// information). The clock stops.
+    pub async fn cannot_comply(
+        &self,
+        p: &Principal,
+        id: &str,
+        reasons: Vec<String>,
+        explanation: Option<String>,
+    ) -> AppResult<OrderView> {
+        require(
+            p,
+            &[OrgKind::Platform],
+            Role::Moderator,
+            "only the addressee's moderators answer an order",
+        )?;
+        let id = parse_order_id(id)?;
+        let mut c = Checker::new();
+        let mut parsed = Vec::new();
+        if reasons.is_empty() {
+            c.push(
+                "reasons",
+                "required",
+                "force_majeure, manifest_errors and/or insufficient_information",
+            );
+        }
+        for (i, r) in reasons.iter().enumerate() {
+            match CannotComplyReason::parse(r) {
+                Some(x) => parsed.push(x),
+                None => c.push(
+                    format!("reasons[{i}]"),
+                    "unknown_reason",
+                    "must be force_majeure, manifest_errors or insufficient_information",
+                ),
+            }
+        }
+        c.text(explanation.as_deref(), "explanation", 20_000);
+        c.finish()?;
+        parsed.sort();
+        parsed.dedup();
+        self.order_transition(
+            p,
+            id,
+            move |order, now| {
+                let e = order
+                    .clock
+                    .cannot_comply(&parsed, now)
+                    .map_err(|w| AppError::conflict("order_state", w.to_string()))?;
+                let reasons: Vec<_> = parsed.iter().map(|r| r.as_str()).collect();
+                order.cannot_comply = Some(
+                    json!({ "reasons": reasons, "explanation": explanation, "at": now })
+                        .to_string(),
+                );
+                Ok(vec![e])
+            },
+            Side::Platform,
+        )
+        .await
+    }
+
+    /// The platform's force majeure ended: a fresh hour starts.
+    pub async fn resume_order(&self, p: &Principal, id: &str) -> AppResult<OrderView> {
+        require(
+            p,
+            &[OrgKind::Platform],
+            Role::Moderator,
+            "only the addressee's moderators resume an order",
+        )?;
+        let id = parse_order_id(id)?;
+        self.order_transition(
+            p,
+            id,
+            |order, now| {
+                Ok(vec![order.clock.resumed(now).map_err(|w| {
+                    AppError::conflict("order_state", w.to_string())
+                })?])
+            },
+            Side::Platform,
+        )
+        .await
+    }
+
+    /// The authority answers a request for clarification: a fresh hour starts.
+    pub async fn clarify_order(
+        &self,
+        p: &Principal,
+        id: &str,
+        text: Option<String>,
+    ) -> AppResult<OrderView> {
+        require(
+            p,
+            &[OrgKind::Authority],
+            Role::Reporter,
+            "only the issuing authority clarifies its order",
+        )?;
+        let id = parse_order_id(id)?;
+        let mut c = Checker::new();
+        c.text(text.as_deref(), "clarification", 20_000);
+        c.finish()?;
+        self.order_transition(
+            p,
+            id,
+            move |order, now| {
+                let e = order
+                    .clock
+                    .clarified(now)
+                    .map_err(|w| AppError::conflict("order_state", w.to_string()))?;
+                let mut form: serde_json::Value =
+                    serde_json::from_str(&order.form).unwrap_or_default();
+                if let Some(obj) = form.as_object_mut() {
+                    let list = obj.entry("clarifications").or_insert_with(|| json!([]));
+                    if let Some(arr) = list.as_array_mut() {
+                        arr.push(json!({ "at": now, "text": text }));
+                    }
+                }
+                order.form = form.to_string();
+                Ok(vec![e])
+            },
+            Side::Authority,
+        )
+        .await
+    }
+
+    async fn order_transition<F>(
+        &self,
+        p: &Principal,
+        id: SignalId,
+        change: F,
+        side: Side,
+    ) -> AppResult<OrderView>
+    where
+        F: FnOnce(&mut OrderRecord, Timestamp) -> AppResult<Vec<ClockEvent>> + Send + 'static,
+    {
+        let clock = self.clock().clone();
+        let principal = p.clone();
+        let view = self
+            .store()
+            .write(move |tx| {
+                let mut order = match side {
+                    Side::Platform => own_order(tx, &principal, &id)?,
+                    Side::Authority => match tx.get_order(&id)? {
+                        Some(o) if o.authority == principal.org => o,
+                        _ => return Err(AppError::NotFound("order")),
+                    },
+                };
+                let now = clock.now();
+                let events = change(&mut order, now)?;
+                tx.update_order(&order)?;
+                let actor = Actor::of(&principal);
+                let ev = Events {
+                    clock: &*clock,
+                    now,
+                    actor: &actor,
+                };
+                if side == Side::Authority {
+                    ev.emit(tx, EventKind::OrderClarified, order.id.as_str(), json!({}))?;
+                }
+                for e in events {
+                    clock_event(tx, &ev, &order, e)?;
+                }
+                let mut cases = Vec::new();
+                for case_id in tx.signal_cases(&order.id)? {
+                    if let Some(mut case) = tx.get_case(&case_id)? {
+                        case.due_at = min_order_deadline(tx, &case.id)?.or(case.due_at);
+                        tx.update_case(&case)?;
+                        if side == Side::Authority {
+                            enqueue(
+                                tx,
+                                now,
+                                &order.platform,
+                                "case.updated",
+                                case_payload(&case),
+                                None,
+                                false,
+                            )?;
+                        }
+                        cases.push(case);
+                    }
+                }
+                Ok::<_, AppError>(OrderView { order, cases })
+            })
+            .await?;
+        self.wake_delivery();
+        Ok(view)
+    }
+
+    /// An order, for its issuing authority, its addressee or an administrator.
+    pub async fn get_order(&self, p: &Principal, id: &str) -> AppResult<OrderView> {
+        let id = parse_order_id(id)?;
+        let principal = p.clone();
+        self.store()
+            .read(move |r| {
+                let Some(order) = r.get_order(&id)? else {
+                    return Ok(None);
+                };
+                let allowed = order.authority == principal.org
+                    || order.platform == principal.org
+                    || is_admin(&principal);
+                if !allowed {
+                    return Ok(None);
+                }
+                let mut cases = Vec::new();
+                for case_id in r.signal_cases(&order.id)? {
+                    if let Some(c) = r.get_case(&case_id)? {
+                        cases.push(c);
+                    }
+                }
+                Ok(Some(OrderView { order, cases }))
+            })
+            .await?
+            .ok_or(AppError::NotFound("order"))
+    }
+}
+
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Side {
+    Platform,
+    Authority,
+}
+
+fn decision_record(
+    d: &vigie_model::decision::Decision,
+    case: &CaseRecord,
+    p: &Principal,
+    now: Timestamp,
+) -> DecisionRecord {
+    use vigie_model::decision::{Decision, Ground};
+    let (legal_basis, terms_clause, scope, purpose, automation, explanation) = match d {
+        Decision::Restrictive {
+            ground,
+            scope,
+            purpose,
+            automation,
+            explanation,
+            ..
+        } => {
+            let (lb, tc) = match ground {
+                Ground::Law(b) => (Some(b.id.to_owned()), None),
+                Ground::Terms { clause } => (None, Some(clause.clone())),
+            };
+            (
+                lb,
+                tc,
+                scope.iter().map(|m| m.code().to_owned()).collect(),
+                purpose,
+                *automation,
+                explanation,
+            )
+        }
+        Decision::NoAction {
+            purpose,
+            automation,
+            explanation,
+        } => (None, None, Vec::new(), purpose, *automation, explanation),
+    };
+    DecisionRecord {
+        id: DecisionId::from_random(random16()),
+        case: case.id.clone(),
+        org: p.org.clone(),
+        decided_by: p.user.clone(),
+        decided_at: now,
+        action: d.action().as_str().to_owned(),
+        legal_basis,
+        terms_clause,
+        territorial_scope: scope,
+        purpose: purpose.as_ref().map(|x| x.purpose.as_str().to_owned()),
+        purpose_rationale: purpose.as_ref().map(|x| x.rationale.clone()),
+        automated_detection: automation.detection,
+        automated_decision: automation.decision,
+        explanation: explanation.clone(),
+    }
+}

@@ -1,0 +1,64 @@
+//! The scheduler: escalates order clocks when they come due, and erases personal values whose
+//! retention ended. It reads time only from the app's clock, so a test moves it by moving the
+//! clock.
+
+use serde_json::json;
+use vigie_model::event::EventKind;
+
+use crate::platform::clock_event;
+use crate::{Actor, App, AppError, AppResult, Events};
+
+/// One pass: every due order escalated, a batch of expired personal values erased.
+/// Returns how many clock events and erasures it wrote.
+pub async fn tick(app: &App) -> AppResult<usize> {
+    let clock = app.clock().clone();
+    let n = app
+        .store()
+        .write(move |tx| {
+            let now = clock.now();
+            let actor = Actor::system();
+            let ev = Events {
+                clock: &*clock,
+                now,
+                actor: &actor,
+            };
+            let mut n = 0;
+            for mut order in tx.due_orders(now, 256)? {
+                let events = order.clock.tick(now);
+                tx.update_order(&order)?;
+                for e in events {
+                    clock_event(tx, &ev, &order, e)?;
+                    n += 1;
+                }
+            }
+            let erased = tx.erase_expired_personal(now, 1000)?;
+            if !erased.is_empty() {
+                let refs: Vec<_> = erased.iter().map(|r| r.as_str()).collect();
+                ev.emit(
+                    tx,
+                    EventKind::PersonalDataErased,
+                    "retention",
+                    json!({ "refs": refs }),
+                )?;
+                n += erased.len();
+            }
+            Ok::<_, AppError>(n)
+        })
+        .await?;
+    if n > 0 {
+        app.wake_delivery();
+    }
+    Ok(n)
+}
+
+/// Runs [`tick`] forever at the configured interval.
+pub async fn run(app: App) {
+    let mut interval = tokio::time::interval(app.config().scheduler_interval);
+    interval.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    loop {
+        interval.tick().await;
+        if let Err(e) = tick(&app).await {
+            tracing::error!(error = %e, "scheduler pass failed");
+        }
+    }
+}

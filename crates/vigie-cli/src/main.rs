@@ -1,0 +1,154 @@
+//! The `vigie` binary.
+//!
+//! - `vigie serve --data DIR --listen ADDR`: the server, on its embedded store.
+//! - `vigie audit verify --data DIR`: checks the event chain of a data directory offline.
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::sync::Arc;
+
+use anyhow::Context;
+use clap::{Parser, Subcommand};
+use vigie_app::{AppConfig, EgressPolicy, SystemClock};
+use vigie_model::Duration;
+use vigie_store::{SqliteConfig, Store};
+
+#[derive(Parser)]
+#[command(name = "vigie", version, about = "The lawful fast channel for reports of terrorist content")]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Runs the server on the embedded store in DIR.
+    Serve(ServeArgs),
+    /// Tools for auditors.
+    Audit {
+        #[command(subcommand)]
+        command: AuditCommand,
+    },
+}
+
+#[derive(clap::Args)]
+struct ServeArgs {
+    /// Data directory; created if missing. Holds the embedded database.
+    #[arg(long, default_value = "./vigie-data", env = "VIGIE_DATA")]
+    data: PathBuf,
+    /// Address to listen on.
+    #[arg(long, default_value = "127.0.0.1:8080", env = "VIGIE_LISTEN")]
+    listen: SocketAddr,
+    /// On first start, the first administrator's bearer token (otherwise one is generated and
+    /// printed once).
+    #[arg(long, env = "VIGIE_ADMIN_TOKEN", hide_env_values = true)]
+    admin_token: Option<String>,
+    /// Anonymous reports per source address per minute; 0 turns the limit off (benchmarks).
+    #[arg(long, default_value_t = 30, env = "VIGIE_PUBLIC_RATE_LIMIT")]
+    public_rate_limit: u32,
+    /// Comma-separated addresses or CIDR ranges that outbound requests (webhooks) may reach
+    /// although they are loopback or private, e.g. `127.0.0.1/32`. Empty by default.
+    #[arg(long, default_value = "", env = "VIGIE_EGRESS_ALLOW")]
+    egress_allow: String,
+    /// Days that personal values (report texts, names, e-mails) are kept.
+    #[arg(long, default_value_t = 365, env = "VIGIE_RETENTION_DAYS")]
+    retention_days: i64,
+}
+
+#[derive(Subcommand)]
+enum AuditCommand {
+    /// Verifies the hash chain of every event in the data directory.
+    Verify {
+        #[arg(long, default_value = "./vigie-data", env = "VIGIE_DATA")]
+        data: PathBuf,
+    },
+}
+
+fn main() -> ExitCode {
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_env("VIGIE_LOG").unwrap_or_else(|_| "info".into()),
+        )
+        .with_writer(std::io::stderr)
+        .init();
+    let cli = Cli::parse();
+    let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
+        Ok(rt) => rt,
+        Err(e) => {
+            eprintln!("error: could not start the runtime: {e}");
+            return ExitCode::from(2);
+        }
+    };
+    let res = runtime.block_on(async {
+        match cli.command {
+            Command::Serve(args) => serve(args).await,
+            Command::Audit { command: AuditCommand::Verify { data } } => audit_verify(data).await,
+        }
+    });
+    match res {
+        Ok(code) => code,
+        Err(e) => {
+            eprintln!("error: {e:#}");
+            ExitCode::from(2)
+        }
+    }
+}
+
+async fn serve(args: ServeArgs) -> anyhow::Result<ExitCode> {
+    let egress = EgressPolicy::parse_allow_list(&args.egress_allow)
+        .map_err(anyhow::Error::msg)
+        .context("while reading VIGIE_EGRESS_ALLOW")?;
+    anyhow::ensure!(args.retention_days > 0, "the retention must be at least one day");
+    let config = vigie_web::ServerConfig {
+        data_dir: args.data.clone(),
+        listen: args.listen,
+        admin_token: args.admin_token,
+        public_rate_limit: args.public_rate_limit,
+        app: AppConfig {
+            egress,
+            personal_data_retention: Duration::from_days(args.retention_days),
+            scheduler_interval: std::time::Duration::from_millis(500),
+            delivery_timeout: std::time::Duration::from_secs(10),
+        },
+        clock: Arc::new(SystemClock),
+    };
+    let running = vigie_web::start(config)
+        .await
+        .with_context(|| format!("while starting on {} with data in {}", args.listen, args.data.display()))?;
+    if let Some(b) = &running.bootstrap {
+        if b.token_was_given {
+            eprintln!("first start: administrator created with the token from VIGIE_ADMIN_TOKEN");
+        } else {
+            // Printed once, on standard output, so it can be captured; it is never stored.
+            println!("first start: administrator token (shown once): {}", b.token);
+        }
+    }
+    tracing::info!(addr = %running.addr, data = %args.data.display(), "vigie is serving");
+    tokio::select! {
+        res = running.serve => {
+            res.context("the server task failed")?.context("the server stopped")?;
+        }
+        _ = tokio::signal::ctrl_c() => {
+            tracing::info!("shutting down");
+        }
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+async fn audit_verify(data: PathBuf) -> anyhow::Result<ExitCode> {
+    anyhow::ensure!(data.join("vigie.sqlite3").exists(), "no Vigie database in {}", data.display());
+    let store = Store::open_sqlite(&data, SqliteConfig { max_batch: 1, readers: 1 })
+        .with_context(|| format!("while opening {}", data.display()))?;
+    let report = store.read(|r| vigie_app::audit::verify_all(r)).await?;
+    match report.error {
+        None => {
+            println!("ok: {} events, head {}", report.events, report.head);
+            Ok(ExitCode::SUCCESS)
+        }
+        Some(e) => {
+            println!("BROKEN after {} good events (head {}): {e}", report.events, report.head);
+            Ok(ExitCode::from(1))
+        }
+    }
+}

@@ -1,0 +1,29 @@
+//! Vigie's domain vocabulary and rules.
+//!
+//! Everything here is pure: no I/O, no clock, no randomness. Time and random values come in as
+//! arguments (a [`Timestamp`], bytes), so every rule can be tested by passing values.
+//!
+//! The main pieces:
+//! - [`location`]: what a report points at (content or an account) and URL canonicalisation, which
+//!   decides when two reports are about the same thing.
+//! - [`org`]: organisations, their kinds, member states and roles.
+//! - [`signal`]: notices, referrals and removal orders, and the priority a case gets from them.
+//! - [`case`]: the states of a case.
+//! - [`order`]: the Annex I fields of a removal order and its one-hour clock.
+//! - [`decision`]: actions, grounds (legal bases and terms clauses) and the rules tying them.
+//! - [`event`]: the hash-chained event log and salted hashes of personal values.
+
+pub mod case;
+pub mod decision;
+pub mod event;
+pub mod ids;
+pub mod location;
+pub mod order;
+pub mod org;
+pub mod signal;
+pub mod time;
+pub mod validation;
+
+pub use ids::*;
+pub use time::{Duration, Timestamp};
+pub use validation::{FieldError, Invalid};

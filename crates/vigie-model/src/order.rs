@@ -1,0 +1,664 @@
+//! Removal orders (TCO art. 3): the Annex I fields and the one-hour clock.
+//!
+//! One order has one clock, however many URLs it lists. The clock runs from the platform's
+//! receipt, not from intake; a "cannot comply" notice (Annex III) suspends it; a clarification or
+//! the end of a force majeure starts a fresh hour.
+
+use serde::{Deserialize, Serialize};
+
+use crate::validation::Checker;
+use crate::{Duration, Timestamp};
+
+/// The time a platform has to act on a received order.
+pub const ORDER_DEADLINE: Duration = Duration::from_hours(1);
+/// When, before the deadline, the first escalation fires (45 minutes into the hour).
+pub const FIRST_ESCALATION_BEFORE_DEADLINE: Duration = Duration::from_mins(15);
+/// How long before a first order an authority must have sent its advance notice (art. 3(2)).
+pub const ADVANCE_NOTICE_LEAD: Duration = Duration::from_hours(12);
+
+/// The five types of terrorist content of art. 2(7), the tick-boxes of Annex I section B.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+pub enum ReasonType {
+    /// (a) incites the commission of terrorist offences, e.g. by glorifying them.
+    #[serde(rename = "a")]
+    Incites,
+    /// (b) solicits a person or group to commit or contribute to such offences.
+    #[serde(rename = "b")]
+    SolicitsOffence,
+    /// (c) solicits participation in the activities of a terrorist group.
+    #[serde(rename = "c")]
+    SolicitsGroup,
+    /// (d) instructs on making or using weapons or hazardous substances for such offences.
+    #[serde(rename = "d")]
+    Instructs,
+    /// (e) threatens to commit such an offence.
+    #[serde(rename = "e")]
+    Threatens,
+}
+
+impl ReasonType {
+    pub const ALL: [ReasonType; 5] = [
+        ReasonType::Incites,
+        ReasonType::SolicitsOffence,
+        ReasonType::SolicitsGroup,
+        ReasonType::Instructs,
+        ReasonType::Threatens,
+    ];
+    pub fn letter(self) -> &'static str {
+        match self {
+            ReasonType::Incites => "a",
+            ReasonType::SolicitsOffence => "b",
+            ReasonType::SolicitsGroup => "c",
+            ReasonType::Instructs => "d",
+            ReasonType::Threatens => "e",
+        }
+    }
+    pub fn parse(raw: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|r| r.letter() == raw)
+    }
+    /// The matching legal-basis id in the seed taxonomy.
+    pub fn legal_basis_id(self) -> &'static str {
+        match self {
+            ReasonType::Incites => "eu.tco.2-7-a",
+            ReasonType::SolicitsOffence => "eu.tco.2-7-b",
+            ReasonType::SolicitsGroup => "eu.tco.2-7-c",
+            ReasonType::Instructs => "eu.tco.2-7-d",
+            ReasonType::Threatens => "eu.tco.2-7-e",
+        }
+    }
+}
+
+/// Annex I section E: what kind of authority issued the order.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum AuthorityType {
+    Judicial,
+    LawEnforcement,
+    Other,
+}
+
+/// Annex I section G: redress for the platform and the content provider.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Redress {
+    /// The competent body or court.
+    pub body: Option<String>,
+    /// Days allowed to challenge the order.
+    pub deadline_days: Option<u32>,
+    /// From what the days run (e.g. "receipt of the order").
+    pub deadline_from: Option<String>,
+    /// Where the national provisions can be read.
+    pub provisions_url: Option<String>,
+}
+
+/// Annex I section E: the person who signs for the authority.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Representative {
+    pub name: Option<String>,
+    /// Post, title and grade.
+    pub post: Option<String>,
+}
+
+/// The order's fields as they arrive, before checking.
+#[derive(Clone, Debug, Default)]
+pub struct RawOrderForm {
+    pub reference: Option<String>,
+    pub reasons: Option<Vec<String>>,
+    pub statement_of_reasons: Option<String>,
+    pub redress: Option<Redress>,
+    pub non_disclosure: Option<bool>,
+    pub authority_type: Option<String>,
+    pub representative: Option<Representative>,
+    pub file_number: Option<String>,
+    pub contact_email: Option<String>,
+    pub emergency_justification: Option<String>,
+}
+
+/// The checked Annex I fields that do not depend on stored data (addressee and URLs are checked
+/// against the host registry by the application).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct OrderForm {
+    pub reference: String,
+    pub reasons: Vec<ReasonType>,
+    pub statement_of_reasons: String,
+    pub redress: Redress,
+    pub non_disclosure: bool,
+    pub authority_type: AuthorityType,
+    pub representative: Representative,
+    pub file_number: Option<String>,
+    pub contact_email: String,
+    pub emergency_justification: Option<String>,
+}
+
+impl RawOrderForm {
+    /// Checks every field and records each problem in `c`; returns the form when all are good.
+    pub fn check(self, c: &mut Checker) -> Option<OrderForm> {
+        c.text(self.reference.as_deref(), "reference", 128);
+        let mut reasons = Vec::new();
+        match &self.reasons {
+            None => c.push(
+                "reasons",
+                "required",
+                "tick at least one art. 2(7) type (a to e)",
+            ),
+            Some(list) if list.is_empty() => c.push(
+                "reasons",
+                "required",
+                "tick at least one art. 2(7) type (a to e)",
+            ),
+            Some(list) => {
+                for (i, r) in list.iter().enumerate() {
+                    match ReasonType::parse(r) {
+                        Some(t) => reasons.push(t),
+                        None => c.push(
+                            format!("reasons[{i}]"),
+                            "unknown_reason",
+                            "must be one of a, b, c, d, e (art. 2(7))",
+                        ),
+                    }
+                }
+            }
+        }
+        reasons.sort();
+        reasons.dedup();
+        c.text(
+            self.statement_of_reasons.as_deref(),
+            "statement_of_reasons",
+            20_000,
+        );
+        let redress = self.redress.unwrap_or_default();
+        c.text(redress.body.as_deref(), "redress.body", 500);
+        match redress.deadline_days {
+            None => c.push(
+                "redress.deadline_days",
+                "required",
+                "the deadline for challenging the order, in days",
+            ),
+            Some(0) => c.push(
+                "redress.deadline_days",
+                "out_of_range",
+                "must be at least one day",
+            ),
+            Some(d) if d > 3650 => c.push(
+                "redress.deadline_days",
+                "out_of_range",
+                "must be at most 3650 days",
+            ),
+            Some(_) => {}
+        }
+        c.optional_text(
+            redress.deadline_from.as_deref(),
+            "redress.deadline_from",
+            200,
+        );
+        c.optional_text(
+            redress.provisions_url.as_deref(),
+            "redress.provisions_url",
+            2000,
+        );
+        c.check(
+            self.non_disclosure.is_some(),
+            "non_disclosure",
+            "required",
+            "say whether the uploader may be told (Annex I section C)",
+        );
+        let authority_type = match self.authority_type.as_deref() {
+            None => {
+                c.push(
+                    "authority_type",
+                    "required",
+                    "judicial, law_enforcement or other (Annex I section E)",
+                );
+                None
+            }
+            Some("judicial") => Some(AuthorityType::Judicial),
+            Some("law_enforcement") => Some(AuthorityType::LawEnforcement),
+            Some("other") => Some(AuthorityType::Other),
+            Some(_) => {
+                c.push(
+                    "authority_type",
+                    "unknown_authority_type",
+                    "must be judicial, law_enforcement or other",
+                );
+                None
+            }
+        };
+        let representative = self.representative.unwrap_or_default();
+        c.text(representative.name.as_deref(), "representative.name", 200);
+        c.text(representative.post.as_deref(), "representative.post", 200);
+        c.optional_text(self.file_number.as_deref(), "file_number", 128);
+        match &self.contact_email {
+            None => c.push(
+                "contact_email",
+                "required",
+                "where the platform sends feedback and questions (section F)",
+            ),
+            Some(e) => c.check(
+                crate::org::looks_like_email(e),
+                "contact_email",
+                "invalid_email",
+                "is not an e-mail address",
+            ),
+        }
+        if let Some(e) = &self.emergency_justification {
+            c.text(Some(e), "emergency_justification", 5_000);
+        }
+        if !c.is_empty() {
+            return None;
+        }
+        Some(OrderForm {
+            reference: self.reference?.trim().to_owned(),
+            reasons,
+            statement_of_reasons: self.statement_of_reasons?,
+            redress,
+            non_disclosure: self.non_disclosure?,
+            authority_type: authority_type?,
+            representative,
+            file_number: self.file_number,
+            contact_email: self.contact_email?,
+            emergency_justification: self.emergency_justification,
+        })
+    }
+}
+
+/// Why an order on a platform's first order from an authority may go ahead (art. 3(2)).
+pub fn advance_notice_satisfied(
+    now: Timestamp,
+    earlier_orders: bool,
+    advance_notice_sent_at: Option<Timestamp>,
+    emergency: bool,
+) -> bool {
+    earlier_orders
+        || emergency
+        || advance_notice_sent_at.is_some_and(|sent| now.since(sent) >= ADVANCE_NOTICE_LEAD)
+}
+
+/// Annex III: why a platform cannot comply.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum CannotComplyReason {
+    /// Force majeure or de facto impossibility not attributable to the platform (art. 3(7)).
+    ForceMajeure,
+    /// The order contains manifest errors (art. 3(8)).
+    ManifestErrors,
+    /// The order does not contain sufficient information (art. 3(8)).
+    InsufficientInformation,
+}
+
+impl CannotComplyReason {
+    pub fn parse(raw: &str) -> Option<Self> {
+        match raw {
+            "force_majeure" => Some(Self::ForceMajeure),
+            "manifest_errors" => Some(Self::ManifestErrors),
+            "insufficient_information" => Some(Self::InsufficientInformation),
+            _ => None,
+        }
+    }
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::ForceMajeure => "force_majeure",
+            Self::ManifestErrors => "manifest_errors",
+            Self::InsufficientInformation => "insufficient_information",
+        }
+    }
+}
+
+/// Where an order's clock stands.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum OrderState {
+    /// Accepted by Vigie, not yet received by the platform: no clock yet.
+    PendingReceipt,
+    /// Received: the hour is running.
+    Running,
+    /// Suspended by a force majeure (art. 3(7)) until the platform resumes.
+    ForceMajeure,
+    /// Suspended until the authority clarifies (art. 3(8)).
+    AwaitingClarification,
+    /// The platform removed or disabled the content (Annex II).
+    Complied,
+}
+
+impl OrderState {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            OrderState::PendingReceipt => "pending_receipt",
+            OrderState::Running => "running",
+            OrderState::ForceMajeure => "force_majeure",
+            OrderState::AwaitingClarification => "awaiting_clarification",
+            OrderState::Complied => "complied",
+        }
+    }
+    pub fn parse(raw: &str) -> Option<Self> {
+        [
+            Self::PendingReceipt,
+            Self::Running,
+            Self::ForceMajeure,
+            Self::AwaitingClarification,
+            Self::Complied,
+        ]
+        .into_iter()
+        .find(|s| s.as_str() == raw)
+    }
+}
+
+/// The clock of one order. Only the methods below change it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct OrderClock {
+    pub state: OrderState,
+    /// When the platform first received the order (inbox fetch, webhook answered 2xx, or ack).
+    pub received_at: Option<Timestamp>,
+    /// Invariant: `Some` exactly while `state` is `Running`, or when it was `Running` before
+    /// `Complied`.
+    pub deadline: Option<Timestamp>,
+    /// 0: none yet; 1: the 45-minute warning fired; 2: the deadline passed.
+    pub escalation_level: u8,
+    /// When the scheduler found the order overdue, if ever.
+    pub overdue_at: Option<Timestamp>,
+    /// When the platform complied (Annex II "time of the measure").
+    pub actioned_at: Option<Timestamp>,
+}
+
+/// Something the clock says happened, to be written as an event and pushed to the platform.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ClockEvent {
+    Received {
+        deadline: Timestamp,
+    },
+    Suspended {
+        state: OrderState,
+    },
+    Restarted {
+        deadline: Timestamp,
+    },
+    /// The first escalation, 45 minutes into the hour.
+    Escalated {
+        level: u8,
+        deadline: Timestamp,
+    },
+    Overdue {
+        deadline: Timestamp,
+    },
+    Complied {
+        late: bool,
+    },
+}
+
+/// A transition that the order's state does not allow.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, thiserror::Error)]
+#[error("the order is {state}, which does not allow this", state = .0.as_str())]
+pub struct WrongState(pub OrderState);
+
+impl Default for OrderClock {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl OrderClock {
+    pub fn new() -> Self {
+        Self {
+            state: OrderState::PendingReceipt,
+            received_at: None,
+            deadline: None,
+            escalation_level: 0,
+            overdue_at: None,
+            actioned_at: None,
+        }
+    }
+
+    /// Records the platform's receipt; only the first one starts the clock.
+    pub fn receive(&mut self, now: Timestamp) -> Option<ClockEvent> {
+        if self.received_at.is_some() {
+            return None;
+        }
+        self.received_at = Some(now);
+        if self.state != OrderState::PendingReceipt {
+            return None;
+        }
+        let deadline = now.plus(ORDER_DEADLINE);
+        self.state = OrderState::Running;
+        self.deadline = Some(deadline);
+        Some(ClockEvent::Received { deadline })
+    }
+
+    /// Annex III: the platform says it cannot comply; the clock stops.
+    pub fn cannot_comply(
+        &mut self,
+        reasons: &[CannotComplyReason],
+        now: Timestamp,
+    ) -> Result<ClockEvent, WrongState> {
+        if !matches!(self.state, OrderState::PendingReceipt | OrderState::Running) {
+            return Err(WrongState(self.state));
+        }
+        if self.received_at.is_none() {
+            self.received_at = Some(now);
+        }
+        let needs_clarification = reasons
+            .iter()
+            .any(|r| *r != CannotComplyReason::ForceMajeure);
+        self.state = if needs_clarification {
+            OrderState::AwaitingClarification
+        } else {
+            OrderState::ForceMajeure
+        };
+        self.deadline = None;
+        Ok(ClockEvent::Suspended { state: self.state })
+    }
+
+    /// The authority clarified: a fresh hour starts now (art. 3(8)).
+    pub fn clarified(&mut self, now: Timestamp) -> Result<ClockEvent, WrongState> {
+        if self.state != OrderState::AwaitingClarification {
+            return Err(WrongState(self.state));
+        }
+        Ok(self.restart(now))
+    }
+
+    /// The force majeure ended: a fresh hour starts now (art. 3(7)).
+    pub fn resumed(&mut self, now: Timestamp) -> Result<ClockEvent, WrongState> {
+        if self.state != OrderState::ForceMajeure {
+            return Err(WrongState(self.state));
+        }
+        Ok(self.restart(now))
+    }
+
+    fn restart(&mut self, now: Timestamp) -> ClockEvent {
+        let deadline = now.plus(ORDER_DEADLINE);
+        self.state = OrderState::Running;
+        self.deadline = Some(deadline);
+        self.escalation_level = 0;
+        ClockEvent::Restarted { deadline }
+    }
+
+    /// The platform removed or disabled the content.
+    pub fn complied(&mut self, now: Timestamp) -> Result<ClockEvent, WrongState> {
+        if self.state == OrderState::Complied {
+            return Err(WrongState(self.state));
+        }
+        if self.received_at.is_none() {
+            self.received_at = Some(now);
+        }
+        let late = self.deadline.is_some_and(|d| now > d) || self.overdue_at.is_some();
+        self.state = OrderState::Complied;
+        self.actioned_at = Some(now);
+        Ok(ClockEvent::Complied { late })
+    }
+
+    /// When the scheduler should next look at this order, if ever.
+    pub fn next_check_at(&self) -> Option<Timestamp> {
+        if self.state != OrderState::Running {
+            return None;
+        }
+        let deadline = self.deadline?;
+        match self.escalation_level {
+            0 => Some(deadline.minus(FIRST_ESCALATION_BEFORE_DEADLINE)),
+            1 => Some(deadline),
+            _ => None,
+        }
+    }
+
+    /// Advances escalations that are due at `now`.
+    pub fn tick(&mut self, now: Timestamp) -> Vec<ClockEvent> {
+        let mut out = Vec::new();
+        let (OrderState::Running, Some(deadline)) = (self.state, self.deadline) else {
+            return out;
+        };
+        if self.escalation_level < 1 && now >= deadline.minus(FIRST_ESCALATION_BEFORE_DEADLINE) {
+            self.escalation_level = 1;
+            out.push(ClockEvent::Escalated { level: 1, deadline });
+        }
+        if self.escalation_level < 2 && now >= deadline {
+            self.escalation_level = 2;
+            if self.overdue_at.is_none() {
+                self.overdue_at = Some(now);
+            }
+            out.push(ClockEvent::Overdue { deadline });
+        }
+        out
+    }
+
+    /// Whether the order is late: past its deadline while running, or complied after it.
+    pub fn is_overdue(&self, now: Timestamp) -> bool {
+        match self.state {
+            OrderState::Running => self.deadline.is_some_and(|d| now > d),
+            OrderState::Complied => {
+                self.overdue_at.is_some()
+                    || matches!((self.actioned_at, self.deadline), (Some(a), Some(d)) if a > d)
+            }
+            _ => self.overdue_at.is_some(),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn t(mins: i64) -> Timestamp {
+        Timestamp::from_micros(0).plus(Duration::from_mins(mins))
+    }
+
+    #[test]
+    fn the_hour_runs_from_receipt_and_escalates_at_45_and_60() {
+        let mut c = OrderClock::new();
+        assert_eq!(c.next_check_at(), None, "no clock before receipt");
+        assert_eq!(
+            c.receive(t(10)),
+            Some(ClockEvent::Received { deadline: t(70) })
+        );
+        assert_eq!(c.receive(t(20)), None, "a second receipt changes nothing");
+        assert_eq!(c.next_check_at(), Some(t(55)));
+        assert!(c.tick(t(54)).is_empty());
+        assert_eq!(
+            c.tick(t(55)),
+            vec![ClockEvent::Escalated {
+                level: 1,
+                deadline: t(70)
+            }]
+        );
+        assert!(c.tick(t(56)).is_empty());
+        assert!(!c.is_overdue(t(70)));
+        assert_eq!(c.tick(t(70)), vec![ClockEvent::Overdue { deadline: t(70) }]);
+        assert!(c.is_overdue(t(71)));
+        assert_eq!(c.next_check_at(), None);
+        assert_eq!(c.complied(t(80)), Ok(ClockEvent::Complied { late: true }));
+        assert!(c.is_overdue(t(90)));
+    }
+
+    #[test]
+    fn a_late_tick_fires_both_escalations_at_once() {
+        let mut c = OrderClock::new();
+        c.receive(t(0));
+        assert_eq!(c.tick(t(61)).len(), 2);
+    }
+
+    #[test]
+    fn cannot_comply_suspends_and_clarification_restarts_a_fresh_hour() {
+        let mut c = OrderClock::new();
+        c.receive(t(0));
+        c.tick(t(50));
+        let ev = c
+            .cannot_comply(&[CannotComplyReason::InsufficientInformation], t(50))
+            .unwrap();
+        assert_eq!(
+            ev,
+            ClockEvent::Suspended {
+                state: OrderState::AwaitingClarification
+            }
+        );
+        assert!(
+            c.tick(t(500)).is_empty(),
+            "a suspended clock never escalates"
+        );
+        assert_eq!(
+            c.resumed(t(500)),
+            Err(WrongState(OrderState::AwaitingClarification))
+        );
+        assert_eq!(
+            c.clarified(t(600)),
+            Ok(ClockEvent::Restarted { deadline: t(660) })
+        );
+        assert_eq!(c.escalation_level, 0);
+        assert!(!c.is_overdue(t(659)));
+    }
+
+    #[test]
+    fn force_majeure_resumes_on_the_platforms_word() {
+        let mut c = OrderClock::new();
+        c.receive(t(0));
+        c.cannot_comply(&[CannotComplyReason::ForceMajeure], t(5))
+            .unwrap();
+        assert_eq!(c.state, OrderState::ForceMajeure);
+        assert_eq!(c.clarified(t(6)), Err(WrongState(OrderState::ForceMajeure)));
+        assert_eq!(
+            c.resumed(t(100)),
+            Ok(ClockEvent::Restarted { deadline: t(160) })
+        );
+        assert_eq!(c.complied(t(120)), Ok(ClockEvent::Complied { late: false }));
+        assert_eq!(
+            c.cannot_comply(&[CannotComplyReason::ForceMajeure], t(130)),
+            Err(WrongState(OrderState::Complied))
+        );
+    }
+
+    #[test]
+    fn first_orders_need_twelve_hours_notice_unless_urgent() {
+        let now = t(24 * 60);
+        assert!(!advance_notice_satisfied(now, false, None, false));
+        assert!(!advance_notice_satisfied(
+            now,
+            false,
+            Some(now.minus(Duration::from_hours(11))),
+            false
+        ));
+        assert!(advance_notice_satisfied(
+            now,
+            false,
+            Some(now.minus(Duration::from_hours(12))),
+            false
+        ));
+        assert!(advance_notice_satisfied(now, false, None, true));
+        assert!(advance_notice_satisfied(now, true, None, false));
+    }
+
+    #[test]
+    fn every_missing_annex_i_field_is_named() {
+        let mut c = Checker::new();
+        assert!(RawOrderForm::default().check(&mut c).is_none());
+        let err = c.finish().unwrap_err();
+        let fields: Vec<_> = err.errors().iter().map(|e| e.field.as_str()).collect();
+        for f in [
+            "reference",
+            "reasons",
+            "statement_of_reasons",
+            "redress.body",
+            "redress.deadline_days",
+            "non_disclosure",
+            "authority_type",
+            "representative.name",
+            "representative.post",
+            "contact_email",
+        ] {
+            assert!(fields.contains(&f), "{f} missing from {fields:?}");
+        }
+    }
+}

@@ -1,0 +1,324 @@
+//! Organisations, the people in them and what each may do.
+
+use serde::{Deserialize, Serialize};
+
+use crate::validation::Checker;
+
+/// The 27 EU member states, by ISO 3166-1 alpha-2 code (Greece as `GR`).
+pub const EU_MEMBER_STATES: [&str; 27] = [
+    "AT", "BE", "BG", "CY", "CZ", "DE", "DK", "EE", "ES", "FI", "FR", "GR", "HR", "HU", "IE", "IT",
+    "LT", "LU", "LV", "MT", "NL", "PL", "PT", "RO", "SE", "SI", "SK",
+];
+
+/// An EU member state.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct MemberState(&'static str);
+
+impl MemberState {
+    /// Accepts an ISO code, case-insensitively; `EL` is taken as Greece.
+    pub fn parse(raw: &str) -> Option<Self> {
+        let upper = raw.trim().to_ascii_uppercase();
+        let upper = if upper == "EL" {
+            "GR".to_owned()
+        } else {
+            upper
+        };
+        EU_MEMBER_STATES
+            .iter()
+            .find(|c| **c == upper)
+            .map(|c| MemberState(c))
+    }
+    pub fn code(self) -> &'static str {
+        self.0
+    }
+}
+
+/// What an organisation is, which fixes what it may do.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum OrgKind {
+    /// A competent authority or referral unit: issues removal orders and referrals.
+    Authority,
+    /// A hosting service provider: receives cases, decides, reports back.
+    Platform,
+    /// A trusted flagger (DSA art. 22): its notices get priority.
+    TrustedFlagger,
+    /// An independent overseer or auditor: reads, verifies, never changes.
+    Overseer,
+    /// The operator of a Vigie instance (e.g. a national reporting platform).
+    Hub,
+}
+
+impl OrgKind {
+    pub const ALL: [OrgKind; 5] = [
+        OrgKind::Authority,
+        OrgKind::Platform,
+        OrgKind::TrustedFlagger,
+        OrgKind::Overseer,
+        OrgKind::Hub,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            OrgKind::Authority => "authority",
+            OrgKind::Platform => "platform",
+            OrgKind::TrustedFlagger => "trusted_flagger",
+            OrgKind::Overseer => "overseer",
+            OrgKind::Hub => "hub",
+        }
+    }
+    pub fn parse(raw: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|k| k.as_str() == raw)
+    }
+}
+
+/// What a person may do within their organisation.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Role {
+    /// Runs the Vigie instance: creates organisations, people and tokens, approves host claims.
+    Admin,
+    /// Submits notices, referrals and removal orders for the organisation.
+    Reporter,
+    /// Reviews cases and records decisions for a platform.
+    Moderator,
+    /// Configures a platform's integration: host claims, webhooks.
+    Integrator,
+    /// Reads the organisation's own records.
+    Viewer,
+}
+
+impl Role {
+    pub const ALL: [Role; 5] = [
+        Role::Admin,
+        Role::Reporter,
+        Role::Moderator,
+        Role::Integrator,
+        Role::Viewer,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Role::Admin => "admin",
+            Role::Reporter => "reporter",
+            Role::Moderator => "moderator",
+            Role::Integrator => "integrator",
+            Role::Viewer => "viewer",
+        }
+    }
+    pub fn parse(raw: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|r| r.as_str() == raw)
+    }
+
+    /// Whether a person of an organisation of `kind` may hold this role.
+    pub fn allowed_in(self, kind: OrgKind) -> bool {
+        match self {
+            Role::Admin => kind == OrgKind::Hub,
+            Role::Reporter => matches!(
+                kind,
+                OrgKind::Authority | OrgKind::TrustedFlagger | OrgKind::Hub
+            ),
+            Role::Moderator | Role::Integrator => kind == OrgKind::Platform,
+            Role::Viewer => true,
+        }
+    }
+}
+
+/// A contact point or legal representative, as the law asks for them.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Contact {
+    pub name: Option<String>,
+    pub email: Option<String>,
+    pub phone: Option<String>,
+    pub address: Option<String>,
+    /// Member state where this contact is established (legal representative).
+    pub member_state: Option<String>,
+}
+
+/// The fields of a new organisation, before they are checked.
+#[derive(Clone, Debug, Default)]
+pub struct NewOrg {
+    pub name: Option<String>,
+    pub kind: Option<String>,
+    pub member_state: Option<String>,
+    /// Platforms: member state of the main establishment (TCO art. 2(9)).
+    pub main_establishment: Option<String>,
+    /// Platforms established outside the Union: their legal representative (TCO art. 17).
+    pub legal_representative: Option<Contact>,
+    /// Platforms: the contact point for removal orders (TCO art. 15).
+    pub contact_point: Option<Contact>,
+}
+
+/// A checked new organisation.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct OrgSpec {
+    pub name: String,
+    pub kind: OrgKind,
+    pub member_state: Option<MemberState>,
+    pub main_establishment: Option<MemberState>,
+    pub legal_representative: Option<Contact>,
+    pub contact_point: Option<Contact>,
+}
+
+fn check_contact(c: &Contact, field: &str, checker: &mut Checker) {
+    checker.optional_text(c.name.as_deref(), &format!("{field}.name"), 200);
+    checker.optional_text(c.phone.as_deref(), &format!("{field}.phone"), 64);
+    checker.optional_text(c.address.as_deref(), &format!("{field}.address"), 500);
+    if let Some(email) = &c.email {
+        checker.check(
+            looks_like_email(email),
+            &format!("{field}.email"),
+            "invalid_email",
+            "is not an e-mail address",
+        );
+    }
+    if let Some(ms) = &c.member_state {
+        checker.check(
+            MemberState::parse(ms).is_some(),
+            &format!("{field}.member_state"),
+            "unknown_member_state",
+            "must be the ISO code of an EU member state",
+        );
+    }
+}
+
+/// A deliberately loose check: one `@`, something on each side, no spaces, sane length.
+pub fn looks_like_email(raw: &str) -> bool {
+    let ok_len = raw.len() <= 254;
+    match raw.split_once('@') {
+        Some((local, domain)) => {
+            ok_len
+                && !local.is_empty()
+                && domain.contains('.')
+                && !raw.contains(char::is_whitespace)
+                && !domain.contains('@')
+        }
+        None => false,
+    }
+}
+
+impl NewOrg {
+    pub fn check(self) -> Result<OrgSpec, crate::Invalid> {
+        let mut c = Checker::new();
+        c.text(self.name.as_deref(), "name", 200);
+        let kind = match self.kind.as_deref() {
+            None => {
+                c.push("kind", "required", "is required");
+                None
+            }
+            Some(k) => {
+                let kind = OrgKind::parse(k);
+                c.check(
+                    kind.is_some(),
+                    "kind",
+                    "unknown_kind",
+                    "must be authority, platform, trusted_flagger, overseer or hub",
+                );
+                kind
+            }
+        };
+        let ms = |c: &mut Checker, raw: Option<&str>, field: &str| -> Option<MemberState> {
+            let raw = raw?;
+            let parsed = MemberState::parse(raw);
+            c.check(
+                parsed.is_some(),
+                field,
+                "unknown_member_state",
+                "must be the ISO code of an EU member state",
+            );
+            parsed
+        };
+        let member_state = ms(&mut c, self.member_state.as_deref(), "member_state");
+        let main_establishment = ms(
+            &mut c,
+            self.main_establishment.as_deref(),
+            "main_establishment",
+        );
+        if matches!(kind, Some(OrgKind::Authority | OrgKind::TrustedFlagger))
+            && self.member_state.is_none()
+        {
+            c.push(
+                "member_state",
+                "required",
+                "an authority or trusted flagger acts for a member state",
+            );
+        }
+        if kind == Some(OrgKind::Platform) {
+            if self.main_establishment.is_none() && self.legal_representative.is_none() {
+                c.push(
+                    "main_establishment",
+                    "required",
+                    "a platform needs a main establishment in the Union or a legal representative",
+                );
+            }
+            match &self.contact_point {
+                None => c.push(
+                    "contact_point",
+                    "required",
+                    "a platform needs a contact point for removal orders",
+                ),
+                Some(cp) if cp.email.is_none() => c.push(
+                    "contact_point.email",
+                    "required",
+                    "the contact point needs an e-mail address",
+                ),
+                Some(_) => {}
+            }
+        }
+        if let Some(lr) = &self.legal_representative {
+            check_contact(lr, "legal_representative", &mut c);
+            if lr.member_state.is_none() {
+                c.push(
+                    "legal_representative.member_state",
+                    "required",
+                    "where the legal representative is established",
+                );
+            }
+        }
+        if let Some(cp) = &self.contact_point {
+            check_contact(cp, "contact_point", &mut c);
+        }
+        c.finish()?;
+        Ok(OrgSpec {
+            name: self.name.unwrap_or_default().trim().to_owned(),
+            kind: kind.expect("checked above"),
+            member_state,
+            main_establishment,
+            legal_representative: self.legal_representative,
+            contact_point: self.contact_point,
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_platform_needs_its_legal_fields() {
+        let err = NewOrg {
+            name: Some("Tube".into()),
+            kind: Some("platform".into()),
+            ..Default::default()
+        }
+        .check()
+        .unwrap_err();
+        let fields: Vec<_> = err.errors().iter().map(|e| e.field.as_str()).collect();
+        assert_eq!(fields, ["main_establishment", "contact_point"]);
+    }
+
+    #[test]
+    fn member_states_are_eu_codes() {
+        assert_eq!(MemberState::parse("fr").map(MemberState::code), Some("FR"));
+        assert_eq!(MemberState::parse("EL").map(MemberState::code), Some("GR"));
+        assert_eq!(MemberState::parse("US"), None);
+    }
+
+    #[test]
+    fn roles_fit_their_organisations() {
+        assert!(Role::Moderator.allowed_in(OrgKind::Platform));
+        assert!(!Role::Moderator.allowed_in(OrgKind::Authority));
+        assert!(!Role::Admin.allowed_in(OrgKind::Platform));
+        assert!(Role::Reporter.allowed_in(OrgKind::TrustedFlagger));
+    }
+}

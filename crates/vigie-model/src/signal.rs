@@ -1,0 +1,143 @@
+//! Signals (notices, referrals, removal orders) and the priority they give a case.
+
+use serde::{Deserialize, Serialize};
+
+/// The legal kind of a signal. Each keeps its own legal effect; none is merged into another.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum SignalKind {
+    /// A notice under DSA art. 16, from anyone, or from a trusted flagger (art. 22).
+    Notice,
+    /// An authority's referral: a request to check content against the platform's terms.
+    Referral,
+    /// A removal order under TCO art. 3: binding, one-hour clock.
+    Order,
+}
+
+impl SignalKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            SignalKind::Notice => "notice",
+            SignalKind::Referral => "referral",
+            SignalKind::Order => "order",
+        }
+    }
+    pub fn parse(raw: &str) -> Option<Self> {
+        [SignalKind::Notice, SignalKind::Referral, SignalKind::Order]
+            .into_iter()
+            .find(|k| k.as_str() == raw)
+    }
+}
+
+/// How strong a signal's source is, weakest first. A case takes the strongest of its signals.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Tier {
+    /// A member of the public, possibly anonymous.
+    Public = 1,
+    /// An authority's referral.
+    Referral = 2,
+    /// A trusted flagger's notice.
+    TrustedFlagger = 3,
+    /// A removal order.
+    Order = 4,
+}
+
+impl Tier {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Tier::Public => "public",
+            Tier::Referral => "referral",
+            Tier::TrustedFlagger => "trusted_flagger",
+            Tier::Order => "order",
+        }
+    }
+    pub fn from_rank(rank: i64) -> Option<Self> {
+        match rank {
+            1 => Some(Tier::Public),
+            2 => Some(Tier::Referral),
+            3 => Some(Tier::TrustedFlagger),
+            4 => Some(Tier::Order),
+            _ => None,
+        }
+    }
+    pub fn rank(self) -> i64 {
+        self as i64
+    }
+}
+
+/// What a case's priority is computed from. Kept on the case and updated with each signal.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct PriorityInputs {
+    /// The strongest tier among the case's signals.
+    pub tier: Tier,
+    /// Whether any signal flagged an imminent threat to life.
+    pub threat_to_life: bool,
+    /// Distinct organisations (authenticated sources) that reported the case.
+    pub accountable_sources: u32,
+    /// Signals without an accountable source (anonymous public notices).
+    pub anonymous_signals: u32,
+}
+
+/// Points between two tiers. Nothing but a stronger tier can cross this gap.
+const TIER_GAP: i64 = 100;
+/// Each further accountable source adds this much, up to `MAX_SOURCE_BONUS`.
+const PER_SOURCE: i64 = 10;
+const MAX_SOURCE_BONUS: i64 = 50;
+/// Anonymous duplicates add at most this much in total: a flood of anonymous reports about lawful
+/// content cannot push it above a case that one accountable source reported.
+const MAX_ANONYMOUS_BONUS: i64 = 5;
+/// A threat to life outranks every other case.
+const THREAT_BONUS: i64 = 10 * TIER_GAP;
+
+/// The case's priority: higher is more urgent.
+pub fn priority(p: PriorityInputs) -> i64 {
+    let base = p.tier.rank() * TIER_GAP;
+    let sources = (i64::from(p.accountable_sources).saturating_sub(1) * PER_SOURCE)
+        .clamp(0, MAX_SOURCE_BONUS);
+    let anonymous = i64::from(p.anonymous_signals).min(MAX_ANONYMOUS_BONUS);
+    let threat = if p.threat_to_life { THREAT_BONUS } else { 0 };
+    base + sources + anonymous + threat
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn p(tier: Tier, threat: bool, accountable: u32, anonymous: u32) -> i64 {
+        priority(PriorityInputs {
+            tier,
+            threat_to_life: threat,
+            accountable_sources: accountable,
+            anonymous_signals: anonymous,
+        })
+    }
+
+    #[test]
+    fn tiers_order_cases() {
+        assert!(p(Tier::Order, false, 1, 0) > p(Tier::TrustedFlagger, false, 1, 0));
+        assert!(p(Tier::TrustedFlagger, false, 1, 0) > p(Tier::Referral, false, 1, 0));
+        assert!(p(Tier::Referral, false, 1, 0) > p(Tier::Public, false, 0, 1));
+    }
+
+    #[test]
+    fn threat_to_life_outranks_everything() {
+        assert!(p(Tier::Public, true, 0, 1) > p(Tier::Order, false, 50, 1_000_000));
+    }
+
+    #[test]
+    fn accountable_sources_raise_priority_but_not_past_a_tier() {
+        assert!(p(Tier::Public, false, 3, 0) > p(Tier::Public, false, 1, 0));
+        assert!(p(Tier::Public, false, 1_000, 0) < p(Tier::Referral, false, 1, 0));
+    }
+
+    #[test]
+    fn a_mass_reporting_campaign_counts_for_little() {
+        let flood = p(Tier::Public, false, 0, 1_000_000);
+        assert!(
+            flood < p(Tier::Public, false, 2, 0),
+            "two accountable sources outweigh a million anonymous ones"
+        );
+        assert!(flood < p(Tier::Referral, false, 1, 0));
+    }
+}

@@ -1,0 +1,235 @@
+//! Vigie's persistence seam and its embedded engine.
+//!
+//! [`Store`] is the one door to state. Writes run as closures over a [`Tx`] inside one durable
+//! transaction; reads run over [`Reads`] on a separate connection. The closures see domain-level
+//! operations only, never SQL, so a second engine (PostgreSQL) implements the same two traits.
+//!
+//! The SQLite engine runs every write on one writer thread and **groups commits**: jobs that queue
+//! while a transaction commits go into the next one, each inside its own savepoint, so one bad job
+//! rolls back alone and one fsync acknowledges many jobs. A job's caller hears back only after the
+//! commit that holds its changes is on disk.
+//!
+//! ```no_run
+//! # async fn demo(store: vigie_store::Store) -> Result<(), vigie_store::StoreError> {
+//! let n = store.read(|r| r.count_orgs()).await?;
+//! # Ok(()) }
+//! ```
+
+mod records;
+mod sqlite;
+
+use std::sync::Arc;
+
+pub use records::*;
+use vigie_model::case::CaseState;
+use vigie_model::event::{ChainedEvent, NewEvent};
+use vigie_model::order::OrderState;
+use vigie_model::*;
+
+/// What can go wrong in the store.
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    /// A uniqueness rule refused the write (e.g. a host already claimed).
+    #[error("conflict: {0}")]
+    Conflict(&'static str),
+    /// A row holds a value the code cannot read back.
+    #[error("corrupt row: {0}")]
+    Corrupt(String),
+    /// The engine failed (I/O, disk full, ...).
+    #[error("storage engine error: {0}")]
+    Engine(#[source] Box<dyn std::error::Error + Send + Sync>),
+    /// The store is shutting down.
+    #[error("the store is closed")]
+    Closed,
+}
+
+pub type Result<T, E = StoreError> = std::result::Result<T, E>;
+
+/// A keyset position in the inbox order (deadline first, then priority, then id).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct InboxCursor {
+    pub due_at: Option<Timestamp>,
+    pub priority: i64,
+    pub id: CaseId,
+}
+
+/// Durability settings in force on the writer connection, for tests and `/healthz` detail.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Durability {
+    pub journal_mode: String,
+    /// SQLite's `synchronous` level: 2 is FULL, 3 is EXTRA.
+    pub synchronous: i64,
+}
+
+/// Queries. Implemented on read connections and inside write transactions.
+pub trait Reads {
+    fn count_orgs(&self) -> Result<i64>;
+    fn get_org(&self, id: &OrgId) -> Result<Option<OrgRecord>>;
+    fn list_orgs(&self) -> Result<Vec<OrgRecord>>;
+    fn get_user(&self, id: &UserId) -> Result<Option<UserRecord>>;
+    fn find_principal(&self, token_hash: &str) -> Result<Option<Principal>>;
+    fn get_host(&self, host: &str) -> Result<Option<HostRecord>>;
+    fn list_hosts(&self, org: Option<&OrgId>) -> Result<Vec<HostRecord>>;
+    /// The platform that owns the first approved host among `candidates` (most specific first).
+    fn route_host(&self, candidates: &[&str]) -> Result<Option<OrgId>>;
+    fn get_signal(&self, id: &SignalId) -> Result<Option<SignalRecord>>;
+    fn find_signal_by_tracking(&self, tracking_hash: &str) -> Result<Option<SignalRecord>>;
+    /// Signals in id order after `after`, for admins and audits.
+    fn list_signals(&self, after: Option<&SignalId>, limit: u32) -> Result<Vec<SignalRecord>>;
+    fn signal_cases(&self, id: &SignalId) -> Result<Vec<CaseId>>;
+    fn get_case(&self, id: &CaseId) -> Result<Option<CaseRecord>>;
+    fn find_case(&self, platform: Option<&OrgId>, key: &str) -> Result<Option<CaseRecord>>;
+    fn case_signals(&self, id: &CaseId) -> Result<Vec<SignalRecord>>;
+    /// The orders whose locations include this case.
+    fn case_orders(&self, id: &CaseId) -> Result<Vec<OrderRecord>>;
+    /// A platform's pending cases, deadline first, then priority, after `cursor`.
+    fn inbox(
+        &self,
+        platform: &OrgId,
+        cursor: Option<&InboxCursor>,
+        limit: u32,
+    ) -> Result<Vec<CaseRecord>>;
+    /// Cases waiting for the hub, oldest first.
+    fn parked_cases(&self, limit: u32) -> Result<Vec<CaseRecord>>;
+    fn get_order(&self, id: &SignalId) -> Result<Option<OrderRecord>>;
+    /// Running orders whose next escalation is due at `now`.
+    fn due_orders(&self, now: Timestamp, limit: u32) -> Result<Vec<OrderRecord>>;
+    fn has_orders_between(&self, authority: &OrgId, platform: &OrgId) -> Result<bool>;
+    fn latest_advance_notice(
+        &self,
+        authority: &OrgId,
+        platform: &OrgId,
+    ) -> Result<Option<AdvanceNoticeRecord>>;
+    fn case_decision(&self, id: &CaseId) -> Result<Option<DecisionRecord>>;
+    fn webhooks_of(&self, org: &OrgId) -> Result<Vec<WebhookRecord>>;
+    fn get_webhook(&self, id: &WebhookId) -> Result<Option<WebhookRecord>>;
+    /// Undelivered messages whose next attempt is due, urgent first.
+    fn due_deliveries(&self, now: Timestamp, limit: u32) -> Result<Vec<DeliveryRecord>>;
+    fn get_delivery(&self, id: &DeliveryId) -> Result<Option<DeliveryRecord>>;
+    /// The earliest next attempt among undelivered messages.
+    fn next_delivery_at(&self) -> Result<Option<Timestamp>>;
+    fn events_after(&self, seq: i64, limit: u32) -> Result<Vec<ChainedEvent>>;
+    fn personal_value(&self, id: &PersonalRef) -> Result<Option<String>>;
+    fn count_orders_in_state(&self, state: OrderState) -> Result<i64>;
+    fn count_cases_in_state(&self, state: CaseState) -> Result<i64>;
+}
+
+/// Changes. Only available inside [`Store::write`].
+pub trait Tx: Reads {
+    fn insert_org(&mut self, r: &OrgRecord) -> Result<()>;
+    fn insert_user(&mut self, r: &UserRecord) -> Result<()>;
+    fn insert_token(&mut self, r: &TokenRecord) -> Result<()>;
+    /// Fails with [`StoreError::Conflict`] if the host is already claimed.
+    fn insert_host(&mut self, r: &HostRecord) -> Result<()>;
+    fn update_host(&mut self, r: &HostRecord) -> Result<()>;
+    fn insert_signal(&mut self, r: &SignalRecord) -> Result<()>;
+    fn link_signal_case(&mut self, signal: &SignalId, idx: u32, case: &CaseId) -> Result<()>;
+    /// Fails with [`StoreError::Conflict`] if the platform already has a case with that key.
+    fn insert_case(&mut self, r: &CaseRecord) -> Result<()>;
+    fn update_case(&mut self, r: &CaseRecord) -> Result<()>;
+    /// Records that `source` reported `case`; `true` if it had not before.
+    fn add_case_source(&mut self, case: &CaseId, source: &str) -> Result<bool>;
+    /// Parked cases whose host is `host` or under it.
+    fn parked_cases_on(&mut self, host: &str) -> Result<Vec<CaseRecord>>;
+    fn insert_order(&mut self, r: &OrderRecord) -> Result<()>;
+    fn update_order(&mut self, r: &OrderRecord) -> Result<()>;
+    fn insert_advance_notice(&mut self, r: &AdvanceNoticeRecord) -> Result<()>;
+    fn insert_decision(&mut self, r: &DecisionRecord) -> Result<()>;
+    fn insert_webhook(&mut self, r: &WebhookRecord) -> Result<()>;
+    fn insert_delivery(&mut self, r: &DeliveryRecord) -> Result<()>;
+    fn update_delivery(&mut self, r: &DeliveryRecord) -> Result<()>;
+    fn insert_personal(&mut self, r: &PersonalRecord) -> Result<()>;
+    /// Erases values whose retention ended by `now`; returns their refs.
+    fn erase_expired_personal(&mut self, now: Timestamp, limit: u32) -> Result<Vec<PersonalRef>>;
+    /// Appends to the chain; returns the event's sequence number.
+    fn append_event(&mut self, id: &EventId, e: &NewEvent) -> Result<i64>;
+}
+
+type ReadJob = Box<dyn FnOnce(&dyn Reads) + Send>;
+/// A write job runs inside the batch transaction and says whether its savepoint should be kept;
+/// its completion runs after the commit with the commit's outcome.
+type WriteJob = Box<dyn FnOnce(&mut dyn Tx) -> (bool, Completion) + Send>;
+type Completion = Box<dyn FnOnce(Result<(), StoreError>) + Send>;
+
+/// An engine runs jobs; [`Store`] turns them into async calls.
+trait Engine: Send + Sync {
+    fn submit_write(&self, job: WriteJob) -> Result<()>;
+    fn submit_read(&self, job: ReadJob) -> Result<()>;
+    fn durability(&self) -> Result<Durability>;
+}
+
+/// The handle every part of Vigie shares. Cheap to clone.
+#[derive(Clone)]
+pub struct Store {
+    engine: Arc<dyn Engine>,
+}
+
+/// How the embedded engine is set up.
+#[derive(Clone, Debug)]
+pub struct SqliteConfig {
+    /// Most jobs in one grouped commit.
+    pub max_batch: usize,
+    /// Read connections kept open.
+    pub readers: usize,
+}
+
+impl Default for SqliteConfig {
+    fn default() -> Self {
+        Self {
+            max_batch: 512,
+            readers: 4,
+        }
+    }
+}
+
+impl Store {
+    /// Opens (creating if needed) the embedded database `vigie.sqlite3` in `dir`.
+    pub fn open_sqlite(dir: &std::path::Path, config: SqliteConfig) -> Result<Store> {
+        let engine = sqlite::SqliteEngine::open(dir, config)?;
+        Ok(Store {
+            engine: Arc::new(engine),
+        })
+    }
+
+    /// Runs `work` in a durable transaction; returns once it is committed (or rolled back when
+    /// `work` fails: its changes never persist, and no other job's do either way).
+    pub async fn write<T, E, F>(&self, work: F) -> Result<T, E>
+    where
+        T: Send + 'static,
+        E: From<StoreError> + Send + 'static,
+        F: FnOnce(&mut dyn Tx) -> Result<T, E> + Send + 'static,
+    {
+        let (send, recv) = tokio::sync::oneshot::channel::<Result<T, E>>();
+        let job: WriteJob = Box::new(move |tx: &mut dyn Tx| {
+            let res = work(tx);
+            let keep = res.is_ok();
+            let done: Completion = Box::new(move |commit: Result<(), StoreError>| {
+                let out = match commit {
+                    Ok(()) => res,
+                    Err(e) => Err(E::from(e)),
+                };
+                let _ = send.send(out);
+            });
+            (keep, done)
+        });
+        self.engine.submit_write(job).map_err(E::from)?;
+        recv.await.map_err(|_| E::from(StoreError::Closed))?
+    }
+
+    /// Runs `work` on a read connection, off the async threads.
+    pub async fn read<T, F>(&self, work: F) -> Result<T>
+    where
+        T: Send + 'static,
+        F: FnOnce(&dyn Reads) -> Result<T> + Send + 'static,
+    {
+        let (send, recv) = tokio::sync::oneshot::channel();
+        self.engine.submit_read(Box::new(move |r: &dyn Reads| {
+            let _ = send.send(work(r));
+        }))?;
+        recv.await.map_err(|_| StoreError::Closed)?
+    }
+
+    pub fn durability(&self) -> Result<Durability> {
+        self.engine.durability()
+    }
+}

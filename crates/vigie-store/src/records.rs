@@ -1,0 +1,216 @@
+//! Rows as the store keeps them. Plain data: the rules live in `vigie-model` and `vigie-app`.
+
+use vigie_model::case::CaseState;
+use vigie_model::location::TargetKind;
+use vigie_model::order::OrderClock;
+use vigie_model::org::{OrgKind, Role};
+use vigie_model::signal::{SignalKind, Tier};
+use vigie_model::*;
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct OrgRecord {
+    pub id: OrgId,
+    pub name: String,
+    pub kind: OrgKind,
+    pub member_state: Option<String>,
+    pub main_establishment: Option<String>,
+    /// JSON of the legal representative contact, as given.
+    pub legal_representative: Option<String>,
+    /// JSON of the contact point, as given.
+    pub contact_point: Option<String>,
+    pub created_at: Timestamp,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct UserRecord {
+    pub id: UserId,
+    pub org: OrgId,
+    /// The person's display name, an erasable personal value.
+    pub name_ref: PersonalRef,
+    pub roles: Vec<Role>,
+    pub created_at: Timestamp,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct TokenRecord {
+    pub id: TokenId,
+    pub user: UserId,
+    /// Hex SHA-256 of the secret token; the token itself is never stored.
+    pub hash: String,
+    pub label: Option<String>,
+    pub created_at: Timestamp,
+}
+
+/// Who a bearer token speaks for.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Principal {
+    pub token: TokenId,
+    pub user: UserId,
+    pub org: OrgId,
+    pub org_kind: OrgKind,
+    pub roles: Vec<Role>,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum HostStatus {
+    Pending,
+    Approved,
+}
+
+impl HostStatus {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            HostStatus::Pending => "pending",
+            HostStatus::Approved => "approved",
+        }
+    }
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct HostRecord {
+    pub host: String,
+    pub org: OrgId,
+    pub status: HostStatus,
+    pub claimed_at: Timestamp,
+    pub claimed_by: UserId,
+    pub approved_at: Option<Timestamp>,
+    pub approved_by: Option<UserId>,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct SignalRecord {
+    pub id: SignalId,
+    pub kind: SignalKind,
+    pub tier: Tier,
+    pub submitter_org: Option<OrgId>,
+    pub submitter_user: Option<UserId>,
+    pub threat_to_life: bool,
+    pub received_at: Timestamp,
+    /// Hex SHA-256 of the tracking code given to the notifier; the code itself is never stored.
+    pub tracking_hash: Option<String>,
+    pub explanation_ref: Option<PersonalRef>,
+    pub notifier_name_ref: Option<PersonalRef>,
+    pub notifier_email_ref: Option<PersonalRef>,
+    pub good_faith: Option<bool>,
+    /// JSON of the non-personal details of the submission, kind by kind.
+    pub details: String,
+    /// The locations as submitted, JSON.
+    pub locations: String,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct CaseRecord {
+    pub id: CaseId,
+    /// `None` while the case is parked on an unknown host.
+    pub platform: Option<OrgId>,
+    /// Invariant: unique per platform (see `vigie_model::location::Target::case_key`).
+    pub key: String,
+    pub kind: TargetKind,
+    pub url: String,
+    pub host: String,
+    pub content_id: Option<String>,
+    pub account_id: Option<String>,
+    pub state: CaseState,
+    pub tier: Tier,
+    pub threat_to_life: bool,
+    pub accountable_sources: u32,
+    pub anonymous_signals: u32,
+    /// Invariant: `vigie_model::signal::priority` of the fields above.
+    pub priority: i64,
+    /// The earliest legal deadline among the case's signals.
+    pub due_at: Option<Timestamp>,
+    pub created_at: Timestamp,
+    pub updated_at: Timestamp,
+    pub delivered_at: Option<Timestamp>,
+    pub acknowledged_at: Option<Timestamp>,
+    pub decided_at: Option<Timestamp>,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct OrderRecord {
+    pub id: SignalId,
+    pub authority: OrgId,
+    pub platform: OrgId,
+    pub reference: String,
+    /// JSON of the Annex I form (`vigie_model::order::OrderForm`).
+    pub form: String,
+    pub emergency: bool,
+    /// The platform's main establishment is in another member state (Annex I section D).
+    pub cross_border: bool,
+    pub intake_at: Timestamp,
+    pub clock: OrderClock,
+    /// JSON of the latest Annex III notice, if any.
+    pub cannot_comply: Option<String>,
+    /// The Annex II measure: "remove" or "disable".
+    pub measure: Option<String>,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct DecisionRecord {
+    pub id: DecisionId,
+    pub case: CaseId,
+    pub org: OrgId,
+    pub decided_by: UserId,
+    pub decided_at: Timestamp,
+    pub action: String,
+    pub legal_basis: Option<String>,
+    pub terms_clause: Option<String>,
+    /// Member-state codes, sorted.
+    pub territorial_scope: Vec<String>,
+    pub purpose: Option<String>,
+    pub purpose_rationale: Option<String>,
+    pub automated_detection: bool,
+    pub automated_decision: bool,
+    pub explanation: Option<String>,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct WebhookRecord {
+    pub id: WebhookId,
+    pub org: OrgId,
+    pub url: String,
+    /// The HMAC key. Shown once to the platform; kept to sign deliveries.
+    pub secret: String,
+    pub created_at: Timestamp,
+    pub created_by: UserId,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct DeliveryRecord {
+    /// Also the idempotency key the receiver sees.
+    pub id: DeliveryId,
+    pub org: OrgId,
+    pub webhook: WebhookId,
+    pub event_type: String,
+    /// The JSON body, exactly as it will be signed and sent.
+    pub payload: String,
+    /// A case whose receipt a successful delivery proves.
+    pub case: Option<CaseId>,
+    pub urgent: bool,
+    pub created_at: Timestamp,
+    pub next_attempt_at: Timestamp,
+    pub attempts: u32,
+    pub delivered_at: Option<Timestamp>,
+    pub last_error: Option<String>,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct AdvanceNoticeRecord {
+    pub id: AdvanceNoticeId,
+    pub authority: OrgId,
+    pub platform: OrgId,
+    pub sent_at: Timestamp,
+    pub sent_by: UserId,
+    /// JSON: the procedures and deadlines the authority told the platform about.
+    pub details: String,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct PersonalRecord {
+    pub id: PersonalRef,
+    pub salt: Vec<u8>,
+    pub value: String,
+    /// What the value is, e.g. `notice.explanation`.
+    pub purpose: String,
+    pub retain_until: Timestamp,
+}

@@ -1,0 +1,219 @@
+//! The embedded engine: SQLite in WAL mode with full synchronous commits, one writer thread that
+//! groups commits, and a few reader threads.
+
+mod queries;
+mod schema;
+
+use std::panic::AssertUnwindSafe;
+use std::path::Path;
+use std::sync::mpsc::{self, Receiver, Sender, TryRecvError};
+use std::sync::{Arc, Mutex};
+use std::thread;
+
+use rusqlite::{Connection, OpenFlags};
+
+use crate::{Durability, Engine, ReadJob, Result, SqliteConfig, StoreError, WriteJob};
+use queries::{ChainHead, SqliteRead, SqliteTx};
+
+pub(crate) struct SqliteEngine {
+    writer: Mutex<Sender<WriteJob>>,
+    readers: Mutex<Sender<ReadJob>>,
+    durability: Durability,
+}
+
+pub(crate) fn err(e: rusqlite::Error) -> StoreError {
+    match &e {
+        rusqlite::Error::SqliteFailure(f, _)
+            if f.code == rusqlite::ErrorCode::ConstraintViolation =>
+        {
+            StoreError::Conflict("a uniqueness or integrity rule refused the change")
+        }
+        _ => StoreError::Engine(Box::new(e)),
+    }
+}
+
+fn open_connection(path: &Path, write: bool) -> rusqlite::Result<Connection> {
+    let flags = if write {
+        OpenFlags::SQLITE_OPEN_READ_WRITE
+            | OpenFlags::SQLITE_OPEN_CREATE
+            | OpenFlags::SQLITE_OPEN_NO_MUTEX
+    } else {
+        OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX
+    };
+    let conn = Connection::open_with_flags(path, flags)?;
+    conn.busy_timeout(std::time::Duration::from_secs(10))?;
+    conn.pragma_update(None, "foreign_keys", "ON")?;
+    if write {
+        // WAL lets readers run beside the writer; FULL makes every commit fsync the WAL, so a
+        // commit that returned survives a crash or power loss.
+        let mode: String = conn.query_row("PRAGMA journal_mode = WAL", [], |r| r.get(0))?;
+        if !mode.eq_ignore_ascii_case("wal") {
+            return Err(rusqlite::Error::InvalidParameterName(format!(
+                "journal_mode stayed {mode}"
+            )));
+        }
+        conn.pragma_update(None, "synchronous", "FULL")?;
+        // Never let the WAL grow without bound under sustained load.
+        conn.pragma_update(None, "wal_autocheckpoint", 4000)?;
+    }
+    conn.set_prepared_statement_cache_capacity(128);
+    Ok(conn)
+}
+
+impl SqliteEngine {
+    pub(crate) fn open(dir: &Path, config: SqliteConfig) -> Result<Self> {
+        std::fs::create_dir_all(dir).map_err(|e| StoreError::Engine(Box::new(e)))?;
+        let path = dir.join("vigie.sqlite3");
+        let mut conn = open_connection(&path, true).map_err(err)?;
+        schema::migrate(&mut conn).map_err(err)?;
+        let version: i64 = conn
+            .query_row("PRAGMA user_version", [], |r| r.get(0))
+            .map_err(err)?;
+        if version != schema::latest_version() {
+            return Err(StoreError::Corrupt(format!(
+                "database schema is version {version}, this build knows {}",
+                schema::latest_version()
+            )));
+        }
+        let durability = Durability {
+            journal_mode: conn
+                .query_row("PRAGMA journal_mode", [], |r| r.get(0))
+                .map_err(err)?,
+            synchronous: conn
+                .query_row("PRAGMA synchronous", [], |r| r.get(0))
+                .map_err(err)?,
+        };
+        let head = ChainHead::load(&conn).map_err(err)?;
+
+        let (write_send, write_recv) = mpsc::channel::<WriteJob>();
+        let max_batch = config.max_batch.max(1);
+        thread::Builder::new()
+            .name("vigie-writer".into())
+            .spawn(move || writer_loop(conn, head, write_recv, max_batch))
+            .map_err(|e| StoreError::Engine(Box::new(e)))?;
+
+        let (read_send, read_recv) = mpsc::channel::<ReadJob>();
+        let read_recv = Arc::new(Mutex::new(read_recv));
+        for i in 0..config.readers.max(1) {
+            let conn = open_connection(&path, false).map_err(err)?;
+            let jobs = Arc::clone(&read_recv);
+            thread::Builder::new()
+                .name(format!("vigie-reader-{i}"))
+                .spawn(move || reader_loop(conn, jobs))
+                .map_err(|e| StoreError::Engine(Box::new(e)))?;
+        }
+        Ok(Self {
+            writer: Mutex::new(write_send),
+            readers: Mutex::new(read_send),
+            durability,
+        })
+    }
+}
+
+impl Engine for SqliteEngine {
+    fn submit_write(&self, job: WriteJob) -> Result<()> {
+        let sender = self.writer.lock().map_err(|_| StoreError::Closed)?;
+        sender.send(job).map_err(|_| StoreError::Closed)
+    }
+    fn submit_read(&self, job: ReadJob) -> Result<()> {
+        let sender = self.readers.lock().map_err(|_| StoreError::Closed)?;
+        sender.send(job).map_err(|_| StoreError::Closed)
+    }
+    fn durability(&self) -> Result<Durability> {
+        Ok(self.durability.clone())
+    }
+}
+
+fn reader_loop(conn: Connection, jobs: Arc<Mutex<Receiver<ReadJob>>>) {
+    loop {
+        let job = {
+            let Ok(queue) = jobs.lock() else { return };
+            match queue.recv() {
+                Ok(job) => job,
+                Err(_) => return,
+            }
+        };
+        let reads = SqliteRead { conn: &conn };
+        // A panicking job drops its reply channel; the caller sees `Closed`, the thread lives on.
+        let _ = std::panic::catch_unwind(AssertUnwindSafe(|| job(&reads)));
+    }
+}
+
+fn writer_loop(conn: Connection, mut head: ChainHead, jobs: Receiver<WriteJob>, max_batch: usize) {
+    let mut batch: Vec<WriteJob> = Vec::with_capacity(max_batch);
+    while let Ok(first) = jobs.recv() {
+        batch.push(first);
+        while batch.len() < max_batch {
+            match jobs.try_recv() {
+                Ok(job) => batch.push(job),
+                Err(TryRecvError::Empty | TryRecvError::Disconnected) => break,
+            }
+        }
+        run_batch(&conn, &mut head, batch.drain(..));
+    }
+}
+
+/// Runs jobs in one transaction, each in its own savepoint, then commits once.
+fn run_batch(conn: &Connection, head: &mut ChainHead, jobs: impl Iterator<Item = WriteJob>) {
+    let head_at_start = head.clone();
+    let mut completions = Vec::new();
+    if let Err(e) = conn.execute_batch("BEGIN IMMEDIATE") {
+        let msg = e.to_string();
+        for job in jobs {
+            // The job never runs; its caller learns why.
+            drop(job);
+            tracing::error!(error = %msg, "could not begin a write transaction");
+        }
+        return;
+    }
+    for job in jobs {
+        if let Err(e) = conn.execute_batch("SAVEPOINT job") {
+            tracing::error!(error = %e, "could not open a savepoint");
+            continue;
+        }
+        let head_before = head.clone();
+        let outcome = {
+            let mut tx = SqliteTx {
+                read: SqliteRead { conn },
+                head: &mut *head,
+            };
+            std::panic::catch_unwind(AssertUnwindSafe(|| job(&mut tx)))
+        };
+        match outcome {
+            Ok((true, done)) => match conn.execute_batch("RELEASE job") {
+                Ok(()) => completions.push(done),
+                Err(e) => {
+                    *head = head_before;
+                    let _ = conn.execute_batch("ROLLBACK TO job; RELEASE job");
+                    done(Err(err(e)));
+                }
+            },
+            Ok((false, done)) => {
+                *head = head_before;
+                let _ = conn.execute_batch("ROLLBACK TO job; RELEASE job");
+                completions.push(done);
+            }
+            Err(_) => {
+                *head = head_before;
+                let _ = conn.execute_batch("ROLLBACK TO job; RELEASE job");
+                tracing::error!("a write job panicked; its changes were rolled back");
+            }
+        }
+    }
+    match conn.execute_batch("COMMIT") {
+        Ok(()) => {
+            for done in completions {
+                done(Ok(()));
+            }
+        }
+        Err(e) => {
+            let _ = conn.execute_batch("ROLLBACK");
+            *head = head_at_start;
+            let msg = e.to_string();
+            tracing::error!(error = %msg, "commit failed; the whole batch was rolled back");
+            for done in completions {
+                done(Err(StoreError::Engine(msg.clone().into())));
+            }
+        }
+    }
+}

@@ -1,0 +1,130 @@
+//! Vigie's HTTP API: the only crate that knows HTTP, JSON field names and status codes.
+//!
+//! [`router`] builds the whole API over an [`AppState`]; [`start`] opens the store, bootstraps
+//! the first administrator, starts the background workers and serves on a socket. The `vigie`
+//! binary and the integration tests both go through [`start`], so tests run the real server.
+
+pub mod dto;
+pub mod error;
+pub mod extract;
+pub mod openapi;
+pub mod rate_limit;
+pub mod routes;
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use axum::Router;
+use axum::extract::DefaultBodyLimit;
+use axum::routing::{get, post};
+use vigie_app::{App, AppConfig, Clock};
+use vigie_store::{SqliteConfig, Store};
+
+use crate::rate_limit::RateLimiter;
+use crate::routes::{admin, intake, platform, system};
+
+/// The largest request body accepted, in bytes.
+pub const MAX_BODY_BYTES: usize = 256 * 1024;
+
+#[derive(Clone)]
+pub struct AppState {
+    pub app: App,
+    pub limiter: Arc<RateLimiter>,
+}
+
+pub fn router(state: AppState) -> Router {
+    let api = Router::new()
+        .route("/orgs", post(admin::create_org).get(admin::list_orgs))
+        .route("/orgs/{id}/users", post(admin::create_user))
+        .route("/users/{id}/tokens", post(admin::issue_token))
+        .route("/hosts", post(admin::claim_host).get(admin::list_hosts))
+        .route("/hosts/{host}/approve", post(admin::approve_host))
+        .route("/notices", post(intake::submit_notice))
+        .route("/notices/{id}", get(intake::get_notice))
+        .route("/notices/track/{code}", get(intake::track_notice))
+        .route("/referrals", post(intake::submit_referral))
+        .route("/referrals/{id}", get(intake::get_referral))
+        .route("/orders", post(intake::submit_order))
+        .route("/orders/{id}", get(platform::get_order))
+        .route("/orders/{id}/cannot-comply", post(platform::cannot_comply))
+        .route("/orders/{id}/clarification", post(platform::clarify))
+        .route("/orders/{id}/resume", post(platform::resume))
+        .route("/advance-notices", post(intake::send_advance_notice))
+        .route("/signals", get(intake::list_signals))
+        .route("/inbox", get(platform::inbox))
+        .route("/cases/{id}", get(platform::get_case))
+        .route("/cases/{id}/ack", post(platform::acknowledge))
+        .route("/cases/{id}/decision", post(platform::decide))
+        .route("/webhooks", post(platform::register_webhook))
+        .route("/deliveries/{id}", get(platform::get_delivery))
+        .route("/parked", get(platform::parked))
+        .route("/legal-bases", get(system::legal_bases))
+        .route("/events", get(system::events))
+        .route("/events/verify", get(system::verify));
+    Router::new()
+        .route("/healthz", get(system::healthz))
+        .route("/openapi.json", get(system::openapi))
+        .nest("/api/v1", api)
+        .fallback(|| async { error::ApiError::not_found("route") })
+        .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
+        .with_state(state)
+}
+
+/// Everything the server needs to start.
+pub struct ServerConfig {
+    pub data_dir: PathBuf,
+    pub listen: SocketAddr,
+    /// Becomes the first administrator's token on an empty database.
+    pub admin_token: Option<String>,
+    /// Anonymous reports per source address per minute; 0 turns the limit off.
+    pub public_rate_limit: u32,
+    pub app: AppConfig,
+    pub clock: Arc<dyn Clock>,
+}
+
+/// A server that is up and serving.
+pub struct Running {
+    pub addr: SocketAddr,
+    pub app: App,
+    /// The administrator token, when this start created it (shown once).
+    pub bootstrap: Option<vigie_app::admin::Bootstrap>,
+    pub serve: tokio::task::JoinHandle<std::io::Result<()>>,
+}
+
+/// Opens the store, bootstraps, binds and serves in the background.
+pub async fn start(config: ServerConfig) -> anyhow_free::Result<Running> {
+    let store = Store::open_sqlite(&config.data_dir, SqliteConfig::default())?;
+    let app = App::new(store, config.clock, config.app);
+    let bootstrap = app.bootstrap(config.admin_token).await?;
+    app.spawn_background();
+    let state = AppState {
+        app: app.clone(),
+        limiter: Arc::new(RateLimiter::new(config.public_rate_limit)),
+    };
+    let listener = tokio::net::TcpListener::bind(config.listen).await?;
+    let addr = listener.local_addr()?;
+    let service = router(state).into_make_service_with_connect_info::<SocketAddr>();
+    let serve = tokio::spawn(async move { axum::serve(listener, service).await });
+    Ok(Running {
+        addr,
+        app,
+        bootstrap,
+        serve,
+    })
+}
+
+/// Start-up errors, without pulling `anyhow` into a library.
+pub mod anyhow_free {
+    pub type Result<T> = std::result::Result<T, StartError>;
+
+    #[derive(Debug, thiserror::Error)]
+    pub enum StartError {
+        #[error("could not open the store: {0}")]
+        Store(#[from] vigie_store::StoreError),
+        #[error("could not bootstrap: {0}")]
+        App(#[from] vigie_app::AppError),
+        #[error("could not listen: {0}")]
+        Io(#[from] std::io::Error),
+    }
+}

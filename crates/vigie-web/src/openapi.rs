@@ -1,0 +1,58 @@
+//! The OpenAPI document, generated from the handlers' annotations.
+
+use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
+use utoipa::{Modify, OpenApi};
+
+use crate::routes::{admin, intake, platform, system};
+
+#[derive(OpenApi)]
+#[openapi(
+    info(title = "Vigie", description = "Reporting, delivery and decision of terrorist content, with due process."),
+    paths(
+        system::healthz,
+        system::openapi,
+        system::legal_bases,
+        system::events,
+        system::verify,
+        admin::create_org,
+        admin::list_orgs,
+        admin::create_user,
+        admin::issue_token,
+        admin::claim_host,
+        admin::approve_host,
+        admin::list_hosts,
+        intake::submit_notice,
+        intake::get_notice,
+        intake::track_notice,
+        intake::submit_referral,
+        intake::get_referral,
+        intake::submit_order,
+        intake::send_advance_notice,
+        intake::list_signals,
+        platform::inbox,
+        platform::get_case,
+        platform::acknowledge,
+        platform::decide,
+        platform::get_order,
+        platform::cannot_comply,
+        platform::clarify,
+        platform::resume,
+        platform::register_webhook,
+        platform::get_delivery,
+        platform::parked,
+    ),
+    modifiers(&BearerAuth)
+)]
+pub struct ApiDoc;
+
+struct BearerAuth;
+
+impl Modify for BearerAuth {
+    fn modify(&self, doc: &mut utoipa::openapi::OpenApi) {
+        let components = doc.components.get_or_insert_with(Default::default);
+        components.add_security_scheme(
+            "bearer",
+            SecurityScheme::Http(HttpBuilder::new().scheme(HttpAuthScheme::Bearer).build()),
+        );
+    }
+}

@@ -1,0 +1,197 @@
+//! Administration: organisations, people, tokens, host claims.
+
+use axum::Json;
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+use vigie_app::admin::NewUserInput;
+use vigie_model::org::NewOrg;
+use vigie_model::{OrgId, UserId};
+
+use crate::AppState;
+use crate::dto::{ContactDto, HostDto, OrgDto};
+use crate::error::{ApiError, ApiResult};
+use crate::extract::{Auth, Body};
+
+#[derive(Debug, Deserialize, ToSchema)]
+pub struct NewOrgRequest {
+    pub name: Option<String>,
+    /// authority, platform, trusted_flagger, overseer or hub.
+    pub kind: Option<String>,
+    /// ISO code; required for authorities and trusted flaggers.
+    pub member_state: Option<String>,
+    /// Platforms: member state of the main establishment.
+    pub main_establishment: Option<String>,
+    /// Platforms without an EU establishment: their legal representative.
+    pub legal_representative: Option<ContactDto>,
+    /// Platforms: the contact point for removal orders (needs an e-mail).
+    pub contact_point: Option<ContactDto>,
+}
+
+#[utoipa::path(post, path = "/api/v1/orgs", tag = "admin", request_body = NewOrgRequest,
+    responses((status = 201, body = OrgDto), (status = 422, body = crate::error::Problem)), security(("bearer" = [])))]
+pub async fn create_org(
+    State(s): State<AppState>,
+    Auth(p): Auth,
+    Body(req): Body<NewOrgRequest>,
+) -> ApiResult<(StatusCode, Json<OrgDto>)> {
+    let input = NewOrg {
+        name: req.name,
+        kind: req.kind,
+        member_state: req.member_state,
+        main_establishment: req.main_establishment,
+        legal_representative: req.legal_representative.map(Into::into),
+        contact_point: req.contact_point.map(Into::into),
+    };
+    let org = s.app.create_org(&p, input).await?;
+    Ok((StatusCode::CREATED, Json(org.into())))
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct OrgList {
+    pub orgs: Vec<OrgDto>,
+}
+
+#[utoipa::path(get, path = "/api/v1/orgs", tag = "admin", responses((status = 200, body = OrgList)), security(("bearer" = [])))]
+pub async fn list_orgs(State(s): State<AppState>, Auth(p): Auth) -> ApiResult<Json<OrgList>> {
+    let orgs = s.app.list_orgs(&p).await?;
+    Ok(Json(OrgList {
+        orgs: orgs.into_iter().map(Into::into).collect(),
+    }))
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+pub struct NewUserRequest {
+    pub name: Option<String>,
+    /// admin (hub only), reporter, moderator, integrator (platforms), viewer.
+    pub roles: Option<Vec<String>>,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct UserDto {
+    pub id: String,
+    pub org: String,
+    pub roles: Vec<String>,
+    pub created_at: String,
+}
+
+#[utoipa::path(post, path = "/api/v1/orgs/{id}/users", tag = "admin", request_body = NewUserRequest,
+    params(("id" = String, Path, description = "organisation id")),
+    responses((status = 201, body = UserDto), (status = 404, body = crate::error::Problem)), security(("bearer" = [])))]
+pub async fn create_user(
+    State(s): State<AppState>,
+    Auth(p): Auth,
+    Path(id): Path<String>,
+    Body(req): Body<NewUserRequest>,
+) -> ApiResult<(StatusCode, Json<UserDto>)> {
+    let org = OrgId::parse(&id).ok_or(ApiError::not_found("organisation"))?;
+    let u = s
+        .app
+        .create_user(
+            &p,
+            org,
+            NewUserInput {
+                name: req.name,
+                roles: req.roles,
+            },
+        )
+        .await?;
+    Ok((
+        StatusCode::CREATED,
+        Json(UserDto {
+            id: u.id.to_string(),
+            org: u.org.to_string(),
+            roles: u.roles.iter().map(|r| r.as_str().to_owned()).collect(),
+            created_at: u.created_at.to_rfc3339(),
+        }),
+    ))
+}
+
+#[derive(Debug, Default, Deserialize, ToSchema)]
+pub struct NewTokenRequest {
+    pub label: Option<String>,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct TokenDto {
+    pub id: String,
+    pub user: String,
+    /// The bearer token. Shown once; Vigie keeps only its hash.
+    pub token: String,
+    pub created_at: String,
+}
+
+#[utoipa::path(post, path = "/api/v1/users/{id}/tokens", tag = "admin", request_body = NewTokenRequest,
+    params(("id" = String, Path, description = "user id")),
+    responses((status = 201, body = TokenDto)), security(("bearer" = [])))]
+pub async fn issue_token(
+    State(s): State<AppState>,
+    Auth(p): Auth,
+    Path(id): Path<String>,
+    Body(req): Body<NewTokenRequest>,
+) -> ApiResult<(StatusCode, Json<TokenDto>)> {
+    let user = UserId::parse(&id).ok_or(ApiError::not_found("user"))?;
+    let (rec, secret) = s.app.issue_token(&p, user, req.label).await?;
+    Ok((
+        StatusCode::CREATED,
+        Json(TokenDto {
+            id: rec.id.to_string(),
+            user: rec.user.to_string(),
+            token: secret,
+            created_at: rec.created_at.to_rfc3339(),
+        }),
+    ))
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+pub struct HostClaimRequest {
+    /// A plain host name such as `video.example`; it also covers its subdomains.
+    pub host: String,
+}
+
+#[utoipa::path(post, path = "/api/v1/hosts", tag = "platform", request_body = HostClaimRequest,
+    responses((status = 201, body = HostDto), (status = 409, body = crate::error::Problem)), security(("bearer" = [])))]
+pub async fn claim_host(
+    State(s): State<AppState>,
+    Auth(p): Auth,
+    Body(req): Body<HostClaimRequest>,
+) -> ApiResult<(StatusCode, Json<HostDto>)> {
+    let h = s.app.claim_host(&p, &req.host).await?;
+    Ok((StatusCode::CREATED, Json(h.into())))
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct HostApproval {
+    #[serde(flatten)]
+    pub host: HostDto,
+    /// Parked cases that moved to the platform with this approval.
+    pub rerouted_cases: usize,
+}
+
+#[utoipa::path(post, path = "/api/v1/hosts/{host}/approve", tag = "admin",
+    params(("host" = String, Path)), responses((status = 200, body = HostApproval)), security(("bearer" = [])))]
+pub async fn approve_host(
+    State(s): State<AppState>,
+    Auth(p): Auth,
+    Path(host): Path<String>,
+) -> ApiResult<Json<HostApproval>> {
+    let (h, moved) = s.app.approve_host(&p, &host).await?;
+    Ok(Json(HostApproval {
+        host: h.into(),
+        rerouted_cases: moved,
+    }))
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct HostList {
+    pub hosts: Vec<HostDto>,
+}
+
+#[utoipa::path(get, path = "/api/v1/hosts", tag = "platform", responses((status = 200, body = HostList)), security(("bearer" = [])))]
+pub async fn list_hosts(State(s): State<AppState>, Auth(p): Auth) -> ApiResult<Json<HostList>> {
+    let hosts = s.app.list_hosts(&p).await?;
+    Ok(Json(HostList {
+        hosts: hosts.into_iter().map(Into::into).collect(),
+    }))
+}

@@ -1,0 +1,301 @@
+//! Intake: notices (public), referrals, removal orders, advance notices, and reading them back.
+
+use std::net::SocketAddr;
+
+use axum::Json;
+use axum::extract::{ConnectInfo, Path, Query, State};
+use axum::http::StatusCode;
+use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
+use vigie_app::intake::{AdvanceNoticeInput, NoticeInput, OrderInput, ReferralInput};
+use vigie_model::order::{RawOrderForm, Redress, Representative};
+use vigie_model::signal::SignalKind;
+
+use crate::AppState;
+use crate::dto::{LocationDto, ReceiptDto, SignalDto, TrackingDto, locations};
+use crate::error::{ApiError, ApiResult};
+use crate::extract::{Auth, Body, MaybeAuth};
+
+#[derive(Debug, Deserialize, ToSchema)]
+pub struct NoticeRequest {
+    /// Why the content is illegal (DSA art. 16(2)(a)).
+    pub explanation: Option<String>,
+    /// The exact locations (art. 16(2)(b)); up to 100.
+    pub locations: Option<Vec<LocationDto>>,
+    pub notifier_name: Option<String>,
+    pub notifier_email: Option<String>,
+    /// The good-faith statement (art. 16(2)(d)).
+    pub good_faith: Option<bool>,
+    /// An announced or live attack: outranks every other case.
+    #[serde(default)]
+    pub threat_to_life: bool,
+}
+
+fn too_many_requests() -> ApiError {
+    ApiError::new(
+        StatusCode::TOO_MANY_REQUESTS,
+        "rate_limited",
+        "too many reports from this address; try again in a minute",
+    )
+}
+
+/// Public: anyone may report, anonymously. A trusted flagger's token gives the notice priority.
+#[utoipa::path(post, path = "/api/v1/notices", tag = "intake", request_body = NoticeRequest,
+    responses((status = 201, body = ReceiptDto), (status = 422, body = crate::error::Problem), (status = 429, body = crate::error::Problem)))]
+pub async fn submit_notice(
+    State(s): State<AppState>,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    MaybeAuth(p): MaybeAuth,
+    Body(req): Body<NoticeRequest>,
+) -> ApiResult<(StatusCode, Json<ReceiptDto>)> {
+    if p.is_none() && !s.limiter.allow(peer.ip()) {
+        return Err(too_many_requests());
+    }
+    let input = NoticeInput {
+        explanation: req.explanation,
+        locations: locations(req.locations),
+        notifier_name: req.notifier_name,
+        notifier_email: req.notifier_email,
+        good_faith: req.good_faith,
+        threat_to_life: req.threat_to_life,
+    };
+    let authenticated = p.is_some();
+    let receipt = s.app.submit_notice(p.as_ref(), input).await?;
+    Ok((
+        StatusCode::CREATED,
+        Json(ReceiptDto::new(receipt, authenticated)),
+    ))
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+pub struct ReferralRequest {
+    pub explanation: Option<String>,
+    pub locations: Option<Vec<LocationDto>>,
+    /// The authority's file reference.
+    pub reference: Option<String>,
+    /// The platform's terms clause the content seems to breach.
+    pub terms_clause: Option<String>,
+    #[serde(default)]
+    pub threat_to_life: bool,
+}
+
+#[utoipa::path(post, path = "/api/v1/referrals", tag = "intake", request_body = ReferralRequest,
+    responses((status = 201, body = ReceiptDto), (status = 422, body = crate::error::Problem)), security(("bearer" = [])))]
+pub async fn submit_referral(
+    State(s): State<AppState>,
+    Auth(p): Auth,
+    Body(req): Body<ReferralRequest>,
+) -> ApiResult<(StatusCode, Json<ReceiptDto>)> {
+    let input = ReferralInput {
+        explanation: req.explanation,
+        locations: locations(req.locations),
+        reference: req.reference,
+        terms_clause: req.terms_clause,
+        threat_to_life: req.threat_to_life,
+    };
+    let receipt = s.app.submit_referral(&p, input).await?;
+    Ok((StatusCode::CREATED, Json(ReceiptDto::new(receipt, true))))
+}
+
+#[derive(Debug, Default, Deserialize, ToSchema)]
+pub struct RedressDto {
+    /// The competent body or court.
+    pub body: Option<String>,
+    pub deadline_days: Option<u32>,
+    pub deadline_from: Option<String>,
+    pub provisions_url: Option<String>,
+}
+
+#[derive(Debug, Default, Deserialize, ToSchema)]
+pub struct RepresentativeDto {
+    pub name: Option<String>,
+    /// Post, title and grade.
+    pub post: Option<String>,
+}
+
+/// A removal order with the fields of Annex I of Regulation (EU) 2021/784.
+#[derive(Debug, Deserialize, ToSchema)]
+pub struct OrderRequest {
+    /// Section A: the addressee platform's organisation id.
+    pub addressee: Option<String>,
+    /// Section A: the reference number.
+    pub reference: Option<String>,
+    /// Section B: URLs, each on a host of the addressee.
+    pub locations: Option<Vec<LocationDto>>,
+    /// Section B: art. 2(7) types, letters a to e.
+    pub reasons: Option<Vec<String>>,
+    /// Section B: the statement of reasons.
+    pub statement_of_reasons: Option<String>,
+    /// Section C: the uploader must not be told (art. 11(3)).
+    pub non_disclosure: Option<bool>,
+    /// Section E: judicial, law_enforcement or other.
+    pub authority_type: Option<String>,
+    pub representative: Option<RepresentativeDto>,
+    pub file_number: Option<String>,
+    /// Section F: where feedback and questions go.
+    pub contact_email: Option<String>,
+    /// Section G: redress.
+    pub redress: Option<RedressDto>,
+    /// Required for a first order to a platform without a 12-hour advance notice (art. 3(2)).
+    pub emergency_justification: Option<String>,
+    #[serde(default)]
+    pub threat_to_life: bool,
+}
+
+#[utoipa::path(post, path = "/api/v1/orders", tag = "intake", request_body = OrderRequest,
+    responses((status = 201, body = ReceiptDto), (status = 422, body = crate::error::Problem)), security(("bearer" = [])))]
+pub async fn submit_order(
+    State(s): State<AppState>,
+    Auth(p): Auth,
+    Body(req): Body<OrderRequest>,
+) -> ApiResult<(StatusCode, Json<ReceiptDto>)> {
+    let redress = req.redress.map(|r| Redress {
+        body: r.body,
+        deadline_days: r.deadline_days,
+        deadline_from: r.deadline_from,
+        provisions_url: r.provisions_url,
+    });
+    let input = OrderInput {
+        addressee: req.addressee,
+        locations: locations(req.locations),
+        threat_to_life: req.threat_to_life,
+        form: RawOrderForm {
+            reference: req.reference,
+            reasons: req.reasons,
+            statement_of_reasons: req.statement_of_reasons,
+            redress,
+            non_disclosure: req.non_disclosure,
+            authority_type: req.authority_type,
+            representative: req.representative.map(|r| Representative {
+                name: r.name,
+                post: r.post,
+            }),
+            file_number: req.file_number,
+            contact_email: req.contact_email,
+            emergency_justification: req.emergency_justification,
+        },
+    };
+    let receipt = s.app.submit_order(&p, input).await?;
+    Ok((StatusCode::CREATED, Json(ReceiptDto::new(receipt, true))))
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+pub struct AdvanceNoticeRequest {
+    /// The platform's organisation id.
+    pub platform: Option<String>,
+    /// The procedures and deadlines that apply to orders.
+    pub information: Option<String>,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct AdvanceNoticeDto {
+    pub id: String,
+    pub platform: String,
+    pub sent_at: String,
+    /// The earliest time a first order may follow without an emergency justification.
+    pub orders_possible_from: String,
+}
+
+#[utoipa::path(post, path = "/api/v1/advance-notices", tag = "intake", request_body = AdvanceNoticeRequest,
+    responses((status = 201, body = AdvanceNoticeDto)), security(("bearer" = [])))]
+pub async fn send_advance_notice(
+    State(s): State<AppState>,
+    Auth(p): Auth,
+    Body(req): Body<AdvanceNoticeRequest>,
+) -> ApiResult<(StatusCode, Json<AdvanceNoticeDto>)> {
+    let rec = s
+        .app
+        .send_advance_notice(
+            &p,
+            AdvanceNoticeInput {
+                platform: req.platform,
+                information: req.information,
+            },
+        )
+        .await?;
+    Ok((
+        StatusCode::CREATED,
+        Json(AdvanceNoticeDto {
+            id: rec.id.to_string(),
+            platform: rec.platform.to_string(),
+            sent_at: rec.sent_at.to_rfc3339(),
+            orders_possible_from: rec
+                .sent_at
+                .plus(vigie_model::order::ADVANCE_NOTICE_LEAD)
+                .to_rfc3339(),
+        }),
+    ))
+}
+
+async fn get_signal(
+    s: AppState,
+    p: vigie_store::Principal,
+    id: String,
+    kind: SignalKind,
+) -> ApiResult<Json<SignalDto>> {
+    let view = s.app.get_signal(&p, &id, kind).await?;
+    Ok(Json(SignalDto::new(view, s.app.now())))
+}
+
+#[utoipa::path(get, path = "/api/v1/notices/{id}", tag = "intake", params(("id" = String, Path)),
+    responses((status = 200, body = SignalDto), (status = 404, body = crate::error::Problem)), security(("bearer" = [])))]
+pub async fn get_notice(
+    State(s): State<AppState>,
+    Auth(p): Auth,
+    Path(id): Path<String>,
+) -> ApiResult<Json<SignalDto>> {
+    get_signal(s, p, id, SignalKind::Notice).await
+}
+
+#[utoipa::path(get, path = "/api/v1/referrals/{id}", tag = "intake", params(("id" = String, Path)),
+    responses((status = 200, body = SignalDto), (status = 404, body = crate::error::Problem)), security(("bearer" = [])))]
+pub async fn get_referral(
+    State(s): State<AppState>,
+    Auth(p): Auth,
+    Path(id): Path<String>,
+) -> ApiResult<Json<SignalDto>> {
+    get_signal(s, p, id, SignalKind::Referral).await
+}
+
+/// Public: the notifier follows a notice with the receipt's tracking code.
+#[utoipa::path(get, path = "/api/v1/notices/track/{code}", tag = "intake", params(("code" = String, Path)),
+    responses((status = 200, body = TrackingDto), (status = 404, body = crate::error::Problem)))]
+pub async fn track_notice(
+    State(s): State<AppState>,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    Path(code): Path<String>,
+) -> ApiResult<Json<TrackingDto>> {
+    if !s.limiter.allow(peer.ip()) {
+        return Err(too_many_requests());
+    }
+    Ok(Json(s.app.track_notice(&code).await?.into()))
+}
+
+#[derive(Debug, Deserialize, IntoParams)]
+pub struct ListQuery {
+    /// Continue after this id.
+    pub after: Option<String>,
+    pub limit: Option<u32>,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct SignalList {
+    pub signals: Vec<SignalDto>,
+}
+
+/// Administrators: every signal, in id order.
+#[utoipa::path(get, path = "/api/v1/signals", tag = "admin", params(ListQuery),
+    responses((status = 200, body = SignalList)), security(("bearer" = [])))]
+pub async fn list_signals(
+    State(s): State<AppState>,
+    Auth(p): Auth,
+    Query(q): Query<ListQuery>,
+) -> ApiResult<Json<SignalList>> {
+    let list = s
+        .app
+        .list_signals(&p, q.after, q.limit.unwrap_or(100))
+        .await?;
+    Ok(Json(SignalList {
+        signals: list.into_iter().map(SignalDto::summary).collect(),
+    }))
+}

@@ -1,0 +1,307 @@
+//! The platform's side: inbox, cases, decisions, order answers, webhooks; and the hub's parking.
+
+use axum::Json;
+use axum::extract::{Path, Query, State};
+use axum::http::StatusCode;
+use base64::Engine as _;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
+use vigie_model::decision::RawDecision;
+use vigie_model::{CaseId, Timestamp};
+use vigie_store::InboxCursor;
+
+use crate::AppState;
+use crate::dto::{CaseDetailDto, CaseDto, DecisionDto, OrderDto};
+use crate::error::{ApiError, ApiResult};
+use crate::extract::{Auth, Body};
+
+#[derive(Debug, Deserialize, IntoParams)]
+pub struct InboxQuery {
+    /// The `next_cursor` of the previous page.
+    pub cursor: Option<String>,
+    /// 1 to 500, default 50.
+    pub limit: Option<u32>,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct InboxDto {
+    /// Deadline first, then priority, then id.
+    pub cases: Vec<CaseDto>,
+    /// Absent on the last page.
+    pub next_cursor: Option<String>,
+}
+
+fn encode_cursor(c: &InboxCursor) -> String {
+    let due = c
+        .due_at
+        .map_or("-".to_owned(), |d| d.as_micros().to_string());
+    URL_SAFE_NO_PAD.encode(format!("{due}|{}|{}", c.priority, c.id))
+}
+
+fn decode_cursor(raw: &str) -> Option<InboxCursor> {
+    let text = String::from_utf8(URL_SAFE_NO_PAD.decode(raw).ok()?).ok()?;
+    let mut parts = text.splitn(3, '|');
+    let due = match parts.next()? {
+        "-" => None,
+        n => Some(Timestamp::from_micros(n.parse().ok()?)),
+    };
+    let priority = parts.next()?.parse().ok()?;
+    let id = CaseId::parse(parts.next()?)?;
+    Some(InboxCursor {
+        due_at: due,
+        priority,
+        id,
+    })
+}
+
+/// Fetching the inbox counts as receipt of the cases (and starts their orders' clocks).
+#[utoipa::path(get, path = "/api/v1/inbox", tag = "platform", params(InboxQuery),
+    responses((status = 200, body = InboxDto), (status = 400, body = crate::error::Problem)), security(("bearer" = [])))]
+pub async fn inbox(
+    State(s): State<AppState>,
+    Auth(p): Auth,
+    Query(q): Query<InboxQuery>,
+) -> ApiResult<Json<InboxDto>> {
+    let cursor = match q.cursor.as_deref() {
+        None | Some("") => None,
+        Some(raw) => Some(decode_cursor(raw).ok_or_else(|| {
+            ApiError::new(
+                StatusCode::BAD_REQUEST,
+                "invalid_cursor",
+                "the cursor is not one this server issued",
+            )
+        })?),
+    };
+    let page = s.app.inbox(&p, cursor, q.limit.unwrap_or(50)).await?;
+    Ok(Json(InboxDto {
+        next_cursor: page.next.as_ref().map(encode_cursor),
+        cases: page.cases.into_iter().map(Into::into).collect(),
+    }))
+}
+
+#[utoipa::path(get, path = "/api/v1/cases/{id}", tag = "platform", params(("id" = String, Path)),
+    responses((status = 200, body = CaseDetailDto), (status = 404, body = crate::error::Problem)), security(("bearer" = [])))]
+pub async fn get_case(
+    State(s): State<AppState>,
+    Auth(p): Auth,
+    Path(id): Path<String>,
+) -> ApiResult<Json<CaseDetailDto>> {
+    let view = s.app.get_case(&p, &id).await?;
+    Ok(Json(CaseDetailDto::new(view, s.app.now())))
+}
+
+#[utoipa::path(post, path = "/api/v1/cases/{id}/ack", tag = "platform", params(("id" = String, Path)),
+    responses((status = 200, body = CaseDto), (status = 409, body = crate::error::Problem)), security(("bearer" = [])))]
+pub async fn acknowledge(
+    State(s): State<AppState>,
+    Auth(p): Auth,
+    Path(id): Path<String>,
+) -> ApiResult<Json<CaseDto>> {
+    Ok(Json(s.app.acknowledge(&p, &id).await?.into()))
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+pub struct DecisionRequest {
+    /// remove, disable, restrict, label, suspend_account or no_action.
+    pub action: Option<String>,
+    /// A legal-basis id from `GET /api/v1/legal-bases`, or ...
+    pub legal_basis: Option<String>,
+    /// ... the terms-of-service clause relied on.
+    pub terms_clause: Option<String>,
+    /// `["EU"]` or member-state codes. Required for disable; default EU-wide.
+    pub territorial_scope: Option<Vec<String>>,
+    /// TCO art. 1(3): educational, journalistic, artistic, research, countering_terrorism,
+    /// public_debate or none.
+    pub purpose: Option<String>,
+    pub purpose_rationale: Option<String>,
+    pub automated_detection: Option<bool>,
+    pub automated_decision: Option<bool>,
+    pub explanation: Option<String>,
+}
+
+#[utoipa::path(post, path = "/api/v1/cases/{id}/decision", tag = "platform", params(("id" = String, Path)), request_body = DecisionRequest,
+    responses((status = 201, body = DecisionDto), (status = 409, body = crate::error::Problem), (status = 422, body = crate::error::Problem)),
+    security(("bearer" = [])))]
+pub async fn decide(
+    State(s): State<AppState>,
+    Auth(p): Auth,
+    Path(id): Path<String>,
+    Body(req): Body<DecisionRequest>,
+) -> ApiResult<(StatusCode, Json<DecisionDto>)> {
+    let raw = RawDecision {
+        action: req.action,
+        legal_basis: req.legal_basis,
+        terms_clause: req.terms_clause,
+        territorial_scope: req.territorial_scope,
+        purpose: req.purpose,
+        purpose_rationale: req.purpose_rationale,
+        automated_detection: req.automated_detection,
+        automated_decision: req.automated_decision,
+        explanation: req.explanation,
+    };
+    let d = s.app.decide(&p, &id, raw).await?;
+    Ok((StatusCode::CREATED, Json(d.into())))
+}
+
+#[utoipa::path(get, path = "/api/v1/orders/{id}", tag = "intake", params(("id" = String, Path)),
+    responses((status = 200, body = OrderDto), (status = 404, body = crate::error::Problem)), security(("bearer" = [])))]
+pub async fn get_order(
+    State(s): State<AppState>,
+    Auth(p): Auth,
+    Path(id): Path<String>,
+) -> ApiResult<Json<OrderDto>> {
+    let v = s.app.get_order(&p, &id).await?;
+    Ok(Json(OrderDto::new(v, s.app.now())))
+}
+
+/// Annex III.
+#[derive(Debug, Deserialize, ToSchema)]
+pub struct CannotComplyRequest {
+    /// force_majeure, manifest_errors, insufficient_information.
+    pub reasons: Option<Vec<String>>,
+    /// What is wrong or missing, or what the force majeure is.
+    pub explanation: Option<String>,
+}
+
+#[utoipa::path(post, path = "/api/v1/orders/{id}/cannot-comply", tag = "platform", params(("id" = String, Path)), request_body = CannotComplyRequest,
+    responses((status = 200, body = OrderDto), (status = 409, body = crate::error::Problem)), security(("bearer" = [])))]
+pub async fn cannot_comply(
+    State(s): State<AppState>,
+    Auth(p): Auth,
+    Path(id): Path<String>,
+    Body(req): Body<CannotComplyRequest>,
+) -> ApiResult<Json<OrderDto>> {
+    let v = s
+        .app
+        .cannot_comply(&p, &id, req.reasons.unwrap_or_default(), req.explanation)
+        .await?;
+    Ok(Json(OrderDto::new(v, s.app.now())))
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+pub struct ClarificationRequest {
+    pub clarification: Option<String>,
+}
+
+#[utoipa::path(post, path = "/api/v1/orders/{id}/clarification", tag = "intake", params(("id" = String, Path)), request_body = ClarificationRequest,
+    responses((status = 200, body = OrderDto), (status = 409, body = crate::error::Problem)), security(("bearer" = [])))]
+pub async fn clarify(
+    State(s): State<AppState>,
+    Auth(p): Auth,
+    Path(id): Path<String>,
+    Body(req): Body<ClarificationRequest>,
+) -> ApiResult<Json<OrderDto>> {
+    let v = s.app.clarify_order(&p, &id, req.clarification).await?;
+    Ok(Json(OrderDto::new(v, s.app.now())))
+}
+
+#[utoipa::path(post, path = "/api/v1/orders/{id}/resume", tag = "platform", params(("id" = String, Path)),
+    responses((status = 200, body = OrderDto), (status = 409, body = crate::error::Problem)), security(("bearer" = [])))]
+pub async fn resume(
+    State(s): State<AppState>,
+    Auth(p): Auth,
+    Path(id): Path<String>,
+) -> ApiResult<Json<OrderDto>> {
+    let v = s.app.resume_order(&p, &id).await?;
+    Ok(Json(OrderDto::new(v, s.app.now())))
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+pub struct WebhookRequest {
+    /// https, on a public address (or an operator-allow-listed one).
+    pub url: String,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct WebhookDto {
+    pub id: String,
+    pub url: String,
+    /// The HMAC-SHA256 key for `Vigie-Signature`. Shown once.
+    pub secret: String,
+    pub created_at: String,
+}
+
+#[utoipa::path(post, path = "/api/v1/webhooks", tag = "platform", request_body = WebhookRequest,
+    responses((status = 201, body = WebhookDto), (status = 422, body = crate::error::Problem)), security(("bearer" = [])))]
+pub async fn register_webhook(
+    State(s): State<AppState>,
+    Auth(p): Auth,
+    Body(req): Body<WebhookRequest>,
+) -> ApiResult<(StatusCode, Json<WebhookDto>)> {
+    let w = s.app.register_webhook(&p, &req.url).await?;
+    Ok((
+        StatusCode::CREATED,
+        Json(WebhookDto {
+            id: w.id.to_string(),
+            url: w.url,
+            secret: w.secret,
+            created_at: w.created_at.to_rfc3339(),
+        }),
+    ))
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct DeliveryDto {
+    pub id: String,
+    pub event_type: String,
+    pub attempts: u32,
+    pub delivered_at: Option<String>,
+    pub next_attempt_at: String,
+    pub last_error: Option<String>,
+}
+
+#[utoipa::path(get, path = "/api/v1/deliveries/{id}", tag = "platform", params(("id" = String, Path)),
+    responses((status = 200, body = DeliveryDto), (status = 404, body = crate::error::Problem)), security(("bearer" = [])))]
+pub async fn get_delivery(
+    State(s): State<AppState>,
+    Auth(p): Auth,
+    Path(id): Path<String>,
+) -> ApiResult<Json<DeliveryDto>> {
+    let d = s.app.get_delivery(&p, &id).await?;
+    Ok(Json(DeliveryDto {
+        id: d.id.to_string(),
+        event_type: d.event_type,
+        attempts: d.attempts,
+        delivered_at: d.delivered_at.map(|t| t.to_rfc3339()),
+        next_attempt_at: d.next_attempt_at.to_rfc3339(),
+        last_error: d.last_error,
+    }))
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct CaseList {
+    pub cases: Vec<CaseDto>,
+}
+
+/// The hub: cases reported on hosts no platform has claimed yet.
+#[utoipa::path(get, path = "/api/v1/parked", tag = "admin", responses((status = 200, body = CaseList)), security(("bearer" = [])))]
+pub async fn parked(State(s): State<AppState>, Auth(p): Auth) -> ApiResult<Json<CaseList>> {
+    let cases = s.app.parked_cases(&p, 500).await?;
+    Ok(Json(CaseList {
+        cases: cases.into_iter().map(Into::into).collect(),
+    }))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn cursors_round_trip_and_garbage_is_refused() {
+        let c = InboxCursor {
+            due_at: Some(Timestamp::from_micros(42)),
+            priority: -7,
+            id: CaseId::from_random([1; 16]),
+        };
+        assert_eq!(decode_cursor(&encode_cursor(&c)), Some(c));
+        let c = InboxCursor {
+            due_at: None,
+            priority: 300,
+            id: CaseId::from_random([2; 16]),
+        };
+        assert_eq!(decode_cursor(&encode_cursor(&c)), Some(c));
+        assert_eq!(decode_cursor("not-a-cursor"), None);
+        assert_eq!(decode_cursor(&URL_SAFE_NO_PAD.encode("1|2|cas_evil")), None);
+    }
+}

@@ -1,0 +1,160 @@
+//! Health, the OpenAPI document, the legal-basis taxonomy and the event log.
+
+use axum::Json;
+use axum::extract::{Query, State};
+use axum::http::StatusCode;
+use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, OpenApi, ToSchema};
+use vigie_model::decision::{Jurisdiction, LEGAL_BASES};
+
+use crate::AppState;
+use crate::error::ApiResult;
+use crate::extract::Auth;
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct Health {
+    pub status: String,
+    pub journal_mode: String,
+    /// SQLite `synchronous` level in force on the writer (2 = FULL).
+    pub synchronous: i64,
+}
+
+/// Public: 200 once the store is open and the server is serving.
+#[utoipa::path(get, path = "/healthz", tag = "system", responses((status = 200, body = Health), (status = 503)))]
+pub async fn healthz(State(s): State<AppState>) -> Result<Json<Health>, StatusCode> {
+    let d = s
+        .app
+        .store()
+        .durability()
+        .map_err(|_| StatusCode::SERVICE_UNAVAILABLE)?;
+    // A read round-trip proves the reader threads answer.
+    s.app
+        .store()
+        .read(|r| r.count_orgs())
+        .await
+        .map_err(|_| StatusCode::SERVICE_UNAVAILABLE)?;
+    Ok(Json(Health {
+        status: "ok".into(),
+        journal_mode: d.journal_mode,
+        synchronous: d.synchronous,
+    }))
+}
+
+/// Public: this API, described in OpenAPI 3.
+#[utoipa::path(get, path = "/openapi.json", tag = "system", responses((status = 200, description = "the OpenAPI document")))]
+pub async fn openapi() -> Json<utoipa::openapi::OpenApi> {
+    Json(crate::openapi::ApiDoc::openapi())
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct LegalBasisDto {
+    pub id: String,
+    pub title: String,
+    pub citation: String,
+    /// `EU` or a member-state code.
+    pub jurisdiction: String,
+    pub terrorist_content: bool,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct LegalBasisList {
+    pub legal_bases: Vec<LegalBasisDto>,
+}
+
+#[utoipa::path(get, path = "/api/v1/legal-bases", tag = "platform", responses((status = 200, body = LegalBasisList)), security(("bearer" = [])))]
+pub async fn legal_bases(Auth(_): Auth) -> Json<LegalBasisList> {
+    Json(LegalBasisList {
+        legal_bases: LEGAL_BASES
+            .iter()
+            .map(|b| LegalBasisDto {
+                id: b.id.into(),
+                title: b.title.into(),
+                citation: b.citation.into(),
+                jurisdiction: match b.jurisdiction {
+                    Jurisdiction::Eu => "EU".into(),
+                    Jurisdiction::National(c) => c.into(),
+                },
+                terrorist_content: b.terrorist_content,
+            })
+            .collect(),
+    })
+}
+
+#[derive(Debug, Deserialize, IntoParams)]
+pub struct EventsQuery {
+    /// Return events after this sequence number.
+    pub after: Option<i64>,
+    pub limit: Option<u32>,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct EventDto {
+    pub seq: i64,
+    pub id: String,
+    pub kind: String,
+    pub at: String,
+    /// system, or manual in test builds.
+    pub clock: String,
+    pub actor: Option<String>,
+    pub org: Option<String>,
+    pub subject: String,
+    /// The event data exactly as hashed (a JSON text).
+    pub data: String,
+    pub prev_hash: String,
+    pub hash: String,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct EventList {
+    pub events: Vec<EventDto>,
+}
+
+/// Administrators and overseers: the hash-chained event log, in commit order.
+#[utoipa::path(get, path = "/api/v1/events", tag = "audit", params(EventsQuery), responses((status = 200, body = EventList)), security(("bearer" = [])))]
+pub async fn events(
+    State(s): State<AppState>,
+    Auth(p): Auth,
+    Query(q): Query<EventsQuery>,
+) -> ApiResult<Json<EventList>> {
+    let list = s
+        .app
+        .events(&p, q.after.unwrap_or(0), q.limit.unwrap_or(1000))
+        .await?;
+    Ok(Json(EventList {
+        events: list
+            .into_iter()
+            .map(|e| EventDto {
+                seq: e.seq,
+                id: e.id,
+                kind: e.kind,
+                at: e.at.to_rfc3339(),
+                clock: e.clock,
+                actor: e.actor,
+                org: e.org,
+                subject: e.subject,
+                data: e.data,
+                prev_hash: e.prev_hash,
+                hash: e.hash,
+            })
+            .collect(),
+    }))
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ChainDto {
+    pub ok: bool,
+    pub events: i64,
+    pub head: String,
+    pub error: Option<String>,
+}
+
+#[utoipa::path(get, path = "/api/v1/events/verify", tag = "audit", responses((status = 200, body = ChainDto)), security(("bearer" = [])))]
+pub async fn verify(State(s): State<AppState>, Auth(p): Auth) -> ApiResult<Json<ChainDto>> {
+    let r = s.app.verify_events(&p).await?;
+    Ok(Json(ChainDto {
+        ok: r.error.is_none(),
+        events: r.events,
+        head: r.head,
+        error: r.error.map(|e| e.to_string()),
+    }))
+}
