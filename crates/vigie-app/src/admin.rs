@@ -42,11 +42,7 @@ impl App {
                     return Ok(None);
                 }
                 let now = clock.now();
-                let ev = Events {
-                    clock: &*clock,
-                    now,
-                    actor: &Actor::system(),
-                };
+                let ev = Events { clock: &*clock, now, actor: &Actor::system() };
                 let org = OrgId::from_random(random16());
                 tx.insert_org(&OrgRecord {
                     id: org.clone(),
@@ -58,15 +54,9 @@ impl App {
                     contact_point: None,
                     created_at: now,
                 })?;
-                ev.emit(
-                    tx,
-                    EventKind::OrgCreated,
-                    org.as_str(),
-                    json!({ "kind": "hub", "bootstrap": true }),
-                )?;
+                ev.emit(tx, EventKind::OrgCreated, org.as_str(), json!({ "kind": "hub", "bootstrap": true }))?;
                 let user = UserId::from_random(random16());
-                let (name_ref, name_sealed) =
-                    keep_personal(tx, "user.name", "Administrator", now.plus(retention))?;
+                let (name_ref, name_sealed) = keep_personal(tx, "user.name", "Administrator", now.plus(retention))?;
                 tx.insert_user(&UserRecord {
                     id: user.clone(),
                     org: org.clone(),
@@ -90,18 +80,8 @@ impl App {
                     label: Some("bootstrap".into()),
                     created_at: now,
                 })?;
-                ev.emit(
-                    tx,
-                    EventKind::TokenIssued,
-                    token_id.as_str(),
-                    json!({ "user": user.as_str() }),
-                )?;
-                Ok::<_, AppError>(Some(Bootstrap {
-                    org,
-                    user,
-                    token,
-                    token_was_given,
-                }))
+                ev.emit(tx, EventKind::TokenIssued, token_id.as_str(), json!({ "user": user.as_str() }))?;
+                Ok::<_, AppError>(Some(Bootstrap { org, user, token, token_was_given }))
             })
             .await
     }
@@ -143,12 +123,7 @@ impl App {
     }
 
     /// Adds a person to an organisation, with roles that fit its kind.
-    pub async fn create_user(
-        &self,
-        p: &Principal,
-        org: OrgId,
-        input: NewUserInput,
-    ) -> AppResult<UserRecord> {
+    pub async fn create_user(&self, p: &Principal, org: OrgId, input: NewUserInput) -> AppResult<UserRecord> {
         require_admin(p)?;
         let mut c = Checker::new();
         c.text(input.name.as_deref(), "name", 200);
@@ -178,26 +153,19 @@ impl App {
         let retention = self.config().personal_data_retention;
         self.store()
             .write(move |tx| {
-                let target = tx
-                    .get_org(&org)?
-                    .ok_or(AppError::NotFound("organisation"))?;
+                let target = tx.get_org(&org)?.ok_or(AppError::NotFound("organisation"))?;
                 let mut c = Checker::new();
                 for (i, role) in roles.iter().enumerate() {
                     c.check(
                         role.allowed_in(target.kind),
                         &format!("roles[{i}]"),
                         "role_not_allowed",
-                        &format!(
-                            "a {} organisation cannot hold the {} role",
-                            target.kind.as_str(),
-                            role.as_str()
-                        ),
+                        &format!("a {} organisation cannot hold the {} role", target.kind.as_str(), role.as_str()),
                     );
                 }
                 c.finish()?;
                 let now = clock.now();
-                let (name_ref, sealed) =
-                    keep_personal(tx, "user.name", name.trim(), now.plus(retention))?;
+                let (name_ref, sealed) = keep_personal(tx, "user.name", name.trim(), now.plus(retention))?;
                 let rec = UserRecord {
                     id: UserId::from_random(random16()),
                     org: org.clone(),
@@ -206,11 +174,7 @@ impl App {
                     created_at: now,
                 };
                 tx.insert_user(&rec)?;
-                let ev = Events {
-                    clock: &*clock,
-                    now,
-                    actor: &actor,
-                };
+                let ev = Events { clock: &*clock, now, actor: &actor };
                 let roles: Vec<_> = rec.roles.iter().map(|r| r.as_str()).collect();
                 ev.emit(
                     tx,
@@ -249,12 +213,7 @@ impl App {
                     created_at: now,
                 };
                 tx.insert_token(&rec)?;
-                Events {
-                    clock: &*clock,
-                    now,
-                    actor: &actor,
-                }
-                .emit(
+                Events { clock: &*clock, now, actor: &actor }.emit(
                     tx,
                     EventKind::TokenIssued,
                     rec.id.as_str(),
@@ -267,19 +226,9 @@ impl App {
 
     /// A platform claims a host it serves; an administrator must approve it.
     pub async fn claim_host(&self, p: &Principal, raw_host: &str) -> AppResult<HostRecord> {
-        require(
-            p,
-            &[OrgKind::Platform],
-            Role::Integrator,
-            "only a platform's integrator may claim hosts",
-        )?;
-        let host = normalise_host(raw_host).ok_or_else(|| {
-            Invalid::one(
-                "host",
-                "invalid_host",
-                "must be a plain host name such as video.example",
-            )
-        })?;
+        require(p, &[OrgKind::Platform], Role::Integrator, "only a platform's integrator may claim hosts")?;
+        let host = normalise_host(raw_host)
+            .ok_or_else(|| Invalid::one("host", "invalid_host", "must be a plain host name such as video.example"))?;
         let clock = self.clock().clone();
         let actor = Actor::of(p);
         let org = p.org.clone();
@@ -287,10 +236,7 @@ impl App {
         self.store()
             .write(move |tx| {
                 if tx.get_host(&host)?.is_some() {
-                    return Err(AppError::conflict(
-                        "host_taken",
-                        format!("{host} is already claimed"),
-                    ));
+                    return Err(AppError::conflict("host_taken", format!("{host} is already claimed")));
                 }
                 let now = clock.now();
                 let rec = HostRecord {
@@ -303,12 +249,7 @@ impl App {
                     approved_by: None,
                 };
                 tx.insert_host(&rec)?;
-                Events {
-                    clock: &*clock,
-                    now,
-                    actor: &actor,
-                }
-                .emit(
+                Events { clock: &*clock, now, actor: &actor }.emit(
                     tx,
                     EventKind::HostClaimed,
                     &host,
@@ -320,11 +261,7 @@ impl App {
     }
 
     /// Approves a claim; cases parked on that host (or under it) move to the platform.
-    pub async fn approve_host(
-        &self,
-        p: &Principal,
-        raw_host: &str,
-    ) -> AppResult<(HostRecord, usize)> {
+    pub async fn approve_host(&self, p: &Principal, raw_host: &str) -> AppResult<(HostRecord, usize)> {
         require_admin(p)?;
         let host = normalise_host(raw_host).ok_or(AppError::NotFound("host claim"))?;
         let clock = self.clock().clone();
@@ -333,31 +270,17 @@ impl App {
         let res = self
             .store()
             .write(move |tx| {
-                let mut rec = tx
-                    .get_host(&host)?
-                    .ok_or(AppError::NotFound("host claim"))?;
+                let mut rec = tx.get_host(&host)?.ok_or(AppError::NotFound("host claim"))?;
                 if rec.status == HostStatus::Approved {
-                    return Err(AppError::conflict(
-                        "already_approved",
-                        format!("{host} is already approved"),
-                    ));
+                    return Err(AppError::conflict("already_approved", format!("{host} is already approved")));
                 }
                 let now = clock.now();
                 rec.status = HostStatus::Approved;
                 rec.approved_at = Some(now);
                 rec.approved_by = Some(approver);
                 tx.update_host(&rec)?;
-                let ev = Events {
-                    clock: &*clock,
-                    now,
-                    actor: &actor,
-                };
-                ev.emit(
-                    tx,
-                    EventKind::HostApproved,
-                    &host,
-                    json!({ "platform": rec.org.as_str() }),
-                )?;
+                let ev = Events { clock: &*clock, now, actor: &actor };
+                ev.emit(tx, EventKind::HostApproved, &host, json!({ "platform": rec.org.as_str() }))?;
                 let mut moved = 0;
                 for case in tx.parked_cases_on(&host)? {
                     // A more specific host claimed by another platform keeps its cases.
@@ -383,14 +306,9 @@ impl App {
         } else if p.org_kind == OrgKind::Platform {
             Some(p.org.clone())
         } else {
-            return Err(AppError::Forbidden(
-                "only administrators and platforms see host claims",
-            ));
+            return Err(AppError::Forbidden("only administrators and platforms see host claims"));
         };
-        Ok(self
-            .store()
-            .read(move |r| r.list_hosts(org.as_ref()))
-            .await?)
+        Ok(self.store().read(move |r| r.list_hosts(org.as_ref())).await?)
     }
 }
 

@@ -21,9 +21,7 @@ fn may_audit(p: &Principal) -> AppResult<()> {
     if is_admin(p) || p.org_kind == OrgKind::Overseer {
         Ok(())
     } else {
-        Err(AppError::Forbidden(
-            "only administrators and overseers read the event log",
-        ))
+        Err(AppError::Forbidden("only administrators and overseers read the event log"))
     }
 }
 
@@ -35,39 +33,22 @@ pub fn verify_all(r: &dyn Reads) -> vigie_store::Result<ChainReport> {
         let page = r.events_after(after, 5_000)?;
         if page.is_empty() {
             let (events, head) = prev.unwrap_or((0, vigie_model::event::GENESIS_HASH.to_owned()));
-            return Ok(ChainReport {
-                events,
-                head,
-                error: None,
-            });
+            return Ok(ChainReport { events, head, error: None });
         }
         match verify_chain(prev.as_ref().map(|(s, h)| (*s, h.as_str())), &page) {
             Ok(next) => prev = Some(next),
             Err(e) => {
-                let (events, head) =
-                    prev.unwrap_or((0, vigie_model::event::GENESIS_HASH.to_owned()));
-                return Ok(ChainReport {
-                    events,
-                    head,
-                    error: Some(e),
-                });
+                let (events, head) = prev.unwrap_or((0, vigie_model::event::GENESIS_HASH.to_owned()));
+                return Ok(ChainReport { events, head, error: Some(e) });
             }
         }
     }
 }
 
 impl App {
-    pub async fn events(
-        &self,
-        p: &Principal,
-        after: i64,
-        limit: u32,
-    ) -> AppResult<Vec<ChainedEvent>> {
+    pub async fn events(&self, p: &Principal, after: i64, limit: u32) -> AppResult<Vec<ChainedEvent>> {
         may_audit(p)?;
-        Ok(self
-            .store()
-            .read(move |r| r.events_after(after, limit.clamp(1, 5_000)))
-            .await?)
+        Ok(self.store().read(move |r| r.events_after(after, limit.clamp(1, 5_000))).await?)
     }
 
     pub async fn verify_events(&self, p: &Principal) -> AppResult<ChainReport> {

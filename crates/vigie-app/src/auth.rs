@@ -26,28 +26,19 @@ impl App {
     pub async fn authenticate(&self, token: &str) -> AppResult<Principal> {
         let well_formed = token.len() == TOKEN_PREFIX.len() + 64
             && token.starts_with(TOKEN_PREFIX)
-            && token[TOKEN_PREFIX.len()..]
-                .bytes()
-                .all(|b| b.is_ascii_hexdigit());
+            && token[TOKEN_PREFIX.len()..].bytes().all(|b| b.is_ascii_hexdigit());
         // The administrator's bootstrap token may be any string the operator chose.
         if !well_formed && (token.is_empty() || token.len() > 256) {
             return Err(AppError::Unauthenticated);
         }
         let hash = secret_hash(token);
-        self.store()
-            .read(move |r| r.find_principal(&hash))
-            .await?
-            .ok_or(AppError::Unauthenticated)
+        self.store().read(move |r| r.find_principal(&hash)).await?.ok_or(AppError::Unauthenticated)
     }
 }
 
 /// Checks that `p` belongs to one of `kinds` and holds `role`.
 pub fn require(p: &Principal, kinds: &[OrgKind], role: Role, what: &'static str) -> AppResult<()> {
-    if kinds.contains(&p.org_kind) && p.roles.contains(&role) {
-        Ok(())
-    } else {
-        Err(AppError::Forbidden(what))
-    }
+    if kinds.contains(&p.org_kind) && p.roles.contains(&role) { Ok(()) } else { Err(AppError::Forbidden(what)) }
 }
 
 /// Whether `p` runs this Vigie instance.
@@ -56,9 +47,5 @@ pub fn is_admin(p: &Principal) -> bool {
 }
 
 pub fn require_admin(p: &Principal) -> AppResult<()> {
-    if is_admin(p) {
-        Ok(())
-    } else {
-        Err(AppError::Forbidden("only an administrator may do this"))
-    }
+    if is_admin(p) { Ok(()) } else { Err(AppError::Forbidden("only an administrator may do this")) }
 }

@@ -18,9 +18,7 @@ pub struct SystemClock;
 
 impl Clock for SystemClock {
     fn now(&self) -> Timestamp {
-        let since = std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)
-            .unwrap_or_default();
+        let since = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap_or_default();
         Timestamp::from_micros(i64::try_from(since.as_micros()).unwrap_or(i64::MAX))
     }
     fn source(&self) -> ClockSource {
@@ -48,9 +46,7 @@ mod manual {
 
     impl ManualClock {
         pub fn new(start: Timestamp) -> Self {
-            Self {
-                micros: AtomicI64::new(start.as_micros()),
-            }
+            Self { micros: AtomicI64::new(start.as_micros()) }
         }
         /// Starts at the current wall-clock time, so ids and logs look ordinary.
         pub fn starting_now() -> Self {

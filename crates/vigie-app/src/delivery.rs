@@ -56,8 +56,7 @@ pub(crate) fn enqueue(
 ) -> Result<(), StoreError> {
     for hook in tx.webhooks_of(platform)? {
         let id = DeliveryId::from_random(random16());
-        let payload =
-            json!({ "id": id.as_str(), "type": event_type, "occurred_at": now, "data": data });
+        let payload = json!({ "id": id.as_str(), "type": event_type, "occurred_at": now, "data": data });
         tx.insert_delivery(&DeliveryRecord {
             id,
             org: platform.clone(),
@@ -78,8 +77,7 @@ pub(crate) fn enqueue(
 
 /// The signature header value for a body sent at `unix_secs`.
 pub fn sign(secret: &str, unix_secs: i64, body: &[u8]) -> String {
-    let mut mac = <Hmac<Sha256> as KeyInit>::new_from_slice(secret.as_bytes())
-        .expect("HMAC takes keys of any length");
+    let mut mac = <Hmac<Sha256> as KeyInit>::new_from_slice(secret.as_bytes()).expect("HMAC takes keys of any length");
     mac.update(unix_secs.to_string().as_bytes());
     mac.update(b".");
     mac.update(body);
@@ -94,12 +92,7 @@ fn backoff(attempts: u32) -> Duration {
 impl App {
     /// A platform registers an endpoint; Vigie makes its signing secret and shows it once.
     pub async fn register_webhook(&self, p: &Principal, url: &str) -> AppResult<WebhookRecord> {
-        require(
-            p,
-            &[OrgKind::Platform],
-            Role::Integrator,
-            "only a platform's integrator registers webhooks",
-        )?;
+        require(p, &[OrgKind::Platform], Role::Integrator, "only a platform's integrator registers webhooks")?;
         if url.len() > 2048 {
             return Err(Invalid::one("url", "too_long", "must be at most 2048 bytes").into());
         }
@@ -120,12 +113,7 @@ impl App {
                     created_by: user,
                 };
                 tx.insert_webhook(&rec)?;
-                Events {
-                    clock: &*clock,
-                    now,
-                    actor: &actor,
-                }
-                .emit(
+                Events { clock: &*clock, now, actor: &actor }.emit(
                     tx,
                     EventKind::WebhookRegistered,
                     rec.id.as_str(),
@@ -149,10 +137,7 @@ impl App {
     /// Sends every due delivery once; returns how many were attempted.
     pub async fn deliver_due(&self, client: &reqwest::Client) -> AppResult<usize> {
         let now = self.now();
-        let due = self
-            .store()
-            .read(move |r| r.due_deliveries(now, BATCH))
-            .await?;
+        let due = self.store().read(move |r| r.due_deliveries(now, BATCH)).await?;
         let n = due.len();
         let mut tasks = tokio::task::JoinSet::new();
         for d in due {
@@ -183,11 +168,7 @@ impl App {
             .await
             .map_err(|e| e.to_string())?
             .ok_or("webhook no longer exists")?;
-        let url = self
-            .config()
-            .egress
-            .check_url(&hook.url)
-            .map_err(|e| e.to_string())?;
+        let url = self.config().egress.check_url(&hook.url).map_err(|e| e.to_string())?;
         let unix = self.now().as_unix_secs();
         let signature = sign(&hook.secret, unix, d.payload.as_bytes());
         let res = client
@@ -201,18 +182,10 @@ impl App {
             .send()
             .await
             .map_err(|e| format!("request failed: {e}"))?;
-        if res.status().is_success() {
-            Ok(())
-        } else {
-            Err(format!("the endpoint answered {}", res.status()))
-        }
+        if res.status().is_success() { Ok(()) } else { Err(format!("the endpoint answered {}", res.status())) }
     }
 
-    async fn record_attempt(
-        &self,
-        d: DeliveryRecord,
-        outcome: Result<(), String>,
-    ) -> AppResult<()> {
+    async fn record_attempt(&self, d: DeliveryRecord, outcome: Result<(), String>) -> AppResult<()> {
         let clock = self.clock().clone();
         self.store()
             .write(move |tx| {
@@ -231,15 +204,8 @@ impl App {
                             && let Some(case) = tx.get_case(case_id)?
                             && case.state == CaseState::Open
                         {
-                            let actor = Actor {
-                                user: None,
-                                org: Some(d.org.clone()),
-                            };
-                            let ev = Events {
-                                clock: &*clock,
-                                now,
-                                actor: &actor,
-                            };
+                            let actor = Actor { user: None, org: Some(d.org.clone()) };
+                            let ev = Events { clock: &*clock, now, actor: &actor };
                             receive_case(tx, &ev, case, "webhook")?;
                         }
                     }
@@ -257,10 +223,7 @@ impl App {
 
 /// The delivery worker: sends due messages, then sleeps until woken or the next retry.
 pub async fn run(app: App) {
-    let client = app
-        .config()
-        .egress
-        .http_client(app.config().delivery_timeout);
+    let client = app.config().egress.http_client(app.config().delivery_timeout);
     loop {
         let sent = match app.deliver_due(&client).await {
             Ok(n) => n,
@@ -274,11 +237,7 @@ pub async fn run(app: App) {
         }
         // Sleep until woken by a commit, or for a short while so retries and a moved test clock
         // are noticed.
-        let _ = tokio::time::timeout(
-            std::time::Duration::from_millis(250),
-            app.inner.delivery_wakeup.notified(),
-        )
-        .await;
+        let _ = tokio::time::timeout(std::time::Duration::from_millis(250), app.inner.delivery_wakeup.notified()).await;
     }
 }
 

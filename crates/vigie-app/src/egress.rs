@@ -34,15 +34,11 @@ impl Cidr {
     pub fn contains(&self, ip: IpAddr) -> bool {
         match (self.addr, canonical(ip)) {
             (IpAddr::V4(net), IpAddr::V4(ip)) => {
-                let mask = u32::MAX
-                    .checked_shl(32 - u32::from(self.prefix))
-                    .unwrap_or(0);
+                let mask = u32::MAX.checked_shl(32 - u32::from(self.prefix)).unwrap_or(0);
                 u32::from(net) & mask == u32::from(ip) & mask
             }
             (IpAddr::V6(net), IpAddr::V6(ip)) => {
-                let mask = u128::MAX
-                    .checked_shl(128 - u32::from(self.prefix))
-                    .unwrap_or(0);
+                let mask = u128::MAX.checked_shl(128 - u32::from(self.prefix)).unwrap_or(0);
                 u128::from(net) & mask == u128::from(ip) & mask
             }
             _ => false,
@@ -113,10 +109,7 @@ impl EgressPolicy {
     pub fn parse_allow_list(raw: &str) -> Result<Self, String> {
         let mut allow = Vec::new();
         for part in raw.split(',').map(str::trim).filter(|p| !p.is_empty()) {
-            allow.push(
-                Cidr::parse(part)
-                    .ok_or_else(|| format!("{part:?} is not an address or CIDR range"))?,
-            );
+            allow.push(Cidr::parse(part).ok_or_else(|| format!("{part:?} is not an address or CIDR range"))?);
         }
         Ok(Self { allow })
     }
@@ -156,10 +149,8 @@ impl EgressPolicy {
         let url = self.check_url(raw)?;
         if let Some(url::Host::Domain(name)) = url.host() {
             let port = url.port_or_known_default().unwrap_or(443);
-            let addrs: Vec<SocketAddr> = tokio::net::lookup_host((name, port))
-                .await
-                .map_err(|_| EgressError::Unresolvable)?
-                .collect();
+            let addrs: Vec<SocketAddr> =
+                tokio::net::lookup_host((name, port)).await.map_err(|_| EgressError::Unresolvable)?.collect();
             if addrs.is_empty() {
                 return Err(EgressError::Unresolvable);
             }
@@ -175,9 +166,7 @@ impl EgressPolicy {
     pub fn http_client(&self, timeout: std::time::Duration) -> reqwest::Client {
         let _ = rustls::crypto::ring::default_provider().install_default();
         reqwest::Client::builder()
-            .dns_resolver(Arc::new(PolicyResolver {
-                policy: self.clone(),
-            }))
+            .dns_resolver(Arc::new(PolicyResolver { policy: self.clone() }))
             .redirect(reqwest::redirect::Policy::none())
             .timeout(timeout)
             .connect_timeout(std::time::Duration::from_secs(5))
@@ -195,16 +184,10 @@ impl reqwest::dns::Resolve for PolicyResolver {
     fn resolve(&self, name: reqwest::dns::Name) -> reqwest::dns::Resolving {
         let policy = self.policy.clone();
         Box::pin(async move {
-            let addrs: Vec<SocketAddr> =
-                tokio::net::lookup_host((name.as_str(), 0)).await?.collect();
-            let allowed: Vec<SocketAddr> = addrs
-                .into_iter()
-                .filter(|a| policy.permits(a.ip()))
-                .collect();
+            let addrs: Vec<SocketAddr> = tokio::net::lookup_host((name.as_str(), 0)).await?.collect();
+            let allowed: Vec<SocketAddr> = addrs.into_iter().filter(|a| policy.permits(a.ip())).collect();
             if allowed.is_empty() {
-                return Err(
-                    Box::new(EgressError::Unresolvable) as Box<dyn std::error::Error + Send + Sync>
-                );
+                return Err(Box::new(EgressError::Unresolvable) as Box<dyn std::error::Error + Send + Sync>);
             }
             Ok(Box::new(allowed.into_iter()) as reqwest::dns::Addrs)
         })
@@ -229,19 +212,10 @@ mod tests {
             "https://[::ffff:127.0.0.1]/hook",
             "https://100.64.0.1/hook",
         ] {
-            assert!(
-                matches!(p.check_url(url), Err(EgressError::NonPublic(_))),
-                "{url}"
-            );
+            assert!(matches!(p.check_url(url), Err(EgressError::NonPublic(_))), "{url}");
         }
-        assert_eq!(
-            p.check_url("http://example.org/hook"),
-            Err(EgressError::Scheme)
-        );
-        assert_eq!(
-            p.check_url("ftp://example.org/hook"),
-            Err(EgressError::Scheme)
-        );
+        assert_eq!(p.check_url("http://example.org/hook"), Err(EgressError::Scheme));
+        assert_eq!(p.check_url("ftp://example.org/hook"), Err(EgressError::Scheme));
         assert!(p.check_url("https://example.org/hook").is_ok());
         assert!(p.check_url("https://93.184.216.34/hook").is_ok());
     }
@@ -251,14 +225,8 @@ mod tests {
         let p = EgressPolicy::parse_allow_list("127.0.0.1/32").unwrap();
         assert!(p.check_url("http://127.0.0.1:8080/hook").is_ok());
         assert!(p.check_url("https://127.0.0.1/hook").is_ok());
-        assert!(matches!(
-            p.check_url("http://127.0.0.2/hook"),
-            Err(EgressError::NonPublic(_))
-        ));
-        assert!(matches!(
-            p.check_url("https://10.0.0.1/hook"),
-            Err(EgressError::NonPublic(_))
-        ));
+        assert!(matches!(p.check_url("http://127.0.0.2/hook"), Err(EgressError::NonPublic(_))));
+        assert!(matches!(p.check_url("https://10.0.0.1/hook"), Err(EgressError::NonPublic(_))));
         assert!(EgressPolicy::parse_allow_list("not-an-ip").is_err());
     }
 
@@ -275,9 +243,6 @@ mod tests {
     #[tokio::test]
     async fn names_that_resolve_to_loopback_are_refused() {
         let p = EgressPolicy::default();
-        assert!(matches!(
-            p.check_url_resolved("https://localhost/hook").await,
-            Err(EgressError::NonPublic(_))
-        ));
+        assert!(matches!(p.check_url_resolved("https://localhost/hook").await, Err(EgressError::NonPublic(_))));
     }
 }

@@ -38,10 +38,7 @@ impl From<Invalid> for AppError {
 
 impl AppError {
     pub fn conflict(code: &'static str, message: impl Into<String>) -> Self {
-        AppError::Conflict {
-            code,
-            message: message.into(),
-        }
+        AppError::Conflict { code, message: message.into() }
     }
 }
 

@@ -146,11 +146,7 @@ fn fold(
         host: target.url().host().to_owned(),
         content_id: None,
         account_id: None,
-        state: if platform.is_some() {
-            CaseState::Open
-        } else {
-            CaseState::Parked
-        },
+        state: if platform.is_some() { CaseState::Open } else { CaseState::Parked },
         tier: c.signal.tier,
         threat_to_life: false,
         accountable_sources: 0,
@@ -186,22 +182,8 @@ fn fold(
         (a, b) => a.or(b),
     };
     match (target, &mut case.content_id, &mut case.account_id) {
-        (
-            Target::Content {
-                content_id: Some(id),
-                ..
-            },
-            slot @ None,
-            _,
-        ) => *slot = Some(id.clone()),
-        (
-            Target::AccountUrl {
-                account_id: Some(id),
-                ..
-            },
-            _,
-            slot @ None,
-        ) => *slot = Some(id.clone()),
+        (Target::Content { content_id: Some(id), .. }, slot @ None, _) => *slot = Some(id.clone()),
+        (Target::AccountUrl { account_id: Some(id), .. }, _, slot @ None) => *slot = Some(id.clone()),
         _ => {}
     }
     case.priority = priority(PriorityInputs {
@@ -235,37 +217,16 @@ fn fold(
     if is_new {
         ev.emit(tx, EventKind::CaseOpened, case.id.as_str(), facts)?;
         if case.platform.is_none() {
-            ev.emit(
-                tx,
-                EventKind::CaseParked,
-                case.id.as_str(),
-                json!({ "host": case.host }),
-            )?;
+            ev.emit(tx, EventKind::CaseParked, case.id.as_str(), json!({ "host": case.host }))?;
         }
     } else {
         ev.emit(tx, EventKind::CaseSignalAdded, case.id.as_str(), facts)?;
     }
     if let Some(platform) = &case.platform {
         if is_new {
-            enqueue(
-                tx,
-                ev.now,
-                platform,
-                "case.opened",
-                case_payload(&case),
-                Some(&case.id),
-                case.threat_to_life,
-            )?;
+            enqueue(tx, ev.now, platform, "case.opened", case_payload(&case), Some(&case.id), case.threat_to_life)?;
         } else if case.threat_to_life && !was_threat {
-            enqueue(
-                tx,
-                ev.now,
-                platform,
-                "case.escalated",
-                case_payload(&case),
-                Some(&case.id),
-                true,
-            )?;
+            enqueue(tx, ev.now, platform, "case.escalated", case_payload(&case), Some(&case.id), true)?;
         }
     }
     Ok(case.id)
@@ -287,31 +248,14 @@ pub(crate) fn route_parked_case(
     case.state = CaseState::Open;
     case.updated_at = ev.now;
     tx.update_case(&case)?;
-    ev.emit(
-        tx,
-        EventKind::CaseRouted,
-        case.id.as_str(),
-        json!({ "platform": platform.as_str() }),
-    )?;
-    enqueue(
-        tx,
-        ev.now,
-        platform,
-        "case.opened",
-        case_payload(&case),
-        Some(&case.id),
-        case.threat_to_life,
-    )?;
+    ev.emit(tx, EventKind::CaseRouted, case.id.as_str(), json!({ "platform": platform.as_str() }))?;
+    enqueue(tx, ev.now, platform, "case.opened", case_payload(&case), Some(&case.id), case.threat_to_life)?;
     Ok(())
 }
 
 impl App {
     /// DSA art. 16 notice. Anonymous when `p` is `None`; a trusted flagger's gets priority.
-    pub async fn submit_notice(
-        &self,
-        p: Option<&Principal>,
-        input: NoticeInput,
-    ) -> AppResult<Receipt> {
+    pub async fn submit_notice(&self, p: Option<&Principal>, input: NoticeInput) -> AppResult<Receipt> {
         if let Some(p) = p {
             require(
                 p,
@@ -324,12 +268,7 @@ impl App {
         c.text(input.explanation.as_deref(), "explanation", MAX_TEXT);
         c.optional_text(input.notifier_name.as_deref(), "notifier_name", 200);
         if let Some(e) = &input.notifier_email {
-            c.check(
-                looks_like_email(e),
-                "notifier_email",
-                "invalid_email",
-                "is not an e-mail address",
-            );
+            c.check(looks_like_email(e), "notifier_email", "invalid_email", "is not an e-mail address");
         }
         c.check(
             input.good_faith.is_some(),
@@ -352,35 +291,17 @@ impl App {
             .store()
             .write(move |tx| {
                 let now = clock.now();
-                let ev = Events {
-                    clock: &*clock,
-                    now,
-                    actor: &actor,
-                };
+                let ev = Events { clock: &*clock, now, actor: &actor };
                 let retain = now.plus(retention);
                 let id = SignalId::from_random(random16());
-                let (explanation_ref, explanation_sealed) = keep_personal(
-                    tx,
-                    "notice.explanation",
-                    input.explanation.as_deref().unwrap_or_default(),
-                    retain,
-                )?;
-                let name = match input
-                    .notifier_name
-                    .as_deref()
-                    .map(str::trim)
-                    .filter(|s| !s.is_empty())
-                {
+                let (explanation_ref, explanation_sealed) =
+                    keep_personal(tx, "notice.explanation", input.explanation.as_deref().unwrap_or_default(), retain)?;
+                let name = match input.notifier_name.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
                     Some(n) => Some(keep_personal(tx, "notice.notifier_name", n, retain)?),
                     None => None,
                 };
                 let email = match input.notifier_email.as_deref() {
-                    Some(e) => Some(keep_personal(
-                        tx,
-                        "notice.notifier_email",
-                        e.trim(),
-                        retain,
-                    )?),
+                    Some(e) => Some(keep_personal(tx, "notice.notifier_email", e.trim(), retain)?),
                     None => None,
                 };
                 let tracking_code = new_tracking_code();
@@ -416,11 +337,8 @@ impl App {
                         "good_faith": input.good_faith,
                     }),
                 )?;
-                let contribution = Contribution {
-                    signal: &signal,
-                    source: principal.as_ref().map(|p| &p.org),
-                    due_at: None,
-                };
+                let contribution =
+                    Contribution { signal: &signal, source: principal.as_ref().map(|p| &p.org), due_at: None };
                 let cases = fold_all(tx, &ev, &contribution, &targets, None)?;
                 Ok::<_, AppError>(Receipt {
                     id,
@@ -437,12 +355,7 @@ impl App {
 
     /// An authority's referral: checked by the platform against its terms, no legal deadline.
     pub async fn submit_referral(&self, p: &Principal, input: ReferralInput) -> AppResult<Receipt> {
-        require(
-            p,
-            &[OrgKind::Authority],
-            Role::Reporter,
-            "only an authority's reporter submits referrals",
-        )?;
+        require(p, &[OrgKind::Authority], Role::Reporter, "only an authority's reporter submits referrals")?;
         let mut c = Checker::new();
         c.text(input.explanation.as_deref(), "explanation", MAX_TEXT);
         c.optional_text(input.reference.as_deref(), "reference", 128);
@@ -457,11 +370,7 @@ impl App {
             .store()
             .write(move |tx| {
                 let now = clock.now();
-                let ev = Events {
-                    clock: &*clock,
-                    now,
-                    actor: &actor,
-                };
+                let ev = Events { clock: &*clock, now, actor: &actor };
                 let id = SignalId::from_random(random16());
                 let (explanation_ref, sealed) = keep_personal(
                     tx,
@@ -482,9 +391,7 @@ impl App {
                     notifier_name_ref: None,
                     notifier_email_ref: None,
                     good_faith: None,
-                    details:
-                        json!({ "reference": input.reference, "terms_clause": input.terms_clause })
-                            .to_string(),
+                    details: json!({ "reference": input.reference, "terms_clause": input.terms_clause }).to_string(),
                     locations: locations_json(&input.locations),
                 };
                 tx.insert_signal(&signal)?;
@@ -500,11 +407,7 @@ impl App {
                         "explanation": sealed,
                     }),
                 )?;
-                let contribution = Contribution {
-                    signal: &signal,
-                    source: Some(&principal.org),
-                    due_at: None,
-                };
+                let contribution = Contribution { signal: &signal, source: Some(&principal.org), due_at: None };
                 let cases = fold_all(tx, &ev, &contribution, &targets, None)?;
                 Ok::<_, AppError>(Receipt {
                     id,
@@ -530,21 +433,12 @@ impl App {
         let mut c = Checker::new();
         let addressee = match input.addressee.as_deref() {
             None => {
-                c.push(
-                    "addressee",
-                    "required",
-                    "the platform the order is addressed to",
-                );
+                c.push("addressee", "required", "the platform the order is addressed to");
                 None
             }
             Some(raw) => {
                 let id = OrgId::parse(raw);
-                c.check(
-                    id.is_some(),
-                    "addressee",
-                    "unknown_platform",
-                    "is not a platform known to Vigie",
-                );
+                c.check(id.is_some(), "addressee", "unknown_platform", "is not a platform known to Vigie");
                 id
             }
         };
@@ -662,12 +556,7 @@ impl App {
         p: &Principal,
         input: AdvanceNoticeInput,
     ) -> AppResult<AdvanceNoticeRecord> {
-        require(
-            p,
-            &[OrgKind::Authority],
-            Role::Reporter,
-            "only an authority's reporter sends advance notices",
-        )?;
+        require(p, &[OrgKind::Authority], Role::Reporter, "only an authority's reporter sends advance notices")?;
         let mut c = Checker::new();
         let platform = match input.platform.as_deref() {
             None => {
@@ -675,11 +564,7 @@ impl App {
                 None
             }
             Some(raw) => OrgId::parse(raw).or_else(|| {
-                c.push(
-                    "platform",
-                    "unknown_platform",
-                    "is not a platform known to Vigie",
-                );
+                c.push("platform", "unknown_platform", "is not a platform known to Vigie");
                 None
             }),
         };
@@ -695,7 +580,13 @@ impl App {
             .write(move |tx| {
                 match tx.get_org(&platform)? {
                     Some(o) if o.kind == OrgKind::Platform => {}
-                    _ => return Err(AppError::from(Invalid::one("platform", "unknown_platform", "is not a platform known to Vigie"))),
+                    _ => {
+                        return Err(AppError::from(Invalid::one(
+                            "platform",
+                            "unknown_platform",
+                            "is not a platform known to Vigie",
+                        )));
+                    }
                 }
                 let now = clock.now();
                 let rec = AdvanceNoticeRecord {
@@ -732,12 +623,7 @@ impl App {
     }
 
     /// A signal, for its submitting organisation or an administrator; `kind` must match.
-    pub async fn get_signal(
-        &self,
-        p: &Principal,
-        id: &str,
-        kind: SignalKind,
-    ) -> AppResult<SignalView> {
+    pub async fn get_signal(&self, p: &Principal, id: &str, kind: SignalKind) -> AppResult<SignalView> {
         let id = SignalId::parse(id).ok_or(AppError::NotFound(kind.as_str()))?;
         let principal = p.clone();
         self.store()
@@ -767,11 +653,7 @@ impl App {
                     explanation: value(&signal.explanation_ref)?,
                     notifier_name: value(&signal.notifier_name_ref)?,
                     notifier_email: value(&signal.notifier_email_ref)?,
-                    order: if kind == SignalKind::Order {
-                        r.get_order(&signal.id)?
-                    } else {
-                        None
-                    },
+                    order: if kind == SignalKind::Order { r.get_order(&signal.id)? } else { None },
                     cases,
                     signal,
                 }))
@@ -798,28 +680,17 @@ impl App {
                         locations.push((case.state, outcome));
                     }
                 }
-                Ok(Some(TrackingView {
-                    received_at: signal.received_at,
-                    locations,
-                }))
+                Ok(Some(TrackingView { received_at: signal.received_at, locations }))
             })
             .await?
             .ok_or(AppError::NotFound("notice"))
     }
 
     /// All signals, in id order, for an administrator.
-    pub async fn list_signals(
-        &self,
-        p: &Principal,
-        after: Option<String>,
-        limit: u32,
-    ) -> AppResult<Vec<SignalRecord>> {
+    pub async fn list_signals(&self, p: &Principal, after: Option<String>, limit: u32) -> AppResult<Vec<SignalRecord>> {
         crate::auth::require_admin(p)?;
         let after = after.as_deref().and_then(SignalId::parse);
-        Ok(self
-            .store()
-            .read(move |r| r.list_signals(after.as_ref(), limit.clamp(1, 1000)))
-            .await?)
+        Ok(self.store().read(move |r| r.list_signals(after.as_ref(), limit.clamp(1, 1000))).await?)
     }
 
     /// Cases on unknown hosts, for the hub and administrators.
@@ -827,10 +698,7 @@ impl App {
         if p.org_kind != OrgKind::Hub {
             return Err(AppError::Forbidden("only the hub sees parked cases"));
         }
-        Ok(self
-            .store()
-            .read(move |r| r.parked_cases(limit.clamp(1, 1000)))
-            .await?)
+        Ok(self.store().read(move |r| r.parked_cases(limit.clamp(1, 1000))).await?)
     }
 }
 

@@ -55,14 +55,7 @@ struct Inner {
 
 impl App {
     pub fn new(store: Store, clock: Arc<dyn Clock>, config: AppConfig) -> Self {
-        Self {
-            inner: Arc::new(Inner {
-                store,
-                clock,
-                config,
-                delivery_wakeup: Notify::new(),
-            }),
-        }
+        Self { inner: Arc::new(Inner { store, clock, config, delivery_wakeup: Notify::new() }) }
     }
     pub fn store(&self) -> &Store {
         &self.inner.store
@@ -111,10 +104,7 @@ pub struct Actor {
 
 impl Actor {
     pub fn of(p: &Principal) -> Self {
-        Self {
-            user: Some(p.user.clone()),
-            org: Some(p.org.clone()),
-        }
+        Self { user: Some(p.user.clone()), org: Some(p.org.clone()) }
     }
     pub fn system() -> Self {
         Self::default()

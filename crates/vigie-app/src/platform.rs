@@ -48,46 +48,30 @@ pub(crate) fn clock_event(
     event: ClockEvent,
 ) -> Result<(), StoreError> {
     let (kind, wire, data) = match event {
-        ClockEvent::Received { deadline } => (
-            EventKind::OrderReceived,
-            "order.received",
-            json!({ "deadline": deadline }),
-        ),
-        ClockEvent::Suspended { state } => (
-            EventKind::OrderSuspended,
-            "order.suspended",
-            json!({ "state": state.as_str() }),
-        ),
-        ClockEvent::Restarted { deadline } => (
-            EventKind::OrderRestarted,
-            "order.restarted",
-            json!({ "deadline": deadline }),
-        ),
-        ClockEvent::Escalated { level, deadline } => (
-            EventKind::OrderEscalated,
-            "order.escalated",
-            json!({ "level": level, "deadline": deadline }),
-        ),
-        ClockEvent::Overdue { deadline } => (
-            EventKind::OrderOverdue,
-            "order.overdue",
-            json!({ "deadline": deadline }),
-        ),
-        ClockEvent::Complied { late } => (
-            EventKind::OrderComplied,
-            "order.complied",
-            json!({ "late": late, "measure": order.measure }),
-        ),
+        ClockEvent::Received { deadline } => {
+            (EventKind::OrderReceived, "order.received", json!({ "deadline": deadline }))
+        }
+        ClockEvent::Suspended { state } => {
+            (EventKind::OrderSuspended, "order.suspended", json!({ "state": state.as_str() }))
+        }
+        ClockEvent::Restarted { deadline } => {
+            (EventKind::OrderRestarted, "order.restarted", json!({ "deadline": deadline }))
+        }
+        ClockEvent::Escalated { level, deadline } => {
+            (EventKind::OrderEscalated, "order.escalated", json!({ "level": level, "deadline": deadline }))
+        }
+        ClockEvent::Overdue { deadline } => (EventKind::OrderOverdue, "order.overdue", json!({ "deadline": deadline })),
+        ClockEvent::Complied { late } => {
+            (EventKind::OrderComplied, "order.complied", json!({ "late": late, "measure": order.measure }))
+        }
     };
     ev.emit(tx, kind, order.id.as_str(), data.clone())?;
-    let mut payload = json!({ "order": order.id.as_str(), "reference": order.reference, "state": order.clock.state.as_str() });
+    let mut payload =
+        json!({ "order": order.id.as_str(), "reference": order.reference, "state": order.clock.state.as_str() });
     if let (Some(obj), Some(extra)) = (payload.as_object_mut(), data.as_object()) {
         obj.extend(extra.clone());
     }
-    let urgent = matches!(
-        event,
-        ClockEvent::Escalated { .. } | ClockEvent::Overdue { .. }
-    );
+    let urgent = matches!(event, ClockEvent::Escalated { .. } | ClockEvent::Overdue { .. });
     enqueue(tx, ev.now, &order.platform, wire, payload, None, urgent)
 }
 
@@ -103,12 +87,7 @@ pub(crate) fn receive_case(
         case.state = CaseState::Delivered;
         case.delivered_at = Some(ev.now);
         case.updated_at = ev.now;
-        ev.emit(
-            tx,
-            EventKind::CaseDelivered,
-            case.id.as_str(),
-            json!({ "via": how }),
-        )?;
+        ev.emit(tx, EventKind::CaseDelivered, case.id.as_str(), json!({ "via": how }))?;
     }
     let mut due = case.due_at;
     for mut order in tx.case_orders(&case.id)? {
@@ -130,11 +109,7 @@ pub(crate) fn receive_case(
 }
 
 fn min_order_deadline(tx: &mut dyn Tx, case: &CaseId) -> Result<Option<Timestamp>, StoreError> {
-    Ok(tx
-        .case_orders(case)?
-        .iter()
-        .filter_map(|o| o.clock.deadline)
-        .min())
+    Ok(tx.case_orders(case)?.iter().filter_map(|o| o.clock.deadline).min())
 }
 
 /// Loads a case that belongs to the caller's platform.
@@ -163,18 +138,8 @@ fn own_order(tx: &dyn Reads, p: &Principal, id: &SignalId) -> AppResult<OrderRec
 
 impl App {
     /// The platform's pending cases, deadline first, then priority. Fetching is receipt.
-    pub async fn inbox(
-        &self,
-        p: &Principal,
-        cursor: Option<InboxCursor>,
-        limit: u32,
-    ) -> AppResult<InboxPage> {
-        require(
-            p,
-            &[OrgKind::Platform],
-            Role::Moderator,
-            "only a platform's moderators read its inbox",
-        )?;
+    pub async fn inbox(&self, p: &Principal, cursor: Option<InboxCursor>, limit: u32) -> AppResult<InboxPage> {
+        require(p, &[OrgKind::Platform], Role::Moderator, "only a platform's moderators read its inbox")?;
         let limit = limit.clamp(1, 500);
         let clock = self.clock().clone();
         let principal = p.clone();
@@ -183,33 +148,18 @@ impl App {
             .write(move |tx| {
                 let now = clock.now();
                 let actor = Actor::of(&principal);
-                let ev = Events {
-                    clock: &*clock,
-                    now,
-                    actor: &actor,
-                };
+                let ev = Events { clock: &*clock, now, actor: &actor };
                 let found = tx.inbox(&principal.org, cursor.as_ref(), limit)?;
                 let next = (found.len() == limit as usize).then(|| {
                     let last = found.last().expect("page is full");
-                    InboxCursor {
-                        due_at: last.due_at,
-                        priority: last.priority,
-                        id: last.id.clone(),
-                    }
+                    InboxCursor { due_at: last.due_at, priority: last.priority, id: last.id.clone() }
                 });
                 let mut cases = Vec::with_capacity(found.len());
                 for case in found {
                     let needs_receipt = case.state == CaseState::Open
                         || (case.due_at.is_some()
-                            && tx
-                                .case_orders(&case.id)?
-                                .iter()
-                                .any(|o| o.clock.received_at.is_none()));
-                    cases.push(if needs_receipt {
-                        receive_case(tx, &ev, case, "inbox")?
-                    } else {
-                        case
-                    });
+                            && tx.case_orders(&case.id)?.iter().any(|o| o.clock.received_at.is_none()));
+                    cases.push(if needs_receipt { receive_case(tx, &ev, case, "inbox")? } else { case });
                 }
                 Ok::<_, AppError>(InboxPage { cases, next })
             })
@@ -227,8 +177,7 @@ impl App {
                     return Ok(None);
                 };
                 let allowed = is_admin(&principal)
-                    || (principal.org_kind == OrgKind::Platform
-                        && case.platform.as_ref() == Some(&principal.org));
+                    || (principal.org_kind == OrgKind::Platform && case.platform.as_ref() == Some(&principal.org));
                 if !allowed {
                     return Ok(None);
                 }
@@ -253,12 +202,7 @@ impl App {
 
     /// The platform acknowledges a case (and so receives any order on it).
     pub async fn acknowledge(&self, p: &Principal, id: &str) -> AppResult<CaseRecord> {
-        require(
-            p,
-            &[OrgKind::Platform],
-            Role::Moderator,
-            "only a platform's moderators acknowledge cases",
-        )?;
+        require(p, &[OrgKind::Platform], Role::Moderator, "only a platform's moderators acknowledge cases")?;
         let id = parse_case_id(id)?;
         let clock = self.clock().clone();
         let principal = p.clone();
@@ -274,11 +218,7 @@ impl App {
                 }
                 let now = clock.now();
                 let actor = Actor::of(&principal);
-                let ev = Events {
-                    clock: &*clock,
-                    now,
-                    actor: &actor,
-                };
+                let ev = Events { clock: &*clock, now, actor: &actor };
                 let mut case = receive_case(tx, &ev, case, "ack")?;
                 case.state = CaseState::Acknowledged;
                 case.acknowledged_at = Some(now);
@@ -294,18 +234,8 @@ impl App {
 
     /// The platform decides a case. An order on it is complied with once all its cases are
     /// removed or disabled everywhere.
-    pub async fn decide(
-        &self,
-        p: &Principal,
-        id: &str,
-        input: RawDecision,
-    ) -> AppResult<DecisionRecord> {
-        require(
-            p,
-            &[OrgKind::Platform],
-            Role::Moderator,
-            "only a platform's moderators decide cases",
-        )?;
+    pub async fn decide(&self, p: &Principal, id: &str, input: RawDecision) -> AppResult<DecisionRecord> {
+        require(p, &[OrgKind::Platform], Role::Moderator, "only a platform's moderators decide cases")?;
         let id = parse_case_id(id)?;
         let clock = self.clock().clone();
         let principal = p.clone();
@@ -314,22 +244,13 @@ impl App {
             .write(move |tx| {
                 let case = own_case(tx, &principal, &id)?;
                 if !case.state.is_pending() {
-                    return Err(AppError::conflict(
-                        "already_decided",
-                        format!("the case is {}", case.state.as_str()),
-                    ));
+                    return Err(AppError::conflict("already_decided", format!("the case is {}", case.state.as_str())));
                 }
                 let orders = tx.case_orders(&case.id)?;
-                let decision = input.check(DecisionContext {
-                    has_order: !orders.is_empty(),
-                })?;
+                let decision = input.check(DecisionContext { has_order: !orders.is_empty() })?;
                 let now = clock.now();
                 let actor = Actor::of(&principal);
-                let ev = Events {
-                    clock: &*clock,
-                    now,
-                    actor: &actor,
-                };
+                let ev = Events { clock: &*clock, now, actor: &actor };
                 let mut case = receive_case(tx, &ev, case, "decision")?;
                 let rec = decision_record(&decision, &case, &principal, now);
                 tx.insert_decision(&rec)?;
@@ -363,17 +284,14 @@ impl App {
                         if other == case.id {
                             continue;
                         }
-                        let done = tx
-                            .case_decision(&other)?
-                            .is_some_and(|d| d.action == "remove" || d.action == "disable");
+                        let done =
+                            tx.case_decision(&other)?.is_some_and(|d| d.action == "remove" || d.action == "disable");
                         all_actioned &= done;
                     }
                     if all_actioned {
                         order.measure = Some(rec.action.clone());
-                        let e = order
-                            .clock
-                            .complied(now)
-                            .map_err(|w| AppError::conflict("order_state", w.to_string()))?;
+                        let e =
+                            order.clock.complied(now).map_err(|w| AppError::conflict("order_state", w.to_string()))?;
                         tx.update_order(&order)?;
                         clock_event(tx, &ev, &order, e)?;
                     }
@@ -394,21 +312,12 @@ impl App {
         reasons: Vec<String>,
         explanation: Option<String>,
     ) -> AppResult<OrderView> {
-        require(
-            p,
-            &[OrgKind::Platform],
-            Role::Moderator,
-            "only the addressee's moderators answer an order",
-        )?;
+        require(p, &[OrgKind::Platform], Role::Moderator, "only the addressee's moderators answer an order")?;
         let id = parse_order_id(id)?;
         let mut c = Checker::new();
         let mut parsed = Vec::new();
         if reasons.is_empty() {
-            c.push(
-                "reasons",
-                "required",
-                "force_majeure, manifest_errors and/or insufficient_information",
-            );
+            c.push("reasons", "required", "force_majeure, manifest_errors and/or insufficient_information");
         }
         for (i, r) in reasons.iter().enumerate() {
             match CannotComplyReason::parse(r) {
@@ -433,10 +342,8 @@ impl App {
                     .cannot_comply(&parsed, now)
                     .map_err(|w| AppError::conflict("order_state", w.to_string()))?;
                 let reasons: Vec<_> = parsed.iter().map(|r| r.as_str()).collect();
-                order.cannot_comply = Some(
-                    json!({ "reasons": reasons, "explanation": explanation, "at": now })
-                        .to_string(),
-                );
+                order.cannot_comply =
+                    Some(json!({ "reasons": reasons, "explanation": explanation, "at": now }).to_string());
                 Ok(vec![e])
             },
             Side::Platform,
@@ -446,20 +353,13 @@ impl App {
 
     /// The platform's force majeure ended: a fresh hour starts.
     pub async fn resume_order(&self, p: &Principal, id: &str) -> AppResult<OrderView> {
-        require(
-            p,
-            &[OrgKind::Platform],
-            Role::Moderator,
-            "only the addressee's moderators resume an order",
-        )?;
+        require(p, &[OrgKind::Platform], Role::Moderator, "only the addressee's moderators resume an order")?;
         let id = parse_order_id(id)?;
         self.order_transition(
             p,
             id,
             |order, now| {
-                Ok(vec![order.clock.resumed(now).map_err(|w| {
-                    AppError::conflict("order_state", w.to_string())
-                })?])
+                Ok(vec![order.clock.resumed(now).map_err(|w| AppError::conflict("order_state", w.to_string()))?])
             },
             Side::Platform,
         )
@@ -467,18 +367,8 @@ impl App {
     }
 
     /// The authority answers a request for clarification: a fresh hour starts.
-    pub async fn clarify_order(
-        &self,
-        p: &Principal,
-        id: &str,
-        text: Option<String>,
-    ) -> AppResult<OrderView> {
-        require(
-            p,
-            &[OrgKind::Authority],
-            Role::Reporter,
-            "only the issuing authority clarifies its order",
-        )?;
+    pub async fn clarify_order(&self, p: &Principal, id: &str, text: Option<String>) -> AppResult<OrderView> {
+        require(p, &[OrgKind::Authority], Role::Reporter, "only the issuing authority clarifies its order")?;
         let id = parse_order_id(id)?;
         let mut c = Checker::new();
         c.text(text.as_deref(), "clarification", 20_000);
@@ -487,12 +377,8 @@ impl App {
             p,
             id,
             move |order, now| {
-                let e = order
-                    .clock
-                    .clarified(now)
-                    .map_err(|w| AppError::conflict("order_state", w.to_string()))?;
-                let mut form: serde_json::Value =
-                    serde_json::from_str(&order.form).unwrap_or_default();
+                let e = order.clock.clarified(now).map_err(|w| AppError::conflict("order_state", w.to_string()))?;
+                let mut form: serde_json::Value = serde_json::from_str(&order.form).unwrap_or_default();
                 if let Some(obj) = form.as_object_mut() {
                     let list = obj.entry("clarifications").or_insert_with(|| json!([]));
                     if let Some(arr) = list.as_array_mut() {
@@ -507,13 +393,7 @@ impl App {
         .await
     }
 
-    async fn order_transition<F>(
-        &self,
-        p: &Principal,
-        id: SignalId,
-        change: F,
-        side: Side,
-    ) -> AppResult<OrderView>
+    async fn order_transition<F>(&self, p: &Principal, id: SignalId, change: F, side: Side) -> AppResult<OrderView>
     where
         F: FnOnce(&mut OrderRecord, Timestamp) -> AppResult<Vec<ClockEvent>> + Send + 'static,
     {
@@ -533,11 +413,7 @@ impl App {
                 let events = change(&mut order, now)?;
                 tx.update_order(&order)?;
                 let actor = Actor::of(&principal);
-                let ev = Events {
-                    clock: &*clock,
-                    now,
-                    actor: &actor,
-                };
+                let ev = Events { clock: &*clock, now, actor: &actor };
                 if side == Side::Authority {
                     ev.emit(tx, EventKind::OrderClarified, order.id.as_str(), json!({}))?;
                 }
@@ -550,15 +426,7 @@ impl App {
                         case.due_at = min_order_deadline(tx, &case.id)?.or(case.due_at);
                         tx.update_case(&case)?;
                         if side == Side::Authority {
-                            enqueue(
-                                tx,
-                                now,
-                                &order.platform,
-                                "case.updated",
-                                case_payload(&case),
-                                None,
-                                false,
-                            )?;
+                            enqueue(tx, now, &order.platform, "case.updated", case_payload(&case), None, false)?;
                         }
                         cases.push(case);
                     }
@@ -579,9 +447,8 @@ impl App {
                 let Some(order) = r.get_order(&id)? else {
                     return Ok(None);
                 };
-                let allowed = order.authority == principal.org
-                    || order.platform == principal.org
-                    || is_admin(&principal);
+                let allowed =
+                    order.authority == principal.org || order.platform == principal.org || is_admin(&principal);
                 if !allowed {
                     return Ok(None);
                 }
@@ -612,32 +479,16 @@ fn decision_record(
 ) -> DecisionRecord {
     use vigie_model::decision::{Decision, Ground};
     let (legal_basis, terms_clause, scope, purpose, automation, explanation) = match d {
-        Decision::Restrictive {
-            ground,
-            scope,
-            purpose,
-            automation,
-            explanation,
-            ..
-        } => {
+        Decision::Restrictive { ground, scope, purpose, automation, explanation, .. } => {
             let (lb, tc) = match ground {
                 Ground::Law(b) => (Some(b.id.to_owned()), None),
                 Ground::Terms { clause } => (None, Some(clause.clone())),
             };
-            (
-                lb,
-                tc,
-                scope.iter().map(|m| m.code().to_owned()).collect(),
-                purpose,
-                *automation,
-                explanation,
-            )
+            (lb, tc, scope.iter().map(|m| m.code().to_owned()).collect(), purpose, *automation, explanation)
         }
-        Decision::NoAction {
-            purpose,
-            automation,
-            explanation,
-        } => (None, None, Vec::new(), purpose, *automation, explanation),
+        Decision::NoAction { purpose, automation, explanation } => {
+            (None, None, Vec::new(), purpose, *automation, explanation)
+        }
     };
     DecisionRecord {
         id: DecisionId::from_random(random16()),

@@ -17,11 +17,7 @@ pub async fn tick(app: &App) -> AppResult<usize> {
         .write(move |tx| {
             let now = clock.now();
             let actor = Actor::system();
-            let ev = Events {
-                clock: &*clock,
-                now,
-                actor: &actor,
-            };
+            let ev = Events { clock: &*clock, now, actor: &actor };
             let mut n = 0;
             for mut order in tx.due_orders(now, 256)? {
                 let events = order.clock.tick(now);
@@ -34,12 +30,7 @@ pub async fn tick(app: &App) -> AppResult<usize> {
             let erased = tx.erase_expired_personal(now, 1000)?;
             if !erased.is_empty() {
                 let refs: Vec<_> = erased.iter().map(|r| r.as_str()).collect();
-                ev.emit(
-                    tx,
-                    EventKind::PersonalDataErased,
-                    "retention",
-                    json!({ "refs": refs }),
-                )?;
+                ev.emit(tx, EventKind::PersonalDataErased, "retention", json!({ "refs": refs }))?;
                 n += erased.len();
             }
             Ok::<_, AppError>(n)

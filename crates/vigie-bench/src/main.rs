@@ -1,1 +1,188 @@
-fn main() {}
+//! `vigie-bench`: load generators that drive a running Vigie server over HTTP and report
+//! throughput and latency.
+//!
+//! - `vigie-bench notices --spawn target/release/vigie`: starts a server on a fresh data
+//!   directory, sets up a platform with an approved host, then posts anonymous notices with a
+//!   fixed number of requests in flight.
+//! - `vigie-bench notices --url http://127.0.0.1:8080 --admin-token vgt_…`: the same against a
+//!   server that is already running.
+
+mod load;
+mod server;
+
+use std::path::PathBuf;
+use std::time::Duration;
+
+use anyhow::Context;
+use clap::{Parser, Subcommand};
+
+use crate::load::{LoadConfig, Report};
+use crate::server::{Api, SpawnedServer};
+
+#[derive(Parser)]
+#[command(version, about)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Posts anonymous notices as fast as the server takes them.
+    Notices(NoticesArgs),
+}
+
+#[derive(clap::Args)]
+struct NoticesArgs {
+    /// Base URL of a running server, e.g. `http://127.0.0.1:8080`.
+    #[arg(long, required_unless_present = "spawn", conflicts_with = "spawn")]
+    url: Option<String>,
+    /// Path to the `vigie` binary: start a server on a temporary data directory instead.
+    #[arg(long)]
+    spawn: Option<PathBuf>,
+    /// Administrator token, for the setup (needed with --url; made up with --spawn).
+    #[arg(long, env = "VIGIE_ADMIN_TOKEN", hide_env_values = true)]
+    admin_token: Option<String>,
+    /// Measured seconds.
+    #[arg(long, default_value_t = 10)]
+    duration: u64,
+    /// Seconds of load before measuring; their results are discarded.
+    #[arg(long, default_value_t = 2)]
+    warmup: u64,
+    /// Requests kept in flight.
+    #[arg(long, default_value_t = 64, value_parser = clap::value_parser!(u16).range(1..))]
+    concurrency: u16,
+    /// Number of distinct content URLs; notices on the same URL fold into one case.
+    #[arg(long, default_value_t = 100_000, value_parser = clap::value_parser!(u64).range(1..))]
+    distinct: u64,
+    /// Print one JSON line instead of text.
+    #[arg(long)]
+    json: bool,
+}
+
+#[tokio::main(flavor = "multi_thread")]
+async fn main() -> anyhow::Result<()> {
+    let Command::Notices(args) = Cli::parse().command;
+    anyhow::ensure!(args.duration > 0, "--duration must be at least one second");
+    let _ = rustls::crypto::ring::default_provider().install_default();
+    let concurrency = usize::from(args.concurrency);
+    let client = reqwest::Client::builder()
+        .http1_only()
+        .no_proxy()
+        .tcp_nodelay(true)
+        .pool_max_idle_per_host(concurrency.max(16))
+        .timeout(Duration::from_secs(60))
+        .build()
+        .context("while building the HTTP client")?;
+
+    // Declared before the work so that it is dropped (child killed, directory removed) on every
+    // way out of this function, errors included.
+    let mut spawned = None;
+    let (base_url, admin_token) = match (&args.spawn, &args.url) {
+        (Some(binary), _) => {
+            let token = args.admin_token.clone().unwrap_or_else(server::make_admin_token);
+            let s = spawned.insert(
+                SpawnedServer::start(binary, &token).with_context(|| format!("while starting {}", binary.display()))?,
+            );
+            s.wait_healthy(&client).await?;
+            (s.base_url.clone(), token)
+        }
+        (None, Some(url)) => {
+            let token =
+                args.admin_token.clone().context("--admin-token (or VIGIE_ADMIN_TOKEN) is needed with --url")?;
+            (url.trim_end_matches('/').to_owned(), token)
+        }
+        (None, None) => anyhow::bail!("give --url or --spawn"),
+    };
+
+    let api = Api { client: client.clone(), base_url: base_url.clone() };
+    api.set_up_platform(&admin_token).await.context("while setting up the benchmark platform")?;
+    if !args.json {
+        eprintln!(
+            "setup done on {base_url}; {}s warm-up, then {}s measured with {concurrency} in flight",
+            args.warmup, args.duration
+        );
+    }
+
+    let report = load::run(LoadConfig {
+        client,
+        notices_url: format!("{base_url}/api/v1/notices"),
+        concurrency,
+        distinct: args.distinct,
+        warmup: Duration::from_secs(args.warmup),
+        duration: Duration::from_secs(args.duration),
+    })
+    .await?;
+
+    if args.json {
+        println!("{}", report_json(&args, &base_url, &report));
+    } else {
+        print_text(&args, &base_url, &report);
+    }
+    if let Some(s) = spawned.take() {
+        s.stop(!args.json);
+    }
+    Ok(())
+}
+
+fn nproc() -> usize {
+    std::thread::available_parallelism().map_or(1, |n| n.get())
+}
+
+fn report_json(args: &NoticesArgs, base_url: &str, r: &Report) -> serde_json::Value {
+    let errors: serde_json::Map<String, serde_json::Value> =
+        r.errors.iter().map(|(k, v)| (k.clone(), serde_json::Value::from(*v))).collect();
+    serde_json::json!({
+        "bench": "notices",
+        "url": base_url,
+        "spawned": args.spawn.is_some(),
+        "nproc": nproc(),
+        "concurrency": args.concurrency,
+        "duration_s": args.duration,
+        "warmup_s": args.warmup,
+        "distinct": args.distinct,
+        "accepted": r.accepted,
+        "errors": errors,
+        "warmup_errors": r.warmup_errors,
+        "first_error": r.first_error,
+        "notices_per_s": r.per_second(),
+        "latency_ms": {
+            "p50": r.latency_ms(0.50),
+            "p90": r.latency_ms(0.90),
+            "p99": r.latency_ms(0.99),
+            "p99_9": r.latency_ms(0.999),
+            "max": r.latency_ms(1.0),
+        },
+    })
+}
+
+fn print_text(args: &NoticesArgs, base_url: &str, r: &Report) {
+    println!("vigie-bench notices against {base_url}{}", if args.spawn.is_some() { " (spawned)" } else { "" });
+    println!("  machine      {} CPUs (client and server share them when on one machine)", nproc());
+    println!(
+        "  load         {} in flight, {} s measured after {} s warm-up, {} distinct URLs",
+        args.concurrency, args.duration, args.warmup, args.distinct
+    );
+    println!("  accepted     {} notices, {:.1} notices/s", r.accepted, r.per_second());
+    if r.errors.is_empty() {
+        println!("  errors       none");
+    } else {
+        let list: Vec<String> = r.errors.iter().map(|(k, v)| format!("{k}: {v}")).collect();
+        println!("  errors       {}", list.join(", "));
+    }
+    if r.warmup_errors > 0 {
+        println!("  warm-up      {} errors (not counted above)", r.warmup_errors);
+    }
+    if let Some(e) = &r.first_error {
+        println!("  first error  {e}");
+    }
+    let ms = |p| r.latency_ms(p).map_or_else(|| "-".to_owned(), |v| format!("{v:.2}"));
+    println!(
+        "  latency ms   p50 {}  p90 {}  p99 {}  p99.9 {}  max {}  (accepted notices)",
+        ms(0.50),
+        ms(0.90),
+        ms(0.99),
+        ms(0.999),
+        ms(1.0)
+    );
+}

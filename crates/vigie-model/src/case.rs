@@ -19,13 +19,8 @@ pub enum CaseState {
 }
 
 impl CaseState {
-    pub const ALL: [CaseState; 5] = [
-        CaseState::Parked,
-        CaseState::Open,
-        CaseState::Delivered,
-        CaseState::Acknowledged,
-        CaseState::Decided,
-    ];
+    pub const ALL: [CaseState; 5] =
+        [CaseState::Parked, CaseState::Open, CaseState::Delivered, CaseState::Acknowledged, CaseState::Decided];
     pub fn as_str(self) -> &'static str {
         match self {
             CaseState::Parked => "parked",
@@ -40,9 +35,6 @@ impl CaseState {
     }
     /// Whether the case still waits for the platform's decision.
     pub fn is_pending(self) -> bool {
-        matches!(
-            self,
-            CaseState::Open | CaseState::Delivered | CaseState::Acknowledged
-        )
+        matches!(self, CaseState::Open | CaseState::Delivered | CaseState::Acknowledged)
     }
 }

@@ -27,14 +27,8 @@ pub enum Action {
 }
 
 impl Action {
-    pub const ALL: [Action; 6] = [
-        Action::Remove,
-        Action::Disable,
-        Action::Restrict,
-        Action::Label,
-        Action::SuspendAccount,
-        Action::NoAction,
-    ];
+    pub const ALL: [Action; 6] =
+        [Action::Remove, Action::Disable, Action::Restrict, Action::Label, Action::SuspendAccount, Action::NoAction];
     pub fn as_str(self) -> &'static str {
         match self {
             Action::Remove => "remove",
@@ -246,10 +240,7 @@ pub struct DecisionContext {
 }
 
 fn all_member_states() -> Vec<MemberState> {
-    EU_MEMBER_STATES
-        .iter()
-        .filter_map(|c| MemberState::parse(c))
-        .collect()
+    EU_MEMBER_STATES.iter().filter_map(|c| MemberState::parse(c)).collect()
 }
 
 impl RawDecision {
@@ -273,37 +264,25 @@ impl RawDecision {
         };
         let ground = match (self.legal_basis.as_deref(), self.terms_clause.as_deref()) {
             (Some(_), Some(_)) => {
-                c.push(
-                    "legal_basis",
-                    "two_grounds",
-                    "give either a legal basis or a terms clause, not both",
-                );
+                c.push("legal_basis", "two_grounds", "give either a legal basis or a terms clause, not both");
                 None
             }
             (Some(id), None) => match legal_basis(id) {
                 Some(b) => Some(Ground::Law(b)),
                 None => {
-                    c.push(
-                        "legal_basis",
-                        "unknown_legal_basis",
-                        format!("{id} is not in the legal-basis taxonomy"),
-                    );
+                    c.push("legal_basis", "unknown_legal_basis", format!("{id} is not in the legal-basis taxonomy"));
                     None
                 }
             },
             (None, Some(clause)) => {
                 c.text(Some(clause), "terms_clause", 500);
-                Some(Ground::Terms {
-                    clause: clause.trim().to_owned(),
-                })
+                Some(Ground::Terms { clause: clause.trim().to_owned() })
             }
             (None, None) => None,
         };
         let scope = match &self.territorial_scope {
             None => None,
-            Some(list) if list.iter().any(|s| s.eq_ignore_ascii_case("EU")) => {
-                Some(all_member_states())
-            }
+            Some(list) if list.iter().any(|s| s.eq_ignore_ascii_case("EU")) => Some(all_member_states()),
             Some(list) => {
                 let mut out = Vec::new();
                 for (i, s) in list.iter().enumerate() {
@@ -325,15 +304,8 @@ impl RawDecision {
             None => None,
             Some(p) => match Purpose::parse(p) {
                 Some(purpose) => {
-                    c.text(
-                        self.purpose_rationale.as_deref(),
-                        "purpose_rationale",
-                        5_000,
-                    );
-                    Some(PurposeAssessment {
-                        purpose,
-                        rationale: self.purpose_rationale.clone().unwrap_or_default(),
-                    })
+                    c.text(self.purpose_rationale.as_deref(), "purpose_rationale", 5_000);
+                    Some(PurposeAssessment { purpose, rationale: self.purpose_rationale.clone().unwrap_or_default() })
                 }
                 None => {
                     c.push("purpose", "unknown_purpose", "must be educational, journalistic, artistic, research, countering_terrorism, public_debate or none");
@@ -368,53 +340,33 @@ impl RawDecision {
 
         if action == Action::NoAction {
             if ground.is_some() {
-                c.push(
-                    "legal_basis",
-                    "ground_without_action",
-                    "no_action takes no ground",
-                );
+                c.push("legal_basis", "ground_without_action", "no_action takes no ground");
             }
             c.finish()?;
-            return Ok(Decision::NoAction {
-                purpose,
-                automation,
-                explanation: self.explanation,
-            });
+            return Ok(Decision::NoAction { purpose, automation, explanation: self.explanation });
         }
 
         let scope = match (action, scope) {
             (Action::Disable, None) => {
-                c.push(
-                    "territorial_scope",
-                    "required",
-                    "disable needs the territories where access is disabled",
-                );
+                c.push("territorial_scope", "required", "disable needs the territories where access is disabled");
                 Vec::new()
             }
             (_, Some(s)) if s.is_empty() => {
-                c.push(
-                    "territorial_scope",
-                    "required",
-                    "name at least one member state, or \"EU\"",
-                );
+                c.push("territorial_scope", "required", "name at least one member state, or \"EU\"");
                 s
             }
             (_, Some(s)) => s,
             (_, None) => all_member_states(),
         };
         if ctx.has_order && scope.len() != EU_MEMBER_STATES.len() {
-            c.push(
-                "territorial_scope",
-                "order_needs_eu_scope",
-                "a removal order applies in all member states",
-            );
+            c.push("territorial_scope", "order_needs_eu_scope", "a removal order applies in all member states");
         }
         match &ground {
-            None => c.push(
-                "legal_basis",
-                "required",
-                "a restrictive decision needs a legal basis or a terms clause",
-            ),
+            // An unknown basis was reported above; only a missing ground is reported here.
+            None if self.legal_basis.is_none() && self.terms_clause.is_none() => {
+                c.push("legal_basis", "required", "a restrictive decision needs a legal basis or a terms clause")
+            }
+            None => {}
             Some(Ground::Law(b)) => {
                 if let Jurisdiction::National(code) = b.jurisdiction
                     && scope.iter().any(|m| m.code() != code)
@@ -422,10 +374,7 @@ impl RawDecision {
                     c.push(
                         "territorial_scope",
                         "scope_beyond_jurisdiction",
-                        format!(
-                            "{} is {code} law: the decision may only apply in {code}",
-                            b.id
-                        ),
+                        format!("{} is {code} law: the decision may only apply in {code}", b.id),
                     );
                 }
                 if b.terrorist_content

@@ -209,10 +209,7 @@ pub fn verify_chain<'a>(
     };
     for e in events {
         if e.seq != seq + 1 {
-            return Err(ChainError::Gap {
-                seq: e.seq,
-                expected: seq + 1,
-            });
+            return Err(ChainError::Gap { seq: e.seq, expected: seq + 1 });
         }
         if e.prev_hash != hash {
             return Err(ChainError::BrokenLink { seq: e.seq });
@@ -275,20 +272,11 @@ mod tests {
     fn any_change_breaks_the_chain() {
         let mut events = chain(4);
         events[2].data = "{\"n\":99}".into();
-        assert_eq!(
-            verify_chain(None, &events),
-            Err(ChainError::Tampered { seq: 3 })
-        );
+        assert_eq!(verify_chain(None, &events), Err(ChainError::Tampered { seq: 3 }));
 
         let mut events = chain(4);
         events.remove(1);
-        assert_eq!(
-            verify_chain(None, &events),
-            Err(ChainError::Gap {
-                seq: 3,
-                expected: 2
-            })
-        );
+        assert_eq!(verify_chain(None, &events), Err(ChainError::Gap { seq: 3, expected: 2 }));
 
         let mut events = chain(4);
         events[1].actor = Some("usr_evil".into());
@@ -297,14 +285,8 @@ mod tests {
 
     #[test]
     fn sealed_values_depend_on_the_salt() {
-        assert_ne!(
-            seal(b"salt-1", "a@b.example"),
-            seal(b"salt-2", "a@b.example")
-        );
-        assert_eq!(
-            seal(b"salt-1", "a@b.example"),
-            seal(b"salt-1", "a@b.example")
-        );
+        assert_ne!(seal(b"salt-1", "a@b.example"), seal(b"salt-2", "a@b.example"));
+        assert_eq!(seal(b"salt-1", "a@b.example"), seal(b"salt-1", "a@b.example"));
     }
 
     #[test]

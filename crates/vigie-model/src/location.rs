@@ -92,11 +92,7 @@ impl CanonicalUrl {
             return Err(UrlError::Credentials);
         }
         // The url crate already lower-cases scheme and host, punycodes IDNs and drops default ports.
-        let host = url
-            .host_str()
-            .ok_or(UrlError::NoHost)?
-            .trim_end_matches('.')
-            .to_owned();
+        let host = url.host_str().ok_or(UrlError::NoHost)?.trim_end_matches('.').to_owned();
         if host.is_empty() {
             return Err(UrlError::NoHost);
         }
@@ -144,9 +140,7 @@ impl CanonicalUrl {
 
 fn url_path_is_root(without_slash: &str) -> bool {
     // After the scheme's "//", a root URL has no further "/".
-    without_slash
-        .split_once("://")
-        .is_some_and(|(_, rest)| !rest.contains('/'))
+    without_slash.split_once("://").is_some_and(|(_, rest)| !rest.contains('/'))
 }
 
 /// The candidate hosts a platform may have claimed for `host`: the host itself, then each parent
@@ -174,15 +168,9 @@ pub fn normalise_host(raw: &str) -> Option<String> {
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Target {
     /// A piece of content at a URL, optionally with the platform's own content id.
-    Content {
-        url: CanonicalUrl,
-        content_id: Option<String>,
-    },
+    Content { url: CanonicalUrl, content_id: Option<String> },
     /// An account, by its profile URL.
-    AccountUrl {
-        url: CanonicalUrl,
-        account_id: Option<String>,
-    },
+    AccountUrl { url: CanonicalUrl, account_id: Option<String> },
 }
 
 impl Target {
@@ -243,11 +231,7 @@ pub fn check_locations(raw: &[RawLocation], checker: &mut Checker) -> Vec<Target
         checker.push("locations", "required", "at least one location is required");
     }
     if raw.len() > MAX_LOCATIONS {
-        checker.push(
-            "locations",
-            "too_many",
-            format!("at most {MAX_LOCATIONS} locations"),
-        );
+        checker.push("locations", "too_many", format!("at most {MAX_LOCATIONS} locations"));
     }
     let mut out = Vec::new();
     for (i, loc) in raw.iter().enumerate() {
@@ -257,11 +241,7 @@ pub fn check_locations(raw: &[RawLocation], checker: &mut Checker) -> Vec<Target
             Some(k) => match TargetKind::parse(k) {
                 Some(k) => Some(k),
                 None => {
-                    checker.push(
-                        field("kind"),
-                        "unknown_kind",
-                        "must be \"content\" or \"account\"",
-                    );
+                    checker.push(field("kind"), "unknown_kind", "must be \"content\" or \"account\"");
                     None
                 }
             },
@@ -270,11 +250,7 @@ pub fn check_locations(raw: &[RawLocation], checker: &mut Checker) -> Vec<Target
         checker.optional_text(loc.account_id.as_deref(), &field("account_id"), 256);
         let url = match loc.url.as_deref() {
             None => {
-                checker.push(
-                    field("url"),
-                    "required",
-                    "is required (the exact URL of the content or profile)",
-                );
+                checker.push(field("url"), "required", "is required (the exact URL of the content or profile)");
                 None
             }
             Some(raw) => match CanonicalUrl::parse(raw) {
@@ -287,14 +263,8 @@ pub fn check_locations(raw: &[RawLocation], checker: &mut Checker) -> Vec<Target
         };
         if let (Some(kind), Some(url)) = (kind, url) {
             out.push(match kind {
-                TargetKind::Content => Target::Content {
-                    url,
-                    content_id: loc.content_id.clone(),
-                },
-                TargetKind::Account => Target::AccountUrl {
-                    url,
-                    account_id: loc.account_id.clone(),
-                },
+                TargetKind::Content => Target::Content { url, content_id: loc.content_id.clone() },
+                TargetKind::Account => Target::AccountUrl { url, account_id: loc.account_id.clone() },
             });
         }
     }
@@ -324,59 +294,35 @@ mod tests {
 
     #[test]
     fn different_content_stays_different() {
-        assert_ne!(
-            canon("https://video.example/watch?v=42"),
-            canon("https://video.example/watch?v=43")
-        );
-        assert_ne!(
-            canon("http://video.example/a"),
-            canon("https://video.example/a")
-        );
-        assert_ne!(
-            canon("https://video.example/a"),
-            canon("https://video.example/b")
-        );
+        assert_ne!(canon("https://video.example/watch?v=42"), canon("https://video.example/watch?v=43"));
+        assert_ne!(canon("http://video.example/a"), canon("https://video.example/a"));
+        assert_ne!(canon("https://video.example/a"), canon("https://video.example/b"));
     }
 
     #[test]
     fn parameters_are_sorted_and_root_slash_dropped() {
-        assert_eq!(
-            canon("https://a.example/p?b=2&a=1"),
-            "https://a.example/p?a=1&b=2"
-        );
+        assert_eq!(canon("https://a.example/p?b=2&a=1"), "https://a.example/p?a=1&b=2");
         assert_eq!(canon("https://a.example/"), "https://a.example");
         assert_eq!(canon("http://a.example:8080/"), "http://a.example:8080");
     }
 
     #[test]
     fn hostile_urls_are_refused() {
-        assert_eq!(
-            CanonicalUrl::parse("javascript:alert(1)"),
-            Err(UrlError::Scheme)
-        );
+        assert_eq!(CanonicalUrl::parse("javascript:alert(1)"), Err(UrlError::Scheme));
         assert_eq!(CanonicalUrl::parse("not a url"), Err(UrlError::Malformed));
-        assert_eq!(
-            CanonicalUrl::parse("https://u:p@a.example/"),
-            Err(UrlError::Credentials)
-        );
+        assert_eq!(CanonicalUrl::parse("https://u:p@a.example/"), Err(UrlError::Credentials));
         let long = format!("https://a.example/{}", "x".repeat(5000));
         assert_eq!(CanonicalUrl::parse(&long), Err(UrlError::TooLong));
     }
 
     #[test]
     fn host_candidates_walk_up_the_domain() {
-        assert_eq!(
-            host_candidates("a.b.example"),
-            vec!["a.b.example", "b.example", "example"]
-        );
+        assert_eq!(host_candidates("a.b.example"), vec!["a.b.example", "b.example", "example"]);
     }
 
     #[test]
     fn claimed_hosts_are_plain_names() {
-        assert_eq!(
-            normalise_host("Video.Example"),
-            Some("video.example".into())
-        );
+        assert_eq!(normalise_host("Video.Example"), Some("video.example".into()));
         assert_eq!(normalise_host("video.example/path"), None);
         assert_eq!(normalise_host("video.example:8080"), None);
     }

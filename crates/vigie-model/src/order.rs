@@ -135,16 +135,8 @@ impl RawOrderForm {
         c.text(self.reference.as_deref(), "reference", 128);
         let mut reasons = Vec::new();
         match &self.reasons {
-            None => c.push(
-                "reasons",
-                "required",
-                "tick at least one art. 2(7) type (a to e)",
-            ),
-            Some(list) if list.is_empty() => c.push(
-                "reasons",
-                "required",
-                "tick at least one art. 2(7) type (a to e)",
-            ),
+            None => c.push("reasons", "required", "tick at least one art. 2(7) type (a to e)"),
+            Some(list) if list.is_empty() => c.push("reasons", "required", "tick at least one art. 2(7) type (a to e)"),
             Some(list) => {
                 for (i, r) in list.iter().enumerate() {
                     match ReasonType::parse(r) {
@@ -160,41 +152,17 @@ impl RawOrderForm {
         }
         reasons.sort();
         reasons.dedup();
-        c.text(
-            self.statement_of_reasons.as_deref(),
-            "statement_of_reasons",
-            20_000,
-        );
+        c.text(self.statement_of_reasons.as_deref(), "statement_of_reasons", 20_000);
         let redress = self.redress.unwrap_or_default();
         c.text(redress.body.as_deref(), "redress.body", 500);
         match redress.deadline_days {
-            None => c.push(
-                "redress.deadline_days",
-                "required",
-                "the deadline for challenging the order, in days",
-            ),
-            Some(0) => c.push(
-                "redress.deadline_days",
-                "out_of_range",
-                "must be at least one day",
-            ),
-            Some(d) if d > 3650 => c.push(
-                "redress.deadline_days",
-                "out_of_range",
-                "must be at most 3650 days",
-            ),
+            None => c.push("redress.deadline_days", "required", "the deadline for challenging the order, in days"),
+            Some(0) => c.push("redress.deadline_days", "out_of_range", "must be at least one day"),
+            Some(d) if d > 3650 => c.push("redress.deadline_days", "out_of_range", "must be at most 3650 days"),
             Some(_) => {}
         }
-        c.optional_text(
-            redress.deadline_from.as_deref(),
-            "redress.deadline_from",
-            200,
-        );
-        c.optional_text(
-            redress.provisions_url.as_deref(),
-            "redress.provisions_url",
-            2000,
-        );
+        c.optional_text(redress.deadline_from.as_deref(), "redress.deadline_from", 200);
+        c.optional_text(redress.provisions_url.as_deref(), "redress.provisions_url", 2000);
         c.check(
             self.non_disclosure.is_some(),
             "non_disclosure",
@@ -203,22 +171,14 @@ impl RawOrderForm {
         );
         let authority_type = match self.authority_type.as_deref() {
             None => {
-                c.push(
-                    "authority_type",
-                    "required",
-                    "judicial, law_enforcement or other (Annex I section E)",
-                );
+                c.push("authority_type", "required", "judicial, law_enforcement or other (Annex I section E)");
                 None
             }
             Some("judicial") => Some(AuthorityType::Judicial),
             Some("law_enforcement") => Some(AuthorityType::LawEnforcement),
             Some("other") => Some(AuthorityType::Other),
             Some(_) => {
-                c.push(
-                    "authority_type",
-                    "unknown_authority_type",
-                    "must be judicial, law_enforcement or other",
-                );
+                c.push("authority_type", "unknown_authority_type", "must be judicial, law_enforcement or other");
                 None
             }
         };
@@ -227,17 +187,10 @@ impl RawOrderForm {
         c.text(representative.post.as_deref(), "representative.post", 200);
         c.optional_text(self.file_number.as_deref(), "file_number", 128);
         match &self.contact_email {
-            None => c.push(
-                "contact_email",
-                "required",
-                "where the platform sends feedback and questions (section F)",
-            ),
-            Some(e) => c.check(
-                crate::org::looks_like_email(e),
-                "contact_email",
-                "invalid_email",
-                "is not an e-mail address",
-            ),
+            None => c.push("contact_email", "required", "where the platform sends feedback and questions (section F)"),
+            Some(e) => {
+                c.check(crate::org::looks_like_email(e), "contact_email", "invalid_email", "is not an e-mail address")
+            }
         }
         if let Some(e) = &self.emergency_justification {
             c.text(Some(e), "emergency_justification", 5_000);
@@ -267,9 +220,7 @@ pub fn advance_notice_satisfied(
     advance_notice_sent_at: Option<Timestamp>,
     emergency: bool,
 ) -> bool {
-    earlier_orders
-        || emergency
-        || advance_notice_sent_at.is_some_and(|sent| now.since(sent) >= ADVANCE_NOTICE_LEAD)
+    earlier_orders || emergency || advance_notice_sent_at.is_some_and(|sent| now.since(sent) >= ADVANCE_NOTICE_LEAD)
 }
 
 /// Annex III: why a platform cannot comply.
@@ -329,15 +280,9 @@ impl OrderState {
         }
     }
     pub fn parse(raw: &str) -> Option<Self> {
-        [
-            Self::PendingReceipt,
-            Self::Running,
-            Self::ForceMajeure,
-            Self::AwaitingClarification,
-            Self::Complied,
-        ]
-        .into_iter()
-        .find(|s| s.as_str() == raw)
+        [Self::PendingReceipt, Self::Running, Self::ForceMajeure, Self::AwaitingClarification, Self::Complied]
+            .into_iter()
+            .find(|s| s.as_str() == raw)
     }
 }
 
@@ -422,25 +367,15 @@ impl OrderClock {
     }
 
     /// Annex III: the platform says it cannot comply; the clock stops.
-    pub fn cannot_comply(
-        &mut self,
-        reasons: &[CannotComplyReason],
-        now: Timestamp,
-    ) -> Result<ClockEvent, WrongState> {
+    pub fn cannot_comply(&mut self, reasons: &[CannotComplyReason], now: Timestamp) -> Result<ClockEvent, WrongState> {
         if !matches!(self.state, OrderState::PendingReceipt | OrderState::Running) {
             return Err(WrongState(self.state));
         }
         if self.received_at.is_none() {
             self.received_at = Some(now);
         }
-        let needs_clarification = reasons
-            .iter()
-            .any(|r| *r != CannotComplyReason::ForceMajeure);
-        self.state = if needs_clarification {
-            OrderState::AwaitingClarification
-        } else {
-            OrderState::ForceMajeure
-        };
+        let needs_clarification = reasons.iter().any(|r| *r != CannotComplyReason::ForceMajeure);
+        self.state = if needs_clarification { OrderState::AwaitingClarification } else { OrderState::ForceMajeure };
         self.deadline = None;
         Ok(ClockEvent::Suspended { state: self.state })
     }
@@ -491,7 +426,8 @@ impl OrderClock {
         let deadline = self.deadline?;
         match self.escalation_level {
             0 => Some(deadline.minus(FIRST_ESCALATION_BEFORE_DEADLINE)),
-            1 => Some(deadline),
+            // Overdue is strictly after the deadline.
+            1 => Some(deadline.plus(Duration::from_micros(1))),
             _ => None,
         }
     }
@@ -506,7 +442,8 @@ impl OrderClock {
             self.escalation_level = 1;
             out.push(ClockEvent::Escalated { level: 1, deadline });
         }
-        if self.escalation_level < 2 && now >= deadline {
+        // "Within one hour": the last instant of the hour is still on time.
+        if self.escalation_level < 2 && now > deadline {
             self.escalation_level = 2;
             if self.overdue_at.is_none() {
                 self.overdue_at = Some(now);
@@ -519,10 +456,9 @@ impl OrderClock {
     /// Whether the order is late: past its deadline while running, or complied after it.
     pub fn is_overdue(&self, now: Timestamp) -> bool {
         match self.state {
-            OrderState::Running => self.deadline.is_some_and(|d| now > d),
+            OrderState::Running => self.overdue_at.is_some() || self.deadline.is_some_and(|d| now > d),
             OrderState::Complied => {
-                self.overdue_at.is_some()
-                    || matches!((self.actioned_at, self.deadline), (Some(a), Some(d)) if a > d)
+                self.overdue_at.is_some() || matches!((self.actioned_at, self.deadline), (Some(a), Some(d)) if a > d)
             }
             _ => self.overdue_at.is_some(),
         }
@@ -541,23 +477,15 @@ mod tests {
     fn the_hour_runs_from_receipt_and_escalates_at_45_and_60() {
         let mut c = OrderClock::new();
         assert_eq!(c.next_check_at(), None, "no clock before receipt");
-        assert_eq!(
-            c.receive(t(10)),
-            Some(ClockEvent::Received { deadline: t(70) })
-        );
+        assert_eq!(c.receive(t(10)), Some(ClockEvent::Received { deadline: t(70) }));
         assert_eq!(c.receive(t(20)), None, "a second receipt changes nothing");
         assert_eq!(c.next_check_at(), Some(t(55)));
         assert!(c.tick(t(54)).is_empty());
-        assert_eq!(
-            c.tick(t(55)),
-            vec![ClockEvent::Escalated {
-                level: 1,
-                deadline: t(70)
-            }]
-        );
+        assert_eq!(c.tick(t(55)), vec![ClockEvent::Escalated { level: 1, deadline: t(70) }]);
         assert!(c.tick(t(56)).is_empty());
         assert!(!c.is_overdue(t(70)));
-        assert_eq!(c.tick(t(70)), vec![ClockEvent::Overdue { deadline: t(70) }]);
+        assert!(c.tick(t(70)).is_empty(), "the last instant of the hour is on time");
+        assert_eq!(c.tick(t(71)), vec![ClockEvent::Overdue { deadline: t(70) }]);
         assert!(c.is_overdue(t(71)));
         assert_eq!(c.next_check_at(), None);
         assert_eq!(c.complied(t(80)), Ok(ClockEvent::Complied { late: true }));
@@ -576,27 +504,11 @@ mod tests {
         let mut c = OrderClock::new();
         c.receive(t(0));
         c.tick(t(50));
-        let ev = c
-            .cannot_comply(&[CannotComplyReason::InsufficientInformation], t(50))
-            .unwrap();
-        assert_eq!(
-            ev,
-            ClockEvent::Suspended {
-                state: OrderState::AwaitingClarification
-            }
-        );
-        assert!(
-            c.tick(t(500)).is_empty(),
-            "a suspended clock never escalates"
-        );
-        assert_eq!(
-            c.resumed(t(500)),
-            Err(WrongState(OrderState::AwaitingClarification))
-        );
-        assert_eq!(
-            c.clarified(t(600)),
-            Ok(ClockEvent::Restarted { deadline: t(660) })
-        );
+        let ev = c.cannot_comply(&[CannotComplyReason::InsufficientInformation], t(50)).unwrap();
+        assert_eq!(ev, ClockEvent::Suspended { state: OrderState::AwaitingClarification });
+        assert!(c.tick(t(500)).is_empty(), "a suspended clock never escalates");
+        assert_eq!(c.resumed(t(500)), Err(WrongState(OrderState::AwaitingClarification)));
+        assert_eq!(c.clarified(t(600)), Ok(ClockEvent::Restarted { deadline: t(660) }));
         assert_eq!(c.escalation_level, 0);
         assert!(!c.is_overdue(t(659)));
     }
@@ -605,37 +517,20 @@ mod tests {
     fn force_majeure_resumes_on_the_platforms_word() {
         let mut c = OrderClock::new();
         c.receive(t(0));
-        c.cannot_comply(&[CannotComplyReason::ForceMajeure], t(5))
-            .unwrap();
+        c.cannot_comply(&[CannotComplyReason::ForceMajeure], t(5)).unwrap();
         assert_eq!(c.state, OrderState::ForceMajeure);
         assert_eq!(c.clarified(t(6)), Err(WrongState(OrderState::ForceMajeure)));
-        assert_eq!(
-            c.resumed(t(100)),
-            Ok(ClockEvent::Restarted { deadline: t(160) })
-        );
+        assert_eq!(c.resumed(t(100)), Ok(ClockEvent::Restarted { deadline: t(160) }));
         assert_eq!(c.complied(t(120)), Ok(ClockEvent::Complied { late: false }));
-        assert_eq!(
-            c.cannot_comply(&[CannotComplyReason::ForceMajeure], t(130)),
-            Err(WrongState(OrderState::Complied))
-        );
+        assert_eq!(c.cannot_comply(&[CannotComplyReason::ForceMajeure], t(130)), Err(WrongState(OrderState::Complied)));
     }
 
     #[test]
     fn first_orders_need_twelve_hours_notice_unless_urgent() {
         let now = t(24 * 60);
         assert!(!advance_notice_satisfied(now, false, None, false));
-        assert!(!advance_notice_satisfied(
-            now,
-            false,
-            Some(now.minus(Duration::from_hours(11))),
-            false
-        ));
-        assert!(advance_notice_satisfied(
-            now,
-            false,
-            Some(now.minus(Duration::from_hours(12))),
-            false
-        ));
+        assert!(!advance_notice_satisfied(now, false, Some(now.minus(Duration::from_hours(11))), false));
+        assert!(advance_notice_satisfied(now, false, Some(now.minus(Duration::from_hours(12))), false));
         assert!(advance_notice_satisfied(now, false, None, true));
         assert!(advance_notice_satisfied(now, true, None, false));
     }

@@ -6,8 +6,8 @@ use crate::validation::Checker;
 
 /// The 27 EU member states, by ISO 3166-1 alpha-2 code (Greece as `GR`).
 pub const EU_MEMBER_STATES: [&str; 27] = [
-    "AT", "BE", "BG", "CY", "CZ", "DE", "DK", "EE", "ES", "FI", "FR", "GR", "HR", "HU", "IE", "IT",
-    "LT", "LU", "LV", "MT", "NL", "PL", "PT", "RO", "SE", "SI", "SK",
+    "AT", "BE", "BG", "CY", "CZ", "DE", "DK", "EE", "ES", "FI", "FR", "GR", "HR", "HU", "IE", "IT", "LT", "LU", "LV",
+    "MT", "NL", "PL", "PT", "RO", "SE", "SI", "SK",
 ];
 
 /// An EU member state.
@@ -18,15 +18,8 @@ impl MemberState {
     /// Accepts an ISO code, case-insensitively; `EL` is taken as Greece.
     pub fn parse(raw: &str) -> Option<Self> {
         let upper = raw.trim().to_ascii_uppercase();
-        let upper = if upper == "EL" {
-            "GR".to_owned()
-        } else {
-            upper
-        };
-        EU_MEMBER_STATES
-            .iter()
-            .find(|c| **c == upper)
-            .map(|c| MemberState(c))
+        let upper = if upper == "EL" { "GR".to_owned() } else { upper };
+        EU_MEMBER_STATES.iter().find(|c| **c == upper).map(|c| MemberState(c))
     }
     pub fn code(self) -> &'static str {
         self.0
@@ -50,13 +43,8 @@ pub enum OrgKind {
 }
 
 impl OrgKind {
-    pub const ALL: [OrgKind; 5] = [
-        OrgKind::Authority,
-        OrgKind::Platform,
-        OrgKind::TrustedFlagger,
-        OrgKind::Overseer,
-        OrgKind::Hub,
-    ];
+    pub const ALL: [OrgKind; 5] =
+        [OrgKind::Authority, OrgKind::Platform, OrgKind::TrustedFlagger, OrgKind::Overseer, OrgKind::Hub];
 
     pub fn as_str(self) -> &'static str {
         match self {
@@ -89,13 +77,7 @@ pub enum Role {
 }
 
 impl Role {
-    pub const ALL: [Role; 5] = [
-        Role::Admin,
-        Role::Reporter,
-        Role::Moderator,
-        Role::Integrator,
-        Role::Viewer,
-    ];
+    pub const ALL: [Role; 5] = [Role::Admin, Role::Reporter, Role::Moderator, Role::Integrator, Role::Viewer];
 
     pub fn as_str(self) -> &'static str {
         match self {
@@ -114,10 +96,7 @@ impl Role {
     pub fn allowed_in(self, kind: OrgKind) -> bool {
         match self {
             Role::Admin => kind == OrgKind::Hub,
-            Role::Reporter => matches!(
-                kind,
-                OrgKind::Authority | OrgKind::TrustedFlagger | OrgKind::Hub
-            ),
+            Role::Reporter => matches!(kind, OrgKind::Authority | OrgKind::TrustedFlagger | OrgKind::Hub),
             Role::Moderator | Role::Integrator => kind == OrgKind::Platform,
             Role::Viewer => true,
         }
@@ -165,12 +144,7 @@ fn check_contact(c: &Contact, field: &str, checker: &mut Checker) {
     checker.optional_text(c.phone.as_deref(), &format!("{field}.phone"), 64);
     checker.optional_text(c.address.as_deref(), &format!("{field}.address"), 500);
     if let Some(email) = &c.email {
-        checker.check(
-            looks_like_email(email),
-            &format!("{field}.email"),
-            "invalid_email",
-            "is not an e-mail address",
-        );
+        checker.check(looks_like_email(email), &format!("{field}.email"), "invalid_email", "is not an e-mail address");
     }
     if let Some(ms) = &c.member_state {
         checker.check(
@@ -220,28 +194,13 @@ impl NewOrg {
         let ms = |c: &mut Checker, raw: Option<&str>, field: &str| -> Option<MemberState> {
             let raw = raw?;
             let parsed = MemberState::parse(raw);
-            c.check(
-                parsed.is_some(),
-                field,
-                "unknown_member_state",
-                "must be the ISO code of an EU member state",
-            );
+            c.check(parsed.is_some(), field, "unknown_member_state", "must be the ISO code of an EU member state");
             parsed
         };
         let member_state = ms(&mut c, self.member_state.as_deref(), "member_state");
-        let main_establishment = ms(
-            &mut c,
-            self.main_establishment.as_deref(),
-            "main_establishment",
-        );
-        if matches!(kind, Some(OrgKind::Authority | OrgKind::TrustedFlagger))
-            && self.member_state.is_none()
-        {
-            c.push(
-                "member_state",
-                "required",
-                "an authority or trusted flagger acts for a member state",
-            );
+        let main_establishment = ms(&mut c, self.main_establishment.as_deref(), "main_establishment");
+        if matches!(kind, Some(OrgKind::Authority | OrgKind::TrustedFlagger)) && self.member_state.is_none() {
+            c.push("member_state", "required", "an authority or trusted flagger acts for a member state");
         }
         if kind == Some(OrgKind::Platform) {
             if self.main_establishment.is_none() && self.legal_representative.is_none() {
@@ -252,16 +211,10 @@ impl NewOrg {
                 );
             }
             match &self.contact_point {
-                None => c.push(
-                    "contact_point",
-                    "required",
-                    "a platform needs a contact point for removal orders",
-                ),
-                Some(cp) if cp.email.is_none() => c.push(
-                    "contact_point.email",
-                    "required",
-                    "the contact point needs an e-mail address",
-                ),
+                None => c.push("contact_point", "required", "a platform needs a contact point for removal orders"),
+                Some(cp) if cp.email.is_none() => {
+                    c.push("contact_point.email", "required", "the contact point needs an e-mail address")
+                }
                 Some(_) => {}
             }
         }
@@ -296,13 +249,9 @@ mod tests {
 
     #[test]
     fn a_platform_needs_its_legal_fields() {
-        let err = NewOrg {
-            name: Some("Tube".into()),
-            kind: Some("platform".into()),
-            ..Default::default()
-        }
-        .check()
-        .unwrap_err();
+        let err = NewOrg { name: Some("Tube".into()), kind: Some("platform".into()), ..Default::default() }
+            .check()
+            .unwrap_err();
         let fields: Vec<_> = err.errors().iter().map(|e| e.field.as_str()).collect();
         assert_eq!(fields, ["main_establishment", "contact_point"]);
     }

@@ -23,9 +23,7 @@ impl SignalKind {
         }
     }
     pub fn parse(raw: &str) -> Option<Self> {
-        [SignalKind::Notice, SignalKind::Referral, SignalKind::Order]
-            .into_iter()
-            .find(|k| k.as_str() == raw)
+        [SignalKind::Notice, SignalKind::Referral, SignalKind::Order].into_iter().find(|k| k.as_str() == raw)
     }
 }
 
@@ -93,8 +91,7 @@ const THREAT_BONUS: i64 = 10 * TIER_GAP;
 /// The case's priority: higher is more urgent.
 pub fn priority(p: PriorityInputs) -> i64 {
     let base = p.tier.rank() * TIER_GAP;
-    let sources = (i64::from(p.accountable_sources).saturating_sub(1) * PER_SOURCE)
-        .clamp(0, MAX_SOURCE_BONUS);
+    let sources = (i64::from(p.accountable_sources).saturating_sub(1) * PER_SOURCE).clamp(0, MAX_SOURCE_BONUS);
     let anonymous = i64::from(p.anonymous_signals).min(MAX_ANONYMOUS_BONUS);
     let threat = if p.threat_to_life { THREAT_BONUS } else { 0 };
     base + sources + anonymous + threat
@@ -134,10 +131,7 @@ mod tests {
     #[test]
     fn a_mass_reporting_campaign_counts_for_little() {
         let flood = p(Tier::Public, false, 0, 1_000_000);
-        assert!(
-            flood < p(Tier::Public, false, 2, 0),
-            "two accountable sources outweigh a million anonymous ones"
-        );
+        assert!(flood < p(Tier::Public, false, 2, 0), "two accountable sources outweigh a million anonymous ones");
         assert!(flood < p(Tier::Referral, false, 1, 0));
     }
 }

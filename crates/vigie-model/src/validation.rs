@@ -18,11 +18,7 @@ pub struct Invalid(Vec<FieldError>);
 
 impl Invalid {
     pub fn one(field: impl Into<String>, code: &'static str, message: impl Into<String>) -> Self {
-        Self(vec![FieldError {
-            field: field.into(),
-            code,
-            message: message.into(),
-        }])
+        Self(vec![FieldError { field: field.into(), code, message: message.into() }])
     }
     pub fn errors(&self) -> &[FieldError] {
         &self.0
@@ -51,17 +47,8 @@ impl Checker {
     pub fn new() -> Self {
         Self::default()
     }
-    pub fn push(
-        &mut self,
-        field: impl Into<String>,
-        code: &'static str,
-        message: impl Into<String>,
-    ) {
-        self.0.push(FieldError {
-            field: field.into(),
-            code,
-            message: message.into(),
-        });
+    pub fn push(&mut self, field: impl Into<String>, code: &'static str, message: impl Into<String>) {
+        self.0.push(FieldError { field: field.into(), code, message: message.into() });
     }
     /// Records an error when `ok` is false.
     pub fn check(&mut self, ok: bool, field: &str, code: &'static str, message: &str) {
@@ -74,11 +61,9 @@ impl Checker {
         match value {
             None => self.push(field, "required", "is required"),
             Some(v) if v.trim().is_empty() => self.push(field, "blank", "must not be blank"),
-            Some(v) if v.chars().count() > max => self.push(
-                field,
-                "too_long",
-                format!("must be at most {max} characters"),
-            ),
+            Some(v) if v.chars().count() > max => {
+                self.push(field, "too_long", format!("must be at most {max} characters"))
+            }
             Some(_) => {}
         }
     }
@@ -87,21 +72,13 @@ impl Checker {
         if let Some(v) = value
             && v.chars().count() > max
         {
-            self.push(
-                field,
-                "too_long",
-                format!("must be at most {max} characters"),
-            );
+            self.push(field, "too_long", format!("must be at most {max} characters"));
         }
     }
     pub fn is_empty(&self) -> bool {
         self.0.is_empty()
     }
     pub fn finish(self) -> Result<(), Invalid> {
-        if self.0.is_empty() {
-            Ok(())
-        } else {
-            Err(Invalid(self.0))
-        }
+        if self.0.is_empty() { Ok(()) } else { Err(Invalid(self.0)) }
     }
 }

@@ -83,23 +83,14 @@ pub trait Reads {
     /// The orders whose locations include this case.
     fn case_orders(&self, id: &CaseId) -> Result<Vec<OrderRecord>>;
     /// A platform's pending cases, deadline first, then priority, after `cursor`.
-    fn inbox(
-        &self,
-        platform: &OrgId,
-        cursor: Option<&InboxCursor>,
-        limit: u32,
-    ) -> Result<Vec<CaseRecord>>;
+    fn inbox(&self, platform: &OrgId, cursor: Option<&InboxCursor>, limit: u32) -> Result<Vec<CaseRecord>>;
     /// Cases waiting for the hub, oldest first.
     fn parked_cases(&self, limit: u32) -> Result<Vec<CaseRecord>>;
     fn get_order(&self, id: &SignalId) -> Result<Option<OrderRecord>>;
     /// Running orders whose next escalation is due at `now`.
     fn due_orders(&self, now: Timestamp, limit: u32) -> Result<Vec<OrderRecord>>;
     fn has_orders_between(&self, authority: &OrgId, platform: &OrgId) -> Result<bool>;
-    fn latest_advance_notice(
-        &self,
-        authority: &OrgId,
-        platform: &OrgId,
-    ) -> Result<Option<AdvanceNoticeRecord>>;
+    fn latest_advance_notice(&self, authority: &OrgId, platform: &OrgId) -> Result<Option<AdvanceNoticeRecord>>;
     fn case_decision(&self, id: &CaseId) -> Result<Option<DecisionRecord>>;
     fn webhooks_of(&self, org: &OrgId) -> Result<Vec<WebhookRecord>>;
     fn get_webhook(&self, id: &WebhookId) -> Result<Option<WebhookRecord>>;
@@ -175,10 +166,7 @@ pub struct SqliteConfig {
 
 impl Default for SqliteConfig {
     fn default() -> Self {
-        Self {
-            max_batch: 512,
-            readers: 4,
-        }
+        Self { max_batch: 512, readers: 4 }
     }
 }
 
@@ -186,9 +174,7 @@ impl Store {
     /// Opens (creating if needed) the embedded database `vigie.sqlite3` in `dir`.
     pub fn open_sqlite(dir: &std::path::Path, config: SqliteConfig) -> Result<Store> {
         let engine = sqlite::SqliteEngine::open(dir, config)?;
-        Ok(Store {
-            engine: Arc::new(engine),
-        })
+        Ok(Store { engine: Arc::new(engine) })
     }
 
     /// Runs `work` in a durable transaction; returns once it is committed (or rolled back when

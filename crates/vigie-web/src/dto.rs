@@ -30,25 +30,13 @@ pub struct ContactDto {
 
 impl From<ContactDto> for Contact {
     fn from(c: ContactDto) -> Self {
-        Contact {
-            name: c.name,
-            email: c.email,
-            phone: c.phone,
-            address: c.address,
-            member_state: c.member_state,
-        }
+        Contact { name: c.name, email: c.email, phone: c.phone, address: c.address, member_state: c.member_state }
     }
 }
 
 fn contact_from_json(raw: &Option<String>) -> Option<ContactDto> {
     let c: Contact = serde_json::from_str(raw.as_deref()?).ok()?;
-    Some(ContactDto {
-        name: c.name,
-        email: c.email,
-        phone: c.phone,
-        address: c.address,
-        member_state: c.member_state,
-    })
+    Some(ContactDto { name: c.name, email: c.email, phone: c.phone, address: c.address, member_state: c.member_state })
 }
 
 #[derive(Debug, Serialize, ToSchema)]
@@ -115,12 +103,7 @@ pub struct LocationDto {
 pub fn locations(list: Option<Vec<LocationDto>>) -> Vec<RawLocation> {
     list.unwrap_or_default()
         .into_iter()
-        .map(|l| RawLocation {
-            kind: l.kind,
-            url: l.url,
-            content_id: l.content_id,
-            account_id: l.account_id,
-        })
+        .map(|l| RawLocation { kind: l.kind, url: l.url, content_id: l.content_id, account_id: l.account_id })
         .collect()
 }
 
@@ -156,10 +139,7 @@ impl ReceiptDto {
             cases: show_cases.then(|| {
                 r.cases
                     .into_iter()
-                    .map(|(c, p)| ReceiptCaseDto {
-                        case: c.to_string(),
-                        platform: p.map(|p| p.to_string()),
-                    })
+                    .map(|(c, p)| ReceiptCaseDto { case: c.to_string(), platform: p.map(|p| p.to_string()) })
                     .collect()
             }),
         }
@@ -308,14 +288,8 @@ impl OrderDto {
             escalation_level: o.clock.escalation_level,
             emergency: o.emergency,
             cross_border: o.cross_border,
-            annex_ii: o.clock.actioned_at.map(|a| AnnexIIDto {
-                measure: o.measure.clone(),
-                actioned_at: t(a),
-            }),
-            cannot_comply: o
-                .cannot_comply
-                .as_deref()
-                .and_then(|c| serde_json::from_str(c).ok()),
+            annex_ii: o.clock.actioned_at.map(|a| AnnexIIDto { measure: o.measure.clone(), actioned_at: t(a) }),
+            cannot_comply: o.cannot_comply.as_deref().and_then(|c| serde_json::from_str(c).ok()),
             form: serde_json::from_str(&o.form).unwrap_or_default(),
             cases: v.cases.into_iter().map(CaseDto::from).collect(),
         }
@@ -364,15 +338,7 @@ impl SignalDto {
             good_faith: s.good_faith,
             details: serde_json::from_str(&s.details).unwrap_or_default(),
             locations: serde_json::from_str(&s.locations).unwrap_or_default(),
-            order: v.order.map(|o| {
-                OrderDto::new(
-                    OrderView {
-                        order: o,
-                        cases: v.cases,
-                    },
-                    now,
-                )
-            }),
+            order: v.order.map(|o| OrderDto::new(OrderView { order: o, cases: v.cases }, now)),
             cases,
         }
     }
@@ -439,15 +405,7 @@ impl CaseDetailDto {
             orders: v
                 .orders
                 .into_iter()
-                .map(|o| {
-                    OrderDto::new(
-                        OrderView {
-                            order: o,
-                            cases: Vec::new(),
-                        },
-                        now,
-                    )
-                })
+                .map(|o| OrderDto::new(OrderView { order: o, cases: Vec::new() }, now))
                 .collect(),
             decision: v.decision.map(DecisionDto::from),
             case: CaseDto::from(v.case),
@@ -474,10 +432,7 @@ impl From<TrackingView> for TrackingDto {
             locations: v
                 .locations
                 .into_iter()
-                .map(|(s, o)| TrackedLocationDto {
-                    state: s.as_str().to_owned(),
-                    outcome: o,
-                })
+                .map(|(s, o)| TrackedLocationDto { state: s.as_str().to_owned(), outcome: o })
                 .collect(),
         }
     }

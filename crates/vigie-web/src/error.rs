@@ -44,22 +44,13 @@ pub struct ApiError {
 
 impl ApiError {
     pub fn new(status: StatusCode, code: &'static str, detail: impl Into<String>) -> Self {
-        Self {
-            status,
-            code,
-            detail: detail.into(),
-            errors: Vec::new(),
-        }
+        Self { status, code, detail: detail.into(), errors: Vec::new() }
     }
     pub fn status(&self) -> StatusCode {
         self.status
     }
     pub fn not_found(what: &str) -> Self {
-        Self::new(
-            StatusCode::NOT_FOUND,
-            "not_found",
-            format!("{what} not found"),
-        )
+        Self::new(StatusCode::NOT_FOUND, "not_found", format!("{what} not found"))
     }
 }
 
@@ -83,20 +74,12 @@ impl From<AppError> for ApiError {
                     errors,
                 }
             }
-            AppError::Unauthenticated => {
-                Self::new(StatusCode::UNAUTHORIZED, "unauthenticated", e.to_string())
-            }
+            AppError::Unauthenticated => Self::new(StatusCode::UNAUTHORIZED, "unauthenticated", e.to_string()),
             AppError::Forbidden(_) => Self::new(StatusCode::FORBIDDEN, "forbidden", e.to_string()),
             AppError::NotFound(what) => Self::not_found(what),
             AppError::Conflict { code, message } => Self::new(StatusCode::CONFLICT, code, message),
-            AppError::Egress(err) => Self::new(
-                StatusCode::UNPROCESSABLE_ENTITY,
-                "egress_refused",
-                err.to_string(),
-            ),
-            AppError::Store(StoreError::Conflict(msg)) => {
-                Self::new(StatusCode::CONFLICT, "conflict", msg)
-            }
+            AppError::Egress(err) => Self::new(StatusCode::UNPROCESSABLE_ENTITY, "egress_refused", err.to_string()),
+            AppError::Store(StoreError::Conflict(msg)) => Self::new(StatusCode::CONFLICT, "conflict", msg),
             AppError::Store(err) => {
                 tracing::error!(error = %err, "store error");
                 Self::new(
@@ -124,15 +107,11 @@ impl IntoResponse for ApiError {
             errors: self.errors,
         };
         let mut res = (self.status, Json(body)).into_response();
-        res.headers_mut().insert(
-            axum::http::header::CONTENT_TYPE,
-            axum::http::HeaderValue::from_static("application/problem+json"),
-        );
+        res.headers_mut()
+            .insert(axum::http::header::CONTENT_TYPE, axum::http::HeaderValue::from_static("application/problem+json"));
         if self.status == StatusCode::UNAUTHORIZED {
-            res.headers_mut().insert(
-                axum::http::header::WWW_AUTHENTICATE,
-                axum::http::HeaderValue::from_static("Bearer"),
-            );
+            res.headers_mut()
+                .insert(axum::http::header::WWW_AUTHENTICATE, axum::http::HeaderValue::from_static("Bearer"));
         }
         res
     }

@@ -28,18 +28,12 @@ fn json_problem(r: JsonRejection) -> ApiError {
     let status = r.status();
     let text = r.body_text();
     match status {
-        StatusCode::PAYLOAD_TOO_LARGE => {
-            ApiError::new(status, "payload_too_large", "the request body is too large")
+        StatusCode::PAYLOAD_TOO_LARGE => ApiError::new(status, "payload_too_large", "the request body is too large"),
+        StatusCode::UNSUPPORTED_MEDIA_TYPE => {
+            ApiError::new(status, "unsupported_media_type", "send the body as application/json")
         }
-        StatusCode::UNSUPPORTED_MEDIA_TYPE => ApiError::new(
-            status,
-            "unsupported_media_type",
-            "send the body as application/json",
-        ),
         StatusCode::UNPROCESSABLE_ENTITY => ApiError::new(status, "invalid_json_shape", text),
-        _ if matches!(r, JsonRejection::BytesRejection(_)) => {
-            ApiError::new(status, "unreadable_body", text)
-        }
+        _ if matches!(r, JsonRejection::BytesRejection(_)) => ApiError::new(status, "unreadable_body", text),
         _ => ApiError::new(StatusCode::BAD_REQUEST, "malformed_json", text),
     }
 }
@@ -48,13 +42,9 @@ fn bearer(parts: &Parts) -> Result<Option<&str>, ApiError> {
     let Some(value) = parts.headers.get(axum::http::header::AUTHORIZATION) else {
         return Ok(None);
     };
-    let value = value
-        .to_str()
-        .map_err(|_| ApiError::from(vigie_app::AppError::Unauthenticated))?;
+    let value = value.to_str().map_err(|_| ApiError::from(vigie_app::AppError::Unauthenticated))?;
     match value.split_once(' ') {
-        Some((scheme, token))
-            if scheme.eq_ignore_ascii_case("bearer") && !token.trim().is_empty() =>
-        {
+        Some((scheme, token)) if scheme.eq_ignore_ascii_case("bearer") && !token.trim().is_empty() => {
             Ok(Some(token.trim()))
         }
         _ => Err(vigie_app::AppError::Unauthenticated.into()),
@@ -67,10 +57,7 @@ pub struct Auth(pub Principal);
 impl FromRequestParts<AppState> for Auth {
     type Rejection = ApiError;
 
-    async fn from_request_parts(
-        parts: &mut Parts,
-        state: &AppState,
-    ) -> Result<Self, Self::Rejection> {
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
         let token = bearer(parts)?.ok_or(vigie_app::AppError::Unauthenticated)?;
         Ok(Auth(state.app.authenticate(token).await?))
     }
@@ -83,10 +70,7 @@ pub struct MaybeAuth(pub Option<Principal>);
 impl FromRequestParts<AppState> for MaybeAuth {
     type Rejection = ApiError;
 
-    async fn from_request_parts(
-        parts: &mut Parts,
-        state: &AppState,
-    ) -> Result<Self, Self::Rejection> {
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
         match bearer(parts)? {
             None => Ok(MaybeAuth(None)),
             Some(token) => Ok(MaybeAuth(Some(state.app.authenticate(token).await?))),

@@ -98,20 +98,12 @@ pub async fn start(config: ServerConfig) -> anyhow_free::Result<Running> {
     let app = App::new(store, config.clock, config.app);
     let bootstrap = app.bootstrap(config.admin_token).await?;
     app.spawn_background();
-    let state = AppState {
-        app: app.clone(),
-        limiter: Arc::new(RateLimiter::new(config.public_rate_limit)),
-    };
+    let state = AppState { app: app.clone(), limiter: Arc::new(RateLimiter::new(config.public_rate_limit)) };
     let listener = tokio::net::TcpListener::bind(config.listen).await?;
     let addr = listener.local_addr()?;
     let service = router(state).into_make_service_with_connect_info::<SocketAddr>();
     let serve = tokio::spawn(async move { axum::serve(listener, service).await });
-    Ok(Running {
-        addr,
-        app,
-        bootstrap,
-        serve,
-    })
+    Ok(Running { addr, app, bootstrap, serve })
 }
 
 /// Start-up errors, without pulling `anyhow` into a library.

@@ -22,10 +22,7 @@ const MAX_SOURCES: usize = 100_000;
 impl RateLimiter {
     /// `0` turns limiting off.
     pub fn new(per_minute: u32) -> Self {
-        Self {
-            per_minute,
-            buckets: Mutex::new(HashMap::new()),
-        }
+        Self { per_minute, buckets: Mutex::new(HashMap::new()) }
     }
 
     /// Takes one token for `source`; `false` when its budget is spent.
@@ -40,14 +37,9 @@ impl RateLimiter {
             return false;
         };
         if buckets.len() > MAX_SOURCES {
-            buckets.retain(|_, b| {
-                b.tokens + now.duration_since(b.last).as_secs_f64() * per_sec < capacity
-            });
+            buckets.retain(|_, b| b.tokens + now.duration_since(b.last).as_secs_f64() * per_sec < capacity);
         }
-        let b = buckets.entry(source).or_insert(Bucket {
-            tokens: capacity,
-            last: now,
-        });
+        let b = buckets.entry(source).or_insert(Bucket { tokens: capacity, last: now });
         b.tokens = (b.tokens + now.duration_since(b.last).as_secs_f64() * per_sec).min(capacity);
         b.last = now;
         if b.tokens >= 1.0 {

@@ -23,9 +23,7 @@ pub(crate) struct SqliteEngine {
 
 pub(crate) fn err(e: rusqlite::Error) -> StoreError {
     match &e {
-        rusqlite::Error::SqliteFailure(f, _)
-            if f.code == rusqlite::ErrorCode::ConstraintViolation =>
-        {
+        rusqlite::Error::SqliteFailure(f, _) if f.code == rusqlite::ErrorCode::ConstraintViolation => {
             StoreError::Conflict("a uniqueness or integrity rule refused the change")
         }
         _ => StoreError::Engine(Box::new(e)),
@@ -34,9 +32,7 @@ pub(crate) fn err(e: rusqlite::Error) -> StoreError {
 
 fn open_connection(path: &Path, write: bool) -> rusqlite::Result<Connection> {
     let flags = if write {
-        OpenFlags::SQLITE_OPEN_READ_WRITE
-            | OpenFlags::SQLITE_OPEN_CREATE
-            | OpenFlags::SQLITE_OPEN_NO_MUTEX
+        OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_CREATE | OpenFlags::SQLITE_OPEN_NO_MUTEX
     } else {
         OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX
     };
@@ -48,9 +44,7 @@ fn open_connection(path: &Path, write: bool) -> rusqlite::Result<Connection> {
         // commit that returned survives a crash or power loss.
         let mode: String = conn.query_row("PRAGMA journal_mode = WAL", [], |r| r.get(0))?;
         if !mode.eq_ignore_ascii_case("wal") {
-            return Err(rusqlite::Error::InvalidParameterName(format!(
-                "journal_mode stayed {mode}"
-            )));
+            return Err(rusqlite::Error::InvalidParameterName(format!("journal_mode stayed {mode}")));
         }
         conn.pragma_update(None, "synchronous", "FULL")?;
         // Never let the WAL grow without bound under sustained load.
@@ -66,9 +60,7 @@ impl SqliteEngine {
         let path = dir.join("vigie.sqlite3");
         let mut conn = open_connection(&path, true).map_err(err)?;
         schema::migrate(&mut conn).map_err(err)?;
-        let version: i64 = conn
-            .query_row("PRAGMA user_version", [], |r| r.get(0))
-            .map_err(err)?;
+        let version: i64 = conn.query_row("PRAGMA user_version", [], |r| r.get(0)).map_err(err)?;
         if version != schema::latest_version() {
             return Err(StoreError::Corrupt(format!(
                 "database schema is version {version}, this build knows {}",
@@ -76,12 +68,8 @@ impl SqliteEngine {
             )));
         }
         let durability = Durability {
-            journal_mode: conn
-                .query_row("PRAGMA journal_mode", [], |r| r.get(0))
-                .map_err(err)?,
-            synchronous: conn
-                .query_row("PRAGMA synchronous", [], |r| r.get(0))
-                .map_err(err)?,
+            journal_mode: conn.query_row("PRAGMA journal_mode", [], |r| r.get(0)).map_err(err)?,
+            synchronous: conn.query_row("PRAGMA synchronous", [], |r| r.get(0)).map_err(err)?,
         };
         let head = ChainHead::load(&conn).map_err(err)?;
 
@@ -102,11 +90,7 @@ impl SqliteEngine {
                 .spawn(move || reader_loop(conn, jobs))
                 .map_err(|e| StoreError::Engine(Box::new(e)))?;
         }
-        Ok(Self {
-            writer: Mutex::new(write_send),
-            readers: Mutex::new(read_send),
-            durability,
-        })
+        Ok(Self { writer: Mutex::new(write_send), readers: Mutex::new(read_send), durability })
     }
 }
 
@@ -173,10 +157,7 @@ fn run_batch(conn: &Connection, head: &mut ChainHead, jobs: impl Iterator<Item =
         }
         let head_before = head.clone();
         let outcome = {
-            let mut tx = SqliteTx {
-                read: SqliteRead { conn },
-                head: &mut *head,
-            };
+            let mut tx = SqliteTx { read: SqliteRead { conn }, head: &mut *head };
             std::panic::catch_unwind(AssertUnwindSafe(|| job(&mut tx)))
         };
         match outcome {

@@ -22,21 +22,11 @@ pub(crate) struct ChainHead {
 impl ChainHead {
     pub(crate) fn load(conn: &Connection) -> rusqlite::Result<Self> {
         let last = conn
-            .query_row(
-                "SELECT seq, hash FROM events ORDER BY seq DESC LIMIT 1",
-                [],
-                |r| {
-                    Ok(ChainHead {
-                        seq: r.get(0)?,
-                        hash: r.get(1)?,
-                    })
-                },
-            )
+            .query_row("SELECT seq, hash FROM events ORDER BY seq DESC LIMIT 1", [], |r| {
+                Ok(ChainHead { seq: r.get(0)?, hash: r.get(1)? })
+            })
             .optional()?;
-        Ok(last.unwrap_or(ChainHead {
-            seq: 0,
-            hash: GENESIS_HASH.to_owned(),
-        }))
+        Ok(last.unwrap_or(ChainHead { seq: 0, hash: GENESIS_HASH.to_owned() }))
     }
 }
 
@@ -79,18 +69,11 @@ fn org_row(r: &Row<'_>) -> rusqlite::Result<OrgRecord> {
 }
 
 fn roles_from(text: &str) -> rusqlite::Result<Vec<Role>> {
-    text.split(',')
-        .filter(|s| !s.is_empty())
-        .map(|s| Role::parse(s).ok_or_else(|| corrupt("role", s)))
-        .collect()
+    text.split(',').filter(|s| !s.is_empty()).map(|s| Role::parse(s).ok_or_else(|| corrupt("role", s))).collect()
 }
 
 fn roles_to(roles: &[Role]) -> String {
-    roles
-        .iter()
-        .map(|r| r.as_str())
-        .collect::<Vec<_>>()
-        .join(",")
+    roles.iter().map(|r| r.as_str()).collect::<Vec<_>>().join(",")
 }
 
 fn user_row(r: &Row<'_>) -> rusqlite::Result<UserRecord> {
@@ -117,9 +100,7 @@ fn host_row(r: &Row<'_>) -> rusqlite::Result<HostRecord> {
         claimed_at: Timestamp::from_micros(r.get("claimed_at")?),
         claimed_by: UserId::from_trusted(r.get("claimed_by")?),
         approved_at: ts(r.get("approved_at")?),
-        approved_by: r
-            .get::<_, Option<String>>("approved_by")?
-            .map(UserId::from_trusted),
+        approved_by: r.get::<_, Option<String>>("approved_by")?.map(UserId::from_trusted),
     })
 }
 
@@ -133,24 +114,14 @@ fn signal_row(r: &Row<'_>) -> rusqlite::Result<SignalRecord> {
         id: SignalId::from_trusted(r.get("id")?),
         kind: SignalKind::parse(&kind).ok_or_else(|| corrupt("signal kind", &kind))?,
         tier: tier_from(r.get("tier")?)?,
-        submitter_org: r
-            .get::<_, Option<String>>("submitter_org")?
-            .map(OrgId::from_trusted),
-        submitter_user: r
-            .get::<_, Option<String>>("submitter_user")?
-            .map(UserId::from_trusted),
+        submitter_org: r.get::<_, Option<String>>("submitter_org")?.map(OrgId::from_trusted),
+        submitter_user: r.get::<_, Option<String>>("submitter_user")?.map(UserId::from_trusted),
         threat_to_life: r.get("threat_to_life")?,
         received_at: Timestamp::from_micros(r.get("received_at")?),
         tracking_hash: r.get("tracking_hash")?,
-        explanation_ref: r
-            .get::<_, Option<String>>("explanation_ref")?
-            .map(PersonalRef::from_trusted),
-        notifier_name_ref: r
-            .get::<_, Option<String>>("notifier_name_ref")?
-            .map(PersonalRef::from_trusted),
-        notifier_email_ref: r
-            .get::<_, Option<String>>("notifier_email_ref")?
-            .map(PersonalRef::from_trusted),
+        explanation_ref: r.get::<_, Option<String>>("explanation_ref")?.map(PersonalRef::from_trusted),
+        notifier_name_ref: r.get::<_, Option<String>>("notifier_name_ref")?.map(PersonalRef::from_trusted),
+        notifier_email_ref: r.get::<_, Option<String>>("notifier_email_ref")?.map(PersonalRef::from_trusted),
         good_faith: r.get("good_faith")?,
         details: r.get("details")?,
         locations: r.get("locations")?,
@@ -162,9 +133,7 @@ fn case_row(r: &Row<'_>) -> rusqlite::Result<CaseRecord> {
     let state: String = r.get("state")?;
     Ok(CaseRecord {
         id: CaseId::from_trusted(r.get("id")?),
-        platform: r
-            .get::<_, Option<String>>("platform")?
-            .map(OrgId::from_trusted),
+        platform: r.get::<_, Option<String>>("platform")?.map(OrgId::from_trusted),
         key: r.get("key")?,
         kind: TargetKind::parse(&kind).ok_or_else(|| corrupt("case kind", &kind))?,
         url: r.get("url")?,
@@ -202,8 +171,7 @@ fn order_row(r: &Row<'_>) -> rusqlite::Result<OrderRecord> {
             state: OrderState::parse(&state).ok_or_else(|| corrupt("order state", &state))?,
             received_at: ts(r.get("received_at")?),
             deadline: ts(r.get("deadline")?),
-            escalation_level: u8::try_from(level)
-                .map_err(|_| corrupt("escalation level", &level.to_string()))?,
+            escalation_level: u8::try_from(level).map_err(|_| corrupt("escalation level", &level.to_string()))?,
             overdue_at: ts(r.get("overdue_at")?),
             actioned_at: ts(r.get("actioned_at")?),
         },
@@ -223,11 +191,7 @@ fn decision_row(r: &Row<'_>) -> rusqlite::Result<DecisionRecord> {
         action: r.get("action")?,
         legal_basis: r.get("legal_basis")?,
         terms_clause: r.get("terms_clause")?,
-        territorial_scope: scope
-            .split(',')
-            .filter(|s| !s.is_empty())
-            .map(str::to_owned)
-            .collect(),
+        territorial_scope: scope.split(',').filter(|s| !s.is_empty()).map(str::to_owned).collect(),
         purpose: r.get("purpose")?,
         purpose_rationale: r.get("purpose_rationale")?,
         automated_detection: r.get("automated_detection")?,
@@ -254,9 +218,7 @@ fn delivery_row(r: &Row<'_>) -> rusqlite::Result<DeliveryRecord> {
         webhook: WebhookId::from_trusted(r.get("webhook")?),
         event_type: r.get("event_type")?,
         payload: r.get("payload")?,
-        case: r
-            .get::<_, Option<String>>("case_id")?
-            .map(CaseId::from_trusted),
+        case: r.get::<_, Option<String>>("case_id")?.map(CaseId::from_trusted),
         urgent: r.get("urgent")?,
         created_at: Timestamp::from_micros(r.get("created_at")?),
         next_attempt_at: Timestamp::from_micros(r.get("next_attempt_at")?),
@@ -325,9 +287,7 @@ const CASE_COLS: &str = "id, platform, key, kind, url, host, content_id, account
 
 impl Reads for SqliteRead<'_> {
     fn count_orgs(&self) -> Result<i64> {
-        Ok(self
-            .one("SELECT COUNT(*) FROM orgs", [], |r| r.get(0))?
-            .unwrap_or(0))
+        Ok(self.one("SELECT COUNT(*) FROM orgs", [], |r| r.get(0))?.unwrap_or(0))
     }
     fn get_org(&self, id: &OrgId) -> Result<Option<OrgRecord>> {
         self.one("SELECT * FROM orgs WHERE id = ?1", [id.as_str()], org_row)
@@ -362,21 +322,15 @@ impl Reads for SqliteRead<'_> {
     }
     fn list_hosts(&self, org: Option<&OrgId>) -> Result<Vec<HostRecord>> {
         match org {
-            Some(o) => self.many(
-                "SELECT * FROM hosts WHERE org = ?1 ORDER BY host",
-                [o.as_str()],
-                host_row,
-            ),
+            Some(o) => self.many("SELECT * FROM hosts WHERE org = ?1 ORDER BY host", [o.as_str()], host_row),
             None => self.many("SELECT * FROM hosts ORDER BY host", [], host_row),
         }
     }
     fn route_host(&self, candidates: &[&str]) -> Result<Option<OrgId>> {
         for host in candidates {
-            let found = self.one(
-                "SELECT org FROM hosts WHERE host = ?1 AND status = 'approved'",
-                [host],
-                |r| r.get::<_, String>(0),
-            )?;
+            let found = self.one("SELECT org FROM hosts WHERE host = ?1 AND status = 'approved'", [host], |r| {
+                r.get::<_, String>(0)
+            })?;
             if let Some(org) = found {
                 return Ok(Some(OrgId::from_trusted(org)));
             }
@@ -384,55 +338,36 @@ impl Reads for SqliteRead<'_> {
         Ok(None)
     }
     fn get_signal(&self, id: &SignalId) -> Result<Option<SignalRecord>> {
-        self.one(
-            "SELECT * FROM signals WHERE id = ?1",
-            [id.as_str()],
-            signal_row,
-        )
+        self.one("SELECT * FROM signals WHERE id = ?1", [id.as_str()], signal_row)
     }
     fn find_signal_by_tracking(&self, tracking_hash: &str) -> Result<Option<SignalRecord>> {
-        self.one(
-            "SELECT * FROM signals WHERE tracking_hash = ?1",
-            [tracking_hash],
-            signal_row,
-        )
+        self.one("SELECT * FROM signals WHERE tracking_hash = ?1", [tracking_hash], signal_row)
     }
     fn list_signals(&self, after: Option<&SignalId>, limit: u32) -> Result<Vec<SignalRecord>> {
         let after = after.map(SignalId::as_str).unwrap_or("");
-        self.many(
-            "SELECT * FROM signals WHERE id > ?1 ORDER BY id LIMIT ?2",
-            params![after, limit],
-            signal_row,
-        )
+        self.many("SELECT * FROM signals WHERE id > ?1 ORDER BY id LIMIT ?2", params![after, limit], signal_row)
     }
     fn signal_cases(&self, id: &SignalId) -> Result<Vec<CaseId>> {
-        self.many(
-            "SELECT case_id FROM signal_cases WHERE signal = ?1 ORDER BY idx",
-            [id.as_str()],
-            |r| Ok(CaseId::from_trusted(r.get(0)?)),
-        )
+        self.many("SELECT case_id FROM signal_cases WHERE signal = ?1 ORDER BY idx", [id.as_str()], |r| {
+            Ok(CaseId::from_trusted(r.get(0)?))
+        })
     }
     fn get_case(&self, id: &CaseId) -> Result<Option<CaseRecord>> {
-        self.one(
-            &format!("SELECT {CASE_COLS} FROM cases WHERE id = ?1"),
-            [id.as_str()],
-            case_row,
-        )
+        self.one(&format!("SELECT {CASE_COLS} FROM cases WHERE id = ?1"), [id.as_str()], case_row)
     }
     fn find_case(&self, platform: Option<&OrgId>, key: &str) -> Result<Option<CaseRecord>> {
         let platform = platform.map(OrgId::as_str).unwrap_or("");
         self.one(
-            &format!(
-                "SELECT {CASE_COLS} FROM cases WHERE COALESCE(platform, '') = ?1 AND key = ?2"
-            ),
+            &format!("SELECT {CASE_COLS} FROM cases WHERE COALESCE(platform, '') = ?1 AND key = ?2"),
             params![platform, key],
             case_row,
         )
     }
     fn case_signals(&self, id: &CaseId) -> Result<Vec<SignalRecord>> {
+        // In commit order: the rowid grows with each insert, even within one clock reading.
         self.many(
-            "SELECT DISTINCT s.* FROM signal_cases sc JOIN signals s ON s.id = sc.signal \
-             WHERE sc.case_id = ?1 ORDER BY s.received_at, s.id",
+            "SELECT * FROM signals WHERE id IN (SELECT signal FROM signal_cases WHERE case_id = ?1) \
+             ORDER BY received_at, rowid",
             [id.as_str()],
             signal_row,
         )
@@ -445,12 +380,7 @@ impl Reads for SqliteRead<'_> {
             order_row,
         )
     }
-    fn inbox(
-        &self,
-        platform: &OrgId,
-        cursor: Option<&InboxCursor>,
-        limit: u32,
-    ) -> Result<Vec<CaseRecord>> {
+    fn inbox(&self, platform: &OrgId, cursor: Option<&InboxCursor>, limit: u32) -> Result<Vec<CaseRecord>> {
         // Deadline first (cases without one last), then priority (highest first), then id.
         let sql = format!(
             "SELECT {CASE_COLS} FROM cases \
@@ -459,19 +389,12 @@ impl Reads for SqliteRead<'_> {
              ORDER BY due_at IS NULL, COALESCE(due_at, 0), -priority, id LIMIT ?6"
         );
         let (null, due, neg_priority, id) = match cursor {
-            Some(c) => (
-                c.due_at.is_none(),
-                c.due_at.map_or(0, Timestamp::as_micros),
-                -c.priority,
-                c.id.as_str().to_owned(),
-            ),
+            Some(c) => {
+                (c.due_at.is_none(), c.due_at.map_or(0, Timestamp::as_micros), -c.priority, c.id.as_str().to_owned())
+            }
             None => (false, i64::MIN, i64::MIN, String::new()),
         };
-        self.many(
-            &sql,
-            params![platform.as_str(), null, due, neg_priority, id, limit],
-            case_row,
-        )
+        self.many(&sql, params![platform.as_str(), null, due, neg_priority, id, limit], case_row)
     }
     fn parked_cases(&self, limit: u32) -> Result<Vec<CaseRecord>> {
         self.many(
@@ -481,11 +404,7 @@ impl Reads for SqliteRead<'_> {
         )
     }
     fn get_order(&self, id: &SignalId) -> Result<Option<OrderRecord>> {
-        self.one(
-            "SELECT * FROM orders WHERE id = ?1",
-            [id.as_str()],
-            order_row,
-        )
+        self.one("SELECT * FROM orders WHERE id = ?1", [id.as_str()], order_row)
     }
     fn due_orders(&self, now: Timestamp, limit: u32) -> Result<Vec<OrderRecord>> {
         self.many(
@@ -503,11 +422,7 @@ impl Reads for SqliteRead<'_> {
             )?
             .is_some())
     }
-    fn latest_advance_notice(
-        &self,
-        authority: &OrgId,
-        platform: &OrgId,
-    ) -> Result<Option<AdvanceNoticeRecord>> {
+    fn latest_advance_notice(&self, authority: &OrgId, platform: &OrgId) -> Result<Option<AdvanceNoticeRecord>> {
         self.one(
             "SELECT * FROM advance_notices WHERE authority = ?1 AND platform = ?2 ORDER BY sent_at LIMIT 1",
             [authority.as_str(), platform.as_str()],
@@ -515,25 +430,13 @@ impl Reads for SqliteRead<'_> {
         )
     }
     fn case_decision(&self, id: &CaseId) -> Result<Option<DecisionRecord>> {
-        self.one(
-            "SELECT * FROM decisions WHERE case_id = ?1",
-            [id.as_str()],
-            decision_row,
-        )
+        self.one("SELECT * FROM decisions WHERE case_id = ?1", [id.as_str()], decision_row)
     }
     fn webhooks_of(&self, org: &OrgId) -> Result<Vec<WebhookRecord>> {
-        self.many(
-            "SELECT * FROM webhooks WHERE org = ?1 ORDER BY created_at, id",
-            [org.as_str()],
-            webhook_row,
-        )
+        self.many("SELECT * FROM webhooks WHERE org = ?1 ORDER BY created_at, id", [org.as_str()], webhook_row)
     }
     fn get_webhook(&self, id: &WebhookId) -> Result<Option<WebhookRecord>> {
-        self.one(
-            "SELECT * FROM webhooks WHERE id = ?1",
-            [id.as_str()],
-            webhook_row,
-        )
+        self.one("SELECT * FROM webhooks WHERE id = ?1", [id.as_str()], webhook_row)
     }
     fn due_deliveries(&self, now: Timestamp, limit: u32) -> Result<Vec<DeliveryRecord>> {
         self.many(
@@ -544,53 +447,24 @@ impl Reads for SqliteRead<'_> {
         )
     }
     fn get_delivery(&self, id: &DeliveryId) -> Result<Option<DeliveryRecord>> {
-        self.one(
-            "SELECT * FROM deliveries WHERE id = ?1",
-            [id.as_str()],
-            delivery_row,
-        )
+        self.one("SELECT * FROM deliveries WHERE id = ?1", [id.as_str()], delivery_row)
     }
     fn next_delivery_at(&self) -> Result<Option<Timestamp>> {
-        let v: Option<Option<i64>> = self.one(
-            "SELECT MIN(next_attempt_at) FROM deliveries WHERE delivered_at IS NULL",
-            [],
-            |r| r.get(0),
-        )?;
+        let v: Option<Option<i64>> =
+            self.one("SELECT MIN(next_attempt_at) FROM deliveries WHERE delivered_at IS NULL", [], |r| r.get(0))?;
         Ok(ts(v.flatten()))
     }
     fn events_after(&self, seq: i64, limit: u32) -> Result<Vec<ChainedEvent>> {
-        self.many(
-            "SELECT * FROM events WHERE seq > ?1 ORDER BY seq LIMIT ?2",
-            params![seq, limit],
-            event_row,
-        )
+        self.many("SELECT * FROM events WHERE seq > ?1 ORDER BY seq LIMIT ?2", params![seq, limit], event_row)
     }
     fn personal_value(&self, id: &PersonalRef) -> Result<Option<String>> {
-        Ok(self
-            .one(
-                "SELECT value FROM personal_data WHERE id = ?1",
-                [id.as_str()],
-                |r| r.get(0),
-            )?
-            .flatten())
+        Ok(self.one("SELECT value FROM personal_data WHERE id = ?1", [id.as_str()], |r| r.get(0))?.flatten())
     }
     fn count_orders_in_state(&self, state: OrderState) -> Result<i64> {
-        Ok(self
-            .one(
-                "SELECT COUNT(*) FROM orders WHERE state = ?1",
-                [state.as_str()],
-                |r| r.get(0),
-            )?
-            .unwrap_or(0))
+        Ok(self.one("SELECT COUNT(*) FROM orders WHERE state = ?1", [state.as_str()], |r| r.get(0))?.unwrap_or(0))
     }
     fn count_cases_in_state(&self, state: CaseState) -> Result<i64> {
-        Ok(self
-            .one(
-                "SELECT COUNT(*) FROM cases WHERE state = ?1",
-                [state.as_str()],
-                |r| r.get(0),
-            )?
-            .unwrap_or(0))
+        Ok(self.one("SELECT COUNT(*) FROM cases WHERE state = ?1", [state.as_str()], |r| r.get(0))?.unwrap_or(0))
     }
 }
 
@@ -650,26 +524,14 @@ impl Tx for SqliteTx<'_> {
     fn insert_user(&mut self, r: &UserRecord) -> Result<()> {
         self.read.exec(
             "INSERT INTO users (id, org, name_ref, roles, created_at) VALUES (?1, ?2, ?3, ?4, ?5)",
-            params![
-                r.id.as_str(),
-                r.org.as_str(),
-                r.name_ref.as_str(),
-                roles_to(&r.roles),
-                r.created_at.as_micros()
-            ],
+            params![r.id.as_str(), r.org.as_str(), r.name_ref.as_str(), roles_to(&r.roles), r.created_at.as_micros()],
         )?;
         Ok(())
     }
     fn insert_token(&mut self, r: &TokenRecord) -> Result<()> {
         self.read.exec(
             "INSERT INTO tokens (id, user, hash, label, created_at) VALUES (?1, ?2, ?3, ?4, ?5)",
-            params![
-                r.id.as_str(),
-                r.user.as_str(),
-                r.hash,
-                r.label,
-                r.created_at.as_micros()
-            ],
+            params![r.id.as_str(), r.user.as_str(), r.hash, r.label, r.created_at.as_micros()],
         )?;
         Ok(())
     }
@@ -688,7 +550,13 @@ impl Tx for SqliteTx<'_> {
     fn update_host(&mut self, r: &HostRecord) -> Result<()> {
         self.read.exec(
             "UPDATE hosts SET org = ?2, status = ?3, approved_at = ?4, approved_by = ?5 WHERE host = ?1",
-            params![r.host, r.org.as_str(), r.status.as_str(), us(r.approved_at), r.approved_by.as_ref().map(UserId::as_str)],
+            params![
+                r.host,
+                r.org.as_str(),
+                r.status.as_str(),
+                us(r.approved_at),
+                r.approved_by.as_ref().map(UserId::as_str)
+            ],
         )?;
         Ok(())
     }
@@ -942,7 +810,19 @@ impl Tx for SqliteTx<'_> {
         self.read.exec(
             "INSERT INTO events (seq, id, kind, at, clock, actor, org, subject, data, prev_hash, hash) \
              VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
-            params![ev.seq, ev.id, ev.kind, ev.at.as_micros(), ev.clock, ev.actor, ev.org, ev.subject, ev.data, ev.prev_hash, ev.hash],
+            params![
+                ev.seq,
+                ev.id,
+                ev.kind,
+                ev.at.as_micros(),
+                ev.clock,
+                ev.actor,
+                ev.org,
+                ev.subject,
+                ev.data,
+                ev.prev_hash,
+                ev.hash
+            ],
         )?;
         self.head.seq = ev.seq;
         self.head.hash = ev.hash;

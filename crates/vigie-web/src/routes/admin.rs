@@ -56,9 +56,7 @@ pub struct OrgList {
 #[utoipa::path(get, path = "/api/v1/orgs", tag = "admin", responses((status = 200, body = OrgList)), security(("bearer" = [])))]
 pub async fn list_orgs(State(s): State<AppState>, Auth(p): Auth) -> ApiResult<Json<OrgList>> {
     let orgs = s.app.list_orgs(&p).await?;
-    Ok(Json(OrgList {
-        orgs: orgs.into_iter().map(Into::into).collect(),
-    }))
+    Ok(Json(OrgList { orgs: orgs.into_iter().map(Into::into).collect() }))
 }
 
 #[derive(Debug, Deserialize, ToSchema)]
@@ -86,17 +84,7 @@ pub async fn create_user(
     Body(req): Body<NewUserRequest>,
 ) -> ApiResult<(StatusCode, Json<UserDto>)> {
     let org = OrgId::parse(&id).ok_or(ApiError::not_found("organisation"))?;
-    let u = s
-        .app
-        .create_user(
-            &p,
-            org,
-            NewUserInput {
-                name: req.name,
-                roles: req.roles,
-            },
-        )
-        .await?;
+    let u = s.app.create_user(&p, org, NewUserInput { name: req.name, roles: req.roles }).await?;
     Ok((
         StatusCode::CREATED,
         Json(UserDto {
@@ -177,10 +165,7 @@ pub async fn approve_host(
     Path(host): Path<String>,
 ) -> ApiResult<Json<HostApproval>> {
     let (h, moved) = s.app.approve_host(&p, &host).await?;
-    Ok(Json(HostApproval {
-        host: h.into(),
-        rerouted_cases: moved,
-    }))
+    Ok(Json(HostApproval { host: h.into(), rerouted_cases: moved }))
 }
 
 #[derive(Debug, Serialize, ToSchema)]
@@ -191,7 +176,5 @@ pub struct HostList {
 #[utoipa::path(get, path = "/api/v1/hosts", tag = "platform", responses((status = 200, body = HostList)), security(("bearer" = [])))]
 pub async fn list_hosts(State(s): State<AppState>, Auth(p): Auth) -> ApiResult<Json<HostList>> {
     let hosts = s.app.list_hosts(&p).await?;
-    Ok(Json(HostList {
-        hosts: hosts.into_iter().map(Into::into).collect(),
-    }))
+    Ok(Json(HostList { hosts: hosts.into_iter().map(Into::into).collect() }))
 }

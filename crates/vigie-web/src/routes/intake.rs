@@ -61,10 +61,7 @@ pub async fn submit_notice(
     };
     let authenticated = p.is_some();
     let receipt = s.app.submit_notice(p.as_ref(), input).await?;
-    Ok((
-        StatusCode::CREATED,
-        Json(ReceiptDto::new(receipt, authenticated)),
-    ))
+    Ok((StatusCode::CREATED, Json(ReceiptDto::new(receipt, authenticated))))
 }
 
 #[derive(Debug, Deserialize, ToSchema)]
@@ -166,10 +163,7 @@ pub async fn submit_order(
             redress,
             non_disclosure: req.non_disclosure,
             authority_type: req.authority_type,
-            representative: req.representative.map(|r| Representative {
-                name: r.name,
-                post: r.post,
-            }),
+            representative: req.representative.map(|r| Representative { name: r.name, post: r.post }),
             file_number: req.file_number,
             contact_email: req.contact_email,
             emergency_justification: req.emergency_justification,
@@ -205,13 +199,7 @@ pub async fn send_advance_notice(
 ) -> ApiResult<(StatusCode, Json<AdvanceNoticeDto>)> {
     let rec = s
         .app
-        .send_advance_notice(
-            &p,
-            AdvanceNoticeInput {
-                platform: req.platform,
-                information: req.information,
-            },
-        )
+        .send_advance_notice(&p, AdvanceNoticeInput { platform: req.platform, information: req.information })
         .await?;
     Ok((
         StatusCode::CREATED,
@@ -219,10 +207,7 @@ pub async fn send_advance_notice(
             id: rec.id.to_string(),
             platform: rec.platform.to_string(),
             sent_at: rec.sent_at.to_rfc3339(),
-            orders_possible_from: rec
-                .sent_at
-                .plus(vigie_model::order::ADVANCE_NOTICE_LEAD)
-                .to_rfc3339(),
+            orders_possible_from: rec.sent_at.plus(vigie_model::order::ADVANCE_NOTICE_LEAD).to_rfc3339(),
         }),
     ))
 }
@@ -291,11 +276,6 @@ pub async fn list_signals(
     Auth(p): Auth,
     Query(q): Query<ListQuery>,
 ) -> ApiResult<Json<SignalList>> {
-    let list = s
-        .app
-        .list_signals(&p, q.after, q.limit.unwrap_or(100))
-        .await?;
-    Ok(Json(SignalList {
-        signals: list.into_iter().map(SignalDto::summary).collect(),
-    }))
+    let list = s.app.list_signals(&p, q.after, q.limit.unwrap_or(100)).await?;
+    Ok(Json(SignalList { signals: list.into_iter().map(SignalDto::summary).collect() }))
 }

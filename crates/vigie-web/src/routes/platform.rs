@@ -33,9 +33,7 @@ pub struct InboxDto {
 }
 
 fn encode_cursor(c: &InboxCursor) -> String {
-    let due = c
-        .due_at
-        .map_or("-".to_owned(), |d| d.as_micros().to_string());
+    let due = c.due_at.map_or("-".to_owned(), |d| d.as_micros().to_string());
     URL_SAFE_NO_PAD.encode(format!("{due}|{}|{}", c.priority, c.id))
 }
 
@@ -48,29 +46,17 @@ fn decode_cursor(raw: &str) -> Option<InboxCursor> {
     };
     let priority = parts.next()?.parse().ok()?;
     let id = CaseId::parse(parts.next()?)?;
-    Some(InboxCursor {
-        due_at: due,
-        priority,
-        id,
-    })
+    Some(InboxCursor { due_at: due, priority, id })
 }
 
 /// Fetching the inbox counts as receipt of the cases (and starts their orders' clocks).
 #[utoipa::path(get, path = "/api/v1/inbox", tag = "platform", params(InboxQuery),
     responses((status = 200, body = InboxDto), (status = 400, body = crate::error::Problem)), security(("bearer" = [])))]
-pub async fn inbox(
-    State(s): State<AppState>,
-    Auth(p): Auth,
-    Query(q): Query<InboxQuery>,
-) -> ApiResult<Json<InboxDto>> {
+pub async fn inbox(State(s): State<AppState>, Auth(p): Auth, Query(q): Query<InboxQuery>) -> ApiResult<Json<InboxDto>> {
     let cursor = match q.cursor.as_deref() {
         None | Some("") => None,
         Some(raw) => Some(decode_cursor(raw).ok_or_else(|| {
-            ApiError::new(
-                StatusCode::BAD_REQUEST,
-                "invalid_cursor",
-                "the cursor is not one this server issued",
-            )
+            ApiError::new(StatusCode::BAD_REQUEST, "invalid_cursor", "the cursor is not one this server issued")
         })?),
     };
     let page = s.app.inbox(&p, cursor, q.limit.unwrap_or(50)).await?;
@@ -93,11 +79,7 @@ pub async fn get_case(
 
 #[utoipa::path(post, path = "/api/v1/cases/{id}/ack", tag = "platform", params(("id" = String, Path)),
     responses((status = 200, body = CaseDto), (status = 409, body = crate::error::Problem)), security(("bearer" = [])))]
-pub async fn acknowledge(
-    State(s): State<AppState>,
-    Auth(p): Auth,
-    Path(id): Path<String>,
-) -> ApiResult<Json<CaseDto>> {
+pub async fn acknowledge(State(s): State<AppState>, Auth(p): Auth, Path(id): Path<String>) -> ApiResult<Json<CaseDto>> {
     Ok(Json(s.app.acknowledge(&p, &id).await?.into()))
 }
 
@@ -146,11 +128,7 @@ pub async fn decide(
 
 #[utoipa::path(get, path = "/api/v1/orders/{id}", tag = "intake", params(("id" = String, Path)),
     responses((status = 200, body = OrderDto), (status = 404, body = crate::error::Problem)), security(("bearer" = [])))]
-pub async fn get_order(
-    State(s): State<AppState>,
-    Auth(p): Auth,
-    Path(id): Path<String>,
-) -> ApiResult<Json<OrderDto>> {
+pub async fn get_order(State(s): State<AppState>, Auth(p): Auth, Path(id): Path<String>) -> ApiResult<Json<OrderDto>> {
     let v = s.app.get_order(&p, &id).await?;
     Ok(Json(OrderDto::new(v, s.app.now())))
 }
@@ -172,10 +150,7 @@ pub async fn cannot_comply(
     Path(id): Path<String>,
     Body(req): Body<CannotComplyRequest>,
 ) -> ApiResult<Json<OrderDto>> {
-    let v = s
-        .app
-        .cannot_comply(&p, &id, req.reasons.unwrap_or_default(), req.explanation)
-        .await?;
+    let v = s.app.cannot_comply(&p, &id, req.reasons.unwrap_or_default(), req.explanation).await?;
     Ok(Json(OrderDto::new(v, s.app.now())))
 }
 
@@ -198,11 +173,7 @@ pub async fn clarify(
 
 #[utoipa::path(post, path = "/api/v1/orders/{id}/resume", tag = "platform", params(("id" = String, Path)),
     responses((status = 200, body = OrderDto), (status = 409, body = crate::error::Problem)), security(("bearer" = [])))]
-pub async fn resume(
-    State(s): State<AppState>,
-    Auth(p): Auth,
-    Path(id): Path<String>,
-) -> ApiResult<Json<OrderDto>> {
+pub async fn resume(State(s): State<AppState>, Auth(p): Auth, Path(id): Path<String>) -> ApiResult<Json<OrderDto>> {
     let v = s.app.resume_order(&p, &id).await?;
     Ok(Json(OrderDto::new(v, s.app.now())))
 }
@@ -232,12 +203,7 @@ pub async fn register_webhook(
     let w = s.app.register_webhook(&p, &req.url).await?;
     Ok((
         StatusCode::CREATED,
-        Json(WebhookDto {
-            id: w.id.to_string(),
-            url: w.url,
-            secret: w.secret,
-            created_at: w.created_at.to_rfc3339(),
-        }),
+        Json(WebhookDto { id: w.id.to_string(), url: w.url, secret: w.secret, created_at: w.created_at.to_rfc3339() }),
     ))
 }
 
@@ -278,9 +244,7 @@ pub struct CaseList {
 #[utoipa::path(get, path = "/api/v1/parked", tag = "admin", responses((status = 200, body = CaseList)), security(("bearer" = [])))]
 pub async fn parked(State(s): State<AppState>, Auth(p): Auth) -> ApiResult<Json<CaseList>> {
     let cases = s.app.parked_cases(&p, 500).await?;
-    Ok(Json(CaseList {
-        cases: cases.into_iter().map(Into::into).collect(),
-    }))
+    Ok(Json(CaseList { cases: cases.into_iter().map(Into::into).collect() }))
 }
 
 #[cfg(test)]
@@ -289,17 +253,10 @@ mod tests {
 
     #[test]
     fn cursors_round_trip_and_garbage_is_refused() {
-        let c = InboxCursor {
-            due_at: Some(Timestamp::from_micros(42)),
-            priority: -7,
-            id: CaseId::from_random([1; 16]),
-        };
+        let c =
+            InboxCursor { due_at: Some(Timestamp::from_micros(42)), priority: -7, id: CaseId::from_random([1; 16]) };
         assert_eq!(decode_cursor(&encode_cursor(&c)), Some(c));
-        let c = InboxCursor {
-            due_at: None,
-            priority: 300,
-            id: CaseId::from_random([2; 16]),
-        };
+        let c = InboxCursor { due_at: None, priority: 300, id: CaseId::from_random([2; 16]) };
         assert_eq!(decode_cursor(&encode_cursor(&c)), Some(c));
         assert_eq!(decode_cursor("not-a-cursor"), None);
         assert_eq!(decode_cursor(&URL_SAFE_NO_PAD.encode("1|2|cas_evil")), None);

@@ -22,22 +22,10 @@ pub struct Health {
 /// Public: 200 once the store is open and the server is serving.
 #[utoipa::path(get, path = "/healthz", tag = "system", responses((status = 200, body = Health), (status = 503)))]
 pub async fn healthz(State(s): State<AppState>) -> Result<Json<Health>, StatusCode> {
-    let d = s
-        .app
-        .store()
-        .durability()
-        .map_err(|_| StatusCode::SERVICE_UNAVAILABLE)?;
+    let d = s.app.store().durability().map_err(|_| StatusCode::SERVICE_UNAVAILABLE)?;
     // A read round-trip proves the reader threads answer.
-    s.app
-        .store()
-        .read(|r| r.count_orgs())
-        .await
-        .map_err(|_| StatusCode::SERVICE_UNAVAILABLE)?;
-    Ok(Json(Health {
-        status: "ok".into(),
-        journal_mode: d.journal_mode,
-        synchronous: d.synchronous,
-    }))
+    s.app.store().read(|r| r.count_orgs()).await.map_err(|_| StatusCode::SERVICE_UNAVAILABLE)?;
+    Ok(Json(Health { status: "ok".into(), journal_mode: d.journal_mode, synchronous: d.synchronous }))
 }
 
 /// Public: this API, described in OpenAPI 3.
@@ -116,10 +104,7 @@ pub async fn events(
     Auth(p): Auth,
     Query(q): Query<EventsQuery>,
 ) -> ApiResult<Json<EventList>> {
-    let list = s
-        .app
-        .events(&p, q.after.unwrap_or(0), q.limit.unwrap_or(1000))
-        .await?;
+    let list = s.app.events(&p, q.after.unwrap_or(0), q.limit.unwrap_or(1000)).await?;
     Ok(Json(EventList {
         events: list
             .into_iter()
@@ -151,10 +136,5 @@ pub struct ChainDto {
 #[utoipa::path(get, path = "/api/v1/events/verify", tag = "audit", responses((status = 200, body = ChainDto)), security(("bearer" = [])))]
 pub async fn verify(State(s): State<AppState>, Auth(p): Auth) -> ApiResult<Json<ChainDto>> {
     let r = s.app.verify_events(&p).await?;
-    Ok(Json(ChainDto {
-        ok: r.error.is_none(),
-        events: r.events,
-        head: r.head,
-        error: r.error.map(|e| e.to_string()),
-    }))
+    Ok(Json(ChainDto { ok: r.error.is_none(), events: r.events, head: r.head, error: r.error.map(|e| e.to_string()) }))
 }

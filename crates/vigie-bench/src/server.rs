@@ -1,0 +1,246 @@
+//! The server under load: starting a `vigie` child on a temporary data directory, and the
+//! setup calls (platform, person, token, approved host) made through the API.
+
+use std::fs::File;
+use std::hash::{BuildHasher, RandomState};
+use std::io::{BufRead, BufReader};
+use std::net::TcpListener;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+
+use anyhow::{Context, bail};
+use reqwest::{Method, StatusCode};
+use serde_json::{Value, json};
+
+/// The host claimed for the benchmark platform; every notice points at it.
+pub(crate) const BENCH_HOST: &str = "bench-video.example";
+
+/// A fresh administrator token in the server's format (`vgt_` + 64 hex digits). Not for
+/// production use: std's hasher keys are random per process, which is enough for a benchmark.
+pub(crate) fn make_admin_token() -> String {
+    let state = RandomState::new();
+    let hex: String = (0..4u64).map(|i| format!("{:016x}", state.hash_one((i, std::process::id())))).collect();
+    format!("vgt_{hex}")
+}
+
+/// A `vigie serve` child with its temporary directory; both are cleaned up on drop.
+pub(crate) struct SpawnedServer {
+    child: Child,
+    dir: PathBuf,
+    log: PathBuf,
+    pub(crate) base_url: String,
+}
+
+impl SpawnedServer {
+    /// Starts `binary serve` on a free loopback port, with its data and log in a new
+    /// temporary directory. Does not wait for it to answer.
+    pub(crate) fn start(binary: &Path, admin_token: &str) -> anyhow::Result<Self> {
+        let nanos = SystemTime::now().duration_since(UNIX_EPOCH).map_or(0, |d| d.as_nanos());
+        let dir = std::env::temp_dir().join(format!("vigie-bench-{}-{nanos}", std::process::id()));
+        std::fs::create_dir(&dir).with_context(|| format!("while creating {}", dir.display()))?;
+        // From here on, a failure must still remove the directory.
+        let cleanup = |e: anyhow::Error| {
+            let _ = std::fs::remove_dir_all(&dir);
+            e
+        };
+        let port = free_port().map_err(cleanup)?;
+        let data = dir.join("data");
+        let log = dir.join("server.log");
+        let log_file = File::create(&log).context("while creating the server log").map_err(cleanup)?;
+        let log_file2 = log_file.try_clone().context("while duplicating the server log handle").map_err(cleanup)?;
+        let child = Command::new(binary)
+            .arg("serve")
+            .arg("--data")
+            .arg(&data)
+            .arg("--listen")
+            .arg(format!("127.0.0.1:{port}"))
+            .env("VIGIE_ADMIN_TOKEN", admin_token)
+            .env("VIGIE_PUBLIC_RATE_LIMIT", "0")
+            .stdin(Stdio::null())
+            .stdout(log_file)
+            .stderr(log_file2)
+            .spawn()
+            .context("while spawning the server")
+            .map_err(cleanup)?;
+        Ok(Self { child, dir, log, base_url: format!("http://127.0.0.1:{port}") })
+    }
+
+    /// Polls `GET /healthz` every 50 ms until it answers 200, for at most 30 s.
+    pub(crate) async fn wait_healthy(&mut self, client: &reqwest::Client) -> anyhow::Result<()> {
+        let deadline = Instant::now() + Duration::from_secs(30);
+        let url = format!("{}/healthz", self.base_url);
+        loop {
+            if let Some(status) = self.child.try_wait().context("while checking the server")? {
+                bail!("the server exited ({status}) before answering; its log:\n{}", self.log_text());
+            }
+            let answer = client.get(&url).timeout(Duration::from_secs(1)).send().await;
+            if let Ok(r) = answer
+                && r.status() == StatusCode::OK
+            {
+                return Ok(());
+            }
+            if Instant::now() >= deadline {
+                bail!("{url} did not answer 200 within 30 s; server log:\n{}", self.log_text());
+            }
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+    }
+
+    /// Stops the server; if `show_log`, prints a digest of its log (warnings and errors) first.
+    pub(crate) fn stop(mut self, show_log: bool) {
+        // Stop first, so that the log is complete.
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+        if show_log {
+            let text = self.log_text();
+            let lines: Vec<&str> = text.lines().collect();
+            let notable: Vec<&&str> =
+                lines.iter().filter(|l| l.contains("WARN") || l.contains("ERROR") || l.contains("panicked")).collect();
+            eprintln!("server log: {} lines, {} warnings/errors", lines.len(), notable.len());
+            for l in notable.iter().take(10) {
+                eprintln!("  {l}");
+            }
+        }
+    }
+
+    fn log_text(&self) -> String {
+        match File::open(&self.log) {
+            Ok(f) => BufReader::new(f).lines().map_while(Result::ok).collect::<Vec<_>>().join("\n"),
+            Err(e) => format!("(could not read {}: {e})", self.log.display()),
+        }
+    }
+}
+
+impl Drop for SpawnedServer {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+        let _ = std::fs::remove_dir_all(&self.dir);
+    }
+}
+
+/// A port that was free a moment ago: bind to port 0, read it, let it go.
+fn free_port() -> anyhow::Result<u16> {
+    let listener = TcpListener::bind("127.0.0.1:0").context("while looking for a free port")?;
+    Ok(listener.local_addr().context("while reading the free port")?.port())
+}
+
+/// The API of a running server, for the setup calls.
+pub(crate) struct Api {
+    pub(crate) client: reqwest::Client,
+    pub(crate) base_url: String,
+}
+
+impl Api {
+    /// Creates a platform with an integrator, has it claim [`BENCH_HOST`] and approves the claim,
+    /// so that notices on that host route to the platform. A host left claimed or approved by an
+    /// earlier run on the same server is accepted as it is.
+    pub(crate) async fn set_up_platform(&self, admin_token: &str) -> anyhow::Result<()> {
+        let org = self
+            .call(
+                Method::POST,
+                "/api/v1/orgs",
+                admin_token,
+                json!({
+                    "name": "Bench Tube",
+                    "kind": "platform",
+                    "main_establishment": "IE",
+                    "contact_point": {"email": "tco@bench.example"},
+                }),
+                &[StatusCode::CREATED],
+            )
+            .await?;
+        let org_id = id_of(&org, "id")?;
+        let user = self
+            .call(
+                Method::POST,
+                &format!("/api/v1/orgs/{org_id}/users"),
+                admin_token,
+                json!({"name": "Bench integrator", "roles": ["integrator", "moderator"]}),
+                &[StatusCode::CREATED],
+            )
+            .await?;
+        let user_id = id_of(&user, "id")?;
+        let token = self
+            .call(
+                Method::POST,
+                &format!("/api/v1/users/{user_id}/tokens"),
+                admin_token,
+                json!({}),
+                &[StatusCode::CREATED],
+            )
+            .await?;
+        let platform_token = id_of(&token, "token")?;
+        let (status, claim) = self
+            .call_status(
+                Method::POST,
+                "/api/v1/hosts",
+                &platform_token,
+                json!({"host": BENCH_HOST}),
+                &[StatusCode::CREATED, StatusCode::CONFLICT],
+            )
+            .await?;
+        if status == StatusCode::CONFLICT {
+            eprintln!("note: {BENCH_HOST} was already claimed on this server: {claim}");
+        }
+        self.call_status(
+            Method::POST,
+            &format!("/api/v1/hosts/{BENCH_HOST}/approve"),
+            admin_token,
+            json!({}),
+            &[StatusCode::OK, StatusCode::CONFLICT],
+        )
+        .await?;
+        Ok(())
+    }
+
+    /// [`Self::call_status`] without the status.
+    async fn call(
+        &self,
+        method: Method,
+        path: &str,
+        token: &str,
+        body: Value,
+        expected: &[StatusCode],
+    ) -> anyhow::Result<Value> {
+        Ok(self.call_status(method, path, token, body, expected).await?.1)
+    }
+
+    /// One JSON call with a bearer token; any status outside `expected` is an error that
+    /// carries the answer's body.
+    async fn call_status(
+        &self,
+        method: Method,
+        path: &str,
+        token: &str,
+        body: Value,
+        expected: &[StatusCode],
+    ) -> anyhow::Result<(StatusCode, Value)> {
+        let url = format!("{}{path}", self.base_url);
+        let resp = self
+            .client
+            .request(method.clone(), &url)
+            .bearer_auth(token)
+            .json(&body)
+            .send()
+            .await
+            .with_context(|| format!("{method} {path}: no answer"))?;
+        let status = resp.status();
+        let text = resp.text().await.with_context(|| format!("{method} {path}: while reading the answer"))?;
+        if !expected.contains(&status) {
+            bail!("{method} {path} answered {status}: {text}");
+        }
+        if text.is_empty() {
+            return Ok((status, Value::Null));
+        }
+        let value = serde_json::from_str(&text)
+            .with_context(|| format!("{method} {path} answered {status} with non-JSON: {text}"))?;
+        Ok((status, value))
+    }
+}
+
+/// A string field of a JSON answer.
+fn id_of(v: &Value, field: &str) -> anyhow::Result<String> {
+    v.get(field).and_then(Value::as_str).map(str::to_owned).with_context(|| format!("no string `{field}` in {v}"))
+}

@@ -1,0 +1,291 @@
+//! The test server and typed helpers to drive it.
+
+use std::net::SocketAddr;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration as StdDuration, Instant};
+
+use reqwest::StatusCode;
+use serde_json::{Value, json};
+use vigie_app::clock::ManualClock;
+use vigie_app::{App, AppConfig, EgressPolicy};
+use vigie_model::Duration;
+
+pub const ADMIN: &str = "test-admin-token";
+
+pub struct TestApp {
+    pub addr: SocketAddr,
+    pub app: App,
+    pub clock: Arc<ManualClock>,
+    pub http: reqwest::Client,
+    dir: tempfile::TempDir,
+}
+
+pub struct Res {
+    pub status: StatusCode,
+    pub body: Value,
+}
+
+impl Res {
+    #[track_caller]
+    pub fn expect(self, status: u16) -> Value {
+        assert_eq!(self.status.as_u16(), status, "unexpected answer: {}", self.body);
+        self.body
+    }
+    /// The problem code of an error answer.
+    pub fn code(&self) -> &str {
+        self.body["code"].as_str().unwrap_or("")
+    }
+    /// The fields named in a validation problem.
+    pub fn fields(&self) -> Vec<String> {
+        self.body["errors"]
+            .as_array()
+            .map(|a| a.iter().map(|e| e["field"].as_str().unwrap_or("").to_owned()).collect())
+            .unwrap_or_default()
+    }
+    /// The field codes of a validation problem.
+    pub fn field_codes(&self) -> Vec<String> {
+        self.body["errors"]
+            .as_array()
+            .map(|a| a.iter().map(|e| e["code"].as_str().unwrap_or("").to_owned()).collect())
+            .unwrap_or_default()
+    }
+}
+
+/// An organisation with one person and their token.
+pub struct Member {
+    pub org: String,
+    pub user: String,
+    pub token: String,
+}
+
+impl TestApp {
+    pub async fn start() -> Self {
+        Self::start_with(|_| {}).await
+    }
+
+    pub async fn start_with(tweak: impl FnOnce(&mut vigie_web::ServerConfig)) -> Self {
+        let _ = rustls::crypto::ring::default_provider().install_default();
+        let dir = tempfile::tempdir().expect("temporary directory");
+        let clock = Arc::new(ManualClock::starting_now());
+        let mut config = vigie_web::ServerConfig {
+            data_dir: dir.path().join("data"),
+            listen: "127.0.0.1:0".parse().unwrap(),
+            admin_token: Some(ADMIN.into()),
+            public_rate_limit: 0,
+            app: AppConfig {
+                egress: EgressPolicy::parse_allow_list("127.0.0.1/32").unwrap(),
+                personal_data_retention: Duration::from_days(365),
+                scheduler_interval: StdDuration::from_millis(50),
+                delivery_timeout: StdDuration::from_secs(5),
+            },
+            clock: clock.clone(),
+        };
+        tweak(&mut config);
+        let running = vigie_web::start(config).await.expect("server starts");
+        TestApp { addr: running.addr, app: running.app, clock, http: reqwest::Client::new(), dir }
+    }
+
+    /// Whether any file of the data directory (database, WAL) contains `needle`.
+    pub fn data_contains(&self, needle: &[u8]) -> bool {
+        std::fs::read_dir(self.dir.path().join("data")).unwrap().any(|entry| {
+            let bytes = std::fs::read(entry.unwrap().path()).unwrap_or_default();
+            bytes.windows(needle.len()).any(|w| w == needle)
+        })
+    }
+
+    pub fn url(&self, path: &str) -> String {
+        format!("http://{}{}", self.addr, path)
+    }
+
+    pub async fn send(&self, method: reqwest::Method, path: &str, token: Option<&str>, body: Option<Value>) -> Res {
+        let mut req = self.http.request(method, self.url(path));
+        if let Some(t) = token {
+            req = req.bearer_auth(t);
+        }
+        if let Some(b) = body {
+            req = req.json(&b);
+        }
+        let res = req.send().await.expect("request reaches the server");
+        let status = res.status();
+        let text = res.text().await.expect("body");
+        let body = serde_json::from_str(&text).unwrap_or(Value::String(text));
+        Res { status, body }
+    }
+
+    pub async fn get(&self, path: &str, token: &str) -> Res {
+        self.send(reqwest::Method::GET, path, Some(token), None).await
+    }
+    pub async fn post(&self, path: &str, token: &str, body: Value) -> Res {
+        self.send(reqwest::Method::POST, path, Some(token), Some(body)).await
+    }
+    pub async fn post_anonymous(&self, path: &str, body: Value) -> Res {
+        self.send(reqwest::Method::POST, path, None, Some(body)).await
+    }
+
+    /// Creates an organisation of `kind` with one person holding `roles`.
+    pub async fn member(&self, kind: &str, name: &str, roles: &[&str]) -> Member {
+        let mut body = json!({ "name": name, "kind": kind });
+        match kind {
+            "platform" => {
+                body["main_establishment"] = json!("IE");
+                body["contact_point"] = json!({ "email": "tco@platform.example" });
+            }
+            "authority" | "trusted_flagger" => body["member_state"] = json!("FR"),
+            _ => {}
+        }
+        let org = self.post("/api/v1/orgs", ADMIN, body).await.expect(201)["id"].as_str().unwrap().to_owned();
+        self.person(&org, roles).await
+    }
+
+    /// Adds a person with `roles` to an existing organisation.
+    pub async fn person(&self, org: &str, roles: &[&str]) -> Member {
+        let user = self
+            .post(&format!("/api/v1/orgs/{org}/users"), ADMIN, json!({ "name": "Test Person", "roles": roles }))
+            .await
+            .expect(201)["id"]
+            .as_str()
+            .unwrap()
+            .to_owned();
+        let token = self.post(&format!("/api/v1/users/{user}/tokens"), ADMIN, json!({})).await.expect(201)["token"]
+            .as_str()
+            .unwrap()
+            .to_owned();
+        Member { org: org.to_owned(), user, token }
+    }
+
+    /// A platform that serves `host` (claimed and approved).
+    pub async fn platform(&self, host: &str) -> Member {
+        let p = self.member("platform", &format!("Platform of {host}"), &["moderator", "integrator"]).await;
+        self.post("/api/v1/hosts", &p.token, json!({ "host": host })).await.expect(201);
+        self.post(&format!("/api/v1/hosts/{host}/approve"), ADMIN, json!({})).await.expect(200);
+        p
+    }
+
+    pub async fn authority(&self) -> Member {
+        self.member("authority", "Referral unit", &["reporter"]).await
+    }
+
+    pub async fn notice(&self, url: &str) -> Value {
+        self.post_anonymous("/api/v1/notices", notice_body(url)).await.expect(201)
+    }
+
+    /// Runs one scheduler pass now (the background one also runs; both are idempotent).
+    pub async fn tick(&self) {
+        vigie_app::scheduler::tick(&self.app).await.expect("scheduler pass");
+    }
+
+    pub fn advance(&self, by: Duration) {
+        self.clock.advance(by);
+    }
+
+    /// The events of the log, optionally only one kind.
+    pub async fn events(&self, kind: Option<&str>) -> Vec<Value> {
+        let all = self.get("/api/v1/events?limit=5000", ADMIN).await.expect(200)["events"].as_array().unwrap().clone();
+        all.into_iter().filter(|e| kind.is_none_or(|k| e["kind"] == k)).collect()
+    }
+}
+
+pub fn notice_body(url: &str) -> Value {
+    json!({
+        "explanation": "This video glorifies an attack and calls for more.",
+        "locations": [{ "url": url }],
+        "good_faith": true
+    })
+}
+
+/// A complete, valid removal order for `addressee` about `urls`.
+pub fn order_body(addressee: &str, urls: &[&str]) -> Value {
+    json!({
+        "addressee": addressee,
+        "reference": "FR-IRU-2026-0042",
+        "locations": urls.iter().map(|u| json!({ "url": u })).collect::<Vec<_>>(),
+        "reasons": ["a", "c"],
+        "statement_of_reasons": "The video calls for attacks on civilians and recruits for a listed group.",
+        "non_disclosure": false,
+        "authority_type": "law_enforcement",
+        "representative": { "name": "Jeanne Martin", "post": "Commissaire" },
+        "contact_email": "iru@police.example",
+        "redress": { "body": "Tribunal administratif de Paris", "deadline_days": 48, "deadline_from": "receipt of the order" },
+        "emergency_justification": "Live attack under way; the video is spreading."
+    })
+}
+
+/// Polls `check` until it returns `Some`, or fails after 10 seconds.
+pub async fn eventually<T, F, Fut>(what: &str, mut check: F) -> T
+where
+    F: FnMut() -> Fut,
+    Fut: std::future::Future<Output = Option<T>>,
+{
+    let deadline = Instant::now() + StdDuration::from_secs(10);
+    loop {
+        if let Some(v) = check().await {
+            return v;
+        }
+        assert!(Instant::now() < deadline, "timed out waiting for {what}");
+        tokio::time::sleep(StdDuration::from_millis(20)).await;
+    }
+}
+
+/// A real HTTP listener that records webhook deliveries.
+#[derive(Clone)]
+pub struct Receiver {
+    pub url: String,
+    pub hits: Arc<Mutex<Vec<Hit>>>,
+    /// The next answers to give, front first; when empty, 200.
+    pub script: Arc<Mutex<Vec<u16>>>,
+}
+
+#[derive(Clone, Debug)]
+pub struct Hit {
+    pub headers: reqwest::header::HeaderMap,
+    pub body: String,
+}
+
+impl Receiver {
+    pub async fn start() -> Self {
+        use axum::routing::post;
+        let hits: Arc<Mutex<Vec<Hit>>> = Arc::default();
+        let script: Arc<Mutex<Vec<u16>>> = Arc::default();
+        let (h, s) = (hits.clone(), script.clone());
+        let app = axum::Router::new().route(
+            "/hook",
+            post(move |headers: axum::http::HeaderMap, body: String| {
+                let (h, s) = (h.clone(), s.clone());
+                async move {
+                    let mut map = reqwest::header::HeaderMap::new();
+                    for (k, v) in headers.iter() {
+                        if let (Ok(k), Ok(v)) = (
+                            reqwest::header::HeaderName::from_bytes(k.as_str().as_bytes()),
+                            reqwest::header::HeaderValue::from_bytes(v.as_bytes()),
+                        ) {
+                            map.insert(k, v);
+                        }
+                    }
+                    h.lock().unwrap().push(Hit { headers: map, body });
+                    let code = {
+                        let mut s = s.lock().unwrap();
+                        if s.is_empty() { 200 } else { s.remove(0) }
+                    };
+                    axum::http::StatusCode::from_u16(code).unwrap()
+                }
+            }),
+        );
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let addr = listener.local_addr().unwrap();
+        tokio::spawn(async move { axum::serve(listener, app).await });
+        Receiver { url: format!("http://{addr}/hook"), hits, script }
+    }
+
+    pub fn hits(&self) -> Vec<Hit> {
+        self.hits.lock().unwrap().clone()
+    }
+
+    /// Deliveries of one event type, parsed.
+    pub fn of_type(&self, t: &str) -> Vec<Value> {
+        self.hits()
+            .iter()
+            .filter_map(|h| serde_json::from_str::<Value>(&h.body).ok())
+            .filter(|v| v["type"] == t)
+            .collect()
+    }
+}

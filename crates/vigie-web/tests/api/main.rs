@@ -1,0 +1,15 @@
+//! End-to-end tests: the real server on a free port, a temporary data directory, a manual clock,
+//! driven over HTTP. One binary, one module per area (it links once).
+
+// Test helpers are `pub` for the test modules of this one binary; nothing is exported.
+#![allow(unreachable_pub)]
+
+mod helpers;
+
+mod admin;
+mod bad_input;
+mod events;
+mod intake;
+mod orders;
+mod platform;
+mod webhooks;

@@ -1,0 +1,118 @@
+//! Signed webhooks from the transactional outbox, with retries; and the egress policy.
+
+use hmac::{Hmac, KeyInit, Mac};
+use serde_json::json;
+use sha2::Sha256;
+use vigie_model::Duration;
+
+use crate::helpers::*;
+
+fn verify_signature(secret: &str, hit: &Hit) -> bool {
+    let ts = hit.headers["vigie-timestamp"].to_str().unwrap();
+    let sig = hit.headers["vigie-signature"].to_str().unwrap();
+    let mut mac = <Hmac<Sha256> as KeyInit>::new_from_slice(secret.as_bytes()).unwrap();
+    mac.update(format!("{ts}.{}", hit.body).as_bytes());
+    let expected = format!("v1={}", hex::encode(mac.finalize().into_bytes()));
+    expected == sig
+}
+
+#[tokio::test]
+async fn webhooks_to_private_or_plain_http_addresses_are_refused() {
+    let t = TestApp::start_with(|c| c.app.egress = vigie_app::EgressPolicy::default()).await;
+    let p = t.platform("video.example").await;
+    for url in [
+        "https://10.0.0.5/hook",
+        "https://192.168.1.2/hook",
+        "https://127.0.0.1:9/hook",
+        "https://169.254.169.254/latest",
+        "https://[::1]/hook",
+        "https://localhost/hook",
+        "http://example.org/hook",
+        "not a url",
+    ] {
+        let res = t.post("/api/v1/webhooks", &p.token, json!({ "url": url })).await;
+        assert_eq!((res.status.as_u16(), res.code()), (422, "egress_refused"), "{url}");
+    }
+}
+
+#[tokio::test]
+async fn a_new_case_is_pushed_signed_and_a_2xx_answer_is_receipt() {
+    let t = TestApp::start().await;
+    let rx = Receiver::start().await;
+    let p = t.platform("video.example").await;
+    let hook = t.post("/api/v1/webhooks", &p.token, json!({ "url": rx.url })).await.expect(201);
+    let secret = hook["secret"].as_str().unwrap().to_owned();
+    let a = t.authority().await;
+    let order =
+        t.post("/api/v1/orders", &a.token, order_body(&p.org, &["https://video.example/v/1"])).await.expect(201);
+    let id = order["id"].as_str().unwrap().to_owned();
+
+    let opened =
+        eventually("the case.opened delivery", || async { rx.of_type("case.opened").into_iter().next() }).await;
+    let hit = rx.hits().into_iter().find(|h| h.body.contains("case.opened")).unwrap();
+    assert!(verify_signature(&secret, &hit), "the HMAC signature checks out");
+    assert!(!verify_signature("whsec_wrong", &hit));
+    assert_eq!(hit.headers["vigie-delivery"].to_str().unwrap(), opened["id"].as_str().unwrap(), "the idempotency key");
+    assert_eq!(opened["data"]["case"]["url"], "https://video.example/v/1");
+
+    // The 2xx answer is the platform's receipt: the order's clock runs from it.
+    let o = eventually("receipt by webhook", || async {
+        let o = t.get(&format!("/api/v1/orders/{id}"), &a.token).await.expect(200);
+        (o["state"] == "running").then_some(o)
+    })
+    .await;
+    assert!(o["received_at"].is_string());
+    let received =
+        eventually("the order.received delivery", || async { rx.of_type("order.received").into_iter().next() }).await;
+    assert_eq!(received["data"]["order"], id.as_str());
+    let case = t.get(&format!("/api/v1/cases/{}", o["cases"][0]["id"].as_str().unwrap()), &p.token).await.expect(200);
+    assert_eq!(case["state"], "delivered");
+
+    // Clock events are pushed too.
+    t.advance(Duration::from_mins(46));
+    t.tick().await;
+    let esc =
+        eventually("the escalation delivery", || async { rx.of_type("order.escalated").into_iter().next() }).await;
+    assert_eq!(esc["data"]["level"], 1);
+}
+
+#[tokio::test]
+async fn failed_deliveries_are_retried_with_backoff_under_the_same_idempotency_key() {
+    let t = TestApp::start().await;
+    let rx = Receiver::start().await;
+    rx.script.lock().unwrap().extend([500, 503]);
+    let p = t.platform("video.example").await;
+    t.post("/api/v1/webhooks", &p.token, json!({ "url": rx.url })).await.expect(201);
+    let mut threat = notice_body("https://video.example/live");
+    threat["threat_to_life"] = json!(true);
+    t.post_anonymous("/api/v1/notices", threat).await.expect(201);
+
+    let key = eventually("a first failed attempt", || async {
+        rx.hits().first().map(|h| h.headers["vigie-delivery"].to_str().unwrap().to_owned())
+    })
+    .await;
+    // Each retry waits for its backoff, measured on Vigie's clock: 2 s, then 4 s.
+    for (attempts, backoff) in [(1, 2), (2, 4)] {
+        eventually("the failure to be recorded", || async {
+            let d = t.get(&format!("/api/v1/deliveries/{key}"), &p.token).await.expect(200);
+            (d["attempts"] == attempts).then_some(())
+        })
+        .await;
+        assert_eq!(rx.hits().len(), attempts as usize, "no retry before the backoff");
+        t.advance(Duration::from_secs(backoff));
+    }
+    eventually("the successful third attempt", || async { (rx.hits().len() == 3).then_some(()) }).await;
+    let keys: Vec<_> = rx.hits().iter().map(|h| h.headers["vigie-delivery"].to_str().unwrap().to_owned()).collect();
+    assert!(keys.iter().all(|k| k == &keys[0]), "every attempt carries the same key: {keys:?}");
+    let body: serde_json::Value = serde_json::from_str(&rx.hits()[0].body).unwrap();
+    assert_eq!(body["data"]["case"]["threat_to_life"], true);
+    let d = eventually("the success to be recorded", || async {
+        let d = t.get(&format!("/api/v1/deliveries/{key}"), &p.token).await.expect(200);
+        d["delivered_at"].is_string().then_some(d)
+    })
+    .await;
+    assert_eq!(d["attempts"], 3);
+    t.advance(Duration::from_mins(30));
+    t.tick().await;
+    assert_eq!(rx.of_type("case.opened").len(), 3, "a delivered message is not sent again");
+}
