@@ -11,6 +11,7 @@ mod load;
 mod server;
 
 use std::path::PathBuf;
+use std::process::ExitCode;
 use std::time::Duration;
 
 use anyhow::Context;
@@ -61,8 +62,19 @@ struct NoticesArgs {
 }
 
 #[tokio::main(flavor = "multi_thread")]
-async fn main() -> anyhow::Result<()> {
+async fn main() -> ExitCode {
     let Command::Notices(args) = Cli::parse().command;
+    match notices(args).await {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            // Plain chain of causes, without the backtrace `anyhow` would print from `main`.
+            eprintln!("error: {e:#}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+async fn notices(args: NoticesArgs) -> anyhow::Result<()> {
     anyhow::ensure!(args.duration > 0, "--duration must be at least one second");
     let _ = rustls::crypto::ring::default_provider().install_default();
     let concurrency = usize::from(args.concurrency);

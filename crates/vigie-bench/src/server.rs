@@ -3,7 +3,6 @@
 
 use std::fs::File;
 use std::hash::{BuildHasher, RandomState};
-use std::io::{BufRead, BufReader};
 use std::net::TcpListener;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
@@ -105,8 +104,9 @@ impl SpawnedServer {
     }
 
     fn log_text(&self) -> String {
-        match File::open(&self.log) {
-            Ok(f) => BufReader::new(f).lines().map_while(Result::ok).collect::<Vec<_>>().join("\n"),
+        match std::fs::read_to_string(&self.log) {
+            Ok(text) if text.trim().is_empty() => "(empty)".to_owned(),
+            Ok(text) => text,
             Err(e) => format!("(could not read {}: {e})", self.log.display()),
         }
     }

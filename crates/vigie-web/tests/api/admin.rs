@@ -146,3 +146,30 @@ async fn closed_by_default_every_endpoint_but_the_public_ones_needs_a_valid_toke
     assert_eq!(t.get("/api/v1/orgs", &p.token).await.status, 403);
     assert_eq!(t.post("/api/v1/orders", &p.token, json!({})).await.status, 403);
 }
+
+#[tokio::test]
+async fn the_openapi_document_describes_every_route_the_router_serves() {
+    let t = TestApp::start().await;
+    let res = t.http.get(t.url("/openapi.json")).send().await.unwrap();
+    assert_eq!(res.status(), 200, "the document is public");
+    let doc: serde_json::Value = res.json().await.unwrap();
+    assert!(doc["openapi"].as_str().unwrap().starts_with("3."));
+    assert_eq!(doc["components"]["securitySchemes"]["bearer"]["scheme"], "bearer");
+    // Read the routes from the router's source, so a route added without documentation fails.
+    let source = include_str!("../../src/lib.rs");
+    let mut n_routes = 0;
+    for line in source.lines().filter(|l| l.contains(".route(\"")) {
+        let path = line.split('"').nth(1).unwrap();
+        let full = match path {
+            "/healthz" | "/openapi.json" => path.to_owned(),
+            _ => format!("/api/v1{path}"),
+        };
+        for method in ["get", "post"] {
+            if line.contains(&format!("{method}(")) {
+                assert!(doc["paths"][&full][method].is_object(), "{method} {full} is served but not documented");
+                n_routes += 1;
+            }
+        }
+    }
+    assert!(n_routes >= 30, "found only {n_routes} routes in the router source");
+}
