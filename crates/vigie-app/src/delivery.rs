@@ -199,10 +199,11 @@ impl App {
                     Ok(()) => {
                         d.delivered_at = Some(now);
                         d.last_error = None;
-                        // A 2xx answer proves the platform received the case (and any order).
+                        // A 2xx answer proves the platform received the case and any order on it.
                         if let Some(case_id) = &d.case
                             && let Some(case) = tx.get_case(case_id)?
-                            && case.state == CaseState::Open
+                            && (case.state == CaseState::Open
+                                || tx.case_orders(case_id)?.iter().any(|o| o.clock.received_at.is_none()))
                         {
                             let actor = Actor { user: None, org: Some(d.org.clone()) };
                             let ev = Events { clock: &*clock, now, actor: &actor };

@@ -9,6 +9,7 @@ use std::collections::HashSet;
 use serde_json::json;
 use sha2::{Digest, Sha256};
 use vigie_model::case::CaseState;
+use vigie_model::decision::answers_order;
 use vigie_model::event::EventKind;
 use vigie_model::location::{RawLocation, Target, check_locations, host_candidates};
 use vigie_model::order::{OrderClock, RawOrderForm, advance_notice_satisfied};
@@ -165,6 +166,17 @@ fn fold(
         return Ok(case.id);
     }
     let was_threat = case.threat_to_life;
+    // An order about content already decided: if the decision answers it, the case stays decided
+    // (the order is complied with at intake, see `submit_order`); otherwise the case reopens.
+    let mut reopened = false;
+    if !is_new && case.state == CaseState::Decided && c.signal.kind == SignalKind::Order {
+        let current = tx.case_decision(&case.id)?;
+        if !current.is_some_and(|d| answers_order(&d.action, &d.territorial_scope)) {
+            case.state = CaseState::Open;
+            case.decided_at = None;
+            reopened = true;
+        }
+    }
     match (c.source, is_new) {
         (Some(_), true) => case.accountable_sources = 1,
         // The case row exists, so the source can be recorded now; only a new source counts.
@@ -222,11 +234,24 @@ fn fold(
     } else {
         ev.emit(tx, EventKind::CaseSignalAdded, case.id.as_str(), facts)?;
     }
+    if reopened {
+        ev.emit(tx, EventKind::CaseReopened, case.id.as_str(), json!({ "signal": c.signal.id.as_str() }))?;
+    }
     if let Some(platform) = &case.platform {
-        if is_new {
-            enqueue(tx, ev.now, platform, "case.opened", case_payload(&case), Some(&case.id), case.threat_to_life)?;
+        let push = if is_new {
+            Some(("case.opened", case.threat_to_life))
+        } else if reopened {
+            Some(("case.reopened", true))
         } else if case.threat_to_life && !was_threat {
-            enqueue(tx, ev.now, platform, "case.escalated", case_payload(&case), Some(&case.id), true)?;
+            Some(("case.escalated", true))
+        } else if c.signal.kind == SignalKind::Order && case.state.is_pending() {
+            // A new order on a pending case: its clock starts when the platform hears of it.
+            Some(("case.updated", true))
+        } else {
+            None
+        };
+        if let Some((wire, urgent)) = push {
+            enqueue(tx, ev.now, platform, wire, case_payload(&case), Some(&case.id), urgent)?;
         }
     }
     Ok(case.id)
@@ -542,6 +567,21 @@ impl App {
                 let provisional_due = now.plus(vigie_model::order::ORDER_DEADLINE);
                 let contribution = Contribution { signal: &signal, source: Some(&principal.org), due_at: Some(provisional_due) };
                 let cases = fold_all(tx, &ev, &contribution, &targets, Some(&platform.id))?;
+                // Content the platform already removed everywhere: the order is complied with now.
+                let mut measures = Vec::new();
+                for (case_id, _) in &cases {
+                    match tx.case_decision(case_id)? {
+                        Some(d) if answers_order(&d.action, &d.territorial_scope) => measures.push(d.action),
+                        _ => break,
+                    }
+                }
+                if measures.len() == cases.len() {
+                    let mut order = tx.get_order(&id)?.expect("inserted above");
+                    order.measure = measures.pop();
+                    let e = order.clock.complied(now).map_err(|w| AppError::conflict("order_state", w.to_string()))?;
+                    tx.update_order(&order)?;
+                    crate::platform::clock_event(tx, &ev, &order, e)?;
+                }
                 Ok::<_, AppError>(Receipt { id, kind: SignalKind::Order, received_at: now, tracking_code: None, cases })
             })
             .await?;

@@ -3,7 +3,7 @@
 
 use serde_json::json;
 use vigie_model::case::CaseState;
-use vigie_model::decision::{DecisionContext, RawDecision};
+use vigie_model::decision::{DecisionContext, RawDecision, answers_order};
 use vigie_model::event::EventKind;
 use vigie_model::order::{CannotComplyReason, ClockEvent};
 use vigie_model::org::{OrgKind, Role};
@@ -284,9 +284,8 @@ impl App {
                         if other == case.id {
                             continue;
                         }
-                        let done =
-                            tx.case_decision(&other)?.is_some_and(|d| d.action == "remove" || d.action == "disable");
-                        all_actioned &= done;
+                        all_actioned &=
+                            tx.case_decision(&other)?.is_some_and(|d| answers_order(&d.action, &d.territorial_scope));
                     }
                     if all_actioned {
                         order.measure = Some(rec.action.clone());
@@ -438,7 +437,7 @@ impl App {
         Ok(view)
     }
 
-    /// An order, for its issuing authority, its addressee or an administrator.
+    /// An order, for its issuing authority or an administrator.
     pub async fn get_order(&self, p: &Principal, id: &str) -> AppResult<OrderView> {
         let id = parse_order_id(id)?;
         let principal = p.clone();
@@ -447,8 +446,8 @@ impl App {
                 let Some(order) = r.get_order(&id)? else {
                     return Ok(None);
                 };
-                let allowed =
-                    order.authority == principal.org || order.platform == principal.org || is_admin(&principal);
+                // The submitter and administrators; the addressee reads its orders through its cases.
+                let allowed = order.authority == principal.org || is_admin(&principal);
                 if !allowed {
                     return Ok(None);
                 }

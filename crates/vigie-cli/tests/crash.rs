@@ -61,7 +61,8 @@ async fn every_acknowledged_notice_survives_a_sigkill_exactly_once() {
     let counter = Arc::new(AtomicUsize::new(0));
     let mut workers = Vec::new();
     for _ in 0..32 {
-        let (http, base, acked, stop, counter) = (http.clone(), base.clone(), acked.clone(), stop.clone(), counter.clone());
+        let (http, base, acked, stop, counter) =
+            (http.clone(), base.clone(), acked.clone(), stop.clone(), counter.clone());
         workers.push(tokio::spawn(async move {
             while !stop.load(Ordering::Relaxed) {
                 let n = counter.fetch_add(1, Ordering::Relaxed);
@@ -122,8 +123,15 @@ async fn every_acknowledged_notice_survives_a_sigkill_exactly_once() {
         }
         for s in &list {
             let id = s["id"].as_str().unwrap();
-            let full: Value =
-                http.get(format!("{base}/api/v1/notices/{id}")).bearer_auth(ADMIN).send().await.unwrap().json().await.unwrap();
+            let full: Value = http
+                .get(format!("{base}/api/v1/notices/{id}"))
+                .bearer_auth(ADMIN)
+                .send()
+                .await
+                .unwrap()
+                .json()
+                .await
+                .unwrap();
             by_marker.entry(full["explanation"].as_str().unwrap().to_owned()).or_default().push(id.to_owned());
         }
         after = list.last().map(|s| s["id"].as_str().unwrap().to_owned());
@@ -137,7 +145,8 @@ async fn every_acknowledged_notice_survives_a_sigkill_exactly_once() {
 
     child.kill().unwrap();
     child.wait().unwrap();
-    let out = Command::new(env!("CARGO_BIN_EXE_vigie")).args(["audit", "verify", "--data"]).arg(&data).output().unwrap();
+    let out =
+        Command::new(env!("CARGO_BIN_EXE_vigie")).args(["audit", "verify", "--data"]).arg(&data).output().unwrap();
     assert!(out.status.success(), "vigie audit verify: {}", String::from_utf8_lossy(&out.stdout));
     assert!(String::from_utf8_lossy(&out.stdout).starts_with("ok: "));
 }
@@ -145,7 +154,8 @@ async fn every_acknowledged_notice_survives_a_sigkill_exactly_once() {
 #[test]
 fn audit_verify_fails_loudly_on_a_missing_database() {
     let dir = tempfile::tempdir().unwrap();
-    let out = Command::new(env!("CARGO_BIN_EXE_vigie")).args(["audit", "verify", "--data"]).arg(dir.path()).output().unwrap();
+    let out =
+        Command::new(env!("CARGO_BIN_EXE_vigie")).args(["audit", "verify", "--data"]).arg(dir.path()).output().unwrap();
     assert_eq!(out.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&out.stderr).contains("no Vigie database"));
 }

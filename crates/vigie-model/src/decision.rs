@@ -232,6 +232,15 @@ pub struct RawDecision {
     pub explanation: Option<String>,
 }
 
+/// Whether a decision answers a removal order: removal, or access disabled in every member state.
+pub fn answers_order(action: &str, territorial_scope: &[String]) -> bool {
+    match Action::parse(action) {
+        Some(Action::Remove) => true,
+        Some(Action::Disable) => EU_MEMBER_STATES.iter().all(|c| territorial_scope.iter().any(|s| s == c)),
+        _ => false,
+    }
+}
+
 /// What the case imposes on its decision.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct DecisionContext {
@@ -471,6 +480,16 @@ mod tests {
             ..Default::default()
         };
         assert!(!exempt.check(FREE).unwrap().is_restrictive());
+    }
+
+    #[test]
+    fn only_removal_or_eu_wide_disabling_answers_an_order() {
+        let eu: Vec<String> = EU_MEMBER_STATES.iter().map(|c| c.to_string()).collect();
+        assert!(answers_order("remove", &[]));
+        assert!(answers_order("disable", &eu));
+        assert!(!answers_order("disable", &eu[1..]));
+        assert!(!answers_order("restrict", &eu));
+        assert!(!answers_order("no_action", &[]));
     }
 
     #[test]

@@ -26,6 +26,7 @@ pub enum EventKind {
     CaseDelivered,
     CaseAcknowledged,
     CaseDecided,
+    CaseReopened,
     OrderReceived,
     OrderSuspended,
     OrderClarified,
@@ -38,7 +39,7 @@ pub enum EventKind {
 }
 
 impl EventKind {
-    pub const ALL: [EventKind; 24] = [
+    pub const ALL: [EventKind; 25] = [
         EventKind::OrgCreated,
         EventKind::UserCreated,
         EventKind::TokenIssued,
@@ -54,6 +55,7 @@ impl EventKind {
         EventKind::CaseDelivered,
         EventKind::CaseAcknowledged,
         EventKind::CaseDecided,
+        EventKind::CaseReopened,
         EventKind::OrderReceived,
         EventKind::OrderSuspended,
         EventKind::OrderClarified,
@@ -82,6 +84,7 @@ impl EventKind {
             EventKind::CaseDelivered => "case.delivered",
             EventKind::CaseAcknowledged => "case.acknowledged",
             EventKind::CaseDecided => "case.decided",
+            EventKind::CaseReopened => "case.reopened",
             EventKind::OrderReceived => "order.received",
             EventKind::OrderSuspended => "order.suspended",
             EventKind::OrderClarified => "order.clarified",

@@ -91,6 +91,7 @@ pub trait Reads {
     fn due_orders(&self, now: Timestamp, limit: u32) -> Result<Vec<OrderRecord>>;
     fn has_orders_between(&self, authority: &OrgId, platform: &OrgId) -> Result<bool>;
     fn latest_advance_notice(&self, authority: &OrgId, platform: &OrgId) -> Result<Option<AdvanceNoticeRecord>>;
+    /// The case's current decision: the latest, when a reopened case was decided again.
     fn case_decision(&self, id: &CaseId) -> Result<Option<DecisionRecord>>;
     fn webhooks_of(&self, org: &OrgId) -> Result<Vec<WebhookRecord>>;
     fn get_webhook(&self, id: &WebhookId) -> Result<Option<WebhookRecord>>;

@@ -430,7 +430,11 @@ impl Reads for SqliteRead<'_> {
         )
     }
     fn case_decision(&self, id: &CaseId) -> Result<Option<DecisionRecord>> {
-        self.one("SELECT * FROM decisions WHERE case_id = ?1", [id.as_str()], decision_row)
+        self.one(
+            "SELECT * FROM decisions WHERE case_id = ?1 ORDER BY decided_at DESC, rowid DESC LIMIT 1",
+            [id.as_str()],
+            decision_row,
+        )
     }
     fn webhooks_of(&self, org: &OrgId) -> Result<Vec<WebhookRecord>> {
         self.many("SELECT * FROM webhooks WHERE org = ?1 ORDER BY created_at, id", [org.as_str()], webhook_row)

@@ -138,7 +138,7 @@ CREATE INDEX advance_notices_pair ON advance_notices(authority, platform, sent_a
 
 CREATE TABLE decisions (
     id TEXT PRIMARY KEY,
-    case_id TEXT NOT NULL UNIQUE REFERENCES cases(id),
+    case_id TEXT NOT NULL REFERENCES cases(id),
     org TEXT NOT NULL REFERENCES orgs(id),
     decided_by TEXT NOT NULL REFERENCES users(id),
     decided_at INTEGER NOT NULL,
@@ -153,6 +153,8 @@ CREATE TABLE decisions (
     explanation TEXT,
     CHECK (action = 'no_action' OR legal_basis IS NOT NULL OR terms_clause IS NOT NULL)
 ) STRICT;
+
+CREATE INDEX decisions_case ON decisions(case_id, decided_at);
 
 CREATE TABLE webhooks (
     id TEXT PRIMARY KEY,

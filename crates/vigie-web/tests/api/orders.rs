@@ -303,3 +303,62 @@ async fn a_late_removal_is_recorded_as_late() {
     let o = t.get(&format!("/api/v1/orders/{id}"), &a.token).await.expect(200);
     assert_eq!((o["state"].as_str(), o["overdue"].as_bool()), (Some("complied"), Some(true)));
 }
+
+#[tokio::test]
+async fn an_order_on_content_already_removed_is_complied_with_at_intake() {
+    let t = TestApp::start().await;
+    let p = t.platform("video.example").await;
+    let a = t.authority().await;
+    t.notice("https://video.example/v/1").await;
+    let case = t.get("/api/v1/inbox", &p.token).await.expect(200)["cases"][0]["id"].as_str().unwrap().to_owned();
+    let remove = json!({ "action": "remove", "legal_basis": "eu.tco.2-7-a", "purpose": "none", "purpose_rationale": "calls for attacks" });
+    t.post(&format!("/api/v1/cases/{case}/decision"), &p.token, remove).await.expect(201);
+    let id =
+        t.post("/api/v1/orders", &a.token, order_body(&p.org, &["https://video.example/v/1"])).await.expect(201)["id"]
+            .as_str()
+            .unwrap()
+            .to_owned();
+    let o = t.get(&format!("/api/v1/orders/{id}"), &a.token).await.expect(200);
+    assert_eq!((o["state"].as_str(), o["annex_ii"]["measure"].as_str()), (Some("complied"), Some("remove")));
+    assert_eq!(o["overdue"], false);
+    // The addressee reads the order through its case, not through the submitter's endpoint.
+    assert_eq!(t.get(&format!("/api/v1/orders/{id}"), &p.token).await.status, 404);
+    let detail = t.get(&format!("/api/v1/cases/{case}"), &p.token).await.expect(200);
+    assert_eq!(detail["orders"][0]["id"], id.as_str());
+}
+
+#[tokio::test]
+async fn an_order_reopens_a_case_the_platform_had_left_up() {
+    let t = TestApp::start().await;
+    let rx = Receiver::start().await;
+    let p = t.platform("video.example").await;
+    t.post("/api/v1/webhooks", &p.token, json!({ "url": rx.url })).await.expect(201);
+    let a = t.authority().await;
+    t.notice("https://video.example/v/1").await;
+    let case = t.get("/api/v1/inbox", &p.token).await.expect(200)["cases"][0]["id"].as_str().unwrap().to_owned();
+    let keep = json!({ "action": "no_action", "explanation": "no breach found" });
+    t.post(&format!("/api/v1/cases/{case}/decision"), &p.token, keep).await.expect(201);
+    let id =
+        t.post("/api/v1/orders", &a.token, order_body(&p.org, &["https://video.example/v/1"])).await.expect(201)["id"]
+            .as_str()
+            .unwrap()
+            .to_owned();
+    let reopened =
+        eventually("the case.reopened delivery", || async { rx.of_type("case.reopened").into_iter().next() }).await;
+    assert_eq!(reopened["data"]["case"]["id"], case.as_str());
+    assert_eq!(t.events(Some("case.reopened")).await.len(), 1);
+    // The 2xx answer to that delivery is the order's receipt.
+    eventually("receipt of the order", || async {
+        let o = t.get(&format!("/api/v1/orders/{id}"), &a.token).await.expect(200);
+        (o["state"] == "running").then_some(())
+    })
+    .await;
+    let detail = t.get(&format!("/api/v1/cases/{case}"), &p.token).await.expect(200);
+    assert_eq!((detail["state"].as_str(), detail["tier"].as_str()), (Some("delivered"), Some("order")));
+    let remove = json!({ "action": "remove", "legal_basis": "eu.tco.2-7-a", "purpose": "none", "purpose_rationale": "calls for attacks" });
+    t.post(&format!("/api/v1/cases/{case}/decision"), &p.token, remove).await.expect(201);
+    let o = t.get(&format!("/api/v1/orders/{id}"), &a.token).await.expect(200);
+    assert_eq!(o["state"], "complied");
+    let detail = t.get(&format!("/api/v1/cases/{case}"), &p.token).await.expect(200);
+    assert_eq!(detail["decision"]["action"], "remove", "the current decision is the latest");
+}
