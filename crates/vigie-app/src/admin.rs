@@ -10,7 +10,7 @@ use vigie_store::*;
 
 use crate::auth::{new_token, require, require_admin, secret_hash};
 use crate::intake::route_parked_case;
-use crate::{Actor, App, AppError, AppResult, Events, keep_personal, random16};
+use crate::{Actor, App, AppError, AppResult, Events, id_bytes, keep_personal};
 
 /// What the first start of an empty instance created.
 #[derive(Debug)]
@@ -43,7 +43,7 @@ impl App {
                 }
                 let now = clock.now();
                 let ev = Events { clock: &*clock, now, actor: &Actor::system() };
-                let org = OrgId::from_random(random16());
+                let org = OrgId::from_random(id_bytes(now));
                 tx.insert_org(&OrgRecord {
                     id: org.clone(),
                     name: "Vigie operator".into(),
@@ -55,8 +55,9 @@ impl App {
                     created_at: now,
                 })?;
                 ev.emit(tx, EventKind::OrgCreated, org.as_str(), json!({ "kind": "hub", "bootstrap": true }))?;
-                let user = UserId::from_random(random16());
-                let (name_ref, name_sealed) = keep_personal(tx, "user.name", "Administrator", now.plus(retention))?;
+                let user = UserId::from_random(id_bytes(now));
+                let (name_ref, name_sealed) =
+                    keep_personal(tx, now, "user.name", "Administrator", now.plus(retention))?;
                 tx.insert_user(&UserRecord {
                     id: user.clone(),
                     org: org.clone(),
@@ -72,7 +73,7 @@ impl App {
                 )?;
                 let token_was_given = given_token.is_some();
                 let token = given_token.unwrap_or_else(new_token);
-                let token_id = TokenId::from_random(random16());
+                let token_id = TokenId::from_random(id_bytes(now));
                 tx.insert_token(&TokenRecord {
                     id: token_id.clone(),
                     user: user.clone(),
@@ -95,7 +96,7 @@ impl App {
             .write(move |tx| {
                 let now = clock.now();
                 let rec = OrgRecord {
-                    id: OrgId::from_random(random16()),
+                    id: OrgId::from_random(id_bytes(now)),
                     name: spec.name,
                     kind: spec.kind,
                     member_state: spec.member_state.map(|m| m.code().to_owned()),
@@ -165,9 +166,9 @@ impl App {
                 }
                 c.finish()?;
                 let now = clock.now();
-                let (name_ref, sealed) = keep_personal(tx, "user.name", name.trim(), now.plus(retention))?;
+                let (name_ref, sealed) = keep_personal(tx, now, "user.name", name.trim(), now.plus(retention))?;
                 let rec = UserRecord {
-                    id: UserId::from_random(random16()),
+                    id: UserId::from_random(id_bytes(now)),
                     org: org.clone(),
                     name_ref,
                     roles,
@@ -206,7 +207,7 @@ impl App {
                 let now = clock.now();
                 let secret = new_token();
                 let rec = TokenRecord {
-                    id: TokenId::from_random(random16()),
+                    id: TokenId::from_random(id_bytes(now)),
                     user: user.clone(),
                     hash: secret_hash(&secret),
                     label,

@@ -19,7 +19,7 @@ use vigie_store::*;
 
 use crate::auth::require;
 use crate::platform::receive_case;
-use crate::{Actor, App, AppError, AppResult, Events, random16, random32};
+use crate::{Actor, App, AppError, AppResult, Events, id_bytes, random32};
 
 /// The most messages sent in parallel by one worker pass.
 const BATCH: u32 = 64;
@@ -55,7 +55,7 @@ pub(crate) fn enqueue(
     urgent: bool,
 ) -> Result<(), StoreError> {
     for hook in tx.webhooks_of(platform)? {
-        let id = DeliveryId::from_random(random16());
+        let id = DeliveryId::from_random(id_bytes(now));
         let payload = json!({ "id": id.as_str(), "type": event_type, "occurred_at": now, "data": data });
         tx.insert_delivery(&DeliveryRecord {
             id,
@@ -105,7 +105,7 @@ impl App {
             .write(move |tx| {
                 let now = clock.now();
                 let rec = WebhookRecord {
-                    id: WebhookId::from_random(random16()),
+                    id: WebhookId::from_random(id_bytes(now)),
                     org: org.clone(),
                     url: url.to_string(),
                     secret: format!("whsec_{}", hex::encode(random32())),

@@ -21,7 +21,7 @@ use vigie_store::*;
 
 use crate::auth::{is_admin, require, secret_hash};
 use crate::delivery::{case_payload, enqueue};
-use crate::{Actor, App, AppError, AppResult, Events, keep_personal, random16};
+use crate::{Actor, App, AppError, AppResult, Events, id_bytes, keep_personal, random16};
 
 /// A notice under DSA art. 16, as submitted.
 #[derive(Clone, Debug, Default)]
@@ -139,7 +139,7 @@ fn fold(
     let existing = tx.find_case(platform, &key)?;
     let is_new = existing.is_none();
     let mut case = existing.unwrap_or_else(|| CaseRecord {
-        id: CaseId::from_random(random16()),
+        id: CaseId::from_random(id_bytes(ev.now)),
         platform: platform.cloned(),
         key,
         kind: target.kind(),
@@ -318,15 +318,20 @@ impl App {
                 let now = clock.now();
                 let ev = Events { clock: &*clock, now, actor: &actor };
                 let retain = now.plus(retention);
-                let id = SignalId::from_random(random16());
-                let (explanation_ref, explanation_sealed) =
-                    keep_personal(tx, "notice.explanation", input.explanation.as_deref().unwrap_or_default(), retain)?;
+                let id = SignalId::from_random(id_bytes(now));
+                let (explanation_ref, explanation_sealed) = keep_personal(
+                    tx,
+                    now,
+                    "notice.explanation",
+                    input.explanation.as_deref().unwrap_or_default(),
+                    retain,
+                )?;
                 let name = match input.notifier_name.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
-                    Some(n) => Some(keep_personal(tx, "notice.notifier_name", n, retain)?),
+                    Some(n) => Some(keep_personal(tx, now, "notice.notifier_name", n, retain)?),
                     None => None,
                 };
                 let email = match input.notifier_email.as_deref() {
-                    Some(e) => Some(keep_personal(tx, "notice.notifier_email", e.trim(), retain)?),
+                    Some(e) => Some(keep_personal(tx, now, "notice.notifier_email", e.trim(), retain)?),
                     None => None,
                 };
                 let tracking_code = new_tracking_code();
@@ -396,9 +401,10 @@ impl App {
             .write(move |tx| {
                 let now = clock.now();
                 let ev = Events { clock: &*clock, now, actor: &actor };
-                let id = SignalId::from_random(random16());
+                let id = SignalId::from_random(id_bytes(now));
                 let (explanation_ref, sealed) = keep_personal(
                     tx,
+                    now,
                     "referral.explanation",
                     input.explanation.as_deref().unwrap_or_default(),
                     now.plus(retention),
@@ -509,7 +515,7 @@ impl App {
                 c.finish()?;
 
                 let ev = Events { clock: &*clock, now, actor: &actor };
-                let id = SignalId::from_random(random16());
+                let id = SignalId::from_random(id_bytes(now));
                 let form_json = serde_json::to_string(&form).expect("plain data always serializes");
                 let cross_border = platform.main_establishment.is_some() && platform.main_establishment != authority.member_state;
                 let signal = SignalRecord {
@@ -630,7 +636,7 @@ impl App {
                 }
                 let now = clock.now();
                 let rec = AdvanceNoticeRecord {
-                    id: AdvanceNoticeId::from_random(random16()),
+                    id: AdvanceNoticeId::from_random(id_bytes(now)),
                     authority: principal.org.clone(),
                     platform: platform.clone(),
                     sent_at: now,

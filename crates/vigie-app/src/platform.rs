@@ -13,7 +13,7 @@ use vigie_store::*;
 
 use crate::auth::{is_admin, require};
 use crate::delivery::{case_payload, enqueue};
-use crate::{Actor, App, AppError, AppResult, Events, random16};
+use crate::{Actor, App, AppError, AppResult, Events, id_bytes};
 
 /// One page of a platform's inbox.
 #[derive(Clone, Debug)]
@@ -490,7 +490,7 @@ fn decision_record(
         }
     };
     DecisionRecord {
-        id: DecisionId::from_random(random16()),
+        id: DecisionId::from_random(id_bytes(now)),
         case: case.id.clone(),
         org: p.org.clone(),
         decided_by: p.user.clone(),
