@@ -285,7 +285,7 @@ impl App {
                 let mut moved = 0;
                 for case in tx.parked_cases_on(&host)? {
                     // A more specific host claimed by another platform keeps its cases.
-                    let owner = tx.route_host(&host_candidates(&case.host))?;
+                    let owner = tx.route_host(&host_candidates(case.host.as_deref().unwrap_or(&host)))?;
                     if owner.as_ref() == Some(&rec.org) {
                         route_parked_case(tx, &ev, case, &rec.org)?;
                         moved += 1;

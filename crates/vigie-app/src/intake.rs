@@ -104,7 +104,9 @@ fn sha256_hex(text: &str) -> String {
 fn locations_json(raw: &[RawLocation]) -> String {
     let list: Vec<_> = raw
         .iter()
-        .map(|l| json!({ "kind": l.kind, "url": l.url, "content_id": l.content_id, "account_id": l.account_id }))
+        .map(|l| {
+            json!({ "kind": l.kind, "url": l.url, "content_id": l.content_id, "account_id": l.account_id, "platform": l.platform })
+        })
         .collect();
     serde_json::Value::Array(list).to_string()
 }
@@ -143,8 +145,8 @@ fn fold(
         platform: platform.cloned(),
         key,
         kind: target.kind(),
-        url: target.url().as_str().to_owned(),
-        host: target.url().host().to_owned(),
+        url: target.url().map(|u| u.as_str().to_owned()),
+        host: target.url().map(|u| u.host().to_owned()),
         content_id: None,
         account_id: None,
         state: if platform.is_some() { CaseState::Open } else { CaseState::Parked },
@@ -193,10 +195,11 @@ fn fold(
         (Some(a), Some(b)) => Some(a.min(b)),
         (a, b) => a.or(b),
     };
-    match (target, &mut case.content_id, &mut case.account_id) {
-        (Target::Content { content_id: Some(id), .. }, slot @ None, _) => *slot = Some(id.clone()),
-        (Target::AccountUrl { account_id: Some(id), .. }, _, slot @ None) => *slot = Some(id.clone()),
-        _ => {}
+    if case.content_id.is_none() {
+        case.content_id = target.content_id().map(str::to_owned);
+    }
+    if case.account_id.is_none() {
+        case.account_id = target.account_id().map(str::to_owned);
     }
     case.priority = priority(PriorityInputs {
         tier: case.tier,
@@ -224,7 +227,7 @@ fn fold(
         "tier": case.tier.as_str(),
         "priority": case.priority,
         "threat_to_life": case.threat_to_life,
-        "url_sha256": sha256_hex(&case.url),
+        "key_sha256": sha256_hex(&case.key),
     });
     if is_new {
         ev.emit(tx, EventKind::CaseOpened, case.id.as_str(), facts)?;
@@ -496,13 +499,15 @@ impl App {
                 };
                 let mut c = Checker::new();
                 for (i, t) in targets.iter().enumerate() {
-                    let owner = tx.route_host(&host_candidates(t.url().host()))?;
-                    c.check(
-                        owner.as_ref() == Some(&platform.id),
-                        &format!("locations[{i}].url"),
-                        "not_on_addressee_host",
-                        &format!("{} is not a host of the addressee", t.url().host()),
-                    );
+                    let (on_addressee, place) = match (t.url(), t.named_platform()) {
+                        (Some(url), _) => {
+                            let owner = tx.route_host(&host_candidates(url.host()))?;
+                            (owner.as_ref() == Some(&platform.id), format!("{} is not a host of the addressee", url.host()))
+                        }
+                        (None, named) => (named == Some(&platform.id), "the account is not on the addressee".to_owned()),
+                    };
+                    let field = if t.url().is_some() { "url" } else { "platform" };
+                    c.check(on_addressee, &format!("locations[{i}].{field}"), "not_on_addressee_host", &place);
                 }
                 let earlier = tx.has_orders_between(&authority.id, &platform.id)?;
                 let notice = tx.latest_advance_notice(&authority.id, &platform.id)?;
@@ -759,9 +764,17 @@ fn fold_all(
     let mut seen = HashSet::new();
     let mut out = Vec::with_capacity(targets.len());
     for (idx, target) in targets.iter().enumerate() {
-        let platform = match addressee {
-            Some(a) => Some(a.clone()),
-            None => tx.route_host(&host_candidates(target.url().host()))?,
+        let platform = match (addressee, target.url(), target.named_platform()) {
+            (Some(a), _, _) => Some(a.clone()),
+            (None, Some(url), _) => tx.route_host(&host_candidates(url.host()))?,
+            (None, None, Some(named)) => match tx.get_org(named)? {
+                Some(org) if org.kind == OrgKind::Platform => Some(org.id),
+                _ => {
+                    let field = format!("locations[{idx}].platform");
+                    return Err(Invalid::one(field, "unknown_platform", "is not a platform known to Vigie").into());
+                }
+            },
+            (None, None, None) => unreachable!("a target has a URL or names its platform"),
         };
         let idx = u32::try_from(idx).expect("at most MAX_LOCATIONS");
         let case = fold(tx, ev, c, idx, target, platform.as_ref(), &mut seen)?;

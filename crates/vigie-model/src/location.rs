@@ -6,6 +6,7 @@
 
 use url::Url;
 
+use crate::OrgId;
 use crate::validation::Checker;
 
 /// The longest URL we accept, in bytes.
@@ -169,25 +170,56 @@ pub fn normalise_host(raw: &str) -> Option<String> {
 pub enum Target {
     /// A piece of content at a URL, optionally with the platform's own content id.
     Content { url: CanonicalUrl, content_id: Option<String> },
-    /// An account, by its profile URL.
+    /// An account, by its profile URL (and the platform's account id when known).
     AccountUrl { url: CanonicalUrl, account_id: Option<String> },
+    /// An account, by the platform's own account id alone.
+    AccountId { platform: OrgId, account_id: String },
 }
 
 impl Target {
-    pub fn url(&self) -> &CanonicalUrl {
+    pub fn url(&self) -> Option<&CanonicalUrl> {
         match self {
-            Target::Content { url, .. } | Target::AccountUrl { url, .. } => url,
+            Target::Content { url, .. } | Target::AccountUrl { url, .. } => Some(url),
+            Target::AccountId { .. } => None,
         }
     }
     pub fn kind(&self) -> TargetKind {
         match self {
             Target::Content { .. } => TargetKind::Content,
-            Target::AccountUrl { .. } => TargetKind::Account,
+            Target::AccountUrl { .. } | Target::AccountId { .. } => TargetKind::Account,
         }
     }
-    /// The key that decides which case on a platform this target belongs to.
+    pub fn content_id(&self) -> Option<&str> {
+        match self {
+            Target::Content { content_id, .. } => content_id.as_deref(),
+            _ => None,
+        }
+    }
+    pub fn account_id(&self) -> Option<&str> {
+        match self {
+            Target::AccountUrl { account_id, .. } => account_id.as_deref(),
+            Target::AccountId { account_id, .. } => Some(account_id),
+            Target::Content { .. } => None,
+        }
+    }
+    /// The platform named by the reporter, for targets that have no URL to route by.
+    pub fn named_platform(&self) -> Option<&OrgId> {
+        match self {
+            Target::AccountId { platform, .. } => Some(platform),
+            _ => None,
+        }
+    }
+
+    /// The key that decides which case on a platform this target belongs to. Content folds by
+    /// canonical URL; an account by the platform's account id when it is known (handles and
+    /// profile URLs change, ids do not), otherwise by its profile URL.
     pub fn case_key(&self) -> String {
-        format!("{}:{}", self.kind().as_str(), self.url().as_str())
+        match (self, self.account_id()) {
+            (Target::Content { url, .. }, _) => format!("content:{}", url.as_str()),
+            (_, Some(id)) => format!("account-id:{id}"),
+            (Target::AccountUrl { url, .. }, None) => format!("account:{}", url.as_str()),
+            (Target::AccountId { .. }, None) => unreachable!("an AccountId target always has an id"),
+        }
     }
 }
 
@@ -220,6 +252,8 @@ pub struct RawLocation {
     pub url: Option<String>,
     pub content_id: Option<String>,
     pub account_id: Option<String>,
+    /// For an account given by id alone: the platform (organisation id) it is on.
+    pub platform: Option<String>,
 }
 
 /// The most locations one submission may carry.
@@ -248,6 +282,22 @@ pub fn check_locations(raw: &[RawLocation], checker: &mut Checker) -> Vec<Target
         };
         checker.optional_text(loc.content_id.as_deref(), &field("content_id"), 256);
         checker.optional_text(loc.account_id.as_deref(), &field("account_id"), 256);
+        let by_id_only = kind == Some(TargetKind::Account) && loc.url.is_none() && loc.account_id.is_some();
+        if by_id_only {
+            match loc.platform.as_deref().map(OrgId::parse) {
+                Some(Some(platform)) => out.push(Target::AccountId {
+                    platform,
+                    account_id: loc.account_id.clone().unwrap_or_default().trim().to_owned(),
+                }),
+                Some(None) => checker.push(field("platform"), "unknown_platform", "is not a platform known to Vigie"),
+                None => checker.push(
+                    field("platform"),
+                    "required",
+                    "an account given by its id alone needs the platform it is on",
+                ),
+            }
+            continue;
+        }
         let url = match loc.url.as_deref() {
             None => {
                 checker.push(field("url"), "required", "is required (the exact URL of the content or profile)");
@@ -318,6 +368,43 @@ mod tests {
     #[test]
     fn host_candidates_walk_up_the_domain() {
         assert_eq!(host_candidates("a.b.example"), vec!["a.b.example", "b.example", "example"]);
+    }
+
+    #[test]
+    fn accounts_fold_by_id_when_known_and_by_profile_url_otherwise() {
+        let raw = |url: Option<&str>, id: Option<&str>, platform: Option<&str>| RawLocation {
+            kind: Some("account".into()),
+            url: url.map(Into::into),
+            account_id: id.map(Into::into),
+            platform: platform.map(Into::into),
+            ..Default::default()
+        };
+        let platform = OrgId::from_random([7; 16]);
+        let mut c = Checker::new();
+        let targets = check_locations(
+            &[
+                raw(Some("https://social.example/@a"), Some("42"), None),
+                raw(None, Some("42"), Some(platform.as_str())),
+                raw(Some("https://social.example/@a"), None, None),
+            ],
+            &mut c,
+        );
+        assert!(c.is_empty());
+        assert_eq!(targets[0].case_key(), targets[1].case_key());
+        assert_eq!(targets[1].named_platform(), Some(&platform));
+        assert_ne!(targets[0].case_key(), targets[2].case_key());
+        assert_ne!(targets[2].case_key(), "content:https://social.example/@a");
+
+        let mut c = Checker::new();
+        check_locations(&[raw(None, Some("42"), None), raw(None, Some("42"), Some("org_nope"))], &mut c);
+        let codes: Vec<_> = c.finish().unwrap_err().errors().iter().map(|e| (e.field.clone(), e.code)).collect();
+        assert_eq!(
+            codes,
+            [
+                ("locations[0].platform".to_owned(), "required"),
+                ("locations[1].platform".to_owned(), "unknown_platform")
+            ]
+        );
     }
 
     #[test]

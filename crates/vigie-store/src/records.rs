@@ -106,8 +106,9 @@ pub struct CaseRecord {
     /// Invariant: unique per platform (see `vigie_model::location::Target::case_key`).
     pub key: String,
     pub kind: TargetKind,
-    pub url: String,
-    pub host: String,
+    /// The canonical URL; `None` for an account reported by its id alone.
+    pub url: Option<String>,
+    pub host: Option<String>,
     pub content_id: Option<String>,
     pub account_id: Option<String>,
     pub state: CaseState,

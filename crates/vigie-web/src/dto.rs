@@ -98,12 +98,20 @@ pub struct LocationDto {
     pub url: Option<String>,
     pub content_id: Option<String>,
     pub account_id: Option<String>,
+    /// For an account given by `account_id` alone: the platform's organisation id.
+    pub platform: Option<String>,
 }
 
 pub fn locations(list: Option<Vec<LocationDto>>) -> Vec<RawLocation> {
     list.unwrap_or_default()
         .into_iter()
-        .map(|l| RawLocation { kind: l.kind, url: l.url, content_id: l.content_id, account_id: l.account_id })
+        .map(|l| RawLocation {
+            kind: l.kind,
+            url: l.url,
+            content_id: l.content_id,
+            account_id: l.account_id,
+            platform: l.platform,
+        })
         .collect()
 }
 
@@ -153,8 +161,8 @@ pub struct CaseDto {
     pub platform: Option<String>,
     /// content or account.
     pub kind: String,
-    /// The canonical URL.
-    pub url: String,
+    /// The canonical URL; absent for an account reported by its id alone.
+    pub url: Option<String>,
     pub content_id: Option<String>,
     pub account_id: Option<String>,
     /// parked, open, delivered, acknowledged or decided.

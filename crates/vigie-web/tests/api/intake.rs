@@ -103,12 +103,26 @@ async fn accounts_are_reported_like_content() {
     t.post_anonymous("/api/v1/notices", body.clone()).await.expect(201);
     t.post_anonymous("/api/v1/notices", body).await.expect(201);
     t.notice("https://social.example/@recruiter").await;
+    // The same account by the platform's id alone, after its handle changed.
+    let by_id = json!({
+        "explanation": "Same recruiter, new handle.",
+        "locations": [{ "kind": "account", "account_id": "998877", "platform": p.org }],
+        "good_faith": true
+    });
+    t.post_anonymous("/api/v1/notices", by_id).await.expect(201);
+    let nowhere = json!({
+        "explanation": "x",
+        "locations": [{ "kind": "account", "account_id": "1", "platform": "org_00000000000000000000000000000000" }],
+        "good_faith": true
+    });
+    assert_eq!(t.post_anonymous("/api/v1/notices", nowhere).await.field_codes(), ["unknown_platform"]);
     let inbox = t.get("/api/v1/inbox", &p.token).await.expect(200);
     let cases = inbox["cases"].as_array().unwrap();
     assert_eq!(cases.len(), 2, "the account and the content at the same URL are different cases");
     let account = cases.iter().find(|c| c["kind"] == "account").unwrap();
     assert_eq!(account["account_id"], "998877");
-    assert_eq!(account["anonymous_signals"], 2);
+    assert_eq!(account["url"], "https://social.example/@recruiter");
+    assert_eq!(account["anonymous_signals"], 3);
 }
 
 #[tokio::test]
