@@ -93,7 +93,7 @@ pub struct Running {
 }
 
 /// Opens the store, bootstraps, binds and serves in the background.
-pub async fn start(config: ServerConfig) -> anyhow_free::Result<Running> {
+pub async fn start(config: ServerConfig) -> Result<Running, StartError> {
     let store = Store::open_sqlite(&config.data_dir, SqliteConfig::default())?;
     let app = App::new(store, config.clock, config.app);
     let bootstrap = app.bootstrap(config.admin_token).await?;
@@ -106,17 +106,13 @@ pub async fn start(config: ServerConfig) -> anyhow_free::Result<Running> {
     Ok(Running { addr, app, bootstrap, serve })
 }
 
-/// Start-up errors, without pulling `anyhow` into a library.
-pub mod anyhow_free {
-    pub type Result<T> = std::result::Result<T, StartError>;
-
-    #[derive(Debug, thiserror::Error)]
-    pub enum StartError {
-        #[error("could not open the store: {0}")]
-        Store(#[from] vigie_store::StoreError),
-        #[error("could not bootstrap: {0}")]
-        App(#[from] vigie_app::AppError),
-        #[error("could not listen: {0}")]
-        Io(#[from] std::io::Error),
-    }
+/// Why the server could not start.
+#[derive(Debug, thiserror::Error)]
+pub enum StartError {
+    #[error("could not open the store: {0}")]
+    Store(#[from] vigie_store::StoreError),
+    #[error("could not bootstrap: {0}")]
+    App(#[from] vigie_app::AppError),
+    #[error("could not listen: {0}")]
+    Io(#[from] std::io::Error),
 }
