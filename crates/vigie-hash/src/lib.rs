@@ -1,0 +1,108 @@
+//! Media to hashes. Pure: the only input is bytes (or pixels), the only work decoding and
+//! arithmetic; no files, no network, no clock.
+//!
+//! - [`decode`]: bytes to the pixel array PDQ hashes, following python-threatexchange's
+//!   conventions, with limits checked before any pixel buffer is allocated.
+//! - [`pdq`]: Meta's PDQ, bit-exact with the reference as python-threatexchange (and HMA)
+//!   computes it, and eight dihedral variants from one DCT.
+//! - [`hash_image`]: all of it at once, with the file's MD5 and SHA-256.
+//!
+//! ```no_run
+//! let bytes = std::fs::read("photo.png").unwrap();
+//! let h = vigie_hash::hash_image(&bytes, &vigie_hash::HashOptions::default()).unwrap();
+//! println!("{} {}", h.pdq.hash, h.pdq.quality);
+//! ```
+
+pub mod decode;
+pub mod pdq;
+
+use std::sync::OnceLock;
+
+use md5::Md5;
+use sha2::{Digest, Sha256};
+
+pub use decode::{DecodeError, Format, Limits, Palette, Pixels};
+pub use pdq::{Pdq, PdqHash};
+
+/// What [`hash_image`] computes, and within which limits.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct HashOptions {
+    pub limits: Limits,
+    pub palette: Palette,
+    /// Also compute the eight dihedral hashes.
+    pub dihedral: bool,
+}
+
+/// Everything Vigie knows how to compute from an image file.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ImageHashes {
+    pub pdq: Pdq,
+    /// The hashes of the eight rotations and flips, in [`pdq::DIHEDRAL_NAMES`] order.
+    pub dihedral: Option<[PdqHash; 8]>,
+    /// Hex MD5 of the file's bytes.
+    pub md5: String,
+    /// Hex SHA-256 of the file's bytes.
+    pub sha256: String,
+    pub width: usize,
+    pub height: usize,
+    pub format: Format,
+}
+
+/// Decodes and hashes an image file's bytes.
+pub fn hash_image(bytes: &[u8], options: &HashOptions) -> Result<ImageHashes, DecodeError> {
+    let pixels = decode::decode(bytes, &options.limits, options.palette)?;
+    let (pdq, dct) = pdq_from_pixels(&pixels);
+    let dihedral = options.dihedral.then(|| match &dct {
+        Some(d) => pdq::dihedral(d),
+        None => [PdqHash::ZERO; 8],
+    });
+    Ok(ImageHashes {
+        pdq,
+        dihedral,
+        md5: hex::encode(Md5::digest(bytes)),
+        sha256: hex::encode(Sha256::digest(bytes)),
+        width: pixels.width,
+        height: pixels.height,
+        format: pixels.format,
+    })
+}
+
+/// PDQ of decoded pixels, and the DCT the hash was thresholded from (`None` below 5 pixels).
+pub fn pdq_from_pixels(p: &Pixels) -> (Pdq, Option<pdq::Dct16>) {
+    pdq::pdq_from_luma(luma(p), p.height, p.width)
+}
+
+/// Per-channel luma terms, `v as f64 * coefficient`, exactly as numpy computes them in the
+/// `pdqhash` binding before the sum is rounded to `f32`.
+fn luma_tables() -> &'static ([[f64; 256]; 3], [f32; 256]) {
+    static TABLES: OnceLock<([[f64; 256]; 3], [f32; 256])> = OnceLock::new();
+    TABLES.get_or_init(|| {
+        let mut terms = [[0f64; 256]; 3];
+        for (row, k) in terms.iter_mut().zip([0.299, 0.587, 0.114]) {
+            for (v, t) in row.iter_mut().enumerate() {
+                *t = v as f64 * k;
+            }
+        }
+        let mut grey = [0f32; 256];
+        for (v, g) in grey.iter_mut().enumerate() {
+            *g = ((terms[0][v] + terms[1][v]) + terms[2][v]) as f32;
+        }
+        (terms, grey)
+    })
+}
+
+/// The `f32` luma PDQ starts from: `R·0.299 + G·0.587 + B·0.114` summed in `f64`, left to right.
+/// One-channel images count their value for all three channels.
+pub fn luma(p: &Pixels) -> Vec<f32> {
+    let (terms, grey) = luma_tables();
+    match p.channels {
+        1 => p.data.iter().map(|&v| grey[usize::from(v)]).collect(),
+        n => p
+            .data
+            .chunks_exact(n)
+            .map(|px| {
+                ((terms[0][usize::from(px[0])] + terms[1][usize::from(px[1])]) + terms[2][usize::from(px[2])]) as f32
+            })
+            .collect(),
+    }
+}
