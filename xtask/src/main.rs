@@ -40,14 +40,37 @@ fn has_nextest() -> bool {
     cargo().args(["nextest", "--version"]).output().is_ok_and(|o| o.status.success())
 }
 
-/// Runs the whole suite. The tests need nothing outside the repository yet: SQLite is embedded
-/// and every server they talk to is started by the tests themselves on loopback.
+/// The reference implementations the differential tests compare against, pinned.
+const REFERENCE_PACKAGES: &[&str] = &["pdqhash==0.2.8", "threatexchange==1.2.17", "pillow==13.0.0"];
+
+/// Makes (once) a Python virtual environment in `target/pyref` with the reference packages, and
+/// returns its interpreter. The PDQ differential tests run Meta's code through it.
+fn reference_python() -> anyhow::Result<std::path::PathBuf> {
+    let root = std::env::current_dir()?;
+    let venv = root.join("target").join("pyref");
+    let python = venv.join("bin").join("python");
+    let stamp = venv.join("vigie-packages.txt");
+    let wanted = REFERENCE_PACKAGES.join("\n");
+    if std::fs::read_to_string(&stamp).ok().as_deref() == Some(wanted.as_str()) {
+        return Ok(python);
+    }
+    run(Command::new("python3").args(["-m", "venv"]).arg(&venv))?;
+    run(Command::new(&python).args(["-m", "pip", "install", "--quiet", "--disable-pip-version-check"]).args(REFERENCE_PACKAGES))?;
+    std::fs::write(&stamp, wanted)?;
+    Ok(python)
+}
+
+/// Runs the whole suite. SQLite is embedded and every server the tests talk to is started by the
+/// tests themselves on loopback; the PDQ reference runs in a Python environment made here.
 fn test(extra: &[String]) -> anyhow::Result<()> {
+    let python = reference_python().context("while preparing the Python reference (PyPI: pdqhash, threatexchange)")?;
     let extra = extra.iter().skip_while(|a| *a == "--");
+    let mut cmd = cargo();
     if has_nextest() {
-        run(cargo().args(["nextest", "run", "--workspace", "--no-fail-fast"]).args(extra))
+        cmd.args(["nextest", "run", "--workspace", "--no-fail-fast"]);
     } else {
         eprintln!("xtask: cargo-nextest not found, using cargo test");
-        run(cargo().args(["test", "--workspace", "--no-fail-fast"]).args(extra))
+        cmd.args(["test", "--workspace", "--no-fail-fast"]);
     }
+    run(cmd.args(extra).env("VIGIE_REFERENCE_PYTHON", python))
 }

@@ -172,7 +172,8 @@ pub(crate) fn samples(scene: Scene, w: usize, h: usize, seed: u64) -> Vec<Sample
     let grey = grey_of(&rgb);
     let rgba: Vec<u8> = rgb.chunks(3).enumerate().flat_map(|(i, p)| [p[0], p[1], p[2], (i * 7 % 256) as u8]).collect();
     let la: Vec<u8> = grey.iter().enumerate().flat_map(|(i, &g)| [g, (i % 256) as u8]).collect();
-    let grey16: Vec<u8> = grey.iter().flat_map(|&g| (u16::from(g) * 257 / 3 + 40).to_be_bytes()).collect();
+    // Twice the grey: half the values pass 255, where Pillow's conversion clips them.
+    let grey16: Vec<u8> = grey.iter().flat_map(|&g| (u16::from(g) * 2).to_be_bytes()).collect();
     let rgb16: Vec<u8> = rgb.iter().flat_map(|&v| (u16::from(v) * 257 - u16::from(v % 3)).to_be_bytes()).collect();
     let (pal16, idx16) = quantise(&rgb, 16);
     let (pal200, idx200) = quantise(&rgb, 200);
