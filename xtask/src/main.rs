@@ -55,7 +55,9 @@ fn reference_python() -> anyhow::Result<std::path::PathBuf> {
         return Ok(python);
     }
     run(Command::new("python3").args(["-m", "venv"]).arg(&venv))?;
-    run(Command::new(&python).args(["-m", "pip", "install", "--quiet", "--disable-pip-version-check"]).args(REFERENCE_PACKAGES))?;
+    run(Command::new(&python)
+        .args(["-m", "pip", "install", "--quiet", "--disable-pip-version-check"])
+        .args(REFERENCE_PACKAGES))?;
     std::fs::write(&stamp, wanted)?;
     Ok(python)
 }

@@ -2,6 +2,9 @@
 //!
 //! - `vigie serve --data DIR --listen ADDR`: the server, on its embedded store.
 //! - `vigie audit verify --data DIR`: checks the event chain of a data directory offline.
+//! - `vigie hash [--jobs N] [--dihedral] PATH...`: PDQ, MD5 and SHA-256 of image files.
+
+mod hash;
 
 use std::net::SocketAddr;
 use std::path::PathBuf;
@@ -25,6 +28,8 @@ struct Cli {
 enum Command {
     /// Runs the server on the embedded store in DIR.
     Serve(ServeArgs),
+    /// Hashes image files (PDQ, MD5, SHA-256), one JSON line per file, in input order.
+    Hash(hash::HashArgs),
     /// Tools for auditors.
     Audit {
         #[command(subcommand)]
@@ -82,6 +87,7 @@ fn main() -> ExitCode {
         match cli.command {
             Command::Serve(args) => serve(args).await,
             Command::Audit { command: AuditCommand::Verify { data } } => audit_verify(data).await,
+            Command::Hash(args) => hash::run(args),
         }
     });
     match res {

@@ -51,10 +51,16 @@ pub struct ImageHashes {
 /// Decodes and hashes an image file's bytes.
 pub fn hash_image(bytes: &[u8], options: &HashOptions) -> Result<ImageHashes, DecodeError> {
     let pixels = decode::decode(bytes, &options.limits, options.palette)?;
-    let (pdq, dct) = pdq_from_pixels(&pixels);
-    let dihedral = options.dihedral.then(|| match &dct {
-        Some(d) => pdq::dihedral(d),
-        None => [PdqHash::ZERO; 8],
+    let luma = luma(&pixels);
+    // The reference's dihedral function never skips the blur, even at 64×64.
+    let dihedral_luma = (options.dihedral && pixels.width == 64 && pixels.height == 64).then(|| luma.clone());
+    let (pdq, dct) = pdq::pdq_from_luma(luma, pixels.height, pixels.width);
+    let dihedral = options.dihedral.then(|| {
+        let dct = match dihedral_luma {
+            Some(l) => pdq::fast::pdq_float_with(l, 64, 64, pdq::fast::Bypass::Never).map(|(d, _)| d),
+            None => dct,
+        };
+        dct.map_or([PdqHash::ZERO; 8], |d| pdq::dihedral(&d))
     });
     Ok(ImageHashes {
         pdq,

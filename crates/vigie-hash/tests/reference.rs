@@ -28,8 +28,15 @@ fn reference_python() -> Option<String> {
     }
 }
 
-/// Hashes files with the reference; path → (hash, quality) or an error text.
-fn reference_hashes(python: &str, paths: &[std::path::PathBuf]) -> HashMap<String, Result<(PdqHash, u8), String>> {
+/// What the reference computed for one file.
+struct Reference {
+    hash: PdqHash,
+    quality: u8,
+    dihedral: Vec<PdqHash>,
+}
+
+/// Hashes files with the reference; path → its hashes, or an error text.
+fn reference_hashes(python: &str, paths: &[std::path::PathBuf]) -> HashMap<String, Result<Reference, String>> {
     let script = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/pdq_reference.py");
     let mut child = Command::new(python)
         .arg(script)
@@ -54,7 +61,16 @@ fn reference_hashes(python: &str, paths: &[std::path::PathBuf]) -> HashMap<Strin
             let path = v["path"].as_str().unwrap().to_owned();
             let res = match v["error"].as_str() {
                 Some(e) => Err(e.to_owned()),
-                None => Ok((v["pdq"].as_str().unwrap().parse().unwrap(), v["quality"].as_u64().unwrap() as u8)),
+                None => Ok(Reference {
+                    hash: v["pdq"].as_str().unwrap().parse().unwrap(),
+                    quality: v["quality"].as_u64().unwrap() as u8,
+                    dihedral: v["dihedral"]
+                        .as_array()
+                        .unwrap()
+                        .iter()
+                        .map(|h| h.as_str().unwrap().parse().unwrap())
+                        .collect(),
+                }),
             };
             (path, res)
         })
@@ -95,15 +111,16 @@ fn vigie_matches_python_threatexchange_on_every_mode_and_format() {
     let mut jpeg_distances = Vec::new();
     for (path, sample) in &files {
         let key = path.display().to_string();
-        let ours = hash_image(&sample.bytes, &HashOptions::default());
+        let ours = hash_image(&sample.bytes, &HashOptions { dihedral: true, ..Default::default() });
         let theirs = &reference[&key];
         match (ours, theirs) {
-            (Ok(ours), Ok((hash, quality))) if sample.lossless => {
-                if ours.pdq.hash == *hash && ours.pdq.quality == *quality {
+            (Ok(ours), Ok(Reference { hash, quality, dihedral })) if sample.lossless => {
+                let same_dihedral = ours.dihedral.as_ref().is_some_and(|d| d[..] == dihedral[..]);
+                if ours.pdq.hash == *hash && ours.pdq.quality == *quality && same_dihedral {
                     exact += 1;
                 } else {
                     mismatches.push(format!(
-                        "{}: ours {} q{} vs reference {} q{} (distance {})",
+                        "{}: ours {} q{} vs reference {} q{} (distance {}; dihedral same: {same_dihedral})",
                         sample.name,
                         ours.pdq.hash,
                         ours.pdq.quality,
@@ -113,7 +130,7 @@ fn vigie_matches_python_threatexchange_on_every_mode_and_format() {
                     ));
                 }
             }
-            (Ok(ours), Ok((hash, quality))) => {
+            (Ok(ours), Ok(Reference { hash, quality, .. })) => {
                 jpeg_distances.push((ours.pdq.hash.distance(hash), ours.pdq.quality, *quality, sample.name.clone()))
             }
             (Err(e), Ok(_)) => mismatches.push(format!("{}: we failed ({e}) where the reference hashed", sample.name)),

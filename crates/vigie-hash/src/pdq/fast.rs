@@ -21,12 +21,25 @@ const LANES: usize = 16;
 
 /// The DCT and quality of a luma image (`rows × cols`, row-major), or `None` below 5 pixels.
 /// Takes the buffer by value: it is reused as scratch space.
-pub fn pdq_float(mut luma: Vec<f32>, rows: usize, cols: usize) -> Option<(Dct16, u8)> {
+pub fn pdq_float(luma: Vec<f32>, rows: usize, cols: usize) -> Option<(Dct16, u8)> {
+    pdq_float_with(luma, rows, cols, Bypass::At64)
+}
+
+/// Whether a 64×64 image skips the blur, as `pdqHash256FromFloatLuma` does, or is filtered like
+/// any other size, as the reference's dihedral function (`pdqDihedralHash256esFromFloatLuma`)
+/// does. The two differ in the last bits of the sums, so in a few hash bits.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Bypass {
+    At64,
+    Never,
+}
+
+pub fn pdq_float_with(mut luma: Vec<f32>, rows: usize, cols: usize, bypass: Bypass) -> Option<(Dct16, u8)> {
     if rows < MIN_HASHABLE_DIM || cols < MIN_HASHABLE_DIM {
         return None;
     }
     assert_eq!(luma.len(), rows * cols, "the luma buffer holds rows × cols values");
-    let small = if rows == 64 && cols == 64 {
+    let small = if rows == 64 && cols == 64 && bypass == Bypass::At64 {
         let mut out = Box::new([[0f32; 64]; 64]);
         for (i, row) in out.iter_mut().enumerate() {
             row.copy_from_slice(&luma[i * 64..(i + 1) * 64]);

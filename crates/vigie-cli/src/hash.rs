@@ -1,0 +1,186 @@
+//! `vigie hash`: files to JSON lines of hashes, in parallel, in input order.
+
+use std::collections::BTreeMap;
+use std::io::{IsTerminal, Write};
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::mpsc;
+
+use serde::Serialize;
+use vigie_hash::{HashOptions, Limits, Palette, hash_image, pdq::QUALITY_THRESHOLD};
+
+#[derive(clap::Args)]
+pub(crate) struct HashArgs {
+    /// Files or directories (walked recursively, in name order).
+    #[arg(required = true)]
+    paths: Vec<PathBuf>,
+    /// Worker threads; default: every core.
+    #[arg(long)]
+    jobs: Option<usize>,
+    /// Also print the eight dihedral hashes (rotations and flips).
+    #[arg(long)]
+    dihedral: bool,
+    /// Hash palette images on their colours instead of their indices (not compatible with
+    /// python-threatexchange or HMA).
+    #[arg(long)]
+    true_colour: bool,
+    /// Largest image accepted, in pixels.
+    #[arg(long, default_value_t = Limits::default().max_pixels)]
+    max_pixels: u64,
+    /// Largest file accepted, in bytes.
+    #[arg(long, default_value_t = Limits::default().max_bytes)]
+    max_bytes: usize,
+}
+
+/// Expands directories into their files, recursively and sorted; keeps files as given.
+fn expand(paths: &[PathBuf]) -> Vec<Result<PathBuf, (PathBuf, String)>> {
+    fn walk(dir: &Path, out: &mut Vec<Result<PathBuf, (PathBuf, String)>>) {
+        let mut entries: Vec<PathBuf> = match std::fs::read_dir(dir) {
+            Ok(rd) => rd.filter_map(|e| e.ok().map(|e| e.path())).collect(),
+            Err(e) => {
+                out.push(Err((dir.to_owned(), format!("cannot read the directory: {e}"))));
+                return;
+            }
+        };
+        entries.sort();
+        for p in entries {
+            if p.is_dir() { walk(&p, out) } else { out.push(Ok(p)) }
+        }
+    }
+    let mut out = Vec::new();
+    for p in paths {
+        if p.is_dir() { walk(p, &mut out) } else { out.push(Ok(p.clone())) }
+    }
+    out
+}
+
+/// One output line, fields in the documented order.
+#[derive(Serialize)]
+struct Line {
+    path: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pdq: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    quality: Option<u8>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    md5: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    sha256: Option<String>,
+    /// Present (and true) when the quality is below 50.
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    unreliable: bool,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    dihedral: Option<Vec<String>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    error: Option<String>,
+}
+
+impl Line {
+    fn error(path: &Path, error: String) -> Self {
+        Line {
+            path: path.display().to_string(),
+            pdq: None,
+            quality: None,
+            md5: None,
+            sha256: None,
+            unreliable: false,
+            dihedral: None,
+            error: Some(error),
+        }
+    }
+}
+
+fn hash_one(path: &Path, options: &HashOptions) -> Line {
+    let size = match std::fs::metadata(path) {
+        Ok(m) => m.len(),
+        Err(e) => return Line::error(path, format!("cannot read the file: {e}")),
+    };
+    if size > options.limits.max_bytes as u64 {
+        let msg = format!("the file is {size} bytes, more than the limit of {}", options.limits.max_bytes);
+        return Line::error(path, msg);
+    }
+    let bytes = match std::fs::read(path) {
+        Ok(b) => b,
+        Err(e) => return Line::error(path, format!("cannot read the file: {e}")),
+    };
+    match hash_image(&bytes, options) {
+        Ok(h) => Line {
+            path: path.display().to_string(),
+            pdq: Some(h.pdq.hash.to_string()),
+            quality: Some(h.pdq.quality),
+            md5: Some(h.md5),
+            sha256: Some(h.sha256),
+            unreliable: h.pdq.quality < QUALITY_THRESHOLD,
+            dihedral: h.dihedral.map(|d| d.iter().map(|x| x.to_string()).collect()),
+            error: None,
+        },
+        Err(e) => Line::error(path, e.to_string()),
+    }
+}
+
+pub(crate) fn run(args: HashArgs) -> anyhow::Result<ExitCode> {
+    let options = HashOptions {
+        limits: Limits { max_bytes: args.max_bytes, max_pixels: args.max_pixels },
+        palette: if args.true_colour { Palette::TrueColour } else { Palette::Indices },
+        dihedral: args.dihedral,
+    };
+    let inputs = expand(&args.paths);
+    let jobs = args.jobs.unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get())).max(1);
+    let next = AtomicUsize::new(0);
+    let (send, recv) = mpsc::channel::<(usize, Line)>();
+    let progress = std::io::stderr().is_terminal();
+    let total = inputs.len();
+    let mut failed = 0usize;
+    std::thread::scope(|s| -> anyhow::Result<()> {
+        for _ in 0..jobs.min(total.max(1)) {
+            let (send, next, inputs, options) = (send.clone(), &next, &inputs, &options);
+            s.spawn(move || {
+                loop {
+                    let i = next.fetch_add(1, Ordering::Relaxed);
+                    let Some(input) = inputs.get(i) else { break };
+                    let line = match input {
+                        Ok(path) => hash_one(path, options),
+                        Err((path, e)) => Line::error(path, e.clone()),
+                    };
+                    if send.send((i, line)).is_err() {
+                        break;
+                    }
+                }
+            });
+        }
+        drop(send);
+        // Print in input order as results arrive.
+        let mut pending = BTreeMap::new();
+        let mut printed = 0;
+        let stdout = std::io::stdout();
+        let mut out = stdout.lock();
+        for (i, line) in recv {
+            pending.insert(i, line);
+            while let Some(line) = pending.remove(&printed) {
+                failed += usize::from(line.error.is_some());
+                let text = serde_json::to_string(&line).expect("a line always serializes");
+                match writeln!(out, "{text}") {
+                    Ok(()) => {}
+                    // The reader went away (`vigie hash ... | head`): stop quietly.
+                    Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => return Ok(()),
+                    Err(e) => return Err(e.into()),
+                }
+                printed += 1;
+            }
+            if progress {
+                eprint!("\rhashed {printed}/{total} files");
+            }
+        }
+        if let Err(e) = out.flush()
+            && e.kind() != std::io::ErrorKind::BrokenPipe
+        {
+            return Err(e.into());
+        }
+        if progress {
+            eprintln!();
+        }
+        Ok(())
+    })?;
+    Ok(if failed == 0 { ExitCode::SUCCESS } else { ExitCode::from(1) })
+}
