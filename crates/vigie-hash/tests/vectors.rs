@@ -2,6 +2,8 @@
 //! files, pinned so the suite checks them without Python. (Set `VIGIE_DUMP_VECTORS=DIR` to write
 //! the files, to recompute the values with the reference.)
 
+// Shared with the differential test, which uses all of it.
+#[allow(dead_code)]
 mod synth;
 
 use synth::Scene;
