@@ -23,6 +23,9 @@ pub enum AppError {
     /// The request is valid but the object's state does not allow it.
     #[error("{message}")]
     Conflict { code: &'static str, message: String },
+    /// The request or the media it names is larger than allowed.
+    #[error("{0}")]
+    TooLarge(String),
     /// An outbound address that the egress policy refuses.
     #[error(transparent)]
     Egress(#[from] EgressError),

@@ -13,6 +13,7 @@ pub mod delivery;
 pub mod egress;
 pub mod error;
 pub mod intake;
+pub mod media;
 pub mod platform;
 pub mod scheduler;
 
@@ -37,6 +38,10 @@ pub struct AppConfig {
     pub scheduler_interval: std::time::Duration,
     /// Timeout of one webhook delivery attempt.
     pub delivery_timeout: std::time::Duration,
+    /// Limits on images to hash.
+    pub hash_limits: vigie_hash::Limits,
+    /// Hosts from which the server may fetch media to hash when a client names a URL. Empty: never.
+    pub hash_fetch_allow: Vec<String>,
 }
 
 /// The application: the store, the clock and the wake-up handles of the background workers.

@@ -56,6 +56,9 @@ struct ServeArgs {
     /// although they are loopback or private, e.g. `127.0.0.1/32`. Empty by default.
     #[arg(long, default_value = "", env = "VIGIE_EGRESS_ALLOW")]
     egress_allow: String,
+    /// Comma-separated hosts from which `GET /h/hash?url=` may fetch media. Empty: never fetch.
+    #[arg(long, default_value = "", env = "VIGIE_HASH_FETCH_ALLOW")]
+    hash_fetch_allow: String,
     /// Days that personal values (report texts, names, e-mails) are kept.
     #[arg(long, default_value_t = 365, env = "VIGIE_RETENTION_DAYS")]
     retention_days: i64,
@@ -114,6 +117,13 @@ async fn serve(args: ServeArgs) -> anyhow::Result<ExitCode> {
             personal_data_retention: Duration::from_days(args.retention_days),
             scheduler_interval: std::time::Duration::from_millis(500),
             delivery_timeout: std::time::Duration::from_secs(10),
+            hash_limits: vigie_hash::Limits::default(),
+            hash_fetch_allow: args
+                .hash_fetch_allow
+                .split(',')
+                .map(|h| h.trim().to_ascii_lowercase())
+                .filter(|h| !h.is_empty())
+                .collect(),
         },
         clock: Arc::new(SystemClock),
     };

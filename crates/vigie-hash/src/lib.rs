@@ -65,12 +65,17 @@ pub fn hash_image(bytes: &[u8], options: &HashOptions) -> Result<ImageHashes, De
     Ok(ImageHashes {
         pdq,
         dihedral,
-        md5: hex::encode(Md5::digest(bytes)),
+        md5: md5_hex(bytes),
         sha256: hex::encode(Sha256::digest(bytes)),
         width: pixels.width,
         height: pixels.height,
         format: pixels.format,
     })
+}
+
+/// Hex MD5 of bytes (exact-match lists, HMA's `video_md5`).
+pub fn md5_hex(bytes: &[u8]) -> String {
+    hex::encode(Md5::digest(bytes))
 }
 
 /// PDQ of decoded pixels, and the DCT the hash was thresholded from (`None` below 5 pixels).

@@ -22,7 +22,7 @@ use vigie_app::{App, AppConfig, Clock};
 use vigie_store::{SqliteConfig, Store};
 
 use crate::rate_limit::RateLimiter;
-use crate::routes::{admin, intake, platform, system};
+use crate::routes::{admin, intake, media, platform, system};
 
 /// The largest request body accepted, in bytes.
 pub const MAX_BODY_BYTES: usize = 256 * 1024;
@@ -34,6 +34,8 @@ pub struct AppState {
 }
 
 pub fn router(state: AppState) -> Router {
+    // Media uploads may be as large as the hashing limit (plus multipart framing).
+    let media_limit = state.app.config().hash_limits.max_bytes.saturating_add(64 * 1024);
     let api = Router::new()
         .route("/orgs", post(admin::create_org).get(admin::list_orgs))
         .route("/orgs/{id}/users", post(admin::create_user))
@@ -61,9 +63,14 @@ pub fn router(state: AppState) -> Router {
         .route("/parked", get(platform::parked))
         .route("/legal-bases", get(system::legal_bases))
         .route("/events", get(system::events))
-        .route("/events/verify", get(system::verify));
+        .route("/events/verify", get(system::verify))
+        .route("/hash", post(media::hash).layer(DefaultBodyLimit::max(media_limit)));
     Router::new()
         .route("/healthz", get(system::healthz))
+        .route(
+            "/h/hash",
+            post(media::hma_hash_upload).get(media::hma_hash_url).layer(DefaultBodyLimit::max(media_limit)),
+        )
         .route("/openapi.json", get(system::openapi))
         .nest("/api/v1", api)
         .fallback(|| async { error::ApiError::not_found("route") })

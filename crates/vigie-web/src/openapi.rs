@@ -3,7 +3,7 @@
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::{Modify, OpenApi};
 
-use crate::routes::{admin, intake, platform, system};
+use crate::routes::{admin, intake, media, platform, system};
 
 #[derive(OpenApi)]
 #[openapi(
@@ -40,6 +40,9 @@ use crate::routes::{admin, intake, platform, system};
         platform::register_webhook,
         platform::get_delivery,
         platform::parked,
+        media::hma_hash_upload,
+        media::hma_hash_url,
+        media::hash,
     ),
     modifiers(&BearerAuth)
 )]

@@ -2,5 +2,6 @@
 
 pub mod admin;
 pub mod intake;
+pub mod media;
 pub mod platform;
 pub mod system;

@@ -77,6 +77,8 @@ impl TestApp {
                 personal_data_retention: Duration::from_days(365),
                 scheduler_interval: StdDuration::from_millis(50),
                 delivery_timeout: StdDuration::from_secs(5),
+                hash_limits: vigie_hash::Limits::default(),
+                hash_fetch_allow: Vec::new(),
             },
             clock: clock.clone(),
         };

@@ -10,6 +10,7 @@ mod admin;
 mod bad_input;
 mod events;
 mod intake;
+mod media;
 mod orders;
 mod platform;
 mod webhooks;

@@ -1,0 +1,70 @@
+//! Hashing media for clients: uploaded bytes, or a URL on an allow-listed host.
+
+use vigie_hash::{DecodeError, HashOptions, ImageHashes, Palette};
+use vigie_store::Principal;
+
+use crate::{App, AppError, AppResult};
+
+/// What a client asks to be computed.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct HashRequest {
+    pub dihedral: bool,
+    pub true_colour: bool,
+}
+
+impl App {
+    /// Hashes an image off the async threads. Any authenticated organisation may hash.
+    pub async fn hash_image(&self, _p: &Principal, bytes: Vec<u8>, req: HashRequest) -> AppResult<ImageHashes> {
+        let options = HashOptions {
+            limits: self.config().hash_limits,
+            palette: if req.true_colour { Palette::TrueColour } else { Palette::Indices },
+            dihedral: req.dihedral,
+        };
+        tokio::task::spawn_blocking(move || vigie_hash::hash_image(&bytes, &options))
+            .await
+            .map_err(|_| AppError::conflict("hashing_failed", "the hasher stopped unexpectedly"))?
+            .map_err(|e| match e {
+                DecodeError::TooManyBytes { .. } | DecodeError::TooManyPixels { .. } => {
+                    AppError::TooLarge(e.to_string())
+                }
+                e => AppError::Invalid(vigie_model::Invalid::one("file", "undecodable_image", e.to_string())),
+            })
+    }
+
+    /// The hex MD5 of a file (HMA's `video_md5`).
+    pub fn hash_image_bytes_md5(&self, bytes: Vec<u8>) -> String {
+        vigie_hash::md5_hex(&bytes)
+    }
+
+    /// Fetches media to hash, only from a host the operator allow-listed, through the egress
+    /// policy, and never more than the byte limit.
+    pub async fn fetch_media(&self, _p: &Principal, url: &str) -> AppResult<Vec<u8>> {
+        let parsed =
+            url::Url::parse(url).map_err(|_| vigie_model::Invalid::one("url", "malformed_url", "not a URL"))?;
+        let host = parsed.host_str().unwrap_or_default().to_ascii_lowercase();
+        if !self.config().hash_fetch_allow.iter().any(|h| h.eq_ignore_ascii_case(&host)) {
+            return Err(AppError::Forbidden("the server fetches media only from hosts its operator allow-listed"));
+        }
+        let url = self.config().egress.check_url_resolved(url).await?;
+        let client = self.config().egress.http_client(std::time::Duration::from_secs(30));
+        let mut res = client
+            .get(url)
+            .send()
+            .await
+            .map_err(|e| AppError::conflict("fetch_failed", format!("could not fetch the media: {e}")))?;
+        if !res.status().is_success() {
+            return Err(AppError::conflict("fetch_failed", format!("the media host answered {}", res.status())));
+        }
+        let max = self.config().hash_limits.max_bytes;
+        let mut body = Vec::new();
+        while let Some(chunk) =
+            res.chunk().await.map_err(|e| AppError::conflict("fetch_failed", format!("the download broke: {e}")))?
+        {
+            if body.len() + chunk.len() > max {
+                return Err(AppError::TooLarge(format!("the media is larger than {max} bytes")));
+            }
+            body.extend_from_slice(&chunk);
+        }
+        Ok(body)
+    }
+}

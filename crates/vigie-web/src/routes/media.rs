@@ -1,0 +1,143 @@
+//! Hashing: HMA's `/h/hash` (same request and answer shapes, Vigie's bearer tokens) and
+//! Vigie's own `/api/v1/hash`.
+
+use axum::Json;
+use axum::body::Bytes;
+use axum::extract::{Multipart, Query, State};
+use axum::http::StatusCode;
+use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
+use vigie_app::media::HashRequest;
+
+use crate::AppState;
+use crate::error::{ApiError, ApiResult};
+use crate::extract::Auth;
+
+/// HMA's answer: one key per signal type. `pdq` is empty when the quality is below 50, as HMA's.
+#[derive(Debug, Default, Serialize, ToSchema)]
+pub struct HmaHashDto {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub pdq: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub video_md5: Option<String>,
+}
+
+fn bad_request(code: &'static str, detail: impl Into<String>) -> ApiError {
+    ApiError::new(StatusCode::BAD_REQUEST, code, detail)
+}
+
+async fn hma_answer(
+    s: &AppState,
+    p: &vigie_store::Principal,
+    content_type: &str,
+    bytes: Vec<u8>,
+) -> ApiResult<HmaHashDto> {
+    match content_type {
+        "photo" => {
+            let h = s.app.hash_image(p, bytes, HashRequest::default()).await?;
+            let pdq = if h.pdq.is_reliable() { h.pdq.hash.to_string() } else { String::new() };
+            Ok(HmaHashDto { pdq: Some(pdq), video_md5: None })
+        }
+        "video" => {
+            let md5 = s.app.hash_image_bytes_md5(bytes);
+            Ok(HmaHashDto { pdq: None, video_md5: Some(md5) })
+        }
+        other => Err(bad_request("unknown_content_type", format!("content type {other:?}: use photo or video"))),
+    }
+}
+
+/// HMA-compatible: exactly one file, its field named after its content type (`photo=@x.jpg`).
+#[utoipa::path(post, path = "/h/hash", tag = "hma", request_body(content_type = "multipart/form-data"),
+    responses((status = 200, body = HmaHashDto), (status = 400, body = crate::error::Problem), (status = 413, body = crate::error::Problem)),
+    security(("bearer" = [])))]
+pub async fn hma_hash_upload(
+    State(s): State<AppState>,
+    Auth(p): Auth,
+    mut form: Multipart,
+) -> ApiResult<Json<HmaHashDto>> {
+    let mut file: Option<(String, Vec<u8>)> = None;
+    while let Some(field) = form.next_field().await.map_err(|e| bad_request("malformed_multipart", e.body_text()))? {
+        let name = field.name().unwrap_or_default().to_owned();
+        let bytes = field.bytes().await.map_err(|e| ApiError::new(e.status(), "malformed_multipart", e.body_text()))?;
+        if file.replace((name, bytes.to_vec())).is_some() {
+            return Err(bad_request("one_file_only", "send exactly one file"));
+        }
+    }
+    let (content_type, bytes) =
+        file.ok_or_else(|| bad_request("no_file", "send one file, in a field named photo or video"))?;
+    Ok(Json(hma_answer(&s, &p, &content_type, bytes).await?))
+}
+
+#[derive(Debug, Deserialize, IntoParams)]
+pub struct HmaUrlQuery {
+    /// Media to fetch; only from hosts the operator allow-listed (`VIGIE_HASH_FETCH_ALLOW`).
+    pub url: String,
+    /// photo (default) or video.
+    pub content_type: Option<String>,
+}
+
+/// HMA-compatible: hash media at a URL. Vigie fetches only from allow-listed hosts.
+#[utoipa::path(get, path = "/h/hash", tag = "hma", params(HmaUrlQuery),
+    responses((status = 200, body = HmaHashDto), (status = 403, body = crate::error::Problem)), security(("bearer" = [])))]
+pub async fn hma_hash_url(
+    State(s): State<AppState>,
+    Auth(p): Auth,
+    Query(q): Query<HmaUrlQuery>,
+) -> ApiResult<Json<HmaHashDto>> {
+    let bytes = s.app.fetch_media(&p, &q.url).await?;
+    Ok(Json(hma_answer(&s, &p, q.content_type.as_deref().unwrap_or("photo"), bytes).await?))
+}
+
+#[derive(Debug, Deserialize, IntoParams)]
+pub struct HashQuery {
+    /// Also return the eight dihedral hashes.
+    #[serde(default)]
+    pub dihedral: bool,
+    /// Hash palette images on their colours (not compatible with HMA).
+    #[serde(default)]
+    pub true_colour: bool,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct HashDto {
+    pub pdq: String,
+    /// 0 to 100; below 50 the hash is unreliable.
+    pub quality: u8,
+    pub unreliable: bool,
+    pub md5: String,
+    pub sha256: String,
+    pub width: usize,
+    pub height: usize,
+    pub format: String,
+    /// original, rotate90, rotate180, rotate270, flip_x, flip_y, flip_plus1, flip_minus1.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub dihedral: Option<Vec<String>>,
+}
+
+/// The image is the raw request body.
+#[utoipa::path(post, path = "/api/v1/hash", tag = "media", params(HashQuery), request_body(content_type = "application/octet-stream"),
+    responses((status = 200, body = HashDto), (status = 413, body = crate::error::Problem), (status = 422, body = crate::error::Problem)),
+    security(("bearer" = [])))]
+pub async fn hash(
+    State(s): State<AppState>,
+    Auth(p): Auth,
+    Query(q): Query<HashQuery>,
+    body: Bytes,
+) -> ApiResult<Json<HashDto>> {
+    if body.is_empty() {
+        return Err(bad_request("no_file", "send the image as the request body"));
+    }
+    let h =
+        s.app.hash_image(&p, body.to_vec(), HashRequest { dihedral: q.dihedral, true_colour: q.true_colour }).await?;
+    Ok(Json(HashDto {
+        pdq: h.pdq.hash.to_string(),
+        quality: h.pdq.quality,
+        unreliable: !h.pdq.is_reliable(),
+        md5: h.md5,
+        sha256: h.sha256,
+        width: h.width,
+        height: h.height,
+        format: h.format.as_str().to_owned(),
+        dihedral: h.dihedral.map(|d| d.iter().map(|x| x.to_string()).collect()),
+    }))
+}

@@ -1,0 +1,132 @@
+//! Hashing over HTTP: HMA's `/h/hash` and Vigie's `/api/v1/hash`.
+
+use std::io::Cursor;
+
+use serde_json::Value;
+
+use crate::helpers::*;
+
+/// A synthetic PNG: rings and a gradient, `w × h`.
+fn png(w: u32, h: u32) -> Vec<u8> {
+    let img = image::RgbImage::from_fn(w, h, |x, y| {
+        let d = ((x as f32 - w as f32 / 3.0).powi(2) + (y as f32 - h as f32 / 2.0).powi(2)).sqrt();
+        let v = (127.0 + 120.0 * (d / 9.0).sin()) as u8;
+        image::Rgb([v, (x * 255 / w) as u8, (y * 255 / h) as u8])
+    });
+    let mut out = Cursor::new(Vec::new());
+    img.write_to(&mut out, image::ImageFormat::Png).unwrap();
+    out.into_inner()
+}
+
+/// A multipart/form-data body with the given (field, bytes) parts.
+fn multipart(parts: &[(&str, &[u8])]) -> (String, Vec<u8>) {
+    let boundary = "vigie-test-boundary-7d1f";
+    let mut body = Vec::new();
+    for (name, bytes) in parts {
+        body.extend(format!("--{boundary}\r\nContent-Disposition: form-data; name=\"{name}\"; filename=\"x.bin\"\r\nContent-Type: application/octet-stream\r\n\r\n").as_bytes());
+        body.extend_from_slice(bytes);
+        body.extend(b"\r\n");
+    }
+    body.extend(format!("--{boundary}--\r\n").as_bytes());
+    (format!("multipart/form-data; boundary={boundary}"), body)
+}
+
+async fn post_multipart(t: &TestApp, token: Option<&str>, parts: &[(&str, &[u8])]) -> (u16, Value) {
+    let (ctype, body) = multipart(parts);
+    let mut req = t.http.post(t.url("/h/hash")).header("content-type", ctype).body(body);
+    if let Some(tok) = token {
+        req = req.bearer_auth(tok);
+    }
+    let res = req.send().await.unwrap();
+    let status = res.status().as_u16();
+    (status, res.json().await.unwrap_or(Value::Null))
+}
+
+#[tokio::test]
+async fn hma_clients_hash_a_photo_with_a_vigie_token() {
+    let t = TestApp::start().await;
+    let p = t.member("platform", "Tube", &["moderator"]).await;
+    let image = png(320, 240);
+    let expected = vigie_hash::hash_image(&image, &Default::default()).unwrap();
+    let (status, body) = post_multipart(&t, Some(&p.token), &[("photo", &image)]).await;
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(body, serde_json::json!({ "pdq": expected.pdq.hash.to_string() }));
+    assert!(expected.pdq.is_reliable());
+
+    let (status, body) = post_multipart(&t, Some(&p.token), &[("video", b"not really a video")]).await;
+    assert_eq!(status, 200);
+    assert_eq!(body["video_md5"], vigie_hash::md5_hex(b"not really a video"));
+
+    // Closed by default, like every endpoint: HMA has no authentication, Vigie does.
+    assert_eq!(post_multipart(&t, None, &[("photo", &image)]).await.0, 401);
+    assert_eq!(post_multipart(&t, Some("vgt_forged"), &[("photo", &image)]).await.0, 401);
+}
+
+#[tokio::test]
+async fn bad_uploads_get_clear_errors() {
+    let t = TestApp::start_with(|c| c.app.hash_limits.max_bytes = 50_000).await;
+    let a = t.authority().await;
+    let small = png(64, 48);
+    let (s, b) = post_multipart(&t, Some(&a.token), &[("photo", &small), ("photo", &small)]).await;
+    assert_eq!((s, b["code"].as_str()), (400, Some("one_file_only")));
+    let (s, b) = post_multipart(&t, Some(&a.token), &[]).await;
+    assert_eq!((s, b["code"].as_str()), (400, Some("no_file")));
+    let (s, b) = post_multipart(&t, Some(&a.token), &[("sound", &small)]).await;
+    assert_eq!((s, b["code"].as_str()), (400, Some("unknown_content_type")));
+    let (s, b) = post_multipart(&t, Some(&a.token), &[("photo", b"\x89PNG\r\n\x1a\n truncated")]).await;
+    assert_eq!((s, b["errors"][0]["code"].as_str()), (422, Some("undecodable_image")));
+    let truncated = &small[..small.len() / 2];
+    let (s, _) = post_multipart(&t, Some(&a.token), &[("photo", truncated)]).await;
+    assert_eq!(s, 422);
+    let big = vec![0u8; 60_000];
+    let (s, b) = post_multipart(&t, Some(&a.token), &[("photo", &big)]).await;
+    assert_eq!((s, b["code"].as_str()), (413, Some("payload_too_large")));
+}
+
+#[tokio::test]
+async fn the_server_fetches_urls_only_from_allow_listed_hosts() {
+    let t = TestApp::start().await;
+    let a = t.authority().await;
+    let res = t.get("/h/hash?url=http://127.0.0.1:9/x.png", &a.token).await;
+    assert_eq!((res.status.as_u16(), res.code()), (403, "forbidden"));
+    let res = t.get("/h/hash?url=https://169.254.169.254/latest/meta-data", &a.token).await;
+    assert_eq!(res.status, 403);
+}
+
+#[tokio::test]
+async fn vigies_own_hash_endpoint_says_more() {
+    let t = TestApp::start().await;
+    let a = t.authority().await;
+    let image = png(200, 150);
+    let res = t
+        .http
+        .post(t.url("/api/v1/hash?dihedral=true"))
+        .bearer_auth(&a.token)
+        .body(image.clone())
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 200);
+    let body: Value = res.json().await.unwrap();
+    let expected =
+        vigie_hash::hash_image(&image, &vigie_hash::HashOptions { dihedral: true, ..Default::default() }).unwrap();
+    assert_eq!(body["pdq"], expected.pdq.hash.to_string());
+    assert_eq!(body["sha256"], expected.sha256);
+    assert_eq!(
+        (body["width"].as_u64(), body["height"].as_u64(), body["format"].as_str()),
+        (Some(200), Some(150), Some("png"))
+    );
+    assert_eq!(body["dihedral"].as_array().unwrap().len(), 8);
+    assert_eq!(body["dihedral"][0], body["pdq"]);
+
+    let flat = image::RgbImage::from_pixel(100, 100, image::Rgb([90, 90, 90]));
+    let mut bytes = Cursor::new(Vec::new());
+    flat.write_to(&mut bytes, image::ImageFormat::Png).unwrap();
+    let res = t.http.post(t.url("/api/v1/hash")).bearer_auth(&a.token).body(bytes.into_inner()).send().await.unwrap();
+    let body: Value = res.json().await.unwrap();
+    assert_eq!(
+        (body["quality"].as_u64(), body["unreliable"].as_bool()),
+        (Some(0), Some(true)),
+        "a flat image has no detail"
+    );
+}
