@@ -62,9 +62,35 @@ fn reference_python() -> anyhow::Result<std::path::PathBuf> {
     Ok(python)
 }
 
+/// Fuzzes decoding and hashing for a short, fixed number of runs (libFuzzer through cargo-fuzz,
+/// without sanitizers, as stable Rust allows). New inputs go to `fuzz/corpus`, never to the
+/// committed seeds.
+fn fuzz() -> anyhow::Result<()> {
+    let has_cargo_fuzz = cargo().args(["fuzz", "--version"]).output().is_ok_and(|o| o.status.success());
+    if !has_cargo_fuzz {
+        run(cargo().args(["install", "cargo-fuzz", "--locked"]))?;
+    }
+    let corpus = std::path::Path::new("fuzz/corpus/decode_and_hash");
+    std::fs::create_dir_all(corpus)?;
+    run(cargo()
+        .current_dir("fuzz")
+        .args([
+            "fuzz",
+            "run",
+            "--sanitizer",
+            "none",
+            "decode_and_hash",
+            "corpus/decode_and_hash",
+            "seeds/decode_and_hash",
+        ])
+        .args(["--", "-runs=20000", "-max_total_time=300", "-rss_limit_mb=2048"]))
+}
+
 /// Runs the whole suite. SQLite is embedded and every server the tests talk to is started by the
-/// tests themselves on loopback; the PDQ reference runs in a Python environment made here.
+/// tests themselves on loopback; the PDQ reference runs in a Python environment made here; the
+/// fuzz target runs first, so the test runner's summary is the last thing printed.
 fn test(extra: &[String]) -> anyhow::Result<()> {
+    fuzz().context("while fuzzing decode_and_hash")?;
     let python = reference_python().context("while preparing the Python reference (PyPI: pdqhash, threatexchange)")?;
     let extra = extra.iter().skip_while(|a| *a == "--");
     let mut cmd = cargo();

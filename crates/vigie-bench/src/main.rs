@@ -6,8 +6,11 @@
 //!   fixed number of requests in flight.
 //! - `vigie-bench notices --url http://127.0.0.1:8080 --admin-token vgt_…`: the same against a
 //!   server that is already running.
+//! - `vigie-bench pdq`: Vigie's PDQ against Meta's reference (pdqhash, python-threatexchange) on
+//!   the same synthetic images, single-threaded.
 
 mod load;
+mod pdq;
 mod server;
 
 use std::path::PathBuf;
@@ -31,6 +34,8 @@ struct Cli {
 enum Command {
     /// Posts anonymous notices as fast as the server takes them.
     Notices(NoticesArgs),
+    /// Times PDQ hashing against the Python reference.
+    Pdq(pdq::PdqArgs),
 }
 
 #[derive(clap::Args)]
@@ -63,8 +68,11 @@ struct NoticesArgs {
 
 #[tokio::main(flavor = "multi_thread")]
 async fn main() -> ExitCode {
-    let Command::Notices(args) = Cli::parse().command;
-    match notices(args).await {
+    let res = match Cli::parse().command {
+        Command::Notices(args) => notices(args).await,
+        Command::Pdq(args) => pdq::run(args),
+    };
+    match res {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
             // Plain chain of causes, without the backtrace `anyhow` would print from `main`.

@@ -112,7 +112,40 @@ fn transpose_in(m: &[f32], cols: usize, i0: usize, n: usize, block: &mut [f32]) 
     }
 }
 
+/// Runs [`downsample_any`] compiled for the widest vector unit this CPU has. The arithmetic is
+/// the same in every version (IEEE single precision, no fused operations), only the number of
+/// lanes per instruction changes, so the bits do not.
 fn downsample(a: &mut [f32], rows: usize, cols: usize) -> Box<[[f32; 64]; 64]> {
+    #[cfg(target_arch = "x86_64")]
+    {
+        if std::arch::is_x86_feature_detected!("avx512f") {
+            // SAFETY: the CPU supports AVX-512F, as checked on the line above.
+            #[allow(unsafe_code)]
+            return unsafe { downsample_avx512(a, rows, cols) };
+        }
+        if std::arch::is_x86_feature_detected!("avx2") {
+            // SAFETY: the CPU supports AVX2, as checked on the line above.
+            #[allow(unsafe_code)]
+            return unsafe { downsample_avx2(a, rows, cols) };
+        }
+    }
+    downsample_any(a, rows, cols)
+}
+
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx512f")]
+fn downsample_avx512(a: &mut [f32], rows: usize, cols: usize) -> Box<[[f32; 64]; 64]> {
+    downsample_any(a, rows, cols)
+}
+
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx2")]
+fn downsample_avx2(a: &mut [f32], rows: usize, cols: usize) -> Box<[[f32; 64]; 64]> {
+    downsample_any(a, rows, cols)
+}
+
+#[inline(always)]
+fn downsample_any(a: &mut [f32], rows: usize, cols: usize) -> Box<[[f32; 64]; 64]> {
     let along_rows = window_size(cols);
     let along_cols = window_size(rows);
     let mut b = vec![0f32; rows * cols];

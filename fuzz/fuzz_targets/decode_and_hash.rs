@@ -1,0 +1,18 @@
+//! Any bytes through decoding and hashing: an error or a hash, never a panic, a hang or an
+//! unbounded allocation.
+#![no_main]
+
+use libfuzzer_sys::fuzz_target;
+use vigie_hash::{HashOptions, Limits, Palette};
+
+fuzz_target!(|data: &[u8]| {
+    // Small limits keep each run fast; the checks they exercise are the same.
+    let limits = Limits { max_bytes: 1 << 20, max_pixels: 1 << 20 };
+    for palette in [Palette::Indices, Palette::TrueColour] {
+        let options = HashOptions { limits, palette, dihedral: true };
+        if let Ok(h) = vigie_hash::hash_image(data, &options) {
+            assert!(h.pdq.quality <= 100);
+            assert!(h.width * h.height <= 1 << 20);
+        }
+    }
+});
