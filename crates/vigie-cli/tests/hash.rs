@@ -1,0 +1,100 @@
+//! `vigie hash`: JSON lines in input order, directories walked, bad files reported, exit codes.
+
+use std::path::Path;
+use std::process::Command;
+
+use serde_json::Value;
+use sha2::{Digest, Sha256};
+
+fn write_png(path: &Path, w: u32, h: u32, seed: u32) {
+    let img = image::RgbImage::from_fn(w, h, |x, y| {
+        let v = ((x * 7 + y * 13 + seed * 31) % 251) as u8;
+        image::Rgb([v, (x * 255 / w) as u8, ((y + seed) * 255 / (h + seed)) as u8])
+    });
+    img.save(path).unwrap();
+}
+
+fn vigie_hash(args: &[&str]) -> (i32, Vec<Value>, String) {
+    let out = Command::new(env!("CARGO_BIN_EXE_vigie")).arg("hash").args(args).output().unwrap();
+    let lines = String::from_utf8(out.stdout).unwrap().lines().map(|l| serde_json::from_str(l).unwrap()).collect();
+    (out.status.code().unwrap(), lines, String::from_utf8_lossy(&out.stderr).into_owned())
+}
+
+#[test]
+fn a_directory_is_walked_in_name_order_and_bad_files_are_reported() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path();
+    std::fs::create_dir_all(root.join("b/nested")).unwrap();
+    write_png(&root.join("a.png"), 120, 90, 1);
+    write_png(&root.join("b/nested/c.png"), 64, 64, 2);
+    write_png(&root.join("b/d.png"), 300, 200, 3);
+    std::fs::write(root.join("b/notes.txt"), "not an image").unwrap();
+    let good = std::fs::read(root.join("a.png")).unwrap();
+    std::fs::write(root.join("b/truncated.png"), &good[..good.len() / 3]).unwrap();
+
+    let (code, lines, _) = vigie_hash(&[root.to_str().unwrap()]);
+    assert_eq!(code, 1, "some files failed");
+    let names: Vec<String> = lines
+        .iter()
+        .map(|l| Path::new(l["path"].as_str().unwrap()).strip_prefix(root).unwrap().display().to_string())
+        .collect();
+    assert_eq!(names, ["a.png", "b/d.png", "b/nested/c.png", "b/notes.txt", "b/truncated.png"]);
+    assert_eq!(lines[3]["error"], "not an image in a supported format (PNG, JPEG, GIF, WebP, BMP, TIFF)");
+    assert!(lines[4]["error"].as_str().unwrap().contains("truncated or corrupt"), "{}", lines[4]);
+
+    let a = &lines[0];
+    assert_eq!(a.as_object().unwrap().len(), 5, "path, pdq, quality, md5, sha256: {a}");
+    let out = Command::new(env!("CARGO_BIN_EXE_vigie")).args(["hash"]).arg(root.join("a.png")).output().unwrap();
+    let raw = String::from_utf8(out.stdout).unwrap();
+    let at = |key: &str| raw.find(&format!("\"{key}\":")).unwrap_or_else(|| panic!("{key} missing from {raw}"));
+    let order = ["path", "pdq", "quality", "md5", "sha256"].map(at);
+    assert!(order.windows(2).all(|w| w[0] < w[1]), "the documented fields, in order: {raw}");
+    assert_eq!(a["sha256"], hex(Sha256::digest(&good)));
+    let expected = vigie_hash::hash_image(&good, &Default::default()).unwrap();
+    assert_eq!(a["pdq"], expected.pdq.hash.to_string());
+    assert_eq!(a["quality"], expected.pdq.quality);
+}
+
+fn hex(bytes: impl AsRef<[u8]>) -> String {
+    bytes.as_ref().iter().map(|b| format!("{b:02x}")).collect()
+}
+
+#[test]
+fn parallel_output_keeps_input_order_and_dihedral_adds_eight_hashes() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut paths = Vec::new();
+    for i in 0..12 {
+        let p = dir.path().join(format!("img{i:02}.png"));
+        write_png(&p, 80 + i * 9, 70 + i * 5, i);
+        paths.push(p.to_str().unwrap().to_owned());
+    }
+    // Given in reverse: output follows the arguments, not the file names.
+    let reversed: Vec<&str> = paths.iter().rev().map(String::as_str).collect();
+    let (code, one_job, _) = vigie_hash(&[&["--jobs", "1"][..], &reversed].concat());
+    assert_eq!(code, 0);
+    let (_, many_jobs, _) = vigie_hash(&[&["--jobs", "4"][..], &reversed].concat());
+    assert_eq!(one_job, many_jobs);
+    assert_eq!(one_job[0]["path"].as_str().unwrap(), paths[11]);
+
+    let (_, with_dihedral, _) = vigie_hash(&["--dihedral", &paths[0]]);
+    let d = with_dihedral[0]["dihedral"].as_array().unwrap();
+    assert_eq!(d.len(), 8);
+    assert_eq!(d[0], with_dihedral[0]["pdq"]);
+}
+
+#[test]
+fn limits_refuse_large_images_before_decoding_them() {
+    let dir = tempfile::tempdir().unwrap();
+    let p = dir.path().join("wide.png");
+    write_png(&p, 400, 300, 9);
+    let (code, lines, _) = vigie_hash(&["--max-pixels", "100000", p.to_str().unwrap()]);
+    assert_eq!(code, 1);
+    assert_eq!(lines[0]["error"], "the image is 400×300 pixels, more than the limit of 100000");
+    let (code, lines, _) = vigie_hash(&["--max-bytes", "100", p.to_str().unwrap()]);
+    assert_eq!(code, 1);
+    assert!(lines[0]["error"].as_str().unwrap().contains("more than the limit of 100"));
+    let flat = dir.path().join("flat.png");
+    image::RgbImage::from_pixel(50, 50, image::Rgb([7, 7, 7])).save(&flat).unwrap();
+    let (code, lines, _) = vigie_hash(&[flat.to_str().unwrap()]);
+    assert_eq!((code, lines[0]["quality"].as_u64(), lines[0]["unreliable"].as_bool()), (0, Some(0), Some(true)));
+}
