@@ -80,7 +80,27 @@ pub fn md5_hex(bytes: &[u8]) -> String {
 
 /// PDQ of decoded pixels, and the DCT the hash was thresholded from (`None` below 5 pixels).
 pub fn pdq_from_pixels(p: &Pixels) -> (Pdq, Option<pdq::Dct16>) {
-    pdq::pdq_from_luma(luma(p), p.height, p.width)
+    thread_local! {
+        /// The luma buffer, reused from image to image on this thread.
+        static LUMA: std::cell::RefCell<Vec<f32>> = const { std::cell::RefCell::new(Vec::new()) };
+    }
+    LUMA.with(|cell| {
+        let mut fresh = Vec::new();
+        let mut kept = cell.try_borrow_mut();
+        let buf = match kept.as_deref_mut() {
+            Ok(b) => b,
+            Err(_) => &mut fresh,
+        };
+        luma_into(p, buf);
+        let res = match pdq::fast::pdq_float_in(buf, p.height, p.width, pdq::fast::Bypass::At64) {
+            Some((dct, quality)) => (Pdq { hash: PdqHash::from_dct(&dct), quality }, Some(dct)),
+            None => (Pdq { hash: PdqHash::ZERO, quality: 0 }, None),
+        };
+        if buf.capacity() > pdq::fast::KEEP_SCRATCH_FLOATS {
+            *buf = Vec::new();
+        }
+        res
+    })
 }
 
 /// Per-channel luma terms, `v as f64 * coefficient`, exactly as numpy computes them in the
@@ -105,15 +125,19 @@ fn luma_tables() -> &'static ([[f64; 256]; 3], [f32; 256]) {
 /// The `f32` luma PDQ starts from: `R·0.299 + G·0.587 + B·0.114` summed in `f64`, left to right.
 /// One-channel images count their value for all three channels.
 pub fn luma(p: &Pixels) -> Vec<f32> {
+    let mut out = Vec::new();
+    luma_into(p, &mut out);
+    out
+}
+
+/// [`luma`] into a buffer the caller keeps.
+fn luma_into(p: &Pixels, out: &mut Vec<f32>) {
     let (terms, grey) = luma_tables();
+    out.clear();
     match p.channels {
-        1 => p.data.iter().map(|&v| grey[usize::from(v)]).collect(),
-        n => p
-            .data
-            .chunks_exact(n)
-            .map(|px| {
-                ((terms[0][usize::from(px[0])] + terms[1][usize::from(px[1])]) + terms[2][usize::from(px[2])]) as f32
-            })
-            .collect(),
+        1 => out.extend(p.data.iter().map(|&v| grey[usize::from(v)])),
+        n => out.extend(p.data.chunks_exact(n).map(|px| {
+            ((terms[0][usize::from(px[0])] + terms[1][usize::from(px[1])]) + terms[2][usize::from(px[2])]) as f32
+        })),
     }
 }

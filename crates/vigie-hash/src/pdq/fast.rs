@@ -16,9 +16,6 @@ use std::sync::OnceLock;
 use super::reference::{dct_matrix, quality, sample_index, window_size};
 use super::{Dct16, MIN_HASHABLE_DIM};
 
-/// Rows filtered together in a row pass.
-const LANES: usize = 16;
-
 /// The DCT and quality of a luma image (`rows × cols`, row-major), or `None` below 5 pixels.
 /// Takes the buffer by value: it is reused as scratch space.
 pub fn pdq_float(luma: Vec<f32>, rows: usize, cols: usize) -> Option<(Dct16, u8)> {
@@ -35,6 +32,11 @@ pub enum Bypass {
 }
 
 pub fn pdq_float_with(mut luma: Vec<f32>, rows: usize, cols: usize, bypass: Bypass) -> Option<(Dct16, u8)> {
+    pdq_float_in(&mut luma, rows, cols, bypass)
+}
+
+/// As [`pdq_float_with`], on a buffer the caller owns (and gets back as scratch).
+pub fn pdq_float_in(luma: &mut [f32], rows: usize, cols: usize, bypass: Bypass) -> Option<(Dct16, u8)> {
     if rows < MIN_HASHABLE_DIM || cols < MIN_HASHABLE_DIM {
         return None;
     }
@@ -46,7 +48,7 @@ pub fn pdq_float_with(mut luma: Vec<f32>, rows: usize, cols: usize, bypass: Bypa
         }
         out
     } else {
-        downsample(&mut luma, rows, cols)
+        downsample(luma, rows, cols)
     };
     let q = quality(&small);
     static DCT: OnceLock<Box<[[f32; 64]; 16]>> = OnceLock::new();
@@ -98,75 +100,173 @@ fn running_box(
     }
 }
 
-/// Copies rows `i0..i0 + n` of a row-major matrix into `block` with the rows as lanes.
-#[inline(always)]
-fn transpose_in(m: &[f32], cols: usize, i0: usize, n: usize, block: &mut [f32]) {
-    if n < LANES {
-        block.fill(0.0);
-    }
-    for r in 0..n {
-        let row = &m[(i0 + r) * cols..(i0 + r + 1) * cols];
-        for (j, &v) in row.iter().enumerate() {
-            block[j * LANES + r] = v;
-        }
-    }
-}
-
-/// Runs [`downsample_any`] compiled for the widest vector unit this CPU has. The arithmetic is
+/// Runs [`downsample_in`] compiled for the widest vector unit this CPU has. The arithmetic is
 /// the same in every version (IEEE single precision, no fused operations), only the number of
 /// lanes per instruction changes, so the bits do not.
 fn downsample(a: &mut [f32], rows: usize, cols: usize) -> Box<[[f32; 64]; 64]> {
-    #[cfg(target_arch = "x86_64")]
-    {
-        if std::arch::is_x86_feature_detected!("avx512f") {
-            // SAFETY: the CPU supports AVX-512F, as checked on the line above.
-            #[allow(unsafe_code)]
-            return unsafe { downsample_avx512(a, rows, cols) };
+    with_scratch(rows * cols, |t| {
+        #[cfg(target_arch = "x86_64")]
+        {
+            if std::arch::is_x86_feature_detected!("avx512f") {
+                // SAFETY: the CPU supports AVX-512F, as checked on the line above.
+                #[allow(unsafe_code)]
+                return unsafe { downsample_avx512(a, t, rows, cols) };
+            }
+            if std::arch::is_x86_feature_detected!("avx2") {
+                // SAFETY: the CPU supports AVX2, as checked on the line above.
+                #[allow(unsafe_code)]
+                return unsafe { downsample_avx2(a, t, rows, cols) };
+            }
         }
-        if std::arch::is_x86_feature_detected!("avx2") {
-            // SAFETY: the CPU supports AVX2, as checked on the line above.
-            #[allow(unsafe_code)]
-            return unsafe { downsample_avx2(a, rows, cols) };
-        }
-    }
-    downsample_any(a, rows, cols)
+        downsample_in::<ScalarTile>(a, t, rows, cols)
+    })
 }
 
+// The whole filter is inlined into each of these, so every loop is compiled for its vector unit.
 #[cfg(target_arch = "x86_64")]
 #[target_feature(enable = "avx512f")]
-fn downsample_avx512(a: &mut [f32], rows: usize, cols: usize) -> Box<[[f32; 64]; 64]> {
-    downsample_any(a, rows, cols)
+fn downsample_avx512(a: &mut [f32], t: &mut [f32], rows: usize, cols: usize) -> Box<[[f32; 64]; 64]> {
+    downsample_in::<Avx2Tile>(a, t, rows, cols)
 }
 
 #[cfg(target_arch = "x86_64")]
 #[target_feature(enable = "avx2")]
-fn downsample_avx2(a: &mut [f32], rows: usize, cols: usize) -> Box<[[f32; 64]; 64]> {
-    downsample_any(a, rows, cols)
+fn downsample_avx2(a: &mut [f32], t: &mut [f32], rows: usize, cols: usize) -> Box<[[f32; 64]; 64]> {
+    downsample_in::<Avx2Tile>(a, t, rows, cols)
+}
+
+thread_local! {
+    /// The transposed copy of the image, kept between images on the same thread: allocating
+    /// (and faulting in) tens of megabytes per image costs more than the filtering.
+    static SCRATCH: std::cell::RefCell<Vec<f32>> = const { std::cell::RefCell::new(Vec::new()) };
+}
+
+/// Buffers larger than this (64 MiB) are given back after use rather than kept.
+pub(crate) const KEEP_SCRATCH_FLOATS: usize = 16 << 20;
+
+/// Runs `f` on `len` floats of this thread's scratch buffer (contents unspecified).
+#[inline(always)]
+fn with_scratch<R>(len: usize, f: impl FnOnce(&mut [f32]) -> R) -> R {
+    SCRATCH.with(|cell| match cell.try_borrow_mut() {
+        Ok(mut buf) => {
+            if buf.len() < len {
+                buf.resize(len, 0.0);
+            }
+            let res = f(&mut buf[..len]);
+            if buf.len() > KEEP_SCRATCH_FLOATS {
+                *buf = Vec::new();
+            }
+            res
+        }
+        Err(_) => f(&mut vec![0.0; len]),
+    })
+}
+
+/// Transposes one 8×8 tile: row `r` of `src` (rows `stride_in` apart) becomes column `r` of
+/// `dst` (rows `stride_out` apart). Moving values changes none of them.
+trait Tile {
+    fn transpose8(src: &[f32], stride_in: usize, dst: &mut [f32], stride_out: usize);
+}
+
+/// Plain Rust, for any CPU.
+struct ScalarTile;
+
+impl Tile for ScalarTile {
+    #[inline(always)]
+    fn transpose8(src: &[f32], stride_in: usize, dst: &mut [f32], stride_out: usize) {
+        for r in 0..8 {
+            for c in 0..8 {
+                dst[c * stride_out + r] = src[r * stride_in + c];
+            }
+        }
+    }
+}
+
+/// AVX2 shuffles. Only instantiated inside functions compiled for AVX2, which run only after
+/// the CPU was found to support it.
+#[cfg(target_arch = "x86_64")]
+struct Avx2Tile;
+
+#[cfg(target_arch = "x86_64")]
+impl Tile for Avx2Tile {
+    #[inline(always)]
+    #[allow(unsafe_code)]
+    fn transpose8(src: &[f32], stride_in: usize, dst: &mut [f32], stride_out: usize) {
+        use std::arch::x86_64::*;
+        assert!(src.len() >= 7 * stride_in + 8 && dst.len() >= 7 * stride_out + 8, "the tile is in bounds");
+        // SAFETY: the assertion keeps every 8-float load and store inside the slices, and this
+        // type is used only in code compiled with AVX2 and run after `is_x86_feature_detected`.
+        unsafe {
+            let (s, d) = (src.as_ptr(), dst.as_mut_ptr());
+            let r: [__m256; 8] = std::array::from_fn(|k| _mm256_loadu_ps(s.add(k * stride_in)));
+            let t0 = _mm256_unpacklo_ps(r[0], r[1]);
+            let t1 = _mm256_unpackhi_ps(r[0], r[1]);
+            let t2 = _mm256_unpacklo_ps(r[2], r[3]);
+            let t3 = _mm256_unpackhi_ps(r[2], r[3]);
+            let t4 = _mm256_unpacklo_ps(r[4], r[5]);
+            let t5 = _mm256_unpackhi_ps(r[4], r[5]);
+            let t6 = _mm256_unpacklo_ps(r[6], r[7]);
+            let t7 = _mm256_unpackhi_ps(r[6], r[7]);
+            let u0 = _mm256_shuffle_ps::<0x44>(t0, t2);
+            let u1 = _mm256_shuffle_ps::<0xEE>(t0, t2);
+            let u2 = _mm256_shuffle_ps::<0x44>(t1, t3);
+            let u3 = _mm256_shuffle_ps::<0xEE>(t1, t3);
+            let u4 = _mm256_shuffle_ps::<0x44>(t4, t6);
+            let u5 = _mm256_shuffle_ps::<0xEE>(t4, t6);
+            let u6 = _mm256_shuffle_ps::<0x44>(t5, t7);
+            let u7 = _mm256_shuffle_ps::<0xEE>(t5, t7);
+            let o = [
+                _mm256_permute2f128_ps::<0x20>(u0, u4),
+                _mm256_permute2f128_ps::<0x20>(u1, u5),
+                _mm256_permute2f128_ps::<0x20>(u2, u6),
+                _mm256_permute2f128_ps::<0x20>(u3, u7),
+                _mm256_permute2f128_ps::<0x31>(u0, u4),
+                _mm256_permute2f128_ps::<0x31>(u1, u5),
+                _mm256_permute2f128_ps::<0x31>(u2, u6),
+                _mm256_permute2f128_ps::<0x31>(u3, u7),
+            ];
+            for (k, v) in o.into_iter().enumerate() {
+                _mm256_storeu_ps(d.add(k * stride_out), v);
+            }
+        }
+    }
+}
+
+/// `dst` (cols × rows) = transpose of `src` (rows × cols), 8×8 tile by tile.
+#[inline(always)]
+fn transpose<K: Tile>(src: &[f32], rows: usize, cols: usize, dst: &mut [f32]) {
+    let (full_rows, full_cols) = (rows - rows % 8, cols - cols % 8);
+    for i0 in (0..full_rows).step_by(8) {
+        for j0 in (0..full_cols).step_by(8) {
+            K::transpose8(&src[i0 * cols + j0..], cols, &mut dst[j0 * rows + i0..], rows);
+        }
+    }
+    // The ragged right and bottom edges, one value at a time.
+    for i in 0..rows {
+        let from = if i < full_rows { full_cols } else { 0 };
+        for j in from..cols {
+            dst[j * rows + i] = src[i * cols + j];
+        }
+    }
 }
 
 #[inline(always)]
-fn downsample_any(a: &mut [f32], rows: usize, cols: usize) -> Box<[[f32; 64]; 64]> {
+fn downsample_in<K: Tile>(a: &mut [f32], t: &mut [f32], rows: usize, cols: usize) -> Box<[[f32; 64]; 64]> {
     let along_rows = window_size(cols);
     let along_cols = window_size(rows);
-    let mut b = vec![0f32; rows * cols];
-    let mut block = vec![0f32; cols * LANES];
-    let mut lane_sums = [0f32; LANES];
+    transpose::<K>(a, rows, cols, t);
+    let mut sums = vec![0f32; rows.max(cols)];
 
-    // Pass 1: rows of `a` into `b`, every output kept.
-    for i0 in (0..rows).step_by(LANES) {
-        let n = LANES.min(rows - i0);
-        transpose_in(a, cols, i0, n, &mut block);
-        running_box(&block, cols, LANES, along_rows, &mut lane_sums, |oj, sums, count| {
-            for r in 0..n {
-                b[(i0 + r) * cols + oj] = sums[r] / count;
-            }
-        });
-    }
-    // Pass 2: columns of `b` into `a`, every output kept.
-    let mut col_sums = vec![0f32; cols];
-    running_box(&b, rows, cols, along_cols, &mut col_sums, |oi, sums, count| {
-        a[oi * cols..(oi + 1) * cols].iter_mut().zip(sums).for_each(|(o, s)| *o = s / count);
+    // Pass 1, along the rows: steps are the columns (rows of `t`); output into `a`, transposed.
+    running_box(t, cols, rows, along_rows, &mut sums[..rows], |oj, s, count| {
+        a[oj * rows..(oj + 1) * rows].iter_mut().zip(s).for_each(|(o, x)| *o = x / count);
     });
+    transpose::<K>(a, cols, rows, t);
+    // Pass 2, along the columns: steps are the rows of `t` (now row-major); output into `a`.
+    running_box(t, rows, cols, along_cols, &mut sums[..cols], |oi, s, count| {
+        a[oi * cols..(oi + 1) * cols].iter_mut().zip(s).for_each(|(o, x)| *o = x / count);
+    });
+    transpose::<K>(a, rows, cols, t);
 
     // The columns the decimation reads, each given a slot.
     let mut slot_of = vec![usize::MAX; cols];
@@ -180,25 +280,20 @@ fn downsample_any(a: &mut [f32], rows: usize, cols: usize) -> Box<[[f32; 64]; 64
     }
     let n_slots = sampled_cols.len();
 
-    // Pass 3: rows of `a`, keeping only the sampled columns, into `c` (rows × slots).
-    let mut c = vec![0f32; rows * n_slots];
-    for i0 in (0..rows).step_by(LANES) {
-        let n = LANES.min(rows - i0);
-        transpose_in(a, cols, i0, n, &mut block);
-        running_box(&block, cols, LANES, along_rows, &mut lane_sums, |oj, sums, count| {
-            let slot = slot_of[oj];
-            if slot != usize::MAX {
-                for r in 0..n {
-                    c[(i0 + r) * n_slots + slot] = sums[r] / count;
-                }
-            }
-        });
-    }
-    // Pass 4: columns of `c` (the sampled ones only) into `d`.
+    // Pass 3, along the rows again, keeping only the sampled columns (slots × rows).
+    let mut c = vec![0f32; n_slots * rows];
+    running_box(t, cols, rows, along_rows, &mut sums[..rows], |oj, s, count| {
+        let slot = slot_of[oj];
+        if slot != usize::MAX {
+            c[slot * rows..(slot + 1) * rows].iter_mut().zip(s).for_each(|(o, x)| *o = x / count);
+        }
+    });
+    // Pass 4, along the columns, on the sampled columns only (rows × slots).
+    let mut ct = vec![0f32; rows * n_slots];
+    transpose::<K>(&c, n_slots, rows, &mut ct);
     let mut d = vec![0f32; rows * n_slots];
-    let mut slot_sums = vec![0f32; n_slots];
-    running_box(&c, rows, n_slots, along_cols, &mut slot_sums, |oi, sums, count| {
-        d[oi * n_slots..(oi + 1) * n_slots].iter_mut().zip(sums).for_each(|(o, s)| *o = s / count);
+    running_box(&ct, rows, n_slots, along_cols, &mut sums[..n_slots], |oi, s, count| {
+        d[oi * n_slots..(oi + 1) * n_slots].iter_mut().zip(s).for_each(|(o, x)| *o = x / count);
     });
 
     let mut out = Box::new([[0f32; 64]; 64]);
@@ -232,4 +327,46 @@ fn dct(a: &[[f32; 64]; 64], d: &[[f32; 64]; 16]) -> Dct16 {
         }
     }
     b
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn ramp(rows: usize, cols: usize) -> Vec<f32> {
+        (0..rows * cols).map(|k| ((k * 7919) % 1013) as f32 * 0.37).collect()
+    }
+
+    #[test]
+    fn every_tile_kernel_transposes_exactly_including_ragged_edges() {
+        for (rows, cols) in [(1, 1), (8, 8), (9, 17), (64, 5), (33, 100)] {
+            let src = ramp(rows, cols);
+            let mut scalar = vec![0f32; rows * cols];
+            transpose::<ScalarTile>(&src, rows, cols, &mut scalar);
+            for i in 0..rows {
+                for j in 0..cols {
+                    assert_eq!(scalar[j * rows + i], src[i * cols + j]);
+                }
+            }
+            #[cfg(target_arch = "x86_64")]
+            if std::arch::is_x86_feature_detected!("avx2") {
+                let mut simd = vec![0f32; rows * cols];
+                transpose::<Avx2Tile>(&src, rows, cols, &mut simd);
+                assert_eq!(simd, scalar, "{rows}×{cols}");
+            }
+        }
+    }
+
+    #[test]
+    fn the_portable_path_gives_the_same_bits_as_the_dispatched_one() {
+        for (rows, cols) in [(70, 90), (200, 131), (640, 480)] {
+            let luma = ramp(rows, cols);
+            let dispatched = downsample(&mut luma.clone(), rows, cols);
+            let mut scratch = vec![0f32; rows * cols];
+            let portable = downsample_in::<ScalarTile>(&mut luma.clone(), &mut scratch, rows, cols);
+            let same =
+                dispatched.iter().flatten().zip(portable.iter().flatten()).all(|(a, b)| a.to_bits() == b.to_bits());
+            assert!(same, "{rows}×{cols}");
+        }
+    }
 }
