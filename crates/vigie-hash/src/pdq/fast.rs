@@ -100,6 +100,61 @@ fn running_box(
     }
 }
 
+/// [`running_box`] for exactly `N` lanes, with the sums held in a local array the compiler can
+/// keep in registers. The same operations in the same order.
+#[inline(always)]
+fn running_box_n<const N: usize>(
+    input: &[f32],
+    len: usize,
+    window: usize,
+    mut emit: impl FnMut(usize, &[f32; N], f32),
+) {
+    let half = (window + 2) / 2;
+    let (phase1, phase2, phase3, phase4) = (half - 1, window - half + 1, len - window, half - 1);
+    let step = |s: usize| -> &[f32; N] { input[s * N..(s + 1) * N].try_into().expect("N lanes") };
+    let mut sums = [0f32; N];
+    let (mut li, mut ri, mut oi, mut count) = (0usize, 0usize, 0usize, 0u32);
+    for _ in 0..phase1 {
+        let x = step(ri);
+        for k in 0..N {
+            sums[k] += x[k];
+        }
+        count += 1;
+        ri += 1;
+    }
+    for _ in 0..phase2 {
+        let x = step(ri);
+        for k in 0..N {
+            sums[k] += x[k];
+        }
+        count += 1;
+        emit(oi, &sums, count as f32);
+        ri += 1;
+        oi += 1;
+    }
+    for _ in 0..phase3 {
+        let (x, y) = (step(ri), step(li));
+        for k in 0..N {
+            sums[k] += x[k];
+            sums[k] -= y[k];
+        }
+        emit(oi, &sums, count as f32);
+        li += 1;
+        ri += 1;
+        oi += 1;
+    }
+    for _ in 0..phase4 {
+        let y = step(li);
+        for k in 0..N {
+            sums[k] -= y[k];
+        }
+        count -= 1;
+        emit(oi, &sums, count as f32);
+        li += 1;
+        oi += 1;
+    }
+}
+
 /// Runs [`downsample_in`] compiled for the widest vector unit this CPU has. The arithmetic is
 /// the same in every version (IEEE single precision, no fused operations), only the number of
 /// lanes per instruction changes, so the bits do not.
@@ -232,67 +287,58 @@ impl Tile for Avx2Tile {
     }
 }
 
-/// `dst` (cols × rows) = transpose of `src` (rows × cols), 8×8 tile by tile.
-#[inline(always)]
-fn transpose<K: Tile>(src: &[f32], rows: usize, cols: usize, dst: &mut [f32]) {
-    let (full_rows, full_cols) = (rows - rows % 8, cols - cols % 8);
-    for i0 in (0..full_rows).step_by(8) {
-        for j0 in (0..full_cols).step_by(8) {
-            K::transpose8(&src[i0 * cols + j0..], cols, &mut dst[j0 * rows + i0..], rows);
-        }
-    }
-    // The ragged right and bottom edges, one value at a time.
-    for i in 0..rows {
-        let from = if i < full_rows { full_cols } else { 0 };
-        for j in from..cols {
-            dst[j * rows + i] = src[i * cols + j];
-        }
-    }
-}
-
 #[inline(always)]
 fn downsample_in<K: Tile>(a: &mut [f32], t: &mut [f32], rows: usize, cols: usize) -> Box<[[f32; 64]; 64]> {
     let along_rows = window_size(cols);
     let along_cols = window_size(rows);
-    transpose::<K>(a, rows, cols, t);
-    let mut sums = vec![0f32; rows.max(cols)];
+    // Row passes run on bands of 8 rows, transposed into a small buffer where the 8 rows are the
+    // vector lanes; the band stays in cache, so each pass reads and writes the image once.
+    let mut band = vec![0f32; cols * BAND];
+    let mut band_out = vec![0f32; cols * BAND];
 
-    // Pass 1, along the rows: steps are the columns (rows of `t`); output into `a`, transposed.
-    running_box(t, cols, rows, along_rows, &mut sums[..rows], |oj, s, count| {
-        a[oj * rows..(oj + 1) * rows].iter_mut().zip(s).for_each(|(o, x)| *o = x / count);
+    // Pass 1, along the rows, in place in `a`.
+    for i0 in (0..rows).step_by(BAND) {
+        load_band::<K>(a, rows, cols, i0, &mut band);
+        running_box_n::<BAND>(&band, cols, along_rows, |oj, s, count| {
+            band_out[oj * BAND..(oj + 1) * BAND].iter_mut().zip(s).for_each(|(o, x)| *o = x / count);
+        });
+        store_band::<K>(&band_out, a, rows, cols, i0);
+    }
+    // Pass 2, along the columns, from `a` into `t`: the rows are the steps, all columns the lanes.
+    let mut col_sums = vec![0f32; cols];
+    running_box(a, rows, cols, along_cols, &mut col_sums, |oi, s, count| {
+        t[oi * cols..(oi + 1) * cols].iter_mut().zip(s).for_each(|(o, x)| *o = x / count);
     });
-    transpose::<K>(a, cols, rows, t);
-    // Pass 2, along the columns: steps are the rows of `t` (now row-major); output into `a`.
-    running_box(t, rows, cols, along_cols, &mut sums[..cols], |oi, s, count| {
-        a[oi * cols..(oi + 1) * cols].iter_mut().zip(s).for_each(|(o, x)| *o = x / count);
-    });
-    transpose::<K>(a, rows, cols, t);
 
     // The columns the decimation reads, each given a slot.
     let mut slot_of = vec![usize::MAX; cols];
-    let mut sampled_cols = Vec::with_capacity(64);
+    let mut n_slots = 0;
     for oj in 0..64 {
         let j = sample_index(oj, cols);
         if slot_of[j] == usize::MAX {
-            slot_of[j] = sampled_cols.len();
-            sampled_cols.push(j);
+            slot_of[j] = n_slots;
+            n_slots += 1;
         }
     }
-    let n_slots = sampled_cols.len();
 
-    // Pass 3, along the rows again, keeping only the sampled columns (slots × rows).
-    let mut c = vec![0f32; n_slots * rows];
-    running_box(t, cols, rows, along_rows, &mut sums[..rows], |oj, s, count| {
-        let slot = slot_of[oj];
-        if slot != usize::MAX {
-            c[slot * rows..(slot + 1) * rows].iter_mut().zip(s).for_each(|(o, x)| *o = x / count);
-        }
-    });
-    // Pass 4, along the columns, on the sampled columns only (rows × slots).
-    let mut ct = vec![0f32; rows * n_slots];
-    transpose::<K>(&c, n_slots, rows, &mut ct);
+    // Pass 3, along the rows of `t`, keeping only the sampled columns (rows × slots).
+    let mut c = vec![0f32; rows * n_slots];
+    for i0 in (0..rows).step_by(BAND) {
+        let n = BAND.min(rows - i0);
+        load_band::<K>(t, rows, cols, i0, &mut band);
+        running_box_n::<BAND>(&band, cols, along_rows, |oj, s, count| {
+            let slot = slot_of[oj];
+            if slot != usize::MAX {
+                for r in 0..n {
+                    c[(i0 + r) * n_slots + slot] = s[r] / count;
+                }
+            }
+        });
+    }
+    // Pass 4, along the columns, on the sampled columns only.
     let mut d = vec![0f32; rows * n_slots];
-    running_box(&ct, rows, n_slots, along_cols, &mut sums[..n_slots], |oi, s, count| {
+    let mut slot_sums = vec![0f32; n_slots];
+    running_box(&c, rows, n_slots, along_cols, &mut slot_sums, |oi, s, count| {
         d[oi * n_slots..(oi + 1) * n_slots].iter_mut().zip(s).for_each(|(o, x)| *o = x / count);
     });
 
@@ -304,6 +350,56 @@ fn downsample_in<K: Tile>(a: &mut [f32], t: &mut [f32], rows: usize, cols: usize
         }
     }
     out
+}
+
+/// Rows in a band: four transposed 8×8 tiles side by side, so the running sums form four
+/// independent chains and the additions do not wait on each other.
+const BAND: usize = 64;
+/// The side of a transposed tile.
+const TILE: usize = 8;
+
+/// Copies rows `i0..i0 + BAND` of `m` (`rows × cols`) into `band` (`cols × BAND`), transposed.
+/// Rows past the end of the image read as zeros; their results are never used.
+#[inline(always)]
+fn load_band<K: Tile>(m: &[f32], rows: usize, cols: usize, i0: usize, band: &mut [f32]) {
+    let n = BAND.min(rows - i0);
+    let full_cols = cols - cols % TILE;
+    if n < BAND {
+        band.fill(0.0);
+    }
+    // Whole tiles where 8 rows exist, one value at a time for the rest.
+    let whole = n - n % TILE;
+    for t0 in (0..whole).step_by(TILE) {
+        for j0 in (0..full_cols).step_by(TILE) {
+            K::transpose8(&m[(i0 + t0) * cols + j0..], cols, &mut band[j0 * BAND + t0..], BAND);
+        }
+    }
+    for r in 0..n {
+        let from = if r < whole { full_cols } else { 0 };
+        for j in from..cols {
+            band[j * BAND + r] = m[(i0 + r) * cols + j];
+        }
+    }
+}
+
+/// Writes `band` (`cols × BAND`) back as rows `i0..` of `m`, transposed; rows past the end are
+/// dropped.
+#[inline(always)]
+fn store_band<K: Tile>(band: &[f32], m: &mut [f32], rows: usize, cols: usize, i0: usize) {
+    let n = BAND.min(rows - i0);
+    let full_cols = cols - cols % TILE;
+    let whole = n - n % TILE;
+    for t0 in (0..whole).step_by(TILE) {
+        for j0 in (0..full_cols).step_by(TILE) {
+            K::transpose8(&band[j0 * BAND + t0..], BAND, &mut m[(i0 + t0) * cols + j0..], cols);
+        }
+    }
+    for r in 0..n {
+        let from = if r < whole { full_cols } else { 0 };
+        for j in from..cols {
+            m[(i0 + r) * cols + j] = band[j * BAND + r];
+        }
+    }
 }
 
 /// `D · A · Dᵀ` with every sum taken over k in order, as the reference does, but with the
@@ -338,21 +434,30 @@ mod tests {
     }
 
     #[test]
-    fn every_tile_kernel_transposes_exactly_including_ragged_edges() {
-        for (rows, cols) in [(1, 1), (8, 8), (9, 17), (64, 5), (33, 100)] {
+    fn bands_round_trip_exactly_with_every_tile_kernel_including_ragged_edges() {
+        for (rows, cols) in [(1, 1), (8, 8), (9, 17), (32, 40), (64, 5), (45, 100)] {
             let src = ramp(rows, cols);
-            let mut scalar = vec![0f32; rows * cols];
-            transpose::<ScalarTile>(&src, rows, cols, &mut scalar);
-            for i in 0..rows {
-                for j in 0..cols {
-                    assert_eq!(scalar[j * rows + i], src[i * cols + j]);
+            for i0 in (0..rows).step_by(BAND) {
+                let n = BAND.min(rows - i0);
+                let mut scalar = vec![0f32; cols * BAND];
+                load_band::<ScalarTile>(&src, rows, cols, i0, &mut scalar);
+                for r in 0..n {
+                    for j in 0..cols {
+                        assert_eq!(scalar[j * BAND + r], src[(i0 + r) * cols + j]);
+                    }
                 }
-            }
-            #[cfg(target_arch = "x86_64")]
-            if std::arch::is_x86_feature_detected!("avx2") {
-                let mut simd = vec![0f32; rows * cols];
-                transpose::<Avx2Tile>(&src, rows, cols, &mut simd);
-                assert_eq!(simd, scalar, "{rows}×{cols}");
+                let mut back = vec![0f32; rows * cols];
+                store_band::<ScalarTile>(&scalar, &mut back, rows, cols, i0);
+                assert_eq!(back[i0 * cols..(i0 + n) * cols], src[i0 * cols..(i0 + n) * cols]);
+                #[cfg(target_arch = "x86_64")]
+                if std::arch::is_x86_feature_detected!("avx2") {
+                    let mut simd = vec![0f32; cols * BAND];
+                    load_band::<Avx2Tile>(&src, rows, cols, i0, &mut simd);
+                    assert_eq!(simd, scalar, "{rows}×{cols} at {i0}");
+                    let mut back_simd = vec![0f32; rows * cols];
+                    store_band::<Avx2Tile>(&simd, &mut back_simd, rows, cols, i0);
+                    assert_eq!(back_simd, back);
+                }
             }
         }
     }
