@@ -94,6 +94,7 @@ fn vigie_matches_python_threatexchange_on_every_mode_and_format() {
         (512, 512, &synth::SCENES),
     ];
     sizes.push((1280, 1250, &synth::SCENES[..2]));
+    sizes.push((2400, 2000, &synth::SCENES[3..4]));
     for (w, h, scenes) in sizes {
         for (k, scene) in scenes.iter().enumerate() {
             for s in synth::samples(*scene, w, h, 1000 + k as u64) {
