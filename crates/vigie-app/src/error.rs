@@ -31,6 +31,9 @@ pub enum AppError {
     Egress(#[from] EgressError),
     #[error(transparent)]
     Store(#[from] StoreError),
+    /// A bug: something that cannot happen did. Logged; the client hears only "internal".
+    #[error("internal error: {0}")]
+    Internal(&'static str),
 }
 
 impl From<Invalid> for AppError {

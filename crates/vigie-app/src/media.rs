@@ -22,7 +22,7 @@ impl App {
         };
         tokio::task::spawn_blocking(move || vigie_hash::hash_image(&bytes, &options))
             .await
-            .map_err(|_| AppError::conflict("hashing_failed", "the hasher stopped unexpectedly"))?
+            .map_err(|_| AppError::Internal("the image hasher panicked"))?
             .map_err(|e| match e {
                 DecodeError::TooManyBytes { .. } | DecodeError::TooManyPixels { .. } => {
                     AppError::TooLarge(e.to_string())
@@ -32,8 +32,8 @@ impl App {
     }
 
     /// The hex MD5 of a file (HMA's `video_md5`).
-    pub fn hash_image_bytes_md5(&self, bytes: Vec<u8>) -> String {
-        vigie_hash::md5_hex(&bytes)
+    pub fn md5_of(&self, bytes: &[u8]) -> String {
+        vigie_hash::md5_hex(bytes)
     }
 
     /// Fetches media to hash, only from a host the operator allow-listed, through the egress

@@ -81,6 +81,14 @@ impl From<AppError> for ApiError {
             AppError::TooLarge(msg) => Self::new(StatusCode::PAYLOAD_TOO_LARGE, "payload_too_large", msg),
             AppError::Egress(err) => Self::new(StatusCode::UNPROCESSABLE_ENTITY, "egress_refused", err.to_string()),
             AppError::Store(StoreError::Conflict(msg)) => Self::new(StatusCode::CONFLICT, "conflict", msg),
+            AppError::Internal(what) => {
+                tracing::error!(error = what, "internal error");
+                Self::new(
+                    StatusCode::INTERNAL_SERVER_ERROR,
+                    "internal",
+                    "an internal error occurred; nothing was changed",
+                )
+            }
             AppError::Store(err) => {
                 tracing::error!(error = %err, "store error");
                 Self::new(

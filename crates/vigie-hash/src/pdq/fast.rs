@@ -101,7 +101,9 @@ fn running_box(
 }
 
 /// [`running_box`] for exactly `N` lanes, with the sums held in a local array the compiler can
-/// keep in registers. The same operations in the same order.
+/// keep in registers (passing them as a slice sent every step through memory). The phases and
+/// operations must stay exactly those of [`running_box`]; the bit-for-bit tests hold both to the
+/// reference.
 #[inline(always)]
 fn running_box_n<const N: usize>(
     input: &[f32],

@@ -39,7 +39,7 @@ async fn hma_answer(
             Ok(HmaHashDto { pdq: Some(pdq), video_md5: None })
         }
         "video" => {
-            let md5 = s.app.hash_image_bytes_md5(bytes);
+            let md5 = s.app.md5_of(&bytes);
             Ok(HmaHashDto { pdq: None, video_md5: Some(md5) })
         }
         other => Err(bad_request("unknown_content_type", format!("content type {other:?}: use photo or video"))),
