@@ -1,0 +1,80 @@
+//! A linear scan laid out for the CPU, with a 128-bit prefix filter.
+
+use crate::{Code, Index, Match};
+
+/// All codes in two structure-of-arrays halves. Invariant: `front`, `back` and `enabled` have
+/// one element per entry.
+#[derive(Clone, Debug, Default)]
+pub struct Flat {
+    /// Words 0 and 1 of each code.
+    front: Vec<[u64; 2]>,
+    /// Words 2 and 3 of each code.
+    back: Vec<[u64; 2]>,
+    enabled: Vec<bool>,
+}
+
+impl Flat {
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    pub fn with_capacity(n: usize) -> Self {
+        Self { front: Vec::with_capacity(n), back: Vec::with_capacity(n), enabled: Vec::with_capacity(n) }
+    }
+
+    /// The code of an entry.
+    pub fn code(&self, entry: u32) -> Option<Code> {
+        let i = entry as usize;
+        Some([self.front.get(i)?[0], self.front[i][1], self.back[i][0], self.back[i][1]])
+    }
+
+    pub fn is_enabled(&self, entry: u32) -> bool {
+        self.enabled.get(entry as usize).copied().unwrap_or(false)
+    }
+
+    /// Appends the matches among `range` of entries to `out` (unsorted).
+    fn scan(&self, q: &Code, radius: u32, out: &mut Vec<Match>) {
+        const CHUNK: usize = 64;
+        let (q0, q1, q2, q3) = (q[0], q[1], q[2], q[3]);
+        for (c, chunk) in self.front.chunks(CHUNK).enumerate() {
+            // First pass over the chunk: half distances, branch-free so it vectorises.
+            let mut half = [0u32; CHUNK];
+            for (h, f) in half.iter_mut().zip(chunk) {
+                *h = (f[0] ^ q0).count_ones() + (f[1] ^ q1).count_ones();
+            }
+            for (k, &h) in half.iter().enumerate().take(chunk.len()) {
+                if h <= radius {
+                    let i = c * CHUNK + k;
+                    let b = self.back[i];
+                    let d = h + (b[0] ^ q2).count_ones() + (b[1] ^ q3).count_ones();
+                    if d <= radius && self.enabled[i] {
+                        out.push(Match { distance: d, entry: i as u32 });
+                    }
+                }
+            }
+        }
+    }
+}
+
+impl Index for Flat {
+    fn add(&mut self, code: Code) -> u32 {
+        self.front.push([code[0], code[1]]);
+        self.back.push([code[2], code[3]]);
+        self.enabled.push(true);
+        (self.front.len() - 1) as u32
+    }
+    fn set_enabled(&mut self, entry: u32, enabled: bool) {
+        if let Some(e) = self.enabled.get_mut(entry as usize) {
+            *e = enabled;
+        }
+    }
+    fn query(&self, query: &Code, radius: u32) -> Vec<Match> {
+        let mut out = Vec::new();
+        self.scan(query, radius, &mut out);
+        out.sort();
+        out
+    }
+    fn len(&self) -> usize {
+        self.front.len()
+    }
+}

@@ -1,0 +1,153 @@
+//! Multi-index hashing: exact radius search that probes buckets instead of scanning everything.
+
+use std::collections::HashMap;
+
+use crate::{Code, Flat, Index, Match};
+
+/// `m` tables, one per substring of the code; the codes themselves live in a [`Flat`] for
+/// verification (and for the scan that replaces probing when the radius is too large for it).
+#[derive(Clone, Debug)]
+pub struct Mih {
+    /// (first bit, number of bits) of each substring; bit 0 is the most significant bit of word 0.
+    /// Invariant: they tile the 256 bits, each 1..=32 bits long.
+    substrings: Vec<(u32, u32)>,
+    /// One table per substring: substring value → entries with it.
+    tables: Vec<HashMap<u32, Vec<u32>>>,
+    codes: Flat,
+}
+
+/// Bits `start..start + len` of a code (len ≤ 32), as an integer.
+#[inline]
+fn substring(code: &Code, start: u32, len: u32) -> u32 {
+    let (w, off) = ((start / 64) as usize, start % 64);
+    // Take 128 bits starting at word `w` so that any run of ≤ 32 bits is inside.
+    let hi = u128::from(code[w]) << 64 | u128::from(code.get(w + 1).copied().unwrap_or(0));
+    ((hi << off) >> (128 - len)) as u32
+}
+
+fn binomial(n: u64, k: u64) -> u64 {
+    (0..k).fold(1u64, |acc, i| acc.saturating_mul(n - i) / (i + 1))
+}
+
+impl Mih {
+    /// An index with `m` substrings (8 to 64). Around `256 / log2(n)` suits a bank of n codes.
+    pub fn new(m: u32) -> Self {
+        let m = m.clamp(8, 64);
+        let (base, extra) = (256 / m, 256 % m);
+        let mut substrings = Vec::with_capacity(m as usize);
+        let mut start = 0;
+        for i in 0..m {
+            let len = base + u32::from(i < extra);
+            substrings.push((start, len));
+            start += len;
+        }
+        Self { tables: vec![HashMap::new(); m as usize], substrings, codes: Flat::new() }
+    }
+
+    /// The substring count suited to a bank of about `n` codes.
+    pub fn for_size(n: usize) -> Self {
+        let bits = (n.max(2) as f64).log2().round() as u32;
+        Self::new((256 / bits.max(1)).clamp(8, 32))
+    }
+
+    /// How many buckets a query at `radius` probes; above the bank's size a scan is cheaper.
+    fn probes(&self, radius: u32) -> u64 {
+        let per = u64::from(radius) / self.substrings.len() as u64;
+        self.substrings
+            .iter()
+            .map(|&(_, len)| (0..=per.min(u64::from(len))).map(|k| binomial(u64::from(len), k)).sum::<u64>())
+            .sum()
+    }
+
+    /// Calls `f` with every value within `flips` bit flips of `value` (a `len`-bit integer).
+    fn neighbours(value: u32, len: u32, flips: u32, from: u32, f: &mut impl FnMut(u32)) {
+        f(value);
+        if flips == 0 {
+            return;
+        }
+        for bit in from..len {
+            Self::neighbours(value ^ (1 << bit), len, flips - 1, bit + 1, f);
+        }
+    }
+}
+
+impl Index for Mih {
+    fn add(&mut self, code: Code) -> u32 {
+        let entry = self.codes.add(code);
+        for (table, &(start, len)) in self.tables.iter_mut().zip(&self.substrings) {
+            table.entry(substring(&code, start, len)).or_default().push(entry);
+        }
+        entry
+    }
+
+    fn set_enabled(&mut self, entry: u32, enabled: bool) {
+        self.codes.set_enabled(entry, enabled);
+    }
+
+    fn query(&self, query: &Code, radius: u32) -> Vec<Match> {
+        // Probing every bucket within radius / m costs more than a scan past some radius.
+        if self.probes(radius) >= self.codes.len() as u64 {
+            return self.codes.query(query, radius);
+        }
+        let per = radius / self.substrings.len() as u32;
+        let mut candidates = Vec::new();
+        for (table, &(start, len)) in self.tables.iter().zip(&self.substrings) {
+            let q = substring(query, start, len);
+            Self::neighbours(q, len, per.min(len), 0, &mut |v| {
+                if let Some(entries) = table.get(&v) {
+                    candidates.extend_from_slice(entries);
+                }
+            });
+        }
+        candidates.sort_unstable();
+        candidates.dedup();
+        let mut out: Vec<Match> = candidates
+            .into_iter()
+            .filter(|&e| self.codes.is_enabled(e))
+            .filter_map(|e| {
+                let d = crate::distance(query, &self.codes.code(e)?);
+                (d <= radius).then_some(Match { distance: d, entry: e })
+            })
+            .collect();
+        out.sort();
+        out
+    }
+
+    fn len(&self) -> usize {
+        self.codes.len()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn substrings_read_the_right_bits_across_word_boundaries() {
+        let code: Code = [0x8000_0000_0000_0001, 0xffff_0000_0000_0000, 0, 1];
+        assert_eq!(substring(&code, 0, 1), 1);
+        assert_eq!(substring(&code, 63, 1), 1);
+        assert_eq!(substring(&code, 62, 4), 0b0111);
+        assert_eq!(substring(&code, 64, 16), 0xffff);
+        assert_eq!(substring(&code, 255, 1), 1);
+        assert_eq!(substring(&code, 224, 32), 1);
+    }
+
+    #[test]
+    fn substrings_tile_all_256_bits() {
+        for m in [8, 11, 12, 16, 23, 32] {
+            let idx = Mih::new(m);
+            assert_eq!(idx.substrings.iter().map(|s| s.1).sum::<u32>(), 256);
+            assert!(idx.substrings.windows(2).all(|w| w[0].0 + w[0].1 == w[1].0));
+        }
+    }
+
+    #[test]
+    fn neighbours_enumerates_every_value_within_the_flips_once() {
+        let mut seen = Vec::new();
+        Mih::neighbours(0b1010, 4, 2, 0, &mut |v| seen.push(v));
+        seen.sort();
+        let expected: Vec<u32> = (0..16u32).filter(|v| (v ^ 0b1010).count_ones() <= 2).collect();
+        assert_eq!(seen, expected);
+    }
+}

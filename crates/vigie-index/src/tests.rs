@@ -1,0 +1,135 @@
+//! Every index returns exactly what brute force returns, on random and clustered banks.
+
+use super::*;
+
+/// xorshift64*: deterministic, dependency-free.
+struct Rng(u64);
+
+impl Rng {
+    fn next(&mut self) -> u64 {
+        self.0 ^= self.0 >> 12;
+        self.0 ^= self.0 << 25;
+        self.0 ^= self.0 >> 27;
+        self.0.wrapping_mul(0x2545_f491_4f6c_dd1d)
+    }
+    fn code(&mut self) -> Code {
+        [self.next(), self.next(), self.next(), self.next()]
+    }
+    /// `code` with `k` distinct random bits flipped.
+    fn near(&mut self, code: &Code, k: u32) -> Code {
+        let mut out = *code;
+        let mut flipped = 0;
+        while flipped < k {
+            let bit = (self.next() % 256) as usize;
+            let before = out;
+            out[bit / 64] ^= 1 << (bit % 64);
+            if distance(&out, code) > distance(&before, code) {
+                flipped += 1;
+            } else {
+                out = before;
+            }
+        }
+        out
+    }
+}
+
+/// A bank: random codes, clusters of near-duplicates around a few seeds, and exact duplicates.
+fn bank(rng: &mut Rng, n_random: usize, n_clusters: usize, per_cluster: usize) -> Vec<Code> {
+    let mut codes: Vec<Code> = (0..n_random).map(|_| rng.code()).collect();
+    for _ in 0..n_clusters {
+        let seed = rng.code();
+        for _ in 0..per_cluster {
+            let k = (rng.next() % 40) as u32;
+            let c = rng.near(&seed, k);
+            codes.push(c);
+        }
+        codes.push(seed);
+        codes.push(seed);
+    }
+    codes
+}
+
+fn check_all_agree(codes: &[Code], queries: &[Code], radii: &[u32]) {
+    let mut oracle = BruteForce::default();
+    let mut flat = Flat::new();
+    let mut mih = Mih::for_size(codes.len());
+    let mut mih16 = Mih::new(16);
+    for c in codes {
+        let e = oracle.add(*c);
+        assert_eq!(flat.add(*c), e);
+        assert_eq!(mih.add(*c), e);
+        assert_eq!(mih16.add(*c), e);
+    }
+    for q in queries {
+        for &r in radii {
+            let expected = oracle.query(q, r);
+            assert_eq!(flat.query(q, r), expected, "flat, radius {r}");
+            assert_eq!(mih.query(q, r), expected, "mih, radius {r}");
+            assert_eq!(mih16.query(q, r), expected, "mih16, radius {r}");
+        }
+    }
+}
+
+#[test]
+fn random_and_clustered_banks_agree_with_brute_force_at_every_radius() {
+    let mut rng = Rng(0x5eed);
+    let codes = bank(&mut rng, 3_000, 40, 50);
+    let mut queries: Vec<Code> = (0..30).map(|_| rng.code()).collect();
+    for i in (0..codes.len()).step_by(97) {
+        let k = (rng.next() % 48) as u32;
+        let q = rng.near(&codes[i], k);
+        queries.push(q);
+    }
+    check_all_agree(&codes, &queries, &[0, 1, 15, 31, 32, 47, 63, 64]);
+}
+
+#[test]
+fn empty_and_one_entry_banks_work() {
+    let mut rng = Rng(9);
+    let only = rng.code();
+    check_all_agree(&[], &[only], &[0, 31]);
+    // A one-entry bank matches (HMA's bug #1318 must not exist here).
+    let mut mih = Mih::for_size(1);
+    mih.add(only);
+    assert_eq!(mih.query(&only, 31), vec![Match { distance: 0, entry: 0 }]);
+    let near = rng.near(&only, 9);
+    assert_eq!(mih.query(&near, 31), vec![Match { distance: 9, entry: 0 }]);
+    check_all_agree(&[only], &[only, near, rng.code()], &[0, 8, 9, 31, 63]);
+}
+
+#[test]
+fn disabled_entries_vanish_and_return_without_a_rebuild() {
+    let mut rng = Rng(77);
+    let seed = rng.code();
+    let mut mih = Mih::new(12);
+    let a = mih.add(seed);
+    let b = mih.add(rng.near(&seed, 5));
+    assert_eq!(mih.query(&seed, 31).len(), 2);
+    mih.set_enabled(a, false);
+    assert_eq!(mih.query(&seed, 31), vec![Match { distance: 5, entry: b }]);
+    mih.set_enabled(a, true);
+    assert_eq!(mih.query(&seed, 31).len(), 2);
+    mih.set_enabled(999, false); // out of range: ignored
+}
+
+#[test]
+fn entries_added_between_queries_are_matchable_at_once() {
+    let mut rng = Rng(3);
+    let mut mih = Mih::new(11);
+    let mut oracle = BruteForce::default();
+    for round in 0..200 {
+        let c = if round % 3 == 0 { rng.code() } else { rng.near(&[round as u64, 0, 0, 0], 20) };
+        mih.add(c);
+        oracle.add(c);
+        let q = rng.near(&c, (round % 35) as u32);
+        assert_eq!(mih.query(&q, 31), oracle.query(&q, 31), "after {round} adds");
+    }
+}
+
+#[test]
+fn codes_read_pdq_bytes_big_endian() {
+    let mut bytes = [0u8; 32];
+    bytes[0] = 0x80;
+    bytes[31] = 0x01;
+    assert_eq!(code_from_bytes(&bytes), [0x8000_0000_0000_0000, 0, 0, 1]);
+}
