@@ -3,8 +3,10 @@
 //! - `vigie serve --data DIR --listen ADDR`: the server, on its embedded store.
 //! - `vigie audit verify --data DIR`: checks the event chain of a data directory offline.
 //! - `vigie hash [--jobs N] [--dihedral] PATH...`: PDQ, MD5 and SHA-256 of image files.
+//! - `vigie match --bank FILE [--radius R] [--stats] [QUERIES|-]`: PDQ hashes against a bank file.
 
 mod hash;
+mod matching;
 
 use std::net::SocketAddr;
 use std::path::PathBuf;
@@ -30,6 +32,8 @@ enum Command {
     Serve(ServeArgs),
     /// Hashes image files (PDQ, MD5, SHA-256), one JSON line per file, in input order.
     Hash(hash::HashArgs),
+    /// Matches PDQ hashes against a bank file, exactly, within a Hamming radius.
+    Match(matching::MatchArgs),
     /// Tools for auditors.
     Audit {
         #[command(subcommand)]
@@ -91,6 +95,7 @@ fn main() -> ExitCode {
             Command::Serve(args) => serve(args).await,
             Command::Audit { command: AuditCommand::Verify { data } } => audit_verify(data).await,
             Command::Hash(args) => hash::run(args),
+            Command::Match(args) => matching::run(args),
         }
     });
     match res {
