@@ -56,8 +56,7 @@ fn every_bank_line_within_the_radius_is_found_by_its_line_number() {
     let path = dir.path().join("bank.txt");
     std::fs::write(&path, text.join("\n")).unwrap();
 
-    let queries =
-        vec![flip(&bank[3], &[100, 200]), flip(&bank[42], &(0..31).collect::<Vec<_>>()), random_hex(&mut state)];
+    let queries = [flip(&bank[3], &[100, 200]), flip(&bank[42], &(0..31).collect::<Vec<_>>()), random_hex(&mut state)];
     let (code, lines, stderr) = run_match(&path, 31, &(queries.join("\n") + "\n"));
     assert_eq!(code, 0, "{stderr}");
     for (n, q) in queries.iter().enumerate() {
