@@ -32,8 +32,38 @@ impl Flat {
         self.enabled.get(entry as usize).copied().unwrap_or(false)
     }
 
-    /// Appends the matches among `range` of entries to `out` (unsorted).
+    /// Appends the matches to `out` (unsorted), with the widest popcount this CPU has.
     fn scan(&self, q: &Code, radius: u32, out: &mut Vec<Match>) {
+        #[cfg(target_arch = "x86_64")]
+        {
+            if std::arch::is_x86_feature_detected!("avx512vpopcntdq") {
+                // SAFETY: the CPU supports AVX-512 VPOPCNTDQ (and so AVX-512F), checked just above.
+                #[allow(unsafe_code)]
+                return unsafe { self.scan_avx512(q, radius, out) };
+            }
+            if std::arch::is_x86_feature_detected!("avx2") && std::arch::is_x86_feature_detected!("popcnt") {
+                // SAFETY: the CPU supports AVX2 and POPCNT, checked just above.
+                #[allow(unsafe_code)]
+                return unsafe { self.scan_avx2(q, radius, out) };
+            }
+        }
+        self.scan_any(q, radius, out)
+    }
+
+    #[cfg(target_arch = "x86_64")]
+    #[target_feature(enable = "avx512f,avx512vpopcntdq")]
+    fn scan_avx512(&self, q: &Code, radius: u32, out: &mut Vec<Match>) {
+        self.scan_any(q, radius, out)
+    }
+
+    #[cfg(target_arch = "x86_64")]
+    #[target_feature(enable = "avx2,popcnt")]
+    fn scan_avx2(&self, q: &Code, radius: u32, out: &mut Vec<Match>) {
+        self.scan_any(q, radius, out)
+    }
+
+    #[inline(always)]
+    fn scan_any(&self, q: &Code, radius: u32, out: &mut Vec<Match>) {
         const CHUNK: usize = 64;
         let (q0, q1, q2, q3) = (q[0], q[1], q[2], q[3]);
         for (c, chunk) in self.front.chunks(CHUNK).enumerate() {

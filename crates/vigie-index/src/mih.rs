@@ -1,18 +1,28 @@
 //! Multi-index hashing: exact radius search that probes buckets instead of scanning everything.
 
-use std::collections::HashMap;
-
 use crate::{Code, Flat, Index, Match};
+
+/// The end of a bucket's chain.
+const NONE: u32 = u32::MAX;
+
+/// One table: for each substring value, a chain of the entries that have it, kept as two flat
+/// arrays (no allocation per bucket, O(1) insertion).
+#[derive(Clone, Debug)]
+struct Table {
+    /// `head[v]`: the latest entry whose substring is `v`, or `NONE`. Length `2^bits`.
+    head: Vec<u32>,
+    /// `next[e]`: the entry added before `e` with the same substring, or `NONE`.
+    next: Vec<u32>,
+}
 
 /// `m` tables, one per substring of the code; the codes themselves live in a [`Flat`] for
 /// verification (and for the scan that replaces probing when the radius is too large for it).
 #[derive(Clone, Debug)]
 pub struct Mih {
     /// (first bit, number of bits) of each substring; bit 0 is the most significant bit of word 0.
-    /// Invariant: they tile the 256 bits, each 1..=32 bits long.
+    /// Invariant: they tile the 256 bits, each 1..=24 bits long.
     substrings: Vec<(u32, u32)>,
-    /// One table per substring: substring value → entries with it.
-    tables: Vec<HashMap<u32, Vec<u32>>>,
+    tables: Vec<Table>,
     codes: Flat,
 }
 
@@ -30,9 +40,10 @@ fn binomial(n: u64, k: u64) -> u64 {
 }
 
 impl Mih {
-    /// An index with `m` substrings (8 to 64). Around `256 / log2(n)` suits a bank of n codes.
+    /// An index with `m` substrings (11 to 64, so each has at most 24 bits and its directory at
+    /// most 16 M slots). Around `256 / log2(n)` suits a bank of n codes.
     pub fn new(m: u32) -> Self {
-        let m = m.clamp(8, 64);
+        let m = m.clamp(11, 64);
         let (base, extra) = (256 / m, 256 % m);
         let mut substrings = Vec::with_capacity(m as usize);
         let mut start = 0;
@@ -41,13 +52,15 @@ impl Mih {
             substrings.push((start, len));
             start += len;
         }
-        Self { tables: vec![HashMap::new(); m as usize], substrings, codes: Flat::new() }
+        let tables =
+            substrings.iter().map(|&(_, len)| Table { head: vec![NONE; 1 << len], next: Vec::new() }).collect();
+        Self { tables, substrings, codes: Flat::new() }
     }
 
     /// The substring count suited to a bank of about `n` codes.
     pub fn for_size(n: usize) -> Self {
         let bits = (n.max(2) as f64).log2().round() as u32;
-        Self::new((256 / bits.max(1)).clamp(8, 32))
+        Self::new((256 / bits.max(1)).clamp(11, 64))
     }
 
     /// How many buckets a query at `radius` probes; above the bank's size a scan is cheaper.
@@ -75,7 +88,9 @@ impl Index for Mih {
     fn add(&mut self, code: Code) -> u32 {
         let entry = self.codes.add(code);
         for (table, &(start, len)) in self.tables.iter_mut().zip(&self.substrings) {
-            table.entry(substring(&code, start, len)).or_default().push(entry);
+            let v = substring(&code, start, len) as usize;
+            table.next.push(table.head[v]);
+            table.head[v] = entry;
         }
         entry
     }
@@ -94,8 +109,10 @@ impl Index for Mih {
         for (table, &(start, len)) in self.tables.iter().zip(&self.substrings) {
             let q = substring(query, start, len);
             Self::neighbours(q, len, per.min(len), 0, &mut |v| {
-                if let Some(entries) = table.get(&v) {
-                    candidates.extend_from_slice(entries);
+                let mut e = table.head[v as usize];
+                while e != NONE {
+                    candidates.push(e);
+                    e = table.next[e as usize];
                 }
             });
         }
@@ -135,7 +152,7 @@ mod tests {
 
     #[test]
     fn substrings_tile_all_256_bits() {
-        for m in [8, 11, 12, 16, 23, 32] {
+        for m in [11, 12, 16, 23, 32, 64] {
             let idx = Mih::new(m);
             assert_eq!(idx.substrings.iter().map(|s| s.1).sum::<u32>(), 256);
             assert!(idx.substrings.windows(2).all(|w| w[0].0 + w[0].1 == w[1].0));
