@@ -8,7 +8,9 @@
 //!   server that is already running.
 //! - `vigie-bench pdq`: Vigie's PDQ against Meta's reference (pdqhash, python-threatexchange) on
 //!   the same synthetic images, single-threaded.
+//! - `vigie-bench index`: Vigie's exact radius search against faiss's binary indexes.
 
+mod index;
 mod load;
 mod pdq;
 mod server;
@@ -36,6 +38,8 @@ enum Command {
     Notices(NoticesArgs),
     /// Times PDQ hashing against the Python reference.
     Pdq(pdq::PdqArgs),
+    /// Times exact radius search against faiss.
+    Index(index::IndexArgs),
 }
 
 #[derive(clap::Args)]
@@ -71,6 +75,7 @@ async fn main() -> ExitCode {
     let res = match Cli::parse().command {
         Command::Notices(args) => notices(args).await,
         Command::Pdq(args) => pdq::run(args),
+        Command::Index(args) => index::run(args),
     };
     match res {
         Ok(()) => ExitCode::SUCCESS,
