@@ -63,12 +63,27 @@ impl Mih {
         Self::new((256 / bits.max(1)).clamp(11, 64))
     }
 
+    /// The bit flips to probe in table `i` for `radius`, or `None` to skip the table.
+    ///
+    /// Pigeonhole, refined (Norouzi et al.): with `radius = m·r + a` (`a < m`), a code within
+    /// `radius` differs by at most `r` bits on one of the first `a + 1` substrings, or by at most
+    /// `r - 1` on one of the others, since otherwise it would differ by at least
+    /// `(a + 1)(r + 1) + (m - a - 1)·r = radius + 1` bits in all.
+    fn flips(&self, i: usize, radius: u32) -> Option<u32> {
+        let m = self.substrings.len() as u32;
+        let (r, a) = (radius / m, radius % m);
+        let flips = if (i as u32) <= a { Some(r) } else { r.checked_sub(1) };
+        flips.map(|f| f.min(self.substrings[i].1))
+    }
+
     /// How many buckets a query at `radius` probes; above the bank's size a scan is cheaper.
     fn probes(&self, radius: u32) -> u64 {
-        let per = u64::from(radius) / self.substrings.len() as u64;
-        self.substrings
-            .iter()
-            .map(|&(_, len)| (0..=per.min(u64::from(len))).map(|k| binomial(u64::from(len), k)).sum::<u64>())
+        (0..self.substrings.len())
+            .filter_map(|i| {
+                let flips = self.flips(i, radius)?;
+                let len = u64::from(self.substrings[i].1);
+                Some((0..=u64::from(flips)).map(|k| binomial(len, k)).sum::<u64>())
+            })
             .sum()
     }
 
@@ -104,11 +119,11 @@ impl Index for Mih {
         if self.probes(radius) >= self.codes.len() as u64 {
             return self.codes.query(query, radius);
         }
-        let per = radius / self.substrings.len() as u32;
         let mut candidates = Vec::new();
-        for (table, &(start, len)) in self.tables.iter().zip(&self.substrings) {
+        for (i, (table, &(start, len))) in self.tables.iter().zip(&self.substrings).enumerate() {
+            let Some(flips) = self.flips(i, radius) else { continue };
             let q = substring(query, start, len);
-            Self::neighbours(q, len, per.min(len), 0, &mut |v| {
+            Self::neighbours(q, len, flips, 0, &mut |v| {
                 let mut e = table.head[v as usize];
                 while e != NONE {
                     candidates.push(e);
