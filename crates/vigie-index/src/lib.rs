@@ -10,13 +10,16 @@
 //!   probing those buckets finds every match, and only the candidates are verified.
 //!
 //! All are incremental: [`Index::add`] makes an entry matchable at once, [`Index::set_enabled`]
-//! hides or shows it without a rebuild. Pure: no I/O, no threads, no clock.
+//! hides or shows it without a rebuild. [`Mih::write_snapshot`] and [`Mih::read_snapshot`] save
+//! and restore a whole index through any writer and reader. No files, threads or clock of its own.
 
 mod flat;
 mod mih;
+mod snapshot;
 
 pub use flat::Flat;
 pub use mih::Mih;
+pub use snapshot::SnapshotError;
 
 /// A 256-bit code, as four words: word 0 holds bits 255..192 (the first 16 hex digits).
 pub type Code = [u64; 4];

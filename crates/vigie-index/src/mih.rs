@@ -8,11 +8,11 @@ const NONE: u32 = u32::MAX;
 /// One table: for each substring value, a chain of the entries that have it, kept as two flat
 /// arrays (no allocation per bucket, O(1) insertion).
 #[derive(Clone, Debug)]
-struct Table {
+pub(crate) struct Table {
     /// `head[v]`: the latest entry whose substring is `v`, or `NONE`. Length `2^bits`.
-    head: Vec<u32>,
+    pub(crate) head: Vec<u32>,
     /// `next[e]`: the entry added before `e` with the same substring, or `NONE`.
-    next: Vec<u32>,
+    pub(crate) next: Vec<u32>,
 }
 
 /// `m` tables, one per substring of the code; the codes themselves live in a [`Flat`] for
@@ -21,9 +21,9 @@ struct Table {
 pub struct Mih {
     /// (first bit, number of bits) of each substring; bit 0 is the most significant bit of word 0.
     /// Invariant: they tile the 256 bits, each 1..=24 bits long.
-    substrings: Vec<(u32, u32)>,
-    tables: Vec<Table>,
-    codes: Flat,
+    pub(crate) substrings: Vec<(u32, u32)>,
+    pub(crate) tables: Vec<Table>,
+    pub(crate) codes: Flat,
 }
 
 /// Bits `start..start + len` of a code (len ≤ 32), as an integer.

@@ -133,3 +133,35 @@ fn codes_read_pdq_bytes_big_endian() {
     bytes[31] = 0x01;
     assert_eq!(code_from_bytes(&bytes), [0x8000_0000_0000_0000, 0, 0, 1]);
 }
+
+#[test]
+fn a_snapshot_restores_the_same_answers_and_bad_snapshots_are_refused() {
+    let mut rng = Rng(11);
+    let codes = bank(&mut rng, 2_000, 10, 30);
+    let mut mih = Mih::for_size(codes.len());
+    for c in &codes {
+        mih.add(*c);
+    }
+    mih.set_enabled(5, false);
+    let mut bytes = Vec::new();
+    mih.write_snapshot(&mut bytes).unwrap();
+    let back = Mih::read_snapshot(&mut bytes.as_slice()).unwrap();
+    assert_eq!(back.len(), mih.len());
+    for i in (0..codes.len()).step_by(37) {
+        let q = rng.near(&codes[i], 10);
+        assert_eq!(back.query(&q, 31), mih.query(&q, 31));
+    }
+    assert!(back.query(&codes[5], 0).iter().all(|m| m.entry != 5), "disabled entries stay disabled");
+
+    assert!(matches!(Mih::read_snapshot(&mut &b"not a snapshot at all"[..]), Err(SnapshotError::NotASnapshot)));
+    for cut in [10, 100, bytes.len() / 2, bytes.len() - 1] {
+        assert!(Mih::read_snapshot(&mut &bytes[..cut]).is_err(), "truncated at {cut}");
+    }
+    let mut lying = bytes.clone();
+    lying[16..24].copy_from_slice(&(u64::MAX / 2).to_le_bytes()); // an absurd entry count
+    assert!(matches!(Mih::read_snapshot(&mut lying.as_slice()), Err(SnapshotError::Inconsistent(_))));
+    let mut corrupt = bytes.clone();
+    let last = corrupt.len() - 4;
+    corrupt[last..].copy_from_slice(&999_999u32.to_le_bytes()); // a chain pointing outside
+    assert!(matches!(Mih::read_snapshot(&mut corrupt.as_slice()), Err(SnapshotError::Inconsistent(_))));
+}
