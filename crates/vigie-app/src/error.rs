@@ -26,6 +26,9 @@ pub enum AppError {
     /// The request or the media it names is larger than allowed.
     #[error("{0}")]
     TooLarge(String),
+    /// A server Vigie fetched from failed or refused.
+    #[error("{0}")]
+    Upstream(String),
     /// An outbound address that the egress policy refuses.
     #[error(transparent)]
     Egress(#[from] EgressError),

@@ -47,19 +47,14 @@ impl App {
         }
         let url = self.config().egress.check_url_resolved(url).await?;
         let client = self.config().egress.http_client(std::time::Duration::from_secs(30));
-        let mut res = client
-            .get(url)
-            .send()
-            .await
-            .map_err(|e| AppError::conflict("fetch_failed", format!("could not fetch the media: {e}")))?;
+        let mut res =
+            client.get(url).send().await.map_err(|e| AppError::Upstream(format!("could not fetch the media: {e}")))?;
         if !res.status().is_success() {
-            return Err(AppError::conflict("fetch_failed", format!("the media host answered {}", res.status())));
+            return Err(AppError::Upstream(format!("the media host answered {}", res.status())));
         }
         let max = self.config().hash_limits.max_bytes;
         let mut body = Vec::new();
-        while let Some(chunk) =
-            res.chunk().await.map_err(|e| AppError::conflict("fetch_failed", format!("the download broke: {e}")))?
-        {
+        while let Some(chunk) = res.chunk().await.map_err(|e| AppError::Upstream(format!("the download broke: {e}")))? {
             if body.len() + chunk.len() > max {
                 return Err(AppError::TooLarge(format!("the media is larger than {max} bytes")));
             }

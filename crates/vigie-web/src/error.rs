@@ -78,6 +78,7 @@ impl From<AppError> for ApiError {
             AppError::Forbidden(_) => Self::new(StatusCode::FORBIDDEN, "forbidden", e.to_string()),
             AppError::NotFound(what) => Self::not_found(what),
             AppError::Conflict { code, message } => Self::new(StatusCode::CONFLICT, code, message),
+            AppError::Upstream(msg) => Self::new(StatusCode::BAD_GATEWAY, "fetch_failed", msg),
             AppError::TooLarge(msg) => Self::new(StatusCode::PAYLOAD_TOO_LARGE, "payload_too_large", msg),
             AppError::Egress(err) => Self::new(StatusCode::UNPROCESSABLE_ENTITY, "egress_refused", err.to_string()),
             AppError::Store(StoreError::Conflict(msg)) => Self::new(StatusCode::CONFLICT, "conflict", msg),

@@ -130,3 +130,21 @@ async fn vigies_own_hash_endpoint_says_more() {
         "a flat image has no detail"
     );
 }
+
+#[tokio::test]
+async fn an_allow_listed_host_is_fetched_through_the_egress_policy() {
+    let image = png(160, 120);
+    let served = image.clone();
+    let app = axum::Router::new().route("/photo.png", axum::routing::get(move || async move { served.clone() }));
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    tokio::spawn(async move { axum::serve(listener, app).await });
+
+    let t = TestApp::start_with(|c| c.app.hash_fetch_allow = vec!["127.0.0.1".into()]).await;
+    let a = t.authority().await;
+    let body = t.get(&format!("/h/hash?url=http://{addr}/photo.png"), &a.token).await.expect(200);
+    let expected = vigie_hash::hash_image(&image, &Default::default()).unwrap();
+    assert_eq!(body["pdq"], expected.pdq.hash.to_string());
+    let res = t.get(&format!("/h/hash?url=http://{addr}/missing.png"), &a.token).await;
+    assert_eq!((res.status.as_u16(), res.code()), (502, "fetch_failed"));
+}
