@@ -3,6 +3,7 @@
 
 use axum::Json;
 use axum::body::Bytes;
+use axum::extract::rejection::BytesRejection;
 use axum::extract::{Multipart, Query, State};
 use axum::http::StatusCode;
 use serde::{Deserialize, Serialize};
@@ -24,6 +25,15 @@ pub struct HmaHashDto {
 
 fn bad_request(code: &'static str, detail: impl Into<String>) -> ApiError {
     ApiError::new(StatusCode::BAD_REQUEST, code, detail)
+}
+
+/// A body that could not be read: too large (413, `payload_too_large`) or broken.
+fn unreadable(status: StatusCode, detail: String) -> ApiError {
+    if status == StatusCode::PAYLOAD_TOO_LARGE {
+        ApiError::new(status, "payload_too_large", "the upload is larger than the hashing limit")
+    } else {
+        ApiError::new(status, "malformed_multipart", detail)
+    }
 }
 
 async fn hma_answer(
@@ -56,9 +66,9 @@ pub async fn hma_hash_upload(
     mut form: Multipart,
 ) -> ApiResult<Json<HmaHashDto>> {
     let mut file: Option<(String, Vec<u8>)> = None;
-    while let Some(field) = form.next_field().await.map_err(|e| bad_request("malformed_multipart", e.body_text()))? {
+    while let Some(field) = form.next_field().await.map_err(|e| unreadable(e.status(), e.body_text()))? {
         let name = field.name().unwrap_or_default().to_owned();
-        let bytes = field.bytes().await.map_err(|e| ApiError::new(e.status(), "malformed_multipart", e.body_text()))?;
+        let bytes = field.bytes().await.map_err(|e| unreadable(e.status(), e.body_text()))?;
         if file.replace((name, bytes.to_vec())).is_some() {
             return Err(bad_request("one_file_only", "send exactly one file"));
         }
@@ -122,8 +132,9 @@ pub async fn hash(
     State(s): State<AppState>,
     Auth(p): Auth,
     Query(q): Query<HashQuery>,
-    body: Bytes,
+    body: Result<Bytes, BytesRejection>,
 ) -> ApiResult<Json<HashDto>> {
+    let body = body.map_err(|e| unreadable(e.status(), e.body_text()))?;
     if body.is_empty() {
         return Err(bad_request("no_file", "send the image as the request body"));
     }

@@ -80,7 +80,14 @@ async fn bad_uploads_get_clear_errors() {
     assert_eq!(s, 422);
     let big = vec![0u8; 60_000];
     let (s, b) = post_multipart(&t, Some(&a.token), &[("photo", &big)]).await;
-    assert_eq!((s, b["code"].as_str()), (413, Some("payload_too_large")));
+    assert_eq!((s, b["code"].as_str()), (413, Some("payload_too_large")), "over the hashing limit");
+    let huge = vec![0u8; 200_000];
+    let (s, b) = post_multipart(&t, Some(&a.token), &[("photo", &huge)]).await;
+    assert_eq!((s, b["code"].as_str()), (413, Some("payload_too_large")), "over the body limit");
+    let res = t.http.post(t.url("/api/v1/hash")).bearer_auth(&a.token).body(huge).send().await.unwrap();
+    assert_eq!(res.status(), 413);
+    let body: Value = res.json().await.unwrap();
+    assert_eq!(body["code"], "payload_too_large");
 }
 
 #[tokio::test]
