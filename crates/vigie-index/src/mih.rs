@@ -120,16 +120,21 @@ impl Index for Mih {
             return self.codes.query(query, radius);
         }
         let mut candidates = Vec::new();
+        let mut heads = Vec::new();
         for (i, (table, &(start, len))) in self.tables.iter().zip(&self.substrings).enumerate() {
             let Some(flips) = self.flips(i, radius) else { continue };
             let q = substring(query, start, len);
-            Self::neighbours(q, len, flips, 0, &mut |v| {
-                let mut e = table.head[v as usize];
+            // First every bucket's head, with no branch between the loads, so the memory system
+            // fetches many of these (mostly uncached) slots at once; then the chains.
+            heads.clear();
+            Self::neighbours(q, len, flips, 0, &mut |v| heads.push(table.head[v as usize]));
+            for &h in &heads {
+                let mut e = h;
                 while e != NONE {
                     candidates.push(e);
                     e = table.next[e as usize];
                 }
-            });
+            }
         }
         candidates.sort_unstable();
         candidates.dedup();
