@@ -63,3 +63,16 @@ impl App {
         Ok(body)
     }
 }
+
+/// HMA's (and python-threatexchange's) PDQ match threshold: a distance up to 31 matches.
+pub const PDQ_MATCH_THRESHOLD: u32 = 31;
+
+/// The Hamming distance between two PDQ hashes given in hex.
+pub fn pdq_distance(a: &str, b: &str) -> AppResult<u32> {
+    let parse = |h: &str| {
+        h.parse::<vigie_hash::PdqHash>().map_err(|_| {
+            AppError::Invalid(vigie_model::Invalid::one("pdq", "invalid_hash", "a PDQ hash is 64 hexadecimal digits"))
+        })
+    };
+    Ok(parse(a)?.distance(&parse(b)?))
+}

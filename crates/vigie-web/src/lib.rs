@@ -71,6 +71,7 @@ pub fn router(state: AppState) -> Router {
             "/h/hash",
             post(media::hma_hash_upload).get(media::hma_hash_url).layer(DefaultBodyLimit::max(media_limit)),
         )
+        .route("/m/compare", post(media::hma_compare))
         .route("/openapi.json", get(system::openapi))
         .nest("/api/v1", api)
         .fallback(|| async { error::ApiError::not_found("route") })

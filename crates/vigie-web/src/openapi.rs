@@ -43,6 +43,7 @@ use crate::routes::{admin, intake, media, platform, system};
         media::hma_hash_upload,
         media::hma_hash_url,
         media::hash,
+        media::hma_compare,
     ),
     modifiers(&BearerAuth)
 )]

@@ -8,11 +8,11 @@ use axum::extract::{Multipart, Query, State};
 use axum::http::StatusCode;
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
-use vigie_app::media::HashRequest;
+use vigie_app::media::{HashRequest, PDQ_MATCH_THRESHOLD};
 
 use crate::AppState;
 use crate::error::{ApiError, ApiResult};
-use crate::extract::Auth;
+use crate::extract::{Auth, Body};
 
 /// HMA's answer: one key per signal type. `pdq` is empty when the quality is below 50, as HMA's.
 #[derive(Debug, Default, Serialize, ToSchema)]
@@ -151,4 +151,30 @@ pub async fn hash(
         format: h.format.as_str().to_owned(),
         dihedral: h.dihedral.map(|d| d.iter().map(|x| x.to_string()).collect()),
     }))
+}
+
+/// HMA-compatible: compares two hashes per signal type, e.g. `{"pdq": ["<hex>", "<hex>"]}`; the
+/// answer is `{"pdq": [<match within 31>, {"distance": d}]}`, as HMA's. Only `pdq` is known.
+#[utoipa::path(post, path = "/m/compare", tag = "hma", request_body = Object,
+    responses((status = 200, body = Object), (status = 400, body = crate::error::Problem), (status = 422, body = crate::error::Problem)),
+    security(("bearer" = [])))]
+pub async fn hma_compare(
+    Auth(_): Auth,
+    Body(req): Body<serde_json::Map<String, serde_json::Value>>,
+) -> ApiResult<Json<serde_json::Value>> {
+    let mut out = serde_json::Map::new();
+    for (signal_type, pair) in req {
+        if signal_type != "pdq" {
+            return Err(bad_request("unknown_signal_type", format!("{signal_type:?}: only pdq is compared")));
+        }
+        let distance = match pair.as_array().map(Vec::as_slice) {
+            Some([a, b]) => match (a.as_str(), b.as_str()) {
+                (Some(a), Some(b)) => vigie_app::media::pdq_distance(a, b)?,
+                _ => return Err(bad_request("two_hashes", "give exactly two hashes, as strings")),
+            },
+            _ => return Err(bad_request("two_hashes", "give exactly two hashes to compare")),
+        };
+        out.insert(signal_type, serde_json::json!([distance <= PDQ_MATCH_THRESHOLD, { "distance": distance }]));
+    }
+    Ok(Json(serde_json::Value::Object(out)))
 }

@@ -155,3 +155,29 @@ async fn an_allow_listed_host_is_fetched_through_the_egress_policy() {
     let res = t.get(&format!("/h/hash?url=http://{addr}/missing.png"), &a.token).await;
     assert_eq!((res.status.as_u16(), res.code()), (502, "fetch_failed"));
 }
+
+#[tokio::test]
+async fn hma_compare_answers_match_and_distance() {
+    let t = TestApp::start().await;
+    let a = t.authority().await;
+    let h1 = "f8f8f0cee0f4a84f06370a22038f63f0b36e2ed596621e1d33e6b39c4e9c9b22";
+    let h2 = "30a10efd71cc3d429013d48d0ffffc52e34e0e17ada952a9d29685211ea9e5af";
+    let h1_near = "f8f8f0cee0f4a84f06370a22038f63f0b36e2ed596621e1d33e6b39c4e9c9b2d";
+    let body = t.post("/m/compare", &a.token, serde_json::json!({ "pdq": [h1, h1_near] })).await.expect(200);
+    // 0x22 ^ 0x2d = 0x0f: four bits apart.
+    assert_eq!(body, serde_json::json!({ "pdq": [true, { "distance": 4 }] }));
+    let expected = vigie_hash::PdqHash::distance(&h1.parse().unwrap(), &h2.parse().unwrap());
+    let body = t.post("/m/compare", &a.token, serde_json::json!({ "pdq": [h1, h2] })).await.expect(200);
+    assert_eq!(body["pdq"][1]["distance"], expected);
+    assert_eq!(body["pdq"][0], expected <= 31);
+    assert_eq!(t.post("/m/compare", &a.token, serde_json::json!({ "pdq": [h1] })).await.code(), "two_hashes");
+    assert_eq!(t.post("/m/compare", &a.token, serde_json::json!({ "pdq": [h1, "xyz"] })).await.status, 422);
+    assert_eq!(
+        t.post("/m/compare", &a.token, serde_json::json!({ "tmk": [h1, h1] })).await.code(),
+        "unknown_signal_type"
+    );
+    assert_eq!(
+        t.send(reqwest::Method::POST, "/m/compare", None, Some(serde_json::json!({ "pdq": [h1, h1] }))).await.status,
+        401
+    );
+}
