@@ -21,9 +21,7 @@ mod sqlite;
 use std::sync::Arc;
 
 pub use records::*;
-use vigie_model::case::CaseState;
 use vigie_model::event::{ChainedEvent, NewEvent};
-use vigie_model::order::OrderState;
 use vigie_model::*;
 
 /// What can go wrong in the store.
@@ -98,12 +96,8 @@ pub trait Reads {
     /// Undelivered messages whose next attempt is due, urgent first.
     fn due_deliveries(&self, now: Timestamp, limit: u32) -> Result<Vec<DeliveryRecord>>;
     fn get_delivery(&self, id: &DeliveryId) -> Result<Option<DeliveryRecord>>;
-    /// The earliest next attempt among undelivered messages.
-    fn next_delivery_at(&self) -> Result<Option<Timestamp>>;
     fn events_after(&self, seq: i64, limit: u32) -> Result<Vec<ChainedEvent>>;
     fn personal_value(&self, id: &PersonalRef) -> Result<Option<String>>;
-    fn count_orders_in_state(&self, state: OrderState) -> Result<i64>;
-    fn count_cases_in_state(&self, state: CaseState) -> Result<i64>;
 }
 
 /// Changes. Only available inside [`Store::write`].

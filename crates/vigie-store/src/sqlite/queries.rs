@@ -453,22 +453,11 @@ impl Reads for SqliteRead<'_> {
     fn get_delivery(&self, id: &DeliveryId) -> Result<Option<DeliveryRecord>> {
         self.one("SELECT * FROM deliveries WHERE id = ?1", [id.as_str()], delivery_row)
     }
-    fn next_delivery_at(&self) -> Result<Option<Timestamp>> {
-        let v: Option<Option<i64>> =
-            self.one("SELECT MIN(next_attempt_at) FROM deliveries WHERE delivered_at IS NULL", [], |r| r.get(0))?;
-        Ok(ts(v.flatten()))
-    }
     fn events_after(&self, seq: i64, limit: u32) -> Result<Vec<ChainedEvent>> {
         self.many("SELECT * FROM events WHERE seq > ?1 ORDER BY seq LIMIT ?2", params![seq, limit], event_row)
     }
     fn personal_value(&self, id: &PersonalRef) -> Result<Option<String>> {
         Ok(self.one("SELECT value FROM personal_data WHERE id = ?1", [id.as_str()], |r| r.get(0))?.flatten())
-    }
-    fn count_orders_in_state(&self, state: OrderState) -> Result<i64> {
-        Ok(self.one("SELECT COUNT(*) FROM orders WHERE state = ?1", [state.as_str()], |r| r.get(0))?.unwrap_or(0))
-    }
-    fn count_cases_in_state(&self, state: CaseState) -> Result<i64> {
-        Ok(self.one("SELECT COUNT(*) FROM cases WHERE state = ?1", [state.as_str()], |r| r.get(0))?.unwrap_or(0))
     }
 }
 
@@ -509,11 +498,8 @@ delegate_reads! {
     get_webhook(id: &WebhookId) -> Result<Option<WebhookRecord>>;
     due_deliveries(now: Timestamp, limit: u32) -> Result<Vec<DeliveryRecord>>;
     get_delivery(id: &DeliveryId) -> Result<Option<DeliveryRecord>>;
-    next_delivery_at() -> Result<Option<Timestamp>>;
     events_after(seq: i64, limit: u32) -> Result<Vec<ChainedEvent>>;
     personal_value(id: &PersonalRef) -> Result<Option<String>>;
-    count_orders_in_state(state: OrderState) -> Result<i64>;
-    count_cases_in_state(state: CaseState) -> Result<i64>;
 }
 
 impl Tx for SqliteTx<'_> {
