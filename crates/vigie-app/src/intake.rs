@@ -119,16 +119,16 @@ fn new_tracking_code() -> String {
 }
 
 /// What a signal brings to each case it folds into.
-struct Contribution<'a> {
-    signal: &'a SignalRecord,
+pub(crate) struct Contribution<'a> {
+    pub(crate) signal: &'a SignalRecord,
     /// The accountable source (an organisation), or `None` for an anonymous report.
-    source: Option<&'a OrgId>,
+    pub(crate) source: Option<&'a OrgId>,
     /// A legal deadline the signal imposes (orders).
-    due_at: Option<Timestamp>,
+    pub(crate) due_at: Option<Timestamp>,
 }
 
 /// Folds one target of a signal into its case on `platform` (or the hub's parking lot).
-fn fold(
+pub(crate) fn fold(
     tx: &mut dyn Tx,
     ev: &Events<'_>,
     c: &Contribution<'_>,

@@ -8,6 +8,7 @@
 pub mod admin;
 pub mod audit;
 pub mod auth;
+pub mod banks;
 pub mod clock;
 pub mod delivery;
 pub mod egress;
@@ -56,11 +57,23 @@ struct Inner {
     config: AppConfig,
     /// Wakes the delivery worker after a commit that queued deliveries.
     delivery_wakeup: Notify,
+    /// Every live bank entry, indexed; filled by [`App::load_banks`].
+    matcher: banks::Matcher,
+    floods: banks::uploads::FloodCounters,
 }
 
 impl App {
     pub fn new(store: Store, clock: Arc<dyn Clock>, config: AppConfig) -> Self {
-        Self { inner: Arc::new(Inner { store, clock, config, delivery_wakeup: Notify::new() }) }
+        Self {
+            inner: Arc::new(Inner {
+                store,
+                clock,
+                config,
+                delivery_wakeup: Notify::new(),
+                matcher: banks::Matcher::new(0),
+                floods: Default::default(),
+            }),
+        }
     }
     pub fn store(&self) -> &Store {
         &self.inner.store

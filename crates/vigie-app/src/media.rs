@@ -23,12 +23,7 @@ impl App {
         tokio::task::spawn_blocking(move || vigie_hash::hash_image(&bytes, &options))
             .await
             .map_err(|_| AppError::Internal("the image hasher panicked"))?
-            .map_err(|e| match e {
-                DecodeError::TooManyBytes { .. } | DecodeError::TooManyPixels { .. } => {
-                    AppError::TooLarge(e.to_string())
-                }
-                e => AppError::Invalid(vigie_model::Invalid::one("file", "undecodable_image", e.to_string())),
-            })
+            .map_err(decode_error)
     }
 
     /// The hex MD5 of a file (HMA's `video_md5`).
@@ -61,6 +56,14 @@ impl App {
             body.extend_from_slice(&chunk);
         }
         Ok(body)
+    }
+}
+
+/// An image that could not be hashed: too large (413) or not an image Vigie decodes (422).
+pub(crate) fn decode_error(e: DecodeError) -> AppError {
+    match e {
+        DecodeError::TooManyBytes { .. } | DecodeError::TooManyPixels { .. } => AppError::TooLarge(e.to_string()),
+        e => AppError::Invalid(vigie_model::Invalid::one("file", "undecodable_image", e.to_string())),
     }
 }
 

@@ -36,10 +36,22 @@ pub enum EventKind {
     OrderComplied,
     ThreatToLifeEscalated,
     PersonalDataErased,
+    BankCreated,
+    BankUpdated,
+    BankDeleted,
+    BankShared,
+    BankUnshared,
+    BankEntriesAdded,
+    BankEntryUpdated,
+    BankEntryRemoved,
+    BankEntryQuarantined,
+    BankEntryReleased,
+    BankFeedback,
+    UploadMatched,
 }
 
 impl EventKind {
-    pub const ALL: [EventKind; 25] = [
+    pub const ALL: [EventKind; 37] = [
         EventKind::OrgCreated,
         EventKind::UserCreated,
         EventKind::TokenIssued,
@@ -65,6 +77,18 @@ impl EventKind {
         EventKind::OrderComplied,
         EventKind::ThreatToLifeEscalated,
         EventKind::PersonalDataErased,
+        EventKind::BankCreated,
+        EventKind::BankUpdated,
+        EventKind::BankDeleted,
+        EventKind::BankShared,
+        EventKind::BankUnshared,
+        EventKind::BankEntriesAdded,
+        EventKind::BankEntryUpdated,
+        EventKind::BankEntryRemoved,
+        EventKind::BankEntryQuarantined,
+        EventKind::BankEntryReleased,
+        EventKind::BankFeedback,
+        EventKind::UploadMatched,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -94,6 +118,18 @@ impl EventKind {
             EventKind::OrderComplied => "order.complied",
             EventKind::ThreatToLifeEscalated => "escalation.threat_to_life",
             EventKind::PersonalDataErased => "personal_data.erased",
+            EventKind::BankCreated => "bank.created",
+            EventKind::BankUpdated => "bank.updated",
+            EventKind::BankDeleted => "bank.deleted",
+            EventKind::BankShared => "bank.shared",
+            EventKind::BankUnshared => "bank.unshared",
+            EventKind::BankEntriesAdded => "bank.entries_added",
+            EventKind::BankEntryUpdated => "bank.entry_updated",
+            EventKind::BankEntryRemoved => "bank.entry_removed",
+            EventKind::BankEntryQuarantined => "bank.entry_quarantined",
+            EventKind::BankEntryReleased => "bank.entry_released",
+            EventKind::BankFeedback => "bank.feedback",
+            EventKind::UploadMatched => "upload.matched",
         }
     }
 

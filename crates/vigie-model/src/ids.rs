@@ -66,6 +66,8 @@ id_type! {
     DeliveryId => "dlv";
     /// An advance notice (TCO art. 3(2)) from an authority to a platform.
     AdvanceNoticeId => "adv";
+    /// A hash bank.
+    BankId => "bnk";
 }
 
 #[cfg(test)]

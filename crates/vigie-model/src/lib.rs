@@ -8,11 +8,13 @@
 //!   decides when two reports are about the same thing.
 //! - [`org`]: organisations, their kinds, member states and roles.
 //! - [`signal`]: notices, referrals and removal orders, and the priority a case gets from them.
+//! - [`bank`]: hash banks, sharing, the upload verdict and the python-threatexchange formats.
 //! - [`case`]: the states of a case.
 //! - [`order`]: the Annex I fields of a removal order and its one-hour clock.
 //! - [`decision`]: actions, grounds (legal bases and terms clauses) and the rules tying them.
 //! - [`event`]: the hash-chained event log and salted hashes of personal values.
 
+pub mod bank;
 pub mod case;
 pub mod decision;
 pub mod event;

@@ -12,6 +12,9 @@ pub enum SignalKind {
     Referral,
     /// A removal order under TCO art. 3: binding, one-hour clock.
     Order,
+    /// An upload matched a hash bank marked for stay-down: the platform's own-initiative,
+    /// automated detection.
+    BankMatch,
 }
 
 impl SignalKind {
@@ -20,10 +23,13 @@ impl SignalKind {
             SignalKind::Notice => "notice",
             SignalKind::Referral => "referral",
             SignalKind::Order => "order",
+            SignalKind::BankMatch => "bank_match",
         }
     }
     pub fn parse(raw: &str) -> Option<Self> {
-        [SignalKind::Notice, SignalKind::Referral, SignalKind::Order].into_iter().find(|k| k.as_str() == raw)
+        [SignalKind::Notice, SignalKind::Referral, SignalKind::Order, SignalKind::BankMatch]
+            .into_iter()
+            .find(|k| k.as_str() == raw)
     }
 }
 

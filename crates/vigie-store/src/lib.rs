@@ -98,6 +98,31 @@ pub trait Reads {
     fn get_delivery(&self, id: &DeliveryId) -> Result<Option<DeliveryRecord>>;
     fn events_after(&self, seq: i64, limit: u32) -> Result<Vec<ChainedEvent>>;
     fn personal_value(&self, id: &PersonalRef) -> Result<Option<String>>;
+
+    /// A bank that has not been deleted.
+    fn get_bank(&self, id: &BankId) -> Result<Option<BankRecord>>;
+    fn find_bank(&self, owner: &OrgId, name: &str) -> Result<Option<BankRecord>>;
+    /// Every bank `org` owns or was shared, with what it may do, by name.
+    fn banks_for(&self, org: &OrgId) -> Result<Vec<(BankRecord, vigie_model::bank::Access)>>;
+    /// Every live bank, for the matcher.
+    fn all_banks(&self) -> Result<Vec<BankRecord>>;
+    fn bank_shares(&self, bank: &BankId) -> Result<Vec<BankShareRecord>>;
+    /// Every share of every live bank, for the matcher.
+    fn all_shares(&self) -> Result<Vec<BankShareRecord>>;
+    fn get_entry(&self, id: i64) -> Result<Option<BankEntryRecord>>;
+    /// A bank's entries not removed, in id order after `after`.
+    fn bank_entries(&self, bank: &BankId, after: i64, limit: u32) -> Result<Vec<BankEntryRecord>>;
+    fn count_entries(&self, bank: &BankId) -> Result<i64>;
+    /// Entries (removed ones too) changed after event `seq`, in id order after `after`.
+    fn entries_changed_after(&self, seq: i64, after: i64, limit: u32) -> Result<Vec<BankEntryRecord>>;
+    /// The live entry of `bank` with this value, if any.
+    fn find_entry(
+        &self,
+        bank: &BankId,
+        signal_type: vigie_model::bank::SignalType,
+        value: &str,
+    ) -> Result<Option<BankEntryRecord>>;
+    fn entry_feedback(&self, entry: i64) -> Result<Vec<FeedbackRecord>>;
 }
 
 /// Changes. Only available inside [`Store::write`].
@@ -129,6 +154,18 @@ pub trait Tx: Reads {
     fn erase_expired_personal(&mut self, now: Timestamp, limit: u32) -> Result<Vec<PersonalRef>>;
     /// Appends to the chain; returns the event's sequence number.
     fn append_event(&mut self, id: &EventId, e: &NewEvent) -> Result<i64>;
+
+    /// Fails with [`StoreError::Conflict`] if the owner has a live bank of that name.
+    fn insert_bank(&mut self, r: &BankRecord) -> Result<()>;
+    fn update_bank(&mut self, r: &BankRecord) -> Result<()>;
+    fn delete_bank(&mut self, id: &BankId, at: Timestamp) -> Result<()>;
+    fn put_share(&mut self, r: &BankShareRecord) -> Result<()>;
+    /// `true` if there was a share to remove.
+    fn delete_share(&mut self, bank: &BankId, org: &OrgId) -> Result<bool>;
+    /// Inserts an entry (its `id` field is ignored); returns the id the store gave it.
+    fn insert_entry(&mut self, r: &BankEntryRecord) -> Result<i64>;
+    fn update_entry(&mut self, r: &BankEntryRecord) -> Result<()>;
+    fn insert_feedback(&mut self, r: &FeedbackRecord) -> Result<()>;
 }
 
 type ReadJob = Box<dyn FnOnce(&dyn Reads) + Send>;
@@ -180,6 +217,19 @@ impl Store {
         E: From<StoreError> + Send + 'static,
         F: FnOnce(&mut dyn Tx) -> Result<T, E> + Send + 'static,
     {
+        self.write_applied(work, |_: &T| {}).await
+    }
+
+    /// Like [`Store::write`], and once the commit is on disk runs `apply` on its result before
+    /// anyone hears back. `apply` runs in commit order (on the engine's writer), so in-memory
+    /// copies of state (the hash index) see changes in the order the store made them.
+    pub async fn write_applied<T, E, F, A>(&self, work: F, apply: A) -> Result<T, E>
+    where
+        T: Send + 'static,
+        E: From<StoreError> + Send + 'static,
+        F: FnOnce(&mut dyn Tx) -> Result<T, E> + Send + 'static,
+        A: FnOnce(&T) + Send + 'static,
+    {
         let (send, recv) = tokio::sync::oneshot::channel::<Result<T, E>>();
         let job: WriteJob = Box::new(move |tx: &mut dyn Tx| {
             let res = work(tx);
@@ -189,6 +239,9 @@ impl Store {
                     Ok(()) => res,
                     Err(e) => Err(E::from(e)),
                 };
+                if let Ok(v) = &out {
+                    apply(v);
+                }
                 let _ = send.send(out);
             });
             (keep, done)

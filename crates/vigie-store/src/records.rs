@@ -215,3 +215,65 @@ pub struct PersonalRecord {
     pub purpose: String,
     pub retain_until: Timestamp,
 }
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct BankRecord {
+    pub id: BankId,
+    pub owner: OrgId,
+    /// Invariant: checked by `vigie_model::bank::RawBank::check`; unique among the owner's banks.
+    pub spec: vigie_model::bank::BankSpec,
+    pub created_at: Timestamp,
+    pub created_by: UserId,
+    pub updated_at: Timestamp,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct BankShareRecord {
+    pub bank: BankId,
+    pub org: OrgId,
+    pub mode: vigie_model::bank::ShareMode,
+    pub granted_at: Timestamp,
+    pub granted_by: UserId,
+}
+
+/// One hash in a bank (HMA's "bank content" with one signal).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct BankEntryRecord {
+    /// Assigned by the store, increasing (HMA's `bank_content_id`).
+    pub id: i64,
+    pub bank: BankId,
+    pub signal_type: vigie_model::bank::SignalType,
+    /// Canonical lower-case hex.
+    pub value: String,
+    /// PDQ quality when known (hashed here or given by the source).
+    pub quality: Option<u8>,
+    /// Where the entry came from: `api`, `hma`, `import:<format>`, `case`, or a collaboration.
+    pub source: String,
+    /// JSON of the source's own fields (collab, category, tags, file line...).
+    pub provenance: Option<String>,
+    /// The platform's content id and URI, for curators only.
+    pub content_id: Option<String>,
+    pub content_uri: Option<String>,
+    pub note: Option<String>,
+    pub added_at: Timestamp,
+    pub added_by: Option<UserId>,
+    /// Matching is off until then (`Timestamp::MAX`-like far future: until enabled again).
+    pub disabled_until: Option<Timestamp>,
+    /// Set when a flood of matches quarantined the entry; cleared by a curator.
+    pub quarantined_at: Option<Timestamp>,
+    pub removed_at: Option<Timestamp>,
+    /// The case whose decision put this content in the bank, for stay-down links.
+    pub case: Option<CaseId>,
+    /// The event sequence of the entry's latest change (index snapshots catch up from it).
+    pub changed_seq: i64,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct FeedbackRecord {
+    pub entry: i64,
+    pub org: OrgId,
+    pub user: UserId,
+    pub verdict: vigie_model::bank::Verdict,
+    pub note: Option<String>,
+    pub at: Timestamp,
+}

@@ -17,15 +17,17 @@ use std::sync::Arc;
 
 use axum::Router;
 use axum::extract::DefaultBodyLimit;
-use axum::routing::{get, post};
+use axum::routing::{get, post, put};
 use vigie_app::{App, AppConfig, Clock};
 use vigie_store::{SqliteConfig, Store};
 
 use crate::rate_limit::RateLimiter;
-use crate::routes::{admin, intake, media, platform, system};
+use crate::routes::{admin, banks, hma, intake, media, platform, system};
 
 /// The largest request body accepted, in bytes.
 pub const MAX_BODY_BYTES: usize = 256 * 1024;
+/// The largest bank file accepted by an import (about a million PDQ lines).
+pub const MAX_IMPORT_BYTES: usize = 128 * 1024 * 1024;
 
 #[derive(Clone)]
 pub struct AppState {
@@ -64,7 +66,20 @@ pub fn router(state: AppState) -> Router {
         .route("/legal-bases", get(system::legal_bases))
         .route("/events", get(system::events))
         .route("/events/verify", get(system::verify))
-        .route("/hash", post(media::hash).layer(DefaultBodyLimit::max(media_limit)));
+        .route("/hash", post(media::hash).layer(DefaultBodyLimit::max(media_limit)))
+        .route("/banks", post(banks::create_bank).get(banks::list_banks))
+        .route("/banks/{id}", get(banks::get_bank).patch(banks::update_bank).delete(banks::delete_bank))
+        .route("/banks/{id}/shares/{org}", put(banks::share_bank).delete(banks::unshare_bank))
+        .route("/banks/{id}/entries", post(banks::add_entry).get(banks::list_entries))
+        .route(
+            "/banks/{id}/entries/{entry}",
+            get(banks::get_entry).patch(banks::update_entry).delete(banks::remove_entry),
+        )
+        .route("/banks/{id}/entries/{entry}/feedback", post(banks::give_feedback))
+        .route("/banks/{id}/import", post(banks::import_bank).layer(DefaultBodyLimit::max(MAX_IMPORT_BYTES)))
+        .route("/banks/{id}/export", get(banks::export_bank))
+        // Base64 media in JSON is a third larger than the media.
+        .route("/uploads/check", post(banks::check_upload).layer(DefaultBodyLimit::max(media_limit / 3 * 4 + 4096)));
     Router::new()
         .route("/healthz", get(system::healthz))
         .route(
@@ -72,6 +87,13 @@ pub fn router(state: AppState) -> Router {
             post(media::hma_hash_upload).get(media::hma_hash_url).layer(DefaultBodyLimit::max(media_limit)),
         )
         .route("/m/compare", post(media::hma_compare))
+        .route("/m/raw_lookup", get(hma::raw_lookup))
+        .route("/m/lookup", get(hma::lookup_get).post(hma::lookup_post).layer(DefaultBodyLimit::max(media_limit)))
+        .route("/m/index/status", get(hma::index_status))
+        .route("/c/banks", get(hma::list_banks).post(hma::create_bank))
+        .route("/c/bank/{name}", get(hma::get_bank).put(hma::update_bank).delete(hma::delete_bank))
+        .route("/c/bank/{name}/signal", post(hma::add_signal))
+        .route("/c/bank/{name}/content", post(hma::add_content).layer(DefaultBodyLimit::max(media_limit)))
         .route("/openapi.json", get(system::openapi))
         .nest("/api/v1", api)
         .fallback(|| async { error::ApiError::not_found("route") })
@@ -105,6 +127,8 @@ pub async fn start(config: ServerConfig) -> Result<Running, StartError> {
     let store = Store::open_sqlite(&config.data_dir, SqliteConfig::default())?;
     let app = App::new(store, config.clock, config.app);
     let bootstrap = app.bootstrap(config.admin_token).await?;
+    let entries = app.load_banks().await?;
+    tracing::info!(entries, "bank entries indexed");
     app.spawn_background();
     let state = AppState { app: app.clone(), limiter: Arc::new(RateLimiter::new(config.public_rate_limit)) };
     let listener = tokio::net::TcpListener::bind(config.listen).await?;

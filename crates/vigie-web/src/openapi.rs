@@ -3,7 +3,7 @@
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::{Modify, OpenApi};
 
-use crate::routes::{admin, intake, media, platform, system};
+use crate::routes::{admin, banks, hma, intake, media, platform, system};
 
 #[derive(OpenApi)]
 #[openapi(
@@ -44,6 +44,33 @@ use crate::routes::{admin, intake, media, platform, system};
         media::hma_hash_url,
         media::hash,
         media::hma_compare,
+        banks::create_bank,
+        banks::list_banks,
+        banks::get_bank,
+        banks::update_bank,
+        banks::delete_bank,
+        banks::share_bank,
+        banks::unshare_bank,
+        banks::add_entry,
+        banks::list_entries,
+        banks::get_entry,
+        banks::update_entry,
+        banks::remove_entry,
+        banks::give_feedback,
+        banks::import_bank,
+        banks::export_bank,
+        banks::check_upload,
+        hma::raw_lookup,
+        hma::lookup_get,
+        hma::lookup_post,
+        hma::index_status,
+        hma::list_banks,
+        hma::create_bank,
+        hma::get_bank,
+        hma::update_bank,
+        hma::delete_bank,
+        hma::add_signal,
+        hma::add_content,
     ),
     modifiers(&BearerAuth)
 )]

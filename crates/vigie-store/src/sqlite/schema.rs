@@ -2,7 +2,7 @@
 //!
 //! Never edit a migration that has shipped: add a new one at the end.
 
-use rusqlite::Connection;
+use rusqlite::{Connection, OptionalExtension};
 
 const MIGRATIONS: &[&str] = &[
     // 1: the walking skeleton.
@@ -211,21 +211,169 @@ CREATE TABLE personal_data (
 ) STRICT;
 CREATE INDEX personal_data_expiry ON personal_data(retain_until) WHERE erased_at IS NULL;
 "#,
+    // 2: hash banks, and hash-bank matches as a kind of signal.
+    r#"
+CREATE TABLE signals_v2 (
+    id TEXT PRIMARY KEY,
+    kind TEXT NOT NULL CHECK (kind IN ('notice','referral','order','bank_match')),
+    tier INTEGER NOT NULL CHECK (tier BETWEEN 1 AND 4),
+    submitter_org TEXT REFERENCES orgs(id),
+    submitter_user TEXT REFERENCES users(id),
+    threat_to_life INTEGER NOT NULL,
+    received_at INTEGER NOT NULL,
+    tracking_hash TEXT UNIQUE,
+    explanation_ref TEXT,
+    notifier_name_ref TEXT,
+    notifier_email_ref TEXT,
+    good_faith INTEGER,
+    details TEXT NOT NULL,
+    locations TEXT NOT NULL
+) STRICT;
+INSERT INTO signals_v2 SELECT * FROM signals;
+DROP TABLE signals;
+ALTER TABLE signals_v2 RENAME TO signals;
+
+CREATE TABLE banks (
+    id TEXT PRIMARY KEY,
+    owner TEXT NOT NULL REFERENCES orgs(id),
+    name TEXT NOT NULL,
+    kind TEXT NOT NULL CHECK (kind IN ('block','allow')),
+    threshold INTEGER NOT NULL CHECK (threshold BETWEEN 0 AND 63),
+    stay_down INTEGER NOT NULL,
+    enabled_ratio REAL NOT NULL CHECK (enabled_ratio BETWEEN 0 AND 1),
+    labels TEXT NOT NULL,
+    description TEXT,
+    flood_limit INTEGER NOT NULL CHECK (flood_limit >= 0),
+    created_at INTEGER NOT NULL,
+    created_by TEXT NOT NULL REFERENCES users(id),
+    updated_at INTEGER NOT NULL,
+    deleted_at INTEGER
+) STRICT;
+CREATE UNIQUE INDEX banks_owner_name ON banks(owner, name) WHERE deleted_at IS NULL;
+
+CREATE TABLE bank_shares (
+    bank TEXT NOT NULL REFERENCES banks(id),
+    org TEXT NOT NULL REFERENCES orgs(id),
+    mode TEXT NOT NULL CHECK (mode IN ('match','curate')),
+    granted_at INTEGER NOT NULL,
+    granted_by TEXT NOT NULL REFERENCES users(id),
+    PRIMARY KEY (bank, org)
+) STRICT, WITHOUT ROWID;
+CREATE INDEX bank_shares_org ON bank_shares(org);
+
+CREATE TABLE bank_entries (
+    id INTEGER PRIMARY KEY,
+    bank TEXT NOT NULL REFERENCES banks(id),
+    signal_type TEXT NOT NULL CHECK (signal_type IN ('pdq','md5','sha256')),
+    value TEXT NOT NULL,
+    quality INTEGER CHECK (quality BETWEEN 0 AND 100),
+    source TEXT NOT NULL,
+    provenance TEXT,
+    content_id TEXT,
+    content_uri TEXT,
+    note TEXT,
+    added_at INTEGER NOT NULL,
+    added_by TEXT REFERENCES users(id),
+    disabled_until INTEGER,
+    quarantined_at INTEGER,
+    removed_at INTEGER,
+    case_id TEXT REFERENCES cases(id),
+    changed_seq INTEGER NOT NULL
+) STRICT;
+CREATE INDEX bank_entries_bank ON bank_entries(bank, id);
+CREATE INDEX bank_entries_value ON bank_entries(bank, signal_type, value) WHERE removed_at IS NULL;
+CREATE INDEX bank_entries_changed ON bank_entries(changed_seq);
+
+CREATE TABLE bank_feedback (
+    entry INTEGER NOT NULL REFERENCES bank_entries(id),
+    org TEXT NOT NULL REFERENCES orgs(id),
+    user TEXT NOT NULL REFERENCES users(id),
+    verdict TEXT NOT NULL CHECK (verdict IN ('agree','disagree','false_positive')),
+    note TEXT,
+    at INTEGER NOT NULL
+) STRICT;
+CREATE INDEX bank_feedback_entry ON bank_feedback(entry, at);
+"#,
 ];
 
 /// Brings the database to the newest schema, one migration per transaction.
+///
+/// Foreign keys are off while migrations run, so that a migration can rebuild a table that others
+/// reference (SQLite's way to change a constraint); every reference is checked before commit.
 pub(crate) fn migrate(conn: &mut Connection) -> rusqlite::Result<()> {
     let current: i64 = conn.query_row("PRAGMA user_version", [], |r| r.get(0))?;
-    for (idx, sql) in MIGRATIONS.iter().enumerate().skip(usize::try_from(current).unwrap_or(0)) {
-        let tx = conn.transaction()?;
-        tx.execute_batch(sql)?;
-        tx.pragma_update(None, "user_version", idx as i64 + 1)?;
-        tx.commit()?;
-    }
-    Ok(())
+    conn.pragma_update(None, "foreign_keys", "OFF")?;
+    let result = (|| {
+        for (idx, sql) in MIGRATIONS.iter().enumerate().skip(usize::try_from(current).unwrap_or(0)) {
+            let tx = conn.transaction()?;
+            tx.execute_batch(sql)?;
+            let broken: Option<String> = tx.query_row("PRAGMA foreign_key_check", [], |r| r.get(0)).optional()?;
+            if let Some(table) = broken {
+                return Err(rusqlite::Error::SqliteFailure(
+                    rusqlite::ffi::Error::new(rusqlite::ffi::SQLITE_CONSTRAINT_FOREIGNKEY),
+                    Some(format!("migration {} left a broken reference in {table}", idx + 1)),
+                ));
+            }
+            tx.pragma_update(None, "user_version", idx as i64 + 1)?;
+            tx.commit()?;
+        }
+        Ok(())
+    })();
+    conn.pragma_update(None, "foreign_keys", "ON")?;
+    result
 }
 
 /// The schema version this build expects.
 pub(crate) fn latest_version() -> i64 {
     MIGRATIONS.len() as i64
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn migration_2_keeps_every_signal_and_its_references() {
+        let mut conn = Connection::open_in_memory().unwrap();
+        conn.pragma_update(None, "foreign_keys", "ON").unwrap();
+        conn.execute_batch(MIGRATIONS[0]).unwrap();
+        conn.pragma_update(None, "user_version", 1).unwrap();
+        conn.execute_batch(
+            "INSERT INTO orgs (id, name, kind, created_at) VALUES ('org_1', 'P', 'platform', 0);
+             INSERT INTO signals (id, kind, tier, threat_to_life, received_at, tracking_hash, details, locations)
+               VALUES ('sig_1', 'notice', 1, 0, 5, 'th', '{}', '[]');
+             INSERT INTO cases (id, platform, key, kind, state, tier, threat_to_life, accountable_sources,
+               anonymous_signals, priority, created_at, updated_at)
+               VALUES ('cas_1', 'org_1', 'k', 'content', 'open', 1, 0, 0, 1, 10, 5, 5);
+             INSERT INTO signal_cases (signal, idx, case_id) VALUES ('sig_1', 0, 'cas_1');",
+        )
+        .unwrap();
+        migrate(&mut conn).unwrap();
+        let version: i64 = conn.query_row("PRAGMA user_version", [], |r| r.get(0)).unwrap();
+        assert_eq!(version, latest_version());
+        let fk: i64 = conn.query_row("PRAGMA foreign_keys", [], |r| r.get(0)).unwrap();
+        assert_eq!(fk, 1, "foreign keys are back on");
+        let (kind, tracking): (String, String) = conn
+            .query_row("SELECT kind, tracking_hash FROM signals WHERE id = 'sig_1'", [], |r| Ok((r.get(0)?, r.get(1)?)))
+            .unwrap();
+        assert_eq!((kind.as_str(), tracking.as_str()), ("notice", "th"));
+        // The rebuilt table still refuses what it refused, and takes the new kind.
+        let dup = conn.execute(
+            "INSERT INTO signals (id, kind, tier, threat_to_life, received_at, tracking_hash, details, locations)
+             VALUES ('sig_2', 'notice', 1, 0, 5, 'th', '{}', '[]')",
+            [],
+        );
+        assert!(dup.is_err(), "tracking hashes stay unique");
+        conn.execute(
+            "INSERT INTO signals (id, kind, tier, threat_to_life, received_at, details, locations)
+             VALUES ('sig_3', 'bank_match', 2, 0, 5, '{}', '[]')",
+            [],
+        )
+        .unwrap();
+        // References into the rebuilt table are still enforced.
+        let orphan = conn.execute("INSERT INTO signal_cases (signal, idx, case_id) VALUES ('sig_x', 0, 'cas_1')", []);
+        assert!(orphan.is_err());
+        conn.execute("DELETE FROM signal_cases", []).unwrap();
+        assert!(conn.execute("DELETE FROM signals WHERE id = 'sig_1'", []).is_ok());
+    }
 }

@@ -1,6 +1,8 @@
 //! Handlers, one module per area of the API.
 
 pub mod admin;
+pub mod banks;
+pub mod hma;
 pub mod intake;
 pub mod media;
 pub mod platform;

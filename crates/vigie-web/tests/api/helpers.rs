@@ -1,5 +1,6 @@
 //! The test server and typed helpers to drive it.
 
+use std::io::Cursor;
 use std::net::SocketAddr;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration as StdDuration, Instant};
@@ -290,4 +291,29 @@ impl Receiver {
             .filter(|v| v["type"] == t)
             .collect()
     }
+}
+
+/// A synthetic PNG: rings and a gradient, `w × h`.
+pub fn png(w: u32, h: u32) -> Vec<u8> {
+    let img = image::RgbImage::from_fn(w, h, |x, y| {
+        let d = ((x as f32 - w as f32 / 3.0).powi(2) + (y as f32 - h as f32 / 2.0).powi(2)).sqrt();
+        let v = (127.0 + 120.0 * (d / 9.0).sin()) as u8;
+        image::Rgb([v, (x * 255 / w) as u8, (y * 255 / h) as u8])
+    });
+    let mut out = Cursor::new(Vec::new());
+    img.write_to(&mut out, image::ImageFormat::Png).unwrap();
+    out.into_inner()
+}
+
+/// A multipart/form-data body with the given (field, bytes) parts.
+pub fn multipart(parts: &[(&str, &[u8])]) -> (String, Vec<u8>) {
+    let boundary = "vigie-test-boundary-7d1f";
+    let mut body = Vec::new();
+    for (name, bytes) in parts {
+        body.extend(format!("--{boundary}\r\nContent-Disposition: form-data; name=\"{name}\"; filename=\"x.bin\"\r\nContent-Type: application/octet-stream\r\n\r\n").as_bytes());
+        body.extend_from_slice(bytes);
+        body.extend(b"\r\n");
+    }
+    body.extend(format!("--{boundary}--\r\n").as_bytes());
+    (format!("multipart/form-data; boundary={boundary}"), body)
 }

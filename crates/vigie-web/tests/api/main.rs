@@ -8,6 +8,7 @@ mod helpers;
 
 mod admin;
 mod bad_input;
+mod banks;
 mod events;
 mod intake;
 mod media;

@@ -1,35 +1,8 @@
 //! Hashing over HTTP: HMA's `/h/hash` and Vigie's `/api/v1/hash`.
 
-use std::io::Cursor;
-
 use serde_json::Value;
 
 use crate::helpers::*;
-
-/// A synthetic PNG: rings and a gradient, `w × h`.
-fn png(w: u32, h: u32) -> Vec<u8> {
-    let img = image::RgbImage::from_fn(w, h, |x, y| {
-        let d = ((x as f32 - w as f32 / 3.0).powi(2) + (y as f32 - h as f32 / 2.0).powi(2)).sqrt();
-        let v = (127.0 + 120.0 * (d / 9.0).sin()) as u8;
-        image::Rgb([v, (x * 255 / w) as u8, (y * 255 / h) as u8])
-    });
-    let mut out = Cursor::new(Vec::new());
-    img.write_to(&mut out, image::ImageFormat::Png).unwrap();
-    out.into_inner()
-}
-
-/// A multipart/form-data body with the given (field, bytes) parts.
-fn multipart(parts: &[(&str, &[u8])]) -> (String, Vec<u8>) {
-    let boundary = "vigie-test-boundary-7d1f";
-    let mut body = Vec::new();
-    for (name, bytes) in parts {
-        body.extend(format!("--{boundary}\r\nContent-Disposition: form-data; name=\"{name}\"; filename=\"x.bin\"\r\nContent-Type: application/octet-stream\r\n\r\n").as_bytes());
-        body.extend_from_slice(bytes);
-        body.extend(b"\r\n");
-    }
-    body.extend(format!("--{boundary}--\r\n").as_bytes());
-    (format!("multipart/form-data; boundary={boundary}"), body)
-}
 
 async fn post_multipart(t: &TestApp, token: Option<&str>, parts: &[(&str, &[u8])]) -> (u16, Value) {
     let (ctype, body) = multipart(parts);
@@ -127,7 +100,7 @@ async fn vigies_own_hash_endpoint_says_more() {
     assert_eq!(body["dihedral"][0], body["pdq"]);
 
     let flat = image::RgbImage::from_pixel(100, 100, image::Rgb([90, 90, 90]));
-    let mut bytes = Cursor::new(Vec::new());
+    let mut bytes = std::io::Cursor::new(Vec::new());
     flat.write_to(&mut bytes, image::ImageFormat::Png).unwrap();
     let res = t.http.post(t.url("/api/v1/hash")).bearer_auth(&a.token).body(bytes.into_inner()).send().await.unwrap();
     let body: Value = res.json().await.unwrap();

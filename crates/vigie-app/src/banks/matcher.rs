@@ -1,0 +1,516 @@
+//! The in-memory matcher: every live bank entry in one index per signal type, shared by all
+//! organisations, with the bank settings and shares needed to filter a lookup to its caller.
+//!
+//! The store is the truth; the matcher is a copy kept current by applying each committed change
+//! in commit order (see `vigie_store::Store::write_applied`), so an entry is matchable as soon as
+//! the call that added it returns. Lookups take a read lock; changes take the write lock for
+//! microseconds per entry (imports apply in chunks), so lookups go on while a bank grows.
+//!
+//! Disabled, timed-disabled, quarantined and removed entries stay in the index and are filtered
+//! per lookup: a change of state is one field, never a rebuild.
+
+use std::collections::HashMap;
+use std::sync::RwLock;
+
+use vigie_index::{Code, Index, Mih};
+use vigie_model::bank::{Access, BankSpec, ShareMode, SignalType};
+use vigie_model::{BankId, OrgId, Timestamp};
+use vigie_store::{BankEntryRecord, BankRecord, BankShareRecord};
+
+/// A bank as the matcher knows it.
+#[derive(Clone, Debug)]
+pub struct BankMeta {
+    pub id: BankId,
+    pub owner: OrgId,
+    pub spec: BankSpec,
+    pub shares: HashMap<OrgId, ShareMode>,
+    pub deleted: bool,
+}
+
+impl BankMeta {
+    /// What `org` may do with the bank; `None`: it does not know the bank exists.
+    pub fn access(&self, org: &OrgId) -> Option<Access> {
+        if self.deleted {
+            None
+        } else if &self.owner == org {
+            Some(Access::Own)
+        } else {
+            self.shares.get(org).map(|m| Access::from_share(*m))
+        }
+    }
+}
+
+/// One entry's place in an index. Slots are appended in entry-id order (the order of commits),
+/// so an entry's slot is found by binary search.
+#[derive(Clone, Copy, Debug)]
+struct Slot {
+    entry: i64,
+    bank: u32,
+    /// Micros; matching is off while `now < disabled_until`.
+    disabled_until: i64,
+    quarantined: bool,
+    removed: bool,
+}
+
+impl Slot {
+    fn live(&self, now: Timestamp) -> bool {
+        !self.removed && !self.quarantined && now.as_micros() >= self.disabled_until
+    }
+}
+
+#[derive(Default)]
+struct Exact<const N: usize> {
+    map: HashMap<[u8; N], Vec<u32>>,
+    slots: Vec<Slot>,
+}
+
+struct State {
+    banks: Vec<BankMeta>,
+    bank_pos: HashMap<BankId, u32>,
+    pdq: Mih,
+    pdq_slots: Vec<Slot>,
+    md5: Exact<16>,
+    sha256: Exact<32>,
+    /// When the matcher last applied a change.
+    updated_at: Option<Timestamp>,
+}
+
+/// What to look for.
+#[derive(Clone, Debug, Default)]
+pub struct Query {
+    /// One PDQ hash, or the eight dihedral variants (the first is the original).
+    pub pdq: Vec<Code>,
+    pub md5: Option<[u8; 16]>,
+    pub sha256: Option<[u8; 32]>,
+}
+
+/// Which banks a lookup searches.
+#[derive(Clone, Debug)]
+pub struct Scope<'a> {
+    pub org: &'a OrgId,
+    /// Only these banks (by id), when the caller names some.
+    pub only: Option<&'a [BankId]>,
+    /// HMA's sampling: skip banks whose `enabled_ratio` loses this lookup's coin flip
+    /// (`coin` in 0..1, so a ratio of 0 always loses); `None` bypasses it and searches them all.
+    pub coin: Option<f64>,
+    /// Search disabled and timed-disabled entries too (HMA's raw lookup); never quarantined or
+    /// removed ones.
+    pub include_disabled: bool,
+}
+
+/// One entry within its bank's threshold.
+#[derive(Clone, Debug)]
+pub struct Hit {
+    pub bank: BankMeta,
+    pub access: Access,
+    pub entry: i64,
+    pub signal_type: SignalType,
+    pub distance: u32,
+    /// Which query hash matched (0 unless dihedral variants were given).
+    pub variant: usize,
+}
+
+/// Sizes per signal type, for status pages.
+#[derive(Clone, Debug)]
+pub struct MatcherStatus {
+    pub pdq: usize,
+    pub md5: usize,
+    pub sha256: usize,
+    pub banks: usize,
+    pub updated_at: Option<Timestamp>,
+}
+
+pub struct Matcher {
+    state: RwLock<State>,
+}
+
+fn slot_of(slots: &[Slot], entry: i64) -> Option<usize> {
+    slots.binary_search_by_key(&entry, |s| s.entry).ok()
+}
+
+fn decode<const N: usize>(hex_value: &str) -> Option<[u8; N]> {
+    let mut out = [0u8; N];
+    hex::decode_to_slice(hex_value, &mut out).ok()?;
+    Some(out)
+}
+
+impl Matcher {
+    /// An empty matcher whose PDQ index is sized for about `expected` hashes.
+    pub fn new(expected: usize) -> Self {
+        Self {
+            state: RwLock::new(State {
+                banks: Vec::new(),
+                bank_pos: HashMap::new(),
+                pdq: Mih::for_size(expected.max(1 << 16)),
+                pdq_slots: Vec::new(),
+                md5: Exact::default(),
+                sha256: Exact::default(),
+                updated_at: None,
+            }),
+        }
+    }
+
+    fn write(&self) -> std::sync::RwLockWriteGuard<'_, State> {
+        // A panic while holding the lock cannot leave a half-applied slot: every change is one
+        // push or one field; keep serving.
+        self.state.write().unwrap_or_else(|e| e.into_inner())
+    }
+    fn read(&self) -> std::sync::RwLockReadGuard<'_, State> {
+        self.state.read().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// Adds or replaces a bank's settings.
+    pub fn put_bank(&self, r: &BankRecord, shares: &[BankShareRecord], at: Timestamp) {
+        let meta = BankMeta {
+            id: r.id.clone(),
+            owner: r.owner.clone(),
+            spec: r.spec.clone(),
+            shares: shares.iter().map(|s| (s.org.clone(), s.mode)).collect(),
+            deleted: false,
+        };
+        let mut st = self.write();
+        match st.bank_pos.get(&r.id) {
+            Some(&i) => st.banks[i as usize] = meta,
+            None => {
+                let i = st.banks.len() as u32;
+                st.banks.push(meta);
+                st.bank_pos.insert(r.id.clone(), i);
+            }
+        }
+        st.updated_at = Some(at);
+    }
+
+    /// Hides a deleted bank from every lookup.
+    pub fn delete_bank(&self, id: &BankId, at: Timestamp) {
+        let mut st = self.write();
+        if let Some(&i) = st.bank_pos.get(id) {
+            st.banks[i as usize].deleted = true;
+        }
+        st.updated_at = Some(at);
+    }
+
+    /// Adds entries, or updates the state of ones already in the index. Takes the write lock per
+    /// chunk, so lookups interleave with a large import.
+    pub fn apply_entries(&self, entries: &[BankEntryRecord], at: Timestamp) {
+        for chunk in entries.chunks(4096) {
+            let mut st = self.write();
+            for e in chunk {
+                st.apply_entry(e);
+            }
+            st.updated_at = Some(at);
+        }
+    }
+
+    pub fn status(&self) -> MatcherStatus {
+        let st = self.read();
+        MatcherStatus {
+            pdq: st.pdq_slots.len(),
+            md5: st.md5.slots.len(),
+            sha256: st.sha256.slots.len(),
+            banks: st.banks.iter().filter(|b| !b.deleted).count(),
+            updated_at: st.updated_at,
+        }
+    }
+
+    /// The bank's settings, if `org` may know it exists.
+    pub fn bank(&self, id: &BankId, org: &OrgId) -> Option<(BankMeta, Access)> {
+        let st = self.read();
+        let b = &st.banks[*st.bank_pos.get(id)? as usize];
+        b.access(org).map(|a| (b.clone(), a))
+    }
+
+    /// The banks `org` may see, from memory (no store read on the lookup path).
+    pub fn visible_banks(&self, org: &OrgId) -> Vec<(BankMeta, Access)> {
+        let st = self.read();
+        st.banks.iter().filter_map(|b| b.access(org).map(|a| (b.clone(), a))).collect()
+    }
+
+    /// Every entry within its bank's threshold of the query, in the banks `scope` allows,
+    /// sorted by (distance, entry).
+    pub fn lookup(&self, q: &Query, scope: &Scope<'_>, now: Timestamp) -> Vec<Hit> {
+        let st = self.read();
+        // The banks this lookup may search, by position; and the largest threshold among them.
+        let usable: Vec<Option<Access>> = st
+            .banks
+            .iter()
+            .map(|b| {
+                let access = b.access(scope.org)?;
+                if scope.only.is_some_and(|only| !only.contains(&b.id)) {
+                    return None;
+                }
+                let sampled_in = scope.coin.is_none_or(|coin| coin < b.spec.enabled_ratio);
+                sampled_in.then_some(access)
+            })
+            .collect();
+        let radius = st.banks.iter().zip(&usable).filter(|(_, u)| u.is_some()).map(|(b, _)| b.spec.threshold).max();
+        let Some(radius) = radius else { return Vec::new() };
+        let live = |s: &Slot| {
+            if scope.include_disabled { !s.removed && !s.quarantined } else { s.live(now) }
+        };
+        let mut hits = Vec::new();
+        let mut push = |slot: &Slot, signal_type, distance, variant| {
+            let Some(access) = usable[slot.bank as usize] else { return };
+            let bank = &st.banks[slot.bank as usize];
+            if !live(slot) || (signal_type == SignalType::Pdq && distance > bank.spec.threshold) {
+                return;
+            }
+            hits.push(Hit { bank: bank.clone(), access, entry: slot.entry, signal_type, distance, variant });
+        };
+        for (variant, code) in q.pdq.iter().enumerate() {
+            for m in st.pdq.query(code, radius) {
+                push(&st.pdq_slots[m.entry as usize], SignalType::Pdq, m.distance, variant);
+            }
+        }
+        if let Some(k) = &q.md5 {
+            for &i in st.md5.map.get(k).into_iter().flatten() {
+                push(&st.md5.slots[i as usize], SignalType::Md5, 0, 0);
+            }
+        }
+        if let Some(k) = &q.sha256 {
+            for &i in st.sha256.map.get(k).into_iter().flatten() {
+                push(&st.sha256.slots[i as usize], SignalType::Sha256, 0, 0);
+            }
+        }
+        // One hit per entry: the closest variant.
+        hits.sort_by_key(|h| (h.entry, h.distance, h.variant));
+        hits.dedup_by_key(|h| h.entry);
+        hits.sort_by_key(|h| (h.distance, h.entry));
+        hits
+    }
+}
+
+impl State {
+    fn apply_entry(&mut self, e: &BankEntryRecord) {
+        let Some(&bank) = self.bank_pos.get(&e.bank) else {
+            tracing::error!(entry = e.id, "an entry of an unknown bank was not indexed");
+            return;
+        };
+        let slot = Slot {
+            entry: e.id,
+            bank,
+            disabled_until: e.disabled_until.map_or(i64::MIN, Timestamp::as_micros),
+            quarantined: e.quarantined_at.is_some(),
+            removed: e.removed_at.is_some(),
+        };
+        let slots = match e.signal_type {
+            SignalType::Pdq => &mut self.pdq_slots,
+            SignalType::Md5 => &mut self.md5.slots,
+            SignalType::Sha256 => &mut self.sha256.slots,
+        };
+        if let Some(i) = slot_of(slots, e.id) {
+            slots[i] = slot;
+            return;
+        }
+        if slots.last().is_some_and(|last| last.entry > e.id) {
+            // Cannot happen with commit-ordered application; refuse rather than break the order.
+            tracing::error!(entry = e.id, "an entry arrived out of order and was not indexed");
+            return;
+        }
+        match e.signal_type {
+            SignalType::Pdq => {
+                let Some(bytes) = decode::<32>(&e.value) else { return };
+                self.pdq.add(vigie_index::code_from_bytes(&bytes));
+                self.pdq_slots.push(slot);
+            }
+            SignalType::Md5 => {
+                let Some(k) = decode::<16>(&e.value) else { return };
+                self.md5.map.entry(k).or_default().push(self.md5.slots.len() as u32);
+                self.md5.slots.push(slot);
+            }
+            SignalType::Sha256 => {
+                let Some(k) = decode::<32>(&e.value) else { return };
+                self.sha256.map.entry(k).or_default().push(self.sha256.slots.len() as u32);
+                self.sha256.slots.push(slot);
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::sync::Arc;
+    use std::sync::atomic::{AtomicBool, Ordering};
+
+    use vigie_model::UserId;
+    use vigie_model::bank::{BankKind, BankLabels};
+
+    use super::*;
+
+    struct Rng(u64);
+    impl Rng {
+        fn next(&mut self) -> u64 {
+            self.0 ^= self.0 << 13;
+            self.0 ^= self.0 >> 7;
+            self.0 ^= self.0 << 17;
+            self.0
+        }
+        fn code(&mut self) -> Code {
+            [self.next(), self.next(), self.next(), self.next()]
+        }
+    }
+
+    fn org(n: u8) -> OrgId {
+        OrgId::from_random([n; 16])
+    }
+
+    fn bank(n: u8, owner: u8, threshold: u32) -> BankRecord {
+        BankRecord {
+            id: BankId::from_random([n; 16]),
+            owner: org(owner),
+            spec: BankSpec {
+                name: format!("b{n}"),
+                kind: BankKind::Block,
+                threshold,
+                stay_down: false,
+                enabled_ratio: 1.0,
+                labels: BankLabels::default(),
+                description: None,
+                flood_limit: 0,
+            },
+            created_at: Timestamp::from_micros(0),
+            created_by: UserId::from_random([0; 16]),
+            updated_at: Timestamp::from_micros(0),
+        }
+    }
+
+    fn hex_of(code: &Code) -> String {
+        code.iter().map(|w| format!("{w:016x}")).collect()
+    }
+
+    fn entry(id: i64, bank: &BankId, code: &Code) -> BankEntryRecord {
+        BankEntryRecord {
+            id,
+            bank: bank.clone(),
+            signal_type: SignalType::Pdq,
+            value: hex_of(code),
+            quality: None,
+            source: "test".into(),
+            provenance: None,
+            content_id: None,
+            content_uri: None,
+            note: None,
+            added_at: Timestamp::from_micros(0),
+            added_by: None,
+            disabled_until: None,
+            quarantined_at: None,
+            removed_at: None,
+            case: None,
+            changed_seq: id,
+        }
+    }
+
+    fn scope(org: &OrgId) -> Scope<'_> {
+        Scope { org, only: None, coin: None, include_disabled: false }
+    }
+
+    /// Flips `n` distinct low bits of a code.
+    fn near(code: &Code, n: u32) -> Code {
+        let mut c = *code;
+        for k in 0..n {
+            c[(k / 64) as usize] ^= 1 << (k % 64);
+        }
+        c
+    }
+
+    #[test]
+    fn lookups_equal_a_brute_force_filter_over_banks_access_thresholds_and_states() {
+        let m = Matcher::new(0);
+        let now = Timestamp::from_micros(1_000);
+        // Banks of three owners; bank 3 shared with org 2 for matching.
+        let banks = [bank(1, 1, 31), bank(2, 1, 8), bank(3, 2, 63), bank(4, 3, 20)];
+        for b in &banks {
+            let shares = if b.id == banks[2].id {
+                vec![BankShareRecord {
+                    bank: b.id.clone(),
+                    org: org(1),
+                    mode: ShareMode::Match,
+                    granted_at: now,
+                    granted_by: UserId::from_random([0; 16]),
+                }]
+            } else {
+                Vec::new()
+            };
+            m.put_bank(b, &shares, now);
+        }
+        let mut rng = Rng(99);
+        let centres: Vec<Code> = (0..20).map(|_| rng.code()).collect();
+        let mut all = Vec::new();
+        for id in 1..=3000i64 {
+            let centre = centres[(rng.next() % 20) as usize];
+            let mut e = entry(id, &banks[(rng.next() % 4) as usize].id, &near(&centre, (rng.next() % 70) as u32));
+            match rng.next() % 10 {
+                0 => e.disabled_until = Some(Timestamp::from_micros(5_000)),
+                1 => e.disabled_until = Some(Timestamp::from_micros(500)),
+                2 => e.quarantined_at = Some(now),
+                3 => e.removed_at = Some(now),
+                _ => {}
+            }
+            all.push(e);
+        }
+        m.apply_entries(&all, now);
+        for q in centres.iter().chain(std::iter::once(&rng.code())) {
+            let got: Vec<(i64, u32)> = m
+                .lookup(&Query { pdq: vec![*q], ..Default::default() }, &scope(&org(1)), now)
+                .iter()
+                .map(|h| (h.entry, h.distance))
+                .collect();
+            let mut want: Vec<(u32, i64)> = all
+                .iter()
+                .filter_map(|e| {
+                    let b = banks.iter().position(|b| b.id == e.bank).unwrap();
+                    let visible = b < 3; // org 1 owns banks 1 and 2 and may match bank 3
+                    let live = e.removed_at.is_none()
+                        && e.quarantined_at.is_none()
+                        && e.disabled_until.is_none_or(|u| now >= u);
+                    let mut bytes = [0u8; 32];
+                    hex::decode_to_slice(&e.value, &mut bytes).unwrap();
+                    let d = vigie_index::distance(q, &vigie_index::code_from_bytes(&bytes));
+                    (visible && live && d <= banks[b].spec.threshold).then_some((d, e.id))
+                })
+                .collect();
+            want.sort();
+            assert_eq!(got, want.into_iter().map(|(d, id)| (id, d)).collect::<Vec<_>>());
+        }
+    }
+
+    #[test]
+    fn lookups_go_on_while_entries_are_added_and_each_is_matchable_once_applied() {
+        let m = Arc::new(Matcher::new(0));
+        let now = Timestamp::from_micros(0);
+        let b = bank(1, 1, 31);
+        m.put_bank(&b, &[], now);
+        let mut rng = Rng(7);
+        let first = rng.code();
+        m.apply_entries(&[entry(1, &b.id, &first)], now);
+        let done = Arc::new(AtomicBool::new(false));
+        let readers: Vec<_> = (0..2)
+            .map(|_| {
+                let (m, done) = (m.clone(), done.clone());
+                std::thread::spawn(move || {
+                    let mut lookups = 0u64;
+                    while !done.load(Ordering::Relaxed) || lookups == 0 {
+                        let hits = m.lookup(&Query { pdq: vec![first], ..Default::default() }, &scope(&org(1)), now);
+                        assert_eq!(hits.first().map(|h| h.entry), Some(1), "an applied entry never disappears");
+                        lookups += 1;
+                    }
+                    lookups
+                })
+            })
+            .collect();
+        let codes: Vec<Code> = (0..40_000).map(|_| rng.code()).collect();
+        for (i, chunk) in codes.chunks(1000).enumerate() {
+            let entries: Vec<_> =
+                chunk.iter().enumerate().map(|(j, c)| entry(2 + (i * 1000 + j) as i64, &b.id, c)).collect();
+            m.apply_entries(&entries, now);
+            // Matchable as soon as the call returns.
+            let last = entries.last().unwrap();
+            let q = Query { pdq: vec![*chunk.last().unwrap()], ..Default::default() };
+            assert_eq!(m.lookup(&q, &scope(&org(1)), now).first().map(|h| h.entry), Some(last.id));
+        }
+        done.store(true, Ordering::Relaxed);
+        for r in readers {
+            assert!(r.join().unwrap() > 0);
+        }
+        assert_eq!(m.status().pdq, 40_001);
+    }
+}

@@ -1,0 +1,337 @@
+//! Stay-down: a platform checks an upload against the banks it may use and hears at once what
+//! matched and what the banks' policies make of it.
+//!
+//! - PDQ hashes of quality below 50 are not looked up (on the bank side they are never added).
+//! - A match in an allow bank suppresses block matches of the same upload.
+//! - An entry that matches more uploads within an hour than its bank's flood limit is
+//!   quarantined (an event says so) until a curator releases it; the match that tripped the
+//!   limit does not count.
+//! - A block match in a bank marked for stay-down opens (or joins) a case for the platform: a
+//!   `bank_match` signal, the platform's own-initiative automated detection, linked to the case
+//!   that put the content in the bank when there is one.
+//! - Every match is an event, written with the case in one transaction.
+
+use std::collections::HashMap;
+use std::sync::Mutex;
+
+use serde_json::json;
+use sha2::{Digest, Sha256};
+use vigie_hash::{HashOptions, Palette};
+use vigie_model::bank::{BankKind, FloodCounter, MIN_PDQ_QUALITY, SignalType, UploadVerdict};
+use vigie_model::event::EventKind;
+use vigie_model::location::{RawLocation, check_locations};
+use vigie_model::org::{OrgKind, Role};
+use vigie_model::signal::{SignalKind, Tier};
+use vigie_model::validation::Checker;
+use vigie_model::*;
+use vigie_store::*;
+
+use super::{Hit, Query, Scope};
+use crate::intake::{Contribution, fold};
+use crate::{Actor, App, AppError, AppResult, Events, id_bytes};
+
+/// What a platform knows about an upload.
+#[derive(Clone, Debug, Default)]
+pub struct UploadInput {
+    /// Where the content is (or will be) published: needed to open a case.
+    pub url: Option<String>,
+    pub content_id: Option<String>,
+    /// The uploader's account id on the platform.
+    pub uploader: Option<String>,
+    /// The media itself; hashed here.
+    pub media: Option<Vec<u8>>,
+    /// Or its hashes, computed by the platform.
+    pub pdq: Option<String>,
+    pub pdq_quality: Option<i64>,
+    pub md5: Option<String>,
+    pub sha256: Option<String>,
+    /// Also look up the media's seven rotations and flips (needs `media`).
+    pub dihedral: bool,
+}
+
+/// One match, as the platform sees it.
+#[derive(Clone, Debug)]
+pub struct UploadMatch {
+    pub hit: Hit,
+    /// The flood limit tripped on this match: the entry is now quarantined.
+    pub quarantined: bool,
+}
+
+/// The answer.
+#[derive(Clone, Debug)]
+pub struct UploadOutcome {
+    pub verdict: UploadVerdict,
+    pub matches: Vec<UploadMatch>,
+    /// The PDQ hash looked up (computed here, or given) and its quality when known.
+    pub pdq: Option<(String, Option<u8>)>,
+    /// The PDQ hash was not looked up: its quality is below 50.
+    pub pdq_unreliable: bool,
+    pub md5: Option<String>,
+    pub sha256: Option<String>,
+    /// The stay-down case opened or joined, if any.
+    pub case: Option<CaseId>,
+    /// Earlier cases on this platform that put matched content in a bank.
+    pub linked_cases: Vec<CaseId>,
+}
+
+/// Match counts per entry for flood control; in memory (a restart forgives the current hour).
+#[derive(Default)]
+pub struct FloodCounters(Mutex<HashMap<i64, FloodCounter>>);
+
+impl FloodCounters {
+    fn hit(&self, entry: i64, hour: i64, limit: u32) -> bool {
+        let mut map = self.0.lock().unwrap_or_else(|e| e.into_inner());
+        if map.len() > 1_000_000 {
+            map.retain(|_, c| c.window == hour);
+        }
+        map.entry(entry).or_default().hit(hour, limit)
+    }
+}
+
+fn hex_array<const N: usize>(c: &mut Checker, field: &str, t: SignalType, raw: Option<&str>) -> Option<[u8; N]> {
+    let v = match t.normalise(raw?) {
+        Ok(v) => v,
+        Err(msg) => {
+            c.push(field, "invalid_hash", msg);
+            return None;
+        }
+    };
+    let mut out = [0u8; N];
+    hex::decode_to_slice(&v, &mut out).ok()?;
+    Some(out)
+}
+
+impl App {
+    /// Checks an upload against the banks the platform may use. Platforms only.
+    pub async fn check_upload(&self, p: &Principal, input: UploadInput) -> AppResult<UploadOutcome> {
+        if p.org_kind != OrgKind::Platform || !p.roles.iter().any(|r| matches!(r, Role::Integrator | Role::Moderator)) {
+            return Err(AppError::Forbidden("only a platform's integrator or moderator checks uploads"));
+        }
+        let mut c = Checker::new();
+        c.optional_text(input.content_id.as_deref(), "content_id", 500);
+        c.optional_text(input.uploader.as_deref(), "uploader", 500);
+        let targets = match &input.url {
+            Some(url) => {
+                let loc = RawLocation {
+                    kind: Some("content".into()),
+                    url: Some(url.clone()),
+                    content_id: input.content_id.clone(),
+                    ..Default::default()
+                };
+                check_locations(std::slice::from_ref(&loc), &mut c)
+            }
+            None => Vec::new(),
+        };
+        let pdq_quality = match input.pdq_quality {
+            None => None,
+            Some(q) if (0..=100).contains(&q) => Some(q as u8),
+            Some(_) => {
+                c.push("pdq_quality", "out_of_range", "a PDQ quality from 0 to 100");
+                None
+            }
+        };
+        let mut pdq = hex_array::<32>(&mut c, "pdq", SignalType::Pdq, input.pdq.as_deref()).map(|b| (b, pdq_quality));
+        let mut md5 = hex_array::<16>(&mut c, "md5", SignalType::Md5, input.md5.as_deref());
+        let mut sha256 = hex_array::<32>(&mut c, "sha256", SignalType::Sha256, input.sha256.as_deref());
+        let no_hash = pdq.is_none() && md5.is_none() && sha256.is_none();
+        c.check(input.media.is_some() || !no_hash, "media", "required", "send the media or at least one of its hashes");
+        c.finish()?;
+
+        let mut variants = Vec::new();
+        if let Some(bytes) = input.media {
+            let options =
+                HashOptions { limits: self.config().hash_limits, palette: Palette::Indices, dihedral: input.dihedral };
+            let h = tokio::task::spawn_blocking(move || vigie_hash::hash_image(&bytes, &options))
+                .await
+                .map_err(|_| AppError::Internal("the image hasher panicked"))?
+                .map_err(crate::media::decode_error)?;
+            pdq = Some((*h.pdq.hash.as_bytes(), Some(h.pdq.quality)));
+            variants = h
+                .dihedral
+                .map(|d| d[1..].iter().map(|x| vigie_index::code_from_bytes(x.as_bytes())).collect())
+                .unwrap_or_default();
+            md5 = hex::decode(&h.md5).ok().and_then(|v| v.try_into().ok());
+            sha256 = hex::decode(&h.sha256).ok().and_then(|v| v.try_into().ok());
+        }
+        let pdq_unreliable = pdq.is_some_and(|(_, q)| q.is_some_and(|q| q < MIN_PDQ_QUALITY));
+        let mut query = Query { pdq: Vec::new(), md5, sha256 };
+        if let Some((bytes, _)) = pdq.filter(|_| !pdq_unreliable) {
+            query.pdq.push(vigie_index::code_from_bytes(&bytes));
+            query.pdq.extend(variants);
+        }
+
+        let now = self.now();
+        // Banks sampled at a ratio below 1 take part in that share of checks.
+        let coin = f64::from(u32::from_le_bytes(crate::random16()[..4].try_into().expect("4 bytes"))) / 4_294_967_296.0;
+        let scope = Scope { org: &p.org, only: None, coin: Some(coin), include_disabled: false };
+        let hits = self.matcher().lookup(&query, &scope, now);
+        let hour = now.as_micros().div_euclid(3_600_000_000);
+        let matches: Vec<UploadMatch> = hits
+            .into_iter()
+            .map(|hit| {
+                let quarantined = hit.bank.spec.kind == BankKind::Block
+                    && self.inner.floods.hit(hit.entry, hour, hit.bank.spec.flood_limit);
+                UploadMatch { hit, quarantined }
+            })
+            .collect();
+        let counted = |kind| matches.iter().any(|m| !m.quarantined && m.hit.bank.spec.kind == kind);
+        let verdict = UploadVerdict::of(counted(BankKind::Block), counted(BankKind::Allow));
+        let mut outcome = UploadOutcome {
+            verdict,
+            matches,
+            pdq: pdq.map(|(b, q)| (hex::encode(b), q)),
+            pdq_unreliable,
+            md5: md5.map(hex::encode),
+            sha256: sha256.map(hex::encode),
+            case: None,
+            linked_cases: Vec::new(),
+        };
+        if outcome.matches.is_empty() {
+            return Ok(outcome);
+        }
+        self.record_upload_matches(p, &mut outcome, targets, input.content_id, input.uploader).await?;
+        Ok(outcome)
+    }
+
+    /// Writes the matches' events, the quarantines and the stay-down case in one transaction.
+    async fn record_upload_matches(
+        &self,
+        p: &Principal,
+        outcome: &mut UploadOutcome,
+        targets: Vec<vigie_model::location::Target>,
+        content_id: Option<String>,
+        uploader: Option<String>,
+    ) -> AppResult<()> {
+        let (principal, actor, clock) = (p.clone(), Actor::of(p), self.clock().clone());
+        let verdict = outcome.verdict;
+        let matches: Vec<(i64, BankId, SignalType, u32, bool, bool, BankKind)> = outcome
+            .matches
+            .iter()
+            .map(|m| {
+                let b = &m.hit.bank;
+                (
+                    m.hit.entry,
+                    b.id.clone(),
+                    m.hit.signal_type,
+                    m.hit.distance,
+                    m.quarantined,
+                    b.spec.stay_down,
+                    b.spec.kind,
+                )
+            })
+            .collect();
+        let content_sha = content_id.as_deref().map(|c| hex::encode(Sha256::digest(c.as_bytes())));
+        let app = self.clone();
+        let (case, linked, quarantined) = self
+            .store()
+            .write_applied(
+                move |tx| {
+                    let now = clock.now();
+                    let ev = Events { clock: &*clock, now, actor: &actor };
+                    // Quarantines first, so the case below is about matches that counted.
+                    let mut quarantined = Vec::new();
+                    for (entry, bank, _, _, q, _, _) in &matches {
+                        if !q {
+                            continue;
+                        }
+                        if let Some(mut e) = tx.get_entry(*entry)?.filter(|e| e.quarantined_at.is_none()) {
+                            e.quarantined_at = Some(now);
+                            let facts = json!({ "entry": e.id, "reason": "flood", "platform": principal.org.as_str() });
+                            e.changed_seq = ev.emit(tx, EventKind::BankEntryQuarantined, bank.as_str(), facts)?;
+                            tx.update_entry(&e)?;
+                            quarantined.push(e);
+                        }
+                    }
+                    let stay_down: Vec<_> = matches
+                        .iter()
+                        .filter(|(_, _, _, _, q, sd, kind)| !q && *sd && *kind == BankKind::Block)
+                        .collect();
+                    let mut case = None;
+                    let mut linked = Vec::new();
+                    if verdict == UploadVerdict::Match && !stay_down.is_empty() && !targets.is_empty() {
+                        let mut tier = Tier::Referral;
+                        for (entry, ..) in &stay_down {
+                            let earlier = tx.get_entry(*entry)?.and_then(|e| e.case);
+                            if let Some(earlier) = earlier.and_then(|id| tx.get_case(&id).ok().flatten())
+                                && earlier.platform.as_ref() == Some(&principal.org)
+                                && !linked.contains(&earlier.id)
+                            {
+                                tier = tier.max(earlier.tier);
+                                linked.push(earlier.id);
+                            }
+                        }
+                        let signal = SignalRecord {
+                            id: SignalId::from_random(id_bytes(now)),
+                            kind: SignalKind::BankMatch,
+                            tier,
+                            submitter_org: Some(principal.org.clone()),
+                            submitter_user: Some(principal.user.clone()),
+                            threat_to_life: false,
+                            received_at: now,
+                            tracking_hash: None,
+                            explanation_ref: None,
+                            notifier_name_ref: None,
+                            notifier_email_ref: None,
+                            good_faith: None,
+                            details: json!({
+                                "source": "own_initiative",
+                                "automated_detection": true,
+                                "matches": stay_down.iter().map(|(entry, bank, t, d, ..)| json!({
+                                    "bank": bank.as_str(), "entry": entry, "signal_type": t.as_str(), "distance": d,
+                                })).collect::<Vec<_>>(),
+                                "linked_cases": linked.iter().map(CaseId::as_str).collect::<Vec<_>>(),
+                                "content_id": content_id,
+                                "uploader": uploader,
+                            })
+                            .to_string(),
+                            locations: json!([{ "kind": "content", "url": targets[0].url().map(|u| u.as_str()),
+                                                "content_id": content_id }])
+                            .to_string(),
+                        };
+                        tx.insert_signal(&signal)?;
+                        ev.emit(
+                            tx,
+                            EventKind::SignalReceived,
+                            signal.id.as_str(),
+                            json!({ "kind": "bank_match", "tier": tier.as_str(), "threat_to_life": false, "locations": 1 }),
+                        )?;
+                        let contribution = Contribution { signal: &signal, source: Some(&principal.org), due_at: None };
+                        let mut seen = std::collections::HashSet::new();
+                        let id = fold(tx, &ev, &contribution, 0, &targets[0], Some(&principal.org), &mut seen)?;
+                        case = Some(id);
+                    }
+                    for (entry, bank, t, d, q, sd, kind) in &matches {
+                        let facts = json!({
+                            "bank": bank.as_str(),
+                            "entry": entry,
+                            "signal_type": t.as_str(),
+                            "distance": d,
+                            "bank_kind": kind.as_str(),
+                            "stay_down": sd,
+                            "quarantined": q,
+                            "verdict": verdict.as_str(),
+                            "platform": principal.org.as_str(),
+                            "case": case.as_ref().map(CaseId::as_str),
+                            "content_id_sha256": content_sha,
+                        });
+                        let subject = case.as_ref().map_or(bank.as_str(), CaseId::as_str);
+                        ev.emit(tx, EventKind::UploadMatched, subject, facts)?;
+                    }
+                    Ok::<_, AppError>((case, linked, quarantined))
+                },
+                move |(_, _, quarantined): &(Option<CaseId>, Vec<CaseId>, Vec<BankEntryRecord>)| {
+                    if let Some(first) = quarantined.first() {
+                        app.matcher().apply_entries(quarantined, first.quarantined_at.unwrap_or(first.added_at));
+                    }
+                },
+            )
+            .await?;
+        if case.is_some() {
+            self.wake_delivery();
+        }
+        outcome.case = case;
+        outcome.linked_cases = linked;
+        drop(quarantined);
+        Ok(())
+    }
+}

@@ -1,0 +1,395 @@
+//! Hash banks: named sets of known content's hashes, owned by one organisation and shared with
+//! others, and the rules that decide when an upload matches one.
+//!
+//! The file formats the field uses to move banks around live in [`formats`].
+
+pub mod formats;
+
+use serde::{Deserialize, Serialize};
+
+use crate::validation::{Checker, Invalid};
+
+/// PDQ hashes of quality below this are unreliable: they are never added and never matched.
+pub const MIN_PDQ_QUALITY: u8 = 50;
+/// The PDQ distance at or under which a bank matches unless its owner chose otherwise (HMA's 31).
+pub const DEFAULT_THRESHOLD: u32 = 31;
+/// The largest per-bank PDQ threshold: past 63 bits, random images start to match.
+pub const MAX_THRESHOLD: u32 = 63;
+/// "Disabled until enabled again": 9999-12-31T23:59:59Z, a time no clock reaches.
+pub const DISABLED_FOREVER: crate::Timestamp = crate::Timestamp::from_micros(253_402_300_799_000_000);
+/// Default flood limit: matches of one entry per hour before it is quarantined.
+pub const DEFAULT_FLOOD_LIMIT: u32 = 1000;
+
+/// A kind of hash a bank holds.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum SignalType {
+    /// 256-bit PDQ of an image, 64 hex digits; matched by Hamming distance.
+    Pdq,
+    /// MD5 of the file's bytes, 32 hex digits; matched exactly.
+    Md5,
+    /// SHA-256 of the file's bytes, 64 hex digits; matched exactly.
+    Sha256,
+}
+
+impl SignalType {
+    pub const ALL: [SignalType; 3] = [SignalType::Pdq, SignalType::Md5, SignalType::Sha256];
+
+    /// Vigie's name.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            SignalType::Pdq => "pdq",
+            SignalType::Md5 => "md5",
+            SignalType::Sha256 => "sha256",
+        }
+    }
+    /// python-threatexchange's (and HMA's) name, used in the files and endpoints they read.
+    pub fn pytx_name(self) -> &'static str {
+        match self {
+            SignalType::Pdq => "pdq",
+            SignalType::Md5 => "video_md5",
+            SignalType::Sha256 => "video_sha256",
+        }
+    }
+    /// Accepts Vigie's and python-threatexchange's names, case-insensitively.
+    pub fn parse(raw: &str) -> Option<Self> {
+        match raw.trim().to_ascii_lowercase().as_str() {
+            "pdq" => Some(SignalType::Pdq),
+            "md5" | "video_md5" => Some(SignalType::Md5),
+            "sha256" | "video_sha256" => Some(SignalType::Sha256),
+            _ => None,
+        }
+    }
+    /// Hex digits in a value.
+    pub fn hex_len(self) -> usize {
+        match self {
+            SignalType::Md5 => 32,
+            SignalType::Pdq | SignalType::Sha256 => 64,
+        }
+    }
+    /// The value in canonical form (lower-case hex of the right length), or why it is not one.
+    pub fn normalise(self, raw: &str) -> Result<String, String> {
+        let v = raw.trim().to_ascii_lowercase();
+        if v.len() != self.hex_len() || !v.bytes().all(|b| b.is_ascii_hexdigit()) {
+            return Err(format!("a {} value is {} hexadecimal digits", self.as_str(), self.hex_len()));
+        }
+        Ok(v)
+    }
+}
+
+/// What a match against a bank means.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum BankKind {
+    /// Known content to act on.
+    Block,
+    /// Known-good content (news footage, counter-speech, false positives): a match here
+    /// suppresses a block match of the same upload.
+    Allow,
+}
+
+impl BankKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            BankKind::Block => "block",
+            BankKind::Allow => "allow",
+        }
+    }
+    pub fn parse(raw: &str) -> Option<Self> {
+        [BankKind::Block, BankKind::Allow].into_iter().find(|k| k.as_str() == raw)
+    }
+}
+
+/// How a bank is shared with another organisation.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ShareMode {
+    /// The organisation's lookups search the bank; it sees which entry matched, never the
+    /// entry's content ids, notes or provenance.
+    Match,
+    /// The organisation also adds, disables and removes entries, and sees them whole.
+    Curate,
+}
+
+impl ShareMode {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ShareMode::Match => "match",
+            ShareMode::Curate => "curate",
+        }
+    }
+    pub fn parse(raw: &str) -> Option<Self> {
+        [ShareMode::Match, ShareMode::Curate].into_iter().find(|k| k.as_str() == raw)
+    }
+}
+
+/// What an organisation may do with a bank. Ordered: each level includes the ones before.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Access {
+    Match,
+    Curate,
+    Own,
+}
+
+impl Access {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Access::Match => "match",
+            Access::Curate => "curate",
+            Access::Own => "own",
+        }
+    }
+    pub fn from_share(mode: ShareMode) -> Self {
+        match mode {
+            ShareMode::Match => Access::Match,
+            ShareMode::Curate => Access::Curate,
+        }
+    }
+}
+
+/// Feedback on one entry, from someone whose lookups matched it or who curates it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Verdict {
+    Agree,
+    Disagree,
+    FalsePositive,
+}
+
+impl Verdict {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Verdict::Agree => "agree",
+            Verdict::Disagree => "disagree",
+            Verdict::FalsePositive => "false_positive",
+        }
+    }
+    pub fn parse(raw: &str) -> Option<Self> {
+        [Verdict::Agree, Verdict::Disagree, Verdict::FalsePositive].into_iter().find(|k| k.as_str() == raw)
+    }
+}
+
+/// Labels a curator puts on a bank, for filtering and reports.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct BankLabels {
+    /// The group or movement the content is attributed to.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub group: Option<String>,
+    /// The sharing tier the source assigned (e.g. GIFCT's tiers).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub tier: Option<String>,
+    /// The crisis the content belongs to (e.g. a content incident protocol's name).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub crisis: Option<String>,
+}
+
+/// A bank's settings, checked.
+#[derive(Clone, Debug, PartialEq)]
+pub struct BankSpec {
+    pub name: String,
+    pub kind: BankKind,
+    pub threshold: u32,
+    /// A block match opens a case for the platform that checked the upload.
+    pub stay_down: bool,
+    /// HMA's sampling ratio: the share of lookups that search the bank (1 = all, 0 = none).
+    pub enabled_ratio: f64,
+    pub labels: BankLabels,
+    pub description: Option<String>,
+    /// Matches of one entry within an hour after which it is quarantined; 0: never.
+    pub flood_limit: u32,
+}
+
+/// A bank's settings as submitted; `None` keeps the current value (or the default on creation).
+#[derive(Clone, Debug, Default)]
+pub struct RawBank {
+    pub name: Option<String>,
+    pub kind: Option<String>,
+    pub threshold: Option<i64>,
+    pub stay_down: Option<bool>,
+    pub enabled_ratio: Option<f64>,
+    pub labels: Option<BankLabels>,
+    pub description: Option<String>,
+    pub flood_limit: Option<i64>,
+}
+
+/// A bank name: 1 to 64 letters, digits, `_`, `-` or `.`, starting with a letter, digit or `_`.
+/// HMA's names (`[A-Z_][A-Z0-9_]*`) are all valid.
+pub fn valid_bank_name(name: &str) -> bool {
+    let mut bytes = name.bytes();
+    let first_ok = bytes.next().is_some_and(|b| b.is_ascii_alphanumeric() || b == b'_');
+    first_ok && name.len() <= 64 && bytes.all(|b| b.is_ascii_alphanumeric() || matches!(b, b'_' | b'-' | b'.'))
+}
+
+impl RawBank {
+    /// Checks the fields over `current` (or the defaults for a new bank).
+    pub fn check(self, current: Option<&BankSpec>) -> Result<BankSpec, Invalid> {
+        let mut c = Checker::new();
+        let name = match (self.name, current) {
+            (Some(n), _) => n.trim().to_owned(),
+            (None, Some(cur)) => cur.name.clone(),
+            (None, None) => String::new(),
+        };
+        c.check(
+            valid_bank_name(&name),
+            "name",
+            "invalid_name",
+            "1 to 64 letters, digits, '_', '-' or '.', not starting with '-' or '.'",
+        );
+        let kind = match self.kind.as_deref() {
+            Some(k) => BankKind::parse(k).unwrap_or_else(|| {
+                c.push("kind", "unknown_kind", "block or allow");
+                BankKind::Block
+            }),
+            None => current.map_or(BankKind::Block, |b| b.kind),
+        };
+        let threshold = match self.threshold {
+            Some(t) if (0..=i64::from(MAX_THRESHOLD)).contains(&t) => t as u32,
+            Some(_) => {
+                c.push("threshold", "out_of_range", format!("a PDQ distance from 0 to {MAX_THRESHOLD}"));
+                DEFAULT_THRESHOLD
+            }
+            None => current.map_or(DEFAULT_THRESHOLD, |b| b.threshold),
+        };
+        let enabled_ratio = match self.enabled_ratio {
+            Some(r) if (0.0..=1.0).contains(&r) => r,
+            Some(_) => {
+                c.push("enabled_ratio", "out_of_range", "a share of lookups from 0 to 1");
+                1.0
+            }
+            None => current.map_or(1.0, |b| b.enabled_ratio),
+        };
+        let flood_limit = match self.flood_limit {
+            Some(f) if (0..=i64::from(u32::MAX)).contains(&f) => f as u32,
+            Some(_) => {
+                c.push("flood_limit", "out_of_range", "a number of matches per hour, 0 for no limit");
+                DEFAULT_FLOOD_LIMIT
+            }
+            None => current.map_or(DEFAULT_FLOOD_LIMIT, |b| b.flood_limit),
+        };
+        let labels = self.labels.or_else(|| current.map(|b| b.labels.clone())).unwrap_or_default();
+        for (field, v) in
+            [("labels.group", &labels.group), ("labels.tier", &labels.tier), ("labels.crisis", &labels.crisis)]
+        {
+            c.optional_text(v.as_deref(), field, 200);
+        }
+        let description = self.description.or_else(|| current.and_then(|b| b.description.clone()));
+        c.optional_text(description.as_deref(), "description", 2000);
+        c.finish()?;
+        Ok(BankSpec {
+            name,
+            kind,
+            threshold,
+            stay_down: self.stay_down.unwrap_or(current.is_some_and(|b| b.stay_down)),
+            enabled_ratio,
+            labels,
+            description,
+            flood_limit,
+        })
+    }
+}
+
+/// The outcome of checking one upload against the banks its platform may use.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum UploadVerdict {
+    /// No bank matched.
+    NoMatch,
+    /// A block bank matched and no allow bank did.
+    Match,
+    /// A block bank matched, but so did an allow bank: the allow bank wins.
+    Allowed,
+}
+
+impl UploadVerdict {
+    /// From whether any block and any allow bank matched.
+    pub fn of(block: bool, allow: bool) -> Self {
+        match (block, allow) {
+            (false, _) => UploadVerdict::NoMatch,
+            (true, false) => UploadVerdict::Match,
+            (true, true) => UploadVerdict::Allowed,
+        }
+    }
+    pub fn as_str(self) -> &'static str {
+        match self {
+            UploadVerdict::NoMatch => "no_match",
+            UploadVerdict::Match => "match",
+            UploadVerdict::Allowed => "allowed",
+        }
+    }
+}
+
+/// A flood check over fixed one-hour windows: how many matches an entry had in the current
+/// window, and whether one more crosses `limit`.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct FloodCounter {
+    /// The window's start, in hours since the epoch.
+    pub window: i64,
+    pub count: u32,
+}
+
+impl FloodCounter {
+    /// Counts one match at `hour`; `true` when it makes the count exceed `limit` (0: no limit).
+    pub fn hit(&mut self, hour: i64, limit: u32) -> bool {
+        if self.window != hour {
+            *self = FloodCounter { window: hour, count: 0 };
+        }
+        self.count = self.count.saturating_add(1);
+        limit > 0 && self.count > limit
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn signal_types_accept_both_vocabularies_and_normalise_values() {
+        assert_eq!(SignalType::parse("video_md5"), Some(SignalType::Md5));
+        assert_eq!(SignalType::parse("MD5"), Some(SignalType::Md5));
+        assert_eq!(SignalType::parse("tmk"), None);
+        assert_eq!(
+            SignalType::Md5.normalise(" D41D8CD98F00B204E9800998ECF8427E "),
+            Ok("d41d8cd98f00b204e9800998ecf8427e".into())
+        );
+        assert!(SignalType::Pdq.normalise("abc").is_err());
+        assert!(SignalType::Sha256.normalise(&"g".repeat(64)).is_err());
+    }
+
+    #[test]
+    fn bank_names_follow_hma_and_reject_the_rest() {
+        assert!(valid_bank_name("TERROR_CONTENT"));
+        assert!(valid_bank_name("gifct-2026.tier1"));
+        assert!(!valid_bank_name(""));
+        assert!(!valid_bank_name("-x"));
+        assert!(!valid_bank_name("a b"));
+        assert!(!valid_bank_name(&"a".repeat(65)));
+    }
+
+    #[test]
+    fn a_new_bank_gets_defaults_and_an_update_keeps_what_it_does_not_name() {
+        let spec = RawBank { name: Some("B".into()), ..Default::default() }.check(None).unwrap();
+        assert_eq!((spec.kind, spec.threshold, spec.enabled_ratio), (BankKind::Block, 31, 1.0));
+        let updated = RawBank { threshold: Some(10), ..Default::default() }.check(Some(&spec)).unwrap();
+        assert_eq!((updated.name.as_str(), updated.threshold), ("B", 10));
+        let bad =
+            RawBank { threshold: Some(64), enabled_ratio: Some(1.5), kind: Some("x".into()), ..Default::default() }
+                .check(Some(&spec))
+                .unwrap_err();
+        assert_eq!(bad.errors().len(), 3);
+    }
+
+    #[test]
+    fn an_allow_match_suppresses_a_block_match() {
+        assert_eq!(UploadVerdict::of(true, true), UploadVerdict::Allowed);
+        assert_eq!(UploadVerdict::of(true, false), UploadVerdict::Match);
+        assert_eq!(UploadVerdict::of(false, true), UploadVerdict::NoMatch);
+    }
+
+    #[test]
+    fn the_flood_counter_trips_past_the_limit_and_resets_each_hour() {
+        let mut f = FloodCounter::default();
+        assert!(!(0..3).any(|_| f.hit(7, 3)));
+        assert!(f.hit(7, 3));
+        assert!(!f.hit(8, 3));
+        assert!(!(0..100).any(|_| f.hit(9, 0)));
+    }
+}

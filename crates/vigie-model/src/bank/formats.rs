@@ -1,0 +1,319 @@
+//! The two bank file formats of python-threatexchange, which HMA and hash-sharing programmes use:
+//!
+//! - `local_file`: one signal per line, `<signal_type> <value>` (or a bare value when the reader
+//!   is told the type);
+//! - CSV, as `threatexchange dataset -P --csv` prints it: a header
+//!   `signal_type,signal_str,collab,category,tags`, tags separated by spaces.
+//!
+//! Reading is strict: an unknown signal type or a malformed value is an error naming its line,
+//! and nothing of a file with errors is imported (unless the caller asks to skip unknown types).
+
+use super::SignalType;
+use crate::validation::{Checker, Invalid};
+
+/// The CSV header python-threatexchange writes and reads.
+pub const CSV_HEADER: &str = "signal_type,signal_str,collab,category,tags";
+
+/// Most errors listed for one file.
+const MAX_ERRORS: usize = 20;
+
+/// One signal read from a file, with what the file says of its origin.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct FileSignal {
+    pub signal_type: SignalType,
+    /// Canonical (lower-case hex).
+    pub value: String,
+    /// The collaboration (exchange) it came from, when the file says.
+    pub collab: Option<String>,
+    /// python-threatexchange's opinion category, e.g. `POSITIVE_CLASS`.
+    pub category: Option<String>,
+    pub tags: Vec<String>,
+    /// 1-based line in the file.
+    pub line: usize,
+}
+
+/// What a file held.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct ParsedFile {
+    pub signals: Vec<FileSignal>,
+    /// Lines skipped because their signal type is one Vigie does not hold (when allowed).
+    pub skipped_unknown: usize,
+}
+
+/// Which format a file is in.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Format {
+    LocalFile,
+    Csv,
+}
+
+impl Format {
+    pub fn parse(raw: &str) -> Option<Self> {
+        match raw {
+            "local_file" | "txt" => Some(Format::LocalFile),
+            "csv" => Some(Format::Csv),
+            _ => None,
+        }
+    }
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Format::LocalFile => "local_file",
+            Format::Csv => "csv",
+        }
+    }
+}
+
+struct Errors(Checker, usize);
+
+impl Errors {
+    fn push(&mut self, line: usize, code: &'static str, message: String) {
+        self.1 += 1;
+        if self.1 <= MAX_ERRORS {
+            self.0.push(format!("line {line}"), code, message);
+        }
+    }
+    fn finish(self, parsed: ParsedFile) -> Result<ParsedFile, Invalid> {
+        let Errors(mut c, n) = self;
+        if n > MAX_ERRORS {
+            c.push("file", "more_errors", format!("{} more lines have errors", n - MAX_ERRORS));
+        }
+        c.finish().map(|()| parsed)
+    }
+}
+
+fn signal(
+    errors: &mut Errors,
+    out: &mut ParsedFile,
+    line: usize,
+    raw_type: &str,
+    raw_value: &str,
+    skip_unknown: bool,
+) -> Option<(SignalType, String)> {
+    let Some(t) = SignalType::parse(raw_type) else {
+        if skip_unknown {
+            out.skipped_unknown += 1;
+        } else {
+            errors.push(
+                line,
+                "unknown_signal_type",
+                format!("unknown signal type {raw_type:?}: pdq, video_md5 or video_sha256"),
+            );
+        }
+        return None;
+    };
+    match t.normalise(raw_value) {
+        Ok(v) => Some((t, v)),
+        Err(msg) => {
+            errors.push(line, "invalid_hash", msg);
+            None
+        }
+    }
+}
+
+/// Reads a `local_file`. `default_type` reads lines that hold a bare value.
+pub fn read_local_file(
+    text: &str,
+    default_type: Option<SignalType>,
+    skip_unknown: bool,
+) -> Result<ParsedFile, Invalid> {
+    let mut out = ParsedFile::default();
+    let mut errors = Errors(Checker::new(), 0);
+    for (i, raw) in text.lines().enumerate() {
+        let line = i + 1;
+        let l = raw.trim();
+        if l.is_empty() || l.starts_with('#') {
+            continue;
+        }
+        let (t, v) = match (l.split_once(char::is_whitespace), default_type) {
+            (Some((t, v)), _) => (t, v.trim()),
+            (None, Some(t)) => (t.as_str(), l),
+            (None, None) => {
+                errors.push(line, "missing_signal_type", "expected \"<signal_type> <hash>\"".into());
+                continue;
+            }
+        };
+        if let Some((signal_type, value)) = signal(&mut errors, &mut out, line, t, v, skip_unknown) {
+            out.signals.push(FileSignal { signal_type, value, collab: None, category: None, tags: Vec::new(), line });
+        }
+    }
+    errors.finish(out)
+}
+
+/// Writes a `local_file`, with python-threatexchange's signal type names.
+pub fn write_local_file<'a>(signals: impl IntoIterator<Item = (SignalType, &'a str)>) -> String {
+    let mut out = String::new();
+    for (t, v) in signals {
+        out.push_str(t.pytx_name());
+        out.push(' ');
+        out.push_str(v);
+        out.push('\n');
+    }
+    out
+}
+
+/// Splits one CSV record (RFC 4180: quoted fields, doubled quotes inside them).
+fn csv_fields(line: &str) -> Result<Vec<String>, String> {
+    let mut fields = Vec::new();
+    let mut cur = String::new();
+    let mut chars = line.chars().peekable();
+    let mut quoted = false;
+    let mut at_start = true;
+    while let Some(ch) = chars.next() {
+        match (quoted, ch) {
+            (false, '"') if at_start => {
+                quoted = true;
+                at_start = false;
+            }
+            (true, '"') if chars.peek() == Some(&'"') => {
+                chars.next();
+                cur.push('"');
+            }
+            (true, '"') => {
+                quoted = false;
+                if !matches!(chars.peek(), None | Some(',')) {
+                    return Err("a quoted field must end at a comma".into());
+                }
+            }
+            (false, ',') => {
+                fields.push(std::mem::take(&mut cur));
+                at_start = true;
+            }
+            (_, c) => {
+                cur.push(c);
+                at_start = false;
+            }
+        }
+    }
+    if quoted {
+        return Err("an unterminated quoted field".into());
+    }
+    fields.push(cur);
+    Ok(fields)
+}
+
+fn csv_quote(field: &str) -> String {
+    if field.contains([',', '"', '\n', '\r']) {
+        format!("\"{}\"", field.replace('"', "\"\""))
+    } else {
+        field.to_owned()
+    }
+}
+
+/// Reads python-threatexchange's CSV. The header is required, so a file in another shape is
+/// refused rather than misread.
+pub fn read_csv(text: &str, skip_unknown: bool) -> Result<ParsedFile, Invalid> {
+    let mut out = ParsedFile::default();
+    let mut errors = Errors(Checker::new(), 0);
+    let mut lines = text.lines().enumerate().filter(|(_, l)| !l.trim().is_empty());
+    match lines.next() {
+        Some((_, h)) if h.trim().trim_start_matches('\u{feff}') == CSV_HEADER => {}
+        _ => return Err(Invalid::one("line 1", "missing_header", format!("the first line must be {CSV_HEADER}"))),
+    }
+    for (i, raw) in lines {
+        let line = i + 1;
+        let fields = match csv_fields(raw.trim_end_matches('\r')) {
+            Ok(f) if f.len() == 5 => f,
+            Ok(f) => {
+                errors.push(line, "wrong_field_count", format!("expected 5 fields, found {}", f.len()));
+                continue;
+            }
+            Err(e) => {
+                errors.push(line, "malformed_csv", e);
+                continue;
+            }
+        };
+        let non_empty = |s: &str| (!s.trim().is_empty()).then(|| s.trim().to_owned());
+        if let Some((signal_type, value)) = signal(&mut errors, &mut out, line, &fields[0], &fields[1], skip_unknown) {
+            out.signals.push(FileSignal {
+                signal_type,
+                value,
+                collab: non_empty(&fields[2]),
+                category: non_empty(&fields[3]),
+                tags: fields[4].split_whitespace().map(str::to_owned).collect(),
+                line,
+            });
+        }
+    }
+    errors.finish(out)
+}
+
+/// Writes python-threatexchange's CSV.
+pub fn write_csv<'a>(rows: impl IntoIterator<Item = &'a FileSignal>) -> String {
+    let mut out = String::from(CSV_HEADER);
+    out.push('\n');
+    for r in rows {
+        let fields = [
+            r.signal_type.pytx_name().to_owned(),
+            r.value.clone(),
+            r.collab.clone().unwrap_or_default(),
+            r.category.clone().unwrap_or_default(),
+            r.tags.join(" "),
+        ];
+        out.push_str(&fields.iter().map(|f| csv_quote(f)).collect::<Vec<_>>().join(","));
+        out.push('\n');
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const PDQ: &str = "f8f8f0cee0f4a84f06370a22038f63f0b36e2ed596621e1d33e6b39c4e9c9b22";
+
+    #[test]
+    fn local_files_read_typed_and_bare_lines_and_round_trip() {
+        let text = format!("# a comment\npdq {PDQ}\n\nvideo_md5 D41D8CD98F00B204E9800998ECF8427E\n{PDQ}\n");
+        let parsed = read_local_file(&text, Some(SignalType::Pdq), false).unwrap();
+        assert_eq!(parsed.signals.len(), 3);
+        assert_eq!(parsed.signals[1].signal_type, SignalType::Md5);
+        assert_eq!(parsed.signals[1].line, 4);
+        let written = write_local_file(parsed.signals.iter().map(|s| (s.signal_type, s.value.as_str())));
+        assert_eq!(read_local_file(&written, None, false).unwrap().signals.len(), 3);
+        assert!(written.starts_with(&format!("pdq {PDQ}\nvideo_md5 d41d8")));
+    }
+
+    #[test]
+    fn a_file_with_errors_names_each_line_and_imports_nothing() {
+        let text = format!("pdq {PDQ}\ntmk abc\npdq 1234\n{PDQ}\n");
+        let err = read_local_file(&text, None, false).unwrap_err();
+        let fields: Vec<_> = err.errors().iter().map(|e| (e.field.as_str(), e.code)).collect();
+        assert_eq!(
+            fields,
+            [("line 2", "unknown_signal_type"), ("line 3", "invalid_hash"), ("line 4", "missing_signal_type")]
+        );
+        let lenient = read_local_file(&format!("pdq {PDQ}\ntmk abc\n"), None, true).unwrap();
+        assert_eq!((lenient.signals.len(), lenient.skipped_unknown), (1, 1));
+    }
+
+    #[test]
+    fn many_errors_are_capped_with_a_count() {
+        let text = "pdq x\n".repeat(30);
+        let err = read_local_file(&text, None, false).unwrap_err();
+        assert_eq!(err.errors().len(), 21);
+        assert_eq!(err.errors()[20].code, "more_errors");
+    }
+
+    #[test]
+    fn csv_round_trips_with_quoting_and_tags() {
+        let rows = vec![FileSignal {
+            signal_type: SignalType::Pdq,
+            value: PDQ.into(),
+            collab: Some("Hash list, \"2026\"".into()),
+            category: Some("POSITIVE_CLASS".into()),
+            tags: vec!["crisis-a".into(), "tier1".into()],
+            line: 2,
+        }];
+        let text = write_csv(&rows);
+        assert!(text.starts_with(CSV_HEADER));
+        assert_eq!(read_csv(&text, false).unwrap().signals, rows);
+    }
+
+    #[test]
+    fn csv_needs_its_header_and_five_fields() {
+        assert_eq!(read_csv(&format!("pdq,{PDQ},,,\n"), false).unwrap_err().errors()[0].code, "missing_header");
+        let err = read_csv(&format!("{CSV_HEADER}\npdq,{PDQ}\npdq,\"{PDQ},x,y,z\n"), false).unwrap_err();
+        let codes: Vec<_> = err.errors().iter().map(|e| e.code).collect();
+        assert_eq!(codes, ["wrong_field_count", "malformed_csv"]);
+    }
+}

@@ -1,0 +1,743 @@
+//! Vigie's own bank API (`/api/v1/banks...`) and the stay-down check (`/api/v1/uploads/check`).
+//! HMA's shapes for the same things are in `routes::hma`.
+
+use axum::Json;
+use axum::body::Bytes;
+use axum::extract::rejection::BytesRejection;
+use axum::extract::{FromRequest, Multipart, Path, Query, Request, State};
+use axum::http::{StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use base64::Engine as _;
+use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
+use vigie_app::banks::uploads::{UploadInput, UploadOutcome};
+use vigie_app::banks::{BankView, EntryChange, EntryView, Hit, ImportReport, NewEntry};
+use vigie_model::Timestamp;
+use vigie_model::bank::formats::Format;
+use vigie_model::bank::{Access, BankLabels, DISABLED_FOREVER, RawBank, ShareMode};
+use vigie_store::{BankEntryRecord, FeedbackRecord};
+
+use crate::AppState;
+use crate::error::{ApiError, ApiResult};
+use crate::extract::{Auth, Body};
+
+fn t(ts: Timestamp) -> String {
+    ts.to_rfc3339()
+}
+
+/// A bank's settings, as sent to create or change one. Absent fields keep their value.
+#[derive(Debug, Default, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct BankRequest {
+    pub name: Option<String>,
+    /// `block` (default) or `allow`: an allow bank's matches suppress block matches.
+    pub kind: Option<String>,
+    /// Largest PDQ distance that matches, 0 to 63 (default 31).
+    pub threshold: Option<i64>,
+    /// A block match opens a case for the platform that checked the upload.
+    pub stay_down: Option<bool>,
+    /// Share of lookups that search the bank (HMA's sampling), 0 to 1.
+    pub enabled_ratio: Option<f64>,
+    #[schema(value_type = Object)]
+    pub labels: Option<BankLabels>,
+    pub description: Option<String>,
+    /// Matches of one entry per hour before it is quarantined; 0: no limit (default 1000).
+    pub flood_limit: Option<i64>,
+}
+
+impl From<BankRequest> for RawBank {
+    fn from(r: BankRequest) -> Self {
+        RawBank {
+            name: r.name,
+            kind: r.kind,
+            threshold: r.threshold,
+            stay_down: r.stay_down,
+            enabled_ratio: r.enabled_ratio,
+            labels: r.labels,
+            description: r.description,
+            flood_limit: r.flood_limit,
+        }
+    }
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ShareDto {
+    pub org: String,
+    /// `match` or `curate`.
+    pub mode: String,
+    pub granted_at: String,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct BankDto {
+    pub id: String,
+    pub name: String,
+    pub owner: String,
+    /// What the caller may do: `own`, `curate` or `match`.
+    pub access: String,
+    pub kind: String,
+    pub threshold: u32,
+    pub stay_down: bool,
+    pub enabled_ratio: f64,
+    #[schema(value_type = Object)]
+    pub labels: BankLabels,
+    pub description: Option<String>,
+    pub flood_limit: u32,
+    /// Live entries; present on single-bank answers.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub entries: Option<i64>,
+    /// Owner only.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub shares: Option<Vec<ShareDto>>,
+    pub created_at: String,
+    pub updated_at: String,
+}
+
+impl BankDto {
+    fn new(b: vigie_store::BankRecord, access: Access, entries: Option<i64>, shares: Option<Vec<ShareDto>>) -> Self {
+        Self {
+            id: b.id.as_str().to_owned(),
+            name: b.spec.name,
+            owner: b.owner.as_str().to_owned(),
+            access: access.as_str().to_owned(),
+            kind: b.spec.kind.as_str().to_owned(),
+            threshold: b.spec.threshold,
+            stay_down: b.spec.stay_down,
+            enabled_ratio: b.spec.enabled_ratio,
+            labels: b.spec.labels,
+            description: b.spec.description,
+            flood_limit: b.spec.flood_limit,
+            entries,
+            shares,
+            created_at: t(b.created_at),
+            updated_at: t(b.updated_at),
+        }
+    }
+}
+
+impl From<BankView> for BankDto {
+    fn from(v: BankView) -> Self {
+        let shares = v.shares.map(|list| {
+            list.into_iter()
+                .map(|s| ShareDto {
+                    org: s.org.as_str().to_owned(),
+                    mode: s.mode.as_str().to_owned(),
+                    granted_at: t(s.granted_at),
+                })
+                .collect()
+        });
+        BankDto::new(v.bank, v.access, Some(v.entries), shares)
+    }
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct BankListDto {
+    pub banks: Vec<BankDto>,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct FeedbackDto {
+    pub org: String,
+    pub user: String,
+    /// `agree`, `disagree` or `false_positive`.
+    pub verdict: String,
+    pub note: Option<String>,
+    pub at: String,
+}
+
+impl From<FeedbackRecord> for FeedbackDto {
+    fn from(f: FeedbackRecord) -> Self {
+        Self {
+            org: f.org.as_str().to_owned(),
+            user: f.user.as_str().to_owned(),
+            verdict: f.verdict.as_str().to_owned(),
+            note: f.note,
+            at: t(f.at),
+        }
+    }
+}
+
+/// An entry. Match-only subscribers get `id`, `bank`, `signal_type`, `state`, `added_at` and
+/// their own feedback; the other fields are for the bank's curators.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct EntryDto {
+    pub id: i64,
+    pub bank: String,
+    pub signal_type: String,
+    /// `enabled`, `disabled`, `quarantined` or `removed`.
+    pub state: String,
+    pub added_at: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub value: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub quality: Option<u8>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub source: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(value_type = Object)]
+    pub provenance: Option<serde_json::Value>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub content_id: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub content_uri: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub note: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub added_by: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub disabled_until: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub quarantined_at: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub case: Option<String>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub feedback: Vec<FeedbackDto>,
+}
+
+fn entry_state(e: &BankEntryRecord, now: Timestamp) -> &'static str {
+    if e.removed_at.is_some() {
+        "removed"
+    } else if e.quarantined_at.is_some() {
+        "quarantined"
+    } else if e.disabled_until.is_some_and(|u| now < u) {
+        "disabled"
+    } else {
+        "enabled"
+    }
+}
+
+impl EntryDto {
+    fn new(e: BankEntryRecord, access: Access, feedback: Vec<FeedbackRecord>, now: Timestamp) -> Self {
+        let state = entry_state(&e, now).to_owned();
+        let mut dto = EntryDto {
+            id: e.id,
+            bank: e.bank.as_str().to_owned(),
+            signal_type: e.signal_type.as_str().to_owned(),
+            state,
+            added_at: t(e.added_at),
+            value: None,
+            quality: None,
+            source: None,
+            provenance: None,
+            content_id: None,
+            content_uri: None,
+            note: None,
+            added_by: None,
+            disabled_until: None,
+            quarantined_at: None,
+            case: None,
+            feedback: feedback.into_iter().map(Into::into).collect(),
+        };
+        if access >= Access::Curate {
+            dto.value = Some(e.value);
+            dto.quality = e.quality;
+            dto.source = Some(e.source);
+            dto.provenance = e.provenance.and_then(|p| serde_json::from_str(&p).ok());
+            dto.content_id = e.content_id;
+            dto.content_uri = e.content_uri;
+            dto.note = e.note;
+            dto.added_by = e.added_by.map(|u| u.as_str().to_owned());
+            dto.disabled_until = e.disabled_until.map(t);
+            dto.quarantined_at = e.quarantined_at.map(t);
+            dto.case = e.case.map(|c| c.as_str().to_owned());
+        }
+        dto
+    }
+    fn from_view(v: EntryView, now: Timestamp) -> Self {
+        Self::new(v.entry, v.access, v.feedback, now)
+    }
+}
+
+#[utoipa::path(post, path = "/api/v1/banks", tag = "banks", request_body = BankRequest,
+    responses((status = 201, body = BankDto), (status = 409, body = crate::error::Problem), (status = 422, body = crate::error::Problem)),
+    security(("bearer" = [])))]
+pub async fn create_bank(
+    State(s): State<AppState>,
+    Auth(p): Auth,
+    Body(req): Body<BankRequest>,
+) -> ApiResult<(StatusCode, Json<BankDto>)> {
+    let v = s.app.create_bank(&p, req.into()).await?;
+    Ok((StatusCode::CREATED, Json(v.into())))
+}
+
+/// The banks the caller's organisation owns or was shared.
+#[utoipa::path(get, path = "/api/v1/banks", tag = "banks", responses((status = 200, body = BankListDto)), security(("bearer" = [])))]
+pub async fn list_banks(State(s): State<AppState>, Auth(p): Auth) -> ApiResult<Json<BankListDto>> {
+    let list = s.app.list_banks(&p).await?;
+    Ok(Json(BankListDto { banks: list.into_iter().map(|(b, a)| BankDto::new(b, a, None, None)).collect() }))
+}
+
+#[utoipa::path(get, path = "/api/v1/banks/{id}", tag = "banks", params(("id" = String, Path)),
+    responses((status = 200, body = BankDto), (status = 404, body = crate::error::Problem)), security(("bearer" = [])))]
+pub async fn get_bank(State(s): State<AppState>, Auth(p): Auth, Path(id): Path<String>) -> ApiResult<Json<BankDto>> {
+    Ok(Json(s.app.get_bank(&p, &id).await?.into()))
+}
+
+#[utoipa::path(patch, path = "/api/v1/banks/{id}", tag = "banks", params(("id" = String, Path)), request_body = BankRequest,
+    responses((status = 200, body = BankDto), (status = 403, body = crate::error::Problem), (status = 404, body = crate::error::Problem)),
+    security(("bearer" = [])))]
+pub async fn update_bank(
+    State(s): State<AppState>,
+    Auth(p): Auth,
+    Path(id): Path<String>,
+    Body(req): Body<BankRequest>,
+) -> ApiResult<Json<BankDto>> {
+    Ok(Json(s.app.update_bank(&p, &id, req.into()).await?.into()))
+}
+
+#[utoipa::path(delete, path = "/api/v1/banks/{id}", tag = "banks", params(("id" = String, Path)),
+    responses((status = 204), (status = 404, body = crate::error::Problem)), security(("bearer" = [])))]
+pub async fn delete_bank(State(s): State<AppState>, Auth(p): Auth, Path(id): Path<String>) -> ApiResult<StatusCode> {
+    s.app.delete_bank(&p, &id).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ShareRequest {
+    /// `match` (lookups only) or `curate` (also add, disable and remove entries).
+    pub mode: String,
+}
+
+#[utoipa::path(put, path = "/api/v1/banks/{id}/shares/{org}", tag = "banks", params(("id" = String, Path), ("org" = String, Path)),
+    request_body = ShareRequest, responses((status = 200, body = BankDto), (status = 404, body = crate::error::Problem)), security(("bearer" = [])))]
+pub async fn share_bank(
+    State(s): State<AppState>,
+    Auth(p): Auth,
+    Path((id, org)): Path<(String, String)>,
+    Body(req): Body<ShareRequest>,
+) -> ApiResult<Json<BankDto>> {
+    let mode = ShareMode::parse(&req.mode).ok_or_else(|| {
+        ApiError::from(vigie_app::AppError::Invalid(vigie_model::Invalid::one(
+            "mode",
+            "unknown_mode",
+            "match or curate",
+        )))
+    })?;
+    Ok(Json(s.app.share_bank(&p, &id, &org, Some(mode)).await?.into()))
+}
+
+#[utoipa::path(delete, path = "/api/v1/banks/{id}/shares/{org}", tag = "banks", params(("id" = String, Path), ("org" = String, Path)),
+    responses((status = 200, body = BankDto), (status = 404, body = crate::error::Problem)), security(("bearer" = [])))]
+pub async fn unshare_bank(
+    State(s): State<AppState>,
+    Auth(p): Auth,
+    Path((id, org)): Path<(String, String)>,
+) -> ApiResult<Json<BankDto>> {
+    Ok(Json(s.app.share_bank(&p, &id, &org, None).await?.into()))
+}
+
+/// One entry to add.
+#[derive(Debug, Default, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct EntryRequest {
+    /// `pdq`, `md5` or `sha256` (python-threatexchange's `video_md5` and `video_sha256` too).
+    pub signal_type: Option<String>,
+    /// Hexadecimal.
+    pub value: Option<String>,
+    /// PDQ quality, when known: below 50 the entry is refused (it would never match reliably).
+    pub quality: Option<i64>,
+    pub note: Option<String>,
+    pub content_id: Option<String>,
+    pub content_uri: Option<String>,
+    /// The case whose decision put this content in the bank (links stay-down cases to it).
+    pub case: Option<String>,
+    #[schema(value_type = Object)]
+    pub provenance: Option<serde_json::Value>,
+}
+
+impl From<EntryRequest> for NewEntry {
+    fn from(r: EntryRequest) -> Self {
+        NewEntry {
+            signal_type: r.signal_type,
+            value: r.value,
+            quality: r.quality,
+            note: r.note,
+            content_id: r.content_id,
+            content_uri: r.content_uri,
+            case: r.case,
+            provenance: r.provenance,
+        }
+    }
+}
+
+/// Adds an entry: 201, or 200 with the existing entry when the bank already holds the value.
+#[utoipa::path(post, path = "/api/v1/banks/{id}/entries", tag = "banks", params(("id" = String, Path)), request_body = EntryRequest,
+    responses((status = 201, body = EntryDto), (status = 200, body = EntryDto), (status = 422, body = crate::error::Problem)),
+    security(("bearer" = [])))]
+pub async fn add_entry(
+    State(s): State<AppState>,
+    Auth(p): Auth,
+    Path(id): Path<String>,
+    Body(req): Body<EntryRequest>,
+) -> ApiResult<(StatusCode, Json<EntryDto>)> {
+    let added = s.app.add_entry(&p, &id, req.into(), "api").await?;
+    let status = if added.duplicate { StatusCode::OK } else { StatusCode::CREATED };
+    Ok((status, Json(EntryDto::new(added.entry, Access::Curate, Vec::new(), s.app.now()))))
+}
+
+#[derive(Debug, Deserialize, IntoParams)]
+pub struct EntryPage {
+    /// Entries with a larger id than this (the last id of the previous page).
+    pub after: Option<i64>,
+    /// 1 to 1000, default 100.
+    pub limit: Option<u32>,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct EntryListDto {
+    pub entries: Vec<EntryDto>,
+}
+
+#[utoipa::path(get, path = "/api/v1/banks/{id}/entries", tag = "banks", params(("id" = String, Path), EntryPage),
+    responses((status = 200, body = EntryListDto), (status = 403, body = crate::error::Problem)), security(("bearer" = [])))]
+pub async fn list_entries(
+    State(s): State<AppState>,
+    Auth(p): Auth,
+    Path(id): Path<String>,
+    Query(q): Query<EntryPage>,
+) -> ApiResult<Json<EntryListDto>> {
+    let list = s.app.list_entries(&p, &id, q.after.unwrap_or(0), q.limit.unwrap_or(100)).await?;
+    let now = s.app.now();
+    Ok(Json(EntryListDto {
+        entries: list.into_iter().map(|e| EntryDto::new(e, Access::Curate, Vec::new(), now)).collect(),
+    }))
+}
+
+#[utoipa::path(get, path = "/api/v1/banks/{id}/entries/{entry}", tag = "banks", params(("id" = String, Path), ("entry" = i64, Path)),
+    responses((status = 200, body = EntryDto), (status = 404, body = crate::error::Problem)), security(("bearer" = [])))]
+pub async fn get_entry(
+    State(s): State<AppState>,
+    Auth(p): Auth,
+    Path((id, entry)): Path<(String, i64)>,
+) -> ApiResult<Json<EntryDto>> {
+    let v = s.app.get_entry(&p, &id, entry).await?;
+    Ok(Json(EntryDto::from_view(v, s.app.now())))
+}
+
+/// A change to an entry. `disabled_until`: an RFC 3339 time, `"forever"`, or `null` to enable.
+#[derive(Debug, Default, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct EntryPatch {
+    #[serde(default, deserialize_with = "double_option")]
+    #[schema(value_type = Option<String>)]
+    pub disabled_until: Option<Option<String>>,
+    #[serde(default, deserialize_with = "double_option")]
+    #[schema(value_type = Option<String>)]
+    pub note: Option<Option<String>>,
+    /// Lift a flood quarantine.
+    #[serde(default)]
+    pub release_quarantine: bool,
+}
+
+/// Tells an absent field (`None`) from an explicit `null` (`Some(None)`).
+fn double_option<'de, D: serde::Deserializer<'de>, T: Deserialize<'de>>(d: D) -> Result<Option<Option<T>>, D::Error> {
+    Option::<T>::deserialize(d).map(Some)
+}
+
+#[utoipa::path(patch, path = "/api/v1/banks/{id}/entries/{entry}", tag = "banks", params(("id" = String, Path), ("entry" = i64, Path)),
+    request_body = EntryPatch, responses((status = 200, body = EntryDto), (status = 404, body = crate::error::Problem)), security(("bearer" = [])))]
+pub async fn update_entry(
+    State(s): State<AppState>,
+    Auth(p): Auth,
+    Path((id, entry)): Path<(String, i64)>,
+    Body(req): Body<EntryPatch>,
+) -> ApiResult<Json<EntryDto>> {
+    let disabled_until = match req.disabled_until {
+        None => None,
+        Some(None) => Some(None),
+        Some(Some(raw)) if raw == "forever" => Some(Some(DISABLED_FOREVER)),
+        Some(Some(raw)) => Some(Some(Timestamp::parse_rfc3339(&raw).ok_or_else(|| {
+            ApiError::from(vigie_app::AppError::Invalid(vigie_model::Invalid::one(
+                "disabled_until",
+                "invalid_time",
+                "an RFC 3339 time, \"forever\" or null",
+            )))
+        })?)),
+    };
+    let change = EntryChange { disabled_until, note: req.note, release_quarantine: req.release_quarantine };
+    let v = s.app.update_entry(&p, &id, entry, change).await?;
+    Ok(Json(EntryDto::from_view(v, s.app.now())))
+}
+
+#[utoipa::path(delete, path = "/api/v1/banks/{id}/entries/{entry}", tag = "banks", params(("id" = String, Path), ("entry" = i64, Path)),
+    responses((status = 204), (status = 404, body = crate::error::Problem)), security(("bearer" = [])))]
+pub async fn remove_entry(
+    State(s): State<AppState>,
+    Auth(p): Auth,
+    Path((id, entry)): Path<(String, i64)>,
+) -> ApiResult<StatusCode> {
+    s.app.remove_entry(&p, &id, entry).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct FeedbackRequest {
+    /// `agree`, `disagree` or `false_positive`.
+    pub verdict: Option<String>,
+    pub note: Option<String>,
+}
+
+#[utoipa::path(post, path = "/api/v1/banks/{id}/entries/{entry}/feedback", tag = "banks", params(("id" = String, Path), ("entry" = i64, Path)),
+    request_body = FeedbackRequest, responses((status = 201, body = FeedbackDto), (status = 404, body = crate::error::Problem)), security(("bearer" = [])))]
+pub async fn give_feedback(
+    State(s): State<AppState>,
+    Auth(p): Auth,
+    Path((id, entry)): Path<(String, i64)>,
+    Body(req): Body<FeedbackRequest>,
+) -> ApiResult<(StatusCode, Json<FeedbackDto>)> {
+    let fb = s.app.give_feedback(&p, &id, entry, req.verdict.as_deref(), req.note).await?;
+    Ok((StatusCode::CREATED, Json(fb.into())))
+}
+
+#[derive(Debug, Deserialize, IntoParams)]
+pub struct FormatQuery {
+    /// `local_file` (default: `<signal_type> <hash>` lines) or `csv` (python-threatexchange's).
+    pub format: Option<String>,
+    /// Import only: skip lines of signal types Vigie does not hold instead of refusing the file.
+    #[serde(default)]
+    pub skip_unknown: bool,
+}
+
+fn format_of(q: &FormatQuery) -> ApiResult<Format> {
+    Format::parse(q.format.as_deref().unwrap_or("local_file"))
+        .ok_or_else(|| ApiError::new(StatusCode::BAD_REQUEST, "unknown_format", "the format is local_file or csv"))
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ImportDto {
+    pub added: usize,
+    pub duplicates: usize,
+    pub skipped_unknown: usize,
+    pub first_entry: Option<i64>,
+    pub last_entry: Option<i64>,
+}
+
+impl From<ImportReport> for ImportDto {
+    fn from(r: ImportReport) -> Self {
+        Self {
+            added: r.added,
+            duplicates: r.duplicates,
+            skipped_unknown: r.skipped_unknown,
+            first_entry: r.first_entry,
+            last_entry: r.last_entry,
+        }
+    }
+}
+
+/// The file is the request body (UTF-8 text). All or nothing: a file with errors imports nothing
+/// and the problem lists the lines.
+#[utoipa::path(post, path = "/api/v1/banks/{id}/import", tag = "banks", params(("id" = String, Path), FormatQuery),
+    request_body(content_type = "text/plain"),
+    responses((status = 200, body = ImportDto), (status = 413, body = crate::error::Problem), (status = 422, body = crate::error::Problem)),
+    security(("bearer" = [])))]
+pub async fn import_bank(
+    State(s): State<AppState>,
+    Auth(p): Auth,
+    Path(id): Path<String>,
+    Query(q): Query<FormatQuery>,
+    body: Result<Bytes, BytesRejection>,
+) -> ApiResult<Json<ImportDto>> {
+    let format = format_of(&q)?;
+    let body = body.map_err(|e| {
+        if e.status() == StatusCode::PAYLOAD_TOO_LARGE {
+            ApiError::new(e.status(), "payload_too_large", "the file is larger than the import limit")
+        } else {
+            ApiError::new(e.status(), "unreadable_body", e.body_text())
+        }
+    })?;
+    let text = std::str::from_utf8(&body)
+        .map_err(|_| ApiError::new(StatusCode::BAD_REQUEST, "not_utf8", "the file must be UTF-8 text"))?;
+    Ok(Json(s.app.import_bank(&p, &id, format, text, q.skip_unknown).await?.into()))
+}
+
+#[utoipa::path(get, path = "/api/v1/banks/{id}/export", tag = "banks", params(("id" = String, Path), FormatQuery),
+    responses((status = 200, content_type = "text/plain"), (status = 403, body = crate::error::Problem)), security(("bearer" = [])))]
+pub async fn export_bank(
+    State(s): State<AppState>,
+    Auth(p): Auth,
+    Path(id): Path<String>,
+    Query(q): Query<FormatQuery>,
+) -> ApiResult<Response> {
+    let format = format_of(&q)?;
+    let text = s.app.export_bank(&p, &id, format).await?;
+    let content_type = if format == Format::Csv { "text/csv; charset=utf-8" } else { "text/plain; charset=utf-8" };
+    Ok(([(header::CONTENT_TYPE, content_type)], text).into_response())
+}
+
+/// What a platform knows about an upload. Send the media (base64, or as the `media` part of a
+/// multipart form whose `meta` part holds these fields) or at least one of its hashes.
+#[derive(Debug, Default, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct UploadRequest {
+    /// Where the content is published; needed to open a stay-down case.
+    pub url: Option<String>,
+    pub content_id: Option<String>,
+    /// The uploader's account id on the platform.
+    pub uploader: Option<String>,
+    /// The media, base64.
+    pub media: Option<String>,
+    pub pdq: Option<String>,
+    /// The PDQ hash's quality when the platform computed it; below 50 it is not looked up.
+    pub pdq_quality: Option<i64>,
+    pub md5: Option<String>,
+    pub sha256: Option<String>,
+    /// Also look up the media's rotations and flips.
+    #[serde(default)]
+    pub dihedral: bool,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct MatchedBankDto {
+    pub id: String,
+    pub name: String,
+    pub owner: String,
+    pub kind: String,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct UploadMatchDto {
+    pub bank: MatchedBankDto,
+    pub entry: i64,
+    pub signal_type: String,
+    pub distance: u32,
+    /// `stay_down` (block bank marked for stay-down), `flag` (other block bank) or `allow`.
+    pub action: String,
+    /// The entry tripped its bank's flood limit with this match and is quarantined.
+    pub quarantined: bool,
+    /// Which dihedral variant matched: 0 is the upload as it is.
+    pub variant: usize,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct UploadHashesDto {
+    pub pdq: Option<String>,
+    pub pdq_quality: Option<u8>,
+    pub md5: Option<String>,
+    pub sha256: Option<String>,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct UploadCheckDto {
+    /// `no_match`, `match`, or `allowed` (an allow bank matched too).
+    pub verdict: String,
+    pub matches: Vec<UploadMatchDto>,
+    pub hashes: UploadHashesDto,
+    /// The PDQ hash's quality is below 50: it was not looked up.
+    pub pdq_unreliable: bool,
+    /// The stay-down case opened or joined in the platform's inbox.
+    pub case: Option<String>,
+    /// The platform's earlier cases that put the matched content in a bank.
+    pub linked_cases: Vec<String>,
+}
+
+pub(crate) fn matched_bank(h: &Hit) -> MatchedBankDto {
+    MatchedBankDto {
+        id: h.bank.id.as_str().to_owned(),
+        name: h.bank.spec.name.clone(),
+        owner: h.bank.owner.as_str().to_owned(),
+        kind: h.bank.spec.kind.as_str().to_owned(),
+    }
+}
+
+impl From<UploadOutcome> for UploadCheckDto {
+    fn from(o: UploadOutcome) -> Self {
+        use vigie_model::bank::BankKind;
+        let (pdq, pdq_quality) = o.pdq.map_or((None, None), |(h, q)| (Some(h), q));
+        Self {
+            verdict: o.verdict.as_str().to_owned(),
+            matches: o
+                .matches
+                .into_iter()
+                .map(|m| UploadMatchDto {
+                    bank: matched_bank(&m.hit),
+                    entry: m.hit.entry,
+                    signal_type: m.hit.signal_type.as_str().to_owned(),
+                    distance: m.hit.distance,
+                    action: match (m.hit.bank.spec.kind, m.hit.bank.spec.stay_down) {
+                        (BankKind::Allow, _) => "allow",
+                        (BankKind::Block, true) => "stay_down",
+                        (BankKind::Block, false) => "flag",
+                    }
+                    .to_owned(),
+                    quarantined: m.quarantined,
+                    variant: m.hit.variant,
+                })
+                .collect(),
+            hashes: UploadHashesDto { pdq, pdq_quality, md5: o.md5, sha256: o.sha256 },
+            pdq_unreliable: o.pdq_unreliable,
+            case: o.case.map(|c| c.as_str().to_owned()),
+            linked_cases: o.linked_cases.into_iter().map(|c| c.as_str().to_owned()).collect(),
+        }
+    }
+}
+
+fn bad_request(code: &'static str, detail: impl Into<String>) -> ApiError {
+    ApiError::new(StatusCode::BAD_REQUEST, code, detail)
+}
+
+/// Reads the request as JSON, or as a multipart form with a `meta` JSON part and a `media` file.
+async fn upload_request(s: &AppState, req: Request) -> ApiResult<(UploadRequest, Option<Vec<u8>>)> {
+    let multipart = req
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.starts_with("multipart/form-data"));
+    if !multipart {
+        let Body(r) = Body::<UploadRequest>::from_request(req, s).await?;
+        let media = match r.media.as_deref() {
+            None => None,
+            Some(b64) => Some(
+                base64::engine::general_purpose::STANDARD
+                    .decode(b64.trim())
+                    .map_err(|_| bad_request("invalid_base64", "media must be base64"))?,
+            ),
+        };
+        return Ok((r, media));
+    }
+    let mut form = Multipart::from_request(req, s)
+        .await
+        .map_err(|e| ApiError::new(StatusCode::BAD_REQUEST, "malformed_multipart", e.body_text()))?;
+    let (mut meta, mut media) = (None, None);
+    while let Some(field) =
+        form.next_field().await.map_err(|e| ApiError::new(e.status(), "malformed_multipart", e.body_text()))?
+    {
+        let name = field.name().unwrap_or_default().to_owned();
+        let bytes = field.bytes().await.map_err(|e| ApiError::new(e.status(), "malformed_multipart", e.body_text()))?;
+        match name.as_str() {
+            "meta" => {
+                meta = Some(
+                    serde_json::from_slice::<UploadRequest>(&bytes)
+                        .map_err(|e| bad_request("malformed_json", format!("meta: {e}")))?,
+                )
+            }
+            "media" => media = Some(bytes.to_vec()),
+            other => {
+                return Err(bad_request("unknown_part", format!("unexpected part {other:?}: send meta and media")));
+            }
+        }
+    }
+    Ok((meta.unwrap_or_default(), media))
+}
+
+/// Checks an upload against every bank the platform may use; answers at once with the matches,
+/// the verdict, and the stay-down case it opened.
+#[utoipa::path(post, path = "/api/v1/uploads/check", tag = "banks", request_body = UploadRequest,
+    responses((status = 200, body = UploadCheckDto), (status = 403, body = crate::error::Problem), (status = 422, body = crate::error::Problem)),
+    security(("bearer" = [])))]
+pub async fn check_upload(State(s): State<AppState>, Auth(p): Auth, req: Request) -> ApiResult<Json<UploadCheckDto>> {
+    let (r, media) = upload_request(&s, req).await?;
+    let input = UploadInput {
+        url: r.url,
+        content_id: r.content_id,
+        uploader: r.uploader,
+        media,
+        pdq: r.pdq,
+        pdq_quality: r.pdq_quality,
+        md5: r.md5,
+        sha256: r.sha256,
+        dihedral: r.dihedral,
+    };
+    Ok(Json(s.app.check_upload(&p, input).await?.into()))
+}
