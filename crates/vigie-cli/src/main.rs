@@ -4,7 +4,9 @@
 //! - `vigie audit verify --data DIR`: checks the event chain of a data directory offline.
 //! - `vigie hash [--jobs N] [--dihedral] PATH...`: PDQ, MD5 and SHA-256 of image files.
 //! - `vigie match --bank FILE [--radius R] [--stats] [QUERIES|-]`: PDQ hashes against a bank file.
+//! - `vigie bank import|export`: bank files in and out of a running instance, over its API.
 
+mod bank;
 mod hash;
 mod matching;
 
@@ -34,6 +36,11 @@ enum Command {
     Hash(hash::HashArgs),
     /// Matches PDQ hashes against a bank file, exactly, within a Hamming radius.
     Match(matching::MatchArgs),
+    /// Moves bank files (python-threatexchange formats) in and out of a running instance.
+    Bank {
+        #[command(subcommand)]
+        command: bank::BankCommand,
+    },
     /// Tools for auditors.
     Audit {
         #[command(subcommand)]
@@ -96,6 +103,7 @@ fn main() -> ExitCode {
             Command::Audit { command: AuditCommand::Verify { data } } => audit_verify(data).await,
             Command::Hash(args) => hash::run(args),
             Command::Match(args) => matching::run(args),
+            Command::Bank { command } => bank::run(command).await,
         }
     });
     match res {
