@@ -43,6 +43,8 @@ pub struct AppConfig {
     pub hash_limits: vigie_hash::Limits,
     /// Hosts from which the server may fetch media to hash when a client names a URL. Empty: never.
     pub hash_fetch_allow: Vec<String>,
+    /// Where the bank index is saved for fast restarts; `None`: rebuilt from the store each start.
+    pub index_snapshot: Option<std::path::PathBuf>,
 }
 
 /// The application: the store, the clock and the wake-up handles of the background workers.

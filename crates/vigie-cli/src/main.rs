@@ -137,6 +137,7 @@ async fn serve(args: ServeArgs) -> anyhow::Result<ExitCode> {
                 .map(|h| h.trim().to_ascii_lowercase())
                 .filter(|h| !h.is_empty())
                 .collect(),
+            index_snapshot: Some(args.data.join("bank-index.snapshot")),
         },
         clock: Arc::new(SystemClock),
     };
@@ -156,11 +157,28 @@ async fn serve(args: ServeArgs) -> anyhow::Result<ExitCode> {
         res = running.serve => {
             res.context("the server task failed")?.context("the server stopped")?;
         }
-        _ = tokio::signal::ctrl_c() => {
-            tracing::info!("shutting down");
+        _ = shutdown_signal() => {
+            tracing::info!("shutting down: saving the bank index for a fast restart");
+            if let Err(e) = running.app.save_index_snapshot().await {
+                tracing::warn!(error = %e, "the bank index was not saved; the next start rebuilds it");
+            }
         }
     }
     Ok(ExitCode::SUCCESS)
+}
+
+/// Ctrl-C or SIGTERM (what service managers send).
+async fn shutdown_signal() {
+    let mut term = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()).ok();
+    tokio::select! {
+        _ = tokio::signal::ctrl_c() => {}
+        _ = async {
+            match term.as_mut() {
+                Some(t) => { t.recv().await; }
+                None => std::future::pending::<()>().await,
+            }
+        } => {}
+    }
 }
 
 async fn audit_verify(data: PathBuf) -> anyhow::Result<ExitCode> {

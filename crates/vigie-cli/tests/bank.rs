@@ -25,9 +25,13 @@ impl Drop for Server {
 }
 
 async fn start() -> Server {
-    let _ = rustls::crypto::ring::default_provider().install_default();
     let dir = tempfile::tempdir().unwrap();
     let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+    start_in(dir, port).await
+}
+
+async fn start_in(dir: tempfile::TempDir, port: u16) -> Server {
+    let _ = rustls::crypto::ring::default_provider().install_default();
     let child = Command::new(env!("CARGO_BIN_EXE_vigie"))
         .args(["serve", "--data"])
         .arg(dir.path().join("data"))
@@ -227,4 +231,71 @@ async fn a_bank_round_trips_through_the_threatexchange_cli() {
     // The provenance pytx wrote (collaboration, category) is kept.
     let csv_back = vigie(&server, &token, &["bank", "export", "--bank", "ROUNDTRIP", "--format", "csv"]);
     assert!(String::from_utf8(csv_back.stdout).unwrap().contains(",vigie,INVESTIGATION_SEED,"));
+}
+
+/// Stops the server: `graceful` sends SIGTERM and waits, otherwise SIGKILL.
+fn stop(mut server: Server, graceful: bool) -> tempfile::TempDir {
+    if graceful {
+        let pid = server.child.id().to_string();
+        assert!(Command::new("kill").args(["-TERM", &pid]).status().unwrap().success());
+        let status = server.child.wait().unwrap();
+        assert!(status.success(), "a SIGTERM is a clean stop: {status}");
+    } else {
+        server.child.kill().unwrap();
+        server.child.wait().unwrap();
+    }
+    let dir = tempfile::tempdir().unwrap();
+    std::mem::replace(&mut server._dir, dir)
+}
+
+async fn matches(server: &Server, token: &str, pdq: &str) -> Value {
+    let url = format!("{}/m/lookup?signal_type=pdq&signal={pdq}", server.base);
+    reqwest::Client::new().get(url).bearer_auth(token).send().await.unwrap().json().await.unwrap()
+}
+
+#[tokio::test]
+async fn a_restart_loads_the_index_snapshot_and_catches_up_with_the_store() {
+    let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+    let server = start_in(tempfile::tempdir().unwrap(), port).await;
+    let token = curator(&server.base).await;
+    let lines = synthetic_bank(3000);
+    let file = server._dir.path().join("bank.txt");
+    std::fs::write(&file, lines.join("\n") + "\n").unwrap();
+    let out = vigie(&server, &token, &["bank", "import", "--create", "--bank", "B", file.to_str().unwrap()]);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let first = lines[0].strip_prefix("pdq ").unwrap().to_owned();
+    let dir = stop(server, true);
+    let snapshot = dir.path().join("data").join("bank-index.snapshot");
+    assert!(snapshot.exists(), "a clean stop saves the index");
+
+    // After a crash, the entries added since the snapshot come from the store.
+    let server = start_in(dir, port).await;
+    assert_eq!(matches(&server, &token, &first).await["B"][0]["distance"], "0");
+    let added: Value = reqwest::Client::new()
+        .post(format!("{}/c/bank/B/signal", server.base))
+        .bearer_auth(&token)
+        .json(&json!({ "pdq": "ffffffffffffffffffffffffffffffff00000000000000000000000000000000" }))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let dir = stop(server, false);
+    let server = start_in(dir, port).await;
+    let hit = matches(&server, &token, "ffffffffffffffffffffffffffffffff00000000000000000000000000000001").await;
+    assert_eq!(hit["B"][0]["bank_content_id"], added["id"], "{hit}");
+    assert_eq!(matches(&server, &token, &first).await["B"][0]["distance"], "0");
+
+    // A damaged snapshot is refused and the index rebuilt from the store.
+    let dir = stop(server, false);
+    let snapshot = dir.path().join("data").join("bank-index.snapshot");
+    let mut bytes = std::fs::read(&snapshot).unwrap();
+    let at = bytes.len() / 3;
+    bytes[at] ^= 1;
+    std::fs::write(&snapshot, bytes).unwrap();
+    let server = start_in(dir, port).await;
+    assert_eq!(matches(&server, &token, &first).await["B"][0]["distance"], "0");
+    let hit = matches(&server, &token, "ffffffffffffffffffffffffffffffff00000000000000000000000000000001").await;
+    assert_eq!(hit["B"][0]["bank_content_id"], added["id"]);
 }

@@ -113,8 +113,12 @@ pub trait Reads {
     /// A bank's entries not removed, in id order after `after`.
     fn bank_entries(&self, bank: &BankId, after: i64, limit: u32) -> Result<Vec<BankEntryRecord>>;
     fn count_entries(&self, bank: &BankId) -> Result<i64>;
-    /// Entries (removed ones too) changed after event `seq`, in id order after `after`.
-    fn entries_changed_after(&self, seq: i64, after: i64, limit: u32) -> Result<Vec<BankEntryRecord>>;
+    /// Every entry (removed ones too) in id order after `after`, for loading the matcher.
+    fn entries_after(&self, after: i64, limit: u32) -> Result<Vec<BankEntryRecord>>;
+    /// Entries (removed ones too) changed after event `seq`, to catch an index snapshot up.
+    fn entries_changed_since(&self, seq: i64) -> Result<Vec<BankEntryRecord>>;
+    /// Entries in all banks, removed ones too.
+    fn count_all_entries(&self) -> Result<i64>;
     /// The live entry of `bank` with this value, if any.
     fn find_entry(
         &self,

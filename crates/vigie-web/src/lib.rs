@@ -128,7 +128,16 @@ pub async fn start(config: ServerConfig) -> Result<Running, StartError> {
     let app = App::new(store, config.clock, config.app);
     let bootstrap = app.bootstrap(config.admin_token).await?;
     let entries = app.load_banks().await?;
-    tracing::info!(entries, "bank entries indexed");
+    tracing::info!(entries, "bank entries indexed from the store");
+    if entries >= 100_000 {
+        // A long load: save a snapshot now so that the next start, even after a crash, is quick.
+        let app = app.clone();
+        tokio::spawn(async move {
+            if let Err(e) = app.save_index_snapshot().await {
+                tracing::warn!(error = %e, "could not save the bank index snapshot");
+            }
+        });
+    }
     app.spawn_background();
     let state = AppState { app: app.clone(), limiter: Arc::new(RateLimiter::new(config.public_rate_limit)) };
     let listener = tokio::net::TcpListener::bind(config.listen).await?;

@@ -10,6 +10,7 @@
 //! [`matcher::Matcher`] in commit order before the caller hears back.
 
 pub mod matcher;
+mod snapshot;
 pub mod uploads;
 
 use serde_json::json;
@@ -176,24 +177,66 @@ impl App {
         &self.inner.matcher
     }
 
-    /// Fills the matcher from the store. Called once at start, before serving.
+    /// Fills the matcher: from the index snapshot when there is a usable one, then the entries
+    /// the store changed after it; otherwise from the store alone. Called once, before serving.
+    /// Returns how many entries came from the store.
     pub async fn load_banks(&self) -> AppResult<usize> {
         let (banks, shares) = self.store().read(|r| Ok((r.all_banks()?, r.all_shares()?))).await?;
         let now = self.now();
-        for b in &banks {
-            let mine: Vec<_> = shares.iter().filter(|s| s.bank == b.id).cloned().collect();
-            self.matcher().put_bank(b, &mine, now);
+        let with_shares: Vec<_> = banks
+            .into_iter()
+            .map(|b| {
+                let mine: Vec<_> = shares.iter().filter(|s| s.bank == b.id).cloned().collect();
+                (b, mine)
+            })
+            .collect();
+        if let Some(path) = self.config().index_snapshot.clone() {
+            let read = tokio::task::spawn_blocking(move || path.exists().then(|| snapshot::read(&path)))
+                .await
+                .map_err(|_| AppError::Internal("reading the index snapshot panicked"))?;
+            match read {
+                Some(Ok(image)) => {
+                    let seq = image.seq;
+                    self.matcher().restore(image, &with_shares, now);
+                    let mut changed = self.store().read(move |r| r.entries_changed_since(seq)).await?;
+                    changed.sort_by_key(|e| e.id);
+                    self.matcher().apply_entries(&changed, now);
+                    if self.matcher().applied().1 == 0 {
+                        tracing::info!(seq, caught_up = changed.len(), "index loaded from its snapshot");
+                        return Ok(changed.len());
+                    }
+                    tracing::warn!("the index snapshot disagrees with the store; rebuilding from the store");
+                }
+                Some(Err(e)) => tracing::warn!(error = %e, "the index snapshot is unusable; rebuilding from the store"),
+                None => {}
+            }
+        }
+        let expected = self.store().read(|r| r.count_all_entries()).await?;
+        self.matcher().reset(usize::try_from(expected).unwrap_or(0));
+        for (b, shares) in &with_shares {
+            self.matcher().put_bank(b, shares, now);
         }
         let mut after = 0;
         let mut total = 0;
         loop {
-            let page = self.store().read(move |r| r.entries_changed_after(-1, after, 50_000)).await?;
+            let page = self.store().read(move |r| r.entries_after(after, 50_000)).await?;
             let Some(last) = page.last() else { break };
             after = last.id;
             total += page.len();
             self.matcher().apply_entries(&page, now);
         }
         Ok(total)
+    }
+
+    /// Writes the index snapshot (when the operator configured a path). Safe at any time: the
+    /// snapshot records how far it goes, and the next start catches up from there.
+    pub async fn save_index_snapshot(&self) -> AppResult<()> {
+        let Some(path) = self.config().index_snapshot.clone() else { return Ok(()) };
+        let image = self.matcher().image();
+        tokio::task::spawn_blocking(move || snapshot::write(&path, &image))
+            .await
+            .map_err(|_| AppError::Internal("writing the index snapshot panicked"))?
+            .map_err(|e| AppError::Upstream(format!("could not write the index snapshot: {e}")))
     }
 
     pub async fn create_bank(&self, p: &Principal, raw: RawBank) -> AppResult<BankView> {

@@ -586,12 +586,18 @@ impl Reads for SqliteRead<'_> {
             })?
             .unwrap_or(0))
     }
-    fn entries_changed_after(&self, seq: i64, after: i64, limit: u32) -> Result<Vec<BankEntryRecord>> {
+    fn entries_after(&self, after: i64, limit: u32) -> Result<Vec<BankEntryRecord>> {
+        self.many("SELECT * FROM bank_entries WHERE id > ?1 ORDER BY id LIMIT ?2", params![after, limit], entry_row)
+    }
+    fn entries_changed_since(&self, seq: i64) -> Result<Vec<BankEntryRecord>> {
         self.many(
-            "SELECT * FROM bank_entries WHERE id > ?2 AND changed_seq > ?1 ORDER BY id LIMIT ?3",
-            params![seq, after, limit],
+            "SELECT * FROM bank_entries INDEXED BY bank_entries_changed WHERE changed_seq > ?1 ORDER BY changed_seq",
+            [seq],
             entry_row,
         )
+    }
+    fn count_all_entries(&self) -> Result<i64> {
+        Ok(self.one("SELECT COUNT(*) FROM bank_entries", [], |r| r.get(0))?.unwrap_or(0))
     }
     fn find_entry(&self, bank: &BankId, signal_type: BankSignalType, value: &str) -> Result<Option<BankEntryRecord>> {
         self.one(
@@ -654,7 +660,9 @@ delegate_reads! {
     get_entry(id: i64) -> Result<Option<BankEntryRecord>>;
     bank_entries(bank: &BankId, after: i64, limit: u32) -> Result<Vec<BankEntryRecord>>;
     count_entries(bank: &BankId) -> Result<i64>;
-    entries_changed_after(seq: i64, after: i64, limit: u32) -> Result<Vec<BankEntryRecord>>;
+    entries_after(after: i64, limit: u32) -> Result<Vec<BankEntryRecord>>;
+    entries_changed_since(seq: i64) -> Result<Vec<BankEntryRecord>>;
+    count_all_entries() -> Result<i64>;
     find_entry(bank: &BankId, signal_type: BankSignalType, value: &str) -> Result<Option<BankEntryRecord>>;
     entry_feedback(entry: i64) -> Result<Vec<FeedbackRecord>>;
 }

@@ -80,6 +80,7 @@ impl TestApp {
                 delivery_timeout: StdDuration::from_secs(5),
                 hash_limits: vigie_hash::Limits::default(),
                 hash_fetch_allow: Vec::new(),
+                index_snapshot: None,
             },
             clock: clock.clone(),
         };
