@@ -9,7 +9,10 @@
 //! - `vigie-bench pdq`: Vigie's PDQ against Meta's reference (pdqhash, python-threatexchange) on
 //!   the same synthetic images, single-threaded.
 //! - `vigie-bench index`: Vigie's exact radius search against faiss's binary indexes.
+//! - `vigie-bench banks --spawn target/release/vigie`: the bank matcher over HTTP: import,
+//!   lookups, upload checks, add-to-match time and restarts.
 
+mod banks;
 mod index;
 mod load;
 mod pdq;
@@ -40,6 +43,8 @@ enum Command {
     Pdq(pdq::PdqArgs),
     /// Times exact radius search against faiss.
     Index(index::IndexArgs),
+    /// Times the bank matcher over HTTP on a spawned server.
+    Banks(banks::BanksArgs),
 }
 
 #[derive(clap::Args)]
@@ -76,6 +81,7 @@ async fn main() -> ExitCode {
         Command::Notices(args) => notices(args).await,
         Command::Pdq(args) => pdq::run(args),
         Command::Index(args) => index::run(args),
+        Command::Banks(args) => banks::run(args).await,
     };
     match res {
         Ok(()) => ExitCode::SUCCESS,

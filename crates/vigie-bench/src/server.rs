@@ -28,6 +28,7 @@ pub(crate) struct SpawnedServer {
     child: Child,
     dir: PathBuf,
     log: PathBuf,
+    port: u16,
     pub(crate) base_url: String,
 }
 
@@ -44,25 +45,39 @@ impl SpawnedServer {
             e
         };
         let port = free_port().map_err(cleanup)?;
-        let data = dir.join("data");
         let log = dir.join("server.log");
-        let log_file = File::create(&log).context("while creating the server log").map_err(cleanup)?;
-        let log_file2 = log_file.try_clone().context("while duplicating the server log handle").map_err(cleanup)?;
-        let child = Command::new(binary)
-            .arg("serve")
-            .arg("--data")
-            .arg(&data)
-            .arg("--listen")
-            .arg(format!("127.0.0.1:{port}"))
-            .env("VIGIE_ADMIN_TOKEN", admin_token)
-            .env("VIGIE_PUBLIC_RATE_LIMIT", "0")
-            .stdin(Stdio::null())
-            .stdout(log_file)
-            .stderr(log_file2)
-            .spawn()
-            .context("while spawning the server")
-            .map_err(cleanup)?;
-        Ok(Self { child, dir, log, base_url: format!("http://127.0.0.1:{port}") })
+        let child = spawn(binary, &dir, port, admin_token).map_err(cleanup)?;
+        Ok(Self { child, dir, log, port, base_url: format!("http://127.0.0.1:{port}") })
+    }
+
+    /// The server's data directory.
+    pub(crate) fn data_dir(&self) -> PathBuf {
+        self.dir.join("data")
+    }
+
+    /// The server process's resident memory, in bytes (Linux).
+    pub(crate) fn rss_bytes(&self) -> Option<u64> {
+        let status = std::fs::read_to_string(format!("/proc/{}/status", self.child.id())).ok()?;
+        let line = status.lines().find(|l| l.starts_with("VmRSS:"))?;
+        line.split_whitespace().nth(1)?.parse::<u64>().ok().map(|kb| kb * 1024)
+    }
+
+    /// Stops the server: SIGTERM and wait (a clean stop), or SIGKILL (a crash).
+    pub(crate) fn halt(&mut self, graceful: bool) -> anyhow::Result<()> {
+        if graceful {
+            let status = Command::new("kill").args(["-TERM", &self.child.id().to_string()]).status()?;
+            anyhow::ensure!(status.success(), "kill -TERM failed");
+        } else {
+            self.child.kill()?;
+        }
+        self.child.wait()?;
+        Ok(())
+    }
+
+    /// Starts the server again on the same data directory and port.
+    pub(crate) fn respawn(&mut self, binary: &Path, admin_token: &str) -> anyhow::Result<()> {
+        self.child = spawn(binary, &self.dir, self.port, admin_token)?;
+        Ok(())
     }
 
     /// Polls `GET /healthz` every 50 ms until it answers 200, for at most 30 s.
@@ -121,6 +136,29 @@ impl Drop for SpawnedServer {
 }
 
 /// A port that was free a moment ago: bind to port 0, read it, let it go.
+/// `vigie serve` on `dir/data`, logging (appending) to `dir/server.log`.
+fn spawn(binary: &Path, dir: &Path, port: u16, admin_token: &str) -> anyhow::Result<Child> {
+    let log_file = File::options()
+        .create(true)
+        .append(true)
+        .open(dir.join("server.log"))
+        .context("while opening the server log")?;
+    let log_file2 = log_file.try_clone().context("while duplicating the server log handle")?;
+    Command::new(binary)
+        .arg("serve")
+        .arg("--data")
+        .arg(dir.join("data"))
+        .arg("--listen")
+        .arg(format!("127.0.0.1:{port}"))
+        .env("VIGIE_ADMIN_TOKEN", admin_token)
+        .env("VIGIE_PUBLIC_RATE_LIMIT", "0")
+        .stdin(Stdio::null())
+        .stdout(log_file)
+        .stderr(log_file2)
+        .spawn()
+        .context("while spawning the server")
+}
+
 fn free_port() -> anyhow::Result<u16> {
     let listener = TcpListener::bind("127.0.0.1:0").context("while looking for a free port")?;
     Ok(listener.local_addr().context("while reading the free port")?.port())
@@ -136,7 +174,8 @@ impl Api {
     /// Creates a platform with an integrator, has it claim [`BENCH_HOST`] and approves the claim,
     /// so that notices on that host route to the platform. A host left claimed or approved by an
     /// earlier run on the same server is accepted as it is.
-    pub(crate) async fn set_up_platform(&self, admin_token: &str) -> anyhow::Result<()> {
+    /// Creates a platform with an approved host; returns its integrator's token.
+    pub(crate) async fn set_up_platform(&self, admin_token: &str) -> anyhow::Result<String> {
         let org = self
             .call(
                 Method::POST,
@@ -192,11 +231,11 @@ impl Api {
             &[StatusCode::OK, StatusCode::CONFLICT],
         )
         .await?;
-        Ok(())
+        Ok(platform_token)
     }
 
     /// [`Self::call_status`] without the status.
-    async fn call(
+    pub(crate) async fn call(
         &self,
         method: Method,
         path: &str,

@@ -17,6 +17,7 @@ use std::sync::Mutex;
 use serde_json::json;
 use sha2::{Digest, Sha256};
 use vigie_hash::{HashOptions, Palette};
+use vigie_index::Code;
 use vigie_model::bank::{BankKind, FloodCounter, MIN_PDQ_QUALITY, SignalType, UploadVerdict};
 use vigie_model::event::EventKind;
 use vigie_model::location::{RawLocation, check_locations};
@@ -45,8 +46,10 @@ pub struct UploadInput {
     pub pdq_quality: Option<i64>,
     pub md5: Option<String>,
     pub sha256: Option<String>,
-    /// Also look up the media's seven rotations and flips (needs `media`).
+    /// Also look up the media's seven rotations and flips (with `media`).
     pub dihedral: bool,
+    /// Or the other variants of `pdq`, as `vigie hash --dihedral` gives them (up to seven).
+    pub pdq_variants: Vec<String>,
 }
 
 /// One match, as the platform sees it.
@@ -133,11 +136,25 @@ impl App {
         let mut pdq = hex_array::<32>(&mut c, "pdq", SignalType::Pdq, input.pdq.as_deref()).map(|b| (b, pdq_quality));
         let mut md5 = hex_array::<16>(&mut c, "md5", SignalType::Md5, input.md5.as_deref());
         let mut sha256 = hex_array::<32>(&mut c, "sha256", SignalType::Sha256, input.sha256.as_deref());
+        c.check(input.pdq_variants.len() <= 7, "pdq_variants", "too_many", "at most the seven other variants");
+        c.check(
+            input.pdq_variants.is_empty() || pdq.is_some(),
+            "pdq_variants",
+            "needs_pdq",
+            "give pdq with its variants",
+        );
+        let mut variants: Vec<Code> = input
+            .pdq_variants
+            .iter()
+            .take(7)
+            .enumerate()
+            .filter_map(|(i, v)| hex_array::<32>(&mut c, &format!("pdq_variants[{i}]"), SignalType::Pdq, Some(v)))
+            .map(|b| vigie_index::code_from_bytes(&b))
+            .collect();
         let no_hash = pdq.is_none() && md5.is_none() && sha256.is_none();
         c.check(input.media.is_some() || !no_hash, "media", "required", "send the media or at least one of its hashes");
         c.finish()?;
 
-        let mut variants = Vec::new();
         if let Some(bytes) = input.media {
             let options =
                 HashOptions { limits: self.config().hash_limits, palette: Palette::Indices, dihedral: input.dihedral };

@@ -586,6 +586,10 @@ pub struct UploadRequest {
     /// Also look up the media's rotations and flips.
     #[serde(default)]
     pub dihedral: bool,
+    /// Or, with `pdq`, its other dihedral variants (up to seven, as `vigie hash --dihedral` or
+    /// `POST /api/v1/hash?dihedral=true` give them): all are looked up in one call.
+    #[serde(default)]
+    pub pdq_variants: Vec<String>,
 }
 
 #[derive(Debug, Serialize, ToSchema)]
@@ -738,6 +742,7 @@ pub async fn check_upload(State(s): State<AppState>, Auth(p): Auth, req: Request
         md5: r.md5,
         sha256: r.sha256,
         dihedral: r.dihedral,
+        pdq_variants: r.pdq_variants,
     };
     Ok(Json(s.app.check_upload(&p, input).await?.into()))
 }

@@ -438,6 +438,21 @@ async fn a_rotated_upload_matches_with_a_dihedral_lookup() {
     let res = check(&t, &p, json!({ "media": media, "dihedral": true })).await;
     assert_eq!(entries_of(&res), [e], "{res}");
     assert_ne!(res["matches"][0]["variant"], 0);
+    // The same with the hashes alone: the variants the hashing endpoint gives, in one call.
+    let hashed = t
+        .http
+        .post(t.url("/api/v1/hash?dihedral=true"))
+        .bearer_auth(&p.token)
+        .body(rotated.get_ref().clone())
+        .send()
+        .await
+        .unwrap();
+    let hashed: Value = hashed.json().await.unwrap();
+    let variants: Vec<Value> = hashed["dihedral"].as_array().unwrap()[1..].to_vec();
+    let res = check(&t, &p, json!({ "pdq": hashed["pdq"], "pdq_variants": variants })).await;
+    assert_eq!(entries_of(&res), [e], "{res}");
+    let bad = t.post("/api/v1/uploads/check", &p.token, json!({ "pdq_variants": [pdq] })).await;
+    assert_eq!(bad.fields(), ["pdq_variants", "media"], "variants need the hash they vary");
 }
 
 #[tokio::test]
