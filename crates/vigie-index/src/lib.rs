@@ -9,14 +9,18 @@
 //!   substrings, one table each; by pigeonhole a code within r has a substring within `r / m`, so
 //!   probing those buckets finds every match, and only the candidates are verified.
 //!
+//! - [`Exact`]: MD5 and SHA-256 digests, by value.
+//!
 //! All are incremental: [`Index::add`] makes an entry matchable at once, [`Index::set_enabled`]
 //! hides or shows it without a rebuild. [`Mih::write_snapshot`] and [`Mih::read_snapshot`] save
 //! and restore a whole index through any writer and reader. No files, threads or clock of its own.
 
+mod exact;
 mod flat;
 mod mih;
 mod snapshot;
 
+pub use exact::Exact;
 pub use flat::Flat;
 pub use mih::Mih;
 pub use snapshot::SnapshotError;

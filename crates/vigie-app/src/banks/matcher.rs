@@ -58,9 +58,10 @@ impl Slot {
     }
 }
 
+/// An exact-digest index and its slots (entry `i` of the index is slot `i`).
 #[derive(Clone, Default)]
 pub(crate) struct Exact<const N: usize> {
-    pub(crate) map: HashMap<[u8; N], Vec<u32>>,
+    pub(crate) index: vigie_index::Exact<N>,
     pub(crate) slots: Vec<Slot>,
 }
 
@@ -335,12 +336,12 @@ impl Matcher {
             }
         }
         if let Some(k) = &q.md5 {
-            for &i in st.md5.map.get(k).into_iter().flatten() {
+            for &i in st.md5.index.get(k) {
                 push(&st.md5.slots[i as usize], SignalType::Md5, 0, 0);
             }
         }
         if let Some(k) = &q.sha256 {
-            for &i in st.sha256.map.get(k).into_iter().flatten() {
+            for &i in st.sha256.index.get(k) {
                 push(&st.sha256.slots[i as usize], SignalType::Sha256, 0, 0);
             }
         }
@@ -404,12 +405,12 @@ impl State {
             }
             SignalType::Md5 => {
                 let Some(k) = decode::<16>(&e.value) else { return };
-                self.md5.map.entry(k).or_default().push(self.md5.slots.len() as u32);
+                self.md5.index.add(k);
                 self.md5.slots.push(slot);
             }
             SignalType::Sha256 => {
                 let Some(k) = decode::<32>(&e.value) else { return };
-                self.sha256.map.entry(k).or_default().push(self.sha256.slots.len() as u32);
+                self.sha256.index.add(k);
                 self.sha256.slots.push(slot);
             }
         }

@@ -9,7 +9,6 @@
 //! slot count and each slot (its key first for the exact types); last, the SHA-256 of all the
 //! bytes before it. A file that is short, inconsistent or fails its checksum is refused.
 
-use std::collections::HashMap;
 use std::io::{self, BufReader, BufWriter, Read, Write};
 use std::path::Path;
 
@@ -90,15 +89,9 @@ fn read_n(r: &mut impl Read) -> Result<usize, SnapshotError> {
 }
 
 fn write_exact<const N: usize>(w: &mut impl Write, e: &Exact<N>) -> io::Result<()> {
-    let mut keys = vec![[0u8; N]; e.slots.len()];
-    for (k, list) in &e.map {
-        for &i in list {
-            keys[i as usize] = *k;
-        }
-    }
     w.write_all(&(e.slots.len() as u64).to_le_bytes())?;
-    for (k, s) in keys.iter().zip(&e.slots) {
-        w.write_all(k)?;
+    for (i, s) in e.slots.iter().enumerate() {
+        w.write_all(e.index.key(i as u32).expect("one key per slot"))?;
         write_slot(w, s)?;
     }
     Ok(())
@@ -106,12 +99,12 @@ fn write_exact<const N: usize>(w: &mut impl Write, e: &Exact<N>) -> io::Result<(
 
 fn read_exact_index<const N: usize>(r: &mut impl Read, banks: usize) -> Result<Exact<N>, SnapshotError> {
     let n = read_n(r)?;
-    let mut e = Exact { map: HashMap::new(), slots: Vec::with_capacity(n.min(1 << 20)) };
-    for i in 0..n {
+    let mut e = Exact { index: vigie_index::Exact::new(), slots: Vec::with_capacity(n.min(1 << 20)) };
+    for _ in 0..n {
         let mut k = [0u8; N];
         r.read_exact(&mut k)?;
         e.slots.push(read_slot(r, banks)?);
-        e.map.entry(k).or_default().push(i as u32);
+        e.index.add(k);
     }
     Ok(e)
 }
