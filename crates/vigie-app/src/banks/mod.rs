@@ -668,46 +668,77 @@ impl App {
         entry: i64,
         change: EntryChange,
     ) -> AppResult<EntryView> {
-        require_bank_role(p)?;
-        let bank = parse_bank_id(bank)?;
         if let Some(Some(note)) = &change.note {
             let mut c = Checker::new();
             c.optional_text(Some(note), "note", 2000);
             c.finish()?;
         }
+        self.change_entry(p, bank, entry, "only the bank's owner and co-curators change entries", move |e, ev, tx| {
+            let was_quarantined = e.quarantined_at.is_some();
+            let note_changed = change.note.is_some();
+            if let Some(until) = change.disabled_until {
+                e.disabled_until = until;
+            }
+            if let Some(note) = change.note {
+                e.note = note;
+            }
+            if change.release_quarantine {
+                e.quarantined_at = None;
+            }
+            let facts = json!({
+                "entry": e.id,
+                "disabled_until": e.disabled_until.map(Timestamp::to_rfc3339),
+                "note_changed": note_changed,
+            });
+            e.changed_seq = ev.emit(tx, EventKind::BankEntryUpdated, e.bank.as_str(), facts)?;
+            if was_quarantined && e.quarantined_at.is_none() {
+                ev.emit(tx, EventKind::BankEntryReleased, e.bank.as_str(), json!({ "entry": e.id }))?;
+            }
+            Ok(())
+        })
+        .await
+    }
+
+    /// Removes an entry: it stops matching; the row and its events stay for the record.
+    pub async fn remove_entry(&self, p: &Principal, bank: &str, entry: i64) -> AppResult<()> {
+        self.change_entry(p, bank, entry, "only the bank's owner and co-curators remove entries", |e, ev, tx| {
+            e.removed_at = Some(ev.now);
+            e.changed_seq = ev.emit(tx, EventKind::BankEntryRemoved, e.bank.as_str(), json!({ "entry": e.id }))?;
+            Ok(())
+        })
+        .await
+        .map(drop)
+    }
+
+    /// Changes a live entry as one of its bank's curators: `change` edits it and records its
+    /// events; the entry is saved and applied to the matcher.
+    async fn change_entry<F>(
+        &self,
+        p: &Principal,
+        bank: &str,
+        entry: i64,
+        forbidden: &'static str,
+        change: F,
+    ) -> AppResult<EntryView>
+    where
+        F: FnOnce(&mut BankEntryRecord, &Events<'_>, &mut dyn Tx) -> AppResult<()> + Send + 'static,
+    {
+        require_bank_role(p)?;
+        let bank = parse_bank_id(bank)?;
         let (principal, actor, clock) = (p.clone(), Actor::of(p), self.clock().clone());
         let app = self.clone();
         self.store()
             .write_applied(
                 move |tx| {
                     let view = entry_view(tx, &principal, &bank, entry)?;
-                    need(view.access, Access::Curate, "only the bank's owner and co-curators change entries")?;
+                    need(view.access, Access::Curate, forbidden)?;
                     let mut e = view.entry;
                     if e.removed_at.is_some() {
                         return Err(AppError::NotFound("entry"));
                     }
                     let now = clock.now();
                     let ev = Events { clock: &*clock, now, actor: &actor };
-                    let was_quarantined = e.quarantined_at.is_some();
-                    let note_changed = change.note.is_some();
-                    if let Some(until) = change.disabled_until {
-                        e.disabled_until = until;
-                    }
-                    if let Some(note) = change.note {
-                        e.note = note;
-                    }
-                    if change.release_quarantine {
-                        e.quarantined_at = None;
-                    }
-                    let facts = json!({
-                        "entry": e.id,
-                        "disabled_until": e.disabled_until.map(Timestamp::to_rfc3339),
-                        "note_changed": note_changed,
-                    });
-                    e.changed_seq = ev.emit(tx, EventKind::BankEntryUpdated, e.bank.as_str(), facts)?;
-                    if was_quarantined && e.quarantined_at.is_none() {
-                        ev.emit(tx, EventKind::BankEntryReleased, e.bank.as_str(), json!({ "entry": e.id }))?;
-                    }
+                    change(&mut e, &ev, tx)?;
                     tx.update_entry(&e)?;
                     let feedback = tx.entry_feedback(e.id)?;
                     Ok(EntryView { entry: e, access: view.access, feedback })
@@ -715,35 +746,6 @@ impl App {
                 move |v: &EntryView| app.matcher().apply_entries(std::slice::from_ref(&v.entry), v.entry.added_at),
             )
             .await
-    }
-
-    /// Removes an entry: it stops matching; the row and its events stay for the record.
-    pub async fn remove_entry(&self, p: &Principal, bank: &str, entry: i64) -> AppResult<()> {
-        require_bank_role(p)?;
-        let bank = parse_bank_id(bank)?;
-        let (principal, actor, clock) = (p.clone(), Actor::of(p), self.clock().clone());
-        let app = self.clone();
-        self.store()
-            .write_applied(
-                move |tx| {
-                    let view = entry_view(tx, &principal, &bank, entry)?;
-                    need(view.access, Access::Curate, "only the bank's owner and co-curators remove entries")?;
-                    let mut e = view.entry;
-                    if e.removed_at.is_some() {
-                        return Err(AppError::NotFound("entry"));
-                    }
-                    let now = clock.now();
-                    let ev = Events { clock: &*clock, now, actor: &actor };
-                    e.removed_at = Some(now);
-                    e.changed_seq =
-                        ev.emit(tx, EventKind::BankEntryRemoved, e.bank.as_str(), json!({ "entry": e.id }))?;
-                    tx.update_entry(&e)?;
-                    Ok(e)
-                },
-                move |e: &BankEntryRecord| app.matcher().apply_entries(std::slice::from_ref(e), e.added_at),
-            )
-            .await
-            .map(drop)
     }
 
     /// Records an organisation's opinion of an entry (any organisation that may match against
