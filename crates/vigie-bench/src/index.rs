@@ -21,7 +21,7 @@ pub(crate) struct IndexArgs {
     /// Queries per run.
     #[arg(long, default_value_t = 200)]
     queries: usize,
-    /// faiss indexes to run: flat, mih16x16, mih11x23.
+    /// faiss indexes to run: flat, mih16x16, mih11x23 (or none).
     #[arg(long, value_delimiter = ',', default_value = "flat,mih16x16,mih11x23")]
     faiss: Vec<String>,
 }
@@ -106,6 +106,13 @@ fn faiss_runs(python: &PathBuf, bank: &[Code], queries: &[Code], configs: &[Stri
     String::from_utf8(out.stdout)?.lines().map(|l| Ok(serde_json::from_str(l)?)).collect()
 }
 
+/// The resident set of this process, in bytes (Linux; 0 elsewhere).
+fn rss_bytes() -> usize {
+    let status = std::fs::read_to_string("/proc/self/status").unwrap_or_default();
+    let kb = status.lines().find_map(|l| l.strip_prefix("VmRSS:")).and_then(|v| v.trim().strip_suffix("kB"));
+    kb.and_then(|v| v.trim().parse::<usize>().ok()).unwrap_or(0) * 1024
+}
+
 fn time_queries(index: &impl Index, queries: &[Code]) -> (f64, usize) {
     let t = Instant::now();
     let matches: usize = queries.iter().map(|q| index.query(q, 31).len()).sum();
@@ -121,12 +128,21 @@ pub(crate) fn run(args: IndexArgs) -> anyhow::Result<()> {
             let qs = queries(&codes, args.queries, &mut rng);
             let kind = if clustered { "clustered" } else { "random" };
 
-            let t = Instant::now();
+            // Built in one call (as faiss's `add` takes the whole array), measured for memory
+            // and queried; then again one add at a time (the incremental path), for its time.
+            let (t, rss_before) = (Instant::now(), rss_bytes());
             let mut mih = Mih::for_size(n);
-            codes.iter().for_each(|c| {
-                mih.add(*c);
-            });
+            mih.extend(codes.iter().copied());
             let mih_build = t.elapsed().as_secs_f64();
+            let rss = rss_bytes().saturating_sub(rss_before) as f64 / n as f64;
+            let heap = mih.heap_bytes() as f64 / n as f64;
+            let t = Instant::now();
+            let mut one_by_one = Mih::for_size(n);
+            codes.iter().for_each(|c| {
+                one_by_one.add(*c);
+            });
+            let mih_adds = t.elapsed().as_secs_f64();
+            drop(one_by_one);
             let (mih_ms, mih_matches) = time_queries(&mih, &qs);
             let t = Instant::now();
             let mut flat = Flat::with_capacity(n);
@@ -143,12 +159,19 @@ pub(crate) fn run(args: IndexArgs) -> anyhow::Result<()> {
                 "  vigie MIH   build {mih_build:7.2} s  query {mih_ms:9.4} ms  ({:.0} q/s)  matches {mih_matches}",
                 1000.0 / mih_ms
             )?;
+            writeln!(out, "              built one add at a time in {mih_adds:.2} s")?;
+            writeln!(
+                out,
+                "              memory {heap:.1} B/hash allocated (capacities), {rss:.1} B/hash resident (RSS growth)"
+            )?;
             writeln!(
                 out,
                 "  vigie flat  build {flat_build:7.2} s  query {flat_ms:9.4} ms  ({:.0} q/s)",
                 1000.0 / flat_ms
             )?;
-            for r in faiss_runs(&args.python, &codes, &qs, &args.faiss)? {
+            let configs: Vec<String> = args.faiss.iter().filter(|c| *c != "none").cloned().collect();
+            let runs = if configs.is_empty() { Vec::new() } else { faiss_runs(&args.python, &codes, &qs, &configs)? };
+            for r in runs {
                 let ms = r["query_ms"].as_f64().unwrap_or(f64::NAN);
                 let agree = if r["matches"].as_u64() == Some(mih_matches as u64) {
                     "same matches"

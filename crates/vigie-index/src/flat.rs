@@ -7,10 +7,10 @@ use crate::{Code, Index, Match};
 #[derive(Clone, Debug, Default)]
 pub struct Flat {
     /// Words 0 and 1 of each code.
-    front: Vec<[u64; 2]>,
+    pub(crate) front: Vec<[u64; 2]>,
     /// Words 2 and 3 of each code.
-    back: Vec<[u64; 2]>,
-    enabled: Vec<bool>,
+    pub(crate) back: Vec<[u64; 2]>,
+    pub(crate) enabled: Vec<bool>,
 }
 
 impl Flat {
@@ -26,6 +26,11 @@ impl Flat {
     pub fn code(&self, entry: u32) -> Option<Code> {
         let i = entry as usize;
         Some([self.front.get(i)?[0], self.front[i][1], self.back[i][0], self.back[i][1]])
+    }
+
+    /// Bytes of heap this index holds (capacities, not lengths).
+    pub fn heap_bytes(&self) -> usize {
+        self.front.capacity() * 16 + self.back.capacity() * 16 + self.enabled.capacity()
     }
 
     pub fn is_enabled(&self, entry: u32) -> bool {

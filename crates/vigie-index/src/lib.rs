@@ -7,13 +7,16 @@
 //!   distance on half its bits is a lower bound on its full distance).
 //! - [`Mih`]: multi-index hashing (Norouzi, Punjani and Fleet): the code split into `m`
 //!   substrings, one table each; by pigeonhole a code within r has a substring within `r / m`, so
-//!   probing those buckets finds every match, and only the candidates are verified.
+//!   probing those buckets finds every match, and only the candidates are verified. Each table
+//!   keeps its entries in compressed sparse rows (one `u32` per entry, holding the substring's
+//!   low bits beside the entry number) with a tail for recent additions; see `mih.rs`.
 //!
 //! - [`Exact`]: MD5 and SHA-256 digests, by value.
 //!
 //! All are incremental: [`Index::add`] makes an entry matchable at once, [`Index::set_enabled`]
-//! hides or shows it without a rebuild. [`Mih::write_snapshot`] and [`Mih::read_snapshot`] save
-//! and restore a whole index through any writer and reader. No files, threads or clock of its own.
+//! hides or shows it without a rebuild; `Mih` also takes many codes at once through [`Extend`].
+//! [`Mih::write_snapshot`] and [`Mih::read_snapshot`] save and restore a whole index through any
+//! writer and reader. No files, threads or clock of its own.
 
 mod exact;
 mod flat;

@@ -54,18 +54,93 @@ fn check_all_agree(codes: &[Code], queries: &[Code], radii: &[u32]) {
     let mut flat = Flat::new();
     let mut mih = Mih::for_size(codes.len());
     let mut mih16 = Mih::new(16);
+    let mut mih8 = Mih::new(8);
     for c in codes {
         let e = oracle.add(*c);
         assert_eq!(flat.add(*c), e);
         assert_eq!(mih.add(*c), e);
         assert_eq!(mih16.add(*c), e);
+        assert_eq!(mih8.add(*c), e);
     }
+    // The same codes in one call, and in uneven batches between single adds.
+    let mut bulk = Mih::for_size(codes.len());
+    bulk.extend(codes.iter().copied());
+    let mut batches = Mih::new(11);
+    let mut rest = codes;
+    for k in [1, 300, 2, 1000, 7].into_iter().cycle() {
+        if rest.is_empty() {
+            break;
+        }
+        let (batch, after) = rest.split_at(k.min(rest.len()));
+        batches.extend(batch.iter().copied());
+        if let Some((one, after)) = after.split_first() {
+            batches.add(*one);
+            rest = after;
+        } else {
+            rest = after;
+        }
+    }
+    assert_eq!((bulk.len(), batches.len()), (codes.len(), codes.len()));
     for q in queries {
         for &r in radii {
             let expected = oracle.query(q, r);
             assert_eq!(flat.query(q, r), expected, "flat, radius {r}");
-            assert_eq!(mih.query(q, r), expected, "mih, radius {r}");
-            assert_eq!(mih16.query(q, r), expected, "mih16, radius {r}");
+            // As chosen (often the scan, for banks this small), then always probing.
+            for force in [false, true] {
+                mih::FORCE_PROBE.with(|f| f.set(force));
+                assert_eq!(mih.query(q, r), expected, "mih, radius {r}, probing forced: {force}");
+                assert_eq!(mih16.query(q, r), expected, "mih16, radius {r}, probing forced: {force}");
+                assert_eq!(mih8.query(q, r), expected, "mih8, radius {r}, probing forced: {force}");
+                assert_eq!(bulk.query(q, r), expected, "mih in one call, radius {r}, probing forced: {force}");
+                assert_eq!(batches.query(q, r), expected, "mih in batches, radius {r}, probing forced: {force}");
+            }
+            mih::FORCE_PROBE.with(|f| f.set(false));
+        }
+    }
+}
+
+/// At PDQ's radius a bank of useful size is probed, not scanned.
+#[test]
+fn a_bank_of_useful_size_is_probed_at_pdq_radius() {
+    let mut rng = Rng(21);
+    let mut mih = Mih::for_size(200_000);
+    mih.extend((0..200_000).map(|_| rng.code()));
+    assert!(mih.probes_at(31));
+    assert!(!mih.probes_at(64), "the scan is cheaper at the largest radii");
+}
+
+#[test]
+fn many_adds_merged_along_the_way_agree_with_brute_force() {
+    let mut rng = Rng(0xadd);
+    let mut oracle = BruteForce::default();
+    let mut mih = Mih::new(12);
+    let mut seeds: Vec<Code> = Vec::new();
+    for i in 0..30_000u32 {
+        // Half near-duplicates of earlier seeds (clusters fill some ranges), half random.
+        let c = if i % 2 == 0 && !seeds.is_empty() {
+            let s = seeds[(rng.next() % seeds.len() as u64) as usize];
+            let k = (rng.next() % 30) as u32;
+            rng.near(&s, k)
+        } else {
+            let c = rng.code();
+            seeds.push(c);
+            c
+        };
+        assert_eq!(mih.add(c), oracle.add(c));
+        if i % 7 == 3 {
+            let e = (rng.next() % (u64::from(i) + 1)) as u32;
+            let on = rng.next().is_multiple_of(3);
+            mih.set_enabled(e, on);
+            oracle.set_enabled(e, on);
+        }
+        if i % 1_499 == 0 {
+            let k = (rng.next() % 40) as u32;
+            let q = rng.near(&c, k);
+            mih::FORCE_PROBE.with(|f| f.set(true));
+            for r in [0, 7, 24, 31, 32, 40] {
+                assert_eq!(mih.query(&q, r), oracle.query(&q, r), "after {i} adds, radius {r}");
+            }
+            mih::FORCE_PROBE.with(|f| f.set(false));
         }
     }
 }
@@ -162,6 +237,61 @@ fn a_snapshot_restores_the_same_answers_and_bad_snapshots_are_refused() {
     assert!(matches!(Mih::read_snapshot(&mut lying.as_slice()), Err(SnapshotError::Inconsistent(_))));
     let mut corrupt = bytes.clone();
     let last = corrupt.len() - 4;
-    corrupt[last..].copy_from_slice(&999_999u32.to_le_bytes()); // a chain pointing outside
+    corrupt[last..].copy_from_slice(&999_999u32.to_le_bytes()); // enabled flags that are not 0 or 1
     assert!(matches!(Mih::read_snapshot(&mut corrupt.as_slice()), Err(SnapshotError::Inconsistent(_))));
+    let mut version = bytes.clone();
+    version[8..12].copy_from_slice(&3u32.to_le_bytes());
+    assert!(matches!(Mih::read_snapshot(&mut version.as_slice()), Err(SnapshotError::Version(3))));
+}
+
+#[test]
+fn a_snapshot_taken_between_merges_restores_every_entry() {
+    let mut rng = Rng(12);
+    let mut mih = Mih::new(14);
+    let mut oracle = BruteForce::default();
+    for _ in 0..5_000 {
+        let c = rng.code();
+        mih.add(c);
+        oracle.add(c);
+    }
+    for _ in 0..77 {
+        // Not merged yet: these are in the tails.
+        let c = rng.near(&oracle.codes[3], 5);
+        mih.add(c);
+        oracle.add(c);
+    }
+    let mut bytes = Vec::new();
+    mih.write_snapshot(&mut bytes).unwrap();
+    let back = Mih::read_snapshot(&mut bytes.as_slice()).unwrap();
+    for q in [oracle.codes[3], rng.near(&oracle.codes[4_000], 9), rng.code()] {
+        assert_eq!(back.query(&q, 31), oracle.query(&q, 31));
+    }
+}
+
+/// Version 1 files also held the chains of the old tables; they are read, the chains skipped.
+#[test]
+fn version_1_snapshots_are_still_read() {
+    let mut rng = Rng(13);
+    let codes: Vec<Code> = (0..50).map(|_| rng.code()).collect();
+    let mut v1 = b"VIGIEMIH".to_vec();
+    v1.extend(1u32.to_le_bytes());
+    v1.extend(64u32.to_le_bytes()); // 64 substrings of 4 bits
+    v1.extend(50u64.to_le_bytes());
+    for i in 0..64u32 {
+        v1.extend((4 * i).to_le_bytes());
+        v1.extend(4u32.to_le_bytes());
+    }
+    for c in &codes {
+        c.iter().for_each(|w| v1.extend(w.to_le_bytes()));
+    }
+    v1.extend([1u8; 50]);
+    v1[12 + 4 + 8 + 64 * 8 + 50 * 32 + 7] = 0; // entry 7 disabled
+    for _ in 0..64 {
+        v1.extend([0xff; 4 * (16 + 50)]); // heads and nexts: all empty, and never read
+    }
+    let back = Mih::read_snapshot(&mut v1.as_slice()).unwrap();
+    assert_eq!(back.len(), 50);
+    assert_eq!(back.query(&codes[9], 0), vec![Match { distance: 0, entry: 9 }]);
+    assert_eq!(back.query(&codes[7], 0), vec![]);
+    assert!(Mih::read_snapshot(&mut &v1[..v1.len() - 1]).is_err(), "truncated chains");
 }
