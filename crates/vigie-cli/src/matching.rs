@@ -46,7 +46,7 @@ fn read_bank(path: &PathBuf) -> anyhow::Result<(Mih, usize, usize)> {
     let text = std::fs::read_to_string(path).with_context(|| format!("while reading the bank {}", path.display()))?;
     let lines: Vec<&str> = text.lines().collect();
     let mut index = Mih::for_size(lines.len());
-    let (mut indexed, mut skipped) = (0, 0);
+    let mut codes = Vec::with_capacity(lines.len());
     for (n, line) in lines.iter().enumerate() {
         let fields: Vec<&str> = line.split_whitespace().collect();
         let hex = match fields.as_slice() {
@@ -54,24 +54,23 @@ fn read_bank(path: &PathBuf) -> anyhow::Result<(Mih, usize, usize)> {
             [kind, hex, ..] if kind.eq_ignore_ascii_case("pdq") => Some(*hex),
             [] | [_, ..] => None,
         };
-        let code = match hex {
+        codes.push(match hex {
             Some(h) => {
                 let hash: PdqHash =
                     h.parse().map_err(|e| anyhow::anyhow!("{}: line {n}: {h:?}: {e}", path.display()))?;
                 Some(code_from_bytes(hash.as_bytes()))
             }
             None => None,
-        };
-        // Every line gets an entry number, so entries are line numbers; skipped lines are disabled.
-        let entry = index.add(code.unwrap_or_default());
-        match code {
-            Some(_) => indexed += 1,
-            None => {
-                index.set_enabled(entry, false);
-                skipped += 1;
-            }
-        }
+        });
     }
+    // Every line gets an entry number, so entries are line numbers; skipped lines are disabled.
+    // All codes go in at once: the index lays its tables out once.
+    index.extend(codes.iter().map(|c| c.unwrap_or_default()));
+    let skipped = codes.iter().filter(|c| c.is_none()).count();
+    for (entry, _) in codes.iter().enumerate().filter(|(_, c)| c.is_none()) {
+        index.set_enabled(entry as u32, false);
+    }
+    let indexed = codes.len() - skipped;
     Ok((index, indexed, skipped))
 }
 

@@ -10,7 +10,6 @@
 //!   probing those buckets finds every match, and only the candidates are verified. Each table
 //!   keeps its entries in compressed sparse rows (one `u32` per entry, holding the substring's
 //!   low bits beside the entry number) with a tail for recent additions; see `mih.rs`.
-//!
 //! - [`Exact`]: MD5 and SHA-256 digests, by value.
 //!
 //! All are incremental: [`Index::add`] makes an entry matchable at once, [`Index::set_enabled`]

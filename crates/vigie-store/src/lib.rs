@@ -166,8 +166,9 @@ pub trait Tx: Reads {
     fn put_share(&mut self, r: &BankShareRecord) -> Result<()>;
     /// `true` if there was a share to remove.
     fn delete_share(&mut self, bank: &BankId, org: &OrgId) -> Result<bool>;
-    /// Inserts an entry (its `id` field is ignored); returns the id the store gave it.
-    fn insert_entry(&mut self, r: &BankEntryRecord) -> Result<i64>;
+    /// Inserts an entry (its `id` field is ignored); returns the id the store gave it, or `None`
+    /// when the bank already holds a live entry of that type and value (nothing is inserted).
+    fn insert_entry(&mut self, r: &BankEntryRecord) -> Result<Option<i64>>;
     fn update_entry(&mut self, r: &BankEntryRecord) -> Result<()>;
     fn insert_feedback(&mut self, r: &FeedbackRecord) -> Result<()>;
 }

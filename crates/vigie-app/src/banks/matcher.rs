@@ -192,11 +192,14 @@ impl Matcher {
     /// Adds entries, or updates the state of ones already in the index. Takes the write lock per
     /// chunk, so lookups interleave with a large import.
     pub fn apply_entries(&self, entries: &[BankEntryRecord], at: Timestamp) {
+        let mut codes = Vec::new();
         for chunk in entries.chunks(4096) {
             let mut st = self.write();
             for e in chunk {
-                st.apply_entry(e);
+                st.apply_entry(e, &mut codes);
             }
+            // New PDQ codes go in at once, in the order of their slots.
+            st.pdq.extend(codes.drain(..));
             st.updated_at = Some(at);
         }
     }
@@ -368,7 +371,9 @@ impl State {
         }
     }
 
-    fn apply_entry(&mut self, e: &BankEntryRecord) {
+    /// Applies one entry; a new PDQ entry's code is pushed on `new_codes` (its slot is already
+    /// in place), for the caller to add to the index before anyone looks.
+    fn apply_entry(&mut self, e: &BankEntryRecord, new_codes: &mut Vec<Code>) {
         self.applied_seq = self.applied_seq.max(e.changed_seq);
         let Some(&bank) = self.bank_pos.get(&e.bank) else {
             tracing::error!(entry = e.id, "an entry of an unknown bank was not indexed");
@@ -400,7 +405,7 @@ impl State {
         match e.signal_type {
             SignalType::Pdq => {
                 let Some(bytes) = decode::<32>(&e.value) else { return };
-                self.pdq.add(vigie_index::code_from_bytes(&bytes));
+                new_codes.push(vigie_index::code_from_bytes(&bytes));
                 self.pdq_slots.push(slot);
             }
             SignalType::Md5 => {

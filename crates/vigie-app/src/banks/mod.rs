@@ -470,7 +470,11 @@ impl App {
                         case,
                         changed_seq: seq,
                     };
-                    entry.id = tx.insert_entry(&entry)?;
+                    match tx.insert_entry(&entry)? {
+                        Some(id) => entry.id = id,
+                        // Added by another request since the check above.
+                        None => return Err(AppError::conflict("duplicate_entry", "the bank already holds this value")),
+                    }
                     Ok(Added { entry, duplicate: false })
                 },
                 move |a: &Added| {
@@ -512,35 +516,25 @@ impl App {
                     need(access, Access::Curate, "only the bank's owner and co-curators import entries")?;
                     let now = clock.now();
                     let ev = Events { clock: &*clock, now, actor: &actor };
-                    let mut seen = std::collections::HashSet::new();
-                    let mut fresh = Vec::new();
                     let mut report = ImportReport { skipped_unknown, ..Default::default() };
-                    for s in parsed.signals {
-                        if !seen.insert((s.signal_type, s.value.clone()))
-                            || tx.find_entry(&bank.id, s.signal_type, &s.value)?.is_some()
-                        {
-                            report.duplicates += 1;
-                            continue;
-                        }
-                        fresh.push(s);
-                    }
+                    let source = format!("import:{}", format.as_str());
+                    // The event is written first: its sequence number stamps the entries. Its
+                    // counts are of the file; the duplicates are in the answer.
                     let mut types = serde_json::Map::new();
                     for t in SignalType::ALL {
-                        let n = fresh.iter().filter(|s| s.signal_type == t).count();
+                        let n = parsed.signals.iter().filter(|s| s.signal_type == t).count();
                         if n > 0 {
                             types.insert(t.as_str().into(), n.into());
                         }
                     }
-                    let source = format!("import:{}", format.as_str());
                     let seq = ev.emit(
                         tx,
                         EventKind::BankEntriesAdded,
                         bank.id.as_str(),
-                        json!({ "count": fresh.len(), "duplicates": report.duplicates, "source": source,
-                                "signal_types": types }),
+                        json!({ "lines": parsed.signals.len(), "source": source, "signal_types": types }),
                     )?;
-                    let mut entries = Vec::with_capacity(fresh.len());
-                    for s in fresh {
+                    let mut entries = Vec::with_capacity(parsed.signals.len());
+                    for s in parsed.signals {
                         let provenance = (s.collab.is_some() || s.category.is_some() || !s.tags.is_empty())
                             .then(|| json!({ "collab": s.collab, "category": s.category, "tags": s.tags }).to_string());
                         let mut entry = BankEntryRecord {
@@ -562,8 +556,13 @@ impl App {
                             case: None,
                             changed_seq: seq,
                         };
-                        entry.id = tx.insert_entry(&entry)?;
-                        entries.push(entry);
+                        match tx.insert_entry(&entry)? {
+                            Some(id) => {
+                                entry.id = id;
+                                entries.push(entry);
+                            }
+                            None => report.duplicates += 1,
+                        }
                     }
                     report.added = entries.len();
                     report.first_entry = entries.first().map(|e| e.id);

@@ -1057,11 +1057,12 @@ impl Tx for SqliteTx<'_> {
             .exec("DELETE FROM bank_shares WHERE bank = ?1 AND org = ?2", params![bank.as_str(), org.as_str()])?
             > 0)
     }
-    fn insert_entry(&mut self, r: &BankEntryRecord) -> Result<i64> {
-        self.read.exec(
+    fn insert_entry(&mut self, r: &BankEntryRecord) -> Result<Option<i64>> {
+        let inserted = self.read.exec(
             "INSERT INTO bank_entries (bank, signal_type, value, quality, source, provenance, content_id, content_uri, note, \
              added_at, added_by, disabled_until, quarantined_at, removed_at, case_id, changed_seq) \
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16)",
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16) \
+             ON CONFLICT (bank, signal_type, value) WHERE removed_at IS NULL DO NOTHING",
             params![
                 r.bank.as_str(),
                 r.signal_type.as_str(),
@@ -1081,7 +1082,7 @@ impl Tx for SqliteTx<'_> {
                 r.changed_seq
             ],
         )?;
-        Ok(self.read.conn.last_insert_rowid())
+        Ok((inserted == 1).then(|| self.read.conn.last_insert_rowid()))
     }
     fn update_entry(&mut self, r: &BankEntryRecord) -> Result<()> {
         self.read.exec(

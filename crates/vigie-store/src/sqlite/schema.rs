@@ -244,6 +244,7 @@ CREATE TABLE banks (
     labels TEXT NOT NULL,
     description TEXT,
     flood_limit INTEGER NOT NULL CHECK (flood_limit >= 0),
+    entry_count INTEGER NOT NULL DEFAULT 0,
     created_at INTEGER NOT NULL,
     created_by TEXT NOT NULL REFERENCES users(id),
     updated_at INTEGER NOT NULL,
@@ -281,8 +282,14 @@ CREATE TABLE bank_entries (
     changed_seq INTEGER NOT NULL
 ) STRICT;
 CREATE INDEX bank_entries_bank ON bank_entries(bank, id);
-CREATE INDEX bank_entries_value ON bank_entries(bank, signal_type, value) WHERE removed_at IS NULL;
+CREATE UNIQUE INDEX bank_entries_value ON bank_entries(bank, signal_type, value) WHERE removed_at IS NULL;
 CREATE INDEX bank_entries_changed ON bank_entries(changed_seq);
+-- The live entries of each bank, kept by the database itself.
+CREATE TRIGGER bank_entries_count_insert AFTER INSERT ON bank_entries WHEN NEW.removed_at IS NULL
+BEGIN UPDATE banks SET entry_count = entry_count + 1 WHERE id = NEW.bank; END;
+CREATE TRIGGER bank_entries_count_remove AFTER UPDATE OF removed_at ON bank_entries
+WHEN OLD.removed_at IS NULL AND NEW.removed_at IS NOT NULL
+BEGIN UPDATE banks SET entry_count = entry_count - 1 WHERE id = NEW.bank; END;
 
 CREATE TABLE bank_feedback (
     entry INTEGER NOT NULL REFERENCES bank_entries(id),

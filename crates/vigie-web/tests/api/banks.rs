@@ -270,8 +270,11 @@ async fn an_entry_disabled_for_a_while_matches_again_when_the_time_is_up() {
     assert!(entries_of(&check(&t, &p, json!({ "pdq": H0 })).await).is_empty());
     patch(&t, &p, &path, json!({ "disabled_until": null, "note": "reviewed" })).await.expect(200);
     assert_eq!(entries_of(&check(&t, &p, json!({ "pdq": H0 })).await), [e]);
-    // Removed: never matches, even raw.
+    // Removed: never matches, even raw; the bank counts it no more.
+    assert_eq!(t.get(&format!("/api/v1/banks/{b}"), &p.token).await.expect(200)["entries"], 1);
     t.send(Method::DELETE, &path, Some(&p.token), None).await.expect(204);
+    assert_eq!(t.get(&format!("/api/v1/banks/{b}"), &p.token).await.expect(200)["entries"], 0);
+    assert_eq!(t.send(Method::DELETE, &path, Some(&p.token), None).await.status, 404, "removed once");
     assert!(entries_of(&check(&t, &p, json!({ "pdq": H0 })).await).is_empty());
     assert_eq!(
         t.get(&format!("/m/raw_lookup?signal_type=pdq&signal={H0}"), &p.token).await.expect(200),
@@ -473,6 +476,7 @@ async fn banks_import_and_export_the_python_threatexchange_formats() {
     };
     let (status, report) = import(file.clone(), "").await;
     assert_eq!((status, report["added"].as_u64(), report["duplicates"].as_u64()), (200, Some(3), Some(1)), "{report}");
+    assert_eq!(t.get(&format!("/api/v1/banks/{b}"), &p.token).await.expect(200)["entries"], 3);
     let (_, again) = import(file, "").await;
     assert_eq!((again["added"].as_u64(), again["duplicates"].as_u64()), (Some(0), Some(4)));
     let hits = t.get(&format!("/m/lookup?signal_type=video_md5&signal={md5}"), &p.token).await.expect(200);
