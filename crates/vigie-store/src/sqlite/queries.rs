@@ -1082,9 +1082,24 @@ impl Tx for SqliteTx<'_> {
                 r.changed_seq
             ],
         )?;
-        Ok((inserted == 1).then(|| self.read.conn.last_insert_rowid()))
+        if inserted == 0 {
+            return Ok(None);
+        }
+        let id = self.read.conn.last_insert_rowid();
+        if r.removed_at.is_none() {
+            self.read.exec("UPDATE banks SET entry_count = entry_count + 1 WHERE id = ?1", [r.bank.as_str()])?;
+        }
+        Ok(Some(id))
     }
     fn update_entry(&mut self, r: &BankEntryRecord) -> Result<()> {
+        if r.removed_at.is_some() {
+            // Counted out once: only when this update is the one that removes it.
+            self.read.exec(
+                "UPDATE banks SET entry_count = entry_count - 1 WHERE id = \
+                 (SELECT bank FROM bank_entries WHERE id = ?1 AND removed_at IS NULL)",
+                [r.id],
+            )?;
+        }
         self.read.exec(
             "UPDATE bank_entries SET note = ?2, content_id = ?3, content_uri = ?4, disabled_until = ?5, quarantined_at = ?6, \
              removed_at = ?7, case_id = ?8, changed_seq = ?9 WHERE id = ?1",

@@ -284,12 +284,8 @@ CREATE TABLE bank_entries (
 CREATE INDEX bank_entries_bank ON bank_entries(bank, id);
 CREATE UNIQUE INDEX bank_entries_value ON bank_entries(bank, signal_type, value) WHERE removed_at IS NULL;
 CREATE INDEX bank_entries_changed ON bank_entries(changed_seq);
--- The live entries of each bank, kept by the database itself.
-CREATE TRIGGER bank_entries_count_insert AFTER INSERT ON bank_entries WHEN NEW.removed_at IS NULL
-BEGIN UPDATE banks SET entry_count = entry_count + 1 WHERE id = NEW.bank; END;
-CREATE TRIGGER bank_entries_count_remove AFTER UPDATE OF removed_at ON bank_entries
-WHEN OLD.removed_at IS NULL AND NEW.removed_at IS NOT NULL
-BEGIN UPDATE banks SET entry_count = entry_count - 1 WHERE id = NEW.bank; END;
+-- `banks.entry_count` is kept by the store's statements, not by triggers: a trigger makes every
+-- insert open a statement journal, whose cost grows with the transaction (imports went quadratic).
 
 CREATE TABLE bank_feedback (
     entry INTEGER NOT NULL REFERENCES bank_entries(id),
