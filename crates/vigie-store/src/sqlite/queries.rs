@@ -580,11 +580,7 @@ impl Reads for SqliteRead<'_> {
         )
     }
     fn count_entries(&self, bank: &BankId) -> Result<i64> {
-        Ok(self
-            .one("SELECT COUNT(*) FROM bank_entries WHERE bank = ?1 AND removed_at IS NULL", [bank.as_str()], |r| {
-                r.get(0)
-            })?
-            .unwrap_or(0))
+        Ok(self.one("SELECT entry_count FROM banks WHERE id = ?1", [bank.as_str()], |r| r.get(0))?.unwrap_or(0))
     }
     fn entries_after(&self, after: i64, limit: u32) -> Result<Vec<BankEntryRecord>> {
         self.many("SELECT * FROM bank_entries WHERE id > ?1 ORDER BY id LIMIT ?2", params![after, limit], entry_row)
