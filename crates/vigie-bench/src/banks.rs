@@ -131,7 +131,7 @@ where
 }
 
 async fn wait_healthy_timed(s: &mut SpawnedServer, client: &reqwest::Client, since: Instant) -> anyhow::Result<f64> {
-    s.wait_healthy(client).await?;
+    s.wait_healthy_within(client, Duration::from_secs(900)).await?;
     Ok(since.elapsed().as_secs_f64())
 }
 

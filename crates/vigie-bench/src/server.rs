@@ -82,7 +82,17 @@ impl SpawnedServer {
 
     /// Polls `GET /healthz` every 50 ms until it answers 200, for at most 30 s.
     pub(crate) async fn wait_healthy(&mut self, client: &reqwest::Client) -> anyhow::Result<()> {
-        let deadline = Instant::now() + Duration::from_secs(30);
+        self.wait_healthy_within(client, Duration::from_secs(30)).await
+    }
+
+    /// Waits until `/healthz` answers 200 (a server answers only once its store and bank index
+    /// are loaded), for at most `limit`.
+    pub(crate) async fn wait_healthy_within(
+        &mut self,
+        client: &reqwest::Client,
+        limit: Duration,
+    ) -> anyhow::Result<()> {
+        let deadline = Instant::now() + limit;
         let url = format!("{}/healthz", self.base_url);
         loop {
             if let Some(status) = self.child.try_wait().context("while checking the server")? {
@@ -95,7 +105,7 @@ impl SpawnedServer {
                 return Ok(());
             }
             if Instant::now() >= deadline {
-                bail!("{url} did not answer 200 within 30 s; server log:\n{}", self.log_text());
+                bail!("{url} did not answer 200 within {limit:?}; server log:\n{}", self.log_text());
             }
             tokio::time::sleep(Duration::from_millis(50)).await;
         }

@@ -171,10 +171,26 @@ impl Mih {
     /// The substring count suited to a bank of about `n` codes, with room for `n` codes: the
     /// one with the least modelled cost at PDQ's radius, 31 (see `Mih::modelled_cost`).
     pub fn for_size(n: usize) -> Self {
-        let m = (8..=32).min_by(|&a, &b| Self::modelled_cost(n, a).total_cmp(&Self::modelled_cost(n, b)));
-        let mut index = Self::new(m.unwrap_or(16));
+        let mut index = Self::new(Self::tables_for(n));
         index.codes = Flat::with_capacity(n);
         index
+    }
+
+    /// The number of substrings (tables) [`Mih::for_size`] picks for `n` codes.
+    pub fn tables_for(n: usize) -> u32 {
+        (8..=32).min_by(|&a, &b| Self::modelled_cost(n, a).total_cmp(&Self::modelled_cost(n, b))).unwrap_or(16)
+    }
+
+    /// The number of substrings (tables) of this index.
+    pub fn tables(&self) -> u32 {
+        self.substrings.len() as u32
+    }
+
+    /// The same codes and enabled flags, laid out with the tables suited to their number: for an
+    /// index that grew far past the size it was made for (entry numbers do not change).
+    pub fn relaid(&self) -> Mih {
+        let template = Self::new(Self::tables_for(self.len()));
+        Self::from_parts(template.substrings, self.codes.clone())
     }
 
     /// The modelled time of a radius-31 query with `m` substrings on `n` uniformly random codes:
@@ -550,12 +566,18 @@ impl Extend<Code> for Mih {
         for code in codes {
             self.codes.add(code);
         }
-        if self.tail_is_full() {
+        let added = self.codes.len() as u32 - from;
+        if added >= MIN_TAIL.max(self.merged / TAIL_FRACTION) {
+            // Many at once: lay the tables out for all of them.
             self.merge(false);
         } else {
+            // A few: as many adds, merged in place when the tail is full.
             for e in from..self.codes.len() as u32 {
                 let code = self.codes.code(e).expect("entry exists");
                 self.chain(e, &code);
+            }
+            if self.tail_is_full() {
+                self.merge(true);
             }
         }
     }

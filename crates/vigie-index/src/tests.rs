@@ -295,3 +295,26 @@ fn version_1_snapshots_are_still_read() {
     assert_eq!(back.query(&codes[7], 0), vec![]);
     assert!(Mih::read_snapshot(&mut &v1[..v1.len() - 1]).is_err(), "truncated chains");
 }
+
+#[test]
+fn an_index_relaid_for_its_size_keeps_its_entries_and_flags() {
+    let mut rng = Rng(91);
+    let codes = bank(&mut rng, 3000, 20, 40);
+    let mut small = Mih::new(8);
+    let mut oracle = BruteForce::default();
+    for c in &codes {
+        small.add(*c);
+        oracle.add(*c);
+    }
+    for e in (0..codes.len() as u32).step_by(7) {
+        small.set_enabled(e, false);
+        oracle.set_enabled(e, false);
+    }
+    let relaid = small.relaid();
+    assert_eq!(relaid.tables(), Mih::tables_for(codes.len()));
+    assert_ne!(relaid.tables(), small.tables(), "the test starts from the wrong layout");
+    for q in codes.iter().step_by(50) {
+        let near = rng.near(q, 12);
+        assert_eq!(relaid.query(&near, 31), oracle.query(&near, 31));
+    }
+}
