@@ -119,10 +119,12 @@ impl SpawnedServer {
         if show_log {
             let text = self.log_text();
             let lines: Vec<&str> = text.lines().collect();
-            let notable: Vec<&&str> =
-                lines.iter().filter(|l| l.contains("WARN") || l.contains("ERROR") || l.contains("panicked")).collect();
-            eprintln!("server log: {} lines, {} warnings/errors", lines.len(), notable.len());
-            for l in notable.iter().take(10) {
+            let notable: Vec<&&str> = lines
+                .iter()
+                .filter(|l| ["WARN", "ERROR", "panicked", "took long"].iter().any(|k| l.contains(k)))
+                .collect();
+            eprintln!("server log: {} lines, {} warnings, errors or slow steps", lines.len(), notable.len());
+            for l in notable.iter().take(20) {
                 eprintln!("  {l}");
             }
         }

@@ -129,6 +129,9 @@ pub struct MatcherStatus {
 
 pub struct Matcher {
     state: RwLock<State>,
+    /// Held by whoever changes entries (the store's writer, in commit order; the loader at
+    /// start), so that work done outside the write lock sees no other change.
+    mutating: std::sync::Mutex<()>,
 }
 
 fn slot_of(slots: &[Slot], entry: i64) -> Option<usize> {
@@ -144,11 +147,12 @@ fn decode<const N: usize>(hex_value: &str) -> Option<[u8; N]> {
 impl Matcher {
     /// An empty matcher whose PDQ index is sized for about `expected` hashes.
     pub fn new(expected: usize) -> Self {
-        Self { state: RwLock::new(State::empty(expected)) }
+        Self { state: RwLock::new(State::empty(expected)), mutating: std::sync::Mutex::new(()) }
     }
 
     /// Empties the matcher, sizing its PDQ index for about `expected` hashes.
     pub fn reset(&self, expected: usize) {
+        let _serial = self.mutating.lock().unwrap_or_else(|e| e.into_inner());
         *self.write() = State::empty(expected);
     }
 
@@ -194,6 +198,8 @@ impl Matcher {
     /// Adds entries, or updates the state of ones already in the index. Takes the write lock per
     /// chunk, so lookups interleave with a large import.
     pub fn apply_entries(&self, entries: &[BankEntryRecord], at: Timestamp) {
+        let _serial = self.mutating.lock().unwrap_or_else(|e| e.into_inner());
+        let started = std::time::Instant::now();
         let mut codes = Vec::new();
         for chunk in entries.chunks(4096) {
             let mut st = self.write();
@@ -202,8 +208,26 @@ impl Matcher {
             }
             // New PDQ codes go in at once, in the order of their slots.
             st.pdq.extend(codes.drain(..));
-            st.relay_if_grown();
             st.updated_at = Some(at);
+        }
+        // A bank four times the size its index was laid out for gets the tables suited to its
+        // size: laid out under the read lock (seconds at 10 M codes; lookups go on, and no other
+        // change can come in, as changes are serialised), then swapped in.
+        let grown = {
+            let st = self.read();
+            let n = st.pdq.len();
+            (n >= 4 * st.laid_for).then(|| (n, (Mih::tables_for(n) != st.pdq.tables()).then(|| st.pdq.relaid())))
+        };
+        if let Some((n, relaid)) = grown {
+            let mut st = self.write();
+            if let Some(pdq) = relaid {
+                st.pdq = pdq;
+            }
+            st.laid_for = n;
+        }
+        let took = started.elapsed();
+        if took > std::time::Duration::from_millis(200) {
+            tracing::info!(entries = entries.len(), ms = took.as_millis() as u64, "a bank index change took long");
         }
     }
 
@@ -236,6 +260,9 @@ impl Matcher {
         banks: &[(BankRecord, Vec<BankShareRecord>)],
         at: Timestamp,
     ) {
+        let serial = self.mutating.lock().unwrap_or_else(|e| e.into_inner());
+        // An index saved while small keeps the tables it was made with; lay it out for its size.
+        let pdq = if image.pdq.tables() == Mih::tables_for(image.pdq.len()) { image.pdq } else { image.pdq.relaid() };
         let mut st = self.write();
         st.banks.clear();
         st.bank_pos.clear();
@@ -269,8 +296,7 @@ impl Matcher {
             st.bank_pos.insert(id, pos);
             st.banks.push(meta);
         }
-        // An index saved while small keeps the tables it was made with; lay it out for its size.
-        st.pdq = if image.pdq.tables() == Mih::tables_for(image.pdq.len()) { image.pdq } else { image.pdq.relaid() };
+        st.pdq = pdq;
         st.laid_for = st.pdq.len().max(1 << 16);
         st.pdq_slots = image.pdq_slots;
         st.md5 = image.md5;
@@ -278,6 +304,7 @@ impl Matcher {
         st.applied_seq = image.seq;
         st.updated_at = Some(at);
         drop(st);
+        drop(serial);
         for (b, shares) in banks {
             self.put_bank(b, shares, at);
         }
@@ -374,18 +401,6 @@ impl State {
             applied_seq: 0,
             out_of_order: 0,
             laid_for: expected.max(1 << 16),
-        }
-    }
-
-    /// When the bank has grown to four times the size its index was laid out for, lays it out
-    /// again with the tables suited to its size (seconds at 10 M codes, once per fourfold growth).
-    fn relay_if_grown(&mut self) {
-        let n = self.pdq.len();
-        if n >= 4 * self.laid_for {
-            if Mih::tables_for(n) != self.pdq.tables() {
-                self.pdq = self.pdq.relaid();
-            }
-            self.laid_for = n;
         }
     }
 

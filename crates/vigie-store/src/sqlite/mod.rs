@@ -170,10 +170,15 @@ fn writer_loop(conn: Connection, mut head: ChainHead, jobs: Receiver<WriteJob>, 
                 Err(TryRecvError::Empty | TryRecvError::Disconnected) => break,
             }
         }
+        let (jobs, started) = (batch.len(), std::time::Instant::now());
         run_batch(&conn, &mut head, batch.drain(..));
         n_batches += 1;
         if n_batches.is_multiple_of(32) {
             restart_wal_if_large(&conn, &wal_path);
+        }
+        let took = started.elapsed();
+        if took > std::time::Duration::from_millis(500) {
+            tracing::info!(jobs, ms = took.as_millis() as u64, "a grouped commit took long");
         }
     }
 }
