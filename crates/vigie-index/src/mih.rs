@@ -553,8 +553,19 @@ impl Mih {
     /// Whether the tail should be merged now: it is big enough, or the next entry number would
     /// not fit beside the low bits.
     fn tail_is_full(&self) -> bool {
-        let n = self.codes.len() as u32;
+        self.full_after(0)
+    }
+
+    fn full_after(&self, more: usize) -> bool {
+        let n = (self.codes.len() + more).min(u32::MAX as usize) as u32;
         n - self.merged >= MIN_TAIL.max(self.merged / TAIL_FRACTION) || self.tables.iter().any(|t| n >= t.id_mask())
+    }
+
+    /// Whether adding `more` codes (by `add` or `extend`) lays the tables out again: an O(n) pass,
+    /// up to seconds at 10 M codes. A caller that must not hold readers off that long can add to
+    /// a clone instead and swap it in.
+    pub fn merge_due(&self, more: usize) -> bool {
+        more > 0 && self.full_after(more)
     }
 }
 

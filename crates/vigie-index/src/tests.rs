@@ -318,3 +318,19 @@ fn an_index_relaid_for_its_size_keeps_its_entries_and_flags() {
         assert_eq!(relaid.query(&near, 31), oracle.query(&near, 31));
     }
 }
+
+#[test]
+fn merge_due_says_when_adds_lay_the_tables_out() {
+    let mut rng = Rng(5);
+    let mut mih = Mih::new(16);
+    assert!(!mih.merge_due(0));
+    let mut merges_seen = 0;
+    for _ in 0..5000 {
+        let due = mih.merge_due(1);
+        let merged_before = mih.merged;
+        mih.add(rng.code());
+        assert_eq!(due, mih.merged != merged_before, "merge_due must foretell the merge");
+        merges_seen += usize::from(due);
+    }
+    assert!(merges_seen > 3);
+}

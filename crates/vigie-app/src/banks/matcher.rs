@@ -206,9 +206,20 @@ impl Matcher {
             for e in chunk {
                 st.apply_entry(e, &mut codes);
             }
-            // New PDQ codes go in at once, in the order of their slots.
-            st.pdq.extend(codes.drain(..));
             st.updated_at = Some(at);
+            // New PDQ codes go in at once, in the order of their slots (slots beyond the index's
+            // length are never looked at, so they may come first).
+            if !st.pdq.merge_due(codes.len()) {
+                st.pdq.extend(codes.drain(..));
+                continue;
+            }
+            // These codes make the index lay its tables out (up to seconds at 10 M): do it on a
+            // copy, with lookups going on against the current index, then swap. The new entries
+            // match once swapped, before the change is acknowledged.
+            drop(st);
+            let mut copy = self.read().pdq.clone();
+            copy.extend(codes.drain(..));
+            self.write().pdq = copy;
         }
         // A bank four times the size its index was laid out for gets the tables suited to its
         // size: laid out under the read lock (seconds at 10 M codes; lookups go on, and no other
