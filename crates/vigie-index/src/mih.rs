@@ -561,11 +561,38 @@ impl Mih {
         n - self.merged >= MIN_TAIL.max(self.merged / TAIL_FRACTION) || self.tables.iter().any(|t| n >= t.id_mask())
     }
 
-    /// Whether adding `more` codes (by `add` or `extend`) lays the tables out again: an O(n) pass,
-    /// up to seconds at 10 M codes. A caller that must not hold readers off that long can add to
-    /// a clone instead and swap it in.
+    /// Adds codes to the tails only, so that no add waits for the tables to be laid out (unless
+    /// an entry number would not fit the layout, which the layout leaves room to avoid); the
+    /// caller lays them out with [`Mih::merge_tails`], e.g. on a copy it then swaps in. Entries
+    /// are numbered as by `add`, and matchable at once.
+    pub fn push_unmerged(&mut self, codes: impl IntoIterator<Item = Code>) {
+        for code in codes {
+            let entry = self.codes.add(code);
+            if self.tables.iter().any(|t| entry >= t.id_mask()) {
+                self.merge(false);
+            } else {
+                self.chain(entry, &code);
+            }
+        }
+    }
+
+    /// Lays out the entries waiting in the tails (nothing when there are none).
+    pub fn merge_tails(&mut self) {
+        if self.codes.len() as u32 > self.merged {
+            self.merge(true);
+        }
+    }
+
+    /// The code of an entry.
+    pub fn code(&self, entry: u32) -> Option<Code> {
+        self.codes.code(entry)
+    }
+
+    /// Whether the tail is full once `more` codes are added: then `add` or `extend` lays the
+    /// tables out again, an O(n) pass (up to seconds at 10 M codes); with `more = 0`, whether
+    /// [`Mih::merge_tails`] is due after [`Mih::push_unmerged`].
     pub fn merge_due(&self, more: usize) -> bool {
-        more > 0 && self.full_after(more)
+        self.full_after(more)
     }
 }
 

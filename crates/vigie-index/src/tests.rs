@@ -334,3 +334,28 @@ fn merge_due_says_when_adds_lay_the_tables_out() {
     }
     assert!(merges_seen > 3);
 }
+
+#[test]
+fn unmerged_pushes_match_at_once_and_merge_later_to_the_same_answers() {
+    let mut rng = Rng(13);
+    let codes = bank(&mut rng, 4000, 30, 50);
+    let mut mih = Mih::new(16);
+    let mut oracle = BruteForce::default();
+    for chunk in codes.chunks(700) {
+        mih.push_unmerged(chunk.iter().copied());
+        for c in chunk {
+            oracle.add(*c);
+        }
+        let q = rng.near(&chunk[chunk.len() / 2], 9);
+        assert_eq!(mih.query(&q, 31), oracle.query(&q, 31), "before the merge");
+    }
+    assert!(mih.merge_due(0), "the tail outgrew its bound, waiting for merge_tails");
+    let before = mih.merged;
+    mih.merge_tails();
+    assert!(mih.merged > before && !mih.merge_due(0));
+    for c in codes.iter().step_by(97) {
+        let q = rng.near(c, 14);
+        assert_eq!(mih.query(&q, 31), oracle.query(&q, 31), "after the merge");
+    }
+    assert_eq!(mih.code(3), Some(codes[3]));
+}

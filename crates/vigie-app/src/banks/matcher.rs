@@ -10,7 +10,8 @@
 //! per lookup: a change of state is one field, never a rebuild.
 
 use std::collections::HashMap;
-use std::sync::RwLock;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex, RwLock};
 
 use vigie_index::{Code, Index, Mih};
 use vigie_model::bank::{Access, BankSpec, ShareMode, SignalType};
@@ -80,6 +81,8 @@ struct State {
     out_of_order: u64,
     /// The number of PDQ codes the index's tables were chosen for.
     laid_for: usize,
+    /// Changes when the whole state is replaced, so a background layout of the old one is dropped.
+    generation: u64,
 }
 
 /// What to look for.
@@ -128,10 +131,26 @@ pub struct MatcherStatus {
 }
 
 pub struct Matcher {
-    state: RwLock<State>,
+    state: Arc<RwLock<State>>,
     /// Held by whoever changes entries (the store's writer, in commit order; the loader at
-    /// start), so that work done outside the write lock sees no other change.
-    mutating: std::sync::Mutex<()>,
+    /// start; the background layout when it swaps its copy in).
+    mutating: Arc<Mutex<()>>,
+    /// A background layout is running.
+    laying_out: Arc<AtomicBool>,
+}
+
+fn write(state: &RwLock<State>) -> std::sync::RwLockWriteGuard<'_, State> {
+    // A panic while holding the lock cannot leave a half-applied slot: every change is one push
+    // or one field; keep serving.
+    state.write().unwrap_or_else(|e| e.into_inner())
+}
+
+fn read(state: &RwLock<State>) -> std::sync::RwLockReadGuard<'_, State> {
+    state.read().unwrap_or_else(|e| e.into_inner())
+}
+
+fn lock(m: &Mutex<()>) -> std::sync::MutexGuard<'_, ()> {
+    m.lock().unwrap_or_else(|e| e.into_inner())
 }
 
 fn slot_of(slots: &[Slot], entry: i64) -> Option<usize> {
@@ -147,22 +166,25 @@ fn decode<const N: usize>(hex_value: &str) -> Option<[u8; N]> {
 impl Matcher {
     /// An empty matcher whose PDQ index is sized for about `expected` hashes.
     pub fn new(expected: usize) -> Self {
-        Self { state: RwLock::new(State::empty(expected)), mutating: std::sync::Mutex::new(()) }
+        Self {
+            state: Arc::new(RwLock::new(State::empty(expected))),
+            mutating: Arc::new(Mutex::new(())),
+            laying_out: Arc::new(AtomicBool::new(false)),
+        }
     }
 
     /// Empties the matcher, sizing its PDQ index for about `expected` hashes.
     pub fn reset(&self, expected: usize) {
-        let _serial = self.mutating.lock().unwrap_or_else(|e| e.into_inner());
-        *self.write() = State::empty(expected);
+        let _serial = lock(&self.mutating);
+        let generation = self.read().generation + 1;
+        *self.write() = State { generation, ..State::empty(expected) };
     }
 
     fn write(&self) -> std::sync::RwLockWriteGuard<'_, State> {
-        // A panic while holding the lock cannot leave a half-applied slot: every change is one
-        // push or one field; keep serving.
-        self.state.write().unwrap_or_else(|e| e.into_inner())
+        write(&self.state)
     }
     fn read(&self) -> std::sync::RwLockReadGuard<'_, State> {
-        self.state.read().unwrap_or_else(|e| e.into_inner())
+        read(&self.state)
     }
 
     /// Adds or replaces a bank's settings.
@@ -196,9 +218,21 @@ impl Matcher {
     }
 
     /// Adds entries, or updates the state of ones already in the index. Takes the write lock per
-    /// chunk, so lookups interleave with a large import.
+    /// chunk, so lookups interleave with a large import. New entries go to the index's tails and
+    /// match at once; laying them out into its tables runs in the background, on a copy that is
+    /// swapped in, so neither an add nor a lookup waits for it.
     pub fn apply_entries(&self, entries: &[BankEntryRecord], at: Timestamp) {
-        let _serial = self.mutating.lock().unwrap_or_else(|e| e.into_inner());
+        self.apply(entries, at, true);
+    }
+
+    /// Like [`Matcher::apply_entries`], laying the tables out in place: for loading at start,
+    /// when nothing waits on the index.
+    pub(crate) fn load_entries(&self, entries: &[BankEntryRecord], at: Timestamp) {
+        self.apply(entries, at, false);
+    }
+
+    fn apply(&self, entries: &[BankEntryRecord], at: Timestamp, background: bool) {
+        let serial = lock(&self.mutating);
         let started = std::time::Instant::now();
         let mut codes = Vec::new();
         for chunk in entries.chunks(4096) {
@@ -207,38 +241,81 @@ impl Matcher {
                 st.apply_entry(e, &mut codes);
             }
             st.updated_at = Some(at);
-            // New PDQ codes go in at once, in the order of their slots (slots beyond the index's
-            // length are never looked at, so they may come first).
-            if !st.pdq.merge_due(codes.len()) {
+            // New PDQ codes go in once their slots are in place (slots beyond the index's
+            // length are never looked at).
+            if background {
+                st.pdq.push_unmerged(codes.drain(..));
+            } else {
                 st.pdq.extend(codes.drain(..));
-                continue;
+                let n = st.pdq.len();
+                if n >= 4 * st.laid_for {
+                    if Mih::tables_for(n) != st.pdq.tables() {
+                        st.pdq = st.pdq.relaid();
+                    }
+                    st.laid_for = n;
+                }
             }
-            // These codes make the index lay its tables out (up to seconds at 10 M): do it on a
-            // copy, with lookups going on against the current index, then swap. The new entries
-            // match once swapped, before the change is acknowledged.
-            drop(st);
-            let mut copy = self.read().pdq.clone();
-            copy.extend(codes.drain(..));
-            self.write().pdq = copy;
         }
-        // A bank four times the size its index was laid out for gets the tables suited to its
-        // size: laid out under the read lock (seconds at 10 M codes; lookups go on, and no other
-        // change can come in, as changes are serialised), then swapped in.
-        let grown = {
-            let st = self.read();
-            let n = st.pdq.len();
-            (n >= 4 * st.laid_for).then(|| (n, (Mih::tables_for(n) != st.pdq.tables()).then(|| st.pdq.relaid())))
-        };
-        if let Some((n, relaid)) = grown {
-            let mut st = self.write();
-            if let Some(pdq) = relaid {
-                st.pdq = pdq;
-            }
-            st.laid_for = n;
+        drop(serial);
+        if background {
+            self.lay_out_in_background();
         }
         let took = started.elapsed();
         if took > std::time::Duration::from_millis(200) {
             tracing::info!(entries = entries.len(), ms = took.as_millis() as u64, "a bank index change took long");
+        }
+    }
+
+    /// When the tails are due for layout (or the bank has outgrown its tables), starts a thread
+    /// that lays out a copy of the index and swaps it in, with the codes added meanwhile.
+    fn lay_out_in_background(&self) {
+        let due = {
+            let st = self.read();
+            st.pdq.merge_due(0) || st.pdq.len() >= 4 * st.laid_for
+        };
+        if !due || self.laying_out.swap(true, Ordering::AcqRel) {
+            return;
+        }
+        let (state, mutating, laying_out) = (self.state.clone(), self.mutating.clone(), self.laying_out.clone());
+        let spawned = std::thread::Builder::new().name("vigie-index-layout".into()).spawn(move || {
+            let started = std::time::Instant::now();
+            // The copy is taken under the read lock: lookups go on; a change waits for the copy.
+            let (mut copy, from, generation, grown) = {
+                let st = read(&state);
+                let n = st.pdq.len();
+                (st.pdq.clone(), n, st.generation, n >= 4 * st.laid_for)
+            };
+            if grown && Mih::tables_for(from) != copy.tables() {
+                copy = copy.relaid();
+            } else {
+                copy.merge_tails();
+            }
+            {
+                let _serial = lock(&mutating);
+                let mut st = write(&state);
+                if st.generation == generation {
+                    // Entries added while the copy was laid out join it, in order, in its tails.
+                    let added: Vec<Code> = (from..st.pdq.len()).filter_map(|e| st.pdq.code(e as u32)).collect();
+                    copy.push_unmerged(added);
+                    st.pdq = copy;
+                    if grown {
+                        st.laid_for = from;
+                    }
+                }
+            }
+            laying_out.store(false, Ordering::Release);
+            tracing::debug!(entries = from, ms = started.elapsed().as_millis() as u64, "bank index laid out");
+        });
+        if spawned.is_err() {
+            tracing::warn!("could not start the index layout thread; the tails grow until the next change");
+            self.laying_out.store(false, Ordering::Release);
+        }
+    }
+
+    /// Waits until no background layout runs (tests, and the snapshot on a clean stop).
+    pub fn wait_for_layout(&self) {
+        while self.laying_out.load(Ordering::Acquire) {
+            std::thread::sleep(std::time::Duration::from_millis(5));
         }
     }
 
@@ -271,7 +348,7 @@ impl Matcher {
         banks: &[(BankRecord, Vec<BankShareRecord>)],
         at: Timestamp,
     ) {
-        let serial = self.mutating.lock().unwrap_or_else(|e| e.into_inner());
+        let serial = lock(&self.mutating);
         // An index saved while small keeps the tables it was made with; lay it out for its size.
         let pdq = if image.pdq.tables() == Mih::tables_for(image.pdq.len()) { image.pdq } else { image.pdq.relaid() };
         let mut st = self.write();
@@ -308,6 +385,7 @@ impl Matcher {
             st.banks.push(meta);
         }
         st.pdq = pdq;
+        st.generation += 1;
         st.laid_for = st.pdq.len().max(1 << 16);
         st.pdq_slots = image.pdq_slots;
         st.md5 = image.md5;
@@ -412,6 +490,7 @@ impl State {
             applied_seq: 0,
             out_of_order: 0,
             laid_for: expected.max(1 << 16),
+            generation: 0,
         }
     }
 
@@ -587,8 +666,16 @@ mod tests {
             }
             all.push(e);
         }
-        m.apply_entries(&all, now);
-        for q in centres.iter().chain(std::iter::once(&rng.code())) {
+        m.apply_entries(&all[..1000], now);
+        m.wait_for_layout();
+        m.apply_entries(&all[1000..], now);
+        // While the background layout may still run, and after it.
+        let extra = rng.code();
+        let queries: Vec<Code> = centres.iter().copied().chain([extra]).collect();
+        for (pass, q) in queries.iter().chain(queries.iter()).enumerate() {
+            if pass == queries.len() {
+                m.wait_for_layout();
+            }
             let got: Vec<(i64, u32)> = m
                 .lookup(&Query { pdq: vec![*q], ..Default::default() }, &scope(&org(1)), now)
                 .iter()
@@ -652,6 +739,12 @@ mod tests {
             assert!(r.join().unwrap() > 0);
         }
         assert_eq!(m.status().pdq, 40_001);
+        // Once laid out in the background and swapped in, every entry is still found.
+        m.wait_for_layout();
+        for (i, c) in codes.iter().enumerate().step_by(997) {
+            let q = Query { pdq: vec![*c], ..Default::default() };
+            assert_eq!(m.lookup(&q, &scope(&org(1)), now).first().map(|h| h.entry), Some(2 + i as i64));
+        }
     }
 
     #[test]

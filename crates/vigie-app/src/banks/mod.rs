@@ -200,7 +200,7 @@ impl App {
                     self.matcher().restore(image, &with_shares, now);
                     let mut changed = self.store().read(move |r| r.entries_changed_since(seq)).await?;
                     changed.sort_by_key(|e| e.id);
-                    self.matcher().apply_entries(&changed, now);
+                    self.matcher().load_entries(&changed, now);
                     if self.matcher().applied().1 == 0 {
                         tracing::info!(seq, caught_up = changed.len(), "index loaded from its snapshot");
                         return Ok(changed.len());
@@ -223,7 +223,7 @@ impl App {
             let Some(last) = page.last() else { break };
             after = last.id;
             total += page.len();
-            self.matcher().apply_entries(&page, now);
+            self.matcher().load_entries(&page, now);
         }
         Ok(total)
     }
