@@ -124,7 +124,7 @@ impl SpawnedServer {
                 .filter(|l| ["WARN", "ERROR", "panicked", "took long"].iter().any(|k| l.contains(k)))
                 .collect();
             eprintln!("server log: {} lines, {} warnings, errors or slow steps", lines.len(), notable.len());
-            for l in notable.iter().take(20) {
+            for l in notable.iter().skip(notable.len().saturating_sub(20)) {
                 eprintln!("  {l}");
             }
         }
