@@ -5,8 +5,7 @@ mod queries;
 mod schema;
 
 use std::panic::AssertUnwindSafe;
-use std::path::{Path, PathBuf};
-use std::sync::atomic::{AtomicI64, Ordering};
+use std::path::Path;
 use std::sync::mpsc::{self, Receiver, Sender, TryRecvError};
 use std::sync::{Arc, Mutex};
 use std::thread;
@@ -86,22 +85,17 @@ impl SqliteEngine {
         let wal_path = dir.join("vigie.sqlite3-wal");
 
         let (write_send, write_recv) = mpsc::channel::<WriteJob>();
-        // WAL frames the background checkpoints have not copied yet, as they last saw.
-        let backlog = Arc::new(AtomicI64::new(0));
         let max_batch = config.max_batch.max(1);
         thread::Builder::new()
             .name("vigie-writer".into())
-            .spawn({
-                let backlog = Arc::clone(&backlog);
-                move || writer_loop(conn, head, write_recv, max_batch, wal_path, &backlog)
-            })
+            .spawn(move || writer_loop(conn, head, write_recv, max_batch))
             .map_err(|e| StoreError::Engine(Box::new(e)))?;
 
         let checkpointer = open_connection(&path, true).map_err(err)?;
         let (checkpoint_stop, stop_checkpoints) = mpsc::channel::<()>();
         thread::Builder::new()
             .name("vigie-checkpoint".into())
-            .spawn(move || checkpoint_loop(checkpointer, stop_checkpoints, &backlog))
+            .spawn(move || checkpoint_loop(checkpointer, stop_checkpoints, &wal_path))
             .map_err(|e| StoreError::Engine(Box::new(e)))?;
 
         let (read_send, read_recv) = mpsc::channel::<ReadJob>();
@@ -138,16 +132,32 @@ impl Engine for SqliteEngine {
 }
 
 /// Copies the WAL back into the database in the background. PASSIVE never blocks the writer or
-/// readers, so most frames are already copied when the writer restarts the WAL (see
-/// `restart_wal_if_large`).
-fn checkpoint_loop(conn: Connection, stop: Receiver<()>, backlog: &AtomicI64) {
+/// readers. Under sustained load it never quite catches up, so the WAL file would grow without
+/// bound: when it passes `WAL_RESTART_BYTES` and the last pass left at most `MAX_BACKLOG` frames
+/// uncopied, this thread restarts it (a RESTART checkpoint blocks the writer only while it copies
+/// those few frames). So no commit ever waits for a large backlog, such as a bank import's.
+/// Past `WAL_HARD_BYTES` it restarts regardless, to bound the file.
+fn checkpoint_loop(conn: Connection, stop: Receiver<()>, wal_path: &Path) {
+    const WAL_RESTART_BYTES: u64 = 16 << 20;
+    const WAL_HARD_BYTES: u64 = 1 << 30;
+    const MAX_BACKLOG: i64 = 1024;
     // Runs until the engine, which holds the sender, is dropped.
     while let Err(mpsc::RecvTimeoutError::Timeout) = stop.recv_timeout(std::time::Duration::from_millis(100)) {
         // (busy, frames in the WAL, frames copied)
-        match conn.query_row("PRAGMA wal_checkpoint(PASSIVE)", [], |r| Ok((r.get::<_, i64>(1)?, r.get::<_, i64>(2)?))) {
-            Ok((log, copied)) => backlog.store((log - copied).max(0), Ordering::Relaxed),
-            // The writer reports disk failures on its own commits.
-            Err(e) => tracing::debug!(error = %e, "checkpoint failed"),
+        let pass =
+            conn.query_row("PRAGMA wal_checkpoint(PASSIVE)", [], |r| Ok((r.get::<_, i64>(1)?, r.get::<_, i64>(2)?)));
+        let backlog = match pass {
+            Ok((log, copied)) => (log - copied).max(0),
+            Err(e) => {
+                // The writer reports disk failures on its own commits.
+                tracing::debug!(error = %e, "checkpoint failed");
+                continue;
+            }
+        };
+        let size = std::fs::metadata(wal_path).map_or(0, |m| m.len());
+        let due = size > WAL_HARD_BYTES || (size > WAL_RESTART_BYTES && backlog <= MAX_BACKLOG);
+        if due && let Err(e) = conn.query_row("PRAGMA wal_checkpoint(RESTART)", [], |_| Ok(())) {
+            tracing::warn!(error = %e, "could not restart the WAL");
         }
     }
 }
@@ -167,16 +177,8 @@ fn reader_loop(conn: Connection, jobs: Arc<Mutex<Receiver<ReadJob>>>) {
     }
 }
 
-fn writer_loop(
-    conn: Connection,
-    mut head: ChainHead,
-    jobs: Receiver<WriteJob>,
-    max_batch: usize,
-    wal_path: PathBuf,
-    backlog: &AtomicI64,
-) {
+fn writer_loop(conn: Connection, mut head: ChainHead, jobs: Receiver<WriteJob>, max_batch: usize) {
     let mut batch: Vec<WriteJob> = Vec::with_capacity(max_batch);
-    let mut n_batches: u64 = 0;
     while let Ok(first) = jobs.recv() {
         batch.push(first);
         while batch.len() < max_batch {
@@ -187,30 +189,10 @@ fn writer_loop(
         }
         let (jobs, started) = (batch.len(), std::time::Instant::now());
         run_batch(&conn, &mut head, batch.drain(..));
-        n_batches += 1;
-        if n_batches.is_multiple_of(32) {
-            restart_wal_if_large(&conn, &wal_path, backlog.load(Ordering::Relaxed));
-        }
         let took = started.elapsed();
         if took > std::time::Duration::from_millis(500) {
             tracing::info!(jobs, ms = took.as_millis() as u64, "a grouped commit took long");
         }
-    }
-}
-
-/// Under sustained load a passive checkpoint never catches up with the writer, so the WAL would
-/// grow without bound. When it passes `WAL_RESTART_BYTES`, the writer restarts it, but only once
-/// the background checkpoints have copied all but `MAX_BACKLOG` frames, so the pause is short:
-/// after a large transaction (a bank import) the commits that follow do not wait for its backlog.
-/// Past `WAL_HARD_BYTES` it restarts regardless, to bound the file.
-fn restart_wal_if_large(conn: &Connection, wal_path: &Path, backlog: i64) {
-    const WAL_RESTART_BYTES: u64 = 16 << 20;
-    const WAL_HARD_BYTES: u64 = 1 << 30;
-    const MAX_BACKLOG: i64 = 1024;
-    let size = std::fs::metadata(wal_path).map_or(0, |m| m.len());
-    let due = size > WAL_HARD_BYTES || (size > WAL_RESTART_BYTES && backlog <= MAX_BACKLOG);
-    if due && let Err(e) = conn.query_row("PRAGMA wal_checkpoint(RESTART)", [], |_| Ok(())) {
-        tracing::warn!(error = %e, "could not restart the WAL");
     }
 }
 
