@@ -14,6 +14,7 @@ use vigie_model::event::EventKind;
 use vigie_model::location::{RawLocation, Target, check_locations, host_candidates};
 use vigie_model::order::{OrderClock, RawOrderForm, advance_notice_satisfied};
 use vigie_model::org::{OrgKind, Role, looks_like_email};
+use vigie_model::redress::Embargo;
 use vigie_model::signal::{PriorityInputs, SignalKind, Tier, priority};
 use vigie_model::validation::Checker;
 use vigie_model::*;
@@ -21,6 +22,7 @@ use vigie_store::*;
 
 use crate::auth::{is_admin, require, secret_hash};
 use crate::delivery::{case_payload, enqueue};
+use crate::dueprocess::holds::HoldState;
 use crate::{Actor, App, AppError, AppResult, Events, id_bytes, keep_personal, random16};
 
 /// A notice under DSA art. 16, as submitted.
@@ -54,6 +56,8 @@ pub struct OrderInput {
     pub addressee: Option<String>,
     pub locations: Vec<RawLocation>,
     pub form: RawOrderForm,
+    /// Annex I section C with TCO art. 11(3): when the non-disclosure ends (default: six weeks).
+    pub non_disclosure_until: Option<String>,
     pub threat_to_life: bool,
 }
 
@@ -92,7 +96,18 @@ pub struct SignalView {
 #[derive(Clone, Debug)]
 pub struct TrackingView {
     pub received_at: Timestamp,
-    pub locations: Vec<(CaseState, Option<String>)>,
+    pub locations: Vec<TrackedLocation>,
+}
+
+/// One reported location as its notifier may see it.
+#[derive(Clone, Debug)]
+pub struct TrackedLocation {
+    /// The case's state, `reinstated`, or `under_review` while a hold or an embargo runs.
+    pub state: &'static str,
+    /// The decision's action, once it may be told.
+    pub outcome: Option<String>,
+    /// The notifier's complaints about it: (id, state).
+    pub complaints: Vec<(String, String)>,
 }
 
 const MAX_TEXT: usize = 20_000;
@@ -240,8 +255,15 @@ pub(crate) fn fold(
     if reopened {
         ev.emit(tx, EventKind::CaseReopened, case.id.as_str(), json!({ "signal": c.signal.id.as_str() }))?;
     }
+    if case.threat_to_life {
+        crate::dueprocess::threats::raise(tx, ev, &case)?;
+    }
+    let hold = crate::dueprocess::holds::on_fold(tx, ev, &case, is_new, c.signal)?;
+    if hold == HoldState::Held {
+        return Ok(case.id);
+    }
     if let Some(platform) = &case.platform {
-        let push = if is_new {
+        let push = if is_new || hold == HoldState::Released {
             Some(("case.opened", case.threat_to_life))
         } else if reopened {
             Some(("case.reopened", true))
@@ -277,6 +299,9 @@ pub(crate) fn route_parked_case(
     case.updated_at = ev.now;
     tx.update_case(&case)?;
     ev.emit(tx, EventKind::CaseRouted, case.id.as_str(), json!({ "platform": platform.as_str() }))?;
+    if tx.active_hold(&case.id)?.is_some() {
+        return Ok(());
+    }
     enqueue(tx, ev.now, platform, "case.opened", case_payload(&case), Some(&case.id), case.threat_to_life)?;
     Ok(())
 }
@@ -307,10 +332,8 @@ impl App {
         let targets = check_locations(&input.locations, &mut c);
         c.finish()?;
 
-        let tier = match p.map(|p| p.org_kind) {
-            Some(OrgKind::TrustedFlagger) => Tier::TrustedFlagger,
-            _ => Tier::Public,
-        };
+        let flagger = p.filter(|p| p.org_kind == OrgKind::TrustedFlagger).map(|p| p.org.clone());
+        let key = crate::dueprocess::misuse::notifier_key(p.map(|p| &p.org), input.notifier_email.as_deref());
         let principal = p.cloned();
         let actor = p.map(Actor::of).unwrap_or_default();
         let clock = self.clock().clone();
@@ -319,6 +342,14 @@ impl App {
             .store()
             .write(move |tx| {
                 let now = clock.now();
+                if let Some(key) = &key {
+                    crate::dueprocess::misuse::check_not_suspended(tx, key, now)?;
+                }
+                // A trusted flagger whose status is suspended or revoked loses its priority.
+                let tier = match &flagger {
+                    Some(org) if crate::dueprocess::misuse::flagger_active(tx, org)? => Tier::TrustedFlagger,
+                    _ => Tier::Public,
+                };
                 let ev = Events { clock: &*clock, now, actor: &actor };
                 let retain = now.plus(retention);
                 let id = SignalId::from_random(id_bytes(now));
@@ -355,6 +386,9 @@ impl App {
                     locations: locations_json(&input.locations),
                 };
                 tx.insert_signal(&signal)?;
+                if let Some(key) = &key {
+                    tx.set_notifier_key(&id, key)?;
+                }
                 ev.emit(
                     tx,
                     EventKind::SignalReceived,
@@ -477,6 +511,21 @@ impl App {
             }
         };
         let targets = check_locations(&input.locations, &mut c);
+        let non_disclosure = input.form.non_disclosure == Some(true);
+        let embargo_until =
+            crate::dueprocess::parse_time(input.non_disclosure_until.as_deref(), "non_disclosure_until", &mut c);
+        if input.non_disclosure_until.is_some() && !non_disclosure {
+            c.push("non_disclosure_until", "not_applicable", "only an order with non_disclosure has an end to it");
+        }
+        let issued = self.now();
+        let embargo = match non_disclosure.then(|| Embargo::new(issued, embargo_until)) {
+            Some(Err(r)) => {
+                c.push("non_disclosure_until", r.code, r.message);
+                None
+            }
+            Some(Ok(e)) => Some(e),
+            None => None,
+        };
         let form = input.form.check(&mut c);
         if !c.is_empty() {
             c.finish()?;
@@ -552,6 +601,10 @@ impl App {
                     clock: OrderClock::new(),
                     cannot_comply: None,
                     measure: None,
+                    // Decided with the order: it runs from the order's issue.
+                    embargo: embargo.map(|e| Embargo { decided_at: now, until: e.until.max(now.plus(Duration::from_secs(1))), ..e }),
+                    ended_at: None,
+                    ended_by: None,
                 };
                 tx.insert_order(&order)?;
                 let reasons: Vec<_> = form.reasons.iter().map(|r| r.letter()).collect();
@@ -570,6 +623,7 @@ impl App {
                         "emergency": order.emergency,
                         "cross_border": cross_border,
                         "non_disclosure": form.non_disclosure,
+                        "non_disclosure_until": order.embargo.map(|e| e.until),
                         "form_sha256": sha256_hex(&form_json),
                     }),
                 )?;
@@ -719,6 +773,7 @@ impl App {
             return Err(AppError::NotFound("notice"));
         }
         let hash = secret_hash(code.trim());
+        let now = self.now();
         self.store()
             .read(move |r| {
                 let Some(signal) = r.find_signal_by_tracking(&hash)? else {
@@ -727,8 +782,28 @@ impl App {
                 let mut locations = Vec::new();
                 for case_id in r.signal_cases(&signal.id)? {
                     if let Some(case) = r.get_case(&case_id)? {
-                        let outcome = r.case_decision(&case.id)?.map(|d| d.action);
-                        locations.push((case.state, outcome));
+                        // While a hold or an embargo runs, the notifier sees only "under review".
+                        if crate::dueprocess::outcome_hidden(r, &case, now)? {
+                            locations.push(TrackedLocation {
+                                state: "under_review",
+                                outcome: None,
+                                complaints: Vec::new(),
+                            });
+                            continue;
+                        }
+                        let decision = r.case_decision(&case.id)?;
+                        let complaints = r
+                            .complaints_of_case(&case.id)?
+                            .into_iter()
+                            .filter(|c| c.signal.as_ref() == Some(&signal.id))
+                            .map(|c| (c.id.as_str().to_owned(), c.state))
+                            .collect();
+                        let state = if decision.as_ref().is_some_and(|d| d.reversed_at.is_some()) {
+                            "reinstated"
+                        } else {
+                            case.state.as_str()
+                        };
+                        locations.push(TrackedLocation { state, outcome: decision.map(|d| d.action), complaints });
                     }
                 }
                 Ok(Some(TrackingView { received_at: signal.received_at, locations }))

@@ -11,6 +11,7 @@ pub mod auth;
 pub mod banks;
 pub mod clock;
 pub mod delivery;
+pub mod dueprocess;
 pub mod egress;
 pub mod error;
 pub mod intake;

@@ -3,10 +3,11 @@
 
 use serde_json::json;
 use vigie_model::case::CaseState;
-use vigie_model::decision::{DecisionContext, RawDecision, answers_order};
+use vigie_model::decision::{DecisionContext, RawDecision, TermsClause, answers_order};
 use vigie_model::event::EventKind;
 use vigie_model::order::{CannotComplyReason, ClockEvent};
 use vigie_model::org::{OrgKind, Role};
+use vigie_model::signal::SignalKind;
 use vigie_model::validation::Checker;
 use vigie_model::*;
 use vigie_store::*;
@@ -247,7 +248,16 @@ impl App {
                     return Err(AppError::conflict("already_decided", format!("the case is {}", case.state.as_str())));
                 }
                 let orders = tx.case_orders(&case.id)?;
-                let decision = input.check(DecisionContext { has_order: !orders.is_empty() })?;
+                if tx.active_hold(&case.id)?.is_some() {
+                    return Err(AppError::conflict(
+                        "case_held",
+                        "the case is held for an investigation until its hold ends",
+                    ));
+                }
+                let terms: Vec<_> = tx.terms_clauses(&principal.org, false)?.iter().map(clause_of).collect();
+                let has_notice = tx.case_signals(&case.id)?.iter().any(|s| s.kind == SignalKind::Notice);
+                let decision =
+                    input.check(DecisionContext { has_order: !orders.is_empty(), has_notice, terms: &terms })?;
                 let now = clock.now();
                 let actor = Actor::of(&principal);
                 let ev = Events { clock: &*clock, now, actor: &actor };
@@ -258,23 +268,7 @@ impl App {
                 case.decided_at = Some(now);
                 case.updated_at = now;
                 tx.update_case(&case)?;
-                ev.emit(
-                    tx,
-                    EventKind::CaseDecided,
-                    case.id.as_str(),
-                    json!({
-                        "decision": rec.id.as_str(),
-                        "action": rec.action,
-                        "legal_basis": rec.legal_basis,
-                        "terms_ground": rec.terms_clause.is_some(),
-                        "territorial_scope": rec.territorial_scope,
-                        "purpose": rec.purpose,
-                        "automated_detection": rec.automated_detection,
-                        "automated_decision": rec.automated_decision,
-                        "tier": case.tier.as_str(),
-                        "received_at": case.created_at,
-                    }),
-                )?;
+                emit_decided(tx, &ev, &case, &rec)?;
                 for mut order in orders {
                     if order.clock.state == vigie_model::order::OrderState::Complied {
                         continue;
@@ -295,6 +289,8 @@ impl App {
                         clock_event(tx, &ev, &order, e)?;
                     }
                 }
+                crate::dueprocess::notice_uploader(tx, &ev, &case, &rec)?;
+                crate::dueprocess::tell_notifiers(tx, &ev, &case, &rec)?;
                 Ok::<_, AppError>(rec)
             })
             .await?;
@@ -470,25 +466,73 @@ enum Side {
     Authority,
 }
 
-fn decision_record(
+/// A registered clause as the decision rules see it.
+pub(crate) fn clause_of(r: &TermsClauseRecord) -> TermsClause {
+    TermsClause { id: r.id.as_str().to_owned(), code: r.code.clone(), title: r.title.clone(), url: r.url.clone() }
+}
+
+/// The `case.decided` event: what was decided, on which ground, how automated, never by whom
+/// beyond the actor.
+pub(crate) fn emit_decided(
+    tx: &mut dyn Tx,
+    ev: &Events<'_>,
+    case: &CaseRecord,
+    rec: &DecisionRecord,
+) -> Result<(), StoreError> {
+    ev.emit(
+        tx,
+        EventKind::CaseDecided,
+        case.id.as_str(),
+        json!({
+            "decision": rec.id.as_str(),
+            "action": rec.action,
+            "legal_basis": rec.legal_basis,
+            "taxonomy_version": rec.taxonomy_version,
+            "terms_ground": rec.terms_clause.is_some(),
+            "terms_clause": rec.terms_clause_id.as_ref().map(TermsClauseId::as_str),
+            "territorial_scope": rec.territorial_scope,
+            "purpose": rec.purpose,
+            "automated_detection": rec.automated_detection,
+            "automated_decision": rec.automated_decision,
+            "manifestly_unfounded": rec.manifestly_unfounded,
+            "tier": case.tier.as_str(),
+            "received_at": case.created_at,
+        }),
+    )?;
+    Ok(())
+}
+
+pub(crate) fn decision_record(
     d: &vigie_model::decision::Decision,
     case: &CaseRecord,
     p: &Principal,
     now: Timestamp,
 ) -> DecisionRecord {
     use vigie_model::decision::{Decision, Ground};
+    let mut clause_id = None;
+    let mut unfounded = false;
+    let exempt_purpose;
     let (legal_basis, terms_clause, scope, purpose, automation, explanation) = match d {
         Decision::Restrictive { ground, scope, purpose, automation, explanation, .. } => {
             let (lb, tc) = match ground {
-                Ground::Law(b) => (Some(b.id.to_owned()), None),
-                Ground::Terms { clause } => (None, Some(clause.clone())),
+                Ground::Law(b) => (Some(b.id.clone()), None),
+                Ground::Terms(clause) => {
+                    clause_id = TermsClauseId::parse(&clause.id);
+                    (None, Some(clause.code.clone()))
+                }
             };
             (lb, tc, scope.iter().map(|m| m.code().to_owned()).collect(), purpose, *automation, explanation)
         }
-        Decision::NoAction { purpose, automation, explanation } => {
+        Decision::NoAction { purpose, automation, explanation, manifestly_unfounded } => {
+            unfounded = *manifestly_unfounded;
             (None, None, Vec::new(), purpose, *automation, explanation)
         }
+        Decision::Exempt { purpose, automation, explanation } => {
+            exempt_purpose = Some(purpose.clone());
+            (None, None, Vec::new(), &exempt_purpose, *automation, explanation)
+        }
     };
+    let taxonomy_version = legal_basis.is_some().then(|| vigie_model::decision::taxonomy().version);
     DecisionRecord {
         id: DecisionId::from_random(id_bytes(now)),
         case: case.id.clone(),
@@ -504,5 +548,10 @@ fn decision_record(
         automated_detection: automation.detection,
         automated_decision: automation.decision,
         explanation: explanation.clone(),
+        terms_clause_id: clause_id,
+        taxonomy_version,
+        manifestly_unfounded: unfounded,
+        reversed_at: None,
+        reversed_by: None,
     }
 }

@@ -1,4 +1,5 @@
-//! The scheduler: escalates order clocks when they come due, and erases personal values whose
+//! The scheduler: escalates order clocks when they come due, runs the clocks of due process
+//! (embargoes, complaints, scrutinies, holds, threats to life), and erases personal values whose
 //! retention ended. It reads time only from the app's clock, so a test moves it by moving the
 //! clock.
 
@@ -27,6 +28,7 @@ pub async fn tick(app: &App) -> AppResult<usize> {
                     n += 1;
                 }
             }
+            n += crate::dueprocess::tick(tx, &ev)?;
             let erased = tx.erase_expired_personal(now, 1000)?;
             if !erased.is_empty() {
                 let refs: Vec<_> = erased.iter().map(|r| r.as_str()).collect();

@@ -24,11 +24,20 @@ pub enum Action {
     SuspendAccount,
     /// Took no action.
     NoAction,
+    /// Kept it up: disseminated for a purpose protected by TCO art. 1(3), so not terrorist content.
+    Exempt,
 }
 
 impl Action {
-    pub const ALL: [Action; 6] =
-        [Action::Remove, Action::Disable, Action::Restrict, Action::Label, Action::SuspendAccount, Action::NoAction];
+    pub const ALL: [Action; 7] = [
+        Action::Remove,
+        Action::Disable,
+        Action::Restrict,
+        Action::Label,
+        Action::SuspendAccount,
+        Action::NoAction,
+        Action::Exempt,
+    ];
     pub fn as_str(self) -> &'static str {
         match self {
             Action::Remove => "remove",
@@ -37,83 +46,149 @@ impl Action {
             Action::Label => "label",
             Action::SuspendAccount => "suspend_account",
             Action::NoAction => "no_action",
+            Action::Exempt => "exempt",
         }
     }
     pub fn parse(raw: &str) -> Option<Self> {
         Self::ALL.into_iter().find(|a| a.as_str() == raw)
     }
+    /// Whether the action restricts the content or account (and so owes a notice and a ground).
+    pub fn is_restrictive(self) -> bool {
+        !matches!(self, Action::NoAction | Action::Exempt)
+    }
 }
 
 /// Where a legal basis applies.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Jurisdiction {
     /// Union law: may ground a decision in every member state.
     Eu,
     /// One member state's law: may ground a decision in that state only.
-    National(&'static str),
+    National(MemberState),
 }
 
-/// One entry of the legal-basis taxonomy.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+impl Jurisdiction {
+    pub fn code(&self) -> &'static str {
+        match self {
+            Jurisdiction::Eu => "EU",
+            Jurisdiction::National(ms) => ms.code(),
+        }
+    }
+}
+
+/// One entry of the legal-basis taxonomy (`data/legal-bases.json`).
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub struct LegalBasis {
-    /// Stable id, e.g. `eu.tco.2-7-a`.
-    pub id: &'static str,
-    pub title: &'static str,
+    /// Stable id, e.g. `eu.tco.2-7-a`. Never reused for another provision.
+    pub id: String,
+    pub title: String,
     /// The provision, as a lawyer would cite it.
-    pub citation: &'static str,
+    pub citation: String,
+    /// The offence it refers to (Directive (EU) 2017/541 for the TCO types).
+    pub offence_reference: String,
     pub jurisdiction: Jurisdiction,
     /// Whether it defines terrorist content (so a purpose assessment under TCO art. 1(3) applies).
     pub terrorist_content: bool,
+    /// The art. 2(7) letter, for the five TCO types.
+    pub tco_type: Option<String>,
+    /// Where the text of the law can be read.
+    pub reference_url: String,
+    /// The taxonomy version that added it.
+    pub since_version: u32,
 }
 
-/// The seed taxonomy: the five art. 2(7) types and one national offence. Step 4 makes it data.
-pub const LEGAL_BASES: &[LegalBasis] = &[
-    LegalBasis {
-        id: "eu.tco.2-7-a",
-        title: "Incites the commission of terrorist offences",
-        citation: "Regulation (EU) 2021/784 art. 2(7)(a); Directive (EU) 2017/541 art. 3(1)(a)-(i)",
-        jurisdiction: Jurisdiction::Eu,
-        terrorist_content: true,
-    },
-    LegalBasis {
-        id: "eu.tco.2-7-b",
-        title: "Solicits the commission of terrorist offences",
-        citation: "Regulation (EU) 2021/784 art. 2(7)(b); Directive (EU) 2017/541 art. 6",
-        jurisdiction: Jurisdiction::Eu,
-        terrorist_content: true,
-    },
-    LegalBasis {
-        id: "eu.tco.2-7-c",
-        title: "Solicits participation in a terrorist group",
-        citation: "Regulation (EU) 2021/784 art. 2(7)(c); Directive (EU) 2017/541 art. 4(b)",
-        jurisdiction: Jurisdiction::Eu,
-        terrorist_content: true,
-    },
-    LegalBasis {
-        id: "eu.tco.2-7-d",
-        title: "Instructs on weapons or methods for terrorist offences",
-        citation: "Regulation (EU) 2021/784 art. 2(7)(d); Directive (EU) 2017/541 art. 7",
-        jurisdiction: Jurisdiction::Eu,
-        terrorist_content: true,
-    },
-    LegalBasis {
-        id: "eu.tco.2-7-e",
-        title: "Threatens to commit a terrorist offence",
-        citation: "Regulation (EU) 2021/784 art. 2(7)(e); Directive (EU) 2017/541 art. 3(1)(j)",
-        jurisdiction: Jurisdiction::Eu,
-        terrorist_content: true,
-    },
-    LegalBasis {
-        id: "fr.cp.421-2-5",
-        title: "Provocation to or apology of terrorist acts (France)",
-        citation: "Code pénal art. 421-2-5",
-        jurisdiction: Jurisdiction::National("FR"),
-        terrorist_content: true,
-    },
-];
+/// The versioned legal-basis taxonomy. Ids are only ever added: a decision names a basis by id
+/// and records the version it was taken under.
+#[derive(Clone, Debug)]
+pub struct Taxonomy {
+    pub version: u32,
+    pub published: String,
+    pub bases: Vec<LegalBasis>,
+}
+
+/// The taxonomy file as it is kept in the repository.
+pub const TAXONOMY_JSON: &str = include_str!("../data/legal-bases.json");
+
+#[derive(Deserialize)]
+struct RawTaxonomy {
+    version: u32,
+    published: String,
+    bases: Vec<RawBasis>,
+}
+
+#[derive(Deserialize)]
+struct RawBasis {
+    id: String,
+    title: String,
+    citation: String,
+    offence_reference: String,
+    jurisdiction: String,
+    terrorist_content: bool,
+    tco_type: Option<String>,
+    reference_url: String,
+    since_version: u32,
+}
+
+impl Taxonomy {
+    /// Reads and checks a taxonomy file: unique ids, known jurisdictions, versions in range.
+    pub fn parse(json: &str) -> Result<Taxonomy, String> {
+        let raw: RawTaxonomy = serde_json::from_str(json).map_err(|e| format!("legal-bases.json: {e}"))?;
+        let mut bases = Vec::with_capacity(raw.bases.len());
+        for b in raw.bases {
+            let jurisdiction = match b.jurisdiction.as_str() {
+                "EU" => Jurisdiction::Eu,
+                code => Jurisdiction::National(
+                    MemberState::parse(code).ok_or_else(|| format!("{}: unknown jurisdiction {code}", b.id))?,
+                ),
+            };
+            if bases.iter().any(|x: &LegalBasis| x.id == b.id) {
+                return Err(format!("{}: listed twice", b.id));
+            }
+            if b.since_version == 0 || b.since_version > raw.version {
+                return Err(format!("{}: since_version {} is outside 1..={}", b.id, b.since_version, raw.version));
+            }
+            if b.tco_type.is_some() && jurisdiction != Jurisdiction::Eu {
+                return Err(format!("{}: a TCO type is Union law", b.id));
+            }
+            bases.push(LegalBasis {
+                id: b.id,
+                title: b.title,
+                citation: b.citation,
+                offence_reference: b.offence_reference,
+                jurisdiction,
+                terrorist_content: b.terrorist_content,
+                tco_type: b.tco_type,
+                reference_url: b.reference_url,
+                since_version: b.since_version,
+            });
+        }
+        Ok(Taxonomy { version: raw.version, published: raw.published, bases })
+    }
+    pub fn get(&self, id: &str) -> Option<&LegalBasis> {
+        self.bases.iter().find(|b| b.id == id)
+    }
+}
+
+/// The taxonomy built into this binary.
+pub fn taxonomy() -> &'static Taxonomy {
+    static TAXONOMY: std::sync::OnceLock<Taxonomy> = std::sync::OnceLock::new();
+    TAXONOMY.get_or_init(|| Taxonomy::parse(TAXONOMY_JSON).expect("data/legal-bases.json is checked by the tests"))
+}
 
 pub fn legal_basis(id: &str) -> Option<&'static LegalBasis> {
-    LEGAL_BASES.iter().find(|b| b.id == id)
+    taxonomy().get(id)
+}
+
+/// A platform's own terms-and-conditions clause, registered through the API before a decision
+/// may cite it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct TermsClause {
+    /// The registered clause's id (`tcl_...`).
+    pub id: String,
+    /// The platform's own numbering, e.g. `4.2`.
+    pub code: String,
+    pub title: String,
+    pub url: Option<String>,
 }
 
 /// The ground of a restrictive decision.
@@ -121,8 +196,8 @@ pub fn legal_basis(id: &str) -> Option<&'static LegalBasis> {
 pub enum Ground {
     /// Illegal content under a basis of the taxonomy.
     Law(&'static LegalBasis),
-    /// Incompatible with the platform's terms: the clause cited.
-    Terms { clause: String },
+    /// Incompatible with the platform's terms: the registered clause cited.
+    Terms(TermsClause),
 }
 
 /// The true purpose of the dissemination, as assessed under TCO art. 1(3).
@@ -195,7 +270,11 @@ pub enum Decision {
         purpose: Option<PurposeAssessment>,
         automation: Automation,
         explanation: Option<String>,
+        /// The platform found the notices behind the case manifestly unfounded (DSA art. 23(2)).
+        manifestly_unfounded: bool,
     },
+    /// Kept up because the purpose is protected (TCO art. 1(3)).
+    Exempt { purpose: PurposeAssessment, automation: Automation, explanation: Option<String> },
 }
 
 impl Decision {
@@ -203,6 +282,7 @@ impl Decision {
         match self {
             Decision::Restrictive { action, .. } => *action,
             Decision::NoAction { .. } => Action::NoAction,
+            Decision::Exempt { .. } => Action::Exempt,
         }
     }
     pub fn is_restrictive(&self) -> bool {
@@ -212,7 +292,7 @@ impl Decision {
     pub fn is_eu_wide(&self) -> bool {
         match self {
             Decision::Restrictive { scope, .. } => scope.len() == EU_MEMBER_STATES.len(),
-            Decision::NoAction { .. } => false,
+            _ => false,
         }
     }
 }
@@ -222,6 +302,7 @@ impl Decision {
 pub struct RawDecision {
     pub action: Option<String>,
     pub legal_basis: Option<String>,
+    /// A registered terms clause of the deciding platform, by id (`tcl_...`) or by its code.
     pub terms_clause: Option<String>,
     /// `["EU"]` or member-state codes.
     pub territorial_scope: Option<Vec<String>>,
@@ -230,6 +311,8 @@ pub struct RawDecision {
     pub automated_detection: Option<bool>,
     pub automated_decision: Option<bool>,
     pub explanation: Option<String>,
+    /// `no_action` only: the notices were manifestly unfounded (counted against their notifiers).
+    pub manifestly_unfounded: Option<bool>,
 }
 
 /// Whether a decision answers a removal order: removal, or access disabled in every member state.
@@ -241,11 +324,15 @@ pub fn answers_order(action: &str, territorial_scope: &[String]) -> bool {
     }
 }
 
-/// What the case imposes on its decision.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct DecisionContext {
+/// What the case and the platform impose on a decision.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct DecisionContext<'a> {
     /// The case carries a removal order: only removal or EU-wide disabling answers it.
     pub has_order: bool,
+    /// The case carries at least one notice (which `manifestly_unfounded` is about).
+    pub has_notice: bool,
+    /// The deciding platform's live terms clauses.
+    pub terms: &'a [TermsClause],
 }
 
 fn all_member_states() -> Vec<MemberState> {
@@ -253,7 +340,7 @@ fn all_member_states() -> Vec<MemberState> {
 }
 
 impl RawDecision {
-    pub fn check(self, ctx: DecisionContext) -> Result<Decision, crate::Invalid> {
+    pub fn check(self, ctx: DecisionContext<'_>) -> Result<Decision, crate::Invalid> {
         let mut c = Checker::new();
         let action = match self.action.as_deref() {
             None => {
@@ -266,7 +353,7 @@ impl RawDecision {
                     parsed.is_some(),
                     "action",
                     "unknown_action",
-                    "must be remove, disable, restrict, label, suspend_account or no_action",
+                    "must be remove, disable, restrict, label, suspend_account, no_action or exempt",
                 );
                 parsed
             }
@@ -284,8 +371,18 @@ impl RawDecision {
                 }
             },
             (None, Some(clause)) => {
-                c.text(Some(clause), "terms_clause", 500);
-                Some(Ground::Terms { clause: clause.trim().to_owned() })
+                let wanted = clause.trim();
+                match ctx.terms.iter().find(|t| t.id == wanted || t.code == wanted) {
+                    Some(t) => Some(Ground::Terms(t.clone())),
+                    None => {
+                        c.push(
+                            "terms_clause",
+                            "unknown_terms_clause",
+                            "is not one of the platform's registered terms clauses (POST /api/v1/terms-clauses)",
+                        );
+                        None
+                    }
+                }
             }
             (None, None) => None,
         };
@@ -314,10 +411,17 @@ impl RawDecision {
             Some(p) => match Purpose::parse(p) {
                 Some(purpose) => {
                     c.text(self.purpose_rationale.as_deref(), "purpose_rationale", 5_000);
-                    Some(PurposeAssessment { purpose, rationale: self.purpose_rationale.clone().unwrap_or_default() })
+                    Some(PurposeAssessment {
+                        purpose,
+                        rationale: self.purpose_rationale.as_deref().unwrap_or_default().trim().to_owned(),
+                    })
                 }
                 None => {
-                    c.push("purpose", "unknown_purpose", "must be educational, journalistic, artistic, research, countering_terrorism, public_debate or none");
+                    c.push(
+                        "purpose",
+                        "unknown_purpose",
+                        "must be educational, journalistic, artistic, research, countering_terrorism, public_debate or none",
+                    );
                     None
                 }
             },
@@ -332,7 +436,7 @@ impl RawDecision {
         };
 
         let terrorist_ground = matches!(ground, Some(Ground::Law(b)) if b.terrorist_content);
-        if (ctx.has_order || terrorist_ground) && purpose.is_none() && self.purpose.is_none() {
+        if (ctx.has_order || terrorist_ground || action == Action::Exempt) && self.purpose.is_none() {
             c.push(
                 "purpose",
                 "required",
@@ -346,13 +450,51 @@ impl RawDecision {
                 "a removal order is answered only by remove or disable (in all member states)",
             );
         }
+        let unfounded = self.manifestly_unfounded.unwrap_or(false);
+        if unfounded && (action != Action::NoAction || !ctx.has_notice) {
+            c.push(
+                "manifestly_unfounded",
+                "not_applicable",
+                "only a no_action decision on a case reported by notices can find them manifestly unfounded",
+            );
+        }
 
-        if action == Action::NoAction {
+        if !action.is_restrictive() {
             if ground.is_some() {
-                c.push("legal_basis", "ground_without_action", "no_action takes no ground");
+                c.push("legal_basis", "ground_without_action", "no_action and exempt take no ground");
+            }
+            c.check(
+                self.territorial_scope.is_none(),
+                "territorial_scope",
+                "scope_without_action",
+                "no_action and exempt restrict nowhere",
+            );
+            if action == Action::Exempt {
+                let protected = purpose.as_ref().filter(|p| p.purpose != Purpose::None);
+                match protected {
+                    Some(p) => {
+                        c.finish()?;
+                        return Ok(Decision::Exempt { purpose: p.clone(), automation, explanation: self.explanation });
+                    }
+                    None => {
+                        if self.purpose.is_some() {
+                            c.push(
+                                "purpose",
+                                "not_exempt",
+                                "exempt needs a protected purpose (educational, journalistic, artistic, research, countering_terrorism or public_debate)",
+                            );
+                        }
+                        return Err(c.finish().expect_err("purpose error recorded"));
+                    }
+                }
             }
             c.finish()?;
-            return Ok(Decision::NoAction { purpose, automation, explanation: self.explanation });
+            return Ok(Decision::NoAction {
+                purpose,
+                automation,
+                explanation: self.explanation,
+                manifestly_unfounded: unfounded,
+            });
         }
 
         let scope = match (action, scope) {
@@ -365,25 +507,37 @@ impl RawDecision {
                 s
             }
             (_, Some(s)) => s,
-            (_, None) => all_member_states(),
+            // A national basis reaches its own state by default; anything else the whole Union.
+            (_, None) => match &ground {
+                Some(Ground::Law(LegalBasis { jurisdiction: Jurisdiction::National(ms), .. })) => vec![*ms],
+                _ => all_member_states(),
+            },
         };
         if ctx.has_order && scope.len() != EU_MEMBER_STATES.len() {
             c.push("territorial_scope", "order_needs_eu_scope", "a removal order applies in all member states");
         }
         match &ground {
-            // An unknown basis was reported above; only a missing ground is reported here.
+            // An unknown basis or clause was reported above; only a missing ground is reported here.
             None if self.legal_basis.is_none() && self.terms_clause.is_none() => {
                 c.push("legal_basis", "required", "a restrictive decision needs a legal basis or a terms clause")
             }
             None => {}
             Some(Ground::Law(b)) => {
-                if let Jurisdiction::National(code) = b.jurisdiction
-                    && scope.iter().any(|m| m.code() != code)
+                if let Jurisdiction::National(ms) = &b.jurisdiction
+                    && scope.iter().any(|m| m != ms)
                 {
+                    let code = ms.code();
                     c.push(
                         "territorial_scope",
                         "scope_beyond_jurisdiction",
                         format!("{} is {code} law: the decision may only apply in {code}", b.id),
+                    );
+                }
+                if ctx.has_order && b.jurisdiction != Jurisdiction::Eu {
+                    c.push(
+                        "legal_basis",
+                        "order_needs_union_basis",
+                        "a removal order is answered on the art. 2(7) type it names, which is Union law",
                     );
                 }
                 if b.terrorist_content
@@ -391,13 +545,13 @@ impl RawDecision {
                     && p.purpose != Purpose::None
                 {
                     c.push(
-                                "purpose",
-                                "exempt_purpose",
-                                "material disseminated for this purpose is not terrorist content (TCO art. 1(3)): decide no_action",
-                            );
+                        "purpose",
+                        "exempt_purpose",
+                        "material disseminated for this purpose is not terrorist content (TCO art. 1(3)): decide exempt",
+                    );
                 }
             }
-            Some(Ground::Terms { .. }) => {}
+            Some(Ground::Terms(_)) => {}
         }
         c.finish()?;
         Ok(Decision::Restrictive {
@@ -424,11 +578,39 @@ mod tests {
             ..Default::default()
         }
     }
-    const FREE: DecisionContext = DecisionContext { has_order: false };
-    const ORDER: DecisionContext = DecisionContext { has_order: true };
+    const FREE: DecisionContext<'static> = DecisionContext { has_order: false, has_notice: true, terms: &[] };
+    const ORDER: DecisionContext<'static> = DecisionContext { has_order: true, has_notice: false, terms: &[] };
 
     fn codes(r: Result<Decision, crate::Invalid>) -> Vec<&'static str> {
         r.unwrap_err().errors().iter().map(|e| e.code).collect()
+    }
+
+    #[test]
+    fn the_taxonomy_file_is_valid_and_holds_the_five_tco_types_and_a_national_offence() {
+        let t = Taxonomy::parse(TAXONOMY_JSON).unwrap();
+        assert_eq!(t.version, taxonomy().version);
+        let letters: Vec<_> = t.bases.iter().filter_map(|b| b.tco_type.as_deref()).collect();
+        assert_eq!(letters, ["a", "b", "c", "d", "e"]);
+        for b in t.bases.iter().filter(|b| b.tco_type.is_some()) {
+            assert_eq!(b.jurisdiction, Jurisdiction::Eu);
+            assert!(b.offence_reference.contains("2017/541"), "{}", b.id);
+        }
+        let fr = t.get("fr.cp.421-2-5").unwrap();
+        assert_eq!(fr.jurisdiction.code(), "FR");
+        // Order answers map their Annex I letters onto the taxonomy.
+        for r in crate::order::ReasonType::ALL {
+            assert_eq!(t.get(r.legal_basis_id()).unwrap().tco_type.as_deref(), Some(r.letter()));
+        }
+    }
+
+    #[test]
+    fn a_broken_taxonomy_file_is_refused_with_the_reason() {
+        let twice = TAXONOMY_JSON.replacen("\"fr.cp.421-2-5-1\"", "\"fr.cp.421-2-5\"", 1);
+        assert!(Taxonomy::parse(&twice).unwrap_err().contains("listed twice"));
+        let unknown = TAXONOMY_JSON.replacen("\"jurisdiction\": \"FR\"", "\"jurisdiction\": \"XX\"", 1);
+        assert!(Taxonomy::parse(&unknown).unwrap_err().contains("unknown jurisdiction"));
+        let future = TAXONOMY_JSON.replacen("\"since_version\": 2", "\"since_version\": 9", 1);
+        assert!(Taxonomy::parse(&future).unwrap_err().contains("since_version"));
     }
 
     #[test]
@@ -446,6 +628,24 @@ mod tests {
     }
 
     #[test]
+    fn a_terms_ground_must_be_a_registered_clause_of_the_platform() {
+        let clause =
+            TermsClause { id: "tcl_1".into(), code: "4.2".into(), title: "Violent extremism".into(), url: None };
+        let terms = [clause.clone()];
+        let ctx = DecisionContext { terms: &terms, ..FREE };
+        for cited in ["4.2", "tcl_1"] {
+            let r =
+                RawDecision { action: Some("restrict".into()), terms_clause: Some(cited.into()), ..Default::default() };
+            match r.check(ctx).unwrap() {
+                Decision::Restrictive { ground: Ground::Terms(t), .. } => assert_eq!(t, clause),
+                other => panic!("{other:?}"),
+            }
+        }
+        let r = RawDecision { action: Some("remove".into()), terms_clause: Some("9.9".into()), ..Default::default() };
+        assert_eq!(codes(r.check(ctx)), ["unknown_terms_clause"]);
+    }
+
+    #[test]
     fn an_order_is_answered_only_by_eu_wide_removal_or_disabling() {
         assert_eq!(codes(raw("label").check(ORDER)), ["order_needs_removal"]);
         let mut r = raw("disable");
@@ -454,6 +654,10 @@ mod tests {
         let mut r = raw("disable");
         r.territorial_scope = Some(vec!["EU".into()]);
         assert!(r.check(ORDER).is_ok());
+        let mut r = raw("exempt");
+        r.legal_basis = None;
+        r.purpose = Some("journalistic".into());
+        assert_eq!(codes(r.check(ORDER)), ["order_needs_removal"]);
     }
 
     #[test]
@@ -466,20 +670,46 @@ mod tests {
         r.legal_basis = Some("fr.cp.421-2-5".into());
         r.territorial_scope = Some(vec!["fr".into()]);
         assert!(r.check(FREE).is_ok());
+        // Without a scope, a national basis reaches its own state only.
+        let mut r = raw("remove");
+        r.legal_basis = Some("fr.cp.421-2-5".into());
+        match r.check(FREE).unwrap() {
+            Decision::Restrictive { scope, .. } => assert_eq!(scope, [MemberState::parse("FR").unwrap()]),
+            other => panic!("{other:?}"),
+        }
+        let mut r = raw("remove");
+        r.legal_basis = Some("fr.cp.421-2-5".into());
+        assert_eq!(codes(r.check(ORDER)), ["order_needs_eu_scope", "order_needs_union_basis"]);
     }
 
     #[test]
-    fn a_protected_purpose_forbids_removal_as_terrorist_content() {
+    fn a_protected_purpose_makes_the_content_exempt_not_removed() {
         let mut r = raw("remove");
         r.purpose = Some("journalistic".into());
         assert_eq!(codes(r.check(FREE)), ["exempt_purpose"]);
         let exempt = RawDecision {
-            action: Some("no_action".into()),
+            action: Some("exempt".into()),
             purpose: Some("journalistic".into()),
             purpose_rationale: Some("news report quoting the video".into()),
             ..Default::default()
         };
-        assert!(!exempt.check(FREE).unwrap().is_restrictive());
+        let d = exempt.check(FREE).unwrap();
+        assert_eq!(d.action(), Action::Exempt);
+        assert!(!d.is_restrictive());
+        let not_protected = RawDecision {
+            action: Some("exempt".into()),
+            purpose: Some("none".into()),
+            purpose_rationale: Some("plain propaganda".into()),
+            ..Default::default()
+        };
+        assert_eq!(codes(not_protected.check(FREE)), ["not_exempt"]);
+        let no_reasons = RawDecision {
+            action: Some("exempt".into()),
+            purpose: Some("research".into()),
+            purpose_rationale: Some("   ".into()),
+            ..Default::default()
+        };
+        assert_eq!(codes(no_reasons.check(FREE)), ["blank"]);
     }
 
     #[test]
@@ -490,12 +720,31 @@ mod tests {
         assert!(!answers_order("disable", &eu[1..]));
         assert!(!answers_order("restrict", &eu));
         assert!(!answers_order("no_action", &[]));
+        assert!(!answers_order("exempt", &[]));
     }
 
     #[test]
-    fn terrorist_content_decisions_need_a_purpose_assessment() {
+    fn terrorist_content_decisions_need_a_purpose_assessment_with_reasons() {
         let mut r = raw("remove");
         r.purpose = None;
         assert_eq!(codes(r.check(FREE)), ["required"]);
+        let mut r = raw("remove");
+        r.purpose_rationale = None;
+        assert_eq!(codes(r.check(FREE)), ["required"]);
+    }
+
+    #[test]
+    fn only_no_action_on_notices_can_be_manifestly_unfounded() {
+        let no =
+            RawDecision { action: Some("no_action".into()), manifestly_unfounded: Some(true), ..Default::default() };
+        match no.clone().check(FREE).unwrap() {
+            Decision::NoAction { manifestly_unfounded, .. } => assert!(manifestly_unfounded),
+            other => panic!("{other:?}"),
+        }
+        let ctx = DecisionContext { has_notice: false, ..FREE };
+        assert_eq!(codes(no.check(ctx)), ["not_applicable"]);
+        let mut r = raw("remove");
+        r.manifestly_unfounded = Some(true);
+        assert_eq!(codes(r.check(FREE)), ["not_applicable"]);
     }
 }

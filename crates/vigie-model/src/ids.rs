@@ -68,6 +68,22 @@ id_type! {
     AdvanceNoticeId => "adv";
     /// A hash bank.
     BankId => "bnk";
+    /// A platform's registered terms-and-conditions clause.
+    TermsClauseId => "tcl";
+    /// A notice to an uploader about a restrictive decision (TCO art. 11, DSA art. 17).
+    UploaderNoticeId => "unt";
+    /// A complaint against a decision (TCO art. 10, DSA art. 20).
+    ComplaintId => "cpl";
+    /// A cross-border scrutiny of a removal order (TCO art. 4).
+    ScrutinyId => "scr";
+    /// An authority's blind watch-list for de-confliction.
+    WatchlistId => "wls";
+    /// A hold that keeps a case up for an investigation.
+    HoldId => "hld";
+    /// A referral to law enforcement about a threat to life (DSA art. 18, TCO art. 14(5)).
+    LawEnforcementReferralId => "ler";
+    /// A warning or a suspension of a notifier for misuse (DSA art. 23).
+    MisuseActionId => "mis";
 }
 
 #[cfg(test)]

@@ -12,6 +12,8 @@
 //! - [`case`]: the states of a case.
 //! - [`order`]: the Annex I fields of a removal order and its one-hour clock.
 //! - [`decision`]: actions, grounds (legal bases and terms clauses) and the rules tying them.
+//! - [`redress`]: the clocks and rules of due process: embargoes, complaints, scrutiny, holds,
+//!   threat-to-life escalation, misuse.
 //! - [`event`]: the hash-chained event log and salted hashes of personal values.
 
 pub mod bank;
@@ -22,6 +24,7 @@ pub mod ids;
 pub mod location;
 pub mod order;
 pub mod org;
+pub mod redress;
 pub mod signal;
 pub mod time;
 pub mod validation;

@@ -15,11 +15,13 @@
 //! # Ok(()) }
 //! ```
 
+mod dueprocess;
 mod records;
 mod sqlite;
 
 use std::sync::Arc;
 
+pub use dueprocess::*;
 pub use records::*;
 use vigie_model::event::{ChainedEvent, NewEvent};
 use vigie_model::*;
@@ -60,7 +62,7 @@ pub struct Durability {
 }
 
 /// Queries. Implemented on read connections and inside write transactions.
-pub trait Reads {
+pub trait Reads: DueReads {
     fn count_orgs(&self) -> Result<i64>;
     fn get_org(&self, id: &OrgId) -> Result<Option<OrgRecord>>;
     fn list_orgs(&self) -> Result<Vec<OrgRecord>>;
@@ -130,7 +132,7 @@ pub trait Reads {
 }
 
 /// Changes. Only available inside [`Store::write`].
-pub trait Tx: Reads {
+pub trait Tx: Reads + DueTx {
     fn insert_org(&mut self, r: &OrgRecord) -> Result<()>;
     fn insert_user(&mut self, r: &UserRecord) -> Result<()>;
     fn insert_token(&mut self, r: &TokenRecord) -> Result<()>;

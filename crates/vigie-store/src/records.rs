@@ -144,6 +144,12 @@ pub struct OrderRecord {
     pub cannot_comply: Option<String>,
     /// The Annex II measure: "remove" or "disable".
     pub measure: Option<String>,
+    /// TCO art. 11(3): the authority's non-disclosure, while it runs and after.
+    pub embargo: Option<vigie_model::redress::Embargo>,
+    /// When the order stopped having effect (an infringement found on scrutiny, an annulment).
+    pub ended_at: Option<Timestamp>,
+    /// JSON: why it ended (`cause`, the scrutiny or the court's reference).
+    pub ended_by: Option<String>,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -163,6 +169,15 @@ pub struct DecisionRecord {
     pub automated_detection: bool,
     pub automated_decision: bool,
     pub explanation: Option<String>,
+    /// The registered clause a terms ground cites (`terms_clause` holds its code).
+    pub terms_clause_id: Option<TermsClauseId>,
+    /// The legal-basis taxonomy version the decision was taken under.
+    pub taxonomy_version: Option<u32>,
+    /// `no_action` only: the notices were found manifestly unfounded (DSA art. 23).
+    pub manifestly_unfounded: bool,
+    /// When the decision was reversed, and by what (a complaint, a scrutiny, an annulment).
+    pub reversed_at: Option<Timestamp>,
+    pub reversed_by: Option<String>,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]

@@ -10,10 +10,10 @@ use vigie_model::location::RawLocation;
 use vigie_model::org::Contact;
 use vigie_store::*;
 
-fn t(ts: Timestamp) -> String {
+pub(crate) fn t(ts: Timestamp) -> String {
     ts.to_rfc3339()
 }
-fn ot(ts: Option<Timestamp>) -> Option<String> {
+pub(crate) fn ot(ts: Option<Timestamp>) -> Option<String> {
     ts.map(t)
 }
 
@@ -221,6 +221,14 @@ pub struct DecisionDto {
     pub explanation: Option<String>,
     pub decided_by: String,
     pub decided_at: String,
+    /// The registered terms clause cited, by id.
+    pub terms_clause_id: Option<String>,
+    /// The legal-basis taxonomy version the decision was taken under.
+    pub taxonomy_version: Option<u32>,
+    pub manifestly_unfounded: bool,
+    /// Set when a complaint, a scrutiny or an annulment reversed the decision.
+    pub reversed_at: Option<String>,
+    pub reversed_by: Option<String>,
 }
 
 impl From<DecisionRecord> for DecisionDto {
@@ -239,6 +247,11 @@ impl From<DecisionRecord> for DecisionDto {
             explanation: d.explanation,
             decided_by: d.decided_by.to_string(),
             decided_at: t(d.decided_at),
+            terms_clause_id: d.terms_clause_id.map(|c| c.to_string()),
+            taxonomy_version: d.taxonomy_version,
+            manifestly_unfounded: d.manifestly_unfounded,
+            reversed_at: ot(d.reversed_at),
+            reversed_by: d.reversed_by,
         }
     }
 }
@@ -269,6 +282,14 @@ pub struct OrderDto {
     pub escalation_level: u8,
     pub emergency: bool,
     pub cross_border: bool,
+    /// TCO art. 11(3): the non-disclosure's end, whether it was extended, and when it was lifted.
+    pub non_disclosure_until: Option<String>,
+    pub non_disclosure_extended: bool,
+    pub non_disclosure_lifted_at: Option<String>,
+    /// When the order stopped having effect (infringement on scrutiny, annulment), and why.
+    pub ended_at: Option<String>,
+    #[schema(value_type = Option<Object>)]
+    pub ended_by: Option<serde_json::Value>,
     pub annex_ii: Option<AnnexIIDto>,
     /// The latest Annex III notice, if any.
     #[schema(value_type = Option<Object>)]
@@ -296,6 +317,11 @@ impl OrderDto {
             escalation_level: o.clock.escalation_level,
             emergency: o.emergency,
             cross_border: o.cross_border,
+            non_disclosure_until: ot(o.embargo.map(|e| e.until)),
+            non_disclosure_extended: o.embargo.is_some_and(|e| e.extended),
+            non_disclosure_lifted_at: ot(o.embargo.and_then(|e| e.lifted_at)),
+            ended_at: ot(o.ended_at),
+            ended_by: o.ended_by.as_deref().and_then(|c| serde_json::from_str(c).ok()),
             annex_ii: o.clock.actioned_at.map(|a| AnnexIIDto { measure: o.measure.clone(), actioned_at: t(a) }),
             cannot_comply: o.cannot_comply.as_deref().and_then(|c| serde_json::from_str(c).ok()),
             form: serde_json::from_str(&o.form).unwrap_or_default(),
@@ -423,8 +449,19 @@ impl CaseDetailDto {
 
 #[derive(Debug, Serialize, ToSchema)]
 pub struct TrackedLocationDto {
+    /// The case's state, `reinstated`, or `under_review` (all that is shown while the case is
+    /// held for an investigation or under a non-disclosure).
     pub state: String,
     pub outcome: Option<String>,
+    /// The notifier's complaints about this location.
+    pub complaints: Vec<TrackedComplaintDto>,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct TrackedComplaintDto {
+    pub id: String,
+    /// open, upheld or reversed.
+    pub state: String,
 }
 
 #[derive(Debug, Serialize, ToSchema)]
@@ -440,7 +477,11 @@ impl From<TrackingView> for TrackingDto {
             locations: v
                 .locations
                 .into_iter()
-                .map(|(s, o)| TrackedLocationDto { state: s.as_str().to_owned(), outcome: o })
+                .map(|l| TrackedLocationDto {
+                    state: l.state.to_owned(),
+                    outcome: l.outcome,
+                    complaints: l.complaints.into_iter().map(|(id, state)| TrackedComplaintDto { id, state }).collect(),
+                })
                 .collect(),
         }
     }

@@ -17,12 +17,12 @@ use std::sync::Arc;
 
 use axum::Router;
 use axum::extract::DefaultBodyLimit;
-use axum::routing::{get, post, put};
+use axum::routing::{delete, get, post, put};
 use vigie_app::{App, AppConfig, Clock};
 use vigie_store::{SqliteConfig, Store};
 
 use crate::rate_limit::RateLimiter;
-use crate::routes::{admin, banks, hma, intake, media, platform, system};
+use crate::routes::{admin, banks, dueprocess, hma, intake, media, platform, system};
 
 /// The largest request body accepted, in bytes.
 pub const MAX_BODY_BYTES: usize = 256 * 1024;
@@ -64,6 +64,36 @@ pub fn router(state: AppState) -> Router {
         .route("/deliveries/{id}", get(platform::get_delivery))
         .route("/parked", get(platform::parked))
         .route("/legal-bases", get(system::legal_bases))
+        .route("/terms-clauses", post(dueprocess::register_terms_clause).get(dueprocess::list_terms_clauses))
+        .route("/terms-clauses/{id}/retire", post(dueprocess::retire_terms_clause))
+        .route("/uploader-notices/{token}", get(dueprocess::uploader_notice))
+        .route("/uploader-notices/{token}/complaint", post(dueprocess::uploader_complaint))
+        .route("/uploader-notices/{token}/scrutiny", post(dueprocess::uploader_scrutiny))
+        .route("/notices/track/{code}/complaint", post(dueprocess::notifier_complaint))
+        .route("/cases/{id}/uploader-notice", get(dueprocess::case_uploader_notice))
+        .route("/cases/{id}/reinstatement", post(dueprocess::reinstate))
+        .route("/cases/{id}/threat-to-life", post(dueprocess::flag_threat).get(dueprocess::get_threat))
+        .route("/cases/{id}/threat-to-life/ack", post(dueprocess::acknowledge_threat))
+        .route("/cases/{id}/law-enforcement-referrals", post(dueprocess::refer_to_police))
+        .route("/complaints", get(dueprocess::list_complaints))
+        .route("/complaints/{id}", get(dueprocess::get_complaint))
+        .route("/complaints/{id}/review", post(dueprocess::review_complaint))
+        .route("/orders/{id}/embargo/extend", post(dueprocess::extend_embargo))
+        .route("/orders/{id}/embargo/lift", post(dueprocess::lift_embargo))
+        .route("/orders/{id}/annulment", post(dueprocess::annul_order))
+        .route("/orders/{id}/scrutiny", post(dueprocess::request_scrutiny))
+        .route("/scrutinies", get(dueprocess::list_scrutinies))
+        .route("/scrutinies/{id}", get(dueprocess::get_scrutiny))
+        .route("/scrutinies/{id}/decision", post(dueprocess::decide_scrutiny))
+        .route("/watchlists", post(dueprocess::create_watchlist).get(dueprocess::list_watchlists))
+        .route("/watchlists/{id}", delete(dueprocess::close_watchlist))
+        .route("/watchlists/{id}/entries", post(dueprocess::add_watch_entries))
+        .route("/holds", get(dueprocess::list_holds).post(dueprocess::hold_case))
+        .route("/holds/{id}/release", post(dueprocess::release_hold))
+        .route("/notifiers", get(dueprocess::list_notifiers))
+        .route("/notifiers/{key}", get(dueprocess::get_notifier))
+        .route("/notifiers/{key}/{action}", post(dueprocess::misuse_action))
+        .route("/orgs/{id}/trusted-flagger-status", put(dueprocess::set_flagger_status))
         .route("/events", get(system::events))
         .route("/events/verify", get(system::verify))
         .route("/hash", post(media::hash).layer(DefaultBodyLimit::max(media_limit)))

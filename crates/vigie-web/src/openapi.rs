@@ -3,7 +3,7 @@
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::{Modify, OpenApi};
 
-use crate::routes::{admin, banks, hma, intake, media, platform, system};
+use crate::routes::{admin, banks, dueprocess, hma, intake, media, platform, system};
 
 #[derive(OpenApi)]
 #[openapi(
@@ -71,6 +71,40 @@ use crate::routes::{admin, banks, hma, intake, media, platform, system};
         hma::delete_bank,
         hma::add_signal,
         hma::add_content,
+        dueprocess::register_terms_clause,
+        dueprocess::list_terms_clauses,
+        dueprocess::retire_terms_clause,
+        dueprocess::uploader_notice,
+        dueprocess::case_uploader_notice,
+        dueprocess::uploader_complaint,
+        dueprocess::notifier_complaint,
+        dueprocess::uploader_scrutiny,
+        dueprocess::list_complaints,
+        dueprocess::get_complaint,
+        dueprocess::review_complaint,
+        dueprocess::reinstate,
+        dueprocess::extend_embargo,
+        dueprocess::lift_embargo,
+        dueprocess::annul_order,
+        dueprocess::request_scrutiny,
+        dueprocess::list_scrutinies,
+        dueprocess::get_scrutiny,
+        dueprocess::decide_scrutiny,
+        dueprocess::create_watchlist,
+        dueprocess::list_watchlists,
+        dueprocess::close_watchlist,
+        dueprocess::add_watch_entries,
+        dueprocess::list_holds,
+        dueprocess::hold_case,
+        dueprocess::release_hold,
+        dueprocess::flag_threat,
+        dueprocess::get_threat,
+        dueprocess::acknowledge_threat,
+        dueprocess::refer_to_police,
+        dueprocess::list_notifiers,
+        dueprocess::get_notifier,
+        dueprocess::misuse_action,
+        dueprocess::set_flagger_status,
     ),
     modifiers(&BearerAuth)
 )]

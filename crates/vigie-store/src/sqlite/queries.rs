@@ -40,14 +40,14 @@ pub(crate) struct SqliteTx<'c> {
     pub(crate) head: &'c mut ChainHead,
 }
 
-fn ts(v: Option<i64>) -> Option<Timestamp> {
+pub(super) fn ts(v: Option<i64>) -> Option<Timestamp> {
     v.map(Timestamp::from_micros)
 }
-fn us(t: Option<Timestamp>) -> Option<i64> {
+pub(super) fn us(t: Option<Timestamp>) -> Option<i64> {
     t.map(Timestamp::as_micros)
 }
 
-fn corrupt(what: &str, value: &str) -> rusqlite::Error {
+pub(super) fn corrupt(what: &str, value: &str) -> rusqlite::Error {
     rusqlite::Error::FromSqlConversionFailure(
         0,
         rusqlite::types::Type::Text,
@@ -156,7 +156,7 @@ fn case_row(r: &Row<'_>) -> rusqlite::Result<CaseRecord> {
     })
 }
 
-fn order_row(r: &Row<'_>) -> rusqlite::Result<OrderRecord> {
+pub(super) fn order_row(r: &Row<'_>) -> rusqlite::Result<OrderRecord> {
     let state: String = r.get("state")?;
     let level: i64 = r.get("escalation_level")?;
     Ok(OrderRecord {
@@ -178,10 +178,21 @@ fn order_row(r: &Row<'_>) -> rusqlite::Result<OrderRecord> {
         },
         cannot_comply: r.get("cannot_comply")?,
         measure: r.get("measure")?,
+        embargo: match (ts(r.get("embargo_decided_at")?), ts(r.get("embargo_until")?)) {
+            (Some(decided_at), Some(until)) => Some(vigie_model::redress::Embargo {
+                decided_at,
+                until,
+                extended: r.get("embargo_extended")?,
+                lifted_at: ts(r.get("embargo_lifted_at")?),
+            }),
+            _ => None,
+        },
+        ended_at: ts(r.get("ended_at")?),
+        ended_by: r.get("ended_by")?,
     })
 }
 
-fn decision_row(r: &Row<'_>) -> rusqlite::Result<DecisionRecord> {
+pub(super) fn decision_row(r: &Row<'_>) -> rusqlite::Result<DecisionRecord> {
     let scope: String = r.get("territorial_scope")?;
     Ok(DecisionRecord {
         id: DecisionId::from_trusted(r.get("id")?),
@@ -198,6 +209,11 @@ fn decision_row(r: &Row<'_>) -> rusqlite::Result<DecisionRecord> {
         automated_detection: r.get("automated_detection")?,
         automated_decision: r.get("automated_decision")?,
         explanation: r.get("explanation")?,
+        terms_clause_id: r.get::<_, Option<String>>("terms_clause_id")?.map(TermsClauseId::from_trusted),
+        taxonomy_version: r.get("taxonomy_version")?,
+        manifestly_unfounded: r.get("manifestly_unfounded")?,
+        reversed_at: ts(r.get("reversed_at")?),
+        reversed_by: r.get("reversed_by")?,
     })
 }
 
@@ -325,7 +341,7 @@ fn feedback_row(r: &Row<'_>) -> rusqlite::Result<FeedbackRecord> {
 }
 
 impl SqliteRead<'_> {
-    fn one<T>(
+    pub(super) fn one<T>(
         &self,
         sql: &str,
         p: impl rusqlite::Params,
@@ -334,7 +350,7 @@ impl SqliteRead<'_> {
         let mut stmt = self.conn.prepare_cached(sql).map_err(err)?;
         stmt.query_row(p, f).optional().map_err(err)
     }
-    fn many<T>(
+    pub(super) fn many<T>(
         &self,
         sql: &str,
         p: impl rusqlite::Params,
@@ -344,7 +360,7 @@ impl SqliteRead<'_> {
         let rows = stmt.query_map(p, f).map_err(err)?;
         rows.collect::<rusqlite::Result<Vec<T>>>().map_err(err)
     }
-    fn exec(&self, sql: &str, p: impl rusqlite::Params) -> Result<usize> {
+    pub(super) fn exec(&self, sql: &str, p: impl rusqlite::Params) -> Result<usize> {
         let mut stmt = self.conn.prepare_cached(sql).map_err(err)?;
         stmt.execute(p).map_err(err)
     }
@@ -454,6 +470,7 @@ impl Reads for SqliteRead<'_> {
         let sql = format!(
             "SELECT {CASE_COLS} FROM cases \
              WHERE platform = ?1 AND state IN ('open','delivered','acknowledged') \
+               AND NOT EXISTS (SELECT 1 FROM holds h WHERE h.case_id = cases.id AND h.ended_at IS NULL) \
                AND (due_at IS NULL, COALESCE(due_at, 0), -priority, id) > (?2, ?3, ?4, ?5) \
              ORDER BY due_at IS NULL, COALESCE(due_at, 0), -priority, id LIMIT ?6"
         );
@@ -813,8 +830,9 @@ impl Tx for SqliteTx<'_> {
     fn insert_order(&mut self, r: &OrderRecord) -> Result<()> {
         self.read.exec(
             "INSERT INTO orders (id, authority, platform, reference, form, emergency, cross_border, intake_at, state, \
-             received_at, deadline, escalation_level, overdue_at, actioned_at, next_check_at, cannot_comply, measure) \
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17)",
+             received_at, deadline, escalation_level, overdue_at, actioned_at, next_check_at, cannot_comply, measure, \
+             embargo_decided_at, embargo_until, embargo_extended, embargo_lifted_at, ended_at, ended_by) \
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20, ?21, ?22, ?23)",
             params![
                 r.id.as_str(),
                 r.authority.as_str(),
@@ -833,6 +851,12 @@ impl Tx for SqliteTx<'_> {
                 us(r.clock.next_check_at()),
                 r.cannot_comply,
                 r.measure,
+                us(r.embargo.map(|e| e.decided_at)),
+                us(r.embargo.map(|e| e.until)),
+                r.embargo.is_some_and(|e| e.extended),
+                us(r.embargo.and_then(|e| e.lifted_at)),
+                us(r.ended_at),
+                r.ended_by,
             ],
         )?;
         Ok(())
@@ -840,7 +864,8 @@ impl Tx for SqliteTx<'_> {
     fn update_order(&mut self, r: &OrderRecord) -> Result<()> {
         self.read.exec(
             "UPDATE orders SET state = ?2, received_at = ?3, deadline = ?4, escalation_level = ?5, overdue_at = ?6, \
-             actioned_at = ?7, next_check_at = ?8, cannot_comply = ?9, measure = ?10 WHERE id = ?1",
+             actioned_at = ?7, next_check_at = ?8, cannot_comply = ?9, measure = ?10, embargo_decided_at = ?11, \
+             embargo_until = ?12, embargo_extended = ?13, embargo_lifted_at = ?14, ended_at = ?15, ended_by = ?16 WHERE id = ?1",
             params![
                 r.id.as_str(),
                 r.clock.state.as_str(),
@@ -852,6 +877,12 @@ impl Tx for SqliteTx<'_> {
                 us(r.clock.next_check_at()),
                 r.cannot_comply,
                 r.measure,
+                us(r.embargo.map(|e| e.decided_at)),
+                us(r.embargo.map(|e| e.until)),
+                r.embargo.is_some_and(|e| e.extended),
+                us(r.embargo.and_then(|e| e.lifted_at)),
+                us(r.ended_at),
+                r.ended_by,
             ],
         )?;
         Ok(())
@@ -866,8 +897,9 @@ impl Tx for SqliteTx<'_> {
     fn insert_decision(&mut self, r: &DecisionRecord) -> Result<()> {
         self.read.exec(
             "INSERT INTO decisions (id, case_id, org, decided_by, decided_at, action, legal_basis, terms_clause, territorial_scope, \
-             purpose, purpose_rationale, automated_detection, automated_decision, explanation) \
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)",
+             purpose, purpose_rationale, automated_detection, automated_decision, explanation, terms_clause_id, \
+             taxonomy_version, manifestly_unfounded, reversed_at, reversed_by) \
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19)",
             params![
                 r.id.as_str(),
                 r.case.as_str(),
@@ -883,6 +915,11 @@ impl Tx for SqliteTx<'_> {
                 r.automated_detection,
                 r.automated_decision,
                 r.explanation,
+                r.terms_clause_id.as_ref().map(TermsClauseId::as_str),
+                r.taxonomy_version,
+                r.manifestly_unfounded,
+                us(r.reversed_at),
+                r.reversed_by,
             ],
         )?;
         Ok(())

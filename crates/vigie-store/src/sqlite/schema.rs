@@ -297,6 +297,207 @@ CREATE TABLE bank_feedback (
 ) STRICT;
 CREATE INDEX bank_feedback_entry ON bank_feedback(entry, at);
 "#,
+    // 3: due process: terms clauses, exempt decisions and reversals, uploader notices, embargoes,
+    // complaints, cross-border scrutiny, watch-lists and holds, threat-to-life alerts and
+    // law-enforcement referrals, misuse.
+    r#"
+CREATE TABLE terms_clauses (
+    id TEXT PRIMARY KEY,
+    platform TEXT NOT NULL REFERENCES orgs(id),
+    code TEXT NOT NULL,
+    title TEXT NOT NULL,
+    url TEXT,
+    body TEXT,
+    created_at INTEGER NOT NULL,
+    created_by TEXT NOT NULL REFERENCES users(id),
+    retired_at INTEGER
+) STRICT;
+CREATE UNIQUE INDEX terms_clauses_code ON terms_clauses(platform, code);
+
+CREATE TABLE decisions_v3 (
+    id TEXT PRIMARY KEY,
+    case_id TEXT NOT NULL REFERENCES cases(id),
+    org TEXT NOT NULL REFERENCES orgs(id),
+    decided_by TEXT NOT NULL REFERENCES users(id),
+    decided_at INTEGER NOT NULL,
+    action TEXT NOT NULL,
+    legal_basis TEXT,
+    terms_clause TEXT,
+    territorial_scope TEXT NOT NULL,
+    purpose TEXT,
+    purpose_rationale TEXT,
+    automated_detection INTEGER NOT NULL,
+    automated_decision INTEGER NOT NULL,
+    explanation TEXT,
+    terms_clause_id TEXT REFERENCES terms_clauses(id),
+    taxonomy_version INTEGER,
+    manifestly_unfounded INTEGER NOT NULL DEFAULT 0,
+    reversed_at INTEGER,
+    reversed_by TEXT,
+    CHECK (action IN ('no_action','exempt') OR legal_basis IS NOT NULL OR terms_clause IS NOT NULL),
+    CHECK (action <> 'exempt' OR (purpose IS NOT NULL AND purpose <> 'none'))
+) STRICT;
+INSERT INTO decisions_v3 (id, case_id, org, decided_by, decided_at, action, legal_basis, terms_clause,
+    territorial_scope, purpose, purpose_rationale, automated_detection, automated_decision, explanation)
+    SELECT id, case_id, org, decided_by, decided_at, action, legal_basis, terms_clause, territorial_scope,
+    purpose, purpose_rationale, automated_detection, automated_decision, explanation FROM decisions;
+DROP TABLE decisions;
+ALTER TABLE decisions_v3 RENAME TO decisions;
+CREATE INDEX decisions_case ON decisions(case_id, decided_at);
+
+ALTER TABLE orders ADD COLUMN embargo_decided_at INTEGER;
+ALTER TABLE orders ADD COLUMN embargo_until INTEGER;
+ALTER TABLE orders ADD COLUMN embargo_extended INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE orders ADD COLUMN embargo_lifted_at INTEGER;
+ALTER TABLE orders ADD COLUMN ended_at INTEGER;
+ALTER TABLE orders ADD COLUMN ended_by TEXT;
+UPDATE orders SET embargo_decided_at = intake_at, embargo_until = intake_at + 3628800000000
+    WHERE json_extract(form, '$.non_disclosure') = 1;
+CREATE INDEX orders_embargo_due ON orders(embargo_until) WHERE embargo_until IS NOT NULL AND embargo_lifted_at IS NULL;
+
+CREATE TABLE uploader_notices (
+    id TEXT PRIMARY KEY,
+    case_id TEXT NOT NULL REFERENCES cases(id),
+    decision TEXT NOT NULL UNIQUE REFERENCES decisions(id),
+    platform TEXT NOT NULL REFERENCES orgs(id),
+    route TEXT NOT NULL CHECK (route IN ('platform_decision','removal_order')),
+    token TEXT NOT NULL,
+    token_hash TEXT NOT NULL UNIQUE,
+    body TEXT NOT NULL,
+    created_at INTEGER NOT NULL,
+    issued_at INTEGER
+) STRICT;
+CREATE INDEX uploader_notices_case ON uploader_notices(case_id);
+
+CREATE TABLE complaints (
+    id TEXT PRIMARY KEY,
+    case_id TEXT NOT NULL REFERENCES cases(id),
+    decision TEXT NOT NULL REFERENCES decisions(id),
+    platform TEXT NOT NULL REFERENCES orgs(id),
+    complainant TEXT NOT NULL CHECK (complainant IN ('uploader','notifier')),
+    signal TEXT REFERENCES signals(id),
+    text_ref TEXT,
+    received_at INTEGER NOT NULL,
+    due_at INTEGER NOT NULL,
+    state TEXT NOT NULL CHECK (state IN ('open','upheld','reversed')),
+    overdue_at INTEGER,
+    reviewed_by TEXT REFERENCES users(id),
+    reviewed_at INTEGER,
+    reasons TEXT,
+    new_decision TEXT REFERENCES decisions(id)
+) STRICT;
+CREATE INDEX complaints_platform ON complaints(platform, state, due_at);
+CREATE INDEX complaints_case ON complaints(case_id);
+CREATE INDEX complaints_due ON complaints(due_at) WHERE state = 'open' AND overdue_at IS NULL;
+
+CREATE TABLE scrutinies (
+    id TEXT PRIMARY KEY,
+    order_id TEXT NOT NULL REFERENCES orders(id),
+    trigger TEXT NOT NULL CHECK (trigger IN ('platform','uploader','ex_officio')),
+    requested_at INTEGER NOT NULL,
+    due_at INTEGER NOT NULL,
+    authority TEXT NOT NULL REFERENCES orgs(id),
+    reasons_ref TEXT,
+    state TEXT NOT NULL CHECK (state IN ('pending','no_infringement','infringement')),
+    overdue_at INTEGER,
+    decided_at INTEGER,
+    decided_by TEXT REFERENCES users(id),
+    decision_reasons TEXT
+) STRICT;
+CREATE INDEX scrutinies_order ON scrutinies(order_id);
+CREATE INDEX scrutinies_authority ON scrutinies(authority, state);
+CREATE INDEX scrutinies_due ON scrutinies(due_at) WHERE state = 'pending' AND overdue_at IS NULL;
+
+CREATE TABLE watchlists (
+    id TEXT PRIMARY KEY,
+    authority TEXT NOT NULL REFERENCES orgs(id),
+    name TEXT NOT NULL,
+    legal_basis_ref TEXT NOT NULL,
+    ends_at INTEGER NOT NULL,
+    hold_hours INTEGER,
+    created_at INTEGER NOT NULL,
+    created_by TEXT NOT NULL REFERENCES users(id),
+    closed_at INTEGER
+) STRICT;
+CREATE INDEX watchlists_authority ON watchlists(authority);
+
+CREATE TABLE watch_entries (
+    key_hash TEXT NOT NULL,
+    watchlist TEXT NOT NULL REFERENCES watchlists(id),
+    kind TEXT NOT NULL,
+    added_at INTEGER NOT NULL,
+    PRIMARY KEY (key_hash, watchlist)
+) STRICT, WITHOUT ROWID;
+
+CREATE TABLE holds (
+    id TEXT PRIMARY KEY,
+    case_id TEXT NOT NULL REFERENCES cases(id),
+    watchlist TEXT NOT NULL REFERENCES watchlists(id),
+    authority TEXT NOT NULL REFERENCES orgs(id),
+    placed_at INTEGER NOT NULL,
+    until INTEGER NOT NULL,
+    ended_at INTEGER,
+    end_reason TEXT CHECK (end_reason IN ('expired','released','order','threat_to_life')),
+    CHECK ((ended_at IS NULL) = (end_reason IS NULL))
+) STRICT;
+CREATE UNIQUE INDEX holds_active ON holds(case_id) WHERE ended_at IS NULL;
+CREATE INDEX holds_due ON holds(until) WHERE ended_at IS NULL;
+CREATE INDEX holds_authority ON holds(authority, placed_at);
+
+CREATE TABLE threat_alerts (
+    case_id TEXT PRIMARY KEY REFERENCES cases(id),
+    raised_at INTEGER NOT NULL,
+    level INTEGER NOT NULL,
+    next_at INTEGER,
+    acknowledged_at INTEGER,
+    acknowledged_by TEXT REFERENCES users(id),
+    note TEXT,
+    CHECK ((next_at IS NULL) = (acknowledged_at IS NOT NULL))
+) STRICT;
+CREATE INDEX threat_alerts_due ON threat_alerts(next_at) WHERE next_at IS NOT NULL;
+INSERT INTO threat_alerts (case_id, raised_at, level, next_at)
+    SELECT id, created_at, 0, created_at + 900000000 FROM cases WHERE threat_to_life = 1 AND state <> 'decided';
+
+CREATE TABLE le_referrals (
+    id TEXT PRIMARY KEY,
+    case_id TEXT NOT NULL REFERENCES cases(id),
+    org TEXT NOT NULL REFERENCES orgs(id),
+    basis TEXT NOT NULL CHECK (basis IN ('dsa_18','tco_14_5')),
+    member_states TEXT NOT NULL,
+    europol INTEGER NOT NULL,
+    authority TEXT REFERENCES orgs(id),
+    sent_at INTEGER NOT NULL,
+    sent_by TEXT NOT NULL REFERENCES users(id),
+    note TEXT
+) STRICT;
+CREATE INDEX le_referrals_case ON le_referrals(case_id);
+
+CREATE TABLE signal_notifiers (
+    signal TEXT PRIMARY KEY REFERENCES signals(id),
+    notifier_key TEXT NOT NULL
+) STRICT, WITHOUT ROWID;
+CREATE INDEX signal_notifiers_key ON signal_notifiers(notifier_key);
+
+CREATE TABLE misuse_actions (
+    id TEXT PRIMARY KEY,
+    notifier_key TEXT NOT NULL,
+    kind TEXT NOT NULL CHECK (kind IN ('warning','suspension','lift')),
+    at INTEGER NOT NULL,
+    by_user TEXT NOT NULL REFERENCES users(id),
+    until INTEGER,
+    reason TEXT NOT NULL,
+    counts TEXT NOT NULL
+) STRICT;
+CREATE INDEX misuse_actions_key ON misuse_actions(notifier_key, at);
+
+CREATE TABLE flagger_status (
+    org TEXT PRIMARY KEY REFERENCES orgs(id),
+    status TEXT NOT NULL CHECK (status IN ('active','suspended','revoked')),
+    since INTEGER NOT NULL,
+    reason TEXT NOT NULL,
+    by_user TEXT NOT NULL REFERENCES users(id)
+) STRICT;
+"#,
 ];
 
 /// Brings the database to the newest schema, one migration per transaction.

@@ -31,7 +31,7 @@ pub struct NoticeRequest {
     pub threat_to_life: bool,
 }
 
-fn too_many_requests() -> ApiError {
+pub(crate) fn too_many_requests() -> ApiError {
     ApiError::new(
         StatusCode::TOO_MANY_REQUESTS,
         "rate_limited",
@@ -125,6 +125,8 @@ pub struct OrderRequest {
     pub statement_of_reasons: Option<String>,
     /// Section C: the uploader must not be told (art. 11(3)).
     pub non_disclosure: Option<bool>,
+    /// With non_disclosure: when it ends (RFC 3339; default and maximum six weeks from issue).
+    pub non_disclosure_until: Option<String>,
     /// Section E: judicial, law_enforcement or other.
     pub authority_type: Option<String>,
     pub representative: Option<RepresentativeDto>,
@@ -156,6 +158,7 @@ pub async fn submit_order(
         addressee: req.addressee,
         locations: locations(req.locations),
         threat_to_life: req.threat_to_life,
+        non_disclosure_until: req.non_disclosure_until,
         form: RawOrderForm {
             reference: req.reference,
             reasons: req.reasons,

@@ -2,6 +2,7 @@
 
 pub mod admin;
 pub mod banks;
+pub mod dueprocess;
 pub mod hma;
 pub mod intake;
 pub mod media;

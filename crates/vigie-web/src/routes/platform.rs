@@ -85,11 +85,12 @@ pub async fn acknowledge(State(s): State<AppState>, Auth(p): Auth, Path(id): Pat
 
 #[derive(Debug, Deserialize, ToSchema)]
 pub struct DecisionRequest {
-    /// remove, disable, restrict, label, suspend_account or no_action.
+    /// remove, disable, restrict, label, suspend_account, no_action or exempt (TCO art. 1(3)).
     pub action: Option<String>,
     /// A legal-basis id from `GET /api/v1/legal-bases`, or ...
     pub legal_basis: Option<String>,
-    /// ... the terms-of-service clause relied on.
+    /// ... one of the platform's registered terms clauses, by id or code
+    /// (`GET /api/v1/terms-clauses`).
     pub terms_clause: Option<String>,
     /// `["EU"]` or member-state codes. Required for disable; default EU-wide.
     pub territorial_scope: Option<Vec<String>>,
@@ -99,7 +100,27 @@ pub struct DecisionRequest {
     pub purpose_rationale: Option<String>,
     pub automated_detection: Option<bool>,
     pub automated_decision: Option<bool>,
+    /// The statement of reasons: why the content is illegal or breaches the clause.
     pub explanation: Option<String>,
+    /// no_action only: the notices were manifestly unfounded (DSA art. 23).
+    pub manifestly_unfounded: Option<bool>,
+}
+
+impl From<DecisionRequest> for RawDecision {
+    fn from(req: DecisionRequest) -> Self {
+        RawDecision {
+            action: req.action,
+            legal_basis: req.legal_basis,
+            terms_clause: req.terms_clause,
+            territorial_scope: req.territorial_scope,
+            purpose: req.purpose,
+            purpose_rationale: req.purpose_rationale,
+            automated_detection: req.automated_detection,
+            automated_decision: req.automated_decision,
+            explanation: req.explanation,
+            manifestly_unfounded: req.manifestly_unfounded,
+        }
+    }
 }
 
 #[utoipa::path(post, path = "/api/v1/cases/{id}/decision", tag = "platform", params(("id" = String, Path)), request_body = DecisionRequest,
@@ -111,18 +132,7 @@ pub async fn decide(
     Path(id): Path<String>,
     Body(req): Body<DecisionRequest>,
 ) -> ApiResult<(StatusCode, Json<DecisionDto>)> {
-    let raw = RawDecision {
-        action: req.action,
-        legal_basis: req.legal_basis,
-        terms_clause: req.terms_clause,
-        territorial_scope: req.territorial_scope,
-        purpose: req.purpose,
-        purpose_rationale: req.purpose_rationale,
-        automated_detection: req.automated_detection,
-        automated_decision: req.automated_decision,
-        explanation: req.explanation,
-    };
-    let d = s.app.decide(&p, &id, raw).await?;
+    let d = s.app.decide(&p, &id, req.into()).await?;
     Ok((StatusCode::CREATED, Json(d.into())))
 }
 

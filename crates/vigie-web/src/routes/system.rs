@@ -5,7 +5,7 @@ use axum::extract::{Query, State};
 use axum::http::StatusCode;
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, OpenApi, ToSchema};
-use vigie_model::decision::{Jurisdiction, LEGAL_BASES};
+use vigie_model::decision::taxonomy;
 
 use crate::AppState;
 use crate::error::ApiResult;
@@ -39,30 +39,46 @@ pub struct LegalBasisDto {
     pub id: String,
     pub title: String,
     pub citation: String,
-    /// `EU` or a member-state code.
+    /// The offence it refers to (Directive (EU) 2017/541 for the TCO types).
+    pub offence_reference: String,
+    /// `EU` or a member-state code: a national basis grounds decisions in that state only.
     pub jurisdiction: String,
+    /// Whether it defines terrorist content (a purpose assessment under TCO art. 1(3) applies).
     pub terrorist_content: bool,
+    /// The art. 2(7) letter, for the five TCO types.
+    pub tco_type: Option<String>,
+    pub reference_url: String,
+    /// The taxonomy version that added it.
+    pub since_version: u32,
 }
 
 #[derive(Debug, Serialize, ToSchema)]
 pub struct LegalBasisList {
+    /// The taxonomy's version (`crates/vigie-model/data/legal-bases.json`); decisions record it.
+    pub version: u32,
+    pub published: String,
     pub legal_bases: Vec<LegalBasisDto>,
 }
 
 #[utoipa::path(get, path = "/api/v1/legal-bases", tag = "platform", responses((status = 200, body = LegalBasisList)), security(("bearer" = [])))]
 pub async fn legal_bases(Auth(_): Auth) -> Json<LegalBasisList> {
+    let t = taxonomy();
     Json(LegalBasisList {
-        legal_bases: LEGAL_BASES
+        version: t.version,
+        published: t.published.clone(),
+        legal_bases: t
+            .bases
             .iter()
             .map(|b| LegalBasisDto {
-                id: b.id.into(),
-                title: b.title.into(),
-                citation: b.citation.into(),
-                jurisdiction: match b.jurisdiction {
-                    Jurisdiction::Eu => "EU".into(),
-                    Jurisdiction::National(c) => c.into(),
-                },
+                id: b.id.clone(),
+                title: b.title.clone(),
+                citation: b.citation.clone(),
+                offence_reference: b.offence_reference.clone(),
+                jurisdiction: b.jurisdiction.code().to_owned(),
                 terrorist_content: b.terrorist_content,
+                tco_type: b.tco_type.clone(),
+                reference_url: b.reference_url.clone(),
+                since_version: b.since_version,
             })
             .collect(),
     })

@@ -157,11 +157,14 @@ impl TestApp {
         Member { org: org.to_owned(), user, token }
     }
 
-    /// A platform that serves `host` (claimed and approved).
+    /// A platform that serves `host` (claimed and approved), with its terms clause `4.2`
+    /// (violent extremism) registered.
     pub async fn platform(&self, host: &str) -> Member {
         let p = self.member("platform", &format!("Platform of {host}"), &["moderator", "integrator"]).await;
         self.post("/api/v1/hosts", &p.token, json!({ "host": host })).await.expect(201);
         self.post(&format!("/api/v1/hosts/{host}/approve"), ADMIN, json!({})).await.expect(200);
+        let clause = json!({ "code": "4.2", "title": "Violent extremism", "url": format!("https://{host}/terms#4.2") });
+        self.post("/api/v1/terms-clauses", &p.token, clause).await.expect(201);
         p
     }
 

@@ -114,7 +114,7 @@ async fn a_case_is_acknowledged_then_decided_on_a_precise_ground() {
 
     let tracked: serde_json::Value =
         t.http.get(t.url(&format!("/api/v1/notices/track/{code}"))).send().await.unwrap().json().await.unwrap();
-    assert_eq!(tracked["locations"][0], json!({ "state": "decided", "outcome": "disable" }));
+    assert_eq!(tracked["locations"][0], json!({ "state": "decided", "outcome": "disable", "complaints": [] }));
 }
 
 #[tokio::test]
@@ -129,18 +129,33 @@ async fn terms_of_service_grounds_and_exempt_purposes_are_decisions_too() {
     t.post(
         &format!("/api/v1/cases/{}/decision", ids[0]),
         &p.token,
-        json!({ "action": "restrict", "terms_clause": "4.2 graphic violence" }),
+        json!({ "action": "restrict", "terms_clause": "4.9 graphic violence" }),
     )
     .await
-    .expect(201);
+    .field_codes()
+    .contains(&"unknown_terms_clause".to_owned())
+    .then_some(())
+    .expect("only registered clauses ground a decision");
+    let d = t
+        .post(
+            &format!("/api/v1/cases/{}/decision", ids[0]),
+            &p.token,
+            json!({ "action": "restrict", "terms_clause": "4.2" }),
+        )
+        .await
+        .expect(201);
+    assert_eq!(
+        (d["terms_clause"].as_str(), d["terms_clause_id"].as_str().map(|s| &s[..4])),
+        (Some("4.2"), Some("tcl_"))
+    );
     let removal_of_news = json!({ "action": "remove", "legal_basis": "eu.tco.2-7-a", "purpose": "journalistic", "purpose_rationale": "a news report" });
     assert_eq!(
         t.post(&format!("/api/v1/cases/{}/decision", ids[1]), &p.token, removal_of_news).await.field_codes(),
         ["exempt_purpose"]
     );
-    let exempt = json!({ "action": "no_action", "purpose": "journalistic", "purpose_rationale": "a news report quoting the video" });
+    let exempt = json!({ "action": "exempt", "purpose": "journalistic", "purpose_rationale": "a news report quoting the video" });
     let d = t.post(&format!("/api/v1/cases/{}/decision", ids[1]), &p.token, exempt).await.expect(201);
-    assert_eq!(d["purpose"], "journalistic");
+    assert_eq!((d["action"].as_str(), d["purpose"].as_str()), (Some("exempt"), Some("journalistic")));
 }
 
 #[tokio::test]

@@ -1,0 +1,333 @@
+//! Complaints against a platform's own decisions (TCO art. 10, DSA art. 20): lodged by the
+//! uploader through the notice's link or by a notifier through the receipt's tracking code,
+//! answered within two weeks, reviewed by a person other than the first decider.
+
+use serde_json::json;
+use vigie_model::decision::{Action, DecisionContext, RawDecision};
+use vigie_model::event::EventKind;
+use vigie_model::org::{OrgKind, Role};
+use vigie_model::redress::{COMPLAINT_ANSWER, Complainant, ReviewOutcome, check_reviewer, may_complain};
+use vigie_model::signal::SignalKind;
+use vigie_model::validation::Checker;
+use vigie_model::*;
+use vigie_store::*;
+
+use super::{notice_by_token, notice_uploader, outcome_hidden, reinstate, route_of, tell_notifiers};
+use crate::auth::{require, secret_hash};
+use crate::delivery::enqueue;
+use crate::{Actor, App, AppError, AppResult, Events, id_bytes, keep_personal};
+
+/// A complaint with the decision it contests, for the platform's reviewers.
+#[derive(Clone, Debug)]
+pub struct ComplaintView {
+    pub complaint: ComplaintRecord,
+    pub text: Option<String>,
+    /// The decision complained about, shown beside the complaint.
+    pub first_decision: DecisionRecord,
+    pub case: CaseRecord,
+}
+
+/// A reviewer's answer.
+#[derive(Clone, Debug, Default)]
+pub struct ReviewInput {
+    pub outcome: Option<String>,
+    pub reasons: Option<String>,
+    /// For a reversed no-action decision: the decision that replaces it.
+    pub decision: Option<RawDecision>,
+}
+
+const MAX_COMPLAINT: usize = 20_000;
+
+#[allow(clippy::too_many_arguments)]
+fn lodge(
+    tx: &mut dyn Tx,
+    ev: &Events<'_>,
+    retention: Duration,
+    case: &CaseRecord,
+    d: &DecisionRecord,
+    who: Complainant,
+    signal: Option<&SignalId>,
+    text: &str,
+) -> AppResult<ComplaintRecord> {
+    if tx.complaints_of_case(&case.id)?.iter().any(|c| c.decision == d.id && c.state == "open") {
+        return Err(AppError::conflict("complaint_open", "a complaint about this decision is already being reviewed"));
+    }
+    let (text_ref, sealed) = keep_personal(tx, ev.now, "complaint.text", text, ev.now.plus(retention))?;
+    let rec = ComplaintRecord {
+        id: ComplaintId::from_random(id_bytes(ev.now)),
+        case: case.id.clone(),
+        decision: d.id.clone(),
+        platform: d.org.clone(),
+        complainant: who.as_str().to_owned(),
+        signal: signal.cloned(),
+        text_ref: Some(text_ref),
+        received_at: ev.now,
+        due_at: ev.now.plus(COMPLAINT_ANSWER),
+        state: "open".into(),
+        overdue_at: None,
+        reviewed_by: None,
+        reviewed_at: None,
+        reasons: None,
+        new_decision: None,
+    };
+    tx.insert_complaint(&rec)?;
+    ev.emit(
+        tx,
+        EventKind::ComplaintReceived,
+        rec.id.as_str(),
+        json!({ "case": case.id.as_str(), "decision": d.id.as_str(), "complainant": rec.complainant, "due_at": rec.due_at, "text": sealed }),
+    )?;
+    enqueue(
+        tx,
+        ev.now,
+        &d.org,
+        "complaint.received",
+        json!({ "complaint": rec.id.as_str(), "case": case.id.as_str(), "decision": d.id.as_str(), "complainant": rec.complainant, "due_at": rec.due_at }),
+        None,
+        false,
+    )?;
+    Ok(rec)
+}
+
+fn check_text(text: Option<&str>) -> AppResult<String> {
+    let mut c = Checker::new();
+    c.text(text, "text", MAX_COMPLAINT);
+    c.finish()?;
+    Ok(text.unwrap_or_default().trim().to_owned())
+}
+
+impl App {
+    /// The uploader complains through the notice's link.
+    pub async fn complain_as_uploader(&self, token: &str, text: Option<String>) -> AppResult<ComplaintRecord> {
+        let text = check_text(text.as_deref())?;
+        let token = token.to_owned();
+        let clock = self.clock().clone();
+        let retention = self.config().personal_data_retention;
+        let rec = self
+            .store()
+            .write(move |tx| {
+                let notice = notice_by_token(tx, &token)?;
+                let d = tx.get_decision(&notice.decision)?.ok_or(AppError::Internal("notice without decision"))?;
+                let case = tx.get_case(&notice.case)?.ok_or(AppError::Internal("notice without case"))?;
+                let now = clock.now();
+                let route = route_of(&tx.case_orders(&case.id)?);
+                let action = Action::parse(&d.action).ok_or(AppError::Internal("unknown action"))?;
+                let informed = notice.issued_at.expect("issued");
+                may_complain(route, Complainant::Uploader, action, informed, now)
+                    .map_err(|r| AppError::conflict(r.code, r.message))?;
+                if d.reversed_at.is_some() {
+                    return Err(AppError::conflict("nothing_to_contest", "the content was already reinstated"));
+                }
+                let actor = Actor::system();
+                let ev = Events { clock: &*clock, now, actor: &actor };
+                lodge(tx, &ev, retention, &case, &d, Complainant::Uploader, None, &text)
+            })
+            .await?;
+        self.wake_delivery();
+        Ok(rec)
+    }
+
+    /// A notifier complains, with the receipt's tracking code, about a decision to take no action
+    /// on the `location`-th location of the notice.
+    pub async fn complain_as_notifier(
+        &self,
+        code: &str,
+        location: usize,
+        text: Option<String>,
+    ) -> AppResult<ComplaintRecord> {
+        let text = check_text(text.as_deref())?;
+        if code.len() > 64 {
+            return Err(AppError::NotFound("notice"));
+        }
+        let hash = secret_hash(code.trim());
+        let clock = self.clock().clone();
+        let retention = self.config().personal_data_retention;
+        let rec = self
+            .store()
+            .write(move |tx| {
+                let signal = tx.find_signal_by_tracking(&hash)?.ok_or(AppError::NotFound("notice"))?;
+                let mut cases = tx.signal_cases(&signal.id)?;
+                cases.dedup();
+                let case_id = cases.get(location).ok_or(AppError::NotFound("location"))?;
+                let case = tx.get_case(case_id)?.ok_or(AppError::NotFound("location"))?;
+                let now = clock.now();
+                // While a hold or an embargo runs the notifier has been told nothing to contest.
+                let d = match tx.case_decision(&case.id)? {
+                    Some(d) if !outcome_hidden(tx, &case, now)? => d,
+                    _ => return Err(AppError::conflict("not_decided", "there is no decision to contest yet")),
+                };
+                let route = route_of(&tx.case_orders(&case.id)?);
+                let action = Action::parse(&d.action).ok_or(AppError::Internal("unknown action"))?;
+                may_complain(route, Complainant::Notifier, action, d.decided_at, now)
+                    .map_err(|r| AppError::conflict(r.code, r.message))?;
+                let actor = Actor::system();
+                let ev = Events { clock: &*clock, now, actor: &actor };
+                lodge(tx, &ev, retention, &case, &d, Complainant::Notifier, Some(&signal.id), &text)
+            })
+            .await?;
+        self.wake_delivery();
+        Ok(rec)
+    }
+
+    /// The platform's complaints, earliest answer due first.
+    pub async fn list_complaints(&self, p: &Principal, open_only: bool) -> AppResult<Vec<ComplaintRecord>> {
+        if p.org_kind != OrgKind::Platform {
+            return Err(AppError::Forbidden("complaints are handled by platforms"));
+        }
+        let org = p.org.clone();
+        Ok(self.store().read(move |r| r.complaints_of(&org, open_only)).await?)
+    }
+
+    /// One complaint with the first decision beside it.
+    pub async fn get_complaint(&self, p: &Principal, id: &str) -> AppResult<ComplaintView> {
+        let id = ComplaintId::parse(id).ok_or(AppError::NotFound("complaint"))?;
+        let principal = p.clone();
+        self.store()
+            .read(move |r| {
+                let Some(complaint) = r.get_complaint(&id)?.filter(|c| c.platform == principal.org) else {
+                    return Ok(None);
+                };
+                let text = match &complaint.text_ref {
+                    Some(t) => r.personal_value(t)?,
+                    None => None,
+                };
+                let Some(first_decision) = r.get_decision(&complaint.decision)? else { return Ok(None) };
+                let Some(case) = r.get_case(&complaint.case)? else { return Ok(None) };
+                Ok(Some(ComplaintView { complaint, text, first_decision, case }))
+            })
+            .await?
+            .ok_or(AppError::NotFound("complaint"))
+    }
+
+    /// A moderator other than the first decider reviews a complaint: upheld, or reversed (the
+    /// content reinstated; a no-action decision replaced by the reviewer's own).
+    pub async fn review_complaint(&self, p: &Principal, id: &str, input: ReviewInput) -> AppResult<ComplaintView> {
+        require(p, &[OrgKind::Platform], Role::Moderator, "only a platform's moderators review complaints")?;
+        let id = ComplaintId::parse(id).ok_or(AppError::NotFound("complaint"))?;
+        let mut c = Checker::new();
+        let outcome = match input.outcome.as_deref() {
+            None => {
+                c.push("outcome", "required", "upheld or reversed");
+                None
+            }
+            Some(o) => {
+                let parsed = ReviewOutcome::parse(o);
+                c.check(parsed.is_some(), "outcome", "unknown_outcome", "must be upheld or reversed");
+                parsed
+            }
+        };
+        c.text(input.reasons.as_deref(), "reasons", 20_000);
+        c.finish()?;
+        let outcome = outcome.expect("checked");
+        let clock = self.clock().clone();
+        let principal = p.clone();
+        self.store()
+            .write(move |tx| {
+                let mut complaint = tx
+                    .get_complaint(&id)?
+                    .filter(|c| c.platform == principal.org)
+                    .ok_or(AppError::NotFound("complaint"))?;
+                if complaint.state != "open" {
+                    return Err(AppError::conflict(
+                        "already_reviewed",
+                        format!("the complaint was {}", complaint.state),
+                    ));
+                }
+                let first =
+                    tx.get_decision(&complaint.decision)?.ok_or(AppError::Internal("complaint without decision"))?;
+                check_reviewer(first.decided_by.as_str(), principal.user.as_str())
+                    .map_err(|r| AppError::conflict(r.code, r.message))?;
+                let mut case = tx.get_case(&complaint.case)?.ok_or(AppError::Internal("complaint without case"))?;
+                let now = clock.now();
+                let actor = Actor::of(&principal);
+                let ev = Events { clock: &*clock, now, actor: &actor };
+                let mut new_decision = None;
+                if outcome == ReviewOutcome::Reversed {
+                    if complaint.complainant == Complainant::Uploader.as_str() {
+                        reinstate(tx, &ev, &first, "complaint", complaint.id.as_str())?;
+                    } else {
+                        // A notifier's complaint against no action: the reviewer decides anew.
+                        let raw = input.decision.ok_or_else(|| {
+                            AppError::from(Invalid::one(
+                                "decision",
+                                "required",
+                                "reversing a no-action decision takes the decision that replaces it",
+                            ))
+                        })?;
+                        let terms: Vec<_> =
+                            tx.terms_clauses(&principal.org, false)?.iter().map(crate::platform::clause_of).collect();
+                        let has_notice = tx.case_signals(&case.id)?.iter().any(|s| s.kind == SignalKind::Notice);
+                        let checked = raw.check(DecisionContext { has_order: false, has_notice, terms: &terms })?;
+                        if !checked.is_restrictive() {
+                            return Err(AppError::conflict(
+                                "reversal_not_restrictive",
+                                "a reversed no-action decision is replaced by a restrictive one; otherwise uphold it",
+                            ));
+                        }
+                        tx.reverse_decision(&first.id, now, complaint.id.as_str())?;
+                        let rec = crate::platform::decision_record(&checked, &case, &principal, now);
+                        tx.insert_decision(&rec)?;
+                        case.decided_at = Some(now);
+                        case.updated_at = now;
+                        tx.update_case(&case)?;
+                        crate::platform::emit_decided(tx, &ev, &case, &rec)?;
+                        notice_uploader(tx, &ev, &case, &rec)?;
+                        tell_notifiers(tx, &ev, &case, &rec)?;
+                        new_decision = Some(rec.id);
+                    }
+                }
+                complaint.state = outcome.as_str().to_owned();
+                complaint.reviewed_by = Some(principal.user.clone());
+                complaint.reviewed_at = Some(now);
+                complaint.reasons = input.reasons.map(|r| r.trim().to_owned());
+                complaint.new_decision = new_decision;
+                tx.update_complaint(&complaint)?;
+                ev.emit(
+                    tx,
+                    EventKind::ComplaintReviewed,
+                    complaint.id.as_str(),
+                    json!({
+                        "case": complaint.case.as_str(),
+                        "outcome": complaint.state,
+                        "complainant": complaint.complainant,
+                        "first_decision": first.id.as_str(),
+                        "first_automated": first.automated_decision,
+                        "new_decision": complaint.new_decision.as_ref().map(DecisionId::as_str),
+                        "late": now > complaint.due_at,
+                    }),
+                )?;
+                let text = match &complaint.text_ref {
+                    Some(t) => tx.personal_value(t)?,
+                    None => None,
+                };
+                Ok(ComplaintView { complaint, text, first_decision: first, case })
+            })
+            .await
+            .inspect(|_| self.wake_delivery())
+    }
+}
+
+/// Flags open complaints whose two weeks ran out.
+pub(crate) fn tick(tx: &mut dyn Tx, ev: &Events<'_>) -> AppResult<usize> {
+    let due = tx.due_complaints(ev.now, 256)?;
+    for mut c in due.iter().cloned() {
+        c.overdue_at = Some(ev.now);
+        tx.update_complaint(&c)?;
+        ev.emit(
+            tx,
+            EventKind::ComplaintOverdue,
+            c.id.as_str(),
+            json!({ "case": c.case.as_str(), "due_at": c.due_at }),
+        )?;
+        enqueue(
+            tx,
+            ev.now,
+            &c.platform,
+            "complaint.overdue",
+            json!({ "complaint": c.id.as_str(), "case": c.case.as_str(), "due_at": c.due_at }),
+            None,
+            true,
+        )?;
+    }
+    Ok(due.len())
+}

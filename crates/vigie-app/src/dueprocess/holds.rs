@@ -1,0 +1,446 @@
+//! De-confliction: an authority's blind watch-list, and the holds it places on new cases.
+//!
+//! Entries are canonicalised like reports (so the same URL or account matches however it is
+//! written) and kept only as salted-by-purpose SHA-256 of the case key: nobody reading the
+//! database or the API learns what is on a list. When a new case matches, it is held for a
+//! bounded time: the platform is not told of it (no inbox entry, no webhook) until the hold ends,
+//! the authority is told, and the notifier sees a neutral status. A removal order or a threat to
+//! life is never held, and ends a running hold.
+
+use serde_json::json;
+use sha2::{Digest, Sha256};
+use vigie_model::event::EventKind;
+use vigie_model::location::{RawLocation, check_locations};
+use vigie_model::org::{OrgKind, Role};
+use vigie_model::redress::{hold_until, may_hold};
+use vigie_model::signal::SignalKind;
+use vigie_model::validation::Checker;
+use vigie_model::*;
+use vigie_store::*;
+
+use super::parse_time;
+use crate::auth::{is_admin, require};
+use crate::delivery::{case_payload, enqueue};
+use crate::{Actor, App, AppError, AppResult, Events, id_bytes};
+
+/// The longest a watch-list may run before it is renewed.
+pub const WATCHLIST_MAX: Duration = Duration::from_days(366);
+
+/// A watch-list as an authority creates it.
+#[derive(Clone, Debug, Default)]
+pub struct WatchlistInput {
+    pub name: Option<String>,
+    /// The authority's legal basis for the investigation (provision, file number).
+    pub legal_basis_ref: Option<String>,
+    pub ends_at: Option<String>,
+    pub hold_hours: Option<u32>,
+}
+
+/// Holds with the figures overseers count.
+#[derive(Clone, Debug)]
+pub struct HoldsReport {
+    pub holds: Vec<HoldRecord>,
+    pub active: usize,
+    pub expired: usize,
+    pub released: usize,
+    /// Ended early because an order or a threat to life arrived.
+    pub overridden: usize,
+}
+
+/// The blind form of a case key.
+pub(crate) fn watch_key(case_key: &str) -> String {
+    let mut h = Sha256::new();
+    h.update(b"vigie-watch-v1\n");
+    h.update(case_key.as_bytes());
+    hex::encode(h.finalize())
+}
+
+/// What fold should do about the platform after the watch-lists had their say.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum HoldState {
+    /// No hold: deliver as usual.
+    Free,
+    /// Held: say nothing to the platform.
+    Held,
+    /// A hold just ended (an order or a threat to life arrived): the platform has never heard of
+    /// the case, so it is delivered as new.
+    Released,
+}
+
+/// Called by intake for every case a signal touches.
+pub(crate) fn on_fold(
+    tx: &mut dyn Tx,
+    ev: &Events<'_>,
+    case: &CaseRecord,
+    is_new: bool,
+    signal: &SignalRecord,
+) -> AppResult<HoldState> {
+    let urgent = signal.kind == SignalKind::Order || case.threat_to_life;
+    if !is_new {
+        let Some(hold) = tx.active_hold(&case.id)? else { return Ok(HoldState::Free) };
+        if !urgent {
+            return Ok(HoldState::Held);
+        }
+        let reason = if signal.kind == SignalKind::Order { "order" } else { "threat_to_life" };
+        end_hold(tx, ev, hold, reason)?;
+        return Ok(HoldState::Released);
+    }
+    let lists = tx.watching(&[watch_key(&case.key)], ev.now)?;
+    let Some(list) = lists.first() else { return Ok(HoldState::Free) };
+    for other in &lists[1..] {
+        tell_authority(tx, ev, other, case, None, Some("held_by_another_list"))?;
+    }
+    match may_hold(signal.kind == SignalKind::Order, case.threat_to_life) {
+        Err(refusal) => {
+            tell_authority(tx, ev, list, case, None, Some(refusal.code))?;
+            Ok(HoldState::Free)
+        }
+        Ok(()) => {
+            let until =
+                hold_until(ev.now, list.hold_hours, list.ends_at).map_err(|r| AppError::conflict(r.code, r.message))?;
+            place(tx, ev, list, case, until)?;
+            Ok(HoldState::Held)
+        }
+    }
+}
+
+fn place(
+    tx: &mut dyn Tx,
+    ev: &Events<'_>,
+    list: &WatchlistRecord,
+    case: &CaseRecord,
+    until: Timestamp,
+) -> AppResult<HoldRecord> {
+    let hold = HoldRecord {
+        id: HoldId::from_random(id_bytes(ev.now)),
+        case: case.id.clone(),
+        watchlist: list.id.clone(),
+        authority: list.authority.clone(),
+        placed_at: ev.now,
+        until,
+        ended_at: None,
+        end_reason: None,
+    };
+    tx.insert_hold(&hold)?;
+    ev.emit(
+        tx,
+        EventKind::CaseHeld,
+        case.id.as_str(),
+        json!({ "hold": hold.id.as_str(), "watchlist": list.id.as_str(), "authority": list.authority.as_str(), "until": until }),
+    )?;
+    tell_authority(tx, ev, list, case, Some(&hold), None)?;
+    Ok(hold)
+}
+
+/// Tells the list's authority (and only it) that a case matched, and whether it is held.
+fn tell_authority(
+    tx: &mut dyn Tx,
+    ev: &Events<'_>,
+    list: &WatchlistRecord,
+    case: &CaseRecord,
+    hold: Option<&HoldRecord>,
+    not_held: Option<&str>,
+) -> Result<(), StoreError> {
+    if hold.is_none() {
+        ev.emit(
+            tx,
+            EventKind::CaseHeld,
+            case.id.as_str(),
+            json!({ "hold": null, "watchlist": list.id.as_str(), "authority": list.authority.as_str(), "not_held": not_held }),
+        )?;
+    }
+    enqueue(
+        tx,
+        ev.now,
+        &list.authority,
+        "watchlist.matched",
+        json!({
+            "watchlist": list.id.as_str(),
+            "case": case.id.as_str(),
+            "platform": case.platform.as_ref().map(OrgId::as_str),
+            "url": case.url,
+            "account_id": case.account_id,
+            "held": hold.is_some(),
+            "hold": hold.map(|h| h.id.as_str()),
+            "until": hold.map(|h| h.until),
+            "not_held": not_held,
+        }),
+        None,
+        true,
+    )
+}
+
+/// Ends a hold and, when the case waits for its platform, delivers it now.
+pub(crate) fn end_hold(tx: &mut dyn Tx, ev: &Events<'_>, mut hold: HoldRecord, reason: &str) -> AppResult<()> {
+    hold.ended_at = Some(ev.now);
+    hold.end_reason = Some(reason.to_owned());
+    tx.update_hold(&hold)?;
+    ev.emit(
+        tx,
+        EventKind::HoldEnded,
+        hold.case.as_str(),
+        json!({ "hold": hold.id.as_str(), "reason": reason, "placed_at": hold.placed_at }),
+    )?;
+    enqueue(
+        tx,
+        ev.now,
+        &hold.authority,
+        "hold.ended",
+        json!({ "hold": hold.id.as_str(), "case": hold.case.as_str(), "reason": reason }),
+        None,
+        false,
+    )?;
+    // Orders and threats to life deliver the case themselves, through intake.
+    if matches!(reason, "expired" | "released")
+        && let Some(case) = tx.get_case(&hold.case)?
+        && let Some(platform) = &case.platform
+        && case.state.is_pending()
+    {
+        enqueue(tx, ev.now, platform, "case.opened", case_payload(&case), Some(&case.id), case.threat_to_life)?;
+    }
+    Ok(())
+}
+
+/// Ends holds whose time ran out.
+pub(crate) fn tick(tx: &mut dyn Tx, ev: &Events<'_>) -> AppResult<usize> {
+    let due = tx.due_holds(ev.now, 256)?;
+    let n = due.len();
+    for hold in due {
+        end_hold(tx, ev, hold, "expired")?;
+    }
+    Ok(n)
+}
+
+fn own_watchlist(tx: &dyn Reads, p: &Principal, id: &str) -> AppResult<WatchlistRecord> {
+    let id = WatchlistId::parse(id).ok_or(AppError::NotFound("watch-list"))?;
+    tx.get_watchlist(&id)?.filter(|w| w.authority == p.org).ok_or(AppError::NotFound("watch-list"))
+}
+
+impl App {
+    /// An authority registers a watch-list for an investigation, with its legal basis and end.
+    pub async fn create_watchlist(&self, p: &Principal, input: WatchlistInput) -> AppResult<WatchlistRecord> {
+        require(p, &[OrgKind::Authority], Role::Reporter, "only an authority's reporters keep watch-lists")?;
+        let now = self.now();
+        let mut c = Checker::new();
+        c.text(input.name.as_deref(), "name", 200);
+        c.text(input.legal_basis_ref.as_deref(), "legal_basis_ref", 500);
+        c.check(input.ends_at.is_some(), "ends_at", "required", "a watch-list has an end date");
+        let ends_at = parse_time(input.ends_at.as_deref(), "ends_at", &mut c);
+        if let Some(end) = ends_at {
+            c.check(end > now, "ends_at", "in_the_past", "must be in the future");
+            c.check(
+                end <= now.plus(WATCHLIST_MAX),
+                "ends_at",
+                "too_long",
+                "a watch-list runs at most a year before renewal",
+            );
+        }
+        if let Some(h) = input.hold_hours {
+            c.check(
+                hold_until(now, Some(h), now.plus(WATCHLIST_MAX)).is_ok(),
+                "hold_hours",
+                "out_of_range",
+                "between 1 and 168 hours",
+            );
+        }
+        c.finish()?;
+        let clock = self.clock().clone();
+        let principal = p.clone();
+        self.store()
+            .write(move |tx| {
+                let now = clock.now();
+                let rec = WatchlistRecord {
+                    id: WatchlistId::from_random(id_bytes(now)),
+                    authority: principal.org.clone(),
+                    name: input.name.unwrap_or_default().trim().to_owned(),
+                    legal_basis_ref: input.legal_basis_ref.unwrap_or_default().trim().to_owned(),
+                    ends_at: ends_at.expect("checked"),
+                    hold_hours: input.hold_hours,
+                    created_at: now,
+                    created_by: principal.user.clone(),
+                    closed_at: None,
+                };
+                tx.insert_watchlist(&rec)?;
+                let actor = Actor::of(&principal);
+                let ev = Events { clock: &*clock, now, actor: &actor };
+                ev.emit(
+                    tx,
+                    EventKind::WatchlistCreated,
+                    rec.id.as_str(),
+                    json!({ "ends_at": rec.ends_at, "hold_hours": rec.hold_hours, "legal_basis_ref_sha256": hex::encode(Sha256::digest(rec.legal_basis_ref.as_bytes())) }),
+                )?;
+                Ok(rec)
+            })
+            .await
+    }
+
+    /// Adds locations (URLs, accounts, content ids) to a watch-list; returns how many were new.
+    /// Nothing about them is ever shown back.
+    pub async fn add_watch_entries(
+        &self,
+        p: &Principal,
+        id: &str,
+        entries: Vec<RawLocation>,
+    ) -> AppResult<(usize, i64)> {
+        require(p, &[OrgKind::Authority], Role::Reporter, "only an authority's reporters keep watch-lists")?;
+        let mut c = Checker::new();
+        let targets = check_locations(&entries, &mut c);
+        c.finish()?;
+        let id = id.to_owned();
+        let clock = self.clock().clone();
+        let principal = p.clone();
+        self.store()
+            .write(move |tx| {
+                let list = own_watchlist(tx, &principal, &id)?;
+                if list.closed_at.is_some() {
+                    return Err(AppError::conflict("watchlist_closed", "the watch-list is closed"));
+                }
+                let now = clock.now();
+                let mut added = 0;
+                for t in &targets {
+                    if tx.insert_watch_entry(&list.id, &watch_key(&t.case_key()), t.kind().as_str(), now)? {
+                        added += 1;
+                    }
+                }
+                let actor = Actor::of(&principal);
+                let ev = Events { clock: &*clock, now, actor: &actor };
+                ev.emit(tx, EventKind::WatchlistEntriesAdded, list.id.as_str(), json!({ "added": added }))?;
+                Ok((added, tx.count_watch_entries(&list.id)?))
+            })
+            .await
+    }
+
+    /// The authority's own watch-lists, with their sizes.
+    pub async fn list_watchlists(&self, p: &Principal) -> AppResult<Vec<(WatchlistRecord, i64)>> {
+        if p.org_kind != OrgKind::Authority {
+            return Err(AppError::Forbidden("watch-lists belong to authorities"));
+        }
+        let org = p.org.clone();
+        Ok(self
+            .store()
+            .read(move |r| {
+                let mut out = Vec::new();
+                for w in r.watchlists_of(&org)? {
+                    let n = r.count_watch_entries(&w.id)?;
+                    out.push((w, n));
+                }
+                Ok(out)
+            })
+            .await?)
+    }
+
+    /// Closes a watch-list: it matches nothing more; running holds run out.
+    pub async fn close_watchlist(&self, p: &Principal, id: &str) -> AppResult<WatchlistRecord> {
+        require(p, &[OrgKind::Authority], Role::Reporter, "only an authority's reporters keep watch-lists")?;
+        let id = id.to_owned();
+        let clock = self.clock().clone();
+        let principal = p.clone();
+        self.store()
+            .write(move |tx| {
+                let mut list = own_watchlist(tx, &principal, &id)?;
+                if list.closed_at.is_some() {
+                    return Err(AppError::conflict("watchlist_closed", "the watch-list is already closed"));
+                }
+                let now = clock.now();
+                list.closed_at = Some(now);
+                tx.update_watchlist(&list)?;
+                let actor = Actor::of(&principal);
+                let ev = Events { clock: &*clock, now, actor: &actor };
+                ev.emit(tx, EventKind::WatchlistClosed, list.id.as_str(), json!({}))?;
+                Ok(list)
+            })
+            .await
+    }
+
+    /// An authority asks to hold a case that one of its lists matches (for instance one its list
+    /// matched while an order made a hold impossible). Refused for orders, threats to life,
+    /// decided cases and cases already held once by that list.
+    pub async fn hold_case(&self, p: &Principal, case: &str, watchlist: &str) -> AppResult<HoldRecord> {
+        require(p, &[OrgKind::Authority], Role::Reporter, "only an authority's reporters ask for holds")?;
+        let case_id = CaseId::parse(case).ok_or(AppError::NotFound("case"))?;
+        let watchlist = watchlist.to_owned();
+        let clock = self.clock().clone();
+        let principal = p.clone();
+        let hold = self
+            .store()
+            .write(move |tx| {
+                let list = own_watchlist(tx, &principal, &watchlist)?;
+                let now = clock.now();
+                let case = tx.get_case(&case_id)?.ok_or(AppError::NotFound("case"))?;
+                // Only a case the list itself matches: an authority cannot hold arbitrary cases.
+                if !tx.watching(&[watch_key(&case.key)], now)?.iter().any(|w| w.id == list.id) {
+                    return Err(AppError::NotFound("case"));
+                }
+                may_hold(!tx.case_orders(&case.id)?.is_empty(), case.threat_to_life)
+                    .map_err(|r| AppError::conflict(r.code, r.message))?;
+                if !case.state.is_pending() && case.state != vigie_model::case::CaseState::Parked {
+                    return Err(AppError::conflict("hold_too_late", "the platform has already decided the case"));
+                }
+                if tx.active_hold(&case.id)?.is_some() {
+                    return Err(AppError::conflict("already_held", "the case is already held"));
+                }
+                if tx.holds(Some(&principal.org), 10_000)?.iter().any(|h| h.case == case.id && h.watchlist == list.id) {
+                    return Err(AppError::conflict("hold_used", "this watch-list has already held the case once"));
+                }
+                let until = hold_until(now, list.hold_hours, list.ends_at)
+                    .map_err(|r| AppError::conflict(r.code, r.message))?;
+                let actor = Actor::of(&principal);
+                let ev = Events { clock: &*clock, now, actor: &actor };
+                place(tx, &ev, &list, &case, until)
+            })
+            .await?;
+        self.wake_delivery();
+        Ok(hold)
+    }
+
+    /// The authority ends its hold early; the case goes to its platform.
+    pub async fn release_hold(&self, p: &Principal, id: &str) -> AppResult<HoldRecord> {
+        require(p, &[OrgKind::Authority], Role::Reporter, "only an authority's reporters release holds")?;
+        let id = HoldId::parse(id).ok_or(AppError::NotFound("hold"))?;
+        let clock = self.clock().clone();
+        let principal = p.clone();
+        let out = self
+            .store()
+            .write(move |tx| {
+                let hold = tx
+                    .holds(Some(&principal.org), 10_000)?
+                    .into_iter()
+                    .find(|h| h.id == id)
+                    .ok_or(AppError::NotFound("hold"))?;
+                if hold.ended_at.is_some() {
+                    return Err(AppError::conflict("hold_ended", "the hold has already ended"));
+                }
+                let actor = Actor::of(&principal);
+                let ev = Events { clock: &*clock, now: clock.now(), actor: &actor };
+                let case = hold.case.clone();
+                end_hold(tx, &ev, hold, "released")?;
+                Ok(tx
+                    .holds(Some(&principal.org), 10_000)?
+                    .into_iter()
+                    .find(|h| h.case == case && h.id == id)
+                    .expect("exists"))
+            })
+            .await?;
+        self.wake_delivery();
+        Ok(out)
+    }
+
+    /// Holds and their counts: an authority sees its own; overseers and administrators see all.
+    pub async fn list_holds(&self, p: &Principal) -> AppResult<HoldsReport> {
+        let scope = match p.org_kind {
+            OrgKind::Overseer => None,
+            _ if is_admin(p) => None,
+            OrgKind::Authority => Some(p.org.clone()),
+            _ => return Err(AppError::Forbidden("holds are seen by their authority and by overseers")),
+        };
+        let holds = self.store().read(move |r| r.holds(scope.as_ref(), 10_000)).await?;
+        let count = |reason: &str| holds.iter().filter(|h| h.end_reason.as_deref() == Some(reason)).count();
+        Ok(HoldsReport {
+            active: holds.iter().filter(|h| h.ended_at.is_none()).count(),
+            expired: count("expired"),
+            released: count("released"),
+            overridden: count("order") + count("threat_to_life"),
+            holds,
+        })
+    }
+}

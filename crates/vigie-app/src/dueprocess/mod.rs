@@ -1,0 +1,706 @@
+//! Due process: what happens after a decision, and what keeps fast takedown lawful.
+//!
+//! - [`terms`](App::register_terms_clause): a platform's own clauses, the only terms grounds a
+//!   decision may cite.
+//! - Notices to uploaders (TCO art. 11, DSA art. 17), withheld while the authority's
+//!   non-disclosure embargo runs and issued when it ends.
+//! - [`complaints`]: the platform's complaint handling, reviewed by someone else.
+//! - [`scrutiny`]: cross-border scrutiny of removal orders (TCO art. 4) and annulments, the only
+//!   ways order-removed content comes back.
+//! - [`holds`]: authorities' blind watch-lists and the holds they place.
+//! - [`threats`]: threat-to-life alerts and referrals to law enforcement.
+//! - [`misuse`]: manifestly unfounded notices, warnings, suspensions, trusted-flagger status.
+//!
+//! Every step is one transaction with its events and deliveries, like the rest of `vigie-app`.
+
+pub mod complaints;
+pub mod holds;
+pub mod misuse;
+pub mod scrutiny;
+pub mod threats;
+
+use serde_json::{Value, json};
+use vigie_model::decision::{Action, legal_basis};
+use vigie_model::event::EventKind;
+use vigie_model::order::OrderForm;
+use vigie_model::org::{OrgKind, Role};
+use vigie_model::redress::{COMPLAINT_ANSWER, COMPLAINT_WINDOW, Embargo, Route, SCRUTINY_REQUEST_WINDOW};
+use vigie_model::signal::SignalKind;
+use vigie_model::validation::Checker;
+use vigie_model::*;
+use vigie_store::*;
+
+use crate::auth::{is_admin, require, secret_hash};
+use crate::delivery::enqueue;
+use crate::{Actor, App, AppError, AppResult, Events, id_bytes, random32};
+
+/// Where an uploader reads the notice about a decision.
+pub fn uploader_notice_path(token: &str) -> String {
+    format!("/api/v1/uploader-notices/{token}")
+}
+
+/// An uploader notice as its reader sees it: the frozen reasons and redress, the deadlines that
+/// run from when it was issued, and what has happened since.
+#[derive(Clone, Debug)]
+pub struct UploaderNoticeView {
+    pub notice: UploaderNoticeRecord,
+    /// The body with the deadlines and the current status filled in.
+    pub body: Value,
+}
+
+/// The route a case's current decision follows: an order on the case that is (or was) in force
+/// makes it the order's redress.
+pub(crate) fn route_of(orders: &[OrderRecord]) -> Route {
+    if orders.is_empty() { Route::Platform } else { Route::RemovalOrder }
+}
+
+/// Whether any order on the case forbids telling the uploader now.
+pub(crate) fn embargoed(orders: &[OrderRecord], now: Timestamp) -> bool {
+    orders.iter().any(|o| o.embargo.is_some_and(|e| e.is_active(now)))
+}
+
+/// Whether the notifier may only see a neutral status: an embargo or a hold runs.
+pub(crate) fn outcome_hidden(tx: &dyn Reads, case: &CaseRecord, now: Timestamp) -> Result<bool, StoreError> {
+    Ok(tx.active_hold(&case.id)?.is_some() || embargoed(&tx.case_orders(&case.id)?, now))
+}
+
+fn ground_json(d: &DecisionRecord, tx: &dyn Reads) -> Result<Value, StoreError> {
+    if let Some(id) = &d.legal_basis {
+        let b = legal_basis(id);
+        return Ok(json!({
+            "type": "law",
+            "legal_basis": id,
+            "title": b.map(|b| b.title.clone()),
+            "citation": b.map(|b| b.citation.clone()),
+            "offence_reference": b.map(|b| b.offence_reference.clone()),
+            "reference_url": b.map(|b| b.reference_url.clone()),
+            "taxonomy_version": d.taxonomy_version,
+        }));
+    }
+    let clause = match &d.terms_clause_id {
+        Some(id) => tx.get_terms_clause(id)?,
+        None => None,
+    };
+    Ok(json!({
+        "type": "terms",
+        "clause": d.terms_clause,
+        "title": clause.as_ref().map(|c| c.title.clone()),
+        "url": clause.as_ref().and_then(|c| c.url.clone()),
+    }))
+}
+
+/// How the content came to the platform's attention, as an uploader may be told (SCP 2.0: a
+/// government flag is named as such; individual notifiers never are).
+fn detection_json(tx: &dyn Reads, case: &CaseRecord) -> Result<Value, StoreError> {
+    let signals = tx.case_signals(&case.id)?;
+    let mut sources: Vec<&str> = signals
+        .iter()
+        .map(|s| match (s.kind, s.tier) {
+            (SignalKind::Order, _) => "removal_order",
+            (SignalKind::Referral, _) => "authority_referral",
+            (SignalKind::BankMatch, _) => "automated_hash_match",
+            (SignalKind::Notice, vigie_model::signal::Tier::TrustedFlagger) => "trusted_flagger_notice",
+            (SignalKind::Notice, _) => "notice",
+        })
+        .collect();
+    sources.sort_unstable();
+    sources.dedup();
+    let government = signals.iter().any(|s| matches!(s.kind, SignalKind::Order | SignalKind::Referral));
+    Ok(json!({ "sources": sources, "government_flag": government }))
+}
+
+/// The static part of the redress information for a route.
+fn redress_json(tx: &dyn Reads, route: Route, orders: &[OrderRecord]) -> Result<Value, StoreError> {
+    Ok(match route {
+        Route::Platform => json!({
+            "internal_complaint": {
+                "available": true,
+                "answer_within_days": COMPLAINT_ANSWER.as_secs() / 86_400,
+                "legal_basis": "Regulation (EU) 2021/784 art. 10; Regulation (EU) 2022/2065 art. 20",
+            },
+            "out_of_court_dispute_settlement":
+                "Any dispute settlement body certified under Regulation (EU) 2022/2065 art. 21; its decision is not binding.",
+            "judicial": "The courts remain open at any time, whatever the outcome of a complaint.",
+        }),
+        Route::RemovalOrder => {
+            let mut list = Vec::new();
+            for o in orders {
+                let form: Option<OrderForm> = serde_json::from_str(&o.form).ok();
+                let authority = tx.get_org(&o.authority)?;
+                let platform = tx.get_org(&o.platform)?;
+                let host_state = platform.as_ref().and_then(|p| p.main_establishment.clone());
+                list.push(json!({
+                    "order": o.id.as_str(),
+                    "reference": o.reference,
+                    "issuing_authority": authority.as_ref().map(|a| a.name.clone()),
+                    "issuing_member_state": authority.as_ref().and_then(|a| a.member_state.clone()),
+                    "challenge": form.as_ref().map(|f| json!({
+                        "court_or_body": f.redress.body,
+                        "deadline_days": f.redress.deadline_days,
+                        "deadline_from": f.redress.deadline_from,
+                        "provisions_url": f.redress.provisions_url,
+                    })),
+                    "cross_border_scrutiny": {
+                        "available": o.cross_border,
+                        "member_state": host_state,
+                        "request_within_hours": SCRUTINY_REQUEST_WINDOW.as_secs() / 3600,
+                        "decided_within_hours": 72,
+                        "legal_basis": "Regulation (EU) 2021/784 art. 4",
+                    },
+                }));
+            }
+            json!({
+                "internal_complaint": {
+                    "available": false,
+                    "why": "Content removed under a removal order is not reinstated by the platform's complaint handling; \
+                            the order is challenged before the court or body it names (Regulation (EU) 2021/784 art. 9).",
+                },
+                "removal_orders": list,
+                "copy_of_order": "A copy of the removal order is available on request (Regulation (EU) 2021/784 art. 11(2)).",
+            })
+        }
+    })
+}
+
+/// Creates the notice owed to the uploader after a restrictive decision, and issues it unless
+/// an embargo holds it back.
+pub(crate) fn notice_uploader(
+    tx: &mut dyn Tx,
+    ev: &Events<'_>,
+    case: &CaseRecord,
+    d: &DecisionRecord,
+) -> Result<(), StoreError> {
+    let Some(action) = Action::parse(&d.action) else { return Ok(()) };
+    if !action.is_restrictive() {
+        return Ok(());
+    }
+    let orders = tx.case_orders(&case.id)?;
+    let route = route_of(&orders);
+    let body = json!({
+        "case": case.id.as_str(),
+        "decision": d.id.as_str(),
+        "decided_at": d.decided_at,
+        "content": { "kind": case.kind.as_str(), "url": case.url, "content_id": case.content_id, "account_id": case.account_id },
+        "measure": { "action": d.action, "territorial_scope": d.territorial_scope, "until": Value::Null },
+        "ground": ground_json(d, tx)?,
+        "statement_of_reasons": d.explanation,
+        "purpose_assessment": d.purpose.as_ref().map(|p| json!({ "purpose": p, "rationale": d.purpose_rationale })),
+        "detection": detection_json(tx, case)?,
+        "automation": { "detection": d.automated_detection, "decision": d.automated_decision },
+        "route": route.as_str(),
+        "redress": redress_json(tx, route, &orders)?,
+    });
+    let token = hex::encode(random32());
+    let mut notice = UploaderNoticeRecord {
+        id: UploaderNoticeId::from_random(id_bytes(ev.now)),
+        case: case.id.clone(),
+        decision: d.id.clone(),
+        platform: d.org.clone(),
+        route: route.as_str().to_owned(),
+        token_hash: secret_hash(&token),
+        token,
+        body: body.to_string(),
+        created_at: ev.now,
+        issued_at: None,
+    };
+    tx.insert_uploader_notice(&notice)?;
+    if embargoed(&orders, ev.now) {
+        ev.emit(tx, EventKind::UploaderNoticeWithheld, notice.id.as_str(), json!({ "case": case.id.as_str() }))?;
+        return Ok(());
+    }
+    issue_notice(tx, ev, &mut notice)
+}
+
+/// Issues a notice: from now on its link works, and the platform is sent it to pass on.
+pub(crate) fn issue_notice(
+    tx: &mut dyn Tx,
+    ev: &Events<'_>,
+    notice: &mut UploaderNoticeRecord,
+) -> Result<(), StoreError> {
+    notice.issued_at = Some(ev.now);
+    tx.update_uploader_notice(notice)?;
+    ev.emit(
+        tx,
+        EventKind::UploaderNoticeIssued,
+        notice.id.as_str(),
+        json!({ "case": notice.case.as_str(), "decision": notice.decision.as_str(), "route": notice.route }),
+    )?;
+    enqueue(
+        tx,
+        ev.now,
+        &notice.platform,
+        "uploader_notice.issued",
+        json!({
+            "notice": notice.id.as_str(),
+            "case": notice.case.as_str(),
+            "decision": notice.decision.as_str(),
+            "route": notice.route,
+            "token": notice.token,
+            "path": uploader_notice_path(&notice.token),
+        }),
+        Some(&notice.case),
+        false,
+    )
+}
+
+/// Tells the people who reported a case what came of it: organisations by their webhooks, members
+/// of the public who left an e-mail address through the hub's (which sends the mail). Nothing is
+/// said while a hold or an embargo runs; the caller calls again when it ends.
+pub(crate) fn tell_notifiers(
+    tx: &mut dyn Tx,
+    ev: &Events<'_>,
+    case: &CaseRecord,
+    d: &DecisionRecord,
+) -> Result<(), StoreError> {
+    if outcome_hidden(tx, case, ev.now)? {
+        return Ok(());
+    }
+    let hubs: Vec<OrgId> = tx.list_orgs()?.into_iter().filter(|o| o.kind == OrgKind::Hub).map(|o| o.id).collect();
+    for s in tx.case_signals(&case.id)? {
+        if !matches!(s.kind, SignalKind::Notice | SignalKind::Referral) {
+            continue;
+        }
+        let outcome = json!({ "signal": s.id.as_str(), "case": case.id.as_str(), "outcome": d.action, "decided_at": d.decided_at });
+        let told = if let Some(org) = &s.submitter_org {
+            enqueue(tx, ev.now, org, "signal.outcome", outcome.clone(), None, false)?;
+            true
+        } else if let Some(email_ref) = &s.notifier_email_ref
+            && let Some(email) = tx.personal_value(email_ref)?
+        {
+            let mut message = outcome.clone();
+            message["email"] = json!(email);
+            for hub in &hubs {
+                enqueue(tx, ev.now, hub, "notifier.outcome", message.clone(), None, false)?;
+            }
+            true
+        } else {
+            false
+        };
+        if told {
+            ev.emit(tx, EventKind::NotifierOutcome, s.id.as_str(), outcome)?;
+        }
+    }
+    Ok(())
+}
+
+/// Reverses a restrictive decision: the content comes back, the platform is told to reinstate it
+/// (urgently), and the uploader's notice shows it.
+pub(crate) fn reinstate(
+    tx: &mut dyn Tx,
+    ev: &Events<'_>,
+    d: &DecisionRecord,
+    cause: &str,
+    by: &str,
+) -> Result<(), StoreError> {
+    if d.reversed_at.is_some() || !Action::parse(&d.action).is_some_and(Action::is_restrictive) {
+        return Ok(());
+    }
+    tx.reverse_decision(&d.id, ev.now, by)?;
+    let data = json!({ "case": d.case.as_str(), "decision": d.id.as_str(), "cause": cause, "by": by });
+    ev.emit(tx, EventKind::ContentReinstated, d.case.as_str(), data.clone())?;
+    enqueue(tx, ev.now, &d.org, "content.reinstated", data, Some(&d.case), true)
+}
+
+/// Ends a removal order's effect (an infringement found on scrutiny, or an annulment) and
+/// reinstates every piece of content removed under it.
+pub(crate) fn end_order(tx: &mut dyn Tx, ev: &Events<'_>, mut order: OrderRecord, cause: Value) -> AppResult<()> {
+    if order.ended_at.is_some() {
+        return Err(AppError::conflict("order_ended", "the order has already stopped having effect"));
+    }
+    order.ended_at = Some(ev.now);
+    order.ended_by = Some(cause.to_string());
+    tx.update_order(&order)?;
+    ev.emit(tx, EventKind::OrderEnded, order.id.as_str(), json!({ "cause": cause }))?;
+    let by = format!("order_ended:{}", order.id.as_str());
+    let label = cause.get("cause").and_then(Value::as_str).unwrap_or("order_ended").to_owned();
+    for case_id in tx.signal_cases(&order.id)? {
+        if let Some(d) = tx.case_decision(&case_id)? {
+            reinstate(tx, ev, &d, &label, &by)?;
+        }
+    }
+    let data = json!({ "order": order.id.as_str(), "reference": order.reference, "cause": cause });
+    enqueue(tx, ev.now, &order.platform, "order.ended", data.clone(), None, true)?;
+    enqueue(tx, ev.now, &order.authority, "order.ended", data, None, false)?;
+    Ok(())
+}
+
+/// Fills the deadlines (which run from issue) and the current status into a notice's body.
+pub(crate) fn notice_view(
+    tx: &dyn Reads,
+    notice: UploaderNoticeRecord,
+    now: Timestamp,
+) -> AppResult<UploaderNoticeView> {
+    let mut body: Value =
+        serde_json::from_str(&notice.body).map_err(|_| AppError::Internal("unreadable notice body"))?;
+    let decision = tx.get_decision(&notice.decision)?.ok_or(AppError::Internal("notice without its decision"))?;
+    let issued = notice.issued_at.unwrap_or(now);
+    let path = uploader_notice_path(&notice.token);
+    if notice.route == Route::Platform.as_str() {
+        let until = issued.plus(COMPLAINT_WINDOW);
+        body["redress"]["internal_complaint"]["open_until"] = json!(until);
+        body["redress"]["internal_complaint"]["link"] = json!(format!("{path}/complaint"));
+    } else if let Some(list) = body["redress"]["removal_orders"].as_array_mut() {
+        for item in list {
+            if item["cross_border_scrutiny"]["available"] == json!(true) {
+                item["cross_border_scrutiny"]["request_until"] = json!(issued.plus(SCRUTINY_REQUEST_WINDOW));
+                item["cross_border_scrutiny"]["link"] = json!(format!("{path}/scrutiny"));
+            }
+        }
+    }
+    let complaints: Vec<Value> = tx
+        .complaints_of_case(&notice.case)?
+        .into_iter()
+        .filter(|c| c.decision == notice.decision && c.complainant == "uploader")
+        .map(|c| json!({ "id": c.id.as_str(), "state": c.state, "received_at": c.received_at, "answer_due_at": c.due_at, "reasons": c.reasons }))
+        .collect();
+    let mut scrutinies = Vec::new();
+    for o in tx.case_orders(&notice.case)? {
+        for s in tx.scrutinies_of_order(&o.id)? {
+            scrutinies.push(json!({ "id": s.id.as_str(), "order": o.id.as_str(), "trigger": s.trigger, "state": s.state, "due_at": s.due_at, "reasons": s.decision_reasons }));
+        }
+    }
+    body["status"] = json!(if decision.reversed_at.is_some() { "reinstated" } else { "in_force" });
+    body["reinstated_at"] = json!(decision.reversed_at);
+    body["issued_at"] = json!(notice.issued_at);
+    body["complaints"] = Value::Array(complaints);
+    body["scrutinies"] = Value::Array(scrutinies);
+    Ok(UploaderNoticeView { notice, body })
+}
+
+/// Loads the issued notice a token opens; unknown, malformed and withheld all look the same.
+pub(crate) fn notice_by_token(tx: &dyn Reads, token: &str) -> AppResult<UploaderNoticeRecord> {
+    if token.len() != 64 || !token.bytes().all(|b| b.is_ascii_hexdigit()) {
+        return Err(AppError::NotFound("notice"));
+    }
+    match tx.uploader_notice_by_token(&secret_hash(token))? {
+        Some(n) if n.issued_at.is_some() => Ok(n),
+        _ => Err(AppError::NotFound("notice")),
+    }
+}
+
+/// A terms clause as a platform registers it.
+#[derive(Clone, Debug, Default)]
+pub struct TermsClauseInput {
+    pub code: Option<String>,
+    pub title: Option<String>,
+    pub url: Option<String>,
+    pub body: Option<String>,
+}
+
+/// The non-disclosure as an authority sets or extends it.
+#[derive(Clone, Debug, Default)]
+pub struct EmbargoInput {
+    pub until: Option<String>,
+}
+
+/// A court's or body's annulment of an order, as its issuer records it.
+#[derive(Clone, Debug, Default)]
+pub struct AnnulmentInput {
+    pub court: Option<String>,
+    pub reference: Option<String>,
+    pub decided_on: Option<String>,
+}
+
+pub(crate) fn parse_time(raw: Option<&str>, field: &str, c: &mut Checker) -> Option<Timestamp> {
+    let raw = raw?;
+    let t = Timestamp::parse_rfc3339(raw);
+    c.check(t.is_some(), field, "invalid_time", "must be an RFC 3339 date and time");
+    t
+}
+
+impl App {
+    /// Registers one of the platform's terms clauses, which decisions may then cite.
+    pub async fn register_terms_clause(&self, p: &Principal, input: TermsClauseInput) -> AppResult<TermsClauseRecord> {
+        require(p, &[OrgKind::Platform], Role::Integrator, "only a platform's integrator registers its terms clauses")?;
+        let mut c = Checker::new();
+        c.text(input.code.as_deref(), "code", 64);
+        c.text(input.title.as_deref(), "title", 300);
+        c.optional_text(input.url.as_deref(), "url", 2000);
+        c.optional_text(input.body.as_deref(), "body", 20_000);
+        if let Some(code) = input.code.as_deref() {
+            c.check(
+                !code.trim().starts_with("tcl_"),
+                "code",
+                "reserved",
+                "codes starting with tcl_ are reserved for clause ids",
+            );
+        }
+        c.finish()?;
+        let clock = self.clock().clone();
+        let principal = p.clone();
+        self.store()
+            .write(move |tx| {
+                let now = clock.now();
+                let rec = TermsClauseRecord {
+                    id: TermsClauseId::from_random(id_bytes(now)),
+                    platform: principal.org.clone(),
+                    code: input.code.unwrap_or_default().trim().to_owned(),
+                    title: input.title.unwrap_or_default().trim().to_owned(),
+                    url: input.url,
+                    body: input.body,
+                    created_at: now,
+                    created_by: principal.user.clone(),
+                    retired_at: None,
+                };
+                tx.insert_terms_clause(&rec).map_err(|e| match e {
+                    StoreError::Conflict(m) => AppError::conflict("duplicate_code", m),
+                    e => e.into(),
+                })?;
+                let actor = Actor::of(&principal);
+                let ev = Events { clock: &*clock, now, actor: &actor };
+                ev.emit(tx, EventKind::TermsClauseRegistered, rec.id.as_str(), json!({ "code": rec.code }))?;
+                Ok(rec)
+            })
+            .await
+    }
+
+    /// The platform's clauses (retired ones too when asked).
+    pub async fn list_terms_clauses(&self, p: &Principal, with_retired: bool) -> AppResult<Vec<TermsClauseRecord>> {
+        if p.org_kind != OrgKind::Platform {
+            return Err(AppError::Forbidden("terms clauses belong to platforms"));
+        }
+        let org = p.org.clone();
+        Ok(self.store().read(move |r| r.terms_clauses(&org, with_retired)).await?)
+    }
+
+    /// Retires a clause: past decisions keep citing it; new ones cannot.
+    pub async fn retire_terms_clause(&self, p: &Principal, id: &str) -> AppResult<TermsClauseRecord> {
+        require(p, &[OrgKind::Platform], Role::Integrator, "only a platform's integrator retires its terms clauses")?;
+        let id = TermsClauseId::parse(id).ok_or(AppError::NotFound("terms clause"))?;
+        let clock = self.clock().clone();
+        let principal = p.clone();
+        self.store()
+            .write(move |tx| {
+                let mut rec = match tx.get_terms_clause(&id)? {
+                    Some(r) if r.platform == principal.org => r,
+                    _ => return Err(AppError::NotFound("terms clause")),
+                };
+                if rec.retired_at.is_some() {
+                    return Err(AppError::conflict("already_retired", "the clause is already retired"));
+                }
+                let now = clock.now();
+                rec.retired_at = Some(now);
+                tx.update_terms_clause(&rec)?;
+                let actor = Actor::of(&principal);
+                let ev = Events { clock: &*clock, now, actor: &actor };
+                ev.emit(tx, EventKind::TermsClauseRetired, rec.id.as_str(), json!({ "code": rec.code }))?;
+                Ok(rec)
+            })
+            .await
+    }
+
+    /// The notice a token opens, for the uploader who holds it. Public: the token is the key.
+    pub async fn uploader_notice(&self, token: &str) -> AppResult<UploaderNoticeView> {
+        let token = token.to_owned();
+        let now = self.now();
+        self.store()
+            .read(move |r| {
+                let notice = match notice_by_token(r, &token) {
+                    Ok(n) => n,
+                    Err(e) => return Ok(Err(e)),
+                };
+                Ok(notice_view(r, notice, now))
+            })
+            .await?
+    }
+
+    /// The notice about a case's current decision, for its platform: withheld (without its link)
+    /// while an embargo runs.
+    pub async fn case_uploader_notice(&self, p: &Principal, case: &str) -> AppResult<UploaderNoticeView> {
+        if p.org_kind != OrgKind::Platform && !is_admin(p) {
+            return Err(AppError::NotFound("case"));
+        }
+        let id = CaseId::parse(case).ok_or(AppError::NotFound("case"))?;
+        let principal = p.clone();
+        let now = self.now();
+        self.store()
+            .read(move |r| {
+                let Some(case) = r.get_case(&id)? else { return Ok(Err(AppError::NotFound("case"))) };
+                if case.platform.as_ref() != Some(&principal.org) && !is_admin(&principal) {
+                    return Ok(Err(AppError::NotFound("case")));
+                }
+                let Some(d) = r.case_decision(&case.id)? else {
+                    return Ok(Err(AppError::NotFound("uploader notice")));
+                };
+                let Some(mut notice) = r.uploader_notice_of_decision(&d.id)? else {
+                    return Ok(Err(AppError::NotFound("uploader notice")));
+                };
+                if notice.issued_at.is_none() {
+                    notice.token = String::new();
+                }
+                Ok(notice_view(r, notice, now))
+            })
+            .await?
+    }
+
+    /// The issuing authority extends its non-disclosure once, by at most six weeks.
+    pub async fn extend_embargo(&self, p: &Principal, order: &str, input: EmbargoInput) -> AppResult<OrderRecord> {
+        let mut c = Checker::new();
+        c.check(input.until.is_some(), "until", "required", "the new end of the non-disclosure");
+        let until = parse_time(input.until.as_deref(), "until", &mut c);
+        c.finish()?;
+        let until = until.expect("checked");
+        self.authority_order_change(p, order, move |tx, ev, mut order| {
+            let mut e =
+                order.embargo.ok_or_else(|| AppError::conflict("no_embargo", "the order has no non-disclosure"))?;
+            e.extend(ev.now, until).map_err(|r| AppError::conflict(r.code, r.message))?;
+            order.embargo = Some(e);
+            tx.update_order(&order)?;
+            ev.emit(tx, EventKind::EmbargoExtended, order.id.as_str(), json!({ "until": until }))?;
+            Ok(order)
+        })
+        .await
+    }
+
+    /// The issuing authority lifts its non-disclosure early; withheld notices go out.
+    pub async fn lift_embargo(&self, p: &Principal, order: &str) -> AppResult<OrderRecord> {
+        self.authority_order_change(p, order, |tx, ev, order| lift(tx, ev, order, false)).await
+    }
+
+    /// The issuing authority (or the hub's administrator) records that a court or body annulled
+    /// the order: it stops having effect and the content is reinstated.
+    pub async fn annul_order(&self, p: &Principal, order: &str, input: AnnulmentInput) -> AppResult<OrderRecord> {
+        let mut c = Checker::new();
+        c.text(input.court.as_deref(), "court", 300);
+        c.text(input.reference.as_deref(), "reference", 128);
+        c.optional_text(input.decided_on.as_deref(), "decided_on", 32);
+        c.finish()?;
+        self.authority_order_change(p, order, move |tx, ev, order| {
+            let id = order.id.clone();
+            end_order(
+                tx,
+                ev,
+                order,
+                json!({ "cause": "annulment", "court": input.court, "reference": input.reference, "decided_on": input.decided_on }),
+            )?;
+            Ok(tx.get_order(&id)?.expect("just updated"))
+        })
+        .await
+    }
+
+    async fn authority_order_change<F>(&self, p: &Principal, order: &str, change: F) -> AppResult<OrderRecord>
+    where
+        F: FnOnce(&mut dyn Tx, &Events<'_>, OrderRecord) -> AppResult<OrderRecord> + Send + 'static,
+    {
+        if !is_admin(p) {
+            require(
+                p,
+                &[OrgKind::Authority],
+                Role::Reporter,
+                "only the issuing authority's reporters change its order",
+            )?;
+        }
+        let id = SignalId::parse(order).ok_or(AppError::NotFound("order"))?;
+        let clock = self.clock().clone();
+        let principal = p.clone();
+        let out = self
+            .store()
+            .write(move |tx| {
+                let order = match tx.get_order(&id)? {
+                    Some(o) if o.authority == principal.org || is_admin(&principal) => o,
+                    _ => return Err(AppError::NotFound("order")),
+                };
+                let actor = Actor::of(&principal);
+                let ev = Events { clock: &*clock, now: clock.now(), actor: &actor };
+                change(tx, &ev, order)
+            })
+            .await?;
+        self.wake_delivery();
+        Ok(out)
+    }
+
+    /// The platform reinstates content it removed on its own assessment (an error it found
+    /// itself). Content removed under an order in force is refused: only the order's redress
+    /// brings it back.
+    pub async fn reinstate_case(
+        &self,
+        p: &Principal,
+        case: &str,
+        reasons: Option<String>,
+    ) -> AppResult<DecisionRecord> {
+        require(p, &[OrgKind::Platform], Role::Moderator, "only a platform's moderators reinstate content")?;
+        let mut c = Checker::new();
+        c.text(reasons.as_deref(), "reasons", 5_000);
+        c.finish()?;
+        let id = CaseId::parse(case).ok_or(AppError::NotFound("case"))?;
+        let clock = self.clock().clone();
+        let principal = p.clone();
+        let out = self
+            .store()
+            .write(move |tx| {
+                let case = match tx.get_case(&id)? {
+                    Some(c) if c.platform.as_ref() == Some(&principal.org) => c,
+                    _ => return Err(AppError::NotFound("case")),
+                };
+                let d = tx
+                    .case_decision(&case.id)?
+                    .filter(|d| Action::parse(&d.action).is_some_and(Action::is_restrictive))
+                    .ok_or_else(|| {
+                        AppError::conflict("nothing_to_reinstate", "the case has no restrictive decision")
+                    })?;
+                if d.reversed_at.is_some() {
+                    return Err(AppError::conflict("nothing_to_reinstate", "the content was already reinstated"));
+                }
+                if tx.case_orders(&case.id)?.iter().any(|o| o.ended_at.is_none()) {
+                    return Err(AppError::conflict(
+                        "order_in_force",
+                        "content removed under a removal order in force comes back only through the order's redress \
+                         (an infringement found on cross-border scrutiny, or an annulment)",
+                    ));
+                }
+                let actor = Actor::of(&principal);
+                let ev = Events { clock: &*clock, now: clock.now(), actor: &actor };
+                reinstate(tx, &ev, &d, "voluntary", principal.user.as_str())?;
+                let _ = reasons;
+                Ok(tx.get_decision(&d.id)?.expect("exists"))
+            })
+            .await?;
+        self.wake_delivery();
+        Ok(out)
+    }
+}
+
+/// Lifts an embargo (at its end, `automatic`, or early) and issues the notices it held back.
+pub(crate) fn lift(
+    tx: &mut dyn Tx,
+    ev: &Events<'_>,
+    mut order: OrderRecord,
+    automatic: bool,
+) -> AppResult<OrderRecord> {
+    let mut e: Embargo =
+        order.embargo.ok_or_else(|| AppError::conflict("no_embargo", "the order has no non-disclosure"))?;
+    e.lift(ev.now).map_err(|r| AppError::conflict(r.code, r.message))?;
+    order.embargo = Some(e);
+    tx.update_order(&order)?;
+    ev.emit(tx, EventKind::EmbargoLifted, order.id.as_str(), json!({ "automatic": automatic, "until": e.until }))?;
+    for case_id in tx.signal_cases(&order.id)? {
+        let Some(case) = tx.get_case(&case_id)? else { continue };
+        if embargoed(&tx.case_orders(&case.id)?, ev.now) {
+            continue;
+        }
+        for mut n in tx.uploader_notices_of_case(&case.id)? {
+            if n.issued_at.is_none() {
+                issue_notice(tx, ev, &mut n)?;
+            }
+        }
+        if let Some(d) = tx.case_decision(&case.id)? {
+            tell_notifiers(tx, ev, &case, &d)?;
+        }
+    }
+    Ok(order)
+}
+
+/// The scheduler's due-process pass: embargoes ending, complaints and scrutinies overdue, holds
+/// expiring, threats to life escalating. Returns how many things it did.
+pub(crate) fn tick(tx: &mut dyn Tx, ev: &Events<'_>) -> AppResult<usize> {
+    let mut n = 0;
+    for order in tx.due_embargoes(ev.now, 256)? {
+        lift(tx, ev, order, true)?;
+        n += 1;
+    }
+    n += complaints::tick(tx, ev)?;
+    n += scrutiny::tick(tx, ev)?;
+    n += holds::tick(tx, ev)?;
+    n += threats::tick(tx, ev)?;
+    Ok(n)
+}

@@ -1,0 +1,413 @@
+//! Due process: the clocks and rules of notices to uploaders, the non-disclosure embargo,
+//! complaints, cross-border scrutiny, holds for investigation, threat-to-life escalation and
+//! measures against misuse. Pure: every rule takes the time it needs as an argument.
+
+use crate::decision::Action;
+use crate::{Duration, Timestamp};
+
+/// TCO art. 11(3): the longest non-disclosure, and the longest single extension.
+pub const EMBARGO_MAX: Duration = Duration::from_days(42);
+/// TCO art. 10(2): a complaint is answered within two weeks of its receipt.
+pub const COMPLAINT_ANSWER: Duration = Duration::from_days(14);
+/// DSA art. 20(1): complaints stay open for at least six months after the uploader (or notifier)
+/// was informed. 184 days is the longest run of six calendar months, so never shorter.
+pub const COMPLAINT_WINDOW: Duration = Duration::from_days(184);
+/// TCO art. 4(4): the platform or the uploader asks for scrutiny within 48 hours.
+pub const SCRUTINY_REQUEST_WINDOW: Duration = Duration::from_hours(48);
+/// TCO art. 4(3) and (4): the scrutinising authority decides within 72 hours.
+pub const SCRUTINY_DECISION: Duration = Duration::from_hours(72);
+/// A hold for investigation lasts this long unless the watch-list says less.
+pub const HOLD_DEFAULT: Duration = Duration::from_hours(72);
+/// No hold lasts longer.
+pub const HOLD_MAX: Duration = Duration::from_days(7);
+/// An unacknowledged threat to life escalates this often.
+pub const THREAT_ESCALATION_EVERY: Duration = Duration::from_mins(15);
+/// DSA art. 23: a suspension is for a reasonable period; Vigie caps it at a year.
+pub const SUSPENSION_MAX: Duration = Duration::from_days(365);
+
+/// Why a step of due process is refused, with a stable code.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Refusal {
+    pub code: &'static str,
+    pub message: String,
+}
+
+fn refuse<T>(code: &'static str, message: impl Into<String>) -> Result<T, Refusal> {
+    Err(Refusal { code, message: message.into() })
+}
+
+/// TCO art. 11(3): the issuing authority's decision that the uploader must not be told, yet.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Embargo {
+    pub decided_at: Timestamp,
+    pub until: Timestamp,
+    /// The one extension has been used.
+    pub extended: bool,
+    pub lifted_at: Option<Timestamp>,
+}
+
+impl Embargo {
+    /// An embargo decided at `decided_at`, until `until` (at most six weeks; six weeks by default).
+    pub fn new(decided_at: Timestamp, until: Option<Timestamp>) -> Result<Embargo, Refusal> {
+        let until = until.unwrap_or(decided_at.plus(EMBARGO_MAX));
+        if until <= decided_at {
+            return refuse("embargo_in_the_past", "the embargo must end after it is decided");
+        }
+        if until > decided_at.plus(EMBARGO_MAX) {
+            return refuse("embargo_too_long", "a non-disclosure lasts at most six weeks (TCO art. 11(3))");
+        }
+        Ok(Embargo { decided_at, until, extended: false, lifted_at: None })
+    }
+    pub fn is_active(&self, now: Timestamp) -> bool {
+        self.lifted_at.is_none() && now < self.until
+    }
+    /// Whether the scheduler should lift it now.
+    pub fn is_due(&self, now: Timestamp) -> bool {
+        self.lifted_at.is_none() && now >= self.until
+    }
+    /// The one extension, by at most six weeks past the current end, while the embargo runs.
+    pub fn extend(&mut self, now: Timestamp, until: Timestamp) -> Result<(), Refusal> {
+        if !self.is_active(now) {
+            return refuse("embargo_not_active", "only a running embargo can be extended");
+        }
+        if self.extended {
+            return refuse("embargo_already_extended", "TCO art. 11(3) allows one extension only");
+        }
+        if until <= self.until {
+            return refuse("embargo_not_extended", "the new end must be later than the current one");
+        }
+        if until > self.until.plus(EMBARGO_MAX) {
+            return refuse("embargo_too_long", "an extension adds at most six weeks (TCO art. 11(3))");
+        }
+        self.until = until;
+        self.extended = true;
+        Ok(())
+    }
+    pub fn lift(&mut self, now: Timestamp) -> Result<(), Refusal> {
+        if self.lifted_at.is_some() {
+            return refuse("embargo_not_active", "the embargo was already lifted");
+        }
+        self.lifted_at = Some(now);
+        Ok(())
+    }
+}
+
+/// Which redress applies to a decision: the platform's own complaint handling, or the removal
+/// order's (its court or body, and cross-border scrutiny).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Route {
+    /// The platform decided on its own assessment (a notice, a referral, a bank match).
+    Platform,
+    /// The platform complied with a removal order.
+    RemovalOrder,
+}
+
+impl Route {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Route::Platform => "platform_decision",
+            Route::RemovalOrder => "removal_order",
+        }
+    }
+}
+
+/// Who complains.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Complainant {
+    /// The content provider, through the link in the notice.
+    Uploader,
+    /// The person or organisation who reported it, through the receipt's tracking code.
+    Notifier,
+}
+
+impl Complainant {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Complainant::Uploader => "uploader",
+            Complainant::Notifier => "notifier",
+        }
+    }
+    pub fn parse(raw: &str) -> Option<Self> {
+        match raw {
+            "uploader" => Some(Complainant::Uploader),
+            "notifier" => Some(Complainant::Notifier),
+            _ => None,
+        }
+    }
+}
+
+/// Whether a complaint may be lodged: the route allows it, the decision is one this complainant
+/// may contest, and the window (from when they were informed) is still open.
+pub fn may_complain(
+    route: Route,
+    who: Complainant,
+    action: Action,
+    informed_at: Timestamp,
+    now: Timestamp,
+) -> Result<(), Refusal> {
+    if route == Route::RemovalOrder {
+        return refuse(
+            "removal_order_redress",
+            "content removed under a removal order is not reinstated by the platform's complaint handling: \
+             challenge the order before the court or body named in it, or ask for cross-border scrutiny (TCO arts. 4 and 9)",
+        );
+    }
+    match who {
+        Complainant::Uploader if !action.is_restrictive() => {
+            return refuse("nothing_to_contest", "the content was not restricted");
+        }
+        Complainant::Notifier if action.is_restrictive() => {
+            return refuse("notifier_against_no_action_only", "a notifier contests a decision to take no action");
+        }
+        _ => {}
+    }
+    if now > informed_at.plus(COMPLAINT_WINDOW) {
+        return refuse("complaint_window_closed", "complaints close six months after the decision was notified");
+    }
+    Ok(())
+}
+
+/// The person who reviews a complaint is never the one who took the first decision.
+pub fn check_reviewer(first_decider: &str, reviewer: &str) -> Result<(), Refusal> {
+    if first_decider == reviewer {
+        return refuse(
+            "same_decider",
+            "a complaint is reviewed by a person other than the one who took the first decision (DSA art. 20; SCP 2.0)",
+        );
+    }
+    Ok(())
+}
+
+/// The outcome of a complaint review.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ReviewOutcome {
+    /// The first decision stands.
+    Upheld,
+    /// The first decision was wrong: restricted content is reinstated; a no-action decision is
+    /// replaced by the reviewer's.
+    Reversed,
+}
+
+impl ReviewOutcome {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ReviewOutcome::Upheld => "upheld",
+            ReviewOutcome::Reversed => "reversed",
+        }
+    }
+    pub fn parse(raw: &str) -> Option<Self> {
+        match raw {
+            "upheld" => Some(ReviewOutcome::Upheld),
+            "reversed" => Some(ReviewOutcome::Reversed),
+            _ => None,
+        }
+    }
+}
+
+/// Who asked for cross-border scrutiny (TCO art. 4).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ScrutinyTrigger {
+    /// The addressed platform (art. 4(4)).
+    Platform,
+    /// The content provider (art. 4(4)).
+    Uploader,
+    /// The authority of the platform's member state, on its own initiative (art. 4(3)).
+    ExOfficio,
+}
+
+impl ScrutinyTrigger {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ScrutinyTrigger::Platform => "platform",
+            ScrutinyTrigger::Uploader => "uploader",
+            ScrutinyTrigger::ExOfficio => "ex_officio",
+        }
+    }
+}
+
+/// Whether a scrutiny request is still in time: within 48 hours of receiving the order (the
+/// platform) or the notice (the uploader); ex officio within 72 hours of the copy.
+pub fn scrutiny_in_time(trigger: ScrutinyTrigger, received_at: Timestamp, now: Timestamp) -> Result<(), Refusal> {
+    let window = match trigger {
+        ScrutinyTrigger::ExOfficio => SCRUTINY_DECISION,
+        _ => SCRUTINY_REQUEST_WINDOW,
+    };
+    if now > received_at.plus(window) {
+        return refuse(
+            "scrutiny_window_closed",
+            "scrutiny is requested within 48 hours of receiving the order or its information (TCO art. 4(4))",
+        );
+    }
+    Ok(())
+}
+
+/// Whether a case may be held for investigation: never one under a removal order, never a
+/// threat to life.
+pub fn may_hold(has_order: bool, threat_to_life: bool) -> Result<(), Refusal> {
+    if has_order {
+        return refuse("hold_on_order", "a removal order is never held: it must be executed within the hour");
+    }
+    if threat_to_life {
+        return refuse("hold_on_threat_to_life", "a threat to life is never held");
+    }
+    Ok(())
+}
+
+/// When a hold placed at `now` ends: its length (default 72 h, at most 7 days), and never after
+/// the watch-list itself ends.
+pub fn hold_until(now: Timestamp, hours: Option<u32>, list_ends_at: Timestamp) -> Result<Timestamp, Refusal> {
+    let length = match hours {
+        None => HOLD_DEFAULT,
+        Some(0) => return refuse("hold_length", "a hold lasts at least an hour"),
+        Some(h) => Duration::from_hours(i64::from(h)),
+    };
+    if length > HOLD_MAX {
+        return refuse("hold_length", "a hold lasts at most seven days");
+    }
+    Ok(now.plus(length).min(list_ends_at))
+}
+
+/// When the next escalation of an unacknowledged threat to life is due.
+pub fn next_threat_escalation(raised_at: Timestamp, level: u32) -> Timestamp {
+    raised_at.plus(Duration::from_micros(THREAT_ESCALATION_EVERY.as_micros() * (i64::from(level) + 1)))
+}
+
+/// DSA art. 23(3): what a misuse assessment looks at, per notifier.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct MisuseCounts {
+    /// Notices sent (a).
+    pub notices: u64,
+    /// Of which decided manifestly unfounded (a).
+    pub unfounded: u64,
+}
+
+impl MisuseCounts {
+    /// Their share of all notices, in per cent (b).
+    pub fn unfounded_percent(&self) -> f64 {
+        if self.notices == 0 { 0.0 } else { self.unfounded as f64 * 100.0 / self.notices as f64 }
+    }
+}
+
+/// DSA art. 23(1)-(2): a suspension comes after a prior warning, for a set time.
+pub fn check_suspension(warned_at: Option<Timestamp>, now: Timestamp, until: Timestamp) -> Result<(), Refusal> {
+    if warned_at.is_none_or(|w| w > now) {
+        return refuse("warning_required", "a notifier is warned before it is suspended (DSA art. 23(2))");
+    }
+    if until <= now {
+        return refuse("suspension_in_the_past", "a suspension ends in the future");
+    }
+    if until > now.plus(SUSPENSION_MAX) {
+        return refuse("suspension_too_long", "a suspension lasts at most a year");
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const T0: Timestamp = Timestamp::from_micros(1_700_000_000_000_000);
+
+    fn code<T: std::fmt::Debug>(r: Result<T, Refusal>) -> &'static str {
+        r.unwrap_err().code
+    }
+
+    #[test]
+    fn an_embargo_lasts_at_most_six_weeks_plus_one_extension_of_six() {
+        let mut e = Embargo::new(T0, None).unwrap();
+        assert_eq!(e.until, T0.plus(EMBARGO_MAX));
+        assert_eq!(code(Embargo::new(T0, Some(T0.plus(Duration::from_days(43))))), "embargo_too_long");
+        assert_eq!(code(Embargo::new(T0, Some(T0))), "embargo_in_the_past");
+        let now = T0.plus(Duration::from_days(40));
+        assert_eq!(code(e.extend(now, e.until.plus(Duration::from_days(43)))), "embargo_too_long");
+        e.extend(now, e.until.plus(EMBARGO_MAX)).unwrap();
+        assert_eq!(e.until, T0.plus(Duration::from_days(84)));
+        assert_eq!(code(e.extend(now, e.until.plus(Duration::from_days(1)))), "embargo_already_extended");
+        assert!(e.is_active(T0.plus(Duration::from_days(83))));
+        assert!(!e.is_due(T0.plus(Duration::from_days(83))));
+        assert!(e.is_due(T0.plus(Duration::from_days(84))));
+        e.lift(T0.plus(Duration::from_days(84))).unwrap();
+        assert!(!e.is_due(T0.plus(Duration::from_days(90))));
+    }
+
+    #[test]
+    fn an_expired_embargo_cannot_be_extended() {
+        let mut e = Embargo::new(T0, Some(T0.plus(Duration::from_days(7)))).unwrap();
+        let late = T0.plus(Duration::from_days(8));
+        assert_eq!(code(e.extend(late, late.plus(Duration::from_days(7)))), "embargo_not_active");
+    }
+
+    #[test]
+    fn complaints_follow_the_route_and_the_window() {
+        let informed = T0;
+        let ok = T0.plus(Duration::from_days(100));
+        assert!(may_complain(Route::Platform, Complainant::Uploader, Action::Remove, informed, ok).is_ok());
+        assert_eq!(
+            code(may_complain(Route::RemovalOrder, Complainant::Uploader, Action::Remove, informed, ok)),
+            "removal_order_redress"
+        );
+        assert_eq!(
+            code(may_complain(Route::Platform, Complainant::Uploader, Action::NoAction, informed, ok)),
+            "nothing_to_contest"
+        );
+        assert!(may_complain(Route::Platform, Complainant::Notifier, Action::NoAction, informed, ok).is_ok());
+        assert!(may_complain(Route::Platform, Complainant::Notifier, Action::Exempt, informed, ok).is_ok());
+        assert_eq!(
+            code(may_complain(Route::Platform, Complainant::Notifier, Action::Remove, informed, ok)),
+            "notifier_against_no_action_only"
+        );
+        let last = informed.plus(COMPLAINT_WINDOW);
+        assert!(may_complain(Route::Platform, Complainant::Uploader, Action::Remove, informed, last).is_ok());
+        let late = last.plus(Duration::from_secs(1));
+        assert_eq!(
+            code(may_complain(Route::Platform, Complainant::Uploader, Action::Remove, informed, late)),
+            "complaint_window_closed"
+        );
+    }
+
+    #[test]
+    fn the_first_decider_never_reviews() {
+        assert_eq!(code(check_reviewer("usr_a", "usr_a")), "same_decider");
+        assert!(check_reviewer("usr_a", "usr_b").is_ok());
+    }
+
+    #[test]
+    fn scrutiny_requests_close_after_48_hours_ex_officio_after_72() {
+        let edge = T0.plus(SCRUTINY_REQUEST_WINDOW);
+        assert!(scrutiny_in_time(ScrutinyTrigger::Platform, T0, edge).is_ok());
+        let late = edge.plus(Duration::from_secs(1));
+        assert_eq!(code(scrutiny_in_time(ScrutinyTrigger::Uploader, T0, late)), "scrutiny_window_closed");
+        assert!(scrutiny_in_time(ScrutinyTrigger::ExOfficio, T0, late).is_ok());
+    }
+
+    #[test]
+    fn holds_are_bounded_and_never_apply_to_orders_or_threats_to_life() {
+        assert_eq!(code(may_hold(true, false)), "hold_on_order");
+        assert_eq!(code(may_hold(false, true)), "hold_on_threat_to_life");
+        assert!(may_hold(false, false).is_ok());
+        let far = T0.plus(Duration::from_days(365));
+        assert_eq!(hold_until(T0, None, far).unwrap(), T0.plus(HOLD_DEFAULT));
+        assert_eq!(hold_until(T0, Some(24), far).unwrap(), T0.plus(Duration::from_hours(24)));
+        assert_eq!(code(hold_until(T0, Some(24 * 8), far)), "hold_length");
+        let soon = T0.plus(Duration::from_hours(5));
+        assert_eq!(hold_until(T0, None, soon).unwrap(), soon);
+    }
+
+    #[test]
+    fn threats_escalate_every_quarter_hour() {
+        assert_eq!(next_threat_escalation(T0, 0), T0.plus(Duration::from_mins(15)));
+        assert_eq!(next_threat_escalation(T0, 3), T0.plus(Duration::from_mins(60)));
+    }
+
+    #[test]
+    fn a_suspension_needs_a_prior_warning_and_an_end() {
+        let now = T0.plus(Duration::from_days(1));
+        let until = now.plus(Duration::from_days(30));
+        assert_eq!(code(check_suspension(None, now, until)), "warning_required");
+        assert!(check_suspension(Some(T0), now, until).is_ok());
+        assert_eq!(code(check_suspension(Some(T0), now, now)), "suspension_in_the_past");
+        assert_eq!(code(check_suspension(Some(T0), now, now.plus(Duration::from_days(400)))), "suspension_too_long");
+        let counts = MisuseCounts { notices: 8, unfounded: 2 };
+        assert_eq!(counts.unfounded_percent(), 25.0);
+    }
+}

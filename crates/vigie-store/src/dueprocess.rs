@@ -1,0 +1,244 @@
+//! The records and operations of due process: terms clauses, notices to uploaders, complaints,
+//! cross-border scrutiny, watch-lists and holds, threat-to-life alerts, misuse. Kept in their own
+//! traits ([`DueReads`], [`DueTx`]), which [`crate::Reads`] and [`crate::Tx`] extend.
+
+use vigie_model::*;
+
+use crate::{OrderRecord, Result};
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct TermsClauseRecord {
+    pub id: TermsClauseId,
+    pub platform: OrgId,
+    /// The platform's own numbering; unique per platform, never reused.
+    pub code: String,
+    pub title: String,
+    pub url: Option<String>,
+    pub body: Option<String>,
+    pub created_at: Timestamp,
+    pub created_by: UserId,
+    pub retired_at: Option<Timestamp>,
+}
+
+/// What an uploader is told about a restrictive decision.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct UploaderNoticeRecord {
+    pub id: UploaderNoticeId,
+    pub case: CaseId,
+    pub decision: DecisionId,
+    pub platform: OrgId,
+    /// `platform_decision` or `removal_order` (`vigie_model::redress::Route`).
+    pub route: String,
+    /// The secret of the link given to the uploader (256 random bits); the platform reads it to
+    /// pass it on. Looked up by `token_hash`.
+    pub token: String,
+    pub token_hash: String,
+    /// JSON: the reasons and the redress, as fixed when the decision was taken.
+    pub body: String,
+    pub created_at: Timestamp,
+    /// `None` while a non-disclosure embargo withholds the notice.
+    pub issued_at: Option<Timestamp>,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ComplaintRecord {
+    pub id: ComplaintId,
+    pub case: CaseId,
+    /// The decision complained about.
+    pub decision: DecisionId,
+    pub platform: OrgId,
+    /// `uploader` or `notifier`.
+    pub complainant: String,
+    /// The notifier's notice, for a notifier's complaint.
+    pub signal: Option<SignalId>,
+    /// The complaint's text, an erasable personal value.
+    pub text_ref: Option<PersonalRef>,
+    pub received_at: Timestamp,
+    /// TCO art. 10(2): two weeks after receipt.
+    pub due_at: Timestamp,
+    /// `open`, `upheld` or `reversed`.
+    pub state: String,
+    pub overdue_at: Option<Timestamp>,
+    pub reviewed_by: Option<UserId>,
+    pub reviewed_at: Option<Timestamp>,
+    pub reasons: Option<String>,
+    /// The reviewer's replacement decision, when a no-action decision was reversed.
+    pub new_decision: Option<DecisionId>,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ScrutinyRecord {
+    pub id: ScrutinyId,
+    pub order: SignalId,
+    /// `platform`, `uploader` or `ex_officio`.
+    pub trigger: String,
+    pub requested_at: Timestamp,
+    /// 72 hours after the request.
+    pub due_at: Timestamp,
+    /// The competent authority of the platform's member state.
+    pub authority: OrgId,
+    pub reasons_ref: Option<PersonalRef>,
+    /// `pending`, `no_infringement` or `infringement`.
+    pub state: String,
+    pub overdue_at: Option<Timestamp>,
+    pub decided_at: Option<Timestamp>,
+    pub decided_by: Option<UserId>,
+    pub decision_reasons: Option<String>,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct WatchlistRecord {
+    pub id: WatchlistId,
+    pub authority: OrgId,
+    pub name: String,
+    /// The authority's legal basis for the investigation (a provision, a file number).
+    pub legal_basis_ref: String,
+    pub ends_at: Timestamp,
+    /// How long a match holds a case; `None`: the default.
+    pub hold_hours: Option<u32>,
+    pub created_at: Timestamp,
+    pub created_by: UserId,
+    pub closed_at: Option<Timestamp>,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct HoldRecord {
+    pub id: HoldId,
+    pub case: CaseId,
+    pub watchlist: WatchlistId,
+    pub authority: OrgId,
+    pub placed_at: Timestamp,
+    pub until: Timestamp,
+    pub ended_at: Option<Timestamp>,
+    /// `expired`, `released`, `order` or `threat_to_life`.
+    pub end_reason: Option<String>,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ThreatAlertRecord {
+    pub case: CaseId,
+    pub raised_at: Timestamp,
+    /// Escalations so far.
+    pub level: u32,
+    /// The next escalation; `None` once acknowledged.
+    pub next_at: Option<Timestamp>,
+    pub acknowledged_at: Option<Timestamp>,
+    pub acknowledged_by: Option<UserId>,
+    pub note: Option<String>,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct LawEnforcementReferralRecord {
+    pub id: LawEnforcementReferralId,
+    pub case: CaseId,
+    /// The organisation that referred (the platform, or the hub).
+    pub org: OrgId,
+    /// `dsa_18` or `tco_14_5`.
+    pub basis: String,
+    pub member_states: Vec<String>,
+    pub europol: bool,
+    /// The authority in Vigie it was sent to, if it is one.
+    pub authority: Option<OrgId>,
+    pub sent_at: Timestamp,
+    pub sent_by: UserId,
+    pub note: Option<String>,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct MisuseActionRecord {
+    pub id: MisuseActionId,
+    pub notifier_key: String,
+    /// `warning`, `suspension` or `lift`.
+    pub kind: String,
+    pub at: Timestamp,
+    pub by: UserId,
+    pub until: Option<Timestamp>,
+    pub reason: String,
+    /// JSON of the DSA art. 23(3) figures when the action was taken.
+    pub counts: String,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct FlaggerStatusRecord {
+    pub org: OrgId,
+    /// `active`, `suspended` or `revoked`.
+    pub status: String,
+    pub since: Timestamp,
+    pub reason: String,
+    pub by: UserId,
+}
+
+/// Due-process queries.
+pub trait DueReads {
+    /// A platform's clauses, retired ones too when asked, by code.
+    fn terms_clauses(&self, platform: &OrgId, with_retired: bool) -> Result<Vec<TermsClauseRecord>>;
+    fn get_terms_clause(&self, id: &TermsClauseId) -> Result<Option<TermsClauseRecord>>;
+    fn get_decision(&self, id: &DecisionId) -> Result<Option<crate::DecisionRecord>>;
+    fn uploader_notice_by_token(&self, token_hash: &str) -> Result<Option<UploaderNoticeRecord>>;
+    fn uploader_notice_of_decision(&self, decision: &DecisionId) -> Result<Option<UploaderNoticeRecord>>;
+    fn uploader_notices_of_case(&self, case: &CaseId) -> Result<Vec<UploaderNoticeRecord>>;
+    fn get_complaint(&self, id: &ComplaintId) -> Result<Option<ComplaintRecord>>;
+    /// A platform's complaints, open ones only when asked, earliest due first.
+    fn complaints_of(&self, platform: &OrgId, open_only: bool) -> Result<Vec<ComplaintRecord>>;
+    fn complaints_of_case(&self, case: &CaseId) -> Result<Vec<ComplaintRecord>>;
+    /// Open complaints past their due time and not yet flagged.
+    fn due_complaints(&self, now: Timestamp, limit: u32) -> Result<Vec<ComplaintRecord>>;
+    fn get_scrutiny(&self, id: &ScrutinyId) -> Result<Option<ScrutinyRecord>>;
+    fn scrutinies_of_order(&self, order: &SignalId) -> Result<Vec<ScrutinyRecord>>;
+    fn scrutinies_for(&self, authority: &OrgId) -> Result<Vec<ScrutinyRecord>>;
+    fn due_scrutinies(&self, now: Timestamp, limit: u32) -> Result<Vec<ScrutinyRecord>>;
+    /// Orders whose embargo has reached its end and was not lifted yet.
+    fn due_embargoes(&self, now: Timestamp, limit: u32) -> Result<Vec<OrderRecord>>;
+    fn get_watchlist(&self, id: &WatchlistId) -> Result<Option<WatchlistRecord>>;
+    fn watchlists_of(&self, authority: &OrgId) -> Result<Vec<WatchlistRecord>>;
+    /// Live watch-lists (not closed, not ended at `now`) holding any of these keys.
+    fn watching(&self, key_hashes: &[String], now: Timestamp) -> Result<Vec<WatchlistRecord>>;
+    fn count_watch_entries(&self, watchlist: &WatchlistId) -> Result<i64>;
+    fn active_hold(&self, case: &CaseId) -> Result<Option<HoldRecord>>;
+    /// Holds, newest first: one authority's, or every one (`None`, for overseers).
+    fn holds(&self, authority: Option<&OrgId>, limit: u32) -> Result<Vec<HoldRecord>>;
+    fn due_holds(&self, now: Timestamp, limit: u32) -> Result<Vec<HoldRecord>>;
+    fn threat_alert(&self, case: &CaseId) -> Result<Option<ThreatAlertRecord>>;
+    fn due_threat_alerts(&self, now: Timestamp, limit: u32) -> Result<Vec<ThreatAlertRecord>>;
+    fn le_referrals_of(&self, case: &CaseId) -> Result<Vec<LawEnforcementReferralRecord>>;
+    fn notifier_key_of(&self, signal: &SignalId) -> Result<Option<String>>;
+    /// (notices sent, of which decided manifestly unfounded) by a notifier.
+    fn misuse_counts(&self, notifier_key: &str) -> Result<(u64, u64)>;
+    fn misuse_actions(&self, notifier_key: &str) -> Result<Vec<MisuseActionRecord>>;
+    /// Notifiers with at least one notice found manifestly unfounded: (key, notices, unfounded),
+    /// most unfounded first.
+    fn unfounded_notifiers(&self, limit: u32) -> Result<Vec<(String, u64, u64)>>;
+    fn flagger_status(&self, org: &OrgId) -> Result<Option<FlaggerStatusRecord>>;
+}
+
+/// Due-process changes.
+pub trait DueTx: DueReads {
+    /// Fails with [`crate::StoreError::Conflict`] if the platform already used the code.
+    fn insert_terms_clause(&mut self, r: &TermsClauseRecord) -> Result<()>;
+    fn update_terms_clause(&mut self, r: &TermsClauseRecord) -> Result<()>;
+    /// Marks a decision reversed (by a complaint, a scrutiny or an annulment).
+    fn reverse_decision(&mut self, id: &DecisionId, at: Timestamp, by: &str) -> Result<()>;
+    fn insert_uploader_notice(&mut self, r: &UploaderNoticeRecord) -> Result<()>;
+    fn update_uploader_notice(&mut self, r: &UploaderNoticeRecord) -> Result<()>;
+    fn insert_complaint(&mut self, r: &ComplaintRecord) -> Result<()>;
+    fn update_complaint(&mut self, r: &ComplaintRecord) -> Result<()>;
+    fn insert_scrutiny(&mut self, r: &ScrutinyRecord) -> Result<()>;
+    fn update_scrutiny(&mut self, r: &ScrutinyRecord) -> Result<()>;
+    fn insert_watchlist(&mut self, r: &WatchlistRecord) -> Result<()>;
+    fn update_watchlist(&mut self, r: &WatchlistRecord) -> Result<()>;
+    /// `true` if the entry was new to the list.
+    fn insert_watch_entry(
+        &mut self,
+        watchlist: &WatchlistId,
+        key_hash: &str,
+        kind: &str,
+        at: Timestamp,
+    ) -> Result<bool>;
+    fn insert_hold(&mut self, r: &HoldRecord) -> Result<()>;
+    fn update_hold(&mut self, r: &HoldRecord) -> Result<()>;
+    fn put_threat_alert(&mut self, r: &ThreatAlertRecord) -> Result<()>;
+    fn insert_le_referral(&mut self, r: &LawEnforcementReferralRecord) -> Result<()>;
+    fn set_notifier_key(&mut self, signal: &SignalId, key: &str) -> Result<()>;
+    fn insert_misuse_action(&mut self, r: &MisuseActionRecord) -> Result<()>;
+    fn put_flagger_status(&mut self, r: &FlaggerStatusRecord) -> Result<()>;
+}

@@ -1,0 +1,643 @@
+//! The SQL behind [`DueReads`] and [`DueTx`].
+
+use rusqlite::{Row, params};
+use vigie_model::*;
+
+use super::queries::{SqliteRead, SqliteTx, decision_row, order_row, ts, us};
+use crate::*;
+
+fn clause_row(r: &Row<'_>) -> rusqlite::Result<TermsClauseRecord> {
+    Ok(TermsClauseRecord {
+        id: TermsClauseId::from_trusted(r.get("id")?),
+        platform: OrgId::from_trusted(r.get("platform")?),
+        code: r.get("code")?,
+        title: r.get("title")?,
+        url: r.get("url")?,
+        body: r.get("body")?,
+        created_at: Timestamp::from_micros(r.get("created_at")?),
+        created_by: UserId::from_trusted(r.get("created_by")?),
+        retired_at: ts(r.get("retired_at")?),
+    })
+}
+
+fn notice_row(r: &Row<'_>) -> rusqlite::Result<UploaderNoticeRecord> {
+    Ok(UploaderNoticeRecord {
+        id: UploaderNoticeId::from_trusted(r.get("id")?),
+        case: CaseId::from_trusted(r.get("case_id")?),
+        decision: DecisionId::from_trusted(r.get("decision")?),
+        platform: OrgId::from_trusted(r.get("platform")?),
+        route: r.get("route")?,
+        token: r.get("token")?,
+        token_hash: r.get("token_hash")?,
+        body: r.get("body")?,
+        created_at: Timestamp::from_micros(r.get("created_at")?),
+        issued_at: ts(r.get("issued_at")?),
+    })
+}
+
+fn complaint_row(r: &Row<'_>) -> rusqlite::Result<ComplaintRecord> {
+    Ok(ComplaintRecord {
+        id: ComplaintId::from_trusted(r.get("id")?),
+        case: CaseId::from_trusted(r.get("case_id")?),
+        decision: DecisionId::from_trusted(r.get("decision")?),
+        platform: OrgId::from_trusted(r.get("platform")?),
+        complainant: r.get("complainant")?,
+        signal: r.get::<_, Option<String>>("signal")?.map(SignalId::from_trusted),
+        text_ref: r.get::<_, Option<String>>("text_ref")?.map(PersonalRef::from_trusted),
+        received_at: Timestamp::from_micros(r.get("received_at")?),
+        due_at: Timestamp::from_micros(r.get("due_at")?),
+        state: r.get("state")?,
+        overdue_at: ts(r.get("overdue_at")?),
+        reviewed_by: r.get::<_, Option<String>>("reviewed_by")?.map(UserId::from_trusted),
+        reviewed_at: ts(r.get("reviewed_at")?),
+        reasons: r.get("reasons")?,
+        new_decision: r.get::<_, Option<String>>("new_decision")?.map(DecisionId::from_trusted),
+    })
+}
+
+fn scrutiny_row(r: &Row<'_>) -> rusqlite::Result<ScrutinyRecord> {
+    Ok(ScrutinyRecord {
+        id: ScrutinyId::from_trusted(r.get("id")?),
+        order: SignalId::from_trusted(r.get("order_id")?),
+        trigger: r.get("trigger")?,
+        requested_at: Timestamp::from_micros(r.get("requested_at")?),
+        due_at: Timestamp::from_micros(r.get("due_at")?),
+        authority: OrgId::from_trusted(r.get("authority")?),
+        reasons_ref: r.get::<_, Option<String>>("reasons_ref")?.map(PersonalRef::from_trusted),
+        state: r.get("state")?,
+        overdue_at: ts(r.get("overdue_at")?),
+        decided_at: ts(r.get("decided_at")?),
+        decided_by: r.get::<_, Option<String>>("decided_by")?.map(UserId::from_trusted),
+        decision_reasons: r.get("decision_reasons")?,
+    })
+}
+
+fn watchlist_row(r: &Row<'_>) -> rusqlite::Result<WatchlistRecord> {
+    Ok(WatchlistRecord {
+        id: WatchlistId::from_trusted(r.get("id")?),
+        authority: OrgId::from_trusted(r.get("authority")?),
+        name: r.get("name")?,
+        legal_basis_ref: r.get("legal_basis_ref")?,
+        ends_at: Timestamp::from_micros(r.get("ends_at")?),
+        hold_hours: r.get("hold_hours")?,
+        created_at: Timestamp::from_micros(r.get("created_at")?),
+        created_by: UserId::from_trusted(r.get("created_by")?),
+        closed_at: ts(r.get("closed_at")?),
+    })
+}
+
+fn hold_row(r: &Row<'_>) -> rusqlite::Result<HoldRecord> {
+    Ok(HoldRecord {
+        id: HoldId::from_trusted(r.get("id")?),
+        case: CaseId::from_trusted(r.get("case_id")?),
+        watchlist: WatchlistId::from_trusted(r.get("watchlist")?),
+        authority: OrgId::from_trusted(r.get("authority")?),
+        placed_at: Timestamp::from_micros(r.get("placed_at")?),
+        until: Timestamp::from_micros(r.get("until")?),
+        ended_at: ts(r.get("ended_at")?),
+        end_reason: r.get("end_reason")?,
+    })
+}
+
+fn alert_row(r: &Row<'_>) -> rusqlite::Result<ThreatAlertRecord> {
+    Ok(ThreatAlertRecord {
+        case: CaseId::from_trusted(r.get("case_id")?),
+        raised_at: Timestamp::from_micros(r.get("raised_at")?),
+        level: r.get("level")?,
+        next_at: ts(r.get("next_at")?),
+        acknowledged_at: ts(r.get("acknowledged_at")?),
+        acknowledged_by: r.get::<_, Option<String>>("acknowledged_by")?.map(UserId::from_trusted),
+        note: r.get("note")?,
+    })
+}
+
+fn referral_row(r: &Row<'_>) -> rusqlite::Result<LawEnforcementReferralRecord> {
+    let states: String = r.get("member_states")?;
+    Ok(LawEnforcementReferralRecord {
+        id: LawEnforcementReferralId::from_trusted(r.get("id")?),
+        case: CaseId::from_trusted(r.get("case_id")?),
+        org: OrgId::from_trusted(r.get("org")?),
+        basis: r.get("basis")?,
+        member_states: states.split(',').filter(|s| !s.is_empty()).map(str::to_owned).collect(),
+        europol: r.get("europol")?,
+        authority: r.get::<_, Option<String>>("authority")?.map(OrgId::from_trusted),
+        sent_at: Timestamp::from_micros(r.get("sent_at")?),
+        sent_by: UserId::from_trusted(r.get("sent_by")?),
+        note: r.get("note")?,
+    })
+}
+
+fn misuse_row(r: &Row<'_>) -> rusqlite::Result<MisuseActionRecord> {
+    Ok(MisuseActionRecord {
+        id: MisuseActionId::from_trusted(r.get("id")?),
+        notifier_key: r.get("notifier_key")?,
+        kind: r.get("kind")?,
+        at: Timestamp::from_micros(r.get("at")?),
+        by: UserId::from_trusted(r.get("by_user")?),
+        until: ts(r.get("until")?),
+        reason: r.get("reason")?,
+        counts: r.get("counts")?,
+    })
+}
+
+impl DueReads for SqliteRead<'_> {
+    fn terms_clauses(&self, platform: &OrgId, with_retired: bool) -> Result<Vec<TermsClauseRecord>> {
+        self.many(
+            "SELECT * FROM terms_clauses WHERE platform = ?1 AND (?2 OR retired_at IS NULL) ORDER BY code",
+            params![platform.as_str(), with_retired],
+            clause_row,
+        )
+    }
+    fn get_terms_clause(&self, id: &TermsClauseId) -> Result<Option<TermsClauseRecord>> {
+        self.one("SELECT * FROM terms_clauses WHERE id = ?1", [id.as_str()], clause_row)
+    }
+    fn get_decision(&self, id: &DecisionId) -> Result<Option<DecisionRecord>> {
+        self.one("SELECT * FROM decisions WHERE id = ?1", [id.as_str()], decision_row)
+    }
+    fn uploader_notice_by_token(&self, token_hash: &str) -> Result<Option<UploaderNoticeRecord>> {
+        self.one("SELECT * FROM uploader_notices WHERE token_hash = ?1", [token_hash], notice_row)
+    }
+    fn uploader_notice_of_decision(&self, decision: &DecisionId) -> Result<Option<UploaderNoticeRecord>> {
+        self.one("SELECT * FROM uploader_notices WHERE decision = ?1", [decision.as_str()], notice_row)
+    }
+    fn uploader_notices_of_case(&self, case: &CaseId) -> Result<Vec<UploaderNoticeRecord>> {
+        self.many("SELECT * FROM uploader_notices WHERE case_id = ?1 ORDER BY created_at", [case.as_str()], notice_row)
+    }
+    fn get_complaint(&self, id: &ComplaintId) -> Result<Option<ComplaintRecord>> {
+        self.one("SELECT * FROM complaints WHERE id = ?1", [id.as_str()], complaint_row)
+    }
+    fn complaints_of(&self, platform: &OrgId, open_only: bool) -> Result<Vec<ComplaintRecord>> {
+        self.many(
+            "SELECT * FROM complaints WHERE platform = ?1 AND (NOT ?2 OR state = 'open') ORDER BY due_at, id LIMIT 1000",
+            params![platform.as_str(), open_only],
+            complaint_row,
+        )
+    }
+    fn complaints_of_case(&self, case: &CaseId) -> Result<Vec<ComplaintRecord>> {
+        self.many("SELECT * FROM complaints WHERE case_id = ?1 ORDER BY received_at", [case.as_str()], complaint_row)
+    }
+    fn due_complaints(&self, now: Timestamp, limit: u32) -> Result<Vec<ComplaintRecord>> {
+        self.many(
+            "SELECT * FROM complaints WHERE state = 'open' AND overdue_at IS NULL AND due_at < ?1 ORDER BY due_at LIMIT ?2",
+            params![now.as_micros(), limit],
+            complaint_row,
+        )
+    }
+    fn get_scrutiny(&self, id: &ScrutinyId) -> Result<Option<ScrutinyRecord>> {
+        self.one("SELECT * FROM scrutinies WHERE id = ?1", [id.as_str()], scrutiny_row)
+    }
+    fn scrutinies_of_order(&self, order: &SignalId) -> Result<Vec<ScrutinyRecord>> {
+        self.many("SELECT * FROM scrutinies WHERE order_id = ?1 ORDER BY requested_at", [order.as_str()], scrutiny_row)
+    }
+    fn scrutinies_for(&self, authority: &OrgId) -> Result<Vec<ScrutinyRecord>> {
+        self.many(
+            "SELECT * FROM scrutinies WHERE authority = ?1 ORDER BY state <> 'pending', due_at LIMIT 1000",
+            [authority.as_str()],
+            scrutiny_row,
+        )
+    }
+    fn due_scrutinies(&self, now: Timestamp, limit: u32) -> Result<Vec<ScrutinyRecord>> {
+        self.many(
+            "SELECT * FROM scrutinies WHERE state = 'pending' AND overdue_at IS NULL AND due_at < ?1 ORDER BY due_at LIMIT ?2",
+            params![now.as_micros(), limit],
+            scrutiny_row,
+        )
+    }
+    fn due_embargoes(&self, now: Timestamp, limit: u32) -> Result<Vec<OrderRecord>> {
+        self.many(
+            "SELECT * FROM orders WHERE embargo_until IS NOT NULL AND embargo_lifted_at IS NULL AND embargo_until <= ?1 \
+             ORDER BY embargo_until LIMIT ?2",
+            params![now.as_micros(), limit],
+            order_row,
+        )
+    }
+    fn get_watchlist(&self, id: &WatchlistId) -> Result<Option<WatchlistRecord>> {
+        self.one("SELECT * FROM watchlists WHERE id = ?1", [id.as_str()], watchlist_row)
+    }
+    fn watchlists_of(&self, authority: &OrgId) -> Result<Vec<WatchlistRecord>> {
+        self.many(
+            "SELECT * FROM watchlists WHERE authority = ?1 ORDER BY created_at",
+            [authority.as_str()],
+            watchlist_row,
+        )
+    }
+    fn watching(&self, key_hashes: &[String], now: Timestamp) -> Result<Vec<WatchlistRecord>> {
+        let mut out: Vec<WatchlistRecord> = Vec::new();
+        for key in key_hashes {
+            let found = self.many(
+                "SELECT w.* FROM watch_entries e JOIN watchlists w ON w.id = e.watchlist \
+                 WHERE e.key_hash = ?1 AND w.closed_at IS NULL AND w.ends_at > ?2 ORDER BY w.created_at",
+                params![key, now.as_micros()],
+                watchlist_row,
+            )?;
+            for w in found {
+                if !out.iter().any(|x| x.id == w.id) {
+                    out.push(w);
+                }
+            }
+        }
+        Ok(out)
+    }
+    fn count_watch_entries(&self, watchlist: &WatchlistId) -> Result<i64> {
+        Ok(self
+            .one("SELECT COUNT(*) FROM watch_entries WHERE watchlist = ?1", [watchlist.as_str()], |r| r.get(0))?
+            .unwrap_or(0))
+    }
+    fn active_hold(&self, case: &CaseId) -> Result<Option<HoldRecord>> {
+        self.one("SELECT * FROM holds WHERE case_id = ?1 AND ended_at IS NULL", [case.as_str()], hold_row)
+    }
+    fn holds(&self, authority: Option<&OrgId>, limit: u32) -> Result<Vec<HoldRecord>> {
+        self.many(
+            "SELECT * FROM holds WHERE ?1 IS NULL OR authority = ?1 ORDER BY placed_at DESC, id LIMIT ?2",
+            params![authority.map(OrgId::as_str), limit],
+            hold_row,
+        )
+    }
+    fn due_holds(&self, now: Timestamp, limit: u32) -> Result<Vec<HoldRecord>> {
+        self.many(
+            "SELECT * FROM holds WHERE ended_at IS NULL AND until <= ?1 ORDER BY until LIMIT ?2",
+            params![now.as_micros(), limit],
+            hold_row,
+        )
+    }
+    fn threat_alert(&self, case: &CaseId) -> Result<Option<ThreatAlertRecord>> {
+        self.one("SELECT * FROM threat_alerts WHERE case_id = ?1", [case.as_str()], alert_row)
+    }
+    fn due_threat_alerts(&self, now: Timestamp, limit: u32) -> Result<Vec<ThreatAlertRecord>> {
+        self.many(
+            "SELECT * FROM threat_alerts WHERE next_at IS NOT NULL AND next_at <= ?1 ORDER BY next_at LIMIT ?2",
+            params![now.as_micros(), limit],
+            alert_row,
+        )
+    }
+    fn le_referrals_of(&self, case: &CaseId) -> Result<Vec<LawEnforcementReferralRecord>> {
+        self.many("SELECT * FROM le_referrals WHERE case_id = ?1 ORDER BY sent_at", [case.as_str()], referral_row)
+    }
+    fn notifier_key_of(&self, signal: &SignalId) -> Result<Option<String>> {
+        self.one("SELECT notifier_key FROM signal_notifiers WHERE signal = ?1", [signal.as_str()], |r| r.get(0))
+    }
+    fn misuse_counts(&self, notifier_key: &str) -> Result<(u64, u64)> {
+        let notices: i64 = self
+            .one("SELECT COUNT(*) FROM signal_notifiers WHERE notifier_key = ?1", [notifier_key], |r| r.get(0))?
+            .unwrap_or(0);
+        // A notice counts once, however many of its cases were found unfounded.
+        let unfounded: i64 = self
+            .one(
+                "SELECT COUNT(DISTINCT n.signal) FROM signal_notifiers n \
+                 JOIN signal_cases sc ON sc.signal = n.signal \
+                 JOIN decisions d ON d.case_id = sc.case_id \
+                 WHERE n.notifier_key = ?1 AND d.manifestly_unfounded = 1 AND d.reversed_at IS NULL",
+                [notifier_key],
+                |r| r.get(0),
+            )?
+            .unwrap_or(0);
+        Ok((notices.max(0) as u64, unfounded.max(0) as u64))
+    }
+    fn misuse_actions(&self, notifier_key: &str) -> Result<Vec<MisuseActionRecord>> {
+        self.many("SELECT * FROM misuse_actions WHERE notifier_key = ?1 ORDER BY at, id", [notifier_key], misuse_row)
+    }
+    fn unfounded_notifiers(&self, limit: u32) -> Result<Vec<(String, u64, u64)>> {
+        let keys: Vec<String> = self.many(
+            "SELECT n.notifier_key FROM signal_notifiers n \
+             JOIN signal_cases sc ON sc.signal = n.signal \
+             JOIN decisions d ON d.case_id = sc.case_id \
+             WHERE d.manifestly_unfounded = 1 AND d.reversed_at IS NULL \
+             GROUP BY n.notifier_key ORDER BY COUNT(DISTINCT n.signal) DESC, n.notifier_key LIMIT ?1",
+            [limit],
+            |r| r.get(0),
+        )?;
+        let mut out = Vec::with_capacity(keys.len());
+        for k in keys {
+            let (notices, unfounded) = self.misuse_counts(&k)?;
+            out.push((k, notices, unfounded));
+        }
+        Ok(out)
+    }
+    fn flagger_status(&self, org: &OrgId) -> Result<Option<FlaggerStatusRecord>> {
+        self.one("SELECT * FROM flagger_status WHERE org = ?1", [org.as_str()], |r| {
+            Ok(FlaggerStatusRecord {
+                org: OrgId::from_trusted(r.get("org")?),
+                status: r.get("status")?,
+                since: Timestamp::from_micros(r.get("since")?),
+                reason: r.get("reason")?,
+                by: UserId::from_trusted(r.get("by_user")?),
+            })
+        })
+    }
+}
+
+macro_rules! delegate_due_reads {
+    ($($name:ident($($arg:ident: $ty:ty),*) -> $ret:ty;)*) => {
+        impl DueReads for SqliteTx<'_> {
+            $(fn $name(&self, $($arg: $ty),*) -> $ret { self.read.$name($($arg),*) })*
+        }
+    };
+}
+
+delegate_due_reads! {
+    terms_clauses(platform: &OrgId, with_retired: bool) -> Result<Vec<TermsClauseRecord>>;
+    get_terms_clause(id: &TermsClauseId) -> Result<Option<TermsClauseRecord>>;
+    get_decision(id: &DecisionId) -> Result<Option<DecisionRecord>>;
+    uploader_notice_by_token(token_hash: &str) -> Result<Option<UploaderNoticeRecord>>;
+    uploader_notice_of_decision(decision: &DecisionId) -> Result<Option<UploaderNoticeRecord>>;
+    uploader_notices_of_case(case: &CaseId) -> Result<Vec<UploaderNoticeRecord>>;
+    get_complaint(id: &ComplaintId) -> Result<Option<ComplaintRecord>>;
+    complaints_of(platform: &OrgId, open_only: bool) -> Result<Vec<ComplaintRecord>>;
+    complaints_of_case(case: &CaseId) -> Result<Vec<ComplaintRecord>>;
+    due_complaints(now: Timestamp, limit: u32) -> Result<Vec<ComplaintRecord>>;
+    get_scrutiny(id: &ScrutinyId) -> Result<Option<ScrutinyRecord>>;
+    scrutinies_of_order(order: &SignalId) -> Result<Vec<ScrutinyRecord>>;
+    scrutinies_for(authority: &OrgId) -> Result<Vec<ScrutinyRecord>>;
+    due_scrutinies(now: Timestamp, limit: u32) -> Result<Vec<ScrutinyRecord>>;
+    due_embargoes(now: Timestamp, limit: u32) -> Result<Vec<OrderRecord>>;
+    get_watchlist(id: &WatchlistId) -> Result<Option<WatchlistRecord>>;
+    watchlists_of(authority: &OrgId) -> Result<Vec<WatchlistRecord>>;
+    watching(key_hashes: &[String], now: Timestamp) -> Result<Vec<WatchlistRecord>>;
+    count_watch_entries(watchlist: &WatchlistId) -> Result<i64>;
+    active_hold(case: &CaseId) -> Result<Option<HoldRecord>>;
+    holds(authority: Option<&OrgId>, limit: u32) -> Result<Vec<HoldRecord>>;
+    due_holds(now: Timestamp, limit: u32) -> Result<Vec<HoldRecord>>;
+    threat_alert(case: &CaseId) -> Result<Option<ThreatAlertRecord>>;
+    due_threat_alerts(now: Timestamp, limit: u32) -> Result<Vec<ThreatAlertRecord>>;
+    le_referrals_of(case: &CaseId) -> Result<Vec<LawEnforcementReferralRecord>>;
+    notifier_key_of(signal: &SignalId) -> Result<Option<String>>;
+    misuse_counts(notifier_key: &str) -> Result<(u64, u64)>;
+    misuse_actions(notifier_key: &str) -> Result<Vec<MisuseActionRecord>>;
+    unfounded_notifiers(limit: u32) -> Result<Vec<(String, u64, u64)>>;
+    flagger_status(org: &OrgId) -> Result<Option<FlaggerStatusRecord>>;
+}
+
+impl DueTx for SqliteTx<'_> {
+    fn insert_terms_clause(&mut self, r: &TermsClauseRecord) -> Result<()> {
+        self.read
+            .exec(
+                "INSERT INTO terms_clauses (id, platform, code, title, url, body, created_at, created_by, retired_at) \
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
+                params![
+                    r.id.as_str(),
+                    r.platform.as_str(),
+                    r.code,
+                    r.title,
+                    r.url,
+                    r.body,
+                    r.created_at.as_micros(),
+                    r.created_by.as_str(),
+                    us(r.retired_at)
+                ],
+            )
+            .map_err(|e| match e {
+                StoreError::Conflict(_) => StoreError::Conflict("the platform already has a clause with that code"),
+                e => e,
+            })?;
+        Ok(())
+    }
+    fn update_terms_clause(&mut self, r: &TermsClauseRecord) -> Result<()> {
+        self.read.exec(
+            "UPDATE terms_clauses SET title = ?2, url = ?3, body = ?4, retired_at = ?5 WHERE id = ?1",
+            params![r.id.as_str(), r.title, r.url, r.body, us(r.retired_at)],
+        )?;
+        Ok(())
+    }
+    fn reverse_decision(&mut self, id: &DecisionId, at: Timestamp, by: &str) -> Result<()> {
+        self.read.exec(
+            "UPDATE decisions SET reversed_at = ?2, reversed_by = ?3 WHERE id = ?1 AND reversed_at IS NULL",
+            params![id.as_str(), at.as_micros(), by],
+        )?;
+        Ok(())
+    }
+    fn insert_uploader_notice(&mut self, r: &UploaderNoticeRecord) -> Result<()> {
+        self.read.exec(
+            "INSERT INTO uploader_notices (id, case_id, decision, platform, route, token, token_hash, body, created_at, issued_at) \
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
+            params![
+                r.id.as_str(),
+                r.case.as_str(),
+                r.decision.as_str(),
+                r.platform.as_str(),
+                r.route,
+                r.token,
+                r.token_hash,
+                r.body,
+                r.created_at.as_micros(),
+                us(r.issued_at)
+            ],
+        )?;
+        Ok(())
+    }
+    fn update_uploader_notice(&mut self, r: &UploaderNoticeRecord) -> Result<()> {
+        self.read.exec(
+            "UPDATE uploader_notices SET body = ?2, issued_at = ?3 WHERE id = ?1",
+            params![r.id.as_str(), r.body, us(r.issued_at)],
+        )?;
+        Ok(())
+    }
+    fn insert_complaint(&mut self, r: &ComplaintRecord) -> Result<()> {
+        self.read.exec(
+            "INSERT INTO complaints (id, case_id, decision, platform, complainant, signal, text_ref, received_at, due_at, state, \
+             overdue_at, reviewed_by, reviewed_at, reasons, new_decision) \
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15)",
+            params![
+                r.id.as_str(),
+                r.case.as_str(),
+                r.decision.as_str(),
+                r.platform.as_str(),
+                r.complainant,
+                r.signal.as_ref().map(SignalId::as_str),
+                r.text_ref.as_ref().map(PersonalRef::as_str),
+                r.received_at.as_micros(),
+                r.due_at.as_micros(),
+                r.state,
+                us(r.overdue_at),
+                r.reviewed_by.as_ref().map(UserId::as_str),
+                us(r.reviewed_at),
+                r.reasons,
+                r.new_decision.as_ref().map(DecisionId::as_str),
+            ],
+        )?;
+        Ok(())
+    }
+    fn update_complaint(&mut self, r: &ComplaintRecord) -> Result<()> {
+        self.read.exec(
+            "UPDATE complaints SET state = ?2, overdue_at = ?3, reviewed_by = ?4, reviewed_at = ?5, reasons = ?6, \
+             new_decision = ?7 WHERE id = ?1",
+            params![
+                r.id.as_str(),
+                r.state,
+                us(r.overdue_at),
+                r.reviewed_by.as_ref().map(UserId::as_str),
+                us(r.reviewed_at),
+                r.reasons,
+                r.new_decision.as_ref().map(DecisionId::as_str),
+            ],
+        )?;
+        Ok(())
+    }
+    fn insert_scrutiny(&mut self, r: &ScrutinyRecord) -> Result<()> {
+        self.read.exec(
+            "INSERT INTO scrutinies (id, order_id, trigger, requested_at, due_at, authority, reasons_ref, state, overdue_at, \
+             decided_at, decided_by, decision_reasons) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)",
+            params![
+                r.id.as_str(),
+                r.order.as_str(),
+                r.trigger,
+                r.requested_at.as_micros(),
+                r.due_at.as_micros(),
+                r.authority.as_str(),
+                r.reasons_ref.as_ref().map(PersonalRef::as_str),
+                r.state,
+                us(r.overdue_at),
+                us(r.decided_at),
+                r.decided_by.as_ref().map(UserId::as_str),
+                r.decision_reasons,
+            ],
+        )?;
+        Ok(())
+    }
+    fn update_scrutiny(&mut self, r: &ScrutinyRecord) -> Result<()> {
+        self.read.exec(
+            "UPDATE scrutinies SET state = ?2, overdue_at = ?3, decided_at = ?4, decided_by = ?5, decision_reasons = ?6 \
+             WHERE id = ?1",
+            params![
+                r.id.as_str(),
+                r.state,
+                us(r.overdue_at),
+                us(r.decided_at),
+                r.decided_by.as_ref().map(UserId::as_str),
+                r.decision_reasons,
+            ],
+        )?;
+        Ok(())
+    }
+    fn insert_watchlist(&mut self, r: &WatchlistRecord) -> Result<()> {
+        self.read.exec(
+            "INSERT INTO watchlists (id, authority, name, legal_basis_ref, ends_at, hold_hours, created_at, created_by, closed_at) \
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
+            params![
+                r.id.as_str(),
+                r.authority.as_str(),
+                r.name,
+                r.legal_basis_ref,
+                r.ends_at.as_micros(),
+                r.hold_hours,
+                r.created_at.as_micros(),
+                r.created_by.as_str(),
+                us(r.closed_at),
+            ],
+        )?;
+        Ok(())
+    }
+    fn update_watchlist(&mut self, r: &WatchlistRecord) -> Result<()> {
+        self.read.exec(
+            "UPDATE watchlists SET name = ?2, ends_at = ?3, hold_hours = ?4, closed_at = ?5 WHERE id = ?1",
+            params![r.id.as_str(), r.name, r.ends_at.as_micros(), r.hold_hours, us(r.closed_at)],
+        )?;
+        Ok(())
+    }
+    fn insert_watch_entry(
+        &mut self,
+        watchlist: &WatchlistId,
+        key_hash: &str,
+        kind: &str,
+        at: Timestamp,
+    ) -> Result<bool> {
+        let n = self.read.exec(
+            "INSERT INTO watch_entries (key_hash, watchlist, kind, added_at) VALUES (?1, ?2, ?3, ?4) ON CONFLICT DO NOTHING",
+            params![key_hash, watchlist.as_str(), kind, at.as_micros()],
+        )?;
+        Ok(n == 1)
+    }
+    fn insert_hold(&mut self, r: &HoldRecord) -> Result<()> {
+        self.read.exec(
+            "INSERT INTO holds (id, case_id, watchlist, authority, placed_at, until, ended_at, end_reason) \
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+            params![
+                r.id.as_str(),
+                r.case.as_str(),
+                r.watchlist.as_str(),
+                r.authority.as_str(),
+                r.placed_at.as_micros(),
+                r.until.as_micros(),
+                us(r.ended_at),
+                r.end_reason,
+            ],
+        )?;
+        Ok(())
+    }
+    fn update_hold(&mut self, r: &HoldRecord) -> Result<()> {
+        self.read.exec(
+            "UPDATE holds SET until = ?2, ended_at = ?3, end_reason = ?4 WHERE id = ?1",
+            params![r.id.as_str(), r.until.as_micros(), us(r.ended_at), r.end_reason],
+        )?;
+        Ok(())
+    }
+    fn put_threat_alert(&mut self, r: &ThreatAlertRecord) -> Result<()> {
+        self.read.exec(
+            "INSERT INTO threat_alerts (case_id, raised_at, level, next_at, acknowledged_at, acknowledged_by, note) \
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7) ON CONFLICT (case_id) DO UPDATE SET level = excluded.level, \
+             next_at = excluded.next_at, acknowledged_at = excluded.acknowledged_at, \
+             acknowledged_by = excluded.acknowledged_by, note = excluded.note",
+            params![
+                r.case.as_str(),
+                r.raised_at.as_micros(),
+                r.level,
+                us(r.next_at),
+                us(r.acknowledged_at),
+                r.acknowledged_by.as_ref().map(UserId::as_str),
+                r.note,
+            ],
+        )?;
+        Ok(())
+    }
+    fn insert_le_referral(&mut self, r: &LawEnforcementReferralRecord) -> Result<()> {
+        self.read.exec(
+            "INSERT INTO le_referrals (id, case_id, org, basis, member_states, europol, authority, sent_at, sent_by, note) \
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
+            params![
+                r.id.as_str(),
+                r.case.as_str(),
+                r.org.as_str(),
+                r.basis,
+                r.member_states.join(","),
+                r.europol,
+                r.authority.as_ref().map(OrgId::as_str),
+                r.sent_at.as_micros(),
+                r.sent_by.as_str(),
+                r.note,
+            ],
+        )?;
+        Ok(())
+    }
+    fn set_notifier_key(&mut self, signal: &SignalId, key: &str) -> Result<()> {
+        self.read.exec(
+            "INSERT INTO signal_notifiers (signal, notifier_key) VALUES (?1, ?2)",
+            params![signal.as_str(), key],
+        )?;
+        Ok(())
+    }
+    fn insert_misuse_action(&mut self, r: &MisuseActionRecord) -> Result<()> {
+        self.read.exec(
+            "INSERT INTO misuse_actions (id, notifier_key, kind, at, by_user, until, reason, counts) \
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+            params![
+                r.id.as_str(),
+                r.notifier_key,
+                r.kind,
+                r.at.as_micros(),
+                r.by.as_str(),
+                us(r.until),
+                r.reason,
+                r.counts
+            ],
+        )?;
+        Ok(())
+    }
+    fn put_flagger_status(&mut self, r: &FlaggerStatusRecord) -> Result<()> {
+        self.read.exec(
+            "INSERT INTO flagger_status (org, status, since, reason, by_user) VALUES (?1, ?2, ?3, ?4, ?5) \
+             ON CONFLICT (org) DO UPDATE SET status = excluded.status, since = excluded.since, \
+             reason = excluded.reason, by_user = excluded.by_user",
+            params![r.org.as_str(), r.status, r.since.as_micros(), r.reason, r.by.as_str()],
+        )?;
+        Ok(())
+    }
+}

@@ -1,0 +1,960 @@
+//! Due process over HTTP: terms clauses, uploader notices, complaints, embargoes, scrutiny and
+//! annulments, watch-lists and holds, threats to life, misuse.
+//!
+//! Public (no bearer token, rate-limited per address, the secret in the path is the key): the
+//! uploader's notice and its complaint and scrutiny forms, and the notifier's complaint.
+
+use std::net::SocketAddr;
+
+use axum::Json;
+use axum::extract::{ConnectInfo, Path, Query, State};
+use axum::http::StatusCode;
+use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
+use vigie_app::dueprocess::complaints::{ComplaintView, ReviewInput};
+use vigie_app::dueprocess::holds::WatchlistInput;
+use vigie_app::dueprocess::misuse::{MisuseInput, NotifierRecord};
+use vigie_app::dueprocess::scrutiny::ScrutinyDecisionInput;
+use vigie_app::dueprocess::threats::{ReferralToPoliceInput, ThreatView};
+use vigie_app::dueprocess::{AnnulmentInput, EmbargoInput, TermsClauseInput, UploaderNoticeView};
+use vigie_store::*;
+
+use crate::AppState;
+use crate::dto::{DecisionDto, LocationDto, OrderDto, locations, ot, t};
+use crate::error::ApiResult;
+use crate::extract::{Auth, Body, MaybeAuth};
+use crate::routes::intake::too_many_requests;
+use crate::routes::platform::DecisionRequest;
+
+fn public_gate(s: &AppState, peer: SocketAddr) -> ApiResult<()> {
+    if s.limiter.allow(peer.ip()) { Ok(()) } else { Err(too_many_requests()) }
+}
+
+// ---- terms clauses ---------------------------------------------------------------------------
+
+#[derive(Debug, Deserialize, ToSchema)]
+pub struct TermsClauseRequest {
+    /// The platform's own numbering, e.g. `4.2`; unique, never reused.
+    pub code: Option<String>,
+    pub title: Option<String>,
+    pub url: Option<String>,
+    pub body: Option<String>,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct TermsClauseDto {
+    pub id: String,
+    pub code: String,
+    pub title: String,
+    pub url: Option<String>,
+    pub body: Option<String>,
+    pub created_at: String,
+    pub retired_at: Option<String>,
+}
+
+impl From<TermsClauseRecord> for TermsClauseDto {
+    fn from(r: TermsClauseRecord) -> Self {
+        TermsClauseDto {
+            id: r.id.to_string(),
+            code: r.code,
+            title: r.title,
+            url: r.url,
+            body: r.body,
+            created_at: t(r.created_at),
+            retired_at: ot(r.retired_at),
+        }
+    }
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct TermsClauseList {
+    pub terms_clauses: Vec<TermsClauseDto>,
+}
+
+#[derive(Debug, Deserialize, IntoParams)]
+pub struct RetiredQuery {
+    /// Include retired clauses.
+    pub retired: Option<bool>,
+}
+
+/// A platform's integrator registers a terms clause that decisions may cite.
+#[utoipa::path(post, path = "/api/v1/terms-clauses", tag = "due process", request_body = TermsClauseRequest,
+    responses((status = 201, body = TermsClauseDto), (status = 409, body = crate::error::Problem), (status = 422, body = crate::error::Problem)),
+    security(("bearer" = [])))]
+pub async fn register_terms_clause(
+    State(s): State<AppState>,
+    Auth(p): Auth,
+    Body(req): Body<TermsClauseRequest>,
+) -> ApiResult<(StatusCode, Json<TermsClauseDto>)> {
+    let input = TermsClauseInput { code: req.code, title: req.title, url: req.url, body: req.body };
+    Ok((StatusCode::CREATED, Json(s.app.register_terms_clause(&p, input).await?.into())))
+}
+
+#[utoipa::path(get, path = "/api/v1/terms-clauses", tag = "due process", params(RetiredQuery),
+    responses((status = 200, body = TermsClauseList)), security(("bearer" = [])))]
+pub async fn list_terms_clauses(
+    State(s): State<AppState>,
+    Auth(p): Auth,
+    Query(q): Query<RetiredQuery>,
+) -> ApiResult<Json<TermsClauseList>> {
+    let list = s.app.list_terms_clauses(&p, q.retired.unwrap_or(false)).await?;
+    Ok(Json(TermsClauseList { terms_clauses: list.into_iter().map(Into::into).collect() }))
+}
+
+#[utoipa::path(post, path = "/api/v1/terms-clauses/{id}/retire", tag = "due process", params(("id" = String, Path)),
+    responses((status = 200, body = TermsClauseDto), (status = 404, body = crate::error::Problem)), security(("bearer" = [])))]
+pub async fn retire_terms_clause(
+    State(s): State<AppState>,
+    Auth(p): Auth,
+    Path(id): Path<String>,
+) -> ApiResult<Json<TermsClauseDto>> {
+    Ok(Json(s.app.retire_terms_clause(&p, &id).await?.into()))
+}
+
+// ---- uploader notices ------------------------------------------------------------------------
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct UploaderNoticeDto {
+    pub id: String,
+    pub case: String,
+    pub decision: String,
+    /// platform_decision or removal_order: which redress applies.
+    pub route: String,
+    /// withheld (a non-disclosure runs) or issued.
+    pub state: String,
+    pub issued_at: Option<String>,
+    /// The link's secret, for the platform to pass on; absent while withheld.
+    pub token: Option<String>,
+    /// The reasons, the redress that applies with its deadlines and links, and what happened since.
+    #[schema(value_type = Object)]
+    pub notice: serde_json::Value,
+}
+
+impl From<UploaderNoticeView> for UploaderNoticeDto {
+    fn from(v: UploaderNoticeView) -> Self {
+        let n = v.notice;
+        UploaderNoticeDto {
+            id: n.id.to_string(),
+            case: n.case.to_string(),
+            decision: n.decision.to_string(),
+            route: n.route,
+            state: if n.issued_at.is_some() { "issued" } else { "withheld" }.into(),
+            issued_at: ot(n.issued_at),
+            token: (!n.token.is_empty()).then_some(n.token),
+            notice: v.body,
+        }
+    }
+}
+
+/// Public: the notice an uploader reaches through the link in it.
+#[utoipa::path(get, path = "/api/v1/uploader-notices/{token}", tag = "due process", params(("token" = String, Path)),
+    responses((status = 200, body = UploaderNoticeDto), (status = 404, body = crate::error::Problem)))]
+pub async fn uploader_notice(
+    State(s): State<AppState>,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    MaybeAuth(_): MaybeAuth,
+    Path(token): Path<String>,
+) -> ApiResult<Json<UploaderNoticeDto>> {
+    public_gate(&s, peer)?;
+    let mut dto: UploaderNoticeDto = s.app.uploader_notice(&token).await?.into();
+    // The holder already has the secret; it is not repeated.
+    dto.token = None;
+    Ok(Json(dto))
+}
+
+/// The platform reads the notice about a case's current decision, to pass the link on.
+#[utoipa::path(get, path = "/api/v1/cases/{id}/uploader-notice", tag = "due process", params(("id" = String, Path)),
+    responses((status = 200, body = UploaderNoticeDto), (status = 404, body = crate::error::Problem)), security(("bearer" = [])))]
+pub async fn case_uploader_notice(
+    State(s): State<AppState>,
+    Auth(p): Auth,
+    Path(id): Path<String>,
+) -> ApiResult<Json<UploaderNoticeDto>> {
+    Ok(Json(s.app.case_uploader_notice(&p, &id).await?.into()))
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+pub struct TextRequest {
+    /// What the complainant or requester has to say.
+    pub text: Option<String>,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ComplaintDto {
+    pub id: String,
+    pub case: String,
+    pub decision: String,
+    /// uploader or notifier.
+    pub complainant: String,
+    /// open, upheld or reversed.
+    pub state: String,
+    pub received_at: String,
+    /// Two weeks after receipt (TCO art. 10(2)).
+    pub answer_due_at: String,
+    pub overdue: bool,
+    pub reviewed_at: Option<String>,
+    pub reasons: Option<String>,
+    pub new_decision: Option<String>,
+}
+
+impl From<ComplaintRecord> for ComplaintDto {
+    fn from(c: ComplaintRecord) -> Self {
+        ComplaintDto {
+            id: c.id.to_string(),
+            case: c.case.to_string(),
+            decision: c.decision.to_string(),
+            complainant: c.complainant,
+            state: c.state,
+            received_at: t(c.received_at),
+            answer_due_at: t(c.due_at),
+            overdue: c.overdue_at.is_some(),
+            reviewed_at: ot(c.reviewed_at),
+            reasons: c.reasons,
+            new_decision: c.new_decision.map(|d| d.to_string()),
+        }
+    }
+}
+
+/// Public: the uploader complains about the decision, through the notice's link.
+#[utoipa::path(post, path = "/api/v1/uploader-notices/{token}/complaint", tag = "due process", params(("token" = String, Path)),
+    request_body = TextRequest,
+    responses((status = 201, body = ComplaintDto), (status = 404, body = crate::error::Problem), (status = 409, body = crate::error::Problem)))]
+pub async fn uploader_complaint(
+    State(s): State<AppState>,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    MaybeAuth(_): MaybeAuth,
+    Path(token): Path<String>,
+    Body(req): Body<TextRequest>,
+) -> ApiResult<(StatusCode, Json<ComplaintDto>)> {
+    public_gate(&s, peer)?;
+    Ok((StatusCode::CREATED, Json(s.app.complain_as_uploader(&token, req.text).await?.into())))
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+pub struct NotifierComplaintRequest {
+    pub text: Option<String>,
+    /// Which location of the notice (its index in the tracking view), default 0.
+    pub location: Option<usize>,
+}
+
+/// Public: a notifier complains, with the tracking code, about a decision to take no action.
+#[utoipa::path(post, path = "/api/v1/notices/track/{code}/complaint", tag = "due process", params(("code" = String, Path)),
+    request_body = NotifierComplaintRequest,
+    responses((status = 201, body = ComplaintDto), (status = 404, body = crate::error::Problem), (status = 409, body = crate::error::Problem)))]
+pub async fn notifier_complaint(
+    State(s): State<AppState>,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    MaybeAuth(_): MaybeAuth,
+    Path(code): Path<String>,
+    Body(req): Body<NotifierComplaintRequest>,
+) -> ApiResult<(StatusCode, Json<ComplaintDto>)> {
+    public_gate(&s, peer)?;
+    let c = s.app.complain_as_notifier(&code, req.location.unwrap_or(0), req.text).await?;
+    Ok((StatusCode::CREATED, Json(c.into())))
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ScrutinyDto {
+    pub id: String,
+    pub order: String,
+    /// platform, uploader or ex_officio.
+    pub trigger: String,
+    pub authority: String,
+    /// pending, no_infringement or infringement.
+    pub state: String,
+    pub requested_at: String,
+    /// 72 hours after the request (TCO art. 4).
+    pub due_at: String,
+    pub overdue: bool,
+    pub decided_at: Option<String>,
+    pub reasons: Option<String>,
+}
+
+impl From<ScrutinyRecord> for ScrutinyDto {
+    fn from(r: ScrutinyRecord) -> Self {
+        ScrutinyDto {
+            id: r.id.to_string(),
+            order: r.order.to_string(),
+            trigger: r.trigger,
+            authority: r.authority.to_string(),
+            state: r.state,
+            requested_at: t(r.requested_at),
+            due_at: t(r.due_at),
+            overdue: r.overdue_at.is_some(),
+            decided_at: ot(r.decided_at),
+            reasons: r.decision_reasons,
+        }
+    }
+}
+
+/// Public: the uploader asks for cross-border scrutiny of the order, within 48 hours.
+#[utoipa::path(post, path = "/api/v1/uploader-notices/{token}/scrutiny", tag = "due process", params(("token" = String, Path)),
+    request_body = TextRequest,
+    responses((status = 201, body = ScrutinyDto), (status = 404, body = crate::error::Problem), (status = 409, body = crate::error::Problem)))]
+pub async fn uploader_scrutiny(
+    State(s): State<AppState>,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    MaybeAuth(_): MaybeAuth,
+    Path(token): Path<String>,
+    Body(req): Body<TextRequest>,
+) -> ApiResult<(StatusCode, Json<ScrutinyDto>)> {
+    public_gate(&s, peer)?;
+    Ok((StatusCode::CREATED, Json(s.app.request_scrutiny_as_uploader(&token, req.text).await?.into())))
+}
+
+// ---- complaints (platform) -------------------------------------------------------------------
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ComplaintList {
+    pub complaints: Vec<ComplaintDto>,
+}
+
+#[derive(Debug, Deserialize, IntoParams)]
+pub struct OpenQuery {
+    /// Only open complaints (default true).
+    pub open: Option<bool>,
+}
+
+/// The platform's complaints, earliest answer due first.
+#[utoipa::path(get, path = "/api/v1/complaints", tag = "due process", params(OpenQuery),
+    responses((status = 200, body = ComplaintList)), security(("bearer" = [])))]
+pub async fn list_complaints(
+    State(s): State<AppState>,
+    Auth(p): Auth,
+    Query(q): Query<OpenQuery>,
+) -> ApiResult<Json<ComplaintList>> {
+    let list = s.app.list_complaints(&p, q.open.unwrap_or(true)).await?;
+    Ok(Json(ComplaintList { complaints: list.into_iter().map(Into::into).collect() }))
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ComplaintDetailDto {
+    pub complaint: ComplaintDto,
+    pub text: Option<String>,
+    /// The decision complained about, beside the complaint.
+    pub first_decision: DecisionDto,
+    pub case_url: Option<String>,
+}
+
+impl From<ComplaintView> for ComplaintDetailDto {
+    fn from(v: ComplaintView) -> Self {
+        ComplaintDetailDto {
+            complaint: v.complaint.into(),
+            text: v.text,
+            first_decision: v.first_decision.into(),
+            case_url: v.case.url,
+        }
+    }
+}
+
+#[utoipa::path(get, path = "/api/v1/complaints/{id}", tag = "due process", params(("id" = String, Path)),
+    responses((status = 200, body = ComplaintDetailDto), (status = 404, body = crate::error::Problem)), security(("bearer" = [])))]
+pub async fn get_complaint(
+    State(s): State<AppState>,
+    Auth(p): Auth,
+    Path(id): Path<String>,
+) -> ApiResult<Json<ComplaintDetailDto>> {
+    Ok(Json(s.app.get_complaint(&p, &id).await?.into()))
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+pub struct ReviewRequest {
+    /// upheld or reversed.
+    pub outcome: Option<String>,
+    pub reasons: Option<String>,
+    /// Reversing a no-action decision on a notifier's complaint: the decision that replaces it.
+    pub decision: Option<DecisionRequest>,
+}
+
+/// A moderator other than the first decider reviews the complaint.
+#[utoipa::path(post, path = "/api/v1/complaints/{id}/review", tag = "due process", params(("id" = String, Path)),
+    request_body = ReviewRequest,
+    responses((status = 200, body = ComplaintDetailDto), (status = 409, body = crate::error::Problem), (status = 422, body = crate::error::Problem)),
+    security(("bearer" = [])))]
+pub async fn review_complaint(
+    State(s): State<AppState>,
+    Auth(p): Auth,
+    Path(id): Path<String>,
+    Body(req): Body<ReviewRequest>,
+) -> ApiResult<Json<ComplaintDetailDto>> {
+    let input = ReviewInput { outcome: req.outcome, reasons: req.reasons, decision: req.decision.map(Into::into) };
+    Ok(Json(s.app.review_complaint(&p, &id, input).await?.into()))
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+pub struct ReasonsRequest {
+    pub reasons: Option<String>,
+}
+
+/// The platform reinstates content it removed on its own assessment. Refused for content removed
+/// under an order in force.
+#[utoipa::path(post, path = "/api/v1/cases/{id}/reinstatement", tag = "due process", params(("id" = String, Path)),
+    request_body = ReasonsRequest,
+    responses((status = 200, body = DecisionDto), (status = 409, body = crate::error::Problem)), security(("bearer" = [])))]
+pub async fn reinstate(
+    State(s): State<AppState>,
+    Auth(p): Auth,
+    Path(id): Path<String>,
+    Body(req): Body<ReasonsRequest>,
+) -> ApiResult<Json<DecisionDto>> {
+    Ok(Json(s.app.reinstate_case(&p, &id, req.reasons).await?.into()))
+}
+
+// ---- orders: embargo, scrutiny, annulment ----------------------------------------------------
+
+fn order_dto(s: &AppState, o: OrderRecord) -> OrderDto {
+    OrderDto::new(vigie_app::platform::OrderView { order: o, cases: Vec::new() }, s.app.now())
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+pub struct EmbargoRequest {
+    /// The new end (RFC 3339): at most six weeks past the current one, once.
+    pub until: Option<String>,
+}
+
+/// The issuing authority extends its non-disclosure once (TCO art. 11(3)).
+#[utoipa::path(post, path = "/api/v1/orders/{id}/embargo/extend", tag = "due process", params(("id" = String, Path)),
+    request_body = EmbargoRequest,
+    responses((status = 200, body = OrderDto), (status = 409, body = crate::error::Problem)), security(("bearer" = [])))]
+pub async fn extend_embargo(
+    State(s): State<AppState>,
+    Auth(p): Auth,
+    Path(id): Path<String>,
+    Body(req): Body<EmbargoRequest>,
+) -> ApiResult<Json<OrderDto>> {
+    let o = s.app.extend_embargo(&p, &id, EmbargoInput { until: req.until }).await?;
+    Ok(Json(order_dto(&s, o)))
+}
+
+/// The issuing authority lifts its non-disclosure early; withheld notices go out.
+#[utoipa::path(post, path = "/api/v1/orders/{id}/embargo/lift", tag = "due process", params(("id" = String, Path)),
+    responses((status = 200, body = OrderDto), (status = 409, body = crate::error::Problem)), security(("bearer" = [])))]
+pub async fn lift_embargo(
+    State(s): State<AppState>,
+    Auth(p): Auth,
+    Path(id): Path<String>,
+) -> ApiResult<Json<OrderDto>> {
+    let o = s.app.lift_embargo(&p, &id).await?;
+    Ok(Json(order_dto(&s, o)))
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+pub struct AnnulmentRequest {
+    /// The court or body that annulled the order.
+    pub court: Option<String>,
+    /// Its case or decision reference.
+    pub reference: Option<String>,
+    pub decided_on: Option<String>,
+}
+
+/// The issuing authority (or an administrator) records an annulment: the order stops having
+/// effect and the content is reinstated.
+#[utoipa::path(post, path = "/api/v1/orders/{id}/annulment", tag = "due process", params(("id" = String, Path)),
+    request_body = AnnulmentRequest,
+    responses((status = 200, body = OrderDto), (status = 409, body = crate::error::Problem)), security(("bearer" = [])))]
+pub async fn annul_order(
+    State(s): State<AppState>,
+    Auth(p): Auth,
+    Path(id): Path<String>,
+    Body(req): Body<AnnulmentRequest>,
+) -> ApiResult<Json<OrderDto>> {
+    let input = AnnulmentInput { court: req.court, reference: req.reference, decided_on: req.decided_on };
+    let o = s.app.annul_order(&p, &id, input).await?;
+    Ok(Json(order_dto(&s, o)))
+}
+
+/// The addressed platform asks for cross-border scrutiny (48 hours), or the competent authority
+/// of its member state opens one (72 hours).
+#[utoipa::path(post, path = "/api/v1/orders/{id}/scrutiny", tag = "due process", params(("id" = String, Path)),
+    request_body = TextRequest,
+    responses((status = 201, body = ScrutinyDto), (status = 409, body = crate::error::Problem)), security(("bearer" = [])))]
+pub async fn request_scrutiny(
+    State(s): State<AppState>,
+    Auth(p): Auth,
+    Path(id): Path<String>,
+    Body(req): Body<TextRequest>,
+) -> ApiResult<(StatusCode, Json<ScrutinyDto>)> {
+    Ok((StatusCode::CREATED, Json(s.app.request_scrutiny(&p, &id, req.text).await?.into())))
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ScrutinyList {
+    pub scrutinies: Vec<ScrutinyDto>,
+}
+
+/// The scrutinies an authority must decide, pending first.
+#[utoipa::path(get, path = "/api/v1/scrutinies", tag = "due process",
+    responses((status = 200, body = ScrutinyList)), security(("bearer" = [])))]
+pub async fn list_scrutinies(State(s): State<AppState>, Auth(p): Auth) -> ApiResult<Json<ScrutinyList>> {
+    let list = s.app.list_scrutinies(&p).await?;
+    Ok(Json(ScrutinyList { scrutinies: list.into_iter().map(Into::into).collect() }))
+}
+
+#[utoipa::path(get, path = "/api/v1/scrutinies/{id}", tag = "due process", params(("id" = String, Path)),
+    responses((status = 200, body = ScrutinyDto), (status = 404, body = crate::error::Problem)), security(("bearer" = [])))]
+pub async fn get_scrutiny(
+    State(s): State<AppState>,
+    Auth(p): Auth,
+    Path(id): Path<String>,
+) -> ApiResult<Json<ScrutinyDto>> {
+    Ok(Json(s.app.get_scrutiny(&p, &id).await?.into()))
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+pub struct ScrutinyDecisionRequest {
+    /// infringement or no_infringement.
+    pub outcome: Option<String>,
+    pub reasons: Option<String>,
+}
+
+/// The scrutinising authority decides; an infringement ends the order and reinstates the content.
+#[utoipa::path(post, path = "/api/v1/scrutinies/{id}/decision", tag = "due process", params(("id" = String, Path)),
+    request_body = ScrutinyDecisionRequest,
+    responses((status = 200, body = ScrutinyDto), (status = 409, body = crate::error::Problem)), security(("bearer" = [])))]
+pub async fn decide_scrutiny(
+    State(s): State<AppState>,
+    Auth(p): Auth,
+    Path(id): Path<String>,
+    Body(req): Body<ScrutinyDecisionRequest>,
+) -> ApiResult<Json<ScrutinyDto>> {
+    let input = ScrutinyDecisionInput { outcome: req.outcome, reasons: req.reasons };
+    Ok(Json(s.app.decide_scrutiny(&p, &id, input).await?.into()))
+}
+
+// ---- watch-lists and holds -------------------------------------------------------------------
+
+#[derive(Debug, Deserialize, ToSchema)]
+pub struct WatchlistRequest {
+    pub name: Option<String>,
+    /// The legal basis of the investigation: a provision, a file number.
+    pub legal_basis_ref: Option<String>,
+    /// When the list stops matching (RFC 3339, within a year).
+    pub ends_at: Option<String>,
+    /// How long a match holds a case: 1 to 168 hours, default 72.
+    pub hold_hours: Option<u32>,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct WatchlistDto {
+    pub id: String,
+    pub name: String,
+    pub legal_basis_ref: String,
+    pub ends_at: String,
+    pub hold_hours: Option<u32>,
+    pub created_at: String,
+    pub closed_at: Option<String>,
+    /// How many entries it holds; the entries themselves are never shown.
+    pub entries: i64,
+}
+
+fn watchlist_dto(w: WatchlistRecord, entries: i64) -> WatchlistDto {
+    WatchlistDto {
+        id: w.id.to_string(),
+        name: w.name,
+        legal_basis_ref: w.legal_basis_ref,
+        ends_at: t(w.ends_at),
+        hold_hours: w.hold_hours,
+        created_at: t(w.created_at),
+        closed_at: ot(w.closed_at),
+        entries,
+    }
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct WatchlistList {
+    pub watchlists: Vec<WatchlistDto>,
+}
+
+#[utoipa::path(post, path = "/api/v1/watchlists", tag = "due process", request_body = WatchlistRequest,
+    responses((status = 201, body = WatchlistDto), (status = 422, body = crate::error::Problem)), security(("bearer" = [])))]
+pub async fn create_watchlist(
+    State(s): State<AppState>,
+    Auth(p): Auth,
+    Body(req): Body<WatchlistRequest>,
+) -> ApiResult<(StatusCode, Json<WatchlistDto>)> {
+    let input = WatchlistInput {
+        name: req.name,
+        legal_basis_ref: req.legal_basis_ref,
+        ends_at: req.ends_at,
+        hold_hours: req.hold_hours,
+    };
+    Ok((StatusCode::CREATED, Json(watchlist_dto(s.app.create_watchlist(&p, input).await?, 0))))
+}
+
+#[utoipa::path(get, path = "/api/v1/watchlists", tag = "due process",
+    responses((status = 200, body = WatchlistList)), security(("bearer" = [])))]
+pub async fn list_watchlists(State(s): State<AppState>, Auth(p): Auth) -> ApiResult<Json<WatchlistList>> {
+    let list = s.app.list_watchlists(&p).await?;
+    Ok(Json(WatchlistList { watchlists: list.into_iter().map(|(w, n)| watchlist_dto(w, n)).collect() }))
+}
+
+#[utoipa::path(delete, path = "/api/v1/watchlists/{id}", tag = "due process", params(("id" = String, Path)),
+    responses((status = 200, body = WatchlistDto), (status = 404, body = crate::error::Problem)), security(("bearer" = [])))]
+pub async fn close_watchlist(
+    State(s): State<AppState>,
+    Auth(p): Auth,
+    Path(id): Path<String>,
+) -> ApiResult<Json<WatchlistDto>> {
+    Ok(Json(watchlist_dto(s.app.close_watchlist(&p, &id).await?, 0)))
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+pub struct WatchEntriesRequest {
+    /// Up to 100 locations per call: URLs, accounts, content ids, as in notices.
+    pub entries: Option<Vec<LocationDto>>,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct WatchEntriesDto {
+    /// Entries new to the list.
+    pub added: usize,
+    /// Entries the list now holds.
+    pub entries: i64,
+}
+
+#[utoipa::path(post, path = "/api/v1/watchlists/{id}/entries", tag = "due process", params(("id" = String, Path)),
+    request_body = WatchEntriesRequest,
+    responses((status = 200, body = WatchEntriesDto), (status = 422, body = crate::error::Problem)), security(("bearer" = [])))]
+pub async fn add_watch_entries(
+    State(s): State<AppState>,
+    Auth(p): Auth,
+    Path(id): Path<String>,
+    Body(req): Body<WatchEntriesRequest>,
+) -> ApiResult<Json<WatchEntriesDto>> {
+    let (added, entries) = s.app.add_watch_entries(&p, &id, locations(req.entries)).await?;
+    Ok(Json(WatchEntriesDto { added, entries }))
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct HoldDto {
+    pub id: String,
+    pub case: String,
+    pub watchlist: String,
+    pub authority: String,
+    pub placed_at: String,
+    pub until: String,
+    pub ended_at: Option<String>,
+    /// expired, released, order or threat_to_life.
+    pub end_reason: Option<String>,
+}
+
+impl From<HoldRecord> for HoldDto {
+    fn from(h: HoldRecord) -> Self {
+        HoldDto {
+            id: h.id.to_string(),
+            case: h.case.to_string(),
+            watchlist: h.watchlist.to_string(),
+            authority: h.authority.to_string(),
+            placed_at: t(h.placed_at),
+            until: t(h.until),
+            ended_at: ot(h.ended_at),
+            end_reason: h.end_reason,
+        }
+    }
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct HoldsDto {
+    pub active: usize,
+    pub expired: usize,
+    pub released: usize,
+    /// Ended early by an order or a threat to life.
+    pub overridden: usize,
+    pub holds: Vec<HoldDto>,
+}
+
+/// Holds: an authority's own; every hold for overseers and administrators, with counts.
+#[utoipa::path(get, path = "/api/v1/holds", tag = "due process",
+    responses((status = 200, body = HoldsDto)), security(("bearer" = [])))]
+pub async fn list_holds(State(s): State<AppState>, Auth(p): Auth) -> ApiResult<Json<HoldsDto>> {
+    let r = s.app.list_holds(&p).await?;
+    Ok(Json(HoldsDto {
+        active: r.active,
+        expired: r.expired,
+        released: r.released,
+        overridden: r.overridden,
+        holds: r.holds.into_iter().map(Into::into).collect(),
+    }))
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+pub struct HoldRequest {
+    pub case: Option<String>,
+    /// The authority's watch-list that matches the case.
+    pub watchlist: Option<String>,
+}
+
+/// An authority asks to hold a case its watch-list matches. Never an order or a threat to life.
+#[utoipa::path(post, path = "/api/v1/holds", tag = "due process", request_body = HoldRequest,
+    responses((status = 201, body = HoldDto), (status = 409, body = crate::error::Problem)), security(("bearer" = [])))]
+pub async fn hold_case(
+    State(s): State<AppState>,
+    Auth(p): Auth,
+    Body(req): Body<HoldRequest>,
+) -> ApiResult<(StatusCode, Json<HoldDto>)> {
+    let h = s.app.hold_case(&p, req.case.as_deref().unwrap_or(""), req.watchlist.as_deref().unwrap_or("")).await?;
+    Ok((StatusCode::CREATED, Json(h.into())))
+}
+
+#[utoipa::path(post, path = "/api/v1/holds/{id}/release", tag = "due process", params(("id" = String, Path)),
+    responses((status = 200, body = HoldDto), (status = 409, body = crate::error::Problem)), security(("bearer" = [])))]
+pub async fn release_hold(
+    State(s): State<AppState>,
+    Auth(p): Auth,
+    Path(id): Path<String>,
+) -> ApiResult<Json<HoldDto>> {
+    Ok(Json(s.app.release_hold(&p, &id).await?.into()))
+}
+
+// ---- threats to life -------------------------------------------------------------------------
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ThreatDto {
+    pub raised_at: Option<String>,
+    /// Escalations so far.
+    pub level: u32,
+    pub next_escalation_at: Option<String>,
+    pub acknowledged_at: Option<String>,
+    pub acknowledged_by: Option<String>,
+    pub note: Option<String>,
+    pub referrals: Vec<PoliceReferralDto>,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct PoliceReferralDto {
+    pub id: String,
+    /// dsa_18 or tco_14_5.
+    pub basis: String,
+    pub member_states: Vec<String>,
+    pub europol: bool,
+    pub authority: Option<String>,
+    pub sent_at: String,
+    pub sent_by: String,
+    pub note: Option<String>,
+}
+
+impl From<LawEnforcementReferralRecord> for PoliceReferralDto {
+    fn from(r: LawEnforcementReferralRecord) -> Self {
+        PoliceReferralDto {
+            id: r.id.to_string(),
+            basis: r.basis,
+            member_states: r.member_states,
+            europol: r.europol,
+            authority: r.authority.map(|a| a.to_string()),
+            sent_at: t(r.sent_at),
+            sent_by: r.sent_by.to_string(),
+            note: r.note,
+        }
+    }
+}
+
+impl From<ThreatView> for ThreatDto {
+    fn from(v: ThreatView) -> Self {
+        let a = v.alert;
+        ThreatDto {
+            raised_at: ot(a.as_ref().map(|a| a.raised_at)),
+            level: a.as_ref().map_or(0, |a| a.level),
+            next_escalation_at: ot(a.as_ref().and_then(|a| a.next_at)),
+            acknowledged_at: ot(a.as_ref().and_then(|a| a.acknowledged_at)),
+            acknowledged_by: a.as_ref().and_then(|a| a.acknowledged_by.as_ref().map(|u| u.to_string())),
+            note: a.and_then(|a| a.note),
+            referrals: v.referrals.into_iter().map(Into::into).collect(),
+        }
+    }
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+pub struct NoteRequest {
+    pub note: Option<String>,
+}
+
+/// Flags a case as an imminent threat to life: its alert escalates until acknowledged.
+#[utoipa::path(post, path = "/api/v1/cases/{id}/threat-to-life", tag = "due process", params(("id" = String, Path)),
+    request_body = NoteRequest, responses((status = 200, body = ThreatDto)), security(("bearer" = [])))]
+pub async fn flag_threat(
+    State(s): State<AppState>,
+    Auth(p): Auth,
+    Path(id): Path<String>,
+    Body(req): Body<NoteRequest>,
+) -> ApiResult<Json<ThreatDto>> {
+    s.app.flag_threat(&p, &id, req.note).await?;
+    Ok(Json(s.app.threat(&p, &id).await?.into()))
+}
+
+#[utoipa::path(get, path = "/api/v1/cases/{id}/threat-to-life", tag = "due process", params(("id" = String, Path)),
+    responses((status = 200, body = ThreatDto), (status = 404, body = crate::error::Problem)), security(("bearer" = [])))]
+pub async fn get_threat(
+    State(s): State<AppState>,
+    Auth(p): Auth,
+    Path(id): Path<String>,
+) -> ApiResult<Json<ThreatDto>> {
+    Ok(Json(s.app.threat(&p, &id).await?.into()))
+}
+
+/// Stops the escalation; needs a recorded referral or a note saying why none was made.
+#[utoipa::path(post, path = "/api/v1/cases/{id}/threat-to-life/ack", tag = "due process", params(("id" = String, Path)),
+    request_body = NoteRequest,
+    responses((status = 200, body = ThreatDto), (status = 409, body = crate::error::Problem)), security(("bearer" = [])))]
+pub async fn acknowledge_threat(
+    State(s): State<AppState>,
+    Auth(p): Auth,
+    Path(id): Path<String>,
+    Body(req): Body<NoteRequest>,
+) -> ApiResult<Json<ThreatDto>> {
+    Ok(Json(s.app.acknowledge_threat(&p, &id, req.note).await?.into()))
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+pub struct PoliceReferralRequest {
+    /// dsa_18 (DSA art. 18) or tco_14_5 (TCO art. 14(5)).
+    pub basis: Option<String>,
+    #[serde(default)]
+    pub member_states: Vec<String>,
+    #[serde(default)]
+    pub europol: bool,
+    /// An authority registered in Vigie that receives the referral through its webhooks.
+    pub authority: Option<String>,
+    pub note: Option<String>,
+}
+
+/// Records a referral to law enforcement, with its time.
+#[utoipa::path(post, path = "/api/v1/cases/{id}/law-enforcement-referrals", tag = "due process", params(("id" = String, Path)),
+    request_body = PoliceReferralRequest,
+    responses((status = 201, body = PoliceReferralDto), (status = 422, body = crate::error::Problem)), security(("bearer" = [])))]
+pub async fn refer_to_police(
+    State(s): State<AppState>,
+    Auth(p): Auth,
+    Path(id): Path<String>,
+    Body(req): Body<PoliceReferralRequest>,
+) -> ApiResult<(StatusCode, Json<PoliceReferralDto>)> {
+    let input = ReferralToPoliceInput {
+        basis: req.basis,
+        member_states: req.member_states,
+        europol: req.europol,
+        authority: req.authority,
+        note: req.note,
+    };
+    Ok((StatusCode::CREATED, Json(s.app.refer_to_police(&p, &id, input).await?.into())))
+}
+
+// ---- misuse ----------------------------------------------------------------------------------
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct NotifierDto {
+    /// `org:<id>` or `email:<sha256 of the address>`.
+    pub key: String,
+    pub notices: u64,
+    /// Decided manifestly unfounded (DSA art. 23(3)(a)).
+    pub unfounded: u64,
+    /// Their share of all the notifier's notices (art. 23(3)(b)).
+    pub unfounded_percent: f64,
+    pub suspended_until: Option<String>,
+    pub actions: Vec<MisuseActionDto>,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct MisuseActionDto {
+    pub id: String,
+    /// warning, suspension or lift.
+    pub kind: String,
+    pub at: String,
+    pub until: Option<String>,
+    pub reason: String,
+}
+
+impl From<NotifierRecord> for NotifierDto {
+    fn from(r: NotifierRecord) -> Self {
+        NotifierDto {
+            unfounded_percent: r.counts.unfounded_percent(),
+            key: r.key,
+            notices: r.counts.notices,
+            unfounded: r.counts.unfounded,
+            suspended_until: ot(r.suspended_until),
+            actions: r
+                .actions
+                .into_iter()
+                .map(|a| MisuseActionDto {
+                    id: a.id.to_string(),
+                    kind: a.kind,
+                    at: t(a.at),
+                    until: ot(a.until),
+                    reason: a.reason,
+                })
+                .collect(),
+        }
+    }
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct NotifierList {
+    pub notifiers: Vec<NotifierDto>,
+}
+
+/// Administrators: notifiers with manifestly unfounded notices, most first.
+#[utoipa::path(get, path = "/api/v1/notifiers", tag = "due process",
+    responses((status = 200, body = NotifierList)), security(("bearer" = [])))]
+pub async fn list_notifiers(State(s): State<AppState>, Auth(p): Auth) -> ApiResult<Json<NotifierList>> {
+    let list = s.app.unfounded_notifiers(&p).await?;
+    Ok(Json(NotifierList { notifiers: list.into_iter().map(Into::into).collect() }))
+}
+
+#[utoipa::path(get, path = "/api/v1/notifiers/{key}", tag = "due process", params(("key" = String, Path)),
+    responses((status = 200, body = NotifierDto), (status = 404, body = crate::error::Problem)), security(("bearer" = [])))]
+pub async fn get_notifier(
+    State(s): State<AppState>,
+    Auth(p): Auth,
+    Path(key): Path<String>,
+) -> ApiResult<Json<NotifierDto>> {
+    Ok(Json(s.app.notifier(&p, &key).await?.into()))
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+pub struct MisuseRequest {
+    pub reason: Option<String>,
+    /// Suspensions only: when it ends (RFC 3339, within a year).
+    pub until: Option<String>,
+}
+
+/// Administrators: `warning`, then `suspension` (for a set time), or `lift`.
+#[utoipa::path(post, path = "/api/v1/notifiers/{key}/{action}", tag = "due process",
+    params(("key" = String, Path), ("action" = String, Path, description = "warning, suspension or lift")),
+    request_body = MisuseRequest,
+    responses((status = 200, body = NotifierDto), (status = 409, body = crate::error::Problem)), security(("bearer" = [])))]
+pub async fn misuse_action(
+    State(s): State<AppState>,
+    Auth(p): Auth,
+    Path((key, action)): Path<(String, String)>,
+    Body(req): Body<MisuseRequest>,
+) -> ApiResult<Json<NotifierDto>> {
+    let r = s.app.misuse_action(&p, &key, &action, MisuseInput { reason: req.reason, until: req.until }).await?;
+    Ok(Json(r.into()))
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+pub struct FlaggerStatusRequest {
+    /// active, suspended or revoked.
+    pub status: Option<String>,
+    pub reason: Option<String>,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct FlaggerStatusDto {
+    pub org: String,
+    pub status: String,
+    pub since: String,
+    pub reason: String,
+}
+
+/// Administrators: review a trusted flagger's status (DSA art. 22(6)-(7)).
+#[utoipa::path(put, path = "/api/v1/orgs/{id}/trusted-flagger-status", tag = "due process", params(("id" = String, Path)),
+    request_body = FlaggerStatusRequest,
+    responses((status = 200, body = FlaggerStatusDto), (status = 409, body = crate::error::Problem)), security(("bearer" = [])))]
+pub async fn set_flagger_status(
+    State(s): State<AppState>,
+    Auth(p): Auth,
+    Path(id): Path<String>,
+    Body(req): Body<FlaggerStatusRequest>,
+) -> ApiResult<Json<FlaggerStatusDto>> {
+    let r = s.app.set_flagger_status(&p, &id, req.status, req.reason).await?;
+    Ok(Json(FlaggerStatusDto { org: r.org.to_string(), status: r.status, since: t(r.since), reason: r.reason }))
+}
