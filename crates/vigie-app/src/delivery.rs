@@ -17,7 +17,6 @@ use vigie_model::org::{OrgKind, Role};
 use vigie_model::*;
 use vigie_store::*;
 
-use crate::auth::require;
 use crate::platform::receive_case;
 use crate::{Actor, App, AppError, AppResult, Events, id_bytes, random32};
 
@@ -92,7 +91,18 @@ fn backoff(attempts: u32) -> Duration {
 impl App {
     /// A platform registers an endpoint; Vigie makes its signing secret and shows it once.
     pub async fn register_webhook(&self, p: &Principal, url: &str) -> AppResult<WebhookRecord> {
-        require(p, &[OrgKind::Platform], Role::Integrator, "only a platform's integrator registers webhooks")?;
+        // Platforms receive their cases; authorities hear of their watch-lists, scrutinies and
+        // referrals; hubs mail notifiers and watch threats to life.
+        let allowed = match p.org_kind {
+            OrgKind::Platform => p.roles.contains(&Role::Integrator),
+            OrgKind::Authority | OrgKind::Hub => p.roles.contains(&Role::Reporter) || p.roles.contains(&Role::Admin),
+            _ => false,
+        };
+        if !allowed {
+            return Err(AppError::Forbidden(
+                "webhooks are registered by a platform's integrators, or an authority's or hub's reporters",
+            ));
+        }
         if url.len() > 2048 {
             return Err(Invalid::one("url", "too_long", "must be at most 2048 bytes").into());
         }

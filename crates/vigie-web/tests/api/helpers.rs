@@ -181,6 +181,11 @@ impl TestApp {
         vigie_app::scheduler::tick(&self.app).await.expect("scheduler pass");
     }
 
+    /// The server's (manual) time.
+    pub fn now(&self) -> vigie_model::Timestamp {
+        vigie_app::Clock::now(&*self.clock)
+    }
+
     pub fn advance(&self, by: Duration) {
         self.clock.advance(by);
     }

@@ -9,6 +9,7 @@ mod helpers;
 mod admin;
 mod bad_input;
 mod banks;
+mod dueprocess;
 mod events;
 mod intake;
 mod media;

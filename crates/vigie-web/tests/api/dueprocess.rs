@@ -1,0 +1,767 @@
+//! Due process end to end: legal bases and terms clauses, notices to uploaders and the
+//! non-disclosure embargo, complaints and their reviewers, cross-border scrutiny and annulment,
+//! notifier feedback, watch-lists and holds, threats to life, misuse. Every clock runs on the
+//! manual clock; every rule is tried and refused with its code.
+
+use serde_json::{Value, json};
+use vigie_model::Duration;
+
+use crate::helpers::*;
+
+/// The case an anonymous notice opened (its receipt does not say; the administrator may see).
+async fn case_of(t: &TestApp, receipt: &Value) -> String {
+    let notice = t.get(&format!("/api/v1/notices/{}", receipt["id"].as_str().unwrap()), ADMIN).await.expect(200);
+    notice["cases"][0]["id"].as_str().unwrap().to_owned()
+}
+
+/// A case of `p` about `url`, reported by an anonymous notice; returns (case id, tracking code).
+async fn reported(t: &TestApp, p: &Member, url: &str) -> (String, String) {
+    let receipt = t.notice(url).await;
+    let case = case_of(t, &receipt).await;
+    // Fetching the inbox is receipt.
+    t.get("/api/v1/inbox", &p.token).await.expect(200);
+    (case, receipt["tracking_code"].as_str().unwrap().to_owned())
+}
+
+fn removal() -> Value {
+    json!({
+        "action": "remove", "legal_basis": "eu.tco.2-7-a",
+        "purpose": "none", "purpose_rationale": "recruitment video with no news or research framing",
+        "explanation": "The video glorifies the attack and calls viewers to repeat it."
+    })
+}
+
+async fn decide(t: &TestApp, p: &Member, case: &str, body: Value) -> Value {
+    t.post(&format!("/api/v1/cases/{case}/decision"), &p.token, body).await.expect(201)
+}
+
+/// The link token of the notice about a case's current decision, as its platform reads it.
+async fn notice_token(t: &TestApp, p: &Member, case: &str) -> String {
+    let n = t.get(&format!("/api/v1/cases/{case}/uploader-notice"), &p.token).await.expect(200);
+    assert_eq!(n["state"], "issued", "{n}");
+    n["token"].as_str().unwrap().to_owned()
+}
+
+/// An authority of `member_state` with a reporter.
+async fn authority_of(t: &TestApp, member_state: &str) -> Member {
+    let body = json!({ "name": format!("Competent authority {member_state}"), "kind": "authority", "member_state": member_state });
+    let org = t.post("/api/v1/orgs", ADMIN, body).await.expect(201)["id"].as_str().unwrap().to_owned();
+    t.person(&org, &["reporter"]).await
+}
+
+fn codes_of(r: &Res) -> (u16, String) {
+    (r.status.as_u16(), r.code().to_owned())
+}
+
+#[tokio::test]
+async fn legal_bases_are_versioned_data_and_terms_clauses_belong_to_their_platform() {
+    let t = TestApp::start().await;
+    let p = t.platform("video.example").await;
+    let other = t.platform("other.example").await;
+    let bases = t.get("/api/v1/legal-bases", &p.token).await.expect(200);
+    assert!(bases["version"].as_u64().unwrap() >= 1);
+    let list = bases["legal_bases"].as_array().unwrap();
+    let types: Vec<_> = list.iter().filter_map(|b| b["tco_type"].as_str()).collect();
+    assert_eq!(types, ["a", "b", "c", "d", "e"]);
+    let fr = list.iter().find(|b| b["id"] == "fr.cp.421-2-5").unwrap();
+    assert_eq!((fr["jurisdiction"].as_str(), fr["terrorist_content"].as_bool()), (Some("FR"), Some(true)));
+    assert!(
+        list.iter()
+            .filter(|b| b["tco_type"].is_string())
+            .all(|b| b["offence_reference"].as_str().unwrap().contains("2017/541"))
+    );
+
+    // Clauses: registered by the platform, unique by code, cited by id or code, retired.
+    let dup = t.post("/api/v1/terms-clauses", &p.token, json!({ "code": "4.2", "title": "again" })).await;
+    assert_eq!(codes_of(&dup), (409, "duplicate_code".into()));
+    let c = t
+        .post("/api/v1/terms-clauses", &p.token, json!({ "code": "7.1", "title": "Dangerous organisations" }))
+        .await
+        .expect(201);
+    let clause = c["id"].as_str().unwrap().to_owned();
+    let forbidden =
+        t.post("/api/v1/terms-clauses", &t.authority().await.token, json!({ "code": "1", "title": "x" })).await;
+    assert_eq!(forbidden.status, 403);
+
+    let (case, _) = reported(&t, &other, "https://other.example/v/1").await;
+    let borrowed = t
+        .post(
+            &format!("/api/v1/cases/{case}/decision"),
+            &other.token,
+            json!({ "action": "restrict", "terms_clause": clause }),
+        )
+        .await;
+    assert_eq!(borrowed.field_codes(), ["unknown_terms_clause"], "another platform's clause grounds nothing");
+
+    let (case, _) = reported(&t, &p, "https://video.example/v/1").await;
+    t.post(&format!("/api/v1/terms-clauses/{clause}/retire"), &p.token, json!({})).await.expect(200);
+    let retired = t
+        .post(
+            &format!("/api/v1/cases/{case}/decision"),
+            &p.token,
+            json!({ "action": "restrict", "terms_clause": "7.1" }),
+        )
+        .await;
+    assert_eq!(retired.field_codes(), ["unknown_terms_clause"], "a retired clause grounds no new decision");
+    let listed = t.get("/api/v1/terms-clauses?retired=true", &p.token).await.expect(200);
+    assert_eq!(listed["terms_clauses"].as_array().unwrap().len(), 2);
+
+    // A national basis cannot carry an EU-wide scope; a restrictive decision needs a ground.
+    let wide = json!({ "action": "disable", "legal_basis": "fr.cp.421-2-5", "territorial_scope": ["EU"], "purpose": "none", "purpose_rationale": "apology of the attack" });
+    let res = t.post(&format!("/api/v1/cases/{case}/decision"), &p.token, wide).await;
+    assert_eq!(res.field_codes(), ["scope_beyond_jurisdiction"]);
+    let bare = t.post(&format!("/api/v1/cases/{case}/decision"), &p.token, json!({ "action": "remove" })).await;
+    assert_eq!(bare.field_codes(), ["required"]);
+    let d = decide(&t, &p, &case, removal()).await;
+    assert_eq!(d["taxonomy_version"], bases["version"]);
+}
+
+/// The notice's walk: a notice, a removal, the uploader told with reasons and redress, a
+/// complaint, a refused review by the first decider, a reversal by someone else, reinstatement.
+#[tokio::test]
+async fn a_notice_from_intake_to_redress() {
+    let t = TestApp::start().await;
+    let rx = Receiver::start().await;
+    let p = t.platform("video.example").await;
+    t.post("/api/v1/webhooks", &p.token, json!({ "url": rx.url })).await.expect(201);
+    let second = t.person(&p.org, &["moderator"]).await;
+    let (case, code) = reported(&t, &p, "https://video.example/v/1").await;
+    decide(&t, &p, &case, removal()).await;
+
+    // The platform hears of the notice by webhook, with the link's token.
+    let issued =
+        eventually("uploader_notice.issued", || async { rx.of_type("uploader_notice.issued").into_iter().next() })
+            .await;
+    let token = notice_token(&t, &p, &case).await;
+    assert_eq!(issued["data"]["token"], token.as_str());
+    assert_eq!(issued["data"]["path"], format!("/api/v1/uploader-notices/{token}"));
+
+    // The uploader reads it without an account: reasons, ground, redress, the complaint link.
+    let n = t.send(reqwest::Method::GET, &format!("/api/v1/uploader-notices/{token}"), None, None).await.expect(200);
+    let body = &n["notice"];
+    assert_eq!(n["route"], "platform_decision");
+    assert_eq!(body["measure"]["action"], "remove");
+    assert_eq!(body["ground"]["citation"], "Regulation (EU) 2021/784 art. 2(7)(a)");
+    assert_eq!(body["statement_of_reasons"], "The video glorifies the attack and calls viewers to repeat it.");
+    assert_eq!(body["detection"]["sources"], json!(["notice"]));
+    assert_eq!(body["redress"]["internal_complaint"]["available"], true);
+    assert_eq!(body["redress"]["internal_complaint"]["link"], format!("/api/v1/uploader-notices/{token}/complaint"));
+    assert!(body["redress"]["internal_complaint"]["open_until"].is_string());
+    assert!(n["token"].is_null(), "the holder is not sent its own secret back");
+    let guessed =
+        t.send(reqwest::Method::GET, &format!("/api/v1/uploader-notices/{}", "ab".repeat(32)), None, None).await;
+    assert_eq!(guessed.status, 404);
+
+    // The notifier sees the outcome with the tracking code.
+    let tracked = t.send(reqwest::Method::GET, &format!("/api/v1/notices/track/{code}"), None, None).await.expect(200);
+    assert_eq!(tracked["locations"][0]["outcome"], "remove");
+
+    // The uploader complains; the answer is due within two weeks.
+    let path = format!("/api/v1/uploader-notices/{token}/complaint");
+    let c = t
+        .send(reqwest::Method::POST, &path, None, Some(json!({ "text": "This is my documentary about the attack." })))
+        .await
+        .expect(201);
+    let complaint = c["id"].as_str().unwrap().to_owned();
+    assert_eq!(c["state"], "open");
+    let again = t.send(reqwest::Method::POST, &path, None, Some(json!({ "text": "again" }))).await;
+    assert_eq!(codes_of(&again), (409, "complaint_open".into()));
+    let open = t.get("/api/v1/complaints", &p.token).await.expect(200);
+    assert_eq!(open["complaints"][0]["id"], complaint.as_str());
+    let detail = t.get(&format!("/api/v1/complaints/{complaint}"), &second.token).await.expect(200);
+    assert_eq!(detail["first_decision"]["action"], "remove");
+    assert_eq!(detail["text"], "This is my documentary about the attack.");
+
+    // The first decider may not review it.
+    let review = json!({ "outcome": "reversed", "reasons": "documentary with critical commentary" });
+    let own = t.post(&format!("/api/v1/complaints/{complaint}/review"), &p.token, review.clone()).await;
+    assert_eq!(codes_of(&own), (409, "same_decider".into()));
+    let r = t.post(&format!("/api/v1/complaints/{complaint}/review"), &second.token, review).await.expect(200);
+    assert_eq!(r["complaint"]["state"], "reversed");
+
+    // Reinstated: the platform is told, the uploader and the notifier see it.
+    let back = eventually("content.reinstated", || async { rx.of_type("content.reinstated").into_iter().next() }).await;
+    assert_eq!(back["data"]["cause"], "complaint");
+    let n = t.send(reqwest::Method::GET, &format!("/api/v1/uploader-notices/{token}"), None, None).await.expect(200);
+    assert_eq!(
+        (n["notice"]["status"].as_str(), n["notice"]["complaints"][0]["state"].as_str()),
+        (Some("reinstated"), Some("reversed"))
+    );
+    let tracked = t.send(reqwest::Method::GET, &format!("/api/v1/notices/track/{code}"), None, None).await.expect(200);
+    assert_eq!(tracked["locations"][0]["state"], "reinstated");
+    let gone = t.send(reqwest::Method::POST, &path, None, Some(json!({ "text": "thanks" }))).await;
+    assert_eq!(codes_of(&gone), (409, "nothing_to_contest".into()));
+    assert_eq!(t.events(Some("content.reinstated")).await.len(), 1);
+}
+
+#[tokio::test]
+async fn complaints_are_due_in_two_weeks_and_close_six_months_after_the_notice() {
+    let t = TestApp::start().await;
+    let p = t.platform("video.example").await;
+    let (a, _) = reported(&t, &p, "https://video.example/v/1").await;
+    let (b, _) = reported(&t, &p, "https://video.example/v/2").await;
+    decide(&t, &p, &a, removal()).await;
+    decide(&t, &p, &b, json!({ "action": "restrict", "terms_clause": "4.2", "explanation": "extremist symbols" }))
+        .await;
+    let ta = notice_token(&t, &p, &a).await;
+    let tb = notice_token(&t, &p, &b).await;
+    let c = t
+        .send(
+            reqwest::Method::POST,
+            &format!("/api/v1/uploader-notices/{ta}/complaint"),
+            None,
+            Some(json!({ "text": "satire" })),
+        )
+        .await
+        .expect(201);
+    t.advance(Duration::from_days(14));
+    t.tick().await;
+    assert!(t.events(Some("complaint.overdue")).await.is_empty(), "due at the end of the 14th day, not before");
+    t.advance(Duration::from_secs(1));
+    t.tick().await;
+    let overdue = t.events(Some("complaint.overdue")).await;
+    assert_eq!((overdue.len(), overdue[0]["subject"].as_str()), (1, c["id"].as_str()));
+    assert_eq!(t.get("/api/v1/complaints", &p.token).await.expect(200)["complaints"][0]["overdue"], true);
+
+    t.advance(Duration::from_days(184 - 14));
+    let late = t
+        .send(
+            reqwest::Method::POST,
+            &format!("/api/v1/uploader-notices/{tb}/complaint"),
+            None,
+            Some(json!({ "text": "late" })),
+        )
+        .await;
+    assert_eq!(codes_of(&late), (409, "complaint_window_closed".into()));
+}
+
+#[tokio::test]
+async fn no_notice_goes_to_an_uploader_when_nothing_was_done() {
+    let t = TestApp::start().await;
+    let p = t.platform("video.example").await;
+    let (a, _) = reported(&t, &p, "https://video.example/v/1").await;
+    let (b, _) = reported(&t, &p, "https://video.example/v/2").await;
+    decide(&t, &p, &a, json!({ "action": "no_action", "explanation": "not terrorist content" })).await;
+    decide(
+        &t,
+        &p,
+        &b,
+        json!({ "action": "exempt", "purpose": "research", "purpose_rationale": "an academic archive of propaganda" }),
+    )
+    .await;
+    for case in [&a, &b] {
+        assert_eq!(t.get(&format!("/api/v1/cases/{case}/uploader-notice"), &p.token).await.status, 404);
+    }
+    assert!(t.events(Some("uploader_notice.issued")).await.is_empty());
+    assert!(t.events(Some("uploader_notice.withheld")).await.is_empty());
+    let exempt_without_purpose =
+        t.post(&format!("/api/v1/cases/{a}/decision"), &p.token, json!({ "action": "exempt" })).await;
+    assert_eq!(exempt_without_purpose.status, 409, "already decided");
+}
+
+/// The order's walk: an order under non-disclosure, complied with; the uploader's notice withheld
+/// until the embargo (extended once) ends; then the order's redress, not the platform's: no
+/// complaint, no reinstatement by the platform, cross-border scrutiny that finds an infringement,
+/// and the content comes back.
+#[tokio::test]
+async fn an_order_from_intake_to_redress() {
+    let t = TestApp::start().await;
+    let rx = Receiver::start().await;
+    let p = t.platform("video.example").await;
+    t.post("/api/v1/webhooks", &p.token, json!({ "url": rx.url })).await.expect(201);
+    let issuer = t.authority().await; // FR
+    let host = authority_of(&t, "IE").await; // where the platform is established
+    let host_rx = Receiver::start().await;
+    t.post("/api/v1/webhooks", &host.token, json!({ "url": host_rx.url })).await.expect(201);
+
+    let mut body = order_body(&p.org, &["https://video.example/v/9"]);
+    body["non_disclosure"] = json!(true);
+    let too_long = t.now().plus(Duration::from_days(43)).to_rfc3339();
+    body["non_disclosure_until"] = json!(too_long);
+    assert_eq!(t.post("/api/v1/orders", &issuer.token, body.clone()).await.field_codes(), ["embargo_too_long"]);
+    body["non_disclosure_until"] = json!(t.now().plus(Duration::from_days(14)).to_rfc3339());
+    let receipt = t.post("/api/v1/orders", &issuer.token, body).await.expect(201);
+    let order = receipt["id"].as_str().unwrap().to_owned();
+    let case = receipt["cases"][0]["case"].as_str().unwrap().to_owned();
+    t.get("/api/v1/inbox", &p.token).await.expect(200);
+    decide(&t, &p, &case, removal()).await;
+
+    // Withheld: the platform sees that a notice exists but not its link.
+    let n = t.get(&format!("/api/v1/cases/{case}/uploader-notice"), &p.token).await.expect(200);
+    assert_eq!((n["state"].as_str(), n["token"].is_null()), (Some("withheld"), true));
+    assert_eq!(t.events(Some("uploader_notice.withheld")).await.len(), 1);
+    assert!(rx.of_type("uploader_notice.issued").is_empty());
+
+    // The issuer extends once, by at most six weeks.
+    let until = t.now().plus(Duration::from_days(28)).to_rfc3339();
+    let o = t
+        .post(&format!("/api/v1/orders/{order}/embargo/extend"), &issuer.token, json!({ "until": until }))
+        .await
+        .expect(200);
+    assert_eq!(o["non_disclosure_extended"], true);
+    let twice = t
+        .post(
+            &format!("/api/v1/orders/{order}/embargo/extend"),
+            &issuer.token,
+            json!({ "until": t.now().plus(Duration::from_days(30)).to_rfc3339() }),
+        )
+        .await;
+    assert_eq!(codes_of(&twice), (409, "embargo_already_extended".into()));
+    let not_theirs = t.post(&format!("/api/v1/orders/{order}/embargo/lift"), &host.token, json!({})).await;
+    assert_eq!(not_theirs.status, 404);
+
+    // Lifted automatically at its end, with an event; the notice goes out.
+    t.advance(Duration::from_days(28));
+    t.tick().await;
+    let lifted = t.events(Some("embargo.lifted")).await;
+    assert_eq!(lifted.len(), 1);
+    assert!(lifted[0]["data"].as_str().unwrap().contains("\"automatic\":true"));
+    let token = notice_token(&t, &p, &case).await;
+    eventually("uploader_notice.issued", || async { rx.of_type("uploader_notice.issued").into_iter().next() }).await;
+
+    // The notice points to the order's redress.
+    let n = t.send(reqwest::Method::GET, &format!("/api/v1/uploader-notices/{token}"), None, None).await.expect(200);
+    assert_eq!(n["route"], "removal_order");
+    let redress = &n["notice"]["redress"];
+    assert_eq!(redress["internal_complaint"]["available"], false);
+    let o = &redress["removal_orders"][0];
+    assert_eq!(o["challenge"]["court_or_body"], "Tribunal administratif de Paris");
+    assert_eq!(o["challenge"]["deadline_days"], 48);
+    assert_eq!(
+        (o["cross_border_scrutiny"]["available"].as_bool(), o["cross_border_scrutiny"]["member_state"].as_str()),
+        (Some(true), Some("IE"))
+    );
+    assert_eq!(o["cross_border_scrutiny"]["link"], format!("/api/v1/uploader-notices/{token}/scrutiny"));
+    assert_eq!(n["notice"]["detection"]["government_flag"], true);
+
+    // Neither the platform's complaint handling nor the platform itself brings it back.
+    let c = t
+        .send(
+            reqwest::Method::POST,
+            &format!("/api/v1/uploader-notices/{token}/complaint"),
+            None,
+            Some(json!({ "text": "my video" })),
+        )
+        .await;
+    assert_eq!(codes_of(&c), (409, "removal_order_redress".into()));
+    let r = t.post(&format!("/api/v1/cases/{case}/reinstatement"), &p.token, json!({ "reasons": "we disagree" })).await;
+    assert_eq!(codes_of(&r), (409, "order_in_force".into()));
+
+    // The uploader asks for scrutiny within 48 hours of the notice; the host authority decides.
+    t.advance(Duration::from_hours(47));
+    let s = t
+        .send(
+            reqwest::Method::POST,
+            &format!("/api/v1/uploader-notices/{token}/scrutiny"),
+            None,
+            Some(json!({ "text": "The video documents a war crime." })),
+        )
+        .await
+        .expect(201);
+    let scrutiny = s["id"].as_str().unwrap().to_owned();
+    assert_eq!((s["trigger"].as_str(), s["authority"].as_str()), (Some("uploader"), Some(host.org.as_str())));
+    eventually("scrutiny.requested", || async { host_rx.of_type("scrutiny.requested").into_iter().next() }).await;
+    let listed = t.get("/api/v1/scrutinies", &host.token).await.expect(200);
+    assert_eq!(listed["scrutinies"][0]["id"], scrutiny.as_str());
+    let wrong = t
+        .post(
+            &format!("/api/v1/scrutinies/{scrutiny}/decision"),
+            &issuer.token,
+            json!({ "outcome": "no_infringement", "reasons": "mine" }),
+        )
+        .await;
+    assert_eq!(wrong.status, 404, "only the scrutinising authority decides");
+    t.post(
+        &format!("/api/v1/scrutinies/{scrutiny}/decision"),
+        &host.token,
+        json!({ "outcome": "infringement", "reasons": "manifestly journalistic; the order infringes freedom of expression" }),
+    )
+    .await
+    .expect(200);
+
+    // The order ends; the content is reinstated; everyone is told.
+    let o = t.get(&format!("/api/v1/orders/{order}"), &issuer.token).await.expect(200);
+    assert!(o["ended_at"].is_string());
+    assert_eq!(o["ended_by"]["cause"], "scrutiny_infringement");
+    eventually("content.reinstated", || async { rx.of_type("content.reinstated").into_iter().next() }).await;
+    eventually("order.ended", || async { rx.of_type("order.ended").into_iter().next() }).await;
+    let n = t.send(reqwest::Method::GET, &format!("/api/v1/uploader-notices/{token}"), None, None).await.expect(200);
+    assert_eq!(
+        (n["notice"]["status"].as_str(), n["notice"]["scrutinies"][0]["state"].as_str()),
+        (Some("reinstated"), Some("infringement"))
+    );
+    for kind in ["scrutiny.requested", "scrutiny.decided", "order.ended", "content.reinstated"] {
+        assert_eq!(t.events(Some(kind)).await.len(), 1, "{kind}");
+    }
+}
+
+#[tokio::test]
+async fn scrutiny_has_a_48_hour_request_window_and_a_72_hour_decision_clock() {
+    let t = TestApp::start().await;
+    let p = t.platform("video.example").await;
+    let issuer = t.authority().await;
+    let host = authority_of(&t, "IE").await;
+    let first =
+        t.post("/api/v1/orders", &issuer.token, order_body(&p.org, &["https://video.example/v/1"])).await.expect(201);
+    let second =
+        t.post("/api/v1/orders", &issuer.token, order_body(&p.org, &["https://video.example/v/2"])).await.expect(201);
+    t.get("/api/v1/inbox", &p.token).await.expect(200); // receipt of both
+    let (o1, o2) = (first["id"].as_str().unwrap(), second["id"].as_str().unwrap());
+
+    t.advance(Duration::from_hours(48));
+    let s = t
+        .post(&format!("/api/v1/orders/{o1}/scrutiny"), &p.token, json!({ "text": "insufficient reasons" }))
+        .await
+        .expect(201);
+    assert_eq!(s["trigger"], "platform");
+    let pending = t.post(&format!("/api/v1/orders/{o1}/scrutiny"), &p.token, json!({ "text": "again" })).await;
+    assert_eq!(codes_of(&pending), (409, "scrutiny_pending".into()));
+    t.advance(Duration::from_secs(1));
+    let late = t.post(&format!("/api/v1/orders/{o2}/scrutiny"), &p.token, json!({ "text": "too late" })).await;
+    assert_eq!(codes_of(&late), (409, "scrutiny_window_closed".into()));
+
+    t.advance(Duration::from_secs(72 * 3600 - 1));
+    t.tick().await;
+    assert!(t.events(Some("scrutiny.overdue")).await.is_empty(), "due at the end of the 72nd hour");
+    t.advance(Duration::from_secs(1));
+    t.tick().await;
+    assert_eq!(t.events(Some("scrutiny.overdue")).await.len(), 1);
+    let id = s["id"].as_str().unwrap();
+    assert_eq!(t.get(&format!("/api/v1/scrutinies/{id}"), &host.token).await.expect(200)["overdue"], true);
+    t.post(
+        &format!("/api/v1/scrutinies/{id}/decision"),
+        &host.token,
+        json!({ "outcome": "no_infringement", "reasons": "the order is sound" }),
+    )
+    .await
+    .expect(200);
+    assert!(t.get(&format!("/api/v1/orders/{o1}"), &issuer.token).await.expect(200)["ended_at"].is_null());
+
+    // An order to a platform established in the issuer's own state is challenged in its courts.
+    let body = json!({ "name": "Plateforme locale", "kind": "platform", "main_establishment": "FR", "contact_point": { "email": "tco@local.example" } });
+    let org = t.post("/api/v1/orgs", ADMIN, body).await.expect(201)["id"].as_str().unwrap().to_owned();
+    let local = t.person(&org, &["moderator", "integrator"]).await;
+    t.post("/api/v1/hosts", &local.token, json!({ "host": "local.example" })).await.expect(201);
+    t.post("/api/v1/hosts/local.example/approve", ADMIN, json!({})).await.expect(200);
+    let o = t
+        .post("/api/v1/orders", &issuer.token, order_body(&local.org, &["https://local.example/v/1"]))
+        .await
+        .expect(201);
+    let res = t
+        .post(&format!("/api/v1/orders/{}/scrutiny", o["id"].as_str().unwrap()), &local.token, json!({ "text": "x" }))
+        .await;
+    assert_eq!(codes_of(&res), (409, "not_cross_border".into()));
+}
+
+#[tokio::test]
+async fn an_annulment_ends_the_order_and_reinstates_the_content() {
+    let t = TestApp::start().await;
+    let p = t.platform("video.example").await;
+    let issuer = t.authority().await;
+    let receipt =
+        t.post("/api/v1/orders", &issuer.token, order_body(&p.org, &["https://video.example/v/1"])).await.expect(201);
+    let (order, case) = (receipt["id"].as_str().unwrap(), receipt["cases"][0]["case"].as_str().unwrap());
+    t.get("/api/v1/inbox", &p.token).await.expect(200);
+    decide(&t, &p, case, removal()).await;
+    let incomplete = t
+        .post(
+            &format!("/api/v1/orders/{order}/annulment"),
+            &issuer.token,
+            json!({ "court": "Tribunal administratif de Paris" }),
+        )
+        .await;
+    assert_eq!(incomplete.field_codes(), ["required"]);
+    let annul =
+        json!({ "court": "Tribunal administratif de Paris", "reference": "TA-2026-1234", "decided_on": "2026-12-01" });
+    t.post(&format!("/api/v1/orders/{order}/annulment"), &issuer.token, annul.clone()).await.expect(200);
+    let twice = t.post(&format!("/api/v1/orders/{order}/annulment"), &issuer.token, annul).await;
+    assert_eq!(codes_of(&twice), (409, "order_ended".into()));
+    let d = t.get(&format!("/api/v1/cases/{case}"), &p.token).await.expect(200);
+    assert!(d["decision"]["reversed_at"].is_string(), "{d}");
+    let reinstated = t.events(Some("content.reinstated")).await;
+    assert!(reinstated[0]["data"].as_str().unwrap().contains("annulment"));
+}
+
+/// A notifier contests a decision to take no action; the reviewer replaces it.
+#[tokio::test]
+async fn a_notifier_complains_against_no_action() {
+    let t = TestApp::start().await;
+    let p = t.platform("video.example").await;
+    let second = t.person(&p.org, &["moderator"]).await;
+    let (case, code) = reported(&t, &p, "https://video.example/v/1").await;
+    let path = format!("/api/v1/notices/track/{code}/complaint");
+    let early = t.send(reqwest::Method::POST, &path, None, Some(json!({ "text": "nothing happened" }))).await;
+    assert_eq!(codes_of(&early), (409, "not_decided".into()));
+    decide(&t, &p, &case, json!({ "action": "no_action", "explanation": "looks like news" })).await;
+    let c = t
+        .send(reqwest::Method::POST, &path, None, Some(json!({ "text": "It is not news: it is a call to attack." })))
+        .await
+        .expect(201);
+    assert_eq!(c["complainant"], "notifier");
+    let id = c["id"].as_str().unwrap();
+
+    let review = json!({ "outcome": "reversed", "reasons": "the video calls for attacks" });
+    let missing = t.post(&format!("/api/v1/complaints/{id}/review"), &second.token, review).await;
+    assert_eq!(missing.field_codes(), ["required"], "a reversal of no action says what replaces it");
+    let review = json!({ "outcome": "reversed", "reasons": "the video calls for attacks", "decision": removal() });
+    let r = t.post(&format!("/api/v1/complaints/{id}/review"), &second.token, review).await.expect(200);
+    assert!(r["complaint"]["new_decision"].is_string());
+    let d = t.get(&format!("/api/v1/cases/{case}"), &p.token).await.expect(200);
+    assert_eq!(
+        (d["decision"]["action"].as_str(), d["decision"]["decided_by"].as_str()),
+        (Some("remove"), Some(second.user.as_str()))
+    );
+    // The new removal owes the uploader a notice; the notifier sees the outcome and the complaint.
+    notice_token(&t, &p, &case).await;
+    let tracked = t.send(reqwest::Method::GET, &format!("/api/v1/notices/track/{code}"), None, None).await.expect(200);
+    assert_eq!(tracked["locations"][0]["outcome"], "remove");
+    assert_eq!(tracked["locations"][0]["complaints"][0]["state"], "reversed");
+    // A notifier does not contest a removal.
+    let res = t.send(reqwest::Method::POST, &path, None, Some(json!({ "text": "more" }))).await;
+    assert_eq!(codes_of(&res), (409, "notifier_against_no_action_only".into()));
+}
+
+/// A blind watch-list holds a matching new case: the platform hears nothing, the notifier sees
+/// "under review", the authority is told, overseers count it; the hold expires by itself.
+#[tokio::test]
+async fn a_watch_list_holds_new_cases_without_leaking() {
+    let t = TestApp::start().await;
+    let p = t.platform("video.example").await;
+    let prx = Receiver::start().await;
+    t.post("/api/v1/webhooks", &p.token, json!({ "url": prx.url })).await.expect(201);
+    let police = t.authority().await;
+    let arx = Receiver::start().await;
+    t.post("/api/v1/webhooks", &police.token, json!({ "url": arx.url })).await.expect(201);
+    let ends = t.now().plus(Duration::from_days(90)).to_rfc3339();
+    let w = t
+        .post("/api/v1/watchlists", &police.token, json!({ "name": "Operation Lantern", "legal_basis_ref": "CPP art. 706-16, file 2026/118", "ends_at": ends, "hold_hours": 48 }))
+        .await
+        .expect(201);
+    let list = w["id"].as_str().unwrap().to_owned();
+    // Written differently from the reports to come: canonicalisation makes them match.
+    let entries = json!({ "entries": [{ "url": "HTTPS://VIDEO.EXAMPLE/v/watched?utm_source=x" }] });
+    let added = t.post(&format!("/api/v1/watchlists/{list}/entries"), &police.token, entries).await.expect(200);
+    assert_eq!((added["added"].as_u64(), added["entries"].as_i64()), (Some(1), Some(1)));
+    let lists = t.get("/api/v1/watchlists", &police.token).await.expect(200);
+    assert!(!serde_json::to_string(&lists).unwrap().contains("watched"), "entries are never shown back");
+    assert!(!t.data_contains(b"video.example/v/watched"), "nor stored readable");
+    assert_eq!(t.get("/api/v1/watchlists", &p.token).await.status, 403);
+
+    let receipt = t.notice("https://video.example/v/watched").await;
+    let case = case_of(&t, &receipt).await;
+    let code = receipt["tracking_code"].as_str().unwrap();
+    t.notice("https://video.example/v/other").await;
+
+    // The authority is told; the platform's inbox and webhooks show only the other case.
+    let told = eventually("watchlist.matched", || async { arx.of_type("watchlist.matched").into_iter().next() }).await;
+    assert_eq!((told["data"]["case"].as_str(), told["data"]["held"].as_bool()), (Some(case.as_str()), Some(true)));
+    let inbox = t.get("/api/v1/inbox", &p.token).await.expect(200);
+    let ids: Vec<_> = inbox["cases"].as_array().unwrap().iter().map(|c| c["id"].as_str().unwrap().to_owned()).collect();
+    assert!(!ids.contains(&case) && ids.len() == 1, "{ids:?}");
+    eventually("the other case's delivery", || async { prx.of_type("case.opened").into_iter().next() }).await;
+    let pushed = prx.hits();
+    assert!(pushed.iter().all(|h| !h.body.contains(&case) && !h.body.contains(&list)), "nothing about the held case");
+    assert_eq!(t.get(&format!("/api/v1/cases/{case}"), &p.token).await.expect(200)["id"], case.as_str());
+    let decide_held = t.post(&format!("/api/v1/cases/{case}/decision"), &p.token, removal()).await;
+    assert_eq!(codes_of(&decide_held), (409, "case_held".into()));
+    let tracked = t.send(reqwest::Method::GET, &format!("/api/v1/notices/track/{code}"), None, None).await.expect(200);
+    assert_eq!(tracked["locations"][0], json!({ "state": "under_review", "outcome": null, "complaints": [] }));
+
+    // Overseers see and count holds; platforms do not.
+    let overseer = t.member("overseer", "Arcom", &["viewer"]).await;
+    let holds = t.get("/api/v1/holds", &overseer.token).await.expect(200);
+    assert_eq!((holds["active"].as_u64(), holds["holds"][0]["case"].as_str()), (Some(1), Some(case.as_str())));
+    assert_eq!(t.get("/api/v1/holds", &p.token).await.status, 403);
+
+    // 48 hours later it ends by itself and the case reaches the platform.
+    t.advance(Duration::from_hours(48));
+    t.tick().await;
+    let ended = t.events(Some("hold.ended")).await;
+    assert!(ended[0]["data"].as_str().unwrap().contains("\"reason\":\"expired\""));
+    let inbox = t.get("/api/v1/inbox", &p.token).await.expect(200);
+    assert!(inbox["cases"].as_array().unwrap().iter().any(|c| c["id"] == case.as_str()));
+    let holds = t.get("/api/v1/holds", &police.token).await.expect(200);
+    assert_eq!((holds["active"].as_u64(), holds["expired"].as_u64()), (Some(0), Some(1)));
+}
+
+#[tokio::test]
+async fn holds_never_apply_to_orders_or_threats_to_life() {
+    let t = TestApp::start().await;
+    let p = t.platform("video.example").await;
+    let police = t.authority().await;
+    let arx = Receiver::start().await;
+    t.post("/api/v1/webhooks", &police.token, json!({ "url": arx.url })).await.expect(201);
+    let ends = t.now().plus(Duration::from_days(30)).to_rfc3339();
+    let w = t
+        .post(
+            "/api/v1/watchlists",
+            &police.token,
+            json!({ "name": "Op", "legal_basis_ref": "file 7", "ends_at": ends }),
+        )
+        .await
+        .expect(201);
+    let list = w["id"].as_str().unwrap().to_owned();
+    let urls = ["https://video.example/v/order", "https://video.example/v/threat", "https://video.example/v/later"];
+    let entries: Vec<Value> = urls.iter().map(|u| json!({ "url": u })).collect();
+    t.post(&format!("/api/v1/watchlists/{list}/entries"), &police.token, json!({ "entries": entries }))
+        .await
+        .expect(200);
+
+    // An order on a watched URL is delivered, not held; the authority hears why.
+    let order = t.post("/api/v1/orders", &police.token, order_body(&p.org, &[urls[0]])).await.expect(201);
+    let order_case = order["cases"][0]["case"].as_str().unwrap().to_owned();
+    let told = eventually("watchlist.matched", || async { arx.of_type("watchlist.matched").into_iter().next() }).await;
+    assert_eq!(
+        (told["data"]["held"].as_bool(), told["data"]["not_held"].as_str()),
+        (Some(false), Some("hold_on_order"))
+    );
+    let asked = t.post("/api/v1/holds", &police.token, json!({ "case": order_case, "watchlist": list })).await;
+    assert_eq!(codes_of(&asked), (409, "hold_on_order".into()));
+
+    // Nor a threat to life.
+    let mut threat = notice_body(urls[1]);
+    threat["threat_to_life"] = json!(true);
+    let r = t.post_anonymous("/api/v1/notices", threat).await.expect(201);
+    let threat_case = case_of(&t, &r).await;
+    let asked = t.post("/api/v1/holds", &police.token, json!({ "case": threat_case, "watchlist": list })).await;
+    assert_eq!(codes_of(&asked), (409, "hold_on_threat_to_life".into()));
+    let inbox = t.get("/api/v1/inbox", &p.token).await.expect(200);
+    assert_eq!(inbox["cases"].as_array().unwrap().len(), 2);
+
+    // A held case that then receives an order loses its hold at once.
+    let held = case_of(&t, &t.notice(urls[2]).await).await;
+    assert_eq!(t.get("/api/v1/holds", &police.token).await.expect(200)["active"], 1);
+    t.post("/api/v1/orders", &police.token, order_body(&p.org, &[urls[2]])).await.expect(201);
+    let holds = t.get("/api/v1/holds", &police.token).await.expect(200);
+    assert_eq!((holds["active"].as_u64(), holds["overridden"].as_u64()), (Some(0), Some(1)));
+    let inbox = t.get("/api/v1/inbox", &p.token).await.expect(200);
+    assert!(inbox["cases"].as_array().unwrap().iter().any(|c| c["id"] == held.as_str()));
+    // An authority cannot hold a case its lists do not match.
+    let (other, _) = reported(&t, &p, "https://video.example/v/unwatched").await;
+    let asked = t.post("/api/v1/holds", &police.token, json!({ "case": other, "watchlist": list })).await;
+    assert_eq!(asked.status, 404);
+}
+
+#[tokio::test]
+async fn a_threat_to_life_escalates_until_someone_acknowledges_it() {
+    let t = TestApp::start().await;
+    let p = t.platform("video.example").await;
+    let police = t.authority().await;
+    let arx = Receiver::start().await;
+    t.post("/api/v1/webhooks", &police.token, json!({ "url": arx.url })).await.expect(201);
+    let mut body = notice_body("https://video.example/live/1");
+    body["threat_to_life"] = json!(true);
+    let case = case_of(&t, &t.post_anonymous("/api/v1/notices", body).await.expect(201)).await;
+    let escalations = || async { t.events(Some("escalation.threat_to_life")).await.len() };
+    let at_intake = escalations().await;
+
+    t.advance(Duration::from_mins(14));
+    t.tick().await;
+    assert_eq!(escalations().await, at_intake);
+    t.advance(Duration::from_mins(1));
+    t.tick().await;
+    assert_eq!(escalations().await, at_intake + 1);
+    t.advance(Duration::from_mins(15));
+    t.tick().await;
+    assert_eq!(escalations().await, at_intake + 2);
+    let threat = t.get(&format!("/api/v1/cases/{case}/threat-to-life"), &p.token).await.expect(200);
+    assert_eq!(threat["level"], 2);
+
+    let ack = t.post(&format!("/api/v1/cases/{case}/threat-to-life/ack"), &p.token, json!({})).await;
+    assert_eq!(codes_of(&ack), (409, "referral_required".into()));
+    let bad = t
+        .post(&format!("/api/v1/cases/{case}/law-enforcement-referrals"), &p.token, json!({ "basis": "tco_14_5" }))
+        .await;
+    assert_eq!(bad.field_codes(), ["required"], "member states or Europol");
+    let referral = json!({ "basis": "tco_14_5", "member_states": ["fr"], "europol": true, "authority": police.org, "note": "live stream announcing an attack" });
+    let r = t.post(&format!("/api/v1/cases/{case}/law-enforcement-referrals"), &p.token, referral).await.expect(201);
+    assert_eq!((r["member_states"].clone(), r["europol"].as_bool()), (json!(["FR"]), Some(true)));
+    assert!(r["sent_at"].is_string());
+    let got =
+        eventually("law_enforcement.referral", || async { arx.of_type("law_enforcement.referral").into_iter().next() })
+            .await;
+    assert_eq!(got["data"]["case"]["url"], "https://video.example/live/1");
+    let acked = t.post(&format!("/api/v1/cases/{case}/threat-to-life/ack"), &p.token, json!({})).await.expect(200);
+    assert!(acked["acknowledged_at"].is_string());
+    t.advance(Duration::from_hours(2));
+    t.tick().await;
+    assert_eq!(escalations().await, at_intake + 2, "no escalation after acknowledgement");
+    let other = t.platform("other.example").await;
+    assert_eq!(t.get(&format!("/api/v1/cases/{case}/threat-to-life"), &other.token).await.status, 404);
+}
+
+#[tokio::test]
+async fn unfounded_notices_are_counted_and_lead_to_a_warning_then_a_suspension() {
+    let t = TestApp::start().await;
+    let p = t.platform("video.example").await;
+    let flagger = t.member("trusted_flagger", "Watchdog NGO", &["reporter"]).await;
+    let mut cases = Vec::new();
+    for i in 0..3 {
+        let r = t
+            .post("/api/v1/notices", &flagger.token, notice_body(&format!("https://video.example/f/{i}")))
+            .await
+            .expect(201);
+        cases.push(r["cases"][0]["case"].as_str().unwrap().to_owned());
+    }
+    let inbox = t.get("/api/v1/inbox", &p.token).await.expect(200);
+    assert_eq!(inbox["cases"][0]["tier"], "trusted_flagger");
+    let unfounded = json!({ "action": "no_action", "manifestly_unfounded": true, "explanation": "a cooking video" });
+    decide(&t, &p, &cases[0], unfounded.clone()).await;
+    decide(&t, &p, &cases[1], unfounded).await;
+    let key = format!("org:{}", flagger.org);
+    let list = t.get("/api/v1/notifiers", ADMIN).await.expect(200);
+    let n = &list["notifiers"][0];
+    assert_eq!(
+        (n["key"].as_str(), n["notices"].as_u64(), n["unfounded"].as_u64()),
+        (Some(key.as_str()), Some(3), Some(2))
+    );
+    assert_eq!(t.get("/api/v1/notifiers", &p.token).await.status, 403);
+
+    let until = t.now().plus(Duration::from_days(30)).to_rfc3339();
+    let suspend = json!({ "reason": "repeated unfounded notices", "until": until });
+    let early = t.post(&format!("/api/v1/notifiers/{key}/suspension"), ADMIN, suspend.clone()).await;
+    assert_eq!(codes_of(&early), (409, "warning_required".into()));
+    t.post(&format!("/api/v1/notifiers/{key}/warning"), ADMIN, json!({ "reason": "two manifestly unfounded notices" }))
+        .await
+        .expect(200);
+    let s = t.post(&format!("/api/v1/notifiers/{key}/suspension"), ADMIN, suspend).await.expect(200);
+    assert!(s["suspended_until"].is_string());
+    let refused = t.post("/api/v1/notices", &flagger.token, notice_body("https://video.example/f/9")).await;
+    assert_eq!(codes_of(&refused), (409, "notifier_suspended".into()));
+    t.advance(Duration::from_days(31));
+    t.post("/api/v1/notices", &flagger.token, notice_body("https://video.example/f/10")).await.expect(201);
+
+    // Trusted-flagger status is reviewable; while suspended its notices lose their priority.
+    let status = json!({ "status": "suspended", "reason": "under investigation by the DSC (DSA art. 22(6))" });
+    t.send(
+        reqwest::Method::PUT,
+        &format!("/api/v1/orgs/{}/trusted-flagger-status", flagger.org),
+        Some(ADMIN),
+        Some(status),
+    )
+    .await
+    .expect(200);
+    let r = t.post("/api/v1/notices", &flagger.token, notice_body("https://video.example/f/11")).await.expect(201);
+    let case = r["cases"][0]["case"].as_str().unwrap();
+    assert_eq!(t.get(&format!("/api/v1/cases/{case}"), &p.token).await.expect(200)["tier"], "public");
+    let not_flagger = t
+        .send(
+            reqwest::Method::PUT,
+            &format!("/api/v1/orgs/{}/trusted-flagger-status", p.org),
+            Some(ADMIN),
+            Some(json!({ "status": "revoked", "reason": "x" })),
+        )
+        .await;
+    assert_eq!(codes_of(&not_flagger), (409, "not_a_trusted_flagger".into()));
+
+    // Members of the public who leave an address are counted under a pseudonym.
+    let mut anon = notice_body("https://video.example/a/1");
+    anon["notifier_email"] = json!("Someone@Example.org");
+    let r = t.post_anonymous("/api/v1/notices", anon).await.expect(201);
+    t.get("/api/v1/inbox", &p.token).await.expect(200);
+    decide(&t, &p, &case_of(&t, &r).await, json!({ "action": "no_action", "manifestly_unfounded": true })).await;
+    let list = t.get("/api/v1/notifiers", ADMIN).await.expect(200);
+    let keys: Vec<_> =
+        list["notifiers"].as_array().unwrap().iter().map(|n| n["key"].as_str().unwrap().to_owned()).collect();
+    assert!(keys.iter().any(|k| k.starts_with("email:") && !k.contains("example")), "{keys:?}");
+}
