@@ -92,15 +92,18 @@ impl App {
     /// A platform registers an endpoint; Vigie makes its signing secret and shows it once.
     pub async fn register_webhook(&self, p: &Principal, url: &str) -> AppResult<WebhookRecord> {
         // Platforms receive their cases; authorities hear of their watch-lists, scrutinies and
-        // referrals; hubs mail notifiers and watch threats to life.
+        // referrals; trusted flaggers of their notices' outcomes; hubs mail notifiers and watch
+        // threats to life.
         let allowed = match p.org_kind {
             OrgKind::Platform => p.roles.contains(&Role::Integrator),
-            OrgKind::Authority | OrgKind::Hub => p.roles.contains(&Role::Reporter) || p.roles.contains(&Role::Admin),
-            _ => false,
+            OrgKind::Authority | OrgKind::Hub | OrgKind::TrustedFlagger => {
+                p.roles.contains(&Role::Reporter) || p.roles.contains(&Role::Admin)
+            }
+            OrgKind::Overseer => false,
         };
         if !allowed {
             return Err(AppError::Forbidden(
-                "webhooks are registered by a platform's integrators, or an authority's or hub's reporters",
+                "webhooks are registered by a platform's integrators, or the reporters of an authority, a trusted flagger or the hub",
             ));
         }
         if url.len() > 2048 {

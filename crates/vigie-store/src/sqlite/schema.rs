@@ -580,4 +580,64 @@ mod tests {
         conn.execute("DELETE FROM signal_cases", []).unwrap();
         assert!(conn.execute("DELETE FROM signals WHERE id = 'sig_1'", []).is_ok());
     }
+
+    #[test]
+    fn migration_3_keeps_decisions_and_embargoes_orders_that_asked_for_non_disclosure() {
+        let mut conn = Connection::open_in_memory().unwrap();
+        conn.pragma_update(None, "foreign_keys", "ON").unwrap();
+        conn.execute_batch(MIGRATIONS[0]).unwrap();
+        conn.execute_batch(MIGRATIONS[1]).unwrap();
+        conn.pragma_update(None, "user_version", 2).unwrap();
+        conn.execute_batch(
+            "INSERT INTO orgs (id, name, kind, created_at) VALUES ('org_p', 'P', 'platform', 0), ('org_a', 'A', 'authority', 0);
+             INSERT INTO users (id, org, name_ref, roles, created_at) VALUES ('usr_1', 'org_p', 'pii_1', 'moderator', 0);
+             INSERT INTO cases (id, platform, key, kind, state, tier, threat_to_life, accountable_sources,
+               anonymous_signals, priority, created_at, updated_at)
+               VALUES ('cas_1', 'org_p', 'k', 'content', 'decided', 4, 1, 1, 0, 10, 5, 5),
+                      ('cas_2', 'org_p', 'k2', 'content', 'open', 1, 1, 0, 1, 10, 5, 5);
+             INSERT INTO decisions (id, case_id, org, decided_by, decided_at, action, terms_clause, territorial_scope,
+               automated_detection, automated_decision) VALUES ('dec_1', 'cas_1', 'org_p', 'usr_1', 7, 'restrict', 'old free text', 'FR', 0, 0);
+             INSERT INTO signals (id, kind, tier, threat_to_life, received_at, details, locations)
+               VALUES ('sig_o', 'order', 4, 0, 5, '{}', '[]'), ('sig_q', 'order', 4, 0, 5, '{}', '[]');
+             INSERT INTO orders (id, authority, platform, reference, form, emergency, cross_border, intake_at, state, escalation_level)
+               VALUES ('sig_o', 'org_a', 'org_p', 'R1', '{\"non_disclosure\":true}', 0, 0, 1000, 'running', 0),
+                      ('sig_q', 'org_a', 'org_p', 'R2', '{\"non_disclosure\":false}', 0, 0, 1000, 'running', 0);",
+        )
+        .unwrap();
+        migrate(&mut conn).unwrap();
+        let (action, clause, unfounded): (String, String, i64) = conn
+            .query_row("SELECT action, terms_clause, manifestly_unfounded FROM decisions WHERE id = 'dec_1'", [], |r| {
+                Ok((r.get(0)?, r.get(1)?, r.get(2)?))
+            })
+            .unwrap();
+        assert_eq!((action.as_str(), clause.as_str(), unfounded), ("restrict", "old free text", 0));
+        let until: Option<i64> =
+            conn.query_row("SELECT embargo_until FROM orders WHERE id = 'sig_o'", [], |r| r.get(0)).unwrap();
+        assert_eq!(until, Some(1000 + 42 * 86_400 * 1_000_000), "six weeks from the order's intake");
+        let none: Option<i64> = conn.query_row("SELECT embargo_until FROM orders WHERE id = 'sig_q'", [], |r| r.get(0)).unwrap();
+        assert_eq!(none, None);
+        // The open threat to life got its alert, due a quarter of an hour after the case opened;
+        // the decided one needs none.
+        let alerts: Vec<(String, i64)> = conn
+            .prepare("SELECT case_id, next_at FROM threat_alerts")
+            .unwrap()
+            .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))
+            .unwrap()
+            .collect::<Result<_, _>>()
+            .unwrap();
+        assert_eq!(alerts, [("cas_2".to_owned(), 5 + 15 * 60 * 1_000_000)]);
+        // The rebuilt table takes exempt without a ground, and refuses a restriction without one.
+        conn.execute(
+            "INSERT INTO decisions (id, case_id, org, decided_by, decided_at, action, territorial_scope, purpose,
+               automated_detection, automated_decision) VALUES ('dec_2', 'cas_1', 'org_p', 'usr_1', 8, 'exempt', '', 'research', 0, 0)",
+            [],
+        )
+        .unwrap();
+        let bare = conn.execute(
+            "INSERT INTO decisions (id, case_id, org, decided_by, decided_at, action, territorial_scope,
+               automated_detection, automated_decision) VALUES ('dec_3', 'cas_1', 'org_p', 'usr_1', 9, 'remove', 'FR', 0, 0)",
+            [],
+        );
+        assert!(bare.is_err(), "the database repeats the rule: no restriction without a ground");
+    }
 }

@@ -765,3 +765,59 @@ async fn unfounded_notices_are_counted_and_lead_to_a_warning_then_a_suspension()
         list["notifiers"].as_array().unwrap().iter().map(|n| n["key"].as_str().unwrap().to_owned()).collect();
     assert!(keys.iter().any(|k| k.starts_with("email:") && !k.contains("example")), "{keys:?}");
 }
+
+/// Notifiers learn the outcome (an organisation by its webhook, a member of the public by the
+/// hub's mail), and only a neutral status while an embargo runs.
+#[tokio::test]
+async fn notifiers_learn_the_outcome_but_nothing_while_an_embargo_runs() {
+    let t = TestApp::start().await;
+    let p = t.platform("video.example").await;
+    let hub = Receiver::start().await;
+    t.post("/api/v1/webhooks", ADMIN, json!({ "url": hub.url })).await.expect(201);
+    let flagger = t.member("trusted_flagger", "Watchdog NGO", &["reporter"]).await;
+    let frx = Receiver::start().await;
+    t.post("/api/v1/webhooks", &flagger.token, json!({ "url": frx.url })).await.expect(201);
+
+    // Decided at once: both hear.
+    let mut anon = notice_body("https://video.example/v/1");
+    anon["notifier_email"] = json!("reader@example.org");
+    let r = t.post_anonymous("/api/v1/notices", anon).await.expect(201);
+    let public_case = case_of(&t, &r).await;
+    let f = t.post("/api/v1/notices", &flagger.token, notice_body("https://video.example/v/1")).await.expect(201);
+    t.get("/api/v1/inbox", &p.token).await.expect(200);
+    decide(&t, &p, &public_case, removal()).await;
+    let mail = eventually("notifier.outcome", || async { hub.of_type("notifier.outcome").into_iter().next() }).await;
+    assert_eq!((mail["data"]["email"].as_str(), mail["data"]["outcome"].as_str()), (Some("reader@example.org"), Some("remove")));
+    let told = eventually("signal.outcome", || async { frx.of_type("signal.outcome").into_iter().next() }).await;
+    assert_eq!(told["data"]["signal"], f["id"]);
+
+    // Under an embargo: a neutral status, no message, until it is lifted.
+    let mut anon = notice_body("https://video.example/v/2");
+    anon["notifier_email"] = json!("second@example.org");
+    let r = t.post_anonymous("/api/v1/notices", anon).await.expect(201);
+    let code = r["tracking_code"].as_str().unwrap().to_owned();
+    let issuer = t.authority().await;
+    let mut order = order_body(&p.org, &["https://video.example/v/2"]);
+    order["non_disclosure"] = json!(true);
+    let o = t.post("/api/v1/orders", &issuer.token, order).await.expect(201);
+    let case = o["cases"][0]["case"].as_str().unwrap().to_owned();
+    t.get("/api/v1/inbox", &p.token).await.expect(200);
+    decide(&t, &p, &case, removal()).await;
+    let tracked = t.send(reqwest::Method::GET, &format!("/api/v1/notices/track/{code}"), None, None).await.expect(200);
+    assert_eq!(tracked["locations"][0]["state"], "under_review");
+    assert!(tracked["locations"][0]["outcome"].is_null());
+    let complaint = t.send(reqwest::Method::POST, &format!("/api/v1/notices/track/{code}/complaint"), None, Some(json!({ "text": "?" }))).await;
+    assert_eq!(codes_of(&complaint), (409, "not_decided".into()));
+    tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+    assert!(hub.of_type("notifier.outcome").iter().all(|m| m["data"]["email"] != "second@example.org"));
+
+    t.post(&format!("/api/v1/orders/{}/embargo/lift", o["id"].as_str().unwrap()), &issuer.token, json!({})).await.expect(200);
+    let tracked = t.send(reqwest::Method::GET, &format!("/api/v1/notices/track/{code}"), None, None).await.expect(200);
+    assert_eq!(tracked["locations"][0]["outcome"], "remove");
+    eventually("the second mail", || async {
+        hub.of_type("notifier.outcome").into_iter().find(|m| m["data"]["email"] == "second@example.org")
+    })
+    .await;
+    let lifted = t.events(Some("embargo.lifted")).await;
+    assert!(lifted[0]["data"].as_str().unwrap().contains("\"automatic\":false"));
+}
