@@ -10,22 +10,12 @@ use std::process::ExitCode;
 use anyhow::{Context, bail};
 use serde_json::{Value, json};
 
-#[derive(clap::Args)]
-pub(crate) struct Connection {
-    /// The server's base URL.
-    #[arg(long, default_value = "http://127.0.0.1:8080", env = "VIGIE_URL")]
-    server: String,
-    /// A bearer token of someone who curates the bank.
-    #[arg(long, env = "VIGIE_TOKEN", hide_env_values = true)]
-    token: String,
-}
+use crate::client::{Client, Connection};
 
 #[derive(clap::Subcommand)]
 pub(crate) enum BankCommand {
     /// Imports a file into a bank (all or nothing); prints a JSON report.
     Import {
-        #[command(flatten)]
-        conn: Connection,
         /// The bank: its name among the caller's banks, or its id (`bnk_...`).
         #[arg(long)]
         bank: String,
@@ -43,8 +33,6 @@ pub(crate) enum BankCommand {
     },
     /// Exports a bank's live entries.
     Export {
-        #[command(flatten)]
-        conn: Connection,
         #[arg(long)]
         bank: String,
         /// `local_file` (default) or `csv`.
@@ -56,43 +44,8 @@ pub(crate) enum BankCommand {
     },
 }
 
-struct Client {
-    http: reqwest::Client,
-    base: String,
-    token: String,
-}
-
+/// Bank lookups on top of the shared client.
 impl Client {
-    fn new(c: &Connection) -> anyhow::Result<Self> {
-        let _ = rustls::crypto::ring::default_provider().install_default();
-        let http = reqwest::Client::builder()
-            .timeout(std::time::Duration::from_secs(600))
-            .redirect(reqwest::redirect::Policy::none())
-            .build()
-            .context("while building the HTTP client")?;
-        Ok(Self { http, base: c.server.trim_end_matches('/').to_owned(), token: c.token.clone() })
-    }
-
-    /// Sends a request; a non-success answer becomes an error carrying the server's problem.
-    async fn send(&self, req: reqwest::RequestBuilder) -> anyhow::Result<reqwest::Response> {
-        let res = req.bearer_auth(&self.token).send().await.with_context(|| format!("while reaching {}", self.base))?;
-        if res.status().is_success() {
-            return Ok(res);
-        }
-        let status = res.status();
-        let body = res.text().await.unwrap_or_default();
-        let problem: Value = serde_json::from_str(&body).unwrap_or(Value::String(body));
-        let mut msg = format!("the server answered {status}: {}", problem["detail"].as_str().unwrap_or(""));
-        for e in problem["errors"].as_array().into_iter().flatten() {
-            msg.push_str(&format!(
-                "\n  {}: {}",
-                e["field"].as_str().unwrap_or(""),
-                e["message"].as_str().unwrap_or("")
-            ));
-        }
-        bail!(msg)
-    }
-
     /// The bank's id, from an id or a name the caller owns (or was shared, if unique).
     async fn bank_id(&self, bank: &str, create: bool) -> anyhow::Result<String> {
         if bank.starts_with("bnk_") {
@@ -118,9 +71,9 @@ impl Client {
     }
 }
 
-pub(crate) async fn run(cmd: BankCommand) -> anyhow::Result<ExitCode> {
+pub(crate) async fn run(conn: Connection, cmd: BankCommand) -> anyhow::Result<ExitCode> {
     match cmd {
-        BankCommand::Import { conn, bank, create, format, skip_unknown, file } => {
+        BankCommand::Import { bank, create, format, skip_unknown, file } => {
             let format = format.unwrap_or_else(|| {
                 if file.extension().is_some_and(|e| e.eq_ignore_ascii_case("csv")) { "csv" } else { "local_file" }
                     .into()
@@ -142,7 +95,7 @@ pub(crate) async fn run(cmd: BankCommand) -> anyhow::Result<ExitCode> {
             println!("{}", json!({ "bank": id, "report": report }));
             Ok(ExitCode::SUCCESS)
         }
-        BankCommand::Export { conn, bank, format, output } => {
+        BankCommand::Export { bank, format, output } => {
             let client = Client::new(&conn)?;
             let id = client.bank_id(&bank, false).await?;
             let url = format!("{}/api/v1/banks/{id}/export?format={format}", client.base);

@@ -5,8 +5,13 @@
 //! - `vigie hash [--jobs N] [--dihedral] PATH...`: PDQ, MD5 and SHA-256 of image files.
 //! - `vigie match --bank FILE [--radius R] [--stats] [QUERIES|-]`: PDQ hashes against a bank file.
 //! - `vigie bank import|export`: bank files in and out of a running instance, over its API.
+//! - `vigie legal-bases`: the legal-basis taxonomy built into the binary.
+//! - `vigie terms|decide|uploader-notice|complaint|order|scrutiny|watchlist|hold|threat|notifier`:
+//!   due process over a running instance's API (`VIGIE_URL`, `VIGIE_TOKEN`).
 
 mod bank;
+mod client;
+mod dueprocess;
 mod hash;
 mod matching;
 
@@ -26,6 +31,8 @@ use vigie_store::{SqliteConfig, Store};
 struct Cli {
     #[command(subcommand)]
     command: Command,
+    #[command(flatten)]
+    conn: client::Connection,
 }
 
 #[derive(Subcommand)]
@@ -46,6 +53,14 @@ enum Command {
         #[command(subcommand)]
         command: AuditCommand,
     },
+    /// Prints the legal-basis taxonomy built into this binary (no server needed).
+    LegalBases {
+        /// One JSON object per line.
+        #[arg(long)]
+        json: bool,
+    },
+    #[command(flatten)]
+    Due(dueprocess::DueCommand),
 }
 
 #[derive(clap::Args)]
@@ -103,7 +118,9 @@ fn main() -> ExitCode {
             Command::Audit { command: AuditCommand::Verify { data } } => audit_verify(data).await,
             Command::Hash(args) => hash::run(args),
             Command::Match(args) => matching::run(args),
-            Command::Bank { command } => bank::run(command).await,
+            Command::Bank { command } => bank::run(cli.conn, command).await,
+            Command::LegalBases { json } => Ok(dueprocess::legal_bases(json)),
+            Command::Due(command) => dueprocess::run(cli.conn, command).await,
         }
     });
     match res {

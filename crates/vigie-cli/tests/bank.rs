@@ -4,58 +4,13 @@
 //! unchanged.
 
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Output, Stdio};
-use std::time::{Duration, Instant};
+use std::process::Command;
 
 use serde_json::{Value, json};
 
-const ADMIN: &str = "bank-test-admin-token";
+mod common;
 
-struct Server {
-    child: Child,
-    base: String,
-    _dir: tempfile::TempDir,
-}
-
-impl Drop for Server {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-async fn start() -> Server {
-    let dir = tempfile::tempdir().unwrap();
-    let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
-    start_in(dir, port).await
-}
-
-async fn start_in(dir: tempfile::TempDir, port: u16) -> Server {
-    let _ = rustls::crypto::ring::default_provider().install_default();
-    let child = Command::new(env!("CARGO_BIN_EXE_vigie"))
-        .args(["serve", "--data"])
-        .arg(dir.path().join("data"))
-        .args(["--listen", &format!("127.0.0.1:{port}")])
-        .env("VIGIE_ADMIN_TOKEN", ADMIN)
-        .env("VIGIE_LOG", "warn")
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .expect("the vigie binary starts");
-    let base = format!("http://127.0.0.1:{port}");
-    let deadline = Instant::now() + Duration::from_secs(30);
-    while reqwest::get(format!("{base}/healthz")).await.is_err() {
-        assert!(Instant::now() < deadline, "the server did not become healthy");
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
-    Server { child, base, _dir: dir }
-}
-
-async fn post(base: &str, path: &str, token: &str, body: Value) -> Value {
-    let res = reqwest::Client::new().post(format!("{base}{path}")).bearer_auth(token).json(&body).send().await.unwrap();
-    assert!(res.status().is_success(), "{path}: {}", res.status());
-    res.json().await.unwrap()
-}
+use common::*;
 
 /// A platform's integrator token.
 async fn curator(base: &str) -> String {
@@ -77,15 +32,6 @@ async fn curator(base: &str) -> String {
         .as_str()
         .unwrap()
         .to_owned()
-}
-
-fn vigie(server: &Server, token: &str, args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_vigie"))
-        .args(args)
-        .env("VIGIE_URL", &server.base)
-        .env("VIGIE_TOKEN", token)
-        .output()
-        .expect("the vigie binary runs")
 }
 
 /// Random-looking PDQ hashes and MD5s, from a fixed seed.

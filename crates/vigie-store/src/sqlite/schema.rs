@@ -614,7 +614,8 @@ mod tests {
         let until: Option<i64> =
             conn.query_row("SELECT embargo_until FROM orders WHERE id = 'sig_o'", [], |r| r.get(0)).unwrap();
         assert_eq!(until, Some(1000 + 42 * 86_400 * 1_000_000), "six weeks from the order's intake");
-        let none: Option<i64> = conn.query_row("SELECT embargo_until FROM orders WHERE id = 'sig_q'", [], |r| r.get(0)).unwrap();
+        let none: Option<i64> =
+            conn.query_row("SELECT embargo_until FROM orders WHERE id = 'sig_q'", [], |r| r.get(0)).unwrap();
         assert_eq!(none, None);
         // The open threat to life got its alert, due a quarter of an hour after the case opened;
         // the decided one needs none.

@@ -787,7 +787,10 @@ async fn notifiers_learn_the_outcome_but_nothing_while_an_embargo_runs() {
     t.get("/api/v1/inbox", &p.token).await.expect(200);
     decide(&t, &p, &public_case, removal()).await;
     let mail = eventually("notifier.outcome", || async { hub.of_type("notifier.outcome").into_iter().next() }).await;
-    assert_eq!((mail["data"]["email"].as_str(), mail["data"]["outcome"].as_str()), (Some("reader@example.org"), Some("remove")));
+    assert_eq!(
+        (mail["data"]["email"].as_str(), mail["data"]["outcome"].as_str()),
+        (Some("reader@example.org"), Some("remove"))
+    );
     let told = eventually("signal.outcome", || async { frx.of_type("signal.outcome").into_iter().next() }).await;
     assert_eq!(told["data"]["signal"], f["id"]);
 
@@ -806,12 +809,21 @@ async fn notifiers_learn_the_outcome_but_nothing_while_an_embargo_runs() {
     let tracked = t.send(reqwest::Method::GET, &format!("/api/v1/notices/track/{code}"), None, None).await.expect(200);
     assert_eq!(tracked["locations"][0]["state"], "under_review");
     assert!(tracked["locations"][0]["outcome"].is_null());
-    let complaint = t.send(reqwest::Method::POST, &format!("/api/v1/notices/track/{code}/complaint"), None, Some(json!({ "text": "?" }))).await;
+    let complaint = t
+        .send(
+            reqwest::Method::POST,
+            &format!("/api/v1/notices/track/{code}/complaint"),
+            None,
+            Some(json!({ "text": "?" })),
+        )
+        .await;
     assert_eq!(codes_of(&complaint), (409, "not_decided".into()));
     tokio::time::sleep(std::time::Duration::from_millis(300)).await;
     assert!(hub.of_type("notifier.outcome").iter().all(|m| m["data"]["email"] != "second@example.org"));
 
-    t.post(&format!("/api/v1/orders/{}/embargo/lift", o["id"].as_str().unwrap()), &issuer.token, json!({})).await.expect(200);
+    t.post(&format!("/api/v1/orders/{}/embargo/lift", o["id"].as_str().unwrap()), &issuer.token, json!({}))
+        .await
+        .expect(200);
     let tracked = t.send(reqwest::Method::GET, &format!("/api/v1/notices/track/{code}"), None, None).await.expect(200);
     assert_eq!(tracked["locations"][0]["outcome"], "remove");
     eventually("the second mail", || async {
