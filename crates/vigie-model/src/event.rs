@@ -65,6 +65,7 @@ pub enum EventKind {
     WatchlistCreated,
     WatchlistEntriesAdded,
     WatchlistClosed,
+    WatchlistMatched,
     CaseHeld,
     HoldEnded,
     ThreatToLifeReferred,
@@ -76,7 +77,7 @@ pub enum EventKind {
 }
 
 impl EventKind {
-    pub const ALL: [EventKind; 62] = [
+    pub const ALL: [EventKind; 63] = [
         EventKind::OrgCreated,
         EventKind::UserCreated,
         EventKind::TokenIssued,
@@ -131,6 +132,7 @@ impl EventKind {
         EventKind::WatchlistCreated,
         EventKind::WatchlistEntriesAdded,
         EventKind::WatchlistClosed,
+        EventKind::WatchlistMatched,
         EventKind::CaseHeld,
         EventKind::HoldEnded,
         EventKind::ThreatToLifeReferred,
@@ -197,6 +199,7 @@ impl EventKind {
             EventKind::WatchlistCreated => "watchlist.created",
             EventKind::WatchlistEntriesAdded => "watchlist.entries_added",
             EventKind::WatchlistClosed => "watchlist.closed",
+            EventKind::WatchlistMatched => "watchlist.matched",
             EventKind::CaseHeld => "case.held",
             EventKind::HoldEnded => "hold.ended",
             EventKind::ThreatToLifeReferred => "threat_to_life.referred",

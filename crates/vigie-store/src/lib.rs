@@ -87,7 +87,7 @@ pub trait Reads: DueReads {
     /// Cases waiting for the hub, oldest first.
     fn parked_cases(&self, limit: u32) -> Result<Vec<CaseRecord>>;
     fn get_order(&self, id: &SignalId) -> Result<Option<OrderRecord>>;
-    /// Running orders whose next escalation is due at `now`.
+    /// Running orders in force whose next escalation is due at `now`.
     fn due_orders(&self, now: Timestamp, limit: u32) -> Result<Vec<OrderRecord>>;
     fn has_orders_between(&self, authority: &OrgId, platform: &OrgId) -> Result<bool>;
     fn latest_advance_notice(&self, authority: &OrgId, platform: &OrgId) -> Result<Option<AdvanceNoticeRecord>>;

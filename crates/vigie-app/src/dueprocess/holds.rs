@@ -144,9 +144,9 @@ fn tell_authority(
     if hold.is_none() {
         ev.emit(
             tx,
-            EventKind::CaseHeld,
+            EventKind::WatchlistMatched,
             case.id.as_str(),
-            json!({ "hold": null, "watchlist": list.id.as_str(), "authority": list.authority.as_str(), "not_held": not_held }),
+            json!({ "watchlist": list.id.as_str(), "authority": list.authority.as_str(), "not_held": not_held }),
         )?;
     }
     enqueue(

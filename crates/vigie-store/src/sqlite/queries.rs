@@ -494,7 +494,9 @@ impl Reads for SqliteRead<'_> {
     }
     fn due_orders(&self, now: Timestamp, limit: u32) -> Result<Vec<OrderRecord>> {
         self.many(
-            "SELECT * FROM orders WHERE next_check_at IS NOT NULL AND next_check_at <= ?1 ORDER BY next_check_at LIMIT ?2",
+            // An order that stopped having effect (annulled, or infringing on scrutiny) no longer runs.
+            "SELECT * FROM orders WHERE next_check_at IS NOT NULL AND next_check_at <= ?1 AND ended_at IS NULL \
+             ORDER BY next_check_at LIMIT ?2",
             params![now.as_micros(), limit],
             order_row,
         )

@@ -480,6 +480,19 @@ async fn an_annulment_ends_the_order_and_reinstates_the_content() {
     assert!(d["decision"]["reversed_at"].is_string(), "{d}");
     let reinstated = t.events(Some("content.reinstated")).await;
     assert!(reinstated[0]["data"].as_str().unwrap().contains("annulment"));
+
+    // An order annulled before it was executed stops its clock: no escalation, never overdue.
+    let pending =
+        t.post("/api/v1/orders", &issuer.token, order_body(&p.org, &["https://video.example/v/2"])).await.expect(201);
+    t.get("/api/v1/inbox", &p.token).await.expect(200);
+    let annul = json!({ "court": "Tribunal administratif de Paris", "reference": "TA-2026-1235" });
+    t.post(&format!("/api/v1/orders/{}/annulment", pending["id"].as_str().unwrap()), &issuer.token, annul)
+        .await
+        .expect(200);
+    t.advance(Duration::from_hours(2));
+    t.tick().await;
+    assert!(t.events(Some("order.overdue")).await.is_empty());
+    assert!(t.events(Some("order.escalated")).await.is_empty());
 }
 
 /// A notifier contests a decision to take no action; the reviewer replaces it.
@@ -617,6 +630,11 @@ async fn holds_never_apply_to_orders_or_threats_to_life() {
     );
     let asked = t.post("/api/v1/holds", &police.token, json!({ "case": order_case, "watchlist": list })).await;
     assert_eq!(codes_of(&asked), (409, "hold_on_order".into()));
+    let matched = t.events(Some("watchlist.matched")).await;
+    assert!(
+        matched[0]["data"].as_str().unwrap().contains("hold_on_order"),
+        "overseers see the match that was not held"
+    );
 
     // Nor a threat to life.
     let mut threat = notice_body(urls[1]);
