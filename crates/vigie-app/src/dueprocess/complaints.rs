@@ -313,21 +313,8 @@ pub(crate) fn tick(tx: &mut dyn Tx, ev: &Events<'_>) -> AppResult<usize> {
     for mut c in due.iter().cloned() {
         c.overdue_at = Some(ev.now);
         tx.update_complaint(&c)?;
-        ev.emit(
-            tx,
-            EventKind::ComplaintOverdue,
-            c.id.as_str(),
-            json!({ "case": c.case.as_str(), "due_at": c.due_at }),
-        )?;
-        enqueue(
-            tx,
-            ev.now,
-            &c.platform,
-            "complaint.overdue",
-            json!({ "complaint": c.id.as_str(), "case": c.case.as_str(), "due_at": c.due_at }),
-            None,
-            true,
-        )?;
+        let data = json!({ "complaint": c.id.as_str(), "case": c.case.as_str(), "due_at": c.due_at });
+        super::overdue(tx, ev, (EventKind::ComplaintOverdue, "complaint.overdue"), c.id.as_str(), &c.platform, data)?;
     }
     Ok(due.len())
 }

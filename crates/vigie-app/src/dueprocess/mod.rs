@@ -690,6 +690,19 @@ pub(crate) fn lift(
     Ok(order)
 }
 
+/// Records that a clock ran out: the event, and an urgent message to whoever must act on it.
+pub(crate) fn overdue(
+    tx: &mut dyn Tx,
+    ev: &Events<'_>,
+    (kind, wire): (EventKind, &str),
+    subject: &str,
+    to: &OrgId,
+    data: Value,
+) -> Result<(), StoreError> {
+    ev.emit(tx, kind, subject, data.clone())?;
+    enqueue(tx, ev.now, to, wire, data, None, true)
+}
+
 /// The scheduler's due-process pass: embargoes ending, complaints and scrutinies overdue, holds
 /// expiring, threats to life escalating. Returns how many things it did.
 pub(crate) fn tick(tx: &mut dyn Tx, ev: &Events<'_>) -> AppResult<usize> {

@@ -288,21 +288,8 @@ pub(crate) fn tick(tx: &mut dyn Tx, ev: &Events<'_>) -> AppResult<usize> {
     for mut s in due.iter().cloned() {
         s.overdue_at = Some(ev.now);
         tx.update_scrutiny(&s)?;
-        ev.emit(
-            tx,
-            EventKind::ScrutinyOverdue,
-            s.id.as_str(),
-            json!({ "order": s.order.as_str(), "due_at": s.due_at }),
-        )?;
-        enqueue(
-            tx,
-            ev.now,
-            &s.authority,
-            "scrutiny.overdue",
-            json!({ "scrutiny": s.id.as_str(), "order": s.order.as_str(), "due_at": s.due_at }),
-            None,
-            true,
-        )?;
+        let data = json!({ "scrutiny": s.id.as_str(), "order": s.order.as_str(), "due_at": s.due_at });
+        super::overdue(tx, ev, (EventKind::ScrutinyOverdue, "scrutiny.overdue"), s.id.as_str(), &s.authority, data)?;
     }
     Ok(due.len())
 }
