@@ -120,7 +120,11 @@ fn locations_json(raw: &[RawLocation]) -> String {
     let list: Vec<_> = raw
         .iter()
         .map(|l| {
-            json!({ "kind": l.kind, "url": l.url, "content_id": l.content_id, "account_id": l.account_id, "platform": l.platform })
+            json!({
+                "kind": l.kind, "url": l.url, "content_id": l.content_id, "account_id": l.account_id, "platform": l.platform,
+                "media_sha256": l.media_sha256.as_deref().map(|h| h.trim().to_ascii_lowercase()),
+                "media_md5": l.media_md5.as_deref().map(|h| h.trim().to_ascii_lowercase()),
+            })
         })
         .collect();
     serde_json::Value::Array(list).to_string()
@@ -258,7 +262,7 @@ pub(crate) fn fold(
     if case.threat_to_life {
         crate::dueprocess::threats::raise(tx, ev, &case)?;
     }
-    let hold = crate::dueprocess::holds::on_fold(tx, ev, &case, is_new, c.signal)?;
+    let hold = crate::dueprocess::holds::on_fold(tx, ev, &case, is_new, c.signal, idx)?;
     if hold == HoldState::Held {
         return Ok(case.id);
     }

@@ -190,13 +190,18 @@ pub(crate) enum WatchlistCommand {
         #[arg(long)]
         hold_hours: Option<u32>,
     },
-    /// Adds URLs (and accounts as PLATFORM_ORG:ACCOUNT_ID); prints only counts.
+    /// Adds URLs, accounts (PLATFORM_ORG:ACCOUNT_ID) and media hashes; prints only counts.
     Add {
         id: String,
         #[arg(long = "url")]
         urls: Vec<String>,
         #[arg(long = "account")]
         accounts: Vec<String>,
+        /// SHA-256 of media, hex (as `vigie hash` prints it).
+        #[arg(long = "media-sha256")]
+        sha256: Vec<String>,
+        #[arg(long = "media-md5")]
+        md5: Vec<String>,
     },
     List,
     Close {
@@ -419,8 +424,10 @@ fn request(cmd: DueCommand) -> anyhow::Result<(Method, String, Option<Value>)> {
                     json!({ "name": name, "legal_basis_ref": legal_basis_ref, "ends_at": ends_at, "hold_hours": hold_hours }),
                 ),
             ),
-            WatchlistCommand::Add { id, urls, accounts } => {
+            WatchlistCommand::Add { id, urls, accounts, sha256, md5 } => {
                 let mut entries: Vec<Value> = urls.into_iter().map(|u| json!({ "url": u })).collect();
+                entries.extend(sha256.into_iter().map(|h| json!({ "media_sha256": h })));
+                entries.extend(md5.into_iter().map(|h| json!({ "media_md5": h })));
                 for a in accounts {
                     let (platform, account) = a
                         .split_once(':')

@@ -166,9 +166,19 @@ async fn every_step_of_due_process_has_a_command() {
     let added = ok(vigie(
         &s,
         &fr,
-        &["watchlist", "add", &list, "--url", "https://tube.example/v/3", "--account", &format!("{p_org}:acct-77")],
+        &[
+            "watchlist",
+            "add",
+            &list,
+            "--url",
+            "https://tube.example/v/3",
+            "--account",
+            &format!("{p_org}:acct-77"),
+            "--media-sha256",
+            "9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08",
+        ],
     ));
-    assert_eq!(added["added"], 2);
+    assert_eq!(added["added"], 3);
     let notice =
         json!({ "explanation": "x", "locations": [{ "url": "https://tube.example/v/3" }], "good_faith": true });
     reqwest::Client::new().post(format!("{b}/api/v1/notices")).json(&notice).send().await.unwrap();

@@ -254,6 +254,46 @@ pub struct RawLocation {
     pub account_id: Option<String>,
     /// For an account given by id alone: the platform (organisation id) it is on.
     pub platform: Option<String>,
+    /// Content: the SHA-256 of the media at the location, as the reporter computed it (hex).
+    pub media_sha256: Option<String>,
+    /// Content: the MD5 of the media (hex).
+    pub media_md5: Option<String>,
+}
+
+impl RawLocation {
+    /// The media hashes given with a location, checked by [`check_locations`] or
+    /// [`check_media_hashes`], as `sha256:<hex>` and `md5:<hex>` keys.
+    pub fn media_keys(&self) -> Vec<String> {
+        let mut keys = Vec::new();
+        if let Some(h) = &self.media_sha256 {
+            keys.push(format!("sha256:{}", h.trim().to_ascii_lowercase()));
+        }
+        if let Some(h) = &self.media_md5 {
+            keys.push(format!("md5:{}", h.trim().to_ascii_lowercase()));
+        }
+        keys
+    }
+}
+
+/// Checks a location's media hashes: hex of the right length, on content only.
+pub fn check_media_hashes(loc: &RawLocation, i: usize, checker: &mut Checker) {
+    for (value, name, len) in [(&loc.media_sha256, "media_sha256", 64), (&loc.media_md5, "media_md5", 32)] {
+        if let Some(h) = value {
+            let h = h.trim();
+            checker.check(
+                h.len() == len && h.bytes().all(|b| b.is_ascii_hexdigit()),
+                &format!("locations[{i}].{name}"),
+                "invalid_hash",
+                &format!("must be {len} hexadecimal digits"),
+            );
+            checker.check(
+                loc.kind.as_deref() != Some("account"),
+                &format!("locations[{i}].{name}"),
+                "not_applicable",
+                "an account has no media hash",
+            );
+        }
+    }
 }
 
 /// The most locations one submission may carry.
@@ -282,6 +322,7 @@ pub fn check_locations(raw: &[RawLocation], checker: &mut Checker) -> Vec<Target
         };
         checker.optional_text(loc.content_id.as_deref(), &field("content_id"), 256);
         checker.optional_text(loc.account_id.as_deref(), &field("account_id"), 256);
+        check_media_hashes(loc, i, checker);
         let by_id_only = kind == Some(TargetKind::Account) && loc.url.is_none() && loc.account_id.is_some();
         if by_id_only {
             match loc.platform.as_deref().map(OrgId::parse) {

@@ -100,6 +100,10 @@ pub struct LocationDto {
     pub account_id: Option<String>,
     /// For an account given by `account_id` alone: the platform's organisation id.
     pub platform: Option<String>,
+    /// Content: the SHA-256 of the media (hex), as the reporter computed it (e.g. `vigie hash`).
+    pub media_sha256: Option<String>,
+    /// Content: the MD5 of the media (hex).
+    pub media_md5: Option<String>,
 }
 
 pub fn locations(list: Option<Vec<LocationDto>>) -> Vec<RawLocation> {
@@ -111,6 +115,8 @@ pub fn locations(list: Option<Vec<LocationDto>>) -> Vec<RawLocation> {
             content_id: l.content_id,
             account_id: l.account_id,
             platform: l.platform,
+            media_sha256: l.media_sha256,
+            media_md5: l.media_md5,
         })
         .collect()
 }

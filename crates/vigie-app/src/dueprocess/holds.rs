@@ -1,7 +1,8 @@
 //! De-confliction: an authority's blind watch-list, and the holds it places on new cases.
 //!
 //! Entries are canonicalised like reports (so the same URL or account matches however it is
-//! written) and kept only as salted-by-purpose SHA-256 of the case key: nobody reading the
+//! written), or are media hashes (SHA-256, MD5) matched against the hashes a report gives for its
+//! content, and are kept only as a domain-separated SHA-256 of that key: nobody reading the
 //! database or the API learns what is on a list. When a new case matches, it is held for a
 //! bounded time: the platform is not told of it (no inbox entry, no webhook) until the hold ends,
 //! the authority is told, and the notifier sees a neutral status. A removal order or a threat to
@@ -10,7 +11,7 @@
 use serde_json::json;
 use sha2::{Digest, Sha256};
 use vigie_model::event::EventKind;
-use vigie_model::location::{RawLocation, check_locations};
+use vigie_model::location::{MAX_LOCATIONS, RawLocation, check_locations, check_media_hashes};
 use vigie_model::org::{OrgKind, Role};
 use vigie_model::redress::{hold_until, may_hold};
 use vigie_model::signal::SignalKind;
@@ -68,12 +69,21 @@ pub(crate) enum HoldState {
 }
 
 /// Called by intake for every case a signal touches.
+/// The media keys (`sha256:<hex>`, `md5:<hex>`) the signal gave for its `idx`-th location.
+fn reported_media_keys(signal: &SignalRecord, idx: u32) -> Vec<String> {
+    let Ok(serde_json::Value::Array(list)) = serde_json::from_str(&signal.locations) else { return Vec::new() };
+    let Some(loc) = list.get(idx as usize) else { return Vec::new() };
+    let text = |k: &str| loc.get(k).and_then(serde_json::Value::as_str).map(str::to_owned);
+    RawLocation { media_sha256: text("media_sha256"), media_md5: text("media_md5"), ..Default::default() }.media_keys()
+}
+
 pub(crate) fn on_fold(
     tx: &mut dyn Tx,
     ev: &Events<'_>,
     case: &CaseRecord,
     is_new: bool,
     signal: &SignalRecord,
+    idx: u32,
 ) -> AppResult<HoldState> {
     let urgent = signal.kind == SignalKind::Order || case.threat_to_life;
     if !is_new {
@@ -85,7 +95,13 @@ pub(crate) fn on_fold(
         end_hold(tx, ev, hold, reason)?;
         return Ok(HoldState::Released);
     }
-    let lists = tx.watching(&[watch_key(&case.key)], ev.now)?;
+    // The platform's own stay-down detection is not a report from anyone: nothing to de-conflict.
+    if signal.kind == SignalKind::BankMatch {
+        return Ok(HoldState::Free);
+    }
+    let mut keys = vec![watch_key(&case.key)];
+    keys.extend(reported_media_keys(signal, idx).iter().map(|k| watch_key(k)));
+    let lists = tx.watching(&keys, ev.now)?;
     let Some(list) = lists.first() else { return Ok(HoldState::Free) };
     for other in &lists[1..] {
         tell_authority(tx, ev, other, case, None, Some("held_by_another_list"))?;
@@ -274,8 +290,9 @@ impl App {
             .await
     }
 
-    /// Adds locations (URLs, accounts, content ids) to a watch-list; returns how many were new.
-    /// Nothing about them is ever shown back.
+    /// Adds entries to a watch-list: locations (URLs, accounts, content ids) and media hashes
+    /// (`media_sha256`, `media_md5`, with or without a URL); returns how many were new. Nothing
+    /// about them is ever shown back.
     pub async fn add_watch_entries(
         &self,
         p: &Principal,
@@ -284,8 +301,29 @@ impl App {
     ) -> AppResult<(usize, i64)> {
         require(p, &[OrgKind::Authority], Role::Reporter, "only an authority's reporters keep watch-lists")?;
         let mut c = Checker::new();
-        let targets = check_locations(&entries, &mut c);
+        c.check(!entries.is_empty(), "entries", "required", "at least one entry");
+        c.check(entries.len() <= MAX_LOCATIONS, "entries", "too_many", "at most 100 entries per call");
+        // Hash-only entries need no URL; the others are checked like a report's locations.
+        let mut targets = Vec::new();
+        for (i, l) in entries.iter().enumerate() {
+            let mut one = Checker::new();
+            if l.url.is_none() && l.account_id.is_none() && !l.media_keys().is_empty() {
+                check_media_hashes(l, 0, &mut one);
+            } else {
+                targets.extend(check_locations(std::slice::from_ref(l), &mut one));
+            }
+            if let Err(invalid) = one.finish() {
+                for e in invalid.errors() {
+                    c.push(e.field.replacen("locations[0]", &format!("entries[{i}]"), 1), e.code, e.message.clone());
+                }
+            }
+        }
         c.finish()?;
+        let mut keys: Vec<(String, &'static str)> =
+            targets.iter().map(|t| (watch_key(&t.case_key()), t.kind().as_str())).collect();
+        for l in &entries {
+            keys.extend(l.media_keys().iter().map(|k| (watch_key(k), "media")));
+        }
         let id = id.to_owned();
         let clock = self.clock().clone();
         let principal = p.clone();
@@ -297,8 +335,8 @@ impl App {
                 }
                 let now = clock.now();
                 let mut added = 0;
-                for t in &targets {
-                    if tx.insert_watch_entry(&list.id, &watch_key(&t.case_key()), t.kind().as_str(), now)? {
+                for (key, kind) in &keys {
+                    if tx.insert_watch_entry(&list.id, key, kind, now)? {
                         added += 1;
                     }
                 }

@@ -851,3 +851,50 @@ async fn notifiers_learn_the_outcome_but_nothing_while_an_embargo_runs() {
     let lifted = t.events(Some("embargo.lifted")).await;
     assert!(lifted[0]["data"].as_str().unwrap().contains("\"automatic\":false"));
 }
+
+/// A watch-list entry may be a media hash: a report that gives the media's hash is held whatever
+/// URL it names.
+#[tokio::test]
+async fn a_watch_list_matches_the_media_hashes_a_report_gives() {
+    let t = TestApp::start().await;
+    let p = t.platform("video.example").await;
+    let police = t.authority().await;
+    let ends = t.now().plus(Duration::from_days(30)).to_rfc3339();
+    let w = t
+        .post(
+            "/api/v1/watchlists",
+            &police.token,
+            json!({ "name": "Op", "legal_basis_ref": "file 9", "ends_at": ends }),
+        )
+        .await
+        .expect(201);
+    let list = w["id"].as_str().unwrap().to_owned();
+    let sha = "9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08";
+    let bad = json!({ "entries": [{ "media_sha256": sha }, { "media_md5": "not-hex" }] });
+    let res = t.post(&format!("/api/v1/watchlists/{list}/entries"), &police.token, bad).await;
+    assert_eq!(res.status, 422);
+    assert_eq!(res.body["errors"][0]["field"], "entries[1].media_md5");
+    let entries = json!({ "entries": [{ "media_sha256": sha.to_uppercase() }] });
+    assert_eq!(
+        t.post(&format!("/api/v1/watchlists/{list}/entries"), &police.token, entries).await.expect(200)["added"],
+        1
+    );
+    assert!(!t.data_contains(sha.as_bytes()), "the hash is not stored readable either");
+
+    let flagger = t.member("trusted_flagger", "Hash-sharing NGO", &["reporter"]).await;
+    let mut notice = notice_body("https://video.example/reupload/77");
+    notice["locations"][0]["media_sha256"] = json!(sha);
+    let r = t.post("/api/v1/notices", &flagger.token, notice).await.expect(201);
+    let case = r["cases"][0]["case"].as_str().unwrap().to_owned();
+    let holds = t.get("/api/v1/holds", &police.token).await.expect(200);
+    assert_eq!((holds["active"].as_u64(), holds["holds"][0]["case"].as_str()), (Some(1), Some(case.as_str())));
+    assert!(t.get("/api/v1/inbox", &p.token).await.expect(200)["cases"].as_array().unwrap().is_empty());
+    // Without the hash, the same kind of report is not held.
+    t.post("/api/v1/notices", &flagger.token, notice_body("https://video.example/reupload/78")).await.expect(201);
+    assert_eq!(t.get("/api/v1/inbox", &p.token).await.expect(200)["cases"].as_array().unwrap().len(), 1);
+    let mut account = notice_body("https://video.example/u/someone");
+    account["locations"][0]["kind"] = json!("account");
+    account["locations"][0]["media_md5"] = json!("d41d8cd98f00b204e9800998ecf8427e");
+    let res = t.post("/api/v1/notices", &flagger.token, account).await;
+    assert_eq!(res.field_codes(), ["not_applicable"], "an account has no media hash");
+}
