@@ -314,7 +314,12 @@ pub(crate) fn end_order(tx: &mut dyn Tx, ev: &Events<'_>, mut order: OrderRecord
     let by = format!("order_ended:{}", order.id.as_str());
     let label = cause.get("cause").and_then(Value::as_str).unwrap_or("order_ended").to_owned();
     for case_id in tx.signal_cases(&order.id)? {
-        if let Some(d) = tx.case_decision(&case_id)? {
+        // Only what was removed under the order comes back: a removal the platform made on its own
+        // terms, or before the order, stands (TCO art. 4(7): without prejudice to its terms).
+        if let Some(d) = tx.case_decision(&case_id)?
+            && d.decided_at >= order.intake_at
+            && d.legal_basis.is_some()
+        {
             reinstate(tx, ev, &d, &label, &by)?;
         }
     }

@@ -898,3 +898,25 @@ async fn a_watch_list_matches_the_media_hashes_a_report_gives() {
     let res = t.post("/api/v1/notices", &flagger.token, account).await;
     assert_eq!(res.field_codes(), ["not_applicable"], "an account has no media hash");
 }
+
+/// Ending an order brings back only what was removed under it: a removal the platform made on its
+/// own terms stands.
+#[tokio::test]
+async fn an_annulled_order_does_not_undo_the_platforms_own_removal() {
+    let t = TestApp::start().await;
+    let p = t.platform("video.example").await;
+    let issuer = t.authority().await;
+    let (case, _) = reported(&t, &p, "https://video.example/v/own").await;
+    decide(&t, &p, &case, json!({ "action": "remove", "terms_clause": "4.2", "explanation": "violent extremism" }))
+        .await;
+    // The order arrives after: it is complied with at once, by the earlier removal.
+    let o =
+        t.post("/api/v1/orders", &issuer.token, order_body(&p.org, &["https://video.example/v/own"])).await.expect(201);
+    let order = o["id"].as_str().unwrap();
+    assert_eq!(t.get(&format!("/api/v1/orders/{order}"), &issuer.token).await.expect(200)["state"], "complied");
+    let annul = json!({ "court": "Tribunal administratif de Paris", "reference": "TA-2026-9" });
+    t.post(&format!("/api/v1/orders/{order}/annulment"), &issuer.token, annul).await.expect(200);
+    let d = t.get(&format!("/api/v1/cases/{case}"), &p.token).await.expect(200);
+    assert!(d["decision"]["reversed_at"].is_null(), "{d}");
+    assert!(t.events(Some("content.reinstated")).await.is_empty());
+}
