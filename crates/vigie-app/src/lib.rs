@@ -18,6 +18,7 @@ pub mod intake;
 pub mod media;
 pub mod platform;
 pub mod scheduler;
+pub mod statements;
 
 use std::sync::Arc;
 

@@ -6,12 +6,14 @@
 //! - `vigie match --bank FILE [--radius R] [--stats] [QUERIES|-]`: PDQ hashes against a bank file.
 //! - `vigie bank import|export`: bank files in and out of a running instance, over its API.
 //! - `vigie legal-bases`: the legal-basis taxonomy built into the binary.
+//! - `vigie export sor --data DIR [--from DATE] [--to DATE]`: statements of reasons, offline.
 //! - `vigie terms|decide|uploader-notice|complaint|order|scrutiny|watchlist|hold|threat|notifier`:
 //!   due process over a running instance's API (`VIGIE_URL`, `VIGIE_TOKEN`).
 
 mod bank;
 mod client;
 mod dueprocess;
+mod export;
 mod hash;
 mod matching;
 
@@ -52,6 +54,11 @@ enum Command {
     Audit {
         #[command(subcommand)]
         command: AuditCommand,
+    },
+    /// Exports from a data directory (offline).
+    Export {
+        #[command(subcommand)]
+        command: export::ExportCommand,
     },
     /// Prints the legal-basis taxonomy built into this binary (no server needed).
     LegalBases {
@@ -119,6 +126,7 @@ fn main() -> ExitCode {
             Command::Hash(args) => hash::run(args),
             Command::Match(args) => matching::run(args),
             Command::Bank { command } => bank::run(cli.conn, command).await,
+            Command::Export { command } => export::run(command).await,
             Command::LegalBases { json } => Ok(dueprocess::legal_bases(json)),
             Command::Due(command) => dueprocess::run(cli.conn, command).await,
         }

@@ -42,7 +42,7 @@ async fn get(base: &str, path: &str, token: &str) -> Value {
 
 #[tokio::test]
 async fn every_step_of_due_process_has_a_command() {
-    let s = start().await;
+    let mut s = start().await;
     let b = s.base.as_str();
     let platform = json!({ "name": "Tube", "kind": "platform", "main_establishment": "IE", "contact_point": { "email": "t@tube.example" } });
     let (p_org, p1) = member(b, platform, &["moderator", "integrator"]).await;
@@ -227,4 +227,29 @@ async fn every_step_of_due_process_has_a_command() {
         &["notifier", "flagger-status", &tf_org, "--status", "suspended", "--reason", "DSC investigation"],
     ));
     assert_eq!(ok(vigie(&s, ADMIN, &["notifier", "list"]))["notifiers"][0]["key"], key.as_str());
+
+    // Statements of reasons, offline from the data directory once the server has stopped.
+    let data = s._dir.path().join("data");
+    let _ = s.child.kill();
+    let _ = s.child.wait();
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_vigie"))
+        .args(["export", "sor", "--data"])
+        .arg(&data)
+        .args(["--from", "2020-01-01"])
+        .output()
+        .unwrap();
+    let exported = ok(out);
+    let list = exported["statements"].as_array().unwrap();
+    // The notice's removal; the order's is left out by default; the no-action decision owes none.
+    assert_eq!(list.len(), 1, "{exported}");
+    assert_eq!(
+        (list[0]["puid"].as_str(), list[0]["source_type"].as_str()),
+        (d["id"].as_str(), Some("SOURCE_ARTICLE_16"))
+    );
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_vigie"))
+        .args(["export", "sor", "--include-orders", "--data"])
+        .arg(&data)
+        .output()
+        .unwrap();
+    assert_eq!(ok(out)["statements"].as_array().unwrap().len(), 2);
 }

@@ -14,6 +14,7 @@
 //! - [`decision`]: actions, grounds (legal bases and terms clauses) and the rules tying them.
 //! - [`redress`]: the clocks and rules of due process: embargoes, complaints, scrutiny, holds,
 //!   threat-to-life escalation, misuse.
+//! - [`sor`]: statements of reasons in the DSA Transparency Database schema, and their checks.
 //! - [`event`]: the hash-chained event log and salted hashes of personal values.
 
 pub mod bank;
@@ -26,6 +27,7 @@ pub mod order;
 pub mod org;
 pub mod redress;
 pub mod signal;
+pub mod sor;
 pub mod time;
 pub mod validation;
 

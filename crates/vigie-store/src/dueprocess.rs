@@ -174,6 +174,14 @@ pub trait DueReads {
     fn terms_clauses(&self, platform: &OrgId, with_retired: bool) -> Result<Vec<TermsClauseRecord>>;
     fn get_terms_clause(&self, id: &TermsClauseId) -> Result<Option<TermsClauseRecord>>;
     fn get_decision(&self, id: &DecisionId) -> Result<Option<crate::DecisionRecord>>;
+    /// Decisions taken in `[from, to)`, in time order, after `after` (a keyset page).
+    fn decisions_between(
+        &self,
+        from: Timestamp,
+        to: Timestamp,
+        after: Option<&DecisionId>,
+        limit: u32,
+    ) -> Result<Vec<crate::DecisionRecord>>;
     fn uploader_notice_by_token(&self, token_hash: &str) -> Result<Option<UploaderNoticeRecord>>;
     fn uploader_notice_of_decision(&self, decision: &DecisionId) -> Result<Option<UploaderNoticeRecord>>;
     fn uploader_notices_of_case(&self, case: &CaseId) -> Result<Vec<UploaderNoticeRecord>>;

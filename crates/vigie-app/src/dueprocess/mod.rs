@@ -55,7 +55,7 @@ pub(crate) fn route_of(orders: &[OrderRecord]) -> Route {
 }
 
 /// Whether any order on the case forbids telling the uploader now.
-pub(crate) fn embargoed(orders: &[OrderRecord], now: Timestamp) -> bool {
+pub fn embargoed(orders: &[OrderRecord], now: Timestamp) -> bool {
     orders.iter().any(|o| o.embargo.is_some_and(|e| e.is_active(now)))
 }
 

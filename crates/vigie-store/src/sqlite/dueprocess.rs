@@ -154,6 +154,20 @@ impl DueReads for SqliteRead<'_> {
     fn get_decision(&self, id: &DecisionId) -> Result<Option<DecisionRecord>> {
         self.one("SELECT * FROM decisions WHERE id = ?1", [id.as_str()], decision_row)
     }
+    fn decisions_between(
+        &self,
+        from: Timestamp,
+        to: Timestamp,
+        after: Option<&DecisionId>,
+        limit: u32,
+    ) -> Result<Vec<DecisionRecord>> {
+        // Decision ids begin with their time, so id order is time order.
+        self.many(
+            "SELECT * FROM decisions WHERE decided_at >= ?1 AND decided_at < ?2 AND id > ?3 ORDER BY id LIMIT ?4",
+            params![from.as_micros(), to.as_micros(), after.map_or("", DecisionId::as_str), limit],
+            decision_row,
+        )
+    }
     fn uploader_notice_by_token(&self, token_hash: &str) -> Result<Option<UploaderNoticeRecord>> {
         self.one("SELECT * FROM uploader_notices WHERE token_hash = ?1", [token_hash], notice_row)
     }
@@ -340,6 +354,7 @@ delegate_due_reads! {
     terms_clauses(platform: &OrgId, with_retired: bool) -> Result<Vec<TermsClauseRecord>>;
     get_terms_clause(id: &TermsClauseId) -> Result<Option<TermsClauseRecord>>;
     get_decision(id: &DecisionId) -> Result<Option<DecisionRecord>>;
+    decisions_between(from: Timestamp, to: Timestamp, after: Option<&DecisionId>, limit: u32) -> Result<Vec<DecisionRecord>>;
     uploader_notice_by_token(token_hash: &str) -> Result<Option<UploaderNoticeRecord>>;
     uploader_notice_of_decision(decision: &DecisionId) -> Result<Option<UploaderNoticeRecord>>;
     uploader_notices_of_case(case: &CaseId) -> Result<Vec<UploaderNoticeRecord>>;

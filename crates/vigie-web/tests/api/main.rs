@@ -15,4 +15,5 @@ mod intake;
 mod media;
 mod orders;
 mod platform;
+mod statements;
 mod webhooks;
