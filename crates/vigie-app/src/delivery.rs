@@ -83,7 +83,7 @@ pub fn sign(secret: &str, unix_secs: i64, body: &[u8]) -> String {
     format!("v1={}", hex::encode(mac.finalize().into_bytes()))
 }
 
-fn backoff(attempts: u32) -> Duration {
+pub(crate) fn backoff(attempts: u32) -> Duration {
     let secs = 1i64 << attempts.min(10);
     Duration::from_secs(secs).min(MAX_BACKOFF)
 }

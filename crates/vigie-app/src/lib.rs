@@ -99,6 +99,7 @@ impl App {
     pub fn spawn_background(&self) {
         tokio::spawn(scheduler::run(self.clone()));
         tokio::spawn(delivery::run(self.clone()));
+        tokio::spawn(statements::run(self.clone()));
     }
 }
 

@@ -291,6 +291,7 @@ impl App {
                 }
                 crate::dueprocess::notice_uploader(tx, &ev, &case, &rec)?;
                 crate::dueprocess::tell_notifiers(tx, &ev, &case, &rec)?;
+                crate::statements::queue(tx, now, &rec)?;
                 Ok::<_, AppError>(rec)
             })
             .await?;

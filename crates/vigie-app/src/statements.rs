@@ -1,4 +1,5 @@
-//! Statements of reasons (DSA art. 17) from the store, in the Transparency Database's schema.
+//! Statements of reasons (DSA art. 17) from the store, in the Transparency Database's schema,
+//! and their submission to the database.
 //!
 //! One statement per restrictive decision; `no_action` and `exempt` yield none. A statement about
 //! content under a running non-disclosure embargo waits until it ends. Decisions that answer a
@@ -6,13 +7,19 @@
 //! research): by default they yield none; an operator may include them as
 //! `SOURCE_TYPE_OTHER_NOTIFICATION` (`docs/statements.md`).
 
+use std::collections::BTreeMap;
+
+use serde_json::{Value, json};
 use vigie_model::decision::{Action, legal_basis};
+use vigie_model::org::{OrgKind, Role};
 use vigie_model::signal::{SignalKind, Tier};
 use vigie_model::sor::{Statement, scrub};
 use vigie_model::*;
 use vigie_store::*;
 
+use crate::auth::require;
 use crate::dueprocess::embargoed;
+use crate::{App, AppError, AppResult};
 
 /// What the operator chose.
 #[derive(Clone, Copy, Debug, Default)]
@@ -25,6 +32,16 @@ fn day(t: Timestamp) -> String {
     t.to_rfc3339()[..10].to_owned()
 }
 
+/// What a decision owes the database now.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Owed {
+    Statement(Box<Statement>),
+    /// One, but not before this instant (an embargo runs).
+    Later(Timestamp),
+    /// None: not restrictive, or an order left out by the operator's choice.
+    Nothing,
+}
+
 /// The statement a decision owes, if any (see the module documentation for which do).
 pub fn statement_for(
     r: &dyn Reads,
@@ -32,17 +49,26 @@ pub fn statement_for(
     now: Timestamp,
     opts: StatementOptions,
 ) -> Result<Option<Statement>, StoreError> {
-    let Some(action) = Action::parse(&d.action).filter(|a| a.is_restrictive()) else { return Ok(None) };
-    let Some(case) = r.get_case(&d.case)? else { return Ok(None) };
+    Ok(match owed(r, d, now, opts)? {
+        Owed::Statement(s) => Some(*s),
+        _ => None,
+    })
+}
+
+/// What a decision owes the database at `now`.
+pub fn owed(r: &dyn Reads, d: &DecisionRecord, now: Timestamp, opts: StatementOptions) -> Result<Owed, StoreError> {
+    let Some(action) = Action::parse(&d.action).filter(|a| a.is_restrictive()) else { return Ok(Owed::Nothing) };
+    let Some(case) = r.get_case(&d.case)? else { return Ok(Owed::Nothing) };
     let orders = r.case_orders(&case.id)?;
     if embargoed(&orders, now) {
-        return Ok(None);
+        let until = orders.iter().filter_map(|o| o.embargo).filter(|e| e.is_active(now)).map(|e| e.until).max();
+        return Ok(Owed::Later(until.unwrap_or(now)));
     }
     let signals = r.case_signals(&case.id)?;
     let has = |k: SignalKind| signals.iter().any(|s| s.kind == k);
     let source = if !orders.is_empty() {
         if !opts.include_orders {
-            return Ok(None);
+            return Ok(Owed::Nothing);
         }
         "SOURCE_TYPE_OTHER_NOTIFICATION"
     } else if signals.iter().any(|s| s.kind == SignalKind::Notice && s.tier == Tier::TrustedFlagger) {
@@ -127,7 +153,7 @@ pub fn statement_for(
         Some(e) => format!("Acted on {how}. {e}"),
         None => format!("Acted on {how}."),
     };
-    Ok(Some(s))
+    Ok(Owed::Statement(Box::new(s)))
 }
 
 /// Every statement owed for decisions taken in `[from, to)`, in decision order.
@@ -151,4 +177,257 @@ pub fn statements(
         }
     }
     Ok(out)
+}
+
+/// Queues a decision's statement for the database (in the decision's transaction). Whether one is
+/// owed, and when, is settled when it is sent.
+pub(crate) fn queue(tx: &mut dyn Tx, now: Timestamp, d: &DecisionRecord) -> Result<(), StoreError> {
+    if !Action::parse(&d.action).is_some_and(Action::is_restrictive) {
+        return Ok(());
+    }
+    tx.put_sor(&SorSubmissionRecord {
+        decision: d.id.clone(),
+        org: d.org.clone(),
+        created_at: now,
+        state: "pending".into(),
+        attempts: 0,
+        next_attempt_at: now,
+        last_error: None,
+        tdb_uuid: None,
+        submitted_at: None,
+    })
+}
+
+/// A platform's connection to the Transparency Database, as its integrator sets it.
+#[derive(Clone, Debug, Default)]
+pub struct TdbInput {
+    pub base_url: Option<String>,
+    pub token: Option<String>,
+    pub include_orders: Option<bool>,
+}
+
+/// What happened to one statement in a pass.
+enum Sent {
+    Submitted(Option<String>),
+    Rejected(String),
+    /// Not sent (its batch was refused for another statement): try again at once.
+    Again,
+    Failed(String),
+}
+
+/// The database's errors, by statement index: `statement_<i>.<field>` keys.
+fn errors_by_index(body: &Value) -> BTreeMap<usize, Vec<(String, String)>> {
+    let mut out: BTreeMap<usize, Vec<(String, String)>> = BTreeMap::new();
+    for (key, msgs) in body["errors"].as_object().into_iter().flatten() {
+        let Some(rest) = key.strip_prefix("statement_") else { continue };
+        let (idx, field) = rest.split_once('.').unwrap_or((rest, ""));
+        let Ok(i) = idx.parse::<usize>() else { continue };
+        let text = match msgs {
+            Value::Array(a) => a.iter().filter_map(Value::as_str).collect::<Vec<_>>().join("; "),
+            other => other.to_string(),
+        };
+        out.entry(i).or_default().push((field.to_owned(), text));
+    }
+    out
+}
+
+impl App {
+    /// Connects the platform to the Transparency Database (its base URL and API token). The URL
+    /// goes through the egress policy like a webhook's.
+    pub async fn set_transparency_database(&self, p: &Principal, input: TdbInput) -> AppResult<TdbSettingsRecord> {
+        require(p, &[OrgKind::Platform], Role::Integrator, "only a platform's integrator connects it to the database")?;
+        let mut c = vigie_model::validation::Checker::new();
+        c.text(input.base_url.as_deref(), "base_url", 500);
+        c.text(input.token.as_deref(), "token", 500);
+        c.finish()?;
+        let base = self
+            .config()
+            .egress
+            .check_url_resolved(input.base_url.as_deref().unwrap_or_default().trim_end_matches('/'))
+            .await?;
+        let clock = self.clock().clone();
+        let principal = p.clone();
+        self.store()
+            .write(move |tx| {
+                let rec = TdbSettingsRecord {
+                    org: principal.org.clone(),
+                    base_url: base.as_str().trim_end_matches('/').to_owned(),
+                    token: input.token.unwrap_or_default(),
+                    include_orders: input.include_orders.unwrap_or(false),
+                    updated_at: clock.now(),
+                    updated_by: principal.user.clone(),
+                };
+                tx.put_tdb_settings(&rec)?;
+                Ok::<_, AppError>(rec)
+            })
+            .await
+    }
+
+    /// The platform's connection (its token is never shown back).
+    pub async fn transparency_database(&self, p: &Principal) -> AppResult<Option<TdbSettingsRecord>> {
+        if p.org_kind != OrgKind::Platform {
+            return Err(AppError::Forbidden("the database connection belongs to platforms"));
+        }
+        let org = p.org.clone();
+        let found = self.store().read(move |r| r.tdb_settings(&org)).await?;
+        Ok(found.map(|mut s| {
+            s.token = String::new();
+            s
+        }))
+    }
+
+    /// Where a decision's statement stands, for its platform.
+    pub async fn statement_submission(&self, p: &Principal, decision: &str) -> AppResult<SorSubmissionRecord> {
+        let id = DecisionId::parse(decision).ok_or(AppError::NotFound("statement"))?;
+        let org = p.org.clone();
+        self.store()
+            .read(move |r| r.sor_submission(&id))
+            .await?
+            .filter(|s| s.org == org)
+            .ok_or(AppError::NotFound("statement"))
+    }
+
+    /// One pass: every due statement of every connected platform, in batches of at most 100.
+    /// Returns how many statements were settled or retried.
+    pub async fn submit_statements(&self, client: &reqwest::Client) -> AppResult<usize> {
+        let now = self.now();
+        type Work = BTreeMap<OrgId, (TdbSettingsRecord, Vec<(SorSubmissionRecord, Owed)>)>;
+        let work: Work = self
+            .store()
+            .read(move |r| {
+                let mut work: Work = BTreeMap::new();
+                for row in r.due_sor(now, 500)? {
+                    let Some(settings) = r.tdb_settings(&row.org)? else { continue };
+                    let opts = StatementOptions { include_orders: settings.include_orders };
+                    let owed = match r.get_decision(&row.decision)? {
+                        Some(d) => owed(r, &d, now, opts)?,
+                        None => Owed::Nothing,
+                    };
+                    work.entry(row.org.clone()).or_insert_with(|| (settings, Vec::new())).1.push((row, owed));
+                }
+                Ok(work)
+            })
+            .await?;
+        let mut updates = Vec::new();
+        for (_, (settings, rows)) in work {
+            let mut ready = Vec::new();
+            for (mut row, owed) in rows {
+                match owed {
+                    Owed::Statement(s) => ready.push((row, *s)),
+                    Owed::Later(at) => {
+                        row.next_attempt_at = at;
+                        updates.push(row);
+                    }
+                    Owed::Nothing => {
+                        row.state = "skipped".into();
+                        updates.push(row);
+                    }
+                }
+            }
+            for chunk in ready.chunks(vigie_model::sor::MAX_BATCH) {
+                let outcomes = self.send_batch(client, &settings, chunk).await;
+                for ((row, _), outcome) in chunk.iter().zip(outcomes) {
+                    let mut row = row.clone();
+                    match outcome {
+                        Sent::Submitted(uuid) => {
+                            row.state = "submitted".into();
+                            row.tdb_uuid = uuid;
+                            row.submitted_at = Some(now);
+                            row.last_error = None;
+                            row.attempts += 1;
+                        }
+                        Sent::Rejected(why) => {
+                            row.state = "rejected".into();
+                            row.last_error = Some(why);
+                            row.attempts += 1;
+                        }
+                        Sent::Again => row.next_attempt_at = now,
+                        Sent::Failed(why) => {
+                            row.attempts += 1;
+                            row.last_error = Some(why);
+                            row.next_attempt_at = now.plus(crate::delivery::backoff(row.attempts));
+                        }
+                    }
+                    updates.push(row);
+                }
+            }
+        }
+        let n = updates.len();
+        if n > 0 {
+            self.store()
+                .write(move |tx| {
+                    for row in &updates {
+                        tx.put_sor(row)?;
+                    }
+                    Ok::<_, AppError>(())
+                })
+                .await?;
+        }
+        Ok(n)
+    }
+
+    /// Posts one batch; the database takes all of it or none (errors keyed by statement).
+    async fn send_batch(
+        &self,
+        client: &reqwest::Client,
+        settings: &TdbSettingsRecord,
+        chunk: &[(SorSubmissionRecord, Statement)],
+    ) -> Vec<Sent> {
+        let fail = |why: String| chunk.iter().map(|_| Sent::Failed(why.clone())).collect();
+        let url = match self.config().egress.check_url(&format!("{}/statements", settings.base_url)) {
+            Ok(u) => u,
+            Err(e) => return fail(e.to_string()),
+        };
+        let statements: Vec<&Statement> = chunk.iter().map(|(_, s)| s).collect();
+        let res = client
+            .post(url)
+            .bearer_auth(&settings.token)
+            .header("accept", "application/json")
+            .json(&json!({ "statements": statements }))
+            .send()
+            .await;
+        let res = match res {
+            Ok(r) => r,
+            Err(e) => return fail(format!("request failed: {e}")),
+        };
+        let status = res.status();
+        let body: Value = res.json().await.unwrap_or(Value::Null);
+        if status.is_success() {
+            let list = body.as_array().or_else(|| body["statements"].as_array()).cloned().unwrap_or_default();
+            return (0..chunk.len())
+                .map(|i| Sent::Submitted(list.get(i).and_then(|s| s["uuid"].as_str()).map(str::to_owned)))
+                .collect();
+        }
+        if status.as_u16() == 422 {
+            let errors = errors_by_index(&body);
+            if errors.is_empty() {
+                return fail(format!("the database refused the batch: {}", body["message"]));
+            }
+            return (0..chunk.len())
+                .map(|i| match errors.get(&i) {
+                    None => Sent::Again,
+                    // A puid the database already holds: the statement is there (puids are never
+                    // reused, so it can only be this one).
+                    Some(errs) if errs.iter().all(|(field, _)| field == "puid") => Sent::Submitted(None),
+                    Some(errs) => {
+                        Sent::Rejected(errs.iter().map(|(f, m)| format!("{f}: {m}")).collect::<Vec<_>>().join("; "))
+                    }
+                })
+                .collect();
+        }
+        fail(format!("the database answered {status}"))
+    }
+}
+
+/// The submission worker: a pass every second (the database asks for "without undue delay").
+pub async fn run(app: App) {
+    let client = app.config().egress.http_client(app.config().delivery_timeout);
+    let mut interval = tokio::time::interval(std::time::Duration::from_millis(500));
+    interval.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    loop {
+        interval.tick().await;
+        if let Err(e) = app.submit_statements(&client).await {
+            tracing::error!(error = %e, "statement submission pass failed");
+        }
+    }
 }

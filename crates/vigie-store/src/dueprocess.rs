@@ -168,6 +168,39 @@ pub struct FlaggerStatusRecord {
     pub by: UserId,
 }
 
+/// One statement of reasons on its way to the Transparency Database.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct SorSubmissionRecord {
+    /// The decision; its id is the statement's `puid`.
+    pub decision: DecisionId,
+    /// The platform that decided, whose database credentials submit it.
+    pub org: OrgId,
+    pub created_at: Timestamp,
+    /// `pending`, `submitted`, `rejected` (the database refused it; `last_error` says why) or
+    /// `skipped` (it owes none: an order, left out by the platform's setting).
+    pub state: String,
+    pub attempts: u32,
+    pub next_attempt_at: Timestamp,
+    pub last_error: Option<String>,
+    /// The database's id for the statement.
+    pub tdb_uuid: Option<String>,
+    pub submitted_at: Option<Timestamp>,
+}
+
+/// A platform's connection to the Transparency Database.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct TdbSettingsRecord {
+    pub org: OrgId,
+    /// E.g. `https://transparency.dsa.ec.europa.eu/api/v1`.
+    pub base_url: String,
+    /// The platform's API token (shown to nobody once set).
+    pub token: String,
+    /// Submit decisions that answer removal orders too (as other notifications).
+    pub include_orders: bool,
+    pub updated_at: Timestamp,
+    pub updated_by: UserId,
+}
+
 /// Due-process queries.
 pub trait DueReads {
     /// A platform's clauses, retired ones too when asked, by code.
@@ -217,6 +250,11 @@ pub trait DueReads {
     /// most unfounded first.
     fn unfounded_notifiers(&self, limit: u32) -> Result<Vec<(String, u64, u64)>>;
     fn flagger_status(&self, org: &OrgId) -> Result<Option<FlaggerStatusRecord>>;
+    fn sor_submission(&self, decision: &DecisionId) -> Result<Option<SorSubmissionRecord>>;
+    /// Pending submissions whose attempt is due, of platforms connected to the database, oldest
+    /// first.
+    fn due_sor(&self, now: Timestamp, limit: u32) -> Result<Vec<SorSubmissionRecord>>;
+    fn tdb_settings(&self, org: &OrgId) -> Result<Option<TdbSettingsRecord>>;
 }
 
 /// Due-process changes.
@@ -249,4 +287,7 @@ pub trait DueTx: DueReads {
     fn set_notifier_key(&mut self, signal: &SignalId, key: &str) -> Result<()>;
     fn insert_misuse_action(&mut self, r: &MisuseActionRecord) -> Result<()>;
     fn put_flagger_status(&mut self, r: &FlaggerStatusRecord) -> Result<()>;
+    /// Inserts or replaces the row of `r.decision`.
+    fn put_sor(&mut self, r: &SorSubmissionRecord) -> Result<()>;
+    fn put_tdb_settings(&mut self, r: &TdbSettingsRecord) -> Result<()>;
 }

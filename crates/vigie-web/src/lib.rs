@@ -22,7 +22,7 @@ use vigie_app::{App, AppConfig, Clock};
 use vigie_store::{SqliteConfig, Store};
 
 use crate::rate_limit::RateLimiter;
-use crate::routes::{admin, banks, dueprocess, hma, intake, media, platform, system};
+use crate::routes::{admin, banks, dueprocess, hma, intake, media, platform, statements, system};
 
 /// The largest request body accepted, in bytes.
 pub const MAX_BODY_BYTES: usize = 256 * 1024;
@@ -94,6 +94,8 @@ pub fn router(state: AppState) -> Router {
         .route("/notifiers/{key}", get(dueprocess::get_notifier))
         .route("/notifiers/{key}/{action}", post(dueprocess::misuse_action))
         .route("/orgs/{id}/trusted-flagger-status", put(dueprocess::set_flagger_status))
+        .route("/transparency-database", put(statements::set_tdb).get(statements::get_tdb))
+        .route("/statements/{decision}", get(statements::submission))
         .route("/events", get(system::events))
         .route("/events/verify", get(system::verify))
         .route("/hash", post(media::hash).layer(DefaultBodyLimit::max(media_limit)))

@@ -3,7 +3,7 @@
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::{Modify, OpenApi};
 
-use crate::routes::{admin, banks, dueprocess, hma, intake, media, platform, system};
+use crate::routes::{admin, banks, dueprocess, hma, intake, media, platform, statements, system};
 
 #[derive(OpenApi)]
 #[openapi(
@@ -105,6 +105,9 @@ use crate::routes::{admin, banks, dueprocess, hma, intake, media, platform, syst
         dueprocess::get_notifier,
         dueprocess::misuse_action,
         dueprocess::set_flagger_status,
+        statements::set_tdb,
+        statements::get_tdb,
+        statements::submission,
     ),
     modifiers(&BearerAuth)
 )]

@@ -273,6 +273,7 @@ impl App {
                         crate::platform::emit_decided(tx, &ev, &case, &rec)?;
                         notice_uploader(tx, &ev, &case, &rec)?;
                         tell_notifiers(tx, &ev, &case, &rec)?;
+                        crate::statements::queue(tx, now, &rec)?;
                         new_decision = Some(rec.id);
                     }
                 }

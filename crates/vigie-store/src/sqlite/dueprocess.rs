@@ -140,6 +140,20 @@ fn misuse_row(r: &Row<'_>) -> rusqlite::Result<MisuseActionRecord> {
     })
 }
 
+fn sor_row(r: &Row<'_>) -> rusqlite::Result<SorSubmissionRecord> {
+    Ok(SorSubmissionRecord {
+        decision: DecisionId::from_trusted(r.get("decision")?),
+        org: OrgId::from_trusted(r.get("org")?),
+        created_at: Timestamp::from_micros(r.get("created_at")?),
+        state: r.get("state")?,
+        attempts: r.get("attempts")?,
+        next_attempt_at: Timestamp::from_micros(r.get("next_attempt_at")?),
+        last_error: r.get("last_error")?,
+        tdb_uuid: r.get("tdb_uuid")?,
+        submitted_at: ts(r.get("submitted_at")?),
+    })
+}
+
 impl DueReads for SqliteRead<'_> {
     fn terms_clauses(&self, platform: &OrgId, with_retired: bool) -> Result<Vec<TermsClauseRecord>> {
         self.many(
@@ -329,6 +343,29 @@ impl DueReads for SqliteRead<'_> {
         }
         Ok(out)
     }
+    fn sor_submission(&self, decision: &DecisionId) -> Result<Option<SorSubmissionRecord>> {
+        self.one("SELECT * FROM sor_outbox WHERE decision = ?1", [decision.as_str()], sor_row)
+    }
+    fn due_sor(&self, now: Timestamp, limit: u32) -> Result<Vec<SorSubmissionRecord>> {
+        self.many(
+            "SELECT o.* FROM sor_outbox o JOIN tdb_settings t ON t.org = o.org \
+             WHERE o.state = 'pending' AND o.next_attempt_at <= ?1 ORDER BY o.next_attempt_at, o.decision LIMIT ?2",
+            params![now.as_micros(), limit],
+            sor_row,
+        )
+    }
+    fn tdb_settings(&self, org: &OrgId) -> Result<Option<TdbSettingsRecord>> {
+        self.one("SELECT * FROM tdb_settings WHERE org = ?1", [org.as_str()], |r| {
+            Ok(TdbSettingsRecord {
+                org: OrgId::from_trusted(r.get("org")?),
+                base_url: r.get("base_url")?,
+                token: r.get("token")?,
+                include_orders: r.get("include_orders")?,
+                updated_at: Timestamp::from_micros(r.get("updated_at")?),
+                updated_by: UserId::from_trusted(r.get("updated_by")?),
+            })
+        })
+    }
     fn flagger_status(&self, org: &OrgId) -> Result<Option<FlaggerStatusRecord>> {
         self.one("SELECT * FROM flagger_status WHERE org = ?1", [org.as_str()], |r| {
             Ok(FlaggerStatusRecord {
@@ -382,6 +419,9 @@ delegate_due_reads! {
     misuse_actions(notifier_key: &str) -> Result<Vec<MisuseActionRecord>>;
     unfounded_notifiers(limit: u32) -> Result<Vec<(String, u64, u64)>>;
     flagger_status(org: &OrgId) -> Result<Option<FlaggerStatusRecord>>;
+    sor_submission(decision: &DecisionId) -> Result<Option<SorSubmissionRecord>>;
+    due_sor(now: Timestamp, limit: u32) -> Result<Vec<SorSubmissionRecord>>;
+    tdb_settings(org: &OrgId) -> Result<Option<TdbSettingsRecord>>;
 }
 
 impl DueTx for SqliteTx<'_> {
@@ -654,6 +694,39 @@ impl DueTx for SqliteTx<'_> {
              ON CONFLICT (org) DO UPDATE SET status = excluded.status, since = excluded.since, \
              reason = excluded.reason, by_user = excluded.by_user",
             params![r.org.as_str(), r.status, r.since.as_micros(), r.reason, r.by.as_str()],
+        )?;
+        Ok(())
+    }
+    fn put_sor(&mut self, r: &SorSubmissionRecord) -> Result<()> {
+        self.read.exec(
+            "INSERT OR REPLACE INTO sor_outbox (decision, org, created_at, state, attempts, next_attempt_at, last_error, \
+             tdb_uuid, submitted_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
+            params![
+                r.decision.as_str(),
+                r.org.as_str(),
+                r.created_at.as_micros(),
+                r.state,
+                r.attempts,
+                r.next_attempt_at.as_micros(),
+                r.last_error,
+                r.tdb_uuid,
+                us(r.submitted_at),
+            ],
+        )?;
+        Ok(())
+    }
+    fn put_tdb_settings(&mut self, r: &TdbSettingsRecord) -> Result<()> {
+        self.read.exec(
+            "INSERT OR REPLACE INTO tdb_settings (org, base_url, token, include_orders, updated_at, updated_by) \
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+            params![
+                r.org.as_str(),
+                r.base_url,
+                r.token,
+                r.include_orders,
+                r.updated_at.as_micros(),
+                r.updated_by.as_str()
+            ],
         )?;
         Ok(())
     }

@@ -500,6 +500,31 @@ CREATE TABLE flagger_status (
     by_user TEXT NOT NULL REFERENCES users(id)
 ) STRICT;
 "#,
+    // 4: submissions of statements of reasons to the DSA Transparency Database, and each
+    // platform's connection to it.
+    r#"
+CREATE TABLE sor_outbox (
+    decision TEXT PRIMARY KEY REFERENCES decisions(id),
+    org TEXT NOT NULL REFERENCES orgs(id),
+    created_at INTEGER NOT NULL,
+    state TEXT NOT NULL CHECK (state IN ('pending','submitted','rejected','skipped')),
+    attempts INTEGER NOT NULL,
+    next_attempt_at INTEGER NOT NULL,
+    last_error TEXT,
+    tdb_uuid TEXT,
+    submitted_at INTEGER
+) STRICT;
+CREATE INDEX sor_outbox_due ON sor_outbox(org, next_attempt_at) WHERE state = 'pending';
+
+CREATE TABLE tdb_settings (
+    org TEXT PRIMARY KEY REFERENCES orgs(id),
+    base_url TEXT NOT NULL,
+    token TEXT NOT NULL,
+    include_orders INTEGER NOT NULL,
+    updated_at INTEGER NOT NULL,
+    updated_by TEXT NOT NULL REFERENCES users(id)
+) STRICT;
+"#,
 ];
 
 /// Brings the database to the newest schema, one migration per transaction.

@@ -7,4 +7,5 @@ pub mod hma;
 pub mod intake;
 pub mod media;
 pub mod platform;
+pub mod statements;
 pub mod system;

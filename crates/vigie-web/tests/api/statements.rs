@@ -146,3 +146,236 @@ async fn a_suspended_account_is_an_account_decision() {
     assert_eq!(list[0].content_type_other.as_deref(), Some("an account"));
     check_batch(&list).unwrap();
 }
+
+/// A stand-in for the Commission's Transparency Database: `POST /statements` with a bearer
+/// token, batches of 1 to 100, all or nothing, 422 with errors keyed `statement_<i>.<field>`,
+/// a `puid` never accepted twice. Its checks are written here, apart from Vigie's own.
+#[derive(Clone, Default)]
+struct FakeTdb {
+    state: std::sync::Arc<std::sync::Mutex<TdbState>>,
+}
+
+#[derive(Default)]
+struct TdbState {
+    /// Answers 503 to this many more batches.
+    unavailable: u32,
+    /// Stored statements by puid.
+    stored: std::collections::BTreeMap<String, Value>,
+    /// A marker in `decision_facts` that this fake refuses (to exercise per-statement errors).
+    refuse_marker: Option<String>,
+    batches: u32,
+}
+
+const TDB_TOKEN: &str = "tdb-platform-token";
+
+fn tdb_errors(
+    i: usize,
+    s: &Value,
+    state: &TdbState,
+    seen: &mut std::collections::HashSet<String>,
+) -> Vec<(String, String)> {
+    let mut e = Vec::new();
+    let mut err = |f: &str, m: &str| e.push((format!("statement_{i}.{f}"), m.to_owned()));
+    let text = |k: &str| s.get(k).and_then(Value::as_str).filter(|v| !v.is_empty());
+    if !["decision_visibility", "decision_monetary", "decision_provision", "decision_account"]
+        .iter()
+        .any(|k| s.get(*k).is_some())
+    {
+        err(
+            "decision_visibility",
+            "The decision visibility field is required when none of the other decisions are present.",
+        );
+    }
+    match text("decision_ground") {
+        Some("DECISION_GROUND_ILLEGAL_CONTENT") => {
+            for k in ["illegal_content_legal_ground", "illegal_content_explanation"] {
+                if text(k).is_none() {
+                    err(k, "required");
+                }
+            }
+        }
+        Some("DECISION_GROUND_INCOMPATIBLE_CONTENT") => {
+            for k in ["incompatible_content_ground", "incompatible_content_explanation"] {
+                if text(k).is_none() {
+                    err(k, "required");
+                }
+            }
+        }
+        _ => err("decision_ground", "The selected decision ground is invalid."),
+    }
+    for k in ["category", "content_date", "application_date", "source_type", "automated_decision"] {
+        if text(k).is_none() {
+            err(k, "required");
+        }
+    }
+    if !matches!(text("automated_detection"), Some("Yes" | "No")) {
+        err("automated_detection", "The selected automated detection is invalid.");
+    }
+    if s.get("content_type").and_then(Value::as_array).is_none_or(|a| a.is_empty()) {
+        err("content_type", "required");
+    }
+    match text("decision_facts") {
+        None => err("decision_facts", "required"),
+        Some(f) if f.chars().count() > 5000 => err("decision_facts", "may not be greater than 5000 characters"),
+        Some(f) if state.refuse_marker.as_deref().is_some_and(|m| f.contains(m)) => {
+            err("decision_facts", "The decision facts contain personal data.")
+        }
+        _ => {}
+    }
+    match text("puid") {
+        Some(p) if p.len() <= 500 && p.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-') => {
+            if state.stored.contains_key(p) || !seen.insert(p.to_owned()) {
+                err("puid", "The identifier given is not unique within this platform.");
+            }
+        }
+        _ => err("puid", "The puid format is invalid."),
+    }
+    e
+}
+
+impl FakeTdb {
+    async fn start() -> (Self, String) {
+        use axum::http::{HeaderMap, StatusCode};
+        let fake = FakeTdb::default();
+        let f = fake.clone();
+        let app = axum::Router::new().route(
+            "/api/v1/statements",
+            axum::routing::post(move |headers: HeaderMap, body: axum::Json<Value>| {
+                let f = f.clone();
+                async move {
+                    let auth = headers.get("authorization").and_then(|v| v.to_str().ok()).unwrap_or("");
+                    if auth != format!("Bearer {TDB_TOKEN}") {
+                        return (StatusCode::UNAUTHORIZED, axum::Json(json!({ "message": "Unauthenticated." })));
+                    }
+                    let mut st = f.state.lock().unwrap();
+                    st.batches += 1;
+                    if st.unavailable > 0 {
+                        st.unavailable -= 1;
+                        return (StatusCode::SERVICE_UNAVAILABLE, axum::Json(json!({ "message": "down" })));
+                    }
+                    let list = body.0["statements"].as_array().cloned().unwrap_or_default();
+                    if list.is_empty() || list.len() > 100 {
+                        return (
+                            StatusCode::UNPROCESSABLE_ENTITY,
+                            axum::Json(json!({ "message": "1 to 100", "errors": { "statements": ["size"] } })),
+                        );
+                    }
+                    let mut seen = std::collections::HashSet::new();
+                    let mut errors = serde_json::Map::new();
+                    for (i, s) in list.iter().enumerate() {
+                        for (k, m) in tdb_errors(i, s, &st, &mut seen) {
+                            errors.entry(k).or_insert_with(|| json!([])).as_array_mut().unwrap().push(json!(m));
+                        }
+                    }
+                    if !errors.is_empty() {
+                        return (
+                            StatusCode::UNPROCESSABLE_ENTITY,
+                            axum::Json(json!({ "message": "invalid", "errors": errors })),
+                        );
+                    }
+                    let mut out = Vec::new();
+                    for s in list {
+                        let puid = s["puid"].as_str().unwrap().to_owned();
+                        let uuid = format!("uuid-{}", st.stored.len() + 1);
+                        out.push(json!({ "uuid": uuid, "puid": puid, "created_at": "2026-11-30 10:00:00" }));
+                        st.stored.insert(puid, s);
+                    }
+                    (StatusCode::CREATED, axum::Json(Value::Array(out)))
+                }
+            }),
+        );
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let addr = listener.local_addr().unwrap();
+        tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
+        (fake, format!("http://{addr}/api/v1"))
+    }
+}
+
+async fn submission(t: &TestApp, p: &Member, decision: &str) -> Value {
+    t.get(&format!("/api/v1/statements/{decision}"), &p.token).await.expect(200)
+}
+
+#[tokio::test]
+async fn statements_reach_the_database_in_batches_with_retries_and_per_statement_errors() {
+    let t = TestApp::start().await;
+    let p = t.platform("video.example").await;
+    let (tdb, base) = FakeTdb::start().await;
+    tdb.state.lock().unwrap().unavailable = 1;
+    tdb.state.lock().unwrap().refuse_marker = Some("REFUSE-ME".into());
+
+    // Decisions before the platform is connected wait for it.
+    let mut ids = Vec::new();
+    for (i, facts) in ["calls for attacks", "REFUSE-ME praises the attack", "recruitment clip"].iter().enumerate() {
+        t.notice(&format!("https://video.example/v/{i}")).await;
+        let case = first_case(&t, &p).await;
+        let body = json!({ "action": "remove", "legal_basis": "eu.tco.2-7-a", "purpose": "none", "purpose_rationale": "no framing", "explanation": facts });
+        ids.push(decide(&t, &p, &case, body).await);
+    }
+    t.notice("https://video.example/v/none").await;
+    let case = first_case(&t, &p).await;
+    let no_action = decide(&t, &p, &case, json!({ "action": "no_action" })).await;
+    assert_eq!(t.get(&format!("/api/v1/statements/{no_action}"), &p.token).await.status, 404, "no action owes none");
+    tokio::time::sleep(std::time::Duration::from_millis(700)).await;
+    assert_eq!(submission(&t, &p, &ids[0]).await["state"], "pending");
+    assert_eq!(tdb.state.lock().unwrap().batches, 0, "nothing is sent before the platform connects");
+
+    let wrong = t
+        .send(reqwest::Method::PUT, "/api/v1/transparency-database", Some(&p.token), Some(json!({ "base_url": base })))
+        .await;
+    assert_eq!(wrong.field_codes(), ["required"]);
+    let body = json!({ "base_url": base, "token": TDB_TOKEN });
+    t.send(reqwest::Method::PUT, "/api/v1/transparency-database", Some(&p.token), Some(body)).await.expect(200);
+    let shown = t.get("/api/v1/transparency-database", &p.token).await.expect(200);
+    assert!(!serde_json::to_string(&shown).unwrap().contains(TDB_TOKEN), "the token is never shown back");
+
+    // The first batch meets a 503: retried with backoff on the server's clock.
+    let failed = eventually("a failed attempt", || async {
+        let s = submission(&t, &p, &ids[0]).await;
+        (s["attempts"] == 1).then_some(s)
+    })
+    .await;
+    assert_eq!(failed["state"], "pending");
+    assert!(failed["last_error"].as_str().unwrap().contains("503"));
+    t.advance(Duration::from_secs(2));
+    // The retry: the batch is refused for one statement; that one is rejected with the database's
+    // reason, the others go through on the next pass.
+    let rejected = eventually("the refusal", || async {
+        let s = submission(&t, &p, &ids[1]).await;
+        (s["state"] == "rejected").then_some(s)
+    })
+    .await;
+    assert!(rejected["last_error"].as_str().unwrap().contains("decision_facts"), "{rejected}");
+    for id in [&ids[0], &ids[2]] {
+        let s = eventually("submitted", || async {
+            let s = submission(&t, &p, id).await;
+            (s["state"] == "submitted").then_some(s)
+        })
+        .await;
+        assert!(s["uuid"].as_str().unwrap().starts_with("uuid-"));
+    }
+    let stored = tdb.state.lock().unwrap().stored.clone();
+    assert_eq!(stored.keys().cloned().collect::<Vec<_>>(), sorted([ids[0].clone(), ids[2].clone()]));
+    assert_eq!(stored[&ids[0]]["source_type"], "SOURCE_ARTICLE_16");
+}
+
+#[tokio::test]
+async fn a_puid_the_database_already_holds_counts_as_submitted() {
+    let t = TestApp::start().await;
+    let p = t.platform("video.example").await;
+    let (tdb, base) = FakeTdb::start().await;
+    t.notice("https://video.example/v/1").await;
+    let case = first_case(&t, &p).await;
+    let body = json!({ "action": "remove", "legal_basis": "eu.tco.2-7-a", "purpose": "none", "purpose_rationale": "no framing" });
+    let id = decide(&t, &p, &case, body).await;
+    // Submitted before (say, by an earlier run that crashed before recording it).
+    tdb.state.lock().unwrap().stored.insert(id.clone(), json!({}));
+    let settings = json!({ "base_url": base, "token": TDB_TOKEN });
+    t.send(reqwest::Method::PUT, "/api/v1/transparency-database", Some(&p.token), Some(settings)).await.expect(200);
+    let s = eventually("submitted", || async {
+        let s = submission(&t, &p, &id).await;
+        (s["state"] == "submitted").then_some(s)
+    })
+    .await;
+    assert!(s["uuid"].is_null());
+    assert_eq!(tdb.state.lock().unwrap().stored.len(), 1, "never twice");
+}
