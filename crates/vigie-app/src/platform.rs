@@ -53,7 +53,13 @@ pub(crate) fn clock_event(
             (EventKind::OrderReceived, "order.received", json!({ "deadline": deadline }))
         }
         ClockEvent::Suspended { state } => {
-            (EventKind::OrderSuspended, "order.suspended", json!({ "state": state.as_str() }))
+            // The Annex III grounds, which the provider's transparency report counts (TCO art. 7(3)(c)).
+            let reasons = order
+                .cannot_comply
+                .as_deref()
+                .and_then(|c| serde_json::from_str::<serde_json::Value>(c).ok())
+                .map(|c| c["reasons"].clone());
+            (EventKind::OrderSuspended, "order.suspended", json!({ "state": state.as_str(), "reasons": reasons }))
         }
         ClockEvent::Restarted { deadline } => {
             (EventKind::OrderRestarted, "order.restarted", json!({ "deadline": deadline }))

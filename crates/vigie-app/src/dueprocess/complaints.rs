@@ -294,6 +294,7 @@ impl App {
                         "first_decision": first.id.as_str(),
                         "first_automated": first.automated_decision,
                         "new_decision": complaint.new_decision.as_ref().map(DecisionId::as_str),
+                        "received_at": complaint.received_at,
                         "late": now > complaint.due_at,
                     }),
                 )?;

@@ -178,6 +178,9 @@ async fn a_notice_from_intake_to_redress() {
     assert_eq!(codes_of(&own), (409, "same_decider".into()));
     let r = t.post(&format!("/api/v1/complaints/{complaint}/review"), &second.token, review).await.expect(200);
     assert_eq!(r["complaint"]["state"], "reversed");
+    let reviewed = t.events(Some("complaint.reviewed")).await;
+    let data: Value = serde_json::from_str(reviewed[0]["data"].as_str().unwrap()).unwrap();
+    assert_eq!((data["outcome"].as_str(), data["received_at"].is_string()), (Some("reversed"), true), "{data}");
 
     // Reinstated: the platform is told, the uploader and the notifier see it.
     let back = eventually("content.reinstated", || async { rx.of_type("content.reinstated").into_iter().next() }).await;

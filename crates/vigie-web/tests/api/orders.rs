@@ -172,6 +172,10 @@ async fn cannot_comply_suspends_the_clock_and_clarification_restarts_a_fresh_hou
         .expect(200);
     assert_eq!(o["state"], "awaiting_clarification");
     assert_eq!(o["cannot_comply"]["reasons"], json!(["insufficient_information"]));
+    // The log keeps the Annex III grounds, which the provider's transparency report counts.
+    let suspended = t.events(Some("order.suspended")).await;
+    let data: serde_json::Value = serde_json::from_str(suspended[0]["data"].as_str().unwrap()).unwrap();
+    assert_eq!(data["reasons"], json!(["insufficient_information"]));
     t.advance(Duration::from_hours(3));
     t.tick().await;
     let o = t.get(&format!("/api/v1/orders/{id}"), &a.token).await.expect(200);
