@@ -7,6 +7,7 @@ mod schema;
 
 use std::panic::AssertUnwindSafe;
 use std::path::Path;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::mpsc::{self, Receiver, Sender, TryRecvError};
 use std::sync::{Arc, Mutex};
 use std::thread;
@@ -87,16 +88,18 @@ impl SqliteEngine {
 
         let (write_send, write_recv) = mpsc::channel::<WriteJob>();
         let max_batch = config.max_batch.max(1);
+        let restart_due = Arc::new(AtomicBool::new(false));
+        let due = Arc::clone(&restart_due);
         thread::Builder::new()
             .name("vigie-writer".into())
-            .spawn(move || writer_loop(conn, head, write_recv, max_batch))
+            .spawn(move || writer_loop(conn, head, write_recv, max_batch, &due))
             .map_err(|e| StoreError::Engine(Box::new(e)))?;
 
         let checkpointer = open_connection(&path, true).map_err(err)?;
         let (checkpoint_stop, stop_checkpoints) = mpsc::channel::<()>();
         thread::Builder::new()
             .name("vigie-checkpoint".into())
-            .spawn(move || checkpoint_loop(checkpointer, stop_checkpoints, &wal_path))
+            .spawn(move || checkpoint_loop(checkpointer, stop_checkpoints, &wal_path, &restart_due))
             .map_err(|e| StoreError::Engine(Box::new(e)))?;
 
         let (read_send, read_recv) = mpsc::channel::<ReadJob>();
@@ -135,10 +138,13 @@ impl Engine for SqliteEngine {
 /// Copies the WAL back into the database in the background. PASSIVE never blocks the writer or
 /// readers. Under sustained load it never quite catches up, so the WAL file would grow without
 /// bound: when it passes `WAL_RESTART_BYTES` and the last pass left at most `MAX_BACKLOG` frames
-/// uncopied, this thread restarts it (a RESTART checkpoint blocks the writer only while it copies
-/// those few frames). So no commit ever waits for a large backlog, such as a bank import's.
-/// Past `WAL_HARD_BYTES` it restarts regardless, to bound the file.
-fn checkpoint_loop(conn: Connection, stop: Receiver<()>, wal_path: &Path) {
+/// uncopied, this thread asks the writer to restart it (`restart_due`). The writer does so between
+/// two commits, copying those few frames: no commit waits for a large backlog (such as a bank
+/// import's), and the writer never sleeps in a busy handler waiting for this thread's lock (which
+/// is what made commits stall for up to a second when this thread restarted the WAL itself).
+/// Past `WAL_HARD_BYTES` (a bank import's backlog) this thread restarts it itself, to bound the
+/// file without putting the copy on the writer's time.
+fn checkpoint_loop(conn: Connection, stop: Receiver<()>, wal_path: &Path, restart_due: &AtomicBool) {
     const WAL_RESTART_BYTES: u64 = 16 << 20;
     const WAL_HARD_BYTES: u64 = 1 << 30;
     const MAX_BACKLOG: i64 = 1024;
@@ -156,9 +162,13 @@ fn checkpoint_loop(conn: Connection, stop: Receiver<()>, wal_path: &Path) {
             }
         };
         let size = std::fs::metadata(wal_path).map_or(0, |m| m.len());
-        let due = size > WAL_HARD_BYTES || (size > WAL_RESTART_BYTES && backlog <= MAX_BACKLOG);
-        if due && let Err(e) = conn.query_row("PRAGMA wal_checkpoint(RESTART)", [], |_| Ok(())) {
-            tracing::warn!(error = %e, "could not restart the WAL");
+        if size > WAL_HARD_BYTES {
+            // A long backlog (a bank import's): copied here, never on the writer's time.
+            if let Err(e) = conn.query_row("PRAGMA wal_checkpoint(RESTART)", [], |_| Ok(())) {
+                tracing::warn!(error = %e, "could not restart the WAL");
+            }
+        } else if size > WAL_RESTART_BYTES && backlog <= MAX_BACKLOG {
+            restart_due.store(true, Ordering::Release);
         }
     }
 }
@@ -178,7 +188,13 @@ fn reader_loop(conn: Connection, jobs: Arc<Mutex<Receiver<ReadJob>>>) {
     }
 }
 
-fn writer_loop(conn: Connection, mut head: ChainHead, jobs: Receiver<WriteJob>, max_batch: usize) {
+fn writer_loop(
+    conn: Connection,
+    mut head: ChainHead,
+    jobs: Receiver<WriteJob>,
+    max_batch: usize,
+    restart_due: &AtomicBool,
+) {
     let mut batch: Vec<WriteJob> = Vec::with_capacity(max_batch);
     while let Ok(first) = jobs.recv() {
         batch.push(first);
@@ -193,6 +209,25 @@ fn writer_loop(conn: Connection, mut head: ChainHead, jobs: Receiver<WriteJob>, 
         let took = started.elapsed();
         if took > std::time::Duration::from_millis(500) {
             tracing::info!(jobs, ms = took.as_millis() as u64, "a grouped commit took long");
+        }
+        // Between commits: restart the WAL when the checkpoint thread found it long and nearly
+        // copied (see `checkpoint_loop`).
+        if restart_due.swap(false, Ordering::AcqRel) {
+            let started = std::time::Instant::now();
+            // A restart waits for the checkpoint lock and for readers to leave the WAL; the
+            // writer waits at most 20 ms for them (commits are queued meanwhile). If they are not
+            // done by then the restart is skipped, and asked for again after the next pass.
+            let _ = conn.busy_timeout(std::time::Duration::from_millis(20));
+            match conn.query_row("PRAGMA wal_checkpoint(RESTART)", [], |r| r.get::<_, i64>(0)) {
+                Ok(0) => {}
+                Ok(_) => tracing::debug!("the WAL restart was busy; it will be asked for again"),
+                Err(e) => tracing::warn!(error = %e, "could not restart the WAL"),
+            }
+            let _ = conn.busy_timeout(std::time::Duration::from_secs(10));
+            let took = started.elapsed();
+            if took > std::time::Duration::from_millis(200) {
+                tracing::info!(ms = took.as_millis() as u64, "restarting the WAL took long");
+            }
         }
     }
 }
