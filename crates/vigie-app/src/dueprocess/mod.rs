@@ -255,7 +255,8 @@ pub(crate) fn tell_notifiers(
     if outcome_hidden(tx, case, ev.now)? {
         return Ok(());
     }
-    let hubs: Vec<OrgId> = tx.list_orgs()?.into_iter().filter(|o| o.kind == OrgKind::Hub).map(|o| o.id).collect();
+    // The hubs (which mail members of the public), looked up only if someone needs mailing.
+    let mut hubs: Option<Vec<OrgId>> = None;
     for s in tx.case_signals(&case.id)? {
         if !matches!(s.kind, SignalKind::Notice | SignalKind::Referral) {
             continue;
@@ -269,7 +270,10 @@ pub(crate) fn tell_notifiers(
         {
             let mut message = outcome.clone();
             message["email"] = json!(email);
-            for hub in &hubs {
+            if hubs.is_none() {
+                hubs = Some(tx.list_orgs()?.into_iter().filter(|o| o.kind == OrgKind::Hub).map(|o| o.id).collect());
+            }
+            for hub in hubs.iter().flatten() {
                 enqueue(tx, ev.now, hub, "notifier.outcome", message.clone(), None, false)?;
             }
             true
