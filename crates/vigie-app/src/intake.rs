@@ -260,7 +260,7 @@ pub(crate) fn fold(
         ev.emit(tx, EventKind::CaseReopened, case.id.as_str(), json!({ "signal": c.signal.id.as_str() }))?;
     }
     if case.threat_to_life {
-        crate::dueprocess::threats::raise(tx, ev, &case)?;
+        crate::dueprocess::threats::raise(tx, ev, &case, None)?;
     }
     let hold = crate::dueprocess::holds::on_fold(tx, ev, &case, is_new, c.signal, idx)?;
     if hold == HoldState::Held {

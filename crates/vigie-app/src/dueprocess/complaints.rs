@@ -244,7 +244,8 @@ impl App {
                 let mut new_decision = None;
                 if outcome == ReviewOutcome::Reversed {
                     if complaint.complainant == Complainant::Uploader.as_str() {
-                        reinstate(tx, &ev, &first, "complaint", complaint.id.as_str())?;
+                        let why = input.reasons.as_deref().map(str::trim);
+                        reinstate(tx, &ev, &first, ("complaint", complaint.id.as_str()), why)?;
                     } else {
                         // A notifier's complaint against no action: the reviewer decides anew.
                         let raw = input.decision.ok_or_else(|| {

@@ -293,14 +293,15 @@ pub(crate) fn reinstate(
     tx: &mut dyn Tx,
     ev: &Events<'_>,
     d: &DecisionRecord,
-    cause: &str,
-    by: &str,
+    (cause, by): (&str, &str),
+    reasons: Option<&str>,
 ) -> Result<(), StoreError> {
     if d.reversed_at.is_some() || !Action::parse(&d.action).is_some_and(Action::is_restrictive) {
         return Ok(());
     }
     tx.reverse_decision(&d.id, ev.now, by)?;
-    let data = json!({ "case": d.case.as_str(), "decision": d.id.as_str(), "cause": cause, "by": by });
+    let data =
+        json!({ "case": d.case.as_str(), "decision": d.id.as_str(), "cause": cause, "by": by, "reasons": reasons });
     ev.emit(tx, EventKind::ContentReinstated, d.case.as_str(), data.clone())?;
     enqueue(tx, ev.now, &d.org, "content.reinstated", data, Some(&d.case), true)
 }
@@ -324,7 +325,7 @@ pub(crate) fn end_order(tx: &mut dyn Tx, ev: &Events<'_>, mut order: OrderRecord
             && d.decided_at >= order.intake_at
             && d.legal_basis.is_some()
         {
-            reinstate(tx, ev, &d, &label, &by)?;
+            reinstate(tx, ev, &d, (&label, &by), None)?;
         }
     }
     let data = json!({ "order": order.id.as_str(), "reference": order.reference, "cause": cause });
@@ -659,8 +660,7 @@ impl App {
                 }
                 let actor = Actor::of(&principal);
                 let ev = Events { clock: &*clock, now: clock.now(), actor: &actor };
-                reinstate(tx, &ev, &d, "voluntary", principal.user.as_str())?;
-                let _ = reasons;
+                reinstate(tx, &ev, &d, ("voluntary", principal.user.as_str()), reasons.as_deref())?;
                 Ok(tx.get_decision(&d.id)?.expect("exists"))
             })
             .await?;

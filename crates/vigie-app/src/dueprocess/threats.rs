@@ -36,7 +36,8 @@ pub struct ThreatView {
 }
 
 /// Raises the alert for a case newly flagged as a threat to life (once per case).
-pub(crate) fn raise(tx: &mut dyn Tx, ev: &Events<'_>, case: &CaseRecord) -> Result<(), StoreError> {
+/// `note`: why the platform flagged it, when it did.
+pub(crate) fn raise(tx: &mut dyn Tx, ev: &Events<'_>, case: &CaseRecord, note: Option<&str>) -> Result<(), StoreError> {
     if tx.threat_alert(&case.id)?.is_some() {
         return Ok(());
     }
@@ -47,7 +48,7 @@ pub(crate) fn raise(tx: &mut dyn Tx, ev: &Events<'_>, case: &CaseRecord) -> Resu
         next_at: Some(next_threat_escalation(ev.now, 0)),
         acknowledged_at: None,
         acknowledged_by: None,
-        note: None,
+        note: note.map(str::to_owned),
     })
 }
 
@@ -132,7 +133,7 @@ impl App {
                         enqueue(tx, now, platform, "case.escalated", case_payload(&case), Some(&case.id), true)?;
                     }
                 }
-                raise(tx, &ev, &case)?;
+                raise(tx, &ev, &case, note.as_deref())?;
                 Ok::<_, AppError>(case)
             })
             .await?;
@@ -263,7 +264,11 @@ impl App {
                 alert.acknowledged_at = Some(now);
                 alert.acknowledged_by = Some(principal.user.clone());
                 alert.next_at = None;
-                alert.note = note;
+                // Keep why it was flagged beside why it was closed.
+                alert.note = match (alert.note.take(), note) {
+                    (Some(flagged), Some(closed)) => Some(format!("{flagged}\n{closed}")),
+                    (flagged, closed) => closed.or(flagged),
+                };
                 tx.put_threat_alert(&alert)?;
                 let actor = Actor::of(&principal);
                 let ev = Events { clock: &*clock, now, actor: &actor };

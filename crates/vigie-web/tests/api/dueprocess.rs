@@ -923,3 +923,46 @@ async fn an_annulled_order_does_not_undo_the_platforms_own_removal() {
     assert!(d["decision"]["reversed_at"].is_null(), "{d}");
     assert!(t.events(Some("content.reinstated")).await.is_empty());
 }
+
+/// A platform corrects its own mistake: the reasons go into the log, the platform is told to put
+/// the content back, and a threat flagged by the platform keeps the reason it was flagged.
+#[tokio::test]
+async fn a_platform_reinstates_its_own_removal_with_reasons() {
+    let t = TestApp::start().await;
+    let p = t.platform("video.example").await;
+    let (case, _) = reported(&t, &p, "https://video.example/v/mistake").await;
+    decide(
+        &t,
+        &p,
+        &case,
+        json!({ "action": "remove", "terms_clause": "4.2", "explanation": "looked like propaganda" }),
+    )
+    .await;
+    let missing = t.post(&format!("/api/v1/cases/{case}/reinstatement"), &p.token, json!({})).await;
+    assert_eq!(missing.field_codes(), ["required"]);
+    let d = t
+        .post(
+            &format!("/api/v1/cases/{case}/reinstatement"),
+            &p.token,
+            json!({ "reasons": "a documentary; our error" }),
+        )
+        .await
+        .expect(200);
+    assert!(d["reversed_at"].is_string());
+    let ev = t.events(Some("content.reinstated")).await;
+    let data: Value = serde_json::from_str(ev[0]["data"].as_str().unwrap()).unwrap();
+    assert_eq!(
+        (data["cause"].as_str(), data["reasons"].as_str()),
+        (Some("voluntary"), Some("a documentary; our error"))
+    );
+    let again = t.post(&format!("/api/v1/cases/{case}/reinstatement"), &p.token, json!({ "reasons": "again" })).await;
+    assert_eq!(codes_of(&again), (409, "nothing_to_reinstate".into()));
+
+    let (live, _) = reported(&t, &p, "https://video.example/live/2").await;
+    t.post(&format!("/api/v1/cases/{live}/threat-to-life"), &p.token, json!({ "note": "names a school and a time" }))
+        .await
+        .expect(200);
+    let ack = json!({ "note": "no credible target after checking; not referred" });
+    let done = t.post(&format!("/api/v1/cases/{live}/threat-to-life/ack"), &p.token, ack).await.expect(200);
+    assert_eq!(done["note"], "names a school and a time\nno credible target after checking; not referred");
+}
