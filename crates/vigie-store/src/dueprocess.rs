@@ -236,6 +236,9 @@ pub trait DueReads {
     fn watching(&self, key_hashes: &[String], now: Timestamp) -> Result<Vec<WatchlistRecord>>;
     fn count_watch_entries(&self, watchlist: &WatchlistId) -> Result<i64>;
     fn active_hold(&self, case: &CaseId) -> Result<Option<HoldRecord>>;
+    fn get_hold(&self, id: &HoldId) -> Result<Option<HoldRecord>>;
+    /// Every hold a case has had, oldest first.
+    fn case_holds(&self, case: &CaseId) -> Result<Vec<HoldRecord>>;
     /// Holds, newest first: one authority's, or every one (`None`, for overseers).
     fn holds(&self, authority: Option<&OrgId>, limit: u32) -> Result<Vec<HoldRecord>>;
     fn due_holds(&self, now: Timestamp, limit: u32) -> Result<Vec<HoldRecord>>;

@@ -417,7 +417,7 @@ impl App {
                 if tx.active_hold(&case.id)?.is_some() {
                     return Err(AppError::conflict("already_held", "the case is already held"));
                 }
-                if tx.holds(Some(&principal.org), 10_000)?.iter().any(|h| h.case == case.id && h.watchlist == list.id) {
+                if tx.case_holds(&case.id)?.iter().any(|h| h.watchlist == list.id) {
                     return Err(AppError::conflict("hold_used", "this watch-list has already held the case once"));
                 }
                 let until = hold_until(now, list.hold_hours, list.ends_at)
@@ -440,23 +440,15 @@ impl App {
         let out = self
             .store()
             .write(move |tx| {
-                let hold = tx
-                    .holds(Some(&principal.org), 10_000)?
-                    .into_iter()
-                    .find(|h| h.id == id)
-                    .ok_or(AppError::NotFound("hold"))?;
+                let hold =
+                    tx.get_hold(&id)?.filter(|h| h.authority == principal.org).ok_or(AppError::NotFound("hold"))?;
                 if hold.ended_at.is_some() {
                     return Err(AppError::conflict("hold_ended", "the hold has already ended"));
                 }
                 let actor = Actor::of(&principal);
                 let ev = Events { clock: &*clock, now: clock.now(), actor: &actor };
-                let case = hold.case.clone();
                 end_hold(tx, &ev, hold, "released")?;
-                Ok(tx
-                    .holds(Some(&principal.org), 10_000)?
-                    .into_iter()
-                    .find(|h| h.case == case && h.id == id)
-                    .expect("exists"))
+                Ok(tx.get_hold(&id)?.expect("exists"))
             })
             .await?;
         self.wake_delivery();

@@ -274,6 +274,12 @@ impl DueReads for SqliteRead<'_> {
     fn active_hold(&self, case: &CaseId) -> Result<Option<HoldRecord>> {
         self.one("SELECT * FROM holds WHERE case_id = ?1 AND ended_at IS NULL", [case.as_str()], hold_row)
     }
+    fn get_hold(&self, id: &HoldId) -> Result<Option<HoldRecord>> {
+        self.one("SELECT * FROM holds WHERE id = ?1", [id.as_str()], hold_row)
+    }
+    fn case_holds(&self, case: &CaseId) -> Result<Vec<HoldRecord>> {
+        self.many("SELECT * FROM holds WHERE case_id = ?1 ORDER BY placed_at, id", [case.as_str()], hold_row)
+    }
     fn holds(&self, authority: Option<&OrgId>, limit: u32) -> Result<Vec<HoldRecord>> {
         self.many(
             "SELECT * FROM holds WHERE ?1 IS NULL OR authority = ?1 ORDER BY placed_at DESC, id LIMIT ?2",
@@ -409,6 +415,8 @@ delegate_due_reads! {
     watching(key_hashes: &[String], now: Timestamp) -> Result<Vec<WatchlistRecord>>;
     count_watch_entries(watchlist: &WatchlistId) -> Result<i64>;
     active_hold(case: &CaseId) -> Result<Option<HoldRecord>>;
+    get_hold(id: &HoldId) -> Result<Option<HoldRecord>>;
+    case_holds(case: &CaseId) -> Result<Vec<HoldRecord>>;
     holds(authority: Option<&OrgId>, limit: u32) -> Result<Vec<HoldRecord>>;
     due_holds(now: Timestamp, limit: u32) -> Result<Vec<HoldRecord>>;
     threat_alert(case: &CaseId) -> Result<Option<ThreatAlertRecord>>;
