@@ -19,6 +19,7 @@ pub mod media;
 pub mod platform;
 pub mod scheduler;
 pub mod statements;
+pub mod transparency;
 
 use std::sync::Arc;
 

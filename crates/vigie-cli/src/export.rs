@@ -30,7 +30,7 @@ pub(crate) enum ExportCommand {
 }
 
 /// A day (its midnight, UTC; `end` moves to the next midnight) or an RFC 3339 instant.
-fn parse_when(raw: &str, end: bool) -> anyhow::Result<Timestamp> {
+pub(crate) fn parse_when(raw: &str, end: bool) -> anyhow::Result<Timestamp> {
     if raw.len() == 10 {
         let midnight = Timestamp::parse_rfc3339(&format!("{raw}T00:00:00Z"))
             .with_context(|| format!("{raw:?} is not a YYYY-MM-DD date"))?;

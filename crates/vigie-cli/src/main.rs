@@ -2,6 +2,10 @@
 //!
 //! - `vigie serve --data DIR --listen ADDR`: the server, on its embedded store.
 //! - `vigie audit verify --data DIR`: checks the event chain of a data directory offline.
+//! - `vigie audit export --data DIR [--audience overseer|public|ORG]`: the events an audience may
+//!   see, as JSON lines.
+//! - `vigie report transparency --data DIR [--org ID] --from DATE --to DATE --format json|csv|html`:
+//!   the transparency report of a period, from the event log alone.
 //! - `vigie hash [--jobs N] [--dihedral] PATH...`: PDQ, MD5 and SHA-256 of image files.
 //! - `vigie match --bank FILE [--radius R] [--stats] [QUERIES|-]`: PDQ hashes against a bank file.
 //! - `vigie bank import|export`: bank files in and out of a running instance, over its API.
@@ -16,6 +20,7 @@ mod dueprocess;
 mod export;
 mod hash;
 mod matching;
+mod transparency;
 
 use std::net::SocketAddr;
 use std::path::PathBuf;
@@ -54,6 +59,11 @@ enum Command {
     Audit {
         #[command(subcommand)]
         command: AuditCommand,
+    },
+    /// Reports computed from a data directory's event log (offline).
+    Report {
+        #[command(subcommand)]
+        command: transparency::ReportCommand,
     },
     /// Exports from a data directory (offline).
     Export {
@@ -104,6 +114,9 @@ enum AuditCommand {
         #[arg(long, default_value = "./vigie-data", env = "VIGIE_DATA")]
         data: PathBuf,
     },
+    /// Writes the events an audience may see, one JSON object per line (personal values stay
+    /// salted hashes).
+    Export(transparency::ExportArgs),
 }
 
 fn main() -> ExitCode {
@@ -126,6 +139,8 @@ fn main() -> ExitCode {
             Command::Hash(args) => hash::run(args),
             Command::Match(args) => matching::run(args),
             Command::Bank { command } => bank::run(cli.conn, command).await,
+            Command::Audit { command: AuditCommand::Export(args) } => transparency::run_export(args).await,
+            Command::Report { command } => transparency::run_report(command).await,
             Command::Export { command } => export::run(command).await,
             Command::LegalBases { json } => Ok(dueprocess::legal_bases(json)),
             Command::Due(command) => dueprocess::run(cli.conn, command).await,

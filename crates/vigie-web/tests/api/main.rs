@@ -16,4 +16,5 @@ mod media;
 mod orders;
 mod platform;
 mod statements;
+mod transparency;
 mod webhooks;

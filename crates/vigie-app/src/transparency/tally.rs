@@ -1,0 +1,839 @@
+//! The report's figures, folded from events in commit order.
+//!
+//! Each figure counts events whose `at` falls in the period; the state that links events (an
+//! order's intake time, a scrutiny's trigger) is kept from every event before the period's end.
+//! Definitions, figure by figure, are in `docs/transparency.md`.
+
+use std::collections::{BTreeMap, HashMap, HashSet};
+
+use serde::Serialize;
+use serde_json::Value;
+use vigie_model::Timestamp;
+use vigie_model::event::ChainedEvent;
+
+use super::Period;
+
+/// A count per key; the keys a reader expects are present even at zero.
+pub type Counts = BTreeMap<String, u64>;
+
+fn counts(keys: &[&str]) -> Counts {
+    keys.iter().map(|k| ((*k).to_owned(), 0)).collect()
+}
+
+fn bump(c: &mut Counts, key: &str) {
+    *c.entry(key.to_owned()).or_default() += 1;
+}
+
+/// The signal sources, in the order the report shows them.
+pub const SOURCES: [&str; 5] = ["order", "referral", "trusted_flagger", "public", "hash_match"];
+/// The tiers a case can have, by its highest signal.
+pub const TIERS: [&str; 4] = ["order", "referral", "trusted_flagger", "public"];
+/// Upper bounds (inclusive, seconds) of the time-to-action histogram, and the open last bucket.
+pub const BUCKETS: [(&str, i64); 6] = [
+    ("up_to_15m", 15 * 60),
+    ("up_to_1h", 3_600),
+    ("up_to_6h", 6 * 3_600),
+    ("up_to_24h", 24 * 3_600),
+    ("up_to_7d", 7 * 86_400),
+    ("over_7d", i64::MAX),
+];
+
+/// How long something took, over a set of occurrences.
+#[derive(Clone, Debug, Default, PartialEq, Serialize)]
+pub struct Durations {
+    pub count: u64,
+    /// The middle value; the mean of the two middle values for an even count. `None` when empty.
+    pub median_seconds: Option<f64>,
+    /// The nearest-rank 90th percentile: the value at rank ⌈0.9·n⌉.
+    pub p90_seconds: Option<f64>,
+}
+
+impl Durations {
+    fn of(mut micros: Vec<i64>) -> Self {
+        micros.sort_unstable();
+        let n = micros.len();
+        if n == 0 {
+            return Durations::default();
+        }
+        let median = if n % 2 == 1 { micros[n / 2] as f64 } else { (micros[n / 2 - 1] + micros[n / 2]) as f64 / 2.0 };
+        let p90 = micros[(9 * n).div_ceil(10) - 1] as f64;
+        Durations { count: n as u64, median_seconds: Some(median / 1e6), p90_seconds: Some(p90 / 1e6) }
+    }
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct Scope {
+    /// The organisation the report is about; `None`: the whole instance.
+    pub org: Option<String>,
+    /// Its kind (`platform`, `authority`, ...), from its `org.created` event.
+    pub org_kind: Option<String>,
+    pub from: Timestamp,
+    pub to: Timestamp,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct Notices {
+    /// Every signal received: notices, referrals, orders and hash matches.
+    pub received: u64,
+    pub by_source: Counts,
+    pub threat_to_life: u64,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct Actions {
+    pub decisions: u64,
+    pub by_action: Counts,
+    /// Every action but `no_action` and `exempt`.
+    pub restrictive: u64,
+    /// Restrictive decisions on a legal basis, or on the platform's terms.
+    pub by_ground: Counts,
+    pub by_legal_basis: Counts,
+    /// Restrictive decisions in every EU member state, or in fewer.
+    pub by_scope: Counts,
+    pub automated_detection: u64,
+    pub automated_decision: u64,
+    /// `automated_decision / decisions`; 0 when there is no decision.
+    pub automated_share: f64,
+    pub manifestly_unfounded: u64,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct TimeToAction {
+    /// From the case's first signal to a restrictive decision.
+    pub all: Durations,
+    /// By the case's highest tier.
+    pub by_tier: BTreeMap<String, Durations>,
+    pub histogram: Counts,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct CannotComply {
+    /// Orders the platform said it could not comply with (Annex III), in the period.
+    pub orders: u64,
+    pub force_majeure: u64,
+    pub awaiting_clarification: u64,
+    /// Grounds given, per order.
+    pub by_reason: Counts,
+    /// Of `orders`, those never complied with before the period's end.
+    pub not_executed: u64,
+    pub not_executed_force_majeure: u64,
+    pub not_executed_errors: u64,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct Scrutiny {
+    pub requested: u64,
+    pub by_trigger: Counts,
+    pub decided: u64,
+    pub infringement: u64,
+    pub no_infringement: u64,
+    pub decided_late: u64,
+    pub overdue: u64,
+    /// Requests the addressed platform brought (TCO art. 7(3)(e)), and their outcomes.
+    pub platform_requests_decided: u64,
+    pub platform_requests_infringement: u64,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct Orders {
+    pub issued: u64,
+    pub cross_border: u64,
+    pub emergency: u64,
+    pub non_disclosure: u64,
+    pub received: u64,
+    /// From issue to the platform's receipt.
+    pub time_to_receipt: Durations,
+    pub complied: u64,
+    pub complied_within_hour: u64,
+    pub complied_late: u64,
+    /// `complied_within_hour / complied`; 0 when none.
+    pub within_hour_share: f64,
+    /// From issue to compliance.
+    pub time_to_effect: Durations,
+    pub by_measure: Counts,
+    /// Restrictive removals or disablings on a legal basis of cases that carry an order.
+    pub items_removed_or_disabled: u64,
+    pub overdue: u64,
+    pub escalations: u64,
+    pub cannot_comply: CannotComply,
+    pub scrutiny: Scrutiny,
+    /// Orders that stopped having effect, by cause.
+    pub ended: Counts,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct Complaints {
+    pub received: u64,
+    pub by_complainant: Counts,
+    pub decided: u64,
+    pub upheld: u64,
+    pub reversed: u64,
+    pub decided_late: u64,
+    pub overdue: u64,
+    pub time_to_decision: Durations,
+    /// Decided complaints against a decision taken by automated means, and how many of those were
+    /// reversed.
+    pub first_automated_decided: u64,
+    pub first_automated_reversed: u64,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct Reinstatements {
+    pub total: u64,
+    pub by_cause: Counts,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct Holds {
+    pub placed: u64,
+    pub ended_by_reason: Counts,
+    pub matched_not_held: u64,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct Threats {
+    pub signals: u64,
+    pub escalations: u64,
+    pub referred: u64,
+    pub referred_to_europol: u64,
+    pub acknowledged: u64,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct Misuse {
+    pub warnings: u64,
+    pub suspensions: u64,
+    pub manifestly_unfounded: u64,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct StayDown {
+    pub upload_matches: u64,
+    /// Distinct cases those matches opened or joined.
+    pub upload_cases: u64,
+    pub bank_entries_added: u64,
+}
+
+/// What one state actor asked for (Santa Clara: the identity of each).
+#[derive(Clone, Debug, Default, PartialEq, Serialize)]
+pub struct StateDemand {
+    pub orders: u64,
+    pub referrals: u64,
+    pub orders_complied: u64,
+}
+
+/// TCO art. 7(3): the hosting provider's annual report.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct Art7 {
+    /// (a) What was received and how it was handled.
+    pub a_orders_received: u64,
+    pub a_referrals: u64,
+    pub a_notices: u64,
+    pub a_decisions: u64,
+    /// (b) Measures against reappearance: hash-bank matches of uploads, and entries added.
+    pub b_upload_matches: u64,
+    pub b_bank_entries_added: u64,
+    /// (c) Items removed or disabled following orders; orders not executed, with grounds.
+    pub c_items_removed_or_disabled: u64,
+    pub c_orders_not_executed: u64,
+    pub c_not_executed_force_majeure: u64,
+    pub c_not_executed_errors: u64,
+    pub c_grounds: Counts,
+    /// (d) Complaints (art. 10) and their outcome.
+    pub d_complaints: u64,
+    pub d_upheld: u64,
+    pub d_reversed: u64,
+    /// (e) Review proceedings the provider brought (scrutiny requests, art. 4(4)).
+    pub e_review_requested: u64,
+    pub e_review_decided: u64,
+    pub e_review_infringement: u64,
+    /// (f) Content reinstated as a result of those proceedings or an annulment.
+    pub f_reinstated_after_review: u64,
+    /// (g) Content reinstated after the content provider's complaint.
+    pub g_reinstated_after_complaint: u64,
+}
+
+/// TCO art. 8(1): the competent authority's annual report.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct Art8 {
+    /// (a) Orders issued, cross-border ones, scrutinised ones, and their implementation.
+    pub a_orders_issued: u64,
+    pub a_cross_border: u64,
+    pub a_scrutinised: u64,
+    pub a_removed_or_disabled: u64,
+    pub a_not_removed: u64,
+    /// (b) Decisions on specific measures (art. 5): not recorded by Vigie.
+    pub b_specific_measures: Option<u64>,
+    /// (c) Orders under review, and outcomes.
+    pub c_reviewed: u64,
+    pub c_infringement: u64,
+    pub c_annulled: u64,
+    /// (d) Penalty decisions (art. 18): not recorded by Vigie.
+    pub d_penalties: Option<u64>,
+}
+
+/// A transparency report: every figure is recomputable from the events of its audience.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct Report {
+    pub report: &'static str,
+    pub version: u32,
+    pub scope: Scope,
+    pub notices: Notices,
+    pub actions: Actions,
+    pub time_to_action: TimeToAction,
+    pub orders: Orders,
+    pub complaints: Complaints,
+    pub reinstatements: Reinstatements,
+    pub holds: Holds,
+    pub threat_to_life: Threats,
+    pub misuse: Misuse,
+    pub stay_down: StayDown,
+    pub state_demands: BTreeMap<String, StateDemand>,
+    pub tco_art7: Art7,
+    pub tco_art8: Art8,
+}
+
+/// The report under construction.
+pub struct Tally {
+    period: Period,
+    org: Option<String>,
+    org_kind: Option<String>,
+    // State kept from every event before the period's end.
+    order_intake: HashMap<String, (Timestamp, Option<String>)>,
+    complied_orders: HashSet<String>,
+    scrutiny_trigger: HashMap<String, String>,
+    // Figures.
+    notices: Notices,
+    actions: Actions,
+    action_micros: Vec<i64>,
+    tier_micros: BTreeMap<String, Vec<i64>>,
+    histogram: Counts,
+    orders: Orders,
+    receipt_micros: Vec<i64>,
+    effect_micros: Vec<i64>,
+    /// Orders with a cannot-comply in the period, and their suspended states.
+    cannot_comply: BTreeMap<String, HashSet<String>>,
+    reasons: BTreeMap<String, HashSet<String>>,
+    complaints: Complaints,
+    complaint_micros: Vec<i64>,
+    reinstatements: Reinstatements,
+    holds: Holds,
+    threats: Threats,
+    misuse: Misuse,
+    stay_down: StayDown,
+    upload_cases: HashSet<String>,
+    demands: BTreeMap<String, StateDemand>,
+}
+
+fn str_of<'a>(v: &'a Value, key: &str) -> Option<&'a str> {
+    v.get(key).and_then(Value::as_str)
+}
+
+fn flag(v: &Value, key: &str) -> bool {
+    v.get(key).and_then(Value::as_bool).unwrap_or(false)
+}
+
+fn when(v: &Value, key: &str) -> Option<Timestamp> {
+    str_of(v, key).and_then(Timestamp::parse_rfc3339)
+}
+
+impl Tally {
+    pub fn new(period: Period, org: Option<&str>) -> Self {
+        Tally {
+            period,
+            org: org.map(str::to_owned),
+            org_kind: None,
+            order_intake: HashMap::new(),
+            complied_orders: HashSet::new(),
+            scrutiny_trigger: HashMap::new(),
+            notices: Notices { received: 0, by_source: counts(&SOURCES), threat_to_life: 0 },
+            actions: Actions {
+                decisions: 0,
+                by_action: counts(&[
+                    "remove",
+                    "disable",
+                    "restrict",
+                    "label",
+                    "suspend_account",
+                    "no_action",
+                    "exempt",
+                ]),
+                restrictive: 0,
+                by_ground: counts(&["law", "terms"]),
+                by_legal_basis: Counts::new(),
+                by_scope: counts(&["eu_wide", "limited"]),
+                automated_detection: 0,
+                automated_decision: 0,
+                automated_share: 0.0,
+                manifestly_unfounded: 0,
+            },
+            action_micros: Vec::new(),
+            tier_micros: TIERS.iter().map(|t| ((*t).to_owned(), Vec::new())).collect(),
+            histogram: BUCKETS.iter().map(|(k, _)| ((*k).to_owned(), 0)).collect(),
+            orders: Orders {
+                issued: 0,
+                cross_border: 0,
+                emergency: 0,
+                non_disclosure: 0,
+                received: 0,
+                time_to_receipt: Durations::default(),
+                complied: 0,
+                complied_within_hour: 0,
+                complied_late: 0,
+                within_hour_share: 0.0,
+                time_to_effect: Durations::default(),
+                by_measure: counts(&["remove", "disable"]),
+                items_removed_or_disabled: 0,
+                overdue: 0,
+                escalations: 0,
+                cannot_comply: CannotComply {
+                    orders: 0,
+                    force_majeure: 0,
+                    awaiting_clarification: 0,
+                    by_reason: Counts::new(),
+                    not_executed: 0,
+                    not_executed_force_majeure: 0,
+                    not_executed_errors: 0,
+                },
+                scrutiny: Scrutiny {
+                    requested: 0,
+                    by_trigger: counts(&["platform", "uploader", "ex_officio"]),
+                    decided: 0,
+                    infringement: 0,
+                    no_infringement: 0,
+                    decided_late: 0,
+                    overdue: 0,
+                    platform_requests_decided: 0,
+                    platform_requests_infringement: 0,
+                },
+                ended: counts(&["scrutiny_infringement", "annulment"]),
+            },
+            receipt_micros: Vec::new(),
+            effect_micros: Vec::new(),
+            cannot_comply: BTreeMap::new(),
+            reasons: BTreeMap::new(),
+            complaints: Complaints {
+                received: 0,
+                by_complainant: counts(&["uploader", "notifier"]),
+                decided: 0,
+                upheld: 0,
+                reversed: 0,
+                decided_late: 0,
+                overdue: 0,
+                time_to_decision: Durations::default(),
+                first_automated_decided: 0,
+                first_automated_reversed: 0,
+            },
+            complaint_micros: Vec::new(),
+            reinstatements: Reinstatements {
+                total: 0,
+                by_cause: counts(&["complaint", "voluntary", "scrutiny_infringement", "annulment"]),
+            },
+            holds: Holds {
+                placed: 0,
+                ended_by_reason: counts(&["expired", "released", "order", "threat_to_life"]),
+                matched_not_held: 0,
+            },
+            threats: Threats { signals: 0, escalations: 0, referred: 0, referred_to_europol: 0, acknowledged: 0 },
+            misuse: Misuse { warnings: 0, suspensions: 0, manifestly_unfounded: 0 },
+            stay_down: StayDown { upload_matches: 0, upload_cases: 0, bank_entries_added: 0 },
+            upload_cases: HashSet::new(),
+            demands: BTreeMap::new(),
+        }
+    }
+
+    /// Folds one event in; events must come in commit order.
+    pub fn add(&mut self, e: &ChainedEvent) {
+        if e.at >= self.period.to {
+            return;
+        }
+        let data: Value = serde_json::from_str(&e.data).unwrap_or(Value::Null);
+        self.remember(e, &data);
+        if self.period.contains(e.at) {
+            self.count(e, &data);
+        }
+    }
+
+    /// State that later events refer to, whenever it happened.
+    fn remember(&mut self, e: &ChainedEvent, data: &Value) {
+        match e.kind.as_str() {
+            "org.created" if self.org.as_deref() == Some(e.subject.as_str()) => {
+                self.org_kind = str_of(data, "kind").map(str::to_owned);
+            }
+            "signal.received" if str_of(data, "kind") == Some("order") => {
+                let authority = str_of(data, "authority").map(str::to_owned);
+                self.order_intake.insert(e.subject.clone(), (e.at, authority));
+            }
+            "order.complied" => {
+                self.complied_orders.insert(e.subject.clone());
+            }
+            "scrutiny.requested" => {
+                if let Some(t) = str_of(data, "trigger") {
+                    self.scrutiny_trigger.insert(e.subject.clone(), t.to_owned());
+                }
+            }
+            _ => {}
+        }
+    }
+
+    fn count(&mut self, e: &ChainedEvent, data: &Value) {
+        match e.kind.as_str() {
+            "signal.received" => self.signal(e, data),
+            "case.decided" => self.decided(e, data),
+            "order.received" => {
+                self.orders.received += 1;
+                if let Some((intake, _)) = self.order_intake.get(&e.subject) {
+                    self.receipt_micros.push(e.at.since(*intake).as_micros());
+                }
+            }
+            "order.complied" => {
+                self.orders.complied += 1;
+                if flag(data, "late") {
+                    self.orders.complied_late += 1;
+                } else {
+                    self.orders.complied_within_hour += 1;
+                }
+                if let Some(m) = str_of(data, "measure") {
+                    bump(&mut self.orders.by_measure, m);
+                }
+                if let Some((intake, authority)) = self.order_intake.get(&e.subject) {
+                    self.effect_micros.push(e.at.since(*intake).as_micros());
+                    if let Some(a) = authority {
+                        self.demands.entry(a.clone()).or_default().orders_complied += 1;
+                    }
+                }
+            }
+            "order.suspended" => {
+                let state = str_of(data, "state").unwrap_or("unknown").to_owned();
+                self.cannot_comply.entry(e.subject.clone()).or_default().insert(state);
+                for r in data.get("reasons").and_then(Value::as_array).into_iter().flatten() {
+                    if let Some(r) = r.as_str() {
+                        self.reasons.entry(r.to_owned()).or_default().insert(e.subject.clone());
+                    }
+                }
+            }
+            "order.overdue" => self.orders.overdue += 1,
+            "order.escalated" => self.orders.escalations += 1,
+            "order.ended" => {
+                let cause = data.get("cause").and_then(|c| c.get("cause").or(Some(c))).and_then(Value::as_str);
+                bump(&mut self.orders.ended, cause.unwrap_or("unknown"));
+            }
+            "scrutiny.requested" => {
+                let s = &mut self.orders.scrutiny;
+                s.requested += 1;
+                bump(&mut s.by_trigger, str_of(data, "trigger").unwrap_or("unknown"));
+            }
+            "scrutiny.decided" => {
+                let infringement = str_of(data, "outcome") == Some("infringement");
+                let by_platform = self.scrutiny_trigger.get(&e.subject).map(String::as_str) == Some("platform");
+                let s = &mut self.orders.scrutiny;
+                s.decided += 1;
+                if infringement {
+                    s.infringement += 1;
+                } else {
+                    s.no_infringement += 1;
+                }
+                if flag(data, "late") {
+                    s.decided_late += 1;
+                }
+                if by_platform {
+                    s.platform_requests_decided += 1;
+                    if infringement {
+                        s.platform_requests_infringement += 1;
+                    }
+                }
+            }
+            "scrutiny.overdue" => self.orders.scrutiny.overdue += 1,
+            "complaint.received" => {
+                self.complaints.received += 1;
+                bump(&mut self.complaints.by_complainant, str_of(data, "complainant").unwrap_or("unknown"));
+            }
+            "complaint.reviewed" => {
+                let c = &mut self.complaints;
+                c.decided += 1;
+                let reversed = str_of(data, "outcome") == Some("reversed");
+                if reversed {
+                    c.reversed += 1;
+                } else {
+                    c.upheld += 1;
+                }
+                if flag(data, "late") {
+                    c.decided_late += 1;
+                }
+                if flag(data, "first_automated") {
+                    c.first_automated_decided += 1;
+                    if reversed {
+                        c.first_automated_reversed += 1;
+                    }
+                }
+                if let Some(received) = when(data, "received_at") {
+                    self.complaint_micros.push(e.at.since(received).as_micros());
+                }
+            }
+            "complaint.overdue" => self.complaints.overdue += 1,
+            "content.reinstated" => {
+                self.reinstatements.total += 1;
+                bump(&mut self.reinstatements.by_cause, str_of(data, "cause").unwrap_or("unknown"));
+            }
+            "case.held" => self.holds.placed += 1,
+            "hold.ended" => bump(&mut self.holds.ended_by_reason, str_of(data, "reason").unwrap_or("unknown")),
+            "watchlist.matched" => self.holds.matched_not_held += 1,
+            "escalation.threat_to_life" => self.threats.escalations += 1,
+            "threat_to_life.referred" => {
+                self.threats.referred += 1;
+                if flag(data, "europol") {
+                    self.threats.referred_to_europol += 1;
+                }
+            }
+            "threat_to_life.acknowledged" => self.threats.acknowledged += 1,
+            "notifier.warned" => self.misuse.warnings += 1,
+            "notifier.suspended" => self.misuse.suspensions += 1,
+            "upload.matched" => {
+                self.stay_down.upload_matches += 1;
+                if let Some(c) = str_of(data, "case") {
+                    self.upload_cases.insert(c.to_owned());
+                }
+            }
+            "bank.entries_added" => {
+                let n = data.get("count").or_else(|| data.get("lines")).and_then(Value::as_u64).unwrap_or(0);
+                self.stay_down.bank_entries_added += n;
+            }
+            _ => {}
+        }
+    }
+
+    fn signal(&mut self, e: &ChainedEvent, data: &Value) {
+        let n = &mut self.notices;
+        n.received += 1;
+        let source = match (str_of(data, "kind"), str_of(data, "tier")) {
+            (Some("order"), _) => "order",
+            (Some("referral"), _) => "referral",
+            (Some("bank_match"), _) => "hash_match",
+            (_, Some("trusted_flagger")) => "trusted_flagger",
+            _ => "public",
+        };
+        bump(&mut n.by_source, source);
+        if flag(data, "threat_to_life") {
+            n.threat_to_life += 1;
+            self.threats.signals += 1;
+        }
+        match source {
+            "order" => {
+                let o = &mut self.orders;
+                o.issued += 1;
+                o.cross_border += u64::from(flag(data, "cross_border"));
+                o.emergency += u64::from(flag(data, "emergency"));
+                o.non_disclosure += u64::from(flag(data, "non_disclosure"));
+                if let Some(a) = str_of(data, "authority") {
+                    self.demands.entry(a.to_owned()).or_default().orders += 1;
+                }
+            }
+            "referral" => {
+                if let Some(a) = &e.org {
+                    self.demands.entry(a.clone()).or_default().referrals += 1;
+                }
+            }
+            _ => {}
+        }
+    }
+
+    fn decided(&mut self, e: &ChainedEvent, data: &Value) {
+        let a = &mut self.actions;
+        a.decisions += 1;
+        let action = str_of(data, "action").unwrap_or("unknown");
+        bump(&mut a.by_action, action);
+        a.automated_detection += u64::from(flag(data, "automated_detection"));
+        a.automated_decision += u64::from(flag(data, "automated_decision"));
+        if flag(data, "manifestly_unfounded") {
+            a.manifestly_unfounded += 1;
+            self.misuse.manifestly_unfounded += 1;
+        }
+        if matches!(action, "no_action" | "exempt") {
+            return;
+        }
+        a.restrictive += 1;
+        let basis = str_of(data, "legal_basis");
+        if let Some(b) = basis {
+            bump(&mut a.by_ground, "law");
+            bump(&mut a.by_legal_basis, b);
+        } else if flag(data, "terms_ground") {
+            bump(&mut a.by_ground, "terms");
+        }
+        let states = data.get("territorial_scope").and_then(Value::as_array).map_or(0, Vec::len);
+        let eu_wide = states >= vigie_model::org::EU_MEMBER_STATES.len();
+        bump(&mut a.by_scope, if eu_wide { "eu_wide" } else { "limited" });
+        let tier = str_of(data, "tier").unwrap_or("public");
+        if tier == "order" && basis.is_some() && matches!(action, "remove" | "disable") {
+            self.orders.items_removed_or_disabled += 1;
+        }
+        if let Some(received) = when(data, "received_at") {
+            let micros = e.at.since(received).as_micros();
+            self.action_micros.push(micros);
+            self.tier_micros.entry(tier.to_owned()).or_default().push(micros);
+            let secs = micros.div_euclid(1_000_000) + i64::from(micros.rem_euclid(1_000_000) != 0);
+            if let Some((bucket, _)) = BUCKETS.iter().find(|(_, max)| secs <= *max) {
+                bump(&mut self.histogram, bucket);
+            }
+        }
+    }
+
+    pub fn finish(mut self) -> Report {
+        let a = &mut self.actions;
+        a.automated_share = ratio(a.automated_decision, a.decisions);
+        let o = &mut self.orders;
+        o.time_to_receipt = Durations::of(std::mem::take(&mut self.receipt_micros));
+        o.time_to_effect = Durations::of(std::mem::take(&mut self.effect_micros));
+        o.within_hour_share = ratio(o.complied_within_hour, o.complied);
+        let cc = &mut o.cannot_comply;
+        for (order, states) in &self.cannot_comply {
+            cc.orders += 1;
+            let force = states.contains("force_majeure");
+            cc.force_majeure += u64::from(force);
+            cc.awaiting_clarification += u64::from(states.contains("awaiting_clarification"));
+            if !self.complied_orders.contains(order) {
+                cc.not_executed += 1;
+                if force {
+                    cc.not_executed_force_majeure += 1;
+                } else {
+                    cc.not_executed_errors += 1;
+                }
+            }
+        }
+        cc.by_reason = counts(&["force_majeure", "manifest_errors", "insufficient_information"]);
+        for (reason, orders) in &self.reasons {
+            cc.by_reason.insert(reason.clone(), orders.len() as u64);
+        }
+        self.complaints.time_to_decision = Durations::of(std::mem::take(&mut self.complaint_micros));
+        self.stay_down.upload_cases = self.upload_cases.len() as u64;
+
+        let o = &self.orders;
+        let by_cause = &self.reinstatements.by_cause;
+        let cause = |k: &str| by_cause.get(k).copied().unwrap_or(0);
+        let source = |k: &str| self.notices.by_source.get(k).copied().unwrap_or(0);
+        let tco_art7 = Art7 {
+            a_orders_received: o.received,
+            a_referrals: source("referral"),
+            a_notices: source("public") + source("trusted_flagger"),
+            a_decisions: self.actions.decisions,
+            b_upload_matches: self.stay_down.upload_matches,
+            b_bank_entries_added: self.stay_down.bank_entries_added,
+            c_items_removed_or_disabled: o.items_removed_or_disabled,
+            c_orders_not_executed: o.cannot_comply.not_executed,
+            c_not_executed_force_majeure: o.cannot_comply.not_executed_force_majeure,
+            c_not_executed_errors: o.cannot_comply.not_executed_errors,
+            c_grounds: o.cannot_comply.by_reason.clone(),
+            d_complaints: self.complaints.received,
+            d_upheld: self.complaints.upheld,
+            d_reversed: self.complaints.reversed,
+            e_review_requested: o.scrutiny.by_trigger.get("platform").copied().unwrap_or(0),
+            e_review_decided: o.scrutiny.platform_requests_decided,
+            e_review_infringement: o.scrutiny.platform_requests_infringement,
+            f_reinstated_after_review: cause("scrutiny_infringement") + cause("annulment"),
+            g_reinstated_after_complaint: cause("complaint"),
+        };
+        let tco_art8 = Art8 {
+            a_orders_issued: o.issued,
+            a_cross_border: o.cross_border,
+            a_scrutinised: o.scrutiny.requested,
+            a_removed_or_disabled: o.complied,
+            a_not_removed: o.cannot_comply.not_executed,
+            b_specific_measures: None,
+            c_reviewed: o.scrutiny.decided,
+            c_infringement: o.scrutiny.infringement,
+            c_annulled: o.ended.get("annulment").copied().unwrap_or(0),
+            d_penalties: None,
+        };
+        let by_tier = std::mem::take(&mut self.tier_micros).into_iter().map(|(t, m)| (t, Durations::of(m))).collect();
+        Report {
+            report: "vigie.transparency",
+            version: 1,
+            scope: Scope { org: self.org, org_kind: self.org_kind, from: self.period.from, to: self.period.to },
+            notices: self.notices,
+            time_to_action: TimeToAction { all: Durations::of(self.action_micros), by_tier, histogram: self.histogram },
+            actions: self.actions,
+            orders: self.orders,
+            complaints: self.complaints,
+            reinstatements: self.reinstatements,
+            holds: self.holds,
+            threat_to_life: self.threats,
+            misuse: self.misuse,
+            stay_down: self.stay_down,
+            state_demands: self.demands,
+            tco_art7,
+            tco_art8,
+        }
+    }
+}
+
+fn ratio(part: u64, whole: u64) -> f64 {
+    if whole == 0 { 0.0 } else { part as f64 / whole as f64 }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn medians_and_nearest_rank_percentiles() {
+        let d = Durations::of(vec![4_000_000, 1_000_000, 3_000_000, 2_000_000]);
+        assert_eq!((d.count, d.median_seconds, d.p90_seconds), (4, Some(2.5), Some(4.0)));
+        let d = Durations::of((1..=10).map(|s| s * 1_000_000).collect());
+        assert_eq!((d.median_seconds, d.p90_seconds), (Some(5.5), Some(9.0)));
+        let d = Durations::of((1..=11).map(|s| s * 1_000_000).collect());
+        assert_eq!((d.median_seconds, d.p90_seconds), (Some(6.0), Some(10.0)));
+        assert_eq!(Durations::of(Vec::new()), Durations::default());
+    }
+
+    fn event(seq: i64, kind: &str, at_s: i64, subject: &str, data: Value) -> ChainedEvent {
+        ChainedEvent {
+            seq,
+            id: format!("evt_{seq}"),
+            kind: kind.into(),
+            at: Timestamp::from_micros(at_s * 1_000_000),
+            clock: "manual".into(),
+            actor: None,
+            org: Some("org_a".into()),
+            subject: subject.into(),
+            data: data.to_string(),
+            prev_hash: String::new(),
+            hash: String::new(),
+        }
+    }
+
+    #[test]
+    fn state_from_before_the_period_links_events_inside_it() {
+        let period = Period { from: Timestamp::from_micros(100_000_000), to: Timestamp::from_micros(200_000_000) };
+        let mut t = Tally::new(period, None);
+        let order = serde_json::json!({ "kind": "order", "tier": "order", "authority": "org_a" });
+        t.add(&event(1, "signal.received", 50, "ord_1", order));
+        t.add(&event(2, "order.received", 60, "ord_1", serde_json::json!({})));
+        t.add(&event(3, "order.complied", 150, "ord_1", serde_json::json!({ "late": true, "measure": "remove" })));
+        t.add(&event(4, "order.complied", 250, "ord_1", serde_json::json!({ "late": false })));
+        let r = t.finish();
+        assert_eq!((r.orders.issued, r.orders.received), (0, 0), "both happened before the period");
+        assert_eq!((r.orders.complied, r.orders.complied_late, r.orders.within_hour_share), (1, 1, 0.0));
+        assert_eq!(r.orders.time_to_effect.median_seconds, Some(100.0));
+        assert_eq!(r.state_demands["org_a"].orders_complied, 1);
+    }
+
+    #[test]
+    fn a_complied_order_is_not_counted_as_not_executed() {
+        let period = Period { from: Timestamp::from_micros(0), to: Timestamp::from_micros(1_000_000_000) };
+        let mut t = Tally::new(period, None);
+        let suspended = |state: &str, r: &str| serde_json::json!({ "state": state, "reasons": [r] });
+        t.add(&event(
+            1,
+            "order.suspended",
+            1,
+            "ord_1",
+            suspended("awaiting_clarification", "insufficient_information"),
+        ));
+        t.add(&event(2, "order.suspended", 2, "ord_2", suspended("force_majeure", "force_majeure")));
+        t.add(&event(3, "order.suspended", 3, "ord_3", suspended("awaiting_clarification", "manifest_errors")));
+        t.add(&event(4, "order.complied", 4, "ord_1", serde_json::json!({ "late": false })));
+        let c = t.finish().orders.cannot_comply;
+        assert_eq!((c.orders, c.force_majeure, c.awaiting_clarification), (3, 1, 2));
+        assert_eq!((c.not_executed, c.not_executed_force_majeure, c.not_executed_errors), (2, 1, 1));
+        assert_eq!(c.by_reason.values().sum::<u64>(), 3);
+    }
+}

@@ -1,0 +1,135 @@
+//! Offline tools over a data directory's event log:
+//!
+//! - `vigie report transparency --data DIR [--org ID] --from DATE --to DATE --format json|csv|html`
+//! - `vigie audit export --data DIR [--audience overseer|public|ORG] [--to DATE] [--out FILE]`
+
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+use anyhow::{Context, bail};
+use vigie_app::transparency::{Audience, Period, audience::Selector, each_event, export_line, render, report};
+use vigie_model::Timestamp;
+use vigie_store::{SqliteConfig, Store};
+
+use crate::export::parse_when;
+
+#[derive(Clone, Copy, clap::ValueEnum)]
+pub(crate) enum Format {
+    Json,
+    Csv,
+    Html,
+}
+
+#[derive(clap::Subcommand)]
+pub(crate) enum ReportCommand {
+    /// The transparency report of a period: TCO art. 7 and 8, DSA and Santa Clara figures,
+    /// computed from the event log alone.
+    Transparency {
+        #[arg(long, default_value = "./vigie-data", env = "VIGIE_DATA")]
+        data: PathBuf,
+        /// Only what this organisation is party to (its own report); default: the whole instance.
+        #[arg(long)]
+        org: Option<String>,
+        /// First day (YYYY-MM-DD, UTC) or instant (RFC 3339).
+        #[arg(long)]
+        from: String,
+        /// Last day, included (YYYY-MM-DD), or an instant, excluded (RFC 3339).
+        #[arg(long)]
+        to: String,
+        #[arg(long, value_enum, default_value = "json")]
+        format: Format,
+    },
+}
+
+#[derive(clap::Args)]
+pub(crate) struct ExportArgs {
+    #[arg(long, default_value = "./vigie-data", env = "VIGIE_DATA")]
+    data: PathBuf,
+    /// `overseer` (every event, verifiable as a chain), `public` (what the transparency report
+    /// reads, without actors or personal hashes) or an organisation id (what it is party to).
+    #[arg(long, default_value = "public")]
+    audience: String,
+    /// Only events before this day (included, YYYY-MM-DD) or instant (RFC 3339); default: all.
+    #[arg(long)]
+    to: Option<String>,
+    /// Where to write the JSON lines; default: standard output.
+    #[arg(long)]
+    out: Option<PathBuf>,
+}
+
+fn open(data: &Path) -> anyhow::Result<Store> {
+    if !data.join("vigie.sqlite3").exists() {
+        bail!("no Vigie database in {}", data.display());
+    }
+    Store::open_sqlite(data, SqliteConfig { max_batch: 1, readers: 1 })
+        .with_context(|| format!("while opening {}", data.display()))
+}
+
+pub(crate) async fn run_report(cmd: ReportCommand) -> anyhow::Result<ExitCode> {
+    let ReportCommand::Transparency { data, org, from, to, format } = cmd;
+    let period = Period { from: parse_when(&from, false)?, to: parse_when(&to, true)? };
+    if period.from >= period.to {
+        bail!("--from must come before --to");
+    }
+    let audience = match org {
+        Some(o) => Audience::parse(&o)
+            .filter(|a| matches!(a, Audience::Org(_)))
+            .with_context(|| format!("{o:?} is not an organisation id"))?,
+        None => Audience::Overseer,
+    };
+    let store = open(&data)?;
+    let r = store.read(move |r| report(r, period, &audience)).await?;
+    let text = match format {
+        Format::Json => render::json(&r) + "\n",
+        Format::Csv => render::csv(&r),
+        Format::Html => render::html(&r),
+    };
+    std::io::stdout().write_all(text.as_bytes())?;
+    Ok(ExitCode::SUCCESS)
+}
+
+pub(crate) async fn run_export(args: ExportArgs) -> anyhow::Result<ExitCode> {
+    let audience = Audience::parse(&args.audience)
+        .with_context(|| format!("{:?} is neither overseer, public nor an organisation id", args.audience))?;
+    let to = match args.to.as_deref() {
+        Some(t) => parse_when(t, true)?,
+        None => Timestamp::from_micros(i64::MAX),
+    };
+    let store = open(&args.data)?;
+    let mut sink: Box<dyn Write + Send> = match &args.out {
+        Some(path) => Box::new(std::io::BufWriter::new(
+            std::fs::File::create(path).with_context(|| format!("while creating {}", path.display()))?,
+        )),
+        None => Box::new(std::io::BufWriter::new(std::io::stdout())),
+    };
+    let (written, read, failed) = store
+        .read(move |r| {
+            let select = Selector::build(r, to, &audience)?;
+            let (mut written, mut read, mut failed) = (0u64, 0u64, None);
+            each_event(r, to, |e| {
+                read += 1;
+                if failed.is_some() {
+                    return;
+                }
+                if let Some(v) = select.view(e) {
+                    match writeln!(sink, "{}", export_line(&v)) {
+                        Ok(()) => written += 1,
+                        Err(err) => failed = Some(err),
+                    }
+                }
+            })?;
+            if failed.is_none()
+                && let Err(err) = sink.flush()
+            {
+                failed = Some(err);
+            }
+            Ok((written, read, failed))
+        })
+        .await?;
+    if let Some(err) = failed {
+        return Err(err).context("while writing the export");
+    }
+    eprintln!("exported {written} of {read} events for the audience {}", args.audience);
+    Ok(ExitCode::SUCCESS)
+}
