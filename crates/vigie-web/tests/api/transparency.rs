@@ -285,6 +285,20 @@ async fn every_figure_is_recomputed_from_each_audiences_export_by_independent_co
     std::fs::write(format!("{dir}/report.json"), render::json(&all)).unwrap();
     std::fs::write(format!("{dir}/report.csv"), render::csv(&all)).unwrap();
     std::fs::write(format!("{dir}/report.html"), render::html(&all)).unwrap();
+    let now = t.now();
+    let opts = vigie_app::statements::StatementOptions { include_orders: false };
+    let sor = t
+        .app
+        .store()
+        .read(move |r| vigie_app::statements::statements(r, period.from, period.to, now, opts))
+        .await
+        .unwrap();
+    assert!(sor.iter().all(|s| s.check().is_ok()));
+    std::fs::write(
+        format!("{dir}/statements.json"),
+        serde_json::to_string_pretty(&json!({ "statements": sor })).unwrap(),
+    )
+    .unwrap();
 
     let public = export(&events, &Audience::Public);
     std::fs::write(format!("{dir}/events-public.jsonl"), &public).unwrap();
