@@ -86,12 +86,55 @@ fn fuzz() -> anyhow::Result<()> {
         .args(["--", "-runs=20000", "-max_total_time=300", "-rss_limit_mb=2048"]))
 }
 
+/// Installs Debian's Chromium and its WebDriver when missing: the console's tests drive a real
+/// browser. Needs root (or passwordless sudo) the first time, as on CI.
+fn browser() -> anyhow::Result<()> {
+    let present = |bin: &str| Command::new(bin).arg("--version").output().is_ok_and(|o| o.status.success());
+    if present("chromedriver") && std::path::Path::new("/usr/bin/chromium").exists() {
+        return Ok(());
+    }
+    let root = Command::new("id").arg("-u").output().is_ok_and(|o| o.stdout.starts_with(b"0"));
+    let apt = |args: &[&str]| {
+        let mut c = if root { Command::new("apt-get") } else { Command::new("sudo") };
+        if !root {
+            c.arg("apt-get");
+        }
+        c.args(args).env("DEBIAN_FRONTEND", "noninteractive");
+        c
+    };
+    run(&mut apt(&["update", "-qq"]))?;
+    run(&mut apt(&["install", "-y", "-qq", "chromium", "chromium-driver"]))
+}
+
+/// The accessibility checker the console's tests run in the browser, pinned.
+const AXE_CORE: &str = "axe-core@4.10.3";
+
+/// Installs (once) axe-core from npm into `target/axe`, and returns its script.
+fn axe_core() -> anyhow::Result<std::path::PathBuf> {
+    let dir = std::env::current_dir()?.join("target").join("axe");
+    let script = dir.join("node_modules").join("axe-core").join("axe.min.js");
+    let stamp = dir.join("vigie-package.txt");
+    if script.exists() && std::fs::read_to_string(&stamp).ok().as_deref() == Some(AXE_CORE) {
+        return Ok(script);
+    }
+    std::fs::create_dir_all(&dir)?;
+    run(Command::new("npm")
+        .args(["install", "--silent", "--no-audit", "--no-fund", "--prefix"])
+        .arg(&dir)
+        .arg(AXE_CORE))?;
+    std::fs::write(&stamp, AXE_CORE)?;
+    Ok(script)
+}
+
 /// Runs the whole suite. SQLite is embedded and every server the tests talk to is started by the
-/// tests themselves on loopback; the PDQ reference runs in a Python environment made here; the
-/// fuzz target runs first, so the test runner's summary is the last thing printed.
+/// tests themselves on loopback; the browser tests run Debian's Chromium, installed here if
+/// missing; the PDQ reference runs in a Python environment made here; the fuzz target runs first,
+/// so the test runner's summary is the last thing printed.
 fn test(extra: &[String]) -> anyhow::Result<()> {
+    browser().context("while installing chromium and chromium-driver (apt) for the console's browser tests")?;
     fuzz().context("while fuzzing decode_and_hash")?;
     let python = reference_python().context("while preparing the Python reference (PyPI: pdqhash, threatexchange)")?;
+    let axe = axe_core().context("while installing axe-core (npm) for the console's accessibility test")?;
     let extra = extra.iter().skip_while(|a| *a == "--");
     let mut cmd = cargo();
     if has_nextest() {
@@ -100,5 +143,5 @@ fn test(extra: &[String]) -> anyhow::Result<()> {
         eprintln!("xtask: cargo-nextest not found, using cargo test");
         cmd.args(["test", "--workspace", "--no-fail-fast"]);
     }
-    run(cmd.args(extra).env("VIGIE_REFERENCE_PYTHON", python))
+    run(cmd.args(extra).env("VIGIE_REFERENCE_PYTHON", python).env("VIGIE_AXE_JS", axe))
 }

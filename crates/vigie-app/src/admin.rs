@@ -28,6 +28,9 @@ pub struct Bootstrap {
 pub struct NewUserInput {
     pub name: Option<String>,
     pub roles: Option<Vec<String>>,
+    /// A console login and password, set with the person (both or neither).
+    pub login: Option<String>,
+    pub password: Option<String>,
 }
 
 impl App {
@@ -145,9 +148,23 @@ impl App {
                 }
             }
         }
+        let login = input.login.as_deref().map(|l| l.trim().to_ascii_lowercase());
+        match (&login, &input.password) {
+            (Some(l), Some(pw)) => {
+                crate::sessions::check_login(l, &mut c);
+                crate::sessions::check_password(pw, &mut c);
+            }
+            (None, None) => {}
+            (None, Some(_)) => c.push("login", "required", "a password goes with a login"),
+            (Some(_), None) => c.push("password", "required", "a login goes with a password"),
+        }
         c.finish()?;
         roles.sort_by_key(|r| r.as_str());
         roles.dedup();
+        let credential = match (login, input.password) {
+            (Some(l), Some(pw)) => Some((l, crate::sessions::hash_off_thread(pw).await?)),
+            _ => None,
+        };
         let name = input.name.unwrap_or_default();
         let clock = self.clock().clone();
         let actor = Actor::of(p);
@@ -183,6 +200,18 @@ impl App {
                     rec.id.as_str(),
                     json!({ "org": org.as_str(), "roles": roles, "name": sealed }),
                 )?;
+                if let Some((login, phc)) = credential {
+                    if tx.credential_by_login(&login)?.is_some() {
+                        return Err(AppError::conflict("login_taken", "another person has that login"));
+                    }
+                    tx.upsert_credential(&vigie_store::CredentialRecord {
+                        user: rec.id.clone(),
+                        login,
+                        phc,
+                        updated_at: now,
+                    })?;
+                    ev.emit(tx, EventKind::UserPasswordSet, rec.id.as_str(), json!({}))?;
+                }
                 Ok::<_, AppError>(rec)
             })
             .await

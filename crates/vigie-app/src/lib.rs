@@ -17,7 +17,9 @@ pub mod error;
 pub mod intake;
 pub mod media;
 pub mod platform;
+pub mod reviewing;
 pub mod scheduler;
+pub mod sessions;
 pub mod statements;
 pub mod transparency;
 
@@ -68,6 +70,15 @@ struct Inner {
 }
 
 impl App {
+    /// Runs a read whose checks answer in [`AppError`]s (permissions, not-found).
+    pub(crate) async fn read_app<T, F>(&self, work: F) -> AppResult<T>
+    where
+        T: Send + 'static,
+        F: FnOnce(&dyn vigie_store::Reads) -> AppResult<T> + Send + 'static,
+    {
+        self.store().read(move |r| Ok(work(r))).await?
+    }
+
     pub fn new(store: Store, clock: Arc<dyn Clock>, config: AppConfig) -> Self {
         Self {
             inner: Arc::new(Inner {

@@ -120,14 +120,14 @@ fn min_order_deadline(tx: &mut dyn Tx, case: &CaseId) -> Result<Option<Timestamp
 }
 
 /// Loads a case that belongs to the caller's platform.
-fn own_case(tx: &dyn Reads, p: &Principal, id: &CaseId) -> AppResult<CaseRecord> {
+pub(crate) fn own_case(tx: &dyn Reads, p: &Principal, id: &CaseId) -> AppResult<CaseRecord> {
     match tx.get_case(id)? {
         Some(c) if c.platform.as_ref() == Some(&p.org) => Ok(c),
         _ => Err(AppError::NotFound("case")),
     }
 }
 
-fn parse_case_id(raw: &str) -> AppResult<CaseId> {
+pub(crate) fn parse_case_id(raw: &str) -> AppResult<CaseId> {
     CaseId::parse(raw).ok_or(AppError::NotFound("case"))
 }
 
@@ -275,6 +275,8 @@ impl App {
                 case.updated_at = now;
                 tx.update_case(&case)?;
                 emit_decided(tx, &ev, &case, &rec)?;
+                // A decided case needs no reviewer: whoever held it is free.
+                tx.delete_claim(&case.id)?;
                 for mut order in orders {
                     if order.clock.state == vigie_model::order::OrderState::Complied {
                         continue;
@@ -303,6 +305,31 @@ impl App {
             .await?;
         self.wake_delivery();
         Ok(rec)
+    }
+
+    /// The statement of reasons a decision would get, without taking it: the same checks as
+    /// [`App::decide`], nothing written. `None`: the decision owes no statement (no action, exempt).
+    pub async fn preview_statement(
+        &self,
+        p: &Principal,
+        id: &str,
+        input: RawDecision,
+    ) -> AppResult<Option<vigie_model::sor::Statement>> {
+        require(p, &[OrgKind::Platform], Role::Moderator, "only a platform's moderators decide cases")?;
+        let id = parse_case_id(id)?;
+        let now = self.now();
+        let principal = p.clone();
+        self.read_app(move |r| {
+            let case = own_case(r, &principal, &id)?;
+            let terms: Vec<_> = r.terms_clauses(&principal.org, false)?.iter().map(clause_of).collect();
+            let has_notice = r.case_signals(&case.id)?.iter().any(|s| s.kind == SignalKind::Notice);
+            let has_order = !r.case_orders(&case.id)?.is_empty();
+            let decision = input.check(DecisionContext { has_order, has_notice, terms: &terms })?;
+            let rec = decision_record(&decision, &case, &principal, now);
+            let opts = crate::statements::StatementOptions { include_orders: true };
+            Ok(crate::statements::statement_for(r, &rec, now, opts)?)
+        })
+        .await
     }
 
     /// Annex III: the platform cannot comply (force majeure, manifest errors, insufficient

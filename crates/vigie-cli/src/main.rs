@@ -9,6 +9,7 @@
 //! - `vigie hash [--jobs N] [--dihedral] PATH...`: PDQ, MD5 and SHA-256 of image files.
 //! - `vigie match --bank FILE [--radius R] [--stats] [QUERIES|-]`: PDQ hashes against a bank file.
 //! - `vigie bank import|export`: bank files in and out of a running instance, over its API.
+//! - `vigie user create|password`: people and their console passwords (password on stdin).
 //! - `vigie legal-bases`: the legal-basis taxonomy built into the binary.
 //! - `vigie export sor --data DIR [--from DATE] [--to DATE]`: statements of reasons, offline.
 //! - `vigie terms|decide|uploader-notice|complaint|order|scrutiny|watchlist|hold|threat|notifier`:
@@ -21,6 +22,7 @@ mod export;
 mod hash;
 mod matching;
 mod transparency;
+mod user;
 
 use std::net::SocketAddr;
 use std::path::PathBuf;
@@ -54,6 +56,11 @@ enum Command {
     Bank {
         #[command(subcommand)]
         command: bank::BankCommand,
+    },
+    /// People and their console passwords (over the API, with an administrator's token).
+    User {
+        #[command(subcommand)]
+        command: user::UserCommand,
     },
     /// Tools for auditors.
     Audit {
@@ -102,6 +109,10 @@ struct ServeArgs {
     /// Comma-separated hosts from which `GET /h/hash?url=` may fetch media. Empty: never fetch.
     #[arg(long, default_value = "", env = "VIGIE_HASH_FETCH_ALLOW")]
     hash_fetch_allow: String,
+    /// Mark console cookies `Secure` with the `__Host-` prefix: set it when a reverse proxy
+    /// terminates TLS in front of Vigie (browsers then send the cookies only over HTTPS).
+    #[arg(long, env = "VIGIE_SECURE_COOKIES")]
+    secure_cookies: bool,
     /// Days that personal values (report texts, names, e-mails) are kept.
     #[arg(long, default_value_t = 365, env = "VIGIE_RETENTION_DAYS")]
     retention_days: i64,
@@ -141,6 +152,7 @@ fn main() -> ExitCode {
             Command::Bank { command } => bank::run(cli.conn, command).await,
             Command::Audit { command: AuditCommand::Export(args) } => transparency::run_export(args).await,
             Command::Report { command } => transparency::run_report(command).await,
+            Command::User { command } => user::run(cli.conn, command).await,
             Command::Export { command } => export::run(command).await,
             Command::LegalBases { json } => Ok(dueprocess::legal_bases(json)),
             Command::Due(command) => dueprocess::run(cli.conn, command).await,
@@ -165,6 +177,7 @@ async fn serve(args: ServeArgs) -> anyhow::Result<ExitCode> {
         listen: args.listen,
         admin_token: args.admin_token,
         public_rate_limit: args.public_rate_limit,
+        console: vigie_web::console::ConsoleSettings { secure_cookies: args.secure_cookies },
         app: AppConfig {
             egress,
             personal_data_retention: Duration::from_days(args.retention_days),

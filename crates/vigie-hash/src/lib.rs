@@ -15,6 +15,7 @@
 
 pub mod decode;
 pub mod pdq;
+pub mod preview;
 
 use std::sync::OnceLock;
 
@@ -23,6 +24,7 @@ use sha2::{Digest, Sha256};
 
 pub use decode::{DecodeError, Format, Limits, Palette, Pixels};
 pub use pdq::{Pdq, PdqHash};
+pub use preview::blurred_preview;
 
 /// What [`hash_image`] computes, and within which limits.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]

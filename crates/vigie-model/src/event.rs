@@ -74,10 +74,17 @@ pub enum EventKind {
     NotifierWarned,
     NotifierSuspended,
     TrustedFlaggerStatusChanged,
+    UserPasswordSet,
+    UserSignedIn,
+    UserSignedOut,
+    CaseClaimed,
+    CaseReleased,
+    MediaAttached,
+    MediaRevealed,
 }
 
 impl EventKind {
-    pub const ALL: [EventKind; 63] = [
+    pub const ALL: [EventKind; 70] = [
         EventKind::OrgCreated,
         EventKind::UserCreated,
         EventKind::TokenIssued,
@@ -141,6 +148,13 @@ impl EventKind {
         EventKind::NotifierWarned,
         EventKind::NotifierSuspended,
         EventKind::TrustedFlaggerStatusChanged,
+        EventKind::UserPasswordSet,
+        EventKind::UserSignedIn,
+        EventKind::UserSignedOut,
+        EventKind::CaseClaimed,
+        EventKind::CaseReleased,
+        EventKind::MediaAttached,
+        EventKind::MediaRevealed,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -208,6 +222,13 @@ impl EventKind {
             EventKind::NotifierWarned => "notifier.warned",
             EventKind::NotifierSuspended => "notifier.suspended",
             EventKind::TrustedFlaggerStatusChanged => "trusted_flagger.status_changed",
+            EventKind::UserPasswordSet => "user.password_set",
+            EventKind::UserSignedIn => "user.signed_in",
+            EventKind::UserSignedOut => "user.signed_out",
+            EventKind::CaseClaimed => "case.claimed",
+            EventKind::CaseReleased => "case.released",
+            EventKind::MediaAttached => "media.attached",
+            EventKind::MediaRevealed => "media.revealed",
         }
     }
 

@@ -84,6 +84,8 @@ id_type! {
     LawEnforcementReferralId => "ler";
     /// A warning or a suspension of a notifier for misuse (DSA art. 23).
     MisuseActionId => "mis";
+    /// A piece of media attached to a case.
+    MediaId => "med";
 }
 
 #[cfg(test)]

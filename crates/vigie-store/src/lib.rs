@@ -15,12 +15,14 @@
 //! # Ok(()) }
 //! ```
 
+mod console;
 mod dueprocess;
 mod records;
 mod sqlite;
 
 use std::sync::Arc;
 
+pub use console::*;
 pub use dueprocess::*;
 pub use records::*;
 use vigie_model::event::{ChainedEvent, NewEvent};
@@ -62,7 +64,7 @@ pub struct Durability {
 }
 
 /// Queries. Implemented on read connections and inside write transactions.
-pub trait Reads: DueReads {
+pub trait Reads: DueReads + ConsoleReads {
     fn count_orgs(&self) -> Result<i64>;
     fn get_org(&self, id: &OrgId) -> Result<Option<OrgRecord>>;
     fn list_orgs(&self) -> Result<Vec<OrgRecord>>;
@@ -132,7 +134,7 @@ pub trait Reads: DueReads {
 }
 
 /// Changes. Only available inside [`Store::write`].
-pub trait Tx: Reads + DueTx {
+pub trait Tx: Reads + DueTx + ConsoleTx {
     fn insert_org(&mut self, r: &OrgRecord) -> Result<()>;
     fn insert_user(&mut self, r: &UserRecord) -> Result<()>;
     fn insert_token(&mut self, r: &TokenRecord) -> Result<()>;

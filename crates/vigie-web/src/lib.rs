@@ -4,6 +4,7 @@
 //! the first administrator, starts the background workers and serves on a socket. The `vigie`
 //! binary and the integration tests both go through [`start`], so tests run the real server.
 
+pub mod console;
 pub mod dto;
 pub mod error;
 pub mod extract;
@@ -22,17 +23,22 @@ use vigie_app::{App, AppConfig, Clock};
 use vigie_store::{SqliteConfig, Store};
 
 use crate::rate_limit::RateLimiter;
-use crate::routes::{admin, banks, dueprocess, hma, intake, media, platform, statements, system};
+use crate::routes::{admin, banks, dueprocess, hma, intake, media, platform, reviewing, statements, system};
 
 /// The largest request body accepted, in bytes.
 pub const MAX_BODY_BYTES: usize = 256 * 1024;
 /// The largest bank file accepted by an import (about a million PDQ lines).
+/// Sign-in attempts per source address per minute.
+pub const LOGIN_ATTEMPTS_PER_MINUTE: u32 = 10;
 pub const MAX_IMPORT_BYTES: usize = 128 * 1024 * 1024;
 
 #[derive(Clone)]
 pub struct AppState {
     pub app: App,
     pub limiter: Arc<RateLimiter>,
+    /// Sign-in attempts per source address.
+    pub login_limiter: Arc<RateLimiter>,
+    pub console: console::ConsoleSettings,
 }
 
 pub fn router(state: AppState) -> Router {
@@ -60,6 +66,13 @@ pub fn router(state: AppState) -> Router {
         .route("/cases/{id}", get(platform::get_case))
         .route("/cases/{id}/ack", post(platform::acknowledge))
         .route("/cases/{id}/decision", post(platform::decide))
+        .route("/cases/{id}/claim", post(reviewing::claim))
+        .route("/cases/{id}/release", post(reviewing::release))
+        .route(
+            "/cases/{id}/media",
+            post(reviewing::attach_media).get(reviewing::list_media).layer(DefaultBodyLimit::max(media_limit)),
+        )
+        .route("/users/{id}/password", put(reviewing::set_password))
         .route("/webhooks", post(platform::register_webhook))
         .route("/deliveries/{id}", get(platform::get_delivery))
         .route("/parked", get(platform::parked))
@@ -128,6 +141,7 @@ pub fn router(state: AppState) -> Router {
         .route("/c/bank/{name}/content", post(hma::add_content).layer(DefaultBodyLimit::max(media_limit)))
         .route("/openapi.json", get(system::openapi))
         .nest("/api/v1", api)
+        .merge(console::routes())
         .fallback(|| async { error::ApiError::not_found("route") })
         .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
         .with_state(state)
@@ -141,6 +155,7 @@ pub struct ServerConfig {
     pub admin_token: Option<String>,
     /// Anonymous reports per source address per minute; 0 turns the limit off.
     pub public_rate_limit: u32,
+    pub console: console::ConsoleSettings,
     pub app: AppConfig,
     pub clock: Arc<dyn Clock>,
 }
@@ -171,7 +186,12 @@ pub async fn start(config: ServerConfig) -> Result<Running, StartError> {
         });
     }
     app.spawn_background();
-    let state = AppState { app: app.clone(), limiter: Arc::new(RateLimiter::new(config.public_rate_limit)) };
+    let state = AppState {
+        app: app.clone(),
+        limiter: Arc::new(RateLimiter::new(config.public_rate_limit)),
+        login_limiter: Arc::new(RateLimiter::new(LOGIN_ATTEMPTS_PER_MINUTE)),
+        console: config.console,
+    };
     let listener = tokio::net::TcpListener::bind(config.listen).await?;
     let addr = listener.local_addr()?;
     let service = router(state).into_make_service_with_connect_info::<SocketAddr>();

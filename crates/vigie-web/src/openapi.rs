@@ -3,7 +3,7 @@
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::{Modify, OpenApi};
 
-use crate::routes::{admin, banks, dueprocess, hma, intake, media, platform, statements, system};
+use crate::routes::{admin, banks, dueprocess, hma, intake, media, platform, reviewing, statements, system};
 
 #[derive(OpenApi)]
 #[openapi(
@@ -33,6 +33,11 @@ use crate::routes::{admin, banks, dueprocess, hma, intake, media, platform, stat
         platform::get_case,
         platform::acknowledge,
         platform::decide,
+        reviewing::claim,
+        reviewing::release,
+        reviewing::attach_media,
+        reviewing::list_media,
+        reviewing::set_password,
         platform::get_order,
         platform::cannot_comply,
         platform::clarify,

@@ -1,6 +1,7 @@
 //! The embedded engine: SQLite in WAL mode with full synchronous commits, one writer thread that
 //! groups commits, and a few reader threads.
 
+mod console;
 mod dueprocess;
 mod queries;
 mod schema;

@@ -69,7 +69,7 @@ fn org_row(r: &Row<'_>) -> rusqlite::Result<OrgRecord> {
     })
 }
 
-fn roles_from(text: &str) -> rusqlite::Result<Vec<Role>> {
+pub(super) fn roles_from(text: &str) -> rusqlite::Result<Vec<Role>> {
     text.split(',').filter(|s| !s.is_empty()).map(|s| Role::parse(s).ok_or_else(|| corrupt("role", s))).collect()
 }
 
@@ -245,7 +245,7 @@ fn delivery_row(r: &Row<'_>) -> rusqlite::Result<DeliveryRecord> {
     })
 }
 
-fn event_row(r: &Row<'_>) -> rusqlite::Result<ChainedEvent> {
+pub(super) fn event_row(r: &Row<'_>) -> rusqlite::Result<ChainedEvent> {
     Ok(ChainedEvent {
         seq: r.get("seq")?,
         id: r.get("id")?,

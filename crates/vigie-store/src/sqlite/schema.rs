@@ -525,6 +525,61 @@ CREATE TABLE tdb_settings (
     updated_by TEXT NOT NULL REFERENCES users(id)
 ) STRICT;
 "#,
+    // 5: the web console: passwords, sessions, claims on cases, media attached to cases and who
+    // revealed them.
+    r#"
+CREATE TABLE credentials (
+    user TEXT PRIMARY KEY REFERENCES users(id),
+    login TEXT NOT NULL UNIQUE,
+    phc TEXT NOT NULL,
+    updated_at INTEGER NOT NULL
+) STRICT;
+
+CREATE TABLE sessions (
+    hash TEXT PRIMARY KEY,
+    id TEXT NOT NULL UNIQUE,
+    user TEXT NOT NULL REFERENCES users(id),
+    created_at INTEGER NOT NULL,
+    expires_at INTEGER NOT NULL,
+    revoked_at INTEGER
+) STRICT, WITHOUT ROWID;
+
+CREATE TABLE claims (
+    case_id TEXT PRIMARY KEY REFERENCES cases(id),
+    user TEXT NOT NULL REFERENCES users(id),
+    claimed_at INTEGER NOT NULL,
+    lease_until INTEGER NOT NULL
+) STRICT, WITHOUT ROWID;
+
+CREATE TABLE case_media (
+    id TEXT PRIMARY KEY,
+    case_id TEXT NOT NULL REFERENCES cases(id),
+    org TEXT NOT NULL REFERENCES orgs(id),
+    by_user TEXT NOT NULL REFERENCES users(id),
+    sha256 TEXT NOT NULL,
+    size INTEGER NOT NULL,
+    format TEXT NOT NULL,
+    pdq TEXT,
+    quality INTEGER,
+    preview BLOB,
+    note TEXT NOT NULL,
+    matches TEXT NOT NULL,
+    created_at INTEGER NOT NULL,
+    original BLOB NOT NULL
+) STRICT;
+CREATE INDEX case_media_case ON case_media(case_id);
+
+-- A case's history on its page. Subjects are mostly time-ordered ids, so the index grows at its
+-- right edge.
+CREATE INDEX events_subject ON events(subject, seq);
+
+CREATE TABLE media_reveals (
+    media TEXT NOT NULL REFERENCES case_media(id),
+    user TEXT NOT NULL REFERENCES users(id),
+    at INTEGER NOT NULL,
+    PRIMARY KEY (media, user, at)
+) STRICT, WITHOUT ROWID;
+"#,
 ];
 
 /// Brings the database to the newest schema, one migration per transaction.

@@ -64,6 +64,10 @@ pub struct NewUserRequest {
     pub name: Option<String>,
     /// admin (hub only), reporter, moderator, integrator (platforms), viewer.
     pub roles: Option<Vec<String>>,
+    /// A console login (3 to 64 of a-z, 0-9, `.`, `_`, `@`, `-`), with `password`.
+    pub login: Option<String>,
+    /// At least 12 characters; stored only as an Argon2id hash.
+    pub password: Option<String>,
 }
 
 #[derive(Debug, Serialize, ToSchema)]
@@ -84,7 +88,14 @@ pub async fn create_user(
     Body(req): Body<NewUserRequest>,
 ) -> ApiResult<(StatusCode, Json<UserDto>)> {
     let org = OrgId::parse(&id).ok_or(ApiError::not_found("organisation"))?;
-    let u = s.app.create_user(&p, org, NewUserInput { name: req.name, roles: req.roles }).await?;
+    let u = s
+        .app
+        .create_user(
+            &p,
+            org,
+            NewUserInput { name: req.name, roles: req.roles, login: req.login, password: req.password },
+        )
+        .await?;
     Ok((
         StatusCode::CREATED,
         Json(UserDto {

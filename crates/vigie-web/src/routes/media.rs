@@ -23,12 +23,12 @@ pub struct HmaHashDto {
     pub video_md5: Option<String>,
 }
 
-fn bad_request(code: &'static str, detail: impl Into<String>) -> ApiError {
+pub(crate) fn bad_request(code: &'static str, detail: impl Into<String>) -> ApiError {
     ApiError::new(StatusCode::BAD_REQUEST, code, detail)
 }
 
 /// A body that could not be read: too large (413, `payload_too_large`) or broken.
-fn unreadable(status: StatusCode, detail: String) -> ApiError {
+pub(crate) fn unreadable(status: StatusCode, detail: String) -> ApiError {
     if status == StatusCode::PAYLOAD_TOO_LARGE {
         ApiError::new(status, "payload_too_large", "the upload is larger than the hashing limit")
     } else {

@@ -7,5 +7,6 @@ pub mod hma;
 pub mod intake;
 pub mod media;
 pub mod platform;
+pub mod reviewing;
 pub mod statements;
 pub mod system;

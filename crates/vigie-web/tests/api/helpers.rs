@@ -73,6 +73,7 @@ impl TestApp {
             listen: "127.0.0.1:0".parse().unwrap(),
             admin_token: Some(ADMIN.into()),
             public_rate_limit: 0,
+            console: vigie_web::console::ConsoleSettings::default(),
             app: AppConfig {
                 egress: EgressPolicy::parse_allow_list("127.0.0.1/32").unwrap(),
                 personal_data_retention: Duration::from_days(365),

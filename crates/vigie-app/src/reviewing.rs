@@ -1,0 +1,396 @@
+//! What reviewers need beyond the inbox: the queue with its filters, claims with a lease, and
+//! media attached to cases, shown blurred until a reviewer chooses to look.
+//!
+//! - A claim is a soft lock: others see who holds a case until when, and cannot claim it
+//!   meanwhile. The lease is [`LEASE`] and renews when the holder claims again. Claims and
+//!   releases are events, so claim times are there for SLA figures. A decision frees the case.
+//! - Media: the bytes are kept as sent, with their SHA-256. What they are is found by decoding
+//!   them, never from the sender's word. An image gets its PDQ hash, a match against the banks the
+//!   case's platform may use, and a blurred greyscale preview made here. Anything else (SVG,
+//!   HTML, a broken file or a decompression bomb) is kept but never previewed, and is only ever
+//!   served as a download.
+//! - The original is sent only after the reviewer reveals it. The reveal is logged, and it grants
+//!   the reviewer [`REVEAL_GRANT`] to load the original.
+
+use serde_json::json;
+use sha2::Digest;
+use vigie_model::event::{ChainedEvent, EventKind};
+use vigie_model::org::{OrgKind, Role};
+use vigie_model::signal::SignalKind;
+use vigie_model::{Duration, MediaId, Timestamp};
+use vigie_store::{CaseRecord, ClaimRecord, MediaRecord, Principal, Reads};
+
+use crate::auth::{is_admin, require};
+use crate::banks::matcher::{Query, Scope};
+use crate::platform::{own_case, parse_case_id};
+use crate::{Actor, App, AppError, AppResult, Events, id_bytes};
+
+/// How long a claim keeps a case for its reviewer.
+pub const LEASE: Duration = Duration::from_mins(10);
+/// How long a reveal lets the reviewer load the original.
+pub const REVEAL_GRANT: Duration = Duration::from_mins(10);
+
+/// One line of a reviewer's queue.
+#[derive(Clone, Debug)]
+pub struct QueueItem {
+    pub case: CaseRecord,
+    pub claim: Option<ClaimRecord>,
+    /// A hash bank matched the content (a stay-down signal, or media attached to the case).
+    pub bank_match: bool,
+    pub overdue: bool,
+}
+
+/// What a reviewer narrows the queue to.
+#[derive(Clone, Debug, Default)]
+pub struct QueueFilter {
+    /// Only cases whose highest signal has this tier (`order`, `referral`, `trusted_flagger`,
+    /// `public`).
+    pub tier: Option<String>,
+    pub bank_match: bool,
+    pub overdue: bool,
+    /// Only cases nobody else holds.
+    pub unclaimed: bool,
+}
+
+fn parse_media_id(raw: &str) -> AppResult<MediaId> {
+    MediaId::parse(raw).ok_or(AppError::NotFound("media"))
+}
+
+/// Whether `p` may see `case`: its platform's people and administrators.
+fn sees_case(p: &Principal, case: &CaseRecord) -> bool {
+    is_admin(p) || (p.org_kind == OrgKind::Platform && case.platform.as_ref() == Some(&p.org))
+}
+
+fn visible_media(r: &dyn Reads, p: &Principal, id: &MediaId) -> AppResult<(MediaRecord, CaseRecord)> {
+    let media = r.get_media(id)?.ok_or(AppError::NotFound("media"))?;
+    let case = r.get_case(&media.case)?.ok_or(AppError::NotFound("media"))?;
+    if !sees_case(p, &case) {
+        return Err(AppError::NotFound("media"));
+    }
+    Ok((media, case))
+}
+
+/// The decoded facts of attached bytes, computed off the async threads.
+struct Examined {
+    format: String,
+    pdq: Option<(vigie_hash::PdqHash, i64)>,
+    preview: Option<Vec<u8>>,
+    note: String,
+}
+
+fn examine(bytes: &[u8], limits: vigie_hash::Limits) -> Examined {
+    match vigie_hash::decode::decode(bytes, &limits, vigie_hash::Palette::Indices) {
+        Ok(pixels) => {
+            let (pdq, _) = vigie_hash::pdq_from_pixels(&pixels);
+            Examined {
+                format: pixels.format.as_str().to_owned(),
+                pdq: Some((pdq.hash, i64::from(pdq.quality))),
+                preview: Some(vigie_hash::blurred_preview(&pixels)),
+                note: "blurred greyscale preview made by Vigie".to_owned(),
+            }
+        }
+        Err(e) => Examined {
+            format: "unsupported".to_owned(),
+            pdq: None,
+            preview: None,
+            note: format!("no preview: {e}; kept as sent, served only as a download"),
+        },
+    }
+}
+
+impl App {
+    /// The platform's queue: its open cases in inbox order (deadline, then priority), with who
+    /// holds each. Reading it is receipt, as for the inbox.
+    pub async fn queue(&self, p: &Principal, filter: &QueueFilter) -> AppResult<Vec<QueueItem>> {
+        let page = self.inbox(p, None, 500).await?;
+        let now = self.now();
+        let principal = p.clone();
+        let items = self
+            .store()
+            .read(move |r| {
+                let claims = r.live_claims(&principal.org, now)?;
+                let mut items = Vec::with_capacity(page.cases.len());
+                for case in page.cases {
+                    let bank_match = r.case_signals(&case.id)?.iter().any(|s| s.kind == SignalKind::BankMatch)
+                        || r.case_media(&case.id)?.iter().any(|m| m.matches != "[]");
+                    let claim = claims.iter().find(|c| c.case == case.id).cloned();
+                    let overdue = case.due_at.is_some_and(|d| d <= now);
+                    items.push(QueueItem { case, claim, bank_match, overdue });
+                }
+                Ok(items)
+            })
+            .await?;
+        Ok(items
+            .into_iter()
+            .filter(|i| filter.tier.as_deref().is_none_or(|t| i.case.tier.as_str() == t))
+            .filter(|i| !filter.bank_match || i.bank_match)
+            .filter(|i| !filter.overdue || i.overdue)
+            .filter(|i| !filter.unclaimed || i.claim.as_ref().is_none_or(|c| c.user == p.user))
+            .collect())
+    }
+
+    /// Claims a case for [`LEASE`], or renews one's own claim.
+    pub async fn claim_case(&self, p: &Principal, id: &str) -> AppResult<ClaimRecord> {
+        require(p, &[OrgKind::Platform], Role::Moderator, "only a platform's moderators claim cases")?;
+        let id = parse_case_id(id)?;
+        let clock = self.clock().clone();
+        let principal = p.clone();
+        self.store()
+            .write(move |tx| {
+                let case = own_case(tx, &principal, &id)?;
+                if !case.state.is_pending() {
+                    return Err(AppError::conflict("already_decided", format!("the case is {}", case.state.as_str())));
+                }
+                let now = clock.now();
+                let current = tx.claim(&case.id)?.filter(|c| c.lease_until > now);
+                if let Some(c) = &current
+                    && c.user != principal.user
+                {
+                    return Err(AppError::conflict(
+                        "claimed_by_another",
+                        format!("another reviewer holds the case until {}", c.lease_until),
+                    ));
+                }
+                let rec = ClaimRecord {
+                    case: case.id.clone(),
+                    user: principal.user.clone(),
+                    claimed_at: current.as_ref().map_or(now, |c| c.claimed_at),
+                    lease_until: now.plus(LEASE),
+                };
+                tx.put_claim(&rec)?;
+                let actor = Actor::of(&principal);
+                let ev = Events { clock: &*clock, now, actor: &actor };
+                let data = json!({ "lease_until": rec.lease_until, "renewed": current.is_some() });
+                ev.emit(tx, EventKind::CaseClaimed, case.id.as_str(), data)?;
+                Ok(rec)
+            })
+            .await
+    }
+
+    /// Gives a claimed case back. Only its holder releases a live claim.
+    pub async fn release_case(&self, p: &Principal, id: &str) -> AppResult<()> {
+        require(p, &[OrgKind::Platform], Role::Moderator, "only a platform's moderators release cases")?;
+        let id = parse_case_id(id)?;
+        let clock = self.clock().clone();
+        let principal = p.clone();
+        self.store()
+            .write(move |tx| {
+                let case = own_case(tx, &principal, &id)?;
+                let now = clock.now();
+                let Some(claim) = tx.claim(&case.id)? else { return Ok(()) };
+                if claim.user != principal.user && claim.lease_until > now {
+                    return Err(AppError::conflict("claimed_by_another", "another reviewer holds the case"));
+                }
+                tx.delete_claim(&case.id)?;
+                let actor = Actor::of(&principal);
+                let ev = Events { clock: &*clock, now, actor: &actor };
+                let held = now.since(claim.claimed_at).as_micros() / 1_000_000;
+                ev.emit(tx, EventKind::CaseReleased, case.id.as_str(), json!({ "held_seconds": held }))?;
+                Ok(())
+            })
+            .await
+    }
+
+    /// A case's live claim and its history (the latest 200 events about it), for those who see it.
+    pub async fn case_activity(
+        &self,
+        p: &Principal,
+        case: &vigie_model::CaseId,
+    ) -> AppResult<(Option<ClaimRecord>, Vec<ChainedEvent>)> {
+        let id = case.clone();
+        let now = self.now();
+        let principal = p.clone();
+        self.read_app(move |r| {
+            let case = r.get_case(&id)?.filter(|c| sees_case(&principal, c)).ok_or(AppError::NotFound("case"))?;
+            let claim = r.claim(&case.id)?.filter(|c| c.lease_until > now);
+            Ok((claim, r.events_about(case.id.as_str(), 200)?))
+        })
+        .await
+    }
+
+    /// The names of organisations, for display to people who deal with them (unknown ids are left
+    /// out).
+    pub async fn org_names(
+        &self,
+        ids: Vec<vigie_model::OrgId>,
+    ) -> AppResult<std::collections::HashMap<String, String>> {
+        Ok(self
+            .store()
+            .read(move |r| {
+                let mut out = std::collections::HashMap::new();
+                for id in ids {
+                    if let Some(o) = r.get_org(&id)? {
+                        out.insert(id.as_str().to_owned(), o.name);
+                    }
+                }
+                Ok(out)
+            })
+            .await?)
+    }
+
+    /// Attaches media to a case: the case's platform, or an organisation that reported it.
+    pub async fn attach_media(&self, p: &Principal, case: &str, bytes: Vec<u8>) -> AppResult<MediaRecord> {
+        let case_id = parse_case_id(case)?;
+        let limits = self.config().hash_limits;
+        if bytes.is_empty() {
+            return Err(vigie_model::Invalid::one("media", "required", "send the media's bytes").into());
+        }
+        if bytes.len() > limits.max_bytes {
+            return Err(AppError::TooLarge(format!("the media is larger than {} bytes", limits.max_bytes)));
+        }
+        let principal = p.clone();
+        let case = self
+            .read_app(move |r| {
+                let case = r.get_case(&case_id)?.ok_or(AppError::NotFound("case"))?;
+                let own = principal.org_kind == OrgKind::Platform && case.platform.as_ref() == Some(&principal.org);
+                let reporter =
+                    r.case_signals(&case.id)?.iter().any(|s| s.submitter_org.as_ref() == Some(&principal.org));
+                let role =
+                    principal.roles.iter().any(|r| matches!(r, Role::Moderator | Role::Integrator | Role::Reporter));
+                if !(own || reporter) || !role {
+                    return Err(AppError::NotFound("case"));
+                }
+                Ok(case)
+            })
+            .await?;
+        let (bytes, found) = tokio::task::spawn_blocking(move || {
+            let found = examine(&bytes, limits);
+            (bytes, found)
+        })
+        .await
+        .map_err(|_| AppError::Internal("the media examiner panicked"))?;
+        let matches = match (&found.pdq, &case.platform) {
+            (Some((hash, _)), Some(platform)) => {
+                let q = Query { pdq: vec![vigie_index::code_from_bytes(hash.as_bytes())], md5: None, sha256: None };
+                let scope = Scope { org: platform, only: None, coin: None, include_disabled: false };
+                self.matcher()
+                    .lookup(&q, &scope, self.now())
+                    .iter()
+                    .map(|h| json!({ "bank": h.bank.id.as_str(), "bank_name": h.bank.spec.name, "entry": h.entry, "distance": h.distance }))
+                    .collect::<Vec<_>>()
+            }
+            _ => Vec::new(),
+        };
+        let sha256 = hex::encode(sha2::Sha256::digest(&bytes));
+        let clock = self.clock().clone();
+        let principal = p.clone();
+        self.store()
+            .write(move |tx| {
+                let now = clock.now();
+                let rec = MediaRecord {
+                    id: MediaId::from_random(id_bytes(now)),
+                    case: case.id.clone(),
+                    org: principal.org.clone(),
+                    by: principal.user.clone(),
+                    sha256,
+                    size: bytes.len() as i64,
+                    format: found.format,
+                    pdq: found.pdq.map(|(h, _)| h.to_string()),
+                    quality: found.pdq.map(|(_, q)| q),
+                    preview: found.preview,
+                    note: found.note,
+                    matches: serde_json::Value::Array(matches).to_string(),
+                    created_at: now,
+                };
+                tx.insert_media(&rec, &bytes)?;
+                let actor = Actor::of(&principal);
+                let ev = Events { clock: &*clock, now, actor: &actor };
+                let data = json!({ "media": rec.id.as_str(), "sha256": rec.sha256, "format": rec.format, "size": rec.size, "pdq": rec.pdq, "matches": serde_json::from_str::<serde_json::Value>(&rec.matches).ok() });
+                ev.emit(tx, EventKind::MediaAttached, case.id.as_str(), data)?;
+                Ok(rec)
+            })
+            .await
+    }
+
+    /// The media of a case, for those who see the case (never the originals' bytes).
+    pub async fn case_media(&self, p: &Principal, case: &str) -> AppResult<Vec<MediaRecord>> {
+        let id = parse_case_id(case)?;
+        let principal = p.clone();
+        self.read_app(move |r| {
+            let case = r.get_case(&id)?.filter(|c| sees_case(&principal, c)).ok_or(AppError::NotFound("case"))?;
+            Ok(r.case_media(&case.id)?)
+        })
+        .await
+    }
+
+    /// The blurred preview of a piece of media, if it has one.
+    pub async fn media_preview(&self, p: &Principal, id: &str) -> AppResult<Vec<u8>> {
+        let id = parse_media_id(id)?;
+        let principal = p.clone();
+        self.read_app(move |r| {
+            let (media, _) = visible_media(r, &principal, &id)?;
+            media.preview.ok_or(AppError::NotFound("preview"))
+        })
+        .await
+    }
+
+    /// A reviewer chooses to look at the original: logged, and good for [`REVEAL_GRANT`].
+    pub async fn reveal_media(&self, p: &Principal, id: &str) -> AppResult<MediaRecord> {
+        let id = parse_media_id(id)?;
+        let clock = self.clock().clone();
+        let principal = p.clone();
+        self.store()
+            .write(move |tx| {
+                let (media, case) = visible_media(tx, &principal, &id)?;
+                let now = clock.now();
+                tx.insert_reveal(&media.id, &principal.user, now)?;
+                let actor = Actor::of(&principal);
+                let ev = Events { clock: &*clock, now, actor: &actor };
+                ev.emit(tx, EventKind::MediaRevealed, case.id.as_str(), json!({ "media": media.id.as_str() }))?;
+                Ok(media)
+            })
+            .await
+    }
+
+    /// The original bytes, only to a reviewer who revealed them within [`REVEAL_GRANT`].
+    pub async fn media_original(&self, p: &Principal, id: &str) -> AppResult<(MediaRecord, Vec<u8>)> {
+        let id = parse_media_id(id)?;
+        let since = self.now().plus(Duration::from_micros(-REVEAL_GRANT.as_micros()));
+        let principal = p.clone();
+        self.read_app(move |r| {
+            let (media, _) = visible_media(r, &principal, &id)?;
+            if !r.revealed_since(&media.id, &principal.user, since)? {
+                return Err(AppError::conflict("not_revealed", "reveal the media first; each reveal is logged"));
+            }
+            let bytes = r.media_original(&media.id)?.ok_or(AppError::NotFound("media"))?;
+            Ok((media, bytes))
+        })
+        .await
+    }
+}
+
+/// A moment as the console shows it, relative to `now`: `in 12 min`, `3 h ago`.
+pub fn relative(at: Timestamp, now: Timestamp) -> String {
+    let secs = at.since(now).as_micros() / 1_000_000;
+    let (n, unit) = match secs.unsigned_abs() {
+        s if s < 120 => (s, "s"),
+        s if s < 7_200 => (s / 60, "min"),
+        s if s < 172_800 => (s / 3_600, "h"),
+        s => (s / 86_400, "days"),
+    };
+    if secs >= 0 { format!("in {n} {unit}") } else { format!("{n} {unit} ago") }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn hostile_bytes_are_kept_but_never_previewed() {
+        let limits = vigie_hash::Limits::default();
+        let svg = br#"<svg xmlns="http://www.w3.org/2000/svg" onload="alert(1)"><script>alert(2)</script></svg>"#;
+        let html = b"<html><body><img src=x onerror=alert(1)></body></html>";
+        for bytes in [&svg[..], &html[..], b"\x89PNG\r\n\x1a\n broken"] {
+            let e = examine(bytes, limits);
+            assert_eq!((e.format.as_str(), e.preview.is_none(), e.pdq.is_none()), ("unsupported", true, true));
+        }
+    }
+
+    #[test]
+    fn relative_times_read_naturally() {
+        let now = Timestamp::from_micros(1_000_000_000_000);
+        assert_eq!(relative(now.plus(Duration::from_mins(12)), now), "in 12 min");
+        assert_eq!(relative(now.plus(Duration::from_hours(-3)), now), "3 h ago");
+        assert_eq!(relative(now.plus(Duration::from_secs(30)), now), "in 30 s");
+    }
+}

@@ -1,0 +1,89 @@
+//! The records of the web console: passwords, sessions, claims on cases, media attached to cases
+//! and their reveals. Kept in their own traits ([`ConsoleReads`], [`ConsoleTx`]), which
+//! [`crate::Reads`] and [`crate::Tx`] extend.
+
+use vigie_model::*;
+
+use vigie_model::event::ChainedEvent;
+
+use crate::{Principal, Result};
+
+/// A person's password, as an Argon2id PHC string, and the login it goes with.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct CredentialRecord {
+    pub user: UserId,
+    pub login: String,
+    pub phc: String,
+    pub updated_at: Timestamp,
+}
+
+/// A signed-in browser. Only the SHA-256 of the cookie's secret is stored.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct SessionRecord {
+    pub hash: String,
+    /// Names the session in [`Principal::token`] and in logs; not a secret.
+    pub id: TokenId,
+    pub user: UserId,
+    pub created_at: Timestamp,
+    pub expires_at: Timestamp,
+    pub revoked_at: Option<Timestamp>,
+}
+
+/// A reviewer's lease on a case: others see it and do not take the case meanwhile.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ClaimRecord {
+    pub case: CaseId,
+    pub user: UserId,
+    pub claimed_at: Timestamp,
+    pub lease_until: Timestamp,
+}
+
+/// Media attached to a case. The original is read on its own ([`ConsoleReads::media_original`]).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct MediaRecord {
+    pub id: MediaId,
+    pub case: CaseId,
+    pub org: OrgId,
+    pub by: UserId,
+    pub sha256: String,
+    pub size: i64,
+    /// What the bytes are, found by decoding them, never by the sender's word: `png`, `jpeg`,
+    /// `gif`, `webp`, `bmp`, `tiff`, or `unsupported`.
+    pub format: String,
+    pub pdq: Option<String>,
+    pub quality: Option<i64>,
+    /// The blurred greyscale derivative the console shows by default (PNG).
+    pub preview: Option<Vec<u8>>,
+    /// Why there is no preview, or what the derivative is.
+    pub note: String,
+    /// JSON: the bank entries the image matched when it was attached (bank, entry, distance).
+    pub matches: String,
+    pub created_at: Timestamp,
+}
+
+pub trait ConsoleReads {
+    fn credential_by_login(&self, login: &str) -> Result<Option<CredentialRecord>>;
+    fn credential_of(&self, user: &UserId) -> Result<Option<CredentialRecord>>;
+    /// Who a live (unexpired, unrevoked) session speaks for.
+    fn session_principal(&self, hash: &str, now: Timestamp) -> Result<Option<(Principal, SessionRecord)>>;
+    fn claim(&self, case: &CaseId) -> Result<Option<ClaimRecord>>;
+    /// Claims whose lease has not ended, on the cases of a platform.
+    fn live_claims(&self, platform: &OrgId, now: Timestamp) -> Result<Vec<ClaimRecord>>;
+    fn case_media(&self, case: &CaseId) -> Result<Vec<MediaRecord>>;
+    fn get_media(&self, id: &MediaId) -> Result<Option<MediaRecord>>;
+    fn media_original(&self, id: &MediaId) -> Result<Option<Vec<u8>>>;
+    /// Whether `user` revealed `media` at or after `since`.
+    fn revealed_since(&self, media: &MediaId, user: &UserId, since: Timestamp) -> Result<bool>;
+    /// The latest `limit` events about `subject`, oldest first.
+    fn events_about(&self, subject: &str, limit: u32) -> Result<Vec<ChainedEvent>>;
+}
+
+pub trait ConsoleTx {
+    fn upsert_credential(&mut self, r: &CredentialRecord) -> Result<()>;
+    fn insert_session(&mut self, r: &SessionRecord) -> Result<()>;
+    fn revoke_session(&mut self, hash: &str, at: Timestamp) -> Result<()>;
+    fn put_claim(&mut self, r: &ClaimRecord) -> Result<()>;
+    fn delete_claim(&mut self, case: &CaseId) -> Result<()>;
+    fn insert_media(&mut self, r: &MediaRecord, original: &[u8]) -> Result<()>;
+    fn insert_reveal(&mut self, media: &MediaId, user: &UserId, at: Timestamp) -> Result<()>;
+}

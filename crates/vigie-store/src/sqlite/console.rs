@@ -1,0 +1,227 @@
+//! The SQL behind [`ConsoleReads`] and [`ConsoleTx`].
+
+use rusqlite::{Row, params};
+use vigie_model::org::OrgKind;
+use vigie_model::*;
+
+use vigie_model::event::ChainedEvent;
+
+use super::queries::{SqliteRead, SqliteTx, corrupt, event_row, roles_from, ts, us};
+use crate::*;
+
+fn credential_row(r: &Row<'_>) -> rusqlite::Result<CredentialRecord> {
+    Ok(CredentialRecord {
+        user: UserId::from_trusted(r.get("user")?),
+        login: r.get("login")?,
+        phc: r.get("phc")?,
+        updated_at: Timestamp::from_micros(r.get("updated_at")?),
+    })
+}
+
+fn claim_row(r: &Row<'_>) -> rusqlite::Result<ClaimRecord> {
+    Ok(ClaimRecord {
+        case: CaseId::from_trusted(r.get("case_id")?),
+        user: UserId::from_trusted(r.get("user")?),
+        claimed_at: Timestamp::from_micros(r.get("claimed_at")?),
+        lease_until: Timestamp::from_micros(r.get("lease_until")?),
+    })
+}
+
+const MEDIA_COLS: &str =
+    "id, case_id, org, by_user, sha256, size, format, pdq, quality, preview, note, matches, created_at";
+
+fn media_row(r: &Row<'_>) -> rusqlite::Result<MediaRecord> {
+    Ok(MediaRecord {
+        id: MediaId::from_trusted(r.get("id")?),
+        case: CaseId::from_trusted(r.get("case_id")?),
+        org: OrgId::from_trusted(r.get("org")?),
+        by: UserId::from_trusted(r.get("by_user")?),
+        sha256: r.get("sha256")?,
+        size: r.get("size")?,
+        format: r.get("format")?,
+        pdq: r.get("pdq")?,
+        quality: r.get("quality")?,
+        preview: r.get("preview")?,
+        note: r.get("note")?,
+        matches: r.get("matches")?,
+        created_at: Timestamp::from_micros(r.get("created_at")?),
+    })
+}
+
+impl ConsoleReads for SqliteRead<'_> {
+    fn credential_by_login(&self, login: &str) -> Result<Option<CredentialRecord>> {
+        self.one("SELECT * FROM credentials WHERE login = ?1", [login], credential_row)
+    }
+    fn credential_of(&self, user: &UserId) -> Result<Option<CredentialRecord>> {
+        self.one("SELECT * FROM credentials WHERE user = ?1", [user.as_str()], credential_row)
+    }
+    fn session_principal(&self, hash: &str, now: Timestamp) -> Result<Option<(Principal, SessionRecord)>> {
+        self.one(
+            "SELECT s.hash, s.id, s.user, s.created_at, s.expires_at, s.revoked_at, u.roles, o.id AS org, o.kind \
+             FROM sessions s JOIN users u ON u.id = s.user JOIN orgs o ON o.id = u.org \
+             WHERE s.hash = ?1 AND s.revoked_at IS NULL AND s.expires_at > ?2",
+            params![hash, now.as_micros()],
+            |r| {
+                let kind: String = r.get("kind")?;
+                let roles: String = r.get("roles")?;
+                let session = SessionRecord {
+                    hash: r.get("hash")?,
+                    id: TokenId::from_trusted(r.get("id")?),
+                    user: UserId::from_trusted(r.get("user")?),
+                    created_at: Timestamp::from_micros(r.get("created_at")?),
+                    expires_at: Timestamp::from_micros(r.get("expires_at")?),
+                    revoked_at: ts(r.get("revoked_at")?),
+                };
+                let principal = Principal {
+                    token: session.id.clone(),
+                    user: session.user.clone(),
+                    org: OrgId::from_trusted(r.get("org")?),
+                    org_kind: OrgKind::parse(&kind).ok_or_else(|| corrupt("org kind", &kind))?,
+                    roles: roles_from(&roles)?,
+                };
+                Ok((principal, session))
+            },
+        )
+    }
+    fn claim(&self, case: &CaseId) -> Result<Option<ClaimRecord>> {
+        self.one("SELECT * FROM claims WHERE case_id = ?1", [case.as_str()], claim_row)
+    }
+    fn live_claims(&self, platform: &OrgId, now: Timestamp) -> Result<Vec<ClaimRecord>> {
+        self.many(
+            "SELECT c.* FROM claims c JOIN cases k ON k.id = c.case_id WHERE k.platform = ?1 AND c.lease_until > ?2",
+            params![platform.as_str(), now.as_micros()],
+            claim_row,
+        )
+    }
+    fn case_media(&self, case: &CaseId) -> Result<Vec<MediaRecord>> {
+        self.many(
+            &format!("SELECT {MEDIA_COLS} FROM case_media WHERE case_id = ?1 ORDER BY created_at, id"),
+            [case.as_str()],
+            media_row,
+        )
+    }
+    fn get_media(&self, id: &MediaId) -> Result<Option<MediaRecord>> {
+        self.one(&format!("SELECT {MEDIA_COLS} FROM case_media WHERE id = ?1"), [id.as_str()], media_row)
+    }
+    fn media_original(&self, id: &MediaId) -> Result<Option<Vec<u8>>> {
+        self.one("SELECT original FROM case_media WHERE id = ?1", [id.as_str()], |r| r.get(0))
+    }
+    fn revealed_since(&self, media: &MediaId, user: &UserId, since: Timestamp) -> Result<bool> {
+        let n: Option<i64> = self.one(
+            "SELECT COUNT(*) FROM media_reveals WHERE media = ?1 AND user = ?2 AND at >= ?3",
+            params![media.as_str(), user.as_str(), since.as_micros()],
+            |r| r.get(0),
+        )?;
+        Ok(n.unwrap_or(0) > 0)
+    }
+    fn events_about(&self, subject: &str, limit: u32) -> Result<Vec<ChainedEvent>> {
+        let mut list = self.many(
+            "SELECT * FROM events WHERE subject = ?1 ORDER BY seq DESC LIMIT ?2",
+            params![subject, limit],
+            event_row,
+        )?;
+        list.reverse();
+        Ok(list)
+    }
+}
+
+macro_rules! delegate_console_reads {
+    ($($name:ident($($arg:ident: $ty:ty),*) -> $ret:ty;)*) => {
+        impl ConsoleReads for SqliteTx<'_> {
+            $(fn $name(&self, $($arg: $ty),*) -> $ret { self.read.$name($($arg),*) })*
+        }
+    };
+}
+
+delegate_console_reads! {
+    credential_by_login(login: &str) -> Result<Option<CredentialRecord>>;
+    credential_of(user: &UserId) -> Result<Option<CredentialRecord>>;
+    session_principal(hash: &str, now: Timestamp) -> Result<Option<(Principal, SessionRecord)>>;
+    claim(case: &CaseId) -> Result<Option<ClaimRecord>>;
+    live_claims(platform: &OrgId, now: Timestamp) -> Result<Vec<ClaimRecord>>;
+    case_media(case: &CaseId) -> Result<Vec<MediaRecord>>;
+    get_media(id: &MediaId) -> Result<Option<MediaRecord>>;
+    media_original(id: &MediaId) -> Result<Option<Vec<u8>>>;
+    revealed_since(media: &MediaId, user: &UserId, since: Timestamp) -> Result<bool>;
+    events_about(subject: &str, limit: u32) -> Result<Vec<ChainedEvent>>;
+}
+
+impl ConsoleTx for SqliteTx<'_> {
+    fn upsert_credential(&mut self, r: &CredentialRecord) -> Result<()> {
+        self.read
+            .exec(
+                "INSERT INTO credentials (user, login, phc, updated_at) VALUES (?1, ?2, ?3, ?4) \
+                 ON CONFLICT (user) DO UPDATE SET login = excluded.login, phc = excluded.phc, updated_at = excluded.updated_at",
+                params![r.user.as_str(), r.login, r.phc, r.updated_at.as_micros()],
+            )
+            .map_err(|e| match e {
+                StoreError::Conflict(_) => StoreError::Conflict("the login is taken"),
+                other => other,
+            })?;
+        Ok(())
+    }
+    fn insert_session(&mut self, r: &SessionRecord) -> Result<()> {
+        self.read.exec(
+            "INSERT INTO sessions (hash, id, user, created_at, expires_at, revoked_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+            params![
+                r.hash,
+                r.id.as_str(),
+                r.user.as_str(),
+                r.created_at.as_micros(),
+                r.expires_at.as_micros(),
+                us(r.revoked_at)
+            ],
+        )?;
+        Ok(())
+    }
+    fn revoke_session(&mut self, hash: &str, at: Timestamp) -> Result<()> {
+        self.read.exec(
+            "UPDATE sessions SET revoked_at = ?2 WHERE hash = ?1 AND revoked_at IS NULL",
+            params![hash, at.as_micros()],
+        )?;
+        Ok(())
+    }
+    fn put_claim(&mut self, r: &ClaimRecord) -> Result<()> {
+        self.read.exec(
+            "INSERT INTO claims (case_id, user, claimed_at, lease_until) VALUES (?1, ?2, ?3, ?4) \
+             ON CONFLICT (case_id) DO UPDATE SET user = excluded.user, claimed_at = excluded.claimed_at, \
+             lease_until = excluded.lease_until",
+            params![r.case.as_str(), r.user.as_str(), r.claimed_at.as_micros(), r.lease_until.as_micros()],
+        )?;
+        Ok(())
+    }
+    fn delete_claim(&mut self, case: &CaseId) -> Result<()> {
+        self.read.exec("DELETE FROM claims WHERE case_id = ?1", [case.as_str()])?;
+        Ok(())
+    }
+    fn insert_media(&mut self, r: &MediaRecord, original: &[u8]) -> Result<()> {
+        self.read.exec(
+            "INSERT INTO case_media (id, case_id, org, by_user, sha256, size, format, pdq, quality, preview, note, \
+             matches, created_at, original) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)",
+            params![
+                r.id.as_str(),
+                r.case.as_str(),
+                r.org.as_str(),
+                r.by.as_str(),
+                r.sha256,
+                r.size,
+                r.format,
+                r.pdq,
+                r.quality,
+                r.preview,
+                r.note,
+                r.matches,
+                r.created_at.as_micros(),
+                original
+            ],
+        )?;
+        Ok(())
+    }
+    fn insert_reveal(&mut self, media: &MediaId, user: &UserId, at: Timestamp) -> Result<()> {
+        self.read.exec(
+            "INSERT OR IGNORE INTO media_reveals (media, user, at) VALUES (?1, ?2, ?3)",
+            params![media.as_str(), user.as_str(), at.as_micros()],
+        )?;
+        Ok(())
+    }
+}

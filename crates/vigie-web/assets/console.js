@@ -1,0 +1,55 @@
+// Vigie console: live countdowns and keyboard shortcuts. Every page works without this file.
+"use strict";
+(function () {
+  function relative(ms) {
+    var s = Math.round(Math.abs(ms) / 1000), text;
+    if (s < 120) text = s + " s";
+    else if (s < 7200) text = Math.floor(s / 60) + " min";
+    else if (s < 172800) text = Math.floor(s / 3600) + " h";
+    else text = Math.floor(s / 86400) + " days";
+    return ms >= 0 ? "in " + text : text + " ago";
+  }
+  function tick() {
+    var now = Date.now();
+    document.querySelectorAll("[data-deadline]").forEach(function (el) {
+      var left = Date.parse(el.getAttribute("data-deadline")) - now;
+      if (isNaN(left)) return;
+      el.textContent = relative(left);
+      el.classList.remove("overdue", "soon", "later");
+      el.classList.add(left <= 0 ? "overdue" : left <= 3600000 ? "soon" : "later");
+    });
+  }
+  var rows = [], current = -1;
+  function select(i) {
+    if (!rows.length) return;
+    current = Math.max(0, Math.min(rows.length - 1, i));
+    rows.forEach(function (r, k) { r.classList.toggle("selected", k === current); });
+    var link = rows[current].querySelector("a.open");
+    if (link) link.focus();
+  }
+  function typing(e) {
+    var t = e.target;
+    return t && (t.tagName === "INPUT" || t.tagName === "TEXTAREA" || t.tagName === "SELECT" || t.isContentEditable);
+  }
+  function submit(form) { if (form) { if (form.requestSubmit) form.requestSubmit(); else form.submit(); } }
+  document.addEventListener("keydown", function (e) {
+    if (e.ctrlKey || e.metaKey || e.altKey || typing(e)) return;
+    var help = document.getElementById("shortcuts");
+    switch (e.key) {
+      case "j": select(current + 1); break;
+      case "k": select(current - 1); break;
+      case "o": if (current >= 0) { var a = rows[current].querySelector("a.open"); if (a) a.click(); } break;
+      case "c": submit(current >= 0 ? rows[current].querySelector("form.claim") : document.querySelector(".claim-box form.claim")); break;
+      case "r": submit(document.querySelector("form.reveal")); break;
+      case "d": var f = document.getElementById("action"); if (f) { f.scrollIntoView(); f.focus(); } break;
+      case "?": if (help) { help.open = !help.open; } break;
+      default: return;
+    }
+    e.preventDefault();
+  });
+  document.addEventListener("DOMContentLoaded", function () {
+    rows = Array.prototype.slice.call(document.querySelectorAll("tr[data-row]"));
+    tick();
+    setInterval(tick, 1000);
+  });
+})();

@@ -1,0 +1,94 @@
+//! Signing in and out.
+
+use std::net::SocketAddr;
+
+use askama::Template;
+use axum::Form;
+use axum::extract::{ConnectInfo, State};
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::{IntoResponse, Response};
+
+use super::session::{self, Viewer};
+use super::{Me, PageError, check_csrf, field, page, redirect};
+use crate::AppState;
+
+#[derive(Template)]
+#[template(path = "login.html")]
+struct LoginPage {
+    me: Option<Me>,
+    csrf: String,
+    login: String,
+    error: Option<String>,
+}
+
+/// `/`: the queue for reviewers, the report form for everyone else, the sign-in page if needed.
+pub(crate) async fn home(viewer: Option<Viewer>) -> Response {
+    match viewer {
+        Some(v) => {
+            let me = Me::of(&v.principal, &v.csrf, "/");
+            redirect(me.menu.first().map_or("/report", |m| m.href))
+        }
+        None => redirect("/login"),
+    }
+}
+
+pub(crate) async fn login_page(State(s): State<AppState>, headers: HeaderMap) -> Result<Response, PageError> {
+    let secure = s.console.secure_cookies;
+    let (csrf, cookie) = session::pre_session_token(&headers, secure);
+    let mut res = page(&LoginPage { me: None, csrf, login: String::new(), error: None })?;
+    session::with_cookies(res.headers_mut(), cookie);
+    Ok(res)
+}
+
+pub(crate) async fn login(
+    State(s): State<AppState>,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    headers: HeaderMap,
+    Form(form): Form<Vec<(String, String)>>,
+) -> Result<Response, PageError> {
+    let secure = s.console.secure_cookies;
+    session::check_pre_session(&headers, secure, field(&form, "csrf"))?;
+    let login = field(&form, "login").unwrap_or_default().trim().to_owned();
+    let again = |error: &str, status: StatusCode| -> Result<Response, PageError> {
+        let (csrf, _) = session::pre_session_token(&headers, secure);
+        let mut res = page(&LoginPage { me: None, csrf, login: login.clone(), error: Some(error.to_owned()) })?;
+        *res.status_mut() = status;
+        Ok(res)
+    };
+    if !s.login_limiter.allow(peer.ip()) {
+        return again(
+            "Too many attempts from your address. Wait a minute and try again.",
+            StatusCode::TOO_MANY_REQUESTS,
+        );
+    }
+    match s.app.sign_in(&login, field(&form, "password").unwrap_or_default()).await {
+        Ok(new) => {
+            let (name, pre) = session::names(secure);
+            let max_age = new.expires_at.since(s.app.now()).as_micros() / 1_000_000;
+            let me = Me::of(&new.principal, "", "/");
+            let mut res = redirect(me.menu.first().map_or("/report", |m| m.href));
+            session::with_cookies(
+                res.headers_mut(),
+                [session::set_cookie(name, &new.secret, max_age, secure), session::set_cookie(pre, "", 0, secure)],
+            );
+            Ok(res)
+        }
+        Err(vigie_app::AppError::Unauthenticated) => {
+            again("The login or the password is wrong.", StatusCode::UNAUTHORIZED)
+        }
+        Err(e) => Err(e.into()),
+    }
+}
+
+pub(crate) async fn logout(
+    State(s): State<AppState>,
+    v: Viewer,
+    Form(form): Form<Vec<(String, String)>>,
+) -> Result<Response, PageError> {
+    check_csrf(&v, &form)?;
+    s.app.sign_out(&v.principal, &v.secret).await?;
+    let (name, _) = session::names(s.console.secure_cookies);
+    let mut res = redirect("/login");
+    session::with_cookies(res.headers_mut(), [session::set_cookie(name, "", 0, s.console.secure_cookies)]);
+    Ok(res.into_response())
+}

@@ -1,0 +1,239 @@
+//! The web console: server-rendered pages (askama templates in `templates/`) over the same
+//! use-cases as the API.
+//!
+//! - Every page works without JavaScript. `assets/console.js` adds live countdowns and keyboard
+//!   shortcuts.
+//! - Assets are compiled into the binary. Pages send a strict Content-Security-Policy: no inline
+//!   script or style, and nothing from another origin.
+//! - Media originals go out only from `/media/{id}/original`, sandboxed and as a download unless
+//!   they decoded as a raster image.
+
+mod auth;
+mod public;
+mod review;
+pub(crate) mod session;
+
+use askama::Template;
+use axum::Router;
+use axum::extract::Request;
+use axum::http::header::{CACHE_CONTROL, CONTENT_SECURITY_POLICY, CONTENT_TYPE, LOCATION};
+use axum::http::{HeaderValue, StatusCode};
+use axum::middleware::Next;
+use axum::response::{Html, IntoResponse, Response};
+use axum::routing::{get, post};
+use vigie_app::AppError;
+use vigie_model::org::{OrgKind, Role};
+use vigie_store::Principal;
+
+use crate::AppState;
+
+/// How the console is served.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct ConsoleSettings {
+    /// Cookies are `Secure` and `__Host-` prefixed: set when Vigie terminates TLS itself or sits
+    /// behind a reverse proxy that does.
+    pub secure_cookies: bool,
+}
+
+pub(crate) fn routes() -> Router<AppState> {
+    Router::new()
+        .route("/", get(auth::home))
+        .route("/login", get(auth::login_page).post(auth::login))
+        .route("/logout", post(auth::logout))
+        .route("/report", get(public::report_page).post(public::report))
+        .route("/track", get(public::track_page).post(public::track))
+        .route("/queue", get(review::queue))
+        .route("/cases/{id}", get(review::case_page))
+        .route("/cases/{id}/claim", post(review::claim))
+        .route("/cases/{id}/release", post(review::release))
+        .route("/cases/{id}/decide", post(review::decide))
+        .route("/media/{id}/reveal", post(review::reveal))
+        .route("/media/{id}/preview", get(review::preview))
+        .route("/media/{id}/original", get(review::original))
+        .route("/assets/console.css", get(css))
+        .route("/assets/console.js", get(js))
+        .layer(axum::middleware::from_fn(page_headers))
+}
+
+const CSS: &str = include_str!("../../assets/console.css");
+const JS: &str = include_str!("../../assets/console.js");
+
+async fn css() -> impl IntoResponse {
+    ([(CONTENT_TYPE, "text/css; charset=utf-8"), (CACHE_CONTROL, "public, max-age=3600")], CSS)
+}
+
+async fn js() -> impl IntoResponse {
+    ([(CONTENT_TYPE, "text/javascript; charset=utf-8"), (CACHE_CONTROL, "public, max-age=3600")], JS)
+}
+
+/// The console's pages allow only their own assets; responses that set their own policy (media)
+/// keep it.
+const PAGE_POLICY: &str = "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self'; \
+    form-action 'self'; frame-ancestors 'none'; base-uri 'none'";
+
+async fn page_headers(req: Request, next: Next) -> Response {
+    let mut res = next.run(req).await;
+    let h = res.headers_mut();
+    if !h.contains_key(CONTENT_SECURITY_POLICY) {
+        h.insert(CONTENT_SECURITY_POLICY, HeaderValue::from_static(PAGE_POLICY));
+    }
+    h.insert("x-content-type-options", HeaderValue::from_static("nosniff"));
+    h.insert("x-frame-options", HeaderValue::from_static("DENY"));
+    h.insert("referrer-policy", HeaderValue::from_static("no-referrer"));
+    if !h.contains_key(CACHE_CONTROL) {
+        h.insert(CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    }
+    res
+}
+
+/// One entry of the menu.
+#[derive(Clone, Debug)]
+pub(crate) struct MenuItem {
+    pub href: &'static str,
+    pub label: &'static str,
+    pub current: bool,
+}
+
+/// Who is looking at a page, for its header: the menu shows what their role may do.
+#[derive(Clone, Debug)]
+pub(crate) struct Me {
+    pub org: String,
+    pub kind: &'static str,
+    pub roles: String,
+    pub csrf: String,
+    pub menu: Vec<MenuItem>,
+}
+
+impl Me {
+    pub(crate) fn of(p: &Principal, csrf: &str, here: &str) -> Self {
+        let mut menu = Vec::new();
+        let mut add = |href: &'static str, label: &'static str| {
+            menu.push(MenuItem { href, label, current: here == href });
+        };
+        if p.org_kind == OrgKind::Platform && p.roles.contains(&Role::Moderator) {
+            add("/queue", "Queue");
+        }
+        add("/report", "Report content");
+        let roles: Vec<&str> = p.roles.iter().map(|r| r.as_str()).collect();
+        Me {
+            org: p.org.as_str().to_owned(),
+            kind: p.org_kind.as_str(),
+            roles: roles.join(", "),
+            csrf: csrf.to_owned(),
+            menu,
+        }
+    }
+
+    /// [`Me::of`], with the organisation's name for the header.
+    pub(crate) async fn load(app: &vigie_app::App, v: &session::Viewer, here: &str) -> Self {
+        let mut me = Me::of(&v.principal, &v.csrf, here);
+        if let Ok(names) = app.org_names(vec![v.principal.org.clone()]).await
+            && let Some(name) = names.get(v.principal.org.as_str())
+        {
+            me.org = name.clone();
+        }
+        me
+    }
+}
+
+/// What a page handler answers besides a page.
+#[derive(Debug)]
+pub(crate) enum PageError {
+    /// Not signed in (or the session ended): go to the sign-in page.
+    SignIn,
+    /// A form without its CSRF token, or with a wrong one.
+    Csrf,
+    App(AppError),
+    Render,
+}
+
+impl From<AppError> for PageError {
+    fn from(e: AppError) -> Self {
+        match e {
+            AppError::Unauthenticated => PageError::SignIn,
+            other => PageError::App(other),
+        }
+    }
+}
+
+impl From<askama::Error> for PageError {
+    fn from(_: askama::Error) -> Self {
+        PageError::Render
+    }
+}
+
+#[derive(Template)]
+#[template(path = "error.html")]
+struct ErrorPage {
+    me: Option<Me>,
+    title: String,
+    message: String,
+}
+
+impl IntoResponse for PageError {
+    fn into_response(self) -> Response {
+        let (status, title, message) = match self {
+            PageError::SignIn => return redirect("/login"),
+            PageError::Csrf => (
+                StatusCode::FORBIDDEN,
+                "Form refused",
+                "This form was not sent from a page of this console (its CSRF token is missing or wrong). Nothing was changed.".to_owned(),
+            ),
+            PageError::Render => (StatusCode::INTERNAL_SERVER_ERROR, "Error", "The page could not be drawn.".to_owned()),
+            PageError::App(e) => match e {
+                AppError::Invalid(i) => (StatusCode::UNPROCESSABLE_ENTITY, "Please check the form", i.to_string()),
+                AppError::Forbidden(why) => (StatusCode::FORBIDDEN, "Not allowed", why.to_owned()),
+                AppError::NotFound(what) => (StatusCode::NOT_FOUND, "Not found", format!("No such {what}.")),
+                AppError::Conflict { message, .. } => (StatusCode::CONFLICT, "Cannot do that now", message),
+                AppError::TooLarge(m) => (StatusCode::PAYLOAD_TOO_LARGE, "Too large", m),
+                AppError::Unauthenticated => return redirect("/login"),
+                other => {
+                    tracing::error!(error = %other, "console request failed");
+                    (StatusCode::INTERNAL_SERVER_ERROR, "Error", "Something went wrong on our side.".to_owned())
+                }
+            },
+        };
+        let page = ErrorPage { me: None, title: title.to_owned(), message };
+        match page.render() {
+            Ok(html) => (status, Html(html)).into_response(),
+            Err(_) => (status, title.to_owned()).into_response(),
+        }
+    }
+}
+
+/// A page, rendered.
+pub(crate) fn page(t: &impl Template) -> Result<Response, PageError> {
+    Ok(Html(t.render()?).into_response())
+}
+
+/// "See other": where a form post goes next.
+pub(crate) fn redirect(to: &str) -> Response {
+    let mut res = StatusCode::SEE_OTHER.into_response();
+    if let Ok(v) = HeaderValue::from_str(to) {
+        res.headers_mut().insert(LOCATION, v);
+    }
+    res
+}
+
+/// The value of a form field (the first, when repeated).
+pub(crate) fn field<'a>(form: &'a [(String, String)], name: &str) -> Option<&'a str> {
+    form.iter().find(|(k, _)| k == name).map(|(_, v)| v.as_str())
+}
+
+/// A form field, trimmed, `None` when blank.
+pub(crate) fn text(form: &[(String, String)], name: &str) -> Option<String> {
+    field(form, name).map(str::trim).filter(|v| !v.is_empty()).map(str::to_owned)
+}
+
+/// Every value of a repeated form field.
+pub(crate) fn all<'a>(form: &'a [(String, String)], name: &str) -> Vec<&'a str> {
+    form.iter().filter(|(k, _)| k == name).map(|(_, v)| v.as_str()).collect()
+}
+
+/// Checks a signed-in form's CSRF token.
+pub(crate) fn check_csrf(v: &session::Viewer, form: &[(String, String)]) -> Result<(), PageError> {
+    match field(form, "csrf") {
+        Some(sent) if session::same(sent, &v.csrf) => Ok(()),
+        _ => Err(PageError::Csrf),
+    }
+}

@@ -1,0 +1,593 @@
+//! The reviewer's pages: the queue, a case, claims, decisions, and media shown blurred until
+//! revealed.
+
+use askama::Template;
+use axum::Form;
+use axum::body::Body;
+use axum::extract::{Path, Query, State};
+use axum::http::header::{CACHE_CONTROL, CONTENT_DISPOSITION, CONTENT_SECURITY_POLICY, CONTENT_TYPE};
+use axum::http::{HeaderValue, StatusCode};
+use axum::response::{IntoResponse, Response};
+use serde::Deserialize;
+use vigie_app::reviewing::{QueueFilter, relative};
+use vigie_model::Timestamp;
+use vigie_model::decision::{Action, Purpose, RawDecision, taxonomy};
+use vigie_model::org::{OrgKind, Role};
+
+use super::session::Viewer;
+use super::{Me, PageError, all, check_csrf, field, page, redirect, text};
+use crate::AppState;
+
+/// How a deadline is coloured: past, within the hour, later, none.
+fn urgency(due: Option<Timestamp>, now: Timestamp) -> &'static str {
+    match due {
+        None => "none",
+        Some(d) if d <= now => "overdue",
+        Some(d) if d.since(now).as_micros() <= 3_600_000_000 => "soon",
+        Some(_) => "later",
+    }
+}
+
+/// A deadline as text, and as an instant for the live countdown.
+struct Deadline {
+    iso: String,
+    text: String,
+    urgency: &'static str,
+}
+
+fn deadline(due: Option<Timestamp>, now: Timestamp) -> Option<Deadline> {
+    due.map(|d| Deadline { iso: d.to_rfc3339(), text: relative(d, now), urgency: urgency(Some(d), now) })
+}
+
+struct Row {
+    id: String,
+    deadline: Option<Deadline>,
+    priority: i64,
+    tier: String,
+    target: String,
+    claim: Option<String>,
+    mine: bool,
+    bank_match: bool,
+    threat: bool,
+}
+
+#[derive(Template)]
+#[template(path = "queue.html")]
+struct QueuePage {
+    me: Option<Me>,
+    csrf: String,
+    rows: Vec<Row>,
+    tier: String,
+    bank_match: bool,
+    overdue: bool,
+    unclaimed: bool,
+    tiers: Vec<(&'static str, &'static str)>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+pub(crate) struct QueueQuery {
+    tier: Option<String>,
+    bank_match: Option<String>,
+    overdue: Option<String>,
+    unclaimed: Option<String>,
+}
+
+fn target_of(case: &vigie_store::CaseRecord) -> String {
+    case.url
+        .clone()
+        .or_else(|| case.account_id.as_ref().map(|a| format!("account {a}")))
+        .or_else(|| case.content_id.as_ref().map(|c| format!("content {c}")))
+        .unwrap_or_else(|| case.key.clone())
+}
+
+fn require_reviewer(v: &Viewer) -> Result<(), PageError> {
+    let p = &v.principal;
+    if p.org_kind == OrgKind::Platform && p.roles.contains(&Role::Moderator) {
+        Ok(())
+    } else {
+        Err(vigie_app::AppError::Forbidden("the queue is for a platform's moderators").into())
+    }
+}
+
+pub(crate) async fn queue(
+    State(s): State<AppState>,
+    v: Viewer,
+    Query(q): Query<QueueQuery>,
+) -> Result<Response, PageError> {
+    require_reviewer(&v)?;
+    let filter = QueueFilter {
+        tier: q.tier.clone().filter(|t| !t.is_empty()),
+        bank_match: q.bank_match.is_some(),
+        overdue: q.overdue.is_some(),
+        unclaimed: q.unclaimed.is_some(),
+    };
+    let items = s.app.queue(&v.principal, &filter).await?;
+    let now = s.app.now();
+    let rows = items
+        .into_iter()
+        .map(|i| {
+            let mine = i.claim.as_ref().is_some_and(|c| c.user == v.principal.user);
+            let claim = i.claim.as_ref().map(|c| {
+                if mine {
+                    format!("you, until {}", relative(c.lease_until, now))
+                } else {
+                    format!("another reviewer, {}", relative(c.lease_until, now))
+                }
+            });
+            Row {
+                id: i.case.id.as_str().to_owned(),
+                deadline: deadline(i.case.due_at, now),
+                priority: i.case.priority,
+                tier: i.case.tier.as_str().replace('_', " "),
+                target: target_of(&i.case),
+                claim,
+                mine,
+                bank_match: i.bank_match,
+                threat: i.case.threat_to_life,
+            }
+        })
+        .collect();
+    let t = QueuePage {
+        me: Some(Me::load(&s.app, &v, "/queue").await),
+        csrf: v.csrf.clone(),
+        rows,
+        tier: filter.tier.unwrap_or_default(),
+        bank_match: filter.bank_match,
+        overdue: filter.overdue,
+        unclaimed: filter.unclaimed,
+        tiers: vec![
+            ("order", "Removal order"),
+            ("referral", "Referral"),
+            ("trusted_flagger", "Trusted flagger"),
+            ("public", "Public notice"),
+        ],
+    };
+    page(&t)
+}
+
+/// Where a form goes back to: a path of this console, never elsewhere.
+fn back(form: &[(String, String)], default: &str) -> String {
+    match field(form, "return") {
+        Some(r) if r.starts_with('/') && !r.starts_with("//") && !r.contains('\\') => r.to_owned(),
+        _ => default.to_owned(),
+    }
+}
+
+pub(crate) async fn claim(
+    State(s): State<AppState>,
+    v: Viewer,
+    Path(id): Path<String>,
+    Form(form): Form<Vec<(String, String)>>,
+) -> Result<Response, PageError> {
+    check_csrf(&v, &form)?;
+    s.app.claim_case(&v.principal, &id).await?;
+    Ok(redirect(&back(&form, &format!("/cases/{id}"))))
+}
+
+pub(crate) async fn release(
+    State(s): State<AppState>,
+    v: Viewer,
+    Path(id): Path<String>,
+    Form(form): Form<Vec<(String, String)>>,
+) -> Result<Response, PageError> {
+    check_csrf(&v, &form)?;
+    s.app.release_case(&v.principal, &id).await?;
+    Ok(redirect(&back(&form, "/queue")))
+}
+
+struct SignalRow {
+    kind: String,
+    tier: String,
+    source: String,
+    received: String,
+    explanation: String,
+    threat: bool,
+}
+
+struct OrderRow {
+    reference: String,
+    state: String,
+    deadline: Option<Deadline>,
+}
+
+struct MediaRow {
+    id: String,
+    format: String,
+    size: i64,
+    sha256: String,
+    pdq: String,
+    note: String,
+    has_preview: bool,
+    raster: bool,
+    revealed: bool,
+    matches: Vec<(String, String, String)>,
+}
+
+struct EventRow {
+    at: String,
+    kind: String,
+    org: String,
+}
+
+/// The decision form's values, to show them again after a preview or a refusal.
+#[derive(Default)]
+struct DecisionForm {
+    action: String,
+    ground: String,
+    scope: String,
+    purpose: String,
+    rationale: String,
+    explanation: String,
+    automated_detection: bool,
+    automated_decision: bool,
+    unfounded: bool,
+}
+
+struct Preview {
+    lines: Vec<(String, String)>,
+}
+
+#[derive(Template)]
+#[template(path = "case.html")]
+struct CasePage {
+    me: Option<Me>,
+    csrf: String,
+    id: String,
+    state: String,
+    pending: bool,
+    target: String,
+    kind: String,
+    tier: String,
+    priority: i64,
+    threat: bool,
+    deadline: Option<Deadline>,
+    claim: Option<String>,
+    mine: bool,
+    signals: Vec<SignalRow>,
+    orders: Vec<OrderRow>,
+    media: Vec<MediaRow>,
+    history: Vec<EventRow>,
+    decision: Option<Vec<(String, String)>>,
+    actions: Vec<(&'static str, &'static str)>,
+    grounds: Vec<(String, String)>,
+    purposes: Vec<&'static str>,
+    form: DecisionForm,
+    errors: Vec<String>,
+    preview: Option<Preview>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+pub(crate) struct CaseQuery {
+    reveal: Option<String>,
+}
+
+async fn case_view(
+    s: &AppState,
+    v: &Viewer,
+    id: &str,
+    reveal: Option<&str>,
+    form: DecisionForm,
+    errors: Vec<String>,
+    preview: Option<Preview>,
+) -> Result<CasePage, PageError> {
+    let view = s.app.get_case(&v.principal, id).await?;
+    let media = s.app.case_media(&v.principal, id).await?;
+    let clauses = s.app.list_terms_clauses(&v.principal, false).await.unwrap_or_default();
+    let (claim, history) = {
+        let case = view.case.id.clone();
+        s.app.case_activity(&v.principal, &case).await?
+    };
+    let now = s.app.now();
+    let mut orgs: Vec<vigie_model::OrgId> =
+        view.signals.iter().filter_map(|(sig, _)| sig.submitter_org.clone()).collect();
+    orgs.extend(history.iter().filter_map(|e| e.org.as_deref().and_then(vigie_model::OrgId::parse)));
+    orgs.sort_by(|a, b| a.as_str().cmp(b.as_str()));
+    orgs.dedup();
+    let names = s.app.org_names(orgs).await?;
+    let name = |id: &str| names.get(id).cloned().unwrap_or_else(|| id.to_owned());
+    let order_text = |id: &str| {
+        view.orders
+            .iter()
+            .find(|o| o.id.as_str() == id)
+            .and_then(|o| serde_json::from_str::<serde_json::Value>(&o.form).ok())
+            .and_then(|f| f["statement_of_reasons"].as_str().map(str::to_owned))
+    };
+    let mine = claim.as_ref().is_some_and(|c| c.user == v.principal.user);
+    let claim_text = claim.as_ref().map(|c| {
+        if mine {
+            format!("You hold this case, {}.", relative(c.lease_until, now).replace("in ", "for "))
+        } else {
+            format!("Another reviewer holds this case until {} ({}).", c.lease_until, relative(c.lease_until, now))
+        }
+    });
+    let c = &view.case;
+    let mut grounds: Vec<(String, String)> =
+        taxonomy().bases.iter().map(|b| (format!("law:{}", b.id), format!("{} ({})", b.title, b.citation))).collect();
+    grounds.extend(clauses.iter().map(|t| (format!("terms:{}", t.code), format!("Terms {}: {}", t.code, t.title))));
+    Ok(CasePage {
+        me: Some(Me::load(&s.app, v, "/queue").await),
+        csrf: v.csrf.clone(),
+        id: c.id.as_str().to_owned(),
+        state: c.state.as_str().replace('_', " "),
+        pending: c.state.is_pending(),
+        target: target_of(c),
+        kind: c.kind.as_str().to_owned(),
+        tier: c.tier.as_str().replace('_', " "),
+        priority: c.priority,
+        threat: c.threat_to_life,
+        deadline: deadline(c.due_at, now),
+        claim: claim_text,
+        mine,
+        signals: view
+            .signals
+            .iter()
+            .map(|(sig, text)| SignalRow {
+                kind: sig.kind.as_str().replace('_', " "),
+                tier: if sig.tier.as_str() == sig.kind.as_str() {
+                    String::new()
+                } else {
+                    sig.tier.as_str().replace('_', " ")
+                },
+                source: sig
+                    .submitter_org
+                    .as_ref()
+                    .map_or("an anonymous member of the public".into(), |o| name(o.as_str())),
+                received: format!("{} ({})", sig.received_at, relative(sig.received_at, now)),
+                explanation: match (text, &sig.explanation_ref) {
+                    (Some(t), _) => t.clone(),
+                    (None, Some(_)) => "(erased at the end of its retention)".into(),
+                    (None, None) => order_text(sig.id.as_str()).unwrap_or_else(|| "(no text)".into()),
+                },
+                threat: sig.threat_to_life,
+            })
+            .collect(),
+        orders: view
+            .orders
+            .iter()
+            .map(|o| OrderRow {
+                reference: o.reference.clone(),
+                state: o.clock.state.as_str().replace('_', " "),
+                deadline: deadline(o.clock.deadline, now),
+            })
+            .collect(),
+        media: media
+            .iter()
+            .map(|m| {
+                let matches: Vec<serde_json::Value> = serde_json::from_str(&m.matches).unwrap_or_default();
+                MediaRow {
+                    id: m.id.as_str().to_owned(),
+                    format: m.format.clone(),
+                    size: m.size,
+                    sha256: m.sha256.clone(),
+                    pdq: m.pdq.clone().unwrap_or_default(),
+                    note: m.note.clone(),
+                    has_preview: m.preview.is_some(),
+                    raster: m.format != "unsupported",
+                    revealed: reveal == Some(m.id.as_str()),
+                    matches: matches
+                        .iter()
+                        .map(|h| {
+                            (
+                                h["bank_name"].as_str().unwrap_or_default().to_owned(),
+                                h["entry"].to_string(),
+                                h["distance"].to_string(),
+                            )
+                        })
+                        .collect(),
+                }
+            })
+            .collect(),
+        history: history
+            .iter()
+            .map(|e| EventRow {
+                at: e.at.to_rfc3339(),
+                kind: e.kind.clone(),
+                org: e.org.as_deref().map_or_else(|| "Vigie".into(), name),
+            })
+            .collect(),
+        decision: view.decision.as_ref().map(|d| {
+            let mut lines = vec![
+                ("Action".to_owned(), d.action.replace('_', " ")),
+                ("Decided".to_owned(), d.decided_at.to_rfc3339()),
+            ];
+            if let Some(b) = &d.legal_basis {
+                lines.push(("Legal basis".into(), b.clone()));
+            }
+            if let Some(t) = &d.terms_clause {
+                lines.push(("Terms clause".into(), t.clone()));
+            }
+            if let Some(e) = &d.explanation {
+                lines.push(("Statement of reasons".into(), e.clone()));
+            }
+            if d.reversed_at.is_some() {
+                lines.push(("Reversed".into(), d.reversed_at.map(|t| t.to_rfc3339()).unwrap_or_default()));
+            }
+            lines
+        }),
+        actions: Action::ALL.iter().map(|a| (a.as_str(), action_label(*a))).collect(),
+        grounds,
+        purposes: Purpose::ALL.iter().map(|p| p.as_str()).collect(),
+        form,
+        errors,
+        preview,
+    })
+}
+
+fn action_label(a: Action) -> &'static str {
+    match a {
+        Action::Remove => "Remove",
+        Action::Disable => "Disable access in some states",
+        Action::Restrict => "Restrict visibility",
+        Action::Label => "Label",
+        Action::SuspendAccount => "Suspend the account",
+        Action::NoAction => "No action",
+        Action::Exempt => "Keep up: protected purpose",
+    }
+}
+
+pub(crate) async fn case_page(
+    State(s): State<AppState>,
+    v: Viewer,
+    Path(id): Path<String>,
+    Query(q): Query<CaseQuery>,
+) -> Result<Response, PageError> {
+    require_reviewer(&v)?;
+    let t = case_view(&s, &v, &id, q.reveal.as_deref(), DecisionForm::default(), Vec::new(), None).await?;
+    page(&t)
+}
+
+fn decision_of(form: &[(String, String)]) -> (RawDecision, DecisionForm) {
+    let ground = field(form, "ground").unwrap_or_default().to_owned();
+    let (legal_basis, terms_clause) = match ground.split_once(':') {
+        Some(("law", id)) => (Some(id.to_owned()), None),
+        Some(("terms", code)) => (None, Some(code.to_owned())),
+        _ => (None, None),
+    };
+    let scope = field(form, "scope").unwrap_or_default().to_owned();
+    let territorial_scope: Vec<String> =
+        scope.split([',', ' ']).map(str::trim).filter(|s| !s.is_empty()).map(str::to_ascii_uppercase).collect();
+    let yes = |name: &str| all(form, name).contains(&"yes");
+    let raw = RawDecision {
+        action: text(form, "action"),
+        legal_basis,
+        terms_clause,
+        territorial_scope: (!territorial_scope.is_empty()).then_some(territorial_scope),
+        purpose: text(form, "purpose"),
+        purpose_rationale: text(form, "purpose_rationale"),
+        automated_detection: Some(yes("automated_detection")),
+        automated_decision: Some(yes("automated_decision")),
+        explanation: text(form, "explanation"),
+        manifestly_unfounded: Some(yes("manifestly_unfounded")),
+    };
+    let kept = DecisionForm {
+        action: field(form, "action").unwrap_or_default().to_owned(),
+        ground,
+        scope,
+        purpose: field(form, "purpose").unwrap_or_default().to_owned(),
+        rationale: field(form, "purpose_rationale").unwrap_or_default().to_owned(),
+        explanation: field(form, "explanation").unwrap_or_default().to_owned(),
+        automated_detection: yes("automated_detection"),
+        automated_decision: yes("automated_decision"),
+        unfounded: yes("manifestly_unfounded"),
+    };
+    (raw, kept)
+}
+
+pub(crate) async fn decide(
+    State(s): State<AppState>,
+    v: Viewer,
+    Path(id): Path<String>,
+    Form(form): Form<Vec<(String, String)>>,
+) -> Result<Response, PageError> {
+    check_csrf(&v, &form)?;
+    require_reviewer(&v)?;
+    let (raw, kept) = decision_of(&form);
+    let outcome = if field(&form, "intent") == Some("preview") {
+        match s.app.preview_statement(&v.principal, &id, raw).await {
+            Ok(statement) => {
+                let lines = match statement {
+                    Some(st) => statement_lines(&st),
+                    None => vec![(
+                        "Statement".into(),
+                        "This decision restricts nothing, so it owes no statement of reasons.".into(),
+                    )],
+                };
+                let t = case_view(&s, &v, &id, None, kept, Vec::new(), Some(Preview { lines })).await?;
+                return page(&t);
+            }
+            Err(e) => Err(e),
+        }
+    } else {
+        s.app.decide(&v.principal, &id, raw).await.map(|_| ())
+    };
+    match outcome {
+        Ok(()) => Ok(redirect("/queue")),
+        Err(vigie_app::AppError::Invalid(invalid)) => {
+            let errors = invalid.errors().iter().map(|e| format!("{}: {}", e.field, e.message)).collect();
+            let t = case_view(&s, &v, &id, None, kept, errors, None).await?;
+            let mut res = page(&t)?;
+            *res.status_mut() = StatusCode::UNPROCESSABLE_ENTITY;
+            Ok(res)
+        }
+        Err(e) => Err(e.into()),
+    }
+}
+
+/// The statement of reasons as the Transparency Database would receive it, field by field.
+fn statement_lines(st: &vigie_model::sor::Statement) -> Vec<(String, String)> {
+    let value = serde_json::to_value(st).unwrap_or_default();
+    let mut out = Vec::new();
+    if let Some(map) = value.as_object() {
+        for (k, v) in map {
+            let shown = match v {
+                serde_json::Value::String(s) => s.clone(),
+                serde_json::Value::Array(a) => a
+                    .iter()
+                    .map(|x| x.as_str().map_or_else(|| x.to_string(), str::to_owned))
+                    .collect::<Vec<_>>()
+                    .join(", "),
+                serde_json::Value::Null => continue,
+                other => other.to_string(),
+            };
+            out.push((k.clone(), shown));
+        }
+    }
+    out
+}
+
+pub(crate) async fn reveal(
+    State(s): State<AppState>,
+    v: Viewer,
+    Path(id): Path<String>,
+    Form(form): Form<Vec<(String, String)>>,
+) -> Result<Response, PageError> {
+    check_csrf(&v, &form)?;
+    let media = s.app.reveal_media(&v.principal, &id).await?;
+    Ok(redirect(&format!("/cases/{}?reveal={}#media-{}", media.case.as_str(), media.id.as_str(), media.id.as_str())))
+}
+
+/// Media responses: never sniffed, never framed, never cached, and sandboxed if opened.
+fn media_response(bytes: Vec<u8>, content_type: &'static str, attachment: Option<String>) -> Response {
+    let mut res = Response::new(Body::from(bytes));
+    let h = res.headers_mut();
+    h.insert(CONTENT_TYPE, HeaderValue::from_static(content_type));
+    h.insert(CONTENT_SECURITY_POLICY, HeaderValue::from_static("sandbox; default-src 'none'"));
+    h.insert(CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    if let Some(name) = attachment
+        && let Ok(v) = HeaderValue::from_str(&format!("attachment; filename=\"{name}\""))
+    {
+        h.insert(CONTENT_DISPOSITION, v);
+    }
+    res
+}
+
+pub(crate) async fn preview(
+    State(s): State<AppState>,
+    v: Viewer,
+    Path(id): Path<String>,
+) -> Result<Response, PageError> {
+    let bytes = s.app.media_preview(&v.principal, &id).await?;
+    Ok(media_response(bytes, "image/png", None))
+}
+
+pub(crate) async fn original(
+    State(s): State<AppState>,
+    v: Viewer,
+    Path(id): Path<String>,
+) -> Result<Response, PageError> {
+    let (media, bytes) = s.app.media_original(&v.principal, &id).await?;
+    // Only formats that decoded as raster images are shown inline; anything else downloads.
+    let inline = match media.format.as_str() {
+        "png" => Some("image/png"),
+        "jpeg" => Some("image/jpeg"),
+        "gif" => Some("image/gif"),
+        "webp" => Some("image/webp"),
+        "bmp" => Some("image/bmp"),
+        _ => None,
+    };
+    Ok(match inline {
+        Some(ct) => media_response(bytes, ct, None),
+        None => media_response(bytes, "application/octet-stream", Some(format!("{}.bin", media.id.as_str()))),
+    }
+    .into_response())
+}

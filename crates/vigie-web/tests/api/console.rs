@@ -1,0 +1,469 @@
+//! The web console in a real browser (Debian's headless Chromium, over WebDriver), plus the
+//! console's HTTP promises checked directly: CSRF refusals, cookie flags, media headers.
+
+use serde_json::{Value, json};
+
+use crate::helpers::*;
+use crate::webdriver::{Browser, ENTER, TAB};
+
+const PASSWORD: &str = "a long test password";
+
+/// Gives a member a console login and password; returns the login.
+async fn with_password(t: &TestApp, m: &Member, login: &str) -> String {
+    let body = json!({ "login": login, "password": PASSWORD });
+    let res =
+        t.send(reqwest::Method::PUT, &format!("/api/v1/users/{}/password", m.user), Some(ADMIN), Some(body)).await;
+    assert_eq!(res.status.as_u16(), 204, "{}", res.body);
+    login.to_owned()
+}
+
+async fn sign_in(t: &TestApp, b: &Browser, login: &str) {
+    b.goto(&t.url("/login")).await;
+    let field = b.find("#login").await;
+    b.type_into(&field, login).await;
+    b.type_into(&b.find("#password").await, PASSWORD).await;
+    b.click(&b.find("form.stack button[type=submit]").await).await;
+    b.wait_url("/queue").await;
+}
+
+async fn case_of(t: &TestApp, receipt: &Value) -> String {
+    let notice = t.get(&format!("/api/v1/notices/{}", receipt["id"].as_str().unwrap()), ADMIN).await.expect(200);
+    notice["cases"][0]["id"].as_str().unwrap().to_owned()
+}
+
+async fn attach(t: &TestApp, m: &Member, case: &str, bytes: Vec<u8>) -> Value {
+    let res = t
+        .http
+        .post(t.url(&format!("/api/v1/cases/{case}/media")))
+        .bearer_auth(&m.token)
+        .body(bytes)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status().as_u16(), 201);
+    res.json().await.unwrap()
+}
+
+#[tokio::test]
+async fn a_reviewer_signs_in_claims_reveals_media_and_decides_with_the_keyboard() {
+    let t = TestApp::start().await;
+    let p = t.platform("video.example").await;
+    let login = with_password(&t, &p, "moderator.one").await;
+    let a = t.authority().await;
+    let flagger = t.member("trusted_flagger", "Watchdog NGO", &["reporter"]).await;
+    let public = case_of(&t, &t.notice("https://video.example/v/public").await).await;
+    let flagged = t
+        .post("/api/v1/notices", &flagger.token, notice_body("https://video.example/v/flagged"))
+        .await
+        .expect(201)["cases"][0]["case"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let order =
+        t.post("/api/v1/orders", &a.token, order_body(&p.org, &["https://video.example/v/order"])).await.expect(201);
+    let ordered = t.get(&format!("/api/v1/orders/{}", order["id"].as_str().unwrap()), &a.token).await.expect(200)["cases"]
+        [0]["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+
+    let b = Browser::start().await;
+    b.goto(&t.url("/queue")).await;
+    b.wait_url("/login").await;
+    b.screenshot("login").await;
+    sign_in(&t, &b, &login).await;
+    let session = b.cookies().await.into_iter().find(|c| c["name"] == "vigie_session").expect("a session cookie");
+    assert_eq!((session["httpOnly"].as_bool(), session["sameSite"].as_str()), (Some(true), Some("Strict")));
+
+    // Deadline first (the order), then priority (the trusted flagger before the public).
+    let mut order_in_queue = Vec::new();
+    for row in b.find_all("tr[data-row]").await {
+        order_in_queue.push(b.attribute(&row, "data-row").await.unwrap());
+    }
+    assert_eq!(order_in_queue, [ordered.clone(), flagged.clone(), public.clone()]);
+    let countdown = b.find("tr[data-row] time.countdown").await;
+    assert!(b.text(&countdown).await.starts_with("in "), "a live countdown to the order's hour");
+    b.screenshot("queue").await;
+
+    // j selects the first case, c claims it; the queue shows who holds it.
+    b.keys("jc").await;
+    let held = b.find(&format!("#row-{ordered} td:nth-child(5)")).await;
+    assert!(b.text(&held).await.starts_with("you, until"), "{}", b.text(&held).await);
+    let claims = t.events(Some("case.claimed")).await;
+    assert_eq!(claims.len(), 1);
+
+    // Media attached by the platform: the page carries a blurred preview, not the original.
+    let media = attach(&t, &p, &ordered, png(320, 240)).await;
+    let mid = media["id"].as_str().unwrap().to_owned();
+    assert_eq!((media["format"].as_str(), media["preview"].as_bool()), (Some("png"), Some(true)));
+    b.goto(&t.url(&format!("/cases/{ordered}"))).await;
+    b.find("img.preview").await;
+    assert!(b.try_find("img.original").await.is_none());
+    assert!(!b.source().await.contains(&format!("/media/{mid}/original")), "the original is not even linked");
+    let preview = t.app.store().read({
+        let mid = vigie_model::MediaId::parse(&mid).unwrap();
+        move |r| r.get_media(&mid)
+    });
+    let preview = preview.await.unwrap().unwrap().preview.unwrap();
+    assert!(preview.len() < 4_000, "a small re-encoded derivative, {} bytes", preview.len());
+    b.screenshot("case-blurred").await;
+
+    // r reveals: logged, and only then is the original sent.
+    b.keys("r").await;
+    b.wait_url("reveal=").await;
+    b.find("img.original").await;
+    assert_eq!(t.events(Some("media.revealed")).await.len(), 1);
+    b.screenshot("case-revealed").await;
+
+    // d jumps to the decision form; everything else is typed and tabbed.
+    b.keys("d").await;
+    b.keys("Rem").await;
+    b.keys(TAB).await;
+    b.keys("Inc").await;
+    b.keys(&format!("{TAB}{TAB}none{TAB}recruitment video with no news framing{TAB}Calls viewers to attack.")).await;
+    b.keys(&format!("{TAB}{TAB}{TAB}{TAB}")).await; // three boxes, then the preview button
+    b.keys(ENTER).await;
+    let preview = b.find("#sor-preview").await;
+    let shown = b.text(&preview).await;
+    assert!(shown.contains("DECISION_GROUND_ILLEGAL_CONTENT") && shown.contains("Calls viewers to attack."), "{shown}");
+    assert!(
+        t.get(&format!("/api/v1/cases/{ordered}"), &p.token).await.expect(200)["decision"].is_null(),
+        "a preview decides nothing"
+    );
+    b.screenshot("decision-preview").await;
+    // The form kept its values; Tab to the Decide button from the preview button.
+    let decide = b.find("button[value=decide]").await;
+    b.script("document.querySelector('button[value=preview]').focus()").await;
+    b.keys(&format!("{TAB}{ENTER}")).await;
+    b.wait_url("/queue").await;
+    let _ = decide;
+    let case = t.get(&format!("/api/v1/cases/{ordered}"), &p.token).await.expect(200);
+    assert_eq!((case["state"].as_str(), case["decision"]["action"].as_str()), (Some("decided"), Some("remove")));
+    assert_eq!(case["decision"]["legal_basis"], "eu.tco.2-7-a");
+    assert_eq!(b.find_all("tr[data-row]").await.len(), 2, "the decided case left the queue");
+    let held = t.app.store().read(move |r| r.claim(&vigie_model::CaseId::parse(&ordered).unwrap())).await.unwrap();
+    assert!(held.is_none(), "deciding frees the claim");
+}
+
+#[tokio::test]
+async fn the_public_report_form_gives_a_code_and_hostile_text_stays_text() {
+    let t = TestApp::start().await;
+    let p = t.platform("video.example").await;
+    let login = with_password(&t, &p, "moderator.two").await;
+    let b = Browser::start().await;
+
+    b.goto(&t.url("/report")).await;
+    b.screenshot("report").await;
+    let hostile = "<script>alert(1)</script><img src=x onerror=alert(2)> javascript:alert(3)";
+    b.type_into(&b.find("#urls").await, "https://video.example/v/hostile").await;
+    b.type_into(&b.find("#explanation").await, hostile).await;
+    b.click(&b.find("#good_faith").await).await;
+    b.click(&b.find("form.stack button[type=submit]").await).await;
+    let code = b.text(&b.find("#tracking-code").await).await;
+    assert!(code.len() >= 20, "a tracking code: {code}");
+    b.screenshot("receipt").await;
+
+    // The tracking page, from the receipt and by typing the code.
+    b.click(&b.find("form.stack button[type=submit]").await).await;
+    let state = b.text(&b.find("td.state").await).await;
+    assert!(["open", "delivered"].contains(&state.as_str()), "{state}");
+    b.goto(&t.url("/track")).await;
+    b.type_into(&b.find("#code").await, &code).await;
+    b.click(&b.find("form.stack button[type=submit]").await).await;
+    assert_eq!(b.text(&b.find("td.outcome").await).await, "not decided yet");
+    b.screenshot("track").await;
+    b.goto(&t.url("/track")).await;
+    b.type_into(&b.find("#code").await, "not-a-code").await;
+    b.click(&b.find("form.stack button[type=submit]").await).await;
+    assert!(b.source().await.contains("No report has this tracking code."));
+
+    // The reviewer sees the hostile text as text: nothing runs, nothing loads.
+    sign_in(&t, &b, &login).await;
+    b.click(&b.find("a.open").await).await;
+    let quote = b.find("blockquote.claim-text").await;
+    assert_eq!(b.text(&quote).await, hostile);
+    assert_eq!(b.alert().await, None, "no script ran");
+    assert!(b.try_find("img[src=x]").await.is_none());
+    assert_eq!(b.script("return document.scripts.length").await, 1, "only the console's own script");
+    assert!(b.try_find("a[href^='javascript']").await.is_none());
+    b.screenshot("case-hostile-text").await;
+}
+
+/// A PNG whose header claims 50,000 × 50,000 pixels: a decompression bomb to any decoder that
+/// trusts it.
+fn bomb() -> Vec<u8> {
+    let mut out = Vec::new();
+    {
+        let mut enc = png::Encoder::new(&mut out, 50_000, 50_000);
+        enc.set_color(png::ColorType::Grayscale);
+        let w = enc.write_header().unwrap();
+        drop(w);
+    }
+    out
+}
+
+#[tokio::test]
+async fn hostile_media_is_never_rendered_and_downloads_sandboxed() {
+    let t = TestApp::start().await;
+    let p = t.platform("video.example").await;
+    let login = with_password(&t, &p, "moderator.three").await;
+    let case = case_of(&t, &t.notice("https://video.example/v/media").await).await;
+    let svg = br#"<svg xmlns="http://www.w3.org/2000/svg" onload="alert(1)"><script>alert(2)</script></svg>"#.to_vec();
+    let mut polyglot = b"GIF89a".to_vec();
+    polyglot.extend_from_slice(b"<html><body><script>alert(3)</script></body></html>");
+    let sent = [svg, polyglot, bomb()];
+    for bytes in sent.clone() {
+        let m = attach(&t, &p, &case, bytes).await;
+        assert_eq!((m["format"].as_str(), m["preview"].as_bool()), (Some("unsupported"), Some(false)), "{m}");
+    }
+
+    let b = Browser::start().await;
+    sign_in(&t, &b, &login).await;
+    b.goto(&t.url(&format!("/cases/{case}"))).await;
+    assert_eq!(b.find_all(".no-preview").await.len(), 3);
+    assert!(b.find_all("figure.media img").await.is_empty(), "no image element for any of them");
+    b.keys("r").await;
+    let url = b.wait_url("reveal=").await;
+    let revealed = url.split("reveal=").nth(1).unwrap().split('#').next().unwrap().to_owned();
+    let link = b.find("figure.media a[download]").await;
+    assert!(b.find_all("figure.media img").await.is_empty(), "revealed, still not rendered");
+    assert!(b.find_all("figure.media object, figure.media iframe, figure.media embed").await.is_empty());
+    assert_eq!(b.alert().await, None);
+    b.screenshot("case-hostile-media").await;
+
+    // What the download link serves: bytes as sent, as an attachment, sandboxed, never sniffed.
+    let href = b.attribute(&link, "href").await.unwrap();
+    let cookie = b.cookies().await.into_iter().find(|c| c["name"] == "vigie_session").unwrap();
+    let res = t
+        .http
+        .get(t.url(&href))
+        .header("cookie", format!("vigie_session={}", cookie["value"].as_str().unwrap()))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status().as_u16(), 200);
+    let h = res.headers();
+    assert_eq!(h["content-type"], "application/octet-stream");
+    assert!(h["content-disposition"].to_str().unwrap().starts_with("attachment;"));
+    assert!(h["content-security-policy"].to_str().unwrap().contains("sandbox"));
+    assert_eq!(h["x-content-type-options"], "nosniff");
+    let body = res.bytes().await.unwrap();
+    assert!(sent.iter().any(|s| body == s.as_slice()), "kept as sent");
+
+    // A media never revealed by this reviewer is not served.
+    let others: Vec<String> = t.get(&format!("/api/v1/cases/{case}/media"), &p.token).await.expect(200)["media"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|m| m["id"].as_str().unwrap().to_owned())
+        .filter(|id| *id != revealed)
+        .collect();
+    assert_eq!(others.len(), 2);
+    let res = t
+        .http
+        .get(t.url(&format!("/media/{}/original", others[0])))
+        .header("cookie", format!("vigie_session={}", cookie["value"].as_str().unwrap()))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status().as_u16(), 409, "reveal first");
+}
+
+/// `application/x-www-form-urlencoded`, as a browser sends a form.
+fn form(req: reqwest::RequestBuilder, pairs: &[(&str, &str)]) -> reqwest::RequestBuilder {
+    let enc = |s: &str| -> String {
+        s.bytes()
+            .map(|b| match b {
+                b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => (b as char).to_string(),
+                b' ' => "+".to_owned(),
+                _ => format!("%{b:02X}"),
+            })
+            .collect()
+    };
+    let body: Vec<String> = pairs.iter().map(|(k, v)| format!("{}={}", enc(k), enc(v))).collect();
+    req.header("content-type", "application/x-www-form-urlencoded").body(body.join("&"))
+}
+
+/// A signed-in session cookie and its page's CSRF token, through plain HTTP.
+async fn http_session(t: &TestApp, login: &str) -> (String, String) {
+    let page = t.http.get(t.url("/login")).send().await.unwrap();
+    let pre = page.headers()["set-cookie"].to_str().unwrap().split(';').next().unwrap().to_owned();
+    let html = page.text().await.unwrap();
+    let csrf = html.split("name=\"csrf\" value=\"").nth(1).unwrap().split('"').next().unwrap().to_owned();
+    let client = reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().unwrap();
+    let res = form(
+        client.post(t.url("/login")).header("cookie", &pre),
+        &[("csrf", &csrf), ("login", login), ("password", PASSWORD)],
+    )
+    .send()
+    .await
+    .unwrap();
+    assert_eq!(res.status().as_u16(), 303);
+    let session = res.headers()["set-cookie"].to_str().unwrap().split(';').next().unwrap().to_owned();
+    let queue = client.get(t.url("/queue")).header("cookie", &session).send().await.unwrap().text().await.unwrap();
+    let csrf = queue.split("name=\"csrf\" value=\"").nth(1).unwrap().split('"').next().unwrap().to_owned();
+    (session, csrf)
+}
+
+#[tokio::test]
+async fn forms_without_their_csrf_token_are_refused_and_change_nothing() {
+    let t = TestApp::start().await;
+    let p = t.platform("video.example").await;
+    let login = with_password(&t, &p, "moderator.four").await;
+    let case = case_of(&t, &t.notice("https://video.example/v/csrf").await).await;
+    let (session, csrf) = http_session(&t, &login).await;
+    let client = reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().unwrap();
+    let post = |path: String, fields: Vec<(&'static str, String)>, cookie: Option<String>| {
+        let pairs: Vec<(&str, &str)> = fields.iter().map(|(k, v)| (*k, v.as_str())).collect();
+        let mut req = form(client.post(t.url(&path)), &pairs);
+        if let Some(c) = cookie {
+            req = req.header("cookie", c);
+        }
+        req.send()
+    };
+
+    let res = post(format!("/cases/{case}/claim"), vec![], Some(session.clone())).await.unwrap();
+    assert_eq!(res.status().as_u16(), 403);
+    assert!(res.text().await.unwrap().contains("CSRF"));
+    let res =
+        post(format!("/cases/{case}/claim"), vec![("csrf", "0".repeat(32))], Some(session.clone())).await.unwrap();
+    assert_eq!(res.status().as_u16(), 403);
+    assert!(t.events(Some("case.claimed")).await.is_empty(), "nothing changed");
+    let decide = vec![("action", "no_action".to_owned())];
+    assert_eq!(
+        post(format!("/cases/{case}/decide"), decide, Some(session.clone())).await.unwrap().status().as_u16(),
+        403
+    );
+    assert_eq!(post("/logout".into(), vec![], Some(session.clone())).await.unwrap().status().as_u16(), 403);
+    let report = vec![
+        ("urls", "https://video.example/v/x".to_owned()),
+        ("explanation", "x".to_owned()),
+        ("good_faith", "yes".to_owned()),
+    ];
+    assert_eq!(post("/report".into(), report, None).await.unwrap().status().as_u16(), 403);
+    assert_eq!(t.events(Some("signal.received")).await.len(), 1, "no second notice");
+
+    // With the token, the same post works; the session's token does not work for another session.
+    let res = post(
+        format!("/cases/{case}/claim"),
+        vec![("csrf", csrf.clone()), ("return", "/queue".into())],
+        Some(session.clone()),
+    )
+    .await
+    .unwrap();
+    assert_eq!(res.status().as_u16(), 303);
+    assert_eq!(t.events(Some("case.claimed")).await.len(), 1);
+    let (other, _) = http_session(&t, &login).await;
+    let res = post(format!("/cases/{case}/release"), vec![("csrf", csrf)], Some(other)).await.unwrap();
+    assert_eq!(res.status().as_u16(), 403, "a token belongs to its session");
+
+    // Sessions are not API tokens, and API tokens do not open the console.
+    let value = session.split_once('=').unwrap().1.to_owned();
+    assert_eq!(t.get("/api/v1/inbox", &value).await.status.as_u16(), 401);
+    let res = client.get(t.url("/queue")).header("cookie", format!("vigie_session={}", p.token)).send().await.unwrap();
+    assert_eq!((res.status().as_u16(), res.headers()["location"].to_str().unwrap()), (303, "/login"));
+}
+
+#[tokio::test]
+async fn over_tls_the_session_cookie_is_secure_and_host_prefixed() {
+    let t = TestApp::start_with(|c| c.console.secure_cookies = true).await;
+    let p = t.platform("video.example").await;
+    let login = with_password(&t, &p, "moderator.five").await;
+    let page = t.http.get(t.url("/login")).send().await.unwrap();
+    let pre = page.headers()["set-cookie"].to_str().unwrap().to_owned();
+    assert!(pre.starts_with("__Host-vigie_csrf=") && pre.contains("; Secure") && pre.contains("HttpOnly"), "{pre}");
+    let html = page.text().await.unwrap();
+    let csrf = html.split("name=\"csrf\" value=\"").nth(1).unwrap().split('"').next().unwrap().to_owned();
+    let client = reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().unwrap();
+    let req = client.post(t.url("/login")).header("cookie", pre.split(';').next().unwrap());
+    let res = form(req, &[("csrf", &csrf), ("login", &login), ("password", PASSWORD)]).send().await.unwrap();
+    let set: Vec<String> = res.headers().get_all("set-cookie").iter().map(|v| v.to_str().unwrap().to_owned()).collect();
+    let session = set.iter().find(|c| c.starts_with("__Host-vigie_session=")).expect("the prefixed session cookie");
+    assert!(session.contains("; Secure") && session.contains("SameSite=Strict") && session.contains("Path=/"));
+}
+
+#[tokio::test]
+async fn a_wrong_password_is_refused_like_an_unknown_login() {
+    let t = TestApp::start().await;
+    let p = t.platform("video.example").await;
+    let login = with_password(&t, &p, "moderator.six").await;
+    let b = Browser::start().await;
+    for (who, pw) in [(login.as_str(), "the wrong password!"), ("nobody.here", PASSWORD)] {
+        b.goto(&t.url("/login")).await;
+        b.type_into(&b.find("#login").await, who).await;
+        b.type_into(&b.find("#password").await, pw).await;
+        b.click(&b.find("form.stack button[type=submit]").await).await;
+        let error = b.find("p.error").await;
+        assert_eq!(b.text(&error).await, "The login or the password is wrong.");
+    }
+    assert!(t.events(Some("user.signed_in")).await.is_empty());
+    let weak = json!({ "login": "x", "password": "short" });
+    let res =
+        t.send(reqwest::Method::PUT, &format!("/api/v1/users/{}/password", p.user), Some(ADMIN), Some(weak)).await;
+    assert_eq!(res.field_codes(), ["invalid_login", "weak_password"]);
+}
+
+/// axe-core's script: `VIGIE_AXE_JS` (set by `cargo xtask test`) or the copy xtask installs.
+fn axe_script() -> String {
+    let path = std::env::var("VIGIE_AXE_JS").unwrap_or_else(|_| {
+        concat!(env!("CARGO_MANIFEST_DIR"), "/../../target/axe/node_modules/axe-core/axe.min.js").to_owned()
+    });
+    std::fs::read_to_string(&path)
+        .unwrap_or_else(|e| panic!("axe-core is missing at {path} ({e}): run `cargo xtask test`, which installs it"))
+}
+
+/// Runs axe-core on the current page; returns its serious and critical findings.
+async fn axe(b: &Browser, script: &str, page: &str, report: &mut Vec<Value>) -> Vec<Value> {
+    b.script(script).await;
+    let found = b
+        .script_async(
+            "var done = arguments[arguments.length - 1];
+             axe.run(document, { resultTypes: ['violations'] })
+               .then(function (r) { done(r.violations.map(function (v) {
+                 return { id: v.id, impact: v.impact, help: v.help,
+                          nodes: v.nodes.map(function (n) { return n.target.join(' '); }) }; })); })
+               .catch(function (e) { done({ error: String(e) }); });",
+        )
+        .await;
+    assert!(found.get("error").is_none(), "axe failed on {page}: {found}");
+    let all = found.as_array().cloned().unwrap_or_default();
+    report.push(json!({ "page": page, "violations": all }));
+    all.into_iter().filter(|v| matches!(v["impact"].as_str(), Some("serious" | "critical"))).collect()
+}
+
+#[tokio::test]
+async fn axe_finds_nothing_serious_or_critical_on_the_main_pages() {
+    let script = axe_script();
+    let t = TestApp::start().await;
+    let p = t.platform("video.example").await;
+    let login = with_password(&t, &p, "moderator.axe").await;
+    let case = case_of(&t, &t.notice("https://video.example/v/axe").await).await;
+    attach(&t, &p, &case, png(200, 160)).await;
+    let b = Browser::start().await;
+    let mut report = Vec::new();
+    let mut serious = Vec::new();
+    for (page, path) in [("login", "/login"), ("report", "/report"), ("track", "/track")] {
+        b.goto(&t.url(path)).await;
+        serious.extend(axe(&b, &script, page, &mut report).await);
+    }
+    b.goto(&t.url("/report")).await;
+    b.type_into(&b.find("#urls").await, "https://video.example/v/axe-2").await;
+    b.type_into(&b.find("#explanation").await, "A recruitment video.").await;
+    b.click(&b.find("#good_faith").await).await;
+    b.click(&b.find("form.stack button[type=submit]").await).await;
+    b.find("#tracking-code").await;
+    serious.extend(axe(&b, &script, "receipt", &mut report).await);
+    sign_in(&t, &b, &login).await;
+    serious.extend(axe(&b, &script, "queue", &mut report).await);
+    b.goto(&t.url(&format!("/cases/{case}"))).await;
+    serious.extend(axe(&b, &script, "case", &mut report).await);
+    // The checker itself can fail: an image without a text alternative is a critical finding.
+    b.script("var i = document.createElement('img'); i.src = '/assets/none.png'; document.querySelector('main').appendChild(i);")
+        .await;
+    let planted = axe(&b, &script, "case with a planted fault", &mut Vec::new()).await;
+    assert!(planted.iter().any(|v| v["id"] == "image-alt"), "axe did not see the planted fault: {planted:?}");
+    let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/../../target/artefacts/console");
+    std::fs::create_dir_all(dir).unwrap();
+    std::fs::write(format!("{dir}/axe.json"), serde_json::to_string_pretty(&report).unwrap()).unwrap();
+    assert!(serious.is_empty(), "serious or critical accessibility problems: {}", Value::Array(serious));
+}
