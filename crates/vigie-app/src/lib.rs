@@ -8,6 +8,7 @@
 pub mod admin;
 pub mod audit;
 pub mod auth;
+pub mod authority;
 pub mod banks;
 pub mod clock;
 pub mod delivery;

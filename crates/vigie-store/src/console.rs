@@ -6,7 +6,7 @@ use vigie_model::*;
 
 use vigie_model::event::ChainedEvent;
 
-use crate::{Principal, Result};
+use crate::{OrderRecord, Principal, Result, SignalRecord};
 
 /// A person's password, as an Argon2id PHC string, and the login it goes with.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -74,6 +74,10 @@ pub trait ConsoleReads {
     fn media_original(&self, id: &MediaId) -> Result<Option<Vec<u8>>>;
     /// Whether `user` revealed `media` at or after `since`.
     fn revealed_since(&self, media: &MediaId, user: &UserId, since: Timestamp) -> Result<bool>;
+    /// An authority's orders, newest first.
+    fn orders_of(&self, authority: &OrgId, limit: u32) -> Result<Vec<OrderRecord>>;
+    /// An authority's referrals, newest first.
+    fn referrals_of(&self, authority: &OrgId, limit: u32) -> Result<Vec<SignalRecord>>;
     /// The latest `limit` events about `subject`, oldest first.
     fn events_about(&self, subject: &str, limit: u32) -> Result<Vec<ChainedEvent>>;
 }

@@ -9,10 +9,15 @@
     else text = Math.floor(s / 86400) + " days";
     return ms >= 0 ? "in " + text : text + " ago";
   }
+  // The server's time when it drew the page, against the browser's when it loaded it: countdowns
+  // follow the server's clock even when the browser's is off.
+  var loaded = Date.now();
   function tick() {
     var now = Date.now();
     document.querySelectorAll("[data-deadline]").forEach(function (el) {
-      var left = Date.parse(el.getAttribute("data-deadline")) - now;
+      var server = Date.parse(el.getAttribute("data-now"));
+      var skew = isNaN(server) ? 0 : server - loaded;
+      var left = Date.parse(el.getAttribute("data-deadline")) - (now + skew);
       if (isNaN(left)) return;
       el.textContent = relative(left);
       el.classList.remove("overdue", "soon", "later");

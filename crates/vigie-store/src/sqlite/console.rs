@@ -6,7 +6,7 @@ use vigie_model::*;
 
 use vigie_model::event::ChainedEvent;
 
-use super::queries::{SqliteRead, SqliteTx, corrupt, event_row, roles_from, ts, us};
+use super::queries::{SqliteRead, SqliteTx, corrupt, event_row, order_row, roles_from, signal_row, ts, us};
 use crate::*;
 
 fn credential_row(r: &Row<'_>) -> rusqlite::Result<CredentialRecord> {
@@ -114,6 +114,20 @@ impl ConsoleReads for SqliteRead<'_> {
         )?;
         Ok(n.unwrap_or(0) > 0)
     }
+    fn orders_of(&self, authority: &OrgId, limit: u32) -> Result<Vec<OrderRecord>> {
+        self.many(
+            "SELECT * FROM orders WHERE authority = ?1 ORDER BY intake_at DESC, id DESC LIMIT ?2",
+            params![authority.as_str(), limit],
+            order_row,
+        )
+    }
+    fn referrals_of(&self, authority: &OrgId, limit: u32) -> Result<Vec<SignalRecord>> {
+        self.many(
+            "SELECT * FROM signals WHERE kind = 'referral' AND submitter_org = ?1 ORDER BY received_at DESC LIMIT ?2",
+            params![authority.as_str(), limit],
+            signal_row,
+        )
+    }
     fn events_about(&self, subject: &str, limit: u32) -> Result<Vec<ChainedEvent>> {
         let mut list = self.many(
             "SELECT * FROM events WHERE subject = ?1 ORDER BY seq DESC LIMIT ?2",
@@ -143,6 +157,8 @@ delegate_console_reads! {
     get_media(id: &MediaId) -> Result<Option<MediaRecord>>;
     media_original(id: &MediaId) -> Result<Option<Vec<u8>>>;
     revealed_since(media: &MediaId, user: &UserId, since: Timestamp) -> Result<bool>;
+    orders_of(authority: &OrgId, limit: u32) -> Result<Vec<OrderRecord>>;
+    referrals_of(authority: &OrgId, limit: u32) -> Result<Vec<SignalRecord>>;
     events_about(subject: &str, limit: u32) -> Result<Vec<ChainedEvent>>;
 }
 

@@ -109,7 +109,7 @@ fn tier_from(rank: i64) -> rusqlite::Result<Tier> {
     Tier::from_rank(rank).ok_or_else(|| corrupt("tier", &rank.to_string()))
 }
 
-fn signal_row(r: &Row<'_>) -> rusqlite::Result<SignalRecord> {
+pub(super) fn signal_row(r: &Row<'_>) -> rusqlite::Result<SignalRecord> {
     let kind: String = r.get("kind")?;
     Ok(SignalRecord {
         id: SignalId::from_trusted(r.get("id")?),

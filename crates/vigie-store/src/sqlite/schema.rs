@@ -572,6 +572,8 @@ CREATE INDEX case_media_case ON case_media(case_id);
 -- A case's history on its page. Subjects are mostly time-ordered ids, so the index grows at its
 -- right edge.
 CREATE INDEX events_subject ON events(subject, seq);
+-- An authority's referrals on its pages; notices (the bulk of intake) never touch it.
+CREATE INDEX signals_referrals ON signals(submitter_org, received_at) WHERE kind = 'referral';
 
 CREATE TABLE media_reveals (
     media TEXT NOT NULL REFERENCES case_media(id),

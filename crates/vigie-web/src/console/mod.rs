@@ -9,6 +9,7 @@
 //!   they decoded as a raster image.
 
 mod auth;
+mod authority;
 mod public;
 mod review;
 pub(crate) mod session;
@@ -43,6 +44,8 @@ pub(crate) fn routes() -> Router<AppState> {
         .route("/report", get(public::report_page).post(public::report))
         .route("/track", get(public::track_page).post(public::track))
         .route("/queue", get(review::queue))
+        .route("/orders", get(authority::orders).post(authority::submit_order))
+        .route("/referrals", get(authority::referrals).post(authority::submit_referral))
         .route("/cases/{id}", get(review::case_page))
         .route("/cases/{id}/claim", post(review::claim))
         .route("/cases/{id}/release", post(review::release))
@@ -112,6 +115,10 @@ impl Me {
         };
         if p.org_kind == OrgKind::Platform && p.roles.contains(&Role::Moderator) {
             add("/queue", "Queue");
+        }
+        if p.org_kind == OrgKind::Authority && p.roles.contains(&Role::Reporter) {
+            add("/orders", "Removal orders");
+            add("/referrals", "Referrals");
         }
         add("/report", "Report content");
         let roles: Vec<&str> = p.roles.iter().map(|r| r.as_str()).collect();

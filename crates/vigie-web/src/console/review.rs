@@ -28,15 +28,22 @@ fn urgency(due: Option<Timestamp>, now: Timestamp) -> &'static str {
     }
 }
 
-/// A deadline as text, and as an instant for the live countdown.
-struct Deadline {
-    iso: String,
-    text: String,
-    urgency: &'static str,
+/// A deadline as text, and as an instant for the live countdown, with the server's time so that
+/// the countdown runs on the server's clock, not the browser's.
+pub(crate) struct Deadline {
+    pub(crate) iso: String,
+    pub(crate) now: String,
+    pub(crate) text: String,
+    pub(crate) urgency: &'static str,
 }
 
-fn deadline(due: Option<Timestamp>, now: Timestamp) -> Option<Deadline> {
-    due.map(|d| Deadline { iso: d.to_rfc3339(), text: relative(d, now), urgency: urgency(Some(d), now) })
+pub(crate) fn deadline(due: Option<Timestamp>, now: Timestamp) -> Option<Deadline> {
+    due.map(|d| Deadline {
+        iso: d.to_rfc3339(),
+        now: now.to_rfc3339(),
+        text: relative(d, now),
+        urgency: urgency(Some(d), now),
+    })
 }
 
 struct Row {

@@ -18,12 +18,17 @@ async fn with_password(t: &TestApp, m: &Member, login: &str) -> String {
 }
 
 async fn sign_in(t: &TestApp, b: &Browser, login: &str) {
+    sign_in_to(t, b, login, "/queue").await;
+}
+
+/// Signs in and waits for the first page of the person's menu.
+async fn sign_in_to(t: &TestApp, b: &Browser, login: &str, landing: &str) {
     b.goto(&t.url("/login")).await;
     let field = b.find("#login").await;
     b.type_into(&field, login).await;
     b.type_into(&b.find("#password").await, PASSWORD).await;
     b.click(&b.find("form.stack button[type=submit]").await).await;
-    b.wait_url("/queue").await;
+    b.wait_url(landing).await;
 }
 
 async fn case_of(t: &TestApp, receipt: &Value) -> String {
@@ -457,6 +462,15 @@ async fn axe_finds_nothing_serious_or_critical_on_the_main_pages() {
     serious.extend(axe(&b, &script, "queue", &mut report).await);
     b.goto(&t.url(&format!("/cases/{case}"))).await;
     serious.extend(axe(&b, &script, "case", &mut report).await);
+    let a = t.authority().await;
+    let analyst = with_password(&t, &a, "analyst.axe").await;
+    b.click(&b.find("header form.who button").await).await;
+    b.wait_url("/login").await;
+    sign_in_to(&t, &b, &analyst, "/orders").await;
+    serious.extend(axe(&b, &script, "orders", &mut report).await);
+    b.goto(&t.url("/referrals")).await;
+    serious.extend(axe(&b, &script, "referrals", &mut report).await);
+    b.goto(&t.url("/orders")).await;
     // The checker itself can fail: an image without a text alternative is a critical finding.
     b.script("var i = document.createElement('img'); i.src = '/assets/none.png'; document.querySelector('main').appendChild(i);")
         .await;
@@ -466,4 +480,83 @@ async fn axe_finds_nothing_serious_or_critical_on_the_main_pages() {
     std::fs::create_dir_all(dir).unwrap();
     std::fs::write(format!("{dir}/axe.json"), serde_json::to_string_pretty(&report).unwrap()).unwrap();
     assert!(serious.is_empty(), "serious or critical accessibility problems: {}", Value::Array(serious));
+}
+
+#[tokio::test]
+async fn an_authority_issues_an_order_and_sees_it_overdue_after_the_hour() {
+    let t = TestApp::start().await;
+    let p = t.platform("video.example").await;
+    let a = t.authority().await;
+    let login = with_password(&t, &a, "iru.analyst").await;
+    let b = Browser::start().await;
+    sign_in_to(&t, &b, &login, "/orders").await;
+    let menu: Vec<String> = {
+        let mut out = Vec::new();
+        for e in b.find_all("header nav a").await {
+            out.push(b.text(&e).await);
+        }
+        out
+    };
+    assert_eq!(menu, ["Removal orders", "Referrals", "Report content"], "the menu shows what the role may do");
+
+    // Annex I, through the form; a missing field is named and the form keeps what was typed.
+    b.script(&format!("document.getElementById('addressee').value = '{}'", p.org)).await;
+    b.type_into(&b.find("#reference").await, "FR-IRU-2026-0100").await;
+    b.type_into(&b.find("#urls").await, "https://video.example/v/attack").await;
+    b.click(&b.find("#reason-a").await).await;
+    b.type_into(&b.find("#statement_of_reasons").await, "The video glorifies the attack and calls for more.").await;
+    b.type_into(&b.find("#representative_name").await, "Jeanne Martin").await;
+    b.type_into(&b.find("#representative_post").await, "Commissaire").await;
+    b.type_into(&b.find("#contact_email").await, "iru@police.example").await;
+    b.type_into(&b.find("#redress_body").await, "Tribunal administratif de Paris").await;
+    b.type_into(&b.find("#redress_days").await, "48").await;
+    b.type_into(&b.find("#redress_from").await, "receipt of the order").await;
+    b.click(&b.find("section form.stack > button[type=submit]").await).await;
+    let error = b.text(&b.find("div.error").await).await;
+    assert!(
+        error.contains("emergency_justification"),
+        "a first order needs an advance notice or an emergency: {error}"
+    );
+    assert_eq!(b.attribute(&b.find("#reference").await, "value").await.as_deref(), Some("FR-IRU-2026-0100"));
+    b.script(&format!("document.getElementById('addressee').value = '{}'", p.org)).await;
+    b.type_into(&b.find("#emergency_justification").await, "A live attack; the video is spreading.").await;
+    b.click(&b.find("section form.stack > button[type=submit]").await).await;
+    b.wait_url("/orders").await;
+    let row = b.find("table.orders tbody tr").await;
+    assert!(b.text(&row).await.contains("pending receipt"), "{}", b.text(&row).await);
+
+    // The platform receives it: the hour starts, and the page counts down on the server's clock.
+    t.get("/api/v1/inbox", &p.token).await.expect(200);
+    b.goto(&t.url("/orders")).await;
+    let countdown = b.find("table.orders time.countdown").await;
+    assert!(b.text(&countdown).await.starts_with("in "));
+
+    // An hour and a minute later, on the server's (moved) clock: overdue, in red, said in words.
+    t.advance(vigie_model::Duration::from_mins(61));
+    t.tick().await;
+    b.goto(&t.url("/orders")).await;
+    b.find("table.orders .overdue-flag").await;
+    let countdown = b.find("table.orders time.countdown").await;
+    assert_eq!(b.attribute(&countdown, "class").await.as_deref(), Some("countdown overdue"));
+    tokio::time::sleep(std::time::Duration::from_millis(1_200)).await; // one tick of the live countdown
+    assert!(b.text(&countdown).await.ends_with("ago"), "{}", b.text(&countdown).await);
+    b.screenshot("orders-overdue").await;
+
+    // The platform removes the content late: Annex II feedback appears.
+    let case = t.get("/api/v1/inbox", &p.token).await.expect(200)["cases"][0]["id"].as_str().unwrap().to_owned();
+    let remove = json!({ "action": "remove", "legal_basis": "eu.tco.2-7-a", "purpose": "none", "purpose_rationale": "calls for attacks" });
+    t.post(&format!("/api/v1/cases/{case}/decision"), &p.token, remove).await.expect(201);
+    b.goto(&t.url("/orders")).await;
+    assert!(b.text(&b.find("td.feedback").await).await.starts_with("remove at "));
+
+    // Referrals: sent from their page, listed with where they stand.
+    b.click(&b.find("header nav a[href='/referrals']").await).await;
+    b.type_into(&b.find("#urls").await, "https://video.example/v/channel").await;
+    b.type_into(&b.find("#explanation").await, "A propaganda channel of a listed group.").await;
+    b.type_into(&b.find("#reference").await, "REF-7").await;
+    b.click(&b.find("section form.stack > button[type=submit]").await).await;
+    b.wait_url("/referrals").await;
+    let listed = b.text(&b.find("table tbody tr").await).await;
+    assert!(listed.contains("REF-7") && listed.contains("https://video.example/v/channel"), "{listed}");
+    b.screenshot("referrals").await;
 }

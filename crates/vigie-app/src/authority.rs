@@ -1,0 +1,81 @@
+//! What an authority follows: its removal orders and referrals, newest first, with the cases they
+//! opened, and the platforms it may address.
+
+use vigie_model::org::{OrgKind, Role};
+use vigie_store::{CaseRecord, OrderRecord, Principal, SignalRecord};
+
+use crate::auth::require;
+use crate::platform::OrderView;
+use crate::{App, AppResult};
+
+/// How many of its latest orders or referrals an authority's pages list.
+pub const LIST_LIMIT: u32 = 200;
+
+/// A referral with the cases it opened or joined.
+#[derive(Clone, Debug)]
+pub struct ReferralView {
+    pub signal: SignalRecord,
+    pub cases: Vec<CaseRecord>,
+}
+
+impl App {
+    /// The authority's latest orders, each with its cases.
+    pub async fn authority_orders(&self, p: &Principal) -> AppResult<Vec<OrderView>> {
+        require(p, &[OrgKind::Authority], Role::Reporter, "only an authority's reporters follow its orders")?;
+        let org = p.org.clone();
+        Ok(self
+            .store()
+            .read(move |r| {
+                let mut out = Vec::new();
+                for order in r.orders_of(&org, LIST_LIMIT)? {
+                    let cases = cases_of(r, &order)?;
+                    out.push(OrderView { order, cases });
+                }
+                Ok(out)
+            })
+            .await?)
+    }
+
+    /// The authority's latest referrals, each with its cases.
+    pub async fn authority_referrals(&self, p: &Principal) -> AppResult<Vec<ReferralView>> {
+        require(p, &[OrgKind::Authority], Role::Reporter, "only an authority's reporters follow its referrals")?;
+        let org = p.org.clone();
+        Ok(self
+            .store()
+            .read(move |r| {
+                let mut out = Vec::new();
+                for signal in r.referrals_of(&org, LIST_LIMIT)? {
+                    let mut cases = Vec::new();
+                    for id in r.signal_cases(&signal.id)? {
+                        cases.extend(r.get_case(&id)?);
+                    }
+                    out.push(ReferralView { signal, cases });
+                }
+                Ok(out)
+            })
+            .await?)
+    }
+
+    /// The platforms an authority may address, by name.
+    pub async fn platforms(&self, p: &Principal) -> AppResult<Vec<(String, String)>> {
+        require(p, &[OrgKind::Authority], Role::Reporter, "only an authority's reporters address platforms")?;
+        Ok(self
+            .store()
+            .read(|r| {
+                Ok(r.list_orgs()?
+                    .into_iter()
+                    .filter(|o| o.kind == OrgKind::Platform)
+                    .map(|o| (o.id.as_str().to_owned(), o.name))
+                    .collect())
+            })
+            .await?)
+    }
+}
+
+fn cases_of(r: &dyn vigie_store::Reads, order: &OrderRecord) -> vigie_store::Result<Vec<CaseRecord>> {
+    let mut cases = Vec::new();
+    for id in r.signal_cases(&order.id)? {
+        cases.extend(r.get_case(&id)?);
+    }
+    Ok(cases)
+}
