@@ -39,6 +39,11 @@ pub fn uploader_notice_path(token: &str) -> String {
     format!("/api/v1/uploader-notices/{token}")
 }
 
+/// The page of the console where a person reads the notice and contests it.
+pub fn uploader_notice_page(token: &str) -> String {
+    format!("/notice/{token}")
+}
+
 /// An uploader notice as its reader sees it: the frozen reasons and redress, the deadlines that
 /// run from when it was issued, and what has happened since.
 #[derive(Clone, Debug)]
@@ -237,6 +242,7 @@ pub(crate) fn issue_notice(
             "route": notice.route,
             "token": notice.token,
             "path": uploader_notice_path(&notice.token),
+            "page": uploader_notice_page(&notice.token),
         }),
         Some(&notice.case),
         false,

@@ -10,9 +10,11 @@
 
 mod auth;
 mod authority;
+mod complaints;
 mod public;
 mod review;
 pub(crate) mod session;
+mod uploader;
 
 use askama::Template;
 use axum::Router;
@@ -43,7 +45,13 @@ pub(crate) fn routes() -> Router<AppState> {
         .route("/logout", post(auth::logout))
         .route("/report", get(public::report_page).post(public::report))
         .route("/track", get(public::track_page).post(public::track))
+        .route("/track/complaint", post(public::track_complaint))
+        .route("/notice/{token}", get(uploader::notice))
+        .route("/notice/{token}/{what}", post(uploader::contest))
         .route("/queue", get(review::queue))
+        .route("/complaints", get(complaints::list))
+        .route("/complaints/{id}", get(complaints::show))
+        .route("/complaints/{id}/review", post(complaints::review))
         .route("/orders", get(authority::orders).post(authority::submit_order))
         .route("/referrals", get(authority::referrals).post(authority::submit_referral))
         .route("/cases/{id}", get(review::case_page))
@@ -115,6 +123,7 @@ impl Me {
         };
         if p.org_kind == OrgKind::Platform && p.roles.contains(&Role::Moderator) {
             add("/queue", "Queue");
+            add("/complaints", "Complaints");
         }
         if p.org_kind == OrgKind::Authority && p.roles.contains(&Role::Reporter) {
             add("/orders", "Removal orders");

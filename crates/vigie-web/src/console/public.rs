@@ -47,11 +47,22 @@ struct TrackPage {
     csrf: String,
     result: Option<Tracked>,
     error: Option<String>,
+    message: Option<String>,
 }
 
 struct Tracked {
+    code: String,
     received_at: String,
-    locations: Vec<(String, String)>,
+    locations: Vec<TrackedRow>,
+}
+
+struct TrackedRow {
+    index: usize,
+    state: String,
+    outcome: String,
+    /// No action was taken and the notifier has no complaint open about it.
+    can_complain: bool,
+    complaints: Vec<String>,
 }
 
 async fn me_of(s: &AppState, v: &Option<Viewer>, here: &str) -> Option<Me> {
@@ -174,9 +185,34 @@ pub(crate) async fn track_page(
     headers: HeaderMap,
 ) -> Result<Response, PageError> {
     let (csrf, cookie) = session::pre_session_token(&headers, s.console.secure_cookies);
-    let mut res = page(&TrackPage { me: me_of(&s, &viewer, "/track").await, csrf, result: None, error: None })?;
+    let mut res =
+        page(&TrackPage { me: me_of(&s, &viewer, "/track").await, csrf, result: None, error: None, message: None })?;
     session::with_cookies(res.headers_mut(), cookie);
     Ok(res)
+}
+
+async fn tracked(s: &AppState, code: &str) -> Result<Option<Tracked>, PageError> {
+    match s.app.track_notice(code).await {
+        Ok(view) => Ok(Some(Tracked {
+            code: code.to_owned(),
+            received_at: view.received_at.to_rfc3339(),
+            locations: view
+                .locations
+                .iter()
+                .enumerate()
+                .map(|(index, l)| TrackedRow {
+                    index,
+                    state: l.state.replace('_', " "),
+                    outcome: l.outcome.clone().map_or_else(|| "not decided yet".into(), |o| o.replace('_', " ")),
+                    can_complain: l.outcome.as_deref() == Some("no_action")
+                        && !l.complaints.iter().any(|(_, st)| st == "open"),
+                    complaints: l.complaints.iter().map(|(_, st)| st.clone()).collect(),
+                })
+                .collect(),
+        })),
+        Err(vigie_app::AppError::NotFound(_)) => Ok(None),
+        Err(e) => Err(e.into()),
+    }
 }
 
 pub(crate) async fn track(
@@ -190,22 +226,52 @@ pub(crate) async fn track(
     let me = me_of(&s, &viewer, "/track").await;
     session::check_pre_session(&headers, secure, field(&form, "csrf"))?;
     let code = field(&form, "code").unwrap_or_default().trim().to_owned();
-    match s.app.track_notice(&code).await {
-        Ok(view) => {
-            let locations = view
-                .locations
-                .iter()
-                .map(|l| (l.state.replace('_', " "), l.outcome.clone().unwrap_or_else(|| "not decided yet".into())))
-                .collect();
-            let result = Tracked { received_at: view.received_at.to_rfc3339(), locations };
-            page(&TrackPage { me, csrf, result: Some(result), error: None })
-        }
-        Err(vigie_app::AppError::NotFound(_)) => {
-            let mut res =
-                page(&TrackPage { me, csrf, result: None, error: Some("No report has this tracking code.".into()) })?;
+    match tracked(&s, &code).await? {
+        Some(result) => page(&TrackPage { me, csrf, result: Some(result), error: None, message: None }),
+        None => {
+            let error = Some("No report has this tracking code.".into());
+            let mut res = page(&TrackPage { me, csrf, result: None, error, message: None })?;
             *res.status_mut() = StatusCode::NOT_FOUND;
             Ok(res)
         }
-        Err(e) => Err(e.into()),
     }
+}
+
+/// A notifier contests a decision to take no action, with the tracking code (DSA art. 20).
+pub(crate) async fn track_complaint(
+    State(s): State<AppState>,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    viewer: Option<Viewer>,
+    headers: HeaderMap,
+    Form(form): Form<Vec<(String, String)>>,
+) -> Result<Response, PageError> {
+    let secure = s.console.secure_cookies;
+    session::check_pre_session(&headers, secure, field(&form, "csrf"))?;
+    let (csrf, _) = session::pre_session_token(&headers, secure);
+    let me = me_of(&s, &viewer, "/track").await;
+    if !s.limiter.allow(peer.ip()) {
+        let error = Some("Too many requests from your address. Please wait a minute.".into());
+        let mut res = page(&TrackPage { me, csrf, result: None, error, message: None })?;
+        *res.status_mut() = StatusCode::TOO_MANY_REQUESTS;
+        return Ok(res);
+    }
+    let code = field(&form, "code").unwrap_or_default().trim().to_owned();
+    let index = field(&form, "location").and_then(|i| i.parse().ok()).unwrap_or(usize::MAX);
+    let (message, error, status) = match s.app.complain_as_notifier(&code, index, text(&form, "text")).await {
+        Ok(_) => (
+            Some("Your complaint was sent. A person who did not take the decision will review it.".to_owned()),
+            None,
+            StatusCode::CREATED,
+        ),
+        Err(vigie_app::AppError::Invalid(i)) => (None, Some(i.to_string()), StatusCode::UNPROCESSABLE_ENTITY),
+        Err(vigie_app::AppError::Conflict { message, .. }) => (None, Some(message), StatusCode::CONFLICT),
+        Err(vigie_app::AppError::NotFound(_)) => {
+            (None, Some("No report has this tracking code.".to_owned()), StatusCode::NOT_FOUND)
+        }
+        Err(e) => return Err(e.into()),
+    };
+    let result = tracked(&s, &code).await?;
+    let mut res = page(&TrackPage { me, csrf, result, error, message })?;
+    *res.status_mut() = status;
+    Ok(res)
 }

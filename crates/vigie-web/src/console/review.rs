@@ -87,7 +87,7 @@ fn target_of(case: &vigie_store::CaseRecord) -> String {
         .unwrap_or_else(|| case.key.clone())
 }
 
-fn require_reviewer(v: &Viewer) -> Result<(), PageError> {
+pub(crate) fn require_reviewer(v: &Viewer) -> Result<(), PageError> {
     let p = &v.principal;
     if p.org_kind == OrgKind::Platform && p.roles.contains(&Role::Moderator) {
         Ok(())
@@ -218,7 +218,7 @@ struct EventRow {
 
 /// The decision form's values, to show them again after a preview or a refusal.
 #[derive(Default)]
-struct DecisionForm {
+pub(crate) struct DecisionForm {
     action: String,
     ground: String,
     scope: String,
@@ -443,7 +443,7 @@ pub(crate) async fn case_page(
     page(&t)
 }
 
-fn decision_of(form: &[(String, String)]) -> (RawDecision, DecisionForm) {
+pub(crate) fn decision_of(form: &[(String, String)]) -> (RawDecision, DecisionForm) {
     let ground = field(form, "ground").unwrap_or_default().to_owned();
     let (legal_basis, terms_clause) = match ground.split_once(':') {
         Some(("law", id)) => (Some(id.to_owned()), None),

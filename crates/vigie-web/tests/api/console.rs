@@ -462,6 +462,22 @@ async fn axe_finds_nothing_serious_or_critical_on_the_main_pages() {
     serious.extend(axe(&b, &script, "queue", &mut report).await);
     b.goto(&t.url(&format!("/cases/{case}"))).await;
     serious.extend(axe(&b, &script, "case", &mut report).await);
+    let removal = json!({ "action": "remove", "legal_basis": "eu.tco.2-7-a", "purpose": "none", "purpose_rationale": "recruitment" });
+    t.post(&format!("/api/v1/cases/{case}/decision"), &p.token, removal).await.expect(201);
+    let token = t.get(&format!("/api/v1/cases/{case}/uploader-notice"), &p.token).await.expect(200)["token"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    b.goto(&t.url(&format!("/notice/{token}"))).await;
+    serious.extend(axe(&b, &script, "uploader notice", &mut report).await);
+    let complaint = json!({ "text": "My documentary." });
+    let path = format!("/api/v1/uploader-notices/{token}/complaint");
+    t.send(reqwest::Method::POST, &path, None, Some(complaint)).await.expect(201);
+    b.goto(&t.url("/complaints")).await;
+    serious.extend(axe(&b, &script, "complaints", &mut report).await);
+    b.click(&b.find("a.open").await).await;
+    b.find("#first-decision").await;
+    serious.extend(axe(&b, &script, "complaint", &mut report).await);
     let a = t.authority().await;
     let analyst = with_password(&t, &a, "analyst.axe").await;
     b.click(&b.find("header form.who button").await).await;
@@ -559,4 +575,97 @@ async fn an_authority_issues_an_order_and_sees_it_overdue_after_the_hour() {
     let listed = b.text(&b.find("table tbody tr").await).await;
     assert!(listed.contains("REF-7") && listed.contains("https://video.example/v/channel"), "{listed}");
     b.screenshot("referrals").await;
+}
+
+#[tokio::test]
+async fn an_uploader_complains_from_the_notice_and_another_reviewer_reverses_beside_the_first_decision() {
+    let t = TestApp::start().await;
+    let p = t.platform("video.example").await;
+    let first = with_password(&t, &p, "moderator.first").await;
+    let second = t.person(&p.org, &["moderator"]).await;
+    let reviewer = with_password(&t, &second, "moderator.second").await;
+    let case = case_of(&t, &t.notice("https://video.example/v/documentary").await).await;
+    t.get("/api/v1/inbox", &p.token).await.expect(200);
+    let removal = json!({ "action": "remove", "legal_basis": "eu.tco.2-7-a", "purpose": "none",
+                          "purpose_rationale": "no news framing", "explanation": "Glorifies the attack." });
+    t.post(&format!("/api/v1/cases/{case}/decision"), &p.token, removal).await.expect(201);
+    let token = t.get(&format!("/api/v1/cases/{case}/uploader-notice"), &p.token).await.expect(200)["token"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+
+    // The uploader's page: what, why, how found, and the complaint form.
+    let b = Browser::start().await;
+    b.goto(&t.url(&format!("/notice/{token}"))).await;
+    assert_eq!(b.text(&b.find("#notice-status").await).await, "in force");
+    let page = b.text(&b.find("main").await).await;
+    for part in [
+        "Incites the commission of terrorist offences",
+        "Glorifies the attack.",
+        "a notice from a member of the public",
+    ] {
+        assert!(page.contains(part), "{part} missing from: {page}");
+    }
+    b.screenshot("uploader-notice").await;
+    b.type_into(&b.find("#complaint-text").await, "This is my documentary; the attack is shown to condemn it.").await;
+    b.click(&b.find("form.stack button[type=submit]").await).await;
+    b.wait_url(&format!("/notice/{token}")).await;
+    assert!(b.text(&b.find("li.complaint").await).await.starts_with("open"));
+    assert!(b.try_find("#complaint-text").await.is_none(), "one open complaint at a time");
+
+    // The first decider sees the complaint but may not review it.
+    sign_in(&t, &b, &first).await;
+    b.goto(&t.url("/complaints")).await;
+    b.click(&b.find("a.open").await).await;
+    assert!(b.source().await.contains("You took the first decision"));
+    assert!(b.try_find("#reversed").await.is_none());
+    b.click(&b.find("header form.who button").await).await;
+    b.wait_url("/login").await;
+
+    // Another reviewer reverses, with the first decision beside the complaint.
+    sign_in(&t, &b, &reviewer).await;
+    b.click(&b.find("header nav a[href='/complaints']").await).await;
+    b.click(&b.find("a.open").await).await;
+    let first_decision = b.text(&b.find("#first-decision").await).await;
+    assert!(first_decision.contains("remove") && first_decision.contains("Glorifies the attack."), "{first_decision}");
+    assert!(b.text(&b.find("#complaint-text").await).await.contains("my documentary"));
+    b.screenshot("complaint-review").await;
+    b.click(&b.find("#reversed").await).await;
+    b.type_into(&b.find("#reasons").await, "A documentary that condemns the attack.").await;
+    b.click(&b.find("form.stack > button[type=submit]").await).await;
+    b.wait_url("/complaints").await;
+    assert!(b.source().await.contains("No complaint waits for review."));
+
+    b.goto(&t.url(&format!("/notice/{token}"))).await;
+    assert!(b.text(&b.find("#notice-status").await).await.starts_with("reversed"));
+    assert_eq!(t.events(Some("content.reinstated")).await.len(), 1);
+}
+
+#[tokio::test]
+async fn a_notifier_contests_no_action_from_the_tracking_page() {
+    let t = TestApp::start().await;
+    let p = t.platform("video.example").await;
+    let receipt = t.notice("https://video.example/v/left-up").await;
+    let code = receipt["tracking_code"].as_str().unwrap().to_owned();
+    let case = case_of(&t, &receipt).await;
+    t.get("/api/v1/inbox", &p.token).await.expect(200);
+    t.post(
+        &format!("/api/v1/cases/{case}/decision"),
+        &p.token,
+        json!({ "action": "no_action", "explanation": "satire" }),
+    )
+    .await
+    .expect(201);
+    let b = Browser::start().await;
+    b.goto(&t.url("/track")).await;
+    b.type_into(&b.find("#code").await, &code).await;
+    b.click(&b.find("form.stack.narrow button[type=submit]").await).await;
+    assert_eq!(b.text(&b.find("td.outcome").await).await, "no action");
+    b.type_into(&b.find("#complaint-0").await, "It is not satire: it names a target.").await;
+    b.click(&b.find("form.stack button[type=submit]").await).await;
+    assert!(b.text(&b.find("p.notice").await).await.starts_with("Your complaint was sent"));
+    assert!(b.try_find("#complaint-0").await.is_none(), "one open complaint at a time");
+    let complaints = t.get("/api/v1/complaints", &p.token).await.expect(200);
+    assert_eq!(complaints["complaints"][0]["complainant"], "notifier");
+    b.screenshot("track-complaint").await;
 }

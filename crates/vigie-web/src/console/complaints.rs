@@ -1,0 +1,153 @@
+//! A platform's complaints: the open ones, earliest answer due first, and each one reviewed with
+//! the first decision beside it.
+
+use askama::Template;
+use axum::Form;
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+use axum::response::Response;
+use vigie_app::dueprocess::complaints::ReviewInput;
+use vigie_app::reviewing::relative;
+use vigie_model::decision::{Action, Purpose, taxonomy};
+
+use super::review::{Deadline, deadline, decision_of, require_reviewer};
+use super::session::Viewer;
+use super::{Me, PageError, check_csrf, page, redirect, text};
+use crate::AppState;
+
+struct ComplaintRow {
+    id: String,
+    complainant: String,
+    received: String,
+    due: Option<Deadline>,
+    overdue: bool,
+}
+
+#[derive(Template)]
+#[template(path = "complaints.html")]
+struct ComplaintsPage {
+    me: Option<Me>,
+    rows: Vec<ComplaintRow>,
+}
+
+pub(crate) async fn list(State(s): State<AppState>, v: Viewer) -> Result<Response, PageError> {
+    require_reviewer(&v)?;
+    let list = s.app.list_complaints(&v.principal, true).await?;
+    let now = s.app.now();
+    let rows = list
+        .into_iter()
+        .map(|c| ComplaintRow {
+            id: c.id.as_str().to_owned(),
+            complainant: c.complainant.clone(),
+            received: relative(c.received_at, now),
+            due: deadline(Some(c.due_at), now),
+            overdue: c.due_at <= now,
+        })
+        .collect();
+    page(&ComplaintsPage { me: Some(Me::load(&s.app, &v, "/complaints").await), rows })
+}
+
+#[derive(Template)]
+#[template(path = "complaint.html")]
+struct ComplaintPage {
+    me: Option<Me>,
+    csrf: String,
+    id: String,
+    case: String,
+    target: String,
+    complainant: String,
+    state: String,
+    received: String,
+    due: Option<Deadline>,
+    text: String,
+    first: Vec<(String, String)>,
+    first_is_no_action: bool,
+    same_decider: bool,
+    actions: Vec<(&'static str, &'static str)>,
+    grounds: Vec<(String, String)>,
+    purposes: Vec<&'static str>,
+    errors: Vec<String>,
+}
+
+async fn view(s: &AppState, v: &Viewer, id: &str, errors: Vec<String>) -> Result<ComplaintPage, PageError> {
+    let c = s.app.get_complaint(&v.principal, id).await?;
+    let clauses = s.app.list_terms_clauses(&v.principal, false).await.unwrap_or_default();
+    let now = s.app.now();
+    let d = &c.first_decision;
+    let mut first = vec![
+        ("Action".to_owned(), d.action.replace('_', " ")),
+        ("Decided".to_owned(), format!("{} ({})", d.decided_at.to_rfc3339(), relative(d.decided_at, now))),
+    ];
+    if let Some(b) = &d.legal_basis {
+        first.push(("Legal basis".into(), b.clone()));
+    }
+    if let Some(t) = &d.terms_clause {
+        first.push(("Terms clause".into(), t.clone()));
+    }
+    if let Some(p) = &d.purpose {
+        first.push(("Purpose".into(), format!("{p}: {}", d.purpose_rationale.clone().unwrap_or_default())));
+    }
+    first.push(("Statement of reasons".into(), d.explanation.clone().unwrap_or_else(|| "(none)".into())));
+    first.push((
+        "Automation".into(),
+        format!(
+            "detection {}, decision {}",
+            if d.automated_detection { "automated" } else { "human" },
+            if d.automated_decision { "automated" } else { "human" }
+        ),
+    ));
+    let mut grounds: Vec<(String, String)> =
+        taxonomy().bases.iter().map(|b| (format!("law:{}", b.id), format!("{} ({})", b.title, b.citation))).collect();
+    grounds.extend(clauses.iter().map(|t| (format!("terms:{}", t.code), format!("Terms {}: {}", t.code, t.title))));
+    Ok(ComplaintPage {
+        me: Some(Me::load(&s.app, v, "/complaints").await),
+        csrf: v.csrf.clone(),
+        id: c.complaint.id.as_str().to_owned(),
+        case: c.case.id.as_str().to_owned(),
+        target: c.case.url.clone().unwrap_or_else(|| c.case.key.clone()),
+        complainant: c.complaint.complainant.clone(),
+        state: c.complaint.state.clone(),
+        received: format!("{} ({})", c.complaint.received_at.to_rfc3339(), relative(c.complaint.received_at, now)),
+        due: deadline(Some(c.complaint.due_at), now),
+        text: c.text.clone().unwrap_or_else(|| "(erased at the end of its retention)".into()),
+        first_is_no_action: d.action == "no_action",
+        same_decider: d.decided_by == v.principal.user,
+        first,
+        actions: Action::ALL.iter().map(|a| (a.as_str(), a.as_str())).collect(),
+        grounds,
+        purposes: Purpose::ALL.iter().map(|p| p.as_str()).collect(),
+        errors,
+    })
+}
+
+pub(crate) async fn show(State(s): State<AppState>, v: Viewer, Path(id): Path<String>) -> Result<Response, PageError> {
+    require_reviewer(&v)?;
+    page(&view(&s, &v, &id, Vec::new()).await?)
+}
+
+pub(crate) async fn review(
+    State(s): State<AppState>,
+    v: Viewer,
+    Path(id): Path<String>,
+    Form(form): Form<Vec<(String, String)>>,
+) -> Result<Response, PageError> {
+    check_csrf(&v, &form)?;
+    require_reviewer(&v)?;
+    let replacing = text(&form, "action").map(|_| decision_of(&form).0);
+    let input = ReviewInput { outcome: text(&form, "outcome"), reasons: text(&form, "reasons"), decision: replacing };
+    match s.app.review_complaint(&v.principal, &id, input).await {
+        Ok(_) => Ok(redirect("/complaints")),
+        Err(vigie_app::AppError::Invalid(i)) => {
+            let errors = i.errors().iter().map(|e| format!("{}: {}", e.field, e.message)).collect();
+            let mut res = page(&view(&s, &v, &id, errors).await?)?;
+            *res.status_mut() = StatusCode::UNPROCESSABLE_ENTITY;
+            Ok(res)
+        }
+        Err(vigie_app::AppError::Conflict { message, .. }) => {
+            let mut res = page(&view(&s, &v, &id, vec![message]).await?)?;
+            *res.status_mut() = StatusCode::CONFLICT;
+            Ok(res)
+        }
+        Err(e) => Err(e.into()),
+    }
+}
