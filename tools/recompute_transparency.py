@@ -95,7 +95,7 @@ def recompute(events, start, end, org=None):
     trigger_of = {}        # scrutiny id -> trigger
     org_kind = None
 
-    n_signals, by_source, n_threat = 0, zeros(SOURCES), 0
+    n_signals, by_source, n_threat, by_day = 0, zeros(SOURCES), 0, {}
     decisions, actions = 0, zeros(["remove", "disable", "restrict", "label",
                                    "suspend_account", "no_action", "exempt"])
     restrictive, grounds, bases, scopes = 0, zeros(["law", "terms"]), {}, zeros(["eu_wide", "limited"])
@@ -162,6 +162,7 @@ def recompute(events, start, end, org=None):
             else:
                 src = "public"
             add(by_source, src)
+            add(by_day.setdefault(e["at"][:10], zeros(SOURCES)), src)
             if d.get("threat_to_life") is True:
                 n_threat += 1
             if src == "order":
@@ -317,7 +318,8 @@ def recompute(events, start, end, org=None):
         "report": "vigie.transparency",
         "version": 1,
         "scope": {"org": org, "org_kind": org_kind, "from": rfc3339(start), "to": rfc3339(end)},
-        "notices": {"received": n_signals, "by_source": by_source, "threat_to_life": n_threat},
+        "notices": {"received": n_signals, "by_source": by_source, "by_day": by_day,
+                    "threat_to_life": n_threat},
         "actions": {
             "decisions": decisions, "by_action": actions, "restrictive": restrictive,
             "by_ground": grounds, "by_legal_basis": bases, "by_scope": scopes,

@@ -13,7 +13,7 @@
 
 pub mod audience;
 pub mod render;
-mod svg;
+pub mod svg;
 pub mod tally;
 
 use vigie_model::Timestamp;
@@ -79,4 +79,17 @@ pub fn report(r: &dyn Reads, period: Period, audience: &Audience) -> vigie_store
         }
     })?;
     Ok(tally.finish())
+}
+
+impl crate::App {
+    /// The figures of a period for a person's dashboard: the whole instance for administrators and
+    /// overseers, otherwise only what their organisation is party to.
+    pub async fn dashboard(&self, p: &vigie_store::Principal, period: Period) -> crate::AppResult<Report> {
+        let audience = if crate::auth::is_admin(p) || p.org_kind == vigie_model::org::OrgKind::Overseer {
+            Audience::Overseer
+        } else {
+            Audience::Org(p.org.as_str().to_owned())
+        };
+        Ok(self.store().read(move |r| report(r, period, &audience)).await?)
+    }
 }

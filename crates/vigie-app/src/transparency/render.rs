@@ -4,7 +4,7 @@ use std::fmt::Write;
 
 use serde_json::Value;
 
-use super::svg::{bars, esc};
+use super::svg::{bars, esc, stacked};
 use super::tally::{BUCKETS, Report, SOURCES};
 
 /// What each figure means, by path; a figure without its own entry takes its parent's.
@@ -14,6 +14,7 @@ pub const MEANINGS: &[(&str, &str)] = &[
         "notices.by_source",
         "Signals by who sent them: removal orders and referrals from authorities, notices from trusted flaggers (DSA art. 22) and the public (art. 16), matches of uploads against hash banks.",
     ),
+    ("notices.by_day", "Signals by UTC day, then by source."),
     ("notices.threat_to_life", "Signals that reported a threat to someone's life or safety."),
     ("actions.decisions", "Decisions taken on cases, of every kind."),
     (
@@ -233,7 +234,8 @@ fn count_rows(map: &std::collections::BTreeMap<String, u64>, order: &[&str]) -> 
 /// A table of every figure under `prefix`, with its meaning.
 fn table(out: &mut String, report_figures: &[(String, Value)], prefix: &str) {
     out.push_str("<table><thead><tr><th scope=\"col\">Figure</th><th scope=\"col\">Value</th><th scope=\"col\">What it counts</th></tr></thead><tbody>");
-    for (path, v) in report_figures.iter().filter(|(p, _)| p.starts_with(prefix)) {
+    // Daily volumes are drawn, not tabulated: a year would be 1,825 rows.
+    for (path, v) in report_figures.iter().filter(|(p, _)| p.starts_with(prefix) && !p.starts_with("notices.by_day")) {
         let value = if v.is_null() { "not recorded".to_owned() } else { shown(v) };
         let _ = write!(
             out,
@@ -325,8 +327,19 @@ Durations give the median and the 90th percentile (nearest rank).</p>",
         ("Complaints by outcome", complaints),
         ("Reinstatements by cause", count_rows(&report.reinstatements.by_cause, &[])),
     ];
-    for (title, rows) in charts {
-        let _ = write!(out, "<figure><figcaption>{}</figcaption>{}</figure>", esc(title), bars(title, &rows));
+    for (i, (title, rows)) in charts.into_iter().enumerate() {
+        let chart = bars(&format!("chart{i}"), title, &rows);
+        let _ = write!(out, "<figure><figcaption>{}</figcaption>{chart}</figure>", esc(title));
+    }
+    let days: Vec<(String, Vec<u64>)> = report
+        .notices
+        .by_day
+        .iter()
+        .map(|(day, c)| (day.clone(), SOURCES.iter().map(|s| c.get(*s).copied().unwrap_or(0)).collect()))
+        .collect();
+    if days.len() <= 62 {
+        let chart = stacked("chart-days", "Signals per day, by source", &SOURCES, &days);
+        let _ = write!(out, "<figure><figcaption>Signals per day, by source</figcaption>{chart}</figure>");
     }
     out.push_str("</section>");
 

@@ -76,6 +76,8 @@ pub struct Notices {
     /// Every signal received: notices, referrals, orders and hash matches.
     pub received: u64,
     pub by_source: Counts,
+    /// By UTC day (`YYYY-MM-DD`), then by source; only days with signals.
+    pub by_day: BTreeMap<String, Counts>,
     pub threat_to_life: u64,
 }
 
@@ -346,7 +348,7 @@ impl Tally {
             order_intake: HashMap::new(),
             complied_orders: HashSet::new(),
             scrutiny_trigger: HashMap::new(),
-            notices: Notices { received: 0, by_source: counts(&SOURCES), threat_to_life: 0 },
+            notices: Notices { received: 0, by_source: counts(&SOURCES), by_day: BTreeMap::new(), threat_to_life: 0 },
             actions: Actions {
                 decisions: 0,
                 by_action: counts(&[
@@ -613,6 +615,8 @@ impl Tally {
             _ => "public",
         };
         bump(&mut n.by_source, source);
+        let day = e.at.to_rfc3339()[..10].to_owned();
+        bump(n.by_day.entry(day).or_insert_with(|| counts(&SOURCES)), source);
         if flag(data, "threat_to_life") {
             n.threat_to_life += 1;
             self.threats.signals += 1;

@@ -11,6 +11,7 @@
 mod auth;
 mod authority;
 mod complaints;
+mod dashboard;
 mod public;
 mod review;
 pub(crate) mod session;
@@ -49,6 +50,7 @@ pub(crate) fn routes() -> Router<AppState> {
         .route("/notice/{token}", get(uploader::notice))
         .route("/notice/{token}/{what}", post(uploader::contest))
         .route("/queue", get(review::queue))
+        .route("/dashboard", get(dashboard::dashboard))
         .route("/complaints", get(complaints::list))
         .route("/complaints/{id}", get(complaints::show))
         .route("/complaints/{id}/review", post(complaints::review))
@@ -129,6 +131,7 @@ impl Me {
             add("/orders", "Removal orders");
             add("/referrals", "Referrals");
         }
+        add("/dashboard", "Dashboard");
         add("/report", "Report content");
         let roles: Vec<&str> = p.roles.iter().map(|r| r.as_str()).collect();
         Me {

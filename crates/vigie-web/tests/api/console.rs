@@ -486,6 +486,8 @@ async fn axe_finds_nothing_serious_or_critical_on_the_main_pages() {
     serious.extend(axe(&b, &script, "orders", &mut report).await);
     b.goto(&t.url("/referrals")).await;
     serious.extend(axe(&b, &script, "referrals", &mut report).await);
+    b.goto(&t.url("/dashboard")).await;
+    serious.extend(axe(&b, &script, "dashboard", &mut report).await);
     b.goto(&t.url("/orders")).await;
     // The checker itself can fail: an image without a text alternative is a critical finding.
     b.script("var i = document.createElement('img'); i.src = '/assets/none.png'; document.querySelector('main').appendChild(i);")
@@ -513,7 +515,11 @@ async fn an_authority_issues_an_order_and_sees_it_overdue_after_the_hour() {
         }
         out
     };
-    assert_eq!(menu, ["Removal orders", "Referrals", "Report content"], "the menu shows what the role may do");
+    assert_eq!(
+        menu,
+        ["Removal orders", "Referrals", "Dashboard", "Report content"],
+        "the menu shows what the role may do"
+    );
 
     // Annex I, through the form; a missing field is named and the form keeps what was typed.
     b.script(&format!("document.getElementById('addressee').value = '{}'", p.org)).await;
@@ -668,4 +674,41 @@ async fn a_notifier_contests_no_action_from_the_tracking_page() {
     let complaints = t.get("/api/v1/complaints", &p.token).await.expect(200);
     assert_eq!(complaints["complaints"][0]["complainant"], "notifier");
     b.screenshot("track-complaint").await;
+}
+
+#[tokio::test]
+async fn the_dashboard_draws_the_last_thirty_days_from_the_log() {
+    let t = TestApp::start().await;
+    let p = t.platform("video.example").await;
+    let login = with_password(&t, &p, "moderator.dash").await;
+    let a = t.authority().await;
+    let order =
+        t.post("/api/v1/orders", &a.token, order_body(&p.org, &["https://video.example/v/o"])).await.expect(201);
+    let case = t.get(&format!("/api/v1/orders/{}", order["id"].as_str().unwrap()), &a.token).await.expect(200)["cases"]
+        [0]["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    t.get("/api/v1/inbox", &p.token).await.expect(200);
+    for i in 0..3 {
+        t.notice(&format!("https://video.example/v/{i}")).await;
+    }
+    t.advance(vigie_model::Duration::from_mins(20));
+    let remove = json!({ "action": "remove", "legal_basis": "eu.tco.2-7-a", "purpose": "none", "purpose_rationale": "calls for attacks" });
+    t.post(&format!("/api/v1/cases/{case}/decision"), &p.token, remove).await.expect(201);
+    // Another platform's notice is not this platform's figure.
+    t.platform("other.example").await;
+    t.notice("https://other.example/x").await;
+
+    let b = Browser::start().await;
+    sign_in(&t, &b, &login).await;
+    b.click(&b.find("header nav a[href='/dashboard']").await).await;
+    let cards = b.text(&b.find(".cards").await).await;
+    assert!(cards.contains("4\nSignals received") && cards.contains("1 of 1\nOrders within the hour"), "{cards}");
+    assert!(cards.contains("20.0 min\nMedian time to action"), "{cards}");
+    let today = t.now().to_rfc3339()[..10].to_owned();
+    let days = b.text(&b.find("#days-d").await).await;
+    assert!(days.contains(&format!("{today}: order 1, public 3")), "{days}");
+    assert_eq!(b.find_all("figure.chart-box svg").await.len(), 4);
+    b.screenshot("dashboard").await;
 }
