@@ -345,3 +345,64 @@ impl App {
 fn to_json<T: serde::Serialize>(v: &T) -> String {
     serde_json::to_string(v).expect("plain data always serializes")
 }
+
+/// Everything an administrator oversees on one page.
+#[derive(Clone, Debug)]
+pub struct AdminOverview {
+    pub orgs: Vec<OrgRecord>,
+    pub hosts: Vec<HostRecord>,
+    /// Each bank with its number of entries.
+    pub banks: Vec<(BankRecord, i64)>,
+    /// Each organisation's webhooks (never their secrets).
+    pub webhooks: Vec<WebhookRecord>,
+}
+
+/// A person as an administrator sees them.
+#[derive(Clone, Debug)]
+pub struct PersonView {
+    pub user: UserRecord,
+    /// The name, unless erased at the end of its retention.
+    pub name: Option<String>,
+    pub login: Option<String>,
+    pub tokens: Vec<TokenRecord>,
+}
+
+impl App {
+    pub async fn admin_overview(&self, p: &Principal) -> AppResult<AdminOverview> {
+        require_admin(p)?;
+        Ok(self
+            .store()
+            .read(|r| {
+                let orgs = r.list_orgs()?;
+                let mut webhooks = Vec::new();
+                for o in &orgs {
+                    webhooks.extend(r.webhooks_of(&o.id)?);
+                }
+                let mut banks = Vec::new();
+                for b in r.all_banks()? {
+                    let n = r.count_entries(&b.id)?;
+                    banks.push((b, n));
+                }
+                Ok(AdminOverview { hosts: r.list_hosts(None)?, orgs, banks, webhooks })
+            })
+            .await?)
+    }
+
+    /// An organisation and its people, for an administrator.
+    pub async fn org_people(&self, p: &Principal, org: &str) -> AppResult<(OrgRecord, Vec<PersonView>)> {
+        require_admin(p)?;
+        let id = OrgId::parse(org).ok_or(AppError::NotFound("organisation"))?;
+        self.read_app(move |r| {
+            let org = r.get_org(&id)?.ok_or(AppError::NotFound("organisation"))?;
+            let mut people = Vec::new();
+            for user in r.users_of(&org.id)? {
+                let name = r.personal_value(&user.name_ref)?;
+                let login = r.credential_of(&user.id)?.map(|c| c.login);
+                let tokens = r.tokens_of(&user.id)?;
+                people.push(PersonView { user, name, login, tokens });
+            }
+            Ok((org, people))
+        })
+        .await
+    }
+}

@@ -6,7 +6,7 @@ use vigie_model::*;
 
 use vigie_model::event::ChainedEvent;
 
-use crate::{OrderRecord, Principal, Result, SignalRecord};
+use crate::{OrderRecord, Principal, Result, SignalRecord, TokenRecord, UserRecord};
 
 /// A person's password, as an Argon2id PHC string, and the login it goes with.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -74,6 +74,10 @@ pub trait ConsoleReads {
     fn media_original(&self, id: &MediaId) -> Result<Option<Vec<u8>>>;
     /// Whether `user` revealed `media` at or after `since`.
     fn revealed_since(&self, media: &MediaId, user: &UserId, since: Timestamp) -> Result<bool>;
+    /// The people of an organisation, oldest first.
+    fn users_of(&self, org: &OrgId) -> Result<Vec<UserRecord>>;
+    /// A person's live (unrevoked) API tokens, oldest first.
+    fn tokens_of(&self, user: &UserId) -> Result<Vec<TokenRecord>>;
     /// An authority's orders, newest first.
     fn orders_of(&self, authority: &OrgId, limit: u32) -> Result<Vec<OrderRecord>>;
     /// An authority's referrals, newest first.

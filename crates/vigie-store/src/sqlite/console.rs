@@ -6,7 +6,7 @@ use vigie_model::*;
 
 use vigie_model::event::ChainedEvent;
 
-use super::queries::{SqliteRead, SqliteTx, corrupt, event_row, order_row, roles_from, signal_row, ts, us};
+use super::queries::{SqliteRead, SqliteTx, corrupt, event_row, order_row, roles_from, signal_row, ts, us, user_row};
 use crate::*;
 
 fn credential_row(r: &Row<'_>) -> rusqlite::Result<CredentialRecord> {
@@ -114,6 +114,24 @@ impl ConsoleReads for SqliteRead<'_> {
         )?;
         Ok(n.unwrap_or(0) > 0)
     }
+    fn users_of(&self, org: &OrgId) -> Result<Vec<UserRecord>> {
+        self.many("SELECT * FROM users WHERE org = ?1 ORDER BY created_at, id", [org.as_str()], user_row)
+    }
+    fn tokens_of(&self, user: &UserId) -> Result<Vec<TokenRecord>> {
+        self.many(
+            "SELECT id, user, hash, label, created_at FROM tokens WHERE user = ?1 AND revoked_at IS NULL ORDER BY created_at, id",
+            [user.as_str()],
+            |r| {
+                Ok(TokenRecord {
+                    id: TokenId::from_trusted(r.get("id")?),
+                    user: UserId::from_trusted(r.get("user")?),
+                    hash: r.get("hash")?,
+                    label: r.get("label")?,
+                    created_at: Timestamp::from_micros(r.get("created_at")?),
+                })
+            },
+        )
+    }
     fn orders_of(&self, authority: &OrgId, limit: u32) -> Result<Vec<OrderRecord>> {
         self.many(
             "SELECT * FROM orders WHERE authority = ?1 ORDER BY intake_at DESC, id DESC LIMIT ?2",
@@ -157,6 +175,8 @@ delegate_console_reads! {
     get_media(id: &MediaId) -> Result<Option<MediaRecord>>;
     media_original(id: &MediaId) -> Result<Option<Vec<u8>>>;
     revealed_since(media: &MediaId, user: &UserId, since: Timestamp) -> Result<bool>;
+    users_of(org: &OrgId) -> Result<Vec<UserRecord>>;
+    tokens_of(user: &UserId) -> Result<Vec<TokenRecord>>;
     orders_of(authority: &OrgId, limit: u32) -> Result<Vec<OrderRecord>>;
     referrals_of(authority: &OrgId, limit: u32) -> Result<Vec<SignalRecord>>;
     events_about(subject: &str, limit: u32) -> Result<Vec<ChainedEvent>>;

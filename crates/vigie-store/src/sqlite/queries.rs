@@ -77,7 +77,7 @@ fn roles_to(roles: &[Role]) -> String {
     roles.iter().map(|r| r.as_str()).collect::<Vec<_>>().join(",")
 }
 
-fn user_row(r: &Row<'_>) -> rusqlite::Result<UserRecord> {
+pub(super) fn user_row(r: &Row<'_>) -> rusqlite::Result<UserRecord> {
     let roles: String = r.get("roles")?;
     Ok(UserRecord {
         id: UserId::from_trusted(r.get("id")?),

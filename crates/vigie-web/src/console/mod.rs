@@ -8,6 +8,7 @@
 //! - Media originals go out only from `/media/{id}/original`, sandboxed and as a download unless
 //!   they decoded as a raster image.
 
+mod admin;
 mod auth;
 mod authority;
 mod complaints;
@@ -51,6 +52,12 @@ pub(crate) fn routes() -> Router<AppState> {
         .route("/notice/{token}/{what}", post(uploader::contest))
         .route("/queue", get(review::queue))
         .route("/dashboard", get(dashboard::dashboard))
+        .route("/admin", get(admin::home))
+        .route("/admin/orgs", post(admin::create_org))
+        .route("/admin/orgs/{id}", get(admin::org_page))
+        .route("/admin/orgs/{id}/users", post(admin::create_person))
+        .route("/admin/orgs/{id}/users/{user}/tokens", post(admin::issue_token))
+        .route("/admin/hosts/{host}/approve", post(admin::approve_host))
         .route("/complaints", get(complaints::list))
         .route("/complaints/{id}", get(complaints::show))
         .route("/complaints/{id}/review", post(complaints::review))
@@ -130,6 +137,9 @@ impl Me {
         if p.org_kind == OrgKind::Authority && p.roles.contains(&Role::Reporter) {
             add("/orders", "Removal orders");
             add("/referrals", "Referrals");
+        }
+        if vigie_app::auth::is_admin(p) {
+            add("/admin", "Administration");
         }
         add("/dashboard", "Dashboard");
         add("/report", "Report content");

@@ -712,3 +712,67 @@ async fn the_dashboard_draws_the_last_thirty_days_from_the_log() {
     assert_eq!(b.find_all("figure.chart-box svg").await.len(), 4);
     b.screenshot("dashboard").await;
 }
+
+#[tokio::test]
+async fn an_administrator_sets_up_a_platform_from_the_console() {
+    let script = axe_script();
+    let t = TestApp::start().await;
+    let orgs = t.get("/api/v1/orgs", ADMIN).await.expect(200);
+    let hub = orgs["orgs"].as_array().unwrap().iter().find(|o| o["kind"] == "hub").unwrap()["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let admin = t.person(&hub, &["admin"]).await;
+    let login = with_password(&t, &admin, "operator").await;
+    let b = Browser::start().await;
+    sign_in_to(&t, &b, &login, "/admin").await;
+    let mut report = Vec::new();
+    let mut serious = axe(&b, &script, "admin", &mut report).await;
+
+    // A platform, with a person who can sign in.
+    b.type_into(&b.find("#org-name").await, "Tube Ltd").await;
+    b.script("document.getElementById('org-kind').value = 'platform'").await;
+    b.type_into(&b.find("#org-est").await, "IE").await;
+    b.type_into(&b.find("#org-contact").await, "tco@tube.example").await;
+    b.click(&b.find("form[action='/admin/orgs'] button").await).await;
+    let url = b.wait_url("/admin/orgs/org_").await;
+    let org = url.rsplit('/').next().unwrap().to_owned();
+    b.type_into(&b.find("#p-name").await, "Ana Reviewer").await;
+    b.click(&b.find("#role-moderator").await).await;
+    b.click(&b.find("#role-integrator").await).await;
+    b.type_into(&b.find("#p-login").await, "ana.tube").await;
+    b.type_into(&b.find("#p-password").await, PASSWORD).await;
+    b.click(&b.find("form[action$='/users'] button").await).await;
+    b.wait_url(&format!("/admin/orgs/{org}")).await;
+    let row = b.text(&b.find("tbody tr").await).await;
+    assert!(row.contains("ana.tube") && row.contains("integrator, moderator"), "{row}");
+
+    // A token, shown once, that works on the API.
+    b.click(&b.find("form.inline-form button").await).await;
+    let token = b.text(&b.find("#new-token").await).await;
+    assert!(token.starts_with("vgt_"));
+    serious.extend(axe(&b, &script, "admin organisation", &mut report).await);
+    b.screenshot("admin-org").await;
+    b.goto(&t.url(&format!("/admin/orgs/{org}"))).await;
+    assert!(b.try_find("#new-token").await.is_none(), "shown once");
+    t.post("/api/v1/hosts", &token, json!({ "host": "tube.example" })).await.expect(201);
+
+    // The host claim waits for approval on the overview.
+    b.goto(&t.url("/admin")).await;
+    b.click(&b.find("form[action='/admin/hosts/tube.example/approve'] button").await).await;
+    b.wait_url("/admin").await;
+    assert!(b.try_find("form[action='/admin/hosts/tube.example/approve']").await.is_none());
+    assert!(b.source().await.contains("approved"));
+    b.screenshot("admin").await;
+    let hosts = t.get("/api/v1/hosts", ADMIN).await.expect(200);
+    assert_eq!(hosts["hosts"][0]["status"], "approved");
+
+    // Only administrators see these pages.
+    b.click(&b.find("header form.who button").await).await;
+    b.wait_url("/login").await;
+    sign_in(&t, &b, "ana.tube").await;
+    assert!(b.try_find("header nav a[href='/admin']").await.is_none());
+    b.goto(&t.url("/admin")).await;
+    assert!(b.source().await.contains("these pages are for administrators"));
+    assert!(serious.is_empty(), "{}", Value::Array(serious));
+}
