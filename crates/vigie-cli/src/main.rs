@@ -17,6 +17,7 @@
 
 mod bank;
 mod client;
+mod demo;
 mod dueprocess;
 mod export;
 mod hash;
@@ -109,6 +110,11 @@ struct ServeArgs {
     /// Comma-separated hosts from which `GET /h/hash?url=` may fetch media. Empty: never fetch.
     #[arg(long, default_value = "", env = "VIGIE_HASH_FETCH_ALLOW")]
     hash_fetch_allow: String,
+    /// Seed an empty data directory with invented organisations, people (printed with their
+    /// passwords), synthetic media, a bank and cases in every state. Refused on a directory that
+    /// holds other data; a directory the demo seeded starts again without seeding twice.
+    #[arg(long)]
+    demo: bool,
     /// Mark console cookies `Secure` with the `__Host-` prefix: set it when a reverse proxy
     /// terminates TLS in front of Vigie (browsers then send the cookies only over HTTPS).
     #[arg(long, env = "VIGIE_SECURE_COOKIES")]
@@ -167,7 +173,12 @@ fn main() -> ExitCode {
     }
 }
 
-async fn serve(args: ServeArgs) -> anyhow::Result<ExitCode> {
+async fn serve(mut args: ServeArgs) -> anyhow::Result<ExitCode> {
+    let seed_demo = if args.demo { demo::check_dir(&args.data)? } else { false };
+    if seed_demo && args.admin_token.is_none() {
+        // The demo acts through the administrator; a token is made here and never printed.
+        args.admin_token = Some(vigie_app::auth::new_token());
+    }
     let egress = EgressPolicy::parse_allow_list(&args.egress_allow)
         .map_err(anyhow::Error::msg)
         .context("while reading VIGIE_EGRESS_ALLOW")?;
@@ -175,7 +186,7 @@ async fn serve(args: ServeArgs) -> anyhow::Result<ExitCode> {
     let config = vigie_web::ServerConfig {
         data_dir: args.data.clone(),
         listen: args.listen,
-        admin_token: args.admin_token,
+        admin_token: args.admin_token.clone(),
         public_rate_limit: args.public_rate_limit,
         console: vigie_web::console::ConsoleSettings { secure_cookies: args.secure_cookies },
         app: AppConfig {
@@ -197,7 +208,15 @@ async fn serve(args: ServeArgs) -> anyhow::Result<ExitCode> {
     let running = vigie_web::start(config)
         .await
         .with_context(|| format!("while starting on {} with data in {}", args.listen, args.data.display()))?;
-    if let Some(b) = &running.bootstrap {
+    if seed_demo {
+        let admin = args.admin_token.clone().unwrap_or_default();
+        let people = demo::seed(&running.app, &admin, &args.data).await.context("while seeding the demo")?;
+        println!("demo: synthetic data seeded; console at http://{}/login", running.addr);
+        for p in &people {
+            println!("demo: {:<48} login {:<10} password {}", p.role, p.login, p.password);
+        }
+        println!("demo: the public report form needs no login: http://{}/report", running.addr);
+    } else if let Some(b) = &running.bootstrap {
         if b.token_was_given {
             eprintln!("first start: administrator created with the token from VIGIE_ADMIN_TOKEN");
         } else {

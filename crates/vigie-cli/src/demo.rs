@@ -1,0 +1,380 @@
+//! `vigie serve --demo`: a data directory seeded with invented organisations and people, synthetic
+//! media drawn here (shapes and block letters, never real material), a hash bank, and cases in
+//! every state, so that a newcomer sees the whole console at once.
+//!
+//! Everything goes through the same use-cases as the API, so the event log is a real one. A data
+//! directory seeded this way is marked (`demo.marker`); `--demo` refuses any other directory that
+//! already holds data, and starts a marked one again without seeding twice.
+
+use std::path::Path;
+
+use anyhow::{Context, bail};
+use vigie_app::App;
+use vigie_app::admin::NewUserInput;
+use vigie_app::banks::uploads::UploadInput;
+use vigie_app::dueprocess::TermsClauseInput;
+use vigie_app::intake::{NoticeInput, OrderInput, ReferralInput};
+use vigie_model::decision::RawDecision;
+use vigie_model::location::RawLocation;
+use vigie_model::order::{RawOrderForm, Redress, Representative};
+use vigie_model::org::{Contact, NewOrg};
+use vigie_store::Principal;
+
+const MARKER: &str = "demo.marker";
+
+/// Whether `--demo` may use `data`: empty or missing, or seeded by an earlier `--demo`.
+/// Returns whether it still needs seeding.
+pub(crate) fn check_dir(data: &Path) -> anyhow::Result<bool> {
+    if data.join(MARKER).exists() {
+        return Ok(false);
+    }
+    if data.join("vigie.sqlite3").exists() {
+        bail!(
+            "refusing --demo: {} already holds data that the demo did not make; use an empty directory",
+            data.display()
+        );
+    }
+    Ok(true)
+}
+
+/// A person of the demo, as printed for the newcomer.
+pub(crate) struct DemoPerson {
+    pub(crate) role: &'static str,
+    pub(crate) login: String,
+    pub(crate) password: String,
+}
+
+fn password() -> String {
+    let mut b = [0u8; 9];
+    getrandom::fill(&mut b).expect("the operating system's random source is available");
+    format!("demo-{}", hex::encode(b))
+}
+
+/// Block letters, 5 × 7, for the labels drawn on synthetic images.
+fn glyph(c: char) -> [u8; 7] {
+    match c {
+        'A' => [14, 17, 17, 31, 17, 17, 17],
+        'B' => [30, 17, 17, 30, 17, 17, 30],
+        'C' => [14, 17, 16, 16, 16, 17, 14],
+        'D' => [30, 17, 17, 17, 17, 17, 30],
+        'E' => [31, 16, 16, 30, 16, 16, 31],
+        'I' => [14, 4, 4, 4, 4, 4, 14],
+        'L' => [16, 16, 16, 16, 16, 16, 31],
+        'M' => [17, 27, 21, 21, 17, 17, 17],
+        'N' => [17, 25, 21, 19, 17, 17, 17],
+        'O' => [14, 17, 17, 17, 17, 17, 14],
+        'P' => [30, 17, 17, 30, 16, 16, 16],
+        'S' => [15, 16, 16, 14, 1, 1, 30],
+        'T' => [31, 4, 4, 4, 4, 4, 4],
+        'Y' => [17, 17, 10, 4, 4, 4, 4],
+        '0'..='9' => {
+            const DIGITS: [[u8; 7]; 10] = [
+                [14, 17, 19, 21, 25, 17, 14],
+                [4, 12, 4, 4, 4, 4, 14],
+                [14, 17, 1, 2, 4, 8, 31],
+                [30, 1, 1, 14, 1, 1, 30],
+                [2, 6, 10, 18, 31, 2, 2],
+                [31, 16, 30, 1, 1, 17, 14],
+                [6, 8, 16, 30, 17, 17, 14],
+                [31, 1, 2, 4, 8, 8, 8],
+                [14, 17, 17, 14, 17, 17, 14],
+                [14, 17, 17, 15, 1, 2, 12],
+            ];
+            DIGITS[c as usize - '0' as usize]
+        }
+        _ => [0; 7],
+    }
+}
+
+/// A synthetic 320 × 240 PNG: a gradient, circles and bars placed by `seed`, and `label` in block
+/// letters. Nothing real is ever drawn.
+pub(crate) fn synthetic_image(seed: u32, label: &str) -> Vec<u8> {
+    let (w, h) = (320usize, 240usize);
+    let mut px = vec![0u8; w * h * 3];
+    let hue = |s: u32, k: u32| ((s.wrapping_mul(2_654_435_761).wrapping_add(k * 97)) >> 24) as u8;
+    for y in 0..h {
+        for x in 0..w {
+            let i = (y * w + x) * 3;
+            px[i] = (x * 255 / w) as u8 / 2 + hue(seed, 1) / 2;
+            px[i + 1] = (y * 255 / h) as u8 / 2 + hue(seed, 2) / 2;
+            px[i + 2] = hue(seed, 3);
+        }
+    }
+    for k in 0..4u32 {
+        let cx = (hue(seed, 10 + k) as usize * w) / 256;
+        let cy = (hue(seed, 20 + k) as usize * h) / 256;
+        let r = 15 + (hue(seed, 30 + k) as usize % 40);
+        let colour = [hue(seed, 40 + k), hue(seed, 50 + k), hue(seed, 60 + k)];
+        for y in cy.saturating_sub(r)..(cy + r).min(h) {
+            for x in cx.saturating_sub(r)..(cx + r).min(w) {
+                if (x as i64 - cx as i64).pow(2) + (y as i64 - cy as i64).pow(2) <= (r * r) as i64 {
+                    px[(y * w + x) * 3..(y * w + x) * 3 + 3].copy_from_slice(&colour);
+                }
+            }
+        }
+    }
+    let scale = 4;
+    for (n, c) in label.chars().take(12).enumerate() {
+        for (row, bits) in glyph(c.to_ascii_uppercase()).iter().enumerate() {
+            for col in 0..5 {
+                if bits >> (4 - col) & 1 == 1 {
+                    for dy in 0..scale {
+                        for dx in 0..scale {
+                            let x = 12 + n * 6 * scale + col * scale + dx;
+                            let y = h - 12 - 7 * scale + row * scale + dy;
+                            if x < w {
+                                px[(y * w + x) * 3..(y * w + x) * 3 + 3].copy_from_slice(&[255, 255, 255]);
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    }
+    let mut out = Vec::new();
+    {
+        let mut enc = png::Encoder::new(&mut out, w as u32, h as u32);
+        enc.set_color(png::ColorType::Rgb);
+        enc.set_depth(png::BitDepth::Eight);
+        if let Ok(mut writer) = enc.write_header() {
+            let _ = writer.write_image_data(&px);
+        }
+    }
+    out
+}
+
+fn notice(url: &str, text: &str) -> NoticeInput {
+    NoticeInput {
+        explanation: Some(text.to_owned()),
+        locations: vec![RawLocation { url: Some(url.to_owned()), ..RawLocation::default() }],
+        notifier_name: None,
+        notifier_email: None,
+        good_faith: Some(true),
+        threat_to_life: false,
+    }
+}
+
+fn decision(action: &str, basis: Option<&str>, terms: Option<&str>, why: &str) -> RawDecision {
+    RawDecision {
+        action: Some(action.to_owned()),
+        legal_basis: basis.map(str::to_owned),
+        terms_clause: terms.map(str::to_owned),
+        territorial_scope: None,
+        purpose: basis.map(|_| "none".to_owned()),
+        purpose_rationale: basis.map(|_| "no news, research, art or education framing".to_owned()),
+        automated_detection: Some(false),
+        automated_decision: Some(false),
+        explanation: Some(why.to_owned()),
+        manifestly_unfounded: Some(false),
+    }
+}
+
+fn order(platform: &str, url: &str, reference: &str) -> OrderInput {
+    OrderInput {
+        addressee: Some(platform.to_owned()),
+        locations: vec![RawLocation { url: Some(url.to_owned()), ..RawLocation::default() }],
+        form: RawOrderForm {
+            reference: Some(reference.to_owned()),
+            reasons: Some(vec!["a".into()]),
+            statement_of_reasons: Some("Synthetic demo order: the (invented) video calls for attacks.".into()),
+            redress: Some(Redress {
+                body: Some("Tribunal administratif de Paris".into()),
+                deadline_days: Some(48),
+                deadline_from: Some("receipt of the order".into()),
+                provisions_url: None,
+            }),
+            non_disclosure: Some(false),
+            authority_type: Some("law_enforcement".into()),
+            representative: Some(Representative {
+                name: Some("Demo Officer".into()),
+                post: Some("Commissaire".into()),
+            }),
+            file_number: None,
+            contact_email: Some("iru@demo.invalid".into()),
+            emergency_justification: Some("Demo: no advance notice was sent.".into()),
+        },
+        non_disclosure_until: None,
+        threat_to_life: false,
+    }
+}
+
+async fn person(
+    app: &App,
+    admin: &Principal,
+    org: &vigie_model::OrgId,
+    name: &str,
+    login: &str,
+    roles: &[&str],
+) -> anyhow::Result<(Principal, String)> {
+    let password = password();
+    let input = NewUserInput {
+        name: Some(name.to_owned()),
+        roles: Some(roles.iter().map(|r| (*r).to_owned()).collect()),
+        login: Some(login.to_owned()),
+        password: Some(password.clone()),
+    };
+    let user = app.create_user(admin, org.clone(), input).await?;
+    let (_, token) = app.issue_token(admin, user.id, Some("demo".into())).await?;
+    Ok((app.authenticate(&token).await?, password))
+}
+
+fn org(kind: &str, name: &str, state: Option<&str>) -> NewOrg {
+    NewOrg {
+        name: Some(name.to_owned()),
+        kind: Some(kind.to_owned()),
+        member_state: if kind == "platform" { None } else { state.map(str::to_owned) },
+        main_establishment: if kind == "platform" { state.map(str::to_owned) } else { None },
+        legal_representative: None,
+        contact_point: (kind == "platform")
+            .then(|| Contact { email: Some("tco@tube.demo.invalid".into()), ..Contact::default() }),
+    }
+}
+
+/// Seeds the demo through the use-cases; returns the people to print.
+pub(crate) async fn seed(app: &App, admin_token: &str, data: &Path) -> anyhow::Result<Vec<DemoPerson>> {
+    let admin = app.authenticate(admin_token).await.context("the demo's administrator")?;
+    let mut people = Vec::new();
+    let mut add = |role: &'static str, login: &str, password: String| {
+        people.push(DemoPerson { role, login: login.to_owned(), password });
+    };
+    let (_, pw) = person(app, &admin, &admin.org, "Demo Operator", "operator", &["admin"]).await?;
+    add("administrator (hub)", "operator", pw);
+
+    let tube = app.create_org(&admin, org("platform", "Tube (demo platform)", Some("IE"))).await?;
+    let (mod1, pw) = person(app, &admin, &tube.id, "Ana (demo)", "ana", &["moderator", "integrator"]).await?;
+    add("platform moderator", "ana", pw);
+    let (mod2, pw) = person(app, &admin, &tube.id, "Ben (demo)", "ben", &["moderator"]).await?;
+    add("platform moderator (reviews complaints)", "ben", pw);
+    app.claim_host(&mod1, "tube.demo").await?;
+    app.approve_host(&admin, "tube.demo").await?;
+    let clause = TermsClauseInput {
+        code: Some("4.2".into()),
+        title: Some("Violent extremism".into()),
+        url: Some("https://tube.demo/terms#4.2".into()),
+        body: None,
+    };
+    app.register_terms_clause(&mod1, clause).await?;
+
+    let iru = app.create_org(&admin, org("authority", "Demo referral unit", Some("FR"))).await?;
+    let (analyst, pw) = person(app, &admin, &iru.id, "Claire (demo)", "claire", &["reporter"]).await?;
+    add("authority analyst (orders, referrals)", "claire", pw);
+    let ie = app.create_org(&admin, org("authority", "Demo competent authority", Some("IE"))).await?;
+    let (_, pw) = person(app, &admin, &ie.id, "Dara (demo)", "dara", &["reporter"]).await?;
+    add("authority of the platform's state (scrutiny)", "dara", pw);
+    let ngo = app.create_org(&admin, org("trusted_flagger", "Demo watchdog", Some("BE"))).await?;
+    let (flagger, pw) = person(app, &admin, &ngo.id, "Emil (demo)", "emil", &["reporter"]).await?;
+    add("trusted flagger", "emil", pw);
+    let audit = app.create_org(&admin, org("overseer", "Demo overseer", None)).await?;
+    let (_, pw) = person(app, &admin, &audit.id, "Fay (demo)", "fay", &["viewer"]).await?;
+    add("overseer (reads the log and the dashboard)", "fay", pw);
+
+    // A stay-down bank with one synthetic image; its re-upload opens a case by hash match.
+    let bank = vigie_model::bank::RawBank {
+        name: Some("demo-removed".into()),
+        stay_down: Some(true),
+        description: Some("Synthetic images only".into()),
+        ..Default::default()
+    };
+    let bank = app.create_bank(&mod1, bank).await?;
+    let known = synthetic_image(7, "DEMO 7");
+    let hashes = app.hash_image(&mod1, known.clone(), vigie_app::media::HashRequest::default()).await?;
+    let entry = vigie_app::banks::NewEntry {
+        signal_type: Some("pdq".into()),
+        value: Some(hashes.pdq.hash.to_string()),
+        note: Some("synthetic demo image".into()),
+        ..Default::default()
+    };
+    app.add_entry(&mod1, bank.bank.id.as_str(), entry, "demo").await?;
+    let upload =
+        UploadInput { url: Some("https://tube.demo/v/reupload".into()), media: Some(known), ..Default::default() };
+    app.check_upload(&mod1, upload).await?;
+
+    // Public notices in several states, with synthetic media.
+    let mut cases = Vec::new();
+    for (i, text) in [
+        "A (synthetic) video praising an attack and calling for more.",
+        "A (synthetic) channel recruiting for a listed group.",
+        "A (synthetic) post with instructions for a weapon.",
+        "A cooking video, reported by mistake.",
+        "<script>alert('hostile text is shown as text')</script>",
+    ]
+    .into_iter()
+    .enumerate()
+    {
+        let receipt = app.submit_notice(None, notice(&format!("https://tube.demo/v/{}", i + 1), text)).await?;
+        cases.push(receipt.cases[0].0.as_str().to_owned());
+    }
+    for (i, case) in cases.iter().enumerate().take(3) {
+        app.attach_media(&mod1, case, synthetic_image(i as u32 + 1, &format!("DEMO {}", i + 1))).await?;
+    }
+    app.inbox(&mod1, None, 100).await?;
+    app.acknowledge(&mod1, &cases[1]).await?;
+    let removed = app
+        .decide(
+            &mod1,
+            &cases[0],
+            decision("remove", Some("eu.tco.2-7-a"), None, "The video praises the attack and calls for more."),
+        )
+        .await?;
+    app.decide(&mod1, &cases[3], decision("no_action", None, None, "A cooking video: nothing unlawful.")).await?;
+    let notice_token = app.case_uploader_notice(&mod1, &cases[0]).await?.notice.token;
+    app.complain_as_uploader(&notice_token, Some("This is my (invented) documentary.".into())).await?;
+    let _ = removed;
+
+    // A trusted flagger's notice, a referral, and orders in several states.
+    app.submit_notice(Some(&flagger), notice("https://tube.demo/v/flagged", "A (synthetic) propaganda clip.")).await?;
+    let referral = ReferralInput {
+        explanation: Some("A (synthetic) propaganda channel.".into()),
+        locations: vec![RawLocation { url: Some("https://tube.demo/c/channel".into()), ..RawLocation::default() }],
+        reference: Some("REF-DEMO-1".into()),
+        terms_clause: Some("4.2".into()),
+        threat_to_life: false,
+    };
+    app.submit_referral(&analyst, referral).await?;
+    let running =
+        app.submit_order(&analyst, order(tube.id.as_str(), "https://tube.demo/v/order-1", "DEMO-ORDER-1")).await?;
+    let suspended =
+        app.submit_order(&analyst, order(tube.id.as_str(), "https://tube.demo/v/order-2", "DEMO-ORDER-2")).await?;
+    let complied =
+        app.submit_order(&analyst, order(tube.id.as_str(), "https://tube.demo/v/order-3", "DEMO-ORDER-3")).await?;
+    app.inbox(&mod1, None, 100).await?;
+    let _ = running;
+    app.cannot_comply(
+        &mod2,
+        suspended.id.as_str(),
+        vec!["insufficient_information".into()],
+        Some("Which of the channel's videos is meant?".into()),
+    )
+    .await?;
+    app.decide(
+        &mod2,
+        complied.cases[0].0.as_str(),
+        decision("remove", Some("eu.tco.2-7-a"), None, "Removed on the order."),
+    )
+    .await?;
+    // A URL on a host nobody claimed: parked for the hub.
+    app.submit_notice(None, notice("https://unknown-host.demo/p/1", "A (synthetic) post on an unclaimed host."))
+        .await?;
+
+    std::fs::write(data.join(MARKER), "seeded by `vigie serve --demo`: synthetic data only\n")?;
+    Ok(people)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn synthetic_images_decode_and_differ_by_seed() {
+        let a = synthetic_image(1, "DEMO 1");
+        let b = synthetic_image(2, "DEMO 2");
+        assert_ne!(a, b);
+        let limits = vigie_hash::Limits::default();
+        let (ha, hb) = (
+            vigie_hash::hash_image(&a, &vigie_hash::HashOptions { limits, ..Default::default() }).unwrap(),
+            vigie_hash::hash_image(&b, &vigie_hash::HashOptions { limits, ..Default::default() }).unwrap(),
+        );
+        assert_eq!((ha.width, ha.height), (320, 240));
+        assert!(ha.pdq.hash.distance(&hb.pdq.hash) > 31, "distinct images, distinct hashes");
+    }
+}

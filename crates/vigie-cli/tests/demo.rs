@@ -1,0 +1,145 @@
+//! `vigie serve --demo`: seeds an empty directory, prints the people with their passwords, serves
+//! a console with cases in every state; refuses a directory that holds other data.
+
+use std::io::{BufRead, BufReader};
+use std::process::{Command, Stdio};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+mod common;
+
+struct Demo {
+    child: std::process::Child,
+    lines: Arc<Mutex<Vec<String>>>,
+    base: String,
+}
+
+impl Drop for Demo {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+async fn serve_demo(data: &std::path::Path) -> Demo {
+    let _ = rustls::crypto::ring::default_provider().install_default();
+    let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+    let mut child = Command::new(env!("CARGO_BIN_EXE_vigie"))
+        .args(["serve", "--demo", "--data"])
+        .arg(data)
+        .args(["--listen", &format!("127.0.0.1:{port}")])
+        .env("VIGIE_LOG", "warn")
+        .env_remove("VIGIE_ADMIN_TOKEN")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let stdout = child.stdout.take().unwrap();
+    let lines = Arc::new(Mutex::new(Vec::new()));
+    let sink = lines.clone();
+    std::thread::spawn(move || {
+        for line in BufReader::new(stdout).lines().map_while(Result::ok) {
+            sink.lock().unwrap().push(line);
+        }
+    });
+    let base = format!("http://127.0.0.1:{port}");
+    let deadline = Instant::now() + Duration::from_secs(60);
+    while reqwest::get(format!("{base}/healthz")).await.is_err() {
+        assert!(Instant::now() < deadline, "the demo server did not start");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    Demo { child, lines, base }
+}
+
+/// Waits for the seeding's last line; returns every line printed.
+async fn seeded(d: &Demo) -> Vec<String> {
+    let deadline = Instant::now() + Duration::from_secs(60);
+    loop {
+        let lines = d.lines.lock().unwrap().clone();
+        if lines.iter().any(|l| l.contains("public report form")) {
+            return lines;
+        }
+        assert!(Instant::now() < deadline, "the demo was not seeded: {lines:?}");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}
+
+/// Signs in through the console's form; returns the session cookie.
+async fn sign_in(base: &str, login: &str, password: &str) -> String {
+    let client = reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().unwrap();
+    let page = client.get(format!("{base}/login")).send().await.unwrap();
+    let pre = page.headers()["set-cookie"].to_str().unwrap().split(';').next().unwrap().to_owned();
+    let html = page.text().await.unwrap();
+    let csrf = html.split("name=\"csrf\" value=\"").nth(1).unwrap().split('"').next().unwrap().to_owned();
+    let res = client
+        .post(format!("{base}/login"))
+        .header("cookie", pre)
+        .header("content-type", "application/x-www-form-urlencoded")
+        .body(format!("csrf={csrf}&login={login}&password={password}"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status().as_u16(), 303, "{login} signs in");
+    res.headers()["set-cookie"].to_str().unwrap().split(';').next().unwrap().to_owned()
+}
+
+async fn page(base: &str, path: &str, cookie: &str) -> String {
+    reqwest::Client::new()
+        .get(format!("{base}{path}"))
+        .header("cookie", cookie)
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap()
+}
+
+#[tokio::test]
+async fn the_demo_seeds_a_whole_console_once_and_never_touches_real_data() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("demo");
+    let d = serve_demo(&data).await;
+    let lines = seeded(&d).await;
+    let password = |login: &str| -> String {
+        let line = lines
+            .iter()
+            .find(|l| l.contains(&format!("login {login} ")))
+            .unwrap_or_else(|| panic!("{login}: {lines:?}"));
+        line.rsplit(' ').next().unwrap().to_owned()
+    };
+
+    // The moderator's queue holds cases from every source, with media and a bank match.
+    let ana = sign_in(&d.base, "ana", &password("ana")).await;
+    let queue = page(&d.base, "/queue", &ana).await;
+    assert!(queue.matches("data-row=").count() >= 6, "{queue}");
+    for source in ["order", "referral", "trusted flagger", "public", "bank match"] {
+        assert!(queue.contains(source), "the queue shows {source}");
+    }
+    assert!(page(&d.base, "/complaints", &ana).await.contains("Review"), "an open complaint");
+    let claire = sign_in(&d.base, "claire", &password("claire")).await;
+    let orders = page(&d.base, "/orders", &claire).await;
+    for state in ["running", "awaiting clarification", "complied"] {
+        assert!(orders.contains(state), "an order {state}: {orders}");
+    }
+    sign_in(&d.base, "operator", &password("operator")).await;
+    sign_in(&d.base, "fay", &password("fay")).await;
+    drop(d);
+
+    // Started again: served as it is, not seeded twice.
+    let again = serve_demo(&data).await;
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    assert!(again.lines.lock().unwrap().iter().all(|l| !l.contains("seeded")), "no second seeding");
+    drop(again);
+
+    // A directory with other data is refused.
+    let real = common::start().await;
+    let out = Command::new(env!("CARGO_BIN_EXE_vigie"))
+        .args(["serve", "--demo", "--data"])
+        .arg(real._dir.path().join("data"))
+        .args(["--listen", "127.0.0.1:0"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("refusing --demo"));
+}
