@@ -37,7 +37,29 @@ pub struct QueueItem {
     pub claim: Option<ClaimRecord>,
     /// A hash bank matched the content (a stay-down signal, or media attached to the case).
     pub bank_match: bool,
+    /// The labels of the banks the content matched (`group: …`, `tier: …`, `crisis: …`).
+    pub labels: Vec<String>,
     pub overdue: bool,
+}
+
+/// A bank match shown with a case: the bank, the entry and the Hamming distance.
+#[derive(Clone, Debug)]
+pub struct CaseMatch {
+    pub bank: String,
+    pub entry: i64,
+    pub distance: i64,
+    pub labels: Vec<String>,
+}
+
+/// The labels of a bank, as the queue filters on them.
+fn bank_labels(l: &vigie_model::bank::BankLabels) -> Vec<String> {
+    let mut out = Vec::new();
+    for (k, v) in [("group", &l.group), ("tier", &l.tier), ("crisis", &l.crisis)] {
+        if let Some(v) = v {
+            out.push(format!("{k}: {v}"));
+        }
+    }
+    out
 }
 
 /// What a reviewer narrows the queue to.
@@ -48,12 +70,32 @@ pub struct QueueFilter {
     pub tier: Option<String>,
     pub bank_match: bool,
     pub overdue: bool,
+    /// Only cases whose bank matches carry this label.
+    pub label: Option<String>,
     /// Only cases nobody else holds.
     pub unclaimed: bool,
 }
 
 fn parse_media_id(raw: &str) -> AppResult<MediaId> {
     MediaId::parse(raw).ok_or(AppError::NotFound("media"))
+}
+
+/// The ids of the banks a case's content matched: stay-down signals and attached media.
+fn matched_banks(r: &dyn Reads, case: &vigie_model::CaseId) -> vigie_store::Result<Vec<String>> {
+    let mut banks = Vec::new();
+    for s in r.case_signals(case)?.iter().filter(|s| s.kind == SignalKind::BankMatch) {
+        let d: serde_json::Value = serde_json::from_str(&s.details).unwrap_or_default();
+        banks.extend(
+            d["matches"].as_array().into_iter().flatten().filter_map(|m| m["bank"].as_str().map(str::to_owned)),
+        );
+    }
+    for m in r.case_media(case)? {
+        let list: Vec<serde_json::Value> = serde_json::from_str(&m.matches).unwrap_or_default();
+        banks.extend(list.iter().filter_map(|m| m["bank"].as_str().map(str::to_owned)));
+    }
+    banks.sort();
+    banks.dedup();
+    Ok(banks)
 }
 
 /// Whether `p` may see `case`: its platform's people and administrators.
@@ -111,21 +153,73 @@ impl App {
                 let claims = r.live_claims(&principal.org, now)?;
                 let mut items = Vec::with_capacity(page.cases.len());
                 for case in page.cases {
-                    let bank_match = r.case_signals(&case.id)?.iter().any(|s| s.kind == SignalKind::BankMatch)
-                        || r.case_media(&case.id)?.iter().any(|m| m.matches != "[]");
+                    let banks = matched_banks(r, &case.id)?;
                     let claim = claims.iter().find(|c| c.case == case.id).cloned();
                     let overdue = case.due_at.is_some_and(|d| d <= now);
-                    items.push(QueueItem { case, claim, bank_match, overdue });
+                    items.push(QueueItem { case, claim, bank_match: !banks.is_empty(), labels: banks, overdue });
                 }
                 Ok(items)
             })
             .await?;
+        // Bank ids become their labels from the matcher's memory.
+        let items: Vec<QueueItem> = items
+            .into_iter()
+            .map(|mut i| {
+                let mut labels: Vec<String> = i
+                    .labels
+                    .iter()
+                    .filter_map(|b| vigie_model::BankId::parse(b))
+                    .filter_map(|b| self.matcher().bank(&b, &p.org))
+                    .flat_map(|(meta, _)| bank_labels(&meta.spec.labels))
+                    .collect();
+                labels.sort();
+                labels.dedup();
+                i.labels = labels;
+                i
+            })
+            .collect();
         Ok(items
             .into_iter()
             .filter(|i| filter.tier.as_deref().is_none_or(|t| i.case.tier.as_str() == t))
             .filter(|i| !filter.bank_match || i.bank_match)
             .filter(|i| !filter.overdue || i.overdue)
+            .filter(|i| filter.label.as_ref().is_none_or(|l| i.labels.contains(l)))
             .filter(|i| !filter.unclaimed || i.claim.as_ref().is_none_or(|c| c.user == p.user))
+            .collect())
+    }
+
+    /// The bank matches of a case: from stay-down signals and from media attached to it.
+    pub async fn case_matches(&self, p: &Principal, case: &vigie_model::CaseId) -> AppResult<Vec<CaseMatch>> {
+        let id = case.clone();
+        let principal = p.clone();
+        let raw = self
+            .read_app(move |r| {
+                let case = r.get_case(&id)?.filter(|c| sees_case(&principal, c)).ok_or(AppError::NotFound("case"))?;
+                let mut out = Vec::new();
+                for s in r.case_signals(&case.id)?.iter().filter(|s| s.kind == SignalKind::BankMatch) {
+                    let d: serde_json::Value = serde_json::from_str(&s.details).unwrap_or_default();
+                    out.extend(d["matches"].as_array().cloned().unwrap_or_default());
+                }
+                for m in r.case_media(&case.id)? {
+                    out.extend(serde_json::from_str::<Vec<serde_json::Value>>(&m.matches).unwrap_or_default());
+                }
+                Ok(out)
+            })
+            .await?;
+        Ok(raw
+            .iter()
+            .map(|m| {
+                let bank = m["bank"].as_str().and_then(vigie_model::BankId::parse);
+                let meta = bank.as_ref().and_then(|b| self.matcher().bank(b, &p.org));
+                CaseMatch {
+                    bank: meta
+                        .as_ref()
+                        .map_or_else(|| m["bank"].as_str().unwrap_or("?").to_owned(), |(b, _)| b.spec.name.clone()),
+                    entry: m["entry"].as_i64().unwrap_or_default(),
+                    distance: m["distance"].as_i64().unwrap_or_default(),
+                    labels: meta.map(|(b, _)| bank_labels(&b.spec.labels)).unwrap_or_default(),
+                }
+            })
             .collect())
     }
 
@@ -300,6 +394,19 @@ impl App {
                 Ok(rec)
             })
             .await
+    }
+
+    /// Whether a key press may reveal media for this person (the default), or only a click.
+    pub async fn reveal_by_key(&self, p: &Principal) -> AppResult<bool> {
+        let user = p.user.clone();
+        Ok(self.store().read(move |r| r.reveal_by_key(&user)).await?.unwrap_or(true))
+    }
+
+    /// A person chooses how media are revealed to them.
+    pub async fn set_reveal_by_key(&self, p: &Principal, on: bool) -> AppResult<()> {
+        let clock = self.clock().clone();
+        let user = p.user.clone();
+        Ok(self.store().write(move |tx| tx.set_reveal_by_key(&user, on, clock.now())).await?)
     }
 
     /// The media of a case, for those who see the case (never the originals' bytes).

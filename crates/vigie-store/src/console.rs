@@ -74,6 +74,8 @@ pub trait ConsoleReads {
     fn media_original(&self, id: &MediaId) -> Result<Option<Vec<u8>>>;
     /// Whether `user` revealed `media` at or after `since`.
     fn revealed_since(&self, media: &MediaId, user: &UserId, since: Timestamp) -> Result<bool>;
+    /// Whether a key press may reveal media for this reviewer (`None`: never chosen).
+    fn reveal_by_key(&self, user: &UserId) -> Result<Option<bool>>;
     /// The people of an organisation, oldest first.
     fn users_of(&self, org: &OrgId) -> Result<Vec<UserRecord>>;
     /// A person's live (unrevoked) API tokens, oldest first.
@@ -94,4 +96,5 @@ pub trait ConsoleTx {
     fn delete_claim(&mut self, case: &CaseId) -> Result<()>;
     fn insert_media(&mut self, r: &MediaRecord, original: &[u8]) -> Result<()>;
     fn insert_reveal(&mut self, media: &MediaId, user: &UserId, at: Timestamp) -> Result<()>;
+    fn set_reveal_by_key(&mut self, user: &UserId, on: bool, at: Timestamp) -> Result<()>;
 }

@@ -45,7 +45,11 @@
       case "k": select(current - 1); break;
       case "o": if (current >= 0) { var a = rows[current].querySelector("a.open"); if (a) a.click(); } break;
       case "c": submit(current >= 0 ? rows[current].querySelector("form.claim") : document.querySelector(".claim-box form.claim")); break;
-      case "r": submit(document.querySelector("form.reveal")); break;
+      case "r":
+        // The person may have chosen to reveal only by a click (Settings).
+        if (document.body.getAttribute("data-reveal-key") === "no") return;
+        submit(document.querySelector("form.reveal"));
+        break;
       case "d": var f = document.getElementById("action"); if (f) { f.scrollIntoView(); f.focus(); } break;
       case "?": if (help) { help.open = !help.open; } break;
       default: return;

@@ -114,6 +114,11 @@ impl ConsoleReads for SqliteRead<'_> {
         )?;
         Ok(n.unwrap_or(0) > 0)
     }
+    fn reveal_by_key(&self, user: &UserId) -> Result<Option<bool>> {
+        self.one("SELECT reveal_by_key FROM user_prefs WHERE user = ?1", [user.as_str()], |r| {
+            r.get::<_, i64>(0).map(|v| v != 0)
+        })
+    }
     fn users_of(&self, org: &OrgId) -> Result<Vec<UserRecord>> {
         self.many("SELECT * FROM users WHERE org = ?1 ORDER BY created_at, id", [org.as_str()], user_row)
     }
@@ -175,6 +180,7 @@ delegate_console_reads! {
     get_media(id: &MediaId) -> Result<Option<MediaRecord>>;
     media_original(id: &MediaId) -> Result<Option<Vec<u8>>>;
     revealed_since(media: &MediaId, user: &UserId, since: Timestamp) -> Result<bool>;
+    reveal_by_key(user: &UserId) -> Result<Option<bool>>;
     users_of(org: &OrgId) -> Result<Vec<UserRecord>>;
     tokens_of(user: &UserId) -> Result<Vec<TokenRecord>>;
     orders_of(authority: &OrgId, limit: u32) -> Result<Vec<OrderRecord>>;
@@ -250,6 +256,14 @@ impl ConsoleTx for SqliteTx<'_> {
                 r.created_at.as_micros(),
                 original
             ],
+        )?;
+        Ok(())
+    }
+    fn set_reveal_by_key(&mut self, user: &UserId, on: bool, at: Timestamp) -> Result<()> {
+        self.read.exec(
+            "INSERT INTO user_prefs (user, reveal_by_key, updated_at) VALUES (?1, ?2, ?3) \
+             ON CONFLICT (user) DO UPDATE SET reveal_by_key = excluded.reveal_by_key, updated_at = excluded.updated_at",
+            params![user.as_str(), i64::from(on), at.as_micros()],
         )?;
         Ok(())
     }

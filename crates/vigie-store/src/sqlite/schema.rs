@@ -575,6 +575,13 @@ CREATE INDEX events_subject ON events(subject, seq);
 -- An authority's referrals on its pages; notices (the bulk of intake) never touch it.
 CREATE INDEX signals_referrals ON signals(submitter_org, received_at) WHERE kind = 'referral';
 
+-- A reviewer's choices: may a key press reveal media, or only a click.
+CREATE TABLE user_prefs (
+    user TEXT PRIMARY KEY REFERENCES users(id),
+    reveal_by_key INTEGER NOT NULL,
+    updated_at INTEGER NOT NULL
+) STRICT, WITHOUT ROWID;
+
 CREATE TABLE media_reveals (
     media TEXT NOT NULL REFERENCES case_media(id),
     user TEXT NOT NULL REFERENCES users(id),

@@ -92,3 +92,26 @@ pub(crate) async fn logout(
     session::with_cookies(res.headers_mut(), [session::set_cookie(name, "", 0, s.console.secure_cookies)]);
     Ok(res.into_response())
 }
+
+#[derive(Template)]
+#[template(path = "settings.html")]
+struct SettingsPage {
+    me: Option<Me>,
+    csrf: String,
+    saved: bool,
+}
+
+/// A person's own choices: how media are revealed to them.
+pub(crate) async fn settings(State(s): State<AppState>, v: Viewer) -> Result<Response, PageError> {
+    page(&SettingsPage { me: Some(Me::load(&s.app, &v, "/settings").await), csrf: v.csrf.clone(), saved: false })
+}
+
+pub(crate) async fn save_settings(
+    State(s): State<AppState>,
+    v: Viewer,
+    Form(form): Form<Vec<(String, String)>>,
+) -> Result<Response, PageError> {
+    check_csrf(&v, &form)?;
+    s.app.set_reveal_by_key(&v.principal, field(&form, "reveal") == Some("key")).await?;
+    page(&SettingsPage { me: Some(Me::load(&s.app, &v, "/settings").await), csrf: v.csrf.clone(), saved: true })
+}

@@ -52,6 +52,7 @@ pub(crate) fn routes() -> Router<AppState> {
         .route("/notice/{token}/{what}", post(uploader::contest))
         .route("/queue", get(review::queue))
         .route("/dashboard", get(dashboard::dashboard))
+        .route("/settings", get(auth::settings).post(auth::save_settings))
         .route("/admin", get(admin::home))
         .route("/admin/orgs", post(admin::create_org))
         .route("/admin/orgs/{id}", get(admin::org_page))
@@ -117,6 +118,8 @@ pub(crate) struct MenuItem {
 /// Who is looking at a page, for its header: the menu shows what their role may do.
 #[derive(Clone, Debug)]
 pub(crate) struct Me {
+    /// Whether the `r` key may reveal media (the person's choice; a click always can).
+    pub reveal_key: bool,
     pub org: String,
     pub kind: &'static str,
     pub roles: String,
@@ -143,8 +146,10 @@ impl Me {
         }
         add("/dashboard", "Dashboard");
         add("/report", "Report content");
+        add("/settings", "Settings");
         let roles: Vec<&str> = p.roles.iter().map(|r| r.as_str()).collect();
         Me {
+            reveal_key: true,
             org: p.org.as_str().to_owned(),
             kind: p.org_kind.as_str(),
             roles: roles.join(", "),
@@ -161,6 +166,7 @@ impl Me {
         {
             me.org = name.clone();
         }
+        me.reveal_key = app.reveal_by_key(&v.principal).await.unwrap_or(true);
         me
     }
 }

@@ -55,6 +55,7 @@ struct Row {
     claim: Option<String>,
     mine: bool,
     bank_match: bool,
+    labels: String,
     threat: bool,
 }
 
@@ -65,6 +66,8 @@ struct QueuePage {
     csrf: String,
     rows: Vec<Row>,
     tier: String,
+    label: String,
+    labels: Vec<String>,
     bank_match: bool,
     overdue: bool,
     unclaimed: bool,
@@ -74,6 +77,7 @@ struct QueuePage {
 #[derive(Debug, Default, Deserialize)]
 pub(crate) struct QueueQuery {
     tier: Option<String>,
+    label: Option<String>,
     bank_match: Option<String>,
     overdue: Option<String>,
     unclaimed: Option<String>,
@@ -106,10 +110,15 @@ pub(crate) async fn queue(
         tier: q.tier.clone().filter(|t| !t.is_empty()),
         bank_match: q.bank_match.is_some(),
         overdue: q.overdue.is_some(),
+        label: q.label.clone().filter(|l| !l.is_empty()),
         unclaimed: q.unclaimed.is_some(),
     };
     let items = s.app.queue(&v.principal, &filter).await?;
     let now = s.app.now();
+    let mut labels: Vec<String> =
+        items.iter().flat_map(|i| i.labels.iter().cloned()).chain(filter.label.clone()).collect();
+    labels.sort();
+    labels.dedup();
     let rows = items
         .into_iter()
         .map(|i| {
@@ -130,6 +139,7 @@ pub(crate) async fn queue(
                 claim,
                 mine,
                 bank_match: i.bank_match,
+                labels: i.labels.join("; "),
                 threat: i.case.threat_to_life,
             }
         })
@@ -139,6 +149,8 @@ pub(crate) async fn queue(
         csrf: v.csrf.clone(),
         rows,
         tier: filter.tier.unwrap_or_default(),
+        label: filter.label.unwrap_or_default(),
+        labels,
         bank_match: filter.bank_match,
         overdue: filter.overdue,
         unclaimed: filter.unclaimed,
@@ -253,6 +265,8 @@ struct CasePage {
     signals: Vec<SignalRow>,
     orders: Vec<OrderRow>,
     media: Vec<MediaRow>,
+    matches: Vec<(String, i64, i64, String)>,
+    accounts: Vec<String>,
     history: Vec<EventRow>,
     decision: Option<Vec<(String, String)>>,
     actions: Vec<(&'static str, &'static str)>,
@@ -284,6 +298,15 @@ async fn case_view(
         let case = view.case.id.clone();
         s.app.case_activity(&v.principal, &case).await?
     };
+    let matches = s.app.case_matches(&v.principal, &view.case.id).await?;
+    let mut accounts: Vec<String> = view.case.account_id.iter().cloned().collect();
+    for (sig, _) in &view.signals {
+        let d: serde_json::Value = serde_json::from_str(&sig.details).unwrap_or_default();
+        if let Some(u) = d["uploader"].as_str() {
+            accounts.push(format!("{u} (uploaded the matching content)"));
+        }
+    }
+    accounts.dedup();
     let now = s.app.now();
     let mut orgs: Vec<vigie_model::OrgId> =
         view.signals.iter().filter_map(|(sig, _)| sig.submitter_org.clone()).collect();
@@ -384,6 +407,8 @@ async fn case_view(
                 }
             })
             .collect(),
+        matches: matches.into_iter().map(|m| (m.bank, m.entry, m.distance, m.labels.join("; "))).collect(),
+        accounts,
         history: history
             .iter()
             .map(|e| EventRow {

@@ -92,6 +92,8 @@ async fn a_reviewer_signs_in_claims_reveals_media_and_decides_with_the_keyboard(
 
     // j selects the first case, c claims it; the queue shows who holds it.
     b.keys("jc").await;
+    // The claim posts and the queue comes back at the same address: wait for the new page.
+    b.wait_gone(&format!("#row-{ordered} form.claim")).await;
     let held = b.find(&format!("#row-{ordered} td:nth-child(5)")).await;
     assert!(b.text(&held).await.starts_with("you, until"), "{}", b.text(&held).await);
     let claims = t.events(Some("case.claimed")).await;
@@ -180,7 +182,7 @@ async fn the_public_report_form_gives_a_code_and_hostile_text_stays_text() {
     b.goto(&t.url("/track")).await;
     b.type_into(&b.find("#code").await, "not-a-code").await;
     b.click(&b.find("form.stack button[type=submit]").await).await;
-    assert!(b.source().await.contains("No report has this tracking code."));
+    assert_eq!(b.text(&b.find("p.error").await).await, "No report has this tracking code.");
 
     // The reviewer sees the hostile text as text: nothing runs, nothing loads.
     sign_in(&t, &b, &login).await;
@@ -460,6 +462,8 @@ async fn axe_finds_nothing_serious_or_critical_on_the_main_pages() {
     serious.extend(axe(&b, &script, "receipt", &mut report).await);
     sign_in(&t, &b, &login).await;
     serious.extend(axe(&b, &script, "queue", &mut report).await);
+    b.goto(&t.url("/settings")).await;
+    serious.extend(axe(&b, &script, "settings", &mut report).await);
     b.goto(&t.url(&format!("/cases/{case}"))).await;
     serious.extend(axe(&b, &script, "case", &mut report).await);
     let removal = json!({ "action": "remove", "legal_basis": "eu.tco.2-7-a", "purpose": "none", "purpose_rationale": "recruitment" });
@@ -517,7 +521,7 @@ async fn an_authority_issues_an_order_and_sees_it_overdue_after_the_hour() {
     };
     assert_eq!(
         menu,
-        ["Removal orders", "Referrals", "Dashboard", "Report content"],
+        ["Removal orders", "Referrals", "Dashboard", "Report content", "Settings"],
         "the menu shows what the role may do"
     );
 
@@ -639,8 +643,8 @@ async fn an_uploader_complains_from_the_notice_and_another_reviewer_reverses_bes
     b.click(&b.find("#reversed").await).await;
     b.type_into(&b.find("#reasons").await, "A documentary that condemns the attack.").await;
     b.click(&b.find("form.stack > button[type=submit]").await).await;
-    b.wait_url("/complaints").await;
-    assert!(b.source().await.contains("No complaint waits for review."));
+    b.wait_gone("#reasons").await;
+    assert_eq!(b.text(&b.find("p.empty").await).await, "No complaint waits for review.");
 
     b.goto(&t.url(&format!("/notice/{token}"))).await;
     assert!(b.text(&b.find("#notice-status").await).await.starts_with("reversed"));
@@ -760,8 +764,7 @@ async fn an_administrator_sets_up_a_platform_from_the_console() {
     // The host claim waits for approval on the overview.
     b.goto(&t.url("/admin")).await;
     b.click(&b.find("form[action='/admin/hosts/tube.example/approve'] button").await).await;
-    b.wait_url("/admin").await;
-    assert!(b.try_find("form[action='/admin/hosts/tube.example/approve']").await.is_none());
+    b.wait_gone("form[action='/admin/hosts/tube.example/approve']").await;
     assert!(b.source().await.contains("approved"));
     b.screenshot("admin").await;
     let hosts = t.get("/api/v1/hosts", ADMIN).await.expect(200);
@@ -775,4 +778,65 @@ async fn an_administrator_sets_up_a_platform_from_the_console() {
     b.goto(&t.url("/admin")).await;
     assert!(b.source().await.contains("these pages are for administrators"));
     assert!(serious.is_empty(), "{}", Value::Array(serious));
+}
+
+#[tokio::test]
+async fn bank_matches_show_their_distance_and_labels_and_filter_the_queue() {
+    let t = TestApp::start().await;
+    let p = t.platform("video.example").await;
+    let login = with_password(&t, &p, "moderator.banks").await;
+    let bank =
+        json!({ "name": "crisis-bank", "stay_down": true, "labels": { "group": "Demo Group", "crisis": "CIP-1" } });
+    let bank = t.post("/api/v1/banks", &p.token, bank).await.expect(201)["id"].as_str().unwrap().to_owned();
+    let image = png(320, 240);
+    let res = t.http.post(t.url("/api/v1/hash")).bearer_auth(&p.token).body(image.clone()).send().await.unwrap();
+    let pdq = res.json::<Value>().await.unwrap()["pdq"].as_str().unwrap().to_owned();
+    t.post(&format!("/api/v1/banks/{bank}/entries"), &p.token, json!({ "signal_type": "pdq", "value": pdq }))
+        .await
+        .expect(201);
+    let upload = json!({ "pdq": pdq, "url": "https://video.example/v/again", "uploader": "acct-4242" });
+    t.post("/api/v1/uploads/check", &p.token, upload).await.expect(200);
+    t.notice("https://video.example/v/other").await;
+
+    let b = Browser::start().await;
+    sign_in(&t, &b, &login).await;
+    assert_eq!(b.find_all("tr[data-row]").await.len(), 2);
+    b.script("document.getElementById('label').value = 'crisis: CIP-1'").await;
+    b.click(&b.find("form.filters button").await).await;
+    b.wait_url("label=crisis").await;
+    let rows = b.find_all("tr[data-row]").await;
+    assert_eq!(rows.len(), 1, "only the matched case carries the label");
+    assert!(b.text(&rows[0]).await.contains("group: Demo Group"));
+    b.click(&b.find("a.open").await).await;
+    let matches = b.text(&b.find("section[aria-labelledby=matches-h] tbody").await).await;
+    assert!(matches.contains("crisis-bank") && matches.contains("crisis: CIP-1"), "{matches}");
+    let distance = b.text(&b.find("section[aria-labelledby=matches-h] tbody td:nth-child(3)").await).await;
+    assert_eq!(distance, "0");
+    let accounts = b.text(&b.find("section[aria-labelledby=accounts-h]").await).await;
+    assert!(accounts.contains("acct-4242"), "{accounts}");
+    b.screenshot("case-bank-match").await;
+}
+
+#[tokio::test]
+async fn a_reviewer_may_choose_to_reveal_only_by_a_click() {
+    let t = TestApp::start().await;
+    let p = t.platform("video.example").await;
+    let login = with_password(&t, &p, "moderator.careful").await;
+    let case = case_of(&t, &t.notice("https://video.example/v/careful").await).await;
+    attach(&t, &p, &case, png(160, 120)).await;
+    let b = Browser::start().await;
+    sign_in(&t, &b, &login).await;
+    b.click(&b.find("header nav a[href='/settings']").await).await;
+    b.click(&b.find("#reveal-click").await).await;
+    b.click(&b.find("form.stack > button[type=submit]").await).await;
+    b.find("p.notice").await;
+    b.goto(&t.url(&format!("/cases/{case}"))).await;
+    b.keys("r").await;
+    tokio::time::sleep(std::time::Duration::from_millis(500)).await;
+    assert!(!b.url().await.contains("reveal="), "the key does nothing now");
+    assert!(t.events(Some("media.revealed")).await.is_empty());
+    b.click(&b.find("form.reveal button").await).await;
+    b.wait_url("reveal=").await;
+    b.find("img.original").await;
+    assert_eq!(t.events(Some("media.revealed")).await.len(), 1);
 }

@@ -190,6 +190,15 @@ impl Browser {
         std::fs::write(format!("{dir}/{name}.png"), png).unwrap();
     }
 
+    /// Waits until no element matches `css` (a page that replaced another at the same URL).
+    pub async fn wait_gone(&self, css: &str) {
+        let deadline = Instant::now() + Duration::from_secs(5);
+        while self.try_find(css).await.is_some() {
+            assert!(Instant::now() < deadline, "{css:?} is still on {}", self.url().await);
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+    }
+
     /// Waits until the page's URL contains `part`.
     pub async fn wait_url(&self, part: &str) -> String {
         let deadline = Instant::now() + Duration::from_secs(5);
