@@ -12,7 +12,7 @@ use vigie_model::org::{Contact, NewOrg, Role};
 use vigie_model::{OrgId, UserId};
 
 use super::session::Viewer;
-use super::{Me, PageError, all, check_csrf, field, page, redirect, text};
+use super::{Me, PageError, all, check_csrf, field, page, page_with, problems, redirect, text};
 use crate::AppState;
 
 fn require_admin(v: &Viewer) -> Result<(), PageError> {
@@ -85,10 +85,6 @@ pub(crate) async fn home(State(s): State<AppState>, v: Viewer) -> Result<Respons
     page(&overview(&s, &v, Vec::new()).await?)
 }
 
-fn refused(invalid: &vigie_model::Invalid) -> Vec<String> {
-    invalid.errors().iter().map(|e| format!("{}: {}", e.field, e.message)).collect()
-}
-
 pub(crate) async fn create_org(
     State(s): State<AppState>,
     v: Viewer,
@@ -107,9 +103,7 @@ pub(crate) async fn create_org(
     match s.app.create_org(&v.principal, input).await {
         Ok(org) => Ok(redirect(&format!("/admin/orgs/{}", org.id.as_str()))),
         Err(vigie_app::AppError::Invalid(i)) => {
-            let mut res = page(&overview(&s, &v, refused(&i)).await?)?;
-            *res.status_mut() = StatusCode::UNPROCESSABLE_ENTITY;
-            Ok(res)
+            page_with(&overview(&s, &v, problems(&i)).await?, StatusCode::UNPROCESSABLE_ENTITY)
         }
         Err(e) => Err(e.into()),
     }
@@ -210,14 +204,10 @@ pub(crate) async fn create_person(
     match s.app.create_user(&v.principal, org, input).await {
         Ok(_) => Ok(redirect(&format!("/admin/orgs/{id}"))),
         Err(vigie_app::AppError::Invalid(i)) => {
-            let mut res = page(&org_view(&s, &v, &id, None, refused(&i)).await?)?;
-            *res.status_mut() = StatusCode::UNPROCESSABLE_ENTITY;
-            Ok(res)
+            page_with(&org_view(&s, &v, &id, None, problems(&i)).await?, StatusCode::UNPROCESSABLE_ENTITY)
         }
         Err(vigie_app::AppError::Conflict { message, .. }) => {
-            let mut res = page(&org_view(&s, &v, &id, None, vec![message]).await?)?;
-            *res.status_mut() = StatusCode::CONFLICT;
-            Ok(res)
+            page_with(&org_view(&s, &v, &id, None, vec![message]).await?, StatusCode::CONFLICT)
         }
         Err(e) => Err(e.into()),
     }

@@ -14,7 +14,7 @@ use vigie_model::org::{OrgKind, Role};
 
 use super::review::{Deadline, deadline};
 use super::session::Viewer;
-use super::{Me, PageError, all, check_csrf, field, page, redirect, text};
+use super::{Me, PageError, all, check_csrf, field, page, page_with, problems, redirect, text};
 use crate::AppState;
 
 fn require_authority(v: &Viewer) -> Result<(), PageError> {
@@ -212,10 +212,8 @@ pub(crate) async fn submit_order(
     match s.app.submit_order(&v.principal, input).await {
         Ok(_) => Ok(redirect("/orders")),
         Err(vigie_app::AppError::Invalid(invalid)) => {
-            let errors = invalid.errors().iter().map(|e| format!("{}: {}", e.field, e.message)).collect();
-            let mut res = page(&orders_view(&s, &v, kept, errors).await?)?;
-            *res.status_mut() = StatusCode::UNPROCESSABLE_ENTITY;
-            Ok(res)
+            let errors = problems(&invalid);
+            page_with(&orders_view(&s, &v, kept, errors).await?, StatusCode::UNPROCESSABLE_ENTITY)
         }
         Err(e) => Err(e.into()),
     }
@@ -307,11 +305,9 @@ pub(crate) async fn submit_referral(
     match s.app.submit_referral(&v.principal, input).await {
         Ok(_) => Ok(redirect("/referrals")),
         Err(vigie_app::AppError::Invalid(invalid)) => {
-            let errors = invalid.errors().iter().map(|e| format!("{}: {}", e.field, e.message)).collect();
+            let errors = problems(&invalid);
             let kept = (get("urls"), get("explanation"), get("reference"), get("terms_clause"));
-            let mut res = page(&referrals_view(&s, &v, kept, errors).await?)?;
-            *res.status_mut() = StatusCode::UNPROCESSABLE_ENTITY;
-            Ok(res)
+            page_with(&referrals_view(&s, &v, kept, errors).await?, StatusCode::UNPROCESSABLE_ENTITY)
         }
         Err(e) => Err(e.into()),
     }

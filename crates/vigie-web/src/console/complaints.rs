@@ -12,7 +12,7 @@ use vigie_model::decision::{Action, Purpose, taxonomy};
 
 use super::review::{Deadline, deadline, decision_of, require_reviewer};
 use super::session::Viewer;
-use super::{Me, PageError, check_csrf, page, redirect, text};
+use super::{Me, PageError, check_csrf, page, page_with, problems, redirect, text};
 use crate::AppState;
 
 struct ComplaintRow {
@@ -138,15 +138,11 @@ pub(crate) async fn review(
     match s.app.review_complaint(&v.principal, &id, input).await {
         Ok(_) => Ok(redirect("/complaints")),
         Err(vigie_app::AppError::Invalid(i)) => {
-            let errors = i.errors().iter().map(|e| format!("{}: {}", e.field, e.message)).collect();
-            let mut res = page(&view(&s, &v, &id, errors).await?)?;
-            *res.status_mut() = StatusCode::UNPROCESSABLE_ENTITY;
-            Ok(res)
+            let errors = problems(&i);
+            page_with(&view(&s, &v, &id, errors).await?, StatusCode::UNPROCESSABLE_ENTITY)
         }
         Err(vigie_app::AppError::Conflict { message, .. }) => {
-            let mut res = page(&view(&s, &v, &id, vec![message]).await?)?;
-            *res.status_mut() = StatusCode::CONFLICT;
-            Ok(res)
+            page_with(&view(&s, &v, &id, vec![message]).await?, StatusCode::CONFLICT)
         }
         Err(e) => Err(e.into()),
     }

@@ -241,6 +241,18 @@ pub(crate) fn page(t: &impl Template) -> Result<Response, PageError> {
     Ok(Html(t.render()?).into_response())
 }
 
+/// A page with another status than 200: a refused form shown again, a lookup that found nothing.
+pub(crate) fn page_with(t: &impl Template, status: StatusCode) -> Result<Response, PageError> {
+    let mut res = page(t)?;
+    *res.status_mut() = status;
+    Ok(res)
+}
+
+/// The lines a refused form shows, one per field in error.
+pub(crate) fn problems(invalid: &vigie_model::Invalid) -> Vec<String> {
+    invalid.errors().iter().map(|e| format!("{}: {}", e.field, e.message)).collect()
+}
+
 /// "See other": where a form post goes next.
 pub(crate) fn redirect(to: &str) -> Response {
     let mut res = StatusCode::SEE_OTHER.into_response();

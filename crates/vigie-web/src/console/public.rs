@@ -12,7 +12,7 @@ use vigie_app::intake::NoticeInput;
 use vigie_model::location::RawLocation;
 
 use super::session::{self, Viewer};
-use super::{Me, PageError, field, page, text};
+use super::{Me, PageError, field, page, page_with, text};
 use crate::AppState;
 
 /// Most URLs one form takes (one per line).
@@ -120,9 +120,7 @@ pub(crate) async fn report(
             email: field(&form, "email").unwrap_or_default().to_owned(),
             errors,
         };
-        let mut res = page(&t)?;
-        *res.status_mut() = status;
-        Ok(res)
+        page_with(&t, status)
     };
     if !s.limiter.allow(peer.ip()) {
         return again(
@@ -150,9 +148,7 @@ pub(crate) async fn report(
                 received_at: receipt.received_at.to_rfc3339(),
                 locations: receipt.cases.len(),
             };
-            let mut res = page(&t)?;
-            *res.status_mut() = StatusCode::CREATED;
-            Ok(res)
+            page_with(&t, StatusCode::CREATED)
         }
         Err(vigie_app::AppError::Invalid(invalid)) => {
             let errors = invalid.errors().iter().map(|e| format!("{}: {}", label(&e.field), e.message)).collect();
@@ -230,9 +226,7 @@ pub(crate) async fn track(
         Some(result) => page(&TrackPage { me, csrf, result: Some(result), error: None, message: None }),
         None => {
             let error = Some("No report has this tracking code.".into());
-            let mut res = page(&TrackPage { me, csrf, result: None, error, message: None })?;
-            *res.status_mut() = StatusCode::NOT_FOUND;
-            Ok(res)
+            page_with(&TrackPage { me, csrf, result: None, error, message: None }, StatusCode::NOT_FOUND)
         }
     }
 }
@@ -251,9 +245,7 @@ pub(crate) async fn track_complaint(
     let me = me_of(&s, &viewer, "/track").await;
     if !s.limiter.allow(peer.ip()) {
         let error = Some("Too many requests from your address. Please wait a minute.".into());
-        let mut res = page(&TrackPage { me, csrf, result: None, error, message: None })?;
-        *res.status_mut() = StatusCode::TOO_MANY_REQUESTS;
-        return Ok(res);
+        return page_with(&TrackPage { me, csrf, result: None, error, message: None }, StatusCode::TOO_MANY_REQUESTS);
     }
     let code = field(&form, "code").unwrap_or_default().trim().to_owned();
     let index = field(&form, "location").and_then(|i| i.parse().ok()).unwrap_or(usize::MAX);
@@ -271,7 +263,5 @@ pub(crate) async fn track_complaint(
         Err(e) => return Err(e.into()),
     };
     let result = tracked(&s, &code).await?;
-    let mut res = page(&TrackPage { me, csrf, result, error, message })?;
-    *res.status_mut() = status;
-    Ok(res)
+    page_with(&TrackPage { me, csrf, result, error, message }, status)
 }

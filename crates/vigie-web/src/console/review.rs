@@ -15,7 +15,7 @@ use vigie_model::decision::{Action, Purpose, RawDecision, taxonomy};
 use vigie_model::org::{OrgKind, Role};
 
 use super::session::Viewer;
-use super::{Me, PageError, all, check_csrf, field, page, redirect, text};
+use super::{Me, PageError, all, check_csrf, field, page, page_with, problems, redirect, text};
 use crate::AppState;
 
 /// How a deadline is coloured: past, within the hour, later, none.
@@ -535,11 +535,9 @@ pub(crate) async fn decide(
     match outcome {
         Ok(()) => Ok(redirect("/queue")),
         Err(vigie_app::AppError::Invalid(invalid)) => {
-            let errors = invalid.errors().iter().map(|e| format!("{}: {}", e.field, e.message)).collect();
+            let errors = problems(&invalid);
             let t = case_view(&s, &v, &id, None, kept, errors, None).await?;
-            let mut res = page(&t)?;
-            *res.status_mut() = StatusCode::UNPROCESSABLE_ENTITY;
-            Ok(res)
+            page_with(&t, StatusCode::UNPROCESSABLE_ENTITY)
         }
         Err(e) => Err(e.into()),
     }

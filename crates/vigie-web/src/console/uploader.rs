@@ -13,7 +13,7 @@ use axum::response::Response;
 use serde_json::Value;
 
 use super::session;
-use super::{Me, PageError, field, page, redirect, text};
+use super::{Me, PageError, field, page, page_with, redirect, text};
 use crate::AppState;
 
 struct OrderRedress {
@@ -213,14 +213,10 @@ pub(crate) async fn contest(
     match done {
         Ok(()) => Ok(redirect(&format!("/notice/{token}"))),
         Err(vigie_app::AppError::Invalid(i)) => {
-            let mut res = page(&view(&st, csrf.clone(), &token, Some(i.to_string())).await?)?;
-            *res.status_mut() = StatusCode::UNPROCESSABLE_ENTITY;
-            Ok(res)
+            page_with(&view(&st, csrf.clone(), &token, Some(i.to_string())).await?, StatusCode::UNPROCESSABLE_ENTITY)
         }
         Err(vigie_app::AppError::Conflict { message, .. }) => {
-            let mut res = page(&view(&st, csrf.clone(), &token, Some(message)).await?)?;
-            *res.status_mut() = StatusCode::CONFLICT;
-            Ok(res)
+            page_with(&view(&st, csrf.clone(), &token, Some(message)).await?, StatusCode::CONFLICT)
         }
         Err(e) => Err(e.into()),
     }
