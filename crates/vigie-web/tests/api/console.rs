@@ -840,3 +840,47 @@ async fn a_reviewer_may_choose_to_reveal_only_by_a_click() {
     b.find("img.original").await;
     assert_eq!(t.events(Some("media.revealed")).await.len(), 1);
 }
+
+#[tokio::test]
+async fn the_core_flows_work_without_javascript() {
+    let t = TestApp::start().await;
+    let p = t.platform("video.example").await;
+    let login = with_password(&t, &p, "moderator.nojs").await;
+    let case = case_of(&t, &t.notice("https://video.example/v/nojs").await).await;
+    attach(&t, &p, &case, png(160, 120)).await;
+    let b = Browser::without_javascript().await;
+
+    // A public report and its tracking page.
+    b.goto(&t.url("/report")).await;
+    b.type_into(&b.find("#urls").await, "https://video.example/v/nojs-2").await;
+    b.type_into(&b.find("#explanation").await, "A recruitment video.").await;
+    b.click(&b.find("#good_faith").await).await;
+    b.click(&b.find("form.stack button[type=submit]").await).await;
+    let code = b.text(&b.find("#tracking-code").await).await;
+    b.goto(&t.url("/track")).await;
+    b.type_into(&b.find("#code").await, &code).await;
+    b.click(&b.find("form.stack button[type=submit]").await).await;
+    b.find("td.outcome").await;
+
+    // Sign in, claim, reveal and decide with buttons and forms alone.
+    sign_in(&t, &b, &login).await;
+    b.keys("j").await;
+    assert!(b.try_find("tr.selected").await.is_none(), "no script runs in this browser");
+    b.click(&b.find(&format!("#row-{case} form.claim button")).await).await;
+    b.wait_gone(&format!("#row-{case} form.claim")).await;
+    b.click(&b.find(&format!("#row-{case} a.open")).await).await;
+    b.find("img.preview").await;
+    b.click(&b.find("form.reveal button").await).await;
+    b.wait_url("reveal=").await;
+    b.find("img.original").await;
+    b.goto(&t.url(&format!("/cases/{case}"))).await;
+    let action = b.find("#action").await;
+    b.click(&action).await;
+    b.type_into(&action, "No").await;
+    b.type_into(&b.find("#explanation").await, "Nothing unlawful here.").await;
+    b.click(&b.find("button[value=decide]").await).await;
+    b.wait_url("/queue").await;
+    let decided = t.get(&format!("/api/v1/cases/{case}"), &p.token).await.expect(200);
+    assert_eq!(decided["decision"]["action"], "no_action");
+    assert_eq!(t.events(Some("media.revealed")).await.len(), 1);
+}

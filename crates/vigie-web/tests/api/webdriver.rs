@@ -37,6 +37,15 @@ fn chromium() -> String {
 
 impl Browser {
     pub async fn start() -> Self {
+        Self::launch(true).await
+    }
+
+    /// A browser with JavaScript turned off: the console's core flows must work without it.
+    pub async fn without_javascript() -> Self {
+        Self::launch(false).await
+    }
+
+    async fn launch(javascript: bool) -> Self {
         let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
         let driver = Command::new(chromedriver())
             .arg(format!("--port={port}"))
@@ -62,7 +71,8 @@ impl Browser {
             "goog:chromeOptions": {
                 "binary": chromium(),
                 "args": ["--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
-                         "--window-size=1280,1000", "--lang=en-GB"]
+                         "--window-size=1280,1000", "--lang=en-GB"],
+                "prefs": { "profile.managed_default_content_settings.javascript": if javascript { 1 } else { 2 } }
             }
         }}});
         let res: Value =
