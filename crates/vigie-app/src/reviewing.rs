@@ -469,6 +469,9 @@ impl App {
 /// A moment as the console shows it, relative to `now`: `in 12 min`, `3 h ago`.
 pub fn relative(at: Timestamp, now: Timestamp) -> String {
     let secs = at.since(now).as_micros() / 1_000_000;
+    if secs == 0 {
+        return "now".to_owned();
+    }
     let (n, unit) = match secs.unsigned_abs() {
         s if s < 120 => (s, "s"),
         s if s < 7_200 => (s / 60, "min"),
@@ -499,5 +502,6 @@ mod tests {
         assert_eq!(relative(now.plus(Duration::from_mins(12)), now), "in 12 min");
         assert_eq!(relative(now.plus(Duration::from_hours(-3)), now), "3 h ago");
         assert_eq!(relative(now.plus(Duration::from_secs(30)), now), "in 30 s");
+        assert_eq!(relative(now, now), "now");
     }
 }

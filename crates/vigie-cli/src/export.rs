@@ -8,7 +8,7 @@ use std::process::ExitCode;
 use anyhow::{Context, bail};
 use vigie_app::statements::{StatementOptions, statements};
 use vigie_model::{Duration, Timestamp};
-use vigie_store::{SqliteConfig, Store};
+use vigie_store::Store;
 
 #[derive(clap::Subcommand)]
 pub(crate) enum ExportCommand {
@@ -53,8 +53,7 @@ pub(crate) async fn run(cmd: ExportCommand) -> anyhow::Result<ExitCode> {
         Some(t) => parse_when(t, true)?,
         None => now.plus(Duration::from_secs(1)),
     };
-    let store = Store::open_sqlite(&data, SqliteConfig { max_batch: 1, readers: 1 })
-        .with_context(|| format!("while opening {}", data.display()))?;
+    let store = Store::open_sqlite_read_only(&data, 1).with_context(|| format!("while opening {}", data.display()))?;
     let list = store.read(move |r| statements(r, from, to, now, StatementOptions { include_orders })).await?;
     let mut invalid = 0;
     for s in &list {

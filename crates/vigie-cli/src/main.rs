@@ -34,7 +34,7 @@ use anyhow::Context;
 use clap::{Parser, Subcommand};
 use vigie_app::{AppConfig, EgressPolicy, SystemClock};
 use vigie_model::Duration;
-use vigie_store::{SqliteConfig, Store};
+use vigie_store::Store;
 
 #[derive(Parser)]
 #[command(name = "vigie", version, about = "The lawful fast channel for reports of terrorist content")]
@@ -255,8 +255,7 @@ async fn shutdown_signal() {
 
 async fn audit_verify(data: PathBuf) -> anyhow::Result<ExitCode> {
     anyhow::ensure!(data.join("vigie.sqlite3").exists(), "no Vigie database in {}", data.display());
-    let store = Store::open_sqlite(&data, SqliteConfig { max_batch: 1, readers: 1 })
-        .with_context(|| format!("while opening {}", data.display()))?;
+    let store = Store::open_sqlite_read_only(&data, 1).with_context(|| format!("while opening {}", data.display()))?;
     let report = store.read(|r| vigie_app::audit::verify_all(r)).await?;
     match report.error {
         None => {

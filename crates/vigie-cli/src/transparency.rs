@@ -10,7 +10,7 @@ use std::process::ExitCode;
 use anyhow::{Context, bail};
 use vigie_app::transparency::{Audience, Period, audience::Selector, each_event, export_line, render, report};
 use vigie_model::Timestamp;
-use vigie_store::{SqliteConfig, Store};
+use vigie_store::Store;
 
 use crate::export::parse_when;
 
@@ -62,8 +62,7 @@ fn open(data: &Path) -> anyhow::Result<Store> {
     if !data.join("vigie.sqlite3").exists() {
         bail!("no Vigie database in {}", data.display());
     }
-    Store::open_sqlite(data, SqliteConfig { max_batch: 1, readers: 1 })
-        .with_context(|| format!("while opening {}", data.display()))
+    Store::open_sqlite_read_only(data, 1).with_context(|| format!("while opening {}", data.display()))
 }
 
 pub(crate) async fn run_report(cmd: ReportCommand) -> anyhow::Result<ExitCode> {

@@ -43,6 +43,9 @@ pub enum StoreError {
     /// The store is shutting down.
     #[error("the store is closed")]
     Closed,
+    /// A write on a store opened read-only ([`Store::open_sqlite_read_only`]).
+    #[error("the store was opened read-only")]
+    ReadOnly,
 }
 
 pub type Result<T, E = StoreError> = std::result::Result<T, E>;
@@ -215,6 +218,14 @@ impl Store {
     /// Opens (creating if needed) the embedded database `vigie.sqlite3` in `dir`.
     pub fn open_sqlite(dir: &std::path::Path, config: SqliteConfig) -> Result<Store> {
         let engine = sqlite::SqliteEngine::open(dir, config)?;
+        Ok(Store { engine: Arc::new(engine) })
+    }
+
+    /// Opens the embedded store for reading only: no migration, no writer, no checkpoints, so
+    /// offline tools can read a data directory while its server runs. Writes answer
+    /// [`StoreError::ReadOnly`]; a schema of another version is refused.
+    pub fn open_sqlite_read_only(dir: &std::path::Path, readers: usize) -> Result<Store> {
+        let engine = sqlite::SqliteEngine::open_read_only(dir, readers)?;
         Ok(Store { engine: Arc::new(engine) })
     }
 

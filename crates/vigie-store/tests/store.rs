@@ -131,3 +131,26 @@ async fn the_event_log_is_append_only_and_its_chain_continues_after_a_restart() 
     let delete = raw.execute("DELETE FROM events WHERE seq = 4", []);
     assert!(delete.unwrap_err().to_string().contains("append-only"));
 }
+
+#[tokio::test]
+async fn a_read_only_store_reads_beside_the_writer_and_refuses_writes() {
+    let dir = tempfile::tempdir().unwrap();
+    assert!(Store::open_sqlite_read_only(dir.path(), 1).is_err(), "no database yet");
+    let store = Store::open_sqlite(dir.path(), SqliteConfig::default()).unwrap();
+    store.write(|tx| tx.insert_org(&org(1))).await.unwrap();
+
+    // Beside the running writer: it sees what was committed, and then what comes next.
+    let reader = Store::open_sqlite_read_only(dir.path(), 1).unwrap();
+    assert_eq!(reader.read(|r| r.count_orgs()).await.unwrap(), 1);
+    store.write(|tx| tx.insert_org(&org(2))).await.unwrap();
+    assert_eq!(reader.read(|r| r.count_orgs()).await.unwrap(), 2);
+    let refused = reader.write(|tx| tx.insert_org(&org(3))).await;
+    assert!(matches!(refused, Err(StoreError::ReadOnly)), "{refused:?}");
+
+    // After the server stopped (its WAL checkpointed away), still readable.
+    drop(reader);
+    drop(store);
+    tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+    let reader = Store::open_sqlite_read_only(dir.path(), 1).unwrap();
+    assert_eq!(reader.read(|r| r.count_orgs()).await.unwrap(), 2);
+}

@@ -3,6 +3,7 @@
 (function () {
   function relative(ms) {
     var s = Math.round(Math.abs(ms) / 1000), text;
+    if (s === 0) return "now";
     if (s < 120) text = s + " s";
     else if (s < 7200) text = Math.floor(s / 60) + " min";
     else if (s < 172800) text = Math.floor(s / 3600) + " h";

@@ -24,6 +24,7 @@ pub(crate) struct SqliteEngine {
     durability: Durability,
     /// Dropping it stops the checkpoint thread.
     _checkpoint_stop: Sender<()>,
+    read_only: bool,
 }
 
 pub(crate) fn err(e: rusqlite::Error) -> StoreError {
@@ -118,12 +119,61 @@ impl SqliteEngine {
             readers: Mutex::new(read_send),
             durability,
             _checkpoint_stop: checkpoint_stop,
+            read_only: false,
+        })
+    }
+}
+
+impl SqliteEngine {
+    /// Read connections only: no migration, no writer, no checkpoints. For offline tools (audits,
+    /// reports, exports) beside a running server, which alone writes and keeps the chain's head.
+    pub(crate) fn open_read_only(dir: &Path, readers: usize) -> Result<Self> {
+        let path = dir.join("vigie.sqlite3");
+        if !path.exists() {
+            return Err(StoreError::Engine(format!("no Vigie database in {}", dir.display()).into()));
+        }
+        let conn = open_connection(&path, false).map_err(err)?;
+        let version: i64 = conn.query_row("PRAGMA user_version", [], |r| r.get(0)).map_err(err)?;
+        if version != schema::latest_version() {
+            return Err(StoreError::Corrupt(format!(
+                "database schema is version {version}, this build knows {}: start this build's \
+                 `vigie serve` on it once to migrate it, or use the build that wrote it",
+                schema::latest_version()
+            )));
+        }
+        let durability = Durability {
+            journal_mode: conn.query_row("PRAGMA journal_mode", [], |r| r.get(0)).map_err(err)?,
+            synchronous: conn.query_row("PRAGMA synchronous", [], |r| r.get(0)).map_err(err)?,
+        };
+        drop(conn);
+        // Never sent to: `submit_write` answers `ReadOnly` first.
+        let (write_send, _) = mpsc::channel::<WriteJob>();
+        let (checkpoint_stop, _) = mpsc::channel::<()>();
+        let (read_send, read_recv) = mpsc::channel::<ReadJob>();
+        let read_recv = Arc::new(Mutex::new(read_recv));
+        for i in 0..readers.max(1) {
+            let conn = open_connection(&path, false).map_err(err)?;
+            let jobs = Arc::clone(&read_recv);
+            thread::Builder::new()
+                .name(format!("vigie-reader-{i}"))
+                .spawn(move || reader_loop(conn, jobs))
+                .map_err(|e| StoreError::Engine(Box::new(e)))?;
+        }
+        Ok(Self {
+            writer: Mutex::new(write_send),
+            readers: Mutex::new(read_send),
+            durability,
+            _checkpoint_stop: checkpoint_stop,
+            read_only: true,
         })
     }
 }
 
 impl Engine for SqliteEngine {
     fn submit_write(&self, job: WriteJob) -> Result<()> {
+        if self.read_only {
+            return Err(StoreError::ReadOnly);
+        }
         let sender = self.writer.lock().map_err(|_| StoreError::Closed)?;
         sender.send(job).map_err(|_| StoreError::Closed)
     }
