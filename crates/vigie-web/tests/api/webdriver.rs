@@ -1,6 +1,7 @@
 //! A small W3C WebDriver client over reqwest, driving Debian's headless Chromium through
 //! `chromedriver`. Only what the console tests use.
 
+use std::os::unix::process::CommandExt;
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
@@ -18,8 +19,27 @@ pub struct Browser {
 
 impl Drop for Browser {
     fn drop(&mut self) {
+        // Ending the session makes chromedriver close its browser; killing chromedriver alone
+        // would leave Chromium running. Then the whole process group goes, in case it did not.
+        end_session(&self.base);
+        let group = format!("-{}", self.driver.id());
+        let _ = Command::new("kill").args(["-KILL", "--", &group]).stderr(Stdio::null()).status();
         let _ = self.driver.kill();
         let _ = self.driver.wait();
+    }
+}
+
+/// `DELETE /session/{id}` over a plain socket: `Drop` cannot wait on the async client.
+fn end_session(session_url: &str) {
+    use std::io::{Read, Write};
+    let Some(rest) = session_url.strip_prefix("http://") else { return };
+    let Some((host, path)) = rest.split_once('/') else { return };
+    let Ok(mut stream) = std::net::TcpStream::connect(host) else { return };
+    let _ = stream.set_read_timeout(Some(Duration::from_secs(10)));
+    let request = format!("DELETE /{path} HTTP/1.1\r\nHost: {host}\r\nContent-Length: 0\r\nConnection: close\r\n\r\n");
+    if stream.write_all(request.as_bytes()).is_ok() {
+        let mut answer = Vec::new();
+        let _ = stream.read_to_end(&mut answer);
     }
 }
 
@@ -47,7 +67,9 @@ impl Browser {
 
     async fn launch(javascript: bool) -> Self {
         let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+        // Its own process group, so that dropping the browser can end everything it started.
         let driver = Command::new(chromedriver())
+            .process_group(0)
             .arg(format!("--port={port}"))
             .stdout(Stdio::null())
             .stderr(Stdio::null())
