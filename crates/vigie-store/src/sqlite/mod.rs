@@ -104,16 +104,7 @@ impl SqliteEngine {
             .spawn(move || checkpoint_loop(checkpointer, stop_checkpoints, &wal_path, &restart_due))
             .map_err(|e| StoreError::Engine(Box::new(e)))?;
 
-        let (read_send, read_recv) = mpsc::channel::<ReadJob>();
-        let read_recv = Arc::new(Mutex::new(read_recv));
-        for i in 0..config.readers.max(1) {
-            let conn = open_connection(&path, false).map_err(err)?;
-            let jobs = Arc::clone(&read_recv);
-            thread::Builder::new()
-                .name(format!("vigie-reader-{i}"))
-                .spawn(move || reader_loop(conn, jobs))
-                .map_err(|e| StoreError::Engine(Box::new(e)))?;
-        }
+        let read_send = spawn_readers(&path, config.readers)?;
         Ok(Self {
             writer: Mutex::new(write_send),
             readers: Mutex::new(read_send),
@@ -122,6 +113,22 @@ impl SqliteEngine {
             read_only: false,
         })
     }
+}
+
+/// Starts `n` (at least one) reader threads, each with its own read-only connection, sharing one
+/// queue of jobs.
+fn spawn_readers(path: &Path, n: usize) -> Result<Sender<ReadJob>> {
+    let (read_send, read_recv) = mpsc::channel::<ReadJob>();
+    let read_recv = Arc::new(Mutex::new(read_recv));
+    for i in 0..n.max(1) {
+        let conn = open_connection(path, false).map_err(err)?;
+        let jobs = Arc::clone(&read_recv);
+        thread::Builder::new()
+            .name(format!("vigie-reader-{i}"))
+            .spawn(move || reader_loop(conn, jobs))
+            .map_err(|e| StoreError::Engine(Box::new(e)))?;
+    }
+    Ok(read_send)
 }
 
 impl SqliteEngine {
@@ -149,16 +156,7 @@ impl SqliteEngine {
         // Never sent to: `submit_write` answers `ReadOnly` first.
         let (write_send, _) = mpsc::channel::<WriteJob>();
         let (checkpoint_stop, _) = mpsc::channel::<()>();
-        let (read_send, read_recv) = mpsc::channel::<ReadJob>();
-        let read_recv = Arc::new(Mutex::new(read_recv));
-        for i in 0..readers.max(1) {
-            let conn = open_connection(&path, false).map_err(err)?;
-            let jobs = Arc::clone(&read_recv);
-            thread::Builder::new()
-                .name(format!("vigie-reader-{i}"))
-                .spawn(move || reader_loop(conn, jobs))
-                .map_err(|e| StoreError::Engine(Box::new(e)))?;
-        }
+        let read_send = spawn_readers(&path, readers)?;
         Ok(Self {
             writer: Mutex::new(write_send),
             readers: Mutex::new(read_send),
