@@ -1,9 +1,12 @@
 //! Extractors that answer in problem details: JSON bodies and bearer tokens.
 
 use axum::extract::rejection::JsonRejection;
-use axum::extract::{FromRequest, FromRequestParts, Request};
+use axum::extract::{FromRequest, FromRequestParts, Request, State};
+use axum::http::HeaderMap;
 use axum::http::StatusCode;
 use axum::http::request::Parts;
+use axum::middleware::Next;
+use axum::response::{IntoResponse, Response};
 use serde::de::DeserializeOwned;
 use vigie_store::Principal;
 
@@ -38,8 +41,8 @@ fn json_problem(r: JsonRejection) -> ApiError {
     }
 }
 
-fn bearer(parts: &Parts) -> Result<Option<&str>, ApiError> {
-    let Some(value) = parts.headers.get(axum::http::header::AUTHORIZATION) else {
+fn bearer(headers: &HeaderMap) -> Result<Option<&str>, ApiError> {
+    let Some(value) = headers.get(axum::http::header::AUTHORIZATION) else {
         return Ok(None);
     };
     let value = value.to_str().map_err(|_| ApiError::from(vigie_app::AppError::Unauthenticated))?;
@@ -51,29 +54,51 @@ fn bearer(parts: &Parts) -> Result<Option<&str>, ApiError> {
     }
 }
 
-/// The caller, from a valid bearer token. Missing or unknown tokens answer 401.
+/// The principal a request's bearer token speaks for, put in its extensions by [`authenticate`].
+#[derive(Clone)]
+struct Authenticated(Principal);
+
+/// Middleware over every API route: a request that carries an `Authorization` header is
+/// authenticated once, here, before any handler runs. A token that is sent but is not valid
+/// answers 401 on every route, public ones included, so a forged token never quietly becomes an
+/// anonymous request; no handler has to remember it.
+pub async fn authenticate(State(state): State<AppState>, mut req: Request, next: Next) -> Response {
+    let principal = match bearer(req.headers()) {
+        Err(e) => return e.into_response(),
+        Ok(None) => None,
+        Ok(Some(token)) => match state.app.authenticate(token).await {
+            Ok(p) => Some(p),
+            Err(e) => return ApiError::from(e).into_response(),
+        },
+    };
+    if let Some(p) = principal {
+        req.extensions_mut().insert(Authenticated(p));
+    }
+    next.run(req).await
+}
+
+/// The caller, from a valid bearer token. Missing tokens answer 401 (invalid ones never get this
+/// far: [`authenticate`] refused them).
 pub struct Auth(pub Principal);
 
-impl FromRequestParts<AppState> for Auth {
+impl<S: Send + Sync> FromRequestParts<S> for Auth {
     type Rejection = ApiError;
 
-    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
-        let token = bearer(parts)?.ok_or(vigie_app::AppError::Unauthenticated)?;
-        Ok(Auth(state.app.authenticate(token).await?))
+    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Self::Rejection> {
+        match parts.extensions.get::<Authenticated>() {
+            Some(Authenticated(p)) => Ok(Auth(p.clone())),
+            None => Err(vigie_app::AppError::Unauthenticated.into()),
+        }
     }
 }
 
-/// The caller if a token was sent. A token that was sent but is not valid still answers 401:
-/// a forged token never quietly becomes an anonymous request.
+/// The caller if a valid token was sent; `None` when no token was sent.
 pub struct MaybeAuth(pub Option<Principal>);
 
-impl FromRequestParts<AppState> for MaybeAuth {
+impl<S: Send + Sync> FromRequestParts<S> for MaybeAuth {
     type Rejection = ApiError;
 
-    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
-        match bearer(parts)? {
-            None => Ok(MaybeAuth(None)),
-            Some(token) => Ok(MaybeAuth(Some(state.app.authenticate(token).await?))),
-        }
+    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Self::Rejection> {
+        Ok(MaybeAuth(parts.extensions.get::<Authenticated>().map(|Authenticated(p)| p.clone())))
     }
 }

@@ -125,8 +125,8 @@ pub fn router(state: AppState) -> Router {
         .route("/banks/{id}/export", get(banks::export_bank))
         // Base64 media in JSON is a third larger than the media.
         .route("/uploads/check", post(banks::check_upload).layer(DefaultBodyLimit::max(media_limit / 3 * 4 + 4096)));
-    Router::new()
-        .route("/healthz", get(system::healthz))
+    // HMA's API, at the root as HMA serves it.
+    let hma = Router::new()
         .route(
             "/h/hash",
             post(media::hma_hash_upload).get(media::hma_hash_url).layer(DefaultBodyLimit::max(media_limit)),
@@ -138,9 +138,16 @@ pub fn router(state: AppState) -> Router {
         .route("/c/banks", get(hma::list_banks).post(hma::create_bank))
         .route("/c/bank/{name}", get(hma::get_bank).put(hma::update_bank).delete(hma::delete_bank))
         .route("/c/bank/{name}/signal", post(hma::add_signal))
-        .route("/c/bank/{name}/content", post(hma::add_content).layer(DefaultBodyLimit::max(media_limit)))
-        .route("/openapi.json", get(system::openapi))
+        .route("/c/bank/{name}/content", post(hma::add_content).layer(DefaultBodyLimit::max(media_limit)));
+    // Every API route, public ones included, authenticates a bearer token that is sent.
+    let apis = Router::new()
         .nest("/api/v1", api)
+        .merge(hma)
+        .route_layer(axum::middleware::from_fn_with_state(state.clone(), extract::authenticate));
+    Router::new()
+        .route("/healthz", get(system::healthz))
+        .route("/openapi.json", get(system::openapi))
+        .merge(apis)
         .merge(console::routes())
         .fallback(|| async { error::ApiError::not_found("route") })
         .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))

@@ -22,7 +22,7 @@ use vigie_store::*;
 use crate::AppState;
 use crate::dto::{DecisionDto, LocationDto, OrderDto, locations, ot, t};
 use crate::error::ApiResult;
-use crate::extract::{Auth, Body, MaybeAuth};
+use crate::extract::{Auth, Body};
 use crate::routes::intake::too_many_requests;
 use crate::routes::platform::DecisionRequest;
 
@@ -152,7 +152,6 @@ impl From<UploaderNoticeView> for UploaderNoticeDto {
 pub async fn uploader_notice(
     State(s): State<AppState>,
     ConnectInfo(peer): ConnectInfo<SocketAddr>,
-    MaybeAuth(_): MaybeAuth,
     Path(token): Path<String>,
 ) -> ApiResult<Json<UploaderNoticeDto>> {
     public_gate(&s, peer)?;
@@ -222,7 +221,6 @@ impl From<ComplaintRecord> for ComplaintDto {
 pub async fn uploader_complaint(
     State(s): State<AppState>,
     ConnectInfo(peer): ConnectInfo<SocketAddr>,
-    MaybeAuth(_): MaybeAuth,
     Path(token): Path<String>,
     Body(req): Body<TextRequest>,
 ) -> ApiResult<(StatusCode, Json<ComplaintDto>)> {
@@ -244,7 +242,6 @@ pub struct NotifierComplaintRequest {
 pub async fn notifier_complaint(
     State(s): State<AppState>,
     ConnectInfo(peer): ConnectInfo<SocketAddr>,
-    MaybeAuth(_): MaybeAuth,
     Path(code): Path<String>,
     Body(req): Body<NotifierComplaintRequest>,
 ) -> ApiResult<(StatusCode, Json<ComplaintDto>)> {
@@ -294,7 +291,6 @@ impl From<ScrutinyRecord> for ScrutinyDto {
 pub async fn uploader_scrutiny(
     State(s): State<AppState>,
     ConnectInfo(peer): ConnectInfo<SocketAddr>,
-    MaybeAuth(_): MaybeAuth,
     Path(token): Path<String>,
     Body(req): Body<TextRequest>,
 ) -> ApiResult<(StatusCode, Json<ScrutinyDto>)> {

@@ -142,6 +142,25 @@ async fn closed_by_default_every_endpoint_but_the_public_ones_needs_a_valid_toke
             assert_eq!(res.code(), "unauthenticated");
         }
     }
+    // The public routes take no token, but one that is sent must be valid: a forged token never
+    // quietly becomes an anonymous request.
+    let code = "0123456789abcdef0123456789abcdef";
+    for (method, path) in [
+        ("POST", "/api/v1/notices".to_owned()),
+        ("GET", format!("/api/v1/notices/track/{code}")),
+        ("POST", format!("/api/v1/notices/track/{code}/complaint")),
+        ("GET", format!("/api/v1/uploader-notices/{code}")),
+        ("POST", format!("/api/v1/uploader-notices/{code}/complaint")),
+        ("POST", format!("/api/v1/uploader-notices/{code}/scrutiny")),
+        ("GET", "/m/lookup?signal_type=pdq&signal=00".to_owned()),
+    ] {
+        let m = reqwest::Method::from_bytes(method.as_bytes()).unwrap();
+        for token in ["vgt_0000000000000000000000000000000000000000000000000000000000000000", "forged"] {
+            let res = t.send(m.clone(), &path, Some(token), Some(json!({}))).await;
+            assert_eq!(res.status, 401, "{method} {path} with {token:?}");
+            assert_eq!(res.code(), "unauthenticated");
+        }
+    }
     // A valid token of the wrong kind of organisation is forbidden, not unauthenticated.
     assert_eq!(t.get("/api/v1/orgs", &p.token).await.status, 403);
     assert_eq!(t.post("/api/v1/orders", &p.token, json!({})).await.status, 403);
