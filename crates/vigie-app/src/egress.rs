@@ -6,7 +6,7 @@
 //! is checked, and the HTTP client connects only to checked addresses (its resolver applies the
 //! same policy), so DNS rebinding cannot slip a private address in. Redirects are not followed.
 
-use std::net::{IpAddr, Ipv4Addr, SocketAddr};
+use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr};
 use std::sync::Arc;
 
 use url::Url;
@@ -54,32 +54,79 @@ fn canonical(ip: IpAddr) -> IpAddr {
     }
 }
 
-/// Whether an address is only reachable inside a network (loopback, private, link-local, ...).
+/// IPv4 blocks that are not globally reachable unicast: every entry of IANA's IPv4
+/// Special-Purpose Address Registry whose "globally reachable" is false or not applicable, plus
+/// multicast (224/4). Stricter than the registry in one place: all of 192.0.0.0/24 is refused,
+/// including the two anycast services (PCP, TURN) it marks as global, where no webhook lives.
+const V4_NOT_GLOBAL: &[(Ipv4Addr, u8)] = &[
+    (Ipv4Addr::new(0, 0, 0, 0), 8),       // "this network"
+    (Ipv4Addr::new(10, 0, 0, 0), 8),      // private use
+    (Ipv4Addr::new(100, 64, 0, 0), 10),   // shared address space (carrier-grade NAT)
+    (Ipv4Addr::new(127, 0, 0, 0), 8),     // loopback
+    (Ipv4Addr::new(169, 254, 0, 0), 16),  // link local
+    (Ipv4Addr::new(172, 16, 0, 0), 12),   // private use
+    (Ipv4Addr::new(192, 0, 0, 0), 24),    // IETF protocol assignments (DS-Lite, NAT64 discovery...)
+    (Ipv4Addr::new(192, 0, 2, 0), 24),    // documentation (TEST-NET-1)
+    (Ipv4Addr::new(192, 88, 99, 0), 24),  // 6to4 relay anycast (deprecated)
+    (Ipv4Addr::new(192, 168, 0, 0), 16),  // private use
+    (Ipv4Addr::new(198, 18, 0, 0), 15),   // benchmarking
+    (Ipv4Addr::new(198, 51, 100, 0), 24), // documentation (TEST-NET-2)
+    (Ipv4Addr::new(203, 0, 113, 0), 24),  // documentation (TEST-NET-3)
+    (Ipv4Addr::new(224, 0, 0, 0), 4),     // multicast
+    (Ipv4Addr::new(240, 0, 0, 0), 4),     // reserved, and 255.255.255.255 (limited broadcast)
+];
+
+/// IPv6 blocks inside global unicast (2000::/3) that are not globally reachable, from IANA's
+/// IPv6 Special-Purpose Address Registry. Everything outside 2000::/3 is refused anyway
+/// (loopback, unspecified, the deprecated IPv4-compatible ::/96, the local-use NAT64 prefix
+/// 64:ff9b:1::/48, discard 100::/64, SRv6 5f00::/16, unique local fc00::/7, link-local fe80::/10,
+/// the deprecated site-local fec0::/10, multicast ff00::/8), except the two forms that carry an
+/// IPv4 address, which is judged by the IPv4 rules: IPv4-mapped ::ffff:0:0/96 and the well-known
+/// NAT64 prefix 64:ff9b::/96. 6to4 (2002::/16) is judged by the IPv4 address it embeds.
+const V6_NOT_GLOBAL: &[(Ipv6Addr, u8)] = &[
+    // IETF protocol assignments, with Teredo (2001::/32), which hides an obfuscated IPv4 address,
+    // and benchmarking (2001:2::/48). Stricter than the registry: its few anycast services and
+    // ORCHID blocks inside 2001::/23 are refused too.
+    (Ipv6Addr::new(0x2001, 0, 0, 0, 0, 0, 0, 0), 23),
+    (Ipv6Addr::new(0x2001, 0xdb8, 0, 0, 0, 0, 0, 0), 32), // documentation
+    (Ipv6Addr::new(0x3fff, 0, 0, 0, 0, 0, 0, 0), 20),     // documentation
+];
+
+fn in_block(addr: u128, net: u128, prefix: u8, bits: u32) -> bool {
+    let mask = u128::MAX.checked_shl(bits - u32::from(prefix)).unwrap_or(0) & (u128::MAX >> (128 - bits));
+    addr & mask == net & mask
+}
+
+/// Whether an IPv4 address is globally reachable unicast.
+fn is_global_v4(v4: Ipv4Addr) -> bool {
+    let a = u128::from(u32::from(v4));
+    !V4_NOT_GLOBAL.iter().any(|&(net, prefix)| in_block(a, u128::from(u32::from(net)), prefix, 32))
+}
+
+/// Whether an IPv6 address is globally reachable unicast (see [`V6_NOT_GLOBAL`]).
+fn is_global_v6(v6: Ipv6Addr) -> bool {
+    let a = u128::from(v6);
+    let embedded_v4 = || Ipv4Addr::from((a & 0xffff_ffff) as u32);
+    if let Some(v4) = v6.to_ipv4_mapped() {
+        return is_global_v4(v4);
+    }
+    if in_block(a, u128::from(Ipv6Addr::new(0x64, 0xff9b, 0, 0, 0, 0, 0, 0)), 96, 128) {
+        return is_global_v4(embedded_v4());
+    }
+    if in_block(a, u128::from(Ipv6Addr::new(0x2002, 0, 0, 0, 0, 0, 0, 0)), 16, 128) {
+        // 6to4: the IPv4 address is bits 16 to 47.
+        return is_global_v4(Ipv4Addr::from((a >> 80) as u32));
+    }
+    let global_unicast = in_block(a, u128::from(Ipv6Addr::new(0x2000, 0, 0, 0, 0, 0, 0, 0)), 3, 128);
+    global_unicast && !V6_NOT_GLOBAL.iter().any(|&(net, prefix)| in_block(a, u128::from(net), prefix, 128))
+}
+
+/// Whether an address is anything but globally reachable unicast: loopback, private, link-local,
+/// documentation, multicast, reserved, or an IPv6 form that carries one of those.
 pub fn is_non_public(ip: IpAddr) -> bool {
-    match canonical(ip) {
-        IpAddr::V4(v4) => {
-            let o = v4.octets();
-            v4.is_loopback()
-                || v4.is_private()
-                || v4.is_link_local()
-                || v4.is_unspecified()
-                || v4.is_broadcast()
-                || v4.is_multicast()
-                || v4.is_documentation()
-                || o[0] == 0
-                || (o[0] == 100 && (o[1] & 0xc0) == 64) // 100.64.0.0/10, shared address space
-                || (o[0] == 198 && (o[1] & 0xfe) == 18) // 198.18.0.0/15, benchmarking
-                || o[0] >= 240
-        }
-        IpAddr::V6(v6) => {
-            let seg = v6.segments();
-            v6.is_loopback()
-                || v6.is_unspecified()
-                || v6.is_multicast()
-                || (seg[0] & 0xfe00) == 0xfc00 // unique local
-                || (seg[0] & 0xffc0) == 0xfe80 // link-local
-                || v6 == Ipv4Addr::UNSPECIFIED.to_ipv6_mapped()
-        }
+    match ip {
+        IpAddr::V4(v4) => !is_global_v4(v4),
+        IpAddr::V6(v6) => !is_global_v6(v6),
     }
 }
 
@@ -211,6 +258,36 @@ mod tests {
             "https://[fd00::1]/hook",
             "https://[::ffff:127.0.0.1]/hook",
             "https://100.64.0.1/hook",
+            // IPv6 forms that carry a loopback or private IPv4 address, and deprecated blocks.
+            "https://[::127.0.0.1]/hook",
+            "https://[::ffff:0:7f00:1]/hook",
+            "https://[64:ff9b::7f00:1]/hook",
+            "https://[64:ff9b::a00:1]/hook",
+            "https://[64:ff9b:1::7f00:1]/hook",
+            "https://[2002:7f00:1::1]/hook",
+            "https://[2002:c0a8:1::1]/hook",
+            "https://[fec0::1]/hook",
+            "https://[fe80::1]/hook",
+            "https://[ff02::1]/hook",
+            "https://[::]/hook",
+            "https://[100::1]/hook",
+            "https://[5f00::1]/hook",
+            // Teredo: server 65.54.227.120, client 127.0.0.1 (obfuscated), and the rest of 2001::/23.
+            "https://[2001:0:4136:e378:8000:63bf:80ff:fffe]/hook",
+            "https://[2001:2::1]/hook",
+            "https://[2001:db8::1]/hook",
+            "https://[3fff::1]/hook",
+            // IPv4 special-purpose blocks.
+            "https://0.1.2.3/hook",
+            "https://192.0.0.8/hook",
+            "https://192.0.2.1/hook",
+            "https://192.88.99.1/hook",
+            "https://198.18.0.1/hook",
+            "https://198.51.100.7/hook",
+            "https://203.0.113.9/hook",
+            "https://224.0.0.1/hook",
+            "https://240.0.0.1/hook",
+            "https://255.255.255.255/hook",
         ] {
             assert!(matches!(p.check_url(url), Err(EgressError::NonPublic(_))), "{url}");
         }
@@ -218,6 +295,19 @@ mod tests {
         assert_eq!(p.check_url("ftp://example.org/hook"), Err(EgressError::Scheme));
         assert!(p.check_url("https://example.org/hook").is_ok());
         assert!(p.check_url("https://93.184.216.34/hook").is_ok());
+        // Global unicast, and IPv6 forms carrying a global IPv4 address.
+        for url in [
+            "https://[2606:4700::1111]/hook",
+            "https://[2a00:1450:4007:80e::200e]/hook",
+            "https://[::ffff:93.184.216.34]/hook",
+            "https://[64:ff9b::5db8:d822]/hook",
+            "https://[2002:5db8:d822::1]/hook",
+            "https://1.1.1.1/hook",
+            "https://192.0.3.1/hook",
+            "https://172.32.0.1/hook",
+        ] {
+            assert!(p.check_url(url).is_ok(), "{url}");
+        }
     }
 
     #[test]
