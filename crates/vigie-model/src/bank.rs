@@ -270,6 +270,7 @@ impl RawBank {
             [("labels.group", &labels.group), ("labels.tier", &labels.tier), ("labels.crisis", &labels.crisis)]
         {
             c.optional_text(v.as_deref(), field, 200);
+            c.spreadsheet_safe(v.as_deref(), field);
         }
         let description = self.description.or_else(|| current.and_then(|b| b.description.clone()));
         c.optional_text(description.as_deref(), "description", 2000);
@@ -375,6 +376,19 @@ mod tests {
                 .check(Some(&spec))
                 .unwrap_err();
         assert_eq!(bad.errors().len(), 3);
+    }
+
+    #[test]
+    fn labels_a_spreadsheet_would_run_are_refused() {
+        for bad in ["=1+1", "+cmd", "-1", "@x", "\tx", "\rx"] {
+            let labels = BankLabels { group: Some("ok".into()), tier: Some(bad.into()), crisis: None };
+            let err =
+                RawBank { name: Some("B".into()), labels: Some(labels), ..Default::default() }.check(None).unwrap_err();
+            let found: Vec<_> = err.errors().iter().map(|e| (e.field.as_str(), e.code)).collect();
+            assert_eq!(found, [("labels.tier", "formula_like")], "{bad:?}");
+        }
+        let labels = BankLabels { group: Some("group-a".into()), tier: Some("1".into()), crisis: Some("c=1".into()) };
+        assert!(RawBank { name: Some("B".into()), labels: Some(labels), ..Default::default() }.check(None).is_ok());
     }
 
     #[test]

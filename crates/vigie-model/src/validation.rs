@@ -75,10 +75,31 @@ impl Checker {
             self.push(field, "too_long", format!("must be at most {max} characters"));
         }
     }
+    /// Refuses a value that a spreadsheet would read as a formula (it begins with `=`, `+`, `-`,
+    /// `@`, a tab or a carriage return; OWASP's CSV-injection list). Values that reach an export a
+    /// person may open in a spreadsheet (bank labels, tags, notes, provenance) are checked where
+    /// they enter, so that exports stay safe without escaping, and round-trip unchanged.
+    pub fn spreadsheet_safe(&mut self, value: Option<&str>, field: &str) {
+        if let Some(v) = value
+            && !spreadsheet_safe(v)
+        {
+            self.push(
+                field,
+                "formula_like",
+                "must not begin with '=', '+', '-', '@', a tab or a carriage return (a spreadsheet would run it)",
+            );
+        }
+    }
     pub fn is_empty(&self) -> bool {
         self.0.is_empty()
     }
     pub fn finish(self) -> Result<(), Invalid> {
         if self.0.is_empty() { Ok(()) } else { Err(Invalid(self.0)) }
     }
+}
+
+/// Whether a spreadsheet would take `value` as text, not as a formula (see
+/// [`Checker::spreadsheet_safe`]).
+pub fn spreadsheet_safe(value: &str) -> bool {
+    !value.starts_with(['=', '+', '-', '@', '\t', '\r'])
 }

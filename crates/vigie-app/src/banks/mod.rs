@@ -152,6 +152,17 @@ fn check_entry(e: &NewEntry, c: &mut Checker, field: &str) -> Option<(SignalType
     };
     c.optional_text(e.note.as_deref(), &format!("{field}note"), 2000);
     c.optional_text(e.content_id.as_deref(), &format!("{field}content_id"), 500);
+    c.spreadsheet_safe(e.note.as_deref(), &format!("{field}note"));
+    c.spreadsheet_safe(e.content_id.as_deref(), &format!("{field}content_id"));
+    // The CSV export writes these three from the provenance.
+    if let Some(prov) = &e.provenance {
+        for key in ["collab", "category"] {
+            c.spreadsheet_safe(prov[key].as_str(), &format!("{field}provenance.{key}"));
+        }
+        for (i, tag) in prov["tags"].as_array().into_iter().flatten().enumerate() {
+            c.spreadsheet_safe(tag.as_str(), &format!("{field}provenance.tags[{i}]"));
+        }
+    }
     c.optional_text(e.content_uri.as_deref(), &format!("{field}content_uri"), 2000);
     let t = signal_type?;
     if t == SignalType::Pdq && quality.is_some_and(|q| q < MIN_PDQ_QUALITY) {
@@ -670,6 +681,7 @@ impl App {
         if let Some(Some(note)) = &change.note {
             let mut c = Checker::new();
             c.optional_text(Some(note), "note", 2000);
+            c.spreadsheet_safe(Some(note), "note");
             c.finish()?;
         }
         self.change_entry(p, bank, entry, "only the bank's owner and co-curators change entries", move |e, ev, tx| {

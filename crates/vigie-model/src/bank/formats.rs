@@ -9,7 +9,7 @@
 //! and nothing of a file with errors is imported (unless the caller asks to skip unknown types).
 
 use super::SignalType;
-use crate::validation::{Checker, Invalid};
+use crate::validation::{Checker, Invalid, spreadsheet_safe};
 
 /// The CSV header python-threatexchange writes and reads.
 pub const CSV_HEADER: &str = "signal_type,signal_str,collab,category,tags";
@@ -223,13 +223,25 @@ pub fn read_csv(text: &str, skip_unknown: bool) -> Result<ParsedFile, Invalid> {
             }
         };
         let non_empty = |s: &str| (!s.trim().is_empty()).then(|| s.trim().to_owned());
+        let tags: Vec<String> = fields[4].split_whitespace().map(str::to_owned).collect();
+        let formula = [&fields[2], &fields[3]].into_iter().chain(&tags).find(|f| !spreadsheet_safe(f.trim()));
+        if let Some(f) = formula {
+            errors.push(
+                line,
+                "formula_like",
+                format!(
+                    "{f:?} begins with '=', '+', '-', '@', a tab or a carriage return (a spreadsheet would run it)"
+                ),
+            );
+            continue;
+        }
         if let Some((signal_type, value)) = signal(&mut errors, &mut out, line, &fields[0], &fields[1], skip_unknown) {
             out.signals.push(FileSignal {
                 signal_type,
                 value,
                 collab: non_empty(&fields[2]),
                 category: non_empty(&fields[3]),
-                tags: fields[4].split_whitespace().map(str::to_owned).collect(),
+                tags,
                 line,
             });
         }
@@ -307,6 +319,23 @@ mod tests {
         let text = write_csv(&rows);
         assert!(text.starts_with(CSV_HEADER));
         assert_eq!(read_csv(&text, false).unwrap().signals, rows);
+    }
+
+    #[test]
+    fn csv_cells_a_spreadsheet_would_run_are_refused_with_their_line() {
+        for bad in ["=HYPERLINK(\"https://x.example\")", "+1", "-2+3", "@SUM(A1)", "\"\t=1\""] {
+            for (collab, category, tags) in
+                [(bad, "", ""), ("", bad, ""), ("", "", bad), ("", "", "ok =cmd|' /C calc'!A0")]
+            {
+                let text = format!("{CSV_HEADER}\npdq,{PDQ},,,\npdq,{PDQ},{collab},{category},{tags}\n");
+                let err = read_csv(&text, false).unwrap_err();
+                let found: Vec<_> = err.errors().iter().map(|e| (e.field.as_str(), e.code)).collect();
+                assert_eq!(found, [("line 3", "formula_like")], "{text}");
+            }
+        }
+        // Inner signs are harmless: only the first character of a cell counts.
+        let ok = read_csv(&format!("{CSV_HEADER}\npdq,{PDQ},list-a,POSITIVE_CLASS,tier-1 a=b\n"), false).unwrap();
+        assert_eq!(ok.signals[0].tags, ["tier-1", "a=b"]);
     }
 
     #[test]

@@ -543,3 +543,59 @@ async fn banks_import_and_export_the_python_threatexchange_formats() {
         json!({ "collab": "TAT", "category": "POSITIVE_CLASS", "tags": ["islamist", "video"] })
     );
 }
+
+#[tokio::test]
+async fn values_a_spreadsheet_would_run_never_enter_a_bank_and_exports_round_trip_unchanged() {
+    let t = TestApp::start().await;
+    let p = t.platform("tube.example").await;
+    let res = t.post("/api/v1/banks", &p.token, json!({ "name": "x", "labels": { "tier": "=1+1" } })).await;
+    assert_eq!(
+        (res.status.as_u16(), res.fields(), res.field_codes()),
+        (422, vec!["labels.tier".into()], vec!["formula_like".into()])
+    );
+    let b = bank(&t, &p, json!({ "name": "list", "labels": { "group": "group-a" } })).await;
+    let entries = format!("/api/v1/banks/{b}/entries");
+    for (body, field) in [
+        (json!({ "signal_type": "pdq", "value": H0, "note": "@SUM(A1)" }), "note"),
+        (json!({ "signal_type": "pdq", "value": H0, "note": "\tcmd" }), "note"),
+        (json!({ "signal_type": "pdq", "value": H0, "provenance": { "tags": ["ok", "-2+3"] } }), "provenance.tags[1]"),
+        (json!({ "signal_type": "pdq", "value": H0, "provenance": { "collab": "+x" } }), "provenance.collab"),
+    ] {
+        let res = t.post(&entries, &p.token, body).await;
+        assert_eq!((res.status.as_u16(), res.fields()), (422, vec![field.to_owned()]));
+    }
+    // HMA's add-by-signal goes through the same check.
+    let res = t.post("/c/bank/list/signal", &p.token, json!({ "pdq": H0, "note": "=HYPERLINK(\"x\")" })).await;
+    assert_eq!((res.status.as_u16(), res.field_codes()), (422, vec!["formula_like".to_owned()]));
+    let id = add(&t, &p, &b, json!({ "signal_type": "pdq", "value": H0, "note": "a - b" })).await;
+    let res = patch(&t, &p, &format!("{entries}/{id}"), json!({ "note": "=1" })).await;
+    assert_eq!(res.field_codes(), ["formula_like"]);
+
+    let import = |bank: String, body: String| {
+        let url = t.url(&format!("/api/v1/banks/{bank}/import?format=csv"));
+        let req = t.http.post(url).bearer_auth(&p.token).body(body);
+        async move {
+            let res = req.send().await.unwrap();
+            (res.status().as_u16(), res.json::<Value>().await.unwrap())
+        }
+    };
+    let header = "signal_type,signal_str,collab,category,tags";
+    let (status, problem) =
+        import(b.clone(), format!("{header}\npdq,{},TAT,,=cmd|' /C calc'!A0\n", flip(H0, 40))).await;
+    assert_eq!(
+        (status, problem["errors"][0]["field"].as_str(), problem["errors"][0]["code"].as_str()),
+        (422, Some("line 2"), Some("formula_like"))
+    );
+    // What does enter leaves exactly as it came: no escaping, so pytx reads back the same values.
+    let file = format!("{header}\npdq,{},TAT,POSITIVE_CLASS,tier-1 a=b\n", flip(H0, 40));
+    assert_eq!(import(b.clone(), file.clone()).await.0, 200);
+    let export = |bank: String| {
+        let req = t.http.get(t.url(&format!("/api/v1/banks/{bank}/export?format=csv"))).bearer_auth(&p.token);
+        async move { req.send().await.unwrap().text().await.unwrap() }
+    };
+    let first = export(b.clone()).await;
+    assert!(first.contains(&format!("pdq,{},TAT,POSITIVE_CLASS,tier-1 a=b\n", flip(H0, 40))), "{first}");
+    let b2 = bank(&t, &p, json!({ "name": "copy" })).await;
+    assert_eq!(import(b2.clone(), first.clone()).await.0, 200);
+    assert_eq!(export(b2).await, first);
+}
