@@ -174,11 +174,16 @@ impl App {
             .write(move |tx| {
                 let notice = notice_by_token(tx, &token)?;
                 let orders = tx.case_orders(&notice.case)?;
-                let Some(order) = orders.into_iter().find(|o| o.ended_at.is_none()) else {
+                if orders.is_empty() {
                     return Err(AppError::conflict(
                         "not_an_order",
-                        "scrutiny concerns removal orders; this decision is contested by a complaint",
+                        "scrutiny concerns removal orders, and this decision was not taken on one; contest it with a complaint",
                     ));
+                }
+                // The order in force, else the latest one, which `open` refuses as ended.
+                let order = match orders.iter().position(|o| o.ended_at.is_none()) {
+                    Some(i) => orders[i].clone(),
+                    None => orders.into_iter().max_by_key(|o| o.ended_at).expect("not empty"),
                 };
                 let actor = Actor::system();
                 let ev = Events { clock: &*clock, now: clock.now(), actor: &actor };

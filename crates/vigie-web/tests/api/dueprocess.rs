@@ -466,6 +466,7 @@ async fn an_annulment_ends_the_order_and_reinstates_the_content() {
     let (order, case) = (receipt["id"].as_str().unwrap(), receipt["cases"][0]["case"].as_str().unwrap());
     t.get("/api/v1/inbox", &p.token).await.expect(200);
     decide(&t, &p, case, removal()).await;
+    let token = notice_token(&t, &p, case).await;
     let incomplete = t
         .post(
             &format!("/api/v1/orders/{order}/annulment"),
@@ -479,6 +480,31 @@ async fn an_annulment_ends_the_order_and_reinstates_the_content() {
     t.post(&format!("/api/v1/orders/{order}/annulment"), &issuer.token, annul.clone()).await.expect(200);
     let twice = t.post(&format!("/api/v1/orders/{order}/annulment"), &issuer.token, annul).await;
     assert_eq!(codes_of(&twice), (409, "order_ended".into()));
+    // The uploader's link still works, but there is no order left to scrutinise, and the
+    // answer says so (it used to call the decision a complaint's).
+    let late = t
+        .send(
+            reqwest::Method::POST,
+            &format!("/api/v1/uploader-notices/{token}/scrutiny"),
+            None,
+            Some(json!({ "text": "x" })),
+        )
+        .await;
+    assert_eq!(codes_of(&late), (409, "order_ended".into()));
+    // A decision on a notice was never an order's.
+    let (case2, _) = reported(&t, &p, "https://video.example/v/3").await;
+    decide(&t, &p, &case2, removal()).await;
+    let token2 = notice_token(&t, &p, &case2).await;
+    let res = t
+        .send(
+            reqwest::Method::POST,
+            &format!("/api/v1/uploader-notices/{token2}/scrutiny"),
+            None,
+            Some(json!({ "text": "x" })),
+        )
+        .await;
+    assert_eq!(codes_of(&res), (409, "not_an_order".into()));
+    assert!(res.body["detail"].as_str().unwrap().contains("complaint"));
     let d = t.get(&format!("/api/v1/cases/{case}"), &p.token).await.expect(200);
     assert!(d["decision"]["reversed_at"].is_string(), "{d}");
     let reinstated = t.events(Some("content.reinstated")).await;
