@@ -1,5 +1,6 @@
-//! `vigie bank import|export`: moves a bank file in or out of a running Vigie, over its HTTP API
-//! with a bearer token (the server keeps the rules: who may curate, all-or-nothing imports).
+//! `vigie bank`: a running Vigie's banks over its HTTP API with a bearer token (the server keeps
+//! the rules: who may curate, all-or-nothing imports): `list`, `show`, `create` and `set` for
+//! their settings, `import` and `export` for bank files.
 //!
 //! Files are python-threatexchange's `local_file` (`<signal_type> <hash>` lines) or its CSV.
 
@@ -12,16 +13,98 @@ use serde_json::{Value, json};
 
 use crate::client::{Client, Connection};
 
+/// A bank's settings; what is not given keeps its value (or the server's default on creation).
+#[derive(clap::Args, Default)]
+pub(crate) struct Settings {
+    /// `block` (the default) or `allow` (a match here suppresses block matches).
+    #[arg(long)]
+    kind: Option<String>,
+    /// The PDQ distance within which a hash matches (0 to 63; the server's default is 31).
+    #[arg(long)]
+    threshold: Option<u32>,
+    /// A block match opens a case for the platform that checked the upload (`--stay-down` or
+    /// `--stay-down=false`).
+    #[arg(long, num_args = 0..=1, default_missing_value = "true", require_equals = true)]
+    stay_down: Option<bool>,
+    /// The share of lookups that search the bank, 0 to 1 (HMA's sampling).
+    #[arg(long)]
+    enabled_ratio: Option<f64>,
+    /// Matches of one entry per hour before it is quarantined; 0 for no limit.
+    #[arg(long)]
+    flood_limit: Option<u32>,
+    #[arg(long)]
+    description: Option<String>,
+    /// Labels: the group, tier and crisis the content belongs to.
+    #[arg(long)]
+    group: Option<String>,
+    #[arg(long)]
+    tier: Option<String>,
+    #[arg(long)]
+    crisis: Option<String>,
+}
+
+impl Settings {
+    /// The settings as a bank request body (only what was given). Labels are sent whole, so a
+    /// label not given keeps its current value.
+    fn body(&self, current_labels: Option<&Value>) -> Value {
+        let mut body = serde_json::Map::new();
+        let mut put = |k: &str, v: Option<Value>| {
+            if let Some(v) = v {
+                body.insert(k.to_owned(), v);
+            }
+        };
+        put("kind", self.kind.clone().map(Value::from));
+        put("threshold", self.threshold.map(Value::from));
+        put("stay_down", self.stay_down.map(Value::from));
+        put("enabled_ratio", self.enabled_ratio.map(Value::from));
+        put("flood_limit", self.flood_limit.map(Value::from));
+        put("description", self.description.clone().map(Value::from));
+        if self.group.is_some() || self.tier.is_some() || self.crisis.is_some() {
+            let mut labels = current_labels.and_then(Value::as_object).cloned().unwrap_or_default();
+            for (k, v) in [("group", &self.group), ("tier", &self.tier), ("crisis", &self.crisis)] {
+                if let Some(v) = v {
+                    labels.insert(k.to_owned(), v.clone().into());
+                }
+            }
+            body.insert("labels".into(), Value::Object(labels));
+        }
+        Value::Object(body)
+    }
+}
+
 #[derive(clap::Subcommand)]
 pub(crate) enum BankCommand {
+    /// Lists the banks the token's organisation owns or was shared, one JSON line each.
+    List,
+    /// Prints one bank with its settings.
+    Show {
+        /// The bank: its name among the caller's banks, or its id (`bnk_...`).
+        bank: String,
+    },
+    /// Creates a bank owned by the token's organisation; prints it.
+    Create {
+        /// 1 to 64 letters, digits, `_`, `-` or `.`.
+        name: String,
+        #[command(flatten)]
+        settings: Settings,
+    },
+    /// Changes a bank's settings (owner only); prints it.
+    Set {
+        bank: String,
+        #[command(flatten)]
+        settings: Settings,
+    },
     /// Imports a file into a bank (all or nothing); prints a JSON report.
     Import {
         /// The bank: its name among the caller's banks, or its id (`bnk_...`).
         #[arg(long)]
         bank: String,
-        /// Create the bank (owned by the token's organisation) if it does not exist.
+        /// Create the bank (owned by the token's organisation) if it does not exist, with the
+        /// settings given (e.g. `--stay-down`); settings are refused without `--create`.
         #[arg(long)]
         create: bool,
+        #[command(flatten)]
+        settings: Settings,
         /// `local_file` or `csv`; by default from the file's extension (`.csv`), else local_file.
         #[arg(long)]
         format: Option<String>,
@@ -46,8 +129,9 @@ pub(crate) enum BankCommand {
 
 /// Bank lookups on top of the shared client.
 impl Client {
-    /// The bank's id, from an id or a name the caller owns (or was shared, if unique).
-    async fn bank_id(&self, bank: &str, create: bool) -> anyhow::Result<String> {
+    /// The bank's id, from an id or a name the caller owns (or was shared, if unique); with
+    /// `create`, a missing bank is created with `settings`.
+    async fn bank_id(&self, bank: &str, create: Option<&Settings>) -> anyhow::Result<String> {
         if bank.starts_with("bnk_") {
             return Ok(bank.to_owned());
         }
@@ -56,16 +140,15 @@ impl Client {
         let own = named.iter().find(|b| b["access"] == "own").or(if named.len() == 1 { named.first() } else { None });
         match (own, named.len(), create) {
             (Some(b), _, _) => Ok(b["id"].as_str().unwrap_or_default().to_owned()),
-            (None, 0, true) => {
-                let created: Value = self
-                    .send(self.http.post(format!("{}/api/v1/banks", self.base)).json(&json!({ "name": bank })))
-                    .await?
-                    .json()
-                    .await?;
+            (None, 0, Some(settings)) => {
+                let mut body = settings.body(None);
+                body["name"] = bank.into();
+                let created: Value =
+                    self.send(self.http.post(format!("{}/api/v1/banks", self.base)).json(&body)).await?.json().await?;
                 eprintln!("created bank {bank} ({})", created["id"].as_str().unwrap_or(""));
                 Ok(created["id"].as_str().unwrap_or_default().to_owned())
             }
-            (None, 0, false) => bail!("no bank named {bank:?} (use --create to create it)"),
+            (None, 0, None) => bail!("no bank named {bank:?} (use --create to create it)"),
             (None, _, _) => bail!("several banks shared with you are named {bank:?}: give its id"),
         }
     }
@@ -73,7 +156,45 @@ impl Client {
 
 pub(crate) async fn run(conn: Connection, cmd: BankCommand) -> anyhow::Result<ExitCode> {
     match cmd {
-        BankCommand::Import { bank, create, format, skip_unknown, file } => {
+        BankCommand::List => {
+            let client = Client::new(&conn)?;
+            let list = client.call(reqwest::Method::GET, "/api/v1/banks", None).await?;
+            for b in list["banks"].as_array().into_iter().flatten() {
+                println!("{b}");
+            }
+            Ok(ExitCode::SUCCESS)
+        }
+        BankCommand::Show { bank } => {
+            let client = Client::new(&conn)?;
+            let id = client.bank_id(&bank, None).await?;
+            println!("{}", client.call(reqwest::Method::GET, &format!("/api/v1/banks/{id}"), None).await?);
+            Ok(ExitCode::SUCCESS)
+        }
+        BankCommand::Create { name, settings } => {
+            let client = Client::new(&conn)?;
+            let mut body = settings.body(None);
+            body["name"] = name.into();
+            println!("{}", client.call(reqwest::Method::POST, "/api/v1/banks", Some(body)).await?);
+            Ok(ExitCode::SUCCESS)
+        }
+        BankCommand::Set { bank, settings } => {
+            let client = Client::new(&conn)?;
+            let id = client.bank_id(&bank, None).await?;
+            let path = format!("/api/v1/banks/{id}");
+            let current = client.call(reqwest::Method::GET, &path, None).await?;
+            let body = settings.body(Some(&current["labels"]));
+            if body.as_object().is_some_and(serde_json::Map::is_empty) {
+                bail!("nothing to change: give at least one setting (see `vigie bank set --help`)");
+            }
+            println!("{}", client.call(reqwest::Method::PATCH, &path, Some(body)).await?);
+            Ok(ExitCode::SUCCESS)
+        }
+        BankCommand::Import { bank, create, settings, format, skip_unknown, file } => {
+            if !create && settings.body(None).as_object().is_some_and(|b| !b.is_empty()) {
+                bail!(
+                    "bank settings on import apply only with --create; change an existing bank with `vigie bank set`"
+                );
+            }
             let format = format.unwrap_or_else(|| {
                 if file.extension().is_some_and(|e| e.eq_ignore_ascii_case("csv")) { "csv" } else { "local_file" }
                     .into()
@@ -85,7 +206,7 @@ pub(crate) async fn run(conn: Connection, cmd: BankCommand) -> anyhow::Result<Ex
                 text = std::fs::read_to_string(&file).with_context(|| format!("while reading {}", file.display()))?;
             }
             let client = Client::new(&conn)?;
-            let id = client.bank_id(&bank, create).await?;
+            let id = client.bank_id(&bank, create.then_some(&settings)).await?;
             let url = format!("{}/api/v1/banks/{id}/import?format={format}&skip_unknown={skip_unknown}", client.base);
             let report: Value = client
                 .send(client.http.post(url).header("content-type", "text/plain; charset=utf-8").body(text))
@@ -97,7 +218,7 @@ pub(crate) async fn run(conn: Connection, cmd: BankCommand) -> anyhow::Result<Ex
         }
         BankCommand::Export { bank, format, output } => {
             let client = Client::new(&conn)?;
-            let id = client.bank_id(&bank, false).await?;
+            let id = client.bank_id(&bank, None).await?;
             let url = format!("{}/api/v1/banks/{id}/export?format={format}", client.base);
             let body = client.send(client.http.get(url)).await?.bytes().await?;
             match output {

@@ -8,7 +8,8 @@
 //!   the transparency report of a period, from the event log alone.
 //! - `vigie hash [--jobs N] [--dihedral] PATH...`: PDQ, MD5 and SHA-256 of image files.
 //! - `vigie match --bank FILE [--radius R] [--stats] [QUERIES|-]`: PDQ hashes against a bank file.
-//! - `vigie bank import|export`: bank files in and out of a running instance, over its API.
+//! - `vigie bank list|show|create|set|import|export`: banks, their settings and their files, in a
+//!   running instance, over its API.
 //! - `vigie user create|password`: people and their console passwords (password on stdin).
 //! - `vigie legal-bases`: the legal-basis taxonomy built into the binary.
 //! - `vigie export sor --data DIR [--from DATE] [--to DATE]`: statements of reasons, offline.
@@ -53,7 +54,7 @@ enum Command {
     Hash(hash::HashArgs),
     /// Matches PDQ hashes against a bank file, exactly, within a Hamming radius.
     Match(matching::MatchArgs),
-    /// Moves bank files (python-threatexchange formats) in and out of a running instance.
+    /// A running instance's banks: their settings, and files in python-threatexchange's formats.
     Bank {
         #[command(subcommand)]
         command: bank::BankCommand,

@@ -99,6 +99,76 @@ async fn bank_files_go_in_and_out_and_errors_name_their_lines() {
 }
 
 /// The `threatexchange` CLI next to the reference Python, if `cargo xtask test` prepared it.
+#[tokio::test]
+async fn a_bank_made_from_the_command_line_does_stay_down_and_its_settings_change_there() {
+    let server = start().await;
+    let token = curator(&server.base).await;
+    let dir = tempfile::tempdir().unwrap();
+    let lines = synthetic_bank(5);
+    let file = dir.path().join("removed.txt");
+    std::fs::write(&file, lines.join("\n") + "\n").unwrap();
+    let pdq = lines[0].strip_prefix("pdq ").unwrap();
+    let ok = |out: std::process::Output| {
+        assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+        serde_json::from_slice::<Value>(&out.stdout).unwrap()
+    };
+    let f = file.to_str().unwrap();
+    let refused = vigie(&server, &token, &["bank", "import", "--bank", "NONE", "--stay-down", f]);
+    assert_eq!(refused.status.code(), Some(2), "settings without --create are refused, not ignored");
+    ok(vigie(&server, &token, &["bank", "import", "--create", "--stay-down", "--tier", "1", "--bank", "REMOVED", f]));
+    let bank = ok(vigie(&server, &token, &["bank", "show", "REMOVED"]));
+    assert_eq!((bank["stay_down"].as_bool(), bank["labels"]["tier"].as_str()), (Some(true), Some("1")), "{bank}");
+
+    // An upload of banked content opens a case, as the README's walk says.
+    let check = |url: &'static str| {
+        let (base, token) = (server.base.clone(), token.clone());
+        async move {
+            let res = reqwest::Client::new()
+                .post(format!("{base}/api/v1/uploads/check"))
+                .bearer_auth(token)
+                .json(&json!({ "pdq": pdq, "url": url }))
+                .send()
+                .await
+                .unwrap();
+            assert_eq!(res.status(), 200);
+            res.json::<Value>().await.unwrap()
+        }
+    };
+    let first = check("https://video.example/v/2").await;
+    assert_eq!((first["verdict"].as_str(), first["matches"][0]["action"].as_str()), (Some("match"), Some("stay_down")));
+    assert!(first["case"].as_str().is_some_and(|c| c.starts_with("cas_")), "{first}");
+
+    // `bank set` changes what it names and keeps the rest (labels too).
+    let set = ok(vigie(
+        &server,
+        &token,
+        &["bank", "set", "REMOVED", "--stay-down=false", "--group", "g-a", "--threshold", "20"],
+    ));
+    assert_eq!(
+        (
+            set["stay_down"].as_bool(),
+            set["threshold"].as_u64(),
+            set["labels"]["tier"].as_str(),
+            set["labels"]["group"].as_str()
+        ),
+        (Some(false), Some(20), Some("1"), Some("g-a")),
+        "{set}"
+    );
+    let later = check("https://video.example/v/3").await;
+    assert_eq!(later["matches"][0]["action"], "flag");
+    assert!(later["case"].is_null(), "{later}");
+    let nothing = vigie(&server, &token, &["bank", "set", "REMOVED"]);
+    assert_eq!(nothing.status.code(), Some(2));
+    let listed = vigie(&server, &token, &["bank", "list"]);
+    let names: Vec<String> = String::from_utf8_lossy(&listed.stdout)
+        .lines()
+        .map(|l| serde_json::from_str::<Value>(l).unwrap()["name"].as_str().unwrap().to_owned())
+        .collect();
+    assert_eq!(names, ["REMOVED"]);
+    let created = ok(vigie(&server, &token, &["bank", "create", "NEWS", "--kind", "allow"]));
+    assert_eq!((created["kind"].as_str(), created["stay_down"].as_bool()), (Some("allow"), Some(false)));
+}
+
 fn threatexchange() -> Option<PathBuf> {
     match std::env::var("VIGIE_REFERENCE_PYTHON") {
         Ok(p) if !p.is_empty() => Some(Path::new(&p).with_file_name("threatexchange")),
