@@ -34,6 +34,13 @@ pub enum AppError {
     Egress(#[from] EgressError),
     #[error(transparent)]
     Store(#[from] StoreError),
+    /// The server is using all it allows itself of a resource (decoding memory); the request may
+    /// be sent again after `retry_after_secs`.
+    #[error("{detail}")]
+    Busy { detail: &'static str, retry_after_secs: u64 },
+    /// The caller's organisation holds its whole share of a resource; it may retry later.
+    #[error("{detail}")]
+    QuotaExceeded { detail: &'static str, retry_after_secs: u64 },
     /// A bug: something that cannot happen did. Logged; the client hears only "internal".
     #[error("internal error: {0}")]
     Internal(&'static str),

@@ -10,6 +10,7 @@ pub mod audit;
 pub mod auth;
 pub mod authority;
 pub mod banks;
+pub mod budget;
 pub mod clock;
 pub mod delivery;
 pub mod dueprocess;
@@ -51,6 +52,8 @@ pub struct AppConfig {
     pub hash_fetch_allow: Vec<String>,
     /// Where the bank index is saved for fast restarts; `None`: rebuilt from the store each start.
     pub index_snapshot: Option<std::path::PathBuf>,
+    /// How much memory image decoding may use, in all and per organisation.
+    pub decode_budget: budget::DecodeBudgetConfig,
 }
 
 /// The application: the store, the clock and the wake-up handles of the background workers.
@@ -68,6 +71,7 @@ struct Inner {
     /// Every live bank entry, indexed; filled by [`App::load_banks`].
     matcher: banks::Matcher,
     floods: banks::uploads::FloodCounters,
+    decode_budget: budget::DecodeBudget,
 }
 
 impl App {
@@ -81,6 +85,7 @@ impl App {
     }
 
     pub fn new(store: Store, clock: Arc<dyn Clock>, config: AppConfig) -> Self {
+        let decode_budget = budget::DecodeBudget::new(config.decode_budget);
         Self {
             inner: Arc::new(Inner {
                 store,
@@ -89,6 +94,7 @@ impl App {
                 delivery_wakeup: Notify::new(),
                 matcher: banks::Matcher::new(0),
                 floods: Default::default(),
+                decode_budget,
             }),
         }
     }
@@ -100,6 +106,9 @@ impl App {
     }
     pub fn config(&self) -> &AppConfig {
         &self.inner.config
+    }
+    pub fn decode_budget(&self) -> &budget::DecodeBudget {
+        &self.inner.decode_budget
     }
     pub fn now(&self) -> Timestamp {
         self.inner.clock.now()

@@ -14,15 +14,14 @@ pub struct HashRequest {
 
 impl App {
     /// Hashes an image off the async threads. Any authenticated organisation may hash.
-    pub async fn hash_image(&self, _p: &Principal, bytes: Vec<u8>, req: HashRequest) -> AppResult<ImageHashes> {
+    pub async fn hash_image(&self, p: &Principal, bytes: Vec<u8>, req: HashRequest) -> AppResult<ImageHashes> {
         let options = HashOptions {
             limits: self.config().hash_limits,
             palette: if req.true_colour { Palette::TrueColour } else { Palette::Indices },
             dihedral: req.dihedral,
         };
-        tokio::task::spawn_blocking(move || vigie_hash::hash_image(&bytes, &options))
-            .await
-            .map_err(|_| AppError::Internal("the image hasher panicked"))?
+        self.decode_within_budget(&p.org, bytes, move |bytes| vigie_hash::hash_image(&bytes, &options))
+            .await?
             .map_err(decode_error)
     }
 

@@ -120,24 +120,15 @@ struct Examined {
     note: String,
 }
 
-fn examine(bytes: &[u8], limits: vigie_hash::Limits) -> Examined {
-    match vigie_hash::decode::decode(bytes, &limits, vigie_hash::Palette::Indices) {
-        Ok(pixels) => {
-            let (pdq, _) = vigie_hash::pdq_from_pixels(&pixels);
-            Examined {
-                format: pixels.format.as_str().to_owned(),
-                pdq: Some((pdq.hash, i64::from(pdq.quality))),
-                preview: Some(vigie_hash::blurred_preview(&pixels)),
-                note: "blurred greyscale preview made by Vigie".to_owned(),
-            }
-        }
-        Err(e) => Examined {
-            format: "unsupported".to_owned(),
-            pdq: None,
-            preview: None,
-            note: format!("no preview: {e}; kept as sent, served only as a download"),
-        },
-    }
+fn examine(bytes: &[u8], limits: vigie_hash::Limits) -> Result<Examined, vigie_hash::DecodeError> {
+    let pixels = vigie_hash::decode::decode(bytes, &limits, vigie_hash::Palette::Indices)?;
+    let (pdq, _) = vigie_hash::pdq_from_pixels(&pixels);
+    Ok(Examined {
+        format: pixels.format.as_str().to_owned(),
+        pdq: Some((pdq.hash, i64::from(pdq.quality))),
+        preview: Some(vigie_hash::blurred_preview(&pixels)),
+        note: "blurred greyscale preview made by Vigie".to_owned(),
+    })
 }
 
 impl App {
@@ -347,12 +338,14 @@ impl App {
                 Ok(case)
             })
             .await?;
-        let (bytes, found) = tokio::task::spawn_blocking(move || {
-            let found = examine(&bytes, limits);
-            (bytes, found)
-        })
-        .await
-        .map_err(|_| AppError::Internal("the media examiner panicked"))?;
+        let (bytes, found) = self
+            .decode_within_budget(&p.org, bytes, move |bytes| {
+                let found = examine(&bytes, limits);
+                (bytes, found)
+            })
+            .await?;
+        // Only media Vigie can decode is kept: anything else could be anything, of any size.
+        let found = found.map_err(crate::media::decode_error)?;
         let matches = match (&found.pdq, &case.platform) {
             (Some((hash, _)), Some(platform)) => {
                 let q = Query { pdq: vec![vigie_index::code_from_bytes(hash.as_bytes())], md5: None, sha256: None };
@@ -486,13 +479,12 @@ mod tests {
     use super::*;
 
     #[test]
-    fn hostile_bytes_are_kept_but_never_previewed() {
+    fn hostile_bytes_are_refused_never_kept_or_previewed() {
         let limits = vigie_hash::Limits::default();
         let svg = br#"<svg xmlns="http://www.w3.org/2000/svg" onload="alert(1)"><script>alert(2)</script></svg>"#;
         let html = b"<html><body><img src=x onerror=alert(1)></body></html>";
         for bytes in [&svg[..], &html[..], b"\x89PNG\r\n\x1a\n broken"] {
-            let e = examine(bytes, limits);
-            assert_eq!((e.format.as_str(), e.preview.is_none(), e.pdq.is_none()), ("unsupported", true, true));
+            assert!(examine(bytes, limits).is_err());
         }
     }
 

@@ -111,6 +111,22 @@ struct ServeArgs {
     /// Comma-separated hosts from which `GET /h/hash?url=` may fetch media. Empty: never fetch.
     #[arg(long, default_value = "", env = "VIGIE_HASH_FETCH_ALLOW")]
     hash_fetch_allow: String,
+    /// Open connections at most (one more is answered 503 and closed); 0: the process's
+    /// descriptor limit less a reserve.
+    #[arg(long, default_value_t = 0, env = "VIGIE_MAX_CONNECTIONS")]
+    max_connections: usize,
+    /// The most the database may grow to, in MiB (writes past it are refused with 507, as on a
+    /// full disk, and /healthz says so); 0: as large as the disk allows.
+    #[arg(long, default_value_t = 0, env = "VIGIE_MAX_DB_MIB")]
+    max_db_mib: u64,
+    /// Memory all image decodes in flight may use together, in MiB; past it, requests that
+    /// decode images wait a moment, then are answered 503 `busy` with Retry-After.
+    #[arg(long, default_value_t = 1536, env = "VIGIE_DECODE_MEMORY_MIB")]
+    decode_memory_mib: u64,
+    /// The share of that memory one organisation's decodes may hold at once, in MiB; past it,
+    /// 429 `quota_exceeded`.
+    #[arg(long, default_value_t = 1024, env = "VIGIE_DECODE_MEMORY_PER_ORG_MIB")]
+    decode_memory_per_org_mib: u64,
     /// Seed an empty data directory with invented organisations, people (printed with their
     /// passwords), synthetic media, a bank and cases in every state. Refused on a directory that
     /// holds other data; a directory the demo seeded starts again without seeding twice.
@@ -186,10 +202,15 @@ async fn serve(mut args: ServeArgs) -> anyhow::Result<ExitCode> {
     anyhow::ensure!(args.retention_days > 0, "the retention must be at least one day");
     let config = vigie_web::ServerConfig {
         data_dir: args.data.clone(),
+        store: vigie_store::SqliteConfig {
+            max_db_bytes: (args.max_db_mib > 0).then_some(args.max_db_mib << 20),
+            ..Default::default()
+        },
         listen: args.listen,
         admin_token: args.admin_token.clone(),
         public_rate_limit: args.public_rate_limit,
         console: vigie_web::console::ConsoleSettings { secure_cookies: args.secure_cookies },
+        connections: vigie_web::serve::ConnectionLimits { max_connections: args.max_connections, ..Default::default() },
         app: AppConfig {
             egress,
             personal_data_retention: Duration::from_days(args.retention_days),
@@ -203,6 +224,11 @@ async fn serve(mut args: ServeArgs) -> anyhow::Result<ExitCode> {
                 .filter(|h| !h.is_empty())
                 .collect(),
             index_snapshot: Some(args.data.join("bank-index.snapshot")),
+            decode_budget: vigie_app::budget::DecodeBudgetConfig {
+                total_bytes: args.decode_memory_mib << 20,
+                per_org_bytes: args.decode_memory_per_org_mib << 20,
+                ..Default::default()
+            },
         },
         clock: Arc::new(SystemClock),
     };

@@ -16,6 +16,7 @@
 pub mod decode;
 pub mod pdq;
 pub mod preview;
+pub mod probe;
 
 use std::sync::OnceLock;
 

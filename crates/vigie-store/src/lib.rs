@@ -46,6 +46,9 @@ pub enum StoreError {
     /// A write on a store opened read-only ([`Store::open_sqlite_read_only`]).
     #[error("the store was opened read-only")]
     ReadOnly,
+    /// The disk (or the database's configured size cap) is full: nothing was written.
+    #[error("the storage is full")]
+    Full,
 }
 
 pub type Result<T, E = StoreError> = std::result::Result<T, E>;
@@ -191,6 +194,8 @@ trait Engine: Send + Sync {
     fn submit_write(&self, job: WriteJob) -> Result<()>;
     fn submit_read(&self, job: ReadJob) -> Result<()>;
     fn durability(&self) -> Result<Durability>;
+    /// Whether the last write found the storage full (cleared by the next write that fits).
+    fn storage_full(&self) -> bool;
 }
 
 /// The handle every part of Vigie shares. Cheap to clone.
@@ -206,11 +211,14 @@ pub struct SqliteConfig {
     pub max_batch: usize,
     /// Read connections kept open.
     pub readers: usize,
+    /// The most the database file may grow to, in bytes (SQLite's `max_page_count`); past it,
+    /// writes fail as on a full disk. `None`: as large as the disk allows.
+    pub max_db_bytes: Option<u64>,
 }
 
 impl Default for SqliteConfig {
     fn default() -> Self {
-        Self { max_batch: 512, readers: 4 }
+        Self { max_batch: 512, readers: 4, max_db_bytes: None }
     }
 }
 
@@ -285,5 +293,11 @@ impl Store {
 
     pub fn durability(&self) -> Result<Durability> {
         self.engine.durability()
+    }
+
+    /// Whether the storage was full at the last write: writes fail with [`StoreError::Full`]
+    /// until space is freed (the next write that fits clears it).
+    pub fn storage_full(&self) -> bool {
+        self.engine.storage_full()
     }
 }

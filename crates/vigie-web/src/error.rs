@@ -40,11 +40,18 @@ pub struct ApiError {
     code: &'static str,
     detail: String,
     errors: Vec<FieldProblem>,
+    /// Seconds after which the request may be sent again (`Retry-After`).
+    retry_after: Option<u64>,
 }
 
 impl ApiError {
     pub fn new(status: StatusCode, code: &'static str, detail: impl Into<String>) -> Self {
-        Self { status, code, detail: detail.into(), errors: Vec::new() }
+        Self { status, code, detail: detail.into(), errors: Vec::new(), retry_after: None }
+    }
+    /// Adds a `Retry-After` header.
+    pub fn retry_after(mut self, secs: u64) -> Self {
+        self.retry_after = Some(secs);
+        self
     }
     pub fn status(&self) -> StatusCode {
         self.status
@@ -72,6 +79,7 @@ impl From<AppError> for ApiError {
                     code: "validation_failed",
                     detail: format!("{} field(s) are invalid", errors.len()),
                     errors,
+                    retry_after: None,
                 }
             }
             AppError::Unauthenticated => Self::new(StatusCode::UNAUTHORIZED, "unauthenticated", e.to_string()),
@@ -82,6 +90,18 @@ impl From<AppError> for ApiError {
             AppError::TooLarge(msg) => Self::new(StatusCode::PAYLOAD_TOO_LARGE, "payload_too_large", msg),
             AppError::Egress(err) => Self::new(StatusCode::UNPROCESSABLE_ENTITY, "egress_refused", err.to_string()),
             AppError::Store(StoreError::Conflict(msg)) => Self::new(StatusCode::CONFLICT, "conflict", msg),
+            AppError::Store(StoreError::Full) => Self::new(
+                StatusCode::INSUFFICIENT_STORAGE,
+                "storage_full",
+                "the server's storage is full: nothing was changed; its operator must free space",
+            )
+            .retry_after(60),
+            AppError::Busy { detail, retry_after_secs } => {
+                Self::new(StatusCode::SERVICE_UNAVAILABLE, "busy", detail).retry_after(retry_after_secs)
+            }
+            AppError::QuotaExceeded { detail, retry_after_secs } => {
+                Self::new(StatusCode::TOO_MANY_REQUESTS, "quota_exceeded", detail).retry_after(retry_after_secs)
+            }
             AppError::Internal(what) => {
                 tracing::error!(error = what, "internal error");
                 Self::new(
@@ -119,6 +139,9 @@ impl IntoResponse for ApiError {
         let mut res = (self.status, Json(body)).into_response();
         res.headers_mut()
             .insert(axum::http::header::CONTENT_TYPE, axum::http::HeaderValue::from_static("application/problem+json"));
+        if let Some(secs) = self.retry_after {
+            res.headers_mut().insert(axum::http::header::RETRY_AFTER, axum::http::HeaderValue::from(secs));
+        }
         if self.status == StatusCode::UNAUTHORIZED {
             res.headers_mut()
                 .insert(axum::http::header::WWW_AUTHENTICATE, axum::http::HeaderValue::from_static("Bearer"));

@@ -11,6 +11,7 @@ pub mod extract;
 pub mod openapi;
 pub mod rate_limit;
 pub mod routes;
+pub mod serve;
 
 use std::net::SocketAddr;
 use std::path::PathBuf;
@@ -157,12 +158,16 @@ pub fn router(state: AppState) -> Router {
 /// Everything the server needs to start.
 pub struct ServerConfig {
     pub data_dir: PathBuf,
+    /// The embedded store's settings (its size cap, its readers).
+    pub store: SqliteConfig,
     pub listen: SocketAddr,
     /// Becomes the first administrator's token on an empty database.
     pub admin_token: Option<String>,
     /// Anonymous reports per source address per minute; 0 turns the limit off.
     pub public_rate_limit: u32,
     pub console: console::ConsoleSettings,
+    /// The cap on open connections and their timeouts.
+    pub connections: serve::ConnectionLimits,
     pub app: AppConfig,
     pub clock: Arc<dyn Clock>,
 }
@@ -178,7 +183,7 @@ pub struct Running {
 
 /// Opens the store, bootstraps, binds and serves in the background.
 pub async fn start(config: ServerConfig) -> Result<Running, StartError> {
-    let store = Store::open_sqlite(&config.data_dir, SqliteConfig::default())?;
+    let store = Store::open_sqlite(&config.data_dir, config.store)?;
     let app = App::new(store, config.clock, config.app);
     let bootstrap = app.bootstrap(config.admin_token).await?;
     let entries = app.load_banks().await?;
@@ -201,8 +206,7 @@ pub async fn start(config: ServerConfig) -> Result<Running, StartError> {
     };
     let listener = tokio::net::TcpListener::bind(config.listen).await?;
     let addr = listener.local_addr()?;
-    let service = router(state).into_make_service_with_connect_info::<SocketAddr>();
-    let serve = tokio::spawn(async move { axum::serve(listener, service).await });
+    let serve = tokio::spawn(serve::serve(listener, router(state), config.connections));
     Ok(Running { addr, app, bootstrap, serve })
 }
 

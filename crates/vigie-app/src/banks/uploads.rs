@@ -158,9 +158,9 @@ impl App {
         if let Some(bytes) = input.media {
             let options =
                 HashOptions { limits: self.config().hash_limits, palette: Palette::Indices, dihedral: input.dihedral };
-            let h = tokio::task::spawn_blocking(move || vigie_hash::hash_image(&bytes, &options))
-                .await
-                .map_err(|_| AppError::Internal("the image hasher panicked"))?
+            let h = self
+                .decode_within_budget(&p.org, bytes, move |bytes| vigie_hash::hash_image(&bytes, &options))
+                .await?
                 .map_err(crate::media::decode_error)?;
             pdq = Some((*h.pdq.hash.as_bytes(), Some(h.pdq.quality)));
             variants = h

@@ -15,22 +15,38 @@ use std::thread;
 
 use rusqlite::{Connection, OpenFlags};
 
-use crate::{Durability, Engine, ReadJob, Result, SqliteConfig, StoreError, WriteJob};
+use crate::{Completion, Durability, Engine, ReadJob, Result, SqliteConfig, StoreError, WriteJob};
 use queries::{ChainHead, SqliteRead, SqliteTx};
 
 pub(crate) struct SqliteEngine {
     writer: Mutex<Sender<WriteJob>>,
     readers: Mutex<Sender<ReadJob>>,
     durability: Durability,
+    /// Whether the writer's last grouped commit found the storage full.
+    full: Arc<AtomicBool>,
     /// Dropping it stops the checkpoint thread.
     _checkpoint_stop: Sender<()>,
     read_only: bool,
+}
+
+thread_local! {
+    /// Set on the writer's thread when one of its statements found the storage full; read and
+    /// cleared after each grouped commit (see `writer_loop`).
+    static FULL_SEEN: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
+}
+
+fn is_full(e: &rusqlite::Error) -> bool {
+    matches!(e, rusqlite::Error::SqliteFailure(f, _) if f.code == rusqlite::ErrorCode::DiskFull)
 }
 
 pub(crate) fn err(e: rusqlite::Error) -> StoreError {
     match &e {
         rusqlite::Error::SqliteFailure(f, _) if f.code == rusqlite::ErrorCode::ConstraintViolation => {
             StoreError::Conflict("a uniqueness or integrity rule refused the change")
+        }
+        e if is_full(e) => {
+            FULL_SEEN.with(|f| f.set(true));
+            StoreError::Full
         }
         _ => StoreError::Engine(Box::new(e)),
     }
@@ -74,6 +90,11 @@ impl SqliteEngine {
         let path = dir.join("vigie.sqlite3");
         let mut conn = open_connection(&path, true).map_err(err)?;
         schema::migrate(&mut conn).map_err(err)?;
+        if let Some(max) = config.max_db_bytes {
+            let page: i64 = conn.query_row("PRAGMA page_size", [], |r| r.get(0)).map_err(err)?;
+            let pages = i64::try_from(max).unwrap_or(i64::MAX) / page.max(1);
+            conn.query_row(&format!("PRAGMA max_page_count = {}", pages.max(1)), [], |_| Ok(())).map_err(err)?;
+        }
         let version: i64 = conn.query_row("PRAGMA user_version", [], |r| r.get(0)).map_err(err)?;
         if version != schema::latest_version() {
             return Err(StoreError::Corrupt(format!(
@@ -92,9 +113,11 @@ impl SqliteEngine {
         let max_batch = config.max_batch.max(1);
         let restart_due = Arc::new(AtomicBool::new(false));
         let due = Arc::clone(&restart_due);
+        let full = Arc::new(AtomicBool::new(false));
+        let full_flag = Arc::clone(&full);
         thread::Builder::new()
             .name("vigie-writer".into())
-            .spawn(move || writer_loop(conn, head, write_recv, max_batch, &due))
+            .spawn(move || writer_loop(conn, head, write_recv, max_batch, &due, &full_flag))
             .map_err(|e| StoreError::Engine(Box::new(e)))?;
 
         let checkpointer = open_connection(&path, true).map_err(err)?;
@@ -109,6 +132,7 @@ impl SqliteEngine {
             writer: Mutex::new(write_send),
             readers: Mutex::new(read_send),
             durability,
+            full,
             _checkpoint_stop: checkpoint_stop,
             read_only: false,
         })
@@ -161,6 +185,7 @@ impl SqliteEngine {
             writer: Mutex::new(write_send),
             readers: Mutex::new(read_send),
             durability,
+            full: Arc::new(AtomicBool::new(false)),
             _checkpoint_stop: checkpoint_stop,
             read_only: true,
         })
@@ -181,6 +206,9 @@ impl Engine for SqliteEngine {
     }
     fn durability(&self) -> Result<Durability> {
         Ok(self.durability.clone())
+    }
+    fn storage_full(&self) -> bool {
+        self.full.load(Ordering::Acquire)
     }
 }
 
@@ -243,6 +271,7 @@ fn writer_loop(
     jobs: Receiver<WriteJob>,
     max_batch: usize,
     restart_due: &AtomicBool,
+    full: &AtomicBool,
 ) {
     let mut batch: Vec<WriteJob> = Vec::with_capacity(max_batch);
     while let Ok(first) = jobs.recv() {
@@ -254,7 +283,14 @@ fn writer_loop(
             }
         }
         let (jobs, started) = (batch.len(), std::time::Instant::now());
-        run_batch(&conn, &mut head, batch.drain(..));
+        FULL_SEEN.with(|f| f.set(false));
+        let wrote = run_batch(&conn, &mut head, batch.drain(..));
+        let found_full = FULL_SEEN.with(std::cell::Cell::get);
+        if found_full && !full.swap(true, Ordering::AcqRel) {
+            tracing::error!("the storage is full: writes are refused until space is freed");
+        } else if wrote && !found_full && full.swap(false, Ordering::AcqRel) {
+            tracing::warn!("the storage has room again: writes are accepted");
+        }
         let took = started.elapsed();
         if took > std::time::Duration::from_millis(500) {
             tracing::info!(jobs, ms = took.as_millis() as u64, "a grouped commit took long");
@@ -290,10 +326,17 @@ fn rollback_job(conn: &Connection) {
     let _ = step(conn, "ROLLBACK TO job").and_then(|()| step(conn, "RELEASE job"));
 }
 
-/// Runs jobs in one transaction, each in its own savepoint, then commits once.
-fn run_batch(conn: &Connection, head: &mut ChainHead, jobs: impl Iterator<Item = WriteJob>) {
-    let head_at_start = head.clone();
-    let mut completions = Vec::new();
+/// Runs jobs in one transaction, each in its own savepoint, then commits once; `true` when the
+/// commit went through with at least one job's changes in it.
+///
+/// A full disk (and some I/O errors) make SQLite roll the whole transaction back on its own, not
+/// only the failing statement: the jobs already run in it then lost their changes, so they hear
+/// the failure (never a success), and the jobs after them run in a new transaction.
+fn run_batch(conn: &Connection, head: &mut ChainHead, jobs: impl Iterator<Item = WriteJob>) -> bool {
+    let mut head_at_start = head.clone();
+    // Each job's completion, and whether it kept changes that the commit must carry.
+    let mut completions: Vec<(bool, Completion)> = Vec::new();
+    let mut jobs = jobs.peekable();
     if let Err(e) = conn.execute_batch("BEGIN IMMEDIATE") {
         let msg = e.to_string();
         for job in jobs {
@@ -301,9 +344,9 @@ fn run_batch(conn: &Connection, head: &mut ChainHead, jobs: impl Iterator<Item =
             drop(job);
             tracing::error!(error = %msg, "could not begin a write transaction");
         }
-        return;
+        return false;
     }
-    for job in jobs {
+    while let Some(job) = jobs.next() {
         if let Err(e) = step(conn, "SAVEPOINT job") {
             tracing::error!(error = %e, "could not open a savepoint");
             continue;
@@ -313,9 +356,35 @@ fn run_batch(conn: &Connection, head: &mut ChainHead, jobs: impl Iterator<Item =
             let mut tx = SqliteTx { read: SqliteRead { conn }, head: &mut *head };
             std::panic::catch_unwind(AssertUnwindSafe(|| job(&mut tx)))
         };
+        if conn.is_autocommit() {
+            // The engine rolled the transaction back: nothing of this batch so far persists.
+            *head = head_at_start.clone();
+            let full = FULL_SEEN.with(std::cell::Cell::get);
+            tracing::error!(full, "the engine rolled a write transaction back; its jobs are refused");
+            let failure =
+                || if full { StoreError::Full } else { StoreError::Engine("the transaction was rolled back".into()) };
+            for (kept, done) in completions.drain(..) {
+                // A job that kept nothing answers with its own outcome.
+                done(if kept { Err(failure()) } else { Ok(()) });
+            }
+            match outcome {
+                Ok((true, done)) => done(Err(failure())),
+                Ok((false, done)) => done(Ok(())),
+                Err(_) => tracing::error!("a write job panicked; its changes were rolled back"),
+            }
+            if jobs.peek().is_some() {
+                if let Err(e) = conn.execute_batch("BEGIN IMMEDIATE") {
+                    tracing::error!(error = %e, "could not begin a write transaction");
+                    return false;
+                }
+                head_at_start = head.clone();
+                continue;
+            }
+            return false;
+        }
         match outcome {
             Ok((true, done)) => match step(conn, "RELEASE job") {
-                Ok(()) => completions.push(done),
+                Ok(()) => completions.push((true, done)),
                 Err(e) => {
                     *head = head_before;
                     rollback_job(conn);
@@ -325,7 +394,7 @@ fn run_batch(conn: &Connection, head: &mut ChainHead, jobs: impl Iterator<Item =
             Ok((false, done)) => {
                 *head = head_before;
                 rollback_job(conn);
-                completions.push(done);
+                completions.push((false, done));
             }
             Err(_) => {
                 *head = head_before;
@@ -336,18 +405,31 @@ fn run_batch(conn: &Connection, head: &mut ChainHead, jobs: impl Iterator<Item =
     }
     match conn.execute_batch("COMMIT") {
         Ok(()) => {
-            for done in completions {
+            let wrote = completions.iter().any(|(kept, _)| *kept);
+            for (_, done) in completions {
                 done(Ok(()));
             }
+            wrote
         }
         Err(e) => {
             let _ = conn.execute_batch("ROLLBACK");
             *head = head_at_start;
             let msg = e.to_string();
-            tracing::error!(error = %msg, "commit failed; the whole batch was rolled back");
-            for done in completions {
-                done(Err(StoreError::Engine(msg.clone().into())));
+            let full = is_full(&e);
+            if full {
+                FULL_SEEN.with(|f| f.set(true));
             }
+            tracing::error!(error = %msg, "commit failed; the whole batch was rolled back");
+            for (kept, done) in completions {
+                done(if !kept {
+                    Ok(())
+                } else if full {
+                    Err(StoreError::Full)
+                } else {
+                    Err(StoreError::Engine(msg.clone().into()))
+                });
+            }
+            false
         }
     }
 }

@@ -13,19 +13,38 @@ use crate::extract::Auth;
 
 #[derive(Debug, Serialize, ToSchema)]
 pub struct Health {
+    /// `ok`, or `degraded` (answered with 503).
     pub status: String,
+    /// The store: `ok`; `full` (the last write found the disk or the size cap full: writes are
+    /// refused with 507 `storage_full`, reads still work); or `unavailable` (it cannot be read).
+    pub store: String,
     pub journal_mode: String,
     /// SQLite `synchronous` level in force on the writer (2 = FULL).
     pub synchronous: i64,
 }
 
-/// Public: 200 once the store is open and the server is serving.
-#[utoipa::path(get, path = "/healthz", tag = "system", responses((status = 200, body = Health), (status = 503)))]
-pub async fn healthz(State(s): State<AppState>) -> Result<Json<Health>, StatusCode> {
-    let d = s.app.store().durability().map_err(|_| StatusCode::SERVICE_UNAVAILABLE)?;
+/// Public: 200 once the store is open and the server is serving; 503 when the store cannot be
+/// read or written (a full disk), with the store's state.
+#[utoipa::path(get, path = "/healthz", tag = "system",
+    responses((status = 200, body = Health), (status = 503, body = Health, description = "the store cannot be read, or is full")))]
+pub async fn healthz(State(s): State<AppState>) -> (StatusCode, Json<Health>) {
+    let store = s.app.store();
+    let d = store.durability().ok();
     // A read round-trip proves the reader threads answer.
-    s.app.store().read(|r| r.count_orgs()).await.map_err(|_| StatusCode::SERVICE_UNAVAILABLE)?;
-    Ok(Json(Health { status: "ok".into(), journal_mode: d.journal_mode, synchronous: d.synchronous }))
+    let readable = store.read(|r| r.count_orgs()).await.is_ok();
+    let state = match (readable, store.storage_full()) {
+        (false, _) => "unavailable",
+        (true, true) => "full",
+        (true, false) => "ok",
+    };
+    let status = if state == "ok" { StatusCode::OK } else { StatusCode::SERVICE_UNAVAILABLE };
+    let health = Health {
+        status: if state == "ok" { "ok" } else { "degraded" }.into(),
+        store: state.into(),
+        journal_mode: d.as_ref().map(|d| d.journal_mode.clone()).unwrap_or_default(),
+        synchronous: d.map_or(0, |d| d.synchronous),
+    };
+    (status, Json(health))
 }
 
 /// Public: this API, described in OpenAPI 3.

@@ -70,10 +70,12 @@ impl TestApp {
         let clock = Arc::new(ManualClock::starting_now());
         let mut config = vigie_web::ServerConfig {
             data_dir: dir.path().join("data"),
+            store: vigie_store::SqliteConfig::default(),
             listen: "127.0.0.1:0".parse().unwrap(),
             admin_token: Some(ADMIN.into()),
             public_rate_limit: 0,
             console: vigie_web::console::ConsoleSettings::default(),
+            connections: vigie_web::serve::ConnectionLimits::default(),
             app: AppConfig {
                 egress: EgressPolicy::parse_allow_list("127.0.0.1/32").unwrap(),
                 personal_data_retention: Duration::from_days(365),
@@ -82,6 +84,7 @@ impl TestApp {
                 hash_limits: vigie_hash::Limits::default(),
                 hash_fetch_allow: Vec::new(),
                 index_snapshot: None,
+                decode_budget: Default::default(),
             },
             clock: clock.clone(),
         };

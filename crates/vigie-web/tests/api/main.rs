@@ -16,6 +16,7 @@ mod intake;
 mod media;
 mod orders;
 mod platform;
+mod resources;
 mod statements;
 mod transparency;
 mod webdriver;
