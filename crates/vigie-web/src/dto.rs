@@ -19,6 +19,7 @@ pub(crate) fn ot(ts: Option<Timestamp>) -> Option<String> {
 
 /// A contact point or legal representative.
 #[derive(Debug, Default, Deserialize, Serialize, ToSchema)]
+#[serde(deny_unknown_fields)]
 pub struct ContactDto {
     pub name: Option<String>,
     pub email: Option<String>,
@@ -91,6 +92,7 @@ impl From<HostRecord> for HostDto {
 
 /// A location as submitted: content (a URL, optionally the platform's content id) or an account.
 #[derive(Debug, Default, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
 pub struct LocationDto {
     /// content (default) or account.
     pub kind: Option<String>,

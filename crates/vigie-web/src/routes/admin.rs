@@ -15,6 +15,7 @@ use crate::error::{ApiError, ApiResult};
 use crate::extract::{Auth, Body};
 
 #[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
 pub struct NewOrgRequest {
     pub name: Option<String>,
     /// authority, platform, trusted_flagger, overseer or hub.
@@ -60,6 +61,7 @@ pub async fn list_orgs(State(s): State<AppState>, Auth(p): Auth) -> ApiResult<Js
 }
 
 #[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
 pub struct NewUserRequest {
     pub name: Option<String>,
     /// admin (hub only), reporter, moderator, integrator (platforms), viewer.
@@ -108,6 +110,7 @@ pub async fn create_user(
 }
 
 #[derive(Debug, Default, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
 pub struct NewTokenRequest {
     pub label: Option<String>,
 }
@@ -144,6 +147,7 @@ pub async fn issue_token(
 }
 
 #[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
 pub struct HostClaimRequest {
     /// A plain host name such as `video.example`; it also covers its subdomains.
     pub host: String,

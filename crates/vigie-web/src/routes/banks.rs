@@ -4,7 +4,7 @@
 use axum::Json;
 use axum::body::Bytes;
 use axum::extract::rejection::BytesRejection;
-use axum::extract::{FromRequest, Multipart, Path, Query, Request, State};
+use axum::extract::{FromRequest, Multipart, Path, Request, State};
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use base64::Engine as _;
@@ -19,7 +19,7 @@ use vigie_store::{BankEntryRecord, FeedbackRecord};
 
 use crate::AppState;
 use crate::error::{ApiError, ApiResult};
-use crate::extract::{Auth, Body};
+use crate::extract::{Auth, Body, Params};
 
 fn t(ts: Timestamp) -> String {
     ts.to_rfc3339()
@@ -38,11 +38,37 @@ pub struct BankRequest {
     pub stay_down: Option<bool>,
     /// Share of lookups that search the bank (HMA's sampling), 0 to 1.
     pub enabled_ratio: Option<f64>,
-    #[schema(value_type = Object)]
-    pub labels: Option<BankLabels>,
+    pub labels: Option<LabelsDto>,
     pub description: Option<String>,
     /// Matches of one entry per hour before it is quarantined; 0: no limit (default 1000).
     pub flood_limit: Option<i64>,
+}
+
+/// Labels a curator puts on a bank, for filtering and reports.
+#[derive(Debug, Default, Deserialize, Serialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct LabelsDto {
+    /// The group or movement the content is attributed to.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub group: Option<String>,
+    /// The sharing tier the source assigned (e.g. GIFCT's tiers).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub tier: Option<String>,
+    /// The crisis the content belongs to (e.g. a content incident protocol's name).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub crisis: Option<String>,
+}
+
+impl From<LabelsDto> for BankLabels {
+    fn from(l: LabelsDto) -> Self {
+        BankLabels { group: l.group, tier: l.tier, crisis: l.crisis }
+    }
+}
+
+impl From<BankLabels> for LabelsDto {
+    fn from(l: BankLabels) -> Self {
+        LabelsDto { group: l.group, tier: l.tier, crisis: l.crisis }
+    }
 }
 
 impl From<BankRequest> for RawBank {
@@ -53,7 +79,7 @@ impl From<BankRequest> for RawBank {
             threshold: r.threshold,
             stay_down: r.stay_down,
             enabled_ratio: r.enabled_ratio,
-            labels: r.labels,
+            labels: r.labels.map(Into::into),
             description: r.description,
             flood_limit: r.flood_limit,
         }
@@ -79,8 +105,7 @@ pub struct BankDto {
     pub threshold: u32,
     pub stay_down: bool,
     pub enabled_ratio: f64,
-    #[schema(value_type = Object)]
-    pub labels: BankLabels,
+    pub labels: LabelsDto,
     pub description: Option<String>,
     pub flood_limit: u32,
     /// Live entries; present on single-bank answers.
@@ -104,7 +129,7 @@ impl BankDto {
             threshold: b.spec.threshold,
             stay_down: b.spec.stay_down,
             enabled_ratio: b.spec.enabled_ratio,
-            labels: b.spec.labels,
+            labels: b.spec.labels.into(),
             description: b.spec.description,
             flood_limit: b.spec.flood_limit,
             entries,
@@ -377,6 +402,7 @@ pub async fn add_entry(
 }
 
 #[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct EntryPage {
     /// Entries with a larger id than this (the last id of the previous page).
     pub after: Option<i64>,
@@ -395,7 +421,7 @@ pub async fn list_entries(
     State(s): State<AppState>,
     Auth(p): Auth,
     Path(id): Path<String>,
-    Query(q): Query<EntryPage>,
+    Params(q): Params<EntryPage>,
 ) -> ApiResult<Json<EntryListDto>> {
     let list = s.app.list_entries(&p, &id, q.after.unwrap_or(0), q.limit.unwrap_or(100)).await?;
     let now = s.app.now();
@@ -492,6 +518,7 @@ pub async fn give_feedback(
 }
 
 #[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct FormatQuery {
     /// `local_file` (default: `<signal_type> <hash>` lines) or `csv` (python-threatexchange's).
     pub format: Option<String>,
@@ -536,7 +563,7 @@ pub async fn import_bank(
     State(s): State<AppState>,
     Auth(p): Auth,
     Path(id): Path<String>,
-    Query(q): Query<FormatQuery>,
+    Params(q): Params<FormatQuery>,
     body: Result<Bytes, BytesRejection>,
 ) -> ApiResult<Json<ImportDto>> {
     let format = format_of(&q)?;
@@ -558,7 +585,7 @@ pub async fn export_bank(
     State(s): State<AppState>,
     Auth(p): Auth,
     Path(id): Path<String>,
-    Query(q): Query<FormatQuery>,
+    Params(q): Params<FormatQuery>,
 ) -> ApiResult<Response> {
     let format = format_of(&q)?;
     let text = s.app.export_bank(&p, &id, format).await?;

@@ -7,7 +7,7 @@
 use std::net::SocketAddr;
 
 use axum::Json;
-use axum::extract::{ConnectInfo, Path, Query, State};
+use axum::extract::{ConnectInfo, Path, State};
 use axum::http::StatusCode;
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
@@ -22,17 +22,14 @@ use vigie_store::*;
 use crate::AppState;
 use crate::dto::{DecisionDto, LocationDto, OrderDto, locations, ot, t};
 use crate::error::ApiResult;
-use crate::extract::{Auth, Body, MaybeAuth};
-use crate::routes::intake::too_many_requests;
+use crate::extract::{Auth, Body, MaybeAuth, Params};
+use crate::routes::intake::public_gate;
 use crate::routes::platform::DecisionRequest;
-
-fn public_gate(s: &AppState, peer: SocketAddr) -> ApiResult<()> {
-    if s.limiter.allow(peer.ip()) { Ok(()) } else { Err(too_many_requests()) }
-}
 
 // ---- terms clauses ---------------------------------------------------------------------------
 
 #[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
 pub struct TermsClauseRequest {
     /// The platform's own numbering, e.g. `4.2`; unique, never reused.
     pub code: Option<String>,
@@ -72,6 +69,7 @@ pub struct TermsClauseList {
 }
 
 #[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct RetiredQuery {
     /// Include retired clauses.
     pub retired: Option<bool>,
@@ -95,7 +93,7 @@ pub async fn register_terms_clause(
 pub async fn list_terms_clauses(
     State(s): State<AppState>,
     Auth(p): Auth,
-    Query(q): Query<RetiredQuery>,
+    Params(q): Params<RetiredQuery>,
 ) -> ApiResult<Json<TermsClauseList>> {
     let list = s.app.list_terms_clauses(&p, q.retired.unwrap_or(false)).await?;
     Ok(Json(TermsClauseList { terms_clauses: list.into_iter().map(Into::into).collect() }))
@@ -174,6 +172,7 @@ pub async fn case_uploader_notice(
 }
 
 #[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
 pub struct TextRequest {
     /// What the complainant or requester has to say.
     pub text: Option<String>,
@@ -231,6 +230,7 @@ pub async fn uploader_complaint(
 }
 
 #[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
 pub struct NotifierComplaintRequest {
     pub text: Option<String>,
     /// Which location of the notice (its index in the tracking view), default 0.
@@ -310,6 +310,7 @@ pub struct ComplaintList {
 }
 
 #[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct OpenQuery {
     /// Only open complaints (default true).
     pub open: Option<bool>,
@@ -321,7 +322,7 @@ pub struct OpenQuery {
 pub async fn list_complaints(
     State(s): State<AppState>,
     Auth(p): Auth,
-    Query(q): Query<OpenQuery>,
+    Params(q): Params<OpenQuery>,
 ) -> ApiResult<Json<ComplaintList>> {
     let list = s.app.list_complaints(&p, q.open.unwrap_or(true)).await?;
     Ok(Json(ComplaintList { complaints: list.into_iter().map(Into::into).collect() }))
@@ -358,6 +359,7 @@ pub async fn get_complaint(
 }
 
 #[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
 pub struct ReviewRequest {
     /// upheld or reversed.
     pub outcome: Option<String>,
@@ -382,6 +384,7 @@ pub async fn review_complaint(
 }
 
 #[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
 pub struct ReasonsRequest {
     pub reasons: Option<String>,
 }
@@ -407,6 +410,7 @@ fn order_dto(s: &AppState, o: OrderRecord) -> OrderDto {
 }
 
 #[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
 pub struct EmbargoRequest {
     /// The new end (RFC 3339): at most six weeks past the current one, once.
     pub until: Option<String>,
@@ -439,6 +443,7 @@ pub async fn lift_embargo(
 }
 
 #[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
 pub struct AnnulmentRequest {
     /// The court or body that annulled the order.
     pub court: Option<String>,
@@ -501,6 +506,7 @@ pub async fn get_scrutiny(
 }
 
 #[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
 pub struct ScrutinyDecisionRequest {
     /// infringement or no_infringement.
     pub outcome: Option<String>,
@@ -524,6 +530,7 @@ pub async fn decide_scrutiny(
 // ---- watch-lists and holds -------------------------------------------------------------------
 
 #[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
 pub struct WatchlistRequest {
     pub name: Option<String>,
     /// The legal basis of the investigation: a provision, a file number.
@@ -599,6 +606,7 @@ pub async fn close_watchlist(
 }
 
 #[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
 pub struct WatchEntriesRequest {
     /// Up to 100 locations per call: URLs, accounts, content ids, as in notices.
     pub entries: Option<Vec<LocationDto>>,
@@ -678,6 +686,7 @@ pub async fn list_holds(State(s): State<AppState>, Auth(p): Auth) -> ApiResult<J
 }
 
 #[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
 pub struct HoldRequest {
     pub case: Option<String>,
     /// The authority's watch-list that matches the case.
@@ -764,6 +773,7 @@ impl From<ThreatView> for ThreatDto {
 }
 
 #[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
 pub struct NoteRequest {
     pub note: Option<String>,
 }
@@ -805,6 +815,7 @@ pub async fn acknowledge_threat(
 }
 
 #[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
 pub struct PoliceReferralRequest {
     /// dsa_18 (DSA art. 18) or tco_14_5 (TCO art. 14(5)).
     pub basis: Option<String>,
@@ -909,6 +920,7 @@ pub async fn get_notifier(
 }
 
 #[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
 pub struct MisuseRequest {
     pub reason: Option<String>,
     /// Suspensions only: when it ends (RFC 3339, within a year).
@@ -931,6 +943,7 @@ pub async fn misuse_action(
 }
 
 #[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
 pub struct FlaggerStatusRequest {
     /// active, suspended or revoked.
     pub status: Option<String>,

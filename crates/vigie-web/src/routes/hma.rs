@@ -6,7 +6,7 @@
 use std::collections::BTreeMap;
 
 use axum::Json;
-use axum::extract::{FromRequest, Multipart, Path, Query, Request, State};
+use axum::extract::{FromRequest, Multipart, Path, Request, State};
 use axum::http::StatusCode;
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
@@ -20,7 +20,7 @@ use vigie_store::Principal;
 
 use crate::AppState;
 use crate::error::{ApiError, ApiResult};
-use crate::extract::{Auth, Body};
+use crate::extract::{Auth, Body, Params};
 
 fn bad_request(code: &'static str, detail: impl Into<String>) -> ApiError {
     ApiError::new(StatusCode::BAD_REQUEST, code, detail)
@@ -91,6 +91,7 @@ fn by_bank(hits: &[Hit]) -> BTreeMap<String, Vec<Value>> {
 }
 
 #[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct RawLookupQuery {
     pub signal_type: String,
     pub signal: String,
@@ -107,7 +108,7 @@ pub struct RawLookupQuery {
 pub async fn raw_lookup(
     State(s): State<AppState>,
     Auth(p): Auth,
-    Query(q): Query<RawLookupQuery>,
+    Params(q): Params<RawLookupQuery>,
 ) -> ApiResult<Json<Value>> {
     let query = query_of(&q.signal_type, &q.signal)?;
     let only = banks_param(&s, &p, q.banks.as_deref())?;
@@ -121,6 +122,7 @@ pub async fn raw_lookup(
 }
 
 #[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct LookupQuery {
     pub signal_type: Option<String>,
     pub signal: Option<String>,
@@ -141,7 +143,7 @@ pub struct LookupQuery {
 pub async fn lookup_get(
     State(s): State<AppState>,
     Auth(p): Auth,
-    Query(q): Query<LookupQuery>,
+    Params(q): Params<LookupQuery>,
 ) -> ApiResult<Json<Value>> {
     let only = banks_param(&s, &p, q.banks.as_deref())?;
     let coin = coin(q.seed, q.bypass_coinflip);
@@ -221,6 +223,7 @@ async fn read_parts(mut form: Multipart) -> ApiResult<Parts> {
 }
 
 #[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct LookupUploadQuery {
     pub banks: Option<String>,
     pub seed: Option<u64>,
@@ -235,7 +238,7 @@ pub struct LookupUploadQuery {
 pub async fn lookup_post(
     State(s): State<AppState>,
     Auth(p): Auth,
-    Query(q): Query<LookupUploadQuery>,
+    Params(q): Params<LookupUploadQuery>,
     form: Multipart,
 ) -> ApiResult<Json<Value>> {
     let only = banks_param(&s, &p, q.banks.as_deref())?;
@@ -246,6 +249,7 @@ pub async fn lookup_post(
 }
 
 #[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct IndexStatusQuery {
     pub signal_type: Option<String>,
 }
@@ -257,7 +261,7 @@ pub struct IndexStatusQuery {
 pub async fn index_status(
     State(s): State<AppState>,
     Auth(_): Auth,
-    Query(q): Query<IndexStatusQuery>,
+    Params(q): Params<IndexStatusQuery>,
 ) -> ApiResult<Json<Value>> {
     let st = s.app.matcher().status();
     let built_to = st.updated_at.map_or(-1, |t| t.as_unix_secs());
@@ -394,6 +398,7 @@ pub async fn add_signal(
 }
 
 #[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct ContentQuery {
     /// Media to fetch (allow-listed hosts only), instead of an upload.
     pub url: Option<String>,
@@ -410,7 +415,7 @@ pub async fn add_content(
     State(s): State<AppState>,
     Auth(p): Auth,
     Path(name): Path<String>,
-    Query(q): Query<ContentQuery>,
+    Params(q): Params<ContentQuery>,
     req: Request,
 ) -> ApiResult<Json<Value>> {
     let bank = curated_bank(&s, &p, &name).await?;

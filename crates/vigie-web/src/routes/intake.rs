@@ -3,7 +3,7 @@
 use std::net::SocketAddr;
 
 use axum::Json;
-use axum::extract::{ConnectInfo, Path, Query, State};
+use axum::extract::{ConnectInfo, Path, State};
 use axum::http::StatusCode;
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
@@ -14,9 +14,10 @@ use vigie_model::signal::SignalKind;
 use crate::AppState;
 use crate::dto::{LocationDto, ReceiptDto, SignalDto, TrackingDto, locations};
 use crate::error::{ApiError, ApiResult};
-use crate::extract::{Auth, Body, MaybeAuth};
+use crate::extract::{Auth, Body, MaybeAuth, Params};
 
 #[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
 pub struct NoticeRequest {
     /// Why the content is illegal (DSA art. 16(2)(a)).
     pub explanation: Option<String>,
@@ -31,12 +32,11 @@ pub struct NoticeRequest {
     pub threat_to_life: bool,
 }
 
-pub(crate) fn too_many_requests() -> ApiError {
-    ApiError::new(
-        StatusCode::TOO_MANY_REQUESTS,
-        "rate_limited",
-        "too many reports from this address; try again in a minute",
-    )
+/// The public routes' per-address limit: 429 `rate_limited` with `Retry-After` when spent.
+pub(crate) fn public_gate(s: &AppState, peer: SocketAddr) -> ApiResult<()> {
+    s.limiter.check(peer.ip()).map_err(|seconds| {
+        ApiError::rate_limited(format!("too many requests from this address; try again in {seconds} s"), seconds)
+    })
 }
 
 /// Public: anyone may report, anonymously. A trusted flagger's token gives the notice priority.
@@ -48,8 +48,8 @@ pub async fn submit_notice(
     MaybeAuth(p): MaybeAuth,
     Body(req): Body<NoticeRequest>,
 ) -> ApiResult<(StatusCode, Json<ReceiptDto>)> {
-    if p.is_none() && !s.limiter.allow(peer.ip()) {
-        return Err(too_many_requests());
+    if p.is_none() {
+        public_gate(&s, peer)?;
     }
     let input = NoticeInput {
         explanation: req.explanation,
@@ -65,6 +65,7 @@ pub async fn submit_notice(
 }
 
 #[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
 pub struct ReferralRequest {
     pub explanation: Option<String>,
     pub locations: Option<Vec<LocationDto>>,
@@ -95,6 +96,7 @@ pub async fn submit_referral(
 }
 
 #[derive(Debug, Default, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
 pub struct RedressDto {
     /// The competent body or court.
     pub body: Option<String>,
@@ -104,6 +106,7 @@ pub struct RedressDto {
 }
 
 #[derive(Debug, Default, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
 pub struct RepresentativeDto {
     pub name: Option<String>,
     /// Post, title and grade.
@@ -112,6 +115,7 @@ pub struct RepresentativeDto {
 
 /// A removal order with the fields of Annex I of Regulation (EU) 2021/784.
 #[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
 pub struct OrderRequest {
     /// Section A: the addressee platform's organisation id.
     pub addressee: Option<String>,
@@ -177,6 +181,7 @@ pub async fn submit_order(
 }
 
 #[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
 pub struct AdvanceNoticeRequest {
     /// The platform's organisation id.
     pub platform: Option<String>,
@@ -253,13 +258,12 @@ pub async fn track_notice(
     ConnectInfo(peer): ConnectInfo<SocketAddr>,
     Path(code): Path<String>,
 ) -> ApiResult<Json<TrackingDto>> {
-    if !s.limiter.allow(peer.ip()) {
-        return Err(too_many_requests());
-    }
+    public_gate(&s, peer)?;
     Ok(Json(s.app.track_notice(&code).await?.into()))
 }
 
 #[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct ListQuery {
     /// Continue after this id.
     pub after: Option<String>,
@@ -277,7 +281,7 @@ pub struct SignalList {
 pub async fn list_signals(
     State(s): State<AppState>,
     Auth(p): Auth,
-    Query(q): Query<ListQuery>,
+    Params(q): Params<ListQuery>,
 ) -> ApiResult<Json<SignalList>> {
     let list = s.app.list_signals(&p, q.after, q.limit.unwrap_or(100)).await?;
     Ok(Json(SignalList { signals: list.into_iter().map(SignalDto::summary).collect() }))

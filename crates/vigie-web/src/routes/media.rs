@@ -4,7 +4,7 @@
 use axum::Json;
 use axum::body::Bytes;
 use axum::extract::rejection::BytesRejection;
-use axum::extract::{Multipart, Query, State};
+use axum::extract::{Multipart, State};
 use axum::http::StatusCode;
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
@@ -12,7 +12,7 @@ use vigie_app::media::{HashRequest, PDQ_MATCH_THRESHOLD};
 
 use crate::AppState;
 use crate::error::{ApiError, ApiResult};
-use crate::extract::{Auth, Body};
+use crate::extract::{Auth, Body, Params};
 
 /// HMA's answer: one key per signal type. `pdq` is empty when the quality is below 50, as HMA's.
 #[derive(Debug, Default, Serialize, ToSchema)]
@@ -79,6 +79,7 @@ pub async fn hma_hash_upload(
 }
 
 #[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct HmaUrlQuery {
     /// Media to fetch; only from hosts the operator allow-listed (`VIGIE_HASH_FETCH_ALLOW`).
     pub url: String,
@@ -92,13 +93,14 @@ pub struct HmaUrlQuery {
 pub async fn hma_hash_url(
     State(s): State<AppState>,
     Auth(p): Auth,
-    Query(q): Query<HmaUrlQuery>,
+    Params(q): Params<HmaUrlQuery>,
 ) -> ApiResult<Json<HmaHashDto>> {
     let bytes = s.app.fetch_media(&p, &q.url).await?;
     Ok(Json(hma_answer(&s, &p, q.content_type.as_deref().unwrap_or("photo"), bytes).await?))
 }
 
 #[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct HashQuery {
     /// Also return the eight dihedral hashes.
     #[serde(default)]
@@ -131,7 +133,7 @@ pub struct HashDto {
 pub async fn hash(
     State(s): State<AppState>,
     Auth(p): Auth,
-    Query(q): Query<HashQuery>,
+    Params(q): Params<HashQuery>,
     body: Result<Bytes, BytesRejection>,
 ) -> ApiResult<Json<HashDto>> {
     let body = body.map_err(|e| unreadable(e.status(), e.body_text()))?;

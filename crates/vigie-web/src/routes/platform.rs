@@ -1,7 +1,7 @@
 //! The platform's side: inbox, cases, decisions, order answers, webhooks; and the hub's parking.
 
 use axum::Json;
-use axum::extract::{Path, Query, State};
+use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
@@ -14,9 +14,10 @@ use vigie_store::InboxCursor;
 use crate::AppState;
 use crate::dto::{CaseDetailDto, CaseDto, DecisionDto, OrderDto};
 use crate::error::{ApiError, ApiResult};
-use crate::extract::{Auth, Body};
+use crate::extract::{Auth, Body, Params};
 
 #[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct InboxQuery {
     /// The `next_cursor` of the previous page.
     pub cursor: Option<String>,
@@ -52,7 +53,11 @@ fn decode_cursor(raw: &str) -> Option<InboxCursor> {
 /// Fetching the inbox counts as receipt of the cases (and starts their orders' clocks).
 #[utoipa::path(get, path = "/api/v1/inbox", tag = "platform", params(InboxQuery),
     responses((status = 200, body = InboxDto), (status = 400, body = crate::error::Problem)), security(("bearer" = [])))]
-pub async fn inbox(State(s): State<AppState>, Auth(p): Auth, Query(q): Query<InboxQuery>) -> ApiResult<Json<InboxDto>> {
+pub async fn inbox(
+    State(s): State<AppState>,
+    Auth(p): Auth,
+    Params(q): Params<InboxQuery>,
+) -> ApiResult<Json<InboxDto>> {
     let cursor = match q.cursor.as_deref() {
         None | Some("") => None,
         Some(raw) => Some(decode_cursor(raw).ok_or_else(|| {
@@ -84,6 +89,7 @@ pub async fn acknowledge(State(s): State<AppState>, Auth(p): Auth, Path(id): Pat
 }
 
 #[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
 pub struct DecisionRequest {
     /// remove, disable, restrict, label, suspend_account, no_action or exempt (TCO art. 1(3)).
     pub action: Option<String>,
@@ -145,6 +151,7 @@ pub async fn get_order(State(s): State<AppState>, Auth(p): Auth, Path(id): Path<
 
 /// Annex III.
 #[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
 pub struct CannotComplyRequest {
     /// force_majeure, manifest_errors, insufficient_information.
     pub reasons: Option<Vec<String>>,
@@ -165,6 +172,7 @@ pub async fn cannot_comply(
 }
 
 #[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
 pub struct ClarificationRequest {
     pub clarification: Option<String>,
 }
@@ -189,6 +197,7 @@ pub async fn resume(State(s): State<AppState>, Auth(p): Auth, Path(id): Path<Str
 }
 
 #[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
 pub struct WebhookRequest {
     /// https, on a public address (or an operator-allow-listed one).
     pub url: String,

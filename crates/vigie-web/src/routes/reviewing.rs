@@ -122,6 +122,7 @@ pub async fn list_media(
 }
 
 #[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
 pub struct PasswordRequest {
     pub login: Option<String>,
     pub password: Option<String>,

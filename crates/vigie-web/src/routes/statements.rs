@@ -14,6 +14,7 @@ use crate::error::ApiResult;
 use crate::extract::{Auth, Body};
 
 #[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
 pub struct TdbRequest {
     /// The database's API base, e.g. `https://transparency.dsa.ec.europa.eu/api/v1`.
     pub base_url: Option<String>,

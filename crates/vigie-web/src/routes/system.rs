@@ -1,7 +1,7 @@
 //! Health, the OpenAPI document, the legal-basis taxonomy and the event log.
 
 use axum::Json;
-use axum::extract::{Query, State};
+use axum::extract::State;
 use axum::http::StatusCode;
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, OpenApi, ToSchema};
@@ -9,7 +9,7 @@ use vigie_model::decision::taxonomy;
 
 use crate::AppState;
 use crate::error::ApiResult;
-use crate::extract::Auth;
+use crate::extract::{Auth, Params};
 
 #[derive(Debug, Serialize, ToSchema)]
 pub struct Health {
@@ -85,6 +85,7 @@ pub async fn legal_bases(Auth(_): Auth) -> Json<LegalBasisList> {
 }
 
 #[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct EventsQuery {
     /// Return events after this sequence number.
     pub after: Option<i64>,
@@ -118,7 +119,7 @@ pub struct EventList {
 pub async fn events(
     State(s): State<AppState>,
     Auth(p): Auth,
-    Query(q): Query<EventsQuery>,
+    Params(q): Params<EventsQuery>,
 ) -> ApiResult<Json<EventList>> {
     let list = s.app.events(&p, q.after.unwrap_or(0), q.limit.unwrap_or(1000)).await?;
     Ok(Json(EventList {

@@ -16,6 +16,7 @@ mod intake;
 mod media;
 mod orders;
 mod platform;
+mod problems;
 mod statements;
 mod transparency;
 mod webdriver;
