@@ -50,17 +50,30 @@ pub(crate) fn parse_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiErro
     let malformed = |e: serde_json::Error| {
         ApiError::new(StatusCode::BAD_REQUEST, "malformed_json", format!("the body is not JSON: {e}"))
     };
-    let mut de = serde_json::Deserializer::from_slice(bytes);
-    let value = serde_path_to_error::deserialize(&mut de).map_err(|e| {
+    let mut json: serde_json::Value = serde_json::from_slice(bytes).map_err(malformed)?;
+    integral_floats(&mut json);
+    serde_path_to_error::deserialize(json).map_err(|e| {
         let path = e.path().to_string();
-        let inner = e.into_inner();
-        match inner.classify() {
-            serde_json::error::Category::Data => shape_problem(&path, &inner.to_string()),
-            _ => malformed(inner),
+        shape_problem(&path, &e.into_inner().to_string())
+    })
+}
+
+/// JSON has one kind of number: `165.0` is the integer 165 (as JSON Schema says), though serde
+/// would refuse it for an integer field. Integral values within f64's exact range become integers.
+fn integral_floats(v: &mut serde_json::Value) {
+    match v {
+        serde_json::Value::Number(n) if n.is_f64() => {
+            if let Some(f) = n.as_f64()
+                && f.fract() == 0.0
+                && f.abs() <= 9_007_199_254_740_992.0
+            {
+                *v = serde_json::Value::from(f as i64);
+            }
         }
-    })?;
-    de.end().map_err(malformed)?;
-    Ok(value)
+        serde_json::Value::Array(items) => items.iter_mut().for_each(integral_floats),
+        serde_json::Value::Object(map) => map.values_mut().for_each(integral_floats),
+        _ => {}
+    }
 }
 
 /// A field that does not fit the request type: unknown (`unknown_field`) or of the wrong type,
@@ -133,6 +146,26 @@ impl<T: DeserializeOwned, S: Send + Sync> FromRequestParts<S> for Params<T> {
             )
         })
     }
+}
+
+/// A query parameter's value checked against its documented range: 400 `invalid_query` outside.
+pub fn in_range<T: PartialOrd + std::fmt::Display + Copy>(
+    name: &str,
+    value: Option<T>,
+    default: T,
+    (min, max): (T, T),
+) -> Result<T, ApiError> {
+    let v = value.unwrap_or(default);
+    if v < min || v > max {
+        let message = format!("must be from {min} to {max}");
+        return Err(ApiError::fields(
+            StatusCode::BAD_REQUEST,
+            "invalid_query",
+            format!("query parameter {name}: {message}"),
+            vec![FieldProblem { field: name.to_owned(), code: "out_of_range".into(), message }],
+        ));
+    }
+    Ok(v)
 }
 
 fn bearer(parts: &Parts) -> Result<Option<&str>, ApiError> {

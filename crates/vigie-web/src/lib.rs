@@ -11,6 +11,7 @@ pub mod extract;
 pub mod openapi;
 pub mod rate_limit;
 pub mod routes;
+pub mod schema;
 
 use std::net::SocketAddr;
 use std::path::PathBuf;

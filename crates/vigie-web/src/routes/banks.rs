@@ -19,7 +19,7 @@ use vigie_store::{BankEntryRecord, FeedbackRecord};
 
 use crate::AppState;
 use crate::error::{ApiError, ApiResult};
-use crate::extract::{Auth, Body, Params};
+use crate::extract::{Auth, Body, Params, in_range};
 
 fn t(ts: Timestamp) -> String {
     ts.to_rfc3339()
@@ -29,18 +29,24 @@ fn t(ts: Timestamp) -> String {
 #[derive(Debug, Default, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct BankRequest {
+    #[schema(pattern = r"^[A-Za-z0-9_][A-Za-z0-9_.-]{0,63}$")]
     pub name: Option<String>,
     /// `block` (default) or `allow`: an allow bank's matches suppress block matches.
+    #[schema(value_type = Option<crate::schema::BankKindName>)]
     pub kind: Option<String>,
     /// Largest PDQ distance that matches, 0 to 63 (default 31).
+    #[schema(minimum = 0, maximum = 63)]
     pub threshold: Option<i64>,
     /// A block match opens a case for the platform that checked the upload.
     pub stay_down: Option<bool>,
     /// Share of lookups that search the bank (HMA's sampling), 0 to 1.
+    #[schema(minimum = 0, maximum = 1)]
     pub enabled_ratio: Option<f64>,
     pub labels: Option<LabelsDto>,
+    #[schema(max_length = 2000)]
     pub description: Option<String>,
     /// Matches of one entry per hour before it is quarantined; 0: no limit (default 1000).
+    #[schema(minimum = 0, maximum = 4294967295_i64)]
     pub flood_limit: Option<i64>,
 }
 
@@ -274,7 +280,7 @@ impl EntryDto {
 }
 
 #[utoipa::path(post, path = "/api/v1/banks", tag = "banks", request_body = BankRequest,
-    responses((status = 201, body = BankDto), (status = 409, body = crate::error::Problem), (status = 422, body = crate::error::Problem)),
+    responses((status = 201, body = BankDto), (status = 409, body = crate::error::Problem, description = "`bank_exists`"), (status = 422, body = crate::error::Problem)),
     security(("bearer" = [])))]
 pub async fn create_bank(
     State(s): State<AppState>,
@@ -299,7 +305,7 @@ pub async fn get_bank(State(s): State<AppState>, Auth(p): Auth, Path(id): Path<S
 }
 
 #[utoipa::path(patch, path = "/api/v1/banks/{id}", tag = "banks", params(("id" = String, Path)), request_body = BankRequest,
-    responses((status = 200, body = BankDto), (status = 403, body = crate::error::Problem), (status = 404, body = crate::error::Problem)),
+    responses((status = 409, body = crate::error::Problem, description = "`bank_exists`"), (status = 200, body = BankDto), (status = 403, body = crate::error::Problem), (status = 404, body = crate::error::Problem)),
     security(("bearer" = [])))]
 pub async fn update_bank(
     State(s): State<AppState>,
@@ -321,11 +327,12 @@ pub async fn delete_bank(State(s): State<AppState>, Auth(p): Auth, Path(id): Pat
 #[serde(deny_unknown_fields)]
 pub struct ShareRequest {
     /// `match` (lookups only) or `curate` (also add, disable and remove entries).
+    #[schema(value_type = crate::schema::ShareModeName)]
     pub mode: String,
 }
 
 #[utoipa::path(put, path = "/api/v1/banks/{id}/shares/{org}", tag = "banks", params(("id" = String, Path), ("org" = String, Path)),
-    request_body = ShareRequest, responses((status = 200, body = BankDto), (status = 404, body = crate::error::Problem)), security(("bearer" = [])))]
+    request_body = ShareRequest, responses((status = 409, body = crate::error::Problem, description = "`own_bank`"), (status = 200, body = BankDto), (status = 404, body = crate::error::Problem)), security(("bearer" = [])))]
 pub async fn share_bank(
     State(s): State<AppState>,
     Auth(p): Auth,
@@ -357,13 +364,19 @@ pub async fn unshare_bank(
 #[serde(deny_unknown_fields)]
 pub struct EntryRequest {
     /// `pdq`, `md5` or `sha256` (python-threatexchange's `video_md5` and `video_sha256` too).
+    #[schema(value_type = crate::schema::SignalTypeName, required = true)]
     pub signal_type: Option<String>,
     /// Hexadecimal.
+    #[schema(value_type = String, required = true, pattern = r"^\s*[0-9a-fA-F]{32}([0-9a-fA-F]{32})?\s*$")]
     pub value: Option<String>,
     /// PDQ quality, when known: below 50 the entry is refused (it would never match reliably).
+    #[schema(minimum = 50, maximum = 100)]
     pub quality: Option<i64>,
+    #[schema(max_length = 2000)]
     pub note: Option<String>,
+    #[schema(max_length = 500)]
     pub content_id: Option<String>,
+    #[schema(max_length = 2000)]
     pub content_uri: Option<String>,
     /// The case whose decision put this content in the bank (links stay-down cases to it).
     pub case: Option<String>,
@@ -405,8 +418,10 @@ pub async fn add_entry(
 #[into_params(parameter_in = Query)]
 pub struct EntryPage {
     /// Entries with a larger id than this (the last id of the previous page).
+    #[param(minimum = 0)]
     pub after: Option<i64>,
     /// 1 to 1000, default 100.
+    #[param(minimum = 1, maximum = 1000)]
     pub limit: Option<u32>,
 }
 
@@ -423,7 +438,9 @@ pub async fn list_entries(
     Path(id): Path<String>,
     Params(q): Params<EntryPage>,
 ) -> ApiResult<Json<EntryListDto>> {
-    let list = s.app.list_entries(&p, &id, q.after.unwrap_or(0), q.limit.unwrap_or(100)).await?;
+    let after = in_range("after", q.after, 0, (0, i64::MAX))?;
+    let limit = in_range("limit", q.limit, 100, (1, 1000))?;
+    let list = s.app.list_entries(&p, &id, after, limit).await?;
     let now = s.app.now();
     Ok(Json(EntryListDto {
         entries: list.into_iter().map(|e| EntryDto::new(e, Access::Curate, Vec::new(), now)).collect(),
@@ -501,7 +518,9 @@ pub async fn remove_entry(
 #[serde(deny_unknown_fields)]
 pub struct FeedbackRequest {
     /// `agree`, `disagree` or `false_positive`.
+    #[schema(value_type = crate::schema::VerdictName, required = true)]
     pub verdict: Option<String>,
+    #[schema(max_length = 2000)]
     pub note: Option<String>,
 }
 
@@ -521,6 +540,7 @@ pub async fn give_feedback(
 #[into_params(parameter_in = Query)]
 pub struct FormatQuery {
     /// `local_file` (default: `<signal_type> <hash>` lines) or `csv` (python-threatexchange's).
+    #[param(value_type = Option<crate::schema::BankFormat>)]
     pub format: Option<String>,
     /// Import only: skip lines of signal types Vigie does not hold instead of refusing the file.
     #[serde(default)]
@@ -557,7 +577,7 @@ impl From<ImportReport> for ImportDto {
 /// and the problem lists the lines.
 #[utoipa::path(post, path = "/api/v1/banks/{id}/import", tag = "banks", params(("id" = String, Path), FormatQuery),
     request_body(content_type = "text/plain"),
-    responses((status = 200, body = ImportDto), (status = 413, body = crate::error::Problem), (status = 422, body = crate::error::Problem)),
+    responses((status = 200, body = ImportDto), (status = 400, body = crate::error::Problem, description = "`unknown_format`, `not_utf8`"), (status = 413, body = crate::error::Problem), (status = 422, body = crate::error::Problem, description = "`validation_failed`")),
     security(("bearer" = [])))]
 pub async fn import_bank(
     State(s): State<AppState>,
@@ -580,7 +600,7 @@ pub async fn import_bank(
 }
 
 #[utoipa::path(get, path = "/api/v1/banks/{id}/export", tag = "banks", params(("id" = String, Path), FormatQuery),
-    responses((status = 200, content_type = "text/plain"), (status = 403, body = crate::error::Problem)), security(("bearer" = [])))]
+    responses((status = 200, content_type = "text/plain"), (status = 400, body = crate::error::Problem, description = "`unknown_format`"), (status = 403, body = crate::error::Problem)), security(("bearer" = [])))]
 pub async fn export_bank(
     State(s): State<AppState>,
     Auth(p): Auth,
@@ -599,16 +619,27 @@ pub async fn export_bank(
 #[serde(deny_unknown_fields)]
 pub struct UploadRequest {
     /// Where the content is published; needed to open a stay-down case.
+    #[schema(
+        max_length = 4096,
+        pattern = r"^https?://[a-z0-9]([a-z0-9-]{0,20}\.){1,3}[a-z]{2,10}(/[A-Za-z0-9._~/=-]{0,100})?$"
+    )]
     pub url: Option<String>,
+    #[schema(max_length = 500)]
     pub content_id: Option<String>,
     /// The uploader's account id on the platform.
+    #[schema(max_length = 500)]
     pub uploader: Option<String>,
     /// The media, base64.
+    #[schema(format = Byte)]
     pub media: Option<String>,
+    #[schema(pattern = r"^[0-9a-fA-F]{64}$")]
     pub pdq: Option<String>,
     /// The PDQ hash's quality when the platform computed it; below 50 it is not looked up.
+    #[schema(minimum = 0, maximum = 100)]
     pub pdq_quality: Option<i64>,
+    #[schema(pattern = r"^[0-9a-fA-F]{32}$")]
     pub md5: Option<String>,
+    #[schema(pattern = r"^[0-9a-fA-F]{64}$")]
     pub sha256: Option<String>,
     /// Also look up the media's rotations and flips.
     #[serde(default)]
@@ -616,6 +647,7 @@ pub struct UploadRequest {
     /// Or, with `pdq`, its other dihedral variants (up to seven, as `vigie hash --dihedral` or
     /// `POST /api/v1/hash?dihedral=true` give them): all are looked up in one call.
     #[serde(default)]
+    #[schema(max_items = 7)]
     pub pdq_variants: Vec<String>,
 }
 
@@ -755,7 +787,7 @@ async fn upload_request(s: &AppState, req: Request) -> ApiResult<(UploadRequest,
 /// Checks an upload against every bank the platform may use; answers at once with the matches,
 /// the verdict, and the stay-down case it opened.
 #[utoipa::path(post, path = "/api/v1/uploads/check", tag = "banks", request_body = UploadRequest,
-    responses((status = 200, body = UploadCheckDto), (status = 403, body = crate::error::Problem), (status = 422, body = crate::error::Problem)),
+    responses((status = 200, body = UploadCheckDto), (status = 400, body = crate::error::Problem, description = "`invalid_base64`, `malformed_multipart`, `malformed_json`, `unknown_part`"), (status = 403, body = crate::error::Problem), (status = 422, body = crate::error::Problem, description = "`validation_failed`, `undecodable_image`")),
     security(("bearer" = [])))]
 pub async fn check_upload(State(s): State<AppState>, Auth(p): Auth, req: Request) -> ApiResult<Json<UploadCheckDto>> {
     let (r, media) = upload_request(&s, req).await?;

@@ -104,7 +104,7 @@ pub struct RawLookupQuery {
 /// HMA's raw lookup: every entry within threshold, disabled ones included (never quarantined or
 /// removed ones), ignoring sampling.
 #[utoipa::path(get, path = "/m/raw_lookup", tag = "hma", params(RawLookupQuery),
-    responses((status = 200, body = Object), (status = 400, body = crate::error::Problem)), security(("bearer" = [])))]
+    responses((status = 200, body = Object), (status = 400, body = crate::error::Problem, description = "`unknown_signal_type`, `invalid_signal`")), security(("bearer" = [])))]
 pub async fn raw_lookup(
     State(s): State<AppState>,
     Auth(p): Auth,
@@ -139,7 +139,7 @@ pub struct LookupQuery {
 /// HMA's lookup by signal (`{"BANK": [{"bank_content_id", "distance"}]}`) or by URL
 /// (`{"pdq": {"BANK": [...]}}`).
 #[utoipa::path(get, path = "/m/lookup", tag = "hma", params(LookupQuery),
-    responses((status = 200, body = Object), (status = 400, body = crate::error::Problem)), security(("bearer" = [])))]
+    responses((status = 200, body = Object), (status = 413, body = crate::error::Problem, description = "`payload_too_large`"), (status = 502, body = crate::error::Problem, description = "`fetch_failed`"), (status = 422, body = crate::error::Problem, description = "`validation_failed`, `low_quality`, `undecodable_image`, `malformed_url`, `egress_refused`"), (status = 400, body = crate::error::Problem, description = "`signal_or_url`, `unknown_signal_type`, `invalid_signal`, `unknown_content_type`")), security(("bearer" = [])))]
 pub async fn lookup_get(
     State(s): State<AppState>,
     Auth(p): Auth,
@@ -233,14 +233,15 @@ pub struct LookupUploadQuery {
 
 /// HMA's lookup of an uploaded file (`photo=@x.jpg` or `video=@x.mp4`).
 #[utoipa::path(post, path = "/m/lookup", tag = "hma", params(LookupUploadQuery), request_body(content_type = "multipart/form-data"),
-    responses((status = 200, body = Object), (status = 400, body = crate::error::Problem), (status = 422, body = crate::error::Problem)),
+    responses((status = 200, body = Object), (status = 400, body = crate::error::Problem, description = "`no_file`, `one_file_only`, `not_utf8`, `unknown_content_type`, `malformed_multipart`, `unknown_signal_type`, `invalid_signal`"), (status = 422, body = crate::error::Problem, description = "`validation_failed`, `low_quality`, `undecodable_image`")),
     security(("bearer" = [])))]
 pub async fn lookup_post(
     State(s): State<AppState>,
     Auth(p): Auth,
     Params(q): Params<LookupUploadQuery>,
-    form: Multipart,
+    form: Result<Multipart, axum::extract::multipart::MultipartRejection>,
 ) -> ApiResult<Json<Value>> {
+    let form = form.map_err(crate::routes::media::not_multipart)?;
     let only = banks_param(&s, &p, q.banks.as_deref())?;
     let parts = read_parts(form).await?;
     let (content_type, bytes) =
@@ -322,7 +323,7 @@ fn hma_conflict(e: AppError) -> ApiError {
 }
 
 #[utoipa::path(post, path = "/c/banks", tag = "hma", request_body = HmaBankRequest,
-    responses((status = 201, body = HmaBankDto), (status = 403, body = crate::error::Problem)), security(("bearer" = [])))]
+    responses((status = 201, body = HmaBankDto), (status = 403, body = crate::error::Problem, description = "`bank_exists`, `forbidden`")), security(("bearer" = [])))]
 pub async fn create_bank(
     State(s): State<AppState>,
     Auth(p): Auth,
@@ -377,7 +378,7 @@ async fn curated_bank(s: &AppState, p: &Principal, name: &str) -> ApiResult<Bank
 
 /// HMA's add-by-signal: `{"pdq": "<hex>", "note"?}`.
 #[utoipa::path(post, path = "/c/bank/{name}/signal", tag = "hma", params(("name" = String, Path)), request_body = Object,
-    responses((status = 200, body = Object), (status = 400, body = crate::error::Problem)), security(("bearer" = [])))]
+    responses((status = 200, body = Object), (status = 400, body = crate::error::Problem, description = "`one_signal`")), security(("bearer" = [])))]
 pub async fn add_signal(
     State(s): State<AppState>,
     Auth(p): Auth,
@@ -409,7 +410,7 @@ pub struct ContentQuery {
 /// `{content_id, content_uri, json}`), or `?url=`.
 #[utoipa::path(post, path = "/c/bank/{name}/content", tag = "hma", params(("name" = String, Path), ContentQuery),
     request_body(content_type = "multipart/form-data"),
-    responses((status = 200, body = Object), (status = 400, body = crate::error::Problem), (status = 422, body = crate::error::Problem)),
+    responses((status = 200, body = Object), (status = 413, body = crate::error::Problem, description = "`payload_too_large`"), (status = 502, body = crate::error::Problem, description = "`fetch_failed`"), (status = 400, body = crate::error::Problem, description = "`no_file`, `one_file_only`, `not_utf8`, `unknown_content_type`, `malformed_multipart`, `malformed_json`"), (status = 422, body = crate::error::Problem, description = "`validation_failed`, `undecodable_image`, `malformed_url`, `egress_refused`")),
     security(("bearer" = [])))]
 pub async fn add_content(
     State(s): State<AppState>,

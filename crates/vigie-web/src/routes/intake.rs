@@ -14,18 +14,23 @@ use vigie_model::signal::SignalKind;
 use crate::AppState;
 use crate::dto::{LocationDto, ReceiptDto, SignalDto, TrackingDto, locations};
 use crate::error::{ApiError, ApiResult};
-use crate::extract::{Auth, Body, MaybeAuth, Params};
+use crate::extract::{Auth, Body, MaybeAuth, Params, in_range};
 
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct NoticeRequest {
     /// Why the content is illegal (DSA art. 16(2)(a)).
+    #[schema(value_type = String, required = true, min_length = 1, max_length = 20000, pattern = r"\S")]
     pub explanation: Option<String>,
     /// The exact locations (art. 16(2)(b)); up to 100.
+    #[schema(value_type = Vec<crate::dto::LocationDto>, required = true, min_items = 1, max_items = 100)]
     pub locations: Option<Vec<LocationDto>>,
+    #[schema(max_length = 200)]
     pub notifier_name: Option<String>,
+    #[schema(max_length = 254, pattern = r"^[^@\s]+@[^@\s]+\.[^@\s]+$")]
     pub notifier_email: Option<String>,
     /// The good-faith statement (art. 16(2)(d)).
+    #[schema(value_type = bool, required = true)]
     pub good_faith: Option<bool>,
     /// An announced or live attack: outranks every other case.
     #[serde(default)]
@@ -41,7 +46,7 @@ pub(crate) fn public_gate(s: &AppState, peer: SocketAddr) -> ApiResult<()> {
 
 /// Public: anyone may report, anonymously. A trusted flagger's token gives the notice priority.
 #[utoipa::path(post, path = "/api/v1/notices", tag = "intake", request_body = NoticeRequest,
-    responses((status = 201, body = ReceiptDto), (status = 422, body = crate::error::Problem), (status = 429, body = crate::error::Problem)))]
+    responses((status = 409, body = crate::error::Problem, description = "`notifier_suspended`"), (status = 201, body = ReceiptDto), (status = 422, body = crate::error::Problem), (status = 429, body = crate::error::Problem)))]
 pub async fn submit_notice(
     State(s): State<AppState>,
     ConnectInfo(peer): ConnectInfo<SocketAddr>,
@@ -67,11 +72,15 @@ pub async fn submit_notice(
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ReferralRequest {
+    #[schema(value_type = String, required = true, min_length = 1, max_length = 20000, pattern = r"\S")]
     pub explanation: Option<String>,
+    #[schema(value_type = Vec<crate::dto::LocationDto>, required = true, min_items = 1, max_items = 100)]
     pub locations: Option<Vec<LocationDto>>,
     /// The authority's file reference.
+    #[schema(max_length = 128)]
     pub reference: Option<String>,
     /// The platform's terms clause the content seems to breach.
+    #[schema(max_length = 500)]
     pub terms_clause: Option<String>,
     #[serde(default)]
     pub threat_to_life: bool,
@@ -99,17 +108,23 @@ pub async fn submit_referral(
 #[serde(deny_unknown_fields)]
 pub struct RedressDto {
     /// The competent body or court.
+    #[schema(value_type = String, required = true, min_length = 1, max_length = 500, pattern = r"\S")]
     pub body: Option<String>,
+    #[schema(value_type = u32, required = true, minimum = 1, maximum = 3650)]
     pub deadline_days: Option<u32>,
+    #[schema(max_length = 200)]
     pub deadline_from: Option<String>,
+    #[schema(max_length = 2000)]
     pub provisions_url: Option<String>,
 }
 
 #[derive(Debug, Default, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RepresentativeDto {
+    #[schema(value_type = String, required = true, min_length = 1, max_length = 200, pattern = r"\S")]
     pub name: Option<String>,
     /// Post, title and grade.
+    #[schema(value_type = String, required = true, min_length = 1, max_length = 200, pattern = r"\S")]
     pub post: Option<String>,
 }
 
@@ -118,35 +133,48 @@ pub struct RepresentativeDto {
 #[serde(deny_unknown_fields)]
 pub struct OrderRequest {
     /// Section A: the addressee platform's organisation id.
+    #[schema(value_type = String, required = true)]
     pub addressee: Option<String>,
     /// Section A: the reference number.
+    #[schema(value_type = String, required = true, min_length = 1, max_length = 128, pattern = r"\S")]
     pub reference: Option<String>,
     /// Section B: URLs, each on a host of the addressee.
+    #[schema(value_type = Vec<crate::dto::LocationDto>, required = true, min_items = 1, max_items = 100)]
     pub locations: Option<Vec<LocationDto>>,
     /// Section B: art. 2(7) types, letters a to e.
+    #[schema(value_type = Vec<crate::schema::TcoType>, required = true, min_items = 1)]
     pub reasons: Option<Vec<String>>,
     /// Section B: the statement of reasons.
+    #[schema(value_type = String, required = true, min_length = 1, max_length = 20000, pattern = r"\S")]
     pub statement_of_reasons: Option<String>,
     /// Section C: the uploader must not be told (art. 11(3)).
+    #[schema(value_type = bool, required = true)]
     pub non_disclosure: Option<bool>,
     /// With non_disclosure: when it ends (RFC 3339; default and maximum six weeks from issue).
+    #[schema(format = DateTime)]
     pub non_disclosure_until: Option<String>,
     /// Section E: judicial, law_enforcement or other.
+    #[schema(value_type = crate::schema::AuthorityType, required = true)]
     pub authority_type: Option<String>,
+    #[schema(value_type = RepresentativeDto, required = true)]
     pub representative: Option<RepresentativeDto>,
+    #[schema(max_length = 128)]
     pub file_number: Option<String>,
     /// Section F: where feedback and questions go.
+    #[schema(value_type = String, required = true, max_length = 254, pattern = r"^[^@\s]+@[^@\s]+\.[^@\s]+$")]
     pub contact_email: Option<String>,
     /// Section G: redress.
+    #[schema(value_type = RedressDto, required = true)]
     pub redress: Option<RedressDto>,
     /// Required for a first order to a platform without a 12-hour advance notice (art. 3(2)).
+    #[schema(min_length = 1, max_length = 5000, pattern = r"\S")]
     pub emergency_justification: Option<String>,
     #[serde(default)]
     pub threat_to_life: bool,
 }
 
 #[utoipa::path(post, path = "/api/v1/orders", tag = "intake", request_body = OrderRequest,
-    responses((status = 201, body = ReceiptDto), (status = 422, body = crate::error::Problem)), security(("bearer" = [])))]
+    responses((status = 409, body = crate::error::Problem, description = "`order_state`"), (status = 201, body = ReceiptDto), (status = 422, body = crate::error::Problem)), security(("bearer" = [])))]
 pub async fn submit_order(
     State(s): State<AppState>,
     Auth(p): Auth,
@@ -184,8 +212,10 @@ pub async fn submit_order(
 #[serde(deny_unknown_fields)]
 pub struct AdvanceNoticeRequest {
     /// The platform's organisation id.
+    #[schema(value_type = String, required = true)]
     pub platform: Option<String>,
     /// The procedures and deadlines that apply to orders.
+    #[schema(value_type = String, required = true, min_length = 1, max_length = 20000, pattern = r"\S")]
     pub information: Option<String>,
 }
 
@@ -267,6 +297,8 @@ pub async fn track_notice(
 pub struct ListQuery {
     /// Continue after this id.
     pub after: Option<String>,
+    /// 1 to 1000, default 100.
+    #[param(minimum = 1, maximum = 1000)]
     pub limit: Option<u32>,
 }
 
@@ -283,6 +315,7 @@ pub async fn list_signals(
     Auth(p): Auth,
     Params(q): Params<ListQuery>,
 ) -> ApiResult<Json<SignalList>> {
-    let list = s.app.list_signals(&p, q.after, q.limit.unwrap_or(100)).await?;
+    let limit = in_range("limit", q.limit, 100, (1, 1000))?;
+    let list = s.app.list_signals(&p, q.after, limit).await?;
     Ok(Json(SignalList { signals: list.into_iter().map(SignalDto::summary).collect() }))
 }

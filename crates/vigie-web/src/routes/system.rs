@@ -4,12 +4,12 @@ use axum::Json;
 use axum::extract::State;
 use axum::http::StatusCode;
 use serde::{Deserialize, Serialize};
-use utoipa::{IntoParams, OpenApi, ToSchema};
+use utoipa::{IntoParams, ToSchema};
 use vigie_model::decision::taxonomy;
 
 use crate::AppState;
-use crate::error::ApiResult;
-use crate::extract::{Auth, Params};
+use crate::error::{ApiError, ApiResult};
+use crate::extract::{Auth, Params, in_range};
 
 #[derive(Debug, Serialize, ToSchema)]
 pub struct Health {
@@ -20,18 +20,20 @@ pub struct Health {
 }
 
 /// Public: 200 once the store is open and the server is serving.
-#[utoipa::path(get, path = "/healthz", tag = "system", responses((status = 200, body = Health), (status = 503)))]
-pub async fn healthz(State(s): State<AppState>) -> Result<Json<Health>, StatusCode> {
-    let d = s.app.store().durability().map_err(|_| StatusCode::SERVICE_UNAVAILABLE)?;
+#[utoipa::path(get, path = "/healthz", tag = "system", responses((status = 200, body = Health),
+    (status = 503, body = crate::error::Problem, description = "`unavailable`: the store does not answer")))]
+pub async fn healthz(State(s): State<AppState>) -> ApiResult<Json<Health>> {
+    let unavailable = |_| ApiError::new(StatusCode::SERVICE_UNAVAILABLE, "unavailable", "the store does not answer");
+    let d = s.app.store().durability().map_err(unavailable)?;
     // A read round-trip proves the reader threads answer.
-    s.app.store().read(|r| r.count_orgs()).await.map_err(|_| StatusCode::SERVICE_UNAVAILABLE)?;
+    s.app.store().read(|r| r.count_orgs()).await.map_err(unavailable)?;
     Ok(Json(Health { status: "ok".into(), journal_mode: d.journal_mode, synchronous: d.synchronous }))
 }
 
 /// Public: this API, described in OpenAPI 3.
 #[utoipa::path(get, path = "/openapi.json", tag = "system", responses((status = 200, description = "the OpenAPI document")))]
-pub async fn openapi() -> Json<utoipa::openapi::OpenApi> {
-    Json(crate::openapi::ApiDoc::openapi())
+pub async fn openapi() -> Json<&'static serde_json::Value> {
+    Json(crate::openapi::document())
 }
 
 #[derive(Debug, Serialize, ToSchema)]
@@ -88,7 +90,10 @@ pub async fn legal_bases(Auth(_): Auth) -> Json<LegalBasisList> {
 #[into_params(parameter_in = Query)]
 pub struct EventsQuery {
     /// Return events after this sequence number.
+    #[param(minimum = 0)]
     pub after: Option<i64>,
+    /// 1 to 5000, default 1000.
+    #[param(minimum = 1, maximum = 5000)]
     pub limit: Option<u32>,
 }
 
@@ -121,7 +126,9 @@ pub async fn events(
     Auth(p): Auth,
     Params(q): Params<EventsQuery>,
 ) -> ApiResult<Json<EventList>> {
-    let list = s.app.events(&p, q.after.unwrap_or(0), q.limit.unwrap_or(1000)).await?;
+    let after = in_range("after", q.after, 0, (0, i64::MAX))?;
+    let limit = in_range("limit", q.limit, 1000, (1, 5000))?;
+    let list = s.app.events(&p, after, limit).await?;
     Ok(Json(EventList {
         events: list
             .into_iter()

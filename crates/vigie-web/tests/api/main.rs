@@ -14,6 +14,7 @@ mod dueprocess;
 mod events;
 mod intake;
 mod media;
+mod openapi;
 mod orders;
 mod platform;
 mod problems;

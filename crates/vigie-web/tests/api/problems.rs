@@ -152,3 +152,32 @@ async fn hma_routes_keep_tolerating_unknown_fields() {
     let hash = "f8f8f0cee0f4a84f06370a22038f63f0b36e2ed596621e1d33e6b39c4e9c9b22";
     t.post("/c/bank/HMA_BANK/signal", &a.token, json!({ "pdq": hash, "note": "x", "tags": ["a"] })).await.expect(200);
 }
+
+#[tokio::test]
+async fn a_scrutiny_request_without_its_text_names_the_text() {
+    let t = TestApp::start().await;
+    let p = t.platform("video.example").await;
+    // The field is `text`, as documented; the refusal names it.
+    let res = t.post("/api/v1/orders/sig_0/scrutiny", &p.token, json!({})).await;
+    assert_eq!((res.status.as_u16(), res.code()), (422, "validation_failed"));
+    assert_eq!(res.fields(), ["text"]);
+}
+
+#[tokio::test]
+async fn an_integral_number_is_an_integer() {
+    let t = TestApp::start().await;
+    let a = t.authority().await;
+    // JSON has one kind of number: 165.0 is 165.
+    let ends = t.now().plus(vigie_model::Duration::from_days(30)).to_rfc3339();
+    let body = json!({ "name": "List", "legal_basis_ref": "file 1", "ends_at": ends, "hold_hours": 72.0 });
+    let w = t.post("/api/v1/watchlists", &a.token, body).await.expect(201);
+    assert_eq!(w["hold_hours"], 72);
+    let res = t
+        .post(
+            "/api/v1/watchlists",
+            &a.token,
+            json!({ "name": "L", "legal_basis_ref": "f", "ends_at": ends, "hold_hours": 7.5 }),
+        )
+        .await;
+    assert_eq!((res.status.as_u16(), res.code()), (422, "invalid_json_shape"));
+}
