@@ -51,11 +51,42 @@ pub(crate) fn parse_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiErro
         ApiError::new(StatusCode::BAD_REQUEST, "malformed_json", format!("the body is not JSON: {e}"))
     };
     let mut json: serde_json::Value = serde_json::from_slice(bytes).map_err(malformed)?;
+    if !json.is_object() {
+        let message = format!("invalid type: {}, expected an object", kind(&json));
+        return Err(ApiError::fields(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "invalid_json_shape",
+            format!("the body: {message}"),
+            vec![FieldProblem { field: String::new(), code: "invalid_type".into(), message }],
+        ));
+    }
     integral_floats(&mut json);
     serde_path_to_error::deserialize(json).map_err(|e| {
         let path = e.path().to_string();
         shape_problem(&path, &e.into_inner().to_string())
     })
+}
+
+/// Deserializes an optional object field from an object only: serde would also take a struct
+/// from an array of its fields' values, which no client means.
+pub(crate) fn object<'de, D: serde::Deserializer<'de>, T: DeserializeOwned>(d: D) -> Result<Option<T>, D::Error> {
+    use serde::de::Error as _;
+    match <serde_json::Value as serde::Deserialize>::deserialize(d)? {
+        serde_json::Value::Null => Ok(None),
+        v @ serde_json::Value::Object(_) => T::deserialize(v).map(Some).map_err(D::Error::custom),
+        other => Err(D::Error::custom(format!("invalid type: {}, expected an object", kind(&other)))),
+    }
+}
+
+fn kind(v: &serde_json::Value) -> &'static str {
+    match v {
+        serde_json::Value::Null => "null",
+        serde_json::Value::Bool(_) => "boolean",
+        serde_json::Value::Number(_) => "number",
+        serde_json::Value::String(_) => "string",
+        serde_json::Value::Array(_) => "array",
+        serde_json::Value::Object(_) => "object",
+    }
 }
 
 /// JSON has one kind of number: `165.0` is the integer 165 (as JSON Schema says), though serde

@@ -213,9 +213,9 @@ const RULES: &[(&str, &str, &[&str])] = &[
             "duplicate_puid",
         ],
     ),
-    ("post", "/api/v1/banks/{id}/entries", &["invalid_hash", "unknown_case"]),
+    ("post", "/api/v1/banks/{id}/entries", &["invalid_hash", "unknown_case", "low_quality"]),
     ("patch", "/api/v1/banks/{id}/entries/{entry}", &["invalid_time"]),
-    ("post", "/api/v1/uploads/check", &["media:required", "undecodable_image"]),
+    ("post", "/api/v1/uploads/check", &["media:required", "undecodable_image", "invalid_hash"]),
     ("post", "/api/v1/cases/{id}/law-enforcement-referrals", &["member_states:required", "unknown_authority"]),
     ("post", "/api/v1/orders/{id}/embargo/extend", &["in_the_past"]),
     ("post", "/api/v1/watchlists", &["in_the_past", "out_of_range"]),
@@ -260,6 +260,7 @@ const EXTRA: &[(&str, &str, &str, &[&str])] = &[
     ("get", "/m/lookup", "404", &["not_found"]),
     ("post", "/m/lookup", "404", &["not_found"]),
     ("put", "/c/bank/{name}", "403", &["bank_exists"]),
+    ("delete", "/api/v1/banks/{id}/shares/{org}", "409", &["own_bank"]),
     // A token is optional; one of an organisation that may not report is refused.
     ("post", "/api/v1/notices", "403", &["forbidden"]),
 ];

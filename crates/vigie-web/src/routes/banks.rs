@@ -3,7 +3,7 @@
 
 use axum::Json;
 use axum::body::Bytes;
-use axum::extract::rejection::BytesRejection;
+use axum::extract::rejection::{BytesRejection, PathRejection};
 use axum::extract::{FromRequest, Multipart, Path, Request, State};
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
@@ -42,6 +42,7 @@ pub struct BankRequest {
     /// Share of lookups that search the bank (HMA's sampling), 0 to 1.
     #[schema(minimum = 0, maximum = 1)]
     pub enabled_ratio: Option<f64>,
+    #[serde(default, deserialize_with = "crate::extract::object")]
     pub labels: Option<LabelsDto>,
     #[schema(max_length = 2000)]
     pub description: Option<String>,
@@ -205,7 +206,7 @@ pub struct EntryDto {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub source: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
-    #[schema(value_type = Object)]
+    #[schema(value_type = Option<serde_json::Value>)]
     pub provenance: Option<serde_json::Value>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub content_id: Option<String>,
@@ -370,7 +371,7 @@ pub struct EntryRequest {
     #[schema(value_type = String, required = true, pattern = r"^\s*[0-9a-fA-F]{32}([0-9a-fA-F]{32})?\s*$")]
     pub value: Option<String>,
     /// PDQ quality, when known: below 50 the entry is refused (it would never match reliably).
-    #[schema(minimum = 50, maximum = 100)]
+    #[schema(minimum = 0, maximum = 100)]
     pub quality: Option<i64>,
     #[schema(max_length = 2000)]
     pub note: Option<String>,
@@ -380,7 +381,8 @@ pub struct EntryRequest {
     pub content_uri: Option<String>,
     /// The case whose decision put this content in the bank (links stay-down cases to it).
     pub case: Option<String>,
-    #[schema(value_type = Object)]
+    /// Any JSON.
+    #[schema(value_type = Option<serde_json::Value>)]
     pub provenance: Option<serde_json::Value>,
 }
 
@@ -452,8 +454,9 @@ pub async fn list_entries(
 pub async fn get_entry(
     State(s): State<AppState>,
     Auth(p): Auth,
-    Path((id, entry)): Path<(String, i64)>,
+    path: Result<Path<(String, i64)>, PathRejection>,
 ) -> ApiResult<Json<EntryDto>> {
+    let Path((id, entry)) = path.map_err(|_| ApiError::not_found("entry"))?;
     let v = s.app.get_entry(&p, &id, entry).await?;
     Ok(Json(EntryDto::from_view(v, s.app.now())))
 }
@@ -483,9 +486,10 @@ fn double_option<'de, D: serde::Deserializer<'de>, T: Deserialize<'de>>(d: D) ->
 pub async fn update_entry(
     State(s): State<AppState>,
     Auth(p): Auth,
-    Path((id, entry)): Path<(String, i64)>,
+    path: Result<Path<(String, i64)>, PathRejection>,
     Body(req): Body<EntryPatch>,
 ) -> ApiResult<Json<EntryDto>> {
+    let Path((id, entry)) = path.map_err(|_| ApiError::not_found("entry"))?;
     let disabled_until = match req.disabled_until {
         None => None,
         Some(None) => Some(None),
@@ -508,8 +512,9 @@ pub async fn update_entry(
 pub async fn remove_entry(
     State(s): State<AppState>,
     Auth(p): Auth,
-    Path((id, entry)): Path<(String, i64)>,
+    path: Result<Path<(String, i64)>, PathRejection>,
 ) -> ApiResult<StatusCode> {
+    let Path((id, entry)) = path.map_err(|_| ApiError::not_found("entry"))?;
     s.app.remove_entry(&p, &id, entry).await?;
     Ok(StatusCode::NO_CONTENT)
 }
@@ -529,9 +534,10 @@ pub struct FeedbackRequest {
 pub async fn give_feedback(
     State(s): State<AppState>,
     Auth(p): Auth,
-    Path((id, entry)): Path<(String, i64)>,
+    path: Result<Path<(String, i64)>, PathRejection>,
     Body(req): Body<FeedbackRequest>,
 ) -> ApiResult<(StatusCode, Json<FeedbackDto>)> {
+    let Path((id, entry)) = path.map_err(|_| ApiError::not_found("entry"))?;
     let fb = s.app.give_feedback(&p, &id, entry, req.verdict.as_deref(), req.note).await?;
     Ok((StatusCode::CREATED, Json(fb.into())))
 }

@@ -300,6 +300,7 @@ pub async fn list_banks(State(s): State<AppState>, Auth(p): Auth) -> ApiResult<J
 #[derive(Debug, Default, Deserialize, ToSchema)]
 pub struct HmaBankRequest {
     pub name: Option<String>,
+    #[schema(minimum = 0, maximum = 1)]
     pub enabled_ratio: Option<f64>,
     /// Shorthand: `false` sets the ratio to 0, `true` to 1 (unless a ratio is given).
     pub enabled: Option<bool>,
