@@ -251,6 +251,7 @@ const DECISION_RULES: &[&str] = &[
     "order_needs_union_basis",
     "decision:required",
     "reversal_not_restrictive",
+    "exempt_purpose",
 ];
 
 /// Answers particular to an operation that its annotation does not carry: (method, path, status,
