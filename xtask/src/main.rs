@@ -43,23 +43,30 @@ fn has_nextest() -> bool {
 /// The reference implementations the differential tests compare against, pinned.
 const REFERENCE_PACKAGES: &[&str] = &["pdqhash==0.2.8", "threatexchange==1.2.17", "pillow==13.0.0"];
 
-/// Makes (once) a Python virtual environment in `target/pyref` with the reference packages, and
-/// returns its interpreter. The PDQ differential tests run Meta's code through it.
-fn reference_python() -> anyhow::Result<std::path::PathBuf> {
+/// The API checkers, pinned: schemathesis generates requests from the OpenAPI document;
+/// openapi-python-client generates a client from it.
+const API_PACKAGES: &[&str] = &["schemathesis==4.32.5", "openapi-python-client==0.29.1"];
+
+/// Makes (once) a Python virtual environment in `target/<name>` with `packages`, and returns its
+/// interpreter.
+fn venv(name: &str, packages: &[&str]) -> anyhow::Result<std::path::PathBuf> {
     let root = std::env::current_dir()?;
-    let venv = root.join("target").join("pyref");
+    let venv = root.join("target").join(name);
     let python = venv.join("bin").join("python");
     let stamp = venv.join("vigie-packages.txt");
-    let wanted = REFERENCE_PACKAGES.join("\n");
+    let wanted = packages.join("\n");
     if std::fs::read_to_string(&stamp).ok().as_deref() == Some(wanted.as_str()) {
         return Ok(python);
     }
     run(Command::new("python3").args(["-m", "venv"]).arg(&venv))?;
-    run(Command::new(&python)
-        .args(["-m", "pip", "install", "--quiet", "--disable-pip-version-check"])
-        .args(REFERENCE_PACKAGES))?;
+    run(Command::new(&python).args(["-m", "pip", "install", "--quiet", "--disable-pip-version-check"]).args(packages))?;
     std::fs::write(&stamp, wanted)?;
     Ok(python)
+}
+
+/// The PDQ differential tests run Meta's code through `target/pyref`.
+fn reference_python() -> anyhow::Result<std::path::PathBuf> {
+    venv("pyref", REFERENCE_PACKAGES)
 }
 
 /// Fuzzes decoding and hashing for a short, fixed number of runs (libFuzzer through cargo-fuzz,
@@ -135,6 +142,8 @@ fn test(extra: &[String]) -> anyhow::Result<()> {
     fuzz().context("while fuzzing decode_and_hash")?;
     let python = reference_python().context("while preparing the Python reference (PyPI: pdqhash, threatexchange)")?;
     let axe = axe_core().context("while installing axe-core (npm) for the console's accessibility test")?;
+    let api_python = venv("pyapi", API_PACKAGES)
+        .context("while preparing the API checkers (PyPI: schemathesis, openapi-python-client)")?;
     let extra = extra.iter().skip_while(|a| *a == "--");
     let mut cmd = cargo();
     if has_nextest() {
@@ -143,5 +152,9 @@ fn test(extra: &[String]) -> anyhow::Result<()> {
         eprintln!("xtask: cargo-nextest not found, using cargo test");
         cmd.args(["test", "--workspace", "--no-fail-fast"]);
     }
-    run(cmd.args(extra).env("VIGIE_REFERENCE_PYTHON", python).env("VIGIE_AXE_JS", axe))
+    run(cmd
+        .args(extra)
+        .env("VIGIE_REFERENCE_PYTHON", python)
+        .env("VIGIE_AXE_JS", axe)
+        .env("VIGIE_API_PYTHON", api_python))
 }

@@ -41,14 +41,13 @@ impl App {
         }
         let url = self.config().egress.check_url_resolved(url).await?;
         let client = self.config().egress.http_client(std::time::Duration::from_secs(30));
-        let mut res =
-            client.get(url).send().await.map_err(|e| AppError::Upstream(format!("could not fetch the media: {e}")))?;
+        let mut res = client.get(url).send().await.map_err(|e| fetch_failed(&e))?;
         if !res.status().is_success() {
-            return Err(AppError::Upstream(format!("the media host answered {}", res.status())));
+            return Err(AppError::Upstream(format!("the media host answered {}", res.status().as_u16())));
         }
         let max = self.config().hash_limits.max_bytes;
         let mut body = Vec::new();
-        while let Some(chunk) = res.chunk().await.map_err(|e| AppError::Upstream(format!("the download broke: {e}")))? {
+        while let Some(chunk) = res.chunk().await.map_err(|e| fetch_failed(&e))? {
             if body.len() + chunk.len() > max {
                 return Err(AppError::TooLarge(format!("the media is larger than {max} bytes")));
             }
@@ -56,6 +55,24 @@ impl App {
         }
         Ok(body)
     }
+}
+
+/// A fetch that failed: the client hears what happened in a fixed sentence; the HTTP client's own
+/// text (addresses, resolver and TLS details) goes to the log only.
+fn fetch_failed(e: &reqwest::Error) -> AppError {
+    tracing::warn!(error = %e, "fetching media failed");
+    AppError::Upstream(
+        if e.is_timeout() {
+            "the media host did not answer in time"
+        } else if e.is_connect() {
+            "could not connect to the media host"
+        } else if e.is_body() || e.is_decode() {
+            "the download from the media host broke off"
+        } else {
+            "the request to the media host failed"
+        }
+        .to_owned(),
+    )
 }
 
 /// An image that could not be hashed: too large (413) or not an image Vigie decodes (422).

@@ -19,12 +19,18 @@ pub(crate) fn ot(ts: Option<Timestamp>) -> Option<String> {
 
 /// A contact point or legal representative.
 #[derive(Debug, Default, Deserialize, Serialize, ToSchema)]
+#[serde(deny_unknown_fields)]
 pub struct ContactDto {
+    #[schema(max_length = 200)]
     pub name: Option<String>,
+    #[schema(max_length = 254, pattern = r"^[^@\s]+@[^@\s]+\.[^@\s]+$")]
     pub email: Option<String>,
+    #[schema(max_length = 64)]
     pub phone: Option<String>,
+    #[schema(max_length = 500)]
     pub address: Option<String>,
     /// ISO code of the member state where it is established.
+    #[schema(value_type = Option<crate::schema::MemberStateCode>)]
     pub member_state: Option<String>,
 }
 
@@ -91,18 +97,28 @@ impl From<HostRecord> for HostDto {
 
 /// A location as submitted: content (a URL, optionally the platform's content id) or an account.
 #[derive(Debug, Default, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
 pub struct LocationDto {
     /// content (default) or account.
+    #[schema(value_type = Option<crate::schema::LocationKind>)]
     pub kind: Option<String>,
     /// The exact URL of the content or the account's profile.
+    #[schema(
+        max_length = 4096,
+        pattern = r"^https?://[a-z0-9]([a-z0-9-]{0,20}\.){1,3}[a-z]{2,10}(/[A-Za-z0-9._~/=-]{0,100})?$"
+    )]
     pub url: Option<String>,
+    #[schema(max_length = 256)]
     pub content_id: Option<String>,
+    #[schema(max_length = 256)]
     pub account_id: Option<String>,
     /// For an account given by `account_id` alone: the platform's organisation id.
     pub platform: Option<String>,
     /// Content: the SHA-256 of the media (hex), as the reporter computed it (e.g. `vigie hash`).
+    #[schema(pattern = r"^[0-9a-fA-F]{64}$")]
     pub media_sha256: Option<String>,
     /// Content: the MD5 of the media (hex).
+    #[schema(pattern = r"^[0-9a-fA-F]{32}$")]
     pub media_md5: Option<String>,
 }
 

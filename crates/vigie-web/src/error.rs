@@ -4,12 +4,15 @@
 //! say nothing about their cause to the client and are logged once, here.
 
 use axum::Json;
-use axum::http::StatusCode;
+use axum::http::{HeaderName, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use serde::Serialize;
 use utoipa::ToSchema;
 use vigie_app::AppError;
 use vigie_store::StoreError;
+
+/// The media type of every error answer.
+pub const PROBLEM_JSON: &str = "application/problem+json";
 
 /// One problem with one field.
 #[derive(Debug, Serialize, ToSchema)]
@@ -40,21 +43,42 @@ pub struct ApiError {
     code: &'static str,
     detail: String,
     errors: Vec<FieldProblem>,
-    /// Seconds after which the request may be sent again (`Retry-After`).
-    retry_after: Option<u64>,
+    /// Headers the answer carries besides the content type (`Retry-After`, `Allow`).
+    headers: Vec<(HeaderName, HeaderValue)>,
 }
 
 impl ApiError {
     pub fn new(status: StatusCode, code: &'static str, detail: impl Into<String>) -> Self {
-        Self { status, code, detail: detail.into(), errors: Vec::new(), retry_after: None }
+        Self { status, code, detail: detail.into(), errors: Vec::new(), headers: Vec::new() }
     }
-    /// Adds a `Retry-After` header.
-    pub fn retry_after(mut self, secs: u64) -> Self {
-        self.retry_after = Some(secs);
-        self
+    /// A problem about fields, with each one listed.
+    pub fn fields(
+        status: StatusCode,
+        code: &'static str,
+        detail: impl Into<String>,
+        errors: Vec<FieldProblem>,
+    ) -> Self {
+        Self { errors, ..Self::new(status, code, detail) }
     }
     pub fn status(&self) -> StatusCode {
         self.status
+    }
+    pub fn code(&self) -> &'static str {
+        self.code
+    }
+    /// Adds a header to the answer.
+    pub fn with_header(mut self, name: HeaderName, value: HeaderValue) -> Self {
+        self.headers.push((name, value));
+        self
+    }
+    /// 429: the caller may try again after `seconds`.
+    pub fn rate_limited(detail: impl Into<String>, seconds: u64) -> Self {
+        Self::new(StatusCode::TOO_MANY_REQUESTS, "rate_limited", detail)
+            .with_header(header::RETRY_AFTER, HeaderValue::from(seconds.max(1)))
+    }
+    /// Adds a `Retry-After` header: the request may be sent again after `seconds`.
+    pub fn retry_after(self, seconds: u64) -> Self {
+        self.with_header(header::RETRY_AFTER, HeaderValue::from(seconds.max(1)))
     }
     pub fn not_found(what: &str) -> Self {
         Self::new(StatusCode::NOT_FOUND, "not_found", format!("{what} not found"))
@@ -74,13 +98,12 @@ impl From<AppError> for ApiError {
                         message: f.message.clone(),
                     })
                     .collect();
-                Self {
-                    status: StatusCode::UNPROCESSABLE_ENTITY,
-                    code: "validation_failed",
-                    detail: format!("{} field(s) are invalid", errors.len()),
+                Self::fields(
+                    StatusCode::UNPROCESSABLE_ENTITY,
+                    "validation_failed",
+                    format!("{} field(s) are invalid", errors.len()),
                     errors,
-                    retry_after: None,
-                }
+                )
             }
             AppError::Unauthenticated => Self::new(StatusCode::UNAUTHORIZED, "unauthenticated", e.to_string()),
             AppError::Forbidden(_) => Self::new(StatusCode::FORBIDDEN, "forbidden", e.to_string()),
@@ -137,14 +160,13 @@ impl IntoResponse for ApiError {
             errors: self.errors,
         };
         let mut res = (self.status, Json(body)).into_response();
-        res.headers_mut()
-            .insert(axum::http::header::CONTENT_TYPE, axum::http::HeaderValue::from_static("application/problem+json"));
-        if let Some(secs) = self.retry_after {
-            res.headers_mut().insert(axum::http::header::RETRY_AFTER, axum::http::HeaderValue::from(secs));
-        }
+        let headers = res.headers_mut();
+        headers.insert(header::CONTENT_TYPE, HeaderValue::from_static(PROBLEM_JSON));
         if self.status == StatusCode::UNAUTHORIZED {
-            res.headers_mut()
-                .insert(axum::http::header::WWW_AUTHENTICATE, axum::http::HeaderValue::from_static("Bearer"));
+            headers.insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer"));
+        }
+        for (name, value) in self.headers {
+            headers.insert(name, value);
         }
         res
     }

@@ -11,6 +11,7 @@ pub mod extract;
 pub mod openapi;
 pub mod rate_limit;
 pub mod routes;
+pub mod schema;
 pub mod serve;
 
 use std::net::SocketAddr;
@@ -151,6 +152,15 @@ pub fn router(state: AppState) -> Router {
         .merge(apis)
         .merge(console::routes())
         .fallback(|| async { error::ApiError::not_found("route") })
+        // After every route is added: each path answers its other methods with a problem and
+        // `Allow` (which axum adds).
+        .method_not_allowed_fallback(|| async {
+            error::ApiError::new(
+                axum::http::StatusCode::METHOD_NOT_ALLOWED,
+                "method_not_allowed",
+                "this path does not take that method; Allow lists those it takes",
+            )
+        })
         .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
         .with_state(state)
 }

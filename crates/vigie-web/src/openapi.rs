@@ -1,7 +1,16 @@
-//! The OpenAPI document, generated from the handlers' annotations.
+//! The OpenAPI document, generated from the handlers' annotations, then completed with the
+//! answers every operation of a kind can give (`finish`): 401 and 403 wherever a token is taken,
+//! 404 wherever a path names an object, 400 `invalid_query`, the body's 400/413/415/422, 429 on the
+//! public routes, 503 where media is decoded and 507 where state is written, each a problem
+//! document (`application/problem+json`) whose description lists its codes in backticks.
 
+use std::sync::OnceLock;
+
+use serde_json::{Map, Value, json};
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::{Modify, OpenApi};
+
+use crate::error::PROBLEM_JSON;
 
 use crate::routes::{admin, banks, dueprocess, hma, intake, media, platform, reviewing, statements, system};
 
@@ -127,5 +136,274 @@ impl Modify for BearerAuth {
             "bearer",
             SecurityScheme::Http(HttpBuilder::new().scheme(HttpAuthScheme::Bearer).build()),
         );
+    }
+}
+
+/// The document served at `/openapi.json`, built once.
+pub fn document() -> &'static Value {
+    static DOC: OnceLock<Value> = OnceLock::new();
+    DOC.get_or_init(|| {
+        let mut doc = serde_json::to_value(ApiDoc::openapi()).expect("the document serializes");
+        finish(&mut doc);
+        doc
+    })
+}
+
+/// Operations that decode media, and so may find the decoding budget full (503 `busy`).
+const DECODES_MEDIA: &[(&str, &str)] = &[
+    ("post", "/api/v1/hash"),
+    ("post", "/api/v1/cases/{id}/media"),
+    ("post", "/api/v1/uploads/check"),
+    ("post", "/h/hash"),
+    ("get", "/h/hash"),
+    ("get", "/m/lookup"),
+    ("post", "/m/lookup"),
+    ("post", "/c/bank/{name}/content"),
+];
+
+/// Rules a request can break although its schema holds: each operation's 422 lists them, as
+/// field codes (`invalid_email`) or, for a field that is required only with others,
+/// `field:required` (list indices written `[]`).
+const RULES: &[(&str, &str, &[&str])] = &[
+    (
+        "post",
+        "/api/v1/orgs",
+        &[
+            "member_state:required",
+            "main_establishment:required",
+            "contact_point:required",
+            "contact_point.email:required",
+            "legal_representative.member_state:required",
+        ],
+    ),
+    ("post", "/api/v1/orgs/{id}/users", &["login:required", "password:required", "role_not_allowed", "invalid_login"]),
+    ("post", "/api/v1/notices", LOCATION_RULES),
+    ("post", "/api/v1/referrals", LOCATION_RULES),
+    ("post", "/api/v1/watchlists/{id}/entries", LOCATION_RULES),
+    (
+        "post",
+        "/api/v1/orders",
+        &[
+            "unknown_platform",
+            "not_on_addressee_host",
+            "emergency_justification:required",
+            "in_the_past",
+            "out_of_range",
+            "locations[].url:required",
+            "locations[].platform:required",
+            "not_applicable",
+        ],
+    ),
+    ("post", "/api/v1/advance-notices", &["unknown_platform"]),
+    ("post", "/api/v1/cases/{id}/decision", DECISION_RULES),
+    ("post", "/api/v1/complaints/{id}/review", DECISION_RULES),
+    ("post", "/api/v1/banks", &["name:invalid_name"]),
+    ("post", "/c/banks", &["name:invalid_name"]),
+    (
+        "post",
+        "/api/v1/banks/{id}/import",
+        &[
+            "missing_signal_type",
+            "unknown_signal_type",
+            "invalid_hash",
+            "malformed_csv",
+            "wrong_field_count",
+            "more_errors",
+            "unknown_value",
+            "duplicate_puid",
+        ],
+    ),
+    ("post", "/api/v1/banks/{id}/entries", &["invalid_hash", "unknown_case", "low_quality"]),
+    ("patch", "/api/v1/banks/{id}/entries/{entry}", &["invalid_time"]),
+    ("post", "/api/v1/uploads/check", &["media:required", "undecodable_image", "invalid_hash"]),
+    ("post", "/api/v1/cases/{id}/law-enforcement-referrals", &["member_states:required", "unknown_authority"]),
+    ("post", "/api/v1/orders/{id}/embargo/extend", &["in_the_past"]),
+    ("post", "/api/v1/watchlists", &["in_the_past", "out_of_range"]),
+    ("post", "/api/v1/notifiers/{key}/{action}", &["until:required", "in_the_past", "out_of_range"]),
+    ("put", "/api/v1/users/{id}/password", &["invalid_login"]),
+    ("post", "/api/v1/webhooks", &["malformed_url", "too_long", "egress_refused"]),
+    ("put", "/api/v1/transparency-database", &["malformed_url", "egress_refused"]),
+];
+
+const LOCATION_RULES: &[&str] = &[
+    "locations[].url:required",
+    "locations[].platform:required",
+    "unknown_platform",
+    "not_applicable",
+    "entries[].url:required",
+    "entries[].platform:required",
+];
+
+const DECISION_RULES: &[&str] = &[
+    "two_grounds",
+    "unknown_terms_clause",
+    "purpose:required",
+    "purpose_rationale:required",
+    "order_needs_removal",
+    "not_applicable",
+    "ground_without_action",
+    "scope_without_action",
+    "not_exempt",
+    "territorial_scope:required",
+    "order_needs_eu_scope",
+    "legal_basis:required",
+    "scope_beyond_jurisdiction",
+    "order_needs_union_basis",
+    "decision:required",
+    "reversal_not_restrictive",
+    "exempt_purpose",
+];
+
+/// Answers particular to an operation that its annotation does not carry: (method, path, status,
+/// codes).
+const EXTRA: &[(&str, &str, &str, &[&str])] = &[
+    ("get", "/m/raw_lookup", "404", &["not_found"]),
+    ("get", "/m/lookup", "404", &["not_found"]),
+    ("post", "/m/lookup", "404", &["not_found"]),
+    ("put", "/c/bank/{name}", "403", &["bank_exists"]),
+    ("delete", "/api/v1/banks/{id}/shares/{org}", "409", &["own_bank"]),
+    // A token is optional; one of an organisation that may not report is refused.
+    ("post", "/api/v1/notices", "403", &["forbidden"]),
+];
+
+/// Public operations that are not rate-limited: they say nothing about anyone.
+const UNLIMITED: &[&str] = &["/healthz", "/openapi.json"];
+
+/// HMA's routes keep HMA's tolerance of unknown fields.
+fn is_hma(path: &str) -> bool {
+    ["/h/", "/m/", "/c/"].iter().any(|p| path.starts_with(p))
+}
+
+fn finish(doc: &mut Value) {
+    // The legal bases a decision may cite are the taxonomy built into the binary.
+    let bases: Vec<Value> =
+        vigie_model::decision::taxonomy().bases.iter().map(|b| Value::String(b.id.clone())).collect();
+    if let Some(basis) = doc.pointer_mut("/components/schemas/DecisionRequest/properties/legal_basis") {
+        basis["enum"] = Value::Array(bases.into_iter().chain([Value::Null]).collect());
+    }
+    let Some(paths) = doc.get_mut("paths").and_then(Value::as_object_mut) else { return };
+    for (path, item) in paths.iter_mut() {
+        for method in ["get", "put", "post", "delete", "patch"] {
+            if let Some(op) = item.get_mut(method).and_then(Value::as_object_mut) {
+                complete(method, path, op);
+            }
+        }
+    }
+}
+
+/// Adds the answers that every operation of its kind can give, and gives every problem answer
+/// its true media type.
+fn complete(method: &str, path: &str, op: &mut Map<String, Value>) {
+    let authenticated = op.get("security").and_then(Value::as_array).is_some_and(|s| !s.is_empty());
+    let params = op.get("parameters").and_then(Value::as_array).cloned().unwrap_or_default();
+    let has = |place: &str| params.iter().any(|p| p["in"] == place);
+    let body_types: Vec<String> = op
+        .get("requestBody")
+        .and_then(|b| b["content"].as_object())
+        .map(|c| c.keys().cloned().collect())
+        .unwrap_or_default();
+    let json_body = body_types.iter().any(|t| t == "application/json");
+    let public = !authenticated;
+    let limited = public && !UNLIMITED.contains(&path);
+    let writes = method != "get";
+    let responses = op.entry("responses").or_insert_with(|| json!({})).as_object_mut().expect("responses");
+
+    if authenticated || limited {
+        let why = if authenticated {
+            "no bearer token, or one that is not valid"
+        } else {
+            "a bearer token was sent and is not valid (send none to stay anonymous)"
+        };
+        add(responses, "401", &[("unauthenticated", why)], false);
+    }
+    if authenticated {
+        add(responses, "403", &[("forbidden", "the caller's organisation or role may not do this")], false);
+    }
+    if has("path") {
+        add(responses, "404", &[("not_found", "nothing with that id exists for the caller")], false);
+    }
+    if has("query") {
+        add(
+            responses,
+            "400",
+            &[("invalid_query", "a query parameter is of the wrong type, or a required one is missing")],
+            false,
+        );
+    }
+    if json_body {
+        add(responses, "400", &[("malformed_json", "the body is not JSON")], false);
+        add(responses, "415", &[("unsupported_media_type", "the body is not sent as application/json")], false);
+        let mut codes = vec![
+            ("validation_failed", "fields are invalid; `errors[]` lists each with its own code"),
+            ("invalid_json_shape", "a field is missing or of the wrong type; `errors[]` names it"),
+        ];
+        if !is_hma(path) {
+            codes.push(("unknown_field", "a field this request does not know; `errors[]` names it"));
+        }
+        add(responses, "422", &codes, false);
+    }
+    if let Some((_, _, rules)) = RULES.iter().find(|(m, p, _)| *m == method && *p == path) {
+        let rules: Vec<(&str, &str)> = rules.iter().map(|r| (*r, "a rule the schema cannot state")).collect();
+        add(responses, "422", &rules, false);
+    }
+    for (_, _, status, codes) in EXTRA.iter().filter(|(m, p, _, _)| *m == method && *p == path) {
+        let codes: Vec<(&str, &str)> = codes.iter().map(|c| (*c, "see docs/api.md")).collect();
+        add(responses, status, &codes, false);
+    }
+    if !body_types.is_empty() {
+        add(responses, "413", &[("payload_too_large", "the body is larger than this route accepts")], false);
+    }
+    if limited {
+        add(responses, "429", &[("rate_limited", "too many requests from this address; see `Retry-After`")], true);
+    }
+    if DECODES_MEDIA.contains(&(method, path)) {
+        add(responses, "503", &[("busy", "the server's media decoding budget is full; see `Retry-After`")], true);
+    }
+    if writes {
+        add(responses, "507", &[("storage_full", "the server's disk is full; nothing was changed")], false);
+    }
+    for response in responses.values_mut() {
+        problem_media_type(response);
+    }
+}
+
+/// Adds (or completes) the answer `status` with problem `codes`, each as `` `code` ``: why.
+fn add(responses: &mut Map<String, Value>, status: &str, codes: &[(&str, &str)], retry_after: bool) {
+    let response = responses.entry(status).or_insert_with(|| json!({ "description": "" }));
+    let response = response.as_object_mut().expect("a response object");
+    let mut description = response.get("description").and_then(Value::as_str).unwrap_or_default().to_owned();
+    for (code, why) in codes {
+        if !description.contains(&format!("`{code}`")) {
+            if !description.is_empty() {
+                description.push_str("; ");
+            }
+            description.push_str(&format!("`{code}`: {why}"));
+        }
+    }
+    response.insert("description".into(), Value::String(description));
+    let content = response.entry("content").or_insert_with(|| json!({})).as_object_mut().expect("content");
+    if content.is_empty() {
+        content.insert(PROBLEM_JSON.into(), json!({ "schema": { "$ref": "#/components/schemas/Problem" } }));
+    }
+    if retry_after {
+        let headers = response.entry("headers").or_insert_with(|| json!({})).as_object_mut().expect("headers");
+        headers.insert(
+            "Retry-After".into(),
+            json!({
+                "description": "seconds to wait before trying again",
+                "required": true,
+                "schema": { "type": "integer", "minimum": 1 }
+            }),
+        );
+    }
+}
+
+/// Errors are sent as `application/problem+json`: say so.
+fn problem_media_type(response: &mut Value) {
+    let Some(content) = response.get_mut("content").and_then(Value::as_object_mut) else { return };
+    let is_problem = |c: &Value| c["schema"]["$ref"] == "#/components/schemas/Problem";
+    if let Some(json) = content.get("application/json").filter(|c| is_problem(c)).cloned() {
+        content.remove("application/json");
+        content.insert(PROBLEM_JSON.into(), json);
     }
 }

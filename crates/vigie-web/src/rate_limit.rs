@@ -27,14 +27,20 @@ impl RateLimiter {
 
     /// Takes one token for `source`; `false` when its budget is spent.
     pub fn allow(&self, source: IpAddr) -> bool {
+        self.check(source).is_ok()
+    }
+
+    /// Takes one token for `source`, or says in how many whole seconds (at least 1) the next one
+    /// comes: the `Retry-After` of the refusal.
+    pub fn check(&self, source: IpAddr) -> Result<(), u64> {
         if self.per_minute == 0 {
-            return true;
+            return Ok(());
         }
         let capacity = f64::from(self.per_minute);
         let per_sec = capacity / 60.0;
         let now = Instant::now();
         let Ok(mut buckets) = self.buckets.lock() else {
-            return false;
+            return Err(60);
         };
         if buckets.len() > MAX_SOURCES {
             buckets.retain(|_, b| b.tokens + now.duration_since(b.last).as_secs_f64() * per_sec < capacity);
@@ -44,9 +50,9 @@ impl RateLimiter {
         b.last = now;
         if b.tokens >= 1.0 {
             b.tokens -= 1.0;
-            true
+            Ok(())
         } else {
-            false
+            Err(((1.0 - b.tokens) / per_sec).ceil().max(1.0) as u64)
         }
     }
 }
@@ -63,6 +69,19 @@ mod tests {
         assert!(rl.allow(a) && rl.allow(a) && rl.allow(a));
         assert!(!rl.allow(a));
         assert!(rl.allow(b));
+    }
+
+    #[test]
+    fn a_refusal_says_when_the_next_token_comes() {
+        // One token a second: right after the burst, the next one is at most a second away.
+        let rl = RateLimiter::new(60);
+        let a: IpAddr = "192.0.2.1".parse().unwrap();
+        assert!((0..60).all(|_| rl.check(a).is_ok()));
+        assert_eq!(rl.check(a), Err(1));
+        // Two a minute: the next one is up to 30 seconds away.
+        let rl = RateLimiter::new(2);
+        assert!(rl.check(a).is_ok() && rl.check(a).is_ok());
+        assert!(matches!(rl.check(a), Err(29..=30)));
     }
 
     #[test]

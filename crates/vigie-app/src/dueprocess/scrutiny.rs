@@ -100,9 +100,10 @@ fn open(
     Ok(rec)
 }
 
+/// A scrutiny request's reasons, which the API and the console take as `text`.
 fn check_reasons(reasons: Option<&str>) -> AppResult<String> {
     let mut c = Checker::new();
-    c.text(reasons, "reasons", 20_000);
+    c.text(reasons, "text", 20_000);
     c.finish()?;
     Ok(reasons.unwrap_or_default().trim().to_owned())
 }

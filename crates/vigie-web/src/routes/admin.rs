@@ -15,13 +15,18 @@ use crate::error::{ApiError, ApiResult};
 use crate::extract::{Auth, Body};
 
 #[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
 pub struct NewOrgRequest {
+    #[schema(value_type = String, required = true, min_length = 1, max_length = 200, pattern = r"\S")]
     pub name: Option<String>,
     /// authority, platform, trusted_flagger, overseer or hub.
+    #[schema(value_type = crate::schema::OrgKindName, required = true)]
     pub kind: Option<String>,
     /// ISO code; required for authorities and trusted flaggers.
+    #[schema(value_type = Option<crate::schema::MemberStateCode>)]
     pub member_state: Option<String>,
     /// Platforms: member state of the main establishment.
+    #[schema(value_type = Option<crate::schema::MemberStateCode>)]
     pub main_establishment: Option<String>,
     /// Platforms without an EU establishment: their legal representative.
     pub legal_representative: Option<ContactDto>,
@@ -60,13 +65,18 @@ pub async fn list_orgs(State(s): State<AppState>, Auth(p): Auth) -> ApiResult<Js
 }
 
 #[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
 pub struct NewUserRequest {
+    #[schema(value_type = String, required = true, min_length = 1, max_length = 200, pattern = r"\S")]
     pub name: Option<String>,
     /// admin (hub only), reporter, moderator, integrator (platforms), viewer.
+    #[schema(value_type = Vec<crate::schema::RoleName>, required = true, min_items = 1)]
     pub roles: Option<Vec<String>>,
     /// A console login (3 to 64 of a-z, 0-9, `.`, `_`, `@`, `-`), with `password`.
+    #[schema(pattern = r"^\s*[a-z0-9._@-]{3,64}\s*$")]
     pub login: Option<String>,
     /// At least 12 characters; stored only as an Argon2id hash.
+    #[schema(min_length = 12, max_length = 1024)]
     pub password: Option<String>,
 }
 
@@ -80,7 +90,7 @@ pub struct UserDto {
 
 #[utoipa::path(post, path = "/api/v1/orgs/{id}/users", tag = "admin", request_body = NewUserRequest,
     params(("id" = String, Path, description = "organisation id")),
-    responses((status = 201, body = UserDto), (status = 404, body = crate::error::Problem)), security(("bearer" = [])))]
+    responses((status = 409, body = crate::error::Problem, description = "`login_taken`"), (status = 201, body = UserDto), (status = 404, body = crate::error::Problem)), security(("bearer" = [])))]
 pub async fn create_user(
     State(s): State<AppState>,
     Auth(p): Auth,
@@ -108,7 +118,9 @@ pub async fn create_user(
 }
 
 #[derive(Debug, Default, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
 pub struct NewTokenRequest {
+    #[schema(max_length = 200)]
     pub label: Option<String>,
 }
 
@@ -144,13 +156,19 @@ pub async fn issue_token(
 }
 
 #[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
 pub struct HostClaimRequest {
     /// A plain host name such as `video.example`; it also covers its subdomains.
+    #[schema(
+        min_length = 1,
+        max_length = 253,
+        pattern = r"^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?(\.[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)*\.[a-z]{2,63}$"
+    )]
     pub host: String,
 }
 
 #[utoipa::path(post, path = "/api/v1/hosts", tag = "platform", request_body = HostClaimRequest,
-    responses((status = 201, body = HostDto), (status = 409, body = crate::error::Problem)), security(("bearer" = [])))]
+    responses((status = 201, body = HostDto), (status = 409, body = crate::error::Problem, description = "`host_taken`")), security(("bearer" = [])))]
 pub async fn claim_host(
     State(s): State<AppState>,
     Auth(p): Auth,
@@ -169,7 +187,7 @@ pub struct HostApproval {
 }
 
 #[utoipa::path(post, path = "/api/v1/hosts/{host}/approve", tag = "admin",
-    params(("host" = String, Path)), responses((status = 200, body = HostApproval)), security(("bearer" = [])))]
+    params(("host" = String, Path)), responses((status = 409, body = crate::error::Problem, description = "`already_approved`"), (status = 200, body = HostApproval)), security(("bearer" = [])))]
 pub async fn approve_host(
     State(s): State<AppState>,
     Auth(p): Auth,

@@ -3,8 +3,8 @@
 
 use axum::Json;
 use axum::body::Bytes;
-use axum::extract::rejection::BytesRejection;
-use axum::extract::{FromRequest, Multipart, Path, Query, Request, State};
+use axum::extract::rejection::{BytesRejection, PathRejection};
+use axum::extract::{FromRequest, Multipart, Path, Request, State};
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use base64::Engine as _;
@@ -19,7 +19,7 @@ use vigie_store::{BankEntryRecord, FeedbackRecord};
 
 use crate::AppState;
 use crate::error::{ApiError, ApiResult};
-use crate::extract::{Auth, Body};
+use crate::extract::{Auth, Body, Params, in_range};
 
 fn t(ts: Timestamp) -> String {
     ts.to_rfc3339()
@@ -29,20 +29,53 @@ fn t(ts: Timestamp) -> String {
 #[derive(Debug, Default, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct BankRequest {
+    #[schema(pattern = r"^[A-Za-z0-9_][A-Za-z0-9_.-]{0,63}$")]
     pub name: Option<String>,
     /// `block` (default) or `allow`: an allow bank's matches suppress block matches.
+    #[schema(value_type = Option<crate::schema::BankKindName>)]
     pub kind: Option<String>,
     /// Largest PDQ distance that matches, 0 to 63 (default 31).
+    #[schema(minimum = 0, maximum = 63)]
     pub threshold: Option<i64>,
     /// A block match opens a case for the platform that checked the upload.
     pub stay_down: Option<bool>,
     /// Share of lookups that search the bank (HMA's sampling), 0 to 1.
+    #[schema(minimum = 0, maximum = 1)]
     pub enabled_ratio: Option<f64>,
-    #[schema(value_type = Object)]
-    pub labels: Option<BankLabels>,
+    #[serde(default, deserialize_with = "crate::extract::object")]
+    pub labels: Option<LabelsDto>,
+    #[schema(max_length = 2000)]
     pub description: Option<String>,
     /// Matches of one entry per hour before it is quarantined; 0: no limit (default 1000).
+    #[schema(minimum = 0, maximum = 4294967295_i64)]
     pub flood_limit: Option<i64>,
+}
+
+/// Labels a curator puts on a bank, for filtering and reports.
+#[derive(Debug, Default, Deserialize, Serialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct LabelsDto {
+    /// The group or movement the content is attributed to.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub group: Option<String>,
+    /// The sharing tier the source assigned (e.g. GIFCT's tiers).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub tier: Option<String>,
+    /// The crisis the content belongs to (e.g. a content incident protocol's name).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub crisis: Option<String>,
+}
+
+impl From<LabelsDto> for BankLabels {
+    fn from(l: LabelsDto) -> Self {
+        BankLabels { group: l.group, tier: l.tier, crisis: l.crisis }
+    }
+}
+
+impl From<BankLabels> for LabelsDto {
+    fn from(l: BankLabels) -> Self {
+        LabelsDto { group: l.group, tier: l.tier, crisis: l.crisis }
+    }
 }
 
 impl From<BankRequest> for RawBank {
@@ -53,7 +86,7 @@ impl From<BankRequest> for RawBank {
             threshold: r.threshold,
             stay_down: r.stay_down,
             enabled_ratio: r.enabled_ratio,
-            labels: r.labels,
+            labels: r.labels.map(Into::into),
             description: r.description,
             flood_limit: r.flood_limit,
         }
@@ -79,8 +112,7 @@ pub struct BankDto {
     pub threshold: u32,
     pub stay_down: bool,
     pub enabled_ratio: f64,
-    #[schema(value_type = Object)]
-    pub labels: BankLabels,
+    pub labels: LabelsDto,
     pub description: Option<String>,
     pub flood_limit: u32,
     /// Live entries; present on single-bank answers.
@@ -104,7 +136,7 @@ impl BankDto {
             threshold: b.spec.threshold,
             stay_down: b.spec.stay_down,
             enabled_ratio: b.spec.enabled_ratio,
-            labels: b.spec.labels,
+            labels: b.spec.labels.into(),
             description: b.spec.description,
             flood_limit: b.spec.flood_limit,
             entries,
@@ -174,7 +206,7 @@ pub struct EntryDto {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub source: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
-    #[schema(value_type = Object)]
+    #[schema(value_type = Option<serde_json::Value>)]
     pub provenance: Option<serde_json::Value>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub content_id: Option<String>,
@@ -249,7 +281,7 @@ impl EntryDto {
 }
 
 #[utoipa::path(post, path = "/api/v1/banks", tag = "banks", request_body = BankRequest,
-    responses((status = 201, body = BankDto), (status = 409, body = crate::error::Problem), (status = 422, body = crate::error::Problem)),
+    responses((status = 201, body = BankDto), (status = 409, body = crate::error::Problem, description = "`bank_exists`"), (status = 422, body = crate::error::Problem)),
     security(("bearer" = [])))]
 pub async fn create_bank(
     State(s): State<AppState>,
@@ -274,7 +306,7 @@ pub async fn get_bank(State(s): State<AppState>, Auth(p): Auth, Path(id): Path<S
 }
 
 #[utoipa::path(patch, path = "/api/v1/banks/{id}", tag = "banks", params(("id" = String, Path)), request_body = BankRequest,
-    responses((status = 200, body = BankDto), (status = 403, body = crate::error::Problem), (status = 404, body = crate::error::Problem)),
+    responses((status = 409, body = crate::error::Problem, description = "`bank_exists`"), (status = 200, body = BankDto), (status = 403, body = crate::error::Problem), (status = 404, body = crate::error::Problem)),
     security(("bearer" = [])))]
 pub async fn update_bank(
     State(s): State<AppState>,
@@ -296,11 +328,12 @@ pub async fn delete_bank(State(s): State<AppState>, Auth(p): Auth, Path(id): Pat
 #[serde(deny_unknown_fields)]
 pub struct ShareRequest {
     /// `match` (lookups only) or `curate` (also add, disable and remove entries).
+    #[schema(value_type = crate::schema::ShareModeName)]
     pub mode: String,
 }
 
 #[utoipa::path(put, path = "/api/v1/banks/{id}/shares/{org}", tag = "banks", params(("id" = String, Path), ("org" = String, Path)),
-    request_body = ShareRequest, responses((status = 200, body = BankDto), (status = 404, body = crate::error::Problem)), security(("bearer" = [])))]
+    request_body = ShareRequest, responses((status = 409, body = crate::error::Problem, description = "`own_bank`"), (status = 200, body = BankDto), (status = 404, body = crate::error::Problem)), security(("bearer" = [])))]
 pub async fn share_bank(
     State(s): State<AppState>,
     Auth(p): Auth,
@@ -332,17 +365,24 @@ pub async fn unshare_bank(
 #[serde(deny_unknown_fields)]
 pub struct EntryRequest {
     /// `pdq`, `md5` or `sha256` (python-threatexchange's `video_md5` and `video_sha256` too).
+    #[schema(value_type = crate::schema::SignalTypeName, required = true)]
     pub signal_type: Option<String>,
     /// Hexadecimal.
+    #[schema(value_type = String, required = true, pattern = r"^\s*[0-9a-fA-F]{32}([0-9a-fA-F]{32})?\s*$")]
     pub value: Option<String>,
     /// PDQ quality, when known: below 50 the entry is refused (it would never match reliably).
+    #[schema(minimum = 0, maximum = 100)]
     pub quality: Option<i64>,
+    #[schema(max_length = 2000)]
     pub note: Option<String>,
+    #[schema(max_length = 500)]
     pub content_id: Option<String>,
+    #[schema(max_length = 2000)]
     pub content_uri: Option<String>,
     /// The case whose decision put this content in the bank (links stay-down cases to it).
     pub case: Option<String>,
-    #[schema(value_type = Object)]
+    /// Any JSON.
+    #[schema(value_type = Option<serde_json::Value>)]
     pub provenance: Option<serde_json::Value>,
 }
 
@@ -377,10 +417,13 @@ pub async fn add_entry(
 }
 
 #[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct EntryPage {
     /// Entries with a larger id than this (the last id of the previous page).
+    #[param(minimum = 0)]
     pub after: Option<i64>,
     /// 1 to 1000, default 100.
+    #[param(minimum = 1, maximum = 1000)]
     pub limit: Option<u32>,
 }
 
@@ -395,9 +438,11 @@ pub async fn list_entries(
     State(s): State<AppState>,
     Auth(p): Auth,
     Path(id): Path<String>,
-    Query(q): Query<EntryPage>,
+    Params(q): Params<EntryPage>,
 ) -> ApiResult<Json<EntryListDto>> {
-    let list = s.app.list_entries(&p, &id, q.after.unwrap_or(0), q.limit.unwrap_or(100)).await?;
+    let after = in_range("after", q.after, 0, (0, i64::MAX))?;
+    let limit = in_range("limit", q.limit, 100, (1, 1000))?;
+    let list = s.app.list_entries(&p, &id, after, limit).await?;
     let now = s.app.now();
     Ok(Json(EntryListDto {
         entries: list.into_iter().map(|e| EntryDto::new(e, Access::Curate, Vec::new(), now)).collect(),
@@ -409,8 +454,9 @@ pub async fn list_entries(
 pub async fn get_entry(
     State(s): State<AppState>,
     Auth(p): Auth,
-    Path((id, entry)): Path<(String, i64)>,
+    path: Result<Path<(String, i64)>, PathRejection>,
 ) -> ApiResult<Json<EntryDto>> {
+    let Path((id, entry)) = path.map_err(|_| ApiError::not_found("entry"))?;
     let v = s.app.get_entry(&p, &id, entry).await?;
     Ok(Json(EntryDto::from_view(v, s.app.now())))
 }
@@ -440,9 +486,10 @@ fn double_option<'de, D: serde::Deserializer<'de>, T: Deserialize<'de>>(d: D) ->
 pub async fn update_entry(
     State(s): State<AppState>,
     Auth(p): Auth,
-    Path((id, entry)): Path<(String, i64)>,
+    path: Result<Path<(String, i64)>, PathRejection>,
     Body(req): Body<EntryPatch>,
 ) -> ApiResult<Json<EntryDto>> {
+    let Path((id, entry)) = path.map_err(|_| ApiError::not_found("entry"))?;
     let disabled_until = match req.disabled_until {
         None => None,
         Some(None) => Some(None),
@@ -465,8 +512,9 @@ pub async fn update_entry(
 pub async fn remove_entry(
     State(s): State<AppState>,
     Auth(p): Auth,
-    Path((id, entry)): Path<(String, i64)>,
+    path: Result<Path<(String, i64)>, PathRejection>,
 ) -> ApiResult<StatusCode> {
+    let Path((id, entry)) = path.map_err(|_| ApiError::not_found("entry"))?;
     s.app.remove_entry(&p, &id, entry).await?;
     Ok(StatusCode::NO_CONTENT)
 }
@@ -475,7 +523,9 @@ pub async fn remove_entry(
 #[serde(deny_unknown_fields)]
 pub struct FeedbackRequest {
     /// `agree`, `disagree` or `false_positive`.
+    #[schema(value_type = crate::schema::VerdictName, required = true)]
     pub verdict: Option<String>,
+    #[schema(max_length = 2000)]
     pub note: Option<String>,
 }
 
@@ -484,16 +534,19 @@ pub struct FeedbackRequest {
 pub async fn give_feedback(
     State(s): State<AppState>,
     Auth(p): Auth,
-    Path((id, entry)): Path<(String, i64)>,
+    path: Result<Path<(String, i64)>, PathRejection>,
     Body(req): Body<FeedbackRequest>,
 ) -> ApiResult<(StatusCode, Json<FeedbackDto>)> {
+    let Path((id, entry)) = path.map_err(|_| ApiError::not_found("entry"))?;
     let fb = s.app.give_feedback(&p, &id, entry, req.verdict.as_deref(), req.note).await?;
     Ok((StatusCode::CREATED, Json(fb.into())))
 }
 
 #[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct FormatQuery {
     /// `local_file` (default: `<signal_type> <hash>` lines) or `csv` (python-threatexchange's).
+    #[param(value_type = Option<crate::schema::BankFormat>)]
     pub format: Option<String>,
     /// Import only: skip lines of signal types Vigie does not hold instead of refusing the file.
     #[serde(default)]
@@ -530,13 +583,13 @@ impl From<ImportReport> for ImportDto {
 /// and the problem lists the lines.
 #[utoipa::path(post, path = "/api/v1/banks/{id}/import", tag = "banks", params(("id" = String, Path), FormatQuery),
     request_body(content_type = "text/plain"),
-    responses((status = 200, body = ImportDto), (status = 413, body = crate::error::Problem), (status = 422, body = crate::error::Problem)),
+    responses((status = 200, body = ImportDto), (status = 400, body = crate::error::Problem, description = "`unknown_format`, `not_utf8`"), (status = 413, body = crate::error::Problem), (status = 422, body = crate::error::Problem, description = "`validation_failed`")),
     security(("bearer" = [])))]
 pub async fn import_bank(
     State(s): State<AppState>,
     Auth(p): Auth,
     Path(id): Path<String>,
-    Query(q): Query<FormatQuery>,
+    Params(q): Params<FormatQuery>,
     body: Result<Bytes, BytesRejection>,
 ) -> ApiResult<Json<ImportDto>> {
     let format = format_of(&q)?;
@@ -553,12 +606,12 @@ pub async fn import_bank(
 }
 
 #[utoipa::path(get, path = "/api/v1/banks/{id}/export", tag = "banks", params(("id" = String, Path), FormatQuery),
-    responses((status = 200, content_type = "text/plain"), (status = 403, body = crate::error::Problem)), security(("bearer" = [])))]
+    responses((status = 200, content_type = "text/plain"), (status = 400, body = crate::error::Problem, description = "`unknown_format`"), (status = 403, body = crate::error::Problem)), security(("bearer" = [])))]
 pub async fn export_bank(
     State(s): State<AppState>,
     Auth(p): Auth,
     Path(id): Path<String>,
-    Query(q): Query<FormatQuery>,
+    Params(q): Params<FormatQuery>,
 ) -> ApiResult<Response> {
     let format = format_of(&q)?;
     let text = s.app.export_bank(&p, &id, format).await?;
@@ -572,16 +625,27 @@ pub async fn export_bank(
 #[serde(deny_unknown_fields)]
 pub struct UploadRequest {
     /// Where the content is published; needed to open a stay-down case.
+    #[schema(
+        max_length = 4096,
+        pattern = r"^https?://[a-z0-9]([a-z0-9-]{0,20}\.){1,3}[a-z]{2,10}(/[A-Za-z0-9._~/=-]{0,100})?$"
+    )]
     pub url: Option<String>,
+    #[schema(max_length = 500)]
     pub content_id: Option<String>,
     /// The uploader's account id on the platform.
+    #[schema(max_length = 500)]
     pub uploader: Option<String>,
     /// The media, base64.
+    #[schema(format = Byte)]
     pub media: Option<String>,
+    #[schema(pattern = r"^[0-9a-fA-F]{64}$")]
     pub pdq: Option<String>,
     /// The PDQ hash's quality when the platform computed it; below 50 it is not looked up.
+    #[schema(minimum = 0, maximum = 100)]
     pub pdq_quality: Option<i64>,
+    #[schema(pattern = r"^[0-9a-fA-F]{32}$")]
     pub md5: Option<String>,
+    #[schema(pattern = r"^[0-9a-fA-F]{64}$")]
     pub sha256: Option<String>,
     /// Also look up the media's rotations and flips.
     #[serde(default)]
@@ -589,6 +653,7 @@ pub struct UploadRequest {
     /// Or, with `pdq`, its other dihedral variants (up to seven, as `vigie hash --dihedral` or
     /// `POST /api/v1/hash?dihedral=true` give them): all are looked up in one call.
     #[serde(default)]
+    #[schema(max_items = 7)]
     pub pdq_variants: Vec<String>,
 }
 
@@ -728,7 +793,7 @@ async fn upload_request(s: &AppState, req: Request) -> ApiResult<(UploadRequest,
 /// Checks an upload against every bank the platform may use; answers at once with the matches,
 /// the verdict, and the stay-down case it opened.
 #[utoipa::path(post, path = "/api/v1/uploads/check", tag = "banks", request_body = UploadRequest,
-    responses((status = 200, body = UploadCheckDto), (status = 403, body = crate::error::Problem), (status = 422, body = crate::error::Problem)),
+    responses((status = 200, body = UploadCheckDto), (status = 400, body = crate::error::Problem, description = "`invalid_base64`, `malformed_multipart`, `malformed_json`, `unknown_part`"), (status = 403, body = crate::error::Problem), (status = 422, body = crate::error::Problem, description = "`validation_failed`, `undecodable_image`")),
     security(("bearer" = [])))]
 pub async fn check_upload(State(s): State<AppState>, Auth(p): Auth, req: Request) -> ApiResult<Json<UploadCheckDto>> {
     let (r, media) = upload_request(&s, req).await?;

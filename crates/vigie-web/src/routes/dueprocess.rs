@@ -7,7 +7,7 @@
 use std::net::SocketAddr;
 
 use axum::Json;
-use axum::extract::{ConnectInfo, Path, Query, State};
+use axum::extract::{ConnectInfo, Path, State};
 use axum::http::StatusCode;
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
@@ -22,22 +22,23 @@ use vigie_store::*;
 use crate::AppState;
 use crate::dto::{DecisionDto, LocationDto, OrderDto, locations, ot, t};
 use crate::error::ApiResult;
-use crate::extract::{Auth, Body};
-use crate::routes::intake::too_many_requests;
+use crate::extract::{Auth, Body, Params};
+use crate::routes::intake::public_gate;
 use crate::routes::platform::DecisionRequest;
-
-fn public_gate(s: &AppState, peer: SocketAddr) -> ApiResult<()> {
-    if s.limiter.allow(peer.ip()) { Ok(()) } else { Err(too_many_requests()) }
-}
 
 // ---- terms clauses ---------------------------------------------------------------------------
 
 #[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
 pub struct TermsClauseRequest {
     /// The platform's own numbering, e.g. `4.2`; unique, never reused.
+    #[schema(value_type = String, required = true, min_length = 1, max_length = 64, pattern = r"\S")]
     pub code: Option<String>,
+    #[schema(value_type = String, required = true, min_length = 1, max_length = 300, pattern = r"\S")]
     pub title: Option<String>,
+    #[schema(max_length = 2000)]
     pub url: Option<String>,
+    #[schema(max_length = 20000)]
     pub body: Option<String>,
 }
 
@@ -72,6 +73,7 @@ pub struct TermsClauseList {
 }
 
 #[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct RetiredQuery {
     /// Include retired clauses.
     pub retired: Option<bool>,
@@ -79,7 +81,7 @@ pub struct RetiredQuery {
 
 /// A platform's integrator registers a terms clause that decisions may cite.
 #[utoipa::path(post, path = "/api/v1/terms-clauses", tag = "due process", request_body = TermsClauseRequest,
-    responses((status = 201, body = TermsClauseDto), (status = 409, body = crate::error::Problem), (status = 422, body = crate::error::Problem)),
+    responses((status = 201, body = TermsClauseDto), (status = 409, body = crate::error::Problem, description = "`duplicate_code`"), (status = 422, body = crate::error::Problem)),
     security(("bearer" = [])))]
 pub async fn register_terms_clause(
     State(s): State<AppState>,
@@ -95,14 +97,14 @@ pub async fn register_terms_clause(
 pub async fn list_terms_clauses(
     State(s): State<AppState>,
     Auth(p): Auth,
-    Query(q): Query<RetiredQuery>,
+    Params(q): Params<RetiredQuery>,
 ) -> ApiResult<Json<TermsClauseList>> {
     let list = s.app.list_terms_clauses(&p, q.retired.unwrap_or(false)).await?;
     Ok(Json(TermsClauseList { terms_clauses: list.into_iter().map(Into::into).collect() }))
 }
 
 #[utoipa::path(post, path = "/api/v1/terms-clauses/{id}/retire", tag = "due process", params(("id" = String, Path)),
-    responses((status = 200, body = TermsClauseDto), (status = 404, body = crate::error::Problem)), security(("bearer" = [])))]
+    responses((status = 409, body = crate::error::Problem, description = "`already_retired`"), (status = 200, body = TermsClauseDto), (status = 404, body = crate::error::Problem)), security(("bearer" = [])))]
 pub async fn retire_terms_clause(
     State(s): State<AppState>,
     Auth(p): Auth,
@@ -173,8 +175,10 @@ pub async fn case_uploader_notice(
 }
 
 #[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
 pub struct TextRequest {
     /// What the complainant or requester has to say.
+    #[schema(value_type = String, required = true, min_length = 1, max_length = 20000, pattern = r"\S")]
     pub text: Option<String>,
 }
 
@@ -217,7 +221,7 @@ impl From<ComplaintRecord> for ComplaintDto {
 /// Public: the uploader complains about the decision, through the notice's link.
 #[utoipa::path(post, path = "/api/v1/uploader-notices/{token}/complaint", tag = "due process", params(("token" = String, Path)),
     request_body = TextRequest,
-    responses((status = 201, body = ComplaintDto), (status = 404, body = crate::error::Problem), (status = 409, body = crate::error::Problem)))]
+    responses((status = 201, body = ComplaintDto), (status = 404, body = crate::error::Problem), (status = 409, body = crate::error::Problem, description = "`complaint_open`, `nothing_to_contest`, `removal_order_redress`, `complaint_window_closed`")))]
 pub async fn uploader_complaint(
     State(s): State<AppState>,
     ConnectInfo(peer): ConnectInfo<SocketAddr>,
@@ -229,16 +233,19 @@ pub async fn uploader_complaint(
 }
 
 #[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
 pub struct NotifierComplaintRequest {
+    #[schema(value_type = String, required = true, min_length = 1, max_length = 20000, pattern = r"\S")]
     pub text: Option<String>,
     /// Which location of the notice (its index in the tracking view), default 0.
+    #[schema(minimum = 0, maximum = 99)]
     pub location: Option<usize>,
 }
 
 /// Public: a notifier complains, with the tracking code, about a decision to take no action.
 #[utoipa::path(post, path = "/api/v1/notices/track/{code}/complaint", tag = "due process", params(("code" = String, Path)),
     request_body = NotifierComplaintRequest,
-    responses((status = 201, body = ComplaintDto), (status = 404, body = crate::error::Problem), (status = 409, body = crate::error::Problem)))]
+    responses((status = 201, body = ComplaintDto), (status = 404, body = crate::error::Problem), (status = 409, body = crate::error::Problem, description = "`complaint_open`, `not_decided`, `notifier_against_no_action_only`, `removal_order_redress`, `complaint_window_closed`")))]
 pub async fn notifier_complaint(
     State(s): State<AppState>,
     ConnectInfo(peer): ConnectInfo<SocketAddr>,
@@ -287,7 +294,7 @@ impl From<ScrutinyRecord> for ScrutinyDto {
 /// Public: the uploader asks for cross-border scrutiny of the order, within 48 hours.
 #[utoipa::path(post, path = "/api/v1/uploader-notices/{token}/scrutiny", tag = "due process", params(("token" = String, Path)),
     request_body = TextRequest,
-    responses((status = 201, body = ScrutinyDto), (status = 404, body = crate::error::Problem), (status = 409, body = crate::error::Problem)))]
+    responses((status = 201, body = ScrutinyDto), (status = 404, body = crate::error::Problem), (status = 409, body = crate::error::Problem, description = "`not_an_order`, `no_scrutinising_authority`, `not_cross_border`, `order_ended`, `scrutiny_pending`, `scrutiny_window_closed`")))]
 pub async fn uploader_scrutiny(
     State(s): State<AppState>,
     ConnectInfo(peer): ConnectInfo<SocketAddr>,
@@ -306,6 +313,7 @@ pub struct ComplaintList {
 }
 
 #[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct OpenQuery {
     /// Only open complaints (default true).
     pub open: Option<bool>,
@@ -317,7 +325,7 @@ pub struct OpenQuery {
 pub async fn list_complaints(
     State(s): State<AppState>,
     Auth(p): Auth,
-    Query(q): Query<OpenQuery>,
+    Params(q): Params<OpenQuery>,
 ) -> ApiResult<Json<ComplaintList>> {
     let list = s.app.list_complaints(&p, q.open.unwrap_or(true)).await?;
     Ok(Json(ComplaintList { complaints: list.into_iter().map(Into::into).collect() }))
@@ -354,9 +362,12 @@ pub async fn get_complaint(
 }
 
 #[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
 pub struct ReviewRequest {
     /// upheld or reversed.
+    #[schema(value_type = crate::schema::ComplaintOutcome, required = true)]
     pub outcome: Option<String>,
+    #[schema(value_type = String, required = true, min_length = 1, max_length = 20000, pattern = r"\S")]
     pub reasons: Option<String>,
     /// Reversing a no-action decision on a notifier's complaint: the decision that replaces it.
     pub decision: Option<DecisionRequest>,
@@ -365,7 +376,7 @@ pub struct ReviewRequest {
 /// A moderator other than the first decider reviews the complaint.
 #[utoipa::path(post, path = "/api/v1/complaints/{id}/review", tag = "due process", params(("id" = String, Path)),
     request_body = ReviewRequest,
-    responses((status = 200, body = ComplaintDetailDto), (status = 409, body = crate::error::Problem), (status = 422, body = crate::error::Problem)),
+    responses((status = 200, body = ComplaintDetailDto), (status = 409, body = crate::error::Problem, description = "`already_reviewed`, `same_decider`, `reversal_not_restrictive`"), (status = 422, body = crate::error::Problem)),
     security(("bearer" = [])))]
 pub async fn review_complaint(
     State(s): State<AppState>,
@@ -378,7 +389,9 @@ pub async fn review_complaint(
 }
 
 #[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
 pub struct ReasonsRequest {
+    #[schema(value_type = String, required = true, min_length = 1, max_length = 5000, pattern = r"\S")]
     pub reasons: Option<String>,
 }
 
@@ -386,7 +399,7 @@ pub struct ReasonsRequest {
 /// under an order in force.
 #[utoipa::path(post, path = "/api/v1/cases/{id}/reinstatement", tag = "due process", params(("id" = String, Path)),
     request_body = ReasonsRequest,
-    responses((status = 200, body = DecisionDto), (status = 409, body = crate::error::Problem)), security(("bearer" = [])))]
+    responses((status = 200, body = DecisionDto), (status = 409, body = crate::error::Problem, description = "`nothing_to_reinstate`, `order_in_force`")), security(("bearer" = [])))]
 pub async fn reinstate(
     State(s): State<AppState>,
     Auth(p): Auth,
@@ -403,15 +416,17 @@ fn order_dto(s: &AppState, o: OrderRecord) -> OrderDto {
 }
 
 #[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
 pub struct EmbargoRequest {
     /// The new end (RFC 3339): at most six weeks past the current one, once.
+    #[schema(value_type = String, required = true, format = DateTime)]
     pub until: Option<String>,
 }
 
 /// The issuing authority extends its non-disclosure once (TCO art. 11(3)).
 #[utoipa::path(post, path = "/api/v1/orders/{id}/embargo/extend", tag = "due process", params(("id" = String, Path)),
     request_body = EmbargoRequest,
-    responses((status = 200, body = OrderDto), (status = 409, body = crate::error::Problem)), security(("bearer" = [])))]
+    responses((status = 200, body = OrderDto), (status = 409, body = crate::error::Problem, description = "`no_embargo`, `embargo_in_the_past`, `embargo_too_long`, `embargo_not_active`, `embargo_already_extended`, `embargo_not_extended`")), security(("bearer" = [])))]
 pub async fn extend_embargo(
     State(s): State<AppState>,
     Auth(p): Auth,
@@ -424,7 +439,7 @@ pub async fn extend_embargo(
 
 /// The issuing authority lifts its non-disclosure early; withheld notices go out.
 #[utoipa::path(post, path = "/api/v1/orders/{id}/embargo/lift", tag = "due process", params(("id" = String, Path)),
-    responses((status = 200, body = OrderDto), (status = 409, body = crate::error::Problem)), security(("bearer" = [])))]
+    responses((status = 200, body = OrderDto), (status = 409, body = crate::error::Problem, description = "`no_embargo`, `embargo_not_active`")), security(("bearer" = [])))]
 pub async fn lift_embargo(
     State(s): State<AppState>,
     Auth(p): Auth,
@@ -435,11 +450,15 @@ pub async fn lift_embargo(
 }
 
 #[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
 pub struct AnnulmentRequest {
     /// The court or body that annulled the order.
+    #[schema(value_type = String, required = true, min_length = 1, max_length = 300, pattern = r"\S")]
     pub court: Option<String>,
     /// Its case or decision reference.
+    #[schema(value_type = String, required = true, min_length = 1, max_length = 128, pattern = r"\S")]
     pub reference: Option<String>,
+    #[schema(max_length = 32)]
     pub decided_on: Option<String>,
 }
 
@@ -447,7 +466,7 @@ pub struct AnnulmentRequest {
 /// effect and the content is reinstated.
 #[utoipa::path(post, path = "/api/v1/orders/{id}/annulment", tag = "due process", params(("id" = String, Path)),
     request_body = AnnulmentRequest,
-    responses((status = 200, body = OrderDto), (status = 409, body = crate::error::Problem)), security(("bearer" = [])))]
+    responses((status = 200, body = OrderDto), (status = 409, body = crate::error::Problem, description = "`order_ended`")), security(("bearer" = [])))]
 pub async fn annul_order(
     State(s): State<AppState>,
     Auth(p): Auth,
@@ -463,7 +482,7 @@ pub async fn annul_order(
 /// of its member state opens one (72 hours).
 #[utoipa::path(post, path = "/api/v1/orders/{id}/scrutiny", tag = "due process", params(("id" = String, Path)),
     request_body = TextRequest,
-    responses((status = 201, body = ScrutinyDto), (status = 409, body = crate::error::Problem)), security(("bearer" = [])))]
+    responses((status = 201, body = ScrutinyDto), (status = 409, body = crate::error::Problem, description = "`no_scrutinising_authority`, `not_cross_border`, `order_ended`, `scrutiny_pending`, `scrutiny_window_closed`")), security(("bearer" = [])))]
 pub async fn request_scrutiny(
     State(s): State<AppState>,
     Auth(p): Auth,
@@ -497,16 +516,19 @@ pub async fn get_scrutiny(
 }
 
 #[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
 pub struct ScrutinyDecisionRequest {
     /// infringement or no_infringement.
+    #[schema(value_type = crate::schema::ScrutinyOutcome, required = true)]
     pub outcome: Option<String>,
+    #[schema(value_type = String, required = true, min_length = 1, max_length = 20000, pattern = r"\S")]
     pub reasons: Option<String>,
 }
 
 /// The scrutinising authority decides; an infringement ends the order and reinstates the content.
 #[utoipa::path(post, path = "/api/v1/scrutinies/{id}/decision", tag = "due process", params(("id" = String, Path)),
     request_body = ScrutinyDecisionRequest,
-    responses((status = 200, body = ScrutinyDto), (status = 409, body = crate::error::Problem)), security(("bearer" = [])))]
+    responses((status = 200, body = ScrutinyDto), (status = 409, body = crate::error::Problem, description = "`already_decided`, `order_ended`")), security(("bearer" = [])))]
 pub async fn decide_scrutiny(
     State(s): State<AppState>,
     Auth(p): Auth,
@@ -520,13 +542,18 @@ pub async fn decide_scrutiny(
 // ---- watch-lists and holds -------------------------------------------------------------------
 
 #[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
 pub struct WatchlistRequest {
+    #[schema(value_type = String, required = true, min_length = 1, max_length = 200, pattern = r"\S")]
     pub name: Option<String>,
     /// The legal basis of the investigation: a provision, a file number.
+    #[schema(value_type = String, required = true, min_length = 1, max_length = 500, pattern = r"\S")]
     pub legal_basis_ref: Option<String>,
     /// When the list stops matching (RFC 3339, within a year).
+    #[schema(value_type = String, required = true, format = DateTime)]
     pub ends_at: Option<String>,
     /// How long a match holds a case: 1 to 168 hours, default 72.
+    #[schema(minimum = 1, maximum = 168)]
     pub hold_hours: Option<u32>,
 }
 
@@ -585,7 +612,7 @@ pub async fn list_watchlists(State(s): State<AppState>, Auth(p): Auth) -> ApiRes
 }
 
 #[utoipa::path(delete, path = "/api/v1/watchlists/{id}", tag = "due process", params(("id" = String, Path)),
-    responses((status = 200, body = WatchlistDto), (status = 404, body = crate::error::Problem)), security(("bearer" = [])))]
+    responses((status = 409, body = crate::error::Problem, description = "`watchlist_closed`"), (status = 200, body = WatchlistDto), (status = 404, body = crate::error::Problem)), security(("bearer" = [])))]
 pub async fn close_watchlist(
     State(s): State<AppState>,
     Auth(p): Auth,
@@ -595,8 +622,10 @@ pub async fn close_watchlist(
 }
 
 #[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
 pub struct WatchEntriesRequest {
     /// Up to 100 locations per call: URLs, accounts, content ids, as in notices.
+    #[schema(value_type = Vec<crate::dto::LocationDto>, required = true, min_items = 1, max_items = 100)]
     pub entries: Option<Vec<LocationDto>>,
 }
 
@@ -610,7 +639,7 @@ pub struct WatchEntriesDto {
 
 #[utoipa::path(post, path = "/api/v1/watchlists/{id}/entries", tag = "due process", params(("id" = String, Path)),
     request_body = WatchEntriesRequest,
-    responses((status = 200, body = WatchEntriesDto), (status = 422, body = crate::error::Problem)), security(("bearer" = [])))]
+    responses((status = 409, body = crate::error::Problem, description = "`watchlist_closed`"), (status = 200, body = WatchEntriesDto), (status = 422, body = crate::error::Problem)), security(("bearer" = [])))]
 pub async fn add_watch_entries(
     State(s): State<AppState>,
     Auth(p): Auth,
@@ -674,15 +703,18 @@ pub async fn list_holds(State(s): State<AppState>, Auth(p): Auth) -> ApiResult<J
 }
 
 #[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
 pub struct HoldRequest {
+    #[schema(value_type = String, required = true)]
     pub case: Option<String>,
     /// The authority's watch-list that matches the case.
+    #[schema(value_type = String, required = true)]
     pub watchlist: Option<String>,
 }
 
 /// An authority asks to hold a case its watch-list matches. Never an order or a threat to life.
 #[utoipa::path(post, path = "/api/v1/holds", tag = "due process", request_body = HoldRequest,
-    responses((status = 201, body = HoldDto), (status = 409, body = crate::error::Problem)), security(("bearer" = [])))]
+    responses((status = 201, body = HoldDto), (status = 409, body = crate::error::Problem, description = "`hold_too_late`, `already_held`, `hold_used`, `hold_on_order`, `hold_on_threat_to_life`, `hold_length`")), security(("bearer" = [])))]
 pub async fn hold_case(
     State(s): State<AppState>,
     Auth(p): Auth,
@@ -693,7 +725,7 @@ pub async fn hold_case(
 }
 
 #[utoipa::path(post, path = "/api/v1/holds/{id}/release", tag = "due process", params(("id" = String, Path)),
-    responses((status = 200, body = HoldDto), (status = 409, body = crate::error::Problem)), security(("bearer" = [])))]
+    responses((status = 200, body = HoldDto), (status = 409, body = crate::error::Problem, description = "`hold_ended`")), security(("bearer" = [])))]
 pub async fn release_hold(
     State(s): State<AppState>,
     Auth(p): Auth,
@@ -760,7 +792,9 @@ impl From<ThreatView> for ThreatDto {
 }
 
 #[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
 pub struct NoteRequest {
+    #[schema(max_length = 5000)]
     pub note: Option<String>,
 }
 
@@ -790,7 +824,7 @@ pub async fn get_threat(
 /// Stops the escalation; needs a recorded referral or a note saying why none was made.
 #[utoipa::path(post, path = "/api/v1/cases/{id}/threat-to-life/ack", tag = "due process", params(("id" = String, Path)),
     request_body = NoteRequest,
-    responses((status = 200, body = ThreatDto), (status = 409, body = crate::error::Problem)), security(("bearer" = [])))]
+    responses((status = 200, body = ThreatDto), (status = 409, body = crate::error::Problem, description = "`no_alert`, `already_acknowledged`, `referral_required`")), security(("bearer" = [])))]
 pub async fn acknowledge_threat(
     State(s): State<AppState>,
     Auth(p): Auth,
@@ -801,15 +835,19 @@ pub async fn acknowledge_threat(
 }
 
 #[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
 pub struct PoliceReferralRequest {
     /// dsa_18 (DSA art. 18) or tco_14_5 (TCO art. 14(5)).
+    #[schema(value_type = crate::schema::PoliceBasis, required = true)]
     pub basis: Option<String>,
     #[serde(default)]
+    #[schema(value_type = Vec<crate::schema::MemberStateCode>)]
     pub member_states: Vec<String>,
     #[serde(default)]
     pub europol: bool,
     /// An authority registered in Vigie that receives the referral through its webhooks.
     pub authority: Option<String>,
+    #[schema(max_length = 5000)]
     pub note: Option<String>,
 }
 
@@ -905,9 +943,12 @@ pub async fn get_notifier(
 }
 
 #[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
 pub struct MisuseRequest {
+    #[schema(value_type = String, required = true, min_length = 1, max_length = 5000, pattern = r"\S")]
     pub reason: Option<String>,
     /// Suspensions only: when it ends (RFC 3339, within a year).
+    #[schema(format = DateTime)]
     pub until: Option<String>,
 }
 
@@ -915,7 +956,7 @@ pub struct MisuseRequest {
 #[utoipa::path(post, path = "/api/v1/notifiers/{key}/{action}", tag = "due process",
     params(("key" = String, Path), ("action" = String, Path, description = "warning, suspension or lift")),
     request_body = MisuseRequest,
-    responses((status = 200, body = NotifierDto), (status = 409, body = crate::error::Problem)), security(("bearer" = [])))]
+    responses((status = 200, body = NotifierDto), (status = 409, body = crate::error::Problem, description = "`warning_required`, `suspension_in_the_past`, `suspension_too_long`, `not_suspended`, `nothing_unfounded`")), security(("bearer" = [])))]
 pub async fn misuse_action(
     State(s): State<AppState>,
     Auth(p): Auth,
@@ -927,9 +968,12 @@ pub async fn misuse_action(
 }
 
 #[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
 pub struct FlaggerStatusRequest {
     /// active, suspended or revoked.
+    #[schema(value_type = crate::schema::FlaggerStatus, required = true)]
     pub status: Option<String>,
+    #[schema(value_type = String, required = true, min_length = 1, max_length = 5000, pattern = r"\S")]
     pub reason: Option<String>,
 }
 
@@ -944,7 +988,7 @@ pub struct FlaggerStatusDto {
 /// Administrators: review a trusted flagger's status (DSA art. 22(6)-(7)).
 #[utoipa::path(put, path = "/api/v1/orgs/{id}/trusted-flagger-status", tag = "due process", params(("id" = String, Path)),
     request_body = FlaggerStatusRequest,
-    responses((status = 200, body = FlaggerStatusDto), (status = 409, body = crate::error::Problem)), security(("bearer" = [])))]
+    responses((status = 200, body = FlaggerStatusDto), (status = 409, body = crate::error::Problem, description = "`not_a_trusted_flagger`")), security(("bearer" = [])))]
 pub async fn set_flagger_status(
     State(s): State<AppState>,
     Auth(p): Auth,

@@ -6,7 +6,7 @@
 use std::collections::BTreeMap;
 
 use axum::Json;
-use axum::extract::{FromRequest, Multipart, Path, Query, Request, State};
+use axum::extract::{FromRequest, Multipart, Path, Request, State};
 use axum::http::StatusCode;
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
@@ -20,7 +20,7 @@ use vigie_store::Principal;
 
 use crate::AppState;
 use crate::error::{ApiError, ApiResult};
-use crate::extract::{Auth, Body};
+use crate::extract::{Auth, Body, Params};
 
 fn bad_request(code: &'static str, detail: impl Into<String>) -> ApiError {
     ApiError::new(StatusCode::BAD_REQUEST, code, detail)
@@ -91,6 +91,7 @@ fn by_bank(hits: &[Hit]) -> BTreeMap<String, Vec<Value>> {
 }
 
 #[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct RawLookupQuery {
     pub signal_type: String,
     pub signal: String,
@@ -103,11 +104,11 @@ pub struct RawLookupQuery {
 /// HMA's raw lookup: every entry within threshold, disabled ones included (never quarantined or
 /// removed ones), ignoring sampling.
 #[utoipa::path(get, path = "/m/raw_lookup", tag = "hma", params(RawLookupQuery),
-    responses((status = 200, body = Object), (status = 400, body = crate::error::Problem)), security(("bearer" = [])))]
+    responses((status = 200, body = Object), (status = 400, body = crate::error::Problem, description = "`unknown_signal_type`, `invalid_signal`")), security(("bearer" = [])))]
 pub async fn raw_lookup(
     State(s): State<AppState>,
     Auth(p): Auth,
-    Query(q): Query<RawLookupQuery>,
+    Params(q): Params<RawLookupQuery>,
 ) -> ApiResult<Json<Value>> {
     let query = query_of(&q.signal_type, &q.signal)?;
     let only = banks_param(&s, &p, q.banks.as_deref())?;
@@ -121,6 +122,7 @@ pub async fn raw_lookup(
 }
 
 #[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct LookupQuery {
     pub signal_type: Option<String>,
     pub signal: Option<String>,
@@ -137,11 +139,11 @@ pub struct LookupQuery {
 /// HMA's lookup by signal (`{"BANK": [{"bank_content_id", "distance"}]}`) or by URL
 /// (`{"pdq": {"BANK": [...]}}`).
 #[utoipa::path(get, path = "/m/lookup", tag = "hma", params(LookupQuery),
-    responses((status = 200, body = Object), (status = 400, body = crate::error::Problem)), security(("bearer" = [])))]
+    responses((status = 200, body = Object), (status = 413, body = crate::error::Problem, description = "`payload_too_large`"), (status = 502, body = crate::error::Problem, description = "`fetch_failed`"), (status = 422, body = crate::error::Problem, description = "`validation_failed`, `low_quality`, `undecodable_image`, `malformed_url`, `egress_refused`"), (status = 400, body = crate::error::Problem, description = "`signal_or_url`, `unknown_signal_type`, `invalid_signal`, `unknown_content_type`")), security(("bearer" = [])))]
 pub async fn lookup_get(
     State(s): State<AppState>,
     Auth(p): Auth,
-    Query(q): Query<LookupQuery>,
+    Params(q): Params<LookupQuery>,
 ) -> ApiResult<Json<Value>> {
     let only = banks_param(&s, &p, q.banks.as_deref())?;
     let coin = coin(q.seed, q.bypass_coinflip);
@@ -221,6 +223,7 @@ async fn read_parts(mut form: Multipart) -> ApiResult<Parts> {
 }
 
 #[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct LookupUploadQuery {
     pub banks: Option<String>,
     pub seed: Option<u64>,
@@ -230,14 +233,15 @@ pub struct LookupUploadQuery {
 
 /// HMA's lookup of an uploaded file (`photo=@x.jpg` or `video=@x.mp4`).
 #[utoipa::path(post, path = "/m/lookup", tag = "hma", params(LookupUploadQuery), request_body(content_type = "multipart/form-data"),
-    responses((status = 200, body = Object), (status = 400, body = crate::error::Problem), (status = 422, body = crate::error::Problem)),
+    responses((status = 200, body = Object), (status = 400, body = crate::error::Problem, description = "`no_file`, `one_file_only`, `not_utf8`, `unknown_content_type`, `malformed_multipart`, `unknown_signal_type`, `invalid_signal`"), (status = 422, body = crate::error::Problem, description = "`validation_failed`, `low_quality`, `undecodable_image`")),
     security(("bearer" = [])))]
 pub async fn lookup_post(
     State(s): State<AppState>,
     Auth(p): Auth,
-    Query(q): Query<LookupUploadQuery>,
-    form: Multipart,
+    Params(q): Params<LookupUploadQuery>,
+    form: Result<Multipart, axum::extract::multipart::MultipartRejection>,
 ) -> ApiResult<Json<Value>> {
+    let form = form.map_err(crate::routes::media::not_multipart)?;
     let only = banks_param(&s, &p, q.banks.as_deref())?;
     let parts = read_parts(form).await?;
     let (content_type, bytes) =
@@ -246,6 +250,7 @@ pub async fn lookup_post(
 }
 
 #[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct IndexStatusQuery {
     pub signal_type: Option<String>,
 }
@@ -257,7 +262,7 @@ pub struct IndexStatusQuery {
 pub async fn index_status(
     State(s): State<AppState>,
     Auth(_): Auth,
-    Query(q): Query<IndexStatusQuery>,
+    Params(q): Params<IndexStatusQuery>,
 ) -> ApiResult<Json<Value>> {
     let st = s.app.matcher().status();
     let built_to = st.updated_at.map_or(-1, |t| t.as_unix_secs());
@@ -295,6 +300,7 @@ pub async fn list_banks(State(s): State<AppState>, Auth(p): Auth) -> ApiResult<J
 #[derive(Debug, Default, Deserialize, ToSchema)]
 pub struct HmaBankRequest {
     pub name: Option<String>,
+    #[schema(minimum = 0, maximum = 1)]
     pub enabled_ratio: Option<f64>,
     /// Shorthand: `false` sets the ratio to 0, `true` to 1 (unless a ratio is given).
     pub enabled: Option<bool>,
@@ -318,7 +324,7 @@ fn hma_conflict(e: AppError) -> ApiError {
 }
 
 #[utoipa::path(post, path = "/c/banks", tag = "hma", request_body = HmaBankRequest,
-    responses((status = 201, body = HmaBankDto), (status = 403, body = crate::error::Problem)), security(("bearer" = [])))]
+    responses((status = 201, body = HmaBankDto), (status = 403, body = crate::error::Problem, description = "`bank_exists`, `forbidden`")), security(("bearer" = [])))]
 pub async fn create_bank(
     State(s): State<AppState>,
     Auth(p): Auth,
@@ -373,7 +379,7 @@ async fn curated_bank(s: &AppState, p: &Principal, name: &str) -> ApiResult<Bank
 
 /// HMA's add-by-signal: `{"pdq": "<hex>", "note"?}`.
 #[utoipa::path(post, path = "/c/bank/{name}/signal", tag = "hma", params(("name" = String, Path)), request_body = Object,
-    responses((status = 200, body = Object), (status = 400, body = crate::error::Problem)), security(("bearer" = [])))]
+    responses((status = 200, body = Object), (status = 400, body = crate::error::Problem, description = "`one_signal`")), security(("bearer" = [])))]
 pub async fn add_signal(
     State(s): State<AppState>,
     Auth(p): Auth,
@@ -394,6 +400,7 @@ pub async fn add_signal(
 }
 
 #[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct ContentQuery {
     /// Media to fetch (allow-listed hosts only), instead of an upload.
     pub url: Option<String>,
@@ -404,13 +411,13 @@ pub struct ContentQuery {
 /// `{content_id, content_uri, json}`), or `?url=`.
 #[utoipa::path(post, path = "/c/bank/{name}/content", tag = "hma", params(("name" = String, Path), ContentQuery),
     request_body(content_type = "multipart/form-data"),
-    responses((status = 200, body = Object), (status = 400, body = crate::error::Problem), (status = 422, body = crate::error::Problem)),
+    responses((status = 200, body = Object), (status = 413, body = crate::error::Problem, description = "`payload_too_large`"), (status = 502, body = crate::error::Problem, description = "`fetch_failed`"), (status = 400, body = crate::error::Problem, description = "`no_file`, `one_file_only`, `not_utf8`, `unknown_content_type`, `malformed_multipart`, `malformed_json`"), (status = 422, body = crate::error::Problem, description = "`validation_failed`, `undecodable_image`, `malformed_url`, `egress_refused`")),
     security(("bearer" = [])))]
 pub async fn add_content(
     State(s): State<AppState>,
     Auth(p): Auth,
     Path(name): Path<String>,
-    Query(q): Query<ContentQuery>,
+    Params(q): Params<ContentQuery>,
     req: Request,
 ) -> ApiResult<Json<Value>> {
     let bank = curated_bank(&s, &p, &name).await?;

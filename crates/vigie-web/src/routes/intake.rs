@@ -3,7 +3,7 @@
 use std::net::SocketAddr;
 
 use axum::Json;
-use axum::extract::{ConnectInfo, Path, Query, State};
+use axum::extract::{ConnectInfo, Path, State};
 use axum::http::StatusCode;
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
@@ -14,42 +14,47 @@ use vigie_model::signal::SignalKind;
 use crate::AppState;
 use crate::dto::{LocationDto, ReceiptDto, SignalDto, TrackingDto, locations};
 use crate::error::{ApiError, ApiResult};
-use crate::extract::{Auth, Body, MaybeAuth};
+use crate::extract::{Auth, Body, MaybeAuth, Params, in_range};
 
 #[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
 pub struct NoticeRequest {
     /// Why the content is illegal (DSA art. 16(2)(a)).
+    #[schema(value_type = String, required = true, min_length = 1, max_length = 20000, pattern = r"\S")]
     pub explanation: Option<String>,
     /// The exact locations (art. 16(2)(b)); up to 100.
+    #[schema(value_type = Vec<crate::dto::LocationDto>, required = true, min_items = 1, max_items = 100)]
     pub locations: Option<Vec<LocationDto>>,
+    #[schema(max_length = 200)]
     pub notifier_name: Option<String>,
+    #[schema(max_length = 254, pattern = r"^[^@\s]+@[^@\s]+\.[^@\s]+$")]
     pub notifier_email: Option<String>,
     /// The good-faith statement (art. 16(2)(d)).
+    #[schema(value_type = bool, required = true)]
     pub good_faith: Option<bool>,
     /// An announced or live attack: outranks every other case.
     #[serde(default)]
     pub threat_to_life: bool,
 }
 
-pub(crate) fn too_many_requests() -> ApiError {
-    ApiError::new(
-        StatusCode::TOO_MANY_REQUESTS,
-        "rate_limited",
-        "too many reports from this address; try again in a minute",
-    )
+/// The public routes' per-address limit: 429 `rate_limited` with `Retry-After` when spent.
+pub(crate) fn public_gate(s: &AppState, peer: SocketAddr) -> ApiResult<()> {
+    s.limiter.check(peer.ip()).map_err(|seconds| {
+        ApiError::rate_limited(format!("too many requests from this address; try again in {seconds} s"), seconds)
+    })
 }
 
 /// Public: anyone may report, anonymously. A trusted flagger's token gives the notice priority.
 #[utoipa::path(post, path = "/api/v1/notices", tag = "intake", request_body = NoticeRequest,
-    responses((status = 201, body = ReceiptDto), (status = 422, body = crate::error::Problem), (status = 429, body = crate::error::Problem)))]
+    responses((status = 409, body = crate::error::Problem, description = "`notifier_suspended`"), (status = 201, body = ReceiptDto), (status = 422, body = crate::error::Problem), (status = 429, body = crate::error::Problem)))]
 pub async fn submit_notice(
     State(s): State<AppState>,
     ConnectInfo(peer): ConnectInfo<SocketAddr>,
     MaybeAuth(p): MaybeAuth,
     Body(req): Body<NoticeRequest>,
 ) -> ApiResult<(StatusCode, Json<ReceiptDto>)> {
-    if p.is_none() && !s.limiter.allow(peer.ip()) {
-        return Err(too_many_requests());
+    if p.is_none() {
+        public_gate(&s, peer)?;
     }
     let input = NoticeInput {
         explanation: req.explanation,
@@ -65,12 +70,17 @@ pub async fn submit_notice(
 }
 
 #[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
 pub struct ReferralRequest {
+    #[schema(value_type = String, required = true, min_length = 1, max_length = 20000, pattern = r"\S")]
     pub explanation: Option<String>,
+    #[schema(value_type = Vec<crate::dto::LocationDto>, required = true, min_items = 1, max_items = 100)]
     pub locations: Option<Vec<LocationDto>>,
     /// The authority's file reference.
+    #[schema(max_length = 128)]
     pub reference: Option<String>,
     /// The platform's terms clause the content seems to breach.
+    #[schema(max_length = 500)]
     pub terms_clause: Option<String>,
     #[serde(default)]
     pub threat_to_life: bool,
@@ -95,54 +105,76 @@ pub async fn submit_referral(
 }
 
 #[derive(Debug, Default, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
 pub struct RedressDto {
     /// The competent body or court.
+    #[schema(value_type = String, required = true, min_length = 1, max_length = 500, pattern = r"\S")]
     pub body: Option<String>,
+    #[schema(value_type = u32, required = true, minimum = 1, maximum = 3650)]
     pub deadline_days: Option<u32>,
+    #[schema(max_length = 200)]
     pub deadline_from: Option<String>,
+    #[schema(max_length = 2000)]
     pub provisions_url: Option<String>,
 }
 
 #[derive(Debug, Default, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
 pub struct RepresentativeDto {
+    #[schema(value_type = String, required = true, min_length = 1, max_length = 200, pattern = r"\S")]
     pub name: Option<String>,
     /// Post, title and grade.
+    #[schema(value_type = String, required = true, min_length = 1, max_length = 200, pattern = r"\S")]
     pub post: Option<String>,
 }
 
 /// A removal order with the fields of Annex I of Regulation (EU) 2021/784.
 #[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
 pub struct OrderRequest {
     /// Section A: the addressee platform's organisation id.
+    #[schema(value_type = String, required = true)]
     pub addressee: Option<String>,
     /// Section A: the reference number.
+    #[schema(value_type = String, required = true, min_length = 1, max_length = 128, pattern = r"\S")]
     pub reference: Option<String>,
     /// Section B: URLs, each on a host of the addressee.
+    #[schema(value_type = Vec<crate::dto::LocationDto>, required = true, min_items = 1, max_items = 100)]
     pub locations: Option<Vec<LocationDto>>,
     /// Section B: art. 2(7) types, letters a to e.
+    #[schema(value_type = Vec<crate::schema::TcoType>, required = true, min_items = 1)]
     pub reasons: Option<Vec<String>>,
     /// Section B: the statement of reasons.
+    #[schema(value_type = String, required = true, min_length = 1, max_length = 20000, pattern = r"\S")]
     pub statement_of_reasons: Option<String>,
     /// Section C: the uploader must not be told (art. 11(3)).
+    #[schema(value_type = bool, required = true)]
     pub non_disclosure: Option<bool>,
     /// With non_disclosure: when it ends (RFC 3339; default and maximum six weeks from issue).
+    #[schema(format = DateTime)]
     pub non_disclosure_until: Option<String>,
     /// Section E: judicial, law_enforcement or other.
+    #[schema(value_type = crate::schema::AuthorityType, required = true)]
     pub authority_type: Option<String>,
+    #[schema(value_type = RepresentativeDto, required = true)]
     pub representative: Option<RepresentativeDto>,
+    #[schema(max_length = 128)]
     pub file_number: Option<String>,
     /// Section F: where feedback and questions go.
+    #[schema(value_type = String, required = true, max_length = 254, pattern = r"^[^@\s]+@[^@\s]+\.[^@\s]+$")]
     pub contact_email: Option<String>,
     /// Section G: redress.
+    #[schema(value_type = RedressDto, required = true)]
     pub redress: Option<RedressDto>,
     /// Required for a first order to a platform without a 12-hour advance notice (art. 3(2)).
+    #[schema(min_length = 1, max_length = 5000, pattern = r"\S")]
     pub emergency_justification: Option<String>,
     #[serde(default)]
     pub threat_to_life: bool,
 }
 
 #[utoipa::path(post, path = "/api/v1/orders", tag = "intake", request_body = OrderRequest,
-    responses((status = 201, body = ReceiptDto), (status = 422, body = crate::error::Problem)), security(("bearer" = [])))]
+    responses((status = 409, body = crate::error::Problem, description = "`order_state`"), (status = 201, body = ReceiptDto), (status = 422, body = crate::error::Problem)), security(("bearer" = [])))]
 pub async fn submit_order(
     State(s): State<AppState>,
     Auth(p): Auth,
@@ -177,10 +209,13 @@ pub async fn submit_order(
 }
 
 #[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
 pub struct AdvanceNoticeRequest {
     /// The platform's organisation id.
+    #[schema(value_type = String, required = true)]
     pub platform: Option<String>,
     /// The procedures and deadlines that apply to orders.
+    #[schema(value_type = String, required = true, min_length = 1, max_length = 20000, pattern = r"\S")]
     pub information: Option<String>,
 }
 
@@ -253,16 +288,17 @@ pub async fn track_notice(
     ConnectInfo(peer): ConnectInfo<SocketAddr>,
     Path(code): Path<String>,
 ) -> ApiResult<Json<TrackingDto>> {
-    if !s.limiter.allow(peer.ip()) {
-        return Err(too_many_requests());
-    }
+    public_gate(&s, peer)?;
     Ok(Json(s.app.track_notice(&code).await?.into()))
 }
 
 #[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct ListQuery {
     /// Continue after this id.
     pub after: Option<String>,
+    /// 1 to 1000, default 100.
+    #[param(minimum = 1, maximum = 1000)]
     pub limit: Option<u32>,
 }
 
@@ -277,8 +313,9 @@ pub struct SignalList {
 pub async fn list_signals(
     State(s): State<AppState>,
     Auth(p): Auth,
-    Query(q): Query<ListQuery>,
+    Params(q): Params<ListQuery>,
 ) -> ApiResult<Json<SignalList>> {
-    let list = s.app.list_signals(&p, q.after, q.limit.unwrap_or(100)).await?;
+    let limit = in_range("limit", q.limit, 100, (1, 1000))?;
+    let list = s.app.list_signals(&p, q.after, limit).await?;
     Ok(Json(SignalList { signals: list.into_iter().map(SignalDto::summary).collect() }))
 }

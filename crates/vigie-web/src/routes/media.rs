@@ -3,8 +3,9 @@
 
 use axum::Json;
 use axum::body::Bytes;
+use axum::extract::multipart::MultipartRejection;
 use axum::extract::rejection::BytesRejection;
-use axum::extract::{Multipart, Query, State};
+use axum::extract::{Multipart, State};
 use axum::http::StatusCode;
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
@@ -12,7 +13,7 @@ use vigie_app::media::{HashRequest, PDQ_MATCH_THRESHOLD};
 
 use crate::AppState;
 use crate::error::{ApiError, ApiResult};
-use crate::extract::{Auth, Body};
+use crate::extract::{Auth, Body, Params};
 
 /// HMA's answer: one key per signal type. `pdq` is empty when the quality is below 50, as HMA's.
 #[derive(Debug, Default, Serialize, ToSchema)]
@@ -21,6 +22,15 @@ pub struct HmaHashDto {
     pub pdq: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub video_md5: Option<String>,
+}
+
+/// A body that is not a multipart form: 400 `malformed_multipart`.
+pub(crate) fn not_multipart(r: MultipartRejection) -> ApiError {
+    ApiError::new(
+        StatusCode::BAD_REQUEST,
+        "malformed_multipart",
+        format!("send a multipart/form-data body ({})", r.body_text()),
+    )
 }
 
 pub(crate) fn bad_request(code: &'static str, detail: impl Into<String>) -> ApiError {
@@ -58,13 +68,14 @@ async fn hma_answer(
 
 /// HMA-compatible: exactly one file, its field named after its content type (`photo=@x.jpg`).
 #[utoipa::path(post, path = "/h/hash", tag = "hma", request_body(content_type = "multipart/form-data"),
-    responses((status = 200, body = HmaHashDto), (status = 400, body = crate::error::Problem), (status = 413, body = crate::error::Problem)),
+    responses((status = 200, body = HmaHashDto), (status = 422, body = crate::error::Problem, description = "`validation_failed`, `undecodable_image`"), (status = 400, body = crate::error::Problem, description = "`no_file`, `one_file_only`, `unknown_content_type`, `malformed_multipart`"), (status = 413, body = crate::error::Problem)),
     security(("bearer" = [])))]
 pub async fn hma_hash_upload(
     State(s): State<AppState>,
     Auth(p): Auth,
-    mut form: Multipart,
+    form: Result<Multipart, MultipartRejection>,
 ) -> ApiResult<Json<HmaHashDto>> {
+    let mut form = form.map_err(not_multipart)?;
     let mut file: Option<(String, Vec<u8>)> = None;
     while let Some(field) = form.next_field().await.map_err(|e| unreadable(e.status(), e.body_text()))? {
         let name = field.name().unwrap_or_default().to_owned();
@@ -79,6 +90,7 @@ pub async fn hma_hash_upload(
 }
 
 #[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct HmaUrlQuery {
     /// Media to fetch; only from hosts the operator allow-listed (`VIGIE_HASH_FETCH_ALLOW`).
     pub url: String,
@@ -88,17 +100,18 @@ pub struct HmaUrlQuery {
 
 /// HMA-compatible: hash media at a URL. Vigie fetches only from allow-listed hosts.
 #[utoipa::path(get, path = "/h/hash", tag = "hma", params(HmaUrlQuery),
-    responses((status = 200, body = HmaHashDto), (status = 403, body = crate::error::Problem)), security(("bearer" = [])))]
+    responses((status = 200, body = HmaHashDto), (status = 413, body = crate::error::Problem, description = "`payload_too_large`"), (status = 502, body = crate::error::Problem, description = "`fetch_failed`"), (status = 422, body = crate::error::Problem, description = "`validation_failed`, `malformed_url`, `undecodable_image`, `egress_refused`"), (status = 400, body = crate::error::Problem, description = "`unknown_content_type`"), (status = 403, body = crate::error::Problem)), security(("bearer" = [])))]
 pub async fn hma_hash_url(
     State(s): State<AppState>,
     Auth(p): Auth,
-    Query(q): Query<HmaUrlQuery>,
+    Params(q): Params<HmaUrlQuery>,
 ) -> ApiResult<Json<HmaHashDto>> {
     let bytes = s.app.fetch_media(&p, &q.url).await?;
     Ok(Json(hma_answer(&s, &p, q.content_type.as_deref().unwrap_or("photo"), bytes).await?))
 }
 
 #[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct HashQuery {
     /// Also return the eight dihedral hashes.
     #[serde(default)]
@@ -126,12 +139,12 @@ pub struct HashDto {
 
 /// The image is the raw request body.
 #[utoipa::path(post, path = "/api/v1/hash", tag = "media", params(HashQuery), request_body(content_type = "application/octet-stream"),
-    responses((status = 200, body = HashDto), (status = 413, body = crate::error::Problem), (status = 422, body = crate::error::Problem)),
+    responses((status = 200, body = HashDto), (status = 400, body = crate::error::Problem, description = "`no_file`"), (status = 413, body = crate::error::Problem), (status = 422, body = crate::error::Problem, description = "`validation_failed`, `undecodable_image`")),
     security(("bearer" = [])))]
 pub async fn hash(
     State(s): State<AppState>,
     Auth(p): Auth,
-    Query(q): Query<HashQuery>,
+    Params(q): Params<HashQuery>,
     body: Result<Bytes, BytesRejection>,
 ) -> ApiResult<Json<HashDto>> {
     let body = body.map_err(|e| unreadable(e.status(), e.body_text()))?;
@@ -156,7 +169,7 @@ pub async fn hash(
 /// HMA-compatible: compares two hashes per signal type, e.g. `{"pdq": ["<hex>", "<hex>"]}`; the
 /// answer is `{"pdq": [<match within 31>, {"distance": d}]}`, as HMA's. Only `pdq` is known.
 #[utoipa::path(post, path = "/m/compare", tag = "hma", request_body = Object,
-    responses((status = 200, body = Object), (status = 400, body = crate::error::Problem), (status = 422, body = crate::error::Problem)),
+    responses((status = 200, body = Object), (status = 400, body = crate::error::Problem, description = "`unknown_signal_type`, `two_hashes`"), (status = 422, body = crate::error::Problem, description = "`validation_failed`, `invalid_hash`")),
     security(("bearer" = [])))]
 pub async fn hma_compare(
     Auth(_): Auth,

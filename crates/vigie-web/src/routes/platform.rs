@@ -1,7 +1,7 @@
 //! The platform's side: inbox, cases, decisions, order answers, webhooks; and the hub's parking.
 
 use axum::Json;
-use axum::extract::{Path, Query, State};
+use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
@@ -14,13 +14,15 @@ use vigie_store::InboxCursor;
 use crate::AppState;
 use crate::dto::{CaseDetailDto, CaseDto, DecisionDto, OrderDto};
 use crate::error::{ApiError, ApiResult};
-use crate::extract::{Auth, Body};
+use crate::extract::{Auth, Body, Params, in_range};
 
 #[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct InboxQuery {
     /// The `next_cursor` of the previous page.
     pub cursor: Option<String>,
     /// 1 to 500, default 50.
+    #[param(minimum = 1, maximum = 500)]
     pub limit: Option<u32>,
 }
 
@@ -51,15 +53,20 @@ fn decode_cursor(raw: &str) -> Option<InboxCursor> {
 
 /// Fetching the inbox counts as receipt of the cases (and starts their orders' clocks).
 #[utoipa::path(get, path = "/api/v1/inbox", tag = "platform", params(InboxQuery),
-    responses((status = 200, body = InboxDto), (status = 400, body = crate::error::Problem)), security(("bearer" = [])))]
-pub async fn inbox(State(s): State<AppState>, Auth(p): Auth, Query(q): Query<InboxQuery>) -> ApiResult<Json<InboxDto>> {
+    responses((status = 200, body = InboxDto), (status = 400, body = crate::error::Problem, description = "`invalid_cursor`")), security(("bearer" = [])))]
+pub async fn inbox(
+    State(s): State<AppState>,
+    Auth(p): Auth,
+    Params(q): Params<InboxQuery>,
+) -> ApiResult<Json<InboxDto>> {
     let cursor = match q.cursor.as_deref() {
         None | Some("") => None,
         Some(raw) => Some(decode_cursor(raw).ok_or_else(|| {
             ApiError::new(StatusCode::BAD_REQUEST, "invalid_cursor", "the cursor is not one this server issued")
         })?),
     };
-    let page = s.app.inbox(&p, cursor, q.limit.unwrap_or(50)).await?;
+    let limit = in_range("limit", q.limit, 50, (1, 500))?;
+    let page = s.app.inbox(&p, cursor, limit).await?;
     Ok(Json(InboxDto {
         next_cursor: page.next.as_ref().map(encode_cursor),
         cases: page.cases.into_iter().map(Into::into).collect(),
@@ -78,14 +85,16 @@ pub async fn get_case(
 }
 
 #[utoipa::path(post, path = "/api/v1/cases/{id}/ack", tag = "platform", params(("id" = String, Path)),
-    responses((status = 200, body = CaseDto), (status = 409, body = crate::error::Problem)), security(("bearer" = [])))]
+    responses((status = 200, body = CaseDto), (status = 409, body = crate::error::Problem, description = "`not_acknowledgeable`")), security(("bearer" = [])))]
 pub async fn acknowledge(State(s): State<AppState>, Auth(p): Auth, Path(id): Path<String>) -> ApiResult<Json<CaseDto>> {
     Ok(Json(s.app.acknowledge(&p, &id).await?.into()))
 }
 
 #[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
 pub struct DecisionRequest {
     /// remove, disable, restrict, label, suspend_account, no_action or exempt (TCO art. 1(3)).
+    #[schema(value_type = crate::schema::DecisionAction, required = true)]
     pub action: Option<String>,
     /// A legal-basis id from `GET /api/v1/legal-bases`, or ...
     pub legal_basis: Option<String>,
@@ -93,14 +102,18 @@ pub struct DecisionRequest {
     /// (`GET /api/v1/terms-clauses`).
     pub terms_clause: Option<String>,
     /// `["EU"]` or member-state codes. Required for disable; default EU-wide.
+    #[schema(value_type = Option<Vec<crate::schema::TerritoryCode>>)]
     pub territorial_scope: Option<Vec<String>>,
     /// TCO art. 1(3): educational, journalistic, artistic, research, countering_terrorism,
     /// public_debate or none.
+    #[schema(value_type = Option<crate::schema::Purpose>)]
     pub purpose: Option<String>,
+    #[schema(max_length = 5000)]
     pub purpose_rationale: Option<String>,
     pub automated_detection: Option<bool>,
     pub automated_decision: Option<bool>,
     /// The statement of reasons: why the content is illegal or breaches the clause.
+    #[schema(max_length = 20000)]
     pub explanation: Option<String>,
     /// no_action only: the notices were manifestly unfounded (DSA art. 23).
     pub manifestly_unfounded: Option<bool>,
@@ -124,7 +137,7 @@ impl From<DecisionRequest> for RawDecision {
 }
 
 #[utoipa::path(post, path = "/api/v1/cases/{id}/decision", tag = "platform", params(("id" = String, Path)), request_body = DecisionRequest,
-    responses((status = 201, body = DecisionDto), (status = 409, body = crate::error::Problem), (status = 422, body = crate::error::Problem)),
+    responses((status = 201, body = DecisionDto), (status = 409, body = crate::error::Problem, description = "`already_decided`, `case_held`, `order_state`"), (status = 422, body = crate::error::Problem)),
     security(("bearer" = [])))]
 pub async fn decide(
     State(s): State<AppState>,
@@ -145,15 +158,18 @@ pub async fn get_order(State(s): State<AppState>, Auth(p): Auth, Path(id): Path<
 
 /// Annex III.
 #[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
 pub struct CannotComplyRequest {
     /// force_majeure, manifest_errors, insufficient_information.
+    #[schema(value_type = Vec<crate::schema::CannotComplyReason>, required = true, min_items = 1)]
     pub reasons: Option<Vec<String>>,
     /// What is wrong or missing, or what the force majeure is.
+    #[schema(value_type = String, required = true, min_length = 1, max_length = 20000, pattern = r"\S")]
     pub explanation: Option<String>,
 }
 
 #[utoipa::path(post, path = "/api/v1/orders/{id}/cannot-comply", tag = "platform", params(("id" = String, Path)), request_body = CannotComplyRequest,
-    responses((status = 200, body = OrderDto), (status = 409, body = crate::error::Problem)), security(("bearer" = [])))]
+    responses((status = 200, body = OrderDto), (status = 409, body = crate::error::Problem, description = "`order_state`")), security(("bearer" = [])))]
 pub async fn cannot_comply(
     State(s): State<AppState>,
     Auth(p): Auth,
@@ -165,12 +181,14 @@ pub async fn cannot_comply(
 }
 
 #[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
 pub struct ClarificationRequest {
+    #[schema(value_type = String, required = true, min_length = 1, max_length = 20000, pattern = r"\S")]
     pub clarification: Option<String>,
 }
 
 #[utoipa::path(post, path = "/api/v1/orders/{id}/clarification", tag = "intake", params(("id" = String, Path)), request_body = ClarificationRequest,
-    responses((status = 200, body = OrderDto), (status = 409, body = crate::error::Problem)), security(("bearer" = [])))]
+    responses((status = 200, body = OrderDto), (status = 409, body = crate::error::Problem, description = "`order_state`")), security(("bearer" = [])))]
 pub async fn clarify(
     State(s): State<AppState>,
     Auth(p): Auth,
@@ -182,15 +200,17 @@ pub async fn clarify(
 }
 
 #[utoipa::path(post, path = "/api/v1/orders/{id}/resume", tag = "platform", params(("id" = String, Path)),
-    responses((status = 200, body = OrderDto), (status = 409, body = crate::error::Problem)), security(("bearer" = [])))]
+    responses((status = 200, body = OrderDto), (status = 409, body = crate::error::Problem, description = "`order_state`")), security(("bearer" = [])))]
 pub async fn resume(State(s): State<AppState>, Auth(p): Auth, Path(id): Path<String>) -> ApiResult<Json<OrderDto>> {
     let v = s.app.resume_order(&p, &id).await?;
     Ok(Json(OrderDto::new(v, s.app.now())))
 }
 
 #[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
 pub struct WebhookRequest {
     /// https, on a public address (or an operator-allow-listed one).
+    #[schema(max_length = 2048, pattern = r"^https://")]
     pub url: String,
 }
 

@@ -35,14 +35,14 @@ impl From<ClaimRecord> for ClaimDto {
 
 /// A platform's moderator claims a case for ten minutes, or renews their claim.
 #[utoipa::path(post, path = "/api/v1/cases/{id}/claim", tag = "platform", params(("id" = String, Path)),
-    responses((status = 200, body = ClaimDto), (status = 409, body = crate::error::Problem)), security(("bearer" = [])))]
+    responses((status = 200, body = ClaimDto), (status = 409, body = crate::error::Problem, description = "`already_decided`, `claimed_by_another`")), security(("bearer" = [])))]
 pub async fn claim(State(s): State<AppState>, Auth(p): Auth, Path(id): Path<String>) -> ApiResult<Json<ClaimDto>> {
     Ok(Json(s.app.claim_case(&p, &id).await?.into()))
 }
 
 /// Gives a claimed case back.
 #[utoipa::path(post, path = "/api/v1/cases/{id}/release", tag = "platform", params(("id" = String, Path)),
-    responses((status = 204), (status = 409, body = crate::error::Problem)), security(("bearer" = [])))]
+    responses((status = 204), (status = 409, body = crate::error::Problem, description = "`claimed_by_another`")), security(("bearer" = [])))]
 pub async fn release(State(s): State<AppState>, Auth(p): Auth, Path(id): Path<String>) -> ApiResult<StatusCode> {
     s.app.release_case(&p, &id).await?;
     Ok(StatusCode::NO_CONTENT)
@@ -89,7 +89,7 @@ impl From<MediaRecord> for MediaDto {
 /// else is kept as sent and never rendered.
 #[utoipa::path(post, path = "/api/v1/cases/{id}/media", tag = "platform", params(("id" = String, Path)),
     request_body(content_type = "application/octet-stream"),
-    responses((status = 201, body = MediaDto), (status = 413, body = crate::error::Problem)), security(("bearer" = [])))]
+    responses((status = 201, body = MediaDto), (status = 400, body = crate::error::Problem, description = "`no_file`"), (status = 413, body = crate::error::Problem)), security(("bearer" = [])))]
 pub async fn attach_media(
     State(s): State<AppState>,
     Auth(p): Auth,
@@ -122,14 +122,17 @@ pub async fn list_media(
 }
 
 #[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
 pub struct PasswordRequest {
+    #[schema(value_type = String, required = true, pattern = r"^\s*[a-z0-9._@-]{3,64}\s*$")]
     pub login: Option<String>,
+    #[schema(value_type = String, required = true, min_length = 12, max_length = 1024)]
     pub password: Option<String>,
 }
 
 /// Sets a person's console login and password (an administrator, or the person).
 #[utoipa::path(put, path = "/api/v1/users/{id}/password", tag = "admin", params(("id" = String, Path)),
-    request_body = PasswordRequest, responses((status = 204), (status = 422, body = crate::error::Problem)),
+    request_body = PasswordRequest, responses((status = 409, body = crate::error::Problem, description = "`login_taken`"), (status = 204), (status = 422, body = crate::error::Problem)),
     security(("bearer" = [])))]
 pub async fn set_password(
     State(s): State<AppState>,

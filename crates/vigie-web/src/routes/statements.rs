@@ -14,10 +14,13 @@ use crate::error::ApiResult;
 use crate::extract::{Auth, Body};
 
 #[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
 pub struct TdbRequest {
     /// The database's API base, e.g. `https://transparency.dsa.ec.europa.eu/api/v1`.
+    #[schema(value_type = String, required = true, max_length = 500, pattern = r"^https://")]
     pub base_url: Option<String>,
     /// The platform's API token for the database (never shown back).
+    #[schema(value_type = String, required = true, min_length = 1, max_length = 500, pattern = r"\S")]
     pub token: Option<String>,
     /// Also submit decisions that answer removal orders (as other notifications); default false.
     pub include_orders: Option<bool>,
@@ -46,7 +49,7 @@ pub async fn set_tdb(State(s): State<AppState>, Auth(p): Auth, Body(req): Body<T
 }
 
 #[utoipa::path(get, path = "/api/v1/transparency-database", tag = "statements",
-    responses((status = 200, body = TdbDto), (status = 404, body = crate::error::Problem)), security(("bearer" = [])))]
+    responses((status = 200, body = TdbDto), (status = 404, body = crate::error::Problem, description = "`not_found`")), security(("bearer" = [])))]
 pub async fn get_tdb(State(s): State<AppState>, Auth(p): Auth) -> ApiResult<Json<TdbDto>> {
     let found = s.app.transparency_database(&p).await?;
     Ok(Json(found.ok_or(vigie_app::AppError::NotFound("connection"))?.into()))

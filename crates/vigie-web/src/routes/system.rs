@@ -1,22 +1,21 @@
 //! Health, the OpenAPI document, the legal-basis taxonomy and the event log.
 
 use axum::Json;
-use axum::extract::{Query, State};
+use axum::extract::State;
 use axum::http::StatusCode;
 use serde::{Deserialize, Serialize};
-use utoipa::{IntoParams, OpenApi, ToSchema};
+use utoipa::{IntoParams, ToSchema};
 use vigie_model::decision::taxonomy;
 
 use crate::AppState;
-use crate::error::ApiResult;
-use crate::extract::Auth;
+use crate::error::{ApiError, ApiResult};
+use crate::extract::{Auth, Params, in_range};
 
 #[derive(Debug, Serialize, ToSchema)]
 pub struct Health {
-    /// `ok`, or `degraded` (answered with 503).
+    /// `ok` (otherwise the answer is a 503 problem naming what is wrong).
     pub status: String,
-    /// The store: `ok`; `full` (the last write found the disk or the size cap full: writes are
-    /// refused with 507 `storage_full`, reads still work); or `unavailable` (it cannot be read).
+    /// The store: `ok` (it reads and the last write found room).
     pub store: String,
     pub journal_mode: String,
     /// SQLite `synchronous` level in force on the writer (2 = FULL).
@@ -24,33 +23,35 @@ pub struct Health {
 }
 
 /// Public: 200 once the store is open and the server is serving; 503 when the store cannot be
-/// read or written (a full disk), with the store's state.
-#[utoipa::path(get, path = "/healthz", tag = "system",
-    responses((status = 200, body = Health), (status = 503, body = Health, description = "the store cannot be read, or is full")))]
-pub async fn healthz(State(s): State<AppState>) -> (StatusCode, Json<Health>) {
+/// read (`unavailable`) or written (`storage_full`: a full disk or size cap; reads still work).
+#[utoipa::path(get, path = "/healthz", tag = "system", responses((status = 200, body = Health),
+    (status = 503, body = crate::error::Problem,
+     description = "`unavailable`: the store does not answer; `storage_full`: the last write found the disk or the database's size cap full, and writes are refused with 507 until space is freed")))]
+pub async fn healthz(State(s): State<AppState>) -> ApiResult<Json<Health>> {
     let store = s.app.store();
-    let d = store.durability().ok();
+    let unavailable = |_| ApiError::new(StatusCode::SERVICE_UNAVAILABLE, "unavailable", "the store does not answer");
+    let d = store.durability().map_err(unavailable)?;
     // A read round-trip proves the reader threads answer.
-    let readable = store.read(|r| r.count_orgs()).await.is_ok();
-    let state = match (readable, store.storage_full()) {
-        (false, _) => "unavailable",
-        (true, true) => "full",
-        (true, false) => "ok",
-    };
-    let status = if state == "ok" { StatusCode::OK } else { StatusCode::SERVICE_UNAVAILABLE };
-    let health = Health {
-        status: if state == "ok" { "ok" } else { "degraded" }.into(),
-        store: state.into(),
-        journal_mode: d.as_ref().map(|d| d.journal_mode.clone()).unwrap_or_default(),
-        synchronous: d.map_or(0, |d| d.synchronous),
-    };
-    (status, Json(health))
+    store.read(|r| r.count_orgs()).await.map_err(unavailable)?;
+    if store.storage_full() {
+        return Err(ApiError::new(
+            StatusCode::SERVICE_UNAVAILABLE,
+            "storage_full",
+            "the store is full: writes are refused until its operator frees space; reads still work",
+        ));
+    }
+    Ok(Json(Health {
+        status: "ok".into(),
+        store: "ok".into(),
+        journal_mode: d.journal_mode,
+        synchronous: d.synchronous,
+    }))
 }
 
 /// Public: this API, described in OpenAPI 3.
 #[utoipa::path(get, path = "/openapi.json", tag = "system", responses((status = 200, description = "the OpenAPI document")))]
-pub async fn openapi() -> Json<utoipa::openapi::OpenApi> {
-    Json(crate::openapi::ApiDoc::openapi())
+pub async fn openapi() -> Json<&'static serde_json::Value> {
+    Json(crate::openapi::document())
 }
 
 #[derive(Debug, Serialize, ToSchema)]
@@ -104,9 +105,13 @@ pub async fn legal_bases(Auth(_): Auth) -> Json<LegalBasisList> {
 }
 
 #[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct EventsQuery {
     /// Return events after this sequence number.
+    #[param(minimum = 0)]
     pub after: Option<i64>,
+    /// 1 to 5000, default 1000.
+    #[param(minimum = 1, maximum = 5000)]
     pub limit: Option<u32>,
 }
 
@@ -137,9 +142,11 @@ pub struct EventList {
 pub async fn events(
     State(s): State<AppState>,
     Auth(p): Auth,
-    Query(q): Query<EventsQuery>,
+    Params(q): Params<EventsQuery>,
 ) -> ApiResult<Json<EventList>> {
-    let list = s.app.events(&p, q.after.unwrap_or(0), q.limit.unwrap_or(1000)).await?;
+    let after = in_range("after", q.after, 0, (0, i64::MAX))?;
+    let limit = in_range("limit", q.limit, 1000, (1, 5000))?;
+    let list = s.app.events(&p, after, limit).await?;
     Ok(Json(EventList {
         events: list
             .into_iter()
