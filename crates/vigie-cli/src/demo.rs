@@ -214,7 +214,8 @@ async fn person(
         password: Some(password.clone()),
     };
     let user = app.create_user(admin, org.clone(), input).await?;
-    let (_, token) = app.issue_token(admin, user.id, Some("demo".into())).await?;
+    let input = vigie_app::admin::NewTokenInput { label: Some("demo".into()), expires_at: None };
+    let (_, token) = app.issue_token(admin, user.id, input).await?;
     Ok((app.authenticate(&token).await?, password))
 }
 

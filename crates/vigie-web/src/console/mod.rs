@@ -53,11 +53,15 @@ pub(crate) fn routes() -> Router<AppState> {
         .route("/queue", get(review::queue))
         .route("/dashboard", get(dashboard::dashboard))
         .route("/settings", get(auth::settings).post(auth::save_settings))
+        .route("/password", get(auth::password_page).post(auth::change_password))
         .route("/admin", get(admin::home))
         .route("/admin/orgs", post(admin::create_org))
         .route("/admin/orgs/{id}", get(admin::org_page))
         .route("/admin/orgs/{id}/users", post(admin::create_person))
         .route("/admin/orgs/{id}/users/{user}/tokens", post(admin::issue_token))
+        .route("/admin/orgs/{id}/users/{user}/remove", post(admin::remove_person))
+        .route("/admin/orgs/{id}/tokens/{token}/revoke", post(admin::revoke_token))
+        .route("/admin/webhooks/{id}/delete", post(admin::delete_webhook))
         .route("/admin/hosts/{host}/approve", post(admin::approve_host))
         .route("/complaints", get(complaints::list))
         .route("/complaints/{id}", get(complaints::show))
@@ -176,6 +180,8 @@ impl Me {
 pub(crate) enum PageError {
     /// Not signed in (or the session ended): go to the sign-in page.
     SignIn,
+    /// Signed in with a one-time password: go and choose a new one.
+    ChangePassword,
     /// A form without its CSRF token, or with a wrong one.
     Csrf,
     App(AppError),
@@ -209,6 +215,7 @@ impl IntoResponse for PageError {
     fn into_response(self) -> Response {
         let (status, title, message) = match self {
             PageError::SignIn => return redirect("/login"),
+            PageError::ChangePassword => return redirect("/password"),
             PageError::Csrf => (
                 StatusCode::FORBIDDEN,
                 "Form refused",

@@ -760,6 +760,28 @@ async fn an_administrator_sets_up_a_platform_from_the_console() {
     b.goto(&t.url(&format!("/admin/orgs/{org}"))).await;
     assert!(b.try_find("#new-token").await.is_none(), "shown once");
     t.post("/api/v1/hosts", &token, json!({ "host": "tube.example" })).await.expect(201);
+    let rx = Receiver::start().await;
+    let hook = t.post("/api/v1/webhooks", &token, json!({ "url": rx.url })).await.expect(201);
+
+    // The token is listed (never its secret), and revoked from the page: it fails at once.
+    let listed = b.text(&b.find("ul.tokens").await).await;
+    assert!(listed.contains("active") && listed.contains("expires never") && !listed.contains(&token), "{listed}");
+    b.click(&b.find("form.revoke button").await).await;
+    assert!(b.text(&b.find("#admin-status").await).await.contains("revoked"));
+    assert!(b.text(&b.find("ul.tokens").await).await.contains("revoked"));
+    assert_eq!(t.get("/api/v1/hosts", &token).await.status, 401);
+    // A token with an expiry shows it.
+    b.script("document.querySelector('form.issue input[type=date]').value = '2999-01-01'").await;
+    b.click(&b.find("form.issue button").await).await;
+    b.find("#new-token").await;
+    assert!(b.text(&b.find("ul.tokens").await).await.contains("expires 2999-01-01T00:00:00.000000Z"));
+
+    // The webhook is listed on the overview and deleted there.
+    b.goto(&t.url("/admin")).await;
+    let row = format!("#webhook-{}", hook["id"].as_str().unwrap());
+    b.click(&b.find(&format!("{row} button")).await).await;
+    b.wait_gone(&row).await;
+    assert_eq!(t.events(Some("webhook.deleted")).await.len(), 1);
 
     // The host claim waits for approval on the overview.
     b.goto(&t.url("/admin")).await;
@@ -777,6 +799,21 @@ async fn an_administrator_sets_up_a_platform_from_the_console() {
     assert!(b.try_find("header nav a[href='/admin']").await.is_none());
     b.goto(&t.url("/admin")).await;
     assert!(b.source().await.contains("these pages are for administrators"));
+
+    // The administrator removes her: her session ends at once, and she cannot sign in again.
+    let (_, ana_cookie) = t.console_login("ana.tube", PASSWORD).await;
+    let ana_cookie = ana_cookie.unwrap();
+    b.goto(&t.url("/settings")).await;
+    b.click(&b.find("header form.who button").await).await;
+    b.wait_url("/login").await;
+    sign_in_to(&t, &b, &login, "/admin").await;
+    b.goto(&t.url(&format!("/admin/orgs/{org}"))).await;
+    assert!(b.try_find(&format!("#person-{} form.remove", admin.user)).await.is_none(), "not oneself");
+    b.click(&b.find("form.remove button").await).await;
+    assert!(b.text(&b.find("#admin-status").await).await.starts_with("Removed"));
+    assert!(b.text(&b.find("tr.removed").await).await.contains("removed now"));
+    assert_eq!(t.console_get("/queue", &ana_cookie).await.location.as_deref(), Some("/login"));
+    assert_eq!(t.console_login("ana.tube", PASSWORD).await.0.status, 401);
     assert!(serious.is_empty(), "{}", Value::Array(serious));
 }
 
