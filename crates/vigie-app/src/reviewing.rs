@@ -15,6 +15,7 @@
 use serde_json::json;
 use sha2::Digest;
 use vigie_model::event::{ChainedEvent, EventKind};
+use vigie_model::order::ClockStatus;
 use vigie_model::org::{OrgKind, Role};
 use vigie_model::signal::SignalKind;
 use vigie_model::{Duration, MediaId, Timestamp};
@@ -34,12 +35,20 @@ pub const REVEAL_GRANT: Duration = Duration::from_mins(10);
 #[derive(Clone, Debug)]
 pub struct QueueItem {
     pub case: CaseRecord,
+    /// The most pressing clock of the orders on the case; `None` without an order.
+    pub clock: Option<ClockStatus>,
     pub claim: Option<ClaimRecord>,
     /// A hash bank matched the content (a stay-down signal, or media attached to the case).
     pub bank_match: bool,
     /// The labels of the banks the content matched (`group: …`, `tier: …`, `crisis: …`).
     pub labels: Vec<String>,
+    /// A legal deadline passed and nothing answered it: a late order, or another deadline gone.
     pub overdue: bool,
+}
+
+/// The clock a case shows: the most pressing of its orders' clocks.
+pub fn case_clock(orders: &[vigie_store::OrderRecord], now: Timestamp) -> Option<ClockStatus> {
+    ClockStatus::most_pressing(orders.iter().map(|o| o.clock.status(o.ended_at, now)))
 }
 
 /// A bank match shown with a case: the bank, the entry and the Hamming distance.
@@ -155,8 +164,13 @@ impl App {
                 for case in page.cases {
                     let banks = matched_banks(r, &case.id)?;
                     let claim = claims.iter().find(|c| c.case == case.id).cloned();
-                    let overdue = case.due_at.is_some_and(|d| d <= now);
-                    items.push(QueueItem { case, claim, bank_match: !banks.is_empty(), labels: banks, overdue });
+                    let clock = case_clock(&r.case_orders(&case.id)?, now);
+                    let overdue = match clock {
+                        Some(c) => matches!(c, ClockStatus::Late { .. }),
+                        None => case.due_at.is_some_and(|d| d <= now),
+                    };
+                    let bank_match = !banks.is_empty();
+                    items.push(QueueItem { case, clock, claim, bank_match, labels: banks, overdue });
                 }
                 Ok(items)
             })

@@ -9,9 +9,10 @@ use axum::http::header::{CACHE_CONTROL, CONTENT_DISPOSITION, CONTENT_SECURITY_PO
 use axum::http::{HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use serde::Deserialize;
-use vigie_app::reviewing::{QueueFilter, relative};
+use vigie_app::reviewing::{QueueFilter, case_clock, relative};
 use vigie_model::Timestamp;
 use vigie_model::decision::{Action, Purpose, RawDecision, taxonomy};
+use vigie_model::order::{ClockStatus, OrderState};
 use vigie_model::org::{OrgKind, Role};
 
 use super::session::Viewer;
@@ -46,9 +47,61 @@ pub(crate) fn deadline(due: Option<Timestamp>, now: Timestamp) -> Option<Deadlin
     })
 }
 
+/// A clock as the console shows it (`templates/clock.html`): a countdown only while it counts.
+pub(crate) struct ClockView {
+    /// `running`, `late`, `paused`, `complied`, `ended`, `awaiting_receipt`, or `deadline` for a
+    /// case's deadline without an order; the countdown script's `data-clock`.
+    pub(crate) state: &'static str,
+    /// What it says, without the script: "in 12 min", "late, due 3 min ago", "paused (Annex III):
+    /// awaiting the authority's clarification", "complied 5 min ago, on time"...
+    pub(crate) text: String,
+    pub(crate) countdown: Option<Deadline>,
+}
+
+impl ClockView {
+    /// The one wording of an order clock's state, for the queue, the case page and the
+    /// authority's list.
+    pub(crate) fn of(status: ClockStatus, now: Timestamp) -> Self {
+        let (text, countdown) = match status {
+            ClockStatus::AwaitingReceipt => ("not received yet: the hour starts at receipt".to_owned(), None),
+            ClockStatus::Running { deadline: d } => (relative(d, now), deadline(Some(d), now)),
+            ClockStatus::Late { deadline: d } => (format!("late, due {}", relative(d, now)), deadline(Some(d), now)),
+            ClockStatus::Paused { state } => {
+                let why = match state {
+                    OrderState::ForceMajeure => "force majeure, until the platform resumes",
+                    _ => "awaiting the authority's clarification",
+                };
+                (format!("paused (Annex III): {why}"), None)
+            }
+            ClockStatus::Complied { at, late } => {
+                (format!("complied {}, {}", relative(at, now), if late { "late" } else { "on time" }), None)
+            }
+            ClockStatus::Ended { at, executed } => (
+                format!(
+                    "stopped having effect {} ({})",
+                    relative(at, now),
+                    if executed { "it had been complied with" } else { "not executed" }
+                ),
+                None,
+            ),
+        };
+        ClockView { state: status.as_str(), text, countdown }
+    }
+
+    /// A case's clock: its orders' most pressing one, or else its own deadline, if any.
+    pub(crate) fn of_case(clock: Option<ClockStatus>, due: Option<Timestamp>, now: Timestamp) -> Option<Self> {
+        match clock {
+            Some(status) => Some(Self::of(status, now)),
+            None => {
+                deadline(due, now).map(|d| ClockView { state: "deadline", text: d.text.clone(), countdown: Some(d) })
+            }
+        }
+    }
+}
+
 struct Row {
     id: String,
-    deadline: Option<Deadline>,
+    clock: Option<ClockView>,
     priority: i64,
     tier: String,
     target: String,
@@ -132,7 +185,7 @@ pub(crate) async fn queue(
             });
             Row {
                 id: i.case.id.as_str().to_owned(),
-                deadline: deadline(i.case.due_at, now),
+                clock: ClockView::of_case(i.clock, i.case.due_at, now),
                 priority: i.case.priority,
                 tier: i.case.tier.as_str().replace('_', " "),
                 target: target_of(&i.case),
@@ -205,8 +258,7 @@ struct SignalRow {
 
 struct OrderRow {
     reference: String,
-    state: String,
-    deadline: Option<Deadline>,
+    clock: ClockView,
 }
 
 struct MediaRow {
@@ -259,7 +311,7 @@ struct CasePage {
     tier: String,
     priority: i64,
     threat: bool,
-    deadline: Option<Deadline>,
+    clock: Option<ClockView>,
     claim: Option<String>,
     mine: bool,
     signals: Vec<SignalRow>,
@@ -345,7 +397,7 @@ async fn case_view(
         tier: c.tier.as_str().replace('_', " "),
         priority: c.priority,
         threat: c.threat_to_life,
-        deadline: deadline(c.due_at, now),
+        clock: ClockView::of_case(case_clock(&view.orders, now), c.due_at, now),
         claim: claim_text,
         mine,
         signals: view
@@ -376,8 +428,7 @@ async fn case_view(
             .iter()
             .map(|o| OrderRow {
                 reference: o.reference.clone(),
-                state: o.clock.state.as_str().replace('_', " "),
-                deadline: deadline(o.clock.deadline, now),
+                clock: ClockView::of(o.clock.status(o.ended_at, now), now),
             })
             .collect(),
         media: media

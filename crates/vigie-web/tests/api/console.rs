@@ -563,9 +563,11 @@ async fn an_authority_issues_an_order_and_sees_it_overdue_after_the_hour() {
     b.goto(&t.url("/orders")).await;
     b.find("table.orders .overdue-flag").await;
     let countdown = b.find("table.orders time.countdown").await;
-    assert_eq!(b.attribute(&countdown, "class").await.as_deref(), Some("countdown overdue"));
+    let class = b.attribute(&countdown, "class").await.unwrap();
+    assert!(class.contains("overdue") && class.contains("late"), "{class}");
     tokio::time::sleep(std::time::Duration::from_millis(1_200)).await; // one tick of the live countdown
-    assert!(b.text(&countdown).await.ends_with("ago"), "{}", b.text(&countdown).await);
+    let shown = b.text(&countdown).await;
+    assert!(shown.starts_with("late, due ") && shown.ends_with("ago"), "{shown}");
     b.screenshot("orders-overdue").await;
 
     // The platform removes the content late: Annex II feedback appears.
@@ -920,4 +922,84 @@ async fn the_core_flows_work_without_javascript() {
     let decided = t.get(&format!("/api/v1/cases/{case}"), &p.token).await.expect(200);
     assert_eq!(decided["decision"]["action"], "no_action");
     assert_eq!(t.events(Some("media.revealed")).await.len(), 1);
+}
+
+/// The part of a page from `start` up to the next `</tr>`, `</li>` or `</dd>`.
+fn fragment<'a>(html: &'a str, start: &str) -> &'a str {
+    let from = html.find(start).unwrap_or_else(|| panic!("{start} not in the page"));
+    let rest = &html[from..];
+    let end = ["</tr>", "</li>", "</dd>"].iter().filter_map(|e| rest.find(e)).min().unwrap_or(rest.len());
+    &rest[..end]
+}
+
+#[tokio::test]
+async fn an_order_clock_shows_its_true_state_paused_complied_and_late_on_every_page() {
+    let t = TestApp::start().await;
+    let p = t.platform("video.example").await;
+    let moderator = with_password(&t, &p, "moderator.clock").await;
+    let a = t.authority().await;
+    let analyst = with_password(&t, &a, "analyst.clock").await;
+    let (_, m) = t.console_login(&moderator, PASSWORD).await;
+    let (_, an) = t.console_login(&analyst, PASSWORD).await;
+    let (m, an) = (m.unwrap(), an.unwrap());
+    let order =
+        t.post("/api/v1/orders", &a.token, order_body(&p.org, &["https://video.example/v/o1"])).await.expect(201);
+    let order_id = order["id"].as_str().unwrap().to_owned();
+    let case = order["cases"][0]["case"].as_str().unwrap().to_owned();
+    let queue = t.console_get("/queue", &m).await.body;
+    let row = fragment(&queue, &format!("id=\"row-{case}\""));
+    assert!(row.contains("data-clock=\"running\"") && row.contains(">in 60 min<"), "{row}");
+
+    // Annex III: the clock stops, and every page says so instead of counting.
+    t.advance(vigie_model::Duration::from_mins(1));
+    let annex = json!({ "reasons": ["manifest_errors"], "explanation": "Which video?" });
+    t.post(&format!("/api/v1/orders/{order_id}/cannot-comply"), &p.token, annex).await.expect(200);
+    let paused = "paused (Annex III): awaiting the authority&#39;s clarification";
+    let queue = t.console_get("/queue", &m).await.body;
+    let row = fragment(&queue, &format!("id=\"row-{case}\""));
+    assert!(row.contains("data-clock=\"paused\"") && row.contains(paused), "{row}");
+    assert!(!row.contains("data-deadline"), "a paused clock does not count down: {row}");
+    let page = t.console_get(&format!("/cases/{case}"), &m).await.body;
+    let header = fragment(&page, "id=\"case-clock\"");
+    assert!(header.contains(paused) && !header.contains("data-deadline"), "{header}");
+    assert!(fragment(&page, "<code>FR-IRU-2026-0042</code>").contains(paused));
+    let orders = t.console_get("/orders", &an).await.body;
+    let row = fragment(&orders, &format!("id=\"order-{order_id}\""));
+    assert!(row.contains("awaiting clarification") && row.contains(paused), "the analyst sees it too: {row}");
+
+    // Clarified: a fresh hour; then complied within it.
+    t.post(&format!("/api/v1/orders/{order_id}/clarification"), &a.token, json!({ "clarification": "The first one." }))
+        .await
+        .expect(200);
+    let queue = t.console_get("/queue", &m).await.body;
+    assert!(fragment(&queue, &format!("id=\"row-{case}\"")).contains(">in 60 min<"));
+    t.advance(vigie_model::Duration::from_mins(4));
+    let remove = json!({ "action": "remove", "legal_basis": "eu.tco.2-7-a", "purpose": "none", "purpose_rationale": "calls for attacks" });
+    t.post(&format!("/api/v1/cases/{case}/decision"), &p.token, remove).await.expect(201);
+    t.advance(vigie_model::Duration::from_mins(3));
+    let page = t.console_get(&format!("/cases/{case}"), &m).await.body;
+    let header = fragment(&page, "id=\"case-clock\"");
+    assert!(header.contains("data-clock=\"complied\"") && header.contains("complied 3 min ago, on time"), "{header}");
+    assert!(!page.contains("data-deadline"), "nothing counts down on a complied case");
+    let orders = t.console_get("/orders", &an).await.body;
+    let row = fragment(&orders, &format!("id=\"order-{order_id}\""));
+    assert!(row.contains("complied 3 min ago, on time") && !row.contains("data-deadline"), "{row}");
+
+    // A clock past its hour says late, in words, in the queue; the script keeps saying it.
+    let late =
+        t.post("/api/v1/orders", &a.token, order_body(&p.org, &["https://video.example/v/o2"])).await.expect(201);
+    let late_case = late["cases"][0]["case"].as_str().unwrap().to_owned();
+    t.get("/api/v1/inbox", &p.token).await.expect(200);
+    t.advance(vigie_model::Duration::from_mins(62));
+    let queue = t.console_get("/queue", &m).await.body;
+    let row = fragment(&queue, &format!("id=\"row-{late_case}\""));
+    assert!(row.contains("data-clock=\"late\"") && row.contains("late, due 2 min ago"), "{row}");
+    let b = Browser::start().await;
+    sign_in(&t, &b, &moderator).await;
+    let shown = b.text(&b.find(&format!("#row-{late_case} time.countdown")).await).await;
+    assert!(shown.starts_with("late, due 2 min"), "{shown}");
+    assert_eq!(
+        b.attribute(&b.find(&format!("#row-{late_case} time")).await, "data-clock").await.as_deref(),
+        Some("late")
+    );
 }
