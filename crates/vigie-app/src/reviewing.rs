@@ -1,9 +1,10 @@
 //! What reviewers need beyond the inbox: the queue with its filters, claims with a lease, and
 //! media attached to cases, shown blurred until a reviewer chooses to look.
 //!
-//! - A claim is a soft lock: others see who holds a case until when, and cannot claim it
-//!   meanwhile. The lease is [`LEASE`] and renews when the holder claims again. Claims and
-//!   releases are events, so claim times are there for SLA figures. A decision frees the case.
+//! - A claim is a lease: others see who holds a case until when, and can neither claim nor
+//!   decide it meanwhile; they may take it over, which is recorded. The lease is [`LEASE`] and
+//!   renews when the holder claims again. Claims, take-overs and releases are events, so claim
+//!   times are there for SLA figures. A decision frees the case.
 //! - Media: the bytes are kept as sent, with their SHA-256. What they are is found by decoding
 //!   them, never from the sender's word. An image gets its PDQ hash, a match against the banks the
 //!   case's platform may use, and a blurred greyscale preview made here. Anything else (SVG,
@@ -83,6 +84,14 @@ pub struct QueueFilter {
     pub label: Option<String>,
     /// Only cases nobody else holds.
     pub unclaimed: bool,
+}
+
+/// The refusal while another person's claim holds a case: the holder (an id) and until when.
+pub(crate) fn claimed_by_another(held: &ClaimRecord) -> AppError {
+    AppError::conflict(
+        "claimed_by_another",
+        format!("{} holds the case until {}", held.user.as_str(), held.lease_until),
+    )
 }
 
 fn parse_media_id(raw: &str) -> AppResult<MediaId> {
@@ -254,10 +263,7 @@ impl App {
                 if let Some(c) = &current
                     && c.user != principal.user
                 {
-                    return Err(AppError::conflict(
-                        "claimed_by_another",
-                        format!("another reviewer holds the case until {}", c.lease_until),
-                    ));
+                    return Err(claimed_by_another(c));
                 }
                 let rec = ClaimRecord {
                     case: case.id.clone(),
@@ -273,6 +279,47 @@ impl App {
                 Ok(rec)
             })
             .await
+    }
+
+    /// Takes a case over from the person whose live claim holds it (someone away from their
+    /// desk while a clock runs): the claim passes to the caller, and `case.taken_over` records
+    /// from whom. Without another's live claim, this is an ordinary claim.
+    pub async fn take_over_case(&self, p: &Principal, id: &str) -> AppResult<ClaimRecord> {
+        require(p, &[OrgKind::Platform], Role::Moderator, "only a platform's moderators take over cases")?;
+        let case_id = parse_case_id(id)?;
+        let clock = self.clock().clone();
+        let principal = p.clone();
+        let taken = self
+            .store()
+            .write(move |tx| {
+                let case = own_case(tx, &principal, &case_id)?;
+                if !case.state.is_pending() {
+                    return Err(AppError::conflict("already_decided", format!("the case is {}", case.state.as_str())));
+                }
+                let now = clock.now();
+                let Some(held) = tx.claim(&case.id)?.filter(|c| c.lease_until > now && c.user != principal.user) else {
+                    return Ok(None);
+                };
+                let rec = ClaimRecord {
+                    case: case.id.clone(),
+                    user: principal.user.clone(),
+                    claimed_at: now,
+                    lease_until: now.plus(LEASE),
+                };
+                tx.put_claim(&rec)?;
+                let actor = Actor::of(&principal);
+                let ev = Events { clock: &*clock, now, actor: &actor };
+                let held_seconds = now.since(held.claimed_at).as_micros() / 1_000_000;
+                let data =
+                    json!({ "from": held.user.as_str(), "held_seconds": held_seconds, "lease_until": rec.lease_until });
+                ev.emit(tx, EventKind::CaseTakenOver, case.id.as_str(), data)?;
+                Ok(Some(rec))
+            })
+            .await?;
+        match taken {
+            Some(rec) => Ok(rec),
+            None => self.claim_case(p, id).await,
+        }
     }
 
     /// Gives a claimed case back. Only its holder releases a live claim.
@@ -314,6 +361,33 @@ impl App {
             Ok((claim, r.events_about(case.id.as_str(), 200)?))
         })
         .await
+    }
+
+    /// The names of people, for display to their colleagues: only people of the caller's own
+    /// organisation (any, for an administrator) are named; others, and erased names, are left
+    /// out. Names are resolved here, at display time: events hold only ids.
+    pub async fn person_names(
+        &self,
+        p: &Principal,
+        ids: Vec<vigie_model::UserId>,
+    ) -> AppResult<std::collections::HashMap<String, String>> {
+        let principal = p.clone();
+        Ok(self
+            .store()
+            .read(move |r| {
+                let mut out = std::collections::HashMap::new();
+                for id in ids {
+                    let Some(user) = r.get_user(&id)? else { continue };
+                    if user.org != principal.org && !is_admin(&principal) {
+                        continue;
+                    }
+                    if let Some(name) = r.personal_value(&user.name_ref)?.filter(|n| !n.is_empty()) {
+                        out.insert(id.as_str().to_owned(), name);
+                    }
+                }
+                Ok(out)
+            })
+            .await?)
     }
 
     /// The names of organisations, for display to people who deal with them (unknown ids are left

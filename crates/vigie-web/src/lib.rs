@@ -71,6 +71,7 @@ pub fn router(state: AppState) -> Router {
         .route("/cases/{id}/decision", post(platform::decide))
         .route("/cases/{id}/claim", post(reviewing::claim))
         .route("/cases/{id}/release", post(reviewing::release))
+        .route("/cases/{id}/takeover", post(reviewing::take_over))
         .route(
             "/cases/{id}/media",
             post(reviewing::attach_media).get(reviewing::list_media).layer(DefaultBodyLimit::max(media_limit)),

@@ -40,6 +40,7 @@ use crate::routes::{admin, banks, dueprocess, hma, intake, media, platform, revi
         platform::decide,
         reviewing::claim,
         reviewing::release,
+        reviewing::take_over,
         reviewing::attach_media,
         reviewing::list_media,
         reviewing::set_password,

@@ -71,6 +71,7 @@ pub(crate) fn routes() -> Router<AppState> {
         .route("/cases/{id}", get(review::case_page))
         .route("/cases/{id}/claim", post(review::claim))
         .route("/cases/{id}/release", post(review::release))
+        .route("/cases/{id}/takeover", post(review::take_over))
         .route("/cases/{id}/decide", post(review::decide))
         .route("/media/{id}/reveal", post(review::reveal))
         .route("/media/{id}/preview", get(review::preview))

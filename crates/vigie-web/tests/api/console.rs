@@ -120,6 +120,8 @@ async fn a_reviewer_signs_in_claims_reveals_media_and_decides_with_the_keyboard(
     b.wait_url("reveal=").await;
     b.find("img.original").await;
     assert_eq!(t.events(Some("media.revealed")).await.len(), 1);
+    let caption = b.text(&b.find("figure.media .media-note").await).await;
+    assert!(caption.starts_with("The original as sent") && !caption.contains("blurred"), "{caption}");
     b.screenshot("case-revealed").await;
 
     // d jumps to the decision form; everything else is typed and tabbed.
@@ -144,6 +146,11 @@ async fn a_reviewer_signs_in_claims_reveals_media_and_decides_with_the_keyboard(
     b.keys(&format!("{TAB}{ENTER}")).await;
     b.wait_url("/queue").await;
     let _ = decide;
+    // The queue confirms what was decided, with a link back to the case.
+    let done = b.find("#decided").await;
+    assert_eq!(b.text(&done).await, format!("You decided: Remove on eu.tco.2-7-a. Case {ordered}"));
+    let link = b.find("#decided a").await;
+    assert_eq!(b.attribute(&link, "href").await.as_deref(), Some(format!("/cases/{ordered}").as_str()));
     let case = t.get(&format!("/api/v1/cases/{ordered}"), &p.token).await.expect(200);
     assert_eq!((case["state"].as_str(), case["decision"]["action"].as_str()), (Some("decided"), Some("remove")));
     assert_eq!(case["decision"]["legal_basis"], "eu.tco.2-7-a");
@@ -1002,4 +1009,87 @@ async fn an_order_clock_shows_its_true_state_paused_complied_and_late_on_every_p
         b.attribute(&b.find(&format!("#row-{late_case} time")).await, "data-clock").await.as_deref(),
         Some("late")
     );
+}
+
+/// A person with a name and a console login in an organisation; returns them and their session.
+async fn colleague(t: &TestApp, org: &str, name: &str, login: &str) -> (String, String) {
+    let body = json!({ "name": name, "roles": ["moderator"], "login": login, "password": PASSWORD });
+    let user =
+        t.post(&format!("/api/v1/orgs/{org}/users"), ADMIN, body).await.expect(201)["id"].as_str().unwrap().to_owned();
+    let (_, cookie) = t.console_login(login, PASSWORD).await;
+    (user, cookie.unwrap())
+}
+
+#[tokio::test]
+async fn a_held_case_names_its_holder_offers_no_decision_form_and_the_history_names_people() {
+    let t = TestApp::start().await;
+    let p = t.platform("video.example").await;
+    let (_, ana) = colleague(&t, &p.org, "Ana Holder", "ana.holder").await;
+    let (_, ben) = colleague(&t, &p.org, "Ben Second", "ben.second").await;
+    let case = case_of(&t, &t.notice("https://video.example/v/held").await).await;
+    attach(&t, &p, &case, png(160, 120)).await;
+    let ngo = t.member("trusted_flagger", "Watchdog NGO", &["reporter"]).await;
+    let fiona = json!({ "name": "Fiona Flagger", "roles": ["reporter"] });
+    let fiona = t.post(&format!("/api/v1/orgs/{}/users", ngo.org), ADMIN, fiona).await.expect(201)["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let fiona = t.post(&format!("/api/v1/users/{fiona}/tokens"), ADMIN, json!({})).await.expect(201)["token"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    t.post("/api/v1/notices", &fiona, notice_body("https://video.example/v/held")).await.expect(201);
+    let page = t.console_get(&format!("/cases/{case}"), &ana).await;
+    t.console_post(&format!("/cases/{case}/claim"), &ana, &[("csrf", &page.csrf())]).await;
+
+    // Ben sees who holds it, since when, and no decision form: a take-over button instead.
+    let queue = t.console_get("/queue", &ben).await.body;
+    assert!(fragment(&queue, &format!("id=\"row-{case}\"")).contains("Ana Holder, until in 10 min"), "{queue}");
+    let page = t.console_get(&format!("/cases/{case}"), &ben).await;
+    let held = fragment(&page.body, "id=\"claim-state\"");
+    assert!(held.contains("Held by Ana Holder since") && !held.contains("another reviewer"), "{held}");
+    assert!(page.body.contains("id=\"decision-held\"") && !page.body.contains("class=\"stack decision\""));
+    assert!(page.body.contains("action=\"/cases/") && page.body.contains("/takeover\""));
+    // A decision posted anyway (an old tab) is refused and changes nothing.
+    let decide = [
+        ("csrf", page.csrf()),
+        ("action", "no_action".into()),
+        ("explanation", "x".into()),
+        ("intent", "decide".into()),
+    ];
+    let pairs: Vec<(&str, &str)> = decide.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    let refused = t.console_post(&format!("/cases/{case}/decide"), &ben, &pairs).await;
+    assert_eq!(refused.status, 409);
+    assert!(refused.body.contains("another reviewer claimed the case meanwhile"));
+    assert!(t.events(Some("case.decided")).await.is_empty());
+
+    // Ben takes it over; Ana's reveal, Ana's claim, Ben's take-over and Ben's decision each name
+    // their person in the history.
+    let csrf = page.csrf();
+    let ana_page = t.console_get(&format!("/cases/{case}"), &ana).await;
+    let media = ana_page.body.split("/media/").nth(1).unwrap().split('/').next().unwrap().to_owned();
+    t.console_post(&format!("/media/{media}/reveal"), &ana, &[("csrf", &ana_page.csrf())]).await;
+    let taken = t.console_post(&format!("/cases/{case}/takeover"), &ben, &[("csrf", &csrf)]).await;
+    assert_eq!(taken.status, 303);
+    let page = t.console_get(&format!("/cases/{case}"), &ben).await;
+    assert!(page.body.contains("You hold this case") && page.body.contains("class=\"stack decision\""));
+    let decided = t.console_post(&format!("/cases/{case}/decide"), &ben, &pairs).await;
+    assert_eq!((decided.status, decided.location.as_deref()), (303, Some(format!("/queue?decided={case}").as_str())));
+    let history = t.console_get(&format!("/cases/{case}"), &ben).await.body;
+    let history = &history[history.find("id=\"history-h\"").unwrap()..];
+    let org = "Platform of video.example";
+    for (kind, who) in [
+        ("case.claimed", "Ana Holder"),
+        ("media.revealed", "Ana Holder"),
+        ("case.taken_over", "Ben Second"),
+        ("case.decided", "Ben Second"),
+    ] {
+        let row = fragment(history, &format!("<td>{kind}</td>"));
+        assert!(row.contains(&format!("{who} ({org})")), "{kind}: {row}");
+    }
+    // People of other organisations are not named: the trusted flagger's report shows its
+    // organisation; the anonymous report shows nobody.
+    let added = fragment(history, "<td>case.signal_added</td>");
+    assert!(added.contains("Watchdog NGO") && !history.contains("Fiona Flagger"), "{added}");
+    assert!(fragment(history, "<td>case.opened</td>").contains("<td>Vigie</td>"));
 }
