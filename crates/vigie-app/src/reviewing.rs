@@ -390,6 +390,24 @@ impl App {
             .await?)
     }
 
+    /// The people of the caller's organisation with their names (erased ones left out), oldest
+    /// first: for choosing a decider in a search.
+    pub async fn colleagues(&self, p: &Principal) -> AppResult<Vec<(vigie_model::UserId, String)>> {
+        let org = p.org.clone();
+        Ok(self
+            .store()
+            .read(move |r| {
+                let mut out = Vec::new();
+                for u in r.users_of(&org)? {
+                    if let Some(name) = r.personal_value(&u.name_ref)?.filter(|n| !n.is_empty()) {
+                        out.push((u.id, name));
+                    }
+                }
+                Ok(out)
+            })
+            .await?)
+    }
+
     /// The names of organisations, for display to people who deal with them (unknown ids are left
     /// out).
     pub async fn org_names(
@@ -551,6 +569,33 @@ impl App {
             Ok((media, bytes))
         })
         .await
+    }
+}
+
+/// How many decided cases one page of the search lists.
+pub const DECIDED_PAGE: u32 = 50;
+
+/// One page of a platform's decided cases, newest decision first.
+#[derive(Clone, Debug)]
+pub struct DecidedPage {
+    pub items: Vec<(vigie_store::DecisionRecord, CaseRecord)>,
+    /// Where the next (older) page starts; `None` on the last page.
+    pub next: Option<(Timestamp, vigie_model::DecisionId)>,
+}
+
+impl App {
+    /// The platform's decided cases, newest decision first, narrowed by `filter` (case id, part of
+    /// the URL or the host, action, ground, date range, decider), a page at a time.
+    pub async fn decided_cases(&self, p: &Principal, filter: vigie_store::DecidedFilter) -> AppResult<DecidedPage> {
+        require(p, &[OrgKind::Platform], Role::Moderator, "only a platform's moderators search its decisions")?;
+        let org = p.org.clone();
+        let mut items = self.store().read(move |r| r.decided_cases(&org, &filter, DECIDED_PAGE + 1)).await?;
+        let next = (items.len() > DECIDED_PAGE as usize).then(|| {
+            items.truncate(DECIDED_PAGE as usize);
+            let (last, _) = items.last().expect("a full page");
+            (last.decided_at, last.id.clone())
+        });
+        Ok(DecidedPage { items, next })
     }
 }
 

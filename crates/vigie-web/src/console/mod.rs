@@ -13,8 +13,10 @@ mod auth;
 mod authority;
 mod complaints;
 mod dashboard;
+mod decided;
 mod public;
 mod review;
+mod scrutiny;
 pub(crate) mod session;
 mod uploader;
 
@@ -51,6 +53,7 @@ pub(crate) fn routes() -> Router<AppState> {
         .route("/notice/{token}", get(uploader::notice))
         .route("/notice/{token}/{what}", post(uploader::contest))
         .route("/queue", get(review::queue))
+        .route("/decided", get(decided::list))
         .route("/dashboard", get(dashboard::dashboard))
         .route("/settings", get(auth::settings).post(auth::save_settings))
         .route("/password", get(auth::password_page).post(auth::change_password))
@@ -68,6 +71,8 @@ pub(crate) fn routes() -> Router<AppState> {
         .route("/complaints/{id}/review", post(complaints::review))
         .route("/orders", get(authority::orders).post(authority::submit_order))
         .route("/referrals", get(authority::referrals).post(authority::submit_referral))
+        .route("/scrutiny", get(scrutiny::list))
+        .route("/scrutiny/{id}/decide", post(scrutiny::decide))
         .route("/cases/{id}", get(review::case_page))
         .route("/cases/{id}/claim", post(review::claim))
         .route("/cases/{id}/release", post(review::release))
@@ -140,11 +145,13 @@ impl Me {
         };
         if p.org_kind == OrgKind::Platform && p.roles.contains(&Role::Moderator) {
             add("/queue", "Queue");
+            add("/decided", "Decided");
             add("/complaints", "Complaints");
         }
         if p.org_kind == OrgKind::Authority && p.roles.contains(&Role::Reporter) {
             add("/orders", "Removal orders");
             add("/referrals", "Referrals");
+            add("/scrutiny", "Scrutiny");
         }
         if vigie_app::auth::is_admin(p) {
             add("/admin", "Administration");

@@ -140,7 +140,7 @@ pub(crate) struct QueueQuery {
     unclaimed: Option<String>,
 }
 
-fn target_of(case: &vigie_store::CaseRecord) -> String {
+pub(crate) fn target_of(case: &vigie_store::CaseRecord) -> String {
     case.url
         .clone()
         .or_else(|| case.account_id.as_ref().map(|a| format!("account {a}")))
@@ -571,7 +571,7 @@ async fn case_view(
     })
 }
 
-fn action_label(a: Action) -> &'static str {
+pub(crate) fn action_label(a: Action) -> &'static str {
     match a {
         Action::Remove => "Remove",
         Action::Disable => "Disable access in some states",

@@ -489,6 +489,11 @@ async fn axe_finds_nothing_serious_or_critical_on_the_main_pages() {
     b.click(&b.find("a.open").await).await;
     b.find("#first-decision").await;
     serious.extend(axe(&b, &script, "complaint", &mut report).await);
+    b.goto(&t.url("/decided")).await;
+    b.find("table.decided").await;
+    serious.extend(axe(&b, &script, "decided", &mut report).await);
+    b.goto(&t.url("/password")).await;
+    serious.extend(axe(&b, &script, "password", &mut report).await);
     let a = t.authority().await;
     let analyst = with_password(&t, &a, "analyst.axe").await;
     b.click(&b.find("header form.who button").await).await;
@@ -1092,4 +1097,145 @@ async fn a_held_case_names_its_holder_offers_no_decision_form_and_the_history_na
     let added = fragment(history, "<td>case.signal_added</td>");
     assert!(added.contains("Watchdog NGO") && !history.contains("Fiona Flagger"), "{added}");
     assert!(fragment(history, "<td>case.opened</td>").contains("<td>Vigie</td>"));
+}
+
+/// The case ids listed on a page of the decided-cases search, in order.
+fn decided_ids(html: &str) -> Vec<String> {
+    html.split("id=\"decided-").skip(1).map(|r| r.split('"').next().unwrap().to_owned()).collect()
+}
+
+#[tokio::test]
+async fn decided_cases_are_listed_newest_first_searched_and_paged() {
+    let t = TestApp::start().await;
+    let p = t.platform("video.example").await;
+    t.post("/api/v1/hosts", &p.token, json!({ "host": "clips.example" })).await.expect(201);
+    t.post("/api/v1/hosts/clips.example/approve", ADMIN, json!({})).await.expect(200);
+    let (ben, _) = colleague(&t, &p.org, "Ben Decider", "ben.decider").await;
+    let ben_token = t.post(&format!("/api/v1/users/{ben}/tokens"), ADMIN, json!({})).await.expect(201)["token"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let decide = |url: &'static str, token: String, body: Value| {
+        let t = &t;
+        async move {
+            let case = case_of(t, &t.notice(url).await).await;
+            t.post(&format!("/api/v1/cases/{case}/decision"), &token, body).await.expect(201);
+            case
+        }
+    };
+    let removal = json!({ "action": "remove", "legal_basis": "eu.tco.2-7-a", "purpose": "none", "purpose_rationale": "calls for attacks" });
+    let removed = decide("https://video.example/v/a", p.token.clone(), removal).await;
+    let day_one = t.now().to_rfc3339()[..10].to_owned();
+    t.advance(vigie_model::Duration::from_days(2));
+    let kept = decide(
+        "https://video.example/v/b",
+        ben_token.clone(),
+        json!({ "action": "no_action", "explanation": "satire" }),
+    )
+    .await;
+    t.advance(vigie_model::Duration::from_hours(1));
+    let restricted =
+        decide("https://clips.example/c/1", p.token.clone(), json!({ "action": "restrict", "terms_clause": "4.2" }))
+            .await;
+    // Another platform's decision is not in this list.
+    let other = t.platform("other.example").await;
+    decide("https://other.example/x", other.token.clone(), json!({ "action": "no_action" })).await;
+    // Signed in now: the days the clock moved outlast a session.
+    let cookie = t.console_login("ben.decider", PASSWORD).await.1.unwrap();
+
+    let search = |q: &'static str| {
+        let (t, cookie) = (&t, cookie.clone());
+        async move { decided_ids(&t.console_get(&format!("/decided{q}"), &cookie).await.body) }
+    };
+    assert_eq!(search("").await, [restricted.as_str(), kept.as_str(), removed.as_str()], "newest first");
+    assert_eq!(search("?target=CLIPS.example").await, [restricted.as_str()]);
+    assert_eq!(search("?target=v%2Fb").await, [kept.as_str()]);
+    assert_eq!(search("?action=no_action").await, [kept.as_str()]);
+    assert_eq!(search("?ground=eu.tco.2-7-a").await, [removed.as_str()]);
+    assert_eq!(search("?ground=4.2").await, [restricted.as_str()]);
+    let by_day = t.console_get(&format!("/decided?from={day_one}&to={day_one}"), &cookie).await.body;
+    assert_eq!(decided_ids(&by_day), [removed.as_str()]);
+    let by_ben = t.console_get(&format!("/decided?decider={ben}"), &cookie).await.body;
+    assert_eq!(decided_ids(&by_ben), [kept.as_str()]);
+    assert!(by_ben.contains("<td>Ben Decider</td>"));
+    let one = t.console_get(&format!("/decided?case={removed}"), &cookie).await.body;
+    assert_eq!(decided_ids(&one), [removed.as_str()]);
+    let bad = t.console_get("/decided?case=nope&from=yesterday", &cookie).await.body;
+    assert!(bad.contains("is not a case id") && bad.contains("a date such as"), "{bad}");
+
+    // Pages of fifty, the next one linked with the same search.
+    for i in 0..50 {
+        let case = case_of(&t, &t.notice(&format!("https://video.example/bulk/{i}")).await).await;
+        t.post(&format!("/api/v1/cases/{case}/decision"), &p.token, json!({ "action": "no_action" })).await.expect(201);
+    }
+    let first = t.console_get("/decided?target=video.example", &cookie).await.body;
+    assert_eq!(decided_ids(&first).len(), 50);
+    let older =
+        first.split("id=\"older\"").next().unwrap().rsplit("href=\"").next().unwrap().split('"').next().unwrap();
+    let older = older.replace("&#38;", "&");
+    assert!(older.starts_with("/decided?target=video.example&after="), "{older}");
+    let rest = decided_ids(&t.console_get(&older, &cookie).await.body);
+    assert_eq!(rest, [kept, removed], "the two oldest of video.example");
+}
+
+#[tokio::test]
+async fn the_scrutinising_authority_decides_a_scrutiny_from_its_page() {
+    let t = TestApp::start().await;
+    let p = t.platform("video.example").await;
+    let issuer = t.authority().await;
+    let body = json!({ "name": "Competent authority IE", "kind": "authority", "member_state": "IE" });
+    let ie = t.post("/api/v1/orgs", ADMIN, body).await.expect(201)["id"].as_str().unwrap().to_owned();
+    let host = t.person(&ie, &["reporter"]).await;
+    let login = with_password(&t, &host, "scrutiny.ie").await;
+    let order =
+        t.post("/api/v1/orders", &issuer.token, order_body(&p.org, &["https://video.example/v/s"])).await.expect(201);
+    let order_id = order["id"].as_str().unwrap().to_owned();
+    t.get("/api/v1/inbox", &p.token).await.expect(200);
+    let asked = json!({ "text": "The video is a news report about the attack." });
+    let s = t.post(&format!("/api/v1/orders/{order_id}/scrutiny"), &p.token, asked).await.expect(201);
+    let id = s["id"].as_str().unwrap().to_owned();
+
+    let b = Browser::start().await;
+    sign_in_to(&t, &b, &login, "/orders").await;
+    b.click(&b.find("header nav a[href='/scrutiny']").await).await;
+    let section = b.find(&format!("#scrutiny-{id}")).await;
+    let shown = b.text(&section).await;
+    for part in [
+        "FR-IRU-2026-0042",
+        "a news report about the attack",
+        "https://video.example/v/s",
+        "the platform (within 48 hours",
+    ] {
+        assert!(shown.contains(part), "{part} missing from: {shown}");
+    }
+    let mut report = Vec::new();
+    let serious = axe(&b, &axe_script(), "scrutiny", &mut report).await;
+    assert!(serious.is_empty(), "{}", Value::Array(serious));
+    let due = b.find(&format!("#scrutiny-{id} .scrutiny-due time.countdown")).await;
+    let left = b.text(&due).await;
+    assert!(left.starts_with("in ") && left.ends_with("days"), "72 hours to decide: {left}");
+    b.screenshot("scrutiny").await;
+
+    // No outcome chosen: refused, nothing decided.
+    b.type_into(&b.find(&format!("#reasons-{id}")).await, "The order names no offence.").await;
+    b.click(&b.find(&format!("#scrutiny-{id} form button[type=submit]")).await).await;
+    assert!(b.text(&b.find(&format!("#scrutiny-{id} div.error")).await).await.contains("outcome"));
+    assert!(t.events(Some("scrutiny.decided")).await.is_empty());
+    // An infringement: the order ends, and the page says so.
+    b.click(&b.find(&format!("#yes-{id}")).await).await;
+    b.type_into(&b.find(&format!("#reasons-{id}")).await, "The order names no offence.").await;
+    b.click(&b.find(&format!("#scrutiny-{id} form button[type=submit]")).await).await;
+    b.wait_url("decided=").await;
+    assert!(b.text(&b.find("#scrutiny-done").await).await.starts_with("Scrutiny decided: infringement found"));
+    assert!(
+        b.text(&b.find(&format!("#scrutiny-{id} .scrutiny-outcome")).await)
+            .await
+            .contains("The order names no offence.")
+    );
+    let o = t.get(&format!("/api/v1/orders/{order_id}"), &issuer.token).await.expect(200);
+    assert_eq!(o["ended_by"]["cause"], "scrutiny_infringement");
+    // Only authorities have this page.
+    let m = with_password(&t, &p, "moderator.scrutiny").await;
+    let (_, cookie) = t.console_login(&m, PASSWORD).await;
+    assert_eq!(t.console_get("/scrutiny", &cookie.unwrap()).await.status, 403);
 }
