@@ -131,6 +131,10 @@ async fn closed_by_default_every_endpoint_but_the_public_ones_needs_a_valid_toke
         ("GET", "/api/v1/events"),
         ("GET", "/api/v1/parked"),
         ("POST", "/api/v1/webhooks"),
+        ("GET", "/api/v1/webhooks"),
+        ("GET", "/api/v1/tokens"),
+        ("DELETE", "/api/v1/tokens/tok_00000000000000000000000000000000"),
+        ("DELETE", "/api/v1/users/usr_00000000000000000000000000000000"),
         ("GET", "/api/v1/legal-bases"),
     ] {
         let m = reqwest::Method::from_bytes(method.as_bytes()).unwrap();
