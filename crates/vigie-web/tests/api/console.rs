@@ -533,7 +533,7 @@ async fn an_authority_issues_an_order_and_sees_it_overdue_after_the_hour() {
     };
     assert_eq!(
         menu,
-        ["Removal orders", "Referrals", "Dashboard", "Report content", "Settings"],
+        ["Removal orders", "Referrals", "Scrutiny", "Dashboard", "Report content", "Settings"],
         "the menu shows what the role may do"
     );
 
