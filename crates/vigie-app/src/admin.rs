@@ -8,9 +8,21 @@ use vigie_model::validation::Checker;
 use vigie_model::*;
 use vigie_store::*;
 
-use crate::auth::{new_token, require, require_admin, secret_hash};
+use crate::auth::{is_admin, new_token, require, require_admin, secret_hash};
 use crate::intake::route_parked_case;
 use crate::{Actor, App, AppError, AppResult, Events, id_bytes, keep_personal};
+
+/// The console login of the first administrator.
+pub const BOOTSTRAP_LOGIN: &str = "admin";
+
+/// What the operator may choose for the first administrator; what is left out is generated.
+#[derive(Clone, Debug, Default)]
+pub struct BootstrapInput {
+    /// `VIGIE_ADMIN_TOKEN`: the bearer token for the API.
+    pub token: Option<String>,
+    /// `VIGIE_ADMIN_PASSWORD`: the console password of the login [`BOOTSTRAP_LOGIN`].
+    pub password: Option<String>,
+}
 
 /// What the first start of an empty instance created.
 #[derive(Debug)]
@@ -21,6 +33,26 @@ pub struct Bootstrap {
     pub token: String,
     /// Whether the token came from the operator (`VIGIE_ADMIN_TOKEN`) rather than being made here.
     pub token_was_given: bool,
+    /// The console login ([`BOOTSTRAP_LOGIN`]) and its password, to be shown once.
+    pub login: String,
+    pub password: String,
+    /// Whether the password came from the operator (`VIGIE_ADMIN_PASSWORD`). A generated one is
+    /// good for one sign-in: the console then asks for a new one before anything else.
+    pub password_was_given: bool,
+}
+
+/// A one-time password: 20 random characters from an alphabet without look-alikes.
+fn one_time_password() -> String {
+    const ALPHABET: &[u8] = b"abcdefghijkmnpqrstuvwxyzACDEFGHJKLMNPQRTUVWXY34679";
+    crate::random32().iter().take(20).map(|b| ALPHABET[usize::from(*b) % ALPHABET.len()] as char).collect()
+}
+
+/// A new token's optional settings.
+#[derive(Clone, Debug, Default)]
+pub struct NewTokenInput {
+    pub label: Option<String>,
+    /// RFC 3339: the token is refused from then on; must be in the future.
+    pub expires_at: Option<String>,
 }
 
 /// A new person and their first token.
@@ -34,11 +66,22 @@ pub struct NewUserInput {
 }
 
 impl App {
-    /// On an empty database, creates the operator's hub, its administrator and a token.
-    /// Does nothing (returns `None`) once any organisation exists.
-    pub async fn bootstrap(&self, given_token: Option<String>) -> AppResult<Option<Bootstrap>> {
+    /// On an empty database, creates the operator's hub, its administrator, a token for the API
+    /// and a console login ([`BOOTSTRAP_LOGIN`]). Does nothing (returns `None`) once any
+    /// organisation exists.
+    pub async fn bootstrap(&self, given: BootstrapInput) -> AppResult<Option<Bootstrap>> {
+        if self.store().read(|r| r.count_orgs()).await? > 0 {
+            return Ok(None);
+        }
+        let password_was_given = given.password.is_some();
+        let password = given.password.unwrap_or_else(one_time_password);
+        let mut c = Checker::new();
+        crate::sessions::check_password(&password, &mut c);
+        c.finish()?;
+        let phc = crate::sessions::hash_off_thread(password.clone()).await?;
         let clock = self.clock().clone();
         let retention = self.config().personal_data_retention;
+        let given_token = given.token;
         self.store()
             .write(move |tx| {
                 if tx.count_orgs()? > 0 {
@@ -67,6 +110,7 @@ impl App {
                     name_ref,
                     roles: vec![Role::Admin],
                     created_at: now,
+                    deactivated_at: None,
                 })?;
                 ev.emit(
                     tx,
@@ -83,9 +127,27 @@ impl App {
                     hash: secret_hash(&token),
                     label: Some("bootstrap".into()),
                     created_at: now,
+                    expires_at: None,
+                    revoked_at: None,
                 })?;
                 ev.emit(tx, EventKind::TokenIssued, token_id.as_str(), json!({ "user": user.as_str() }))?;
-                Ok::<_, AppError>(Some(Bootstrap { org, user, token, token_was_given }))
+                tx.upsert_credential(&vigie_store::CredentialRecord {
+                    user: user.clone(),
+                    login: BOOTSTRAP_LOGIN.to_owned(),
+                    phc,
+                    updated_at: now,
+                    must_change: !password_was_given,
+                })?;
+                ev.emit(tx, EventKind::UserPasswordSet, user.as_str(), json!({ "one_time": !password_was_given }))?;
+                Ok::<_, AppError>(Some(Bootstrap {
+                    org,
+                    user,
+                    token,
+                    token_was_given,
+                    login: BOOTSTRAP_LOGIN.to_owned(),
+                    password,
+                    password_was_given,
+                }))
             })
             .await
     }
@@ -190,6 +252,7 @@ impl App {
                     name_ref,
                     roles,
                     created_at: now,
+                    deactivated_at: None,
                 };
                 tx.insert_user(&rec)?;
                 let ev = Events { clock: &*clock, now, actor: &actor };
@@ -209,6 +272,7 @@ impl App {
                         login,
                         phc,
                         updated_at: now,
+                        must_change: false,
                     })?;
                     ev.emit(tx, EventKind::UserPasswordSet, rec.id.as_str(), json!({}))?;
                 }
@@ -222,17 +286,25 @@ impl App {
         &self,
         p: &Principal,
         user: UserId,
-        label: Option<String>,
+        input: NewTokenInput,
     ) -> AppResult<(TokenRecord, String)> {
         require_admin(p)?;
+        let NewTokenInput { label, expires_at } = input;
         let mut c = Checker::new();
         c.optional_text(label.as_deref(), "label", 200);
+        let expires_at = crate::dueprocess::parse_time(expires_at.as_deref(), "expires_at", &mut c);
+        if let Some(e) = expires_at {
+            c.check(e > self.now(), "expires_at", "in_the_past", "must be in the future");
+        }
         c.finish()?;
         let clock = self.clock().clone();
         let actor = Actor::of(p);
         self.store()
             .write(move |tx| {
-                tx.get_user(&user)?.ok_or(AppError::NotFound("user"))?;
+                let person = tx.get_user(&user)?.ok_or(AppError::NotFound("user"))?;
+                if person.deactivated_at.is_some() {
+                    return Err(AppError::conflict("user_removed", "the person was removed; they get no new token"));
+                }
                 let now = clock.now();
                 let secret = new_token();
                 let rec = TokenRecord {
@@ -241,15 +313,107 @@ impl App {
                     hash: secret_hash(&secret),
                     label,
                     created_at: now,
+                    expires_at,
+                    revoked_at: None,
                 };
                 tx.insert_token(&rec)?;
                 Events { clock: &*clock, now, actor: &actor }.emit(
                     tx,
                     EventKind::TokenIssued,
                     rec.id.as_str(),
-                    json!({ "user": user.as_str() }),
+                    json!({ "user": user.as_str(), "expires_at": rec.expires_at }),
                 )?;
                 Ok::<_, AppError>((rec, secret))
+            })
+            .await
+    }
+
+    /// A person's tokens (revoked and expired ones too), for an administrator or the person.
+    pub async fn list_tokens(&self, p: &Principal, user: &str) -> AppResult<Vec<TokenRecord>> {
+        let user = UserId::parse(user).ok_or(AppError::NotFound("user"))?;
+        if !is_admin(p) && p.user != user {
+            return Err(AppError::NotFound("user"));
+        }
+        self.read_app(move |r| {
+            r.get_user(&user)?.ok_or(AppError::NotFound("user"))?;
+            Ok(r.tokens_of(&user)?)
+        })
+        .await
+    }
+
+    /// Revokes a token: the next request that carries it is refused. An administrator revokes
+    /// anyone's, a person their own. Revoking a revoked token changes nothing.
+    pub async fn revoke_token(&self, p: &Principal, id: &str) -> AppResult<TokenRecord> {
+        let id = TokenId::parse(id).ok_or(AppError::NotFound("token"))?;
+        let clock = self.clock().clone();
+        let actor = Actor::of(p);
+        let principal = p.clone();
+        self.store()
+            .write(move |tx| {
+                let mut token = tx
+                    .get_token(&id)?
+                    .filter(|t| is_admin(&principal) || t.user == principal.user)
+                    .ok_or(AppError::NotFound("token"))?;
+                let now = clock.now();
+                if tx.revoke_token(&token.id, now)? {
+                    token.revoked_at = Some(now);
+                    Events { clock: &*clock, now, actor: &actor }.emit(
+                        tx,
+                        EventKind::TokenRevoked,
+                        token.id.as_str(),
+                        json!({ "user": token.user.as_str() }),
+                    )?;
+                }
+                Ok::<_, AppError>(token)
+            })
+            .await
+    }
+
+    /// Removes a person: their tokens are revoked, their sessions end and their claims are
+    /// released, at once. The person stays on record, so their past actions keep their name.
+    pub async fn remove_user(&self, p: &Principal, user: &str) -> AppResult<UserRecord> {
+        require_admin(p)?;
+        let user = UserId::parse(user).ok_or(AppError::NotFound("user"))?;
+        if user == p.user {
+            return Err(AppError::conflict("cannot_remove_self", "ask another administrator to remove you"));
+        }
+        let clock = self.clock().clone();
+        let actor = Actor::of(p);
+        self.store()
+            .write(move |tx| {
+                let mut person = tx.get_user(&user)?.ok_or(AppError::NotFound("user"))?;
+                if person.deactivated_at.is_some() {
+                    return Ok(person);
+                }
+                let now = clock.now();
+                let ev = Events { clock: &*clock, now, actor: &actor };
+                tx.deactivate_user(&user, now)?;
+                person.deactivated_at = Some(now);
+                let tokens = tx.revoke_tokens_of(&user, now)?;
+                let sessions = tx.revoke_sessions_of(&user, now)?;
+                let claims = tx.claims_held_by(&user)?;
+                ev.emit(
+                    tx,
+                    EventKind::UserDeactivated,
+                    user.as_str(),
+                    json!({
+                        "org": person.org.as_str(),
+                        "tokens": tokens.iter().map(TokenId::as_str).collect::<Vec<_>>(),
+                        "sessions": sessions,
+                    }),
+                )?;
+                for t in &tokens {
+                    ev.emit(tx, EventKind::TokenRevoked, t.as_str(), json!({ "user": user.as_str() }))?;
+                }
+                for claim in claims {
+                    tx.delete_claim(&claim.case)?;
+                    if claim.lease_until > now {
+                        let held = now.since(claim.claimed_at).as_micros() / 1_000_000;
+                        let data = json!({ "held_seconds": held, "holder": user.as_str(), "cause": "user_removed" });
+                        ev.emit(tx, EventKind::CaseReleased, claim.case.as_str(), data)?;
+                    }
+                }
+                Ok::<_, AppError>(person)
             })
             .await
     }
@@ -331,7 +495,7 @@ impl App {
 
     /// Host claims: all of them for an administrator, its own for a platform.
     pub async fn list_hosts(&self, p: &Principal) -> AppResult<Vec<HostRecord>> {
-        let org = if crate::auth::is_admin(p) {
+        let org = if is_admin(p) {
             None
         } else if p.org_kind == OrgKind::Platform {
             Some(p.org.clone())
@@ -364,6 +528,7 @@ pub struct PersonView {
     /// The name, unless erased at the end of its retention.
     pub name: Option<String>,
     pub login: Option<String>,
+    /// Every token, revoked and expired ones too.
     pub tokens: Vec<TokenRecord>,
 }
 

@@ -22,7 +22,9 @@ pub fn secret_hash(secret: &str) -> String {
 }
 
 impl App {
-    /// Finds who a bearer token speaks for. Malformed and unknown tokens are both refused.
+    /// Finds who a bearer token speaks for. Malformed, unknown, revoked and expired tokens, and
+    /// the tokens of a removed person, are all refused. Nothing is cached: a revocation holds
+    /// from the next request on.
     pub async fn authenticate(&self, token: &str) -> AppResult<Principal> {
         let well_formed = token.len() == TOKEN_PREFIX.len() + 64
             && token.starts_with(TOKEN_PREFIX)
@@ -32,7 +34,8 @@ impl App {
             return Err(AppError::Unauthenticated);
         }
         let hash = secret_hash(token);
-        self.store().read(move |r| r.find_principal(&hash)).await?.ok_or(AppError::Unauthenticated)
+        let now = self.now();
+        self.store().read(move |r| r.find_principal(&hash, now)).await?.ok_or(AppError::Unauthenticated)
     }
 }
 

@@ -1,8 +1,8 @@
 //! What an authority follows: its removal orders and referrals, newest first, with the cases they
-//! opened, and the platforms it may address.
+//! opened, the platforms it may address, and the scrutiny requests it must decide.
 
 use vigie_model::org::{OrgKind, Role};
-use vigie_store::{CaseRecord, OrderRecord, Principal, SignalRecord};
+use vigie_store::{CaseRecord, OrderRecord, Principal, ScrutinyRecord, SignalRecord};
 
 use crate::auth::require;
 use crate::platform::OrderView;
@@ -10,6 +10,19 @@ use crate::{App, AppResult};
 
 /// How many of its latest orders or referrals an authority's pages list.
 pub const LIST_LIMIT: u32 = 200;
+
+/// A scrutiny request as the scrutinising authority reads it: the request's reasons, and the
+/// order with what it covers.
+#[derive(Clone, Debug)]
+pub struct ScrutinyView {
+    pub scrutiny: ScrutinyRecord,
+    /// The requester's reasons, unless erased at the end of their retention.
+    pub reasons: Option<String>,
+    pub order: OrderRecord,
+    pub cases: Vec<CaseRecord>,
+    pub issuer: String,
+    pub platform: String,
+}
 
 /// A referral with the cases it opened or joined.
 #[derive(Clone, Debug)]
@@ -50,6 +63,33 @@ impl App {
                         cases.extend(r.get_case(&id)?);
                     }
                     out.push(ReferralView { signal, cases });
+                }
+                Ok(out)
+            })
+            .await?)
+    }
+
+    /// The scrutiny requests this authority must decide (pending first, by due date), with the
+    /// orders they concern: the same list as `GET /api/v1/scrutinies`, for the console.
+    pub async fn scrutiny_desk(&self, p: &Principal) -> AppResult<Vec<ScrutinyView>> {
+        require(p, &[OrgKind::Authority], Role::Reporter, "only an authority's reporters decide scrutinies")?;
+        let org = p.org.clone();
+        Ok(self
+            .store()
+            .read(move |r| {
+                let mut out = Vec::new();
+                for scrutiny in r.scrutinies_for(&org)? {
+                    let Some(order) = r.get_order(&scrutiny.order)? else { continue };
+                    let reasons = match &scrutiny.reasons_ref {
+                        Some(x) => r.personal_value(x)?,
+                        None => None,
+                    };
+                    let name = |id: &vigie_model::OrgId| -> vigie_store::Result<String> {
+                        Ok(r.get_org(id)?.map_or_else(|| id.as_str().to_owned(), |o| o.name))
+                    };
+                    let (issuer, platform) = (name(&order.authority)?, name(&order.platform)?);
+                    let cases = cases_of(r, &order)?;
+                    out.push(ScrutinyView { scrutiny, reasons, order, cases, issuer, platform });
                 }
                 Ok(out)
             })

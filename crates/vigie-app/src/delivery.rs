@@ -83,6 +83,27 @@ pub fn sign(secret: &str, unix_secs: i64, body: &[u8]) -> String {
     format!("v1={}", hex::encode(mac.finalize().into_bytes()))
 }
 
+/// Who keeps an organisation's webhooks. Platforms receive their cases (their integrators);
+/// authorities hear of their watch-lists, scrutinies and referrals; trusted flaggers of their
+/// notices' outcomes; hubs mail notifiers and watch threats to life (their reporters, or the hub's
+/// administrators).
+fn require_webhook_keeper(p: &Principal) -> AppResult<()> {
+    let allowed = match p.org_kind {
+        OrgKind::Platform => p.roles.contains(&Role::Integrator),
+        OrgKind::Authority | OrgKind::Hub | OrgKind::TrustedFlagger => {
+            p.roles.contains(&Role::Reporter) || p.roles.contains(&Role::Admin)
+        }
+        OrgKind::Overseer => false,
+    };
+    if allowed {
+        Ok(())
+    } else {
+        Err(AppError::Forbidden(
+            "webhooks are kept by a platform's integrators, or the reporters of an authority, a trusted flagger or the hub",
+        ))
+    }
+}
+
 pub(crate) fn backoff(attempts: u32) -> Duration {
     let secs = 1i64 << attempts.min(10);
     Duration::from_secs(secs).min(MAX_BACKOFF)
@@ -91,21 +112,7 @@ pub(crate) fn backoff(attempts: u32) -> Duration {
 impl App {
     /// A platform registers an endpoint; Vigie makes its signing secret and shows it once.
     pub async fn register_webhook(&self, p: &Principal, url: &str) -> AppResult<WebhookRecord> {
-        // Platforms receive their cases; authorities hear of their watch-lists, scrutinies and
-        // referrals; trusted flaggers of their notices' outcomes; hubs mail notifiers and watch
-        // threats to life.
-        let allowed = match p.org_kind {
-            OrgKind::Platform => p.roles.contains(&Role::Integrator),
-            OrgKind::Authority | OrgKind::Hub | OrgKind::TrustedFlagger => {
-                p.roles.contains(&Role::Reporter) || p.roles.contains(&Role::Admin)
-            }
-            OrgKind::Overseer => false,
-        };
-        if !allowed {
-            return Err(AppError::Forbidden(
-                "webhooks are registered by a platform's integrators, or the reporters of an authority, a trusted flagger or the hub",
-            ));
-        }
+        require_webhook_keeper(p)?;
         if url.len() > 2048 {
             return Err(Invalid::one("url", "too_long", "must be at most 2048 bytes").into());
         }
@@ -124,6 +131,7 @@ impl App {
                     secret: format!("whsec_{}", hex::encode(random32())),
                     created_at: now,
                     created_by: user,
+                    deleted_at: None,
                 };
                 tx.insert_webhook(&rec)?;
                 Events { clock: &*clock, now, actor: &actor }.emit(
@@ -133,6 +141,60 @@ impl App {
                     json!({ "platform": org.as_str(), "url_host": url.host_str() }),
                 )?;
                 Ok::<_, AppError>(rec)
+            })
+            .await
+    }
+
+    /// The caller's organisation's webhooks (never their secrets' use beyond signing); an
+    /// administrator sees every organisation's.
+    pub async fn list_webhooks(&self, p: &Principal) -> AppResult<Vec<WebhookRecord>> {
+        let admin = crate::auth::is_admin(p);
+        if !admin {
+            require_webhook_keeper(p)?;
+        }
+        let org = p.org.clone();
+        Ok(self
+            .store()
+            .read(move |r| {
+                if !admin {
+                    return r.webhooks_of(&org);
+                }
+                let mut all = Vec::new();
+                for o in r.list_orgs()? {
+                    all.extend(r.webhooks_of(&o.id)?);
+                }
+                Ok(all)
+            })
+            .await?)
+    }
+
+    /// Deletes a webhook: nothing more is sent to it, and what it had not received is dropped.
+    /// Its organisation's keepers (as for registering) or an administrator.
+    pub async fn delete_webhook(&self, p: &Principal, id: &str) -> AppResult<WebhookRecord> {
+        let admin = crate::auth::is_admin(p);
+        if !admin {
+            require_webhook_keeper(p)?;
+        }
+        let id = WebhookId::parse(id).ok_or(AppError::NotFound("webhook"))?;
+        let clock = self.clock().clone();
+        let actor = Actor::of(p);
+        let org = p.org.clone();
+        self.store()
+            .write(move |tx| {
+                let mut hook = tx
+                    .get_webhook(&id)?
+                    .filter(|w| w.deleted_at.is_none() && (admin || w.org == org))
+                    .ok_or(AppError::NotFound("webhook"))?;
+                let now = clock.now();
+                tx.delete_webhook(&hook.id, now)?;
+                hook.deleted_at = Some(now);
+                Events { clock: &*clock, now, actor: &actor }.emit(
+                    tx,
+                    EventKind::WebhookDeleted,
+                    hook.id.as_str(),
+                    json!({ "org": hook.org.as_str() }),
+                )?;
+                Ok::<_, AppError>(hook)
             })
             .await
     }
@@ -180,7 +242,8 @@ impl App {
             })
             .await
             .map_err(|e| e.to_string())?
-            .ok_or("webhook no longer exists")?;
+            .filter(|w| w.deleted_at.is_none())
+            .ok_or("the webhook was deleted")?;
         let url = self.config().egress.check_url(&hook.url).map_err(|e| e.to_string())?;
         let unix = self.now().as_unix_secs();
         let signature = sign(&hook.secret, unix, d.payload.as_bytes());

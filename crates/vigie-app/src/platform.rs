@@ -240,7 +240,8 @@ impl App {
     }
 
     /// The platform decides a case. An order on it is complied with once all its cases are
-    /// removed or disabled everywhere.
+    /// removed or disabled everywhere. While another person holds a live claim on the case, the
+    /// decision is refused (`claimed_by_another`), whoever or whatever takes it.
     pub async fn decide(&self, p: &Principal, id: &str, input: RawDecision) -> AppResult<DecisionRecord> {
         require(p, &[OrgKind::Platform], Role::Moderator, "only a platform's moderators decide cases")?;
         let id = parse_case_id(id)?;
@@ -253,6 +254,11 @@ impl App {
                 if !case.state.is_pending() {
                     return Err(AppError::conflict("already_decided", format!("the case is {}", case.state.as_str())));
                 }
+                let now = clock.now();
+                // A live claim is a lease: while another person holds the case, only they decide.
+                if let Some(held) = tx.claim(&case.id)?.filter(|c| c.lease_until > now && c.user != principal.user) {
+                    return Err(crate::reviewing::claimed_by_another(&held));
+                }
                 let orders = tx.case_orders(&case.id)?;
                 if tx.active_hold(&case.id)?.is_some() {
                     return Err(AppError::conflict(
@@ -264,7 +270,6 @@ impl App {
                 let has_notice = tx.case_signals(&case.id)?.iter().any(|s| s.kind == SignalKind::Notice);
                 let decision =
                     input.check(DecisionContext { has_order: !orders.is_empty(), has_notice, terms: &terms })?;
-                let now = clock.now();
                 let actor = Actor::of(&principal);
                 let ev = Events { clock: &*clock, now, actor: &actor };
                 let mut case = receive_case(tx, &ev, case, "decision")?;

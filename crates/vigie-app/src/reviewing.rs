@@ -1,9 +1,10 @@
 //! What reviewers need beyond the inbox: the queue with its filters, claims with a lease, and
 //! media attached to cases, shown blurred until a reviewer chooses to look.
 //!
-//! - A claim is a soft lock: others see who holds a case until when, and cannot claim it
-//!   meanwhile. The lease is [`LEASE`] and renews when the holder claims again. Claims and
-//!   releases are events, so claim times are there for SLA figures. A decision frees the case.
+//! - A claim is a lease: others see who holds a case until when, and can neither claim nor
+//!   decide it meanwhile; they may take it over, which is recorded. The lease is [`LEASE`] and
+//!   renews when the holder claims again. Claims, take-overs and releases are events, so claim
+//!   times are there for SLA figures. A decision frees the case.
 //! - Media: the bytes are kept as sent, with their SHA-256. What they are is found by decoding
 //!   them, never from the sender's word. An image gets its PDQ hash, a match against the banks the
 //!   case's platform may use, and a blurred greyscale preview made here. Anything else (SVG,
@@ -15,6 +16,7 @@
 use serde_json::json;
 use sha2::Digest;
 use vigie_model::event::{ChainedEvent, EventKind};
+use vigie_model::order::ClockStatus;
 use vigie_model::org::{OrgKind, Role};
 use vigie_model::signal::SignalKind;
 use vigie_model::{Duration, MediaId, Timestamp};
@@ -34,12 +36,20 @@ pub const REVEAL_GRANT: Duration = Duration::from_mins(10);
 #[derive(Clone, Debug)]
 pub struct QueueItem {
     pub case: CaseRecord,
+    /// The most pressing clock of the orders on the case; `None` without an order.
+    pub clock: Option<ClockStatus>,
     pub claim: Option<ClaimRecord>,
     /// A hash bank matched the content (a stay-down signal, or media attached to the case).
     pub bank_match: bool,
     /// The labels of the banks the content matched (`group: …`, `tier: …`, `crisis: …`).
     pub labels: Vec<String>,
+    /// A legal deadline passed and nothing answered it: a late order, or another deadline gone.
     pub overdue: bool,
+}
+
+/// The clock a case shows: the most pressing of its orders' clocks.
+pub fn case_clock(orders: &[vigie_store::OrderRecord], now: Timestamp) -> Option<ClockStatus> {
+    ClockStatus::most_pressing(orders.iter().map(|o| o.clock.status(o.ended_at, now)))
 }
 
 /// A bank match shown with a case: the bank, the entry and the Hamming distance.
@@ -74,6 +84,14 @@ pub struct QueueFilter {
     pub label: Option<String>,
     /// Only cases nobody else holds.
     pub unclaimed: bool,
+}
+
+/// The refusal while another person's claim holds a case: the holder (an id) and until when.
+pub(crate) fn claimed_by_another(held: &ClaimRecord) -> AppError {
+    AppError::conflict(
+        "claimed_by_another",
+        format!("{} holds the case until {}", held.user.as_str(), held.lease_until),
+    )
 }
 
 fn parse_media_id(raw: &str) -> AppResult<MediaId> {
@@ -146,8 +164,13 @@ impl App {
                 for case in page.cases {
                     let banks = matched_banks(r, &case.id)?;
                     let claim = claims.iter().find(|c| c.case == case.id).cloned();
-                    let overdue = case.due_at.is_some_and(|d| d <= now);
-                    items.push(QueueItem { case, claim, bank_match: !banks.is_empty(), labels: banks, overdue });
+                    let clock = case_clock(&r.case_orders(&case.id)?, now);
+                    let overdue = match clock {
+                        Some(c) => matches!(c, ClockStatus::Late { .. }),
+                        None => case.due_at.is_some_and(|d| d <= now),
+                    };
+                    let bank_match = !banks.is_empty();
+                    items.push(QueueItem { case, clock, claim, bank_match, labels: banks, overdue });
                 }
                 Ok(items)
             })
@@ -231,10 +254,7 @@ impl App {
                 if let Some(c) = &current
                     && c.user != principal.user
                 {
-                    return Err(AppError::conflict(
-                        "claimed_by_another",
-                        format!("another reviewer holds the case until {}", c.lease_until),
-                    ));
+                    return Err(claimed_by_another(c));
                 }
                 let rec = ClaimRecord {
                     case: case.id.clone(),
@@ -250,6 +270,47 @@ impl App {
                 Ok(rec)
             })
             .await
+    }
+
+    /// Takes a case over from the person whose live claim holds it (someone away from their
+    /// desk while a clock runs): the claim passes to the caller, and `case.taken_over` records
+    /// from whom. Without another's live claim, this is an ordinary claim.
+    pub async fn take_over_case(&self, p: &Principal, id: &str) -> AppResult<ClaimRecord> {
+        require(p, &[OrgKind::Platform], Role::Moderator, "only a platform's moderators take over cases")?;
+        let case_id = parse_case_id(id)?;
+        let clock = self.clock().clone();
+        let principal = p.clone();
+        let taken = self
+            .store()
+            .write(move |tx| {
+                let case = own_case(tx, &principal, &case_id)?;
+                if !case.state.is_pending() {
+                    return Err(AppError::conflict("already_decided", format!("the case is {}", case.state.as_str())));
+                }
+                let now = clock.now();
+                let Some(held) = tx.claim(&case.id)?.filter(|c| c.lease_until > now && c.user != principal.user) else {
+                    return Ok(None);
+                };
+                let rec = ClaimRecord {
+                    case: case.id.clone(),
+                    user: principal.user.clone(),
+                    claimed_at: now,
+                    lease_until: now.plus(LEASE),
+                };
+                tx.put_claim(&rec)?;
+                let actor = Actor::of(&principal);
+                let ev = Events { clock: &*clock, now, actor: &actor };
+                let held_seconds = now.since(held.claimed_at).as_micros() / 1_000_000;
+                let data =
+                    json!({ "from": held.user.as_str(), "held_seconds": held_seconds, "lease_until": rec.lease_until });
+                ev.emit(tx, EventKind::CaseTakenOver, case.id.as_str(), data)?;
+                Ok(Some(rec))
+            })
+            .await?;
+        match taken {
+            Some(rec) => Ok(rec),
+            None => self.claim_case(p, id).await,
+        }
     }
 
     /// Gives a claimed case back. Only its holder releases a live claim.
@@ -291,6 +352,51 @@ impl App {
             Ok((claim, r.events_about(case.id.as_str(), 200)?))
         })
         .await
+    }
+
+    /// The names of people, for display to their colleagues: only people of the caller's own
+    /// organisation (any, for an administrator) are named; others, and erased names, are left
+    /// out. Names are resolved here, at display time: events hold only ids.
+    pub async fn person_names(
+        &self,
+        p: &Principal,
+        ids: Vec<vigie_model::UserId>,
+    ) -> AppResult<std::collections::HashMap<String, String>> {
+        let principal = p.clone();
+        Ok(self
+            .store()
+            .read(move |r| {
+                let mut out = std::collections::HashMap::new();
+                for id in ids {
+                    let Some(user) = r.get_user(&id)? else { continue };
+                    if user.org != principal.org && !is_admin(&principal) {
+                        continue;
+                    }
+                    if let Some(name) = r.personal_value(&user.name_ref)?.filter(|n| !n.is_empty()) {
+                        out.insert(id.as_str().to_owned(), name);
+                    }
+                }
+                Ok(out)
+            })
+            .await?)
+    }
+
+    /// The people of the caller's organisation with their names (erased ones left out), oldest
+    /// first: for choosing a decider in a search.
+    pub async fn colleagues(&self, p: &Principal) -> AppResult<Vec<(vigie_model::UserId, String)>> {
+        let org = p.org.clone();
+        Ok(self
+            .store()
+            .read(move |r| {
+                let mut out = Vec::new();
+                for u in r.users_of(&org)? {
+                    if let Some(name) = r.personal_value(&u.name_ref)?.filter(|n| !n.is_empty()) {
+                        out.push((u.id, name));
+                    }
+                }
+                Ok(out)
+            })
+            .await?)
     }
 
     /// The names of organisations, for display to people who deal with them (unknown ids are left
@@ -456,6 +562,33 @@ impl App {
             Ok((media, bytes))
         })
         .await
+    }
+}
+
+/// How many decided cases one page of the search lists.
+pub const DECIDED_PAGE: u32 = 50;
+
+/// One page of a platform's decided cases, newest decision first.
+#[derive(Clone, Debug)]
+pub struct DecidedPage {
+    pub items: Vec<(vigie_store::DecisionRecord, CaseRecord)>,
+    /// Where the next (older) page starts; `None` on the last page.
+    pub next: Option<(Timestamp, vigie_model::DecisionId)>,
+}
+
+impl App {
+    /// The platform's decided cases, newest decision first, narrowed by `filter` (case id, part of
+    /// the URL or the host, action, ground, date range, decider), a page at a time.
+    pub async fn decided_cases(&self, p: &Principal, filter: vigie_store::DecidedFilter) -> AppResult<DecidedPage> {
+        require(p, &[OrgKind::Platform], Role::Moderator, "only a platform's moderators search its decisions")?;
+        let org = p.org.clone();
+        let mut items = self.store().read(move |r| r.decided_cases(&org, &filter, DECIDED_PAGE + 1)).await?;
+        let next = (items.len() > DECIDED_PAGE as usize).then(|| {
+            items.truncate(DECIDED_PAGE as usize);
+            let (last, _) = items.last().expect("a full page");
+            (last.decided_at, last.id.clone())
+        });
+        Ok(DecidedPage { items, next })
     }
 }
 

@@ -30,6 +30,8 @@ pub struct NewSession {
     pub secret: String,
     pub principal: Principal,
     pub expires_at: Timestamp,
+    /// The password was a one-time password: the console asks for a new one first.
+    pub must_change_password: bool,
 }
 
 pub(crate) fn check_login(login: &str, c: &mut Checker) {
@@ -95,7 +97,13 @@ impl App {
                 if tx.credential_by_login(&login)?.is_some_and(|c| c.user != user) {
                     return Err(AppError::conflict("login_taken", "another person has that login"));
                 }
-                tx.upsert_credential(&CredentialRecord { user: user.clone(), login, phc, updated_at: now })?;
+                tx.upsert_credential(&CredentialRecord {
+                    user: user.clone(),
+                    login,
+                    phc,
+                    updated_at: now,
+                    must_change: false,
+                })?;
                 let ev = Events { clock: &*clock, now, actor: &actor };
                 ev.emit(tx, EventKind::UserPasswordSet, user.as_str(), json!({}))?;
                 Ok(())
@@ -114,6 +122,8 @@ impl App {
             Some(c) => (c.phc.clone(), Some(c.user.clone())),
             None => (decoy().to_owned(), None),
         };
+        let must_change_password = found.as_ref().is_some_and(|c| c.must_change);
+        // A removed person's password still verifies (same time), but opens nothing.
         let password = password.to_owned();
         let ok = tokio::task::spawn_blocking(move || verify(&password, &phc))
             .await
@@ -136,12 +146,58 @@ impl App {
                     expires_at: now.plus(SESSION_LIFETIME),
                     revoked_at: None,
                 };
+                if tx.get_user(&user)?.is_none_or(|u| u.deactivated_at.is_some()) {
+                    return Err(AppError::Unauthenticated);
+                }
                 tx.insert_session(&rec)?;
                 let (principal, _) = tx.session_principal(&hash, now)?.ok_or(StoreError::Conflict("no session"))?;
                 let actor = Actor::of(&principal);
                 let ev = Events { clock: &*clock, now, actor: &actor };
                 ev.emit(tx, EventKind::UserSignedIn, user.as_str(), json!({ "session": rec.id.as_str() }))?;
-                Ok::<_, AppError>(NewSession { secret, principal, expires_at: rec.expires_at })
+                Ok::<_, AppError>(NewSession { secret, principal, expires_at: rec.expires_at, must_change_password })
+            })
+            .await
+    }
+
+    /// Who a session cookie speaks for, and whether they must first choose a new password (the
+    /// first administrator's one-time password).
+    pub async fn console_session(&self, secret: &str) -> AppResult<(Principal, bool)> {
+        let principal = self.session(secret).await?;
+        let user = principal.user.clone();
+        let must_change = self.store().read(move |r| r.credential_of(&user)).await?.is_some_and(|c| c.must_change);
+        Ok((principal, must_change))
+    }
+
+    /// A person changes their own password, giving the current one. Clears a one-time password.
+    pub async fn change_own_password(&self, p: &Principal, current: &str, new: String) -> AppResult<()> {
+        let user = p.user.clone();
+        let found = self.store().read(move |r| r.credential_of(&user)).await?.ok_or(AppError::NotFound("login"))?;
+        let (phc, current, candidate) = (found.phc.clone(), current.to_owned(), new.clone());
+        let (ok, same) = tokio::task::spawn_blocking(move || (verify(&current, &phc), verify(&candidate, &phc)))
+            .await
+            .map_err(|_| AppError::Internal("the password verifier panicked"))?;
+        let mut c = Checker::new();
+        c.check(ok, "current_password", "wrong_password", "the current password is wrong");
+        check_password(&new, &mut c);
+        c.check(!same, "password", "same_password", "choose a password other than the current one");
+        c.finish()?;
+        let phc = hash_off_thread(new).await?;
+        let clock = self.clock().clone();
+        let actor = Actor::of(p);
+        let user = p.user.clone();
+        self.store()
+            .write(move |tx| {
+                let now = clock.now();
+                tx.upsert_credential(&CredentialRecord {
+                    user: user.clone(),
+                    login: found.login,
+                    phc,
+                    updated_at: now,
+                    must_change: false,
+                })?;
+                let ev = Events { clock: &*clock, now, actor: &actor };
+                ev.emit(tx, EventKind::UserPasswordSet, user.as_str(), json!({ "own": true }))?;
+                Ok(())
             })
             .await
     }

@@ -214,7 +214,8 @@ async fn person(
         password: Some(password.clone()),
     };
     let user = app.create_user(admin, org.clone(), input).await?;
-    let (_, token) = app.issue_token(admin, user.id, Some("demo".into())).await?;
+    let input = vigie_app::admin::NewTokenInput { label: Some("demo".into()), expires_at: None };
+    let (_, token) = app.issue_token(admin, user.id, input).await?;
     Ok((app.authenticate(&token).await?, password))
 }
 
@@ -228,6 +229,100 @@ fn org(kind: &str, name: &str, state: Option<&str>) -> NewOrg {
         contact_point: (kind == "platform")
             .then(|| Contact { email: Some("tco@tube.demo.invalid".into()), ..Contact::default() }),
     }
+}
+
+/// Who acts in the due-process part of the demo.
+struct Demo<'a> {
+    /// The platform's first moderator (also its integrator) and the second one.
+    platform: &'a Principal,
+    second: &'a Principal,
+    /// The French referral unit's analyst, who issues the orders.
+    analyst: &'a Principal,
+    /// The Irish authority, which scrutinises orders to the (Irish) platform.
+    host: &'a Principal,
+    tube: &'a vigie_model::OrgId,
+    iru: &'a vigie_model::OrgId,
+}
+
+/// An order issued and received, then decided (removed) by the platform.
+async fn removed_order(app: &App, d: &Demo<'_>, input: OrderInput) -> anyhow::Result<vigie_app::platform::OrderView> {
+    let order = app.submit_order(d.analyst, input).await?;
+    app.inbox(d.platform, None, 500).await?;
+    let why = "Removed on the (synthetic) order.";
+    app.decide(d.second, order.cases[0].0.as_str(), decision("remove", Some("eu.tco.2-7-a"), None, why)).await?;
+    Ok(app.get_order(d.analyst, order.id.as_str()).await?)
+}
+
+/// The due-process states the console and the API show: an embargo, a watch-list hold, scrutiny
+/// pending and decided, an annulled order, a reinstatement and a threat-to-life referral.
+async fn due_process_states(app: &App, d: &Demo<'_>) -> anyhow::Result<()> {
+    let tube = d.tube.as_str();
+    let in_days = |n: i64| app.now().plus(vigie_model::Duration::from_days(n)).to_rfc3339();
+
+    // An order under non-disclosure: removed, and the uploader's notice withheld until it ends.
+    let mut embargoed = order(tube, "https://tube.demo/v/embargoed", "DEMO-ORDER-EMBARGO");
+    embargoed.form.non_disclosure = Some(true);
+    embargoed.non_disclosure_until = Some(in_days(14));
+    removed_order(app, d, embargoed).await?;
+
+    // Cross-border scrutiny (a French order to an Irish platform): one pending, one decided.
+    let pending = removed_order(app, d, order(tube, "https://tube.demo/v/scrutiny-1", "DEMO-ORDER-SCRUTINY-1")).await?;
+    let asked = "The (synthetic) clip is a news report about the attack, not propaganda.";
+    app.request_scrutiny(d.platform, pending.order.id.as_str(), Some(asked.into())).await?;
+    let decided = removed_order(app, d, order(tube, "https://tube.demo/v/scrutiny-2", "DEMO-ORDER-SCRUTINY-2")).await?;
+    let s =
+        app.request_scrutiny(d.platform, decided.order.id.as_str(), Some("The order gives no reasons.".into())).await?;
+    let outcome = vigie_app::dueprocess::scrutiny::ScrutinyDecisionInput {
+        outcome: Some("no_infringement".into()),
+        reasons: Some("The order states its reasons; the content incites attacks.".into()),
+    };
+    app.decide_scrutiny(d.host, s.id.as_str(), outcome).await?;
+
+    // An order a court annulled: it stopped having effect and the content came back.
+    let annulled = removed_order(app, d, order(tube, "https://tube.demo/v/annulled", "DEMO-ORDER-ANNULLED")).await?;
+    let court = vigie_app::dueprocess::AnnulmentInput {
+        court: Some("Tribunal administratif de Paris (demo)".into()),
+        reference: Some("DEMO-2601234".into()),
+        decided_on: None,
+    };
+    app.annul_order(d.analyst, annulled.order.id.as_str(), court).await?;
+
+    // The platform reinstates content it had removed on its own assessment.
+    let receipt = app
+        .submit_notice(None, notice("https://tube.demo/v/satire", "A (synthetic) clip reported as propaganda."))
+        .await?;
+    let satire = receipt.cases[0].0.as_str().to_owned();
+    app.inbox(d.platform, None, 500).await?;
+    app.decide(d.second, &satire, decision("remove", None, Some("4.2"), "Taken for propaganda at first sight."))
+        .await?;
+    app.reinstate_case(d.platform, &satire, Some("On review the clip is satire; put back.".into())).await?;
+
+    // A watch-list of the referral unit: a new report of a watched URL is held for it.
+    let list = vigie_app::dueprocess::holds::WatchlistInput {
+        name: Some("Demo investigation".into()),
+        legal_basis_ref: Some("Art. 706-87 CPP, file DEMO-42 (synthetic)".into()),
+        ends_at: Some(in_days(30)),
+        hold_hours: Some(72),
+    };
+    let list = app.create_watchlist(d.analyst, list).await?;
+    let watched = RawLocation { url: Some("https://tube.demo/v/watched".into()), ..RawLocation::default() };
+    app.add_watch_entries(d.analyst, list.id.as_str(), vec![watched]).await?;
+    app.submit_notice(None, notice("https://tube.demo/v/watched", "A (synthetic) video an investigation watches."))
+        .await?;
+
+    // A threat to life, referred to law enforcement by the platform.
+    let mut threat = notice("https://tube.demo/v/threat", "A (synthetic) post announcing an attack tonight.");
+    threat.threat_to_life = true;
+    let threat = app.submit_notice(None, threat).await?;
+    let referral = vigie_app::dueprocess::threats::ReferralToPoliceInput {
+        basis: Some("dsa_18".into()),
+        member_states: vec!["FR".into()],
+        europol: false,
+        authority: Some(d.iru.as_str().to_owned()),
+        note: Some("Synthetic demo referral.".into()),
+    };
+    app.refer_to_police(d.platform, threat.cases[0].0.as_str(), referral).await?;
+    Ok(())
 }
 
 /// Seeds the demo through the use-cases; returns the people to print.
@@ -259,7 +354,7 @@ pub(crate) async fn seed(app: &App, admin_token: &str, data: &Path) -> anyhow::R
     let (analyst, pw) = person(app, &admin, &iru.id, "Claire (demo)", "claire", &["reporter"]).await?;
     add("authority analyst (orders, referrals)", "claire", pw);
     let ie = app.create_org(&admin, org("authority", "Demo competent authority", Some("IE"))).await?;
-    let (_, pw) = person(app, &admin, &ie.id, "Dara (demo)", "dara", &["reporter"]).await?;
+    let (dara, pw) = person(app, &admin, &ie.id, "Dara (demo)", "dara", &["reporter"]).await?;
     add("authority of the platform's state (scrutiny)", "dara", pw);
     let ngo = app.create_org(&admin, org("trusted_flagger", "Demo watchdog", Some("BE"))).await?;
     let (flagger, pw) = person(app, &admin, &ngo.id, "Emil (demo)", "emil", &["reporter"]).await?;
@@ -352,6 +447,13 @@ pub(crate) async fn seed(app: &App, admin_token: &str, data: &Path) -> anyhow::R
         decision("remove", Some("eu.tco.2-7-a"), None, "Removed on the order."),
     )
     .await?;
+    due_process_states(
+        app,
+        &Demo { platform: &mod1, second: &mod2, analyst: &analyst, host: &dara, tube: &tube.id, iru: &iru.id },
+    )
+    .await
+    .context("while seeding the due-process states")?;
+
     // A URL on a host nobody claimed: parked for the hub.
     app.submit_notice(None, notice("https://unknown-host.demo/p/1", "A (synthetic) post on an unclaimed host."))
         .await?;

@@ -10,7 +10,7 @@
 //! - `vigie match --bank FILE [--radius R] [--stats] [QUERIES|-]`: PDQ hashes against a bank file.
 //! - `vigie bank list|show|create|set|import|export`: banks, their settings and their files, in a
 //!   running instance, over its API.
-//! - `vigie user create|password`: people and their console passwords (password on stdin).
+//! - `vigie user create|password|remove`: people and their console passwords (password on stdin).
 //! - `vigie legal-bases`: the legal-basis taxonomy built into the binary.
 //! - `vigie export sor --data DIR [--from DATE] [--to DATE]`: statements of reasons, offline.
 //! - `vigie terms|decide|uploader-notice|complaint|order|scrutiny|watchlist|hold|threat|notifier`:
@@ -101,6 +101,11 @@ struct ServeArgs {
     /// printed once).
     #[arg(long, env = "VIGIE_ADMIN_TOKEN", hide_env_values = true)]
     admin_token: Option<String>,
+    /// On first start, the first administrator's console password (login `admin`); otherwise a
+    /// one-time password is generated and printed once, to be changed at the first sign-in.
+    /// Read from the environment only, never from the command line.
+    #[arg(skip)]
+    admin_password: Option<String>,
     /// Anonymous reports per source address per minute; 0 turns the limit off (benchmarks).
     #[arg(long, default_value_t = 30, env = "VIGIE_PUBLIC_RATE_LIMIT")]
     public_rate_limit: u32,
@@ -191,6 +196,7 @@ fn main() -> ExitCode {
 }
 
 async fn serve(mut args: ServeArgs) -> anyhow::Result<ExitCode> {
+    args.admin_password = std::env::var("VIGIE_ADMIN_PASSWORD").ok().filter(|p| !p.is_empty());
     let seed_demo = if args.demo { demo::check_dir(&args.data)? } else { false };
     if seed_demo && args.admin_token.is_none() {
         // The demo acts through the administrator; a token is made here and never printed.
@@ -208,6 +214,7 @@ async fn serve(mut args: ServeArgs) -> anyhow::Result<ExitCode> {
         },
         listen: args.listen,
         admin_token: args.admin_token.clone(),
+        admin_password: args.admin_password.clone(),
         public_rate_limit: args.public_rate_limit,
         console: vigie_web::console::ConsoleSettings { secure_cookies: args.secure_cookies },
         connections: vigie_web::serve::ConnectionLimits { max_connections: args.max_connections, ..Default::default() },
@@ -244,12 +251,21 @@ async fn serve(mut args: ServeArgs) -> anyhow::Result<ExitCode> {
         }
         println!("demo: the public report form needs no login: http://{}/report", running.addr);
     } else if let Some(b) = &running.bootstrap {
+        // Printed once, on standard output, so they can be captured; neither is stored.
         if b.token_was_given {
             eprintln!("first start: administrator created with the token from VIGIE_ADMIN_TOKEN");
         } else {
-            // Printed once, on standard output, so it can be captured; it is never stored.
             println!("first start: administrator token (shown once): {}", b.token);
         }
+        if b.password_was_given {
+            eprintln!("first start: console login {} with the password from VIGIE_ADMIN_PASSWORD", b.login);
+        } else {
+            println!(
+                "first start: console login {} one-time password (shown once, to change at first sign-in): {}",
+                b.login, b.password
+            );
+        }
+        println!("first start: sign in at http://{}/login", running.addr);
     }
     tracing::info!(addr = %running.addr, data = %args.data.display(), "vigie is serving");
     tokio::select! {

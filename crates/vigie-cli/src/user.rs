@@ -1,6 +1,6 @@
-//! `vigie user create|password`: people and their console passwords, over a running server's API
-//! with an administrator's token. The password is read from standard input, never from the
-//! command line (where other users of the machine could see it).
+//! `vigie user create|password|remove`: people and their console passwords, over a running
+//! server's API with an administrator's token. The password is read from standard input, never
+//! from the command line (where other users of the machine could see it).
 
 use std::io::Read;
 use std::process::ExitCode;
@@ -34,6 +34,12 @@ pub(crate) enum UserCommand {
         #[arg(long)]
         login: String,
     },
+    /// Removes a person: their tokens and console sessions stop working at once; what they did
+    /// stays attributed to them.
+    Remove {
+        /// The person (`usr_...`).
+        user: String,
+    },
 }
 
 /// The password: standard input, without its final line break.
@@ -49,9 +55,14 @@ fn password_from_stdin() -> anyhow::Result<String> {
 
 pub(crate) async fn run(conn: Connection, cmd: UserCommand) -> anyhow::Result<ExitCode> {
     let client = Client::new(&conn)?;
-    let password = password_from_stdin()?;
     let (user, login) = match cmd {
+        UserCommand::Remove { user } => {
+            let removed = client.call(reqwest::Method::DELETE, &format!("/api/v1/users/{user}"), None).await?;
+            println!("{removed}");
+            return Ok(ExitCode::SUCCESS);
+        }
         UserCommand::Create { org, name, login, roles } => {
+            let password = password_from_stdin()?;
             // One request: the person and the password exist together or not at all.
             let body = json!({ "name": name, "roles": roles, "login": login, "password": password });
             let created = client.call(reqwest::Method::POST, &format!("/api/v1/orgs/{org}/users"), Some(body)).await?;
@@ -59,6 +70,7 @@ pub(crate) async fn run(conn: Connection, cmd: UserCommand) -> anyhow::Result<Ex
             (id, login)
         }
         UserCommand::Password { user, login } => {
+            let password = password_from_stdin()?;
             let req = client
                 .http
                 .put(format!("{}/api/v1/users/{user}/password", client.base))

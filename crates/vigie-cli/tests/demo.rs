@@ -122,8 +122,49 @@ async fn the_demo_seeds_a_whole_console_once_and_never_touches_real_data() {
     for state in ["running", "awaiting clarification", "complied"] {
         assert!(orders.contains(state), "an order {state}: {orders}");
     }
+    assert!(orders.contains("stopped having effect"), "an annulled order: {orders}");
+    let dara = sign_in(&d.base, "dara", &password("dara")).await;
+    let scrutiny = page(&d.base, "/scrutiny", &dara).await;
+    assert!(scrutiny.contains("DEMO-ORDER-SCRUTINY-1") && scrutiny.contains("/decide\""), "a pending scrutiny");
+    assert!(scrutiny.contains("DEMO-ORDER-SCRUTINY-2") && scrutiny.contains("no infringement: the order stands"));
     sign_in(&d.base, "operator", &password("operator")).await;
     sign_in(&d.base, "fay", &password("fay")).await;
+
+    // Every due-process state is in the log, read offline while the server runs.
+    let out = Command::new(env!("CARGO_BIN_EXE_vigie"))
+        .args(["audit", "export", "--audience", "overseer", "--data"])
+        .arg(&data)
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let events: Vec<serde_json::Value> =
+        String::from_utf8(out.stdout).unwrap().lines().map(|l| serde_json::from_str(l).unwrap()).collect();
+    let with = |kind: &str, key: &str, value: serde_json::Value| {
+        events.iter().any(|e| {
+            let data: serde_json::Value = serde_json::from_str(e["data"].as_str().unwrap()).unwrap();
+            e["kind"] == kind && (key.is_empty() || data[key] == value)
+        })
+    };
+    let states = [
+        ("an embargoed order", "signal.received", "non_disclosure", serde_json::Value::Bool(true)),
+        ("its withheld notice", "uploader_notice.withheld", "", serde_json::Value::Null),
+        ("a watch-list hold", "case.held", "", serde_json::Value::Null),
+        ("a scrutiny requested", "scrutiny.requested", "", serde_json::Value::Null),
+        ("a scrutiny decided", "scrutiny.decided", "outcome", "no_infringement".into()),
+        (
+            "an annulled order",
+            "order.ended",
+            "cause",
+            serde_json::json!({ "cause": "annulment", "court": "Tribunal administratif de Paris (demo)", "reference": "DEMO-2601234", "decided_on": null }),
+        ),
+        ("a reinstatement", "content.reinstated", "cause", "voluntary".into()),
+        ("a threat-to-life referral", "threat_to_life.referred", "", serde_json::Value::Null),
+    ];
+    for (what, kind, key, value) in states {
+        assert!(with(kind, key, value), "the demo has {what} ({kind})");
+    }
+    let requested = events.iter().filter(|e| e["kind"] == "scrutiny.requested").count();
+    assert_eq!(requested, 2, "one scrutiny pending, one decided");
     drop(d);
 
     // Started again: served as it is, not seeded twice.

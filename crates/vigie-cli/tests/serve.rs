@@ -87,3 +87,87 @@ fn bad_settings_fail_with_a_clear_message() {
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(err.contains("VIGIE_EGRESS_ALLOW") && err.contains("not-an-ip"), "{err}");
 }
+
+/// `application/x-www-form-urlencoded` for the few plain values these tests send.
+fn form(pairs: &[(&str, &str)]) -> String {
+    let enc = |s: &str| -> String {
+        s.bytes()
+            .map(|b| match b {
+                b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => (b as char).to_string(),
+                _ => format!("%{b:02X}"),
+            })
+            .collect()
+    };
+    pairs.iter().map(|(k, v)| format!("{}={}", enc(k), enc(v))).collect::<Vec<_>>().join("&")
+}
+
+fn csrf_in(html: &str) -> String {
+    html.split("name=\"csrf\" value=\"").nth(1).expect("a form").split('"').next().unwrap().to_owned()
+}
+
+#[tokio::test]
+async fn the_first_administrator_signs_in_to_the_console_with_what_the_first_start_printed() {
+    let _ = rustls::crypto::ring::default_provider().install_default();
+    let dir = tempfile::tempdir().unwrap();
+    let port = free_port();
+    let mut child = serve(&dir.path().join("data"), port);
+    let stdout = BufReader::new(child.stdout.take().unwrap());
+    let mut printed = Vec::new();
+    for line in stdout.lines() {
+        let line = line.unwrap();
+        let done = line.contains("sign in at");
+        printed.push(line);
+        if done {
+            break;
+        }
+    }
+    let password_line = printed.iter().find(|l| l.contains("one-time password")).expect("a password is printed");
+    assert!(password_line.contains("console login admin "), "{password_line}");
+    let password = password_line.rsplit(' ').next().unwrap().to_owned();
+    assert!(password.len() >= 12, "{password}");
+    wait_healthy(port);
+
+    let base = format!("http://127.0.0.1:{port}");
+    let http = reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().unwrap();
+    let page = http.get(format!("{base}/login")).send().await.unwrap();
+    let pre = page.headers()["set-cookie"].to_str().unwrap().split(';').next().unwrap().to_owned();
+    let csrf = csrf_in(&page.text().await.unwrap());
+    let res = http
+        .post(format!("{base}/login"))
+        .header("cookie", &pre)
+        .header("content-type", "application/x-www-form-urlencoded")
+        .body(form(&[("csrf", &csrf), ("login", "admin"), ("password", &password)]))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!((res.status().as_u16(), res.headers()["location"].to_str().unwrap()), (303, "/password"));
+    let session = res.headers()["set-cookie"].to_str().unwrap().split(';').next().unwrap().to_owned();
+
+    // Nothing else opens until the one-time password is replaced.
+    let get = |path: &'static str| http.get(format!("{base}{path}")).header("cookie", &session).send();
+    let admin = get("/admin").await.unwrap();
+    assert_eq!((admin.status().as_u16(), admin.headers()["location"].to_str().unwrap()), (303, "/password"));
+    let page = get("/password").await.unwrap().text().await.unwrap();
+    assert!(page.contains("one-time password"), "{page}");
+    let new_password = "the operator's own long password";
+    let res = http
+        .post(format!("{base}/password"))
+        .header("cookie", &session)
+        .header("content-type", "application/x-www-form-urlencoded")
+        .body(form(&[
+            ("csrf", &csrf_in(&page)),
+            ("current_password", &password),
+            ("new_password", new_password),
+            ("new_password_again", new_password),
+        ]))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status().as_u16(), 200);
+    assert!(res.text().await.unwrap().contains("Your password is changed"));
+    let admin = get("/admin").await.unwrap();
+    assert_eq!(admin.status().as_u16(), 200);
+    assert!(admin.text().await.unwrap().contains("Administration"));
+    child.kill().unwrap();
+    child.wait().unwrap();
+}

@@ -81,10 +81,14 @@ pub enum EventKind {
     CaseReleased,
     MediaAttached,
     MediaRevealed,
+    TokenRevoked,
+    UserDeactivated,
+    WebhookDeleted,
+    CaseTakenOver,
 }
 
 impl EventKind {
-    pub const ALL: [EventKind; 70] = [
+    pub const ALL: [EventKind; 74] = [
         EventKind::OrgCreated,
         EventKind::UserCreated,
         EventKind::TokenIssued,
@@ -155,6 +159,10 @@ impl EventKind {
         EventKind::CaseReleased,
         EventKind::MediaAttached,
         EventKind::MediaRevealed,
+        EventKind::TokenRevoked,
+        EventKind::UserDeactivated,
+        EventKind::WebhookDeleted,
+        EventKind::CaseTakenOver,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -229,6 +237,10 @@ impl EventKind {
             EventKind::CaseReleased => "case.released",
             EventKind::MediaAttached => "media.attached",
             EventKind::MediaRevealed => "media.revealed",
+            EventKind::TokenRevoked => "token.revoked",
+            EventKind::UserDeactivated => "user.deactivated",
+            EventKind::WebhookDeleted => "webhook.deleted",
+            EventKind::CaseTakenOver => "case.taken_over",
         }
     }
 

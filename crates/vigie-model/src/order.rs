@@ -465,6 +465,80 @@ impl OrderClock {
     }
 }
 
+/// Where an order's clock stands, as people read it: the one answer the console's queue, case
+/// page and authority's list all show, so that no page counts down a clock that has stopped.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ClockStatus {
+    /// Not yet received by the platform: the hour starts at receipt.
+    AwaitingReceipt,
+    /// The hour runs until `deadline` (inclusive).
+    Running { deadline: Timestamp },
+    /// Past `deadline` and not complied with.
+    Late { deadline: Timestamp },
+    /// Suspended by the platform's Annex III answer: `ForceMajeure` or `AwaitingClarification`.
+    Paused { state: OrderState },
+    /// The platform complied at `at`, within the hour or `late`.
+    Complied { at: Timestamp, late: bool },
+    /// The order stopped having effect at `at` (annulled, or an infringement found on scrutiny);
+    /// `executed` says whether it had been complied with before.
+    Ended { at: Timestamp, executed: bool },
+}
+
+impl ClockStatus {
+    /// The state's stable name (the console's `data-clock` attribute).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ClockStatus::AwaitingReceipt => "awaiting_receipt",
+            ClockStatus::Running { .. } => "running",
+            ClockStatus::Late { .. } => "late",
+            ClockStatus::Paused { .. } => "paused",
+            ClockStatus::Complied { .. } => "complied",
+            ClockStatus::Ended { .. } => "ended",
+        }
+    }
+
+    /// Whether a clock runs (or ran out) and someone must act: running or late.
+    pub fn is_counting(self) -> bool {
+        matches!(self, ClockStatus::Running { .. } | ClockStatus::Late { .. })
+    }
+
+    /// The most pressing of several clocks (a case under several orders): late first, then
+    /// running, each by the nearest deadline; then awaiting receipt, paused, complied, ended.
+    pub fn most_pressing(all: impl IntoIterator<Item = ClockStatus>) -> Option<ClockStatus> {
+        all.into_iter().min_by_key(|c| match *c {
+            ClockStatus::Late { deadline } => (0, deadline.as_micros()),
+            ClockStatus::Running { deadline } => (1, deadline.as_micros()),
+            ClockStatus::AwaitingReceipt => (2, 0),
+            ClockStatus::Paused { .. } => (3, 0),
+            ClockStatus::Complied { at, .. } => (4, -at.as_micros()),
+            ClockStatus::Ended { at, .. } => (5, -at.as_micros()),
+        })
+    }
+}
+
+impl OrderClock {
+    /// Where the clock stands at `now`, for an order that stopped having effect at `ended_at`.
+    pub fn status(&self, ended_at: Option<Timestamp>, now: Timestamp) -> ClockStatus {
+        if let Some(at) = ended_at {
+            return ClockStatus::Ended { at, executed: self.state == OrderState::Complied };
+        }
+        match (self.state, self.deadline) {
+            (OrderState::PendingReceipt, _) => ClockStatus::AwaitingReceipt,
+            (OrderState::ForceMajeure | OrderState::AwaitingClarification, _) => {
+                ClockStatus::Paused { state: self.state }
+            }
+            (OrderState::Complied, _) => ClockStatus::Complied {
+                at: self.actioned_at.or(self.received_at).unwrap_or(now),
+                late: self.is_overdue(now),
+            },
+            (OrderState::Running, Some(deadline)) if self.is_overdue(now) => ClockStatus::Late { deadline },
+            (OrderState::Running, Some(deadline)) => ClockStatus::Running { deadline },
+            // A running clock always has a deadline (see the field's invariant).
+            (OrderState::Running, None) => ClockStatus::AwaitingReceipt,
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -555,5 +629,46 @@ mod tests {
         ] {
             assert!(fields.contains(&f), "{f} missing from {fields:?}");
         }
+    }
+
+    #[test]
+    fn the_status_says_what_the_clock_does_in_every_state() {
+        let mut c = OrderClock::new();
+        assert_eq!(c.status(None, t(0)), ClockStatus::AwaitingReceipt);
+        c.receive(t(0));
+        assert_eq!(c.status(None, t(60)), ClockStatus::Running { deadline: t(60) }, "the last instant is on time");
+        assert_eq!(c.status(None, t(61)), ClockStatus::Late { deadline: t(60) });
+        c.cannot_comply(&[CannotComplyReason::ManifestErrors], t(61)).unwrap();
+        let paused = ClockStatus::Paused { state: OrderState::AwaitingClarification };
+        assert_eq!(c.status(None, t(500)), paused, "a paused clock does not count, whatever the time");
+        c.clarified(t(600)).unwrap();
+        assert_eq!(c.status(None, t(601)), ClockStatus::Running { deadline: t(660) });
+        c.complied(t(610)).unwrap();
+        assert_eq!(c.status(None, t(700)), ClockStatus::Complied { at: t(610), late: false });
+        assert_eq!(c.status(Some(t(800)), t(900)), ClockStatus::Ended { at: t(800), executed: true });
+
+        let mut late = OrderClock::new();
+        late.receive(t(0));
+        late.complied(t(75)).unwrap();
+        assert_eq!(late.status(None, t(80)), ClockStatus::Complied { at: t(75), late: true });
+        let mut force = OrderClock::new();
+        force.receive(t(0));
+        force.cannot_comply(&[CannotComplyReason::ForceMajeure], t(1)).unwrap();
+        assert_eq!(force.status(None, t(2)), ClockStatus::Paused { state: OrderState::ForceMajeure });
+        assert_eq!(force.status(Some(t(3)), t(4)), ClockStatus::Ended { at: t(3), executed: false });
+    }
+
+    #[test]
+    fn the_most_pressing_clock_is_the_late_one_then_the_nearest_deadline() {
+        let running = |m| ClockStatus::Running { deadline: t(m) };
+        let complied = ClockStatus::Complied { at: t(1), late: false };
+        let paused = ClockStatus::Paused { state: OrderState::ForceMajeure };
+        assert_eq!(ClockStatus::most_pressing([complied, running(50), running(20), paused]), Some(running(20)));
+        assert_eq!(
+            ClockStatus::most_pressing([running(20), ClockStatus::Late { deadline: t(90) }]),
+            Some(ClockStatus::Late { deadline: t(90) })
+        );
+        assert_eq!(ClockStatus::most_pressing([complied, paused]), Some(paused));
+        assert_eq!(ClockStatus::most_pressing([]), None);
     }
 }

@@ -6,7 +6,7 @@ use vigie_model::*;
 
 use vigie_model::event::ChainedEvent;
 
-use crate::{OrderRecord, Principal, Result, SignalRecord, TokenRecord, UserRecord};
+use crate::{CaseRecord, DecisionRecord, OrderRecord, Principal, Result, SignalRecord, TokenRecord, UserRecord};
 
 /// A person's password, as an Argon2id PHC string, and the login it goes with.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -15,6 +15,27 @@ pub struct CredentialRecord {
     pub login: String,
     pub phc: String,
     pub updated_at: Timestamp,
+    /// A one-time password (the first administrator's): the console asks for a new one before
+    /// anything else.
+    pub must_change: bool,
+}
+
+/// What a search of a platform's decided cases narrows to; `None` does not narrow.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct DecidedFilter {
+    pub case: Option<CaseId>,
+    /// Lower-case: part of the case's URL or account id, or its host exactly.
+    pub target: Option<String>,
+    pub action: Option<String>,
+    /// A legal-basis id or a terms clause's code.
+    pub ground: Option<String>,
+    /// Decided at or after.
+    pub from: Option<Timestamp>,
+    /// Decided before.
+    pub to: Option<Timestamp>,
+    pub decider: Option<UserId>,
+    /// The page starts after this decision, in the newest-first order.
+    pub after: Option<(Timestamp, DecisionId)>,
 }
 
 /// A signed-in browser. Only the SHA-256 of the cookie's secret is stored.
@@ -78,8 +99,18 @@ pub trait ConsoleReads {
     fn reveal_by_key(&self, user: &UserId) -> Result<Option<bool>>;
     /// The people of an organisation, oldest first.
     fn users_of(&self, org: &OrgId) -> Result<Vec<UserRecord>>;
-    /// A person's live (unrevoked) API tokens, oldest first.
+    /// A person's API tokens, revoked and expired ones too, oldest first.
     fn tokens_of(&self, user: &UserId) -> Result<Vec<TokenRecord>>;
+    fn get_token(&self, id: &TokenId) -> Result<Option<TokenRecord>>;
+    /// The claims a person holds, live or lapsed.
+    fn claims_held_by(&self, user: &UserId) -> Result<Vec<ClaimRecord>>;
+    /// A platform's decisions matching `filter`, newest first, each with its case.
+    fn decided_cases(
+        &self,
+        platform: &OrgId,
+        filter: &DecidedFilter,
+        limit: u32,
+    ) -> Result<Vec<(DecisionRecord, CaseRecord)>>;
     /// An authority's orders, newest first.
     fn orders_of(&self, authority: &OrgId, limit: u32) -> Result<Vec<OrderRecord>>;
     /// An authority's referrals, newest first.
@@ -97,4 +128,13 @@ pub trait ConsoleTx {
     fn insert_media(&mut self, r: &MediaRecord, original: &[u8]) -> Result<()>;
     fn insert_reveal(&mut self, media: &MediaId, user: &UserId, at: Timestamp) -> Result<()>;
     fn set_reveal_by_key(&mut self, user: &UserId, on: bool, at: Timestamp) -> Result<()>;
+    /// `true` if the token was live and is now revoked.
+    fn revoke_token(&mut self, id: &TokenId, at: Timestamp) -> Result<bool>;
+    /// Revokes every unrevoked token of a person; returns their ids.
+    fn revoke_tokens_of(&mut self, user: &UserId, at: Timestamp) -> Result<Vec<TokenId>>;
+    /// Ends every live session of a person; returns how many.
+    fn revoke_sessions_of(&mut self, user: &UserId, at: Timestamp) -> Result<usize>;
+    fn deactivate_user(&mut self, user: &UserId, at: Timestamp) -> Result<()>;
+    /// Marks a webhook deleted and gives up its undelivered messages.
+    fn delete_webhook(&mut self, id: &WebhookId, at: Timestamp) -> Result<()>;
 }

@@ -75,7 +75,8 @@ pub trait Reads: DueReads + ConsoleReads {
     fn get_org(&self, id: &OrgId) -> Result<Option<OrgRecord>>;
     fn list_orgs(&self) -> Result<Vec<OrgRecord>>;
     fn get_user(&self, id: &UserId) -> Result<Option<UserRecord>>;
-    fn find_principal(&self, token_hash: &str) -> Result<Option<Principal>>;
+    /// Who a live token speaks for: not revoked, not expired at `now`, its person not removed.
+    fn find_principal(&self, token_hash: &str, now: Timestamp) -> Result<Option<Principal>>;
     fn get_host(&self, host: &str) -> Result<Option<HostRecord>>;
     fn list_hosts(&self, org: Option<&OrgId>) -> Result<Vec<HostRecord>>;
     /// The platform that owns the first approved host among `candidates` (most specific first).
@@ -101,7 +102,9 @@ pub trait Reads: DueReads + ConsoleReads {
     fn latest_advance_notice(&self, authority: &OrgId, platform: &OrgId) -> Result<Option<AdvanceNoticeRecord>>;
     /// The case's current decision: the latest, when a reopened case was decided again.
     fn case_decision(&self, id: &CaseId) -> Result<Option<DecisionRecord>>;
+    /// An organisation's webhooks, deleted ones left out.
     fn webhooks_of(&self, org: &OrgId) -> Result<Vec<WebhookRecord>>;
+    /// A webhook, deleted or not.
     fn get_webhook(&self, id: &WebhookId) -> Result<Option<WebhookRecord>>;
     /// Undelivered messages whose next attempt is due, urgent first.
     fn due_deliveries(&self, now: Timestamp, limit: u32) -> Result<Vec<DeliveryRecord>>;

@@ -29,6 +29,9 @@ pub struct UserRecord {
     pub name_ref: PersonalRef,
     pub roles: Vec<Role>,
     pub created_at: Timestamp,
+    /// When an administrator removed the person: their tokens and sessions stop working, their
+    /// past actions stay theirs.
+    pub deactivated_at: Option<Timestamp>,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -39,6 +42,17 @@ pub struct TokenRecord {
     pub hash: String,
     pub label: Option<String>,
     pub created_at: Timestamp,
+    /// The token is refused from this instant on, if set.
+    pub expires_at: Option<Timestamp>,
+    /// The token was revoked at this instant, and is refused since.
+    pub revoked_at: Option<Timestamp>,
+}
+
+impl TokenRecord {
+    /// Whether the token still opens the API at `now`.
+    pub fn is_live(&self, now: Timestamp) -> bool {
+        self.revoked_at.is_none() && self.expires_at.is_none_or(|e| now < e)
+    }
 }
 
 /// Who a bearer token speaks for.
@@ -189,6 +203,8 @@ pub struct WebhookRecord {
     pub secret: String,
     pub created_at: Timestamp,
     pub created_by: UserId,
+    /// When the webhook was deleted; nothing is sent to it since, and it is no longer listed.
+    pub deleted_at: Option<Timestamp>,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]

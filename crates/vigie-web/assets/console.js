@@ -11,7 +11,8 @@
     return ms >= 0 ? "in " + text : text + " ago";
   }
   // The server's time when it drew the page, against the browser's when it loaded it: countdowns
-  // follow the server's clock even when the browser's is off.
+  // follow the server's clock even when the browser's is off. Only clocks that count carry a
+  // deadline: a paused, complied or ended order's clock is text the script never touches.
   var loaded = Date.now();
   function tick() {
     var now = Date.now();
@@ -20,7 +21,15 @@
       var skew = isNaN(server) ? 0 : server - loaded;
       var left = Date.parse(el.getAttribute("data-deadline")) - (now + skew);
       if (isNaN(left)) return;
-      el.textContent = relative(left);
+      var state = el.getAttribute("data-clock");
+      var order = state === "running" || state === "late";
+      if (order) {
+        state = left < 0 ? "late" : "running";
+        el.setAttribute("data-clock", state);
+        el.classList.remove("running", "late");
+        el.classList.add(state);
+      }
+      el.textContent = order && left < 0 ? "late, due " + relative(left) : relative(left);
       el.classList.remove("overdue", "soon", "later");
       el.classList.add(left <= 0 ? "overdue" : left <= 3600000 ? "soon" : "later");
     });

@@ -48,8 +48,11 @@ pub fn router(state: AppState) -> Router {
     let media_limit = state.app.config().hash_limits.max_bytes.saturating_add(64 * 1024);
     let api = Router::new()
         .route("/orgs", post(admin::create_org).get(admin::list_orgs))
-        .route("/orgs/{id}/users", post(admin::create_user))
-        .route("/users/{id}/tokens", post(admin::issue_token))
+        .route("/orgs/{id}/users", post(admin::create_user).get(admin::list_people))
+        .route("/users/{id}", delete(admin::remove_user))
+        .route("/users/{id}/tokens", post(admin::issue_token).get(admin::list_tokens))
+        .route("/tokens", get(admin::own_tokens))
+        .route("/tokens/{id}", delete(admin::revoke_token))
         .route("/hosts", post(admin::claim_host).get(admin::list_hosts))
         .route("/hosts/{host}/approve", post(admin::approve_host))
         .route("/notices", post(intake::submit_notice))
@@ -70,12 +73,14 @@ pub fn router(state: AppState) -> Router {
         .route("/cases/{id}/decision", post(platform::decide))
         .route("/cases/{id}/claim", post(reviewing::claim))
         .route("/cases/{id}/release", post(reviewing::release))
+        .route("/cases/{id}/takeover", post(reviewing::take_over))
         .route(
             "/cases/{id}/media",
             post(reviewing::attach_media).get(reviewing::list_media).layer(DefaultBodyLimit::max(media_limit)),
         )
         .route("/users/{id}/password", put(reviewing::set_password))
-        .route("/webhooks", post(platform::register_webhook))
+        .route("/webhooks", post(platform::register_webhook).get(platform::list_webhooks))
+        .route("/webhooks/{id}", delete(platform::delete_webhook))
         .route("/deliveries/{id}", get(platform::get_delivery))
         .route("/parked", get(platform::parked))
         .route("/legal-bases", get(system::legal_bases))
@@ -173,6 +178,9 @@ pub struct ServerConfig {
     pub listen: SocketAddr,
     /// Becomes the first administrator's token on an empty database.
     pub admin_token: Option<String>,
+    /// Becomes the first administrator's console password (login `admin`) on an empty database;
+    /// otherwise a one-time password is generated.
+    pub admin_password: Option<String>,
     /// Anonymous reports per source address per minute; 0 turns the limit off.
     pub public_rate_limit: u32,
     pub console: console::ConsoleSettings,
@@ -195,7 +203,8 @@ pub struct Running {
 pub async fn start(config: ServerConfig) -> Result<Running, StartError> {
     let store = Store::open_sqlite(&config.data_dir, config.store)?;
     let app = App::new(store, config.clock, config.app);
-    let bootstrap = app.bootstrap(config.admin_token).await?;
+    let given = vigie_app::admin::BootstrapInput { token: config.admin_token, password: config.admin_password };
+    let bootstrap = app.bootstrap(given).await?;
     let entries = app.load_banks().await?;
     tracing::info!(entries, "bank entries indexed from the store");
     if entries >= 100_000 {

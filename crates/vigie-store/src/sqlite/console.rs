@@ -6,7 +6,9 @@ use vigie_model::*;
 
 use vigie_model::event::ChainedEvent;
 
-use super::queries::{SqliteRead, SqliteTx, corrupt, event_row, order_row, roles_from, signal_row, ts, us, user_row};
+use super::queries::{
+    SqliteRead, SqliteTx, corrupt, decision_row, event_row, order_row, roles_from, signal_row, ts, us, user_row,
+};
 use crate::*;
 
 fn credential_row(r: &Row<'_>) -> rusqlite::Result<CredentialRecord> {
@@ -15,6 +17,19 @@ fn credential_row(r: &Row<'_>) -> rusqlite::Result<CredentialRecord> {
         login: r.get("login")?,
         phc: r.get("phc")?,
         updated_at: Timestamp::from_micros(r.get("updated_at")?),
+        must_change: r.get("must_change")?,
+    })
+}
+
+fn token_row(r: &Row<'_>) -> rusqlite::Result<TokenRecord> {
+    Ok(TokenRecord {
+        id: TokenId::from_trusted(r.get("id")?),
+        user: UserId::from_trusted(r.get("user")?),
+        hash: r.get("hash")?,
+        label: r.get("label")?,
+        created_at: Timestamp::from_micros(r.get("created_at")?),
+        expires_at: ts(r.get("expires_at")?),
+        revoked_at: ts(r.get("revoked_at")?),
     })
 }
 
@@ -59,7 +74,7 @@ impl ConsoleReads for SqliteRead<'_> {
         self.one(
             "SELECT s.hash, s.id, s.user, s.created_at, s.expires_at, s.revoked_at, u.roles, o.id AS org, o.kind \
              FROM sessions s JOIN users u ON u.id = s.user JOIN orgs o ON o.id = u.org \
-             WHERE s.hash = ?1 AND s.revoked_at IS NULL AND s.expires_at > ?2",
+             WHERE s.hash = ?1 AND s.revoked_at IS NULL AND s.expires_at > ?2 AND u.deactivated_at IS NULL",
             params![hash, now.as_micros()],
             |r| {
                 let kind: String = r.get("kind")?;
@@ -123,19 +138,55 @@ impl ConsoleReads for SqliteRead<'_> {
         self.many("SELECT * FROM users WHERE org = ?1 ORDER BY created_at, id", [org.as_str()], user_row)
     }
     fn tokens_of(&self, user: &UserId) -> Result<Vec<TokenRecord>> {
-        self.many(
-            "SELECT id, user, hash, label, created_at FROM tokens WHERE user = ?1 AND revoked_at IS NULL ORDER BY created_at, id",
-            [user.as_str()],
-            |r| {
-                Ok(TokenRecord {
-                    id: TokenId::from_trusted(r.get("id")?),
-                    user: UserId::from_trusted(r.get("user")?),
-                    hash: r.get("hash")?,
-                    label: r.get("label")?,
-                    created_at: Timestamp::from_micros(r.get("created_at")?),
-                })
-            },
-        )
+        self.many("SELECT * FROM tokens WHERE user = ?1 ORDER BY created_at, id", [user.as_str()], token_row)
+    }
+    fn get_token(&self, id: &TokenId) -> Result<Option<TokenRecord>> {
+        self.one("SELECT * FROM tokens WHERE id = ?1", [id.as_str()], token_row)
+    }
+    fn claims_held_by(&self, user: &UserId) -> Result<Vec<ClaimRecord>> {
+        self.many("SELECT * FROM claims WHERE user = ?1", [user.as_str()], claim_row)
+    }
+    fn decided_cases(
+        &self,
+        platform: &OrgId,
+        filter: &DecidedFilter,
+        limit: u32,
+    ) -> Result<Vec<(DecisionRecord, CaseRecord)>> {
+        let decisions = self.many(
+            "SELECT d.* FROM decisions d JOIN cases c ON c.id = d.case_id \
+             WHERE d.org = ?1 \
+             AND (?2 IS NULL OR d.case_id = ?2) \
+             AND (?3 IS NULL OR instr(lower(coalesce(c.url, '')), ?3) > 0 OR lower(coalesce(c.host, '')) = ?3 \
+                  OR instr(lower(coalesce(c.account_id, '')), ?3) > 0) \
+             AND (?4 IS NULL OR d.action = ?4) \
+             AND (?5 IS NULL OR d.legal_basis = ?5 OR d.terms_clause = ?5) \
+             AND (?6 IS NULL OR d.decided_at >= ?6) \
+             AND (?7 IS NULL OR d.decided_at < ?7) \
+             AND (?8 IS NULL OR d.decided_by = ?8) \
+             AND (?9 IS NULL OR d.decided_at < ?9 OR (d.decided_at = ?9 AND d.id < ?10)) \
+             ORDER BY d.decided_at DESC, d.id DESC LIMIT ?11",
+            params![
+                platform.as_str(),
+                filter.case.as_ref().map(CaseId::as_str),
+                filter.target,
+                filter.action,
+                filter.ground,
+                us(filter.from),
+                us(filter.to),
+                filter.decider.as_ref().map(UserId::as_str),
+                us(filter.after.as_ref().map(|(at, _)| *at)),
+                filter.after.as_ref().map(|(_, id)| id.as_str()),
+                limit
+            ],
+            decision_row,
+        )?;
+        let mut out = Vec::with_capacity(decisions.len());
+        for d in decisions {
+            if let Some(case) = crate::Reads::get_case(self, &d.case)? {
+                out.push((d, case));
+            }
+        }
+        Ok(out)
     }
     fn orders_of(&self, authority: &OrgId, limit: u32) -> Result<Vec<OrderRecord>> {
         self.many(
@@ -183,6 +234,9 @@ delegate_console_reads! {
     reveal_by_key(user: &UserId) -> Result<Option<bool>>;
     users_of(org: &OrgId) -> Result<Vec<UserRecord>>;
     tokens_of(user: &UserId) -> Result<Vec<TokenRecord>>;
+    get_token(id: &TokenId) -> Result<Option<TokenRecord>>;
+    claims_held_by(user: &UserId) -> Result<Vec<ClaimRecord>>;
+    decided_cases(platform: &OrgId, filter: &DecidedFilter, limit: u32) -> Result<Vec<(DecisionRecord, CaseRecord)>>;
     orders_of(authority: &OrgId, limit: u32) -> Result<Vec<OrderRecord>>;
     referrals_of(authority: &OrgId, limit: u32) -> Result<Vec<SignalRecord>>;
     events_about(subject: &str, limit: u32) -> Result<Vec<ChainedEvent>>;
@@ -192,9 +246,10 @@ impl ConsoleTx for SqliteTx<'_> {
     fn upsert_credential(&mut self, r: &CredentialRecord) -> Result<()> {
         self.read
             .exec(
-                "INSERT INTO credentials (user, login, phc, updated_at) VALUES (?1, ?2, ?3, ?4) \
-                 ON CONFLICT (user) DO UPDATE SET login = excluded.login, phc = excluded.phc, updated_at = excluded.updated_at",
-                params![r.user.as_str(), r.login, r.phc, r.updated_at.as_micros()],
+                "INSERT INTO credentials (user, login, phc, updated_at, must_change) VALUES (?1, ?2, ?3, ?4, ?5) \
+                 ON CONFLICT (user) DO UPDATE SET login = excluded.login, phc = excluded.phc, \
+                 updated_at = excluded.updated_at, must_change = excluded.must_change",
+                params![r.user.as_str(), r.login, r.phc, r.updated_at.as_micros(), r.must_change],
             )
             .map_err(|e| match e {
                 StoreError::Conflict(_) => StoreError::Conflict("the login is taken"),
@@ -272,6 +327,47 @@ impl ConsoleTx for SqliteTx<'_> {
             "INSERT OR IGNORE INTO media_reveals (media, user, at) VALUES (?1, ?2, ?3)",
             params![media.as_str(), user.as_str(), at.as_micros()],
         )?;
+        Ok(())
+    }
+    fn revoke_token(&mut self, id: &TokenId, at: Timestamp) -> Result<bool> {
+        let n = self.read.exec(
+            "UPDATE tokens SET revoked_at = ?2 WHERE id = ?1 AND revoked_at IS NULL",
+            params![id.as_str(), at.as_micros()],
+        )?;
+        Ok(n > 0)
+    }
+    fn revoke_tokens_of(&mut self, user: &UserId, at: Timestamp) -> Result<Vec<TokenId>> {
+        let ids = self.read.many(
+            "SELECT id FROM tokens WHERE user = ?1 AND revoked_at IS NULL ORDER BY created_at, id",
+            [user.as_str()],
+            |r| Ok(TokenId::from_trusted(r.get(0)?)),
+        )?;
+        self.read.exec(
+            "UPDATE tokens SET revoked_at = ?2 WHERE user = ?1 AND revoked_at IS NULL",
+            params![user.as_str(), at.as_micros()],
+        )?;
+        Ok(ids)
+    }
+    fn revoke_sessions_of(&mut self, user: &UserId, at: Timestamp) -> Result<usize> {
+        self.read.exec(
+            "UPDATE sessions SET revoked_at = ?2 WHERE user = ?1 AND revoked_at IS NULL AND expires_at > ?2",
+            params![user.as_str(), at.as_micros()],
+        )
+    }
+    fn deactivate_user(&mut self, user: &UserId, at: Timestamp) -> Result<()> {
+        self.read.exec(
+            "UPDATE users SET deactivated_at = ?2 WHERE id = ?1 AND deactivated_at IS NULL",
+            params![user.as_str(), at.as_micros()],
+        )?;
+        Ok(())
+    }
+    fn delete_webhook(&mut self, id: &WebhookId, at: Timestamp) -> Result<()> {
+        self.read.exec(
+            "UPDATE webhooks SET deleted_at = ?2 WHERE id = ?1 AND deleted_at IS NULL",
+            params![id.as_str(), at.as_micros()],
+        )?;
+        // Nobody is listening any more: what was not delivered is dropped, not retried forever.
+        self.read.exec("DELETE FROM deliveries WHERE webhook = ?1 AND delivered_at IS NULL", [id.as_str()])?;
         Ok(())
     }
 }

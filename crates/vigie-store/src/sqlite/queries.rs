@@ -85,6 +85,7 @@ pub(super) fn user_row(r: &Row<'_>) -> rusqlite::Result<UserRecord> {
         name_ref: PersonalRef::from_trusted(r.get("name_ref")?),
         roles: roles_from(&roles)?,
         created_at: Timestamp::from_micros(r.get("created_at")?),
+        deactivated_at: ts(r.get("deactivated_at")?),
     })
 }
 
@@ -225,6 +226,7 @@ fn webhook_row(r: &Row<'_>) -> rusqlite::Result<WebhookRecord> {
         secret: r.get("secret")?,
         created_at: Timestamp::from_micros(r.get("created_at")?),
         created_by: UserId::from_trusted(r.get("created_by")?),
+        deleted_at: ts(r.get("deleted_at")?),
     })
 }
 
@@ -383,12 +385,13 @@ impl Reads for SqliteRead<'_> {
     fn get_user(&self, id: &UserId) -> Result<Option<UserRecord>> {
         self.one("SELECT * FROM users WHERE id = ?1", [id.as_str()], user_row)
     }
-    fn find_principal(&self, token_hash: &str) -> Result<Option<Principal>> {
+    fn find_principal(&self, token_hash: &str, now: Timestamp) -> Result<Option<Principal>> {
         self.one(
             "SELECT t.id AS token, u.id AS user, u.roles AS roles, o.id AS org, o.kind AS kind \
              FROM tokens t JOIN users u ON u.id = t.user JOIN orgs o ON o.id = u.org \
-             WHERE t.hash = ?1 AND t.revoked_at IS NULL",
-            [token_hash],
+             WHERE t.hash = ?1 AND t.revoked_at IS NULL AND (t.expires_at IS NULL OR t.expires_at > ?2) \
+             AND u.deactivated_at IS NULL",
+            params![token_hash, now.as_micros()],
             |r| {
                 let kind: String = r.get("kind")?;
                 let roles: String = r.get("roles")?;
@@ -525,7 +528,11 @@ impl Reads for SqliteRead<'_> {
         )
     }
     fn webhooks_of(&self, org: &OrgId) -> Result<Vec<WebhookRecord>> {
-        self.many("SELECT * FROM webhooks WHERE org = ?1 ORDER BY created_at, id", [org.as_str()], webhook_row)
+        self.many(
+            "SELECT * FROM webhooks WHERE org = ?1 AND deleted_at IS NULL ORDER BY created_at, id",
+            [org.as_str()],
+            webhook_row,
+        )
     }
     fn get_webhook(&self, id: &WebhookId) -> Result<Option<WebhookRecord>> {
         self.one("SELECT * FROM webhooks WHERE id = ?1", [id.as_str()], webhook_row)
@@ -641,7 +648,7 @@ delegate_reads! {
     get_org(id: &OrgId) -> Result<Option<OrgRecord>>;
     list_orgs() -> Result<Vec<OrgRecord>>;
     get_user(id: &UserId) -> Result<Option<UserRecord>>;
-    find_principal(token_hash: &str) -> Result<Option<Principal>>;
+    find_principal(token_hash: &str, now: Timestamp) -> Result<Option<Principal>>;
     get_host(host: &str) -> Result<Option<HostRecord>>;
     list_hosts(org: Option<&OrgId>) -> Result<Vec<HostRecord>>;
     route_host(candidates: &[&str]) -> Result<Option<OrgId>>;
@@ -700,8 +707,17 @@ impl Tx for SqliteTx<'_> {
     }
     fn insert_token(&mut self, r: &TokenRecord) -> Result<()> {
         self.read.exec(
-            "INSERT INTO tokens (id, user, hash, label, created_at) VALUES (?1, ?2, ?3, ?4, ?5)",
-            params![r.id.as_str(), r.user.as_str(), r.hash, r.label, r.created_at.as_micros()],
+            "INSERT INTO tokens (id, user, hash, label, created_at, expires_at, revoked_at) \
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+            params![
+                r.id.as_str(),
+                r.user.as_str(),
+                r.hash,
+                r.label,
+                r.created_at.as_micros(),
+                us(r.expires_at),
+                us(r.revoked_at)
+            ],
         )?;
         Ok(())
     }
@@ -928,8 +944,16 @@ impl Tx for SqliteTx<'_> {
     }
     fn insert_webhook(&mut self, r: &WebhookRecord) -> Result<()> {
         self.read.exec(
-            "INSERT INTO webhooks (id, org, url, secret, created_at, created_by) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
-            params![r.id.as_str(), r.org.as_str(), r.url, r.secret, r.created_at.as_micros(), r.created_by.as_str()],
+            "INSERT INTO webhooks (id, org, url, secret, created_at, created_by, deleted_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+            params![
+                r.id.as_str(),
+                r.org.as_str(),
+                r.url,
+                r.secret,
+                r.created_at.as_micros(),
+                r.created_by.as_str(),
+                us(r.deleted_at)
+            ],
         )?;
         Ok(())
     }

@@ -589,6 +589,18 @@ CREATE TABLE media_reveals (
     PRIMARY KEY (media, user, at)
 ) STRICT, WITHOUT ROWID;
 "#,
+    // 6: tokens that expire, people removed by an administrator, webhooks deleted by their
+    // organisation, the first administrator's one-time console password; the lists behind them.
+    r#"
+ALTER TABLE tokens ADD COLUMN expires_at INTEGER;
+ALTER TABLE users ADD COLUMN deactivated_at INTEGER;
+ALTER TABLE webhooks ADD COLUMN deleted_at INTEGER;
+ALTER TABLE credentials ADD COLUMN must_change INTEGER NOT NULL DEFAULT 0;
+CREATE INDEX tokens_user ON tokens(user, created_at);
+CREATE INDEX claims_user ON claims(user);
+-- A platform's decided cases, newest first, for the console's search.
+CREATE INDEX decisions_org ON decisions(org, decided_at);
+"#,
 ];
 
 /// Brings the database to the newest schema, one migration per transaction.

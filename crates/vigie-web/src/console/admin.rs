@@ -6,10 +6,12 @@ use axum::Form;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::Response;
-use vigie_app::admin::NewUserInput;
+use vigie_app::admin::{NewTokenInput, NewUserInput};
 use vigie_app::auth::is_admin;
 use vigie_model::org::{Contact, NewOrg, Role};
 use vigie_model::{OrgId, UserId};
+
+use vigie_app::reviewing::relative;
 
 use super::session::Viewer;
 use super::{Me, PageError, all, check_csrf, field, page, page_with, problems, redirect, text};
@@ -36,6 +38,13 @@ struct HostRow {
     pending: bool,
 }
 
+struct WebhookRow {
+    id: String,
+    org: String,
+    url: String,
+    registered: String,
+}
+
 #[derive(Template)]
 #[template(path = "admin.html")]
 struct AdminPage {
@@ -43,7 +52,7 @@ struct AdminPage {
     csrf: String,
     orgs: Vec<OrgRow>,
     hosts: Vec<HostRow>,
-    webhooks: Vec<(String, String, String)>,
+    webhooks: Vec<WebhookRow>,
     banks: Vec<(String, String, i64, bool)>,
     errors: Vec<String>,
 }
@@ -74,7 +83,16 @@ async fn overview(s: &AppState, v: &Viewer, errors: Vec<String>) -> Result<Admin
                 pending: h.status == vigie_store::HostStatus::Pending,
             })
             .collect(),
-        webhooks: o.webhooks.iter().map(|w| (name(&w.org), w.url.clone(), w.created_at.to_rfc3339())).collect(),
+        webhooks: o
+            .webhooks
+            .iter()
+            .map(|w| WebhookRow {
+                id: w.id.as_str().to_owned(),
+                org: name(&w.org),
+                url: w.url.clone(),
+                registered: w.created_at.to_rfc3339(),
+            })
+            .collect(),
         banks: o.banks.iter().map(|(b, n)| (name(&b.owner), b.spec.name.clone(), *n, b.spec.stay_down)).collect(),
         errors,
     })
@@ -120,12 +138,26 @@ pub(crate) async fn approve_host(
     Ok(redirect("/admin"))
 }
 
+struct TokenRow {
+    id: String,
+    label: String,
+    created: String,
+    expires: String,
+    /// `active`, `expired` or `revoked …`.
+    state: String,
+    live: bool,
+}
+
 struct PersonRow {
     id: String,
     name: String,
     login: String,
     roles: String,
-    tokens: Vec<(String, String)>,
+    tokens: Vec<TokenRow>,
+    /// When an administrator removed them, if they did.
+    removed: Option<String>,
+    /// The person looking at the page (who cannot remove themselves).
+    me: bool,
 }
 
 #[derive(Template)]
@@ -139,6 +171,7 @@ struct OrgPage {
     people: Vec<PersonRow>,
     roles: Vec<&'static str>,
     new_token: Option<(String, String)>,
+    status: Option<String>,
     errors: Vec<String>,
 }
 
@@ -147,9 +180,11 @@ async fn org_view(
     v: &Viewer,
     id: &str,
     new_token: Option<(String, String)>,
+    status: Option<String>,
     errors: Vec<String>,
 ) -> Result<OrgPage, PageError> {
     let (org, people) = s.app.org_people(&v.principal, id).await?;
+    let now = s.app.now();
     let roles = Role::ALL.iter().copied().filter(|r| r.allowed_in(org.kind)).map(|r| r.as_str()).collect();
     Ok(OrgPage {
         me: Some(Me::load(&s.app, v, "/admin").await),
@@ -167,12 +202,26 @@ async fn org_view(
                 tokens: p
                     .tokens
                     .iter()
-                    .map(|t| (t.label.clone().unwrap_or_else(|| t.id.as_str().to_owned()), t.created_at.to_rfc3339()))
+                    .map(|t| TokenRow {
+                        id: t.id.as_str().to_owned(),
+                        label: t.label.clone().unwrap_or_else(|| t.id.as_str().to_owned()),
+                        created: t.created_at.to_rfc3339(),
+                        expires: t.expires_at.map_or_else(|| "never".to_owned(), |e| e.to_rfc3339()),
+                        state: match (t.revoked_at, t.is_live(now)) {
+                            (Some(at), _) => format!("revoked {}", relative(at, now)),
+                            (None, true) => "active".to_owned(),
+                            (None, false) => "expired".to_owned(),
+                        },
+                        live: t.is_live(now),
+                    })
                     .collect(),
+                removed: p.user.deactivated_at.map(|at| relative(at, now)),
+                me: p.user.id == v.principal.user,
             })
             .collect(),
         roles,
         new_token,
+        status,
         errors,
     })
 }
@@ -183,7 +232,7 @@ pub(crate) async fn org_page(
     Path(id): Path<String>,
 ) -> Result<Response, PageError> {
     require_admin(&v)?;
-    page(&org_view(&s, &v, &id, None, Vec::new()).await?)
+    page(&org_view(&s, &v, &id, None, None, Vec::new()).await?)
 }
 
 pub(crate) async fn create_person(
@@ -204,10 +253,10 @@ pub(crate) async fn create_person(
     match s.app.create_user(&v.principal, org, input).await {
         Ok(_) => Ok(redirect(&format!("/admin/orgs/{id}"))),
         Err(vigie_app::AppError::Invalid(i)) => {
-            page_with(&org_view(&s, &v, &id, None, problems(&i)).await?, StatusCode::UNPROCESSABLE_ENTITY)
+            page_with(&org_view(&s, &v, &id, None, None, problems(&i)).await?, StatusCode::UNPROCESSABLE_ENTITY)
         }
         Err(vigie_app::AppError::Conflict { message, .. }) => {
-            page_with(&org_view(&s, &v, &id, None, vec![message]).await?, StatusCode::CONFLICT)
+            page_with(&org_view(&s, &v, &id, None, None, vec![message]).await?, StatusCode::CONFLICT)
         }
         Err(e) => Err(e.into()),
     }
@@ -223,6 +272,62 @@ pub(crate) async fn issue_token(
     check_csrf(&v, &form)?;
     require_admin(&v)?;
     let user_id = UserId::parse(&user).ok_or(vigie_app::AppError::NotFound("user"))?;
-    let (_, secret) = s.app.issue_token(&v.principal, user_id, text(&form, "label")).await?;
-    page(&org_view(&s, &v, &id, Some((user, secret)), Vec::new()).await?)
+    // A date alone means the start of that day, UTC.
+    let expires_at = text(&form, "expires").map(|d| if d.len() == 10 { format!("{d}T00:00:00Z") } else { d });
+    let input = NewTokenInput { label: text(&form, "label"), expires_at };
+    match s.app.issue_token(&v.principal, user_id, input).await {
+        Ok((_, secret)) => page(&org_view(&s, &v, &id, Some((user, secret)), None, Vec::new()).await?),
+        Err(vigie_app::AppError::Invalid(i)) => {
+            page_with(&org_view(&s, &v, &id, None, None, problems(&i)).await?, StatusCode::UNPROCESSABLE_ENTITY)
+        }
+        Err(e) => Err(e.into()),
+    }
+}
+
+/// Revokes a token: it fails from the next request on.
+pub(crate) async fn revoke_token(
+    State(s): State<AppState>,
+    v: Viewer,
+    Path((id, token)): Path<(String, String)>,
+    Form(form): Form<Vec<(String, String)>>,
+) -> Result<Response, PageError> {
+    check_csrf(&v, &form)?;
+    require_admin(&v)?;
+    let t = s.app.revoke_token(&v.principal, &token).await?;
+    let status = format!("Token {} revoked: it no longer opens the API.", t.label.unwrap_or_else(|| token.clone()));
+    page(&org_view(&s, &v, &id, None, Some(status), Vec::new()).await?)
+}
+
+/// Removes a person: their tokens and sessions stop working at once.
+pub(crate) async fn remove_person(
+    State(s): State<AppState>,
+    v: Viewer,
+    Path((id, user)): Path<(String, String)>,
+    Form(form): Form<Vec<(String, String)>>,
+) -> Result<Response, PageError> {
+    check_csrf(&v, &form)?;
+    require_admin(&v)?;
+    match s.app.remove_user(&v.principal, &user).await {
+        Ok(_) => {
+            let status = "Removed: their tokens and console sessions no longer work; what they did stays theirs.";
+            page(&org_view(&s, &v, &id, None, Some(status.to_owned()), Vec::new()).await?)
+        }
+        Err(vigie_app::AppError::Conflict { message, .. }) => {
+            page_with(&org_view(&s, &v, &id, None, None, vec![message]).await?, StatusCode::CONFLICT)
+        }
+        Err(e) => Err(e.into()),
+    }
+}
+
+/// Deletes a webhook: nothing more is sent to it.
+pub(crate) async fn delete_webhook(
+    State(s): State<AppState>,
+    v: Viewer,
+    Path(id): Path<String>,
+    Form(form): Form<Vec<(String, String)>>,
+) -> Result<Response, PageError> {
+    check_csrf(&v, &form)?;
+    require_admin(&v)?;
+    s.app.delete_webhook(&v.principal, &id).await?;
+    Ok(redirect("/admin#hooks-h"))
 }

@@ -66,7 +66,9 @@ pub(crate) async fn login(
             let (name, pre) = session::names(secure);
             let max_age = new.expires_at.since(s.app.now()).as_micros() / 1_000_000;
             let me = Me::of(&new.principal, "", "/");
-            let mut res = redirect(me.menu.first().map_or("/report", |m| m.href));
+            let landing =
+                if new.must_change_password { "/password" } else { me.menu.first().map_or("/report", |m| m.href) };
+            let mut res = redirect(landing);
             session::with_cookies(
                 res.headers_mut(),
                 [session::set_cookie(name, &new.secret, max_age, secure), session::set_cookie(pre, "", 0, secure)],
@@ -114,4 +116,52 @@ pub(crate) async fn save_settings(
     check_csrf(&v, &form)?;
     s.app.set_reveal_by_key(&v.principal, field(&form, "reveal") == Some("key")).await?;
     page(&SettingsPage { me: Some(Me::load(&s.app, &v, "/settings").await), csrf: v.csrf.clone(), saved: true })
+}
+
+#[derive(Template)]
+#[template(path = "password.html")]
+struct PasswordPage {
+    me: Option<Me>,
+    csrf: String,
+    /// The password was a one-time password, to be replaced before anything else.
+    forced: bool,
+    changed: bool,
+    errors: Vec<String>,
+}
+
+/// A person changes their own password (and must, after signing in with a one-time password).
+pub(crate) async fn password_page(State(s): State<AppState>, v: Viewer) -> Result<Response, PageError> {
+    let (_, forced) = s.app.console_session(&v.secret).await?;
+    let me = Me::load(&s.app, &v, "/settings").await;
+    page(&PasswordPage { me: Some(me), csrf: v.csrf.clone(), forced, changed: false, errors: Vec::new() })
+}
+
+pub(crate) async fn change_password(
+    State(s): State<AppState>,
+    v: Viewer,
+    Form(form): Form<Vec<(String, String)>>,
+) -> Result<Response, PageError> {
+    check_csrf(&v, &form)?;
+    let new = field(&form, "new_password").unwrap_or_default().to_owned();
+    let again = field(&form, "new_password_again").unwrap_or_default();
+    let outcome = if new != again {
+        Err(vec!["The two new passwords differ.".to_owned()])
+    } else {
+        match s.app.change_own_password(&v.principal, field(&form, "current_password").unwrap_or_default(), new).await {
+            Ok(()) => Ok(()),
+            Err(vigie_app::AppError::Invalid(i)) => Err(super::problems(&i)),
+            Err(e) => return Err(e.into()),
+        }
+    };
+    let me = Me::load(&s.app, &v, "/settings").await;
+    match outcome {
+        Ok(()) => {
+            page(&PasswordPage { me: Some(me), csrf: v.csrf.clone(), forced: false, changed: true, errors: Vec::new() })
+        }
+        Err(errors) => {
+            let (_, forced) = s.app.console_session(&v.secret).await?;
+            let t = PasswordPage { me: Some(me), csrf: v.csrf.clone(), forced, changed: false, errors };
+            super::page_with(&t, StatusCode::UNPROCESSABLE_ENTITY)
+        }
+    }
 }

@@ -12,7 +12,7 @@ use vigie_model::location::RawLocation;
 use vigie_model::order::{RawOrderForm, Redress, Representative};
 use vigie_model::org::{OrgKind, Role};
 
-use super::review::{Deadline, deadline};
+use super::review::ClockView;
 use super::session::Viewer;
 use super::{Me, PageError, all, check_csrf, field, page, page_with, problems, redirect, text};
 use crate::AppState;
@@ -32,7 +32,7 @@ struct OrderRow {
     platform: String,
     issued: String,
     state: String,
-    deadline: Option<Deadline>,
+    clock: ClockView,
     overdue: bool,
     feedback: Option<String>,
     cannot_comply: Option<String>,
@@ -117,11 +117,7 @@ async fn orders_view(
                 platform: name(r.platform.as_str()),
                 issued: relative(r.intake_at, now),
                 state: c.state.as_str().replace('_', " "),
-                deadline: if r.ended_at.is_none() && c.actioned_at.is_none() {
-                    deadline(c.deadline, now)
-                } else {
-                    None
-                },
+                clock: ClockView::of(c.status(r.ended_at, now), now),
                 overdue: c.overdue_at.is_some(),
                 feedback: c.actioned_at.map(|at| {
                     format!("{} at {}", r.measure.clone().unwrap_or_else(|| "actioned".into()), at.to_rfc3339())

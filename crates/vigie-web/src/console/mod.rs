@@ -13,8 +13,10 @@ mod auth;
 mod authority;
 mod complaints;
 mod dashboard;
+mod decided;
 mod public;
 mod review;
+mod scrutiny;
 pub(crate) mod session;
 mod uploader;
 
@@ -51,22 +53,30 @@ pub(crate) fn routes() -> Router<AppState> {
         .route("/notice/{token}", get(uploader::notice))
         .route("/notice/{token}/{what}", post(uploader::contest))
         .route("/queue", get(review::queue))
+        .route("/decided", get(decided::list))
         .route("/dashboard", get(dashboard::dashboard))
         .route("/settings", get(auth::settings).post(auth::save_settings))
+        .route("/password", get(auth::password_page).post(auth::change_password))
         .route("/admin", get(admin::home))
         .route("/admin/orgs", post(admin::create_org))
         .route("/admin/orgs/{id}", get(admin::org_page))
         .route("/admin/orgs/{id}/users", post(admin::create_person))
         .route("/admin/orgs/{id}/users/{user}/tokens", post(admin::issue_token))
+        .route("/admin/orgs/{id}/users/{user}/remove", post(admin::remove_person))
+        .route("/admin/orgs/{id}/tokens/{token}/revoke", post(admin::revoke_token))
+        .route("/admin/webhooks/{id}/delete", post(admin::delete_webhook))
         .route("/admin/hosts/{host}/approve", post(admin::approve_host))
         .route("/complaints", get(complaints::list))
         .route("/complaints/{id}", get(complaints::show))
         .route("/complaints/{id}/review", post(complaints::review))
         .route("/orders", get(authority::orders).post(authority::submit_order))
         .route("/referrals", get(authority::referrals).post(authority::submit_referral))
+        .route("/scrutiny", get(scrutiny::list))
+        .route("/scrutiny/{id}/decide", post(scrutiny::decide))
         .route("/cases/{id}", get(review::case_page))
         .route("/cases/{id}/claim", post(review::claim))
         .route("/cases/{id}/release", post(review::release))
+        .route("/cases/{id}/takeover", post(review::take_over))
         .route("/cases/{id}/decide", post(review::decide))
         .route("/media/{id}/reveal", post(review::reveal))
         .route("/media/{id}/preview", get(review::preview))
@@ -135,11 +145,13 @@ impl Me {
         };
         if p.org_kind == OrgKind::Platform && p.roles.contains(&Role::Moderator) {
             add("/queue", "Queue");
+            add("/decided", "Decided");
             add("/complaints", "Complaints");
         }
         if p.org_kind == OrgKind::Authority && p.roles.contains(&Role::Reporter) {
             add("/orders", "Removal orders");
             add("/referrals", "Referrals");
+            add("/scrutiny", "Scrutiny");
         }
         if vigie_app::auth::is_admin(p) {
             add("/admin", "Administration");
@@ -176,6 +188,8 @@ impl Me {
 pub(crate) enum PageError {
     /// Not signed in (or the session ended): go to the sign-in page.
     SignIn,
+    /// Signed in with a one-time password: go and choose a new one.
+    ChangePassword,
     /// A form without its CSRF token, or with a wrong one.
     Csrf,
     App(AppError),
@@ -209,6 +223,7 @@ impl IntoResponse for PageError {
     fn into_response(self) -> Response {
         let (status, title, message) = match self {
             PageError::SignIn => return redirect("/login"),
+            PageError::ChangePassword => return redirect("/password"),
             PageError::Csrf => (
                 StatusCode::FORBIDDEN,
                 "Form refused",

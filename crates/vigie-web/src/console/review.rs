@@ -9,9 +9,10 @@ use axum::http::header::{CACHE_CONTROL, CONTENT_DISPOSITION, CONTENT_SECURITY_PO
 use axum::http::{HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use serde::Deserialize;
-use vigie_app::reviewing::{QueueFilter, relative};
+use vigie_app::reviewing::{QueueFilter, case_clock, relative};
 use vigie_model::Timestamp;
 use vigie_model::decision::{Action, Purpose, RawDecision, taxonomy};
+use vigie_model::order::{ClockStatus, OrderState};
 use vigie_model::org::{OrgKind, Role};
 
 use super::session::Viewer;
@@ -46,9 +47,61 @@ pub(crate) fn deadline(due: Option<Timestamp>, now: Timestamp) -> Option<Deadlin
     })
 }
 
+/// A clock as the console shows it (`templates/clock.html`): a countdown only while it counts.
+pub(crate) struct ClockView {
+    /// `running`, `late`, `paused`, `complied`, `ended`, `awaiting_receipt`, or `deadline` for a
+    /// case's deadline without an order; the countdown script's `data-clock`.
+    pub(crate) state: &'static str,
+    /// What it says, without the script: "in 12 min", "late, due 3 min ago", "paused (Annex III):
+    /// awaiting the authority's clarification", "complied 5 min ago, on time"...
+    pub(crate) text: String,
+    pub(crate) countdown: Option<Deadline>,
+}
+
+impl ClockView {
+    /// The one wording of an order clock's state, for the queue, the case page and the
+    /// authority's list.
+    pub(crate) fn of(status: ClockStatus, now: Timestamp) -> Self {
+        let (text, countdown) = match status {
+            ClockStatus::AwaitingReceipt => ("not received yet: the hour starts at receipt".to_owned(), None),
+            ClockStatus::Running { deadline: d } => (relative(d, now), deadline(Some(d), now)),
+            ClockStatus::Late { deadline: d } => (format!("late, due {}", relative(d, now)), deadline(Some(d), now)),
+            ClockStatus::Paused { state } => {
+                let why = match state {
+                    OrderState::ForceMajeure => "force majeure, until the platform resumes",
+                    _ => "awaiting the authority's clarification",
+                };
+                (format!("paused (Annex III): {why}"), None)
+            }
+            ClockStatus::Complied { at, late } => {
+                (format!("complied {}, {}", relative(at, now), if late { "late" } else { "on time" }), None)
+            }
+            ClockStatus::Ended { at, executed } => (
+                format!(
+                    "stopped having effect {} ({})",
+                    relative(at, now),
+                    if executed { "it had been complied with" } else { "not executed" }
+                ),
+                None,
+            ),
+        };
+        ClockView { state: status.as_str(), text, countdown }
+    }
+
+    /// A case's clock: its orders' most pressing one, or else its own deadline, if any.
+    pub(crate) fn of_case(clock: Option<ClockStatus>, due: Option<Timestamp>, now: Timestamp) -> Option<Self> {
+        match clock {
+            Some(status) => Some(Self::of(status, now)),
+            None => {
+                deadline(due, now).map(|d| ClockView { state: "deadline", text: d.text.clone(), countdown: Some(d) })
+            }
+        }
+    }
+}
+
 struct Row {
     id: String,
-    deadline: Option<Deadline>,
+    clock: Option<ClockView>,
     priority: i64,
     tier: String,
     target: String,
@@ -64,6 +117,8 @@ struct Row {
 struct QueuePage {
     me: Option<Me>,
     csrf: String,
+    /// What the person just decided: the case's id and a sentence, read back from the store.
+    decided: Option<(String, String)>,
     rows: Vec<Row>,
     tier: String,
     label: String,
@@ -76,6 +131,8 @@ struct QueuePage {
 
 #[derive(Debug, Default, Deserialize)]
 pub(crate) struct QueueQuery {
+    /// The case just decided, to confirm what was decided.
+    decided: Option<String>,
     tier: Option<String>,
     label: Option<String>,
     bank_match: Option<String>,
@@ -83,7 +140,7 @@ pub(crate) struct QueueQuery {
     unclaimed: Option<String>,
 }
 
-fn target_of(case: &vigie_store::CaseRecord) -> String {
+pub(crate) fn target_of(case: &vigie_store::CaseRecord) -> String {
     case.url
         .clone()
         .or_else(|| case.account_id.as_ref().map(|a| format!("account {a}")))
@@ -115,6 +172,8 @@ pub(crate) async fn queue(
     };
     let items = s.app.queue(&v.principal, &filter).await?;
     let now = s.app.now();
+    let holders = items.iter().filter_map(|i| i.claim.as_ref().map(|c| c.user.clone())).collect();
+    let names = s.app.person_names(&v.principal, holders).await?;
     let mut labels: Vec<String> =
         items.iter().flat_map(|i| i.labels.iter().cloned()).chain(filter.label.clone()).collect();
     labels.sort();
@@ -127,12 +186,12 @@ pub(crate) async fn queue(
                 if mine {
                     format!("you, until {}", relative(c.lease_until, now))
                 } else {
-                    format!("another reviewer, {}", relative(c.lease_until, now))
+                    format!("{}, until {}", holder_name(&names, &c.user), relative(c.lease_until, now))
                 }
             });
             Row {
                 id: i.case.id.as_str().to_owned(),
-                deadline: deadline(i.case.due_at, now),
+                clock: ClockView::of_case(i.clock, i.case.due_at, now),
                 priority: i.case.priority,
                 tier: i.case.tier.as_str().replace('_', " "),
                 target: target_of(&i.case),
@@ -144,9 +203,14 @@ pub(crate) async fn queue(
             }
         })
         .collect();
+    let decided = match q.decided.as_deref() {
+        Some(case) => confirmation(&s, &v, case).await,
+        None => None,
+    };
     let t = QueuePage {
         me: Some(Me::load(&s.app, &v, "/queue").await),
         csrf: v.csrf.clone(),
+        decided,
         rows,
         tier: filter.tier.unwrap_or_default(),
         label: filter.label.unwrap_or_default(),
@@ -162,6 +226,25 @@ pub(crate) async fn queue(
         ],
     };
     page(&t)
+}
+
+/// What a decision says, in one sentence, read back from the store (never from the address).
+async fn confirmation(s: &AppState, v: &Viewer, case: &str) -> Option<(String, String)> {
+    let view = s.app.get_case(&v.principal, case).await.ok()?;
+    let d = view.decision?;
+    let action = Action::parse(&d.action).map_or_else(|| d.action.replace('_', " "), |a| action_label(a).to_owned());
+    let ground = match (&d.legal_basis, &d.terms_clause) {
+        (Some(b), _) => format!(" on {b}"),
+        (None, Some(t)) => format!(" under terms clause {t}"),
+        (None, None) => String::new(),
+    };
+    let who = if d.decided_by == v.principal.user { "You decided" } else { "Decided" };
+    Some((view.case.id.as_str().to_owned(), format!("{who}: {action}{ground}.")))
+}
+
+/// A person's name for their colleagues, or a neutral word when it was erased.
+fn holder_name(names: &std::collections::HashMap<String, String>, user: &vigie_model::UserId) -> String {
+    names.get(user.as_str()).cloned().unwrap_or_else(|| "a colleague (name erased)".to_owned())
 }
 
 /// Where a form goes back to: a path of this console, never elsewhere.
@@ -181,6 +264,18 @@ pub(crate) async fn claim(
     check_csrf(&v, &form)?;
     s.app.claim_case(&v.principal, &id).await?;
     Ok(redirect(&back(&form, &format!("/cases/{id}"))))
+}
+
+/// Takes over a case another reviewer holds: recorded, and the claim passes to the caller.
+pub(crate) async fn take_over(
+    State(s): State<AppState>,
+    v: Viewer,
+    Path(id): Path<String>,
+    Form(form): Form<Vec<(String, String)>>,
+) -> Result<Response, PageError> {
+    check_csrf(&v, &form)?;
+    s.app.take_over_case(&v.principal, &id).await?;
+    Ok(redirect(&format!("/cases/{id}")))
 }
 
 pub(crate) async fn release(
@@ -205,8 +300,7 @@ struct SignalRow {
 
 struct OrderRow {
     reference: String,
-    state: String,
-    deadline: Option<Deadline>,
+    clock: ClockView,
 }
 
 struct MediaRow {
@@ -225,7 +319,8 @@ struct MediaRow {
 struct EventRow {
     at: String,
     kind: String,
-    org: String,
+    /// Who did it: the person (for their colleagues) and their organisation, or Vigie itself.
+    by: String,
 }
 
 /// The decision form's values, to show them again after a preview or a refusal.
@@ -259,9 +354,11 @@ struct CasePage {
     tier: String,
     priority: i64,
     threat: bool,
-    deadline: Option<Deadline>,
+    clock: Option<ClockView>,
     claim: Option<String>,
     mine: bool,
+    /// Another person's live claim holds the case: no decision form, a take-over button.
+    held_by_other: bool,
     signals: Vec<SignalRow>,
     orders: Vec<OrderRow>,
     media: Vec<MediaRow>,
@@ -315,6 +412,12 @@ async fn case_view(
     orgs.dedup();
     let names = s.app.org_names(orgs).await?;
     let name = |id: &str| names.get(id).cloned().unwrap_or_else(|| id.to_owned());
+    let mut people: Vec<vigie_model::UserId> =
+        history.iter().filter_map(|e| e.actor.as_deref().and_then(vigie_model::UserId::parse)).collect();
+    people.extend(claim.as_ref().map(|c| c.user.clone()));
+    people.sort_by(|a, b| a.as_str().cmp(b.as_str()));
+    people.dedup();
+    let persons = s.app.person_names(&v.principal, people).await?;
     let order_text = |id: &str| {
         view.orders
             .iter()
@@ -327,7 +430,14 @@ async fn case_view(
         if mine {
             format!("You hold this case, {}.", relative(c.lease_until, now).replace("in ", "for "))
         } else {
-            format!("Another reviewer holds this case until {} ({}).", c.lease_until, relative(c.lease_until, now))
+            format!(
+                "Held by {} since {} ({}), until {} ({}).",
+                holder_name(&persons, &c.user),
+                c.claimed_at,
+                relative(c.claimed_at, now),
+                c.lease_until,
+                relative(c.lease_until, now)
+            )
         }
     });
     let c = &view.case;
@@ -345,7 +455,8 @@ async fn case_view(
         tier: c.tier.as_str().replace('_', " "),
         priority: c.priority,
         threat: c.threat_to_life,
-        deadline: deadline(c.due_at, now),
+        clock: ClockView::of_case(case_clock(&view.orders, now), c.due_at, now),
+        held_by_other: claim.is_some() && !mine,
         claim: claim_text,
         mine,
         signals: view
@@ -376,8 +487,7 @@ async fn case_view(
             .iter()
             .map(|o| OrderRow {
                 reference: o.reference.clone(),
-                state: o.clock.state.as_str().replace('_', " "),
-                deadline: deadline(o.clock.deadline, now),
+                clock: ClockView::of(o.clock.status(o.ended_at, now), now),
             })
             .collect(),
         media: media
@@ -390,7 +500,14 @@ async fn case_view(
                     size: m.size,
                     sha256: m.sha256.clone(),
                     pdq: m.pdq.clone().unwrap_or_default(),
-                    note: m.note.clone(),
+                    // The stored note describes the derivative; a revealed original is captioned
+                    // as what it is.
+                    note: if reveal == Some(m.id.as_str()) && m.format != "unsupported" {
+                        "The original as sent, in colour and full size: revealed to you, and the reveal is logged."
+                            .to_owned()
+                    } else {
+                        m.note.clone()
+                    },
                     has_preview: m.preview.is_some(),
                     raster: m.format != "unsupported",
                     revealed: reveal == Some(m.id.as_str()),
@@ -411,10 +528,19 @@ async fn case_view(
         accounts,
         history: history
             .iter()
-            .map(|e| EventRow {
-                at: e.at.to_rfc3339(),
-                kind: e.kind.clone(),
-                org: e.org.as_deref().map_or_else(|| "Vigie".into(), name),
+            .map(|e| {
+                let org = e.org.as_deref().map(name);
+                let person = e.actor.as_deref().and_then(|a| persons.get(a));
+                EventRow {
+                    at: e.at.to_rfc3339(),
+                    kind: e.kind.clone(),
+                    by: match (person, org) {
+                        (Some(p), Some(o)) => format!("{p} ({o})"),
+                        (None, Some(o)) => o,
+                        (Some(p), None) => p.clone(),
+                        (None, None) => "Vigie".into(),
+                    },
+                }
             })
             .collect(),
         decision: view.decision.as_ref().map(|d| {
@@ -445,7 +571,7 @@ async fn case_view(
     })
 }
 
-fn action_label(a: Action) -> &'static str {
+pub(crate) fn action_label(a: Action) -> &'static str {
     match a {
         Action::Remove => "Remove",
         Action::Disable => "Disable access in some states",
@@ -533,11 +659,17 @@ pub(crate) async fn decide(
         s.app.decide(&v.principal, &id, raw).await.map(|_| ())
     };
     match outcome {
-        Ok(()) => Ok(redirect("/queue")),
+        // The queue confirms what was decided, with a link back to the case.
+        Ok(()) => Ok(redirect(&format!("/queue?decided={id}"))),
         Err(vigie_app::AppError::Invalid(invalid)) => {
             let errors = problems(&invalid);
             let t = case_view(&s, &v, &id, None, kept, errors, None).await?;
             page_with(&t, StatusCode::UNPROCESSABLE_ENTITY)
+        }
+        Err(vigie_app::AppError::Conflict { code: "claimed_by_another", .. }) => {
+            let errors = vec!["The decision was not taken: another reviewer claimed the case meanwhile.".to_owned()];
+            let t = case_view(&s, &v, &id, None, kept, errors, None).await?;
+            page_with(&t, StatusCode::CONFLICT)
         }
         Err(e) => Err(e.into()),
     }

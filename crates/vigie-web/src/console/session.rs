@@ -75,17 +75,28 @@ impl FromRequestParts<AppState> for Viewer {
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
         let (name, _) = names(state.console.secure_cookies);
         let secret = cookie(&parts.headers, name).ok_or(PageError::SignIn)?.to_owned();
-        let principal = state.app.session(&secret).await.map_err(|_| PageError::SignIn)?;
+        let (principal, must_change) = state.app.console_session(&secret).await.map_err(|_| PageError::SignIn)?;
+        // A one-time password is changed before anything else.
+        if must_change && !PASSWORD_PATHS.contains(&parts.uri.path()) {
+            return Err(PageError::ChangePassword);
+        }
         let csrf = csrf_of(&secret);
         Ok(Viewer { principal, secret, csrf })
     }
 }
 
+/// What a person who must change a one-time password may still reach.
+const PASSWORD_PATHS: [&str; 2] = ["/password", "/logout"];
+
 impl OptionalFromRequestParts<AppState> for Viewer {
     type Rejection = PageError;
 
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Option<Self>, Self::Rejection> {
-        Ok(<Viewer as FromRequestParts<AppState>>::from_request_parts(parts, state).await.ok())
+        match <Viewer as FromRequestParts<AppState>>::from_request_parts(parts, state).await {
+            Ok(v) => Ok(Some(v)),
+            Err(PageError::ChangePassword) => Err(PageError::ChangePassword),
+            Err(_) => Ok(None),
+        }
     }
 }
 

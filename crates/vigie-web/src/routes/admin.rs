@@ -5,9 +5,10 @@ use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
-use vigie_app::admin::NewUserInput;
+use vigie_app::admin::{NewTokenInput, NewUserInput, PersonView};
 use vigie_model::org::NewOrg;
-use vigie_model::{OrgId, UserId};
+use vigie_model::{OrgId, Timestamp, UserId};
+use vigie_store::{TokenRecord, UserRecord};
 
 use crate::AppState;
 use crate::dto::{ContactDto, HostDto, OrgDto};
@@ -86,6 +87,20 @@ pub struct UserDto {
     pub org: String,
     pub roles: Vec<String>,
     pub created_at: String,
+    /// When an administrator removed the person; `null` while they are active.
+    pub removed_at: Option<String>,
+}
+
+impl From<UserRecord> for UserDto {
+    fn from(u: UserRecord) -> Self {
+        UserDto {
+            id: u.id.to_string(),
+            org: u.org.to_string(),
+            roles: u.roles.iter().map(|r| r.as_str().to_owned()).collect(),
+            created_at: u.created_at.to_rfc3339(),
+            removed_at: u.deactivated_at.map(Timestamp::to_rfc3339),
+        }
+    }
 }
 
 #[utoipa::path(post, path = "/api/v1/orgs/{id}/users", tag = "admin", request_body = NewUserRequest,
@@ -106,15 +121,59 @@ pub async fn create_user(
             NewUserInput { name: req.name, roles: req.roles, login: req.login, password: req.password },
         )
         .await?;
-    Ok((
-        StatusCode::CREATED,
-        Json(UserDto {
-            id: u.id.to_string(),
-            org: u.org.to_string(),
-            roles: u.roles.iter().map(|r| r.as_str().to_owned()).collect(),
-            created_at: u.created_at.to_rfc3339(),
-        }),
-    ))
+    Ok((StatusCode::CREATED, Json(u.into())))
+}
+
+/// A person as an administrator sees them.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct PersonDto {
+    #[serde(flatten)]
+    pub user: UserDto,
+    /// Their name, unless erased at the end of its retention.
+    pub name: Option<String>,
+    /// Their console login, if they have one.
+    pub login: Option<String>,
+    /// Tokens that still open the API.
+    pub live_tokens: usize,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct PeopleList {
+    pub people: Vec<PersonDto>,
+}
+
+/// An organisation's people, removed ones too (administrators).
+#[utoipa::path(get, path = "/api/v1/orgs/{id}/users", tag = "admin",
+    params(("id" = String, Path, description = "organisation id")),
+    responses((status = 200, body = PeopleList), (status = 404, body = crate::error::Problem)), security(("bearer" = [])))]
+pub async fn list_people(
+    State(s): State<AppState>,
+    Auth(p): Auth,
+    Path(id): Path<String>,
+) -> ApiResult<Json<PeopleList>> {
+    let (_, people) = s.app.org_people(&p, &id).await?;
+    let now = s.app.now();
+    let people = people
+        .into_iter()
+        .map(|v: PersonView| PersonDto {
+            live_tokens: v.tokens.iter().filter(|t| t.is_live(now)).count(),
+            name: v.name,
+            login: v.login,
+            user: v.user.into(),
+        })
+        .collect();
+    Ok(Json(PeopleList { people }))
+}
+
+/// Removes a person (administrators): their tokens and console sessions stop working at once,
+/// their live claims are released, and their past actions stay attributed to them.
+#[utoipa::path(delete, path = "/api/v1/users/{id}", tag = "admin",
+    params(("id" = String, Path, description = "user id")),
+    responses((status = 200, body = UserDto), (status = 404, body = crate::error::Problem),
+        (status = 409, body = crate::error::Problem, description = "`cannot_remove_self`")),
+    security(("bearer" = [])))]
+pub async fn remove_user(State(s): State<AppState>, Auth(p): Auth, Path(id): Path<String>) -> ApiResult<Json<UserDto>> {
+    Ok(Json(s.app.remove_user(&p, &id).await?.into()))
 }
 
 #[derive(Debug, Default, Deserialize, ToSchema)]
@@ -122,6 +181,8 @@ pub async fn create_user(
 pub struct NewTokenRequest {
     #[schema(max_length = 200)]
     pub label: Option<String>,
+    /// RFC 3339, in the future: the token is refused from then on. Absent: it lasts until revoked.
+    pub expires_at: Option<String>,
 }
 
 #[derive(Debug, Serialize, ToSchema)]
@@ -131,11 +192,12 @@ pub struct TokenDto {
     /// The bearer token. Shown once; Vigie keeps only its hash.
     pub token: String,
     pub created_at: String,
+    pub expires_at: Option<String>,
 }
 
 #[utoipa::path(post, path = "/api/v1/users/{id}/tokens", tag = "admin", request_body = NewTokenRequest,
     params(("id" = String, Path, description = "user id")),
-    responses((status = 201, body = TokenDto)), security(("bearer" = [])))]
+    responses((status = 201, body = TokenDto), (status = 422, body = crate::error::Problem)), security(("bearer" = [])))]
 pub async fn issue_token(
     State(s): State<AppState>,
     Auth(p): Auth,
@@ -143,7 +205,8 @@ pub async fn issue_token(
     Body(req): Body<NewTokenRequest>,
 ) -> ApiResult<(StatusCode, Json<TokenDto>)> {
     let user = UserId::parse(&id).ok_or(ApiError::not_found("user"))?;
-    let (rec, secret) = s.app.issue_token(&p, user, req.label).await?;
+    let input = NewTokenInput { label: req.label, expires_at: req.expires_at };
+    let (rec, secret) = s.app.issue_token(&p, user, input).await?;
     Ok((
         StatusCode::CREATED,
         Json(TokenDto {
@@ -151,8 +214,84 @@ pub async fn issue_token(
             user: rec.user.to_string(),
             token: secret,
             created_at: rec.created_at.to_rfc3339(),
+            expires_at: rec.expires_at.map(Timestamp::to_rfc3339),
         }),
     ))
+}
+
+/// A token as lists show it: never the secret, which Vigie does not keep.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct TokenInfo {
+    pub id: String,
+    pub user: String,
+    pub label: Option<String>,
+    pub created_at: String,
+    pub expires_at: Option<String>,
+    pub revoked_at: Option<String>,
+    /// `active`, `expired` or `revoked`.
+    pub state: String,
+}
+
+impl TokenInfo {
+    fn new(t: TokenRecord, now: Timestamp) -> Self {
+        let state = match (t.revoked_at, t.is_live(now)) {
+            (Some(_), _) => "revoked",
+            (None, true) => "active",
+            (None, false) => "expired",
+        };
+        TokenInfo {
+            id: t.id.to_string(),
+            user: t.user.to_string(),
+            label: t.label,
+            created_at: t.created_at.to_rfc3339(),
+            expires_at: t.expires_at.map(Timestamp::to_rfc3339),
+            revoked_at: t.revoked_at.map(Timestamp::to_rfc3339),
+            state: state.to_owned(),
+        }
+    }
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct TokenList {
+    pub tokens: Vec<TokenInfo>,
+}
+
+/// A person's tokens, revoked and expired ones too: an administrator's view of anyone, or a
+/// person's of their own.
+#[utoipa::path(get, path = "/api/v1/users/{id}/tokens", tag = "admin",
+    params(("id" = String, Path, description = "user id")),
+    responses((status = 200, body = TokenList), (status = 404, body = crate::error::Problem)), security(("bearer" = [])))]
+pub async fn list_tokens(
+    State(s): State<AppState>,
+    Auth(p): Auth,
+    Path(id): Path<String>,
+) -> ApiResult<Json<TokenList>> {
+    let now = s.app.now();
+    let tokens = s.app.list_tokens(&p, &id).await?;
+    Ok(Json(TokenList { tokens: tokens.into_iter().map(|t| TokenInfo::new(t, now)).collect() }))
+}
+
+/// The caller's own tokens.
+#[utoipa::path(get, path = "/api/v1/tokens", tag = "admin",
+    responses((status = 200, body = TokenList)), security(("bearer" = [])))]
+pub async fn own_tokens(State(s): State<AppState>, Auth(p): Auth) -> ApiResult<Json<TokenList>> {
+    let now = s.app.now();
+    let tokens = s.app.list_tokens(&p, p.user.as_str()).await?;
+    Ok(Json(TokenList { tokens: tokens.into_iter().map(|t| TokenInfo::new(t, now)).collect() }))
+}
+
+/// Revokes a token at once (an administrator any token, a person their own). Revoking a revoked
+/// token changes nothing.
+#[utoipa::path(delete, path = "/api/v1/tokens/{id}", tag = "admin",
+    params(("id" = String, Path, description = "token id")),
+    responses((status = 200, body = TokenInfo), (status = 404, body = crate::error::Problem)), security(("bearer" = [])))]
+pub async fn revoke_token(
+    State(s): State<AppState>,
+    Auth(p): Auth,
+    Path(id): Path<String>,
+) -> ApiResult<Json<TokenInfo>> {
+    let t = s.app.revoke_token(&p, &id).await?;
+    Ok(Json(TokenInfo::new(t, s.app.now())))
 }
 
 #[derive(Debug, Deserialize, ToSchema)]

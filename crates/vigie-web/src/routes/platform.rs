@@ -237,6 +237,47 @@ pub async fn register_webhook(
     ))
 }
 
+/// A webhook as lists show it (its secret was shown once, at registration).
+#[derive(Debug, Serialize, ToSchema)]
+pub struct WebhookInfo {
+    pub id: String,
+    pub org: String,
+    pub url: String,
+    pub created_at: String,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct WebhookList {
+    pub webhooks: Vec<WebhookInfo>,
+}
+
+/// The caller's organisation's webhooks (an administrator: every organisation's).
+#[utoipa::path(get, path = "/api/v1/webhooks", tag = "platform",
+    responses((status = 200, body = WebhookList), (status = 403, body = crate::error::Problem)), security(("bearer" = [])))]
+pub async fn list_webhooks(State(s): State<AppState>, Auth(p): Auth) -> ApiResult<Json<WebhookList>> {
+    let list = s.app.list_webhooks(&p).await?;
+    Ok(Json(WebhookList {
+        webhooks: list
+            .into_iter()
+            .map(|w| WebhookInfo {
+                id: w.id.to_string(),
+                org: w.org.to_string(),
+                url: w.url,
+                created_at: w.created_at.to_rfc3339(),
+            })
+            .collect(),
+    }))
+}
+
+/// Deletes a webhook: nothing more is sent to it, and messages it had not yet received are
+/// dropped.
+#[utoipa::path(delete, path = "/api/v1/webhooks/{id}", tag = "platform", params(("id" = String, Path)),
+    responses((status = 204), (status = 404, body = crate::error::Problem)), security(("bearer" = [])))]
+pub async fn delete_webhook(State(s): State<AppState>, Auth(p): Auth, Path(id): Path<String>) -> ApiResult<StatusCode> {
+    s.app.delete_webhook(&p, &id).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
 #[derive(Debug, Serialize, ToSchema)]
 pub struct DeliveryDto {
     pub id: String,

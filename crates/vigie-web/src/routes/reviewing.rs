@@ -40,6 +40,14 @@ pub async fn claim(State(s): State<AppState>, Auth(p): Auth, Path(id): Path<Stri
     Ok(Json(s.app.claim_case(&p, &id).await?.into()))
 }
 
+/// Takes a case over from the moderator whose claim holds it (recorded as `case.taken_over`);
+/// without another's live claim, this is an ordinary claim.
+#[utoipa::path(post, path = "/api/v1/cases/{id}/takeover", tag = "platform", params(("id" = String, Path)),
+    responses((status = 200, body = ClaimDto), (status = 409, body = crate::error::Problem, description = "`already_decided`")), security(("bearer" = [])))]
+pub async fn take_over(State(s): State<AppState>, Auth(p): Auth, Path(id): Path<String>) -> ApiResult<Json<ClaimDto>> {
+    Ok(Json(s.app.take_over_case(&p, &id).await?.into()))
+}
+
 /// Gives a claimed case back.
 #[utoipa::path(post, path = "/api/v1/cases/{id}/release", tag = "platform", params(("id" = String, Path)),
     responses((status = 204), (status = 409, body = crate::error::Problem, description = "`claimed_by_another`")), security(("bearer" = [])))]

@@ -120,6 +120,8 @@ async fn a_reviewer_signs_in_claims_reveals_media_and_decides_with_the_keyboard(
     b.wait_url("reveal=").await;
     b.find("img.original").await;
     assert_eq!(t.events(Some("media.revealed")).await.len(), 1);
+    let caption = b.text(&b.find("figure.media .media-note").await).await;
+    assert!(caption.starts_with("The original as sent") && !caption.contains("blurred"), "{caption}");
     b.screenshot("case-revealed").await;
 
     // d jumps to the decision form; everything else is typed and tabbed.
@@ -144,6 +146,11 @@ async fn a_reviewer_signs_in_claims_reveals_media_and_decides_with_the_keyboard(
     b.keys(&format!("{TAB}{ENTER}")).await;
     b.wait_url("/queue").await;
     let _ = decide;
+    // The queue confirms what was decided, with a link back to the case.
+    let done = b.find("#decided").await;
+    assert_eq!(b.text(&done).await, format!("You decided: Remove on eu.tco.2-7-a. Case {ordered}"));
+    let link = b.find("#decided a").await;
+    assert_eq!(b.attribute(&link, "href").await.as_deref(), Some(format!("/cases/{ordered}").as_str()));
     let case = t.get(&format!("/api/v1/cases/{ordered}"), &p.token).await.expect(200);
     assert_eq!((case["state"].as_str(), case["decision"]["action"].as_str()), (Some("decided"), Some("remove")));
     assert_eq!(case["decision"]["legal_basis"], "eu.tco.2-7-a");
@@ -491,6 +498,11 @@ async fn axe_finds_nothing_serious_or_critical_on_the_main_pages() {
     b.click(&b.find("a.open").await).await;
     b.find("#first-decision").await;
     serious.extend(axe(&b, &script, "complaint", &mut report).await);
+    b.goto(&t.url("/decided")).await;
+    b.find("table.decided").await;
+    serious.extend(axe(&b, &script, "decided", &mut report).await);
+    b.goto(&t.url("/password")).await;
+    serious.extend(axe(&b, &script, "password", &mut report).await);
     let a = t.authority().await;
     let analyst = with_password(&t, &a, "analyst.axe").await;
     b.click(&b.find("header form.who button").await).await;
@@ -530,7 +542,7 @@ async fn an_authority_issues_an_order_and_sees_it_overdue_after_the_hour() {
     };
     assert_eq!(
         menu,
-        ["Removal orders", "Referrals", "Dashboard", "Report content", "Settings"],
+        ["Removal orders", "Referrals", "Scrutiny", "Dashboard", "Report content", "Settings"],
         "the menu shows what the role may do"
     );
 
@@ -572,9 +584,11 @@ async fn an_authority_issues_an_order_and_sees_it_overdue_after_the_hour() {
     b.goto(&t.url("/orders")).await;
     b.find("table.orders .overdue-flag").await;
     let countdown = b.find("table.orders time.countdown").await;
-    assert_eq!(b.attribute(&countdown, "class").await.as_deref(), Some("countdown overdue"));
+    let class = b.attribute(&countdown, "class").await.unwrap();
+    assert!(class.contains("overdue") && class.contains("late"), "{class}");
     tokio::time::sleep(std::time::Duration::from_millis(1_200)).await; // one tick of the live countdown
-    assert!(b.text(&countdown).await.ends_with("ago"), "{}", b.text(&countdown).await);
+    let shown = b.text(&countdown).await;
+    assert!(shown.starts_with("late, due ") && shown.ends_with("ago"), "{shown}");
     b.screenshot("orders-overdue").await;
 
     // The platform removes the content late: Annex II feedback appears.
@@ -769,6 +783,28 @@ async fn an_administrator_sets_up_a_platform_from_the_console() {
     b.goto(&t.url(&format!("/admin/orgs/{org}"))).await;
     assert!(b.try_find("#new-token").await.is_none(), "shown once");
     t.post("/api/v1/hosts", &token, json!({ "host": "tube.example" })).await.expect(201);
+    let rx = Receiver::start().await;
+    let hook = t.post("/api/v1/webhooks", &token, json!({ "url": rx.url })).await.expect(201);
+
+    // The token is listed (never its secret), and revoked from the page: it fails at once.
+    let listed = b.text(&b.find("ul.tokens").await).await;
+    assert!(listed.contains("active") && listed.contains("expires never") && !listed.contains(&token), "{listed}");
+    b.click(&b.find("form.revoke button").await).await;
+    assert!(b.text(&b.find("#admin-status").await).await.contains("revoked"));
+    assert!(b.text(&b.find("ul.tokens").await).await.contains("revoked"));
+    assert_eq!(t.get("/api/v1/hosts", &token).await.status, 401);
+    // A token with an expiry shows it.
+    b.script("document.querySelector('form.issue input[type=date]').value = '2999-01-01'").await;
+    b.click(&b.find("form.issue button").await).await;
+    b.find("#new-token").await;
+    assert!(b.text(&b.find("ul.tokens").await).await.contains("expires 2999-01-01T00:00:00.000000Z"));
+
+    // The webhook is listed on the overview and deleted there.
+    b.goto(&t.url("/admin")).await;
+    let row = format!("#webhook-{}", hook["id"].as_str().unwrap());
+    b.click(&b.find(&format!("{row} button")).await).await;
+    b.wait_gone(&row).await;
+    assert_eq!(t.events(Some("webhook.deleted")).await.len(), 1);
 
     // The host claim waits for approval on the overview.
     b.goto(&t.url("/admin")).await;
@@ -786,6 +822,21 @@ async fn an_administrator_sets_up_a_platform_from_the_console() {
     assert!(b.try_find("header nav a[href='/admin']").await.is_none());
     b.goto(&t.url("/admin")).await;
     assert!(b.source().await.contains("these pages are for administrators"));
+
+    // The administrator removes her: her session ends at once, and she cannot sign in again.
+    let (_, ana_cookie) = t.console_login("ana.tube", PASSWORD).await;
+    let ana_cookie = ana_cookie.unwrap();
+    b.goto(&t.url("/settings")).await;
+    b.click(&b.find("header form.who button").await).await;
+    b.wait_url("/login").await;
+    sign_in_to(&t, &b, &login, "/admin").await;
+    b.goto(&t.url(&format!("/admin/orgs/{org}"))).await;
+    assert!(b.try_find(&format!("#person-{} form.remove", admin.user)).await.is_none(), "not oneself");
+    b.click(&b.find("form.remove button").await).await;
+    assert!(b.text(&b.find("#admin-status").await).await.starts_with("Removed"));
+    assert!(b.text(&b.find("tr.removed").await).await.contains("removed now"));
+    assert_eq!(t.console_get("/queue", &ana_cookie).await.location.as_deref(), Some("/login"));
+    assert_eq!(t.console_login("ana.tube", PASSWORD).await.0.status, 401);
     assert!(serious.is_empty(), "{}", Value::Array(serious));
 }
 
@@ -892,4 +943,308 @@ async fn the_core_flows_work_without_javascript() {
     let decided = t.get(&format!("/api/v1/cases/{case}"), &p.token).await.expect(200);
     assert_eq!(decided["decision"]["action"], "no_action");
     assert_eq!(t.events(Some("media.revealed")).await.len(), 1);
+}
+
+/// The part of a page from `start` up to the next `</tr>`, `</li>` or `</dd>`.
+fn fragment<'a>(html: &'a str, start: &str) -> &'a str {
+    let from = html.find(start).unwrap_or_else(|| panic!("{start} not in the page"));
+    let rest = &html[from..];
+    let end = ["</tr>", "</li>", "</dd>"].iter().filter_map(|e| rest.find(e)).min().unwrap_or(rest.len());
+    &rest[..end]
+}
+
+#[tokio::test]
+async fn an_order_clock_shows_its_true_state_paused_complied_and_late_on_every_page() {
+    let t = TestApp::start().await;
+    let p = t.platform("video.example").await;
+    let moderator = with_password(&t, &p, "moderator.clock").await;
+    let a = t.authority().await;
+    let analyst = with_password(&t, &a, "analyst.clock").await;
+    let (_, m) = t.console_login(&moderator, PASSWORD).await;
+    let (_, an) = t.console_login(&analyst, PASSWORD).await;
+    let (m, an) = (m.unwrap(), an.unwrap());
+    let order =
+        t.post("/api/v1/orders", &a.token, order_body(&p.org, &["https://video.example/v/o1"])).await.expect(201);
+    let order_id = order["id"].as_str().unwrap().to_owned();
+    let case = order["cases"][0]["case"].as_str().unwrap().to_owned();
+    let queue = t.console_get("/queue", &m).await.body;
+    let row = fragment(&queue, &format!("id=\"row-{case}\""));
+    assert!(row.contains("data-clock=\"running\"") && row.contains(">in 60 min<"), "{row}");
+
+    // Annex III: the clock stops, and every page says so instead of counting.
+    t.advance(vigie_model::Duration::from_mins(1));
+    let annex = json!({ "reasons": ["manifest_errors"], "explanation": "Which video?" });
+    t.post(&format!("/api/v1/orders/{order_id}/cannot-comply"), &p.token, annex).await.expect(200);
+    let paused = "paused (Annex III): awaiting the authority&#39;s clarification";
+    let queue = t.console_get("/queue", &m).await.body;
+    let row = fragment(&queue, &format!("id=\"row-{case}\""));
+    assert!(row.contains("data-clock=\"paused\"") && row.contains(paused), "{row}");
+    assert!(!row.contains("data-deadline"), "a paused clock does not count down: {row}");
+    let page = t.console_get(&format!("/cases/{case}"), &m).await.body;
+    let header = fragment(&page, "id=\"case-clock\"");
+    assert!(header.contains(paused) && !header.contains("data-deadline"), "{header}");
+    assert!(fragment(&page, "<code>FR-IRU-2026-0042</code>").contains(paused));
+    let orders = t.console_get("/orders", &an).await.body;
+    let row = fragment(&orders, &format!("id=\"order-{order_id}\""));
+    assert!(row.contains("awaiting clarification") && row.contains(paused), "the analyst sees it too: {row}");
+
+    // Clarified: a fresh hour; then complied within it.
+    t.post(&format!("/api/v1/orders/{order_id}/clarification"), &a.token, json!({ "clarification": "The first one." }))
+        .await
+        .expect(200);
+    let queue = t.console_get("/queue", &m).await.body;
+    assert!(fragment(&queue, &format!("id=\"row-{case}\"")).contains(">in 60 min<"));
+    t.advance(vigie_model::Duration::from_mins(4));
+    let remove = json!({ "action": "remove", "legal_basis": "eu.tco.2-7-a", "purpose": "none", "purpose_rationale": "calls for attacks" });
+    t.post(&format!("/api/v1/cases/{case}/decision"), &p.token, remove).await.expect(201);
+    t.advance(vigie_model::Duration::from_mins(3));
+    let page = t.console_get(&format!("/cases/{case}"), &m).await.body;
+    let header = fragment(&page, "id=\"case-clock\"");
+    assert!(header.contains("data-clock=\"complied\"") && header.contains("complied 3 min ago, on time"), "{header}");
+    assert!(!page.contains("data-deadline"), "nothing counts down on a complied case");
+    let orders = t.console_get("/orders", &an).await.body;
+    let row = fragment(&orders, &format!("id=\"order-{order_id}\""));
+    assert!(row.contains("complied 3 min ago, on time") && !row.contains("data-deadline"), "{row}");
+
+    // A clock past its hour says late, in words, in the queue; the script keeps saying it.
+    let late =
+        t.post("/api/v1/orders", &a.token, order_body(&p.org, &["https://video.example/v/o2"])).await.expect(201);
+    let late_case = late["cases"][0]["case"].as_str().unwrap().to_owned();
+    t.get("/api/v1/inbox", &p.token).await.expect(200);
+    t.advance(vigie_model::Duration::from_mins(62));
+    let queue = t.console_get("/queue", &m).await.body;
+    let row = fragment(&queue, &format!("id=\"row-{late_case}\""));
+    assert!(row.contains("data-clock=\"late\"") && row.contains("late, due 2 min ago"), "{row}");
+    let b = Browser::start().await;
+    sign_in(&t, &b, &moderator).await;
+    let shown = b.text(&b.find(&format!("#row-{late_case} time.countdown")).await).await;
+    assert!(shown.starts_with("late, due 2 min"), "{shown}");
+    assert_eq!(
+        b.attribute(&b.find(&format!("#row-{late_case} time")).await, "data-clock").await.as_deref(),
+        Some("late")
+    );
+}
+
+/// A person with a name and a console login in an organisation; returns them and their session.
+async fn colleague(t: &TestApp, org: &str, name: &str, login: &str) -> (String, String) {
+    let body = json!({ "name": name, "roles": ["moderator"], "login": login, "password": PASSWORD });
+    let user =
+        t.post(&format!("/api/v1/orgs/{org}/users"), ADMIN, body).await.expect(201)["id"].as_str().unwrap().to_owned();
+    let (_, cookie) = t.console_login(login, PASSWORD).await;
+    (user, cookie.unwrap())
+}
+
+#[tokio::test]
+async fn a_held_case_names_its_holder_offers_no_decision_form_and_the_history_names_people() {
+    let t = TestApp::start().await;
+    let p = t.platform("video.example").await;
+    let (_, ana) = colleague(&t, &p.org, "Ana Holder", "ana.holder").await;
+    let (_, ben) = colleague(&t, &p.org, "Ben Second", "ben.second").await;
+    let case = case_of(&t, &t.notice("https://video.example/v/held").await).await;
+    attach(&t, &p, &case, png(160, 120)).await;
+    let ngo = t.member("trusted_flagger", "Watchdog NGO", &["reporter"]).await;
+    let fiona = json!({ "name": "Fiona Flagger", "roles": ["reporter"] });
+    let fiona = t.post(&format!("/api/v1/orgs/{}/users", ngo.org), ADMIN, fiona).await.expect(201)["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let fiona = t.post(&format!("/api/v1/users/{fiona}/tokens"), ADMIN, json!({})).await.expect(201)["token"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    t.post("/api/v1/notices", &fiona, notice_body("https://video.example/v/held")).await.expect(201);
+    let page = t.console_get(&format!("/cases/{case}"), &ana).await;
+    t.console_post(&format!("/cases/{case}/claim"), &ana, &[("csrf", &page.csrf())]).await;
+
+    // Ben sees who holds it, since when, and no decision form: a take-over button instead.
+    let queue = t.console_get("/queue", &ben).await.body;
+    assert!(fragment(&queue, &format!("id=\"row-{case}\"")).contains("Ana Holder, until in 10 min"), "{queue}");
+    let page = t.console_get(&format!("/cases/{case}"), &ben).await;
+    let held = fragment(&page.body, "id=\"claim-state\"");
+    assert!(held.contains("Held by Ana Holder since") && !held.contains("another reviewer"), "{held}");
+    assert!(page.body.contains("id=\"decision-held\"") && !page.body.contains("class=\"stack decision\""));
+    assert!(page.body.contains("action=\"/cases/") && page.body.contains("/takeover\""));
+    // A decision posted anyway (an old tab) is refused and changes nothing.
+    let decide = [
+        ("csrf", page.csrf()),
+        ("action", "no_action".into()),
+        ("explanation", "x".into()),
+        ("intent", "decide".into()),
+    ];
+    let pairs: Vec<(&str, &str)> = decide.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    let refused = t.console_post(&format!("/cases/{case}/decide"), &ben, &pairs).await;
+    assert_eq!(refused.status, 409);
+    assert!(refused.body.contains("another reviewer claimed the case meanwhile"));
+    assert!(t.events(Some("case.decided")).await.is_empty());
+
+    // Ben takes it over; Ana's reveal, Ana's claim, Ben's take-over and Ben's decision each name
+    // their person in the history.
+    let csrf = page.csrf();
+    let ana_page = t.console_get(&format!("/cases/{case}"), &ana).await;
+    let media = ana_page.body.split("/media/").nth(1).unwrap().split('/').next().unwrap().to_owned();
+    t.console_post(&format!("/media/{media}/reveal"), &ana, &[("csrf", &ana_page.csrf())]).await;
+    let taken = t.console_post(&format!("/cases/{case}/takeover"), &ben, &[("csrf", &csrf)]).await;
+    assert_eq!(taken.status, 303);
+    let page = t.console_get(&format!("/cases/{case}"), &ben).await;
+    assert!(page.body.contains("You hold this case") && page.body.contains("class=\"stack decision\""));
+    let decided = t.console_post(&format!("/cases/{case}/decide"), &ben, &pairs).await;
+    assert_eq!((decided.status, decided.location.as_deref()), (303, Some(format!("/queue?decided={case}").as_str())));
+    let history = t.console_get(&format!("/cases/{case}"), &ben).await.body;
+    let history = &history[history.find("id=\"history-h\"").unwrap()..];
+    let org = "Platform of video.example";
+    for (kind, who) in [
+        ("case.claimed", "Ana Holder"),
+        ("media.revealed", "Ana Holder"),
+        ("case.taken_over", "Ben Second"),
+        ("case.decided", "Ben Second"),
+    ] {
+        let row = fragment(history, &format!("<td>{kind}</td>"));
+        assert!(row.contains(&format!("{who} ({org})")), "{kind}: {row}");
+    }
+    // People of other organisations are not named: the trusted flagger's report shows its
+    // organisation; the anonymous report shows nobody.
+    let added = fragment(history, "<td>case.signal_added</td>");
+    assert!(added.contains("Watchdog NGO") && !history.contains("Fiona Flagger"), "{added}");
+    assert!(fragment(history, "<td>case.opened</td>").contains("<td>Vigie</td>"));
+}
+
+/// The case ids listed on a page of the decided-cases search, in order.
+fn decided_ids(html: &str) -> Vec<String> {
+    html.split("id=\"decided-").skip(1).map(|r| r.split('"').next().unwrap().to_owned()).collect()
+}
+
+#[tokio::test]
+async fn decided_cases_are_listed_newest_first_searched_and_paged() {
+    let t = TestApp::start().await;
+    let p = t.platform("video.example").await;
+    t.post("/api/v1/hosts", &p.token, json!({ "host": "clips.example" })).await.expect(201);
+    t.post("/api/v1/hosts/clips.example/approve", ADMIN, json!({})).await.expect(200);
+    let (ben, _) = colleague(&t, &p.org, "Ben Decider", "ben.decider").await;
+    let ben_token = t.post(&format!("/api/v1/users/{ben}/tokens"), ADMIN, json!({})).await.expect(201)["token"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let decide = |url: &'static str, token: String, body: Value| {
+        let t = &t;
+        async move {
+            let case = case_of(t, &t.notice(url).await).await;
+            t.post(&format!("/api/v1/cases/{case}/decision"), &token, body).await.expect(201);
+            case
+        }
+    };
+    let removal = json!({ "action": "remove", "legal_basis": "eu.tco.2-7-a", "purpose": "none", "purpose_rationale": "calls for attacks" });
+    let removed = decide("https://video.example/v/a", p.token.clone(), removal).await;
+    let day_one = t.now().to_rfc3339()[..10].to_owned();
+    t.advance(vigie_model::Duration::from_days(2));
+    let kept = decide(
+        "https://video.example/v/b",
+        ben_token.clone(),
+        json!({ "action": "no_action", "explanation": "satire" }),
+    )
+    .await;
+    t.advance(vigie_model::Duration::from_hours(1));
+    let restricted =
+        decide("https://clips.example/c/1", p.token.clone(), json!({ "action": "restrict", "terms_clause": "4.2" }))
+            .await;
+    // Another platform's decision is not in this list.
+    let other = t.platform("other.example").await;
+    decide("https://other.example/x", other.token.clone(), json!({ "action": "no_action" })).await;
+    // Signed in now: the days the clock moved outlast a session.
+    let cookie = t.console_login("ben.decider", PASSWORD).await.1.unwrap();
+
+    let search = |q: &'static str| {
+        let (t, cookie) = (&t, cookie.clone());
+        async move { decided_ids(&t.console_get(&format!("/decided{q}"), &cookie).await.body) }
+    };
+    assert_eq!(search("").await, [restricted.as_str(), kept.as_str(), removed.as_str()], "newest first");
+    assert_eq!(search("?target=CLIPS.example").await, [restricted.as_str()]);
+    assert_eq!(search("?target=v%2Fb").await, [kept.as_str()]);
+    assert_eq!(search("?action=no_action").await, [kept.as_str()]);
+    assert_eq!(search("?ground=eu.tco.2-7-a").await, [removed.as_str()]);
+    assert_eq!(search("?ground=4.2").await, [restricted.as_str()]);
+    let by_day = t.console_get(&format!("/decided?from={day_one}&to={day_one}"), &cookie).await.body;
+    assert_eq!(decided_ids(&by_day), [removed.as_str()]);
+    let by_ben = t.console_get(&format!("/decided?decider={ben}"), &cookie).await.body;
+    assert_eq!(decided_ids(&by_ben), [kept.as_str()]);
+    assert!(by_ben.contains("<td>Ben Decider</td>"));
+    let one = t.console_get(&format!("/decided?case={removed}"), &cookie).await.body;
+    assert_eq!(decided_ids(&one), [removed.as_str()]);
+    let bad = t.console_get("/decided?case=nope&from=yesterday", &cookie).await.body;
+    assert!(bad.contains("is not a case id") && bad.contains("a date such as"), "{bad}");
+
+    // Pages of fifty, the next one linked with the same search.
+    for i in 0..50 {
+        let case = case_of(&t, &t.notice(&format!("https://video.example/bulk/{i}")).await).await;
+        t.post(&format!("/api/v1/cases/{case}/decision"), &p.token, json!({ "action": "no_action" })).await.expect(201);
+    }
+    let first = t.console_get("/decided?target=video.example", &cookie).await.body;
+    assert_eq!(decided_ids(&first).len(), 50);
+    let older =
+        first.split("id=\"older\"").next().unwrap().rsplit("href=\"").next().unwrap().split('"').next().unwrap();
+    let older = older.replace("&#38;", "&");
+    assert!(older.starts_with("/decided?target=video.example&after="), "{older}");
+    let rest = decided_ids(&t.console_get(&older, &cookie).await.body);
+    assert_eq!(rest, [kept, removed], "the two oldest of video.example");
+}
+
+#[tokio::test]
+async fn the_scrutinising_authority_decides_a_scrutiny_from_its_page() {
+    let t = TestApp::start().await;
+    let p = t.platform("video.example").await;
+    let issuer = t.authority().await;
+    let body = json!({ "name": "Competent authority IE", "kind": "authority", "member_state": "IE" });
+    let ie = t.post("/api/v1/orgs", ADMIN, body).await.expect(201)["id"].as_str().unwrap().to_owned();
+    let host = t.person(&ie, &["reporter"]).await;
+    let login = with_password(&t, &host, "scrutiny.ie").await;
+    let order =
+        t.post("/api/v1/orders", &issuer.token, order_body(&p.org, &["https://video.example/v/s"])).await.expect(201);
+    let order_id = order["id"].as_str().unwrap().to_owned();
+    t.get("/api/v1/inbox", &p.token).await.expect(200);
+    let asked = json!({ "text": "The video is a news report about the attack." });
+    let s = t.post(&format!("/api/v1/orders/{order_id}/scrutiny"), &p.token, asked).await.expect(201);
+    let id = s["id"].as_str().unwrap().to_owned();
+
+    let b = Browser::start().await;
+    sign_in_to(&t, &b, &login, "/orders").await;
+    b.click(&b.find("header nav a[href='/scrutiny']").await).await;
+    let section = b.find(&format!("#scrutiny-{id}")).await;
+    let shown = b.text(&section).await;
+    for part in [
+        "FR-IRU-2026-0042",
+        "a news report about the attack",
+        "https://video.example/v/s",
+        "the platform (within 48 hours",
+    ] {
+        assert!(shown.contains(part), "{part} missing from: {shown}");
+    }
+    let mut report = Vec::new();
+    let serious = axe(&b, &axe_script(), "scrutiny", &mut report).await;
+    assert!(serious.is_empty(), "{}", Value::Array(serious));
+    let due = b.find(&format!("#scrutiny-{id} .scrutiny-due time.countdown")).await;
+    let left = b.text(&due).await;
+    assert!(left.starts_with("in ") && left.ends_with("days"), "72 hours to decide: {left}");
+    b.screenshot("scrutiny").await;
+
+    // No outcome chosen: refused, nothing decided.
+    b.type_into(&b.find(&format!("#reasons-{id}")).await, "The order names no offence.").await;
+    b.click(&b.find(&format!("#scrutiny-{id} form button[type=submit]")).await).await;
+    assert!(b.text(&b.find(&format!("#scrutiny-{id} div.error")).await).await.contains("outcome"));
+    assert!(t.events(Some("scrutiny.decided")).await.is_empty());
+    // An infringement: the order ends, and the page says so.
+    b.click(&b.find(&format!("#yes-{id}")).await).await;
+    b.type_into(&b.find(&format!("#reasons-{id}")).await, "The order names no offence.").await;
+    b.click(&b.find(&format!("#scrutiny-{id} form button[type=submit]")).await).await;
+    b.wait_url("decided=").await;
+    assert!(b.text(&b.find("#scrutiny-done").await).await.starts_with("Scrutiny decided: infringement found"));
+    assert!(
+        b.text(&b.find(&format!("#scrutiny-{id} .scrutiny-outcome")).await)
+            .await
+            .contains("The order names no offence.")
+    );
+    let o = t.get(&format!("/api/v1/orders/{order_id}"), &issuer.token).await.expect(200);
+    assert_eq!(o["ended_by"]["cause"], "scrutiny_infringement");
+    // Only authorities have this page.
+    let m = with_password(&t, &p, "moderator.scrutiny").await;
+    let (_, cookie) = t.console_login(&m, PASSWORD).await;
+    assert_eq!(t.console_get("/scrutiny", &cookie.unwrap()).await.status, 403);
 }

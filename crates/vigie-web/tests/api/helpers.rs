@@ -73,6 +73,7 @@ impl TestApp {
             store: vigie_store::SqliteConfig::default(),
             listen: "127.0.0.1:0".parse().unwrap(),
             admin_token: Some(ADMIN.into()),
+            admin_password: None,
             public_rate_limit: 0,
             console: vigie_web::console::ConsoleSettings::default(),
             connections: vigie_web::serve::ConnectionLimits::default(),
@@ -199,6 +200,94 @@ impl TestApp {
         let all = self.get("/api/v1/events?limit=5000", ADMIN).await.expect(200)["events"].as_array().unwrap().clone();
         all.into_iter().filter(|e| kind.is_none_or(|k| e["kind"] == k)).collect()
     }
+}
+
+/// A console page as a browser without JavaScript gets it: status, redirect target, body.
+pub struct Page {
+    pub status: u16,
+    pub location: Option<String>,
+    pub body: String,
+}
+
+impl TestApp {
+    /// A client that does not follow redirects, as the console tests need to see them.
+    pub fn no_redirects(&self) -> reqwest::Client {
+        reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().unwrap()
+    }
+
+    /// Signs in through the console's form over plain HTTP. Returns the answer and, when it
+    /// set one, the session cookie (`name=value`).
+    pub async fn console_login(&self, login: &str, password: &str) -> (Page, Option<String>) {
+        let client = self.no_redirects();
+        let page = client.get(self.url("/login")).send().await.unwrap();
+        let pre = page.headers()["set-cookie"].to_str().unwrap().split(';').next().unwrap().to_owned();
+        let csrf = csrf_in(&page.text().await.unwrap());
+        let res = form_post(
+            client.post(self.url("/login")).header("cookie", &pre),
+            &[("csrf", &csrf), ("login", login), ("password", password)],
+        )
+        .send()
+        .await
+        .unwrap();
+        let cookie = res
+            .headers()
+            .get_all("set-cookie")
+            .iter()
+            .filter_map(|v| v.to_str().ok())
+            .find(|v| v.starts_with("vigie_session=") && !v.starts_with("vigie_session=;"))
+            .map(|v| v.split(';').next().unwrap().to_owned());
+        (Page::read(res).await, cookie)
+    }
+
+    /// GETs a console page with a session cookie.
+    pub async fn console_get(&self, path: &str, cookie: &str) -> Page {
+        let res = self.no_redirects().get(self.url(path)).header("cookie", cookie).send().await.unwrap();
+        Page::read(res).await
+    }
+
+    /// POSTs a console form with a session cookie (the caller adds the CSRF token).
+    pub async fn console_post(&self, path: &str, cookie: &str, fields: &[(&str, &str)]) -> Page {
+        let req = self.no_redirects().post(self.url(path)).header("cookie", cookie);
+        Page::read(form_post(req, fields).send().await.unwrap()).await
+    }
+}
+
+impl Page {
+    async fn read(res: reqwest::Response) -> Self {
+        let status = res.status().as_u16();
+        let location = res.headers().get("location").map(|v| v.to_str().unwrap().to_owned());
+        Page { status, location, body: res.text().await.unwrap() }
+    }
+
+    /// The first CSRF token in the page's forms.
+    pub fn csrf(&self) -> String {
+        csrf_in(&self.body)
+    }
+}
+
+/// The first CSRF token in a page's forms.
+pub fn csrf_in(html: &str) -> String {
+    html.split("name=\"csrf\" value=\"").nth(1).expect("a form with a CSRF token").split('"').next().unwrap().to_owned()
+}
+
+/// `application/x-www-form-urlencoded`, as a browser sends a form.
+pub fn form_post(req: reqwest::RequestBuilder, pairs: &[(&str, &str)]) -> reqwest::RequestBuilder {
+    let enc = |s: &str| -> String {
+        s.bytes()
+            .map(|b| match b {
+                b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => (b as char).to_string(),
+                b' ' => "+".to_owned(),
+                _ => format!("%{b:02X}"),
+            })
+            .collect()
+    };
+    let body: Vec<String> = pairs.iter().map(|(k, v)| format!("{}={}", enc(k), enc(v))).collect();
+    req.header("content-type", "application/x-www-form-urlencoded").body(body.join("&"))
+}
+
+/// An event's data, parsed (the log keeps it as the exact JSON text it hashed).
+pub fn data_of(event: &Value) -> Value {
+    serde_json::from_str(event["data"].as_str().expect("event data as text")).expect("event data is JSON")
 }
 
 pub fn notice_body(url: &str) -> Value {

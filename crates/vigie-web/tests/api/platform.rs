@@ -177,3 +177,41 @@ async fn a_platform_never_sees_or_touches_another_platforms_cases() {
     let viewer = t.person(&p1.org, &["viewer"]).await;
     assert_eq!(t.get("/api/v1/inbox", &viewer.token).await.status, 403);
 }
+
+#[tokio::test]
+async fn a_live_claim_stops_another_moderators_decision_until_it_lapses_or_is_taken_over() {
+    let t = TestApp::start().await;
+    let p = t.platform("video.example").await;
+    let other = t.person(&p.org, &["moderator"]).await;
+    t.notice("https://video.example/v/1").await;
+    t.notice("https://video.example/v/2").await;
+    let inbox = t.get("/api/v1/inbox", &p.token).await.expect(200);
+    let (first, second) =
+        (inbox["cases"][0]["id"].as_str().unwrap().to_owned(), inbox["cases"][1]["id"].as_str().unwrap().to_owned());
+    let no_action = json!({ "action": "no_action", "explanation": "nothing unlawful" });
+    t.post(&format!("/api/v1/cases/{first}/claim"), &p.token, json!({})).await.expect(200);
+
+    // Another moderator, by hand or by program, cannot decide what someone holds.
+    let res = t.post(&format!("/api/v1/cases/{first}/decision"), &other.token, no_action.clone()).await;
+    assert_eq!((res.status.as_u16(), res.code()), (409, "claimed_by_another"));
+    assert!(res.body["detail"].as_str().unwrap().contains(&p.user), "{}", res.body);
+    let automated = json!({ "action": "no_action", "automated_decision": true, "automated_detection": true });
+    let res = t.post(&format!("/api/v1/cases/{first}/decision"), &other.token, automated).await;
+    assert_eq!(res.code(), "claimed_by_another");
+    assert!(t.events(Some("case.decided")).await.is_empty());
+
+    // They may take it over, which is recorded; then the first holder is the one refused.
+    let taken = t.post(&format!("/api/v1/cases/{first}/takeover"), &other.token, json!({})).await.expect(200);
+    assert_eq!(taken["user"], other.user.as_str());
+    let over = t.events(Some("case.taken_over")).await;
+    assert_eq!((over.len(), over[0]["actor"].as_str()), (1, Some(other.user.as_str())));
+    assert_eq!(data_of(&over[0])["from"], p.user.as_str());
+    let res = t.post(&format!("/api/v1/cases/{first}/decision"), &p.token, no_action.clone()).await;
+    assert_eq!(res.code(), "claimed_by_another");
+    t.post(&format!("/api/v1/cases/{first}/decision"), &other.token, no_action.clone()).await.expect(201);
+
+    // A lapsed claim stops nobody.
+    t.post(&format!("/api/v1/cases/{second}/claim"), &p.token, json!({})).await.expect(200);
+    t.advance(vigie_model::Duration::from_mins(11));
+    t.post(&format!("/api/v1/cases/{second}/decision"), &other.token, no_action).await.expect(201);
+}

@@ -121,3 +121,50 @@ async fn failed_deliveries_are_retried_with_backoff_under_the_same_idempotency_k
     t.tick().await;
     assert_eq!(rx.of_type("case.opened").len(), 3, "a delivered message is not sent again");
 }
+
+#[tokio::test]
+async fn a_webhook_is_listed_without_its_secret_deleted_and_sent_nothing_after() {
+    let t = TestApp::start().await;
+    let (kept_rx, deleted_rx) = (Receiver::start().await, Receiver::start().await);
+    let p = t.platform("video.example").await;
+    let kept = t.post("/api/v1/webhooks", &p.token, json!({ "url": kept_rx.url })).await.expect(201);
+    // The endpoint to delete fails, so its messages wait for a retry.
+    deleted_rx.script.lock().unwrap().extend([500; 20]);
+    let doomed = t.post("/api/v1/webhooks", &p.token, json!({ "url": deleted_rx.url })).await.expect(201);
+    let doomed_id = doomed["id"].as_str().unwrap().to_owned();
+    t.notice("https://video.example/v/1").await;
+    let waiting =
+        eventually("a failed attempt", || async { deleted_rx.of_type("case.opened").into_iter().next() }).await;
+
+    let list = t.get("/api/v1/webhooks", &p.token).await.expect(200);
+    assert_eq!(list["webhooks"].as_array().unwrap().len(), 2);
+    assert!(!list.to_string().contains("whsec_"), "secrets are shown once, at registration");
+    // Another platform does not see it and cannot delete it.
+    let other = t.platform("other.example").await;
+    assert!(t.get("/api/v1/webhooks", &other.token).await.expect(200)["webhooks"].as_array().unwrap().is_empty());
+    let path = format!("/api/v1/webhooks/{doomed_id}");
+    assert_eq!(t.send(reqwest::Method::DELETE, &path, Some(&other.token), None).await.status, 404);
+
+    assert_eq!(t.send(reqwest::Method::DELETE, &path, Some(&p.token), None).await.status, 204);
+    assert_eq!(t.send(reqwest::Method::DELETE, &path, Some(&p.token), None).await.status, 404, "already gone");
+    let list = t.get("/api/v1/webhooks", &p.token).await.expect(200);
+    assert_eq!(list["webhooks"][0]["id"], kept["id"]);
+    assert_eq!(list["webhooks"].as_array().unwrap().len(), 1);
+    let deleted = t.events(Some("webhook.deleted")).await;
+    assert_eq!(
+        (deleted[0]["subject"].as_str(), data_of(&deleted[0])["org"].as_str()),
+        (Some(doomed_id.as_str()), Some(p.org.as_str()))
+    );
+    // What it had not received is dropped, not retried.
+    let pending = waiting["id"].as_str().unwrap();
+    assert_eq!(t.get(&format!("/api/v1/deliveries/{pending}"), &p.token).await.status, 404);
+
+    // The next case reaches the kept webhook and only it.
+    let before = deleted_rx.hits().len();
+    t.notice("https://video.example/v/2").await;
+    eventually("the second case at the kept webhook", || async {
+        (kept_rx.of_type("case.opened").len() == 2).then_some(())
+    })
+    .await;
+    assert_eq!(deleted_rx.hits().len(), before, "nothing was queued for the deleted webhook");
+}

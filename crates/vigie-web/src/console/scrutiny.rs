@@ -1,0 +1,156 @@
+//! The scrutinising authority's page (TCO art. 4): the scrutiny requests it must decide, each with
+//! the order, the requester's reasons and the 72-hour deadline, and the decision form. The same
+//! use-cases as `GET /api/v1/scrutinies` and `POST /api/v1/scrutinies/{id}/decision`.
+
+use askama::Template;
+use axum::Form;
+use axum::extract::{Path, Query, State};
+use axum::http::StatusCode;
+use axum::response::Response;
+use serde::Deserialize;
+use vigie_app::dueprocess::scrutiny::ScrutinyDecisionInput;
+use vigie_app::reviewing::relative;
+use vigie_model::org::{OrgKind, Role};
+
+use super::review::ClockView;
+use super::session::Viewer;
+use super::{Me, PageError, check_csrf, page, page_with, problems, redirect, text};
+use crate::AppState;
+
+fn require_authority(v: &Viewer) -> Result<(), PageError> {
+    let p = &v.principal;
+    if p.org_kind == OrgKind::Authority && p.roles.contains(&Role::Reporter) {
+        Ok(())
+    } else {
+        Err(vigie_app::AppError::Forbidden("scrutiny is decided by an authority's reporters").into())
+    }
+}
+
+struct ScrutinyRow {
+    id: String,
+    reference: String,
+    issuer: String,
+    platform: String,
+    urls: Vec<String>,
+    statement: String,
+    trigger: String,
+    requested: String,
+    reasons: String,
+    pending: bool,
+    due: Option<ClockView>,
+    overdue: bool,
+    /// The outcome and when, once decided.
+    outcome: Option<String>,
+    decision_reasons: String,
+}
+
+#[derive(Template)]
+#[template(path = "scrutiny.html")]
+struct ScrutinyPage {
+    me: Option<Me>,
+    csrf: String,
+    rows: Vec<ScrutinyRow>,
+    /// A sentence about the scrutiny just decided.
+    done: Option<String>,
+    /// The scrutiny whose form was refused, and why.
+    errors: Option<(String, Vec<String>)>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+pub(crate) struct ScrutinyQuery {
+    decided: Option<String>,
+}
+
+fn trigger_text(t: &str) -> &'static str {
+    match t {
+        "platform" => "the platform (within 48 hours of receiving the order)",
+        "uploader" => "the content provider (within 48 hours)",
+        _ => "this authority, on its own initiative",
+    }
+}
+
+fn outcome_text(state: &str) -> &'static str {
+    match state {
+        "infringement" => "infringement found: the order stopped having effect and the content is reinstated",
+        "no_infringement" => "no infringement: the order stands",
+        _ => "pending",
+    }
+}
+
+async fn view(
+    s: &AppState,
+    v: &Viewer,
+    done: Option<String>,
+    errors: Option<(String, Vec<String>)>,
+) -> Result<ScrutinyPage, PageError> {
+    let desk = s.app.scrutiny_desk(&v.principal).await?;
+    let now = s.app.now();
+    let rows = desk
+        .into_iter()
+        .map(|x| {
+            let sc = &x.scrutiny;
+            let form: serde_json::Value = serde_json::from_str(&x.order.form).unwrap_or_default();
+            let pending = sc.state == "pending";
+            ScrutinyRow {
+                id: sc.id.as_str().to_owned(),
+                reference: x.order.reference.clone(),
+                issuer: x.issuer,
+                platform: x.platform,
+                urls: x.cases.iter().filter_map(|c| c.url.clone()).collect(),
+                statement: form["statement_of_reasons"].as_str().unwrap_or_default().to_owned(),
+                trigger: trigger_text(&sc.trigger).to_owned(),
+                requested: format!("{} ({})", sc.requested_at, relative(sc.requested_at, now)),
+                reasons: x.reasons.unwrap_or_else(|| "(erased at the end of its retention)".to_owned()),
+                pending,
+                due: pending.then(|| ClockView::of_case(None, Some(sc.due_at), now)).flatten(),
+                overdue: sc.overdue_at.is_some() || (pending && now > sc.due_at),
+                outcome: sc.decided_at.map(|at| format!("{}, {}", outcome_text(&sc.state), relative(at, now))),
+                decision_reasons: sc.decision_reasons.clone().unwrap_or_default(),
+            }
+        })
+        .collect();
+    Ok(ScrutinyPage { me: Some(Me::load(&s.app, v, "/scrutiny").await), csrf: v.csrf.clone(), rows, done, errors })
+}
+
+pub(crate) async fn list(
+    State(s): State<AppState>,
+    v: Viewer,
+    Query(q): Query<ScrutinyQuery>,
+) -> Result<Response, PageError> {
+    require_authority(&v)?;
+    // The confirmation is read back from the store, never taken from the address.
+    let done = match q.decided.as_deref() {
+        Some(id) => s
+            .app
+            .get_scrutiny(&v.principal, id)
+            .await
+            .ok()
+            .filter(|sc| sc.state != "pending")
+            .map(|sc| format!("Scrutiny decided: {}.", outcome_text(&sc.state))),
+        None => None,
+    };
+    page(&view(&s, &v, done, None).await?)
+}
+
+pub(crate) async fn decide(
+    State(s): State<AppState>,
+    v: Viewer,
+    Path(id): Path<String>,
+    Form(form): Form<Vec<(String, String)>>,
+) -> Result<Response, PageError> {
+    check_csrf(&v, &form)?;
+    require_authority(&v)?;
+    let input = ScrutinyDecisionInput { outcome: text(&form, "outcome"), reasons: text(&form, "reasons") };
+    match s.app.decide_scrutiny(&v.principal, &id, input).await {
+        Ok(_) => Ok(redirect(&format!("/scrutiny?decided={id}"))),
+        Err(vigie_app::AppError::Invalid(i)) => {
+            let t = view(&s, &v, None, Some((id, problems(&i)))).await?;
+            page_with(&t, StatusCode::UNPROCESSABLE_ENTITY)
+        }
+        Err(vigie_app::AppError::Conflict { message, .. }) => {
+            let t = view(&s, &v, None, Some((id, vec![message]))).await?;
+            page_with(&t, StatusCode::CONFLICT)
+        }
+        Err(e) => Err(e.into()),
+    }
+}
