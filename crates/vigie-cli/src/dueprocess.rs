@@ -502,6 +502,7 @@ pub(crate) fn legal_bases(json_lines: bool) -> ExitCode {
                 "id": b.id, "title": b.title, "citation": b.citation, "offence_reference": b.offence_reference,
                 "jurisdiction": b.jurisdiction.code(), "terrorist_content": b.terrorist_content,
                 "tco_type": b.tco_type, "reference_url": b.reference_url, "since_version": b.since_version,
+                "retired_in_version": b.retired_in_version, "superseded_by": b.superseded_by,
                 "taxonomy_version": t.version,
             });
             println!("{line}");
@@ -509,7 +510,11 @@ pub(crate) fn legal_bases(json_lines: bool) -> ExitCode {
     } else {
         println!("legal-basis taxonomy version {} ({})", t.version, t.published);
         for b in &t.bases {
-            println!("{:<18} {:<3} {}  [{}]", b.id, b.jurisdiction.code(), b.title, b.citation);
+            let retired = match b.retired_in_version {
+                Some(v) => format!("  (retired in version {v}: cite {})", b.superseded_by.join(" or ")),
+                None => String::new(),
+            };
+            println!("{:<26} {:<3} {}  [{}]{retired}", b.id, b.jurisdiction.code(), b.title, b.citation);
         }
     }
     ExitCode::SUCCESS

@@ -19,7 +19,10 @@ pub const ADVANCE_NOTICE_LEAD: Duration = Duration::from_hours(12);
 /// The five types of terrorist content of art. 2(7), the tick-boxes of Annex I section B.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 pub enum ReasonType {
-    /// (a) incites the commission of terrorist offences, e.g. by glorifying them.
+    /// (a) incites the commission of one of the offences of Directive (EU) 2017/541 art. 3(1)(a)
+    /// to (i), where it advocates them directly or indirectly (e.g. by glorifying terrorist acts),
+    /// thereby causing a danger that one or more such offences may be committed: without that
+    /// danger, advocacy is speech, not terrorist content.
     #[serde(rename = "a")]
     Incites,
     /// (b) solicits a person or group to commit or contribute to such offences.
@@ -31,7 +34,7 @@ pub enum ReasonType {
     /// (d) instructs on making or using weapons or hazardous substances for such offences.
     #[serde(rename = "d")]
     Instructs,
-    /// (e) threatens to commit such an offence.
+    /// (e) threatens to commit one of the offences of Directive (EU) 2017/541 art. 3(1)(a) to (i).
     #[serde(rename = "e")]
     Threatens,
 }

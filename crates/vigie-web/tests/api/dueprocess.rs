@@ -63,8 +63,12 @@ async fn legal_bases_are_versioned_data_and_terms_clauses_belong_to_their_platfo
     let list = bases["legal_bases"].as_array().unwrap();
     let types: Vec<_> = list.iter().filter_map(|b| b["tco_type"].as_str()).collect();
     assert_eq!(types, ["a", "b", "c", "d", "e"]);
-    let fr = list.iter().find(|b| b["id"] == "fr.cp.421-2-5").unwrap();
+    let fr = list.iter().find(|b| b["id"] == "fr.cp.421-2-5.apologie").unwrap();
     assert_eq!((fr["jurisdiction"].as_str(), fr["terrorist_content"].as_bool()), (Some("FR"), Some(true)));
+    // The retired joint entry is still listed, for the decisions that cite it, with its successors.
+    let joint = list.iter().find(|b| b["id"] == "fr.cp.421-2-5").unwrap();
+    assert_eq!(joint["retired_in_version"], 3);
+    assert_eq!(joint["superseded_by"], json!(["fr.cp.421-2-5.provocation", "fr.cp.421-2-5.apologie"]));
     assert!(
         list.iter()
             .filter(|b| b["tco_type"].is_string())
@@ -107,7 +111,7 @@ async fn legal_bases_are_versioned_data_and_terms_clauses_belong_to_their_platfo
     assert_eq!(listed["terms_clauses"].as_array().unwrap().len(), 2);
 
     // A national basis cannot carry an EU-wide scope; a restrictive decision needs a ground.
-    let wide = json!({ "action": "disable", "legal_basis": "fr.cp.421-2-5", "territorial_scope": ["EU"], "purpose": "none", "purpose_rationale": "apology of the attack" });
+    let wide = json!({ "action": "disable", "legal_basis": "fr.cp.421-2-5.apologie", "territorial_scope": ["EU"], "purpose": "none", "purpose_rationale": "apology of the attack" });
     let res = t.post(&format!("/api/v1/cases/{case}/decision"), &p.token, wide).await;
     assert_eq!(res.field_codes(), ["scope_beyond_jurisdiction"]);
     let bare = t.post(&format!("/api/v1/cases/{case}/decision"), &p.token, json!({ "action": "remove" })).await;
