@@ -151,12 +151,10 @@ async fn the_demo_seeds_a_whole_console_once_and_never_touches_real_data() {
         ("a watch-list hold", "case.held", "", serde_json::Value::Null),
         ("a scrutiny requested", "scrutiny.requested", "", serde_json::Value::Null),
         ("a scrutiny decided", "scrutiny.decided", "outcome", "no_infringement".into()),
-        (
-            "an annulled order",
-            "order.ended",
-            "cause",
-            serde_json::json!({ "cause": "annulment", "court": "Tribunal administratif de Paris (demo)", "reference": "DEMO-2601234", "decided_on": null }),
-        ),
+        // A court's annulment (TCO art. 9): the court and the ruling's reference are sealed in the
+        // log, never written there readable (they used to be).
+        ("an annulled order", "order.ended", "cause", "annulment".into()),
+        ("a watch-list match that held nothing", "watchlist.matched", "not_held", "hold_on_notice".into()),
         ("a reinstatement", "content.reinstated", "cause", "voluntary".into()),
         ("a threat-to-life referral", "threat_to_life.referred", "", serde_json::Value::Null),
     ];

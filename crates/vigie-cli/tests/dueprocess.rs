@@ -49,10 +49,18 @@ async fn every_step_of_due_process_has_a_command() {
     let p2 = person(b, &p_org, &["moderator"]).await;
     post(b, "/api/v1/hosts", &p1, json!({ "host": "tube.example" })).await;
     post(b, "/api/v1/hosts/tube.example/approve", ADMIN, json!({})).await;
-    let (fr_org, fr) =
-        member(b, json!({ "name": "IRU", "kind": "authority", "member_state": "FR" }), &["reporter"]).await;
-    let (_, ie) =
-        member(b, json!({ "name": "Coimisiún", "kind": "authority", "member_state": "IE" }), &["reporter"]).await;
+    let (fr_org, fr) = member(
+        b,
+        json!({ "name": "IRU", "kind": "authority", "member_state": "FR", "competences": ["issue_orders"] }),
+        &["reporter"],
+    )
+    .await;
+    let (_, ie) = member(
+        b,
+        json!({ "name": "Coimisiún", "kind": "authority", "member_state": "IE", "competences": ["scrutiny"] }),
+        &["reporter"],
+    )
+    .await;
 
     // 1. Legal bases offline; a terms clause registered and cited.
     let out = std::process::Command::new(env!("CARGO_BIN_EXE_vigie")).args(["legal-bases", "--json"]).output().unwrap();

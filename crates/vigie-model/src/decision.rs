@@ -487,7 +487,9 @@ impl RawDecision {
         };
 
         let terrorist_ground = matches!(ground, Some(Ground::Law(b)) if b.terrorist_content);
-        if (ctx.has_order || terrorist_ground || action == Action::Exempt) && self.purpose.is_none() {
+        // Under a removal order the art. 1(3) assessment is the issuing authority's: the platform
+        // complies (art. 3(3)) and may record a purpose concern, which never blocks compliance.
+        if (!ctx.has_order && terrorist_ground || action == Action::Exempt) && self.purpose.is_none() {
             c.push(
                 "purpose",
                 "required",
@@ -592,6 +594,7 @@ impl RawDecision {
                     );
                 }
                 if b.terrorist_content
+                    && !ctx.has_order
                     && let Some(p) = &purpose
                     && p.purpose != Purpose::None
                 {
@@ -818,6 +821,25 @@ mod tests {
         assert!(!answers_order("restrict", &eu));
         assert!(!answers_order("no_action", &[]));
         assert!(!answers_order("exempt", &[]));
+    }
+
+    /// TCO arts. 1(3) and 3(3): the purpose of material under a removal order is the issuing
+    /// authority's to assess. The platform complies within the hour without assessing it, and a
+    /// protected purpose it records is a concern for the authority, never a bar to compliance.
+    #[test]
+    fn tco_art_3_3_an_order_is_complied_with_whatever_the_platform_thinks_of_its_purpose() {
+        let mut plain = raw("remove");
+        plain.purpose = None;
+        plain.purpose_rationale = None;
+        assert!(plain.check(ORDER).is_ok(), "no purpose assessment is asked of the platform");
+        let mut concern = raw("remove");
+        concern.purpose = Some("journalistic".into());
+        concern.purpose_rationale = Some("a news report quoting the video".into());
+        match concern.clone().check(ORDER).unwrap() {
+            Decision::Restrictive { purpose: Some(p), .. } => assert_eq!(p.purpose, Purpose::Journalistic),
+            other => panic!("{other:?}"),
+        }
+        assert_eq!(codes(concern.check(FREE)), ["exempt_purpose"], "on its own assessment the platform decides exempt");
     }
 
     #[test]

@@ -1192,7 +1192,7 @@ async fn the_scrutinising_authority_decides_a_scrutiny_from_its_page() {
     let t = TestApp::start().await;
     let p = t.platform("video.example").await;
     let issuer = t.authority().await;
-    let body = json!({ "name": "Competent authority IE", "kind": "authority", "member_state": "IE" });
+    let body = json!({ "name": "Competent authority IE", "kind": "authority", "member_state": "IE", "competences": ["scrutiny"] });
     let ie = t.post("/api/v1/orgs", ADMIN, body).await.expect(201)["id"].as_str().unwrap().to_owned();
     let host = t.person(&ie, &["reporter"]).await;
     let login = with_password(&t, &host, "scrutiny.ie").await;
