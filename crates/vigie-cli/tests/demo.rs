@@ -161,6 +161,10 @@ async fn the_demo_seeds_a_whole_console_once_and_never_touches_real_data() {
     for (what, kind, key, value) in states {
         assert!(with(kind, key, value), "the demo has {what} ({kind})");
     }
+    assert!(
+        events.iter().all(|e| !e["data"].as_str().unwrap().contains("DEMO-2601234")),
+        "a ruling's reference is never in the log readable"
+    );
     let requested = events.iter().filter(|e| e["kind"] == "scrutiny.requested").count();
     assert_eq!(requested, 2, "one scrutiny pending, one decided");
     drop(d);
