@@ -232,7 +232,7 @@ pub struct TokenDto {
 
 #[utoipa::path(post, path = "/api/v1/users/{id}/tokens", tag = "admin", request_body = NewTokenRequest,
     params(("id" = String, Path, description = "user id")),
-    responses((status = 201, body = TokenDto), (status = 422, body = crate::error::Problem)), security(("bearer" = [])))]
+    responses((status = 201, body = TokenDto), (status = 409, body = crate::error::Problem, description = "`user_removed`"), (status = 422, body = crate::error::Problem)), security(("bearer" = [])))]
 pub async fn issue_token(
     State(s): State<AppState>,
     Auth(p): Auth,
