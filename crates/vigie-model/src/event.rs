@@ -85,10 +85,16 @@ pub enum EventKind {
     UserDeactivated,
     WebhookDeleted,
     CaseTakenOver,
+    OrgUpdated,
+    OrderUnacknowledged,
+    OrderPurposeConcern,
+    ScrutinyIntention,
+    UploaderNoticeInformed,
+    UploaderNoticeOrderCopy,
 }
 
 impl EventKind {
-    pub const ALL: [EventKind; 74] = [
+    pub const ALL: [EventKind; 80] = [
         EventKind::OrgCreated,
         EventKind::UserCreated,
         EventKind::TokenIssued,
@@ -163,6 +169,12 @@ impl EventKind {
         EventKind::UserDeactivated,
         EventKind::WebhookDeleted,
         EventKind::CaseTakenOver,
+        EventKind::OrgUpdated,
+        EventKind::OrderUnacknowledged,
+        EventKind::OrderPurposeConcern,
+        EventKind::ScrutinyIntention,
+        EventKind::UploaderNoticeInformed,
+        EventKind::UploaderNoticeOrderCopy,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -241,6 +253,12 @@ impl EventKind {
             EventKind::UserDeactivated => "user.deactivated",
             EventKind::WebhookDeleted => "webhook.deleted",
             EventKind::CaseTakenOver => "case.taken_over",
+            EventKind::OrgUpdated => "org.updated",
+            EventKind::OrderUnacknowledged => "order.unacknowledged",
+            EventKind::OrderPurposeConcern => "order.purpose_concern",
+            EventKind::ScrutinyIntention => "scrutiny.intention",
+            EventKind::UploaderNoticeInformed => "uploader_notice.informed",
+            EventKind::UploaderNoticeOrderCopy => "uploader_notice.order_copy",
         }
     }
 

@@ -5,8 +5,8 @@
 //! - Notices to uploaders (TCO art. 11, DSA art. 17), withheld while the authority's
 //!   non-disclosure embargo runs and issued when it ends.
 //! - [`complaints`]: the platform's complaint handling, reviewed by someone else.
-//! - [`scrutiny`]: cross-border scrutiny of removal orders (TCO art. 4) and annulments, the only
-//!   ways order-removed content comes back.
+//! - [`scrutiny`]: cross-border scrutiny of removal orders (TCO art. 4); with a court's annulment
+//!   (art. 9), the only ways order-removed content comes back.
 //! - [`holds`]: authorities' blind watch-lists and the holds they place.
 //! - [`threats`]: threat-to-life alerts and referrals to law enforcement.
 //! - [`misuse`]: manifestly unfounded notices, warnings, suspensions, trusted-flagger status.
@@ -32,11 +32,16 @@ use vigie_store::*;
 
 use crate::auth::{is_admin, require, secret_hash};
 use crate::delivery::enqueue;
-use crate::{Actor, App, AppError, AppResult, Events, id_bytes, random32};
+use crate::{Actor, App, AppError, AppResult, Events, id_bytes, keep_personal, random32};
 
 /// Where an uploader reads the notice about a decision.
 pub fn uploader_notice_path(token: &str) -> String {
     format!("/api/v1/uploader-notices/{token}")
+}
+
+/// Where the content provider gets a copy of the removal order (TCO art. 11(2)).
+pub fn order_copy_path(token: &str) -> String {
+    format!("/api/v1/uploader-notices/{token}/order-copy")
 }
 
 /// The page of the console where a person reads the notice and contests it.
@@ -117,11 +122,14 @@ fn detection_json(tx: &dyn Reads, case: &CaseRecord) -> Result<Value, StoreError
 /// The static part of the redress information for a route.
 fn redress_json(tx: &dyn Reads, route: Route, orders: &[OrderRecord]) -> Result<Value, StoreError> {
     Ok(match route {
+        // DSA art. 20. TCO art. 10 governs complaints against removals under specific measures
+        // (TCO art. 5), which a platform's own decisions are not as such; Vigie answers every
+        // complaint within the two weeks of TCO art. 10(2), the stricter time.
         Route::Platform => json!({
             "internal_complaint": {
                 "available": true,
                 "answer_within_days": COMPLAINT_ANSWER.as_secs() / 86_400,
-                "legal_basis": "Regulation (EU) 2021/784 art. 10; Regulation (EU) 2022/2065 art. 20",
+                "legal_basis": "Regulation (EU) 2022/2065 art. 20",
             },
             "out_of_court_dispute_settlement":
                 "Any dispute settlement body certified under Regulation (EU) 2022/2065 art. 21; its decision is not binding.",
@@ -133,17 +141,35 @@ fn redress_json(tx: &dyn Reads, route: Route, orders: &[OrderRecord]) -> Result<
                 let form: Option<OrderForm> = serde_json::from_str(&o.form).ok();
                 let authority = tx.get_org(&o.authority)?;
                 let platform = tx.get_org(&o.platform)?;
-                let host_state = platform.as_ref().and_then(|p| p.main_establishment.clone());
+                let host_state = platform.as_ref().and_then(|p| p.host_state()).map(|s| s.code());
+                // TCO art. 11(2): the order's own reasons (Annex I section B), not the platform's.
+                let reasons: Vec<Value> = form
+                    .as_ref()
+                    .map(|f| {
+                        f.reasons
+                            .iter()
+                            .map(|r| {
+                                let basis = legal_basis(r.legal_basis_id());
+                                json!({ "type": r.letter(), "citation": basis.map(|b| b.citation.clone()), "title": basis.map(|b| b.title.clone()) })
+                            })
+                            .collect()
+                    })
+                    .unwrap_or_default();
                 list.push(json!({
                     "order": o.id.as_str(),
                     "reference": o.reference,
+                    "issued_at": o.intake_at,
                     "issuing_authority": authority.as_ref().map(|a| a.name.clone()),
                     "issuing_member_state": authority.as_ref().and_then(|a| a.member_state.clone()),
+                    "reasons": reasons,
+                    "statement_of_reasons": form.as_ref().map(|f| f.statement_of_reasons.clone()),
                     "challenge": form.as_ref().map(|f| json!({
                         "court_or_body": f.redress.body,
                         "deadline_days": f.redress.deadline_days,
+                        "deadline_hours": f.redress.deadline_hours,
                         "deadline_from": f.redress.deadline_from,
                         "provisions_url": f.redress.provisions_url,
+                        "legal_basis": "Regulation (EU) 2021/784 art. 9",
                     })),
                     "cross_border_scrutiny": {
                         "available": o.cross_border,
@@ -161,7 +187,10 @@ fn redress_json(tx: &dyn Reads, route: Route, orders: &[OrderRecord]) -> Result<
                             the order is challenged before the court or body it names (Regulation (EU) 2021/784 art. 9).",
                 },
                 "removal_orders": list,
-                "copy_of_order": "A copy of the removal order is available on request (Regulation (EU) 2021/784 art. 11(2)).",
+                "copy_of_order": {
+                    "available": true,
+                    "legal_basis": "Regulation (EU) 2021/784 art. 11(2)",
+                },
             })
         }
     })
@@ -207,6 +236,7 @@ pub(crate) fn notice_uploader(
         body: body.to_string(),
         created_at: ev.now,
         issued_at: None,
+        informed_at: None,
     };
     tx.insert_uploader_notice(&notice)?;
     if embargoed(&orders, ev.now) {
@@ -312,16 +342,29 @@ pub(crate) fn reinstate(
     enqueue(tx, ev.now, &d.org, "content.reinstated", data, Some(&d.case), true)
 }
 
-/// Ends a removal order's effect (an infringement found on scrutiny, or an annulment) and
-/// reinstates every piece of content removed under it.
-pub(crate) fn end_order(tx: &mut dyn Tx, ev: &Events<'_>, mut order: OrderRecord, cause: Value) -> AppResult<()> {
+/// Ends a removal order's effect (an infringement found on scrutiny, art. 4(6), or a court's
+/// annulment, art. 9) and reinstates every piece of content removed under it. `cause` is what the
+/// order keeps (`{"cause": ..., ...}`, readable, for its parties); `logged` what the event log
+/// keeps: the same with free text sealed.
+pub(crate) fn end_order(tx: &mut dyn Tx, ev: &Events<'_>, order: OrderRecord, cause: Value) -> AppResult<()> {
+    let logged = cause.clone();
+    end_order_logged(tx, ev, order, cause, logged)
+}
+
+pub(crate) fn end_order_logged(
+    tx: &mut dyn Tx,
+    ev: &Events<'_>,
+    mut order: OrderRecord,
+    cause: Value,
+    logged: Value,
+) -> AppResult<()> {
     if order.ended_at.is_some() {
         return Err(AppError::conflict("order_ended", "the order has already stopped having effect"));
     }
     order.ended_at = Some(ev.now);
     order.ended_by = Some(cause.to_string());
     tx.update_order(&order)?;
-    ev.emit(tx, EventKind::OrderEnded, order.id.as_str(), json!({ "cause": cause }))?;
+    ev.emit(tx, EventKind::OrderEnded, order.id.as_str(), logged)?;
     let by = format!("order_ended:{}", order.id.as_str());
     let label = cause.get("cause").and_then(Value::as_str).unwrap_or("order_ended").to_owned();
     for case_id in tx.signal_cases(&order.id)? {
@@ -356,13 +399,30 @@ pub(crate) fn notice_view(
         body["redress"]["internal_complaint"]["open_until"] = json!(until);
         body["redress"]["internal_complaint"]["link"] = json!(format!("{path}/complaint"));
     } else if let Some(list) = body["redress"]["removal_orders"].as_array_mut() {
+        // The content provider's times run from being informed (TCO arts. 4(4) and 9; in France,
+        // 48 hours, LCEN art. 6-1-5); until then they have not started.
+        let informed = notice.informed_at;
         for item in list {
             if item["cross_border_scrutiny"]["available"] == json!(true) {
-                item["cross_border_scrutiny"]["request_until"] = json!(issued.plus(SCRUTINY_REQUEST_WINDOW));
+                item["cross_border_scrutiny"]["request_until"] =
+                    json!(informed.map(|at| at.plus(SCRUTINY_REQUEST_WINDOW)));
+                item["cross_border_scrutiny"]["runs_from"] = json!("informed");
                 item["cross_border_scrutiny"]["link"] = json!(format!("{path}/scrutiny"));
             }
+            if item["challenge"].is_object() {
+                let length =
+                    match (item["challenge"]["deadline_hours"].as_i64(), item["challenge"]["deadline_days"].as_i64()) {
+                        (Some(h), _) => Some(Duration::from_hours(h)),
+                        (None, Some(d)) => Some(Duration::from_days(d)),
+                        _ => None,
+                    };
+                item["challenge"]["until"] = json!(informed.zip(length).map(|(at, l)| at.plus(l)));
+                item["challenge"]["runs_from"] = json!("informed");
+            }
         }
+        body["redress"]["copy_of_order"]["link"] = json!(order_copy_path(&notice.token));
     }
+    body["informed_at"] = json!(notice.informed_at);
     let complaints: Vec<Value> = tx
         .complaints_of_case(&notice.case)?
         .into_iter()
@@ -381,6 +441,39 @@ pub(crate) fn notice_view(
     body["complaints"] = Value::Array(complaints);
     body["scrutinies"] = Value::Array(scrutinies);
     Ok(UploaderNoticeView { notice, body })
+}
+
+/// A copy of a removal order for the content provider of `case` (TCO art. 11(2)): the order as
+/// issued (Annex I, with any clarification), this content's location, and how many others the
+/// order lists (their content providers are others).
+fn copy_of_order(tx: &dyn Reads, o: &OrderRecord, case: &CaseRecord) -> Result<Value, StoreError> {
+    let form: Value = serde_json::from_str(&o.form).unwrap_or_default();
+    let authority = tx.get_org(&o.authority)?;
+    let platform = tx.get_org(&o.platform)?;
+    let listed = tx
+        .get_signal(&o.id)?
+        .and_then(|s| serde_json::from_str::<Value>(&s.locations).ok())
+        .and_then(|l| l.as_array().map(Vec::len))
+        .unwrap_or(1);
+    Ok(json!({
+        "order": o.id.as_str(),
+        "reference": o.reference,
+        "issued_at": o.intake_at,
+        "legal_basis": "Regulation (EU) 2021/784 art. 3",
+        "issuing_authority": {
+            "name": authority.as_ref().map(|a| a.name.clone()),
+            "member_state": authority.as_ref().and_then(|a| a.member_state.clone()),
+        },
+        "addressee": {
+            "name": platform.as_ref().map(|p| p.name.clone()),
+            "member_state": platform.as_ref().and_then(|p| p.host_state()).map(|s| s.code()),
+        },
+        "cross_border": o.cross_border,
+        "annex_i": form,
+        "content": { "url": case.url, "content_id": case.content_id, "account_id": case.account_id },
+        "other_locations": listed.saturating_sub(1),
+        "ended_at": o.ended_at,
+    }))
 }
 
 /// Loads the issued notice a token opens; unknown, malformed and withheld all look the same.
@@ -409,12 +502,69 @@ pub struct EmbargoInput {
     pub until: Option<String>,
 }
 
-/// A court's or body's annulment of an order, as its issuer records it.
+/// A court's ruling that annulled an order (TCO art. 9), as the issuing authority or the
+/// competent authority records it.
 #[derive(Clone, Debug, Default)]
 pub struct AnnulmentInput {
     pub court: Option<String>,
+    /// The ruling's reference.
     pub reference: Option<String>,
+    /// The ruling's date, `YYYY-MM-DD`.
     pub decided_on: Option<String>,
+}
+
+/// Who may change an order besides its issuer.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Recorder {
+    /// The issuing authority alone (its non-disclosure, TCO art. 11(3)).
+    Issuer,
+    /// The issuing authority, or the competent authority that scrutinises the order (a court's
+    /// ruling may concern either's decision, art. 9).
+    IssuerOrScrutinising,
+}
+
+/// A date as `YYYY-MM-DD`, plausibly a calendar date.
+fn is_date(raw: &str) -> bool {
+    let parts: Vec<&str> = raw.split('-').collect();
+    let num = |s: &str, len: usize| s.len() == len && s.bytes().all(|b| b.is_ascii_digit());
+    parts.len() == 3
+        && num(parts[0], 4)
+        && num(parts[1], 2)
+        && num(parts[2], 2)
+        && (1..=12).contains(&parts[1].parse::<u32>().unwrap_or(0))
+        && (1..=31).contains(&parts[2].parse::<u32>().unwrap_or(0))
+}
+
+/// Records that the content provider was informed, the first time only (`via`: `platform`, when
+/// the platform says when it passed the notice on; `opened`, when the link was used).
+pub(crate) fn mark_informed(
+    tx: &mut dyn Tx,
+    ev: &Events<'_>,
+    notice: &mut UploaderNoticeRecord,
+    via: &str,
+) -> Result<(), StoreError> {
+    mark_informed_at(tx, ev, notice, via, ev.now)
+}
+
+fn mark_informed_at(
+    tx: &mut dyn Tx,
+    ev: &Events<'_>,
+    notice: &mut UploaderNoticeRecord,
+    via: &str,
+    at: Timestamp,
+) -> Result<(), StoreError> {
+    if notice.informed_at.is_some_and(|known| known <= at) {
+        return Ok(());
+    }
+    notice.informed_at = Some(at);
+    tx.update_uploader_notice(notice)?;
+    ev.emit(
+        tx,
+        EventKind::UploaderNoticeInformed,
+        notice.id.as_str(),
+        json!({ "case": notice.case.as_str(), "via": via, "at": at }),
+    )?;
+    Ok(())
 }
 
 pub(crate) fn parse_time(raw: Option<&str>, field: &str, c: &mut Checker) -> Option<Timestamp> {
@@ -506,18 +656,110 @@ impl App {
     }
 
     /// The notice a token opens, for the uploader who holds it. Public: the token is the key.
+    /// The first opening is, at the latest, when the content provider was informed.
     pub async fn uploader_notice(&self, token: &str) -> AppResult<UploaderNoticeView> {
         let token = token.to_owned();
-        let now = self.now();
+        let clock = self.clock().clone();
         self.store()
-            .read(move |r| {
-                let notice = match notice_by_token(r, &token) {
-                    Ok(n) => n,
-                    Err(e) => return Ok(Err(e)),
-                };
-                Ok(notice_view(r, notice, now))
+            .write(move |tx| {
+                let mut notice = notice_by_token(tx, &token)?;
+                let now = clock.now();
+                if notice.informed_at.is_none() {
+                    let actor = Actor::system();
+                    let ev = Events { clock: &*clock, now, actor: &actor };
+                    mark_informed(tx, &ev, &mut notice, "opened")?;
+                }
+                notice_view(tx, notice, now)
             })
-            .await?
+            .await
+    }
+
+    /// The platform records when it informed the content provider (passed the notice on): their
+    /// 48 hours to ask for scrutiny, and the time to challenge an order, run from then (TCO
+    /// arts. 4(4) and 9). `at` defaults to now; it is neither before the notice was issued nor in
+    /// the future. The earliest of this and the link's first opening counts.
+    pub async fn record_uploader_informed(
+        &self,
+        p: &Principal,
+        case: &str,
+        at: Option<String>,
+    ) -> AppResult<UploaderNoticeView> {
+        if p.org_kind != OrgKind::Platform
+            || !(p.roles.contains(&Role::Moderator) || p.roles.contains(&Role::Integrator))
+        {
+            return Err(AppError::Forbidden(
+                "a platform's moderators or integrators record that the uploader was informed",
+            ));
+        }
+        let mut c = Checker::new();
+        let at = parse_time(at.as_deref(), "at", &mut c);
+        c.finish()?;
+        let id = CaseId::parse(case).ok_or(AppError::NotFound("case"))?;
+        let clock = self.clock().clone();
+        let principal = p.clone();
+        self.store()
+            .write(move |tx| {
+                let case = crate::platform::own_case(tx, &principal, &id)?;
+                let d = tx.case_decision(&case.id)?.ok_or(AppError::NotFound("uploader notice"))?;
+                let mut notice = tx.uploader_notice_of_decision(&d.id)?.ok_or(AppError::NotFound("uploader notice"))?;
+                let Some(issued) = notice.issued_at else {
+                    return Err(AppError::conflict(
+                        "notice_withheld",
+                        "a non-disclosure withholds the notice: the uploader may not be told yet",
+                    ));
+                };
+                let now = clock.now();
+                let at = at.unwrap_or(now);
+                if at < issued || at > now {
+                    return Err(Invalid::one("at", "out_of_range", "between the notice's issue and now").into());
+                }
+                let actor = Actor::of(&principal);
+                let ev = Events { clock: &*clock, now, actor: &actor };
+                mark_informed_at(tx, &ev, &mut notice, "platform", at)?;
+                notice_view(tx, notice, now)
+            })
+            .await
+    }
+
+    /// TCO art. 11(2): the content provider asks for a copy of the removal order, through the
+    /// notice's link; the platform is told that it was given. Not while a non-disclosure runs (the
+    /// link does not open then).
+    pub async fn order_copy(&self, token: &str) -> AppResult<Vec<Value>> {
+        let token = token.to_owned();
+        let clock = self.clock().clone();
+        let copies = self
+            .store()
+            .write(move |tx| {
+                let mut notice = notice_by_token(tx, &token)?;
+                let orders = tx.case_orders(&notice.case)?;
+                if orders.is_empty() {
+                    return Err(AppError::conflict(
+                        "not_an_order",
+                        "this decision was not taken on a removal order: there is no order to copy",
+                    ));
+                }
+                let now = clock.now();
+                let actor = Actor::system();
+                let ev = Events { clock: &*clock, now, actor: &actor };
+                mark_informed(tx, &ev, &mut notice, "opened")?;
+                let case = tx.get_case(&notice.case)?.ok_or(AppError::Internal("notice without case"))?;
+                let mut copies = Vec::new();
+                for o in &orders {
+                    copies.push(copy_of_order(tx, o, &case)?);
+                }
+                ev.emit(
+                    tx,
+                    EventKind::UploaderNoticeOrderCopy,
+                    notice.id.as_str(),
+                    json!({ "case": notice.case.as_str(), "orders": orders.iter().map(|o| o.id.as_str()).collect::<Vec<_>>() }),
+                )?;
+                let told = json!({ "notice": notice.id.as_str(), "case": notice.case.as_str(), "orders": orders.iter().map(|o| o.id.as_str()).collect::<Vec<_>>() });
+                enqueue(tx, now, &notice.platform, "uploader_notice.order_copy", told, Some(&notice.case), false)?;
+                Ok(copies)
+            })
+            .await?;
+        self.wake_delivery();
+        Ok(copies)
     }
 
     /// The notice about a case's current decision, for its platform: withheld (without its link)
@@ -549,14 +791,15 @@ impl App {
             .await?
     }
 
-    /// The issuing authority extends its non-disclosure once, by at most six weeks.
+    /// The issuing authority extends its non-disclosure once, by at most six weeks. Nobody else
+    /// may: the decision is the issuing authority's alone (TCO art. 11(3)).
     pub async fn extend_embargo(&self, p: &Principal, order: &str, input: EmbargoInput) -> AppResult<OrderRecord> {
         let mut c = Checker::new();
         c.check(input.until.is_some(), "until", "required", "the new end of the non-disclosure");
         let until = parse_time(input.until.as_deref(), "until", &mut c);
         c.finish()?;
         let until = until.expect("checked");
-        self.authority_order_change(p, order, move |tx, ev, mut order| {
+        self.authority_order_change(p, order, Recorder::Issuer, move |tx, ev, mut order| {
             let mut e =
                 order.embargo.ok_or_else(|| AppError::conflict("no_embargo", "the order has no non-disclosure"))?;
             e.extend(ev.now, until).map_err(|r| AppError::conflict(r.code, r.message))?;
@@ -568,44 +811,58 @@ impl App {
         .await
     }
 
-    /// The issuing authority lifts its non-disclosure early; withheld notices go out.
+    /// The issuing authority lifts its non-disclosure early; withheld notices go out. It alone
+    /// may (TCO art. 11(3)).
     pub async fn lift_embargo(&self, p: &Principal, order: &str) -> AppResult<OrderRecord> {
-        self.authority_order_change(p, order, |tx, ev, order| lift(tx, ev, order, false)).await
+        self.authority_order_change(p, order, Recorder::Issuer, |tx, ev, order| lift(tx, ev, order, false)).await
     }
 
-    /// The issuing authority (or the hub's administrator) records that a court or body annulled
-    /// the order: it stops having effect and the content is reinstated.
+    /// Records a court's ruling that annulled the order (TCO art. 9), with its reference: the
+    /// order stops having effect and the content is reinstated. Recorded by the issuing
+    /// authority, or by the competent authority that scrutinises it; Vigie's administrator annuls
+    /// nothing. The court and the reference are sealed in the log.
     pub async fn annul_order(&self, p: &Principal, order: &str, input: AnnulmentInput) -> AppResult<OrderRecord> {
         let mut c = Checker::new();
         c.text(input.court.as_deref(), "court", 300);
         c.text(input.reference.as_deref(), "reference", 128);
-        c.optional_text(input.decided_on.as_deref(), "decided_on", 32);
+        match input.decided_on.as_deref() {
+            None => c.push("decided_on", "required", "the date of the ruling, YYYY-MM-DD"),
+            Some(d) => c.check(is_date(d.trim()), "decided_on", "invalid_date", "must be a date, YYYY-MM-DD"),
+        }
         c.finish()?;
-        self.authority_order_change(p, order, move |tx, ev, order| {
+        let retention = self.config().personal_data_retention;
+        self.authority_order_change(p, order, Recorder::IssuerOrScrutinising, move |tx, ev, order| {
             let id = order.id.clone();
-            end_order(
-                tx,
-                ev,
-                order,
-                json!({ "cause": "annulment", "court": input.court, "reference": input.reference, "decided_on": input.decided_on }),
-            )?;
+            let recorded_by = if ev.actor.org.as_ref() == Some(&order.authority) {
+                "issuing_authority"
+            } else {
+                "scrutinising_authority"
+            };
+            let court = input.court.unwrap_or_default().trim().to_owned();
+            let reference = input.reference.unwrap_or_default().trim().to_owned();
+            let decided_on = input.decided_on.unwrap_or_default().trim().to_owned();
+            let retain = ev.now.plus(retention);
+            let (_, court_sealed) = keep_personal(tx, ev.now, "order.ruling_court", &court, retain)?;
+            let (_, reference_sealed) = keep_personal(tx, ev.now, "order.ruling_reference", &reference, retain)?;
+            let cause = json!({ "cause": "annulment", "court": court, "reference": reference, "decided_on": decided_on, "recorded_by": recorded_by });
+            let logged = json!({ "cause": "annulment", "court": court_sealed, "reference": reference_sealed, "decided_on": decided_on, "recorded_by": recorded_by });
+            end_order_logged(tx, ev, order, cause, logged)?;
             Ok(tx.get_order(&id)?.expect("just updated"))
         })
         .await
     }
 
-    async fn authority_order_change<F>(&self, p: &Principal, order: &str, change: F) -> AppResult<OrderRecord>
+    async fn authority_order_change<F>(
+        &self,
+        p: &Principal,
+        order: &str,
+        who: Recorder,
+        change: F,
+    ) -> AppResult<OrderRecord>
     where
         F: FnOnce(&mut dyn Tx, &Events<'_>, OrderRecord) -> AppResult<OrderRecord> + Send + 'static,
     {
-        if !is_admin(p) {
-            require(
-                p,
-                &[OrgKind::Authority],
-                Role::Reporter,
-                "only the issuing authority's reporters change its order",
-            )?;
-        }
+        require(p, &[OrgKind::Authority], Role::Reporter, "only the issuing authority's reporters change its order")?;
         let id = SignalId::parse(order).ok_or(AppError::NotFound("order"))?;
         let clock = self.clock().clone();
         let principal = p.clone();
@@ -613,7 +870,14 @@ impl App {
             .store()
             .write(move |tx| {
                 let order = match tx.get_order(&id)? {
-                    Some(o) if o.authority == principal.org || is_admin(&principal) => o,
+                    Some(o) if o.authority == principal.org => o,
+                    Some(o)
+                        if who == Recorder::IssuerOrScrutinising
+                            && o.cross_border
+                            && scrutiny::scrutinising_authority(tx, &o).ok().as_ref() == Some(&principal.org) =>
+                    {
+                        o
+                    }
                     _ => return Err(AppError::NotFound("order")),
                 };
                 let actor = Actor::of(&principal);
