@@ -43,6 +43,10 @@ fn has_nextest() -> bool {
 /// The reference implementations the differential tests compare against, pinned.
 const REFERENCE_PACKAGES: &[&str] = &["pdqhash==0.2.8", "threatexchange==1.2.17", "pillow==13.0.0"];
 
+/// Public sample photographs for the colour-mode re-save test and the photo benchmarks: only the
+/// files in scikit-image's wheel are used, so it is installed without its dependencies.
+const SAMPLE_PHOTOS: &[&str] = &["scikit-image==0.26.0"];
+
 /// Makes (once) a Python virtual environment in `target/pyref` with the reference packages, and
 /// returns its interpreter. The PDQ differential tests run Meta's code through it.
 fn reference_python() -> anyhow::Result<std::path::PathBuf> {
@@ -50,7 +54,7 @@ fn reference_python() -> anyhow::Result<std::path::PathBuf> {
     let venv = root.join("target").join("pyref");
     let python = venv.join("bin").join("python");
     let stamp = venv.join("vigie-packages.txt");
-    let wanted = REFERENCE_PACKAGES.join("\n");
+    let wanted = [REFERENCE_PACKAGES, SAMPLE_PHOTOS].concat().join("\n");
     if std::fs::read_to_string(&stamp).ok().as_deref() == Some(wanted.as_str()) {
         return Ok(python);
     }
@@ -58,6 +62,9 @@ fn reference_python() -> anyhow::Result<std::path::PathBuf> {
     run(Command::new(&python)
         .args(["-m", "pip", "install", "--quiet", "--disable-pip-version-check"])
         .args(REFERENCE_PACKAGES))?;
+    run(Command::new(&python)
+        .args(["-m", "pip", "install", "--quiet", "--disable-pip-version-check", "--no-deps"])
+        .args(SAMPLE_PHOTOS))?;
     std::fs::write(&stamp, wanted)?;
     Ok(python)
 }

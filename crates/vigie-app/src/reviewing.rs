@@ -115,18 +115,26 @@ fn visible_media(r: &dyn Reads, p: &Principal, id: &MediaId) -> AppResult<(Media
 /// The decoded facts of attached bytes, computed off the async threads.
 struct Examined {
     format: String,
+    /// What the eye sees.
     pdq: Option<(vigie_hash::PdqHash, i64)>,
+    /// python-threatexchange's hash, where it differs: looked up too.
+    pdq_pytx: Option<vigie_hash::Pdq>,
     preview: Option<Vec<u8>>,
     note: String,
 }
 
 fn examine(bytes: &[u8], limits: vigie_hash::Limits) -> Examined {
-    match vigie_hash::decode::decode(bytes, &limits, vigie_hash::Palette::Indices) {
+    match vigie_hash::decode::decode(bytes, &limits) {
         Ok(pixels) => {
-            let (pdq, _) = vigie_hash::pdq_from_pixels(&pixels);
+            let (pdq, _) = vigie_hash::pdq_from_pixels(&pixels, vigie_hash::View::Eye);
+            let pdq_pytx = pixels
+                .views_differ()
+                .then(|| vigie_hash::pdq_from_pixels(&pixels, vigie_hash::View::Pytx).0)
+                .filter(|p| *p != pdq);
             Examined {
                 format: pixels.format.as_str().to_owned(),
                 pdq: Some((pdq.hash, i64::from(pdq.quality))),
+                pdq_pytx,
                 preview: Some(vigie_hash::blurred_preview(&pixels)),
                 note: "blurred greyscale preview made by Vigie".to_owned(),
             }
@@ -134,6 +142,7 @@ fn examine(bytes: &[u8], limits: vigie_hash::Limits) -> Examined {
         Err(e) => Examined {
             format: "unsupported".to_owned(),
             pdq: None,
+            pdq_pytx: None,
             preview: None,
             note: format!("no preview: {e}; kept as sent, served only as a download"),
         },
@@ -355,12 +364,17 @@ impl App {
         .map_err(|_| AppError::Internal("the media examiner panicked"))?;
         let matches = match (&found.pdq, &case.platform) {
             (Some((hash, _)), Some(platform)) => {
-                let q = Query { pdq: vec![vigie_index::code_from_bytes(hash.as_bytes())], md5: None, sha256: None };
+                let q = Query {
+                    pdq: vec![vigie_index::code_from_bytes(hash.as_bytes())],
+                    pdq_pytx: found.pdq_pytx.map(|p| vigie_index::code_from_bytes(p.hash.as_bytes())),
+                    md5: None,
+                    sha256: None,
+                };
                 let scope = Scope { org: platform, only: None, coin: None, include_disabled: false };
                 self.matcher()
                     .lookup(&q, &scope, self.now())
                     .iter()
-                    .map(|h| json!({ "bank": h.bank.id.as_str(), "bank_name": h.bank.spec.name, "entry": h.entry, "distance": h.distance }))
+                    .map(|h| json!({ "bank": h.bank.id.as_str(), "bank_name": h.bank.spec.name, "entry": h.entry, "distance": h.distance, "hash": h.hash_name() }))
                     .collect::<Vec<_>>()
             }
             _ => Vec::new(),

@@ -112,16 +112,16 @@ pub(crate) fn run(args: PdqArgs) -> anyhow::Result<()> {
     let mut rows = Vec::new();
     for ((size, bytes), mut their) in images.into_iter().zip(theirs) {
         let options = vigie_hash::HashOptions::default();
-        let pixels = vigie_hash::decode::decode(&bytes, &options.limits, options.palette)?;
+        let pixels = vigie_hash::decode::decode(&bytes, &options.limits)?;
         let ours = vigie_hash::hash_image(&bytes, &options)?;
         let their_hash: vigie_hash::PdqHash =
             their["pdq"].as_str().with_context(|| format!("the reference did not hash {size}: {their}"))?.parse()?;
         their["jpeg_distance"] = ours.pdq.hash.distance(&their_hash).into();
         let (ours_pixels, _) = median_time(|| {
-            std::hint::black_box(vigie_hash::pdq_from_pixels(&pixels));
+            std::hint::black_box(vigie_hash::pdq_from_pixels(&pixels, vigie_hash::View::Eye));
         });
         let (ours_decode, _) = median_time(|| {
-            std::hint::black_box(vigie_hash::decode::decode(&bytes, &options.limits, options.palette).ok());
+            std::hint::black_box(vigie_hash::decode::decode(&bytes, &options.limits).ok());
         });
         let (ours_file, _) = median_time(|| {
             std::hint::black_box(vigie_hash::hash_image(&bytes, &options).ok());
