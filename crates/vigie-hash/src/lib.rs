@@ -105,7 +105,7 @@ fn hash_pixels(pixels: &Pixels, bytes: &[u8], dihedral: bool) -> ImageHashes {
         pdq_pytx,
         dihedral,
         md5: md5_hex(bytes),
-        sha256: hex::encode(Sha256::digest(bytes)),
+        sha256: sha256_hex(bytes),
         width: pixels.width,
         height: pixels.height,
         format: pixels.format,
@@ -117,56 +117,39 @@ pub fn md5_hex(bytes: &[u8]) -> String {
     hex::encode(Md5::digest(bytes))
 }
 
+/// Hex SHA-256 of bytes.
+pub fn sha256_hex(bytes: &[u8]) -> String {
+    hex::encode(Sha256::digest(bytes))
+}
+
 /// PDQ of decoded pixels seen one way, and the DCT the hash was thresholded from (`None` below
-/// 5 pixels).
+/// 5 pixels). The luma is computed band by band inside the filter's passes, never as a whole.
 pub fn pdq_from_pixels(p: &Pixels, view: View) -> (Pdq, Option<pdq::Dct16>) {
-    thread_local! {
-        /// The luma buffer, reused from image to image on this thread.
-        static LUMA: RefCell<Vec<f32>> = const { RefCell::new(Vec::new()) };
+    match pdq::fast::pdq_float_rows(p.height, p.width, pdq::fast::Bypass::At64, LumaSource::new(p, view)) {
+        Some((dct, quality)) => (Pdq { hash: PdqHash::from_dct(&dct), quality }, Some(dct)),
+        None => (Pdq { hash: PdqHash::ZERO, quality: 0 }, None),
     }
-    LUMA.with(|cell| {
-        let mut fresh = Vec::new();
-        let mut kept = cell.try_borrow_mut();
-        let buf = match kept.as_deref_mut() {
-            Ok(b) => b,
-            Err(_) => &mut fresh,
-        };
-        luma_into(p, view, buf);
-        let res = match pdq::fast::pdq_float_in(buf, p.height, p.width, pdq::fast::Bypass::At64) {
-            Some((dct, quality)) => (Pdq { hash: PdqHash::from_dct(&dct), quality }, Some(dct)),
-            None => (Pdq { hash: PdqHash::ZERO, quality: 0 }, None),
-        };
-        if buf.capacity() > pdq::fast::KEEP_SCRATCH_FLOATS {
-            *buf = Vec::new();
-        }
-        res
-    })
 }
 
-/// Per-channel luma terms, `v as f64 * coefficient`, exactly as numpy computes them in the
-/// `pdqhash` binding before the sum is rounded to `f32`; and the luma of each grey level.
-fn luma_tables() -> &'static ([[f64; 256]; 3], [f32; 256]) {
-    static TABLES: OnceLock<([[f64; 256]; 3], [f32; 256])> = OnceLock::new();
-    TABLES.get_or_init(|| {
-        let mut terms = [[0f64; 256]; 3];
-        for (row, k) in terms.iter_mut().zip([0.299, 0.587, 0.114]) {
-            for (v, t) in row.iter_mut().enumerate() {
-                *t = v as f64 * k;
-            }
-        }
-        let mut grey = [0f32; 256];
-        for (v, g) in grey.iter_mut().enumerate() {
-            *g = ((terms[0][v] + terms[1][v]) + terms[2][v]) as f32;
-        }
-        (terms, grey)
-    })
+/// The `f32` luma PDQ starts from: `R·0.299 + G·0.587 + B·0.114`, each product and both sums in
+/// `f64`, left to right, then rounded to `f32`, exactly as numpy computes it in the `pdqhash`
+/// binding (Rust never fuses the multiplications and additions).
+#[inline(always)]
+fn rgb_luma(r: u8, g: u8, b: u8) -> f32 {
+    ((f64::from(r) * 0.299 + f64::from(g) * 0.587) + f64::from(b) * 0.114) as f32
 }
 
-/// The `f32` luma PDQ starts from: `R·0.299 + G·0.587 + B·0.114` summed in `f64`, left to right,
-/// of the pixels as `view` sees them. A grey value counts for all three channels.
+/// The luma of each grey level.
+fn grey_luma() -> &'static [f32; 256] {
+    static TABLE: OnceLock<[f32; 256]> = OnceLock::new();
+    TABLE.get_or_init(|| std::array::from_fn(|v| rgb_luma(v as u8, v as u8, v as u8)))
+}
+
+/// The `f32` luma PDQ starts from ([`rgb_luma`]) of the pixels as `view` sees them. A grey value
+/// counts for all three channels.
 pub fn luma(p: &Pixels, view: View) -> Vec<f32> {
-    let mut out = Vec::new();
-    luma_into(p, view, &mut out);
+    let mut out = vec![0f32; p.width * p.height];
+    pdq::fast::LumaRows::fill(&mut LumaSource::new(p, view), 0, &mut out);
     out
 }
 
@@ -191,53 +174,101 @@ fn ycc_to_rgb(y: u8, cb: u8, cr: u8) -> [u8; 3] {
     [c(y + 1.402 * cr), c(y - 0.344_136 * cb - 0.714_136 * cr), c(y + 1.772 * cb)]
 }
 
-/// [`luma`] into a buffer the caller keeps.
-fn luma_into(p: &Pixels, view: View, out: &mut Vec<f32>) {
-    let (t, grey) = luma_tables();
-    let rgb = |r: u8, g: u8, b: u8| ((t[0][usize::from(r)] + t[1][usize::from(g)]) + t[2][usize::from(b)]) as f32;
-    let d = &p.data;
-    out.clear();
-    out.reserve(p.width * p.height);
-    match (&p.layout, view) {
-        (Layout::Grey, _) => out.extend(d.iter().map(|&v| grey[usize::from(v)])),
-        (Layout::Rgb, _) => out.extend(d.chunks_exact(3).map(|px| rgb(px[0], px[1], px[2]))),
-        (Layout::Rgba, View::Pytx) => out.extend(d.chunks_exact(4).map(|px| rgb(px[0], px[1], px[2]))),
-        (Layout::Rgba, View::Eye) => out.extend(d.chunks_exact(4).map(|px| {
-            let a = px[3];
-            rgb(over_white(px[0], a), over_white(px[1], a), over_white(px[2], a))
-        })),
-        (Layout::GreyAlpha, View::Pytx) => out.extend(d.chunks_exact(2).map(|px| grey[usize::from(px[0])])),
-        (Layout::GreyAlpha, View::Eye) => {
-            out.extend(d.chunks_exact(2).map(|px| grey[usize::from(over_white(px[0], px[1]))]))
-        }
-        (Layout::Bilevel, View::Pytx) => out.extend(d.iter().map(|&v| grey[usize::from(v.min(1))])),
-        (Layout::Bilevel, View::Eye) => out.extend(d.iter().map(|&v| grey[if v == 0 { 0 } else { 255 }])),
-        (Layout::Grey16, view) => out.extend(d.chunks_exact(2).map(|s| {
-            let v = u16::from_ne_bytes([s[0], s[1]]);
-            grey[usize::from(if view == View::Eye { v >> 8 } else { v.min(255) })]
-        })),
-        (Layout::Indexed(_), View::Pytx) => out.extend(d.iter().map(|&i| grey[usize::from(i)])),
-        (Layout::Indexed(palette), View::Eye) => {
-            let mut of_index = [0f32; 256];
-            for (l, &[r, g, b, a]) in of_index.iter_mut().zip(palette.iter()) {
-                *l = rgb(over_white(r, a), over_white(g, a), over_white(b, a));
+/// Rows of luma from pixels seen one way, a band at a time.
+struct LumaSource<'a> {
+    p: &'a Pixels,
+    view: View,
+    /// The luma of each byte value, for layouts of one byte per pixel (grey levels, palette
+    /// entries or indices, 1-bit values), as the view reads them.
+    of_byte: [f32; 256],
+}
+
+impl<'a> LumaSource<'a> {
+    fn new(p: &'a Pixels, view: View) -> Self {
+        let grey = grey_luma();
+        let of_byte = match (&p.layout, view) {
+            (Layout::Indexed(palette), View::Eye) => std::array::from_fn(|i| {
+                let [r, g, b, a] = palette[i];
+                rgb_luma(over_white(r, a), over_white(g, a), over_white(b, a))
+            }),
+            (Layout::Bilevel, View::Eye) => std::array::from_fn(|v| grey[if v == 0 { 0 } else { 255 }]),
+            (Layout::Bilevel, View::Pytx) => std::array::from_fn(|v| grey[v.min(1)]),
+            _ => *grey,
+        };
+        LumaSource { p, view, of_byte }
+    }
+}
+
+impl pdq::fast::LumaRows for LumaSource<'_> {
+    /// The luma of rows `first..first + out.len() / width`, row-major, into `out`. Plain loops,
+    /// inlined into the filter's vectorised passes.
+    #[inline(always)]
+    fn fill(&mut self, first: usize, out: &mut [f32]) {
+        let bpp = self.p.layout.bytes_per_pixel();
+        let start = first * self.p.width * bpp;
+        let d = &self.p.data[start..start + out.len() * bpp];
+        let of_byte = &self.of_byte;
+        match (&self.p.layout, self.view) {
+            (Layout::Grey | Layout::Bilevel | Layout::Indexed(_), _) => {
+                for (o, &v) in out.iter_mut().zip(d) {
+                    *o = of_byte[usize::from(v)];
+                }
             }
-            out.extend(d.iter().map(|&i| of_index[usize::from(i)]))
-        }
-        (Layout::AdobeCmyk, View::Eye) => {
-            out.extend(d.chunks_exact(4).map(|px| rgb(ink(px[0], px[3]), ink(px[1], px[3]), ink(px[2], px[3]))))
-        }
-        // Pillow reads Adobe CMYK inverted back to inks, which pytx takes for R, G and B.
-        (Layout::AdobeCmyk, View::Pytx) => out.extend(d.chunks_exact(4).map(|px| rgb(!px[0], !px[1], !px[2]))),
-        (Layout::AdobeYcck, view) => out.extend(d.chunks_exact(4).map(|px| {
-            // The YCbCr part holds the inks C, M and Y (libjpeg's YCCK to CMYK, then Pillow's
-            // inversion, give them back as they are).
-            let [c, m, y] = ycc_to_rgb(px[0], px[1], px[2]);
-            match view {
-                View::Pytx => rgb(c, m, y),
-                View::Eye => rgb(ink(!c, px[3]), ink(!m, px[3]), ink(!y, px[3])),
+            (Layout::Rgb, _) => {
+                for (o, px) in out.iter_mut().zip(d.chunks_exact(3)) {
+                    *o = rgb_luma(px[0], px[1], px[2]);
+                }
             }
-        })),
+            (Layout::Rgba, View::Pytx) => {
+                for (o, px) in out.iter_mut().zip(d.chunks_exact(4)) {
+                    *o = rgb_luma(px[0], px[1], px[2]);
+                }
+            }
+            (Layout::Rgba, View::Eye) => {
+                for (o, px) in out.iter_mut().zip(d.chunks_exact(4)) {
+                    let a = px[3];
+                    *o = rgb_luma(over_white(px[0], a), over_white(px[1], a), over_white(px[2], a));
+                }
+            }
+            (Layout::GreyAlpha, View::Pytx) => {
+                for (o, px) in out.iter_mut().zip(d.chunks_exact(2)) {
+                    *o = of_byte[usize::from(px[0])];
+                }
+            }
+            (Layout::GreyAlpha, View::Eye) => {
+                for (o, px) in out.iter_mut().zip(d.chunks_exact(2)) {
+                    *o = of_byte[usize::from(over_white(px[0], px[1]))];
+                }
+            }
+            (Layout::Grey16, view) => {
+                for (o, s) in out.iter_mut().zip(d.chunks_exact(2)) {
+                    let v = u16::from_ne_bytes([s[0], s[1]]);
+                    *o = of_byte[usize::from(if view == View::Eye { v >> 8 } else { v.min(255) })];
+                }
+            }
+            (Layout::AdobeCmyk, View::Eye) => {
+                for (o, px) in out.iter_mut().zip(d.chunks_exact(4)) {
+                    *o = rgb_luma(ink(px[0], px[3]), ink(px[1], px[3]), ink(px[2], px[3]));
+                }
+            }
+            // Pillow reads Adobe CMYK inverted back to inks, which pytx takes for R, G and B.
+            (Layout::AdobeCmyk, View::Pytx) => {
+                for (o, px) in out.iter_mut().zip(d.chunks_exact(4)) {
+                    *o = rgb_luma(!px[0], !px[1], !px[2]);
+                }
+            }
+            (Layout::AdobeYcck, view) => {
+                for (o, px) in out.iter_mut().zip(d.chunks_exact(4)) {
+                    // The YCbCr part holds the inks C, M and Y (libjpeg's YCCK to CMYK, then
+                    // Pillow's inversion, give them back as they are).
+                    let [c, m, y] = ycc_to_rgb(px[0], px[1], px[2]);
+                    *o = match view {
+                        View::Pytx => rgb_luma(c, m, y),
+                        View::Eye => rgb_luma(ink(!c, px[3]), ink(!m, px[3]), ink(!y, px[3])),
+                    };
+                }
+            }
+        }
     }
 }
 
@@ -252,7 +283,7 @@ mod tests {
 
     #[test]
     fn each_layout_reads_as_the_eye_sees_it_and_as_pytx_does() {
-        let (_, grey) = luma_tables();
+        let grey = grey_luma();
         let rgb = |r: u8, g: u8, b: u8| luma(&pixels(Layout::Rgb, vec![r, g, b], 1), View::Eye)[0];
         let both = |p: &Pixels| (luma(p, View::Eye), luma(p, View::Pytx));
         // Half-transparent red over white is pink to the eye; pytx ignores the alpha.
