@@ -101,7 +101,7 @@ fn cpu_seconds() -> (f64, f64) {
     crate::server::cpu_seconds_of("/proc/self/stat")
 }
 
-pub(crate) fn median(mut v: Vec<f64>) -> f64 {
+fn median(mut v: Vec<f64>) -> f64 {
     v.sort_by(f64::total_cmp);
     v[v.len() / 2]
 }
