@@ -165,17 +165,19 @@ impl Running {
     }
 }
 
+/// Where a row pass's outputs go. A trait rather than a closure: its `#[inline(always)]` method
+/// is then always compiled into the vectorised caller, intrinsics included.
+trait Sink<const N: usize> {
+    /// Output `o`: the lanes' sums and the window's count (the division is the sink's).
+    fn emit(&mut self, o: usize, sums: &[f32; N], count: f32);
+}
+
 /// [`running_box`] for exactly `N` lanes, with the sums held in a local array the compiler can
 /// keep in registers (passing them as a slice sent every step through memory). The phases and
 /// operations must stay exactly those of [`running_box`]; the bit-for-bit tests hold both to the
 /// reference.
 #[inline(always)]
-fn running_box_n<const N: usize>(
-    input: &[f32],
-    len: usize,
-    window: usize,
-    mut emit: impl FnMut(usize, &[f32; N], f32),
-) {
+fn running_box_n<const N: usize>(input: &[f32], len: usize, window: usize, sink: &mut impl Sink<N>) {
     let half = (window + 2) / 2;
     let (phase1, phase2, phase3, phase4) = (half - 1, window - half + 1, len - window, half - 1);
     let step = |s: usize| -> &[f32; N] { input[s * N..(s + 1) * N].try_into().expect("N lanes") };
@@ -195,7 +197,7 @@ fn running_box_n<const N: usize>(
             sums[k] += x[k];
         }
         count += 1;
-        emit(oi, &sums, count as f32);
+        sink.emit(oi, &sums, count as f32);
         ri += 1;
         oi += 1;
     }
@@ -205,7 +207,7 @@ fn running_box_n<const N: usize>(
             sums[k] += x[k];
             sums[k] -= y[k];
         }
-        emit(oi, &sums, count as f32);
+        sink.emit(oi, &sums, count as f32);
         li += 1;
         ri += 1;
         oi += 1;
@@ -216,7 +218,7 @@ fn running_box_n<const N: usize>(
             sums[k] -= y[k];
         }
         count -= 1;
-        emit(oi, &sums, count as f32);
+        sink.emit(oi, &sums, count as f32);
         li += 1;
         oi += 1;
     }
@@ -259,21 +261,24 @@ fn downsample_avx2<F: LumaRows>(s: &mut Scratch, rows: usize, cols: usize, fill:
 }
 
 /// The buffers of one run, kept between images on the same thread: allocating (and faulting
-/// in) them for each image costs more than the filtering.
+/// in) them for each image costs more than the filtering. All of them together are about a band
+/// and a half of the image, so that they stay in the L2 cache for photographs.
 #[derive(Default)]
 struct Scratch {
-    /// One band of luma rows, row-major.
-    luma: Vec<f32>,
-    /// The first row pass's output: a ring of recent rows, as many as the column pass needs.
-    ring: Vec<f32>,
-    /// One band of the first column pass's output, row-major.
-    tband: Vec<f32>,
-    /// A band transposed (rows as lanes), before and after a row pass.
+    /// Eight rows, row-major: the luma the caller fills; and pass 2's output being gathered
+    /// (over two calls, when a band of luma comes between).
+    rows: Vec<f32>,
+    trows: Vec<f32>,
+    /// One band transposed (rows as lanes): the input of pass 1, and pass 2's output being
+    /// gathered for pass 3 (which lags a band behind, so it has its own).
     band: Vec<f32>,
-    band_out: Vec<f32>,
+    tband: Vec<f32>,
+    /// Eight outputs of pass 1 (columns), before they are transposed into the ring.
+    stage: Vec<f32>,
+    /// Pass 1's output: a ring of recent rows, as many as the column pass needs.
+    ring: Vec<f32>,
     col_sums: Vec<f32>,
-    /// The second row pass's output on the sampled columns (rows × slots), and the second column
-    /// pass's.
+    /// Pass 3's output on the sampled columns (rows × slots), and pass 4's.
     c: Vec<f32>,
     d: Vec<f32>,
     slot_sums: Vec<f32>,
@@ -281,7 +286,7 @@ struct Scratch {
 
 impl Scratch {
     fn floats(&self) -> usize {
-        [&self.luma, &self.ring, &self.tband, &self.band, &self.band_out, &self.col_sums, &self.c, &self.d]
+        [&self.rows, &self.trows, &self.band, &self.tband, &self.stage, &self.ring, &self.col_sums, &self.c, &self.d]
             .iter()
             .map(|v| v.len())
             .sum()
@@ -393,9 +398,9 @@ impl Tile for Avx2Tile {
 fn downsample_in<K: Tile, F: LumaRows>(s: &mut Scratch, rows: usize, cols: usize, mut fill: F) -> Box<[[f32; 64]; 64]> {
     let along_rows = window_size(cols);
     let along_cols = window_size(rows);
-    // The column pass needs the rows from the one it subtracts to the one it adds: a window's
-    // worth, plus the band being written.
-    let ring_rows = BAND * (1 + (along_cols + 1).div_ceil(BAND));
+    // The column pass needs the rows from the one it subtracts to the one it adds, a window's
+    // worth, while a band is written ahead of them; groups of 8 rows never wrap.
+    let ring_rows = (BAND + along_cols + 1).next_multiple_of(TILE);
 
     // The columns the decimation reads, each given a slot.
     let mut slot_of = vec![usize::MAX; cols];
@@ -408,12 +413,13 @@ fn downsample_in<K: Tile, F: LumaRows>(s: &mut Scratch, rows: usize, cols: usize
         }
     }
 
-    let Scratch { luma, ring, tband, band, band_out, col_sums, c, d, slot_sums } = s;
-    let luma = sized(luma, BAND * cols);
-    let ring = sized(ring, ring_rows * cols);
-    let tband = sized(tband, BAND * cols);
+    let Scratch { rows: eight, trows, band, tband, stage, ring, col_sums, c, d, slot_sums } = s;
+    let eight = sized(eight, TILE * cols);
+    let trows = sized(trows, TILE * cols);
     let band = sized(band, cols * BAND);
-    let band_out = sized(band_out, cols * BAND);
+    let tband = sized(tband, cols * BAND);
+    let stage = sized(stage, TILE * BAND);
+    let ring = sized(ring, ring_rows * cols);
     let col_sums = sized(col_sums, cols);
     let c = sized(c, rows * n_slots);
     col_sums.fill(0.0);
@@ -421,44 +427,45 @@ fn downsample_in<K: Tile, F: LumaRows>(s: &mut Scratch, rows: usize, cols: usize
 
     for i0 in (0..rows).step_by(BAND) {
         let n = BAND.min(rows - i0);
-        // Pass 1, along the rows of this band of luma, into the ring.
-        fill.fill(i0, &mut luma[..n * cols]);
-        load_band::<K>(luma, n, cols, 0, band);
-        running_box_n::<BAND>(band, cols, along_rows, |oj, s, count| {
-            band_out[oj * BAND..(oj + 1) * BAND].iter_mut().zip(s).for_each(|(o, x)| *o = x / count);
-        });
-        let at = (i0 % ring_rows) * cols;
-        store_band::<K>(band_out, &mut ring[at..at + n * cols], n, cols, 0);
+        // This band's luma, eight rows at a time, transposed into the band; lanes past the end of
+        // the image are zeros (their results are never used).
+        if n < BAND {
+            band.fill(0.0);
+        }
+        for g in (0..n).step_by(TILE) {
+            let k = TILE.min(n - g);
+            fill.fill(i0 + g, &mut eight[..k * cols]);
+            load_rows::<K>(eight, k, cols, band, g);
+        }
+        // Pass 1, along the rows, into the ring.
+        let mut to_ring = ToRing::<K> { stage, ring, ring_rows, first: i0, n, cols, tile: std::marker::PhantomData };
+        running_box_n::<BAND>(band, cols, along_rows, &mut to_ring);
 
-        // Pass 2, along the columns (all columns as lanes), as far as the ring's rows allow; each
-        // full band of its output goes through pass 3 at once.
+        // Pass 2, along the columns (all columns as lanes), as far as the ring's rows allow, eight
+        // output rows at a time, each group transposed into the band at once; each full band
+        // goes through pass 3.
         loop {
-            let t0 = columns.oi - columns.oi % BAND;
-            let until = (t0 + BAND).min(rows);
+            let (t0, g0) = (columns.oi - columns.oi % BAND, columns.oi - columns.oi % TILE);
+            let until = (g0 + TILE).min(rows);
             let ring: &[f32] = ring;
             let row = |r: usize| &ring[(r % ring_rows) * cols..(r % ring_rows + 1) * cols];
             columns.advance(i0 + n, until, col_sums, row, |oi, sums, count| {
-                let k = oi % BAND;
-                tband[k * cols..(k + 1) * cols].iter_mut().zip(sums).for_each(|(o, x)| *o = x / count);
+                let k = oi % TILE;
+                trows[k * cols..(k + 1) * cols].iter_mut().zip(sums).for_each(|(o, x)| *o = x / count);
             });
-            if columns.oi < until {
+            if columns.oi < until || until == g0 {
                 break;
             }
-            // Pass 3, along the rows of this band of pass 2's output, keeping only the sampled
-            // columns (rows × slots).
-            let nb = until - t0;
-            if nb == 0 {
-                break;
+            if g0 == t0 && rows - t0 < BAND {
+                tband.fill(0.0);
             }
-            load_band::<K>(tband, nb, cols, 0, band);
-            running_box_n::<BAND>(band, cols, along_rows, |oj, s, count| {
-                let slot = slot_of[oj];
-                if slot != usize::MAX {
-                    for r in 0..nb {
-                        c[(t0 + r) * n_slots + slot] = s[r] / count;
-                    }
-                }
-            });
+            load_rows::<K>(trows, until - g0, cols, tband, g0 - t0);
+            if until - t0 == BAND || until == rows {
+                // Pass 3, along the rows of this band of pass 2's output, keeping only the
+                // sampled columns (rows × slots).
+                let mut to_slots = ToSlots { c, slot_of: &slot_of, first: t0, n: until - t0, n_slots };
+                running_box_n::<BAND>(tband, cols, along_rows, &mut to_slots);
+            }
             if until == rows {
                 break;
             }
@@ -482,6 +489,63 @@ fn downsample_in<K: Tile, F: LumaRows>(s: &mut Scratch, rows: usize, cols: usize
     out
 }
 
+/// Pass 1's sink: each output (a column of the band's rows) is divided into a stage of eight
+/// columns, which goes into the ring's rows by 8×8 transposes.
+struct ToRing<'a, K> {
+    stage: &'a mut [f32],
+    ring: &'a mut [f32],
+    ring_rows: usize,
+    /// The band's first row of the image, and its number of rows.
+    first: usize,
+    n: usize,
+    cols: usize,
+    tile: std::marker::PhantomData<K>,
+}
+
+impl<K: Tile> Sink<BAND> for ToRing<'_, K> {
+    #[inline(always)]
+    fn emit(&mut self, oj: usize, sums: &[f32; BAND], count: f32) {
+        let k = oj % TILE;
+        self.stage[k * BAND..(k + 1) * BAND].iter_mut().zip(sums).for_each(|(o, x)| *o = x / count);
+        if k + 1 < TILE && oj + 1 < self.cols {
+            return;
+        }
+        let (j0, width, cols) = (oj - k, k + 1, self.cols);
+        let whole = if width == TILE { self.n - self.n % TILE } else { 0 };
+        for t0 in (0..whole).step_by(TILE) {
+            let at = ((self.first + t0) % self.ring_rows) * cols + j0;
+            K::transpose8(&self.stage[t0..], BAND, &mut self.ring[at..], cols);
+        }
+        for r in whole..self.n {
+            let at = ((self.first + r) % self.ring_rows) * cols + j0;
+            for c in 0..width {
+                self.ring[at + c] = self.stage[c * BAND + r];
+            }
+        }
+    }
+}
+
+/// Pass 3's sink: only the sampled columns are kept, divided, into their slots.
+struct ToSlots<'a> {
+    c: &'a mut [f32],
+    slot_of: &'a [usize],
+    first: usize,
+    n: usize,
+    n_slots: usize,
+}
+
+impl Sink<BAND> for ToSlots<'_> {
+    #[inline(always)]
+    fn emit(&mut self, oj: usize, sums: &[f32; BAND], count: f32) {
+        let slot = self.slot_of[oj];
+        if slot != usize::MAX {
+            for (r, x) in sums.iter().enumerate().take(self.n) {
+                self.c[(self.first + r) * self.n_slots + slot] = x / count;
+            }
+        }
+    }
+}
+
 /// Rows in a band: four transposed 8×8 tiles side by side, so the running sums form four
 /// independent chains and the additions do not wait on each other.
 const BAND: usize = 64;
@@ -489,8 +553,8 @@ const BAND: usize = 64;
 const TILE: usize = 8;
 
 /// Copies rows `i0..i0 + BAND` of `m` (`rows × cols`) into `band` (`cols × BAND`), transposed.
-/// Rows past the end of the image read as zeros; their results are never used.
-#[inline(always)]
+/// Rows past the end of the image read as zeros. (The tests' check of the tile kernels.)
+#[cfg(test)]
 fn load_band<K: Tile>(m: &[f32], rows: usize, cols: usize, i0: usize, band: &mut [f32]) {
     let n = BAND.min(rows - i0);
     let full_cols = cols - cols % TILE;
@@ -512,9 +576,24 @@ fn load_band<K: Tile>(m: &[f32], rows: usize, cols: usize, i0: usize, band: &mut
     }
 }
 
-/// Writes `band` (`cols × BAND`) back as rows `i0..` of `m`, transposed; rows past the end are
-/// dropped.
+/// Copies `k` (at most 8) rows of `m` (row-major, `cols` wide) into lanes `lane0..lane0 + k` of
+/// `band` (`cols × BAND`), transposed.
 #[inline(always)]
+fn load_rows<K: Tile>(m: &[f32], k: usize, cols: usize, band: &mut [f32], lane0: usize) {
+    let full_cols = if k == TILE { cols - cols % TILE } else { 0 };
+    for j0 in (0..full_cols).step_by(TILE) {
+        K::transpose8(&m[j0..], cols, &mut band[j0 * BAND + lane0..], BAND);
+    }
+    for r in 0..k {
+        for j in full_cols..cols {
+            band[j * BAND + lane0 + r] = m[r * cols + j];
+        }
+    }
+}
+
+/// Writes `band` (`cols × BAND`) back as rows `i0..` of `m`, transposed; rows past the end are
+/// dropped. (The tests' check of the tile kernels.)
+#[cfg(test)]
 fn store_band<K: Tile>(band: &[f32], m: &mut [f32], rows: usize, cols: usize, i0: usize) {
     let n = BAND.min(rows - i0);
     let full_cols = cols - cols % TILE;

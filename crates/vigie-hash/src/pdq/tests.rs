@@ -53,6 +53,9 @@ fn the_fast_path_equals_the_reference_bit_for_bit() {
         (129, 5),
         (2048, 300),
         (130, 3001),
+        (1001, 77),
+        (517, 1030),
+        (71, 9),
     ];
     for (rows, cols) in shapes {
         let luma = luma_image(&mut rng, rows, cols);
