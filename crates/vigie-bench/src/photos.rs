@@ -157,11 +157,12 @@ impl Reference {
         }
     }
 
-    /// One pass of `step` (`file` or `decode`) over every file; its seconds.
-    fn pass(&mut self, step: &str) -> anyhow::Result<f64> {
+    /// One pass of `step` (`file` or `decode`) over every file; its wall and CPU seconds.
+    fn pass(&mut self, step: &str) -> anyhow::Result<(f64, f64)> {
         writeln!(self.stdin, "{step}")?;
         self.stdin.flush()?;
-        self.line()?["seconds"].as_f64().context("the pass's seconds")
+        let v = self.line()?;
+        Ok((v["seconds"].as_f64().context("the pass's seconds")?, v["cpu_seconds"].as_f64().unwrap_or(f64::NAN)))
     }
 }
 
@@ -187,12 +188,17 @@ pub(crate) fn run(args: PhotosArgs) -> anyhow::Result<()> {
             *distances.entry(ours.pdq_pytx.unwrap_or(ours.pdq).hash.distance(their)).or_default() += 1;
         }
     }
-    let file_pass = || -> anyhow::Result<f64> {
-        let t0 = Instant::now();
+    // Wall and CPU seconds (this thread's).
+    let file_pass = || -> anyhow::Result<(f64, f64)> {
+        let cpu = || {
+            let (u, s) = crate::server::cpu_seconds_of("/proc/thread-self/stat");
+            u + s
+        };
+        let (t0, c0) = (Instant::now(), cpu());
         for f in &corpus.files {
             std::hint::black_box(vigie_hash::hash_image(&std::fs::read(f)?, &options)?);
         }
-        Ok(t0.elapsed().as_secs_f64())
+        Ok((t0.elapsed().as_secs_f64(), cpu() - c0))
     };
     // The same work step by step, with one reused sample buffer, as `hash_image` does it.
     let mut buf = Vec::new();
@@ -224,17 +230,22 @@ pub(crate) fn run(args: PhotosArgs) -> anyhow::Result<()> {
         r.pass("file")?;
     }
     let (mut ours, mut theirs, mut splits, mut pillow) = (Vec::new(), Vec::new(), Vec::new(), Vec::new());
+    let (mut ours_cpu, mut theirs_cpu) = (Vec::new(), Vec::new());
     let (mut user, mut system) = (0.0, 0.0);
     for _ in 0..args.passes {
         if let Some((r, _)) = &mut reference {
-            theirs.push(r.pass("file")?);
+            let (wall, cpu) = r.pass("file")?;
+            theirs.push(wall);
+            theirs_cpu.push(cpu);
         }
         let cpu0 = cpu_seconds();
-        ours.push(file_pass()?);
+        let (wall, cpu) = file_pass()?;
+        ours.push(wall);
+        ours_cpu.push(cpu);
         let cpu1 = cpu_seconds();
         (user, system) = (user + cpu1.0 - cpu0.0, system + cpu1.1 - cpu0.1);
         if let Some((r, _)) = &mut reference {
-            pillow.push(r.pass("decode")?);
+            pillow.push(r.pass("decode")?.0);
         }
         splits.push(split_pass()?);
     }
@@ -242,6 +253,7 @@ pub(crate) fn run(args: PhotosArgs) -> anyhow::Result<()> {
     let best = |v: &[f64]| v.iter().copied().fold(f64::INFINITY, f64::min) / n;
     let (vigie_file, pytx_file, pillow_decode) = (per_file(&ours), per_file(&theirs), per_file(&pillow));
     let (vigie_best, pytx_best) = (best(&ours), best(&theirs));
+    let (vigie_cpu, pytx_cpu) = (per_file(&ours_cpu), per_file(&theirs_cpu));
     let part = |f: fn(&Split) -> f64| median(splits.iter().map(f).collect()) / n;
     let (read, decode, pdq, digests) = (part(|s| s.read), part(|s| s.decode), part(|s| s.pdq), part(|s| s.digests));
 
@@ -260,6 +272,8 @@ pub(crate) fn run(args: PhotosArgs) -> anyhow::Result<()> {
                 "pytx_file_to_hash_ms": ms(pytx_file),
                 "speedup": pytx_file / vigie_file,
                 "vigie_best_pass_ms": ms(vigie_best),
+                "vigie_cpu_ms": ms(vigie_cpu),
+                "pytx_cpu_ms": ms(pytx_cpu),
                 "pytx_best_pass_ms": ms(pytx_best),
                 "vigie_cpu_user_s": user,
                 "vigie_cpu_system_s": system,
@@ -293,6 +307,12 @@ pub(crate) fn run(args: PhotosArgs) -> anyhow::Result<()> {
         ms(vigie_best),
         ms(pytx_best),
         pytx_best / vigie_best
+    );
+    println!(
+        "  CPU time      vigie {:6.2} ms   pytx {:6.2} ms   {:4.2}×   (median per photo)",
+        ms(vigie_cpu),
+        ms(pytx_cpu),
+        pytx_cpu / vigie_cpu
     );
     println!(
         "  vigie's CPU   {:.0} % user, {:.0} % system (over the timed passes)",
