@@ -47,26 +47,35 @@ const REFERENCE_PACKAGES: &[&str] = &["pdqhash==0.2.8", "threatexchange==1.2.17"
 /// openapi-python-client generates a client from it.
 const API_PACKAGES: &[&str] = &["schemathesis==4.32.5", "openapi-python-client==0.29.1"];
 
-/// Makes (once) a Python virtual environment in `target/<name>` with `packages`, and returns its
-/// interpreter.
-fn venv(name: &str, packages: &[&str]) -> anyhow::Result<std::path::PathBuf> {
+/// Public sample photographs for the colour-mode re-save test and the photo benchmarks: only the
+/// files in scikit-image's wheel are used, so it is installed without its dependencies.
+const SAMPLE_PHOTOS: &[&str] = &["scikit-image==0.26.0"];
+
+/// Makes (once) a Python virtual environment in `target/<name>` with `packages`, and
+/// `no_deps` installed without their dependencies; returns its interpreter.
+fn venv(name: &str, packages: &[&str], no_deps: &[&str]) -> anyhow::Result<std::path::PathBuf> {
     let root = std::env::current_dir()?;
     let venv = root.join("target").join(name);
     let python = venv.join("bin").join("python");
     let stamp = venv.join("vigie-packages.txt");
-    let wanted = packages.join("\n");
+    let wanted = [packages, no_deps].concat().join("\n");
     if std::fs::read_to_string(&stamp).ok().as_deref() == Some(wanted.as_str()) {
         return Ok(python);
     }
     run(Command::new("python3").args(["-m", "venv"]).arg(&venv))?;
     run(Command::new(&python).args(["-m", "pip", "install", "--quiet", "--disable-pip-version-check"]).args(packages))?;
+    if !no_deps.is_empty() {
+        run(Command::new(&python)
+            .args(["-m", "pip", "install", "--quiet", "--disable-pip-version-check", "--no-deps"])
+            .args(no_deps))?;
+    }
     std::fs::write(&stamp, wanted)?;
     Ok(python)
 }
 
 /// The PDQ differential tests run Meta's code through `target/pyref`.
 fn reference_python() -> anyhow::Result<std::path::PathBuf> {
-    venv("pyref", REFERENCE_PACKAGES)
+    venv("pyref", REFERENCE_PACKAGES, SAMPLE_PHOTOS)
 }
 
 /// Fuzzes decoding and hashing for a short, fixed number of runs (libFuzzer through cargo-fuzz,
@@ -93,11 +102,20 @@ fn fuzz() -> anyhow::Result<()> {
         .args(["--", "-runs=20000", "-max_total_time=300", "-rss_limit_mb=2048"]))
 }
 
-/// Installs Debian's Chromium and its WebDriver when missing: the console's tests drive a real
-/// browser. Needs root (or passwordless sudo) the first time, as on CI.
-fn browser() -> anyhow::Result<()> {
+/// Installs what the tests need from Debian when it is missing: Chromium and its WebDriver (the
+/// console's tests drive a real browser) and ImageMagick (the colour-mode re-save test). Needs root
+/// (or passwordless sudo) the first time, as on CI.
+fn system_packages() -> anyhow::Result<()> {
     let present = |bin: &str| Command::new(bin).arg("--version").output().is_ok_and(|o| o.status.success());
-    if present("chromedriver") && std::path::Path::new("/usr/bin/chromium").exists() {
+    let mut missing = Vec::new();
+    if !present("chromedriver") || !std::path::Path::new("/usr/bin/chromium").exists() {
+        missing.extend(["chromium", "chromium-driver"]);
+    }
+    // Debian's own: a `convert` elsewhere on the PATH may be a stand-in.
+    if !std::path::Path::new("/usr/bin/convert").exists() {
+        missing.push("imagemagick");
+    }
+    if missing.is_empty() {
         return Ok(());
     }
     let root = Command::new("id").arg("-u").output().is_ok_and(|o| o.stdout.starts_with(b"0"));
@@ -110,7 +128,7 @@ fn browser() -> anyhow::Result<()> {
         c
     };
     run(&mut apt(&["update", "-qq"]))?;
-    run(&mut apt(&["install", "-y", "-qq", "chromium", "chromium-driver"]))
+    run(&mut apt(&[&["install", "-y", "-qq"][..], &missing].concat()))
 }
 
 /// The accessibility checker the console's tests run in the browser, pinned.
@@ -138,11 +156,13 @@ fn axe_core() -> anyhow::Result<std::path::PathBuf> {
 /// missing; the PDQ reference runs in a Python environment made here; the fuzz target runs first,
 /// so the test runner's summary is the last thing printed.
 fn test(extra: &[String]) -> anyhow::Result<()> {
-    browser().context("while installing chromium and chromium-driver (apt) for the console's browser tests")?;
+    system_packages().context(
+        "while installing chromium, chromium-driver and imagemagick (apt) for the browser and re-save tests",
+    )?;
     fuzz().context("while fuzzing decode_and_hash")?;
     let python = reference_python().context("while preparing the Python reference (PyPI: pdqhash, threatexchange)")?;
     let axe = axe_core().context("while installing axe-core (npm) for the console's accessibility test")?;
-    let api_python = venv("pyapi", API_PACKAGES)
+    let api_python = venv("pyapi", API_PACKAGES, &[])
         .context("while preparing the API checkers (PyPI: schemathesis, openapi-python-client)")?;
     let extra = extra.iter().skip_while(|a| *a == "--");
     let mut cmd = cargo();

@@ -1,6 +1,6 @@
 //! Hashing media for clients: uploaded bytes, or a URL on an allow-listed host.
 
-use vigie_hash::{DecodeError, HashOptions, ImageHashes, Palette};
+use vigie_hash::{DecodeError, HashOptions, ImageHashes};
 use vigie_store::Principal;
 
 use crate::{App, AppError, AppResult};
@@ -9,17 +9,12 @@ use crate::{App, AppError, AppResult};
 #[derive(Clone, Copy, Debug, Default)]
 pub struct HashRequest {
     pub dihedral: bool,
-    pub true_colour: bool,
 }
 
 impl App {
     /// Hashes an image off the async threads. Any authenticated organisation may hash.
     pub async fn hash_image(&self, p: &Principal, bytes: Vec<u8>, req: HashRequest) -> AppResult<ImageHashes> {
-        let options = HashOptions {
-            limits: self.config().hash_limits,
-            palette: if req.true_colour { Palette::TrueColour } else { Palette::Indices },
-            dihedral: req.dihedral,
-        };
+        let options = HashOptions { limits: self.config().hash_limits, dihedral: req.dihedral };
         self.decode_within_budget(&p.org, bytes, move |bytes| vigie_hash::hash_image(&bytes, &options))
             .await?
             .map_err(decode_error)
@@ -75,7 +70,8 @@ fn fetch_failed(e: &reqwest::Error) -> AppError {
     )
 }
 
-/// An image that could not be hashed: too large (413) or not an image Vigie decodes (422).
+/// An image that could not be hashed: too large (413) or not an image Vigie decodes (422,
+/// `undecodable_image`, whose detail says why: e.g. a file cut short).
 pub(crate) fn decode_error(e: DecodeError) -> AppError {
     match e {
         DecodeError::TooManyBytes { .. } | DecodeError::TooManyPixels { .. } => AppError::TooLarge(e.to_string()),

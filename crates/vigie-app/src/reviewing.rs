@@ -133,17 +133,25 @@ fn visible_media(r: &dyn Reads, p: &Principal, id: &MediaId) -> AppResult<(Media
 /// The decoded facts of attached bytes, computed off the async threads.
 struct Examined {
     format: String,
+    /// What the eye sees.
     pdq: Option<(vigie_hash::PdqHash, i64)>,
+    /// python-threatexchange's hash, where it differs: looked up too.
+    pdq_pytx: Option<vigie_hash::Pdq>,
     preview: Option<Vec<u8>>,
     note: String,
 }
 
 fn examine(bytes: &[u8], limits: vigie_hash::Limits) -> Result<Examined, vigie_hash::DecodeError> {
-    let pixels = vigie_hash::decode::decode(bytes, &limits, vigie_hash::Palette::Indices)?;
-    let (pdq, _) = vigie_hash::pdq_from_pixels(&pixels);
+    let pixels = vigie_hash::decode::decode(bytes, &limits)?;
+    let (pdq, _) = vigie_hash::pdq_from_pixels(&pixels, vigie_hash::View::Eye);
+    let pdq_pytx = pixels
+        .views_differ()
+        .then(|| vigie_hash::pdq_from_pixels(&pixels, vigie_hash::View::Pytx).0)
+        .filter(|p| *p != pdq);
     Ok(Examined {
         format: pixels.format.as_str().to_owned(),
         pdq: Some((pdq.hash, i64::from(pdq.quality))),
+        pdq_pytx,
         preview: Some(vigie_hash::blurred_preview(&pixels)),
         note: "blurred greyscale preview made by Vigie".to_owned(),
     })
@@ -454,12 +462,17 @@ impl App {
         let found = found.map_err(crate::media::decode_error)?;
         let matches = match (&found.pdq, &case.platform) {
             (Some((hash, _)), Some(platform)) => {
-                let q = Query { pdq: vec![vigie_index::code_from_bytes(hash.as_bytes())], md5: None, sha256: None };
+                let q = Query {
+                    pdq: vec![vigie_index::code_from_bytes(hash.as_bytes())],
+                    pdq_pytx: found.pdq_pytx.map(|p| vigie_index::code_from_bytes(p.hash.as_bytes())),
+                    md5: None,
+                    sha256: None,
+                };
                 let scope = Scope { org: platform, only: None, coin: None, include_disabled: false };
                 self.matcher()
                     .lookup(&q, &scope, self.now())
                     .iter()
-                    .map(|h| json!({ "bank": h.bank.id.as_str(), "bank_name": h.bank.spec.name, "entry": h.entry, "distance": h.distance }))
+                    .map(|h| json!({ "bank": h.bank.id.as_str(), "bank_name": h.bank.spec.name, "entry": h.entry, "distance": h.distance, "hash": h.hash_name() }))
                     .collect::<Vec<_>>()
             }
             _ => Vec::new(),

@@ -32,21 +32,21 @@ pub(crate) struct BanksArgs {
 }
 
 /// Deterministic pseudo-random 256-bit hashes.
-struct Rng(u64);
+pub(crate) struct Rng(pub(crate) u64);
 
 impl Rng {
-    fn next(&mut self) -> u64 {
+    pub(crate) fn next(&mut self) -> u64 {
         self.0 ^= self.0 << 13;
         self.0 ^= self.0 >> 7;
         self.0 ^= self.0 << 17;
         self.0
     }
-    fn hash(&mut self) -> [u64; 4] {
+    pub(crate) fn hash(&mut self) -> [u64; 4] {
         [self.next(), self.next(), self.next(), self.next()]
     }
 }
 
-fn hex(h: &[u64; 4]) -> String {
+pub(crate) fn hex(h: &[u64; 4]) -> String {
     h.iter().map(|w| format!("{w:016x}")).collect()
 }
 
@@ -59,7 +59,7 @@ fn near(h: &[u64; 4], bits: u32) -> [u64; 4] {
     c
 }
 
-fn quantile(sorted: &[Duration], q: f64) -> f64 {
+pub(crate) fn quantile(sorted: &[Duration], q: f64) -> f64 {
     if sorted.is_empty() {
         return f64::NAN;
     }
@@ -67,15 +67,15 @@ fn quantile(sorted: &[Duration], q: f64) -> f64 {
     sorted[rank - 1].as_secs_f64() * 1000.0
 }
 
-struct Phase {
-    ok: u64,
-    errors: u64,
-    latencies: Vec<Duration>,
-    seconds: f64,
+pub(crate) struct Phase {
+    pub(crate) ok: u64,
+    pub(crate) errors: u64,
+    pub(crate) latencies: Vec<Duration>,
+    pub(crate) seconds: f64,
 }
 
 impl Phase {
-    fn line(&self, what: &str) -> String {
+    pub(crate) fn line(&self, what: &str) -> String {
         format!(
             "{what:<34} {:>9.0}/s  p50 {:.2} ms  p99 {:.2} ms  max {:.2} ms  ({} errors)",
             self.ok as f64 / self.seconds,
@@ -88,7 +88,7 @@ impl Phase {
 }
 
 /// `concurrency` tasks, each sending `make(i)` after the previous answer, for `duration`.
-async fn closed_loop<F>(client: &reqwest::Client, concurrency: usize, duration: Duration, make: F) -> Phase
+pub(crate) async fn closed_loop<F>(client: &reqwest::Client, concurrency: usize, duration: Duration, make: F) -> Phase
 where
     F: Fn(&reqwest::Client, u64) -> reqwest::RequestBuilder + Send + Sync + 'static,
 {

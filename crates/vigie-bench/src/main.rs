@@ -8,15 +8,22 @@
 //!   server that is already running.
 //! - `vigie-bench pdq`: Vigie's PDQ against Meta's reference (pdqhash, python-threatexchange) on
 //!   the same synthetic images, single-threaded.
+//! - `vigie-bench photos`: file-to-hash on camera-like photographs against python-threatexchange,
+//!   single-threaded, with where the time goes and the distances to pytx's hashes.
 //! - `vigie-bench index`: Vigie's exact radius search against faiss's binary indexes.
 //! - `vigie-bench banks --spawn target/release/vigie`: the bank matcher over HTTP: import,
 //!   lookups, upload checks, add-to-match time and restarts.
+//! - `vigie-bench upload --spawn target/release/vigie`: the upload path with the photo itself:
+//!   photos per second through `POST /api/v1/uploads/check` against a 10 M-hash bank, and where
+//!   the time goes.
 
 mod banks;
 mod index;
 mod load;
 mod pdq;
+mod photos;
 mod server;
+mod upload;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -41,10 +48,14 @@ enum Command {
     Notices(NoticesArgs),
     /// Times PDQ hashing against the Python reference.
     Pdq(pdq::PdqArgs),
+    /// Times file-to-hash on camera-like photographs against python-threatexchange.
+    Photos(photos::PhotosArgs),
     /// Times exact radius search against faiss.
     Index(index::IndexArgs),
     /// Times the bank matcher over HTTP on a spawned server.
     Banks(banks::BanksArgs),
+    /// Times upload checks with the photo itself against a large bank, on a spawned server.
+    Upload(upload::UploadArgs),
 }
 
 #[derive(clap::Args)]
@@ -80,8 +91,10 @@ async fn main() -> ExitCode {
     let res = match Cli::parse().command {
         Command::Notices(args) => notices(args).await,
         Command::Pdq(args) => pdq::run(args),
+        Command::Photos(args) => photos::run(args),
         Command::Index(args) => index::run(args),
         Command::Banks(args) => banks::run(args).await,
+        Command::Upload(args) => upload::run(args).await,
     };
     match res {
         Ok(()) => ExitCode::SUCCESS,

@@ -18,6 +18,12 @@ pub(crate) struct PdqArgs {
     /// Sizes to test, as WIDTHxHEIGHT.
     #[arg(long, value_delimiter = ',', default_value = "512x512,1280x1250,4000x3000")]
     sizes: Vec<String>,
+    /// Rounds of measurements (each size by the reference, then by Vigie); medians are reported.
+    #[arg(long, default_value_t = 3)]
+    rounds: usize,
+    /// Time Vigie alone (to profile it): no reference.
+    #[arg(long)]
+    vigie_only: bool,
     /// Print one JSON line per image instead of the table.
     #[arg(long)]
     json: bool,
@@ -59,6 +65,10 @@ fn median_time(mut f: impl FnMut()) -> (f64, usize) {
     times.sort_by(f64::total_cmp);
     (times[times.len() / 2], times.len())
 }
+
+/// One round's measures of one size: Vigie's pixels-to-hash, decoding and file-to-hash seconds,
+/// and the reference's answer.
+type Run = (f64, f64, f64, Value);
 
 struct Row {
     name: String,
@@ -105,28 +115,59 @@ pub(crate) fn run(args: PdqArgs) -> anyhow::Result<()> {
         std::fs::write(&path, bytes)?;
         files.push(path);
     }
-    let theirs = reference(&args.python, &files);
+    // Round after round, each size by the reference then by Vigie, so that both sides see the
+    // same machine; the medians over the rounds are reported.
+    let mut rounds: Vec<Vec<Run>> = vec![Vec::new(); images.len()];
+    for _ in 0..args.rounds {
+        for (k, (size, bytes)) in images.iter().enumerate() {
+            let mut their = if args.vigie_only {
+                serde_json::json!({ "pdq": vigie_hash::PdqHash::ZERO.to_string() })
+            } else {
+                reference(&args.python, &files[k..k + 1])?.remove(0)
+            };
+            let options = vigie_hash::HashOptions::default();
+            let pixels = vigie_hash::decode::decode(bytes, &options.limits)?;
+            let ours = vigie_hash::hash_image(bytes, &options)?;
+            let their_hash: vigie_hash::PdqHash = their["pdq"]
+                .as_str()
+                .with_context(|| format!("the reference did not hash {size}: {their}"))?
+                .parse()?;
+            their["jpeg_distance"] = ours.pdq.hash.distance(&their_hash).into();
+            let (ours_pixels, _) = median_time(|| {
+                std::hint::black_box(vigie_hash::pdq_from_pixels(&pixels, vigie_hash::View::Eye));
+            });
+            // Decoding into a reused buffer, as `hash_image` does.
+            let mut buf = Vec::new();
+            let (ours_decode, _) = median_time(|| {
+                if let Ok(p) = vigie_hash::decode::decode_into(bytes, &options.limits, std::mem::take(&mut buf)) {
+                    buf = p.data;
+                }
+            });
+            let (ours_file, _) = median_time(|| {
+                std::hint::black_box(vigie_hash::hash_image(bytes, &options).ok());
+            });
+            rounds[k].push((ours_pixels, ours_decode, ours_file, their));
+        }
+    }
     let _ = std::fs::remove_dir_all(&dir);
-    let theirs = theirs?;
-
     let mut rows = Vec::new();
-    for ((size, bytes), mut their) in images.into_iter().zip(theirs) {
-        let options = vigie_hash::HashOptions::default();
-        let pixels = vigie_hash::decode::decode(&bytes, &options.limits, options.palette)?;
-        let ours = vigie_hash::hash_image(&bytes, &options)?;
-        let their_hash: vigie_hash::PdqHash =
-            their["pdq"].as_str().with_context(|| format!("the reference did not hash {size}: {their}"))?.parse()?;
-        their["jpeg_distance"] = ours.pdq.hash.distance(&their_hash).into();
-        let (ours_pixels, _) = median_time(|| {
-            std::hint::black_box(vigie_hash::pdq_from_pixels(&pixels));
+    for ((size, _), runs) in images.into_iter().zip(rounds) {
+        let mid = |f: &dyn Fn(&Run) -> f64| {
+            let mut v: Vec<f64> = runs.iter().map(f).collect();
+            v.sort_by(f64::total_cmp);
+            v[v.len() / 2]
+        };
+        let mut theirs = runs[0].3.clone();
+        for key in ["pixels_to_hash_s", "file_to_hash_s", "decode_s"] {
+            theirs[key] = mid(&|r| r.3[key].as_f64().unwrap_or(f64::NAN)).into();
+        }
+        rows.push(Row {
+            name: size,
+            ours_pixels: mid(&|r| r.0),
+            ours_decode: mid(&|r| r.1),
+            ours_file: mid(&|r| r.2),
+            theirs,
         });
-        let (ours_decode, _) = median_time(|| {
-            std::hint::black_box(vigie_hash::decode::decode(&bytes, &options.limits, options.palette).ok());
-        });
-        let (ours_file, _) = median_time(|| {
-            std::hint::black_box(vigie_hash::hash_image(&bytes, &options).ok());
-        });
-        rows.push(Row { name: size, ours_pixels, ours_decode, ours_file, theirs: their });
     }
     let ms = |s: f64| s * 1000.0;
     for r in &rows {
@@ -150,7 +191,7 @@ pub(crate) fn run(args: PdqArgs) -> anyhow::Result<()> {
                 })
             );
         } else {
-            println!("{} (synthetic JPEG, quality 90), single thread:", r.name);
+            println!("{} (synthetic JPEG, quality 90), single thread, median of {} rounds:", r.name, args.rounds);
             println!(
                 "  pixels → hash   vigie {:8.2} ms   pdqhash.compute {:8.2} ms   {:5.1}×",
                 ms(r.ours_pixels),

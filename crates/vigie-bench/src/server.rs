@@ -27,6 +27,8 @@ pub(crate) fn make_admin_token() -> String {
 pub(crate) struct SpawnedServer {
     child: Child,
     dir: PathBuf,
+    /// The directory was given by the caller: it stays.
+    keep: bool,
     log: PathBuf,
     port: u16,
     pub(crate) base_url: String,
@@ -47,7 +49,23 @@ impl SpawnedServer {
         let port = free_port().map_err(cleanup)?;
         let log = dir.join("server.log");
         let child = spawn(binary, &dir, port, admin_token).map_err(cleanup)?;
-        Ok(Self { child, dir, log, port, base_url: format!("http://127.0.0.1:{port}") })
+        Ok(Self { child, dir, keep: false, log, port, base_url: format!("http://127.0.0.1:{port}") })
+    }
+
+    /// Starts `binary serve` with its data and log in `dir` (made if missing), which stays after
+    /// the server stops, so that a later run reuses its data.
+    pub(crate) fn start_in(binary: &Path, dir: &Path, admin_token: &str) -> anyhow::Result<Self> {
+        std::fs::create_dir_all(dir).with_context(|| format!("while creating {}", dir.display()))?;
+        let port = free_port()?;
+        let child = spawn(binary, dir, port, admin_token)?;
+        let dir = dir.to_path_buf();
+        let log = dir.join("server.log");
+        Ok(Self { child, dir, keep: true, log, port, base_url: format!("http://127.0.0.1:{port}") })
+    }
+
+    /// The server process's user and system CPU seconds so far (Linux).
+    pub(crate) fn cpu_seconds(&self) -> (f64, f64) {
+        cpu_seconds_of(&format!("/proc/{}/stat", self.child.id()))
     }
 
     /// The server's data directory.
@@ -143,8 +161,20 @@ impl Drop for SpawnedServer {
     fn drop(&mut self) {
         let _ = self.child.kill();
         let _ = self.child.wait();
-        let _ = std::fs::remove_dir_all(&self.dir);
+        if !self.keep {
+            let _ = std::fs::remove_dir_all(&self.dir);
+        }
     }
+}
+
+/// User and system CPU seconds of a process, from its `/proc/<pid>/stat` (or `/proc/self/stat`).
+pub(crate) fn cpu_seconds_of(stat_path: &str) -> (f64, f64) {
+    let stat = std::fs::read_to_string(stat_path).unwrap_or_default();
+    // Fields after the command name (which ends with the last ')'): utime and stime are 14 and 15.
+    let rest = stat.rsplit_once(')').map_or("", |(_, r)| r);
+    let fields: Vec<f64> = rest.split_whitespace().map(|f| f.parse().unwrap_or(0.0)).collect();
+    let tick = 100.0; // USER_HZ on Linux
+    (fields.get(11).copied().unwrap_or(0.0) / tick, fields.get(12).copied().unwrap_or(0.0) / tick)
 }
 
 /// A port that was free a moment ago: bind to port 0, read it, let it go.

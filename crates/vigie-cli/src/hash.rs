@@ -8,7 +8,7 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::mpsc;
 
 use serde::Serialize;
-use vigie_hash::{HashOptions, Limits, Palette, hash_image, pdq::QUALITY_THRESHOLD};
+use vigie_hash::{HashOptions, Limits, hash_image, pdq::QUALITY_THRESHOLD};
 
 #[derive(clap::Args)]
 pub(crate) struct HashArgs {
@@ -21,10 +21,6 @@ pub(crate) struct HashArgs {
     /// Also print the eight dihedral hashes (rotations and flips).
     #[arg(long)]
     dihedral: bool,
-    /// Hash palette images on their colours instead of their indices (not compatible with
-    /// python-threatexchange or HMA).
-    #[arg(long)]
-    true_colour: bool,
     /// Largest image accepted, in pixels.
     #[arg(long, default_value_t = Limits::default().max_pixels)]
     max_pixels: u64,
@@ -63,6 +59,11 @@ struct Line {
     pdq: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     quality: Option<u8>,
+    /// python-threatexchange's hash and quality, when they differ from `pdq`'s.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pdq_pytx: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pdq_pytx_quality: Option<u8>,
     #[serde(skip_serializing_if = "Option::is_none")]
     md5: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -85,6 +86,8 @@ impl Line {
             md5: None,
             sha256: None,
             unreliable: false,
+            pdq_pytx: None,
+            pdq_pytx_quality: None,
             dihedral: None,
             error: Some(error),
         }
@@ -112,6 +115,8 @@ fn hash_one(path: &Path, options: &HashOptions) -> Line {
             md5: Some(h.md5),
             sha256: Some(h.sha256),
             unreliable: h.pdq.quality < QUALITY_THRESHOLD,
+            pdq_pytx: h.pdq_pytx.map(|p| p.hash.to_string()),
+            pdq_pytx_quality: h.pdq_pytx.map(|p| p.quality),
             dihedral: h.dihedral.map(|d| d.iter().map(|x| x.to_string()).collect()),
             error: None,
         },
@@ -122,7 +127,6 @@ fn hash_one(path: &Path, options: &HashOptions) -> Line {
 pub(crate) fn run(args: HashArgs) -> anyhow::Result<ExitCode> {
     let options = HashOptions {
         limits: Limits { max_bytes: args.max_bytes, max_pixels: args.max_pixels },
-        palette: if args.true_colour { Palette::TrueColour } else { Palette::Indices },
         dihedral: args.dihedral,
     };
     let inputs = expand(&args.paths);

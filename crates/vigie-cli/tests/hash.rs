@@ -55,6 +55,38 @@ fn a_directory_is_walked_in_name_order_and_bad_files_are_reported() {
     assert_eq!(a["quality"], expected.pdq.quality);
 }
 
+#[test]
+fn a_truncated_jpeg_is_an_error_and_a_palette_file_gets_pytxs_hash_beside() {
+    let dir = tempfile::tempdir().unwrap();
+    let photo = image::RgbImage::from_fn(400, 300, |x, y| {
+        let d = ((x as f32 - 150.0).powi(2) + (y as f32 - 140.0).powi(2)).sqrt();
+        image::Rgb([(127.0 + 110.0 * (d / 11.0).sin()) as u8, (x * 255 / 400) as u8, ((x * y) % 251) as u8])
+    });
+    let whole = dir.path().join("whole.jpg");
+    photo.save(&whole).unwrap();
+    let bytes = std::fs::read(&whole).unwrap();
+    let cut = dir.path().join("cut.jpg");
+    std::fs::write(&cut, &bytes[..bytes.len() / 2]).unwrap();
+    // A GIF holds palette indices: pytx hashes those, the eye sees the colours.
+    let gif = dir.path().join("palette.gif");
+    photo.save(&gif).unwrap();
+
+    let (code, lines, _) = vigie_hash(&[whole.to_str().unwrap(), cut.to_str().unwrap(), gif.to_str().unwrap()]);
+    assert_eq!(code, 1, "a file failed");
+    assert!(lines[0]["pdq"].is_string() && lines[0].get("pdq_pytx").is_none(), "{}", lines[0]);
+    assert!(lines[1]["error"].as_str().unwrap().contains("cut short"), "{}", lines[1]);
+    let expected = vigie_hash::hash_image(&std::fs::read(&gif).unwrap(), &Default::default()).unwrap();
+    let pytx = expected.pdq_pytx.expect("a palette file's hashes differ");
+    assert_eq!(lines[2]["pdq"], expected.pdq.hash.to_string());
+    assert_eq!(
+        (&lines[2]["pdq_pytx"], &lines[2]["pdq_pytx_quality"]),
+        (&pytx.hash.to_string().into(), &pytx.quality.into())
+    );
+    // The GIF's colours are close to the photo's: its eye hash is near the JPEG's.
+    let jpeg: vigie_hash::PdqHash = lines[0]["pdq"].as_str().unwrap().parse().unwrap();
+    assert!(expected.pdq.hash.distance(&jpeg) <= 31 && pytx.hash.distance(&jpeg) > 31, "{lines:?}");
+}
+
 fn hex(bytes: impl AsRef<[u8]>) -> String {
     bytes.as_ref().iter().map(|b| format!("{b:02x}")).collect()
 }

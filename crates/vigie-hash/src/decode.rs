@@ -1,23 +1,25 @@
-//! Bytes to the pixel array PDQ hashes, following the conventions of python-threatexchange's
-//! `pdq_from_file` (Pillow's decoding, then pytx's array handling), so hashes match HMA's:
+//! Bytes to pixels, kept as the file holds them ([`Layout`]), so that PDQ can read them two ways
+//! ([`View`]): as the eye sees them, and as python-threatexchange's `pdq_from_file` (the HMA
+//! path: Pillow's decoding, then pytx's array handling) hands them to Meta's code.
 //!
-//! | file | Pillow mode | what is hashed |
-//! |---|---|---|
-//! | grey 8-bit | `L` | the grey values, stacked to three channels |
-//! | grey 1-bit PNG | `1` | 0 and 1 (not 0 and 255) |
-//! | grey 2/4-bit PNG | `L` | scaled to 0..255 |
-//! | grey 16-bit PNG | `I;16` | converted to RGB: values above 255 clip to 255 |
-//! | grey + alpha | `LA` | converted to RGB: the grey values |
-//! | RGB, RGBA (8 or 16-bit) | `RGB`, `RGBA` | the first three channels (16-bit: the high byte) |
-//! | palette PNG, GIF | `P` | the palette **indices**, not their colours |
+//! | file | Pillow mode | [`View::Eye`] | [`View::Pytx`] |
+//! |---|---|---|---|
+//! | grey 8-bit; 2/4-bit PNG | `L` | the grey values (2/4-bit scaled to 0..255) | the same |
+//! | RGB, 8 or 16-bit | `RGB` | the colours (16-bit: the high byte) | the same |
+//! | grey 1-bit PNG, black-and-white BMP | `1` | black and white, 0 and 255 | 0 and 1 |
+//! | grey 16-bit PNG or TIFF | `I;16` | the high byte | the value, clipped at 255 |
+//! | grey + alpha, RGBA | `LA`, `RGBA` | composited over white | the grey or colour, alpha ignored |
+//! | palette PNG, GIF, BMP | `P` | the colours, transparency over white | the palette **indices** |
+//! | Adobe CMYK or YCCK JPEG | `CMYK` | converted to RGB | C, M and Y taken as R, G and B |
 //!
-//! [`Palette::TrueColour`] hashes palette images on their colours instead (not compatible).
-//! Known differences from Pillow, by construction of the decoders: palette BMPs are expanded to
-//! their colours, CMYK JPEGs are converted to RGB rather than hashed on C, M and Y, and JPEG
-//! pixels come from zune-jpeg, not libjpeg-turbo (a few levels apart on some pixels).
+//! Where the two views agree (grey, RGB, and alpha that is opaque everywhere), one hash serves.
+//! JPEG pixels come from zune-jpeg, not libjpeg-turbo (a few levels apart on some pixels).
+//! EXIF orientation is not applied, by either view (pytx does not apply it either).
 //!
 //! Hostile input: the byte length and the pixel count are checked before any pixel buffer is
-//! allocated; truncated and corrupt files are errors, never panics.
+//! allocated; truncated files (a JPEG without its end-of-image marker, a WebP shorter than its
+//! RIFF header says, a PNG cut before `IEND`, any other format cut inside its pixel data) and
+//! corrupt ones are errors, never panics.
 
 use std::io::Cursor;
 
@@ -40,26 +42,74 @@ impl Default for Limits {
     }
 }
 
-/// What to hash for palette images.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
-pub enum Palette {
-    /// The palette indices, as python-threatexchange and HMA do (the compatible default).
-    #[default]
-    Indices,
-    /// The colours the indices stand for.
-    TrueColour,
+/// How a decoded image's samples are laid out: what the file holds, before either view.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Layout {
+    /// One grey value per pixel.
+    Grey,
+    /// Grey, then alpha.
+    GreyAlpha,
+    Rgb,
+    Rgba,
+    /// One byte per pixel, 0 (black) or 1 (white): a 1-bit image, Pillow's mode `1`.
+    Bilevel,
+    /// 16-bit grey: two bytes per pixel, in the machine's byte order.
+    Grey16,
+    /// One palette index per pixel, and the palette: red, green, blue and alpha for each of the
+    /// 256 indices (those the file leaves undefined are opaque black).
+    Indexed(Box<[[u8; 4]; 256]>),
+    /// Adobe CMYK, as a JPEG stores it: four inverted inks per pixel (255 is no ink).
+    AdobeCmyk,
+    /// Adobe YCCK: the inverted C, M and Y coded as Y, Cb and Cr, then the inverted K.
+    AdobeYcck,
 }
 
-/// A decoded image as PDQ sees it.
+impl Layout {
+    /// Bytes per pixel in [`Pixels::data`].
+    pub fn bytes_per_pixel(&self) -> usize {
+        match self {
+            Layout::Grey | Layout::Bilevel | Layout::Indexed(_) => 1,
+            Layout::GreyAlpha | Layout::Grey16 => 2,
+            Layout::Rgb => 3,
+            Layout::Rgba | Layout::AdobeCmyk | Layout::AdobeYcck => 4,
+        }
+    }
+}
+
+/// Which pixels PDQ hashes.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum View {
+    /// What the eye sees: colours (palette entries looked up, CMYK and YCCK converted to RGB),
+    /// 16-bit samples by their high byte, 1-bit images in black and white, and transparent
+    /// pixels composited over white.
+    Eye,
+    /// What python-threatexchange hands to Meta's PDQ: palette indices, 16-bit grey clipped at
+    /// 255, 1-bit images as 0 and 1, C, M and Y as if they were R, G and B, alpha ignored.
+    Pytx,
+}
+
+/// A decoded image (its first frame).
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Pixels {
     pub width: usize,
     pub height: usize,
-    /// 1 (one value per pixel, used for all three channels), 3 or 4 (only the first three count).
-    pub channels: usize,
-    /// Row-major, `channels` values per pixel.
+    pub layout: Layout,
+    /// Row-major, [`Layout::bytes_per_pixel`] bytes per pixel, no padding.
     pub data: Vec<u8>,
     pub format: Format,
+}
+
+impl Pixels {
+    /// Whether the two [`View`]s can see different pixels in this image. When they cannot, the
+    /// eye's hash is also python-threatexchange's.
+    pub fn views_differ(&self) -> bool {
+        match self.layout {
+            Layout::Grey | Layout::Rgb => false,
+            Layout::GreyAlpha => self.data.chunks_exact(2).any(|p| p[1] != 255),
+            Layout::Rgba => self.data.chunks_exact(4).any(|p| p[3] != 255),
+            Layout::Bilevel | Layout::Grey16 | Layout::Indexed(_) | Layout::AdobeCmyk | Layout::AdobeYcck => true,
+        }
+    }
 }
 
 /// The file formats Vigie decodes.
@@ -101,8 +151,15 @@ pub enum DecodeError {
     Unsupported { format: &'static str, detail: String },
 }
 
+/// The detail of a [`DecodeError::Corrupt`] for a file cut short.
+pub const TRUNCATED: &str = "the file ends before its image data does (it was cut short)";
+
 fn corrupt(format: Format, e: impl std::fmt::Display) -> DecodeError {
     DecodeError::Corrupt { format: format.as_str(), detail: e.to_string() }
+}
+
+fn unsupported(format: Format, e: impl std::fmt::Display) -> DecodeError {
+    DecodeError::Unsupported { format: format.as_str(), detail: e.to_string() }
 }
 
 fn check_pixels(width: u64, height: u64, limits: &Limits) -> Result<(), DecodeError> {
@@ -112,25 +169,128 @@ fn check_pixels(width: u64, height: u64, limits: &Limits) -> Result<(), DecodeEr
     Ok(())
 }
 
+/// The format of a file, from its first bytes.
+pub fn sniff(bytes: &[u8]) -> Option<Format> {
+    match image::guess_format(bytes) {
+        Ok(ImageFormat::Png) => Some(Format::Png),
+        Ok(ImageFormat::Jpeg) => Some(Format::Jpeg),
+        Ok(ImageFormat::Gif) => Some(Format::Gif),
+        Ok(ImageFormat::WebP) => Some(Format::Webp),
+        Ok(ImageFormat::Bmp) => Some(Format::Bmp),
+        Ok(ImageFormat::Tiff) => Some(Format::Tiff),
+        _ => None,
+    }
+}
+
 /// Decodes the first frame of an image.
-pub fn decode(bytes: &[u8], limits: &Limits, palette: Palette) -> Result<Pixels, DecodeError> {
+pub fn decode(bytes: &[u8], limits: &Limits) -> Result<Pixels, DecodeError> {
+    decode_into(bytes, limits, Vec::new())
+}
+
+/// [`decode`], keeping the samples in `buf`'s allocation when it is large enough (its contents
+/// are ignored): a caller that decodes many images hands back the last one's `data`.
+pub fn decode_into(bytes: &[u8], limits: &Limits, mut buf: Vec<u8>) -> Result<Pixels, DecodeError> {
     if bytes.len() > limits.max_bytes {
         return Err(DecodeError::TooManyBytes { bytes: bytes.len(), max: limits.max_bytes });
     }
-    let format = match image::guess_format(bytes) {
-        Ok(ImageFormat::Png) => Format::Png,
-        Ok(ImageFormat::Jpeg) => Format::Jpeg,
-        Ok(ImageFormat::Gif) => Format::Gif,
-        Ok(ImageFormat::WebP) => Format::Webp,
-        Ok(ImageFormat::Bmp) => Format::Bmp,
-        Ok(ImageFormat::Tiff) => Format::Tiff,
-        _ => return Err(DecodeError::UnknownFormat),
+    let format = sniff(bytes).ok_or(DecodeError::UnknownFormat)?;
+    let (width, height, layout) = match format {
+        Format::Jpeg => decode_jpeg(bytes, limits, &mut buf)?,
+        Format::Png => decode_png(bytes, limits, &mut buf)?,
+        Format::Gif => decode_gif(bytes, limits, &mut buf)?,
+        Format::Bmp => match bmp_palette(bytes, limits, &mut buf)? {
+            Some(found) => found,
+            None => decode_generic(bytes, format, limits, &mut buf)?,
+        },
+        Format::Webp => {
+            if !webp_is_complete(bytes) {
+                return Err(corrupt(format, TRUNCATED));
+            }
+            decode_generic(bytes, format, limits, &mut buf)?
+        }
+        Format::Tiff => decode_generic(bytes, format, limits, &mut buf)?,
     };
-    match format {
-        Format::Png => decode_png(bytes, limits, palette),
-        Format::Gif => decode_gif(bytes, limits, palette),
-        _ => decode_generic(bytes, format, limits),
+    debug_assert_eq!(buf.len(), width * height * layout.bytes_per_pixel());
+    Ok(Pixels { width, height, layout, data: buf, format })
+}
+
+type Decoded = (usize, usize, Layout);
+
+/// Whether a JPEG runs to its end-of-image marker. Pillow refuses a file cut anywhere before it
+/// (even one cut just before it), while zune-jpeg pads the missing data with grey.
+fn jpeg_is_complete(b: &[u8]) -> bool {
+    let mut i = 2; // after SOI
+    loop {
+        // Skip to a marker (libjpeg skips stray bytes between segments too), then its fill bytes.
+        match memchr::memchr(0xFF, b.get(i..).unwrap_or_default()) {
+            Some(k) => i += k,
+            None => return false,
+        }
+        while b.get(i) == Some(&0xFF) {
+            i += 1;
+        }
+        let Some(&marker) = b.get(i) else { return false };
+        i += 1;
+        match marker {
+            0xD9 => return true,
+            // Markers without a length.
+            0x00 | 0x01 | 0xD0..=0xD8 => continue,
+            _ => {}
+        }
+        let Some(len) = b.get(i..i + 2).map(|l| usize::from(u16::from_be_bytes([l[0], l[1]]))) else {
+            return false;
+        };
+        i += len;
+        if marker == 0xDA {
+            // Entropy-coded data runs to the next marker: 0xFF followed by anything but a
+            // stuffed zero or a restart marker.
+            loop {
+                match memchr::memchr(0xFF, b.get(i..).unwrap_or_default()) {
+                    Some(k) => i += k,
+                    None => return false,
+                }
+                match b.get(i + 1) {
+                    None => return false,
+                    Some(0x00 | 0xD0..=0xD7) => i += 2,
+                    Some(_) => break,
+                }
+            }
+        }
     }
+}
+
+fn decode_jpeg(bytes: &[u8], limits: &Limits, buf: &mut Vec<u8>) -> Result<Decoded, DecodeError> {
+    use zune_core::bytestream::ZCursor;
+    use zune_core::colorspace::ColorSpace as C;
+    use zune_core::options::DecoderOptions;
+    let f = Format::Jpeg;
+    let options = DecoderOptions::default().set_strict_mode(false).set_max_width(usize::MAX).set_max_height(usize::MAX);
+    let mut decoder = zune_jpeg::JpegDecoder::new_with_options(ZCursor::new(bytes), options);
+    decoder.decode_headers().map_err(|e| corrupt(f, e))?;
+    let (width, height) = decoder.dimensions().ok_or_else(|| corrupt(f, "no frame header"))?;
+    check_pixels(width as u64, height as u64, limits)?;
+    if !jpeg_is_complete(bytes) {
+        return Err(corrupt(f, TRUNCATED));
+    }
+    let (out, layout) = match decoder.input_colorspace().ok_or_else(|| corrupt(f, "no frame header"))? {
+        C::Luma => (C::Luma, Layout::Grey),
+        C::YCbCr | C::RGB => (C::RGB, Layout::Rgb),
+        // Kept as stored; the views convert them.
+        C::CMYK => (C::CMYK, Layout::AdobeCmyk),
+        C::YCCK => (C::YCCK, Layout::AdobeYcck),
+        other => return Err(unsupported(f, format!("{other:?}"))),
+    };
+    decoder.set_options(decoder.options().jpeg_set_out_colorspace(out));
+    let size = decoder.output_buffer_size().ok_or_else(|| corrupt(f, "the image is too large"))?;
+    buf.resize(size, 0);
+    decoder.decode_into(buf).map_err(|e| corrupt(f, e))?;
+    Ok((width, height, layout))
+}
+
+/// Whether a WebP file is as long as its RIFF header says (libwebp, so Pillow, refuses shorter).
+fn webp_is_complete(b: &[u8]) -> bool {
+    let Some(size) = b.get(4..8).map(|s| u32::from_le_bytes([s[0], s[1], s[2], s[3]])) else { return false };
+    b.len() as u64 >= u64::from(size) + 8
 }
 
 /// Unpacks rows of `bits`-bit samples (1, 2 or 4) into one byte each, times `scale`.
@@ -148,7 +308,7 @@ fn unpack_bits(raw: &[u8], width: usize, height: usize, line: usize, bits: usize
     out
 }
 
-fn decode_png(bytes: &[u8], limits: &Limits, palette: Palette) -> Result<Pixels, DecodeError> {
+fn decode_png(bytes: &[u8], limits: &Limits, buf: &mut Vec<u8>) -> Result<Decoded, DecodeError> {
     let f = Format::Png;
     let mut decoder = png::Decoder::new(Cursor::new(bytes));
     decoder.set_transformations(png::Transformations::IDENTITY);
@@ -158,63 +318,58 @@ fn decode_png(bytes: &[u8], limits: &Limits, palette: Palette) -> Result<Pixels,
     check_pixels(u64::from(header.width), u64::from(header.height), limits)?;
     let mut reader = decoder.read_info().map_err(|e| corrupt(f, e))?;
     let size = reader.output_buffer_size().ok_or_else(|| corrupt(f, "the image is too large to decode"))?;
-    let mut raw = vec![0u8; size];
-    let frame = reader.next_frame(&mut raw).map_err(|e| corrupt(f, e))?;
+    buf.resize(size, 0);
+    let frame = reader.next_frame(buf).map_err(|e| corrupt(f, e))?;
     let (width, height, line) = (frame.width as usize, frame.height as usize, frame.line_size);
     let info = reader.info();
     use png::{BitDepth as D, ColorType as C};
-    let (channels, data) = match (frame.color_type, frame.bit_depth) {
-        (C::Grayscale, D::One) => (1, unpack_bits(&raw, width, height, line, 1, 1)),
-        (C::Grayscale, D::Two) => (1, unpack_bits(&raw, width, height, line, 2, 0x55)),
-        (C::Grayscale, D::Four) => (1, unpack_bits(&raw, width, height, line, 4, 0x11)),
-        (C::Grayscale, D::Eight) => (1, rows(&raw, line, width, height)),
-        // Pillow opens it as I;16; pytx converts that to RGB, which clips at 255.
-        (C::Grayscale, D::Sixteen) => {
-            (1, samples16(&raw, line, width, height, 1).into_iter().map(|v| v.min(255) as u8).collect())
-        }
-        // Grey + alpha becomes RGB in pytx: the grey value is what counts.
-        (C::GrayscaleAlpha, D::Eight) => (1, rows(&raw, line, width * 2, height).chunks(2).map(|p| p[0]).collect()),
-        (C::GrayscaleAlpha, D::Sixteen) => {
-            (1, high_bytes(&raw, line, width * 2, height).chunks(2).map(|p| p[0]).collect())
-        }
-        (C::Rgb, D::Eight) => (3, rows(&raw, line, width * 3, height)),
-        (C::Rgb, D::Sixteen) => (3, high_bytes(&raw, line, width * 3, height)),
-        (C::Rgba, D::Eight) => (4, rows(&raw, line, width * 4, height)),
-        (C::Rgba, D::Sixteen) => (4, high_bytes(&raw, line, width * 4, height)),
+    // 8-bit samples are already in place; the rest is rewritten.
+    let (layout, bytes_per_pixel, rewritten) = match (frame.color_type, frame.bit_depth) {
+        (C::Grayscale, D::One) => (Layout::Bilevel, 1, Some(unpack_bits(buf, width, height, line, 1, 1))),
+        (C::Grayscale, D::Two) => (Layout::Grey, 1, Some(unpack_bits(buf, width, height, line, 2, 0x55))),
+        (C::Grayscale, D::Four) => (Layout::Grey, 1, Some(unpack_bits(buf, width, height, line, 4, 0x11))),
+        (C::Grayscale, D::Eight) => (Layout::Grey, 1, None),
+        (C::Grayscale, D::Sixteen) => (Layout::Grey16, 2, Some(be16_to_native(buf, line, width, height))),
+        (C::GrayscaleAlpha, D::Eight) => (Layout::GreyAlpha, 2, None),
+        (C::GrayscaleAlpha, D::Sixteen) => (Layout::GreyAlpha, 2, Some(high_bytes(buf, line, width * 2, height))),
+        (C::Rgb, D::Eight) => (Layout::Rgb, 3, None),
+        (C::Rgb, D::Sixteen) => (Layout::Rgb, 3, Some(high_bytes(buf, line, width * 3, height))),
+        (C::Rgba, D::Eight) => (Layout::Rgba, 4, None),
+        (C::Rgba, D::Sixteen) => (Layout::Rgba, 4, Some(high_bytes(buf, line, width * 4, height))),
         (C::Indexed, depth) => {
-            let bits = depth as usize;
-            let indices = if bits == 8 {
-                rows(&raw, line, width, height)
-            } else {
-                unpack_bits(&raw, width, height, line, bits, 1)
-            };
-            match palette {
-                Palette::Indices => (1, indices),
-                Palette::TrueColour => {
-                    let pal =
-                        info.palette.as_deref().ok_or_else(|| corrupt(f, "an indexed image without a palette"))?;
-                    (3, expand_palette(&indices, pal))
-                }
+            let colours = info.palette.as_deref().ok_or_else(|| corrupt(f, "an indexed image without a palette"))?;
+            let mut palette = Box::new([[0, 0, 0, 255]; 256]);
+            for (entry, rgb) in palette.iter_mut().zip(colours.chunks_exact(3)) {
+                entry[..3].copy_from_slice(rgb);
             }
+            for (entry, &alpha) in palette.iter_mut().zip(info.trns.as_deref().unwrap_or_default()) {
+                entry[3] = alpha;
+            }
+            let bits = depth as usize;
+            let indices = (bits != 8).then(|| unpack_bits(buf, width, height, line, bits, 1));
+            (Layout::Indexed(palette), 1, indices)
         }
-        (c, d) => return Err(DecodeError::Unsupported { format: "png", detail: format!("{c:?} at {d:?}") }),
+        (c, d) => return Err(unsupported(f, format!("{c:?} at {d:?}"))),
     };
-    Ok(Pixels { width, height, channels, data, format: f })
-}
-
-/// The first `row_bytes` of each of `height` rows `line` bytes apart.
-fn rows(raw: &[u8], line: usize, row_bytes: usize, height: usize) -> Vec<u8> {
-    if line == row_bytes {
-        return raw[..row_bytes * height].to_vec();
+    match rewritten {
+        Some(data) => *buf = data,
+        None => {
+            if line != width * bytes_per_pixel {
+                let packed: Vec<u8> =
+                    buf.chunks(line).take(height).flat_map(|r| &r[..width * bytes_per_pixel]).copied().collect();
+                *buf = packed;
+            }
+            buf.truncate(width * height * bytes_per_pixel);
+        }
     }
-    raw.chunks(line).take(height).flat_map(|r| &r[..row_bytes]).copied().collect()
+    Ok((width, height, layout))
 }
 
-/// Big-endian 16-bit samples, `per_pixel` per pixel.
-fn samples16(raw: &[u8], line: usize, width: usize, height: usize, per_pixel: usize) -> Vec<u16> {
+/// Big-endian 16-bit samples in the machine's byte order.
+fn be16_to_native(raw: &[u8], line: usize, width: usize, height: usize) -> Vec<u8> {
     raw.chunks(line)
         .take(height)
-        .flat_map(|r| r[..width * per_pixel * 2].chunks(2).map(|b| u16::from_be_bytes([b[0], b[1]])))
+        .flat_map(|r| r[..width * 2].chunks_exact(2).flat_map(|b| u16::from_be_bytes([b[0], b[1]]).to_ne_bytes()))
         .collect()
 }
 
@@ -223,16 +378,7 @@ fn high_bytes(raw: &[u8], line: usize, samples_per_row: usize, height: usize) ->
     raw.chunks(line).take(height).flat_map(|r| r[..samples_per_row * 2].iter().step_by(2)).copied().collect()
 }
 
-fn expand_palette(indices: &[u8], palette: &[u8]) -> Vec<u8> {
-    let mut out = Vec::with_capacity(indices.len() * 3);
-    for &i in indices {
-        let k = usize::from(i) * 3;
-        out.extend_from_slice(palette.get(k..k + 3).unwrap_or(&[0, 0, 0]));
-    }
-    out
-}
-
-fn decode_gif(bytes: &[u8], limits: &Limits, palette: Palette) -> Result<Pixels, DecodeError> {
+fn decode_gif(bytes: &[u8], limits: &Limits, buf: &mut Vec<u8>) -> Result<Decoded, DecodeError> {
     let f = Format::Gif;
     let mut options = gif::DecodeOptions::new();
     options.set_color_output(gif::ColorOutput::Indexed);
@@ -245,24 +391,158 @@ fn decode_gif(bytes: &[u8], limits: &Limits, palette: Palette) -> Result<Pixels,
     let background = decoder.bg_color().unwrap_or(0) as u8;
     let frame = decoder.read_next_frame().map_err(|e| corrupt(f, e))?.ok_or_else(|| corrupt(f, "no frame"))?;
     // The first frame is drawn on a canvas the size of the logical screen.
-    let mut canvas = vec![background; width * height];
+    buf.clear();
+    buf.resize(width * height, background);
     let (fw, fh) = (usize::from(frame.width), usize::from(frame.height));
     let (left, top) = (usize::from(frame.left), usize::from(frame.top));
+    let w = fw.min(width.saturating_sub(left));
     for y in 0..fh.min(height.saturating_sub(top)) {
-        for x in 0..fw.min(width.saturating_sub(left)) {
-            canvas[(top + y) * width + left + x] = frame.buffer[y * fw + x];
-        }
+        let row = frame.buffer.get(y * fw..y * fw + w).ok_or_else(|| corrupt(f, "a frame shorter than its size"))?;
+        buf[(top + y) * width + left..][..w].copy_from_slice(row);
     }
-    match palette {
-        Palette::Indices => Ok(Pixels { width, height, channels: 1, data: canvas, format: f }),
-        Palette::TrueColour => {
-            let pal = frame.palette.as_deref().or(global.as_deref()).ok_or_else(|| corrupt(f, "no palette"))?;
-            Ok(Pixels { width, height, channels: 3, data: expand_palette(&canvas, pal), format: f })
-        }
+    let colours = frame.palette.as_deref().or(global.as_deref()).unwrap_or_default();
+    let mut palette = Box::new([[0, 0, 0, 255]; 256]);
+    for (entry, rgb) in palette.iter_mut().zip(colours.chunks_exact(3)) {
+        entry[..3].copy_from_slice(rgb);
     }
+    if let Some(t) = frame.transparent {
+        palette[usize::from(t)][3] = 0;
+    }
+    Ok((width, height, Layout::Indexed(palette)))
 }
 
-fn decode_generic(bytes: &[u8], f: Format, limits: &Limits) -> Result<Pixels, DecodeError> {
+/// A BMP of 1, 4 or 8 bits per pixel, uncompressed or run-length encoded, read as its palette
+/// indices (which Pillow keeps, while the `image` crate expands them); `None` for every other BMP.
+fn bmp_palette(b: &[u8], limits: &Limits, buf: &mut Vec<u8>) -> Result<Option<Decoded>, DecodeError> {
+    const RGB: u32 = 0;
+    const RLE8: u32 = 1;
+    const RLE4: u32 = 2;
+    let f = Format::Bmp;
+    let u16_at = |i: usize| b.get(i..i + 2).map(|s| u16::from_le_bytes([s[0], s[1]]));
+    let u32_at = |i: usize| b.get(i..i + 4).map(|s| u32::from_le_bytes([s[0], s[1], s[2], s[3]]));
+    let (Some(offset), Some(header)) = (u32_at(10), u32_at(14)) else { return Ok(None) };
+    // BITMAPINFOHEADER and its successors only; the old core header goes to the image crate.
+    if header < 40 {
+        return Ok(None);
+    }
+    let (Some(w), Some(h), Some(bits), Some(compression), Some(used)) =
+        (u32_at(18), u32_at(22), u16_at(28), u32_at(30), u32_at(46))
+    else {
+        return Ok(None);
+    };
+    let (w, h) = (w as i32, h as i32);
+    let supported = match compression {
+        RGB => matches!(bits, 1 | 4 | 8),
+        RLE8 => bits == 8 && h > 0,
+        RLE4 => bits == 4 && h > 0,
+        _ => false,
+    };
+    if !supported || w <= 0 || h == 0 || h == i32::MIN {
+        return Ok(None);
+    }
+    let (width, height, bottom_up) = (w as usize, h.unsigned_abs() as usize, h > 0);
+    check_pixels(width as u64, height as u64, limits)?;
+    let colours = if used == 0 || used > 1 << bits { 1usize << bits } else { used as usize };
+    let table = 14 + header as usize;
+    let entries = b.get(table..table + colours * 4).ok_or_else(|| corrupt(f, TRUNCATED))?;
+    let mut palette = Box::new([[0, 0, 0, 255]; 256]);
+    for (entry, bgrx) in palette.iter_mut().zip(entries.chunks_exact(4)) {
+        *entry = [bgrx[2], bgrx[1], bgrx[0], 255];
+    }
+    let start = offset as usize;
+    let mut indices = if compression == RGB {
+        let line = (width * usize::from(bits)).div_ceil(32) * 4;
+        let rows =
+            b.get(start..).and_then(|r| r.get(..line.checked_mul(height)?)).ok_or_else(|| corrupt(f, TRUNCATED))?;
+        unpack_bits_any(rows, width, height, line, usize::from(bits))
+    } else {
+        let data = b.get(start..).ok_or_else(|| corrupt(f, TRUNCATED))?;
+        bmp_rle(data, start, width, height, compression == RLE4).ok_or_else(|| corrupt(f, TRUNCATED))?
+    };
+    if bottom_up {
+        let mut flipped = Vec::with_capacity(indices.len());
+        for row in indices.chunks_exact(width).rev() {
+            flipped.extend_from_slice(row);
+        }
+        indices = flipped;
+    }
+    *buf = indices;
+    // Pillow opens a two-colour BMP of black then white as mode `1`, and a palette whose every
+    // entry is the grey of its index as mode `L`: both read the same as indices.
+    let black_white = colours == 2 && palette[0][..3] == [0, 0, 0] && palette[1][..3] == [255, 255, 255];
+    Ok(Some((width, height, if black_white { Layout::Bilevel } else { Layout::Indexed(palette) })))
+}
+
+/// Run-length encoded BMP indices, bottom row first, read as Pillow reads them: runs clipped at
+/// the row's end, skipped pixels (end of line, delta) as index 0, absolute runs aligned to even
+/// file offsets (`start` is the data's offset in the file). `None` when the data ends before
+/// the image is filled.
+fn bmp_rle(data: &[u8], start: usize, width: usize, height: usize, four: bool) -> Option<Vec<u8>> {
+    let total = width * height;
+    let mut out: Vec<u8> = Vec::with_capacity(total);
+    let (mut i, mut x) = (0usize, 0usize);
+    let nibble =
+        |byte: u8, k: usize| if four { if k.is_multiple_of(2) { byte >> 4 } else { byte & 0x0F } } else { byte };
+    while out.len() < total {
+        let (Some(&count), Some(&value)) = (data.get(i), data.get(i + 1)) else { break };
+        i += 2;
+        if count > 0 {
+            let n = usize::from(count).min(width.saturating_sub(x));
+            out.extend((0..n).map(|k| nibble(value, k)));
+            x += n;
+            continue;
+        }
+        match value {
+            0 => {
+                let pad = (width - out.len() % width) % width;
+                out.resize(out.len() + pad, 0);
+                x = 0;
+            }
+            1 => break,
+            2 => {
+                let (Some(&right), Some(&up)) = (data.get(i), data.get(i + 1)) else { break };
+                i += 2;
+                let skip = (usize::from(right) + usize::from(up) * width).min(total - out.len());
+                out.resize(out.len() + skip, 0);
+                x = out.len() % width;
+            }
+            n => {
+                let n = usize::from(n);
+                let wanted = n.min(total - out.len());
+                let bytes = if four { wanted.div_ceil(2) } else { wanted };
+                let run = data.get(i..(i + bytes).min(data.len())).unwrap_or_default();
+                i += run.len();
+                if four {
+                    out.extend((0..wanted.min(run.len() * 2)).map(|k| nibble(run[k / 2], k)));
+                } else {
+                    out.extend_from_slice(run);
+                }
+                if run.len() < bytes || out.len() == total {
+                    break;
+                }
+                x += n;
+                if !(start + i).is_multiple_of(2) {
+                    i += 1;
+                }
+            }
+        }
+    }
+    (out.len() >= total).then(|| {
+        out.truncate(total);
+        out
+    })
+}
+
+/// [`unpack_bits`] for 1, 4 or 8 bits, unscaled.
+fn unpack_bits_any(raw: &[u8], width: usize, height: usize, line: usize, bits: usize) -> Vec<u8> {
+    if bits == 8 {
+        return raw.chunks(line).take(height).flat_map(|r| &r[..width]).copied().collect();
+    }
+    unpack_bits(raw, width, height, line, bits, 1)
+}
+
+fn decode_generic(bytes: &[u8], f: Format, limits: &Limits, buf: &mut Vec<u8>) -> Result<Decoded, DecodeError> {
+    use image::ColorType as C;
     let mut reader = image::ImageReader::new(Cursor::new(bytes)).with_guessed_format().map_err(|e| corrupt(f, e))?;
     let mut image_limits = image::Limits::default();
     image_limits.max_alloc = Some(limits.max_pixels.saturating_mul(8));
@@ -270,21 +550,82 @@ fn decode_generic(bytes: &[u8], f: Format, limits: &Limits) -> Result<Pixels, De
     let decoder = reader.into_decoder().map_err(|e| corrupt(f, e))?;
     let (w, h) = decoder.dimensions();
     check_pixels(u64::from(w), u64::from(h), limits)?;
-    let image = image::DynamicImage::from_decoder(decoder).map_err(|e| corrupt(f, e))?;
     let (width, height) = (w as usize, h as usize);
-    use image::DynamicImage as I;
-    let (channels, data) = match image {
-        I::ImageLuma8(b) => (1, b.into_raw()),
-        I::ImageLumaA8(b) => (1, b.into_raw().chunks(2).map(|p| p[0]).collect()),
-        I::ImageRgb8(b) => (3, b.into_raw()),
-        I::ImageRgba8(b) => (4, b.into_raw()),
-        I::ImageLuma16(b) => (1, b.into_raw().into_iter().map(|v| v.min(255) as u8).collect()),
-        I::ImageLumaA16(b) => (1, b.into_raw().chunks(2).map(|p| (p[0] >> 8) as u8).collect()),
-        I::ImageRgb16(b) => (3, b.into_raw().into_iter().map(|v| (v >> 8) as u8).collect()),
-        I::ImageRgba16(b) => (4, b.into_raw().into_iter().map(|v| (v >> 8) as u8).collect()),
-        other => {
-            return Err(DecodeError::Unsupported { format: f.as_str(), detail: format!("{:?}", other.color()) });
-        }
+    let color = decoder.color_type();
+    let size = usize::try_from(decoder.total_bytes()).map_err(|_| corrupt(f, "the image is too large"))?;
+    buf.resize(size, 0);
+    decoder.read_image(buf).map_err(|e| corrupt(f, e))?;
+    // 16-bit samples, in the machine's byte order: keep their high byte (grey keeps all 16).
+    let high = |buf: &[u8]| -> Vec<u8> {
+        buf.chunks_exact(2).map(|s| (u16::from_ne_bytes([s[0], s[1]]) >> 8) as u8).collect()
     };
-    Ok(Pixels { width, height, channels, data, format: f })
+    let layout = match color {
+        C::L8 => Layout::Grey,
+        C::La8 => Layout::GreyAlpha,
+        C::Rgb8 => Layout::Rgb,
+        C::Rgba8 => Layout::Rgba,
+        C::L16 => Layout::Grey16,
+        C::La16 => {
+            *buf = high(buf);
+            Layout::GreyAlpha
+        }
+        C::Rgb16 => {
+            *buf = high(buf);
+            Layout::Rgb
+        }
+        C::Rgba16 => {
+            *buf = high(buf);
+            Layout::Rgba
+        }
+        other => return Err(unsupported(f, format!("{other:?}"))),
+    };
+    Ok((width, height, layout))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn jpeg(w: u32, h: u32) -> Vec<u8> {
+        let img =
+            image::RgbImage::from_fn(w, h, |x, y| image::Rgb([(x * 7) as u8, (y * 5) as u8, ((x ^ y) * 3) as u8]));
+        let mut out = Cursor::new(Vec::new());
+        image::codecs::jpeg::JpegEncoder::new_with_quality(&mut out, 90).encode_image(&img).unwrap();
+        out.into_inner()
+    }
+
+    #[test]
+    fn a_jpeg_cut_anywhere_before_its_end_marker_is_truncated() {
+        let full = jpeg(97, 61);
+        assert!(jpeg_is_complete(&full));
+        assert!(decode(&full, &Limits::default()).is_ok());
+        for keep in [full.len() - 1, full.len() - 2, full.len() - 3, full.len() / 2, 700] {
+            let err = decode(&full[..keep], &Limits::default()).unwrap_err();
+            assert_eq!(err, corrupt(Format::Jpeg, TRUNCATED), "cut to {keep} of {} bytes", full.len());
+        }
+    }
+
+    #[test]
+    fn bytes_after_the_end_marker_and_stray_bytes_between_segments_are_not_truncation() {
+        let mut trailing = jpeg(33, 20);
+        trailing.extend_from_slice(b"\x00\x01appended data \xff\xd8");
+        assert!(decode(&trailing, &Limits::default()).is_ok());
+        // Two stray bytes before the first segment after SOI, as libjpeg tolerates.
+        let full = jpeg(33, 20);
+        let mut stray = full[..2].to_vec();
+        stray.extend_from_slice(b"\x12\x34");
+        stray.extend_from_slice(&full[2..]);
+        assert!(jpeg_is_complete(&stray));
+    }
+
+    #[test]
+    fn a_webp_shorter_than_its_riff_header_says_is_truncated() {
+        let img = image::RgbImage::from_fn(40, 30, |x, y| image::Rgb([x as u8 * 6, y as u8 * 8, 90]));
+        let mut out = Cursor::new(Vec::new());
+        img.write_to(&mut out, ImageFormat::WebP).unwrap();
+        let full = out.into_inner();
+        assert!(decode(&full, &Limits::default()).is_ok());
+        let err = decode(&full[..full.len() - 1], &Limits::default()).unwrap_err();
+        assert_eq!(err, corrupt(Format::Webp, TRUNCATED));
+    }
 }

@@ -1,4 +1,5 @@
-//! The derivative a reviewer sees before choosing to look: small, greyscale, blurred, re-encoded.
+//! The derivative a reviewer sees before choosing to look: small, greyscale, blurred, re-encoded,
+//! made from the pixels as the eye sees them.
 //!
 //! The image is reduced by area averaging to at most [`PREVIEW_SIDE`] pixels on its long side,
 //! turned to luminance, then box-blurred three times (close to a Gaussian). The result is a fresh
@@ -11,7 +12,7 @@ pub const PREVIEW_SIDE: usize = 48;
 
 /// A blurred greyscale PNG of `pixels`.
 pub fn blurred_preview(pixels: &Pixels) -> Vec<u8> {
-    let luma = crate::luma(pixels);
+    let luma = crate::luma(pixels, crate::View::Eye);
     let (w, h) = (pixels.width.max(1), pixels.height.max(1));
     let scale = (w.max(h) as f64 / PREVIEW_SIDE as f64).max(1.0);
     let (pw, ph) = (((w as f64 / scale).round() as usize).max(1), ((h as f64 / scale).round() as usize).max(1));
@@ -78,7 +79,8 @@ mod tests {
         let (w, h) = (400, 300);
         let data: Vec<u8> =
             (0..w * h).flat_map(|i| if (i % w + i / w) % 2 == 0 { [255, 0, 0] } else { [0, 0, 255] }).collect();
-        let png = blurred_preview(&Pixels { width: w, height: h, channels: 3, data, format: Format::Png });
+        let png =
+            blurred_preview(&Pixels { width: w, height: h, layout: crate::Layout::Rgb, data, format: Format::Png });
         let decoder = png::Decoder::new(std::io::Cursor::new(&png));
         let mut reader = decoder.read_info().unwrap();
         let mut buf = vec![0; reader.output_buffer_size().unwrap()];

@@ -88,10 +88,29 @@ struct State {
 /// What to look for.
 #[derive(Clone, Debug, Default)]
 pub struct Query {
-    /// One PDQ hash, or the eight dihedral variants (the first is the original).
+    /// One PDQ hash, or the eight dihedral variants (the first is the original): of what the
+    /// eye sees, when Vigie hashed the media.
     pub pdq: Vec<Code>,
+    /// python-threatexchange's PDQ hash of the same media, where its convention gives another
+    /// hash (`vigie_hash::ImageHashes::pdq_pytx`): looked up too, so that banks built by HMA
+    /// match.
+    pub pdq_pytx: Option<Code>,
     pub md5: Option<[u8; 16]>,
     pub sha256: Option<[u8; 32]>,
+}
+
+impl Query {
+    /// The lookup for a hashed image: its PDQ hashes of quality 50 or more, the eye's and
+    /// python-threatexchange's when it differs; `None` when neither is reliable.
+    pub fn of_image(h: &vigie_hash::ImageHashes) -> Option<Query> {
+        let code = |p: &vigie_hash::Pdq| p.is_reliable().then(|| vigie_index::code_from_bytes(p.hash.as_bytes()));
+        let q = Query {
+            pdq: code(&h.pdq).into_iter().collect(),
+            pdq_pytx: h.pdq_pytx.as_ref().and_then(code),
+            ..Default::default()
+        };
+        (!q.pdq.is_empty() || q.pdq_pytx.is_some()).then_some(q)
+    }
 }
 
 /// Which banks a lookup searches.
@@ -118,6 +137,20 @@ pub struct Hit {
     pub distance: u32,
     /// Which query hash matched (0 unless dihedral variants were given).
     pub variant: usize,
+    /// The match came from the query's `pdq_pytx`.
+    pub pytx: bool,
+}
+
+impl Hit {
+    /// Which of the query's hashes matched: `pdq`, `pdq_pytx`, `md5` or `sha256`.
+    pub fn hash_name(&self) -> &'static str {
+        match (self.signal_type, self.pytx) {
+            (SignalType::Pdq, false) => "pdq",
+            (SignalType::Pdq, true) => "pdq_pytx",
+            (SignalType::Md5, _) => "md5",
+            (SignalType::Sha256, _) => "sha256",
+        }
+    }
 }
 
 /// Sizes per signal type, for status pages.
@@ -446,31 +479,32 @@ impl Matcher {
             if scope.include_disabled { !s.removed && !s.quarantined } else { s.live(now) }
         };
         let mut hits = Vec::new();
-        let mut push = |slot: &Slot, signal_type, distance, variant| {
+        let mut push = |slot: &Slot, signal_type, distance, variant, pytx| {
             let Some(access) = usable[slot.bank as usize] else { return };
             let bank = &st.banks[slot.bank as usize];
             if !live(slot) || (signal_type == SignalType::Pdq && distance > bank.spec.threshold) {
                 return;
             }
-            hits.push(Hit { bank: bank.clone(), access, entry: slot.entry, signal_type, distance, variant });
+            hits.push(Hit { bank: bank.clone(), access, entry: slot.entry, signal_type, distance, variant, pytx });
         };
-        for (variant, code) in q.pdq.iter().enumerate() {
+        let pdq = q.pdq.iter().enumerate().map(|(variant, code)| (variant, code, false));
+        for (variant, code, pytx) in pdq.chain(q.pdq_pytx.iter().map(|code| (0, code, true))) {
             for m in st.pdq.query(code, radius) {
-                push(&st.pdq_slots[m.entry as usize], SignalType::Pdq, m.distance, variant);
+                push(&st.pdq_slots[m.entry as usize], SignalType::Pdq, m.distance, variant, pytx);
             }
         }
         if let Some(k) = &q.md5 {
             for &i in st.md5.index.get(k) {
-                push(&st.md5.slots[i as usize], SignalType::Md5, 0, 0);
+                push(&st.md5.slots[i as usize], SignalType::Md5, 0, 0, false);
             }
         }
         if let Some(k) = &q.sha256 {
             for &i in st.sha256.index.get(k) {
-                push(&st.sha256.slots[i as usize], SignalType::Sha256, 0, 0);
+                push(&st.sha256.slots[i as usize], SignalType::Sha256, 0, 0, false);
             }
         }
-        // One hit per entry: the closest variant.
-        hits.sort_by_key(|h| (h.entry, h.distance, h.variant));
+        // One hit per entry: the closest hash (the eye's first, then the original variant).
+        hits.sort_by_key(|h| (h.entry, h.distance, h.pytx, h.variant));
         hits.dedup_by_key(|h| h.entry);
         hits.sort_by_key(|h| (h.distance, h.entry));
         hits
@@ -701,6 +735,41 @@ mod tests {
     }
 
     #[test]
+    fn pytxs_hash_is_looked_up_too_and_each_entry_answers_once_for_its_closest_hash() {
+        let m = Matcher::new(0);
+        let now = Timestamp::from_micros(0);
+        let b = bank(1, 1, 31);
+        m.put_bank(&b, &[], now);
+        let mut rng = Rng(11);
+        let (eye, pytx) = (rng.code(), rng.code());
+        // 1, 3 and 4 are near the eye's hash (3 is it), 2 near pytx's only.
+        let entries = [
+            entry(1, &b.id, &near(&eye, 5)),
+            entry(2, &b.id, &near(&pytx, 7)),
+            entry(3, &b.id, &eye),
+            entry(4, &b.id, &near(&eye, 3)),
+        ];
+        m.apply_entries(&entries, now);
+        let answer = |q: &Query| -> Vec<(i64, u32, bool)> {
+            let mut hits: Vec<_> =
+                m.lookup(q, &scope(&org(1)), now).iter().map(|h| (h.entry, h.distance, h.pytx)).collect();
+            hits.sort();
+            hits
+        };
+        let eye_only = Query { pdq: vec![eye], ..Default::default() };
+        assert_eq!(answer(&eye_only), vec![(1, 5, false), (3, 0, false), (4, 3, false)]);
+        let with_pytx = Query { pdq: vec![eye], pdq_pytx: Some(pytx), ..Default::default() };
+        assert_eq!(answer(&with_pytx), vec![(1, 5, false), (2, 7, true), (3, 0, false), (4, 3, false)]);
+        // When pytx's hash is the closer one, it is the one reported.
+        let swapped = Query { pdq: vec![near(&eye, 20)], pdq_pytx: Some(eye), ..Default::default() };
+        let got = answer(&swapped);
+        assert!(got.contains(&(3, 0, true)) && got.contains(&(4, 3, true)), "{got:?}");
+        // A tie goes to the eye's hash.
+        let tie = Query { pdq: vec![eye], pdq_pytx: Some(eye), ..Default::default() };
+        assert!(answer(&tie).iter().all(|(_, _, pytx)| !pytx));
+    }
+
+    #[test]
     fn lookups_go_on_while_entries_are_added_and_each_is_matchable_once_applied() {
         let m = Arc::new(Matcher::new(0));
         let now = Timestamp::from_micros(0);
@@ -781,7 +850,7 @@ mod tests {
                 md5: Some([
                     0xd4, 0x1d, 0x8c, 0xd9, 0x8f, 0x00, 0xb2, 0x04, 0xe9, 0x80, 0x09, 0x98, 0xec, 0xf8, 0x42, 0x7e,
                 ]),
-                sha256: None,
+                ..Default::default()
             };
             m.lookup(&query, &scope(&org(1)), now).iter().map(|h| (h.entry, h.distance)).collect()
         };

@@ -1,6 +1,9 @@
 //! Stay-down: a platform checks an upload against the banks it may use and hears at once what
 //! matched and what the banks' policies make of it.
 //!
+//! - Vigie hashes the media two ways when they differ: as the eye sees it (`pdq`) and as
+//!   python-threatexchange does (`pdq_pytx`); both are looked up, so banks built by HMA match
+//!   and a colour-mode re-save does not evade.
 //! - PDQ hashes of quality below 50 are not looked up (on the bank side they are never added).
 //! - A match in an allow bank suppresses block matches of the same upload.
 //! - An entry that matches more uploads within an hour than its bank's flood limit is
@@ -16,7 +19,7 @@ use std::sync::Mutex;
 
 use serde_json::json;
 use sha2::{Digest, Sha256};
-use vigie_hash::{HashOptions, Palette};
+use vigie_hash::HashOptions;
 use vigie_index::Code;
 use vigie_model::bank::{BankKind, FloodCounter, MIN_PDQ_QUALITY, SignalType, UploadVerdict};
 use vigie_model::event::EventKind;
@@ -44,6 +47,9 @@ pub struct UploadInput {
     /// Or its hashes, computed by the platform.
     pub pdq: Option<String>,
     pub pdq_quality: Option<i64>,
+    /// And python-threatexchange's, when the platform has it too (`vigie hash` gives it).
+    pub pdq_pytx: Option<String>,
+    pub pdq_pytx_quality: Option<i64>,
     pub md5: Option<String>,
     pub sha256: Option<String>,
     /// Also look up the media's seven rotations and flips (with `media`).
@@ -67,7 +73,9 @@ pub struct UploadOutcome {
     pub matches: Vec<UploadMatch>,
     /// The PDQ hash looked up (computed here, or given) and its quality when known.
     pub pdq: Option<(String, Option<u8>)>,
-    /// The PDQ hash was not looked up: its quality is below 50.
+    /// python-threatexchange's hash, when it differs (computed here, or given).
+    pub pdq_pytx: Option<(String, Option<u8>)>,
+    /// The PDQ hash (`pdq`) was not looked up: its quality is below 50.
     pub pdq_unreliable: bool,
     pub md5: Option<String>,
     pub sha256: Option<String>,
@@ -75,6 +83,19 @@ pub struct UploadOutcome {
     pub case: Option<CaseId>,
     /// Earlier cases on this platform that put matched content in a bank.
     pub linked_cases: Vec<CaseId>,
+}
+
+/// One match, as the transaction records it.
+struct Recorded {
+    entry: i64,
+    bank: BankId,
+    signal_type: SignalType,
+    /// Which of the upload's hashes matched (`Hit::hash_name`).
+    hash: &'static str,
+    distance: u32,
+    quarantined: bool,
+    stay_down: bool,
+    kind: BankKind,
 }
 
 /// Match counts per entry for flood control; in memory (a restart forgives the current hour).
@@ -125,15 +146,20 @@ impl App {
             }
             None => Vec::new(),
         };
-        let pdq_quality = match input.pdq_quality {
+        let mut quality = |field: &str, q: Option<i64>| match q {
             None => None,
             Some(q) if (0..=100).contains(&q) => Some(q as u8),
             Some(_) => {
-                c.push("pdq_quality", "out_of_range", "a PDQ quality from 0 to 100");
+                c.push(field, "out_of_range", "a PDQ quality from 0 to 100");
                 None
             }
         };
+        let (pdq_quality, pytx_quality) =
+            (quality("pdq_quality", input.pdq_quality), quality("pdq_pytx_quality", input.pdq_pytx_quality));
         let mut pdq = hex_array::<32>(&mut c, "pdq", SignalType::Pdq, input.pdq.as_deref()).map(|b| (b, pdq_quality));
+        let mut pdq_pytx =
+            hex_array::<32>(&mut c, "pdq_pytx", SignalType::Pdq, input.pdq_pytx.as_deref()).map(|b| (b, pytx_quality));
+        c.check(input.pdq_pytx.is_none() || input.pdq.is_some(), "pdq_pytx", "needs_pdq", "give pdq with pdq_pytx");
         let mut md5 = hex_array::<16>(&mut c, "md5", SignalType::Md5, input.md5.as_deref());
         let mut sha256 = hex_array::<32>(&mut c, "sha256", SignalType::Sha256, input.sha256.as_deref());
         c.check(input.pdq_variants.len() <= 7, "pdq_variants", "too_many", "at most the seven other variants");
@@ -156,13 +182,13 @@ impl App {
         c.finish()?;
 
         if let Some(bytes) = input.media {
-            let options =
-                HashOptions { limits: self.config().hash_limits, palette: Palette::Indices, dihedral: input.dihedral };
+            let options = HashOptions { limits: self.config().hash_limits, dihedral: input.dihedral };
             let h = self
                 .decode_within_budget(&p.org, bytes, move |bytes| vigie_hash::hash_image(&bytes, &options))
                 .await?
                 .map_err(crate::media::decode_error)?;
             pdq = Some((*h.pdq.hash.as_bytes(), Some(h.pdq.quality)));
+            pdq_pytx = h.pdq_pytx.map(|p| (*p.hash.as_bytes(), Some(p.quality)));
             variants = h
                 .dihedral
                 .map(|d| d[1..].iter().map(|x| vigie_index::code_from_bytes(x.as_bytes())).collect())
@@ -170,11 +196,16 @@ impl App {
             md5 = hex::decode(&h.md5).ok().and_then(|v| v.try_into().ok());
             sha256 = hex::decode(&h.sha256).ok().and_then(|v| v.try_into().ok());
         }
-        let pdq_unreliable = pdq.is_some_and(|(_, q)| q.is_some_and(|q| q < MIN_PDQ_QUALITY));
-        let mut query = Query { pdq: Vec::new(), md5, sha256 };
+        let unreliable =
+            |h: Option<([u8; 32], Option<u8>)>| h.is_some_and(|(_, q)| q.is_some_and(|q| q < MIN_PDQ_QUALITY));
+        let pdq_unreliable = unreliable(pdq);
+        let mut query = Query { pdq: Vec::new(), pdq_pytx: None, md5, sha256 };
         if let Some((bytes, _)) = pdq.filter(|_| !pdq_unreliable) {
             query.pdq.push(vigie_index::code_from_bytes(&bytes));
             query.pdq.extend(variants);
+        }
+        if let Some((bytes, _)) = pdq_pytx.filter(|_| !unreliable(pdq_pytx)) {
+            query.pdq_pytx = Some(vigie_index::code_from_bytes(&bytes));
         }
 
         let now = self.now();
@@ -197,6 +228,7 @@ impl App {
             verdict,
             matches,
             pdq: pdq.map(|(b, q)| (hex::encode(b), q)),
+            pdq_pytx: pdq_pytx.map(|(b, q)| (hex::encode(b), q)),
             pdq_unreliable,
             md5: md5.map(hex::encode),
             sha256: sha256.map(hex::encode),
@@ -221,20 +253,18 @@ impl App {
     ) -> AppResult<()> {
         let (principal, actor, clock) = (p.clone(), Actor::of(p), self.clock().clone());
         let verdict = outcome.verdict;
-        let matches: Vec<(i64, BankId, SignalType, u32, bool, bool, BankKind)> = outcome
+        let matches: Vec<Recorded> = outcome
             .matches
             .iter()
-            .map(|m| {
-                let b = &m.hit.bank;
-                (
-                    m.hit.entry,
-                    b.id.clone(),
-                    m.hit.signal_type,
-                    m.hit.distance,
-                    m.quarantined,
-                    b.spec.stay_down,
-                    b.spec.kind,
-                )
+            .map(|m| Recorded {
+                entry: m.hit.entry,
+                bank: m.hit.bank.id.clone(),
+                signal_type: m.hit.signal_type,
+                hash: m.hit.hash_name(),
+                distance: m.hit.distance,
+                quarantined: m.quarantined,
+                stay_down: m.hit.bank.spec.stay_down,
+                kind: m.hit.bank.spec.kind,
             })
             .collect();
         let content_sha = content_id.as_deref().map(|c| hex::encode(Sha256::digest(c.as_bytes())));
@@ -247,11 +277,9 @@ impl App {
                     let ev = Events { clock: &*clock, now, actor: &actor };
                     // Quarantines first, so the case below is about matches that counted.
                     let mut quarantined = Vec::new();
-                    for (entry, bank, _, _, q, _, _) in &matches {
-                        if !q {
-                            continue;
-                        }
-                        if let Some(mut e) = tx.get_entry(*entry)?.filter(|e| e.quarantined_at.is_none()) {
+                    for m in matches.iter().filter(|m| m.quarantined) {
+                        let bank = &m.bank;
+                        if let Some(mut e) = tx.get_entry(m.entry)?.filter(|e| e.quarantined_at.is_none()) {
                             e.quarantined_at = Some(now);
                             let facts = json!({ "entry": e.id, "reason": "flood", "platform": principal.org.as_str() });
                             e.changed_seq = ev.emit(tx, EventKind::BankEntryQuarantined, bank.as_str(), facts)?;
@@ -259,16 +287,14 @@ impl App {
                             quarantined.push(e);
                         }
                     }
-                    let stay_down: Vec<_> = matches
-                        .iter()
-                        .filter(|(_, _, _, _, q, sd, kind)| !q && *sd && *kind == BankKind::Block)
-                        .collect();
+                    let stay_down: Vec<_> =
+                        matches.iter().filter(|m| !m.quarantined && m.stay_down && m.kind == BankKind::Block).collect();
                     let mut case = None;
                     let mut linked = Vec::new();
                     if verdict == UploadVerdict::Match && !stay_down.is_empty() && !targets.is_empty() {
                         let mut tier = Tier::Referral;
-                        for (entry, ..) in &stay_down {
-                            let earlier = tx.get_entry(*entry)?.and_then(|e| e.case);
+                        for m in &stay_down {
+                            let earlier = tx.get_entry(m.entry)?.and_then(|e| e.case);
                             if let Some(earlier) = earlier.and_then(|id| tx.get_case(&id).ok().flatten())
                                 && earlier.platform.as_ref() == Some(&principal.org)
                                 && !linked.contains(&earlier.id)
@@ -293,8 +319,9 @@ impl App {
                             details: json!({
                                 "source": "own_initiative",
                                 "automated_detection": true,
-                                "matches": stay_down.iter().map(|(entry, bank, t, d, ..)| json!({
-                                    "bank": bank.as_str(), "entry": entry, "signal_type": t.as_str(), "distance": d,
+                                "matches": stay_down.iter().map(|m| json!({
+                                    "bank": m.bank.as_str(), "entry": m.entry, "signal_type": m.signal_type.as_str(),
+                                    "hash": m.hash, "distance": m.distance,
                                 })).collect::<Vec<_>>(),
                                 "linked_cases": linked.iter().map(CaseId::as_str).collect::<Vec<_>>(),
                                 "content_id": content_id,
@@ -317,15 +344,17 @@ impl App {
                         let id = fold(tx, &ev, &contribution, 0, &targets[0], Some(&principal.org), &mut seen)?;
                         case = Some(id);
                     }
-                    for (entry, bank, t, d, q, sd, kind) in &matches {
+                    for m in &matches {
+                        let bank = &m.bank;
                         let facts = json!({
                             "bank": bank.as_str(),
-                            "entry": entry,
-                            "signal_type": t.as_str(),
-                            "distance": d,
-                            "bank_kind": kind.as_str(),
-                            "stay_down": sd,
-                            "quarantined": q,
+                            "entry": m.entry,
+                            "signal_type": m.signal_type.as_str(),
+                            "hash": m.hash,
+                            "distance": m.distance,
+                            "bank_kind": m.kind.as_str(),
+                            "stay_down": m.stay_down,
+                            "quarantined": m.quarantined,
                             "verdict": verdict.as_str(),
                             "platform": principal.org.as_str(),
                             "case": case.as_ref().map(CaseId::as_str),

@@ -48,6 +48,14 @@ fn the_fast_path_equals_the_reference_bit_for_bit() {
         (1000, 17),
         (333, 777),
         (1024, 1024),
+        // Many bands, a wide window and a ring that wraps; a band boundary exactly at the end.
+        (3000, 23),
+        (129, 5),
+        (2048, 300),
+        (130, 3001),
+        (1001, 77),
+        (517, 1030),
+        (71, 9),
     ];
     for (rows, cols) in shapes {
         let luma = luma_image(&mut rng, rows, cols);

@@ -643,6 +643,12 @@ pub struct UploadRequest {
     /// The PDQ hash's quality when the platform computed it; below 50 it is not looked up.
     #[schema(minimum = 0, maximum = 100)]
     pub pdq_quality: Option<i64>,
+    /// With `pdq`: python-threatexchange's hash of the same media, when it differs (as
+    /// `vigie hash` and `POST /api/v1/hash` give it); looked up too.
+    #[schema(pattern = r"^[0-9a-fA-F]{64}$")]
+    pub pdq_pytx: Option<String>,
+    #[schema(minimum = 0, maximum = 100)]
+    pub pdq_pytx_quality: Option<i64>,
     #[schema(pattern = r"^[0-9a-fA-F]{32}$")]
     pub md5: Option<String>,
     #[schema(pattern = r"^[0-9a-fA-F]{64}$")]
@@ -670,6 +676,9 @@ pub struct UploadMatchDto {
     pub bank: MatchedBankDto,
     pub entry: i64,
     pub signal_type: String,
+    /// Which of the upload's hashes matched: `pdq` (what the eye sees), `pdq_pytx`
+    /// (python-threatexchange's, when it differs), `md5` or `sha256`.
+    pub hash: String,
     pub distance: u32,
     /// `stay_down` (block bank marked for stay-down), `flag` (other block bank) or `allow`.
     pub action: String,
@@ -681,8 +690,14 @@ pub struct UploadMatchDto {
 
 #[derive(Debug, Serialize, ToSchema)]
 pub struct UploadHashesDto {
+    /// PDQ of what the eye sees.
     pub pdq: Option<String>,
     pub pdq_quality: Option<u8>,
+    /// python-threatexchange's PDQ of the same media, present when it differs from `pdq`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub pdq_pytx: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub pdq_pytx_quality: Option<u8>,
     pub md5: Option<String>,
     pub sha256: Option<String>,
 }
@@ -714,6 +729,7 @@ impl From<UploadOutcome> for UploadCheckDto {
     fn from(o: UploadOutcome) -> Self {
         use vigie_model::bank::BankKind;
         let (pdq, pdq_quality) = o.pdq.map_or((None, None), |(h, q)| (Some(h), q));
+        let (pdq_pytx, pdq_pytx_quality) = o.pdq_pytx.map_or((None, None), |(h, q)| (Some(h), q));
         Self {
             verdict: o.verdict.as_str().to_owned(),
             matches: o
@@ -723,6 +739,7 @@ impl From<UploadOutcome> for UploadCheckDto {
                     bank: matched_bank(&m.hit),
                     entry: m.hit.entry,
                     signal_type: m.hit.signal_type.as_str().to_owned(),
+                    hash: m.hit.hash_name().to_owned(),
                     distance: m.hit.distance,
                     action: match (m.hit.bank.spec.kind, m.hit.bank.spec.stay_down) {
                         (BankKind::Allow, _) => "allow",
@@ -734,7 +751,7 @@ impl From<UploadOutcome> for UploadCheckDto {
                     variant: m.hit.variant,
                 })
                 .collect(),
-            hashes: UploadHashesDto { pdq, pdq_quality, md5: o.md5, sha256: o.sha256 },
+            hashes: UploadHashesDto { pdq, pdq_quality, pdq_pytx, pdq_pytx_quality, md5: o.md5, sha256: o.sha256 },
             pdq_unreliable: o.pdq_unreliable,
             case: o.case.map(|c| c.as_str().to_owned()),
             linked_cases: o.linked_cases.into_iter().map(|c| c.as_str().to_owned()).collect(),
@@ -804,6 +821,8 @@ pub async fn check_upload(State(s): State<AppState>, Auth(p): Auth, req: Request
         media,
         pdq: r.pdq,
         pdq_quality: r.pdq_quality,
+        pdq_pytx: r.pdq_pytx,
+        pdq_pytx_quality: r.pdq_pytx_quality,
         md5: r.md5,
         sha256: r.sha256,
         dihedral: r.dihedral,

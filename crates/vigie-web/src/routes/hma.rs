@@ -26,11 +26,14 @@ fn bad_request(code: &'static str, detail: impl Into<String>) -> ApiError {
     ApiError::new(StatusCode::BAD_REQUEST, code, detail)
 }
 
-/// A signal type and value from HMA's query parameters, as a lookup.
+/// A signal type and value from HMA's query parameters, as a lookup. `pdq_pytx` (a key of
+/// Vigie's `/h/hash` answers) is a PDQ hash like any other.
 fn query_of(signal_type: &str, signal: &str) -> ApiResult<MatchQuery> {
-    let t = SignalType::parse(signal_type).ok_or_else(|| {
-        bad_request("unknown_signal_type", format!("{signal_type:?}: pdq, video_md5 or video_sha256"))
-    })?;
+    let t = match signal_type {
+        "pdq_pytx" => Some(SignalType::Pdq),
+        other => SignalType::parse(other),
+    }
+    .ok_or_else(|| bad_request("unknown_signal_type", format!("{signal_type:?}: pdq, video_md5 or video_sha256")))?;
     let v = t.normalise(signal).map_err(|m| bad_request("invalid_signal", m))?;
     let mut bytes = vec![0u8; v.len() / 2];
     hex::decode_to_slice(&v, &mut bytes).map_err(|_| bad_request("invalid_signal", "not hexadecimal"))?;
@@ -80,12 +83,16 @@ fn rand8() -> [u8; 8] {
     b
 }
 
+/// HMA's matches by bank name. A match that came from python-threatexchange's hash of hashed
+/// media (not the eye's) also says `"hash": "pdq_pytx"`; HMA's keys are unchanged.
 fn by_bank(hits: &[Hit]) -> BTreeMap<String, Vec<Value>> {
     let mut out: BTreeMap<String, Vec<Value>> = BTreeMap::new();
     for h in hits {
-        out.entry(h.bank.spec.name.clone())
-            .or_default()
-            .push(json!({ "bank_content_id": h.entry, "distance": h.distance.to_string() }));
+        let mut m = json!({ "bank_content_id": h.entry, "distance": h.distance.to_string() });
+        if h.pytx {
+            m["hash"] = json!("pdq_pytx");
+        }
+        out.entry(h.bank.spec.name.clone()).or_default().push(m);
     }
     out
 }
@@ -173,14 +180,15 @@ async fn media_lookup(
     let (signal_type, query) = match content_type {
         "photo" => {
             let h = s.app.hash_image(p, bytes, HashRequest::default()).await?;
-            if !h.pdq.is_reliable() {
+            // The eye's hash and pytx's (when it differs), each when reliable.
+            let Some(query) = MatchQuery::of_image(&h) else {
                 return Err(ApiError::from(AppError::Invalid(Invalid::one(
                     "photo",
                     "low_quality",
                     format!("the image's PDQ quality is {} (below 50): it cannot be matched reliably", h.pdq.quality),
                 ))));
-            }
-            ("pdq", query_of("pdq", &h.pdq.hash.to_string())?)
+            };
+            ("pdq", query)
         }
         "video" => ("video_md5", query_of("video_md5", &s.app.md5_of(&bytes))?),
         other => return Err(bad_request("unknown_content_type", format!("{other:?}: use photo or video"))),

@@ -18,8 +18,15 @@ use crate::extract::{Auth, Body, Params};
 /// HMA's answer: one key per signal type. `pdq` is empty when the quality is below 50, as HMA's.
 #[derive(Debug, Default, Serialize, ToSchema)]
 pub struct HmaHashDto {
+    /// What the eye sees (palette colours, CMYK converted, transparency over white); the same as
+    /// HMA's wherever python-threatexchange's convention agrees.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub pdq: Option<String>,
+    /// Vigie's addition: python-threatexchange's (so HMA's) hash of the same photo, present when
+    /// its convention gives another hash (palette indices, clipped 16-bit grey, CMYK taken as
+    /// RGB...) of quality 50 or more.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub pdq_pytx: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub video_md5: Option<String>,
 }
@@ -56,11 +63,12 @@ async fn hma_answer(
         "photo" => {
             let h = s.app.hash_image(p, bytes, HashRequest::default()).await?;
             let pdq = if h.pdq.is_reliable() { h.pdq.hash.to_string() } else { String::new() };
-            Ok(HmaHashDto { pdq: Some(pdq), video_md5: None })
+            let pdq_pytx = h.pdq_pytx.filter(|p| p.is_reliable()).map(|p| p.hash.to_string());
+            Ok(HmaHashDto { pdq: Some(pdq), pdq_pytx, video_md5: None })
         }
         "video" => {
             let md5 = s.app.md5_of(&bytes);
-            Ok(HmaHashDto { pdq: None, video_md5: Some(md5) })
+            Ok(HmaHashDto { pdq: None, pdq_pytx: None, video_md5: Some(md5) })
         }
         other => Err(bad_request("unknown_content_type", format!("content type {other:?}: use photo or video"))),
     }
@@ -116,17 +124,24 @@ pub struct HashQuery {
     /// Also return the eight dihedral hashes.
     #[serde(default)]
     pub dihedral: bool,
-    /// Hash palette images on their colours (not compatible with HMA).
-    #[serde(default)]
-    pub true_colour: bool,
 }
 
 #[derive(Debug, Serialize, ToSchema)]
 pub struct HashDto {
+    /// PDQ of what the eye sees: palette entries as their colours, CMYK and YCCK converted to
+    /// RGB, 16-bit samples by their high byte, transparency over white.
     pub pdq: String,
     /// 0 to 100; below 50 the hash is unreliable.
     pub quality: u8,
     pub unreliable: bool,
+    /// python-threatexchange's (and so HMA's) PDQ of the same file, present exactly when it
+    /// differs from `pdq` (palette indices, 16-bit grey clipped, 1-bit as 0 and 1, C, M and Y
+    /// taken as R, G and B, alpha ignored). When absent, `pdq` is also pytx's.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub pdq_pytx: Option<String>,
+    /// `pdq_pytx`'s quality, with it.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub pdq_pytx_quality: Option<u8>,
     pub md5: String,
     pub sha256: String,
     pub width: usize,
@@ -151,12 +166,13 @@ pub async fn hash(
     if body.is_empty() {
         return Err(bad_request("no_file", "send the image as the request body"));
     }
-    let h =
-        s.app.hash_image(&p, body.to_vec(), HashRequest { dihedral: q.dihedral, true_colour: q.true_colour }).await?;
+    let h = s.app.hash_image(&p, body.to_vec(), HashRequest { dihedral: q.dihedral }).await?;
     Ok(Json(HashDto {
         pdq: h.pdq.hash.to_string(),
         quality: h.pdq.quality,
         unreliable: !h.pdq.is_reliable(),
+        pdq_pytx: h.pdq_pytx.map(|p| p.hash.to_string()),
+        pdq_pytx_quality: h.pdq_pytx.map(|p| p.quality),
         md5: h.md5,
         sha256: h.sha256,
         width: h.width,

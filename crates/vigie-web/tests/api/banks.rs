@@ -424,6 +424,62 @@ async fn removed_content_that_reappears_opens_a_case_linked_to_the_first() {
 }
 
 #[tokio::test]
+async fn a_palette_resave_matches_vigies_bank_and_the_bank_hma_built_from_it() {
+    let t = TestApp::start().await;
+    let p = t.platform("tube.example").await;
+    let (rgb, indexed) = palette_pair(320, 240);
+    let original = vigie_hash::hash_image(&rgb, &Default::default()).unwrap().pdq.hash.to_string();
+    let theirs = vigie_hash::hash_image(&indexed, &Default::default()).unwrap().pdq_pytx.expect("pytx differs");
+    // A bank of the original photo, and one HMA built from the palette file (pytx's hash of it).
+    let vigie_bank = bank(&t, &p, json!({ "name": "VIGIE", "stay_down": true })).await;
+    let hma_bank = bank(&t, &p, json!({ "name": "HMA" })).await;
+    let from_original = add(&t, &p, &vigie_bank, json!({ "signal_type": "pdq", "value": original })).await;
+    let from_hma = add(&t, &p, &hma_bank, json!({ "signal_type": "pdq", "value": theirs.hash.to_string() })).await;
+
+    // The palette re-save uploaded: both banks match, each by its own hash.
+    let media = base64::engine::general_purpose::STANDARD.encode(&indexed);
+    let res = check(&t, &p, json!({ "media": media, "url": "https://tube.example/v/palette" })).await;
+    let mut by_entry: Vec<(i64, &str, u64)> = res["matches"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|m| (m["entry"].as_i64().unwrap(), m["hash"].as_str().unwrap(), m["distance"].as_u64().unwrap()))
+        .collect();
+    by_entry.sort();
+    assert_eq!(by_entry, [(from_original, "pdq", 0), (from_hma, "pdq_pytx", 0)], "{res}");
+    assert_eq!(res["verdict"], "match");
+    assert!(res["case"].is_string(), "the stay-down bank opened a case: {res}");
+    assert_eq!(res["hashes"]["pdq"], original);
+    assert_eq!(res["hashes"]["pdq_pytx"], theirs.hash.to_string());
+    assert_eq!(res["hashes"]["pdq_pytx_quality"], theirs.quality);
+    // The original uploaded: one hash, Vigie's bank only.
+    let res = check(&t, &p, json!({ "media": base64::engine::general_purpose::STANDARD.encode(&rgb) })).await;
+    assert_eq!(entries_of(&res), [from_original], "{res}");
+    assert!(res["hashes"].get("pdq_pytx").is_none(), "{res}");
+    // Hashes the platform computed (`vigie hash` gives both): the same matches.
+    let res = check(&t, &p, json!({ "pdq": original, "pdq_pytx": theirs.hash.to_string() })).await;
+    assert_eq!(entries_of(&res).len(), 2, "{res}");
+    let bad = t.post("/api/v1/uploads/check", &p.token, json!({ "pdq_pytx": original })).await;
+    assert_eq!(bad.fields(), ["pdq_pytx", "media"], "pytx's hash goes with the eye's");
+
+    // HMA's lookup by upload: HMA's shape, the pytx match marked as such.
+    let (ctype, body) = multipart(&[("photo", &indexed)]);
+    let res = t.http.post(t.url("/m/lookup")).bearer_auth(&p.token).header("content-type", ctype).body(body);
+    let found: Value = res.send().await.unwrap().json().await.unwrap();
+    assert_eq!(
+        found,
+        json!({ "pdq": {
+            "VIGIE": [{ "bank_content_id": from_original, "distance": "0" }],
+            "HMA": [{ "bank_content_id": from_hma, "distance": "0", "hash": "pdq_pytx" }],
+        } })
+    );
+    // `/h/hash`'s pdq_pytx key works as a signal type.
+    let url = format!("/m/lookup?signal_type=pdq_pytx&signal={}", theirs.hash);
+    let found = t.get(&url, &p.token).await.expect(200);
+    assert_eq!(found["HMA"][0]["bank_content_id"], from_hma, "{found}");
+}
+
+#[tokio::test]
 async fn a_rotated_upload_matches_with_a_dihedral_lookup() {
     let t = TestApp::start().await;
     let p = t.platform("tube.example").await;

@@ -412,6 +412,49 @@ pub fn png(w: u32, h: u32) -> Vec<u8> {
     out.into_inner()
 }
 
+/// A photo-like picture (rings, gradients, fine noise) as a quality-90 JPEG.
+pub fn jpeg(w: u32, h: u32) -> Vec<u8> {
+    let mut state: u32 = 0x2545_f491;
+    let img = image::RgbImage::from_fn(w, h, |x, y| {
+        state ^= state << 13;
+        state ^= state >> 17;
+        state ^= state << 5;
+        let noise = (state >> 27) as f32;
+        let d = ((x as f32 - w as f32 / 3.0).powi(2) + (y as f32 - h as f32 / 2.0).powi(2)).sqrt();
+        let v = 127.0 + 110.0 * (d / 11.0).sin();
+        image::Rgb([(v + noise) as u8, (x * 230 / w + (state >> 28)) as u8, (y * 230 / h) as u8])
+    });
+    let mut out = Cursor::new(Vec::new());
+    image::codecs::jpeg::JpegEncoder::new_with_quality(&mut out, 90).encode_image(&img).unwrap();
+    out.into_inner()
+}
+
+/// One picture of 256 colours twice: as an RGB PNG, and as a palette PNG whose indices run in
+/// an order unrelated to the colours' brightness, as an adaptive palette's do.
+pub fn palette_pair(w: u32, h: u32) -> (Vec<u8>, Vec<u8>) {
+    let rgb = image::load_from_memory(&png(w, h)).unwrap().to_rgb8();
+    let colour = |id: usize| [(id >> 5 << 5 | 16) as u8, ((id >> 2 & 7) << 5 | 16) as u8, ((id & 3) << 6 | 32) as u8];
+    let id_of = |p: &image::Rgb<u8>| usize::from(p[0] >> 5) << 5 | usize::from(p[1] >> 5) << 2 | usize::from(p[2] >> 6);
+    let index_of = |id: usize| (id * 167 + 13) % 256;
+    let mut palette = vec![0u8; 256 * 3];
+    for id in 0..256 {
+        palette[index_of(id) * 3..][..3].copy_from_slice(&colour(id));
+    }
+    let indices: Vec<u8> = rgb.pixels().map(|p| index_of(id_of(p)) as u8).collect();
+    let quantised = image::RgbImage::from_fn(w, h, |x, y| image::Rgb(colour(id_of(rgb.get_pixel(x, y)))));
+    let mut rgb_png = Cursor::new(Vec::new());
+    quantised.write_to(&mut rgb_png, image::ImageFormat::Png).unwrap();
+    let mut indexed = Vec::new();
+    {
+        let mut enc = png::Encoder::new(&mut indexed, w, h);
+        enc.set_color(png::ColorType::Indexed);
+        enc.set_depth(png::BitDepth::Eight);
+        enc.set_palette(palette);
+        enc.write_header().unwrap().write_image_data(&indices).unwrap();
+    }
+    (rgb_png.into_inner(), indexed)
+}
+
 /// A multipart/form-data body with the given (field, bytes) parts.
 pub fn multipart(parts: &[(&str, &[u8])]) -> (String, Vec<u8>) {
     let boundary = "vigie-test-boundary-7d1f";

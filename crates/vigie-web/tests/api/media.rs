@@ -1,5 +1,6 @@
 //! Hashing over HTTP: HMA's `/h/hash` and Vigie's `/api/v1/hash`.
 
+use base64::Engine as _;
 use serde_json::Value;
 
 use crate::helpers::*;
@@ -61,6 +62,61 @@ async fn bad_uploads_get_clear_errors() {
     assert_eq!(res.status(), 413);
     let body: Value = res.json().await.unwrap();
     assert_eq!(body["code"], "payload_too_large");
+}
+
+#[tokio::test]
+async fn a_truncated_jpeg_is_refused_not_hashed() {
+    let t = TestApp::start().await;
+    let p = t.platform("tube.example").await;
+    let whole = jpeg(400, 300);
+    // As in the report: the first half of the file (15,000 of 29,504 bytes there).
+    let cut = &whole[..whole.len() / 2];
+    let res = t.http.post(t.url("/api/v1/hash")).bearer_auth(&p.token).body(cut.to_vec()).send().await.unwrap();
+    assert_eq!(res.status(), 422);
+    let body: Value = res.json().await.unwrap();
+    assert_eq!(body["errors"][0]["code"], "undecodable_image", "{body}");
+    assert!(body["errors"][0]["message"].as_str().unwrap().contains("cut short"), "{body}");
+    let (s, b) = post_multipart(&t, Some(&p.token), &[("photo", cut)]).await;
+    assert_eq!((s, b["errors"][0]["code"].as_str()), (422, Some("undecodable_image")), "{b}");
+    // Even without its last two bytes (the end-of-image marker), as Pillow refuses it.
+    let (s, _) = post_multipart(&t, Some(&p.token), &[("photo", &whole[..whole.len() - 2])]).await;
+    assert_eq!(s, 422);
+    let media = base64::engine::general_purpose::STANDARD.encode(cut);
+    let res = t.post("/api/v1/uploads/check", &p.token, serde_json::json!({ "media": media })).await;
+    assert_eq!((res.status.as_u16(), res.body["errors"][0]["code"].as_str()), (422, Some("undecodable_image")));
+    // The whole file is hashed.
+    let (s, b) = post_multipart(&t, Some(&p.token), &[("photo", &whole)]).await;
+    assert_eq!(s, 200, "{b}");
+}
+
+#[tokio::test]
+async fn a_palette_image_is_hashed_as_the_eye_sees_it_with_pytxs_hash_beside() {
+    let t = TestApp::start().await;
+    let a = t.authority().await;
+    let (rgb, indexed) = palette_pair(320, 240);
+    let original = vigie_hash::hash_image(&rgb, &Default::default()).unwrap();
+    assert!(original.pdq.is_reliable() && original.pdq_pytx.is_none());
+    let hash = |bytes: Vec<u8>| {
+        let req = t.http.post(t.url("/api/v1/hash")).bearer_auth(&a.token).body(bytes);
+        async move { req.send().await.unwrap().json::<Value>().await.unwrap() }
+    };
+    let body = hash(indexed.clone()).await;
+    // The same colours, so the same hash as the RGB file; pytx's hash of the indices beside it.
+    assert_eq!(body["pdq"], original.pdq.hash.to_string(), "{body}");
+    let pytx: vigie_hash::PdqHash = body["pdq_pytx"].as_str().expect("pdq_pytx").parse().unwrap();
+    assert!(pytx.distance(&original.pdq.hash) > 31, "indices are not colours: {body}");
+    let expected = vigie_hash::hash_image(&indexed, &Default::default()).unwrap().pdq_pytx.unwrap();
+    assert_eq!((pytx, body["pdq_pytx_quality"].as_u64()), (expected.hash, Some(u64::from(expected.quality))));
+    // Where the conventions agree there is one hash.
+    let body = hash(rgb.clone()).await;
+    assert!(body.get("pdq_pytx").is_none() && body.get("pdq_pytx_quality").is_none(), "{body}");
+    // HMA's answer gains the key only where it differs.
+    let (s, body) = post_multipart(&t, Some(&a.token), &[("photo", &indexed)]).await;
+    assert_eq!(s, 200);
+    assert_eq!(
+        body,
+        serde_json::json!({ "pdq": original.pdq.hash.to_string(), "pdq_pytx": expected.hash.to_string() })
+    );
 }
 
 #[tokio::test]
