@@ -269,7 +269,7 @@ impl App {
                 let terms: Vec<_> = tx.terms_clauses(&principal.org, false)?.iter().map(clause_of).collect();
                 let has_notice = tx.case_signals(&case.id)?.iter().any(|s| s.kind == SignalKind::Notice);
                 let decision =
-                    input.check(DecisionContext { has_order: !orders.is_empty(), has_notice, terms: &terms })?;
+                    input.check(DecisionContext { now, has_order: !orders.is_empty(), has_notice, terms: &terms })?;
                 let actor = Actor::of(&principal);
                 let ev = Events { clock: &*clock, now, actor: &actor };
                 let mut case = receive_case(tx, &ev, case, "decision")?;
@@ -329,7 +329,7 @@ impl App {
             let terms: Vec<_> = r.terms_clauses(&principal.org, false)?.iter().map(clause_of).collect();
             let has_notice = r.case_signals(&case.id)?.iter().any(|s| s.kind == SignalKind::Notice);
             let has_order = !r.case_orders(&case.id)?.is_empty();
-            let decision = input.check(DecisionContext { has_order, has_notice, terms: &terms })?;
+            let decision = input.check(DecisionContext { now, has_order, has_notice, terms: &terms })?;
             let rec = decision_record(&decision, &case, &principal, now);
             let opts = crate::statements::StatementOptions { include_orders: true };
             Ok(crate::statements::statement_for(r, &rec, now, opts)?)
@@ -530,6 +530,8 @@ pub(crate) fn emit_decided(
             "terms_ground": rec.terms_clause.is_some(),
             "terms_clause": rec.terms_clause_id.as_ref().map(TermsClauseId::as_str),
             "territorial_scope": rec.territorial_scope,
+            "restriction": rec.restriction,
+            "until": rec.until,
             "purpose": rec.purpose,
             "automated_detection": rec.automated_detection,
             "automated_decision": rec.automated_decision,
@@ -550,9 +552,20 @@ pub(crate) fn decision_record(
     use vigie_model::decision::{Decision, Ground};
     let mut clause_id = None;
     let mut unfounded = false;
+    let mut measure = (None, None, None, None);
     let exempt_purpose;
     let (legal_basis, terms_clause, scope, purpose, automation, explanation) = match d {
-        Decision::Restrictive { ground, scope, purpose, automation, explanation, .. } => {
+        Decision::Restrictive {
+            ground,
+            scope,
+            purpose,
+            automation,
+            explanation,
+            restriction,
+            until,
+            content_date,
+            ..
+        } => {
             let (lb, tc) = match ground {
                 Ground::Law(b) => (Some(b.id.clone()), None),
                 Ground::Terms(clause) => {
@@ -560,17 +573,25 @@ pub(crate) fn decision_record(
                     (None, Some(clause.code.clone()))
                 }
             };
-            (lb, tc, scope.iter().map(|m| m.code().to_owned()).collect(), purpose, *automation, explanation)
+            measure = (
+                restriction.as_ref().map(|(r, _)| r.as_str().to_owned()),
+                restriction.as_ref().and_then(|(_, text)| text.clone()),
+                *until,
+                content_date.clone(),
+            );
+            let scope = scope.iter().map(|m| m.code().to_owned()).collect();
+            (lb, tc, scope, purpose, *automation, Some(explanation.clone()))
         }
         Decision::NoAction { purpose, automation, explanation, manifestly_unfounded } => {
             unfounded = *manifestly_unfounded;
-            (None, None, Vec::new(), purpose, *automation, explanation)
+            (None, None, Vec::new(), purpose, *automation, explanation.clone())
         }
         Decision::Exempt { purpose, automation, explanation } => {
             exempt_purpose = Some(purpose.clone());
-            (None, None, Vec::new(), &exempt_purpose, *automation, explanation)
+            (None, None, Vec::new(), &exempt_purpose, *automation, explanation.clone())
         }
     };
+    let (restriction, restriction_other, until, content_date) = measure;
     let taxonomy_version = legal_basis.is_some().then(|| vigie_model::decision::taxonomy().version);
     DecisionRecord {
         id: DecisionId::from_random(id_bytes(now)),
@@ -586,11 +607,15 @@ pub(crate) fn decision_record(
         purpose_rationale: purpose.as_ref().map(|x| x.rationale.clone()),
         automated_detection: automation.detection,
         automated_decision: automation.decision,
-        explanation: explanation.clone(),
+        explanation,
         terms_clause_id: clause_id,
         taxonomy_version,
         manifestly_unfounded: unfounded,
         reversed_at: None,
         reversed_by: None,
+        restriction,
+        restriction_other,
+        until,
+        content_date,
     }
 }

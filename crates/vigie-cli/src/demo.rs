@@ -166,6 +166,7 @@ fn decision(action: &str, basis: Option<&str>, terms: Option<&str>, why: &str) -
         automated_decision: Some(false),
         explanation: Some(why.to_owned()),
         manifestly_unfounded: Some(false),
+        ..RawDecision::default()
     }
 }
 

@@ -56,9 +56,22 @@ pub(crate) struct DecideArgs {
     /// Why that purpose.
     #[arg(long)]
     rationale: Option<String>,
-    /// The statement of reasons.
+    /// The statement of reasons: the facts and why they make the content illegal or break the
+    /// clause (required for every restriction, DSA art. 17(3)(b), (d), (e)).
     #[arg(long)]
     explanation: Option<String>,
+    /// restrict only: demoted, age_restricted, interaction_restricted or other.
+    #[arg(long)]
+    restriction: Option<String>,
+    /// --restriction other: what the restriction is.
+    #[arg(long)]
+    restriction_other: Option<String>,
+    /// RFC 3339: when the measure ends (required for suspend_account).
+    #[arg(long)]
+    until: Option<String>,
+    /// YYYY-MM-DD: the day the content was uploaded, when known.
+    #[arg(long)]
+    content_date: Option<String>,
     #[arg(long)]
     automated_detection: bool,
     #[arg(long)]
@@ -78,6 +91,10 @@ impl DecideArgs {
             "purpose": self.purpose,
             "purpose_rationale": self.rationale,
             "explanation": self.explanation,
+            "restriction": self.restriction,
+            "restriction_other": self.restriction_other,
+            "until": self.until,
+            "content_date": self.content_date,
             "automated_detection": self.automated_detection,
             "automated_decision": self.automated_decision,
             "manifestly_unfounded": self.manifestly_unfounded.then_some(true),

@@ -135,6 +135,8 @@ async fn every_step_of_due_process_has_a_command() {
             "none",
             "--rationale",
             "recruitment",
+            "--explanation",
+            "incites attacks, as the order says",
         ],
     ));
     assert_eq!(ok(vigie(&s, &p1, &["uploader-notice", "--case", &order_case]))["state"], "withheld");

@@ -192,6 +192,15 @@ pub struct DecisionRecord {
     /// When the decision was reversed, and by what (a complaint, a scrutiny, an annulment).
     pub reversed_at: Option<Timestamp>,
     pub reversed_by: Option<String>,
+    /// `restrict` only: `demoted`, `age_restricted`, `interaction_restricted` or `other`
+    /// (`vigie_model::decision::Restriction`).
+    pub restriction: Option<String>,
+    /// The description of an `other` restriction.
+    pub restriction_other: Option<String>,
+    /// When the measure ends; always set for a suspension.
+    pub until: Option<Timestamp>,
+    /// `YYYY-MM-DD`: the day the content was uploaded, when the platform gave it.
+    pub content_date: Option<String>,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]

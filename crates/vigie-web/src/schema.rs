@@ -139,6 +139,15 @@ pub enum Purpose {
     none,
 }
 
+/// DSA art. 17(3)(a): how a `restrict` decision limits visibility.
+#[derive(ToSchema)]
+pub enum Restriction {
+    demoted,
+    age_restricted,
+    interaction_restricted,
+    other,
+}
+
 /// Annex III: why an order cannot be complied with.
 #[derive(ToSchema)]
 pub enum CannotComplyReason {

@@ -258,7 +258,8 @@ impl App {
                         let terms: Vec<_> =
                             tx.terms_clauses(&principal.org, false)?.iter().map(crate::platform::clause_of).collect();
                         let has_notice = tx.case_signals(&case.id)?.iter().any(|s| s.kind == SignalKind::Notice);
-                        let checked = raw.check(DecisionContext { has_order: false, has_notice, terms: &terms })?;
+                        let checked =
+                            raw.check(DecisionContext { now, has_order: false, has_notice, terms: &terms })?;
                         if !checked.is_restrictive() {
                             return Err(AppError::conflict(
                                 "reversal_not_restrictive",

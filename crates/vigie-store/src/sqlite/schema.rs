@@ -601,6 +601,21 @@ CREATE INDEX claims_user ON claims(user);
 -- A platform's decided cases, newest first, for the console's search.
 CREATE INDEX decisions_org ON decisions(org, decided_at);
 "#,
+    // 7: reserved for the TCO half of step 8 (branch step8-law-tco); renumbered when merged.
+    "SELECT 1;",
+    // 8: the law as written, DSA and GDPR half (step 8): a restriction's type, a measure's end and
+    // the upload date on decisions (DSA art. 17(3)(a)).
+    r#"
+ALTER TABLE decisions ADD COLUMN restriction TEXT
+    CHECK (restriction IN ('demoted','age_restricted','interaction_restricted','other'));
+ALTER TABLE decisions ADD COLUMN restriction_other TEXT;
+ALTER TABLE decisions ADD COLUMN until INTEGER;
+ALTER TABLE decisions ADD COLUMN content_date TEXT;
+-- Restrictions decided before the type was asked: their type is unknown, and their statements say so.
+UPDATE decisions SET restriction = 'other',
+    restriction_other = 'Visibility restricted; the type of restriction was not recorded with the decision.'
+    WHERE action = 'restrict';
+"#,
 ];
 
 /// Brings the database to the newest schema, one migration per transaction.

@@ -88,7 +88,7 @@ async fn legal_bases_are_versioned_data_and_terms_clauses_belong_to_their_platfo
         .post(
             &format!("/api/v1/cases/{case}/decision"),
             &other.token,
-            json!({ "action": "restrict", "terms_clause": clause }),
+            json!({ "action": "restrict", "explanation": "Calls for attacks.", "restriction": "demoted", "terms_clause": clause }),
         )
         .await;
     assert_eq!(borrowed.field_codes(), ["unknown_terms_clause"], "another platform's clause grounds nothing");
@@ -99,7 +99,7 @@ async fn legal_bases_are_versioned_data_and_terms_clauses_belong_to_their_platfo
         .post(
             &format!("/api/v1/cases/{case}/decision"),
             &p.token,
-            json!({ "action": "restrict", "terms_clause": "7.1" }),
+            json!({ "action": "restrict", "explanation": "Calls for attacks.", "restriction": "demoted", "terms_clause": "7.1" }),
         )
         .await;
     assert_eq!(retired.field_codes(), ["unknown_terms_clause"], "a retired clause grounds no new decision");
@@ -107,10 +107,16 @@ async fn legal_bases_are_versioned_data_and_terms_clauses_belong_to_their_platfo
     assert_eq!(listed["terms_clauses"].as_array().unwrap().len(), 2);
 
     // A national basis cannot carry an EU-wide scope; a restrictive decision needs a ground.
-    let wide = json!({ "action": "disable", "legal_basis": "fr.cp.421-2-5", "territorial_scope": ["EU"], "purpose": "none", "purpose_rationale": "apology of the attack" });
+    let wide = json!({ "action": "disable", "explanation": "Calls for attacks.", "legal_basis": "fr.cp.421-2-5", "territorial_scope": ["EU"], "purpose": "none", "purpose_rationale": "apology of the attack" });
     let res = t.post(&format!("/api/v1/cases/{case}/decision"), &p.token, wide).await;
     assert_eq!(res.field_codes(), ["scope_beyond_jurisdiction"]);
-    let bare = t.post(&format!("/api/v1/cases/{case}/decision"), &p.token, json!({ "action": "remove" })).await;
+    let bare = t
+        .post(
+            &format!("/api/v1/cases/{case}/decision"),
+            &p.token,
+            json!({ "action": "remove", "explanation": "Calls for attacks." }),
+        )
+        .await;
     assert_eq!(bare.field_codes(), ["required"]);
     let d = decide(&t, &p, &case, removal()).await;
     assert_eq!(d["taxonomy_version"], bases["version"]);
@@ -204,7 +210,7 @@ async fn complaints_are_due_in_two_weeks_and_close_six_months_after_the_notice()
     let (a, _) = reported(&t, &p, "https://video.example/v/1").await;
     let (b, _) = reported(&t, &p, "https://video.example/v/2").await;
     decide(&t, &p, &a, removal()).await;
-    decide(&t, &p, &b, json!({ "action": "restrict", "terms_clause": "4.2", "explanation": "extremist symbols" }))
+    decide(&t, &p, &b, json!({ "action": "restrict", "restriction": "demoted", "terms_clause": "4.2", "explanation": "extremist symbols" }))
         .await;
     let ta = notice_token(&t, &p, &a).await;
     let tb = notice_token(&t, &p, &b).await;

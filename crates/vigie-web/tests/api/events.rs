@@ -12,7 +12,7 @@ async fn every_change_is_an_event_chained_in_commit_order() {
     let p = t.platform("video.example").await;
     t.notice("https://video.example/v/1").await;
     let case = t.get("/api/v1/inbox", &p.token).await.expect(200)["cases"][0]["id"].as_str().unwrap().to_owned();
-    t.post(&format!("/api/v1/cases/{case}/decision"), &p.token, json!({ "action": "restrict", "terms_clause": "4.2" }))
+    t.post(&format!("/api/v1/cases/{case}/decision"), &p.token, json!({ "action": "restrict", "explanation": "Calls for attacks.", "restriction": "demoted", "terms_clause": "4.2" }))
         .await
         .expect(201);
     let events = t.events(None).await;

@@ -178,7 +178,7 @@ async fn world() -> World {
     t.post(&format!("/api/v1/complaints/{}/review", c["id"].as_str().unwrap()), &second.token, review)
         .await
         .expect(200);
-    let terms = json!({ "action": "restrict", "terms_clause": "4.2", "automated_detection": true, "automated_decision": true, "explanation": "violent imagery" });
+    let terms = json!({ "action": "restrict", "restriction": "demoted", "terms_clause": "4.2", "automated_detection": true, "automated_decision": true, "explanation": "violent imagery" });
     decide(&t, &p, &public[1], terms).await;
     t.post(&format!("/api/v1/cases/{}/reinstatement", public[1]), &p.token, json!({ "reasons": "our mistake" }))
         .await
@@ -211,7 +211,13 @@ async fn world() -> World {
         json!({ "explanation": "Propaganda channel", "locations": [{ "url": "https://video.example/r/1" }] });
     let r = t.post("/api/v1/referrals", &police.token, referral).await.expect(201);
     t.advance(Duration::from_mins(5));
-    decide(&t, &p, r["cases"][0]["case"].as_str().unwrap(), json!({ "action": "label", "terms_clause": "4.2" })).await;
+    decide(
+        &t,
+        &p,
+        r["cases"][0]["case"].as_str().unwrap(),
+        json!({ "action": "label", "explanation": "Calls for attacks.", "terms_clause": "4.2" }),
+    )
+    .await;
 
     // A threat to life, referred to the police and Europol, then acknowledged.
     let mut threat = notice_body("https://video.example/v/live");
@@ -293,6 +299,8 @@ async fn every_figure_is_recomputed_from_each_audiences_export_by_independent_co
         .read(move |r| vigie_app::statements::statements(r, period.from, period.to, now, opts))
         .await
         .unwrap();
+    assert!(sor.incomplete.is_empty(), "{:?}", sor.incomplete);
+    let sor = sor.statements;
     assert!(sor.iter().all(|s| s.check().is_ok()));
     std::fs::write(
         format!("{dir}/statements.json"),
