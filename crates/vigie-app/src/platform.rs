@@ -251,7 +251,10 @@ impl App {
             .store()
             .write(move |tx| {
                 let case = own_case(tx, &principal, &id)?;
-                if !case.state.is_pending() {
+                // A decided case is decided again only once its decision was reversed (the content
+                // reinstated): the platform may still act on its own terms (TCO art. 4(7)).
+                let reinstated = tx.case_decision(&case.id)?.is_some_and(|d| d.reversed_at.is_some());
+                if !case.state.is_pending() && !reinstated {
                     return Err(AppError::conflict("already_decided", format!("the case is {}", case.state.as_str())));
                 }
                 let now = clock.now();
@@ -269,7 +272,14 @@ impl App {
                 let terms: Vec<_> = tx.terms_clauses(&principal.org, false)?.iter().map(clause_of).collect();
                 let has_notice = tx.case_signals(&case.id)?.iter().any(|s| s.kind == SignalKind::Notice);
                 let decision =
-                    input.check(DecisionContext { now, has_order: !orders.is_empty(), has_notice, terms: &terms })?;
+                    // Only an order in force constrains the decision; after it stopped having effect
+                    // the platform decides on its own assessment again (TCO art. 4(7)).
+                    input.check(DecisionContext {
+                        now,
+                        has_order: crate::dueprocess::order_in_force(&orders),
+                        has_notice,
+                        terms: &terms,
+                    })?;
                 let actor = Actor::of(&principal);
                 let ev = Events { clock: &*clock, now, actor: &actor };
                 let mut case = receive_case(tx, &ev, case, "decision")?;
@@ -283,7 +293,7 @@ impl App {
                 // A decided case needs no reviewer: whoever held it is free.
                 tx.delete_claim(&case.id)?;
                 for mut order in orders {
-                    if order.clock.state == vigie_model::order::OrderState::Complied {
+                    if order.clock.state == vigie_model::order::OrderState::Complied || order.ended_at.is_some() {
                         continue;
                     }
                     let mut all_actioned = true;
@@ -328,7 +338,7 @@ impl App {
             let case = own_case(r, &principal, &id)?;
             let terms: Vec<_> = r.terms_clauses(&principal.org, false)?.iter().map(clause_of).collect();
             let has_notice = r.case_signals(&case.id)?.iter().any(|s| s.kind == SignalKind::Notice);
-            let has_order = !r.case_orders(&case.id)?.is_empty();
+            let has_order = crate::dueprocess::order_in_force(&r.case_orders(&case.id)?);
             let decision = input.check(DecisionContext { now, has_order, has_notice, terms: &terms })?;
             let rec = decision_record(&decision, &case, &principal, now);
             let opts = crate::statements::StatementOptions { include_orders: true };

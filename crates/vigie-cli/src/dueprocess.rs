@@ -119,7 +119,7 @@ pub(crate) enum ComplaintCommand {
         outcome: String,
         #[arg(long)]
         reasons: String,
-        /// Reversing a no-action decision: the replacing decision, as JSON
+        /// Reversing a decision on a notifier's complaint: the replacing decision, as JSON
         /// (`{"action":"remove","legal_basis":...}`).
         #[arg(long)]
         decision: Option<String>,

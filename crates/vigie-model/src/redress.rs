@@ -109,6 +109,23 @@ impl Route {
             Route::RemovalOrder => "removal_order",
         }
     }
+
+    /// The redress a decision follows. A decision taken on a legal basis while a removal order on
+    /// its case was in force (issued before it, not ended before it) complies with the order: it
+    /// is contested through the order's own redress (TCO arts. 4 and 9). Every other decision is
+    /// the platform's own, contested through its complaint handling (DSA art. 20), even on a case
+    /// that has or had an order: a decision on its terms (TCO art. 4(7): "without prejudice to"
+    /// them), one taken before the order came, or one taken after it stopped having effect.
+    /// `orders`: each order's issue and, if it ended, its end.
+    pub fn of_decision(
+        on_legal_basis: bool,
+        decided_at: Timestamp,
+        orders: impl IntoIterator<Item = (Timestamp, Option<Timestamp>)>,
+    ) -> Route {
+        let under_order =
+            orders.into_iter().any(|(issued, ended)| issued <= decided_at && ended.is_none_or(|e| e > decided_at));
+        if on_legal_basis && under_order { Route::RemovalOrder } else { Route::Platform }
+    }
 }
 
 /// Who complains.
@@ -137,12 +154,16 @@ impl Complainant {
 }
 
 /// Whether a complaint may be lodged: the route allows it, the decision is one this complainant
-/// may contest, and the window (from when they were informed) is still open.
+/// may contest, and the window is still open. DSA art. 20(1): the uploader contests a restriction;
+/// a notifier contests any decision on its notice, whether or not to act and how (recital 58: a
+/// label, a demotion or a disabling in one state may be no adequate answer to it). Art. 20(2):
+/// the six months run from when the complainant was informed; `None` (not informed yet, so the
+/// window has not started) never closes it.
 pub fn may_complain(
     route: Route,
     who: Complainant,
     action: Action,
-    informed_at: Timestamp,
+    informed_at: Option<Timestamp>,
     now: Timestamp,
 ) -> Result<(), Refusal> {
     if route == Route::RemovalOrder {
@@ -152,17 +173,14 @@ pub fn may_complain(
              challenge the order before the court or body named in it, or ask for cross-border scrutiny (TCO arts. 4 and 9)",
         );
     }
-    match who {
-        Complainant::Uploader if !action.is_restrictive() => {
-            return refuse("nothing_to_contest", "the content was not restricted");
-        }
-        Complainant::Notifier if action.is_restrictive() => {
-            return refuse("notifier_against_no_action_only", "a notifier contests a decision to take no action");
-        }
-        _ => {}
+    if who == Complainant::Uploader && !action.is_restrictive() {
+        return refuse("nothing_to_contest", "the content was not restricted");
     }
-    if now > informed_at.plus(COMPLAINT_WINDOW) {
-        return refuse("complaint_window_closed", "complaints close six months after the decision was notified");
+    if informed_at.is_some_and(|informed| now > informed.plus(COMPLAINT_WINDOW)) {
+        return refuse(
+            "complaint_window_closed",
+            "complaints close six months after the complainant was informed of the decision (DSA art. 20(1), (2))",
+        );
     }
     Ok(())
 }
@@ -339,7 +357,7 @@ mod tests {
 
     #[test]
     fn complaints_follow_the_route_and_the_window() {
-        let informed = T0;
+        let informed = Some(T0);
         let ok = T0.plus(Duration::from_days(100));
         assert!(may_complain(Route::Platform, Complainant::Uploader, Action::Remove, informed, ok).is_ok());
         assert_eq!(
@@ -352,17 +370,54 @@ mod tests {
         );
         assert!(may_complain(Route::Platform, Complainant::Notifier, Action::NoAction, informed, ok).is_ok());
         assert!(may_complain(Route::Platform, Complainant::Notifier, Action::Exempt, informed, ok).is_ok());
-        assert_eq!(
-            code(may_complain(Route::Platform, Complainant::Notifier, Action::Remove, informed, ok)),
-            "notifier_against_no_action_only"
-        );
-        let last = informed.plus(COMPLAINT_WINDOW);
+        let last = T0.plus(COMPLAINT_WINDOW);
         assert!(may_complain(Route::Platform, Complainant::Uploader, Action::Remove, informed, last).is_ok());
         let late = last.plus(Duration::from_secs(1));
         assert_eq!(
             code(may_complain(Route::Platform, Complainant::Uploader, Action::Remove, informed, late)),
             "complaint_window_closed"
         );
+    }
+
+    /// DSA art. 20(1) and recital 58: a notifier contests any decision on its notice, a measure
+    /// it finds inadequate as well as no action. (Before step 8 Vigie refused a notifier's
+    /// complaint about any restriction, `notifier_against_no_action_only`.)
+    #[test]
+    fn a_notifier_contests_any_decision_dsa_20_1() {
+        let ok = T0.plus(Duration::from_days(1));
+        for action in [Action::Label, Action::Restrict, Action::Disable, Action::Remove, Action::SuspendAccount] {
+            assert!(may_complain(Route::Platform, Complainant::Notifier, action, Some(T0), ok).is_ok(), "{action:?}");
+        }
+    }
+
+    /// DSA art. 20(2): the six months run from when the complainant was informed; a complainant
+    /// not yet informed is not yet running out of time.
+    #[test]
+    fn the_window_runs_from_being_informed_dsa_20_2() {
+        let years_later = T0.plus(Duration::from_days(1000));
+        assert!(may_complain(Route::Platform, Complainant::Uploader, Action::Remove, None, years_later).is_ok());
+        let informed = T0.plus(Duration::from_days(900));
+        assert!(
+            may_complain(Route::Platform, Complainant::Uploader, Action::Remove, Some(informed), years_later).is_ok()
+        );
+    }
+
+    /// TCO arts. 4(7) and 9, DSA art. 20: only a decision on a legal basis taken while an order
+    /// was in force follows the order's redress; the platform's own decisions, on a case that has
+    /// or had an order, keep the complaint.
+    #[test]
+    fn only_decisions_under_an_order_in_force_follow_its_redress_tco_4_7() {
+        let issued = T0;
+        let ended = T0.plus(Duration::from_days(3));
+        let during = T0.plus(Duration::from_hours(1));
+        let after = T0.plus(Duration::from_days(10));
+        let before = T0.minus(Duration::from_hours(1));
+        assert_eq!(Route::of_decision(true, during, [(issued, None)]), Route::RemovalOrder);
+        assert_eq!(Route::of_decision(true, during, [(issued, Some(ended))]), Route::RemovalOrder);
+        assert_eq!(Route::of_decision(false, during, [(issued, None)]), Route::Platform, "on its terms");
+        assert_eq!(Route::of_decision(true, after, [(issued, Some(ended))]), Route::Platform, "after the order ended");
+        assert_eq!(Route::of_decision(true, before, [(issued, None)]), Route::Platform, "before the order came");
+        assert_eq!(Route::of_decision(true, during, []), Route::Platform);
     }
 
     #[test]

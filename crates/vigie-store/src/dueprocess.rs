@@ -38,6 +38,9 @@ pub struct UploaderNoticeRecord {
     pub created_at: Timestamp,
     /// `None` while a non-disclosure embargo withholds the notice.
     pub issued_at: Option<Timestamp>,
+    /// When the uploader was informed: the first time the notice was opened with its link. The
+    /// complaint window runs from it (DSA art. 20(2)).
+    pub informed_at: Option<Timestamp>,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -62,7 +65,7 @@ pub struct ComplaintRecord {
     pub reviewed_by: Option<UserId>,
     pub reviewed_at: Option<Timestamp>,
     pub reasons: Option<String>,
-    /// The reviewer's replacement decision, when a no-action decision was reversed.
+    /// The reviewer's replacement decision, when a decision was reversed on a notifier's complaint.
     pub new_decision: Option<DecisionId>,
 }
 
@@ -246,6 +249,9 @@ pub trait DueReads {
     fn due_threat_alerts(&self, now: Timestamp, limit: u32) -> Result<Vec<ThreatAlertRecord>>;
     fn le_referrals_of(&self, case: &CaseId) -> Result<Vec<LawEnforcementReferralRecord>>;
     fn notifier_key_of(&self, signal: &SignalId) -> Result<Option<String>>;
+    /// When a notice's notifier was told of a decision (or could first see it with the tracking
+    /// code), if they were.
+    fn notifier_informed(&self, signal: &SignalId, decision: &DecisionId) -> Result<Option<Timestamp>>;
     /// (notices sent, of which decided manifestly unfounded) by a notifier.
     fn misuse_counts(&self, notifier_key: &str) -> Result<(u64, u64)>;
     fn misuse_actions(&self, notifier_key: &str) -> Result<Vec<MisuseActionRecord>>;
@@ -288,6 +294,8 @@ pub trait DueTx: DueReads {
     fn put_threat_alert(&mut self, r: &ThreatAlertRecord) -> Result<()>;
     fn insert_le_referral(&mut self, r: &LawEnforcementReferralRecord) -> Result<()>;
     fn set_notifier_key(&mut self, signal: &SignalId, key: &str) -> Result<()>;
+    /// Records when a notice's notifier was informed of a decision; the first time stays.
+    fn set_notifier_informed(&mut self, signal: &SignalId, decision: &DecisionId, at: Timestamp) -> Result<()>;
     fn insert_misuse_action(&mut self, r: &MisuseActionRecord) -> Result<()>;
     fn put_flagger_status(&mut self, r: &FlaggerStatusRecord) -> Result<()>;
     /// Inserts or replaces the row of `r.decision`.

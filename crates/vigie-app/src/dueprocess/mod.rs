@@ -53,10 +53,17 @@ pub struct UploaderNoticeView {
     pub body: Value,
 }
 
-/// The route a case's current decision follows: an order on the case that is (or was) in force
-/// makes it the order's redress.
-pub(crate) fn route_of(orders: &[OrderRecord]) -> Route {
-    if orders.is_empty() { Route::Platform } else { Route::RemovalOrder }
+/// The redress a decision follows: the order's, for a decision on a legal basis taken while an
+/// order on its case was in force; the platform's complaint handling for every other (see
+/// [`Route::of_decision`]).
+pub(crate) fn route_of(orders: &[OrderRecord], d: &DecisionRecord) -> Route {
+    Route::of_decision(d.legal_basis.is_some(), d.decided_at, orders.iter().map(|o| (o.intake_at, o.ended_at)))
+}
+
+/// Whether an order on the case is in force: its content stays removed whatever the platform's
+/// own complaint handling or second thoughts conclude.
+pub(crate) fn order_in_force(orders: &[OrderRecord]) -> bool {
+    orders.iter().any(|o| o.ended_at.is_none())
 }
 
 /// Whether any order on the case forbids telling the uploader now.
@@ -180,7 +187,7 @@ pub(crate) fn notice_uploader(
         return Ok(());
     }
     let orders = tx.case_orders(&case.id)?;
-    let route = route_of(&orders);
+    let route = route_of(&orders, d);
     let body = json!({
         "case": case.id.as_str(),
         "decision": d.id.as_str(),
@@ -213,6 +220,7 @@ pub(crate) fn notice_uploader(
         body: body.to_string(),
         created_at: ev.now,
         issued_at: None,
+        informed_at: None,
     };
     tx.insert_uploader_notice(&notice)?;
     if embargoed(&orders, ev.now) {
@@ -272,6 +280,11 @@ pub(crate) fn tell_notifiers(
     for s in tx.case_signals(&case.id)? {
         if !matches!(s.kind, SignalKind::Notice | SignalKind::Referral) {
             continue;
+        }
+        // From now on the notifier knows, or can see with the tracking code: the complaint window
+        // runs from here (DSA art. 20(2)).
+        if s.kind == SignalKind::Notice {
+            tx.set_notifier_informed(&s.id, &d.id, ev.now)?;
         }
         let outcome = json!({ "signal": s.id.as_str(), "case": case.id.as_str(), "outcome": d.action, "decided_at": d.decided_at });
         let told = if let Some(org) = &s.submitter_org {
@@ -358,8 +371,11 @@ pub(crate) fn notice_view(
     let issued = notice.issued_at.unwrap_or(now);
     let path = uploader_notice_path(&notice.token);
     if notice.route == Route::Platform.as_str() {
-        let until = issued.plus(COMPLAINT_WINDOW);
+        // DSA art. 20(2): six months from when the uploader was informed; until then, open.
+        let until = notice.informed_at.map(|t| t.plus(COMPLAINT_WINDOW));
         body["redress"]["internal_complaint"]["open_until"] = json!(until);
+        body["redress"]["internal_complaint"]["window_from"] =
+            json!("the first time this notice is opened with its link (DSA art. 20(2))");
         body["redress"]["internal_complaint"]["link"] = json!(format!("{path}/complaint"));
     } else if let Some(list) = body["redress"]["removal_orders"].as_array_mut() {
         for item in list {
@@ -381,8 +397,24 @@ pub(crate) fn notice_view(
             scrutinies.push(json!({ "id": s.id.as_str(), "order": o.id.as_str(), "trigger": s.trigger, "state": s.state, "due_at": s.due_at, "reasons": s.decision_reasons }));
         }
     }
-    body["status"] = json!(if decision.reversed_at.is_some() { "reinstated" } else { "in_force" });
-    body["reinstated_at"] = json!(decision.reversed_at);
+    // A decision reversed on a notifier's complaint was replaced by a stronger one, not lifted.
+    let replaced_by = match decision.reversed_at {
+        Some(_) => tx
+            .complaints_of_case(&notice.case)?
+            .into_iter()
+            .find(|c| c.decision == decision.id && c.state == "reversed")
+            .and_then(|c| c.new_decision),
+        None => None,
+    };
+    let status = match (decision.reversed_at, &replaced_by) {
+        (None, _) => "in_force",
+        (Some(_), Some(_)) => "replaced",
+        (Some(_), None) => "reinstated",
+    };
+    body["status"] = json!(status);
+    body["reinstated_at"] = json!(if replaced_by.is_none() { decision.reversed_at } else { None });
+    body["replaced_by"] = json!(replaced_by.as_ref().map(DecisionId::as_str));
+    body["informed_at"] = json!(notice.informed_at);
     body["issued_at"] = json!(notice.issued_at);
     body["complaints"] = Value::Array(complaints);
     body["scrutinies"] = Value::Array(scrutinies);
@@ -511,19 +543,22 @@ impl App {
             .await
     }
 
-    /// The notice a token opens, for the uploader who holds it. Public: the token is the key.
+    /// The notice a token opens, for the uploader who holds it. Public: the token is the key. The
+    /// first opening is when the uploader was informed (DSA art. 20(2)), and is recorded.
     pub async fn uploader_notice(&self, token: &str) -> AppResult<UploaderNoticeView> {
         let token = token.to_owned();
-        let now = self.now();
+        let clock = self.clock().clone();
         self.store()
-            .read(move |r| {
-                let notice = match notice_by_token(r, &token) {
-                    Ok(n) => n,
-                    Err(e) => return Ok(Err(e)),
-                };
-                Ok(notice_view(r, notice, now))
+            .write(move |tx| {
+                let mut notice = notice_by_token(tx, &token)?;
+                let now = clock.now();
+                if notice.informed_at.is_none() {
+                    notice.informed_at = Some(now);
+                    tx.update_uploader_notice(&notice)?;
+                }
+                notice_view(tx, notice, now)
             })
-            .await?
+            .await
     }
 
     /// The notice about a case's current decision, for its platform: withheld (without its link)

@@ -83,7 +83,7 @@ pub const MEANINGS: &[(&str, &str)] = &[
     ("complaints.received", "Complaints against decisions (TCO art. 10, DSA art. 20)."),
     (
         "complaints.by_complainant",
-        "Complaints by the uploader (against a restriction) or a notifier (against no action).",
+        "Complaints by the uploader (against a restriction) or a notifier (against any decision on its notice).",
     ),
     ("complaints.decided", "Complaints decided by a reviewer who was not the first decider."),
     ("complaints.upheld", "Complaints where the first decision stood."),

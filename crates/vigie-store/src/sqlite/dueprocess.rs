@@ -32,6 +32,7 @@ fn notice_row(r: &Row<'_>) -> rusqlite::Result<UploaderNoticeRecord> {
         body: r.get("body")?,
         created_at: Timestamp::from_micros(r.get("created_at")?),
         issued_at: ts(r.get("issued_at")?),
+        informed_at: ts(r.get("informed_at")?),
     })
 }
 
@@ -310,6 +311,15 @@ impl DueReads for SqliteRead<'_> {
     fn notifier_key_of(&self, signal: &SignalId) -> Result<Option<String>> {
         self.one("SELECT notifier_key FROM signal_notifiers WHERE signal = ?1", [signal.as_str()], |r| r.get(0))
     }
+    fn notifier_informed(&self, signal: &SignalId, decision: &DecisionId) -> Result<Option<Timestamp>> {
+        Ok(self
+            .one(
+                "SELECT at FROM notifier_informed WHERE signal = ?1 AND decision = ?2",
+                [signal.as_str(), decision.as_str()],
+                |r| r.get::<_, i64>(0),
+            )?
+            .map(Timestamp::from_micros))
+    }
     fn misuse_counts(&self, notifier_key: &str) -> Result<(u64, u64)> {
         // A scan: misuse reviews are rare, notices are not (see migration 3).
         let notices: i64 = self
@@ -423,6 +433,7 @@ delegate_due_reads! {
     due_threat_alerts(now: Timestamp, limit: u32) -> Result<Vec<ThreatAlertRecord>>;
     le_referrals_of(case: &CaseId) -> Result<Vec<LawEnforcementReferralRecord>>;
     notifier_key_of(signal: &SignalId) -> Result<Option<String>>;
+    notifier_informed(signal: &SignalId, decision: &DecisionId) -> Result<Option<Timestamp>>;
     misuse_counts(notifier_key: &str) -> Result<(u64, u64)>;
     misuse_actions(notifier_key: &str) -> Result<Vec<MisuseActionRecord>>;
     unfounded_notifiers(limit: u32) -> Result<Vec<(String, u64, u64)>>;
@@ -491,8 +502,8 @@ impl DueTx for SqliteTx<'_> {
     }
     fn update_uploader_notice(&mut self, r: &UploaderNoticeRecord) -> Result<()> {
         self.read.exec(
-            "UPDATE uploader_notices SET body = ?2, issued_at = ?3 WHERE id = ?1",
-            params![r.id.as_str(), r.body, us(r.issued_at)],
+            "UPDATE uploader_notices SET body = ?2, issued_at = ?3, informed_at = ?4 WHERE id = ?1",
+            params![r.id.as_str(), r.body, us(r.issued_at), us(r.informed_at)],
         )?;
         Ok(())
     }
@@ -669,6 +680,13 @@ impl DueTx for SqliteTx<'_> {
                 r.sent_by.as_str(),
                 r.note,
             ],
+        )?;
+        Ok(())
+    }
+    fn set_notifier_informed(&mut self, signal: &SignalId, decision: &DecisionId, at: Timestamp) -> Result<()> {
+        self.read.exec(
+            "INSERT OR IGNORE INTO notifier_informed (signal, decision, at) VALUES (?1, ?2, ?3)",
+            params![signal.as_str(), decision.as_str(), at.as_micros()],
         )?;
         Ok(())
     }

@@ -604,13 +604,23 @@ CREATE INDEX decisions_org ON decisions(org, decided_at);
     // 7: reserved for the TCO half of step 8 (branch step8-law-tco); renumbered when merged.
     "SELECT 1;",
     // 8: the law as written, DSA and GDPR half (step 8): a restriction's type, a measure's end and
-    // the upload date on decisions (DSA art. 17(3)(a)).
+    // the upload date on decisions (DSA art. 17(3)(a)); when complainants were informed (DSA art.
+    // 20(2)).
     r#"
 ALTER TABLE decisions ADD COLUMN restriction TEXT
     CHECK (restriction IN ('demoted','age_restricted','interaction_restricted','other'));
 ALTER TABLE decisions ADD COLUMN restriction_other TEXT;
 ALTER TABLE decisions ADD COLUMN until INTEGER;
 ALTER TABLE decisions ADD COLUMN content_date TEXT;
+-- DSA art. 20(2): complaint windows run from when the complainant was informed: the uploader when
+-- the notice is first opened, a notifier when told of the decision (or able to see it).
+ALTER TABLE uploader_notices ADD COLUMN informed_at INTEGER;
+CREATE TABLE notifier_informed (
+    signal TEXT NOT NULL REFERENCES signals(id),
+    decision TEXT NOT NULL REFERENCES decisions(id),
+    at INTEGER NOT NULL,
+    PRIMARY KEY (signal, decision)
+) STRICT, WITHOUT ROWID;
 -- Restrictions decided before the type was asked: their type is unknown, and their statements say so.
 UPDATE decisions SET restriction = 'other',
     restriction_other = 'Visibility restricted; the type of restriction was not recorded with the decision.'

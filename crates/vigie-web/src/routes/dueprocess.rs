@@ -242,10 +242,12 @@ pub struct NotifierComplaintRequest {
     pub location: Option<usize>,
 }
 
-/// Public: a notifier complains, with the tracking code, about a decision to take no action.
+/// Public: a notifier complains, with the tracking code, about the decision on a location: no
+/// action, or a measure it finds inadequate (DSA art. 20(1)). The window runs from when the
+/// notifier was told of the decision (art. 20(2)).
 #[utoipa::path(post, path = "/api/v1/notices/track/{code}/complaint", tag = "due process", params(("code" = String, Path)),
     request_body = NotifierComplaintRequest,
-    responses((status = 201, body = ComplaintDto), (status = 404, body = crate::error::Problem), (status = 409, body = crate::error::Problem, description = "`complaint_open`, `not_decided`, `notifier_against_no_action_only`, `removal_order_redress`, `complaint_window_closed`")))]
+    responses((status = 201, body = ComplaintDto), (status = 404, body = crate::error::Problem), (status = 409, body = crate::error::Problem, description = "`complaint_open`, `not_decided`, `removal_order_redress`, `complaint_window_closed`")))]
 pub async fn notifier_complaint(
     State(s): State<AppState>,
     ConnectInfo(peer): ConnectInfo<SocketAddr>,
@@ -369,7 +371,8 @@ pub struct ReviewRequest {
     pub outcome: Option<String>,
     #[schema(value_type = String, required = true, min_length = 1, max_length = 20000, pattern = r"\S")]
     pub reasons: Option<String>,
-    /// Reversing a no-action decision on a notifier's complaint: the decision that replaces it.
+    /// Reversing a decision on a notifier's complaint (no action, or an inadequate measure): the
+    /// decision that replaces it.
     pub decision: Option<DecisionRequest>,
 }
 

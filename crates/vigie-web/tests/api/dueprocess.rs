@@ -203,8 +203,11 @@ async fn a_notice_from_intake_to_redress() {
     assert_eq!(t.events(Some("content.reinstated")).await.len(), 1);
 }
 
+/// Complaints are answered within two weeks, and close six months after the uploader was
+/// informed (DSA art. 20(1), (2)). (Before step 8 the six months ran from the notice's issue to the
+/// platform, which the uploader may hear of later: the uploader now opens the notice first.)
 #[tokio::test]
-async fn complaints_are_due_in_two_weeks_and_close_six_months_after_the_notice() {
+async fn complaints_are_due_in_two_weeks_and_close_six_months_after_the_uploader_was_informed() {
     let t = TestApp::start().await;
     let p = t.platform("video.example").await;
     let (a, _) = reported(&t, &p, "https://video.example/v/1").await;
@@ -214,6 +217,8 @@ async fn complaints_are_due_in_two_weeks_and_close_six_months_after_the_notice()
         .await;
     let ta = notice_token(&t, &p, &a).await;
     let tb = notice_token(&t, &p, &b).await;
+    // The uploader of b reads the notice at once: informed now.
+    t.send(reqwest::Method::GET, &format!("/api/v1/uploader-notices/{tb}"), None, None).await.expect(200);
     let c = t
         .send(
             reqwest::Method::POST,
@@ -564,9 +569,174 @@ async fn a_notifier_complains_against_no_action() {
     let tracked = t.send(reqwest::Method::GET, &format!("/api/v1/notices/track/{code}"), None, None).await.expect(200);
     assert_eq!(tracked["locations"][0]["outcome"], "remove");
     assert_eq!(tracked["locations"][0]["complaints"][0]["state"], "reversed");
-    // A notifier does not contest a removal.
-    let res = t.send(reqwest::Method::POST, &path, None, Some(json!({ "text": "more" }))).await;
-    assert_eq!(codes_of(&res), (409, "notifier_against_no_action_only".into()));
+    // The notifier may contest the new decision too (DSA art. 20(1): any decision on the notice;
+    // before step 8 this was refused as `notifier_against_no_action_only`).
+    t.send(reqwest::Method::POST, &path, None, Some(json!({ "text": "the account should go too" }))).await.expect(201);
+}
+
+/// DSA art. 20(1) and recital 58: a notifier contests a measure it finds inadequate (a label, a
+/// demotion, a disabling in one state), not only no action; a reversal replaces the measure with
+/// the reviewer's, and the uploader's notice about the first one says it was replaced.
+#[tokio::test]
+async fn a_notifier_contests_an_inadequate_measure_dsa_20_1() {
+    let t = TestApp::start().await;
+    let p = t.platform("video.example").await;
+    let second = t.person(&p.org, &["moderator"]).await;
+    let (case, code) = reported(&t, &p, "https://video.example/v/1").await;
+    let label =
+        json!({ "action": "label", "terms_clause": "4.2", "explanation": "Graphic, but kept up with a warning." });
+    decide(&t, &p, &case, label).await;
+    let first = notice_token(&t, &p, &case).await;
+    let path = format!("/api/v1/notices/track/{code}/complaint");
+    let c = t
+        .send(
+            reqwest::Method::POST,
+            &path,
+            None,
+            Some(json!({ "text": "A label is not enough: it calls for attacks." })),
+        )
+        .await
+        .expect(201);
+    let id = c["id"].as_str().unwrap();
+    let review = json!({ "outcome": "reversed", "reasons": "it calls for attacks", "decision": removal() });
+    t.post(&format!("/api/v1/complaints/{id}/review"), &second.token, review).await.expect(200);
+    let d = t.get(&format!("/api/v1/cases/{case}"), &p.token).await.expect(200);
+    assert_eq!(d["decision"]["action"], "remove");
+    let old = t.send(reqwest::Method::GET, &format!("/api/v1/uploader-notices/{first}"), None, None).await.expect(200);
+    assert_eq!(old["notice"]["status"], "replaced", "{old}");
+    assert_eq!(old["notice"]["replaced_by"], d["decision"]["id"]);
+    assert!(old["notice"]["reinstated_at"].is_null(), "a replaced measure was not lifted");
+    assert!(t.events(Some("content.reinstated")).await.is_empty());
+    let tracked = t.send(reqwest::Method::GET, &format!("/api/v1/notices/track/{code}"), None, None).await.expect(200);
+    assert_eq!(tracked["locations"][0]["outcome"], "remove");
+}
+
+/// TCO art. 4(7): once an order stops having effect the platform may still act on its own terms;
+/// such a decision is the platform's own, and its uploader keeps the internal complaint (DSA art.
+/// 20), although the case once had an order. (Before step 8 any order on a case ever closed the
+/// complaint for good.)
+#[tokio::test]
+async fn a_case_that_had_an_order_keeps_the_complaint_for_later_terms_decisions_tco_4_7() {
+    let t = TestApp::start().await;
+    let p = t.platform("video.example").await;
+    let second = t.person(&p.org, &["moderator"]).await;
+    let issuer = t.authority().await;
+    let o =
+        t.post("/api/v1/orders", &issuer.token, order_body(&p.org, &["https://video.example/v/1"])).await.expect(201);
+    let (order, case) = (o["id"].as_str().unwrap().to_owned(), o["cases"][0]["case"].as_str().unwrap().to_owned());
+    t.get("/api/v1/inbox", &p.token).await.expect(200);
+    decide(&t, &p, &case, removal()).await;
+    let under_order = notice_token(&t, &p, &case).await;
+    let refused = t
+        .send(
+            reqwest::Method::POST,
+            &format!("/api/v1/uploader-notices/{under_order}/complaint"),
+            None,
+            Some(json!({ "text": "x" })),
+        )
+        .await;
+    assert_eq!(codes_of(&refused), (409, "removal_order_redress".into()), "the order's redress, while under it");
+    let annul = json!({ "court": "Tribunal administratif de Paris", "reference": "TA-2026-77" });
+    t.post(&format!("/api/v1/orders/{order}/annulment"), &issuer.token, annul).await.expect(200);
+
+    // The content is back; the platform now removes it under its own terms.
+    let terms =
+        json!({ "action": "remove", "terms_clause": "4.2", "explanation": "Breaks our rule on violent extremism." });
+    decide(&t, &p, &case, terms).await;
+    let own = notice_token(&t, &p, &case).await;
+    let n = t.send(reqwest::Method::GET, &format!("/api/v1/uploader-notices/{own}"), None, None).await.expect(200);
+    assert_eq!(n["route"], "platform_decision");
+    assert_eq!(n["notice"]["redress"]["internal_complaint"]["available"], true);
+    let c = t
+        .send(
+            reqwest::Method::POST,
+            &format!("/api/v1/uploader-notices/{own}/complaint"),
+            None,
+            Some(json!({ "text": "my rules reading differs" })),
+        )
+        .await
+        .expect(201);
+    let review = json!({ "outcome": "reversed", "reasons": "the clause does not reach satire" });
+    t.post(&format!("/api/v1/complaints/{}/review", c["id"].as_str().unwrap()), &second.token, review)
+        .await
+        .expect(200);
+    assert_eq!(t.events(Some("content.reinstated")).await.len(), 2, "by the annulment, then by the complaint");
+}
+
+/// While an order is in force, the platform's own earlier decision may be complained about, but a
+/// reversal cannot bring back what the order keeps removed.
+#[tokio::test]
+async fn a_complaint_cannot_reinstate_what_an_order_in_force_keeps_removed() {
+    let t = TestApp::start().await;
+    let p = t.platform("video.example").await;
+    let second = t.person(&p.org, &["moderator"]).await;
+    let issuer = t.authority().await;
+    let (case, _) = reported(&t, &p, "https://video.example/v/1").await;
+    decide(&t, &p, &case, removal()).await;
+    let token = notice_token(&t, &p, &case).await;
+    // The order comes after the removal: complied with at once.
+    t.advance(Duration::from_mins(5));
+    t.post("/api/v1/orders", &issuer.token, order_body(&p.org, &["https://video.example/v/1"])).await.expect(201);
+    let c = t
+        .send(
+            reqwest::Method::POST,
+            &format!("/api/v1/uploader-notices/{token}/complaint"),
+            None,
+            Some(json!({ "text": "news" })),
+        )
+        .await
+        .expect(201);
+    let review = json!({ "outcome": "reversed", "reasons": "news report" });
+    let r = t.post(&format!("/api/v1/complaints/{}/review", c["id"].as_str().unwrap()), &second.token, review).await;
+    assert_eq!(codes_of(&r), (409, "order_in_force".into()));
+}
+
+/// DSA art. 20(2): the six months run from the day the complainant was informed: the uploader
+/// when the notice is first opened, a notifier when the outcome is told (here, when the
+/// authority's non-disclosure ends), not from the decision. (Before step 8 both ran from the
+/// decision or the notice's issue to the platform.)
+#[tokio::test]
+async fn complaint_windows_run_from_when_the_complainant_was_informed_dsa_20_2() {
+    let t = TestApp::start().await;
+    let p = t.platform("video.example").await;
+    let issuer = t.authority().await;
+
+    // An uploader who hears of the notice 200 days after it was issued still has six months.
+    let (a, _) = reported(&t, &p, "https://video.example/v/1").await;
+    decide(&t, &p, &a, removal()).await;
+    let token = notice_token(&t, &p, &a).await;
+    t.advance(Duration::from_days(200));
+    let n = t.send(reqwest::Method::GET, &format!("/api/v1/uploader-notices/{token}"), None, None).await.expect(200);
+    let open_until = t.now().plus(Duration::from_days(184));
+    assert_eq!(n["notice"]["redress"]["internal_complaint"]["open_until"], json!(open_until));
+    t.advance(Duration::from_days(180));
+    t.send(
+        reqwest::Method::POST,
+        &format!("/api/v1/uploader-notices/{token}/complaint"),
+        None,
+        Some(json!({ "text": "late but in time" })),
+    )
+    .await
+    .expect(201);
+
+    // A notifier told only when a non-disclosure ends has six months from then.
+    let (b, code) = reported(&t, &p, "https://video.example/v/2").await;
+    let mut secret = order_body(&p.org, &["https://video.example/v/2"]);
+    secret["non_disclosure"] = json!(true);
+    secret["non_disclosure_until"] = json!(t.now().plus(Duration::from_days(42)).to_rfc3339());
+    t.post("/api/v1/orders", &issuer.token, secret).await.expect(201);
+    t.get("/api/v1/inbox", &p.token).await.expect(200);
+    let mut on_terms =
+        json!({ "action": "remove", "terms_clause": "4.2", "explanation": "Breaks our rule on violent extremism." });
+    on_terms["purpose"] = json!("none");
+    on_terms["purpose_rationale"] = json!("no protected purpose");
+    decide(&t, &p, &b, on_terms).await;
+    t.advance(Duration::from_days(42));
+    t.tick().await;
+    t.advance(Duration::from_days(150));
+    let path = format!("/api/v1/notices/track/{code}/complaint");
+    let c = t.send(reqwest::Method::POST, &path, None, Some(json!({ "text": "the uploader's account too" }))).await;
+    assert_eq!(c.status.as_u16(), 201, "192 days after the decision, 150 after being told: {}", c.body);
 }
 
 /// A blind watch-list holds a matching new case: the platform hears nothing, the notifier sees
