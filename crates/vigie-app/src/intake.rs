@@ -347,11 +347,17 @@ impl App {
             .write(move |tx| {
                 let now = clock.now();
                 if let Some(key) = &key {
-                    crate::dueprocess::misuse::check_not_suspended(tx, key, now)?;
+                    let mut platforms = Vec::new();
+                    for (i, t) in targets.iter().enumerate() {
+                        if let Some(platform) = route_target(tx, t, i)? {
+                            platforms.push((i, platform));
+                        }
+                    }
+                    crate::dueprocess::misuse::check_not_suspended(tx, key, &platforms, now)?;
                 }
-                // A trusted flagger whose status is suspended or revoked loses its priority.
+                // Priority only while a coordinator's award stands, within its areas (DSA art. 22(1)).
                 let tier = match &flagger {
-                    Some(org) if crate::dueprocess::misuse::flagger_active(tx, org)? => Tier::TrustedFlagger,
+                    Some(org) if crate::dueprocess::misuse::flagger_has_priority(tx, org)? => Tier::TrustedFlagger,
                     _ => Tier::Public,
                 };
                 let ev = Events { clock: &*clock, now, actor: &actor };
@@ -832,6 +838,22 @@ impl App {
     }
 }
 
+/// The platform a reported location is on: the owner of its host, or the platform it names;
+/// `None` for a host no platform claimed (the case is parked).
+fn route_target(tx: &dyn Reads, target: &Target, idx: usize) -> AppResult<Option<OrgId>> {
+    Ok(match (target.url(), target.named_platform()) {
+        (Some(url), _) => tx.route_host(&host_candidates(url.host()))?,
+        (None, Some(named)) => match tx.get_org(named)? {
+            Some(org) if org.kind == OrgKind::Platform => Some(org.id),
+            _ => {
+                let field = format!("locations[{idx}].platform");
+                return Err(Invalid::one(field, "unknown_platform", "is not a platform known to Vigie").into());
+            }
+        },
+        (None, None) => unreachable!("a target has a URL or names its platform"),
+    })
+}
+
 /// Folds every target of a signal; orders pass their addressee, others route by host.
 fn fold_all(
     tx: &mut dyn Tx,
@@ -843,17 +865,9 @@ fn fold_all(
     let mut seen = HashSet::new();
     let mut out = Vec::with_capacity(targets.len());
     for (idx, target) in targets.iter().enumerate() {
-        let platform = match (addressee, target.url(), target.named_platform()) {
-            (Some(a), _, _) => Some(a.clone()),
-            (None, Some(url), _) => tx.route_host(&host_candidates(url.host()))?,
-            (None, None, Some(named)) => match tx.get_org(named)? {
-                Some(org) if org.kind == OrgKind::Platform => Some(org.id),
-                _ => {
-                    let field = format!("locations[{idx}].platform");
-                    return Err(Invalid::one(field, "unknown_platform", "is not a platform known to Vigie").into());
-                }
-            },
-            (None, None, None) => unreachable!("a target has a URL or names its platform"),
+        let platform = match addressee {
+            Some(a) => Some(a.clone()),
+            None => route_target(tx, target, idx)?,
         };
         let idx = u32::try_from(idx).expect("at most MAX_LOCATIONS");
         let case = fold(tx, ev, c, idx, target, platform.as_ref(), &mut seen)?;

@@ -279,7 +279,8 @@ pub(crate) enum ThreatCommand {
 
 #[derive(clap::Subcommand)]
 pub(crate) enum NotifierCommand {
-    /// Notifiers with manifestly unfounded notices (administrators).
+    /// Notifiers whose notices the caller's platform found manifestly unfounded (its moderators;
+    /// each platform decides for its own service, DSA art. 23(2)).
     List,
     Show {
         key: String,
@@ -302,13 +303,40 @@ pub(crate) enum NotifierCommand {
         #[arg(long)]
         reason: String,
     },
-    /// Reviews a trusted flagger's status: active, suspended or revoked.
+    /// Records a Digital Services Coordinator's award of trusted-flagger status (administrators;
+    /// DSA art. 22(2)).
+    FlaggerAward {
+        org: String,
+        /// The coordinator, e.g. Arcom.
+        #[arg(long)]
+        coordinator: String,
+        /// Its member state.
+        #[arg(long)]
+        member_state: String,
+        /// The coordinator's reference for the award.
+        #[arg(long)]
+        reference: String,
+        /// Designated areas of expertise (Transparency Database categories), comma-separated.
+        #[arg(long, value_delimiter = ',', default_value = "risk_for_public_security")]
+        areas: Vec<String>,
+        /// YYYY-MM-DD.
+        #[arg(long)]
+        awarded_on: String,
+    },
+    /// Records the coordinator's later decision on the status: suspended, active or revoked
+    /// (administrators; DSA art. 22(6), (7)).
     FlaggerStatus {
         org: String,
         #[arg(long)]
         status: String,
+        /// The coordinator's reference for this decision.
         #[arg(long)]
-        reason: String,
+        reference: String,
+        /// YYYY-MM-DD.
+        #[arg(long)]
+        decided_on: String,
+        #[arg(long)]
+        reason: Option<String>,
     },
 }
 
@@ -493,10 +521,16 @@ fn request(cmd: DueCommand) -> anyhow::Result<(Method, String, Option<Value>)> {
             NotifierCommand::Lift { key, reason } => {
                 (M::POST, format!("/api/v1/notifiers/{key}/lift"), Some(json!({ "reason": reason })))
             }
-            NotifierCommand::FlaggerStatus { org, status, reason } => (
+            NotifierCommand::FlaggerAward { org, coordinator, member_state, reference, areas, awarded_on } => (
+                M::PUT,
+                format!("/api/v1/orgs/{org}/trusted-flagger-award"),
+                Some(json!({ "coordinator": coordinator, "member_state": member_state, "reference": reference,
+                             "areas": areas, "awarded_on": awarded_on })),
+            ),
+            NotifierCommand::FlaggerStatus { org, status, reference, decided_on, reason } => (
                 M::PUT,
                 format!("/api/v1/orgs/{org}/trusted-flagger-status"),
-                Some(json!({ "status": status, "reason": reason })),
+                Some(json!({ "status": status, "reference": reference, "decided_on": decided_on, "reason": reason })),
             ),
         },
     })

@@ -215,18 +215,49 @@ async fn every_step_of_due_process_has_a_command() {
     let flagged = r["cases"][0]["case"].as_str().unwrap().to_owned();
     get(b, "/api/v1/inbox", &p1).await;
     ok(vigie(&s, &p1, &["decide", &flagged, "--action", "no_action", "--manifestly-unfounded"]));
+    // The platform decides on its own service (DSA art. 23(2)).
     let key = format!("org:{tf_org}");
-    assert_eq!(ok(vigie(&s, ADMIN, &["notifier", "show", &key]))["unfounded"], 1);
-    refused(vigie(&s, ADMIN, &["notifier", "suspend", &key, "--until", &ends, "--reason", "x"]), "warning_required");
-    ok(vigie(&s, ADMIN, &["notifier", "warn", &key, "--reason", "an unfounded notice"]));
-    let sus = ok(vigie(&s, ADMIN, &["notifier", "suspend", &key, "--until", &ends, "--reason", "repeated"]));
+    assert_eq!(ok(vigie(&s, &p1, &["notifier", "show", &key]))["unfounded"], 1);
+    refused(vigie(&s, &p1, &["notifier", "suspend", &key, "--until", &ends, "--reason", "x"]), "warning_required");
+    ok(vigie(&s, &p1, &["notifier", "warn", &key, "--reason", "an unfounded notice"]));
+    let sus = ok(vigie(&s, &p1, &["notifier", "suspend", &key, "--until", &ends, "--reason", "repeated"]));
     assert!(sus["suspended_until"].is_string());
-    ok(vigie(
+    assert_eq!(ok(vigie(&s, &p1, &["notifier", "list"]))["notifiers"][0]["key"], key.as_str());
+    // The coordinator's decisions on the flagger's status, recorded by the hub (DSA art. 22).
+    let award = ok(vigie(
         &s,
         ADMIN,
-        &["notifier", "flagger-status", &tf_org, "--status", "suspended", "--reason", "DSC investigation"],
+        &[
+            "notifier",
+            "flagger-award",
+            &tf_org,
+            "--coordinator",
+            "Arcom",
+            "--member-state",
+            "FR",
+            "--reference",
+            "ARCOM-TF-1",
+            "--awarded-on",
+            "2026-01-15",
+        ],
     ));
-    assert_eq!(ok(vigie(&s, ADMIN, &["notifier", "list"]))["notifiers"][0]["key"], key.as_str());
+    assert_eq!(award["priority"], true);
+    let status = ok(vigie(
+        &s,
+        ADMIN,
+        &[
+            "notifier",
+            "flagger-status",
+            &tf_org,
+            "--status",
+            "suspended",
+            "--reference",
+            "ARCOM-2026-9",
+            "--decided-on",
+            "2026-03-01",
+        ],
+    ));
+    assert_eq!(status["status"], "suspended");
 
     // Statements of reasons, offline from the data directory once the server has stopped.
     let data = s._dir.path().join("data");

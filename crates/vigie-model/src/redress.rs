@@ -320,6 +320,55 @@ pub fn check_suspension(warned_at: Option<Timestamp>, now: Timestamp, until: Tim
     Ok(())
 }
 
+/// The area of expertise that covers terrorist content: the Transparency Database's category
+/// for it (lower-case, without `STATEMENT_CATEGORY_`).
+pub const TERRORIST_CONTENT_AREA: &str = "risk_for_public_security";
+
+/// A trusted flagger's status, as the Digital Services Coordinator decides it (DSA art. 22).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum FlaggerStatus {
+    /// Awarded (art. 22(2)), or reinstated after a suspension.
+    Active,
+    /// Suspended while the coordinator investigates (art. 22(6)).
+    Suspended,
+    /// Revoked (art. 22(7)); only a new award restores it.
+    Revoked,
+}
+
+impl FlaggerStatus {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            FlaggerStatus::Active => "active",
+            FlaggerStatus::Suspended => "suspended",
+            FlaggerStatus::Revoked => "revoked",
+        }
+    }
+    pub fn parse(raw: &str) -> Option<Self> {
+        match raw {
+            "active" => Some(FlaggerStatus::Active),
+            "suspended" => Some(FlaggerStatus::Suspended),
+            "revoked" => Some(FlaggerStatus::Revoked),
+            _ => None,
+        }
+    }
+    /// Whether the coordinator's decision `next` can follow the current status.
+    pub fn change_to(self, next: FlaggerStatus) -> Result<(), Refusal> {
+        match (self, next) {
+            (FlaggerStatus::Revoked, _) => {
+                refuse("flagger_revoked", "a revoked status comes back only with a new award (DSA art. 22(2), (7))")
+            }
+            (a, b) if a == b => refuse("status_unchanged", format!("the status is already {}", a.as_str())),
+            _ => Ok(()),
+        }
+    }
+}
+
+/// DSA art. 22(1): a trusted flagger's notices have priority only while its award stands and
+/// within its designated areas of expertise (for Vigie, terrorist content).
+pub fn flagger_priority(status: FlaggerStatus, areas: &[String]) -> bool {
+    status == FlaggerStatus::Active && areas.iter().any(|a| a == TERRORIST_CONTENT_AREA)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -452,6 +501,23 @@ mod tests {
     fn threats_escalate_every_quarter_hour() {
         assert_eq!(next_threat_escalation(T0, 0), T0.plus(Duration::from_mins(15)));
         assert_eq!(next_threat_escalation(T0, 3), T0.plus(Duration::from_mins(60)));
+    }
+
+    /// DSA art. 22(1), (6), (7): priority follows the coordinator's award, within its areas; a
+    /// suspension may be lifted by the coordinator; a revocation is final.
+    #[test]
+    fn trusted_flagger_priority_follows_the_coordinators_award_dsa_22() {
+        let ours = vec![TERRORIST_CONTENT_AREA.to_owned(), "violence".to_owned()];
+        let elsewhere = vec!["intellectual_property_infringements".to_owned()];
+        assert!(flagger_priority(FlaggerStatus::Active, &ours));
+        assert!(!flagger_priority(FlaggerStatus::Active, &elsewhere), "outside its designated area");
+        assert!(!flagger_priority(FlaggerStatus::Suspended, &ours));
+        assert!(!flagger_priority(FlaggerStatus::Revoked, &ours));
+        assert!(FlaggerStatus::Active.change_to(FlaggerStatus::Suspended).is_ok());
+        assert!(FlaggerStatus::Suspended.change_to(FlaggerStatus::Active).is_ok());
+        assert!(FlaggerStatus::Suspended.change_to(FlaggerStatus::Revoked).is_ok());
+        assert_eq!(code(FlaggerStatus::Revoked.change_to(FlaggerStatus::Active)), "flagger_revoked");
+        assert_eq!(code(FlaggerStatus::Active.change_to(FlaggerStatus::Active)), "status_unchanged");
     }
 
     #[test]

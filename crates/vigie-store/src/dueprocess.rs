@@ -151,6 +151,9 @@ pub struct LawEnforcementReferralRecord {
 pub struct MisuseActionRecord {
     pub id: MisuseActionId,
     pub notifier_key: String,
+    /// The platform that decided it, for its own service (DSA art. 23(2)). `None`: a hub-wide
+    /// action recorded before step 8, which no longer applies.
+    pub platform: Option<OrgId>,
     /// `warning`, `suspension` or `lift`.
     pub kind: String,
     pub at: Timestamp,
@@ -161,14 +164,32 @@ pub struct MisuseActionRecord {
     pub counts: String,
 }
 
+/// A Digital Services Coordinator's award of trusted-flagger status (DSA art. 22(2)) and its
+/// later decisions on it (art. 22(6) suspension, 22(7) revocation), as recorded in Vigie.
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub struct FlaggerStatusRecord {
+pub struct FlaggerAwardRecord {
     pub org: OrgId,
-    /// `active`, `suspended` or `revoked`.
+    /// The coordinator that awarded it, e.g. `Arcom`.
+    pub coordinator: String,
+    /// Its member state (of the flagger's establishment).
+    pub member_state: String,
+    /// The coordinator's reference for the award.
+    pub reference: String,
+    /// The designated areas of expertise: Transparency Database categories, lower-case, without
+    /// their `STATEMENT_CATEGORY_` prefix (e.g. `risk_for_public_security`).
+    pub areas: Vec<String>,
+    /// `YYYY-MM-DD`.
+    pub awarded_on: String,
+    /// `active`, `suspended` or `revoked`, as the coordinator last decided.
     pub status: String,
-    pub since: Timestamp,
-    pub reason: String,
-    pub by: UserId,
+    pub status_since: Timestamp,
+    /// The coordinator's reference and date for the latest suspension, reinstatement or
+    /// revocation; `None` while the award stands as given.
+    pub status_reference: Option<String>,
+    pub status_decided_on: Option<String>,
+    pub reason: Option<String>,
+    /// Who recorded the latest change (the coordinator decides; the hub records).
+    pub recorded_by: UserId,
 }
 
 /// One statement of reasons on its way to the Transparency Database.
@@ -249,16 +270,20 @@ pub trait DueReads {
     fn due_threat_alerts(&self, now: Timestamp, limit: u32) -> Result<Vec<ThreatAlertRecord>>;
     fn le_referrals_of(&self, case: &CaseId) -> Result<Vec<LawEnforcementReferralRecord>>;
     fn notifier_key_of(&self, signal: &SignalId) -> Result<Option<String>>;
+    /// Every notifier key ever recorded that starts with `prefix` (signals and misuse actions).
+    fn notifier_keys_with_prefix(&self, prefix: &str) -> Result<Vec<String>>;
     /// When a notice's notifier was told of a decision (or could first see it with the tracking
     /// code), if they were.
     fn notifier_informed(&self, signal: &SignalId, decision: &DecisionId) -> Result<Option<Timestamp>>;
-    /// (notices sent, of which decided manifestly unfounded) by a notifier.
-    fn misuse_counts(&self, notifier_key: &str) -> Result<(u64, u64)>;
-    fn misuse_actions(&self, notifier_key: &str) -> Result<Vec<MisuseActionRecord>>;
-    /// Notifiers with at least one notice found manifestly unfounded: (key, notices, unfounded),
-    /// most unfounded first.
-    fn unfounded_notifiers(&self, limit: u32) -> Result<Vec<(String, u64, u64)>>;
-    fn flagger_status(&self, org: &OrgId) -> Result<Option<FlaggerStatusRecord>>;
+    /// (notices sent about content on `platform`, of which the platform decided manifestly
+    /// unfounded) by a notifier.
+    fn misuse_counts(&self, notifier_key: &str, platform: &OrgId) -> Result<(u64, u64)>;
+    /// A platform's warnings, suspensions and lifts for a notifier, oldest first.
+    fn misuse_actions(&self, notifier_key: &str, platform: &OrgId) -> Result<Vec<MisuseActionRecord>>;
+    /// Notifiers with at least one notice `platform` found manifestly unfounded: (key, notices,
+    /// unfounded), most unfounded first.
+    fn unfounded_notifiers(&self, platform: &OrgId, limit: u32) -> Result<Vec<(String, u64, u64)>>;
+    fn flagger_award(&self, org: &OrgId) -> Result<Option<FlaggerAwardRecord>>;
     fn sor_submission(&self, decision: &DecisionId) -> Result<Option<SorSubmissionRecord>>;
     /// Pending submissions whose attempt is due, of platforms connected to the database, oldest
     /// first.
@@ -297,7 +322,9 @@ pub trait DueTx: DueReads {
     /// Records when a notice's notifier was informed of a decision; the first time stays.
     fn set_notifier_informed(&mut self, signal: &SignalId, decision: &DecisionId, at: Timestamp) -> Result<()>;
     fn insert_misuse_action(&mut self, r: &MisuseActionRecord) -> Result<()>;
-    fn put_flagger_status(&mut self, r: &FlaggerStatusRecord) -> Result<()>;
+    fn put_flagger_award(&mut self, r: &FlaggerAwardRecord) -> Result<()>;
+    /// Replaces a notifier key everywhere it is recorded (signals and misuse actions).
+    fn rekey_notifier(&mut self, old: &str, new: &str) -> Result<()>;
     /// Inserts or replaces the row of `r.decision`.
     fn put_sor(&mut self, r: &SorSubmissionRecord) -> Result<()>;
     fn put_tdb_settings(&mut self, r: &TdbSettingsRecord) -> Result<()>;

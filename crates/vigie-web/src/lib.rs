@@ -114,6 +114,7 @@ pub fn router(state: AppState) -> Router {
         .route("/notifiers/{key}", get(dueprocess::get_notifier))
         .route("/notifiers/{key}/{action}", post(dueprocess::misuse_action))
         .route("/orgs/{id}/trusted-flagger-status", put(dueprocess::set_flagger_status))
+        .route("/orgs/{id}/trusted-flagger-award", put(dueprocess::record_flagger_award).get(dueprocess::flagger_award))
         .route("/transparency-database", put(statements::set_tdb).get(statements::get_tdb))
         .route("/statements/{decision}", get(statements::submission))
         .route("/events", get(system::events))

@@ -127,6 +127,8 @@ use crate::routes::{admin, banks, dueprocess, hma, intake, media, platform, revi
         dueprocess::get_notifier,
         dueprocess::misuse_action,
         dueprocess::set_flagger_status,
+        dueprocess::record_flagger_award,
+        dueprocess::flagger_award,
         statements::set_tdb,
         statements::get_tdb,
         statements::submission,

@@ -132,6 +132,7 @@ fn misuse_row(r: &Row<'_>) -> rusqlite::Result<MisuseActionRecord> {
     Ok(MisuseActionRecord {
         id: MisuseActionId::from_trusted(r.get("id")?),
         notifier_key: r.get("notifier_key")?,
+        platform: r.get::<_, Option<String>>("platform")?.map(OrgId::from_trusted),
         kind: r.get("kind")?,
         at: Timestamp::from_micros(r.get("at")?),
         by: UserId::from_trusted(r.get("by_user")?),
@@ -320,41 +321,60 @@ impl DueReads for SqliteRead<'_> {
             )?
             .map(Timestamp::from_micros))
     }
-    fn misuse_counts(&self, notifier_key: &str) -> Result<(u64, u64)> {
-        // A scan: misuse reviews are rare, notices are not (see migration 3).
+    fn notifier_keys_with_prefix(&self, prefix: &str) -> Result<Vec<String>> {
+        // Scans: run once, when keys are upgraded at start.
+        self.many(
+            "SELECT notifier_key FROM signal_notifiers WHERE substr(notifier_key, 1, length(?1)) = ?1 \
+             UNION SELECT notifier_key FROM misuse_actions WHERE substr(notifier_key, 1, length(?1)) = ?1",
+            [prefix],
+            |r| r.get(0),
+        )
+    }
+    fn misuse_counts(&self, notifier_key: &str, platform: &OrgId) -> Result<(u64, u64)> {
+        // Scans: misuse reviews are rare, notices are not (see migration 3). A notice counts once
+        // for a platform, however many of its locations were on it.
         let notices: i64 = self
-            .one("SELECT COUNT(*) FROM signal_notifiers WHERE notifier_key = ?1", [notifier_key], |r| r.get(0))?
+            .one(
+                "SELECT COUNT(DISTINCT n.signal) FROM signal_notifiers n \
+                 JOIN signal_cases sc ON sc.signal = n.signal JOIN cases c ON c.id = sc.case_id \
+                 WHERE n.notifier_key = ?1 AND c.platform = ?2",
+                [notifier_key, platform.as_str()],
+                |r| r.get(0),
+            )?
             .unwrap_or(0);
-        // A notice counts once, however many of its cases were found unfounded.
         let unfounded: i64 = self
             .one(
                 // From the (few) unfounded decisions outwards; CROSS JOIN fixes that order.
                 "SELECT COUNT(DISTINCT n.signal) FROM decisions d \
                  CROSS JOIN signal_cases sc ON sc.case_id = d.case_id \
                  CROSS JOIN signal_notifiers n ON n.signal = sc.signal \
-                 WHERE d.manifestly_unfounded = 1 AND d.reversed_at IS NULL AND n.notifier_key = ?1",
-                [notifier_key],
+                 WHERE d.manifestly_unfounded = 1 AND d.reversed_at IS NULL AND d.org = ?2 AND n.notifier_key = ?1",
+                [notifier_key, platform.as_str()],
                 |r| r.get(0),
             )?
             .unwrap_or(0);
         Ok((notices.max(0) as u64, unfounded.max(0) as u64))
     }
-    fn misuse_actions(&self, notifier_key: &str) -> Result<Vec<MisuseActionRecord>> {
-        self.many("SELECT * FROM misuse_actions WHERE notifier_key = ?1 ORDER BY at, id", [notifier_key], misuse_row)
+    fn misuse_actions(&self, notifier_key: &str, platform: &OrgId) -> Result<Vec<MisuseActionRecord>> {
+        self.many(
+            "SELECT * FROM misuse_actions WHERE notifier_key = ?1 AND platform = ?2 ORDER BY at, id",
+            [notifier_key, platform.as_str()],
+            misuse_row,
+        )
     }
-    fn unfounded_notifiers(&self, limit: u32) -> Result<Vec<(String, u64, u64)>> {
+    fn unfounded_notifiers(&self, platform: &OrgId, limit: u32) -> Result<Vec<(String, u64, u64)>> {
         let keys: Vec<String> = self.many(
             "SELECT n.notifier_key FROM decisions d \
              CROSS JOIN signal_cases sc ON sc.case_id = d.case_id \
              CROSS JOIN signal_notifiers n ON n.signal = sc.signal \
-             WHERE d.manifestly_unfounded = 1 AND d.reversed_at IS NULL \
-             GROUP BY n.notifier_key ORDER BY COUNT(DISTINCT n.signal) DESC, n.notifier_key LIMIT ?1",
-            [limit],
+             WHERE d.manifestly_unfounded = 1 AND d.reversed_at IS NULL AND d.org = ?1 \
+             GROUP BY n.notifier_key ORDER BY COUNT(DISTINCT n.signal) DESC, n.notifier_key LIMIT ?2",
+            params![platform.as_str(), limit],
             |r| r.get(0),
         )?;
         let mut out = Vec::with_capacity(keys.len());
         for k in keys {
-            let (notices, unfounded) = self.misuse_counts(&k)?;
+            let (notices, unfounded) = self.misuse_counts(&k, platform)?;
             out.push((k, notices, unfounded));
         }
         Ok(out)
@@ -382,14 +402,22 @@ impl DueReads for SqliteRead<'_> {
             })
         })
     }
-    fn flagger_status(&self, org: &OrgId) -> Result<Option<FlaggerStatusRecord>> {
-        self.one("SELECT * FROM flagger_status WHERE org = ?1", [org.as_str()], |r| {
-            Ok(FlaggerStatusRecord {
+    fn flagger_award(&self, org: &OrgId) -> Result<Option<FlaggerAwardRecord>> {
+        self.one("SELECT * FROM flagger_awards WHERE org = ?1", [org.as_str()], |r| {
+            let areas: String = r.get("areas")?;
+            Ok(FlaggerAwardRecord {
                 org: OrgId::from_trusted(r.get("org")?),
+                coordinator: r.get("coordinator")?,
+                member_state: r.get("member_state")?,
+                reference: r.get("reference")?,
+                areas: serde_json::from_str(&areas).unwrap_or_default(),
+                awarded_on: r.get("awarded_on")?,
                 status: r.get("status")?,
-                since: Timestamp::from_micros(r.get("since")?),
+                status_since: Timestamp::from_micros(r.get("status_since")?),
+                status_reference: r.get("status_reference")?,
+                status_decided_on: r.get("status_decided_on")?,
                 reason: r.get("reason")?,
-                by: UserId::from_trusted(r.get("by_user")?),
+                recorded_by: UserId::from_trusted(r.get("recorded_by")?),
             })
         })
     }
@@ -434,10 +462,11 @@ delegate_due_reads! {
     le_referrals_of(case: &CaseId) -> Result<Vec<LawEnforcementReferralRecord>>;
     notifier_key_of(signal: &SignalId) -> Result<Option<String>>;
     notifier_informed(signal: &SignalId, decision: &DecisionId) -> Result<Option<Timestamp>>;
-    misuse_counts(notifier_key: &str) -> Result<(u64, u64)>;
-    misuse_actions(notifier_key: &str) -> Result<Vec<MisuseActionRecord>>;
-    unfounded_notifiers(limit: u32) -> Result<Vec<(String, u64, u64)>>;
-    flagger_status(org: &OrgId) -> Result<Option<FlaggerStatusRecord>>;
+    notifier_keys_with_prefix(prefix: &str) -> Result<Vec<String>>;
+    misuse_counts(notifier_key: &str, platform: &OrgId) -> Result<(u64, u64)>;
+    misuse_actions(notifier_key: &str, platform: &OrgId) -> Result<Vec<MisuseActionRecord>>;
+    unfounded_notifiers(platform: &OrgId, limit: u32) -> Result<Vec<(String, u64, u64)>>;
+    flagger_award(org: &OrgId) -> Result<Option<FlaggerAwardRecord>>;
     sor_submission(decision: &DecisionId) -> Result<Option<SorSubmissionRecord>>;
     due_sor(now: Timestamp, limit: u32) -> Result<Vec<SorSubmissionRecord>>;
     tdb_settings(org: &OrgId) -> Result<Option<TdbSettingsRecord>>;
@@ -699,11 +728,12 @@ impl DueTx for SqliteTx<'_> {
     }
     fn insert_misuse_action(&mut self, r: &MisuseActionRecord) -> Result<()> {
         self.read.exec(
-            "INSERT INTO misuse_actions (id, notifier_key, kind, at, by_user, until, reason, counts) \
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+            "INSERT INTO misuse_actions (id, notifier_key, platform, kind, at, by_user, until, reason, counts) \
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
             params![
                 r.id.as_str(),
                 r.notifier_key,
+                r.platform.as_ref().map(OrgId::as_str),
                 r.kind,
                 r.at.as_micros(),
                 r.by.as_str(),
@@ -714,13 +744,31 @@ impl DueTx for SqliteTx<'_> {
         )?;
         Ok(())
     }
-    fn put_flagger_status(&mut self, r: &FlaggerStatusRecord) -> Result<()> {
+    fn put_flagger_award(&mut self, r: &FlaggerAwardRecord) -> Result<()> {
         self.read.exec(
-            "INSERT INTO flagger_status (org, status, since, reason, by_user) VALUES (?1, ?2, ?3, ?4, ?5) \
-             ON CONFLICT (org) DO UPDATE SET status = excluded.status, since = excluded.since, \
-             reason = excluded.reason, by_user = excluded.by_user",
-            params![r.org.as_str(), r.status, r.since.as_micros(), r.reason, r.by.as_str()],
+            "INSERT OR REPLACE INTO flagger_awards (org, coordinator, member_state, reference, areas, awarded_on, status, \
+             status_since, status_reference, status_decided_on, reason, recorded_by) \
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)",
+            params![
+                r.org.as_str(),
+                r.coordinator,
+                r.member_state,
+                r.reference,
+                serde_json::to_string(&r.areas).expect("strings serialise"),
+                r.awarded_on,
+                r.status,
+                r.status_since.as_micros(),
+                r.status_reference,
+                r.status_decided_on,
+                r.reason,
+                r.recorded_by.as_str()
+            ],
         )?;
+        Ok(())
+    }
+    fn rekey_notifier(&mut self, old: &str, new: &str) -> Result<()> {
+        self.read.exec("UPDATE signal_notifiers SET notifier_key = ?2 WHERE notifier_key = ?1", params![old, new])?;
+        self.read.exec("UPDATE misuse_actions SET notifier_key = ?2 WHERE notifier_key = ?1", params![old, new])?;
         Ok(())
     }
     fn put_sor(&mut self, r: &SorSubmissionRecord) -> Result<()> {

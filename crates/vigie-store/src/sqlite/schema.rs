@@ -621,6 +621,29 @@ CREATE TABLE notifier_informed (
     at INTEGER NOT NULL,
     PRIMARY KEY (signal, decision)
 ) STRICT, WITHOUT ROWID;
+-- DSA art. 22(2), (6), (7): trusted-flagger status is the Digital Services Coordinator's to award,
+-- suspend and revoke; Vigie records its decisions and follows them. The statuses the hub's
+-- administrator set before (table flagger_status) were no coordinator's decision: they are kept
+-- as history and no longer read, and a flagger without a recorded award has no priority.
+CREATE TABLE flagger_awards (
+    org TEXT PRIMARY KEY REFERENCES orgs(id),
+    coordinator TEXT NOT NULL,
+    member_state TEXT NOT NULL,
+    reference TEXT NOT NULL,
+    areas TEXT NOT NULL,
+    awarded_on TEXT NOT NULL,
+    status TEXT NOT NULL CHECK (status IN ('active','suspended','revoked')),
+    status_since INTEGER NOT NULL,
+    status_reference TEXT,
+    status_decided_on TEXT,
+    reason TEXT,
+    recorded_by TEXT NOT NULL REFERENCES users(id)
+) STRICT;
+-- DSA art. 23(2): each platform suspends the processing of a notifier's notices on its own service.
+-- Hub-wide actions recorded before (platform NULL) were not the platform's decision and no longer
+-- apply.
+ALTER TABLE misuse_actions ADD COLUMN platform TEXT REFERENCES orgs(id);
+CREATE INDEX misuse_actions_platform ON misuse_actions(notifier_key, platform, at);
 -- Restrictions decided before the type was asked: their type is unknown, and their statements say so.
 UPDATE decisions SET restriction = 'other',
     restriction_other = 'Visibility restricted; the type of restriction was not recorded with the decision.'

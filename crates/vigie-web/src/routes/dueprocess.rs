@@ -13,7 +13,7 @@ use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 use vigie_app::dueprocess::complaints::{ComplaintView, ReviewInput};
 use vigie_app::dueprocess::holds::WatchlistInput;
-use vigie_app::dueprocess::misuse::{MisuseInput, NotifierRecord};
+use vigie_app::dueprocess::misuse::{AwardInput, FlaggerStatusInput, MisuseInput, NotifierRecord};
 use vigie_app::dueprocess::scrutiny::ScrutinyDecisionInput;
 use vigie_app::dueprocess::threats::{ReferralToPoliceInput, ThreatView};
 use vigie_app::dueprocess::{AnnulmentInput, EmbargoInput, TermsClauseInput, UploaderNoticeView};
@@ -927,7 +927,8 @@ pub struct NotifierList {
     pub notifiers: Vec<NotifierDto>,
 }
 
-/// Administrators: notifiers with manifestly unfounded notices, most first.
+/// A platform's moderators: notifiers whose notices this platform found manifestly unfounded,
+/// most first (DSA art. 23(3)).
 #[utoipa::path(get, path = "/api/v1/notifiers", tag = "due process",
     responses((status = 200, body = NotifierList)), security(("bearer" = [])))]
 pub async fn list_notifiers(State(s): State<AppState>, Auth(p): Auth) -> ApiResult<Json<NotifierList>> {
@@ -955,7 +956,8 @@ pub struct MisuseRequest {
     pub until: Option<String>,
 }
 
-/// Administrators: `warning`, then `suspension` (for a set time), or `lift`.
+/// A platform's moderators: `warning`, then `suspension` (for a set time), or `lift`, of the
+/// processing of a notifier's notices on this platform's service (DSA art. 23(2)).
 #[utoipa::path(post, path = "/api/v1/notifiers/{key}/{action}", tag = "due process",
     params(("key" = String, Path), ("action" = String, Path, description = "warning, suspension or lift")),
     request_body = MisuseRequest,
@@ -972,32 +974,127 @@ pub async fn misuse_action(
 
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
+pub struct FlaggerAwardRequest {
+    /// The Digital Services Coordinator that awarded the status, e.g. Arcom.
+    #[schema(value_type = String, required = true, min_length = 1, max_length = 300, pattern = r"\S")]
+    pub coordinator: Option<String>,
+    /// The coordinator's member state.
+    #[schema(value_type = crate::schema::MemberStateCode, required = true)]
+    pub member_state: Option<String>,
+    /// The coordinator's reference for its decision.
+    #[schema(value_type = String, required = true, min_length = 1, max_length = 200, pattern = r"\S")]
+    pub reference: Option<String>,
+    /// The designated areas of expertise, as Transparency Database categories without their
+    /// `STATEMENT_CATEGORY_` prefix; priority needs `risk_for_public_security` (terrorist content).
+    #[schema(value_type = Vec<String>, required = true, min_items = 1)]
+    pub areas: Option<Vec<String>>,
+    /// YYYY-MM-DD.
+    #[schema(value_type = String, required = true, format = Date)]
+    pub awarded_on: Option<String>,
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
 pub struct FlaggerStatusRequest {
-    /// active, suspended or revoked.
+    /// suspended (art. 22(6)), active (the suspension lifted) or revoked (art. 22(7)).
     #[schema(value_type = crate::schema::FlaggerStatus, required = true)]
     pub status: Option<String>,
-    #[schema(value_type = String, required = true, min_length = 1, max_length = 5000, pattern = r"\S")]
+    /// The coordinator's reference for this decision.
+    #[schema(value_type = String, required = true, min_length = 1, max_length = 200, pattern = r"\S")]
+    pub reference: Option<String>,
+    /// YYYY-MM-DD: when the coordinator decided.
+    #[schema(value_type = String, required = true, format = Date)]
+    pub decided_on: Option<String>,
+    #[schema(max_length = 5000)]
     pub reason: Option<String>,
 }
 
 #[derive(Debug, Serialize, ToSchema)]
-pub struct FlaggerStatusDto {
+pub struct FlaggerAwardDto {
     pub org: String,
+    pub coordinator: String,
+    pub member_state: String,
+    pub reference: String,
+    pub areas: Vec<String>,
+    pub awarded_on: String,
+    /// active, suspended or revoked, as the coordinator last decided.
     pub status: String,
-    pub since: String,
-    pub reason: String,
+    pub status_since: String,
+    pub status_reference: Option<String>,
+    pub status_decided_on: Option<String>,
+    pub reason: Option<String>,
+    /// Whether its notices have priority now (active, and its areas cover terrorist content).
+    pub priority: bool,
 }
 
-/// Administrators: review a trusted flagger's status (DSA art. 22(6)-(7)).
+impl From<vigie_store::FlaggerAwardRecord> for FlaggerAwardDto {
+    fn from(r: vigie_store::FlaggerAwardRecord) -> Self {
+        let priority = vigie_model::redress::FlaggerStatus::parse(&r.status)
+            .is_some_and(|s| vigie_model::redress::flagger_priority(s, &r.areas));
+        FlaggerAwardDto {
+            org: r.org.to_string(),
+            coordinator: r.coordinator,
+            member_state: r.member_state,
+            reference: r.reference,
+            areas: r.areas,
+            awarded_on: r.awarded_on,
+            status: r.status,
+            status_since: t(r.status_since),
+            status_reference: r.status_reference,
+            status_decided_on: r.status_decided_on,
+            reason: r.reason,
+            priority,
+        }
+    }
+}
+
+/// Administrators record a Digital Services Coordinator's award of trusted-flagger status (DSA
+/// art. 22(2)); Vigie follows it. Replaces an earlier award.
+#[utoipa::path(put, path = "/api/v1/orgs/{id}/trusted-flagger-award", tag = "due process", params(("id" = String, Path)),
+    request_body = FlaggerAwardRequest,
+    responses((status = 200, body = FlaggerAwardDto), (status = 409, body = crate::error::Problem, description = "`not_a_trusted_flagger`")), security(("bearer" = [])))]
+pub async fn record_flagger_award(
+    State(s): State<AppState>,
+    Auth(p): Auth,
+    Path(id): Path<String>,
+    Body(req): Body<FlaggerAwardRequest>,
+) -> ApiResult<Json<FlaggerAwardDto>> {
+    let input = AwardInput {
+        coordinator: req.coordinator,
+        member_state: req.member_state,
+        reference: req.reference,
+        areas: req.areas,
+        awarded_on: req.awarded_on,
+    };
+    Ok(Json(s.app.record_flagger_award(&p, &id, input).await?.into()))
+}
+
+/// The award and its status, for administrators and the flagger itself.
+#[utoipa::path(get, path = "/api/v1/orgs/{id}/trusted-flagger-award", tag = "due process", params(("id" = String, Path)),
+    responses((status = 200, body = FlaggerAwardDto), (status = 404, body = crate::error::Problem)), security(("bearer" = [])))]
+pub async fn flagger_award(
+    State(s): State<AppState>,
+    Auth(p): Auth,
+    Path(id): Path<String>,
+) -> ApiResult<Json<FlaggerAwardDto>> {
+    Ok(Json(s.app.flagger_award(&p, &id).await?.into()))
+}
+
+/// Administrators record the coordinator's later decision on the status (DSA art. 22(6), (7)).
 #[utoipa::path(put, path = "/api/v1/orgs/{id}/trusted-flagger-status", tag = "due process", params(("id" = String, Path)),
     request_body = FlaggerStatusRequest,
-    responses((status = 200, body = FlaggerStatusDto), (status = 409, body = crate::error::Problem, description = "`not_a_trusted_flagger`")), security(("bearer" = [])))]
+    responses((status = 200, body = FlaggerAwardDto), (status = 409, body = crate::error::Problem, description = "`not_a_trusted_flagger`, `no_award`, `flagger_revoked`, `status_unchanged`")), security(("bearer" = [])))]
 pub async fn set_flagger_status(
     State(s): State<AppState>,
     Auth(p): Auth,
     Path(id): Path<String>,
     Body(req): Body<FlaggerStatusRequest>,
-) -> ApiResult<Json<FlaggerStatusDto>> {
-    let r = s.app.set_flagger_status(&p, &id, req.status, req.reason).await?;
-    Ok(Json(FlaggerStatusDto { org: r.org.to_string(), status: r.status, since: t(r.since), reason: r.reason }))
+) -> ApiResult<Json<FlaggerAwardDto>> {
+    let input = FlaggerStatusInput {
+        status: req.status,
+        reference: req.reference,
+        decided_on: req.decided_on,
+        reason: req.reason,
+    };
+    Ok(Json(s.app.set_flagger_status(&p, &id, input).await?.into()))
 }

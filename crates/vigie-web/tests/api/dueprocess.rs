@@ -913,10 +913,15 @@ async fn a_threat_to_life_escalates_until_someone_acknowledges_it() {
     assert_eq!(t.get(&format!("/api/v1/cases/{case}/threat-to-life"), &other.token).await.status, 404);
 }
 
+/// DSA art. 23(2), (3): each platform counts the notices it found manifestly unfounded, warns,
+/// then suspends the processing of a notifier's notices **on its own service** for a set time;
+/// another platform is not concerned. (Before step 8 the hub's administrator counted across every
+/// platform and suspended a notifier for all of them.)
 #[tokio::test]
-async fn unfounded_notices_are_counted_and_lead_to_a_warning_then_a_suspension() {
+async fn each_platform_suspends_a_notifier_on_its_own_service_dsa_23_2() {
     let t = TestApp::start().await;
     let p = t.platform("video.example").await;
+    let q = t.platform("other.example").await;
     let flagger = t.member("trusted_flagger", "Watchdog NGO", &["reporter"]).await;
     let mut cases = Vec::new();
     for i in 0..3 {
@@ -926,56 +931,52 @@ async fn unfounded_notices_are_counted_and_lead_to_a_warning_then_a_suspension()
             .expect(201);
         cases.push(r["cases"][0]["case"].as_str().unwrap().to_owned());
     }
+    t.post("/api/v1/notices", &flagger.token, notice_body("https://other.example/f/1")).await.expect(201);
     let inbox = t.get("/api/v1/inbox", &p.token).await.expect(200);
     assert_eq!(inbox["cases"][0]["tier"], "trusted_flagger");
     let unfounded = json!({ "action": "no_action", "manifestly_unfounded": true, "explanation": "a cooking video" });
     decide(&t, &p, &cases[0], unfounded.clone()).await;
     decide(&t, &p, &cases[1], unfounded).await;
     let key = format!("org:{}", flagger.org);
-    let list = t.get("/api/v1/notifiers", ADMIN).await.expect(200);
+    let list = t.get("/api/v1/notifiers", &p.token).await.expect(200);
     let n = &list["notifiers"][0];
     assert_eq!(
         (n["key"].as_str(), n["notices"].as_u64(), n["unfounded"].as_u64()),
-        (Some(key.as_str()), Some(3), Some(2))
+        (Some(key.as_str()), Some(3), Some(2)),
+        "the notices about this platform's content, not the other's"
     );
-    assert_eq!(t.get("/api/v1/notifiers", &p.token).await.status, 403);
+    assert!(t.get("/api/v1/notifiers", &q.token).await.expect(200)["notifiers"].as_array().unwrap().is_empty());
+    assert_eq!(t.get("/api/v1/notifiers", ADMIN).await.status, 403, "the hub does not decide this");
+    let admin_warns = t.post(&format!("/api/v1/notifiers/{key}/warning"), ADMIN, json!({ "reason": "x" })).await;
+    assert_eq!(admin_warns.status, 403);
 
     let until = t.now().plus(Duration::from_days(30)).to_rfc3339();
     let suspend = json!({ "reason": "repeated unfounded notices", "until": until });
-    let early = t.post(&format!("/api/v1/notifiers/{key}/suspension"), ADMIN, suspend.clone()).await;
+    let early = t.post(&format!("/api/v1/notifiers/{key}/suspension"), &p.token, suspend.clone()).await;
     assert_eq!(codes_of(&early), (409, "warning_required".into()));
-    t.post(&format!("/api/v1/notifiers/{key}/warning"), ADMIN, json!({ "reason": "two manifestly unfounded notices" }))
-        .await
-        .expect(200);
-    let s = t.post(&format!("/api/v1/notifiers/{key}/suspension"), ADMIN, suspend).await.expect(200);
-    assert!(s["suspended_until"].is_string());
-    let refused = t.post("/api/v1/notices", &flagger.token, notice_body("https://video.example/f/9")).await;
-    assert_eq!(codes_of(&refused), (409, "notifier_suspended".into()));
-    t.advance(Duration::from_days(31));
-    t.post("/api/v1/notices", &flagger.token, notice_body("https://video.example/f/10")).await.expect(201);
-
-    // Trusted-flagger status is reviewable; while suspended its notices lose their priority.
-    let status = json!({ "status": "suspended", "reason": "under investigation by the DSC (DSA art. 22(6))" });
-    t.send(
-        reqwest::Method::PUT,
-        &format!("/api/v1/orgs/{}/trusted-flagger-status", flagger.org),
-        Some(ADMIN),
-        Some(status),
+    let nothing = t.post(&format!("/api/v1/notifiers/{key}/warning"), &q.token, json!({ "reason": "x" })).await;
+    assert_eq!(codes_of(&nothing), (409, "nothing_unfounded".into()), "the other platform found nothing unfounded");
+    t.post(
+        &format!("/api/v1/notifiers/{key}/warning"),
+        &p.token,
+        json!({ "reason": "two manifestly unfounded notices" }),
     )
     .await
     .expect(200);
-    let r = t.post("/api/v1/notices", &flagger.token, notice_body("https://video.example/f/11")).await.expect(201);
-    let case = r["cases"][0]["case"].as_str().unwrap();
-    assert_eq!(t.get(&format!("/api/v1/cases/{case}"), &p.token).await.expect(200)["tier"], "public");
-    let not_flagger = t
-        .send(
-            reqwest::Method::PUT,
-            &format!("/api/v1/orgs/{}/trusted-flagger-status", p.org),
-            Some(ADMIN),
-            Some(json!({ "status": "revoked", "reason": "x" })),
-        )
-        .await;
-    assert_eq!(codes_of(&not_flagger), (409, "not_a_trusted_flagger".into()));
+    let s = t.post(&format!("/api/v1/notifiers/{key}/suspension"), &p.token, suspend).await.expect(200);
+    assert!(s["suspended_until"].is_string());
+    let refused = t.post("/api/v1/notices", &flagger.token, notice_body("https://video.example/f/9")).await;
+    assert_eq!(codes_of(&refused), (409, "notifier_suspended".into()));
+    assert!(refused.body["detail"].as_str().unwrap().contains("locations[0]"));
+    // Its notices about the other platform's content are still processed.
+    t.post("/api/v1/notices", &flagger.token, notice_body("https://other.example/f/2")).await.expect(201);
+    t.advance(Duration::from_days(31));
+    t.post("/api/v1/notices", &flagger.token, notice_body("https://video.example/f/10")).await.expect(201);
+    // The event names the platform and seals the notifier.
+    let e = t.events(Some("notifier.suspended")).await;
+    let data = data_of(&e[0]);
+    assert_eq!(data["platform"], p.org.as_str());
+    assert!(data["notifier"]["sealed"].is_string() && !e[0]["data"].as_str().unwrap().contains(&flagger.org));
 
     // Members of the public who leave an address are counted under a pseudonym.
     let mut anon = notice_body("https://video.example/a/1");
@@ -983,10 +984,85 @@ async fn unfounded_notices_are_counted_and_lead_to_a_warning_then_a_suspension()
     let r = t.post_anonymous("/api/v1/notices", anon).await.expect(201);
     t.get("/api/v1/inbox", &p.token).await.expect(200);
     decide(&t, &p, &case_of(&t, &r).await, json!({ "action": "no_action", "manifestly_unfounded": true })).await;
-    let list = t.get("/api/v1/notifiers", ADMIN).await.expect(200);
+    let list = t.get("/api/v1/notifiers", &p.token).await.expect(200);
     let keys: Vec<_> =
         list["notifiers"].as_array().unwrap().iter().map(|n| n["key"].as_str().unwrap().to_owned()).collect();
-    assert!(keys.iter().any(|k| k.starts_with("email:") && !k.contains("example")), "{keys:?}");
+    assert!(keys.iter().any(|k| k.starts_with("email") && !k.contains("example")), "{keys:?}");
+}
+
+/// The tier of the case a notice opened, as its platform sees it.
+async fn tier_of(t: &TestApp, p: &Member, receipt: &Value) -> String {
+    let case = receipt["cases"][0]["case"].as_str().unwrap();
+    t.get(&format!("/api/v1/cases/{case}"), &p.token).await.expect(200)["tier"].as_str().unwrap().to_owned()
+}
+
+async fn put_json(t: &TestApp, path: &str, token: &str, body: Value) -> Res {
+    t.send(reqwest::Method::PUT, path, Some(token), Some(body)).await
+}
+
+/// DSA art. 22(1), (2), (6), (7): trusted-flagger status is the Digital Services Coordinator's.
+/// Vigie records its award (reference, areas of expertise) and later decisions, and follows them:
+/// priority only with an award that stands, within its areas. (Before step 8 the hub's
+/// administrator awarded, suspended and revoked the status itself, and any trusted-flagger
+/// organisation had priority.)
+#[tokio::test]
+async fn trusted_flagger_priority_follows_the_coordinators_award_dsa_22() {
+    let t = TestApp::start().await;
+    let p = t.platform("video.example").await;
+    let body = json!({ "name": "Unrecognised NGO", "kind": "trusted_flagger", "member_state": "FR" });
+    let org = t.post("/api/v1/orgs", ADMIN, body).await.expect(201)["id"].as_str().unwrap().to_owned();
+    let ngo = t.person(&org, &["reporter"]).await;
+    let notice = |i: u32| notice_body(&format!("https://video.example/t/{i}"));
+    let r = t.post("/api/v1/notices", &ngo.token, notice(1)).await.expect(201);
+    assert_eq!(tier_of(&t, &p, &r).await, "public", "no award, no priority");
+
+    let award_path = format!("/api/v1/orgs/{org}/trusted-flagger-award");
+    let status_path = format!("/api/v1/orgs/{org}/trusted-flagger-status");
+    let suspend = json!({ "status": "suspended", "reference": "ARCOM-2026-44", "decided_on": "2026-03-01",
+                          "reason": "investigating imprecise notices (DSA art. 22(6))" });
+    assert_eq!(codes_of(&put_json(&t, &status_path, ADMIN, suspend.clone()).await), (409, "no_award".into()));
+    // Outside its areas: recorded, but no priority for terrorist content.
+    let elsewhere = json!({ "coordinator": "Arcom", "member_state": "FR", "reference": "ARCOM-TF-7",
+                            "areas": ["intellectual_property_infringements"], "awarded_on": "2026-01-10" });
+    let a = put_json(&t, &award_path, ADMIN, elsewhere).await.expect(200);
+    assert_eq!((a["status"].as_str(), a["priority"].as_bool()), (Some("active"), Some(false)));
+    let r = t.post("/api/v1/notices", &ngo.token, notice(2)).await.expect(201);
+    assert_eq!(tier_of(&t, &p, &r).await, "public", "outside its designated area of expertise");
+    let bad = json!({ "coordinator": "Arcom", "member_state": "FR", "reference": "R", "areas": ["terrorism"], "awarded_on": "2026-01-10" });
+    assert_eq!(put_json(&t, &award_path, ADMIN, bad).await.field_codes(), ["unknown_area"]);
+    let ours = json!({ "coordinator": "Arcom", "member_state": "FR", "reference": "ARCOM-TF-8",
+                       "areas": ["risk_for_public_security", "violence"], "awarded_on": "2026-02-01" });
+    let a = put_json(&t, &award_path, ADMIN, ours).await.expect(200);
+    assert_eq!((a["reference"].as_str(), a["priority"].as_bool()), (Some("ARCOM-TF-8"), Some(true)));
+    let r = t.post("/api/v1/notices", &ngo.token, notice(3)).await.expect(201);
+    assert_eq!(tier_of(&t, &p, &r).await, "trusted_flagger");
+    // The flagger reads its own award; the platform may not record or read it.
+    t.get(&award_path, &ngo.token).await.expect(200);
+    assert_eq!(t.get(&award_path, &p.token).await.status, 404);
+    assert_eq!(put_json(&t, &award_path, &p.token, json!({})).await.status, 403);
+
+    // The coordinator suspends it while it investigates (art. 22(6)), then revokes it (22(7)).
+    let s = put_json(&t, &status_path, ADMIN, suspend).await.expect(200);
+    assert_eq!((s["status"].as_str(), s["status_reference"].as_str()), (Some("suspended"), Some("ARCOM-2026-44")));
+    let r = t.post("/api/v1/notices", &ngo.token, notice(4)).await.expect(201);
+    assert_eq!(tier_of(&t, &p, &r).await, "public");
+    let no_reference = json!({ "status": "revoked", "decided_on": "2026-04-01" });
+    assert_eq!(put_json(&t, &status_path, ADMIN, no_reference).await.field_codes(), ["required"]);
+    let revoke = json!({ "status": "revoked", "reference": "ARCOM-2026-51", "decided_on": "2026-04-01" });
+    put_json(&t, &status_path, ADMIN, revoke).await.expect(200);
+    let back = json!({ "status": "active", "reference": "ARCOM-2026-60", "decided_on": "2026-05-01" });
+    assert_eq!(codes_of(&put_json(&t, &status_path, ADMIN, back).await), (409, "flagger_revoked".into()));
+    let not_flagger = put_json(
+        &t,
+        &format!("/api/v1/orgs/{}/trusted-flagger-status", p.org),
+        ADMIN,
+        json!({ "status": "revoked", "reference": "x", "decided_on": "2026-04-01" }),
+    )
+    .await;
+    assert_eq!(codes_of(&not_flagger), (409, "not_a_trusted_flagger".into()));
+    let changes = t.events(Some("trusted_flagger.status_changed")).await;
+    let statuses: Vec<_> = changes.iter().map(|e| data_of(e)["status"].as_str().unwrap().to_owned()).collect();
+    assert_eq!(statuses, ["active", "active", "suspended", "revoked"]);
 }
 
 /// Notifiers learn the outcome (an organisation by its webhook, a member of the public by the

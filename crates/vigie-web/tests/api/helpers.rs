@@ -143,6 +143,14 @@ impl TestApp {
             _ => {}
         }
         let org = self.post("/api/v1/orgs", ADMIN, body).await.expect(201)["id"].as_str().unwrap().to_owned();
+        if kind == "trusted_flagger" {
+            // A trusted flagger is one a Digital Services Coordinator awarded (DSA art. 22(2));
+            // tests that need one without an award create the organisation themselves.
+            let award = json!({ "coordinator": "Arcom", "member_state": "FR", "reference": format!("ARCOM-TF-{name}"),
+                                "areas": ["risk_for_public_security"], "awarded_on": "2026-01-15" });
+            let path = format!("/api/v1/orgs/{org}/trusted-flagger-award");
+            self.send(reqwest::Method::PUT, &path, Some(ADMIN), Some(award)).await.expect(200);
+        }
         self.person(&org, roles).await
     }
 

@@ -295,6 +295,7 @@ async fn seed(t: &TestApp) -> Fixtures {
     put("/api/v1/watchlists/{id}", &[("id", id(&watchlist))]);
     put("/api/v1/watchlists/{id}/entries", &[("id", id(&watchlist))]);
     put("/api/v1/orgs/{id}/trusted-flagger-status", &[("id", flagger.org.clone())]);
+    put("/api/v1/orgs/{id}/trusted-flagger-award", &[("id", flagger.org.clone())]);
     put("/api/v1/notifiers/{key}", &[("key", format!("org:{}", flagger.org))]);
     put("/api/v1/statements/{decision}", &[("decision", id(&decision))]);
     for path in

@@ -202,7 +202,8 @@ async fn world() -> World {
     decide(&t, &p, &flagged[0], removal()).await;
     decide(&t, &p, &flagged[1], unfounded).await;
     let key = format!("org:{}", flagger.org);
-    t.post(&format!("/api/v1/notifiers/{key}/warning"), ADMIN, json!({ "reason": "unfounded notice" }))
+    // The platform warns, for its own service (DSA art. 23(2)).
+    t.post(&format!("/api/v1/notifiers/{key}/warning"), &p.token, json!({ "reason": "unfounded notice" }))
         .await
         .expect(200);
 
