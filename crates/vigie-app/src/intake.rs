@@ -655,7 +655,7 @@ impl App {
                     order.measure = measures.pop();
                     let e = order.clock.complied(now).map_err(|w| AppError::conflict("order_state", w.to_string()))?;
                     tx.update_order(&order)?;
-                    crate::platform::clock_event(tx, &ev, &order, e)?;
+                    crate::platform::clock_event_with(tx, &ev, &order, e, true)?;
                 }
                 Ok::<_, AppError>(Receipt { id, kind: SignalKind::Order, received_at: now, tracking_code: None, cases })
             })

@@ -48,6 +48,18 @@ pub(crate) fn clock_event(
     order: &OrderRecord,
     event: ClockEvent,
 ) -> Result<(), StoreError> {
+    clock_event_with(tx, ev, order, event, false)
+}
+
+/// [`clock_event`], saying whether a compliance happened at the order's intake (its content was
+/// already removed or disabled everywhere).
+pub(crate) fn clock_event_with(
+    tx: &mut dyn Tx,
+    ev: &Events<'_>,
+    order: &OrderRecord,
+    event: ClockEvent,
+    at_intake: bool,
+) -> Result<(), StoreError> {
     let (kind, wire, data) = match event {
         ClockEvent::Received { deadline } => {
             (EventKind::OrderReceived, "order.received", json!({ "deadline": deadline }))
@@ -69,7 +81,13 @@ pub(crate) fn clock_event(
         }
         ClockEvent::Overdue { deadline } => (EventKind::OrderOverdue, "order.overdue", json!({ "deadline": deadline })),
         ClockEvent::Complied { late } => {
-            (EventKind::OrderComplied, "order.complied", json!({ "late": late, "measure": order.measure }))
+            // TCO art. 7(3)(c) counts the items removed or disabled, whatever the ground the
+            // platform chose and whenever it acted: every location the order names.
+            let mut items = tx.signal_cases(&order.id)?;
+            items.sort();
+            items.dedup();
+            let data = json!({ "late": late, "measure": order.measure, "items": items.len(), "at_intake": at_intake });
+            (EventKind::OrderComplied, "order.complied", data)
         }
     };
     ev.emit(tx, kind, order.id.as_str(), data.clone())?;

@@ -166,6 +166,32 @@ pub(crate) enum OrderCommand {
         #[arg(long)]
         reasons: String,
     },
+    /// Records a court challenge the addressed platform brought against the order (TCO art. 9).
+    Challenge {
+        id: String,
+        #[arg(long)]
+        court: String,
+        /// The court's reference for the case.
+        #[arg(long)]
+        reference: String,
+        /// YYYY-MM-DD.
+        #[arg(long)]
+        filed_on: String,
+    },
+    /// The order's court challenges (its addressee or issuing authority).
+    Challenges { id: String },
+    /// Records a challenge's outcome: upheld or withdrawn (an annulment is recorded with annul).
+    ChallengeOutcome {
+        id: String,
+        challenge: String,
+        #[arg(long)]
+        outcome: String,
+        /// YYYY-MM-DD.
+        #[arg(long)]
+        decided_on: String,
+        #[arg(long)]
+        reference: Option<String>,
+    },
 }
 
 #[derive(clap::Subcommand)]
@@ -448,6 +474,17 @@ fn request(cmd: DueCommand) -> anyhow::Result<(Method, String, Option<Value>)> {
             OrderCommand::Scrutiny { id, reasons } => {
                 (M::POST, format!("/api/v1/orders/{id}/scrutiny"), Some(json!({ "text": reasons })))
             }
+            OrderCommand::Challenge { id, court, reference, filed_on } => (
+                M::POST,
+                format!("/api/v1/orders/{id}/challenges"),
+                Some(json!({ "court": court, "reference": reference, "filed_on": filed_on })),
+            ),
+            OrderCommand::Challenges { id } => (M::GET, format!("/api/v1/orders/{id}/challenges"), None),
+            OrderCommand::ChallengeOutcome { id, challenge, outcome, decided_on, reference } => (
+                M::POST,
+                format!("/api/v1/orders/{id}/challenges/{challenge}/outcome"),
+                Some(json!({ "outcome": outcome, "decided_on": decided_on, "reference": reference })),
+            ),
         },
         DueCommand::Scrutiny { command } => match command {
             ScrutinyCommand::List => (M::GET, "/api/v1/scrutinies".into(), None),

@@ -147,6 +147,14 @@ async fn every_step_of_due_process_has_a_command() {
     ok(vigie(&s, &fr, &["order", "lift-embargo", &order_id]));
     let token = ok(vigie(&s, &p1, &["uploader-notice", "--case", &order_case]))["token"].as_str().unwrap().to_owned();
     refused(vigie(&s, "", &["complaint", "file", "--notice-token", &token, "--text", "mine"]), "removal_order_redress");
+    // The platform challenges the order in court (TCO art. 9); the issuing authority sees it.
+    let filed = ["--court", "Tribunal administratif de Paris", "--reference", "TA-1", "--filed-on", "2026-11-02"];
+    let ch = ok(vigie(&s, &p1, &[&["order", "challenge", &order_id][..], &filed[..]].concat()));
+    assert_eq!(ok(vigie(&s, &fr, &["order", "challenges", &order_id]))["challenges"][0]["id"], ch["id"]);
+    let chid = ch["id"].as_str().unwrap().to_owned();
+    let outcome = ["--outcome", "withdrawn", "--decided-on", "2026-11-03"];
+    let w = ok(vigie(&s, &p1, &[&["order", "challenge-outcome", &order_id, &chid][..], &outcome[..]].concat()));
+    assert_eq!(w["state"], "withdrawn");
     let sc = ok(vigie(&s, "", &["scrutiny", "request", "--notice-token", &token, "--reasons", "documentary"]));
     let scrutiny = sc["id"].as_str().unwrap().to_owned();
     assert_eq!(ok(vigie(&s, &ie, &["scrutiny", "list"]))["scrutinies"][0]["id"], scrutiny.as_str());

@@ -85,10 +85,12 @@ pub enum EventKind {
     UserDeactivated,
     WebhookDeleted,
     CaseTakenOver,
+    OrderChallenged,
+    OrderChallengeDecided,
 }
 
 impl EventKind {
-    pub const ALL: [EventKind; 74] = [
+    pub const ALL: [EventKind; 76] = [
         EventKind::OrgCreated,
         EventKind::UserCreated,
         EventKind::TokenIssued,
@@ -163,6 +165,8 @@ impl EventKind {
         EventKind::UserDeactivated,
         EventKind::WebhookDeleted,
         EventKind::CaseTakenOver,
+        EventKind::OrderChallenged,
+        EventKind::OrderChallengeDecided,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -241,6 +245,8 @@ impl EventKind {
             EventKind::UserDeactivated => "user.deactivated",
             EventKind::WebhookDeleted => "webhook.deleted",
             EventKind::CaseTakenOver => "case.taken_over",
+            EventKind::OrderChallenged => "order.challenged",
+            EventKind::OrderChallengeDecided => "order.challenge_decided",
         }
     }
 

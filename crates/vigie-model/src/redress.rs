@@ -259,6 +259,35 @@ pub fn scrutiny_in_time(trigger: ScrutinyTrigger, received_at: Timestamp, now: T
     Ok(())
 }
 
+/// How a court challenge of a removal order ended (TCO art. 9).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ChallengeOutcome {
+    /// The court upheld the order.
+    Upheld,
+    /// The court annulled it: the order stops having effect (recorded as an annulment).
+    Annulled,
+    /// The challenger withdrew it.
+    Withdrawn,
+}
+
+impl ChallengeOutcome {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ChallengeOutcome::Upheld => "upheld",
+            ChallengeOutcome::Annulled => "annulled",
+            ChallengeOutcome::Withdrawn => "withdrawn",
+        }
+    }
+    pub fn parse(raw: &str) -> Option<Self> {
+        match raw {
+            "upheld" => Some(ChallengeOutcome::Upheld),
+            "annulled" => Some(ChallengeOutcome::Annulled),
+            "withdrawn" => Some(ChallengeOutcome::Withdrawn),
+            _ => None,
+        }
+    }
+}
+
 /// Whether a case may be held for investigation: never one under a removal order, never a
 /// threat to life.
 pub fn may_hold(has_order: bool, threat_to_life: bool) -> Result<(), Refusal> {

@@ -192,6 +192,29 @@ pub struct FlaggerAwardRecord {
     pub recorded_by: UserId,
 }
 
+/// A court challenge of a removal order (TCO art. 9), as the party that brought it records it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ChallengeRecord {
+    pub id: ChallengeId,
+    pub order: SignalId,
+    /// `platform` (the addressee): TCO art. 7(3)(e) counts the proceedings it brings.
+    pub brought_by: String,
+    /// The organisation that brought it.
+    pub org: OrgId,
+    pub court: String,
+    /// The court's reference for the case.
+    pub reference: String,
+    /// `YYYY-MM-DD`.
+    pub filed_on: String,
+    pub recorded_at: Timestamp,
+    pub recorded_by: UserId,
+    /// `pending`, `upheld`, `annulled` or `withdrawn`.
+    pub state: String,
+    pub decided_on: Option<String>,
+    pub outcome_reference: Option<String>,
+    pub outcome_recorded_at: Option<Timestamp>,
+}
+
 /// One statement of reasons on its way to the Transparency Database.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct SorSubmissionRecord {
@@ -285,6 +308,8 @@ pub trait DueReads {
     fn unfounded_notifiers(&self, platform: &OrgId, limit: u32) -> Result<Vec<(String, u64, u64)>>;
     fn flagger_award(&self, org: &OrgId) -> Result<Option<FlaggerAwardRecord>>;
     fn sor_submission(&self, decision: &DecisionId) -> Result<Option<SorSubmissionRecord>>;
+    /// An order's court challenges, oldest first.
+    fn challenges_of_order(&self, order: &SignalId) -> Result<Vec<ChallengeRecord>>;
     /// Pending submissions whose attempt is due, of platforms connected to the database, oldest
     /// first.
     fn due_sor(&self, now: Timestamp, limit: u32) -> Result<Vec<SorSubmissionRecord>>;
@@ -323,6 +348,8 @@ pub trait DueTx: DueReads {
     fn set_notifier_informed(&mut self, signal: &SignalId, decision: &DecisionId, at: Timestamp) -> Result<()>;
     fn insert_misuse_action(&mut self, r: &MisuseActionRecord) -> Result<()>;
     fn put_flagger_award(&mut self, r: &FlaggerAwardRecord) -> Result<()>;
+    /// Inserts or replaces the challenge `r.id`.
+    fn put_challenge(&mut self, r: &ChallengeRecord) -> Result<()>;
     /// Replaces a notifier key everywhere it is recorded (signals and misuse actions).
     fn rekey_notifier(&mut self, old: &str, new: &str) -> Result<()>;
     /// Inserts or replaces the row of `r.decision`.

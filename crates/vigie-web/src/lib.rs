@@ -102,6 +102,8 @@ pub fn router(state: AppState) -> Router {
         .route("/orders/{id}/embargo/lift", post(dueprocess::lift_embargo))
         .route("/orders/{id}/annulment", post(dueprocess::annul_order))
         .route("/orders/{id}/scrutiny", post(dueprocess::request_scrutiny))
+        .route("/orders/{id}/challenges", post(dueprocess::challenge_order).get(dueprocess::list_challenges))
+        .route("/orders/{id}/challenges/{challenge}/outcome", post(dueprocess::challenge_outcome))
         .route("/scrutinies", get(dueprocess::list_scrutinies))
         .route("/scrutinies/{id}", get(dueprocess::get_scrutiny))
         .route("/scrutinies/{id}/decision", post(dueprocess::decide_scrutiny))

@@ -148,6 +148,14 @@ pub enum Restriction {
     other,
 }
 
+/// TCO art. 9: how a court challenge of an order ended (annulled is recorded as an annulment).
+#[derive(ToSchema)]
+pub enum ChallengeOutcome {
+    upheld,
+    annulled,
+    withdrawn,
+}
+
 /// Annex III: why an order cannot be complied with.
 #[derive(ToSchema)]
 pub enum CannotComplyReason {

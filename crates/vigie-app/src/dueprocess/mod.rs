@@ -7,12 +7,14 @@
 //! - [`complaints`]: the platform's complaint handling, reviewed by someone else.
 //! - [`scrutiny`]: cross-border scrutiny of removal orders (TCO art. 4) and annulments, the only
 //!   ways order-removed content comes back.
+//! - [`challenges`]: court challenges of removal orders (TCO art. 9) and their outcome.
 //! - [`holds`]: authorities' blind watch-lists and the holds they place.
 //! - [`threats`]: threat-to-life alerts and referrals to law enforcement.
 //! - [`misuse`]: manifestly unfounded notices, warnings, suspensions, trusted-flagger status.
 //!
 //! Every step is one transaction with its events and deliveries, like the rest of `vigie-app`.
 
+pub mod challenges;
 pub mod complaints;
 pub mod holds;
 pub mod misuse;
@@ -624,6 +626,7 @@ impl App {
         c.finish()?;
         self.authority_order_change(p, order, move |tx, ev, order| {
             let id = order.id.clone();
+            challenges::close_on_annulment(tx, ev, &id, input.decided_on.as_deref(), input.reference.as_deref())?;
             end_order(
                 tx,
                 ev,

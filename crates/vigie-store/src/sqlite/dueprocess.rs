@@ -142,6 +142,24 @@ fn misuse_row(r: &Row<'_>) -> rusqlite::Result<MisuseActionRecord> {
     })
 }
 
+fn challenge_row(r: &Row<'_>) -> rusqlite::Result<ChallengeRecord> {
+    Ok(ChallengeRecord {
+        id: ChallengeId::from_trusted(r.get("id")?),
+        order: SignalId::from_trusted(r.get("order_id")?),
+        brought_by: r.get("brought_by")?,
+        org: OrgId::from_trusted(r.get("org")?),
+        court: r.get("court")?,
+        reference: r.get("reference")?,
+        filed_on: r.get("filed_on")?,
+        recorded_at: Timestamp::from_micros(r.get("recorded_at")?),
+        recorded_by: UserId::from_trusted(r.get("recorded_by")?),
+        state: r.get("state")?,
+        decided_on: r.get("decided_on")?,
+        outcome_reference: r.get("outcome_reference")?,
+        outcome_recorded_at: ts(r.get("outcome_recorded_at")?),
+    })
+}
+
 fn sor_row(r: &Row<'_>) -> rusqlite::Result<SorSubmissionRecord> {
     Ok(SorSubmissionRecord {
         decision: DecisionId::from_trusted(r.get("decision")?),
@@ -379,6 +397,13 @@ impl DueReads for SqliteRead<'_> {
         }
         Ok(out)
     }
+    fn challenges_of_order(&self, order: &SignalId) -> Result<Vec<ChallengeRecord>> {
+        self.many(
+            "SELECT * FROM order_challenges WHERE order_id = ?1 ORDER BY recorded_at, id",
+            [order.as_str()],
+            challenge_row,
+        )
+    }
     fn sor_submission(&self, decision: &DecisionId) -> Result<Option<SorSubmissionRecord>> {
         self.one("SELECT * FROM sor_outbox WHERE decision = ?1", [decision.as_str()], sor_row)
     }
@@ -463,6 +488,7 @@ delegate_due_reads! {
     notifier_key_of(signal: &SignalId) -> Result<Option<String>>;
     notifier_informed(signal: &SignalId, decision: &DecisionId) -> Result<Option<Timestamp>>;
     notifier_keys_with_prefix(prefix: &str) -> Result<Vec<String>>;
+    challenges_of_order(order: &SignalId) -> Result<Vec<ChallengeRecord>>;
     misuse_counts(notifier_key: &str, platform: &OrgId) -> Result<(u64, u64)>;
     misuse_actions(notifier_key: &str, platform: &OrgId) -> Result<Vec<MisuseActionRecord>>;
     unfounded_notifiers(platform: &OrgId, limit: u32) -> Result<Vec<(String, u64, u64)>>;
@@ -762,6 +788,29 @@ impl DueTx for SqliteTx<'_> {
                 r.status_decided_on,
                 r.reason,
                 r.recorded_by.as_str()
+            ],
+        )?;
+        Ok(())
+    }
+    fn put_challenge(&mut self, r: &ChallengeRecord) -> Result<()> {
+        self.read.exec(
+            "INSERT OR REPLACE INTO order_challenges (id, order_id, brought_by, org, court, reference, filed_on, recorded_at, \
+             recorded_by, state, decided_on, outcome_reference, outcome_recorded_at) \
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)",
+            params![
+                r.id.as_str(),
+                r.order.as_str(),
+                r.brought_by,
+                r.org.as_str(),
+                r.court,
+                r.reference,
+                r.filed_on,
+                r.recorded_at.as_micros(),
+                r.recorded_by.as_str(),
+                r.state,
+                r.decided_on,
+                r.outcome_reference,
+                us(r.outcome_recorded_at)
             ],
         )?;
         Ok(())

@@ -644,6 +644,23 @@ CREATE TABLE flagger_awards (
 -- apply.
 ALTER TABLE misuse_actions ADD COLUMN platform TEXT REFERENCES orgs(id);
 CREATE INDEX misuse_actions_platform ON misuse_actions(notifier_key, platform, at);
+-- TCO art. 9: court challenges of removal orders, with their outcome (art. 7(3)(e), 8(1)(c)).
+CREATE TABLE order_challenges (
+    id TEXT PRIMARY KEY,
+    order_id TEXT NOT NULL REFERENCES orders(id),
+    brought_by TEXT NOT NULL CHECK (brought_by IN ('platform')),
+    org TEXT NOT NULL REFERENCES orgs(id),
+    court TEXT NOT NULL,
+    reference TEXT NOT NULL,
+    filed_on TEXT NOT NULL,
+    recorded_at INTEGER NOT NULL,
+    recorded_by TEXT NOT NULL REFERENCES users(id),
+    state TEXT NOT NULL CHECK (state IN ('pending','upheld','annulled','withdrawn')),
+    decided_on TEXT,
+    outcome_reference TEXT,
+    outcome_recorded_at INTEGER
+) STRICT;
+CREATE INDEX order_challenges_order ON order_challenges(order_id);
 -- Restrictions decided before the type was asked: their type is unknown, and their statements say so.
 UPDATE decisions SET restriction = 'other',
     restriction_other = 'Visibility restricted; the type of restriction was not recorded with the decision.'

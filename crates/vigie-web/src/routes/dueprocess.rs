@@ -11,6 +11,7 @@ use axum::extract::{ConnectInfo, Path, State};
 use axum::http::StatusCode;
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
+use vigie_app::dueprocess::challenges::{ChallengeInput, ChallengeOutcomeInput};
 use vigie_app::dueprocess::complaints::{ComplaintView, ReviewInput};
 use vigie_app::dueprocess::holds::WatchlistInput;
 use vigie_app::dueprocess::misuse::{AwardInput, FlaggerStatusInput, MisuseInput, NotifierRecord};
@@ -872,6 +873,117 @@ pub async fn refer_to_police(
         note: req.note,
     };
     Ok((StatusCode::CREATED, Json(s.app.refer_to_police(&p, &id, input).await?.into())))
+}
+
+// ---- court challenges (TCO art. 9) -----------------------------------------------------------
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ChallengeRequest {
+    /// The court of the issuing member state seized, e.g. Tribunal administratif de Paris.
+    #[schema(value_type = String, required = true, min_length = 1, max_length = 300, pattern = r"\S")]
+    pub court: Option<String>,
+    /// The court's reference for the case.
+    #[schema(value_type = String, required = true, min_length = 1, max_length = 128, pattern = r"\S")]
+    pub reference: Option<String>,
+    /// YYYY-MM-DD: when it was filed.
+    #[schema(value_type = String, required = true, format = Date)]
+    pub filed_on: Option<String>,
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ChallengeOutcomeRequest {
+    /// upheld (the order stands) or withdrawn; an annulment is recorded as one
+    /// (`POST /api/v1/orders/{id}/annulment`), which closes the challenge.
+    #[schema(value_type = crate::schema::ChallengeOutcome, required = true)]
+    pub outcome: Option<String>,
+    /// YYYY-MM-DD.
+    #[schema(value_type = String, required = true, format = Date)]
+    pub decided_on: Option<String>,
+    /// The ruling's reference.
+    #[schema(max_length = 128)]
+    pub reference: Option<String>,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ChallengeDto {
+    pub id: String,
+    pub order: String,
+    /// platform (the addressee).
+    pub brought_by: String,
+    pub court: String,
+    pub reference: String,
+    pub filed_on: String,
+    pub recorded_at: String,
+    /// pending, upheld, annulled or withdrawn.
+    pub state: String,
+    pub decided_on: Option<String>,
+    pub outcome_reference: Option<String>,
+}
+
+impl From<vigie_store::ChallengeRecord> for ChallengeDto {
+    fn from(c: vigie_store::ChallengeRecord) -> Self {
+        ChallengeDto {
+            id: c.id.to_string(),
+            order: c.order.to_string(),
+            brought_by: c.brought_by,
+            court: c.court,
+            reference: c.reference,
+            filed_on: c.filed_on,
+            recorded_at: t(c.recorded_at),
+            state: c.state,
+            decided_on: c.decided_on,
+            outcome_reference: c.outcome_reference,
+        }
+    }
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ChallengeList {
+    pub challenges: Vec<ChallengeDto>,
+}
+
+/// The addressed platform records that it challenged the order before the courts of the issuing
+/// member state (TCO art. 9); the issuing authority is told.
+#[utoipa::path(post, path = "/api/v1/orders/{id}/challenges", tag = "due process", params(("id" = String, Path)),
+    request_body = ChallengeRequest,
+    responses((status = 201, body = ChallengeDto), (status = 409, body = crate::error::Problem, description = "`order_ended`")), security(("bearer" = [])))]
+pub async fn challenge_order(
+    State(s): State<AppState>,
+    Auth(p): Auth,
+    Path(id): Path<String>,
+    Body(req): Body<ChallengeRequest>,
+) -> ApiResult<(StatusCode, Json<ChallengeDto>)> {
+    let input = ChallengeInput { court: req.court, reference: req.reference, filed_on: req.filed_on };
+    Ok((StatusCode::CREATED, Json(s.app.challenge_order(&p, &id, input).await?.into())))
+}
+
+/// An order's court challenges, for its addressee and its issuing authority.
+#[utoipa::path(get, path = "/api/v1/orders/{id}/challenges", tag = "due process", params(("id" = String, Path)),
+    responses((status = 200, body = ChallengeList), (status = 404, body = crate::error::Problem)), security(("bearer" = [])))]
+pub async fn list_challenges(
+    State(s): State<AppState>,
+    Auth(p): Auth,
+    Path(id): Path<String>,
+) -> ApiResult<Json<ChallengeList>> {
+    let list = s.app.order_challenges(&p, &id).await?;
+    Ok(Json(ChallengeList { challenges: list.into_iter().map(Into::into).collect() }))
+}
+
+/// The platform that brought a challenge, or the issuing authority, records its outcome.
+#[utoipa::path(post, path = "/api/v1/orders/{id}/challenges/{challenge}/outcome", tag = "due process",
+    params(("id" = String, Path), ("challenge" = String, Path)),
+    request_body = ChallengeOutcomeRequest,
+    responses((status = 200, body = ChallengeDto), (status = 409, body = crate::error::Problem, description = "`challenge_decided`, `record_as_annulment`")), security(("bearer" = [])))]
+pub async fn challenge_outcome(
+    State(s): State<AppState>,
+    Auth(p): Auth,
+    Path((id, challenge)): Path<(String, String)>,
+    Body(req): Body<ChallengeOutcomeRequest>,
+) -> ApiResult<Json<ChallengeDto>> {
+    let input = ChallengeOutcomeInput { outcome: req.outcome, decided_on: req.decided_on, reference: req.reference };
+    Ok(Json(s.app.record_challenge_outcome(&p, &id, &challenge, input).await?.into()))
 }
 
 // ---- misuse ----------------------------------------------------------------------------------

@@ -1244,3 +1244,60 @@ async fn a_platform_reinstates_its_own_removal_with_reasons() {
     let done = t.post(&format!("/api/v1/cases/{live}/threat-to-life/ack"), &p.token, ack).await.expect(200);
     assert_eq!(done["note"], "names a school and a time\nno credible target after checking; not referred");
 }
+
+/// TCO art. 9: the addressed platform records the court challenges it brings against an order,
+/// and their outcome; an annulment, recorded as such, closes them. (Before step 8 court
+/// challenges were not recorded at all, so TCO arts. 7(3)(e) and 8(1)(c) could not count them.)
+#[tokio::test]
+async fn a_platform_records_its_court_challenges_of_an_order_tco_9() {
+    let t = TestApp::start().await;
+    let p = t.platform("video.example").await;
+    let other = t.platform("other.example").await;
+    let issuer = t.authority().await;
+    let o1 =
+        t.post("/api/v1/orders", &issuer.token, order_body(&p.org, &["https://video.example/v/1"])).await.expect(201);
+    let o2 =
+        t.post("/api/v1/orders", &issuer.token, order_body(&p.org, &["https://video.example/v/2"])).await.expect(201);
+    let (o1, o2) = (o1["id"].as_str().unwrap().to_owned(), o2["id"].as_str().unwrap().to_owned());
+    let filed =
+        json!({ "court": "Tribunal administratif de Paris", "reference": "TA-2026-1", "filed_on": "2026-11-02" });
+    let path = format!("/api/v1/orders/{o1}/challenges");
+    assert_eq!(t.post(&path, &other.token, filed.clone()).await.status, 404, "only the addressee");
+    assert_eq!(t.post(&path, &issuer.token, filed.clone()).await.status, 403);
+    let bad = json!({ "court": "TA", "reference": "R", "filed_on": "2 November" });
+    assert_eq!(t.post(&path, &p.token, bad).await.field_codes(), ["invalid_date"]);
+    let c1 = t.post(&path, &p.token, filed.clone()).await.expect(201);
+    assert_eq!((c1["state"].as_str(), c1["brought_by"].as_str()), (Some("pending"), Some("platform")));
+    let listed = t.get(&path, &issuer.token).await.expect(200);
+    assert_eq!(listed["challenges"][0]["reference"], "TA-2026-1", "the issuing authority sees it");
+
+    // The court upholds the order; the issuing authority records it. An annulment is not recorded here.
+    let outcome = format!("/api/v1/orders/{o1}/challenges/{}/outcome", c1["id"].as_str().unwrap());
+    let annulled = json!({ "outcome": "annulled", "decided_on": "2026-11-20" });
+    assert_eq!(codes_of(&t.post(&outcome, &p.token, annulled).await), (409, "record_as_annulment".into()));
+    let upheld = json!({ "outcome": "upheld", "decided_on": "2026-11-20", "reference": "TA-2026-1/J" });
+    let c = t.post(&outcome, &issuer.token, upheld.clone()).await.expect(200);
+    assert_eq!(c["state"], "upheld");
+    assert_eq!(codes_of(&t.post(&outcome, &p.token, upheld).await), (409, "challenge_decided".into()));
+
+    // The other order is annulled: its pending challenge closes as annulled; a new one is refused.
+    let c2 = t.post(&format!("/api/v1/orders/{o2}/challenges"), &p.token, filed.clone()).await.expect(201);
+    let annul =
+        json!({ "court": "Tribunal administratif de Paris", "reference": "TA-2026-2", "decided_on": "2026-11-25" });
+    t.post(&format!("/api/v1/orders/{o2}/annulment"), &issuer.token, annul).await.expect(200);
+    let listed = t.get(&format!("/api/v1/orders/{o2}/challenges"), &p.token).await.expect(200);
+    assert_eq!(
+        (listed["challenges"][0]["id"].as_str(), listed["challenges"][0]["state"].as_str()),
+        (c2["id"].as_str(), Some("annulled"))
+    );
+    let late = t.post(&format!("/api/v1/orders/{o2}/challenges"), &p.token, filed).await;
+    assert_eq!(codes_of(&late), (409, "order_ended".into()));
+    let decided: Vec<_> = t
+        .events(Some("order.challenge_decided"))
+        .await
+        .iter()
+        .map(|e| data_of(e)["outcome"].as_str().unwrap().to_owned())
+        .collect();
+    assert_eq!(decided, ["upheld", "annulled"]);
+    assert_eq!(t.events(Some("order.challenged")).await.len(), 2);
+}

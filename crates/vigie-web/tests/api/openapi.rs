@@ -264,9 +264,19 @@ async fn seed(t: &TestApp) -> Fixtures {
         "/api/v1/orders/{id}/embargo/lift",
         "/api/v1/orders/{id}/annulment",
         "/api/v1/orders/{id}/scrutiny",
+        "/api/v1/orders/{id}/challenges",
     ] {
         put(path, &[("id", id(&order))]);
     }
+    let challenge = t
+        .post(
+            &format!("/api/v1/orders/{}/challenges", id(&order)),
+            &p.token,
+            json!({ "court": "Tribunal administratif de Paris", "reference": "TA-1", "filed_on": "2026-01-02" }),
+        )
+        .await
+        .expect(201);
+    put("/api/v1/orders/{id}/challenges/{challenge}/outcome", &[("id", id(&order)), ("challenge", id(&challenge))]);
     for path in [
         "/api/v1/cases/{id}",
         "/api/v1/cases/{id}/ack",
