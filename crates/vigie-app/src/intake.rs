@@ -238,7 +238,7 @@ pub(crate) fn fold(
     tx.link_signal_case(&c.signal.id, idx, &case.id)?;
     seen.insert(case.id.clone());
 
-    let facts = json!({
+    let mut facts = json!({
         "signal": c.signal.id.as_str(),
         "signal_kind": c.signal.kind.as_str(),
         "platform": case.platform.as_ref().map(OrgId::as_str),
@@ -246,9 +246,14 @@ pub(crate) fn fold(
         "tier": case.tier.as_str(),
         "priority": case.priority,
         "threat_to_life": case.threat_to_life,
-        "key_sha256": sha256_hex(&case.key),
     });
     if is_new {
+        // The URL or account id the case is about, sealed (never a plain hash: the chain is never
+        // rewritten, so what it holds must become unreadable once the value is erased). The value
+        // is kept until the case's identifiers are erased (`retention`).
+        let (key_ref, sealed) = keep_personal(tx, ev.now, "case.key", &case.key, Timestamp::from_micros(i64::MAX))?;
+        tx.insert_case_retention(&case.id, Some(&key_ref))?;
+        facts["key"] = sealed;
         ev.emit(tx, EventKind::CaseOpened, case.id.as_str(), facts)?;
         if case.platform.is_none() {
             ev.emit(tx, EventKind::CaseParked, case.id.as_str(), json!({ "host": case.host }))?;
@@ -337,7 +342,8 @@ impl App {
         c.finish()?;
 
         let flagger = p.filter(|p| p.org_kind == OrgKind::TrustedFlagger).map(|p| p.org.clone());
-        let key = crate::dueprocess::misuse::notifier_key(p.map(|p| &p.org), input.notifier_email.as_deref());
+        let key =
+            crate::dueprocess::misuse::notifier_key(self.pepper(), p.map(|p| &p.org), input.notifier_email.as_deref());
         let principal = p.cloned();
         let actor = p.map(Actor::of).unwrap_or_default();
         let clock = self.clock().clone();
@@ -767,7 +773,9 @@ impl App {
                 Ok(Some(SignalView {
                     explanation: value(&signal.explanation_ref)?,
                     notifier_name: value(&signal.notifier_name_ref)?,
-                    notifier_email: value(&signal.notifier_email_ref)?,
+                    // Only the submitter sees its own address; an administrator does not need it,
+                    // and the operator is sent it only to mail the outcome (GDPR art. 5(1)(c)).
+                    notifier_email: if mine { value(&signal.notifier_email_ref)? } else { None },
                     order: if kind == SignalKind::Order { r.get_order(&signal.id)? } else { None },
                     cases,
                     signal,

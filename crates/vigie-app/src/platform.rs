@@ -265,6 +265,7 @@ impl App {
         let id = parse_case_id(id)?;
         let clock = self.clock().clone();
         let principal = p.clone();
+        let pepper = self.pepper().clone();
         let rec = self
             .store()
             .write(move |tx| {
@@ -330,7 +331,8 @@ impl App {
                         clock_event(tx, &ev, &order, e)?;
                     }
                 }
-                crate::dueprocess::notice_uploader(tx, &ev, &case, &rec)?;
+                crate::dueprocess::notice_uploader(tx, &ev, &pepper, &case, &rec)?;
+                tx.schedule_case_retention(&case.id, now)?;
                 crate::dueprocess::tell_notifiers(tx, &ev, &case, &rec)?;
                 crate::statements::queue(tx, now, &rec)?;
                 Ok::<_, AppError>(rec)

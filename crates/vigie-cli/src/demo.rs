@@ -422,7 +422,7 @@ pub(crate) async fn seed(app: &App, admin_token: &str, data: &Path) -> anyhow::R
         )
         .await?;
     app.decide(&mod1, &cases[3], decision("no_action", None, None, "A cooking video: nothing unlawful.")).await?;
-    let notice_token = app.case_uploader_notice(&mod1, &cases[0]).await?.notice.token;
+    let notice_token = app.case_uploader_notice(&mod1, &cases[0]).await?.token.context("an issued notice's link")?;
     app.complain_as_uploader(&notice_token, Some("This is my (invented) documentary.".into())).await?;
     let _ = removed;
 

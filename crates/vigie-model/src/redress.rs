@@ -349,6 +349,33 @@ pub fn check_suspension(warned_at: Option<Timestamp>, now: Timestamp, until: Tim
     Ok(())
 }
 
+/// What a case's due process still owes, for storage limitation (GDPR art. 5(1)(e)): a case is
+/// closed once it was decided, nothing is pending, and every complaint window has run out; its
+/// records are then kept for their retention, and erased.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct CaseActivity {
+    /// The case has a decision.
+    pub decided: bool,
+    /// Something still runs: a hold, an open complaint, a pending scrutiny or court challenge, a
+    /// notice withheld by an embargo.
+    pub pending: bool,
+    /// The latest step of its due process (a decision, a reversal, a review, a scrutiny decision,
+    /// a ruling, the end of an order).
+    pub last: Option<Timestamp>,
+    /// When each complainant's six months began: an uploader when informed (or, never informed,
+    /// when the notice was issued), a notifier when told.
+    pub windows_from: Vec<Timestamp>,
+}
+
+/// When the case closed, if it has.
+pub fn closed_at(a: &CaseActivity) -> Option<Timestamp> {
+    if !a.decided || a.pending {
+        return None;
+    }
+    let windows = a.windows_from.iter().map(|w| w.plus(COMPLAINT_WINDOW));
+    a.last.into_iter().chain(windows).max()
+}
+
 /// The area of expertise that covers terrorist content: the Transparency Database's category
 /// for it (lower-case, without `STATEMENT_CATEGORY_`).
 pub const TERRORIST_CONTENT_AREA: &str = "risk_for_public_security";
@@ -547,6 +574,23 @@ mod tests {
         assert!(FlaggerStatus::Suspended.change_to(FlaggerStatus::Revoked).is_ok());
         assert_eq!(code(FlaggerStatus::Revoked.change_to(FlaggerStatus::Active)), "flagger_revoked");
         assert_eq!(code(FlaggerStatus::Active.change_to(FlaggerStatus::Active)), "status_unchanged");
+    }
+
+    /// GDPR art. 5(1)(e): a case closes when decided, with nothing pending, once the last
+    /// complaint window ran out.
+    #[test]
+    fn a_case_closes_after_its_last_window_gdpr_5_1_e() {
+        let decided = CaseActivity {
+            decided: true,
+            pending: false,
+            last: Some(T0),
+            windows_from: vec![T0.plus(Duration::from_days(3)), T0.plus(Duration::from_days(1))],
+        };
+        assert_eq!(closed_at(&decided), Some(T0.plus(Duration::from_days(3)).plus(COMPLAINT_WINDOW)));
+        assert_eq!(closed_at(&CaseActivity { pending: true, ..decided.clone() }), None);
+        assert_eq!(closed_at(&CaseActivity { decided: false, ..decided.clone() }), None);
+        let quiet = CaseActivity { windows_from: Vec::new(), ..decided };
+        assert_eq!(closed_at(&quiet), Some(T0));
     }
 
     #[test]

@@ -29,9 +29,9 @@ pub struct UploaderNoticeRecord {
     pub platform: OrgId,
     /// `platform_decision` or `removal_order` (`vigie_model::redress::Route`).
     pub route: String,
-    /// The secret of the link given to the uploader (256 random bits); the platform reads it to
-    /// pass it on. Looked up by `token_hash`.
-    pub token: String,
+    /// SHA-256 of the secret of the link given to the uploader, by which it is looked up. The
+    /// secret itself is never stored: it is derived from the pepper and the notice's id when its
+    /// platform reads it to pass it on (GDPR art. 32).
     pub token_hash: String,
     /// JSON: the reasons and the redress, as fixed when the decision was taken.
     pub body: String,
@@ -215,6 +215,22 @@ pub struct ChallengeRecord {
     pub outcome_recorded_at: Option<Timestamp>,
 }
 
+/// Where a case stands on the way to the erasure of its records (GDPR art. 5(1)(e)).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct CaseRetentionRecord {
+    pub case: CaseId,
+    /// The personal value behind the sealed key in `case.opened`, erased with the identifiers.
+    pub key_ref: Option<PersonalRef>,
+    /// When to look at the case again; `None`: not decided yet, or every record erased.
+    pub check_at: Option<Timestamp>,
+    /// The URL, content and account ids, and the reports' locations.
+    pub identifiers_erased_at: Option<Timestamp>,
+    /// The texts of decisions and complaint reviews.
+    pub texts_erased_at: Option<Timestamp>,
+    /// The bodies of notices to uploaders.
+    pub notices_erased_at: Option<Timestamp>,
+}
+
 /// One statement of reasons on its way to the Transparency Database.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct SorSubmissionRecord {
@@ -308,6 +324,9 @@ pub trait DueReads {
     fn unfounded_notifiers(&self, platform: &OrgId, limit: u32) -> Result<Vec<(String, u64, u64)>>;
     fn flagger_award(&self, org: &OrgId) -> Result<Option<FlaggerAwardRecord>>;
     fn sor_submission(&self, decision: &DecisionId) -> Result<Option<SorSubmissionRecord>>;
+    /// Cases whose retention is to be looked at by `now`, earliest first.
+    fn due_case_retention(&self, now: Timestamp, limit: u32) -> Result<Vec<CaseRetentionRecord>>;
+    fn case_retention(&self, case: &CaseId) -> Result<Option<CaseRetentionRecord>>;
     /// An order's court challenges, oldest first.
     fn challenges_of_order(&self, order: &SignalId) -> Result<Vec<ChallengeRecord>>;
     /// Pending submissions whose attempt is due, of platforms connected to the database, oldest
@@ -348,6 +367,22 @@ pub trait DueTx: DueReads {
     fn set_notifier_informed(&mut self, signal: &SignalId, decision: &DecisionId, at: Timestamp) -> Result<()>;
     fn insert_misuse_action(&mut self, r: &MisuseActionRecord) -> Result<()>;
     fn put_flagger_award(&mut self, r: &FlaggerAwardRecord) -> Result<()>;
+    /// Starts tracking a new case's retention (its sealed key's personal value).
+    fn insert_case_retention(&mut self, case: &CaseId, key_ref: Option<&PersonalRef>) -> Result<()>;
+    /// The case was decided (again): look at it from `at`; what a new decision wrote is erased
+    /// in its turn.
+    fn schedule_case_retention(&mut self, case: &CaseId, at: Timestamp) -> Result<()>;
+    fn put_case_retention(&mut self, r: &CaseRetentionRecord) -> Result<()>;
+    /// Erases a case's URL, host, content and account ids (its key becomes `erased:<id>`), and
+    /// the locations of the reports whose every case is erased.
+    fn erase_case_identifiers(&mut self, case: &CaseId) -> Result<()>;
+    /// Erases the texts of a case's decisions (explanation, purpose rationale, description of
+    /// the restriction) and of its complaint reviews.
+    fn erase_decision_texts(&mut self, case: &CaseId) -> Result<()>;
+    /// Replaces the bodies of a case's notices to uploaders by `{"erased": true}`.
+    fn erase_notice_bodies(&mut self, case: &CaseId) -> Result<()>;
+    /// Erases one personal value now (its retention ended with the record it belongs to).
+    fn erase_personal(&mut self, id: &PersonalRef, at: Timestamp) -> Result<()>;
     /// Inserts or replaces the challenge `r.id`.
     fn put_challenge(&mut self, r: &ChallengeRecord) -> Result<()>;
     /// Replaces a notifier key everywhere it is recorded (signals and misuse actions).

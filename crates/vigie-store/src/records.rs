@@ -223,7 +223,7 @@ pub struct DeliveryRecord {
     pub org: OrgId,
     pub webhook: WebhookId,
     pub event_type: String,
-    /// The JSON body, exactly as it will be signed and sent.
+    /// The JSON body, exactly as it will be signed and sent; erased (empty) once delivered.
     pub payload: String,
     /// A case whose receipt a successful delivery proves.
     pub case: Option<CaseId>,

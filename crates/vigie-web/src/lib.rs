@@ -205,7 +205,11 @@ pub struct Running {
 /// Opens the store, bootstraps, binds and serves in the background.
 pub async fn start(config: ServerConfig) -> Result<Running, StartError> {
     let store = Store::open_sqlite(&config.data_dir, config.store)?;
-    let app = App::new(store, config.clock, config.app);
+    let pepper_file = config.app.pepper_file.clone().unwrap_or_else(|| config.data_dir.join("pepper"));
+    let pepper = vigie_app::secrets::Pepper::load_or_create(&pepper_file)?;
+    let app = App::new(store, config.clock, config.app, pepper);
+    // Keys recorded before the pepper existed are replaced by keyed ones before anyone is served.
+    app.upgrade_notifier_keys().await?;
     let given = vigie_app::admin::BootstrapInput { token: config.admin_token, password: config.admin_password };
     let bootstrap = app.bootstrap(given).await?;
     let entries = app.load_banks().await?;
@@ -241,4 +245,6 @@ pub enum StartError {
     App(#[from] vigie_app::AppError),
     #[error("could not listen: {0}")]
     Io(#[from] std::io::Error),
+    #[error("{0}")]
+    Pepper(#[from] vigie_app::secrets::PepperError),
 }

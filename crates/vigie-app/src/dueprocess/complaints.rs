@@ -224,6 +224,7 @@ impl App {
         c.text(input.reasons.as_deref(), "reasons", 20_000);
         c.finish()?;
         let outcome = outcome.expect("checked");
+        let pepper = self.pepper().clone();
         let clock = self.clock().clone();
         let principal = p.clone();
         self.store()
@@ -290,7 +291,8 @@ impl App {
                         case.updated_at = now;
                         tx.update_case(&case)?;
                         crate::platform::emit_decided(tx, &ev, &case, &rec)?;
-                        notice_uploader(tx, &ev, &case, &rec)?;
+                        notice_uploader(tx, &ev, &pepper, &case, &rec)?;
+                        tx.schedule_case_retention(&case.id, now)?;
                         tell_notifiers(tx, &ev, &case, &rec)?;
                         crate::statements::queue(tx, now, &rec)?;
                         new_decision = Some(rec.id);

@@ -24,10 +24,18 @@ use vigie_store::*;
 
 use super::parse_time;
 use crate::auth::{is_admin, require, require_admin};
+use crate::secrets::Pepper;
 use crate::{Actor, App, AppError, AppResult, Events, id_bytes, keep_personal};
 
-/// The key under which a notifier's notices are counted.
-pub(crate) fn notifier_key(org: Option<&OrgId>, email: Option<&str>) -> Option<String> {
+/// The prefix of a member of the public's pseudonym.
+const EMAIL: &str = "email-hmac:";
+/// The prefix of the unsalted pseudonyms recorded before step 8, upgraded at start.
+const LEGACY_EMAIL: &str = "email:";
+
+/// The key under which a notifier's notices are counted: `org:<id>` for an organisation; for a
+/// member of the public, a keyed hash of the address it left (GDPR art. 32): without the pepper
+/// it cannot be reversed by guessing addresses, as a plain SHA-256 could.
+pub(crate) fn notifier_key(pepper: &Pepper, org: Option<&OrgId>, email: Option<&str>) -> Option<String> {
     if let Some(org) = org {
         return Some(format!("org:{}", org.as_str()));
     }
@@ -35,15 +43,20 @@ pub(crate) fn notifier_key(org: Option<&OrgId>, email: Option<&str>) -> Option<S
     let mut h = Sha256::new();
     h.update(b"vigie-notifier-v1\n");
     h.update(email.as_bytes());
-    Some(format!("email:{}", hex::encode(h.finalize())))
+    Some(keyed_from_legacy(pepper, &hex::encode(h.finalize())))
+}
+
+/// The keyed pseudonym from the unsalted hash of the address: keys recorded before the pepper
+/// existed are upgraded without knowing the address (which may be erased by now).
+fn keyed_from_legacy(pepper: &Pepper, legacy_hex: &str) -> String {
+    format!("{EMAIL}{}", pepper.keyed("vigie-notifier-v2", legacy_hex.as_bytes()))
 }
 
 fn valid_key(key: &str) -> bool {
-    match key.split_once(':') {
-        Some(("org", id)) => OrgId::parse(id).is_some(),
-        Some(("email", hex)) => hex.len() == 64 && hex.bytes().all(|b| b.is_ascii_hexdigit()),
-        _ => false,
+    if let Some(hex) = key.strip_prefix(EMAIL) {
+        return hex.len() == 64 && hex.bytes().all(|b| b.is_ascii_hexdigit());
     }
+    matches!(key.split_once(':'), Some(("org", id)) if OrgId::parse(id).is_some())
 }
 
 /// Everything about one notifier's record.
@@ -149,6 +162,26 @@ fn check_day(c: &mut Checker, raw: Option<&str>, field: &str) {
 }
 
 impl App {
+    /// Replaces the unsalted pseudonyms of notifiers recorded before step 8 (`email:<SHA-256>`)
+    /// by keyed ones, wherever they are stored. Run at start, before anything is served; the
+    /// upgrade keeps each notifier's counts and measures together. Returns how many were replaced.
+    pub async fn upgrade_notifier_keys(&self) -> AppResult<usize> {
+        let pepper = self.pepper().clone();
+        let legacy = self.store().read(|r| r.notifier_keys_with_prefix(LEGACY_EMAIL)).await?;
+        if legacy.is_empty() {
+            return Ok(0);
+        }
+        self.store()
+            .write(move |tx| {
+                for old in &legacy {
+                    let hex = old.strip_prefix(LEGACY_EMAIL).unwrap_or(old);
+                    tx.rekey_notifier(old, &keyed_from_legacy(&pepper, hex))?;
+                }
+                Ok::<_, AppError>(legacy.len())
+            })
+            .await
+    }
+
     /// The platform's notifiers with manifestly unfounded notices, most first.
     pub async fn unfounded_notifiers(&self, p: &Principal) -> AppResult<Vec<NotifierRecord>> {
         require_moderator(p)?;

@@ -34,7 +34,8 @@ use vigie_store::*;
 
 use crate::auth::{is_admin, require, secret_hash};
 use crate::delivery::enqueue;
-use crate::{Actor, App, AppError, AppResult, Events, id_bytes, random32};
+use crate::secrets::Pepper;
+use crate::{Actor, App, AppError, AppResult, Events, id_bytes};
 
 /// Where an uploader reads the notice about a decision.
 pub fn uploader_notice_path(token: &str) -> String {
@@ -51,8 +52,18 @@ pub fn uploader_notice_page(token: &str) -> String {
 #[derive(Clone, Debug)]
 pub struct UploaderNoticeView {
     pub notice: UploaderNoticeRecord,
+    /// The link's secret, for the platform to pass on: `None` while the notice is withheld, for
+    /// the uploader (who holds it), and for notices whose secret was not derived from the pepper
+    /// (issued before step 8: their secret was never kept).
+    pub token: Option<String>,
     /// The body with the deadlines and the current status filled in.
     pub body: Value,
+}
+
+/// The secret of a notice's link: derived from the pepper and the notice's id, so that it need
+/// not be stored (GDPR art. 32); only its hash is, to look the notice up.
+pub(crate) fn notice_token(pepper: &Pepper, notice: &UploaderNoticeId) -> String {
+    pepper.keyed("vigie-uploader-notice-v1", notice.as_str().as_bytes())
 }
 
 /// The redress a decision follows: the order's, for a decision on a legal basis taken while an
@@ -181,6 +192,7 @@ fn redress_json(tx: &dyn Reads, route: Route, orders: &[OrderRecord]) -> Result<
 pub(crate) fn notice_uploader(
     tx: &mut dyn Tx,
     ev: &Events<'_>,
+    pepper: &Pepper,
     case: &CaseRecord,
     d: &DecisionRecord,
 ) -> Result<(), StoreError> {
@@ -210,15 +222,14 @@ pub(crate) fn notice_uploader(
         "route": route.as_str(),
         "redress": redress_json(tx, route, &orders)?,
     });
-    let token = hex::encode(random32());
+    let id = UploaderNoticeId::from_random(id_bytes(ev.now));
     let mut notice = UploaderNoticeRecord {
-        id: UploaderNoticeId::from_random(id_bytes(ev.now)),
+        token_hash: secret_hash(&notice_token(pepper, &id)),
+        id,
         case: case.id.clone(),
         decision: d.id.clone(),
         platform: d.org.clone(),
         route: route.as_str().to_owned(),
-        token_hash: secret_hash(&token),
-        token,
         body: body.to_string(),
         created_at: ev.now,
         issued_at: None,
@@ -229,15 +240,17 @@ pub(crate) fn notice_uploader(
         ev.emit(tx, EventKind::UploaderNoticeWithheld, notice.id.as_str(), json!({ "case": case.id.as_str() }))?;
         return Ok(());
     }
-    issue_notice(tx, ev, &mut notice)
+    issue_notice(tx, ev, pepper, &mut notice)
 }
 
 /// Issues a notice: from now on its link works, and the platform is sent it to pass on.
 pub(crate) fn issue_notice(
     tx: &mut dyn Tx,
     ev: &Events<'_>,
+    pepper: &Pepper,
     notice: &mut UploaderNoticeRecord,
 ) -> Result<(), StoreError> {
+    let token = notice_token(pepper, &notice.id);
     notice.issued_at = Some(ev.now);
     tx.update_uploader_notice(notice)?;
     ev.emit(
@@ -256,13 +269,23 @@ pub(crate) fn issue_notice(
             "case": notice.case.as_str(),
             "decision": notice.decision.as_str(),
             "route": notice.route,
-            "token": notice.token,
-            "path": uploader_notice_path(&notice.token),
-            "page": uploader_notice_page(&notice.token),
+            "token": token,
+            "path": uploader_notice_path(&token),
+            "page": uploader_notice_page(&token),
         }),
         Some(&notice.case),
         false,
     )
+}
+
+/// The instance's operator: the hub organisation made first (at the first start).
+pub(crate) fn operator(tx: &dyn Reads) -> Result<Option<OrgId>, StoreError> {
+    Ok(tx
+        .list_orgs()?
+        .into_iter()
+        .filter(|o| o.kind == OrgKind::Hub)
+        .min_by_key(|o| (o.created_at, o.id.as_str().to_owned()))
+        .map(|o| o.id))
 }
 
 /// Tells the people who reported a case what came of it: organisations by their webhooks, members
@@ -277,8 +300,9 @@ pub(crate) fn tell_notifiers(
     if outcome_hidden(tx, case, ev.now)? {
         return Ok(());
     }
-    // The hubs (which mail members of the public), looked up only if someone needs mailing.
-    let mut hubs: Option<Vec<OrgId>> = None;
+    // The one organisation that mails members of the public: the instance's operator (the hub made
+    // at the first start). No other organisation gets their addresses (GDPR art. 5(1)(c)).
+    let mut mailer: Option<Option<OrgId>> = None;
     for s in tx.case_signals(&case.id)? {
         if !matches!(s.kind, SignalKind::Notice | SignalKind::Referral) {
             continue;
@@ -297,10 +321,10 @@ pub(crate) fn tell_notifiers(
         {
             let mut message = outcome.clone();
             message["email"] = json!(email);
-            if hubs.is_none() {
-                hubs = Some(tx.list_orgs()?.into_iter().filter(|o| o.kind == OrgKind::Hub).map(|o| o.id).collect());
+            if mailer.is_none() {
+                mailer = Some(operator(tx)?);
             }
-            for hub in hubs.iter().flatten() {
+            if let Some(hub) = mailer.iter().flatten().next() {
                 enqueue(tx, ev.now, hub, "notifier.outcome", message.clone(), None, false)?;
             }
             true
@@ -365,25 +389,27 @@ pub(crate) fn end_order(tx: &mut dyn Tx, ev: &Events<'_>, mut order: OrderRecord
 pub(crate) fn notice_view(
     tx: &dyn Reads,
     notice: UploaderNoticeRecord,
+    token: Option<String>,
     now: Timestamp,
 ) -> AppResult<UploaderNoticeView> {
     let mut body: Value =
         serde_json::from_str(&notice.body).map_err(|_| AppError::Internal("unreadable notice body"))?;
     let decision = tx.get_decision(&notice.decision)?.ok_or(AppError::Internal("notice without its decision"))?;
     let issued = notice.issued_at.unwrap_or(now);
-    let path = uploader_notice_path(&notice.token);
+    let path = token.as_deref().map(uploader_notice_path);
+    let link = |tail: &str| path.as_ref().map(|p| format!("{p}/{tail}"));
     if notice.route == Route::Platform.as_str() {
         // DSA art. 20(2): six months from when the uploader was informed; until then, open.
         let until = notice.informed_at.map(|t| t.plus(COMPLAINT_WINDOW));
         body["redress"]["internal_complaint"]["open_until"] = json!(until);
         body["redress"]["internal_complaint"]["window_from"] =
             json!("the first time this notice is opened with its link (DSA art. 20(2))");
-        body["redress"]["internal_complaint"]["link"] = json!(format!("{path}/complaint"));
+        body["redress"]["internal_complaint"]["link"] = json!(link("complaint"));
     } else if let Some(list) = body["redress"]["removal_orders"].as_array_mut() {
         for item in list {
             if item["cross_border_scrutiny"]["available"] == json!(true) {
                 item["cross_border_scrutiny"]["request_until"] = json!(issued.plus(SCRUTINY_REQUEST_WINDOW));
-                item["cross_border_scrutiny"]["link"] = json!(format!("{path}/scrutiny"));
+                item["cross_border_scrutiny"]["link"] = json!(link("scrutiny"));
             }
         }
     }
@@ -420,7 +446,7 @@ pub(crate) fn notice_view(
     body["issued_at"] = json!(notice.issued_at);
     body["complaints"] = Value::Array(complaints);
     body["scrutinies"] = Value::Array(scrutinies);
-    Ok(UploaderNoticeView { notice, body })
+    Ok(UploaderNoticeView { notice, token, body })
 }
 
 /// Loads the issued notice a token opens; unknown, malformed and withheld all look the same.
@@ -558,7 +584,10 @@ impl App {
                     notice.informed_at = Some(now);
                     tx.update_uploader_notice(&notice)?;
                 }
-                notice_view(tx, notice, now)
+                // The holder has the secret; it is not repeated.
+                let mut view = notice_view(tx, notice, Some(token), now)?;
+                view.token = None;
+                Ok(view)
             })
             .await
     }
@@ -572,6 +601,7 @@ impl App {
         let id = CaseId::parse(case).ok_or(AppError::NotFound("case"))?;
         let principal = p.clone();
         let now = self.now();
+        let pepper = self.pepper().clone();
         self.store()
             .read(move |r| {
                 let Some(case) = r.get_case(&id)? else { return Ok(Err(AppError::NotFound("case"))) };
@@ -581,13 +611,15 @@ impl App {
                 let Some(d) = r.case_decision(&case.id)? else {
                     return Ok(Err(AppError::NotFound("uploader notice")));
                 };
-                let Some(mut notice) = r.uploader_notice_of_decision(&d.id)? else {
+                let Some(notice) = r.uploader_notice_of_decision(&d.id)? else {
                     return Ok(Err(AppError::NotFound("uploader notice")));
                 };
-                if notice.issued_at.is_none() {
-                    notice.token = String::new();
-                }
-                Ok(notice_view(r, notice, now))
+                // Derived again from the pepper; a notice issued before step 8 has a secret that
+                // was never kept, and none can be given.
+                let derived = notice_token(&pepper, &notice.id);
+                let token =
+                    (notice.issued_at.is_some() && secret_hash(&derived) == notice.token_hash).then_some(derived);
+                Ok(notice_view(r, notice, token, now))
             })
             .await?
     }
@@ -613,7 +645,8 @@ impl App {
 
     /// The issuing authority lifts its non-disclosure early; withheld notices go out.
     pub async fn lift_embargo(&self, p: &Principal, order: &str) -> AppResult<OrderRecord> {
-        self.authority_order_change(p, order, |tx, ev, order| lift(tx, ev, order, false)).await
+        let pepper = self.pepper().clone();
+        self.authority_order_change(p, order, move |tx, ev, order| lift(tx, ev, &pepper, order, false)).await
     }
 
     /// The issuing authority (or the hub's administrator) records that a court or body annulled
@@ -723,6 +756,7 @@ impl App {
 pub(crate) fn lift(
     tx: &mut dyn Tx,
     ev: &Events<'_>,
+    pepper: &Pepper,
     mut order: OrderRecord,
     automatic: bool,
 ) -> AppResult<OrderRecord> {
@@ -739,7 +773,7 @@ pub(crate) fn lift(
         }
         for mut n in tx.uploader_notices_of_case(&case.id)? {
             if n.issued_at.is_none() {
-                issue_notice(tx, ev, &mut n)?;
+                issue_notice(tx, ev, pepper, &mut n)?;
             }
         }
         if let Some(d) = tx.case_decision(&case.id)? {
@@ -764,10 +798,10 @@ pub(crate) fn overdue(
 
 /// The scheduler's due-process pass: embargoes ending, complaints and scrutinies overdue, holds
 /// expiring, threats to life escalating. Returns how many things it did.
-pub(crate) fn tick(tx: &mut dyn Tx, ev: &Events<'_>) -> AppResult<usize> {
+pub(crate) fn tick(tx: &mut dyn Tx, ev: &Events<'_>, pepper: &Pepper) -> AppResult<usize> {
     let mut n = 0;
     for order in tx.due_embargoes(ev.now, 256)? {
-        lift(tx, ev, order, true)?;
+        lift(tx, ev, pepper, order, true)?;
         n += 1;
     }
     n += complaints::tick(tx, ev)?;

@@ -27,7 +27,6 @@ fn notice_row(r: &Row<'_>) -> rusqlite::Result<UploaderNoticeRecord> {
         decision: DecisionId::from_trusted(r.get("decision")?),
         platform: OrgId::from_trusted(r.get("platform")?),
         route: r.get("route")?,
-        token: r.get("token")?,
         token_hash: r.get("token_hash")?,
         body: r.get("body")?,
         created_at: Timestamp::from_micros(r.get("created_at")?),
@@ -139,6 +138,17 @@ fn misuse_row(r: &Row<'_>) -> rusqlite::Result<MisuseActionRecord> {
         until: ts(r.get("until")?),
         reason: r.get("reason")?,
         counts: r.get("counts")?,
+    })
+}
+
+fn retention_row(r: &Row<'_>) -> rusqlite::Result<CaseRetentionRecord> {
+    Ok(CaseRetentionRecord {
+        case: CaseId::from_trusted(r.get("case_id")?),
+        key_ref: r.get::<_, Option<String>>("key_ref")?.map(PersonalRef::from_trusted),
+        check_at: ts(r.get("check_at")?),
+        identifiers_erased_at: ts(r.get("identifiers_erased_at")?),
+        texts_erased_at: ts(r.get("texts_erased_at")?),
+        notices_erased_at: ts(r.get("notices_erased_at")?),
     })
 }
 
@@ -397,6 +407,16 @@ impl DueReads for SqliteRead<'_> {
         }
         Ok(out)
     }
+    fn due_case_retention(&self, now: Timestamp, limit: u32) -> Result<Vec<CaseRetentionRecord>> {
+        self.many(
+            "SELECT * FROM case_retention WHERE check_at IS NOT NULL AND check_at <= ?1 ORDER BY check_at LIMIT ?2",
+            params![now.as_micros(), limit],
+            retention_row,
+        )
+    }
+    fn case_retention(&self, case: &CaseId) -> Result<Option<CaseRetentionRecord>> {
+        self.one("SELECT * FROM case_retention WHERE case_id = ?1", [case.as_str()], retention_row)
+    }
     fn challenges_of_order(&self, order: &SignalId) -> Result<Vec<ChallengeRecord>> {
         self.many(
             "SELECT * FROM order_challenges WHERE order_id = ?1 ORDER BY recorded_at, id",
@@ -489,6 +509,8 @@ delegate_due_reads! {
     notifier_informed(signal: &SignalId, decision: &DecisionId) -> Result<Option<Timestamp>>;
     notifier_keys_with_prefix(prefix: &str) -> Result<Vec<String>>;
     challenges_of_order(order: &SignalId) -> Result<Vec<ChallengeRecord>>;
+    due_case_retention(now: Timestamp, limit: u32) -> Result<Vec<CaseRetentionRecord>>;
+    case_retention(case: &CaseId) -> Result<Option<CaseRetentionRecord>>;
     misuse_counts(notifier_key: &str, platform: &OrgId) -> Result<(u64, u64)>;
     misuse_actions(notifier_key: &str, platform: &OrgId) -> Result<Vec<MisuseActionRecord>>;
     unfounded_notifiers(platform: &OrgId, limit: u32) -> Result<Vec<(String, u64, u64)>>;
@@ -538,15 +560,14 @@ impl DueTx for SqliteTx<'_> {
     }
     fn insert_uploader_notice(&mut self, r: &UploaderNoticeRecord) -> Result<()> {
         self.read.exec(
-            "INSERT INTO uploader_notices (id, case_id, decision, platform, route, token, token_hash, body, created_at, issued_at) \
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
+            "INSERT INTO uploader_notices (id, case_id, decision, platform, route, token_hash, body, created_at, issued_at) \
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
             params![
                 r.id.as_str(),
                 r.case.as_str(),
                 r.decision.as_str(),
                 r.platform.as_str(),
                 r.route,
-                r.token,
                 r.token_hash,
                 r.body,
                 r.created_at.as_micros(),
@@ -789,6 +810,68 @@ impl DueTx for SqliteTx<'_> {
                 r.reason,
                 r.recorded_by.as_str()
             ],
+        )?;
+        Ok(())
+    }
+    fn insert_case_retention(&mut self, case: &CaseId, key_ref: Option<&PersonalRef>) -> Result<()> {
+        self.read.exec(
+            "INSERT OR IGNORE INTO case_retention (case_id, key_ref) VALUES (?1, ?2)",
+            params![case.as_str(), key_ref.map(PersonalRef::as_str)],
+        )?;
+        Ok(())
+    }
+    fn schedule_case_retention(&mut self, case: &CaseId, at: Timestamp) -> Result<()> {
+        self.read.exec(
+            "INSERT INTO case_retention (case_id, check_at) VALUES (?1, ?2) ON CONFLICT (case_id) DO UPDATE SET \
+             check_at = excluded.check_at, identifiers_erased_at = NULL, texts_erased_at = NULL, notices_erased_at = NULL",
+            params![case.as_str(), at.as_micros()],
+        )?;
+        Ok(())
+    }
+    fn put_case_retention(&mut self, r: &CaseRetentionRecord) -> Result<()> {
+        self.read.exec(
+            "UPDATE case_retention SET check_at = ?2, identifiers_erased_at = ?3, texts_erased_at = ?4, \
+             notices_erased_at = ?5 WHERE case_id = ?1",
+            params![
+                r.case.as_str(),
+                us(r.check_at),
+                us(r.identifiers_erased_at),
+                us(r.texts_erased_at),
+                us(r.notices_erased_at)
+            ],
+        )?;
+        Ok(())
+    }
+    fn erase_case_identifiers(&mut self, case: &CaseId) -> Result<()> {
+        self.read.exec(
+            "UPDATE cases SET url = NULL, host = NULL, content_id = NULL, account_id = NULL, key = 'erased:' || id \
+             WHERE id = ?1",
+            [case.as_str()],
+        )?;
+        self.read.exec(
+            "UPDATE signals SET locations = '[]' WHERE id IN (SELECT signal FROM signal_cases WHERE case_id = ?1) \
+             AND NOT EXISTS (SELECT 1 FROM signal_cases sc JOIN cases c ON c.id = sc.case_id \
+                             WHERE sc.signal = signals.id AND substr(c.key, 1, 7) <> 'erased:')",
+            [case.as_str()],
+        )?;
+        Ok(())
+    }
+    fn erase_decision_texts(&mut self, case: &CaseId) -> Result<()> {
+        self.read.exec(
+            "UPDATE decisions SET explanation = NULL, purpose_rationale = NULL, restriction_other = NULL WHERE case_id = ?1",
+            [case.as_str()],
+        )?;
+        self.read.exec("UPDATE complaints SET reasons = NULL WHERE case_id = ?1", [case.as_str()])?;
+        Ok(())
+    }
+    fn erase_notice_bodies(&mut self, case: &CaseId) -> Result<()> {
+        self.read.exec("UPDATE uploader_notices SET body = '{\"erased\":true}' WHERE case_id = ?1", [case.as_str()])?;
+        Ok(())
+    }
+    fn erase_personal(&mut self, id: &PersonalRef, at: Timestamp) -> Result<()> {
+        self.read.exec(
+            "UPDATE personal_data SET value = NULL, salt = NULL, erased_at = ?2 WHERE id = ?1 AND erased_at IS NULL",
+            params![id.as_str(), at.as_micros()],
         )?;
         Ok(())
     }

@@ -989,8 +989,9 @@ impl Tx for SqliteTx<'_> {
     }
     fn update_delivery(&mut self, r: &DeliveryRecord) -> Result<()> {
         self.read.exec(
-            "UPDATE deliveries SET next_attempt_at = ?2, attempts = ?3, delivered_at = ?4, last_error = ?5 WHERE id = ?1",
-            params![r.id.as_str(), r.next_attempt_at.as_micros(), r.attempts, us(r.delivered_at), r.last_error],
+            "UPDATE deliveries SET next_attempt_at = ?2, attempts = ?3, delivered_at = ?4, last_error = ?5, payload = ?6 \
+             WHERE id = ?1",
+            params![r.id.as_str(), r.next_attempt_at.as_micros(), r.attempts, us(r.delivered_at), r.last_error, r.payload],
         )?;
         Ok(())
     }

@@ -661,6 +661,25 @@ CREATE TABLE order_challenges (
     outcome_recorded_at INTEGER
 ) STRICT;
 CREATE INDEX order_challenges_order ON order_challenges(order_id);
+-- GDPR arts. 5(1)(c), (e) and 17: the records tied to a case are erased, store by store, when
+-- their retention after the case closed ends. Cases decided before start being looked at now;
+-- their case.opened events keep the unsalted key hash they were written with (the chain is
+-- never rewritten), and only new ones seal it.
+CREATE TABLE case_retention (
+    case_id TEXT PRIMARY KEY REFERENCES cases(id),
+    key_ref TEXT,
+    check_at INTEGER,
+    identifiers_erased_at INTEGER,
+    texts_erased_at INTEGER,
+    notices_erased_at INTEGER
+) STRICT, WITHOUT ROWID;
+CREATE INDEX case_retention_due ON case_retention(check_at) WHERE check_at IS NOT NULL;
+INSERT INTO case_retention (case_id, check_at)
+    SELECT id, CASE WHEN state = 'decided' THEN COALESCE(decided_at, updated_at) END FROM cases;
+-- GDPR art. 32: the uploader's link is stored as its hash only; it is derived from the pepper
+-- when its platform reads it again. Links issued before keep working by their hash, but can no
+-- longer be read back.
+ALTER TABLE uploader_notices DROP COLUMN token;
 -- Restrictions decided before the type was asked: their type is unknown, and their statements say so.
 UPDATE decisions SET restriction = 'other',
     restriction_other = 'Visibility restricted; the type of restriction was not recorded with the decision.'
@@ -808,5 +827,60 @@ mod tests {
             [],
         );
         assert!(bare.is_err(), "the database repeats the rule: no restriction without a ground");
+    }
+
+    /// Migration 8 (the law as written, DSA and GDPR half): existing data migrates. Restrictions
+    /// whose type was never asked say so; uploader links lose their clear secret and keep their
+    /// hash; decided cases start being looked at for retention; hub-wide misuse actions and
+    /// administrator-set flagger statuses stay as history.
+    #[test]
+    fn migration_8_keeps_what_was_recorded_and_drops_the_clear_link_secret() {
+        let mut conn = Connection::open_in_memory().unwrap();
+        conn.pragma_update(None, "foreign_keys", "ON").unwrap();
+        for m in &MIGRATIONS[..7] {
+            conn.execute_batch(m).unwrap();
+        }
+        conn.pragma_update(None, "user_version", 7).unwrap();
+        conn.execute_batch(
+            "INSERT INTO orgs (id, name, kind, created_at) VALUES ('org_p', 'P', 'platform', 0), ('org_t', 'T', 'trusted_flagger', 0);
+             INSERT INTO users (id, org, name_ref, roles, created_at) VALUES ('usr_1', 'org_p', 'pii_1', 'moderator', 0);
+             INSERT INTO cases (id, platform, key, kind, state, tier, threat_to_life, accountable_sources,
+               anonymous_signals, priority, created_at, updated_at, decided_at)
+               VALUES ('cas_1', 'org_p', 'k', 'content', 'decided', 1, 0, 0, 1, 10, 5, 5, 7),
+                      ('cas_2', 'org_p', 'k2', 'content', 'open', 1, 0, 0, 1, 10, 5, 5, NULL);
+             INSERT INTO decisions (id, case_id, org, decided_by, decided_at, action, terms_clause, territorial_scope,
+               automated_detection, automated_decision) VALUES ('dec_1', 'cas_1', 'org_p', 'usr_1', 7, 'restrict', '4.2', 'FR', 0, 0);
+             INSERT INTO uploader_notices (id, case_id, decision, platform, route, token, token_hash, body, created_at, issued_at)
+               VALUES ('unt_1', 'cas_1', 'dec_1', 'org_p', 'platform_decision', 'the-clear-secret', 'its-hash', '{}', 7, 7);
+             INSERT INTO misuse_actions (id, notifier_key, kind, at, by_user, reason, counts)
+               VALUES ('mis_1', 'email:abc', 'warning', 8, 'usr_1', 'r', '{}');
+             INSERT INTO flagger_status (org, status, since, reason, by_user) VALUES ('org_t', 'active', 8, 'r', 'usr_1');",
+        )
+        .unwrap();
+        migrate(&mut conn).unwrap();
+        let (kind, text): (String, String) = conn
+            .query_row("SELECT restriction, restriction_other FROM decisions WHERE id = 'dec_1'", [], |r| {
+                Ok((r.get(0)?, r.get(1)?))
+            })
+            .unwrap();
+        assert_eq!(kind, "other");
+        assert!(text.contains("not recorded"), "{text}");
+        let hash: String =
+            conn.query_row("SELECT token_hash FROM uploader_notices WHERE id = 'unt_1'", [], |r| r.get(0)).unwrap();
+        assert_eq!(hash, "its-hash");
+        assert!(conn.prepare("SELECT token FROM uploader_notices").is_err(), "the clear secret is gone");
+        let due: Vec<(String, Option<i64>)> = conn
+            .prepare("SELECT case_id, check_at FROM case_retention ORDER BY case_id")
+            .unwrap()
+            .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))
+            .unwrap()
+            .collect::<Result<_, _>>()
+            .unwrap();
+        assert_eq!(due, [("cas_1".to_owned(), Some(7)), ("cas_2".to_owned(), None)]);
+        let platform: Option<String> =
+            conn.query_row("SELECT platform FROM misuse_actions WHERE id = 'mis_1'", [], |r| r.get(0)).unwrap();
+        assert_eq!(platform, None, "a hub-wide action, kept as history");
+        let awards: i64 = conn.query_row("SELECT COUNT(*) FROM flagger_awards", [], |r| r.get(0)).unwrap();
+        assert_eq!(awards, 0, "an administrator's status was no coordinator's award");
     }
 }

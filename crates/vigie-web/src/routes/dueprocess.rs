@@ -126,7 +126,8 @@ pub struct UploaderNoticeDto {
     /// withheld (a non-disclosure runs) or issued.
     pub state: String,
     pub issued_at: Option<String>,
-    /// The link's secret, for the platform to pass on; absent while withheld.
+    /// The link's secret, for the platform to pass on; absent while withheld, and for notices
+    /// issued before step 8 (their secret was never kept: only its hash is).
     pub token: Option<String>,
     /// The reasons, the redress that applies with its deadlines and links, and what happened since.
     #[schema(value_type = Object)]
@@ -143,7 +144,7 @@ impl From<UploaderNoticeView> for UploaderNoticeDto {
             route: n.route,
             state: if n.issued_at.is_some() { "issued" } else { "withheld" }.into(),
             issued_at: ot(n.issued_at),
-            token: (!n.token.is_empty()).then_some(n.token),
+            token: v.token,
             notice: v.body,
         }
     }
@@ -158,10 +159,7 @@ pub async fn uploader_notice(
     Path(token): Path<String>,
 ) -> ApiResult<Json<UploaderNoticeDto>> {
     public_gate(&s, peer)?;
-    let mut dto: UploaderNoticeDto = s.app.uploader_notice(&token).await?.into();
-    // The holder already has the secret; it is not repeated.
-    dto.token = None;
-    Ok(Json(dto))
+    Ok(Json(s.app.uploader_notice(&token).await?.into()))
 }
 
 /// The platform reads the notice about a case's current decision, to pass the link on.

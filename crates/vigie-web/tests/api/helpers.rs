@@ -80,6 +80,8 @@ impl TestApp {
             app: AppConfig {
                 egress: EgressPolicy::parse_allow_list("127.0.0.1/32").unwrap(),
                 personal_data_retention: Duration::from_days(365),
+                record_retention: vigie_app::retention::RecordRetention::days(365),
+                pepper_file: None,
                 scheduler_interval: StdDuration::from_millis(50),
                 delivery_timeout: StdDuration::from_secs(5),
                 hash_limits: vigie_hash::Limits::default(),
@@ -92,6 +94,16 @@ impl TestApp {
         tweak(&mut config);
         let running = vigie_web::start(config).await.expect("server starts");
         TestApp { addr: running.addr, app: running.app, clock, http: reqwest::Client::new(), dir }
+    }
+
+    /// The data directory.
+    pub fn data_dir(&self) -> std::path::PathBuf {
+        self.dir.path().join("data")
+    }
+
+    /// Every file of the data directory.
+    pub fn data_files(&self) -> Vec<std::path::PathBuf> {
+        std::fs::read_dir(self.data_dir()).unwrap().map(|e| e.unwrap().path()).collect()
     }
 
     /// Whether any file of the data directory (database, WAL) contains `needle`.
