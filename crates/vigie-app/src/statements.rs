@@ -41,7 +41,8 @@ pub enum Owed {
     /// None: not restrictive, or an order left out by the operator's choice.
     Nothing,
     /// One, which cannot be made: the decision lacks what DSA art. 17(3) requires (decisions
-    /// recorded before an explanation was required). Why, in words.
+    /// recorded before an explanation was required, or whose text was erased at the end of its
+    /// retention). Why, in words.
     Incomplete(String),
 }
 
@@ -87,8 +88,8 @@ pub fn owed(r: &dyn Reads, d: &DecisionRecord, now: Timestamp, opts: StatementOp
     // a title in their place.
     let Some(explanation) = d.explanation.as_deref().map(scrub).filter(|e| !e.trim().is_empty()) else {
         return Ok(Owed::Incomplete(
-            "the decision has no explanation, which a statement of reasons must give (DSA art. 17(3)(d), (e)); \
-             it was recorded before Vigie required one"
+            "the decision has no explanation, which a statement of reasons must give (DSA art. 17(3)(d), (e)): \
+             it was recorded before Vigie required one, or erased when its retention ended"
                 .into(),
         ));
     };

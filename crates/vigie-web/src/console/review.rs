@@ -353,6 +353,7 @@ struct CasePage {
     id: String,
     state: String,
     pending: bool,
+    decidable: bool,
     target: String,
     kind: String,
     tier: String,
@@ -455,6 +456,8 @@ async fn case_view(
         id: c.id.as_str().to_owned(),
         state: c.state.as_str().replace('_', " "),
         pending: c.state.is_pending(),
+        // A reinstated case may be decided again (TCO art. 4(7): on the platform's own terms).
+        decidable: c.state.is_pending() || view.decision.as_ref().is_some_and(|d| d.reversed_at.is_some()),
         target: target_of(c),
         kind: c.kind.as_str().to_owned(),
         tier: c.tier.as_str().replace('_', " "),

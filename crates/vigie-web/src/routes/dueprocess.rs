@@ -378,7 +378,7 @@ pub struct ReviewRequest {
 /// A moderator other than the first decider reviews the complaint.
 #[utoipa::path(post, path = "/api/v1/complaints/{id}/review", tag = "due process", params(("id" = String, Path)),
     request_body = ReviewRequest,
-    responses((status = 200, body = ComplaintDetailDto), (status = 409, body = crate::error::Problem, description = "`already_reviewed`, `same_decider`, `reversal_not_restrictive`"), (status = 422, body = crate::error::Problem)),
+    responses((status = 200, body = ComplaintDetailDto), (status = 409, body = crate::error::Problem, description = "`already_reviewed`, `same_decider`, `reversal_not_restrictive`, `order_in_force`"), (status = 422, body = crate::error::Problem)),
     security(("bearer" = [])))]
 pub async fn review_complaint(
     State(s): State<AppState>,
