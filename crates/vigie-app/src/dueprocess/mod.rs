@@ -278,14 +278,21 @@ pub(crate) fn issue_notice(
     )
 }
 
-/// The instance's operator: the hub organisation made first (at the first start).
+/// The instance's operator: the hub organisation the first start made (its `org.created` is
+/// marked `bootstrap`, at the head of the log).
 pub(crate) fn operator(tx: &dyn Reads) -> Result<Option<OrgId>, StoreError> {
-    Ok(tx
-        .list_orgs()?
-        .into_iter()
-        .filter(|o| o.kind == OrgKind::Hub)
-        .min_by_key(|o| (o.created_at, o.id.as_str().to_owned()))
-        .map(|o| o.id))
+    let head = tx.events_after(0, 8)?;
+    let made = head.iter().find(|e| {
+        e.kind == EventKind::OrgCreated.as_str()
+            && serde_json::from_str::<Value>(&e.data).is_ok_and(|d| d["bootstrap"] == json!(true))
+    });
+    Ok(match made.and_then(|e| OrgId::parse(&e.subject)) {
+        Some(org) => Some(org),
+        // A log without its bootstrap event: the oldest hub.
+        None => {
+            tx.list_orgs()?.into_iter().filter(|o| o.kind == OrgKind::Hub).min_by_key(|o| o.created_at).map(|o| o.id)
+        }
+    })
 }
 
 /// Tells the people who reported a case what came of it: organisations by their webhooks, members
