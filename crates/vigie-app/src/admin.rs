@@ -3,7 +3,7 @@
 use serde_json::json;
 use vigie_model::event::EventKind;
 use vigie_model::location::{host_candidates, normalise_host};
-use vigie_model::org::{NewOrg, OrgKind, Role};
+use vigie_model::org::{NewOrg, OrgKind, Role, check_competences};
 use vigie_model::validation::Checker;
 use vigie_model::*;
 use vigie_store::*;
@@ -11,6 +11,15 @@ use vigie_store::*;
 use crate::auth::{is_admin, new_token, require, require_admin, secret_hash};
 use crate::intake::route_parked_case;
 use crate::{Actor, App, AppError, AppResult, Events, id_bytes, keep_personal};
+
+/// A change to an organisation, as an administrator asks for it.
+#[derive(Clone, Debug, Default)]
+pub struct OrgChange {
+    /// Authorities: the competences their member state designated them for, replacing the old.
+    pub competences: Option<Vec<String>>,
+    /// Platforms: whether Vigie is their contact point's channel.
+    pub designated_channel: Option<bool>,
+}
 
 /// The console login of the first administrator.
 pub const BOOTSTRAP_LOGIN: &str = "admin";
@@ -99,6 +108,9 @@ impl App {
                     legal_representative: None,
                     contact_point: None,
                     created_at: now,
+                    competences: Vec::new(),
+                    europol: false,
+                    designated_channel: false,
                 })?;
                 ev.emit(tx, EventKind::OrgCreated, org.as_str(), json!({ "kind": "hub", "bootstrap": true }))?;
                 let user = UserId::from_random(id_bytes(now));
@@ -169,6 +181,9 @@ impl App {
                     legal_representative: spec.legal_representative.map(|c| to_json(&c)),
                     contact_point: spec.contact_point.map(|c| to_json(&c)),
                     created_at: now,
+                    competences: spec.competences,
+                    europol: spec.europol,
+                    designated_channel: spec.designated_channel,
                 };
                 tx.insert_org(&rec)?;
                 let ev = Events { clock: &*clock, now, actor: &actor };
@@ -176,7 +191,57 @@ impl App {
                     tx,
                     EventKind::OrgCreated,
                     rec.id.as_str(),
-                    json!({ "kind": rec.kind.as_str(), "member_state": rec.member_state, "main_establishment": rec.main_establishment }),
+                    json!({
+                        "kind": rec.kind.as_str(), "member_state": rec.member_state, "main_establishment": rec.main_establishment,
+                        "competences": rec.competences, "europol": rec.europol, "designated_channel": rec.designated_channel,
+                    }),
+                )?;
+                Ok::<_, AppError>(rec)
+            })
+            .await
+    }
+
+    /// Records what an authority's member state designated it for (TCO art. 12(1)), or whether
+    /// Vigie is a platform's designated channel (art. 15). Nothing else of an organisation changes.
+    pub async fn update_org(&self, p: &Principal, id: &str, input: OrgChange) -> AppResult<OrgRecord> {
+        require_admin(p)?;
+        let id = OrgId::parse(id).ok_or(AppError::NotFound("organisation"))?;
+        let mut c = Checker::new();
+        let competences = input.competences.as_deref().map(|raw| check_competences(raw, "competences", &mut c));
+        c.finish()?;
+        let clock = self.clock().clone();
+        let actor = Actor::of(p);
+        self.store()
+            .write(move |tx| {
+                let mut rec = tx.get_org(&id)?.ok_or(AppError::NotFound("organisation"))?;
+                let mut c = Checker::new();
+                if let Some(list) = competences {
+                    c.check(
+                        rec.kind == OrgKind::Authority && !rec.europol,
+                        "competences",
+                        "not_applicable",
+                        "only an authority of a member state is designated under TCO art. 12(1)",
+                    );
+                    rec.competences = list;
+                }
+                if let Some(channel) = input.designated_channel {
+                    c.check(
+                        rec.kind == OrgKind::Platform,
+                        "designated_channel",
+                        "not_applicable",
+                        "only a platform designates its contact point's channel",
+                    );
+                    rec.designated_channel = channel;
+                }
+                c.finish()?;
+                tx.update_org(&rec)?;
+                let now = clock.now();
+                let ev = Events { clock: &*clock, now, actor: &actor };
+                ev.emit(
+                    tx,
+                    EventKind::OrgUpdated,
+                    rec.id.as_str(),
+                    json!({ "competences": rec.competences, "designated_channel": rec.designated_channel }),
                 )?;
                 Ok::<_, AppError>(rec)
             })

@@ -282,7 +282,10 @@ impl App {
                         if let Some(case_id) = &d.case
                             && let Some(case) = tx.get_case(case_id)?
                             && (case.state == CaseState::Open
-                                || tx.case_orders(case_id)?.iter().any(|o| o.clock.received_at.is_none()))
+                                || tx
+                                    .case_orders(case_id)?
+                                    .iter()
+                                    .any(|o| o.ended_at.is_none() && o.clock.awaits_platform()))
                         {
                             let actor = Actor { user: None, org: Some(d.org.clone()) };
                             let ev = Events { clock: &*clock, now, actor: &actor };

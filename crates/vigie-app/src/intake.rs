@@ -13,7 +13,7 @@ use vigie_model::decision::answers_order;
 use vigie_model::event::EventKind;
 use vigie_model::location::{RawLocation, Target, check_locations, host_candidates};
 use vigie_model::order::{OrderClock, RawOrderForm, advance_notice_satisfied};
-use vigie_model::org::{OrgKind, Role, looks_like_email};
+use vigie_model::org::{Competence, OrgKind, Role, looks_like_email};
 use vigie_model::redress::Embargo;
 use vigie_model::signal::{PriorityInputs, SignalKind, Tier, priority};
 use vigie_model::validation::Checker;
@@ -111,6 +111,10 @@ pub struct TrackedLocation {
 }
 
 const MAX_TEXT: usize = 20_000;
+
+/// Why an authority without the designation of TCO art. 12(1)(a) is refused an order.
+pub(crate) const NOT_DESIGNATED: &str = "only an authority designated to issue removal orders (Regulation (EU) 2021/784 art. 12(1)(a)) \
+     issues them or announces them; an administrator records the designation (PATCH /api/v1/orgs/{id})";
 
 fn sha256_hex(text: &str) -> String {
     hex::encode(Sha256::digest(text.as_bytes()))
@@ -558,6 +562,9 @@ impl App {
             .write(move |tx| {
                 let now = clock.now();
                 let authority = tx.get_org(&principal.org)?.ok_or(AppError::Unauthenticated)?;
+                if !authority.has(Competence::IssueOrders) {
+                    return Err(AppError::Forbidden(NOT_DESIGNATED));
+                }
                 let platform = match tx.get_org(&addressee)? {
                     Some(o) if o.kind == OrgKind::Platform => o,
                     _ => return Err(Invalid::one("addressee", "unknown_platform", "is not a platform known to Vigie").into()),
@@ -587,7 +594,15 @@ impl App {
                 let ev = Events { clock: &*clock, now, actor: &actor };
                 let id = SignalId::from_random(id_bytes(now));
                 let form_json = serde_json::to_string(&form).expect("plain data always serializes");
-                let cross_border = platform.main_establishment.is_some() && platform.main_establishment != authority.member_state;
+                // TCO art. 4(1): the platform's main establishment, or for a platform established
+                // outside the Union its legal representative, is in another member state.
+                let host_state = platform.host_state();
+                let cross_border = host_state.is_some_and(|h| Some(h.code()) != authority.member_state.as_deref());
+                // The copy goes at once to the competent authority of that state (art. 4(1)).
+                let copy_to = match (cross_border, host_state) {
+                    (true, Some(h)) => crate::dueprocess::scrutiny::competent_authority_of(tx, h.code(), &authority.id)?,
+                    _ => None,
+                };
                 let signal = SignalRecord {
                     id: id.clone(),
                     kind: SignalKind::Order,
@@ -614,13 +629,15 @@ impl App {
                     emergency: form.emergency_justification.is_some(),
                     cross_border,
                     intake_at: now,
-                    clock: OrderClock::new(),
+                    clock: OrderClock::new(now),
                     cannot_comply: None,
                     measure: None,
                     // Decided with the order: it runs from the order's issue.
                     embargo: embargo.map(|e| Embargo { decided_at: now, until: e.until.max(now.plus(Duration::from_secs(1))), ..e }),
                     ended_at: None,
                     ended_by: None,
+                    copy_at: copy_to.as_ref().map(|_| now),
+                    copy_to,
                 };
                 tx.insert_order(&order)?;
                 let reasons: Vec<_> = form.reasons.iter().map(|r| r.letter()).collect();
@@ -641,8 +658,33 @@ impl App {
                         "non_disclosure": form.non_disclosure,
                         "non_disclosure_until": order.embargo.map(|e| e.until),
                         "form_sha256": sha256_hex(&form_json),
+                        "copy_to": order.copy_to.as_ref().map(OrgId::as_str),
+                        "designated_channel": platform.designated_channel,
                     }),
                 )?;
+                if let Some(to) = &order.copy_to {
+                    let copy = json!({
+                        "order": id.as_str(),
+                        "reference": form.reference,
+                        "issuing_authority": authority.id.as_str(),
+                        "issuing_member_state": authority.member_state,
+                        "platform": platform.id.as_str(),
+                        "host_member_state": host_state.map(|h| h.code()),
+                        "sent_at": now,
+                        "form": form,
+                        "locations": serde_json::from_str::<serde_json::Value>(&signal.locations).unwrap_or_default(),
+                    });
+                    enqueue(tx, now, to, "order.copy", copy, None, false)?;
+                }
+                // Where Vigie is the platform's designated channel (art. 15), the order is received
+                // when it is available to the platform, which is now (art. 3(3) and (5)).
+                if platform.designated_channel {
+                    let mut order = tx.get_order(&id)?.expect("inserted above");
+                    if let Some(e) = order.clock.receive(now) {
+                        tx.update_order(&order)?;
+                        crate::platform::clock_event_via(tx, &ev, &order, e, Some("designated_channel"))?;
+                    }
+                }
                 // Until the platform receives the order its real deadline is unknown; intake + 1 h
                 // is the earliest it can be, so cases sort no later than they should.
                 let provisional_due = now.plus(vigie_model::order::ORDER_DEADLINE);
@@ -678,6 +720,11 @@ impl App {
         input: AdvanceNoticeInput,
     ) -> AppResult<AdvanceNoticeRecord> {
         require(p, &[OrgKind::Authority], Role::Reporter, "only an authority's reporter sends advance notices")?;
+        let principal_org = p.org.clone();
+        if !self.store().read(move |r| r.get_org(&principal_org)).await?.is_some_and(|o| o.has(Competence::IssueOrders))
+        {
+            return Err(AppError::Forbidden(NOT_DESIGNATED));
+        }
         let mut c = Checker::new();
         let platform = match input.platform.as_deref() {
             None => {

@@ -41,14 +41,27 @@ pub struct OrderView {
     pub cases: Vec<CaseRecord>,
 }
 
-/// Writes a clock event and tells the platform.
+/// Writes a clock event and tells the platform; Annex II (compliance) and Annex III (cannot
+/// comply) answers, and an order left unacknowledged, go to the issuing authority too.
 pub(crate) fn clock_event(
     tx: &mut dyn Tx,
     ev: &Events<'_>,
     order: &OrderRecord,
     event: ClockEvent,
 ) -> Result<(), StoreError> {
-    clock_event_with(tx, ev, order, event, false)
+    clock_event_full(tx, ev, order, event, None, false)
+}
+
+/// [`clock_event`], saying how the platform received the order or its clarification (`via`:
+/// `designated_channel`, `inbox`, `ack`, `webhook`, `decision`).
+pub(crate) fn clock_event_via(
+    tx: &mut dyn Tx,
+    ev: &Events<'_>,
+    order: &OrderRecord,
+    event: ClockEvent,
+    via: Option<&str>,
+) -> Result<(), StoreError> {
+    clock_event_full(tx, ev, order, event, via, false)
 }
 
 /// [`clock_event`], saying whether a compliance happened at the order's intake (its content was
@@ -60,9 +73,26 @@ pub(crate) fn clock_event_with(
     event: ClockEvent,
     at_intake: bool,
 ) -> Result<(), StoreError> {
-    let (kind, wire, data) = match event {
-        ClockEvent::Received { deadline } => {
-            (EventKind::OrderReceived, "order.received", json!({ "deadline": deadline }))
+    clock_event_full(tx, ev, order, event, None, at_intake)
+}
+
+fn clock_event_full(
+    tx: &mut dyn Tx,
+    ev: &Events<'_>,
+    order: &OrderRecord,
+    event: ClockEvent,
+    via: Option<&str>,
+    at_intake: bool,
+) -> Result<(), StoreError> {
+    let (kind, wire, mut data) = match event {
+        ClockEvent::Received { deadline } => (
+            EventKind::OrderReceived,
+            "order.received",
+            json!({ "deadline": deadline, "sent_at": order.clock.sent_at, "received_at": order.clock.received_at }),
+        ),
+        ClockEvent::ClarificationSent => (EventKind::OrderClarified, "order.clarified", json!({})),
+        ClockEvent::Unacknowledged { sent_at } => {
+            (EventKind::OrderUnacknowledged, "order.unacknowledged", json!({ "sent_at": sent_at }))
         }
         ClockEvent::Suspended { state } => {
             // The Annex III grounds, which the provider's transparency report counts (TCO art. 7(3)(c)).
@@ -90,18 +120,29 @@ pub(crate) fn clock_event_with(
             (EventKind::OrderComplied, "order.complied", data)
         }
     };
+    if let Some(via) = via {
+        data["via"] = json!(via);
+    }
     ev.emit(tx, kind, order.id.as_str(), data.clone())?;
     let mut payload =
         json!({ "order": order.id.as_str(), "reference": order.reference, "state": order.clock.state.as_str() });
     if let (Some(obj), Some(extra)) = (payload.as_object_mut(), data.as_object()) {
         obj.extend(extra.clone());
     }
-    let urgent = matches!(event, ClockEvent::Escalated { .. } | ClockEvent::Overdue { .. });
-    enqueue(tx, ev.now, &order.platform, wire, payload, None, urgent)
+    let urgent =
+        matches!(event, ClockEvent::Escalated { .. } | ClockEvent::Overdue { .. } | ClockEvent::Unacknowledged { .. });
+    enqueue(tx, ev.now, &order.platform, wire, payload.clone(), None, urgent)?;
+    // TCO art. 3(6)-(8): Annex II and Annex III go to the issuing authority; so does an order
+    // nobody acknowledged, which the authority may then send through another channel.
+    if matches!(event, ClockEvent::Complied { .. } | ClockEvent::Suspended { .. } | ClockEvent::Unacknowledged { .. }) {
+        enqueue(tx, ev.now, &order.authority, wire, payload, None, urgent)?;
+    }
+    Ok(())
 }
 
 /// Marks a case received by its platform (inbox fetch, webhook 2xx, or ack), which starts the
-/// clock of every order on it that was still waiting for receipt.
+/// clock of every order on it that was still waiting for receipt, restarts the hour of one whose
+/// clarification it had yet to receive (art. 3(8)), and acknowledges them all.
 pub(crate) fn receive_case(
     tx: &mut dyn Tx,
     ev: &Events<'_>,
@@ -116,9 +157,14 @@ pub(crate) fn receive_case(
     }
     let mut due = case.due_at;
     for mut order in tx.case_orders(&case.id)? {
-        if let Some(e) = order.clock.receive(ev.now) {
+        if order.ended_at.is_none() && order.clock.awaits_platform() {
+            let mut events: Vec<ClockEvent> = order.clock.receive(ev.now).into_iter().collect();
+            events.extend(order.clock.receive_clarification(ev.now));
+            order.clock.acknowledge(ev.now);
             tx.update_order(&order)?;
-            clock_event(tx, ev, &order, e)?;
+            for e in events {
+                clock_event_via(tx, ev, &order, e, Some(how))?;
+            }
         }
         if let Some(d) = order.clock.deadline {
             due = Some(due.map_or(d, |x| x.min(d)));
@@ -183,7 +229,10 @@ impl App {
                 for case in found {
                     let needs_receipt = case.state == CaseState::Open
                         || (case.due_at.is_some()
-                            && tx.case_orders(&case.id)?.iter().any(|o| o.clock.received_at.is_none()));
+                            && tx
+                                .case_orders(&case.id)?
+                                .iter()
+                                .any(|o| o.ended_at.is_none() && o.clock.awaits_platform()));
                     cases.push(if needs_receipt { receive_case(tx, &ev, case, "inbox")? } else { case });
                 }
                 Ok::<_, AppError>(InboxPage { cases, next })
@@ -266,6 +315,7 @@ impl App {
         let clock = self.clock().clone();
         let principal = p.clone();
         let pepper = self.pepper().clone();
+        let retention = self.config().personal_data_retention;
         let rec = self
             .store()
             .write(move |tx| {
@@ -311,6 +361,7 @@ impl App {
                 emit_decided(tx, &ev, &case, &rec)?;
                 // A decided case needs no reviewer: whoever held it is free.
                 tx.delete_claim(&case.id)?;
+                purpose_concern(tx, &ev, &orders, &rec, retention)?;
                 for mut order in orders {
                     if order.clock.state == vigie_model::order::OrderState::Complied || order.ended_at.is_some() {
                         continue;
@@ -430,7 +481,9 @@ impl App {
         .await
     }
 
-    /// The authority answers a request for clarification: a fresh hour starts.
+    /// The authority answers a request for clarification: a fresh hour starts when the platform
+    /// receives it (art. 3(8)): at once where Vigie is its designated channel, else at its next
+    /// fetch, acknowledgement or webhook answer.
     pub async fn clarify_order(&self, p: &Principal, id: &str, text: Option<String>) -> AppResult<OrderView> {
         require(p, &[OrgKind::Authority], Role::Reporter, "only the issuing authority clarifies its order")?;
         let id = parse_order_id(id)?;
@@ -474,15 +527,18 @@ impl App {
                     },
                 };
                 let now = clock.now();
-                let events = change(&mut order, now)?;
+                let mut events = change(&mut order, now)?;
+                // Where Vigie is the platform's designated channel, a clarification is received
+                // when it is available to the platform: now (art. 3(8)).
+                if side == Side::Authority && tx.get_org(&order.platform)?.is_some_and(|o| o.designated_channel) {
+                    events.extend(order.clock.receive_clarification(now));
+                }
                 tx.update_order(&order)?;
                 let actor = Actor::of(&principal);
                 let ev = Events { clock: &*clock, now, actor: &actor };
-                if side == Side::Authority {
-                    ev.emit(tx, EventKind::OrderClarified, order.id.as_str(), json!({}))?;
-                }
                 for e in events {
-                    clock_event(tx, &ev, &order, e)?;
+                    let via = matches!(e, ClockEvent::Restarted { .. }) && side == Side::Authority;
+                    clock_event_via(tx, &ev, &order, e, via.then_some("designated_channel"))?;
                 }
                 let mut cases = Vec::new();
                 for case_id in tx.signal_cases(&order.id)? {
@@ -490,7 +546,16 @@ impl App {
                         case.due_at = min_order_deadline(tx, &case.id)?.or(case.due_at);
                         tx.update_case(&case)?;
                         if side == Side::Authority {
-                            enqueue(tx, now, &order.platform, "case.updated", case_payload(&case), None, false)?;
+                            // Its 2xx answer is the platform's receipt of the clarification.
+                            enqueue(
+                                tx,
+                                now,
+                                &order.platform,
+                                "case.updated",
+                                case_payload(&case),
+                                Some(&case.id),
+                                false,
+                            )?;
                         }
                         cases.push(case);
                     }
@@ -533,6 +598,38 @@ impl App {
 enum Side {
     Platform,
     Authority,
+}
+
+/// TCO arts. 1(3) and 3(3): a platform that complies with an order while it thinks the material
+/// is disseminated for a protected purpose records a concern. It goes to each issuing authority
+/// in force and later into any scrutiny of the order; it never stood in the way of compliance.
+fn purpose_concern(
+    tx: &mut dyn Tx,
+    ev: &Events<'_>,
+    orders: &[OrderRecord],
+    rec: &DecisionRecord,
+    retention: Duration,
+) -> Result<(), StoreError> {
+    let Some(purpose) = rec.purpose.as_deref().filter(|p| *p != vigie_model::decision::Purpose::None.as_str()) else {
+        return Ok(());
+    };
+    let rationale = rec.purpose_rationale.clone().unwrap_or_default();
+    for order in orders.iter().filter(|o| o.ended_at.is_none()) {
+        let (_, sealed) =
+            crate::keep_personal(tx, ev.now, "order.purpose_concern", &rationale, ev.now.plus(retention))?;
+        ev.emit(
+            tx,
+            EventKind::OrderPurposeConcern,
+            order.id.as_str(),
+            json!({ "case": rec.case.as_str(), "decision": rec.id.as_str(), "purpose": purpose, "rationale": sealed }),
+        )?;
+        let data = json!({
+            "order": order.id.as_str(), "reference": order.reference, "case": rec.case.as_str(),
+            "decision": rec.id.as_str(), "purpose": purpose, "rationale": rationale,
+        });
+        enqueue(tx, ev.now, &order.authority, "order.purpose_concern", data, None, false)?;
+    }
+    Ok(())
 }
 
 /// A registered clause as the decision rules see it.

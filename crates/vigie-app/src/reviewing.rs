@@ -601,7 +601,9 @@ pub fn relative(at: Timestamp, now: Timestamp) -> String {
     let (n, unit) = match secs.unsigned_abs() {
         s if s < 120 => (s, "s"),
         s if s < 7_200 => (s / 60, "min"),
-        s if s < 172_800 => (s / 3_600, "h"),
+        // Hours up to four days: the law's windows (48 and 72 hours) read in hours, and a
+        // 72-hour clock does not jump from "3 days" to "2 days" a second after it starts.
+        s if s < 345_600 => (s / 3_600, "h"),
         s => (s / 86_400, "days"),
     };
     if secs >= 0 { format!("in {n} {unit}") } else { format!("{n} {unit} ago") }
@@ -628,5 +630,8 @@ mod tests {
         assert_eq!(relative(now.plus(Duration::from_hours(-3)), now), "3 h ago");
         assert_eq!(relative(now.plus(Duration::from_secs(30)), now), "in 30 s");
         assert_eq!(relative(now, now), "now");
+        assert_eq!(relative(now.plus(Duration::from_hours(72)), now), "in 72 h");
+        assert_eq!(relative(now.plus(Duration::from_secs(72 * 3_600 - 1)), now), "in 71 h");
+        assert_eq!(relative(now.plus(Duration::from_days(5)), now), "in 5 days");
     }
 }

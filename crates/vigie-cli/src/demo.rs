@@ -178,10 +178,12 @@ fn order(platform: &str, url: &str, reference: &str) -> OrderInput {
             reference: Some(reference.to_owned()),
             reasons: Some(vec!["a".into()]),
             statement_of_reasons: Some("Synthetic demo order: the (invented) video calls for attacks.".into()),
+            // LCEN art. 6-1-5: 48 hours, from receipt (the platform) or being informed (the uploader).
             redress: Some(Redress {
                 body: Some("Tribunal administratif de Paris".into()),
-                deadline_days: Some(48),
-                deadline_from: Some("receipt of the order".into()),
+                deadline_days: None,
+                deadline_hours: Some(48),
+                deadline_from: Some("receipt of the order, or being informed of it".into()),
                 provisions_url: None,
             }),
             non_disclosure: Some(false),
@@ -221,7 +223,15 @@ async fn person(
 }
 
 fn org(kind: &str, name: &str, state: Option<&str>) -> NewOrg {
+    authority(kind, name, state, &[])
+}
+
+/// An organisation with the competences its member state designated it for (TCO art. 12(1)).
+fn authority(kind: &str, name: &str, state: Option<&str>, competences: &[&str]) -> NewOrg {
     NewOrg {
+        competences: Some(competences.iter().map(|c| (*c).to_owned()).collect()),
+        europol: None,
+        designated_channel: None,
         name: Some(name.to_owned()),
         kind: Some(kind.to_owned()),
         member_state: if kind == "platform" { None } else { state.map(str::to_owned) },
@@ -237,9 +247,9 @@ struct Demo<'a> {
     /// The platform's first moderator (also its integrator) and the second one.
     platform: &'a Principal,
     second: &'a Principal,
-    /// The French referral unit's analyst, who issues the orders.
+    /// The analyst of the French authority designated to issue orders (TCO art. 12(1)(a)).
     analyst: &'a Principal,
-    /// The Irish authority, which scrutinises orders to the (Irish) platform.
+    /// The Irish authority designated for scrutiny (art. 12(1)(b)) of orders to the Irish platform.
     host: &'a Principal,
     tube: &'a vigie_model::OrgId,
     iru: &'a vigie_model::OrgId,
@@ -254,8 +264,9 @@ async fn removed_order(app: &App, d: &Demo<'_>, input: OrderInput) -> anyhow::Re
     Ok(app.get_order(d.analyst, order.id.as_str()).await?)
 }
 
-/// The due-process states the console and the API show: an embargo, a watch-list hold, scrutiny
-/// pending and decided, an annulled order, a reinstatement and a threat-to-life referral.
+/// The due-process states the console and the API show: an embargo, a watch-list hold under a
+/// national legal instrument and a match that holds nothing, scrutiny pending and decided, an
+/// order a court annulled, a reinstatement and a threat-to-life referral.
 async fn due_process_states(app: &App, d: &Demo<'_>) -> anyhow::Result<()> {
     let tube = d.tube.as_str();
     let in_days = |n: i64| app.now().plus(vigie_model::Duration::from_days(n)).to_rfc3339();
@@ -279,12 +290,13 @@ async fn due_process_states(app: &App, d: &Demo<'_>) -> anyhow::Result<()> {
     };
     app.decide_scrutiny(d.host, s.id.as_str(), outcome).await?;
 
-    // An order a court annulled: it stopped having effect and the content came back.
+    // An order a court annulled (TCO art. 9), recorded by its issuer with the ruling's reference:
+    // it stopped having effect and the content came back.
     let annulled = removed_order(app, d, order(tube, "https://tube.demo/v/annulled", "DEMO-ORDER-ANNULLED")).await?;
     let court = vigie_app::dueprocess::AnnulmentInput {
         court: Some("Tribunal administratif de Paris (demo)".into()),
         reference: Some("DEMO-2601234".into()),
-        decided_on: None,
+        decided_on: Some("2026-12-01".into()),
     };
     app.annul_order(d.analyst, annulled.order.id.as_str(), court).await?;
 
@@ -298,17 +310,35 @@ async fn due_process_states(app: &App, d: &Demo<'_>) -> anyhow::Result<()> {
         .await?;
     app.reinstate_case(d.platform, &satire, Some("On review the clip is satire; put back.".into())).await?;
 
-    // A watch-list of the referral unit: a new report of a watched URL is held for it.
+    // A watch-list of the French authority. A public notice always reaches its platform, and the
+    // authority is told of the match; only a recorded national legal instrument orders one held.
     let list = vigie_app::dueprocess::holds::WatchlistInput {
         name: Some("Demo investigation".into()),
         legal_basis_ref: Some("Art. 706-87 CPP, file DEMO-42 (synthetic)".into()),
         ends_at: Some(in_days(30)),
         hold_hours: Some(72),
+        instrument: Some(vigie_app::dueprocess::holds::InstrumentInput {
+            reference: Some("DEMO-JI-2026-7 (synthetic)".into()),
+            issuing_body: Some("Juge d'instruction, tribunal judiciaire de Paris (demo)".into()),
+            ends_at: Some(in_days(10)),
+        }),
     };
     let list = app.create_watchlist(d.analyst, list).await?;
     let watched = RawLocation { url: Some("https://tube.demo/v/watched".into()), ..RawLocation::default() };
     app.add_watch_entries(d.analyst, list.id.as_str(), vec![watched]).await?;
     app.submit_notice(None, notice("https://tube.demo/v/watched", "A (synthetic) video an investigation watches."))
+        .await?;
+    let plain = vigie_app::dueprocess::holds::WatchlistInput {
+        name: Some("Demo leads".into()),
+        legal_basis_ref: Some("Preliminary inquiry DEMO-43 (synthetic)".into()),
+        ends_at: Some(in_days(30)),
+        hold_hours: None,
+        instrument: None,
+    };
+    let plain = app.create_watchlist(d.analyst, plain).await?;
+    let lead = RawLocation { url: Some("https://tube.demo/v/lead".into()), ..RawLocation::default() };
+    app.add_watch_entries(d.analyst, plain.id.as_str(), vec![lead]).await?;
+    app.submit_notice(None, notice("https://tube.demo/v/lead", "A (synthetic) video a preliminary inquiry follows."))
         .await?;
 
     // A threat to life, referred to law enforcement by the platform.
@@ -319,6 +349,7 @@ async fn due_process_states(app: &App, d: &Demo<'_>) -> anyhow::Result<()> {
         basis: Some("dsa_18".into()),
         member_states: vec!["FR".into()],
         europol: false,
+        contact_point: false,
         authority: Some(d.iru.as_str().to_owned()),
         note: Some("Synthetic demo referral.".into()),
     };
@@ -351,10 +382,14 @@ pub(crate) async fn seed(app: &App, admin_token: &str, data: &Path) -> anyhow::R
     };
     app.register_terms_clause(&mod1, clause).await?;
 
-    let iru = app.create_org(&admin, org("authority", "Demo referral unit", Some("FR"))).await?;
+    let iru = app
+        .create_org(&admin, authority("authority", "Demo authority (orders, referrals)", Some("FR"), &["issue_orders"]))
+        .await?;
     let (analyst, pw) = person(app, &admin, &iru.id, "Claire (demo)", "claire", &["reporter"]).await?;
     add("authority analyst (orders, referrals)", "claire", pw);
-    let ie = app.create_org(&admin, org("authority", "Demo competent authority", Some("IE"))).await?;
+    let ie = app
+        .create_org(&admin, authority("authority", "Demo competent authority (scrutiny)", Some("IE"), &["scrutiny"]))
+        .await?;
     let (dara, pw) = person(app, &admin, &ie.id, "Dara (demo)", "dara", &["reporter"]).await?;
     add("authority of the platform's state (scrutiny)", "dara", pw);
     let ngo = app.create_org(&admin, org("trusted_flagger", "Demo watchdog", Some("BE"))).await?;

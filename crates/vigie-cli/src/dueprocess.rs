@@ -150,15 +150,18 @@ pub(crate) enum OrderCommand {
     },
     /// Lifts the non-disclosure now (issuing authority).
     LiftEmbargo { id: String },
-    /// Records that a court or body annulled the order (issuing authority or administrator).
+    /// Records a court's ruling that annulled the order (TCO art. 9), with its reference: the
+    /// issuing authority, or the competent authority that scrutinises the order.
     Annul {
         id: String,
         #[arg(long)]
         court: String,
+        /// The ruling's reference.
         #[arg(long)]
         reference: String,
+        /// The ruling's date, YYYY-MM-DD.
         #[arg(long)]
-        decided_on: Option<String>,
+        decided_on: String,
     },
     /// Asks for cross-border scrutiny (the platform, within 48 hours; or the host authority).
     Scrutiny {
@@ -201,6 +204,13 @@ pub(crate) enum ScrutinyCommand {
     Show {
         id: String,
     },
+    /// Tells the issuing authority of the intention to find an infringement, and why (TCO art.
+    /// 4(5)); needed before deciding so.
+    Intention {
+        id: String,
+        #[arg(long)]
+        reasons: String,
+    },
     /// Decides: infringement (the order ends, the content comes back) or no_infringement.
     Decide {
         id: String,
@@ -232,6 +242,15 @@ pub(crate) enum WatchlistCommand {
         /// 1 to 168; default 72.
         #[arg(long)]
         hold_hours: Option<u32>,
+        /// A national legal instrument that orders notices held: its reference...
+        #[arg(long, requires_all = ["instrument_issuer", "instrument_ends_at"])]
+        instrument_reference: Option<String>,
+        /// ...the court, judge or prosecutor that issued it...
+        #[arg(long, requires = "instrument_reference")]
+        instrument_issuer: Option<String>,
+        /// ...and when it ends (RFC 3339).
+        #[arg(long, requires = "instrument_reference")]
+        instrument_ends_at: Option<String>,
     },
     /// Adds URLs, accounts (PLATFORM_ORG:ACCOUNT_ID) and media hashes; prints only counts.
     Add {
@@ -249,6 +268,20 @@ pub(crate) enum WatchlistCommand {
     List,
     Close {
         id: String,
+    },
+}
+
+#[derive(clap::Subcommand)]
+pub(crate) enum OrgCommand {
+    /// Records what changed: competences replace those recorded.
+    Update {
+        id: String,
+        /// issue_orders, scrutiny, specific_measures, penalties; comma-separated, or none.
+        #[arg(long, value_delimiter = ',')]
+        competences: Option<Vec<String>>,
+        /// Whether Vigie is the platform's contact point channel.
+        #[arg(long)]
+        designated_channel: Option<bool>,
     },
 }
 
@@ -286,6 +319,9 @@ pub(crate) enum ThreatCommand {
         member_states: Vec<String>,
         #[arg(long)]
         europol: bool,
+        /// TCO art. 14(5): the contact point of the platform's member state was informed.
+        #[arg(long)]
+        contact_point: bool,
         /// An authority in Vigie (`org_...`) that receives it.
         #[arg(long)]
         authority: Option<String>,
@@ -384,6 +420,24 @@ pub(crate) enum DueCommand {
         #[arg(long)]
         case: Option<String>,
     },
+    /// The platform records when it informed the uploader (default now): their times run from then.
+    UploaderInformed {
+        case: String,
+        /// RFC 3339.
+        #[arg(long)]
+        at: Option<String>,
+    },
+    /// The uploader gets a copy of the removal order, with the notice's token (TCO art. 11(2)).
+    OrderCopy {
+        #[arg(long)]
+        notice_token: String,
+    },
+    /// An organisation's designated competences (authorities, TCO art. 12(1)) or designated
+    /// channel (platforms, art. 15); administrators.
+    Org {
+        #[command(subcommand)]
+        command: OrgCommand,
+    },
     /// Complaints.
     Complaint {
         #[command(subcommand)]
@@ -439,6 +493,23 @@ fn request(cmd: DueCommand) -> anyhow::Result<(Method, String, Option<Value>)> {
         DueCommand::UploaderNotice { case, .. } => {
             (M::GET, format!("/api/v1/cases/{}/uploader-notice", case.unwrap_or_default()), None)
         }
+        DueCommand::UploaderInformed { case, at } => {
+            (M::POST, format!("/api/v1/cases/{case}/uploader-notice/informed"), Some(json!({ "at": at })))
+        }
+        DueCommand::OrderCopy { notice_token } => {
+            (M::POST, format!("/api/v1/uploader-notices/{notice_token}/order-copy"), None)
+        }
+        DueCommand::Org { command } => match command {
+            OrgCommand::Update { id, competences, designated_channel } => {
+                // `--competences none` clears them.
+                let competences = competences.map(|c| c.into_iter().filter(|x| x != "none").collect::<Vec<_>>());
+                (
+                    M::PATCH,
+                    format!("/api/v1/orgs/{id}"),
+                    Some(json!({ "competences": competences, "designated_channel": designated_channel })),
+                )
+            }
+        },
         DueCommand::Complaint { command } => match command {
             ComplaintCommand::List { all } => (M::GET, format!("/api/v1/complaints?open={}", !all), None),
             ComplaintCommand::Show { id } => (M::GET, format!("/api/v1/complaints/{id}"), None),
@@ -489,6 +560,9 @@ fn request(cmd: DueCommand) -> anyhow::Result<(Method, String, Option<Value>)> {
         DueCommand::Scrutiny { command } => match command {
             ScrutinyCommand::List => (M::GET, "/api/v1/scrutinies".into(), None),
             ScrutinyCommand::Show { id } => (M::GET, format!("/api/v1/scrutinies/{id}"), None),
+            ScrutinyCommand::Intention { id, reasons } => {
+                (M::POST, format!("/api/v1/scrutinies/{id}/intention"), Some(json!({ "reasons": reasons })))
+            }
             ScrutinyCommand::Decide { id, outcome, reasons } => (
                 M::POST,
                 format!("/api/v1/scrutinies/{id}/decision"),
@@ -499,13 +573,26 @@ fn request(cmd: DueCommand) -> anyhow::Result<(Method, String, Option<Value>)> {
             }
         },
         DueCommand::Watchlist { command } => match command {
-            WatchlistCommand::Create { name, legal_basis_ref, ends_at, hold_hours } => (
-                M::POST,
-                "/api/v1/watchlists".into(),
-                Some(
-                    json!({ "name": name, "legal_basis_ref": legal_basis_ref, "ends_at": ends_at, "hold_hours": hold_hours }),
-                ),
-            ),
+            WatchlistCommand::Create {
+                name,
+                legal_basis_ref,
+                ends_at,
+                hold_hours,
+                instrument_reference,
+                instrument_issuer,
+                instrument_ends_at,
+            } => {
+                let instrument = instrument_reference.map(|reference| {
+                    json!({ "reference": reference, "issuing_body": instrument_issuer, "ends_at": instrument_ends_at })
+                });
+                (
+                    M::POST,
+                    "/api/v1/watchlists".into(),
+                    Some(
+                        json!({ "name": name, "legal_basis_ref": legal_basis_ref, "ends_at": ends_at, "hold_hours": hold_hours, "instrument": instrument }),
+                    ),
+                )
+            }
             WatchlistCommand::Add { id, urls, accounts, sha256, md5 } => {
                 let mut entries: Vec<Value> = urls.into_iter().map(|u| json!({ "url": u })).collect();
                 entries.extend(sha256.into_iter().map(|h| json!({ "media_sha256": h })));
@@ -532,11 +619,11 @@ fn request(cmd: DueCommand) -> anyhow::Result<(Method, String, Option<Value>)> {
             ThreatCommand::Flag { case, note } => {
                 (M::POST, format!("/api/v1/cases/{case}/threat-to-life"), Some(json!({ "note": note })))
             }
-            ThreatCommand::Refer { case, basis, member_states, europol, authority, note } => (
+            ThreatCommand::Refer { case, basis, member_states, europol, contact_point, authority, note } => (
                 M::POST,
                 format!("/api/v1/cases/{case}/law-enforcement-referrals"),
                 Some(
-                    json!({ "basis": basis, "member_states": member_states, "europol": europol, "authority": authority, "note": note }),
+                    json!({ "basis": basis, "member_states": member_states, "europol": europol, "contact_point": contact_point, "authority": authority, "note": note }),
                 ),
             ),
             ThreatCommand::Ack { case, note } => {
@@ -590,6 +677,7 @@ pub(crate) fn legal_bases(json_lines: bool) -> ExitCode {
                 "id": b.id, "title": b.title, "citation": b.citation, "offence_reference": b.offence_reference,
                 "jurisdiction": b.jurisdiction.code(), "terrorist_content": b.terrorist_content,
                 "tco_type": b.tco_type, "reference_url": b.reference_url, "since_version": b.since_version,
+                "retired_in_version": b.retired_in_version, "superseded_by": b.superseded_by,
                 "taxonomy_version": t.version,
             });
             println!("{line}");
@@ -597,7 +685,11 @@ pub(crate) fn legal_bases(json_lines: bool) -> ExitCode {
     } else {
         println!("legal-basis taxonomy version {} ({})", t.version, t.published);
         for b in &t.bases {
-            println!("{:<18} {:<3} {}  [{}]", b.id, b.jurisdiction.code(), b.title, b.citation);
+            let retired = match b.retired_in_version {
+                Some(v) => format!("  (retired in version {v}: cite {})", b.superseded_by.join(" or ")),
+                None => String::new(),
+            };
+            println!("{:<26} {:<3} {}  [{}]{retired}", b.id, b.jurisdiction.code(), b.title, b.citation);
         }
     }
     ExitCode::SUCCESS

@@ -13,8 +13,9 @@
 //! - `vigie user create|password|remove`: people and their console passwords (password on stdin).
 //! - `vigie legal-bases`: the legal-basis taxonomy built into the binary.
 //! - `vigie export sor --data DIR [--from DATE] [--to DATE]`: statements of reasons, offline.
-//! - `vigie terms|decide|uploader-notice|complaint|order|scrutiny|watchlist|hold|threat|notifier`:
-//!   due process over a running instance's API (`VIGIE_URL`, `VIGIE_TOKEN`).
+//! - `vigie terms|decide|uploader-notice|uploader-informed|order-copy|complaint|order|scrutiny|
+//!   watchlist|hold|threat|notifier|org`: due process over a running instance's API (`VIGIE_URL`,
+//!   `VIGIE_TOKEN`).
 
 mod bank;
 mod client;

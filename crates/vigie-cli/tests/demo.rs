@@ -151,18 +151,20 @@ async fn the_demo_seeds_a_whole_console_once_and_never_touches_real_data() {
         ("a watch-list hold", "case.held", "", serde_json::Value::Null),
         ("a scrutiny requested", "scrutiny.requested", "", serde_json::Value::Null),
         ("a scrutiny decided", "scrutiny.decided", "outcome", "no_infringement".into()),
-        (
-            "an annulled order",
-            "order.ended",
-            "cause",
-            serde_json::json!({ "cause": "annulment", "court": "Tribunal administratif de Paris (demo)", "reference": "DEMO-2601234", "decided_on": null }),
-        ),
+        // A court's annulment (TCO art. 9): the court and the ruling's reference are sealed in the
+        // log, never written there readable (they used to be).
+        ("an annulled order", "order.ended", "cause", "annulment".into()),
+        ("a watch-list match that held nothing", "watchlist.matched", "not_held", "hold_on_notice".into()),
         ("a reinstatement", "content.reinstated", "cause", "voluntary".into()),
         ("a threat-to-life referral", "threat_to_life.referred", "", serde_json::Value::Null),
     ];
     for (what, kind, key, value) in states {
         assert!(with(kind, key, value), "the demo has {what} ({kind})");
     }
+    assert!(
+        events.iter().all(|e| !e["data"].as_str().unwrap().contains("DEMO-2601234")),
+        "a ruling's reference is never in the log readable"
+    );
     let requested = events.iter().filter(|e| e["kind"] == "scrutiny.requested").count();
     assert_eq!(requested, 2, "one scrutiny pending, one decided");
     drop(d);

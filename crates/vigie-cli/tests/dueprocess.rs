@@ -49,10 +49,17 @@ async fn every_step_of_due_process_has_a_command() {
     let p2 = person(b, &p_org, &["moderator"]).await;
     post(b, "/api/v1/hosts", &p1, json!({ "host": "tube.example" })).await;
     post(b, "/api/v1/hosts/tube.example/approve", ADMIN, json!({})).await;
-    let (fr_org, fr) =
-        member(b, json!({ "name": "IRU", "kind": "authority", "member_state": "FR" }), &["reporter"]).await;
-    let (_, ie) =
+    let (fr_org, fr) = member(
+        b,
+        json!({ "name": "IRU", "kind": "authority", "member_state": "FR", "competences": ["issue_orders"] }),
+        &["reporter"],
+    )
+    .await;
+    let (ie_org, ie) =
         member(b, json!({ "name": "Coimisiún", "kind": "authority", "member_state": "IE" }), &["reporter"]).await;
+    // The administrator records the Irish authority's designation for scrutiny (TCO art. 12(1)(b)).
+    let patched = ok(vigie(&s, ADMIN, &["org", "update", &ie_org, "--competences", "scrutiny,penalties"]));
+    assert_eq!(patched["competences"], json!(["scrutiny", "penalties"]));
 
     // 1. Legal bases offline; a terms clause registered and cited.
     let out = std::process::Command::new(env!("CARGO_BIN_EXE_vigie")).args(["legal-bases", "--json"]).output().unwrap();
@@ -114,7 +121,7 @@ async fn every_step_of_due_process_has_a_command() {
         "addressee": p_org, "reference": "FR-1", "locations": [{ "url": "https://tube.example/v/2" }], "reasons": ["a"],
         "statement_of_reasons": "incites attacks", "non_disclosure": true, "authority_type": "law_enforcement",
         "representative": { "name": "J. Martin", "post": "Commissaire" }, "contact_email": "iru@police.example",
-        "redress": { "body": "Tribunal administratif de Paris", "deadline_days": 48 }, "emergency_justification": "attack under way"
+        "redress": { "body": "Tribunal administratif de Paris", "deadline_hours": 48 }, "emergency_justification": "attack under way"
     });
     let o = post(b, "/api/v1/orders", &fr, order).await;
     let (order_id, order_case) =
@@ -155,21 +162,48 @@ async fn every_step_of_due_process_has_a_command() {
     let outcome = ["--outcome", "withdrawn", "--decided-on", "2026-11-03"];
     let w = ok(vigie(&s, &p1, &[&["order", "challenge-outcome", &order_id, &chid][..], &outcome[..]].concat()));
     assert_eq!(w["state"], "withdrawn");
+    // The platform records when it passed the notice on; the uploader gets a copy of the order.
+    let informed = ok(vigie(&s, &p1, &["uploader-informed", &order_case]));
+    assert!(informed["notice"]["informed_at"].is_string());
+    let copy = ok(vigie(&s, "", &["order-copy", "--notice-token", &token]));
+    assert_eq!(copy["orders"][0]["reference"], "FR-1");
     let sc = ok(vigie(&s, "", &["scrutiny", "request", "--notice-token", &token, "--reasons", "documentary"]));
     let scrutiny = sc["id"].as_str().unwrap().to_owned();
     assert_eq!(ok(vigie(&s, &ie, &["scrutiny", "list"]))["scrutinies"][0]["id"], scrutiny.as_str());
+    refused(
+        vigie(&s, &ie, &["scrutiny", "decide", &scrutiny, "--outcome", "infringement", "--reasons", "journalism"]),
+        "issuer_not_informed",
+    );
+    ok(vigie(&s, &ie, &["scrutiny", "intention", &scrutiny, "--reasons", "journalism"]));
     ok(vigie(&s, &ie, &["scrutiny", "decide", &scrutiny, "--outcome", "infringement", "--reasons", "journalism"]));
     let ended = get(b, &format!("/api/v1/orders/{order_id}"), &fr).await;
     assert_eq!(ended["ended_by"]["cause"], "scrutiny_infringement");
 
-    // 6. A watch-list; only counts come back; holds listed.
+    // 6. A watch-list under a national legal instrument (without one, a notice is never held);
+    // only counts come back; holds listed.
     let ends =
         vigie_model::Timestamp::parse_rfc3339(&until).unwrap().plus(vigie_model::Duration::from_days(30)).to_rfc3339();
     let w = ok(vigie(
         &s,
         &fr,
-        &["watchlist", "create", "--name", "Op", "--legal-basis-ref", "file 12", "--ends-at", &ends],
+        &[
+            "watchlist",
+            "create",
+            "--name",
+            "Op",
+            "--legal-basis-ref",
+            "file 12",
+            "--ends-at",
+            &ends,
+            "--instrument-reference",
+            "JI-12",
+            "--instrument-issuer",
+            "Juge d'instruction",
+            "--instrument-ends-at",
+            &ends,
+        ],
     ));
+    assert_eq!(w["instrument"]["reference"], "JI-12");
     let list = w["id"].as_str().unwrap().to_owned();
     let added = ok(vigie(
         &s,

@@ -130,6 +130,18 @@ pub struct LegalBasis {
     pub reference_url: String,
     /// The taxonomy version that added it.
     pub since_version: u32,
+    /// The taxonomy version that retired it: decisions taken before keep citing it, no new
+    /// decision may. Ids are never removed nor reused.
+    pub retired_in_version: Option<u32>,
+    /// The ids that replace a retired basis (e.g. one offence split in two).
+    pub superseded_by: Vec<String>,
+}
+
+impl LegalBasis {
+    /// Whether new decisions may cite it.
+    pub fn is_current(&self) -> bool {
+        self.retired_in_version.is_none()
+    }
 }
 
 /// The versioned legal-basis taxonomy. Ids are only ever added: a decision names a basis by id
@@ -162,6 +174,10 @@ struct RawBasis {
     tco_type: Option<String>,
     reference_url: String,
     since_version: u32,
+    #[serde(default)]
+    retired_in_version: Option<u32>,
+    #[serde(default)]
+    superseded_by: Vec<String>,
 }
 
 impl Taxonomy {
@@ -185,6 +201,20 @@ impl Taxonomy {
             if b.tco_type.is_some() && jurisdiction != Jurisdiction::Eu {
                 return Err(format!("{}: a TCO type is Union law", b.id));
             }
+            match b.retired_in_version {
+                Some(r) if r <= b.since_version || r > raw.version => {
+                    return Err(format!(
+                        "{}: retired_in_version {r} is outside {}..={}",
+                        b.id,
+                        b.since_version + 1,
+                        raw.version
+                    ));
+                }
+                None if !b.superseded_by.is_empty() => {
+                    return Err(format!("{}: only a retired basis is superseded", b.id));
+                }
+                _ => {}
+            }
             bases.push(LegalBasis {
                 id: b.id,
                 title: b.title,
@@ -195,7 +225,16 @@ impl Taxonomy {
                 tco_type: b.tco_type,
                 reference_url: b.reference_url,
                 since_version: b.since_version,
+                retired_in_version: b.retired_in_version,
+                superseded_by: b.superseded_by,
             });
+        }
+        for b in &bases {
+            for s in &b.superseded_by {
+                if !bases.iter().any(|x| &x.id == s && x.is_current()) {
+                    return Err(format!("{}: superseded by {s}, which is not a current basis", b.id));
+                }
+            }
         }
         Ok(Taxonomy { version: raw.version, published: raw.published, bases })
     }
@@ -421,6 +460,18 @@ impl RawDecision {
                 None
             }
             (Some(id), None) => match legal_basis(id) {
+                Some(b) if !b.is_current() => {
+                    c.push(
+                        "legal_basis",
+                        "retired_legal_basis",
+                        format!(
+                            "{id} was retired in taxonomy version {}: cite {}",
+                            b.retired_in_version.unwrap_or_default(),
+                            b.superseded_by.join(" or ")
+                        ),
+                    );
+                    None
+                }
                 Some(b) => Some(Ground::Law(b)),
                 None => {
                     c.push("legal_basis", "unknown_legal_basis", format!("{id} is not in the legal-basis taxonomy"));
@@ -531,7 +582,9 @@ impl RawDecision {
         };
 
         let terrorist_ground = matches!(ground, Some(Ground::Law(b)) if b.terrorist_content);
-        if (ctx.has_order || terrorist_ground || action == Action::Exempt) && self.purpose.is_none() {
+        // Under a removal order the art. 1(3) assessment is the issuing authority's: the platform
+        // complies (art. 3(3)) and may record a purpose concern, which never blocks compliance.
+        if (!ctx.has_order && terrorist_ground || action == Action::Exempt) && self.purpose.is_none() {
             c.push(
                 "purpose",
                 "required",
@@ -710,6 +763,7 @@ impl RawDecision {
                     );
                 }
                 if b.terrorist_content
+                    && !ctx.has_order
                     && let Some(p) = &purpose
                     && p.purpose != Purpose::None
                 {
@@ -767,7 +821,7 @@ mod tests {
     }
 
     #[test]
-    fn the_taxonomy_file_is_valid_and_holds_the_five_tco_types_and_a_national_offence() {
+    fn the_taxonomy_file_is_valid_and_holds_the_five_tco_types_and_national_offences() {
         let t = Taxonomy::parse(TAXONOMY_JSON).unwrap();
         assert_eq!(t.version, taxonomy().version);
         let letters: Vec<_> = t.bases.iter().filter_map(|b| b.tco_type.as_deref()).collect();
@@ -776,12 +830,53 @@ mod tests {
             assert_eq!(b.jurisdiction, Jurisdiction::Eu);
             assert!(b.offence_reference.contains("2017/541"), "{}", b.id);
         }
-        let fr = t.get("fr.cp.421-2-5").unwrap();
+        let fr = t.get("fr.cp.421-2-5.apologie").unwrap();
         assert_eq!(fr.jurisdiction.code(), "FR");
         // Order answers map their Annex I letters onto the taxonomy.
         for r in crate::order::ReasonType::ALL {
             assert_eq!(t.get(r.legal_basis_id()).unwrap().tco_type.as_deref(), Some(r.letter()));
         }
+    }
+
+    /// TCO art. 2(7)(a): incitement is terrorist content only where advocating the offences
+    /// causes a danger that one or more may be committed; the title keeps that limit.
+    #[test]
+    fn tco_art_2_7_a_is_titled_with_the_danger_that_offences_may_be_committed() {
+        let a = taxonomy().get("eu.tco.2-7-a").unwrap();
+        assert!(
+            a.title.contains("thereby causing a danger that one or more such offences may be committed"),
+            "{}",
+            a.title
+        );
+    }
+
+    /// TCO art. 2(7)(e): a threat to commit one of the offences of Directive (EU) 2017/541
+    /// art. 3(1)(a) to (i), not (j) alone.
+    #[test]
+    fn tco_art_2_7_e_refers_to_the_offences_of_directive_2017_541_art_3_1_a_to_i() {
+        let e = taxonomy().get("eu.tco.2-7-e").unwrap();
+        assert!(e.offence_reference.starts_with("Directive (EU) 2017/541 art. 3(1)(a)-(i)"), "{}", e.offence_reference);
+    }
+
+    /// Code pénal art. 421-2-5 holds two offences, provocation and apologie, which TCO art.
+    /// 2(7)(a) does not cover alike: each has its own id, linked to the article; the joint id is
+    /// retired (kept for past decisions), never reused.
+    #[test]
+    fn code_penal_421_2_5_is_split_into_provocation_and_apologie_each_linked_to_the_article() {
+        let t = taxonomy();
+        let article = "https://www.legifrance.gouv.fr/codes/article_lc/LEGIARTI000029755573";
+        for id in ["fr.cp.421-2-5.provocation", "fr.cp.421-2-5.apologie"] {
+            let b = t.get(id).unwrap();
+            assert_eq!((b.reference_url.as_str(), b.is_current(), b.since_version), (article, true, 3), "{id}");
+        }
+        let joint = t.get("fr.cp.421-2-5").unwrap();
+        assert_eq!(joint.retired_in_version, Some(3));
+        assert_eq!(joint.superseded_by, ["fr.cp.421-2-5.provocation", "fr.cp.421-2-5.apologie"]);
+        let mut r = raw("remove");
+        r.legal_basis = Some("fr.cp.421-2-5".into());
+        assert_eq!(codes(r.clone().check(FREE)), ["retired_legal_basis"], "a retired basis grounds no new decision");
+        r.legal_basis = Some("fr.cp.421-2-5.provocation".into());
+        assert!(r.check(FREE).is_ok());
     }
 
     #[test]
@@ -792,6 +887,10 @@ mod tests {
         assert!(Taxonomy::parse(&unknown).unwrap_err().contains("unknown jurisdiction"));
         let future = TAXONOMY_JSON.replacen("\"since_version\": 2", "\"since_version\": 9", 1);
         assert!(Taxonomy::parse(&future).unwrap_err().contains("since_version"));
+        let early = TAXONOMY_JSON.replacen("\"retired_in_version\": 3", "\"retired_in_version\": 1", 1);
+        assert!(Taxonomy::parse(&early).unwrap_err().contains("retired_in_version"));
+        let nowhere = TAXONOMY_JSON.replacen("[\"fr.cp.421-2-5.provocation\"", "[\"fr.cp.nowhere\"", 1);
+        assert!(Taxonomy::parse(&nowhere).unwrap_err().contains("not a current basis"));
     }
 
     #[test]
@@ -857,23 +956,24 @@ mod tests {
 
     #[test]
     fn a_national_basis_cannot_reach_the_whole_union() {
+        // On `fr.cp.421-2-5.apologie` since taxonomy version 3 retired the joint `fr.cp.421-2-5`.
         let mut r = raw("disable");
-        r.legal_basis = Some("fr.cp.421-2-5".into());
+        r.legal_basis = Some("fr.cp.421-2-5.apologie".into());
         r.territorial_scope = Some(vec!["EU".into()]);
         assert_eq!(codes(r.check(FREE)), ["scope_beyond_jurisdiction"]);
         let mut r = raw("disable");
-        r.legal_basis = Some("fr.cp.421-2-5".into());
+        r.legal_basis = Some("fr.cp.421-2-5.apologie".into());
         r.territorial_scope = Some(vec!["fr".into()]);
         assert!(r.check(FREE).is_ok());
         // Without a scope, a national basis reaches its own state only.
         let mut r = raw("remove");
-        r.legal_basis = Some("fr.cp.421-2-5".into());
+        r.legal_basis = Some("fr.cp.421-2-5.apologie".into());
         match r.check(FREE).unwrap() {
             Decision::Restrictive { scope, .. } => assert_eq!(scope, [MemberState::parse("FR").unwrap()]),
             other => panic!("{other:?}"),
         }
         let mut r = raw("remove");
-        r.legal_basis = Some("fr.cp.421-2-5".into());
+        r.legal_basis = Some("fr.cp.421-2-5.apologie".into());
         assert_eq!(codes(r.check(ORDER)), ["order_needs_eu_scope", "order_needs_union_basis"]);
     }
 
@@ -916,6 +1016,25 @@ mod tests {
         assert!(!answers_order("restrict", &eu));
         assert!(!answers_order("no_action", &[]));
         assert!(!answers_order("exempt", &[]));
+    }
+
+    /// TCO arts. 1(3) and 3(3): the purpose of material under a removal order is the issuing
+    /// authority's to assess. The platform complies within the hour without assessing it, and a
+    /// protected purpose it records is a concern for the authority, never a bar to compliance.
+    #[test]
+    fn tco_art_3_3_an_order_is_complied_with_whatever_the_platform_thinks_of_its_purpose() {
+        let mut plain = raw("remove");
+        plain.purpose = None;
+        plain.purpose_rationale = None;
+        assert!(plain.check(ORDER).is_ok(), "no purpose assessment is asked of the platform");
+        let mut concern = raw("remove");
+        concern.purpose = Some("journalistic".into());
+        concern.purpose_rationale = Some("a news report quoting the video".into());
+        match concern.clone().check(ORDER).unwrap() {
+            Decision::Restrictive { purpose: Some(p), .. } => assert_eq!(p.purpose, Purpose::Journalistic),
+            other => panic!("{other:?}"),
+        }
+        assert_eq!(codes(concern.check(FREE)), ["exempt_purpose"], "on its own assessment the platform decides exempt");
     }
 
     #[test]

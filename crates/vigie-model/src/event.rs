@@ -87,10 +87,16 @@ pub enum EventKind {
     CaseTakenOver,
     OrderChallenged,
     OrderChallengeDecided,
+    OrgUpdated,
+    OrderUnacknowledged,
+    OrderPurposeConcern,
+    ScrutinyIntention,
+    UploaderNoticeInformed,
+    UploaderNoticeOrderCopy,
 }
 
 impl EventKind {
-    pub const ALL: [EventKind; 76] = [
+    pub const ALL: [EventKind; 82] = [
         EventKind::OrgCreated,
         EventKind::UserCreated,
         EventKind::TokenIssued,
@@ -167,6 +173,12 @@ impl EventKind {
         EventKind::CaseTakenOver,
         EventKind::OrderChallenged,
         EventKind::OrderChallengeDecided,
+        EventKind::OrgUpdated,
+        EventKind::OrderUnacknowledged,
+        EventKind::OrderPurposeConcern,
+        EventKind::ScrutinyIntention,
+        EventKind::UploaderNoticeInformed,
+        EventKind::UploaderNoticeOrderCopy,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -247,6 +259,12 @@ impl EventKind {
             EventKind::CaseTakenOver => "case.taken_over",
             EventKind::OrderChallenged => "order.challenged",
             EventKind::OrderChallengeDecided => "order.challenge_decided",
+            EventKind::OrgUpdated => "org.updated",
+            EventKind::OrderUnacknowledged => "order.unacknowledged",
+            EventKind::OrderPurposeConcern => "order.purpose_concern",
+            EventKind::ScrutinyIntention => "scrutiny.intention",
+            EventKind::UploaderNoticeInformed => "uploader_notice.informed",
+            EventKind::UploaderNoticeOrderCopy => "uploader_notice.order_copy",
         }
     }
 

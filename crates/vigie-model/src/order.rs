@@ -1,8 +1,12 @@
 //! Removal orders (TCO art. 3): the Annex I fields and the one-hour clock.
 //!
 //! One order has one clock, however many URLs it lists. The clock runs from the platform's
-//! receipt, not from intake; a "cannot comply" notice (Annex III) suspends it; a clarification or
-//! the end of a force majeure starts a fresh hour.
+//! receipt, not from intake: where Vigie is the platform's designated channel (art. 15), receipt is
+//! the moment the order is available to it, which is when it is sent; otherwise its first fetch,
+//! acknowledgement, answer or webhook delivery. A "cannot comply" notice (Annex III) suspends it;
+//! the platform's receipt of a clarification (art. 3(8)) or the end of a force majeure (art. 3(7))
+//! starts a fresh hour. An order the platform has not acknowledged a quarter of an hour after it
+//! was sent escalates, to the platform and to the issuing authority.
 
 use serde::{Deserialize, Serialize};
 
@@ -15,11 +19,16 @@ pub const ORDER_DEADLINE: Duration = Duration::from_hours(1);
 pub const FIRST_ESCALATION_BEFORE_DEADLINE: Duration = Duration::from_mins(15);
 /// How long before a first order an authority must have sent its advance notice (art. 3(2)).
 pub const ADVANCE_NOTICE_LEAD: Duration = Duration::from_hours(12);
+/// When an order the platform has not acknowledged escalates, after it was sent.
+pub const UNACKNOWLEDGED_AFTER: Duration = Duration::from_mins(15);
 
 /// The five types of terrorist content of art. 2(7), the tick-boxes of Annex I section B.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 pub enum ReasonType {
-    /// (a) incites the commission of terrorist offences, e.g. by glorifying them.
+    /// (a) incites the commission of one of the offences of Directive (EU) 2017/541 art. 3(1)(a)
+    /// to (i), where it advocates them directly or indirectly (e.g. by glorifying terrorist acts),
+    /// thereby causing a danger that one or more such offences may be committed: without that
+    /// danger, advocacy is speech, not terrorist content.
     #[serde(rename = "a")]
     Incites,
     /// (b) solicits a person or group to commit or contribute to such offences.
@@ -31,7 +40,7 @@ pub enum ReasonType {
     /// (d) instructs on making or using weapons or hazardous substances for such offences.
     #[serde(rename = "d")]
     Instructs,
-    /// (e) threatens to commit such an offence.
+    /// (e) threatens to commit one of the offences of Directive (EU) 2017/541 art. 3(1)(a) to (i).
     #[serde(rename = "e")]
     Threatens,
 }
@@ -84,10 +93,26 @@ pub struct Redress {
     pub body: Option<String>,
     /// Days allowed to challenge the order.
     pub deadline_days: Option<u32>,
+    /// Hours allowed to challenge the order, where the national law counts in hours (France:
+    /// 48 hours, LCEN art. 6-1-5). One of `deadline_days` and `deadline_hours`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub deadline_hours: Option<u32>,
     /// From what the days run (e.g. "receipt of the order").
     pub deadline_from: Option<String>,
     /// Where the national provisions can be read.
     pub provisions_url: Option<String>,
+}
+
+impl Redress {
+    /// How long the order may be challenged, from the moment each party's time starts (the
+    /// platform's receipt, the content provider's being informed).
+    pub fn deadline(&self) -> Option<Duration> {
+        match (self.deadline_hours, self.deadline_days) {
+            (Some(h), _) => Some(Duration::from_hours(i64::from(h))),
+            (None, Some(d)) => Some(Duration::from_days(i64::from(d))),
+            (None, None) => None,
+        }
+    }
 }
 
 /// Annex I section E: the person who signs for the authority.
@@ -155,11 +180,22 @@ impl RawOrderForm {
         c.text(self.statement_of_reasons.as_deref(), "statement_of_reasons", 20_000);
         let redress = self.redress.unwrap_or_default();
         c.text(redress.body.as_deref(), "redress.body", 500);
-        match redress.deadline_days {
-            None => c.push("redress.deadline_days", "required", "the deadline for challenging the order, in days"),
-            Some(0) => c.push("redress.deadline_days", "out_of_range", "must be at least one day"),
-            Some(d) if d > 3650 => c.push("redress.deadline_days", "out_of_range", "must be at most 3650 days"),
-            Some(_) => {}
+        match (redress.deadline_days, redress.deadline_hours) {
+            (None, None) => c.push(
+                "redress.deadline_days",
+                "required",
+                "the deadline for challenging the order, in days (deadline_days) or hours (deadline_hours)",
+            ),
+            (Some(_), Some(_)) => {
+                c.push("redress.deadline_hours", "two_deadlines", "give the deadline in days or in hours, not both")
+            }
+            (Some(0), None) => c.push("redress.deadline_days", "out_of_range", "must be at least one day"),
+            (Some(d), None) if d > 3650 => c.push("redress.deadline_days", "out_of_range", "must be at most 3650 days"),
+            (None, Some(0)) => c.push("redress.deadline_hours", "out_of_range", "must be at least one hour"),
+            (None, Some(h)) if h > 87_600 => {
+                c.push("redress.deadline_hours", "out_of_range", "must be at most 87600 hours")
+            }
+            _ => {}
         }
         c.optional_text(redress.deadline_from.as_deref(), "redress.deadline_from", 200);
         c.optional_text(redress.provisions_url.as_deref(), "redress.provisions_url", 2000);
@@ -290,8 +326,20 @@ impl OrderState {
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct OrderClock {
     pub state: OrderState,
-    /// When the platform first received the order (inbox fetch, webhook answered 2xx, or ack).
+    /// When the order was sent and, in the same instant, made available to the platform in
+    /// Vigie (art. 3(5): the time of sending).
+    pub sent_at: Timestamp,
+    /// When the platform received the order (art. 3(5): the time of receipt): its availability
+    /// when Vigie is the platform's designated channel; otherwise its first fetch, webhook
+    /// answered 2xx, acknowledgement or answer.
     pub received_at: Option<Timestamp>,
+    /// When the platform first showed that it has the order (fetch, webhook 2xx, ack, answer).
+    pub acknowledged_at: Option<Timestamp>,
+    /// When the escalation for an unacknowledged order fired, if it did.
+    pub unacknowledged_at: Option<Timestamp>,
+    /// Art. 3(8): when the authority sent the clarification the platform asked for. While it is
+    /// `Some` and the state is `AwaitingClarification`, the platform has yet to receive it.
+    pub clarification_sent_at: Option<Timestamp>,
     /// Invariant: `Some` exactly while `state` is `Running`, or when it was `Running` before
     /// `Complied`.
     pub deadline: Option<Timestamp>,
@@ -312,8 +360,14 @@ pub enum ClockEvent {
     Suspended {
         state: OrderState,
     },
+    /// The authority sent a clarification (art. 3(8)); the hour restarts when it is received.
+    ClarificationSent,
     Restarted {
         deadline: Timestamp,
+    },
+    /// Nobody at the platform has acknowledged the order `UNACKNOWLEDGED_AFTER` its sending.
+    Unacknowledged {
+        sent_at: Timestamp,
     },
     /// The first escalation, 45 minutes into the hour.
     Escalated {
@@ -333,22 +387,39 @@ pub enum ClockEvent {
 #[error("the order is {state}, which does not allow this", state = .0.as_str())]
 pub struct WrongState(pub OrderState);
 
-impl Default for OrderClock {
-    fn default() -> Self {
-        Self::new()
-    }
-}
-
 impl OrderClock {
-    pub fn new() -> Self {
+    /// The clock of an order sent (and made available) at `sent_at`.
+    pub fn new(sent_at: Timestamp) -> Self {
         Self {
             state: OrderState::PendingReceipt,
+            sent_at,
             received_at: None,
+            acknowledged_at: None,
+            unacknowledged_at: None,
+            clarification_sent_at: None,
             deadline: None,
             escalation_level: 0,
             overdue_at: None,
             actioned_at: None,
         }
+    }
+
+    /// Records that the platform showed it has the order (its first sign only).
+    pub fn acknowledge(&mut self, now: Timestamp) {
+        if self.acknowledged_at.is_none() {
+            self.acknowledged_at = Some(now);
+        }
+    }
+
+    /// Whether something the platform does next counts as a receipt or an acknowledgement: the
+    /// order, or a clarification, waits for it.
+    pub fn awaits_platform(&self) -> bool {
+        self.received_at.is_none() || self.acknowledged_at.is_none() || self.clarification_pending()
+    }
+
+    /// A clarification was sent and the platform has not received it yet.
+    pub fn clarification_pending(&self) -> bool {
+        self.state == OrderState::AwaitingClarification && self.clarification_sent_at.is_some()
     }
 
     /// Records the platform's receipt; only the first one starts the clock.
@@ -374,18 +445,33 @@ impl OrderClock {
         if self.received_at.is_none() {
             self.received_at = Some(now);
         }
+        self.acknowledge(now);
+        self.clarification_sent_at = None;
         let needs_clarification = reasons.iter().any(|r| *r != CannotComplyReason::ForceMajeure);
         self.state = if needs_clarification { OrderState::AwaitingClarification } else { OrderState::ForceMajeure };
         self.deadline = None;
         Ok(ClockEvent::Suspended { state: self.state })
     }
 
-    /// The authority clarified: a fresh hour starts now (art. 3(8)).
+    /// The authority sent a clarification. The clock stays suspended: the fresh hour starts when
+    /// the platform receives it (art. 3(8)), see [`OrderClock::receive_clarification`].
     pub fn clarified(&mut self, now: Timestamp) -> Result<ClockEvent, WrongState> {
         if self.state != OrderState::AwaitingClarification {
             return Err(WrongState(self.state));
         }
-        Ok(self.restart(now))
+        if self.clarification_sent_at.is_none() {
+            self.clarification_sent_at = Some(now);
+        }
+        Ok(ClockEvent::ClarificationSent)
+    }
+
+    /// The platform received the clarification: a fresh hour starts now (art. 3(8)).
+    pub fn receive_clarification(&mut self, now: Timestamp) -> Option<ClockEvent> {
+        if !self.clarification_pending() {
+            return None;
+        }
+        self.clarification_sent_at = None;
+        Some(self.restart(now))
     }
 
     /// The force majeure ended: a fresh hour starts now (art. 3(7)).
@@ -412,29 +498,43 @@ impl OrderClock {
         if self.received_at.is_none() {
             self.received_at = Some(now);
         }
+        self.acknowledge(now);
+        self.clarification_sent_at = None;
         let late = self.deadline.is_some_and(|d| now > d) || self.overdue_at.is_some();
         self.state = OrderState::Complied;
         self.actioned_at = Some(now);
         Ok(ClockEvent::Complied { late })
     }
 
+    /// When an unacknowledged order escalates, if it still may.
+    fn unacknowledged_check_at(&self) -> Option<Timestamp> {
+        let waiting = self.acknowledged_at.is_none()
+            && self.unacknowledged_at.is_none()
+            && matches!(self.state, OrderState::PendingReceipt | OrderState::Running);
+        waiting.then(|| self.sent_at.plus(UNACKNOWLEDGED_AFTER))
+    }
+
     /// When the scheduler should next look at this order, if ever.
     pub fn next_check_at(&self) -> Option<Timestamp> {
-        if self.state != OrderState::Running {
-            return None;
-        }
-        let deadline = self.deadline?;
-        match self.escalation_level {
-            0 => Some(deadline.minus(FIRST_ESCALATION_BEFORE_DEADLINE)),
+        let running = match (self.state, self.deadline, self.escalation_level) {
+            (OrderState::Running, Some(deadline), 0) => Some(deadline.minus(FIRST_ESCALATION_BEFORE_DEADLINE)),
             // Overdue is strictly after the deadline.
-            1 => Some(deadline.plus(Duration::from_micros(1))),
+            (OrderState::Running, Some(deadline), 1) => Some(deadline.plus(Duration::from_micros(1))),
             _ => None,
+        };
+        match (running, self.unacknowledged_check_at()) {
+            (Some(a), Some(b)) => Some(a.min(b)),
+            (a, b) => a.or(b),
         }
     }
 
     /// Advances escalations that are due at `now`.
     pub fn tick(&mut self, now: Timestamp) -> Vec<ClockEvent> {
         let mut out = Vec::new();
+        if self.unacknowledged_check_at().is_some_and(|at| now >= at) {
+            self.unacknowledged_at = Some(now);
+            out.push(ClockEvent::Unacknowledged { sent_at: self.sent_at });
+        }
         let (OrderState::Running, Some(deadline)) = (self.state, self.deadline) else {
             return out;
         };
@@ -549,9 +649,11 @@ mod tests {
 
     #[test]
     fn the_hour_runs_from_receipt_and_escalates_at_45_and_60() {
-        let mut c = OrderClock::new();
-        assert_eq!(c.next_check_at(), None, "no clock before receipt");
+        let mut c = OrderClock::new(t(0));
+        // Before receipt only the unacknowledged escalation is pending, a quarter of an hour on.
+        assert_eq!(c.next_check_at(), Some(t(15)), "no hour before receipt");
         assert_eq!(c.receive(t(10)), Some(ClockEvent::Received { deadline: t(70) }));
+        c.acknowledge(t(10));
         assert_eq!(c.receive(t(20)), None, "a second receipt changes nothing");
         assert_eq!(c.next_check_at(), Some(t(55)));
         assert!(c.tick(t(54)).is_empty());
@@ -568,28 +670,74 @@ mod tests {
 
     #[test]
     fn a_late_tick_fires_both_escalations_at_once() {
-        let mut c = OrderClock::new();
+        let mut c = OrderClock::new(t(0));
         c.receive(t(0));
+        c.acknowledge(t(0));
         assert_eq!(c.tick(t(61)).len(), 2);
     }
 
     #[test]
     fn cannot_comply_suspends_and_clarification_restarts_a_fresh_hour() {
-        let mut c = OrderClock::new();
+        let mut c = OrderClock::new(t(0));
         c.receive(t(0));
+        c.acknowledge(t(0));
         c.tick(t(50));
         let ev = c.cannot_comply(&[CannotComplyReason::InsufficientInformation], t(50)).unwrap();
         assert_eq!(ev, ClockEvent::Suspended { state: OrderState::AwaitingClarification });
         assert!(c.tick(t(500)).is_empty(), "a suspended clock never escalates");
         assert_eq!(c.resumed(t(500)), Err(WrongState(OrderState::AwaitingClarification)));
-        assert_eq!(c.clarified(t(600)), Ok(ClockEvent::Restarted { deadline: t(660) }));
+        // This test used to restart the hour at the authority's clarification; art. 3(8) runs it
+        // from the platform's receipt of it (see the next test). Received at once here.
+        assert_eq!(c.clarified(t(600)), Ok(ClockEvent::ClarificationSent));
+        assert_eq!(c.receive_clarification(t(600)), Some(ClockEvent::Restarted { deadline: t(660) }));
         assert_eq!(c.escalation_level, 0);
         assert!(!c.is_overdue(t(659)));
     }
 
+    /// TCO art. 3(8): the deadline "shall start to run as soon as the hosting service provider has
+    /// received the necessary clarification", not when the authority sent it.
+    #[test]
+    fn tco_art_3_8_the_fresh_hour_runs_from_the_platforms_receipt_of_the_clarification() {
+        let mut c = OrderClock::new(t(0));
+        c.receive(t(0));
+        c.acknowledge(t(0));
+        c.cannot_comply(&[CannotComplyReason::ManifestErrors], t(10)).unwrap();
+        assert_eq!(c.receive_clarification(t(20)), None, "nothing was sent yet");
+        assert_eq!(c.clarified(t(30)), Ok(ClockEvent::ClarificationSent));
+        assert_eq!(c.status(None, t(40)), ClockStatus::Paused { state: OrderState::AwaitingClarification });
+        assert!(c.awaits_platform(), "the platform's next fetch is its receipt of the clarification");
+        assert!(c.tick(t(200)).is_empty(), "still suspended until received");
+        assert_eq!(c.receive_clarification(t(50)), Some(ClockEvent::Restarted { deadline: t(110) }));
+        assert_eq!(c.receive_clarification(t(60)), None, "received once");
+        assert!(!c.is_overdue(t(110)));
+        assert!(c.is_overdue(t(111)));
+    }
+
+    /// TCO arts. 3(3) and 15(1): an order nobody at the platform has acknowledged a quarter of an
+    /// hour after it was sent escalates once; an acknowledged one never does.
+    #[test]
+    fn tco_art_3_3_an_unacknowledged_order_escalates_once_a_quarter_of_an_hour_after_sending() {
+        // Vigie is the designated channel: received (and its hour running) when sent.
+        let mut c = OrderClock::new(t(0));
+        assert_eq!(c.receive(t(0)), Some(ClockEvent::Received { deadline: t(60) }));
+        assert_eq!(c.next_check_at(), Some(t(15)));
+        assert!(c.tick(t(14)).is_empty());
+        assert_eq!(c.tick(t(15)), vec![ClockEvent::Unacknowledged { sent_at: t(0) }]);
+        assert!(c.tick(t(16)).is_empty(), "once");
+        assert_eq!(c.next_check_at(), Some(t(45)), "the hour's own escalations follow");
+        // Not received either (another channel): it still escalates.
+        let mut pending = OrderClock::new(t(0));
+        assert_eq!(pending.tick(t(20)), vec![ClockEvent::Unacknowledged { sent_at: t(0) }]);
+        assert_eq!(pending.next_check_at(), None);
+        let mut acked = OrderClock::new(t(0));
+        acked.receive(t(5));
+        acked.acknowledge(t(5));
+        assert!(acked.tick(t(20)).is_empty());
+    }
+
     #[test]
     fn force_majeure_resumes_on_the_platforms_word() {
-        let mut c = OrderClock::new();
+        let mut c = OrderClock::new(t(0));
         c.receive(t(0));
         c.cannot_comply(&[CannotComplyReason::ForceMajeure], t(5)).unwrap();
         assert_eq!(c.state, OrderState::ForceMajeure);
@@ -607,6 +755,36 @@ mod tests {
         assert!(advance_notice_satisfied(now, false, Some(now.minus(Duration::from_hours(12))), false));
         assert!(advance_notice_satisfied(now, false, None, true));
         assert!(advance_notice_satisfied(now, true, None, false));
+    }
+
+    /// LCEN art. 6-1-5: an order is challenged before the French administrative court within 48
+    /// hours; Annex I section G takes the deadline in hours as well as in days.
+    #[test]
+    fn lcen_6_1_5_a_challenge_deadline_may_be_counted_in_hours() {
+        let form = |days: Option<u32>, hours: Option<u32>| RawOrderForm {
+            reference: Some("R".into()),
+            reasons: Some(vec!["a".into()]),
+            statement_of_reasons: Some("calls for attacks".into()),
+            redress: Some(Redress {
+                body: Some("Tribunal administratif de Paris".into()),
+                deadline_days: days,
+                deadline_hours: hours,
+                ..Default::default()
+            }),
+            non_disclosure: Some(false),
+            authority_type: Some("law_enforcement".into()),
+            representative: Some(Representative { name: Some("J. M.".into()), post: Some("Commissaire".into()) }),
+            contact_email: Some("iru@police.example".into()),
+            ..Default::default()
+        };
+        let mut c = Checker::new();
+        let ok = form(None, Some(48)).check(&mut c).unwrap();
+        assert_eq!(ok.redress.deadline(), Some(Duration::from_hours(48)));
+        let mut c = Checker::new();
+        assert!(form(Some(2), Some(48)).check(&mut c).is_none());
+        assert_eq!(c.finish().unwrap_err().errors()[0].code, "two_deadlines");
+        let mut c = Checker::new();
+        assert_eq!(form(Some(30), None).check(&mut c).unwrap().redress.deadline(), Some(Duration::from_days(30)));
     }
 
     #[test]
@@ -633,7 +811,7 @@ mod tests {
 
     #[test]
     fn the_status_says_what_the_clock_does_in_every_state() {
-        let mut c = OrderClock::new();
+        let mut c = OrderClock::new(t(0));
         assert_eq!(c.status(None, t(0)), ClockStatus::AwaitingReceipt);
         c.receive(t(0));
         assert_eq!(c.status(None, t(60)), ClockStatus::Running { deadline: t(60) }, "the last instant is on time");
@@ -642,16 +820,17 @@ mod tests {
         let paused = ClockStatus::Paused { state: OrderState::AwaitingClarification };
         assert_eq!(c.status(None, t(500)), paused, "a paused clock does not count, whatever the time");
         c.clarified(t(600)).unwrap();
+        c.receive_clarification(t(600));
         assert_eq!(c.status(None, t(601)), ClockStatus::Running { deadline: t(660) });
         c.complied(t(610)).unwrap();
         assert_eq!(c.status(None, t(700)), ClockStatus::Complied { at: t(610), late: false });
         assert_eq!(c.status(Some(t(800)), t(900)), ClockStatus::Ended { at: t(800), executed: true });
 
-        let mut late = OrderClock::new();
+        let mut late = OrderClock::new(t(0));
         late.receive(t(0));
         late.complied(t(75)).unwrap();
         assert_eq!(late.status(None, t(80)), ClockStatus::Complied { at: t(75), late: true });
-        let mut force = OrderClock::new();
+        let mut force = OrderClock::new(t(0));
         force.receive(t(0));
         force.cannot_comply(&[CannotComplyReason::ForceMajeure], t(1)).unwrap();
         assert_eq!(force.status(None, t(2)), ClockStatus::Paused { state: OrderState::ForceMajeure });

@@ -60,6 +60,77 @@ impl OrgKind {
     }
 }
 
+/// What a competent authority is designated for by its member state (TCO art. 12(1)). An
+/// authority without a designation (a referral unit) refers content; it issues no order and
+/// scrutinises none.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Competence {
+    /// (a) issuing removal orders (art. 3); its contact point answers clarifications (art. 12(2)).
+    IssueOrders,
+    /// (b) scrutinising removal orders issued elsewhere (art. 4).
+    Scrutiny,
+    /// (c) overseeing specific measures (art. 5).
+    SpecificMeasures,
+    /// (d) imposing penalties (art. 18).
+    Penalties,
+}
+
+impl Competence {
+    pub const ALL: [Competence; 4] =
+        [Competence::IssueOrders, Competence::Scrutiny, Competence::SpecificMeasures, Competence::Penalties];
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Competence::IssueOrders => "issue_orders",
+            Competence::Scrutiny => "scrutiny",
+            Competence::SpecificMeasures => "specific_measures",
+            Competence::Penalties => "penalties",
+        }
+    }
+    pub fn parse(raw: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|c| c.as_str() == raw)
+    }
+    /// The point of TCO art. 12(1) that designates it.
+    pub fn article(self) -> &'static str {
+        match self {
+            Competence::IssueOrders => "Regulation (EU) 2021/784 art. 12(1)(a)",
+            Competence::Scrutiny => "Regulation (EU) 2021/784 art. 12(1)(b)",
+            Competence::SpecificMeasures => "Regulation (EU) 2021/784 art. 12(1)(c)",
+            Competence::Penalties => "Regulation (EU) 2021/784 art. 12(1)(d)",
+        }
+    }
+}
+
+/// Checks a list of competences as given; sorted and deduplicated.
+pub fn check_competences(raw: &[String], field: &str, c: &mut Checker) -> Vec<Competence> {
+    let mut out = Vec::new();
+    for (i, r) in raw.iter().enumerate() {
+        match Competence::parse(r.trim()) {
+            Some(x) => out.push(x),
+            None => c.push(
+                format!("{field}[{i}]"),
+                "unknown_competence",
+                "must be issue_orders, scrutiny, specific_measures or penalties (TCO art. 12(1))",
+            ),
+        }
+    }
+    out.sort();
+    out.dedup();
+    out
+}
+
+/// The member state whose competent authority receives the copy of an order and scrutinises it
+/// (TCO art. 4(1)): where the platform has its main establishment or, for a platform established
+/// outside the Union, where its legal representative resides or is established (art. 17).
+pub fn host_member_state(
+    main_establishment: Option<&str>,
+    legal_representative: Option<&Contact>,
+) -> Option<MemberState> {
+    main_establishment
+        .and_then(MemberState::parse)
+        .or_else(|| legal_representative.and_then(|lr| lr.member_state.as_deref()).and_then(MemberState::parse))
+}
+
 /// What a person may do within their organisation.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
@@ -126,6 +197,14 @@ pub struct NewOrg {
     pub legal_representative: Option<Contact>,
     /// Platforms: the contact point for removal orders (TCO art. 15).
     pub contact_point: Option<Contact>,
+    /// Authorities: what their member state designated them for (TCO art. 12(1)).
+    pub competences: Option<Vec<String>>,
+    /// Authorities: the organisation is Europol, informed of scrutiny decisions (TCO art. 4(6))
+    /// and of threats to life (art. 14(5)). It acts for no member state.
+    pub europol: Option<bool>,
+    /// Platforms: Vigie is the electronic channel of their contact point (TCO art. 15), so an
+    /// order is received when it is available to them in Vigie (Directive 2000/31 art. 11(1)).
+    pub designated_channel: Option<bool>,
 }
 
 /// A checked new organisation.
@@ -137,6 +216,9 @@ pub struct OrgSpec {
     pub main_establishment: Option<MemberState>,
     pub legal_representative: Option<Contact>,
     pub contact_point: Option<Contact>,
+    pub competences: Vec<Competence>,
+    pub europol: bool,
+    pub designated_channel: bool,
 }
 
 fn check_contact(c: &Contact, field: &str, checker: &mut Checker) {
@@ -199,8 +281,38 @@ impl NewOrg {
         };
         let member_state = ms(&mut c, self.member_state.as_deref(), "member_state");
         let main_establishment = ms(&mut c, self.main_establishment.as_deref(), "main_establishment");
-        if matches!(kind, Some(OrgKind::Authority | OrgKind::TrustedFlagger)) && self.member_state.is_none() {
+        let europol = self.europol.unwrap_or(false);
+        if matches!(kind, Some(OrgKind::Authority | OrgKind::TrustedFlagger)) && self.member_state.is_none() && !europol
+        {
             c.push("member_state", "required", "an authority or trusted flagger acts for a member state");
+        }
+        let competences = check_competences(self.competences.as_deref().unwrap_or_default(), "competences", &mut c);
+        if kind.is_some() && kind != Some(OrgKind::Authority) {
+            c.check(
+                competences.is_empty(),
+                "competences",
+                "not_applicable",
+                "only authorities are designated under TCO art. 12(1)",
+            );
+            c.check(!europol, "europol", "not_applicable", "Europol is registered as an authority");
+        }
+        if europol {
+            c.check(
+                competences.is_empty(),
+                "competences",
+                "not_applicable",
+                "Europol is an agency of the Union, not an authority designated by a member state",
+            );
+            c.check(self.member_state.is_none(), "member_state", "not_applicable", "Europol acts for no member state");
+        }
+        let designated_channel = self.designated_channel.unwrap_or(false);
+        if kind.is_some() && kind != Some(OrgKind::Platform) {
+            c.check(
+                !designated_channel,
+                "designated_channel",
+                "not_applicable",
+                "only a platform designates its contact point's channel",
+            );
         }
         if kind == Some(OrgKind::Platform) {
             if self.main_establishment.is_none() && self.legal_representative.is_none() {
@@ -239,6 +351,9 @@ impl NewOrg {
             main_establishment,
             legal_representative: self.legal_representative,
             contact_point: self.contact_point,
+            competences,
+            europol,
+            designated_channel,
         })
     }
 }
@@ -254,6 +369,65 @@ mod tests {
             .unwrap_err();
         let fields: Vec<_> = err.errors().iter().map(|e| e.field.as_str()).collect();
         assert_eq!(fields, ["main_establishment", "contact_point"]);
+    }
+
+    /// TCO art. 12(1): each authority's designated competences are recorded, and only an
+    /// authority has them.
+    #[test]
+    fn tco_art_12_1_competences_are_recorded_for_authorities_only() {
+        let spec = NewOrg {
+            name: Some("Arcom".into()),
+            kind: Some("authority".into()),
+            member_state: Some("FR".into()),
+            competences: Some(vec![
+                "scrutiny".into(),
+                "penalties".into(),
+                "specific_measures".into(),
+                "scrutiny".into(),
+            ]),
+            ..Default::default()
+        }
+        .check()
+        .unwrap();
+        assert_eq!(spec.competences, [Competence::Scrutiny, Competence::SpecificMeasures, Competence::Penalties]);
+        let err = NewOrg {
+            name: Some("Tube".into()),
+            kind: Some("platform".into()),
+            main_establishment: Some("IE".into()),
+            contact_point: Some(Contact { email: Some("t@tube.example".into()), ..Default::default() }),
+            competences: Some(vec!["issue_orders".into()]),
+            ..Default::default()
+        }
+        .check()
+        .unwrap_err();
+        assert_eq!(err.errors()[0].code, "not_applicable");
+        let err = NewOrg {
+            name: Some("Police".into()),
+            kind: Some("authority".into()),
+            member_state: Some("FR".into()),
+            competences: Some(vec!["everything".into()]),
+            ..Default::default()
+        }
+        .check()
+        .unwrap_err();
+        assert_eq!((err.errors()[0].field.as_str(), err.errors()[0].code), ("competences[0]", "unknown_competence"));
+        let europol = NewOrg {
+            name: Some("Europol EU IRU".into()),
+            kind: Some("authority".into()),
+            europol: Some(true),
+            ..Default::default()
+        };
+        assert!(europol.check().unwrap().europol, "Europol acts for no member state");
+    }
+
+    /// TCO arts. 4(1) and 17: a platform established outside the Union is scrutinised where its
+    /// legal representative resides or is established.
+    #[test]
+    fn tco_art_4_1_the_host_state_is_the_main_establishment_or_the_legal_representatives() {
+        let lr = Contact { member_state: Some("NL".into()), ..Default::default() };
+        assert_eq!(host_member_state(Some("IE"), Some(&lr)).map(MemberState::code), Some("IE"));
+        assert_eq!(host_member_state(None, Some(&lr)).map(MemberState::code), Some("NL"));
+        assert_eq!(host_member_state(None, None), None);
     }
 
     #[test]

@@ -243,17 +243,56 @@ impl ScrutinyTrigger {
     }
 }
 
-/// Whether a scrutiny request is still in time: within 48 hours of receiving the order (the
-/// platform) or the notice (the uploader); ex officio within 72 hours of the copy.
-pub fn scrutiny_in_time(trigger: ScrutinyTrigger, received_at: Timestamp, now: Timestamp) -> Result<(), Refusal> {
-    let window = match trigger {
-        ScrutinyTrigger::ExOfficio => SCRUTINY_DECISION,
-        _ => SCRUTINY_REQUEST_WINDOW,
-    };
-    if now > received_at.plus(window) {
-        return refuse(
+/// Whether a scrutiny may still be asked for or opened, given when its time started (`from`):
+/// the platform within 48 hours of receiving the order, the content provider within 48 hours of
+/// being informed (art. 4(4); `None`: not informed yet, so the time has not started), the
+/// scrutinising authority on its own initiative within 72 hours of receiving the copy (art. 4(3)).
+pub fn scrutiny_in_time(trigger: ScrutinyTrigger, from: Option<Timestamp>, now: Timestamp) -> Result<(), Refusal> {
+    let Some(from) = from else { return Ok(()) };
+    match trigger {
+        ScrutinyTrigger::ExOfficio if now > from.plus(SCRUTINY_DECISION) => refuse(
             "scrutiny_window_closed",
-            "scrutiny is requested within 48 hours of receiving the order or its information (TCO art. 4(4))",
+            "the authority scrutinises on its own initiative within 72 hours of receiving the copy of the order (TCO art. 4(3))",
+        ),
+        ScrutinyTrigger::Platform | ScrutinyTrigger::Uploader if now > from.plus(SCRUTINY_REQUEST_WINDOW) => refuse(
+            "scrutiny_window_closed",
+            "scrutiny is requested within 48 hours of receiving the order, or of being informed of it (TCO art. 4(4))",
+        ),
+        _ => Ok(()),
+    }
+}
+
+/// When a scrutiny must be decided: 72 hours after a request (art. 4(4)); on the authority's own
+/// initiative "within the same period" as it may act, 72 hours after it received the copy
+/// (art. 4(3)).
+pub fn scrutiny_due(trigger: ScrutinyTrigger, requested_at: Timestamp, copy_received_at: Timestamp) -> Timestamp {
+    match trigger {
+        ScrutinyTrigger::ExOfficio => copy_received_at.plus(SCRUTINY_DECISION),
+        _ => requested_at.plus(SCRUTINY_DECISION),
+    }
+}
+
+/// Whether the scrutinising authority may find an infringement now. It first tells the issuing
+/// authority of its intention and reasons (art. 4(5)). On its own initiative it may only do so
+/// within the 72 hours of art. 4(3): after them, the order stands. A request (art. 4(4)) must be
+/// decided within 72 hours too, but the requester's right does not lapse with the authority's
+/// delay: a late decision on a request still takes effect, and is recorded as late.
+pub fn may_find_infringement(
+    trigger: ScrutinyTrigger,
+    due_at: Timestamp,
+    issuer_informed: bool,
+    now: Timestamp,
+) -> Result<(), Refusal> {
+    if !issuer_informed {
+        return refuse(
+            "issuer_not_informed",
+            "before finding an infringement, tell the issuing authority of the intention and its reasons (TCO art. 4(5))",
+        );
+    }
+    if trigger == ScrutinyTrigger::ExOfficio && now > due_at {
+        return refuse(
+            "scrutiny_period_over",
+            "an infringement is found on the authority's own initiative within 72 hours of receiving the copy (TCO art. 4(3))",
         );
     }
     Ok(())
@@ -288,14 +327,36 @@ impl ChallengeOutcome {
     }
 }
 
-/// Whether a case may be held for investigation: never one under a removal order, never a
-/// threat to life.
-pub fn may_hold(has_order: bool, threat_to_life: bool) -> Result<(), Refusal> {
-    if has_order {
+/// What a hold would withhold, and on what footing.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct HoldSubject {
+    /// The case carries a removal order.
+    pub order: bool,
+    pub threat_to_life: bool,
+    /// The case carries a notice under DSA art. 16 (from the public, a trusted flagger or anyone).
+    pub dsa_notice: bool,
+    /// A national legal instrument recorded on the watch-list, in force, orders the holding.
+    pub instrument: bool,
+}
+
+/// Whether a case may be held for investigation. Never one under a removal order (it is executed
+/// within the hour), never a threat to life. A notice under DSA art. 16 always reaches its
+/// platform (holding it back would leave the platform without the knowledge DSA arts. 6 and 16
+/// give it), unless a national legal instrument recorded on the watch-list orders otherwise;
+/// the watch-list's authority is told of the match and may use its own powers. What remains is
+/// de-confliction between authorities on their own referrals.
+pub fn may_hold(case: HoldSubject) -> Result<(), Refusal> {
+    if case.order {
         return refuse("hold_on_order", "a removal order is never held: it must be executed within the hour");
     }
-    if threat_to_life {
+    if case.threat_to_life {
         return refuse("hold_on_threat_to_life", "a threat to life is never held");
+    }
+    if case.dsa_notice && !case.instrument {
+        return refuse(
+            "hold_on_notice",
+            "a notice under DSA art. 16 always reaches its platform; only a recorded national legal instrument can order it held",
+        );
     }
     Ok(())
 }
@@ -534,17 +595,63 @@ mod tests {
     #[test]
     fn scrutiny_requests_close_after_48_hours_ex_officio_after_72() {
         let edge = T0.plus(SCRUTINY_REQUEST_WINDOW);
-        assert!(scrutiny_in_time(ScrutinyTrigger::Platform, T0, edge).is_ok());
+        assert!(scrutiny_in_time(ScrutinyTrigger::Platform, Some(T0), edge).is_ok());
         let late = edge.plus(Duration::from_secs(1));
-        assert_eq!(code(scrutiny_in_time(ScrutinyTrigger::Uploader, T0, late)), "scrutiny_window_closed");
-        assert!(scrutiny_in_time(ScrutinyTrigger::ExOfficio, T0, late).is_ok());
+        assert_eq!(code(scrutiny_in_time(ScrutinyTrigger::Uploader, Some(T0), late)), "scrutiny_window_closed");
+        assert!(scrutiny_in_time(ScrutinyTrigger::ExOfficio, Some(T0), late).is_ok());
+        let after = T0.plus(SCRUTINY_DECISION).plus(Duration::from_secs(1));
+        assert_eq!(code(scrutiny_in_time(ScrutinyTrigger::ExOfficio, Some(T0), after)), "scrutiny_window_closed");
+    }
+
+    /// TCO art. 4(4): the content provider's 48 hours run from being informed; until then they
+    /// have not started.
+    #[test]
+    fn tco_art_4_4_the_uploaders_window_has_not_started_before_they_are_informed() {
+        let much_later = T0.plus(Duration::from_days(30));
+        assert!(scrutiny_in_time(ScrutinyTrigger::Uploader, None, much_later).is_ok());
+    }
+
+    /// TCO art. 4(3): ex officio, the 72 hours run from the copy's receipt, whenever the
+    /// scrutiny is opened; a request is decided 72 hours after it arrives.
+    #[test]
+    fn tco_art_4_3_ex_officio_scrutiny_is_due_72_hours_after_the_copy() {
+        let opened = T0.plus(Duration::from_hours(60));
+        assert_eq!(scrutiny_due(ScrutinyTrigger::ExOfficio, opened, T0), T0.plus(SCRUTINY_DECISION));
+        assert_eq!(scrutiny_due(ScrutinyTrigger::Platform, opened, T0), opened.plus(SCRUTINY_DECISION));
+    }
+
+    /// TCO art. 4(3) and (5): no infringement without telling the issuer first; none on the
+    /// authority's own initiative after its 72 hours; a late answer to a request still counts.
+    #[test]
+    fn tco_art_4_5_an_infringement_needs_the_issuer_told_and_ex_officio_its_72_hours() {
+        let due = T0.plus(SCRUTINY_DECISION);
+        let late = due.plus(Duration::from_secs(1));
+        assert_eq!(code(may_find_infringement(ScrutinyTrigger::Platform, due, false, T0)), "issuer_not_informed");
+        assert!(may_find_infringement(ScrutinyTrigger::Platform, due, true, late).is_ok());
+        assert!(may_find_infringement(ScrutinyTrigger::ExOfficio, due, true, due).is_ok());
+        assert_eq!(code(may_find_infringement(ScrutinyTrigger::ExOfficio, due, true, late)), "scrutiny_period_over");
+    }
+
+    /// DSA arts. 6 and 16: a notice always reaches its platform unless a recorded national legal
+    /// instrument orders the hold; referrals between authorities may be held for de-confliction.
+    #[test]
+    fn dsa_art_16_notices_are_held_only_under_a_national_legal_instrument() {
+        let notice = HoldSubject { dsa_notice: true, ..Default::default() };
+        assert_eq!(code(may_hold(notice)), "hold_on_notice");
+        assert!(may_hold(HoldSubject { instrument: true, ..notice }).is_ok());
+        assert!(may_hold(HoldSubject::default()).is_ok(), "a referral, for de-confliction");
+        let order = HoldSubject { order: true, instrument: true, ..Default::default() };
+        assert_eq!(code(may_hold(order)), "hold_on_order", "no instrument holds an order");
     }
 
     #[test]
     fn holds_are_bounded_and_never_apply_to_orders_or_threats_to_life() {
-        assert_eq!(code(may_hold(true, false)), "hold_on_order");
-        assert_eq!(code(may_hold(false, true)), "hold_on_threat_to_life");
-        assert!(may_hold(false, false).is_ok());
+        assert_eq!(code(may_hold(HoldSubject { order: true, ..Default::default() })), "hold_on_order");
+        assert_eq!(
+            code(may_hold(HoldSubject { threat_to_life: true, ..Default::default() })),
+            "hold_on_threat_to_life"
+        );
+        assert!(may_hold(HoldSubject::default()).is_ok());
         let far = T0.plus(Duration::from_days(365));
         assert_eq!(hold_until(T0, None, far).unwrap(), T0.plus(HOLD_DEFAULT));
         assert_eq!(hold_until(T0, Some(24), far).unwrap(), T0.plus(Duration::from_hours(24)));

@@ -38,8 +38,10 @@ pub struct UploaderNoticeRecord {
     pub created_at: Timestamp,
     /// `None` while a non-disclosure embargo withholds the notice.
     pub issued_at: Option<Timestamp>,
-    /// When the uploader was informed: the first time the notice was opened with its link. The
-    /// complaint window runs from it (DSA art. 20(2)).
+    /// When the content provider was informed: the time the platform recorded, or the first
+    /// opening of the link, whichever came first. Windows that run "from being informed" start
+    /// here: the 48 hours to ask for scrutiny (TCO art. 4(4)), a court challenge where it runs
+    /// from being informed, and the six months to complain (DSA art. 20(2)); `None`: not yet.
     pub informed_at: Option<Timestamp>,
 }
 
@@ -87,6 +89,14 @@ pub struct ScrutinyRecord {
     pub decided_at: Option<Timestamp>,
     pub decided_by: Option<UserId>,
     pub decision_reasons: Option<String>,
+    /// The uploader's notice, for a content provider's request (one pending per notice).
+    pub notice: Option<UploaderNoticeId>,
+    /// TCO art. 4(5): when the issuing authority was told of an intention to find an
+    /// infringement, and the reasons given.
+    pub intention_at: Option<Timestamp>,
+    pub intention_reasons: Option<String>,
+    /// JSON: the platform's art. 1(3) purpose concerns about the order, for the authority.
+    pub purpose_concerns: Option<String>,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -102,6 +112,25 @@ pub struct WatchlistRecord {
     pub created_at: Timestamp,
     pub created_by: UserId,
     pub closed_at: Option<Timestamp>,
+    /// The national legal instrument that orders holding notices, if one was recorded.
+    pub instrument: Option<LegalInstrument>,
+}
+
+/// A national legal instrument (a judicial or prosecutorial order under national law) that orders
+/// what reaches a platform to be held back, for its duration.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct LegalInstrument {
+    /// Its reference (file or decision number).
+    pub reference: String,
+    /// The court, judge or prosecutor that issued it.
+    pub issuing_body: String,
+    pub ends_at: Timestamp,
+}
+
+impl LegalInstrument {
+    pub fn in_force(&self, now: Timestamp) -> bool {
+        now < self.ends_at
+    }
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -113,7 +142,8 @@ pub struct HoldRecord {
     pub placed_at: Timestamp,
     pub until: Timestamp,
     pub ended_at: Option<Timestamp>,
-    /// `expired`, `released`, `order` or `threat_to_life`.
+    /// `expired`, `released`, `order`, `threat_to_life` or `notice` (a DSA notice arrived, which
+    /// reaches the platform).
     pub end_reason: Option<String>,
 }
 
@@ -140,6 +170,8 @@ pub struct LawEnforcementReferralRecord {
     pub basis: String,
     pub member_states: Vec<String>,
     pub europol: bool,
+    /// TCO art. 14(5): the contact point (art. 12(2)) of the platform's member state was informed.
+    pub contact_point: bool,
     /// The authority in Vigie it was sent to, if it is one.
     pub authority: Option<OrgId>,
     pub sent_at: Timestamp,

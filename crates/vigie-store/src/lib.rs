@@ -145,6 +145,8 @@ pub trait Reads: DueReads + ConsoleReads {
 /// Changes. Only available inside [`Store::write`].
 pub trait Tx: Reads + DueTx + ConsoleTx {
     fn insert_org(&mut self, r: &OrgRecord) -> Result<()>;
+    /// Changes an organisation's competences and designated channel (nothing else changes).
+    fn update_org(&mut self, r: &OrgRecord) -> Result<()>;
     fn insert_user(&mut self, r: &UserRecord) -> Result<()>;
     fn insert_token(&mut self, r: &TokenRecord) -> Result<()>;
     /// Fails with [`StoreError::Conflict`] if the host is already claimed.

@@ -3,7 +3,7 @@
 use vigie_model::case::CaseState;
 use vigie_model::location::TargetKind;
 use vigie_model::order::OrderClock;
-use vigie_model::org::{OrgKind, Role};
+use vigie_model::org::{Competence, Contact, MemberState, OrgKind, Role, host_member_state};
 use vigie_model::signal::{SignalKind, Tier};
 use vigie_model::*;
 
@@ -19,6 +19,25 @@ pub struct OrgRecord {
     /// JSON of the contact point, as given.
     pub contact_point: Option<String>,
     pub created_at: Timestamp,
+    /// Authorities: what their member state designated them for (TCO art. 12(1)), sorted.
+    pub competences: Vec<Competence>,
+    /// Authorities: the organisation is Europol.
+    pub europol: bool,
+    /// Platforms: Vigie is the channel of their contact point (TCO art. 15): an order is received
+    /// when it is available to them.
+    pub designated_channel: bool,
+}
+
+impl OrgRecord {
+    /// A platform's member state for TCO art. 4: its main establishment, or where its legal
+    /// representative resides or is established.
+    pub fn host_state(&self) -> Option<MemberState> {
+        let lr: Option<Contact> = self.legal_representative.as_deref().and_then(|j| serde_json::from_str(j).ok());
+        host_member_state(self.main_establishment.as_deref(), lr.as_ref())
+    }
+    pub fn has(&self, competence: Competence) -> bool {
+        self.competences.contains(&competence)
+    }
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -160,10 +179,15 @@ pub struct OrderRecord {
     pub measure: Option<String>,
     /// TCO art. 11(3): the authority's non-disclosure, while it runs and after.
     pub embargo: Option<vigie_model::redress::Embargo>,
-    /// When the order stopped having effect (an infringement found on scrutiny, an annulment).
+    /// When the order stopped having effect (an infringement found on scrutiny, a court's
+    /// annulment).
     pub ended_at: Option<Timestamp>,
     /// JSON: why it ended (`cause`, the scrutiny or the court's reference).
     pub ended_by: Option<String>,
+    /// TCO art. 4(1): the competent authority of the host member state that received a copy of a
+    /// cross-border order, and when (in Vigie, when the order was sent).
+    pub copy_to: Option<OrgId>,
+    pub copy_at: Option<Timestamp>,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]

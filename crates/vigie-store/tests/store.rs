@@ -16,6 +16,9 @@ fn org(n: u8) -> OrgRecord {
         legal_representative: None,
         contact_point: None,
         created_at: Timestamp::from_micros(i64::from(n)),
+        competences: vec![vigie_model::org::Competence::IssueOrders],
+        europol: false,
+        designated_channel: false,
     }
 }
 

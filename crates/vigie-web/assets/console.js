@@ -1,12 +1,13 @@
 // Vigie console: live countdowns and keyboard shortcuts. Every page works without this file.
 "use strict";
 (function () {
+  // The same rule as the server's `relative` (vigie-app, reviewing.rs): keep the two in step.
   function relative(ms) {
     var s = Math.round(Math.abs(ms) / 1000), text;
     if (s === 0) return "now";
     if (s < 120) text = s + " s";
     else if (s < 7200) text = Math.floor(s / 60) + " min";
-    else if (s < 172800) text = Math.floor(s / 3600) + " h";
+    else if (s < 345600) text = Math.floor(s / 3600) + " h";
     else text = Math.floor(s / 86400) + " days";
     return ms >= 0 ? "in " + text : text + " ago";
   }

@@ -56,11 +56,28 @@ pub struct OrgDto {
     pub legal_representative: Option<ContactDto>,
     pub contact_point: Option<ContactDto>,
     pub created_at: String,
+    /// Authorities: what their member state designated them for (TCO art. 12(1)).
+    #[schema(value_type = Vec<crate::schema::CompetenceName>)]
+    pub competences: Vec<String>,
+    /// Authorities: the organisation is Europol.
+    pub europol: bool,
+    /// Platforms: the member state whose authority scrutinises orders to them (TCO art. 4(1)):
+    /// the main establishment's, or the legal representative's.
+    pub host_member_state: Option<String>,
+    /// Platforms: Vigie is their contact point's channel (TCO art. 15): orders are received when
+    /// they are available.
+    pub designated_channel: bool,
 }
 
 impl From<OrgRecord> for OrgDto {
     fn from(o: OrgRecord) -> Self {
         OrgDto {
+            competences: o.competences.iter().map(|c| c.as_str().to_owned()).collect(),
+            europol: o.europol,
+            host_member_state: (o.kind == vigie_model::org::OrgKind::Platform)
+                .then(|| o.host_state().map(|s| s.code().to_owned()))
+                .flatten(),
+            designated_channel: o.designated_channel,
             legal_representative: contact_from_json(&o.legal_representative),
             contact_point: contact_from_json(&o.contact_point),
             id: o.id.to_string(),
@@ -306,8 +323,24 @@ pub struct OrderDto {
     /// pending_receipt, running, force_majeure, awaiting_clarification or complied.
     pub state: String,
     pub intake_at: String,
-    /// When the platform received it: its inbox fetch, a webhook answered 2xx, or its ack.
+    /// TCO art. 3(5): when it was sent, and made available to the platform in Vigie (the same
+    /// instant as `intake_at`).
+    pub sent_at: String,
+    pub available_at: String,
+    /// When the platform received it (art. 3(5)): its availability where Vigie is the platform's
+    /// designated channel; else its inbox fetch, a webhook answered 2xx, its ack or its answer.
     pub received_at: Option<String>,
+    /// When the platform first showed it has the order.
+    pub acknowledged_at: Option<String>,
+    /// When the order escalated for want of an acknowledgement, if it did.
+    pub unacknowledged_at: Option<String>,
+    /// Art. 3(8): a clarification sent and not yet received by the platform.
+    pub clarification_sent_at: Option<String>,
+    /// Art. 4(1): the host member state's competent authority that received a copy, and when.
+    pub copy_to: Option<String>,
+    pub copy_at: Option<String>,
+    /// Until when the platform may challenge the order (Annex I section G, from its receipt).
+    pub challenge_until: Option<String>,
     pub deadline: Option<String>,
     pub overdue: bool,
     pub overdue_at: Option<String>,
@@ -344,7 +377,19 @@ impl OrderDto {
             platform: o.platform.to_string(),
             state: o.clock.state.as_str().to_owned(),
             intake_at: t(o.intake_at),
+            sent_at: t(o.clock.sent_at),
+            available_at: t(o.intake_at),
             received_at: ot(o.clock.received_at),
+            acknowledged_at: ot(o.clock.acknowledged_at),
+            unacknowledged_at: ot(o.clock.unacknowledged_at),
+            clarification_sent_at: ot(o.clock.clarification_sent_at),
+            copy_to: o.copy_to.as_ref().map(|c| c.to_string()),
+            copy_at: ot(o.copy_at),
+            challenge_until: ot(serde_json::from_str::<vigie_model::order::OrderForm>(&o.form)
+                .ok()
+                .and_then(|f| f.redress.deadline())
+                .zip(o.clock.received_at)
+                .map(|(d, r)| r.plus(d))),
             deadline: ot(o.clock.deadline),
             overdue_at: ot(o.clock.overdue_at),
             escalation_level: o.clock.escalation_level,

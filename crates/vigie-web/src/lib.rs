@@ -20,7 +20,7 @@ use std::sync::Arc;
 
 use axum::Router;
 use axum::extract::DefaultBodyLimit;
-use axum::routing::{delete, get, post, put};
+use axum::routing::{delete, get, patch, post, put};
 use vigie_app::{App, AppConfig, Clock};
 use vigie_store::{SqliteConfig, Store};
 
@@ -48,6 +48,7 @@ pub fn router(state: AppState) -> Router {
     let media_limit = state.app.config().hash_limits.max_bytes.saturating_add(64 * 1024);
     let api = Router::new()
         .route("/orgs", post(admin::create_org).get(admin::list_orgs))
+        .route("/orgs/{id}", patch(admin::update_org))
         .route("/orgs/{id}/users", post(admin::create_user).get(admin::list_people))
         .route("/users/{id}", delete(admin::remove_user))
         .route("/users/{id}/tokens", post(admin::issue_token).get(admin::list_tokens))
@@ -89,8 +90,10 @@ pub fn router(state: AppState) -> Router {
         .route("/uploader-notices/{token}", get(dueprocess::uploader_notice))
         .route("/uploader-notices/{token}/complaint", post(dueprocess::uploader_complaint))
         .route("/uploader-notices/{token}/scrutiny", post(dueprocess::uploader_scrutiny))
+        .route("/uploader-notices/{token}/order-copy", post(dueprocess::order_copy))
         .route("/notices/track/{code}/complaint", post(dueprocess::notifier_complaint))
         .route("/cases/{id}/uploader-notice", get(dueprocess::case_uploader_notice))
+        .route("/cases/{id}/uploader-notice/informed", post(dueprocess::uploader_informed))
         .route("/cases/{id}/reinstatement", post(dueprocess::reinstate))
         .route("/cases/{id}/threat-to-life", post(dueprocess::flag_threat).get(dueprocess::get_threat))
         .route("/cases/{id}/threat-to-life/ack", post(dueprocess::acknowledge_threat))
@@ -106,6 +109,7 @@ pub fn router(state: AppState) -> Router {
         .route("/orders/{id}/challenges/{challenge}/outcome", post(dueprocess::challenge_outcome))
         .route("/scrutinies", get(dueprocess::list_scrutinies))
         .route("/scrutinies/{id}", get(dueprocess::get_scrutiny))
+        .route("/scrutinies/{id}/intention", post(dueprocess::scrutiny_intention))
         .route("/scrutinies/{id}/decision", post(dueprocess::decide_scrutiny))
         .route("/watchlists", post(dueprocess::create_watchlist).get(dueprocess::list_watchlists))
         .route("/watchlists/{id}", delete(dueprocess::close_watchlist))

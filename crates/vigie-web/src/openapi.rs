@@ -24,6 +24,7 @@ use crate::routes::{admin, banks, dueprocess, hma, intake, media, platform, revi
         system::events,
         system::verify,
         admin::create_org,
+        admin::update_org,
         admin::list_orgs,
         admin::create_user,
         admin::list_people,
@@ -101,6 +102,8 @@ use crate::routes::{admin, banks, dueprocess, hma, intake, media, platform, revi
         dueprocess::uploader_complaint,
         dueprocess::notifier_complaint,
         dueprocess::uploader_scrutiny,
+        dueprocess::order_copy,
+        dueprocess::uploader_informed,
         dueprocess::list_complaints,
         dueprocess::get_complaint,
         dueprocess::review_complaint,
@@ -111,6 +114,7 @@ use crate::routes::{admin, banks, dueprocess, hma, intake, media, platform, revi
         dueprocess::request_scrutiny,
         dueprocess::list_scrutinies,
         dueprocess::get_scrutiny,
+        dueprocess::scrutiny_intention,
         dueprocess::decide_scrutiny,
         dueprocess::create_watchlist,
         dueprocess::list_watchlists,
@@ -187,8 +191,11 @@ const RULES: &[(&str, &str, &[&str])] = &[
             "contact_point:required",
             "contact_point.email:required",
             "legal_representative.member_state:required",
+            "not_applicable",
         ],
     ),
+    ("patch", "/api/v1/orgs/{id}", &["not_applicable"]),
+    ("post", "/api/v1/users/{id}/tokens", &["invalid_time", "in_the_past"]),
     ("post", "/api/v1/orgs/{id}/users", &["login:required", "password:required", "role_not_allowed", "invalid_login"]),
     ("post", "/api/v1/notices", LOCATION_RULES),
     ("post", "/api/v1/referrals", LOCATION_RULES),
@@ -205,9 +212,13 @@ const RULES: &[(&str, &str, &[&str])] = &[
             "locations[].url:required",
             "locations[].platform:required",
             "not_applicable",
+            "redress.deadline_days:required",
+            "two_deadlines",
         ],
     ),
     ("post", "/api/v1/advance-notices", &["unknown_platform"]),
+    ("post", "/api/v1/orders/{id}/annulment", &["invalid_date"]),
+    ("post", "/api/v1/cases/{id}/uploader-notice/informed", &["out_of_range"]),
     ("post", "/api/v1/cases/{id}/decision", DECISION_RULES),
     ("post", "/api/v1/complaints/{id}/review", DECISION_RULES),
     ("post", "/api/v1/banks", &["name:invalid_name"]),
@@ -229,7 +240,11 @@ const RULES: &[(&str, &str, &[&str])] = &[
     ("post", "/api/v1/banks/{id}/entries", &["invalid_hash", "unknown_case", "low_quality"]),
     ("patch", "/api/v1/banks/{id}/entries/{entry}", &["invalid_time"]),
     ("post", "/api/v1/uploads/check", &["media:required", "undecodable_image", "invalid_hash"]),
-    ("post", "/api/v1/cases/{id}/law-enforcement-referrals", &["member_states:required", "unknown_authority"]),
+    (
+        "post",
+        "/api/v1/cases/{id}/law-enforcement-referrals",
+        &["member_states:required", "contact_point:required", "europol:required", "unknown_authority"],
+    ),
     ("post", "/api/v1/orders/{id}/embargo/extend", &["in_the_past"]),
     ("post", "/api/v1/watchlists", &["in_the_past", "out_of_range"]),
     ("post", "/api/v1/notifiers/{key}/{action}", &["until:required", "in_the_past", "out_of_range"]),
@@ -303,9 +318,14 @@ fn is_hma(path: &str) -> bool {
 }
 
 fn finish(doc: &mut Value) {
-    // The legal bases a decision may cite are the taxonomy built into the binary.
-    let bases: Vec<Value> =
-        vigie_model::decision::taxonomy().bases.iter().map(|b| Value::String(b.id.clone())).collect();
+    // The legal bases a decision may cite are the taxonomy built into the binary, less those it
+    // retired.
+    let bases: Vec<Value> = vigie_model::decision::taxonomy()
+        .bases
+        .iter()
+        .filter(|b| b.is_current())
+        .map(|b| Value::String(b.id.clone()))
+        .collect();
     if let Some(basis) = doc.pointer_mut("/components/schemas/DecisionRequest/properties/legal_basis") {
         basis["enum"] = Value::Array(bases.into_iter().chain([Value::Null]).collect());
     }

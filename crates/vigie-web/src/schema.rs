@@ -171,6 +171,15 @@ pub enum ComplaintOutcome {
     reversed,
 }
 
+/// What a member state designated an authority for (TCO art. 12(1)).
+#[derive(ToSchema)]
+pub enum CompetenceName {
+    issue_orders,
+    scrutiny,
+    specific_measures,
+    penalties,
+}
+
 /// A scrutiny's outcome.
 #[derive(ToSchema)]
 pub enum ScrutinyOutcome {

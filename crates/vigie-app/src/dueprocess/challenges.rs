@@ -2,9 +2,10 @@
 //! proceedings it brings before the courts of the issuing member state, and their outcome. They
 //! are counted in the provider's report (art. 7(3)(e)) and the authority's (art. 8(1)(c)).
 //!
-//! A ruling that annuls the order is recorded as an annulment (`POST /api/v1/orders/{id}/annulment`),
-//! which ends the order and closes its pending challenges as `annulled`; a ruling that upholds the
-//! order, or a withdrawal, is recorded here by the platform or the issuing authority.
+//! A ruling that annuls the order is recorded as an annulment (`POST /api/v1/orders/{id}/annulment`,
+//! by the issuing authority or the competent authority that scrutinises the order), which ends the
+//! order and closes its pending challenges as `annulled`; a ruling that upholds the order, or a
+//! withdrawal, is recorded here by the platform or the issuing authority.
 
 use serde_json::json;
 use vigie_model::event::EventKind;
@@ -174,8 +175,8 @@ impl App {
         if outcome == ChallengeOutcome::Annulled {
             return Err(AppError::conflict(
                 "record_as_annulment",
-                "an annulment ends the order: the issuing authority records it (POST /api/v1/orders/{id}/annulment), \
-                 which closes this challenge",
+                "an annulment ends the order: the issuing authority or the scrutinising authority records it \
+                 (POST /api/v1/orders/{id}/annulment), which closes this challenge",
             ));
         }
         let clock = self.clock().clone();

@@ -12,7 +12,10 @@ use vigie_model::validation::Checker;
 use vigie_model::*;
 use vigie_store::*;
 
-use super::{notice_by_token, notice_uploader, order_in_force, outcome_hidden, reinstate, route_of, tell_notifiers};
+use super::{
+    mark_informed, notice_by_token, notice_uploader, order_in_force, outcome_hidden, reinstate, route_of,
+    tell_notifiers,
+};
 use crate::auth::{require, secret_hash};
 use crate::delivery::enqueue;
 use crate::{Actor, App, AppError, AppResult, Events, id_bytes, keep_personal};
@@ -106,21 +109,22 @@ impl App {
         let rec = self
             .store()
             .write(move |tx| {
-                let notice = notice_by_token(tx, &token)?;
+                let mut notice = notice_by_token(tx, &token)?;
                 let d = tx.get_decision(&notice.decision)?.ok_or(AppError::Internal("notice without decision"))?;
                 let case = tx.get_case(&notice.case)?.ok_or(AppError::Internal("notice without case"))?;
                 let now = clock.now();
+                let actor = Actor::system();
+                let ev = Events { clock: &*clock, now, actor: &actor };
+                // Complaining through the link shows the uploader holds the notice: informed by
+                // now, at the latest (the same time the scrutiny request and the copy record).
+                mark_informed(tx, &ev, &mut notice, "opened")?;
                 let route = route_of(&tx.case_orders(&case.id)?, &d);
                 let action = Action::parse(&d.action).ok_or(AppError::Internal("unknown action"))?;
-                // Complaining through the link shows the uploader holds the notice: informed by now.
-                let informed = notice.informed_at.or(Some(now));
-                may_complain(route, Complainant::Uploader, action, informed, now)
+                may_complain(route, Complainant::Uploader, action, notice.informed_at, now)
                     .map_err(|r| AppError::conflict(r.code, r.message))?;
                 if d.reversed_at.is_some() {
                     return Err(AppError::conflict("nothing_to_contest", "the content was already reinstated"));
                 }
-                let actor = Actor::system();
-                let ev = Events { clock: &*clock, now, actor: &actor };
                 lodge(tx, &ev, retention, &case, &d, Complainant::Uploader, None, &text)
             })
             .await?;

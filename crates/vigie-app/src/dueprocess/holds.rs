@@ -3,17 +3,22 @@
 //! Entries are canonicalised like reports (so the same URL or account matches however it is
 //! written), or are media hashes (SHA-256, MD5) matched against the hashes a report gives for its
 //! content, and are kept only as a domain-separated SHA-256 of that key: nobody reading the
-//! database or the API learns what is on a list. When a new case matches, it is held for a
-//! bounded time: the platform is not told of it (no inbox entry, no webhook) until the hold ends,
-//! the authority is told, and the notifier sees a neutral status. A removal order or a threat to
-//! life is never held, and ends a running hold.
+//! database or the API learns what is on a list. The list's authority is told of every match.
+//!
+//! What may be held is narrow. A notice under DSA art. 16 (from the public, a trusted flagger or
+//! anyone) always reaches its platform, unless a national legal instrument recorded on the list
+//! (its reference, issuing body and end) orders it held; the authority may use its own powers.
+//! Referrals, authorities' own tool, may be held to de-conflict between authorities. A removal
+//! order or a threat to life is never held, and ends a running hold; so does a notice arriving on
+//! a held case without such an instrument. A held case is bounded in time: the platform is not
+//! told of it (no inbox entry, no webhook) until the hold ends, and notifiers see a neutral status.
 
 use serde_json::json;
 use sha2::{Digest, Sha256};
 use vigie_model::event::EventKind;
 use vigie_model::location::{MAX_LOCATIONS, RawLocation, check_locations, check_media_hashes};
 use vigie_model::org::{OrgKind, Role};
-use vigie_model::redress::{hold_until, may_hold};
+use vigie_model::redress::{HoldSubject, hold_until, may_hold};
 use vigie_model::signal::SignalKind;
 use vigie_model::validation::Checker;
 use vigie_model::*;
@@ -22,7 +27,7 @@ use vigie_store::*;
 use super::parse_time;
 use crate::auth::{is_admin, require};
 use crate::delivery::{case_payload, enqueue};
-use crate::{Actor, App, AppError, AppResult, Events, id_bytes};
+use crate::{Actor, App, AppError, AppResult, Events, id_bytes, keep_personal};
 
 /// The longest a watch-list may run before it is renewed.
 pub const WATCHLIST_MAX: Duration = Duration::from_days(366);
@@ -35,6 +40,16 @@ pub struct WatchlistInput {
     pub legal_basis_ref: Option<String>,
     pub ends_at: Option<String>,
     pub hold_hours: Option<u32>,
+    /// The national legal instrument that orders notices held, if there is one.
+    pub instrument: Option<InstrumentInput>,
+}
+
+/// A national legal instrument, as the authority records it on its watch-list.
+#[derive(Clone, Debug, Default)]
+pub struct InstrumentInput {
+    pub reference: Option<String>,
+    pub issuing_body: Option<String>,
+    pub ends_at: Option<String>,
 }
 
 /// Holds with the figures overseers count.
@@ -44,7 +59,7 @@ pub struct HoldsReport {
     pub active: usize,
     pub expired: usize,
     pub released: usize,
-    /// Ended early because an order or a threat to life arrived.
+    /// Ended early because an order, a threat to life or a DSA notice arrived.
     pub overridden: usize,
 }
 
@@ -88,12 +103,21 @@ pub(crate) fn on_fold(
     let urgent = signal.kind == SignalKind::Order || case.threat_to_life;
     if !is_new {
         let Some(hold) = tx.active_hold(&case.id)? else { return Ok(HoldState::Free) };
-        if !urgent {
-            return Ok(HoldState::Held);
+        if urgent {
+            let reason = if signal.kind == SignalKind::Order { "order" } else { "threat_to_life" };
+            end_hold(tx, ev, hold, reason)?;
+            return Ok(HoldState::Released);
         }
-        let reason = if signal.kind == SignalKind::Order { "order" } else { "threat_to_life" };
-        end_hold(tx, ev, hold, reason)?;
-        return Ok(HoldState::Released);
+        // A notice joins a held case: it reaches the platform, unless the list's instrument
+        // orders it held too.
+        if signal.kind == SignalKind::Notice {
+            let list = tx.get_watchlist(&hold.watchlist)?;
+            if !list.is_some_and(|l| instrument_in_force(&l, ev.now)) {
+                end_hold(tx, ev, hold, "notice")?;
+                return Ok(HoldState::Released);
+            }
+        }
+        return Ok(HoldState::Held);
     }
     // The platform's own stay-down detection is not a report from anyone: nothing to de-conflict.
     if signal.kind == SignalKind::BankMatch {
@@ -102,21 +126,44 @@ pub(crate) fn on_fold(
     let mut keys = vec![watch_key(&case.key)];
     keys.extend(reported_media_keys(signal, idx).iter().map(|k| watch_key(k)));
     let lists = tx.watching(&keys, ev.now)?;
-    let Some(list) = lists.first() else { return Ok(HoldState::Free) };
-    for other in &lists[1..] {
-        tell_authority(tx, ev, other, case, None, Some("held_by_another_list"))?;
+    if lists.is_empty() {
+        return Ok(HoldState::Free);
     }
-    match may_hold(signal.kind == SignalKind::Order, case.threat_to_life) {
-        Err(refusal) => {
-            tell_authority(tx, ev, list, case, None, Some(refusal.code))?;
-            Ok(HoldState::Free)
+    let subject = |l: &WatchlistRecord| HoldSubject {
+        order: signal.kind == SignalKind::Order,
+        threat_to_life: case.threat_to_life,
+        dsa_notice: signal.kind == SignalKind::Notice,
+        instrument: instrument_in_force(l, ev.now),
+    };
+    // The first list that may hold the case holds it; every other is told of the match.
+    let holder = lists.iter().position(|l| may_hold(subject(l)).is_ok());
+    for (i, list) in lists.iter().enumerate() {
+        if Some(i) == holder {
+            continue;
         }
-        Ok(()) => {
-            let until =
-                hold_until(ev.now, list.hold_hours, list.ends_at).map_err(|r| AppError::conflict(r.code, r.message))?;
-            place(tx, ev, list, case, until)?;
-            Ok(HoldState::Held)
-        }
+        let why = match (holder, may_hold(subject(list))) {
+            (_, Err(refusal)) => refusal.code,
+            (_, Ok(())) => "held_by_another_list",
+        };
+        tell_authority(tx, ev, list, case, None, Some(why))?;
+    }
+    let Some(list) = holder.map(|i| &lists[i]) else { return Ok(HoldState::Free) };
+    let until = hold_until(ev.now, list.hold_hours, hold_end_bound(list, subject(list)))
+        .map_err(|r| AppError::conflict(r.code, r.message))?;
+    place(tx, ev, list, case, until)?;
+    Ok(HoldState::Held)
+}
+
+/// Whether the list carries a national legal instrument in force at `now`.
+fn instrument_in_force(list: &WatchlistRecord, now: Timestamp) -> bool {
+    list.instrument.as_ref().is_some_and(|i| i.in_force(now))
+}
+
+/// The latest a hold may last: the list's end, and the instrument's when the hold rests on it.
+fn hold_end_bound(list: &WatchlistRecord, subject: HoldSubject) -> Timestamp {
+    match (&list.instrument, subject.dsa_notice) {
+        (Some(i), true) => list.ends_at.min(i.ends_at),
+        _ => list.ends_at,
     }
 }
 
@@ -240,6 +287,20 @@ impl App {
         let mut c = Checker::new();
         c.text(input.name.as_deref(), "name", 200);
         c.text(input.legal_basis_ref.as_deref(), "legal_basis_ref", 500);
+        let instrument = input.instrument.as_ref().map(|i| {
+            c.text(i.reference.as_deref(), "instrument.reference", 300);
+            c.text(i.issuing_body.as_deref(), "instrument.issuing_body", 300);
+            c.check(i.ends_at.is_some(), "instrument.ends_at", "required", "when the instrument ends");
+            let end = parse_time(i.ends_at.as_deref(), "instrument.ends_at", &mut c);
+            if let Some(end) = end {
+                c.check(end > now, "instrument.ends_at", "in_the_past", "must be in the future");
+            }
+            LegalInstrument {
+                reference: i.reference.as_deref().unwrap_or_default().trim().to_owned(),
+                issuing_body: i.issuing_body.as_deref().unwrap_or_default().trim().to_owned(),
+                ends_at: end.unwrap_or(now),
+            }
+        });
         c.check(input.ends_at.is_some(), "ends_at", "required", "a watch-list has an end date");
         let ends_at = parse_time(input.ends_at.as_deref(), "ends_at", &mut c);
         if let Some(end) = ends_at {
@@ -262,6 +323,7 @@ impl App {
         c.finish()?;
         let clock = self.clock().clone();
         let principal = p.clone();
+        let retention = self.config().personal_data_retention;
         self.store()
             .write(move |tx| {
                 let now = clock.now();
@@ -275,15 +337,25 @@ impl App {
                     created_at: now,
                     created_by: principal.user.clone(),
                     closed_at: None,
+                    instrument,
                 };
                 tx.insert_watchlist(&rec)?;
                 let actor = Actor::of(&principal);
                 let ev = Events { clock: &*clock, now, actor: &actor };
+                let instrument = match &rec.instrument {
+                    Some(i) => {
+                        let retain = now.plus(retention);
+                        let (_, reference) = keep_personal(tx, now, "watchlist.instrument_reference", &i.reference, retain)?;
+                        let (_, body) = keep_personal(tx, now, "watchlist.instrument_issuer", &i.issuing_body, retain)?;
+                        json!({ "reference": reference, "issuing_body": body, "ends_at": i.ends_at })
+                    }
+                    None => serde_json::Value::Null,
+                };
                 ev.emit(
                     tx,
                     EventKind::WatchlistCreated,
                     rec.id.as_str(),
-                    json!({ "ends_at": rec.ends_at, "hold_hours": rec.hold_hours, "legal_basis_ref_sha256": hex::encode(Sha256::digest(rec.legal_basis_ref.as_bytes())) }),
+                    json!({ "ends_at": rec.ends_at, "hold_hours": rec.hold_hours, "legal_basis_ref_sha256": hex::encode(Sha256::digest(rec.legal_basis_ref.as_bytes())), "instrument": instrument }),
                 )?;
                 Ok(rec)
             })
@@ -409,8 +481,13 @@ impl App {
                 if !tx.watching(&[watch_key(&case.key)], now)?.iter().any(|w| w.id == list.id) {
                     return Err(AppError::NotFound("case"));
                 }
-                may_hold(!tx.case_orders(&case.id)?.is_empty(), case.threat_to_life)
-                    .map_err(|r| AppError::conflict(r.code, r.message))?;
+                let subject = HoldSubject {
+                    order: !tx.case_orders(&case.id)?.is_empty(),
+                    threat_to_life: case.threat_to_life,
+                    dsa_notice: tx.case_signals(&case.id)?.iter().any(|s| s.kind == SignalKind::Notice),
+                    instrument: instrument_in_force(&list, now),
+                };
+                may_hold(subject).map_err(|r| AppError::conflict(r.code, r.message))?;
                 if !case.state.is_pending() && case.state != vigie_model::case::CaseState::Parked {
                     return Err(AppError::conflict("hold_too_late", "the platform has already decided the case"));
                 }
@@ -420,7 +497,7 @@ impl App {
                 if tx.case_holds(&case.id)?.iter().any(|h| h.watchlist == list.id) {
                     return Err(AppError::conflict("hold_used", "this watch-list has already held the case once"));
                 }
-                let until = hold_until(now, list.hold_hours, list.ends_at)
+                let until = hold_until(now, list.hold_hours, hold_end_bound(&list, subject))
                     .map_err(|r| AppError::conflict(r.code, r.message))?;
                 let actor = Actor::of(&principal);
                 let ev = Events { clock: &*clock, now, actor: &actor };
@@ -469,7 +546,7 @@ impl App {
             active: holds.iter().filter(|h| h.ended_at.is_none()).count(),
             expired: count("expired"),
             released: count("released"),
-            overridden: count("order") + count("threat_to_life"),
+            overridden: count("order") + count("threat_to_life") + count("notice"),
             holds,
         })
     }

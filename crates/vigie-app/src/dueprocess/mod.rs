@@ -5,8 +5,8 @@
 //! - Notices to uploaders (TCO art. 11, DSA art. 17), withheld while the authority's
 //!   non-disclosure embargo runs and issued when it ends.
 //! - [`complaints`]: the platform's complaint handling, reviewed by someone else.
-//! - [`scrutiny`]: cross-border scrutiny of removal orders (TCO art. 4) and annulments, the only
-//!   ways order-removed content comes back.
+//! - [`scrutiny`]: cross-border scrutiny of removal orders (TCO art. 4); with a court's annulment
+//!   (art. 9), the only ways order-removed content comes back.
 //! - [`challenges`]: court challenges of removal orders (TCO art. 9) and their outcome.
 //! - [`holds`]: authorities' blind watch-lists and the holds they place.
 //! - [`threats`]: threat-to-life alerts and referrals to law enforcement.
@@ -35,11 +35,16 @@ use vigie_store::*;
 use crate::auth::{is_admin, require, secret_hash};
 use crate::delivery::enqueue;
 use crate::secrets::Pepper;
-use crate::{Actor, App, AppError, AppResult, Events, id_bytes};
+use crate::{Actor, App, AppError, AppResult, Events, id_bytes, keep_personal};
 
 /// Where an uploader reads the notice about a decision.
 pub fn uploader_notice_path(token: &str) -> String {
     format!("/api/v1/uploader-notices/{token}")
+}
+
+/// Where the content provider gets a copy of the removal order (TCO art. 11(2)).
+pub fn order_copy_path(token: &str) -> String {
+    format!("/api/v1/uploader-notices/{token}/order-copy")
 }
 
 /// The page of the console where a person reads the notice and contests it.
@@ -64,6 +69,14 @@ pub struct UploaderNoticeView {
 /// not be stored (GDPR art. 32); only its hash is, to look the notice up.
 pub(crate) fn notice_token(pepper: &Pepper, notice: &UploaderNoticeId) -> String {
     pepper.keyed("vigie-uploader-notice-v1", notice.as_str().as_bytes())
+}
+
+/// The link's secret for the notice's platform to pass on, derived again from the pepper: `None`
+/// while the notice is withheld, and for a notice issued before step 8, whose secret was never
+/// kept.
+pub(crate) fn platform_token(pepper: &Pepper, notice: &UploaderNoticeRecord) -> Option<String> {
+    let derived = notice_token(pepper, &notice.id);
+    (notice.issued_at.is_some() && secret_hash(&derived) == notice.token_hash).then_some(derived)
 }
 
 /// The redress a decision follows: the order's, for a decision on a legal basis taken while an
@@ -137,11 +150,14 @@ fn detection_json(tx: &dyn Reads, case: &CaseRecord) -> Result<Value, StoreError
 /// The static part of the redress information for a route.
 fn redress_json(tx: &dyn Reads, route: Route, orders: &[OrderRecord]) -> Result<Value, StoreError> {
     Ok(match route {
+        // DSA art. 20. TCO art. 10 governs complaints against removals under specific measures
+        // (TCO art. 5), which a platform's own decisions are not as such; Vigie answers every
+        // complaint within the two weeks of TCO art. 10(2), the stricter time.
         Route::Platform => json!({
             "internal_complaint": {
                 "available": true,
                 "answer_within_days": COMPLAINT_ANSWER.as_secs() / 86_400,
-                "legal_basis": "Regulation (EU) 2021/784 art. 10; Regulation (EU) 2022/2065 art. 20",
+                "legal_basis": "Regulation (EU) 2022/2065 art. 20",
             },
             "out_of_court_dispute_settlement":
                 "Any dispute settlement body certified under Regulation (EU) 2022/2065 art. 21; its decision is not binding.",
@@ -153,17 +169,35 @@ fn redress_json(tx: &dyn Reads, route: Route, orders: &[OrderRecord]) -> Result<
                 let form: Option<OrderForm> = serde_json::from_str(&o.form).ok();
                 let authority = tx.get_org(&o.authority)?;
                 let platform = tx.get_org(&o.platform)?;
-                let host_state = platform.as_ref().and_then(|p| p.main_establishment.clone());
+                let host_state = platform.as_ref().and_then(|p| p.host_state()).map(|s| s.code());
+                // TCO art. 11(2): the order's own reasons (Annex I section B), not the platform's.
+                let reasons: Vec<Value> = form
+                    .as_ref()
+                    .map(|f| {
+                        f.reasons
+                            .iter()
+                            .map(|r| {
+                                let basis = legal_basis(r.legal_basis_id());
+                                json!({ "type": r.letter(), "citation": basis.map(|b| b.citation.clone()), "title": basis.map(|b| b.title.clone()) })
+                            })
+                            .collect()
+                    })
+                    .unwrap_or_default();
                 list.push(json!({
                     "order": o.id.as_str(),
                     "reference": o.reference,
+                    "issued_at": o.intake_at,
                     "issuing_authority": authority.as_ref().map(|a| a.name.clone()),
                     "issuing_member_state": authority.as_ref().and_then(|a| a.member_state.clone()),
+                    "reasons": reasons,
+                    "statement_of_reasons": form.as_ref().map(|f| f.statement_of_reasons.clone()),
                     "challenge": form.as_ref().map(|f| json!({
                         "court_or_body": f.redress.body,
                         "deadline_days": f.redress.deadline_days,
+                        "deadline_hours": f.redress.deadline_hours,
                         "deadline_from": f.redress.deadline_from,
                         "provisions_url": f.redress.provisions_url,
+                        "legal_basis": "Regulation (EU) 2021/784 art. 9",
                     })),
                     "cross_border_scrutiny": {
                         "available": o.cross_border,
@@ -181,7 +215,10 @@ fn redress_json(tx: &dyn Reads, route: Route, orders: &[OrderRecord]) -> Result<
                             the order is challenged before the court or body it names (Regulation (EU) 2021/784 art. 9).",
                 },
                 "removal_orders": list,
-                "copy_of_order": "A copy of the removal order is available on request (Regulation (EU) 2021/784 art. 11(2)).",
+                "copy_of_order": {
+                    "available": true,
+                    "legal_basis": "Regulation (EU) 2021/784 art. 11(2)",
+                },
             })
         }
     })
@@ -364,16 +401,29 @@ pub(crate) fn reinstate(
     enqueue(tx, ev.now, &d.org, "content.reinstated", data, Some(&d.case), true)
 }
 
-/// Ends a removal order's effect (an infringement found on scrutiny, or an annulment) and
-/// reinstates every piece of content removed under it.
-pub(crate) fn end_order(tx: &mut dyn Tx, ev: &Events<'_>, mut order: OrderRecord, cause: Value) -> AppResult<()> {
+/// Ends a removal order's effect (an infringement found on scrutiny, art. 4(6), or a court's
+/// annulment, art. 9) and reinstates every piece of content removed under it. `cause` is what the
+/// order keeps (`{"cause": ..., ...}`, readable, for its parties); `logged` what the event log
+/// keeps: the same with free text sealed.
+pub(crate) fn end_order(tx: &mut dyn Tx, ev: &Events<'_>, order: OrderRecord, cause: Value) -> AppResult<()> {
+    let logged = cause.clone();
+    end_order_logged(tx, ev, order, cause, logged)
+}
+
+pub(crate) fn end_order_logged(
+    tx: &mut dyn Tx,
+    ev: &Events<'_>,
+    mut order: OrderRecord,
+    cause: Value,
+    logged: Value,
+) -> AppResult<()> {
     if order.ended_at.is_some() {
         return Err(AppError::conflict("order_ended", "the order has already stopped having effect"));
     }
     order.ended_at = Some(ev.now);
     order.ended_by = Some(cause.to_string());
     tx.update_order(&order)?;
-    ev.emit(tx, EventKind::OrderEnded, order.id.as_str(), json!({ "cause": cause }))?;
+    ev.emit(tx, EventKind::OrderEnded, order.id.as_str(), logged)?;
     let by = format!("order_ended:{}", order.id.as_str());
     let label = cause.get("cause").and_then(Value::as_str).unwrap_or("order_ended").to_owned();
     for case_id in tx.signal_cases(&order.id)? {
@@ -392,34 +442,52 @@ pub(crate) fn end_order(tx: &mut dyn Tx, ev: &Events<'_>, mut order: OrderRecord
     Ok(())
 }
 
-/// Fills the deadlines (which run from issue) and the current status into a notice's body.
+/// Fills the deadlines (which run from when the content provider was informed) and the current
+/// status into a notice's body.
 pub(crate) fn notice_view(
     tx: &dyn Reads,
     notice: UploaderNoticeRecord,
     token: Option<String>,
-    now: Timestamp,
 ) -> AppResult<UploaderNoticeView> {
     let mut body: Value =
         serde_json::from_str(&notice.body).map_err(|_| AppError::Internal("unreadable notice body"))?;
     let decision = tx.get_decision(&notice.decision)?.ok_or(AppError::Internal("notice without its decision"))?;
-    let issued = notice.issued_at.unwrap_or(now);
     let path = token.as_deref().map(uploader_notice_path);
     let link = |tail: &str| path.as_ref().map(|p| format!("{p}/{tail}"));
     if notice.route == Route::Platform.as_str() {
-        // DSA art. 20(2): six months from when the uploader was informed; until then, open.
+        // DSA art. 20(2): six months from when the uploader was informed (the time the platform
+        // recorded, or the first opening of the link, whichever came first); until then, open.
         let until = notice.informed_at.map(|t| t.plus(COMPLAINT_WINDOW));
         body["redress"]["internal_complaint"]["open_until"] = json!(until);
-        body["redress"]["internal_complaint"]["window_from"] =
-            json!("the first time this notice is opened with its link (DSA art. 20(2))");
+        body["redress"]["internal_complaint"]["window_from"] = json!(
+            "when you were informed of this decision: when the platform passed this notice on, or the first time it is opened with its link, whichever came first (DSA art. 20(2))"
+        );
         body["redress"]["internal_complaint"]["link"] = json!(link("complaint"));
     } else if let Some(list) = body["redress"]["removal_orders"].as_array_mut() {
+        // The content provider's times run from being informed (TCO arts. 4(4) and 9; in France,
+        // 48 hours, LCEN art. 6-1-5); until then they have not started.
+        let informed = notice.informed_at;
         for item in list {
             if item["cross_border_scrutiny"]["available"] == json!(true) {
-                item["cross_border_scrutiny"]["request_until"] = json!(issued.plus(SCRUTINY_REQUEST_WINDOW));
+                item["cross_border_scrutiny"]["request_until"] =
+                    json!(informed.map(|at| at.plus(SCRUTINY_REQUEST_WINDOW)));
+                item["cross_border_scrutiny"]["runs_from"] = json!("informed");
                 item["cross_border_scrutiny"]["link"] = json!(link("scrutiny"));
             }
+            if item["challenge"].is_object() {
+                let length =
+                    match (item["challenge"]["deadline_hours"].as_i64(), item["challenge"]["deadline_days"].as_i64()) {
+                        (Some(h), _) => Some(Duration::from_hours(h)),
+                        (None, Some(d)) => Some(Duration::from_days(d)),
+                        _ => None,
+                    };
+                item["challenge"]["until"] = json!(informed.zip(length).map(|(at, l)| at.plus(l)));
+                item["challenge"]["runs_from"] = json!("informed");
+            }
         }
+        body["redress"]["copy_of_order"]["link"] = json!(token.as_deref().map(order_copy_path));
     }
+    body["informed_at"] = json!(notice.informed_at);
     let complaints: Vec<Value> = tx
         .complaints_of_case(&notice.case)?
         .into_iter()
@@ -456,6 +524,39 @@ pub(crate) fn notice_view(
     Ok(UploaderNoticeView { notice, token, body })
 }
 
+/// A copy of a removal order for the content provider of `case` (TCO art. 11(2)): the order as
+/// issued (Annex I, with any clarification), this content's location, and how many others the
+/// order lists (their content providers are others).
+fn copy_of_order(tx: &dyn Reads, o: &OrderRecord, case: &CaseRecord) -> Result<Value, StoreError> {
+    let form: Value = serde_json::from_str(&o.form).unwrap_or_default();
+    let authority = tx.get_org(&o.authority)?;
+    let platform = tx.get_org(&o.platform)?;
+    let listed = tx
+        .get_signal(&o.id)?
+        .and_then(|s| serde_json::from_str::<Value>(&s.locations).ok())
+        .and_then(|l| l.as_array().map(Vec::len))
+        .unwrap_or(1);
+    Ok(json!({
+        "order": o.id.as_str(),
+        "reference": o.reference,
+        "issued_at": o.intake_at,
+        "legal_basis": "Regulation (EU) 2021/784 art. 3",
+        "issuing_authority": {
+            "name": authority.as_ref().map(|a| a.name.clone()),
+            "member_state": authority.as_ref().and_then(|a| a.member_state.clone()),
+        },
+        "addressee": {
+            "name": platform.as_ref().map(|p| p.name.clone()),
+            "member_state": platform.as_ref().and_then(|p| p.host_state()).map(|s| s.code()),
+        },
+        "cross_border": o.cross_border,
+        "annex_i": form,
+        "content": { "url": case.url, "content_id": case.content_id, "account_id": case.account_id },
+        "other_locations": listed.saturating_sub(1),
+        "ended_at": o.ended_at,
+    }))
+}
+
 /// Loads the issued notice a token opens; unknown, malformed and withheld all look the same.
 pub(crate) fn notice_by_token(tx: &dyn Reads, token: &str) -> AppResult<UploaderNoticeRecord> {
     if token.len() != 64 || !token.bytes().all(|b| b.is_ascii_hexdigit()) {
@@ -482,12 +583,69 @@ pub struct EmbargoInput {
     pub until: Option<String>,
 }
 
-/// A court's or body's annulment of an order, as its issuer records it.
+/// A court's ruling that annulled an order (TCO art. 9), as the issuing authority or the
+/// competent authority records it.
 #[derive(Clone, Debug, Default)]
 pub struct AnnulmentInput {
     pub court: Option<String>,
+    /// The ruling's reference.
     pub reference: Option<String>,
+    /// The ruling's date, `YYYY-MM-DD`.
     pub decided_on: Option<String>,
+}
+
+/// Who may change an order besides its issuer.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Recorder {
+    /// The issuing authority alone (its non-disclosure, TCO art. 11(3)).
+    Issuer,
+    /// The issuing authority, or the competent authority that scrutinises the order (a court's
+    /// ruling may concern either's decision, art. 9).
+    IssuerOrScrutinising,
+}
+
+/// A date as `YYYY-MM-DD`, plausibly a calendar date.
+fn is_date(raw: &str) -> bool {
+    let parts: Vec<&str> = raw.split('-').collect();
+    let num = |s: &str, len: usize| s.len() == len && s.bytes().all(|b| b.is_ascii_digit());
+    parts.len() == 3
+        && num(parts[0], 4)
+        && num(parts[1], 2)
+        && num(parts[2], 2)
+        && (1..=12).contains(&parts[1].parse::<u32>().unwrap_or(0))
+        && (1..=31).contains(&parts[2].parse::<u32>().unwrap_or(0))
+}
+
+/// Records that the content provider was informed, the first time only (`via`: `platform`, when
+/// the platform says when it passed the notice on; `opened`, when the link was used).
+pub(crate) fn mark_informed(
+    tx: &mut dyn Tx,
+    ev: &Events<'_>,
+    notice: &mut UploaderNoticeRecord,
+    via: &str,
+) -> Result<(), StoreError> {
+    mark_informed_at(tx, ev, notice, via, ev.now)
+}
+
+fn mark_informed_at(
+    tx: &mut dyn Tx,
+    ev: &Events<'_>,
+    notice: &mut UploaderNoticeRecord,
+    via: &str,
+    at: Timestamp,
+) -> Result<(), StoreError> {
+    if notice.informed_at.is_some_and(|known| known <= at) {
+        return Ok(());
+    }
+    notice.informed_at = Some(at);
+    tx.update_uploader_notice(notice)?;
+    ev.emit(
+        tx,
+        EventKind::UploaderNoticeInformed,
+        notice.id.as_str(),
+        json!({ "case": notice.case.as_str(), "via": via, "at": at }),
+    )?;
+    Ok(())
 }
 
 pub(crate) fn parse_time(raw: Option<&str>, field: &str, c: &mut Checker) -> Option<Timestamp> {
@@ -578,8 +736,9 @@ impl App {
             .await
     }
 
-    /// The notice a token opens, for the uploader who holds it. Public: the token is the key. The
-    /// first opening is when the uploader was informed (DSA art. 20(2)), and is recorded.
+    /// The notice a token opens, for the uploader who holds it. Public: the token is the key.
+    /// The first opening is, at the latest, when the content provider was informed (TCO art. 4(4),
+    /// DSA art. 20(2)), and is recorded.
     pub async fn uploader_notice(&self, token: &str) -> AppResult<UploaderNoticeView> {
         let token = token.to_owned();
         let clock = self.clock().clone();
@@ -588,15 +747,106 @@ impl App {
                 let mut notice = notice_by_token(tx, &token)?;
                 let now = clock.now();
                 if notice.informed_at.is_none() {
-                    notice.informed_at = Some(now);
-                    tx.update_uploader_notice(&notice)?;
+                    let actor = Actor::system();
+                    let ev = Events { clock: &*clock, now, actor: &actor };
+                    mark_informed(tx, &ev, &mut notice, "opened")?;
                 }
                 // The holder has the secret; it is not repeated.
-                let mut view = notice_view(tx, notice, Some(token), now)?;
+                let mut view = notice_view(tx, notice, Some(token))?;
                 view.token = None;
                 Ok(view)
             })
             .await
+    }
+
+    /// The platform records when it informed the content provider (passed the notice on): their
+    /// 48 hours to ask for scrutiny, the time to challenge an order (TCO arts. 4(4) and 9) and
+    /// the six months to complain (DSA art. 20(2)) run from then. `at` defaults to now; it is neither before the notice was issued nor in
+    /// the future. The earliest of this and the link's first opening counts.
+    pub async fn record_uploader_informed(
+        &self,
+        p: &Principal,
+        case: &str,
+        at: Option<String>,
+    ) -> AppResult<UploaderNoticeView> {
+        if p.org_kind != OrgKind::Platform
+            || !(p.roles.contains(&Role::Moderator) || p.roles.contains(&Role::Integrator))
+        {
+            return Err(AppError::Forbidden(
+                "a platform's moderators or integrators record that the uploader was informed",
+            ));
+        }
+        let mut c = Checker::new();
+        let at = parse_time(at.as_deref(), "at", &mut c);
+        c.finish()?;
+        let id = CaseId::parse(case).ok_or(AppError::NotFound("case"))?;
+        let clock = self.clock().clone();
+        let principal = p.clone();
+        let pepper = self.pepper().clone();
+        self.store()
+            .write(move |tx| {
+                let case = crate::platform::own_case(tx, &principal, &id)?;
+                let d = tx.case_decision(&case.id)?.ok_or(AppError::NotFound("uploader notice"))?;
+                let mut notice = tx.uploader_notice_of_decision(&d.id)?.ok_or(AppError::NotFound("uploader notice"))?;
+                let Some(issued) = notice.issued_at else {
+                    return Err(AppError::conflict(
+                        "notice_withheld",
+                        "a non-disclosure withholds the notice: the uploader may not be told yet",
+                    ));
+                };
+                let now = clock.now();
+                let at = at.unwrap_or(now);
+                if at < issued || at > now {
+                    return Err(Invalid::one("at", "out_of_range", "between the notice's issue and now").into());
+                }
+                let actor = Actor::of(&principal);
+                let ev = Events { clock: &*clock, now, actor: &actor };
+                mark_informed_at(tx, &ev, &mut notice, "platform", at)?;
+                let token = platform_token(&pepper, &notice);
+                notice_view(tx, notice, token)
+            })
+            .await
+    }
+
+    /// TCO art. 11(2): the content provider asks for a copy of the removal order, through the
+    /// notice's link; the platform is told that it was given. Not while a non-disclosure runs (the
+    /// link does not open then).
+    pub async fn order_copy(&self, token: &str) -> AppResult<Vec<Value>> {
+        let token = token.to_owned();
+        let clock = self.clock().clone();
+        let copies = self
+            .store()
+            .write(move |tx| {
+                let mut notice = notice_by_token(tx, &token)?;
+                let orders = tx.case_orders(&notice.case)?;
+                if orders.is_empty() {
+                    return Err(AppError::conflict(
+                        "not_an_order",
+                        "this decision was not taken on a removal order: there is no order to copy",
+                    ));
+                }
+                let now = clock.now();
+                let actor = Actor::system();
+                let ev = Events { clock: &*clock, now, actor: &actor };
+                mark_informed(tx, &ev, &mut notice, "opened")?;
+                let case = tx.get_case(&notice.case)?.ok_or(AppError::Internal("notice without case"))?;
+                let mut copies = Vec::new();
+                for o in &orders {
+                    copies.push(copy_of_order(tx, o, &case)?);
+                }
+                ev.emit(
+                    tx,
+                    EventKind::UploaderNoticeOrderCopy,
+                    notice.id.as_str(),
+                    json!({ "case": notice.case.as_str(), "orders": orders.iter().map(|o| o.id.as_str()).collect::<Vec<_>>() }),
+                )?;
+                let told = json!({ "notice": notice.id.as_str(), "case": notice.case.as_str(), "orders": orders.iter().map(|o| o.id.as_str()).collect::<Vec<_>>() });
+                enqueue(tx, now, &notice.platform, "uploader_notice.order_copy", told, Some(&notice.case), false)?;
+                Ok(copies)
+            })
+            .await?;
+        self.wake_delivery();
+        Ok(copies)
     }
 
     /// The notice about a case's current decision, for its platform: withheld (without its link)
@@ -607,7 +857,6 @@ impl App {
         }
         let id = CaseId::parse(case).ok_or(AppError::NotFound("case"))?;
         let principal = p.clone();
-        let now = self.now();
         let pepper = self.pepper().clone();
         self.store()
             .read(move |r| {
@@ -621,24 +870,21 @@ impl App {
                 let Some(notice) = r.uploader_notice_of_decision(&d.id)? else {
                     return Ok(Err(AppError::NotFound("uploader notice")));
                 };
-                // Derived again from the pepper; a notice issued before step 8 has a secret that
-                // was never kept, and none can be given.
-                let derived = notice_token(&pepper, &notice.id);
-                let token =
-                    (notice.issued_at.is_some() && secret_hash(&derived) == notice.token_hash).then_some(derived);
-                Ok(notice_view(r, notice, token, now))
+                let token = platform_token(&pepper, &notice);
+                Ok(notice_view(r, notice, token))
             })
             .await?
     }
 
-    /// The issuing authority extends its non-disclosure once, by at most six weeks.
+    /// The issuing authority extends its non-disclosure once, by at most six weeks. Nobody else
+    /// may: the decision is the issuing authority's alone (TCO art. 11(3)).
     pub async fn extend_embargo(&self, p: &Principal, order: &str, input: EmbargoInput) -> AppResult<OrderRecord> {
         let mut c = Checker::new();
         c.check(input.until.is_some(), "until", "required", "the new end of the non-disclosure");
         let until = parse_time(input.until.as_deref(), "until", &mut c);
         c.finish()?;
         let until = until.expect("checked");
-        self.authority_order_change(p, order, move |tx, ev, mut order| {
+        self.authority_order_change(p, order, Recorder::Issuer, move |tx, ev, mut order| {
             let mut e =
                 order.embargo.ok_or_else(|| AppError::conflict("no_embargo", "the order has no non-disclosure"))?;
             e.extend(ev.now, until).map_err(|r| AppError::conflict(r.code, r.message))?;
@@ -650,46 +896,64 @@ impl App {
         .await
     }
 
-    /// The issuing authority lifts its non-disclosure early; withheld notices go out.
+    /// The issuing authority lifts its non-disclosure early; withheld notices go out. It alone
+    /// may (TCO art. 11(3)).
     pub async fn lift_embargo(&self, p: &Principal, order: &str) -> AppResult<OrderRecord> {
         let pepper = self.pepper().clone();
-        self.authority_order_change(p, order, move |tx, ev, order| lift(tx, ev, &pepper, order, false)).await
+        self.authority_order_change(p, order, Recorder::Issuer, move |tx, ev, order| {
+            lift(tx, ev, &pepper, order, false)
+        })
+        .await
     }
 
-    /// The issuing authority (or the hub's administrator) records that a court or body annulled
-    /// the order: it stops having effect and the content is reinstated.
+    /// Records a court's ruling that annulled the order (TCO art. 9), with its reference: the
+    /// order stops having effect and the content is reinstated. Recorded by the issuing
+    /// authority, or by the competent authority that scrutinises it; Vigie's administrator annuls
+    /// nothing. The court and the reference are sealed in the log.
     pub async fn annul_order(&self, p: &Principal, order: &str, input: AnnulmentInput) -> AppResult<OrderRecord> {
         let mut c = Checker::new();
         c.text(input.court.as_deref(), "court", 300);
         c.text(input.reference.as_deref(), "reference", 128);
-        c.optional_text(input.decided_on.as_deref(), "decided_on", 32);
+        match input.decided_on.as_deref() {
+            None => c.push("decided_on", "required", "the date of the ruling, YYYY-MM-DD"),
+            Some(d) => c.check(is_date(d.trim()), "decided_on", "invalid_date", "must be a date, YYYY-MM-DD"),
+        }
         c.finish()?;
-        self.authority_order_change(p, order, move |tx, ev, order| {
+        let retention = self.config().personal_data_retention;
+        self.authority_order_change(p, order, Recorder::IssuerOrScrutinising, move |tx, ev, order| {
             let id = order.id.clone();
-            challenges::close_on_annulment(tx, ev, &id, input.decided_on.as_deref(), input.reference.as_deref())?;
-            end_order(
-                tx,
-                ev,
-                order,
-                json!({ "cause": "annulment", "court": input.court, "reference": input.reference, "decided_on": input.decided_on }),
-            )?;
+            let recorded_by = if ev.actor.org.as_ref() == Some(&order.authority) {
+                "issuing_authority"
+            } else {
+                "scrutinising_authority"
+            };
+            let court = input.court.unwrap_or_default().trim().to_owned();
+            let reference = input.reference.unwrap_or_default().trim().to_owned();
+            let decided_on = input.decided_on.unwrap_or_default().trim().to_owned();
+            let retain = ev.now.plus(retention);
+            let (_, court_sealed) = keep_personal(tx, ev.now, "order.ruling_court", &court, retain)?;
+            let (_, reference_sealed) = keep_personal(tx, ev.now, "order.ruling_reference", &reference, retain)?;
+            let cause = json!({ "cause": "annulment", "court": court, "reference": reference, "decided_on": decided_on, "recorded_by": recorded_by });
+            let logged = json!({ "cause": "annulment", "court": court_sealed, "reference": reference_sealed, "decided_on": decided_on, "recorded_by": recorded_by });
+            // The ruling is the outcome of the order's pending court challenges.
+            challenges::close_on_annulment(tx, ev, &id, Some(&decided_on), Some(&reference))?;
+            end_order_logged(tx, ev, order, cause, logged)?;
             Ok(tx.get_order(&id)?.expect("just updated"))
         })
         .await
     }
 
-    async fn authority_order_change<F>(&self, p: &Principal, order: &str, change: F) -> AppResult<OrderRecord>
+    async fn authority_order_change<F>(
+        &self,
+        p: &Principal,
+        order: &str,
+        who: Recorder,
+        change: F,
+    ) -> AppResult<OrderRecord>
     where
         F: FnOnce(&mut dyn Tx, &Events<'_>, OrderRecord) -> AppResult<OrderRecord> + Send + 'static,
     {
-        if !is_admin(p) {
-            require(
-                p,
-                &[OrgKind::Authority],
-                Role::Reporter,
-                "only the issuing authority's reporters change its order",
-            )?;
-        }
+        require(p, &[OrgKind::Authority], Role::Reporter, "only the issuing authority's reporters change its order")?;
         let id = SignalId::parse(order).ok_or(AppError::NotFound("order"))?;
         let clock = self.clock().clone();
         let principal = p.clone();
@@ -697,7 +961,14 @@ impl App {
             .store()
             .write(move |tx| {
                 let order = match tx.get_order(&id)? {
-                    Some(o) if o.authority == principal.org || is_admin(&principal) => o,
+                    Some(o) if o.authority == principal.org => o,
+                    Some(o)
+                        if who == Recorder::IssuerOrScrutinising
+                            && o.cross_border
+                            && scrutiny::scrutinising_authority(tx, &o).ok().as_ref() == Some(&principal.org) =>
+                    {
+                        o
+                    }
                     _ => return Err(AppError::NotFound("order")),
                 };
                 let actor = Actor::of(&principal);

@@ -1,16 +1,23 @@
-//! Cross-border scrutiny of removal orders (TCO art. 4): the platform or the uploader asks, within
-//! 48 hours, the competent authority of the member state where the platform is established; it
-//! decides within 72 hours. An infringement ends the order and reinstates the content.
+//! Cross-border scrutiny of removal orders (TCO art. 4). The competent authority designated for
+//! scrutiny (art. 12(1)(b)) in the member state where the platform has its main establishment or
+//! its legal representative receives a copy of the order when it is sent (art. 4(1)). It may
+//! scrutinise the order on its own initiative within 72 hours of that copy (art. 4(3)); the
+//! platform within 48 hours of receiving the order, and each content provider within 48 hours of
+//! being informed, may ask it to, each in their own right (art. 4(4)). Before finding an
+//! infringement it tells the issuing authority (art. 4(5)); its decision goes to the issuer, the
+//! platform, the requester and Europol (art. 4(6)). An infringement ends the order and reinstates
+//! the content.
 
-use serde_json::json;
+use serde_json::{Value, json};
+use vigie_model::decision::Purpose;
 use vigie_model::event::EventKind;
-use vigie_model::org::{OrgKind, Role};
-use vigie_model::redress::{SCRUTINY_DECISION, ScrutinyTrigger, scrutiny_in_time};
+use vigie_model::org::{Competence, OrgKind, Role};
+use vigie_model::redress::{ScrutinyTrigger, may_find_infringement, scrutiny_due, scrutiny_in_time};
 use vigie_model::validation::Checker;
 use vigie_model::*;
 use vigie_store::*;
 
-use super::{end_order, notice_by_token};
+use super::{end_order, mark_informed, notice_by_token};
 use crate::auth::{is_admin, require};
 use crate::delivery::enqueue;
 use crate::{Actor, App, AppError, AppResult, Events, id_bytes, keep_personal};
@@ -23,37 +30,71 @@ pub struct ScrutinyDecisionInput {
     pub reasons: Option<String>,
 }
 
-/// The competent authority of the member state where the platform has its main establishment
-/// (or its legal representative), as registered in Vigie.
-fn scrutinising_authority(tx: &dyn Reads, order: &OrderRecord) -> AppResult<OrgId> {
-    let platform = tx.get_org(&order.platform)?.ok_or(AppError::Internal("order without platform"))?;
-    let state = platform.main_establishment.or(platform.member_state).ok_or_else(|| {
-        AppError::conflict("no_scrutinising_authority", "the platform's member state of establishment is not known")
-    })?;
-    tx.list_orgs()?
+/// The competent authority of `state` designated for scrutiny (TCO art. 12(1)(b)), other than
+/// the issuer itself.
+pub(crate) fn competent_authority_of(tx: &dyn Reads, state: &str, issuer: &OrgId) -> Result<Option<OrgId>, StoreError> {
+    Ok(tx
+        .list_orgs()?
         .into_iter()
-        .filter(|o| {
-            o.kind == OrgKind::Authority && o.member_state.as_deref() == Some(&state) && o.id != order.authority
+        .find(|o| {
+            o.kind == OrgKind::Authority
+                && o.member_state.as_deref() == Some(state)
+                && o.has(Competence::Scrutiny)
+                && &o.id != issuer
         })
-        .map(|o| o.id)
-        .next()
-        .ok_or_else(|| {
-            AppError::conflict(
-                "no_scrutinising_authority",
-                format!("no competent authority of {state} is registered to scrutinise the order"),
-            )
-        })
+        .map(|o| o.id))
 }
 
-#[allow(clippy::too_many_arguments)]
+/// The authority that scrutinises an order: the one that received its copy, or else the one now
+/// designated in the platform's member state (main establishment, or legal representative).
+pub(crate) fn scrutinising_authority(tx: &dyn Reads, order: &OrderRecord) -> AppResult<OrgId> {
+    if let Some(to) = &order.copy_to {
+        return Ok(to.clone());
+    }
+    let platform = tx.get_org(&order.platform)?.ok_or(AppError::Internal("order without platform"))?;
+    let state = platform.host_state().ok_or_else(|| {
+        AppError::conflict("no_scrutinising_authority", "the platform's member state of establishment is not known")
+    })?;
+    competent_authority_of(tx, state.code(), &order.authority)?.ok_or_else(|| {
+        AppError::conflict(
+            "no_scrutinising_authority",
+            format!("no authority of {} designated for scrutiny (TCO art. 12(1)(b)) is registered", state.code()),
+        )
+    })
+}
+
+/// The platform's art. 1(3) purpose concerns about an order: the protected purposes its
+/// moderators recorded when complying (they never blocked compliance).
+pub(crate) fn purpose_concerns(tx: &dyn Reads, order: &OrderRecord) -> Result<Vec<Value>, StoreError> {
+    let mut out = Vec::new();
+    for case in tx.signal_cases(&order.id)? {
+        if let Some(d) = tx.case_decision(&case)?
+            && d.decided_at >= order.intake_at
+            && let Some(purpose) = d.purpose.as_deref().and_then(Purpose::parse)
+            && purpose != Purpose::None
+        {
+            out.push(json!({ "case": case.as_str(), "decision": d.id.as_str(), "purpose": purpose.as_str(), "rationale": d.purpose_rationale }));
+        }
+    }
+    Ok(out)
+}
+
+/// Who asks, and from when their time runs.
+struct Request<'a> {
+    trigger: ScrutinyTrigger,
+    /// When the requester's time started (see `scrutiny_in_time`).
+    from: Option<Timestamp>,
+    /// A content provider's notice.
+    notice: Option<&'a UploaderNoticeId>,
+    reasons: &'a str,
+}
+
 fn open(
     tx: &mut dyn Tx,
     ev: &Events<'_>,
     retention: Duration,
     order: &OrderRecord,
-    trigger: ScrutinyTrigger,
-    received_at: Timestamp,
-    reasons: &str,
+    req: Request<'_>,
 ) -> AppResult<ScrutinyRecord> {
     if !order.cross_border {
         return Err(AppError::conflict(
@@ -64,18 +105,25 @@ fn open(
     if order.ended_at.is_some() {
         return Err(AppError::conflict("order_ended", "the order has already stopped having effect"));
     }
-    scrutiny_in_time(trigger, received_at, ev.now).map_err(|r| AppError::conflict(r.code, r.message))?;
-    if tx.scrutinies_of_order(&order.id)?.iter().any(|s| s.state == "pending") {
-        return Err(AppError::conflict("scrutiny_pending", "a scrutiny of this order is already under way"));
+    scrutiny_in_time(req.trigger, req.from, ev.now).map_err(|r| AppError::conflict(r.code, r.message))?;
+    // Each requester has their own right: another's pending request does not stand in the way.
+    let trigger = req.trigger.as_str();
+    if tx
+        .scrutinies_of_order(&order.id)?
+        .iter()
+        .any(|s| s.state == "pending" && s.trigger == trigger && s.notice.as_ref() == req.notice)
+    {
+        return Err(AppError::conflict("scrutiny_pending", "your scrutiny of this order is already under way"));
     }
     let authority = scrutinising_authority(tx, order)?;
-    let (reasons_ref, sealed) = keep_personal(tx, ev.now, "scrutiny.reasons", reasons, ev.now.plus(retention))?;
+    let (reasons_ref, sealed) = keep_personal(tx, ev.now, "scrutiny.reasons", req.reasons, ev.now.plus(retention))?;
+    let concerns = purpose_concerns(tx, order)?;
     let rec = ScrutinyRecord {
         id: ScrutinyId::from_random(id_bytes(ev.now)),
         order: order.id.clone(),
-        trigger: trigger.as_str().to_owned(),
+        trigger: trigger.to_owned(),
         requested_at: ev.now,
-        due_at: ev.now.plus(SCRUTINY_DECISION),
+        due_at: scrutiny_due(req.trigger, ev.now, order.copy_at.unwrap_or(order.intake_at)),
         authority: authority.clone(),
         reasons_ref: Some(reasons_ref),
         state: "pending".into(),
@@ -83,41 +131,57 @@ fn open(
         decided_at: None,
         decided_by: None,
         decision_reasons: None,
+        notice: req.notice.cloned(),
+        intention_at: None,
+        intention_reasons: None,
+        purpose_concerns: (!concerns.is_empty()).then(|| Value::Array(concerns.clone()).to_string()),
     };
     tx.insert_scrutiny(&rec)?;
     ev.emit(
         tx,
         EventKind::ScrutinyRequested,
         rec.id.as_str(),
-        json!({ "order": order.id.as_str(), "trigger": rec.trigger, "authority": authority.as_str(), "due_at": rec.due_at, "reasons": sealed }),
+        json!({ "order": order.id.as_str(), "trigger": rec.trigger, "authority": authority.as_str(), "due_at": rec.due_at, "reasons": sealed, "purpose_concerns": concerns.len() }),
     )?;
     let data = json!({ "scrutiny": rec.id.as_str(), "order": order.id.as_str(), "reference": order.reference, "trigger": rec.trigger, "due_at": rec.due_at });
-    enqueue(tx, ev.now, &authority, "scrutiny.requested", data.clone(), None, true)?;
+    let mut to_authority = data.clone();
+    to_authority["purpose_concerns"] = Value::Array(concerns);
+    enqueue(tx, ev.now, &authority, "scrutiny.requested", to_authority, None, true)?;
     enqueue(tx, ev.now, &order.authority, "scrutiny.requested", data.clone(), None, false)?;
-    if trigger != ScrutinyTrigger::Platform {
+    if req.trigger != ScrutinyTrigger::Platform {
         enqueue(tx, ev.now, &order.platform, "scrutiny.requested", data, None, false)?;
     }
     Ok(rec)
 }
 
 /// A scrutiny request's reasons, which the API and the console take as `text`.
-fn check_reasons(reasons: Option<&str>) -> AppResult<String> {
+fn check_reasons(reasons: Option<&str>, field: &str) -> AppResult<String> {
     let mut c = Checker::new();
-    c.text(reasons, "text", 20_000);
+    c.text(reasons, field, 20_000);
     c.finish()?;
     Ok(reasons.unwrap_or_default().trim().to_owned())
 }
 
+/// Loads a pending scrutiny of the caller's authority.
+fn own_pending(tx: &dyn Reads, p: &Principal, id: &ScrutinyId) -> AppResult<ScrutinyRecord> {
+    let s = tx.get_scrutiny(id)?.filter(|s| s.authority == p.org).ok_or(AppError::NotFound("scrutiny"))?;
+    if s.state != "pending" {
+        return Err(AppError::conflict("already_decided", format!("the scrutiny found {}", s.state)));
+    }
+    Ok(s)
+}
+
 impl App {
     /// The addressed platform asks for scrutiny of an order (within 48 hours of receiving it), or
-    /// the competent authority of its member state opens one on its own initiative (within 72).
+    /// the competent authority of its member state opens one on its own initiative (within 72
+    /// hours of receiving the copy).
     pub async fn request_scrutiny(
         &self,
         p: &Principal,
         order: &str,
         reasons: Option<String>,
     ) -> AppResult<ScrutinyRecord> {
-        let reasons = check_reasons(reasons.as_deref())?;
+        let reasons = check_reasons(reasons.as_deref(), "text")?;
         let id = SignalId::parse(order).ok_or(AppError::NotFound("order"))?;
         let clock = self.clock().clone();
         let principal = p.clone();
@@ -126,14 +190,14 @@ impl App {
             .store()
             .write(move |tx| {
                 let order = tx.get_order(&id)?.ok_or(AppError::NotFound("order"))?;
-                let trigger = if principal.org == order.platform {
+                let (trigger, from) = if principal.org == order.platform {
                     require(
                         &principal,
                         &[OrgKind::Platform],
                         Role::Moderator,
                         "only the addressee's moderators ask for scrutiny",
                     )?;
-                    ScrutinyTrigger::Platform
+                    (ScrutinyTrigger::Platform, order.clock.received_at)
                 } else if principal.org_kind == OrgKind::Authority
                     && scrutinising_authority(tx, &order).ok().as_ref() == Some(&principal.org)
                 {
@@ -143,37 +207,34 @@ impl App {
                         Role::Reporter,
                         "only the authority's reporters open a scrutiny",
                     )?;
-                    ScrutinyTrigger::ExOfficio
+                    (ScrutinyTrigger::ExOfficio, Some(order.copy_at.unwrap_or(order.intake_at)))
                 } else {
                     return Err(AppError::NotFound("order"));
                 };
-                let received = match trigger {
-                    ScrutinyTrigger::Platform => order.clock.received_at.unwrap_or(order.intake_at),
-                    _ => order.intake_at,
-                };
                 let actor = Actor::of(&principal);
                 let ev = Events { clock: &*clock, now: clock.now(), actor: &actor };
-                open(tx, &ev, retention, &order, trigger, received, &reasons)
+                open(tx, &ev, retention, &order, Request { trigger, from, notice: None, reasons: &reasons })
             })
             .await?;
         self.wake_delivery();
         Ok(rec)
     }
 
-    /// The uploader asks for scrutiny through the notice's link, within 48 hours of the notice.
+    /// The content provider asks for scrutiny through the notice's link, within 48 hours of
+    /// being informed (art. 4(4)), whatever the platform asked.
     pub async fn request_scrutiny_as_uploader(
         &self,
         token: &str,
         reasons: Option<String>,
     ) -> AppResult<ScrutinyRecord> {
-        let reasons = check_reasons(reasons.as_deref())?;
+        let reasons = check_reasons(reasons.as_deref(), "text")?;
         let token = token.to_owned();
         let clock = self.clock().clone();
         let retention = self.config().personal_data_retention;
         let rec = self
             .store()
             .write(move |tx| {
-                let notice = notice_by_token(tx, &token)?;
+                let mut notice = notice_by_token(tx, &token)?;
                 let orders = tx.case_orders(&notice.case)?;
                 if orders.is_empty() {
                     return Err(AppError::conflict(
@@ -188,7 +249,15 @@ impl App {
                 };
                 let actor = Actor::system();
                 let ev = Events { clock: &*clock, now: clock.now(), actor: &actor };
-                open(tx, &ev, retention, &order, ScrutinyTrigger::Uploader, notice.issued_at.expect("issued"), &reasons)
+                // Whoever asks through the link has been informed, at the latest now.
+                mark_informed(tx, &ev, &mut notice, "opened")?;
+                let req = Request {
+                    trigger: ScrutinyTrigger::Uploader,
+                    from: notice.informed_at,
+                    notice: Some(&notice.id),
+                    reasons: &reasons,
+                };
+                open(tx, &ev, retention, &order, req)
             })
             .await?;
         self.wake_delivery();
@@ -221,8 +290,48 @@ impl App {
             .ok_or(AppError::NotFound("scrutiny"))
     }
 
-    /// The scrutinising authority decides. An infringement ends the order: the content is
-    /// reinstated and everyone concerned is told.
+    /// TCO art. 4(5): before finding an infringement, the scrutinising authority tells the
+    /// issuing authority of its intention and its reasons.
+    pub async fn scrutiny_intention(
+        &self,
+        p: &Principal,
+        id: &str,
+        reasons: Option<String>,
+    ) -> AppResult<ScrutinyRecord> {
+        require(p, &[OrgKind::Authority], Role::Reporter, "only the scrutinising authority's reporters act on it")?;
+        let reasons = check_reasons(reasons.as_deref(), "reasons")?;
+        let id = ScrutinyId::parse(id).ok_or(AppError::NotFound("scrutiny"))?;
+        let clock = self.clock().clone();
+        let principal = p.clone();
+        let retention = self.config().personal_data_retention;
+        let rec = self
+            .store()
+            .write(move |tx| {
+                let mut s = own_pending(tx, &principal, &id)?;
+                if s.intention_at.is_some() {
+                    return Err(AppError::conflict("issuer_informed", "the issuing authority was already told"));
+                }
+                let now = clock.now();
+                let actor = Actor::of(&principal);
+                let ev = Events { clock: &*clock, now, actor: &actor };
+                s.intention_at = Some(now);
+                s.intention_reasons = Some(reasons.clone());
+                tx.update_scrutiny(&s)?;
+                let (_, sealed) = keep_personal(tx, now, "scrutiny.intention", &reasons, now.plus(retention))?;
+                ev.emit(tx, EventKind::ScrutinyIntention, s.id.as_str(), json!({ "order": s.order.as_str(), "reasons": sealed }))?;
+                let order = tx.get_order(&s.order)?.ok_or(AppError::Internal("scrutiny without order"))?;
+                let data = json!({ "scrutiny": s.id.as_str(), "order": order.id.as_str(), "reference": order.reference, "intention": "infringement", "reasons": reasons, "due_at": s.due_at });
+                enqueue(tx, now, &order.authority, "scrutiny.intention", data, None, true)?;
+                Ok::<_, AppError>(s)
+            })
+            .await?;
+        self.wake_delivery();
+        Ok(rec)
+    }
+
+    /// The scrutinising authority decides. An infringement (after the issuer was told, and on its
+    /// own initiative within its 72 hours) ends the order: the content is reinstated. The decision
+    /// goes to the issuer, the platform, the content provider (through the notice) and Europol.
     pub async fn decide_scrutiny(
         &self,
         p: &Principal,
@@ -252,14 +361,17 @@ impl App {
         let rec = self
             .store()
             .write(move |tx| {
-                let mut s = tx
-                    .get_scrutiny(&id)?
-                    .filter(|s| s.authority == principal.org)
-                    .ok_or(AppError::NotFound("scrutiny"))?;
-                if s.state != "pending" {
-                    return Err(AppError::conflict("already_decided", format!("the scrutiny found {}", s.state)));
-                }
+                let mut s = own_pending(tx, &principal, &id)?;
                 let now = clock.now();
+                let trigger = match s.trigger.as_str() {
+                    "platform" => ScrutinyTrigger::Platform,
+                    "uploader" => ScrutinyTrigger::Uploader,
+                    _ => ScrutinyTrigger::ExOfficio,
+                };
+                if infringement {
+                    may_find_infringement(trigger, s.due_at, s.intention_at.is_some(), now)
+                        .map_err(|r| AppError::conflict(r.code, r.message))?;
+                }
                 let actor = Actor::of(&principal);
                 let ev = Events { clock: &*clock, now, actor: &actor };
                 s.state = if infringement { "infringement" } else { "no_infringement" }.to_owned();
@@ -267,20 +379,27 @@ impl App {
                 s.decided_by = Some(principal.user.clone());
                 s.decision_reasons = input.reasons.map(|r| r.trim().to_owned());
                 tx.update_scrutiny(&s)?;
+                let europol: Vec<OrgId> = tx.list_orgs()?.into_iter().filter(|o| o.europol).map(|o| o.id).collect();
                 ev.emit(
                     tx,
                     EventKind::ScrutinyDecided,
                     s.id.as_str(),
-                    json!({ "order": s.order.as_str(), "outcome": s.state, "late": now > s.due_at }),
+                    json!({ "order": s.order.as_str(), "outcome": s.state, "late": now > s.due_at, "trigger": s.trigger, "europol": europol.len() }),
                 )?;
                 let order = tx.get_order(&s.order)?.ok_or(AppError::Internal("scrutiny without order"))?;
                 let data = json!({ "scrutiny": s.id.as_str(), "order": order.id.as_str(), "reference": order.reference, "outcome": s.state, "reasons": s.decision_reasons });
                 enqueue(tx, now, &order.authority, "scrutiny.decided", data.clone(), None, true)?;
-                enqueue(tx, now, &order.platform, "scrutiny.decided", data, None, true)?;
-                if infringement {
+                enqueue(tx, now, &order.platform, "scrutiny.decided", data.clone(), None, true)?;
+                // TCO arts. 4(6) and 14: Europol is informed of the decision.
+                for e in &europol {
+                    enqueue(tx, now, e, "scrutiny.decided", data.clone(), None, false)?;
+                }
+                // Another finding or a court may have ended the order already; this one is
+                // recorded all the same.
+                if infringement && order.ended_at.is_none() {
                     end_order(tx, &ev, order, json!({ "cause": "scrutiny_infringement", "scrutiny": s.id.as_str() }))?;
                 }
-                Ok(s)
+                Ok::<_, AppError>(s)
             })
             .await?;
         self.wake_delivery();

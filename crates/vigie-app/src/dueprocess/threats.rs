@@ -1,10 +1,13 @@
 //! Imminent threats to life (DSA art. 18, TCO art. 14(5)): an alert that escalates every quarter
 //! of an hour until someone acknowledges it, and the record of each referral to law enforcement
-//! (the competent member states, Europol where relevant) with its time.
+//! (the competent member states, Europol where relevant) with its time. Under TCO art. 14(5), when
+//! no member state can be identified, the platform informs both the contact point (art. 12(2)) of
+//! the member state of its main establishment or legal representative and Europol; Vigie delivers
+//! the referral to each of them that is registered.
 
 use serde_json::json;
 use vigie_model::event::EventKind;
-use vigie_model::org::{MemberState, OrgKind, Role};
+use vigie_model::org::{Competence, MemberState, OrgKind, Role};
 use vigie_model::redress::next_threat_escalation;
 use vigie_model::signal::{PriorityInputs, priority};
 use vigie_model::validation::Checker;
@@ -23,6 +26,9 @@ pub struct ReferralToPoliceInput {
     pub member_states: Vec<String>,
     /// Europol was informed (when the member state cannot be identified, or as well).
     pub europol: bool,
+    /// TCO art. 14(5): the contact point (art. 12(2)) of the member state of the platform's main
+    /// establishment or legal representative was informed.
+    pub contact_point: bool,
     /// An authority registered in Vigie that receives the referral through Vigie.
     pub authority: Option<String>,
     pub note: Option<String>,
@@ -77,6 +83,22 @@ pub(crate) fn tick(tx: &mut dyn Tx, ev: &Events<'_>) -> AppResult<usize> {
         }
     }
     Ok(due.len())
+}
+
+/// The authority of the platform's member state designated to issue orders, whose contact point
+/// (TCO art. 12(2)) receives a referral under art. 14(5), if it is registered.
+fn contact_point_authority(tx: &dyn Reads, case: &CaseRecord) -> Result<Option<OrgId>, StoreError> {
+    let Some(platform) = case.platform.as_ref() else { return Ok(None) };
+    let Some(state) = tx.get_org(platform)?.and_then(|p| p.host_state()) else { return Ok(None) };
+    Ok(tx
+        .list_orgs()?
+        .into_iter()
+        .find(|o| {
+            o.kind == OrgKind::Authority
+                && o.member_state.as_deref() == Some(state.code())
+                && o.has(Competence::IssueOrders)
+        })
+        .map(|o| o.id))
 }
 
 /// May `p` act on this case's threat: its platform's moderators, or the hub's people.
@@ -164,11 +186,27 @@ impl App {
             }
         }
         c.check(
-            !states.is_empty() || input.europol,
+            !states.is_empty() || input.europol || input.contact_point,
             "member_states",
             "required",
             "name the member states informed, or Europol when none can be identified",
         );
+        // TCO art. 14(5): no member state identified, so both the contact point of the platform's
+        // own member state and Europol.
+        if input.basis.as_deref() == Some("tco_14_5") && states.is_empty() {
+            c.check(
+                input.contact_point,
+                "contact_point",
+                "required",
+                "with no member state identified, inform the contact point of the member state of your main establishment or legal representative (TCO art. 14(5))",
+            );
+            c.check(
+                input.europol,
+                "europol",
+                "required",
+                "with no member state identified, transmit the information to Europol as well (TCO art. 14(5))",
+            );
+        }
         c.optional_text(input.note.as_deref(), "note", 5_000);
         let authority = match input.authority.as_deref() {
             None => None,
@@ -195,6 +233,12 @@ impl App {
                     );
                 }
                 let now = clock.now();
+                // The contact point of art. 12(2) sits in the authority that issues orders in the
+                // platform's member state; Vigie delivers to it when the caller named no authority.
+                let authority = match (&authority, input.contact_point) {
+                    (None, true) => contact_point_authority(tx, &case)?,
+                    (a, _) => a.clone(),
+                };
                 let rec = LawEnforcementReferralRecord {
                     id: LawEnforcementReferralId::from_random(id_bytes(now)),
                     case: case.id.clone(),
@@ -202,6 +246,7 @@ impl App {
                     basis: input.basis.unwrap_or_default(),
                     member_states: states,
                     europol: input.europol,
+                    contact_point: input.contact_point,
                     authority,
                     sent_at: now,
                     sent_by: principal.user.clone(),
@@ -219,14 +264,23 @@ impl App {
                         "basis": rec.basis,
                         "member_states": rec.member_states,
                         "europol": rec.europol,
+                        "contact_point": rec.contact_point,
                         "authority": rec.authority.as_ref().map(OrgId::as_str),
                     }),
                 )?;
-                if let Some(a) = &rec.authority {
-                    let mut data = case_payload(&case);
-                    data["referral"] =
-                        json!({ "id": rec.id.as_str(), "basis": rec.basis, "sent_at": now, "note": rec.note });
-                    enqueue(tx, now, a, "law_enforcement.referral", data, None, true)?;
+                let mut data = case_payload(&case);
+                data["referral"] =
+                    json!({ "id": rec.id.as_str(), "basis": rec.basis, "sent_at": now, "note": rec.note });
+                let mut to: Vec<OrgId> = rec.authority.iter().cloned().collect();
+                if rec.europol {
+                    for e in tx.list_orgs()?.into_iter().filter(|o| o.europol) {
+                        if !to.contains(&e.id) {
+                            to.push(e.id);
+                        }
+                    }
+                }
+                for a in &to {
+                    enqueue(tx, now, a, "law_enforcement.referral", data.clone(), None, true)?;
                 }
                 Ok::<_, AppError>(rec)
             })

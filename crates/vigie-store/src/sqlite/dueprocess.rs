@@ -69,6 +69,10 @@ fn scrutiny_row(r: &Row<'_>) -> rusqlite::Result<ScrutinyRecord> {
         decided_at: ts(r.get("decided_at")?),
         decided_by: r.get::<_, Option<String>>("decided_by")?.map(UserId::from_trusted),
         decision_reasons: r.get("decision_reasons")?,
+        notice: r.get::<_, Option<String>>("notice")?.map(UploaderNoticeId::from_trusted),
+        intention_at: ts(r.get("intention_at")?),
+        intention_reasons: r.get("intention_reasons")?,
+        purpose_concerns: r.get("purpose_concerns")?,
     })
 }
 
@@ -83,6 +87,16 @@ fn watchlist_row(r: &Row<'_>) -> rusqlite::Result<WatchlistRecord> {
         created_at: Timestamp::from_micros(r.get("created_at")?),
         created_by: UserId::from_trusted(r.get("created_by")?),
         closed_at: ts(r.get("closed_at")?),
+        instrument: match (
+            r.get::<_, Option<String>>("instrument_reference")?,
+            r.get::<_, Option<String>>("instrument_issuer")?,
+            ts(r.get("instrument_ends_at")?),
+        ) {
+            (Some(reference), Some(issuing_body), Some(ends_at)) => {
+                Some(LegalInstrument { reference, issuing_body, ends_at })
+            }
+            _ => None,
+        },
     })
 }
 
@@ -120,6 +134,7 @@ fn referral_row(r: &Row<'_>) -> rusqlite::Result<LawEnforcementReferralRecord> {
         basis: r.get("basis")?,
         member_states: states.split(',').filter(|s| !s.is_empty()).map(str::to_owned).collect(),
         europol: r.get("europol")?,
+        contact_point: r.get("contact_point")?,
         authority: r.get::<_, Option<String>>("authority")?.map(OrgId::from_trusted),
         sent_at: Timestamp::from_micros(r.get("sent_at")?),
         sent_by: UserId::from_trusted(r.get("sent_by")?),
@@ -560,8 +575,8 @@ impl DueTx for SqliteTx<'_> {
     }
     fn insert_uploader_notice(&mut self, r: &UploaderNoticeRecord) -> Result<()> {
         self.read.exec(
-            "INSERT INTO uploader_notices (id, case_id, decision, platform, route, token_hash, body, created_at, issued_at) \
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
+            "INSERT INTO uploader_notices (id, case_id, decision, platform, route, token_hash, body, created_at, issued_at, \
+             informed_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
             params![
                 r.id.as_str(),
                 r.case.as_str(),
@@ -571,7 +586,8 @@ impl DueTx for SqliteTx<'_> {
                 r.token_hash,
                 r.body,
                 r.created_at.as_micros(),
-                us(r.issued_at)
+                us(r.issued_at),
+                us(r.informed_at),
             ],
         )?;
         Ok(())
@@ -627,7 +643,8 @@ impl DueTx for SqliteTx<'_> {
     fn insert_scrutiny(&mut self, r: &ScrutinyRecord) -> Result<()> {
         self.read.exec(
             "INSERT INTO scrutinies (id, order_id, trigger, requested_at, due_at, authority, reasons_ref, state, overdue_at, \
-             decided_at, decided_by, decision_reasons) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)",
+             decided_at, decided_by, decision_reasons, notice, intention_at, intention_reasons, purpose_concerns) \
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16)",
             params![
                 r.id.as_str(),
                 r.order.as_str(),
@@ -641,14 +658,18 @@ impl DueTx for SqliteTx<'_> {
                 us(r.decided_at),
                 r.decided_by.as_ref().map(UserId::as_str),
                 r.decision_reasons,
+                r.notice.as_ref().map(UploaderNoticeId::as_str),
+                us(r.intention_at),
+                r.intention_reasons,
+                r.purpose_concerns,
             ],
         )?;
         Ok(())
     }
     fn update_scrutiny(&mut self, r: &ScrutinyRecord) -> Result<()> {
         self.read.exec(
-            "UPDATE scrutinies SET state = ?2, overdue_at = ?3, decided_at = ?4, decided_by = ?5, decision_reasons = ?6 \
-             WHERE id = ?1",
+            "UPDATE scrutinies SET state = ?2, overdue_at = ?3, decided_at = ?4, decided_by = ?5, decision_reasons = ?6, \
+             intention_at = ?7, intention_reasons = ?8 WHERE id = ?1",
             params![
                 r.id.as_str(),
                 r.state,
@@ -656,14 +677,16 @@ impl DueTx for SqliteTx<'_> {
                 us(r.decided_at),
                 r.decided_by.as_ref().map(UserId::as_str),
                 r.decision_reasons,
+                us(r.intention_at),
+                r.intention_reasons,
             ],
         )?;
         Ok(())
     }
     fn insert_watchlist(&mut self, r: &WatchlistRecord) -> Result<()> {
         self.read.exec(
-            "INSERT INTO watchlists (id, authority, name, legal_basis_ref, ends_at, hold_hours, created_at, created_by, closed_at) \
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
+            "INSERT INTO watchlists (id, authority, name, legal_basis_ref, ends_at, hold_hours, created_at, created_by, closed_at, \
+             instrument_reference, instrument_issuer, instrument_ends_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)",
             params![
                 r.id.as_str(),
                 r.authority.as_str(),
@@ -674,6 +697,9 @@ impl DueTx for SqliteTx<'_> {
                 r.created_at.as_micros(),
                 r.created_by.as_str(),
                 us(r.closed_at),
+                r.instrument.as_ref().map(|i| i.reference.as_str()),
+                r.instrument.as_ref().map(|i| i.issuing_body.as_str()),
+                us(r.instrument.as_ref().map(|i| i.ends_at)),
             ],
         )?;
         Ok(())
@@ -742,8 +768,8 @@ impl DueTx for SqliteTx<'_> {
     }
     fn insert_le_referral(&mut self, r: &LawEnforcementReferralRecord) -> Result<()> {
         self.read.exec(
-            "INSERT INTO le_referrals (id, case_id, org, basis, member_states, europol, authority, sent_at, sent_by, note) \
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
+            "INSERT INTO le_referrals (id, case_id, org, basis, member_states, europol, authority, sent_at, sent_by, note, \
+             contact_point) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
             params![
                 r.id.as_str(),
                 r.case.as_str(),
@@ -755,6 +781,7 @@ impl DueTx for SqliteTx<'_> {
                 r.sent_at.as_micros(),
                 r.sent_by.as_str(),
                 r.note,
+                r.contact_point,
             ],
         )?;
         Ok(())

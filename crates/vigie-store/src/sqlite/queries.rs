@@ -6,7 +6,7 @@ use vigie_model::case::CaseState;
 use vigie_model::event::{ChainedEvent, GENESIS_HASH, NewEvent, chain_hash};
 use vigie_model::location::TargetKind;
 use vigie_model::order::{OrderClock, OrderState};
-use vigie_model::org::{OrgKind, Role};
+use vigie_model::org::{Competence, OrgKind, Role};
 use vigie_model::signal::{SignalKind, Tier};
 use vigie_model::*;
 
@@ -66,7 +66,21 @@ fn org_row(r: &Row<'_>) -> rusqlite::Result<OrgRecord> {
         legal_representative: r.get("legal_representative")?,
         contact_point: r.get("contact_point")?,
         created_at: Timestamp::from_micros(r.get("created_at")?),
+        competences: competences_from(&r.get::<_, String>("competences")?)?,
+        europol: r.get("europol")?,
+        designated_channel: r.get("designated_channel")?,
     })
+}
+
+fn competences_from(text: &str) -> rusqlite::Result<Vec<Competence>> {
+    text.split(',')
+        .filter(|s| !s.is_empty())
+        .map(|s| Competence::parse(s).ok_or_else(|| corrupt("competence", s)))
+        .collect()
+}
+
+fn competences_text(list: &[Competence]) -> String {
+    list.iter().map(|c| c.as_str()).collect::<Vec<_>>().join(",")
 }
 
 pub(super) fn roles_from(text: &str) -> rusqlite::Result<Vec<Role>> {
@@ -171,7 +185,11 @@ pub(super) fn order_row(r: &Row<'_>) -> rusqlite::Result<OrderRecord> {
         intake_at: Timestamp::from_micros(r.get("intake_at")?),
         clock: OrderClock {
             state: OrderState::parse(&state).ok_or_else(|| corrupt("order state", &state))?,
+            sent_at: Timestamp::from_micros(r.get("intake_at")?),
             received_at: ts(r.get("received_at")?),
+            acknowledged_at: ts(r.get("acknowledged_at")?),
+            unacknowledged_at: ts(r.get("unacknowledged_at")?),
+            clarification_sent_at: ts(r.get("clarification_sent_at")?),
             deadline: ts(r.get("deadline")?),
             escalation_level: u8::try_from(level).map_err(|_| corrupt("escalation level", &level.to_string()))?,
             overdue_at: ts(r.get("overdue_at")?),
@@ -190,6 +208,8 @@ pub(super) fn order_row(r: &Row<'_>) -> rusqlite::Result<OrderRecord> {
         },
         ended_at: ts(r.get("ended_at")?),
         ended_by: r.get("ended_by")?,
+        copy_to: r.get::<_, Option<String>>("copy_to")?.map(OrgId::from_trusted),
+        copy_at: ts(r.get("copy_at")?),
     })
 }
 
@@ -696,9 +716,17 @@ delegate_reads! {
 impl Tx for SqliteTx<'_> {
     fn insert_org(&mut self, r: &OrgRecord) -> Result<()> {
         self.read.exec(
-            "INSERT INTO orgs (id, name, kind, member_state, main_establishment, legal_representative, contact_point, created_at) \
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
-            params![r.id.as_str(), r.name, r.kind.as_str(), r.member_state, r.main_establishment, r.legal_representative, r.contact_point, r.created_at.as_micros()],
+            "INSERT INTO orgs (id, name, kind, member_state, main_establishment, legal_representative, contact_point, created_at, \
+             competences, europol, designated_channel) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
+            params![r.id.as_str(), r.name, r.kind.as_str(), r.member_state, r.main_establishment, r.legal_representative, r.contact_point, r.created_at.as_micros(),
+                competences_text(&r.competences), r.europol, r.designated_channel],
+        )?;
+        Ok(())
+    }
+    fn update_org(&mut self, r: &OrgRecord) -> Result<()> {
+        self.read.exec(
+            "UPDATE orgs SET competences = ?2, designated_channel = ?3 WHERE id = ?1",
+            params![r.id.as_str(), competences_text(&r.competences), r.designated_channel],
         )?;
         Ok(())
     }
@@ -853,8 +881,10 @@ impl Tx for SqliteTx<'_> {
         self.read.exec(
             "INSERT INTO orders (id, authority, platform, reference, form, emergency, cross_border, intake_at, state, \
              received_at, deadline, escalation_level, overdue_at, actioned_at, next_check_at, cannot_comply, measure, \
-             embargo_decided_at, embargo_until, embargo_extended, embargo_lifted_at, ended_at, ended_by) \
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20, ?21, ?22, ?23)",
+             embargo_decided_at, embargo_until, embargo_extended, embargo_lifted_at, ended_at, ended_by, \
+             acknowledged_at, unacknowledged_at, clarification_sent_at, copy_to, copy_at) \
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20, ?21, ?22, ?23, \
+             ?24, ?25, ?26, ?27, ?28)",
             params![
                 r.id.as_str(),
                 r.authority.as_str(),
@@ -879,6 +909,11 @@ impl Tx for SqliteTx<'_> {
                 us(r.embargo.and_then(|e| e.lifted_at)),
                 us(r.ended_at),
                 r.ended_by,
+                us(r.clock.acknowledged_at),
+                us(r.clock.unacknowledged_at),
+                us(r.clock.clarification_sent_at),
+                r.copy_to.as_ref().map(OrgId::as_str),
+                us(r.copy_at),
             ],
         )?;
         Ok(())
@@ -887,7 +922,8 @@ impl Tx for SqliteTx<'_> {
         self.read.exec(
             "UPDATE orders SET state = ?2, received_at = ?3, deadline = ?4, escalation_level = ?5, overdue_at = ?6, \
              actioned_at = ?7, next_check_at = ?8, cannot_comply = ?9, measure = ?10, embargo_decided_at = ?11, \
-             embargo_until = ?12, embargo_extended = ?13, embargo_lifted_at = ?14, ended_at = ?15, ended_by = ?16 WHERE id = ?1",
+             embargo_until = ?12, embargo_extended = ?13, embargo_lifted_at = ?14, ended_at = ?15, ended_by = ?16, \
+             acknowledged_at = ?17, unacknowledged_at = ?18, clarification_sent_at = ?19, form = ?20 WHERE id = ?1",
             params![
                 r.id.as_str(),
                 r.clock.state.as_str(),
@@ -905,6 +941,10 @@ impl Tx for SqliteTx<'_> {
                 us(r.embargo.and_then(|e| e.lifted_at)),
                 us(r.ended_at),
                 r.ended_by,
+                us(r.clock.acknowledged_at),
+                us(r.clock.unacknowledged_at),
+                us(r.clock.clarification_sent_at),
+                r.form,
             ],
         )?;
         Ok(())

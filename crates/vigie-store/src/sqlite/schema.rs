@@ -601,8 +601,62 @@ CREATE INDEX claims_user ON claims(user);
 -- A platform's decided cases, newest first, for the console's search.
 CREATE INDEX decisions_org ON decisions(org, decided_at);
 "#,
-    // 7: reserved for the TCO half of step 8 (branch step8-law-tco); renumbered when merged.
-    "SELECT 1;",
+    // 7: the TCO Regulation as written. Authorities' designated competences (art. 12(1)) and
+    // Europol; platforms whose designated channel (art. 15) is Vigie. Orders: the platform's
+    // acknowledgement and its escalation, a clarification on its way (art. 3(8)), the copy to the
+    // host state's authority (art. 4(1)). Uploader notices: when the content provider was
+    // informed (art. 4(4)). Scrutinies: the requesting notice, the issuer told first (art. 4(5)),
+    // the platform's purpose concerns. Watch-lists: a national legal instrument. Referrals to law
+    // enforcement: the contact point of art. 14(5). Holds may end because a DSA notice arrived.
+    //
+    // No competence is presumed: an existing authority issues orders again once an administrator
+    // has recorded its designation (`PATCH /api/v1/orgs/{id}`). Existing orders count as
+    // acknowledged when received; those never received escalate at the next scheduler pass.
+    r#"
+ALTER TABLE orgs ADD COLUMN competences TEXT NOT NULL DEFAULT '';
+ALTER TABLE orgs ADD COLUMN europol INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE orgs ADD COLUMN designated_channel INTEGER NOT NULL DEFAULT 0;
+
+ALTER TABLE orders ADD COLUMN acknowledged_at INTEGER;
+ALTER TABLE orders ADD COLUMN unacknowledged_at INTEGER;
+ALTER TABLE orders ADD COLUMN clarification_sent_at INTEGER;
+ALTER TABLE orders ADD COLUMN copy_to TEXT REFERENCES orgs(id);
+ALTER TABLE orders ADD COLUMN copy_at INTEGER;
+UPDATE orders SET acknowledged_at = received_at;
+UPDATE orders SET next_check_at = intake_at + 900000000
+    WHERE received_at IS NULL AND state = 'pending_receipt' AND ended_at IS NULL;
+
+ALTER TABLE uploader_notices ADD COLUMN informed_at INTEGER;
+
+ALTER TABLE scrutinies ADD COLUMN notice TEXT REFERENCES uploader_notices(id);
+ALTER TABLE scrutinies ADD COLUMN intention_at INTEGER;
+ALTER TABLE scrutinies ADD COLUMN intention_reasons TEXT;
+ALTER TABLE scrutinies ADD COLUMN purpose_concerns TEXT;
+
+ALTER TABLE watchlists ADD COLUMN instrument_reference TEXT;
+ALTER TABLE watchlists ADD COLUMN instrument_issuer TEXT;
+ALTER TABLE watchlists ADD COLUMN instrument_ends_at INTEGER;
+
+ALTER TABLE le_referrals ADD COLUMN contact_point INTEGER NOT NULL DEFAULT 0;
+
+CREATE TABLE holds_v7 (
+    id TEXT PRIMARY KEY,
+    case_id TEXT NOT NULL REFERENCES cases(id),
+    watchlist TEXT NOT NULL REFERENCES watchlists(id),
+    authority TEXT NOT NULL REFERENCES orgs(id),
+    placed_at INTEGER NOT NULL,
+    until INTEGER NOT NULL,
+    ended_at INTEGER,
+    end_reason TEXT CHECK (end_reason IN ('expired','released','order','threat_to_life','notice')),
+    CHECK ((ended_at IS NULL) = (end_reason IS NULL))
+) STRICT;
+INSERT INTO holds_v7 SELECT id, case_id, watchlist, authority, placed_at, until, ended_at, end_reason FROM holds;
+DROP TABLE holds;
+ALTER TABLE holds_v7 RENAME TO holds;
+CREATE UNIQUE INDEX holds_active ON holds(case_id) WHERE ended_at IS NULL;
+CREATE INDEX holds_due ON holds(until) WHERE ended_at IS NULL;
+CREATE INDEX holds_authority ON holds(authority, placed_at);
+"#,
     // 8: the law as written, DSA and GDPR half (step 8): a restriction's type, a measure's end and
     // the upload date on decisions (DSA art. 17(3)(a)); when complainants were informed (DSA art.
     // 20(2)).
@@ -612,9 +666,10 @@ ALTER TABLE decisions ADD COLUMN restriction TEXT
 ALTER TABLE decisions ADD COLUMN restriction_other TEXT;
 ALTER TABLE decisions ADD COLUMN until INTEGER;
 ALTER TABLE decisions ADD COLUMN content_date TEXT;
--- DSA art. 20(2): complaint windows run from when the complainant was informed: the uploader when
--- the notice is first opened, a notifier when told of the decision (or able to see it).
-ALTER TABLE uploader_notices ADD COLUMN informed_at INTEGER;
+-- DSA art. 20(2): complaint windows run from when the complainant was informed: the uploader at
+-- uploader_notices.informed_at (migration 7: the time the platform recorded or the first opening
+-- of the link, whichever came first; TCO art. 4(4) runs from it too), a notifier when told of the
+-- decision (or able to see it).
 CREATE TABLE notifier_informed (
     signal TEXT NOT NULL REFERENCES signals(id),
     decision TEXT NOT NULL REFERENCES decisions(id),
@@ -766,6 +821,93 @@ mod tests {
         assert!(orphan.is_err());
         conn.execute("DELETE FROM signal_cases", []).unwrap();
         assert!(conn.execute("DELETE FROM signals WHERE id = 'sig_1'", []).is_ok());
+    }
+
+    #[test]
+    fn migration_7_keeps_holds_and_presumes_no_competence() {
+        let mut conn = Connection::open_in_memory().unwrap();
+        conn.pragma_update(None, "foreign_keys", "ON").unwrap();
+        for sql in &MIGRATIONS[..6] {
+            conn.execute_batch(sql).unwrap();
+        }
+        conn.pragma_update(None, "user_version", 6).unwrap();
+        conn.execute_batch(
+            "INSERT INTO orgs (id, name, kind, member_state, created_at) VALUES ('org_a', 'A', 'authority', 'FR', 0), ('org_p', 'P', 'platform', NULL, 0);
+             INSERT INTO users (id, org, name_ref, roles, created_at) VALUES ('usr_1', 'org_a', 'pii_1', 'reporter', 0);
+             INSERT INTO cases (id, platform, key, kind, state, tier, threat_to_life, accountable_sources,
+               anonymous_signals, priority, created_at, updated_at)
+               VALUES ('cas_1', 'org_p', 'k', 'content', 'open', 2, 0, 1, 0, 10, 5, 5);
+             INSERT INTO watchlists (id, authority, name, legal_basis_ref, ends_at, created_at, created_by)
+               VALUES ('wl_1', 'org_a', 'W', 'file', 99, 1, 'usr_1');
+             INSERT INTO holds (id, case_id, watchlist, authority, placed_at, until, ended_at, end_reason)
+               VALUES ('hld_1', 'cas_1', 'wl_1', 'org_a', 5, 50, 7, 'released'), ('hld_2', 'cas_1', 'wl_1', 'org_a', 8, 60, NULL, NULL);
+             INSERT INTO signals (id, kind, tier, threat_to_life, received_at, details, locations)
+               VALUES ('sig_o', 'order', 4, 0, 5, '{}', '[]');
+             INSERT INTO orders (id, authority, platform, reference, form, emergency, cross_border, intake_at, state, escalation_level)
+               VALUES ('sig_o', 'org_a', 'org_p', 'R1', '{}', 0, 0, 1000, 'pending_receipt', 0);",
+        )
+        .unwrap();
+        migrate(&mut conn).unwrap();
+        let holds: i64 = conn.query_row("SELECT count(*) FROM holds", [], |r| r.get(0)).unwrap();
+        assert_eq!(holds, 2);
+        let twice = conn.execute(
+            "INSERT INTO holds (id, case_id, watchlist, authority, placed_at, until) VALUES ('hld_3', 'cas_1', 'wl_1', 'org_a', 9, 70)",
+            [],
+        );
+        assert!(twice.is_err(), "still one active hold per case");
+        conn.execute("UPDATE holds SET ended_at = 9, end_reason = 'notice' WHERE id = 'hld_2'", []).unwrap();
+        let competences: String =
+            conn.query_row("SELECT competences FROM orgs WHERE id = 'org_a'", [], |r| r.get(0)).unwrap();
+        assert_eq!(competences, "", "no designation is presumed");
+        let next: i64 =
+            conn.query_row("SELECT next_check_at FROM orders WHERE id = 'sig_o'", [], |r| r.get(0)).unwrap();
+        assert_eq!(next, 1000 + 15 * 60 * 1_000_000, "an order never received escalates");
+    }
+
+    /// Both halves of step 8 added `uploader_notices.informed_at` (TCO art. 4(4), DSA art. 20(2)):
+    /// migrations 7 and 8 give it once, with one meaning, and migration 8 still drops the link in
+    /// clear, keeps its hash, and types the old restrictions.
+    #[test]
+    fn migrations_7_and_8_give_uploader_notices_one_informed_at_and_only_the_links_hash() {
+        let mut conn = Connection::open_in_memory().unwrap();
+        conn.pragma_update(None, "foreign_keys", "ON").unwrap();
+        for sql in &MIGRATIONS[..6] {
+            conn.execute_batch(sql).unwrap();
+        }
+        conn.pragma_update(None, "user_version", 6).unwrap();
+        conn.execute_batch(
+            "INSERT INTO orgs (id, name, kind, created_at) VALUES ('org_p', 'P', 'platform', 0);
+             INSERT INTO users (id, org, name_ref, roles, created_at) VALUES ('usr_1', 'org_p', 'pii_1', 'moderator', 0);
+             INSERT INTO cases (id, platform, key, kind, state, tier, threat_to_life, accountable_sources,
+               anonymous_signals, priority, created_at, updated_at)
+               VALUES ('cas_1', 'org_p', 'k', 'content', 'decided', 1, 0, 0, 1, 10, 5, 5);
+             INSERT INTO decisions (id, case_id, org, decided_by, decided_at, action, terms_clause, territorial_scope,
+               automated_detection, automated_decision, explanation)
+               VALUES ('dec_1', 'cas_1', 'org_p', 'usr_1', 6, 'restrict', '4.2', '[\"EU\"]', 0, 0, 'violent imagery');
+             INSERT INTO uploader_notices (id, case_id, decision, platform, route, token, token_hash, body, created_at, issued_at)
+               VALUES ('upn_1', 'cas_1', 'dec_1', 'org_p', 'platform_decision', 'secret', 'hash', '{}', 6, 6);",
+        )
+        .unwrap();
+        migrate(&mut conn).unwrap();
+        let columns: Vec<String> = conn
+            .prepare("SELECT name FROM pragma_table_info('uploader_notices')")
+            .unwrap()
+            .query_map([], |r| r.get(0))
+            .unwrap()
+            .collect::<rusqlite::Result<_>>()
+            .unwrap();
+        assert_eq!(columns.iter().filter(|c| *c == "informed_at").count(), 1, "{columns:?}");
+        assert!(!columns.iter().any(|c| c == "token"), "the link in clear is gone: {columns:?}");
+        let (hash, informed): (String, Option<i64>) = conn
+            .query_row("SELECT token_hash, informed_at FROM uploader_notices WHERE id = 'upn_1'", [], |r| {
+                Ok((r.get(0)?, r.get(1)?))
+            })
+            .unwrap();
+        assert_eq!((hash.as_str(), informed), ("hash", None), "not informed yet: no window has started");
+        let restriction: String =
+            conn.query_row("SELECT restriction FROM decisions WHERE id = 'dec_1'", [], |r| r.get(0)).unwrap();
+        assert_eq!(restriction, "other");
+        assert_eq!(latest_version(), 8);
     }
 
     #[test]

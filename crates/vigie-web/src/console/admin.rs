@@ -117,6 +117,9 @@ pub(crate) async fn create_org(
         main_establishment: text(&form, "main_establishment").map(|m| m.to_ascii_uppercase()),
         legal_representative: None,
         contact_point: text(&form, "contact_email").map(|email| Contact { email: Some(email), ..Contact::default() }),
+        competences: Some(all(&form, "competences").into_iter().map(str::to_owned).collect()),
+        europol: None,
+        designated_channel: Some(field(&form, "designated_channel") == Some("yes")),
     };
     match s.app.create_org(&v.principal, input).await {
         Ok(org) => Ok(redirect(&format!("/admin/orgs/{}", org.id.as_str()))),

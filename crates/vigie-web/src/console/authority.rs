@@ -68,14 +68,16 @@ struct OrderFormValues {
     file_number: String,
     contact_email: String,
     redress_body: String,
-    redress_days: String,
+    redress_deadline: String,
+    /// The deadline counts in hours (France: 48 hours, LCEN art. 6-1-5), not days.
+    redress_hours: bool,
     redress_from: String,
     emergency: String,
     threat: bool,
 }
 
 const REASONS: [(&str, &str); 5] = [
-    ("a", "(a) incites the commission of terrorist offences"),
+    ("a", "(a) incites the commission of terrorist offences, causing a danger that they may be committed"),
     ("b", "(b) solicits a person or group to commit or contribute to such offences"),
     ("c", "(c) solicits participation in the activities of a terrorist group"),
     ("d", "(d) instructs on making or using weapons or hazardous substances"),
@@ -167,7 +169,8 @@ pub(crate) async fn submit_order(
         file_number: get("file_number"),
         contact_email: get("contact_email"),
         redress_body: get("redress_body"),
-        redress_days: get("redress_days"),
+        redress_deadline: get("redress_deadline"),
+        redress_hours: field(&form, "redress_unit") == Some("hours"),
         redress_from: get("redress_from"),
         emergency: get("emergency_justification"),
         threat: field(&form, "threat_to_life") == Some("yes"),
@@ -188,7 +191,12 @@ pub(crate) async fn submit_order(
             statement_of_reasons: text(&form, "statement_of_reasons"),
             redress: Some(Redress {
                 body: text(&form, "redress_body"),
-                deadline_days: text(&form, "redress_days").and_then(|d| d.parse().ok()),
+                deadline_days: (field(&form, "redress_unit") != Some("hours"))
+                    .then(|| text(&form, "redress_deadline").and_then(|d| d.parse().ok()))
+                    .flatten(),
+                deadline_hours: (field(&form, "redress_unit") == Some("hours"))
+                    .then(|| text(&form, "redress_deadline").and_then(|d| d.parse().ok()))
+                    .flatten(),
                 deadline_from: text(&form, "redress_from"),
                 provisions_url: None,
             }),

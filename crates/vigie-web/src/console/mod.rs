@@ -73,6 +73,7 @@ pub(crate) fn routes() -> Router<AppState> {
         .route("/referrals", get(authority::referrals).post(authority::submit_referral))
         .route("/scrutiny", get(scrutiny::list))
         .route("/scrutiny/{id}/decide", post(scrutiny::decide))
+        .route("/scrutiny/{id}/intention", post(scrutiny::intention))
         .route("/cases/{id}", get(review::case_page))
         .route("/cases/{id}/claim", post(review::claim))
         .route("/cases/{id}/release", post(review::release))

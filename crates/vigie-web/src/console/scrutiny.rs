@@ -1,6 +1,8 @@
 //! The scrutinising authority's page (TCO art. 4): the scrutiny requests it must decide, each with
-//! the order, the requester's reasons and the 72-hour deadline, and the decision form. The same
-//! use-cases as `GET /api/v1/scrutinies` and `POST /api/v1/scrutinies/{id}/decision`.
+//! the order, the requester's reasons, the platform's purpose concerns and the 72-hour deadline;
+//! the form that tells the issuing authority of an intention to find an infringement (art. 4(5)),
+//! and the decision form. The same use-cases as `GET /api/v1/scrutinies`,
+//! `POST /api/v1/scrutinies/{id}/intention` and `POST /api/v1/scrutinies/{id}/decision`.
 
 use askama::Template;
 use axum::Form;
@@ -42,6 +44,10 @@ struct ScrutinyRow {
     /// The outcome and when, once decided.
     outcome: Option<String>,
     decision_reasons: String,
+    /// When and why the issuing authority was told of an intention to find an infringement.
+    intention: Option<String>,
+    /// The platform's art. 1(3) purpose concerns: (purpose, rationale).
+    concerns: Vec<(String, String)>,
 }
 
 #[derive(Template)]
@@ -64,8 +70,8 @@ pub(crate) struct ScrutinyQuery {
 fn trigger_text(t: &str) -> &'static str {
     match t {
         "platform" => "the platform (within 48 hours of receiving the order)",
-        "uploader" => "the content provider (within 48 hours)",
-        _ => "this authority, on its own initiative",
+        "uploader" => "the content provider (within 48 hours of being informed)",
+        _ => "this authority, on its own initiative (within 72 hours of the copy)",
     }
 }
 
@@ -106,6 +112,22 @@ async fn view(
                 overdue: sc.overdue_at.is_some() || (pending && now > sc.due_at),
                 outcome: sc.decided_at.map(|at| format!("{}, {}", outcome_text(&sc.state), relative(at, now))),
                 decision_reasons: sc.decision_reasons.clone().unwrap_or_default(),
+                intention: sc.intention_at.map(|at| {
+                    format!("told {}: {}", relative(at, now), sc.intention_reasons.clone().unwrap_or_default())
+                }),
+                concerns: sc
+                    .purpose_concerns
+                    .as_deref()
+                    .and_then(|j| serde_json::from_str::<Vec<serde_json::Value>>(j).ok())
+                    .unwrap_or_default()
+                    .iter()
+                    .map(|c| {
+                        (
+                            c["purpose"].as_str().unwrap_or_default().replace('_', " "),
+                            c["rationale"].as_str().unwrap_or_default().to_owned(),
+                        )
+                    })
+                    .collect(),
             }
         })
         .collect();
@@ -130,6 +152,29 @@ pub(crate) async fn list(
         None => None,
     };
     page(&view(&s, &v, done, None).await?)
+}
+
+/// TCO art. 4(5): the issuing authority is told of the intention to find an infringement.
+pub(crate) async fn intention(
+    State(s): State<AppState>,
+    v: Viewer,
+    Path(id): Path<String>,
+    Form(form): Form<Vec<(String, String)>>,
+) -> Result<Response, PageError> {
+    check_csrf(&v, &form)?;
+    require_authority(&v)?;
+    match s.app.scrutiny_intention(&v.principal, &id, text(&form, "reasons")).await {
+        Ok(_) => Ok(redirect("/scrutiny")),
+        Err(vigie_app::AppError::Invalid(i)) => {
+            let t = view(&s, &v, None, Some((id, problems(&i)))).await?;
+            page_with(&t, StatusCode::UNPROCESSABLE_ENTITY)
+        }
+        Err(vigie_app::AppError::Conflict { message, .. }) => {
+            let t = view(&s, &v, None, Some((id, vec![message]))).await?;
+            page_with(&t, StatusCode::CONFLICT)
+        }
+        Err(e) => Err(e.into()),
+    }
 }
 
 pub(crate) async fn decide(

@@ -1,7 +1,8 @@
 //! The uploader's page, reached through the link in the notice (`/notice/{token}`): what was
 //! decided, on which ground and why, how the content was found, and the redress that applies,
-//! with the complaint form (platform decisions) or the scrutiny form (removal orders). No sign-in:
-//! the token is the key. Rate-limited like every public page.
+//! with the complaint form (platform decisions), or for removal orders the order's own reasons,
+//! the scrutiny form and a copy of the order on request (TCO art. 11(2)). No sign-in: the token
+//! is the key. Rate-limited like every public page.
 
 use std::net::SocketAddr;
 
@@ -19,9 +20,35 @@ use crate::AppState;
 struct OrderRedress {
     reference: String,
     authority: String,
+    /// The order's Annex I reasons: the art. 2(7) types it names, with their citations.
+    reasons: Vec<String>,
+    /// The order's own statement of reasons.
+    statement: String,
     challenge: String,
     scrutiny: Option<String>,
     scrutiny_open: bool,
+}
+
+/// A copy of a removal order, as the content provider asked for it (TCO art. 11(2)).
+struct OrderCopy {
+    reference: String,
+    issued_at: String,
+    authority: String,
+    addressee: String,
+    reasons: Vec<String>,
+    statement: String,
+    representative: String,
+    redress: String,
+    content: String,
+    other_locations: u64,
+}
+
+#[derive(Template)]
+#[template(path = "order_copy.html")]
+struct OrderCopyPage {
+    me: Option<Me>,
+    token: String,
+    copies: Vec<OrderCopy>,
 }
 
 #[derive(Template)]
@@ -106,20 +133,22 @@ async fn view(st: &AppState, csrf: String, token: &str, error: Option<String>) -
             OrderRedress {
                 reference: s(&o["reference"]),
                 authority: format!("{} ({})", s(&o["issuing_authority"]), s(&o["issuing_member_state"])),
-                challenge: format!(
-                    "Before {}, within {} days from {}.",
-                    s(&ch["court_or_body"]),
-                    ch["deadline_days"].as_u64().unwrap_or_default(),
-                    s(&ch["deadline_from"])
-                ),
+                reasons: o["reasons"]
+                    .as_array()
+                    .into_iter()
+                    .flatten()
+                    .map(|r| format!("{} ({})", s(&r["title"]), s(&r["citation"])))
+                    .collect(),
+                statement: s(&o["statement_of_reasons"]),
+                challenge: challenge_text(ch),
                 scrutiny: (sc["available"] == true).then(|| {
                     format!(
-                        "You may ask the competent authority of {} to scrutinise the order until {} (Regulation (EU) 2021/784 art. 4).",
+                        "You may ask the competent authority of {} to scrutinise the order within 48 hours of being informed, until {} (Regulation (EU) 2021/784 art. 4(4)).",
                         s(&sc["member_state"]),
                         until
                     )
                 }),
-                scrutiny_open: sc["available"] == true && in_force && !until.is_empty() && now < until,
+                scrutiny_open: sc["available"] == true && in_force && (until.is_empty() || now < until),
             }
         })
         .collect();
@@ -167,6 +196,61 @@ async fn view(st: &AppState, csrf: String, token: &str, error: Option<String>) -
     })
 }
 
+/// How to challenge an order: the court, the time (hours or days) and until when, for the person
+/// reading (it runs from when they were informed).
+fn challenge_text(ch: &Value) -> String {
+    let time = match (ch["deadline_hours"].as_u64(), ch["deadline_days"].as_u64()) {
+        (Some(h), _) => format!("{h} hours"),
+        (None, Some(d)) => format!("{d} days"),
+        _ => "the time the law allows".to_owned(),
+    };
+    let until = ch["until"].as_str().map(|u| format!(", until {u}")).unwrap_or_default();
+    format!("Before {}, within {time} of being informed{until}.", s(&ch["court_or_body"]))
+}
+
+fn copy_view(c: &Value) -> OrderCopy {
+    let form = &c["annex_i"];
+    let reasons = form["reasons"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter_map(Value::as_str)
+        .map(|letter| {
+            let id = format!("eu.tco.2-7-{letter}");
+            match vigie_model::decision::legal_basis(&id) {
+                Some(b) => format!("{} ({})", b.title, b.citation),
+                None => letter.to_owned(),
+            }
+        })
+        .collect();
+    let content = [&c["content"]["url"], &c["content"]["account_id"], &c["content"]["content_id"]]
+        .into_iter()
+        .find_map(|v| v.as_str().map(str::to_owned))
+        .unwrap_or_default();
+    let r = &form["redress"];
+    OrderCopy {
+        reference: s(&c["reference"]),
+        issued_at: s(&c["issued_at"]),
+        authority: format!("{} ({})", s(&c["issuing_authority"]["name"]), s(&c["issuing_authority"]["member_state"])),
+        addressee: s(&c["addressee"]["name"]),
+        reasons,
+        statement: s(&form["statement_of_reasons"]),
+        representative: format!("{}, {}", s(&form["representative"]["name"]), s(&form["representative"]["post"])),
+        redress: format!(
+            "{}: {}{}",
+            s(&r["body"]),
+            match (r["deadline_hours"].as_u64(), r["deadline_days"].as_u64()) {
+                (Some(h), _) => format!("{h} hours"),
+                (None, Some(d)) => format!("{d} days"),
+                _ => String::new(),
+            },
+            r["deadline_from"].as_str().map(|f| format!(" from {f}")).unwrap_or_default()
+        ),
+        content,
+        other_locations: c["other_locations"].as_u64().unwrap_or_default(),
+    }
+}
+
 pub(crate) async fn notice(
     State(st): State<AppState>,
     ConnectInfo(peer): ConnectInfo<SocketAddr>,
@@ -204,6 +288,10 @@ pub(crate) async fn contest(
         .into());
     }
     let (csrf, _) = session::pre_session_token(&headers, st.console.secure_cookies);
+    if what == "order-copy" {
+        let copies = st.app.order_copy(&token).await?;
+        return page(&OrderCopyPage { me: None, token, copies: copies.iter().map(copy_view).collect() });
+    }
     let body = text(&form, "text");
     let done = match what.as_str() {
         "complaint" => st.app.complain_as_uploader(&token, body).await.map(|_| ()),

@@ -5,7 +5,7 @@ use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
-use vigie_app::admin::{NewTokenInput, NewUserInput, PersonView};
+use vigie_app::admin::{NewTokenInput, NewUserInput, OrgChange, PersonView};
 use vigie_model::org::NewOrg;
 use vigie_model::{OrgId, Timestamp, UserId};
 use vigie_store::{TokenRecord, UserRecord};
@@ -33,6 +33,15 @@ pub struct NewOrgRequest {
     pub legal_representative: Option<ContactDto>,
     /// Platforms: the contact point for removal orders (needs an e-mail).
     pub contact_point: Option<ContactDto>,
+    /// Authorities: what their member state designated them for (TCO art. 12(1)); none for a
+    /// referral unit. Only an authority with `issue_orders` issues removal orders; the one with
+    /// `scrutiny` in a platform's member state scrutinises orders to it.
+    #[schema(value_type = Option<Vec<crate::schema::CompetenceName>>)]
+    pub competences: Option<Vec<String>>,
+    /// Authorities: the organisation is Europol (no member state, no competence).
+    pub europol: Option<bool>,
+    /// Platforms: Vigie is their contact point's channel (TCO art. 15).
+    pub designated_channel: Option<bool>,
 }
 
 #[utoipa::path(post, path = "/api/v1/orgs", tag = "admin", request_body = NewOrgRequest,
@@ -49,9 +58,35 @@ pub async fn create_org(
         main_establishment: req.main_establishment,
         legal_representative: req.legal_representative.map(Into::into),
         contact_point: req.contact_point.map(Into::into),
+        competences: req.competences,
+        europol: req.europol,
+        designated_channel: req.designated_channel,
     };
     let org = s.app.create_org(&p, input).await?;
     Ok((StatusCode::CREATED, Json(org.into())))
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct OrgChangeRequest {
+    /// Authorities: the competences designated (TCO art. 12(1)), replacing those recorded.
+    #[schema(value_type = Option<Vec<crate::schema::CompetenceName>>)]
+    pub competences: Option<Vec<String>>,
+    /// Platforms: whether Vigie is their contact point's channel (TCO art. 15).
+    pub designated_channel: Option<bool>,
+}
+
+/// An administrator records an authority's designated competences or a platform's channel.
+#[utoipa::path(patch, path = "/api/v1/orgs/{id}", tag = "admin", params(("id" = String, Path)), request_body = OrgChangeRequest,
+    responses((status = 200, body = OrgDto), (status = 404, body = crate::error::Problem), (status = 422, body = crate::error::Problem)), security(("bearer" = [])))]
+pub async fn update_org(
+    State(s): State<AppState>,
+    Auth(p): Auth,
+    Path(id): Path<String>,
+    Body(req): Body<OrgChangeRequest>,
+) -> ApiResult<Json<OrgDto>> {
+    let change = OrgChange { competences: req.competences, designated_channel: req.designated_channel };
+    Ok(Json(s.app.update_org(&p, &id, change).await?.into()))
 }
 
 #[derive(Debug, Serialize, ToSchema)]
@@ -197,7 +232,7 @@ pub struct TokenDto {
 
 #[utoipa::path(post, path = "/api/v1/users/{id}/tokens", tag = "admin", request_body = NewTokenRequest,
     params(("id" = String, Path, description = "user id")),
-    responses((status = 201, body = TokenDto), (status = 422, body = crate::error::Problem)), security(("bearer" = [])))]
+    responses((status = 201, body = TokenDto), (status = 409, body = crate::error::Problem, description = "`user_removed`"), (status = 422, body = crate::error::Problem)), security(("bearer" = [])))]
 pub async fn issue_token(
     State(s): State<AppState>,
     Auth(p): Auth,

@@ -13,7 +13,7 @@ use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 use vigie_app::dueprocess::challenges::{ChallengeInput, ChallengeOutcomeInput};
 use vigie_app::dueprocess::complaints::{ComplaintView, ReviewInput};
-use vigie_app::dueprocess::holds::WatchlistInput;
+use vigie_app::dueprocess::holds::{InstrumentInput, WatchlistInput};
 use vigie_app::dueprocess::misuse::{AwardInput, FlaggerStatusInput, MisuseInput, NotifierRecord};
 use vigie_app::dueprocess::scrutiny::ScrutinyDecisionInput;
 use vigie_app::dueprocess::threats::{ReferralToPoliceInput, ThreatView};
@@ -162,6 +162,50 @@ pub async fn uploader_notice(
     Ok(Json(s.app.uploader_notice(&token).await?.into()))
 }
 
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct InformedRequest {
+    /// When the platform informed the content provider (RFC 3339); default now.
+    #[schema(format = DateTime)]
+    pub at: Option<String>,
+}
+
+/// The platform records when it informed the content provider: their 48 hours to ask for
+/// scrutiny (TCO art. 4(4)) and their time to challenge an order run from then.
+#[utoipa::path(post, path = "/api/v1/cases/{id}/uploader-notice/informed", tag = "due process", params(("id" = String, Path)),
+    request_body = InformedRequest,
+    responses((status = 200, body = UploaderNoticeDto), (status = 404, body = crate::error::Problem), (status = 409, body = crate::error::Problem, description = "`notice_withheld`"), (status = 422, body = crate::error::Problem)),
+    security(("bearer" = [])))]
+pub async fn uploader_informed(
+    State(s): State<AppState>,
+    Auth(p): Auth,
+    Path(id): Path<String>,
+    Body(req): Body<InformedRequest>,
+) -> ApiResult<Json<UploaderNoticeDto>> {
+    Ok(Json(s.app.record_uploader_informed(&p, &id, req.at).await?.into()))
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct OrderCopyList {
+    /// Each removal order on the content, as issued (Annex I, with any clarification), with this
+    /// content's location and the number of other locations it lists.
+    #[schema(value_type = Vec<Object>)]
+    pub orders: Vec<serde_json::Value>,
+}
+
+/// Public: the content provider gets a copy of the removal order (TCO art. 11(2)); the platform is
+/// told it was given.
+#[utoipa::path(post, path = "/api/v1/uploader-notices/{token}/order-copy", tag = "due process", params(("token" = String, Path)),
+    responses((status = 200, body = OrderCopyList), (status = 404, body = crate::error::Problem), (status = 409, body = crate::error::Problem, description = "`not_an_order`")))]
+pub async fn order_copy(
+    State(s): State<AppState>,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    Path(token): Path<String>,
+) -> ApiResult<Json<OrderCopyList>> {
+    public_gate(&s, peer)?;
+    Ok(Json(OrderCopyList { orders: s.app.order_copy(&token).await? }))
+}
+
 /// The platform reads the notice about a case's current decision, to pass the link on.
 #[utoipa::path(get, path = "/api/v1/cases/{id}/uploader-notice", tag = "due process", params(("id" = String, Path)),
     responses((status = 200, body = UploaderNoticeDto), (status = 404, body = crate::error::Problem)), security(("bearer" = [])))]
@@ -268,16 +312,31 @@ pub struct ScrutinyDto {
     /// pending, no_infringement or infringement.
     pub state: String,
     pub requested_at: String,
-    /// 72 hours after the request (TCO art. 4).
+    /// 72 hours after the request (TCO art. 4(4)); on the authority's own initiative, 72 hours
+    /// after it received the copy of the order (art. 4(3)).
     pub due_at: String,
     pub overdue: bool,
     pub decided_at: Option<String>,
     pub reasons: Option<String>,
+    /// TCO art. 4(5): when the issuing authority was told of an intention to find an
+    /// infringement, and why.
+    pub intention_at: Option<String>,
+    pub intention_reasons: Option<String>,
+    /// The platform's art. 1(3) purpose concerns about the order, when it complied.
+    #[schema(value_type = Vec<Object>)]
+    pub purpose_concerns: Vec<serde_json::Value>,
 }
 
 impl From<ScrutinyRecord> for ScrutinyDto {
     fn from(r: ScrutinyRecord) -> Self {
         ScrutinyDto {
+            intention_at: ot(r.intention_at),
+            intention_reasons: r.intention_reasons,
+            purpose_concerns: r
+                .purpose_concerns
+                .as_deref()
+                .and_then(|j| serde_json::from_str(j).ok())
+                .unwrap_or_default(),
             id: r.id.to_string(),
             order: r.order.to_string(),
             trigger: r.trigger,
@@ -292,7 +351,8 @@ impl From<ScrutinyRecord> for ScrutinyDto {
     }
 }
 
-/// Public: the uploader asks for cross-border scrutiny of the order, within 48 hours.
+/// Public: the uploader asks for cross-border scrutiny of the order, within 48 hours of being
+/// informed, whatever the platform asked.
 #[utoipa::path(post, path = "/api/v1/uploader-notices/{token}/scrutiny", tag = "due process", params(("token" = String, Path)),
     request_body = TextRequest,
     responses((status = 201, body = ScrutinyDto), (status = 404, body = crate::error::Problem), (status = 409, body = crate::error::Problem, description = "`not_an_order`, `no_scrutinising_authority`, `not_cross_border`, `order_ended`, `scrutiny_pending`, `scrutiny_window_closed`")))]
@@ -454,18 +514,20 @@ pub async fn lift_embargo(
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct AnnulmentRequest {
-    /// The court or body that annulled the order.
+    /// The court that annulled the order (TCO art. 9).
     #[schema(value_type = String, required = true, min_length = 1, max_length = 300, pattern = r"\S")]
     pub court: Option<String>,
-    /// Its case or decision reference.
+    /// The ruling's reference.
     #[schema(value_type = String, required = true, min_length = 1, max_length = 128, pattern = r"\S")]
     pub reference: Option<String>,
-    #[schema(max_length = 32)]
+    /// The ruling's date.
+    #[schema(value_type = String, required = true, pattern = r"^\s*\d{4}-\d{2}-\d{2}\s*$")]
     pub decided_on: Option<String>,
 }
 
-/// The issuing authority (or an administrator) records an annulment: the order stops having
-/// effect and the content is reinstated.
+/// The issuing authority, or the competent authority that scrutinises the order, records a
+/// court's ruling that annulled it (TCO art. 9): the order stops having effect and the content
+/// is reinstated. Nobody else ends an order this way.
 #[utoipa::path(post, path = "/api/v1/orders/{id}/annulment", tag = "due process", params(("id" = String, Path)),
     request_body = AnnulmentRequest,
     responses((status = 200, body = OrderDto), (status = 409, body = crate::error::Problem, description = "`order_ended`")), security(("bearer" = [])))]
@@ -480,8 +542,8 @@ pub async fn annul_order(
     Ok(Json(order_dto(&s, o)))
 }
 
-/// The addressed platform asks for cross-border scrutiny (48 hours), or the competent authority
-/// of its member state opens one (72 hours).
+/// The addressed platform asks for cross-border scrutiny (48 hours from receipt), or the
+/// competent authority of its member state opens one (72 hours from the copy).
 #[utoipa::path(post, path = "/api/v1/orders/{id}/scrutiny", tag = "due process", params(("id" = String, Path)),
     request_body = TextRequest,
     responses((status = 201, body = ScrutinyDto), (status = 409, body = crate::error::Problem, description = "`no_scrutinising_authority`, `not_cross_border`, `order_ended`, `scrutiny_pending`, `scrutiny_window_closed`")), security(("bearer" = [])))]
@@ -527,10 +589,33 @@ pub struct ScrutinyDecisionRequest {
     pub reasons: Option<String>,
 }
 
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct IntentionRequest {
+    /// Why the authority intends to find an infringement; sent to the issuing authority.
+    #[schema(value_type = String, required = true, min_length = 1, max_length = 20000, pattern = r"\S")]
+    pub reasons: Option<String>,
+}
+
+/// The scrutinising authority tells the issuing authority that it intends to find an
+/// infringement, and why (TCO art. 4(5)); it must before deciding so.
+#[utoipa::path(post, path = "/api/v1/scrutinies/{id}/intention", tag = "due process", params(("id" = String, Path)),
+    request_body = IntentionRequest,
+    responses((status = 200, body = ScrutinyDto), (status = 404, body = crate::error::Problem), (status = 409, body = crate::error::Problem, description = "`already_decided`, `issuer_informed`"), (status = 422, body = crate::error::Problem)), security(("bearer" = [])))]
+pub async fn scrutiny_intention(
+    State(s): State<AppState>,
+    Auth(p): Auth,
+    Path(id): Path<String>,
+    Body(req): Body<IntentionRequest>,
+) -> ApiResult<Json<ScrutinyDto>> {
+    Ok(Json(s.app.scrutiny_intention(&p, &id, req.reasons).await?.into()))
+}
+
 /// The scrutinising authority decides; an infringement ends the order and reinstates the content.
+/// The decision goes to the issuer, the platform, the content provider and Europol (art. 4(6)).
 #[utoipa::path(post, path = "/api/v1/scrutinies/{id}/decision", tag = "due process", params(("id" = String, Path)),
     request_body = ScrutinyDecisionRequest,
-    responses((status = 200, body = ScrutinyDto), (status = 409, body = crate::error::Problem, description = "`already_decided`, `order_ended`")), security(("bearer" = [])))]
+    responses((status = 200, body = ScrutinyDto), (status = 409, body = crate::error::Problem, description = "`already_decided`, `issuer_not_informed`, `scrutiny_period_over`")), security(("bearer" = [])))]
 pub async fn decide_scrutiny(
     State(s): State<AppState>,
     Auth(p): Auth,
@@ -557,6 +642,23 @@ pub struct WatchlistRequest {
     /// How long a match holds a case: 1 to 168 hours, default 72.
     #[schema(minimum = 1, maximum = 168)]
     pub hold_hours: Option<u32>,
+    /// A national legal instrument that orders notices held (without one, a notice under DSA
+    /// art. 16 always reaches its platform and the authority is only told of the match).
+    pub instrument: Option<InstrumentDto>,
+}
+
+#[derive(Debug, Deserialize, Serialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct InstrumentDto {
+    /// Its reference (file or decision number).
+    #[schema(value_type = String, required = true, min_length = 1, max_length = 300, pattern = r"\S")]
+    pub reference: Option<String>,
+    /// The court, judge or prosecutor that issued it.
+    #[schema(value_type = String, required = true, min_length = 1, max_length = 300, pattern = r"\S")]
+    pub issuing_body: Option<String>,
+    /// When it ends (RFC 3339).
+    #[schema(value_type = String, required = true, format = DateTime)]
+    pub ends_at: Option<String>,
 }
 
 #[derive(Debug, Serialize, ToSchema)]
@@ -570,10 +672,16 @@ pub struct WatchlistDto {
     pub closed_at: Option<String>,
     /// How many entries it holds; the entries themselves are never shown.
     pub entries: i64,
+    pub instrument: Option<InstrumentDto>,
 }
 
 fn watchlist_dto(w: WatchlistRecord, entries: i64) -> WatchlistDto {
     WatchlistDto {
+        instrument: w.instrument.map(|i| InstrumentDto {
+            reference: Some(i.reference),
+            issuing_body: Some(i.issuing_body),
+            ends_at: Some(t(i.ends_at)),
+        }),
         id: w.id.to_string(),
         name: w.name,
         legal_basis_ref: w.legal_basis_ref,
@@ -602,6 +710,11 @@ pub async fn create_watchlist(
         legal_basis_ref: req.legal_basis_ref,
         ends_at: req.ends_at,
         hold_hours: req.hold_hours,
+        instrument: req.instrument.map(|i| InstrumentInput {
+            reference: i.reference,
+            issuing_body: i.issuing_body,
+            ends_at: i.ends_at,
+        }),
     };
     Ok((StatusCode::CREATED, Json(watchlist_dto(s.app.create_watchlist(&p, input).await?, 0))))
 }
@@ -661,7 +774,8 @@ pub struct HoldDto {
     pub placed_at: String,
     pub until: String,
     pub ended_at: Option<String>,
-    /// expired, released, order or threat_to_life.
+    /// expired, released, order, threat_to_life or notice (a DSA notice arrived, which reaches
+    /// the platform).
     pub end_reason: Option<String>,
 }
 
@@ -685,7 +799,7 @@ pub struct HoldsDto {
     pub active: usize,
     pub expired: usize,
     pub released: usize,
-    /// Ended early by an order or a threat to life.
+    /// Ended early by an order, a threat to life or a DSA notice.
     pub overridden: usize,
     pub holds: Vec<HoldDto>,
 }
@@ -714,9 +828,10 @@ pub struct HoldRequest {
     pub watchlist: Option<String>,
 }
 
-/// An authority asks to hold a case its watch-list matches. Never an order or a threat to life.
+/// An authority asks to hold a case its watch-list matches. Never an order or a threat to life;
+/// a case with a DSA notice only under the list's national legal instrument.
 #[utoipa::path(post, path = "/api/v1/holds", tag = "due process", request_body = HoldRequest,
-    responses((status = 201, body = HoldDto), (status = 409, body = crate::error::Problem, description = "`hold_too_late`, `already_held`, `hold_used`, `hold_on_order`, `hold_on_threat_to_life`, `hold_length`")), security(("bearer" = [])))]
+    responses((status = 201, body = HoldDto), (status = 409, body = crate::error::Problem, description = "`hold_too_late`, `already_held`, `hold_used`, `hold_on_order`, `hold_on_threat_to_life`, `hold_on_notice`, `hold_length`")), security(("bearer" = [])))]
 pub async fn hold_case(
     State(s): State<AppState>,
     Auth(p): Auth,
@@ -757,6 +872,8 @@ pub struct PoliceReferralDto {
     pub basis: String,
     pub member_states: Vec<String>,
     pub europol: bool,
+    /// TCO art. 14(5): the contact point of the platform's member state was informed.
+    pub contact_point: bool,
     pub authority: Option<String>,
     pub sent_at: String,
     pub sent_by: String,
@@ -770,6 +887,7 @@ impl From<LawEnforcementReferralRecord> for PoliceReferralDto {
             basis: r.basis,
             member_states: r.member_states,
             europol: r.europol,
+            contact_point: r.contact_point,
             authority: r.authority.map(|a| a.to_string()),
             sent_at: t(r.sent_at),
             sent_by: r.sent_by.to_string(),
@@ -847,6 +965,11 @@ pub struct PoliceReferralRequest {
     pub member_states: Vec<String>,
     #[serde(default)]
     pub europol: bool,
+    /// TCO art. 14(5): the contact point (art. 12(2)) of the member state of the platform's main
+    /// establishment or legal representative was informed. With `tco_14_5` and no member state,
+    /// both this and `europol` are required.
+    #[serde(default)]
+    pub contact_point: bool,
     /// An authority registered in Vigie that receives the referral through its webhooks.
     pub authority: Option<String>,
     #[schema(max_length = 5000)]
@@ -867,6 +990,7 @@ pub async fn refer_to_police(
         basis: req.basis,
         member_states: req.member_states,
         europol: req.europol,
+        contact_point: req.contact_point,
         authority: req.authority,
         note: req.note,
     };

@@ -110,8 +110,13 @@ pub struct RedressDto {
     /// The competent body or court.
     #[schema(value_type = String, required = true, min_length = 1, max_length = 500, pattern = r"\S")]
     pub body: Option<String>,
-    #[schema(value_type = u32, required = true, minimum = 1, maximum = 3650)]
+    /// Days to challenge the order; or `deadline_hours`, one of the two.
+    #[schema(minimum = 1, maximum = 3650)]
     pub deadline_days: Option<u32>,
+    /// Hours to challenge the order where national law counts in hours (France: 48, LCEN art.
+    /// 6-1-5); or `deadline_days`, one of the two.
+    #[schema(minimum = 1, maximum = 87600)]
+    pub deadline_hours: Option<u32>,
     #[schema(max_length = 200)]
     pub deadline_from: Option<String>,
     #[schema(max_length = 2000)]
@@ -183,6 +188,7 @@ pub async fn submit_order(
     let redress = req.redress.map(|r| Redress {
         body: r.body,
         deadline_days: r.deadline_days,
+        deadline_hours: r.deadline_hours,
         deadline_from: r.deadline_from,
         provisions_url: r.provisions_url,
     });

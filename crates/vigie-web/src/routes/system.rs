@@ -70,6 +70,11 @@ pub struct LegalBasisDto {
     pub reference_url: String,
     /// The taxonomy version that added it.
     pub since_version: u32,
+    /// The version that retired it: past decisions keep citing it, new ones may not
+    /// (`retired_legal_basis`).
+    pub retired_in_version: Option<u32>,
+    /// The ids that replace a retired basis.
+    pub superseded_by: Vec<String>,
 }
 
 #[derive(Debug, Serialize, ToSchema)]
@@ -99,6 +104,8 @@ pub async fn legal_bases(Auth(_): Auth) -> Json<LegalBasisList> {
                 tco_type: b.tco_type.clone(),
                 reference_url: b.reference_url.clone(),
                 since_version: b.since_version,
+                retired_in_version: b.retired_in_version,
+                superseded_by: b.superseded_by.clone(),
             })
             .collect(),
     })

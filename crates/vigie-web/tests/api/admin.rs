@@ -135,6 +135,9 @@ async fn closed_by_default_every_endpoint_but_the_public_ones_needs_a_valid_toke
         ("GET", "/api/v1/tokens"),
         ("DELETE", "/api/v1/tokens/tok_00000000000000000000000000000000"),
         ("DELETE", "/api/v1/users/usr_00000000000000000000000000000000"),
+        ("PATCH", "/api/v1/orgs/org_00000000000000000000000000000000"),
+        ("POST", "/api/v1/scrutinies/scr_00000000000000000000000000000000/intention"),
+        ("POST", "/api/v1/cases/cas_00000000000000000000000000000000/uploader-notice/informed"),
         ("GET", "/api/v1/legal-bases"),
     ] {
         let m = reqwest::Method::from_bytes(method.as_bytes()).unwrap();
@@ -156,6 +159,7 @@ async fn closed_by_default_every_endpoint_but_the_public_ones_needs_a_valid_toke
         ("GET", format!("/api/v1/uploader-notices/{code}")),
         ("POST", format!("/api/v1/uploader-notices/{code}/complaint")),
         ("POST", format!("/api/v1/uploader-notices/{code}/scrutiny")),
+        ("POST", format!("/api/v1/uploader-notices/{code}/order-copy")),
         ("GET", "/m/lookup?signal_type=pdq&signal=00".to_owned()),
     ] {
         let m = reqwest::Method::from_bytes(method.as_bytes()).unwrap();

@@ -371,7 +371,7 @@ async fn removed_content_that_reappears_opens_a_case_linked_to_the_first() {
     t.post(
         &format!("/api/v1/cases/{first}/decision"),
         &p.token,
-        json!({ "action": "remove", "territorial_scope": ["FR"], "legal_basis": "fr.cp.421-2-5", "purpose": "none",
+        json!({ "action": "remove", "territorial_scope": ["FR"], "legal_basis": "fr.cp.421-2-5.apologie", "purpose": "none",
                 "purpose_rationale": "glorifies the attack", "automated_detection": false, "automated_decision": false,
                 "explanation": "Glorifies the attack in French." }),
     )

@@ -556,7 +556,9 @@ async fn an_authority_issues_an_order_and_sees_it_overdue_after_the_hour() {
     b.type_into(&b.find("#representative_post").await, "Commissaire").await;
     b.type_into(&b.find("#contact_email").await, "iru@police.example").await;
     b.type_into(&b.find("#redress_body").await, "Tribunal administratif de Paris").await;
-    b.type_into(&b.find("#redress_days").await, "48").await;
+    // 48 hours, not days (LCEN art. 6-1-5): the form counts in either.
+    b.type_into(&b.find("#redress_deadline").await, "48").await;
+    b.click(&b.find("#redress-hours").await).await;
     b.type_into(&b.find("#redress_from").await, "receipt of the order").await;
     b.click(&b.find("section form.stack > button[type=submit]").await).await;
     let error = b.text(&b.find("div.error").await).await;
@@ -1192,7 +1194,7 @@ async fn the_scrutinising_authority_decides_a_scrutiny_from_its_page() {
     let t = TestApp::start().await;
     let p = t.platform("video.example").await;
     let issuer = t.authority().await;
-    let body = json!({ "name": "Competent authority IE", "kind": "authority", "member_state": "IE" });
+    let body = json!({ "name": "Competent authority IE", "kind": "authority", "member_state": "IE", "competences": ["scrutiny"] });
     let ie = t.post("/api/v1/orgs", ADMIN, body).await.expect(201)["id"].as_str().unwrap().to_owned();
     let host = t.person(&ie, &["reporter"]).await;
     let login = with_password(&t, &host, "scrutiny.ie").await;
@@ -1222,18 +1224,36 @@ async fn the_scrutinising_authority_decides_a_scrutiny_from_its_page() {
     assert!(serious.is_empty(), "{}", Value::Array(serious));
     let due = b.find(&format!("#scrutiny-{id} .scrutiny-due time.countdown")).await;
     let left = b.text(&due).await;
-    assert!(left.starts_with("in ") && left.ends_with("days"), "72 hours to decide: {left}");
+    // In hours, on the server's page and in the script alike (it was "3 days" from one and
+    // "2 days" from the other a second later).
+    assert!(left == "in 72 h" || left == "in 71 h", "72 hours to decide: {left}");
     b.screenshot("scrutiny").await;
 
     // No outcome chosen: refused, nothing decided.
     b.type_into(&b.find(&format!("#reasons-{id}")).await, "The order names no offence.").await;
-    b.click(&b.find(&format!("#scrutiny-{id} form button[type=submit]")).await).await;
+    b.click(&b.find(&format!("#scrutiny-{id} form.decide button[type=submit]")).await).await;
     assert!(b.text(&b.find(&format!("#scrutiny-{id} div.error")).await).await.contains("outcome"));
     assert!(t.events(Some("scrutiny.decided")).await.is_empty());
-    // An infringement: the order ends, and the page says so.
+    // An infringement before the issuer was told (TCO art. 4(5)): refused, with the reason.
     b.click(&b.find(&format!("#yes-{id}")).await).await;
     b.type_into(&b.find(&format!("#reasons-{id}")).await, "The order names no offence.").await;
-    b.click(&b.find(&format!("#scrutiny-{id} form button[type=submit]")).await).await;
+    b.click(&b.find(&format!("#scrutiny-{id} form.decide button[type=submit]")).await).await;
+    // The page is replaced by the answer: wait for the new refusal, not the old one.
+    let query = format!("var e = document.querySelector('#scrutiny-{id} div.error'); return e ? e.textContent : '';");
+    let refusal = eventually("the art. 4(5) refusal", || async {
+        let text = b.script(&query).await.as_str().unwrap_or_default().to_owned();
+        text.contains("art. 4(5)").then_some(text)
+    })
+    .await;
+    assert!(t.events(Some("scrutiny.decided")).await.is_empty(), "{refusal}");
+    // The issuer is told first; then the infringement: the order ends, and the page says so.
+    b.type_into(&b.find(&format!("#intention-{id}")).await, "The order names no offence.").await;
+    b.click(&b.find(&format!("#scrutiny-{id} form.intention button[type=submit]")).await).await;
+    b.wait_gone(&format!("#intention-{id}")).await;
+    assert!(b.text(&b.find(&format!("#scrutiny-{id} .scrutiny-intention")).await).await.starts_with("told "));
+    b.click(&b.find(&format!("#yes-{id}")).await).await;
+    b.type_into(&b.find(&format!("#reasons-{id}")).await, "The order names no offence.").await;
+    b.click(&b.find(&format!("#scrutiny-{id} form.decide button[type=submit]")).await).await;
     b.wait_url("decided=").await;
     assert!(b.text(&b.find("#scrutiny-done").await).await.starts_with("Scrutiny decided: infringement found"));
     assert!(
@@ -1247,4 +1267,41 @@ async fn the_scrutinising_authority_decides_a_scrutiny_from_its_page() {
     let m = with_password(&t, &p, "moderator.scrutiny").await;
     let (_, cookie) = t.console_login(&m, PASSWORD).await;
     assert_eq!(t.console_get("/scrutiny", &cookie.unwrap()).await.status, 403);
+}
+
+/// TCO art. 11(2) and LCEN art. 6-1-5: the content provider's page gives the order's own reasons,
+/// the 48 hours to challenge it from being informed, and a copy of the order on request.
+#[tokio::test]
+async fn tco_art_11_2_the_uploaders_page_gives_the_orders_reasons_and_a_copy_of_it() {
+    let t = TestApp::start().await;
+    let p = t.platform("video.example").await;
+    let issuer = t.authority().await;
+    let receipt =
+        t.post("/api/v1/orders", &issuer.token, order_body(&p.org, &["https://video.example/v/o"])).await.expect(201);
+    let case = receipt["cases"][0]["case"].as_str().unwrap().to_owned();
+    t.get("/api/v1/inbox", &p.token).await.expect(200);
+    let remove = json!({ "action": "remove", "legal_basis": "eu.tco.2-7-a", "explanation": "Calls for attacks, as the order says." });
+    t.post(&format!("/api/v1/cases/{case}/decision"), &p.token, remove).await.expect(201);
+    let token = t.get(&format!("/api/v1/cases/{case}/uploader-notice"), &p.token).await.expect(200)["token"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let b = Browser::start().await;
+    b.goto(&t.url(&format!("/notice/{token}"))).await;
+    let reasons = b.text(&b.find("dl.order-reasons").await).await;
+    for part in ["Regulation (EU) 2021/784 art. 2(7)(c)", "recruits for a listed group"] {
+        assert!(reasons.contains(part), "{part} missing from: {reasons}");
+    }
+    assert!(b.text(&b.find("p.challenge").await).await.contains("within 48 hours of being informed, until "));
+    let mut report = Vec::new();
+    let script = axe_script();
+    let mut serious = axe(&b, &script, "uploader notice (order)", &mut report).await;
+    b.click(&b.find("form[action$='/order-copy'] button[type=submit]").await).await;
+    let copy = b.text(&b.find("section.order-copy").await).await;
+    for part in ["FR-IRU-2026-0042", "Jeanne Martin, Commissaire", "https://video.example/v/o", "48 hours"] {
+        assert!(copy.contains(part), "{part} missing from: {copy}");
+    }
+    serious.extend(axe(&b, &script, "copy of the order", &mut report).await);
+    assert!(serious.is_empty(), "{}", Value::Array(serious));
+    assert_eq!(t.events(Some("uploader_notice.order_copy")).await.len(), 1);
 }

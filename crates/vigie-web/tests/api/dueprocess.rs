@@ -42,15 +42,30 @@ async fn notice_token(t: &TestApp, p: &Member, case: &str) -> String {
     n["token"].as_str().unwrap().to_owned()
 }
 
-/// An authority of `member_state` with a reporter.
+/// An authority of `member_state` designated for scrutiny (TCO art. 12(1)(b)), with a reporter.
 async fn authority_of(t: &TestApp, member_state: &str) -> Member {
-    let body = json!({ "name": format!("Competent authority {member_state}"), "kind": "authority", "member_state": member_state });
+    let body = json!({ "name": format!("Competent authority {member_state}"), "kind": "authority", "member_state": member_state, "competences": ["scrutiny"] });
     let org = t.post("/api/v1/orgs", ADMIN, body).await.expect(201)["id"].as_str().unwrap().to_owned();
     t.person(&org, &["reporter"]).await
 }
 
 fn codes_of(r: &Res) -> (u16, String) {
     (r.status.as_u16(), r.code().to_owned())
+}
+
+/// A national legal instrument that orders holding, in force `days` days from now.
+fn instrument(t: &TestApp, days: i64) -> Value {
+    json!({
+        "reference": "JI-2026-118",
+        "issuing_body": "Juge d'instruction, tribunal judiciaire de Paris",
+        "ends_at": t.now().plus(Duration::from_days(days)).to_rfc3339(),
+    })
+}
+
+/// The scrutinising authority tells the issuer it intends to find an infringement (art. 4(5)).
+async fn intend_infringement(t: &TestApp, host: &Member, scrutiny: &str) {
+    let why = json!({ "reasons": "the material is journalism; the order infringes freedom of expression" });
+    t.post(&format!("/api/v1/scrutinies/{scrutiny}/intention"), &host.token, why).await.expect(200);
 }
 
 #[tokio::test]
@@ -63,8 +78,12 @@ async fn legal_bases_are_versioned_data_and_terms_clauses_belong_to_their_platfo
     let list = bases["legal_bases"].as_array().unwrap();
     let types: Vec<_> = list.iter().filter_map(|b| b["tco_type"].as_str()).collect();
     assert_eq!(types, ["a", "b", "c", "d", "e"]);
-    let fr = list.iter().find(|b| b["id"] == "fr.cp.421-2-5").unwrap();
+    let fr = list.iter().find(|b| b["id"] == "fr.cp.421-2-5.apologie").unwrap();
     assert_eq!((fr["jurisdiction"].as_str(), fr["terrorist_content"].as_bool()), (Some("FR"), Some(true)));
+    // The retired joint entry is still listed, for the decisions that cite it, with its successors.
+    let joint = list.iter().find(|b| b["id"] == "fr.cp.421-2-5").unwrap();
+    assert_eq!(joint["retired_in_version"], 3);
+    assert_eq!(joint["superseded_by"], json!(["fr.cp.421-2-5.provocation", "fr.cp.421-2-5.apologie"]));
     assert!(
         list.iter()
             .filter(|b| b["tco_type"].is_string())
@@ -107,7 +126,7 @@ async fn legal_bases_are_versioned_data_and_terms_clauses_belong_to_their_platfo
     assert_eq!(listed["terms_clauses"].as_array().unwrap().len(), 2);
 
     // A national basis cannot carry an EU-wide scope; a restrictive decision needs a ground.
-    let wide = json!({ "action": "disable", "explanation": "Calls for attacks.", "legal_basis": "fr.cp.421-2-5", "territorial_scope": ["EU"], "purpose": "none", "purpose_rationale": "apology of the attack" });
+    let wide = json!({ "action": "disable", "explanation": "Calls for attacks.", "legal_basis": "fr.cp.421-2-5.apologie", "territorial_scope": ["EU"], "purpose": "none", "purpose_rationale": "apology of the attack" });
     let res = t.post(&format!("/api/v1/cases/{case}/decision"), &p.token, wide).await;
     assert_eq!(res.field_codes(), ["scope_beyond_jurisdiction"]);
     let bare = t
@@ -340,7 +359,8 @@ async fn an_order_from_intake_to_redress() {
     assert_eq!(redress["internal_complaint"]["available"], false);
     let o = &redress["removal_orders"][0];
     assert_eq!(o["challenge"]["court_or_body"], "Tribunal administratif de Paris");
-    assert_eq!(o["challenge"]["deadline_days"], 48);
+    // This used to read 48 days: LCEN art. 6-1-5 gives 48 hours.
+    assert_eq!(o["challenge"]["deadline_hours"], 48);
     assert_eq!(
         (o["cross_border_scrutiny"]["available"].as_bool(), o["cross_border_scrutiny"]["member_state"].as_str()),
         (Some(true), Some("IE"))
@@ -385,6 +405,8 @@ async fn an_order_from_intake_to_redress() {
         )
         .await;
     assert_eq!(wrong.status, 404, "only the scrutinising authority decides");
+    // The issuer is told first (TCO art. 4(5); this step did not exist before).
+    intend_infringement(&t, &host, &scrutiny).await;
     t.post(
         &format!("/api/v1/scrutinies/{scrutiny}/decision"),
         &host.token,
@@ -485,7 +507,8 @@ async fn an_annulment_ends_the_order_and_reinstates_the_content() {
             json!({ "court": "Tribunal administratif de Paris" }),
         )
         .await;
-    assert_eq!(incomplete.field_codes(), ["required"]);
+    // The ruling's reference and date are both required now (the date was optional).
+    assert_eq!(incomplete.field_codes(), ["required", "required"]);
     let annul =
         json!({ "court": "Tribunal administratif de Paris", "reference": "TA-2026-1234", "decided_on": "2026-12-01" });
     t.post(&format!("/api/v1/orders/{order}/annulment"), &issuer.token, annul.clone()).await.expect(200);
@@ -525,7 +548,8 @@ async fn an_annulment_ends_the_order_and_reinstates_the_content() {
     let pending =
         t.post("/api/v1/orders", &issuer.token, order_body(&p.org, &["https://video.example/v/2"])).await.expect(201);
     t.get("/api/v1/inbox", &p.token).await.expect(200);
-    let annul = json!({ "court": "Tribunal administratif de Paris", "reference": "TA-2026-1235" });
+    let annul =
+        json!({ "court": "Tribunal administratif de Paris", "reference": "TA-2026-1235", "decided_on": "2026-12-02" });
     t.post(&format!("/api/v1/orders/{}/annulment", pending["id"].as_str().unwrap()), &issuer.token, annul)
         .await
         .expect(200);
@@ -636,7 +660,8 @@ async fn a_case_that_had_an_order_keeps_the_complaint_for_later_terms_decisions_
         )
         .await;
     assert_eq!(codes_of(&refused), (409, "removal_order_redress".into()), "the order's redress, while under it");
-    let annul = json!({ "court": "Tribunal administratif de Paris", "reference": "TA-2026-77" });
+    let annul =
+        json!({ "court": "Tribunal administratif de Paris", "reference": "TA-2026-77", "decided_on": "2026-11-25" });
     t.post(&format!("/api/v1/orders/{order}/annulment"), &issuer.token, annul).await.expect(200);
 
     // The content is back; the platform now removes it under its own terms.
@@ -739,8 +764,45 @@ async fn complaint_windows_run_from_when_the_complainant_was_informed_dsa_20_2()
     assert_eq!(c.status.as_u16(), 201, "192 days after the decision, 150 after being told: {}", c.body);
 }
 
+/// One time, one meaning: when the content provider was informed is the time the platform
+/// recorded (it passed the notice on) or the link's first use, whichever came first, and the DSA
+/// art. 20(2) six months run from it exactly as TCO art. 4(4)'s 48 hours do. (Step 8's two halves
+/// each added an `informed_at`: the DSA half's was the first opening alone, so an uploader the
+/// platform had told earlier would have got a later window than the law gives.)
+#[tokio::test]
+async fn the_complaint_window_runs_from_when_the_platform_informed_the_uploader_dsa_20_2_tco_4_4() {
+    let t = TestApp::start().await;
+    let p = t.platform("video.example").await;
+    let (a, _) = reported(&t, &p, "https://video.example/v/1").await;
+    decide(&t, &p, &a, removal()).await;
+    let token = notice_token(&t, &p, &a).await;
+    let told = t.now().plus(Duration::from_hours(1));
+    t.advance(Duration::from_days(10));
+    let path = format!("/api/v1/cases/{a}/uploader-notice/informed");
+    let recorded = t.post(&path, &p.token, json!({ "at": told.to_rfc3339() })).await.expect(200);
+    assert_eq!(recorded["notice"]["informed_at"], json!(told));
+    // The uploader opens the link only now: the earlier time stands.
+    let n = t.send(reqwest::Method::GET, &format!("/api/v1/uploader-notices/{token}"), None, None).await.expect(200);
+    let open_until = told.plus(Duration::from_days(184));
+    assert_eq!(n["notice"]["informed_at"], json!(told));
+    assert_eq!(n["notice"]["redress"]["internal_complaint"]["open_until"], json!(open_until));
+    assert_eq!(t.events(Some("uploader_notice.informed")).await.len(), 1, "recorded once");
+    t.advance(Duration::from_days(175));
+    let late = t
+        .send(
+            reqwest::Method::POST,
+            &format!("/api/v1/uploader-notices/{token}/complaint"),
+            None,
+            Some(json!({ "text": "within six months of opening, not of being told" })),
+        )
+        .await;
+    assert_eq!(codes_of(&late), (409, "complaint_window_closed".into()));
+}
+
 /// A blind watch-list holds a matching new case: the platform hears nothing, the notifier sees
-/// "under review", the authority is told, overseers count it; the hold expires by itself.
+/// "under review", the authority is told, overseers count it; the hold expires by itself. The list
+/// carries a national legal instrument, which alone may hold a DSA notice (this test held one on
+/// the list's say-so before).
 #[tokio::test]
 async fn a_watch_list_holds_new_cases_without_leaking() {
     let t = TestApp::start().await;
@@ -752,7 +814,7 @@ async fn a_watch_list_holds_new_cases_without_leaking() {
     t.post("/api/v1/webhooks", &police.token, json!({ "url": arx.url })).await.expect(201);
     let ends = t.now().plus(Duration::from_days(90)).to_rfc3339();
     let w = t
-        .post("/api/v1/watchlists", &police.token, json!({ "name": "Operation Lantern", "legal_basis_ref": "CPP art. 706-16, file 2026/118", "ends_at": ends, "hold_hours": 48 }))
+        .post("/api/v1/watchlists", &police.token, json!({ "name": "Operation Lantern", "legal_basis_ref": "CPP art. 706-16, file 2026/118", "ends_at": ends, "hold_hours": 48, "instrument": instrument(&t, 60) }))
         .await
         .expect(201);
     let list = w["id"].as_str().unwrap().to_owned();
@@ -851,8 +913,12 @@ async fn holds_never_apply_to_orders_or_threats_to_life() {
     let inbox = t.get("/api/v1/inbox", &p.token).await.expect(200);
     assert_eq!(inbox["cases"].as_array().unwrap().len(), 2);
 
-    // A held case that then receives an order loses its hold at once.
-    let held = case_of(&t, &t.notice(urls[2]).await).await;
+    // A held case that then receives an order loses its hold at once. (Held on another
+    // authority's referral: a public notice, which this test used, is no longer held.)
+    let other_unit = t.authority().await;
+    let referral = json!({ "explanation": "recruitment", "locations": [{ "url": urls[2] }] });
+    let r = t.post("/api/v1/referrals", &other_unit.token, referral).await.expect(201);
+    let held = r["cases"][0]["case"].as_str().unwrap().to_owned();
     assert_eq!(t.get("/api/v1/holds", &police.token).await.expect(200)["active"], 1);
     t.post("/api/v1/orders", &police.token, order_body(&p.org, &[urls[2]])).await.expect(201);
     let holds = t.get("/api/v1/holds", &police.token).await.expect(200);
@@ -895,7 +961,13 @@ async fn a_threat_to_life_escalates_until_someone_acknowledges_it() {
     let bad = t
         .post(&format!("/api/v1/cases/{case}/law-enforcement-referrals"), &p.token, json!({ "basis": "tco_14_5" }))
         .await;
-    assert_eq!(bad.field_codes(), ["required"], "member states or Europol");
+    // TCO art. 14(5): with no member state named, both the contact point and Europol are asked
+    // for (this used to ask for member states or Europol only).
+    assert_eq!(
+        bad.field_codes(),
+        ["required", "required", "required"],
+        "member states, or the contact point and Europol"
+    );
     let referral = json!({ "basis": "tco_14_5", "member_states": ["fr"], "europol": true, "authority": police.org, "note": "live stream announcing an attack" });
     let r = t.post(&format!("/api/v1/cases/{case}/law-enforcement-referrals"), &p.token, referral).await.expect(201);
     assert_eq!((r["member_states"].clone(), r["europol"].as_bool()), (json!(["FR"]), Some(true)));
@@ -1134,7 +1206,8 @@ async fn notifiers_learn_the_outcome_but_nothing_while_an_embargo_runs() {
 }
 
 /// A watch-list entry may be a media hash: a report that gives the media's hash is held whatever
-/// URL it names.
+/// URL it names. (The list carries a national legal instrument: without one, a notice is never
+/// held since DSA arts. 6 and 16 were followed, see `dsa_art_16_a_notice_reaches_its_platform_...`.)
 #[tokio::test]
 async fn a_watch_list_matches_the_media_hashes_a_report_gives() {
     let t = TestApp::start().await;
@@ -1145,7 +1218,7 @@ async fn a_watch_list_matches_the_media_hashes_a_report_gives() {
         .post(
             "/api/v1/watchlists",
             &police.token,
-            json!({ "name": "Op", "legal_basis_ref": "file 9", "ends_at": ends }),
+            json!({ "name": "Op", "legal_basis_ref": "file 9", "ends_at": ends, "instrument": instrument(&t, 20) }),
         )
         .await
         .expect(201);
@@ -1195,7 +1268,8 @@ async fn an_annulled_order_does_not_undo_the_platforms_own_removal() {
         t.post("/api/v1/orders", &issuer.token, order_body(&p.org, &["https://video.example/v/own"])).await.expect(201);
     let order = o["id"].as_str().unwrap();
     assert_eq!(t.get(&format!("/api/v1/orders/{order}"), &issuer.token).await.expect(200)["state"], "complied");
-    let annul = json!({ "court": "Tribunal administratif de Paris", "reference": "TA-2026-9" });
+    let annul =
+        json!({ "court": "Tribunal administratif de Paris", "reference": "TA-2026-9", "decided_on": "2026-12-01" });
     t.post(&format!("/api/v1/orders/{order}/annulment"), &issuer.token, annul).await.expect(200);
     let d = t.get(&format!("/api/v1/cases/{case}"), &p.token).await.expect(200);
     assert!(d["decision"]["reversed_at"].is_null(), "{d}");
@@ -1300,4 +1374,621 @@ async fn a_platform_records_its_court_challenges_of_an_order_tco_9() {
         .collect();
     assert_eq!(decided, ["upheld", "annulled"]);
     assert_eq!(t.events(Some("order.challenged")).await.len(), 2);
+}
+
+// ---- The TCO Regulation as written (step 8) -----------------------------------------------------
+
+/// An organisation created by the administrator with `body`, and one person with `roles`.
+async fn org_with(t: &TestApp, body: Value, roles: &[&str]) -> Member {
+    let org = t.post("/api/v1/orgs", ADMIN, body).await.expect(201)["id"].as_str().unwrap().to_owned();
+    t.person(&org, roles).await
+}
+
+/// A platform serving `host`, created from `body` (its legal fields), with the host approved.
+async fn platform_from(t: &TestApp, host: &str, mut body: Value) -> Member {
+    body["kind"] = json!("platform");
+    body["contact_point"] = json!({ "email": format!("tco@{host}") });
+    let p = org_with(t, body, &["moderator", "integrator"]).await;
+    t.post("/api/v1/hosts", &p.token, json!({ "host": host })).await.expect(201);
+    t.post(&format!("/api/v1/hosts/{host}/approve"), ADMIN, json!({})).await.expect(200);
+    p
+}
+
+/// Europol, registered to be informed, with a webhook receiver.
+async fn europol(t: &TestApp) -> (Member, Receiver) {
+    let e = org_with(t, json!({ "name": "Europol EU IRU", "kind": "authority", "europol": true }), &["reporter"]).await;
+    let rx = Receiver::start().await;
+    t.post("/api/v1/webhooks", &e.token, json!({ "url": rx.url })).await.expect(201);
+    (e, rx)
+}
+
+fn data(event: &Value) -> Value {
+    serde_json::from_str(event["data"].as_str().unwrap()).unwrap()
+}
+
+/// TCO arts. 4(1), 17: a platform established outside the Union is scrutinised where its legal
+/// representative is established. It never was: only `main_establishment` was read.
+#[tokio::test]
+async fn tco_art_4_1_a_platform_outside_the_union_is_scrutinised_where_its_legal_representative_is() {
+    let t = TestApp::start().await;
+    let lr = json!({ "name": "Offshore Tube", "legal_representative": { "name": "LR BV", "email": "lr@lr.example", "member_state": "NL" } });
+    let p = platform_from(&t, "offshore.example", lr).await;
+    let issuer = t.authority().await; // FR
+    let nl = authority_of(&t, "NL").await;
+    let o = t
+        .post("/api/v1/orders", &issuer.token, order_body(&p.org, &["https://offshore.example/v/1"]))
+        .await
+        .expect(201);
+    let order = o["id"].as_str().unwrap();
+    let view = t.get(&format!("/api/v1/orders/{order}"), &issuer.token).await.expect(200);
+    assert_eq!((view["cross_border"].as_bool(), view["copy_to"].as_str()), (Some(true), Some(nl.org.as_str())));
+    t.get("/api/v1/inbox", &p.token).await.expect(200);
+    let s = t
+        .post(&format!("/api/v1/orders/{order}/scrutiny"), &p.token, json!({ "text": "no reasons" }))
+        .await
+        .expect(201);
+    assert_eq!(s["authority"], nl.org.as_str());
+    let orgs = t.get("/api/v1/orgs", ADMIN).await.expect(200);
+    let listed = orgs["orgs"].as_array().unwrap().iter().find(|x| x["id"] == p.org.as_str()).unwrap().clone();
+    assert_eq!(listed["host_member_state"], "NL");
+}
+
+/// TCO art. 12(1): an authority acts only within what its member state designated it for. A
+/// referral unit refers but issues no order; scrutiny goes to the authority designated for it
+/// (Arcom rather than OFAC in France), whatever order they were registered in.
+#[tokio::test]
+async fn tco_art_12_1_only_designated_authorities_issue_orders_and_scrutinise_them() {
+    let t = TestApp::start().await;
+    let unit =
+        org_with(&t, json!({ "name": "Referral unit", "kind": "authority", "member_state": "FR" }), &["reporter"])
+            .await;
+    let p = platform_from(&t, "fr-host.example", json!({ "name": "Plateforme", "main_establishment": "FR" })).await;
+    let refused = t.post("/api/v1/orders", &unit.token, order_body(&p.org, &["https://fr-host.example/v/1"])).await;
+    assert_eq!(refused.status, 403);
+    assert!(refused.body["detail"].as_str().unwrap().contains("12(1)(a)"), "{}", refused.body);
+    let notice = json!({ "platform": p.org, "information": "orders come through Vigie" });
+    assert_eq!(t.post("/api/v1/advance-notices", &unit.token, notice).await.status, 403);
+    let referral = json!({ "explanation": "recruitment", "locations": [{ "url": "https://fr-host.example/v/2" }] });
+    t.post("/api/v1/referrals", &unit.token, referral).await.expect(201);
+
+    // France: OFAC issues orders, Arcom scrutinises them; OFAC is registered first.
+    let ofac = org_with(
+        &t,
+        json!({ "name": "OFAC", "kind": "authority", "member_state": "FR", "competences": ["issue_orders"] }),
+        &["reporter"],
+    )
+    .await;
+    let arcom = org_with(&t, json!({ "name": "Arcom", "kind": "authority", "member_state": "FR", "competences": ["scrutiny", "specific_measures", "penalties"] }), &["reporter"]).await;
+    let ie = org_with(
+        &t,
+        json!({ "name": "An Garda", "kind": "authority", "member_state": "IE", "competences": ["issue_orders"] }),
+        &["reporter"],
+    )
+    .await;
+    let o = t.post("/api/v1/orders", &ie.token, order_body(&p.org, &["https://fr-host.example/v/3"])).await.expect(201);
+    let order = o["id"].as_str().unwrap();
+    t.get("/api/v1/inbox", &p.token).await.expect(200);
+    let s =
+        t.post(&format!("/api/v1/orders/{order}/scrutiny"), &p.token, json!({ "text": "satire" })).await.expect(201);
+    assert_eq!(s["authority"], arcom.org.as_str(), "not {}", ofac.org);
+    assert!(t.get("/api/v1/scrutinies", &ofac.token).await.expect(200)["scrutinies"].as_array().unwrap().is_empty());
+
+    // The administrator records the unit's designation; then it may issue.
+    let patched = t
+        .send(
+            reqwest::Method::PATCH,
+            &format!("/api/v1/orgs/{}", unit.org),
+            Some(ADMIN),
+            Some(json!({ "competences": ["issue_orders"] })),
+        )
+        .await
+        .expect(200);
+    assert_eq!(patched["competences"], json!(["issue_orders"]));
+    t.post("/api/v1/orders", &unit.token, order_body(&p.org, &["https://fr-host.example/v/4"])).await.expect(201);
+    let wrong = t
+        .send(
+            reqwest::Method::PATCH,
+            &format!("/api/v1/orgs/{}", p.org),
+            Some(ADMIN),
+            Some(json!({ "competences": ["scrutiny"] })),
+        )
+        .await;
+    assert_eq!(wrong.field_codes(), ["not_applicable"]);
+    assert_eq!(t.events(Some("org.updated")).await.len(), 1);
+}
+
+/// TCO art. 11(3): non-disclosure is the issuing authority's decision alone. The hub's
+/// administrator could extend and lift it.
+#[tokio::test]
+async fn tco_art_11_3_only_the_issuing_authority_extends_or_lifts_its_non_disclosure() {
+    let t = TestApp::start().await;
+    let p = t.platform("video.example").await;
+    let issuer = t.authority().await;
+    let mut body = order_body(&p.org, &["https://video.example/v/1"]);
+    body["non_disclosure"] = json!(true);
+    let order = t.post("/api/v1/orders", &issuer.token, body).await.expect(201)["id"].as_str().unwrap().to_owned();
+    let until = json!({ "until": t.now().plus(Duration::from_days(50)).to_rfc3339() });
+    let extend = t.post(&format!("/api/v1/orders/{order}/embargo/extend"), ADMIN, until.clone()).await;
+    assert_eq!(extend.status, 403);
+    assert_eq!(t.post(&format!("/api/v1/orders/{order}/embargo/lift"), ADMIN, json!({})).await.status, 403);
+    t.post(&format!("/api/v1/orders/{order}/embargo/extend"), &issuer.token, until).await.expect(200);
+    t.post(&format!("/api/v1/orders/{order}/embargo/lift"), &issuer.token, json!({})).await.expect(200);
+}
+
+/// TCO arts. 4(6) and 9: an order stops having effect only on an infringement found on scrutiny
+/// or a court's ruling, which the issuing or the competent authority records with the ruling's
+/// reference; the hub's administrator annuls nothing. The court and the reference never enter
+/// the log readable.
+#[tokio::test]
+async fn tco_art_9_a_court_ruling_is_recorded_by_the_issuer_or_the_competent_authority_only() {
+    let t = TestApp::start().await;
+    let p = t.platform("video.example").await;
+    let issuer = t.authority().await;
+    let host = authority_of(&t, "IE").await;
+    let bystander = authority_of(&t, "DE").await;
+    let receipt =
+        t.post("/api/v1/orders", &issuer.token, order_body(&p.org, &["https://video.example/v/1"])).await.expect(201);
+    let order = receipt["id"].as_str().unwrap();
+    let ruling = json!({ "court": "High Court of Ireland", "reference": "HC-2026-777", "decided_on": "2026-12-03" });
+    let admin = t.post(&format!("/api/v1/orders/{order}/annulment"), ADMIN, ruling.clone()).await;
+    assert_eq!(admin.status, 403, "the administrator annuls nothing");
+    let other = t.post(&format!("/api/v1/orders/{order}/annulment"), &bystander.token, ruling.clone()).await;
+    assert_eq!(other.status, 404);
+    let bad_date = json!({ "court": "High Court", "reference": "HC-1", "decided_on": "3 December" });
+    assert_eq!(
+        t.post(&format!("/api/v1/orders/{order}/annulment"), &host.token, bad_date).await.field_codes(),
+        ["invalid_date"]
+    );
+    let o = t.post(&format!("/api/v1/orders/{order}/annulment"), &host.token, ruling).await.expect(200);
+    assert_eq!(
+        (o["ended_by"]["cause"].as_str(), o["ended_by"]["recorded_by"].as_str()),
+        (Some("annulment"), Some("scrutinising_authority"))
+    );
+    assert_eq!(o["ended_by"]["reference"], "HC-2026-777");
+    let ended = t.events(Some("order.ended")).await;
+    let text = ended[0]["data"].as_str().unwrap();
+    assert!(!text.contains("HC-2026-777") && !text.contains("High Court"), "sealed in the log: {text}");
+    assert_eq!(data(&ended[0])["cause"], "annulment");
+    assert!(data(&ended[0])["reference"]["sealed"].is_string());
+}
+
+/// TCO arts. 1(3), 3(3): under an order the platform complies; the purpose it sees is a concern
+/// for the authority, never a reason its removal is refused (it was: `exempt_purpose`). The
+/// concern goes to the issuer, and into the scrutiny the platform asks for.
+#[tokio::test]
+async fn tco_art_3_3_a_purpose_concern_never_blocks_compliance_and_reaches_the_authority() {
+    let t = TestApp::start().await;
+    let p = t.platform("video.example").await;
+    let issuer = t.authority().await;
+    let irx = Receiver::start().await;
+    t.post("/api/v1/webhooks", &issuer.token, json!({ "url": irx.url })).await.expect(201);
+    let host = authority_of(&t, "IE").await;
+    let receipt = t
+        .post(
+            "/api/v1/orders",
+            &issuer.token,
+            order_body(&p.org, &["https://video.example/v/1", "https://video.example/v/2"]),
+        )
+        .await
+        .expect(201);
+    let order = receipt["id"].as_str().unwrap().to_owned();
+    let (c1, c2) = (receipt["cases"][0]["case"].as_str().unwrap(), receipt["cases"][1]["case"].as_str().unwrap());
+    t.get("/api/v1/inbox", &p.token).await.expect(200);
+    let concern = json!({ "action": "remove", "legal_basis": "eu.tco.2-7-a", "purpose": "journalistic", "purpose_rationale": "a news broadcast quoting the video", "explanation": "Removed as the order asks." });
+    decide(&t, &p, c1, concern).await;
+    // No purpose at all: the platform is not asked to assess the order's purposes.
+    decide(
+        &t,
+        &p,
+        c2,
+        json!({ "action": "remove", "legal_basis": "eu.tco.2-7-c", "explanation": "Recruits for a listed group." }),
+    )
+    .await;
+    assert_eq!(t.get(&format!("/api/v1/orders/{order}"), &issuer.token).await.expect(200)["state"], "complied");
+    let told =
+        eventually("order.purpose_concern", || async { irx.of_type("order.purpose_concern").into_iter().next() }).await;
+    assert_eq!(
+        (told["data"]["purpose"].as_str(), told["data"]["rationale"].as_str()),
+        (Some("journalistic"), Some("a news broadcast quoting the video"))
+    );
+    let logged = t.events(Some("order.purpose_concern")).await;
+    assert!(data(&logged[0])["rationale"]["sealed"].is_string(), "the rationale is sealed in the log");
+    let s = t
+        .post(&format!("/api/v1/orders/{order}/scrutiny"), &p.token, json!({ "text": "see our concern" }))
+        .await
+        .expect(201);
+    assert_eq!(s["purpose_concerns"][0]["purpose"], "journalistic");
+    let seen = t.get(&format!("/api/v1/scrutinies/{}", s["id"].as_str().unwrap()), &host.token).await.expect(200);
+    assert_eq!(seen["purpose_concerns"][0]["case"], c1);
+}
+
+/// TCO art. 4(4): the content provider's 48 hours run from being informed, not from when the link
+/// was handed to the platform; and the platform's pending request does not block theirs.
+#[tokio::test]
+async fn tco_art_4_4_the_uploaders_48_hours_run_from_being_informed_and_are_their_own() {
+    let t = TestApp::start().await;
+    let p = t.platform("video.example").await;
+    let issuer = t.authority().await;
+    let host = authority_of(&t, "IE").await;
+    let receipt = t
+        .post(
+            "/api/v1/orders",
+            &issuer.token,
+            order_body(&p.org, &["https://video.example/v/1", "https://video.example/v/2"]),
+        )
+        .await
+        .expect(201);
+    let order = receipt["id"].as_str().unwrap().to_owned();
+    let (c1, c2) = (
+        receipt["cases"][0]["case"].as_str().unwrap().to_owned(),
+        receipt["cases"][1]["case"].as_str().unwrap().to_owned(),
+    );
+    t.get("/api/v1/inbox", &p.token).await.expect(200);
+    decide(&t, &p, &c1, removal()).await;
+    decide(&t, &p, &c2, removal()).await;
+    t.post(&format!("/api/v1/orders/{order}/scrutiny"), &p.token, json!({ "text": "the platform's own request" }))
+        .await
+        .expect(201);
+    let (first, second) = (notice_token(&t, &p, &c1).await, notice_token(&t, &p, &c2).await);
+
+    // Three days after the notice was issued, the first content provider opens the link: their
+    // time starts only now, and the platform's pending request is no obstacle.
+    t.advance(Duration::from_days(3));
+    let n = t.send(reqwest::Method::GET, &format!("/api/v1/uploader-notices/{first}"), None, None).await.expect(200);
+    assert_eq!(n["notice"]["informed_at"], t.now().to_rfc3339());
+    let o = &n["notice"]["redress"]["removal_orders"][0];
+    assert_eq!(o["cross_border_scrutiny"]["request_until"], t.now().plus(Duration::from_hours(48)).to_rfc3339());
+    let path = format!("/api/v1/uploader-notices/{first}/scrutiny");
+    let s = t.send(reqwest::Method::POST, &path, None, Some(json!({ "text": "my reporting" }))).await.expect(201);
+    assert_eq!(s["trigger"], "uploader");
+    let again = t.send(reqwest::Method::POST, &path, None, Some(json!({ "text": "again" }))).await;
+    assert_eq!(codes_of(&again), (409, "scrutiny_pending".into()), "one pending request each");
+
+    // The second content provider was informed by the platform a day ago, as it records: 49
+    // hours later their window is closed.
+    let at = t.now().minus(Duration::from_days(1)).to_rfc3339();
+    let informed = t
+        .post(&format!("/api/v1/cases/{c2}/uploader-notice/informed"), &p.token, json!({ "at": at }))
+        .await
+        .expect(200);
+    assert_eq!(informed["notice"]["informed_at"], at);
+    let future = json!({ "at": t.now().plus(Duration::from_hours(1)).to_rfc3339() });
+    assert_eq!(
+        t.post(&format!("/api/v1/cases/{c2}/uploader-notice/informed"), &p.token, future).await.field_codes(),
+        ["out_of_range"]
+    );
+    t.advance(Duration::from_hours(25));
+    let late = t
+        .send(
+            reqwest::Method::POST,
+            &format!("/api/v1/uploader-notices/{second}/scrutiny"),
+            None,
+            Some(json!({ "text": "x" })),
+        )
+        .await;
+    assert_eq!(codes_of(&late), (409, "scrutiny_window_closed".into()));
+    assert_eq!(t.get("/api/v1/scrutinies", &host.token).await.expect(200)["scrutinies"].as_array().unwrap().len(), 2);
+}
+
+/// TCO art. 4(1) and (3): the host state's authority receives a copy when the order is sent; on
+/// its own initiative it scrutinises within 72 hours of that copy, "within the same period",
+/// whenever it opened the scrutiny; after them, it can no longer end the order.
+#[tokio::test]
+async fn tco_art_4_3_ex_officio_scrutiny_runs_72_hours_from_the_copy_and_then_lapses() {
+    let t = TestApp::start().await;
+    let p = t.platform("video.example").await;
+    let issuer = t.authority().await;
+    let host = authority_of(&t, "IE").await;
+    let hrx = Receiver::start().await;
+    t.post("/api/v1/webhooks", &host.token, json!({ "url": hrx.url })).await.expect(201);
+    let sent = t.now();
+    let receipt =
+        t.post("/api/v1/orders", &issuer.token, order_body(&p.org, &["https://video.example/v/1"])).await.expect(201);
+    let order = receipt["id"].as_str().unwrap().to_owned();
+    let copy = eventually("order.copy", || async { hrx.of_type("order.copy").into_iter().next() }).await;
+    assert_eq!(
+        (copy["data"]["order"].as_str(), copy["data"]["form"]["reference"].as_str()),
+        (Some(order.as_str()), Some("FR-IRU-2026-0042"))
+    );
+    let o = t.get(&format!("/api/v1/orders/{order}"), &issuer.token).await.expect(200);
+    assert_eq!(o["copy_at"], sent.to_rfc3339());
+
+    t.advance(Duration::from_hours(60));
+    let s = t
+        .post(&format!("/api/v1/orders/{order}/scrutiny"), &host.token, json!({ "text": "on our own initiative" }))
+        .await
+        .expect(201);
+    assert_eq!(s["trigger"], "ex_officio");
+    assert_eq!(
+        s["due_at"],
+        sent.plus(Duration::from_hours(72)).to_rfc3339(),
+        "72 hours from the copy, not from opening"
+    );
+    let id = s["id"].as_str().unwrap().to_owned();
+    intend_infringement(&t, &host, &id).await;
+    t.advance(Duration::from_secs(12 * 3600 + 1));
+    let late = t
+        .post(
+            &format!("/api/v1/scrutinies/{id}/decision"),
+            &host.token,
+            json!({ "outcome": "infringement", "reasons": "late" }),
+        )
+        .await;
+    assert_eq!(codes_of(&late), (409, "scrutiny_period_over".into()));
+    assert!(t.get(&format!("/api/v1/orders/{order}"), &issuer.token).await.expect(200)["ended_at"].is_null());
+    t.post(
+        &format!("/api/v1/scrutinies/{id}/decision"),
+        &host.token,
+        json!({ "outcome": "no_infringement", "reasons": "out of time" }),
+    )
+    .await
+    .expect(200);
+    let closed = t.post(&format!("/api/v1/orders/{order}/scrutiny"), &host.token, json!({ "text": "again" })).await;
+    assert_eq!(codes_of(&closed), (409, "scrutiny_window_closed".into()));
+}
+
+/// TCO art. 4(5) and (6): the issuing authority is told of an intended infringement before it is
+/// found; the decision then reaches the issuer, the platform and Europol.
+#[tokio::test]
+async fn tco_art_4_5_the_issuer_is_told_before_an_infringement_and_europol_after_the_decision() {
+    let t = TestApp::start().await;
+    let p = t.platform("video.example").await;
+    let issuer = t.authority().await;
+    let irx = Receiver::start().await;
+    t.post("/api/v1/webhooks", &issuer.token, json!({ "url": irx.url })).await.expect(201);
+    let host = authority_of(&t, "IE").await;
+    let (_, erx) = europol(&t).await;
+    let receipt =
+        t.post("/api/v1/orders", &issuer.token, order_body(&p.org, &["https://video.example/v/1"])).await.expect(201);
+    let order = receipt["id"].as_str().unwrap().to_owned();
+    t.get("/api/v1/inbox", &p.token).await.expect(200);
+    let s = t
+        .post(&format!("/api/v1/orders/{order}/scrutiny"), &p.token, json!({ "text": "journalism" }))
+        .await
+        .expect(201);
+    let id = s["id"].as_str().unwrap().to_owned();
+    let infringement = json!({ "outcome": "infringement", "reasons": "journalism" });
+    let first = t.post(&format!("/api/v1/scrutinies/{id}/decision"), &host.token, infringement.clone()).await;
+    assert_eq!(codes_of(&first), (409, "issuer_not_informed".into()));
+    let other = t.post(&format!("/api/v1/scrutinies/{id}/intention"), &issuer.token, json!({ "reasons": "x" })).await;
+    assert_eq!(other.status, 404, "the scrutinising authority tells, not the issuer");
+    intend_infringement(&t, &host, &id).await;
+    let told =
+        eventually("scrutiny.intention", || async { irx.of_type("scrutiny.intention").into_iter().next() }).await;
+    assert!(told["data"]["reasons"].as_str().unwrap().contains("journalism"));
+    assert!(t.get(&format!("/api/v1/scrutinies/{id}"), &issuer.token).await.expect(200)["intention_at"].is_string());
+    t.post(&format!("/api/v1/scrutinies/{id}/decision"), &host.token, infringement).await.expect(200);
+    let to_europol =
+        eventually("scrutiny.decided at Europol", || async { erx.of_type("scrutiny.decided").into_iter().next() })
+            .await;
+    assert_eq!(to_europol["data"]["outcome"], "infringement");
+    assert_eq!(data(&t.events(Some("scrutiny.decided")).await[0])["europol"], 1);
+}
+
+/// DSA arts. 6, 16: a notice (from the public or a trusted flagger) always reaches its platform; a
+/// watch-list match tells the list's authority, which may use its own powers. Holding is kept for
+/// de-confliction between authorities, on their referrals; a notice joining such a held case
+/// ends the hold. The notifier is told the truth, never "under review".
+#[tokio::test]
+async fn dsa_art_16_a_notice_reaches_its_platform_and_the_watch_list_authority_is_told() {
+    let t = TestApp::start().await;
+    let p = t.platform("video.example").await;
+    let police = t.authority().await;
+    let arx = Receiver::start().await;
+    t.post("/api/v1/webhooks", &police.token, json!({ "url": arx.url })).await.expect(201);
+    let ends = t.now().plus(Duration::from_days(30)).to_rfc3339();
+    let w = t
+        .post(
+            "/api/v1/watchlists",
+            &police.token,
+            json!({ "name": "Op", "legal_basis_ref": "file 7", "ends_at": ends }),
+        )
+        .await
+        .expect(201);
+    let list = w["id"].as_str().unwrap().to_owned();
+    let urls =
+        ["https://video.example/v/public", "https://video.example/v/flagged", "https://video.example/v/referred"];
+    let entries: Vec<Value> = urls.iter().map(|u| json!({ "url": u })).collect();
+    t.post(&format!("/api/v1/watchlists/{list}/entries"), &police.token, json!({ "entries": entries }))
+        .await
+        .expect(200);
+
+    let public = t.notice(urls[0]).await;
+    let code = public["tracking_code"].as_str().unwrap();
+    let flagger = t.member("trusted_flagger", "Watchdog NGO", &["reporter"]).await;
+    t.post("/api/v1/notices", &flagger.token, notice_body(urls[1])).await.expect(201);
+    let inbox = t.get("/api/v1/inbox", &p.token).await.expect(200);
+    assert_eq!(inbox["cases"].as_array().unwrap().len(), 2, "both notices reach the platform");
+    let told = eventually("two matches", || async {
+        let m = arx.of_type("watchlist.matched");
+        (m.len() == 2).then_some(m)
+    })
+    .await;
+    assert!(told.iter().all(|m| m["data"]["held"] == false && m["data"]["not_held"] == "hold_on_notice"));
+    let tracked = t.send(reqwest::Method::GET, &format!("/api/v1/notices/track/{code}"), None, None).await.expect(200);
+    assert_eq!(tracked["locations"][0]["state"], "delivered", "the notifier is not told 'under review'");
+    let public_case = case_of(&t, &public).await;
+    let asked = t.post("/api/v1/holds", &police.token, json!({ "case": public_case, "watchlist": list })).await;
+    assert_eq!(codes_of(&asked), (409, "hold_on_notice".into()));
+
+    // Another authority's referral is held for de-confliction; a notice on it ends the hold.
+    let unit = t.authority().await;
+    let referral = json!({ "explanation": "recruitment", "locations": [{ "url": urls[2] }] });
+    let r = t.post("/api/v1/referrals", &unit.token, referral).await.expect(201);
+    let referred = r["cases"][0]["case"].as_str().unwrap().to_owned();
+    assert_eq!(t.get("/api/v1/holds", &police.token).await.expect(200)["active"], 1);
+    assert!(
+        !t.get("/api/v1/inbox", &p.token).await.expect(200)["cases"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|c| c["id"] == referred.as_str())
+    );
+    t.notice(urls[2]).await;
+    let holds = t.get("/api/v1/holds", &police.token).await.expect(200);
+    assert_eq!((holds["active"].as_u64(), holds["holds"][0]["end_reason"].as_str()), (Some(0), Some("notice")));
+    assert!(
+        t.get("/api/v1/inbox", &p.token).await.expect(200)["cases"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|c| c["id"] == referred.as_str())
+    );
+}
+
+/// A notice held under a national legal instrument is held no longer than the instrument runs.
+#[tokio::test]
+async fn a_hold_under_a_national_instrument_ends_with_the_instrument() {
+    let t = TestApp::start().await;
+    let p = t.platform("video.example").await;
+    let police = t.authority().await;
+    let ends = t.now().plus(Duration::from_days(30)).to_rfc3339();
+    let body = json!({ "name": "Op", "legal_basis_ref": "file 8", "ends_at": ends, "hold_hours": 168, "instrument": instrument(&t, 1) });
+    let w = t.post("/api/v1/watchlists", &police.token, body).await.expect(201);
+    assert_eq!(w["instrument"]["reference"], "JI-2026-118");
+    let missing =
+        json!({ "name": "Op", "legal_basis_ref": "file 8", "ends_at": ends, "instrument": { "reference": "JI-1" } });
+    let res = t.post("/api/v1/watchlists", &police.token, missing).await;
+    assert_eq!(res.fields(), ["instrument.issuing_body", "instrument.ends_at"]);
+    let list = w["id"].as_str().unwrap();
+    t.post(
+        &format!("/api/v1/watchlists/{list}/entries"),
+        &police.token,
+        json!({ "entries": [{ "url": "https://video.example/v/1" }] }),
+    )
+    .await
+    .expect(200);
+    t.notice("https://video.example/v/1").await;
+    let holds = t.get("/api/v1/holds", &police.token).await.expect(200);
+    assert_eq!(holds["holds"][0]["until"], t.now().plus(Duration::from_days(1)).to_rfc3339());
+    assert!(t.get("/api/v1/inbox", &p.token).await.expect(200)["cases"].as_array().unwrap().is_empty());
+    let created = t.events(Some("watchlist.created")).await;
+    assert!(!created[0]["data"].as_str().unwrap().contains("JI-2026-118"), "the instrument is sealed in the log");
+}
+
+/// TCO art. 11(2): the content provider's notice gives the order's own reasons (its Annex I types
+/// and statement of reasons), and a copy of the order on request, through a route that exists.
+#[tokio::test]
+async fn tco_art_11_2_the_uploader_gets_the_orders_own_reasons_and_a_copy_on_request() {
+    let t = TestApp::start().await;
+    let rx = Receiver::start().await;
+    let p = t.platform("video.example").await;
+    t.post("/api/v1/webhooks", &p.token, json!({ "url": rx.url })).await.expect(201);
+    let issuer = t.authority().await;
+    let receipt = t
+        .post(
+            "/api/v1/orders",
+            &issuer.token,
+            order_body(&p.org, &["https://video.example/v/1", "https://video.example/v/2"]),
+        )
+        .await
+        .expect(201);
+    let case = receipt["cases"][0]["case"].as_str().unwrap().to_owned();
+    t.get("/api/v1/inbox", &p.token).await.expect(200);
+    decide(&t, &p, &case, json!({ "action": "remove", "legal_basis": "eu.tco.2-7-a", "explanation": "as ordered" }))
+        .await;
+    let token = notice_token(&t, &p, &case).await;
+    let n = t.send(reqwest::Method::GET, &format!("/api/v1/uploader-notices/{token}"), None, None).await.expect(200);
+    let o = &n["notice"]["redress"]["removal_orders"][0];
+    assert_eq!(o["statement_of_reasons"], "The video calls for attacks on civilians and recruits for a listed group.");
+    let types: Vec<_> = o["reasons"].as_array().unwrap().iter().map(|r| r["type"].as_str().unwrap()).collect();
+    assert_eq!(types, ["a", "c"]);
+    assert_eq!(o["reasons"][1]["citation"], "Regulation (EU) 2021/784 art. 2(7)(c)");
+    let link = n["notice"]["redress"]["copy_of_order"]["link"].as_str().unwrap().to_owned();
+    assert_eq!(link, format!("/api/v1/uploader-notices/{token}/order-copy"));
+
+    let copy = t.send(reqwest::Method::POST, &link, None, None).await.expect(200);
+    let c = &copy["orders"][0];
+    assert_eq!(c["annex_i"]["statement_of_reasons"], o["statement_of_reasons"]);
+    assert_eq!(
+        (c["content"]["url"].as_str(), c["other_locations"].as_u64()),
+        (Some("https://video.example/v/1"), Some(1))
+    );
+    assert_eq!(c["issuing_authority"]["member_state"], "FR");
+    eventually("the platform is told", || async { rx.of_type("uploader_notice.order_copy").into_iter().next() }).await;
+    assert_eq!(t.events(Some("uploader_notice.order_copy")).await.len(), 1);
+    // A decision on a notice has no order to copy.
+    let (other, _) = reported(&t, &p, "https://video.example/v/3").await;
+    decide(&t, &p, &other, removal()).await;
+    let plain = notice_token(&t, &p, &other).await;
+    let none = t.send(reqwest::Method::POST, &format!("/api/v1/uploader-notices/{plain}/order-copy"), None, None).await;
+    assert_eq!(codes_of(&none), (409, "not_an_order".into()));
+}
+
+/// LCEN art. 6-1-5: the French challenge is 48 hours, not days; it runs from receipt for the
+/// platform and from being informed for the content provider.
+#[tokio::test]
+async fn lcen_6_1_5_the_french_challenge_runs_48_hours_from_receipt_and_from_being_informed() {
+    let t = TestApp::start().await;
+    let p = t.platform("video.example").await;
+    let issuer = t.authority().await;
+    let receipt =
+        t.post("/api/v1/orders", &issuer.token, order_body(&p.org, &["https://video.example/v/1"])).await.expect(201);
+    let (order, case) =
+        (receipt["id"].as_str().unwrap().to_owned(), receipt["cases"][0]["case"].as_str().unwrap().to_owned());
+    t.advance(Duration::from_mins(10));
+    t.get("/api/v1/inbox", &p.token).await.expect(200);
+    let received = t.now();
+    let o = t.get(&format!("/api/v1/orders/{order}"), &issuer.token).await.expect(200);
+    assert_eq!(o["challenge_until"], received.plus(Duration::from_hours(48)).to_rfc3339());
+    decide(&t, &p, &case, removal()).await;
+    let token = notice_token(&t, &p, &case).await;
+    t.advance(Duration::from_hours(5));
+    let n = t.send(reqwest::Method::GET, &format!("/api/v1/uploader-notices/{token}"), None, None).await.expect(200);
+    let challenge = &n["notice"]["redress"]["removal_orders"][0]["challenge"];
+    assert_eq!((challenge["deadline_hours"].as_u64(), challenge["deadline_days"].as_u64()), (Some(48), None));
+    assert_eq!(challenge["until"], t.now().plus(Duration::from_hours(48)).to_rfc3339());
+    let mut both = order_body(&p.org, &["https://video.example/v/2"]);
+    both["redress"]["deadline_days"] = json!(2);
+    assert_eq!(t.post("/api/v1/orders", &issuer.token, both).await.field_codes(), ["two_deadlines"]);
+}
+
+/// TCO art. 14(5): where no member state can be identified, the platform informs both the
+/// contact point of its own member state and Europol (Europol alone was accepted); Vigie
+/// delivers to each that is registered.
+#[tokio::test]
+async fn tco_art_14_5_with_no_member_state_both_the_contact_point_and_europol_are_informed() {
+    let t = TestApp::start().await;
+    let p = t.platform("video.example").await; // established in IE
+    let ie = org_with(
+        &t,
+        json!({ "name": "An Garda", "kind": "authority", "member_state": "IE", "competences": ["issue_orders"] }),
+        &["reporter"],
+    )
+    .await;
+    let irx = Receiver::start().await;
+    t.post("/api/v1/webhooks", &ie.token, json!({ "url": irx.url })).await.expect(201);
+    let (_, erx) = europol(&t).await;
+    let mut body = notice_body("https://video.example/live/1");
+    body["threat_to_life"] = json!(true);
+    let case = case_of(&t, &t.post_anonymous("/api/v1/notices", body).await.expect(201)).await;
+    let path = format!("/api/v1/cases/{case}/law-enforcement-referrals");
+    let europol_only = t.post(&path, &p.token, json!({ "basis": "tco_14_5", "europol": true })).await;
+    assert_eq!(
+        (europol_only.fields(), europol_only.field_codes()),
+        (vec!["contact_point".to_owned()], vec!["required".to_owned()])
+    );
+    let r = t
+        .post(&path, &p.token, json!({ "basis": "tco_14_5", "europol": true, "contact_point": true }))
+        .await
+        .expect(201);
+    assert_eq!((r["contact_point"].as_bool(), r["authority"].as_str()), (Some(true), Some(ie.org.as_str())));
+    eventually("the contact point", || async { irx.of_type("law_enforcement.referral").into_iter().next() }).await;
+    eventually("Europol", || async { erx.of_type("law_enforcement.referral").into_iter().next() }).await;
+    // DSA art. 18(2) asks for one or the other; a member state named needs neither.
+    t.post(&path, &p.token, json!({ "basis": "dsa_18", "europol": true })).await.expect(201);
+}
+
+/// TCO art. 10 covers removals under specific measures (art. 5): the redress of a platform's own
+/// decision cites DSA art. 20, not TCO art. 10 (it cited both for every decision).
+#[tokio::test]
+async fn tco_art_10_is_not_cited_as_the_basis_of_every_platform_complaint() {
+    let t = TestApp::start().await;
+    let p = t.platform("video.example").await;
+    let (case, _) = reported(&t, &p, "https://video.example/v/1").await;
+    decide(&t, &p, &case, removal()).await;
+    let token = notice_token(&t, &p, &case).await;
+    let n = t.send(reqwest::Method::GET, &format!("/api/v1/uploader-notices/{token}"), None, None).await.expect(200);
+    let basis = n["notice"]["redress"]["internal_complaint"]["legal_basis"].as_str().unwrap();
+    assert_eq!(basis, "Regulation (EU) 2022/2065 art. 20");
 }

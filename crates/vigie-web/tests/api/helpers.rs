@@ -151,7 +151,12 @@ impl TestApp {
                 body["main_establishment"] = json!("IE");
                 body["contact_point"] = json!({ "email": "tco@platform.example" });
             }
-            "authority" | "trusted_flagger" => body["member_state"] = json!("FR"),
+            // Designated to issue removal orders (TCO art. 12(1)(a)), as most tests need.
+            "authority" => {
+                body["member_state"] = json!("FR");
+                body["competences"] = json!(["issue_orders"]);
+            }
+            "trusted_flagger" => body["member_state"] = json!("FR"),
             _ => {}
         }
         let org = self.post("/api/v1/orgs", ADMIN, body).await.expect(201)["id"].as_str().unwrap().to_owned();
@@ -330,7 +335,7 @@ pub fn order_body(addressee: &str, urls: &[&str]) -> Value {
         "authority_type": "law_enforcement",
         "representative": { "name": "Jeanne Martin", "post": "Commissaire" },
         "contact_email": "iru@police.example",
-        "redress": { "body": "Tribunal administratif de Paris", "deadline_days": 48, "deadline_from": "receipt of the order" },
+        "redress": { "body": "Tribunal administratif de Paris", "deadline_hours": 48, "deadline_from": "receipt of the order, or being informed of it" },
         "emergency_justification": "Live attack under way; the video is spreading."
     })
 }

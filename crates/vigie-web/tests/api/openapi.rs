@@ -110,7 +110,9 @@ async fn request_schemas_require_what_the_server_requires() {
             "statement_of_reasons",
         ]
     );
-    assert_eq!(required("RedressDto"), ["body", "deadline_days"]);
+    // One of deadline_days and deadline_hours (France counts in hours, LCEN art. 6-1-5): neither
+    // is required alone, the use-case names the missing one.
+    assert_eq!(required("RedressDto"), ["body"]);
     assert_eq!(required("RepresentativeDto"), ["name", "post"]);
     assert!(schema("BankRequest")["required"].is_null(), "a bank's settings are all optional");
     let ratio = &schema("BankRequest")["properties"]["enabled_ratio"];
@@ -291,12 +293,15 @@ async fn seed(t: &TestApp) -> Fixtures {
         put(path, &[("id", open_case.clone())]);
     }
     put("/api/v1/cases/{id}/uploader-notice", &[("id", decided.clone())]);
+    put("/api/v1/cases/{id}/uploader-notice/informed", &[("id", decided.clone())]);
+    put("/api/v1/orgs/{id}", &[("id", authority.org.clone())]);
     put("/api/v1/cases/{id}/reinstatement", &[("id", decided.clone())]);
     put("/api/v1/terms-clauses/{id}/retire", &[("id", id(&spare_clause))]);
     for path in [
         "/api/v1/uploader-notices/{token}",
         "/api/v1/uploader-notices/{token}/complaint",
         "/api/v1/uploader-notices/{token}/scrutiny",
+        "/api/v1/uploader-notices/{token}/order-copy",
     ] {
         put(path, &[("token", uploader_token.clone())]);
     }

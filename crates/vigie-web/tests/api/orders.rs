@@ -201,9 +201,14 @@ async fn cannot_comply_suspends_the_clock_and_clarification_restarts_a_fresh_hou
         )
         .await
         .expect(200);
+    // The hour used to restart here, at the authority's clarification; it restarts when the
+    // platform receives it (art. 3(8)): here, its next inbox fetch, at once.
+    assert_eq!(o["state"], "awaiting_clarification");
+    t.get("/api/v1/inbox", &p.token).await.expect(200);
+    let o = t.get(&format!("/api/v1/orders/{id}"), &a.token).await.expect(200);
     assert_eq!(o["state"], "running");
     let restarted_at = t.app.now();
-    assert_eq!(ts(&o["deadline"]).since(restarted_at), Duration::from_hours(1), "a fresh hour from the clarification");
+    assert_eq!(ts(&o["deadline"]).since(restarted_at), Duration::from_hours(1), "a fresh hour from the receipt");
     assert_eq!(o["form"]["clarifications"][0]["text"], "The video at 02:10, uploaded on 3 May.");
     t.advance(Duration::from_mins(61));
     t.tick().await;
@@ -365,4 +370,151 @@ async fn an_order_reopens_a_case_the_platform_had_left_up() {
     assert_eq!(o["state"], "complied");
     let detail = t.get(&format!("/api/v1/cases/{case}"), &p.token).await.expect(200);
     assert_eq!(detail["decision"]["action"], "remove", "the current decision is the latest");
+}
+
+/// A platform whose contact point's channel is Vigie (TCO art. 15), with `host` approved.
+async fn designated_platform(t: &TestApp, host: &str) -> Member {
+    let body = json!({ "name": "Channel Tube", "kind": "platform", "main_establishment": "IE", "designated_channel": true, "contact_point": { "email": format!("tco@{host}") } });
+    let org = t.post("/api/v1/orgs", ADMIN, body).await.expect(201)["id"].as_str().unwrap().to_owned();
+    let p = t.person(&org, &["moderator", "integrator"]).await;
+    t.post("/api/v1/hosts", &p.token, json!({ "host": host })).await.expect(201);
+    t.post(&format!("/api/v1/hosts/{host}/approve"), ADMIN, json!({})).await.expect(200);
+    p
+}
+
+/// TCO art. 3(3) and (5), Directive 2000/31 art. 11(1): where Vigie is the platform's designated
+/// channel, the order is received when it is available to the platform, so the hour runs from
+/// then whether or not anyone fetches it. It used to wait for a fetch, forever if none came.
+#[tokio::test]
+async fn tco_art_3_5_on_the_designated_channel_the_hour_runs_from_availability() {
+    let t = TestApp::start().await;
+    let p = designated_platform(&t, "channel.example").await;
+    let a = t.authority().await;
+    let sent = t.now();
+    let r = t.post("/api/v1/orders", &a.token, order_body(&p.org, &["https://channel.example/v/1"])).await.expect(201);
+    let id = r["id"].as_str().unwrap();
+    let o = t.get(&format!("/api/v1/orders/{id}"), &a.token).await.expect(200);
+    assert_eq!(o["state"], "running");
+    assert_eq!((ts(&o["sent_at"]), ts(&o["available_at"]), ts(&o["received_at"])), (sent, sent, sent));
+    assert_eq!(ts(&o["deadline"]), sent.plus(Duration::from_hours(1)));
+    assert!(o["acknowledged_at"].is_null(), "nobody has looked yet");
+    let received = t.events(Some("order.received")).await;
+    let data: serde_json::Value = serde_json::from_str(received[0]["data"].as_str().unwrap()).unwrap();
+    assert_eq!(data["via"], "designated_channel");
+    t.advance(Duration::from_mins(61));
+    t.tick().await;
+    assert_eq!(t.get(&format!("/api/v1/orders/{id}"), &a.token).await.expect(200)["overdue"], true);
+}
+
+/// TCO arts. 3(3) and 15(1): an order nobody at the platform has acknowledged a quarter of an hour
+/// after it was sent escalates, to the platform and to the issuing authority, once.
+#[tokio::test]
+async fn tco_art_3_3_an_unacknowledged_order_escalates_to_the_platform_and_the_issuer() {
+    let t = TestApp::start().await;
+    let p = t.platform("video.example").await;
+    let a = t.authority().await;
+    let arx = Receiver::start().await;
+    t.post("/api/v1/webhooks", &a.token, json!({ "url": arx.url })).await.expect(201);
+    let r = t.post("/api/v1/orders", &a.token, order_body(&p.org, &["https://video.example/v/1"])).await.expect(201);
+    let id = r["id"].as_str().unwrap().to_owned();
+    t.advance(Duration::from_mins(14));
+    t.tick().await;
+    assert!(t.events(Some("order.unacknowledged")).await.is_empty());
+    t.advance(Duration::from_mins(1));
+    t.tick().await;
+    t.advance(Duration::from_mins(30));
+    t.tick().await;
+    assert_eq!(t.events(Some("order.unacknowledged")).await.len(), 1, "once");
+    let told =
+        eventually("order.unacknowledged", || async { arx.of_type("order.unacknowledged").into_iter().next() }).await;
+    assert_eq!(told["data"]["order"], id.as_str());
+    assert!(t.get(&format!("/api/v1/orders/{id}"), &a.token).await.expect(200)["unacknowledged_at"].is_string());
+    // An order fetched in time never escalates so.
+    let r = t.post("/api/v1/orders", &a.token, order_body(&p.org, &["https://video.example/v/2"])).await.expect(201);
+    t.get("/api/v1/inbox", &p.token).await.expect(200);
+    t.advance(Duration::from_mins(20));
+    t.tick().await;
+    let second = t.get(&format!("/api/v1/orders/{}", r["id"].as_str().unwrap()), &a.token).await.expect(200);
+    assert!(second["acknowledged_at"].is_string() && second["unacknowledged_at"].is_null());
+}
+
+/// TCO art. 3(8): after a clarification, the fresh hour runs from the platform's receipt of it,
+/// not from the authority's sending (it ran from the sending).
+#[tokio::test]
+async fn tco_art_3_8_after_a_clarification_the_hour_runs_from_the_platforms_receipt() {
+    let t = TestApp::start().await;
+    let p = t.platform("video.example").await;
+    let a = t.authority().await;
+    let id =
+        t.post("/api/v1/orders", &a.token, order_body(&p.org, &["https://video.example/v/1"])).await.expect(201)["id"]
+            .as_str()
+            .unwrap()
+            .to_owned();
+    t.get("/api/v1/inbox", &p.token).await.expect(200);
+    let why = json!({ "reasons": ["manifest_errors"], "explanation": "The URL points to a cooking video." });
+    t.post(&format!("/api/v1/orders/{id}/cannot-comply"), &p.token, why).await.expect(200);
+    t.post(&format!("/api/v1/orders/{id}/clarification"), &a.token, json!({ "clarification": "The second video." }))
+        .await
+        .expect(200);
+    let o = t.get(&format!("/api/v1/orders/{id}"), &a.token).await.expect(200);
+    assert_eq!(o["state"], "awaiting_clarification");
+    assert!(o["clarification_sent_at"].is_string());
+    t.advance(Duration::from_mins(20));
+    t.get("/api/v1/inbox", &p.token).await.expect(200);
+    let o = t.get(&format!("/api/v1/orders/{id}"), &a.token).await.expect(200);
+    assert_eq!(o["state"], "running");
+    assert_eq!(
+        ts(&o["deadline"]),
+        t.now().plus(Duration::from_hours(1)),
+        "an hour from the receipt, 20 minutes after sending"
+    );
+    // On the designated channel, the clarification is received when sent.
+    let q = designated_platform(&t, "channel.example").await;
+    let id = t.post("/api/v1/orders", &a.token, order_body(&q.org, &["https://channel.example/v/1"])).await.expect(201)
+        ["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    t.post(
+        &format!("/api/v1/orders/{id}/cannot-comply"),
+        &q.token,
+        json!({ "reasons": ["insufficient_information"], "explanation": "which?" }),
+    )
+    .await
+    .expect(200);
+    let o = t
+        .post(&format!("/api/v1/orders/{id}/clarification"), &a.token, json!({ "clarification": "this one" }))
+        .await
+        .expect(200);
+    assert_eq!((o["state"].as_str(), ts(&o["deadline"])), (Some("running"), t.now().plus(Duration::from_hours(1))));
+}
+
+/// TCO art. 3(6)-(8): the Annex II answer (compliance, with its time) and the Annex III answer
+/// (cannot comply) reach the issuing authority, not only the platform's own feed.
+#[tokio::test]
+async fn tco_art_3_6_annex_ii_and_iii_answers_reach_the_issuing_authority() {
+    let t = TestApp::start().await;
+    let p = t.platform("video.example").await;
+    let a = t.authority().await;
+    let arx = Receiver::start().await;
+    t.post("/api/v1/webhooks", &a.token, json!({ "url": arx.url })).await.expect(201);
+    let first =
+        t.post("/api/v1/orders", &a.token, order_body(&p.org, &["https://video.example/v/1"])).await.expect(201);
+    let second =
+        t.post("/api/v1/orders", &a.token, order_body(&p.org, &["https://video.example/v/2"])).await.expect(201);
+    t.get("/api/v1/inbox", &p.token).await.expect(200);
+    let why = json!({ "reasons": ["force_majeure"], "explanation": "storage offline" });
+    t.post(&format!("/api/v1/orders/{}/cannot-comply", second["id"].as_str().unwrap()), &p.token, why)
+        .await
+        .expect(200);
+    let case = first["cases"][0]["case"].as_str().unwrap();
+    let remove = json!({ "action": "remove", "legal_basis": "eu.tco.2-7-a", "explanation": "Calls for attacks, as the order says." });
+    t.post(&format!("/api/v1/cases/{case}/decision"), &p.token, remove).await.expect(201);
+    let annex_iii = eventually("order.suspended", || async { arx.of_type("order.suspended").into_iter().next() }).await;
+    assert_eq!(annex_iii["data"]["reasons"], json!(["force_majeure"]));
+    let annex_ii = eventually("order.complied", || async { arx.of_type("order.complied").into_iter().next() }).await;
+    assert_eq!(
+        (annex_ii["data"]["order"].as_str(), annex_ii["data"]["measure"].as_str()),
+        (first["id"].as_str(), Some("remove"))
+    );
 }

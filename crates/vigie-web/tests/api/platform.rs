@@ -85,7 +85,7 @@ async fn a_case_is_acknowledged_then_decided_on_a_precise_ground() {
         .await;
     assert_eq!(no_ground.field_codes(), ["required"]);
     let national_eu = t
-        .post(&format!("/api/v1/cases/{id}/decision"), &p.token, json!({ "action": "disable", "explanation": "Calls for attacks.", "territorial_scope": ["EU"], "legal_basis": "fr.cp.421-2-5", "purpose": "none", "purpose_rationale": "apology" }))
+        .post(&format!("/api/v1/cases/{id}/decision"), &p.token, json!({ "action": "disable", "explanation": "Calls for attacks.", "territorial_scope": ["EU"], "legal_basis": "fr.cp.421-2-5.apologie", "purpose": "none", "purpose_rationale": "apology" }))
         .await;
     assert_eq!(national_eu.field_codes(), ["scope_beyond_jurisdiction"]);
     let unknown = t
@@ -96,13 +96,19 @@ async fn a_case_is_acknowledged_then_decided_on_a_precise_ground() {
         )
         .await;
     assert_eq!(unknown.field_codes(), ["unknown_legal_basis"]);
+    // The joint 421-2-5 entry was retired in taxonomy version 3 (split into provocation and
+    // apologie): it grounds no new decision.
+    let retired = t
+        .post(&format!("/api/v1/cases/{id}/decision"), &p.token, json!({ "action": "disable", "explanation": "Calls for attacks.", "territorial_scope": ["FR"], "legal_basis": "fr.cp.421-2-5", "purpose": "none", "purpose_rationale": "apology" }))
+        .await;
+    assert_eq!(retired.field_codes(), ["retired_legal_basis"]);
 
     let d = t
         .post(
             &format!("/api/v1/cases/{id}/decision"),
             &p.token,
             json!({
-                "action": "disable", "territorial_scope": ["FR"], "legal_basis": "fr.cp.421-2-5",
+                "action": "disable", "territorial_scope": ["FR"], "legal_basis": "fr.cp.421-2-5.apologie",
                 "purpose": "none", "purpose_rationale": "glorifies the attack, no journalistic framing",
                 "automated_detection": false, "automated_decision": false,
                 "explanation": "Praises the attack as an example to follow."

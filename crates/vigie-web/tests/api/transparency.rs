@@ -118,19 +118,21 @@ async fn world() -> World {
     let q = t.platform("other.example").await;
     let police = t.authority().await;
     let host = {
-        let body = json!({ "name": "Coimisiún na Meán", "kind": "authority", "member_state": "IE" });
+        let body = json!({ "name": "Coimisiún na Meán", "kind": "authority", "member_state": "IE", "competences": ["scrutiny"] });
         let org = t.post("/api/v1/orgs", ADMIN, body).await.expect(201)["id"].as_str().unwrap().to_owned();
         t.person(&org, &["reporter"]).await
     };
     let flagger = t.member("trusted_flagger", "Watchdog NGO", &["reporter"]).await;
 
-    // A watch-list holds a public report for the police; the hold expires.
+    // A watch-list holds a public report for the police under a national legal instrument (a DSA
+    // notice is held under one only); the hold expires.
     let ends = t.now().plus(Duration::from_days(90)).to_rfc3339();
+    let instrument = json!({ "reference": "JI-7", "issuing_body": "Juge d'instruction", "ends_at": ends });
     let w = t
         .post(
             "/api/v1/watchlists",
             &police.token,
-            json!({ "name": "Op", "legal_basis_ref": "file 7", "ends_at": ends, "hold_hours": 24 }),
+            json!({ "name": "Op", "legal_basis_ref": "file 7", "ends_at": ends, "hold_hours": 24, "instrument": instrument }),
         )
         .await
         .expect(201);
@@ -182,6 +184,11 @@ async fn world() -> World {
     let s =
         t.post(&format!("/api/v1/orders/{o1}/scrutiny"), &p.token, json!({ "text": "news report" })).await.expect(201);
     t.advance(Duration::from_hours(2));
+    // The issuer is told first (TCO art. 4(5)).
+    let intention = json!({ "reasons": "journalism" });
+    t.post(&format!("/api/v1/scrutinies/{}/intention", s["id"].as_str().unwrap()), &host.token, intention)
+        .await
+        .expect(200);
     let infringement = json!({ "outcome": "infringement", "reasons": "journalism" });
     t.post(&format!("/api/v1/scrutinies/{}/decision", s["id"].as_str().unwrap()), &host.token, infringement)
         .await
