@@ -22,6 +22,7 @@ EPOCH = dt.datetime(1970, 1, 1, tzinfo=dt.timezone.utc)
 EU_STATES = 27
 SOURCES = ["order", "referral", "trusted_flagger", "public", "hash_match"]
 TIERS = ["order", "referral", "trusted_flagger", "public"]
+HOLD_END_REASONS = ["expired", "released", "order", "threat_to_life", "notice"]
 ISSUED_OUTCOMES = ["complied", "cannot_comply", "overdue", "not_received", "within_time", "ended"]
 NOT_REMOVED = ["cannot_comply", "overdue", "not_received", "within_time"]
 HISTOGRAM = [("up_to_15m", 900), ("up_to_1h", 3600), ("up_to_6h", 21600),
@@ -124,7 +125,7 @@ def recompute(events, start, end, org=None):
     cpl_time = []
     cpl_outcomes = {k: zeros(["upheld", "reversed"]) for k in ("uploader", "notifier")}
     reinstated = {"total": 0, "by_cause": zeros(["complaint", "voluntary", "scrutiny_infringement", "annulment"])}
-    holds = {"placed": 0, "ended_by_reason": zeros(["expired", "released", "order", "threat_to_life"]),
+    holds = {"placed": 0, "ended_by_reason": zeros(HOLD_END_REASONS),
              "matched_not_held": 0}
     threats = {"signals": 0, "escalations": 0, "referred": 0, "referred_to_europol": 0, "acknowledged": 0}
     warned = suspensions = 0

@@ -117,9 +117,12 @@ pub const MEANINGS: &[(&str, &str)] = &[
     ("holds.placed", "Cases held for an authority's investigation (watch-list matches)."),
     (
         "holds.ended_by_reason",
-        "Holds ended: expired, released by the authority, or ended at once by an order or a threat to life.",
+        "Holds ended: expired, released by the authority, or ended at once by an order, a threat to life or a DSA notice (never held without a national legal instrument).",
     ),
-    ("holds.matched_not_held", "Watch-list matches that did not hold the case (orders, threats to life, stay-down)."),
+    (
+        "holds.matched_not_held",
+        "Watch-list matches that did not hold the case (orders, threats to life, DSA notices without a national legal instrument, stay-down).",
+    ),
     ("threat_to_life.signals", "Signals reporting a threat to life."),
     ("threat_to_life.escalations", "Escalations of unacknowledged threat-to-life alerts (every 15 minutes)."),
     ("threat_to_life.referred", "Referrals to law enforcement (DSA art. 18, TCO art. 14(5))."),

@@ -149,6 +149,9 @@ pub struct Court {
 }
 
 /// The keys of [`Orders::issued_outcomes`].
+/// Why a hold ended (`hold.ended` `data.reason`): it ran out, the authority released it, or an
+/// order, a threat to life or a DSA notice without a national instrument arrived on the case.
+pub const HOLD_END_REASONS: [&str; 5] = ["expired", "released", "order", "threat_to_life", "notice"];
 pub const ISSUED_OUTCOMES: [&str; 6] = ["complied", "cannot_comply", "overdue", "not_received", "within_time", "ended"];
 
 #[derive(Clone, Debug, PartialEq, Serialize)]
@@ -490,11 +493,7 @@ impl Tally {
                 total: 0,
                 by_cause: counts(&["complaint", "voluntary", "scrutiny_infringement", "annulment"]),
             },
-            holds: Holds {
-                placed: 0,
-                ended_by_reason: counts(&["expired", "released", "order", "threat_to_life"]),
-                matched_not_held: 0,
-            },
+            holds: Holds { placed: 0, ended_by_reason: counts(&HOLD_END_REASONS), matched_not_held: 0 },
             threats: Threats { signals: 0, escalations: 0, referred: 0, referred_to_europol: 0, acknowledged: 0 },
             misuse: Misuse { warnings: 0, suspensions: 0, manifestly_unfounded: 0 },
             stay_down: StayDown { upload_matches: 0, upload_cases: 0, bank_entries_added: 0 },

@@ -338,6 +338,9 @@ async fn every_figure_is_recomputed_from_each_audiences_export_by_independent_co
     // TCO art. 8(1)(c): the reviews, including the one that upheld the order.
     assert_eq!((art8.c_under_review, art8.c_reviewed, art8.c_upheld, art8.c_infringement), (2, 2, 1, 1));
     assert_eq!((all.holds.placed, all.holds.ended_by_reason["expired"]), (1, 1));
+    // Every reason a hold ends for is listed, even at zero: a DSA notice's too (step 8; it was
+    // missing from the report's and the recomputation's lists).
+    assert_eq!(all.holds.ended_by_reason.get("notice"), Some(&0));
     assert_eq!((all.threat_to_life.referred, all.threat_to_life.referred_to_europol), (1, 1));
     assert!(all.threat_to_life.escalations >= 1);
     assert_eq!(
@@ -446,4 +449,54 @@ async fn a_period_counts_what_happened_in_it_and_links_to_what_came_before() {
     let (ok, theirs, err) = recompute(&export(&events, &Audience::Public), period, None, &[]);
     assert!(ok, "{err}");
     assert_same(&later, &theirs);
+}
+
+/// A hold ends at once when a DSA notice (never held without a national legal instrument) arrives
+/// on the held case (`hold.ended`, reason `notice`, since step 8). The report counts it by its
+/// reason beside the others, and the independent code agrees for the public, the overseer and
+/// the list's authority.
+#[tokio::test]
+async fn a_hold_ended_by_a_notice_is_counted_by_its_reason() {
+    let t = TestApp::start().await;
+    let start = t.now();
+    t.platform("video.example").await;
+    let police = t.authority().await;
+    let unit = t.authority().await;
+    let ends = t.now().plus(Duration::from_days(30)).to_rfc3339();
+    let body = json!({ "name": "Op", "legal_basis_ref": "file 7", "ends_at": ends });
+    let w = t.post("/api/v1/watchlists", &police.token, body).await.expect(201);
+    let entries = json!({ "entries": [{ "url": "https://video.example/v/referred" }] });
+    t.post(&format!("/api/v1/watchlists/{}/entries", w["id"].as_str().unwrap()), &police.token, entries)
+        .await
+        .expect(200);
+    // Another authority's referral is held (de-confliction); a public notice on it ends the hold.
+    let referral =
+        json!({ "explanation": "recruitment", "locations": [{ "url": "https://video.example/v/referred" }] });
+    t.post("/api/v1/referrals", &unit.token, referral).await.expect(201);
+    t.advance(Duration::from_mins(5));
+    t.notice("https://video.example/v/referred").await;
+    t.advance(Duration::from_secs(1));
+
+    let period = Period { from: start.plus(Duration::from_secs(-60)), to: t.now().plus(Duration::from_secs(60)) };
+    let events = log(&t).await;
+    let all = t.app.store().read(move |r| report(r, period, &Audience::Overseer)).await.unwrap();
+    let reasons: Vec<_> = all.holds.ended_by_reason.iter().map(|(k, v)| (k.as_str(), *v)).collect();
+    assert_eq!(
+        reasons,
+        [("expired", 0), ("notice", 1), ("order", 0), ("released", 0), ("threat_to_life", 0)],
+        "every reason, and the notice's hold"
+    );
+    assert_eq!(all.holds.placed, 1);
+    for (audience, org) in [(Audience::Public, None), (Audience::Overseer, None)] {
+        let (ok, theirs, err) = recompute(&export(&events, &audience), period, org, &[]);
+        assert!(ok, "{err}");
+        assert_same(&all, &theirs);
+    }
+    let mine = Audience::Org(police.org.clone());
+    let scoped = t.app.store().read(move |r| report(r, period, &mine)).await.unwrap();
+    assert_eq!(scoped.holds.ended_by_reason["notice"], 1, "the list's authority sees its hold end");
+    let (ok, theirs, err) =
+        recompute(&export(&events, &Audience::Org(police.org.clone())), period, Some(&police.org), &[]);
+    assert!(ok, "{err}");
+    assert_same(&scoped, &theirs);
 }
