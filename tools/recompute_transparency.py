@@ -22,6 +22,9 @@ EPOCH = dt.datetime(1970, 1, 1, tzinfo=dt.timezone.utc)
 EU_STATES = 27
 SOURCES = ["order", "referral", "trusted_flagger", "public", "hash_match"]
 TIERS = ["order", "referral", "trusted_flagger", "public"]
+HOLD_END_REASONS = ["expired", "released", "order", "threat_to_life", "notice"]
+ISSUED_OUTCOMES = ["complied", "cannot_comply", "overdue", "not_received", "within_time", "ended"]
+NOT_REMOVED = ["cannot_comply", "overdue", "not_received", "within_time"]
 HISTOGRAM = [("up_to_15m", 900), ("up_to_1h", 3600), ("up_to_6h", 21600),
              ("up_to_24h", 86400), ("up_to_7d", 604800), ("over_7d", None)]
 
@@ -92,6 +95,8 @@ def recompute(events, start, end, org=None):
     # Links between events, from everything before the end.
     order_issued = {}      # order id -> (issue time, authority)
     ever_complied = set()
+    ever_received, ever_suspended, ever_overdue, ever_ended = set(), set(), set(), set()
+    issued_here = []       # orders issued in the period
     trigger_of = {}        # scrutiny id -> trigger
     org_kind = None
 
@@ -104,7 +109,9 @@ def recompute(events, start, end, org=None):
     issued = cross = emergency = secret = 0
     received, receipt = 0, []
     complied = in_hour = late = 0
-    effect, measures, items = [], zeros(["remove", "disable"]), 0
+    effect, measures, items, at_intake = [], zeros(["remove", "disable"]), 0, 0
+    court = {"filed": 0, "filed_by": zeros(["platform"]), "decided": zeros(["upheld", "annulled", "withdrawn"]),
+             "platform_decided": zeros(["upheld", "annulled", "withdrawn"])}
     overdue = escalations = 0
     suspended = {}         # order id -> set of states
     grounds_of = {}        # reason -> set of orders
@@ -116,8 +123,9 @@ def recompute(events, start, end, org=None):
            "reversed": 0, "decided_late": 0, "overdue": 0, "first_automated_decided": 0,
            "first_automated_reversed": 0}
     cpl_time = []
+    cpl_outcomes = {k: zeros(["upheld", "reversed"]) for k in ("uploader", "notifier")}
     reinstated = {"total": 0, "by_cause": zeros(["complaint", "voluntary", "scrutiny_infringement", "annulment"])}
-    holds = {"placed": 0, "ended_by_reason": zeros(["expired", "released", "order", "threat_to_life"]),
+    holds = {"placed": 0, "ended_by_reason": zeros(HOLD_END_REASONS),
              "matched_not_held": 0}
     threats = {"signals": 0, "escalations": 0, "referred": 0, "referred_to_europol": 0, "acknowledged": 0}
     warned = suspensions = 0
@@ -142,6 +150,14 @@ def recompute(events, start, end, org=None):
             order_issued[subject] = (at, d.get("authority"))
         if kind == "order.complied":
             ever_complied.add(subject)
+        if kind == "order.received":
+            ever_received.add(subject)
+        if kind == "order.suspended":
+            ever_suspended.add(subject)
+        if kind == "order.overdue":
+            ever_overdue.add(subject)
+        if kind == "order.ended":
+            ever_ended.add(subject)
         if kind == "scrutiny.requested" and d.get("trigger") is not None:
             trigger_of[subject] = d["trigger"]
 
@@ -167,6 +183,7 @@ def recompute(events, start, end, org=None):
                 n_threat += 1
             if src == "order":
                 issued += 1
+                issued_here.append(subject)
                 cross += d.get("cross_border") is True
                 emergency += d.get("emergency") is True
                 secret += d.get("non_disclosure") is True
@@ -193,8 +210,6 @@ def recompute(events, start, end, org=None):
                 add(grounds, "terms")
             add(scopes, "eu_wide" if len(d.get("territorial_scope") or []) >= EU_STATES else "limited")
             tier = d.get("tier") or "public"
-            if tier == "order" and basis and action in ("remove", "disable"):
-                items += 1
             if d.get("received_at"):
                 took = at - micros(d["received_at"])
                 to_action.append(took)
@@ -217,6 +232,8 @@ def recompute(events, start, end, org=None):
                 in_hour += 1
             if d.get("measure"):
                 add(measures, d["measure"])
+            items += d["items"] if "items" in d else 1
+            at_intake += d.get("at_intake") is True
             if subject in order_issued:
                 effect.append(at - order_issued[subject][0])
                 if order_issued[subject][1]:
@@ -247,6 +264,14 @@ def recompute(events, start, end, org=None):
                 scr["platform_requests_infringement"] += found
         elif kind == "scrutiny.overdue":
             scr["overdue"] += 1
+        elif kind == "order.challenged":
+            court["filed"] += 1
+            add(court["filed_by"], d.get("brought_by") or "unknown")
+        elif kind == "order.challenge_decided":
+            outcome = d.get("outcome") or "unknown"
+            add(court["decided"], outcome)
+            if d.get("brought_by") == "platform":
+                add(court["platform_decided"], outcome)
         elif kind == "complaint.received":
             cpl["received"] += 1
             add(cpl["by_complainant"], d.get("complainant") or "unknown")
@@ -254,6 +279,8 @@ def recompute(events, start, end, org=None):
             reversed_ = d.get("outcome") == "reversed"
             cpl["decided"] += 1
             cpl["reversed" if reversed_ else "upheld"] += 1
+            who = d.get("complainant") or "unknown"
+            add(cpl_outcomes.setdefault(who, zeros(["upheld", "reversed"])), "reversed" if reversed_ else "upheld")
             cpl["decided_late"] += d.get("late") is True
             if d.get("first_automated") is True:
                 cpl["first_automated_decided"] += 1
@@ -304,19 +331,35 @@ def recompute(events, start, end, org=None):
         "not_executed_force_majeure": len(never_fm),
         "not_executed_errors": len(never) - len(never_fm),
     }
+    fate = zeros(ISSUED_OUTCOMES)
+    for o in issued_here:
+        if o in ever_complied:
+            add(fate, "complied")
+        elif o in ever_ended:
+            add(fate, "ended")
+        elif o in ever_suspended:
+            add(fate, "cannot_comply")
+        elif o in ever_overdue:
+            add(fate, "overdue")
+        elif o not in ever_received:
+            add(fate, "not_received")
+        else:
+            add(fate, "within_time")
+    not_removed = {k: fate[k] for k in NOT_REMOVED}
     orders = {
         "issued": issued, "cross_border": cross, "emergency": emergency, "non_disclosure": secret,
         "received": received, "time_to_receipt": spread(receipt),
         "complied": complied, "complied_within_hour": in_hour, "complied_late": late,
         "within_hour_share": share(in_hour, complied), "time_to_effect": spread(effect),
-        "by_measure": measures, "items_removed_or_disabled": items,
+        "by_measure": measures, "items_removed_or_disabled": items, "complied_at_intake": at_intake,
+        "issued_outcomes": fate, "court": court,
         "overdue": overdue, "escalations": escalations,
         "cannot_comply": cannot, "scrutiny": scr, "ended": ended,
     }
     causes = reinstated["by_cause"]
     return {
         "report": "vigie.transparency",
-        "version": 1,
+        "version": 2,
         "scope": {"org": org, "org_kind": org_kind, "from": rfc3339(start), "to": rfc3339(end)},
         "notices": {"received": n_signals, "by_source": by_source, "by_day": by_day,
                     "threat_to_life": n_threat},
@@ -332,7 +375,7 @@ def recompute(events, start, end, org=None):
             "histogram": hist,
         },
         "orders": orders,
-        "complaints": dict(cpl, time_to_decision=spread(cpl_time)),
+        "complaints": dict(cpl, time_to_decision=spread(cpl_time), outcomes_by_complainant=cpl_outcomes),
         "reinstatements": reinstated,
         "holds": holds,
         "threat_to_life": threats,
@@ -348,16 +391,21 @@ def recompute(events, start, end, org=None):
             "b_upload_matches": matches,
             "b_bank_entries_added": bank_added,
             "c_items_removed_or_disabled": items,
+            "c_complied_at_intake": at_intake,
             "c_orders_not_executed": cannot["not_executed"],
             "c_not_executed_force_majeure": cannot["not_executed_force_majeure"],
             "c_not_executed_errors": cannot["not_executed_errors"],
             "c_grounds": reasons,
-            "d_complaints": cpl["received"],
-            "d_upheld": cpl["upheld"],
-            "d_reversed": cpl["reversed"],
+            "d_complaints": cpl["by_complainant"].get("uploader", 0),
+            "d_upheld": cpl_outcomes["uploader"]["upheld"],
+            "d_reversed": cpl_outcomes["uploader"]["reversed"],
             "e_review_requested": scr["by_trigger"]["platform"],
             "e_review_decided": scr["platform_requests_decided"],
             "e_review_infringement": scr["platform_requests_infringement"],
+            "e_court_challenges": court["filed_by"]["platform"],
+            "e_court_upheld": court["platform_decided"]["upheld"],
+            "e_court_annulled": court["platform_decided"]["annulled"],
+            "e_court_withdrawn": court["platform_decided"]["withdrawn"],
             "f_reinstated_after_review": causes["scrutiny_infringement"] + causes["annulment"],
             "g_reinstated_after_complaint": causes["complaint"],
         },
@@ -365,10 +413,14 @@ def recompute(events, start, end, org=None):
             "a_orders_issued": issued,
             "a_cross_border": cross,
             "a_scrutinised": scr["requested"],
-            "a_removed_or_disabled": complied,
-            "a_not_removed": cannot["not_executed"],
+            "a_removed_or_disabled": fate["complied"],
+            "a_not_removed": sum(not_removed.values()),
+            "a_not_removed_by_reason": not_removed,
+            "a_ended_before_compliance": fate["ended"],
             "b_specific_measures": None,
-            "c_reviewed": scr["decided"],
+            "c_under_review": scr["requested"] + court["filed"],
+            "c_reviewed": scr["decided"] + court["decided"]["upheld"] + court["decided"]["annulled"],
+            "c_upheld": scr["no_infringement"] + court["decided"]["upheld"],
             "c_infringement": scr["infringement"],
             "c_annulled": ended["annulment"],
             "d_penalties": None,

@@ -275,6 +275,9 @@ impl App {
                     Ok(()) => {
                         d.delivered_at = Some(now);
                         d.last_error = None;
+                        // Delivered: the body (which may carry a case's URL, a notice's link, a
+                        // notifier's address) has served its purpose and is erased.
+                        d.payload = String::new();
                         // A 2xx answer proves the platform received the case and any order on it.
                         if let Some(case_id) = &d.case
                             && let Some(case) = tx.get_case(case_id)?

@@ -242,7 +242,7 @@ pub(crate) fn fold(
     tx.link_signal_case(&c.signal.id, idx, &case.id)?;
     seen.insert(case.id.clone());
 
-    let facts = json!({
+    let mut facts = json!({
         "signal": c.signal.id.as_str(),
         "signal_kind": c.signal.kind.as_str(),
         "platform": case.platform.as_ref().map(OrgId::as_str),
@@ -250,9 +250,14 @@ pub(crate) fn fold(
         "tier": case.tier.as_str(),
         "priority": case.priority,
         "threat_to_life": case.threat_to_life,
-        "key_sha256": sha256_hex(&case.key),
     });
     if is_new {
+        // The URL or account id the case is about, sealed (never a plain hash: the chain is never
+        // rewritten, so what it holds must become unreadable once the value is erased). The value
+        // is kept until the case's identifiers are erased (`retention`).
+        let (key_ref, sealed) = keep_personal(tx, ev.now, "case.key", &case.key, Timestamp::from_micros(i64::MAX))?;
+        tx.insert_case_retention(&case.id, Some(&key_ref))?;
+        facts["key"] = sealed;
         ev.emit(tx, EventKind::CaseOpened, case.id.as_str(), facts)?;
         if case.platform.is_none() {
             ev.emit(tx, EventKind::CaseParked, case.id.as_str(), json!({ "host": case.host }))?;
@@ -341,7 +346,8 @@ impl App {
         c.finish()?;
 
         let flagger = p.filter(|p| p.org_kind == OrgKind::TrustedFlagger).map(|p| p.org.clone());
-        let key = crate::dueprocess::misuse::notifier_key(p.map(|p| &p.org), input.notifier_email.as_deref());
+        let key =
+            crate::dueprocess::misuse::notifier_key(self.pepper(), p.map(|p| &p.org), input.notifier_email.as_deref());
         let principal = p.cloned();
         let actor = p.map(Actor::of).unwrap_or_default();
         let clock = self.clock().clone();
@@ -351,11 +357,17 @@ impl App {
             .write(move |tx| {
                 let now = clock.now();
                 if let Some(key) = &key {
-                    crate::dueprocess::misuse::check_not_suspended(tx, key, now)?;
+                    let mut platforms = Vec::new();
+                    for (i, t) in targets.iter().enumerate() {
+                        if let Some(platform) = route_target(tx, t, i)? {
+                            platforms.push((i, platform));
+                        }
+                    }
+                    crate::dueprocess::misuse::check_not_suspended(tx, key, &platforms, now)?;
                 }
-                // A trusted flagger whose status is suspended or revoked loses its priority.
+                // Priority only while a coordinator's award stands, within its areas (DSA art. 22(1)).
                 let tier = match &flagger {
-                    Some(org) if crate::dueprocess::misuse::flagger_active(tx, org)? => Tier::TrustedFlagger,
+                    Some(org) if crate::dueprocess::misuse::flagger_has_priority(tx, org)? => Tier::TrustedFlagger,
                     _ => Tier::Public,
                 };
                 let ev = Events { clock: &*clock, now, actor: &actor };
@@ -691,7 +703,7 @@ impl App {
                     order.measure = measures.pop();
                     let e = order.clock.complied(now).map_err(|w| AppError::conflict("order_state", w.to_string()))?;
                     tx.update_order(&order)?;
-                    crate::platform::clock_event(tx, &ev, &order, e)?;
+                    crate::platform::clock_event_with(tx, &ev, &order, e, true)?;
                 }
                 Ok::<_, AppError>(Receipt { id, kind: SignalKind::Order, received_at: now, tracking_code: None, cases })
             })
@@ -808,7 +820,9 @@ impl App {
                 Ok(Some(SignalView {
                     explanation: value(&signal.explanation_ref)?,
                     notifier_name: value(&signal.notifier_name_ref)?,
-                    notifier_email: value(&signal.notifier_email_ref)?,
+                    // Only the submitter sees its own address; an administrator does not need it,
+                    // and the operator is sent it only to mail the outcome (GDPR art. 5(1)(c)).
+                    notifier_email: if mine { value(&signal.notifier_email_ref)? } else { None },
                     order: if kind == SignalKind::Order { r.get_order(&signal.id)? } else { None },
                     cases,
                     signal,
@@ -879,6 +893,22 @@ impl App {
     }
 }
 
+/// The platform a reported location is on: the owner of its host, or the platform it names;
+/// `None` for a host no platform claimed (the case is parked).
+fn route_target(tx: &dyn Reads, target: &Target, idx: usize) -> AppResult<Option<OrgId>> {
+    Ok(match (target.url(), target.named_platform()) {
+        (Some(url), _) => tx.route_host(&host_candidates(url.host()))?,
+        (None, Some(named)) => match tx.get_org(named)? {
+            Some(org) if org.kind == OrgKind::Platform => Some(org.id),
+            _ => {
+                let field = format!("locations[{idx}].platform");
+                return Err(Invalid::one(field, "unknown_platform", "is not a platform known to Vigie").into());
+            }
+        },
+        (None, None) => unreachable!("a target has a URL or names its platform"),
+    })
+}
+
 /// Folds every target of a signal; orders pass their addressee, others route by host.
 fn fold_all(
     tx: &mut dyn Tx,
@@ -890,17 +920,9 @@ fn fold_all(
     let mut seen = HashSet::new();
     let mut out = Vec::with_capacity(targets.len());
     for (idx, target) in targets.iter().enumerate() {
-        let platform = match (addressee, target.url(), target.named_platform()) {
-            (Some(a), _, _) => Some(a.clone()),
-            (None, Some(url), _) => tx.route_host(&host_candidates(url.host()))?,
-            (None, None, Some(named)) => match tx.get_org(named)? {
-                Some(org) if org.kind == OrgKind::Platform => Some(org.id),
-                _ => {
-                    let field = format!("locations[{idx}].platform");
-                    return Err(Invalid::one(field, "unknown_platform", "is not a platform known to Vigie").into());
-                }
-            },
-            (None, None, None) => unreachable!("a target has a URL or names its platform"),
+        let platform = match addressee {
+            Some(a) => Some(a.clone()),
+            None => route_target(tx, target, idx)?,
         };
         let idx = u32::try_from(idx).expect("at most MAX_LOCATIONS");
         let case = fold(tx, ev, c, idx, target, platform.as_ref(), &mut seen)?;

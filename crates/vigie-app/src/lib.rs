@@ -19,8 +19,10 @@ pub mod error;
 pub mod intake;
 pub mod media;
 pub mod platform;
+pub mod retention;
 pub mod reviewing;
 pub mod scheduler;
+pub mod secrets;
 pub mod sessions;
 pub mod statements;
 pub mod transparency;
@@ -42,6 +44,10 @@ pub struct AppConfig {
     pub egress: EgressPolicy,
     /// How long personal values (report texts, names, e-mails) are kept before erasure.
     pub personal_data_retention: Duration,
+    /// How long the records tied to a case are kept once the case is closed (GDPR art. 5(1)(e)).
+    pub record_retention: retention::RecordRetention,
+    /// The pepper's file (`secrets`); `None`: `pepper` in the data directory.
+    pub pepper_file: Option<std::path::PathBuf>,
     /// How often the scheduler looks for due clocks (real time).
     pub scheduler_interval: std::time::Duration,
     /// Timeout of one webhook delivery attempt.
@@ -66,6 +72,7 @@ struct Inner {
     store: Store,
     clock: Arc<dyn Clock>,
     config: AppConfig,
+    pepper: secrets::Pepper,
     /// Wakes the delivery worker after a commit that queued deliveries.
     delivery_wakeup: Notify,
     /// Every live bank entry, indexed; filled by [`App::load_banks`].
@@ -84,13 +91,14 @@ impl App {
         self.store().read(move |r| Ok(work(r))).await?
     }
 
-    pub fn new(store: Store, clock: Arc<dyn Clock>, config: AppConfig) -> Self {
+    pub fn new(store: Store, clock: Arc<dyn Clock>, config: AppConfig, pepper: secrets::Pepper) -> Self {
         let decode_budget = budget::DecodeBudget::new(config.decode_budget);
         Self {
             inner: Arc::new(Inner {
                 store,
                 clock,
                 config,
+                pepper,
                 delivery_wakeup: Notify::new(),
                 matcher: banks::Matcher::new(0),
                 floods: Default::default(),
@@ -106,6 +114,9 @@ impl App {
     }
     pub fn config(&self) -> &AppConfig {
         &self.inner.config
+    }
+    pub(crate) fn pepper(&self) -> &secrets::Pepper {
+        &self.inner.pepper
     }
     pub fn decode_budget(&self) -> &budget::DecodeBudget {
         &self.inner.decode_budget

@@ -49,7 +49,7 @@ pub(crate) fn clock_event(
     order: &OrderRecord,
     event: ClockEvent,
 ) -> Result<(), StoreError> {
-    clock_event_via(tx, ev, order, event, None)
+    clock_event_full(tx, ev, order, event, None, false)
 }
 
 /// [`clock_event`], saying how the platform received the order or its clarification (`via`:
@@ -60,6 +60,29 @@ pub(crate) fn clock_event_via(
     order: &OrderRecord,
     event: ClockEvent,
     via: Option<&str>,
+) -> Result<(), StoreError> {
+    clock_event_full(tx, ev, order, event, via, false)
+}
+
+/// [`clock_event`], saying whether a compliance happened at the order's intake (its content was
+/// already removed or disabled everywhere).
+pub(crate) fn clock_event_with(
+    tx: &mut dyn Tx,
+    ev: &Events<'_>,
+    order: &OrderRecord,
+    event: ClockEvent,
+    at_intake: bool,
+) -> Result<(), StoreError> {
+    clock_event_full(tx, ev, order, event, None, at_intake)
+}
+
+fn clock_event_full(
+    tx: &mut dyn Tx,
+    ev: &Events<'_>,
+    order: &OrderRecord,
+    event: ClockEvent,
+    via: Option<&str>,
+    at_intake: bool,
 ) -> Result<(), StoreError> {
     let (kind, wire, mut data) = match event {
         ClockEvent::Received { deadline } => (
@@ -88,7 +111,13 @@ pub(crate) fn clock_event_via(
         }
         ClockEvent::Overdue { deadline } => (EventKind::OrderOverdue, "order.overdue", json!({ "deadline": deadline })),
         ClockEvent::Complied { late } => {
-            (EventKind::OrderComplied, "order.complied", json!({ "late": late, "measure": order.measure }))
+            // TCO art. 7(3)(c) counts the items removed or disabled, whatever the ground the
+            // platform chose and whenever it acted: every location the order names.
+            let mut items = tx.signal_cases(&order.id)?;
+            items.sort();
+            items.dedup();
+            let data = json!({ "late": late, "measure": order.measure, "items": items.len(), "at_intake": at_intake });
+            (EventKind::OrderComplied, "order.complied", data)
         }
     };
     if let Some(via) = via {
@@ -285,12 +314,16 @@ impl App {
         let id = parse_case_id(id)?;
         let clock = self.clock().clone();
         let principal = p.clone();
+        let pepper = self.pepper().clone();
         let retention = self.config().personal_data_retention;
         let rec = self
             .store()
             .write(move |tx| {
                 let case = own_case(tx, &principal, &id)?;
-                if !case.state.is_pending() {
+                // A decided case is decided again only once its decision was reversed (the content
+                // reinstated): the platform may still act on its own terms (TCO art. 4(7)).
+                let reinstated = tx.case_decision(&case.id)?.is_some_and(|d| d.reversed_at.is_some());
+                if !case.state.is_pending() && !reinstated {
                     return Err(AppError::conflict("already_decided", format!("the case is {}", case.state.as_str())));
                 }
                 let now = clock.now();
@@ -308,7 +341,14 @@ impl App {
                 let terms: Vec<_> = tx.terms_clauses(&principal.org, false)?.iter().map(clause_of).collect();
                 let has_notice = tx.case_signals(&case.id)?.iter().any(|s| s.kind == SignalKind::Notice);
                 let decision =
-                    input.check(DecisionContext { has_order: !orders.is_empty(), has_notice, terms: &terms })?;
+                    // Only an order in force constrains the decision; after it stopped having effect
+                    // the platform decides on its own assessment again (TCO art. 4(7)).
+                    input.check(DecisionContext {
+                        now,
+                        has_order: crate::dueprocess::order_in_force(&orders),
+                        has_notice,
+                        terms: &terms,
+                    })?;
                 let actor = Actor::of(&principal);
                 let ev = Events { clock: &*clock, now, actor: &actor };
                 let mut case = receive_case(tx, &ev, case, "decision")?;
@@ -323,7 +363,7 @@ impl App {
                 tx.delete_claim(&case.id)?;
                 purpose_concern(tx, &ev, &orders, &rec, retention)?;
                 for mut order in orders {
-                    if order.clock.state == vigie_model::order::OrderState::Complied {
+                    if order.clock.state == vigie_model::order::OrderState::Complied || order.ended_at.is_some() {
                         continue;
                     }
                     let mut all_actioned = true;
@@ -342,7 +382,8 @@ impl App {
                         clock_event(tx, &ev, &order, e)?;
                     }
                 }
-                crate::dueprocess::notice_uploader(tx, &ev, &case, &rec)?;
+                crate::dueprocess::notice_uploader(tx, &ev, &pepper, &case, &rec)?;
+                tx.schedule_case_retention(&case.id, now)?;
                 crate::dueprocess::tell_notifiers(tx, &ev, &case, &rec)?;
                 crate::statements::queue(tx, now, &rec)?;
                 Ok::<_, AppError>(rec)
@@ -368,8 +409,8 @@ impl App {
             let case = own_case(r, &principal, &id)?;
             let terms: Vec<_> = r.terms_clauses(&principal.org, false)?.iter().map(clause_of).collect();
             let has_notice = r.case_signals(&case.id)?.iter().any(|s| s.kind == SignalKind::Notice);
-            let has_order = !r.case_orders(&case.id)?.is_empty();
-            let decision = input.check(DecisionContext { has_order, has_notice, terms: &terms })?;
+            let has_order = crate::dueprocess::order_in_force(&r.case_orders(&case.id)?);
+            let decision = input.check(DecisionContext { now, has_order, has_notice, terms: &terms })?;
             let rec = decision_record(&decision, &case, &principal, now);
             let opts = crate::statements::StatementOptions { include_orders: true };
             Ok(crate::statements::statement_for(r, &rec, now, opts)?)
@@ -616,6 +657,8 @@ pub(crate) fn emit_decided(
             "terms_ground": rec.terms_clause.is_some(),
             "terms_clause": rec.terms_clause_id.as_ref().map(TermsClauseId::as_str),
             "territorial_scope": rec.territorial_scope,
+            "restriction": rec.restriction,
+            "until": rec.until,
             "purpose": rec.purpose,
             "automated_detection": rec.automated_detection,
             "automated_decision": rec.automated_decision,
@@ -636,9 +679,20 @@ pub(crate) fn decision_record(
     use vigie_model::decision::{Decision, Ground};
     let mut clause_id = None;
     let mut unfounded = false;
+    let mut measure = (None, None, None, None);
     let exempt_purpose;
     let (legal_basis, terms_clause, scope, purpose, automation, explanation) = match d {
-        Decision::Restrictive { ground, scope, purpose, automation, explanation, .. } => {
+        Decision::Restrictive {
+            ground,
+            scope,
+            purpose,
+            automation,
+            explanation,
+            restriction,
+            until,
+            content_date,
+            ..
+        } => {
             let (lb, tc) = match ground {
                 Ground::Law(b) => (Some(b.id.clone()), None),
                 Ground::Terms(clause) => {
@@ -646,17 +700,25 @@ pub(crate) fn decision_record(
                     (None, Some(clause.code.clone()))
                 }
             };
-            (lb, tc, scope.iter().map(|m| m.code().to_owned()).collect(), purpose, *automation, explanation)
+            measure = (
+                restriction.as_ref().map(|(r, _)| r.as_str().to_owned()),
+                restriction.as_ref().and_then(|(_, text)| text.clone()),
+                *until,
+                content_date.clone(),
+            );
+            let scope = scope.iter().map(|m| m.code().to_owned()).collect();
+            (lb, tc, scope, purpose, *automation, Some(explanation.clone()))
         }
         Decision::NoAction { purpose, automation, explanation, manifestly_unfounded } => {
             unfounded = *manifestly_unfounded;
-            (None, None, Vec::new(), purpose, *automation, explanation)
+            (None, None, Vec::new(), purpose, *automation, explanation.clone())
         }
         Decision::Exempt { purpose, automation, explanation } => {
             exempt_purpose = Some(purpose.clone());
-            (None, None, Vec::new(), &exempt_purpose, *automation, explanation)
+            (None, None, Vec::new(), &exempt_purpose, *automation, explanation.clone())
         }
     };
+    let (restriction, restriction_other, until, content_date) = measure;
     let taxonomy_version = legal_basis.is_some().then(|| vigie_model::decision::taxonomy().version);
     DecisionRecord {
         id: DecisionId::from_random(id_bytes(now)),
@@ -672,11 +734,15 @@ pub(crate) fn decision_record(
         purpose_rationale: purpose.as_ref().map(|x| x.rationale.clone()),
         automated_detection: automation.detection,
         automated_decision: automation.decision,
-        explanation: explanation.clone(),
+        explanation,
         terms_clause_id: clause_id,
         taxonomy_version,
         manifestly_unfounded: unfounded,
         reversed_at: None,
         reversed_by: None,
+        restriction,
+        restriction_other,
+        until,
+        content_date,
     }
 }

@@ -1,6 +1,6 @@
 //! The scheduler: escalates order clocks when they come due, runs the clocks of due process
-//! (embargoes, complaints, scrutinies, holds, threats to life), and erases personal values whose
-//! retention ended. It reads time only from the app's clock, so a test moves it by moving the
+//! (embargoes, complaints, scrutinies, holds, threats to life), and erases personal values and the
+//! records of closed cases whose retention ended (`retention`). It reads time only from the app's clock, so a test moves it by moving the
 //! clock.
 
 use serde_json::json;
@@ -13,6 +13,8 @@ use crate::{Actor, App, AppError, AppResult, Events};
 /// Returns how many clock events and erasures it wrote.
 pub async fn tick(app: &App) -> AppResult<usize> {
     let clock = app.clock().clone();
+    let pepper = app.pepper().clone();
+    let keep = app.config().record_retention;
     let n = app
         .store()
         .write(move |tx| {
@@ -28,7 +30,8 @@ pub async fn tick(app: &App) -> AppResult<usize> {
                     n += 1;
                 }
             }
-            n += crate::dueprocess::tick(tx, &ev)?;
+            n += crate::dueprocess::tick(tx, &ev, &pepper)?;
+            n += crate::retention::tick(tx, &ev, &keep)?;
             let erased = tx.erase_expired_personal(now, 1000)?;
             if !erased.is_empty() {
                 let refs: Vec<_> = erased.iter().map(|r| r.as_str()).collect();

@@ -10,7 +10,7 @@
 use std::collections::BTreeMap;
 
 use serde_json::{Value, json};
-use vigie_model::decision::{Action, legal_basis};
+use vigie_model::decision::{Action, Restriction, legal_basis};
 use vigie_model::org::{OrgKind, Role};
 use vigie_model::signal::{SignalKind, Tier};
 use vigie_model::sor::{Statement, scrub};
@@ -40,6 +40,10 @@ pub enum Owed {
     Later(Timestamp),
     /// None: not restrictive, or an order left out by the operator's choice.
     Nothing,
+    /// One, which cannot be made: the decision lacks what DSA art. 17(3) requires (decisions
+    /// recorded before an explanation was required, or whose text was erased at the end of its
+    /// retention). Why, in words.
+    Incomplete(String),
 }
 
 /// The statement a decision owes, if any (see the module documentation for which do).
@@ -80,12 +84,22 @@ pub fn owed(r: &dyn Reads, d: &DecisionRecord, now: Timestamp, opts: StatementOp
     } else {
         "SOURCE_VOLUNTARY"
     };
+    // DSA art. 17(3)(b), (d), (e): the facts and the reasons, in the platform's own words; never
+    // a title in their place.
+    let Some(explanation) = d.explanation.as_deref().map(scrub).filter(|e| !e.trim().is_empty()) else {
+        return Ok(Owed::Incomplete(
+            "the decision has no explanation, which a statement of reasons must give (DSA art. 17(3)(d), (e)): \
+             it was recorded before Vigie required one, or erased when its retention ended"
+                .into(),
+        ));
+    };
     let mut s = Statement {
         category: "STATEMENT_CATEGORY_RISK_FOR_PUBLIC_SECURITY".into(),
         category_specification: Some(vec!["KEYWORD_TERRORIST_CONTENT".into()]),
         territorial_scope: d.territorial_scope.clone(),
-        // The upload date is not recorded: the first report is the latest it can be.
-        content_date: day(case.created_at),
+        // The upload date when the platform gave it; otherwise the first report, the latest it
+        // can be.
+        content_date: d.content_date.clone().unwrap_or_else(|| day(case.created_at)),
         application_date: day(d.decided_at),
         source_type: source.into(),
         automated_detection: if d.automated_detection || source == "SOURCE_VOLUNTARY" { "Yes" } else { "No" }.into(),
@@ -98,16 +112,35 @@ pub fn owed(r: &dyn Reads, d: &DecisionRecord, now: Timestamp, opts: StatementOp
         puid: d.id.as_str().to_owned(),
         ..Default::default()
     };
+    // DSA art. 17(3)(a): the type of the measure, and its end when it has one.
+    let account = case.kind == location::TargetKind::Account;
     match action {
-        Action::SuspendAccount => s.decision_account = Some("DECISION_ACCOUNT_SUSPENDED".into()),
+        Action::SuspendAccount => {
+            s.decision_account = Some("DECISION_ACCOUNT_SUSPENDED".into());
+            s.end_date_account_restriction = d.until.map(day);
+        }
+        // Removing an account is ending it.
+        Action::Remove if account => s.decision_account = Some("DECISION_ACCOUNT_TERMINATED".into()),
         _ => {
             let v = match action {
                 Action::Remove => "DECISION_VISIBILITY_CONTENT_REMOVED",
                 Action::Disable => "DECISION_VISIBILITY_CONTENT_DISABLED",
-                Action::Restrict => "DECISION_VISIBILITY_CONTENT_DEMOTED",
-                _ => "DECISION_VISIBILITY_CONTENT_LABELLED",
+                Action::Label => "DECISION_VISIBILITY_CONTENT_LABELLED",
+                _ => match d.restriction.as_deref().and_then(Restriction::parse) {
+                    Some(Restriction::Demoted) => "DECISION_VISIBILITY_CONTENT_DEMOTED",
+                    Some(Restriction::AgeRestricted) => "DECISION_VISIBILITY_CONTENT_AGE_RESTRICTED",
+                    Some(Restriction::InteractionRestricted) => "DECISION_VISIBILITY_CONTENT_INTERACTION_RESTRICTED",
+                    Some(Restriction::Other) | None => {
+                        let what = d.restriction_other.as_deref().map(scrub).filter(|t| !t.trim().is_empty());
+                        s.decision_visibility_other = Some(what.unwrap_or_else(|| {
+                            "Visibility restricted; the type of restriction was not recorded with the decision.".into()
+                        }));
+                        "DECISION_VISIBILITY_OTHER"
+                    }
+                },
             };
             s.decision_visibility = Some(vec![v.into()]);
+            s.end_date_visibility_restriction = d.until.map(day);
         }
     }
     let (content_type, what) = match case.kind {
@@ -116,7 +149,6 @@ pub fn owed(r: &dyn Reads, d: &DecisionRecord, now: Timestamp, opts: StatementOp
     };
     s.content_type = vec![content_type.into()];
     s.content_type_other = Some(what.into());
-    let explanation = d.explanation.as_deref().map(scrub).filter(|e| !e.trim().is_empty());
     if let Some(id) = &d.legal_basis {
         let b = legal_basis(id);
         s.decision_ground = "DECISION_GROUND_ILLEGAL_CONTENT".into();
@@ -124,8 +156,7 @@ pub fn owed(r: &dyn Reads, d: &DecisionRecord, now: Timestamp, opts: StatementOp
             Some(b) => format!("{}; {}", b.citation, b.offence_reference),
             None => id.clone(),
         });
-        s.illegal_content_explanation =
-            Some(explanation.clone().unwrap_or_else(|| b.map_or(id.clone(), |b| b.title.clone())));
+        s.illegal_content_explanation = Some(explanation.clone());
         s.decision_ground_reference_url = b.map(|b| b.reference_url.clone());
     } else {
         let clause = match &d.terms_clause_id {
@@ -138,8 +169,7 @@ pub fn owed(r: &dyn Reads, d: &DecisionRecord, now: Timestamp, opts: StatementOp
             Some(c) => format!("Terms clause {}: {}", c.code, c.title),
             None => format!("Terms clause {code}"),
         });
-        s.incompatible_content_explanation =
-            Some(explanation.clone().unwrap_or_else(|| format!("Breach of clause {code}")));
+        s.incompatible_content_explanation = Some(explanation.clone());
         s.decision_ground_reference_url = clause.and_then(|c| c.url);
     }
     let how = match source {
@@ -149,11 +179,17 @@ pub fn owed(r: &dyn Reads, d: &DecisionRecord, now: Timestamp, opts: StatementOp
         _ if !orders.is_empty() => "a removal order (Regulation (EU) 2021/784 art. 3)",
         _ => "an authority's referral",
     };
-    s.decision_facts = match explanation {
-        Some(e) => format!("Acted on {how}. {e}"),
-        None => format!("Acted on {how}."),
-    };
+    s.decision_facts = format!("Acted on {how}. {explanation}");
     Ok(Owed::Statement(Box::new(s)))
+}
+
+/// The statements owed for decisions taken in a period.
+#[derive(Clone, Debug, Default)]
+pub struct Owing {
+    /// In decision order.
+    pub statements: Vec<Statement>,
+    /// Decisions that owe one that cannot be made, and why.
+    pub incomplete: Vec<(DecisionId, String)>,
 }
 
 /// Every statement owed for decisions taken in `[from, to)`, in decision order.
@@ -163,16 +199,18 @@ pub fn statements(
     to: Timestamp,
     now: Timestamp,
     opts: StatementOptions,
-) -> Result<Vec<Statement>, StoreError> {
-    let mut out = Vec::new();
+) -> Result<Owing, StoreError> {
+    let mut out = Owing::default();
     let mut after: Option<DecisionId> = None;
     loop {
         let page = r.decisions_between(from, to, after.as_ref(), 1000)?;
         let Some(last) = page.last() else { break };
         after = Some(last.id.clone());
         for d in &page {
-            if let Some(s) = statement_for(r, d, now, opts)? {
-                out.push(s);
+            match owed(r, d, now, opts)? {
+                Owed::Statement(s) => out.statements.push(*s),
+                Owed::Incomplete(why) => out.incomplete.push((d.id.clone(), why)),
+                Owed::Later(_) | Owed::Nothing => {}
             }
         }
     }
@@ -320,6 +358,11 @@ impl App {
                     }
                     Owed::Nothing => {
                         row.state = "skipped".into();
+                        updates.push(row);
+                    }
+                    Owed::Incomplete(why) => {
+                        row.state = "rejected".into();
+                        row.last_error = Some(why);
                         updates.push(row);
                     }
                 }

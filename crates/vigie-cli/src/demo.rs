@@ -166,6 +166,7 @@ fn decision(action: &str, basis: Option<&str>, terms: Option<&str>, why: &str) -
         automated_decision: Some(false),
         explanation: Some(why.to_owned()),
         manifestly_unfounded: Some(false),
+        ..RawDecision::default()
     }
 }
 
@@ -392,6 +393,15 @@ pub(crate) async fn seed(app: &App, admin_token: &str, data: &Path) -> anyhow::R
     let (dara, pw) = person(app, &admin, &ie.id, "Dara (demo)", "dara", &["reporter"]).await?;
     add("authority of the platform's state (scrutiny)", "dara", pw);
     let ngo = app.create_org(&admin, org("trusted_flagger", "Demo watchdog", Some("BE"))).await?;
+    // Its status is the coordinator's award (DSA art. 22(2)), which the hub records.
+    let award = vigie_app::dueprocess::misuse::AwardInput {
+        coordinator: Some("Demo coordinator (BIPT)".into()),
+        member_state: Some("BE".into()),
+        reference: Some("DEMO-TF-2026-1".into()),
+        areas: Some(vec!["risk_for_public_security".into()]),
+        awarded_on: Some("2026-01-15".into()),
+    };
+    app.record_flagger_award(&admin, ngo.id.as_str(), award).await?;
     let (flagger, pw) = person(app, &admin, &ngo.id, "Emil (demo)", "emil", &["reporter"]).await?;
     add("trusted flagger", "emil", pw);
     let audit = app.create_org(&admin, org("overseer", "Demo overseer", None)).await?;
@@ -447,7 +457,7 @@ pub(crate) async fn seed(app: &App, admin_token: &str, data: &Path) -> anyhow::R
         )
         .await?;
     app.decide(&mod1, &cases[3], decision("no_action", None, None, "A cooking video: nothing unlawful.")).await?;
-    let notice_token = app.case_uploader_notice(&mod1, &cases[0]).await?.notice.token;
+    let notice_token = app.case_uploader_notice(&mod1, &cases[0]).await?.token.context("an issued notice's link")?;
     app.complain_as_uploader(&notice_token, Some("This is my (invented) documentary.".into())).await?;
     let _ = removed;
 

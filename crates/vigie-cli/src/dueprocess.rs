@@ -56,9 +56,22 @@ pub(crate) struct DecideArgs {
     /// Why that purpose.
     #[arg(long)]
     rationale: Option<String>,
-    /// The statement of reasons.
+    /// The statement of reasons: the facts and why they make the content illegal or break the
+    /// clause (required for every restriction, DSA art. 17(3)(b), (d), (e)).
     #[arg(long)]
     explanation: Option<String>,
+    /// restrict only: demoted, age_restricted, interaction_restricted or other.
+    #[arg(long)]
+    restriction: Option<String>,
+    /// --restriction other: what the restriction is.
+    #[arg(long)]
+    restriction_other: Option<String>,
+    /// RFC 3339: when the measure ends (required for suspend_account).
+    #[arg(long)]
+    until: Option<String>,
+    /// YYYY-MM-DD: the day the content was uploaded, when known.
+    #[arg(long)]
+    content_date: Option<String>,
     #[arg(long)]
     automated_detection: bool,
     #[arg(long)]
@@ -78,6 +91,10 @@ impl DecideArgs {
             "purpose": self.purpose,
             "purpose_rationale": self.rationale,
             "explanation": self.explanation,
+            "restriction": self.restriction,
+            "restriction_other": self.restriction_other,
+            "until": self.until,
+            "content_date": self.content_date,
             "automated_detection": self.automated_detection,
             "automated_decision": self.automated_decision,
             "manifestly_unfounded": self.manifestly_unfounded.then_some(true),
@@ -102,7 +119,7 @@ pub(crate) enum ComplaintCommand {
         outcome: String,
         #[arg(long)]
         reasons: String,
-        /// Reversing a no-action decision: the replacing decision, as JSON
+        /// Reversing a decision on a notifier's complaint: the replacing decision, as JSON
         /// (`{"action":"remove","legal_basis":...}`).
         #[arg(long)]
         decision: Option<String>,
@@ -151,6 +168,32 @@ pub(crate) enum OrderCommand {
         id: String,
         #[arg(long)]
         reasons: String,
+    },
+    /// Records a court challenge the addressed platform brought against the order (TCO art. 9).
+    Challenge {
+        id: String,
+        #[arg(long)]
+        court: String,
+        /// The court's reference for the case.
+        #[arg(long)]
+        reference: String,
+        /// YYYY-MM-DD.
+        #[arg(long)]
+        filed_on: String,
+    },
+    /// The order's court challenges (its addressee or issuing authority).
+    Challenges { id: String },
+    /// Records a challenge's outcome: upheld or withdrawn (an annulment is recorded with annul).
+    ChallengeOutcome {
+        id: String,
+        challenge: String,
+        #[arg(long)]
+        outcome: String,
+        /// YYYY-MM-DD.
+        #[arg(long)]
+        decided_on: String,
+        #[arg(long)]
+        reference: Option<String>,
     },
 }
 
@@ -298,7 +341,8 @@ pub(crate) enum ThreatCommand {
 
 #[derive(clap::Subcommand)]
 pub(crate) enum NotifierCommand {
-    /// Notifiers with manifestly unfounded notices (administrators).
+    /// Notifiers whose notices the caller's platform found manifestly unfounded (its moderators;
+    /// each platform decides for its own service, DSA art. 23(2)).
     List,
     Show {
         key: String,
@@ -321,13 +365,40 @@ pub(crate) enum NotifierCommand {
         #[arg(long)]
         reason: String,
     },
-    /// Reviews a trusted flagger's status: active, suspended or revoked.
+    /// Records a Digital Services Coordinator's award of trusted-flagger status (administrators;
+    /// DSA art. 22(2)).
+    FlaggerAward {
+        org: String,
+        /// The coordinator, e.g. Arcom.
+        #[arg(long)]
+        coordinator: String,
+        /// Its member state.
+        #[arg(long)]
+        member_state: String,
+        /// The coordinator's reference for the award.
+        #[arg(long)]
+        reference: String,
+        /// Designated areas of expertise (Transparency Database categories), comma-separated.
+        #[arg(long, value_delimiter = ',', default_value = "risk_for_public_security")]
+        areas: Vec<String>,
+        /// YYYY-MM-DD.
+        #[arg(long)]
+        awarded_on: String,
+    },
+    /// Records the coordinator's later decision on the status: suspended, active or revoked
+    /// (administrators; DSA art. 22(6), (7)).
     FlaggerStatus {
         org: String,
         #[arg(long)]
         status: String,
+        /// The coordinator's reference for this decision.
         #[arg(long)]
-        reason: String,
+        reference: String,
+        /// YYYY-MM-DD.
+        #[arg(long)]
+        decided_on: String,
+        #[arg(long)]
+        reason: Option<String>,
     },
 }
 
@@ -474,6 +545,17 @@ fn request(cmd: DueCommand) -> anyhow::Result<(Method, String, Option<Value>)> {
             OrderCommand::Scrutiny { id, reasons } => {
                 (M::POST, format!("/api/v1/orders/{id}/scrutiny"), Some(json!({ "text": reasons })))
             }
+            OrderCommand::Challenge { id, court, reference, filed_on } => (
+                M::POST,
+                format!("/api/v1/orders/{id}/challenges"),
+                Some(json!({ "court": court, "reference": reference, "filed_on": filed_on })),
+            ),
+            OrderCommand::Challenges { id } => (M::GET, format!("/api/v1/orders/{id}/challenges"), None),
+            OrderCommand::ChallengeOutcome { id, challenge, outcome, decided_on, reference } => (
+                M::POST,
+                format!("/api/v1/orders/{id}/challenges/{challenge}/outcome"),
+                Some(json!({ "outcome": outcome, "decided_on": decided_on, "reference": reference })),
+            ),
         },
         DueCommand::Scrutiny { command } => match command {
             ScrutinyCommand::List => (M::GET, "/api/v1/scrutinies".into(), None),
@@ -563,10 +645,16 @@ fn request(cmd: DueCommand) -> anyhow::Result<(Method, String, Option<Value>)> {
             NotifierCommand::Lift { key, reason } => {
                 (M::POST, format!("/api/v1/notifiers/{key}/lift"), Some(json!({ "reason": reason })))
             }
-            NotifierCommand::FlaggerStatus { org, status, reason } => (
+            NotifierCommand::FlaggerAward { org, coordinator, member_state, reference, areas, awarded_on } => (
+                M::PUT,
+                format!("/api/v1/orgs/{org}/trusted-flagger-award"),
+                Some(json!({ "coordinator": coordinator, "member_state": member_state, "reference": reference,
+                             "areas": areas, "awarded_on": awarded_on })),
+            ),
+            NotifierCommand::FlaggerStatus { org, status, reference, decided_on, reason } => (
                 M::PUT,
                 format!("/api/v1/orgs/{org}/trusted-flagger-status"),
-                Some(json!({ "status": status, "reason": reason })),
+                Some(json!({ "status": status, "reference": reference, "decided_on": decided_on, "reason": reason })),
             ),
         },
     })

@@ -54,8 +54,12 @@ pub(crate) async fn run(cmd: ExportCommand) -> anyhow::Result<ExitCode> {
         None => now.plus(Duration::from_secs(1)),
     };
     let store = Store::open_sqlite_read_only(&data, 1).with_context(|| format!("while opening {}", data.display()))?;
-    let list = store.read(move |r| statements(r, from, to, now, StatementOptions { include_orders })).await?;
-    let mut invalid = 0;
+    let owing = store.read(move |r| statements(r, from, to, now, StatementOptions { include_orders })).await?;
+    let list = owing.statements;
+    let mut invalid = owing.incomplete.len();
+    for (decision, why) in &owing.incomplete {
+        eprintln!("decision {decision} owes a statement that cannot be made: {why}");
+    }
     for s in &list {
         if let Err(e) = s.check() {
             invalid += 1;

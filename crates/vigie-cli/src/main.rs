@@ -145,6 +145,20 @@ struct ServeArgs {
     /// Days that personal values (report texts, names, e-mails) are kept.
     #[arg(long, default_value_t = 365, env = "VIGIE_RETENTION_DAYS")]
     retention_days: i64,
+    /// Days a closed case's URL, content and account ids, and its reports' locations are kept.
+    #[arg(long, default_value_t = 365, env = "VIGIE_CASE_RETENTION_DAYS")]
+    case_retention_days: i64,
+    /// Days the texts of a closed case's decisions (explanations, purpose rationales, review
+    /// reasons) are kept.
+    #[arg(long, default_value_t = 365, env = "VIGIE_DECISION_TEXT_RETENTION_DAYS")]
+    decision_text_retention_days: i64,
+    /// Days the bodies of a closed case's notices to uploaders are kept.
+    #[arg(long, default_value_t = 365, env = "VIGIE_NOTICE_RETENTION_DAYS")]
+    notice_retention_days: i64,
+    /// The file holding the pepper of keyed hashes (32 bytes, created if absent); default
+    /// `pepper` in the data directory. Keep it out of the database's backups if you can.
+    #[arg(long, env = "VIGIE_PEPPER_FILE")]
+    pepper_file: Option<PathBuf>,
 }
 
 #[derive(Subcommand)]
@@ -206,7 +220,12 @@ async fn serve(mut args: ServeArgs) -> anyhow::Result<ExitCode> {
     let egress = EgressPolicy::parse_allow_list(&args.egress_allow)
         .map_err(anyhow::Error::msg)
         .context("while reading VIGIE_EGRESS_ALLOW")?;
-    anyhow::ensure!(args.retention_days > 0, "the retention must be at least one day");
+    anyhow::ensure!(
+        [args.retention_days, args.case_retention_days, args.decision_text_retention_days, args.notice_retention_days]
+            .iter()
+            .all(|d| *d > 0),
+        "every retention must be at least one day"
+    );
     let config = vigie_web::ServerConfig {
         data_dir: args.data.clone(),
         store: vigie_store::SqliteConfig {
@@ -222,6 +241,12 @@ async fn serve(mut args: ServeArgs) -> anyhow::Result<ExitCode> {
         app: AppConfig {
             egress,
             personal_data_retention: Duration::from_days(args.retention_days),
+            record_retention: vigie_app::retention::RecordRetention {
+                cases: Duration::from_days(args.case_retention_days),
+                decision_texts: Duration::from_days(args.decision_text_retention_days),
+                notice_bodies: Duration::from_days(args.notice_retention_days),
+            },
+            pepper_file: args.pepper_file.clone(),
             scheduler_interval: std::time::Duration::from_millis(500),
             delivery_timeout: std::time::Duration::from_secs(10),
             hash_limits: vigie_hash::Limits::default(),

@@ -112,11 +112,9 @@ async fn every_step_of_due_process_has_a_command() {
     let r =
         ok(vigie(&s, &p2, &["complaint", "review", &complaint, "--outcome", "upheld", "--reasons", "no news framing"]));
     assert_eq!(r["complaint"]["state"], "upheld");
-    // 5. The notifier follows the outcome; a notifier does not contest a removal.
-    refused(
-        vigie(&s, "", &["complaint", "file", "--tracking-code", &code, "--text", "more"]),
-        "notifier_against_no_action_only",
-    );
+    // 5. The notifier follows the outcome, and may contest the removal too (DSA art. 20(1); before
+    // step 8 this was refused).
+    ok(vigie(&s, "", &["complaint", "file", "--tracking-code", &code, "--text", "the account too"]));
 
     // An order under non-disclosure: embargo extended and lifted; scrutiny by the uploader.
     let order = json!({
@@ -142,6 +140,8 @@ async fn every_step_of_due_process_has_a_command() {
             "none",
             "--rationale",
             "recruitment",
+            "--explanation",
+            "incites attacks, as the order says",
         ],
     ));
     assert_eq!(ok(vigie(&s, &p1, &["uploader-notice", "--case", &order_case]))["state"], "withheld");
@@ -154,6 +154,14 @@ async fn every_step_of_due_process_has_a_command() {
     ok(vigie(&s, &fr, &["order", "lift-embargo", &order_id]));
     let token = ok(vigie(&s, &p1, &["uploader-notice", "--case", &order_case]))["token"].as_str().unwrap().to_owned();
     refused(vigie(&s, "", &["complaint", "file", "--notice-token", &token, "--text", "mine"]), "removal_order_redress");
+    // The platform challenges the order in court (TCO art. 9); the issuing authority sees it.
+    let filed = ["--court", "Tribunal administratif de Paris", "--reference", "TA-1", "--filed-on", "2026-11-02"];
+    let ch = ok(vigie(&s, &p1, &[&["order", "challenge", &order_id][..], &filed[..]].concat()));
+    assert_eq!(ok(vigie(&s, &fr, &["order", "challenges", &order_id]))["challenges"][0]["id"], ch["id"]);
+    let chid = ch["id"].as_str().unwrap().to_owned();
+    let outcome = ["--outcome", "withdrawn", "--decided-on", "2026-11-03"];
+    let w = ok(vigie(&s, &p1, &[&["order", "challenge-outcome", &order_id, &chid][..], &outcome[..]].concat()));
+    assert_eq!(w["state"], "withdrawn");
     // The platform records when it passed the notice on; the uploader gets a copy of the order.
     let informed = ok(vigie(&s, &p1, &["uploader-informed", &order_case]));
     assert!(informed["notice"]["informed_at"].is_string());
@@ -249,18 +257,49 @@ async fn every_step_of_due_process_has_a_command() {
     let flagged = r["cases"][0]["case"].as_str().unwrap().to_owned();
     get(b, "/api/v1/inbox", &p1).await;
     ok(vigie(&s, &p1, &["decide", &flagged, "--action", "no_action", "--manifestly-unfounded"]));
+    // The platform decides on its own service (DSA art. 23(2)).
     let key = format!("org:{tf_org}");
-    assert_eq!(ok(vigie(&s, ADMIN, &["notifier", "show", &key]))["unfounded"], 1);
-    refused(vigie(&s, ADMIN, &["notifier", "suspend", &key, "--until", &ends, "--reason", "x"]), "warning_required");
-    ok(vigie(&s, ADMIN, &["notifier", "warn", &key, "--reason", "an unfounded notice"]));
-    let sus = ok(vigie(&s, ADMIN, &["notifier", "suspend", &key, "--until", &ends, "--reason", "repeated"]));
+    assert_eq!(ok(vigie(&s, &p1, &["notifier", "show", &key]))["unfounded"], 1);
+    refused(vigie(&s, &p1, &["notifier", "suspend", &key, "--until", &ends, "--reason", "x"]), "warning_required");
+    ok(vigie(&s, &p1, &["notifier", "warn", &key, "--reason", "an unfounded notice"]));
+    let sus = ok(vigie(&s, &p1, &["notifier", "suspend", &key, "--until", &ends, "--reason", "repeated"]));
     assert!(sus["suspended_until"].is_string());
-    ok(vigie(
+    assert_eq!(ok(vigie(&s, &p1, &["notifier", "list"]))["notifiers"][0]["key"], key.as_str());
+    // The coordinator's decisions on the flagger's status, recorded by the hub (DSA art. 22).
+    let award = ok(vigie(
         &s,
         ADMIN,
-        &["notifier", "flagger-status", &tf_org, "--status", "suspended", "--reason", "DSC investigation"],
+        &[
+            "notifier",
+            "flagger-award",
+            &tf_org,
+            "--coordinator",
+            "Arcom",
+            "--member-state",
+            "FR",
+            "--reference",
+            "ARCOM-TF-1",
+            "--awarded-on",
+            "2026-01-15",
+        ],
     ));
-    assert_eq!(ok(vigie(&s, ADMIN, &["notifier", "list"]))["notifiers"][0]["key"], key.as_str());
+    assert_eq!(award["priority"], true);
+    let status = ok(vigie(
+        &s,
+        ADMIN,
+        &[
+            "notifier",
+            "flagger-status",
+            &tf_org,
+            "--status",
+            "suspended",
+            "--reference",
+            "ARCOM-2026-9",
+            "--decided-on",
+            "2026-03-01",
+        ],
+    ));
+    assert_eq!(status["status"], "suspended");
 
     // Statements of reasons, offline from the data directory once the server has stopped.
     let data = s._dir.path().join("data");

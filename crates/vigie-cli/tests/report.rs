@@ -53,7 +53,7 @@ async fn reports_and_exports_from_a_data_directory() {
         .await
         .unwrap();
     let case = inbox["cases"][0]["id"].as_str().unwrap();
-    let removal = json!({ "action": "remove", "legal_basis": "eu.tco.2-7-a", "purpose": "none", "purpose_rationale": "calls for attacks" });
+    let removal = json!({ "action": "remove", "explanation": "Calls for attacks.", "legal_basis": "eu.tco.2-7-a", "purpose": "none", "purpose_rationale": "calls for attacks" });
     post(b, &format!("/api/v1/cases/{case}/decision"), &token, removal).await;
 
     // Yesterday to tomorrow: a run across midnight still sees every event.

@@ -5,6 +5,7 @@
 
 use serde::{Deserialize, Serialize};
 
+use crate::Timestamp;
 use crate::org::{EU_MEMBER_STATES, MemberState};
 use crate::validation::Checker;
 
@@ -57,6 +58,40 @@ impl Action {
         !matches!(self, Action::NoAction | Action::Exempt)
     }
 }
+
+/// How a `restrict` decision limits the content's visibility: the Transparency Database's types of
+/// visibility restriction (DSA art. 17(3)(a) asks for the type of measure).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Restriction {
+    /// Shown lower or less often (ranking, recommendations, search).
+    Demoted,
+    /// Shown only to adults.
+    AgeRestricted,
+    /// Kept visible with sharing, replies or other interaction turned off.
+    InteractionRestricted,
+    /// Another restriction, described in words.
+    Other,
+}
+
+impl Restriction {
+    pub const ALL: [Restriction; 4] =
+        [Restriction::Demoted, Restriction::AgeRestricted, Restriction::InteractionRestricted, Restriction::Other];
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Restriction::Demoted => "demoted",
+            Restriction::AgeRestricted => "age_restricted",
+            Restriction::InteractionRestricted => "interaction_restricted",
+            Restriction::Other => "other",
+        }
+    }
+    pub fn parse(raw: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|r| r.as_str() == raw)
+    }
+}
+
+/// The longest description of an `other` restriction (the database's `decision_visibility_other`).
+pub const RESTRICTION_OTHER_MAX: usize = 500;
 
 /// Where a legal basis applies.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -303,7 +338,18 @@ pub enum Decision {
         scope: Vec<MemberState>,
         purpose: Option<PurposeAssessment>,
         automation: Automation,
-        explanation: Option<String>,
+        /// The statement of reasons: the facts relied on and why they make the content illegal or
+        /// incompatible with the clause (DSA art. 17(3)(b), (d), (e)). Invariant: not blank.
+        explanation: String,
+        /// `restrict` only, and always for it: the type of restriction, with its description when
+        /// `Other` (DSA art. 17(3)(a)).
+        restriction: Option<(Restriction, Option<String>)>,
+        /// When the measure ends (DSA art. 17(3)(a): its duration). Always set for a suspension;
+        /// never for a removal. Invariant: after the decision.
+        until: Option<Timestamp>,
+        /// The day the content was uploaded (or the account created), `YYYY-MM-DD`, when the
+        /// platform knows it.
+        content_date: Option<String>,
     },
     NoAction {
         purpose: Option<PurposeAssessment>,
@@ -352,6 +398,15 @@ pub struct RawDecision {
     pub explanation: Option<String>,
     /// `no_action` only: the notices were manifestly unfounded (counted against their notifiers).
     pub manifestly_unfounded: Option<bool>,
+    /// `restrict` only: demoted, age_restricted, interaction_restricted or other.
+    pub restriction: Option<String>,
+    /// `restriction = other` only: what the restriction is.
+    pub restriction_other: Option<String>,
+    /// RFC 3339: when the measure ends. Required for suspend_account; optional for disable,
+    /// restrict and label; never for remove.
+    pub until: Option<String>,
+    /// `YYYY-MM-DD`: the day the content was uploaded (or the account created), when known.
+    pub content_date: Option<String>,
 }
 
 /// Whether a decision answers a removal order: removal, or access disabled in every member state.
@@ -364,8 +419,10 @@ pub fn answers_order(action: &str, territorial_scope: &[String]) -> bool {
 }
 
 /// What the case and the platform impose on a decision.
-#[derive(Clone, Copy, Debug, Default)]
+#[derive(Clone, Copy, Debug)]
 pub struct DecisionContext<'a> {
+    /// When the decision is taken.
+    pub now: Timestamp,
     /// The case carries a removal order: only removal or EU-wide disabling answers it.
     pub has_order: bool,
     /// The case carries at least one notice (which `manifestly_unfounded` is about).
@@ -478,6 +535,44 @@ impl RawDecision {
             },
         };
         c.optional_text(self.explanation.as_deref(), "explanation", 20_000);
+        let until = match self.until.as_deref() {
+            None => None,
+            Some(raw) => match Timestamp::parse_rfc3339(raw) {
+                Some(t) if t > ctx.now => Some(t),
+                Some(_) => {
+                    c.push("until", "in_the_past", "the measure must end after it is decided");
+                    None
+                }
+                None => {
+                    c.push("until", "invalid_time", "must be an RFC 3339 date and time");
+                    None
+                }
+            },
+        };
+        if let Some(day) = self.content_date.as_deref() {
+            let today = &ctx.now.to_rfc3339()[..10];
+            match check_day(day) {
+                false => c.push("content_date", "invalid_date", "must be a day, YYYY-MM-DD"),
+                true if day < "2000-01-01" || day > today => {
+                    c.push("content_date", "out_of_range", "must be between 2000-01-01 and the day of the decision")
+                }
+                true => {}
+            }
+        }
+        let restriction = match self.restriction.as_deref() {
+            None => None,
+            Some(raw) => {
+                let parsed = Restriction::parse(raw);
+                c.check(
+                    parsed.is_some(),
+                    "restriction",
+                    "unknown_restriction",
+                    "must be demoted, age_restricted, interaction_restricted or other",
+                );
+                parsed
+            }
+        };
+        c.optional_text(self.restriction_other.as_deref(), "restriction_other", RESTRICTION_OTHER_MAX);
         let automation = Automation {
             detection: self.automated_detection.unwrap_or(false),
             decision: self.automated_decision.unwrap_or(false),
@@ -522,6 +617,13 @@ impl RawDecision {
                 "scope_without_action",
                 "no_action and exempt restrict nowhere",
             );
+            for (field, given) in [
+                ("restriction", self.restriction.is_some()),
+                ("until", self.until.is_some()),
+                ("content_date", self.content_date.is_some()),
+            ] {
+                c.check(!given, field, "not_applicable", "only a restrictive decision takes it");
+            }
             if action == Action::Exempt {
                 let protected = purpose.as_ref().filter(|p| p.purpose != Purpose::None);
                 match protected {
@@ -569,6 +671,73 @@ impl RawDecision {
         if ctx.has_order && scope.len() != EU_MEMBER_STATES.len() {
             c.push("territorial_scope", "order_needs_eu_scope", "a removal order applies in all member states");
         }
+        // DSA art. 17(3)(b), (d), (e) and 17(4): the facts and the reasons, in the platform's words.
+        match self.explanation.as_deref() {
+            None => c.push(
+                "explanation",
+                "required",
+                "a restriction states its reasons: the facts relied on and why they make the content illegal \
+                 on the ground cited or incompatible with the clause (DSA art. 17(3)(b), (d), (e))",
+            ),
+            Some(e) if e.trim().is_empty() => {
+                c.push("explanation", "blank", "the statement of reasons must not be blank")
+            }
+            Some(_) => {}
+        }
+        // DSA art. 17(3)(a): the type of the measure and its duration.
+        let restriction = match (action, restriction) {
+            (Action::Restrict, None) if self.restriction.is_none() => {
+                c.push(
+                    "restriction",
+                    "required",
+                    "restrict needs its type: demoted, age_restricted, interaction_restricted or other",
+                );
+                None
+            }
+            (Action::Restrict, Some(Restriction::Other)) => {
+                let described = self.restriction_other.as_deref().map(str::trim).filter(|t| !t.is_empty());
+                if described.is_none() {
+                    c.push("restriction_other", "required", "describe the restriction when its type is other");
+                }
+                Some((Restriction::Other, described.map(str::to_owned)))
+            }
+            (Action::Restrict, Some(r)) => {
+                c.check(
+                    self.restriction_other.is_none(),
+                    "restriction_other",
+                    "not_applicable",
+                    "only an other restriction is described",
+                );
+                Some((r, None))
+            }
+            (Action::Restrict, None) => None,
+            (_, _) => {
+                c.check(self.restriction.is_none(), "restriction", "not_applicable", "only restrict takes a type");
+                c.check(
+                    self.restriction_other.is_none(),
+                    "restriction_other",
+                    "not_applicable",
+                    "only restrict takes a type",
+                );
+                None
+            }
+        };
+        match action {
+            Action::SuspendAccount if self.until.is_none() => c.push(
+                "until",
+                "required",
+                "a suspension is for a set time: give its end (DSA arts. 17(3)(a) and 23(1)); ending an account for good is remove",
+            ),
+            Action::Remove if self.until.is_some() => {
+                c.push("until", "not_applicable", "a removal is permanent; a measure with an end is disable or restrict")
+            }
+            _ if ctx.has_order && self.until.is_some() => c.push(
+                "until",
+                "order_not_temporary",
+                "a removal order is answered by a removal or disabling without an end",
+            ),
+            _ => {}
+        }
         match &ground {
             // An unknown basis or clause was reported above; only a missing ground is reported here.
             None if self.legal_basis.is_none() && self.terms_clause.is_none() => {
@@ -614,9 +783,17 @@ impl RawDecision {
             scope,
             purpose,
             automation,
-            explanation: self.explanation,
+            explanation: self.explanation.unwrap_or_default().trim().to_owned(),
+            restriction,
+            until,
+            content_date: self.content_date,
         })
     }
+}
+
+/// Whether `raw` is a calendar day written `YYYY-MM-DD`.
+pub fn check_day(raw: &str) -> bool {
+    raw.len() == 10 && Timestamp::parse_rfc3339(&format!("{raw}T00:00:00Z")).is_some()
 }
 
 #[cfg(test)]
@@ -629,11 +806,15 @@ mod tests {
             legal_basis: Some("eu.tco.2-7-a".into()),
             purpose: Some("none".into()),
             purpose_rationale: Some("recruitment video, no journalistic framing".into()),
+            explanation: Some("The video calls on viewers to repeat the attack it shows.".into()),
             ..Default::default()
         }
     }
-    const FREE: DecisionContext<'static> = DecisionContext { has_order: false, has_notice: true, terms: &[] };
-    const ORDER: DecisionContext<'static> = DecisionContext { has_order: true, has_notice: false, terms: &[] };
+    /// 2026-11-30T00:00:00Z.
+    const NOW: Timestamp = Timestamp::from_micros(1_795_996_800_000_000);
+    const FREE: DecisionContext<'static> = DecisionContext { now: NOW, has_order: false, has_notice: true, terms: &[] };
+    const ORDER: DecisionContext<'static> =
+        DecisionContext { now: NOW, has_order: true, has_notice: false, terms: &[] };
 
     fn codes(r: Result<Decision, crate::Invalid>) -> Vec<&'static str> {
         r.unwrap_err().errors().iter().map(|e| e.code).collect()
@@ -733,20 +914,34 @@ mod tests {
         let terms = [clause.clone()];
         let ctx = DecisionContext { terms: &terms, ..FREE };
         for cited in ["4.2", "tcl_1"] {
-            let r =
-                RawDecision { action: Some("restrict".into()), terms_clause: Some(cited.into()), ..Default::default() };
+            let r = RawDecision {
+                action: Some("restrict".into()),
+                terms_clause: Some(cited.into()),
+                restriction: Some("demoted".into()),
+                explanation: Some("Shows the attack in close-up.".into()),
+                ..Default::default()
+            };
             match r.check(ctx).unwrap() {
                 Decision::Restrictive { ground: Ground::Terms(t), .. } => assert_eq!(t, clause),
                 other => panic!("{other:?}"),
             }
         }
-        let r = RawDecision { action: Some("remove".into()), terms_clause: Some("9.9".into()), ..Default::default() };
+        let r = RawDecision {
+            action: Some("remove".into()),
+            terms_clause: Some("9.9".into()),
+            explanation: Some("Shows the attack in close-up.".into()),
+            ..Default::default()
+        };
         assert_eq!(codes(r.check(ctx)), ["unknown_terms_clause"]);
     }
 
     #[test]
     fn an_order_is_answered_only_by_eu_wide_removal_or_disabling() {
         assert_eq!(codes(raw("label").check(ORDER)), ["order_needs_removal"]);
+        let mut r = raw("disable");
+        r.territorial_scope = Some(vec!["EU".into()]);
+        r.until = Some("2026-12-30T00:00:00Z".into());
+        assert_eq!(codes(r.check(ORDER)), ["order_not_temporary"]);
         let mut r = raw("disable");
         r.territorial_scope = Some(vec!["FR".into()]);
         assert_eq!(codes(r.check(ORDER)), ["order_needs_eu_scope"]);
@@ -865,5 +1060,88 @@ mod tests {
         let mut r = raw("remove");
         r.manifestly_unfounded = Some(true);
         assert_eq!(codes(r.check(FREE)), ["not_applicable"]);
+    }
+
+    #[test]
+    fn a_restriction_states_its_facts_and_reasons_dsa_17_3_b_d_e() {
+        let mut r = raw("remove");
+        r.explanation = None;
+        assert_eq!(codes(r.check(FREE)), ["required"]);
+        let mut r = raw("label");
+        r.explanation = Some("  ".into());
+        assert_eq!(codes(r.check(FREE)), ["blank"]);
+        match raw("remove").check(FREE).unwrap() {
+            Decision::Restrictive { explanation, .. } => {
+                assert_eq!(explanation, "The video calls on viewers to repeat the attack it shows.")
+            }
+            other => panic!("{other:?}"),
+        }
+        // Keeping content up owes no statement of reasons (DSA art. 17(1)).
+        let keep = RawDecision { action: Some("no_action".into()), ..Default::default() };
+        assert!(keep.check(FREE).is_ok());
+    }
+
+    #[test]
+    fn a_restriction_names_its_type_and_a_suspension_its_end_dsa_17_3_a() {
+        let mut r = raw("restrict");
+        assert_eq!(codes(r.clone().check(FREE)), ["required"], "restrict needs its type");
+        r.restriction = Some("other".into());
+        assert_eq!(codes(r.clone().check(FREE)), ["required"], "other is described");
+        r.restriction_other = Some("comments turned off and hidden from search".into());
+        match r.check(FREE).unwrap() {
+            Decision::Restrictive { restriction: Some((Restriction::Other, Some(text))), .. } => {
+                assert_eq!(text, "comments turned off and hidden from search")
+            }
+            other => panic!("{other:?}"),
+        }
+        let mut r = raw("restrict");
+        r.restriction = Some("age_restricted".into());
+        assert!(matches!(
+            r.check(FREE).unwrap(),
+            Decision::Restrictive { restriction: Some((Restriction::AgeRestricted, None)), .. }
+        ));
+        let mut r = raw("remove");
+        r.restriction = Some("demoted".into());
+        assert_eq!(codes(r.check(FREE)), ["not_applicable"]);
+
+        let mut r = raw("suspend_account");
+        assert_eq!(codes(r.clone().check(FREE)), ["required"], "a suspension has an end");
+        r.until = Some("2026-11-29T00:00:00Z".into());
+        assert_eq!(codes(r.clone().check(FREE)), ["in_the_past"]);
+        r.until = Some("2027-01-30T00:00:00Z".into());
+        match r.check(FREE).unwrap() {
+            Decision::Restrictive { until: Some(t), .. } => assert_eq!(t.to_rfc3339(), "2027-01-30T00:00:00.000000Z"),
+            other => panic!("{other:?}"),
+        }
+        let mut r = raw("remove");
+        r.until = Some("2027-01-30T00:00:00Z".into());
+        assert_eq!(codes(r.check(FREE)), ["not_applicable"], "a removal is for good");
+        let mut r = raw("disable");
+        r.territorial_scope = Some(vec!["FR".into()]);
+        r.until = Some("2027-01-30T00:00:00Z".into());
+        assert!(r.check(FREE).is_ok(), "a disabling may be temporary");
+    }
+
+    #[test]
+    fn the_upload_date_is_a_day_no_later_than_the_decision() {
+        let mut r = raw("remove");
+        r.content_date = Some("2026-11-02".into());
+        match r.check(FREE).unwrap() {
+            Decision::Restrictive { content_date, .. } => assert_eq!(content_date.as_deref(), Some("2026-11-02")),
+            other => panic!("{other:?}"),
+        }
+        for (day, code) in
+            [("2026-12-01", "out_of_range"), ("1999-12-31", "out_of_range"), ("2026-13-01", "invalid_date")]
+        {
+            let mut r = raw("remove");
+            r.content_date = Some(day.into());
+            assert_eq!(codes(r.check(FREE)), [code], "{day}");
+        }
+        let keep = RawDecision {
+            action: Some("no_action".into()),
+            content_date: Some("2026-11-02".into()),
+            ..Default::default()
+        };
+        assert_eq!(codes(keep.check(FREE)), ["not_applicable"]);
     }
 }

@@ -85,6 +85,8 @@ pub enum EventKind {
     UserDeactivated,
     WebhookDeleted,
     CaseTakenOver,
+    OrderChallenged,
+    OrderChallengeDecided,
     OrgUpdated,
     OrderUnacknowledged,
     OrderPurposeConcern,
@@ -94,7 +96,7 @@ pub enum EventKind {
 }
 
 impl EventKind {
-    pub const ALL: [EventKind; 80] = [
+    pub const ALL: [EventKind; 82] = [
         EventKind::OrgCreated,
         EventKind::UserCreated,
         EventKind::TokenIssued,
@@ -169,6 +171,8 @@ impl EventKind {
         EventKind::UserDeactivated,
         EventKind::WebhookDeleted,
         EventKind::CaseTakenOver,
+        EventKind::OrderChallenged,
+        EventKind::OrderChallengeDecided,
         EventKind::OrgUpdated,
         EventKind::OrderUnacknowledged,
         EventKind::OrderPurposeConcern,
@@ -253,6 +257,8 @@ impl EventKind {
             EventKind::UserDeactivated => "user.deactivated",
             EventKind::WebhookDeleted => "webhook.deleted",
             EventKind::CaseTakenOver => "case.taken_over",
+            EventKind::OrderChallenged => "order.challenged",
+            EventKind::OrderChallengeDecided => "order.challenge_decided",
             EventKind::OrgUpdated => "org.updated",
             EventKind::OrderUnacknowledged => "order.unacknowledged",
             EventKind::OrderPurposeConcern => "order.purpose_concern",

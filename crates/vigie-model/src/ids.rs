@@ -86,6 +86,8 @@ id_type! {
     MisuseActionId => "mis";
     /// A piece of media attached to a case.
     MediaId => "med";
+    /// A court challenge of a removal order (TCO art. 9).
+    ChallengeId => "chl";
 }
 
 #[cfg(test)]

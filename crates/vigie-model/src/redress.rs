@@ -109,6 +109,23 @@ impl Route {
             Route::RemovalOrder => "removal_order",
         }
     }
+
+    /// The redress a decision follows. A decision taken on a legal basis while a removal order on
+    /// its case was in force (issued before it, not ended before it) complies with the order: it
+    /// is contested through the order's own redress (TCO arts. 4 and 9). Every other decision is
+    /// the platform's own, contested through its complaint handling (DSA art. 20), even on a case
+    /// that has or had an order: a decision on its terms (TCO art. 4(7): "without prejudice to"
+    /// them), one taken before the order came, or one taken after it stopped having effect.
+    /// `orders`: each order's issue and, if it ended, its end.
+    pub fn of_decision(
+        on_legal_basis: bool,
+        decided_at: Timestamp,
+        orders: impl IntoIterator<Item = (Timestamp, Option<Timestamp>)>,
+    ) -> Route {
+        let under_order =
+            orders.into_iter().any(|(issued, ended)| issued <= decided_at && ended.is_none_or(|e| e > decided_at));
+        if on_legal_basis && under_order { Route::RemovalOrder } else { Route::Platform }
+    }
 }
 
 /// Who complains.
@@ -137,12 +154,16 @@ impl Complainant {
 }
 
 /// Whether a complaint may be lodged: the route allows it, the decision is one this complainant
-/// may contest, and the window (from when they were informed) is still open.
+/// may contest, and the window is still open. DSA art. 20(1): the uploader contests a restriction;
+/// a notifier contests any decision on its notice, whether or not to act and how (recital 58: a
+/// label, a demotion or a disabling in one state may be no adequate answer to it). Art. 20(2):
+/// the six months run from when the complainant was informed; `None` (not informed yet, so the
+/// window has not started) never closes it.
 pub fn may_complain(
     route: Route,
     who: Complainant,
     action: Action,
-    informed_at: Timestamp,
+    informed_at: Option<Timestamp>,
     now: Timestamp,
 ) -> Result<(), Refusal> {
     if route == Route::RemovalOrder {
@@ -152,17 +173,14 @@ pub fn may_complain(
              challenge the order before the court or body named in it, or ask for cross-border scrutiny (TCO arts. 4 and 9)",
         );
     }
-    match who {
-        Complainant::Uploader if !action.is_restrictive() => {
-            return refuse("nothing_to_contest", "the content was not restricted");
-        }
-        Complainant::Notifier if action.is_restrictive() => {
-            return refuse("notifier_against_no_action_only", "a notifier contests a decision to take no action");
-        }
-        _ => {}
+    if who == Complainant::Uploader && !action.is_restrictive() {
+        return refuse("nothing_to_contest", "the content was not restricted");
     }
-    if now > informed_at.plus(COMPLAINT_WINDOW) {
-        return refuse("complaint_window_closed", "complaints close six months after the decision was notified");
+    if informed_at.is_some_and(|informed| now > informed.plus(COMPLAINT_WINDOW)) {
+        return refuse(
+            "complaint_window_closed",
+            "complaints close six months after the complainant was informed of the decision (DSA art. 20(1), (2))",
+        );
     }
     Ok(())
 }
@@ -280,6 +298,35 @@ pub fn may_find_infringement(
     Ok(())
 }
 
+/// How a court challenge of a removal order ended (TCO art. 9).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ChallengeOutcome {
+    /// The court upheld the order.
+    Upheld,
+    /// The court annulled it: the order stops having effect (recorded as an annulment).
+    Annulled,
+    /// The challenger withdrew it.
+    Withdrawn,
+}
+
+impl ChallengeOutcome {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ChallengeOutcome::Upheld => "upheld",
+            ChallengeOutcome::Annulled => "annulled",
+            ChallengeOutcome::Withdrawn => "withdrawn",
+        }
+    }
+    pub fn parse(raw: &str) -> Option<Self> {
+        match raw {
+            "upheld" => Some(ChallengeOutcome::Upheld),
+            "annulled" => Some(ChallengeOutcome::Annulled),
+            "withdrawn" => Some(ChallengeOutcome::Withdrawn),
+            _ => None,
+        }
+    }
+}
+
 /// What a hold would withhold, and on what footing.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct HoldSubject {
@@ -363,6 +410,82 @@ pub fn check_suspension(warned_at: Option<Timestamp>, now: Timestamp, until: Tim
     Ok(())
 }
 
+/// What a case's due process still owes, for storage limitation (GDPR art. 5(1)(e)): a case is
+/// closed once it was decided, nothing is pending, and every complaint window has run out; its
+/// records are then kept for their retention, and erased.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct CaseActivity {
+    /// The case has a decision.
+    pub decided: bool,
+    /// Something still runs: a hold, an open complaint, a pending scrutiny or court challenge, a
+    /// notice withheld by an embargo.
+    pub pending: bool,
+    /// The latest step of its due process (a decision, a reversal, a review, a scrutiny decision,
+    /// a ruling, the end of an order).
+    pub last: Option<Timestamp>,
+    /// When each complainant's six months began: an uploader when informed (or, never informed,
+    /// when the notice was issued), a notifier when told.
+    pub windows_from: Vec<Timestamp>,
+}
+
+/// When the case closed, if it has.
+pub fn closed_at(a: &CaseActivity) -> Option<Timestamp> {
+    if !a.decided || a.pending {
+        return None;
+    }
+    let windows = a.windows_from.iter().map(|w| w.plus(COMPLAINT_WINDOW));
+    a.last.into_iter().chain(windows).max()
+}
+
+/// The area of expertise that covers terrorist content: the Transparency Database's category
+/// for it (lower-case, without `STATEMENT_CATEGORY_`).
+pub const TERRORIST_CONTENT_AREA: &str = "risk_for_public_security";
+
+/// A trusted flagger's status, as the Digital Services Coordinator decides it (DSA art. 22).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum FlaggerStatus {
+    /// Awarded (art. 22(2)), or reinstated after a suspension.
+    Active,
+    /// Suspended while the coordinator investigates (art. 22(6)).
+    Suspended,
+    /// Revoked (art. 22(7)); only a new award restores it.
+    Revoked,
+}
+
+impl FlaggerStatus {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            FlaggerStatus::Active => "active",
+            FlaggerStatus::Suspended => "suspended",
+            FlaggerStatus::Revoked => "revoked",
+        }
+    }
+    pub fn parse(raw: &str) -> Option<Self> {
+        match raw {
+            "active" => Some(FlaggerStatus::Active),
+            "suspended" => Some(FlaggerStatus::Suspended),
+            "revoked" => Some(FlaggerStatus::Revoked),
+            _ => None,
+        }
+    }
+    /// Whether the coordinator's decision `next` can follow the current status.
+    pub fn change_to(self, next: FlaggerStatus) -> Result<(), Refusal> {
+        match (self, next) {
+            (FlaggerStatus::Revoked, _) => {
+                refuse("flagger_revoked", "a revoked status comes back only with a new award (DSA art. 22(2), (7))")
+            }
+            (a, b) if a == b => refuse("status_unchanged", format!("the status is already {}", a.as_str())),
+            _ => Ok(()),
+        }
+    }
+}
+
+/// DSA art. 22(1): a trusted flagger's notices have priority only while its award stands and
+/// within its designated areas of expertise (for Vigie, terrorist content).
+pub fn flagger_priority(status: FlaggerStatus, areas: &[String]) -> bool {
+    status == FlaggerStatus::Active && areas.iter().any(|a| a == TERRORIST_CONTENT_AREA)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -400,7 +523,7 @@ mod tests {
 
     #[test]
     fn complaints_follow_the_route_and_the_window() {
-        let informed = T0;
+        let informed = Some(T0);
         let ok = T0.plus(Duration::from_days(100));
         assert!(may_complain(Route::Platform, Complainant::Uploader, Action::Remove, informed, ok).is_ok());
         assert_eq!(
@@ -413,17 +536,54 @@ mod tests {
         );
         assert!(may_complain(Route::Platform, Complainant::Notifier, Action::NoAction, informed, ok).is_ok());
         assert!(may_complain(Route::Platform, Complainant::Notifier, Action::Exempt, informed, ok).is_ok());
-        assert_eq!(
-            code(may_complain(Route::Platform, Complainant::Notifier, Action::Remove, informed, ok)),
-            "notifier_against_no_action_only"
-        );
-        let last = informed.plus(COMPLAINT_WINDOW);
+        let last = T0.plus(COMPLAINT_WINDOW);
         assert!(may_complain(Route::Platform, Complainant::Uploader, Action::Remove, informed, last).is_ok());
         let late = last.plus(Duration::from_secs(1));
         assert_eq!(
             code(may_complain(Route::Platform, Complainant::Uploader, Action::Remove, informed, late)),
             "complaint_window_closed"
         );
+    }
+
+    /// DSA art. 20(1) and recital 58: a notifier contests any decision on its notice, a measure
+    /// it finds inadequate as well as no action. (Before step 8 Vigie refused a notifier's
+    /// complaint about any restriction, `notifier_against_no_action_only`.)
+    #[test]
+    fn a_notifier_contests_any_decision_dsa_20_1() {
+        let ok = T0.plus(Duration::from_days(1));
+        for action in [Action::Label, Action::Restrict, Action::Disable, Action::Remove, Action::SuspendAccount] {
+            assert!(may_complain(Route::Platform, Complainant::Notifier, action, Some(T0), ok).is_ok(), "{action:?}");
+        }
+    }
+
+    /// DSA art. 20(2): the six months run from when the complainant was informed; a complainant
+    /// not yet informed is not yet running out of time.
+    #[test]
+    fn the_window_runs_from_being_informed_dsa_20_2() {
+        let years_later = T0.plus(Duration::from_days(1000));
+        assert!(may_complain(Route::Platform, Complainant::Uploader, Action::Remove, None, years_later).is_ok());
+        let informed = T0.plus(Duration::from_days(900));
+        assert!(
+            may_complain(Route::Platform, Complainant::Uploader, Action::Remove, Some(informed), years_later).is_ok()
+        );
+    }
+
+    /// TCO arts. 4(7) and 9, DSA art. 20: only a decision on a legal basis taken while an order
+    /// was in force follows the order's redress; the platform's own decisions, on a case that has
+    /// or had an order, keep the complaint.
+    #[test]
+    fn only_decisions_under_an_order_in_force_follow_its_redress_tco_4_7() {
+        let issued = T0;
+        let ended = T0.plus(Duration::from_days(3));
+        let during = T0.plus(Duration::from_hours(1));
+        let after = T0.plus(Duration::from_days(10));
+        let before = T0.minus(Duration::from_hours(1));
+        assert_eq!(Route::of_decision(true, during, [(issued, None)]), Route::RemovalOrder);
+        assert_eq!(Route::of_decision(true, during, [(issued, Some(ended))]), Route::RemovalOrder);
+        assert_eq!(Route::of_decision(false, during, [(issued, None)]), Route::Platform, "on its terms");
+        assert_eq!(Route::of_decision(true, after, [(issued, Some(ended))]), Route::Platform, "after the order ended");
+        assert_eq!(Route::of_decision(true, before, [(issued, None)]), Route::Platform, "before the order came");
+        assert_eq!(Route::of_decision(true, during, []), Route::Platform);
     }
 
     #[test]
@@ -504,6 +664,40 @@ mod tests {
     fn threats_escalate_every_quarter_hour() {
         assert_eq!(next_threat_escalation(T0, 0), T0.plus(Duration::from_mins(15)));
         assert_eq!(next_threat_escalation(T0, 3), T0.plus(Duration::from_mins(60)));
+    }
+
+    /// DSA art. 22(1), (6), (7): priority follows the coordinator's award, within its areas; a
+    /// suspension may be lifted by the coordinator; a revocation is final.
+    #[test]
+    fn trusted_flagger_priority_follows_the_coordinators_award_dsa_22() {
+        let ours = vec![TERRORIST_CONTENT_AREA.to_owned(), "violence".to_owned()];
+        let elsewhere = vec!["intellectual_property_infringements".to_owned()];
+        assert!(flagger_priority(FlaggerStatus::Active, &ours));
+        assert!(!flagger_priority(FlaggerStatus::Active, &elsewhere), "outside its designated area");
+        assert!(!flagger_priority(FlaggerStatus::Suspended, &ours));
+        assert!(!flagger_priority(FlaggerStatus::Revoked, &ours));
+        assert!(FlaggerStatus::Active.change_to(FlaggerStatus::Suspended).is_ok());
+        assert!(FlaggerStatus::Suspended.change_to(FlaggerStatus::Active).is_ok());
+        assert!(FlaggerStatus::Suspended.change_to(FlaggerStatus::Revoked).is_ok());
+        assert_eq!(code(FlaggerStatus::Revoked.change_to(FlaggerStatus::Active)), "flagger_revoked");
+        assert_eq!(code(FlaggerStatus::Active.change_to(FlaggerStatus::Active)), "status_unchanged");
+    }
+
+    /// GDPR art. 5(1)(e): a case closes when decided, with nothing pending, once the last
+    /// complaint window ran out.
+    #[test]
+    fn a_case_closes_after_its_last_window_gdpr_5_1_e() {
+        let decided = CaseActivity {
+            decided: true,
+            pending: false,
+            last: Some(T0),
+            windows_from: vec![T0.plus(Duration::from_days(3)), T0.plus(Duration::from_days(1))],
+        };
+        assert_eq!(closed_at(&decided), Some(T0.plus(Duration::from_days(3)).plus(COMPLAINT_WINDOW)));
+        assert_eq!(closed_at(&CaseActivity { pending: true, ..decided.clone() }), None);
+        assert_eq!(closed_at(&CaseActivity { decided: false, ..decided.clone() }), None);
+        let quiet = CaseActivity { windows_from: Vec::new(), ..decided };
+        assert_eq!(closed_at(&quiet), Some(T0));
     }
 
     #[test]

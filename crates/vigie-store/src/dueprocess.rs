@@ -29,9 +29,9 @@ pub struct UploaderNoticeRecord {
     pub platform: OrgId,
     /// `platform_decision` or `removal_order` (`vigie_model::redress::Route`).
     pub route: String,
-    /// The secret of the link given to the uploader (256 random bits); the platform reads it to
-    /// pass it on. Looked up by `token_hash`.
-    pub token: String,
+    /// SHA-256 of the secret of the link given to the uploader, by which it is looked up. The
+    /// secret itself is never stored: it is derived from the pepper and the notice's id when its
+    /// platform reads it to pass it on (GDPR art. 32).
     pub token_hash: String,
     /// JSON: the reasons and the redress, as fixed when the decision was taken.
     pub body: String,
@@ -40,7 +40,8 @@ pub struct UploaderNoticeRecord {
     pub issued_at: Option<Timestamp>,
     /// When the content provider was informed: the time the platform recorded, or the first
     /// opening of the link, whichever came first. Windows that run "from being informed" start
-    /// here (TCO art. 4(4)); `None`: not yet.
+    /// here: the 48 hours to ask for scrutiny (TCO art. 4(4)), a court challenge where it runs
+    /// from being informed, and the six months to complain (DSA art. 20(2)); `None`: not yet.
     pub informed_at: Option<Timestamp>,
 }
 
@@ -66,7 +67,7 @@ pub struct ComplaintRecord {
     pub reviewed_by: Option<UserId>,
     pub reviewed_at: Option<Timestamp>,
     pub reasons: Option<String>,
-    /// The reviewer's replacement decision, when a no-action decision was reversed.
+    /// The reviewer's replacement decision, when a decision was reversed on a notifier's complaint.
     pub new_decision: Option<DecisionId>,
 }
 
@@ -182,6 +183,9 @@ pub struct LawEnforcementReferralRecord {
 pub struct MisuseActionRecord {
     pub id: MisuseActionId,
     pub notifier_key: String,
+    /// The platform that decided it, for its own service (DSA art. 23(2)). `None`: a hub-wide
+    /// action recorded before step 8, which no longer applies.
+    pub platform: Option<OrgId>,
     /// `warning`, `suspension` or `lift`.
     pub kind: String,
     pub at: Timestamp,
@@ -192,14 +196,71 @@ pub struct MisuseActionRecord {
     pub counts: String,
 }
 
+/// A Digital Services Coordinator's award of trusted-flagger status (DSA art. 22(2)) and its
+/// later decisions on it (art. 22(6) suspension, 22(7) revocation), as recorded in Vigie.
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub struct FlaggerStatusRecord {
+pub struct FlaggerAwardRecord {
     pub org: OrgId,
-    /// `active`, `suspended` or `revoked`.
+    /// The coordinator that awarded it, e.g. `Arcom`.
+    pub coordinator: String,
+    /// Its member state (of the flagger's establishment).
+    pub member_state: String,
+    /// The coordinator's reference for the award.
+    pub reference: String,
+    /// The designated areas of expertise: Transparency Database categories, lower-case, without
+    /// their `STATEMENT_CATEGORY_` prefix (e.g. `risk_for_public_security`).
+    pub areas: Vec<String>,
+    /// `YYYY-MM-DD`.
+    pub awarded_on: String,
+    /// `active`, `suspended` or `revoked`, as the coordinator last decided.
     pub status: String,
-    pub since: Timestamp,
-    pub reason: String,
-    pub by: UserId,
+    pub status_since: Timestamp,
+    /// The coordinator's reference and date for the latest suspension, reinstatement or
+    /// revocation; `None` while the award stands as given.
+    pub status_reference: Option<String>,
+    pub status_decided_on: Option<String>,
+    pub reason: Option<String>,
+    /// Who recorded the latest change (the coordinator decides; the hub records).
+    pub recorded_by: UserId,
+}
+
+/// A court challenge of a removal order (TCO art. 9), as the party that brought it records it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ChallengeRecord {
+    pub id: ChallengeId,
+    pub order: SignalId,
+    /// `platform` (the addressee): TCO art. 7(3)(e) counts the proceedings it brings.
+    pub brought_by: String,
+    /// The organisation that brought it.
+    pub org: OrgId,
+    pub court: String,
+    /// The court's reference for the case.
+    pub reference: String,
+    /// `YYYY-MM-DD`.
+    pub filed_on: String,
+    pub recorded_at: Timestamp,
+    pub recorded_by: UserId,
+    /// `pending`, `upheld`, `annulled` or `withdrawn`.
+    pub state: String,
+    pub decided_on: Option<String>,
+    pub outcome_reference: Option<String>,
+    pub outcome_recorded_at: Option<Timestamp>,
+}
+
+/// Where a case stands on the way to the erasure of its records (GDPR art. 5(1)(e)).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct CaseRetentionRecord {
+    pub case: CaseId,
+    /// The personal value behind the sealed key in `case.opened`, erased with the identifiers.
+    pub key_ref: Option<PersonalRef>,
+    /// When to look at the case again; `None`: not decided yet, or every record erased.
+    pub check_at: Option<Timestamp>,
+    /// The URL, content and account ids, and the reports' locations.
+    pub identifiers_erased_at: Option<Timestamp>,
+    /// The texts of decisions and complaint reviews.
+    pub texts_erased_at: Option<Timestamp>,
+    /// The bodies of notices to uploaders.
+    pub notices_erased_at: Option<Timestamp>,
 }
 
 /// One statement of reasons on its way to the Transparency Database.
@@ -280,14 +341,26 @@ pub trait DueReads {
     fn due_threat_alerts(&self, now: Timestamp, limit: u32) -> Result<Vec<ThreatAlertRecord>>;
     fn le_referrals_of(&self, case: &CaseId) -> Result<Vec<LawEnforcementReferralRecord>>;
     fn notifier_key_of(&self, signal: &SignalId) -> Result<Option<String>>;
-    /// (notices sent, of which decided manifestly unfounded) by a notifier.
-    fn misuse_counts(&self, notifier_key: &str) -> Result<(u64, u64)>;
-    fn misuse_actions(&self, notifier_key: &str) -> Result<Vec<MisuseActionRecord>>;
-    /// Notifiers with at least one notice found manifestly unfounded: (key, notices, unfounded),
-    /// most unfounded first.
-    fn unfounded_notifiers(&self, limit: u32) -> Result<Vec<(String, u64, u64)>>;
-    fn flagger_status(&self, org: &OrgId) -> Result<Option<FlaggerStatusRecord>>;
+    /// Every notifier key ever recorded that starts with `prefix` (signals and misuse actions).
+    fn notifier_keys_with_prefix(&self, prefix: &str) -> Result<Vec<String>>;
+    /// When a notice's notifier was told of a decision (or could first see it with the tracking
+    /// code), if they were.
+    fn notifier_informed(&self, signal: &SignalId, decision: &DecisionId) -> Result<Option<Timestamp>>;
+    /// (notices sent about content on `platform`, of which the platform decided manifestly
+    /// unfounded) by a notifier.
+    fn misuse_counts(&self, notifier_key: &str, platform: &OrgId) -> Result<(u64, u64)>;
+    /// A platform's warnings, suspensions and lifts for a notifier, oldest first.
+    fn misuse_actions(&self, notifier_key: &str, platform: &OrgId) -> Result<Vec<MisuseActionRecord>>;
+    /// Notifiers with at least one notice `platform` found manifestly unfounded: (key, notices,
+    /// unfounded), most unfounded first.
+    fn unfounded_notifiers(&self, platform: &OrgId, limit: u32) -> Result<Vec<(String, u64, u64)>>;
+    fn flagger_award(&self, org: &OrgId) -> Result<Option<FlaggerAwardRecord>>;
     fn sor_submission(&self, decision: &DecisionId) -> Result<Option<SorSubmissionRecord>>;
+    /// Cases whose retention is to be looked at by `now`, earliest first.
+    fn due_case_retention(&self, now: Timestamp, limit: u32) -> Result<Vec<CaseRetentionRecord>>;
+    fn case_retention(&self, case: &CaseId) -> Result<Option<CaseRetentionRecord>>;
+    /// An order's court challenges, oldest first.
+    fn challenges_of_order(&self, order: &SignalId) -> Result<Vec<ChallengeRecord>>;
     /// Pending submissions whose attempt is due, of platforms connected to the database, oldest
     /// first.
     fn due_sor(&self, now: Timestamp, limit: u32) -> Result<Vec<SorSubmissionRecord>>;
@@ -322,8 +395,30 @@ pub trait DueTx: DueReads {
     fn put_threat_alert(&mut self, r: &ThreatAlertRecord) -> Result<()>;
     fn insert_le_referral(&mut self, r: &LawEnforcementReferralRecord) -> Result<()>;
     fn set_notifier_key(&mut self, signal: &SignalId, key: &str) -> Result<()>;
+    /// Records when a notice's notifier was informed of a decision; the first time stays.
+    fn set_notifier_informed(&mut self, signal: &SignalId, decision: &DecisionId, at: Timestamp) -> Result<()>;
     fn insert_misuse_action(&mut self, r: &MisuseActionRecord) -> Result<()>;
-    fn put_flagger_status(&mut self, r: &FlaggerStatusRecord) -> Result<()>;
+    fn put_flagger_award(&mut self, r: &FlaggerAwardRecord) -> Result<()>;
+    /// Starts tracking a new case's retention (its sealed key's personal value).
+    fn insert_case_retention(&mut self, case: &CaseId, key_ref: Option<&PersonalRef>) -> Result<()>;
+    /// The case was decided (again): look at it from `at`; what a new decision wrote is erased
+    /// in its turn.
+    fn schedule_case_retention(&mut self, case: &CaseId, at: Timestamp) -> Result<()>;
+    fn put_case_retention(&mut self, r: &CaseRetentionRecord) -> Result<()>;
+    /// Erases a case's URL, host, content and account ids (its key becomes `erased:<id>`), and
+    /// the locations of the reports whose every case is erased.
+    fn erase_case_identifiers(&mut self, case: &CaseId) -> Result<()>;
+    /// Erases the texts of a case's decisions (explanation, purpose rationale, description of
+    /// the restriction) and of its complaint reviews.
+    fn erase_decision_texts(&mut self, case: &CaseId) -> Result<()>;
+    /// Replaces the bodies of a case's notices to uploaders by `{"erased": true}`.
+    fn erase_notice_bodies(&mut self, case: &CaseId) -> Result<()>;
+    /// Erases one personal value now (its retention ended with the record it belongs to).
+    fn erase_personal(&mut self, id: &PersonalRef, at: Timestamp) -> Result<()>;
+    /// Inserts or replaces the challenge `r.id`.
+    fn put_challenge(&mut self, r: &ChallengeRecord) -> Result<()>;
+    /// Replaces a notifier key everywhere it is recorded (signals and misuse actions).
+    fn rekey_notifier(&mut self, old: &str, new: &str) -> Result<()>;
     /// Inserts or replaces the row of `r.decision`.
     fn put_sor(&mut self, r: &SorSubmissionRecord) -> Result<()>;
     fn put_tdb_settings(&mut self, r: &TdbSettingsRecord) -> Result<()>;

@@ -216,6 +216,15 @@ pub struct DecisionRecord {
     /// When the decision was reversed, and by what (a complaint, a scrutiny, an annulment).
     pub reversed_at: Option<Timestamp>,
     pub reversed_by: Option<String>,
+    /// `restrict` only: `demoted`, `age_restricted`, `interaction_restricted` or `other`
+    /// (`vigie_model::decision::Restriction`).
+    pub restriction: Option<String>,
+    /// The description of an `other` restriction.
+    pub restriction_other: Option<String>,
+    /// When the measure ends; always set for a suspension.
+    pub until: Option<Timestamp>,
+    /// `YYYY-MM-DD`: the day the content was uploaded, when the platform gave it.
+    pub content_date: Option<String>,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -238,7 +247,7 @@ pub struct DeliveryRecord {
     pub org: OrgId,
     pub webhook: WebhookId,
     pub event_type: String,
-    /// The JSON body, exactly as it will be signed and sent.
+    /// The JSON body, exactly as it will be signed and sent; erased (empty) once delivered.
     pub payload: String,
     /// A case whose receipt a successful delivery proves.
     pub case: Option<CaseId>,

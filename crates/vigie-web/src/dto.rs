@@ -268,6 +268,13 @@ pub struct DecisionDto {
     /// Set when a complaint, a scrutiny or an annulment reversed the decision.
     pub reversed_at: Option<String>,
     pub reversed_by: Option<String>,
+    /// restrict: demoted, age_restricted, interaction_restricted or other.
+    pub restriction: Option<String>,
+    pub restriction_other: Option<String>,
+    /// When the measure ends (always for a suspension).
+    pub until: Option<String>,
+    /// The day the content was uploaded, as the platform gave it.
+    pub content_date: Option<String>,
 }
 
 impl From<DecisionRecord> for DecisionDto {
@@ -291,6 +298,10 @@ impl From<DecisionRecord> for DecisionDto {
             manifestly_unfounded: d.manifestly_unfounded,
             reversed_at: ot(d.reversed_at),
             reversed_by: d.reversed_by,
+            restriction: d.restriction,
+            restriction_other: d.restriction_other,
+            until: ot(d.until),
+            content_date: d.content_date,
         }
     }
 }

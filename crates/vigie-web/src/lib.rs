@@ -105,6 +105,8 @@ pub fn router(state: AppState) -> Router {
         .route("/orders/{id}/embargo/lift", post(dueprocess::lift_embargo))
         .route("/orders/{id}/annulment", post(dueprocess::annul_order))
         .route("/orders/{id}/scrutiny", post(dueprocess::request_scrutiny))
+        .route("/orders/{id}/challenges", post(dueprocess::challenge_order).get(dueprocess::list_challenges))
+        .route("/orders/{id}/challenges/{challenge}/outcome", post(dueprocess::challenge_outcome))
         .route("/scrutinies", get(dueprocess::list_scrutinies))
         .route("/scrutinies/{id}", get(dueprocess::get_scrutiny))
         .route("/scrutinies/{id}/intention", post(dueprocess::scrutiny_intention))
@@ -118,6 +120,7 @@ pub fn router(state: AppState) -> Router {
         .route("/notifiers/{key}", get(dueprocess::get_notifier))
         .route("/notifiers/{key}/{action}", post(dueprocess::misuse_action))
         .route("/orgs/{id}/trusted-flagger-status", put(dueprocess::set_flagger_status))
+        .route("/orgs/{id}/trusted-flagger-award", put(dueprocess::record_flagger_award).get(dueprocess::flagger_award))
         .route("/transparency-database", put(statements::set_tdb).get(statements::get_tdb))
         .route("/statements/{decision}", get(statements::submission))
         .route("/events", get(system::events))
@@ -206,7 +209,11 @@ pub struct Running {
 /// Opens the store, bootstraps, binds and serves in the background.
 pub async fn start(config: ServerConfig) -> Result<Running, StartError> {
     let store = Store::open_sqlite(&config.data_dir, config.store)?;
-    let app = App::new(store, config.clock, config.app);
+    let pepper_file = config.app.pepper_file.clone().unwrap_or_else(|| config.data_dir.join("pepper"));
+    let pepper = vigie_app::secrets::Pepper::load_or_create(&pepper_file)?;
+    let app = App::new(store, config.clock, config.app, pepper);
+    // Keys recorded before the pepper existed are replaced by keyed ones before anyone is served.
+    app.upgrade_notifier_keys().await?;
     let given = vigie_app::admin::BootstrapInput { token: config.admin_token, password: config.admin_password };
     let bootstrap = app.bootstrap(given).await?;
     let entries = app.load_banks().await?;
@@ -242,4 +249,6 @@ pub enum StartError {
     App(#[from] vigie_app::AppError),
     #[error("could not listen: {0}")]
     Io(#[from] std::io::Error),
+    #[error("{0}")]
+    Pepper(#[from] vigie_app::secrets::PepperError),
 }

@@ -131,6 +131,11 @@ use crate::routes::{admin, banks, dueprocess, hma, intake, media, platform, revi
         dueprocess::get_notifier,
         dueprocess::misuse_action,
         dueprocess::set_flagger_status,
+        dueprocess::challenge_order,
+        dueprocess::list_challenges,
+        dueprocess::challenge_outcome,
+        dueprocess::record_flagger_award,
+        dueprocess::flagger_award,
         statements::set_tdb,
         statements::get_tdb,
         statements::submission,
@@ -246,6 +251,10 @@ const RULES: &[(&str, &str, &[&str])] = &[
     ("put", "/api/v1/users/{id}/password", &["invalid_login"]),
     ("post", "/api/v1/webhooks", &["malformed_url", "too_long", "egress_refused"]),
     ("put", "/api/v1/transparency-database", &["malformed_url", "egress_refused"]),
+    ("put", "/api/v1/orgs/{id}/trusted-flagger-award", &["unknown_area", "invalid_date", "unknown_member_state"]),
+    ("put", "/api/v1/orgs/{id}/trusted-flagger-status", &["invalid_date"]),
+    ("post", "/api/v1/orders/{id}/challenges", &["invalid_date"]),
+    ("post", "/api/v1/orders/{id}/challenges/{challenge}/outcome", &["invalid_date"]),
 ];
 
 const LOCATION_RULES: &[&str] = &[
@@ -275,6 +284,17 @@ const DECISION_RULES: &[&str] = &[
     "decision:required",
     "reversal_not_restrictive",
     "exempt_purpose",
+    // DSA art. 17(3): a restriction's reasons, its type and a suspension's end.
+    "explanation:required",
+    "explanation:blank",
+    "restriction:required",
+    "restriction_other:required",
+    "until:required",
+    "in_the_past",
+    "invalid_time",
+    "invalid_date",
+    "out_of_range",
+    "order_not_temporary",
 ];
 
 /// Answers particular to an operation that its annotation does not carry: (method, path, status,

@@ -139,6 +139,23 @@ pub enum Purpose {
     none,
 }
 
+/// DSA art. 17(3)(a): how a `restrict` decision limits visibility.
+#[derive(ToSchema)]
+pub enum Restriction {
+    demoted,
+    age_restricted,
+    interaction_restricted,
+    other,
+}
+
+/// TCO art. 9: how a court challenge of an order ended (annulled is recorded as an annulment).
+#[derive(ToSchema)]
+pub enum ChallengeOutcome {
+    upheld,
+    annulled,
+    withdrawn,
+}
+
 /// Annex III: why an order cannot be complied with.
 #[derive(ToSchema)]
 pub enum CannotComplyReason {

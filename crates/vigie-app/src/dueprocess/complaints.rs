@@ -12,7 +12,10 @@ use vigie_model::validation::Checker;
 use vigie_model::*;
 use vigie_store::*;
 
-use super::{notice_by_token, notice_uploader, outcome_hidden, reinstate, route_of, tell_notifiers};
+use super::{
+    mark_informed, notice_by_token, notice_uploader, order_in_force, outcome_hidden, reinstate, route_of,
+    tell_notifiers,
+};
 use crate::auth::{require, secret_hash};
 use crate::delivery::enqueue;
 use crate::{Actor, App, AppError, AppResult, Events, id_bytes, keep_personal};
@@ -32,7 +35,7 @@ pub struct ComplaintView {
 pub struct ReviewInput {
     pub outcome: Option<String>,
     pub reasons: Option<String>,
-    /// For a reversed no-action decision: the decision that replaces it.
+    /// For a decision reversed on a notifier's complaint: the decision that replaces it.
     pub decision: Option<RawDecision>,
 }
 
@@ -106,20 +109,22 @@ impl App {
         let rec = self
             .store()
             .write(move |tx| {
-                let notice = notice_by_token(tx, &token)?;
+                let mut notice = notice_by_token(tx, &token)?;
                 let d = tx.get_decision(&notice.decision)?.ok_or(AppError::Internal("notice without decision"))?;
                 let case = tx.get_case(&notice.case)?.ok_or(AppError::Internal("notice without case"))?;
                 let now = clock.now();
-                let route = route_of(&tx.case_orders(&case.id)?);
+                let actor = Actor::system();
+                let ev = Events { clock: &*clock, now, actor: &actor };
+                // Complaining through the link shows the uploader holds the notice: informed by
+                // now, at the latest (the same time the scrutiny request and the copy record).
+                mark_informed(tx, &ev, &mut notice, "opened")?;
+                let route = route_of(&tx.case_orders(&case.id)?, &d);
                 let action = Action::parse(&d.action).ok_or(AppError::Internal("unknown action"))?;
-                let informed = notice.issued_at.expect("issued");
-                may_complain(route, Complainant::Uploader, action, informed, now)
+                may_complain(route, Complainant::Uploader, action, notice.informed_at, now)
                     .map_err(|r| AppError::conflict(r.code, r.message))?;
                 if d.reversed_at.is_some() {
                     return Err(AppError::conflict("nothing_to_contest", "the content was already reinstated"));
                 }
-                let actor = Actor::system();
-                let ev = Events { clock: &*clock, now, actor: &actor };
                 lodge(tx, &ev, retention, &case, &d, Complainant::Uploader, None, &text)
             })
             .await?;
@@ -127,7 +132,8 @@ impl App {
         Ok(rec)
     }
 
-    /// A notifier complains, with the receipt's tracking code, about a decision to take no action
+    /// A notifier complains, with the receipt's tracking code, about the decision (any decision,
+    /// DSA art. 20(1))
     /// on the `location`-th location of the notice.
     pub async fn complain_as_notifier(
         &self,
@@ -156,9 +162,12 @@ impl App {
                     Some(d) if !outcome_hidden(tx, &case, now)? => d,
                     _ => return Err(AppError::conflict("not_decided", "there is no decision to contest yet")),
                 };
-                let route = route_of(&tx.case_orders(&case.id)?);
+                let route = route_of(&tx.case_orders(&case.id)?, &d);
                 let action = Action::parse(&d.action).ok_or(AppError::Internal("unknown action"))?;
-                may_complain(route, Complainant::Notifier, action, d.decided_at, now)
+                // DSA art. 20(2): from when the notifier was informed. Decisions recorded before
+                // Vigie kept that time count from the decision, when it was first shown.
+                let informed = tx.notifier_informed(&signal.id, &d.id)?.unwrap_or(d.decided_at);
+                may_complain(route, Complainant::Notifier, action, Some(informed), now)
                     .map_err(|r| AppError::conflict(r.code, r.message))?;
                 let actor = Actor::system();
                 let ev = Events { clock: &*clock, now, actor: &actor };
@@ -200,7 +209,7 @@ impl App {
     }
 
     /// A moderator other than the first decider reviews a complaint: upheld, or reversed (the
-    /// content reinstated; a no-action decision replaced by the reviewer's own).
+    /// content reinstated; on a notifier's complaint, the decision replaced by the reviewer's own).
     pub async fn review_complaint(&self, p: &Principal, id: &str, input: ReviewInput) -> AppResult<ComplaintView> {
         require(p, &[OrgKind::Platform], Role::Moderator, "only a platform's moderators review complaints")?;
         let id = ComplaintId::parse(id).ok_or(AppError::NotFound("complaint"))?;
@@ -219,6 +228,7 @@ impl App {
         c.text(input.reasons.as_deref(), "reasons", 20_000);
         c.finish()?;
         let outcome = outcome.expect("checked");
+        let pepper = self.pepper().clone();
         let clock = self.clock().clone();
         let principal = p.clone();
         self.store()
@@ -243,26 +253,39 @@ impl App {
                 let ev = Events { clock: &*clock, now, actor: &actor };
                 let mut new_decision = None;
                 if outcome == ReviewOutcome::Reversed {
+                    let orders = tx.case_orders(&case.id)?;
                     if complaint.complainant == Complainant::Uploader.as_str() {
+                        // The platform's own decision may be wrong, but an order in force keeps the
+                        // content removed: only the order's redress lifts it.
+                        if order_in_force(&orders) {
+                            return Err(AppError::conflict(
+                                "order_in_force",
+                                "a removal order in force keeps this content removed: uphold the decision, or \
+                                 review the complaint once the order stops having effect",
+                            ));
+                        }
                         let why = input.reasons.as_deref().map(str::trim);
                         reinstate(tx, &ev, &first, ("complaint", complaint.id.as_str()), why)?;
                     } else {
-                        // A notifier's complaint against no action: the reviewer decides anew.
+                        // A notifier's complaint against no action or an inadequate measure (DSA art.
+                        // 20(1), recital 58): the reviewer decides anew; the new decision replaces
+                        // the first.
                         let raw = input.decision.ok_or_else(|| {
                             AppError::from(Invalid::one(
                                 "decision",
                                 "required",
-                                "reversing a no-action decision takes the decision that replaces it",
+                                "reversing a decision on a notifier's complaint takes the decision that replaces it",
                             ))
                         })?;
                         let terms: Vec<_> =
                             tx.terms_clauses(&principal.org, false)?.iter().map(crate::platform::clause_of).collect();
                         let has_notice = tx.case_signals(&case.id)?.iter().any(|s| s.kind == SignalKind::Notice);
-                        let checked = raw.check(DecisionContext { has_order: false, has_notice, terms: &terms })?;
+                        let ctx = DecisionContext { now, has_order: !orders.is_empty(), has_notice, terms: &terms };
+                        let checked = raw.check(ctx)?;
                         if !checked.is_restrictive() {
                             return Err(AppError::conflict(
                                 "reversal_not_restrictive",
-                                "a reversed no-action decision is replaced by a restrictive one; otherwise uphold it",
+                                "a decision reversed on a notifier's complaint is replaced by a restriction; otherwise uphold it",
                             ));
                         }
                         tx.reverse_decision(&first.id, now, complaint.id.as_str())?;
@@ -272,7 +295,8 @@ impl App {
                         case.updated_at = now;
                         tx.update_case(&case)?;
                         crate::platform::emit_decided(tx, &ev, &case, &rec)?;
-                        notice_uploader(tx, &ev, &case, &rec)?;
+                        notice_uploader(tx, &ev, &pepper, &case, &rec)?;
+                        tx.schedule_case_retention(&case.id, now)?;
                         tell_notifiers(tx, &ev, &case, &rec)?;
                         crate::statements::queue(tx, now, &rec)?;
                         new_decision = Some(rec.id);

@@ -1,27 +1,41 @@
-//! Measures against misuse (DSA arts. 22(6) and 23): notices found manifestly unfounded are
-//! counted per notifier; after a warning, the hub's administrator may suspend the processing of a
-//! notifier's notices for a set time; a trusted flagger's status is reviewable, and a suspended or
-//! revoked flagger's notices lose their priority.
+//! Measures against misuse and trusted flaggers (DSA arts. 22 and 23).
 //!
-//! A notifier is an organisation (`org:<id>`) or, for the public, the SHA-256 of the e-mail
-//! address it left (`email:<hex>`): a pseudonym that lets the counts work without keeping the
-//! address past its retention. Anonymous notices without an address cannot be counted.
+//! - Each platform counts the notices it found manifestly unfounded per notifier, and after a
+//!   warning may suspend the processing of a notifier's notices **on its own service**, for a set
+//!   time (art. 23(2), (3)): a suspended notifier's notices about content on that platform are
+//!   refused; other platforms are not concerned.
+//! - Trusted-flagger status is the Digital Services Coordinator's to award, suspend and revoke
+//!   (art. 22(2), (6), (7)). The hub records the coordinator's decisions, each with its reference,
+//!   and Vigie follows them: a flagger's notices have priority only while its award stands and
+//!   within its designated areas of expertise (art. 22(1)).
+//!
+//! A notifier is an organisation (`org:<id>`) or, for the public, a pseudonym of the e-mail
+//! address it left (see [`notifier_key`]), so that the counts work without keeping the address
+//! past its retention. Anonymous notices without an address cannot be counted.
 
 use serde_json::json;
 use sha2::{Digest, Sha256};
 use vigie_model::event::EventKind;
-use vigie_model::org::OrgKind;
-use vigie_model::redress::{MisuseCounts, check_suspension};
+use vigie_model::org::{OrgKind, Role};
+use vigie_model::redress::{FlaggerStatus, MisuseCounts, check_suspension, flagger_priority};
 use vigie_model::validation::Checker;
 use vigie_model::*;
 use vigie_store::*;
 
 use super::parse_time;
-use crate::auth::require_admin;
-use crate::{Actor, App, AppError, AppResult, Events, id_bytes};
+use crate::auth::{is_admin, require, require_admin};
+use crate::secrets::Pepper;
+use crate::{Actor, App, AppError, AppResult, Events, id_bytes, keep_personal};
 
-/// The key under which a notifier's notices are counted.
-pub(crate) fn notifier_key(org: Option<&OrgId>, email: Option<&str>) -> Option<String> {
+/// The prefix of a member of the public's pseudonym.
+const EMAIL: &str = "email-hmac:";
+/// The prefix of the unsalted pseudonyms recorded before step 8, upgraded at start.
+const LEGACY_EMAIL: &str = "email:";
+
+/// The key under which a notifier's notices are counted: `org:<id>` for an organisation; for a
+/// member of the public, a keyed hash of the address it left (GDPR art. 32): without the pepper
+/// it cannot be reversed by guessing addresses, as a plain SHA-256 could.
+pub(crate) fn notifier_key(pepper: &Pepper, org: Option<&OrgId>, email: Option<&str>) -> Option<String> {
     if let Some(org) = org {
         return Some(format!("org:{}", org.as_str()));
     }
@@ -29,15 +43,20 @@ pub(crate) fn notifier_key(org: Option<&OrgId>, email: Option<&str>) -> Option<S
     let mut h = Sha256::new();
     h.update(b"vigie-notifier-v1\n");
     h.update(email.as_bytes());
-    Some(format!("email:{}", hex::encode(h.finalize())))
+    Some(keyed_from_legacy(pepper, &hex::encode(h.finalize())))
+}
+
+/// The keyed pseudonym from the unsalted hash of the address: keys recorded before the pepper
+/// existed are upgraded without knowing the address (which may be erased by now).
+fn keyed_from_legacy(pepper: &Pepper, legacy_hex: &str) -> String {
+    format!("{EMAIL}{}", pepper.keyed("vigie-notifier-v2", legacy_hex.as_bytes()))
 }
 
 fn valid_key(key: &str) -> bool {
-    match key.split_once(':') {
-        Some(("org", id)) => OrgId::parse(id).is_some(),
-        Some(("email", hex)) => hex.len() == 64 && hex.bytes().all(|b| b.is_ascii_hexdigit()),
-        _ => false,
+    if let Some(hex) = key.strip_prefix(EMAIL) {
+        return hex.len() == 64 && hex.bytes().all(|b| b.is_ascii_hexdigit());
     }
+    matches!(key.split_once(':'), Some(("org", id)) if OrgId::parse(id).is_some())
 }
 
 /// Everything about one notifier's record.
@@ -50,31 +69,47 @@ pub struct NotifierRecord {
     pub suspended_until: Option<Timestamp>,
 }
 
-/// The suspension running for `key` at `now`, if any: the latest suspension not lifted since.
+/// The suspension running at `now` among one platform's actions, if any: the latest suspension
+/// not lifted since.
 pub(crate) fn suspended_until(actions: &[MisuseActionRecord], now: Timestamp) -> Option<Timestamp> {
     let last = actions.iter().rev().find(|a| a.kind != "warning")?;
     (last.kind == "suspension").then_some(last.until).flatten().filter(|u| *u > now)
 }
 
-/// Refuses a notice from a suspended notifier, saying until when.
-pub(crate) fn check_not_suspended(tx: &dyn Reads, key: &str, now: Timestamp) -> AppResult<()> {
-    if let Some(until) = suspended_until(&tx.misuse_actions(key)?, now) {
-        return Err(AppError::conflict(
-            "notifier_suspended",
-            format!("notices from this notifier are not processed until {} (DSA art. 23(2))", until.to_rfc3339()),
-        ));
+/// Refuses a notice from a notifier that a platform it reports to has suspended, naming the
+/// location and until when (DSA art. 23(2): on that platform's service only).
+pub(crate) fn check_not_suspended(
+    tx: &dyn Reads,
+    key: &str,
+    platforms: &[(usize, OrgId)],
+    now: Timestamp,
+) -> AppResult<()> {
+    for (i, platform) in platforms {
+        if let Some(until) = suspended_until(&tx.misuse_actions(key, platform)?, now) {
+            return Err(AppError::conflict(
+                "notifier_suspended",
+                format!(
+                    "locations[{i}]: the platform it is on does not process notices from this notifier until {} \
+                     (DSA art. 23(2)); the other locations may be reported without it",
+                    until.to_rfc3339()
+                ),
+            ));
+        }
     }
     Ok(())
 }
 
-/// Whether a trusted flagger's notices keep their priority.
-pub(crate) fn flagger_active(tx: &dyn Reads, org: &OrgId) -> Result<bool, StoreError> {
-    Ok(tx.flagger_status(org)?.is_none_or(|s| s.status == "active"))
+/// Whether a trusted flagger's notices have priority: a coordinator's award stands and covers
+/// terrorist content (DSA art. 22(1)).
+pub(crate) fn flagger_has_priority(tx: &dyn Reads, org: &OrgId) -> Result<bool, StoreError> {
+    Ok(tx
+        .flagger_award(org)?
+        .is_some_and(|a| FlaggerStatus::parse(&a.status).is_some_and(|status| flagger_priority(status, &a.areas))))
 }
 
-fn record(r: &dyn Reads, key: &str, now: Timestamp) -> Result<NotifierRecord, StoreError> {
-    let (notices, unfounded) = r.misuse_counts(key)?;
-    let actions = r.misuse_actions(key)?;
+fn record(r: &dyn Reads, key: &str, platform: &OrgId, now: Timestamp) -> Result<NotifierRecord, StoreError> {
+    let (notices, unfounded) = r.misuse_counts(key, platform)?;
+    let actions = r.misuse_actions(key, platform)?;
     Ok(NotifierRecord {
         key: key.to_owned(),
         counts: MisuseCounts { notices, unfounded },
@@ -83,7 +118,7 @@ fn record(r: &dyn Reads, key: &str, now: Timestamp) -> Result<NotifierRecord, St
     })
 }
 
-/// A warning, a suspension or its lifting, as the administrator gives it.
+/// A warning, a suspension or its lifting, as a platform's moderator gives it.
 #[derive(Clone, Debug, Default)]
 pub struct MisuseInput {
     pub reason: Option<String>,
@@ -91,34 +126,93 @@ pub struct MisuseInput {
     pub until: Option<String>,
 }
 
+/// A coordinator's award, as the hub records it.
+#[derive(Clone, Debug, Default)]
+pub struct AwardInput {
+    pub coordinator: Option<String>,
+    pub member_state: Option<String>,
+    pub reference: Option<String>,
+    pub areas: Option<Vec<String>>,
+    pub awarded_on: Option<String>,
+}
+
+/// A coordinator's later decision on the status, as the hub records it.
+#[derive(Clone, Debug, Default)]
+pub struct FlaggerStatusInput {
+    pub status: Option<String>,
+    pub reference: Option<String>,
+    pub decided_on: Option<String>,
+    pub reason: Option<String>,
+}
+
+fn require_moderator(p: &Principal) -> AppResult<()> {
+    require(
+        p,
+        &[OrgKind::Platform],
+        Role::Moderator,
+        "a platform's moderators review misuse of notices on their own service (DSA art. 23)",
+    )
+}
+
+fn check_day(c: &mut Checker, raw: Option<&str>, field: &str) {
+    match raw {
+        None => c.push(field, "required", "is required"),
+        Some(d) => c.check(vigie_model::decision::check_day(d), field, "invalid_date", "must be a day, YYYY-MM-DD"),
+    }
+}
+
 impl App {
-    /// Notifiers with manifestly unfounded notices, most first, for the administrator.
+    /// Replaces the unsalted pseudonyms of notifiers recorded before step 8 (`email:<SHA-256>`)
+    /// by keyed ones, wherever they are stored. Run at start, before anything is served; the
+    /// upgrade keeps each notifier's counts and measures together. Returns how many were replaced.
+    pub async fn upgrade_notifier_keys(&self) -> AppResult<usize> {
+        let pepper = self.pepper().clone();
+        let legacy = self.store().read(|r| r.notifier_keys_with_prefix(LEGACY_EMAIL)).await?;
+        if legacy.is_empty() {
+            return Ok(0);
+        }
+        self.store()
+            .write(move |tx| {
+                for old in &legacy {
+                    let hex = old.strip_prefix(LEGACY_EMAIL).unwrap_or(old);
+                    tx.rekey_notifier(old, &keyed_from_legacy(&pepper, hex))?;
+                }
+                Ok::<_, AppError>(legacy.len())
+            })
+            .await
+    }
+
+    /// The platform's notifiers with manifestly unfounded notices, most first.
     pub async fn unfounded_notifiers(&self, p: &Principal) -> AppResult<Vec<NotifierRecord>> {
-        require_admin(p)?;
+        require_moderator(p)?;
         let now = self.now();
+        let platform = p.org.clone();
         Ok(self
             .store()
             .read(move |r| {
                 let mut out = Vec::new();
-                for (key, _, _) in r.unfounded_notifiers(500)? {
-                    out.push(record(r, &key, now)?);
+                for (key, _, _) in r.unfounded_notifiers(&platform, 500)? {
+                    out.push(record(r, &key, &platform, now)?);
                 }
                 Ok(out)
             })
             .await?)
     }
 
+    /// One notifier's record on the caller's platform.
     pub async fn notifier(&self, p: &Principal, key: &str) -> AppResult<NotifierRecord> {
-        require_admin(p)?;
+        require_moderator(p)?;
         if !valid_key(key) {
             return Err(AppError::NotFound("notifier"));
         }
         let key = key.to_owned();
         let now = self.now();
-        Ok(self.store().read(move |r| record(r, &key, now)).await?)
+        let platform = p.org.clone();
+        Ok(self.store().read(move |r| record(r, &key, &platform, now)).await?)
     }
 
-    /// Warns, suspends (after a warning, for a set time) or lifts a suspension.
+    /// The platform warns, suspends (after a warning, for a set time) or lifts a suspension of a
+    /// notifier's notices on its own service.
     pub async fn misuse_action(
         &self,
         p: &Principal,
@@ -126,7 +220,7 @@ impl App {
         kind: &str,
         input: MisuseInput,
     ) -> AppResult<NotifierRecord> {
-        require_admin(p)?;
+        require_moderator(p)?;
         if !valid_key(key) {
             return Err(AppError::NotFound("notifier"));
         }
@@ -149,10 +243,12 @@ impl App {
         let key = key.to_owned();
         let clock = self.clock().clone();
         let principal = p.clone();
+        let retention = self.config().personal_data_retention;
         self.store()
             .write(move |tx| {
                 let now = clock.now();
-                let before = record(tx, &key, now)?;
+                let platform = principal.org.clone();
+                let before = record(tx, &key, &platform, now)?;
                 match kind {
                     "suspension" => {
                         let warned = before.actions.iter().filter(|a| a.kind == "warning").map(|a| a.at).max();
@@ -165,7 +261,7 @@ impl App {
                     "warning" if before.counts.unfounded == 0 => {
                         return Err(AppError::conflict(
                             "nothing_unfounded",
-                            "no notice of this notifier has been found manifestly unfounded",
+                            "this platform found no notice of this notifier manifestly unfounded",
                         ));
                     }
                     _ => {}
@@ -178,6 +274,7 @@ impl App {
                 let rec = MisuseActionRecord {
                     id: MisuseActionId::from_random(id_bytes(now)),
                     notifier_key: key.clone(),
+                    platform: Some(platform.clone()),
                     kind: kind.to_owned(),
                     at: now,
                     by: principal.user.clone(),
@@ -189,38 +286,62 @@ impl App {
                 let actor = Actor::of(&principal);
                 let ev = Events { clock: &*clock, now, actor: &actor };
                 let event = if kind == "warning" { EventKind::NotifierWarned } else { EventKind::NotifierSuspended };
-                let subject = Sha256::digest(key.as_bytes());
+                // The notifier's pseudonym is personal data: sealed, never in the clear.
+                let (_, notifier) = keep_personal(tx, now, "misuse.notifier_key", &key, now.plus(retention))?;
                 ev.emit(
                     tx,
                     event,
                     rec.id.as_str(),
-                    json!({ "notifier_sha256": hex::encode(subject), "kind": kind, "until": until, "counts": counts }),
+                    json!({ "platform": platform.as_str(), "notifier": notifier, "kind": kind, "until": until, "counts": counts }),
                 )?;
-                Ok(record(tx, &key, now)?)
+                Ok(record(tx, &key, &platform, now)?)
             })
             .await
     }
 
-    /// Reviews a trusted flagger's status (DSA art. 22(6)-(7)): `active`, `suspended` or
-    /// `revoked`. While not active, its notices are processed without priority.
-    pub async fn set_flagger_status(
+    /// Records the Digital Services Coordinator's award of trusted-flagger status (DSA art.
+    /// 22(2)): the coordinator, its reference, the designated areas of expertise. The hub's
+    /// administrator records it; the coordinator decides it.
+    pub async fn record_flagger_award(
         &self,
         p: &Principal,
         org: &str,
-        status: Option<String>,
-        reason: Option<String>,
-    ) -> AppResult<FlaggerStatusRecord> {
+        input: AwardInput,
+    ) -> AppResult<FlaggerAwardRecord> {
         require_admin(p)?;
         let org = OrgId::parse(org).ok_or(AppError::NotFound("organisation"))?;
         let mut c = Checker::new();
-        c.check(
-            matches!(status.as_deref(), Some("active" | "suspended" | "revoked")),
-            "status",
-            "unknown_status",
-            "must be active, suspended or revoked",
-        );
-        c.text(reason.as_deref(), "reason", 5_000);
+        c.text(input.coordinator.as_deref(), "coordinator", 300);
+        c.text(input.reference.as_deref(), "reference", 200);
+        let member_state = match input.member_state.as_deref() {
+            None => {
+                c.push("member_state", "required", "the coordinator's member state");
+                None
+            }
+            Some(raw) => {
+                let ms = vigie_model::org::MemberState::parse(raw);
+                c.check(ms.is_some(), "member_state", "unknown_member_state", "must be an EU member state code");
+                ms
+            }
+        };
+        check_day(&mut c, input.awarded_on.as_deref(), "awarded_on");
+        let areas = input.areas.unwrap_or_default();
+        c.check(!areas.is_empty(), "areas", "required", "the designated areas of expertise (art. 22(2)(a))");
+        for (i, a) in areas.iter().enumerate() {
+            let known = vigie_model::sor::CATEGORY
+                .iter()
+                .any(|cat| cat.strip_prefix("STATEMENT_CATEGORY_").is_some_and(|k| k.eq_ignore_ascii_case(a)));
+            c.check(
+                known,
+                &format!("areas[{i}]"),
+                "unknown_area",
+                "must be a Transparency Database category, e.g. risk_for_public_security",
+            );
+        }
         c.finish()?;
+        let mut areas: Vec<String> = areas.iter().map(|a| a.to_ascii_lowercase()).collect();
+        areas.sort();
+        areas.dedup();
         let clock = self.clock().clone();
         let principal = p.clone();
         self.store()
@@ -233,19 +354,96 @@ impl App {
                     ));
                 }
                 let now = clock.now();
-                let rec = FlaggerStatusRecord {
+                let rec = FlaggerAwardRecord {
                     org: org.clone(),
-                    status: status.unwrap_or_default(),
-                    since: now,
-                    reason: reason.unwrap_or_default().trim().to_owned(),
-                    by: principal.user.clone(),
+                    coordinator: input.coordinator.unwrap_or_default().trim().to_owned(),
+                    member_state: member_state.expect("checked").code().to_owned(),
+                    reference: input.reference.unwrap_or_default().trim().to_owned(),
+                    areas,
+                    awarded_on: input.awarded_on.unwrap_or_default(),
+                    status: FlaggerStatus::Active.as_str().to_owned(),
+                    status_since: now,
+                    status_reference: None,
+                    status_decided_on: None,
+                    reason: None,
+                    recorded_by: principal.user.clone(),
                 };
-                tx.put_flagger_status(&rec)?;
+                tx.put_flagger_award(&rec)?;
                 let actor = Actor::of(&principal);
                 let ev = Events { clock: &*clock, now, actor: &actor };
-                ev.emit(tx, EventKind::TrustedFlaggerStatusChanged, org.as_str(), json!({ "status": rec.status }))?;
+                ev.emit(
+                    tx,
+                    EventKind::TrustedFlaggerStatusChanged,
+                    org.as_str(),
+                    json!({ "status": rec.status, "award": true, "member_state": rec.member_state, "reference": rec.reference, "areas": rec.areas }),
+                )?;
                 Ok(rec)
             })
             .await
+    }
+
+    /// Records the coordinator's later decision on a trusted flagger's status: `suspended` while
+    /// it investigates (art. 22(6)), `active` again, or `revoked` (art. 22(7)), with its
+    /// reference and date. While not active, the flagger's notices have no priority.
+    pub async fn set_flagger_status(
+        &self,
+        p: &Principal,
+        org: &str,
+        input: FlaggerStatusInput,
+    ) -> AppResult<FlaggerAwardRecord> {
+        require_admin(p)?;
+        let org = OrgId::parse(org).ok_or(AppError::NotFound("organisation"))?;
+        let mut c = Checker::new();
+        let status = input.status.as_deref().and_then(FlaggerStatus::parse);
+        c.check(status.is_some(), "status", "unknown_status", "must be active, suspended or revoked");
+        c.text(input.reference.as_deref(), "reference", 200);
+        check_day(&mut c, input.decided_on.as_deref(), "decided_on");
+        c.optional_text(input.reason.as_deref(), "reason", 5_000);
+        c.finish()?;
+        let status = status.expect("checked");
+        let clock = self.clock().clone();
+        let principal = p.clone();
+        self.store()
+            .write(move |tx| {
+                let found = tx.get_org(&org)?.ok_or(AppError::NotFound("organisation"))?;
+                if found.kind != OrgKind::TrustedFlagger {
+                    return Err(AppError::conflict(
+                        "not_a_trusted_flagger",
+                        "the organisation is not a trusted flagger",
+                    ));
+                }
+                let mut rec = tx.flagger_award(&org)?.ok_or_else(|| {
+                    AppError::conflict("no_award", "no coordinator's award is recorded for this organisation")
+                })?;
+                let current = FlaggerStatus::parse(&rec.status).ok_or(AppError::Internal("unknown flagger status"))?;
+                current.change_to(status).map_err(|r| AppError::conflict(r.code, r.message))?;
+                let now = clock.now();
+                rec.status = status.as_str().to_owned();
+                rec.status_since = now;
+                rec.status_reference = input.reference.map(|r| r.trim().to_owned());
+                rec.status_decided_on = input.decided_on;
+                rec.reason = input.reason.map(|r| r.trim().to_owned()).filter(|r| !r.is_empty());
+                rec.recorded_by = principal.user.clone();
+                tx.put_flagger_award(&rec)?;
+                let actor = Actor::of(&principal);
+                let ev = Events { clock: &*clock, now, actor: &actor };
+                ev.emit(
+                    tx,
+                    EventKind::TrustedFlaggerStatusChanged,
+                    org.as_str(),
+                    json!({ "status": rec.status, "award": false, "reference": rec.status_reference }),
+                )?;
+                Ok(rec)
+            })
+            .await
+    }
+
+    /// A trusted flagger's award, for administrators and the flagger itself.
+    pub async fn flagger_award(&self, p: &Principal, org: &str) -> AppResult<FlaggerAwardRecord> {
+        let org = OrgId::parse(org).ok_or(AppError::NotFound("award"))?;
+        if !is_admin(p) && p.org != org {
+            return Err(AppError::NotFound("award"));
+        }
+        self.store().read(move |r| r.flagger_award(&org)).await?.ok_or(AppError::NotFound("award"))
     }
 }

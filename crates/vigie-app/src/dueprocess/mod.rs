@@ -7,12 +7,14 @@
 //! - [`complaints`]: the platform's complaint handling, reviewed by someone else.
 //! - [`scrutiny`]: cross-border scrutiny of removal orders (TCO art. 4); with a court's annulment
 //!   (art. 9), the only ways order-removed content comes back.
+//! - [`challenges`]: court challenges of removal orders (TCO art. 9) and their outcome.
 //! - [`holds`]: authorities' blind watch-lists and the holds they place.
 //! - [`threats`]: threat-to-life alerts and referrals to law enforcement.
 //! - [`misuse`]: manifestly unfounded notices, warnings, suspensions, trusted-flagger status.
 //!
 //! Every step is one transaction with its events and deliveries, like the rest of `vigie-app`.
 
+pub mod challenges;
 pub mod complaints;
 pub mod holds;
 pub mod misuse;
@@ -32,7 +34,8 @@ use vigie_store::*;
 
 use crate::auth::{is_admin, require, secret_hash};
 use crate::delivery::enqueue;
-use crate::{Actor, App, AppError, AppResult, Events, id_bytes, keep_personal, random32};
+use crate::secrets::Pepper;
+use crate::{Actor, App, AppError, AppResult, Events, id_bytes, keep_personal};
 
 /// Where an uploader reads the notice about a decision.
 pub fn uploader_notice_path(token: &str) -> String {
@@ -54,14 +57,39 @@ pub fn uploader_notice_page(token: &str) -> String {
 #[derive(Clone, Debug)]
 pub struct UploaderNoticeView {
     pub notice: UploaderNoticeRecord,
+    /// The link's secret, for the platform to pass on: `None` while the notice is withheld, for
+    /// the uploader (who holds it), and for notices whose secret was not derived from the pepper
+    /// (issued before step 8: their secret was never kept).
+    pub token: Option<String>,
     /// The body with the deadlines and the current status filled in.
     pub body: Value,
 }
 
-/// The route a case's current decision follows: an order on the case that is (or was) in force
-/// makes it the order's redress.
-pub(crate) fn route_of(orders: &[OrderRecord]) -> Route {
-    if orders.is_empty() { Route::Platform } else { Route::RemovalOrder }
+/// The secret of a notice's link: derived from the pepper and the notice's id, so that it need
+/// not be stored (GDPR art. 32); only its hash is, to look the notice up.
+pub(crate) fn notice_token(pepper: &Pepper, notice: &UploaderNoticeId) -> String {
+    pepper.keyed("vigie-uploader-notice-v1", notice.as_str().as_bytes())
+}
+
+/// The link's secret for the notice's platform to pass on, derived again from the pepper: `None`
+/// while the notice is withheld, and for a notice issued before step 8, whose secret was never
+/// kept.
+pub(crate) fn platform_token(pepper: &Pepper, notice: &UploaderNoticeRecord) -> Option<String> {
+    let derived = notice_token(pepper, &notice.id);
+    (notice.issued_at.is_some() && secret_hash(&derived) == notice.token_hash).then_some(derived)
+}
+
+/// The redress a decision follows: the order's, for a decision on a legal basis taken while an
+/// order on its case was in force; the platform's complaint handling for every other (see
+/// [`Route::of_decision`]).
+pub(crate) fn route_of(orders: &[OrderRecord], d: &DecisionRecord) -> Route {
+    Route::of_decision(d.legal_basis.is_some(), d.decided_at, orders.iter().map(|o| (o.intake_at, o.ended_at)))
+}
+
+/// Whether an order on the case is in force: its content stays removed whatever the platform's
+/// own complaint handling or second thoughts conclude.
+pub(crate) fn order_in_force(orders: &[OrderRecord]) -> bool {
+    orders.iter().any(|o| o.ended_at.is_none())
 }
 
 /// Whether any order on the case forbids telling the uploader now.
@@ -201,6 +229,7 @@ fn redress_json(tx: &dyn Reads, route: Route, orders: &[OrderRecord]) -> Result<
 pub(crate) fn notice_uploader(
     tx: &mut dyn Tx,
     ev: &Events<'_>,
+    pepper: &Pepper,
     case: &CaseRecord,
     d: &DecisionRecord,
 ) -> Result<(), StoreError> {
@@ -209,13 +238,19 @@ pub(crate) fn notice_uploader(
         return Ok(());
     }
     let orders = tx.case_orders(&case.id)?;
-    let route = route_of(&orders);
+    let route = route_of(&orders, d);
     let body = json!({
         "case": case.id.as_str(),
         "decision": d.id.as_str(),
         "decided_at": d.decided_at,
         "content": { "kind": case.kind.as_str(), "url": case.url, "content_id": case.content_id, "account_id": case.account_id },
-        "measure": { "action": d.action, "territorial_scope": d.territorial_scope, "until": Value::Null },
+        "measure": {
+            "action": d.action,
+            "territorial_scope": d.territorial_scope,
+            "restriction": d.restriction,
+            "restriction_other": d.restriction_other,
+            "until": d.until,
+        },
         "ground": ground_json(d, tx)?,
         "statement_of_reasons": d.explanation,
         "purpose_assessment": d.purpose.as_ref().map(|p| json!({ "purpose": p, "rationale": d.purpose_rationale })),
@@ -224,15 +259,14 @@ pub(crate) fn notice_uploader(
         "route": route.as_str(),
         "redress": redress_json(tx, route, &orders)?,
     });
-    let token = hex::encode(random32());
+    let id = UploaderNoticeId::from_random(id_bytes(ev.now));
     let mut notice = UploaderNoticeRecord {
-        id: UploaderNoticeId::from_random(id_bytes(ev.now)),
+        token_hash: secret_hash(&notice_token(pepper, &id)),
+        id,
         case: case.id.clone(),
         decision: d.id.clone(),
         platform: d.org.clone(),
         route: route.as_str().to_owned(),
-        token_hash: secret_hash(&token),
-        token,
         body: body.to_string(),
         created_at: ev.now,
         issued_at: None,
@@ -243,15 +277,17 @@ pub(crate) fn notice_uploader(
         ev.emit(tx, EventKind::UploaderNoticeWithheld, notice.id.as_str(), json!({ "case": case.id.as_str() }))?;
         return Ok(());
     }
-    issue_notice(tx, ev, &mut notice)
+    issue_notice(tx, ev, pepper, &mut notice)
 }
 
 /// Issues a notice: from now on its link works, and the platform is sent it to pass on.
 pub(crate) fn issue_notice(
     tx: &mut dyn Tx,
     ev: &Events<'_>,
+    pepper: &Pepper,
     notice: &mut UploaderNoticeRecord,
 ) -> Result<(), StoreError> {
+    let token = notice_token(pepper, &notice.id);
     notice.issued_at = Some(ev.now);
     tx.update_uploader_notice(notice)?;
     ev.emit(
@@ -270,13 +306,30 @@ pub(crate) fn issue_notice(
             "case": notice.case.as_str(),
             "decision": notice.decision.as_str(),
             "route": notice.route,
-            "token": notice.token,
-            "path": uploader_notice_path(&notice.token),
-            "page": uploader_notice_page(&notice.token),
+            "token": token,
+            "path": uploader_notice_path(&token),
+            "page": uploader_notice_page(&token),
         }),
         Some(&notice.case),
         false,
     )
+}
+
+/// The instance's operator: the hub organisation the first start made (its `org.created` is
+/// marked `bootstrap`, at the head of the log).
+pub(crate) fn operator(tx: &dyn Reads) -> Result<Option<OrgId>, StoreError> {
+    let head = tx.events_after(0, 8)?;
+    let made = head.iter().find(|e| {
+        e.kind == EventKind::OrgCreated.as_str()
+            && serde_json::from_str::<Value>(&e.data).is_ok_and(|d| d["bootstrap"] == json!(true))
+    });
+    Ok(match made.and_then(|e| OrgId::parse(&e.subject)) {
+        Some(org) => Some(org),
+        // A log without its bootstrap event: the oldest hub.
+        None => {
+            tx.list_orgs()?.into_iter().filter(|o| o.kind == OrgKind::Hub).min_by_key(|o| o.created_at).map(|o| o.id)
+        }
+    })
 }
 
 /// Tells the people who reported a case what came of it: organisations by their webhooks, members
@@ -291,11 +344,17 @@ pub(crate) fn tell_notifiers(
     if outcome_hidden(tx, case, ev.now)? {
         return Ok(());
     }
-    // The hubs (which mail members of the public), looked up only if someone needs mailing.
-    let mut hubs: Option<Vec<OrgId>> = None;
+    // The one organisation that mails members of the public: the instance's operator (the hub made
+    // at the first start). No other organisation gets their addresses (GDPR art. 5(1)(c)).
+    let mut mailer: Option<Option<OrgId>> = None;
     for s in tx.case_signals(&case.id)? {
         if !matches!(s.kind, SignalKind::Notice | SignalKind::Referral) {
             continue;
+        }
+        // From now on the notifier knows, or can see with the tracking code: the complaint window
+        // runs from here (DSA art. 20(2)).
+        if s.kind == SignalKind::Notice {
+            tx.set_notifier_informed(&s.id, &d.id, ev.now)?;
         }
         let outcome = json!({ "signal": s.id.as_str(), "case": case.id.as_str(), "outcome": d.action, "decided_at": d.decided_at });
         let told = if let Some(org) = &s.submitter_org {
@@ -306,10 +365,10 @@ pub(crate) fn tell_notifiers(
         {
             let mut message = outcome.clone();
             message["email"] = json!(email);
-            if hubs.is_none() {
-                hubs = Some(tx.list_orgs()?.into_iter().filter(|o| o.kind == OrgKind::Hub).map(|o| o.id).collect());
+            if mailer.is_none() {
+                mailer = Some(operator(tx)?);
             }
-            for hub in hubs.iter().flatten() {
+            if let Some(hub) = mailer.iter().flatten().next() {
                 enqueue(tx, ev.now, hub, "notifier.outcome", message.clone(), None, false)?;
             }
             true
@@ -383,21 +442,27 @@ pub(crate) fn end_order_logged(
     Ok(())
 }
 
-/// Fills the deadlines (which run from issue) and the current status into a notice's body.
+/// Fills the deadlines (which run from when the content provider was informed) and the current
+/// status into a notice's body.
 pub(crate) fn notice_view(
     tx: &dyn Reads,
     notice: UploaderNoticeRecord,
-    now: Timestamp,
+    token: Option<String>,
 ) -> AppResult<UploaderNoticeView> {
     let mut body: Value =
         serde_json::from_str(&notice.body).map_err(|_| AppError::Internal("unreadable notice body"))?;
     let decision = tx.get_decision(&notice.decision)?.ok_or(AppError::Internal("notice without its decision"))?;
-    let issued = notice.issued_at.unwrap_or(now);
-    let path = uploader_notice_path(&notice.token);
+    let path = token.as_deref().map(uploader_notice_path);
+    let link = |tail: &str| path.as_ref().map(|p| format!("{p}/{tail}"));
     if notice.route == Route::Platform.as_str() {
-        let until = issued.plus(COMPLAINT_WINDOW);
+        // DSA art. 20(2): six months from when the uploader was informed (the time the platform
+        // recorded, or the first opening of the link, whichever came first); until then, open.
+        let until = notice.informed_at.map(|t| t.plus(COMPLAINT_WINDOW));
         body["redress"]["internal_complaint"]["open_until"] = json!(until);
-        body["redress"]["internal_complaint"]["link"] = json!(format!("{path}/complaint"));
+        body["redress"]["internal_complaint"]["window_from"] = json!(
+            "when you were informed of this decision: when the platform passed this notice on, or the first time it is opened with its link, whichever came first (DSA art. 20(2))"
+        );
+        body["redress"]["internal_complaint"]["link"] = json!(link("complaint"));
     } else if let Some(list) = body["redress"]["removal_orders"].as_array_mut() {
         // The content provider's times run from being informed (TCO arts. 4(4) and 9; in France,
         // 48 hours, LCEN art. 6-1-5); until then they have not started.
@@ -407,7 +472,7 @@ pub(crate) fn notice_view(
                 item["cross_border_scrutiny"]["request_until"] =
                     json!(informed.map(|at| at.plus(SCRUTINY_REQUEST_WINDOW)));
                 item["cross_border_scrutiny"]["runs_from"] = json!("informed");
-                item["cross_border_scrutiny"]["link"] = json!(format!("{path}/scrutiny"));
+                item["cross_border_scrutiny"]["link"] = json!(link("scrutiny"));
             }
             if item["challenge"].is_object() {
                 let length =
@@ -420,7 +485,7 @@ pub(crate) fn notice_view(
                 item["challenge"]["runs_from"] = json!("informed");
             }
         }
-        body["redress"]["copy_of_order"]["link"] = json!(order_copy_path(&notice.token));
+        body["redress"]["copy_of_order"]["link"] = json!(token.as_deref().map(order_copy_path));
     }
     body["informed_at"] = json!(notice.informed_at);
     let complaints: Vec<Value> = tx
@@ -435,12 +500,28 @@ pub(crate) fn notice_view(
             scrutinies.push(json!({ "id": s.id.as_str(), "order": o.id.as_str(), "trigger": s.trigger, "state": s.state, "due_at": s.due_at, "reasons": s.decision_reasons }));
         }
     }
-    body["status"] = json!(if decision.reversed_at.is_some() { "reinstated" } else { "in_force" });
-    body["reinstated_at"] = json!(decision.reversed_at);
+    // A decision reversed on a notifier's complaint was replaced by a stronger one, not lifted.
+    let replaced_by = match decision.reversed_at {
+        Some(_) => tx
+            .complaints_of_case(&notice.case)?
+            .into_iter()
+            .find(|c| c.decision == decision.id && c.state == "reversed")
+            .and_then(|c| c.new_decision),
+        None => None,
+    };
+    let status = match (decision.reversed_at, &replaced_by) {
+        (None, _) => "in_force",
+        (Some(_), Some(_)) => "replaced",
+        (Some(_), None) => "reinstated",
+    };
+    body["status"] = json!(status);
+    body["reinstated_at"] = json!(if replaced_by.is_none() { decision.reversed_at } else { None });
+    body["replaced_by"] = json!(replaced_by.as_ref().map(DecisionId::as_str));
+    body["informed_at"] = json!(notice.informed_at);
     body["issued_at"] = json!(notice.issued_at);
     body["complaints"] = Value::Array(complaints);
     body["scrutinies"] = Value::Array(scrutinies);
-    Ok(UploaderNoticeView { notice, body })
+    Ok(UploaderNoticeView { notice, token, body })
 }
 
 /// A copy of a removal order for the content provider of `case` (TCO art. 11(2)): the order as
@@ -656,7 +737,8 @@ impl App {
     }
 
     /// The notice a token opens, for the uploader who holds it. Public: the token is the key.
-    /// The first opening is, at the latest, when the content provider was informed.
+    /// The first opening is, at the latest, when the content provider was informed (TCO art. 4(4),
+    /// DSA art. 20(2)), and is recorded.
     pub async fn uploader_notice(&self, token: &str) -> AppResult<UploaderNoticeView> {
         let token = token.to_owned();
         let clock = self.clock().clone();
@@ -669,14 +751,17 @@ impl App {
                     let ev = Events { clock: &*clock, now, actor: &actor };
                     mark_informed(tx, &ev, &mut notice, "opened")?;
                 }
-                notice_view(tx, notice, now)
+                // The holder has the secret; it is not repeated.
+                let mut view = notice_view(tx, notice, Some(token))?;
+                view.token = None;
+                Ok(view)
             })
             .await
     }
 
     /// The platform records when it informed the content provider (passed the notice on): their
-    /// 48 hours to ask for scrutiny, and the time to challenge an order, run from then (TCO
-    /// arts. 4(4) and 9). `at` defaults to now; it is neither before the notice was issued nor in
+    /// 48 hours to ask for scrutiny, the time to challenge an order (TCO arts. 4(4) and 9) and
+    /// the six months to complain (DSA art. 20(2)) run from then. `at` defaults to now; it is neither before the notice was issued nor in
     /// the future. The earliest of this and the link's first opening counts.
     pub async fn record_uploader_informed(
         &self,
@@ -697,6 +782,7 @@ impl App {
         let id = CaseId::parse(case).ok_or(AppError::NotFound("case"))?;
         let clock = self.clock().clone();
         let principal = p.clone();
+        let pepper = self.pepper().clone();
         self.store()
             .write(move |tx| {
                 let case = crate::platform::own_case(tx, &principal, &id)?;
@@ -716,7 +802,8 @@ impl App {
                 let actor = Actor::of(&principal);
                 let ev = Events { clock: &*clock, now, actor: &actor };
                 mark_informed_at(tx, &ev, &mut notice, "platform", at)?;
-                notice_view(tx, notice, now)
+                let token = platform_token(&pepper, &notice);
+                notice_view(tx, notice, token)
             })
             .await
     }
@@ -770,7 +857,7 @@ impl App {
         }
         let id = CaseId::parse(case).ok_or(AppError::NotFound("case"))?;
         let principal = p.clone();
-        let now = self.now();
+        let pepper = self.pepper().clone();
         self.store()
             .read(move |r| {
                 let Some(case) = r.get_case(&id)? else { return Ok(Err(AppError::NotFound("case"))) };
@@ -780,13 +867,11 @@ impl App {
                 let Some(d) = r.case_decision(&case.id)? else {
                     return Ok(Err(AppError::NotFound("uploader notice")));
                 };
-                let Some(mut notice) = r.uploader_notice_of_decision(&d.id)? else {
+                let Some(notice) = r.uploader_notice_of_decision(&d.id)? else {
                     return Ok(Err(AppError::NotFound("uploader notice")));
                 };
-                if notice.issued_at.is_none() {
-                    notice.token = String::new();
-                }
-                Ok(notice_view(r, notice, now))
+                let token = platform_token(&pepper, &notice);
+                Ok(notice_view(r, notice, token))
             })
             .await?
     }
@@ -814,7 +899,11 @@ impl App {
     /// The issuing authority lifts its non-disclosure early; withheld notices go out. It alone
     /// may (TCO art. 11(3)).
     pub async fn lift_embargo(&self, p: &Principal, order: &str) -> AppResult<OrderRecord> {
-        self.authority_order_change(p, order, Recorder::Issuer, |tx, ev, order| lift(tx, ev, order, false)).await
+        let pepper = self.pepper().clone();
+        self.authority_order_change(p, order, Recorder::Issuer, move |tx, ev, order| {
+            lift(tx, ev, &pepper, order, false)
+        })
+        .await
     }
 
     /// Records a court's ruling that annulled the order (TCO art. 9), with its reference: the
@@ -846,6 +935,8 @@ impl App {
             let (_, reference_sealed) = keep_personal(tx, ev.now, "order.ruling_reference", &reference, retain)?;
             let cause = json!({ "cause": "annulment", "court": court, "reference": reference, "decided_on": decided_on, "recorded_by": recorded_by });
             let logged = json!({ "cause": "annulment", "court": court_sealed, "reference": reference_sealed, "decided_on": decided_on, "recorded_by": recorded_by });
+            // The ruling is the outcome of the order's pending court challenges.
+            challenges::close_on_annulment(tx, ev, &id, Some(&decided_on), Some(&reference))?;
             end_order_logged(tx, ev, order, cause, logged)?;
             Ok(tx.get_order(&id)?.expect("just updated"))
         })
@@ -943,6 +1034,7 @@ impl App {
 pub(crate) fn lift(
     tx: &mut dyn Tx,
     ev: &Events<'_>,
+    pepper: &Pepper,
     mut order: OrderRecord,
     automatic: bool,
 ) -> AppResult<OrderRecord> {
@@ -959,7 +1051,7 @@ pub(crate) fn lift(
         }
         for mut n in tx.uploader_notices_of_case(&case.id)? {
             if n.issued_at.is_none() {
-                issue_notice(tx, ev, &mut n)?;
+                issue_notice(tx, ev, pepper, &mut n)?;
             }
         }
         if let Some(d) = tx.case_decision(&case.id)? {
@@ -984,10 +1076,10 @@ pub(crate) fn overdue(
 
 /// The scheduler's due-process pass: embargoes ending, complaints and scrutinies overdue, holds
 /// expiring, threats to life escalating. Returns how many things it did.
-pub(crate) fn tick(tx: &mut dyn Tx, ev: &Events<'_>) -> AppResult<usize> {
+pub(crate) fn tick(tx: &mut dyn Tx, ev: &Events<'_>, pepper: &Pepper) -> AppResult<usize> {
     let mut n = 0;
     for order in tx.due_embargoes(ev.now, 256)? {
-        lift(tx, ev, order, true)?;
+        lift(tx, ev, pepper, order, true)?;
         n += 1;
     }
     n += complaints::tick(tx, ev)?;

@@ -136,6 +136,24 @@ pub struct Scrutiny {
     pub platform_requests_infringement: u64,
 }
 
+/// Court challenges of orders (TCO art. 9).
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct Court {
+    /// Challenges filed, by who brought them.
+    pub filed: u64,
+    pub filed_by: Counts,
+    /// Challenges decided: `upheld` (the order stands), `annulled`, `withdrawn`.
+    pub decided: Counts,
+    /// Of those, the ones the addressed platform brought (TCO art. 7(3)(e)).
+    pub platform_decided: Counts,
+}
+
+/// The keys of [`Orders::issued_outcomes`].
+/// Why a hold ended (`hold.ended` `data.reason`): it ran out, the authority released it, or an
+/// order, a threat to life or a DSA notice without a national instrument arrived on the case.
+pub const HOLD_END_REASONS: [&str; 5] = ["expired", "released", "order", "threat_to_life", "notice"];
+pub const ISSUED_OUTCOMES: [&str; 6] = ["complied", "cannot_comply", "overdue", "not_received", "within_time", "ended"];
+
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Orders {
     pub issued: u64,
@@ -153,8 +171,13 @@ pub struct Orders {
     /// From issue to compliance.
     pub time_to_effect: Durations,
     pub by_measure: Counts,
-    /// Restrictive removals or disablings on a legal basis of cases that carry an order.
+    /// The items complied orders named, removed or disabled (on whatever ground, at intake too).
     pub items_removed_or_disabled: u64,
+    /// Orders complied with at intake: their content was already removed or disabled everywhere.
+    pub complied_at_intake: u64,
+    /// What became of the orders issued in the period, by the period's end (TCO art. 8(1)(a)).
+    pub issued_outcomes: Counts,
+    pub court: Court,
     pub overdue: u64,
     pub escalations: u64,
     pub cannot_comply: CannotComply,
@@ -173,6 +196,8 @@ pub struct Complaints {
     pub decided_late: u64,
     pub overdue: u64,
     pub time_to_decision: Durations,
+    /// Decided complaints by complainant, then outcome (`upheld`, `reversed`).
+    pub outcomes_by_complainant: BTreeMap<String, Counts>,
     /// Decided complaints against a decision taken by automated means, and how many of those were
     /// reversed.
     pub first_automated_decided: u64,
@@ -235,20 +260,28 @@ pub struct Art7 {
     /// (b) Measures against reappearance: hash-bank matches of uploads, and entries added.
     pub b_upload_matches: u64,
     pub b_bank_entries_added: u64,
-    /// (c) Items removed or disabled following orders; orders not executed, with grounds.
+    /// (c) Items removed or disabled following orders (at intake and on a terms ground too);
+    /// orders not executed, with grounds.
     pub c_items_removed_or_disabled: u64,
+    pub c_complied_at_intake: u64,
     pub c_orders_not_executed: u64,
     pub c_not_executed_force_majeure: u64,
     pub c_not_executed_errors: u64,
     pub c_grounds: Counts,
-    /// (d) Complaints (art. 10) and their outcome.
+    /// (d) Complaints by content providers (art. 10) and their outcome; notifiers' complaints are
+    /// not counted here.
     pub d_complaints: u64,
     pub d_upheld: u64,
     pub d_reversed: u64,
-    /// (e) Review proceedings the provider brought (scrutiny requests, art. 4(4)).
+    /// (e) Review proceedings the provider brought: scrutiny requests (art. 4(4)) and court
+    /// challenges (art. 9), with their outcome.
     pub e_review_requested: u64,
     pub e_review_decided: u64,
     pub e_review_infringement: u64,
+    pub e_court_challenges: u64,
+    pub e_court_upheld: u64,
+    pub e_court_annulled: u64,
+    pub e_court_withdrawn: u64,
     /// (f) Content reinstated as a result of those proceedings or an annulment.
     pub f_reinstated_after_review: u64,
     /// (g) Content reinstated after the content provider's complaint.
@@ -258,16 +291,21 @@ pub struct Art7 {
 /// TCO art. 8(1): the competent authority's annual report.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Art8 {
-    /// (a) Orders issued, cross-border ones, scrutinised ones, and their implementation.
+    /// (a) Orders issued, cross-border ones, scrutinised ones, and their implementation: of the
+    /// orders issued in the period, those complied with by its end, and those not, by why.
     pub a_orders_issued: u64,
     pub a_cross_border: u64,
     pub a_scrutinised: u64,
     pub a_removed_or_disabled: u64,
     pub a_not_removed: u64,
+    pub a_not_removed_by_reason: Counts,
+    pub a_ended_before_compliance: u64,
     /// (b) Decisions on specific measures (art. 5): not recorded by Vigie.
     pub b_specific_measures: Option<u64>,
-    /// (c) Orders under review, and outcomes.
+    /// (c) Orders under review (scrutiny, court challenges), and outcomes.
+    pub c_under_review: u64,
     pub c_reviewed: u64,
+    pub c_upheld: u64,
     pub c_infringement: u64,
     pub c_annulled: u64,
     /// (d) Penalty decisions (art. 18): not recorded by Vigie.
@@ -303,6 +341,13 @@ pub struct Tally {
     // State kept from every event before the period's end.
     order_intake: HashMap<String, (Timestamp, Option<String>)>,
     complied_orders: HashSet<String>,
+    /// What happened to each order before the period's end.
+    received_orders: HashSet<String>,
+    suspended_orders: HashSet<String>,
+    overdue_orders: HashSet<String>,
+    ended_orders: HashSet<String>,
+    /// Orders issued in the period.
+    issued_in_period: Vec<String>,
     scrutiny_trigger: HashMap<String, String>,
     // Figures.
     notices: Notices,
@@ -347,6 +392,11 @@ impl Tally {
             org_kind: None,
             order_intake: HashMap::new(),
             complied_orders: HashSet::new(),
+            received_orders: HashSet::new(),
+            suspended_orders: HashSet::new(),
+            overdue_orders: HashSet::new(),
+            ended_orders: HashSet::new(),
+            issued_in_period: Vec::new(),
             scrutiny_trigger: HashMap::new(),
             notices: Notices { received: 0, by_source: counts(&SOURCES), by_day: BTreeMap::new(), threat_to_life: 0 },
             actions: Actions {
@@ -386,6 +436,14 @@ impl Tally {
                 time_to_effect: Durations::default(),
                 by_measure: counts(&["remove", "disable"]),
                 items_removed_or_disabled: 0,
+                complied_at_intake: 0,
+                issued_outcomes: counts(&ISSUED_OUTCOMES),
+                court: Court {
+                    filed: 0,
+                    filed_by: counts(&["platform"]),
+                    decided: counts(&["upheld", "annulled", "withdrawn"]),
+                    platform_decided: counts(&["upheld", "annulled", "withdrawn"]),
+                },
                 overdue: 0,
                 escalations: 0,
                 cannot_comply: CannotComply {
@@ -423,6 +481,10 @@ impl Tally {
                 decided_late: 0,
                 overdue: 0,
                 time_to_decision: Durations::default(),
+                outcomes_by_complainant: ["uploader", "notifier"]
+                    .iter()
+                    .map(|k| ((*k).to_owned(), counts(&["upheld", "reversed"])))
+                    .collect(),
                 first_automated_decided: 0,
                 first_automated_reversed: 0,
             },
@@ -431,11 +493,7 @@ impl Tally {
                 total: 0,
                 by_cause: counts(&["complaint", "voluntary", "scrutiny_infringement", "annulment"]),
             },
-            holds: Holds {
-                placed: 0,
-                ended_by_reason: counts(&["expired", "released", "order", "threat_to_life"]),
-                matched_not_held: 0,
-            },
+            holds: Holds { placed: 0, ended_by_reason: counts(&HOLD_END_REASONS), matched_not_held: 0 },
             threats: Threats { signals: 0, escalations: 0, referred: 0, referred_to_europol: 0, acknowledged: 0 },
             misuse: Misuse { warnings: 0, suspensions: 0, manifestly_unfounded: 0 },
             stay_down: StayDown { upload_matches: 0, upload_cases: 0, bank_entries_added: 0 },
@@ -469,6 +527,18 @@ impl Tally {
             "order.complied" => {
                 self.complied_orders.insert(e.subject.clone());
             }
+            "order.received" => {
+                self.received_orders.insert(e.subject.clone());
+            }
+            "order.suspended" => {
+                self.suspended_orders.insert(e.subject.clone());
+            }
+            "order.overdue" => {
+                self.overdue_orders.insert(e.subject.clone());
+            }
+            "order.ended" => {
+                self.ended_orders.insert(e.subject.clone());
+            }
             "scrutiny.requested" => {
                 if let Some(t) = str_of(data, "trigger") {
                     self.scrutiny_trigger.insert(e.subject.clone(), t.to_owned());
@@ -497,6 +567,11 @@ impl Tally {
                 }
                 if let Some(m) = str_of(data, "measure") {
                     bump(&mut self.orders.by_measure, m);
+                }
+                // Every item the order named; events from before step 8 lack the count: one.
+                self.orders.items_removed_or_disabled += data.get("items").and_then(Value::as_u64).unwrap_or(1);
+                if flag(data, "at_intake") {
+                    self.orders.complied_at_intake += 1;
                 }
                 if let Some((intake, authority)) = self.order_intake.get(&e.subject) {
                     self.effect_micros.push(e.at.since(*intake).as_micros());
@@ -546,6 +621,19 @@ impl Tally {
                 }
             }
             "scrutiny.overdue" => self.orders.scrutiny.overdue += 1,
+            "order.challenged" => {
+                let court = &mut self.orders.court;
+                court.filed += 1;
+                bump(&mut court.filed_by, str_of(data, "brought_by").unwrap_or("unknown"));
+            }
+            "order.challenge_decided" => {
+                let court = &mut self.orders.court;
+                let outcome = str_of(data, "outcome").unwrap_or("unknown");
+                bump(&mut court.decided, outcome);
+                if str_of(data, "brought_by") == Some("platform") {
+                    bump(&mut court.platform_decided, outcome);
+                }
+            }
             "complaint.received" => {
                 self.complaints.received += 1;
                 bump(&mut self.complaints.by_complainant, str_of(data, "complainant").unwrap_or("unknown"));
@@ -554,6 +642,9 @@ impl Tally {
                 let c = &mut self.complaints;
                 c.decided += 1;
                 let reversed = str_of(data, "outcome") == Some("reversed");
+                let who = str_of(data, "complainant").unwrap_or("unknown").to_owned();
+                let by = c.outcomes_by_complainant.entry(who).or_insert_with(|| counts(&["upheld", "reversed"]));
+                bump(by, if reversed { "reversed" } else { "upheld" });
                 if reversed {
                     c.reversed += 1;
                 } else {
@@ -628,6 +719,7 @@ impl Tally {
                 o.cross_border += u64::from(flag(data, "cross_border"));
                 o.emergency += u64::from(flag(data, "emergency"));
                 o.non_disclosure += u64::from(flag(data, "non_disclosure"));
+                self.issued_in_period.push(e.subject.clone());
                 if let Some(a) = str_of(data, "authority") {
                     self.demands.entry(a.to_owned()).or_default().orders += 1;
                 }
@@ -667,9 +759,6 @@ impl Tally {
         let eu_wide = states >= vigie_model::org::EU_MEMBER_STATES.len();
         bump(&mut a.by_scope, if eu_wide { "eu_wide" } else { "limited" });
         let tier = str_of(data, "tier").unwrap_or("public");
-        if tier == "order" && basis.is_some() && matches!(action, "remove" | "disable") {
-            self.orders.items_removed_or_disabled += 1;
-        }
         if let Some(received) = when(data, "received_at") {
             let micros = e.at.since(received).as_micros();
             self.action_micros.push(micros);
@@ -707,6 +796,23 @@ impl Tally {
         for (reason, orders) in &self.reasons {
             cc.by_reason.insert(reason.clone(), orders.len() as u64);
         }
+        // TCO art. 8(1)(a): what became of each order issued in the period, by its end.
+        for order in std::mem::take(&mut self.issued_in_period) {
+            let outcome = if self.complied_orders.contains(&order) {
+                "complied"
+            } else if self.ended_orders.contains(&order) {
+                "ended"
+            } else if self.suspended_orders.contains(&order) {
+                "cannot_comply"
+            } else if self.overdue_orders.contains(&order) {
+                "overdue"
+            } else if !self.received_orders.contains(&order) {
+                "not_received"
+            } else {
+                "within_time"
+            };
+            bump(&mut self.orders.issued_outcomes, outcome);
+        }
         self.complaints.time_to_decision = Durations::of(std::mem::take(&mut self.complaint_micros));
         self.stay_down.upload_cases = self.upload_cases.len() as u64;
 
@@ -714,6 +820,13 @@ impl Tally {
         let by_cause = &self.reinstatements.by_cause;
         let cause = |k: &str| by_cause.get(k).copied().unwrap_or(0);
         let source = |k: &str| self.notices.by_source.get(k).copied().unwrap_or(0);
+        let get = |c: &Counts, k: &str| c.get(k).copied().unwrap_or(0);
+        let uploader = self.complaints.outcomes_by_complainant.get("uploader").cloned().unwrap_or_default();
+        let fate = &o.issued_outcomes;
+        let not_removed: Counts = ["cannot_comply", "overdue", "not_received", "within_time"]
+            .iter()
+            .map(|k| ((*k).to_owned(), get(fate, k)))
+            .collect();
         let tco_art7 = Art7 {
             a_orders_received: o.received,
             a_referrals: source("referral"),
@@ -722,16 +835,21 @@ impl Tally {
             b_upload_matches: self.stay_down.upload_matches,
             b_bank_entries_added: self.stay_down.bank_entries_added,
             c_items_removed_or_disabled: o.items_removed_or_disabled,
+            c_complied_at_intake: o.complied_at_intake,
             c_orders_not_executed: o.cannot_comply.not_executed,
             c_not_executed_force_majeure: o.cannot_comply.not_executed_force_majeure,
             c_not_executed_errors: o.cannot_comply.not_executed_errors,
             c_grounds: o.cannot_comply.by_reason.clone(),
-            d_complaints: self.complaints.received,
-            d_upheld: self.complaints.upheld,
-            d_reversed: self.complaints.reversed,
+            d_complaints: get(&self.complaints.by_complainant, "uploader"),
+            d_upheld: get(&uploader, "upheld"),
+            d_reversed: get(&uploader, "reversed"),
             e_review_requested: o.scrutiny.by_trigger.get("platform").copied().unwrap_or(0),
             e_review_decided: o.scrutiny.platform_requests_decided,
             e_review_infringement: o.scrutiny.platform_requests_infringement,
+            e_court_challenges: get(&o.court.filed_by, "platform"),
+            e_court_upheld: get(&o.court.platform_decided, "upheld"),
+            e_court_annulled: get(&o.court.platform_decided, "annulled"),
+            e_court_withdrawn: get(&o.court.platform_decided, "withdrawn"),
             f_reinstated_after_review: cause("scrutiny_infringement") + cause("annulment"),
             g_reinstated_after_complaint: cause("complaint"),
         };
@@ -739,10 +857,14 @@ impl Tally {
             a_orders_issued: o.issued,
             a_cross_border: o.cross_border,
             a_scrutinised: o.scrutiny.requested,
-            a_removed_or_disabled: o.complied,
-            a_not_removed: o.cannot_comply.not_executed,
+            a_removed_or_disabled: get(fate, "complied"),
+            a_not_removed: not_removed.values().sum(),
+            a_not_removed_by_reason: not_removed,
+            a_ended_before_compliance: get(fate, "ended"),
             b_specific_measures: None,
-            c_reviewed: o.scrutiny.decided,
+            c_under_review: o.scrutiny.requested + o.court.filed,
+            c_reviewed: o.scrutiny.decided + get(&o.court.decided, "upheld") + get(&o.court.decided, "annulled"),
+            c_upheld: o.scrutiny.no_infringement + get(&o.court.decided, "upheld"),
             c_infringement: o.scrutiny.infringement,
             c_annulled: o.ended.get("annulment").copied().unwrap_or(0),
             d_penalties: None,
@@ -750,7 +872,7 @@ impl Tally {
         let by_tier = std::mem::take(&mut self.tier_micros).into_iter().map(|(t, m)| (t, Durations::of(m))).collect();
         Report {
             report: "vigie.transparency",
-            version: 1,
+            version: 2,
             scope: Scope { org: self.org, org_kind: self.org_kind, from: self.period.from, to: self.period.to },
             notices: self.notices,
             time_to_action: TimeToAction { all: Durations::of(self.action_micros), by_tier, histogram: self.histogram },

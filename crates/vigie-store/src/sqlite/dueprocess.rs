@@ -27,7 +27,6 @@ fn notice_row(r: &Row<'_>) -> rusqlite::Result<UploaderNoticeRecord> {
         decision: DecisionId::from_trusted(r.get("decision")?),
         platform: OrgId::from_trusted(r.get("platform")?),
         route: r.get("route")?,
-        token: r.get("token")?,
         token_hash: r.get("token_hash")?,
         body: r.get("body")?,
         created_at: Timestamp::from_micros(r.get("created_at")?),
@@ -147,12 +146,42 @@ fn misuse_row(r: &Row<'_>) -> rusqlite::Result<MisuseActionRecord> {
     Ok(MisuseActionRecord {
         id: MisuseActionId::from_trusted(r.get("id")?),
         notifier_key: r.get("notifier_key")?,
+        platform: r.get::<_, Option<String>>("platform")?.map(OrgId::from_trusted),
         kind: r.get("kind")?,
         at: Timestamp::from_micros(r.get("at")?),
         by: UserId::from_trusted(r.get("by_user")?),
         until: ts(r.get("until")?),
         reason: r.get("reason")?,
         counts: r.get("counts")?,
+    })
+}
+
+fn retention_row(r: &Row<'_>) -> rusqlite::Result<CaseRetentionRecord> {
+    Ok(CaseRetentionRecord {
+        case: CaseId::from_trusted(r.get("case_id")?),
+        key_ref: r.get::<_, Option<String>>("key_ref")?.map(PersonalRef::from_trusted),
+        check_at: ts(r.get("check_at")?),
+        identifiers_erased_at: ts(r.get("identifiers_erased_at")?),
+        texts_erased_at: ts(r.get("texts_erased_at")?),
+        notices_erased_at: ts(r.get("notices_erased_at")?),
+    })
+}
+
+fn challenge_row(r: &Row<'_>) -> rusqlite::Result<ChallengeRecord> {
+    Ok(ChallengeRecord {
+        id: ChallengeId::from_trusted(r.get("id")?),
+        order: SignalId::from_trusted(r.get("order_id")?),
+        brought_by: r.get("brought_by")?,
+        org: OrgId::from_trusted(r.get("org")?),
+        court: r.get("court")?,
+        reference: r.get("reference")?,
+        filed_on: r.get("filed_on")?,
+        recorded_at: Timestamp::from_micros(r.get("recorded_at")?),
+        recorded_by: UserId::from_trusted(r.get("recorded_by")?),
+        state: r.get("state")?,
+        decided_on: r.get("decided_on")?,
+        outcome_reference: r.get("outcome_reference")?,
+        outcome_recorded_at: ts(r.get("outcome_recorded_at")?),
     })
 }
 
@@ -326,44 +355,89 @@ impl DueReads for SqliteRead<'_> {
     fn notifier_key_of(&self, signal: &SignalId) -> Result<Option<String>> {
         self.one("SELECT notifier_key FROM signal_notifiers WHERE signal = ?1", [signal.as_str()], |r| r.get(0))
     }
-    fn misuse_counts(&self, notifier_key: &str) -> Result<(u64, u64)> {
-        // A scan: misuse reviews are rare, notices are not (see migration 3).
+    fn notifier_informed(&self, signal: &SignalId, decision: &DecisionId) -> Result<Option<Timestamp>> {
+        Ok(self
+            .one(
+                "SELECT at FROM notifier_informed WHERE signal = ?1 AND decision = ?2",
+                [signal.as_str(), decision.as_str()],
+                |r| r.get::<_, i64>(0),
+            )?
+            .map(Timestamp::from_micros))
+    }
+    fn notifier_keys_with_prefix(&self, prefix: &str) -> Result<Vec<String>> {
+        // Scans: run once, when keys are upgraded at start.
+        self.many(
+            "SELECT notifier_key FROM signal_notifiers WHERE substr(notifier_key, 1, length(?1)) = ?1 \
+             UNION SELECT notifier_key FROM misuse_actions WHERE substr(notifier_key, 1, length(?1)) = ?1",
+            [prefix],
+            |r| r.get(0),
+        )
+    }
+    fn misuse_counts(&self, notifier_key: &str, platform: &OrgId) -> Result<(u64, u64)> {
+        // Scans: misuse reviews are rare, notices are not (see migration 3). A notice counts once
+        // for a platform, however many of its locations were on it.
         let notices: i64 = self
-            .one("SELECT COUNT(*) FROM signal_notifiers WHERE notifier_key = ?1", [notifier_key], |r| r.get(0))?
+            .one(
+                "SELECT COUNT(DISTINCT n.signal) FROM signal_notifiers n \
+                 JOIN signal_cases sc ON sc.signal = n.signal JOIN cases c ON c.id = sc.case_id \
+                 WHERE n.notifier_key = ?1 AND c.platform = ?2",
+                [notifier_key, platform.as_str()],
+                |r| r.get(0),
+            )?
             .unwrap_or(0);
-        // A notice counts once, however many of its cases were found unfounded.
         let unfounded: i64 = self
             .one(
                 // From the (few) unfounded decisions outwards; CROSS JOIN fixes that order.
                 "SELECT COUNT(DISTINCT n.signal) FROM decisions d \
                  CROSS JOIN signal_cases sc ON sc.case_id = d.case_id \
                  CROSS JOIN signal_notifiers n ON n.signal = sc.signal \
-                 WHERE d.manifestly_unfounded = 1 AND d.reversed_at IS NULL AND n.notifier_key = ?1",
-                [notifier_key],
+                 WHERE d.manifestly_unfounded = 1 AND d.reversed_at IS NULL AND d.org = ?2 AND n.notifier_key = ?1",
+                [notifier_key, platform.as_str()],
                 |r| r.get(0),
             )?
             .unwrap_or(0);
         Ok((notices.max(0) as u64, unfounded.max(0) as u64))
     }
-    fn misuse_actions(&self, notifier_key: &str) -> Result<Vec<MisuseActionRecord>> {
-        self.many("SELECT * FROM misuse_actions WHERE notifier_key = ?1 ORDER BY at, id", [notifier_key], misuse_row)
+    fn misuse_actions(&self, notifier_key: &str, platform: &OrgId) -> Result<Vec<MisuseActionRecord>> {
+        self.many(
+            "SELECT * FROM misuse_actions WHERE notifier_key = ?1 AND platform = ?2 ORDER BY at, id",
+            [notifier_key, platform.as_str()],
+            misuse_row,
+        )
     }
-    fn unfounded_notifiers(&self, limit: u32) -> Result<Vec<(String, u64, u64)>> {
+    fn unfounded_notifiers(&self, platform: &OrgId, limit: u32) -> Result<Vec<(String, u64, u64)>> {
         let keys: Vec<String> = self.many(
             "SELECT n.notifier_key FROM decisions d \
              CROSS JOIN signal_cases sc ON sc.case_id = d.case_id \
              CROSS JOIN signal_notifiers n ON n.signal = sc.signal \
-             WHERE d.manifestly_unfounded = 1 AND d.reversed_at IS NULL \
-             GROUP BY n.notifier_key ORDER BY COUNT(DISTINCT n.signal) DESC, n.notifier_key LIMIT ?1",
-            [limit],
+             WHERE d.manifestly_unfounded = 1 AND d.reversed_at IS NULL AND d.org = ?1 \
+             GROUP BY n.notifier_key ORDER BY COUNT(DISTINCT n.signal) DESC, n.notifier_key LIMIT ?2",
+            params![platform.as_str(), limit],
             |r| r.get(0),
         )?;
         let mut out = Vec::with_capacity(keys.len());
         for k in keys {
-            let (notices, unfounded) = self.misuse_counts(&k)?;
+            let (notices, unfounded) = self.misuse_counts(&k, platform)?;
             out.push((k, notices, unfounded));
         }
         Ok(out)
+    }
+    fn due_case_retention(&self, now: Timestamp, limit: u32) -> Result<Vec<CaseRetentionRecord>> {
+        self.many(
+            "SELECT * FROM case_retention WHERE check_at IS NOT NULL AND check_at <= ?1 ORDER BY check_at LIMIT ?2",
+            params![now.as_micros(), limit],
+            retention_row,
+        )
+    }
+    fn case_retention(&self, case: &CaseId) -> Result<Option<CaseRetentionRecord>> {
+        self.one("SELECT * FROM case_retention WHERE case_id = ?1", [case.as_str()], retention_row)
+    }
+    fn challenges_of_order(&self, order: &SignalId) -> Result<Vec<ChallengeRecord>> {
+        self.many(
+            "SELECT * FROM order_challenges WHERE order_id = ?1 ORDER BY recorded_at, id",
+            [order.as_str()],
+            challenge_row,
+        )
     }
     fn sor_submission(&self, decision: &DecisionId) -> Result<Option<SorSubmissionRecord>> {
         self.one("SELECT * FROM sor_outbox WHERE decision = ?1", [decision.as_str()], sor_row)
@@ -388,14 +462,22 @@ impl DueReads for SqliteRead<'_> {
             })
         })
     }
-    fn flagger_status(&self, org: &OrgId) -> Result<Option<FlaggerStatusRecord>> {
-        self.one("SELECT * FROM flagger_status WHERE org = ?1", [org.as_str()], |r| {
-            Ok(FlaggerStatusRecord {
+    fn flagger_award(&self, org: &OrgId) -> Result<Option<FlaggerAwardRecord>> {
+        self.one("SELECT * FROM flagger_awards WHERE org = ?1", [org.as_str()], |r| {
+            let areas: String = r.get("areas")?;
+            Ok(FlaggerAwardRecord {
                 org: OrgId::from_trusted(r.get("org")?),
+                coordinator: r.get("coordinator")?,
+                member_state: r.get("member_state")?,
+                reference: r.get("reference")?,
+                areas: serde_json::from_str(&areas).unwrap_or_default(),
+                awarded_on: r.get("awarded_on")?,
                 status: r.get("status")?,
-                since: Timestamp::from_micros(r.get("since")?),
+                status_since: Timestamp::from_micros(r.get("status_since")?),
+                status_reference: r.get("status_reference")?,
+                status_decided_on: r.get("status_decided_on")?,
                 reason: r.get("reason")?,
-                by: UserId::from_trusted(r.get("by_user")?),
+                recorded_by: UserId::from_trusted(r.get("recorded_by")?),
             })
         })
     }
@@ -439,10 +521,15 @@ delegate_due_reads! {
     due_threat_alerts(now: Timestamp, limit: u32) -> Result<Vec<ThreatAlertRecord>>;
     le_referrals_of(case: &CaseId) -> Result<Vec<LawEnforcementReferralRecord>>;
     notifier_key_of(signal: &SignalId) -> Result<Option<String>>;
-    misuse_counts(notifier_key: &str) -> Result<(u64, u64)>;
-    misuse_actions(notifier_key: &str) -> Result<Vec<MisuseActionRecord>>;
-    unfounded_notifiers(limit: u32) -> Result<Vec<(String, u64, u64)>>;
-    flagger_status(org: &OrgId) -> Result<Option<FlaggerStatusRecord>>;
+    notifier_informed(signal: &SignalId, decision: &DecisionId) -> Result<Option<Timestamp>>;
+    notifier_keys_with_prefix(prefix: &str) -> Result<Vec<String>>;
+    challenges_of_order(order: &SignalId) -> Result<Vec<ChallengeRecord>>;
+    due_case_retention(now: Timestamp, limit: u32) -> Result<Vec<CaseRetentionRecord>>;
+    case_retention(case: &CaseId) -> Result<Option<CaseRetentionRecord>>;
+    misuse_counts(notifier_key: &str, platform: &OrgId) -> Result<(u64, u64)>;
+    misuse_actions(notifier_key: &str, platform: &OrgId) -> Result<Vec<MisuseActionRecord>>;
+    unfounded_notifiers(platform: &OrgId, limit: u32) -> Result<Vec<(String, u64, u64)>>;
+    flagger_award(org: &OrgId) -> Result<Option<FlaggerAwardRecord>>;
     sor_submission(decision: &DecisionId) -> Result<Option<SorSubmissionRecord>>;
     due_sor(now: Timestamp, limit: u32) -> Result<Vec<SorSubmissionRecord>>;
     tdb_settings(org: &OrgId) -> Result<Option<TdbSettingsRecord>>;
@@ -488,15 +575,14 @@ impl DueTx for SqliteTx<'_> {
     }
     fn insert_uploader_notice(&mut self, r: &UploaderNoticeRecord) -> Result<()> {
         self.read.exec(
-            "INSERT INTO uploader_notices (id, case_id, decision, platform, route, token, token_hash, body, created_at, issued_at, \
-             informed_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
+            "INSERT INTO uploader_notices (id, case_id, decision, platform, route, token_hash, body, created_at, issued_at, \
+             informed_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
             params![
                 r.id.as_str(),
                 r.case.as_str(),
                 r.decision.as_str(),
                 r.platform.as_str(),
                 r.route,
-                r.token,
                 r.token_hash,
                 r.body,
                 r.created_at.as_micros(),
@@ -700,6 +786,13 @@ impl DueTx for SqliteTx<'_> {
         )?;
         Ok(())
     }
+    fn set_notifier_informed(&mut self, signal: &SignalId, decision: &DecisionId, at: Timestamp) -> Result<()> {
+        self.read.exec(
+            "INSERT OR IGNORE INTO notifier_informed (signal, decision, at) VALUES (?1, ?2, ?3)",
+            params![signal.as_str(), decision.as_str(), at.as_micros()],
+        )?;
+        Ok(())
+    }
     fn set_notifier_key(&mut self, signal: &SignalId, key: &str) -> Result<()> {
         self.read.exec(
             "INSERT INTO signal_notifiers (signal, notifier_key) VALUES (?1, ?2)",
@@ -709,11 +802,12 @@ impl DueTx for SqliteTx<'_> {
     }
     fn insert_misuse_action(&mut self, r: &MisuseActionRecord) -> Result<()> {
         self.read.exec(
-            "INSERT INTO misuse_actions (id, notifier_key, kind, at, by_user, until, reason, counts) \
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+            "INSERT INTO misuse_actions (id, notifier_key, platform, kind, at, by_user, until, reason, counts) \
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
             params![
                 r.id.as_str(),
                 r.notifier_key,
+                r.platform.as_ref().map(OrgId::as_str),
                 r.kind,
                 r.at.as_micros(),
                 r.by.as_str(),
@@ -724,13 +818,116 @@ impl DueTx for SqliteTx<'_> {
         )?;
         Ok(())
     }
-    fn put_flagger_status(&mut self, r: &FlaggerStatusRecord) -> Result<()> {
+    fn put_flagger_award(&mut self, r: &FlaggerAwardRecord) -> Result<()> {
         self.read.exec(
-            "INSERT INTO flagger_status (org, status, since, reason, by_user) VALUES (?1, ?2, ?3, ?4, ?5) \
-             ON CONFLICT (org) DO UPDATE SET status = excluded.status, since = excluded.since, \
-             reason = excluded.reason, by_user = excluded.by_user",
-            params![r.org.as_str(), r.status, r.since.as_micros(), r.reason, r.by.as_str()],
+            "INSERT OR REPLACE INTO flagger_awards (org, coordinator, member_state, reference, areas, awarded_on, status, \
+             status_since, status_reference, status_decided_on, reason, recorded_by) \
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)",
+            params![
+                r.org.as_str(),
+                r.coordinator,
+                r.member_state,
+                r.reference,
+                serde_json::to_string(&r.areas).expect("strings serialise"),
+                r.awarded_on,
+                r.status,
+                r.status_since.as_micros(),
+                r.status_reference,
+                r.status_decided_on,
+                r.reason,
+                r.recorded_by.as_str()
+            ],
         )?;
+        Ok(())
+    }
+    fn insert_case_retention(&mut self, case: &CaseId, key_ref: Option<&PersonalRef>) -> Result<()> {
+        self.read.exec(
+            "INSERT OR IGNORE INTO case_retention (case_id, key_ref) VALUES (?1, ?2)",
+            params![case.as_str(), key_ref.map(PersonalRef::as_str)],
+        )?;
+        Ok(())
+    }
+    fn schedule_case_retention(&mut self, case: &CaseId, at: Timestamp) -> Result<()> {
+        self.read.exec(
+            "INSERT INTO case_retention (case_id, check_at) VALUES (?1, ?2) ON CONFLICT (case_id) DO UPDATE SET \
+             check_at = excluded.check_at, identifiers_erased_at = NULL, texts_erased_at = NULL, notices_erased_at = NULL",
+            params![case.as_str(), at.as_micros()],
+        )?;
+        Ok(())
+    }
+    fn put_case_retention(&mut self, r: &CaseRetentionRecord) -> Result<()> {
+        self.read.exec(
+            "UPDATE case_retention SET check_at = ?2, identifiers_erased_at = ?3, texts_erased_at = ?4, \
+             notices_erased_at = ?5 WHERE case_id = ?1",
+            params![
+                r.case.as_str(),
+                us(r.check_at),
+                us(r.identifiers_erased_at),
+                us(r.texts_erased_at),
+                us(r.notices_erased_at)
+            ],
+        )?;
+        Ok(())
+    }
+    fn erase_case_identifiers(&mut self, case: &CaseId) -> Result<()> {
+        self.read.exec(
+            "UPDATE cases SET url = NULL, host = NULL, content_id = NULL, account_id = NULL, key = 'erased:' || id \
+             WHERE id = ?1",
+            [case.as_str()],
+        )?;
+        self.read.exec(
+            "UPDATE signals SET locations = '[]' WHERE id IN (SELECT signal FROM signal_cases WHERE case_id = ?1) \
+             AND NOT EXISTS (SELECT 1 FROM signal_cases sc JOIN cases c ON c.id = sc.case_id \
+                             WHERE sc.signal = signals.id AND substr(c.key, 1, 7) <> 'erased:')",
+            [case.as_str()],
+        )?;
+        Ok(())
+    }
+    fn erase_decision_texts(&mut self, case: &CaseId) -> Result<()> {
+        self.read.exec(
+            "UPDATE decisions SET explanation = NULL, purpose_rationale = NULL, restriction_other = NULL WHERE case_id = ?1",
+            [case.as_str()],
+        )?;
+        self.read.exec("UPDATE complaints SET reasons = NULL WHERE case_id = ?1", [case.as_str()])?;
+        Ok(())
+    }
+    fn erase_notice_bodies(&mut self, case: &CaseId) -> Result<()> {
+        self.read.exec("UPDATE uploader_notices SET body = '{\"erased\":true}' WHERE case_id = ?1", [case.as_str()])?;
+        Ok(())
+    }
+    fn erase_personal(&mut self, id: &PersonalRef, at: Timestamp) -> Result<()> {
+        self.read.exec(
+            "UPDATE personal_data SET value = NULL, salt = NULL, erased_at = ?2 WHERE id = ?1 AND erased_at IS NULL",
+            params![id.as_str(), at.as_micros()],
+        )?;
+        Ok(())
+    }
+    fn put_challenge(&mut self, r: &ChallengeRecord) -> Result<()> {
+        self.read.exec(
+            "INSERT OR REPLACE INTO order_challenges (id, order_id, brought_by, org, court, reference, filed_on, recorded_at, \
+             recorded_by, state, decided_on, outcome_reference, outcome_recorded_at) \
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)",
+            params![
+                r.id.as_str(),
+                r.order.as_str(),
+                r.brought_by,
+                r.org.as_str(),
+                r.court,
+                r.reference,
+                r.filed_on,
+                r.recorded_at.as_micros(),
+                r.recorded_by.as_str(),
+                r.state,
+                r.decided_on,
+                r.outcome_reference,
+                us(r.outcome_recorded_at)
+            ],
+        )?;
+        Ok(())
+    }
+    fn rekey_notifier(&mut self, old: &str, new: &str) -> Result<()> {
+        self.read.exec("UPDATE signal_notifiers SET notifier_key = ?2 WHERE notifier_key = ?1", params![old, new])?;
+        self.read.exec("UPDATE misuse_actions SET notifier_key = ?2 WHERE notifier_key = ?1", params![old, new])?;
         Ok(())
     }
     fn put_sor(&mut self, r: &SorSubmissionRecord) -> Result<()> {

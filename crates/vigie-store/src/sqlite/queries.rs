@@ -235,6 +235,10 @@ pub(super) fn decision_row(r: &Row<'_>) -> rusqlite::Result<DecisionRecord> {
         manifestly_unfounded: r.get("manifestly_unfounded")?,
         reversed_at: ts(r.get("reversed_at")?),
         reversed_by: r.get("reversed_by")?,
+        restriction: r.get("restriction")?,
+        restriction_other: r.get("restriction_other")?,
+        until: ts(r.get("until")?),
+        content_date: r.get("content_date")?,
     })
 }
 
@@ -956,8 +960,9 @@ impl Tx for SqliteTx<'_> {
         self.read.exec(
             "INSERT INTO decisions (id, case_id, org, decided_by, decided_at, action, legal_basis, terms_clause, territorial_scope, \
              purpose, purpose_rationale, automated_detection, automated_decision, explanation, terms_clause_id, \
-             taxonomy_version, manifestly_unfounded, reversed_at, reversed_by) \
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19)",
+             taxonomy_version, manifestly_unfounded, reversed_at, reversed_by, restriction, restriction_other, until, \
+             content_date) \
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20, ?21, ?22, ?23)",
             params![
                 r.id.as_str(),
                 r.case.as_str(),
@@ -978,6 +983,10 @@ impl Tx for SqliteTx<'_> {
                 r.manifestly_unfounded,
                 us(r.reversed_at),
                 r.reversed_by,
+                r.restriction,
+                r.restriction_other,
+                us(r.until),
+                r.content_date,
             ],
         )?;
         Ok(())
@@ -1020,8 +1029,9 @@ impl Tx for SqliteTx<'_> {
     }
     fn update_delivery(&mut self, r: &DeliveryRecord) -> Result<()> {
         self.read.exec(
-            "UPDATE deliveries SET next_attempt_at = ?2, attempts = ?3, delivered_at = ?4, last_error = ?5 WHERE id = ?1",
-            params![r.id.as_str(), r.next_attempt_at.as_micros(), r.attempts, us(r.delivered_at), r.last_error],
+            "UPDATE deliveries SET next_attempt_at = ?2, attempts = ?3, delivered_at = ?4, last_error = ?5, payload = ?6 \
+             WHERE id = ?1",
+            params![r.id.as_str(), r.next_attempt_at.as_micros(), r.attempts, us(r.delivered_at), r.last_error, r.payload],
         )?;
         Ok(())
     }

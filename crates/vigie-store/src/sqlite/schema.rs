@@ -657,6 +657,89 @@ CREATE UNIQUE INDEX holds_active ON holds(case_id) WHERE ended_at IS NULL;
 CREATE INDEX holds_due ON holds(until) WHERE ended_at IS NULL;
 CREATE INDEX holds_authority ON holds(authority, placed_at);
 "#,
+    // 8: the law as written, DSA and GDPR half (step 8): a restriction's type, a measure's end and
+    // the upload date on decisions (DSA art. 17(3)(a)); when complainants were informed (DSA art.
+    // 20(2)).
+    r#"
+ALTER TABLE decisions ADD COLUMN restriction TEXT
+    CHECK (restriction IN ('demoted','age_restricted','interaction_restricted','other'));
+ALTER TABLE decisions ADD COLUMN restriction_other TEXT;
+ALTER TABLE decisions ADD COLUMN until INTEGER;
+ALTER TABLE decisions ADD COLUMN content_date TEXT;
+-- DSA art. 20(2): complaint windows run from when the complainant was informed: the uploader at
+-- uploader_notices.informed_at (migration 7: the time the platform recorded or the first opening
+-- of the link, whichever came first; TCO art. 4(4) runs from it too), a notifier when told of the
+-- decision (or able to see it).
+CREATE TABLE notifier_informed (
+    signal TEXT NOT NULL REFERENCES signals(id),
+    decision TEXT NOT NULL REFERENCES decisions(id),
+    at INTEGER NOT NULL,
+    PRIMARY KEY (signal, decision)
+) STRICT, WITHOUT ROWID;
+-- DSA art. 22(2), (6), (7): trusted-flagger status is the Digital Services Coordinator's to award,
+-- suspend and revoke; Vigie records its decisions and follows them. The statuses the hub's
+-- administrator set before (table flagger_status) were no coordinator's decision: they are kept
+-- as history and no longer read, and a flagger without a recorded award has no priority.
+CREATE TABLE flagger_awards (
+    org TEXT PRIMARY KEY REFERENCES orgs(id),
+    coordinator TEXT NOT NULL,
+    member_state TEXT NOT NULL,
+    reference TEXT NOT NULL,
+    areas TEXT NOT NULL,
+    awarded_on TEXT NOT NULL,
+    status TEXT NOT NULL CHECK (status IN ('active','suspended','revoked')),
+    status_since INTEGER NOT NULL,
+    status_reference TEXT,
+    status_decided_on TEXT,
+    reason TEXT,
+    recorded_by TEXT NOT NULL REFERENCES users(id)
+) STRICT;
+-- DSA art. 23(2): each platform suspends the processing of a notifier's notices on its own service.
+-- Hub-wide actions recorded before (platform NULL) were not the platform's decision and no longer
+-- apply.
+ALTER TABLE misuse_actions ADD COLUMN platform TEXT REFERENCES orgs(id);
+CREATE INDEX misuse_actions_platform ON misuse_actions(notifier_key, platform, at);
+-- TCO art. 9: court challenges of removal orders, with their outcome (art. 7(3)(e), 8(1)(c)).
+CREATE TABLE order_challenges (
+    id TEXT PRIMARY KEY,
+    order_id TEXT NOT NULL REFERENCES orders(id),
+    brought_by TEXT NOT NULL CHECK (brought_by IN ('platform')),
+    org TEXT NOT NULL REFERENCES orgs(id),
+    court TEXT NOT NULL,
+    reference TEXT NOT NULL,
+    filed_on TEXT NOT NULL,
+    recorded_at INTEGER NOT NULL,
+    recorded_by TEXT NOT NULL REFERENCES users(id),
+    state TEXT NOT NULL CHECK (state IN ('pending','upheld','annulled','withdrawn')),
+    decided_on TEXT,
+    outcome_reference TEXT,
+    outcome_recorded_at INTEGER
+) STRICT;
+CREATE INDEX order_challenges_order ON order_challenges(order_id);
+-- GDPR arts. 5(1)(c), (e) and 17: the records tied to a case are erased, store by store, when
+-- their retention after the case closed ends. Cases decided before start being looked at now;
+-- their case.opened events keep the unsalted key hash they were written with (the chain is
+-- never rewritten), and only new ones seal it.
+CREATE TABLE case_retention (
+    case_id TEXT PRIMARY KEY REFERENCES cases(id),
+    key_ref TEXT,
+    check_at INTEGER,
+    identifiers_erased_at INTEGER,
+    texts_erased_at INTEGER,
+    notices_erased_at INTEGER
+) STRICT, WITHOUT ROWID;
+CREATE INDEX case_retention_due ON case_retention(check_at) WHERE check_at IS NOT NULL;
+INSERT INTO case_retention (case_id, check_at)
+    SELECT id, CASE WHEN state = 'decided' THEN COALESCE(decided_at, updated_at) END FROM cases;
+-- GDPR art. 32: the uploader's link is stored as its hash only; it is derived from the pepper
+-- when its platform reads it again. Links issued before keep working by their hash, but can no
+-- longer be read back.
+ALTER TABLE uploader_notices DROP COLUMN token;
+-- Restrictions decided before the type was asked: their type is unknown, and their statements say so.
+UPDATE decisions SET restriction = 'other',
+    restriction_other = 'Visibility restricted; the type of restriction was not recorded with the decision.'
+    WHERE action = 'restrict';
+"#,
 ];
 
 /// Brings the database to the newest schema, one migration per transaction.
@@ -781,6 +864,52 @@ mod tests {
         assert_eq!(next, 1000 + 15 * 60 * 1_000_000, "an order never received escalates");
     }
 
+    /// Both halves of step 8 added `uploader_notices.informed_at` (TCO art. 4(4), DSA art. 20(2)):
+    /// migrations 7 and 8 give it once, with one meaning, and migration 8 still drops the link in
+    /// clear, keeps its hash, and types the old restrictions.
+    #[test]
+    fn migrations_7_and_8_give_uploader_notices_one_informed_at_and_only_the_links_hash() {
+        let mut conn = Connection::open_in_memory().unwrap();
+        conn.pragma_update(None, "foreign_keys", "ON").unwrap();
+        for sql in &MIGRATIONS[..6] {
+            conn.execute_batch(sql).unwrap();
+        }
+        conn.pragma_update(None, "user_version", 6).unwrap();
+        conn.execute_batch(
+            "INSERT INTO orgs (id, name, kind, created_at) VALUES ('org_p', 'P', 'platform', 0);
+             INSERT INTO users (id, org, name_ref, roles, created_at) VALUES ('usr_1', 'org_p', 'pii_1', 'moderator', 0);
+             INSERT INTO cases (id, platform, key, kind, state, tier, threat_to_life, accountable_sources,
+               anonymous_signals, priority, created_at, updated_at)
+               VALUES ('cas_1', 'org_p', 'k', 'content', 'decided', 1, 0, 0, 1, 10, 5, 5);
+             INSERT INTO decisions (id, case_id, org, decided_by, decided_at, action, terms_clause, territorial_scope,
+               automated_detection, automated_decision, explanation)
+               VALUES ('dec_1', 'cas_1', 'org_p', 'usr_1', 6, 'restrict', '4.2', '[\"EU\"]', 0, 0, 'violent imagery');
+             INSERT INTO uploader_notices (id, case_id, decision, platform, route, token, token_hash, body, created_at, issued_at)
+               VALUES ('upn_1', 'cas_1', 'dec_1', 'org_p', 'platform_decision', 'secret', 'hash', '{}', 6, 6);",
+        )
+        .unwrap();
+        migrate(&mut conn).unwrap();
+        let columns: Vec<String> = conn
+            .prepare("SELECT name FROM pragma_table_info('uploader_notices')")
+            .unwrap()
+            .query_map([], |r| r.get(0))
+            .unwrap()
+            .collect::<rusqlite::Result<_>>()
+            .unwrap();
+        assert_eq!(columns.iter().filter(|c| *c == "informed_at").count(), 1, "{columns:?}");
+        assert!(!columns.iter().any(|c| c == "token"), "the link in clear is gone: {columns:?}");
+        let (hash, informed): (String, Option<i64>) = conn
+            .query_row("SELECT token_hash, informed_at FROM uploader_notices WHERE id = 'upn_1'", [], |r| {
+                Ok((r.get(0)?, r.get(1)?))
+            })
+            .unwrap();
+        assert_eq!((hash.as_str(), informed), ("hash", None), "not informed yet: no window has started");
+        let restriction: String =
+            conn.query_row("SELECT restriction FROM decisions WHERE id = 'dec_1'", [], |r| r.get(0)).unwrap();
+        assert_eq!(restriction, "other");
+        assert_eq!(latest_version(), 8);
+    }
+
     #[test]
     fn migration_3_keeps_decisions_and_embargoes_orders_that_asked_for_non_disclosure() {
         let mut conn = Connection::open_in_memory().unwrap();
@@ -840,5 +969,60 @@ mod tests {
             [],
         );
         assert!(bare.is_err(), "the database repeats the rule: no restriction without a ground");
+    }
+
+    /// Migration 8 (the law as written, DSA and GDPR half): existing data migrates. Restrictions
+    /// whose type was never asked say so; uploader links lose their clear secret and keep their
+    /// hash; decided cases start being looked at for retention; hub-wide misuse actions and
+    /// administrator-set flagger statuses stay as history.
+    #[test]
+    fn migration_8_keeps_what_was_recorded_and_drops_the_clear_link_secret() {
+        let mut conn = Connection::open_in_memory().unwrap();
+        conn.pragma_update(None, "foreign_keys", "ON").unwrap();
+        for m in &MIGRATIONS[..7] {
+            conn.execute_batch(m).unwrap();
+        }
+        conn.pragma_update(None, "user_version", 7).unwrap();
+        conn.execute_batch(
+            "INSERT INTO orgs (id, name, kind, created_at) VALUES ('org_p', 'P', 'platform', 0), ('org_t', 'T', 'trusted_flagger', 0);
+             INSERT INTO users (id, org, name_ref, roles, created_at) VALUES ('usr_1', 'org_p', 'pii_1', 'moderator', 0);
+             INSERT INTO cases (id, platform, key, kind, state, tier, threat_to_life, accountable_sources,
+               anonymous_signals, priority, created_at, updated_at, decided_at)
+               VALUES ('cas_1', 'org_p', 'k', 'content', 'decided', 1, 0, 0, 1, 10, 5, 5, 7),
+                      ('cas_2', 'org_p', 'k2', 'content', 'open', 1, 0, 0, 1, 10, 5, 5, NULL);
+             INSERT INTO decisions (id, case_id, org, decided_by, decided_at, action, terms_clause, territorial_scope,
+               automated_detection, automated_decision) VALUES ('dec_1', 'cas_1', 'org_p', 'usr_1', 7, 'restrict', '4.2', 'FR', 0, 0);
+             INSERT INTO uploader_notices (id, case_id, decision, platform, route, token, token_hash, body, created_at, issued_at)
+               VALUES ('unt_1', 'cas_1', 'dec_1', 'org_p', 'platform_decision', 'the-clear-secret', 'its-hash', '{}', 7, 7);
+             INSERT INTO misuse_actions (id, notifier_key, kind, at, by_user, reason, counts)
+               VALUES ('mis_1', 'email:abc', 'warning', 8, 'usr_1', 'r', '{}');
+             INSERT INTO flagger_status (org, status, since, reason, by_user) VALUES ('org_t', 'active', 8, 'r', 'usr_1');",
+        )
+        .unwrap();
+        migrate(&mut conn).unwrap();
+        let (kind, text): (String, String) = conn
+            .query_row("SELECT restriction, restriction_other FROM decisions WHERE id = 'dec_1'", [], |r| {
+                Ok((r.get(0)?, r.get(1)?))
+            })
+            .unwrap();
+        assert_eq!(kind, "other");
+        assert!(text.contains("not recorded"), "{text}");
+        let hash: String =
+            conn.query_row("SELECT token_hash FROM uploader_notices WHERE id = 'unt_1'", [], |r| r.get(0)).unwrap();
+        assert_eq!(hash, "its-hash");
+        assert!(conn.prepare("SELECT token FROM uploader_notices").is_err(), "the clear secret is gone");
+        let due: Vec<(String, Option<i64>)> = conn
+            .prepare("SELECT case_id, check_at FROM case_retention ORDER BY case_id")
+            .unwrap()
+            .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))
+            .unwrap()
+            .collect::<Result<_, _>>()
+            .unwrap();
+        assert_eq!(due, [("cas_1".to_owned(), Some(7)), ("cas_2".to_owned(), None)]);
+        let platform: Option<String> =
+            conn.query_row("SELECT platform FROM misuse_actions WHERE id = 'mis_1'", [], |r| r.get(0)).unwrap();
+        assert_eq!(platform, None, "a hub-wide action, kept as history");
+        let awards: i64 = conn.query_row("SELECT COUNT(*) FROM flagger_awards", [], |r| r.get(0)).unwrap();
+        assert_eq!(awards, 0, "an administrator's status was no coordinator's award");
     }
 }

@@ -60,7 +60,8 @@ struct TrackedRow {
     index: usize,
     state: String,
     outcome: String,
-    /// No action was taken and the notifier has no complaint open about it.
+    /// The location was decided (whatever was decided, DSA art. 20(1)) and the notifier has no
+    /// complaint open about it.
     can_complain: bool,
     complaints: Vec<String>,
 }
@@ -200,8 +201,7 @@ async fn tracked(s: &AppState, code: &str) -> Result<Option<Tracked>, PageError>
                     index,
                     state: l.state.replace('_', " "),
                     outcome: l.outcome.clone().map_or_else(|| "not decided yet".into(), |o| o.replace('_', " ")),
-                    can_complain: l.outcome.as_deref() == Some("no_action")
-                        && !l.complaints.iter().any(|(_, st)| st == "open"),
+                    can_complain: l.outcome.is_some() && !l.complaints.iter().any(|(_, st)| st == "open"),
                     complaints: l.complaints.iter().map(|(_, st)| st.clone()).collect(),
                 })
                 .collect(),
@@ -231,7 +231,8 @@ pub(crate) async fn track(
     }
 }
 
-/// A notifier contests a decision to take no action, with the tracking code (DSA art. 20).
+/// A notifier contests the decision on a location (no action, or a measure it finds inadequate),
+/// with the tracking code (DSA art. 20(1)).
 pub(crate) async fn track_complaint(
     State(s): State<AppState>,
     ConnectInfo(peer): ConnectInfo<SocketAddr>,

@@ -11,9 +11,10 @@ use axum::extract::{ConnectInfo, Path, State};
 use axum::http::StatusCode;
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
+use vigie_app::dueprocess::challenges::{ChallengeInput, ChallengeOutcomeInput};
 use vigie_app::dueprocess::complaints::{ComplaintView, ReviewInput};
 use vigie_app::dueprocess::holds::{InstrumentInput, WatchlistInput};
-use vigie_app::dueprocess::misuse::{MisuseInput, NotifierRecord};
+use vigie_app::dueprocess::misuse::{AwardInput, FlaggerStatusInput, MisuseInput, NotifierRecord};
 use vigie_app::dueprocess::scrutiny::ScrutinyDecisionInput;
 use vigie_app::dueprocess::threats::{ReferralToPoliceInput, ThreatView};
 use vigie_app::dueprocess::{AnnulmentInput, EmbargoInput, TermsClauseInput, UploaderNoticeView};
@@ -125,7 +126,8 @@ pub struct UploaderNoticeDto {
     /// withheld (a non-disclosure runs) or issued.
     pub state: String,
     pub issued_at: Option<String>,
-    /// The link's secret, for the platform to pass on; absent while withheld.
+    /// The link's secret, for the platform to pass on; absent while withheld, and for notices
+    /// issued before step 8 (their secret was never kept: only its hash is).
     pub token: Option<String>,
     /// The reasons, the redress that applies with its deadlines and links, and what happened since.
     #[schema(value_type = Object)]
@@ -142,7 +144,7 @@ impl From<UploaderNoticeView> for UploaderNoticeDto {
             route: n.route,
             state: if n.issued_at.is_some() { "issued" } else { "withheld" }.into(),
             issued_at: ot(n.issued_at),
-            token: (!n.token.is_empty()).then_some(n.token),
+            token: v.token,
             notice: v.body,
         }
     }
@@ -157,10 +159,7 @@ pub async fn uploader_notice(
     Path(token): Path<String>,
 ) -> ApiResult<Json<UploaderNoticeDto>> {
     public_gate(&s, peer)?;
-    let mut dto: UploaderNoticeDto = s.app.uploader_notice(&token).await?.into();
-    // The holder already has the secret; it is not repeated.
-    dto.token = None;
-    Ok(Json(dto))
+    Ok(Json(s.app.uploader_notice(&token).await?.into()))
 }
 
 #[derive(Debug, Deserialize, ToSchema)]
@@ -286,10 +285,12 @@ pub struct NotifierComplaintRequest {
     pub location: Option<usize>,
 }
 
-/// Public: a notifier complains, with the tracking code, about a decision to take no action.
+/// Public: a notifier complains, with the tracking code, about the decision on a location: no
+/// action, or a measure it finds inadequate (DSA art. 20(1)). The window runs from when the
+/// notifier was told of the decision (art. 20(2)).
 #[utoipa::path(post, path = "/api/v1/notices/track/{code}/complaint", tag = "due process", params(("code" = String, Path)),
     request_body = NotifierComplaintRequest,
-    responses((status = 201, body = ComplaintDto), (status = 404, body = crate::error::Problem), (status = 409, body = crate::error::Problem, description = "`complaint_open`, `not_decided`, `notifier_against_no_action_only`, `removal_order_redress`, `complaint_window_closed`")))]
+    responses((status = 201, body = ComplaintDto), (status = 404, body = crate::error::Problem), (status = 409, body = crate::error::Problem, description = "`complaint_open`, `not_decided`, `removal_order_redress`, `complaint_window_closed`")))]
 pub async fn notifier_complaint(
     State(s): State<AppState>,
     ConnectInfo(peer): ConnectInfo<SocketAddr>,
@@ -429,14 +430,15 @@ pub struct ReviewRequest {
     pub outcome: Option<String>,
     #[schema(value_type = String, required = true, min_length = 1, max_length = 20000, pattern = r"\S")]
     pub reasons: Option<String>,
-    /// Reversing a no-action decision on a notifier's complaint: the decision that replaces it.
+    /// Reversing a decision on a notifier's complaint (no action, or an inadequate measure): the
+    /// decision that replaces it.
     pub decision: Option<DecisionRequest>,
 }
 
 /// A moderator other than the first decider reviews the complaint.
 #[utoipa::path(post, path = "/api/v1/complaints/{id}/review", tag = "due process", params(("id" = String, Path)),
     request_body = ReviewRequest,
-    responses((status = 200, body = ComplaintDetailDto), (status = 409, body = crate::error::Problem, description = "`already_reviewed`, `same_decider`, `reversal_not_restrictive`"), (status = 422, body = crate::error::Problem)),
+    responses((status = 200, body = ComplaintDetailDto), (status = 409, body = crate::error::Problem, description = "`already_reviewed`, `same_decider`, `reversal_not_restrictive`, `order_in_force`"), (status = 422, body = crate::error::Problem)),
     security(("bearer" = [])))]
 pub async fn review_complaint(
     State(s): State<AppState>,
@@ -995,6 +997,117 @@ pub async fn refer_to_police(
     Ok((StatusCode::CREATED, Json(s.app.refer_to_police(&p, &id, input).await?.into())))
 }
 
+// ---- court challenges (TCO art. 9) -----------------------------------------------------------
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ChallengeRequest {
+    /// The court of the issuing member state seized, e.g. Tribunal administratif de Paris.
+    #[schema(value_type = String, required = true, min_length = 1, max_length = 300, pattern = r"\S")]
+    pub court: Option<String>,
+    /// The court's reference for the case.
+    #[schema(value_type = String, required = true, min_length = 1, max_length = 128, pattern = r"\S")]
+    pub reference: Option<String>,
+    /// YYYY-MM-DD: when it was filed.
+    #[schema(value_type = String, required = true, format = Date)]
+    pub filed_on: Option<String>,
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ChallengeOutcomeRequest {
+    /// upheld (the order stands) or withdrawn; an annulment is recorded as one
+    /// (`POST /api/v1/orders/{id}/annulment`), which closes the challenge.
+    #[schema(value_type = crate::schema::ChallengeOutcome, required = true)]
+    pub outcome: Option<String>,
+    /// YYYY-MM-DD.
+    #[schema(value_type = String, required = true, format = Date)]
+    pub decided_on: Option<String>,
+    /// The ruling's reference.
+    #[schema(max_length = 128)]
+    pub reference: Option<String>,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ChallengeDto {
+    pub id: String,
+    pub order: String,
+    /// platform (the addressee).
+    pub brought_by: String,
+    pub court: String,
+    pub reference: String,
+    pub filed_on: String,
+    pub recorded_at: String,
+    /// pending, upheld, annulled or withdrawn.
+    pub state: String,
+    pub decided_on: Option<String>,
+    pub outcome_reference: Option<String>,
+}
+
+impl From<vigie_store::ChallengeRecord> for ChallengeDto {
+    fn from(c: vigie_store::ChallengeRecord) -> Self {
+        ChallengeDto {
+            id: c.id.to_string(),
+            order: c.order.to_string(),
+            brought_by: c.brought_by,
+            court: c.court,
+            reference: c.reference,
+            filed_on: c.filed_on,
+            recorded_at: t(c.recorded_at),
+            state: c.state,
+            decided_on: c.decided_on,
+            outcome_reference: c.outcome_reference,
+        }
+    }
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ChallengeList {
+    pub challenges: Vec<ChallengeDto>,
+}
+
+/// The addressed platform records that it challenged the order before the courts of the issuing
+/// member state (TCO art. 9); the issuing authority is told.
+#[utoipa::path(post, path = "/api/v1/orders/{id}/challenges", tag = "due process", params(("id" = String, Path)),
+    request_body = ChallengeRequest,
+    responses((status = 201, body = ChallengeDto), (status = 409, body = crate::error::Problem, description = "`order_ended`")), security(("bearer" = [])))]
+pub async fn challenge_order(
+    State(s): State<AppState>,
+    Auth(p): Auth,
+    Path(id): Path<String>,
+    Body(req): Body<ChallengeRequest>,
+) -> ApiResult<(StatusCode, Json<ChallengeDto>)> {
+    let input = ChallengeInput { court: req.court, reference: req.reference, filed_on: req.filed_on };
+    Ok((StatusCode::CREATED, Json(s.app.challenge_order(&p, &id, input).await?.into())))
+}
+
+/// An order's court challenges, for its addressee and its issuing authority.
+#[utoipa::path(get, path = "/api/v1/orders/{id}/challenges", tag = "due process", params(("id" = String, Path)),
+    responses((status = 200, body = ChallengeList), (status = 404, body = crate::error::Problem)), security(("bearer" = [])))]
+pub async fn list_challenges(
+    State(s): State<AppState>,
+    Auth(p): Auth,
+    Path(id): Path<String>,
+) -> ApiResult<Json<ChallengeList>> {
+    let list = s.app.order_challenges(&p, &id).await?;
+    Ok(Json(ChallengeList { challenges: list.into_iter().map(Into::into).collect() }))
+}
+
+/// The platform that brought a challenge, or the issuing authority, records its outcome.
+#[utoipa::path(post, path = "/api/v1/orders/{id}/challenges/{challenge}/outcome", tag = "due process",
+    params(("id" = String, Path), ("challenge" = String, Path)),
+    request_body = ChallengeOutcomeRequest,
+    responses((status = 200, body = ChallengeDto), (status = 409, body = crate::error::Problem, description = "`challenge_decided`, `record_as_annulment`")), security(("bearer" = [])))]
+pub async fn challenge_outcome(
+    State(s): State<AppState>,
+    Auth(p): Auth,
+    Path((id, challenge)): Path<(String, String)>,
+    Body(req): Body<ChallengeOutcomeRequest>,
+) -> ApiResult<Json<ChallengeDto>> {
+    let input = ChallengeOutcomeInput { outcome: req.outcome, decided_on: req.decided_on, reference: req.reference };
+    Ok(Json(s.app.record_challenge_outcome(&p, &id, &challenge, input).await?.into()))
+}
+
 // ---- misuse ----------------------------------------------------------------------------------
 
 #[derive(Debug, Serialize, ToSchema)]
@@ -1048,7 +1161,8 @@ pub struct NotifierList {
     pub notifiers: Vec<NotifierDto>,
 }
 
-/// Administrators: notifiers with manifestly unfounded notices, most first.
+/// A platform's moderators: notifiers whose notices this platform found manifestly unfounded,
+/// most first (DSA art. 23(3)).
 #[utoipa::path(get, path = "/api/v1/notifiers", tag = "due process",
     responses((status = 200, body = NotifierList)), security(("bearer" = [])))]
 pub async fn list_notifiers(State(s): State<AppState>, Auth(p): Auth) -> ApiResult<Json<NotifierList>> {
@@ -1076,7 +1190,8 @@ pub struct MisuseRequest {
     pub until: Option<String>,
 }
 
-/// Administrators: `warning`, then `suspension` (for a set time), or `lift`.
+/// A platform's moderators: `warning`, then `suspension` (for a set time), or `lift`, of the
+/// processing of a notifier's notices on this platform's service (DSA art. 23(2)).
 #[utoipa::path(post, path = "/api/v1/notifiers/{key}/{action}", tag = "due process",
     params(("key" = String, Path), ("action" = String, Path, description = "warning, suspension or lift")),
     request_body = MisuseRequest,
@@ -1093,32 +1208,127 @@ pub async fn misuse_action(
 
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
+pub struct FlaggerAwardRequest {
+    /// The Digital Services Coordinator that awarded the status, e.g. Arcom.
+    #[schema(value_type = String, required = true, min_length = 1, max_length = 300, pattern = r"\S")]
+    pub coordinator: Option<String>,
+    /// The coordinator's member state.
+    #[schema(value_type = crate::schema::MemberStateCode, required = true)]
+    pub member_state: Option<String>,
+    /// The coordinator's reference for its decision.
+    #[schema(value_type = String, required = true, min_length = 1, max_length = 200, pattern = r"\S")]
+    pub reference: Option<String>,
+    /// The designated areas of expertise, as Transparency Database categories without their
+    /// `STATEMENT_CATEGORY_` prefix; priority needs `risk_for_public_security` (terrorist content).
+    #[schema(value_type = Vec<String>, required = true, min_items = 1)]
+    pub areas: Option<Vec<String>>,
+    /// YYYY-MM-DD.
+    #[schema(value_type = String, required = true, format = Date)]
+    pub awarded_on: Option<String>,
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
 pub struct FlaggerStatusRequest {
-    /// active, suspended or revoked.
+    /// suspended (art. 22(6)), active (the suspension lifted) or revoked (art. 22(7)).
     #[schema(value_type = crate::schema::FlaggerStatus, required = true)]
     pub status: Option<String>,
-    #[schema(value_type = String, required = true, min_length = 1, max_length = 5000, pattern = r"\S")]
+    /// The coordinator's reference for this decision.
+    #[schema(value_type = String, required = true, min_length = 1, max_length = 200, pattern = r"\S")]
+    pub reference: Option<String>,
+    /// YYYY-MM-DD: when the coordinator decided.
+    #[schema(value_type = String, required = true, format = Date)]
+    pub decided_on: Option<String>,
+    #[schema(max_length = 5000)]
     pub reason: Option<String>,
 }
 
 #[derive(Debug, Serialize, ToSchema)]
-pub struct FlaggerStatusDto {
+pub struct FlaggerAwardDto {
     pub org: String,
+    pub coordinator: String,
+    pub member_state: String,
+    pub reference: String,
+    pub areas: Vec<String>,
+    pub awarded_on: String,
+    /// active, suspended or revoked, as the coordinator last decided.
     pub status: String,
-    pub since: String,
-    pub reason: String,
+    pub status_since: String,
+    pub status_reference: Option<String>,
+    pub status_decided_on: Option<String>,
+    pub reason: Option<String>,
+    /// Whether its notices have priority now (active, and its areas cover terrorist content).
+    pub priority: bool,
 }
 
-/// Administrators: review a trusted flagger's status (DSA art. 22(6)-(7)).
+impl From<vigie_store::FlaggerAwardRecord> for FlaggerAwardDto {
+    fn from(r: vigie_store::FlaggerAwardRecord) -> Self {
+        let priority = vigie_model::redress::FlaggerStatus::parse(&r.status)
+            .is_some_and(|s| vigie_model::redress::flagger_priority(s, &r.areas));
+        FlaggerAwardDto {
+            org: r.org.to_string(),
+            coordinator: r.coordinator,
+            member_state: r.member_state,
+            reference: r.reference,
+            areas: r.areas,
+            awarded_on: r.awarded_on,
+            status: r.status,
+            status_since: t(r.status_since),
+            status_reference: r.status_reference,
+            status_decided_on: r.status_decided_on,
+            reason: r.reason,
+            priority,
+        }
+    }
+}
+
+/// Administrators record a Digital Services Coordinator's award of trusted-flagger status (DSA
+/// art. 22(2)); Vigie follows it. Replaces an earlier award.
+#[utoipa::path(put, path = "/api/v1/orgs/{id}/trusted-flagger-award", tag = "due process", params(("id" = String, Path)),
+    request_body = FlaggerAwardRequest,
+    responses((status = 200, body = FlaggerAwardDto), (status = 409, body = crate::error::Problem, description = "`not_a_trusted_flagger`")), security(("bearer" = [])))]
+pub async fn record_flagger_award(
+    State(s): State<AppState>,
+    Auth(p): Auth,
+    Path(id): Path<String>,
+    Body(req): Body<FlaggerAwardRequest>,
+) -> ApiResult<Json<FlaggerAwardDto>> {
+    let input = AwardInput {
+        coordinator: req.coordinator,
+        member_state: req.member_state,
+        reference: req.reference,
+        areas: req.areas,
+        awarded_on: req.awarded_on,
+    };
+    Ok(Json(s.app.record_flagger_award(&p, &id, input).await?.into()))
+}
+
+/// The award and its status, for administrators and the flagger itself.
+#[utoipa::path(get, path = "/api/v1/orgs/{id}/trusted-flagger-award", tag = "due process", params(("id" = String, Path)),
+    responses((status = 200, body = FlaggerAwardDto), (status = 404, body = crate::error::Problem)), security(("bearer" = [])))]
+pub async fn flagger_award(
+    State(s): State<AppState>,
+    Auth(p): Auth,
+    Path(id): Path<String>,
+) -> ApiResult<Json<FlaggerAwardDto>> {
+    Ok(Json(s.app.flagger_award(&p, &id).await?.into()))
+}
+
+/// Administrators record the coordinator's later decision on the status (DSA art. 22(6), (7)).
 #[utoipa::path(put, path = "/api/v1/orgs/{id}/trusted-flagger-status", tag = "due process", params(("id" = String, Path)),
     request_body = FlaggerStatusRequest,
-    responses((status = 200, body = FlaggerStatusDto), (status = 409, body = crate::error::Problem, description = "`not_a_trusted_flagger`")), security(("bearer" = [])))]
+    responses((status = 200, body = FlaggerAwardDto), (status = 409, body = crate::error::Problem, description = "`not_a_trusted_flagger`, `no_award`, `flagger_revoked`, `status_unchanged`")), security(("bearer" = [])))]
 pub async fn set_flagger_status(
     State(s): State<AppState>,
     Auth(p): Auth,
     Path(id): Path<String>,
     Body(req): Body<FlaggerStatusRequest>,
-) -> ApiResult<Json<FlaggerStatusDto>> {
-    let r = s.app.set_flagger_status(&p, &id, req.status, req.reason).await?;
-    Ok(Json(FlaggerStatusDto { org: r.org.to_string(), status: r.status, since: t(r.since), reason: r.reason }))
+) -> ApiResult<Json<FlaggerAwardDto>> {
+    let input = FlaggerStatusInput {
+        status: req.status,
+        reference: req.reference,
+        decided_on: req.decided_on,
+        reason: req.reason,
+    };
+    Ok(Json(s.app.set_flagger_status(&p, &id, input).await?.into()))
 }

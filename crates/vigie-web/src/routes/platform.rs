@@ -112,11 +112,28 @@ pub struct DecisionRequest {
     pub purpose_rationale: Option<String>,
     pub automated_detection: Option<bool>,
     pub automated_decision: Option<bool>,
-    /// The statement of reasons: why the content is illegal or breaches the clause.
+    /// The statement of reasons: the facts relied on and why they make the content illegal on the
+    /// ground cited or incompatible with the clause. Required for every restrictive action (DSA
+    /// art. 17(3)(b), (d), (e)); optional for no_action and exempt.
     #[schema(max_length = 20000)]
     pub explanation: Option<String>,
     /// no_action only: the notices were manifestly unfounded (DSA art. 23).
     pub manifestly_unfounded: Option<bool>,
+    /// restrict only, and required for it: demoted, age_restricted, interaction_restricted or
+    /// other (DSA art. 17(3)(a)).
+    #[schema(value_type = Option<crate::schema::Restriction>)]
+    pub restriction: Option<String>,
+    /// restriction = other only, and required for it: what the restriction is.
+    #[schema(max_length = 500)]
+    pub restriction_other: Option<String>,
+    /// RFC 3339: when the measure ends. Required for suspend_account; optional for disable,
+    /// restrict and label (never on a removal order's case); refused for remove.
+    #[schema(format = DateTime)]
+    pub until: Option<String>,
+    /// YYYY-MM-DD: the day the content was uploaded (or the account created), when the platform
+    /// knows it; between 2000-01-01 and the day of the decision. Restrictive actions only.
+    #[schema(format = Date)]
+    pub content_date: Option<String>,
 }
 
 impl From<DecisionRequest> for RawDecision {
@@ -132,6 +149,10 @@ impl From<DecisionRequest> for RawDecision {
             automated_decision: req.automated_decision,
             explanation: req.explanation,
             manifestly_unfounded: req.manifestly_unfounded,
+            restriction: req.restriction,
+            restriction_other: req.restriction_other,
+            until: req.until,
+            content_date: req.content_date,
         }
     }
 }

@@ -372,7 +372,8 @@ async fn removed_content_that_reappears_opens_a_case_linked_to_the_first() {
         &format!("/api/v1/cases/{first}/decision"),
         &p.token,
         json!({ "action": "remove", "territorial_scope": ["FR"], "legal_basis": "fr.cp.421-2-5.apologie", "purpose": "none",
-                "purpose_rationale": "glorifies the attack", "automated_detection": false, "automated_decision": false }),
+                "purpose_rationale": "glorifies the attack", "automated_detection": false, "automated_decision": false,
+                "explanation": "Glorifies the attack in French." }),
     )
     .await
     .expect(201);

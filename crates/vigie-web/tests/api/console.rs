@@ -482,7 +482,7 @@ async fn axe_finds_nothing_serious_or_critical_on_the_main_pages() {
     serious.extend(axe(&b, &script, "settings", &mut report).await);
     b.goto(&t.url(&format!("/cases/{case}"))).await;
     serious.extend(axe(&b, &script, "case", &mut report).await);
-    let removal = json!({ "action": "remove", "legal_basis": "eu.tco.2-7-a", "purpose": "none", "purpose_rationale": "recruitment" });
+    let removal = json!({ "action": "remove", "explanation": "Calls for attacks.", "legal_basis": "eu.tco.2-7-a", "purpose": "none", "purpose_rationale": "recruitment" });
     t.post(&format!("/api/v1/cases/{case}/decision"), &p.token, removal).await.expect(201);
     let token = t.get(&format!("/api/v1/cases/{case}/uploader-notice"), &p.token).await.expect(200)["token"]
         .as_str()
@@ -595,7 +595,7 @@ async fn an_authority_issues_an_order_and_sees_it_overdue_after_the_hour() {
 
     // The platform removes the content late: Annex II feedback appears.
     let case = t.get("/api/v1/inbox", &p.token).await.expect(200)["cases"][0]["id"].as_str().unwrap().to_owned();
-    let remove = json!({ "action": "remove", "legal_basis": "eu.tco.2-7-a", "purpose": "none", "purpose_rationale": "calls for attacks" });
+    let remove = json!({ "action": "remove", "explanation": "Calls for attacks.", "legal_basis": "eu.tco.2-7-a", "purpose": "none", "purpose_rationale": "calls for attacks" });
     t.post(&format!("/api/v1/cases/{case}/decision"), &p.token, remove).await.expect(201);
     b.goto(&t.url("/orders")).await;
     assert!(b.text(&b.find("td.feedback").await).await.starts_with("remove at "));
@@ -723,7 +723,7 @@ async fn the_dashboard_draws_the_last_thirty_days_from_the_log() {
         t.notice(&format!("https://video.example/v/{i}")).await;
     }
     t.advance(vigie_model::Duration::from_mins(20));
-    let remove = json!({ "action": "remove", "legal_basis": "eu.tco.2-7-a", "purpose": "none", "purpose_rationale": "calls for attacks" });
+    let remove = json!({ "action": "remove", "explanation": "Calls for attacks.", "legal_basis": "eu.tco.2-7-a", "purpose": "none", "purpose_rationale": "calls for attacks" });
     t.post(&format!("/api/v1/cases/{case}/decision"), &p.token, remove).await.expect(201);
     // Another platform's notice is not this platform's figure.
     t.platform("other.example").await;
@@ -997,7 +997,7 @@ async fn an_order_clock_shows_its_true_state_paused_complied_and_late_on_every_p
     let queue = t.console_get("/queue", &m).await.body;
     assert!(fragment(&queue, &format!("id=\"row-{case}\"")).contains(">in 60 min<"));
     t.advance(vigie_model::Duration::from_mins(4));
-    let remove = json!({ "action": "remove", "legal_basis": "eu.tco.2-7-a", "purpose": "none", "purpose_rationale": "calls for attacks" });
+    let remove = json!({ "action": "remove", "explanation": "Calls for attacks.", "legal_basis": "eu.tco.2-7-a", "purpose": "none", "purpose_rationale": "calls for attacks" });
     t.post(&format!("/api/v1/cases/{case}/decision"), &p.token, remove).await.expect(201);
     t.advance(vigie_model::Duration::from_mins(3));
     let page = t.console_get(&format!("/cases/{case}"), &m).await.body;
@@ -1134,7 +1134,7 @@ async fn decided_cases_are_listed_newest_first_searched_and_paged() {
             case
         }
     };
-    let removal = json!({ "action": "remove", "legal_basis": "eu.tco.2-7-a", "purpose": "none", "purpose_rationale": "calls for attacks" });
+    let removal = json!({ "action": "remove", "explanation": "Calls for attacks.", "legal_basis": "eu.tco.2-7-a", "purpose": "none", "purpose_rationale": "calls for attacks" });
     let removed = decide("https://video.example/v/a", p.token.clone(), removal).await;
     let day_one = t.now().to_rfc3339()[..10].to_owned();
     t.advance(vigie_model::Duration::from_days(2));
@@ -1146,7 +1146,7 @@ async fn decided_cases_are_listed_newest_first_searched_and_paged() {
     .await;
     t.advance(vigie_model::Duration::from_hours(1));
     let restricted =
-        decide("https://clips.example/c/1", p.token.clone(), json!({ "action": "restrict", "terms_clause": "4.2" }))
+        decide("https://clips.example/c/1", p.token.clone(), json!({ "action": "restrict", "explanation": "Calls for attacks.", "restriction": "demoted", "terms_clause": "4.2" }))
             .await;
     // Another platform's decision is not in this list.
     let other = t.platform("other.example").await;
@@ -1280,7 +1280,7 @@ async fn tco_art_11_2_the_uploaders_page_gives_the_orders_reasons_and_a_copy_of_
         t.post("/api/v1/orders", &issuer.token, order_body(&p.org, &["https://video.example/v/o"])).await.expect(201);
     let case = receipt["cases"][0]["case"].as_str().unwrap().to_owned();
     t.get("/api/v1/inbox", &p.token).await.expect(200);
-    let remove = json!({ "action": "remove", "legal_basis": "eu.tco.2-7-a" });
+    let remove = json!({ "action": "remove", "legal_basis": "eu.tco.2-7-a", "explanation": "Calls for attacks, as the order says." });
     t.post(&format!("/api/v1/cases/{case}/decision"), &p.token, remove).await.expect(201);
     let token = t.get(&format!("/api/v1/cases/{case}/uploader-notice"), &p.token).await.expect(200)["token"]
         .as_str()

@@ -80,6 +80,8 @@ impl TestApp {
             app: AppConfig {
                 egress: EgressPolicy::parse_allow_list("127.0.0.1/32").unwrap(),
                 personal_data_retention: Duration::from_days(365),
+                record_retention: vigie_app::retention::RecordRetention::days(365),
+                pepper_file: None,
                 scheduler_interval: StdDuration::from_millis(50),
                 delivery_timeout: StdDuration::from_secs(5),
                 hash_limits: vigie_hash::Limits::default(),
@@ -92,6 +94,16 @@ impl TestApp {
         tweak(&mut config);
         let running = vigie_web::start(config).await.expect("server starts");
         TestApp { addr: running.addr, app: running.app, clock, http: reqwest::Client::new(), dir }
+    }
+
+    /// The data directory.
+    pub fn data_dir(&self) -> std::path::PathBuf {
+        self.dir.path().join("data")
+    }
+
+    /// Every file of the data directory.
+    pub fn data_files(&self) -> Vec<std::path::PathBuf> {
+        std::fs::read_dir(self.data_dir()).unwrap().map(|e| e.unwrap().path()).collect()
     }
 
     /// Whether any file of the data directory (database, WAL) contains `needle`.
@@ -148,6 +160,14 @@ impl TestApp {
             _ => {}
         }
         let org = self.post("/api/v1/orgs", ADMIN, body).await.expect(201)["id"].as_str().unwrap().to_owned();
+        if kind == "trusted_flagger" {
+            // A trusted flagger is one a Digital Services Coordinator awarded (DSA art. 22(2));
+            // tests that need one without an award create the organisation themselves.
+            let award = json!({ "coordinator": "Arcom", "member_state": "FR", "reference": format!("ARCOM-TF-{name}"),
+                                "areas": ["risk_for_public_security"], "awarded_on": "2026-01-15" });
+            let path = format!("/api/v1/orgs/{org}/trusted-flagger-award");
+            self.send(reqwest::Method::PUT, &path, Some(ADMIN), Some(award)).await.expect(200);
+        }
         self.person(&org, roles).await
     }
 

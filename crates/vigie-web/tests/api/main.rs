@@ -17,6 +17,7 @@ mod media;
 mod openapi;
 mod orders;
 mod platform;
+mod privacy;
 mod problems;
 mod resources;
 mod statements;

@@ -266,9 +266,19 @@ async fn seed(t: &TestApp) -> Fixtures {
         "/api/v1/orders/{id}/embargo/lift",
         "/api/v1/orders/{id}/annulment",
         "/api/v1/orders/{id}/scrutiny",
+        "/api/v1/orders/{id}/challenges",
     ] {
         put(path, &[("id", id(&order))]);
     }
+    let challenge = t
+        .post(
+            &format!("/api/v1/orders/{}/challenges", id(&order)),
+            &p.token,
+            json!({ "court": "Tribunal administratif de Paris", "reference": "TA-1", "filed_on": "2026-01-02" }),
+        )
+        .await
+        .expect(201);
+    put("/api/v1/orders/{id}/challenges/{challenge}/outcome", &[("id", id(&order)), ("challenge", id(&challenge))]);
     for path in [
         "/api/v1/cases/{id}",
         "/api/v1/cases/{id}/ack",
@@ -300,6 +310,7 @@ async fn seed(t: &TestApp) -> Fixtures {
     put("/api/v1/watchlists/{id}", &[("id", id(&watchlist))]);
     put("/api/v1/watchlists/{id}/entries", &[("id", id(&watchlist))]);
     put("/api/v1/orgs/{id}/trusted-flagger-status", &[("id", flagger.org.clone())]);
+    put("/api/v1/orgs/{id}/trusted-flagger-award", &[("id", flagger.org.clone())]);
     put("/api/v1/notifiers/{key}", &[("key", format!("org:{}", flagger.org))]);
     put("/api/v1/statements/{decision}", &[("decision", id(&decision))]);
     for path in

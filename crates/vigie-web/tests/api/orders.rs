@@ -264,22 +264,22 @@ async fn an_order_is_answered_only_by_eu_wide_removal_and_the_authority_sees_ann
     let inbox = t.get("/api/v1/inbox", &p.token).await.expect(200);
     let cases: Vec<String> =
         inbox["cases"].as_array().unwrap().iter().map(|c| c["id"].as_str().unwrap().to_owned()).collect();
-    let label = json!({ "action": "label", "legal_basis": "eu.tco.2-7-a", "purpose": "none", "purpose_rationale": "recruitment" });
+    let label = json!({ "action": "label", "explanation": "Calls for attacks.", "legal_basis": "eu.tco.2-7-a", "purpose": "none", "purpose_rationale": "recruitment" });
     let res = t.post(&format!("/api/v1/cases/{}/decision", cases[0]), &p.token, label).await;
     assert_eq!(res.field_codes(), ["order_needs_removal"]);
-    let fr_only = json!({ "action": "disable", "territorial_scope": ["FR"], "legal_basis": "eu.tco.2-7-a", "purpose": "none", "purpose_rationale": "recruitment" });
+    let fr_only = json!({ "action": "disable", "explanation": "Calls for attacks.", "territorial_scope": ["FR"], "legal_basis": "eu.tco.2-7-a", "purpose": "none", "purpose_rationale": "recruitment" });
     assert_eq!(
         t.post(&format!("/api/v1/cases/{}/decision", cases[0]), &p.token, fr_only).await.field_codes(),
         ["order_needs_eu_scope"]
     );
 
     t.advance(Duration::from_mins(10));
-    let remove = json!({ "action": "remove", "legal_basis": "eu.tco.2-7-a", "purpose": "none", "purpose_rationale": "calls for attacks" });
+    let remove = json!({ "action": "remove", "explanation": "Calls for attacks.", "legal_basis": "eu.tco.2-7-a", "purpose": "none", "purpose_rationale": "calls for attacks" });
     t.post(&format!("/api/v1/cases/{}/decision", cases[0]), &p.token, remove.clone()).await.expect(201);
     let o = t.get(&format!("/api/v1/orders/{id}"), &a.token).await.expect(200);
     assert_eq!(o["state"], "running", "one of two URLs actioned is not compliance");
     t.advance(Duration::from_mins(5));
-    let disable = json!({ "action": "disable", "territorial_scope": ["EU"], "legal_basis": "eu.tco.2-7-c", "purpose": "none", "purpose_rationale": "recruits for a group" });
+    let disable = json!({ "action": "disable", "explanation": "Calls for attacks.", "territorial_scope": ["EU"], "legal_basis": "eu.tco.2-7-c", "purpose": "none", "purpose_rationale": "recruits for a group" });
     t.post(&format!("/api/v1/cases/{}/decision", cases[1]), &p.token, disable).await.expect(201);
     let o = t.get(&format!("/api/v1/orders/{id}"), &a.token).await.expect(200);
     assert_eq!(o["state"], "complied");
@@ -307,7 +307,7 @@ async fn a_late_removal_is_recorded_as_late() {
             .to_owned();
     let case = t.get("/api/v1/inbox", &p.token).await.expect(200)["cases"][0]["id"].as_str().unwrap().to_owned();
     t.advance(Duration::from_mins(75));
-    let remove = json!({ "action": "remove", "legal_basis": "eu.tco.2-7-a", "purpose": "none", "purpose_rationale": "calls for attacks" });
+    let remove = json!({ "action": "remove", "explanation": "Calls for attacks.", "legal_basis": "eu.tco.2-7-a", "purpose": "none", "purpose_rationale": "calls for attacks" });
     t.post(&format!("/api/v1/cases/{case}/decision"), &p.token, remove).await.expect(201);
     let o = t.get(&format!("/api/v1/orders/{id}"), &a.token).await.expect(200);
     assert_eq!((o["state"].as_str(), o["overdue"].as_bool()), (Some("complied"), Some(true)));
@@ -320,7 +320,7 @@ async fn an_order_on_content_already_removed_is_complied_with_at_intake() {
     let a = t.authority().await;
     t.notice("https://video.example/v/1").await;
     let case = t.get("/api/v1/inbox", &p.token).await.expect(200)["cases"][0]["id"].as_str().unwrap().to_owned();
-    let remove = json!({ "action": "remove", "legal_basis": "eu.tco.2-7-a", "purpose": "none", "purpose_rationale": "calls for attacks" });
+    let remove = json!({ "action": "remove", "explanation": "Calls for attacks.", "legal_basis": "eu.tco.2-7-a", "purpose": "none", "purpose_rationale": "calls for attacks" });
     t.post(&format!("/api/v1/cases/{case}/decision"), &p.token, remove).await.expect(201);
     let id =
         t.post("/api/v1/orders", &a.token, order_body(&p.org, &["https://video.example/v/1"])).await.expect(201)["id"]
@@ -364,7 +364,7 @@ async fn an_order_reopens_a_case_the_platform_had_left_up() {
     .await;
     let detail = t.get(&format!("/api/v1/cases/{case}"), &p.token).await.expect(200);
     assert_eq!((detail["state"].as_str(), detail["tier"].as_str()), (Some("delivered"), Some("order")));
-    let remove = json!({ "action": "remove", "legal_basis": "eu.tco.2-7-a", "purpose": "none", "purpose_rationale": "calls for attacks" });
+    let remove = json!({ "action": "remove", "explanation": "Calls for attacks.", "legal_basis": "eu.tco.2-7-a", "purpose": "none", "purpose_rationale": "calls for attacks" });
     t.post(&format!("/api/v1/cases/{case}/decision"), &p.token, remove).await.expect(201);
     let o = t.get(&format!("/api/v1/orders/{id}"), &a.token).await.expect(200);
     assert_eq!(o["state"], "complied");
@@ -508,7 +508,7 @@ async fn tco_art_3_6_annex_ii_and_iii_answers_reach_the_issuing_authority() {
         .await
         .expect(200);
     let case = first["cases"][0]["case"].as_str().unwrap();
-    let remove = json!({ "action": "remove", "legal_basis": "eu.tco.2-7-a" });
+    let remove = json!({ "action": "remove", "legal_basis": "eu.tco.2-7-a", "explanation": "Calls for attacks, as the order says." });
     t.post(&format!("/api/v1/cases/{case}/decision"), &p.token, remove).await.expect(201);
     let annex_iii = eventually("order.suspended", || async { arx.of_type("order.suspended").into_iter().next() }).await;
     assert_eq!(annex_iii["data"]["reasons"], json!(["force_majeure"]));

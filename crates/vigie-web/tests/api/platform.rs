@@ -76,24 +76,30 @@ async fn a_case_is_acknowledged_then_decided_on_a_precise_ground() {
     assert_eq!(acked["state"], "acknowledged");
     assert_eq!(t.post(&format!("/api/v1/cases/{id}/ack"), &p.token, json!({})).await.status, 409);
 
-    let no_ground = t.post(&format!("/api/v1/cases/{id}/decision"), &p.token, json!({ "action": "remove" })).await;
+    let no_ground = t
+        .post(
+            &format!("/api/v1/cases/{id}/decision"),
+            &p.token,
+            json!({ "action": "remove", "explanation": "Calls for attacks." }),
+        )
+        .await;
     assert_eq!(no_ground.field_codes(), ["required"]);
     let national_eu = t
-        .post(&format!("/api/v1/cases/{id}/decision"), &p.token, json!({ "action": "disable", "territorial_scope": ["EU"], "legal_basis": "fr.cp.421-2-5.apologie", "purpose": "none", "purpose_rationale": "apology" }))
+        .post(&format!("/api/v1/cases/{id}/decision"), &p.token, json!({ "action": "disable", "explanation": "Calls for attacks.", "territorial_scope": ["EU"], "legal_basis": "fr.cp.421-2-5.apologie", "purpose": "none", "purpose_rationale": "apology" }))
         .await;
     assert_eq!(national_eu.field_codes(), ["scope_beyond_jurisdiction"]);
     let unknown = t
         .post(
             &format!("/api/v1/cases/{id}/decision"),
             &p.token,
-            json!({ "action": "remove", "legal_basis": "xx.made-up" }),
+            json!({ "action": "remove", "explanation": "Calls for attacks.", "legal_basis": "xx.made-up" }),
         )
         .await;
     assert_eq!(unknown.field_codes(), ["unknown_legal_basis"]);
     // The joint 421-2-5 entry was retired in taxonomy version 3 (split into provocation and
     // apologie): it grounds no new decision.
     let retired = t
-        .post(&format!("/api/v1/cases/{id}/decision"), &p.token, json!({ "action": "disable", "territorial_scope": ["FR"], "legal_basis": "fr.cp.421-2-5", "purpose": "none", "purpose_rationale": "apology" }))
+        .post(&format!("/api/v1/cases/{id}/decision"), &p.token, json!({ "action": "disable", "explanation": "Calls for attacks.", "territorial_scope": ["FR"], "legal_basis": "fr.cp.421-2-5", "purpose": "none", "purpose_rationale": "apology" }))
         .await;
     assert_eq!(retired.field_codes(), ["retired_legal_basis"]);
 
@@ -104,7 +110,8 @@ async fn a_case_is_acknowledged_then_decided_on_a_precise_ground() {
             json!({
                 "action": "disable", "territorial_scope": ["FR"], "legal_basis": "fr.cp.421-2-5.apologie",
                 "purpose": "none", "purpose_rationale": "glorifies the attack, no journalistic framing",
-                "automated_detection": false, "automated_decision": false
+                "automated_detection": false, "automated_decision": false,
+                "explanation": "Praises the attack as an example to follow."
             }),
         )
         .await
@@ -135,7 +142,7 @@ async fn terms_of_service_grounds_and_exempt_purposes_are_decisions_too() {
     t.post(
         &format!("/api/v1/cases/{}/decision", ids[0]),
         &p.token,
-        json!({ "action": "restrict", "terms_clause": "4.9 graphic violence" }),
+        json!({ "action": "restrict", "explanation": "Calls for attacks.", "restriction": "demoted", "terms_clause": "4.9 graphic violence" }),
     )
     .await
     .field_codes()
@@ -146,7 +153,7 @@ async fn terms_of_service_grounds_and_exempt_purposes_are_decisions_too() {
         .post(
             &format!("/api/v1/cases/{}/decision", ids[0]),
             &p.token,
-            json!({ "action": "restrict", "terms_clause": "4.2" }),
+            json!({ "action": "restrict", "explanation": "Calls for attacks.", "restriction": "demoted", "terms_clause": "4.2" }),
         )
         .await
         .expect(201);
@@ -154,7 +161,7 @@ async fn terms_of_service_grounds_and_exempt_purposes_are_decisions_too() {
         (d["terms_clause"].as_str(), d["terms_clause_id"].as_str().map(|s| &s[..4])),
         (Some("4.2"), Some("tcl_"))
     );
-    let removal_of_news = json!({ "action": "remove", "legal_basis": "eu.tco.2-7-a", "purpose": "journalistic", "purpose_rationale": "a news report" });
+    let removal_of_news = json!({ "action": "remove", "explanation": "Calls for attacks.", "legal_basis": "eu.tco.2-7-a", "purpose": "journalistic", "purpose_rationale": "a news report" });
     assert_eq!(
         t.post(&format!("/api/v1/cases/{}/decision", ids[1]), &p.token, removal_of_news).await.field_codes(),
         ["exempt_purpose"]
@@ -174,7 +181,7 @@ async fn a_platform_never_sees_or_touches_another_platforms_cases() {
     assert!(t.get("/api/v1/inbox", &p2.token).await.expect(200)["cases"].as_array().unwrap().is_empty());
     assert_eq!(t.get(&format!("/api/v1/cases/{case}"), &p2.token).await.status, 404);
     assert_eq!(t.post(&format!("/api/v1/cases/{case}/ack"), &p2.token, json!({})).await.status, 404);
-    let remove = json!({ "action": "restrict", "terms_clause": "4.2" });
+    let remove = json!({ "action": "restrict", "explanation": "Calls for attacks.", "restriction": "demoted", "terms_clause": "4.2" });
     assert_eq!(t.post(&format!("/api/v1/cases/{case}/decision"), &p2.token, remove).await.status, 404);
     // Ids that do not exist look exactly the same.
     let res = t.get("/api/v1/cases/cas_00000000000000000000000000000000", &p2.token).await;

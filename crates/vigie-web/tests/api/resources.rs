@@ -133,8 +133,15 @@ async fn image_decoding_has_a_memory_budget_and_each_organisation_a_share() {
 
 #[tokio::test]
 async fn a_full_store_refuses_writes_with_507_says_so_in_health_and_loses_nothing_acknowledged() {
-    // The database's size cap fails writes exactly as a full disk does (SQLITE_FULL).
-    let t = TestApp::start_with(|c| c.store.max_db_bytes = Some(3 << 20)).await;
+    // The database's size cap fails writes exactly as a full disk does (SQLITE_FULL). The scheduler
+    // passes once at start (a Tokio interval's first tick is immediate) and then not for an hour:
+    // none of its small commits, which fit and so clear the flag, can fall between the 507 and the
+    // health check (it passed every 50 ms, and now and then did).
+    let t = TestApp::start_with(|c| {
+        c.store.max_db_bytes = Some(3 << 20);
+        c.app.scheduler_interval = std::time::Duration::from_secs(3600);
+    })
+    .await;
     t.platform("video.example").await;
     let health = t.http.get(t.url("/healthz")).send().await.unwrap();
     assert_eq!(health.status(), 200);

@@ -10,6 +10,12 @@ use vigie_model::{Duration, Timestamp};
 use crate::helpers::*;
 
 async fn export(t: &TestApp, include_orders: bool) -> Vec<Statement> {
+    let owing = owing(t, include_orders).await;
+    assert!(owing.incomplete.is_empty(), "{:?}", owing.incomplete);
+    owing.statements
+}
+
+async fn owing(t: &TestApp, include_orders: bool) -> vigie_app::statements::Owing {
     let now = t.now();
     t.app
         .store()
@@ -66,7 +72,11 @@ async fn every_restrictive_decision_and_only_those_yield_a_valid_statement() {
     // A trusted flagger's notice, demoted under a terms clause.
     t.post("/api/v1/notices", &flagger.token, notice_body("https://video.example/v/2")).await.expect(201);
     let b = first_case(&t, &p).await;
-    let db = decide(&t, &p, &b, json!({ "action": "restrict", "terms_clause": "4.2" })).await;
+    // (Before step 8 a restriction needed neither its type nor its reasons; DSA art. 17(3)(a), (e)
+    // ask for both.)
+    let restrict = json!({ "action": "restrict", "terms_clause": "4.2", "restriction": "demoted",
+                           "explanation": "Shows the attack's victims as trophies." });
+    let db = decide(&t, &p, &b, restrict).await;
     // No action and exempt yield nothing.
     t.notice("https://video.example/v/3").await;
     let c = first_case(&t, &p).await;
@@ -114,7 +124,8 @@ async fn orders_are_left_out_by_default_and_wait_for_their_embargo() {
     secret["non_disclosure_until"] = json!(t.now().plus(Duration::from_days(7)).to_rfc3339());
     let e = t.post("/api/v1/orders", &issuer.token, secret).await.expect(201);
     t.get("/api/v1/inbox", &p.token).await.expect(200);
-    let removal = json!({ "action": "remove", "legal_basis": "eu.tco.2-7-a", "purpose": "none", "purpose_rationale": "incitement" });
+    let removal = json!({ "action": "remove", "legal_basis": "eu.tco.2-7-a", "purpose": "none", "purpose_rationale": "incitement",
+                          "explanation": "Calls for attacks, as the order says." });
     let d1 = decide(&t, &p, o["cases"][0]["case"].as_str().unwrap(), removal.clone()).await;
     let d2 = decide(&t, &p, e["cases"][0]["case"].as_str().unwrap(), removal).await;
 
@@ -137,12 +148,23 @@ async fn a_suspended_account_is_an_account_decision() {
     body["locations"][0]["kind"] = json!("account");
     t.post_anonymous("/api/v1/notices", body).await.expect(201);
     let case = first_case(&t, &p).await;
-    decide(&t, &p, &case, json!({ "action": "suspend_account", "legal_basis": "eu.tco.2-7-c", "purpose": "none", "purpose_rationale": "recruits for a listed group" })).await;
+    // (A suspension now carries its end, DSA art. 17(3)(a), and its reasons, art. 17(3)(d).)
+    let until = t.now().plus(Duration::from_days(30));
+    decide(
+        &t,
+        &p,
+        &case,
+        json!({ "action": "suspend_account", "legal_basis": "eu.tco.2-7-c", "purpose": "none",
+        "purpose_rationale": "recruits for a listed group", "explanation": "The account posts calls to join the group.",
+        "until": until.to_rfc3339() }),
+    )
+    .await;
     let list = export(&t, false).await;
     assert_eq!(
         (list[0].decision_account.as_deref(), list[0].decision_visibility.is_none()),
         (Some("DECISION_ACCOUNT_SUSPENDED"), true)
     );
+    assert_eq!(list[0].end_date_account_restriction.as_deref(), Some(&until.to_rfc3339()[..10]));
     assert_eq!(list[0].content_type_other.as_deref(), Some("an account"));
     check_batch(&list).unwrap();
 }
@@ -365,7 +387,8 @@ async fn a_puid_the_database_already_holds_counts_as_submitted() {
     let (tdb, base) = FakeTdb::start().await;
     t.notice("https://video.example/v/1").await;
     let case = first_case(&t, &p).await;
-    let body = json!({ "action": "remove", "legal_basis": "eu.tco.2-7-a", "purpose": "none", "purpose_rationale": "no framing" });
+    let body = json!({ "action": "remove", "legal_basis": "eu.tco.2-7-a", "purpose": "none", "purpose_rationale": "no framing",
+                       "explanation": "Calls for attacks." });
     let id = decide(&t, &p, &case, body).await;
     // Submitted before (say, by an earlier run that crashed before recording it).
     tdb.state.lock().unwrap().stored.insert(id.clone(), json!({}));
@@ -378,4 +401,121 @@ async fn a_puid_the_database_already_holds_counts_as_submitted() {
     .await;
     assert!(s["uuid"].is_null());
     assert_eq!(tdb.state.lock().unwrap().stored.len(), 1, "never twice");
+}
+
+/// DSA art. 17(3)(a): the type of each measure as the database names it, and its end. Removing an
+/// account is ending it (`DECISION_ACCOUNT_TERMINATED`, not a content removal); a restriction
+/// keeps its own type (not always a demotion); a suspension and a temporary disabling carry their
+/// end; `content_date` is the upload date the platform gave.
+#[tokio::test]
+async fn each_measure_keeps_its_type_and_end_in_the_statement_dsa_17_3_a() {
+    let t = TestApp::start().await;
+    let p = t.platform("video.example").await;
+    let reasons = "Shows the attack and urges more.";
+    let mut account = notice_body("https://video.example/u/recruiter");
+    account["locations"][0]["kind"] = json!("account");
+    t.post_anonymous("/api/v1/notices", account).await.expect(201);
+    let ended = first_case(&t, &p).await;
+    let ended = decide(
+        &t,
+        &p,
+        &ended,
+        json!({ "action": "remove", "terms_clause": "4.2", "explanation": reasons, "content_date": "2025-03-04" }),
+    )
+    .await;
+    let mut ids = vec![ended];
+    let mut cases = Vec::new();
+    let until = t.now().plus(Duration::from_days(10));
+    for (i, body) in [
+        json!({ "action": "restrict", "terms_clause": "4.2", "restriction": "age_restricted", "explanation": reasons }),
+        json!({ "action": "restrict", "terms_clause": "4.2", "restriction": "interaction_restricted", "explanation": reasons }),
+        json!({ "action": "restrict", "terms_clause": "4.2", "restriction": "other", "restriction_other": "hidden from search", "explanation": reasons }),
+        json!({ "action": "disable", "terms_clause": "4.2", "territorial_scope": ["FR"], "until": until.to_rfc3339(), "explanation": reasons }),
+    ]
+    .into_iter()
+    .enumerate()
+    {
+        t.notice(&format!("https://video.example/v/{i}")).await;
+        let case = first_case(&t, &p).await;
+        ids.push(decide(&t, &p, &case, body).await);
+        cases.push(case);
+    }
+    let list = export(&t, false).await;
+    check_batch(&list).unwrap();
+    let by = |puid: &str| list.iter().find(|s| s.puid == puid).unwrap().clone();
+    let s = by(&ids[0]);
+    assert_eq!(
+        (s.decision_account.as_deref(), s.decision_visibility.as_ref()),
+        (Some("DECISION_ACCOUNT_TERMINATED"), None)
+    );
+    assert_eq!(s.content_date, "2025-03-04", "the upload date, not the report's");
+    let kinds: Vec<_> = ids[1..].iter().map(|id| by(id).decision_visibility.unwrap()[0].clone()).collect();
+    assert_eq!(
+        kinds,
+        [
+            "DECISION_VISIBILITY_CONTENT_AGE_RESTRICTED",
+            "DECISION_VISIBILITY_CONTENT_INTERACTION_RESTRICTED",
+            "DECISION_VISIBILITY_OTHER",
+            "DECISION_VISIBILITY_CONTENT_DISABLED"
+        ]
+    );
+    assert_eq!(by(&ids[3]).decision_visibility_other.as_deref(), Some("hidden from search"));
+    let disabled = by(&ids[4]);
+    assert_eq!(disabled.end_date_visibility_restriction.as_deref(), Some(&until.to_rfc3339()[..10]));
+    assert_eq!(disabled.content_date, t.now().to_rfc3339()[..10], "without an upload date: the first report's day");
+    // The uploader's notice says what the measure is and when it ends.
+    let n = t.get(&format!("/api/v1/cases/{}/uploader-notice", cases[3]), &p.token).await.expect(200);
+    assert_eq!(n["notice"]["measure"]["until"], json!(until));
+    let n = t.get(&format!("/api/v1/cases/{}/uploader-notice", cases[2]), &p.token).await.expect(200);
+    assert_eq!(
+        (n["notice"]["measure"]["restriction"].as_str(), n["notice"]["measure"]["restriction_other"].as_str()),
+        (Some("other"), Some("hidden from search"))
+    );
+}
+
+/// DSA art. 17(3)(b), (d), (e) and 17(4): a restriction comes with the platform's own reasons, and
+/// a statement never puts a basis's title or a clause number in their place.
+#[tokio::test]
+async fn a_restriction_needs_its_reasons_and_a_statement_never_falls_back_to_a_title_dsa_17_3_d_e() {
+    let t = TestApp::start().await;
+    let p = t.platform("video.example").await;
+    t.notice("https://video.example/v/1").await;
+    let case = first_case(&t, &p).await;
+    let bare = json!({ "action": "remove", "legal_basis": "eu.tco.2-7-a", "purpose": "none", "purpose_rationale": "no framing" });
+    let r = t.post(&format!("/api/v1/cases/{case}/decision"), &p.token, bare).await;
+    assert_eq!(
+        (r.status.as_u16(), r.fields(), r.field_codes()),
+        (422, vec!["explanation".to_owned()], vec!["required".to_owned()])
+    );
+    let blank = json!({ "action": "label", "terms_clause": "4.2", "explanation": " " });
+    let r = t.post(&format!("/api/v1/cases/{case}/decision"), &p.token, blank).await;
+    assert_eq!(r.field_codes(), ["blank"]);
+
+    // A decision recorded before reasons were required: its statement cannot be made, and says
+    // why, rather than citing the basis's title as if it were an explanation.
+    let legacy = decide(
+        &t,
+        &p,
+        &case,
+        json!({ "action": "remove", "legal_basis": "eu.tco.2-7-a", "purpose": "none",
+        "purpose_rationale": "no framing", "explanation": "placeholder" }),
+    )
+    .await;
+    let id = vigie_model::DecisionId::parse(&legacy).unwrap();
+    t.app
+        .store()
+        .write(move |tx| {
+            let mut d = tx.get_decision(&id)?.unwrap();
+            d.explanation = None;
+            d.id = vigie_model::DecisionId::parse("dec_00000000000000000000000000000001").unwrap();
+            tx.insert_decision(&d)
+        })
+        .await
+        .unwrap();
+    let owing = owing(&t, false).await;
+    assert_eq!(owing.statements.len(), 1);
+    assert_eq!(owing.incomplete.len(), 1);
+    assert!(owing.incomplete[0].1.contains("no explanation"), "{:?}", owing.incomplete);
+    let title = vigie_model::decision::legal_basis("eu.tco.2-7-a").unwrap().title.clone();
+    assert!(!serde_json::to_string(&owing.statements).unwrap().contains(&title));
 }

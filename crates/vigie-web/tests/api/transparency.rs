@@ -88,8 +88,10 @@ fn assert_same(ours: &Report, theirs: &Value) {
     assert_eq!(ours.keys().collect::<Vec<_>>(), theirs.keys().collect::<Vec<_>>(), "the same figures");
     for (path, a) in &ours {
         let b = &theirs[path];
+        // serde_json reads decimal text to the nearest double only within a unit in the last
+        // place (without its float_roundtrip feature), so shares like 1/11 may differ by one.
         let same = match (a.as_f64(), b.as_f64()) {
-            (Some(x), Some(y)) => x == y,
+            (Some(x), Some(y)) => x == y || (x - y).abs() <= 4.0 * f64::EPSILON * x.abs().max(y.abs()),
             _ => a == b,
         };
         assert!(same, "{path}: the report says {a}, the recomputation {b}");
@@ -103,6 +105,8 @@ struct World {
     police: Member,
     start: Timestamp,
     watched_case: String,
+    /// The other platform's own case, which the authority had no part in.
+    other_case: String,
 }
 
 /// One of everything the report counts, over about three days.
@@ -146,12 +150,35 @@ async fn world() -> World {
     t.advance(Duration::from_mins(10));
     decide(&t, &p, &c1, removal()).await;
     t.advance(Duration::from_mins(1));
-    let (_, c2) = order(&t, &police, &p, "https://video.example/v/o2").await;
+    let (o2, c2) = order(&t, &police, &p, "https://video.example/v/o2").await;
     t.advance(Duration::from_mins(75));
     decide(&t, &p, &c2, removal()).await;
     let (o3, _) = order(&t, &police, &p, "https://video.example/v/o3").await;
     let why = json!({ "reasons": ["insufficient_information"], "explanation": "Which video is meant?" });
     t.post(&format!("/api/v1/orders/{o3}/cannot-comply"), &p.token, why).await.expect(200);
+
+    // An order about content the platform had already removed on its own terms: complied with on
+    // arrival, on a terms ground; its item counts (TCO art. 7(3)(c)).
+    let early = t.notice("https://video.example/v/early").await;
+    let early_case = case_of(&t, &early).await;
+    t.get("/api/v1/inbox", &p.token).await.expect(200);
+    let on_terms = json!({ "action": "remove", "terms_clause": "4.2", "explanation": "Praises the attack." });
+    decide(&t, &p, &early_case, on_terms).await;
+    t.advance(Duration::from_mins(1));
+    t.post("/api/v1/orders", &police.token, order_body(&p.org, &["https://video.example/v/early"])).await.expect(201);
+    // An order left to run out, and one to a platform that never reads its inbox: neither removed
+    // (TCO art. 8(1)(a)).
+    order(&t, &police, &p, "https://video.example/v/o5").await;
+    t.post("/api/v1/orders", &police.token, order_body(&q.org, &["https://other.example/v/o6"])).await.expect(201);
+    t.advance(Duration::from_mins(61));
+    t.tick().await;
+    // The platform challenges the late order in court, which upholds it (TCO art. 9).
+    let filed =
+        json!({ "court": "Tribunal administratif de Paris", "reference": "TA-2026-9", "filed_on": "2026-11-02" });
+    let ch = t.post(&format!("/api/v1/orders/{o2}/challenges"), &p.token, filed).await.expect(201);
+    let ruling = json!({ "outcome": "upheld", "decided_on": "2026-11-20", "reference": "TA-2026-9/J" });
+    let path = format!("/api/v1/orders/{o2}/challenges/{}/outcome", ch["id"].as_str().unwrap());
+    t.post(&path, &police.token, ruling).await.expect(200);
 
     // The platform has the first order scrutinised; an infringement brings the content back.
     let s =
@@ -170,9 +197,11 @@ async fn world() -> World {
     // Public notices: removed then reversed on complaint, restricted on terms then reinstated by
     // the platform itself, manifestly unfounded, exempt.
     let mut public = Vec::new();
+    let mut codes = Vec::new();
     for i in 0..4 {
         let r = t.notice(&format!("https://video.example/v/n{i}")).await;
         public.push(case_of(&t, &r).await);
+        codes.push(r["tracking_code"].as_str().unwrap().to_owned());
     }
     t.get("/api/v1/inbox", &p.token).await.expect(200);
     t.advance(Duration::from_hours(3));
@@ -185,13 +214,20 @@ async fn world() -> World {
     t.post(&format!("/api/v1/complaints/{}/review", c["id"].as_str().unwrap()), &second.token, review)
         .await
         .expect(200);
-    let terms = json!({ "action": "restrict", "terms_clause": "4.2", "automated_detection": true, "automated_decision": true, "explanation": "violent imagery" });
+    let terms = json!({ "action": "restrict", "restriction": "demoted", "terms_clause": "4.2", "automated_detection": true, "automated_decision": true, "explanation": "violent imagery" });
     decide(&t, &p, &public[1], terms).await;
     t.post(&format!("/api/v1/cases/{}/reinstatement", public[1]), &p.token, json!({ "reasons": "our mistake" }))
         .await
         .expect(200);
     let unfounded = json!({ "action": "no_action", "manifestly_unfounded": true, "explanation": "a cooking video" });
     decide(&t, &p, &public[2], unfounded.clone()).await;
+    // Its notifier contests it (DSA art. 20); the review upholds it. Not an art. 10 complaint.
+    let path = format!("/api/v1/notices/track/{}/complaint", codes[2]);
+    let nc = t.send(reqwest::Method::POST, &path, None, Some(json!({ "text": "it is propaganda" }))).await.expect(201);
+    let review = json!({ "outcome": "upheld", "reasons": "a cooking video" });
+    t.post(&format!("/api/v1/complaints/{}/review", nc["id"].as_str().unwrap()), &second.token, review)
+        .await
+        .expect(200);
     let exempt =
         json!({ "action": "exempt", "purpose": "journalistic", "purpose_rationale": "news report with commentary" });
     decide(&t, &p, &public[3], exempt).await;
@@ -209,7 +245,8 @@ async fn world() -> World {
     decide(&t, &p, &flagged[0], removal()).await;
     decide(&t, &p, &flagged[1], unfounded).await;
     let key = format!("org:{}", flagger.org);
-    t.post(&format!("/api/v1/notifiers/{key}/warning"), ADMIN, json!({ "reason": "unfounded notice" }))
+    // The platform warns, for its own service (DSA art. 23(2)).
+    t.post(&format!("/api/v1/notifiers/{key}/warning"), &p.token, json!({ "reason": "unfounded notice" }))
         .await
         .expect(200);
 
@@ -218,7 +255,13 @@ async fn world() -> World {
         json!({ "explanation": "Propaganda channel", "locations": [{ "url": "https://video.example/r/1" }] });
     let r = t.post("/api/v1/referrals", &police.token, referral).await.expect(201);
     t.advance(Duration::from_mins(5));
-    decide(&t, &p, r["cases"][0]["case"].as_str().unwrap(), json!({ "action": "label", "terms_clause": "4.2" })).await;
+    decide(
+        &t,
+        &p,
+        r["cases"][0]["case"].as_str().unwrap(),
+        json!({ "action": "label", "explanation": "Calls for attacks.", "terms_clause": "4.2" }),
+    )
+    .await;
 
     // A threat to life, referred to the police and Europol, then acknowledged.
     let mut threat = notice_body("https://video.example/v/live");
@@ -245,7 +288,7 @@ async fn world() -> World {
     t.advance(Duration::from_mins(1));
     decide(&t, &q, &other_case, removal()).await;
     t.advance(Duration::from_secs(1));
-    World { t, p, q, police, start, watched_case }
+    World { t, p, q, police, start, watched_case, other_case }
 }
 
 #[tokio::test]
@@ -258,30 +301,53 @@ async fn every_figure_is_recomputed_from_each_audiences_export_by_independent_co
     // The whole instance, as an overseer sees it, and the public export recomputes the same.
     let all = t.app.store().read(move |r| report(r, period, &Audience::Overseer)).await.unwrap();
     let o = &all.orders;
-    assert_eq!((o.issued, o.received, o.complied, o.complied_within_hour, o.complied_late), (3, 3, 2, 1, 1));
+    // Six orders: met, late, not executable, complied on arrival, left to run out, never received.
+    assert_eq!((o.issued, o.received, o.complied, o.complied_within_hour, o.complied_late), (6, 4, 3, 2, 1));
     assert_eq!((o.cannot_comply.orders, o.cannot_comply.not_executed), (1, 1));
     assert_eq!(o.cannot_comply.by_reason["insufficient_information"], 1);
     assert_eq!((o.scrutiny.requested, o.scrutiny.infringement, o.ended["scrutiny_infringement"]), (1, 1, 1));
-    assert_eq!(all.orders.time_to_effect.count, 2);
-    assert_eq!(all.orders.time_to_effect.median_seconds, Some((10.0 * 60.0 + 75.0 * 60.0) / 2.0));
+    assert_eq!(all.orders.time_to_effect.count, 3);
+    assert_eq!(all.orders.time_to_effect.median_seconds, Some(10.0 * 60.0));
     let n = &all.notices;
-    assert_eq!((n.by_source["order"], n.by_source["referral"], n.by_source["trusted_flagger"]), (3, 1, 2));
-    assert_eq!((n.by_source["public"], n.threat_to_life), (7, 1));
+    assert_eq!((n.by_source["order"], n.by_source["referral"], n.by_source["trusted_flagger"]), (6, 1, 2));
+    assert_eq!((n.by_source["public"], n.threat_to_life), (8, 1));
     let a = &all.actions;
-    assert_eq!((a.by_action["remove"], a.by_action["restrict"], a.by_action["label"]), (5, 1, 1));
+    assert_eq!((a.by_action["remove"], a.by_action["restrict"], a.by_action["label"]), (6, 1, 1));
     assert_eq!((a.by_action["no_action"], a.by_action["exempt"], a.manifestly_unfounded), (2, 1, 2));
-    assert_eq!((a.by_ground["law"], a.by_ground["terms"], a.automated_decision), (5, 2, 1));
+    assert_eq!((a.by_ground["law"], a.by_ground["terms"], a.automated_decision), (5, 3, 1));
     let r = &all.reinstatements.by_cause;
     assert_eq!((r["complaint"], r["voluntary"], r["scrutiny_infringement"]), (1, 1, 1));
-    assert_eq!((all.complaints.received, all.complaints.reversed), (1, 1));
+    assert_eq!((all.complaints.received, all.complaints.reversed, all.complaints.upheld), (2, 1, 1));
+
+    // TCO art. 7(3)(c): the order complied with on arrival and on a terms ground counts its item.
+    // (Before step 8 only decisions on a legal basis under an order counted: 2.)
+    let art7 = &all.tco_art7;
+    assert_eq!((art7.c_items_removed_or_disabled, art7.c_complied_at_intake), (3, 1));
+    // TCO art. 7(3)(d): art. 10 complaints are the content providers'; the notifier's is apart.
+    // (Before step 8: 2 complaints, 1 upheld.)
+    assert_eq!((art7.d_complaints, art7.d_upheld, art7.d_reversed), (1, 0, 1));
+    assert_eq!(all.complaints.outcomes_by_complainant["notifier"]["upheld"], 1);
+    // TCO art. 7(3)(e): the court challenge the platform brought, and its outcome.
+    assert_eq!((art7.e_court_challenges, art7.e_court_upheld, art7.e_court_annulled), (1, 1, 0));
+    // TCO art. 8(1)(a): of the six orders, three removed; the ignored and the overdue ones are
+    // not removed with the one not executed. (Before step 8: only the Annex III one, 1.)
+    let art8 = &all.tco_art8;
+    assert_eq!((art8.a_orders_issued, art8.a_removed_or_disabled, art8.a_not_removed), (6, 3, 3));
+    let why = &art8.a_not_removed_by_reason;
+    assert_eq!((why["cannot_comply"], why["overdue"] + why["not_received"], why["within_time"]), (1, 2, 0));
+    // TCO art. 8(1)(c): the reviews, including the one that upheld the order.
+    assert_eq!((art8.c_under_review, art8.c_reviewed, art8.c_upheld, art8.c_infringement), (2, 2, 1, 1));
     assert_eq!((all.holds.placed, all.holds.ended_by_reason["expired"]), (1, 1));
+    // Every reason a hold ends for is listed, even at zero: a DSA notice's too (step 8; it was
+    // missing from the report's and the recomputation's lists).
+    assert_eq!(all.holds.ended_by_reason.get("notice"), Some(&0));
     assert_eq!((all.threat_to_life.referred, all.threat_to_life.referred_to_europol), (1, 1));
     assert!(all.threat_to_life.escalations >= 1);
     assert_eq!(
         (all.misuse.warnings, all.tco_art7.g_reinstated_after_complaint, all.tco_art7.f_reinstated_after_review),
         (1, 1, 1)
     );
-    assert_eq!(all.state_demands[&w.police.org].orders, 3);
+    assert_eq!(all.state_demands[&w.police.org].orders, 6);
     let sd = &all.stay_down;
     assert_eq!((sd.upload_matches, sd.upload_cases, sd.bank_entries_added, n.by_source["hash_match"]), (1, 1, 1, 1));
     assert_eq!(all.state_demands[&w.police.org].referrals, 1);
@@ -300,6 +366,8 @@ async fn every_figure_is_recomputed_from_each_audiences_export_by_independent_co
         .read(move |r| vigie_app::statements::statements(r, period.from, period.to, now, opts))
         .await
         .unwrap();
+    assert!(sor.incomplete.is_empty(), "{:?}", sor.incomplete);
+    let sor = sor.statements;
     assert!(sor.iter().all(|s| s.check().is_ok()));
     std::fs::write(
         format!("{dir}/statements.json"),
@@ -354,12 +422,13 @@ async fn every_figure_is_recomputed_from_each_audiences_export_by_independent_co
     let theirs_org = Audience::Org(w.police.org.clone());
     let authority = t.app.store().read(move |r| report(r, period, &theirs_org)).await.unwrap();
     assert_eq!(authority.scope.org_kind.as_deref(), Some("authority"));
-    assert_eq!((authority.tco_art8.a_orders_issued, authority.tco_art8.a_removed_or_disabled), (3, 2));
+    assert_eq!((authority.tco_art8.a_orders_issued, authority.tco_art8.a_removed_or_disabled), (6, 3));
     assert_eq!((authority.tco_art8.a_scrutinised, authority.tco_art8.c_infringement), (1, 1));
     assert_eq!(authority.holds.placed, 1);
     assert_eq!(authority.notices.by_source["public"], 0, "the public's notices were not sent to it");
     let export_a = export(&events, &Audience::Org(w.police.org.clone()));
-    assert!(!export_a.contains(&w.q.org));
+    // Its order to the other platform is its own; that platform's other work is not.
+    assert!(!export_a.contains(&w.other_case));
     let (ok, recomputed, err) = recompute(&export_a, period, Some(&w.police.org), &[]);
     assert!(ok, "{err}");
     assert_same(&authority, &recomputed);
@@ -374,9 +443,60 @@ async fn a_period_counts_what_happened_in_it_and_links_to_what_came_before() {
     let complied = events.iter().find(|e| e.kind == "order.complied").unwrap().at;
     let period = Period { from: complied.plus(Duration::from_secs(1)), to: t.now().plus(Duration::from_secs(60)) };
     let later = t.app.store().read(move |r| report(r, period, &Audience::Overseer)).await.unwrap();
-    assert_eq!((later.orders.issued, later.orders.complied, later.orders.complied_late), (2, 1, 1));
-    assert_eq!(later.orders.time_to_effect.median_seconds, Some(75.0 * 60.0), "measured from the issue, before");
+    assert_eq!((later.orders.issued, later.orders.complied, later.orders.complied_late), (5, 2, 1));
+    // The late order took 75 minutes from its issue; the one complied on arrival, none.
+    assert_eq!(later.orders.time_to_effect.median_seconds, Some(75.0 * 60.0 / 2.0));
     let (ok, theirs, err) = recompute(&export(&events, &Audience::Public), period, None, &[]);
     assert!(ok, "{err}");
     assert_same(&later, &theirs);
+}
+
+/// A hold ends at once when a DSA notice (never held without a national legal instrument) arrives
+/// on the held case (`hold.ended`, reason `notice`, since step 8). The report counts it by its
+/// reason beside the others, and the independent code agrees for the public, the overseer and
+/// the list's authority.
+#[tokio::test]
+async fn a_hold_ended_by_a_notice_is_counted_by_its_reason() {
+    let t = TestApp::start().await;
+    let start = t.now();
+    t.platform("video.example").await;
+    let police = t.authority().await;
+    let unit = t.authority().await;
+    let ends = t.now().plus(Duration::from_days(30)).to_rfc3339();
+    let body = json!({ "name": "Op", "legal_basis_ref": "file 7", "ends_at": ends });
+    let w = t.post("/api/v1/watchlists", &police.token, body).await.expect(201);
+    let entries = json!({ "entries": [{ "url": "https://video.example/v/referred" }] });
+    t.post(&format!("/api/v1/watchlists/{}/entries", w["id"].as_str().unwrap()), &police.token, entries)
+        .await
+        .expect(200);
+    // Another authority's referral is held (de-confliction); a public notice on it ends the hold.
+    let referral =
+        json!({ "explanation": "recruitment", "locations": [{ "url": "https://video.example/v/referred" }] });
+    t.post("/api/v1/referrals", &unit.token, referral).await.expect(201);
+    t.advance(Duration::from_mins(5));
+    t.notice("https://video.example/v/referred").await;
+    t.advance(Duration::from_secs(1));
+
+    let period = Period { from: start.plus(Duration::from_secs(-60)), to: t.now().plus(Duration::from_secs(60)) };
+    let events = log(&t).await;
+    let all = t.app.store().read(move |r| report(r, period, &Audience::Overseer)).await.unwrap();
+    let reasons: Vec<_> = all.holds.ended_by_reason.iter().map(|(k, v)| (k.as_str(), *v)).collect();
+    assert_eq!(
+        reasons,
+        [("expired", 0), ("notice", 1), ("order", 0), ("released", 0), ("threat_to_life", 0)],
+        "every reason, and the notice's hold"
+    );
+    assert_eq!(all.holds.placed, 1);
+    for (audience, org) in [(Audience::Public, None), (Audience::Overseer, None)] {
+        let (ok, theirs, err) = recompute(&export(&events, &audience), period, org, &[]);
+        assert!(ok, "{err}");
+        assert_same(&all, &theirs);
+    }
+    let mine = Audience::Org(police.org.clone());
+    let scoped = t.app.store().read(move |r| report(r, period, &mine)).await.unwrap();
+    assert_eq!(scoped.holds.ended_by_reason["notice"], 1, "the list's authority sees its hold end");
+    let (ok, theirs, err) =
+        recompute(&export(&events, &Audience::Org(police.org.clone())), period, Some(&police.org), &[]);
+    assert!(ok, "{err}");
+    assert_same(&scoped, &theirs);
 }
