@@ -140,6 +140,8 @@ use crate::routes::{admin, banks, dueprocess, hma, intake, media, platform, revi
         statements::get_tdb,
         statements::submission,
     ),
+    // Schemas only a parameter names (`value_type`), which utoipa does not collect on its own.
+    components(schemas(crate::schema::BankFormat)),
     modifiers(&BearerAuth)
 )]
 pub struct ApiDoc;
@@ -334,7 +336,66 @@ fn finish(doc: &mut Value) {
         for method in ["get", "put", "post", "delete", "patch"] {
             if let Some(op) = item.get_mut(method).and_then(Value::as_object_mut) {
                 complete(method, path, op);
+                describe_raw_bodies(path, op);
+                describe_every_response(op);
             }
+        }
+    }
+}
+
+/// Bodies that are not JSON get a schema too: a file sent as it is (`application/octet-stream`,
+/// `text/plain`, also accepted as `application/octet-stream`), or HMA's multipart forms, one file in a part named after its content type
+/// (`photo` or `video`) and, on `/c/bank/{name}/content`, the text parts `note` and `metadata`.
+fn describe_raw_bodies(path: &str, op: &mut Map<String, Value>) {
+    let Some(content) = op.get_mut("requestBody").and_then(|b| b.get_mut("content")).and_then(Value::as_object_mut)
+    else {
+        return;
+    };
+    for (media_type, body) in content.iter_mut() {
+        if body.get("schema").is_some() {
+            continue;
+        }
+        let file = json!({ "type": "string", "format": "binary" });
+        let schema = match media_type.as_str() {
+            "multipart/form-data" => {
+                let mut properties = json!({ "photo": file, "video": file });
+                if path == "/c/bank/{name}/content" {
+                    properties["note"] = json!({ "type": "string" });
+                    properties["metadata"] = json!({
+                        "type": "string",
+                        "description": "JSON: `{content_id, content_uri, json}`"
+                    });
+                }
+                json!({ "type": "object", "properties": properties })
+            }
+            "text/plain" => json!({ "type": "string" }),
+            _ => file,
+        };
+        body["schema"] = schema;
+    }
+    // A text file (a bank file) is read as bytes whatever its declared type: clients that cannot
+    // send `text/plain` send it as a file.
+    if content.contains_key("text/plain") && !content.contains_key("application/octet-stream") {
+        content
+            .insert("application/octet-stream".into(), json!({ "schema": { "type": "string", "format": "binary" } }));
+    }
+}
+
+/// OpenAPI requires a description of every response: where an annotation gave none, the
+/// status's reason phrase.
+fn describe_every_response(op: &mut Map<String, Value>) {
+    let Some(responses) = op.get_mut("responses").and_then(Value::as_object_mut) else { return };
+    for (status, response) in responses.iter_mut() {
+        let Some(response) = response.as_object_mut() else { continue };
+        let missing = response.get("description").and_then(Value::as_str).is_none_or(str::is_empty);
+        if missing {
+            let reason = status
+                .parse::<u16>()
+                .ok()
+                .and_then(|s| axum::http::StatusCode::from_u16(s).ok())
+                .and_then(|s| s.canonical_reason())
+                .unwrap_or("answer");
+            response.insert("description".into(), Value::String(reason.into()));
         }
     }
 }

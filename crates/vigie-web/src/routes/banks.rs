@@ -606,7 +606,7 @@ pub async fn import_bank(
 }
 
 #[utoipa::path(get, path = "/api/v1/banks/{id}/export", tag = "banks", params(("id" = String, Path), FormatQuery),
-    responses((status = 200, content_type = "text/plain"), (status = 400, body = crate::error::Problem, description = "`unknown_format`"), (status = 403, body = crate::error::Problem)), security(("bearer" = [])))]
+    responses((status = 200, description = "The bank file: `local_file` lines as `text/plain`, or pytx's CSV as `text/csv`", content((String = "text/plain"), (String = "text/csv"))), (status = 400, body = crate::error::Problem, description = "`unknown_format`"), (status = 403, body = crate::error::Problem)), security(("bearer" = [])))]
 pub async fn export_bank(
     State(s): State<AppState>,
     Auth(p): Auth,

@@ -155,6 +155,91 @@ async fn the_document_gives_every_error_its_media_type_and_every_token_its_401()
     assert_eq!(limited["headers"]["Retry-After"]["required"], true);
 }
 
+/// Every `$ref` the document holds names a schema it defines.
+fn dangling_refs(doc: &Value) -> Vec<String> {
+    fn walk(v: &Value, doc: &Value, out: &mut Vec<String>) {
+        match v {
+            Value::Object(map) => {
+                if let Some(Value::String(r)) = map.get("$ref") {
+                    let target = r.strip_prefix('#').map(|p| doc.pointer(p));
+                    if !matches!(target, Some(Some(_))) {
+                        out.push(r.clone());
+                    }
+                }
+                map.values().for_each(|v| walk(v, doc, out));
+            }
+            Value::Array(items) => items.iter().for_each(|v| walk(v, doc, out)),
+            _ => {}
+        }
+    }
+    let mut out = Vec::new();
+    walk(doc, doc, &mut out);
+    out.sort();
+    out.dedup();
+    out
+}
+
+#[tokio::test]
+async fn the_document_is_valid_openapi_every_ref_resolves_every_answer_and_body_is_described() {
+    let t = TestApp::start().await;
+    let doc = document(&t).await;
+    let mut wrong: Vec<String> = dangling_refs(&doc).into_iter().map(|r| format!("dangling $ref {r}")).collect();
+    for (method, path, op) in operations(&doc) {
+        // OpenAPI 3.1 §4.8.17: a response's description is REQUIRED.
+        for (status, response) in op["responses"].as_object().unwrap() {
+            if response["description"].as_str().is_none_or(str::is_empty) {
+                wrong.push(format!("{method} {path} {status}: no description"));
+            }
+        }
+        // A body a client cannot build from the document is one it cannot send.
+        for (media_type, body) in op["requestBody"]["content"].as_object().into_iter().flatten() {
+            if !body["schema"].is_object() {
+                wrong.push(format!("{method} {path}: the {media_type} body has no schema"));
+            }
+        }
+    }
+    assert!(wrong.is_empty(), "{} faults:\n{}", wrong.len(), wrong.join("\n"));
+}
+
+/// A client generated from the document (openapi-python-client) runs the README's first session:
+/// a platform, its person and token, a host claimed and approved, an anonymous notice, the inbox,
+/// an acknowledgement and a decision (`client_walk.py`). The generator must take every operation.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_client_generated_from_the_document_runs_the_first_session() {
+    let Some(python) = api_python() else { return };
+    let t = TestApp::start().await;
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("openapi.json"), serde_json::to_vec(&document(&t).await).unwrap()).unwrap();
+    let generator = python.with_file_name("openapi-python-client");
+    let out = Command::new(&generator)
+        .args(["generate", "--path", "openapi.json", "--meta", "none", "--output-path", "vigie_client"])
+        .current_dir(dir.path())
+        .env("NO_COLOR", "1")
+        .output()
+        .expect("openapi-python-client starts");
+    let text = format!("{}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
+    assert!(out.status.success(), "the generator refused the document:\n{text}");
+    let skipped: Vec<&str> = text.lines().filter(|l| l.contains("will not be generated")).collect();
+    assert!(skipped.is_empty(), "the generator skipped operations:\n{text}");
+
+    let script = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/api/client_walk.py");
+    let base = format!("http://{}", t.addr);
+    let (dir_path, python) = (dir.path().to_owned(), python.clone());
+    let out = tokio::task::spawn_blocking(move || {
+        Command::new(python).arg(script).args([base.as_str(), ADMIN]).env("PYTHONPATH", &dir_path).output()
+    })
+    .await
+    .unwrap()
+    .expect("python starts");
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success(),
+        "the generated client's walk failed:\n{stdout}{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(stdout.contains("walk complete"), "{stdout}");
+}
+
 /// The ids the fixtures made, for schemathesis to name in paths.
 struct Fixtures {
     admin: String,
