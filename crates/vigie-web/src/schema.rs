@@ -257,3 +257,44 @@ pub enum ContentTypeName {
     photo,
     video,
 }
+
+#[cfg(test)]
+mod tests {
+    use utoipa::PartialSchema;
+    use vigie_model::decision::{Action, Purpose as ModelPurpose, Restriction as ModelRestriction};
+    use vigie_model::order::ReasonType;
+    use vigie_model::org::{Competence, EU_MEMBER_STATES, OrgKind, Role};
+
+    /// The values a schema-only enumeration lists, as the document gives them.
+    fn values<T: PartialSchema>() -> Vec<String> {
+        let schema = serde_json::to_value(T::schema()).unwrap();
+        let list = schema["enum"].as_array().unwrap_or_else(|| panic!("no enum in {schema}"));
+        list.iter().map(|v| v.as_str().unwrap().to_owned()).collect()
+    }
+
+    fn model<I: IntoIterator<Item = S>, S: Into<String>>(items: I) -> Vec<String> {
+        items.into_iter().map(Into::into).collect()
+    }
+
+    /// The document lists exactly the values the model accepts: these lists are written twice
+    /// (the model's rules, the document's schema), so a value added to one must reach the other.
+    #[test]
+    fn each_schema_enumeration_is_the_models_list() {
+        let pairs: Vec<(&str, Vec<String>, Vec<String>)> = vec![
+            ("OrgKindName", values::<super::OrgKindName>(), model(OrgKind::ALL.map(OrgKind::as_str))),
+            ("MemberStateCode", values::<super::MemberStateCode>(), model(EU_MEMBER_STATES)),
+            ("TerritoryCode", values::<super::TerritoryCode>(), model(std::iter::once("EU").chain(EU_MEMBER_STATES))),
+            ("RoleName", values::<super::RoleName>(), model(Role::ALL.map(Role::as_str))),
+            ("TcoType", values::<super::TcoType>(), model(ReasonType::ALL.map(ReasonType::letter))),
+            ("DecisionAction", values::<super::DecisionAction>(), model(Action::ALL.map(Action::as_str))),
+            ("Purpose", values::<super::Purpose>(), model(ModelPurpose::ALL.map(ModelPurpose::as_str))),
+            ("Restriction", values::<super::Restriction>(), model(ModelRestriction::ALL.map(ModelRestriction::as_str))),
+            ("CompetenceName", values::<super::CompetenceName>(), model(Competence::ALL.map(Competence::as_str))),
+        ];
+        for (name, mut schema, mut model) in pairs {
+            schema.sort();
+            model.sort();
+            assert_eq!(schema, model, "{name}: the document's list differs from the model's");
+        }
+    }
+}
