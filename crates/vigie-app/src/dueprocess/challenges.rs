@@ -8,7 +8,7 @@
 //! withdrawal, is recorded here by the platform or the issuing authority.
 
 use serde_json::json;
-use vigie_model::event::EventKind;
+use vigie_model::event::{Word, kinds as k};
 use vigie_model::org::{OrgKind, Role};
 use vigie_model::redress::ChallengeOutcome;
 use vigie_model::validation::Checker;
@@ -51,12 +51,12 @@ fn decided(
     ch.state = outcome.as_str().to_owned();
     ch.outcome_recorded_at = Some(ev.now);
     tx.put_challenge(&ch)?;
-    ev.emit(
-        tx,
-        EventKind::OrderChallengeDecided,
-        ch.order.as_str(),
-        json!({ "challenge": ch.id.as_str(), "brought_by": ch.brought_by, "outcome": ch.state }),
-    )?;
+    let decided = k::OrderChallengeDecided {
+        challenge: ch.id.clone(),
+        brought_by: Word::new(&ch.brought_by),
+        outcome: Word::new(&ch.state),
+    };
+    ev.emit(tx, ch.order.as_str(), decided)?;
     Ok(ch)
 }
 
@@ -126,9 +126,12 @@ impl App {
                 let ev = Events { clock: &*clock, now, actor: &actor };
                 ev.emit(
                     tx,
-                    EventKind::OrderChallenged,
                     order.id.as_str(),
-                    json!({ "challenge": rec.id.as_str(), "brought_by": rec.brought_by, "filed_on": rec.filed_on }),
+                    k::OrderChallenged {
+                        challenge: rec.id.clone(),
+                        brought_by: Word::new(&rec.brought_by),
+                        filed_on: Word::new(&rec.filed_on),
+                    },
                 )?;
                 let data = json!({ "order": order.id.as_str(), "reference": order.reference, "challenge": rec.id.as_str(),
                                    "court": rec.court, "court_reference": rec.reference, "filed_on": rec.filed_on });
