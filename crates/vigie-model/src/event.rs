@@ -10,6 +10,7 @@ use crate::Timestamp;
 
 pub mod data;
 pub mod kinds;
+pub mod leaf;
 mod upcast;
 
 pub use data::{Describe, FieldInfo, Sealed, Word};
