@@ -203,6 +203,20 @@ impl Events<'_> {
     }
 }
 
+/// Seals an optional free text for an event (`None` when there is none, or it is blank).
+pub(crate) fn seal_text(
+    tx: &mut dyn Tx,
+    now: Timestamp,
+    purpose: &str,
+    text: Option<&str>,
+    retain_until: Timestamp,
+) -> Result<Option<Sealed>, vigie_store::StoreError> {
+    match text.map(str::trim).filter(|t| !t.is_empty()) {
+        Some(t) => Ok(Some(keep_personal(tx, now, purpose, t, retain_until)?.1)),
+        None => Ok(None),
+    }
+}
+
 /// Keeps a personal value or a free text in the erasable table; returns its ref and the sealed
 /// hash that events carry instead of the value.
 pub(crate) fn keep_personal(

@@ -17,7 +17,7 @@ use vigie_store::*;
 
 use crate::auth::{is_admin, require};
 use crate::delivery::enqueue;
-use crate::{Actor, App, AppError, AppResult, Events, id_bytes};
+use crate::{Actor, App, AppError, AppResult, Events, id_bytes, seal_text};
 
 /// A challenge as the platform records it.
 #[derive(Clone, Debug, Default)]
@@ -95,6 +95,7 @@ impl App {
         c.finish()?;
         let clock = self.clock().clone();
         let principal = p.clone();
+        let retention = self.config().personal_data_retention;
         let rec = self
             .store()
             .write(move |tx| {
@@ -124,6 +125,9 @@ impl App {
                 tx.put_challenge(&rec)?;
                 let actor = Actor::of(&principal);
                 let ev = Events { clock: &*clock, now, actor: &actor };
+                let retain = now.plus(retention);
+                let court = seal_text(tx, now, "order.challenge_court", Some(&rec.court), retain)?;
+                let reference = seal_text(tx, now, "order.challenge_reference", Some(&rec.reference), retain)?;
                 ev.emit(
                     tx,
                     order.id.as_str(),
@@ -131,6 +135,8 @@ impl App {
                         challenge: rec.id.clone(),
                         brought_by: Word::new(&rec.brought_by),
                         filed_on: Word::new(&rec.filed_on),
+                        court,
+                        reference,
                     },
                 )?;
                 let data = json!({ "order": order.id.as_str(), "reference": order.reference, "challenge": rec.id.as_str(),

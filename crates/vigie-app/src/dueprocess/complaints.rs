@@ -18,7 +18,7 @@ use super::{
 };
 use crate::auth::{require, secret_hash};
 use crate::delivery::enqueue;
-use crate::{Actor, App, AppError, AppResult, Events, id_bytes, keep_personal};
+use crate::{Actor, App, AppError, AppResult, Events, id_bytes, keep_personal, seal_text};
 
 /// A complaint with the decision it contests, for the platform's reviewers.
 #[derive(Clone, Debug)]
@@ -320,6 +320,13 @@ impl App {
                     new_decision: complaint.new_decision.clone(),
                     received_at: complaint.received_at,
                     late: now > complaint.due_at,
+                    reasons: seal_text(
+                        tx,
+                        now,
+                        "complaint.review_reasons",
+                        complaint.reasons.as_deref(),
+                        now.plus(retention),
+                    )?,
                 };
                 ev.emit(tx, complaint.id.as_str(), reviewed)?;
                 let text = match &complaint.text_ref {

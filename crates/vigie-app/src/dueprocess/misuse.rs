@@ -25,7 +25,7 @@ use vigie_store::*;
 use super::parse_time;
 use crate::auth::{is_admin, require, require_admin};
 use crate::secrets::Pepper;
-use crate::{Actor, App, AppError, AppResult, Events, id_bytes, keep_personal};
+use crate::{Actor, App, AppError, AppResult, Events, id_bytes, keep_personal, seal_text};
 
 /// The prefix of a member of the public's pseudonym.
 const EMAIL: &str = "email-hmac:";
@@ -292,12 +292,15 @@ impl App {
                     unfounded: before.counts.unfounded,
                     unfounded_percent: before.counts.unfounded_percent(),
                 };
+                let reason = seal_text(tx, now, "misuse.reason", Some(&rec.reason), now.plus(retention))?;
                 let (platform_id, word) = (platform.clone(), Word::from(kind));
                 if kind == "warning" {
-                    let warned = k::NotifierWarned { platform: platform_id, notifier, kind: word, until, counts };
+                    let warned =
+                        k::NotifierWarned { platform: platform_id, notifier, kind: word, until, counts, reason };
                     ev.emit(tx, rec.id.as_str(), warned)?;
                 } else {
-                    let suspended = k::NotifierSuspended { platform: platform_id, notifier, kind: word, until, counts };
+                    let suspended =
+                        k::NotifierSuspended { platform: platform_id, notifier, kind: word, until, counts, reason };
                     ev.emit(tx, rec.id.as_str(), suspended)?;
                 }
                 Ok(record(tx, &key, &platform, now)?)

@@ -20,7 +20,7 @@ use vigie_store::*;
 use super::{end_order, mark_informed, notice_by_token};
 use crate::auth::{is_admin, require};
 use crate::delivery::enqueue;
-use crate::{Actor, App, AppError, AppResult, Events, id_bytes, keep_personal};
+use crate::{Actor, App, AppError, AppResult, Events, id_bytes, keep_personal, seal_text};
 
 /// The scrutinising authority's answer.
 #[derive(Clone, Debug, Default)]
@@ -359,6 +359,7 @@ impl App {
         c.text(input.reasons.as_deref(), "reasons", 20_000);
         c.finish()?;
         let infringement = infringement.expect("checked");
+        let retention = self.config().personal_data_retention;
         let clock = self.clock().clone();
         let principal = p.clone();
         let rec = self
@@ -389,6 +390,13 @@ impl App {
                     late: now > s.due_at,
                     trigger: Some(Word::new(&s.trigger)),
                     europol: Some(europol.len() as u64),
+                    reasons: seal_text(
+                        tx,
+                        now,
+                        "scrutiny.decision_reasons",
+                        s.decision_reasons.as_deref(),
+                        now.plus(retention),
+                    )?,
                 };
                 ev.emit(tx, s.id.as_str(), decided)?;
                 let order = tx.get_order(&s.order)?.ok_or(AppError::Internal("scrutiny without order"))?;

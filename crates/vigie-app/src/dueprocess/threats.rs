@@ -15,7 +15,7 @@ use vigie_model::*;
 use vigie_store::*;
 
 use crate::delivery::{case_payload, enqueue};
-use crate::{Actor, App, AppError, AppResult, Events, id_bytes};
+use crate::{Actor, App, AppError, AppResult, Events, id_bytes, seal_text};
 
 /// A referral to law enforcement as a platform (or the hub) records it.
 #[derive(Clone, Debug, Default)]
@@ -233,6 +233,7 @@ impl App {
         c.finish()?;
         states.sort();
         states.dedup();
+        let retention = self.config().personal_data_retention;
         let clock = self.clock().clone();
         let principal = p.clone();
         let rec = self
@@ -269,6 +270,8 @@ impl App {
                 tx.insert_le_referral(&rec)?;
                 let actor = Actor::of(&principal);
                 let ev = Events { clock: &*clock, now, actor: &actor };
+                let note =
+                    seal_text(tx, now, "threat_to_life.referral_note", rec.note.as_deref(), now.plus(retention))?;
                 ev.emit(
                     tx,
                     case.id.as_str(),
@@ -279,6 +282,7 @@ impl App {
                         europol: rec.europol,
                         contact_point: rec.contact_point,
                         authority: rec.authority.clone(),
+                        note,
                     },
                 )?;
                 let mut data = case_payload(&case);

@@ -505,6 +505,9 @@ events! {
         new_decision: Option<DecisionId>,
         received_at: Timestamp,
         late: bool,
+        /// The reviewer's reasons, sealed (from step 9 on).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        reasons: Option<Sealed>,
     }
     /// A complaint's two weeks ran out.
     ComplaintOverdue version 1 seen_by(Complaint) public(true) webhook(Some("complaint.overdue")) {
@@ -540,6 +543,9 @@ events! {
         trigger: Option<Word>,
         #[serde(default, skip_serializing_if = "Option::is_none")]
         europol: Option<u64>,
+        /// The decision's reasons, sealed (from step 9 on).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        reasons: Option<Sealed>,
     }
     /// A scrutiny's 72 hours ran out.
     ScrutinyOverdue version 1 seen_by(Scrutiny) public(true) webhook(Some("scrutiny.overdue")) {
@@ -603,6 +609,9 @@ events! {
         #[serde(default)]
         contact_point: bool,
         authority: Option<OrgId>,
+        /// The platform's note, sealed (from step 9 on).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        note: Option<Sealed>,
     }
     /// A platform acknowledged a threat-to-life alert.
     ThreatToLifeAcknowledged version 1 seen_by(CasePlatform) public(true) webhook(None) {
@@ -624,6 +633,9 @@ events! {
         kind: Word,
         until: Option<Timestamp>,
         counts: NotifierCounts,
+        /// The platform's reason, sealed (from step 9 on).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        reason: Option<Sealed>,
     }
     /// A platform suspended a notifier (DSA art. 23); the notifier's pseudonym sealed.
     NotifierSuspended version 1 seen_by(Actor) public(true) webhook(None) {
@@ -632,6 +644,9 @@ events! {
         kind: Word,
         until: Option<Timestamp>,
         counts: NotifierCounts,
+        /// The platform's reason, sealed (from step 9 on).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        reason: Option<Sealed>,
     }
     /// A coordinator awarded, suspended or revoked a trusted flagger's status. Version 2 seals
     /// the decision's reference (free text).
@@ -692,11 +707,16 @@ events! {
         held_seconds: i64,
         lease_until: Timestamp,
     }
-    /// An order was challenged in court (who brought it, when it was filed).
+    /// An order was challenged in court (who brought it, when it was filed; the court and the
+    /// case's reference sealed, from step 9 on).
     OrderChallenged version 1 seen_by(Order) public(true; brought_by) webhook(Some("order.challenged")) {
         challenge: ChallengeId,
         brought_by: Word,
         filed_on: Word,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        court: Option<Sealed>,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        reference: Option<Sealed>,
     }
     /// A court challenge of an order was decided.
     OrderChallengeDecided version 1 seen_by(Order) public(true; brought_by, outcome) webhook(None) {

@@ -242,6 +242,30 @@ async fn hostile_free_text_reaches_neither_the_public_export_nor_an_unsealed_eve
     let reinstated = events.iter().filter(|e| e.kind == "content.reinstated").count();
     assert_eq!(reinstated, 3, "by the annulment, the complaint and the platform");
 
+    // The whole change is in the log: each of these free texts is there, sealed.
+    for (kind, field) in [
+        ("signal.received", "explanation"),
+        ("order.challenged", "court"),
+        ("order.challenged", "reference"),
+        ("order.ended", "reference"),
+        ("order.purpose_concern", "rationale"),
+        ("complaint.received", "text"),
+        ("complaint.reviewed", "reasons"),
+        ("content.reinstated", "reasons"),
+        ("scrutiny.requested", "reasons"),
+        ("scrutiny.intention", "reasons"),
+        ("scrutiny.decided", "reasons"),
+        ("notifier.warned", "reason"),
+        ("threat_to_life.referred", "note"),
+        ("trusted_flagger.status_changed", "reference"),
+        ("bank.created", "labels"),
+    ] {
+        let sealed = events
+            .iter()
+            .filter(|e| e.kind == kind)
+            .any(|e| serde_json::from_str::<Value>(&e.data).unwrap()[field]["sealed"].is_string());
+        assert!(sealed, "{kind}.{field} is in the log, sealed");
+    }
     for e in &events {
         // Every stored event reads as its typed kind.
         let event: Event = e.event().unwrap_or_else(|err| panic!("event {} ({}) reads: {err}", e.seq, e.kind));
