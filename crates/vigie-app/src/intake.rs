@@ -259,7 +259,7 @@ pub(crate) fn fold(
         tx.insert_case_retention(&case.id, Some(&key_ref))?;
         let k::CaseSignalAdded { signal, signal_kind, platform, target, tier, priority, threat_to_life } = facts;
         let opened =
-            k::CaseOpened { signal, signal_kind, platform, target, tier, priority, threat_to_life, key: sealed };
+            k::CaseOpened { signal, signal_kind, platform, target, tier, priority, threat_to_life, key: Some(sealed) };
         ev.emit(tx, case.id.as_str(), opened)?;
         if case.platform.is_none() {
             ev.emit(tx, case.id.as_str(), k::CaseParked { host: case.host.as_deref().map(Word::from) })?;

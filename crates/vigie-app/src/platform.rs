@@ -87,7 +87,7 @@ fn clock_event_full(
     let via = via.map(Word::from);
     let logged: Event = match event {
         ClockEvent::Received { deadline } => {
-            k::OrderReceived { deadline, sent_at: order.clock.sent_at, received_at: order.clock.received_at, via }
+            k::OrderReceived { deadline, sent_at: Some(order.clock.sent_at), received_at: order.clock.received_at, via }
                 .into()
         }
         ClockEvent::ClarificationSent => k::OrderClarified { via }.into(),

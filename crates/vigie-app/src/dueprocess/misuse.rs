@@ -293,7 +293,7 @@ impl App {
                     unfounded_percent: before.counts.unfounded_percent(),
                 };
                 let reason = seal_text(tx, now, "misuse.reason", Some(&rec.reason), now.plus(retention))?;
-                let (platform_id, word) = (platform.clone(), Word::from(kind));
+                let (platform_id, notifier, word) = (Some(platform.clone()), Some(notifier), Word::from(kind));
                 if kind == "warning" {
                     let warned =
                         k::NotifierWarned { platform: platform_id, notifier, kind: word, until, counts, reason };

@@ -942,7 +942,7 @@ mod tests {
             2,
             60,
             "ord_1",
-            kinds::OrderReceived { deadline: at(3660), sent_at: at(55), received_at: None, via: None },
+            kinds::OrderReceived { deadline: at(3660), sent_at: Some(at(55)), received_at: None, via: None },
         ));
         t.add(&event(3, 150, "ord_1", complied(true, Some("remove"))));
         t.add(&event(4, 250, "ord_1", complied(false, None)));

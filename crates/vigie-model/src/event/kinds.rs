@@ -282,7 +282,9 @@ events! {
         tier: Word,
         priority: i64,
         threat_to_life: bool,
-        key: Sealed,
+        /// The URL or account id, sealed (absent before step 8 sealed it).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        key: Option<Sealed>,
     }
     /// Another signal joined an open case.
     CaseSignalAdded version 1 seen_by(CaseReport) public(false) webhook(Some("case.updated")) {
@@ -319,6 +321,8 @@ events! {
         purpose: Option<Word>,
         automated_detection: bool,
         automated_decision: bool,
+        /// Absent before step 4: false.
+        #[serde(default)]
         manifestly_unfounded: bool,
         tier: Word,
         received_at: Timestamp,
@@ -328,7 +332,9 @@ events! {
     /// A removal order's hour started (receipt).
     OrderReceived version 1 seen_by(Order) public(true) webhook(Some("order.received")) {
         deadline: Timestamp,
-        sent_at: Timestamp,
+        /// Absent before step 8.
+        #[serde(default)]
+        sent_at: Option<Timestamp>,
         received_at: Option<Timestamp>,
         #[serde(default, skip_serializing_if = "Option::is_none")]
         via: Option<Word>,
@@ -628,8 +634,11 @@ events! {
     }
     /// A platform warned a notifier (DSA art. 23); the notifier's pseudonym sealed.
     NotifierWarned version 1 seen_by(Actor) public(true) webhook(None) {
-        platform: OrgId,
-        notifier: Sealed,
+        /// Absent before step 8 (which also sealed the notifier, then a plain `notifier_sha256`).
+        #[serde(default)]
+        platform: Option<OrgId>,
+        #[serde(default)]
+        notifier: Option<Sealed>,
         kind: Word,
         until: Option<Timestamp>,
         counts: NotifierCounts,
@@ -639,8 +648,11 @@ events! {
     }
     /// A platform suspended a notifier (DSA art. 23); the notifier's pseudonym sealed.
     NotifierSuspended version 1 seen_by(Actor) public(true) webhook(None) {
-        platform: OrgId,
-        notifier: Sealed,
+        /// Absent before step 8 (which also sealed the notifier, then a plain `notifier_sha256`).
+        #[serde(default)]
+        platform: Option<OrgId>,
+        #[serde(default)]
+        notifier: Option<Sealed>,
         kind: Word,
         until: Option<Timestamp>,
         counts: NotifierCounts,
@@ -652,9 +664,12 @@ events! {
     /// the decision's reference (free text).
     TrustedFlaggerStatusChanged version 2 seen_by(Subject) public(false) webhook(None) {
         status: Word,
+        /// Absent before step 8: false.
+        #[serde(default)]
         award: bool,
         #[serde(default, skip_serializing_if = "Option::is_none")]
         member_state: Option<Word>,
+        #[serde(default)]
         reference: Option<Sealed>,
         #[serde(default, skip_serializing_if = "Option::is_none")]
         areas: Option<Vec<Word>>,
@@ -935,6 +950,41 @@ mod tests {
 
         let old_name = Event::decode("escalation.threat_to_life", r#"{"level":0,"flagged_by":"platform"}"#).unwrap();
         assert_eq!(old_name.kind(), EventKind::ThreatToLifeEscalated);
+    }
+
+    /// Shapes written before step 8 (a case key not yet sealed, an order's receipt without its
+    /// sending time, a misuse event naming its notifier by a plain hash, a decision before
+    /// `manifestly_unfounded`) still read.
+    #[test]
+    fn shapes_from_before_step_8_still_read() {
+        let z = |p: &str| format!("{p}_{}", "0".repeat(32));
+        let opened = format!(
+            r#"{{"signal":"{}","signal_kind":"notice","platform":null,"target":"content","tier":"public","priority":3,"threat_to_life":false}}"#,
+            z("sig")
+        );
+        let Event::CaseOpened(d) = Event::decode("case.opened", &opened).unwrap() else { panic!() };
+        assert_eq!(d.key, None);
+        let Event::OrderReceived(d) =
+            Event::decode("order.received", r#"{"deadline":"2026-11-30T10:00:00.000000Z"}"#).unwrap()
+        else {
+            panic!()
+        };
+        assert_eq!(d.sent_at, None);
+        let warned = r#"{"notifier_sha256":"ab","kind":"warning","until":null,"counts":{"notices":2,"unfounded":2,"unfounded_percent":100.0}}"#;
+        let Event::NotifierWarned(d) = Event::decode("notifier.warned", warned).unwrap() else { panic!() };
+        assert_eq!((d.platform, d.notifier, d.counts.unfounded), (None, None, 2));
+        let decided = format!(
+            r#"{{"decision":"{}","action":"remove","legal_basis":"eu.tco.2-7-a","terms_ground":false,"territorial_scope":[],"restriction":null,"until":null,"purpose":null,"automated_detection":false,"automated_decision":false,"tier":"public","received_at":"2026-11-30T10:00:00.000000Z"}}"#,
+            z("dec")
+        );
+        let Event::CaseDecided(d) = Event::decode("case.decided", &decided).unwrap() else { panic!() };
+        assert!(!d.manifestly_unfounded);
+        let Event::TrustedFlaggerStatusChanged(d) =
+            Event::decode("trusted_flagger.status_changed", r#"{"status":"active"}"#).unwrap()
+        else {
+            panic!()
+        };
+        assert!(!d.award && d.reference.is_none());
     }
 
     #[test]
