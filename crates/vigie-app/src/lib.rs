@@ -27,6 +27,9 @@ pub mod sessions;
 pub mod statements;
 pub mod transparency;
 
+#[cfg(test)]
+mod tidy;
+
 use std::sync::Arc;
 
 use tokio::sync::Notify;
