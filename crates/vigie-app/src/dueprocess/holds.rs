@@ -27,7 +27,7 @@ use vigie_store::*;
 use super::parse_time;
 use crate::auth::{is_admin, require};
 use crate::delivery::{case_payload, enqueue};
-use crate::{Actor, App, AppError, AppResult, Events, id_bytes, keep_personal};
+use crate::{Actor, App, AppError, AppResult, Events, id_bytes, keep_personal, seal_text};
 
 /// The longest a watch-list may run before it is renewed.
 pub const WATCHLIST_MAX: Duration = Duration::from_days(366);
@@ -345,10 +345,13 @@ impl App {
                     }
                     None => None,
                 };
+                let retain = now.plus(retention);
+                let legal_basis_ref =
+                    seal_text(tx, now, "watchlist.legal_basis_ref", Some(&rec.legal_basis_ref), retain)?;
                 let created = k::WatchlistCreated {
                     ends_at: rec.ends_at,
                     hold_hours: rec.hold_hours,
-                    legal_basis_ref_sha256: Word::new(hex::encode(Sha256::digest(rec.legal_basis_ref.as_bytes()))),
+                    legal_basis_ref,
                     instrument,
                 };
                 ev.emit(tx, rec.id.as_str(), created)?;

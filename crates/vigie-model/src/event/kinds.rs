@@ -575,11 +575,14 @@ events! {
         #[serde(default, skip_serializing_if = "Option::is_none")]
         recorded_by: Option<Word>,
     }
-    /// An authority created a watch-list, its legal basis hashed and its instrument sealed.
-    WatchlistCreated version 1 seen_by(Actor) public(false) webhook(None) {
+    /// An authority created a watch-list, its legal basis and its instrument sealed. Version 2
+    /// seals the legal basis's reference; version 1 kept its plain SHA-256
+    /// (`legal_basis_ref_sha256`), which a short reference does not hide, and reads as absent.
+    WatchlistCreated version 2 seen_by(Actor) public(false) webhook(None) {
         ends_at: Timestamp,
         hold_hours: Option<u32>,
-        legal_basis_ref_sha256: Word,
+        #[serde(default)]
+        legal_basis_ref: Option<Sealed>,
         instrument: Option<Instrument>,
     }
     /// Entries (hashes) were added to a watch-list.
@@ -947,6 +950,10 @@ mod tests {
         let reinstated = r#"{"case":"cas_1","decision":"dec_1","cause":"voluntary","by":"usr_1","reasons":"our error, says Jane Doe"}"#;
         let Event::ContentReinstated(d) = Event::decode("content.reinstated", reinstated).unwrap() else { panic!() };
         assert_eq!(d.reasons, None, "unsealed reasons are never read back");
+
+        let watchlist = r#"{"ends_at":"2026-12-01T00:00:00.000000Z","hold_hours":24,"legal_basis_ref_sha256":"ab12","instrument":null}"#;
+        let Event::WatchlistCreated(d) = Event::decode("watchlist.created", watchlist).unwrap() else { panic!() };
+        assert_eq!((d.legal_basis_ref, d.hold_hours), (None, Some(24)));
 
         let old_name = Event::decode("escalation.threat_to_life", r#"{"level":0,"flagged_by":"platform"}"#).unwrap();
         assert_eq!(old_name.kind(), EventKind::ThreatToLifeEscalated);

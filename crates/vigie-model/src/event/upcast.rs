@@ -37,6 +37,9 @@ pub(super) fn to_current(kind: EventKind, version: u64, mut data: Value) -> Valu
                 unsealed_reads_as_absent(obj, &["name", "labels"]);
             }
             EventKind::TrustedFlaggerStatusChanged => unsealed_reads_as_absent(obj, &["reference"]),
+            EventKind::WatchlistCreated => {
+                obj.remove("legal_basis_ref_sha256");
+            }
             // Before step 8 the notifier was a plain hash of its key; it reads as absent.
             EventKind::NotifierWarned | EventKind::NotifierSuspended => {
                 obj.remove("notifier_sha256");

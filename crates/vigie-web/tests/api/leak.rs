@@ -259,6 +259,7 @@ async fn hostile_free_text_reaches_neither_the_public_export_nor_an_unsealed_eve
         ("threat_to_life.referred", "note"),
         ("trusted_flagger.status_changed", "reference"),
         ("bank.created", "labels"),
+        ("watchlist.created", "legal_basis_ref"),
     ] {
         let sealed = events
             .iter()
