@@ -16,6 +16,8 @@ import datetime as dt
 import hashlib
 import json
 import math
+import os
+import re
 import sys
 
 EPOCH = dt.datetime(1970, 1, 1, tzinfo=dt.timezone.utc)
@@ -91,6 +93,74 @@ def verify(events):
     print("chain ok: %d events, head %s" % (seq, prev), file=sys.stderr)
 
 
+SCHEMA_FILE = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "docs", "events.schema.json")
+KINDS = {}  # kind -> its entry in docs/events.schema.json (version, schema, public)
+
+
+def valid(schema, v):
+    """A minimal JSON Schema check for the subset docs/events.schema.json uses."""
+    if "anyOf" in schema:
+        return any(valid(s, v) for s in schema["anyOf"])
+    if "const" in schema and v != schema["const"]:
+        return False
+    t = schema.get("type")
+    if t == "object":
+        if not isinstance(v, dict):
+            return False
+        props = schema.get("properties", {})
+        if any(k not in v for k in schema.get("required", [])):
+            return False
+        extra = schema.get("additionalProperties", True)
+        for k, x in v.items():
+            if k in props:
+                if not valid(props[k], x):
+                    return False
+            elif extra is False:
+                return False
+            elif isinstance(extra, dict) and not valid(extra, x):
+                return False
+        return True
+    if t == "array":
+        return isinstance(v, list) and all(valid(schema.get("items", {}), x) for x in v)
+    if t == "string":
+        if not isinstance(v, str):
+            return False
+        if "pattern" in schema and re.search(schema["pattern"], v) is None:
+            return False
+        if schema.get("format") == "date-time":
+            try:
+                micros(v)
+            except ValueError:
+                return False
+        return True
+    if t == "integer":
+        return isinstance(v, int) and not isinstance(v, bool)
+    if t == "number":
+        return isinstance(v, (int, float)) and not isinstance(v, bool)
+    if t == "boolean":
+        return isinstance(v, bool)
+    if t == "null":
+        return v is None
+    return True
+
+
+def readable(kind, data):
+    """Whether an event's data matches its kind's published schema, whole (an overseer's or an
+    organisation's export) or as the public sees it. An older version than the schema's is read as
+    its upcaster in docs/transparency.md says; without a schema file every event is readable."""
+    if not KINDS:
+        return True
+    spec = KINDS.get(kind)
+    if spec is None:
+        return False
+    version = data.get("v", 1)
+    if not isinstance(version, int) or version > spec["version"]:
+        return False
+    if version < spec["version"]:
+        return True
+    return valid(spec["schema"], data) or (spec["public"] is not None and valid(spec["public"], data))
+
+
 def recompute(events, start, end, org=None):
     # Links between events, from everything before the end.
     order_issued = {}      # order id -> (issue time, authority)
@@ -99,6 +169,7 @@ def recompute(events, start, end, org=None):
     issued_here = []       # orders issued in the period
     trigger_of = {}        # scrutiny id -> trigger
     org_kind = None
+    unreadable = 0         # events that do not match their kind's schema: counted in no figure
 
     n_signals, by_source, n_threat, by_day = 0, zeros(SOURCES), 0, {}
     decisions, actions = 0, zeros(["remove", "disable", "restrict", "label",
@@ -140,9 +211,15 @@ def recompute(events, start, end, org=None):
         if at >= end:
             continue
         kind, subject = e["kind"], e["subject"]
+        # The name this kind had until step 9.
+        if kind == "escalation.threat_to_life":
+            kind = "threat_to_life.escalated"
         d = json.loads(e["data"]) if e["data"] else {}
         if not isinstance(d, dict):
             d = {}
+        if not readable(kind, d):
+            unreadable += 1
+            continue
 
         if kind == "org.created" and org is not None and subject == org:
             org_kind = d.get("kind")
@@ -298,7 +375,7 @@ def recompute(events, start, end, org=None):
             add(holds["ended_by_reason"], d.get("reason") or "unknown")
         elif kind == "watchlist.matched":
             holds["matched_not_held"] += 1
-        elif kind == "escalation.threat_to_life":
+        elif kind == "threat_to_life.escalated":
             threats["escalations"] += 1
         elif kind == "threat_to_life.referred":
             threats["referred"] += 1
@@ -360,7 +437,8 @@ def recompute(events, start, end, org=None):
     return {
         "report": "vigie.transparency",
         "version": 2,
-        "scope": {"org": org, "org_kind": org_kind, "from": rfc3339(start), "to": rfc3339(end)},
+        "scope": {"org": org, "org_kind": org_kind, "from": rfc3339(start), "to": rfc3339(end),
+                  "unreadable_events": unreadable},
         "notices": {"received": n_signals, "by_source": by_source, "by_day": by_day,
                     "threat_to_life": n_threat},
         "actions": {
@@ -435,7 +513,11 @@ def main():
     p.add_argument("--to", dest="end", required=True)
     p.add_argument("--org", help="the organisation the export was made for")
     p.add_argument("--verify-chain", action="store_true", help="check an overseer's export link by link")
+    p.add_argument("--schema", default=SCHEMA_FILE, help="the events' JSON Schemas (docs/events.schema.json)")
     a = p.parse_args()
+    if os.path.exists(a.schema):
+        with open(a.schema, encoding="utf-8") as f:
+            KINDS.update(json.load(f)["kinds"])
     source = sys.stdin if a.export == "-" else open(a.export, encoding="utf-8")
     events = [json.loads(line) for line in source if line.strip()]
     if a.verify_chain:

@@ -1,7 +1,6 @@
 //! The administrator's work: organisations, people, tokens, host claims.
 
-use serde_json::json;
-use vigie_model::event::EventKind;
+use vigie_model::event::{Word, kinds as k};
 use vigie_model::location::{host_candidates, normalise_host};
 use vigie_model::org::{NewOrg, OrgKind, Role, check_competences};
 use vigie_model::validation::Checker;
@@ -112,7 +111,19 @@ impl App {
                     europol: false,
                     designated_channel: false,
                 })?;
-                ev.emit(tx, EventKind::OrgCreated, org.as_str(), json!({ "kind": "hub", "bootstrap": true }))?;
+                ev.emit(
+                    tx,
+                    org.as_str(),
+                    k::OrgCreated {
+                        kind: Word::new(OrgKind::Hub.as_str()),
+                        bootstrap: Some(true),
+                        member_state: None,
+                        main_establishment: None,
+                        competences: None,
+                        europol: None,
+                        designated_channel: None,
+                    },
+                )?;
                 let user = UserId::from_random(id_bytes(now));
                 let (name_ref, name_sealed) =
                     keep_personal(tx, now, "user.name", "Administrator", now.plus(retention))?;
@@ -126,9 +137,12 @@ impl App {
                 })?;
                 ev.emit(
                     tx,
-                    EventKind::UserCreated,
                     user.as_str(),
-                    json!({ "org": org.as_str(), "roles": ["admin"], "name": name_sealed }),
+                    k::UserCreated {
+                        org: org.clone(),
+                        roles: vec![Word::new(Role::Admin.as_str())],
+                        name: name_sealed,
+                    },
                 )?;
                 let token_was_given = given_token.is_some();
                 let token = given_token.unwrap_or_else(new_token);
@@ -142,7 +156,7 @@ impl App {
                     expires_at: None,
                     revoked_at: None,
                 })?;
-                ev.emit(tx, EventKind::TokenIssued, token_id.as_str(), json!({ "user": user.as_str() }))?;
+                ev.emit(tx, token_id.as_str(), k::TokenIssued { user: user.clone(), expires_at: None })?;
                 tx.upsert_credential(&vigie_store::CredentialRecord {
                     user: user.clone(),
                     login: BOOTSTRAP_LOGIN.to_owned(),
@@ -150,7 +164,7 @@ impl App {
                     updated_at: now,
                     must_change: !password_was_given,
                 })?;
-                ev.emit(tx, EventKind::UserPasswordSet, user.as_str(), json!({ "one_time": !password_was_given }))?;
+                ev.emit(tx, user.as_str(), k::UserPasswordSet { one_time: Some(!password_was_given), own: None })?;
                 Ok::<_, AppError>(Some(Bootstrap {
                     org,
                     user,
@@ -189,12 +203,16 @@ impl App {
                 let ev = Events { clock: &*clock, now, actor: &actor };
                 ev.emit(
                     tx,
-                    EventKind::OrgCreated,
                     rec.id.as_str(),
-                    json!({
-                        "kind": rec.kind.as_str(), "member_state": rec.member_state, "main_establishment": rec.main_establishment,
-                        "competences": rec.competences, "europol": rec.europol, "designated_channel": rec.designated_channel,
-                    }),
+                    k::OrgCreated {
+                        kind: Word::new(rec.kind.as_str()),
+                        bootstrap: None,
+                        member_state: rec.member_state.as_deref().map(Word::from),
+                        main_establishment: rec.main_establishment.as_deref().map(Word::from),
+                        competences: Some(rec.competences.iter().map(|c| Word::new(c.as_str())).collect()),
+                        europol: Some(rec.europol),
+                        designated_channel: Some(rec.designated_channel),
+                    },
                 )?;
                 Ok::<_, AppError>(rec)
             })
@@ -239,9 +257,11 @@ impl App {
                 let ev = Events { clock: &*clock, now, actor: &actor };
                 ev.emit(
                     tx,
-                    EventKind::OrgUpdated,
                     rec.id.as_str(),
-                    json!({ "competences": rec.competences, "designated_channel": rec.designated_channel }),
+                    k::OrgUpdated {
+                        competences: rec.competences.iter().map(|c| Word::new(c.as_str())).collect(),
+                        designated_channel: rec.designated_channel,
+                    },
                 )?;
                 Ok::<_, AppError>(rec)
             })
@@ -321,13 +341,8 @@ impl App {
                 };
                 tx.insert_user(&rec)?;
                 let ev = Events { clock: &*clock, now, actor: &actor };
-                let roles: Vec<_> = rec.roles.iter().map(|r| r.as_str()).collect();
-                ev.emit(
-                    tx,
-                    EventKind::UserCreated,
-                    rec.id.as_str(),
-                    json!({ "org": org.as_str(), "roles": roles, "name": sealed }),
-                )?;
+                let roles = rec.roles.iter().map(|r| Word::new(r.as_str())).collect();
+                ev.emit(tx, rec.id.as_str(), k::UserCreated { org: org.clone(), roles, name: sealed })?;
                 if let Some((login, phc)) = credential {
                     if tx.credential_by_login(&login)?.is_some() {
                         return Err(AppError::conflict("login_taken", "another person has that login"));
@@ -339,7 +354,7 @@ impl App {
                         updated_at: now,
                         must_change: false,
                     })?;
-                    ev.emit(tx, EventKind::UserPasswordSet, rec.id.as_str(), json!({}))?;
+                    ev.emit(tx, rec.id.as_str(), k::UserPasswordSet { one_time: None, own: None })?;
                 }
                 Ok::<_, AppError>(rec)
             })
@@ -384,9 +399,8 @@ impl App {
                 tx.insert_token(&rec)?;
                 Events { clock: &*clock, now, actor: &actor }.emit(
                     tx,
-                    EventKind::TokenIssued,
                     rec.id.as_str(),
-                    json!({ "user": user.as_str(), "expires_at": rec.expires_at }),
+                    k::TokenIssued { user: user.clone(), expires_at: rec.expires_at },
                 )?;
                 Ok::<_, AppError>((rec, secret))
             })
@@ -424,9 +438,8 @@ impl App {
                     token.revoked_at = Some(now);
                     Events { clock: &*clock, now, actor: &actor }.emit(
                         tx,
-                        EventKind::TokenRevoked,
                         token.id.as_str(),
-                        json!({ "user": token.user.as_str() }),
+                        k::TokenRevoked { user: token.user.clone() },
                     )?;
                 }
                 Ok::<_, AppError>(token)
@@ -459,23 +472,22 @@ impl App {
                 let claims = tx.claims_held_by(&user)?;
                 ev.emit(
                     tx,
-                    EventKind::UserDeactivated,
                     user.as_str(),
-                    json!({
-                        "org": person.org.as_str(),
-                        "tokens": tokens.iter().map(TokenId::as_str).collect::<Vec<_>>(),
-                        "sessions": sessions,
-                    }),
+                    k::UserDeactivated { org: person.org.clone(), tokens: tokens.clone(), sessions: sessions as u64 },
                 )?;
                 for t in &tokens {
-                    ev.emit(tx, EventKind::TokenRevoked, t.as_str(), json!({ "user": user.as_str() }))?;
+                    ev.emit(tx, t.as_str(), k::TokenRevoked { user: user.clone() })?;
                 }
                 for claim in claims {
                     tx.delete_claim(&claim.case)?;
                     if claim.lease_until > now {
                         let held = now.since(claim.claimed_at).as_micros() / 1_000_000;
-                        let data = json!({ "held_seconds": held, "holder": user.as_str(), "cause": "user_removed" });
-                        ev.emit(tx, EventKind::CaseReleased, claim.case.as_str(), data)?;
+                        let data = k::CaseReleased {
+                            held_seconds: held,
+                            holder: Some(user.clone()),
+                            cause: Some(Word::from("user_removed")),
+                        };
+                        ev.emit(tx, claim.case.as_str(), data)?;
                     }
                 }
                 Ok::<_, AppError>(person)
@@ -510,9 +522,8 @@ impl App {
                 tx.insert_host(&rec)?;
                 Events { clock: &*clock, now, actor: &actor }.emit(
                     tx,
-                    EventKind::HostClaimed,
                     &host,
-                    json!({ "platform": org.as_str() }),
+                    k::HostClaimed { platform: org.clone() },
                 )?;
                 Ok(rec)
             })
@@ -539,7 +550,7 @@ impl App {
                 rec.approved_by = Some(approver);
                 tx.update_host(&rec)?;
                 let ev = Events { clock: &*clock, now, actor: &actor };
-                ev.emit(tx, EventKind::HostApproved, &host, json!({ "platform": rec.org.as_str() }))?;
+                ev.emit(tx, &host, k::HostApproved { platform: rec.org.clone() })?;
                 let mut moved = 0;
                 for case in tx.parked_cases_on(&host)? {
                     // A more specific host claimed by another platform keeps its cases.

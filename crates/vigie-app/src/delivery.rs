@@ -12,7 +12,7 @@ use hmac::{Hmac, KeyInit, Mac};
 use serde_json::json;
 use sha2::Sha256;
 use vigie_model::case::CaseState;
-use vigie_model::event::EventKind;
+use vigie_model::event::{Word, kinds as k};
 use vigie_model::org::{OrgKind, Role};
 use vigie_model::*;
 use vigie_store::*;
@@ -136,9 +136,8 @@ impl App {
                 tx.insert_webhook(&rec)?;
                 Events { clock: &*clock, now, actor: &actor }.emit(
                     tx,
-                    EventKind::WebhookRegistered,
                     rec.id.as_str(),
-                    json!({ "platform": org.as_str(), "url_host": url.host_str() }),
+                    k::WebhookRegistered { platform: org.clone(), url_host: url.host_str().map(Word::from) },
                 )?;
                 Ok::<_, AppError>(rec)
             })
@@ -190,9 +189,8 @@ impl App {
                 hook.deleted_at = Some(now);
                 Events { clock: &*clock, now, actor: &actor }.emit(
                     tx,
-                    EventKind::WebhookDeleted,
                     hook.id.as_str(),
-                    json!({ "org": hook.org.as_str() }),
+                    k::WebhookDeleted { org: hook.org.clone() },
                 )?;
                 Ok::<_, AppError>(hook)
             })

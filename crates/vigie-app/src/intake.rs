@@ -10,7 +10,7 @@ use serde_json::json;
 use sha2::{Digest, Sha256};
 use vigie_model::case::CaseState;
 use vigie_model::decision::answers_order;
-use vigie_model::event::EventKind;
+use vigie_model::event::{Word, kinds as k};
 use vigie_model::location::{RawLocation, Target, check_locations, host_candidates};
 use vigie_model::order::{OrderClock, RawOrderForm, advance_notice_satisfied};
 use vigie_model::org::{Competence, OrgKind, Role, looks_like_email};
@@ -242,31 +242,33 @@ pub(crate) fn fold(
     tx.link_signal_case(&c.signal.id, idx, &case.id)?;
     seen.insert(case.id.clone());
 
-    let mut facts = json!({
-        "signal": c.signal.id.as_str(),
-        "signal_kind": c.signal.kind.as_str(),
-        "platform": case.platform.as_ref().map(OrgId::as_str),
-        "target": case.kind.as_str(),
-        "tier": case.tier.as_str(),
-        "priority": case.priority,
-        "threat_to_life": case.threat_to_life,
-    });
+    let facts = k::CaseSignalAdded {
+        signal: c.signal.id.clone(),
+        signal_kind: Word::new(c.signal.kind.as_str()),
+        platform: case.platform.clone(),
+        target: Word::new(case.kind.as_str()),
+        tier: Word::new(case.tier.as_str()),
+        priority: case.priority,
+        threat_to_life: case.threat_to_life,
+    };
     if is_new {
         // The URL or account id the case is about, sealed (never a plain hash: the chain is never
         // rewritten, so what it holds must become unreadable once the value is erased). The value
         // is kept until the case's identifiers are erased (`retention`).
         let (key_ref, sealed) = keep_personal(tx, ev.now, "case.key", &case.key, Timestamp::from_micros(i64::MAX))?;
         tx.insert_case_retention(&case.id, Some(&key_ref))?;
-        facts["key"] = sealed;
-        ev.emit(tx, EventKind::CaseOpened, case.id.as_str(), facts)?;
+        let k::CaseSignalAdded { signal, signal_kind, platform, target, tier, priority, threat_to_life } = facts;
+        let opened =
+            k::CaseOpened { signal, signal_kind, platform, target, tier, priority, threat_to_life, key: Some(sealed) };
+        ev.emit(tx, case.id.as_str(), opened)?;
         if case.platform.is_none() {
-            ev.emit(tx, EventKind::CaseParked, case.id.as_str(), json!({ "host": case.host }))?;
+            ev.emit(tx, case.id.as_str(), k::CaseParked { host: case.host.as_deref().map(Word::from) })?;
         }
     } else {
-        ev.emit(tx, EventKind::CaseSignalAdded, case.id.as_str(), facts)?;
+        ev.emit(tx, case.id.as_str(), facts)?;
     }
     if reopened {
-        ev.emit(tx, EventKind::CaseReopened, case.id.as_str(), json!({ "signal": c.signal.id.as_str() }))?;
+        ev.emit(tx, case.id.as_str(), k::CaseReopened { signal: c.signal.id.clone() })?;
     }
     if case.threat_to_life {
         crate::dueprocess::threats::raise(tx, ev, &case, None)?;
@@ -311,7 +313,7 @@ pub(crate) fn route_parked_case(
     case.state = CaseState::Open;
     case.updated_at = ev.now;
     tx.update_case(&case)?;
-    ev.emit(tx, EventKind::CaseRouted, case.id.as_str(), json!({ "platform": platform.as_str() }))?;
+    ev.emit(tx, case.id.as_str(), k::CaseRouted { platform: platform.clone() })?;
     if tx.active_hold(&case.id)?.is_some() {
         return Ok(());
     }
@@ -411,18 +413,14 @@ impl App {
                 }
                 ev.emit(
                     tx,
-                    EventKind::SignalReceived,
                     id.as_str(),
-                    json!({
-                        "kind": "notice",
-                        "tier": tier.as_str(),
-                        "threat_to_life": input.threat_to_life,
-                        "locations": targets.len(),
-                        "explanation": explanation_sealed,
-                        "notifier_name": name.map(|(_, s)| s),
-                        "notifier_email": email.map(|(_, s)| s),
-                        "good_faith": input.good_faith,
-                    }),
+                    k::SignalReceived {
+                        explanation: Some(explanation_sealed),
+                        notifier_name: name.map(|(_, s)| s),
+                        notifier_email: email.map(|(_, s)| s),
+                        good_faith: input.good_faith,
+                        ..k::SignalReceived::new("notice", tier.as_str(), input.threat_to_life, targets.len() as u64)
+                    },
                 )?;
                 let contribution =
                     Contribution { signal: &signal, source: principal.as_ref().map(|p| &p.org), due_at: None };
@@ -485,15 +483,11 @@ impl App {
                 tx.insert_signal(&signal)?;
                 ev.emit(
                     tx,
-                    EventKind::SignalReceived,
                     id.as_str(),
-                    json!({
-                        "kind": "referral",
-                        "tier": "referral",
-                        "threat_to_life": input.threat_to_life,
-                        "locations": targets.len(),
-                        "explanation": sealed,
-                    }),
+                    k::SignalReceived {
+                        explanation: Some(sealed),
+                        ..k::SignalReceived::new("referral", "referral", input.threat_to_life, targets.len() as u64)
+                    },
                 )?;
                 let contribution = Contribution { signal: &signal, source: Some(&principal.org), due_at: None };
                 let cases = fold_all(tx, &ev, &contribution, &targets, None)?;
@@ -640,27 +634,24 @@ impl App {
                     copy_to,
                 };
                 tx.insert_order(&order)?;
-                let reasons: Vec<_> = form.reasons.iter().map(|r| r.letter()).collect();
+                let reasons: Vec<_> = form.reasons.iter().map(|r| Word::from(r.letter())).collect();
                 ev.emit(
                     tx,
-                    EventKind::SignalReceived,
                     id.as_str(),
-                    json!({
-                        "kind": "order",
-                        "tier": "order",
-                        "threat_to_life": input.threat_to_life,
-                        "locations": targets.len(),
-                        "authority": authority.id.as_str(),
-                        "platform": platform.id.as_str(),
-                        "reasons": reasons,
-                        "emergency": order.emergency,
-                        "cross_border": cross_border,
-                        "non_disclosure": form.non_disclosure,
-                        "non_disclosure_until": order.embargo.map(|e| e.until),
-                        "form_sha256": sha256_hex(&form_json),
-                        "copy_to": order.copy_to.as_ref().map(OrgId::as_str),
-                        "designated_channel": platform.designated_channel,
-                    }),
+                    k::SignalReceived {
+                        authority: Some(authority.id.clone()),
+                        platform: Some(platform.id.clone()),
+                        reasons: Some(reasons),
+                        emergency: Some(order.emergency),
+                        cross_border: Some(cross_border),
+                        non_disclosure: Some(form.non_disclosure),
+                        // Written as `null` when there is none, as before step 9.
+                        non_disclosure_until: order.embargo.map(|e| e.until),
+                        form_sha256: Some(Word::new(sha256_hex(&form_json))),
+                        copy_to: order.copy_to.clone(),
+                        designated_channel: Some(platform.designated_channel),
+                        ..k::SignalReceived::new("order", "order", input.threat_to_life, targets.len() as u64)
+                    },
                 )?;
                 if let Some(to) = &order.copy_to {
                     let copy = json!({
@@ -767,7 +758,7 @@ impl App {
                 };
                 tx.insert_advance_notice(&rec)?;
                 let ev = Events { clock: &*clock, now, actor: &actor };
-                ev.emit(tx, EventKind::AdvanceNoticeSent, rec.id.as_str(), json!({ "platform": platform.as_str() }))?;
+                ev.emit(tx, rec.id.as_str(), k::AdvanceNoticeSent { platform: platform.clone() })?;
                 enqueue(
                     tx,
                     now,
@@ -929,9 +920,15 @@ fn fold_all(
         if c.signal.threat_to_life && idx == 0 {
             ev.emit(
                 tx,
-                EventKind::ThreatToLifeEscalated,
                 c.signal.id.as_str(),
-                json!({ "case": case.as_str(), "platform": platform.as_ref().map(OrgId::as_str) }),
+                k::ThreatToLifeEscalated {
+                    case: Some(case.clone()),
+                    platform: platform.clone(),
+                    level: None,
+                    flagged_by: None,
+                    raised_at: None,
+                    referred: None,
+                },
             )?;
         }
         out.push((case, platform));

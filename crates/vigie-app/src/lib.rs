@@ -27,10 +27,13 @@ pub mod sessions;
 pub mod statements;
 pub mod transparency;
 
+#[cfg(test)]
+mod tidy;
+
 use std::sync::Arc;
 
 use tokio::sync::Notify;
-use vigie_model::event::{EventKind, NewEvent};
+use vigie_model::event::{Event, NewEvent, Sealed};
 use vigie_model::{Duration, EventId, OrgId, Timestamp, UserId};
 use vigie_store::{Principal, Store, Tx};
 
@@ -188,32 +191,44 @@ impl Events<'_> {
     pub(crate) fn emit(
         &self,
         tx: &mut dyn Tx,
-        kind: EventKind,
         subject: &str,
-        data: serde_json::Value,
+        event: impl Into<Event>,
     ) -> Result<i64, vigie_store::StoreError> {
         let e = NewEvent {
-            kind,
             at: self.now,
             clock: self.clock.source(),
             actor: self.actor.user.as_ref().map(|u| u.as_str().to_owned()),
             org: self.actor.org.as_ref().map(|o| o.as_str().to_owned()),
             subject: subject.to_owned(),
-            data,
+            event: event.into(),
         };
         tx.append_event(&EventId::from_random(id_bytes(self.now)), &e)
     }
 }
 
-/// Keeps a personal value in the erasable table; returns its ref and the sealed hash that events
-/// carry instead of the value.
+/// Seals an optional free text for an event (`None` when there is none, or it is blank).
+pub(crate) fn seal_text(
+    tx: &mut dyn Tx,
+    now: Timestamp,
+    purpose: &str,
+    text: Option<&str>,
+    retain_until: Timestamp,
+) -> Result<Option<Sealed>, vigie_store::StoreError> {
+    match text.map(str::trim).filter(|t| !t.is_empty()) {
+        Some(t) => Ok(Some(keep_personal(tx, now, purpose, t, retain_until)?.1)),
+        None => Ok(None),
+    }
+}
+
+/// Keeps a personal value or a free text in the erasable table; returns its ref and the sealed
+/// hash that events carry instead of the value.
 pub(crate) fn keep_personal(
     tx: &mut dyn Tx,
     now: Timestamp,
     purpose: &str,
     value: &str,
     retain_until: Timestamp,
-) -> Result<(vigie_model::PersonalRef, serde_json::Value), vigie_store::StoreError> {
+) -> Result<(vigie_model::PersonalRef, Sealed), vigie_store::StoreError> {
     let id = vigie_model::PersonalRef::from_random(id_bytes(now));
     let salt = random16().to_vec();
     let sealed = vigie_model::event::seal(&salt, value);
@@ -224,6 +239,5 @@ pub(crate) fn keep_personal(
         purpose: purpose.to_owned(),
         retain_until,
     })?;
-    let json = serde_json::json!({ "ref": id.as_str(), "sealed": sealed });
-    Ok((id, json))
+    Ok((id.clone(), Sealed { reference: id, sealed }))
 }

@@ -4,7 +4,7 @@
 use serde_json::json;
 use vigie_model::case::CaseState;
 use vigie_model::decision::{DecisionContext, RawDecision, TermsClause, answers_order};
-use vigie_model::event::EventKind;
+use vigie_model::event::{Event, Word, kinds as k};
 use vigie_model::order::{CannotComplyReason, ClockEvent};
 use vigie_model::org::{OrgKind, Role};
 use vigie_model::signal::SignalKind;
@@ -84,46 +84,39 @@ fn clock_event_full(
     via: Option<&str>,
     at_intake: bool,
 ) -> Result<(), StoreError> {
-    let (kind, wire, mut data) = match event {
-        ClockEvent::Received { deadline } => (
-            EventKind::OrderReceived,
-            "order.received",
-            json!({ "deadline": deadline, "sent_at": order.clock.sent_at, "received_at": order.clock.received_at }),
-        ),
-        ClockEvent::ClarificationSent => (EventKind::OrderClarified, "order.clarified", json!({})),
-        ClockEvent::Unacknowledged { sent_at } => {
-            (EventKind::OrderUnacknowledged, "order.unacknowledged", json!({ "sent_at": sent_at }))
+    let via = via.map(Word::from);
+    let logged: Event = match event {
+        ClockEvent::Received { deadline } => {
+            k::OrderReceived { deadline, sent_at: Some(order.clock.sent_at), received_at: order.clock.received_at, via }
+                .into()
         }
+        ClockEvent::ClarificationSent => k::OrderClarified { via }.into(),
+        ClockEvent::Unacknowledged { sent_at } => k::OrderUnacknowledged { sent_at, via }.into(),
         ClockEvent::Suspended { state } => {
             // The Annex III grounds, which the provider's transparency report counts (TCO art. 7(3)(c)).
             let reasons = order
                 .cannot_comply
                 .as_deref()
                 .and_then(|c| serde_json::from_str::<serde_json::Value>(c).ok())
-                .map(|c| c["reasons"].clone());
-            (EventKind::OrderSuspended, "order.suspended", json!({ "state": state.as_str(), "reasons": reasons }))
+                .and_then(|c| serde_json::from_value::<Vec<Word>>(c["reasons"].clone()).ok());
+            k::OrderSuspended { state: Word::new(state.as_str()), reasons, via }.into()
         }
-        ClockEvent::Restarted { deadline } => {
-            (EventKind::OrderRestarted, "order.restarted", json!({ "deadline": deadline }))
-        }
-        ClockEvent::Escalated { level, deadline } => {
-            (EventKind::OrderEscalated, "order.escalated", json!({ "level": level, "deadline": deadline }))
-        }
-        ClockEvent::Overdue { deadline } => (EventKind::OrderOverdue, "order.overdue", json!({ "deadline": deadline })),
+        ClockEvent::Restarted { deadline } => k::OrderRestarted { deadline, via }.into(),
+        ClockEvent::Escalated { level, deadline } => k::OrderEscalated { level, deadline, via }.into(),
+        ClockEvent::Overdue { deadline } => k::OrderOverdue { deadline, via }.into(),
         ClockEvent::Complied { late } => {
             // TCO art. 7(3)(c) counts the items removed or disabled, whatever the ground the
             // platform chose and whenever it acted: every location the order names.
             let mut items = tx.signal_cases(&order.id)?;
             items.sort();
             items.dedup();
-            let data = json!({ "late": late, "measure": order.measure, "items": items.len(), "at_intake": at_intake });
-            (EventKind::OrderComplied, "order.complied", data)
+            let measure = order.measure.as_deref().map(Word::from);
+            k::OrderComplied { late, measure, items: items.len() as u64, at_intake, via }.into()
         }
     };
-    if let Some(via) = via {
-        data["via"] = json!(via);
-    }
-    ev.emit(tx, kind, order.id.as_str(), data.clone())?;
+    let wire = logged.kind().spec().webhook.expect("every order clock event is announced");
+    let data = logged.data_value();
+    ev.emit(tx, order.id.as_str(), logged)?;
     let mut payload =
         json!({ "order": order.id.as_str(), "reference": order.reference, "state": order.clock.state.as_str() });
     if let (Some(obj), Some(extra)) = (payload.as_object_mut(), data.as_object()) {
@@ -153,7 +146,7 @@ pub(crate) fn receive_case(
         case.state = CaseState::Delivered;
         case.delivered_at = Some(ev.now);
         case.updated_at = ev.now;
-        ev.emit(tx, EventKind::CaseDelivered, case.id.as_str(), json!({ "via": how }))?;
+        ev.emit(tx, case.id.as_str(), k::CaseDelivered { via: Word::from(how) })?;
     }
     let mut due = case.due_at;
     for mut order in tx.case_orders(&case.id)? {
@@ -298,7 +291,7 @@ impl App {
                 case.acknowledged_at = Some(now);
                 case.updated_at = now;
                 tx.update_case(&case)?;
-                ev.emit(tx, EventKind::CaseAcknowledged, case.id.as_str(), json!({}))?;
+                ev.emit(tx, case.id.as_str(), k::CaseAcknowledged {})?;
                 Ok(case)
             })
             .await?;
@@ -617,12 +610,13 @@ fn purpose_concern(
     for order in orders.iter().filter(|o| o.ended_at.is_none()) {
         let (_, sealed) =
             crate::keep_personal(tx, ev.now, "order.purpose_concern", &rationale, ev.now.plus(retention))?;
-        ev.emit(
-            tx,
-            EventKind::OrderPurposeConcern,
-            order.id.as_str(),
-            json!({ "case": rec.case.as_str(), "decision": rec.id.as_str(), "purpose": purpose, "rationale": sealed }),
-        )?;
+        let concern = k::OrderPurposeConcern {
+            case: rec.case.clone(),
+            decision: rec.id.clone(),
+            purpose: Word::from(purpose),
+            rationale: sealed,
+        };
+        ev.emit(tx, order.id.as_str(), concern)?;
         let data = json!({
             "order": order.id.as_str(), "reference": order.reference, "case": rec.case.as_str(),
             "decision": rec.id.as_str(), "purpose": purpose, "rationale": rationale,
@@ -645,28 +639,24 @@ pub(crate) fn emit_decided(
     case: &CaseRecord,
     rec: &DecisionRecord,
 ) -> Result<(), StoreError> {
-    ev.emit(
-        tx,
-        EventKind::CaseDecided,
-        case.id.as_str(),
-        json!({
-            "decision": rec.id.as_str(),
-            "action": rec.action,
-            "legal_basis": rec.legal_basis,
-            "taxonomy_version": rec.taxonomy_version,
-            "terms_ground": rec.terms_clause.is_some(),
-            "terms_clause": rec.terms_clause_id.as_ref().map(TermsClauseId::as_str),
-            "territorial_scope": rec.territorial_scope,
-            "restriction": rec.restriction,
-            "until": rec.until,
-            "purpose": rec.purpose,
-            "automated_detection": rec.automated_detection,
-            "automated_decision": rec.automated_decision,
-            "manifestly_unfounded": rec.manifestly_unfounded,
-            "tier": case.tier.as_str(),
-            "received_at": case.created_at,
-        }),
-    )?;
+    let decided = k::CaseDecided {
+        decision: rec.id.clone(),
+        action: Word::new(&rec.action),
+        legal_basis: rec.legal_basis.as_deref().map(Word::from),
+        taxonomy_version: rec.taxonomy_version,
+        terms_ground: rec.terms_clause.is_some(),
+        terms_clause: rec.terms_clause_id.clone(),
+        territorial_scope: rec.territorial_scope.iter().map(Word::new).collect(),
+        restriction: rec.restriction.as_deref().map(Word::from),
+        until: rec.until,
+        purpose: rec.purpose.as_deref().map(Word::from),
+        automated_detection: rec.automated_detection,
+        automated_decision: rec.automated_decision,
+        manifestly_unfounded: rec.manifestly_unfounded,
+        tier: Word::new(case.tier.as_str()),
+        received_at: case.created_at,
+    };
+    ev.emit(tx, case.id.as_str(), decided)?;
     Ok(())
 }
 

@@ -17,8 +17,7 @@
 //! the store); events themselves hold only ids, enumerations and sealed values, so the chain
 //! verifies as before.
 
-use serde_json::json;
-use vigie_model::event::EventKind;
+use vigie_model::event::{Word, kinds as k};
 use vigie_model::redress::{CaseActivity, closed_at};
 use vigie_model::signal::SignalKind;
 use vigie_model::*;
@@ -146,6 +145,7 @@ pub(crate) fn tick(tx: &mut dyn Tx, ev: &Events<'_>, keep: &RecordRetention) -> 
 }
 
 fn erased(tx: &mut dyn Tx, ev: &Events<'_>, case: &CaseId, store: &str, refs: &[String]) -> Result<(), StoreError> {
-    ev.emit(tx, EventKind::PersonalDataErased, case.as_str(), json!({ "store": store, "refs": refs }))?;
+    let refs = refs.iter().map(Word::new).collect();
+    ev.emit(tx, case.as_str(), k::PersonalDataErased { store: Some(Word::from(store)), refs })?;
     Ok(())
 }

@@ -15,7 +15,7 @@
 
 use serde_json::json;
 use sha2::Digest;
-use vigie_model::event::{ChainedEvent, EventKind};
+use vigie_model::event::{ChainedEvent, Word, kinds as k};
 use vigie_model::order::ClockStatus;
 use vigie_model::org::{OrgKind, Role};
 use vigie_model::signal::SignalKind;
@@ -273,8 +273,11 @@ impl App {
                 tx.put_claim(&rec)?;
                 let actor = Actor::of(&principal);
                 let ev = Events { clock: &*clock, now, actor: &actor };
-                let data = json!({ "lease_until": rec.lease_until, "renewed": current.is_some() });
-                ev.emit(tx, EventKind::CaseClaimed, case.id.as_str(), data)?;
+                ev.emit(
+                    tx,
+                    case.id.as_str(),
+                    k::CaseClaimed { lease_until: rec.lease_until, renewed: current.is_some() },
+                )?;
                 Ok(rec)
             })
             .await
@@ -309,9 +312,8 @@ impl App {
                 let actor = Actor::of(&principal);
                 let ev = Events { clock: &*clock, now, actor: &actor };
                 let held_seconds = now.since(held.claimed_at).as_micros() / 1_000_000;
-                let data =
-                    json!({ "from": held.user.as_str(), "held_seconds": held_seconds, "lease_until": rec.lease_until });
-                ev.emit(tx, EventKind::CaseTakenOver, case.id.as_str(), data)?;
+                let data = k::CaseTakenOver { from: held.user.clone(), held_seconds, lease_until: rec.lease_until };
+                ev.emit(tx, case.id.as_str(), data)?;
                 Ok(Some(rec))
             })
             .await?;
@@ -339,7 +341,7 @@ impl App {
                 let actor = Actor::of(&principal);
                 let ev = Events { clock: &*clock, now, actor: &actor };
                 let held = now.since(claim.claimed_at).as_micros() / 1_000_000;
-                ev.emit(tx, EventKind::CaseReleased, case.id.as_str(), json!({ "held_seconds": held }))?;
+                ev.emit(tx, case.id.as_str(), k::CaseReleased { held_seconds: held, holder: None, cause: None })?;
                 Ok(())
             })
             .await
@@ -472,11 +474,22 @@ impl App {
                 self.matcher()
                     .lookup(&q, &scope, self.now())
                     .iter()
-                    .map(|h| json!({ "bank": h.bank.id.as_str(), "bank_name": h.bank.spec.name, "entry": h.entry, "distance": h.distance, "hash": h.hash_name() }))
+                    .map(|h| {
+                        let shown = json!({ "bank": h.bank.id.as_str(), "bank_name": h.bank.spec.name, "entry": h.entry, "distance": h.distance, "hash": h.hash_name() });
+                        // The log keeps the match without the bank's name (free text).
+                        let logged = k::MediaMatch {
+                            bank: h.bank.id.clone(),
+                            entry: h.entry,
+                            distance: h.distance,
+                            hash: Word::from(h.hash_name()),
+                        };
+                        (shown, logged)
+                    })
                     .collect::<Vec<_>>()
             }
             _ => Vec::new(),
         };
+        let (matches, logged): (Vec<_>, Vec<_>) = matches.into_iter().unzip();
         let sha256 = hex::encode(sha2::Sha256::digest(&bytes));
         let clock = self.clock().clone();
         let principal = p.clone();
@@ -501,8 +514,15 @@ impl App {
                 tx.insert_media(&rec, &bytes)?;
                 let actor = Actor::of(&principal);
                 let ev = Events { clock: &*clock, now, actor: &actor };
-                let data = json!({ "media": rec.id.as_str(), "sha256": rec.sha256, "format": rec.format, "size": rec.size, "pdq": rec.pdq, "matches": serde_json::from_str::<serde_json::Value>(&rec.matches).ok() });
-                ev.emit(tx, EventKind::MediaAttached, case.id.as_str(), data)?;
+                let data = k::MediaAttached {
+                    media: rec.id.clone(),
+                    sha256: Word::new(&rec.sha256),
+                    format: Word::new(&rec.format),
+                    size: rec.size,
+                    pdq: rec.pdq.as_deref().map(Word::from),
+                    matches: Some(logged),
+                };
+                ev.emit(tx, case.id.as_str(), data)?;
                 Ok(rec)
             })
             .await
@@ -555,7 +575,7 @@ impl App {
                 tx.insert_reveal(&media.id, &principal.user, now)?;
                 let actor = Actor::of(&principal);
                 let ev = Events { clock: &*clock, now, actor: &actor };
-                ev.emit(tx, EventKind::MediaRevealed, case.id.as_str(), json!({ "media": media.id.as_str() }))?;
+                ev.emit(tx, case.id.as_str(), k::MediaRevealed { media: media.id.clone() })?;
                 Ok(media)
             })
             .await

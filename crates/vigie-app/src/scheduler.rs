@@ -3,8 +3,7 @@
 //! records of closed cases whose retention ended (`retention`). It reads time only from the app's clock, so a test moves it by moving the
 //! clock.
 
-use serde_json::json;
-use vigie_model::event::EventKind;
+use vigie_model::event::{Word, kinds as k};
 
 use crate::platform::clock_event;
 use crate::{Actor, App, AppError, AppResult, Events};
@@ -34,8 +33,8 @@ pub async fn tick(app: &App) -> AppResult<usize> {
             n += crate::retention::tick(tx, &ev, &keep)?;
             let erased = tx.erase_expired_personal(now, 1000)?;
             if !erased.is_empty() {
-                let refs: Vec<_> = erased.iter().map(|r| r.as_str()).collect();
-                ev.emit(tx, EventKind::PersonalDataErased, "retention", json!({ "refs": refs }))?;
+                let refs = erased.iter().map(|r| Word::new(r.as_str())).collect();
+                ev.emit(tx, "retention", k::PersonalDataErased { store: None, refs })?;
                 n += erased.len();
             }
             Ok::<_, AppError>(n)

@@ -8,8 +8,7 @@
 use argon2::Argon2;
 use argon2::password_hash::phc::PasswordHash;
 use argon2::password_hash::{PasswordHasher, PasswordVerifier};
-use serde_json::json;
-use vigie_model::event::EventKind;
+use vigie_model::event::{Word, kinds as k};
 use vigie_model::validation::Checker;
 use vigie_model::{Duration, Timestamp, TokenId, UserId};
 use vigie_store::{CredentialRecord, Principal, SessionRecord, StoreError};
@@ -105,7 +104,7 @@ impl App {
                     must_change: false,
                 })?;
                 let ev = Events { clock: &*clock, now, actor: &actor };
-                ev.emit(tx, EventKind::UserPasswordSet, user.as_str(), json!({}))?;
+                ev.emit(tx, user.as_str(), k::UserPasswordSet { one_time: None, own: None })?;
                 Ok(())
             })
             .await
@@ -153,7 +152,7 @@ impl App {
                 let (principal, _) = tx.session_principal(&hash, now)?.ok_or(StoreError::Conflict("no session"))?;
                 let actor = Actor::of(&principal);
                 let ev = Events { clock: &*clock, now, actor: &actor };
-                ev.emit(tx, EventKind::UserSignedIn, user.as_str(), json!({ "session": rec.id.as_str() }))?;
+                ev.emit(tx, user.as_str(), k::UserSignedIn { session: Word::new(rec.id.as_str()) })?;
                 Ok::<_, AppError>(NewSession { secret, principal, expires_at: rec.expires_at, must_change_password })
             })
             .await
@@ -196,7 +195,7 @@ impl App {
                     must_change: false,
                 })?;
                 let ev = Events { clock: &*clock, now, actor: &actor };
-                ev.emit(tx, EventKind::UserPasswordSet, user.as_str(), json!({ "own": true }))?;
+                ev.emit(tx, user.as_str(), k::UserPasswordSet { one_time: None, own: Some(true) })?;
                 Ok(())
             })
             .await
@@ -229,7 +228,7 @@ impl App {
                 let now = clock.now();
                 tx.revoke_session(&hash, now)?;
                 let ev = Events { clock: &*clock, now, actor: &actor };
-                ev.emit(tx, EventKind::UserSignedOut, actor.user.as_ref().map_or("", |u| u.as_str()), json!({}))?;
+                ev.emit(tx, actor.user.as_ref().map_or("", |u| u.as_str()), k::UserSignedOut {})?;
                 Ok(())
             })
             .await

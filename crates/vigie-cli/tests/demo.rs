@@ -161,6 +161,13 @@ async fn the_demo_seeds_a_whole_console_once_and_never_touches_real_data() {
     for (what, kind, key, value) in states {
         assert!(with(kind, key, value), "the demo has {what} ({kind})");
     }
+    // Every event the use-cases wrote reads back as its typed kind (step 9).
+    for e in &events {
+        let (kind, data) = (e["kind"].as_str().unwrap(), e["data"].as_str().unwrap());
+        if let Err(err) = vigie_model::event::Event::decode(kind, data) {
+            panic!("event {} ({kind}) does not read: {err}", e["seq"]);
+        }
+    }
     assert!(
         events.iter().all(|e| !e["data"].as_str().unwrap().contains("DEMO-2601234")),
         "a ruling's reference is never in the log readable"

@@ -8,6 +8,14 @@ use sha2::{Digest, Sha256};
 
 use crate::Timestamp;
 
+pub mod data;
+pub mod kinds;
+pub mod leaf;
+mod upcast;
+
+pub use data::{Describe, FieldInfo, Sealed, Word};
+pub use kinds::{Event, KindSpec, SeenBy};
+
 /// Everything that can happen, by its stable name in the log.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum EventKind {
@@ -206,7 +214,7 @@ impl EventKind {
             EventKind::OrderEscalated => "order.escalated",
             EventKind::OrderOverdue => "order.overdue",
             EventKind::OrderComplied => "order.complied",
-            EventKind::ThreatToLifeEscalated => "escalation.threat_to_life",
+            EventKind::ThreatToLifeEscalated => "threat_to_life.escalated",
             EventKind::PersonalDataErased => "personal_data.erased",
             EventKind::BankCreated => "bank.created",
             EventKind::BankUpdated => "bank.updated",
@@ -268,8 +276,13 @@ impl EventKind {
         }
     }
 
+    /// The kind of a stored name, including the names a kind had before: `threat_to_life.escalated`
+    /// was written `escalation.threat_to_life` until step 9.
     pub fn parse(raw: &str) -> Option<Self> {
-        Self::ALL.into_iter().find(|k| k.as_str() == raw)
+        match raw {
+            "escalation.threat_to_life" => Some(EventKind::ThreatToLifeEscalated),
+            _ => Self::ALL.into_iter().find(|k| k.as_str() == raw),
+        }
     }
 }
 
@@ -299,7 +312,6 @@ impl ClockSource {
 /// An event before the store gives it its place in the chain.
 #[derive(Clone, Debug, PartialEq)]
 pub struct NewEvent {
-    pub kind: EventKind,
     pub at: Timestamp,
     pub clock: ClockSource,
     /// The person who acted, if any (anonymous public reports and the scheduler have none).
@@ -308,8 +320,76 @@ pub struct NewEvent {
     pub org: Option<String>,
     /// The id of the object the event is about.
     pub subject: String,
-    /// Non-personal details and sealed personal values. Stored as this exact JSON text.
-    pub data: serde_json::Value,
+    /// What happened: ids, enumerations, counts and sealed values. Stored as [`Event::encode`]
+    /// makes it, and hashed as stored.
+    pub event: Event,
+}
+
+/// Why a stored event cannot be read as a typed [`Event`].
+#[derive(Debug, thiserror::Error)]
+pub enum ReadError {
+    #[error("unknown event kind {0:?}")]
+    UnknownKind(String),
+    #[error("{kind} version {version} is newer than this build knows ({known})")]
+    FutureVersion { kind: &'static str, version: u64, known: u32 },
+    #[error("{kind} version {version}: {source}")]
+    Shape { kind: &'static str, version: u64, source: serde_json::Error },
+}
+
+impl Event {
+    /// The version this build writes the event's kind in.
+    pub fn version(&self) -> u32 {
+        self.kind().spec().version
+    }
+
+    /// The JSON text the log stores: the data's fields, and `"v"` when the kind's version is
+    /// above 1 (an event without `"v"` is version 1).
+    pub fn encode(&self) -> String {
+        let mut data = self.data_value();
+        let version = self.version();
+        if version > 1
+            && let Some(obj) = data.as_object_mut()
+        {
+            obj.insert("v".into(), version.into());
+        }
+        data.to_string()
+    }
+
+    /// Reads a stored event (its kind's name and its data as stored), upcasting an older version
+    /// to the current shape.
+    pub fn decode(kind: &str, data: &str) -> Result<Event, ReadError> {
+        let k = EventKind::parse(kind).ok_or_else(|| ReadError::UnknownKind(kind.to_owned()))?;
+        let name = k.as_str();
+        let mut value: serde_json::Value =
+            serde_json::from_str(data).map_err(|source| ReadError::Shape { kind: name, version: 0, source })?;
+        let version = value.as_object_mut().and_then(|o| o.remove("v")).and_then(|v| v.as_u64()).unwrap_or(1);
+        let known = k.spec().version;
+        if version > u64::from(known) {
+            return Err(ReadError::FutureVersion { kind: name, version, known });
+        }
+        let current = upcast::to_current(k, version, value);
+        Event::from_current(k, current).map_err(|source| ReadError::Shape { kind: name, version, source })
+    }
+
+    /// The data as the public sees it: the kind's public fields only (and the version, above 1),
+    /// or `None` when the public never sees the kind.
+    pub fn public_view(&self) -> Option<serde_json::Value> {
+        let fields = self.kind().spec().public?;
+        let data = self.data_value();
+        let mut kept: serde_json::Map<String, serde_json::Value> =
+            fields.iter().filter_map(|f| data.get(*f).map(|v| ((*f).to_owned(), v.clone()))).collect();
+        if self.version() > 1 {
+            kept.insert("v".into(), self.version().into());
+        }
+        Some(serde_json::Value::Object(kept))
+    }
+}
+
+impl ChainedEvent {
+    /// The typed event, read from its stored kind and data.
+    pub fn event(&self) -> Result<Event, ReadError> {
+        Event::decode(&self.kind, &self.data)
+    }
 }
 
 /// An event in the chain, as stored.

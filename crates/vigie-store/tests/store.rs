@@ -1,7 +1,7 @@
 //! The SQLite engine's promises: durable settings, grouped commits that isolate failures, an
 //! append-only chained event log that survives restarts.
 
-use vigie_model::event::{ClockSource, EventKind, NewEvent, verify_chain};
+use vigie_model::event::{ClockSource, NewEvent, kinds, verify_chain};
 use vigie_model::org::OrgKind;
 use vigie_model::{EventId, OrgId, Timestamp};
 use vigie_store::{OrgRecord, SqliteConfig, Store, StoreError};
@@ -24,13 +24,12 @@ fn org(n: u8) -> OrgRecord {
 
 fn event(n: i64) -> NewEvent {
     NewEvent {
-        kind: EventKind::OrgCreated,
         at: Timestamp::from_micros(n),
         clock: ClockSource::System,
         actor: None,
         org: None,
         subject: format!("subject {n}"),
-        data: serde_json::json!({ "n": n }),
+        event: kinds::WatchlistEntriesAdded { added: u64::try_from(n).expect("positive") }.into(),
     }
 }
 
@@ -86,7 +85,7 @@ async fn grouped_commits_keep_each_jobs_outcome_to_itself() {
     let events = store.read(|r| r.events_after(0, 1000)).await.unwrap();
     assert_eq!(events.len(), 160, "failed jobs left no event behind");
     verify_chain(None, &events).expect("the chain has no gap where failed jobs were");
-    assert!(events.iter().all(|e| !e.data.contains("\"n\":0}") && !e.data.contains("\"n\":5}")));
+    assert!(events.iter().all(|e| !e.data.contains("\"added\":0}") && !e.data.contains("\"added\":5}")));
 }
 
 #[tokio::test]

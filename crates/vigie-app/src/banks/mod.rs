@@ -16,13 +16,13 @@ pub mod uploads;
 use serde_json::json;
 use vigie_model::bank::formats::{self, FileSignal, Format};
 use vigie_model::bank::{Access, MIN_PDQ_QUALITY, RawBank, ShareMode, SignalType, Verdict};
-use vigie_model::event::EventKind;
+use vigie_model::event::{Word, kinds as k};
 use vigie_model::org::{OrgKind, Role};
 use vigie_model::validation::Checker;
 use vigie_model::*;
 use vigie_store::*;
 
-use crate::{Actor, App, AppError, AppResult, Events, id_bytes};
+use crate::{Actor, App, AppError, AppResult, Events, id_bytes, keep_personal};
 pub use matcher::{Hit, Matcher, MatcherStatus, Query, Scope};
 
 /// Most entries added by one import.
@@ -275,7 +275,8 @@ impl App {
                         updated_at: now,
                     };
                     tx.insert_bank(&bank)?;
-                    ev.emit(tx, EventKind::BankCreated, bank.id.as_str(), bank_facts(&bank))?;
+                    let facts = bank_facts(tx, now, &bank)?;
+                    ev.emit(tx, bank.id.as_str(), facts)?;
                     Ok(BankView { bank, access: Access::Own, entries: 0, shares: Some(Vec::new()) })
                 },
                 move |v: &BankView| matcher.matcher().put_bank(&v.bank, &[], v.bank.created_at),
@@ -343,7 +344,11 @@ impl App {
                     bank.spec = spec;
                     bank.updated_at = now;
                     tx.update_bank(&bank)?;
-                    ev.emit(tx, EventKind::BankUpdated, bank.id.as_str(), bank_facts(&bank))?;
+                    let k::BankCreated { name, owner, kind, threshold, stay_down, enabled_ratio, labels, flood_limit } =
+                        bank_facts(tx, now, &bank)?;
+                    let facts =
+                        k::BankUpdated { name, owner, kind, threshold, stay_down, enabled_ratio, labels, flood_limit };
+                    ev.emit(tx, bank.id.as_str(), facts)?;
                     bank_view(tx, &principal, &bank.id)
                 },
                 move |v: &BankView| {
@@ -367,7 +372,9 @@ impl App {
                     let now = clock.now();
                     let ev = Events { clock: &*clock, now, actor: &actor };
                     tx.delete_bank(&bank.id, now)?;
-                    ev.emit(tx, EventKind::BankDeleted, bank.id.as_str(), json!({ "name": bank.spec.name }))?;
+                    let (_, name) =
+                        keep_personal(tx, now, "bank.name", &bank.spec.name, Timestamp::from_micros(i64::MAX))?;
+                    ev.emit(tx, bank.id.as_str(), k::BankDeleted { name: Some(name) })?;
                     Ok((bank.id, now))
                 },
                 move |(id, at): &(BankId, Timestamp)| app.matcher().delete_bank(id, *at),
@@ -405,12 +412,12 @@ impl App {
                                 granted_at: now,
                                 granted_by: principal.user.clone(),
                             })?;
-                            let facts = json!({ "org": org.as_str(), "mode": mode.as_str() });
-                            ev.emit(tx, EventKind::BankShared, bank.id.as_str(), facts)?;
+                            let facts = k::BankShared { org: org.clone(), mode: Word::new(mode.as_str()) };
+                            ev.emit(tx, bank.id.as_str(), facts)?;
                         }
                         None => {
                             if tx.delete_share(&bank.id, &org)? {
-                                ev.emit(tx, EventKind::BankUnshared, bank.id.as_str(), json!({ "org": org.as_str() }))?;
+                                ev.emit(tx, bank.id.as_str(), k::BankUnshared { org: org.clone() })?;
                             }
                         }
                     }
@@ -457,10 +464,13 @@ impl App {
                     let ev = Events { clock: &*clock, now, actor: &actor };
                     let seq = ev.emit(
                         tx,
-                        EventKind::BankEntriesAdded,
                         bank.id.as_str(),
-                        json!({ "count": 1, "source": source, "signal_types": { signal_type.as_str(): 1 },
-                                "case": case.as_ref().map(CaseId::as_str) }),
+                        k::BankEntriesAdded {
+                            count: 1,
+                            source: Word::new(&source),
+                            signal_types: [(Word::new(signal_type.as_str()), 1)].into(),
+                            case: case.clone(),
+                        },
                     )?;
                     let mut entry = BankEntryRecord {
                         id: 0,
@@ -531,18 +541,22 @@ impl App {
                     let source = format!("import:{}", format.as_str());
                     // The event is written first: its sequence number stamps the entries. Its
                     // counts are of the file; the duplicates are in the answer.
-                    let mut types = serde_json::Map::new();
+                    let mut types = std::collections::BTreeMap::new();
                     for t in SignalType::ALL {
                         let n = parsed.signals.iter().filter(|s| s.signal_type == t).count();
                         if n > 0 {
-                            types.insert(t.as_str().into(), n.into());
+                            types.insert(Word::new(t.as_str()), n as u64);
                         }
                     }
                     let seq = ev.emit(
                         tx,
-                        EventKind::BankEntriesAdded,
                         bank.id.as_str(),
-                        json!({ "lines": parsed.signals.len(), "source": source, "signal_types": types }),
+                        k::BankEntriesAdded {
+                            count: parsed.signals.len() as u64,
+                            source: Word::new(&source),
+                            signal_types: types,
+                            case: None,
+                        },
                     )?;
                     let mut entries = Vec::with_capacity(parsed.signals.len());
                     for s in parsed.signals {
@@ -696,14 +710,10 @@ impl App {
             if change.release_quarantine {
                 e.quarantined_at = None;
             }
-            let facts = json!({
-                "entry": e.id,
-                "disabled_until": e.disabled_until.map(Timestamp::to_rfc3339),
-                "note_changed": note_changed,
-            });
-            e.changed_seq = ev.emit(tx, EventKind::BankEntryUpdated, e.bank.as_str(), facts)?;
+            let facts = k::BankEntryUpdated { entry: e.id, disabled_until: e.disabled_until, note_changed };
+            e.changed_seq = ev.emit(tx, e.bank.as_str(), facts)?;
             if was_quarantined && e.quarantined_at.is_none() {
-                ev.emit(tx, EventKind::BankEntryReleased, e.bank.as_str(), json!({ "entry": e.id }))?;
+                ev.emit(tx, e.bank.as_str(), k::BankEntryReleased { entry: e.id })?;
             }
             Ok(())
         })
@@ -714,7 +724,7 @@ impl App {
     pub async fn remove_entry(&self, p: &Principal, bank: &str, entry: i64) -> AppResult<()> {
         self.change_entry(p, bank, entry, "only the bank's owner and co-curators remove entries", |e, ev, tx| {
             e.removed_at = Some(ev.now);
-            e.changed_seq = ev.emit(tx, EventKind::BankEntryRemoved, e.bank.as_str(), json!({ "entry": e.id }))?;
+            e.changed_seq = ev.emit(tx, e.bank.as_str(), k::BankEntryRemoved { entry: e.id })?;
             Ok(())
         })
         .await
@@ -801,8 +811,9 @@ impl App {
                     at: now,
                 };
                 tx.insert_feedback(&fb)?;
-                let facts = json!({ "entry": fb.entry, "verdict": verdict.as_str(), "org": fb.org.as_str() });
-                ev.emit(tx, EventKind::BankFeedback, view.entry.bank.as_str(), facts)?;
+                let facts =
+                    k::BankFeedback { entry: fb.entry, verdict: Word::new(verdict.as_str()), org: fb.org.clone() };
+                ev.emit(tx, view.entry.bank.as_str(), facts)?;
                 Ok(fb)
             })
             .await
@@ -823,16 +834,22 @@ impl App {
     }
 }
 
-fn bank_facts(b: &BankRecord) -> serde_json::Value {
-    json!({
-        "name": b.spec.name,
-        "owner": b.owner.as_str(),
-        "kind": b.spec.kind.as_str(),
-        "threshold": b.spec.threshold,
-        "stay_down": b.spec.stay_down,
-        "enabled_ratio": b.spec.enabled_ratio,
-        "labels": b.spec.labels,
-        "flood_limit": b.spec.flood_limit,
+/// A bank's settings for the log, its name and labels (free text) sealed. They are kept as long
+/// as the bank's own row keeps them.
+fn bank_facts(tx: &mut dyn Tx, now: Timestamp, b: &BankRecord) -> Result<k::BankCreated, StoreError> {
+    let keep = Timestamp::from_micros(i64::MAX);
+    let (_, name) = keep_personal(tx, now, "bank.name", &b.spec.name, keep)?;
+    let labels = serde_json::to_string(&b.spec.labels).map_err(|e| StoreError::Engine(Box::new(e)))?;
+    let (_, labels) = keep_personal(tx, now, "bank.labels", &labels, keep)?;
+    Ok(k::BankCreated {
+        name: Some(name),
+        owner: b.owner.clone(),
+        kind: Word::new(b.spec.kind.as_str()),
+        threshold: b.spec.threshold,
+        stay_down: b.spec.stay_down,
+        enabled_ratio: b.spec.enabled_ratio,
+        labels: Some(labels),
+        flood_limit: b.spec.flood_limit,
     })
 }
 

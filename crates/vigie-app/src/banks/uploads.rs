@@ -22,7 +22,7 @@ use sha2::{Digest, Sha256};
 use vigie_hash::HashOptions;
 use vigie_index::Code;
 use vigie_model::bank::{BankKind, FloodCounter, MIN_PDQ_QUALITY, SignalType, UploadVerdict};
-use vigie_model::event::EventKind;
+use vigie_model::event::{Word, kinds as k};
 use vigie_model::location::{RawLocation, check_locations};
 use vigie_model::org::{OrgKind, Role};
 use vigie_model::signal::{SignalKind, Tier};
@@ -281,8 +281,12 @@ impl App {
                         let bank = &m.bank;
                         if let Some(mut e) = tx.get_entry(m.entry)?.filter(|e| e.quarantined_at.is_none()) {
                             e.quarantined_at = Some(now);
-                            let facts = json!({ "entry": e.id, "reason": "flood", "platform": principal.org.as_str() });
-                            e.changed_seq = ev.emit(tx, EventKind::BankEntryQuarantined, bank.as_str(), facts)?;
+                            let facts = k::BankEntryQuarantined {
+                                entry: e.id,
+                                reason: Word::from("flood"),
+                                platform: principal.org.clone(),
+                            };
+                            e.changed_seq = ev.emit(tx, bank.as_str(), facts)?;
                             tx.update_entry(&e)?;
                             quarantined.push(e);
                         }
@@ -333,12 +337,7 @@ impl App {
                             .to_string(),
                         };
                         tx.insert_signal(&signal)?;
-                        ev.emit(
-                            tx,
-                            EventKind::SignalReceived,
-                            signal.id.as_str(),
-                            json!({ "kind": "bank_match", "tier": tier.as_str(), "threat_to_life": false, "locations": 1 }),
-                        )?;
+                        ev.emit(tx, signal.id.as_str(), k::SignalReceived::new("bank_match", tier.as_str(), false, 1))?;
                         let contribution = Contribution { signal: &signal, source: Some(&principal.org), due_at: None };
                         let mut seen = std::collections::HashSet::new();
                         let id = fold(tx, &ev, &contribution, 0, &targets[0], Some(&principal.org), &mut seen)?;
@@ -346,22 +345,22 @@ impl App {
                     }
                     for m in &matches {
                         let bank = &m.bank;
-                        let facts = json!({
-                            "bank": bank.as_str(),
-                            "entry": m.entry,
-                            "signal_type": m.signal_type.as_str(),
-                            "hash": m.hash,
-                            "distance": m.distance,
-                            "bank_kind": m.kind.as_str(),
-                            "stay_down": m.stay_down,
-                            "quarantined": m.quarantined,
-                            "verdict": verdict.as_str(),
-                            "platform": principal.org.as_str(),
-                            "case": case.as_ref().map(CaseId::as_str),
-                            "content_id_sha256": content_sha,
-                        });
+                        let facts = k::UploadMatched {
+                            bank: bank.clone(),
+                            entry: m.entry,
+                            signal_type: Word::new(m.signal_type.as_str()),
+                            hash: Word::from(m.hash),
+                            distance: m.distance,
+                            bank_kind: Word::new(m.kind.as_str()),
+                            stay_down: m.stay_down,
+                            quarantined: m.quarantined,
+                            verdict: Word::new(verdict.as_str()),
+                            platform: principal.org.clone(),
+                            case: case.clone(),
+                            content_id_sha256: content_sha.as_deref().map(Word::from),
+                        };
                         let subject = case.as_ref().map_or(bank.as_str(), CaseId::as_str);
-                        ev.emit(tx, EventKind::UploadMatched, subject, facts)?;
+                        ev.emit(tx, subject, facts)?;
                     }
                     Ok::<_, AppError>((case, linked, quarantined))
                 },

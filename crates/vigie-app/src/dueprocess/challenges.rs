@@ -8,7 +8,7 @@
 //! withdrawal, is recorded here by the platform or the issuing authority.
 
 use serde_json::json;
-use vigie_model::event::EventKind;
+use vigie_model::event::{Word, kinds as k};
 use vigie_model::org::{OrgKind, Role};
 use vigie_model::redress::ChallengeOutcome;
 use vigie_model::validation::Checker;
@@ -17,7 +17,7 @@ use vigie_store::*;
 
 use crate::auth::{is_admin, require};
 use crate::delivery::enqueue;
-use crate::{Actor, App, AppError, AppResult, Events, id_bytes};
+use crate::{Actor, App, AppError, AppResult, Events, id_bytes, seal_text};
 
 /// A challenge as the platform records it.
 #[derive(Clone, Debug, Default)]
@@ -51,12 +51,12 @@ fn decided(
     ch.state = outcome.as_str().to_owned();
     ch.outcome_recorded_at = Some(ev.now);
     tx.put_challenge(&ch)?;
-    ev.emit(
-        tx,
-        EventKind::OrderChallengeDecided,
-        ch.order.as_str(),
-        json!({ "challenge": ch.id.as_str(), "brought_by": ch.brought_by, "outcome": ch.state }),
-    )?;
+    let decided = k::OrderChallengeDecided {
+        challenge: ch.id.clone(),
+        brought_by: Word::new(&ch.brought_by),
+        outcome: Word::new(&ch.state),
+    };
+    ev.emit(tx, ch.order.as_str(), decided)?;
     Ok(ch)
 }
 
@@ -95,6 +95,7 @@ impl App {
         c.finish()?;
         let clock = self.clock().clone();
         let principal = p.clone();
+        let retention = self.config().personal_data_retention;
         let rec = self
             .store()
             .write(move |tx| {
@@ -124,11 +125,19 @@ impl App {
                 tx.put_challenge(&rec)?;
                 let actor = Actor::of(&principal);
                 let ev = Events { clock: &*clock, now, actor: &actor };
+                let retain = now.plus(retention);
+                let court = seal_text(tx, now, "order.challenge_court", Some(&rec.court), retain)?;
+                let reference = seal_text(tx, now, "order.challenge_reference", Some(&rec.reference), retain)?;
                 ev.emit(
                     tx,
-                    EventKind::OrderChallenged,
                     order.id.as_str(),
-                    json!({ "challenge": rec.id.as_str(), "brought_by": rec.brought_by, "filed_on": rec.filed_on }),
+                    k::OrderChallenged {
+                        challenge: rec.id.clone(),
+                        brought_by: Word::new(&rec.brought_by),
+                        filed_on: Word::new(&rec.filed_on),
+                        court,
+                        reference,
+                    },
                 )?;
                 let data = json!({ "order": order.id.as_str(), "reference": order.reference, "challenge": rec.id.as_str(),
                                    "court": rec.court, "court_reference": rec.reference, "filed_on": rec.filed_on });

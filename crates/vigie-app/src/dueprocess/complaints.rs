@@ -4,7 +4,7 @@
 
 use serde_json::json;
 use vigie_model::decision::{Action, DecisionContext, RawDecision};
-use vigie_model::event::EventKind;
+use vigie_model::event::{Word, kinds as k};
 use vigie_model::org::{OrgKind, Role};
 use vigie_model::redress::{COMPLAINT_ANSWER, Complainant, ReviewOutcome, check_reviewer, may_complain};
 use vigie_model::signal::SignalKind;
@@ -18,7 +18,7 @@ use super::{
 };
 use crate::auth::{require, secret_hash};
 use crate::delivery::enqueue;
-use crate::{Actor, App, AppError, AppResult, Events, id_bytes, keep_personal};
+use crate::{Actor, App, AppError, AppResult, Events, id_bytes, keep_personal, seal_text};
 
 /// A complaint with the decision it contests, for the platform's reviewers.
 #[derive(Clone, Debug)]
@@ -74,12 +74,14 @@ fn lodge(
         new_decision: None,
     };
     tx.insert_complaint(&rec)?;
-    ev.emit(
-        tx,
-        EventKind::ComplaintReceived,
-        rec.id.as_str(),
-        json!({ "case": case.id.as_str(), "decision": d.id.as_str(), "complainant": rec.complainant, "due_at": rec.due_at, "text": sealed }),
-    )?;
+    let received = k::ComplaintReceived {
+        case: case.id.clone(),
+        decision: d.id.clone(),
+        complainant: Word::new(&rec.complainant),
+        due_at: rec.due_at,
+        text: sealed,
+    };
+    ev.emit(tx, rec.id.as_str(), received)?;
     enqueue(
         tx,
         ev.now,
@@ -228,6 +230,7 @@ impl App {
         c.text(input.reasons.as_deref(), "reasons", 20_000);
         c.finish()?;
         let outcome = outcome.expect("checked");
+        let retention = self.config().personal_data_retention;
         let pepper = self.pepper().clone();
         let clock = self.clock().clone();
         let principal = p.clone();
@@ -265,7 +268,7 @@ impl App {
                             ));
                         }
                         let why = input.reasons.as_deref().map(str::trim);
-                        reinstate(tx, &ev, &first, ("complaint", complaint.id.as_str()), why)?;
+                        reinstate(tx, &ev, &first, ("complaint", complaint.id.as_str()), why.map(|w| (w, retention)))?;
                     } else {
                         // A notifier's complaint against no action or an inadequate measure (DSA art.
                         // 20(1), recital 58): the reviewer decides anew; the new decision replaces
@@ -308,21 +311,24 @@ impl App {
                 complaint.reasons = input.reasons.map(|r| r.trim().to_owned());
                 complaint.new_decision = new_decision;
                 tx.update_complaint(&complaint)?;
-                ev.emit(
-                    tx,
-                    EventKind::ComplaintReviewed,
-                    complaint.id.as_str(),
-                    json!({
-                        "case": complaint.case.as_str(),
-                        "outcome": complaint.state,
-                        "complainant": complaint.complainant,
-                        "first_decision": first.id.as_str(),
-                        "first_automated": first.automated_decision,
-                        "new_decision": complaint.new_decision.as_ref().map(DecisionId::as_str),
-                        "received_at": complaint.received_at,
-                        "late": now > complaint.due_at,
-                    }),
-                )?;
+                let reviewed = k::ComplaintReviewed {
+                    case: complaint.case.clone(),
+                    outcome: Word::new(&complaint.state),
+                    complainant: Word::new(&complaint.complainant),
+                    first_decision: first.id.clone(),
+                    first_automated: first.automated_decision,
+                    new_decision: complaint.new_decision.clone(),
+                    received_at: complaint.received_at,
+                    late: now > complaint.due_at,
+                    reasons: seal_text(
+                        tx,
+                        now,
+                        "complaint.review_reasons",
+                        complaint.reasons.as_deref(),
+                        now.plus(retention),
+                    )?,
+                };
+                ev.emit(tx, complaint.id.as_str(), reviewed)?;
                 let text = match &complaint.text_ref {
                     Some(t) => tx.personal_value(t)?,
                     None => None,
@@ -340,8 +346,8 @@ pub(crate) fn tick(tx: &mut dyn Tx, ev: &Events<'_>) -> AppResult<usize> {
     for mut c in due.iter().cloned() {
         c.overdue_at = Some(ev.now);
         tx.update_complaint(&c)?;
-        let data = json!({ "complaint": c.id.as_str(), "case": c.case.as_str(), "due_at": c.due_at });
-        super::overdue(tx, ev, (EventKind::ComplaintOverdue, "complaint.overdue"), c.id.as_str(), &c.platform, data)?;
+        let data = k::ComplaintOverdue { complaint: c.id.clone(), case: c.case.clone(), due_at: c.due_at };
+        super::overdue(tx, ev, c.id.as_str(), &c.platform, data.into())?;
     }
     Ok(due.len())
 }

@@ -15,7 +15,7 @@
 
 use serde_json::json;
 use sha2::{Digest, Sha256};
-use vigie_model::event::EventKind;
+use vigie_model::event::{Word, kinds as k};
 use vigie_model::location::{MAX_LOCATIONS, RawLocation, check_locations, check_media_hashes};
 use vigie_model::org::{OrgKind, Role};
 use vigie_model::redress::{HoldSubject, hold_until, may_hold};
@@ -27,7 +27,7 @@ use vigie_store::*;
 use super::parse_time;
 use crate::auth::{is_admin, require};
 use crate::delivery::{case_payload, enqueue};
-use crate::{Actor, App, AppError, AppResult, Events, id_bytes, keep_personal};
+use crate::{Actor, App, AppError, AppResult, Events, id_bytes, keep_personal, seal_text};
 
 /// The longest a watch-list may run before it is renewed.
 pub const WATCHLIST_MAX: Duration = Duration::from_days(366);
@@ -185,12 +185,9 @@ fn place(
         end_reason: None,
     };
     tx.insert_hold(&hold)?;
-    ev.emit(
-        tx,
-        EventKind::CaseHeld,
-        case.id.as_str(),
-        json!({ "hold": hold.id.as_str(), "watchlist": list.id.as_str(), "authority": list.authority.as_str(), "until": until }),
-    )?;
+    let held =
+        k::CaseHeld { hold: hold.id.clone(), watchlist: list.id.clone(), authority: list.authority.clone(), until };
+    ev.emit(tx, case.id.as_str(), held)?;
     tell_authority(tx, ev, list, case, Some(&hold), None)?;
     Ok(hold)
 }
@@ -205,12 +202,12 @@ fn tell_authority(
     not_held: Option<&str>,
 ) -> Result<(), StoreError> {
     if hold.is_none() {
-        ev.emit(
-            tx,
-            EventKind::WatchlistMatched,
-            case.id.as_str(),
-            json!({ "watchlist": list.id.as_str(), "authority": list.authority.as_str(), "not_held": not_held }),
-        )?;
+        let matched = k::WatchlistMatched {
+            watchlist: list.id.clone(),
+            authority: list.authority.clone(),
+            not_held: not_held.map(Word::from),
+        };
+        ev.emit(tx, case.id.as_str(), matched)?;
     }
     enqueue(
         tx,
@@ -238,12 +235,8 @@ pub(crate) fn end_hold(tx: &mut dyn Tx, ev: &Events<'_>, mut hold: HoldRecord, r
     hold.ended_at = Some(ev.now);
     hold.end_reason = Some(reason.to_owned());
     tx.update_hold(&hold)?;
-    ev.emit(
-        tx,
-        EventKind::HoldEnded,
-        hold.case.as_str(),
-        json!({ "hold": hold.id.as_str(), "reason": reason, "placed_at": hold.placed_at }),
-    )?;
+    let ended = k::HoldEnded { hold: hold.id.clone(), reason: Word::from(reason), placed_at: hold.placed_at };
+    ev.emit(tx, hold.case.as_str(), ended)?;
     enqueue(
         tx,
         ev.now,
@@ -345,18 +338,23 @@ impl App {
                 let instrument = match &rec.instrument {
                     Some(i) => {
                         let retain = now.plus(retention);
-                        let (_, reference) = keep_personal(tx, now, "watchlist.instrument_reference", &i.reference, retain)?;
+                        let (_, reference) =
+                            keep_personal(tx, now, "watchlist.instrument_reference", &i.reference, retain)?;
                         let (_, body) = keep_personal(tx, now, "watchlist.instrument_issuer", &i.issuing_body, retain)?;
-                        json!({ "reference": reference, "issuing_body": body, "ends_at": i.ends_at })
+                        Some(k::Instrument { reference, issuing_body: body, ends_at: i.ends_at })
                     }
-                    None => serde_json::Value::Null,
+                    None => None,
                 };
-                ev.emit(
-                    tx,
-                    EventKind::WatchlistCreated,
-                    rec.id.as_str(),
-                    json!({ "ends_at": rec.ends_at, "hold_hours": rec.hold_hours, "legal_basis_ref_sha256": hex::encode(Sha256::digest(rec.legal_basis_ref.as_bytes())), "instrument": instrument }),
-                )?;
+                let retain = now.plus(retention);
+                let legal_basis_ref =
+                    seal_text(tx, now, "watchlist.legal_basis_ref", Some(&rec.legal_basis_ref), retain)?;
+                let created = k::WatchlistCreated {
+                    ends_at: rec.ends_at,
+                    hold_hours: rec.hold_hours,
+                    legal_basis_ref,
+                    instrument,
+                };
+                ev.emit(tx, rec.id.as_str(), created)?;
                 Ok(rec)
             })
             .await
@@ -414,7 +412,7 @@ impl App {
                 }
                 let actor = Actor::of(&principal);
                 let ev = Events { clock: &*clock, now, actor: &actor };
-                ev.emit(tx, EventKind::WatchlistEntriesAdded, list.id.as_str(), json!({ "added": added }))?;
+                ev.emit(tx, list.id.as_str(), k::WatchlistEntriesAdded { added: added as u64 })?;
                 Ok((added, tx.count_watch_entries(&list.id)?))
             })
             .await
@@ -456,7 +454,7 @@ impl App {
                 tx.update_watchlist(&list)?;
                 let actor = Actor::of(&principal);
                 let ev = Events { clock: &*clock, now, actor: &actor };
-                ev.emit(tx, EventKind::WatchlistClosed, list.id.as_str(), json!({}))?;
+                ev.emit(tx, list.id.as_str(), k::WatchlistClosed {})?;
                 Ok(list)
             })
             .await

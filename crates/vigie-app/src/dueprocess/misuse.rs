@@ -15,7 +15,7 @@
 
 use serde_json::json;
 use sha2::{Digest, Sha256};
-use vigie_model::event::EventKind;
+use vigie_model::event::{Word, kinds as k};
 use vigie_model::org::{OrgKind, Role};
 use vigie_model::redress::{FlaggerStatus, MisuseCounts, check_suspension, flagger_priority};
 use vigie_model::validation::Checker;
@@ -25,7 +25,7 @@ use vigie_store::*;
 use super::parse_time;
 use crate::auth::{is_admin, require, require_admin};
 use crate::secrets::Pepper;
-use crate::{Actor, App, AppError, AppResult, Events, id_bytes, keep_personal};
+use crate::{Actor, App, AppError, AppResult, Events, id_bytes, keep_personal, seal_text};
 
 /// The prefix of a member of the public's pseudonym.
 const EMAIL: &str = "email-hmac:";
@@ -285,15 +285,24 @@ impl App {
                 tx.insert_misuse_action(&rec)?;
                 let actor = Actor::of(&principal);
                 let ev = Events { clock: &*clock, now, actor: &actor };
-                let event = if kind == "warning" { EventKind::NotifierWarned } else { EventKind::NotifierSuspended };
                 // The notifier's pseudonym is personal data: sealed, never in the clear.
                 let (_, notifier) = keep_personal(tx, now, "misuse.notifier_key", &key, now.plus(retention))?;
-                ev.emit(
-                    tx,
-                    event,
-                    rec.id.as_str(),
-                    json!({ "platform": platform.as_str(), "notifier": notifier, "kind": kind, "until": until, "counts": counts }),
-                )?;
+                let counts = k::NotifierCounts {
+                    notices: before.counts.notices,
+                    unfounded: before.counts.unfounded,
+                    unfounded_percent: before.counts.unfounded_percent(),
+                };
+                let reason = seal_text(tx, now, "misuse.reason", Some(&rec.reason), now.plus(retention))?;
+                let (platform_id, notifier, word) = (Some(platform.clone()), Some(notifier), Word::from(kind));
+                if kind == "warning" {
+                    let warned =
+                        k::NotifierWarned { platform: platform_id, notifier, kind: word, until, counts, reason };
+                    ev.emit(tx, rec.id.as_str(), warned)?;
+                } else {
+                    let suspended =
+                        k::NotifierSuspended { platform: platform_id, notifier, kind: word, until, counts, reason };
+                    ev.emit(tx, rec.id.as_str(), suspended)?;
+                }
                 Ok(record(tx, &key, &platform, now)?)
             })
             .await
@@ -344,6 +353,7 @@ impl App {
         areas.dedup();
         let clock = self.clock().clone();
         let principal = p.clone();
+        let retention = self.config().personal_data_retention;
         self.store()
             .write(move |tx| {
                 let found = tx.get_org(&org)?.ok_or(AppError::NotFound("organisation"))?;
@@ -371,11 +381,18 @@ impl App {
                 tx.put_flagger_award(&rec)?;
                 let actor = Actor::of(&principal);
                 let ev = Events { clock: &*clock, now, actor: &actor };
+                let (_, reference) =
+                    keep_personal(tx, now, "trusted_flagger.reference", &rec.reference, now.plus(retention))?;
                 ev.emit(
                     tx,
-                    EventKind::TrustedFlaggerStatusChanged,
                     org.as_str(),
-                    json!({ "status": rec.status, "award": true, "member_state": rec.member_state, "reference": rec.reference, "areas": rec.areas }),
+                    k::TrustedFlaggerStatusChanged {
+                        status: Word::new(&rec.status),
+                        award: true,
+                        member_state: Some(Word::new(&rec.member_state)),
+                        reference: Some(reference),
+                        areas: Some(rec.areas.iter().map(Word::new).collect()),
+                    },
                 )?;
                 Ok(rec)
             })
@@ -403,6 +420,7 @@ impl App {
         let status = status.expect("checked");
         let clock = self.clock().clone();
         let principal = p.clone();
+        let retention = self.config().personal_data_retention;
         self.store()
             .write(move |tx| {
                 let found = tx.get_org(&org)?.ok_or(AppError::NotFound("organisation"))?;
@@ -427,11 +445,20 @@ impl App {
                 tx.put_flagger_award(&rec)?;
                 let actor = Actor::of(&principal);
                 let ev = Events { clock: &*clock, now, actor: &actor };
+                let reference = match &rec.status_reference {
+                    Some(r) => Some(keep_personal(tx, now, "trusted_flagger.reference", r, now.plus(retention))?.1),
+                    None => None,
+                };
                 ev.emit(
                     tx,
-                    EventKind::TrustedFlaggerStatusChanged,
                     org.as_str(),
-                    json!({ "status": rec.status, "award": false, "reference": rec.status_reference }),
+                    k::TrustedFlaggerStatusChanged {
+                        status: Word::new(&rec.status),
+                        award: false,
+                        member_state: None,
+                        reference,
+                        areas: None,
+                    },
                 )?;
                 Ok(rec)
             })

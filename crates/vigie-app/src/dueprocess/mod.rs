@@ -23,7 +23,7 @@ pub mod threats;
 
 use serde_json::{Value, json};
 use vigie_model::decision::{Action, legal_basis};
-use vigie_model::event::EventKind;
+use vigie_model::event::{Event, Word, kinds as k};
 use vigie_model::order::OrderForm;
 use vigie_model::org::{OrgKind, Role};
 use vigie_model::redress::{COMPLAINT_ANSWER, COMPLAINT_WINDOW, Embargo, Route, SCRUTINY_REQUEST_WINDOW};
@@ -274,7 +274,7 @@ pub(crate) fn notice_uploader(
     };
     tx.insert_uploader_notice(&notice)?;
     if embargoed(&orders, ev.now) {
-        ev.emit(tx, EventKind::UploaderNoticeWithheld, notice.id.as_str(), json!({ "case": case.id.as_str() }))?;
+        ev.emit(tx, notice.id.as_str(), k::UploaderNoticeWithheld { case: case.id.clone() })?;
         return Ok(());
     }
     issue_notice(tx, ev, pepper, &mut notice)
@@ -290,12 +290,12 @@ pub(crate) fn issue_notice(
     let token = notice_token(pepper, &notice.id);
     notice.issued_at = Some(ev.now);
     tx.update_uploader_notice(notice)?;
-    ev.emit(
-        tx,
-        EventKind::UploaderNoticeIssued,
-        notice.id.as_str(),
-        json!({ "case": notice.case.as_str(), "decision": notice.decision.as_str(), "route": notice.route }),
-    )?;
+    let issued = k::UploaderNoticeIssued {
+        case: notice.case.clone(),
+        decision: notice.decision.clone(),
+        route: Word::new(&notice.route),
+    };
+    ev.emit(tx, notice.id.as_str(), issued)?;
     enqueue(
         tx,
         ev.now,
@@ -319,10 +319,7 @@ pub(crate) fn issue_notice(
 /// marked `bootstrap`, at the head of the log).
 pub(crate) fn operator(tx: &dyn Reads) -> Result<Option<OrgId>, StoreError> {
     let head = tx.events_after(0, 8)?;
-    let made = head.iter().find(|e| {
-        e.kind == EventKind::OrgCreated.as_str()
-            && serde_json::from_str::<Value>(&e.data).is_ok_and(|d| d["bootstrap"] == json!(true))
-    });
+    let made = head.iter().find(|e| matches!(e.event(), Ok(Event::OrgCreated(d)) if d.bootstrap == Some(true)));
     Ok(match made.and_then(|e| OrgId::parse(&e.subject)) {
         Some(org) => Some(org),
         // A log without its bootstrap event: the oldest hub.
@@ -376,7 +373,13 @@ pub(crate) fn tell_notifiers(
             false
         };
         if told {
-            ev.emit(tx, EventKind::NotifierOutcome, s.id.as_str(), outcome)?;
+            let logged = k::NotifierOutcome {
+                signal: s.id.clone(),
+                case: case.id.clone(),
+                outcome: Word::new(&d.action),
+                decided_at: d.decided_at,
+            };
+            ev.emit(tx, s.id.as_str(), logged)?;
         }
     }
     Ok(())
@@ -389,15 +392,28 @@ pub(crate) fn reinstate(
     ev: &Events<'_>,
     d: &DecisionRecord,
     (cause, by): (&str, &str),
-    reasons: Option<&str>,
+    reasons: Option<(&str, Duration)>,
 ) -> Result<(), StoreError> {
     if d.reversed_at.is_some() || !Action::parse(&d.action).is_some_and(Action::is_restrictive) {
         return Ok(());
     }
     tx.reverse_decision(&d.id, ev.now, by)?;
-    let data =
-        json!({ "case": d.case.as_str(), "decision": d.id.as_str(), "cause": cause, "by": by, "reasons": reasons });
-    ev.emit(tx, EventKind::ContentReinstated, d.case.as_str(), data.clone())?;
+    // The reasons are free text: the log keeps them sealed, the platform is sent them.
+    let sealed = match reasons {
+        Some((text, retention)) => {
+            Some(keep_personal(tx, ev.now, "content.reinstated", text, ev.now.plus(retention))?.1)
+        }
+        None => None,
+    };
+    let logged = k::ContentReinstated {
+        case: d.case.clone(),
+        decision: d.id.clone(),
+        cause: Word::from(cause),
+        by: Word::from(by),
+        reasons: sealed,
+    };
+    ev.emit(tx, d.case.as_str(), logged)?;
+    let data = json!({ "case": d.case.as_str(), "decision": d.id.as_str(), "cause": cause, "by": by, "reasons": reasons.map(|(r, _)| r) });
     enqueue(tx, ev.now, &d.org, "content.reinstated", data, Some(&d.case), true)
 }
 
@@ -405,17 +421,12 @@ pub(crate) fn reinstate(
 /// annulment, art. 9) and reinstates every piece of content removed under it. `cause` is what the
 /// order keeps (`{"cause": ..., ...}`, readable, for its parties); `logged` what the event log
 /// keeps: the same with free text sealed.
-pub(crate) fn end_order(tx: &mut dyn Tx, ev: &Events<'_>, order: OrderRecord, cause: Value) -> AppResult<()> {
-    let logged = cause.clone();
-    end_order_logged(tx, ev, order, cause, logged)
-}
-
-pub(crate) fn end_order_logged(
+pub(crate) fn end_order(
     tx: &mut dyn Tx,
     ev: &Events<'_>,
     mut order: OrderRecord,
     cause: Value,
-    logged: Value,
+    logged: k::OrderEnded,
 ) -> AppResult<()> {
     if order.ended_at.is_some() {
         return Err(AppError::conflict("order_ended", "the order has already stopped having effect"));
@@ -423,7 +434,7 @@ pub(crate) fn end_order_logged(
     order.ended_at = Some(ev.now);
     order.ended_by = Some(cause.to_string());
     tx.update_order(&order)?;
-    ev.emit(tx, EventKind::OrderEnded, order.id.as_str(), logged)?;
+    ev.emit(tx, order.id.as_str(), logged)?;
     let by = format!("order_ended:{}", order.id.as_str());
     let label = cause.get("cause").and_then(Value::as_str).unwrap_or("order_ended").to_owned();
     for case_id in tx.signal_cases(&order.id)? {
@@ -639,12 +650,7 @@ fn mark_informed_at(
     }
     notice.informed_at = Some(at);
     tx.update_uploader_notice(notice)?;
-    ev.emit(
-        tx,
-        EventKind::UploaderNoticeInformed,
-        notice.id.as_str(),
-        json!({ "case": notice.case.as_str(), "via": via, "at": at }),
-    )?;
+    ev.emit(tx, notice.id.as_str(), k::UploaderNoticeInformed { case: notice.case.clone(), via: Word::from(via), at })?;
     Ok(())
 }
 
@@ -695,7 +701,7 @@ impl App {
                 })?;
                 let actor = Actor::of(&principal);
                 let ev = Events { clock: &*clock, now, actor: &actor };
-                ev.emit(tx, EventKind::TermsClauseRegistered, rec.id.as_str(), json!({ "code": rec.code }))?;
+                ev.emit(tx, rec.id.as_str(), k::TermsClauseRegistered { code: Word::new(&rec.code) })?;
                 Ok(rec)
             })
             .await
@@ -730,7 +736,7 @@ impl App {
                 tx.update_terms_clause(&rec)?;
                 let actor = Actor::of(&principal);
                 let ev = Events { clock: &*clock, now, actor: &actor };
-                ev.emit(tx, EventKind::TermsClauseRetired, rec.id.as_str(), json!({ "code": rec.code }))?;
+                ev.emit(tx, rec.id.as_str(), k::TermsClauseRetired { code: Word::new(&rec.code) })?;
                 Ok(rec)
             })
             .await
@@ -834,12 +840,9 @@ impl App {
                 for o in &orders {
                     copies.push(copy_of_order(tx, o, &case)?);
                 }
-                ev.emit(
-                    tx,
-                    EventKind::UploaderNoticeOrderCopy,
-                    notice.id.as_str(),
-                    json!({ "case": notice.case.as_str(), "orders": orders.iter().map(|o| o.id.as_str()).collect::<Vec<_>>() }),
-                )?;
+                let copied =
+                    k::UploaderNoticeOrderCopy { case: notice.case.clone(), orders: orders.iter().map(|o| o.id.clone()).collect() };
+                ev.emit(tx, notice.id.as_str(), copied)?;
                 let told = json!({ "notice": notice.id.as_str(), "case": notice.case.as_str(), "orders": orders.iter().map(|o| o.id.as_str()).collect::<Vec<_>>() });
                 enqueue(tx, now, &notice.platform, "uploader_notice.order_copy", told, Some(&notice.case), false)?;
                 Ok(copies)
@@ -890,7 +893,7 @@ impl App {
             e.extend(ev.now, until).map_err(|r| AppError::conflict(r.code, r.message))?;
             order.embargo = Some(e);
             tx.update_order(&order)?;
-            ev.emit(tx, EventKind::EmbargoExtended, order.id.as_str(), json!({ "until": until }))?;
+            ev.emit(tx, order.id.as_str(), k::EmbargoExtended { until })?;
             Ok(order)
         })
         .await
@@ -934,10 +937,17 @@ impl App {
             let (_, court_sealed) = keep_personal(tx, ev.now, "order.ruling_court", &court, retain)?;
             let (_, reference_sealed) = keep_personal(tx, ev.now, "order.ruling_reference", &reference, retain)?;
             let cause = json!({ "cause": "annulment", "court": court, "reference": reference, "decided_on": decided_on, "recorded_by": recorded_by });
-            let logged = json!({ "cause": "annulment", "court": court_sealed, "reference": reference_sealed, "decided_on": decided_on, "recorded_by": recorded_by });
+            let logged = k::OrderEnded {
+                cause: Word::from("annulment"),
+                scrutiny: None,
+                court: Some(court_sealed),
+                reference: Some(reference_sealed),
+                decided_on: Some(Word::new(&decided_on)),
+                recorded_by: Some(Word::from(recorded_by)),
+            };
             // The ruling is the outcome of the order's pending court challenges.
             challenges::close_on_annulment(tx, ev, &id, Some(&decided_on), Some(&reference))?;
-            end_order_logged(tx, ev, order, cause, logged)?;
+            end_order(tx, ev, order, cause, logged)?;
             Ok(tx.get_order(&id)?.expect("just updated"))
         })
         .await
@@ -993,6 +1003,7 @@ impl App {
         let mut c = Checker::new();
         c.text(reasons.as_deref(), "reasons", 5_000);
         c.finish()?;
+        let retention = self.config().personal_data_retention;
         let id = CaseId::parse(case).ok_or(AppError::NotFound("case"))?;
         let clock = self.clock().clone();
         let principal = p.clone();
@@ -1021,7 +1032,13 @@ impl App {
                 }
                 let actor = Actor::of(&principal);
                 let ev = Events { clock: &*clock, now: clock.now(), actor: &actor };
-                reinstate(tx, &ev, &d, ("voluntary", principal.user.as_str()), reasons.as_deref())?;
+                reinstate(
+                    tx,
+                    &ev,
+                    &d,
+                    ("voluntary", principal.user.as_str()),
+                    reasons.as_deref().map(|r| (r, retention)),
+                )?;
                 Ok(tx.get_decision(&d.id)?.expect("exists"))
             })
             .await?;
@@ -1043,7 +1060,7 @@ pub(crate) fn lift(
     e.lift(ev.now).map_err(|r| AppError::conflict(r.code, r.message))?;
     order.embargo = Some(e);
     tx.update_order(&order)?;
-    ev.emit(tx, EventKind::EmbargoLifted, order.id.as_str(), json!({ "automatic": automatic, "until": e.until }))?;
+    ev.emit(tx, order.id.as_str(), k::EmbargoLifted { automatic, until: e.until })?;
     for case_id in tx.signal_cases(&order.id)? {
         let Some(case) = tx.get_case(&case_id)? else { continue };
         if embargoed(&tx.case_orders(&case.id)?, ev.now) {
@@ -1061,16 +1078,18 @@ pub(crate) fn lift(
     Ok(order)
 }
 
-/// Records that a clock ran out: the event, and an urgent message to whoever must act on it.
+/// Records that a clock ran out: the event, and an urgent message (the kind's webhook, with the
+/// event's data) to whoever must act on it.
 pub(crate) fn overdue(
     tx: &mut dyn Tx,
     ev: &Events<'_>,
-    (kind, wire): (EventKind, &str),
     subject: &str,
     to: &OrgId,
-    data: Value,
+    event: Event,
 ) -> Result<(), StoreError> {
-    ev.emit(tx, kind, subject, data.clone())?;
+    let wire = event.kind().spec().webhook.expect("an overdue clock is announced");
+    let data = event.data_value();
+    ev.emit(tx, subject, event)?;
     enqueue(tx, ev.now, to, wire, data, None, true)
 }
 

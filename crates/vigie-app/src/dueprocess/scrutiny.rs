@@ -10,7 +10,7 @@
 
 use serde_json::{Value, json};
 use vigie_model::decision::Purpose;
-use vigie_model::event::EventKind;
+use vigie_model::event::{Word, kinds as k};
 use vigie_model::org::{Competence, OrgKind, Role};
 use vigie_model::redress::{ScrutinyTrigger, may_find_infringement, scrutiny_due, scrutiny_in_time};
 use vigie_model::validation::Checker;
@@ -20,7 +20,7 @@ use vigie_store::*;
 use super::{end_order, mark_informed, notice_by_token};
 use crate::auth::{is_admin, require};
 use crate::delivery::enqueue;
-use crate::{Actor, App, AppError, AppResult, Events, id_bytes, keep_personal};
+use crate::{Actor, App, AppError, AppResult, Events, id_bytes, keep_personal, seal_text};
 
 /// The scrutinising authority's answer.
 #[derive(Clone, Debug, Default)]
@@ -137,12 +137,15 @@ fn open(
         purpose_concerns: (!concerns.is_empty()).then(|| Value::Array(concerns.clone()).to_string()),
     };
     tx.insert_scrutiny(&rec)?;
-    ev.emit(
-        tx,
-        EventKind::ScrutinyRequested,
-        rec.id.as_str(),
-        json!({ "order": order.id.as_str(), "trigger": rec.trigger, "authority": authority.as_str(), "due_at": rec.due_at, "reasons": sealed, "purpose_concerns": concerns.len() }),
-    )?;
+    let requested = k::ScrutinyRequested {
+        order: order.id.clone(),
+        trigger: Word::new(&rec.trigger),
+        authority: authority.clone(),
+        due_at: rec.due_at,
+        reasons: Some(sealed),
+        purpose_concerns: concerns.len() as u64,
+    };
+    ev.emit(tx, rec.id.as_str(), requested)?;
     let data = json!({ "scrutiny": rec.id.as_str(), "order": order.id.as_str(), "reference": order.reference, "trigger": rec.trigger, "due_at": rec.due_at });
     let mut to_authority = data.clone();
     to_authority["purpose_concerns"] = Value::Array(concerns);
@@ -318,7 +321,7 @@ impl App {
                 s.intention_reasons = Some(reasons.clone());
                 tx.update_scrutiny(&s)?;
                 let (_, sealed) = keep_personal(tx, now, "scrutiny.intention", &reasons, now.plus(retention))?;
-                ev.emit(tx, EventKind::ScrutinyIntention, s.id.as_str(), json!({ "order": s.order.as_str(), "reasons": sealed }))?;
+                ev.emit(tx, s.id.as_str(), k::ScrutinyIntention { order: s.order.clone(), reasons: sealed })?;
                 let order = tx.get_order(&s.order)?.ok_or(AppError::Internal("scrutiny without order"))?;
                 let data = json!({ "scrutiny": s.id.as_str(), "order": order.id.as_str(), "reference": order.reference, "intention": "infringement", "reasons": reasons, "due_at": s.due_at });
                 enqueue(tx, now, &order.authority, "scrutiny.intention", data, None, true)?;
@@ -356,6 +359,7 @@ impl App {
         c.text(input.reasons.as_deref(), "reasons", 20_000);
         c.finish()?;
         let infringement = infringement.expect("checked");
+        let retention = self.config().personal_data_retention;
         let clock = self.clock().clone();
         let principal = p.clone();
         let rec = self
@@ -380,12 +384,21 @@ impl App {
                 s.decision_reasons = input.reasons.map(|r| r.trim().to_owned());
                 tx.update_scrutiny(&s)?;
                 let europol: Vec<OrgId> = tx.list_orgs()?.into_iter().filter(|o| o.europol).map(|o| o.id).collect();
-                ev.emit(
-                    tx,
-                    EventKind::ScrutinyDecided,
-                    s.id.as_str(),
-                    json!({ "order": s.order.as_str(), "outcome": s.state, "late": now > s.due_at, "trigger": s.trigger, "europol": europol.len() }),
-                )?;
+                let decided = k::ScrutinyDecided {
+                    order: s.order.clone(),
+                    outcome: Word::new(&s.state),
+                    late: now > s.due_at,
+                    trigger: Some(Word::new(&s.trigger)),
+                    europol: Some(europol.len() as u64),
+                    reasons: seal_text(
+                        tx,
+                        now,
+                        "scrutiny.decision_reasons",
+                        s.decision_reasons.as_deref(),
+                        now.plus(retention),
+                    )?,
+                };
+                ev.emit(tx, s.id.as_str(), decided)?;
                 let order = tx.get_order(&s.order)?.ok_or(AppError::Internal("scrutiny without order"))?;
                 let data = json!({ "scrutiny": s.id.as_str(), "order": order.id.as_str(), "reference": order.reference, "outcome": s.state, "reasons": s.decision_reasons });
                 enqueue(tx, now, &order.authority, "scrutiny.decided", data.clone(), None, true)?;
@@ -397,7 +410,16 @@ impl App {
                 // Another finding or a court may have ended the order already; this one is
                 // recorded all the same.
                 if infringement && order.ended_at.is_none() {
-                    end_order(tx, &ev, order, json!({ "cause": "scrutiny_infringement", "scrutiny": s.id.as_str() }))?;
+                    let cause = json!({ "cause": "scrutiny_infringement", "scrutiny": s.id.as_str() });
+                    let logged = k::OrderEnded {
+                        cause: Word::from("scrutiny_infringement"),
+                        scrutiny: Some(s.id.clone()),
+                        court: None,
+                        reference: None,
+                        decided_on: None,
+                        recorded_by: None,
+                    };
+                    end_order(tx, &ev, order, cause, logged)?;
                 }
                 Ok::<_, AppError>(s)
             })
@@ -413,8 +435,8 @@ pub(crate) fn tick(tx: &mut dyn Tx, ev: &Events<'_>) -> AppResult<usize> {
     for mut s in due.iter().cloned() {
         s.overdue_at = Some(ev.now);
         tx.update_scrutiny(&s)?;
-        let data = json!({ "scrutiny": s.id.as_str(), "order": s.order.as_str(), "due_at": s.due_at });
-        super::overdue(tx, ev, (EventKind::ScrutinyOverdue, "scrutiny.overdue"), s.id.as_str(), &s.authority, data)?;
+        let data = k::ScrutinyOverdue { scrutiny: s.id.clone(), order: s.order.clone(), due_at: s.due_at };
+        super::overdue(tx, ev, s.id.as_str(), &s.authority, data.into())?;
     }
     Ok(due.len())
 }

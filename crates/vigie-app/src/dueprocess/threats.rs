@@ -6,7 +6,7 @@
 //! the referral to each of them that is registered.
 
 use serde_json::json;
-use vigie_model::event::EventKind;
+use vigie_model::event::{Word, kinds as k};
 use vigie_model::org::{Competence, MemberState, OrgKind, Role};
 use vigie_model::redress::next_threat_escalation;
 use vigie_model::signal::{PriorityInputs, priority};
@@ -15,7 +15,7 @@ use vigie_model::*;
 use vigie_store::*;
 
 use crate::delivery::{case_payload, enqueue};
-use crate::{Actor, App, AppError, AppResult, Events, id_bytes};
+use crate::{Actor, App, AppError, AppResult, Events, id_bytes, seal_text};
 
 /// A referral to law enforcement as a platform (or the hub) records it.
 #[derive(Clone, Debug, Default)]
@@ -74,7 +74,15 @@ pub(crate) fn tick(tx: &mut dyn Tx, ev: &Events<'_>) -> AppResult<usize> {
         let case = tx.get_case(&alert.case)?;
         let referred = !tx.le_referrals_of(&alert.case)?.is_empty();
         let data = json!({ "case": alert.case.as_str(), "level": alert.level, "raised_at": alert.raised_at, "referred": referred });
-        ev.emit(tx, EventKind::ThreatToLifeEscalated, alert.case.as_str(), data.clone())?;
+        let escalated = k::ThreatToLifeEscalated {
+            case: Some(alert.case.clone()),
+            platform: None,
+            level: Some(alert.level),
+            flagged_by: None,
+            raised_at: Some(alert.raised_at),
+            referred: Some(referred),
+        };
+        ev.emit(tx, alert.case.as_str(), escalated)?;
         if let Some(platform) = case.as_ref().and_then(|c| c.platform.clone()) {
             enqueue(tx, ev.now, &platform, "threat_to_life.escalated", data.clone(), None, true)?;
         }
@@ -144,9 +152,15 @@ impl App {
                     tx.update_case(&case)?;
                     ev.emit(
                         tx,
-                        EventKind::ThreatToLifeEscalated,
                         case.id.as_str(),
-                        json!({ "level": 0, "flagged_by": "platform" }),
+                        k::ThreatToLifeEscalated {
+                            case: None,
+                            platform: None,
+                            level: Some(0),
+                            flagged_by: Some(Word::from("platform")),
+                            raised_at: None,
+                            referred: None,
+                        },
                     )?;
                     if let Some(hold) = tx.active_hold(&case.id)? {
                         super::holds::end_hold(tx, &ev, hold, "threat_to_life")?;
@@ -219,6 +233,7 @@ impl App {
         c.finish()?;
         states.sort();
         states.dedup();
+        let retention = self.config().personal_data_retention;
         let clock = self.clock().clone();
         let principal = p.clone();
         let rec = self
@@ -255,18 +270,20 @@ impl App {
                 tx.insert_le_referral(&rec)?;
                 let actor = Actor::of(&principal);
                 let ev = Events { clock: &*clock, now, actor: &actor };
+                let note =
+                    seal_text(tx, now, "threat_to_life.referral_note", rec.note.as_deref(), now.plus(retention))?;
                 ev.emit(
                     tx,
-                    EventKind::ThreatToLifeReferred,
                     case.id.as_str(),
-                    json!({
-                        "referral": rec.id.as_str(),
-                        "basis": rec.basis,
-                        "member_states": rec.member_states,
-                        "europol": rec.europol,
-                        "contact_point": rec.contact_point,
-                        "authority": rec.authority.as_ref().map(OrgId::as_str),
-                    }),
+                    k::ThreatToLifeReferred {
+                        referral: rec.id.clone(),
+                        basis: Word::new(&rec.basis),
+                        member_states: rec.member_states.iter().map(Word::new).collect(),
+                        europol: rec.europol,
+                        contact_point: rec.contact_point,
+                        authority: rec.authority.clone(),
+                        note,
+                    },
                 )?;
                 let mut data = case_payload(&case);
                 data["referral"] =
@@ -328,9 +345,12 @@ impl App {
                 let ev = Events { clock: &*clock, now, actor: &actor };
                 ev.emit(
                     tx,
-                    EventKind::ThreatToLifeAcknowledged,
                     case.id.as_str(),
-                    json!({ "level": alert.level, "referrals": referrals.len(), "raised_at": alert.raised_at }),
+                    k::ThreatToLifeAcknowledged {
+                        level: alert.level,
+                        referrals: referrals.len() as u64,
+                        raised_at: alert.raised_at,
+                    },
                 )?;
                 Ok(ThreatView { alert: Some(alert), referrals })
             })

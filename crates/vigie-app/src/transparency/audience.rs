@@ -1,21 +1,22 @@
 //! Which events an audience may see.
 //!
 //! - **Overseer**: every event, unchanged, so the export verifies as a chain.
-//! - **Public**: only the kinds the transparency report reads, each reduced to the fields it reads
-//!   (never a sealed personal value, a free text or a content hash), and without the acting person.
-//!   The organisations stay: they are the institutions whose work the report shows.
-//! - **An organisation**: the events it is a party to, unchanged: what it did, what was sent to it,
-//!   and what happened to its cases, orders and reports. Holds and watch-list matches are seen only
-//!   by the list's authority, whoever's action triggered them.
+//! - **Public**: only the kinds the transparency report reads, each reduced to the fields its kind
+//!   declares public (`KindSpec::public`: ids, enumerations, counts, flags and times, never a
+//!   sealed value; a test checks each field's type), read from the typed event, so an older shape
+//!   is upcast before it is cut; without the acting person. The organisations stay: they are the
+//!   institutions whose work the report shows.
+//! - **An organisation**: the events it is a party to (`KindSpec::seen_by`), unchanged: what it
+//!   did, what was sent to it, and what happened to its cases, orders and reports. Holds and
+//!   watch-list matches are seen only by the list's authority, whoever's action triggered them.
 //!
 //! Personal values never appear in any export: events only ever carry their salted hashes.
 
 use std::borrow::Cow;
 use std::collections::{HashMap, HashSet};
 
-use serde_json::{Map, Value};
 use vigie_model::Timestamp;
-use vigie_model::event::ChainedEvent;
+use vigie_model::event::{ChainedEvent, Event, SeenBy, kinds};
 use vigie_store::Reads;
 
 /// Who an export or a report is for.
@@ -44,57 +45,6 @@ impl Audience {
         }
     }
 }
-
-/// The kinds the public sees, each with the data fields it keeps.
-pub const PUBLIC_FIELDS: &[(&str, &[&str])] = &[
-    ("org.created", &["kind"]),
-    (
-        "signal.received",
-        &["kind", "tier", "threat_to_life", "authority", "platform", "cross_border", "emergency", "non_disclosure"],
-    ),
-    (
-        "case.decided",
-        &[
-            "action",
-            "legal_basis",
-            "terms_ground",
-            "territorial_scope",
-            "automated_detection",
-            "automated_decision",
-            "manifestly_unfounded",
-            "tier",
-            "received_at",
-        ],
-    ),
-    ("order.received", &[]),
-    ("order.complied", &["late", "measure", "items", "at_intake"]),
-    ("order.suspended", &["state", "reasons"]),
-    ("order.overdue", &[]),
-    ("order.escalated", &[]),
-    ("order.ended", &["cause"]),
-    ("order.challenged", &["brought_by"]),
-    ("order.challenge_decided", &["brought_by", "outcome"]),
-    ("scrutiny.requested", &["trigger"]),
-    ("scrutiny.decided", &["outcome", "late"]),
-    ("scrutiny.overdue", &[]),
-    ("complaint.received", &["complainant"]),
-    ("complaint.reviewed", &["outcome", "complainant", "first_automated", "received_at", "late"]),
-    ("complaint.overdue", &[]),
-    ("content.reinstated", &["cause"]),
-    ("case.held", &[]),
-    ("hold.ended", &["reason"]),
-    ("watchlist.matched", &[]),
-    ("escalation.threat_to_life", &[]),
-    ("threat_to_life.referred", &["europol"]),
-    ("threat_to_life.acknowledged", &[]),
-    ("notifier.warned", &[]),
-    ("notifier.suspended", &[]),
-    ("upload.matched", &["case"]),
-    ("bank.entries_added", &["count", "lines"]),
-];
-
-/// Kinds only the watch-list's authority may see.
-const SECRET: [&str; 3] = ["case.held", "hold.ended", "watchlist.matched"];
 
 /// Decides, event by event, what an audience sees.
 pub struct Selector {
@@ -129,11 +79,12 @@ impl Selector {
             Audience::Overseer => Some(Cow::Borrowed(e)),
             Audience::Org(org) => self.parties.sees(e, org).then_some(Cow::Borrowed(e)),
             Audience::Public => {
-                let (_, fields) = PUBLIC_FIELDS.iter().find(|(k, _)| *k == e.kind)?;
-                let data: Value = serde_json::from_str(&e.data).unwrap_or(Value::Null);
-                let kept: Map<String, Value> =
-                    fields.iter().filter_map(|f| data.get(*f).map(|v| ((*f).to_owned(), v.clone()))).collect();
-                Some(Cow::Owned(ChainedEvent { actor: None, data: Value::Object(kept).to_string(), ..e.clone() }))
+                // What the kind declares public, from the typed event: an older shape is upcast
+                // first, so a field it nested or kept in the clear never reaches the public.
+                let event = e.event().ok()?;
+                let data = event.public_view()?;
+                let kind = event.kind().as_str().to_owned();
+                Some(Cow::Owned(ChainedEvent { actor: None, kind, data: data.to_string(), ..e.clone() }))
             }
         }
     }
@@ -154,111 +105,104 @@ struct Parties {
     hold_authority: HashMap<String, String>,
 }
 
-fn field(e: &ChainedEvent) -> Value {
-    serde_json::from_str(&e.data).unwrap_or(Value::Null)
-}
-
-fn text(v: &Value, key: &str) -> Option<String> {
-    v.get(key).and_then(Value::as_str).map(str::to_owned)
-}
-
 impl Parties {
     fn learn(&mut self, e: &ChainedEvent) {
-        let data = field(e);
-        match e.kind.as_str() {
-            "signal.received" => {
+        let Ok(event) = e.event() else { return };
+        match &event {
+            Event::SignalReceived(d) => {
                 if let Some(org) = &e.org {
                     self.signal_org.insert(e.subject.clone(), org.clone());
                 }
-                if let (Some(a), Some(p)) = (text(&data, "authority"), text(&data, "platform")) {
-                    self.orders.insert(e.subject.clone(), (a, p));
+                if let (Some(a), Some(p)) = (&d.authority, &d.platform) {
+                    self.orders.insert(e.subject.clone(), (a.as_str().to_owned(), p.as_str().to_owned()));
                 }
             }
-            "case.opened" | "case.signal_added" => {
-                if let Some(p) = text(&data, "platform") {
-                    self.case_platform.insert(e.subject.clone(), p);
+            Event::CaseOpened(kinds::CaseOpened { platform, signal, .. })
+            | Event::CaseSignalAdded(kinds::CaseSignalAdded { platform, signal, .. }) => {
+                if let Some(p) = platform {
+                    self.case_platform.insert(e.subject.clone(), p.as_str().to_owned());
                 }
-                if let Some(signal) = text(&data, "signal") {
-                    if let Some(org) = self.signal_org.get(&signal) {
-                        self.case_reporters.entry(e.subject.clone()).or_default().insert(org.clone());
-                    }
-                    self.signal_cases.entry(signal).or_default().push(e.subject.clone());
+                if let Some(org) = self.signal_org.get(signal.as_str()) {
+                    self.case_reporters.entry(e.subject.clone()).or_default().insert(org.clone());
                 }
+                self.signal_cases.entry(signal.as_str().to_owned()).or_default().push(e.subject.clone());
             }
-            "case.routed" => {
-                if let Some(p) = text(&data, "platform") {
-                    self.case_platform.insert(e.subject.clone(), p);
-                }
+            Event::CaseRouted(d) => {
+                self.case_platform.insert(e.subject.clone(), d.platform.as_str().to_owned());
             }
-            "complaint.received" => {
-                if let Some(c) = text(&data, "case") {
-                    self.complaint_case.insert(e.subject.clone(), c);
-                }
+            Event::ComplaintReceived(d) => {
+                self.complaint_case.insert(e.subject.clone(), d.case.as_str().to_owned());
             }
-            "scrutiny.requested" => {
-                if let (Some(o), Some(a)) = (text(&data, "order"), text(&data, "authority")) {
-                    self.scrutinies.insert(e.subject.clone(), (o, a));
-                }
+            Event::ScrutinyRequested(d) => {
+                self.scrutinies
+                    .insert(e.subject.clone(), (d.order.as_str().to_owned(), d.authority.as_str().to_owned()));
             }
-            "case.held" => {
-                if let (Some(h), Some(a)) = (text(&data, "hold"), text(&data, "authority")) {
-                    self.hold_authority.insert(h, a);
-                }
+            Event::CaseHeld(d) => {
+                self.hold_authority.insert(d.hold.as_str().to_owned(), d.authority.as_str().to_owned());
             }
             _ => {}
         }
     }
 
-    /// Whether `org` may see `e`.
+    /// Whether `org` may see `e`, by what its kind declares ([`SeenBy`]).
     fn sees(&self, e: &ChainedEvent, org: &str) -> bool {
-        let data = field(e);
-        let kind = e.kind.as_str();
-        let says = |key: &str| data.get(key).and_then(Value::as_str) == Some(org);
-        if SECRET.contains(&kind) {
-            return match kind {
-                "hold.ended" => data
-                    .get("hold")
-                    .and_then(Value::as_str)
-                    .and_then(|h| self.hold_authority.get(h))
-                    .is_some_and(|a| a == org),
-                _ => says("authority"),
+        let Ok(event) = e.event() else { return false };
+        let seen_by = event.kind().spec().seen_by;
+        let platform_of = |case: &str| self.case_platform.get(case).is_some_and(|p| p == org);
+        let party_to_order = |id: &str| self.orders.get(id).is_some_and(|(a, p)| a == org || p == org);
+        if seen_by == SeenBy::WatchlistAuthority {
+            // Secret from everyone else, whoever's action triggered it.
+            return match &event {
+                Event::CaseHeld(d) => d.authority.as_str() == org,
+                Event::WatchlistMatched(d) => d.authority.as_str() == org,
+                Event::HoldEnded(d) => self.hold_authority.get(d.hold.as_str()).is_some_and(|a| a == org),
+                _ => false,
             };
         }
         if e.org.as_deref() == Some(org) {
             return true;
         }
-        let platform_of = |case: &str| self.case_platform.get(case).is_some_and(|p| p == org);
-        let party_to_order = |id: &str| self.orders.get(id).is_some_and(|(a, p)| a == org || p == org);
-        match kind {
-            "org.created" | "trusted_flagger.status_changed" => e.subject == org,
-            "signal.received" => {
+        match seen_by {
+            SeenBy::Actor | SeenBy::WatchlistAuthority => false,
+            SeenBy::Subject => e.subject == org,
+            SeenBy::Signal => {
                 party_to_order(&e.subject)
                     || self.signal_cases.get(&e.subject).into_iter().flatten().any(|c| platform_of(c))
             }
-            "case.opened" | "case.signal_added" => {
+            SeenBy::CaseReport => {
+                let signal = match &event {
+                    Event::CaseOpened(d) => Some(&d.signal),
+                    Event::CaseSignalAdded(d) => Some(&d.signal),
+                    _ => None,
+                };
                 platform_of(&e.subject)
-                    || data
-                        .get("signal")
-                        .and_then(Value::as_str)
-                        .and_then(|s| self.signal_org.get(s))
-                        .is_some_and(|o| o == org)
+                    || signal.and_then(|s| self.signal_org.get(s.as_str())).is_some_and(|o| o == org)
             }
-            "case.decided" | "case.reopened" | "content.reinstated" => {
+            SeenBy::CaseParties => {
                 platform_of(&e.subject) || self.case_reporters.get(&e.subject).is_some_and(|r| r.contains(org))
             }
+            SeenBy::CasePlatform => platform_of(&e.subject),
             // The referral's addressee, when it is an organisation of the instance.
-            "threat_to_life.referred" => platform_of(&e.subject) || says("authority"),
-            "upload.matched" => says("platform"),
-            k if k.starts_with("case.") || k.starts_with("escalation.") || k.starts_with("threat_to_life.") => {
+            SeenBy::CasePlatformOrAuthority => {
                 platform_of(&e.subject)
+                    || matches!(&event, Event::ThreatToLifeReferred(d) if d.authority.as_ref().is_some_and(|a| a.as_str() == org))
             }
-            k if k.starts_with("order.") || k.starts_with("embargo.") => party_to_order(&e.subject),
-            k if k.starts_with("scrutiny.") => {
+            SeenBy::Platform => matches!(&event, Event::UploadMatched(d) if d.platform.as_str() == org),
+            SeenBy::Order => party_to_order(&e.subject),
+            SeenBy::Scrutiny => {
                 self.scrutinies.get(&e.subject).is_some_and(|(o, authority)| authority == org || party_to_order(o))
             }
-            k if k.starts_with("complaint.") => self.complaint_case.get(&e.subject).is_some_and(|c| platform_of(c)),
-            k if k.starts_with("uploader_notice.") => data.get("case").and_then(Value::as_str).is_some_and(platform_of),
-            _ => false,
+            SeenBy::Complaint => self.complaint_case.get(&e.subject).is_some_and(|c| platform_of(c)),
+            SeenBy::NoticeCase => {
+                let case = match &event {
+                    Event::UploaderNoticeIssued(d) => Some(&d.case),
+                    Event::UploaderNoticeWithheld(d) => Some(&d.case),
+                    Event::UploaderNoticeInformed(d) => Some(&d.case),
+                    Event::UploaderNoticeOrderCopy(d) => Some(&d.case),
+                    _ => None,
+                };
+                case.is_some_and(|c| platform_of(c.as_str()))
+            }
         }
     }
 }

@@ -7,9 +7,8 @@
 use std::collections::{BTreeMap, HashMap, HashSet};
 
 use serde::Serialize;
-use serde_json::Value;
 use vigie_model::Timestamp;
-use vigie_model::event::ChainedEvent;
+use vigie_model::event::{ChainedEvent, Event, kinds};
 
 use super::Period;
 
@@ -69,6 +68,9 @@ pub struct Scope {
     pub org_kind: Option<String>,
     pub from: Timestamp,
     pub to: Timestamp,
+    /// Events of the period's log this build could not read as typed events (counted in no
+    /// figure); 0 on a sound log. The Python recompute counts those that fail the schema.
+    pub unreadable_events: u64,
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize)]
@@ -370,18 +372,7 @@ pub struct Tally {
     stay_down: StayDown,
     upload_cases: HashSet<String>,
     demands: BTreeMap<String, StateDemand>,
-}
-
-fn str_of<'a>(v: &'a Value, key: &str) -> Option<&'a str> {
-    v.get(key).and_then(Value::as_str)
-}
-
-fn flag(v: &Value, key: &str) -> bool {
-    v.get(key).and_then(Value::as_bool).unwrap_or(false)
-}
-
-fn when(v: &Value, key: &str) -> Option<Timestamp> {
-    str_of(v, key).and_then(Timestamp::parse_rfc3339)
+    unreadable: u64,
 }
 
 impl Tally {
@@ -499,78 +490,82 @@ impl Tally {
             stay_down: StayDown { upload_matches: 0, upload_cases: 0, bank_entries_added: 0 },
             upload_cases: HashSet::new(),
             demands: BTreeMap::new(),
+            unreadable: 0,
         }
     }
 
-    /// Folds one event in; events must come in commit order.
+    /// Folds one event in; events must come in commit order. An event this build cannot read
+    /// (an unknown kind, a shape no upcaster knows) counts in `unreadable_events`, never as zero
+    /// of something else.
     pub fn add(&mut self, e: &ChainedEvent) {
         if e.at >= self.period.to {
             return;
         }
-        let data: Value = serde_json::from_str(&e.data).unwrap_or(Value::Null);
-        self.remember(e, &data);
+        let Ok(event) = e.event() else {
+            self.unreadable += 1;
+            return;
+        };
+        self.remember(e, &event);
         if self.period.contains(e.at) {
-            self.count(e, &data);
+            self.count(e, &event);
         }
     }
 
     /// State that later events refer to, whenever it happened.
-    fn remember(&mut self, e: &ChainedEvent, data: &Value) {
-        match e.kind.as_str() {
-            "org.created" if self.org.as_deref() == Some(e.subject.as_str()) => {
-                self.org_kind = str_of(data, "kind").map(str::to_owned);
+    fn remember(&mut self, e: &ChainedEvent, event: &Event) {
+        match event {
+            Event::OrgCreated(d) if self.org.as_deref() == Some(e.subject.as_str()) => {
+                self.org_kind = Some(d.kind.as_str().to_owned());
             }
-            "signal.received" if str_of(data, "kind") == Some("order") => {
-                let authority = str_of(data, "authority").map(str::to_owned);
+            Event::SignalReceived(d) if d.kind == "order" => {
+                let authority = d.authority.as_ref().map(|a| a.as_str().to_owned());
                 self.order_intake.insert(e.subject.clone(), (e.at, authority));
             }
-            "order.complied" => {
+            Event::OrderComplied(_) => {
                 self.complied_orders.insert(e.subject.clone());
             }
-            "order.received" => {
+            Event::OrderReceived(_) => {
                 self.received_orders.insert(e.subject.clone());
             }
-            "order.suspended" => {
+            Event::OrderSuspended(_) => {
                 self.suspended_orders.insert(e.subject.clone());
             }
-            "order.overdue" => {
+            Event::OrderOverdue(_) => {
                 self.overdue_orders.insert(e.subject.clone());
             }
-            "order.ended" => {
+            Event::OrderEnded(_) => {
                 self.ended_orders.insert(e.subject.clone());
             }
-            "scrutiny.requested" => {
-                if let Some(t) = str_of(data, "trigger") {
-                    self.scrutiny_trigger.insert(e.subject.clone(), t.to_owned());
-                }
+            Event::ScrutinyRequested(d) => {
+                self.scrutiny_trigger.insert(e.subject.clone(), d.trigger.as_str().to_owned());
             }
             _ => {}
         }
     }
 
-    fn count(&mut self, e: &ChainedEvent, data: &Value) {
-        match e.kind.as_str() {
-            "signal.received" => self.signal(e, data),
-            "case.decided" => self.decided(e, data),
-            "order.received" => {
+    fn count(&mut self, e: &ChainedEvent, event: &Event) {
+        match event {
+            Event::SignalReceived(d) => self.signal(e, d),
+            Event::CaseDecided(d) => self.decided(e, d),
+            Event::OrderReceived(_) => {
                 self.orders.received += 1;
                 if let Some((intake, _)) = self.order_intake.get(&e.subject) {
                     self.receipt_micros.push(e.at.since(*intake).as_micros());
                 }
             }
-            "order.complied" => {
+            Event::OrderComplied(d) => {
                 self.orders.complied += 1;
-                if flag(data, "late") {
+                if d.late {
                     self.orders.complied_late += 1;
                 } else {
                     self.orders.complied_within_hour += 1;
                 }
-                if let Some(m) = str_of(data, "measure") {
-                    bump(&mut self.orders.by_measure, m);
+                if let Some(m) = &d.measure {
+                    bump(&mut self.orders.by_measure, m.as_str());
                 }
-                // Every item the order named; events from before step 8 lack the count: one.
-                self.orders.items_removed_or_disabled += data.get("items").and_then(Value::as_u64).unwrap_or(1);
-                if flag(data, "at_intake") {
+                // Every item the order named (events from before step 8 read as one).
+                self.orders.items_removed_or_disabled += d.items;
+                if d.at_intake {
                     self.orders.complied_at_intake += 1;
                 }
                 if let Some((intake, authority)) = self.order_intake.get(&e.subject) {
@@ -580,28 +575,22 @@ impl Tally {
                     }
                 }
             }
-            "order.suspended" => {
-                let state = str_of(data, "state").unwrap_or("unknown").to_owned();
-                self.cannot_comply.entry(e.subject.clone()).or_default().insert(state);
-                for r in data.get("reasons").and_then(Value::as_array).into_iter().flatten() {
-                    if let Some(r) = r.as_str() {
-                        self.reasons.entry(r.to_owned()).or_default().insert(e.subject.clone());
-                    }
+            Event::OrderSuspended(d) => {
+                self.cannot_comply.entry(e.subject.clone()).or_default().insert(d.state.as_str().to_owned());
+                for r in d.reasons.iter().flatten() {
+                    self.reasons.entry(r.as_str().to_owned()).or_default().insert(e.subject.clone());
                 }
             }
-            "order.overdue" => self.orders.overdue += 1,
-            "order.escalated" => self.orders.escalations += 1,
-            "order.ended" => {
-                let cause = data.get("cause").and_then(|c| c.get("cause").or(Some(c))).and_then(Value::as_str);
-                bump(&mut self.orders.ended, cause.unwrap_or("unknown"));
-            }
-            "scrutiny.requested" => {
+            Event::OrderOverdue(_) => self.orders.overdue += 1,
+            Event::OrderEscalated(_) => self.orders.escalations += 1,
+            Event::OrderEnded(d) => bump(&mut self.orders.ended, d.cause.as_str()),
+            Event::ScrutinyRequested(d) => {
                 let s = &mut self.orders.scrutiny;
                 s.requested += 1;
-                bump(&mut s.by_trigger, str_of(data, "trigger").unwrap_or("unknown"));
+                bump(&mut s.by_trigger, d.trigger.as_str());
             }
-            "scrutiny.decided" => {
-                let infringement = str_of(data, "outcome") == Some("infringement");
+            Event::ScrutinyDecided(d) => {
+                let infringement = d.outcome == "infringement";
                 let by_platform = self.scrutiny_trigger.get(&e.subject).map(String::as_str) == Some("platform");
                 let s = &mut self.orders.scrutiny;
                 s.decided += 1;
@@ -610,7 +599,7 @@ impl Tally {
                 } else {
                     s.no_infringement += 1;
                 }
-                if flag(data, "late") {
+                if d.late {
                     s.decided_late += 1;
                 }
                 if by_platform {
@@ -620,95 +609,91 @@ impl Tally {
                     }
                 }
             }
-            "scrutiny.overdue" => self.orders.scrutiny.overdue += 1,
-            "order.challenged" => {
+            Event::ScrutinyOverdue(_) => self.orders.scrutiny.overdue += 1,
+            Event::OrderChallenged(d) => {
                 let court = &mut self.orders.court;
                 court.filed += 1;
-                bump(&mut court.filed_by, str_of(data, "brought_by").unwrap_or("unknown"));
+                bump(&mut court.filed_by, d.brought_by.as_str());
             }
-            "order.challenge_decided" => {
+            Event::OrderChallengeDecided(d) => {
                 let court = &mut self.orders.court;
-                let outcome = str_of(data, "outcome").unwrap_or("unknown");
-                bump(&mut court.decided, outcome);
-                if str_of(data, "brought_by") == Some("platform") {
-                    bump(&mut court.platform_decided, outcome);
+                bump(&mut court.decided, d.outcome.as_str());
+                if d.brought_by == "platform" {
+                    bump(&mut court.platform_decided, d.outcome.as_str());
                 }
             }
-            "complaint.received" => {
+            Event::ComplaintReceived(d) => {
                 self.complaints.received += 1;
-                bump(&mut self.complaints.by_complainant, str_of(data, "complainant").unwrap_or("unknown"));
+                bump(&mut self.complaints.by_complainant, d.complainant.as_str());
             }
-            "complaint.reviewed" => {
+            Event::ComplaintReviewed(d) => {
                 let c = &mut self.complaints;
                 c.decided += 1;
-                let reversed = str_of(data, "outcome") == Some("reversed");
-                let who = str_of(data, "complainant").unwrap_or("unknown").to_owned();
-                let by = c.outcomes_by_complainant.entry(who).or_insert_with(|| counts(&["upheld", "reversed"]));
+                let reversed = d.outcome == "reversed";
+                let by = c
+                    .outcomes_by_complainant
+                    .entry(d.complainant.as_str().to_owned())
+                    .or_insert_with(|| counts(&["upheld", "reversed"]));
                 bump(by, if reversed { "reversed" } else { "upheld" });
                 if reversed {
                     c.reversed += 1;
                 } else {
                     c.upheld += 1;
                 }
-                if flag(data, "late") {
+                if d.late {
                     c.decided_late += 1;
                 }
-                if flag(data, "first_automated") {
+                if d.first_automated {
                     c.first_automated_decided += 1;
                     if reversed {
                         c.first_automated_reversed += 1;
                     }
                 }
-                if let Some(received) = when(data, "received_at") {
-                    self.complaint_micros.push(e.at.since(received).as_micros());
-                }
+                self.complaint_micros.push(e.at.since(d.received_at).as_micros());
             }
-            "complaint.overdue" => self.complaints.overdue += 1,
-            "content.reinstated" => {
+            Event::ComplaintOverdue(_) => self.complaints.overdue += 1,
+            Event::ContentReinstated(d) => {
                 self.reinstatements.total += 1;
-                bump(&mut self.reinstatements.by_cause, str_of(data, "cause").unwrap_or("unknown"));
+                bump(&mut self.reinstatements.by_cause, d.cause.as_str());
             }
-            "case.held" => self.holds.placed += 1,
-            "hold.ended" => bump(&mut self.holds.ended_by_reason, str_of(data, "reason").unwrap_or("unknown")),
-            "watchlist.matched" => self.holds.matched_not_held += 1,
-            "escalation.threat_to_life" => self.threats.escalations += 1,
-            "threat_to_life.referred" => {
+            Event::CaseHeld(_) => self.holds.placed += 1,
+            Event::HoldEnded(d) => bump(&mut self.holds.ended_by_reason, d.reason.as_str()),
+            Event::WatchlistMatched(_) => self.holds.matched_not_held += 1,
+            Event::ThreatToLifeEscalated(_) => self.threats.escalations += 1,
+            Event::ThreatToLifeReferred(d) => {
                 self.threats.referred += 1;
-                if flag(data, "europol") {
+                if d.europol {
                     self.threats.referred_to_europol += 1;
                 }
             }
-            "threat_to_life.acknowledged" => self.threats.acknowledged += 1,
-            "notifier.warned" => self.misuse.warnings += 1,
-            "notifier.suspended" => self.misuse.suspensions += 1,
-            "upload.matched" => {
+            Event::ThreatToLifeAcknowledged(_) => self.threats.acknowledged += 1,
+            Event::NotifierWarned(_) => self.misuse.warnings += 1,
+            Event::NotifierSuspended(_) => self.misuse.suspensions += 1,
+            Event::UploadMatched(d) => {
                 self.stay_down.upload_matches += 1;
-                if let Some(c) = str_of(data, "case") {
-                    self.upload_cases.insert(c.to_owned());
+                if let Some(c) = &d.case {
+                    self.upload_cases.insert(c.as_str().to_owned());
                 }
             }
-            "bank.entries_added" => {
-                let n = data.get("count").or_else(|| data.get("lines")).and_then(Value::as_u64).unwrap_or(0);
-                self.stay_down.bank_entries_added += n;
-            }
+            Event::BankEntriesAdded(d) => self.stay_down.bank_entries_added += d.count,
             _ => {}
         }
     }
 
-    fn signal(&mut self, e: &ChainedEvent, data: &Value) {
+    fn signal(&mut self, e: &ChainedEvent, d: &kinds::SignalReceived) {
         let n = &mut self.notices;
         n.received += 1;
-        let source = match (str_of(data, "kind"), str_of(data, "tier")) {
-            (Some("order"), _) => "order",
-            (Some("referral"), _) => "referral",
-            (Some("bank_match"), _) => "hash_match",
-            (_, Some("trusted_flagger")) => "trusted_flagger",
+        let source = match (d.kind.as_str(), d.tier.as_str()) {
+            ("order", _) => "order",
+            ("referral", _) => "referral",
+            ("bank_match", _) => "hash_match",
+            (_, "trusted_flagger") => "trusted_flagger",
             _ => "public",
         };
         bump(&mut n.by_source, source);
         let day = e.at.to_rfc3339()[..10].to_owned();
         bump(n.by_day.entry(day).or_insert_with(|| counts(&SOURCES)), source);
-        if flag(data, "threat_to_life") {
+        if d.threat_to_life {
             n.threat_to_life += 1;
             self.threats.signals += 1;
         }
@@ -716,12 +701,12 @@ impl Tally {
             "order" => {
                 let o = &mut self.orders;
                 o.issued += 1;
-                o.cross_border += u64::from(flag(data, "cross_border"));
-                o.emergency += u64::from(flag(data, "emergency"));
-                o.non_disclosure += u64::from(flag(data, "non_disclosure"));
+                o.cross_border += u64::from(d.cross_border == Some(true));
+                o.emergency += u64::from(d.emergency == Some(true));
+                o.non_disclosure += u64::from(d.non_disclosure == Some(true));
                 self.issued_in_period.push(e.subject.clone());
-                if let Some(a) = str_of(data, "authority") {
-                    self.demands.entry(a.to_owned()).or_default().orders += 1;
+                if let Some(a) = &d.authority {
+                    self.demands.entry(a.as_str().to_owned()).or_default().orders += 1;
                 }
             }
             "referral" => {
@@ -733,14 +718,14 @@ impl Tally {
         }
     }
 
-    fn decided(&mut self, e: &ChainedEvent, data: &Value) {
+    fn decided(&mut self, e: &ChainedEvent, d: &kinds::CaseDecided) {
         let a = &mut self.actions;
         a.decisions += 1;
-        let action = str_of(data, "action").unwrap_or("unknown");
+        let action = d.action.as_str();
         bump(&mut a.by_action, action);
-        a.automated_detection += u64::from(flag(data, "automated_detection"));
-        a.automated_decision += u64::from(flag(data, "automated_decision"));
-        if flag(data, "manifestly_unfounded") {
+        a.automated_detection += u64::from(d.automated_detection);
+        a.automated_decision += u64::from(d.automated_decision);
+        if d.manifestly_unfounded {
             a.manifestly_unfounded += 1;
             self.misuse.manifestly_unfounded += 1;
         }
@@ -748,25 +733,21 @@ impl Tally {
             return;
         }
         a.restrictive += 1;
-        let basis = str_of(data, "legal_basis");
-        if let Some(b) = basis {
+        if let Some(b) = &d.legal_basis {
             bump(&mut a.by_ground, "law");
-            bump(&mut a.by_legal_basis, b);
-        } else if flag(data, "terms_ground") {
+            bump(&mut a.by_legal_basis, b.as_str());
+        } else if d.terms_ground {
             bump(&mut a.by_ground, "terms");
         }
-        let states = data.get("territorial_scope").and_then(Value::as_array).map_or(0, Vec::len);
-        let eu_wide = states >= vigie_model::org::EU_MEMBER_STATES.len();
+        let eu_wide = d.territorial_scope.len() >= vigie_model::org::EU_MEMBER_STATES.len();
         bump(&mut a.by_scope, if eu_wide { "eu_wide" } else { "limited" });
-        let tier = str_of(data, "tier").unwrap_or("public");
-        if let Some(received) = when(data, "received_at") {
-            let micros = e.at.since(received).as_micros();
-            self.action_micros.push(micros);
-            self.tier_micros.entry(tier.to_owned()).or_default().push(micros);
-            let secs = micros.div_euclid(1_000_000) + i64::from(micros.rem_euclid(1_000_000) != 0);
-            if let Some((bucket, _)) = BUCKETS.iter().find(|(_, max)| secs <= *max) {
-                bump(&mut self.histogram, bucket);
-            }
+        let tier = d.tier.as_str();
+        let micros = e.at.since(d.received_at).as_micros();
+        self.action_micros.push(micros);
+        self.tier_micros.entry(tier.to_owned()).or_default().push(micros);
+        let secs = micros.div_euclid(1_000_000) + i64::from(micros.rem_euclid(1_000_000) != 0);
+        if let Some((bucket, _)) = BUCKETS.iter().find(|(_, max)| secs <= *max) {
+            bump(&mut self.histogram, bucket);
         }
     }
 
@@ -873,7 +854,13 @@ impl Tally {
         Report {
             report: "vigie.transparency",
             version: 2,
-            scope: Scope { org: self.org, org_kind: self.org_kind, from: self.period.from, to: self.period.to },
+            scope: Scope {
+                org: self.org,
+                org_kind: self.org_kind,
+                from: self.period.from,
+                to: self.period.to,
+                unreadable_events: self.unreadable,
+            },
             notices: self.notices,
             time_to_action: TimeToAction { all: Durations::of(self.action_micros), by_tier, histogram: self.histogram },
             actions: self.actions,
@@ -897,6 +884,9 @@ fn ratio(part: u64, whole: u64) -> f64 {
 
 #[cfg(test)]
 mod tests {
+    use vigie_model::OrgId;
+    use vigie_model::event::Word;
+
     use super::*;
 
     #[test]
@@ -910,7 +900,7 @@ mod tests {
         assert_eq!(Durations::of(Vec::new()), Durations::default());
     }
 
-    fn event(seq: i64, kind: &str, at_s: i64, subject: &str, data: Value) -> ChainedEvent {
+    fn stored(seq: i64, kind: &str, at_s: i64, subject: &str, data: &str) -> ChainedEvent {
         ChainedEvent {
             seq,
             id: format!("evt_{seq}"),
@@ -920,46 +910,92 @@ mod tests {
             actor: None,
             org: Some("org_a".into()),
             subject: subject.into(),
-            data: data.to_string(),
+            data: data.into(),
             prev_hash: String::new(),
             hash: String::new(),
         }
     }
 
+    fn event(seq: i64, at_s: i64, subject: &str, e: impl Into<Event>) -> ChainedEvent {
+        let e = e.into();
+        stored(seq, e.kind().as_str(), at_s, subject, &e.encode())
+    }
+
+    fn at(s: i64) -> Timestamp {
+        Timestamp::from_micros(s * 1_000_000)
+    }
+
+    fn complied(late: bool, measure: Option<&str>) -> kinds::OrderComplied {
+        kinds::OrderComplied { late, measure: measure.map(Word::from), items: 1, at_intake: false, via: None }
+    }
+
     #[test]
     fn state_from_before_the_period_links_events_inside_it() {
-        let period = Period { from: Timestamp::from_micros(100_000_000), to: Timestamp::from_micros(200_000_000) };
+        let period = Period { from: at(100), to: at(200) };
         let mut t = Tally::new(period, None);
-        let order = serde_json::json!({ "kind": "order", "tier": "order", "authority": "org_a" });
-        t.add(&event(1, "signal.received", 50, "ord_1", order));
-        t.add(&event(2, "order.received", 60, "ord_1", serde_json::json!({})));
-        t.add(&event(3, "order.complied", 150, "ord_1", serde_json::json!({ "late": true, "measure": "remove" })));
-        t.add(&event(4, "order.complied", 250, "ord_1", serde_json::json!({ "late": false })));
+        let order = kinds::SignalReceived {
+            authority: Some(OrgId::from_trusted("org_a".into())),
+            ..kinds::SignalReceived::new("order", "order", false, 1)
+        };
+        t.add(&event(1, 50, "ord_1", order));
+        t.add(&event(
+            2,
+            60,
+            "ord_1",
+            kinds::OrderReceived { deadline: at(3660), sent_at: Some(at(55)), received_at: None, via: None },
+        ));
+        t.add(&event(3, 150, "ord_1", complied(true, Some("remove"))));
+        t.add(&event(4, 250, "ord_1", complied(false, None)));
         let r = t.finish();
         assert_eq!((r.orders.issued, r.orders.received), (0, 0), "both happened before the period");
         assert_eq!((r.orders.complied, r.orders.complied_late, r.orders.within_hour_share), (1, 1, 0.0));
         assert_eq!(r.orders.time_to_effect.median_seconds, Some(100.0));
         assert_eq!(r.state_demands["org_a"].orders_complied, 1);
+        assert_eq!(r.scope.unreadable_events, 0);
     }
 
     #[test]
     fn a_complied_order_is_not_counted_as_not_executed() {
-        let period = Period { from: Timestamp::from_micros(0), to: Timestamp::from_micros(1_000_000_000) };
+        let period = Period { from: at(0), to: at(1000) };
         let mut t = Tally::new(period, None);
-        let suspended = |state: &str, r: &str| serde_json::json!({ "state": state, "reasons": [r] });
-        t.add(&event(
-            1,
-            "order.suspended",
-            1,
-            "ord_1",
-            suspended("awaiting_clarification", "insufficient_information"),
-        ));
-        t.add(&event(2, "order.suspended", 2, "ord_2", suspended("force_majeure", "force_majeure")));
-        t.add(&event(3, "order.suspended", 3, "ord_3", suspended("awaiting_clarification", "manifest_errors")));
-        t.add(&event(4, "order.complied", 4, "ord_1", serde_json::json!({ "late": false })));
+        let suspended = |state: &str, r: &str| kinds::OrderSuspended {
+            state: Word::from(state),
+            reasons: Some(vec![Word::from(r)]),
+            via: None,
+        };
+        t.add(&event(1, 1, "ord_1", suspended("awaiting_clarification", "insufficient_information")));
+        t.add(&event(2, 2, "ord_2", suspended("force_majeure", "force_majeure")));
+        t.add(&event(3, 3, "ord_3", suspended("awaiting_clarification", "manifest_errors")));
+        t.add(&event(4, 4, "ord_1", complied(false, None)));
         let c = t.finish().orders.cannot_comply;
         assert_eq!((c.orders, c.force_majeure, c.awaiting_clarification), (3, 1, 2));
         assert_eq!((c.not_executed, c.not_executed_force_majeure, c.not_executed_errors), (2, 1, 1));
         assert_eq!(c.by_reason.values().sum::<u64>(), 3);
+    }
+
+    /// Step 9: shapes already stored before the events were typed are read by their upcasters, so
+    /// a drifted key is counted instead of reading as 0, and a malformed event is reported.
+    #[test]
+    fn drifted_shapes_already_in_the_log_are_counted() {
+        let period = Period { from: at(0), to: at(1000) };
+        let mut t = Tally::new(period, None);
+        t.add(&stored(
+            1,
+            "bank.entries_added",
+            1,
+            "bnk_1",
+            r#"{"lines":40,"source":"import:csv","signal_types":{"pdq":40}}"#,
+        ));
+        t.add(&stored(2, "bank.entries_added", 2, "bnk_1", r#"{"count":1,"source":"hma","signal_types":{"pdq":1}}"#));
+        let nested =
+            r#"{"cause":{"cause":"annulment","court":"High Court","reference":"HC-1","decided_on":"2026-01-02"}}"#;
+        t.add(&stored(3, "order.ended", 3, "sig_1", nested));
+        t.add(&stored(4, "escalation.threat_to_life", 4, "cas_1", r#"{"level":0,"flagged_by":"platform"}"#));
+        t.add(&stored(5, "order.ended", 5, "sig_2", r#"{"kause":"annulment"}"#));
+        let r = t.finish();
+        assert_eq!(r.stay_down.bank_entries_added, 41);
+        assert_eq!(r.orders.ended.get("annulment"), Some(&1));
+        assert_eq!(r.threat_to_life.escalations, 1);
+        assert_eq!(r.scope.unreadable_events, 1, "a misspelt key is an error, not a zero");
     }
 }

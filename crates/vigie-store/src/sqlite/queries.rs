@@ -1060,13 +1060,13 @@ impl Tx for SqliteTx<'_> {
         let mut ev = ChainedEvent {
             seq: self.head.seq + 1,
             id: id.as_str().to_owned(),
-            kind: e.kind.as_str().to_owned(),
+            kind: e.event.kind().as_str().to_owned(),
             at: e.at,
             clock: e.clock.as_str().to_owned(),
             actor: e.actor.clone(),
             org: e.org.clone(),
             subject: e.subject.clone(),
-            data: e.data.to_string(),
+            data: e.event.encode(),
             prev_hash: self.head.hash.clone(),
             hash: String::new(),
         };

@@ -88,7 +88,7 @@ async fn priority_follows_the_strongest_signal_and_a_flood_of_anonymous_reports_
         .map(|c| c["url"].as_str().unwrap().rsplit('/').next().unwrap().to_owned())
         .collect();
     assert_eq!(order, ["live-attack", "twice", "flagged", "referred", "lawful-satire"]);
-    assert_eq!(t.events(Some("escalation.threat_to_life")).await.len(), 1);
+    assert_eq!(t.events(Some("threat_to_life.escalated")).await.len(), 1);
 }
 
 #[tokio::test]

@@ -13,6 +13,7 @@ mod console;
 mod dueprocess;
 mod events;
 mod intake;
+mod leak;
 mod media;
 mod openapi;
 mod orders;

@@ -385,11 +385,9 @@ async fn every_figure_is_recomputed_from_each_audiences_export_by_independent_co
         let e: Value = serde_json::from_str(line).unwrap();
         assert!(e["actor"].is_null(), "{line}");
         let data: Value = serde_json::from_str(e["data"].as_str().unwrap()).unwrap();
-        let (_, allowed) = vigie_app::transparency::audience::PUBLIC_FIELDS
-            .iter()
-            .find(|(k, _)| *k == e["kind"].as_str().unwrap())
-            .expect("only the report's kinds");
-        assert!(data.as_object().unwrap().keys().all(|k| allowed.contains(&k.as_str())), "{line}");
+        let kind = vigie_model::event::EventKind::parse(e["kind"].as_str().unwrap()).unwrap();
+        let allowed = kind.spec().public.expect("only the report's kinds");
+        assert!(data.as_object().unwrap().keys().all(|k| k == "v" || allowed.contains(&k.as_str())), "{line}");
     }
 
     // The overseer's export is the whole chain: the independent code verifies it, and notices a change.
@@ -499,4 +497,29 @@ async fn a_hold_ended_by_a_notice_is_counted_by_its_reason() {
         recompute(&export(&events, &Audience::Org(police.org.clone())), period, Some(&police.org), &[]);
     assert!(ok, "{err}");
     assert_same(&scoped, &theirs);
+}
+
+/// Step 9: the recompute checks each event against its kind's published schema
+/// (`docs/events.schema.json`); one that breaks it counts in no figure, only in
+/// `scope.unreadable_events`, as the report counts an event it cannot read.
+#[test]
+fn the_recompute_counts_an_event_that_breaks_its_schema_in_no_figure() {
+    let line = |seq: u32, data: Value| {
+        json!({ "seq": seq, "id": format!("evt_{seq}"), "kind": "bank.entries_added", "at": "2026-03-01T10:00:00.000000Z",
+                "clock": "system", "actor": null, "org": null, "subject": "bnk_1", "data": data.to_string(),
+                "prev_hash": "", "hash": "" })
+        .to_string()
+    };
+    let good = json!({ "count": 3, "source": "hma", "signal_types": { "pdq": 3 }, "v": 2 });
+    let misspelt = json!({ "cuont": 5, "source": "hma", "signal_types": { "pdq": 5 }, "v": 2 });
+    let old = json!({ "lines": 4, "source": "import:csv", "signal_types": { "pdq": 4 } });
+    let export = [line(1, good), line(2, misspelt), line(3, old)].join("\n") + "\n";
+    let period = Period {
+        from: Timestamp::parse_rfc3339("2026-03-01T00:00:00Z").unwrap(),
+        to: Timestamp::parse_rfc3339("2026-03-02T00:00:00Z").unwrap(),
+    };
+    let (ok, theirs, err) = recompute(&export, period, None, &[]);
+    assert!(ok, "{err}");
+    assert_eq!(theirs["stay_down"]["bank_entries_added"], 7, "the good one and the version-1 file: {theirs}");
+    assert_eq!(theirs["scope"]["unreadable_events"], 1, "{theirs}");
 }

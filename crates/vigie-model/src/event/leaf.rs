@@ -1,0 +1,262 @@
+//! One canonical encoding of an event, and a leaf hash that commits to each field separately.
+//!
+//! Step 12 puts these leaves in a Merkle tree under signed checkpoints. An export cut for one
+//! audience must still verify against them, though it omits fields: so each field is committed on
+//! its own, `SHA-256("vigie-field-v1" ‖ salt ‖ name ‖ canonical value)`, and the leaf hashes the
+//! always-shown header (sequence, id, kind, version, time) with every field's commitment. A cut
+//! ([`Disclosure`]) carries the disclosed fields with their salts and the commitments of the
+//! withheld ones, from which anyone recomputes the leaf hash.
+//!
+//! The salts keep a withheld field secret even when it has few possible values (a flag, an
+//! outcome): without its salt, its commitment cannot be matched by trying each value. Each event
+//! has one random seed, kept apart from the log like a sealed value's salt; a field's salt is
+//! derived from the seed and the field's name, so disclosing one field's salt tells nothing of
+//! another's.
+//!
+//! Every length is written before its bytes (8 bytes, big-endian), so no field bleeds into the
+//! next.
+
+use std::collections::BTreeMap;
+
+use serde_json::Value;
+use sha2::{Digest, Sha256};
+
+use super::{ChainedEvent, Event};
+
+/// The canonical text of a JSON value: object keys sorted by their UTF-8 bytes, no white space,
+/// strings and numbers as serde_json writes them.
+pub fn canonical(v: &Value) -> String {
+    match v {
+        Value::Object(m) => {
+            let mut keys: Vec<&String> = m.keys().collect();
+            keys.sort();
+            let inner: Vec<String> =
+                keys.iter().map(|k| format!("{}:{}", Value::String((*k).clone()), canonical(&m[*k]))).collect();
+            format!("{{{}}}", inner.join(","))
+        }
+        Value::Array(a) => format!("[{}]", a.iter().map(canonical).collect::<Vec<_>>().join(",")),
+        other => other.to_string(),
+    }
+}
+
+fn framed(h: &mut Sha256, bytes: &[u8]) {
+    h.update((bytes.len() as u64).to_be_bytes());
+    h.update(bytes);
+}
+
+/// A field's salt, derived from its event's seed.
+pub fn field_salt(seed: &[u8; 32], name: &str) -> [u8; 32] {
+    let mut h = Sha256::new();
+    h.update(b"vigie-salt-v1");
+    framed(&mut h, seed);
+    framed(&mut h, name.as_bytes());
+    h.finalize().into()
+}
+
+/// The commitment to one field's value.
+pub fn commit(salt: &[u8; 32], name: &str, value: &Value) -> [u8; 32] {
+    let mut h = Sha256::new();
+    h.update(b"vigie-field-v1");
+    framed(&mut h, salt);
+    framed(&mut h, name.as_bytes());
+    framed(&mut h, canonical(value).as_bytes());
+    h.finalize().into()
+}
+
+/// What every cut shows: where the event is in the log, what kind it is, when it happened.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Header {
+    pub seq: i64,
+    pub id: String,
+    pub kind: String,
+    pub version: u32,
+    pub at_micros: i64,
+}
+
+/// The fields of an event, by name: `_actor`, `_org` and `_subject` (the envelope, which the
+/// public does not always see), then the data's fields as the current version has them.
+pub fn fields_of(e: &ChainedEvent, event: &Event) -> BTreeMap<String, Value> {
+    let mut fields = BTreeMap::new();
+    fields.insert("_actor".to_owned(), e.actor.clone().map_or(Value::Null, Value::String));
+    fields.insert("_org".to_owned(), e.org.clone().map_or(Value::Null, Value::String));
+    fields.insert("_subject".to_owned(), Value::String(e.subject.clone()));
+    if let Value::Object(data) = event.data_value() {
+        fields.extend(data);
+    }
+    fields
+}
+
+/// An event with its fields and its seed: what the log's owner holds.
+#[derive(Clone, Debug)]
+pub struct Leaf {
+    pub header: Header,
+    fields: BTreeMap<String, Value>,
+    seed: [u8; 32],
+}
+
+/// An event cut for an audience: the disclosed fields with their salts, the commitments of the
+/// others. It verifies against the leaf hash without the seed.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Disclosure {
+    pub header: Header,
+    /// Field → (value, salt).
+    pub disclosed: BTreeMap<String, (Value, [u8; 32])>,
+    /// Field → commitment.
+    pub withheld: BTreeMap<String, [u8; 32]>,
+}
+
+impl Leaf {
+    /// The leaf of a stored event, read as its typed kind, with the event's seed.
+    pub fn of(e: &ChainedEvent, event: &Event, seed: [u8; 32]) -> Self {
+        let header = Header {
+            seq: e.seq,
+            id: e.id.clone(),
+            kind: event.kind().as_str().to_owned(),
+            version: event.version(),
+            at_micros: e.at.as_micros(),
+        };
+        Leaf { header, fields: fields_of(e, event), seed }
+    }
+
+    fn commitments(&self) -> BTreeMap<String, [u8; 32]> {
+        self.fields.iter().map(|(k, v)| (k.clone(), commit(&field_salt(&self.seed, k), k, v))).collect()
+    }
+
+    /// The leaf hash, committing to every field separately.
+    pub fn hash(&self) -> [u8; 32] {
+        leaf_hash(&self.header, &self.commitments())
+    }
+
+    /// The cut that shows `shown` fields (and withholds the rest by their commitments).
+    pub fn disclose(&self, shown: &[&str]) -> Disclosure {
+        let mut disclosed = BTreeMap::new();
+        let mut withheld = BTreeMap::new();
+        for (k, v) in &self.fields {
+            let salt = field_salt(&self.seed, k);
+            if shown.contains(&k.as_str()) {
+                disclosed.insert(k.clone(), (v.clone(), salt));
+            } else {
+                withheld.insert(k.clone(), commit(&salt, k, v));
+            }
+        }
+        Disclosure { header: self.header.clone(), disclosed, withheld }
+    }
+}
+
+impl Disclosure {
+    /// The leaf hash the cut stands for: equal to the full leaf's when nothing was changed.
+    pub fn hash(&self) -> [u8; 32] {
+        let mut all = self.withheld.clone();
+        for (k, (v, salt)) in &self.disclosed {
+            all.insert(k.clone(), commit(salt, k, v));
+        }
+        leaf_hash(&self.header, &all)
+    }
+}
+
+fn leaf_hash(header: &Header, commitments: &BTreeMap<String, [u8; 32]>) -> [u8; 32] {
+    let mut h = Sha256::new();
+    h.update(b"vigie-leaf-v1");
+    framed(&mut h, header.seq.to_string().as_bytes());
+    framed(&mut h, header.id.as_bytes());
+    framed(&mut h, header.kind.as_bytes());
+    framed(&mut h, header.version.to_string().as_bytes());
+    framed(&mut h, header.at_micros.to_string().as_bytes());
+    h.update((commitments.len() as u64).to_be_bytes());
+    // A BTreeMap iterates in name order: the canonical order of the fields.
+    for (name, c) in commitments {
+        framed(&mut h, name.as_bytes());
+        h.update(c);
+    }
+    h.finalize().into()
+}
+
+#[cfg(test)]
+mod tests {
+    use serde_json::json;
+
+    use super::super::kinds;
+    use super::*;
+    use crate::Timestamp;
+
+    fn stored(event: &Event) -> ChainedEvent {
+        ChainedEvent {
+            seq: 7,
+            id: format!("evt_{}", "1".repeat(32)),
+            kind: event.kind().as_str().to_owned(),
+            at: Timestamp::from_micros(1_700_000_000_000_000),
+            clock: "system".into(),
+            actor: Some(format!("usr_{}", "2".repeat(32))),
+            org: Some(format!("org_{}", "3".repeat(32))),
+            subject: format!("sig_{}", "4".repeat(32)),
+            data: event.encode(),
+            prev_hash: String::new(),
+            hash: String::new(),
+        }
+    }
+
+    fn ended() -> Event {
+        kinds::OrderEnded {
+            cause: "scrutiny_infringement".into(),
+            scrutiny: None,
+            court: None,
+            reference: None,
+            decided_on: Some("2026-11-21".into()),
+            recorded_by: Some("issuing_authority".into()),
+        }
+        .into()
+    }
+
+    #[test]
+    fn the_canonical_encoding_does_not_depend_on_key_order() {
+        let a: Value = serde_json::from_str(r#"{"b":1,"a":{"d":[true,null],"c":"x"}}"#).unwrap();
+        let b: Value = serde_json::from_str(r#"{ "a": { "c": "x", "d": [true, null] }, "b": 1 }"#).unwrap();
+        assert_eq!(canonical(&a), canonical(&b));
+        assert_eq!(canonical(&a), r#"{"a":{"c":"x","d":[true,null]},"b":1}"#);
+    }
+
+    #[test]
+    fn a_public_cut_verifies_against_the_full_leaf() {
+        let event = ended();
+        let leaf = Leaf::of(&stored(&event), &event, [9; 32]);
+        let public = leaf.disclose(event.kind().spec().public.unwrap());
+        assert_eq!(public.disclosed.keys().collect::<Vec<_>>(), ["cause"]);
+        assert!(public.withheld.contains_key("_actor") && public.withheld.contains_key("decided_on"));
+        assert_eq!(public.hash(), leaf.hash());
+        assert_eq!(leaf.disclose(&[]).hash(), leaf.hash());
+        assert_eq!(leaf.disclose(&["_actor", "_org", "_subject", "cause", "decided_on"]).hash(), leaf.hash());
+    }
+
+    #[test]
+    fn a_changed_disclosed_value_or_header_no_longer_verifies() {
+        let event = ended();
+        let leaf = Leaf::of(&stored(&event), &event, [9; 32]);
+        let mut cut = leaf.disclose(&["cause"]);
+        cut.disclosed.get_mut("cause").unwrap().0 = json!("annulment");
+        assert_ne!(cut.hash(), leaf.hash());
+        let mut cut = leaf.disclose(&["cause"]);
+        cut.header.seq += 1;
+        assert_ne!(cut.hash(), leaf.hash());
+        let mut cut = leaf.disclose(&["cause"]);
+        cut.withheld.remove("decided_on");
+        assert_ne!(cut.hash(), leaf.hash(), "a field cannot be dropped unseen");
+    }
+
+    #[test]
+    fn a_withheld_flag_cannot_be_guessed_without_its_salt() {
+        let late = |late: bool| -> Event {
+            kinds::OrderComplied { late, measure: None, items: 1, at_intake: false, via: None }.into()
+        };
+        let (yes, no) = (late(true), late(false));
+        let leaf = Leaf::of(&stored(&yes), &yes, [1; 32]);
+        let withheld = leaf.disclose(&[]).withheld["late"];
+        // Someone without the seed tries both values under a guessed salt: neither matches.
+        for guess in [json!(true), json!(false)] {
+            assert_ne!(commit(&[0; 32], "late", &guess), withheld);
+        }
+        // Salts differ per field and per event seed.
+        assert_ne!(field_salt(&[1; 32], "late"), field_salt(&[1; 32], "items"));
+        assert_ne!(field_salt(&[1; 32], "late"), field_salt(&[2; 32], "late"));
+        assert_ne!(Leaf::of(&stored(&no), &no, [1; 32]).hash(), leaf.hash());
+    }
+}
