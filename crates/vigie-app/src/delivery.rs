@@ -2,11 +2,22 @@
 //!
 //! A change that a platform must hear about writes a delivery row in the same transaction as the
 //! change itself (see [`enqueue`]), so a crash can lose neither. The worker sends due rows,
-//! records each outcome, and retries failures with exponential backoff, forever: delivery is at
-//! least once, and the delivery id is the idempotency key the receiver deduplicates on.
+//! records each outcome, and retries failures with exponential backoff: delivery is at least
+//! once, and the delivery id is the idempotency key the receiver deduplicates on.
+//!
+//! The rows form queues (`vigie_store::outbox`): one webhook's messages about one case go out in
+//! the order they were queued, each after the one before it was delivered, so a failing endpoint
+//! holds back only its own queues. Queues holding a message about a threat to life or a removal
+//! order form the urgent lane, which its own loop drains beside the normal one; in each lane a
+//! pass sends to every endpoint at once and never waits for a slow one (an endpoint with attempts
+//! under way is skipped until they end). A message that fails [`MAX_ATTEMPTS`] times becomes a
+//! dead letter: listed for its organisation and the administrators, and put back by them.
 //!
 //! Signature: `Vigie-Signature: v1=<hex HMAC-SHA256(secret, "<timestamp>.<body>")>` with the
 //! timestamp in `Vigie-Timestamp` (Unix seconds), so a receiver can refuse replays.
+
+use std::collections::{BTreeMap, HashSet};
+use std::sync::Mutex;
 
 use hmac::{Hmac, KeyInit, Mac};
 use serde_json::json;
@@ -20,10 +31,61 @@ use vigie_store::*;
 use crate::platform::receive_case;
 use crate::{Actor, App, AppError, AppResult, Events, id_bytes, random32};
 
-/// The most messages sent in parallel by one worker pass.
+/// The most messages one pass of a lane takes.
 const BATCH: u32 = 64;
+/// The most messages one pass takes for one webhook, so that one endpoint's backlog leaves room
+/// in the pass for the others.
+const PER_WEBHOOK: u32 = 16;
 /// Longest wait between two attempts at one message.
 const MAX_BACKOFF: Duration = Duration::from_mins(10);
+/// Attempts at one message before it is set aside as a dead letter: with the backoff, about 77
+/// minutes of failures.
+pub const MAX_ATTEMPTS: u32 = 16;
+/// The most dead letters one listing shows.
+const DEAD_LETTERS_SHOWN: u32 = 500;
+
+/// What the delivery worker's lanes share, and the passes a test runs ([`App::deliver_once`]).
+#[derive(Default)]
+pub(crate) struct Lanes {
+    /// Webhooks with attempts under way, per lane: that lane's passes skip them until they end.
+    busy: Mutex<HashSet<(Lane, WebhookId)>>,
+    /// Messages being sent: a queue that moved to the urgent lane meanwhile is not sent twice.
+    sending: Mutex<HashSet<DeliveryId>>,
+    /// The attempts under way, for [`App::deliver_once`] to wait for.
+    in_flight: Mutex<Vec<tokio::task::JoinHandle<()>>>,
+    /// One pass at a time in each lane.
+    urgent_pass: tokio::sync::Mutex<()>,
+    normal_pass: tokio::sync::Mutex<()>,
+    /// Wakes the urgent lane's loop (the normal one waits on `Inner::delivery_wakeup`).
+    pub(crate) urgent_wakeup: tokio::sync::Notify,
+}
+
+/// Takes the set's lock; a panic while holding it leaves nothing half-done, so it is recovered.
+fn locked<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
+}
+
+/// Attempts at one webhook's messages in one pass: frees the webhook and the messages when done,
+/// even if a task panicked, and wakes the lanes, as the queues' next messages may go now.
+struct Attempts {
+    app: App,
+    lane: Lane,
+    webhook: WebhookId,
+    messages: Vec<DeliveryId>,
+}
+
+impl Drop for Attempts {
+    fn drop(&mut self) {
+        let lanes = self.app.lanes();
+        locked(&lanes.busy).remove(&(self.lane, self.webhook.clone()));
+        let mut sending = locked(&lanes.sending);
+        for id in &self.messages {
+            sending.remove(id);
+        }
+        drop(sending);
+        self.app.wake_delivery();
+    }
+}
 
 /// The webhook JSON for a case.
 pub(crate) fn case_payload(case: &CaseRecord) -> serde_json::Value {
@@ -69,6 +131,7 @@ pub(crate) fn enqueue(
             attempts: 0,
             delivered_at: None,
             last_error: None,
+            dead_at: None,
         })?;
     }
     Ok(())
@@ -207,28 +270,122 @@ impl App {
             .ok_or(AppError::NotFound("delivery"))
     }
 
-    /// Sends every due delivery once; returns how many were attempted.
-    pub async fn deliver_due(&self, client: &reqwest::Client) -> AppResult<usize> {
-        let now = self.now();
-        let due = self.store().read(move |r| r.due_deliveries(now, BATCH)).await?;
-        let n = due.len();
-        let mut tasks = tokio::task::JoinSet::new();
-        for d in due {
-            let app = self.clone();
-            let client = client.clone();
-            tasks.spawn(async move {
-                let outcome = app.attempt(&client, &d).await;
-                app.record_attempt(d, outcome).await
-            });
+    /// Dead letters: messages that used up their attempts and were not put back. A webhook keeper
+    /// sees their organisation's; an administrator sees every organisation's.
+    pub async fn dead_letters(&self, p: &Principal) -> AppResult<Vec<DeliveryRecord>> {
+        let admin = crate::auth::is_admin(p);
+        if !admin {
+            require_webhook_keeper(p)?;
         }
-        while let Some(res) = tasks.join_next().await {
-            match res {
-                Ok(Err(e)) => tracing::warn!(error = %e, "could not record a delivery attempt"),
-                Err(e) => tracing::error!(error = %e, "a delivery task failed"),
-                Ok(Ok(())) => {}
+        let org = (!admin).then(|| p.org.clone());
+        Ok(self.store().read(move |r| r.dead_letters(org.as_ref(), DEAD_LETTERS_SHOWN)).await?)
+    }
+
+    /// Puts a dead letter back in its queue, due now with its attempts counted afresh; the same
+    /// people as [`App::dead_letters`]. A message that is not a dead letter is a conflict.
+    pub async fn requeue_delivery(&self, p: &Principal, id: &str) -> AppResult<DeliveryRecord> {
+        let admin = crate::auth::is_admin(p);
+        if !admin {
+            require_webhook_keeper(p)?;
+        }
+        let id = DeliveryId::parse(id).ok_or(AppError::NotFound("delivery"))?;
+        let clock = self.clock().clone();
+        let org = p.org.clone();
+        let requeued = self
+            .store()
+            .write(move |tx| {
+                let d =
+                    tx.get_delivery(&id)?.filter(|d| admin || d.org == org).ok_or(AppError::NotFound("delivery"))?;
+                if d.dead_at.is_none() || d.delivered_at.is_some() {
+                    return Err(AppError::conflict("not_dead_letter", "the message is not a dead letter"));
+                }
+                tx.requeue_delivery(&d.id, clock.now())?;
+                Ok(tx.get_delivery(&d.id)?.unwrap_or(d))
+            })
+            .await?;
+        self.wake_delivery();
+        Ok(requeued)
+    }
+
+    pub(crate) fn lanes(&self) -> &Lanes {
+        &self.inner.lanes
+    }
+
+    /// One pass of `lane`: takes its due messages, leaving out the webhooks that have attempts
+    /// under way in this lane and the messages being sent, and starts sending them, all
+    /// webhooks at once; it does not wait for the answers. Returns how many messages it took.
+    async fn start_pass(&self, lane: Lane, client: &reqwest::Client) -> AppResult<usize> {
+        let lanes = self.lanes();
+        let _one_at_a_time = match lane {
+            Lane::Urgent => lanes.urgent_pass.lock().await,
+            Lane::Normal => lanes.normal_pass.lock().await,
+        };
+        let now = self.now();
+        let due = self.store().read(move |r| r.due_in_lane(lane, now, PER_WEBHOOK, BATCH)).await?;
+        let mut by_webhook: BTreeMap<WebhookId, Vec<DeliveryRecord>> = BTreeMap::new();
+        {
+            let mut busy = locked(&lanes.busy);
+            let mut sending = locked(&lanes.sending);
+            for d in due {
+                if busy.contains(&(lane, d.webhook.clone())) || sending.contains(&d.id) {
+                    continue;
+                }
+                by_webhook.entry(d.webhook.clone()).or_default().push(d);
+            }
+            for (webhook, messages) in &by_webhook {
+                busy.insert((lane, webhook.clone()));
+                sending.extend(messages.iter().map(|d| d.id.clone()));
             }
         }
-        Ok(n)
+        let mut taken = 0;
+        let mut in_flight = locked(&lanes.in_flight);
+        in_flight.retain(|t| !t.is_finished());
+        for (webhook, messages) in by_webhook {
+            taken += messages.len();
+            let guard = Attempts {
+                app: self.clone(),
+                lane,
+                webhook,
+                messages: messages.iter().map(|d| d.id.clone()).collect(),
+            };
+            let client = client.clone();
+            in_flight.push(tokio::spawn(async move {
+                let app = guard.app.clone();
+                let mut attempts = tokio::task::JoinSet::new();
+                for d in messages {
+                    let (app, client) = (app.clone(), client.clone());
+                    attempts.spawn(async move {
+                        let outcome = app.attempt(&client, &d).await;
+                        app.record_attempt(d, outcome).await
+                    });
+                }
+                while let Some(res) = attempts.join_next().await {
+                    match res {
+                        Ok(Err(e)) => tracing::warn!(error = %e, "could not record a delivery attempt"),
+                        Err(e) => tracing::error!(error = %e, "a delivery task failed"),
+                        Ok(Ok(())) => {}
+                    }
+                }
+                drop(guard);
+            }));
+        }
+        drop(in_flight);
+        Ok(taken)
+    }
+
+    /// Runs one pass of each lane, the urgent one first, then waits until every attempt under way
+    /// (these passes' and any the background worker started before) is recorded. Returns how many
+    /// messages the passes took plus how many webhooks' attempts it waited for: 0 when nothing was
+    /// due nor under way. Tests step the worker with it: run one pass, then assert.
+    pub async fn deliver_once(&self) -> AppResult<usize> {
+        let client = self.config().egress.http_client(self.config().delivery_timeout);
+        let taken = self.start_pass(Lane::Urgent, &client).await? + self.start_pass(Lane::Normal, &client).await?;
+        let under_way = std::mem::take(&mut *locked(&self.lanes().in_flight));
+        let waited = under_way.len();
+        for attempt in under_way {
+            let _ = attempt.await;
+        }
+        Ok(taken + waited)
     }
 
     async fn attempt(&self, client: &reqwest::Client, d: &DeliveryRecord) -> Result<(), String> {
@@ -296,29 +453,41 @@ impl App {
                     }
                 }
                 tx.update_delivery(&d)?;
+                if d.delivered_at.is_none() && d.attempts >= MAX_ATTEMPTS {
+                    tx.bury_delivery(&d.id, now)?;
+                    tracing::warn!(delivery = %d.id, webhook = %d.webhook, "a message used up its attempts: a dead letter");
+                }
                 Ok::<_, AppError>(())
             })
             .await
     }
 }
 
-/// The delivery worker: sends due messages, then sleeps until woken or the next retry.
+/// The delivery worker: a loop per lane, each starting a pass, then sleeping until woken by a
+/// commit or an attempt's end, or for a short while so that retries and a moved test clock are
+/// noticed.
 pub async fn run(app: App) {
     let client = app.config().egress.http_client(app.config().delivery_timeout);
+    tokio::join!(run_lane(app.clone(), Lane::Urgent, client.clone()), run_lane(app, Lane::Normal, client));
+}
+
+async fn run_lane(app: App, lane: Lane, client: reqwest::Client) {
     loop {
-        let sent = match app.deliver_due(&client).await {
+        let taken = match app.start_pass(lane, &client).await {
             Ok(n) => n,
             Err(e) => {
-                tracing::error!(error = %e, "delivery pass failed");
+                tracing::error!(error = %e, ?lane, "delivery pass failed");
                 0
             }
         };
-        if sent > 0 {
+        if taken > 0 {
             continue;
         }
-        // Sleep until woken by a commit, or for a short while so retries and a moved test clock
-        // are noticed.
-        let _ = tokio::time::timeout(std::time::Duration::from_millis(250), app.inner.delivery_wakeup.notified()).await;
+        let wakeup = match lane {
+            Lane::Urgent => &app.lanes().urgent_wakeup,
+            Lane::Normal => &app.inner.delivery_wakeup,
+        };
+        let _ = tokio::time::timeout(std::time::Duration::from_millis(250), wakeup.notified()).await;
     }
 }
 

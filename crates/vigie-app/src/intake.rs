@@ -279,7 +279,8 @@ pub(crate) fn fold(
     }
     if let Some(platform) = &case.platform {
         let push = if is_new || hold == HoldState::Released {
-            Some(("case.opened", case.threat_to_life))
+            // Threats to life and removal orders travel in the outbox's urgent lane.
+            Some(("case.opened", case.threat_to_life || c.signal.kind == SignalKind::Order))
         } else if reopened {
             Some(("case.reopened", true))
         } else if case.threat_to_life && !was_threat {
@@ -317,7 +318,9 @@ pub(crate) fn route_parked_case(
     if tx.active_hold(&case.id)?.is_some() {
         return Ok(());
     }
-    enqueue(tx, ev.now, platform, "case.opened", case_payload(&case), Some(&case.id), case.threat_to_life)?;
+    // Threats to life and removal orders travel in the outbox's urgent lane.
+    let urgent = case.threat_to_life || !tx.case_orders(&case.id)?.is_empty();
+    enqueue(tx, ev.now, platform, "case.opened", case_payload(&case), Some(&case.id), urgent)?;
     Ok(())
 }
 

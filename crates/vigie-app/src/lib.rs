@@ -76,8 +76,12 @@ struct Inner {
     clock: Arc<dyn Clock>,
     config: AppConfig,
     pepper: secrets::Pepper,
-    /// Wakes the delivery worker after a commit that queued deliveries.
+    /// Wakes the delivery worker's normal lane after a commit that queued deliveries.
     delivery_wakeup: Notify,
+    /// The delivery worker's lanes: what their passes share, and the urgent lane's wake-up.
+    lanes: delivery::Lanes,
+    /// One pass of the statement worker at a time (see [`App::submit_statements`]).
+    statements_pass: tokio::sync::Mutex<()>,
     /// Every live bank entry, indexed; filled by [`App::load_banks`].
     matcher: banks::Matcher,
     floods: banks::uploads::FloodCounters,
@@ -103,6 +107,8 @@ impl App {
                 config,
                 pepper,
                 delivery_wakeup: Notify::new(),
+                lanes: delivery::Lanes::default(),
+                statements_pass: tokio::sync::Mutex::new(()),
                 matcher: banks::Matcher::new(0),
                 floods: Default::default(),
                 decode_budget,
@@ -128,6 +134,7 @@ impl App {
         self.inner.clock.now()
     }
     pub(crate) fn wake_delivery(&self) {
+        self.inner.lanes.urgent_wakeup.notify_one();
         self.inner.delivery_wakeup.notify_one();
     }
 

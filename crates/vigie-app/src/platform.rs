@@ -122,8 +122,8 @@ fn clock_event_full(
     if let (Some(obj), Some(extra)) = (payload.as_object_mut(), data.as_object()) {
         obj.extend(extra.clone());
     }
-    let urgent =
-        matches!(event, ClockEvent::Escalated { .. } | ClockEvent::Overdue { .. } | ClockEvent::Unacknowledged { .. });
+    // Every message about a removal order travels in the outbox's urgent lane: its hour runs.
+    let urgent = true;
     enqueue(tx, ev.now, &order.platform, wire, payload.clone(), None, urgent)?;
     // TCO art. 3(6)-(8): Annex II and Annex III go to the issuing authority; so does an order
     // nobody acknowledged, which the authority may then send through another channel.

@@ -326,8 +326,10 @@ impl App {
     }
 
     /// One pass: every due statement of every connected platform, in batches of at most 100.
-    /// Returns how many statements were settled or retried.
+    /// Returns how many statements were settled or retried. Passes run one at a time, so a test
+    /// that runs one (see [`App::submit_statements_once`]) knows that no other is under way.
     pub async fn submit_statements(&self, client: &reqwest::Client) -> AppResult<usize> {
+        let _one_at_a_time = self.inner.statements_pass.lock().await;
         let now = self.now();
         type Work = BTreeMap<OrgId, (TdbSettingsRecord, Vec<(SorSubmissionRecord, Owed)>)>;
         let work: Work = self
@@ -407,6 +409,13 @@ impl App {
                 .await?;
         }
         Ok(n)
+    }
+
+    /// Runs one pass of the statement worker now and returns when it is over (with its own HTTP
+    /// client). Tests step the worker with it: run one pass, then assert.
+    pub async fn submit_statements_once(&self) -> AppResult<usize> {
+        let client = self.config().egress.http_client(self.config().delivery_timeout);
+        self.submit_statements(&client).await
     }
 
     /// Posts one batch; the database takes all of it or none (errors keyed by statement).

@@ -276,6 +276,8 @@ async fn serve(mut args: ServeArgs) -> anyhow::Result<ExitCode> {
             println!("demo: {:<48} login {:<10} password {}", p.role, p.login, p.password);
         }
         println!("demo: the public report form needs no login: http://{}/report", running.addr);
+    } else if args.demo {
+        println!("demo: this directory holds an earlier demo, served as it is: http://{}/login", running.addr);
     } else if let Some(b) = &running.bootstrap {
         // Printed once, on standard output, so they can be captured; neither is stored.
         if b.token_was_given {

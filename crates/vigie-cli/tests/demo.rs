@@ -178,8 +178,17 @@ async fn the_demo_seeds_a_whole_console_once_and_never_touches_real_data() {
 
     // Started again: served as it is, not seeded twice.
     let again = serve_demo(&data).await;
-    tokio::time::sleep(Duration::from_millis(500)).await;
-    assert!(again.lines.lock().unwrap().iter().all(|l| !l.contains("seeded")), "no second seeding");
+    let deadline = Instant::now() + Duration::from_secs(60);
+    let lines = loop {
+        // The line the server prints once it started without seeding (after seeding, others).
+        let lines = again.lines.lock().unwrap().clone();
+        if lines.iter().any(|l| l.contains("served as it is")) {
+            break lines;
+        }
+        assert!(Instant::now() < deadline, "the demo did not start as it was: {lines:?}");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    };
+    assert!(lines.iter().all(|l| !l.contains("seeded")), "no second seeding: {lines:?}");
     drop(again);
 
     // A directory with other data is refused.

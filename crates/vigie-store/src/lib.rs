@@ -17,6 +17,7 @@
 
 mod console;
 mod dueprocess;
+mod outbox;
 mod records;
 mod sqlite;
 
@@ -24,6 +25,7 @@ use std::sync::Arc;
 
 pub use console::*;
 pub use dueprocess::*;
+pub use outbox::*;
 pub use records::*;
 use vigie_model::event::{ChainedEvent, NewEvent};
 use vigie_model::*;
@@ -70,7 +72,7 @@ pub struct Durability {
 }
 
 /// Queries. Implemented on read connections and inside write transactions.
-pub trait Reads: DueReads + ConsoleReads {
+pub trait Reads: DueReads + ConsoleReads + OutboxReads {
     fn count_orgs(&self) -> Result<i64>;
     fn get_org(&self, id: &OrgId) -> Result<Option<OrgRecord>>;
     fn list_orgs(&self) -> Result<Vec<OrgRecord>>;
@@ -106,8 +108,6 @@ pub trait Reads: DueReads + ConsoleReads {
     fn webhooks_of(&self, org: &OrgId) -> Result<Vec<WebhookRecord>>;
     /// A webhook, deleted or not.
     fn get_webhook(&self, id: &WebhookId) -> Result<Option<WebhookRecord>>;
-    /// Undelivered messages whose next attempt is due, urgent first.
-    fn due_deliveries(&self, now: Timestamp, limit: u32) -> Result<Vec<DeliveryRecord>>;
     fn get_delivery(&self, id: &DeliveryId) -> Result<Option<DeliveryRecord>>;
     fn events_after(&self, seq: i64, limit: u32) -> Result<Vec<ChainedEvent>>;
     fn personal_value(&self, id: &PersonalRef) -> Result<Option<String>>;
@@ -143,7 +143,7 @@ pub trait Reads: DueReads + ConsoleReads {
 }
 
 /// Changes. Only available inside [`Store::write`].
-pub trait Tx: Reads + DueTx + ConsoleTx {
+pub trait Tx: Reads + DueTx + ConsoleTx + OutboxTx {
     fn insert_org(&mut self, r: &OrgRecord) -> Result<()>;
     /// Changes an organisation's competences and designated channel (nothing else changes).
     fn update_org(&mut self, r: &OrgRecord) -> Result<()>;
@@ -201,6 +201,8 @@ trait Engine: Send + Sync {
     fn durability(&self) -> Result<Durability>;
     /// Whether the last write found the storage full (cleared by the next write that fits).
     fn storage_full(&self) -> bool;
+    /// Refuses new jobs, finishes the queued ones and joins the engine's threads (blocking).
+    fn close(&self);
 }
 
 /// The handle every part of Vigie shares. Cheap to clone.
@@ -304,5 +306,15 @@ impl Store {
     /// until space is freed (the next write that fits clears it).
     pub fn storage_full(&self) -> bool {
         self.engine.storage_full()
+    }
+
+    /// Closes the store for every clone of it: new reads and writes answer [`StoreError::Closed`],
+    /// jobs already queued run to their end, and this returns once the engine's threads (writer,
+    /// readers, checkpoints) have stopped and closed their connections. So a test or a shutdown
+    /// can rely on the files being complete and released (the WAL copied into the database).
+    pub async fn close(&self) {
+        let engine = Arc::clone(&self.engine);
+        // Joining threads blocks: off the async threads.
+        let _ = tokio::task::spawn_blocking(move || engine.close()).await;
     }
 }

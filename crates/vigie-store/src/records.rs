@@ -257,6 +257,10 @@ pub struct DeliveryRecord {
     pub attempts: u32,
     pub delivered_at: Option<Timestamp>,
     pub last_error: Option<String>,
+    /// When it used up its attempts and was set aside as a dead letter; `None` while it is in its
+    /// queue (see [`crate::OutboxReads::due_in_lane`]). Written only by
+    /// [`crate::OutboxTx::bury_delivery`] and [`crate::OutboxTx::requeue_delivery`].
+    pub dead_at: Option<Timestamp>,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]

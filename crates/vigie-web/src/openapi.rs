@@ -62,6 +62,8 @@ use crate::routes::{admin, banks, dueprocess, hma, intake, media, platform, revi
         platform::list_webhooks,
         platform::delete_webhook,
         platform::get_delivery,
+        platform::dead_letters,
+        platform::retry_delivery,
         platform::parked,
         media::hma_hash_upload,
         media::hma_hash_url,

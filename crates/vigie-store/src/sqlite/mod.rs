@@ -3,6 +3,7 @@
 
 mod console;
 mod dueprocess;
+mod outbox;
 mod queries;
 mod schema;
 
@@ -19,13 +20,16 @@ use crate::{Completion, Durability, Engine, ReadJob, Result, SqliteConfig, Store
 use queries::{ChainHead, SqliteRead, SqliteTx};
 
 pub(crate) struct SqliteEngine {
-    writer: Mutex<Sender<WriteJob>>,
-    readers: Mutex<Sender<ReadJob>>,
+    /// `None` once the engine is closed.
+    writer: Mutex<Option<Sender<WriteJob>>>,
+    readers: Mutex<Option<Sender<ReadJob>>>,
     durability: Durability,
     /// Whether the writer's last grouped commit found the storage full.
     full: Arc<AtomicBool>,
     /// Dropping it stops the checkpoint thread.
-    _checkpoint_stop: Sender<()>,
+    checkpoint_stop: Mutex<Option<Sender<()>>>,
+    /// The writer, reader and checkpoint threads, joined by [`Engine::close`].
+    threads: Mutex<Vec<thread::JoinHandle<()>>>,
     read_only: bool,
 }
 
@@ -115,25 +119,27 @@ impl SqliteEngine {
         let due = Arc::clone(&restart_due);
         let full = Arc::new(AtomicBool::new(false));
         let full_flag = Arc::clone(&full);
-        thread::Builder::new()
+        let writer = thread::Builder::new()
             .name("vigie-writer".into())
             .spawn(move || writer_loop(conn, head, write_recv, max_batch, &due, &full_flag))
             .map_err(|e| StoreError::Engine(Box::new(e)))?;
 
         let checkpointer = open_connection(&path, true).map_err(err)?;
         let (checkpoint_stop, stop_checkpoints) = mpsc::channel::<()>();
-        thread::Builder::new()
+        let checkpoints = thread::Builder::new()
             .name("vigie-checkpoint".into())
             .spawn(move || checkpoint_loop(checkpointer, stop_checkpoints, &wal_path, &restart_due))
             .map_err(|e| StoreError::Engine(Box::new(e)))?;
 
-        let read_send = spawn_readers(&path, config.readers)?;
+        let (read_send, mut threads) = spawn_readers(&path, config.readers)?;
+        threads.extend([writer, checkpoints]);
         Ok(Self {
-            writer: Mutex::new(write_send),
-            readers: Mutex::new(read_send),
+            writer: Mutex::new(Some(write_send)),
+            readers: Mutex::new(Some(read_send)),
             durability,
             full,
-            _checkpoint_stop: checkpoint_stop,
+            checkpoint_stop: Mutex::new(Some(checkpoint_stop)),
+            threads: Mutex::new(threads),
             read_only: false,
         })
     }
@@ -141,18 +147,21 @@ impl SqliteEngine {
 
 /// Starts `n` (at least one) reader threads, each with its own read-only connection, sharing one
 /// queue of jobs.
-fn spawn_readers(path: &Path, n: usize) -> Result<Sender<ReadJob>> {
+fn spawn_readers(path: &Path, n: usize) -> Result<(Sender<ReadJob>, Vec<thread::JoinHandle<()>>)> {
     let (read_send, read_recv) = mpsc::channel::<ReadJob>();
     let read_recv = Arc::new(Mutex::new(read_recv));
+    let mut threads = Vec::new();
     for i in 0..n.max(1) {
         let conn = open_connection(path, false).map_err(err)?;
         let jobs = Arc::clone(&read_recv);
-        thread::Builder::new()
-            .name(format!("vigie-reader-{i}"))
-            .spawn(move || reader_loop(conn, jobs))
-            .map_err(|e| StoreError::Engine(Box::new(e)))?;
+        threads.push(
+            thread::Builder::new()
+                .name(format!("vigie-reader-{i}"))
+                .spawn(move || reader_loop(conn, jobs))
+                .map_err(|e| StoreError::Engine(Box::new(e)))?,
+        );
     }
-    Ok(read_send)
+    Ok((read_send, threads))
 }
 
 impl SqliteEngine {
@@ -177,16 +186,15 @@ impl SqliteEngine {
             synchronous: conn.query_row("PRAGMA synchronous", [], |r| r.get(0)).map_err(err)?,
         };
         drop(conn);
-        // Never sent to: `submit_write` answers `ReadOnly` first.
-        let (write_send, _) = mpsc::channel::<WriteJob>();
-        let (checkpoint_stop, _) = mpsc::channel::<()>();
-        let read_send = spawn_readers(&path, readers)?;
+        let (read_send, threads) = spawn_readers(&path, readers)?;
         Ok(Self {
-            writer: Mutex::new(write_send),
-            readers: Mutex::new(read_send),
+            // Never sent to: `submit_write` answers `ReadOnly` first.
+            writer: Mutex::new(None),
+            readers: Mutex::new(Some(read_send)),
             durability,
             full: Arc::new(AtomicBool::new(false)),
-            _checkpoint_stop: checkpoint_stop,
+            checkpoint_stop: Mutex::new(None),
+            threads: Mutex::new(threads),
             read_only: true,
         })
     }
@@ -198,11 +206,30 @@ impl Engine for SqliteEngine {
             return Err(StoreError::ReadOnly);
         }
         let sender = self.writer.lock().map_err(|_| StoreError::Closed)?;
-        sender.send(job).map_err(|_| StoreError::Closed)
+        sender.as_ref().ok_or(StoreError::Closed)?.send(job).map_err(|_| StoreError::Closed)
     }
     fn submit_read(&self, job: ReadJob) -> Result<()> {
         let sender = self.readers.lock().map_err(|_| StoreError::Closed)?;
-        sender.send(job).map_err(|_| StoreError::Closed)
+        sender.as_ref().ok_or(StoreError::Closed)?.send(job).map_err(|_| StoreError::Closed)
+    }
+    /// Drops the queues' senders (the writer finishes the jobs already queued, the readers theirs),
+    /// stops the checkpoints, and joins every thread: their connections are closed on return, the
+    /// last one checkpointing the WAL into the database.
+    fn close(&self) {
+        if let Ok(mut s) = self.writer.lock() {
+            s.take();
+        }
+        if let Ok(mut s) = self.readers.lock() {
+            s.take();
+        }
+        if let Ok(mut s) = self.checkpoint_stop.lock() {
+            s.take();
+        }
+        let threads = self.threads.lock().map(|mut t| std::mem::take(&mut *t)).unwrap_or_default();
+        for t in threads {
+            // A thread that panicked has nothing left to close.
+            let _ = t.join();
+        }
     }
     fn durability(&self) -> Result<Durability> {
         Ok(self.durability.clone())

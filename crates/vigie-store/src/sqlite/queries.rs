@@ -254,7 +254,7 @@ fn webhook_row(r: &Row<'_>) -> rusqlite::Result<WebhookRecord> {
     })
 }
 
-fn delivery_row(r: &Row<'_>) -> rusqlite::Result<DeliveryRecord> {
+pub(super) fn delivery_row(r: &Row<'_>) -> rusqlite::Result<DeliveryRecord> {
     Ok(DeliveryRecord {
         id: DeliveryId::from_trusted(r.get("id")?),
         org: OrgId::from_trusted(r.get("org")?),
@@ -268,6 +268,7 @@ fn delivery_row(r: &Row<'_>) -> rusqlite::Result<DeliveryRecord> {
         attempts: r.get("attempts")?,
         delivered_at: ts(r.get("delivered_at")?),
         last_error: r.get("last_error")?,
+        dead_at: ts(r.get("dead_at")?),
     })
 }
 
@@ -561,14 +562,6 @@ impl Reads for SqliteRead<'_> {
     fn get_webhook(&self, id: &WebhookId) -> Result<Option<WebhookRecord>> {
         self.one("SELECT * FROM webhooks WHERE id = ?1", [id.as_str()], webhook_row)
     }
-    fn due_deliveries(&self, now: Timestamp, limit: u32) -> Result<Vec<DeliveryRecord>> {
-        self.many(
-            "SELECT * FROM deliveries WHERE delivered_at IS NULL AND next_attempt_at <= ?1 \
-             ORDER BY urgent DESC, next_attempt_at, created_at LIMIT ?2",
-            params![now.as_micros(), limit],
-            delivery_row,
-        )
-    }
     fn get_delivery(&self, id: &DeliveryId) -> Result<Option<DeliveryRecord>> {
         self.one("SELECT * FROM deliveries WHERE id = ?1", [id.as_str()], delivery_row)
     }
@@ -693,7 +686,6 @@ delegate_reads! {
     case_decision(id: &CaseId) -> Result<Option<DecisionRecord>>;
     webhooks_of(org: &OrgId) -> Result<Vec<WebhookRecord>>;
     get_webhook(id: &WebhookId) -> Result<Option<WebhookRecord>>;
-    due_deliveries(now: Timestamp, limit: u32) -> Result<Vec<DeliveryRecord>>;
     get_delivery(id: &DeliveryId) -> Result<Option<DeliveryRecord>>;
     events_after(seq: i64, limit: u32) -> Result<Vec<ChainedEvent>>;
     personal_value(id: &PersonalRef) -> Result<Option<String>>;

@@ -299,14 +299,42 @@ pub async fn delete_webhook(State(s): State<AppState>, Auth(p): Auth, Path(id): 
     Ok(StatusCode::NO_CONTENT)
 }
 
+/// A message to a webhook, and where its delivery stands.
 #[derive(Debug, Serialize, ToSchema)]
 pub struct DeliveryDto {
     pub id: String,
+    /// The organisation it is for.
+    pub org: String,
+    pub webhook: String,
     pub event_type: String,
+    /// The case it is about, if any: one webhook's messages about one case go out in order.
+    pub case: Option<String>,
+    /// About a threat to life or a removal order: sent in the urgent lane.
+    pub urgent: bool,
     pub attempts: u32,
     pub delivered_at: Option<String>,
     pub next_attempt_at: String,
     pub last_error: Option<String>,
+    /// When it used up its attempts and became a dead letter; null while it is in its queue.
+    pub dead_at: Option<String>,
+}
+
+impl From<vigie_store::DeliveryRecord> for DeliveryDto {
+    fn from(d: vigie_store::DeliveryRecord) -> Self {
+        DeliveryDto {
+            id: d.id.to_string(),
+            org: d.org.to_string(),
+            webhook: d.webhook.to_string(),
+            event_type: d.event_type,
+            case: d.case.map(|c| c.to_string()),
+            urgent: d.urgent,
+            attempts: d.attempts,
+            delivered_at: d.delivered_at.map(|t| t.to_rfc3339()),
+            next_attempt_at: d.next_attempt_at.to_rfc3339(),
+            last_error: d.last_error,
+            dead_at: d.dead_at.map(|t| t.to_rfc3339()),
+        }
+    }
 }
 
 #[utoipa::path(get, path = "/api/v1/deliveries/{id}", tag = "platform", params(("id" = String, Path)),
@@ -316,15 +344,34 @@ pub async fn get_delivery(
     Auth(p): Auth,
     Path(id): Path<String>,
 ) -> ApiResult<Json<DeliveryDto>> {
-    let d = s.app.get_delivery(&p, &id).await?;
-    Ok(Json(DeliveryDto {
-        id: d.id.to_string(),
-        event_type: d.event_type,
-        attempts: d.attempts,
-        delivered_at: d.delivered_at.map(|t| t.to_rfc3339()),
-        next_attempt_at: d.next_attempt_at.to_rfc3339(),
-        last_error: d.last_error,
-    }))
+    Ok(Json(s.app.get_delivery(&p, &id).await?.into()))
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct DeadLettersDto {
+    /// Oldest first, at most 500.
+    pub deliveries: Vec<DeliveryDto>,
+}
+
+/// Dead letters: messages that used up their attempts, not yet put back. The organisation's
+/// webhook keepers see its own; an administrator sees every organisation's.
+#[utoipa::path(get, path = "/api/v1/deliveries/dead", tag = "platform",
+    responses((status = 200, body = DeadLettersDto), (status = 403, body = crate::error::Problem)), security(("bearer" = [])))]
+pub async fn dead_letters(State(s): State<AppState>, Auth(p): Auth) -> ApiResult<Json<DeadLettersDto>> {
+    let deliveries = s.app.dead_letters(&p).await?.into_iter().map(DeliveryDto::from).collect();
+    Ok(Json(DeadLettersDto { deliveries }))
+}
+
+/// Puts a dead letter back in its queue: due now, with its attempts counted afresh.
+#[utoipa::path(post, path = "/api/v1/deliveries/{id}/retry", tag = "platform", params(("id" = String, Path)),
+    responses((status = 200, body = DeliveryDto), (status = 403, body = crate::error::Problem), (status = 404, body = crate::error::Problem),
+        (status = 409, body = crate::error::Problem, description = "`not_dead_letter`")), security(("bearer" = [])))]
+pub async fn retry_delivery(
+    State(s): State<AppState>,
+    Auth(p): Auth,
+    Path(id): Path<String>,
+) -> ApiResult<Json<DeliveryDto>> {
+    Ok(Json(s.app.requeue_delivery(&p, &id).await?.into()))
 }
 
 #[derive(Debug, Serialize, ToSchema)]

@@ -588,8 +588,15 @@ async fn an_authority_issues_an_order_and_sees_it_overdue_after_the_hour() {
     let countdown = b.find("table.orders time.countdown").await;
     let class = b.attribute(&countdown, "class").await.unwrap();
     assert!(class.contains("overdue") && class.contains("late"), "{class}");
-    tokio::time::sleep(std::time::Duration::from_millis(1_200)).await; // one tick of the live countdown
-    let shown = b.text(&countdown).await;
+    // The live countdown's next tick (every second) words it as late.
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(5);
+    let shown = loop {
+        let shown = b.text(&countdown).await;
+        if shown.starts_with("late, due ") || std::time::Instant::now() > deadline {
+            break shown;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    };
     assert!(shown.starts_with("late, due ") && shown.ends_with("ago"), "{shown}");
     b.screenshot("orders-overdue").await;
 
@@ -893,10 +900,20 @@ async fn a_reviewer_may_choose_to_reveal_only_by_a_click() {
     b.click(&b.find("form.stack > button[type=submit]").await).await;
     b.find("p.notice").await;
     b.goto(&t.url(&format!("/cases/{case}"))).await;
-    b.keys("r").await;
-    tokio::time::sleep(std::time::Duration::from_millis(500)).await;
-    assert!(!b.url().await.contains("reveal="), "the key does nothing now");
+    // A submission of the reveal form is recorded and stopped, so that the page stays to tell.
+    b.script(
+        "window.revealSubmitted = false; document.querySelector('form.reveal').addEventListener('submit', \
+         function (e) { e.preventDefault(); window.revealSubmitted = true; });",
+    )
+    .await;
+    // Keys are handled in order and at once: once "?" opened the shortcuts, "r" was handled.
+    b.keys("r?").await;
+    assert_eq!(b.script("return document.getElementById('shortcuts').open").await, true);
+    assert_eq!(b.script("return window.revealSubmitted").await, false, "the key does nothing now");
+    assert!(!b.url().await.contains("reveal="));
     assert!(t.events(Some("media.revealed")).await.is_empty());
+    // Loaded again (without the recorder), the button reveals.
+    b.goto(&t.url(&format!("/cases/{case}"))).await;
     b.click(&b.find("form.reveal button").await).await;
     b.wait_url("reveal=").await;
     b.find("img.original").await;

@@ -1189,7 +1189,7 @@ async fn notifiers_learn_the_outcome_but_nothing_while_an_embargo_runs() {
         )
         .await;
     assert_eq!(codes_of(&complaint), (409, "not_decided".into()));
-    tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+    t.deliver().await;
     assert!(hub.of_type("notifier.outcome").iter().all(|m| m["data"]["email"] != "second@example.org"));
 
     t.post(&format!("/api/v1/orders/{}/embargo/lift", o["id"].as_str().unwrap()), &issuer.token, json!({}))

@@ -211,6 +211,18 @@ impl TestApp {
         vigie_app::scheduler::tick(&self.app).await.expect("scheduler pass");
     }
 
+    /// Steps the delivery worker: passes (each waiting for its attempts and for those the
+    /// background worker had under way) until one finds nothing due nor under way. What the
+    /// outbox held that was due has then been sent, and each answer recorded.
+    pub async fn deliver(&self) {
+        for _ in 0..100 {
+            if self.app.deliver_once().await.expect("delivery pass") == 0 {
+                return;
+            }
+        }
+        panic!("the outbox never ran dry");
+    }
+
     /// The server's (manual) time.
     pub fn now(&self) -> vigie_model::Timestamp {
         vigie_app::Clock::now(&*self.clock)
@@ -361,7 +373,8 @@ where
 pub struct Receiver {
     pub url: String,
     pub hits: Arc<Mutex<Vec<Hit>>>,
-    /// The next answers to give, front first; when empty, 200.
+    /// The next answers to give, front first; when empty, 200. `0`: never answer (a silent
+    /// endpoint that keeps the connection open).
     pub script: Arc<Mutex<Vec<u16>>>,
 }
 
@@ -396,6 +409,9 @@ impl Receiver {
                         let mut s = s.lock().unwrap();
                         if s.is_empty() { 200 } else { s.remove(0) }
                     };
+                    if code == 0 {
+                        std::future::pending::<()>().await;
+                    }
                     axum::http::StatusCode::from_u16(code).unwrap()
                 }
             }),

@@ -103,6 +103,7 @@ async fn failed_deliveries_are_retried_with_backoff_under_the_same_idempotency_k
             (d["attempts"] == attempts).then_some(())
         })
         .await;
+        t.deliver().await;
         assert_eq!(rx.hits().len(), attempts as usize, "no retry before the backoff");
         t.advance(Duration::from_secs(backoff));
     }
@@ -119,6 +120,7 @@ async fn failed_deliveries_are_retried_with_backoff_under_the_same_idempotency_k
     assert_eq!(d["attempts"], 3);
     t.advance(Duration::from_mins(30));
     t.tick().await;
+    t.deliver().await;
     assert_eq!(rx.of_type("case.opened").len(), 3, "a delivered message is not sent again");
 }
 
@@ -167,4 +169,140 @@ async fn a_webhook_is_listed_without_its_secret_deleted_and_sent_nothing_after()
     })
     .await;
     assert_eq!(deleted_rx.hits().len(), before, "nothing was queued for the deleted webhook");
+}
+
+/// The case a delivery (parsed body) is about.
+fn case_of_message(m: &serde_json::Value) -> String {
+    m["data"]["case"]["id"].as_str().unwrap_or_default().to_owned()
+}
+
+/// The answered deliveries a receiver saw, parsed, in the order they arrived.
+fn messages(rx: &Receiver) -> Vec<serde_json::Value> {
+    rx.hits().iter().map(|h| serde_json::from_str(&h.body).unwrap()).collect()
+}
+
+#[tokio::test]
+async fn a_silent_endpoint_does_not_delay_an_urgent_message_to_another_endpoint() {
+    // An attempt waits up to two minutes for an answer: far longer than the test waits.
+    let t = TestApp::start_with(|c| c.app.delivery_timeout = std::time::Duration::from_secs(120)).await;
+    let silent = Receiver::start().await;
+    *silent.script.lock().unwrap() = vec![0; 50];
+    let live = Receiver::start().await;
+    let a = t.platform("silent.example").await;
+    t.post("/api/v1/webhooks", &a.token, json!({ "url": silent.url })).await.expect(201);
+    let b = t.platform("video.example").await;
+    t.post("/api/v1/webhooks", &b.token, json!({ "url": live.url })).await.expect(201);
+    let issuer = t.authority().await;
+
+    // The silent endpoint holds a normal message and an urgent one (an order's case), unanswered.
+    t.notice("https://silent.example/v/1").await;
+    t.post("/api/v1/orders", &issuer.token, order_body(&a.org, &["https://silent.example/v/2"])).await.expect(201);
+    eventually("both messages at the silent endpoint", || async { (silent.hits().len() == 2).then_some(()) }).await;
+
+    // An order to another platform: its case reaches that platform's endpoint meanwhile.
+    let order =
+        t.post("/api/v1/orders", &issuer.token, order_body(&b.org, &["https://video.example/v/1"])).await.expect(201);
+    let opened = eventually("the urgent case.opened at the live endpoint", || async {
+        live.of_type("case.opened").into_iter().next()
+    })
+    .await;
+    assert_eq!(opened["data"]["case"]["id"], order["cases"][0]["case"]);
+    assert_eq!(silent.hits().len(), 2, "the silent endpoint was not sent its messages again meanwhile");
+}
+
+#[tokio::test]
+async fn a_case_s_messages_arrive_in_order_and_a_failure_holds_back_only_its_own_case() {
+    let t = TestApp::start().await;
+    let rx = Receiver::start().await;
+    let p = t.platform("video.example").await;
+    t.post("/api/v1/webhooks", &p.token, json!({ "url": rx.url })).await.expect(201);
+    let issuer = t.authority().await;
+
+    // The first message about the case fails; it is retried two seconds later.
+    *rx.script.lock().unwrap() = vec![503];
+    let first = t.notice("https://video.example/v/1").await;
+    let notice = t.get(&format!("/api/v1/notices/{}", first["id"].as_str().unwrap()), ADMIN).await.expect(200);
+    let case = notice["cases"][0]["id"].as_str().unwrap().to_owned();
+    t.deliver().await;
+    assert_eq!(messages(&rx).len(), 1);
+    // Meanwhile an order about the same case (urgent), and a notice about another case.
+    t.post("/api/v1/orders", &issuer.token, order_body(&p.org, &["https://video.example/v/1"])).await.expect(201);
+    t.notice("https://video.example/v/2").await;
+    t.deliver().await;
+    let seen = messages(&rx);
+    assert!(
+        seen.iter().all(|m| m["type"] != "case.updated"),
+        "the order's message waits for the case's first one: {seen:?}"
+    );
+    assert!(
+        seen.iter().any(|m| m["type"] == "case.opened" && case_of_message(m) != case),
+        "another case's message is not held back: {seen:?}"
+    );
+
+    // Once the first is delivered, the order's follows it.
+    t.advance(Duration::from_secs(3));
+    t.deliver().await;
+    let about_case: Vec<String> = messages(&rx)
+        .iter()
+        .filter(|m| case_of_message(m) == case)
+        .map(|m| m["type"].as_str().unwrap().to_owned())
+        .collect();
+    assert_eq!(about_case, ["case.opened", "case.opened", "case.updated"], "failed, retried, then the next");
+}
+
+#[tokio::test]
+async fn a_message_that_used_up_its_attempts_is_a_dead_letter_until_put_back() {
+    let t = TestApp::start().await;
+    let rx = Receiver::start().await;
+    let p = t.platform("video.example").await;
+    t.post("/api/v1/webhooks", &p.token, json!({ "url": rx.url })).await.expect(201);
+    let other = t.platform("other.example").await;
+    let attempts = vigie_app::delivery::MAX_ATTEMPTS as usize;
+    *rx.script.lock().unwrap() = vec![500; attempts];
+    t.notice("https://video.example/v/1").await;
+
+    let dead = || async { t.get("/api/v1/deliveries/dead", &p.token).await.expect(200)["deliveries"].clone() };
+    t.deliver().await;
+    let id = messages(&rx)[0]["id"].as_str().unwrap().to_owned();
+    let tries = || messages(&rx).iter().filter(|m| m["id"] == id.as_str()).count();
+    for n in 1..=attempts {
+        if n > 1 {
+            t.deliver().await;
+        }
+        assert_eq!(tries(), n, "attempt {n}");
+        if n < attempts {
+            assert_eq!(dead().await, json!([]), "not dead after {n} attempts");
+        }
+        // Past the longest backoff: the next attempt is due.
+        t.advance(Duration::from_mins(10));
+    }
+    t.deliver().await;
+    assert_eq!(tries(), attempts, "nothing more is tried");
+    let listed = dead().await;
+    assert_eq!(listed.as_array().unwrap().len(), 1, "{listed}");
+    let letter = &listed[0];
+    assert_eq!(letter["id"], id.as_str());
+    assert_eq!(
+        (letter["event_type"].as_str(), letter["attempts"].as_u64()),
+        (Some("case.opened"), Some(attempts as u64))
+    );
+    assert!(letter["last_error"].as_str().unwrap().contains("500"), "{letter}");
+    assert!(letter["dead_at"].is_string() && letter["delivered_at"].is_null());
+    let all = t.get("/api/v1/deliveries/dead", ADMIN).await.expect(200);
+    assert_eq!(all["deliveries"][0]["id"], id.as_str(), "the administrator sees every organisation's");
+    let theirs = t.get("/api/v1/deliveries/dead", &other.token).await.expect(200);
+    assert_eq!(theirs["deliveries"], json!([]), "another platform sees none of them");
+    let foreign = t.post(&format!("/api/v1/deliveries/{id}/retry"), &other.token, json!({})).await;
+    assert_eq!(foreign.status, 404);
+
+    // Put back: due at once, attempts counted afresh, delivered by the next pass.
+    let back = t.post(&format!("/api/v1/deliveries/{id}/retry"), &p.token, json!({})).await.expect(200);
+    assert_eq!((back["attempts"].as_u64(), back["dead_at"].is_null()), (Some(0), true));
+    let again = t.post(&format!("/api/v1/deliveries/{id}/retry"), &p.token, json!({})).await;
+    assert_eq!((again.status.as_u16(), again.code()), (409, "not_dead_letter"));
+    t.deliver().await;
+    assert_eq!(tries(), attempts + 1);
+    let delivered = t.get(&format!("/api/v1/deliveries/{id}"), &p.token).await.expect(200);
+    assert!(delivered["delivered_at"].is_string(), "{delivered}");
+    assert_eq!(dead().await, json!([]));
 }
