@@ -193,6 +193,8 @@ pub(crate) enum PageError {
     ChangePassword,
     /// A form without its CSRF token, or with a wrong one.
     Csrf,
+    /// Too many requests from one address on a public page.
+    RateLimited,
     App(AppError),
     Render,
 }
@@ -229,6 +231,11 @@ impl IntoResponse for PageError {
                 StatusCode::FORBIDDEN,
                 "Form refused",
                 "This form was not sent from a page of this console (its CSRF token is missing or wrong). Nothing was changed.".to_owned(),
+            ),
+            PageError::RateLimited => (
+                StatusCode::TOO_MANY_REQUESTS,
+                "Too many requests",
+                "Too many requests came from your address. Wait a minute and try again.".to_owned(),
             ),
             PageError::Render => (StatusCode::INTERNAL_SERVER_ERROR, "Error", "The page could not be drawn.".to_owned()),
             PageError::App(e) => match e {
@@ -291,12 +298,4 @@ pub(crate) fn text(form: &[(String, String)], name: &str) -> Option<String> {
 /// Every value of a repeated form field.
 pub(crate) fn all<'a>(form: &'a [(String, String)], name: &str) -> Vec<&'a str> {
     form.iter().filter(|(k, _)| k == name).map(|(_, v)| v.as_str()).collect()
-}
-
-/// Checks a signed-in form's CSRF token.
-pub(crate) fn check_csrf(v: &session::Viewer, form: &[(String, String)]) -> Result<(), PageError> {
-    match field(form, "csrf") {
-        Some(sent) if session::same(sent, &v.csrf) => Ok(()),
-        _ => Err(PageError::Csrf),
-    }
 }
