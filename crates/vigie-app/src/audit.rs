@@ -127,8 +127,9 @@ impl std::fmt::Display for LogCheck {
             parts.push(format!("the event chain is broken: {bad}"));
         }
         if !self.missing_guards.is_empty() {
+            let (what, are) = if self.missing_guards.len() == 1 { ("trigger", "is") } else { ("triggers", "are") };
             parts.push(format!(
-                "the event log is no longer append-only: {} missing or altered",
+                "the event log is no longer append-only: {what} {} {are} missing or altered",
                 self.missing_guards.join(" and ")
             ));
         }
