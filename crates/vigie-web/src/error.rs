@@ -281,8 +281,31 @@ impl ApiError {
     }
 }
 
+impl Code {
+    /// The code a use-case's error is answered with, by the API and the console alike.
+    pub fn of(e: &AppError) -> Code {
+        match e {
+            AppError::Invalid(_) => Code::ValidationFailed,
+            AppError::Unauthenticated => Code::Unauthenticated,
+            AppError::Forbidden(_) => Code::Forbidden,
+            AppError::NotFound(_) => Code::NotFound,
+            AppError::Conflict { code, .. } => Code::Conflict(*code),
+            AppError::Upstream(_) => Code::FetchFailed,
+            AppError::TooLarge(_) => Code::PayloadTooLarge,
+            AppError::Egress(_) => Code::EgressRefused,
+            AppError::Store(StoreError::Full) => Code::StorageFull,
+            AppError::Busy { .. } => Code::Busy,
+            AppError::QuotaExceeded { .. } => Code::QuotaExceeded,
+            // A constraint the database enforces that is not the client's conflict is a bug or a
+            // damaged database: internal, like any other failure of the store.
+            AppError::Internal(_) | AppError::Store(_) => Code::Internal,
+        }
+    }
+}
+
 impl From<AppError> for ApiError {
     fn from(e: AppError) -> Self {
+        let code = Code::of(&e);
         match e {
             AppError::Invalid(inv) => {
                 let errors: Vec<_> = inv
@@ -294,34 +317,27 @@ impl From<AppError> for ApiError {
                         message: f.message.clone(),
                     })
                     .collect();
-                Self::fields(Code::ValidationFailed, format!("{} field(s) are invalid", errors.len()), errors)
+                Self::fields(code, format!("{} field(s) are invalid", errors.len()), errors)
             }
-            AppError::Unauthenticated => Self::new(Code::Unauthenticated, e.to_string()),
-            AppError::Forbidden(_) => Self::new(Code::Forbidden, e.to_string()),
             AppError::NotFound(what) => Self::not_found(what),
-            AppError::Conflict { code, message } => Self::new(code, message),
-            AppError::Upstream(msg) => Self::new(Code::FetchFailed, msg),
-            AppError::TooLarge(msg) => Self::new(Code::PayloadTooLarge, msg),
-            AppError::Egress(err) => Self::new(Code::EgressRefused, err.to_string()),
-            AppError::Store(StoreError::Full) => Self::new(
-                Code::StorageFull,
-                "the server's storage is full: nothing was changed; its operator must free space",
-            )
-            .retry_after(60),
-            AppError::Busy { detail, retry_after_secs } => Self::new(Code::Busy, detail).retry_after(retry_after_secs),
-            AppError::QuotaExceeded { detail, retry_after_secs } => {
-                Self::new(Code::QuotaExceeded, detail).retry_after(retry_after_secs)
+            AppError::Conflict { message, .. } => Self::new(code, message),
+            AppError::Store(StoreError::Full) => {
+                Self::new(code, "the server's storage is full: nothing was changed; its operator must free space")
+                    .retry_after(60)
+            }
+            AppError::Busy { detail, retry_after_secs } | AppError::QuotaExceeded { detail, retry_after_secs } => {
+                Self::new(code, detail).retry_after(retry_after_secs)
             }
             AppError::Internal(what) => {
                 tracing::error!(error = what, "internal error");
                 Self::internal()
             }
-            // A constraint the database enforces that is not the client's conflict is a bug or a
-            // damaged database: internal, and logged with what the engine said.
+            // Logged with what the engine said; the client hears only "internal".
             AppError::Store(err) => {
                 tracing::error!(error = %err, "store error");
                 Self::internal()
             }
+            other => Self::new(code, other.to_string()),
         }
     }
 }

@@ -33,6 +33,7 @@ use vigie_model::org::{OrgKind, Role};
 use vigie_store::Principal;
 
 use crate::AppState;
+use crate::error::Code;
 
 /// How the console is served.
 #[derive(Clone, Copy, Debug, Default)]
@@ -238,18 +239,27 @@ impl IntoResponse for PageError {
                 "Too many requests came from your address. Wait a minute and try again.".to_owned(),
             ),
             PageError::Render => (StatusCode::INTERNAL_SERVER_ERROR, "Error", "The page could not be drawn.".to_owned()),
-            PageError::App(e) => match e {
-                AppError::Invalid(i) => (StatusCode::UNPROCESSABLE_ENTITY, "Please check the form", i.to_string()),
-                AppError::Forbidden(why) => (StatusCode::FORBIDDEN, "Not allowed", why.to_owned()),
-                AppError::NotFound(what) => (StatusCode::NOT_FOUND, "Not found", format!("No such {what}.")),
-                AppError::Conflict { message, .. } => (StatusCode::CONFLICT, "Cannot do that now", message),
-                AppError::TooLarge(m) => (StatusCode::PAYLOAD_TOO_LARGE, "Too large", m),
-                AppError::Unauthenticated => return redirect("/login"),
-                other => {
-                    tracing::error!(error = %other, "console request failed");
-                    (StatusCode::INTERNAL_SERVER_ERROR, "Error", "Something went wrong on our side.".to_owned())
+            // The status and title of the API's table (`error::Code`), in the console's words
+            // where the table's are too terse for a page.
+            PageError::App(e) => {
+                let code = Code::of(&e);
+                match e {
+                    AppError::Unauthenticated => return redirect("/login"),
+                    AppError::Invalid(i) => (code.status(), "Please check the form", i.to_string()),
+                    AppError::NotFound(what) => (code.status(), code.title(), format!("No such {what}.")),
+                    AppError::Forbidden(why) => (code.status(), code.title(), why.to_owned()),
+                    e @ (AppError::Conflict { .. }
+                    | AppError::TooLarge(_)
+                    | AppError::Busy { .. }
+                    | AppError::QuotaExceeded { .. }
+                    | AppError::Upstream(_)
+                    | AppError::Egress(_)) => (code.status(), code.title(), e.to_string()),
+                    other => {
+                        tracing::error!(error = %other, "console request failed");
+                        (code.status(), "Error", "Something went wrong on our side.".to_owned())
+                    }
                 }
-            },
+            }
         };
         let page = ErrorPage { me: None, title: title.to_owned(), message };
         match page.render() {
