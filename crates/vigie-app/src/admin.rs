@@ -1,5 +1,6 @@
 //! The administrator's work: organisations, people, tokens, host claims.
 
+use vigie_model::Conflict;
 use vigie_model::event::{Word, kinds as k};
 use vigie_model::location::{host_candidates, normalise_host};
 use vigie_model::org::{NewOrg, OrgKind, Role, check_competences};
@@ -345,7 +346,7 @@ impl App {
                 ev.emit(tx, rec.id.as_str(), k::UserCreated { org: org.clone(), roles, name: sealed })?;
                 if let Some((login, phc)) = credential {
                     if tx.credential_by_login(&login)?.is_some() {
-                        return Err(AppError::conflict("login_taken", "another person has that login"));
+                        return Err(AppError::conflict(Conflict::LoginTaken, "another person has that login"));
                     }
                     tx.upsert_credential(&vigie_store::CredentialRecord {
                         user: rec.id.clone(),
@@ -383,7 +384,10 @@ impl App {
             .write(move |tx| {
                 let person = tx.get_user(&user)?.ok_or(AppError::NotFound("user"))?;
                 if person.deactivated_at.is_some() {
-                    return Err(AppError::conflict("user_removed", "the person was removed; they get no new token"));
+                    return Err(AppError::conflict(
+                        Conflict::UserRemoved,
+                        "the person was removed; they get no new token",
+                    ));
                 }
                 let now = clock.now();
                 let secret = new_token();
@@ -453,7 +457,7 @@ impl App {
         require_admin(p)?;
         let user = UserId::parse(user).ok_or(AppError::NotFound("user"))?;
         if user == p.user {
-            return Err(AppError::conflict("cannot_remove_self", "ask another administrator to remove you"));
+            return Err(AppError::conflict(Conflict::CannotRemoveSelf, "ask another administrator to remove you"));
         }
         let clock = self.clock().clone();
         let actor = Actor::of(p);
@@ -507,7 +511,7 @@ impl App {
         self.store()
             .write(move |tx| {
                 if tx.get_host(&host)?.is_some() {
-                    return Err(AppError::conflict("host_taken", format!("{host} is already claimed")));
+                    return Err(AppError::conflict(Conflict::HostTaken, format!("{host} is already claimed")));
                 }
                 let now = clock.now();
                 let rec = HostRecord {
@@ -542,7 +546,7 @@ impl App {
             .write(move |tx| {
                 let mut rec = tx.get_host(&host)?.ok_or(AppError::NotFound("host claim"))?;
                 if rec.status == HostStatus::Approved {
-                    return Err(AppError::conflict("already_approved", format!("{host} is already approved")));
+                    return Err(AppError::conflict(Conflict::AlreadyApproved, format!("{host} is already approved")));
                 }
                 let now = clock.now();
                 rec.status = HostStatus::Approved;

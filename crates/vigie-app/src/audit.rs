@@ -1,20 +1,64 @@
-//! Reading and verifying the event log, for administrators and overseers.
+//! Reading and verifying the event log, for administrators and overseers, and the check of its
+//! tail and its append-only guards before the server serves.
 
-use vigie_model::event::{ChainError, ChainedEvent, verify_chain};
+use vigie_model::Timestamp;
+use vigie_model::event::{ChainError, ChainedEvent, GENESIS_HASH, Word, kinds as k, verify_chain};
 use vigie_model::org::OrgKind;
 use vigie_store::{Principal, Reads};
 
 use crate::auth::is_admin;
-use crate::{App, AppError, AppResult};
+use crate::{Actor, App, AppError, AppResult, Events};
 
 /// The outcome of checking the whole chain.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct ChainReport {
+    /// Events that verified, from the first: all of them, or those before the first bad one.
     pub events: i64,
-    /// The hash of the last event (the genesis hash for an empty log).
+    /// The hash of the last event that verified (the genesis hash when none did).
     pub head: String,
-    /// `None` when every event verified.
-    pub error: Option<ChainError>,
+    /// The first event that does not verify; `None` when every event verified.
+    pub error: Option<BadEvent>,
+}
+
+/// The first event of the chain that does not verify, and what is wrong with it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct BadEvent {
+    pub seq: i64,
+    pub id: String,
+    pub problem: ChainError,
+}
+
+impl BadEvent {
+    /// What is wrong, as a stable word: `tampered`, `broken_link` or `gap`.
+    pub fn kind(&self) -> &'static str {
+        match self.problem {
+            ChainError::Tampered { .. } => "tampered",
+            ChainError::BrokenLink { .. } => "broken_link",
+            ChainError::Gap { .. } => "gap",
+        }
+    }
+}
+
+impl std::fmt::Display for BadEvent {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let (seq, id) = (self.seq, &self.id);
+        match self.problem {
+            ChainError::Tampered { .. } => write!(
+                f,
+                "event {seq} ({id}) does not match its hash: a field of it, or its hash, was changed after it was written"
+            ),
+            ChainError::BrokenLink { .. } => write!(
+                f,
+                "event {seq} ({id}) does not link to the hash of event {}: an event before it was changed, removed or replaced",
+                seq - 1
+            ),
+            ChainError::Gap { expected, .. } => write!(
+                f,
+                "event {seq} ({id}) comes where event {expected} should: events {expected} to {} are missing",
+                seq - 1
+            ),
+        }
+    }
 }
 
 fn may_audit(p: &Principal) -> AppResult<()> {
@@ -27,25 +71,139 @@ fn may_audit(p: &Principal) -> AppResult<()> {
 
 /// Verifies the chain from the first event, page by page.
 pub fn verify_all(r: &dyn Reads) -> vigie_store::Result<ChainReport> {
-    let mut prev: Option<(i64, String)> = None;
+    verify_after(r, None)
+}
+
+/// Verifies the events after `prev` (the sequence number and hash the next event must link to;
+/// `None`: the genesis) event by event, so that a failure names the exact event.
+fn verify_after(r: &dyn Reads, prev: Option<(i64, String)>) -> vigie_store::Result<ChainReport> {
+    let (mut seq, mut hash) = prev.unwrap_or((0, GENESIS_HASH.to_owned()));
+    let mut good = 0;
     loop {
-        let after = prev.as_ref().map_or(0, |(s, _)| *s);
-        let page = r.events_after(after, 5_000)?;
+        let page = r.events_after(seq, 5_000)?;
         if page.is_empty() {
-            let (events, head) = prev.unwrap_or((0, vigie_model::event::GENESIS_HASH.to_owned()));
-            return Ok(ChainReport { events, head, error: None });
+            return Ok(ChainReport { events: good, head: hash, error: None });
         }
-        match verify_chain(prev.as_ref().map(|(s, h)| (*s, h.as_str())), &page) {
-            Ok(next) => prev = Some(next),
-            Err(e) => {
-                let (events, head) = prev.unwrap_or((0, vigie_model::event::GENESIS_HASH.to_owned()));
-                return Ok(ChainReport { events, head, error: Some(e) });
+        for e in &page {
+            match verify_chain(Some((seq, hash.as_str())), std::iter::once(e)) {
+                Ok((s, h)) => (seq, hash, good) = (s, h, good + 1),
+                Err(problem) => {
+                    let error = Some(BadEvent { seq: e.seq, id: e.id.clone(), problem });
+                    return Ok(ChainReport { events: good, head: hash, error });
+                }
             }
         }
     }
 }
 
+/// How many of the latest events the check at start verifies: enough to catch a recent
+/// tampering at once, few enough that a start with millions of events stays quick.
+pub const TAIL_EVENTS: i64 = 10_000;
+
+/// The event log's state as checked before serving: its latest events and its guards.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct LogCheck {
+    /// The last event's sequence number: the head new events are chained to.
+    pub last_seq: i64,
+    /// The events checked: those after `from_seq`, up to the head.
+    pub from_seq: i64,
+    /// The first of those that does not verify.
+    pub bad: Option<BadEvent>,
+    /// The append-only guards (triggers) that are not in force.
+    pub missing_guards: Vec<String>,
+}
+
+impl LogCheck {
+    pub fn is_sound(&self) -> bool {
+        self.bad.is_none() && self.missing_guards.is_empty()
+    }
+}
+
+impl std::fmt::Display for LogCheck {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let mut parts = Vec::new();
+        if let Some(bad) = &self.bad {
+            parts.push(format!("the event chain is broken: {bad}"));
+        }
+        if !self.missing_guards.is_empty() {
+            let (what, are) = if self.missing_guards.len() == 1 { ("trigger", "is") } else { ("triggers", "are") };
+            parts.push(format!(
+                "the event log is no longer append-only: {what} {} {are} missing or altered",
+                self.missing_guards.join(" and ")
+            ));
+        }
+        if parts.is_empty() {
+            write!(f, "events {} to {} verify and the log is append-only", self.from_seq + 1, self.last_seq)
+        } else {
+            f.write_str(&parts.join("; "))
+        }
+    }
+}
+
+/// Checks the last `tail` events (chained from the stored hash of the event before them, up to
+/// the head the writer extends) and the log's append-only guards.
+pub fn check_log(r: &dyn Reads, tail: i64) -> vigie_store::Result<LogCheck> {
+    let last_seq = r.last_event_seq()?;
+    let from_seq = (last_seq - tail.max(1)).max(0);
+    let prev = match from_seq {
+        0 => None,
+        // The stored hash of the event before the tail. Were that event gone, no hash would
+        // match and the first event of the tail would be reported as not linking.
+        n => {
+            let before = r.events_after(n - 1, 1)?.into_iter().find(|e| e.seq == n);
+            Some((n, before.map(|e| e.hash).unwrap_or_default()))
+        }
+    };
+    let bad = verify_after(r, prev)?.error;
+    Ok(LogCheck { last_seq, from_seq, bad, missing_guards: r.missing_event_guards()? })
+}
+
+/// A broken event log the operator chose to serve on: health reports it until a start finds the
+/// log sound again.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct AcceptedBreak {
+    pub check: LogCheck,
+    pub accepted_at: Timestamp,
+    /// The `log.break_accepted` event that records the choice.
+    pub event_seq: i64,
+}
+
 impl App {
+    /// Checks the latest [`TAIL_EVENTS`] events and the log's append-only guards.
+    pub async fn check_log(&self) -> AppResult<LogCheck> {
+        Ok(self.store().read(|r| check_log(r, TAIL_EVENTS)).await?)
+    }
+
+    /// Records that the operator serves on a log that failed `check` (event
+    /// `log.break_accepted`); [`App::broken_log`] answers it from now on.
+    pub async fn accept_broken_log(&self, check: LogCheck) -> AppResult<()> {
+        let clock = self.clock().clone();
+        let data = k::LogBreakAccepted {
+            first_bad_seq: check.bad.as_ref().map(|b| b.seq),
+            problem: check.bad.as_ref().map(|b| Word::from(b.kind())),
+            missing_guards: check.missing_guards.iter().map(|g| Word::new(g.as_str())).collect(),
+            checked_from_seq: check.from_seq,
+            head_seq: check.last_seq,
+        };
+        let (accepted_at, event_seq) = self
+            .store()
+            .write(move |tx| {
+                let now = clock.now();
+                let actor = Actor::system();
+                let ev = Events { clock: &*clock, now, actor: &actor };
+                let seq = ev.emit(tx, "events", data)?;
+                Ok::<_, AppError>((now, seq))
+            })
+            .await?;
+        let _ = self.inner.broken_log.set(AcceptedBreak { check, accepted_at, event_seq });
+        Ok(())
+    }
+
+    /// The broken log this server was started on, if the operator accepted one.
+    pub fn broken_log(&self) -> Option<&AcceptedBreak> {
+        self.inner.broken_log.get()
+    }
+
     pub async fn events(&self, p: &Principal, after: i64, limit: u32) -> AppResult<Vec<ChainedEvent>> {
         may_audit(p)?;
         Ok(self.store().read(move |r| r.events_after(after, limit.clamp(1, 5_000))).await?)
@@ -54,5 +212,68 @@ impl App {
     pub async fn verify_events(&self, p: &Principal) -> AppResult<ChainReport> {
         may_audit(p)?;
         Ok(self.store().read(|r| verify_all(r)).await?)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use vigie_model::EventId;
+    use vigie_model::event::{ClockSource, NewEvent};
+    use vigie_store::{SqliteConfig, Store};
+
+    use super::*;
+
+    async fn store_with_events(n: u8) -> (tempfile::TempDir, Store) {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::open_sqlite(dir.path(), SqliteConfig::default()).unwrap();
+        for i in 1..=n {
+            let e = NewEvent {
+                at: Timestamp::from_micros(i64::from(i)),
+                clock: ClockSource::Manual,
+                actor: None,
+                org: None,
+                subject: format!("org_{i}"),
+                event: k::WatchlistEntriesAdded { added: u64::from(i) }.into(),
+            };
+            store.write(move |tx| tx.append_event(&EventId::from_random([i; 16]), &e)).await.unwrap();
+        }
+        (dir, store)
+    }
+
+    /// Changes event `seq` as someone with the database file could: the trigger first.
+    fn tamper(dir: &std::path::Path, seq: i64) {
+        let conn = rusqlite::Connection::open(dir.join("vigie.sqlite3")).unwrap();
+        conn.busy_timeout(std::time::Duration::from_secs(10)).unwrap();
+        conn.execute_batch("DROP TRIGGER events_no_update").unwrap();
+        conn.execute("UPDATE events SET subject = 'org_x' WHERE seq = ?1", [seq]).unwrap();
+    }
+
+    #[tokio::test]
+    async fn verification_names_the_first_bad_event_not_the_page_it_is_in() {
+        let (dir, store) = store_with_events(30).await;
+        tamper(dir.path(), 23);
+        let report = store.read(|r| verify_all(r)).await.unwrap();
+        let bad = report.error.expect("event 23 is found");
+        assert_eq!((bad.seq, bad.id.as_str(), bad.kind()), (23, EventId::from_random([23; 16]).as_str(), "tampered"));
+        assert_eq!(report.events, 22, "the events before it verify");
+        let events = store.read(|r| r.events_after(21, 1)).await.unwrap();
+        assert_eq!(report.head, events[0].hash, "the head is event 22's");
+    }
+
+    #[tokio::test]
+    async fn the_check_at_start_reads_its_tail_and_the_triggers() {
+        let (dir, store) = store_with_events(30).await;
+        let sound = store.read(|r| check_log(r, 10)).await.unwrap();
+        assert!(sound.is_sound(), "{sound}");
+        assert_eq!((sound.from_seq, sound.last_seq), (20, 30));
+        tamper(dir.path(), 23);
+        let broken = store.read(|r| check_log(r, 10)).await.unwrap();
+        assert_eq!(broken.bad.as_ref().map(|b| (b.seq, b.kind())), Some((23, "tampered")), "{broken}");
+        assert_eq!(broken.missing_guards, ["events_no_update"]);
+        assert!(!broken.is_sound());
+        // Older than the tail, the change is beyond the check at start (the full verification
+        // finds it); the missing trigger is still seen.
+        let short = store.read(|r| check_log(r, 5)).await.unwrap();
+        assert_eq!((short.bad, short.missing_guards.len()), (None, 1));
     }
 }

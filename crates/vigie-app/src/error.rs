@@ -1,7 +1,7 @@
 //! What a use-case can answer besides success. `vigie-web` maps each to an HTTP status and a
 //! stable code; nothing else decides how errors look.
 
-use vigie_model::Invalid;
+use vigie_model::{Conflict, Invalid};
 use vigie_store::StoreError;
 
 use crate::egress::EgressError;
@@ -22,7 +22,7 @@ pub enum AppError {
     NotFound(&'static str),
     /// The request is valid but the object's state does not allow it.
     #[error("{message}")]
-    Conflict { code: &'static str, message: String },
+    Conflict { code: Conflict, message: String },
     /// The request or the media it names is larger than allowed.
     #[error("{0}")]
     TooLarge(String),
@@ -32,8 +32,10 @@ pub enum AppError {
     /// An outbound address that the egress policy refuses.
     #[error(transparent)]
     Egress(#[from] EgressError),
+    /// The store failed. Its refusals that are a client's conflict (a unique name taken) arrive
+    /// as [`AppError::Conflict`] instead (see the `From` below); anything here is internal.
     #[error(transparent)]
-    Store(#[from] StoreError),
+    Store(StoreError),
     /// The server is using all it allows itself of a resource (decoding memory); the request may
     /// be sent again after `retry_after_secs`.
     #[error("{detail}")]
@@ -52,8 +54,17 @@ impl From<Invalid> for AppError {
     }
 }
 
+impl From<StoreError> for AppError {
+    fn from(e: StoreError) -> Self {
+        match e {
+            StoreError::Conflict { code, message } => AppError::Conflict { code, message: message.to_owned() },
+            other => AppError::Store(other),
+        }
+    }
+}
+
 impl AppError {
-    pub fn conflict(code: &'static str, message: impl Into<String>) -> Self {
+    pub fn conflict(code: Conflict, message: impl Into<String>) -> Self {
         AppError::Conflict { code, message: message.into() }
     }
 }

@@ -8,6 +8,7 @@ use std::collections::HashSet;
 
 use serde_json::json;
 use sha2::{Digest, Sha256};
+use vigie_model::Conflict;
 use vigie_model::case::CaseState;
 use vigie_model::decision::answers_order;
 use vigie_model::event::{Word, kinds as k};
@@ -537,7 +538,7 @@ impl App {
         let issued = self.now();
         let embargo = match non_disclosure.then(|| Embargo::new(issued, embargo_until)) {
             Some(Err(r)) => {
-                c.push("non_disclosure_until", r.code, r.message);
+                c.push("non_disclosure_until", r.code.as_str(), r.message);
                 None
             }
             Some(Ok(e)) => Some(e),
@@ -695,7 +696,7 @@ impl App {
                 if measures.len() == cases.len() {
                     let mut order = tx.get_order(&id)?.expect("inserted above");
                     order.measure = measures.pop();
-                    let e = order.clock.complied(now).map_err(|w| AppError::conflict("order_state", w.to_string()))?;
+                    let e = order.clock.complied(now).map_err(|w| AppError::conflict(Conflict::OrderState, w.to_string()))?;
                     tx.update_order(&order)?;
                     crate::platform::clock_event_with(tx, &ev, &order, e, true)?;
                 }

@@ -86,6 +86,8 @@ struct Inner {
     matcher: banks::Matcher,
     floods: banks::uploads::FloodCounters,
     decode_budget: budget::DecodeBudget,
+    /// Set when the operator started the server on an event log that failed its check.
+    broken_log: std::sync::OnceLock<audit::AcceptedBreak>,
 }
 
 impl App {
@@ -112,6 +114,7 @@ impl App {
                 matcher: banks::Matcher::new(0),
                 floods: Default::default(),
                 decode_budget,
+                broken_log: std::sync::OnceLock::new(),
             }),
         }
     }

@@ -2,6 +2,7 @@
 //! (Annex II by deciding, Annex III by "cannot comply"); and the authority's clarification.
 
 use serde_json::json;
+use vigie_model::Conflict;
 use vigie_model::case::CaseState;
 use vigie_model::decision::{DecisionContext, RawDecision, TermsClause, answers_order};
 use vigie_model::event::{Event, Word, kinds as k};
@@ -279,7 +280,7 @@ impl App {
                 let case = own_case(tx, &principal, &id)?;
                 if !matches!(case.state, CaseState::Open | CaseState::Delivered) {
                     return Err(AppError::conflict(
-                        "not_acknowledgeable",
+                        Conflict::NotAcknowledgeable,
                         format!("the case is {}", case.state.as_str()),
                     ));
                 }
@@ -317,7 +318,10 @@ impl App {
                 // reinstated): the platform may still act on its own terms (TCO art. 4(7)).
                 let reinstated = tx.case_decision(&case.id)?.is_some_and(|d| d.reversed_at.is_some());
                 if !case.state.is_pending() && !reinstated {
-                    return Err(AppError::conflict("already_decided", format!("the case is {}", case.state.as_str())));
+                    return Err(AppError::conflict(
+                        Conflict::AlreadyDecided,
+                        format!("the case is {}", case.state.as_str()),
+                    ));
                 }
                 let now = clock.now();
                 // A live claim is a lease: while another person holds the case, only they decide.
@@ -327,7 +331,7 @@ impl App {
                 let orders = tx.case_orders(&case.id)?;
                 if tx.active_hold(&case.id)?.is_some() {
                     return Err(AppError::conflict(
-                        "case_held",
+                        Conflict::CaseHeld,
                         "the case is held for an investigation until its hold ends",
                     ));
                 }
@@ -369,8 +373,10 @@ impl App {
                     }
                     if all_actioned {
                         order.measure = Some(rec.action.clone());
-                        let e =
-                            order.clock.complied(now).map_err(|w| AppError::conflict("order_state", w.to_string()))?;
+                        let e = order
+                            .clock
+                            .complied(now)
+                            .map_err(|w| AppError::conflict(Conflict::OrderState, w.to_string()))?;
                         tx.update_order(&order)?;
                         clock_event(tx, &ev, &order, e)?;
                     }
@@ -448,7 +454,7 @@ impl App {
                 let e = order
                     .clock
                     .cannot_comply(&parsed, now)
-                    .map_err(|w| AppError::conflict("order_state", w.to_string()))?;
+                    .map_err(|w| AppError::conflict(Conflict::OrderState, w.to_string()))?;
                 let reasons: Vec<_> = parsed.iter().map(|r| r.as_str()).collect();
                 order.cannot_comply =
                     Some(json!({ "reasons": reasons, "explanation": explanation, "at": now }).to_string());
@@ -467,7 +473,7 @@ impl App {
             p,
             id,
             |order, now| {
-                Ok(vec![order.clock.resumed(now).map_err(|w| AppError::conflict("order_state", w.to_string()))?])
+                Ok(vec![order.clock.resumed(now).map_err(|w| AppError::conflict(Conflict::OrderState, w.to_string()))?])
             },
             Side::Platform,
         )
@@ -487,7 +493,8 @@ impl App {
             p,
             id,
             move |order, now| {
-                let e = order.clock.clarified(now).map_err(|w| AppError::conflict("order_state", w.to_string()))?;
+                let e =
+                    order.clock.clarified(now).map_err(|w| AppError::conflict(Conflict::OrderState, w.to_string()))?;
                 let mut form: serde_json::Value = serde_json::from_str(&order.form).unwrap_or_default();
                 if let Some(obj) = form.as_object_mut() {
                     let list = obj.entry("clarifications").or_insert_with(|| json!([]));

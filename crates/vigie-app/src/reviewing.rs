@@ -15,6 +15,7 @@
 
 use serde_json::json;
 use sha2::Digest;
+use vigie_model::Conflict;
 use vigie_model::event::{ChainedEvent, Word, kinds as k};
 use vigie_model::order::ClockStatus;
 use vigie_model::org::{OrgKind, Role};
@@ -89,7 +90,7 @@ pub struct QueueFilter {
 /// The refusal while another person's claim holds a case: the holder (an id) and until when.
 pub(crate) fn claimed_by_another(held: &ClaimRecord) -> AppError {
     AppError::conflict(
-        "claimed_by_another",
+        Conflict::ClaimedByAnother,
         format!("{} holds the case until {}", held.user.as_str(), held.lease_until),
     )
 }
@@ -255,7 +256,10 @@ impl App {
             .write(move |tx| {
                 let case = own_case(tx, &principal, &id)?;
                 if !case.state.is_pending() {
-                    return Err(AppError::conflict("already_decided", format!("the case is {}", case.state.as_str())));
+                    return Err(AppError::conflict(
+                        Conflict::AlreadyDecided,
+                        format!("the case is {}", case.state.as_str()),
+                    ));
                 }
                 let now = clock.now();
                 let current = tx.claim(&case.id)?.filter(|c| c.lease_until > now);
@@ -296,7 +300,10 @@ impl App {
             .write(move |tx| {
                 let case = own_case(tx, &principal, &case_id)?;
                 if !case.state.is_pending() {
-                    return Err(AppError::conflict("already_decided", format!("the case is {}", case.state.as_str())));
+                    return Err(AppError::conflict(
+                        Conflict::AlreadyDecided,
+                        format!("the case is {}", case.state.as_str()),
+                    ));
                 }
                 let now = clock.now();
                 let Some(held) = tx.claim(&case.id)?.filter(|c| c.lease_until > now && c.user != principal.user) else {
@@ -335,7 +342,7 @@ impl App {
                 let now = clock.now();
                 let Some(claim) = tx.claim(&case.id)? else { return Ok(()) };
                 if claim.user != principal.user && claim.lease_until > now {
-                    return Err(AppError::conflict("claimed_by_another", "another reviewer holds the case"));
+                    return Err(AppError::conflict(Conflict::ClaimedByAnother, "another reviewer holds the case"));
                 }
                 tx.delete_claim(&case.id)?;
                 let actor = Actor::of(&principal);
@@ -589,7 +596,7 @@ impl App {
         self.read_app(move |r| {
             let (media, _) = visible_media(r, &principal, &id)?;
             if !r.revealed_since(&media.id, &principal.user, since)? {
-                return Err(AppError::conflict("not_revealed", "reveal the media first; each reveal is logged"));
+                return Err(AppError::conflict(Conflict::NotRevealed, "reveal the media first; each reveal is logged"));
             }
             let bytes = r.media_original(&media.id)?.ok_or(AppError::NotFound("media"))?;
             Ok((media, bytes))

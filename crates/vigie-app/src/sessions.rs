@@ -8,10 +8,11 @@
 use argon2::Argon2;
 use argon2::password_hash::phc::PasswordHash;
 use argon2::password_hash::{PasswordHasher, PasswordVerifier};
+use vigie_model::Conflict;
 use vigie_model::event::{Word, kinds as k};
 use vigie_model::validation::Checker;
 use vigie_model::{Duration, Timestamp, TokenId, UserId};
-use vigie_store::{CredentialRecord, Principal, SessionRecord, StoreError};
+use vigie_store::{CredentialRecord, Principal, SessionRecord};
 
 use crate::auth::{is_admin, secret_hash};
 use crate::{Actor, App, AppError, AppResult, Events, id_bytes};
@@ -94,7 +95,7 @@ impl App {
                 tx.get_user(&user)?.ok_or(AppError::NotFound("user"))?;
                 let now = clock.now();
                 if tx.credential_by_login(&login)?.is_some_and(|c| c.user != user) {
-                    return Err(AppError::conflict("login_taken", "another person has that login"));
+                    return Err(AppError::conflict(Conflict::LoginTaken, "another person has that login"));
                 }
                 tx.upsert_credential(&CredentialRecord {
                     user: user.clone(),
@@ -149,7 +150,8 @@ impl App {
                     return Err(AppError::Unauthenticated);
                 }
                 tx.insert_session(&rec)?;
-                let (principal, _) = tx.session_principal(&hash, now)?.ok_or(StoreError::Conflict("no session"))?;
+                let (principal, _) =
+                    tx.session_principal(&hash, now)?.ok_or(AppError::Internal("a session just made is not found"))?;
                 let actor = Actor::of(&principal);
                 let ev = Events { clock: &*clock, now, actor: &actor };
                 ev.emit(tx, user.as_str(), k::UserSignedIn { session: Word::new(rec.id.as_str()) })?;

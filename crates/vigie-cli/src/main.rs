@@ -159,6 +159,12 @@ struct ServeArgs {
     /// `pepper` in the data directory. Keep it out of the database's backups if you can.
     #[arg(long, env = "VIGIE_PEPPER_FILE")]
     pepper_file: Option<PathBuf>,
+    /// Serve even if the event log fails its check at start (its latest events do not verify, or
+    /// its append-only triggers are gone). Without it such a start is refused. The choice is
+    /// recorded as the event `log.break_accepted`, and /healthz answers `status: degraded` with
+    /// the finding until a start finds the log sound.
+    #[arg(long, env = "VIGIE_ACCEPT_BROKEN_LOG")]
+    accept_broken_log: bool,
 }
 
 #[derive(Subcommand)]
@@ -264,6 +270,7 @@ async fn serve(mut args: ServeArgs) -> anyhow::Result<ExitCode> {
             },
         },
         clock: Arc::new(SystemClock),
+        accept_broken_log: args.accept_broken_log,
     };
     let running = vigie_web::start(config)
         .await
@@ -333,8 +340,12 @@ async fn audit_verify(data: PathBuf) -> anyhow::Result<ExitCode> {
             println!("ok: {} events, head {}", report.events, report.head);
             Ok(ExitCode::SUCCESS)
         }
-        Some(e) => {
-            println!("BROKEN after {} good events (head {}): {e}", report.events, report.head);
+        Some(bad) => {
+            println!("BROKEN: {bad}");
+            match report.events {
+                0 => println!("no event verifies before it"),
+                n => println!("events 1 to {n} verify (the last of them has hash {})", report.head),
+            }
             Ok(ExitCode::from(1))
         }
     }

@@ -101,10 +101,11 @@ pub enum EventKind {
     ScrutinyIntention,
     UploaderNoticeInformed,
     UploaderNoticeOrderCopy,
+    LogBreakAccepted,
 }
 
 impl EventKind {
-    pub const ALL: [EventKind; 82] = [
+    pub const ALL: [EventKind; 83] = [
         EventKind::OrgCreated,
         EventKind::UserCreated,
         EventKind::TokenIssued,
@@ -187,6 +188,7 @@ impl EventKind {
         EventKind::ScrutinyIntention,
         EventKind::UploaderNoticeInformed,
         EventKind::UploaderNoticeOrderCopy,
+        EventKind::LogBreakAccepted,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -273,6 +275,7 @@ impl EventKind {
             EventKind::ScrutinyIntention => "scrutiny.intention",
             EventKind::UploaderNoticeInformed => "uploader_notice.informed",
             EventKind::UploaderNoticeOrderCopy => "uploader_notice.order_copy",
+            EventKind::LogBreakAccepted => "log.break_accepted",
         }
     }
 

@@ -16,9 +16,11 @@
 //!   threat-to-life escalation, misuse.
 //! - [`sor`]: statements of reasons in the DSA Transparency Database schema, and their checks.
 //! - [`event`]: the hash-chained event log and salted hashes of personal values.
+//! - [`conflict`]: the refusals by state, each with its stable code.
 
 pub mod bank;
 pub mod case;
+pub mod conflict;
 pub mod decision;
 pub mod event;
 pub mod ids;
@@ -31,6 +33,7 @@ pub mod sor;
 pub mod time;
 pub mod validation;
 
+pub use conflict::Conflict;
 pub use ids::*;
 pub use time::{Duration, Timestamp};
 pub use validation::{FieldError, Invalid};

@@ -3,7 +3,7 @@
 //! measures against misuse. Pure: every rule takes the time it needs as an argument.
 
 use crate::decision::Action;
-use crate::{Duration, Timestamp};
+use crate::{Conflict, Duration, Timestamp};
 
 /// TCO art. 11(3): the longest non-disclosure, and the longest single extension.
 pub const EMBARGO_MAX: Duration = Duration::from_days(42);
@@ -28,11 +28,11 @@ pub const SUSPENSION_MAX: Duration = Duration::from_days(365);
 /// Why a step of due process is refused, with a stable code.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Refusal {
-    pub code: &'static str,
+    pub code: Conflict,
     pub message: String,
 }
 
-fn refuse<T>(code: &'static str, message: impl Into<String>) -> Result<T, Refusal> {
+fn refuse<T>(code: Conflict, message: impl Into<String>) -> Result<T, Refusal> {
     Err(Refusal { code, message: message.into() })
 }
 
@@ -51,10 +51,10 @@ impl Embargo {
     pub fn new(decided_at: Timestamp, until: Option<Timestamp>) -> Result<Embargo, Refusal> {
         let until = until.unwrap_or(decided_at.plus(EMBARGO_MAX));
         if until <= decided_at {
-            return refuse("embargo_in_the_past", "the embargo must end after it is decided");
+            return refuse(Conflict::EmbargoInThePast, "the embargo must end after it is decided");
         }
         if until > decided_at.plus(EMBARGO_MAX) {
-            return refuse("embargo_too_long", "a non-disclosure lasts at most six weeks (TCO art. 11(3))");
+            return refuse(Conflict::EmbargoTooLong, "a non-disclosure lasts at most six weeks (TCO art. 11(3))");
         }
         Ok(Embargo { decided_at, until, extended: false, lifted_at: None })
     }
@@ -68,16 +68,16 @@ impl Embargo {
     /// The one extension, by at most six weeks past the current end, while the embargo runs.
     pub fn extend(&mut self, now: Timestamp, until: Timestamp) -> Result<(), Refusal> {
         if !self.is_active(now) {
-            return refuse("embargo_not_active", "only a running embargo can be extended");
+            return refuse(Conflict::EmbargoNotActive, "only a running embargo can be extended");
         }
         if self.extended {
-            return refuse("embargo_already_extended", "TCO art. 11(3) allows one extension only");
+            return refuse(Conflict::EmbargoAlreadyExtended, "TCO art. 11(3) allows one extension only");
         }
         if until <= self.until {
-            return refuse("embargo_not_extended", "the new end must be later than the current one");
+            return refuse(Conflict::EmbargoNotExtended, "the new end must be later than the current one");
         }
         if until > self.until.plus(EMBARGO_MAX) {
-            return refuse("embargo_too_long", "an extension adds at most six weeks (TCO art. 11(3))");
+            return refuse(Conflict::EmbargoTooLong, "an extension adds at most six weeks (TCO art. 11(3))");
         }
         self.until = until;
         self.extended = true;
@@ -85,7 +85,7 @@ impl Embargo {
     }
     pub fn lift(&mut self, now: Timestamp) -> Result<(), Refusal> {
         if self.lifted_at.is_some() {
-            return refuse("embargo_not_active", "the embargo was already lifted");
+            return refuse(Conflict::EmbargoNotActive, "the embargo was already lifted");
         }
         self.lifted_at = Some(now);
         Ok(())
@@ -168,17 +168,17 @@ pub fn may_complain(
 ) -> Result<(), Refusal> {
     if route == Route::RemovalOrder {
         return refuse(
-            "removal_order_redress",
+            Conflict::RemovalOrderRedress,
             "content removed under a removal order is not reinstated by the platform's complaint handling: \
              challenge the order before the court or body named in it, or ask for cross-border scrutiny (TCO arts. 4 and 9)",
         );
     }
     if who == Complainant::Uploader && !action.is_restrictive() {
-        return refuse("nothing_to_contest", "the content was not restricted");
+        return refuse(Conflict::NothingToContest, "the content was not restricted");
     }
     if informed_at.is_some_and(|informed| now > informed.plus(COMPLAINT_WINDOW)) {
         return refuse(
-            "complaint_window_closed",
+            Conflict::ComplaintWindowClosed,
             "complaints close six months after the complainant was informed of the decision (DSA art. 20(1), (2))",
         );
     }
@@ -189,7 +189,7 @@ pub fn may_complain(
 pub fn check_reviewer(first_decider: &str, reviewer: &str) -> Result<(), Refusal> {
     if first_decider == reviewer {
         return refuse(
-            "same_decider",
+            Conflict::SameDecider,
             "a complaint is reviewed by a person other than the one who took the first decision (DSA art. 20; SCP 2.0)",
         );
     }
@@ -251,11 +251,11 @@ pub fn scrutiny_in_time(trigger: ScrutinyTrigger, from: Option<Timestamp>, now: 
     let Some(from) = from else { return Ok(()) };
     match trigger {
         ScrutinyTrigger::ExOfficio if now > from.plus(SCRUTINY_DECISION) => refuse(
-            "scrutiny_window_closed",
+            Conflict::ScrutinyWindowClosed,
             "the authority scrutinises on its own initiative within 72 hours of receiving the copy of the order (TCO art. 4(3))",
         ),
         ScrutinyTrigger::Platform | ScrutinyTrigger::Uploader if now > from.plus(SCRUTINY_REQUEST_WINDOW) => refuse(
-            "scrutiny_window_closed",
+            Conflict::ScrutinyWindowClosed,
             "scrutiny is requested within 48 hours of receiving the order, or of being informed of it (TCO art. 4(4))",
         ),
         _ => Ok(()),
@@ -285,13 +285,13 @@ pub fn may_find_infringement(
 ) -> Result<(), Refusal> {
     if !issuer_informed {
         return refuse(
-            "issuer_not_informed",
+            Conflict::IssuerNotInformed,
             "before finding an infringement, tell the issuing authority of the intention and its reasons (TCO art. 4(5))",
         );
     }
     if trigger == ScrutinyTrigger::ExOfficio && now > due_at {
         return refuse(
-            "scrutiny_period_over",
+            Conflict::ScrutinyPeriodOver,
             "an infringement is found on the authority's own initiative within 72 hours of receiving the copy (TCO art. 4(3))",
         );
     }
@@ -347,14 +347,14 @@ pub struct HoldSubject {
 /// de-confliction between authorities on their own referrals.
 pub fn may_hold(case: HoldSubject) -> Result<(), Refusal> {
     if case.order {
-        return refuse("hold_on_order", "a removal order is never held: it must be executed within the hour");
+        return refuse(Conflict::HoldOnOrder, "a removal order is never held: it must be executed within the hour");
     }
     if case.threat_to_life {
-        return refuse("hold_on_threat_to_life", "a threat to life is never held");
+        return refuse(Conflict::HoldOnThreatToLife, "a threat to life is never held");
     }
     if case.dsa_notice && !case.instrument {
         return refuse(
-            "hold_on_notice",
+            Conflict::HoldOnNotice,
             "a notice under DSA art. 16 always reaches its platform; only a recorded national legal instrument can order it held",
         );
     }
@@ -366,11 +366,11 @@ pub fn may_hold(case: HoldSubject) -> Result<(), Refusal> {
 pub fn hold_until(now: Timestamp, hours: Option<u32>, list_ends_at: Timestamp) -> Result<Timestamp, Refusal> {
     let length = match hours {
         None => HOLD_DEFAULT,
-        Some(0) => return refuse("hold_length", "a hold lasts at least an hour"),
+        Some(0) => return refuse(Conflict::HoldLength, "a hold lasts at least an hour"),
         Some(h) => Duration::from_hours(i64::from(h)),
     };
     if length > HOLD_MAX {
-        return refuse("hold_length", "a hold lasts at most seven days");
+        return refuse(Conflict::HoldLength, "a hold lasts at most seven days");
     }
     Ok(now.plus(length).min(list_ends_at))
 }
@@ -399,13 +399,13 @@ impl MisuseCounts {
 /// DSA art. 23(1)-(2): a suspension comes after a prior warning, for a set time.
 pub fn check_suspension(warned_at: Option<Timestamp>, now: Timestamp, until: Timestamp) -> Result<(), Refusal> {
     if warned_at.is_none_or(|w| w > now) {
-        return refuse("warning_required", "a notifier is warned before it is suspended (DSA art. 23(2))");
+        return refuse(Conflict::WarningRequired, "a notifier is warned before it is suspended (DSA art. 23(2))");
     }
     if until <= now {
-        return refuse("suspension_in_the_past", "a suspension ends in the future");
+        return refuse(Conflict::SuspensionInThePast, "a suspension ends in the future");
     }
     if until > now.plus(SUSPENSION_MAX) {
-        return refuse("suspension_too_long", "a suspension lasts at most a year");
+        return refuse(Conflict::SuspensionTooLong, "a suspension lasts at most a year");
     }
     Ok(())
 }
@@ -471,10 +471,11 @@ impl FlaggerStatus {
     /// Whether the coordinator's decision `next` can follow the current status.
     pub fn change_to(self, next: FlaggerStatus) -> Result<(), Refusal> {
         match (self, next) {
-            (FlaggerStatus::Revoked, _) => {
-                refuse("flagger_revoked", "a revoked status comes back only with a new award (DSA art. 22(2), (7))")
-            }
-            (a, b) if a == b => refuse("status_unchanged", format!("the status is already {}", a.as_str())),
+            (FlaggerStatus::Revoked, _) => refuse(
+                Conflict::FlaggerRevoked,
+                "a revoked status comes back only with a new award (DSA art. 22(2), (7))",
+            ),
+            (a, b) if a == b => refuse(Conflict::StatusUnchanged, format!("the status is already {}", a.as_str())),
             _ => Ok(()),
         }
     }
@@ -493,7 +494,7 @@ mod tests {
     const T0: Timestamp = Timestamp::from_micros(1_700_000_000_000_000);
 
     fn code<T: std::fmt::Debug>(r: Result<T, Refusal>) -> &'static str {
-        r.unwrap_err().code
+        r.unwrap_err().code.as_str()
     }
 
     #[test]

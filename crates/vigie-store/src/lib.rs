@@ -15,6 +15,7 @@
 //! # Ok(()) }
 //! ```
 
+mod chain;
 mod console;
 mod dueprocess;
 mod outbox;
@@ -23,6 +24,7 @@ mod sqlite;
 
 use std::sync::Arc;
 
+pub use chain::ChainReads;
 pub use console::*;
 pub use dueprocess::*;
 pub use outbox::*;
@@ -33,9 +35,14 @@ use vigie_model::*;
 /// What can go wrong in the store.
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
-    /// A uniqueness rule refused the write (e.g. a host already claimed).
-    #[error("conflict: {0}")]
-    Conflict(&'static str),
+    /// A uniqueness rule that is the client's conflict refused the write (a host already
+    /// claimed, a name taken). Only the writes documented to fail so answer this.
+    #[error("conflict: {message}")]
+    Conflict { code: Conflict, message: &'static str },
+    /// Any other rule of the database refused the write (a reference to nothing, a `CHECK`, an
+    /// id used twice): a bug or a damaged database, never the client's conflict.
+    #[error("{kind} constraint violated: {detail}")]
+    Constraint { kind: ConstraintKind, detail: String },
     /// A row holds a value the code cannot read back.
     #[error("corrupt row: {0}")]
     Corrupt(String),
@@ -51,6 +58,45 @@ pub enum StoreError {
     /// The disk (or the database's configured size cap) is full: nothing was written.
     #[error("the storage is full")]
     Full,
+}
+
+/// Which kind of database rule a write broke, as the engine reports it (never read from its
+/// message).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ConstraintKind {
+    /// A `UNIQUE` index or a primary key.
+    Unique,
+    ForeignKey,
+    Check,
+    NotNull,
+    /// A trigger refused the write (the event log's append-only triggers).
+    Trigger,
+    Other,
+}
+
+impl std::fmt::Display for ConstraintKind {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            ConstraintKind::Unique => "unique",
+            ConstraintKind::ForeignKey => "foreign key",
+            ConstraintKind::Check => "check",
+            ConstraintKind::NotNull => "not null",
+            ConstraintKind::Trigger => "trigger",
+            ConstraintKind::Other => "database",
+        })
+    }
+}
+
+impl StoreError {
+    /// Turns a broken uniqueness rule into the client's conflict `code`; other errors (other
+    /// constraints included) stay as they are. For the writes where a taken name is the client's
+    /// business.
+    pub fn unique_as(code: Conflict, message: &'static str) -> impl Fn(StoreError) -> StoreError {
+        move |e| match e {
+            StoreError::Constraint { kind: ConstraintKind::Unique, .. } => StoreError::Conflict { code, message },
+            other => other,
+        }
+    }
 }
 
 pub type Result<T, E = StoreError> = std::result::Result<T, E>;
@@ -72,7 +118,7 @@ pub struct Durability {
 }
 
 /// Queries. Implemented on read connections and inside write transactions.
-pub trait Reads: DueReads + ConsoleReads + OutboxReads {
+pub trait Reads: DueReads + ConsoleReads + OutboxReads + ChainReads {
     fn count_orgs(&self) -> Result<i64>;
     fn get_org(&self, id: &OrgId) -> Result<Option<OrgRecord>>;
     fn list_orgs(&self) -> Result<Vec<OrgRecord>>;
@@ -154,7 +200,7 @@ pub trait Tx: Reads + DueTx + ConsoleTx + OutboxTx {
     fn update_host(&mut self, r: &HostRecord) -> Result<()>;
     fn insert_signal(&mut self, r: &SignalRecord) -> Result<()>;
     fn link_signal_case(&mut self, signal: &SignalId, idx: u32, case: &CaseId) -> Result<()>;
-    /// Fails with [`StoreError::Conflict`] if the platform already has a case with that key.
+    /// The caller checks first that the platform has no case with that key.
     fn insert_case(&mut self, r: &CaseRecord) -> Result<()>;
     fn update_case(&mut self, r: &CaseRecord) -> Result<()>;
     /// Records that `source` reported `case`; `true` if it had not before.

@@ -9,7 +9,9 @@ mod conformance;
 
 use std::path::PathBuf;
 
-use conformance::{Harness, org};
+use conformance::{Harness, event, org};
+use vigie_model::{Conflict, EventId, Timestamp, UserId};
+use vigie_store::{ConstraintKind, HostRecord, HostStatus};
 use vigie_store::{SqliteConfig, Store, StoreError};
 
 /// A SQLite database in a temporary directory.
@@ -80,4 +82,55 @@ async fn a_read_only_store_reads_beside_the_writer_and_refuses_writes() {
     assert!(!dir.path().join("vigie.sqlite3-wal").exists(), "closing joined every connection");
     let reader = Store::open_sqlite_read_only(dir.path(), 1).unwrap();
     assert_eq!(reader.read(|r| r.count_orgs()).await.unwrap(), 2);
+}
+
+fn host(org: &vigie_store::OrgRecord, host: &str) -> HostRecord {
+    HostRecord {
+        host: host.into(),
+        org: org.id.clone(),
+        status: HostStatus::Pending,
+        claimed_at: Timestamp::from_micros(1),
+        claimed_by: UserId::from_random([7; 16]),
+        approved_at: None,
+        approved_by: None,
+    }
+}
+
+#[tokio::test]
+async fn only_the_documented_unique_rules_are_conflicts_and_other_rules_are_constraint_errors() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = Store::open_sqlite(dir.path(), SqliteConfig::default()).unwrap();
+    store.write(|tx| tx.insert_org(&org(1))).await.unwrap();
+    // A host claimed twice is the client's conflict, by its code.
+    store.write(|tx| tx.insert_host(&host(&org(1), "video.example"))).await.unwrap();
+    let again = store.write(|tx| tx.insert_host(&host(&org(1), "video.example"))).await;
+    assert!(matches!(again, Err(StoreError::Conflict { code: Conflict::HostTaken, .. })), "{again:?}");
+    // An id used twice, or a reference to nothing, is not: a bug or damage, by its kind.
+    let twice = store.write(|tx| tx.insert_org(&org(1))).await;
+    assert!(matches!(twice, Err(StoreError::Constraint { kind: ConstraintKind::Unique, .. })), "{twice:?}");
+    let dangling = store.write(|tx| tx.insert_host(&host(&org(2), "other.example"))).await;
+    assert!(matches!(dangling, Err(StoreError::Constraint { kind: ConstraintKind::ForeignKey, .. })), "{dangling:?}");
+}
+
+#[tokio::test]
+async fn the_log_check_reads_the_head_and_the_append_only_triggers() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = Store::open_sqlite(dir.path(), SqliteConfig::default()).unwrap();
+    assert_eq!(store.read(|r| r.last_event_seq()).await.unwrap(), 0);
+    for n in 0..3 {
+        store.write(move |tx| tx.append_event(&EventId::from_random([n as u8; 16]), &event(n))).await.unwrap();
+    }
+    assert_eq!(store.read(|r| r.last_event_seq()).await.unwrap(), 3);
+    assert_eq!(store.read(|r| r.missing_event_guards()).await.unwrap(), Vec::<String>::new());
+    // A trigger changed so that it no longer refuses counts as missing, like one dropped.
+    let conn = rusqlite::Connection::open(dir.path().join("vigie.sqlite3")).unwrap();
+    conn.execute_batch(
+        "DROP TRIGGER events_no_update; DROP TRIGGER events_no_delete; \
+         CREATE TRIGGER events_no_delete BEFORE DELETE ON events BEGIN SELECT 1; END;",
+    )
+    .unwrap();
+    assert_eq!(
+        store.read(|r| r.missing_event_guards()).await.unwrap(),
+        ["events_no_update".to_owned(), "events_no_delete".to_owned()]
+    );
 }

@@ -10,7 +10,7 @@ use serde::de::DeserializeOwned;
 use vigie_store::Principal;
 
 use crate::AppState;
-use crate::error::{ApiError, FieldProblem};
+use crate::error::{ApiError, Code, FieldProblem};
 
 /// A JSON body; malformed, mistyped, oversize or non-JSON bodies become problem details, and a
 /// field the request type does not know (on types that deny them) is 422 `unknown_field`.
@@ -21,17 +21,13 @@ impl<T: DeserializeOwned, S: Send + Sync> FromRequest<S> for Body<T> {
 
     async fn from_request(req: Request, state: &S) -> Result<Self, Self::Rejection> {
         if !json_content_type(req.headers()) {
-            return Err(ApiError::new(
-                StatusCode::UNSUPPORTED_MEDIA_TYPE,
-                "unsupported_media_type",
-                "send the body as application/json",
-            ));
+            return Err(ApiError::new(Code::UnsupportedMediaType, "send the body as application/json"));
         }
         let bytes = Bytes::from_request(req, state).await.map_err(|r| {
             if r.status() == StatusCode::PAYLOAD_TOO_LARGE {
-                ApiError::new(r.status(), "payload_too_large", "the request body is too large")
+                ApiError::new(Code::PayloadTooLarge, "the request body is too large")
             } else {
-                ApiError::new(r.status(), "unreadable_body", r.body_text())
+                ApiError::new(Code::UnreadableBody, r.body_text())
             }
         })?;
         parse_json(&bytes).map(Body)
@@ -49,15 +45,12 @@ fn json_content_type(headers: &HeaderMap) -> bool {
 
 /// Parses a JSON document into `T`, answering each way it can fail with a problem document.
 pub(crate) fn parse_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
-    let malformed = |e: serde_json::Error| {
-        ApiError::new(StatusCode::BAD_REQUEST, "malformed_json", format!("the body is not JSON: {e}"))
-    };
+    let malformed = |e: serde_json::Error| ApiError::new(Code::MalformedJson, format!("the body is not JSON: {e}"));
     let mut json: serde_json::Value = serde_json::from_slice(bytes).map_err(malformed)?;
     if !json.is_object() {
         let message = format!("invalid type: {}, expected an object", kind(&json));
         return Err(ApiError::fields(
-            StatusCode::UNPROCESSABLE_ENTITY,
-            "invalid_json_shape",
+            Code::InvalidJsonShape,
             format!("the body: {message}"),
             vec![FieldProblem { field: String::new(), code: "invalid_type".into(), message }],
         ));
@@ -120,8 +113,7 @@ fn shape_problem(path: &str, message: &str) -> ApiError {
         // The path already ends with the unknown key.
         let field = if path.ends_with(name) { path.to_owned() } else { at(name) };
         return ApiError::fields(
-            StatusCode::UNPROCESSABLE_ENTITY,
-            "unknown_field",
+            Code::UnknownField,
             format!("{field} is not a field of this request; nothing was done"),
             vec![FieldProblem { field, code: "unknown_field".into(), message: strip_position(message) }],
         );
@@ -132,12 +124,7 @@ fn shape_problem(path: &str, message: &str) -> ApiError {
     };
     let message = strip_position(message);
     let detail = if field.is_empty() { message.clone() } else { format!("{field}: {message}") };
-    ApiError::fields(
-        StatusCode::UNPROCESSABLE_ENTITY,
-        "invalid_json_shape",
-        detail,
-        vec![FieldProblem { field, code: code.into(), message }],
-    )
+    ApiError::fields(Code::InvalidJsonShape, detail, vec![FieldProblem { field, code: code.into(), message }])
 }
 
 /// The text between `prefix` and the next backtick.
@@ -172,8 +159,7 @@ impl<T: DeserializeOwned, S: Send + Sync> FromRequestParts<S> for Params<T> {
                 None => (path, "invalid"),
             };
             ApiError::fields(
-                StatusCode::BAD_REQUEST,
-                "invalid_query",
+                Code::InvalidQuery,
                 format!("query parameter {field}: {message}"),
                 vec![FieldProblem { field, code: code.into(), message }],
             )
@@ -192,8 +178,7 @@ pub fn in_range<T: PartialOrd + std::fmt::Display + Copy>(
     if v < min || v > max {
         let message = format!("must be from {min} to {max}");
         return Err(ApiError::fields(
-            StatusCode::BAD_REQUEST,
-            "invalid_query",
+            Code::InvalidQuery,
             format!("query parameter {name}: {message}"),
             vec![FieldProblem { field: name.to_owned(), code: "out_of_range".into(), message }],
         ));

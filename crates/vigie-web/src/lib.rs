@@ -1,7 +1,8 @@
 //! Vigie's HTTP API: the only crate that knows HTTP, JSON field names and status codes.
 //!
-//! [`router`] builds the whole API over an [`AppState`]; [`start`] opens the store, bootstraps
-//! the first administrator, starts the background workers and serves on a socket. The `vigie`
+//! [`router`] builds the whole API over an [`AppState`]; [`start`] opens the store, checks the
+//! event log, bootstraps the first administrator, starts the background workers and serves on a
+//! socket. The `vigie`
 //! binary and the integration tests both go through [`start`], so tests run the real server.
 
 pub mod console;
@@ -170,8 +171,7 @@ pub fn router(state: AppState) -> Router {
         // `Allow` (which axum adds).
         .method_not_allowed_fallback(|| async {
             error::ApiError::new(
-                axum::http::StatusCode::METHOD_NOT_ALLOWED,
-                "method_not_allowed",
+                error::Code::MethodNotAllowed,
                 "this path does not take that method; Allow lists those it takes",
             )
         })
@@ -197,6 +197,10 @@ pub struct ServerConfig {
     pub connections: serve::ConnectionLimits,
     pub app: AppConfig,
     pub clock: Arc<dyn Clock>,
+    /// Serve even when the event log fails its check at start (a tampered recent event, a
+    /// missing append-only trigger): the operator's explicit choice, recorded as the event
+    /// `log.break_accepted` and reported by `/healthz` as `degraded`.
+    pub accept_broken_log: bool,
 }
 
 /// A server that is up and serving.
@@ -208,12 +212,22 @@ pub struct Running {
     pub serve: tokio::task::JoinHandle<std::io::Result<()>>,
 }
 
-/// Opens the store, bootstraps, binds and serves in the background.
+/// Opens the store, checks its event log, bootstraps, binds and serves in the background.
 pub async fn start(config: ServerConfig) -> Result<Running, StartError> {
     let store = Store::open_sqlite(&config.data_dir, config.store)?;
     let pepper_file = config.app.pepper_file.clone().unwrap_or_else(|| config.data_dir.join("pepper"));
     let pepper = vigie_app::secrets::Pepper::load_or_create(&pepper_file)?;
     let app = App::new(store, config.clock, config.app, pepper);
+    // Before anything is written: a broken chain or a log that accepts changes stops the start,
+    // unless the operator says to serve anyway.
+    let log = app.check_log().await?;
+    if !log.is_sound() {
+        if !config.accept_broken_log {
+            return Err(StartError::BrokenLog(log));
+        }
+        tracing::error!(check = %log, "serving on an event log that failed its check, as the operator asked");
+        app.accept_broken_log(log).await?;
+    }
     // Keys recorded before the pepper existed are replaced by keyed ones before anyone is served.
     app.upgrade_notifier_keys().await?;
     let given = vigie_app::admin::BootstrapInput { token: config.admin_token, password: config.admin_password };
@@ -253,4 +267,10 @@ pub enum StartError {
     Io(#[from] std::io::Error),
     #[error("{0}")]
     Pepper(#[from] vigie_app::secrets::PepperError),
+    #[error(
+        "the event log failed its check, so nothing is served: {0}. Repair it (restore the database from a \
+         backup; recreate the triggers), or start with --accept-broken-log (VIGIE_ACCEPT_BROKEN_LOG=true) to \
+         serve anyway: that choice is recorded in the log and /healthz reports it until a start finds the log sound"
+    )]
+    BrokenLog(vigie_app::audit::LogCheck),
 }

@@ -10,7 +10,10 @@ use serde_json::{Map, Value, json};
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::{Modify, OpenApi};
 
-use crate::error::PROBLEM_JSON;
+use axum::http::StatusCode;
+use vigie_model::Conflict;
+
+use crate::error::{Code, PROBLEM_JSON};
 
 use crate::routes::{admin, banks, dueprocess, hma, intake, media, platform, reviewing, statements, system};
 
@@ -301,16 +304,16 @@ const DECISION_RULES: &[&str] = &[
     "order_not_temporary",
 ];
 
-/// Answers particular to an operation that its annotation does not carry: (method, path, status,
-/// codes).
-const EXTRA: &[(&str, &str, &str, &[&str])] = &[
-    ("get", "/m/raw_lookup", "404", &["not_found"]),
-    ("get", "/m/lookup", "404", &["not_found"]),
-    ("post", "/m/lookup", "404", &["not_found"]),
-    ("put", "/c/bank/{name}", "403", &["bank_exists"]),
-    ("delete", "/api/v1/banks/{id}/shares/{org}", "409", &["own_bank"]),
+/// Answers particular to an operation that its annotation does not carry: (method, path, code,
+/// and the status when it is not the code's own).
+const EXTRA: &[(&str, &str, Code, Option<StatusCode>)] = &[
+    ("get", "/m/raw_lookup", Code::NotFound, None),
+    ("get", "/m/lookup", Code::NotFound, None),
+    ("post", "/m/lookup", Code::NotFound, None),
+    ("put", "/c/bank/{name}", Code::Conflict(Conflict::BankExists), Some(StatusCode::FORBIDDEN)),
+    ("delete", "/api/v1/banks/{id}/shares/{org}", Code::Conflict(Conflict::OwnBank), None),
     // A token is optional; one of an organisation that may not report is refused.
-    ("post", "/api/v1/notices", "403", &["forbidden"]),
+    ("post", "/api/v1/notices", Code::Forbidden, None),
 ];
 
 /// Public operations that are not rate-limited: they say nothing about anyone.
@@ -322,6 +325,10 @@ fn is_hma(path: &str) -> bool {
 }
 
 fn finish(doc: &mut Value) {
+    // A problem's code is one of the table's (`error::Code`).
+    if let Some(code) = doc.pointer_mut("/components/schemas/Problem/properties/code") {
+        code["enum"] = Value::Array(Code::ALL.iter().map(|c| Value::String(c.as_str().to_owned())).collect());
+    }
     // The legal bases a decision may cite are the taxonomy built into the binary, less those it
     // retired.
     let bases: Vec<Value> = vigie_model::decision::taxonomy()
@@ -425,56 +432,62 @@ fn complete(method: &str, path: &str, op: &mut Map<String, Value>) {
         } else {
             "a bearer token was sent and is not valid (send none to stay anonymous)"
         };
-        add(responses, "401", &[("unauthenticated", why)], false);
+        problems(responses, &[(Code::Unauthenticated, why)], false);
     }
     if authenticated {
-        add(responses, "403", &[("forbidden", "the caller's organisation or role may not do this")], false);
+        problems(responses, &[(Code::Forbidden, "the caller's organisation or role may not do this")], false);
     }
     if has("path") {
-        add(responses, "404", &[("not_found", "nothing with that id exists for the caller")], false);
+        problems(responses, &[(Code::NotFound, "nothing with that id exists for the caller")], false);
     }
     if has("query") {
-        add(
+        problems(
             responses,
-            "400",
-            &[("invalid_query", "a query parameter is of the wrong type, or a required one is missing")],
+            &[(Code::InvalidQuery, "a query parameter is of the wrong type, or a required one is missing")],
             false,
         );
     }
     if json_body {
-        add(responses, "400", &[("malformed_json", "the body is not JSON")], false);
-        add(responses, "415", &[("unsupported_media_type", "the body is not sent as application/json")], false);
+        problems(responses, &[(Code::MalformedJson, "the body is not JSON")], false);
+        problems(responses, &[(Code::UnsupportedMediaType, "the body is not sent as application/json")], false);
         let mut codes = vec![
-            ("validation_failed", "fields are invalid; `errors[]` lists each with its own code"),
-            ("invalid_json_shape", "a field is missing or of the wrong type; `errors[]` names it"),
+            (Code::ValidationFailed, "fields are invalid; `errors[]` lists each with its own code"),
+            (Code::InvalidJsonShape, "a field is missing or of the wrong type; `errors[]` names it"),
         ];
         if !is_hma(path) {
-            codes.push(("unknown_field", "a field this request does not know; `errors[]` names it"));
+            codes.push((Code::UnknownField, "a field this request does not know; `errors[]` names it"));
         }
-        add(responses, "422", &codes, false);
+        problems(responses, &codes, false);
     }
     if let Some((_, _, rules)) = RULES.iter().find(|(m, p, _)| *m == method && *p == path) {
         let rules: Vec<(&str, &str)> = rules.iter().map(|r| (*r, "a rule the schema cannot state")).collect();
         add(responses, "422", &rules, false);
     }
-    for (_, _, status, codes) in EXTRA.iter().filter(|(m, p, _, _)| *m == method && *p == path) {
-        let codes: Vec<(&str, &str)> = codes.iter().map(|c| (*c, "see docs/api.md")).collect();
-        add(responses, status, &codes, false);
+    for (_, _, code, status) in EXTRA.iter().filter(|(m, p, _, _)| *m == method && *p == path) {
+        let status = status.unwrap_or(code.status());
+        add(responses, status.as_str(), &[(code.as_str(), "see docs/api.md")], false);
     }
     if !body_types.is_empty() {
-        add(responses, "413", &[("payload_too_large", "the body is larger than this route accepts")], false);
+        problems(responses, &[(Code::PayloadTooLarge, "the body is larger than this route accepts")], false);
     }
     if limited {
-        add(responses, "429", &[("rate_limited", "too many requests from this address; see `Retry-After`")], true);
+        problems(responses, &[(Code::RateLimited, "too many requests from this address; see `Retry-After`")], true);
     }
     if DECODES_MEDIA.contains(&(method, path)) {
-        add(responses, "503", &[("busy", "the server's media decoding budget is full; see `Retry-After`")], true);
+        problems(responses, &[(Code::Busy, "the server's media decoding budget is full; see `Retry-After`")], true);
     }
     if writes {
-        add(responses, "507", &[("storage_full", "the server's disk is full; nothing was changed")], false);
+        problems(responses, &[(Code::StorageFull, "the server's disk is full; nothing was changed")], false);
     }
     for response in responses.values_mut() {
         problem_media_type(response);
+    }
+}
+
+/// Adds (or completes) the answers of problem `codes`, each under its code's status.
+fn problems(responses: &mut Map<String, Value>, codes: &[(Code, &str)], retry_after: bool) {
+    for (code, why) in codes {
+        add(responses, code.status().as_str(), &[(code.as_str(), why)], retry_after);
     }
 }
 
@@ -516,5 +529,64 @@ fn problem_media_type(response: &mut Value) {
     if let Some(json) = content.get("application/json").filter(|c| is_problem(c)).cloned() {
         content.remove("application/json");
         content.insert(PROBLEM_JSON.into(), json);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::collections::HashMap;
+
+    use super::*;
+
+    /// The words of a description written in backticks that look like codes.
+    fn backticked(text: &str) -> impl Iterator<Item = &str> {
+        text.split('`').skip(1).step_by(2).filter(|t| {
+            !t.is_empty() && t.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b"_.[]:".contains(&b))
+        })
+    }
+
+    #[test]
+    fn the_problem_schema_lists_every_code_of_the_table() {
+        let listed = &document()["components"]["schemas"]["Problem"]["properties"]["code"]["enum"];
+        let want: Vec<&str> = Code::ALL.iter().map(|c| c.as_str()).collect();
+        assert_eq!(listed.as_array().map(|a| a.iter().filter_map(Value::as_str).collect::<Vec<_>>()), Some(want));
+    }
+
+    /// Each operation's answers name their codes; every one is a code of the table that is
+    /// answered with that status. A 422 may also name field codes (`errors[].code`), which are
+    /// the use-cases' and not in the table, and the operation's rules.
+    #[test]
+    fn every_documented_problem_code_is_in_the_table_with_its_status() {
+        let by_name: HashMap<&str, Code> = Code::ALL.iter().map(|c| (c.as_str(), *c)).collect();
+        let mut wrong = Vec::new();
+        let mut n_checked = 0;
+        for (path, item) in document()["paths"].as_object().expect("paths") {
+            for (method, op) in item.as_object().expect("an operation") {
+                for (status, response) in op["responses"].as_object().into_iter().flatten() {
+                    let Ok(status) = status.parse::<u16>() else { continue };
+                    if status < 400 {
+                        continue;
+                    }
+                    let description = response["description"].as_str().unwrap_or_default();
+                    let rules = RULES.iter().find(|(m, p, _)| m == method && p == path).map_or(&[][..], |r| r.2);
+                    for token in backticked(description) {
+                        n_checked += 1;
+                        match by_name.get(token) {
+                            Some(code) if code.statuses().iter().any(|s| s.as_u16() == status) => {}
+                            // A field rule of the operation may share a problem code's name
+                            // (`reversal_not_restrictive`, `unknown_signal_type`).
+                            Some(_) if status == 422 && rules.contains(&token) => {}
+                            Some(code) => {
+                                wrong.push(format!("{method} {path} {status}: `{token}` is answered {}", code.status()))
+                            }
+                            None if status == 422 => {}
+                            None => wrong.push(format!("{method} {path} {status}: `{token}` is not in error::Code")),
+                        }
+                    }
+                }
+            }
+        }
+        assert!(n_checked > 500, "the walk saw the document's codes ({n_checked})");
+        assert!(wrong.is_empty(), "{wrong:#?}");
     }
 }

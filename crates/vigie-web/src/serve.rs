@@ -24,7 +24,7 @@ use tokio::net::TcpListener;
 use tokio::sync::Semaphore;
 use tower::ServiceExt;
 
-use crate::error::ApiError;
+use crate::error::{ApiError, Code};
 
 /// How connections are bounded.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -73,9 +73,10 @@ impl ConnectionLimits {
 fn over_capacity() -> &'static [u8] {
     static ANSWER: std::sync::OnceLock<Vec<u8>> = std::sync::OnceLock::new();
     ANSWER.get_or_init(|| {
+        let code = Code::Busy;
         let body = serde_json::json!({
-            "type": "urn:vigie:problem:busy", "title": "Service Unavailable", "status": 503,
-            "detail": "the server has as many connections open as it allows; try again shortly", "code": "busy",
+            "type": format!("urn:vigie:problem:{code}"), "title": code.title(), "status": code.status().as_u16(),
+            "detail": "the server has as many connections open as it allows; try again shortly", "code": code.as_str(),
         })
         .to_string();
         format!(
@@ -117,12 +118,7 @@ pub async fn serve(listener: TcpListener, app: Router, limits: ConnectionLimits)
                     match tokio::time::timeout(limits.request_timeout, call).await {
                         Ok(res) => res,
                         Err(_) => Ok::<_, Infallible>(
-                            ApiError::new(
-                                axum::http::StatusCode::REQUEST_TIMEOUT,
-                                "request_timeout",
-                                "the request took too long to arrive",
-                            )
-                            .into_response(),
+                            ApiError::new(Code::RequestTimeout, "the request took too long to arrive").into_response(),
                         ),
                     }
                 }

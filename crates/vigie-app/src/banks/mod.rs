@@ -14,6 +14,7 @@ mod snapshot;
 pub mod uploads;
 
 use serde_json::json;
+use vigie_model::Conflict;
 use vigie_model::bank::formats::{self, FileSignal, Format};
 use vigie_model::bank::{Access, MIN_PDQ_QUALITY, RawBank, ShareMode, SignalType, Verdict};
 use vigie_model::event::{Word, kinds as k};
@@ -262,7 +263,7 @@ impl App {
                     let ev = Events { clock: &*clock, now, actor: &actor };
                     if tx.find_bank(&owner, &spec.name)?.is_some() {
                         return Err(AppError::conflict(
-                            "bank_exists",
+                            Conflict::BankExists,
                             "the organisation already has a bank of that name",
                         ));
                     }
@@ -313,7 +314,7 @@ impl App {
                     (Some((b, _)), _) => bank_view(r, &principal, &b.id),
                     (None, 0) => Err(AppError::NotFound("bank")),
                     (None, _) => Err(AppError::conflict(
-                        "ambiguous_bank_name",
+                        Conflict::AmbiguousBankName,
                         "several banks shared with you have this name; use /api/v1/banks/{id}",
                     )),
                 })
@@ -335,7 +336,7 @@ impl App {
                     let spec = raw.check(Some(&bank.spec))?;
                     if spec.name != bank.spec.name && tx.find_bank(&bank.owner, &spec.name)?.is_some() {
                         return Err(AppError::conflict(
-                            "bank_exists",
+                            Conflict::BankExists,
                             "the organisation already has a bank of that name",
                         ));
                     }
@@ -399,7 +400,7 @@ impl App {
                         return Err(AppError::NotFound("organisation"));
                     }
                     if org == bank.owner {
-                        return Err(AppError::conflict("own_bank", "a bank is not shared with its owner"));
+                        return Err(AppError::conflict(Conflict::OwnBank, "a bank is not shared with its owner"));
                     }
                     let now = clock.now();
                     let ev = Events { clock: &*clock, now, actor: &actor };
@@ -494,7 +495,12 @@ impl App {
                     match tx.insert_entry(&entry)? {
                         Some(id) => entry.id = id,
                         // Added by another request since the check above.
-                        None => return Err(AppError::conflict("duplicate_entry", "the bank already holds this value")),
+                        None => {
+                            return Err(AppError::conflict(
+                                Conflict::DuplicateEntry,
+                                "the bank already holds this value",
+                            ));
+                        }
                     }
                     Ok(Added { entry, duplicate: false })
                 },

@@ -8,6 +8,7 @@
 //! withdrawal, is recorded here by the platform or the issuing authority.
 
 use serde_json::json;
+use vigie_model::Conflict;
 use vigie_model::event::{Word, kinds as k};
 use vigie_model::org::{OrgKind, Role};
 use vigie_model::redress::ChallengeOutcome;
@@ -104,7 +105,7 @@ impl App {
                     _ => return Err(AppError::NotFound("order")),
                 };
                 if order.ended_at.is_some() {
-                    return Err(AppError::conflict("order_ended", "the order has already stopped having effect"));
+                    return Err(AppError::conflict(Conflict::OrderEnded, "the order has already stopped having effect"));
                 }
                 let now = clock.now();
                 let rec = ChallengeRecord {
@@ -183,7 +184,7 @@ impl App {
         let outcome = outcome.expect("checked");
         if outcome == ChallengeOutcome::Annulled {
             return Err(AppError::conflict(
-                "record_as_annulment",
+                Conflict::RecordAsAnnulment,
                 "an annulment ends the order: the issuing authority or the scrutinising authority records it \
                  (POST /api/v1/orders/{id}/annulment), which closes this challenge",
             ));
@@ -202,7 +203,10 @@ impl App {
                     .filter(|_| allowed)
                     .ok_or(AppError::NotFound("challenge"))?;
                 if ch.state != "pending" {
-                    return Err(AppError::conflict("challenge_decided", format!("the challenge was {}", ch.state)));
+                    return Err(AppError::conflict(
+                        Conflict::ChallengeDecided,
+                        format!("the challenge was {}", ch.state),
+                    ));
                 }
                 let mut ch = ch;
                 ch.decided_on = input.decided_on;

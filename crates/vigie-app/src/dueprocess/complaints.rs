@@ -3,6 +3,7 @@
 //! answered within two weeks, reviewed by a person other than the first decider.
 
 use serde_json::json;
+use vigie_model::Conflict;
 use vigie_model::decision::{Action, DecisionContext, RawDecision};
 use vigie_model::event::{Word, kinds as k};
 use vigie_model::org::{OrgKind, Role};
@@ -53,7 +54,10 @@ fn lodge(
     text: &str,
 ) -> AppResult<ComplaintRecord> {
     if tx.complaints_of_case(&case.id)?.iter().any(|c| c.decision == d.id && c.state == "open") {
-        return Err(AppError::conflict("complaint_open", "a complaint about this decision is already being reviewed"));
+        return Err(AppError::conflict(
+            Conflict::ComplaintOpen,
+            "a complaint about this decision is already being reviewed",
+        ));
     }
     let (text_ref, sealed) = keep_personal(tx, ev.now, "complaint.text", text, ev.now.plus(retention))?;
     let rec = ComplaintRecord {
@@ -125,7 +129,7 @@ impl App {
                 may_complain(route, Complainant::Uploader, action, notice.informed_at, now)
                     .map_err(|r| AppError::conflict(r.code, r.message))?;
                 if d.reversed_at.is_some() {
-                    return Err(AppError::conflict("nothing_to_contest", "the content was already reinstated"));
+                    return Err(AppError::conflict(Conflict::NothingToContest, "the content was already reinstated"));
                 }
                 lodge(tx, &ev, retention, &case, &d, Complainant::Uploader, None, &text)
             })
@@ -162,7 +166,7 @@ impl App {
                 // While a hold or an embargo runs the notifier has been told nothing to contest.
                 let d = match tx.case_decision(&case.id)? {
                     Some(d) if !outcome_hidden(tx, &case, now)? => d,
-                    _ => return Err(AppError::conflict("not_decided", "there is no decision to contest yet")),
+                    _ => return Err(AppError::conflict(Conflict::NotDecided, "there is no decision to contest yet")),
                 };
                 let route = route_of(&tx.case_orders(&case.id)?, &d);
                 let action = Action::parse(&d.action).ok_or(AppError::Internal("unknown action"))?;
@@ -242,7 +246,7 @@ impl App {
                     .ok_or(AppError::NotFound("complaint"))?;
                 if complaint.state != "open" {
                     return Err(AppError::conflict(
-                        "already_reviewed",
+                        Conflict::AlreadyReviewed,
                         format!("the complaint was {}", complaint.state),
                     ));
                 }
@@ -262,7 +266,7 @@ impl App {
                         // content removed: only the order's redress lifts it.
                         if order_in_force(&orders) {
                             return Err(AppError::conflict(
-                                "order_in_force",
+                                Conflict::OrderInForce,
                                 "a removal order in force keeps this content removed: uphold the decision, or \
                                  review the complaint once the order stops having effect",
                             ));
@@ -287,7 +291,7 @@ impl App {
                         let checked = raw.check(ctx)?;
                         if !checked.is_restrictive() {
                             return Err(AppError::conflict(
-                                "reversal_not_restrictive",
+                                Conflict::ReversalNotRestrictive,
                                 "a decision reversed on a notifier's complaint is replaced by a restriction; otherwise uphold it",
                             ));
                         }

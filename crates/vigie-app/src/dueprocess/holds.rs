@@ -15,6 +15,7 @@
 
 use serde_json::json;
 use sha2::{Digest, Sha256};
+use vigie_model::Conflict;
 use vigie_model::event::{Word, kinds as k};
 use vigie_model::location::{MAX_LOCATIONS, RawLocation, check_locations, check_media_hashes};
 use vigie_model::org::{OrgKind, Role};
@@ -142,7 +143,7 @@ pub(crate) fn on_fold(
             continue;
         }
         let why = match (holder, may_hold(subject(list))) {
-            (_, Err(refusal)) => refusal.code,
+            (_, Err(refusal)) => refusal.code.as_str(),
             (_, Ok(())) => "held_by_another_list",
         };
         tell_authority(tx, ev, list, case, None, Some(why))?;
@@ -401,7 +402,7 @@ impl App {
             .write(move |tx| {
                 let list = own_watchlist(tx, &principal, &id)?;
                 if list.closed_at.is_some() {
-                    return Err(AppError::conflict("watchlist_closed", "the watch-list is closed"));
+                    return Err(AppError::conflict(Conflict::WatchlistClosed, "the watch-list is closed"));
                 }
                 let now = clock.now();
                 let mut added = 0;
@@ -447,7 +448,7 @@ impl App {
             .write(move |tx| {
                 let mut list = own_watchlist(tx, &principal, &id)?;
                 if list.closed_at.is_some() {
-                    return Err(AppError::conflict("watchlist_closed", "the watch-list is already closed"));
+                    return Err(AppError::conflict(Conflict::WatchlistClosed, "the watch-list is already closed"));
                 }
                 let now = clock.now();
                 list.closed_at = Some(now);
@@ -487,13 +488,16 @@ impl App {
                 };
                 may_hold(subject).map_err(|r| AppError::conflict(r.code, r.message))?;
                 if !case.state.is_pending() && case.state != vigie_model::case::CaseState::Parked {
-                    return Err(AppError::conflict("hold_too_late", "the platform has already decided the case"));
+                    return Err(AppError::conflict(Conflict::HoldTooLate, "the platform has already decided the case"));
                 }
                 if tx.active_hold(&case.id)?.is_some() {
-                    return Err(AppError::conflict("already_held", "the case is already held"));
+                    return Err(AppError::conflict(Conflict::AlreadyHeld, "the case is already held"));
                 }
                 if tx.case_holds(&case.id)?.iter().any(|h| h.watchlist == list.id) {
-                    return Err(AppError::conflict("hold_used", "this watch-list has already held the case once"));
+                    return Err(AppError::conflict(
+                        Conflict::HoldUsed,
+                        "this watch-list has already held the case once",
+                    ));
                 }
                 let until = hold_until(now, list.hold_hours, hold_end_bound(&list, subject))
                     .map_err(|r| AppError::conflict(r.code, r.message))?;
@@ -518,7 +522,7 @@ impl App {
                 let hold =
                     tx.get_hold(&id)?.filter(|h| h.authority == principal.org).ok_or(AppError::NotFound("hold"))?;
                 if hold.ended_at.is_some() {
-                    return Err(AppError::conflict("hold_ended", "the hold has already ended"));
+                    return Err(AppError::conflict(Conflict::HoldEnded, "the hold has already ended"));
                 }
                 let actor = Actor::of(&principal);
                 let ev = Events { clock: &*clock, now: clock.now(), actor: &actor };

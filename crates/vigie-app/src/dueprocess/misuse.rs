@@ -15,6 +15,7 @@
 
 use serde_json::json;
 use sha2::{Digest, Sha256};
+use vigie_model::Conflict;
 use vigie_model::event::{Word, kinds as k};
 use vigie_model::org::{OrgKind, Role};
 use vigie_model::redress::{FlaggerStatus, MisuseCounts, check_suspension, flagger_priority};
@@ -87,7 +88,7 @@ pub(crate) fn check_not_suspended(
     for (i, platform) in platforms {
         if let Some(until) = suspended_until(&tx.misuse_actions(key, platform)?, now) {
             return Err(AppError::conflict(
-                "notifier_suspended",
+                Conflict::NotifierSuspended,
                 format!(
                     "locations[{i}]: the platform it is on does not process notices from this notifier until {} \
                      (DSA art. 23(2)); the other locations may be reported without it",
@@ -256,11 +257,11 @@ impl App {
                             .map_err(|r| AppError::conflict(r.code, r.message))?;
                     }
                     "lift" if before.suspended_until.is_none() => {
-                        return Err(AppError::conflict("not_suspended", "no suspension is running"));
+                        return Err(AppError::conflict(Conflict::NotSuspended, "no suspension is running"));
                     }
                     "warning" if before.counts.unfounded == 0 => {
                         return Err(AppError::conflict(
-                            "nothing_unfounded",
+                            Conflict::NothingUnfounded,
                             "this platform found no notice of this notifier manifestly unfounded",
                         ));
                     }
@@ -359,7 +360,7 @@ impl App {
                 let found = tx.get_org(&org)?.ok_or(AppError::NotFound("organisation"))?;
                 if found.kind != OrgKind::TrustedFlagger {
                     return Err(AppError::conflict(
-                        "not_a_trusted_flagger",
+                        Conflict::NotATrustedFlagger,
                         "the organisation is not a trusted flagger",
                     ));
                 }
@@ -426,12 +427,12 @@ impl App {
                 let found = tx.get_org(&org)?.ok_or(AppError::NotFound("organisation"))?;
                 if found.kind != OrgKind::TrustedFlagger {
                     return Err(AppError::conflict(
-                        "not_a_trusted_flagger",
+                        Conflict::NotATrustedFlagger,
                         "the organisation is not a trusted flagger",
                     ));
                 }
                 let mut rec = tx.flagger_award(&org)?.ok_or_else(|| {
-                    AppError::conflict("no_award", "no coordinator's award is recorded for this organisation")
+                    AppError::conflict(Conflict::NoAward, "no coordinator's award is recorded for this organisation")
                 })?;
                 let current = FlaggerStatus::parse(&rec.status).ok_or(AppError::Internal("unknown flagger status"))?;
                 current.change_to(status).map_err(|r| AppError::conflict(r.code, r.message))?;

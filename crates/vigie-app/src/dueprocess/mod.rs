@@ -22,6 +22,7 @@ pub mod scrutiny;
 pub mod threats;
 
 use serde_json::{Value, json};
+use vigie_model::Conflict;
 use vigie_model::decision::{Action, legal_basis};
 use vigie_model::event::{Event, Word, kinds as k};
 use vigie_model::order::OrderForm;
@@ -429,7 +430,7 @@ pub(crate) fn end_order(
     logged: k::OrderEnded,
 ) -> AppResult<()> {
     if order.ended_at.is_some() {
-        return Err(AppError::conflict("order_ended", "the order has already stopped having effect"));
+        return Err(AppError::conflict(Conflict::OrderEnded, "the order has already stopped having effect"));
     }
     order.ended_at = Some(ev.now);
     order.ended_by = Some(cause.to_string());
@@ -695,10 +696,8 @@ impl App {
                     created_by: principal.user.clone(),
                     retired_at: None,
                 };
-                tx.insert_terms_clause(&rec).map_err(|e| match e {
-                    StoreError::Conflict(m) => AppError::conflict("duplicate_code", m),
-                    e => e.into(),
-                })?;
+                // A code the platform used before is the store's conflict `duplicate_code`.
+                tx.insert_terms_clause(&rec)?;
                 let actor = Actor::of(&principal);
                 let ev = Events { clock: &*clock, now, actor: &actor };
                 ev.emit(tx, rec.id.as_str(), k::TermsClauseRegistered { code: Word::new(&rec.code) })?;
@@ -729,7 +728,7 @@ impl App {
                     _ => return Err(AppError::NotFound("terms clause")),
                 };
                 if rec.retired_at.is_some() {
-                    return Err(AppError::conflict("already_retired", "the clause is already retired"));
+                    return Err(AppError::conflict(Conflict::AlreadyRetired, "the clause is already retired"));
                 }
                 let now = clock.now();
                 rec.retired_at = Some(now);
@@ -796,7 +795,7 @@ impl App {
                 let mut notice = tx.uploader_notice_of_decision(&d.id)?.ok_or(AppError::NotFound("uploader notice"))?;
                 let Some(issued) = notice.issued_at else {
                     return Err(AppError::conflict(
-                        "notice_withheld",
+                        Conflict::NoticeWithheld,
                         "a non-disclosure withholds the notice: the uploader may not be told yet",
                     ));
                 };
@@ -827,7 +826,7 @@ impl App {
                 let orders = tx.case_orders(&notice.case)?;
                 if orders.is_empty() {
                     return Err(AppError::conflict(
-                        "not_an_order",
+                        Conflict::NotAnOrder,
                         "this decision was not taken on a removal order: there is no order to copy",
                     ));
                 }
@@ -888,8 +887,9 @@ impl App {
         c.finish()?;
         let until = until.expect("checked");
         self.authority_order_change(p, order, Recorder::Issuer, move |tx, ev, mut order| {
-            let mut e =
-                order.embargo.ok_or_else(|| AppError::conflict("no_embargo", "the order has no non-disclosure"))?;
+            let mut e = order
+                .embargo
+                .ok_or_else(|| AppError::conflict(Conflict::NoEmbargo, "the order has no non-disclosure"))?;
             e.extend(ev.now, until).map_err(|r| AppError::conflict(r.code, r.message))?;
             order.embargo = Some(e);
             tx.update_order(&order)?;
@@ -1018,14 +1018,14 @@ impl App {
                     .case_decision(&case.id)?
                     .filter(|d| Action::parse(&d.action).is_some_and(Action::is_restrictive))
                     .ok_or_else(|| {
-                        AppError::conflict("nothing_to_reinstate", "the case has no restrictive decision")
+                        AppError::conflict(Conflict::NothingToReinstate, "the case has no restrictive decision")
                     })?;
                 if d.reversed_at.is_some() {
-                    return Err(AppError::conflict("nothing_to_reinstate", "the content was already reinstated"));
+                    return Err(AppError::conflict(Conflict::NothingToReinstate, "the content was already reinstated"));
                 }
                 if tx.case_orders(&case.id)?.iter().any(|o| o.ended_at.is_none()) {
                     return Err(AppError::conflict(
-                        "order_in_force",
+                        Conflict::OrderInForce,
                         "content removed under a removal order in force comes back only through the order's redress \
                          (an infringement found on cross-border scrutiny, or an annulment)",
                     ));
@@ -1056,7 +1056,7 @@ pub(crate) fn lift(
     automatic: bool,
 ) -> AppResult<OrderRecord> {
     let mut e: Embargo =
-        order.embargo.ok_or_else(|| AppError::conflict("no_embargo", "the order has no non-disclosure"))?;
+        order.embargo.ok_or_else(|| AppError::conflict(Conflict::NoEmbargo, "the order has no non-disclosure"))?;
     e.lift(ev.now).map_err(|r| AppError::conflict(r.code, r.message))?;
     order.embargo = Some(e);
     tx.update_order(&order)?;

@@ -9,6 +9,7 @@
 //! the content.
 
 use serde_json::{Value, json};
+use vigie_model::Conflict;
 use vigie_model::decision::Purpose;
 use vigie_model::event::{Word, kinds as k};
 use vigie_model::org::{Competence, OrgKind, Role};
@@ -53,11 +54,14 @@ pub(crate) fn scrutinising_authority(tx: &dyn Reads, order: &OrderRecord) -> App
     }
     let platform = tx.get_org(&order.platform)?.ok_or(AppError::Internal("order without platform"))?;
     let state = platform.host_state().ok_or_else(|| {
-        AppError::conflict("no_scrutinising_authority", "the platform's member state of establishment is not known")
+        AppError::conflict(
+            Conflict::NoScrutinisingAuthority,
+            "the platform's member state of establishment is not known",
+        )
     })?;
     competent_authority_of(tx, state.code(), &order.authority)?.ok_or_else(|| {
         AppError::conflict(
-            "no_scrutinising_authority",
+            Conflict::NoScrutinisingAuthority,
             format!("no authority of {} designated for scrutiny (TCO art. 12(1)(b)) is registered", state.code()),
         )
     })
@@ -98,12 +102,12 @@ fn open(
 ) -> AppResult<ScrutinyRecord> {
     if !order.cross_border {
         return Err(AppError::conflict(
-            "not_cross_border",
+            Conflict::NotCrossBorder,
             "the platform is established in the issuing member state: the order is challenged before its courts (TCO art. 9)",
         ));
     }
     if order.ended_at.is_some() {
-        return Err(AppError::conflict("order_ended", "the order has already stopped having effect"));
+        return Err(AppError::conflict(Conflict::OrderEnded, "the order has already stopped having effect"));
     }
     scrutiny_in_time(req.trigger, req.from, ev.now).map_err(|r| AppError::conflict(r.code, r.message))?;
     // Each requester has their own right: another's pending request does not stand in the way.
@@ -113,7 +117,7 @@ fn open(
         .iter()
         .any(|s| s.state == "pending" && s.trigger == trigger && s.notice.as_ref() == req.notice)
     {
-        return Err(AppError::conflict("scrutiny_pending", "your scrutiny of this order is already under way"));
+        return Err(AppError::conflict(Conflict::ScrutinyPending, "your scrutiny of this order is already under way"));
     }
     let authority = scrutinising_authority(tx, order)?;
     let (reasons_ref, sealed) = keep_personal(tx, ev.now, "scrutiny.reasons", req.reasons, ev.now.plus(retention))?;
@@ -169,7 +173,7 @@ fn check_reasons(reasons: Option<&str>, field: &str) -> AppResult<String> {
 fn own_pending(tx: &dyn Reads, p: &Principal, id: &ScrutinyId) -> AppResult<ScrutinyRecord> {
     let s = tx.get_scrutiny(id)?.filter(|s| s.authority == p.org).ok_or(AppError::NotFound("scrutiny"))?;
     if s.state != "pending" {
-        return Err(AppError::conflict("already_decided", format!("the scrutiny found {}", s.state)));
+        return Err(AppError::conflict(Conflict::AlreadyDecided, format!("the scrutiny found {}", s.state)));
     }
     Ok(s)
 }
@@ -241,7 +245,7 @@ impl App {
                 let orders = tx.case_orders(&notice.case)?;
                 if orders.is_empty() {
                     return Err(AppError::conflict(
-                        "not_an_order",
+                        Conflict::NotAnOrder,
                         "scrutiny concerns removal orders, and this decision was not taken on one; contest it with a complaint",
                     ));
                 }
@@ -312,7 +316,7 @@ impl App {
             .write(move |tx| {
                 let mut s = own_pending(tx, &principal, &id)?;
                 if s.intention_at.is_some() {
-                    return Err(AppError::conflict("issuer_informed", "the issuing authority was already told"));
+                    return Err(AppError::conflict(Conflict::IssuerInformed, "the issuing authority was already told"));
                 }
                 let now = clock.now();
                 let actor = Actor::of(&principal);

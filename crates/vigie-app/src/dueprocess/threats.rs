@@ -6,6 +6,7 @@
 //! the referral to each of them that is registered.
 
 use serde_json::json;
+use vigie_model::Conflict;
 use vigie_model::event::{Word, kinds as k};
 use vigie_model::org::{Competence, MemberState, OrgKind, Role};
 use vigie_model::redress::next_threat_escalation;
@@ -320,14 +321,17 @@ impl App {
                 let case = threat_case(tx, &principal, &id)?;
                 let mut alert = tx
                     .threat_alert(&case.id)?
-                    .ok_or_else(|| AppError::conflict("no_alert", "the case has no threat-to-life alert"))?;
+                    .ok_or_else(|| AppError::conflict(Conflict::NoAlert, "the case has no threat-to-life alert"))?;
                 if alert.acknowledged_at.is_some() {
-                    return Err(AppError::conflict("already_acknowledged", "the alert was already acknowledged"));
+                    return Err(AppError::conflict(
+                        Conflict::AlreadyAcknowledged,
+                        "the alert was already acknowledged",
+                    ));
                 }
                 let referrals = tx.le_referrals_of(&case.id)?;
                 if referrals.is_empty() && note.as_deref().is_none_or(|n| n.trim().is_empty()) {
                     return Err(AppError::conflict(
-                        "referral_required",
+                        Conflict::ReferralRequired,
                         "record the referral to law enforcement first, or say in a note why none was made",
                     ));
                 }

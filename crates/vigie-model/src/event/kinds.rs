@@ -776,6 +776,18 @@ events! {
         case: CaseId,
         orders: Vec<SignalId>,
     }
+    /// The server was started on an event log that failed its check at start, because its
+    /// operator said so (`--accept-broken-log`): the first bad event by its sequence number (its
+    /// stored id may be anything a tamperer wrote, so it is not repeated here), what is wrong
+    /// with it (`tampered`, `broken_link`, `gap`), the append-only triggers found missing, and
+    /// the range checked.
+    LogBreakAccepted version 1 seen_by(Actor) public(false) webhook(None) {
+        first_bad_seq: Option<i64>,
+        problem: Option<Word>,
+        missing_guards: Vec<Word>,
+        checked_from_seq: i64,
+        head_seq: i64,
+    }
 }
 
 impl SignalReceived {

@@ -251,10 +251,7 @@ impl ConsoleTx for SqliteTx<'_> {
                  updated_at = excluded.updated_at, must_change = excluded.must_change",
                 params![r.user.as_str(), r.login, r.phc, r.updated_at.as_micros(), r.must_change],
             )
-            .map_err(|e| match e {
-                StoreError::Conflict(_) => StoreError::Conflict("the login is taken"),
-                other => other,
-            })?;
+            .map_err(StoreError::unique_as(Conflict::LoginTaken, "the login is taken"))?;
         Ok(())
     }
     fn insert_session(&mut self, r: &SessionRecord) -> Result<()> {

@@ -553,10 +553,10 @@ impl DueTx for SqliteTx<'_> {
                     us(r.retired_at)
                 ],
             )
-            .map_err(|e| match e {
-                StoreError::Conflict(_) => StoreError::Conflict("the platform already has a clause with that code"),
-                e => e,
-            })?;
+            .map_err(StoreError::unique_as(
+                Conflict::DuplicateCode,
+                "the platform already has a clause with that code",
+            ))?;
         Ok(())
     }
     fn update_terms_clause(&mut self, r: &TermsClauseRecord) -> Result<()> {

@@ -1,6 +1,7 @@
 //! The embedded engine: SQLite in WAL mode with full synchronous commits, one writer thread that
 //! groups commits, and a few reader threads.
 
+mod chain;
 mod console;
 mod dueprocess;
 mod outbox;
@@ -16,7 +17,7 @@ use std::thread;
 
 use rusqlite::{Connection, OpenFlags};
 
-use crate::{Completion, Durability, Engine, ReadJob, Result, SqliteConfig, StoreError, WriteJob};
+use crate::{Completion, ConstraintKind, Durability, Engine, ReadJob, Result, SqliteConfig, StoreError, WriteJob};
 use queries::{ChainHead, SqliteRead, SqliteTx};
 
 pub(crate) struct SqliteEngine {
@@ -45,14 +46,32 @@ fn is_full(e: &rusqlite::Error) -> bool {
 
 pub(crate) fn err(e: rusqlite::Error) -> StoreError {
     match &e {
-        rusqlite::Error::SqliteFailure(f, _) if f.code == rusqlite::ErrorCode::ConstraintViolation => {
-            StoreError::Conflict("a uniqueness or integrity rule refused the change")
+        rusqlite::Error::SqliteFailure(f, detail) if f.code == rusqlite::ErrorCode::ConstraintViolation => {
+            StoreError::Constraint {
+                kind: constraint_kind(f.extended_code),
+                detail: detail.clone().unwrap_or_else(|| "no detail".to_owned()),
+            }
         }
         e if is_full(e) => {
             FULL_SEEN.with(|f| f.set(true));
             StoreError::Full
         }
         _ => StoreError::Engine(Box::new(e)),
+    }
+}
+
+/// The kind of a constraint violation, from SQLite's extended result code.
+fn constraint_kind(extended_code: std::ffi::c_int) -> ConstraintKind {
+    use rusqlite::ffi;
+    match extended_code {
+        ffi::SQLITE_CONSTRAINT_UNIQUE | ffi::SQLITE_CONSTRAINT_PRIMARYKEY | ffi::SQLITE_CONSTRAINT_ROWID => {
+            ConstraintKind::Unique
+        }
+        ffi::SQLITE_CONSTRAINT_FOREIGNKEY => ConstraintKind::ForeignKey,
+        ffi::SQLITE_CONSTRAINT_CHECK => ConstraintKind::Check,
+        ffi::SQLITE_CONSTRAINT_NOTNULL => ConstraintKind::NotNull,
+        ffi::SQLITE_CONSTRAINT_TRIGGER => ConstraintKind::Trigger,
+        _ => ConstraintKind::Other,
     }
 }
 

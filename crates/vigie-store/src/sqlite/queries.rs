@@ -751,10 +751,7 @@ impl Tx for SqliteTx<'_> {
                 "INSERT INTO hosts (host, org, status, claimed_at, claimed_by, approved_at, approved_by) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
                 params![r.host, r.org.as_str(), r.status.as_str(), r.claimed_at.as_micros(), r.claimed_by.as_str(), us(r.approved_at), r.approved_by.as_ref().map(UserId::as_str)],
             )
-            .map_err(|e| match e {
-                StoreError::Conflict(_) => StoreError::Conflict("the host is already claimed"),
-                e => e,
-            })?;
+            .map_err(StoreError::unique_as(Conflict::HostTaken, "the host is already claimed"))?;
         Ok(())
     }
     fn update_host(&mut self, r: &HostRecord) -> Result<()> {
@@ -1107,10 +1104,7 @@ impl Tx for SqliteTx<'_> {
                     r.updated_at.as_micros()
                 ],
             )
-            .map_err(|e| match e {
-                StoreError::Conflict(_) => StoreError::Conflict("the organisation already has a bank of that name"),
-                e => e,
-            })?;
+            .map_err(StoreError::unique_as(Conflict::BankExists, "the organisation already has a bank of that name"))?;
         Ok(())
     }
     fn update_bank(&mut self, r: &BankRecord) -> Result<()> {
@@ -1132,10 +1126,7 @@ impl Tx for SqliteTx<'_> {
                     r.updated_at.as_micros()
                 ],
             )
-            .map_err(|e| match e {
-                StoreError::Conflict(_) => StoreError::Conflict("the organisation already has a bank of that name"),
-                e => e,
-            })?;
+            .map_err(StoreError::unique_as(Conflict::BankExists, "the organisation already has a bank of that name"))?;
         Ok(())
     }
     fn delete_bank(&mut self, id: &BankId, at: Timestamp) -> Result<()> {

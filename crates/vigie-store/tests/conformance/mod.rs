@@ -14,7 +14,7 @@ use std::sync::Arc;
 use vigie_model::event::{ChainedEvent, ClockSource, GENESIS_HASH, NewEvent, kinds, verify_chain};
 use vigie_model::org::{OrgKind, Role};
 use vigie_model::{CaseId, DeliveryId, EventId, OrgId, PersonalRef, Timestamp, UserId, WebhookId};
-use vigie_store::{DeliveryRecord, Lane, OrgRecord, Store, StoreError, UserRecord, WebhookRecord};
+use vigie_store::{ConstraintKind, DeliveryRecord, Lane, OrgRecord, Store, StoreError, UserRecord, WebhookRecord};
 
 /// One engine's way to give the suite stores. Each harness owns one fresh database.
 pub trait Harness: Send + Sync + 'static {
@@ -268,7 +268,8 @@ pub async fn a_write_is_visible_to_every_read_once_it_returns(h: Arc<dyn Harness
     store.close().await;
 }
 
-/// A uniqueness rule answers `Conflict`, and the refused job changes nothing.
+/// An id used twice breaks a uniqueness rule the client does not own: a `Constraint` error of
+/// kind `Unique` (not a client's `Conflict`), and the refused job changes nothing.
 pub async fn uniqueness_rules_answer_conflict_by_kind(h: Arc<dyn Harness>) {
     let store = h.open();
     store.write(|tx| tx.insert_org(&org(1))).await.unwrap();
@@ -278,7 +279,7 @@ pub async fn uniqueness_rules_answer_conflict_by_kind(h: Arc<dyn Harness>) {
             tx.insert_org(&org(1))
         })
         .await;
-    assert!(matches!(again, Err(StoreError::Conflict(_))), "{again:?}");
+    assert!(matches!(again, Err(StoreError::Constraint { kind: ConstraintKind::Unique, .. })), "{again:?}");
     assert!(all_events(&store).await.is_empty(), "the refused job's event is gone");
     store.close().await;
 }

@@ -2,7 +2,6 @@
 //! webhooks and banks.
 
 use askama::Template;
-use axum::Form;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::Response;
@@ -13,8 +12,8 @@ use vigie_model::{OrgId, UserId};
 
 use vigie_app::reviewing::relative;
 
-use super::session::Viewer;
-use super::{Me, PageError, all, check_csrf, field, page, page_with, problems, redirect, text};
+use super::session::{CsrfForm, Viewer};
+use super::{Me, PageError, all, field, page, page_with, problems, redirect, text};
 use crate::AppState;
 
 fn require_admin(v: &Viewer) -> Result<(), PageError> {
@@ -106,9 +105,8 @@ pub(crate) async fn home(State(s): State<AppState>, v: Viewer) -> Result<Respons
 pub(crate) async fn create_org(
     State(s): State<AppState>,
     v: Viewer,
-    Form(form): Form<Vec<(String, String)>>,
+    CsrfForm { form, .. }: CsrfForm,
 ) -> Result<Response, PageError> {
-    check_csrf(&v, &form)?;
     require_admin(&v)?;
     let input = NewOrg {
         name: text(&form, "name"),
@@ -134,9 +132,8 @@ pub(crate) async fn approve_host(
     State(s): State<AppState>,
     v: Viewer,
     Path(host): Path<String>,
-    Form(form): Form<Vec<(String, String)>>,
+    _: CsrfForm,
 ) -> Result<Response, PageError> {
-    check_csrf(&v, &form)?;
     s.app.approve_host(&v.principal, &host).await?;
     Ok(redirect("/admin"))
 }
@@ -242,9 +239,8 @@ pub(crate) async fn create_person(
     State(s): State<AppState>,
     v: Viewer,
     Path(id): Path<String>,
-    Form(form): Form<Vec<(String, String)>>,
+    CsrfForm { form, .. }: CsrfForm,
 ) -> Result<Response, PageError> {
-    check_csrf(&v, &form)?;
     require_admin(&v)?;
     let org = OrgId::parse(&id).ok_or(vigie_app::AppError::NotFound("organisation"))?;
     let input = NewUserInput {
@@ -270,9 +266,8 @@ pub(crate) async fn issue_token(
     State(s): State<AppState>,
     v: Viewer,
     Path((id, user)): Path<(String, String)>,
-    Form(form): Form<Vec<(String, String)>>,
+    CsrfForm { form, .. }: CsrfForm,
 ) -> Result<Response, PageError> {
-    check_csrf(&v, &form)?;
     require_admin(&v)?;
     let user_id = UserId::parse(&user).ok_or(vigie_app::AppError::NotFound("user"))?;
     // A date alone means the start of that day, UTC.
@@ -292,9 +287,8 @@ pub(crate) async fn revoke_token(
     State(s): State<AppState>,
     v: Viewer,
     Path((id, token)): Path<(String, String)>,
-    Form(form): Form<Vec<(String, String)>>,
+    _: CsrfForm,
 ) -> Result<Response, PageError> {
-    check_csrf(&v, &form)?;
     require_admin(&v)?;
     let t = s.app.revoke_token(&v.principal, &token).await?;
     let status = format!("Token {} revoked: it no longer opens the API.", t.label.unwrap_or_else(|| token.clone()));
@@ -306,9 +300,8 @@ pub(crate) async fn remove_person(
     State(s): State<AppState>,
     v: Viewer,
     Path((id, user)): Path<(String, String)>,
-    Form(form): Form<Vec<(String, String)>>,
+    _: CsrfForm,
 ) -> Result<Response, PageError> {
-    check_csrf(&v, &form)?;
     require_admin(&v)?;
     match s.app.remove_user(&v.principal, &user).await {
         Ok(_) => {
@@ -327,9 +320,8 @@ pub(crate) async fn delete_webhook(
     State(s): State<AppState>,
     v: Viewer,
     Path(id): Path<String>,
-    Form(form): Form<Vec<(String, String)>>,
+    _: CsrfForm,
 ) -> Result<Response, PageError> {
-    check_csrf(&v, &form)?;
     require_admin(&v)?;
     s.app.delete_webhook(&v.principal, &id).await?;
     Ok(redirect("/admin#hooks-h"))

@@ -3,13 +3,12 @@
 use std::net::SocketAddr;
 
 use askama::Template;
-use axum::Form;
 use axum::extract::{ConnectInfo, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 
-use super::session::{self, Viewer};
-use super::{Me, PageError, check_csrf, field, page, redirect};
+use super::session::{self, CsrfForm, PreSession, Viewer};
+use super::{Me, PageError, field, page, redirect};
 use crate::AppState;
 
 #[derive(Template)]
@@ -44,10 +43,9 @@ pub(crate) async fn login(
     State(s): State<AppState>,
     ConnectInfo(peer): ConnectInfo<SocketAddr>,
     headers: HeaderMap,
-    Form(form): Form<Vec<(String, String)>>,
+    CsrfForm { form, .. }: CsrfForm<PreSession>,
 ) -> Result<Response, PageError> {
     let secure = s.console.secure_cookies;
-    session::check_pre_session(&headers, secure, field(&form, "csrf"))?;
     let login = field(&form, "login").unwrap_or_default().trim().to_owned();
     let again = |error: &str, status: StatusCode| -> Result<Response, PageError> {
         let (csrf, _) = session::pre_session_token(&headers, secure);
@@ -82,12 +80,7 @@ pub(crate) async fn login(
     }
 }
 
-pub(crate) async fn logout(
-    State(s): State<AppState>,
-    v: Viewer,
-    Form(form): Form<Vec<(String, String)>>,
-) -> Result<Response, PageError> {
-    check_csrf(&v, &form)?;
+pub(crate) async fn logout(State(s): State<AppState>, v: Viewer, _: CsrfForm) -> Result<Response, PageError> {
     s.app.sign_out(&v.principal, &v.secret).await?;
     let (name, _) = session::names(s.console.secure_cookies);
     let mut res = redirect("/login");
@@ -111,9 +104,8 @@ pub(crate) async fn settings(State(s): State<AppState>, v: Viewer) -> Result<Res
 pub(crate) async fn save_settings(
     State(s): State<AppState>,
     v: Viewer,
-    Form(form): Form<Vec<(String, String)>>,
+    CsrfForm { form, .. }: CsrfForm,
 ) -> Result<Response, PageError> {
-    check_csrf(&v, &form)?;
     s.app.set_reveal_by_key(&v.principal, field(&form, "reveal") == Some("key")).await?;
     page(&SettingsPage { me: Some(Me::load(&s.app, &v, "/settings").await), csrf: v.csrf.clone(), saved: true })
 }
@@ -139,9 +131,8 @@ pub(crate) async fn password_page(State(s): State<AppState>, v: Viewer) -> Resul
 pub(crate) async fn change_password(
     State(s): State<AppState>,
     v: Viewer,
-    Form(form): Form<Vec<(String, String)>>,
+    CsrfForm { form, .. }: CsrfForm,
 ) -> Result<Response, PageError> {
-    check_csrf(&v, &form)?;
     let new = field(&form, "new_password").unwrap_or_default().to_owned();
     let again = field(&form, "new_password_again").unwrap_or_default();
     let outcome = if new != again {

@@ -2,7 +2,6 @@
 //! Annex II feedback, Annex III grounds and overdue flag) and referrals.
 
 use askama::Template;
-use axum::Form;
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::Response;
@@ -13,8 +12,8 @@ use vigie_model::order::{RawOrderForm, Redress, Representative};
 use vigie_model::org::{OrgKind, Role};
 
 use super::review::ClockView;
-use super::session::Viewer;
-use super::{Me, PageError, all, check_csrf, field, page, page_with, problems, redirect, text};
+use super::session::{CsrfForm, Viewer};
+use super::{Me, PageError, all, field, page, page_with, problems, redirect, text};
 use crate::AppState;
 
 fn require_authority(v: &Viewer) -> Result<(), PageError> {
@@ -150,9 +149,8 @@ pub(crate) async fn orders(State(s): State<AppState>, v: Viewer) -> Result<Respo
 pub(crate) async fn submit_order(
     State(s): State<AppState>,
     v: Viewer,
-    Form(form): Form<Vec<(String, String)>>,
+    CsrfForm { form, .. }: CsrfForm,
 ) -> Result<Response, PageError> {
-    check_csrf(&v, &form)?;
     require_authority(&v)?;
     let get = |name: &str| field(&form, name).unwrap_or_default().to_owned();
     let kept = OrderFormValues {
@@ -289,9 +287,8 @@ pub(crate) async fn referrals(State(s): State<AppState>, v: Viewer) -> Result<Re
 pub(crate) async fn submit_referral(
     State(s): State<AppState>,
     v: Viewer,
-    Form(form): Form<Vec<(String, String)>>,
+    CsrfForm { form, .. }: CsrfForm,
 ) -> Result<Response, PageError> {
-    check_csrf(&v, &form)?;
     require_authority(&v)?;
     let get = |name: &str| field(&form, name).unwrap_or_default().to_owned();
     let input = ReferralInput {

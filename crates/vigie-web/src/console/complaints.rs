@@ -2,7 +2,6 @@
 //! the first decision beside it.
 
 use askama::Template;
-use axum::Form;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::Response;
@@ -11,8 +10,8 @@ use vigie_app::reviewing::relative;
 use vigie_model::decision::{Action, Purpose, taxonomy};
 
 use super::review::{Deadline, deadline, decision_of, require_reviewer};
-use super::session::Viewer;
-use super::{Me, PageError, check_csrf, page, page_with, problems, redirect, text};
+use super::session::{CsrfForm, Viewer};
+use super::{Me, PageError, page, page_with, problems, redirect, text};
 use crate::AppState;
 
 struct ComplaintRow {
@@ -129,9 +128,8 @@ pub(crate) async fn review(
     State(s): State<AppState>,
     v: Viewer,
     Path(id): Path<String>,
-    Form(form): Form<Vec<(String, String)>>,
+    CsrfForm { form, .. }: CsrfForm,
 ) -> Result<Response, PageError> {
-    check_csrf(&v, &form)?;
     require_reviewer(&v)?;
     let replacing = text(&form, "action").map(|_| decision_of(&form).0);
     let input = ReviewInput { outcome: text(&form, "outcome"), reasons: text(&form, "reasons"), decision: replacing };

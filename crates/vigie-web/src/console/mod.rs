@@ -33,6 +33,7 @@ use vigie_model::org::{OrgKind, Role};
 use vigie_store::Principal;
 
 use crate::AppState;
+use crate::error::Code;
 
 /// How the console is served.
 #[derive(Clone, Copy, Debug, Default)]
@@ -193,6 +194,8 @@ pub(crate) enum PageError {
     ChangePassword,
     /// A form without its CSRF token, or with a wrong one.
     Csrf,
+    /// Too many requests from one address on a public page.
+    RateLimited,
     App(AppError),
     Render,
 }
@@ -230,19 +233,33 @@ impl IntoResponse for PageError {
                 "Form refused",
                 "This form was not sent from a page of this console (its CSRF token is missing or wrong). Nothing was changed.".to_owned(),
             ),
+            PageError::RateLimited => (
+                StatusCode::TOO_MANY_REQUESTS,
+                "Too many requests",
+                "Too many requests came from your address. Wait a minute and try again.".to_owned(),
+            ),
             PageError::Render => (StatusCode::INTERNAL_SERVER_ERROR, "Error", "The page could not be drawn.".to_owned()),
-            PageError::App(e) => match e {
-                AppError::Invalid(i) => (StatusCode::UNPROCESSABLE_ENTITY, "Please check the form", i.to_string()),
-                AppError::Forbidden(why) => (StatusCode::FORBIDDEN, "Not allowed", why.to_owned()),
-                AppError::NotFound(what) => (StatusCode::NOT_FOUND, "Not found", format!("No such {what}.")),
-                AppError::Conflict { message, .. } => (StatusCode::CONFLICT, "Cannot do that now", message),
-                AppError::TooLarge(m) => (StatusCode::PAYLOAD_TOO_LARGE, "Too large", m),
-                AppError::Unauthenticated => return redirect("/login"),
-                other => {
-                    tracing::error!(error = %other, "console request failed");
-                    (StatusCode::INTERNAL_SERVER_ERROR, "Error", "Something went wrong on our side.".to_owned())
+            // The status and title of the API's table (`error::Code`), in the console's words
+            // where the table's are too terse for a page.
+            PageError::App(e) => {
+                let code = Code::of(&e);
+                match e {
+                    AppError::Unauthenticated => return redirect("/login"),
+                    AppError::Invalid(i) => (code.status(), "Please check the form", i.to_string()),
+                    AppError::NotFound(what) => (code.status(), code.title(), format!("No such {what}.")),
+                    AppError::Forbidden(why) => (code.status(), code.title(), why.to_owned()),
+                    e @ (AppError::Conflict { .. }
+                    | AppError::TooLarge(_)
+                    | AppError::Busy { .. }
+                    | AppError::QuotaExceeded { .. }
+                    | AppError::Upstream(_)
+                    | AppError::Egress(_)) => (code.status(), code.title(), e.to_string()),
+                    other => {
+                        tracing::error!(error = %other, "console request failed");
+                        (code.status(), "Error", "Something went wrong on our side.".to_owned())
+                    }
                 }
-            },
+            }
         };
         let page = ErrorPage { me: None, title: title.to_owned(), message };
         match page.render() {
@@ -291,12 +308,4 @@ pub(crate) fn text(form: &[(String, String)], name: &str) -> Option<String> {
 /// Every value of a repeated form field.
 pub(crate) fn all<'a>(form: &'a [(String, String)], name: &str) -> Vec<&'a str> {
     form.iter().filter(|(k, _)| k == name).map(|(_, v)| v.as_str()).collect()
-}
-
-/// Checks a signed-in form's CSRF token.
-pub(crate) fn check_csrf(v: &session::Viewer, form: &[(String, String)]) -> Result<(), PageError> {
-    match field(form, "csrf") {
-        Some(sent) if session::same(sent, &v.csrf) => Ok(()),
-        _ => Err(PageError::Csrf),
-    }
 }

@@ -4,14 +4,13 @@
 use std::net::SocketAddr;
 
 use askama::Template;
-use axum::Form;
 use axum::extract::{ConnectInfo, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::Response;
 use vigie_app::intake::NoticeInput;
 use vigie_model::location::RawLocation;
 
-use super::session::{self, Viewer};
+use super::session::{self, CsrfForm, PreSession, Viewer};
 use super::{Me, PageError, field, page, page_with, text};
 use crate::AppState;
 
@@ -98,10 +97,9 @@ pub(crate) async fn report(
     ConnectInfo(peer): ConnectInfo<SocketAddr>,
     viewer: Option<Viewer>,
     headers: HeaderMap,
-    Form(form): Form<Vec<(String, String)>>,
+    CsrfForm { form, .. }: CsrfForm<PreSession>,
 ) -> Result<Response, PageError> {
     let secure = s.console.secure_cookies;
-    session::check_pre_session(&headers, secure, field(&form, "csrf"))?;
     let (csrf, _) = session::pre_session_token(&headers, secure);
     let urls: Vec<String> = field(&form, "urls")
         .unwrap_or_default()
@@ -215,12 +213,11 @@ pub(crate) async fn track(
     State(s): State<AppState>,
     viewer: Option<Viewer>,
     headers: HeaderMap,
-    Form(form): Form<Vec<(String, String)>>,
+    CsrfForm { form, .. }: CsrfForm<PreSession>,
 ) -> Result<Response, PageError> {
     let secure = s.console.secure_cookies;
     let (csrf, _) = session::pre_session_token(&headers, secure);
     let me = me_of(&s, &viewer, "/track").await;
-    session::check_pre_session(&headers, secure, field(&form, "csrf"))?;
     let code = field(&form, "code").unwrap_or_default().trim().to_owned();
     match tracked(&s, &code).await? {
         Some(result) => page(&TrackPage { me, csrf, result: Some(result), error: None, message: None }),
@@ -238,10 +235,9 @@ pub(crate) async fn track_complaint(
     ConnectInfo(peer): ConnectInfo<SocketAddr>,
     viewer: Option<Viewer>,
     headers: HeaderMap,
-    Form(form): Form<Vec<(String, String)>>,
+    CsrfForm { form, .. }: CsrfForm<PreSession>,
 ) -> Result<Response, PageError> {
     let secure = s.console.secure_cookies;
-    session::check_pre_session(&headers, secure, field(&form, "csrf"))?;
     let (csrf, _) = session::pre_session_token(&headers, secure);
     let me = me_of(&s, &viewer, "/track").await;
     if !s.limiter.allow(peer.ip()) {

@@ -2,7 +2,6 @@
 //! revealed.
 
 use askama::Template;
-use axum::Form;
 use axum::body::Body;
 use axum::extract::{Path, Query, State};
 use axum::http::header::{CACHE_CONTROL, CONTENT_DISPOSITION, CONTENT_SECURITY_POLICY, CONTENT_TYPE};
@@ -15,8 +14,8 @@ use vigie_model::decision::{Action, Purpose, RawDecision, taxonomy};
 use vigie_model::order::{ClockStatus, OrderState};
 use vigie_model::org::{OrgKind, Role};
 
-use super::session::Viewer;
-use super::{Me, PageError, all, check_csrf, field, page, page_with, problems, redirect, text};
+use super::session::{CsrfForm, Viewer};
+use super::{Me, PageError, all, field, page, page_with, problems, redirect, text};
 use crate::AppState;
 
 /// How a deadline is coloured: past, within the hour, later, none.
@@ -259,9 +258,8 @@ pub(crate) async fn claim(
     State(s): State<AppState>,
     v: Viewer,
     Path(id): Path<String>,
-    Form(form): Form<Vec<(String, String)>>,
+    CsrfForm { form, .. }: CsrfForm,
 ) -> Result<Response, PageError> {
-    check_csrf(&v, &form)?;
     s.app.claim_case(&v.principal, &id).await?;
     Ok(redirect(&back(&form, &format!("/cases/{id}"))))
 }
@@ -271,9 +269,8 @@ pub(crate) async fn take_over(
     State(s): State<AppState>,
     v: Viewer,
     Path(id): Path<String>,
-    Form(form): Form<Vec<(String, String)>>,
+    _: CsrfForm,
 ) -> Result<Response, PageError> {
-    check_csrf(&v, &form)?;
     s.app.take_over_case(&v.principal, &id).await?;
     Ok(redirect(&format!("/cases/{id}")))
 }
@@ -282,9 +279,8 @@ pub(crate) async fn release(
     State(s): State<AppState>,
     v: Viewer,
     Path(id): Path<String>,
-    Form(form): Form<Vec<(String, String)>>,
+    CsrfForm { form, .. }: CsrfForm,
 ) -> Result<Response, PageError> {
-    check_csrf(&v, &form)?;
     s.app.release_case(&v.principal, &id).await?;
     Ok(redirect(&back(&form, "/queue")))
 }
@@ -658,9 +654,8 @@ pub(crate) async fn decide(
     State(s): State<AppState>,
     v: Viewer,
     Path(id): Path<String>,
-    Form(form): Form<Vec<(String, String)>>,
+    CsrfForm { form, .. }: CsrfForm,
 ) -> Result<Response, PageError> {
-    check_csrf(&v, &form)?;
     require_reviewer(&v)?;
     let (raw, kept) = decision_of(&form);
     let outcome = if field(&form, "intent") == Some("preview") {
@@ -689,7 +684,7 @@ pub(crate) async fn decide(
             let t = case_view(&s, &v, &id, None, kept, errors, None).await?;
             page_with(&t, StatusCode::UNPROCESSABLE_ENTITY)
         }
-        Err(vigie_app::AppError::Conflict { code: "claimed_by_another", .. }) => {
+        Err(vigie_app::AppError::Conflict { code: vigie_model::Conflict::ClaimedByAnother, .. }) => {
             let errors = vec!["The decision was not taken: another reviewer claimed the case meanwhile.".to_owned()];
             let t = case_view(&s, &v, &id, None, kept, errors, None).await?;
             page_with(&t, StatusCode::CONFLICT)
@@ -724,9 +719,8 @@ pub(crate) async fn reveal(
     State(s): State<AppState>,
     v: Viewer,
     Path(id): Path<String>,
-    Form(form): Form<Vec<(String, String)>>,
+    _: CsrfForm,
 ) -> Result<Response, PageError> {
-    check_csrf(&v, &form)?;
     let media = s.app.reveal_media(&v.principal, &id).await?;
     Ok(redirect(&format!("/cases/{}?reveal={}#media-{}", media.case.as_str(), media.id.as_str(), media.id.as_str())))
 }

@@ -5,7 +5,6 @@
 //! `POST /api/v1/scrutinies/{id}/intention` and `POST /api/v1/scrutinies/{id}/decision`.
 
 use askama::Template;
-use axum::Form;
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::Response;
@@ -15,8 +14,8 @@ use vigie_app::reviewing::relative;
 use vigie_model::org::{OrgKind, Role};
 
 use super::review::ClockView;
-use super::session::Viewer;
-use super::{Me, PageError, check_csrf, page, page_with, problems, redirect, text};
+use super::session::{CsrfForm, Viewer};
+use super::{Me, PageError, page, page_with, problems, redirect, text};
 use crate::AppState;
 
 fn require_authority(v: &Viewer) -> Result<(), PageError> {
@@ -159,9 +158,8 @@ pub(crate) async fn intention(
     State(s): State<AppState>,
     v: Viewer,
     Path(id): Path<String>,
-    Form(form): Form<Vec<(String, String)>>,
+    CsrfForm { form, .. }: CsrfForm,
 ) -> Result<Response, PageError> {
-    check_csrf(&v, &form)?;
     require_authority(&v)?;
     match s.app.scrutiny_intention(&v.principal, &id, text(&form, "reasons")).await {
         Ok(_) => Ok(redirect("/scrutiny")),
@@ -181,9 +179,8 @@ pub(crate) async fn decide(
     State(s): State<AppState>,
     v: Viewer,
     Path(id): Path<String>,
-    Form(form): Form<Vec<(String, String)>>,
+    CsrfForm { form, .. }: CsrfForm,
 ) -> Result<Response, PageError> {
-    check_csrf(&v, &form)?;
     require_authority(&v)?;
     let input = ScrutinyDecisionInput { outcome: text(&form, "outcome"), reasons: text(&form, "reasons") };
     match s.app.decide_scrutiny(&v.principal, &id, input).await {

@@ -7,16 +7,20 @@
 //! - Forms before sign-in (the login and the public report) use a double-submit token: a random
 //!   value in a `SameSite=Strict` cookie, repeated in the form.
 //!
-//! A post whose token is missing or wrong is refused with 403 and changes nothing.
+//! Every state-changing form is read through [`CsrfForm`], which checks its token before the
+//! handler runs: a post whose token is missing or wrong is refused with 403 and changes nothing.
 
-use axum::extract::{FromRequestParts, OptionalFromRequestParts};
+use std::marker::PhantomData;
+
+use axum::Form;
+use axum::extract::{FromRequest, FromRequestParts, OptionalFromRequestParts, Request};
 use axum::http::header::{COOKIE, SET_COOKIE};
 use axum::http::request::Parts;
 use axum::http::{HeaderMap, HeaderValue};
 use sha2::{Digest, Sha256};
 use vigie_store::Principal;
 
-use super::PageError;
+use super::{PageError, field};
 use crate::AppState;
 
 const SESSION: &str = "vigie_session";
@@ -115,12 +119,51 @@ pub(crate) fn pre_session_token(headers: &HeaderMap, secure: bool) -> (String, O
     }
 }
 
-/// Checks a pre-session form's token against its cookie.
-pub(crate) fn check_pre_session(headers: &HeaderMap, secure: bool, sent: Option<&str>) -> Result<(), PageError> {
-    let (_, name) = names(secure);
-    match (cookie(headers, name), sent) {
-        (Some(c), Some(s)) if same(c, s) => Ok(()),
-        _ => Err(PageError::Csrf),
+/// Where a form's expected CSRF token comes from.
+pub(crate) trait CsrfScheme {
+    /// The token a form must carry, from the request's cookies; `None` when it can carry none.
+    fn expected(headers: &HeaderMap, secure: bool) -> Option<String>;
+}
+
+/// Signed-in forms: the token derived from the session cookie (the one [`Viewer`] reads).
+pub(crate) struct Session;
+
+/// Forms before sign-in (sign-in, the public report, tracking, the uploader's notice): the
+/// double-submit token of the pre-session cookie.
+pub(crate) struct PreSession;
+
+impl CsrfScheme for Session {
+    fn expected(headers: &HeaderMap, secure: bool) -> Option<String> {
+        let (name, _) = names(secure);
+        cookie(headers, name).map(csrf_of)
+    }
+}
+
+impl CsrfScheme for PreSession {
+    fn expected(headers: &HeaderMap, secure: bool) -> Option<String> {
+        let (_, name) = names(secure);
+        cookie(headers, name).map(str::to_owned)
+    }
+}
+
+/// A state-changing form whose CSRF token (field `csrf`) was checked under scheme `S`: the only
+/// way the console reads a posted form. A body that is not a form, or a missing or wrong token,
+/// is refused with 403 before the handler runs.
+pub(crate) struct CsrfForm<S = Session> {
+    pub form: Vec<(String, String)>,
+    scheme: PhantomData<S>,
+}
+
+impl<S: CsrfScheme> FromRequest<AppState> for CsrfForm<S> {
+    type Rejection = PageError;
+
+    async fn from_request(req: Request, state: &AppState) -> Result<Self, Self::Rejection> {
+        let expected = S::expected(req.headers(), state.console.secure_cookies);
+        let Form(form) = Form::<Vec<(String, String)>>::from_request(req, state).await.map_err(|_| PageError::Csrf)?;
+        match (expected, field(&form, "csrf")) {
+            (Some(expected), Some(sent)) if same(&expected, sent) => Ok(CsrfForm { form, scheme: PhantomData }),
+            _ => Err(PageError::Csrf),
+        }
     }
 }
 

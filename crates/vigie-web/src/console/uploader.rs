@@ -7,14 +7,13 @@
 use std::net::SocketAddr;
 
 use askama::Template;
-use axum::Form;
 use axum::extract::{ConnectInfo, Path, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::Response;
 use serde_json::Value;
 
-use super::session;
-use super::{Me, PageError, field, page, page_with, redirect, text};
+use super::session::{self, CsrfForm, PreSession};
+use super::{Me, PageError, page, page_with, redirect, text};
 use crate::AppState;
 
 struct OrderRedress {
@@ -258,11 +257,7 @@ pub(crate) async fn notice(
     Path(token): Path<String>,
 ) -> Result<Response, PageError> {
     if !st.limiter.allow(peer.ip()) {
-        return Err(vigie_app::AppError::conflict(
-            "rate_limited",
-            "too many requests from your address; wait a minute",
-        )
-        .into());
+        return Err(PageError::RateLimited);
     }
     let (csrf, cookie) = session::pre_session_token(&headers, st.console.secure_cookies);
     let t = view(&st, csrf, &token, None).await?;
@@ -277,15 +272,10 @@ pub(crate) async fn contest(
     ConnectInfo(peer): ConnectInfo<SocketAddr>,
     headers: HeaderMap,
     Path((token, what)): Path<(String, String)>,
-    Form(form): Form<Vec<(String, String)>>,
+    CsrfForm { form, .. }: CsrfForm<PreSession>,
 ) -> Result<Response, PageError> {
-    session::check_pre_session(&headers, st.console.secure_cookies, field(&form, "csrf"))?;
     if !st.limiter.allow(peer.ip()) {
-        return Err(vigie_app::AppError::conflict(
-            "rate_limited",
-            "too many requests from your address; wait a minute",
-        )
-        .into());
+        return Err(PageError::RateLimited);
     }
     let (csrf, _) = session::pre_session_token(&headers, st.console.secure_cookies);
     if what == "order-copy" {

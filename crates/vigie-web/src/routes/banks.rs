@@ -18,7 +18,7 @@ use vigie_model::bank::{Access, BankLabels, DISABLED_FOREVER, RawBank, ShareMode
 use vigie_store::{BankEntryRecord, FeedbackRecord};
 
 use crate::AppState;
-use crate::error::{ApiError, ApiResult};
+use crate::error::{ApiError, ApiResult, Code};
 use crate::extract::{Auth, Body, Params, in_range};
 
 fn t(ts: Timestamp) -> String {
@@ -555,7 +555,7 @@ pub struct FormatQuery {
 
 fn format_of(q: &FormatQuery) -> ApiResult<Format> {
     Format::parse(q.format.as_deref().unwrap_or("local_file"))
-        .ok_or_else(|| ApiError::new(StatusCode::BAD_REQUEST, "unknown_format", "the format is local_file or csv"))
+        .ok_or_else(|| ApiError::new(Code::UnknownFormat, "the format is local_file or csv"))
 }
 
 #[derive(Debug, Serialize, ToSchema)]
@@ -595,13 +595,12 @@ pub async fn import_bank(
     let format = format_of(&q)?;
     let body = body.map_err(|e| {
         if e.status() == StatusCode::PAYLOAD_TOO_LARGE {
-            ApiError::new(e.status(), "payload_too_large", "the file is larger than the import limit")
+            ApiError::new(Code::PayloadTooLarge, "the file is larger than the import limit")
         } else {
-            ApiError::new(e.status(), "unreadable_body", e.body_text())
+            ApiError::new(Code::UnreadableBody, e.body_text())
         }
     })?;
-    let text = std::str::from_utf8(&body)
-        .map_err(|_| ApiError::new(StatusCode::BAD_REQUEST, "not_utf8", "the file must be UTF-8 text"))?;
+    let text = std::str::from_utf8(&body).map_err(|_| ApiError::new(Code::NotUtf8, "the file must be UTF-8 text"))?;
     Ok(Json(s.app.import_bank(&p, &id, format, text, q.skip_unknown).await?.into()))
 }
 
@@ -759,10 +758,6 @@ impl From<UploadOutcome> for UploadCheckDto {
     }
 }
 
-fn bad_request(code: &'static str, detail: impl Into<String>) -> ApiError {
-    ApiError::new(StatusCode::BAD_REQUEST, code, detail)
-}
-
 /// Reads the request as JSON, or as a multipart form with a `meta` JSON part and a `media` file.
 async fn upload_request(s: &AppState, req: Request) -> ApiResult<(UploadRequest, Option<Vec<u8>>)> {
     let multipart = req
@@ -777,30 +772,32 @@ async fn upload_request(s: &AppState, req: Request) -> ApiResult<(UploadRequest,
             Some(b64) => Some(
                 base64::engine::general_purpose::STANDARD
                     .decode(b64.trim())
-                    .map_err(|_| bad_request("invalid_base64", "media must be base64"))?,
+                    .map_err(|_| ApiError::new(Code::InvalidBase64, "media must be base64"))?,
             ),
         };
         return Ok((r, media));
     }
-    let mut form = Multipart::from_request(req, s)
-        .await
-        .map_err(|e| ApiError::new(StatusCode::BAD_REQUEST, "malformed_multipart", e.body_text()))?;
+    let mut form =
+        Multipart::from_request(req, s).await.map_err(|e| ApiError::new(Code::MalformedMultipart, e.body_text()))?;
     let (mut meta, mut media) = (None, None);
     while let Some(field) =
-        form.next_field().await.map_err(|e| ApiError::new(e.status(), "malformed_multipart", e.body_text()))?
+        form.next_field().await.map_err(|e| crate::routes::media::unreadable(e.status(), e.body_text()))?
     {
         let name = field.name().unwrap_or_default().to_owned();
-        let bytes = field.bytes().await.map_err(|e| ApiError::new(e.status(), "malformed_multipart", e.body_text()))?;
+        let bytes = field.bytes().await.map_err(|e| crate::routes::media::unreadable(e.status(), e.body_text()))?;
         match name.as_str() {
             "meta" => {
                 meta = Some(
                     serde_json::from_slice::<UploadRequest>(&bytes)
-                        .map_err(|e| bad_request("malformed_json", format!("meta: {e}")))?,
+                        .map_err(|e| ApiError::new(Code::MalformedJson, format!("meta: {e}")))?,
                 )
             }
             "media" => media = Some(bytes.to_vec()),
             other => {
-                return Err(bad_request("unknown_part", format!("unexpected part {other:?}: send meta and media")));
+                return Err(ApiError::new(
+                    Code::UnknownPart,
+                    format!("unexpected part {other:?}: send meta and media"),
+                ));
             }
         }
     }

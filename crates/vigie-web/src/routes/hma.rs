@@ -15,16 +15,12 @@ use vigie_app::AppError;
 use vigie_app::banks::{BankView, Hit, NewEntry, Query as MatchQuery};
 use vigie_app::media::HashRequest;
 use vigie_model::bank::{Access, RawBank, SignalType};
-use vigie_model::{BankId, Invalid};
+use vigie_model::{BankId, Conflict, Invalid};
 use vigie_store::Principal;
 
 use crate::AppState;
-use crate::error::{ApiError, ApiResult};
+use crate::error::{ApiError, ApiResult, Code};
 use crate::extract::{Auth, Body, Params};
-
-fn bad_request(code: &'static str, detail: impl Into<String>) -> ApiError {
-    ApiError::new(StatusCode::BAD_REQUEST, code, detail)
-}
 
 /// A signal type and value from HMA's query parameters, as a lookup. `pdq_pytx` (a key of
 /// Vigie's `/h/hash` answers) is a PDQ hash like any other.
@@ -33,10 +29,12 @@ fn query_of(signal_type: &str, signal: &str) -> ApiResult<MatchQuery> {
         "pdq_pytx" => Some(SignalType::Pdq),
         other => SignalType::parse(other),
     }
-    .ok_or_else(|| bad_request("unknown_signal_type", format!("{signal_type:?}: pdq, video_md5 or video_sha256")))?;
-    let v = t.normalise(signal).map_err(|m| bad_request("invalid_signal", m))?;
+    .ok_or_else(|| {
+        ApiError::new(Code::UnknownSignalType, format!("{signal_type:?}: pdq, video_md5 or video_sha256"))
+    })?;
+    let v = t.normalise(signal).map_err(|m| ApiError::new(Code::InvalidSignal, m))?;
     let mut bytes = vec![0u8; v.len() / 2];
-    hex::decode_to_slice(&v, &mut bytes).map_err(|_| bad_request("invalid_signal", "not hexadecimal"))?;
+    hex::decode_to_slice(&v, &mut bytes).map_err(|_| ApiError::new(Code::InvalidSignal, "not hexadecimal"))?;
     let mut q = MatchQuery::default();
     match t {
         SignalType::Pdq => q.pdq.push(vigie_index::code_from_bytes(&bytes.try_into().expect("32 bytes"))),
@@ -164,7 +162,7 @@ pub async fn lookup_get(
             let content_type = q.content_type.unwrap_or_else(|| "photo".into());
             Ok(Json(media_lookup(&s, &p, &content_type, bytes, only.as_deref(), coin).await?))
         }
-        _ => Err(bad_request("signal_or_url", "give signal_type and signal, or url")),
+        _ => Err(ApiError::new(Code::SignalOrUrl, "give signal_type and signal, or url")),
     }
 }
 
@@ -191,7 +189,7 @@ async fn media_lookup(
             ("pdq", query)
         }
         "video" => ("video_md5", query_of("video_md5", &s.app.md5_of(&bytes))?),
-        other => return Err(bad_request("unknown_content_type", format!("{other:?}: use photo or video"))),
+        other => return Err(ApiError::new(Code::UnknownContentType, format!("{other:?}: use photo or video"))),
     };
     let hits = s.app.lookup(p, &query, only, coin, false)?;
     Ok(json!({ signal_type: by_bank(&hits) }))
@@ -206,24 +204,24 @@ struct Parts {
 async fn read_parts(mut form: Multipart) -> ApiResult<Parts> {
     let mut parts = Parts { file: None, fields: BTreeMap::new() };
     while let Some(field) =
-        form.next_field().await.map_err(|e| ApiError::new(e.status(), "malformed_multipart", e.body_text()))?
+        form.next_field().await.map_err(|e| crate::routes::media::unreadable(e.status(), e.body_text()))?
     {
         let name = field.name().unwrap_or_default().to_owned();
         let is_file = field.file_name().is_some() || matches!(name.as_str(), "photo" | "video");
         let bytes = field.bytes().await.map_err(|e| {
             if e.status() == StatusCode::PAYLOAD_TOO_LARGE {
-                ApiError::new(e.status(), "payload_too_large", "the upload is larger than the hashing limit")
+                ApiError::new(Code::PayloadTooLarge, "the upload is larger than the hashing limit")
             } else {
-                ApiError::new(e.status(), "malformed_multipart", e.body_text())
+                ApiError::new(Code::MalformedMultipart, e.body_text())
             }
         })?;
         if is_file {
             if parts.file.replace((name, bytes.to_vec())).is_some() {
-                return Err(bad_request("one_file_only", "send exactly one file"));
+                return Err(ApiError::new(Code::OneFileOnly, "send exactly one file"));
             }
         } else {
             let text = String::from_utf8(bytes.to_vec())
-                .map_err(|_| bad_request("not_utf8", format!("{name} is not text")))?;
+                .map_err(|_| ApiError::new(Code::NotUtf8, format!("{name} is not text")))?;
             parts.fields.insert(name, text);
         }
     }
@@ -253,7 +251,7 @@ pub async fn lookup_post(
     let only = banks_param(&s, &p, q.banks.as_deref())?;
     let parts = read_parts(form).await?;
     let (content_type, bytes) =
-        parts.file.ok_or_else(|| bad_request("no_file", "send one file, named photo or video"))?;
+        parts.file.ok_or_else(|| ApiError::new(Code::NoFile, "send one file, named photo or video"))?;
     Ok(Json(media_lookup(&s, &p, &content_type, bytes, only.as_deref(), coin(q.seed, q.bypass_coinflip)).await?))
 }
 
@@ -324,8 +322,8 @@ impl HmaBankRequest {
 /// HMA answers 403 when the bank exists.
 fn hma_conflict(e: AppError) -> ApiError {
     match e {
-        AppError::Conflict { code: "bank_exists", message } => {
-            ApiError::new(StatusCode::FORBIDDEN, "bank_exists", message)
+        AppError::Conflict { code: Conflict::BankExists, message } => {
+            ApiError::new(Conflict::BankExists, message).with_status(StatusCode::FORBIDDEN)
         }
         e => e.into(),
     }
@@ -399,7 +397,7 @@ pub async fn add_signal(
     let signals: Vec<(SignalType, &str)> =
         req.iter().filter_map(|(k, v)| Some((SignalType::parse(k)?, v.as_str()?))).collect();
     let [(t, value)] = signals.as_slice() else {
-        return Err(bad_request("one_signal", "give exactly one signal, e.g. {\"pdq\": \"<hex>\"}"));
+        return Err(ApiError::new(Code::OneSignal, "give exactly one signal, e.g. {\"pdq\": \"<hex>\"}"));
     };
     let entry =
         NewEntry { signal_type: Some(t.as_str().into()), value: Some((*value).to_owned()), note, ..Default::default() };
@@ -436,16 +434,19 @@ pub async fn add_content(
             BTreeMap::new(),
         ),
         None => {
-            let form = Multipart::from_request(req, &s)
-                .await
-                .map_err(|e| bad_request("no_file", format!("send a multipart upload or ?url= ({})", e.body_text())))?;
+            let form = Multipart::from_request(req, &s).await.map_err(|e| {
+                ApiError::new(Code::NoFile, format!("send a multipart upload or ?url= ({})", e.body_text()))
+            })?;
             let parts = read_parts(form).await?;
-            let (t, b) = parts.file.ok_or_else(|| bad_request("no_file", "send one file, named photo or video"))?;
+            let (t, b) =
+                parts.file.ok_or_else(|| ApiError::new(Code::NoFile, "send one file, named photo or video"))?;
             (t, b, parts.fields)
         }
     };
     let metadata: Value = match fields.get("metadata") {
-        Some(raw) => serde_json::from_str(raw).map_err(|e| bad_request("malformed_json", format!("metadata: {e}")))?,
+        Some(raw) => {
+            serde_json::from_str(raw).map_err(|e| ApiError::new(Code::MalformedJson, format!("metadata: {e}")))?
+        }
         None => Value::Null,
     };
     let mut entry = NewEntry {
@@ -466,7 +467,7 @@ pub async fn add_content(
             entry.signal_type = Some("md5".into());
             entry.value = Some(s.app.md5_of(&bytes));
         }
-        other => return Err(bad_request("unknown_content_type", format!("{other:?}: use photo or video"))),
+        other => return Err(ApiError::new(Code::UnknownContentType, format!("{other:?}: use photo or video"))),
     }
     let a = s.app.add_entry(&p, bank.bank.id.as_str(), entry, "hma").await?;
     Ok(Json(added(a.entry.id, a.entry.signal_type, &a.entry.value)))

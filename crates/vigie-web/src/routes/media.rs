@@ -12,7 +12,7 @@ use utoipa::{IntoParams, ToSchema};
 use vigie_app::media::{HashRequest, PDQ_MATCH_THRESHOLD};
 
 use crate::AppState;
-use crate::error::{ApiError, ApiResult};
+use crate::error::{ApiError, ApiResult, Code};
 use crate::extract::{Auth, Body, Params};
 
 /// HMA's answer: one key per signal type. `pdq` is empty when the quality is below 50, as HMA's.
@@ -33,23 +33,15 @@ pub struct HmaHashDto {
 
 /// A body that is not a multipart form: 400 `malformed_multipart`.
 pub(crate) fn not_multipart(r: MultipartRejection) -> ApiError {
-    ApiError::new(
-        StatusCode::BAD_REQUEST,
-        "malformed_multipart",
-        format!("send a multipart/form-data body ({})", r.body_text()),
-    )
-}
-
-pub(crate) fn bad_request(code: &'static str, detail: impl Into<String>) -> ApiError {
-    ApiError::new(StatusCode::BAD_REQUEST, code, detail)
+    ApiError::new(Code::MalformedMultipart, format!("send a multipart/form-data body ({})", r.body_text()))
 }
 
 /// A body that could not be read: too large (413, `payload_too_large`) or broken.
 pub(crate) fn unreadable(status: StatusCode, detail: String) -> ApiError {
     if status == StatusCode::PAYLOAD_TOO_LARGE {
-        ApiError::new(status, "payload_too_large", "the upload is larger than the hashing limit")
+        ApiError::new(Code::PayloadTooLarge, "the upload is larger than the hashing limit")
     } else {
-        ApiError::new(status, "malformed_multipart", detail)
+        ApiError::new(Code::MalformedMultipart, detail)
     }
 }
 
@@ -70,7 +62,7 @@ async fn hma_answer(
             let md5 = s.app.md5_of(&bytes);
             Ok(HmaHashDto { pdq: None, pdq_pytx: None, video_md5: Some(md5) })
         }
-        other => Err(bad_request("unknown_content_type", format!("content type {other:?}: use photo or video"))),
+        other => Err(ApiError::new(Code::UnknownContentType, format!("content type {other:?}: use photo or video"))),
     }
 }
 
@@ -89,11 +81,11 @@ pub async fn hma_hash_upload(
         let name = field.name().unwrap_or_default().to_owned();
         let bytes = field.bytes().await.map_err(|e| unreadable(e.status(), e.body_text()))?;
         if file.replace((name, bytes.to_vec())).is_some() {
-            return Err(bad_request("one_file_only", "send exactly one file"));
+            return Err(ApiError::new(Code::OneFileOnly, "send exactly one file"));
         }
     }
     let (content_type, bytes) =
-        file.ok_or_else(|| bad_request("no_file", "send one file, in a field named photo or video"))?;
+        file.ok_or_else(|| ApiError::new(Code::NoFile, "send one file, in a field named photo or video"))?;
     Ok(Json(hma_answer(&s, &p, &content_type, bytes).await?))
 }
 
@@ -164,7 +156,7 @@ pub async fn hash(
 ) -> ApiResult<Json<HashDto>> {
     let body = body.map_err(|e| unreadable(e.status(), e.body_text()))?;
     if body.is_empty() {
-        return Err(bad_request("no_file", "send the image as the request body"));
+        return Err(ApiError::new(Code::NoFile, "send the image as the request body"));
     }
     let h = s.app.hash_image(&p, body.to_vec(), HashRequest { dihedral: q.dihedral }).await?;
     Ok(Json(HashDto {
@@ -194,14 +186,14 @@ pub async fn hma_compare(
     let mut out = serde_json::Map::new();
     for (signal_type, pair) in req {
         if signal_type != "pdq" {
-            return Err(bad_request("unknown_signal_type", format!("{signal_type:?}: only pdq is compared")));
+            return Err(ApiError::new(Code::UnknownSignalType, format!("{signal_type:?}: only pdq is compared")));
         }
         let distance = match pair.as_array().map(Vec::as_slice) {
             Some([a, b]) => match (a.as_str(), b.as_str()) {
                 (Some(a), Some(b)) => vigie_app::media::pdq_distance(a, b)?,
-                _ => return Err(bad_request("two_hashes", "give exactly two hashes, as strings")),
+                _ => return Err(ApiError::new(Code::TwoHashes, "give exactly two hashes, as strings")),
             },
-            _ => return Err(bad_request("two_hashes", "give exactly two hashes to compare")),
+            _ => return Err(ApiError::new(Code::TwoHashes, "give exactly two hashes to compare")),
         };
         out.insert(signal_type, serde_json::json!([distance <= PDQ_MATCH_THRESHOLD, { "distance": distance }]));
     }

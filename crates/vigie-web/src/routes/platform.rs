@@ -13,7 +13,7 @@ use vigie_store::InboxCursor;
 
 use crate::AppState;
 use crate::dto::{CaseDetailDto, CaseDto, DecisionDto, OrderDto};
-use crate::error::{ApiError, ApiResult};
+use crate::error::{ApiError, ApiResult, Code};
 use crate::extract::{Auth, Body, Params, in_range};
 
 #[derive(Debug, Deserialize, IntoParams)]
@@ -61,9 +61,10 @@ pub async fn inbox(
 ) -> ApiResult<Json<InboxDto>> {
     let cursor = match q.cursor.as_deref() {
         None | Some("") => None,
-        Some(raw) => Some(decode_cursor(raw).ok_or_else(|| {
-            ApiError::new(StatusCode::BAD_REQUEST, "invalid_cursor", "the cursor is not one this server issued")
-        })?),
+        Some(raw) => Some(
+            decode_cursor(raw)
+                .ok_or_else(|| ApiError::new(Code::InvalidCursor, "the cursor is not one this server issued"))?,
+        ),
     };
     let limit = in_range("limit", q.limit, 50, (1, 500))?;
     let page = s.app.inbox(&p, cursor, limit).await?;

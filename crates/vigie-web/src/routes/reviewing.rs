@@ -10,9 +10,9 @@ use utoipa::ToSchema;
 use vigie_store::{ClaimRecord, MediaRecord};
 
 use crate::AppState;
-use crate::error::ApiResult;
+use crate::error::{ApiError, ApiResult, Code};
 use crate::extract::{Auth, Body};
-use crate::routes::media::{bad_request, unreadable};
+use crate::routes::media::unreadable;
 
 #[derive(Debug, Serialize, ToSchema)]
 pub struct ClaimDto {
@@ -106,7 +106,7 @@ pub async fn attach_media(
 ) -> ApiResult<(StatusCode, Json<MediaDto>)> {
     let body = body.map_err(|e| unreadable(e.status(), e.body_text()))?;
     if body.is_empty() {
-        return Err(bad_request("no_file", "send the media as the request body"));
+        return Err(ApiError::new(Code::NoFile, "send the media as the request body"));
     }
     let m = s.app.attach_media(&p, &id, body.to_vec()).await?;
     Ok((StatusCode::CREATED, Json(m.into())))

@@ -8,43 +8,79 @@ use utoipa::{IntoParams, ToSchema};
 use vigie_model::decision::taxonomy;
 
 use crate::AppState;
-use crate::error::{ApiError, ApiResult};
+use crate::error::{ApiError, ApiResult, Code};
 use crate::extract::{Auth, Params, in_range};
 
 #[derive(Debug, Serialize, ToSchema)]
 pub struct Health {
-    /// `ok` (otherwise the answer is a 503 problem naming what is wrong).
+    /// `ok`; or `degraded` while the server serves on an event log that failed its check at
+    /// start, as its operator chose (`--accept-broken-log`): a monitor alerts on anything but
+    /// `ok`. (Store failures answer a 503 problem instead.)
     pub status: String,
     /// The store: `ok` (it reads and the last write found room).
     pub store: String,
     pub journal_mode: String,
     /// SQLite `synchronous` level in force on the writer (2 = FULL).
     pub synchronous: i64,
+    /// The event log as checked at start: `ok` (its latest events verify and it refuses changes),
+    /// or `broken` (see `event_log_problem`) until a start finds it sound.
+    pub event_log: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub event_log_problem: Option<EventLogProblem>,
 }
 
-/// Public: 200 once the store is open and the server is serving; 503 when the store cannot be
-/// read (`unavailable`) or written (`storage_full`: a full disk or size cap; reads still work).
+/// What the check at start found wrong with the event log, and when the operator chose to serve.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct EventLogProblem {
+    /// The check's finding, in words.
+    pub detail: String,
+    /// The first event that does not verify, if one does not.
+    pub first_bad_seq: Option<i64>,
+    pub first_bad_id: Option<String>,
+    /// `tampered`, `broken_link` or `gap`.
+    pub problem: Option<String>,
+    /// The append-only guards found missing or altered.
+    pub missing_guards: Vec<String>,
+    pub accepted_at: String,
+    /// The `log.break_accepted` event that records the choice.
+    pub accepted_event_seq: i64,
+}
+
+/// Public: 200 once the store is open and the server is serving (`status` is `degraded` while
+/// it serves on a broken event log); 503 when the store cannot be read (`unavailable`) or
+/// written (`storage_full`: a full disk or size cap; reads still work).
 #[utoipa::path(get, path = "/healthz", tag = "system", responses((status = 200, body = Health),
     (status = 503, body = crate::error::Problem,
      description = "`unavailable`: the store does not answer; `storage_full`: the last write found the disk or the database's size cap full, and writes are refused with 507 until space is freed")))]
 pub async fn healthz(State(s): State<AppState>) -> ApiResult<Json<Health>> {
     let store = s.app.store();
-    let unavailable = |_| ApiError::new(StatusCode::SERVICE_UNAVAILABLE, "unavailable", "the store does not answer");
+    let unavailable = |_| ApiError::new(Code::Unavailable, "the store does not answer");
     let d = store.durability().map_err(unavailable)?;
     // A read round-trip proves the reader threads answer.
     store.read(|r| r.count_orgs()).await.map_err(unavailable)?;
     if store.storage_full() {
         return Err(ApiError::new(
-            StatusCode::SERVICE_UNAVAILABLE,
-            "storage_full",
+            Code::StorageFull,
             "the store is full: writes are refused until its operator frees space; reads still work",
-        ));
+        )
+        .with_status(StatusCode::SERVICE_UNAVAILABLE));
     }
+    let problem = s.app.broken_log().map(|b| EventLogProblem {
+        detail: b.check.to_string(),
+        first_bad_seq: b.check.bad.as_ref().map(|e| e.seq),
+        first_bad_id: b.check.bad.as_ref().map(|e| e.id.clone()),
+        problem: b.check.bad.as_ref().map(|e| e.kind().to_owned()),
+        missing_guards: b.check.missing_guards.clone(),
+        accepted_at: b.accepted_at.to_rfc3339(),
+        accepted_event_seq: b.event_seq,
+    });
     Ok(Json(Health {
-        status: "ok".into(),
+        status: if problem.is_some() { "degraded" } else { "ok" }.into(),
         store: "ok".into(),
         journal_mode: d.journal_mode,
         synchronous: d.synchronous,
+        event_log: if problem.is_some() { "broken" } else { "ok" }.into(),
+        event_log_problem: problem,
     }))
 }
 
@@ -177,13 +213,29 @@ pub async fn events(
 #[derive(Debug, Serialize, ToSchema)]
 pub struct ChainDto {
     pub ok: bool,
+    /// Events that verified: all, or those before the first bad one.
     pub events: i64,
+    /// The hash of the last event that verified.
     pub head: String,
+    /// The first bad event and what is wrong with it, in words.
     pub error: Option<String>,
+    /// The first bad event's sequence number and id.
+    pub first_bad_seq: Option<i64>,
+    pub first_bad_id: Option<String>,
+    /// `tampered`, `broken_link` or `gap`.
+    pub problem: Option<String>,
 }
 
 #[utoipa::path(get, path = "/api/v1/events/verify", tag = "audit", responses((status = 200, body = ChainDto)), security(("bearer" = [])))]
 pub async fn verify(State(s): State<AppState>, Auth(p): Auth) -> ApiResult<Json<ChainDto>> {
     let r = s.app.verify_events(&p).await?;
-    Ok(Json(ChainDto { ok: r.error.is_none(), events: r.events, head: r.head, error: r.error.map(|e| e.to_string()) }))
+    Ok(Json(ChainDto {
+        ok: r.error.is_none(),
+        events: r.events,
+        head: r.head,
+        error: r.error.as_ref().map(|e| e.to_string()),
+        first_bad_seq: r.error.as_ref().map(|e| e.seq),
+        first_bad_id: r.error.as_ref().map(|e| e.id.clone()),
+        problem: r.error.as_ref().map(|e| e.kind().to_owned()),
+    }))
 }

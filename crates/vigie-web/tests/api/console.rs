@@ -387,6 +387,83 @@ async fn forms_without_their_csrf_token_are_refused_and_change_nothing() {
     assert_eq!((res.status().as_u16(), res.headers()["location"].to_str().unwrap()), (303, "/login"));
 }
 
+/// Every state-changing console form, as `src/console/mod.rs` routes them: its path, and whether
+/// it is a signed-in form (the session's token) or one before sign-in (the double-submit cookie).
+const FORMS: &[(&str, bool)] = &[
+    ("/login", false),
+    ("/logout", true),
+    ("/report", false),
+    ("/track", false),
+    ("/track/complaint", false),
+    ("/notice/{token}/{what}", false),
+    ("/settings", true),
+    ("/password", true),
+    ("/admin/orgs", true),
+    ("/admin/orgs/{id}/users", true),
+    ("/admin/orgs/{id}/users/{user}/tokens", true),
+    ("/admin/orgs/{id}/users/{user}/remove", true),
+    ("/admin/orgs/{id}/tokens/{token}/revoke", true),
+    ("/admin/webhooks/{id}/delete", true),
+    ("/admin/hosts/{host}/approve", true),
+    ("/complaints/{id}/review", true),
+    ("/orders", true),
+    ("/referrals", true),
+    ("/scrutiny/{id}/decide", true),
+    ("/scrutiny/{id}/intention", true),
+    ("/cases/{id}/claim", true),
+    ("/cases/{id}/release", true),
+    ("/cases/{id}/takeover", true),
+    ("/cases/{id}/decide", true),
+    ("/media/{id}/reveal", true),
+];
+
+#[test]
+fn the_list_of_forms_is_every_post_route_of_the_console() {
+    let routes = include_str!("../../src/console/mod.rs");
+    let mut posted: Vec<&str> = routes
+        .lines()
+        .filter(|l| l.trim_start().starts_with(".route(\"") && l.contains("post("))
+        .filter_map(|l| l.split('"').nth(1))
+        .collect();
+    let mut listed: Vec<&str> = FORMS.iter().map(|(p, _)| *p).collect();
+    posted.sort_unstable();
+    listed.sort_unstable();
+    assert_eq!(
+        posted, listed,
+        "a console route that takes a POST is missing from FORMS, or FORMS names one that is gone"
+    );
+}
+
+#[tokio::test]
+async fn every_state_changing_form_refuses_a_missing_or_wrong_csrf_token() {
+    let t = TestApp::start().await;
+    let p = t.platform("video.example").await;
+    let login = with_password(&t, &p, "moderator.six").await;
+    let (session, _) = http_session(&t, &login).await;
+    // A real token, but another session's.
+    let (_, other_csrf) = http_session(&t, &login).await;
+    let page = t.http.get(t.url("/login")).send().await.unwrap();
+    let pre = page.headers()["set-cookie"].to_str().unwrap().split(';').next().unwrap().to_owned();
+    let client = reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().unwrap();
+    let n_events = t.events(None).await.len();
+    for (path, signed_in) in FORMS {
+        let mut url = String::new();
+        for (i, part) in path.split(['{', '}']).enumerate() {
+            // Odd parts are parameter names: any value will do, the token is checked first.
+            url.push_str(if i % 2 == 1 { "x" } else { part });
+        }
+        let (cookie, wrong) = if *signed_in { (&session, other_csrf.clone()) } else { (&pre, "0".repeat(32)) };
+        for fields in [vec![("good_faith", "yes")], vec![("csrf", wrong.as_str()), ("good_faith", "yes")]] {
+            let res = form(client.post(t.url(&url)).header("cookie", cookie), &fields).send().await.unwrap();
+            let status = res.status().as_u16();
+            let body = res.text().await.unwrap();
+            assert_eq!(status, 403, "{path} with {fields:?}: {body}");
+            assert!(body.contains("CSRF"), "{path}: {body}");
+        }
+    }
+    assert_eq!(t.events(None).await.len(), n_events, "no form changed anything");
+}
+
 #[tokio::test]
 async fn over_tls_the_session_cookie_is_secure_and_host_prefixed() {
     let t = TestApp::start_with(|c| c.console.secure_cookies = true).await;

@@ -103,3 +103,20 @@ async fn overseers_read_and_verify_the_log_but_other_organisations_do_not() {
     assert_eq!(t.get("/api/v1/events/verify", &o.token).await.expect(200)["ok"], true);
     assert_eq!(t.get("/api/v1/events", &a.token).await.status, 403);
 }
+
+#[tokio::test]
+async fn verification_names_the_first_bad_event_and_how_many_verify_before_it() {
+    let t = TestApp::start().await;
+    t.platform("video.example").await;
+    let events = t.events(None).await;
+    assert!(events.len() > 5, "enough events to tamper with one in the middle");
+    let conn = rusqlite::Connection::open(t.data_dir().join("vigie.sqlite3")).unwrap();
+    conn.busy_timeout(std::time::Duration::from_secs(10)).unwrap();
+    conn.execute_batch("DROP TRIGGER events_no_update; UPDATE events SET subject = 'org_x' WHERE seq = 4;").unwrap();
+    let v = t.get("/api/v1/events/verify", ADMIN).await.expect(200);
+    assert_eq!((v["ok"].as_bool(), v["events"].as_i64()), (Some(false), Some(3)), "{v}");
+    assert_eq!((v["first_bad_seq"].as_i64(), v["problem"].as_str()), (Some(4), Some("tampered")), "{v}");
+    assert_eq!(v["first_bad_id"], events[3]["id"]);
+    assert_eq!(v["head"], events[2]["hash"], "the head is the last event that verified");
+    assert!(v["error"].as_str().unwrap().starts_with(&format!("event 4 ({})", events[3]["id"].as_str().unwrap())));
+}

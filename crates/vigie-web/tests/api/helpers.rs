@@ -90,6 +90,7 @@ impl TestApp {
                 decode_budget: Default::default(),
             },
             clock: clock.clone(),
+            accept_broken_log: false,
         };
         tweak(&mut config);
         let running = vigie_web::start(config).await.expect("server starts");
