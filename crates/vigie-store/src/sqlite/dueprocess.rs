@@ -3,7 +3,9 @@
 use rusqlite::{Row, params};
 use vigie_model::*;
 
-use super::queries::{SqliteRead, SqliteTx, decision_row, order_row, ts, us};
+use super::cases::decision_row;
+use super::orders::order_row;
+use super::queries::{SqliteRead, SqliteTx, ts, us};
 use crate::*;
 
 fn clause_row(r: &Row<'_>) -> rusqlite::Result<TermsClauseRecord> {

@@ -1,8 +1,13 @@
 //! The embedded engine: SQLite in WAL mode with full synchronous commits, one writer thread that
 //! groups commits, and a few reader threads.
 
+mod banks;
+mod cases;
 mod console;
 mod dueprocess;
+mod events;
+mod orders;
+mod orgs;
 mod queries;
 mod schema;
 
@@ -16,7 +21,8 @@ use std::thread;
 use rusqlite::{Connection, OpenFlags};
 
 use crate::{Completion, Durability, Engine, ReadJob, Result, SqliteConfig, StoreError, WriteJob};
-use queries::{ChainHead, SqliteRead, SqliteTx};
+use events::ChainHead;
+use queries::{SqliteRead, SqliteTx};
 
 pub(crate) struct SqliteEngine {
     writer: Mutex<Sender<WriteJob>>,
