@@ -102,7 +102,8 @@ pub struct TrackingView {
 /// One reported location as its notifier may see it.
 #[derive(Clone, Debug)]
 pub struct TrackedLocation {
-    /// The case's state, `reinstated`, or `under_review` while a hold or an embargo runs.
+    /// The case's status (`CaseStatus`: its state, or `reinstated`), or `under_review` while a
+    /// hold or an embargo runs.
     pub state: &'static str,
     /// The decision's action, once it may be told.
     pub outcome: Option<String>,
@@ -184,6 +185,7 @@ pub(crate) fn fold(
         delivered_at: None,
         acknowledged_at: None,
         decided_at: None,
+        reinstated_at: None,
     });
     if seen.contains(&case.id) {
         // The same signal listed this location twice: link it, count it once.
@@ -863,11 +865,7 @@ impl App {
                             .filter(|c| c.signal.as_ref() == Some(&signal.id))
                             .map(|c| (c.id.as_str().to_owned(), c.state))
                             .collect();
-                        let state = if decision.as_ref().is_some_and(|d| d.reversed_at.is_some()) {
-                            "reinstated"
-                        } else {
-                            case.state.as_str()
-                        };
+                        let state = case.status().as_str();
                         locations.push(TrackedLocation { state, outcome: decision.map(|d| d.action), complaints });
                     }
                 }

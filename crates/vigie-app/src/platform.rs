@@ -30,7 +30,8 @@ pub struct CaseView {
     pub case: CaseRecord,
     /// Each signal with its explanation text (never the notifier's identity).
     pub signals: Vec<(SignalRecord, Option<String>)>,
-    pub orders: Vec<OrderRecord>,
+    /// The orders that list the case, each with every case it covers.
+    pub orders: Vec<OrderView>,
     pub decision: Option<DecisionRecord>,
 }
 
@@ -263,8 +264,12 @@ impl App {
                     };
                     signals.push((s, text));
                 }
+                let mut orders = Vec::new();
+                for order in r.case_orders(&case.id)? {
+                    orders.push(order_view(r, order)?);
+                }
                 Ok(Some(CaseView {
-                    orders: r.case_orders(&case.id)?,
+                    orders,
                     decision: r.case_decision(&case.id)?,
                     signals,
                     case,
@@ -322,9 +327,8 @@ impl App {
                 let case = own_case(tx, &principal, &id)?;
                 // A decided case is decided again only once its decision was reversed (the content
                 // reinstated): the platform may still act on its own terms (TCO art. 4(7)).
-                let reinstated = tx.case_decision(&case.id)?.is_some_and(|d| d.reversed_at.is_some());
-                if !case.state.is_pending() && !reinstated {
-                    return Err(AppError::conflict("already_decided", format!("the case is {}", case.state.as_str())));
+                if !case.status().is_decidable() {
+                    return Err(AppError::conflict("already_decided", format!("the case is {}", case.status().as_str())));
                 }
                 let now = clock.now();
                 // A live claim is a lease: while another person holds the case, only they decide.
@@ -581,17 +585,22 @@ impl App {
                 if !allowed {
                     return Ok(None);
                 }
-                let mut cases = Vec::new();
-                for case_id in r.signal_cases(&order.id)? {
-                    if let Some(c) = r.get_case(&case_id)? {
-                        cases.push(c);
-                    }
-                }
-                Ok(Some(OrderView { order, cases }))
+                Ok(Some(order_view(r, order)?))
             })
             .await?
             .ok_or(AppError::NotFound("order"))
     }
+}
+
+/// An order with the cases it lists, in its order.
+fn order_view(r: &dyn Reads, order: OrderRecord) -> Result<OrderView, StoreError> {
+    let mut cases = Vec::new();
+    for case_id in r.signal_cases(&order.id)? {
+        if let Some(c) = r.get_case(&case_id)? {
+            cases.push(c);
+        }
+    }
+    Ok(OrderView { order, cases })
 }
 
 #[derive(Clone, Copy, PartialEq, Eq)]

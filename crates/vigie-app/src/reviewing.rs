@@ -48,8 +48,11 @@ pub struct QueueItem {
 }
 
 /// The clock a case shows: the most pressing of its orders' clocks.
-pub fn case_clock(orders: &[vigie_store::OrderRecord], now: Timestamp) -> Option<ClockStatus> {
-    ClockStatus::most_pressing(orders.iter().map(|o| o.clock.status(o.ended_at, now)))
+pub fn case_clock<'a>(
+    orders: impl IntoIterator<Item = &'a vigie_store::OrderRecord>,
+    now: Timestamp,
+) -> Option<ClockStatus> {
+    ClockStatus::most_pressing(orders.into_iter().map(|o| o.clock.status(o.ended_at, now)))
 }
 
 /// A bank match shown with a case: the bank, the entry and the Hamming distance.
@@ -175,7 +178,7 @@ impl App {
                     let clock = case_clock(&r.case_orders(&case.id)?, now);
                     let overdue = match clock {
                         Some(c) => matches!(c, ClockStatus::Late { .. }),
-                        None => case.due_at.is_some_and(|d| d <= now),
+                        None => case.due_at.is_some_and(|d| vigie_model::is_overdue(d, now)),
                     };
                     let bank_match = !banks.is_empty();
                     items.push(QueueItem { case, clock, claim, bank_match, labels: banks, overdue });
@@ -254,8 +257,8 @@ impl App {
         self.store()
             .write(move |tx| {
                 let case = own_case(tx, &principal, &id)?;
-                if !case.state.is_pending() {
-                    return Err(AppError::conflict("already_decided", format!("the case is {}", case.state.as_str())));
+                if !case.status().is_decidable() {
+                    return Err(AppError::conflict("already_decided", format!("the case is {}", case.status().as_str())));
                 }
                 let now = clock.now();
                 let current = tx.claim(&case.id)?.filter(|c| c.lease_until > now);
@@ -292,8 +295,8 @@ impl App {
             .store()
             .write(move |tx| {
                 let case = own_case(tx, &principal, &case_id)?;
-                if !case.state.is_pending() {
-                    return Err(AppError::conflict("already_decided", format!("the case is {}", case.state.as_str())));
+                if !case.status().is_decidable() {
+                    return Err(AppError::conflict("already_decided", format!("the case is {}", case.status().as_str())));
                 }
                 let now = clock.now();
                 let Some(held) = tx.claim(&case.id)?.filter(|c| c.lease_until > now && c.user != principal.user) else {

@@ -32,5 +32,5 @@ pub mod time;
 pub mod validation;
 
 pub use ids::*;
-pub use time::{Duration, Timestamp};
+pub use time::{Duration, Timestamp, is_overdue};
 pub use validation::{FieldError, Invalid};

@@ -289,7 +289,7 @@ pub fn may_find_infringement(
             "before finding an infringement, tell the issuing authority of the intention and its reasons (TCO art. 4(5))",
         );
     }
-    if trigger == ScrutinyTrigger::ExOfficio && now > due_at {
+    if trigger == ScrutinyTrigger::ExOfficio && crate::is_overdue(due_at, now) {
         return refuse(
             "scrutiny_period_over",
             "an infringement is found on the authority's own initiative within 72 hours of receiving the copy (TCO art. 4(3))",

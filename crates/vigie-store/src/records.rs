@@ -1,6 +1,6 @@
 //! Rows as the store keeps them. Plain data: the rules live in `vigie-model` and `vigie-app`.
 
-use vigie_model::case::CaseState;
+use vigie_model::case::{CaseState, CaseStatus};
 use vigie_model::location::TargetKind;
 use vigie_model::order::OrderClock;
 use vigie_model::org::{Competence, Contact, MemberState, OrgKind, Role, host_member_state};
@@ -158,6 +158,16 @@ pub struct CaseRecord {
     pub delivered_at: Option<Timestamp>,
     pub acknowledged_at: Option<Timestamp>,
     pub decided_at: Option<Timestamp>,
+    /// When the case's current decision (its latest) was reversed, if it was: read with the case
+    /// from its decisions, never written with it.
+    pub reinstated_at: Option<Timestamp>,
+}
+
+impl CaseRecord {
+    /// What the case shows: `vigie_model::case::CaseStatus`, from its state and its decision.
+    pub fn status(&self) -> CaseStatus {
+        CaseStatus::of(self.state, self.reinstated_at)
+    }
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]

@@ -7,6 +7,7 @@ use vigie_app::intake::{Receipt, SignalView, TrackingView};
 use vigie_app::platform::{CaseView, OrderView};
 use vigie_model::Timestamp;
 use vigie_model::location::RawLocation;
+use vigie_model::order::OrderStatus;
 use vigie_model::org::Contact;
 use vigie_store::*;
 
@@ -204,7 +205,8 @@ pub struct CaseDto {
     pub url: Option<String>,
     pub content_id: Option<String>,
     pub account_id: Option<String>,
-    /// parked, open, delivered, acknowledged or decided.
+    /// parked, open, delivered, acknowledged, decided, or reinstated (decided, and the decision
+    /// reversed).
     pub state: String,
     /// The strongest source: public, referral, trusted_flagger or order.
     pub tier: String,
@@ -222,6 +224,7 @@ pub struct CaseDto {
 
 impl From<CaseRecord> for CaseDto {
     fn from(c: CaseRecord) -> Self {
+        let status = c.status();
         CaseDto {
             id: c.id.to_string(),
             platform: c.platform.map(|p| p.to_string()),
@@ -229,7 +232,7 @@ impl From<CaseRecord> for CaseDto {
             url: c.url,
             content_id: c.content_id,
             account_id: c.account_id,
-            state: c.state.as_str().to_owned(),
+            state: status.as_str().to_owned(),
             tier: c.tier.as_str().to_owned(),
             threat_to_life: c.threat_to_life,
             priority: c.priority,
@@ -320,7 +323,8 @@ pub struct OrderDto {
     pub reference: String,
     pub authority: String,
     pub platform: String,
-    /// pending_receipt, running, force_majeure, awaiting_clarification or complied.
+    /// pending_receipt, running, force_majeure, awaiting_clarification, complied, or ended (it
+    /// stopped having effect: `ended_at`).
     pub state: String,
     pub intake_at: String,
     /// TCO art. 3(5): when it was sent, and made available to the platform in Vigie (the same
@@ -375,7 +379,7 @@ impl OrderDto {
             reference: o.reference,
             authority: o.authority.to_string(),
             platform: o.platform.to_string(),
-            state: o.clock.state.as_str().to_owned(),
+            state: OrderStatus::of(o.clock.state, o.ended_at).as_str().to_owned(),
             intake_at: t(o.intake_at),
             sent_at: t(o.clock.sent_at),
             available_at: t(o.intake_at),
@@ -514,11 +518,7 @@ impl CaseDetailDto {
                     details: serde_json::from_str(&s.details).unwrap_or_default(),
                 })
                 .collect(),
-            orders: v
-                .orders
-                .into_iter()
-                .map(|o| OrderDto::new(OrderView { order: o, cases: Vec::new() }, now))
-                .collect(),
+            orders: v.orders.into_iter().map(|o| OrderDto::new(o, now)).collect(),
             decision: v.decision.map(DecisionDto::from),
             case: CaseDto::from(v.case),
         }

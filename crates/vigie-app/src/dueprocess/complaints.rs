@@ -327,7 +327,9 @@ impl App {
                     Some(t) => tx.personal_value(t)?,
                     None => None,
                 };
-                Ok(ComplaintView { complaint, text, first_decision: first, case })
+                // As it stands now: the review may have reversed it.
+                let first_decision = tx.get_decision(&first.id)?.unwrap_or(first);
+                Ok(ComplaintView { complaint, text, first_decision, case })
             })
             .await
             .inspect(|_| self.wake_delivery())

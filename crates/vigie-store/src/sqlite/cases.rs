@@ -57,6 +57,7 @@ fn case_row(r: &Row<'_>) -> rusqlite::Result<CaseRecord> {
         delivered_at: ts(r.get("delivered_at")?),
         acknowledged_at: ts(r.get("acknowledged_at")?),
         decided_at: ts(r.get("decided_at")?),
+        reinstated_at: ts(r.get("reinstated_at")?),
     })
 }
 
@@ -89,9 +90,22 @@ pub(super) fn decision_row(r: &Row<'_>) -> rusqlite::Result<DecisionRecord> {
     })
 }
 
-const CASE_COLS: &str = "id, platform, key, kind, url, host, content_id, account_id, state, tier, threat_to_life, \
-    accountable_sources, anonymous_signals, priority, due_at, created_at, updated_at, delivered_at, \
-    acknowledged_at, decided_at";
+/// The columns a case is written with.
+macro_rules! case_cols {
+    () => {
+        "id, platform, key, kind, url, host, content_id, account_id, state, tier, threat_to_life, \
+         accountable_sources, anonymous_signals, priority, due_at, created_at, updated_at, delivered_at, \
+         acknowledged_at, decided_at"
+    };
+}
+const CASE_COLS: &str = case_cols!();
+/// The columns a case is read with: its own, and when its current decision (the latest, as in
+/// `case_decision`) was reversed. Pending cases skip the lookup.
+const CASE_READ: &str = concat!(
+    case_cols!(),
+    ", CASE WHEN state = 'decided' THEN (SELECT d.reversed_at FROM decisions d WHERE d.case_id = cases.id \
+     ORDER BY d.decided_at DESC, d.rowid DESC LIMIT 1) END AS reinstated_at"
+);
 
 impl SqliteRead<'_> {
     pub(super) fn get_signal(&self, id: &SignalId) -> Result<Option<SignalRecord>> {
@@ -110,12 +124,12 @@ impl SqliteRead<'_> {
         })
     }
     pub(super) fn get_case(&self, id: &CaseId) -> Result<Option<CaseRecord>> {
-        self.one(&format!("SELECT {CASE_COLS} FROM cases WHERE id = ?1"), [id.as_str()], case_row)
+        self.one(&format!("SELECT {CASE_READ} FROM cases WHERE id = ?1"), [id.as_str()], case_row)
     }
     pub(super) fn find_case(&self, platform: Option<&OrgId>, key: &str) -> Result<Option<CaseRecord>> {
         let platform = platform.map(OrgId::as_str).unwrap_or("");
         self.one(
-            &format!("SELECT {CASE_COLS} FROM cases WHERE COALESCE(platform, '') = ?1 AND key = ?2"),
+            &format!("SELECT {CASE_READ} FROM cases WHERE COALESCE(platform, '') = ?1 AND key = ?2"),
             params![platform, key],
             case_row,
         )
@@ -132,7 +146,7 @@ impl SqliteRead<'_> {
     pub(super) fn inbox(&self, platform: &OrgId, cursor: Option<&InboxCursor>, limit: u32) -> Result<Vec<CaseRecord>> {
         // Deadline first (cases without one last), then priority (highest first), then id.
         let sql = format!(
-            "SELECT {CASE_COLS} FROM cases \
+            "SELECT {CASE_READ} FROM cases \
              WHERE platform = ?1 AND state IN ('open','delivered','acknowledged') \
                AND NOT EXISTS (SELECT 1 FROM holds h WHERE h.case_id = cases.id AND h.ended_at IS NULL) \
                AND (due_at IS NULL, COALESCE(due_at, 0), -priority, id) > (?2, ?3, ?4, ?5) \
@@ -148,7 +162,7 @@ impl SqliteRead<'_> {
     }
     pub(super) fn parked_cases(&self, limit: u32) -> Result<Vec<CaseRecord>> {
         self.many(
-            &format!("SELECT {CASE_COLS} FROM cases WHERE platform IS NULL ORDER BY created_at, id LIMIT ?1"),
+            &format!("SELECT {CASE_READ} FROM cases WHERE platform IS NULL ORDER BY created_at, id LIMIT ?1"),
             [limit],
             case_row,
         )
@@ -257,7 +271,7 @@ impl SqliteTx<'_> {
     pub(super) fn parked_cases_on(&mut self, host: &str) -> Result<Vec<CaseRecord>> {
         let suffix = format!("%.{host}");
         self.read.many(
-            &format!("SELECT {CASE_COLS} FROM cases WHERE platform IS NULL AND (host = ?1 OR host LIKE ?2) ORDER BY created_at, id"),
+            &format!("SELECT {CASE_READ} FROM cases WHERE platform IS NULL AND (host = ?1 OR host LIKE ?2) ORDER BY created_at, id"),
             params![host, suffix],
             case_row,
         )

@@ -41,7 +41,7 @@ pub(crate) async fn list(State(s): State<AppState>, v: Viewer) -> Result<Respons
             complainant: c.complainant.clone(),
             received: relative(c.received_at, now),
             due: deadline(Some(c.due_at), now),
-            overdue: c.due_at <= now,
+            overdue: vigie_model::is_overdue(c.due_at, now),
         })
         .collect();
     page(&ComplaintsPage { me: Some(Me::load(&s.app, &v, "/complaints").await), rows })

@@ -23,7 +23,7 @@ use crate::AppState;
 fn urgency(due: Option<Timestamp>, now: Timestamp) -> &'static str {
     match due {
         None => "none",
-        Some(d) if d <= now => "overdue",
+        Some(d) if vigie_model::is_overdue(d, now) => "overdue",
         Some(d) if d.since(now).as_micros() <= 3_600_000_000 => "soon",
         Some(_) => "later",
     }
@@ -427,6 +427,7 @@ async fn case_view(
     let order_text = |id: &str| {
         view.orders
             .iter()
+            .map(|o| &o.order)
             .find(|o| o.id.as_str() == id)
             .and_then(|o| serde_json::from_str::<serde_json::Value>(&o.form).ok())
             .and_then(|f| f["statement_of_reasons"].as_str().map(str::to_owned))
@@ -454,16 +455,16 @@ async fn case_view(
         me: Some(Me::load(&s.app, v, "/queue").await),
         csrf: v.csrf.clone(),
         id: c.id.as_str().to_owned(),
-        state: c.state.as_str().replace('_', " "),
+        state: c.status().as_str().replace('_', " "),
         pending: c.state.is_pending(),
         // A reinstated case may be decided again (TCO art. 4(7): on the platform's own terms).
-        decidable: c.state.is_pending() || view.decision.as_ref().is_some_and(|d| d.reversed_at.is_some()),
+        decidable: c.status().is_decidable(),
         target: target_of(c),
         kind: c.kind.as_str().to_owned(),
         tier: c.tier.as_str().replace('_', " "),
         priority: c.priority,
         threat: c.threat_to_life,
-        clock: ClockView::of_case(case_clock(&view.orders, now), c.due_at, now),
+        clock: ClockView::of_case(case_clock(view.orders.iter().map(|o| &o.order), now), c.due_at, now),
         held_by_other: claim.is_some() && !mine,
         claim: claim_text,
         mine,
@@ -493,6 +494,7 @@ async fn case_view(
         orders: view
             .orders
             .iter()
+            .map(|o| &o.order)
             .map(|o| OrderRow {
                 reference: o.reference.clone(),
                 clock: ClockView::of(o.clock.status(o.ended_at, now), now),

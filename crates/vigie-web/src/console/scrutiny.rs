@@ -109,7 +109,7 @@ async fn view(
                 reasons: x.reasons.unwrap_or_else(|| "(erased at the end of its retention)".to_owned()),
                 pending,
                 due: pending.then(|| ClockView::of_case(None, Some(sc.due_at), now)).flatten(),
-                overdue: sc.overdue_at.is_some() || (pending && now > sc.due_at),
+                overdue: sc.overdue_at.is_some() || (pending && vigie_model::is_overdue(sc.due_at, now)),
                 outcome: sc.decided_at.map(|at| format!("{}, {}", outcome_text(&sc.state), relative(at, now))),
                 decision_reasons: sc.decision_reasons.clone().unwrap_or_default(),
                 intention: sc.intention_at.map(|at| {
