@@ -2,7 +2,8 @@
 
 use vigie_model::event::{ChainError, ChainedEvent, verify_chain};
 use vigie_model::org::OrgKind;
-use vigie_store::{Principal, Reads};
+use vigie_model::Principal;
+use vigie_store::Reads;
 
 use crate::auth::is_admin;
 use crate::{App, AppError, AppResult};

@@ -5,7 +5,7 @@
 
 use sha2::{Digest, Sha256};
 use vigie_model::org::{OrgKind, Role};
-use vigie_store::Principal;
+use vigie_model::Principal;
 
 use crate::{App, AppError, AppResult};
 

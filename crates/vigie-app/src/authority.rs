@@ -2,7 +2,8 @@
 //! opened, the platforms it may address, and the scrutiny requests it must decide.
 
 use vigie_model::org::{OrgKind, Role};
-use vigie_store::{CaseRecord, OrderRecord, Principal, ScrutinyRecord, SignalRecord};
+use vigie_model::Principal;
+use vigie_store::{CaseRecord, OrderRecord, ScrutinyRecord, SignalRecord};
 
 use crate::auth::require;
 use crate::platform::OrderView;

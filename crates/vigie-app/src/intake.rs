@@ -198,7 +198,7 @@ pub(crate) fn fold(
     let mut reopened = false;
     if !is_new && case.state == CaseState::Decided && c.signal.kind == SignalKind::Order {
         let current = tx.case_decision(&case.id)?;
-        if !current.is_some_and(|d| answers_order(&d.action, &d.territorial_scope)) {
+        if !current.is_some_and(|d| answers_order(d.action, &d.territorial_scope)) {
             case.state = CaseState::Open;
             case.decided_at = None;
             reopened = true;
@@ -696,7 +696,7 @@ impl App {
                 let mut measures = Vec::new();
                 for (case_id, _) in &cases {
                     match tx.case_decision(case_id)? {
-                        Some(d) if answers_order(&d.action, &d.territorial_scope) => measures.push(d.action),
+                        Some(d) if answers_order(d.action, &d.territorial_scope) => measures.push(d.action),
                         _ => break,
                     }
                 }
@@ -863,10 +863,14 @@ impl App {
                             .complaints_of_case(&case.id)?
                             .into_iter()
                             .filter(|c| c.signal.as_ref() == Some(&signal.id))
-                            .map(|c| (c.id.as_str().to_owned(), c.state))
+                            .map(|c| (c.id.as_str().to_owned(), c.state.as_str().to_owned()))
                             .collect();
                         let state = case.status().as_str();
-                        locations.push(TrackedLocation { state, outcome: decision.map(|d| d.action), complaints });
+                        locations.push(TrackedLocation {
+                            state,
+                            outcome: decision.map(|d| d.action.as_str().to_owned()),
+                            complaints,
+                        });
                     }
                 }
                 Ok(Some(TrackingView { received_at: signal.received_at, locations }))

@@ -376,10 +376,10 @@ impl App {
                             continue;
                         }
                         all_actioned &=
-                            tx.case_decision(&other)?.is_some_and(|d| answers_order(&d.action, &d.territorial_scope));
+                            tx.case_decision(&other)?.is_some_and(|d| answers_order(d.action, &d.territorial_scope));
                     }
                     if all_actioned {
-                        order.measure = Some(rec.action.clone());
+                        order.measure = Some(rec.action);
                         let e =
                             order.clock.complied(now).map_err(|w| AppError::conflict("order_state", w.to_string()))?;
                         tx.update_order(&order)?;
@@ -619,7 +619,7 @@ fn purpose_concern(
     rec: &DecisionRecord,
     retention: Duration,
 ) -> Result<(), StoreError> {
-    let Some(purpose) = rec.purpose.as_deref().filter(|p| *p != vigie_model::decision::Purpose::None.as_str()) else {
+    let Some(purpose) = rec.purpose.filter(|p| *p != vigie_model::decision::Purpose::None) else {
         return Ok(());
     };
     let rationale = rec.purpose_rationale.clone().unwrap_or_default();
@@ -710,7 +710,7 @@ pub(crate) fn decision_record(
                 }
             };
             measure = (
-                restriction.as_ref().map(|(r, _)| r.as_str().to_owned()),
+                restriction.as_ref().map(|(r, _)| *r),
                 restriction.as_ref().and_then(|(_, text)| text.clone()),
                 *until,
                 content_date.clone(),
@@ -735,11 +735,11 @@ pub(crate) fn decision_record(
         org: p.org.clone(),
         decided_by: p.user.clone(),
         decided_at: now,
-        action: d.action().as_str().to_owned(),
+        action: d.action(),
         legal_basis,
         terms_clause,
         territorial_scope: scope,
-        purpose: purpose.as_ref().map(|x| x.purpose.as_str().to_owned()),
+        purpose: purpose.as_ref().map(|x| x.purpose),
         purpose_rationale: purpose.as_ref().map(|x| x.rationale.clone()),
         automated_detection: automation.detection,
         automated_decision: automation.decision,

@@ -20,7 +20,8 @@ use vigie_model::order::ClockStatus;
 use vigie_model::org::{OrgKind, Role};
 use vigie_model::signal::SignalKind;
 use vigie_model::{Duration, MediaId, Timestamp};
-use vigie_store::{CaseRecord, ClaimRecord, MediaRecord, Principal, Reads};
+use vigie_model::Principal;
+use vigie_store::{CaseRecord, ClaimRecord, MediaRecord, Reads};
 
 use crate::auth::{is_admin, require};
 use crate::banks::matcher::{Query, Scope};

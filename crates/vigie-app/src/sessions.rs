@@ -12,7 +12,8 @@ use serde_json::json;
 use vigie_model::event::EventKind;
 use vigie_model::validation::Checker;
 use vigie_model::{Duration, Timestamp, TokenId, UserId};
-use vigie_store::{CredentialRecord, Principal, SessionRecord, StoreError};
+use vigie_model::Principal;
+use vigie_store::{CredentialRecord, SessionRecord, StoreError};
 
 use crate::auth::{is_admin, secret_hash};
 use crate::{Actor, App, AppError, AppResult, Events, id_bytes};

@@ -18,7 +18,7 @@ use vigie_model::decision::RawDecision;
 use vigie_model::location::RawLocation;
 use vigie_model::order::{RawOrderForm, Redress, Representative};
 use vigie_model::org::{Contact, NewOrg};
-use vigie_store::Principal;
+use vigie_model::Principal;
 
 const MARKER: &str = "demo.marker";
 

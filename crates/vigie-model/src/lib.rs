@@ -32,5 +32,6 @@ pub mod time;
 pub mod validation;
 
 pub use ids::*;
+pub use org::Principal;
 pub use time::{Duration, Timestamp, is_overdue};
 pub use validation::{FieldError, Invalid};

@@ -2,6 +2,7 @@
 //! cross-border scrutiny, watch-lists and holds, threat-to-life alerts, misuse. Kept in their own
 //! traits ([`DueReads`], [`DueTx`]), which [`crate::Reads`] and [`crate::Tx`] extend.
 
+use vigie_model::redress::{Complainant, ComplaintState, Route, ScrutinyState, ScrutinyTrigger};
 use vigie_model::*;
 
 use crate::{OrderRecord, Result};
@@ -27,8 +28,8 @@ pub struct UploaderNoticeRecord {
     pub case: CaseId,
     pub decision: DecisionId,
     pub platform: OrgId,
-    /// `platform_decision` or `removal_order` (`vigie_model::redress::Route`).
-    pub route: String,
+    /// Which redress the decision follows.
+    pub route: Route,
     /// SHA-256 of the secret of the link given to the uploader, by which it is looked up. The
     /// secret itself is never stored: it is derived from the pepper and the notice's id when its
     /// platform reads it to pass it on (GDPR art. 32).
@@ -52,8 +53,7 @@ pub struct ComplaintRecord {
     /// The decision complained about.
     pub decision: DecisionId,
     pub platform: OrgId,
-    /// `uploader` or `notifier`.
-    pub complainant: String,
+    pub complainant: Complainant,
     /// The notifier's notice, for a notifier's complaint.
     pub signal: Option<SignalId>,
     /// The complaint's text, an erasable personal value.
@@ -61,8 +61,7 @@ pub struct ComplaintRecord {
     pub received_at: Timestamp,
     /// TCO art. 10(2): two weeks after receipt.
     pub due_at: Timestamp,
-    /// `open`, `upheld` or `reversed`.
-    pub state: String,
+    pub state: ComplaintState,
     pub overdue_at: Option<Timestamp>,
     pub reviewed_by: Option<UserId>,
     pub reviewed_at: Option<Timestamp>,
@@ -75,16 +74,14 @@ pub struct ComplaintRecord {
 pub struct ScrutinyRecord {
     pub id: ScrutinyId,
     pub order: SignalId,
-    /// `platform`, `uploader` or `ex_officio`.
-    pub trigger: String,
+    pub trigger: ScrutinyTrigger,
     pub requested_at: Timestamp,
     /// 72 hours after the request.
     pub due_at: Timestamp,
     /// The competent authority of the platform's member state.
     pub authority: OrgId,
     pub reasons_ref: Option<PersonalRef>,
-    /// `pending`, `no_infringement` or `infringement`.
-    pub state: String,
+    pub state: ScrutinyState,
     pub overdue_at: Option<Timestamp>,
     pub decided_at: Option<Timestamp>,
     pub decided_by: Option<UserId>,

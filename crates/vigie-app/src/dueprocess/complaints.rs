@@ -3,10 +3,10 @@
 //! answered within two weeks, reviewed by a person other than the first decider.
 
 use serde_json::json;
-use vigie_model::decision::{Action, DecisionContext, RawDecision};
+use vigie_model::decision::{DecisionContext, RawDecision};
 use vigie_model::event::EventKind;
 use vigie_model::org::{OrgKind, Role};
-use vigie_model::redress::{COMPLAINT_ANSWER, Complainant, ReviewOutcome, check_reviewer, may_complain};
+use vigie_model::redress::{COMPLAINT_ANSWER, Complainant, ComplaintState, ReviewOutcome, check_reviewer, may_complain};
 use vigie_model::signal::SignalKind;
 use vigie_model::validation::Checker;
 use vigie_model::*;
@@ -52,7 +52,7 @@ fn lodge(
     signal: Option<&SignalId>,
     text: &str,
 ) -> AppResult<ComplaintRecord> {
-    if tx.complaints_of_case(&case.id)?.iter().any(|c| c.decision == d.id && c.state == "open") {
+    if tx.complaints_of_case(&case.id)?.iter().any(|c| c.decision == d.id && c.state == ComplaintState::Open) {
         return Err(AppError::conflict("complaint_open", "a complaint about this decision is already being reviewed"));
     }
     let (text_ref, sealed) = keep_personal(tx, ev.now, "complaint.text", text, ev.now.plus(retention))?;
@@ -61,12 +61,12 @@ fn lodge(
         case: case.id.clone(),
         decision: d.id.clone(),
         platform: d.org.clone(),
-        complainant: who.as_str().to_owned(),
+        complainant: who,
         signal: signal.cloned(),
         text_ref: Some(text_ref),
         received_at: ev.now,
         due_at: ev.now.plus(COMPLAINT_ANSWER),
-        state: "open".into(),
+        state: ComplaintState::Open,
         overdue_at: None,
         reviewed_by: None,
         reviewed_at: None,
@@ -119,7 +119,7 @@ impl App {
                 // now, at the latest (the same time the scrutiny request and the copy record).
                 mark_informed(tx, &ev, &mut notice, "opened")?;
                 let route = route_of(&tx.case_orders(&case.id)?, &d);
-                let action = Action::parse(&d.action).ok_or(AppError::Internal("unknown action"))?;
+                let action = d.action;
                 may_complain(route, Complainant::Uploader, action, notice.informed_at, now)
                     .map_err(|r| AppError::conflict(r.code, r.message))?;
                 if d.reversed_at.is_some() {
@@ -163,7 +163,7 @@ impl App {
                     _ => return Err(AppError::conflict("not_decided", "there is no decision to contest yet")),
                 };
                 let route = route_of(&tx.case_orders(&case.id)?, &d);
-                let action = Action::parse(&d.action).ok_or(AppError::Internal("unknown action"))?;
+                let action = d.action;
                 // DSA art. 20(2): from when the notifier was informed. Decisions recorded before
                 // Vigie kept that time count from the decision, when it was first shown.
                 let informed = tx.notifier_informed(&signal.id, &d.id)?.unwrap_or(d.decided_at);
@@ -237,10 +237,10 @@ impl App {
                     .get_complaint(&id)?
                     .filter(|c| c.platform == principal.org)
                     .ok_or(AppError::NotFound("complaint"))?;
-                if complaint.state != "open" {
+                if complaint.state != ComplaintState::Open {
                     return Err(AppError::conflict(
                         "already_reviewed",
-                        format!("the complaint was {}", complaint.state),
+                        format!("the complaint was {}", complaint.state.as_str()),
                     ));
                 }
                 let first =
@@ -254,7 +254,7 @@ impl App {
                 let mut new_decision = None;
                 if outcome == ReviewOutcome::Reversed {
                     let orders = tx.case_orders(&case.id)?;
-                    if complaint.complainant == Complainant::Uploader.as_str() {
+                    if complaint.complainant == Complainant::Uploader {
                         // The platform's own decision may be wrong, but an order in force keeps the
                         // content removed: only the order's redress lifts it.
                         if order_in_force(&orders) {
@@ -302,7 +302,7 @@ impl App {
                         new_decision = Some(rec.id);
                     }
                 }
-                complaint.state = outcome.as_str().to_owned();
+                complaint.state = ComplaintState::from(outcome);
                 complaint.reviewed_by = Some(principal.user.clone());
                 complaint.reviewed_at = Some(now);
                 complaint.reasons = input.reasons.map(|r| r.trim().to_owned());

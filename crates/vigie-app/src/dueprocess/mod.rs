@@ -22,11 +22,13 @@ pub mod scrutiny;
 pub mod threats;
 
 use serde_json::{Value, json};
-use vigie_model::decision::{Action, legal_basis};
+use vigie_model::decision::legal_basis;
 use vigie_model::event::EventKind;
 use vigie_model::order::OrderForm;
 use vigie_model::org::{OrgKind, Role};
-use vigie_model::redress::{COMPLAINT_ANSWER, COMPLAINT_WINDOW, Embargo, Route, SCRUTINY_REQUEST_WINDOW};
+use vigie_model::redress::{
+    COMPLAINT_ANSWER, COMPLAINT_WINDOW, Complainant, ComplaintState, Embargo, Route, SCRUTINY_REQUEST_WINDOW,
+};
 use vigie_model::signal::SignalKind;
 use vigie_model::validation::Checker;
 use vigie_model::*;
@@ -233,8 +235,7 @@ pub(crate) fn notice_uploader(
     case: &CaseRecord,
     d: &DecisionRecord,
 ) -> Result<(), StoreError> {
-    let Some(action) = Action::parse(&d.action) else { return Ok(()) };
-    if !action.is_restrictive() {
+    if !d.action.is_restrictive() {
         return Ok(());
     }
     let orders = tx.case_orders(&case.id)?;
@@ -266,7 +267,7 @@ pub(crate) fn notice_uploader(
         case: case.id.clone(),
         decision: d.id.clone(),
         platform: d.org.clone(),
-        route: route.as_str().to_owned(),
+        route,
         body: body.to_string(),
         created_at: ev.now,
         issued_at: None,
@@ -391,7 +392,7 @@ pub(crate) fn reinstate(
     (cause, by): (&str, &str),
     reasons: Option<&str>,
 ) -> Result<(), StoreError> {
-    if d.reversed_at.is_some() || !Action::parse(&d.action).is_some_and(Action::is_restrictive) {
+    if d.reversed_at.is_some() || !d.action.is_restrictive() {
         return Ok(());
     }
     tx.reverse_decision(&d.id, ev.now, by)?;
@@ -454,7 +455,7 @@ pub(crate) fn notice_view(
     let decision = tx.get_decision(&notice.decision)?.ok_or(AppError::Internal("notice without its decision"))?;
     let path = token.as_deref().map(uploader_notice_path);
     let link = |tail: &str| path.as_ref().map(|p| format!("{p}/{tail}"));
-    if notice.route == Route::Platform.as_str() {
+    if notice.route == Route::Platform {
         // DSA art. 20(2): six months from when the uploader was informed (the time the platform
         // recorded, or the first opening of the link, whichever came first); until then, open.
         let until = notice.informed_at.map(|t| t.plus(COMPLAINT_WINDOW));
@@ -491,7 +492,7 @@ pub(crate) fn notice_view(
     let complaints: Vec<Value> = tx
         .complaints_of_case(&notice.case)?
         .into_iter()
-        .filter(|c| c.decision == notice.decision && c.complainant == "uploader")
+        .filter(|c| c.decision == notice.decision && c.complainant == Complainant::Uploader)
         .map(|c| json!({ "id": c.id.as_str(), "state": c.state, "received_at": c.received_at, "answer_due_at": c.due_at, "reasons": c.reasons }))
         .collect();
     let mut scrutinies = Vec::new();
@@ -505,7 +506,7 @@ pub(crate) fn notice_view(
         Some(_) => tx
             .complaints_of_case(&notice.case)?
             .into_iter()
-            .find(|c| c.decision == decision.id && c.state == "reversed")
+            .find(|c| c.decision == decision.id && c.state == ComplaintState::Reversed)
             .and_then(|c| c.new_decision),
         None => None,
     };
@@ -1005,7 +1006,7 @@ impl App {
                 };
                 let d = tx
                     .case_decision(&case.id)?
-                    .filter(|d| Action::parse(&d.action).is_some_and(Action::is_restrictive))
+                    .filter(|d| d.action.is_restrictive())
                     .ok_or_else(|| {
                         AppError::conflict("nothing_to_reinstate", "the case has no restrictive decision")
                     })?;

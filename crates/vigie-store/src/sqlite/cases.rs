@@ -2,6 +2,7 @@
 
 use rusqlite::{Row, params};
 use vigie_model::case::CaseState;
+use vigie_model::decision::{Action, Purpose, Restriction};
 use vigie_model::location::TargetKind;
 use vigie_model::signal::{SignalKind, Tier};
 use vigie_model::*;
@@ -63,17 +64,20 @@ fn case_row(r: &Row<'_>) -> rusqlite::Result<CaseRecord> {
 
 pub(super) fn decision_row(r: &Row<'_>) -> rusqlite::Result<DecisionRecord> {
     let scope: String = r.get("territorial_scope")?;
+    let action: String = r.get("action")?;
+    let purpose: Option<String> = r.get("purpose")?;
+    let restriction: Option<String> = r.get("restriction")?;
     Ok(DecisionRecord {
         id: DecisionId::from_trusted(r.get("id")?),
         case: CaseId::from_trusted(r.get("case_id")?),
         org: OrgId::from_trusted(r.get("org")?),
         decided_by: UserId::from_trusted(r.get("decided_by")?),
         decided_at: Timestamp::from_micros(r.get("decided_at")?),
-        action: r.get("action")?,
+        action: Action::parse(&action).ok_or_else(|| corrupt("action", &action))?,
         legal_basis: r.get("legal_basis")?,
         terms_clause: r.get("terms_clause")?,
         territorial_scope: scope.split(',').filter(|s| !s.is_empty()).map(str::to_owned).collect(),
-        purpose: r.get("purpose")?,
+        purpose: purpose.map(|p| Purpose::parse(&p).ok_or_else(|| corrupt("purpose", &p))).transpose()?,
         purpose_rationale: r.get("purpose_rationale")?,
         automated_detection: r.get("automated_detection")?,
         automated_decision: r.get("automated_decision")?,
@@ -83,7 +87,9 @@ pub(super) fn decision_row(r: &Row<'_>) -> rusqlite::Result<DecisionRecord> {
         manifestly_unfounded: r.get("manifestly_unfounded")?,
         reversed_at: ts(r.get("reversed_at")?),
         reversed_by: r.get("reversed_by")?,
-        restriction: r.get("restriction")?,
+        restriction: restriction
+            .map(|x| Restriction::parse(&x).ok_or_else(|| corrupt("restriction", &x)))
+            .transpose()?,
         restriction_other: r.get("restriction_other")?,
         until: ts(r.get("until")?),
         content_date: r.get("content_date")?,
@@ -289,11 +295,11 @@ impl SqliteTx<'_> {
                 r.org.as_str(),
                 r.decided_by.as_str(),
                 r.decided_at.as_micros(),
-                r.action,
+                r.action.as_str(),
                 r.legal_basis,
                 r.terms_clause,
                 r.territorial_scope.join(","),
-                r.purpose,
+                r.purpose.map(Purpose::as_str),
                 r.purpose_rationale,
                 r.automated_detection,
                 r.automated_decision,
@@ -303,7 +309,7 @@ impl SqliteTx<'_> {
                 r.manifestly_unfounded,
                 us(r.reversed_at),
                 r.reversed_by,
-                r.restriction,
+                r.restriction.map(Restriction::as_str),
                 r.restriction_other,
                 us(r.until),
                 r.content_date,

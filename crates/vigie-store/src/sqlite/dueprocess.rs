@@ -1,11 +1,12 @@
 //! The SQL behind [`DueReads`] and [`DueTx`].
 
 use rusqlite::{Row, params};
+use vigie_model::redress::{Complainant, ComplaintState, Route, ScrutinyState, ScrutinyTrigger};
 use vigie_model::*;
 
 use super::cases::decision_row;
 use super::orders::order_row;
-use super::queries::{SqliteRead, SqliteTx, ts, us};
+use super::queries::{SqliteRead, SqliteTx, corrupt, ts, us};
 use crate::*;
 
 fn clause_row(r: &Row<'_>) -> rusqlite::Result<TermsClauseRecord> {
@@ -23,12 +24,13 @@ fn clause_row(r: &Row<'_>) -> rusqlite::Result<TermsClauseRecord> {
 }
 
 fn notice_row(r: &Row<'_>) -> rusqlite::Result<UploaderNoticeRecord> {
+    let route: String = r.get("route")?;
     Ok(UploaderNoticeRecord {
         id: UploaderNoticeId::from_trusted(r.get("id")?),
         case: CaseId::from_trusted(r.get("case_id")?),
         decision: DecisionId::from_trusted(r.get("decision")?),
         platform: OrgId::from_trusted(r.get("platform")?),
-        route: r.get("route")?,
+        route: Route::parse(&route).ok_or_else(|| corrupt("route", &route))?,
         token_hash: r.get("token_hash")?,
         body: r.get("body")?,
         created_at: Timestamp::from_micros(r.get("created_at")?),
@@ -38,17 +40,19 @@ fn notice_row(r: &Row<'_>) -> rusqlite::Result<UploaderNoticeRecord> {
 }
 
 fn complaint_row(r: &Row<'_>) -> rusqlite::Result<ComplaintRecord> {
+    let complainant: String = r.get("complainant")?;
+    let state: String = r.get("state")?;
     Ok(ComplaintRecord {
         id: ComplaintId::from_trusted(r.get("id")?),
         case: CaseId::from_trusted(r.get("case_id")?),
         decision: DecisionId::from_trusted(r.get("decision")?),
         platform: OrgId::from_trusted(r.get("platform")?),
-        complainant: r.get("complainant")?,
+        complainant: Complainant::parse(&complainant).ok_or_else(|| corrupt("complainant", &complainant))?,
         signal: r.get::<_, Option<String>>("signal")?.map(SignalId::from_trusted),
         text_ref: r.get::<_, Option<String>>("text_ref")?.map(PersonalRef::from_trusted),
         received_at: Timestamp::from_micros(r.get("received_at")?),
         due_at: Timestamp::from_micros(r.get("due_at")?),
-        state: r.get("state")?,
+        state: ComplaintState::parse(&state).ok_or_else(|| corrupt("complaint state", &state))?,
         overdue_at: ts(r.get("overdue_at")?),
         reviewed_by: r.get::<_, Option<String>>("reviewed_by")?.map(UserId::from_trusted),
         reviewed_at: ts(r.get("reviewed_at")?),
@@ -58,15 +62,17 @@ fn complaint_row(r: &Row<'_>) -> rusqlite::Result<ComplaintRecord> {
 }
 
 fn scrutiny_row(r: &Row<'_>) -> rusqlite::Result<ScrutinyRecord> {
+    let trigger: String = r.get("trigger")?;
+    let state: String = r.get("state")?;
     Ok(ScrutinyRecord {
         id: ScrutinyId::from_trusted(r.get("id")?),
         order: SignalId::from_trusted(r.get("order_id")?),
-        trigger: r.get("trigger")?,
+        trigger: ScrutinyTrigger::parse(&trigger).ok_or_else(|| corrupt("scrutiny trigger", &trigger))?,
         requested_at: Timestamp::from_micros(r.get("requested_at")?),
         due_at: Timestamp::from_micros(r.get("due_at")?),
         authority: OrgId::from_trusted(r.get("authority")?),
         reasons_ref: r.get::<_, Option<String>>("reasons_ref")?.map(PersonalRef::from_trusted),
-        state: r.get("state")?,
+        state: ScrutinyState::parse(&state).ok_or_else(|| corrupt("scrutiny state", &state))?,
         overdue_at: ts(r.get("overdue_at")?),
         decided_at: ts(r.get("decided_at")?),
         decided_by: r.get::<_, Option<String>>("decided_by")?.map(UserId::from_trusted),
@@ -584,7 +590,7 @@ impl DueTx for SqliteTx<'_> {
                 r.case.as_str(),
                 r.decision.as_str(),
                 r.platform.as_str(),
-                r.route,
+                r.route.as_str(),
                 r.token_hash,
                 r.body,
                 r.created_at.as_micros(),
@@ -611,12 +617,12 @@ impl DueTx for SqliteTx<'_> {
                 r.case.as_str(),
                 r.decision.as_str(),
                 r.platform.as_str(),
-                r.complainant,
+                r.complainant.as_str(),
                 r.signal.as_ref().map(SignalId::as_str),
                 r.text_ref.as_ref().map(PersonalRef::as_str),
                 r.received_at.as_micros(),
                 r.due_at.as_micros(),
-                r.state,
+                r.state.as_str(),
                 us(r.overdue_at),
                 r.reviewed_by.as_ref().map(UserId::as_str),
                 us(r.reviewed_at),
@@ -632,7 +638,7 @@ impl DueTx for SqliteTx<'_> {
              new_decision = ?7 WHERE id = ?1",
             params![
                 r.id.as_str(),
-                r.state,
+                r.state.as_str(),
                 us(r.overdue_at),
                 r.reviewed_by.as_ref().map(UserId::as_str),
                 us(r.reviewed_at),
@@ -650,12 +656,12 @@ impl DueTx for SqliteTx<'_> {
             params![
                 r.id.as_str(),
                 r.order.as_str(),
-                r.trigger,
+                r.trigger.as_str(),
                 r.requested_at.as_micros(),
                 r.due_at.as_micros(),
                 r.authority.as_str(),
                 r.reasons_ref.as_ref().map(PersonalRef::as_str),
-                r.state,
+                r.state.as_str(),
                 us(r.overdue_at),
                 us(r.decided_at),
                 r.decided_by.as_ref().map(UserId::as_str),
@@ -674,7 +680,7 @@ impl DueTx for SqliteTx<'_> {
              intention_at = ?7, intention_reasons = ?8 WHERE id = ?1",
             params![
                 r.id.as_str(),
-                r.state,
+                r.state.as_str(),
                 us(r.overdue_at),
                 us(r.decided_at),
                 r.decided_by.as_ref().map(UserId::as_str),

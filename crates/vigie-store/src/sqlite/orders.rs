@@ -1,6 +1,7 @@
 //! The SQL of removal orders and advance notices.
 
 use rusqlite::{Row, params};
+use vigie_model::decision::Action;
 use vigie_model::order::{OrderClock, OrderState};
 use vigie_model::*;
 
@@ -9,6 +10,7 @@ use crate::*;
 
 pub(super) fn order_row(r: &Row<'_>) -> rusqlite::Result<OrderRecord> {
     let state: String = r.get("state")?;
+    let measure: Option<String> = r.get("measure")?;
     let level: i64 = r.get("escalation_level")?;
     Ok(OrderRecord {
         id: SignalId::from_trusted(r.get("id")?),
@@ -32,7 +34,7 @@ pub(super) fn order_row(r: &Row<'_>) -> rusqlite::Result<OrderRecord> {
             actioned_at: ts(r.get("actioned_at")?),
         },
         cannot_comply: r.get("cannot_comply")?,
-        measure: r.get("measure")?,
+        measure: measure.map(|m| Action::parse(&m).ok_or_else(|| corrupt("measure", &m))).transpose()?,
         embargo: match (ts(r.get("embargo_decided_at")?), ts(r.get("embargo_until")?)) {
             (Some(decided_at), Some(until)) => Some(vigie_model::redress::Embargo {
                 decided_at,
@@ -129,7 +131,7 @@ impl SqliteTx<'_> {
                 us(r.clock.actioned_at),
                 us(r.clock.next_check_at()),
                 r.cannot_comply,
-                r.measure,
+                r.measure.map(Action::as_str),
                 us(r.embargo.map(|e| e.decided_at)),
                 us(r.embargo.map(|e| e.until)),
                 r.embargo.is_some_and(|e| e.extended),
@@ -161,7 +163,7 @@ impl SqliteTx<'_> {
                 us(r.clock.actioned_at),
                 us(r.clock.next_check_at()),
                 r.cannot_comply,
-                r.measure,
+                r.measure.map(Action::as_str),
                 us(r.embargo.map(|e| e.decided_at)),
                 us(r.embargo.map(|e| e.until)),
                 r.embargo.is_some_and(|e| e.extended),

@@ -122,7 +122,7 @@ async fn orders_view(
                 clock: ClockView::of(c.status(r.ended_at, now), now),
                 overdue: c.overdue_at.is_some(),
                 feedback: c.actioned_at.map(|at| {
-                    format!("{} at {}", r.measure.clone().unwrap_or_else(|| "actioned".into()), at.to_rfc3339())
+                    format!("{} at {}", r.measure.map_or("actioned", |m| m.as_str()), at.to_rfc3339())
                 }),
                 cannot_comply: reasons,
                 ended: r.ended_at.map(|at| format!("stopped having effect {}", relative(at, now))),

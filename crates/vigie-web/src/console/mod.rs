@@ -30,7 +30,7 @@ use axum::response::{Html, IntoResponse, Response};
 use axum::routing::{get, post};
 use vigie_app::AppError;
 use vigie_model::org::{OrgKind, Role};
-use vigie_store::Principal;
+use vigie_model::Principal;
 
 use crate::AppState;
 

@@ -232,7 +232,7 @@ pub(crate) async fn queue(
 async fn confirmation(s: &AppState, v: &Viewer, case: &str) -> Option<(String, String)> {
     let view = s.app.get_case(&v.principal, case).await.ok()?;
     let d = view.decision?;
-    let action = Action::parse(&d.action).map_or_else(|| d.action.replace('_', " "), |a| action_label(a).to_owned());
+    let action = action_label(d.action).to_owned();
     let ground = match (&d.legal_basis, &d.terms_clause) {
         (Some(b), _) => format!(" on {b}"),
         (None, Some(t)) => format!(" under terms clause {t}"),
@@ -555,7 +555,7 @@ async fn case_view(
             .collect(),
         decision: view.decision.as_ref().map(|d| {
             let mut lines = vec![
-                ("Action".to_owned(), d.action.replace('_', " ")),
+                ("Action".to_owned(), d.action.as_str().replace('_', " ")),
                 ("Decided".to_owned(), d.decided_at.to_rfc3339()),
             ];
             if let Some(b) = &d.legal_basis {
