@@ -208,7 +208,7 @@ pub struct CaseDto {
     /// parked, open, delivered, acknowledged, decided, or reinstated (decided, and the decision
     /// reversed).
     pub state: String,
-    /// The strongest source: public, referral, trusted_flagger or order.
+    /// The strongest source: public, bank_match, referral, trusted_flagger or order.
     pub tier: String,
     pub threat_to_life: bool,
     pub priority: i64,

@@ -10,8 +10,8 @@ use vigie_model::*;
 use super::queries::{SqliteRead, SqliteTx, corrupt, ts, us};
 use crate::*;
 
-fn tier_from(rank: i64) -> rusqlite::Result<Tier> {
-    Tier::from_rank(rank).ok_or_else(|| corrupt("tier", &rank.to_string()))
+fn tier_from(code: i64) -> rusqlite::Result<Tier> {
+    Tier::from_code(code).ok_or_else(|| corrupt("tier", &code.to_string()))
 }
 
 pub(super) fn signal_row(r: &Row<'_>) -> rusqlite::Result<SignalRecord> {
@@ -191,7 +191,7 @@ impl SqliteTx<'_> {
             params![
                 r.id.as_str(),
                 r.kind.as_str(),
-                r.tier.rank(),
+                r.tier.code(),
                 r.submitter_org.as_ref().map(OrgId::as_str),
                 r.submitter_user.as_ref().map(UserId::as_str),
                 r.threat_to_life,
@@ -227,7 +227,7 @@ impl SqliteTx<'_> {
                 r.content_id,
                 r.account_id,
                 r.state.as_str(),
-                r.tier.rank(),
+                r.tier.code(),
                 r.threat_to_life,
                 r.accountable_sources,
                 r.anonymous_signals,
@@ -251,7 +251,7 @@ impl SqliteTx<'_> {
                 r.id.as_str(),
                 r.platform.as_ref().map(OrgId::as_str),
                 r.state.as_str(),
-                r.tier.rank(),
+                r.tier.code(),
                 r.threat_to_life,
                 r.accountable_sources,
                 r.anonymous_signals,

@@ -220,8 +220,9 @@ pub(crate) async fn queue(
         unclaimed: filter.unclaimed,
         tiers: vec![
             ("order", "Removal order"),
-            ("referral", "Referral"),
             ("trusted_flagger", "Trusted flagger"),
+            ("referral", "Referral"),
+            ("bank_match", "Bank match (stay-down)"),
             ("public", "Public notice"),
         ],
     };

@@ -141,3 +141,31 @@ async fn an_order_read_inside_a_case_lists_the_cases_it_covers() {
     let own: Vec<&str> = order["cases"].as_array().unwrap().iter().map(|c| c["id"].as_str().unwrap()).collect();
     assert_eq!(own, listed);
 }
+
+/// One vocabulary: a case opened by a stay-down bank match is tier `bank_match` in the inbox, on
+/// the case and in the log the reports read (it was `referral` there and `hash_match` in the
+/// reports before step 9).
+#[tokio::test]
+async fn a_bank_match_case_is_tier_bank_match_everywhere() {
+    let t = TestApp::start().await;
+    let p = t.platform("video.example").await;
+    let pdq = "f8f8f0cee0f4a84f06370a22038f63f0b36e2ed596621e1d33e6b39c4e9c9b22";
+    let bank = t.post("/api/v1/banks", &p.token, json!({ "name": "removed", "stay_down": true })).await.expect(201);
+    let path = format!("/api/v1/banks/{}/entries", bank["id"].as_str().unwrap());
+    t.post(&path, &p.token, json!({ "signal_type": "pdq", "value": pdq })).await.expect(201);
+    let upload = json!({ "pdq": pdq, "url": "https://video.example/v/again" });
+    let res = t.post("/api/v1/uploads/check", &p.token, upload).await.expect(200);
+    let case = res["case"].as_str().unwrap().to_owned();
+
+    let inbox = t.get("/api/v1/inbox", &p.token).await.expect(200);
+    assert_eq!(inbox["cases"][0]["id"], case.as_str());
+    assert_eq!(inbox["cases"][0]["tier"], "bank_match");
+    let detail = t.get(&format!("/api/v1/cases/{case}"), &p.token).await.expect(200);
+    assert_eq!((detail["tier"].as_str(), detail["signals"][0]["tier"].as_str()), (Some("bank_match"), Some("bank_match")));
+    let received = t.events(Some("signal.received")).await;
+    assert_eq!(data_of(&received[0])["tier"], "bank_match");
+
+    t.post(&format!("/api/v1/cases/{case}/decision"), &p.token, removal_on_terms()).await.expect(201);
+    let decided = t.events(Some("case.decided")).await;
+    assert_eq!(data_of(&decided[0])["tier"], "bank_match", "time_to_action.by_tier reads it");
+}
