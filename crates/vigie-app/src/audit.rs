@@ -1,8 +1,8 @@
 //! Reading and verifying the event log, for administrators and overseers.
 
+use vigie_model::Principal;
 use vigie_model::event::{ChainError, ChainedEvent, verify_chain};
 use vigie_model::org::OrgKind;
-use vigie_model::Principal;
 use vigie_store::Reads;
 
 use crate::auth::is_admin;

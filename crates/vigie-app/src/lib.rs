@@ -30,9 +30,9 @@ pub mod transparency;
 use std::sync::Arc;
 
 use tokio::sync::Notify;
+use vigie_model::Principal;
 use vigie_model::event::{EventKind, NewEvent};
 use vigie_model::{Duration, EventId, OrgId, Timestamp, UserId};
-use vigie_model::Principal;
 use vigie_store::{Store, Tx};
 
 pub use clock::{Clock, SystemClock};

@@ -268,12 +268,7 @@ impl App {
                 for order in r.case_orders(&case.id)? {
                     orders.push(order_view(r, order)?);
                 }
-                Ok(Some(CaseView {
-                    orders,
-                    decision: r.case_decision(&case.id)?,
-                    signals,
-                    case,
-                }))
+                Ok(Some(CaseView { orders, decision: r.case_decision(&case.id)?, signals, case }))
             })
             .await?
             .ok_or(AppError::NotFound("case"))
@@ -328,7 +323,10 @@ impl App {
                 // A decided case is decided again only once its decision was reversed (the content
                 // reinstated): the platform may still act on its own terms (TCO art. 4(7)).
                 if !case.status().is_decidable() {
-                    return Err(AppError::conflict("already_decided", format!("the case is {}", case.status().as_str())));
+                    return Err(AppError::conflict(
+                        "already_decided",
+                        format!("the case is {}", case.status().as_str()),
+                    ));
                 }
                 let now = clock.now();
                 // A live claim is a lease: while another person holds the case, only they decide.

@@ -15,12 +15,12 @@
 
 use serde_json::json;
 use sha2::Digest;
+use vigie_model::Principal;
 use vigie_model::event::{ChainedEvent, EventKind};
 use vigie_model::order::ClockStatus;
 use vigie_model::org::{OrgKind, Role};
 use vigie_model::signal::SignalKind;
 use vigie_model::{Duration, MediaId, Timestamp};
-use vigie_model::Principal;
 use vigie_store::{CaseRecord, ClaimRecord, MediaRecord, Reads};
 
 use crate::auth::{is_admin, require};
@@ -259,7 +259,10 @@ impl App {
             .write(move |tx| {
                 let case = own_case(tx, &principal, &id)?;
                 if !case.status().is_decidable() {
-                    return Err(AppError::conflict("already_decided", format!("the case is {}", case.status().as_str())));
+                    return Err(AppError::conflict(
+                        "already_decided",
+                        format!("the case is {}", case.status().as_str()),
+                    ));
                 }
                 let now = clock.now();
                 let current = tx.claim(&case.id)?.filter(|c| c.lease_until > now);
@@ -297,7 +300,10 @@ impl App {
             .write(move |tx| {
                 let case = own_case(tx, &principal, &case_id)?;
                 if !case.status().is_decidable() {
-                    return Err(AppError::conflict("already_decided", format!("the case is {}", case.status().as_str())));
+                    return Err(AppError::conflict(
+                        "already_decided",
+                        format!("the case is {}", case.status().as_str()),
+                    ));
                 }
                 let now = clock.now();
                 let Some(held) = tx.claim(&case.id)?.filter(|c| c.lease_until > now && c.user != principal.user) else {

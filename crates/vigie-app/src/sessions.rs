@@ -9,10 +9,10 @@ use argon2::Argon2;
 use argon2::password_hash::phc::PasswordHash;
 use argon2::password_hash::{PasswordHasher, PasswordVerifier};
 use serde_json::json;
+use vigie_model::Principal;
 use vigie_model::event::EventKind;
 use vigie_model::validation::Checker;
 use vigie_model::{Duration, Timestamp, TokenId, UserId};
-use vigie_model::Principal;
 use vigie_store::{CredentialRecord, SessionRecord, StoreError};
 
 use crate::auth::{is_admin, secret_hash};

@@ -608,7 +608,8 @@ impl OrderClock {
         match self.state {
             OrderState::Running => self.overdue_at.is_some() || self.deadline.is_some_and(|d| is_overdue(d, now)),
             OrderState::Complied => {
-                self.overdue_at.is_some() || matches!((self.actioned_at, self.deadline), (Some(a), Some(d)) if is_overdue(d, a))
+                self.overdue_at.is_some()
+                    || matches!((self.actioned_at, self.deadline), (Some(a), Some(d)) if is_overdue(d, a))
             }
             _ => self.overdue_at.is_some(),
         }

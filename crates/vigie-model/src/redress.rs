@@ -276,7 +276,8 @@ pub enum ScrutinyTrigger {
 }
 
 impl ScrutinyTrigger {
-    pub const ALL: [ScrutinyTrigger; 3] = [ScrutinyTrigger::Platform, ScrutinyTrigger::Uploader, ScrutinyTrigger::ExOfficio];
+    pub const ALL: [ScrutinyTrigger; 3] =
+        [ScrutinyTrigger::Platform, ScrutinyTrigger::Uploader, ScrutinyTrigger::ExOfficio];
     pub fn as_str(self) -> &'static str {
         match self {
             ScrutinyTrigger::Platform => "platform",

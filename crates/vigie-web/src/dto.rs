@@ -404,7 +404,10 @@ impl OrderDto {
             non_disclosure_lifted_at: ot(o.embargo.and_then(|e| e.lifted_at)),
             ended_at: ot(o.ended_at),
             ended_by: o.ended_by.as_deref().and_then(|c| serde_json::from_str(c).ok()),
-            annex_ii: o.clock.actioned_at.map(|a| AnnexIIDto { measure: o.measure.map(|m| m.as_str().to_owned()), actioned_at: t(a) }),
+            annex_ii: o
+                .clock
+                .actioned_at
+                .map(|a| AnnexIIDto { measure: o.measure.map(|m| m.as_str().to_owned()), actioned_at: t(a) }),
             cannot_comply: o.cannot_comply.as_deref().and_then(|c| serde_json::from_str(c).ok()),
             form: serde_json::from_str(&o.form).unwrap_or_default(),
             cases: v.cases.into_iter().map(CaseDto::from).collect(),

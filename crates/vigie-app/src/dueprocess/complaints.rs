@@ -6,7 +6,9 @@ use serde_json::json;
 use vigie_model::decision::{DecisionContext, RawDecision};
 use vigie_model::event::EventKind;
 use vigie_model::org::{OrgKind, Role};
-use vigie_model::redress::{COMPLAINT_ANSWER, Complainant, ComplaintState, ReviewOutcome, check_reviewer, may_complain};
+use vigie_model::redress::{
+    COMPLAINT_ANSWER, Complainant, ComplaintState, ReviewOutcome, check_reviewer, may_complain,
+};
 use vigie_model::signal::SignalKind;
 use vigie_model::validation::Checker;
 use vigie_model::*;

@@ -1004,12 +1004,9 @@ impl App {
                     Some(c) if c.platform.as_ref() == Some(&principal.org) => c,
                     _ => return Err(AppError::NotFound("case")),
                 };
-                let d = tx
-                    .case_decision(&case.id)?
-                    .filter(|d| d.action.is_restrictive())
-                    .ok_or_else(|| {
-                        AppError::conflict("nothing_to_reinstate", "the case has no restrictive decision")
-                    })?;
+                let d = tx.case_decision(&case.id)?.filter(|d| d.action.is_restrictive()).ok_or_else(|| {
+                    AppError::conflict("nothing_to_reinstate", "the case has no restrictive decision")
+                })?;
                 if d.reversed_at.is_some() {
                     return Err(AppError::conflict("nothing_to_reinstate", "the content was already reinstated"));
                 }

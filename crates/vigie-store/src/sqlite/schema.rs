@@ -1028,7 +1028,8 @@ mod tests {
         // The rebuilt tables still refuse what they refused, and references into them hold.
         let six = conn.execute("UPDATE cases SET tier = 6 WHERE id = 'cas_alone'", []);
         assert!(six.is_err());
-        let orphan = conn.execute("INSERT INTO signal_cases (signal, idx, case_id) VALUES ('sig_x', 0, 'cas_alone')", []);
+        let orphan =
+            conn.execute("INSERT INTO signal_cases (signal, idx, case_id) VALUES ('sig_x', 0, 'cas_alone')", []);
         assert!(orphan.is_err());
         let dup = conn.execute(
             "INSERT INTO cases (id, platform, key, kind, state, tier, threat_to_life, accountable_sources,

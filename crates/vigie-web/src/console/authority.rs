@@ -121,9 +121,9 @@ async fn orders_view(
                 state: OrderStatus::of(c.state, r.ended_at).as_str().replace('_', " "),
                 clock: ClockView::of(c.status(r.ended_at, now), now),
                 overdue: c.overdue_at.is_some(),
-                feedback: c.actioned_at.map(|at| {
-                    format!("{} at {}", r.measure.map_or("actioned", |m| m.as_str()), at.to_rfc3339())
-                }),
+                feedback: c
+                    .actioned_at
+                    .map(|at| format!("{} at {}", r.measure.map_or("actioned", |m| m.as_str()), at.to_rfc3339())),
                 cannot_comply: reasons,
                 ended: r.ended_at.map(|at| format!("stopped having effect {}", relative(at, now))),
                 urls: o.cases.iter().filter_map(|c| c.url.clone()).collect(),

@@ -136,8 +136,7 @@ async fn an_order_read_inside_a_case_lists_the_cases_it_covers() {
         detail["orders"][0]["cases"].as_array().unwrap().iter().map(|c| c["id"].as_str().unwrap()).collect();
     assert_eq!(listed, cases, "it was empty before step 9");
     // The same as the order itself says.
-    let order =
-        t.get(&format!("/api/v1/orders/{}", receipt["id"].as_str().unwrap()), &issuer.token).await.expect(200);
+    let order = t.get(&format!("/api/v1/orders/{}", receipt["id"].as_str().unwrap()), &issuer.token).await.expect(200);
     let own: Vec<&str> = order["cases"].as_array().unwrap().iter().map(|c| c["id"].as_str().unwrap()).collect();
     assert_eq!(own, listed);
 }
@@ -161,7 +160,10 @@ async fn a_bank_match_case_is_tier_bank_match_everywhere() {
     assert_eq!(inbox["cases"][0]["id"], case.as_str());
     assert_eq!(inbox["cases"][0]["tier"], "bank_match");
     let detail = t.get(&format!("/api/v1/cases/{case}"), &p.token).await.expect(200);
-    assert_eq!((detail["tier"].as_str(), detail["signals"][0]["tier"].as_str()), (Some("bank_match"), Some("bank_match")));
+    assert_eq!(
+        (detail["tier"].as_str(), detail["signals"][0]["tier"].as_str()),
+        (Some("bank_match"), Some("bank_match"))
+    );
     let received = t.events(Some("signal.received")).await;
     assert_eq!(data_of(&received[0])["tier"], "bank_match");
 
