@@ -74,7 +74,7 @@ fn activity(tx: &dyn Reads, case: &CaseRecord) -> Result<CaseActivity, StoreErro
             last.extend(s.decided_at);
         }
         for ch in tx.challenges_of_order(&o.id)? {
-            a.pending |= ch.state == "pending";
+            a.pending |= ch.state == vigie_model::redress::ChallengeState::Pending;
             last.extend(ch.outcome_recorded_at);
         }
     }

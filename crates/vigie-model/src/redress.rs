@@ -371,6 +371,42 @@ pub fn may_find_infringement(
     Ok(())
 }
 
+/// Where a court challenge of a removal order stands: pending until its outcome is recorded.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ChallengeState {
+    Pending,
+    Upheld,
+    Annulled,
+    Withdrawn,
+}
+
+impl ChallengeState {
+    pub const ALL: [ChallengeState; 4] =
+        [ChallengeState::Pending, ChallengeState::Upheld, ChallengeState::Annulled, ChallengeState::Withdrawn];
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ChallengeState::Pending => "pending",
+            ChallengeState::Upheld => "upheld",
+            ChallengeState::Annulled => "annulled",
+            ChallengeState::Withdrawn => "withdrawn",
+        }
+    }
+    pub fn parse(raw: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|s| s.as_str() == raw)
+    }
+}
+
+impl From<ChallengeOutcome> for ChallengeState {
+    fn from(outcome: ChallengeOutcome) -> Self {
+        match outcome {
+            ChallengeOutcome::Upheld => ChallengeState::Upheld,
+            ChallengeOutcome::Annulled => ChallengeState::Annulled,
+            ChallengeOutcome::Withdrawn => ChallengeState::Withdrawn,
+        }
+    }
+}
+
 /// How a court challenge of a removal order ended (TCO art. 9).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum ChallengeOutcome {
@@ -576,6 +612,10 @@ mod tests {
         same(&ComplaintState::ALL, ComplaintState::as_str);
         same(&ScrutinyTrigger::ALL, ScrutinyTrigger::as_str);
         same(&ScrutinyState::ALL, ScrutinyState::as_str);
+        same(&ChallengeState::ALL, ChallengeState::as_str);
+        for s in ChallengeState::ALL {
+            assert_eq!(ChallengeState::parse(s.as_str()), Some(s));
+        }
         for s in ComplaintState::ALL {
             assert_eq!(ComplaintState::parse(s.as_str()), Some(s));
         }

@@ -2,7 +2,7 @@
 //! cross-border scrutiny, watch-lists and holds, threat-to-life alerts, misuse. Kept in their own
 //! traits ([`DueReads`], [`DueTx`]), which [`crate::Reads`] and [`crate::Tx`] extend.
 
-use vigie_model::redress::{Complainant, ComplaintState, Route, ScrutinyState, ScrutinyTrigger};
+use vigie_model::redress::{ChallengeState, Complainant, ComplaintState, Route, ScrutinyState, ScrutinyTrigger};
 use vigie_model::*;
 
 use crate::{OrderRecord, Result};
@@ -237,8 +237,7 @@ pub struct ChallengeRecord {
     pub filed_on: String,
     pub recorded_at: Timestamp,
     pub recorded_by: UserId,
-    /// `pending`, `upheld`, `annulled` or `withdrawn`.
-    pub state: String,
+    pub state: ChallengeState,
     pub decided_on: Option<String>,
     pub outcome_reference: Option<String>,
     pub outcome_recorded_at: Option<Timestamp>,

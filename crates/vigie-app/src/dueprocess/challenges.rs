@@ -10,7 +10,7 @@
 use serde_json::json;
 use vigie_model::event::EventKind;
 use vigie_model::org::{OrgKind, Role};
-use vigie_model::redress::ChallengeOutcome;
+use vigie_model::redress::{ChallengeOutcome, ChallengeState};
 use vigie_model::validation::Checker;
 use vigie_model::*;
 use vigie_store::*;
@@ -48,7 +48,7 @@ fn decided(
     mut ch: ChallengeRecord,
     outcome: ChallengeOutcome,
 ) -> AppResult<ChallengeRecord> {
-    ch.state = outcome.as_str().to_owned();
+    ch.state = ChallengeState::from(outcome);
     ch.outcome_recorded_at = Some(ev.now);
     tx.put_challenge(&ch)?;
     ev.emit(
@@ -69,7 +69,7 @@ pub(crate) fn close_on_annulment(
     reference: Option<&str>,
 ) -> AppResult<()> {
     for mut ch in tx.challenges_of_order(order)? {
-        if ch.state == "pending" {
+        if ch.state == ChallengeState::Pending {
             ch.decided_on = decided_on.map(str::to_owned);
             ch.outcome_reference = reference.map(str::to_owned);
             decided(tx, ev, ch, ChallengeOutcome::Annulled)?;
@@ -116,7 +116,7 @@ impl App {
                     filed_on: input.filed_on.unwrap_or_default(),
                     recorded_at: now,
                     recorded_by: principal.user.clone(),
-                    state: "pending".into(),
+                    state: ChallengeState::Pending,
                     decided_on: None,
                     outcome_reference: None,
                     outcome_recorded_at: None,
@@ -192,8 +192,11 @@ impl App {
                     .find(|ch| ch.id == id)
                     .filter(|_| allowed)
                     .ok_or(AppError::NotFound("challenge"))?;
-                if ch.state != "pending" {
-                    return Err(AppError::conflict("challenge_decided", format!("the challenge was {}", ch.state)));
+                if ch.state != ChallengeState::Pending {
+                    return Err(AppError::conflict(
+                        "challenge_decided",
+                        format!("the challenge was {}", ch.state.as_str()),
+                    ));
                 }
                 let mut ch = ch;
                 ch.decided_on = input.decided_on;

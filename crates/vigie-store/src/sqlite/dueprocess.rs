@@ -1,7 +1,7 @@
 //! The SQL behind [`DueReads`] and [`DueTx`].
 
 use rusqlite::{Row, params};
-use vigie_model::redress::{Complainant, ComplaintState, Route, ScrutinyState, ScrutinyTrigger};
+use vigie_model::redress::{ChallengeState, Complainant, ComplaintState, Route, ScrutinyState, ScrutinyTrigger};
 use vigie_model::*;
 
 use super::cases::decision_row;
@@ -176,6 +176,7 @@ fn retention_row(r: &Row<'_>) -> rusqlite::Result<CaseRetentionRecord> {
 }
 
 fn challenge_row(r: &Row<'_>) -> rusqlite::Result<ChallengeRecord> {
+    let state: String = r.get("state")?;
     Ok(ChallengeRecord {
         id: ChallengeId::from_trusted(r.get("id")?),
         order: SignalId::from_trusted(r.get("order_id")?),
@@ -186,7 +187,7 @@ fn challenge_row(r: &Row<'_>) -> rusqlite::Result<ChallengeRecord> {
         filed_on: r.get("filed_on")?,
         recorded_at: Timestamp::from_micros(r.get("recorded_at")?),
         recorded_by: UserId::from_trusted(r.get("recorded_by")?),
-        state: r.get("state")?,
+        state: ChallengeState::parse(&state).ok_or_else(|| corrupt("challenge state", &state))?,
         decided_on: r.get("decided_on")?,
         outcome_reference: r.get("outcome_reference")?,
         outcome_recorded_at: ts(r.get("outcome_recorded_at")?),
@@ -925,7 +926,7 @@ impl DueTx for SqliteTx<'_> {
                 r.filed_on,
                 r.recorded_at.as_micros(),
                 r.recorded_by.as_str(),
-                r.state,
+                r.state.as_str(),
                 r.decided_on,
                 r.outcome_reference,
                 us(r.outcome_recorded_at)

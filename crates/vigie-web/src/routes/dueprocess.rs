@@ -1054,7 +1054,7 @@ impl From<vigie_store::ChallengeRecord> for ChallengeDto {
             reference: c.reference,
             filed_on: c.filed_on,
             recorded_at: t(c.recorded_at),
-            state: c.state,
+            state: c.state.as_str().to_owned(),
             decided_on: c.decided_on,
             outcome_reference: c.outcome_reference,
         }
