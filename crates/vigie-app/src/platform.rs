@@ -591,7 +591,7 @@ impl App {
 }
 
 /// An order with the cases it lists, in its order.
-fn order_view(r: &dyn Reads, order: OrderRecord) -> Result<OrderView, StoreError> {
+pub(crate) fn order_view(r: &dyn Reads, order: OrderRecord) -> Result<OrderView, StoreError> {
     let mut cases = Vec::new();
     for case_id in r.signal_cases(&order.id)? {
         if let Some(c) = r.get_case(&case_id)? {

@@ -36,6 +36,7 @@ use vigie_store::*;
 
 use crate::auth::{is_admin, require, secret_hash};
 use crate::delivery::enqueue;
+use crate::platform::OrderView;
 use crate::secrets::Pepper;
 use crate::{Actor, App, AppError, AppResult, Events, id_bytes, keep_personal};
 
@@ -879,7 +880,7 @@ impl App {
 
     /// The issuing authority extends its non-disclosure once, by at most six weeks. Nobody else
     /// may: the decision is the issuing authority's alone (TCO art. 11(3)).
-    pub async fn extend_embargo(&self, p: &Principal, order: &str, input: EmbargoInput) -> AppResult<OrderRecord> {
+    pub async fn extend_embargo(&self, p: &Principal, order: &str, input: EmbargoInput) -> AppResult<OrderView> {
         let mut c = Checker::new();
         c.check(input.until.is_some(), "until", "required", "the new end of the non-disclosure");
         let until = parse_time(input.until.as_deref(), "until", &mut c);
@@ -899,7 +900,7 @@ impl App {
 
     /// The issuing authority lifts its non-disclosure early; withheld notices go out. It alone
     /// may (TCO art. 11(3)).
-    pub async fn lift_embargo(&self, p: &Principal, order: &str) -> AppResult<OrderRecord> {
+    pub async fn lift_embargo(&self, p: &Principal, order: &str) -> AppResult<OrderView> {
         let pepper = self.pepper().clone();
         self.authority_order_change(p, order, Recorder::Issuer, move |tx, ev, order| {
             lift(tx, ev, &pepper, order, false)
@@ -911,7 +912,7 @@ impl App {
     /// order stops having effect and the content is reinstated. Recorded by the issuing
     /// authority, or by the competent authority that scrutinises it; Vigie's administrator annuls
     /// nothing. The court and the reference are sealed in the log.
-    pub async fn annul_order(&self, p: &Principal, order: &str, input: AnnulmentInput) -> AppResult<OrderRecord> {
+    pub async fn annul_order(&self, p: &Principal, order: &str, input: AnnulmentInput) -> AppResult<OrderView> {
         let mut c = Checker::new();
         c.text(input.court.as_deref(), "court", 300);
         c.text(input.reference.as_deref(), "reference", 128);
@@ -950,7 +951,7 @@ impl App {
         order: &str,
         who: Recorder,
         change: F,
-    ) -> AppResult<OrderRecord>
+    ) -> AppResult<OrderView>
     where
         F: FnOnce(&mut dyn Tx, &Events<'_>, OrderRecord) -> AppResult<OrderRecord> + Send + 'static,
     {
@@ -974,7 +975,9 @@ impl App {
                 };
                 let actor = Actor::of(&principal);
                 let ev = Events { clock: &*clock, now: clock.now(), actor: &actor };
-                change(tx, &ev, order)
+                let order = change(tx, &ev, order)?;
+                // With its cases as they now stand (an annulment reinstates them).
+                Ok(crate::platform::order_view(&*tx, order)?)
             })
             .await?;
         self.wake_delivery();

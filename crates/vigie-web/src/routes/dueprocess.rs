@@ -473,8 +473,8 @@ pub async fn reinstate(
 
 // ---- orders: embargo, scrutiny, annulment ----------------------------------------------------
 
-fn order_dto(s: &AppState, o: OrderRecord) -> OrderDto {
-    OrderDto::new(vigie_app::platform::OrderView { order: o, cases: Vec::new() }, s.app.now())
+fn order_dto(s: &AppState, o: vigie_app::platform::OrderView) -> OrderDto {
+    OrderDto::new(o, s.app.now())
 }
 
 #[derive(Debug, Deserialize, ToSchema)]

@@ -139,6 +139,13 @@ async fn an_order_read_inside_a_case_lists_the_cases_it_covers() {
     let order = t.get(&format!("/api/v1/orders/{}", receipt["id"].as_str().unwrap()), &issuer.token).await.expect(200);
     let own: Vec<&str> = order["cases"].as_array().unwrap().iter().map(|c| c["id"].as_str().unwrap()).collect();
     assert_eq!(own, listed);
+    // And as the answer to an annulment says, with the order ended.
+    let annul =
+        json!({ "court": "Tribunal administratif de Paris", "reference": "TA-2026-9", "decided_on": "2026-12-01" });
+    let path = format!("/api/v1/orders/{}/annulment", receipt["id"].as_str().unwrap());
+    let ended = t.post(&path, &issuer.token, annul).await.expect(200);
+    let answered: Vec<&str> = ended["cases"].as_array().unwrap().iter().map(|c| c["id"].as_str().unwrap()).collect();
+    assert_eq!((ended["state"].as_str(), answered), (Some("ended"), cases), "it listed no case before step 9");
 }
 
 /// One vocabulary: a case opened by a stay-down bank match is tier `bank_match` in the inbox, on
