@@ -551,7 +551,8 @@ pub fn closed_at(a: &CaseActivity) -> Option<Timestamp> {
 pub const TERRORIST_CONTENT_AREA: &str = "risk_for_public_security";
 
 /// A trusted flagger's status, as the Digital Services Coordinator decides it (DSA art. 22).
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
 pub enum FlaggerStatus {
     /// Awarded (art. 22(2)), or reinstated after a suspension.
     Active,
@@ -613,6 +614,7 @@ mod tests {
         same(&ScrutinyTrigger::ALL, ScrutinyTrigger::as_str);
         same(&ScrutinyState::ALL, ScrutinyState::as_str);
         same(&ChallengeState::ALL, ChallengeState::as_str);
+        same(&[FlaggerStatus::Active, FlaggerStatus::Suspended, FlaggerStatus::Revoked], FlaggerStatus::as_str);
         for s in ChallengeState::ALL {
             assert_eq!(ChallengeState::parse(s.as_str()), Some(s));
         }

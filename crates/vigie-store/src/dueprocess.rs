@@ -2,7 +2,9 @@
 //! cross-border scrutiny, watch-lists and holds, threat-to-life alerts, misuse. Kept in their own
 //! traits ([`DueReads`], [`DueTx`]), which [`crate::Reads`] and [`crate::Tx`] extend.
 
-use vigie_model::redress::{ChallengeState, Complainant, ComplaintState, Route, ScrutinyState, ScrutinyTrigger};
+use vigie_model::redress::{
+    ChallengeState, Complainant, ComplaintState, FlaggerStatus, Route, ScrutinyState, ScrutinyTrigger,
+};
 use vigie_model::*;
 
 use crate::{OrderRecord, Result};
@@ -209,8 +211,8 @@ pub struct FlaggerAwardRecord {
     pub areas: Vec<String>,
     /// `YYYY-MM-DD`.
     pub awarded_on: String,
-    /// `active`, `suspended` or `revoked`, as the coordinator last decided.
-    pub status: String,
+    /// As the coordinator last decided.
+    pub status: FlaggerStatus,
     pub status_since: Timestamp,
     /// The coordinator's reference and date for the latest suspension, reinstatement or
     /// revocation; `None` while the award stands as given.

@@ -1,7 +1,9 @@
 //! The SQL behind [`DueReads`] and [`DueTx`].
 
 use rusqlite::{Row, params};
-use vigie_model::redress::{ChallengeState, Complainant, ComplaintState, Route, ScrutinyState, ScrutinyTrigger};
+use vigie_model::redress::{
+    ChallengeState, Complainant, ComplaintState, FlaggerStatus, Route, ScrutinyState, ScrutinyTrigger,
+};
 use vigie_model::*;
 
 use super::cases::decision_row;
@@ -474,6 +476,7 @@ impl DueReads for SqliteRead<'_> {
     fn flagger_award(&self, org: &OrgId) -> Result<Option<FlaggerAwardRecord>> {
         self.one("SELECT * FROM flagger_awards WHERE org = ?1", [org.as_str()], |r| {
             let areas: String = r.get("areas")?;
+            let status: String = r.get("status")?;
             Ok(FlaggerAwardRecord {
                 org: OrgId::from_trusted(r.get("org")?),
                 coordinator: r.get("coordinator")?,
@@ -481,7 +484,7 @@ impl DueReads for SqliteRead<'_> {
                 reference: r.get("reference")?,
                 areas: serde_json::from_str(&areas).unwrap_or_default(),
                 awarded_on: r.get("awarded_on")?,
-                status: r.get("status")?,
+                status: FlaggerStatus::parse(&status).ok_or_else(|| corrupt("flagger status", &status))?,
                 status_since: Timestamp::from_micros(r.get("status_since")?),
                 status_reference: r.get("status_reference")?,
                 status_decided_on: r.get("status_decided_on")?,
@@ -839,7 +842,7 @@ impl DueTx for SqliteTx<'_> {
                 r.reference,
                 serde_json::to_string(&r.areas).expect("strings serialise"),
                 r.awarded_on,
-                r.status,
+                r.status.as_str(),
                 r.status_since.as_micros(),
                 r.status_reference,
                 r.status_decided_on,

@@ -1263,8 +1263,7 @@ pub struct FlaggerAwardDto {
 
 impl From<vigie_store::FlaggerAwardRecord> for FlaggerAwardDto {
     fn from(r: vigie_store::FlaggerAwardRecord) -> Self {
-        let priority = vigie_model::redress::FlaggerStatus::parse(&r.status)
-            .is_some_and(|s| vigie_model::redress::flagger_priority(s, &r.areas));
+        let priority = vigie_model::redress::flagger_priority(r.status, &r.areas);
         FlaggerAwardDto {
             org: r.org.to_string(),
             coordinator: r.coordinator,
@@ -1272,7 +1271,7 @@ impl From<vigie_store::FlaggerAwardRecord> for FlaggerAwardDto {
             reference: r.reference,
             areas: r.areas,
             awarded_on: r.awarded_on,
-            status: r.status,
+            status: r.status.as_str().to_owned(),
             status_since: t(r.status_since),
             status_reference: r.status_reference,
             status_decided_on: r.status_decided_on,
