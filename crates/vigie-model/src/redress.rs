@@ -436,6 +436,44 @@ impl ChallengeOutcome {
     }
 }
 
+/// Why a hold for investigation ended.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum HoldEnd {
+    /// Its time ran out.
+    Expired,
+    /// The watch-list's authority released it.
+    Released,
+    /// A removal order arrived: orders are never held.
+    Order,
+    /// A threat to life: never held.
+    ThreatToLife,
+    /// A DSA notice arrived without a national instrument that orders it held: it reaches the
+    /// platform.
+    Notice,
+}
+
+impl HoldEnd {
+    pub const ALL: [HoldEnd; 5] =
+        [HoldEnd::Expired, HoldEnd::Released, HoldEnd::Order, HoldEnd::ThreatToLife, HoldEnd::Notice];
+    pub fn as_str(self) -> &'static str {
+        match self {
+            HoldEnd::Expired => "expired",
+            HoldEnd::Released => "released",
+            HoldEnd::Order => "order",
+            HoldEnd::ThreatToLife => "threat_to_life",
+            HoldEnd::Notice => "notice",
+        }
+    }
+    pub fn parse(raw: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|e| e.as_str() == raw)
+    }
+    /// Whether something more urgent than the hold ended it (and delivers the case itself).
+    pub fn is_override(self) -> bool {
+        matches!(self, HoldEnd::Order | HoldEnd::ThreatToLife | HoldEnd::Notice)
+    }
+}
+
 /// What a hold would withhold, and on what footing.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct HoldSubject {
@@ -614,6 +652,10 @@ mod tests {
         same(&ScrutinyTrigger::ALL, ScrutinyTrigger::as_str);
         same(&ScrutinyState::ALL, ScrutinyState::as_str);
         same(&ChallengeState::ALL, ChallengeState::as_str);
+        same(&HoldEnd::ALL, HoldEnd::as_str);
+        for e in HoldEnd::ALL {
+            assert_eq!(HoldEnd::parse(e.as_str()), Some(e));
+        }
         same(&[FlaggerStatus::Active, FlaggerStatus::Suspended, FlaggerStatus::Revoked], FlaggerStatus::as_str);
         for s in ChallengeState::ALL {
             assert_eq!(ChallengeState::parse(s.as_str()), Some(s));

@@ -3,7 +3,7 @@
 //! traits ([`DueReads`], [`DueTx`]), which [`crate::Reads`] and [`crate::Tx`] extend.
 
 use vigie_model::redress::{
-    ChallengeState, Complainant, ComplaintState, FlaggerStatus, Route, ScrutinyState, ScrutinyTrigger,
+    ChallengeState, Complainant, ComplaintState, FlaggerStatus, HoldEnd, Route, ScrutinyState, ScrutinyTrigger,
 };
 use vigie_model::*;
 
@@ -141,9 +141,7 @@ pub struct HoldRecord {
     pub placed_at: Timestamp,
     pub until: Timestamp,
     pub ended_at: Option<Timestamp>,
-    /// `expired`, `released`, `order`, `threat_to_life` or `notice` (a DSA notice arrived, which
-    /// reaches the platform).
-    pub end_reason: Option<String>,
+    pub end_reason: Option<HoldEnd>,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]

@@ -149,7 +149,7 @@ impl App {
                         json!({ "level": 0, "flagged_by": "platform" }),
                     )?;
                     if let Some(hold) = tx.active_hold(&case.id)? {
-                        super::holds::end_hold(tx, &ev, hold, "threat_to_life")?;
+                        super::holds::end_hold(tx, &ev, hold, vigie_model::redress::HoldEnd::ThreatToLife)?;
                     }
                     if let Some(platform) = &case.platform {
                         enqueue(tx, now, platform, "case.escalated", case_payload(&case), Some(&case.id), true)?;

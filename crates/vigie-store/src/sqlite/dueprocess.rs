@@ -2,7 +2,7 @@
 
 use rusqlite::{Row, params};
 use vigie_model::redress::{
-    ChallengeState, Complainant, ComplaintState, FlaggerStatus, Route, ScrutinyState, ScrutinyTrigger,
+    ChallengeState, Complainant, ComplaintState, FlaggerStatus, HoldEnd, Route, ScrutinyState, ScrutinyTrigger,
 };
 use vigie_model::*;
 
@@ -111,6 +111,7 @@ fn watchlist_row(r: &Row<'_>) -> rusqlite::Result<WatchlistRecord> {
 }
 
 fn hold_row(r: &Row<'_>) -> rusqlite::Result<HoldRecord> {
+    let end_reason: Option<String> = r.get("end_reason")?;
     Ok(HoldRecord {
         id: HoldId::from_trusted(r.get("id")?),
         case: CaseId::from_trusted(r.get("case_id")?),
@@ -119,7 +120,7 @@ fn hold_row(r: &Row<'_>) -> rusqlite::Result<HoldRecord> {
         placed_at: Timestamp::from_micros(r.get("placed_at")?),
         until: Timestamp::from_micros(r.get("until")?),
         ended_at: ts(r.get("ended_at")?),
-        end_reason: r.get("end_reason")?,
+        end_reason: end_reason.map(|e| HoldEnd::parse(&e).ok_or_else(|| corrupt("hold end", &e))).transpose()?,
     })
 }
 
@@ -748,7 +749,7 @@ impl DueTx for SqliteTx<'_> {
                 r.placed_at.as_micros(),
                 r.until.as_micros(),
                 us(r.ended_at),
-                r.end_reason,
+                r.end_reason.map(HoldEnd::as_str),
             ],
         )?;
         Ok(())
@@ -756,7 +757,7 @@ impl DueTx for SqliteTx<'_> {
     fn update_hold(&mut self, r: &HoldRecord) -> Result<()> {
         self.read.exec(
             "UPDATE holds SET until = ?2, ended_at = ?3, end_reason = ?4 WHERE id = ?1",
-            params![r.id.as_str(), r.until.as_micros(), us(r.ended_at), r.end_reason],
+            params![r.id.as_str(), r.until.as_micros(), us(r.ended_at), r.end_reason.map(HoldEnd::as_str)],
         )?;
         Ok(())
     }

@@ -789,7 +789,7 @@ impl From<HoldRecord> for HoldDto {
             placed_at: t(h.placed_at),
             until: t(h.until),
             ended_at: ot(h.ended_at),
-            end_reason: h.end_reason,
+            end_reason: h.end_reason.map(|e| e.as_str().to_owned()),
         }
     }
 }
