@@ -22,8 +22,8 @@ import sys
 
 EPOCH = dt.datetime(1970, 1, 1, tzinfo=dt.timezone.utc)
 EU_STATES = 27
-SOURCES = ["order", "referral", "trusted_flagger", "public", "hash_match"]
-TIERS = ["order", "referral", "trusted_flagger", "public"]
+SOURCES = ["order", "referral", "trusted_flagger", "public", "bank_match"]
+TIERS = ["order", "referral", "trusted_flagger", "public", "bank_match"]
 HOLD_END_REASONS = ["expired", "released", "order", "threat_to_life", "notice"]
 ISSUED_OUTCOMES = ["complied", "cannot_comply", "overdue", "not_received", "within_time", "ended"]
 NOT_REMOVED = ["cannot_comply", "overdue", "not_received", "within_time"]
@@ -249,7 +249,7 @@ def recompute(events, start, end, org=None):
             elif k == "referral":
                 src = "referral"
             elif k == "bank_match":
-                src = "hash_match"
+                src = "bank_match"
             elif d.get("tier") == "trusted_flagger":
                 src = "trusted_flagger"
             else:

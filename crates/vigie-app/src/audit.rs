@@ -1,10 +1,11 @@
 //! Reading and verifying the event log, for administrators and overseers, and the check of its
 //! tail and its append-only guards before the server serves.
 
+use vigie_model::Principal;
 use vigie_model::Timestamp;
 use vigie_model::event::{ChainError, ChainedEvent, GENESIS_HASH, Word, kinds as k, verify_chain};
 use vigie_model::org::OrgKind;
-use vigie_store::{Principal, Reads};
+use vigie_store::Reads;
 
 use crate::auth::is_admin;
 use crate::{Actor, App, AppError, AppResult, Events};

@@ -4,8 +4,8 @@
 //! database leak does not leak tokens. Every token belongs to a person.
 
 use sha2::{Digest, Sha256};
+use vigie_model::Principal;
 use vigie_model::org::{OrgKind, Role};
-use vigie_store::Principal;
 
 use crate::{App, AppError, AppResult};
 

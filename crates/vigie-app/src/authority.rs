@@ -1,8 +1,9 @@
 //! What an authority follows: its removal orders and referrals, newest first, with the cases they
 //! opened, the platforms it may address, and the scrutiny requests it must decide.
 
+use vigie_model::Principal;
 use vigie_model::org::{OrgKind, Role};
-use vigie_store::{CaseRecord, OrderRecord, Principal, ScrutinyRecord, SignalRecord};
+use vigie_store::{CaseRecord, OrderRecord, ScrutinyRecord, SignalRecord};
 
 use crate::auth::require;
 use crate::platform::OrderView;

@@ -297,7 +297,10 @@ impl App {
                 let d =
                     tx.get_delivery(&id)?.filter(|d| admin || d.org == org).ok_or(AppError::NotFound("delivery"))?;
                 if d.dead_at.is_none() || d.delivered_at.is_some() {
-                    return Err(AppError::conflict(vigie_model::Conflict::NotDeadLetter, "the message is not a dead letter"));
+                    return Err(AppError::conflict(
+                        vigie_model::Conflict::NotDeadLetter,
+                        "the message is not a dead letter",
+                    ));
                 }
                 tx.requeue_delivery(&d.id, clock.now())?;
                 Ok(tx.get_delivery(&d.id)?.unwrap_or(d))

@@ -103,7 +103,8 @@ pub struct TrackingView {
 /// One reported location as its notifier may see it.
 #[derive(Clone, Debug)]
 pub struct TrackedLocation {
-    /// The case's state, `reinstated`, or `under_review` while a hold or an embargo runs.
+    /// The case's status (`CaseStatus`: its state, or `reinstated`), or `under_review` while a
+    /// hold or an embargo runs.
     pub state: &'static str,
     /// The decision's action, once it may be told.
     pub outcome: Option<String>,
@@ -185,6 +186,7 @@ pub(crate) fn fold(
         delivered_at: None,
         acknowledged_at: None,
         decided_at: None,
+        reinstated_at: None,
     });
     if seen.contains(&case.id) {
         // The same signal listed this location twice: link it, count it once.
@@ -197,7 +199,7 @@ pub(crate) fn fold(
     let mut reopened = false;
     if !is_new && case.state == CaseState::Decided && c.signal.kind == SignalKind::Order {
         let current = tx.case_decision(&case.id)?;
-        if !current.is_some_and(|d| answers_order(&d.action, &d.territorial_scope)) {
+        if !current.is_some_and(|d| answers_order(d.action, &d.territorial_scope)) {
             case.state = CaseState::Open;
             case.decided_at = None;
             reopened = true;
@@ -689,7 +691,7 @@ impl App {
                 let mut measures = Vec::new();
                 for (case_id, _) in &cases {
                     match tx.case_decision(case_id)? {
-                        Some(d) if answers_order(&d.action, &d.territorial_scope) => measures.push(d.action),
+                        Some(d) if answers_order(d.action, &d.territorial_scope) => measures.push(d.action),
                         _ => break,
                     }
                 }
@@ -856,14 +858,14 @@ impl App {
                             .complaints_of_case(&case.id)?
                             .into_iter()
                             .filter(|c| c.signal.as_ref() == Some(&signal.id))
-                            .map(|c| (c.id.as_str().to_owned(), c.state))
+                            .map(|c| (c.id.as_str().to_owned(), c.state.as_str().to_owned()))
                             .collect();
-                        let state = if decision.as_ref().is_some_and(|d| d.reversed_at.is_some()) {
-                            "reinstated"
-                        } else {
-                            case.state.as_str()
-                        };
-                        locations.push(TrackedLocation { state, outcome: decision.map(|d| d.action), complaints });
+                        let state = case.status().as_str();
+                        locations.push(TrackedLocation {
+                            state,
+                            outcome: decision.map(|d| d.action.as_str().to_owned()),
+                            complaints,
+                        });
                     }
                 }
                 Ok(Some(TrackingView { received_at: signal.received_at, locations }))

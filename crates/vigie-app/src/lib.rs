@@ -33,9 +33,10 @@ mod tidy;
 use std::sync::Arc;
 
 use tokio::sync::Notify;
+use vigie_model::Principal;
 use vigie_model::event::{Event, NewEvent, Sealed};
 use vigie_model::{Duration, EventId, OrgId, Timestamp, UserId};
-use vigie_store::{Principal, Store, Tx};
+use vigie_store::{Store, Tx};
 
 pub use clock::{Clock, SystemClock};
 pub use egress::EgressPolicy;

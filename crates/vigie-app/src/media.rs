@@ -1,7 +1,7 @@
 //! Hashing media for clients: uploaded bytes, or a URL on an allow-listed host.
 
 use vigie_hash::{DecodeError, HashOptions, ImageHashes};
-use vigie_store::Principal;
+use vigie_model::Principal;
 
 use crate::{App, AppError, AppResult};
 

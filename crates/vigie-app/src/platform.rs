@@ -31,7 +31,8 @@ pub struct CaseView {
     pub case: CaseRecord,
     /// Each signal with its explanation text (never the notifier's identity).
     pub signals: Vec<(SignalRecord, Option<String>)>,
-    pub orders: Vec<OrderRecord>,
+    /// The orders that list the case, each with every case it covers.
+    pub orders: Vec<OrderView>,
     pub decision: Option<DecisionRecord>,
 }
 
@@ -111,7 +112,7 @@ fn clock_event_full(
             let mut items = tx.signal_cases(&order.id)?;
             items.sort();
             items.dedup();
-            let measure = order.measure.as_deref().map(Word::from);
+            let measure = order.measure.map(|a| Word::from(a.as_str()));
             k::OrderComplied { late, measure, items: items.len() as u64, at_intake, via }.into()
         }
     };
@@ -257,12 +258,11 @@ impl App {
                     };
                     signals.push((s, text));
                 }
-                Ok(Some(CaseView {
-                    orders: r.case_orders(&case.id)?,
-                    decision: r.case_decision(&case.id)?,
-                    signals,
-                    case,
-                }))
+                let mut orders = Vec::new();
+                for order in r.case_orders(&case.id)? {
+                    orders.push(order_view(r, order)?);
+                }
+                Ok(Some(CaseView { orders, decision: r.case_decision(&case.id)?, signals, case }))
             })
             .await?
             .ok_or(AppError::NotFound("case"))
@@ -316,11 +316,10 @@ impl App {
                 let case = own_case(tx, &principal, &id)?;
                 // A decided case is decided again only once its decision was reversed (the content
                 // reinstated): the platform may still act on its own terms (TCO art. 4(7)).
-                let reinstated = tx.case_decision(&case.id)?.is_some_and(|d| d.reversed_at.is_some());
-                if !case.state.is_pending() && !reinstated {
+                if !case.status().is_decidable() {
                     return Err(AppError::conflict(
                         Conflict::AlreadyDecided,
-                        format!("the case is {}", case.state.as_str()),
+                        format!("the case is {}", case.status().as_str()),
                     ));
                 }
                 let now = clock.now();
@@ -369,10 +368,10 @@ impl App {
                             continue;
                         }
                         all_actioned &=
-                            tx.case_decision(&other)?.is_some_and(|d| answers_order(&d.action, &d.territorial_scope));
+                            tx.case_decision(&other)?.is_some_and(|d| answers_order(d.action, &d.territorial_scope));
                     }
                     if all_actioned {
-                        order.measure = Some(rec.action.clone());
+                        order.measure = Some(rec.action);
                         let e = order
                             .clock
                             .complied(now)
@@ -581,17 +580,22 @@ impl App {
                 if !allowed {
                     return Ok(None);
                 }
-                let mut cases = Vec::new();
-                for case_id in r.signal_cases(&order.id)? {
-                    if let Some(c) = r.get_case(&case_id)? {
-                        cases.push(c);
-                    }
-                }
-                Ok(Some(OrderView { order, cases }))
+                Ok(Some(order_view(r, order)?))
             })
             .await?
             .ok_or(AppError::NotFound("order"))
     }
+}
+
+/// An order with the cases it lists, in its order.
+pub(crate) fn order_view(r: &dyn Reads, order: OrderRecord) -> Result<OrderView, StoreError> {
+    let mut cases = Vec::new();
+    for case_id in r.signal_cases(&order.id)? {
+        if let Some(c) = r.get_case(&case_id)? {
+            cases.push(c);
+        }
+    }
+    Ok(OrderView { order, cases })
 }
 
 #[derive(Clone, Copy, PartialEq, Eq)]
@@ -610,7 +614,7 @@ fn purpose_concern(
     rec: &DecisionRecord,
     retention: Duration,
 ) -> Result<(), StoreError> {
-    let Some(purpose) = rec.purpose.as_deref().filter(|p| *p != vigie_model::decision::Purpose::None.as_str()) else {
+    let Some(purpose) = rec.purpose.filter(|p| *p != vigie_model::decision::Purpose::None) else {
         return Ok(());
     };
     let rationale = rec.purpose_rationale.clone().unwrap_or_default();
@@ -620,7 +624,7 @@ fn purpose_concern(
         let concern = k::OrderPurposeConcern {
             case: rec.case.clone(),
             decision: rec.id.clone(),
-            purpose: Word::from(purpose),
+            purpose: Word::from(purpose.as_str()),
             rationale: sealed,
         };
         ev.emit(tx, order.id.as_str(), concern)?;
@@ -648,15 +652,15 @@ pub(crate) fn emit_decided(
 ) -> Result<(), StoreError> {
     let decided = k::CaseDecided {
         decision: rec.id.clone(),
-        action: Word::new(&rec.action),
+        action: Word::new(rec.action.as_str()),
         legal_basis: rec.legal_basis.as_deref().map(Word::from),
         taxonomy_version: rec.taxonomy_version,
         terms_ground: rec.terms_clause.is_some(),
         terms_clause: rec.terms_clause_id.clone(),
         territorial_scope: rec.territorial_scope.iter().map(Word::new).collect(),
-        restriction: rec.restriction.as_deref().map(Word::from),
+        restriction: rec.restriction.map(|r| Word::from(r.as_str())),
         until: rec.until,
-        purpose: rec.purpose.as_deref().map(Word::from),
+        purpose: rec.purpose.map(|p| Word::from(p.as_str())),
         automated_detection: rec.automated_detection,
         automated_decision: rec.automated_decision,
         manifestly_unfounded: rec.manifestly_unfounded,
@@ -698,7 +702,7 @@ pub(crate) fn decision_record(
                 }
             };
             measure = (
-                restriction.as_ref().map(|(r, _)| r.as_str().to_owned()),
+                restriction.as_ref().map(|(r, _)| *r),
                 restriction.as_ref().and_then(|(_, text)| text.clone()),
                 *until,
                 content_date.clone(),
@@ -723,11 +727,11 @@ pub(crate) fn decision_record(
         org: p.org.clone(),
         decided_by: p.user.clone(),
         decided_at: now,
-        action: d.action().as_str().to_owned(),
+        action: d.action(),
         legal_basis,
         terms_clause,
         territorial_scope: scope,
-        purpose: purpose.as_ref().map(|x| x.purpose.as_str().to_owned()),
+        purpose: purpose.as_ref().map(|x| x.purpose),
         purpose_rationale: purpose.as_ref().map(|x| x.rationale.clone()),
         automated_detection: automation.detection,
         automated_decision: automation.decision,

@@ -63,17 +63,17 @@ fn activity(tx: &dyn Reads, case: &CaseRecord) -> Result<CaseActivity, StoreErro
     }
     a.pending |= tx.active_hold(&case.id)?.is_some();
     for c in tx.complaints_of_case(&case.id)? {
-        a.pending |= c.state == "open";
+        a.pending |= c.state == vigie_model::redress::ComplaintState::Open;
         last.extend(c.reviewed_at);
     }
     for o in tx.case_orders(&case.id)? {
         last.extend(o.ended_at);
         for s in tx.scrutinies_of_order(&o.id)? {
-            a.pending |= s.state == "pending";
+            a.pending |= s.state == vigie_model::redress::ScrutinyState::Pending;
             last.extend(s.decided_at);
         }
         for ch in tx.challenges_of_order(&o.id)? {
-            a.pending |= ch.state == "pending";
+            a.pending |= ch.state == vigie_model::redress::ChallengeState::Pending;
             last.extend(ch.outcome_recorded_at);
         }
     }

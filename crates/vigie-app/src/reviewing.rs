@@ -16,12 +16,13 @@
 use serde_json::json;
 use sha2::Digest;
 use vigie_model::Conflict;
+use vigie_model::Principal;
 use vigie_model::event::{ChainedEvent, Word, kinds as k};
 use vigie_model::order::ClockStatus;
 use vigie_model::org::{OrgKind, Role};
 use vigie_model::signal::SignalKind;
 use vigie_model::{Duration, MediaId, Timestamp};
-use vigie_store::{CaseRecord, ClaimRecord, MediaRecord, Principal, Reads};
+use vigie_store::{CaseRecord, ClaimRecord, MediaRecord, Reads};
 
 use crate::auth::{is_admin, require};
 use crate::banks::matcher::{Query, Scope};
@@ -49,8 +50,11 @@ pub struct QueueItem {
 }
 
 /// The clock a case shows: the most pressing of its orders' clocks.
-pub fn case_clock(orders: &[vigie_store::OrderRecord], now: Timestamp) -> Option<ClockStatus> {
-    ClockStatus::most_pressing(orders.iter().map(|o| o.clock.status(o.ended_at, now)))
+pub fn case_clock<'a>(
+    orders: impl IntoIterator<Item = &'a vigie_store::OrderRecord>,
+    now: Timestamp,
+) -> Option<ClockStatus> {
+    ClockStatus::most_pressing(orders.into_iter().map(|o| o.clock.status(o.ended_at, now)))
 }
 
 /// A bank match shown with a case: the bank, the entry and the Hamming distance.
@@ -176,7 +180,7 @@ impl App {
                     let clock = case_clock(&r.case_orders(&case.id)?, now);
                     let overdue = match clock {
                         Some(c) => matches!(c, ClockStatus::Late { .. }),
-                        None => case.due_at.is_some_and(|d| d <= now),
+                        None => case.due_at.is_some_and(|d| vigie_model::is_overdue(d, now)),
                     };
                     let bank_match = !banks.is_empty();
                     items.push(QueueItem { case, clock, claim, bank_match, labels: banks, overdue });
@@ -255,10 +259,10 @@ impl App {
         self.store()
             .write(move |tx| {
                 let case = own_case(tx, &principal, &id)?;
-                if !case.state.is_pending() {
+                if !case.status().is_decidable() {
                     return Err(AppError::conflict(
                         Conflict::AlreadyDecided,
-                        format!("the case is {}", case.state.as_str()),
+                        format!("the case is {}", case.status().as_str()),
                     ));
                 }
                 let now = clock.now();
@@ -299,10 +303,10 @@ impl App {
             .store()
             .write(move |tx| {
                 let case = own_case(tx, &principal, &case_id)?;
-                if !case.state.is_pending() {
+                if !case.status().is_decidable() {
                     return Err(AppError::conflict(
                         Conflict::AlreadyDecided,
-                        format!("the case is {}", case.state.as_str()),
+                        format!("the case is {}", case.status().as_str()),
                     ));
                 }
                 let now = clock.now();
@@ -523,8 +527,8 @@ impl App {
                 let ev = Events { clock: &*clock, now, actor: &actor };
                 let data = k::MediaAttached {
                     media: rec.id.clone(),
-                    sha256: Word::new(&rec.sha256),
-                    format: Word::new(&rec.format),
+                    sha256: Word::new(rec.sha256.as_str()),
+                    format: Word::new(rec.format.as_str()),
                     size: rec.size,
                     pdq: rec.pdq.as_deref().map(Word::from),
                     matches: Some(logged),

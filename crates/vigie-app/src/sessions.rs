@@ -9,10 +9,11 @@ use argon2::Argon2;
 use argon2::password_hash::phc::PasswordHash;
 use argon2::password_hash::{PasswordHasher, PasswordVerifier};
 use vigie_model::Conflict;
+use vigie_model::Principal;
 use vigie_model::event::{Word, kinds as k};
 use vigie_model::validation::Checker;
 use vigie_model::{Duration, Timestamp, TokenId, UserId};
-use vigie_store::{CredentialRecord, Principal, SessionRecord};
+use vigie_store::{CredentialRecord, SessionRecord};
 
 use crate::auth::{is_admin, secret_hash};
 use crate::{Actor, App, AppError, AppResult, Events, id_bytes};

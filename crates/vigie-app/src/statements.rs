@@ -61,7 +61,10 @@ pub fn statement_for(
 
 /// What a decision owes the database at `now`.
 pub fn owed(r: &dyn Reads, d: &DecisionRecord, now: Timestamp, opts: StatementOptions) -> Result<Owed, StoreError> {
-    let Some(action) = Action::parse(&d.action).filter(|a| a.is_restrictive()) else { return Ok(Owed::Nothing) };
+    let action = d.action;
+    if !action.is_restrictive() {
+        return Ok(Owed::Nothing);
+    }
     let Some(case) = r.get_case(&d.case)? else { return Ok(Owed::Nothing) };
     let orders = r.case_orders(&case.id)?;
     if embargoed(&orders, now) {
@@ -126,7 +129,7 @@ pub fn owed(r: &dyn Reads, d: &DecisionRecord, now: Timestamp, opts: StatementOp
                 Action::Remove => "DECISION_VISIBILITY_CONTENT_REMOVED",
                 Action::Disable => "DECISION_VISIBILITY_CONTENT_DISABLED",
                 Action::Label => "DECISION_VISIBILITY_CONTENT_LABELLED",
-                _ => match d.restriction.as_deref().and_then(Restriction::parse) {
+                _ => match d.restriction {
                     Some(Restriction::Demoted) => "DECISION_VISIBILITY_CONTENT_DEMOTED",
                     Some(Restriction::AgeRestricted) => "DECISION_VISIBILITY_CONTENT_AGE_RESTRICTED",
                     Some(Restriction::InteractionRestricted) => "DECISION_VISIBILITY_CONTENT_INTERACTION_RESTRICTED",
@@ -220,7 +223,7 @@ pub fn statements(
 /// Queues a decision's statement for the database (in the decision's transaction). Whether one is
 /// owed, and when, is settled when it is sent.
 pub(crate) fn queue(tx: &mut dyn Tx, now: Timestamp, d: &DecisionRecord) -> Result<(), StoreError> {
-    if !Action::parse(&d.action).is_some_and(Action::is_restrictive) {
+    if !d.action.is_restrictive() {
         return Ok(());
     }
     tx.put_sor(&SorSubmissionRecord {

@@ -14,11 +14,11 @@ use vigie_app::admin::NewUserInput;
 use vigie_app::banks::uploads::UploadInput;
 use vigie_app::dueprocess::TermsClauseInput;
 use vigie_app::intake::{NoticeInput, OrderInput, ReferralInput};
+use vigie_model::Principal;
 use vigie_model::decision::RawDecision;
 use vigie_model::location::RawLocation;
 use vigie_model::order::{RawOrderForm, Redress, Representative};
 use vigie_model::org::{Contact, NewOrg};
-use vigie_store::Principal;
 
 const MARKER: &str = "demo.marker";
 

@@ -168,6 +168,53 @@ impl Verdict {
     }
 }
 
+/// Where a bank entry stands at an instant: the one definition the matcher filters by and every
+/// listing shows. Removal wins over quarantine, quarantine over a disabling; a disabling ends at
+/// its `disabled_until` instant, from which the entry matches again.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum EntryState {
+    /// It matches.
+    Enabled,
+    /// A curator turned matching off until a time (possibly `DISABLED_FOREVER`).
+    Disabled,
+    /// A flood of matches turned it off until a curator releases it.
+    Quarantined,
+    /// Removed from its bank; kept for the record.
+    Removed,
+}
+
+impl EntryState {
+    /// The state of an entry removed or not, quarantined or not, disabled until `disabled_until`.
+    pub fn at(
+        removed: bool,
+        quarantined: bool,
+        disabled_until: Option<crate::Timestamp>,
+        now: crate::Timestamp,
+    ) -> Self {
+        if removed {
+            EntryState::Removed
+        } else if quarantined {
+            EntryState::Quarantined
+        } else if disabled_until.is_some_and(|until| now < until) {
+            EntryState::Disabled
+        } else {
+            EntryState::Enabled
+        }
+    }
+    /// Whether lookups may answer with the entry.
+    pub fn matches(self) -> bool {
+        self == EntryState::Enabled
+    }
+    pub fn as_str(self) -> &'static str {
+        match self {
+            EntryState::Enabled => "enabled",
+            EntryState::Disabled => "disabled",
+            EntryState::Quarantined => "quarantined",
+            EntryState::Removed => "removed",
+        }
+    }
+}
+
 /// Labels a curator puts on a bank, for filtering and reports.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct BankLabels {
@@ -341,6 +388,21 @@ impl FloodCounter {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_disabled_entry_matches_again_at_its_disabled_until_instant() {
+        let until = crate::Timestamp::from_micros(1_000_000);
+        let at = |now: i64| EntryState::at(false, false, Some(until), crate::Timestamp::from_micros(now));
+        assert_eq!(at(999_999), EntryState::Disabled);
+        assert_eq!(at(1_000_000), EntryState::Enabled, "the disabling ends at its instant");
+        assert!(at(1_000_000).matches() && !at(999_999).matches());
+        let now = crate::Timestamp::from_micros(0);
+        assert_eq!(EntryState::at(false, false, None, now), EntryState::Enabled);
+        assert_eq!(EntryState::at(false, true, Some(until), now), EntryState::Quarantined);
+        assert_eq!(EntryState::at(true, true, Some(until), now), EntryState::Removed);
+        assert!(!EntryState::at(false, true, None, now).matches());
+        assert!(!EntryState::at(true, false, None, now).matches());
+    }
 
     #[test]
     fn signal_types_accept_both_vocabularies_and_normalise_values() {

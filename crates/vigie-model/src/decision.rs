@@ -410,10 +410,10 @@ pub struct RawDecision {
 }
 
 /// Whether a decision answers a removal order: removal, or access disabled in every member state.
-pub fn answers_order(action: &str, territorial_scope: &[String]) -> bool {
-    match Action::parse(action) {
-        Some(Action::Remove) => true,
-        Some(Action::Disable) => EU_MEMBER_STATES.iter().all(|c| territorial_scope.iter().any(|s| s == c)),
+pub fn answers_order(action: Action, territorial_scope: &[String]) -> bool {
+    match action {
+        Action::Remove => true,
+        Action::Disable => EU_MEMBER_STATES.iter().all(|c| territorial_scope.iter().any(|s| s == c)),
         _ => false,
     }
 }
@@ -1010,12 +1010,12 @@ mod tests {
     #[test]
     fn only_removal_or_eu_wide_disabling_answers_an_order() {
         let eu: Vec<String> = EU_MEMBER_STATES.iter().map(|c| c.to_string()).collect();
-        assert!(answers_order("remove", &[]));
-        assert!(answers_order("disable", &eu));
-        assert!(!answers_order("disable", &eu[1..]));
-        assert!(!answers_order("restrict", &eu));
-        assert!(!answers_order("no_action", &[]));
-        assert!(!answers_order("exempt", &[]));
+        assert!(answers_order(Action::Remove, &[]));
+        assert!(answers_order(Action::Disable, &eu));
+        assert!(!answers_order(Action::Disable, &eu[1..]));
+        assert!(!answers_order(Action::Restrict, &eu));
+        assert!(!answers_order(Action::NoAction, &[]));
+        assert!(!answers_order(Action::Exempt, &[]));
     }
 
     /// TCO arts. 1(3) and 3(3): the purpose of material under a removal order is the issuing

@@ -35,5 +35,6 @@ pub mod validation;
 
 pub use conflict::Conflict;
 pub use ids::*;
-pub use time::{Duration, Timestamp};
+pub use org::Principal;
+pub use time::{Duration, Timestamp, is_overdue};
 pub use validation::{FieldError, Invalid};

@@ -11,7 +11,7 @@
 use serde::{Deserialize, Serialize};
 
 use crate::validation::Checker;
-use crate::{Duration, Timestamp};
+use crate::{Duration, Timestamp, is_overdue};
 
 /// The time a platform has to act on a received order.
 pub const ORDER_DEADLINE: Duration = Duration::from_hours(1);
@@ -322,6 +322,56 @@ impl OrderState {
     }
 }
 
+/// What an order shows, said from what happened to it: its clock's state while it has effect, and
+/// `Ended` once it stopped having effect (an infringement found on scrutiny, art. 4(6); a court's
+/// annulment, art. 9), whatever its clock said then. The API, the console and the authority's
+/// list read it from here; [`OrderClock::status`] adds the time (running or late).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum OrderStatus {
+    PendingReceipt,
+    Running,
+    ForceMajeure,
+    AwaitingClarification,
+    Complied,
+    Ended,
+}
+
+impl OrderStatus {
+    pub const ALL: [OrderStatus; 6] = [
+        OrderStatus::PendingReceipt,
+        OrderStatus::Running,
+        OrderStatus::ForceMajeure,
+        OrderStatus::AwaitingClarification,
+        OrderStatus::Complied,
+        OrderStatus::Ended,
+    ];
+
+    /// The status of an order whose clock is in `state` and that stopped having effect at
+    /// `ended_at`, if it did.
+    pub fn of(state: OrderState, ended_at: Option<Timestamp>) -> Self {
+        if ended_at.is_some() {
+            return OrderStatus::Ended;
+        }
+        match state {
+            OrderState::PendingReceipt => OrderStatus::PendingReceipt,
+            OrderState::Running => OrderStatus::Running,
+            OrderState::ForceMajeure => OrderStatus::ForceMajeure,
+            OrderState::AwaitingClarification => OrderStatus::AwaitingClarification,
+            OrderState::Complied => OrderStatus::Complied,
+        }
+    }
+    pub fn as_str(self) -> &'static str {
+        match self {
+            OrderStatus::PendingReceipt => OrderState::PendingReceipt.as_str(),
+            OrderStatus::Running => OrderState::Running.as_str(),
+            OrderStatus::ForceMajeure => OrderState::ForceMajeure.as_str(),
+            OrderStatus::AwaitingClarification => OrderState::AwaitingClarification.as_str(),
+            OrderStatus::Complied => OrderState::Complied.as_str(),
+            OrderStatus::Ended => "ended",
+        }
+    }
+}
+
 /// The clock of one order. Only the methods below change it.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct OrderClock {
@@ -500,7 +550,7 @@ impl OrderClock {
         }
         self.acknowledge(now);
         self.clarification_sent_at = None;
-        let late = self.deadline.is_some_and(|d| now > d) || self.overdue_at.is_some();
+        let late = self.deadline.is_some_and(|d| is_overdue(d, now)) || self.overdue_at.is_some();
         self.state = OrderState::Complied;
         self.actioned_at = Some(now);
         Ok(ClockEvent::Complied { late })
@@ -543,7 +593,7 @@ impl OrderClock {
             out.push(ClockEvent::Escalated { level: 1, deadline });
         }
         // "Within one hour": the last instant of the hour is still on time.
-        if self.escalation_level < 2 && now > deadline {
+        if self.escalation_level < 2 && is_overdue(deadline, now) {
             self.escalation_level = 2;
             if self.overdue_at.is_none() {
                 self.overdue_at = Some(now);
@@ -556,9 +606,10 @@ impl OrderClock {
     /// Whether the order is late: past its deadline while running, or complied after it.
     pub fn is_overdue(&self, now: Timestamp) -> bool {
         match self.state {
-            OrderState::Running => self.overdue_at.is_some() || self.deadline.is_some_and(|d| now > d),
+            OrderState::Running => self.overdue_at.is_some() || self.deadline.is_some_and(|d| is_overdue(d, now)),
             OrderState::Complied => {
-                self.overdue_at.is_some() || matches!((self.actioned_at, self.deadline), (Some(a), Some(d)) if a > d)
+                self.overdue_at.is_some()
+                    || matches!((self.actioned_at, self.deadline), (Some(a), Some(d)) if is_overdue(d, a))
             }
             _ => self.overdue_at.is_some(),
         }
@@ -642,6 +693,19 @@ impl OrderClock {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn an_order_that_stopped_having_effect_reads_ended_whatever_its_clock_said() {
+        let end = Some(t(90));
+        assert_eq!(OrderStatus::of(OrderState::Complied, None), OrderStatus::Complied);
+        assert_eq!(OrderStatus::of(OrderState::Complied, end), OrderStatus::Ended);
+        assert_eq!(OrderStatus::of(OrderState::Running, end).as_str(), "ended");
+        assert_eq!(OrderStatus::of(OrderState::AwaitingClarification, None).as_str(), "awaiting_clarification");
+        let mut c = OrderClock::new(t(0));
+        c.receive(t(0));
+        c.complied(t(10)).unwrap();
+        assert_eq!(c.status(end, t(100)), ClockStatus::Ended { at: t(90), executed: true });
+    }
 
     fn t(mins: i64) -> Timestamp {
         Timestamp::from_micros(0).plus(Duration::from_mins(mins))

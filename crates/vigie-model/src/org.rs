@@ -131,6 +131,17 @@ pub fn host_member_state(
         .or_else(|| legal_representative.and_then(|lr| lr.member_state.as_deref()).and_then(MemberState::parse))
 }
 
+/// Who is asking: the person a bearer token or a console session speaks for, their organisation
+/// and their roles. Every use-case takes one.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Principal {
+    pub token: crate::TokenId,
+    pub user: crate::UserId,
+    pub org: crate::OrgId,
+    pub org_kind: OrgKind,
+    pub roles: Vec<Role>,
+}
+
 /// What a person may do within their organisation.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]

@@ -2,6 +2,8 @@
 //! complaints, cross-border scrutiny, holds for investigation, threat-to-life escalation and
 //! measures against misuse. Pure: every rule takes the time it needs as an argument.
 
+use serde::Serialize;
+
 use crate::decision::Action;
 use crate::{Conflict, Duration, Timestamp};
 
@@ -94,20 +96,26 @@ impl Embargo {
 
 /// Which redress applies to a decision: the platform's own complaint handling, or the removal
 /// order's (its court or body, and cross-border scrutiny).
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
 pub enum Route {
     /// The platform decided on its own assessment (a notice, a referral, a bank match).
+    #[serde(rename = "platform_decision")]
     Platform,
     /// The platform complied with a removal order.
+    #[serde(rename = "removal_order")]
     RemovalOrder,
 }
 
 impl Route {
+    pub const ALL: [Route; 2] = [Route::Platform, Route::RemovalOrder];
     pub fn as_str(self) -> &'static str {
         match self {
             Route::Platform => "platform_decision",
             Route::RemovalOrder => "removal_order",
         }
+    }
+    pub fn parse(raw: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|r| r.as_str() == raw)
     }
 
     /// The redress a decision follows. A decision taken on a legal basis while a removal order on
@@ -129,7 +137,8 @@ impl Route {
 }
 
 /// Who complains.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
 pub enum Complainant {
     /// The content provider, through the link in the notice.
     Uploader,
@@ -196,6 +205,38 @@ pub fn check_reviewer(first_decider: &str, reviewer: &str) -> Result<(), Refusal
     Ok(())
 }
 
+/// Where a complaint stands: open until reviewed, then the review's outcome.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ComplaintState {
+    Open,
+    Upheld,
+    Reversed,
+}
+
+impl ComplaintState {
+    pub const ALL: [ComplaintState; 3] = [ComplaintState::Open, ComplaintState::Upheld, ComplaintState::Reversed];
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ComplaintState::Open => "open",
+            ComplaintState::Upheld => "upheld",
+            ComplaintState::Reversed => "reversed",
+        }
+    }
+    pub fn parse(raw: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|s| s.as_str() == raw)
+    }
+}
+
+impl From<ReviewOutcome> for ComplaintState {
+    fn from(outcome: ReviewOutcome) -> Self {
+        match outcome {
+            ReviewOutcome::Upheld => ComplaintState::Upheld,
+            ReviewOutcome::Reversed => ComplaintState::Reversed,
+        }
+    }
+}
+
 /// The outcome of a complaint review.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum ReviewOutcome {
@@ -223,7 +264,8 @@ impl ReviewOutcome {
 }
 
 /// Who asked for cross-border scrutiny (TCO art. 4).
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
 pub enum ScrutinyTrigger {
     /// The addressed platform (art. 4(4)).
     Platform,
@@ -234,12 +276,43 @@ pub enum ScrutinyTrigger {
 }
 
 impl ScrutinyTrigger {
+    pub const ALL: [ScrutinyTrigger; 3] =
+        [ScrutinyTrigger::Platform, ScrutinyTrigger::Uploader, ScrutinyTrigger::ExOfficio];
     pub fn as_str(self) -> &'static str {
         match self {
             ScrutinyTrigger::Platform => "platform",
             ScrutinyTrigger::Uploader => "uploader",
             ScrutinyTrigger::ExOfficio => "ex_officio",
         }
+    }
+    pub fn parse(raw: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|t| t.as_str() == raw)
+    }
+}
+
+/// Where a scrutiny stands: pending until the scrutinising authority decides.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ScrutinyState {
+    Pending,
+    /// The order stands.
+    NoInfringement,
+    /// The order infringes the Regulation or fundamental rights: it stops having effect (art. 4(6)).
+    Infringement,
+}
+
+impl ScrutinyState {
+    pub const ALL: [ScrutinyState; 3] =
+        [ScrutinyState::Pending, ScrutinyState::NoInfringement, ScrutinyState::Infringement];
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ScrutinyState::Pending => "pending",
+            ScrutinyState::NoInfringement => "no_infringement",
+            ScrutinyState::Infringement => "infringement",
+        }
+    }
+    pub fn parse(raw: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|s| s.as_str() == raw)
     }
 }
 
@@ -289,13 +362,49 @@ pub fn may_find_infringement(
             "before finding an infringement, tell the issuing authority of the intention and its reasons (TCO art. 4(5))",
         );
     }
-    if trigger == ScrutinyTrigger::ExOfficio && now > due_at {
+    if trigger == ScrutinyTrigger::ExOfficio && crate::is_overdue(due_at, now) {
         return refuse(
             Conflict::ScrutinyPeriodOver,
             "an infringement is found on the authority's own initiative within 72 hours of receiving the copy (TCO art. 4(3))",
         );
     }
     Ok(())
+}
+
+/// Where a court challenge of a removal order stands: pending until its outcome is recorded.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ChallengeState {
+    Pending,
+    Upheld,
+    Annulled,
+    Withdrawn,
+}
+
+impl ChallengeState {
+    pub const ALL: [ChallengeState; 4] =
+        [ChallengeState::Pending, ChallengeState::Upheld, ChallengeState::Annulled, ChallengeState::Withdrawn];
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ChallengeState::Pending => "pending",
+            ChallengeState::Upheld => "upheld",
+            ChallengeState::Annulled => "annulled",
+            ChallengeState::Withdrawn => "withdrawn",
+        }
+    }
+    pub fn parse(raw: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|s| s.as_str() == raw)
+    }
+}
+
+impl From<ChallengeOutcome> for ChallengeState {
+    fn from(outcome: ChallengeOutcome) -> Self {
+        match outcome {
+            ChallengeOutcome::Upheld => ChallengeState::Upheld,
+            ChallengeOutcome::Annulled => ChallengeState::Annulled,
+            ChallengeOutcome::Withdrawn => ChallengeState::Withdrawn,
+        }
+    }
 }
 
 /// How a court challenge of a removal order ended (TCO art. 9).
@@ -324,6 +433,44 @@ impl ChallengeOutcome {
             "withdrawn" => Some(ChallengeOutcome::Withdrawn),
             _ => None,
         }
+    }
+}
+
+/// Why a hold for investigation ended.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum HoldEnd {
+    /// Its time ran out.
+    Expired,
+    /// The watch-list's authority released it.
+    Released,
+    /// A removal order arrived: orders are never held.
+    Order,
+    /// A threat to life: never held.
+    ThreatToLife,
+    /// A DSA notice arrived without a national instrument that orders it held: it reaches the
+    /// platform.
+    Notice,
+}
+
+impl HoldEnd {
+    pub const ALL: [HoldEnd; 5] =
+        [HoldEnd::Expired, HoldEnd::Released, HoldEnd::Order, HoldEnd::ThreatToLife, HoldEnd::Notice];
+    pub fn as_str(self) -> &'static str {
+        match self {
+            HoldEnd::Expired => "expired",
+            HoldEnd::Released => "released",
+            HoldEnd::Order => "order",
+            HoldEnd::ThreatToLife => "threat_to_life",
+            HoldEnd::Notice => "notice",
+        }
+    }
+    pub fn parse(raw: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|e| e.as_str() == raw)
+    }
+    /// Whether something more urgent than the hold ended it (and delivers the case itself).
+    pub fn is_override(self) -> bool {
+        matches!(self, HoldEnd::Order | HoldEnd::ThreatToLife | HoldEnd::Notice)
     }
 }
 
@@ -442,7 +589,8 @@ pub fn closed_at(a: &CaseActivity) -> Option<Timestamp> {
 pub const TERRORIST_CONTENT_AREA: &str = "risk_for_public_security";
 
 /// A trusted flagger's status, as the Digital Services Coordinator decides it (DSA art. 22).
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
 pub enum FlaggerStatus {
     /// Awarded (art. 22(2)), or reinstated after a suspension.
     Active,
@@ -490,6 +638,38 @@ pub fn flagger_priority(status: FlaggerStatus, areas: &[String]) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Records and event payloads hold these enums; they serialise as the words stored before.
+    #[test]
+    fn due_process_enums_serialise_as_their_stored_words() {
+        fn same<T: Serialize + Copy>(all: &[T], word: impl Fn(T) -> &'static str) {
+            for &x in all {
+                assert_eq!(serde_json::to_value(x).unwrap(), serde_json::json!(word(x)));
+            }
+        }
+        same(&Route::ALL, Route::as_str);
+        same(&[Complainant::Uploader, Complainant::Notifier], Complainant::as_str);
+        same(&ComplaintState::ALL, ComplaintState::as_str);
+        same(&ScrutinyTrigger::ALL, ScrutinyTrigger::as_str);
+        same(&ScrutinyState::ALL, ScrutinyState::as_str);
+        same(&ChallengeState::ALL, ChallengeState::as_str);
+        same(&HoldEnd::ALL, HoldEnd::as_str);
+        for e in HoldEnd::ALL {
+            assert_eq!(HoldEnd::parse(e.as_str()), Some(e));
+        }
+        same(&[FlaggerStatus::Active, FlaggerStatus::Suspended, FlaggerStatus::Revoked], FlaggerStatus::as_str);
+        for s in ChallengeState::ALL {
+            assert_eq!(ChallengeState::parse(s.as_str()), Some(s));
+        }
+        for s in ComplaintState::ALL {
+            assert_eq!(ComplaintState::parse(s.as_str()), Some(s));
+        }
+        for s in ScrutinyState::ALL {
+            assert_eq!(ScrutinyState::parse(s.as_str()), Some(s));
+        }
+        assert_eq!(Route::parse("removal_order"), Some(Route::RemovalOrder));
+        assert_eq!(ScrutinyTrigger::parse("ex_officio"), Some(ScrutinyTrigger::ExOfficio));
+    }
 
     const T0: Timestamp = Timestamp::from_micros(1_700_000_000_000_000);
 

@@ -38,35 +38,58 @@ impl SignalKind {
 #[serde(rename_all = "snake_case")]
 pub enum Tier {
     /// A member of the public, possibly anonymous.
-    Public = 1,
+    Public,
+    /// An upload matched a stay-down hash bank: the platform's own-initiative, automated
+    /// detection (a `bank_match` signal). Not a referral: no authority asked.
+    BankMatch,
     /// An authority's referral.
-    Referral = 2,
+    Referral,
     /// A trusted flagger's notice.
-    TrustedFlagger = 3,
+    TrustedFlagger,
     /// A removal order.
-    Order = 4,
+    Order,
 }
 
 impl Tier {
+    /// Strongest first, as reports list them.
+    pub const ALL: [Tier; 5] = [Tier::Order, Tier::TrustedFlagger, Tier::Referral, Tier::BankMatch, Tier::Public];
+
+    /// The one word for the tier, in the API, the console and the reports (`time_to_action.by_tier`).
     pub fn as_str(self) -> &'static str {
         match self {
             Tier::Public => "public",
+            Tier::BankMatch => "bank_match",
             Tier::Referral => "referral",
             Tier::TrustedFlagger => "trusted_flagger",
             Tier::Order => "order",
         }
     }
-    pub fn from_rank(rank: i64) -> Option<Self> {
-        match rank {
-            1 => Some(Tier::Public),
-            2 => Some(Tier::Referral),
-            3 => Some(Tier::TrustedFlagger),
-            4 => Some(Tier::Order),
-            _ => None,
+    pub fn parse(raw: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|t| t.as_str() == raw)
+    }
+    /// The number the store keeps. The first four tiers kept theirs when bank matches got their
+    /// own (until then a bank match was stored as a referral, 2).
+    pub fn code(self) -> i64 {
+        match self {
+            Tier::Public => 1,
+            Tier::Referral => 2,
+            Tier::TrustedFlagger => 3,
+            Tier::Order => 4,
+            Tier::BankMatch => 5,
         }
     }
-    pub fn rank(self) -> i64 {
-        self as i64
+    pub fn from_code(code: i64) -> Option<Self> {
+        Self::ALL.into_iter().find(|t| t.code() == code)
+    }
+    /// The tier's weight in a case's priority: a bank match weighs what a referral does (as it did
+    /// when it was counted as one), so priorities computed before stay comparable.
+    pub fn weight(self) -> i64 {
+        match self {
+            Tier::Public => 1,
+            Tier::BankMatch | Tier::Referral => 2,
+            Tier::TrustedFlagger => 3,
+            Tier::Order => 4,
+        }
     }
 }
 
@@ -96,7 +119,7 @@ const THREAT_BONUS: i64 = 10 * TIER_GAP;
 
 /// The case's priority: higher is more urgent.
 pub fn priority(p: PriorityInputs) -> i64 {
-    let base = p.tier.rank() * TIER_GAP;
+    let base = p.tier.weight() * TIER_GAP;
     let sources = (i64::from(p.accountable_sources).saturating_sub(1) * PER_SOURCE).clamp(0, MAX_SOURCE_BONUS);
     let anonymous = i64::from(p.anonymous_signals).min(MAX_ANONYMOUS_BONUS);
     let threat = if p.threat_to_life { THREAT_BONUS } else { 0 };
@@ -121,6 +144,23 @@ mod tests {
         assert!(p(Tier::Order, false, 1, 0) > p(Tier::TrustedFlagger, false, 1, 0));
         assert!(p(Tier::TrustedFlagger, false, 1, 0) > p(Tier::Referral, false, 1, 0));
         assert!(p(Tier::Referral, false, 1, 0) > p(Tier::Public, false, 0, 1));
+    }
+
+    #[test]
+    fn a_bank_match_is_its_own_tier_weighing_like_a_referral_and_weaker_than_one() {
+        assert_eq!(Tier::BankMatch.as_str(), "bank_match");
+        assert_eq!(p(Tier::BankMatch, false, 1, 0), p(Tier::Referral, false, 1, 0));
+        assert!(Tier::Public < Tier::BankMatch && Tier::BankMatch < Tier::Referral);
+        assert_eq!(Tier::BankMatch.max(Tier::Referral), Tier::Referral, "a case an authority referred says so");
+        // Stored codes: the first four kept theirs; every code reads back.
+        let codes = [Tier::Public, Tier::Referral, Tier::TrustedFlagger, Tier::Order].map(Tier::code);
+        assert_eq!(codes, [1, 2, 3, 4]);
+        for t in Tier::ALL {
+            assert_eq!(Tier::from_code(t.code()), Some(t));
+            assert_eq!(Tier::parse(t.as_str()), Some(t));
+            assert_eq!(serde_json::to_value(t).unwrap(), serde_json::json!(t.as_str()));
+        }
+        assert_eq!(Tier::from_code(6), None);
     }
 
     #[test]

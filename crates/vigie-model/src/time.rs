@@ -88,6 +88,14 @@ impl Timestamp {
     }
 }
 
+/// Whether a deadline has passed at `now`: the one definition of "overdue" for every clock (an
+/// order's hour, a complaint's two weeks, a scrutiny's 72 hours, a case's earliest deadline).
+/// The law's periods are inclusive ("within one hour"): the deadline's own instant is still on
+/// time, so a thing is overdue strictly after its deadline.
+pub fn is_overdue(deadline: Timestamp, now: Timestamp) -> bool {
+    now > deadline
+}
+
 impl fmt::Display for Timestamp {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(&self.to_rfc3339())
@@ -117,6 +125,14 @@ mod tests {
         assert_eq!(t.to_rfc3339(), "2026-11-30T02:00:00.123456Z");
         assert_eq!(Timestamp::parse_rfc3339(&t.to_rfc3339()), Some(t));
         assert_eq!(Timestamp::parse_rfc3339("yesterday"), None);
+    }
+
+    #[test]
+    fn the_deadlines_own_instant_is_on_time_and_the_next_is_overdue() {
+        let deadline = Timestamp::from_micros(0).plus(Duration::from_hours(1));
+        assert!(!is_overdue(deadline, deadline.minus(Duration::from_micros(1))));
+        assert!(!is_overdue(deadline, deadline), "within the hour includes its last instant");
+        assert!(is_overdue(deadline, deadline.plus(Duration::from_micros(1))));
     }
 
     #[test]

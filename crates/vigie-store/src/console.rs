@@ -6,7 +6,7 @@ use vigie_model::*;
 
 use vigie_model::event::ChainedEvent;
 
-use crate::{CaseRecord, DecisionRecord, OrderRecord, Principal, Result, SignalRecord, TokenRecord, UserRecord};
+use crate::{CaseRecord, DecisionRecord, OrderRecord, Result, SignalRecord, TokenRecord, UserRecord};
 
 /// A person's password, as an Argon2id PHC string, and the login it goes with.
 #[derive(Clone, Debug, PartialEq, Eq)]

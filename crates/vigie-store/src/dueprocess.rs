@@ -2,6 +2,9 @@
 //! cross-border scrutiny, watch-lists and holds, threat-to-life alerts, misuse. Kept in their own
 //! traits ([`DueReads`], [`DueTx`]), which [`crate::Reads`] and [`crate::Tx`] extend.
 
+use vigie_model::redress::{
+    ChallengeState, Complainant, ComplaintState, FlaggerStatus, HoldEnd, Route, ScrutinyState, ScrutinyTrigger,
+};
 use vigie_model::*;
 
 use crate::{OrderRecord, Result};
@@ -27,8 +30,8 @@ pub struct UploaderNoticeRecord {
     pub case: CaseId,
     pub decision: DecisionId,
     pub platform: OrgId,
-    /// `platform_decision` or `removal_order` (`vigie_model::redress::Route`).
-    pub route: String,
+    /// Which redress the decision follows.
+    pub route: Route,
     /// SHA-256 of the secret of the link given to the uploader, by which it is looked up. The
     /// secret itself is never stored: it is derived from the pepper and the notice's id when its
     /// platform reads it to pass it on (GDPR art. 32).
@@ -52,8 +55,7 @@ pub struct ComplaintRecord {
     /// The decision complained about.
     pub decision: DecisionId,
     pub platform: OrgId,
-    /// `uploader` or `notifier`.
-    pub complainant: String,
+    pub complainant: Complainant,
     /// The notifier's notice, for a notifier's complaint.
     pub signal: Option<SignalId>,
     /// The complaint's text, an erasable personal value.
@@ -61,8 +63,7 @@ pub struct ComplaintRecord {
     pub received_at: Timestamp,
     /// TCO art. 10(2): two weeks after receipt.
     pub due_at: Timestamp,
-    /// `open`, `upheld` or `reversed`.
-    pub state: String,
+    pub state: ComplaintState,
     pub overdue_at: Option<Timestamp>,
     pub reviewed_by: Option<UserId>,
     pub reviewed_at: Option<Timestamp>,
@@ -75,16 +76,14 @@ pub struct ComplaintRecord {
 pub struct ScrutinyRecord {
     pub id: ScrutinyId,
     pub order: SignalId,
-    /// `platform`, `uploader` or `ex_officio`.
-    pub trigger: String,
+    pub trigger: ScrutinyTrigger,
     pub requested_at: Timestamp,
     /// 72 hours after the request.
     pub due_at: Timestamp,
     /// The competent authority of the platform's member state.
     pub authority: OrgId,
     pub reasons_ref: Option<PersonalRef>,
-    /// `pending`, `no_infringement` or `infringement`.
-    pub state: String,
+    pub state: ScrutinyState,
     pub overdue_at: Option<Timestamp>,
     pub decided_at: Option<Timestamp>,
     pub decided_by: Option<UserId>,
@@ -142,9 +141,7 @@ pub struct HoldRecord {
     pub placed_at: Timestamp,
     pub until: Timestamp,
     pub ended_at: Option<Timestamp>,
-    /// `expired`, `released`, `order`, `threat_to_life` or `notice` (a DSA notice arrived, which
-    /// reaches the platform).
-    pub end_reason: Option<String>,
+    pub end_reason: Option<HoldEnd>,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -212,8 +209,8 @@ pub struct FlaggerAwardRecord {
     pub areas: Vec<String>,
     /// `YYYY-MM-DD`.
     pub awarded_on: String,
-    /// `active`, `suspended` or `revoked`, as the coordinator last decided.
-    pub status: String,
+    /// As the coordinator last decided.
+    pub status: FlaggerStatus,
     pub status_since: Timestamp,
     /// The coordinator's reference and date for the latest suspension, reinstatement or
     /// revocation; `None` while the award stands as given.
@@ -240,8 +237,7 @@ pub struct ChallengeRecord {
     pub filed_on: String,
     pub recorded_at: Timestamp,
     pub recorded_by: UserId,
-    /// `pending`, `upheld`, `annulled` or `withdrawn`.
-    pub state: String,
+    pub state: ChallengeState,
     pub decided_on: Option<String>,
     pub outcome_reference: Option<String>,
     pub outcome_recorded_at: Option<Timestamp>,

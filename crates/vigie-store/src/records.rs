@@ -1,6 +1,7 @@
 //! Rows as the store keeps them. Plain data: the rules live in `vigie-model` and `vigie-app`.
 
-use vigie_model::case::CaseState;
+use vigie_model::case::{CaseState, CaseStatus};
+use vigie_model::decision::{Action, Purpose, Restriction};
 use vigie_model::location::TargetKind;
 use vigie_model::order::OrderClock;
 use vigie_model::org::{Competence, Contact, MemberState, OrgKind, Role, host_member_state};
@@ -72,16 +73,6 @@ impl TokenRecord {
     pub fn is_live(&self, now: Timestamp) -> bool {
         self.revoked_at.is_none() && self.expires_at.is_none_or(|e| now < e)
     }
-}
-
-/// Who a bearer token speaks for.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct Principal {
-    pub token: TokenId,
-    pub user: UserId,
-    pub org: OrgId,
-    pub org_kind: OrgKind,
-    pub roles: Vec<Role>,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -158,6 +149,16 @@ pub struct CaseRecord {
     pub delivered_at: Option<Timestamp>,
     pub acknowledged_at: Option<Timestamp>,
     pub decided_at: Option<Timestamp>,
+    /// When the case's current decision (its latest) was reversed, if it was: read with the case
+    /// from its decisions, never written with it.
+    pub reinstated_at: Option<Timestamp>,
+}
+
+impl CaseRecord {
+    /// What the case shows: `vigie_model::case::CaseStatus`, from its state and its decision.
+    pub fn status(&self) -> CaseStatus {
+        CaseStatus::of(self.state, self.reinstated_at)
+    }
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -175,8 +176,8 @@ pub struct OrderRecord {
     pub clock: OrderClock,
     /// JSON of the latest Annex III notice, if any.
     pub cannot_comply: Option<String>,
-    /// The Annex II measure: "remove" or "disable".
-    pub measure: Option<String>,
+    /// The Annex II measure: `Remove` or `Disable` (the decisions' action).
+    pub measure: Option<Action>,
     /// TCO art. 11(3): the authority's non-disclosure, while it runs and after.
     pub embargo: Option<vigie_model::redress::Embargo>,
     /// When the order stopped having effect (an infringement found on scrutiny, a court's
@@ -197,12 +198,13 @@ pub struct DecisionRecord {
     pub org: OrgId,
     pub decided_by: UserId,
     pub decided_at: Timestamp,
-    pub action: String,
+    pub action: Action,
     pub legal_basis: Option<String>,
     pub terms_clause: Option<String>,
     /// Member-state codes, sorted.
     pub territorial_scope: Vec<String>,
-    pub purpose: Option<String>,
+    /// The TCO art. 1(3) assessment, when one was made.
+    pub purpose: Option<Purpose>,
     pub purpose_rationale: Option<String>,
     pub automated_detection: bool,
     pub automated_decision: bool,
@@ -216,9 +218,8 @@ pub struct DecisionRecord {
     /// When the decision was reversed, and by what (a complaint, a scrutiny, an annulment).
     pub reversed_at: Option<Timestamp>,
     pub reversed_by: Option<String>,
-    /// `restrict` only: `demoted`, `age_restricted`, `interaction_restricted` or `other`
-    /// (`vigie_model::decision::Restriction`).
-    pub restriction: Option<String>,
+    /// `restrict` only: how visibility is restricted.
+    pub restriction: Option<Restriction>,
     /// The description of an `other` restriction.
     pub restriction_other: Option<String>,
     /// When the measure ends; always set for a suspension.

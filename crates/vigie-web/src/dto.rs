@@ -7,6 +7,7 @@ use vigie_app::intake::{Receipt, SignalView, TrackingView};
 use vigie_app::platform::{CaseView, OrderView};
 use vigie_model::Timestamp;
 use vigie_model::location::RawLocation;
+use vigie_model::order::OrderStatus;
 use vigie_model::org::Contact;
 use vigie_store::*;
 
@@ -204,9 +205,10 @@ pub struct CaseDto {
     pub url: Option<String>,
     pub content_id: Option<String>,
     pub account_id: Option<String>,
-    /// parked, open, delivered, acknowledged or decided.
+    /// parked, open, delivered, acknowledged, decided, or reinstated (decided, and the decision
+    /// reversed).
     pub state: String,
-    /// The strongest source: public, referral, trusted_flagger or order.
+    /// The strongest source: public, bank_match, referral, trusted_flagger or order.
     pub tier: String,
     pub threat_to_life: bool,
     pub priority: i64,
@@ -222,6 +224,7 @@ pub struct CaseDto {
 
 impl From<CaseRecord> for CaseDto {
     fn from(c: CaseRecord) -> Self {
+        let status = c.status();
         CaseDto {
             id: c.id.to_string(),
             platform: c.platform.map(|p| p.to_string()),
@@ -229,7 +232,7 @@ impl From<CaseRecord> for CaseDto {
             url: c.url,
             content_id: c.content_id,
             account_id: c.account_id,
-            state: c.state.as_str().to_owned(),
+            state: status.as_str().to_owned(),
             tier: c.tier.as_str().to_owned(),
             threat_to_life: c.threat_to_life,
             priority: c.priority,
@@ -282,11 +285,11 @@ impl From<DecisionRecord> for DecisionDto {
         DecisionDto {
             id: d.id.to_string(),
             case: d.case.to_string(),
-            action: d.action,
+            action: d.action.as_str().to_owned(),
             legal_basis: d.legal_basis,
             terms_clause: d.terms_clause,
             territorial_scope: d.territorial_scope,
-            purpose: d.purpose,
+            purpose: d.purpose.map(|p| p.as_str().to_owned()),
             purpose_rationale: d.purpose_rationale,
             automated_detection: d.automated_detection,
             automated_decision: d.automated_decision,
@@ -298,7 +301,7 @@ impl From<DecisionRecord> for DecisionDto {
             manifestly_unfounded: d.manifestly_unfounded,
             reversed_at: ot(d.reversed_at),
             reversed_by: d.reversed_by,
-            restriction: d.restriction,
+            restriction: d.restriction.map(|r| r.as_str().to_owned()),
             restriction_other: d.restriction_other,
             until: ot(d.until),
             content_date: d.content_date,
@@ -320,7 +323,8 @@ pub struct OrderDto {
     pub reference: String,
     pub authority: String,
     pub platform: String,
-    /// pending_receipt, running, force_majeure, awaiting_clarification or complied.
+    /// pending_receipt, running, force_majeure, awaiting_clarification, complied, or ended (it
+    /// stopped having effect: `ended_at`).
     pub state: String,
     pub intake_at: String,
     /// TCO art. 3(5): when it was sent, and made available to the platform in Vigie (the same
@@ -375,7 +379,7 @@ impl OrderDto {
             reference: o.reference,
             authority: o.authority.to_string(),
             platform: o.platform.to_string(),
-            state: o.clock.state.as_str().to_owned(),
+            state: OrderStatus::of(o.clock.state, o.ended_at).as_str().to_owned(),
             intake_at: t(o.intake_at),
             sent_at: t(o.clock.sent_at),
             available_at: t(o.intake_at),
@@ -400,7 +404,10 @@ impl OrderDto {
             non_disclosure_lifted_at: ot(o.embargo.and_then(|e| e.lifted_at)),
             ended_at: ot(o.ended_at),
             ended_by: o.ended_by.as_deref().and_then(|c| serde_json::from_str(c).ok()),
-            annex_ii: o.clock.actioned_at.map(|a| AnnexIIDto { measure: o.measure.clone(), actioned_at: t(a) }),
+            annex_ii: o
+                .clock
+                .actioned_at
+                .map(|a| AnnexIIDto { measure: o.measure.map(|m| m.as_str().to_owned()), actioned_at: t(a) }),
             cannot_comply: o.cannot_comply.as_deref().and_then(|c| serde_json::from_str(c).ok()),
             form: serde_json::from_str(&o.form).unwrap_or_default(),
             cases: v.cases.into_iter().map(CaseDto::from).collect(),
@@ -514,11 +521,7 @@ impl CaseDetailDto {
                     details: serde_json::from_str(&s.details).unwrap_or_default(),
                 })
                 .collect(),
-            orders: v
-                .orders
-                .into_iter()
-                .map(|o| OrderDto::new(OrderView { order: o, cases: Vec::new() }, now))
-                .collect(),
+            orders: v.orders.into_iter().map(|o| OrderDto::new(o, now)).collect(),
             decision: v.decision.map(DecisionDto::from),
             case: CaseDto::from(v.case),
         }

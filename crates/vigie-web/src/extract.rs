@@ -7,7 +7,7 @@ use axum::http::{HeaderMap, StatusCode, header};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use serde::de::DeserializeOwned;
-use vigie_store::Principal;
+use vigie_model::Principal;
 
 use crate::AppState;
 use crate::error::{ApiError, Code, FieldProblem};

@@ -14,7 +14,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, RwLock};
 
 use vigie_index::{Code, Index, Mih};
-use vigie_model::bank::{Access, BankSpec, ShareMode, SignalType};
+use vigie_model::bank::{Access, BankSpec, EntryState, ShareMode, SignalType};
 use vigie_model::{BankId, OrgId, Timestamp};
 use vigie_store::{BankEntryRecord, BankRecord, BankShareRecord};
 
@@ -47,7 +47,7 @@ impl BankMeta {
 pub(crate) struct Slot {
     pub(crate) entry: i64,
     pub(crate) bank: u32,
-    /// Micros; matching is off while `now < disabled_until`.
+    /// Micros; `i64::MIN` when never disabled (see `EntryState::at`).
     pub(crate) disabled_until: i64,
     pub(crate) quarantined: bool,
     pub(crate) removed: bool,
@@ -55,7 +55,7 @@ pub(crate) struct Slot {
 
 impl Slot {
     fn live(&self, now: Timestamp) -> bool {
-        !self.removed && !self.quarantined && now.as_micros() >= self.disabled_until
+        EntryState::at(self.removed, self.quarantined, Some(Timestamp::from_micros(self.disabled_until)), now).matches()
     }
 }
 
@@ -720,9 +720,9 @@ mod tests {
                 .filter_map(|e| {
                     let b = banks.iter().position(|b| b.id == e.bank).unwrap();
                     let visible = b < 3; // org 1 owns banks 1 and 2 and may match bank 3
-                    let live = e.removed_at.is_none()
-                        && e.quarantined_at.is_none()
-                        && e.disabled_until.is_none_or(|u| now >= u);
+                    let live =
+                        EntryState::at(e.removed_at.is_some(), e.quarantined_at.is_some(), e.disabled_until, now)
+                            .matches();
                     let mut bytes = [0u8; 32];
                     hex::decode_to_slice(&e.value, &mut bytes).unwrap();
                     let d = vigie_index::distance(q, &vigie_index::code_from_bytes(&bytes));

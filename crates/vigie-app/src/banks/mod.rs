@@ -468,7 +468,7 @@ impl App {
                         bank.id.as_str(),
                         k::BankEntriesAdded {
                             count: 1,
-                            source: Word::new(&source),
+                            source: Word::new(source.as_str()),
                             signal_types: [(Word::new(signal_type.as_str()), 1)].into(),
                             case: case.clone(),
                         },
@@ -559,7 +559,7 @@ impl App {
                         bank.id.as_str(),
                         k::BankEntriesAdded {
                             count: parsed.signals.len() as u64,
-                            source: Word::new(&source),
+                            source: Word::new(source.as_str()),
                             signal_types: types,
                             case: None,
                         },

@@ -296,7 +296,7 @@ impl App {
                     let mut case = None;
                     let mut linked = Vec::new();
                     if verdict == UploadVerdict::Match && !stay_down.is_empty() && !targets.is_empty() {
-                        let mut tier = Tier::Referral;
+                        let mut tier = Tier::BankMatch;
                         for m in &stay_down {
                             let earlier = tx.get_entry(m.entry)?.and_then(|e| e.case);
                             if let Some(earlier) = earlier.and_then(|id| tx.get_case(&id).ok().flatten())

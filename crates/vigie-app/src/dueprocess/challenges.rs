@@ -11,7 +11,7 @@ use serde_json::json;
 use vigie_model::Conflict;
 use vigie_model::event::{Word, kinds as k};
 use vigie_model::org::{OrgKind, Role};
-use vigie_model::redress::ChallengeOutcome;
+use vigie_model::redress::{ChallengeOutcome, ChallengeState};
 use vigie_model::validation::Checker;
 use vigie_model::*;
 use vigie_store::*;
@@ -49,13 +49,13 @@ fn decided(
     mut ch: ChallengeRecord,
     outcome: ChallengeOutcome,
 ) -> AppResult<ChallengeRecord> {
-    ch.state = outcome.as_str().to_owned();
+    ch.state = ChallengeState::from(outcome);
     ch.outcome_recorded_at = Some(ev.now);
     tx.put_challenge(&ch)?;
     let decided = k::OrderChallengeDecided {
         challenge: ch.id.clone(),
-        brought_by: Word::new(&ch.brought_by),
-        outcome: Word::new(&ch.state),
+        brought_by: Word::new(ch.brought_by.as_str()),
+        outcome: Word::new(ch.state.as_str()),
     };
     ev.emit(tx, ch.order.as_str(), decided)?;
     Ok(ch)
@@ -70,7 +70,7 @@ pub(crate) fn close_on_annulment(
     reference: Option<&str>,
 ) -> AppResult<()> {
     for mut ch in tx.challenges_of_order(order)? {
-        if ch.state == "pending" {
+        if ch.state == ChallengeState::Pending {
             ch.decided_on = decided_on.map(str::to_owned);
             ch.outcome_reference = reference.map(str::to_owned);
             decided(tx, ev, ch, ChallengeOutcome::Annulled)?;
@@ -118,7 +118,7 @@ impl App {
                     filed_on: input.filed_on.unwrap_or_default(),
                     recorded_at: now,
                     recorded_by: principal.user.clone(),
-                    state: "pending".into(),
+                    state: ChallengeState::Pending,
                     decided_on: None,
                     outcome_reference: None,
                     outcome_recorded_at: None,
@@ -134,8 +134,8 @@ impl App {
                     order.id.as_str(),
                     k::OrderChallenged {
                         challenge: rec.id.clone(),
-                        brought_by: Word::new(&rec.brought_by),
-                        filed_on: Word::new(&rec.filed_on),
+                        brought_by: Word::new(rec.brought_by.as_str()),
+                        filed_on: Word::new(rec.filed_on.as_str()),
                         court,
                         reference,
                     },
@@ -202,10 +202,10 @@ impl App {
                     .find(|ch| ch.id == id)
                     .filter(|_| allowed)
                     .ok_or(AppError::NotFound("challenge"))?;
-                if ch.state != "pending" {
+                if ch.state != ChallengeState::Pending {
                     return Err(AppError::conflict(
                         Conflict::ChallengeDecided,
-                        format!("the challenge was {}", ch.state),
+                        format!("the challenge was {}", ch.state.as_str()),
                     ));
                 }
                 let mut ch = ch;

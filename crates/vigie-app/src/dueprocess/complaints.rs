@@ -4,10 +4,12 @@
 
 use serde_json::json;
 use vigie_model::Conflict;
-use vigie_model::decision::{Action, DecisionContext, RawDecision};
+use vigie_model::decision::{DecisionContext, RawDecision};
 use vigie_model::event::{Word, kinds as k};
 use vigie_model::org::{OrgKind, Role};
-use vigie_model::redress::{COMPLAINT_ANSWER, Complainant, ReviewOutcome, check_reviewer, may_complain};
+use vigie_model::redress::{
+    COMPLAINT_ANSWER, Complainant, ComplaintState, ReviewOutcome, check_reviewer, may_complain,
+};
 use vigie_model::signal::SignalKind;
 use vigie_model::validation::Checker;
 use vigie_model::*;
@@ -53,7 +55,7 @@ fn lodge(
     signal: Option<&SignalId>,
     text: &str,
 ) -> AppResult<ComplaintRecord> {
-    if tx.complaints_of_case(&case.id)?.iter().any(|c| c.decision == d.id && c.state == "open") {
+    if tx.complaints_of_case(&case.id)?.iter().any(|c| c.decision == d.id && c.state == ComplaintState::Open) {
         return Err(AppError::conflict(
             Conflict::ComplaintOpen,
             "a complaint about this decision is already being reviewed",
@@ -65,12 +67,12 @@ fn lodge(
         case: case.id.clone(),
         decision: d.id.clone(),
         platform: d.org.clone(),
-        complainant: who.as_str().to_owned(),
+        complainant: who,
         signal: signal.cloned(),
         text_ref: Some(text_ref),
         received_at: ev.now,
         due_at: ev.now.plus(COMPLAINT_ANSWER),
-        state: "open".into(),
+        state: ComplaintState::Open,
         overdue_at: None,
         reviewed_by: None,
         reviewed_at: None,
@@ -81,7 +83,7 @@ fn lodge(
     let received = k::ComplaintReceived {
         case: case.id.clone(),
         decision: d.id.clone(),
-        complainant: Word::new(&rec.complainant),
+        complainant: Word::new(rec.complainant.as_str()),
         due_at: rec.due_at,
         text: sealed,
     };
@@ -125,7 +127,7 @@ impl App {
                 // now, at the latest (the same time the scrutiny request and the copy record).
                 mark_informed(tx, &ev, &mut notice, "opened")?;
                 let route = route_of(&tx.case_orders(&case.id)?, &d);
-                let action = Action::parse(&d.action).ok_or(AppError::Internal("unknown action"))?;
+                let action = d.action;
                 may_complain(route, Complainant::Uploader, action, notice.informed_at, now)
                     .map_err(|r| AppError::conflict(r.code, r.message))?;
                 if d.reversed_at.is_some() {
@@ -169,7 +171,7 @@ impl App {
                     _ => return Err(AppError::conflict(Conflict::NotDecided, "there is no decision to contest yet")),
                 };
                 let route = route_of(&tx.case_orders(&case.id)?, &d);
-                let action = Action::parse(&d.action).ok_or(AppError::Internal("unknown action"))?;
+                let action = d.action;
                 // DSA art. 20(2): from when the notifier was informed. Decisions recorded before
                 // Vigie kept that time count from the decision, when it was first shown.
                 let informed = tx.notifier_informed(&signal.id, &d.id)?.unwrap_or(d.decided_at);
@@ -244,10 +246,9 @@ impl App {
                     .get_complaint(&id)?
                     .filter(|c| c.platform == principal.org)
                     .ok_or(AppError::NotFound("complaint"))?;
-                if complaint.state != "open" {
-                    return Err(AppError::conflict(
-                        Conflict::AlreadyReviewed,
-                        format!("the complaint was {}", complaint.state),
+                if complaint.state != ComplaintState::Open {
+                    return Err(AppError::conflict(Conflict::AlreadyReviewed,
+                        format!("the complaint was {}", complaint.state.as_str()),
                     ));
                 }
                 let first =
@@ -261,7 +262,7 @@ impl App {
                 let mut new_decision = None;
                 if outcome == ReviewOutcome::Reversed {
                     let orders = tx.case_orders(&case.id)?;
-                    if complaint.complainant == Complainant::Uploader.as_str() {
+                    if complaint.complainant == Complainant::Uploader {
                         // The platform's own decision may be wrong, but an order in force keeps the
                         // content removed: only the order's redress lifts it.
                         if order_in_force(&orders) {
@@ -309,7 +310,7 @@ impl App {
                         new_decision = Some(rec.id);
                     }
                 }
-                complaint.state = outcome.as_str().to_owned();
+                complaint.state = ComplaintState::from(outcome);
                 complaint.reviewed_by = Some(principal.user.clone());
                 complaint.reviewed_at = Some(now);
                 complaint.reasons = input.reasons.map(|r| r.trim().to_owned());
@@ -317,8 +318,8 @@ impl App {
                 tx.update_complaint(&complaint)?;
                 let reviewed = k::ComplaintReviewed {
                     case: complaint.case.clone(),
-                    outcome: Word::new(&complaint.state),
-                    complainant: Word::new(&complaint.complainant),
+                    outcome: Word::new(complaint.state.as_str()),
+                    complainant: Word::new(complaint.complainant.as_str()),
                     first_decision: first.id.clone(),
                     first_automated: first.automated_decision,
                     new_decision: complaint.new_decision.clone(),
@@ -337,7 +338,9 @@ impl App {
                     Some(t) => tx.personal_value(t)?,
                     None => None,
                 };
-                Ok(ComplaintView { complaint, text, first_decision: first, case })
+                // As it stands now: the review may have reversed it.
+                let first_decision = tx.get_decision(&first.id)?.unwrap_or(first);
+                Ok(ComplaintView { complaint, text, first_decision, case })
             })
             .await
             .inspect(|_| self.wake_delivery())

@@ -19,7 +19,7 @@ use vigie_model::Conflict;
 use vigie_model::event::{Word, kinds as k};
 use vigie_model::location::{MAX_LOCATIONS, RawLocation, check_locations, check_media_hashes};
 use vigie_model::org::{OrgKind, Role};
-use vigie_model::redress::{HoldSubject, hold_until, may_hold};
+use vigie_model::redress::{HoldEnd, HoldSubject, hold_until, may_hold};
 use vigie_model::signal::SignalKind;
 use vigie_model::validation::Checker;
 use vigie_model::*;
@@ -105,7 +105,7 @@ pub(crate) fn on_fold(
     if !is_new {
         let Some(hold) = tx.active_hold(&case.id)? else { return Ok(HoldState::Free) };
         if urgent {
-            let reason = if signal.kind == SignalKind::Order { "order" } else { "threat_to_life" };
+            let reason = if signal.kind == SignalKind::Order { HoldEnd::Order } else { HoldEnd::ThreatToLife };
             end_hold(tx, ev, hold, reason)?;
             return Ok(HoldState::Released);
         }
@@ -114,7 +114,7 @@ pub(crate) fn on_fold(
         if signal.kind == SignalKind::Notice {
             let list = tx.get_watchlist(&hold.watchlist)?;
             if !list.is_some_and(|l| instrument_in_force(&l, ev.now)) {
-                end_hold(tx, ev, hold, "notice")?;
+                end_hold(tx, ev, hold, HoldEnd::Notice)?;
                 return Ok(HoldState::Released);
             }
         }
@@ -232,11 +232,11 @@ fn tell_authority(
 }
 
 /// Ends a hold and, when the case waits for its platform, delivers it now.
-pub(crate) fn end_hold(tx: &mut dyn Tx, ev: &Events<'_>, mut hold: HoldRecord, reason: &str) -> AppResult<()> {
+pub(crate) fn end_hold(tx: &mut dyn Tx, ev: &Events<'_>, mut hold: HoldRecord, reason: HoldEnd) -> AppResult<()> {
     hold.ended_at = Some(ev.now);
-    hold.end_reason = Some(reason.to_owned());
+    hold.end_reason = Some(reason);
     tx.update_hold(&hold)?;
-    let ended = k::HoldEnded { hold: hold.id.clone(), reason: Word::from(reason), placed_at: hold.placed_at };
+    let ended = k::HoldEnded { hold: hold.id.clone(), reason: Word::from(reason.as_str()), placed_at: hold.placed_at };
     ev.emit(tx, hold.case.as_str(), ended)?;
     enqueue(
         tx,
@@ -248,7 +248,7 @@ pub(crate) fn end_hold(tx: &mut dyn Tx, ev: &Events<'_>, mut hold: HoldRecord, r
         false,
     )?;
     // Orders and threats to life deliver the case themselves, through intake.
-    if matches!(reason, "expired" | "released")
+    if !reason.is_override()
         && let Some(case) = tx.get_case(&hold.case)?
         && let Some(platform) = &case.platform
         && case.state.is_pending()
@@ -263,7 +263,7 @@ pub(crate) fn tick(tx: &mut dyn Tx, ev: &Events<'_>) -> AppResult<usize> {
     let due = tx.due_holds(ev.now, 256)?;
     let n = due.len();
     for hold in due {
-        end_hold(tx, ev, hold, "expired")?;
+        end_hold(tx, ev, hold, HoldEnd::Expired)?;
     }
     Ok(n)
 }
@@ -526,7 +526,7 @@ impl App {
                 }
                 let actor = Actor::of(&principal);
                 let ev = Events { clock: &*clock, now: clock.now(), actor: &actor };
-                end_hold(tx, &ev, hold, "released")?;
+                end_hold(tx, &ev, hold, HoldEnd::Released)?;
                 Ok(tx.get_hold(&id)?.expect("exists"))
             })
             .await?;
@@ -543,12 +543,12 @@ impl App {
             _ => return Err(AppError::Forbidden("holds are seen by their authority and by overseers")),
         };
         let holds = self.store().read(move |r| r.holds(scope.as_ref(), 10_000)).await?;
-        let count = |reason: &str| holds.iter().filter(|h| h.end_reason.as_deref() == Some(reason)).count();
+        let count = |when: fn(HoldEnd) -> bool| holds.iter().filter(|h| h.end_reason.is_some_and(when)).count();
         Ok(HoldsReport {
             active: holds.iter().filter(|h| h.ended_at.is_none()).count(),
-            expired: count("expired"),
-            released: count("released"),
-            overridden: count("order") + count("threat_to_life") + count("notice"),
+            expired: count(|e| e == HoldEnd::Expired),
+            released: count(|e| e == HoldEnd::Released),
+            overridden: count(HoldEnd::is_override),
             holds,
         })
     }

@@ -103,9 +103,7 @@ pub(crate) fn check_not_suspended(
 /// Whether a trusted flagger's notices have priority: a coordinator's award stands and covers
 /// terrorist content (DSA art. 22(1)).
 pub(crate) fn flagger_has_priority(tx: &dyn Reads, org: &OrgId) -> Result<bool, StoreError> {
-    Ok(tx
-        .flagger_award(org)?
-        .is_some_and(|a| FlaggerStatus::parse(&a.status).is_some_and(|status| flagger_priority(status, &a.areas))))
+    Ok(tx.flagger_award(org)?.is_some_and(|a| flagger_priority(a.status, &a.areas)))
 }
 
 fn record(r: &dyn Reads, key: &str, platform: &OrgId, now: Timestamp) -> Result<NotifierRecord, StoreError> {
@@ -372,7 +370,7 @@ impl App {
                     reference: input.reference.unwrap_or_default().trim().to_owned(),
                     areas,
                     awarded_on: input.awarded_on.unwrap_or_default(),
-                    status: FlaggerStatus::Active.as_str().to_owned(),
+                    status: FlaggerStatus::Active,
                     status_since: now,
                     status_reference: None,
                     status_decided_on: None,
@@ -388,9 +386,9 @@ impl App {
                     tx,
                     org.as_str(),
                     k::TrustedFlaggerStatusChanged {
-                        status: Word::new(&rec.status),
+                        status: Word::new(rec.status.as_str()),
                         award: true,
-                        member_state: Some(Word::new(&rec.member_state)),
+                        member_state: Some(Word::new(rec.member_state.as_str())),
                         reference: Some(reference),
                         areas: Some(rec.areas.iter().map(Word::new).collect()),
                     },
@@ -434,10 +432,9 @@ impl App {
                 let mut rec = tx.flagger_award(&org)?.ok_or_else(|| {
                     AppError::conflict(Conflict::NoAward, "no coordinator's award is recorded for this organisation")
                 })?;
-                let current = FlaggerStatus::parse(&rec.status).ok_or(AppError::Internal("unknown flagger status"))?;
-                current.change_to(status).map_err(|r| AppError::conflict(r.code, r.message))?;
+                rec.status.change_to(status).map_err(|r| AppError::conflict(r.code, r.message))?;
                 let now = clock.now();
-                rec.status = status.as_str().to_owned();
+                rec.status = status;
                 rec.status_since = now;
                 rec.status_reference = input.reference.map(|r| r.trim().to_owned());
                 rec.status_decided_on = input.decided_on;
@@ -454,7 +451,7 @@ impl App {
                     tx,
                     org.as_str(),
                     k::TrustedFlaggerStatusChanged {
-                        status: Word::new(&rec.status),
+                        status: Word::new(rec.status.as_str()),
                         award: false,
                         member_state: None,
                         reference,

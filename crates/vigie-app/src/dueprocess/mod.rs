@@ -23,11 +23,13 @@ pub mod threats;
 
 use serde_json::{Value, json};
 use vigie_model::Conflict;
-use vigie_model::decision::{Action, legal_basis};
+use vigie_model::decision::legal_basis;
 use vigie_model::event::{Event, Word, kinds as k};
 use vigie_model::order::OrderForm;
 use vigie_model::org::{OrgKind, Role};
-use vigie_model::redress::{COMPLAINT_ANSWER, COMPLAINT_WINDOW, Embargo, Route, SCRUTINY_REQUEST_WINDOW};
+use vigie_model::redress::{
+    COMPLAINT_ANSWER, COMPLAINT_WINDOW, Complainant, ComplaintState, Embargo, Route, SCRUTINY_REQUEST_WINDOW,
+};
 use vigie_model::signal::SignalKind;
 use vigie_model::validation::Checker;
 use vigie_model::*;
@@ -35,6 +37,7 @@ use vigie_store::*;
 
 use crate::auth::{is_admin, require, secret_hash};
 use crate::delivery::enqueue;
+use crate::platform::OrderView;
 use crate::secrets::Pepper;
 use crate::{Actor, App, AppError, AppResult, Events, id_bytes, keep_personal};
 
@@ -234,8 +237,7 @@ pub(crate) fn notice_uploader(
     case: &CaseRecord,
     d: &DecisionRecord,
 ) -> Result<(), StoreError> {
-    let Some(action) = Action::parse(&d.action) else { return Ok(()) };
-    if !action.is_restrictive() {
+    if !d.action.is_restrictive() {
         return Ok(());
     }
     let orders = tx.case_orders(&case.id)?;
@@ -267,7 +269,7 @@ pub(crate) fn notice_uploader(
         case: case.id.clone(),
         decision: d.id.clone(),
         platform: d.org.clone(),
-        route: route.as_str().to_owned(),
+        route,
         body: body.to_string(),
         created_at: ev.now,
         issued_at: None,
@@ -294,7 +296,7 @@ pub(crate) fn issue_notice(
     let issued = k::UploaderNoticeIssued {
         case: notice.case.clone(),
         decision: notice.decision.clone(),
-        route: Word::new(&notice.route),
+        route: Word::new(notice.route.as_str()),
     };
     ev.emit(tx, notice.id.as_str(), issued)?;
     enqueue(
@@ -377,7 +379,7 @@ pub(crate) fn tell_notifiers(
             let logged = k::NotifierOutcome {
                 signal: s.id.clone(),
                 case: case.id.clone(),
-                outcome: Word::new(&d.action),
+                outcome: Word::new(d.action.as_str()),
                 decided_at: d.decided_at,
             };
             ev.emit(tx, s.id.as_str(), logged)?;
@@ -395,7 +397,7 @@ pub(crate) fn reinstate(
     (cause, by): (&str, &str),
     reasons: Option<(&str, Duration)>,
 ) -> Result<(), StoreError> {
-    if d.reversed_at.is_some() || !Action::parse(&d.action).is_some_and(Action::is_restrictive) {
+    if d.reversed_at.is_some() || !d.action.is_restrictive() {
         return Ok(());
     }
     tx.reverse_decision(&d.id, ev.now, by)?;
@@ -466,7 +468,7 @@ pub(crate) fn notice_view(
     let decision = tx.get_decision(&notice.decision)?.ok_or(AppError::Internal("notice without its decision"))?;
     let path = token.as_deref().map(uploader_notice_path);
     let link = |tail: &str| path.as_ref().map(|p| format!("{p}/{tail}"));
-    if notice.route == Route::Platform.as_str() {
+    if notice.route == Route::Platform {
         // DSA art. 20(2): six months from when the uploader was informed (the time the platform
         // recorded, or the first opening of the link, whichever came first); until then, open.
         let until = notice.informed_at.map(|t| t.plus(COMPLAINT_WINDOW));
@@ -503,7 +505,7 @@ pub(crate) fn notice_view(
     let complaints: Vec<Value> = tx
         .complaints_of_case(&notice.case)?
         .into_iter()
-        .filter(|c| c.decision == notice.decision && c.complainant == "uploader")
+        .filter(|c| c.decision == notice.decision && c.complainant == Complainant::Uploader)
         .map(|c| json!({ "id": c.id.as_str(), "state": c.state, "received_at": c.received_at, "answer_due_at": c.due_at, "reasons": c.reasons }))
         .collect();
     let mut scrutinies = Vec::new();
@@ -517,7 +519,7 @@ pub(crate) fn notice_view(
         Some(_) => tx
             .complaints_of_case(&notice.case)?
             .into_iter()
-            .find(|c| c.decision == decision.id && c.state == "reversed")
+            .find(|c| c.decision == decision.id && c.state == ComplaintState::Reversed)
             .and_then(|c| c.new_decision),
         None => None,
     };
@@ -700,7 +702,7 @@ impl App {
                 tx.insert_terms_clause(&rec)?;
                 let actor = Actor::of(&principal);
                 let ev = Events { clock: &*clock, now, actor: &actor };
-                ev.emit(tx, rec.id.as_str(), k::TermsClauseRegistered { code: Word::new(&rec.code) })?;
+                ev.emit(tx, rec.id.as_str(), k::TermsClauseRegistered { code: Word::new(rec.code.as_str()) })?;
                 Ok(rec)
             })
             .await
@@ -735,7 +737,7 @@ impl App {
                 tx.update_terms_clause(&rec)?;
                 let actor = Actor::of(&principal);
                 let ev = Events { clock: &*clock, now, actor: &actor };
-                ev.emit(tx, rec.id.as_str(), k::TermsClauseRetired { code: Word::new(&rec.code) })?;
+                ev.emit(tx, rec.id.as_str(), k::TermsClauseRetired { code: Word::new(rec.code.as_str()) })?;
                 Ok(rec)
             })
             .await
@@ -880,7 +882,7 @@ impl App {
 
     /// The issuing authority extends its non-disclosure once, by at most six weeks. Nobody else
     /// may: the decision is the issuing authority's alone (TCO art. 11(3)).
-    pub async fn extend_embargo(&self, p: &Principal, order: &str, input: EmbargoInput) -> AppResult<OrderRecord> {
+    pub async fn extend_embargo(&self, p: &Principal, order: &str, input: EmbargoInput) -> AppResult<OrderView> {
         let mut c = Checker::new();
         c.check(input.until.is_some(), "until", "required", "the new end of the non-disclosure");
         let until = parse_time(input.until.as_deref(), "until", &mut c);
@@ -901,7 +903,7 @@ impl App {
 
     /// The issuing authority lifts its non-disclosure early; withheld notices go out. It alone
     /// may (TCO art. 11(3)).
-    pub async fn lift_embargo(&self, p: &Principal, order: &str) -> AppResult<OrderRecord> {
+    pub async fn lift_embargo(&self, p: &Principal, order: &str) -> AppResult<OrderView> {
         let pepper = self.pepper().clone();
         self.authority_order_change(p, order, Recorder::Issuer, move |tx, ev, order| {
             lift(tx, ev, &pepper, order, false)
@@ -913,7 +915,7 @@ impl App {
     /// order stops having effect and the content is reinstated. Recorded by the issuing
     /// authority, or by the competent authority that scrutinises it; Vigie's administrator annuls
     /// nothing. The court and the reference are sealed in the log.
-    pub async fn annul_order(&self, p: &Principal, order: &str, input: AnnulmentInput) -> AppResult<OrderRecord> {
+    pub async fn annul_order(&self, p: &Principal, order: &str, input: AnnulmentInput) -> AppResult<OrderView> {
         let mut c = Checker::new();
         c.text(input.court.as_deref(), "court", 300);
         c.text(input.reference.as_deref(), "reference", 128);
@@ -942,7 +944,7 @@ impl App {
                 scrutiny: None,
                 court: Some(court_sealed),
                 reference: Some(reference_sealed),
-                decided_on: Some(Word::new(&decided_on)),
+                decided_on: Some(Word::new(decided_on.as_str())),
                 recorded_by: Some(Word::from(recorded_by)),
             };
             // The ruling is the outcome of the order's pending court challenges.
@@ -959,7 +961,7 @@ impl App {
         order: &str,
         who: Recorder,
         change: F,
-    ) -> AppResult<OrderRecord>
+    ) -> AppResult<OrderView>
     where
         F: FnOnce(&mut dyn Tx, &Events<'_>, OrderRecord) -> AppResult<OrderRecord> + Send + 'static,
     {
@@ -983,7 +985,9 @@ impl App {
                 };
                 let actor = Actor::of(&principal);
                 let ev = Events { clock: &*clock, now: clock.now(), actor: &actor };
-                change(tx, &ev, order)
+                let order = change(tx, &ev, order)?;
+                // With its cases as they now stand (an annulment reinstates them).
+                Ok(crate::platform::order_view(&*tx, order)?)
             })
             .await?;
         self.wake_delivery();
@@ -1014,12 +1018,9 @@ impl App {
                     Some(c) if c.platform.as_ref() == Some(&principal.org) => c,
                     _ => return Err(AppError::NotFound("case")),
                 };
-                let d = tx
-                    .case_decision(&case.id)?
-                    .filter(|d| Action::parse(&d.action).is_some_and(Action::is_restrictive))
-                    .ok_or_else(|| {
-                        AppError::conflict(Conflict::NothingToReinstate, "the case has no restrictive decision")
-                    })?;
+                let d = tx.case_decision(&case.id)?.filter(|d| d.action.is_restrictive()).ok_or_else(|| {
+                    AppError::conflict(Conflict::NothingToReinstate, "the case has no restrictive decision")
+                })?;
                 if d.reversed_at.is_some() {
                     return Err(AppError::conflict(Conflict::NothingToReinstate, "the content was already reinstated"));
                 }

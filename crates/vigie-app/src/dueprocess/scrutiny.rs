@@ -13,7 +13,7 @@ use vigie_model::Conflict;
 use vigie_model::decision::Purpose;
 use vigie_model::event::{Word, kinds as k};
 use vigie_model::org::{Competence, OrgKind, Role};
-use vigie_model::redress::{ScrutinyTrigger, may_find_infringement, scrutiny_due, scrutiny_in_time};
+use vigie_model::redress::{ScrutinyState, ScrutinyTrigger, may_find_infringement, scrutiny_due, scrutiny_in_time};
 use vigie_model::validation::Checker;
 use vigie_model::*;
 use vigie_store::*;
@@ -74,7 +74,7 @@ pub(crate) fn purpose_concerns(tx: &dyn Reads, order: &OrderRecord) -> Result<Ve
     for case in tx.signal_cases(&order.id)? {
         if let Some(d) = tx.case_decision(&case)?
             && d.decided_at >= order.intake_at
-            && let Some(purpose) = d.purpose.as_deref().and_then(Purpose::parse)
+            && let Some(purpose) = d.purpose
             && purpose != Purpose::None
         {
             out.push(json!({ "case": case.as_str(), "decision": d.id.as_str(), "purpose": purpose.as_str(), "rationale": d.purpose_rationale }));
@@ -111,11 +111,10 @@ fn open(
     }
     scrutiny_in_time(req.trigger, req.from, ev.now).map_err(|r| AppError::conflict(r.code, r.message))?;
     // Each requester has their own right: another's pending request does not stand in the way.
-    let trigger = req.trigger.as_str();
     if tx
         .scrutinies_of_order(&order.id)?
         .iter()
-        .any(|s| s.state == "pending" && s.trigger == trigger && s.notice.as_ref() == req.notice)
+        .any(|s| s.state == ScrutinyState::Pending && s.trigger == req.trigger && s.notice.as_ref() == req.notice)
     {
         return Err(AppError::conflict(Conflict::ScrutinyPending, "your scrutiny of this order is already under way"));
     }
@@ -125,12 +124,12 @@ fn open(
     let rec = ScrutinyRecord {
         id: ScrutinyId::from_random(id_bytes(ev.now)),
         order: order.id.clone(),
-        trigger: trigger.to_owned(),
+        trigger: req.trigger,
         requested_at: ev.now,
         due_at: scrutiny_due(req.trigger, ev.now, order.copy_at.unwrap_or(order.intake_at)),
         authority: authority.clone(),
         reasons_ref: Some(reasons_ref),
-        state: "pending".into(),
+        state: ScrutinyState::Pending,
         overdue_at: None,
         decided_at: None,
         decided_by: None,
@@ -143,7 +142,7 @@ fn open(
     tx.insert_scrutiny(&rec)?;
     let requested = k::ScrutinyRequested {
         order: order.id.clone(),
-        trigger: Word::new(&rec.trigger),
+        trigger: Word::new(rec.trigger.as_str()),
         authority: authority.clone(),
         due_at: rec.due_at,
         reasons: Some(sealed),
@@ -172,8 +171,8 @@ fn check_reasons(reasons: Option<&str>, field: &str) -> AppResult<String> {
 /// Loads a pending scrutiny of the caller's authority.
 fn own_pending(tx: &dyn Reads, p: &Principal, id: &ScrutinyId) -> AppResult<ScrutinyRecord> {
     let s = tx.get_scrutiny(id)?.filter(|s| s.authority == p.org).ok_or(AppError::NotFound("scrutiny"))?;
-    if s.state != "pending" {
-        return Err(AppError::conflict(Conflict::AlreadyDecided, format!("the scrutiny found {}", s.state)));
+    if s.state != ScrutinyState::Pending {
+        return Err(AppError::conflict(Conflict::AlreadyDecided, format!("the scrutiny found {}", s.state.as_str())));
     }
     Ok(s)
 }
@@ -371,18 +370,13 @@ impl App {
             .write(move |tx| {
                 let mut s = own_pending(tx, &principal, &id)?;
                 let now = clock.now();
-                let trigger = match s.trigger.as_str() {
-                    "platform" => ScrutinyTrigger::Platform,
-                    "uploader" => ScrutinyTrigger::Uploader,
-                    _ => ScrutinyTrigger::ExOfficio,
-                };
                 if infringement {
-                    may_find_infringement(trigger, s.due_at, s.intention_at.is_some(), now)
+                    may_find_infringement(s.trigger, s.due_at, s.intention_at.is_some(), now)
                         .map_err(|r| AppError::conflict(r.code, r.message))?;
                 }
                 let actor = Actor::of(&principal);
                 let ev = Events { clock: &*clock, now, actor: &actor };
-                s.state = if infringement { "infringement" } else { "no_infringement" }.to_owned();
+                s.state = if infringement { ScrutinyState::Infringement } else { ScrutinyState::NoInfringement };
                 s.decided_at = Some(now);
                 s.decided_by = Some(principal.user.clone());
                 s.decision_reasons = input.reasons.map(|r| r.trim().to_owned());
@@ -390,9 +384,9 @@ impl App {
                 let europol: Vec<OrgId> = tx.list_orgs()?.into_iter().filter(|o| o.europol).map(|o| o.id).collect();
                 let decided = k::ScrutinyDecided {
                     order: s.order.clone(),
-                    outcome: Word::new(&s.state),
+                    outcome: Word::new(s.state.as_str()),
                     late: now > s.due_at,
-                    trigger: Some(Word::new(&s.trigger)),
+                    trigger: Some(Word::new(s.trigger.as_str())),
                     europol: Some(europol.len() as u64),
                     reasons: seal_text(
                         tx,

@@ -164,7 +164,7 @@ impl App {
                         },
                     )?;
                     if let Some(hold) = tx.active_hold(&case.id)? {
-                        super::holds::end_hold(tx, &ev, hold, "threat_to_life")?;
+                        super::holds::end_hold(tx, &ev, hold, vigie_model::redress::HoldEnd::ThreatToLife)?;
                     }
                     if let Some(platform) = &case.platform {
                         enqueue(tx, now, platform, "case.escalated", case_payload(&case), Some(&case.id), true)?;
@@ -278,7 +278,7 @@ impl App {
                     case.id.as_str(),
                     k::ThreatToLifeReferred {
                         referral: rec.id.clone(),
-                        basis: Word::new(&rec.basis),
+                        basis: Word::new(rec.basis.as_str()),
                         member_states: rec.member_states.iter().map(Word::new).collect(),
                         europol: rec.europol,
                         contact_point: rec.contact_point,

@@ -87,7 +87,7 @@ pub fn report(r: &dyn Reads, period: Period, audience: &Audience) -> vigie_store
 impl crate::App {
     /// The figures of a period for a person's dashboard: the whole instance for administrators and
     /// overseers, otherwise only what their organisation is party to.
-    pub async fn dashboard(&self, p: &vigie_store::Principal, period: Period) -> crate::AppResult<Report> {
+    pub async fn dashboard(&self, p: &vigie_model::Principal, period: Period) -> crate::AppResult<Report> {
         let audience = if crate::auth::is_admin(p) || p.org_kind == vigie_model::org::OrgKind::Overseer {
             Audience::Overseer
         } else {

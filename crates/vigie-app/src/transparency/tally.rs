@@ -24,9 +24,10 @@ fn bump(c: &mut Counts, key: &str) {
 }
 
 /// The signal sources, in the order the report shows them.
-pub const SOURCES: [&str; 5] = ["order", "referral", "trusted_flagger", "public", "hash_match"];
-/// The tiers a case can have, by its highest signal.
-pub const TIERS: [&str; 4] = ["order", "referral", "trusted_flagger", "public"];
+pub const SOURCES: [&str; 5] = ["order", "referral", "trusted_flagger", "public", "bank_match"];
+/// The tiers a case can have, by its highest signal (`vigie_model::signal::Tier`). Bank-match
+/// cases decided before step 9 carry `referral`, as their events say.
+pub const TIERS: [&str; 5] = ["order", "referral", "trusted_flagger", "public", "bank_match"];
 /// Upper bounds (inclusive, seconds) of the time-to-action histogram, and the open last bucket.
 pub const BUCKETS: [(&str, i64); 6] = [
     ("up_to_15m", 15 * 60),
@@ -686,7 +687,7 @@ impl Tally {
         let source = match (d.kind.as_str(), d.tier.as_str()) {
             ("order", _) => "order",
             ("referral", _) => "referral",
-            ("bank_match", _) => "hash_match",
+            ("bank_match", _) => "bank_match",
             (_, "trusted_flagger") => "trusted_flagger",
             _ => "public",
         };

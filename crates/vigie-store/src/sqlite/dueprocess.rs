@@ -1,9 +1,14 @@
 //! The SQL behind [`DueReads`] and [`DueTx`].
 
 use rusqlite::{Row, params};
+use vigie_model::redress::{
+    ChallengeState, Complainant, ComplaintState, FlaggerStatus, HoldEnd, Route, ScrutinyState, ScrutinyTrigger,
+};
 use vigie_model::*;
 
-use super::queries::{SqliteRead, SqliteTx, decision_row, order_row, ts, us};
+use super::cases::decision_row;
+use super::orders::order_row;
+use super::queries::{SqliteRead, SqliteTx, corrupt, ts, us};
 use crate::*;
 
 fn clause_row(r: &Row<'_>) -> rusqlite::Result<TermsClauseRecord> {
@@ -21,12 +26,13 @@ fn clause_row(r: &Row<'_>) -> rusqlite::Result<TermsClauseRecord> {
 }
 
 fn notice_row(r: &Row<'_>) -> rusqlite::Result<UploaderNoticeRecord> {
+    let route: String = r.get("route")?;
     Ok(UploaderNoticeRecord {
         id: UploaderNoticeId::from_trusted(r.get("id")?),
         case: CaseId::from_trusted(r.get("case_id")?),
         decision: DecisionId::from_trusted(r.get("decision")?),
         platform: OrgId::from_trusted(r.get("platform")?),
-        route: r.get("route")?,
+        route: Route::parse(&route).ok_or_else(|| corrupt("route", &route))?,
         token_hash: r.get("token_hash")?,
         body: r.get("body")?,
         created_at: Timestamp::from_micros(r.get("created_at")?),
@@ -36,17 +42,19 @@ fn notice_row(r: &Row<'_>) -> rusqlite::Result<UploaderNoticeRecord> {
 }
 
 fn complaint_row(r: &Row<'_>) -> rusqlite::Result<ComplaintRecord> {
+    let complainant: String = r.get("complainant")?;
+    let state: String = r.get("state")?;
     Ok(ComplaintRecord {
         id: ComplaintId::from_trusted(r.get("id")?),
         case: CaseId::from_trusted(r.get("case_id")?),
         decision: DecisionId::from_trusted(r.get("decision")?),
         platform: OrgId::from_trusted(r.get("platform")?),
-        complainant: r.get("complainant")?,
+        complainant: Complainant::parse(&complainant).ok_or_else(|| corrupt("complainant", &complainant))?,
         signal: r.get::<_, Option<String>>("signal")?.map(SignalId::from_trusted),
         text_ref: r.get::<_, Option<String>>("text_ref")?.map(PersonalRef::from_trusted),
         received_at: Timestamp::from_micros(r.get("received_at")?),
         due_at: Timestamp::from_micros(r.get("due_at")?),
-        state: r.get("state")?,
+        state: ComplaintState::parse(&state).ok_or_else(|| corrupt("complaint state", &state))?,
         overdue_at: ts(r.get("overdue_at")?),
         reviewed_by: r.get::<_, Option<String>>("reviewed_by")?.map(UserId::from_trusted),
         reviewed_at: ts(r.get("reviewed_at")?),
@@ -56,15 +64,17 @@ fn complaint_row(r: &Row<'_>) -> rusqlite::Result<ComplaintRecord> {
 }
 
 fn scrutiny_row(r: &Row<'_>) -> rusqlite::Result<ScrutinyRecord> {
+    let trigger: String = r.get("trigger")?;
+    let state: String = r.get("state")?;
     Ok(ScrutinyRecord {
         id: ScrutinyId::from_trusted(r.get("id")?),
         order: SignalId::from_trusted(r.get("order_id")?),
-        trigger: r.get("trigger")?,
+        trigger: ScrutinyTrigger::parse(&trigger).ok_or_else(|| corrupt("scrutiny trigger", &trigger))?,
         requested_at: Timestamp::from_micros(r.get("requested_at")?),
         due_at: Timestamp::from_micros(r.get("due_at")?),
         authority: OrgId::from_trusted(r.get("authority")?),
         reasons_ref: r.get::<_, Option<String>>("reasons_ref")?.map(PersonalRef::from_trusted),
-        state: r.get("state")?,
+        state: ScrutinyState::parse(&state).ok_or_else(|| corrupt("scrutiny state", &state))?,
         overdue_at: ts(r.get("overdue_at")?),
         decided_at: ts(r.get("decided_at")?),
         decided_by: r.get::<_, Option<String>>("decided_by")?.map(UserId::from_trusted),
@@ -101,6 +111,7 @@ fn watchlist_row(r: &Row<'_>) -> rusqlite::Result<WatchlistRecord> {
 }
 
 fn hold_row(r: &Row<'_>) -> rusqlite::Result<HoldRecord> {
+    let end_reason: Option<String> = r.get("end_reason")?;
     Ok(HoldRecord {
         id: HoldId::from_trusted(r.get("id")?),
         case: CaseId::from_trusted(r.get("case_id")?),
@@ -109,7 +120,7 @@ fn hold_row(r: &Row<'_>) -> rusqlite::Result<HoldRecord> {
         placed_at: Timestamp::from_micros(r.get("placed_at")?),
         until: Timestamp::from_micros(r.get("until")?),
         ended_at: ts(r.get("ended_at")?),
-        end_reason: r.get("end_reason")?,
+        end_reason: end_reason.map(|e| HoldEnd::parse(&e).ok_or_else(|| corrupt("hold end", &e))).transpose()?,
     })
 }
 
@@ -168,6 +179,7 @@ fn retention_row(r: &Row<'_>) -> rusqlite::Result<CaseRetentionRecord> {
 }
 
 fn challenge_row(r: &Row<'_>) -> rusqlite::Result<ChallengeRecord> {
+    let state: String = r.get("state")?;
     Ok(ChallengeRecord {
         id: ChallengeId::from_trusted(r.get("id")?),
         order: SignalId::from_trusted(r.get("order_id")?),
@@ -178,7 +190,7 @@ fn challenge_row(r: &Row<'_>) -> rusqlite::Result<ChallengeRecord> {
         filed_on: r.get("filed_on")?,
         recorded_at: Timestamp::from_micros(r.get("recorded_at")?),
         recorded_by: UserId::from_trusted(r.get("recorded_by")?),
-        state: r.get("state")?,
+        state: ChallengeState::parse(&state).ok_or_else(|| corrupt("challenge state", &state))?,
         decided_on: r.get("decided_on")?,
         outcome_reference: r.get("outcome_reference")?,
         outcome_recorded_at: ts(r.get("outcome_recorded_at")?),
@@ -465,6 +477,7 @@ impl DueReads for SqliteRead<'_> {
     fn flagger_award(&self, org: &OrgId) -> Result<Option<FlaggerAwardRecord>> {
         self.one("SELECT * FROM flagger_awards WHERE org = ?1", [org.as_str()], |r| {
             let areas: String = r.get("areas")?;
+            let status: String = r.get("status")?;
             Ok(FlaggerAwardRecord {
                 org: OrgId::from_trusted(r.get("org")?),
                 coordinator: r.get("coordinator")?,
@@ -472,7 +485,7 @@ impl DueReads for SqliteRead<'_> {
                 reference: r.get("reference")?,
                 areas: serde_json::from_str(&areas).unwrap_or_default(),
                 awarded_on: r.get("awarded_on")?,
-                status: r.get("status")?,
+                status: FlaggerStatus::parse(&status).ok_or_else(|| corrupt("flagger status", &status))?,
                 status_since: Timestamp::from_micros(r.get("status_since")?),
                 status_reference: r.get("status_reference")?,
                 status_decided_on: r.get("status_decided_on")?,
@@ -582,7 +595,7 @@ impl DueTx for SqliteTx<'_> {
                 r.case.as_str(),
                 r.decision.as_str(),
                 r.platform.as_str(),
-                r.route,
+                r.route.as_str(),
                 r.token_hash,
                 r.body,
                 r.created_at.as_micros(),
@@ -609,12 +622,12 @@ impl DueTx for SqliteTx<'_> {
                 r.case.as_str(),
                 r.decision.as_str(),
                 r.platform.as_str(),
-                r.complainant,
+                r.complainant.as_str(),
                 r.signal.as_ref().map(SignalId::as_str),
                 r.text_ref.as_ref().map(PersonalRef::as_str),
                 r.received_at.as_micros(),
                 r.due_at.as_micros(),
-                r.state,
+                r.state.as_str(),
                 us(r.overdue_at),
                 r.reviewed_by.as_ref().map(UserId::as_str),
                 us(r.reviewed_at),
@@ -630,7 +643,7 @@ impl DueTx for SqliteTx<'_> {
              new_decision = ?7 WHERE id = ?1",
             params![
                 r.id.as_str(),
-                r.state,
+                r.state.as_str(),
                 us(r.overdue_at),
                 r.reviewed_by.as_ref().map(UserId::as_str),
                 us(r.reviewed_at),
@@ -648,12 +661,12 @@ impl DueTx for SqliteTx<'_> {
             params![
                 r.id.as_str(),
                 r.order.as_str(),
-                r.trigger,
+                r.trigger.as_str(),
                 r.requested_at.as_micros(),
                 r.due_at.as_micros(),
                 r.authority.as_str(),
                 r.reasons_ref.as_ref().map(PersonalRef::as_str),
-                r.state,
+                r.state.as_str(),
                 us(r.overdue_at),
                 us(r.decided_at),
                 r.decided_by.as_ref().map(UserId::as_str),
@@ -672,7 +685,7 @@ impl DueTx for SqliteTx<'_> {
              intention_at = ?7, intention_reasons = ?8 WHERE id = ?1",
             params![
                 r.id.as_str(),
-                r.state,
+                r.state.as_str(),
                 us(r.overdue_at),
                 us(r.decided_at),
                 r.decided_by.as_ref().map(UserId::as_str),
@@ -736,7 +749,7 @@ impl DueTx for SqliteTx<'_> {
                 r.placed_at.as_micros(),
                 r.until.as_micros(),
                 us(r.ended_at),
-                r.end_reason,
+                r.end_reason.map(HoldEnd::as_str),
             ],
         )?;
         Ok(())
@@ -744,7 +757,7 @@ impl DueTx for SqliteTx<'_> {
     fn update_hold(&mut self, r: &HoldRecord) -> Result<()> {
         self.read.exec(
             "UPDATE holds SET until = ?2, ended_at = ?3, end_reason = ?4 WHERE id = ?1",
-            params![r.id.as_str(), r.until.as_micros(), us(r.ended_at), r.end_reason],
+            params![r.id.as_str(), r.until.as_micros(), us(r.ended_at), r.end_reason.map(HoldEnd::as_str)],
         )?;
         Ok(())
     }
@@ -830,7 +843,7 @@ impl DueTx for SqliteTx<'_> {
                 r.reference,
                 serde_json::to_string(&r.areas).expect("strings serialise"),
                 r.awarded_on,
-                r.status,
+                r.status.as_str(),
                 r.status_since.as_micros(),
                 r.status_reference,
                 r.status_decided_on,
@@ -917,7 +930,7 @@ impl DueTx for SqliteTx<'_> {
                 r.filed_on,
                 r.recorded_at.as_micros(),
                 r.recorded_by.as_str(),
-                r.state,
+                r.state.as_str(),
                 r.decided_on,
                 r.outcome_reference,
                 us(r.outcome_recorded_at)

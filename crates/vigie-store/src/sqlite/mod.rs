@@ -1,9 +1,14 @@
 //! The embedded engine: SQLite in WAL mode with full synchronous commits, one writer thread that
 //! groups commits, and a few reader threads.
 
+mod banks;
+mod cases;
 mod chain;
 mod console;
 mod dueprocess;
+mod events;
+mod orders;
+mod orgs;
 mod outbox;
 mod queries;
 mod schema;
@@ -18,7 +23,8 @@ use std::thread;
 use rusqlite::{Connection, OpenFlags};
 
 use crate::{Completion, ConstraintKind, Durability, Engine, ReadJob, Result, SqliteConfig, StoreError, WriteJob};
-use queries::{ChainHead, SqliteRead, SqliteTx};
+use events::ChainHead;
+use queries::{SqliteRead, SqliteTx};
 
 pub(crate) struct SqliteEngine {
     /// `None` once the engine is closed.

@@ -771,6 +771,72 @@ CREATE INDEX deliveries_due ON deliveries(next_attempt_at) WHERE delivered_at IS
 CREATE INDEX deliveries_queue ON deliveries(webhook, case_id, seq) WHERE delivered_at IS NULL AND dead_at IS NULL;
 CREATE INDEX deliveries_dead ON deliveries(org, dead_at) WHERE dead_at IS NOT NULL AND delivered_at IS NULL;
 "#,
+    // 10: a bank match is its own tier (5, `bank_match`), no longer stored as a referral (2), so the
+    // inbox, the console and the reports say the same word. Signals and cases are rebuilt to take
+    // it (SQLite's way to change a CHECK), and what a bank match alone made tier 2 is relabelled: a
+    // bank-match signal, unless it took its tier from an earlier case that was a referral; then a
+    // case of tier 2 none of whose signals is a tier-2 one any more.
+    r#"
+CREATE TABLE signals_v10 (
+    id TEXT PRIMARY KEY,
+    kind TEXT NOT NULL CHECK (kind IN ('notice','referral','order','bank_match')),
+    tier INTEGER NOT NULL CHECK (tier BETWEEN 1 AND 5),
+    submitter_org TEXT REFERENCES orgs(id),
+    submitter_user TEXT REFERENCES users(id),
+    threat_to_life INTEGER NOT NULL,
+    received_at INTEGER NOT NULL,
+    tracking_hash TEXT UNIQUE,
+    explanation_ref TEXT,
+    notifier_name_ref TEXT,
+    notifier_email_ref TEXT,
+    good_faith INTEGER,
+    details TEXT NOT NULL,
+    locations TEXT NOT NULL
+) STRICT;
+INSERT INTO signals_v10 SELECT * FROM signals;
+DROP TABLE signals;
+ALTER TABLE signals_v10 RENAME TO signals;
+CREATE INDEX signals_referrals ON signals(submitter_org, received_at) WHERE kind = 'referral';
+
+CREATE TABLE cases_v10 (
+    id TEXT PRIMARY KEY,
+    platform TEXT REFERENCES orgs(id),
+    key TEXT NOT NULL,
+    kind TEXT NOT NULL CHECK (kind IN ('content','account')),
+    url TEXT,
+    host TEXT,
+    content_id TEXT,
+    account_id TEXT,
+    state TEXT NOT NULL CHECK (state IN ('parked','open','delivered','acknowledged','decided')),
+    tier INTEGER NOT NULL CHECK (tier BETWEEN 1 AND 5),
+    threat_to_life INTEGER NOT NULL,
+    accountable_sources INTEGER NOT NULL,
+    anonymous_signals INTEGER NOT NULL,
+    priority INTEGER NOT NULL,
+    due_at INTEGER,
+    created_at INTEGER NOT NULL,
+    updated_at INTEGER NOT NULL,
+    delivered_at INTEGER,
+    acknowledged_at INTEGER,
+    decided_at INTEGER,
+    CHECK ((platform IS NULL) = (state = 'parked'))
+) STRICT;
+INSERT INTO cases_v10 SELECT * FROM cases;
+DROP TABLE cases;
+ALTER TABLE cases_v10 RENAME TO cases;
+CREATE UNIQUE INDEX cases_platform_key ON cases(COALESCE(platform, ''), key);
+CREATE INDEX cases_inbox ON cases(platform, state);
+CREATE INDEX cases_parked_host ON cases(host) WHERE platform IS NULL;
+
+UPDATE signals SET tier = 5
+    WHERE kind = 'bank_match' AND tier = 2
+      AND NOT EXISTS (SELECT 1 FROM json_each(signals.details, '$.linked_cases') l
+                      JOIN cases c ON c.id = l.value WHERE c.tier = 2);
+UPDATE cases SET tier = 5
+    WHERE tier = 2
+      AND NOT EXISTS (SELECT 1 FROM signal_cases sc JOIN signals s ON s.id = sc.signal
+                      WHERE sc.case_id = cases.id AND s.tier = 2);
+"#,
 ];
 
 /// Brings the database to the newest schema, one migration per transaction.
@@ -939,6 +1005,71 @@ mod tests {
             conn.query_row("SELECT restriction FROM decisions WHERE id = 'dec_1'", [], |r| r.get(0)).unwrap();
         assert_eq!(restriction, "other");
         assert!(latest_version() >= 8);
+    }
+
+    /// Migration 10: bank matches get their own tier. A bank match that stood alone becomes
+    /// `bank_match` (5), with its case; one that took a referral's tier from an earlier case, a
+    /// referral, and a case a referral also reported, stay 2; everything else keeps its rows.
+    #[test]
+    fn migration_10_relabels_what_a_bank_match_alone_made_a_referral() {
+        let mut conn = Connection::open_in_memory().unwrap();
+        conn.pragma_update(None, "foreign_keys", "ON").unwrap();
+        for m in &MIGRATIONS[..9] {
+            conn.execute_batch(m).unwrap();
+        }
+        conn.pragma_update(None, "user_version", 9).unwrap();
+        conn.execute_batch(
+            "INSERT INTO orgs (id, name, kind, created_at) VALUES ('org_p', 'P', 'platform', 0);
+             INSERT INTO cases (id, platform, key, kind, state, tier, threat_to_life, accountable_sources,
+               anonymous_signals, priority, created_at, updated_at) VALUES
+               ('cas_alone', 'org_p', 'k1', 'content', 'open', 2, 0, 1, 0, 200, 5, 5),
+               ('cas_both', 'org_p', 'k2', 'content', 'open', 2, 0, 2, 0, 210, 5, 5),
+               ('cas_ref', 'org_p', 'k3', 'content', 'decided', 2, 0, 1, 0, 200, 5, 5),
+               ('cas_again', 'org_p', 'k4', 'content', 'open', 2, 0, 1, 0, 200, 5, 5),
+               ('cas_public', 'org_p', 'k5', 'content', 'open', 1, 0, 0, 1, 101, 5, 5);
+             INSERT INTO signals (id, kind, tier, threat_to_life, received_at, details, locations) VALUES
+               ('sig_bm1', 'bank_match', 2, 0, 5, '{\"linked_cases\":[]}', '[]'),
+               ('sig_bm2', 'bank_match', 2, 0, 5, '{\"linked_cases\":[]}', '[]'),
+               ('sig_ref2', 'referral', 2, 0, 5, '{}', '[]'),
+               ('sig_ref3', 'referral', 2, 0, 5, '{}', '[]'),
+               ('sig_bm4', 'bank_match', 2, 0, 5, '{\"linked_cases\":[\"cas_ref\"]}', '[]'),
+               ('sig_pub', 'notice', 1, 0, 5, '{}', '[]');
+             INSERT INTO signal_cases (signal, idx, case_id) VALUES
+               ('sig_bm1', 0, 'cas_alone'), ('sig_bm2', 0, 'cas_both'), ('sig_ref2', 0, 'cas_both'),
+               ('sig_ref3', 0, 'cas_ref'), ('sig_bm4', 0, 'cas_again'), ('sig_pub', 0, 'cas_public');",
+        )
+        .unwrap();
+        migrate(&mut conn).unwrap();
+        let tiers = |table: &str| -> Vec<(String, i64)> {
+            conn.prepare(&format!("SELECT id, tier FROM {table} ORDER BY id"))
+                .unwrap()
+                .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))
+                .unwrap()
+                .collect::<Result<_, _>>()
+                .unwrap()
+        };
+        let t = |pairs: &[(&str, i64)]| pairs.iter().map(|(id, t)| ((*id).to_owned(), *t)).collect::<Vec<_>>();
+        assert_eq!(
+            tiers("signals"),
+            t(&[("sig_bm1", 5), ("sig_bm2", 5), ("sig_bm4", 2), ("sig_pub", 1), ("sig_ref2", 2), ("sig_ref3", 2)])
+        );
+        assert_eq!(
+            tiers("cases"),
+            t(&[("cas_again", 2), ("cas_alone", 5), ("cas_both", 2), ("cas_public", 1), ("cas_ref", 2)])
+        );
+        // The rebuilt tables still refuse what they refused, and references into them hold.
+        let six = conn.execute("UPDATE cases SET tier = 6 WHERE id = 'cas_alone'", []);
+        assert!(six.is_err());
+        let orphan =
+            conn.execute("INSERT INTO signal_cases (signal, idx, case_id) VALUES ('sig_x', 0, 'cas_alone')", []);
+        assert!(orphan.is_err());
+        let dup = conn.execute(
+            "INSERT INTO cases (id, platform, key, kind, state, tier, threat_to_life, accountable_sources,
+               anonymous_signals, priority, created_at, updated_at) VALUES ('cas_dup', 'org_p', 'k1', 'content', 'open', 1, 0, 0, 1, 1, 5, 5)",
+            [],
+        );
+        assert!(dup.is_err(), "one case per platform and key");
+        assert_eq!(latest_version(), 10);
     }
 
     #[test]

@@ -8,7 +8,7 @@ use axum::response::Response;
 use vigie_app::intake::{OrderInput, ReferralInput};
 use vigie_app::reviewing::relative;
 use vigie_model::location::RawLocation;
-use vigie_model::order::{RawOrderForm, Redress, Representative};
+use vigie_model::order::{OrderStatus, RawOrderForm, Redress, Representative};
 use vigie_model::org::{OrgKind, Role};
 
 use super::review::ClockView;
@@ -117,12 +117,12 @@ async fn orders_view(
                 reference: r.reference.clone(),
                 platform: name(r.platform.as_str()),
                 issued: relative(r.intake_at, now),
-                state: c.state.as_str().replace('_', " "),
+                state: OrderStatus::of(c.state, r.ended_at).as_str().replace('_', " "),
                 clock: ClockView::of(c.status(r.ended_at, now), now),
                 overdue: c.overdue_at.is_some(),
-                feedback: c.actioned_at.map(|at| {
-                    format!("{} at {}", r.measure.clone().unwrap_or_else(|| "actioned".into()), at.to_rfc3339())
-                }),
+                feedback: c
+                    .actioned_at
+                    .map(|at| format!("{} at {}", r.measure.map_or("actioned", |m| m.as_str()), at.to_rfc3339())),
                 cannot_comply: reasons,
                 ended: r.ended_at.map(|at| format!("stopped having effect {}", relative(at, now))),
                 urls: o.cases.iter().filter_map(|c| c.url.clone()).collect(),
@@ -259,7 +259,7 @@ async fn referrals_view(
                     .cases
                     .iter()
                     .map(|c| {
-                        let state = c.state.as_str().replace('_', " ");
+                        let state = c.status().as_str().replace('_', " ");
                         let outcome = if c.decided_at.is_some() { "decided" } else { "waiting for the platform" };
                         (c.url.clone().unwrap_or_else(|| c.key.clone()), state, outcome.to_owned())
                     })

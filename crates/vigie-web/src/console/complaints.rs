@@ -37,10 +37,10 @@ pub(crate) async fn list(State(s): State<AppState>, v: Viewer) -> Result<Respons
         .into_iter()
         .map(|c| ComplaintRow {
             id: c.id.as_str().to_owned(),
-            complainant: c.complainant.clone(),
+            complainant: c.complainant.as_str().to_owned(),
             received: relative(c.received_at, now),
             due: deadline(Some(c.due_at), now),
-            overdue: c.due_at <= now,
+            overdue: vigie_model::is_overdue(c.due_at, now),
         })
         .collect();
     page(&ComplaintsPage { me: Some(Me::load(&s.app, &v, "/complaints").await), rows })
@@ -74,7 +74,7 @@ async fn view(s: &AppState, v: &Viewer, id: &str, errors: Vec<String>) -> Result
     let now = s.app.now();
     let d = &c.first_decision;
     let mut first = vec![
-        ("Action".to_owned(), d.action.replace('_', " ")),
+        ("Action".to_owned(), d.action.as_str().replace('_', " ")),
         ("Decided".to_owned(), format!("{} ({})", d.decided_at.to_rfc3339(), relative(d.decided_at, now))),
     ];
     if let Some(b) = &d.legal_basis {
@@ -84,7 +84,7 @@ async fn view(s: &AppState, v: &Viewer, id: &str, errors: Vec<String>) -> Result
         first.push(("Terms clause".into(), t.clone()));
     }
     if let Some(p) = &d.purpose {
-        first.push(("Purpose".into(), format!("{p}: {}", d.purpose_rationale.clone().unwrap_or_default())));
+        first.push(("Purpose".into(), format!("{}: {}", p.as_str(), d.purpose_rationale.clone().unwrap_or_default())));
     }
     first.push(("Statement of reasons".into(), d.explanation.clone().unwrap_or_else(|| "(none)".into())));
     first.push((
@@ -104,12 +104,12 @@ async fn view(s: &AppState, v: &Viewer, id: &str, errors: Vec<String>) -> Result
         id: c.complaint.id.as_str().to_owned(),
         case: c.case.id.as_str().to_owned(),
         target: c.case.url.clone().unwrap_or_else(|| c.case.key.clone()),
-        complainant: c.complaint.complainant.clone(),
-        state: c.complaint.state.clone(),
+        complainant: c.complaint.complainant.as_str().to_owned(),
+        state: c.complaint.state.as_str().to_owned(),
         received: format!("{} ({})", c.complaint.received_at.to_rfc3339(), relative(c.complaint.received_at, now)),
         due: deadline(Some(c.complaint.due_at), now),
         text: c.text.clone().unwrap_or_else(|| "(erased at the end of its retention)".into()),
-        first_is_no_action: d.action == "no_action",
+        first_is_no_action: d.action == Action::NoAction,
         same_decider: d.decided_by == v.principal.user,
         first,
         actions: Action::ALL.iter().map(|a| (a.as_str(), a.as_str())).collect(),

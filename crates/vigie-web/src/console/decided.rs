@@ -157,7 +157,7 @@ pub(crate) async fn list(
                 case: c.id.as_str().to_owned(),
                 decided: d.decided_at.to_rfc3339(),
                 target: target_of(c),
-                action: Action::parse(&d.action).map_or_else(|| d.action.clone(), |a| action_label(a).to_owned()),
+                action: action_label(d.action).to_owned(),
                 ground: d
                     .legal_basis
                     .clone()

@@ -29,8 +29,8 @@ use axum::middleware::Next;
 use axum::response::{Html, IntoResponse, Response};
 use axum::routing::{get, post};
 use vigie_app::AppError;
+use vigie_model::Principal;
 use vigie_model::org::{OrgKind, Role};
-use vigie_store::Principal;
 
 use crate::AppState;
 use crate::error::Code;

@@ -22,7 +22,7 @@ use crate::AppState;
 fn urgency(due: Option<Timestamp>, now: Timestamp) -> &'static str {
     match due {
         None => "none",
-        Some(d) if d <= now => "overdue",
+        Some(d) if vigie_model::is_overdue(d, now) => "overdue",
         Some(d) if d.since(now).as_micros() <= 3_600_000_000 => "soon",
         Some(_) => "later",
     }
@@ -219,8 +219,9 @@ pub(crate) async fn queue(
         unclaimed: filter.unclaimed,
         tiers: vec![
             ("order", "Removal order"),
-            ("referral", "Referral"),
             ("trusted_flagger", "Trusted flagger"),
+            ("referral", "Referral"),
+            ("bank_match", "Bank match (stay-down)"),
             ("public", "Public notice"),
         ],
     };
@@ -231,7 +232,7 @@ pub(crate) async fn queue(
 async fn confirmation(s: &AppState, v: &Viewer, case: &str) -> Option<(String, String)> {
     let view = s.app.get_case(&v.principal, case).await.ok()?;
     let d = view.decision?;
-    let action = Action::parse(&d.action).map_or_else(|| d.action.replace('_', " "), |a| action_label(a).to_owned());
+    let action = action_label(d.action).to_owned();
     let ground = match (&d.legal_basis, &d.terms_clause) {
         (Some(b), _) => format!(" on {b}"),
         (None, Some(t)) => format!(" under terms clause {t}"),
@@ -423,6 +424,7 @@ async fn case_view(
     let order_text = |id: &str| {
         view.orders
             .iter()
+            .map(|o| &o.order)
             .find(|o| o.id.as_str() == id)
             .and_then(|o| serde_json::from_str::<serde_json::Value>(&o.form).ok())
             .and_then(|f| f["statement_of_reasons"].as_str().map(str::to_owned))
@@ -450,16 +452,16 @@ async fn case_view(
         me: Some(Me::load(&s.app, v, "/queue").await),
         csrf: v.csrf.clone(),
         id: c.id.as_str().to_owned(),
-        state: c.state.as_str().replace('_', " "),
+        state: c.status().as_str().replace('_', " "),
         pending: c.state.is_pending(),
         // A reinstated case may be decided again (TCO art. 4(7): on the platform's own terms).
-        decidable: c.state.is_pending() || view.decision.as_ref().is_some_and(|d| d.reversed_at.is_some()),
+        decidable: c.status().is_decidable(),
         target: target_of(c),
         kind: c.kind.as_str().to_owned(),
         tier: c.tier.as_str().replace('_', " "),
         priority: c.priority,
         threat: c.threat_to_life,
-        clock: ClockView::of_case(case_clock(&view.orders, now), c.due_at, now),
+        clock: ClockView::of_case(case_clock(view.orders.iter().map(|o| &o.order), now), c.due_at, now),
         held_by_other: claim.is_some() && !mine,
         claim: claim_text,
         mine,
@@ -489,6 +491,7 @@ async fn case_view(
         orders: view
             .orders
             .iter()
+            .map(|o| &o.order)
             .map(|o| OrderRow {
                 reference: o.reference.clone(),
                 clock: ClockView::of(o.clock.status(o.ended_at, now), now),
@@ -549,7 +552,7 @@ async fn case_view(
             .collect(),
         decision: view.decision.as_ref().map(|d| {
             let mut lines = vec![
-                ("Action".to_owned(), d.action.replace('_', " ")),
+                ("Action".to_owned(), d.action.as_str().replace('_', " ")),
                 ("Decided".to_owned(), d.decided_at.to_rfc3339()),
             ];
             if let Some(b) = &d.legal_basis {

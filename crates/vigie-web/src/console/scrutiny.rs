@@ -12,6 +12,7 @@ use serde::Deserialize;
 use vigie_app::dueprocess::scrutiny::ScrutinyDecisionInput;
 use vigie_app::reviewing::relative;
 use vigie_model::org::{OrgKind, Role};
+use vigie_model::redress::{ScrutinyState, ScrutinyTrigger};
 
 use super::review::ClockView;
 use super::session::{CsrfForm, Viewer};
@@ -66,19 +67,21 @@ pub(crate) struct ScrutinyQuery {
     decided: Option<String>,
 }
 
-fn trigger_text(t: &str) -> &'static str {
+fn trigger_text(t: ScrutinyTrigger) -> &'static str {
     match t {
-        "platform" => "the platform (within 48 hours of receiving the order)",
-        "uploader" => "the content provider (within 48 hours of being informed)",
-        _ => "this authority, on its own initiative (within 72 hours of the copy)",
+        ScrutinyTrigger::Platform => "the platform (within 48 hours of receiving the order)",
+        ScrutinyTrigger::Uploader => "the content provider (within 48 hours of being informed)",
+        ScrutinyTrigger::ExOfficio => "this authority, on its own initiative (within 72 hours of the copy)",
     }
 }
 
-fn outcome_text(state: &str) -> &'static str {
+fn outcome_text(state: ScrutinyState) -> &'static str {
     match state {
-        "infringement" => "infringement found: the order stopped having effect and the content is reinstated",
-        "no_infringement" => "no infringement: the order stands",
-        _ => "pending",
+        ScrutinyState::Infringement => {
+            "infringement found: the order stopped having effect and the content is reinstated"
+        }
+        ScrutinyState::NoInfringement => "no infringement: the order stands",
+        ScrutinyState::Pending => "pending",
     }
 }
 
@@ -95,7 +98,7 @@ async fn view(
         .map(|x| {
             let sc = &x.scrutiny;
             let form: serde_json::Value = serde_json::from_str(&x.order.form).unwrap_or_default();
-            let pending = sc.state == "pending";
+            let pending = sc.state == ScrutinyState::Pending;
             ScrutinyRow {
                 id: sc.id.as_str().to_owned(),
                 reference: x.order.reference.clone(),
@@ -103,13 +106,13 @@ async fn view(
                 platform: x.platform,
                 urls: x.cases.iter().filter_map(|c| c.url.clone()).collect(),
                 statement: form["statement_of_reasons"].as_str().unwrap_or_default().to_owned(),
-                trigger: trigger_text(&sc.trigger).to_owned(),
+                trigger: trigger_text(sc.trigger).to_owned(),
                 requested: format!("{} ({})", sc.requested_at, relative(sc.requested_at, now)),
                 reasons: x.reasons.unwrap_or_else(|| "(erased at the end of its retention)".to_owned()),
                 pending,
                 due: pending.then(|| ClockView::of_case(None, Some(sc.due_at), now)).flatten(),
-                overdue: sc.overdue_at.is_some() || (pending && now > sc.due_at),
-                outcome: sc.decided_at.map(|at| format!("{}, {}", outcome_text(&sc.state), relative(at, now))),
+                overdue: sc.overdue_at.is_some() || (pending && vigie_model::is_overdue(sc.due_at, now)),
+                outcome: sc.decided_at.map(|at| format!("{}, {}", outcome_text(sc.state), relative(at, now))),
                 decision_reasons: sc.decision_reasons.clone().unwrap_or_default(),
                 intention: sc.intention_at.map(|at| {
                     format!("told {}: {}", relative(at, now), sc.intention_reasons.clone().unwrap_or_default())
@@ -146,8 +149,8 @@ pub(crate) async fn list(
             .get_scrutiny(&v.principal, id)
             .await
             .ok()
-            .filter(|sc| sc.state != "pending")
-            .map(|sc| format!("Scrutiny decided: {}.", outcome_text(&sc.state))),
+            .filter(|sc| sc.state != ScrutinyState::Pending)
+            .map(|sc| format!("Scrutiny decided: {}.", outcome_text(sc.state))),
         None => None,
     };
     page(&view(&s, &v, done, None).await?)

@@ -18,7 +18,7 @@ use axum::http::header::{COOKIE, SET_COOKIE};
 use axum::http::request::Parts;
 use axum::http::{HeaderMap, HeaderValue};
 use sha2::{Digest, Sha256};
-use vigie_store::Principal;
+use vigie_model::Principal;
 
 use super::{PageError, field};
 use crate::AppState;

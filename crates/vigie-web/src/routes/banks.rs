@@ -14,7 +14,7 @@ use vigie_app::banks::uploads::{UploadInput, UploadOutcome};
 use vigie_app::banks::{BankView, EntryChange, EntryView, Hit, ImportReport, NewEntry};
 use vigie_model::Timestamp;
 use vigie_model::bank::formats::Format;
-use vigie_model::bank::{Access, BankLabels, DISABLED_FOREVER, RawBank, ShareMode};
+use vigie_model::bank::{Access, BankLabels, DISABLED_FOREVER, EntryState, RawBank, ShareMode};
 use vigie_store::{BankEntryRecord, FeedbackRecord};
 
 use crate::AppState;
@@ -226,21 +226,11 @@ pub struct EntryDto {
     pub feedback: Vec<FeedbackDto>,
 }
 
-fn entry_state(e: &BankEntryRecord, now: Timestamp) -> &'static str {
-    if e.removed_at.is_some() {
-        "removed"
-    } else if e.quarantined_at.is_some() {
-        "quarantined"
-    } else if e.disabled_until.is_some_and(|u| now < u) {
-        "disabled"
-    } else {
-        "enabled"
-    }
-}
-
 impl EntryDto {
     fn new(e: BankEntryRecord, access: Access, feedback: Vec<FeedbackRecord>, now: Timestamp) -> Self {
-        let state = entry_state(&e, now).to_owned();
+        let state = EntryState::at(e.removed_at.is_some(), e.quarantined_at.is_some(), e.disabled_until, now)
+            .as_str()
+            .to_owned();
         let mut dto = EntryDto {
             id: e.id,
             bank: e.bank.as_str().to_owned(),

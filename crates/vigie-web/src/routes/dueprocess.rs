@@ -141,7 +141,7 @@ impl From<UploaderNoticeView> for UploaderNoticeDto {
             id: n.id.to_string(),
             case: n.case.to_string(),
             decision: n.decision.to_string(),
-            route: n.route,
+            route: n.route.as_str().to_owned(),
             state: if n.issued_at.is_some() { "issued" } else { "withheld" }.into(),
             issued_at: ot(n.issued_at),
             token: v.token,
@@ -249,8 +249,8 @@ impl From<ComplaintRecord> for ComplaintDto {
             id: c.id.to_string(),
             case: c.case.to_string(),
             decision: c.decision.to_string(),
-            complainant: c.complainant,
-            state: c.state,
+            complainant: c.complainant.as_str().to_owned(),
+            state: c.state.as_str().to_owned(),
             received_at: t(c.received_at),
             answer_due_at: t(c.due_at),
             overdue: c.overdue_at.is_some(),
@@ -339,9 +339,9 @@ impl From<ScrutinyRecord> for ScrutinyDto {
                 .unwrap_or_default(),
             id: r.id.to_string(),
             order: r.order.to_string(),
-            trigger: r.trigger,
+            trigger: r.trigger.as_str().to_owned(),
             authority: r.authority.to_string(),
-            state: r.state,
+            state: r.state.as_str().to_owned(),
             requested_at: t(r.requested_at),
             due_at: t(r.due_at),
             overdue: r.overdue_at.is_some(),
@@ -473,8 +473,8 @@ pub async fn reinstate(
 
 // ---- orders: embargo, scrutiny, annulment ----------------------------------------------------
 
-fn order_dto(s: &AppState, o: OrderRecord) -> OrderDto {
-    OrderDto::new(vigie_app::platform::OrderView { order: o, cases: Vec::new() }, s.app.now())
+fn order_dto(s: &AppState, o: vigie_app::platform::OrderView) -> OrderDto {
+    OrderDto::new(o, s.app.now())
 }
 
 #[derive(Debug, Deserialize, ToSchema)]
@@ -789,7 +789,7 @@ impl From<HoldRecord> for HoldDto {
             placed_at: t(h.placed_at),
             until: t(h.until),
             ended_at: ot(h.ended_at),
-            end_reason: h.end_reason,
+            end_reason: h.end_reason.map(|e| e.as_str().to_owned()),
         }
     }
 }
@@ -1054,7 +1054,7 @@ impl From<vigie_store::ChallengeRecord> for ChallengeDto {
             reference: c.reference,
             filed_on: c.filed_on,
             recorded_at: t(c.recorded_at),
-            state: c.state,
+            state: c.state.as_str().to_owned(),
             decided_on: c.decided_on,
             outcome_reference: c.outcome_reference,
         }
@@ -1263,8 +1263,7 @@ pub struct FlaggerAwardDto {
 
 impl From<vigie_store::FlaggerAwardRecord> for FlaggerAwardDto {
     fn from(r: vigie_store::FlaggerAwardRecord) -> Self {
-        let priority = vigie_model::redress::FlaggerStatus::parse(&r.status)
-            .is_some_and(|s| vigie_model::redress::flagger_priority(s, &r.areas));
+        let priority = vigie_model::redress::flagger_priority(r.status, &r.areas);
         FlaggerAwardDto {
             org: r.org.to_string(),
             coordinator: r.coordinator,
@@ -1272,7 +1271,7 @@ impl From<vigie_store::FlaggerAwardRecord> for FlaggerAwardDto {
             reference: r.reference,
             areas: r.areas,
             awarded_on: r.awarded_on,
-            status: r.status,
+            status: r.status.as_str().to_owned(),
             status_since: t(r.status_since),
             status_reference: r.status_reference,
             status_decided_on: r.status_decided_on,

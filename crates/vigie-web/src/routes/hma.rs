@@ -14,9 +14,9 @@ use utoipa::{IntoParams, ToSchema};
 use vigie_app::AppError;
 use vigie_app::banks::{BankView, Hit, NewEntry, Query as MatchQuery};
 use vigie_app::media::HashRequest;
+use vigie_model::Principal;
 use vigie_model::bank::{Access, RawBank, SignalType};
 use vigie_model::{BankId, Conflict, Invalid};
-use vigie_store::Principal;
 
 use crate::AppState;
 use crate::error::{ApiError, ApiResult, Code};

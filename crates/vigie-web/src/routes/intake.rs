@@ -258,7 +258,7 @@ pub async fn send_advance_notice(
 
 async fn get_signal(
     s: AppState,
-    p: vigie_store::Principal,
+    p: vigie_model::Principal,
     id: String,
     kind: SignalKind,
 ) -> ApiResult<Json<SignalDto>> {

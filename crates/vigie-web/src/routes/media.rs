@@ -47,7 +47,7 @@ pub(crate) fn unreadable(status: StatusCode, detail: String) -> ApiError {
 
 async fn hma_answer(
     s: &AppState,
-    p: &vigie_store::Principal,
+    p: &vigie_model::Principal,
     content_type: &str,
     bytes: Vec<u8>,
 ) -> ApiResult<HmaHashDto> {

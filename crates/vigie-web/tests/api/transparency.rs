@@ -349,7 +349,7 @@ async fn every_figure_is_recomputed_from_each_audiences_export_by_independent_co
     );
     assert_eq!(all.state_demands[&w.police.org].orders, 6);
     let sd = &all.stay_down;
-    assert_eq!((sd.upload_matches, sd.upload_cases, sd.bank_entries_added, n.by_source["hash_match"]), (1, 1, 1, 1));
+    assert_eq!((sd.upload_matches, sd.upload_cases, sd.bank_entries_added, n.by_source["bank_match"]), (1, 1, 1, 1));
     assert_eq!(all.state_demands[&w.police.org].referrals, 1);
 
     // A sample for readers, kept as a build artefact.
