@@ -9,7 +9,7 @@ use vigie_model::*;
 use vigie_store::*;
 
 use crate::auth::{is_admin, new_token, require, require_admin, secret_hash};
-use crate::intake::route_parked_case;
+use crate::fold::route_parked_case;
 use crate::{Actor, App, AppError, AppResult, Events, id_bytes, keep_personal};
 
 /// A change to an organisation, as an administrator asks for it.

@@ -6,7 +6,7 @@ use vigie_model::org::{OrgKind, Role};
 use vigie_store::{CaseRecord, OrderRecord, ScrutinyRecord, SignalRecord};
 
 use crate::auth::require;
-use crate::platform::OrderView;
+use crate::cases::OrderView;
 use crate::{App, AppResult};
 
 /// How many of its latest orders or referrals an authority's pages list.

@@ -1,7 +1,7 @@
 //! Delivery to platforms by signed webhooks, from a transactional outbox.
 //!
 //! A change that a platform must hear about writes a delivery row in the same transaction as the
-//! change itself (see [`enqueue`]), so a crash can lose neither. The worker sends due rows,
+//! change itself (see [`crate::outbox::enqueue`]), so a crash can lose neither. The worker sends due rows,
 //! records each outcome, and retries failures with exponential backoff: delivery is at least
 //! once, and the delivery id is the idempotency key the receiver deduplicates on.
 //!
@@ -20,7 +20,6 @@ use std::collections::{BTreeMap, HashSet};
 use std::sync::Mutex;
 
 use hmac::{Hmac, KeyInit, Mac};
-use serde_json::json;
 use sha2::Sha256;
 use vigie_model::case::CaseState;
 use vigie_model::event::{Word, kinds as k};
@@ -28,7 +27,7 @@ use vigie_model::org::{OrgKind, Role};
 use vigie_model::*;
 use vigie_store::*;
 
-use crate::platform::receive_case;
+use crate::cases::receive_case;
 use crate::{Actor, App, AppError, AppResult, Events, id_bytes, random32};
 
 /// The most messages one pass of a lane takes.
@@ -85,56 +84,6 @@ impl Drop for Attempts {
         drop(sending);
         self.app.wake_delivery();
     }
-}
-
-/// The webhook JSON for a case.
-pub(crate) fn case_payload(case: &CaseRecord) -> serde_json::Value {
-    json!({
-        "case": {
-            "id": case.id.as_str(),
-            "kind": case.kind.as_str(),
-            "url": case.url,
-            "content_id": case.content_id,
-            "account_id": case.account_id,
-            "state": case.state.as_str(),
-            "tier": case.tier.as_str(),
-            "priority": case.priority,
-            "threat_to_life": case.threat_to_life,
-            "due_at": case.due_at,
-        }
-    })
-}
-
-/// Queues `event_type` for every webhook of `platform`, in the caller's transaction.
-pub(crate) fn enqueue(
-    tx: &mut dyn Tx,
-    now: Timestamp,
-    platform: &OrgId,
-    event_type: &str,
-    data: serde_json::Value,
-    case: Option<&CaseId>,
-    urgent: bool,
-) -> Result<(), StoreError> {
-    for hook in tx.webhooks_of(platform)? {
-        let id = DeliveryId::from_random(id_bytes(now));
-        let payload = json!({ "id": id.as_str(), "type": event_type, "occurred_at": now, "data": data });
-        tx.insert_delivery(&DeliveryRecord {
-            id,
-            org: platform.clone(),
-            webhook: hook.id,
-            event_type: event_type.to_owned(),
-            payload: payload.to_string(),
-            case: case.cloned(),
-            urgent,
-            created_at: now,
-            next_attempt_at: now,
-            attempts: 0,
-            delivered_at: None,
-            last_error: None,
-            dead_at: None,
-        })?;
-    }
-    Ok(())
 }
 
 /// The signature header value for a body sent at `unix_secs`.

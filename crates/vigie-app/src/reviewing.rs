@@ -26,7 +26,7 @@ use vigie_store::{CaseRecord, ClaimRecord, MediaRecord, Reads};
 
 use crate::auth::{is_admin, require};
 use crate::banks::matcher::{Query, Scope};
-use crate::platform::{own_case, parse_case_id};
+use crate::cases::{own_case, parse_case_id};
 use crate::{Actor, App, AppError, AppResult, Events, id_bytes};
 
 /// How long a claim keeps a case for its reviewer.

@@ -5,7 +5,7 @@
 
 use vigie_model::event::{Word, kinds as k};
 
-use crate::platform::clock_event;
+use crate::cases::clock_event;
 use crate::{Actor, App, AppError, AppResult, Events};
 
 /// One pass: every due order escalated, a batch of expired personal values erased.

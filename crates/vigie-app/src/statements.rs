@@ -18,7 +18,7 @@ use vigie_model::*;
 use vigie_store::*;
 
 use crate::auth::require;
-use crate::dueprocess::embargoed;
+use crate::cases::embargoed;
 use crate::{App, AppError, AppResult};
 
 /// What the operator chose.

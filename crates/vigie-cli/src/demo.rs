@@ -256,7 +256,7 @@ struct Demo<'a> {
 }
 
 /// An order issued and received, then decided (removed) by the platform.
-async fn removed_order(app: &App, d: &Demo<'_>, input: OrderInput) -> anyhow::Result<vigie_app::platform::OrderView> {
+async fn removed_order(app: &App, d: &Demo<'_>, input: OrderInput) -> anyhow::Result<vigie_app::cases::OrderView> {
     let order = app.submit_order(d.analyst, input).await?;
     app.inbox(d.platform, None, 500).await?;
     let why = "Removed on the (synthetic) order.";

@@ -3,8 +3,9 @@
 
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
+use vigie_app::cases::OrderView;
 use vigie_app::intake::{Receipt, SignalView, TrackingView};
-use vigie_app::platform::{CaseView, OrderView};
+use vigie_app::platform::CaseView;
 use vigie_model::Timestamp;
 use vigie_model::location::RawLocation;
 use vigie_model::order::OrderStatus;

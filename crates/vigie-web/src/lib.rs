@@ -163,7 +163,7 @@ pub fn router(state: AppState) -> Router {
         .route_layer(axum::middleware::from_fn_with_state(state.clone(), extract::authenticate));
     Router::new()
         .route("/healthz", get(system::healthz))
-        .route("/openapi.json", get(system::openapi))
+        .route("/openapi.json", get(openapi::openapi))
         .merge(apis)
         .merge(console::routes())
         .fallback(|| async { error::ApiError::not_found("route") })

@@ -22,7 +22,7 @@ use crate::routes::{admin, banks, dueprocess, hma, intake, media, platform, revi
     info(title = "Vigie", description = "Reporting, delivery and decision of terrorist content, with due process."),
     paths(
         system::healthz,
-        system::openapi,
+        openapi,
         system::legal_bases,
         system::events,
         system::verify,
@@ -171,6 +171,12 @@ pub fn document() -> &'static Value {
         finish(&mut doc);
         doc
     })
+}
+
+/// Public: this API, described in OpenAPI 3 (the document itself, served at `/openapi.json`).
+#[utoipa::path(get, path = "/openapi.json", tag = "system", responses((status = 200, description = "the OpenAPI document")))]
+pub async fn openapi() -> axum::Json<&'static Value> {
+    axum::Json(document())
 }
 
 /// Operations that decode media, and so may find the decoding budget full (503 `busy`).

@@ -41,6 +41,16 @@ impl BankMeta {
     }
 }
 
+/// The parts of the matcher a snapshot holds (`snapshot.rs` writes and reads them).
+pub(crate) struct Image {
+    pub(crate) seq: i64,
+    pub(crate) banks: Vec<BankId>,
+    pub(crate) pdq: Mih,
+    pub(crate) pdq_slots: Vec<Slot>,
+    pub(crate) md5: Exact<16>,
+    pub(crate) sha256: Exact<32>,
+}
+
 /// One entry's place in an index. Slots are appended in entry-id order (the order of commits),
 /// so an entry's slot is found by binary search.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -360,9 +370,9 @@ impl Matcher {
 
     /// A copy of the index parts, for a snapshot (taken under the read lock: lookups go on;
     /// changes wait for the copy, not for the disk).
-    pub(crate) fn image(&self) -> super::snapshot::Image {
+    pub(crate) fn image(&self) -> Image {
         let st = self.read();
-        super::snapshot::Image {
+        Image {
             seq: st.applied_seq,
             banks: st.banks.iter().map(|b| b.id.clone()).collect(),
             pdq: st.pdq.clone(),
@@ -375,12 +385,7 @@ impl Matcher {
     /// Replaces the index with a snapshot's, with the banks' current settings from `banks`
     /// (a bank the snapshot knows and the store no longer has stays, deleted, so slots keep
     /// their bank positions).
-    pub(crate) fn restore(
-        &self,
-        image: super::snapshot::Image,
-        banks: &[(BankRecord, Vec<BankShareRecord>)],
-        at: Timestamp,
-    ) {
+    pub(crate) fn restore(&self, image: Image, banks: &[(BankRecord, Vec<BankShareRecord>)], at: Timestamp) {
         let serial = lock(&self.mutating);
         // An index saved while small keeps the tables it was made with; lay it out for its size.
         let pdq = if image.pdq.tables() == Mih::tables_for(image.pdq.len()) { image.pdq } else { image.pdq.relaid() };

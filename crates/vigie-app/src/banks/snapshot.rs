@@ -16,20 +16,10 @@ use sha2::{Digest, Sha256};
 use vigie_index::{Index, Mih, SnapshotError};
 use vigie_model::BankId;
 
-use super::matcher::{Exact, Slot};
+use super::matcher::{Exact, Image, Slot};
 
 const MAGIC: &[u8; 8] = b"VIGIEMAT";
 const VERSION: u32 = 1;
-
-/// The parts of the matcher a snapshot holds.
-pub(crate) struct Image {
-    pub(crate) seq: i64,
-    pub(crate) banks: Vec<BankId>,
-    pub(crate) pdq: Mih,
-    pub(crate) pdq_slots: Vec<Slot>,
-    pub(crate) md5: Exact<16>,
-    pub(crate) sha256: Exact<32>,
-}
 
 struct Hashing<T> {
     inner: T,

@@ -31,7 +31,7 @@ use vigie_model::*;
 use vigie_store::*;
 
 use super::{Hit, Query, Scope};
-use crate::intake::{Contribution, fold};
+use crate::fold::{Contribution, fold};
 use crate::{Actor, App, AppError, AppResult, Events, id_bytes};
 
 /// What a platform knows about an upload.

@@ -17,7 +17,7 @@ use vigie_model::*;
 use vigie_store::*;
 
 use crate::auth::{is_admin, require};
-use crate::delivery::enqueue;
+use crate::outbox::enqueue;
 use crate::{Actor, App, AppError, AppResult, Events, id_bytes, seal_text};
 
 /// A challenge as the platform records it.

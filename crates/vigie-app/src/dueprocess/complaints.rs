@@ -20,7 +20,7 @@ use super::{
     tell_notifiers,
 };
 use crate::auth::{require, secret_hash};
-use crate::delivery::enqueue;
+use crate::outbox::enqueue;
 use crate::{Actor, App, AppError, AppResult, Events, id_bytes, keep_personal, seal_text};
 
 /// A complaint with the decision it contests, for the platform's reviewers.
@@ -286,7 +286,7 @@ impl App {
                             ))
                         })?;
                         let terms: Vec<_> =
-                            tx.terms_clauses(&principal.org, false)?.iter().map(crate::platform::clause_of).collect();
+                            tx.terms_clauses(&principal.org, false)?.iter().map(crate::cases::clause_of).collect();
                         let has_notice = tx.case_signals(&case.id)?.iter().any(|s| s.kind == SignalKind::Notice);
                         let ctx = DecisionContext { now, has_order: !orders.is_empty(), has_notice, terms: &terms };
                         let checked = raw.check(ctx)?;
@@ -297,12 +297,12 @@ impl App {
                             ));
                         }
                         tx.reverse_decision(&first.id, now, complaint.id.as_str())?;
-                        let rec = crate::platform::decision_record(&checked, &case, &principal, now);
+                        let rec = crate::cases::decision_record(&checked, &case, &principal, now);
                         tx.insert_decision(&rec)?;
                         case.decided_at = Some(now);
                         case.updated_at = now;
                         tx.update_case(&case)?;
-                        crate::platform::emit_decided(tx, &ev, &case, &rec)?;
+                        crate::cases::emit_decided(tx, &ev, &case, &rec)?;
                         notice_uploader(tx, &ev, &pepper, &case, &rec)?;
                         tx.schedule_case_retention(&case.id, now)?;
                         tell_notifiers(tx, &ev, &case, &rec)?;

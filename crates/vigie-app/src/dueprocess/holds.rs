@@ -27,7 +27,7 @@ use vigie_store::*;
 
 use super::parse_time;
 use crate::auth::{is_admin, require};
-use crate::delivery::{case_payload, enqueue};
+use crate::outbox::{case_payload, enqueue};
 use crate::{Actor, App, AppError, AppResult, Events, id_bytes, keep_personal, seal_text};
 
 /// The longest a watch-list may run before it is renewed.

@@ -36,8 +36,8 @@ use vigie_model::*;
 use vigie_store::*;
 
 use crate::auth::{is_admin, require, secret_hash};
-use crate::delivery::enqueue;
-use crate::platform::OrderView;
+use crate::cases::OrderView;
+use crate::outbox::enqueue;
 use crate::secrets::Pepper;
 use crate::{Actor, App, AppError, AppResult, Events, id_bytes, keep_personal};
 
@@ -96,10 +96,7 @@ pub(crate) fn order_in_force(orders: &[OrderRecord]) -> bool {
     orders.iter().any(|o| o.ended_at.is_none())
 }
 
-/// Whether any order on the case forbids telling the uploader now.
-pub fn embargoed(orders: &[OrderRecord], now: Timestamp) -> bool {
-    orders.iter().any(|o| o.embargo.is_some_and(|e| e.is_active(now)))
-}
+pub use crate::cases::embargoed;
 
 /// Whether the notifier may only see a neutral status: an embargo or a hold runs.
 pub(crate) fn outcome_hidden(tx: &dyn Reads, case: &CaseRecord, now: Timestamp) -> Result<bool, StoreError> {
@@ -792,7 +789,7 @@ impl App {
         let pepper = self.pepper().clone();
         self.store()
             .write(move |tx| {
-                let case = crate::platform::own_case(tx, &principal, &id)?;
+                let case = crate::cases::own_case(tx, &principal, &id)?;
                 let d = tx.case_decision(&case.id)?.ok_or(AppError::NotFound("uploader notice"))?;
                 let mut notice = tx.uploader_notice_of_decision(&d.id)?.ok_or(AppError::NotFound("uploader notice"))?;
                 let Some(issued) = notice.issued_at else {
@@ -987,7 +984,7 @@ impl App {
                 let ev = Events { clock: &*clock, now: clock.now(), actor: &actor };
                 let order = change(tx, &ev, order)?;
                 // With its cases as they now stand (an annulment reinstates them).
-                Ok(crate::platform::order_view(&*tx, order)?)
+                Ok(crate::cases::order_view(&*tx, order)?)
             })
             .await?;
         self.wake_delivery();

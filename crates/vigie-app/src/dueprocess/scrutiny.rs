@@ -20,7 +20,7 @@ use vigie_store::*;
 
 use super::{end_order, mark_informed, notice_by_token};
 use crate::auth::{is_admin, require};
-use crate::delivery::enqueue;
+use crate::outbox::enqueue;
 use crate::{Actor, App, AppError, AppResult, Events, id_bytes, keep_personal, seal_text};
 
 /// The scrutinising authority's answer.

@@ -15,7 +15,7 @@ use vigie_model::validation::Checker;
 use vigie_model::*;
 use vigie_store::*;
 
-use crate::delivery::{case_payload, enqueue};
+use crate::outbox::{case_payload, enqueue};
 use crate::{Actor, App, AppError, AppResult, Events, id_bytes, seal_text};
 
 /// A referral to law enforcement as a platform (or the hub) records it.

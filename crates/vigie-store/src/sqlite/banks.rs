@@ -4,7 +4,7 @@ use rusqlite::{Row, params};
 use vigie_model::bank::{Access, BankKind, BankSpec, ShareMode, SignalType as BankSignalType, Verdict};
 use vigie_model::*;
 
-use super::queries::{SqliteRead, SqliteTx, corrupt, ts, us};
+use super::conn::{SqliteRead, SqliteTx, corrupt, ts, us};
 use crate::*;
 
 fn bank_row(r: &Row<'_>) -> rusqlite::Result<BankRecord> {

@@ -7,7 +7,7 @@ use vigie_model::location::TargetKind;
 use vigie_model::signal::{SignalKind, Tier};
 use vigie_model::*;
 
-use super::queries::{SqliteRead, SqliteTx, corrupt, ts, us};
+use super::conn::{SqliteRead, SqliteTx, corrupt, ts, us};
 use crate::*;
 
 fn tier_from(code: i64) -> rusqlite::Result<Tier> {

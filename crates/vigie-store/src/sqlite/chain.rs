@@ -2,8 +2,8 @@
 
 use rusqlite::OptionalExtension;
 
+use super::conn::{SqliteRead, SqliteTx};
 use super::err;
-use super::queries::{SqliteRead, SqliteTx};
 use crate::{ChainReads, Result};
 
 /// The triggers that make `events` append-only, as the first migration created them. A trigger

@@ -7,10 +7,10 @@ use vigie_model::*;
 use vigie_model::event::ChainedEvent;
 
 use super::cases::{decision_row, signal_row};
+use super::conn::{SqliteRead, SqliteTx, corrupt, ts, us};
 use super::events::event_row;
 use super::orders::order_row;
 use super::orgs::{roles_from, user_row};
-use super::queries::{SqliteRead, SqliteTx, corrupt, ts, us};
 use crate::*;
 
 fn credential_row(r: &Row<'_>) -> rusqlite::Result<CredentialRecord> {

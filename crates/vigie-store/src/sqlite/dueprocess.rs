@@ -7,8 +7,8 @@ use vigie_model::redress::{
 use vigie_model::*;
 
 use super::cases::decision_row;
+use super::conn::{SqliteRead, SqliteTx, corrupt, ts, us};
 use super::orders::order_row;
-use super::queries::{SqliteRead, SqliteTx, corrupt, ts, us};
 use crate::*;
 
 fn clause_row(r: &Row<'_>) -> rusqlite::Result<TermsClauseRecord> {

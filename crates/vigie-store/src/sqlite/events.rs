@@ -1,29 +1,11 @@
 //! The SQL of the event chain, personal values, webhooks and the outbox.
 
-use rusqlite::{Connection, OptionalExtension, Row, params};
-use vigie_model::event::{ChainedEvent, GENESIS_HASH, NewEvent, chain_hash};
+use rusqlite::{Row, params};
+use vigie_model::event::{ChainedEvent, NewEvent, chain_hash};
 use vigie_model::*;
 
-use super::queries::{SqliteRead, SqliteTx, ts, us};
+use super::conn::{SqliteRead, SqliteTx, ts, us};
 use crate::*;
-
-/// The last event in the chain, kept in memory by the writer.
-#[derive(Clone, Debug)]
-pub(crate) struct ChainHead {
-    seq: i64,
-    hash: String,
-}
-
-impl ChainHead {
-    pub(crate) fn load(conn: &Connection) -> rusqlite::Result<Self> {
-        let last = conn
-            .query_row("SELECT seq, hash FROM events ORDER BY seq DESC LIMIT 1", [], |r| {
-                Ok(ChainHead { seq: r.get(0)?, hash: r.get(1)? })
-            })
-            .optional()?;
-        Ok(last.unwrap_or(ChainHead { seq: 0, hash: GENESIS_HASH.to_owned() }))
-    }
-}
 
 fn webhook_row(r: &Row<'_>) -> rusqlite::Result<WebhookRecord> {
     Ok(WebhookRecord {

@@ -4,6 +4,7 @@
 mod banks;
 mod cases;
 mod chain;
+mod conn;
 mod console;
 mod dueprocess;
 mod events;
@@ -23,8 +24,7 @@ use std::thread;
 use rusqlite::{Connection, OpenFlags};
 
 use crate::{Completion, ConstraintKind, Durability, Engine, ReadJob, Result, SqliteConfig, StoreError, WriteJob};
-use events::ChainHead;
-use queries::{SqliteRead, SqliteTx};
+use conn::{ChainHead, SqliteRead, SqliteTx};
 
 pub(crate) struct SqliteEngine {
     /// `None` once the engine is closed.

@@ -5,7 +5,7 @@ use vigie_model::decision::Action;
 use vigie_model::order::{OrderClock, OrderState};
 use vigie_model::*;
 
-use super::queries::{SqliteRead, SqliteTx, corrupt, ts, us};
+use super::conn::{SqliteRead, SqliteTx, corrupt, ts, us};
 use crate::*;
 
 pub(super) fn order_row(r: &Row<'_>) -> rusqlite::Result<OrderRecord> {

@@ -4,7 +4,7 @@ use rusqlite::{Row, params};
 use vigie_model::org::{Competence, OrgKind, Role};
 use vigie_model::*;
 
-use super::queries::{SqliteRead, SqliteTx, corrupt, ts, us};
+use super::conn::{SqliteRead, SqliteTx, corrupt, ts, us};
 use crate::*;
 
 fn org_row(r: &Row<'_>) -> rusqlite::Result<OrgRecord> {

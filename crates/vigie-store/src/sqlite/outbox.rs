@@ -3,8 +3,8 @@
 use rusqlite::params;
 use vigie_model::*;
 
+use super::conn::{SqliteRead, SqliteTx};
 use super::events::delivery_row;
-use super::queries::{SqliteRead, SqliteTx};
 use crate::*;
 
 impl OutboxReads for SqliteRead<'_> {

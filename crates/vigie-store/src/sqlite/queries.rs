@@ -1,63 +1,11 @@
 //! The SQL behind [`Reads`] and [`Tx`].
 
-use rusqlite::{Connection, OptionalExtension, Row};
 use vigie_model::bank::{Access, SignalType as BankSignalType};
 use vigie_model::event::{ChainedEvent, NewEvent};
 use vigie_model::*;
 
-use super::err;
-use super::events::ChainHead;
+use super::conn::{SqliteRead, SqliteTx};
 use crate::*;
-
-pub(crate) struct SqliteRead<'c> {
-    pub(crate) conn: &'c Connection,
-}
-
-pub(crate) struct SqliteTx<'c> {
-    pub(crate) read: SqliteRead<'c>,
-    pub(crate) head: &'c mut ChainHead,
-}
-
-pub(super) fn ts(v: Option<i64>) -> Option<Timestamp> {
-    v.map(Timestamp::from_micros)
-}
-pub(super) fn us(t: Option<Timestamp>) -> Option<i64> {
-    t.map(Timestamp::as_micros)
-}
-
-pub(super) fn corrupt(what: &str, value: &str) -> rusqlite::Error {
-    rusqlite::Error::FromSqlConversionFailure(
-        0,
-        rusqlite::types::Type::Text,
-        format!("unreadable {what}: {value:?}").into(),
-    )
-}
-
-impl SqliteRead<'_> {
-    pub(super) fn one<T>(
-        &self,
-        sql: &str,
-        p: impl rusqlite::Params,
-        f: impl FnOnce(&Row<'_>) -> rusqlite::Result<T>,
-    ) -> Result<Option<T>> {
-        let mut stmt = self.conn.prepare_cached(sql).map_err(err)?;
-        stmt.query_row(p, f).optional().map_err(err)
-    }
-    pub(super) fn many<T>(
-        &self,
-        sql: &str,
-        p: impl rusqlite::Params,
-        f: impl FnMut(&Row<'_>) -> rusqlite::Result<T>,
-    ) -> Result<Vec<T>> {
-        let mut stmt = self.conn.prepare_cached(sql).map_err(err)?;
-        let rows = stmt.query_map(p, f).map_err(err)?;
-        rows.collect::<rusqlite::Result<Vec<T>>>().map_err(err)
-    }
-    pub(super) fn exec(&self, sql: &str, p: impl rusqlite::Params) -> Result<usize> {
-        let mut stmt = self.conn.prepare_cached(sql).map_err(err)?;
-        stmt.execute(p).map_err(err)
-    }
-}
 
 /// The queries, area by area (`orgs.rs`, `cases.rs`, `orders.rs`, `events.rs`, `banks.rs`), are
 /// inherent methods; the traits call them, on a read connection and inside a transaction alike.

@@ -473,7 +473,7 @@ pub async fn reinstate(
 
 // ---- orders: embargo, scrutiny, annulment ----------------------------------------------------
 
-fn order_dto(s: &AppState, o: vigie_app::platform::OrderView) -> OrderDto {
+fn order_dto(s: &AppState, o: vigie_app::cases::OrderView) -> OrderDto {
     OrderDto::new(o, s.app.now())
 }
 

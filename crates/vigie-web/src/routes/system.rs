@@ -1,4 +1,4 @@
-//! Health, the OpenAPI document, the legal-basis taxonomy and the event log.
+//! Health, the legal-basis taxonomy and the event log.
 
 use axum::Json;
 use axum::extract::State;
@@ -82,12 +82,6 @@ pub async fn healthz(State(s): State<AppState>) -> ApiResult<Json<Health>> {
         event_log: if problem.is_some() { "broken" } else { "ok" }.into(),
         event_log_problem: problem,
     }))
-}
-
-/// Public: this API, described in OpenAPI 3.
-#[utoipa::path(get, path = "/openapi.json", tag = "system", responses((status = 200, description = "the OpenAPI document")))]
-pub async fn openapi() -> Json<&'static serde_json::Value> {
-    Json(crate::openapi::document())
 }
 
 #[derive(Debug, Serialize, ToSchema)]

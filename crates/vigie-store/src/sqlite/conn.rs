@@ -1,0 +1,77 @@
+//! The engine's connections as the queries see them: a read connection, a transaction with the
+//! chain's head, and the helpers every area's queries share.
+
+use rusqlite::{Connection, OptionalExtension, Row};
+use vigie_model::Timestamp;
+use vigie_model::event::GENESIS_HASH;
+
+use super::err;
+use crate::Result;
+
+pub(crate) struct SqliteRead<'c> {
+    pub(crate) conn: &'c Connection,
+}
+
+pub(crate) struct SqliteTx<'c> {
+    pub(crate) read: SqliteRead<'c>,
+    pub(crate) head: &'c mut ChainHead,
+}
+
+pub(super) fn ts(v: Option<i64>) -> Option<Timestamp> {
+    v.map(Timestamp::from_micros)
+}
+pub(super) fn us(t: Option<Timestamp>) -> Option<i64> {
+    t.map(Timestamp::as_micros)
+}
+
+pub(super) fn corrupt(what: &str, value: &str) -> rusqlite::Error {
+    rusqlite::Error::FromSqlConversionFailure(
+        0,
+        rusqlite::types::Type::Text,
+        format!("unreadable {what}: {value:?}").into(),
+    )
+}
+
+impl SqliteRead<'_> {
+    pub(super) fn one<T>(
+        &self,
+        sql: &str,
+        p: impl rusqlite::Params,
+        f: impl FnOnce(&Row<'_>) -> rusqlite::Result<T>,
+    ) -> Result<Option<T>> {
+        let mut stmt = self.conn.prepare_cached(sql).map_err(err)?;
+        stmt.query_row(p, f).optional().map_err(err)
+    }
+    pub(super) fn many<T>(
+        &self,
+        sql: &str,
+        p: impl rusqlite::Params,
+        f: impl FnMut(&Row<'_>) -> rusqlite::Result<T>,
+    ) -> Result<Vec<T>> {
+        let mut stmt = self.conn.prepare_cached(sql).map_err(err)?;
+        let rows = stmt.query_map(p, f).map_err(err)?;
+        rows.collect::<rusqlite::Result<Vec<T>>>().map_err(err)
+    }
+    pub(super) fn exec(&self, sql: &str, p: impl rusqlite::Params) -> Result<usize> {
+        let mut stmt = self.conn.prepare_cached(sql).map_err(err)?;
+        stmt.execute(p).map_err(err)
+    }
+}
+
+/// The last event in the chain, kept in memory by the writer.
+#[derive(Clone, Debug)]
+pub(crate) struct ChainHead {
+    pub(super) seq: i64,
+    pub(super) hash: String,
+}
+
+impl ChainHead {
+    pub(crate) fn load(conn: &Connection) -> rusqlite::Result<Self> {
+        let last = conn
+            .query_row("SELECT seq, hash FROM events ORDER BY seq DESC LIMIT 1", [], |r| {
+                Ok(ChainHead { seq: r.get(0)?, hash: r.get(1)? })
+            })
+            .optional()?;
+        Ok(last.unwrap_or(ChainHead { seq: 0, hash: GENESIS_HASH.to_owned() }))
+    }
+}
