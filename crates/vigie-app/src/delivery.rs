@@ -240,6 +240,7 @@ impl App {
         let id = DeliveryId::parse(id).ok_or(AppError::NotFound("delivery"))?;
         let clock = self.clock().clone();
         let org = p.org.clone();
+        let actor = Actor::of(p);
         let requeued = self
             .store()
             .write(move |tx| {
@@ -251,7 +252,17 @@ impl App {
                         "the message is not a dead letter",
                     ));
                 }
-                tx.requeue_delivery(&d.id, clock.now())?;
+                let now = clock.now();
+                tx.requeue_delivery(&d.id, now)?;
+                let requeued = k::DeliveryRequeued {
+                    delivery: d.id.clone(),
+                    org: d.org.clone(),
+                    webhook: d.webhook.clone(),
+                    event_type: Word::new(d.event_type.as_str()),
+                    attempts: d.attempts,
+                    dead_at: d.dead_at.unwrap_or(now),
+                };
+                Events { clock: &*clock, now, actor: &actor }.emit(tx, d.id.as_str(), requeued)?;
                 Ok(tx.get_delivery(&d.id)?.unwrap_or(d))
             })
             .await?;

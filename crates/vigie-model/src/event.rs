@@ -102,10 +102,11 @@ pub enum EventKind {
     UploaderNoticeInformed,
     UploaderNoticeOrderCopy,
     LogBreakAccepted,
+    DeliveryRequeued,
 }
 
 impl EventKind {
-    pub const ALL: [EventKind; 83] = [
+    pub const ALL: [EventKind; 84] = [
         EventKind::OrgCreated,
         EventKind::UserCreated,
         EventKind::TokenIssued,
@@ -189,6 +190,7 @@ impl EventKind {
         EventKind::UploaderNoticeInformed,
         EventKind::UploaderNoticeOrderCopy,
         EventKind::LogBreakAccepted,
+        EventKind::DeliveryRequeued,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -276,6 +278,7 @@ impl EventKind {
             EventKind::UploaderNoticeInformed => "uploader_notice.informed",
             EventKind::UploaderNoticeOrderCopy => "uploader_notice.order_copy",
             EventKind::LogBreakAccepted => "log.break_accepted",
+            EventKind::DeliveryRequeued => "delivery.requeued",
         }
     }
 

@@ -181,6 +181,7 @@ describe_ids!(
     CaseId,
     DecisionId,
     WebhookId,
+    DeliveryId,
     PersonalRef,
     AdvanceNoticeId,
     BankId,

@@ -788,6 +788,16 @@ events! {
         checked_from_seq: i64,
         head_seq: i64,
     }
+    /// A dead letter (a webhook message that used up its attempts) was put back in its queue,
+    /// due at once with its attempts counted afresh.
+    DeliveryRequeued version 1 seen_by(Actor) public(false) webhook(None) {
+        delivery: DeliveryId,
+        org: OrgId,
+        webhook: WebhookId,
+        event_type: Word,
+        attempts: u32,
+        dead_at: Timestamp,
+    }
 }
 
 impl SignalReceived {

@@ -300,6 +300,11 @@ async fn a_message_that_used_up_its_attempts_is_a_dead_letter_until_put_back() {
     assert_eq!((back["attempts"].as_u64(), back["dead_at"].is_null()), (Some(0), true));
     let again = t.post(&format!("/api/v1/deliveries/{id}/retry"), &p.token, json!({})).await;
     assert_eq!((again.status.as_u16(), again.code()), (409, "not_dead_letter"));
+    // The log says who put it back, once: the refused second try wrote nothing.
+    let requeued = t.events(Some("delivery.requeued")).await;
+    assert_eq!(requeued.len(), 1, "{requeued:?}");
+    assert_eq!(data_of(&requeued[0])["delivery"], json!(id));
+    assert_eq!(data_of(&requeued[0])["attempts"], json!(attempts));
     t.deliver().await;
     assert_eq!(tries(), attempts + 1);
     let delivered = t.get(&format!("/api/v1/deliveries/{id}"), &p.token).await.expect(200);
