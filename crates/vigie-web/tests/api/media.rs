@@ -119,6 +119,26 @@ async fn a_palette_image_is_hashed_as_the_eye_sees_it_with_pytxs_hash_beside() {
     );
 }
 
+/// An allow-listed host is still fetched only at a globally reachable address: the IPv6 forms that
+/// carry a loopback IPv4 address (IPv4-compatible, NAT64, 6to4) and site-local are refused by the
+/// egress policy even when the operator listed them.
+#[tokio::test]
+async fn an_allow_listed_url_at_an_address_that_embeds_loopback_is_refused() {
+    let forms = ["[::127.0.0.1]", "[64:ff9b::7f00:1]", "[2002:7f00:1::1]", "[fec0::1]"];
+    let t = TestApp::start_with(|c| {
+        c.app.egress = vigie_app::EgressPolicy::default();
+        // As the URL parser writes them (`[::127.0.0.1]` is `[::7f00:1]`), which is what is compared.
+        let parsed = |h: &str| reqwest::Url::parse(&format!("https://{h}/")).unwrap().host_str().unwrap().to_owned();
+        c.app.hash_fetch_allow = forms.iter().map(|h| parsed(h)).collect();
+    })
+    .await;
+    let a = t.authority().await;
+    for host in forms {
+        let res = t.get(&format!("/h/hash?url=https://{host}/x.png"), &a.token).await;
+        assert_eq!((res.status.as_u16(), res.code()), (422, "egress_refused"), "{host}");
+    }
+}
+
 #[tokio::test]
 async fn the_server_fetches_urls_only_from_allow_listed_hosts() {
     let t = TestApp::start().await;

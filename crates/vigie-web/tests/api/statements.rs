@@ -520,3 +520,22 @@ async fn a_restriction_needs_its_reasons_and_a_statement_never_falls_back_to_a_t
     let title = vigie_model::decision::legal_basis("eu.tco.2-7-a").unwrap().title.clone();
     assert!(!serde_json::to_string(&owing.statements).unwrap().contains(&title));
 }
+
+/// The Transparency Database URL goes through the egress policy as a webhook's does: the IPv6
+/// forms that carry a loopback IPv4 address, site-local and Teredo are refused when set.
+#[tokio::test]
+async fn the_transparency_database_url_is_refused_at_an_address_that_embeds_loopback() {
+    let t = TestApp::start_with(|c| c.app.egress = vigie_app::EgressPolicy::default()).await;
+    let p = t.platform("video.example").await;
+    for host in [
+        "[::127.0.0.1]",
+        "[64:ff9b::7f00:1]",
+        "[2002:7f00:1::1]",
+        "[fec0::1]",
+        "[2001:0:4136:e378:8000:63bf:80ff:fffe]",
+    ] {
+        let body = json!({ "base_url": format!("https://{host}/api/v1"), "token": TDB_TOKEN });
+        let res = t.send(reqwest::Method::PUT, "/api/v1/transparency-database", Some(&p.token), Some(body)).await;
+        assert_eq!((res.status.as_u16(), res.code()), (422, "egress_refused"), "{host}");
+    }
+}
