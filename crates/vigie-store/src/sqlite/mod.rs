@@ -241,18 +241,30 @@ impl Engine for SqliteEngine {
     /// stops the checkpoints, and joins every thread: their connections are closed on return, the
     /// last one checkpointing the WAL into the database.
     fn close(&self) {
+        // One at a time, readers, then the writer, then the checkpointer: only a read-write
+        // connection that closes last, alone, copies the WAL back and removes it (a read-only one
+        // cannot), and thread exits would otherwise come in no particular order.
+        if let Ok(mut s) = self.readers.lock() {
+            s.take();
+        }
+        let threads = self.threads.lock().map(|mut t| std::mem::take(&mut *t)).unwrap_or_default();
+        let named = |t: &thread::JoinHandle<()>, name: &str| t.thread().name().is_some_and(|n| n.starts_with(name));
+        let (readers, rest): (Vec<_>, Vec<_>) = threads.into_iter().partition(|t| named(t, "vigie-reader"));
+        let (writer, checkpoints): (Vec<_>, Vec<_>) = rest.into_iter().partition(|t| named(t, "vigie-writer"));
+        // A thread that panicked has nothing left to close.
+        for t in readers {
+            let _ = t.join();
+        }
         if let Ok(mut s) = self.writer.lock() {
             s.take();
         }
-        if let Ok(mut s) = self.readers.lock() {
-            s.take();
+        for t in writer {
+            let _ = t.join();
         }
         if let Ok(mut s) = self.checkpoint_stop.lock() {
             s.take();
         }
-        let threads = self.threads.lock().map(|mut t| std::mem::take(&mut *t)).unwrap_or_default();
-        for t in threads {
-            // A thread that panicked has nothing left to close.
+        for t in checkpoints {
             let _ = t.join();
         }
     }
