@@ -12,7 +12,7 @@ use vigie_model::order::ClockEvent;
 use vigie_model::*;
 use vigie_store::*;
 
-use crate::outbox::enqueue;
+use crate::outbox::{Announced, enqueue};
 use crate::{AppError, AppResult, Events, id_bytes};
 
 /// Whether any order on the case forbids telling the uploader now.
@@ -100,21 +100,18 @@ fn clock_event_full(
             k::OrderComplied { late, measure, items: items.len() as u64, at_intake, via }.into()
         }
     };
-    let wire = logged.kind().spec().webhook.expect("every order clock event is announced");
-    let data = logged.data_value();
-    ev.emit(tx, order.id.as_str(), logged)?;
-    let mut payload =
+    let fields =
         json!({ "order": order.id.as_str(), "reference": order.reference, "state": order.clock.state.as_str() });
-    if let (Some(obj), Some(extra)) = (payload.as_object_mut(), data.as_object()) {
-        obj.extend(extra.clone());
-    }
+    let serde_json::Value::Object(fields) = fields else { unreachable!("an object literal") };
+    let payload = Announced::new(&logged, fields).expect("every order clock event is announced");
+    ev.emit(tx, order.id.as_str(), logged)?;
     // Every message about a removal order travels in the outbox's urgent lane: its hour runs.
     let urgent = true;
-    enqueue(tx, ev.now, &order.platform, wire, payload.clone(), None, urgent)?;
+    enqueue(tx, ev.now, &order.platform, &payload, None, urgent)?;
     // TCO art. 3(6)-(8): Annex II and Annex III go to the issuing authority; so does an order
     // nobody acknowledged, which the authority may then send through another channel.
     if matches!(event, ClockEvent::Complied { .. } | ClockEvent::Suspended { .. } | ClockEvent::Unacknowledged { .. }) {
-        enqueue(tx, ev.now, &order.authority, wire, payload, None, urgent)?;
+        enqueue(tx, ev.now, &order.authority, &payload, None, urgent)?;
     }
     Ok(())
 }

@@ -15,7 +15,7 @@ use vigie_model::*;
 use vigie_store::*;
 
 use crate::dueprocess::holds::HoldState;
-use crate::outbox::{case_payload, enqueue};
+use crate::outbox::{CaseChange, CaseMessage, enqueue};
 use crate::{AppResult, Events, id_bytes, keep_personal};
 
 /// What a signal brings to each case it folds into.
@@ -158,19 +158,19 @@ pub(crate) fn fold(
     if let Some(platform) = &case.platform {
         let push = if is_new || hold == HoldState::Released {
             // Threats to life and removal orders travel in the outbox's urgent lane.
-            Some(("case.opened", case.threat_to_life || c.signal.kind == SignalKind::Order))
+            Some((CaseChange::Opened, case.threat_to_life || c.signal.kind == SignalKind::Order))
         } else if reopened {
-            Some(("case.reopened", true))
+            Some((CaseChange::Reopened, true))
         } else if case.threat_to_life && !was_threat {
-            Some(("case.escalated", true))
+            Some((CaseChange::Escalated, true))
         } else if c.signal.kind == SignalKind::Order && case.state.is_pending() {
             // A new order on a pending case: its clock starts when the platform hears of it.
-            Some(("case.updated", true))
+            Some((CaseChange::Updated, true))
         } else {
             None
         };
-        if let Some((wire, urgent)) = push {
-            enqueue(tx, ev.now, platform, wire, case_payload(&case), Some(&case.id), urgent)?;
+        if let Some((change, urgent)) = push {
+            enqueue(tx, ev.now, platform, &CaseMessage::new(change, &case), Some(&case.id), urgent)?;
         }
     }
     Ok(case.id)
@@ -198,7 +198,7 @@ pub(crate) fn route_parked_case(
     }
     // Threats to life and removal orders travel in the outbox's urgent lane.
     let urgent = case.threat_to_life || !tx.case_orders(&case.id)?.is_empty();
-    enqueue(tx, ev.now, platform, "case.opened", case_payload(&case), Some(&case.id), urgent)?;
+    enqueue(tx, ev.now, platform, &CaseMessage::new(CaseChange::Opened, &case), Some(&case.id), urgent)?;
     Ok(())
 }
 

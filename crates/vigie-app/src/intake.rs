@@ -21,6 +21,7 @@ use vigie_store::*;
 use crate::auth::{is_admin, require, secret_hash};
 use crate::fold::{Contribution, fold_all, route_target};
 use crate::outbox::enqueue;
+use crate::outbox::messages::{AdvanceNoticeReceived, OrderCopy};
 use crate::{Actor, App, AppError, AppResult, Events, id_bytes, keep_personal, random16};
 
 /// A notice under DSA art. 16, as submitted.
@@ -473,18 +474,18 @@ impl App {
                     },
                 )?;
                 if let Some(to) = &order.copy_to {
-                    let copy = json!({
-                        "order": id.as_str(),
-                        "reference": form.reference,
-                        "issuing_authority": authority.id.as_str(),
-                        "issuing_member_state": authority.member_state,
-                        "platform": platform.id.as_str(),
-                        "host_member_state": host_state.map(|h| h.code()),
-                        "sent_at": now,
-                        "form": form,
-                        "locations": serde_json::from_str::<serde_json::Value>(&signal.locations).unwrap_or_default(),
-                    });
-                    enqueue(tx, now, to, "order.copy", copy, None, false)?;
+                    let copy = OrderCopy {
+                        order: id.clone(),
+                        reference: form.reference.clone(),
+                        issuing_authority: authority.id.clone(),
+                        issuing_member_state: authority.member_state.clone(),
+                        platform: platform.id.clone(),
+                        host_member_state: host_state.map(|h| h.code()),
+                        sent_at: now,
+                        form: form.clone(),
+                        locations: serde_json::from_str(&signal.locations).unwrap_or_default(),
+                    };
+                    enqueue(tx, now, to, &copy, None, false)?;
                 }
                 // Where Vigie is the platform's designated channel (art. 15), the order is received
                 // when it is available to the platform, which is now (art. 3(3) and (5)).
@@ -582,8 +583,11 @@ impl App {
                     tx,
                     now,
                     &platform,
-                    "advance_notice.received",
-                    json!({ "id": rec.id.as_str(), "authority": principal.org.as_str(), "information": information }),
+                    &AdvanceNoticeReceived {
+                        id: rec.id.clone(),
+                        authority: principal.org.clone(),
+                        information: information.clone(),
+                    },
                     None,
                     false,
                 )?;

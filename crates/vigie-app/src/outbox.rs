@@ -8,37 +8,27 @@ use vigie_store::*;
 
 use crate::id_bytes;
 
-/// The webhook JSON for a case.
-pub(crate) fn case_payload(case: &CaseRecord) -> serde_json::Value {
-    json!({
-        "case": {
-            "id": case.id.as_str(),
-            "kind": case.kind.as_str(),
-            "url": case.url,
-            "content_id": case.content_id,
-            "account_id": case.account_id,
-            "state": case.status().as_str(),
-            "tier": case.tier.as_str(),
-            "priority": case.priority,
-            "threat_to_life": case.threat_to_life,
-            "due_at": case.due_at,
-        }
-    })
-}
+pub(crate) mod messages;
 
-/// Queues `event_type` for every webhook of `platform`, in the caller's transaction.
+pub(crate) use messages::{Announced, CaseChange, CaseMessage, Message};
+
+/// Queues `message` for every webhook of `platform`, in the caller's transaction. The envelope
+/// is `{"id", "type", "version", "occurred_at", "data"}`.
 pub(crate) fn enqueue(
     tx: &mut dyn Tx,
     now: Timestamp,
     platform: &OrgId,
-    event_type: &str,
-    data: serde_json::Value,
+    message: &impl Message,
     case: Option<&CaseId>,
     urgent: bool,
 ) -> Result<(), StoreError> {
+    let (event_type, version) = message.wire();
+    debug_assert!(messages::all().contains(&(event_type, version)), "{event_type} v{version} is not listed");
+    let data = serde_json::to_value(message).map_err(|e| StoreError::Engine(Box::new(e)))?;
     for hook in tx.webhooks_of(platform)? {
         let id = DeliveryId::from_random(id_bytes(now));
-        let payload = json!({ "id": id.as_str(), "type": event_type, "occurred_at": now, "data": data });
+        let payload =
+            json!({ "id": id.as_str(), "type": event_type, "version": version, "occurred_at": now, "data": data });
         tx.insert_delivery(&DeliveryRecord {
             id,
             org: platform.clone(),

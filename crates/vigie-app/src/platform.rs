@@ -18,7 +18,8 @@ use crate::cases::{
     OrderView, clause_of, clock_event, clock_event_via, decision_record, emit_decided, min_order_deadline, order_view,
     own_case, parse_case_id, receive_case,
 };
-use crate::outbox::{case_payload, enqueue};
+use crate::outbox::messages::OrderPurposeConcern;
+use crate::outbox::{CaseChange, CaseMessage, enqueue};
 use crate::{Actor, App, AppError, AppResult, Events};
 
 /// One page of a platform's inbox.
@@ -400,8 +401,7 @@ impl App {
                                 tx,
                                 now,
                                 &order.platform,
-                                "case.updated",
-                                case_payload(&case),
+                                &CaseMessage::new(CaseChange::Updated, &case),
                                 Some(&case.id),
                                 false,
                             )?;
@@ -467,11 +467,15 @@ fn purpose_concern(
             rationale: sealed,
         };
         ev.emit(tx, order.id.as_str(), concern)?;
-        let data = json!({
-            "order": order.id.as_str(), "reference": order.reference, "case": rec.case.as_str(),
-            "decision": rec.id.as_str(), "purpose": purpose, "rationale": rationale,
-        });
-        enqueue(tx, ev.now, &order.authority, "order.purpose_concern", data, None, false)?;
+        let data = OrderPurposeConcern {
+            order: order.id.clone(),
+            reference: order.reference.clone(),
+            case: rec.case.clone(),
+            decision: rec.id.clone(),
+            purpose,
+            rationale: rationale.clone(),
+        };
+        enqueue(tx, ev.now, &order.authority, &data, None, false)?;
     }
     Ok(())
 }

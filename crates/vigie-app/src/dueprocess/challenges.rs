@@ -7,7 +7,6 @@
 //! order and closes its pending challenges as `annulled`; a ruling that upholds the order, or a
 //! withdrawal, is recorded here by the platform or the issuing authority.
 
-use serde_json::json;
 use vigie_model::Conflict;
 use vigie_model::event::{Word, kinds as k};
 use vigie_model::org::{OrgKind, Role};
@@ -18,6 +17,7 @@ use vigie_store::*;
 
 use crate::auth::{is_admin, require};
 use crate::outbox::enqueue;
+use crate::outbox::messages::OrderChallenged;
 use crate::{Actor, App, AppError, AppResult, Events, id_bytes, seal_text};
 
 /// A challenge as the platform records it.
@@ -105,7 +105,10 @@ impl App {
                     _ => return Err(AppError::NotFound("order")),
                 };
                 if order.ended_at.is_some() {
-                    return Err(AppError::conflict(Conflict::OrderEnded, "the order has already stopped having effect"));
+                    return Err(AppError::conflict(
+                        Conflict::OrderEnded,
+                        "the order has already stopped having effect",
+                    ));
                 }
                 let now = clock.now();
                 let rec = ChallengeRecord {
@@ -140,9 +143,15 @@ impl App {
                         reference,
                     },
                 )?;
-                let data = json!({ "order": order.id.as_str(), "reference": order.reference, "challenge": rec.id.as_str(),
-                                   "court": rec.court, "court_reference": rec.reference, "filed_on": rec.filed_on });
-                enqueue(tx, now, &order.authority, "order.challenged", data, None, false)?;
+                let data = OrderChallenged {
+                    order: order.id.clone(),
+                    reference: order.reference.clone(),
+                    challenge: rec.id.clone(),
+                    court: rec.court.clone(),
+                    court_reference: rec.reference.clone(),
+                    filed_on: rec.filed_on.clone(),
+                };
+                enqueue(tx, now, &order.authority, &data, None, false)?;
                 Ok(rec)
             })
             .await?;

@@ -2,7 +2,6 @@
 //! uploader through the notice's link or by a notifier through the receipt's tracking code,
 //! answered within two weeks, reviewed by a person other than the first decider.
 
-use serde_json::json;
 use vigie_model::Conflict;
 use vigie_model::decision::{DecisionContext, RawDecision};
 use vigie_model::event::{Word, kinds as k};
@@ -21,6 +20,7 @@ use super::{
 };
 use crate::auth::{require, secret_hash};
 use crate::outbox::enqueue;
+use crate::outbox::messages::ComplaintReceived;
 use crate::{Actor, App, AppError, AppResult, Events, id_bytes, keep_personal, seal_text};
 
 /// A complaint with the decision it contests, for the platform's reviewers.
@@ -92,8 +92,13 @@ fn lodge(
         tx,
         ev.now,
         &d.org,
-        "complaint.received",
-        json!({ "complaint": rec.id.as_str(), "case": case.id.as_str(), "decision": d.id.as_str(), "complainant": rec.complainant, "due_at": rec.due_at }),
+        &ComplaintReceived {
+            complaint: rec.id.clone(),
+            case: case.id.clone(),
+            decision: d.id.clone(),
+            complainant: rec.complainant,
+            due_at: rec.due_at,
+        },
         None,
         false,
     )?;

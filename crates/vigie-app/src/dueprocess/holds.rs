@@ -13,7 +13,6 @@
 //! a held case without such an instrument. A held case is bounded in time: the platform is not
 //! told of it (no inbox entry, no webhook) until the hold ends, and notifiers see a neutral status.
 
-use serde_json::json;
 use sha2::{Digest, Sha256};
 use vigie_model::Conflict;
 use vigie_model::event::{Word, kinds as k};
@@ -27,7 +26,8 @@ use vigie_store::*;
 
 use super::parse_time;
 use crate::auth::{is_admin, require};
-use crate::outbox::{case_payload, enqueue};
+use crate::outbox::messages::{HoldEnded, WatchlistMatched};
+use crate::outbox::{CaseChange, CaseMessage, enqueue};
 use crate::{Actor, App, AppError, AppResult, Events, id_bytes, keep_personal, seal_text};
 
 /// The longest a watch-list may run before it is renewed.
@@ -214,18 +214,17 @@ fn tell_authority(
         tx,
         ev.now,
         &list.authority,
-        "watchlist.matched",
-        json!({
-            "watchlist": list.id.as_str(),
-            "case": case.id.as_str(),
-            "platform": case.platform.as_ref().map(OrgId::as_str),
-            "url": case.url,
-            "account_id": case.account_id,
-            "held": hold.is_some(),
-            "hold": hold.map(|h| h.id.as_str()),
-            "until": hold.map(|h| h.until),
-            "not_held": not_held,
-        }),
+        &WatchlistMatched {
+            watchlist: list.id.clone(),
+            case: case.id.clone(),
+            platform: case.platform.clone(),
+            url: case.url.clone(),
+            account_id: case.account_id.clone(),
+            held: hold.is_some(),
+            hold: hold.map(|h| h.id.clone()),
+            until: hold.map(|h| h.until),
+            not_held: not_held.map(str::to_owned),
+        },
         None,
         true,
     )
@@ -242,8 +241,7 @@ pub(crate) fn end_hold(tx: &mut dyn Tx, ev: &Events<'_>, mut hold: HoldRecord, r
         tx,
         ev.now,
         &hold.authority,
-        "hold.ended",
-        json!({ "hold": hold.id.as_str(), "case": hold.case.as_str(), "reason": reason }),
+        &HoldEnded { hold: hold.id.clone(), case: hold.case.clone(), reason },
         None,
         false,
     )?;
@@ -253,7 +251,8 @@ pub(crate) fn end_hold(tx: &mut dyn Tx, ev: &Events<'_>, mut hold: HoldRecord, r
         && let Some(platform) = &case.platform
         && case.state.is_pending()
     {
-        enqueue(tx, ev.now, platform, "case.opened", case_payload(&case), Some(&case.id), case.threat_to_life)?;
+        let opened = CaseMessage::new(CaseChange::Opened, &case);
+        enqueue(tx, ev.now, platform, &opened, Some(&case.id), case.threat_to_life)?;
     }
     Ok(())
 }

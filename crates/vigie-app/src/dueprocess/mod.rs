@@ -37,7 +37,10 @@ use vigie_store::*;
 
 use crate::auth::{is_admin, require, secret_hash};
 use crate::cases::OrderView;
-use crate::outbox::enqueue;
+use crate::outbox::messages::{
+    ContentReinstated, NotifierOutcome, OrderEnded, SignalOutcome, UploaderNoticeIssued, UploaderNoticeOrderCopy,
+};
+use crate::outbox::{Announced, enqueue};
 use crate::secrets::Pepper;
 use crate::{Actor, App, AppError, AppResult, Events, id_bytes, keep_personal};
 
@@ -300,16 +303,15 @@ pub(crate) fn issue_notice(
         tx,
         ev.now,
         &notice.platform,
-        "uploader_notice.issued",
-        json!({
-            "notice": notice.id.as_str(),
-            "case": notice.case.as_str(),
-            "decision": notice.decision.as_str(),
-            "route": notice.route,
-            "token": token,
-            "path": uploader_notice_path(&token),
-            "page": uploader_notice_page(&token),
-        }),
+        &UploaderNoticeIssued {
+            notice: notice.id.clone(),
+            case: notice.case.clone(),
+            decision: notice.decision.clone(),
+            route: notice.route,
+            path: uploader_notice_path(&token),
+            page: uploader_notice_page(&token),
+            token,
+        },
         Some(&notice.case),
         false,
     )
@@ -353,20 +355,20 @@ pub(crate) fn tell_notifiers(
         if s.kind == SignalKind::Notice {
             tx.set_notifier_informed(&s.id, &d.id, ev.now)?;
         }
-        let outcome = json!({ "signal": s.id.as_str(), "case": case.id.as_str(), "outcome": d.action, "decided_at": d.decided_at });
+        let outcome =
+            SignalOutcome { signal: s.id.clone(), case: case.id.clone(), outcome: d.action, decided_at: d.decided_at };
         let told = if let Some(org) = &s.submitter_org {
-            enqueue(tx, ev.now, org, "signal.outcome", outcome.clone(), None, false)?;
+            enqueue(tx, ev.now, org, &outcome, None, false)?;
             true
         } else if let Some(email_ref) = &s.notifier_email_ref
             && let Some(email) = tx.personal_value(email_ref)?
         {
-            let mut message = outcome.clone();
-            message["email"] = json!(email);
+            let message = NotifierOutcome { outcome: outcome.clone(), email };
             if mailer.is_none() {
                 mailer = Some(operator(tx)?);
             }
             if let Some(hub) = mailer.iter().flatten().next() {
-                enqueue(tx, ev.now, hub, "notifier.outcome", message.clone(), None, false)?;
+                enqueue(tx, ev.now, hub, &message, None, false)?;
             }
             true
         } else {
@@ -413,8 +415,14 @@ pub(crate) fn reinstate(
         reasons: sealed,
     };
     ev.emit(tx, d.case.as_str(), logged)?;
-    let data = json!({ "case": d.case.as_str(), "decision": d.id.as_str(), "cause": cause, "by": by, "reasons": reasons.map(|(r, _)| r) });
-    enqueue(tx, ev.now, &d.org, "content.reinstated", data, Some(&d.case), true)
+    let data = ContentReinstated {
+        case: d.case.clone(),
+        decision: d.id.clone(),
+        cause: cause.to_owned(),
+        by: by.to_owned(),
+        reasons: reasons.map(|(r, _)| r.to_owned()),
+    };
+    enqueue(tx, ev.now, &d.org, &data, Some(&d.case), true)
 }
 
 /// Ends a removal order's effect (an infringement found on scrutiny, art. 4(6), or a court's
@@ -447,9 +455,9 @@ pub(crate) fn end_order(
             reinstate(tx, ev, &d, (&label, &by), None)?;
         }
     }
-    let data = json!({ "order": order.id.as_str(), "reference": order.reference, "cause": cause });
-    enqueue(tx, ev.now, &order.platform, "order.ended", data.clone(), None, true)?;
-    enqueue(tx, ev.now, &order.authority, "order.ended", data, None, false)?;
+    let data = OrderEnded { order: order.id.clone(), reference: order.reference.clone(), cause };
+    enqueue(tx, ev.now, &order.platform, &data, None, true)?;
+    enqueue(tx, ev.now, &order.authority, &data, None, false)?;
     Ok(())
 }
 
@@ -838,11 +846,17 @@ impl App {
                 for o in &orders {
                     copies.push(copy_of_order(tx, o, &case)?);
                 }
-                let copied =
-                    k::UploaderNoticeOrderCopy { case: notice.case.clone(), orders: orders.iter().map(|o| o.id.clone()).collect() };
+                let copied = k::UploaderNoticeOrderCopy {
+                    case: notice.case.clone(),
+                    orders: orders.iter().map(|o| o.id.clone()).collect(),
+                };
                 ev.emit(tx, notice.id.as_str(), copied)?;
-                let told = json!({ "notice": notice.id.as_str(), "case": notice.case.as_str(), "orders": orders.iter().map(|o| o.id.as_str()).collect::<Vec<_>>() });
-                enqueue(tx, now, &notice.platform, "uploader_notice.order_copy", told, Some(&notice.case), false)?;
+                let told = UploaderNoticeOrderCopy {
+                    notice: notice.id.clone(),
+                    case: notice.case.clone(),
+                    orders: orders.iter().map(|o| o.id.clone()).collect(),
+                };
+                enqueue(tx, now, &notice.platform, &told, Some(&notice.case), false)?;
                 Ok(copies)
             })
             .await?;
@@ -1085,10 +1099,9 @@ pub(crate) fn overdue(
     to: &OrgId,
     event: Event,
 ) -> Result<(), StoreError> {
-    let wire = event.kind().spec().webhook.expect("an overdue clock is announced");
-    let data = event.data_value();
+    let message = Announced::new(&event, serde_json::Map::new()).expect("an overdue clock is announced");
     ev.emit(tx, subject, event)?;
-    enqueue(tx, ev.now, to, wire, data, None, true)
+    enqueue(tx, ev.now, to, &message, None, true)
 }
 
 /// The scheduler's due-process pass: embargoes ending, complaints and scrutinies overdue, holds

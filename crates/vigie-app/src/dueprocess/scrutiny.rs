@@ -21,6 +21,7 @@ use vigie_store::*;
 use super::{end_order, mark_informed, notice_by_token};
 use crate::auth::{is_admin, require};
 use crate::outbox::enqueue;
+use crate::outbox::messages::{ScrutinyDecided, ScrutinyIntention, ScrutinyRequested};
 use crate::{Actor, App, AppError, AppResult, Events, id_bytes, keep_personal, seal_text};
 
 /// The scrutinising authority's answer.
@@ -149,13 +150,19 @@ fn open(
         purpose_concerns: concerns.len() as u64,
     };
     ev.emit(tx, rec.id.as_str(), requested)?;
-    let data = json!({ "scrutiny": rec.id.as_str(), "order": order.id.as_str(), "reference": order.reference, "trigger": rec.trigger, "due_at": rec.due_at });
-    let mut to_authority = data.clone();
-    to_authority["purpose_concerns"] = Value::Array(concerns);
-    enqueue(tx, ev.now, &authority, "scrutiny.requested", to_authority, None, true)?;
-    enqueue(tx, ev.now, &order.authority, "scrutiny.requested", data.clone(), None, false)?;
+    let data = ScrutinyRequested {
+        scrutiny: rec.id.clone(),
+        order: order.id.clone(),
+        reference: order.reference.clone(),
+        trigger: rec.trigger,
+        due_at: rec.due_at,
+        purpose_concerns: None,
+    };
+    let to_authority = ScrutinyRequested { purpose_concerns: Some(concerns), ..data.clone() };
+    enqueue(tx, ev.now, &authority, &to_authority, None, true)?;
+    enqueue(tx, ev.now, &order.authority, &data, None, false)?;
     if req.trigger != ScrutinyTrigger::Platform {
-        enqueue(tx, ev.now, &order.platform, "scrutiny.requested", data, None, false)?;
+        enqueue(tx, ev.now, &order.platform, &data, None, false)?;
     }
     Ok(rec)
 }
@@ -326,8 +333,15 @@ impl App {
                 let (_, sealed) = keep_personal(tx, now, "scrutiny.intention", &reasons, now.plus(retention))?;
                 ev.emit(tx, s.id.as_str(), k::ScrutinyIntention { order: s.order.clone(), reasons: sealed })?;
                 let order = tx.get_order(&s.order)?.ok_or(AppError::Internal("scrutiny without order"))?;
-                let data = json!({ "scrutiny": s.id.as_str(), "order": order.id.as_str(), "reference": order.reference, "intention": "infringement", "reasons": reasons, "due_at": s.due_at });
-                enqueue(tx, now, &order.authority, "scrutiny.intention", data, None, true)?;
+                let data = ScrutinyIntention {
+                    scrutiny: s.id.clone(),
+                    order: order.id.clone(),
+                    reference: order.reference.clone(),
+                    intention: "infringement",
+                    reasons,
+                    due_at: s.due_at,
+                };
+                enqueue(tx, now, &order.authority, &data, None, true)?;
                 Ok::<_, AppError>(s)
             })
             .await?;
@@ -398,12 +412,18 @@ impl App {
                 };
                 ev.emit(tx, s.id.as_str(), decided)?;
                 let order = tx.get_order(&s.order)?.ok_or(AppError::Internal("scrutiny without order"))?;
-                let data = json!({ "scrutiny": s.id.as_str(), "order": order.id.as_str(), "reference": order.reference, "outcome": s.state, "reasons": s.decision_reasons });
-                enqueue(tx, now, &order.authority, "scrutiny.decided", data.clone(), None, true)?;
-                enqueue(tx, now, &order.platform, "scrutiny.decided", data.clone(), None, true)?;
+                let data = ScrutinyDecided {
+                    scrutiny: s.id.clone(),
+                    order: order.id.clone(),
+                    reference: order.reference.clone(),
+                    outcome: s.state,
+                    reasons: s.decision_reasons.clone(),
+                };
+                enqueue(tx, now, &order.authority, &data, None, true)?;
+                enqueue(tx, now, &order.platform, &data, None, true)?;
                 // TCO arts. 4(6) and 14: Europol is informed of the decision.
                 for e in &europol {
-                    enqueue(tx, now, e, "scrutiny.decided", data.clone(), None, false)?;
+                    enqueue(tx, now, e, &data, None, false)?;
                 }
                 // Another finding or a court may have ended the order already; this one is
                 // recorded all the same.

@@ -5,7 +5,6 @@
 //! the member state of its main establishment or legal representative and Europol; Vigie delivers
 //! the referral to each of them that is registered.
 
-use serde_json::json;
 use vigie_model::Conflict;
 use vigie_model::event::{Word, kinds as k};
 use vigie_model::org::{Competence, MemberState, OrgKind, Role};
@@ -15,7 +14,8 @@ use vigie_model::validation::Checker;
 use vigie_model::*;
 use vigie_store::*;
 
-use crate::outbox::{case_payload, enqueue};
+use crate::outbox::messages::{LawEnforcementReferral, Referral, ThreatToLifeEscalated};
+use crate::outbox::{CaseChange, CaseMessage, enqueue};
 use crate::{Actor, App, AppError, AppResult, Events, id_bytes, seal_text};
 
 /// A referral to law enforcement as a platform (or the hub) records it.
@@ -74,7 +74,12 @@ pub(crate) fn tick(tx: &mut dyn Tx, ev: &Events<'_>) -> AppResult<usize> {
         tx.put_threat_alert(&alert)?;
         let case = tx.get_case(&alert.case)?;
         let referred = !tx.le_referrals_of(&alert.case)?.is_empty();
-        let data = json!({ "case": alert.case.as_str(), "level": alert.level, "raised_at": alert.raised_at, "referred": referred });
+        let data = ThreatToLifeEscalated {
+            case: alert.case.clone(),
+            level: alert.level,
+            raised_at: alert.raised_at,
+            referred,
+        };
         let escalated = k::ThreatToLifeEscalated {
             case: Some(alert.case.clone()),
             platform: None,
@@ -85,10 +90,10 @@ pub(crate) fn tick(tx: &mut dyn Tx, ev: &Events<'_>) -> AppResult<usize> {
         };
         ev.emit(tx, alert.case.as_str(), escalated)?;
         if let Some(platform) = case.as_ref().and_then(|c| c.platform.clone()) {
-            enqueue(tx, ev.now, &platform, "threat_to_life.escalated", data.clone(), None, true)?;
+            enqueue(tx, ev.now, &platform, &data, None, true)?;
         }
         for hub in &hubs {
-            enqueue(tx, ev.now, hub, "threat_to_life.escalated", data.clone(), None, true)?;
+            enqueue(tx, ev.now, hub, &data, None, true)?;
         }
     }
     Ok(due.len())
@@ -167,7 +172,8 @@ impl App {
                         super::holds::end_hold(tx, &ev, hold, vigie_model::redress::HoldEnd::ThreatToLife)?;
                     }
                     if let Some(platform) = &case.platform {
-                        enqueue(tx, now, platform, "case.escalated", case_payload(&case), Some(&case.id), true)?;
+                        let escalated = CaseMessage::new(CaseChange::Escalated, &case);
+                        enqueue(tx, now, platform, &escalated, Some(&case.id), true)?;
                     }
                 }
                 raise(tx, &ev, &case, note.as_deref())?;
@@ -286,9 +292,15 @@ impl App {
                         note,
                     },
                 )?;
-                let mut data = case_payload(&case);
-                data["referral"] =
-                    json!({ "id": rec.id.as_str(), "basis": rec.basis, "sent_at": now, "note": rec.note });
+                let data = LawEnforcementReferral {
+                    case: (&case).into(),
+                    referral: Referral {
+                        id: rec.id.clone(),
+                        basis: rec.basis.clone(),
+                        sent_at: now,
+                        note: rec.note.clone(),
+                    },
+                };
                 let mut to: Vec<OrgId> = rec.authority.iter().cloned().collect();
                 if rec.europol {
                     for e in tx.list_orgs()?.into_iter().filter(|o| o.europol) {
@@ -298,7 +310,7 @@ impl App {
                     }
                 }
                 for a in &to {
-                    enqueue(tx, now, a, "law_enforcement.referral", data.clone(), None, true)?;
+                    enqueue(tx, now, a, &data, None, true)?;
                 }
                 Ok::<_, AppError>(rec)
             })

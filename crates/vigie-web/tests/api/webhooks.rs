@@ -82,6 +82,26 @@ async fn a_new_case_is_pushed_signed_and_a_2xx_answer_is_receipt() {
 }
 
 #[tokio::test]
+async fn a_delivered_message_carries_its_type_s_version_as_docs_api_md_lists_it() {
+    let t = TestApp::start().await;
+    let rx = Receiver::start().await;
+    let p = t.platform("video.example").await;
+    t.post("/api/v1/webhooks", &p.token, json!({ "url": rx.url })).await.expect(201);
+    let a = t.authority().await;
+    t.post("/api/v1/orders", &a.token, order_body(&p.org, &["https://video.example/v/1"])).await.expect(201);
+    let api = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/../../docs/api.md")).unwrap();
+    // A message with a struct of its own, and one that carries an event's data.
+    for t in ["case.opened", "order.received"] {
+        let m = eventually(t, || async { rx.of_type(t).into_iter().next() }).await;
+        let mut keys: Vec<_> = m.as_object().unwrap().keys().map(String::as_str).collect();
+        keys.sort();
+        assert_eq!(keys, ["data", "id", "occurred_at", "type", "version"], "{t}'s envelope");
+        let version = m["version"].as_u64().unwrap_or_else(|| panic!("{t} has a numeric version: {m}"));
+        assert!(api.contains(&format!("| `{t}` | {version} |")), "docs/api.md lists {t} at version {version}");
+    }
+}
+
+#[tokio::test]
 async fn failed_deliveries_are_retried_with_backoff_under_the_same_idempotency_key() {
     let t = TestApp::start().await;
     let rx = Receiver::start().await;
