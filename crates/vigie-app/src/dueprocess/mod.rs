@@ -455,6 +455,14 @@ pub(crate) fn end_order(
             reinstate(tx, ev, &d, (&label, &by), None)?;
         }
     }
+    // Flat beside the order's own fields: a ruling's reference is `court_reference`.
+    let cause = match cause {
+        Value::Object(map) => map
+            .into_iter()
+            .map(|(k, v)| if k == "reference" { ("court_reference".to_owned(), v) } else { (k, v) })
+            .collect(),
+        other => serde_json::Map::from_iter([("cause".to_owned(), other)]),
+    };
     let data = OrderEnded { order: order.id.clone(), reference: order.reference.clone(), cause };
     enqueue(tx, ev.now, &order.platform, &data, None, true)?;
     enqueue(tx, ev.now, &order.authority, &data, None, false)?;

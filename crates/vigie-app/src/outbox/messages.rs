@@ -88,11 +88,14 @@ messages! {
         filed_on: String,
     }
 
-    /// An order stopped having effect.
-    OrderEnded("order.ended", 1) {
+    /// An order stopped having effect. Version 2 is flat: `cause` (`annulment` or
+    /// `scrutiny_infringement`) beside what the cause records (a ruling's court, `court_reference`
+    /// and date; a scrutiny's id), where version 1 nested them in `{"cause": {"cause": ...}}`.
+    OrderEnded("order.ended", 2) {
         order: SignalId,
         reference: String,
-        cause: Value,
+        #[serde(flatten)]
+        cause: serde_json::Map<String, Value>,
     }
 
     /// An uploader's notice, to pass on.

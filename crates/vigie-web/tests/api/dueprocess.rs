@@ -420,7 +420,9 @@ async fn an_order_from_intake_to_redress() {
     assert!(o["ended_at"].is_string());
     assert_eq!(o["ended_by"]["cause"], "scrutiny_infringement");
     eventually("content.reinstated", || async { rx.of_type("content.reinstated").into_iter().next() }).await;
-    eventually("order.ended", || async { rx.of_type("order.ended").into_iter().next() }).await;
+    let ended = eventually("order.ended", || async { rx.of_type("order.ended").into_iter().next() }).await;
+    // Version 2 of the message is flat: the cause is a word beside what it records.
+    assert_eq!((ended["version"].as_u64(), ended["data"]["cause"].as_str()), (Some(2), Some("scrutiny_infringement")));
     let n = t.send(reqwest::Method::GET, &format!("/api/v1/uploader-notices/{token}"), None, None).await.expect(200);
     assert_eq!(
         (n["notice"]["status"].as_str(), n["notice"]["scrutinies"][0]["state"].as_str()),
@@ -1530,6 +1532,8 @@ async fn tco_art_9_a_court_ruling_is_recorded_by_the_issuer_or_the_competent_aut
     let receipt =
         t.post("/api/v1/orders", &issuer.token, order_body(&p.org, &["https://video.example/v/1"])).await.expect(201);
     let order = receipt["id"].as_str().unwrap();
+    let rx = Receiver::start().await;
+    t.post("/api/v1/webhooks", &p.token, json!({ "url": rx.url })).await.expect(201);
     let ruling = json!({ "court": "High Court of Ireland", "reference": "HC-2026-777", "decided_on": "2026-12-03" });
     let admin = t.post(&format!("/api/v1/orders/{order}/annulment"), ADMIN, ruling.clone()).await;
     assert_eq!(admin.status, 403, "the administrator annuls nothing");
@@ -1551,6 +1555,14 @@ async fn tco_art_9_a_court_ruling_is_recorded_by_the_issuer_or_the_competent_aut
     assert!(!text.contains("HC-2026-777") && !text.contains("High Court"), "sealed in the log: {text}");
     assert_eq!(data(&ended[0])["cause"], "annulment");
     assert!(data(&ended[0])["reference"]["sealed"].is_string());
+    // The platform is told, readable and flat (version 2): the order's reference and the ruling's
+    // side by side, never one key for both.
+    t.deliver().await;
+    let told = eventually("order.ended", || async { rx.of_type("order.ended").into_iter().next() }).await;
+    let d = &told["data"];
+    assert_eq!(told["version"], 2);
+    assert_eq!((d["cause"].as_str(), d["court_reference"].as_str()), (Some("annulment"), Some("HC-2026-777")));
+    assert_eq!(d["reference"], "FR-IRU-2026-0042", "the order's own reference: {d}");
 }
 
 /// TCO arts. 1(3), 3(3): under an order the platform complies; the purpose it sees is a concern
