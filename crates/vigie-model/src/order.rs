@@ -322,6 +322,27 @@ impl OrderState {
     }
 }
 
+/// Why a removal order stopped having effect (TCO arts. 4(6) and 9), as the order keeps it for its
+/// parties: `{"cause": "annulment", ...}` or `{"cause": "scrutiny_infringement", ...}`.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "cause", rename_all = "snake_case")]
+pub enum OrderEnd {
+    /// A court annulled it; the issuing or the scrutinising authority recorded the ruling.
+    Annulment { court: String, reference: String, decided_on: String, recorded_by: String },
+    /// The scrutinising authority found an infringement.
+    ScrutinyInfringement { scrutiny: crate::ScrutinyId },
+}
+
+impl OrderEnd {
+    /// The cause, as a word.
+    pub fn as_str(&self) -> &'static str {
+        match self {
+            OrderEnd::Annulment { .. } => "annulment",
+            OrderEnd::ScrutinyInfringement { .. } => "scrutiny_infringement",
+        }
+    }
+}
+
 /// What an order shows, said from what happened to it: its clock's state while it has effect, and
 /// `Ended` once it stopped having effect (an infringement found on scrutiny, art. 4(6); a court's
 /// annulment, art. 9), whatever its clock said then. The API, the console and the authority's

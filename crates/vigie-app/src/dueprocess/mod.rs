@@ -25,7 +25,7 @@ use serde_json::{Value, json};
 use vigie_model::Conflict;
 use vigie_model::decision::legal_basis;
 use vigie_model::event::{Event, Word, kinds as k};
-use vigie_model::order::OrderForm;
+use vigie_model::order::{OrderEnd, OrderForm};
 use vigie_model::org::{OrgKind, Role};
 use vigie_model::redress::{
     COMPLAINT_ANSWER, COMPLAINT_WINDOW, Complainant, ComplaintState, Embargo, Route, SCRUTINY_REQUEST_WINDOW,
@@ -426,25 +426,25 @@ pub(crate) fn reinstate(
 }
 
 /// Ends a removal order's effect (an infringement found on scrutiny, art. 4(6), or a court's
-/// annulment, art. 9) and reinstates every piece of content removed under it. `cause` is what the
-/// order keeps (`{"cause": ..., ...}`, readable, for its parties); `logged` what the event log
-/// keeps: the same with free text sealed.
+/// annulment, art. 9) and reinstates every piece of content removed under it. `end` is what the
+/// order keeps (readable, for its parties); `logged` what the event log keeps: the same with free
+/// text sealed.
 pub(crate) fn end_order(
     tx: &mut dyn Tx,
     ev: &Events<'_>,
     mut order: OrderRecord,
-    cause: Value,
+    end: OrderEnd,
     logged: k::OrderEnded,
 ) -> AppResult<()> {
     if order.ended_at.is_some() {
         return Err(AppError::conflict(Conflict::OrderEnded, "the order has already stopped having effect"));
     }
     order.ended_at = Some(ev.now);
-    order.ended_by = Some(cause.to_string());
+    order.ended_by = Some(serde_json::to_string(&end).expect("plain data always serializes"));
     tx.update_order(&order)?;
     ev.emit(tx, order.id.as_str(), logged)?;
     let by = format!("order_ended:{}", order.id.as_str());
-    let label = cause.get("cause").and_then(Value::as_str).unwrap_or("order_ended").to_owned();
+    let label = end.as_str();
     for case_id in tx.signal_cases(&order.id)? {
         // Only what was removed under the order comes back: a removal the platform made on its own
         // terms, or before the order, stands (TCO art. 4(7): without prejudice to its terms).
@@ -452,18 +452,10 @@ pub(crate) fn end_order(
             && d.decided_at >= order.intake_at
             && d.legal_basis.is_some()
         {
-            reinstate(tx, ev, &d, (&label, &by), None)?;
+            reinstate(tx, ev, &d, (label, &by), None)?;
         }
     }
-    // Flat beside the order's own fields: a ruling's reference is `court_reference`.
-    let cause = match cause {
-        Value::Object(map) => map
-            .into_iter()
-            .map(|(k, v)| if k == "reference" { ("court_reference".to_owned(), v) } else { (k, v) })
-            .collect(),
-        other => serde_json::Map::from_iter([("cause".to_owned(), other)]),
-    };
-    let data = OrderEnded { order: order.id.clone(), reference: order.reference.clone(), cause };
+    let data = OrderEnded::new(&order, end);
     enqueue(tx, ev.now, &order.platform, &data, None, true)?;
     enqueue(tx, ev.now, &order.authority, &data, None, false)?;
     Ok(())
@@ -957,7 +949,6 @@ impl App {
             let retain = ev.now.plus(retention);
             let (_, court_sealed) = keep_personal(tx, ev.now, "order.ruling_court", &court, retain)?;
             let (_, reference_sealed) = keep_personal(tx, ev.now, "order.ruling_reference", &reference, retain)?;
-            let cause = json!({ "cause": "annulment", "court": court, "reference": reference, "decided_on": decided_on, "recorded_by": recorded_by });
             let logged = k::OrderEnded {
                 cause: Word::from("annulment"),
                 scrutiny: None,
@@ -968,7 +959,8 @@ impl App {
             };
             // The ruling is the outcome of the order's pending court challenges.
             challenges::close_on_annulment(tx, ev, &id, Some(&decided_on), Some(&reference))?;
-            end_order(tx, ev, order, cause, logged)?;
+            let end = OrderEnd::Annulment { court, reference, decided_on, recorded_by: recorded_by.to_owned() };
+            end_order(tx, ev, order, end, logged)?;
             Ok(tx.get_order(&id)?.expect("just updated"))
         })
         .await

@@ -428,7 +428,6 @@ impl App {
                 // Another finding or a court may have ended the order already; this one is
                 // recorded all the same.
                 if infringement && order.ended_at.is_none() {
-                    let cause = json!({ "cause": "scrutiny_infringement", "scrutiny": s.id.as_str() });
                     let logged = k::OrderEnded {
                         cause: Word::from("scrutiny_infringement"),
                         scrutiny: Some(s.id.clone()),
@@ -437,7 +436,8 @@ impl App {
                         decided_on: None,
                         recorded_by: None,
                     };
-                    end_order(tx, &ev, order, cause, logged)?;
+                    let end = vigie_model::order::OrderEnd::ScrutinyInfringement { scrutiny: s.id.clone() };
+                    end_order(tx, &ev, order, end, logged)?;
                 }
                 Ok::<_, AppError>(s)
             })

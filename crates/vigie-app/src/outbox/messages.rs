@@ -89,13 +89,22 @@ messages! {
     }
 
     /// An order stopped having effect. Version 2 is flat: `cause` (`annulment` or
-    /// `scrutiny_infringement`) beside what the cause records (a ruling's court, `court_reference`
-    /// and date; a scrutiny's id), where version 1 nested them in `{"cause": {"cause": ...}}`.
+    /// `scrutiny_infringement`) beside what the cause records (a ruling's court, `court_reference`,
+    /// date and recorder; a scrutiny's id), where version 1 nested them in `{"cause": {"cause": ...}}`.
     OrderEnded("order.ended", 2) {
         order: SignalId,
         reference: String,
-        #[serde(flatten)]
-        cause: serde_json::Map<String, Value>,
+        cause: &'static str,
+        #[serde(skip_serializing_if = "Option::is_none")]
+        court: Option<String>,
+        #[serde(skip_serializing_if = "Option::is_none")]
+        court_reference: Option<String>,
+        #[serde(skip_serializing_if = "Option::is_none")]
+        decided_on: Option<String>,
+        #[serde(skip_serializing_if = "Option::is_none")]
+        recorded_by: Option<String>,
+        #[serde(skip_serializing_if = "Option::is_none")]
+        scrutiny: Option<ScrutinyId>,
     }
 
     /// An uploader's notice, to pass on.
@@ -341,6 +350,32 @@ pub(crate) fn all() -> Vec<(&'static str, u32)> {
         }
     }
     all
+}
+
+impl OrderEnded {
+    /// The message for `order`, ended by `end`: a ruling's reference is `court_reference`, beside
+    /// the order's own.
+    pub(crate) fn new(order: &OrderRecord, end: vigie_model::order::OrderEnd) -> Self {
+        use vigie_model::order::OrderEnd;
+        let mut m = OrderEnded {
+            order: order.id.clone(),
+            reference: order.reference.clone(),
+            cause: end.as_str(),
+            court: None,
+            court_reference: None,
+            decided_on: None,
+            recorded_by: None,
+            scrutiny: None,
+        };
+        match end {
+            OrderEnd::Annulment { court, reference, decided_on, recorded_by } => {
+                (m.court, m.court_reference, m.decided_on, m.recorded_by) =
+                    (Some(court), Some(reference), Some(decided_on), Some(recorded_by));
+            }
+            OrderEnd::ScrutinyInfringement { scrutiny } => m.scrutiny = Some(scrutiny),
+        }
+        m
+    }
 }
 
 #[cfg(test)]
