@@ -160,6 +160,15 @@ fn check_day(c: &mut Checker, raw: Option<&str>, field: &str) {
     }
 }
 
+/// The organisation `org`, which must be a trusted flagger for a coordinator's decision on it.
+fn require_trusted_flagger(tx: &dyn Reads, org: &OrgId) -> AppResult<()> {
+    let found = tx.get_org(org)?.ok_or(AppError::NotFound("organisation"))?;
+    if found.kind != OrgKind::TrustedFlagger {
+        return Err(AppError::conflict(Conflict::NotATrustedFlagger, "the organisation is not a trusted flagger"));
+    }
+    Ok(())
+}
+
 impl App {
     /// Replaces the unsalted pseudonyms of notifiers recorded before step 8 (`email:<SHA-256>`)
     /// by keyed ones, wherever they are stored. Run at start, before anything is served; the
@@ -355,13 +364,7 @@ impl App {
         let retention = self.config().personal_data_retention;
         self.store()
             .write(move |tx| {
-                let found = tx.get_org(&org)?.ok_or(AppError::NotFound("organisation"))?;
-                if found.kind != OrgKind::TrustedFlagger {
-                    return Err(AppError::conflict(
-                        Conflict::NotATrustedFlagger,
-                        "the organisation is not a trusted flagger",
-                    ));
-                }
+                require_trusted_flagger(tx, &org)?;
                 let now = clock.now();
                 let rec = FlaggerAwardRecord {
                     org: org.clone(),
@@ -422,13 +425,7 @@ impl App {
         let retention = self.config().personal_data_retention;
         self.store()
             .write(move |tx| {
-                let found = tx.get_org(&org)?.ok_or(AppError::NotFound("organisation"))?;
-                if found.kind != OrgKind::TrustedFlagger {
-                    return Err(AppError::conflict(
-                        Conflict::NotATrustedFlagger,
-                        "the organisation is not a trusted flagger",
-                    ));
-                }
+                require_trusted_flagger(tx, &org)?;
                 let mut rec = tx.flagger_award(&org)?.ok_or_else(|| {
                     AppError::conflict(Conflict::NoAward, "no coordinator's award is recorded for this organisation")
                 })?;
