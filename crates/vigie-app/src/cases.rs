@@ -82,9 +82,8 @@ fn clock_event_full(
             // The Annex III grounds, which the provider's transparency report counts (TCO art. 7(3)(c)).
             let reasons = order
                 .cannot_comply
-                .as_deref()
-                .and_then(|c| serde_json::from_str::<serde_json::Value>(c).ok())
-                .and_then(|c| serde_json::from_value::<Vec<Word>>(c["reasons"].clone()).ok());
+                .as_ref()
+                .map(|c| c.reasons.iter().map(|r| Word::from(r.as_str())).collect::<Vec<_>>());
             k::OrderSuspended { state: Word::new(state.as_str()), reasons, via }.into()
         }
         ClockEvent::Restarted { deadline } => k::OrderRestarted { deadline, via }.into(),

@@ -439,7 +439,7 @@ impl App {
                     authority: authority.id.clone(),
                     platform: platform.id.clone(),
                     reference: form.reference.clone(),
-                    form: form_json.clone(),
+                    form: form.clone().into(),
                     emergency: form.emergency_justification.is_some(),
                     cross_border,
                     intake_at: now,

@@ -1,12 +1,11 @@
 //! The platform's side: its inbox, acknowledgements, decisions, and the order clock's answers
 //! (Annex II by deciding, Annex III by "cannot comply"); and the authority's clarification.
 
-use serde_json::json;
 use vigie_model::Conflict;
 use vigie_model::case::CaseState;
 use vigie_model::decision::{DecisionContext, RawDecision, answers_order};
 use vigie_model::event::{Word, kinds as k};
-use vigie_model::order::{CannotComplyReason, ClockEvent};
+use vigie_model::order::{CannotComplyNotice, CannotComplyReason, Clarification, ClockEvent};
 use vigie_model::org::{OrgKind, Role};
 use vigie_model::signal::SignalKind;
 use vigie_model::validation::Checker;
@@ -305,9 +304,7 @@ impl App {
                     .clock
                     .cannot_comply(&parsed, now)
                     .map_err(|w| AppError::conflict(Conflict::OrderState, w.to_string()))?;
-                let reasons: Vec<_> = parsed.iter().map(|r| r.as_str()).collect();
-                order.cannot_comply =
-                    Some(json!({ "reasons": reasons, "explanation": explanation, "at": now }).to_string());
+                order.cannot_comply = Some(CannotComplyNotice { reasons: parsed, explanation, at: now });
                 Ok(vec![e])
             },
             Side::Platform,
@@ -345,14 +342,8 @@ impl App {
             move |order, now| {
                 let e =
                     order.clock.clarified(now).map_err(|w| AppError::conflict(Conflict::OrderState, w.to_string()))?;
-                let mut form: serde_json::Value = serde_json::from_str(&order.form).unwrap_or_default();
-                if let Some(obj) = form.as_object_mut() {
-                    let list = obj.entry("clarifications").or_insert_with(|| json!([]));
-                    if let Some(arr) = list.as_array_mut() {
-                        arr.push(json!({ "at": now, "text": text }));
-                    }
-                }
-                order.form = form.to_string();
+                // The checker refused a missing text above.
+                order.form.clarifications.push(Clarification { at: now, text: text.unwrap_or_default() });
                 Ok(vec![e])
             },
             Side::Authority,

@@ -13,7 +13,7 @@ use serde_json::{Value, json};
 use vigie_model::decision::{Action, Restriction, legal_basis};
 use vigie_model::org::{OrgKind, Role};
 use vigie_model::signal::{SignalKind, Tier};
-use vigie_model::sor::{Statement, scrub};
+use vigie_model::sor::{Statement, SubmissionState, scrub};
 use vigie_model::*;
 use vigie_store::*;
 
@@ -230,7 +230,7 @@ pub(crate) fn queue(tx: &mut dyn Tx, now: Timestamp, d: &DecisionRecord) -> Resu
         decision: d.id.clone(),
         org: d.org.clone(),
         created_at: now,
-        state: "pending".into(),
+        state: SubmissionState::Pending,
         attempts: 0,
         next_attempt_at: now,
         last_error: None,
@@ -362,11 +362,11 @@ impl App {
                         updates.push(row);
                     }
                     Owed::Nothing => {
-                        row.state = "skipped".into();
+                        row.state = SubmissionState::Skipped;
                         updates.push(row);
                     }
                     Owed::Incomplete(why) => {
-                        row.state = "rejected".into();
+                        row.state = SubmissionState::Rejected;
                         row.last_error = Some(why);
                         updates.push(row);
                     }
@@ -378,14 +378,14 @@ impl App {
                     let mut row = row.clone();
                     match outcome {
                         Sent::Submitted(uuid) => {
-                            row.state = "submitted".into();
+                            row.state = SubmissionState::Submitted;
                             row.tdb_uuid = uuid;
                             row.submitted_at = Some(now);
                             row.last_error = None;
                             row.attempts += 1;
                         }
                         Sent::Rejected(why) => {
-                            row.state = "rejected".into();
+                            row.state = SubmissionState::Rejected;
                             row.last_error = Some(why);
                             row.attempts += 1;
                         }

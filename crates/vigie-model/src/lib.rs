@@ -18,6 +18,29 @@
 //! - [`event`]: the hash-chained event log and salted hashes of personal values.
 //! - [`conflict`]: the refusals by state, each with its stable code.
 
+/// A closed vocabulary stored and sent as words: the enum, its words, `ALL`, `as_str` and `parse`.
+macro_rules! words {
+    ($(#[$meta:meta])* pub enum $name:ident { $($(#[$vmeta:meta])* $variant:ident => $word:literal,)+ }) => {
+        $(#[$meta])*
+        #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
+        pub enum $name {
+            $($(#[$vmeta])* #[serde(rename = $word)] $variant,)+
+        }
+
+        impl $name {
+            pub const ALL: &'static [$name] = &[$($name::$variant,)+];
+            pub fn as_str(self) -> &'static str {
+                match self {
+                    $($name::$variant => $word,)+
+                }
+            }
+            pub fn parse(raw: &str) -> Option<Self> {
+                Self::ALL.iter().copied().find(|w| w.as_str() == raw)
+            }
+        }
+    };
+}
+
 pub mod bank;
 pub mod case;
 pub mod conflict;

@@ -322,6 +322,46 @@ impl OrderState {
     }
 }
 
+/// An order as the issuer sent it and later clarified it: the Annex I form, then each
+/// clarification in the order sent (art. 3(8)). Stored whole with the order; a form stored before
+/// clarifications existed reads with none.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct IssuedOrder {
+    #[serde(flatten)]
+    pub form: OrderForm,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub clarifications: Vec<Clarification>,
+}
+
+impl From<OrderForm> for IssuedOrder {
+    fn from(form: OrderForm) -> Self {
+        IssuedOrder { form, clarifications: Vec::new() }
+    }
+}
+
+impl IssuedOrder {
+    /// Until when the order may be challenged, for a platform that received it at `received_at`.
+    pub fn challenge_until(&self, received_at: Timestamp) -> Option<Timestamp> {
+        self.form.redress.deadline().map(|d| received_at.plus(d))
+    }
+}
+
+/// The issuing authority's answer to a platform's request for clarification (TCO art. 3(8)).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Clarification {
+    pub at: Timestamp,
+    pub text: String,
+}
+
+/// Annex III: the platform's notice that it cannot comply with an order, or not yet (TCO art. 3(7)
+/// and (8)).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CannotComplyNotice {
+    pub reasons: Vec<CannotComplyReason>,
+    pub explanation: Option<String>,
+    pub at: Timestamp,
+}
+
 /// Why a removal order stopped having effect (TCO arts. 4(6) and 9), as the order keeps it for its
 /// parties: `{"cause": "annulment", ...}` or `{"cause": "scrutiny_infringement", ...}`.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]

@@ -371,6 +371,36 @@ pub fn may_find_infringement(
     Ok(())
 }
 
+words! {
+    /// A platform's measure against a notifier who often sends manifestly unfounded notices
+    /// (DSA art. 23(2)).
+    pub enum MisuseActionKind {
+        Warning => "warning",
+        /// Notices are not processed until `until`.
+        Suspension => "suspension",
+        /// An earlier suspension ends now.
+        Lift => "lift",
+    }
+}
+
+words! {
+    /// Why a platform refers a case to law enforcement.
+    pub enum ReferralBasis {
+        /// DSA art. 18: a suspicion of a criminal offence threatening life or safety.
+        Dsa18 => "dsa_18",
+        /// TCO art. 14(5): terrorist content involving an imminent threat to life.
+        Tco14_5 => "tco_14_5",
+    }
+}
+
+words! {
+    /// Who brought a court challenge of a removal order that Vigie records (TCO art. 9): the
+    /// addressee, whose proceedings TCO art. 7(3)(e) counts.
+    pub enum ChallengeParty {
+        Platform => "platform",
+    }
+}
+
 /// Where a court challenge of a removal order stands: pending until its outcome is recorded.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "snake_case")]

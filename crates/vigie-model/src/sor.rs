@@ -10,6 +10,20 @@ use serde::Serialize;
 
 use crate::validation::Checker;
 
+words! {
+    /// Where a statement of reasons stands on its way to the Transparency Database.
+    pub enum SubmissionState {
+        /// Waiting for its next attempt.
+        Pending => "pending",
+        /// The database accepted it.
+        Submitted => "submitted",
+        /// The database refused it (the record says why); it is not tried again.
+        Rejected => "rejected",
+        /// It owes none: a removal order's, left out by the platform's setting.
+        Skipped => "skipped",
+    }
+}
+
 /// `decision_visibility` values.
 pub const DECISION_VISIBILITY: [&str; 7] = [
     "DECISION_VISIBILITY_CONTENT_REMOVED",

@@ -163,8 +163,7 @@ pub struct LawEnforcementReferralRecord {
     pub case: CaseId,
     /// The organisation that referred (the platform, or the hub).
     pub org: OrgId,
-    /// `dsa_18` or `tco_14_5`.
-    pub basis: String,
+    pub basis: vigie_model::redress::ReferralBasis,
     pub member_states: Vec<String>,
     pub europol: bool,
     /// TCO art. 14(5): the contact point (art. 12(2)) of the platform's member state was informed.
@@ -183,8 +182,7 @@ pub struct MisuseActionRecord {
     /// The platform that decided it, for its own service (DSA art. 23(2)). `None`: a hub-wide
     /// action recorded before step 8, which no longer applies.
     pub platform: Option<OrgId>,
-    /// `warning`, `suspension` or `lift`.
-    pub kind: String,
+    pub kind: vigie_model::redress::MisuseActionKind,
     pub at: Timestamp,
     pub by: UserId,
     pub until: Option<Timestamp>,
@@ -226,8 +224,7 @@ pub struct FlaggerAwardRecord {
 pub struct ChallengeRecord {
     pub id: ChallengeId,
     pub order: SignalId,
-    /// `platform` (the addressee): TCO art. 7(3)(e) counts the proceedings it brings.
-    pub brought_by: String,
+    pub brought_by: vigie_model::redress::ChallengeParty,
     /// The organisation that brought it.
     pub org: OrgId,
     pub court: String,
@@ -267,9 +264,8 @@ pub struct SorSubmissionRecord {
     /// The platform that decided, whose database credentials submit it.
     pub org: OrgId,
     pub created_at: Timestamp,
-    /// `pending`, `submitted`, `rejected` (the database refused it; `last_error` says why) or
-    /// `skipped` (it owes none: an order, left out by the platform's setting).
-    pub state: String,
+    /// When `Rejected`, `last_error` says why.
+    pub state: vigie_model::sor::SubmissionState,
     pub attempts: u32,
     pub next_attempt_at: Timestamp,
     pub last_error: Option<String>,

@@ -167,15 +167,15 @@ pub struct OrderRecord {
     pub authority: OrgId,
     pub platform: OrgId,
     pub reference: String,
-    /// JSON of the Annex I form (`vigie_model::order::OrderForm`).
-    pub form: String,
+    /// The Annex I form as issued, with its clarifications.
+    pub form: vigie_model::order::IssuedOrder,
     pub emergency: bool,
     /// The platform's main establishment is in another member state (Annex I section D).
     pub cross_border: bool,
     pub intake_at: Timestamp,
     pub clock: OrderClock,
-    /// JSON of the latest Annex III notice, if any.
-    pub cannot_comply: Option<String>,
+    /// The latest Annex III notice, if any.
+    pub cannot_comply: Option<vigie_model::order::CannotComplyNotice>,
     /// The Annex II measure: `Remove` or `Disable` (the decisions' action).
     pub measure: Option<Action>,
     /// TCO art. 11(3): the authority's non-disclosure, while it runs and after.
@@ -183,8 +183,8 @@ pub struct OrderRecord {
     /// When the order stopped having effect (an infringement found on scrutiny, a court's
     /// annulment).
     pub ended_at: Option<Timestamp>,
-    /// JSON: why it ended (`cause`, the scrutiny or the court's reference).
-    pub ended_by: Option<String>,
+    /// Why it ended: the scrutiny, or the court's ruling.
+    pub ended_by: Option<vigie_model::order::OrderEnd>,
     /// TCO art. 4(1): the competent authority of the host member state that received a copy of a
     /// cross-border order, and when (in Vigie, when the order was sent).
     pub copy_to: Option<OrgId>,

@@ -390,11 +390,7 @@ impl OrderDto {
             clarification_sent_at: ot(o.clock.clarification_sent_at),
             copy_to: o.copy_to.as_ref().map(|c| c.to_string()),
             copy_at: ot(o.copy_at),
-            challenge_until: ot(serde_json::from_str::<vigie_model::order::OrderForm>(&o.form)
-                .ok()
-                .and_then(|f| f.redress.deadline())
-                .zip(o.clock.received_at)
-                .map(|(d, r)| r.plus(d))),
+            challenge_until: ot(o.clock.received_at.and_then(|r| o.form.challenge_until(r))),
             deadline: ot(o.clock.deadline),
             overdue_at: ot(o.clock.overdue_at),
             escalation_level: o.clock.escalation_level,
@@ -404,13 +400,13 @@ impl OrderDto {
             non_disclosure_extended: o.embargo.is_some_and(|e| e.extended),
             non_disclosure_lifted_at: ot(o.embargo.and_then(|e| e.lifted_at)),
             ended_at: ot(o.ended_at),
-            ended_by: o.ended_by.as_deref().and_then(|c| serde_json::from_str(c).ok()),
+            ended_by: o.ended_by.as_ref().and_then(|e| serde_json::to_value(e).ok()),
             annex_ii: o
                 .clock
                 .actioned_at
                 .map(|a| AnnexIIDto { measure: o.measure.map(|m| m.as_str().to_owned()), actioned_at: t(a) }),
-            cannot_comply: o.cannot_comply.as_deref().and_then(|c| serde_json::from_str(c).ok()),
-            form: serde_json::from_str(&o.form).unwrap_or_default(),
+            cannot_comply: o.cannot_comply.as_ref().and_then(|c| serde_json::to_value(c).ok()),
+            form: serde_json::to_value(&o.form).unwrap_or_default(),
             cases: v.cases.into_iter().map(CaseDto::from).collect(),
         }
     }

@@ -164,6 +164,7 @@ pub fn router(state: AppState) -> Router {
     Router::new()
         .route("/healthz", get(system::healthz))
         .route("/openapi.json", get(openapi::openapi))
+        .route("/events.schema.json", get(openapi::event_schemas))
         .merge(apis)
         .merge(console::routes())
         .fallback(|| async { error::ApiError::not_found("route") })

@@ -23,6 +23,7 @@ use crate::routes::{admin, banks, dueprocess, hma, intake, media, platform, revi
     paths(
         system::healthz,
         openapi,
+        event_schemas,
         system::legal_bases,
         system::events,
         system::verify,
@@ -179,6 +180,15 @@ pub async fn openapi() -> axum::Json<&'static Value> {
     axum::Json(document())
 }
 
+/// Public: the JSON Schema of every event kind's data, in its current version and each older one
+/// still in stored logs, with who may see it (the file `docs/events.schema.json`, from the model).
+/// It describes shapes, never data.
+#[utoipa::path(get, path = "/events.schema.json", tag = "system", responses((status = 200, description = "the events' JSON Schemas")))]
+pub async fn event_schemas() -> axum::Json<&'static Value> {
+    static DOC: OnceLock<Value> = OnceLock::new();
+    axum::Json(DOC.get_or_init(vigie_model::event::kinds::schema_document))
+}
+
 /// Operations that decode media, and so may find the decoding budget full (503 `busy`).
 const DECODES_MEDIA: &[(&str, &str)] = &[
     ("post", "/api/v1/hash"),
@@ -323,7 +333,7 @@ const EXTRA: &[(&str, &str, Code, Option<StatusCode>)] = &[
 ];
 
 /// Public operations that are not rate-limited: they say nothing about anyone.
-const UNLIMITED: &[&str] = &["/healthz", "/openapi.json"];
+const UNLIMITED: &[&str] = &["/healthz", "/openapi.json", "/events.schema.json"];
 
 /// HMA's routes keep HMA's tolerance of unknown fields.
 fn is_hma(path: &str) -> bool {

@@ -10,7 +10,7 @@
 use vigie_model::Conflict;
 use vigie_model::event::{Word, kinds as k};
 use vigie_model::org::{OrgKind, Role};
-use vigie_model::redress::{ChallengeOutcome, ChallengeState};
+use vigie_model::redress::{ChallengeOutcome, ChallengeParty, ChallengeState};
 use vigie_model::validation::Checker;
 use vigie_model::*;
 use vigie_store::*;
@@ -114,7 +114,7 @@ impl App {
                 let rec = ChallengeRecord {
                     id: ChallengeId::from_random(id_bytes(now)),
                     order: order.id.clone(),
-                    brought_by: "platform".into(),
+                    brought_by: ChallengeParty::Platform,
                     org: principal.org.clone(),
                     court: input.court.unwrap_or_default().trim().to_owned(),
                     reference: input.reference.unwrap_or_default().trim().to_owned(),

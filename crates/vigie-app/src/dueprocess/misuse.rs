@@ -18,7 +18,7 @@ use sha2::{Digest, Sha256};
 use vigie_model::Conflict;
 use vigie_model::event::{Word, kinds as k};
 use vigie_model::org::{OrgKind, Role};
-use vigie_model::redress::{FlaggerStatus, MisuseCounts, check_suspension, flagger_priority};
+use vigie_model::redress::{FlaggerStatus, MisuseActionKind, MisuseCounts, check_suspension, flagger_priority};
 use vigie_model::validation::Checker;
 use vigie_model::*;
 use vigie_store::*;
@@ -73,8 +73,8 @@ pub struct NotifierRecord {
 /// The suspension running at `now` among one platform's actions, if any: the latest suspension
 /// not lifted since.
 pub(crate) fn suspended_until(actions: &[MisuseActionRecord], now: Timestamp) -> Option<Timestamp> {
-    let last = actions.iter().rev().find(|a| a.kind != "warning")?;
-    (last.kind == "suspension").then_some(last.until).flatten().filter(|u| *u > now)
+    let last = actions.iter().rev().find(|a| a.kind != MisuseActionKind::Warning)?;
+    (last.kind == MisuseActionKind::Suspension).then_some(last.until).flatten().filter(|u| *u > now)
 }
 
 /// Refuses a notice from a notifier that a platform it reports to has suspended, naming the
@@ -232,19 +232,14 @@ impl App {
         if !valid_key(key) {
             return Err(AppError::NotFound("notifier"));
         }
-        let kind: &'static str = match kind {
-            "warning" => "warning",
-            "suspension" => "suspension",
-            "lift" => "lift",
-            _ => return Err(AppError::NotFound("action")),
-        };
+        let kind = MisuseActionKind::parse(kind).ok_or(AppError::NotFound("action"))?;
         let mut c = Checker::new();
         c.text(input.reason.as_deref(), "reason", 5_000);
         let until = parse_time(input.until.as_deref(), "until", &mut c);
         c.check(
-            (kind == "suspension") == input.until.is_some(),
+            (kind == MisuseActionKind::Suspension) == input.until.is_some(),
             "until",
-            if kind == "suspension" { "required" } else { "not_applicable" },
+            if kind == MisuseActionKind::Suspension { "required" } else { "not_applicable" },
             "a suspension, and only a suspension, has an end",
         );
         c.finish()?;
@@ -258,15 +253,16 @@ impl App {
                 let platform = principal.org.clone();
                 let before = record(tx, &key, &platform, now)?;
                 match kind {
-                    "suspension" => {
-                        let warned = before.actions.iter().filter(|a| a.kind == "warning").map(|a| a.at).max();
+                    MisuseActionKind::Suspension => {
+                        let warned =
+                            before.actions.iter().filter(|a| a.kind == MisuseActionKind::Warning).map(|a| a.at).max();
                         check_suspension(warned, now, until.expect("checked"))
                             .map_err(|r| AppError::conflict(r.code, r.message))?;
                     }
-                    "lift" if before.suspended_until.is_none() => {
+                    MisuseActionKind::Lift if before.suspended_until.is_none() => {
                         return Err(AppError::conflict(Conflict::NotSuspended, "no suspension is running"));
                     }
-                    "warning" if before.counts.unfounded == 0 => {
+                    MisuseActionKind::Warning if before.counts.unfounded == 0 => {
                         return Err(AppError::conflict(
                             Conflict::NothingUnfounded,
                             "this platform found no notice of this notifier manifestly unfounded",
@@ -283,7 +279,7 @@ impl App {
                     id: MisuseActionId::from_random(id_bytes(now)),
                     notifier_key: key.clone(),
                     platform: Some(platform.clone()),
-                    kind: kind.to_owned(),
+                    kind,
                     at: now,
                     by: principal.user.clone(),
                     until,
@@ -301,8 +297,8 @@ impl App {
                     unfounded_percent: before.counts.unfounded_percent(),
                 };
                 let reason = seal_text(tx, now, "misuse.reason", Some(&rec.reason), now.plus(retention))?;
-                let (platform_id, notifier, word) = (Some(platform.clone()), Some(notifier), Word::from(kind));
-                if kind == "warning" {
+                let (platform_id, notifier, word) = (Some(platform.clone()), Some(notifier), Word::from(kind.as_str()));
+                if kind == MisuseActionKind::Warning {
                     let warned =
                         k::NotifierWarned { platform: platform_id, notifier, kind: word, until, counts, reason };
                     ev.emit(tx, rec.id.as_str(), warned)?;

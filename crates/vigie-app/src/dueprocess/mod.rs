@@ -25,7 +25,7 @@ use serde_json::{Value, json};
 use vigie_model::Conflict;
 use vigie_model::decision::legal_basis;
 use vigie_model::event::{Event, Word, kinds as k};
-use vigie_model::order::{OrderEnd, OrderForm};
+use vigie_model::order::OrderEnd;
 use vigie_model::org::{OrgKind, Role};
 use vigie_model::redress::{
     COMPLAINT_ANSWER, COMPLAINT_WINDOW, Complainant, ComplaintState, Embargo, Route, SCRUTINY_REQUEST_WINDOW,
@@ -170,7 +170,7 @@ fn redress_json(tx: &dyn Reads, route: Route, orders: &[OrderRecord]) -> Result<
         Route::RemovalOrder => {
             let mut list = Vec::new();
             for o in orders {
-                let form: Option<OrderForm> = serde_json::from_str(&o.form).ok();
+                let form = Some(&o.form.form);
                 let authority = tx.get_org(&o.authority)?;
                 let platform = tx.get_org(&o.platform)?;
                 let host_state = platform.as_ref().and_then(|p| p.host_state()).map(|s| s.code());
@@ -440,7 +440,7 @@ pub(crate) fn end_order(
         return Err(AppError::conflict(Conflict::OrderEnded, "the order has already stopped having effect"));
     }
     order.ended_at = Some(ev.now);
-    order.ended_by = Some(serde_json::to_string(&end).expect("plain data always serializes"));
+    order.ended_by = Some(end.clone());
     tx.update_order(&order)?;
     ev.emit(tx, order.id.as_str(), logged)?;
     let by = format!("order_ended:{}", order.id.as_str());
@@ -547,7 +547,7 @@ pub(crate) fn notice_view(
 /// issued (Annex I, with any clarification), this content's location, and how many others the
 /// order lists (their content providers are others).
 fn copy_of_order(tx: &dyn Reads, o: &OrderRecord, case: &CaseRecord) -> Result<Value, StoreError> {
-    let form: Value = serde_json::from_str(&o.form).unwrap_or_default();
+    let form = &o.form;
     let authority = tx.get_org(&o.authority)?;
     let platform = tx.get_org(&o.platform)?;
     let listed = tx

@@ -8,7 +8,7 @@
 use vigie_model::Conflict;
 use vigie_model::event::{Word, kinds as k};
 use vigie_model::org::{Competence, MemberState, OrgKind, Role};
-use vigie_model::redress::next_threat_escalation;
+use vigie_model::redress::{ReferralBasis, next_threat_escalation};
 use vigie_model::signal::{PriorityInputs, priority};
 use vigie_model::validation::Checker;
 use vigie_model::*;
@@ -194,11 +194,17 @@ impl App {
     ) -> AppResult<LawEnforcementReferralRecord> {
         let id = CaseId::parse(case).ok_or(AppError::NotFound("case"))?;
         let mut c = Checker::new();
-        match input.basis.as_deref() {
-            Some("dsa_18" | "tco_14_5") => {}
-            Some(_) => c.push("basis", "unknown_basis", "must be dsa_18 or tco_14_5"),
-            None => c.push("basis", "required", "dsa_18 (DSA art. 18) or tco_14_5 (TCO art. 14(5))"),
-        }
+        let basis = match input.basis.as_deref().map(ReferralBasis::parse) {
+            Some(Some(b)) => Some(b),
+            Some(None) => {
+                c.push("basis", "unknown_basis", "must be dsa_18 or tco_14_5");
+                None
+            }
+            None => {
+                c.push("basis", "required", "dsa_18 (DSA art. 18) or tco_14_5 (TCO art. 14(5))");
+                None
+            }
+        };
         let mut states = Vec::new();
         for (i, s) in input.member_states.iter().enumerate() {
             match MemberState::parse(s) {
@@ -214,7 +220,7 @@ impl App {
         );
         // TCO art. 14(5): no member state identified, so both the contact point of the platform's
         // own member state and Europol.
-        if input.basis.as_deref() == Some("tco_14_5") && states.is_empty() {
+        if basis == Some(ReferralBasis::Tco14_5) && states.is_empty() {
             c.check(
                 input.contact_point,
                 "contact_point",
@@ -265,7 +271,7 @@ impl App {
                     id: LawEnforcementReferralId::from_random(id_bytes(now)),
                     case: case.id.clone(),
                     org: principal.org.clone(),
-                    basis: input.basis.unwrap_or_default(),
+                    basis: basis.expect("checked"),
                     member_states: states,
                     europol: input.europol,
                     contact_point: input.contact_point,
@@ -296,7 +302,7 @@ impl App {
                     case: (&case).into(),
                     referral: Referral {
                         id: rec.id.clone(),
-                        basis: rec.basis.clone(),
+                        basis: rec.basis.as_str().to_owned(),
                         sent_at: now,
                         note: rec.note.clone(),
                     },

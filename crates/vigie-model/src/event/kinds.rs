@@ -87,6 +87,20 @@ impl KindSpec {
     pub fn schema(&self) -> Value {
         self.with_version(super::data::object_schema(&(self.fields)()))
     }
+
+    /// The JSON Schemas of the versions before the current one, by version (`{"1": ...}`), as
+    /// they were stored; the upcasters read them in the current shape.
+    pub fn former_schemas(&self) -> Value {
+        let current = self.schema();
+        let former = (1..self.version)
+            .map(|v| {
+                let s = super::upcast::former_schema(self.kind, v, &current)
+                    .unwrap_or_else(|| panic!("{} has no schema for its version {v}", self.kind.as_str()));
+                (v.to_string(), s)
+            })
+            .collect();
+        Value::Object(former)
+    }
 }
 
 /// The published description of every kind (`docs/events.schema.json`): for each, its current
@@ -104,6 +118,7 @@ pub fn schema_document() -> Value {
                 "public_fields": spec.public,
                 "schema": spec.schema(),
                 "public": spec.public_schema(),
+                "former": spec.former_schemas(),
             });
             (k.as_str().to_owned(), entry)
         })
@@ -111,7 +126,7 @@ pub fn schema_document() -> Value {
     serde_json::json!({
         "$schema": "https://json-schema.org/draft/2020-12/schema",
         "title": "Vigie event data, per kind, in each kind's current version",
-        "description": "Generated from vigie-model's event types (event/kinds.rs); a test keeps this file current. An event without \"v\" is version 1; older versions are read by upcasters (docs/transparency.md).",
+        "description": "Generated from vigie-model's event types (event/kinds.rs); a test keeps this file current. An event without \"v\" is version 1. `schema` is the current version's; `former` holds the schema of each older version still in stored logs, which upcasters read in the current shape (docs/transparency.md).",
         "former_names": { "escalation.threat_to_life": "threat_to_life.escalated" },
         "kinds": kinds,
     })

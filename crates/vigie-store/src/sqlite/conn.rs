@@ -24,6 +24,31 @@ pub(super) fn us(t: Option<Timestamp>) -> Option<i64> {
     t.map(Timestamp::as_micros)
 }
 
+/// A JSON column read as its type: a value that does not read is a corrupt row, never a default.
+pub(super) fn from_json<T: serde::de::DeserializeOwned>(what: &str, raw: &str) -> rusqlite::Result<T> {
+    serde_json::from_str(raw).map_err(|_| corrupt(what, raw))
+}
+
+/// [`from_json`] for a column that may be NULL.
+pub(super) fn from_json_opt<T: serde::de::DeserializeOwned>(
+    what: &str,
+    raw: Option<String>,
+) -> rusqlite::Result<Option<T>> {
+    raw.map(|r| from_json(what, &r)).transpose()
+}
+
+/// A value of the model as its JSON column: plain data, which always serialises.
+pub(super) fn to_json<T: serde::Serialize>(v: &T) -> String {
+    serde_json::to_string(v).expect("the model's records are plain data")
+}
+
+/// A column holding one word of a closed vocabulary (`parse` is the vocabulary's): a word it does
+/// not know is a corrupt row.
+pub(super) fn word<T>(r: &Row<'_>, column: &str, parse: fn(&str) -> Option<T>) -> rusqlite::Result<T> {
+    let raw: String = r.get(column)?;
+    parse(&raw).ok_or_else(|| corrupt(column, &raw))
+}
+
 pub(super) fn corrupt(what: &str, value: &str) -> rusqlite::Error {
     rusqlite::Error::FromSqlConversionFailure(
         0,

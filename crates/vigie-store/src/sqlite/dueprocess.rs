@@ -2,12 +2,14 @@
 
 use rusqlite::{Row, params};
 use vigie_model::redress::{
-    ChallengeState, Complainant, ComplaintState, FlaggerStatus, HoldEnd, Route, ScrutinyState, ScrutinyTrigger,
+    ChallengeParty, ChallengeState, Complainant, ComplaintState, FlaggerStatus, HoldEnd, MisuseActionKind,
+    ReferralBasis, Route, ScrutinyState, ScrutinyTrigger,
 };
+use vigie_model::sor::SubmissionState;
 use vigie_model::*;
 
 use super::cases::decision_row;
-use super::conn::{SqliteRead, SqliteTx, corrupt, ts, us};
+use super::conn::{SqliteRead, SqliteTx, corrupt, ts, us, word};
 use super::orders::order_row;
 use crate::*;
 
@@ -142,7 +144,7 @@ fn referral_row(r: &Row<'_>) -> rusqlite::Result<LawEnforcementReferralRecord> {
         id: LawEnforcementReferralId::from_trusted(r.get("id")?),
         case: CaseId::from_trusted(r.get("case_id")?),
         org: OrgId::from_trusted(r.get("org")?),
-        basis: r.get("basis")?,
+        basis: word(r, "basis", ReferralBasis::parse)?,
         member_states: states.split(',').filter(|s| !s.is_empty()).map(str::to_owned).collect(),
         europol: r.get("europol")?,
         contact_point: r.get("contact_point")?,
@@ -158,7 +160,7 @@ fn misuse_row(r: &Row<'_>) -> rusqlite::Result<MisuseActionRecord> {
         id: MisuseActionId::from_trusted(r.get("id")?),
         notifier_key: r.get("notifier_key")?,
         platform: r.get::<_, Option<String>>("platform")?.map(OrgId::from_trusted),
-        kind: r.get("kind")?,
+        kind: word(r, "kind", MisuseActionKind::parse)?,
         at: Timestamp::from_micros(r.get("at")?),
         by: UserId::from_trusted(r.get("by_user")?),
         until: ts(r.get("until")?),
@@ -183,7 +185,7 @@ fn challenge_row(r: &Row<'_>) -> rusqlite::Result<ChallengeRecord> {
     Ok(ChallengeRecord {
         id: ChallengeId::from_trusted(r.get("id")?),
         order: SignalId::from_trusted(r.get("order_id")?),
-        brought_by: r.get("brought_by")?,
+        brought_by: word(r, "brought_by", ChallengeParty::parse)?,
         org: OrgId::from_trusted(r.get("org")?),
         court: r.get("court")?,
         reference: r.get("reference")?,
@@ -202,7 +204,7 @@ fn sor_row(r: &Row<'_>) -> rusqlite::Result<SorSubmissionRecord> {
         decision: DecisionId::from_trusted(r.get("decision")?),
         org: OrgId::from_trusted(r.get("org")?),
         created_at: Timestamp::from_micros(r.get("created_at")?),
-        state: r.get("state")?,
+        state: word(r, "state", SubmissionState::parse)?,
         attempts: r.get("attempts")?,
         next_attempt_at: Timestamp::from_micros(r.get("next_attempt_at")?),
         last_error: r.get("last_error")?,
@@ -787,7 +789,7 @@ impl DueTx for SqliteTx<'_> {
                 r.id.as_str(),
                 r.case.as_str(),
                 r.org.as_str(),
-                r.basis,
+                r.basis.as_str(),
                 r.member_states.join(","),
                 r.europol,
                 r.authority.as_ref().map(OrgId::as_str),
@@ -821,7 +823,7 @@ impl DueTx for SqliteTx<'_> {
                 r.id.as_str(),
                 r.notifier_key,
                 r.platform.as_ref().map(OrgId::as_str),
-                r.kind,
+                r.kind.as_str(),
                 r.at.as_micros(),
                 r.by.as_str(),
                 us(r.until),
@@ -923,7 +925,7 @@ impl DueTx for SqliteTx<'_> {
             params![
                 r.id.as_str(),
                 r.order.as_str(),
-                r.brought_by,
+                r.brought_by.as_str(),
                 r.org.as_str(),
                 r.court,
                 r.reference,
@@ -951,7 +953,7 @@ impl DueTx for SqliteTx<'_> {
                 r.decision.as_str(),
                 r.org.as_str(),
                 r.created_at.as_micros(),
-                r.state,
+                r.state.as_str(),
                 r.attempts,
                 r.next_attempt_at.as_micros(),
                 r.last_error,

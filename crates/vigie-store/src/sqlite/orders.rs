@@ -5,7 +5,7 @@ use vigie_model::decision::Action;
 use vigie_model::order::{OrderClock, OrderState};
 use vigie_model::*;
 
-use super::conn::{SqliteRead, SqliteTx, corrupt, ts, us};
+use super::conn::{SqliteRead, SqliteTx, corrupt, from_json, from_json_opt, to_json, ts, us};
 use crate::*;
 
 pub(super) fn order_row(r: &Row<'_>) -> rusqlite::Result<OrderRecord> {
@@ -17,7 +17,7 @@ pub(super) fn order_row(r: &Row<'_>) -> rusqlite::Result<OrderRecord> {
         authority: OrgId::from_trusted(r.get("authority")?),
         platform: OrgId::from_trusted(r.get("platform")?),
         reference: r.get("reference")?,
-        form: r.get("form")?,
+        form: from_json("order form", &r.get::<_, String>("form")?)?,
         emergency: r.get("emergency")?,
         cross_border: r.get("cross_border")?,
         intake_at: Timestamp::from_micros(r.get("intake_at")?),
@@ -33,7 +33,7 @@ pub(super) fn order_row(r: &Row<'_>) -> rusqlite::Result<OrderRecord> {
             overdue_at: ts(r.get("overdue_at")?),
             actioned_at: ts(r.get("actioned_at")?),
         },
-        cannot_comply: r.get("cannot_comply")?,
+        cannot_comply: from_json_opt("Annex III notice", r.get("cannot_comply")?)?,
         measure: measure.map(|m| Action::parse(&m).ok_or_else(|| corrupt("measure", &m))).transpose()?,
         embargo: match (ts(r.get("embargo_decided_at")?), ts(r.get("embargo_until")?)) {
             (Some(decided_at), Some(until)) => Some(vigie_model::redress::Embargo {
@@ -45,7 +45,7 @@ pub(super) fn order_row(r: &Row<'_>) -> rusqlite::Result<OrderRecord> {
             _ => None,
         },
         ended_at: ts(r.get("ended_at")?),
-        ended_by: r.get("ended_by")?,
+        ended_by: from_json_opt("order end", r.get("ended_by")?)?,
         copy_to: r.get::<_, Option<String>>("copy_to")?.map(OrgId::from_trusted),
         copy_at: ts(r.get("copy_at")?),
     })
@@ -119,7 +119,7 @@ impl SqliteTx<'_> {
                 r.authority.as_str(),
                 r.platform.as_str(),
                 r.reference,
-                r.form,
+                to_json(&r.form),
                 r.emergency,
                 r.cross_border,
                 r.intake_at.as_micros(),
@@ -130,14 +130,14 @@ impl SqliteTx<'_> {
                 us(r.clock.overdue_at),
                 us(r.clock.actioned_at),
                 us(r.clock.next_check_at()),
-                r.cannot_comply,
+                r.cannot_comply.as_ref().map(to_json),
                 r.measure.map(Action::as_str),
                 us(r.embargo.map(|e| e.decided_at)),
                 us(r.embargo.map(|e| e.until)),
                 r.embargo.is_some_and(|e| e.extended),
                 us(r.embargo.and_then(|e| e.lifted_at)),
                 us(r.ended_at),
-                r.ended_by,
+                r.ended_by.as_ref().map(to_json),
                 us(r.clock.acknowledged_at),
                 us(r.clock.unacknowledged_at),
                 us(r.clock.clarification_sent_at),
@@ -162,18 +162,18 @@ impl SqliteTx<'_> {
                 us(r.clock.overdue_at),
                 us(r.clock.actioned_at),
                 us(r.clock.next_check_at()),
-                r.cannot_comply,
+                r.cannot_comply.as_ref().map(to_json),
                 r.measure.map(Action::as_str),
                 us(r.embargo.map(|e| e.decided_at)),
                 us(r.embargo.map(|e| e.until)),
                 r.embargo.is_some_and(|e| e.extended),
                 us(r.embargo.and_then(|e| e.lifted_at)),
                 us(r.ended_at),
-                r.ended_by,
+                r.ended_by.as_ref().map(to_json),
                 us(r.clock.acknowledged_at),
                 us(r.clock.unacknowledged_at),
                 us(r.clock.clarification_sent_at),
-                r.form,
+                to_json(&r.form),
             ],
         )?;
         Ok(())

@@ -98,20 +98,10 @@ async fn orders_view(
         .map(|o| {
             let r = &o.order;
             let c = &r.clock;
-            let reasons =
-                r.cannot_comply.as_deref().and_then(|j| serde_json::from_str::<serde_json::Value>(j).ok()).map(|j| {
-                    let list: Vec<String> = j["reasons"]
-                        .as_array()
-                        .into_iter()
-                        .flatten()
-                        .filter_map(|x| x.as_str().map(|s| s.replace('_', " ")))
-                        .collect();
-                    format!(
-                        "{}{}",
-                        list.join(", "),
-                        j["explanation"].as_str().map_or(String::new(), |e| format!(": {e}"))
-                    )
-                });
+            let reasons = r.cannot_comply.as_ref().map(|n| {
+                let list: Vec<String> = n.reasons.iter().map(|x| x.as_str().replace('_', " ")).collect();
+                format!("{}{}", list.join(", "), n.explanation.as_deref().map_or(String::new(), |e| format!(": {e}")))
+            });
             OrderRow {
                 id: r.id.as_str().to_owned(),
                 reference: r.reference.clone(),

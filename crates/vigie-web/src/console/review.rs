@@ -426,8 +426,7 @@ async fn case_view(
             .iter()
             .map(|o| &o.order)
             .find(|o| o.id.as_str() == id)
-            .and_then(|o| serde_json::from_str::<serde_json::Value>(&o.form).ok())
-            .and_then(|f| f["statement_of_reasons"].as_str().map(str::to_owned))
+            .map(|o| o.form.form.statement_of_reasons.clone())
     };
     let mine = claim.as_ref().is_some_and(|c| c.user == v.principal.user);
     let claim_text = claim.as_ref().map(|c| {

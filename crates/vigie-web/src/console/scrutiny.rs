@@ -97,7 +97,6 @@ async fn view(
         .into_iter()
         .map(|x| {
             let sc = &x.scrutiny;
-            let form: serde_json::Value = serde_json::from_str(&x.order.form).unwrap_or_default();
             let pending = sc.state == ScrutinyState::Pending;
             ScrutinyRow {
                 id: sc.id.as_str().to_owned(),
@@ -105,7 +104,7 @@ async fn view(
                 issuer: x.issuer,
                 platform: x.platform,
                 urls: x.cases.iter().filter_map(|c| c.url.clone()).collect(),
-                statement: form["statement_of_reasons"].as_str().unwrap_or_default().to_owned(),
+                statement: x.order.form.form.statement_of_reasons.clone(),
                 trigger: trigger_text(sc.trigger).to_owned(),
                 requested: format!("{} ({})", sc.requested_at, relative(sc.requested_at, now)),
                 reasons: x.reasons.unwrap_or_else(|| "(erased at the end of its retention)".to_owned()),

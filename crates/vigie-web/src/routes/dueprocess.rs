@@ -884,7 +884,7 @@ impl From<LawEnforcementReferralRecord> for PoliceReferralDto {
     fn from(r: LawEnforcementReferralRecord) -> Self {
         PoliceReferralDto {
             id: r.id.to_string(),
-            basis: r.basis,
+            basis: r.basis.as_str().to_owned(),
             member_states: r.member_states,
             europol: r.europol,
             contact_point: r.contact_point,
@@ -1049,7 +1049,7 @@ impl From<vigie_store::ChallengeRecord> for ChallengeDto {
         ChallengeDto {
             id: c.id.to_string(),
             order: c.order.to_string(),
-            brought_by: c.brought_by,
+            brought_by: c.brought_by.as_str().to_owned(),
             court: c.court,
             reference: c.reference,
             filed_on: c.filed_on,
@@ -1146,7 +1146,7 @@ impl From<NotifierRecord> for NotifierDto {
                 .into_iter()
                 .map(|a| MisuseActionDto {
                     id: a.id.to_string(),
-                    kind: a.kind,
+                    kind: a.kind.as_str().to_owned(),
                     at: t(a.at),
                     until: ot(a.until),
                     reason: a.reason,

@@ -73,7 +73,7 @@ impl From<SorSubmissionRecord> for SubmissionDto {
     fn from(r: SorSubmissionRecord) -> Self {
         SubmissionDto {
             decision: r.decision.to_string(),
-            state: r.state,
+            state: r.state.as_str().to_owned(),
             attempts: r.attempts,
             next_attempt_at: t(r.next_attempt_at),
             last_error: r.last_error,

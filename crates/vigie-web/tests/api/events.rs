@@ -120,3 +120,26 @@ async fn verification_names_the_first_bad_event_and_how_many_verify_before_it() 
     assert_eq!(v["head"], events[2]["hash"], "the head is the last event that verified");
     assert!(v["error"].as_str().unwrap().starts_with(&format!("event 4 ({})", events[3]["id"].as_str().unwrap())));
 }
+
+/// Step 9: the events' schemas are published by the server itself, the same document as
+/// `docs/events.schema.json`, with a schema for each older version still in stored logs.
+#[tokio::test]
+async fn the_event_schemas_are_served_publicly_with_their_older_versions() {
+    let t = TestApp::start().await;
+    let res = t.http.get(t.url("/events.schema.json")).send().await.unwrap();
+    assert_eq!(res.status(), 200, "shapes, not data: public");
+    let served: serde_json::Value = res.json().await.unwrap();
+    let file: serde_json::Value =
+        serde_json::from_str(include_str!("../../../../docs/events.schema.json")).expect("the published file reads");
+    assert_eq!(served, file, "the route and the file are one document");
+    for (kind, spec) in served["kinds"].as_object().unwrap() {
+        let version = spec["version"].as_u64().unwrap();
+        let former = spec["former"].as_object().unwrap();
+        let described: Vec<u64> = former.keys().map(|v| v.parse().unwrap()).collect();
+        assert_eq!(described, (1..version).collect::<Vec<_>>(), "{kind}: every older version has its schema");
+    }
+    // Version 1 of `order.ended` nested the cause and kept the court in the clear.
+    let v1 = &served["kinds"]["order.ended"]["former"]["1"];
+    assert!(v1["properties"]["court"]["anyOf"].as_array().unwrap().iter().any(|s| s["type"] == "string"));
+    assert!(v1["properties"].get("v").is_none(), "version 1 has no \"v\"");
+}

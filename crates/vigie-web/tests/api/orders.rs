@@ -213,6 +213,14 @@ async fn cannot_comply_suspends_the_clock_and_clarification_restarts_a_fresh_hou
     t.advance(Duration::from_mins(61));
     t.tick().await;
     assert_eq!(t.get(&format!("/api/v1/orders/{id}"), &a.token).await.expect(200)["overdue"], true);
+
+    // The form, the Annex III notice and the clarifications are typed in the store: a stored form
+    // that does not read as one is an internal error, never an empty form shown as the order.
+    let conn = rusqlite::Connection::open(t.data_dir().join("vigie.sqlite3")).unwrap();
+    conn.busy_timeout(std::time::Duration::from_secs(10)).unwrap();
+    conn.execute("UPDATE orders SET form = '{\"reference\": 7}' WHERE id = ?1", [&id]).unwrap();
+    let res = t.get(&format!("/api/v1/orders/{id}"), &a.token).await;
+    assert_eq!((res.status.as_u16(), res.body["code"].as_str()), (500, Some("internal")), "{}", res.body);
 }
 
 #[tokio::test]
