@@ -103,7 +103,8 @@ fn fuzz() -> anyhow::Result<()> {
 }
 
 /// Installs what the tests need from Debian when it is missing: Chromium and its WebDriver (the
-/// console's tests drive a real browser) and ImageMagick (the colour-mode re-save test). Needs root
+/// console's tests drive a real browser), ImageMagick (the colour-mode re-save test) and FFmpeg
+/// (the video tests). Needs root
 /// (or passwordless sudo) the first time, as on CI.
 fn system_packages() -> anyhow::Result<()> {
     let present = |bin: &str| Command::new(bin).arg("--version").output().is_ok_and(|o| o.status.success());
@@ -114,6 +115,10 @@ fn system_packages() -> anyhow::Result<()> {
     // Debian's own: a `convert` elsewhere on the PATH may be a stand-in.
     if !std::path::Path::new("/usr/bin/convert").exists() {
         missing.push("imagemagick");
+    }
+    // Debian's own FFmpeg: the video tests pin what its encoders and decoders produce.
+    if !std::path::Path::new("/usr/bin/ffmpeg").exists() || !std::path::Path::new("/usr/bin/ffprobe").exists() {
+        missing.push("ffmpeg");
     }
     if missing.is_empty() {
         return Ok(());
@@ -157,7 +162,7 @@ fn axe_core() -> anyhow::Result<std::path::PathBuf> {
 /// so the test runner's summary is the last thing printed.
 fn test(extra: &[String]) -> anyhow::Result<()> {
     system_packages().context(
-        "while installing chromium, chromium-driver and imagemagick (apt) for the browser and re-save tests",
+        "while installing chromium, chromium-driver, imagemagick and ffmpeg (apt) for the browser, re-save and video tests",
     )?;
     fuzz().context("while fuzzing decode_and_hash")?;
     let python = reference_python().context("while preparing the Python reference (PyPI: pdqhash, threatexchange)")?;

@@ -1,4 +1,5 @@
-//! `vigie hash`: files to JSON lines of hashes, in parallel, in input order.
+//! `vigie hash`: files to JSON lines of hashes, in parallel, in input order. Images get PDQ;
+//! videos (known by their bytes) get vPDQ, decoded by FFmpeg in its sandbox (`vigie-video`).
 
 use std::collections::BTreeMap;
 use std::io::{IsTerminal, Write};
@@ -27,6 +28,12 @@ pub(crate) struct HashArgs {
     /// Largest file accepted, in bytes.
     #[arg(long, default_value_t = Limits::default().max_bytes)]
     max_bytes: usize,
+    /// Videos: one frame hashed every this many seconds (0: every frame), as `vpdq` chooses them.
+    #[arg(long, default_value_t = 1.0)]
+    seconds_per_hash: f64,
+    /// Largest video accepted, in bytes.
+    #[arg(long, default_value_t = vigie_video::Limits::default().max_bytes)]
+    max_video_bytes: u64,
 }
 
 /// Expands directories into their files, recursively and sorted; keeps files as given.
@@ -73,6 +80,17 @@ struct Line {
     unreliable: bool,
     #[serde(skip_serializing_if = "Option::is_none")]
     dihedral: Option<Vec<String>>,
+    /// A video's vPDQ, in python-threatexchange's signal format.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    vpdq: Option<String>,
+    /// A video's frames hashed, and its duration in seconds.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    frames: Option<usize>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    duration: Option<f64>,
+    /// A refusal's stable code (videos).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    code: Option<&'static str>,
     #[serde(skip_serializing_if = "Option::is_none")]
     error: Option<String>,
 }
@@ -89,12 +107,61 @@ impl Line {
             pdq_pytx: None,
             pdq_pytx_quality: None,
             dihedral: None,
+            vpdq: None,
+            frames: None,
+            duration: None,
+            code: None,
             error: Some(error),
         }
     }
 }
 
-fn hash_one(path: &Path, options: &HashOptions) -> Line {
+/// What `vigie hash` needs besides the image options.
+pub(crate) struct Settings {
+    image: HashOptions,
+    video: vigie_video::Options,
+}
+
+/// Whether the file starts like a video container (its bytes, not its name).
+fn is_video(path: &Path) -> bool {
+    use std::io::Read;
+    let mut head = [0u8; 600];
+    let Ok(mut f) = std::fs::File::open(path) else { return false };
+    let mut n = 0;
+    while n < head.len() {
+        match f.read(&mut head[n..]) {
+            Ok(0) | Err(_) => break,
+            Ok(k) => n += k,
+        }
+    }
+    vigie_video::sniff::container(&head[..n]).is_some()
+}
+
+fn hash_video(path: &Path, options: &vigie_video::Options) -> Line {
+    match vigie_video::hash_video_file(path, options) {
+        Ok(h) => {
+            let mut line = Line::error(path, String::new());
+            line.error = None;
+            line.md5 = Some(h.md5);
+            line.sha256 = Some(h.sha256);
+            line.frames = Some(h.vpdq.len());
+            line.duration = h.duration;
+            line.vpdq = Some(vigie_hash::vpdq::to_signal(&h.vpdq));
+            line
+        }
+        Err(e) => {
+            let mut line = Line::error(path, e.to_string());
+            line.code = Some(e.code());
+            line
+        }
+    }
+}
+
+fn hash_one(path: &Path, settings: &Settings) -> Line {
+    if is_video(path) {
+        return hash_video(path, &settings.video);
+    }
+    let options = &settings.image;
     let size = match std::fs::metadata(path) {
         Ok(m) => m.len(),
         Err(e) => return Line::error(path, format!("cannot read the file: {e}")),
@@ -118,6 +185,10 @@ fn hash_one(path: &Path, options: &HashOptions) -> Line {
             pdq_pytx: h.pdq_pytx.map(|p| p.hash.to_string()),
             pdq_pytx_quality: h.pdq_pytx.map(|p| p.quality),
             dihedral: h.dihedral.map(|d| d.iter().map(|x| x.to_string()).collect()),
+            vpdq: None,
+            frames: None,
+            duration: None,
+            code: None,
             error: None,
         },
         Err(e) => Line::error(path, e.to_string()),
@@ -125,9 +196,17 @@ fn hash_one(path: &Path, options: &HashOptions) -> Line {
 }
 
 pub(crate) fn run(args: HashArgs) -> anyhow::Result<ExitCode> {
-    let options = HashOptions {
-        limits: Limits { max_bytes: args.max_bytes, max_pixels: args.max_pixels },
-        dihedral: args.dihedral,
+    let video = vigie_video::Options {
+        seconds_per_hash: args.seconds_per_hash,
+        limits: vigie_video::Limits { max_bytes: args.max_video_bytes, ..vigie_video::Limits::default() },
+        scratch: None,
+    };
+    let options = Settings {
+        image: HashOptions {
+            limits: Limits { max_bytes: args.max_bytes, max_pixels: args.max_pixels },
+            dihedral: args.dihedral,
+        },
+        video,
     };
     let inputs = expand(&args.paths);
     let jobs = args.jobs.unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get())).max(1);

@@ -130,3 +130,21 @@ fn limits_refuse_large_images_before_decoding_them() {
     let (code, lines, _) = vigie_hash(&[flat.to_str().unwrap()]);
     assert_eq!((code, lines[0]["quality"].as_u64(), lines[0]["unreliable"].as_bool()), (0, Some(0), Some(true)));
 }
+
+/// Step 11: a video is known by its bytes, whatever its name, and hashed with vPDQ (by FFmpeg in
+/// its sandbox); its line carries python-threatexchange's signal string, which reads back with the
+/// same frames. A file without a video stream says so with its code.
+#[test]
+fn a_video_gets_its_vpdq_signal_whatever_its_name() {
+    let dir = tempfile::tempdir().unwrap();
+    let videos = Path::new(env!("CARGO_MANIFEST_DIR")).join("../vigie-video/tests/videos");
+    std::fs::copy(videos.join("testsrc-h264-320x240.mp4"), dir.path().join("a-clip.jpg")).unwrap();
+    std::fs::copy(videos.join("tone-no-video.mp4"), dir.path().join("b-tone.mp4")).unwrap();
+    let (code, lines, _) = vigie_hash(&[dir.path().to_str().unwrap(), "--seconds-per-hash", "0"]);
+    assert_eq!(code, 1, "one file failed");
+    let signal = lines[0]["vpdq"].as_str().expect("the clip is hashed as a video");
+    let frames = vigie_hash::vpdq::parse_signal(signal).unwrap();
+    assert_eq!((frames.len(), lines[0]["frames"].as_u64()), (90, Some(90)), "every frame of 3 s at 30 fps");
+    assert_eq!(lines[0]["md5"].as_str().unwrap().len(), 32);
+    assert_eq!(lines[1]["code"], "no_video_stream");
+}

@@ -7,6 +7,8 @@
 //! - [`pdq`]: Meta's PDQ, bit-exact with the reference as python-threatexchange (and HMA)
 //!   computes it, and eight dihedral variants from one DCT.
 //! - [`hash_image`]: all of it at once, with the file's MD5 and SHA-256.
+//! - [`vpdq`]: Meta's video hash from decoded frames (the decoding is `vigie-video`'s), its signal
+//!   format and its comparison.
 //!
 //! ```no_run
 //! let bytes = std::fs::read("photo.png").unwrap();
@@ -18,6 +20,7 @@ pub mod decode;
 pub mod pdq;
 pub mod preview;
 pub mod probe;
+pub mod vpdq;
 
 use std::cell::RefCell;
 use std::sync::OnceLock;

@@ -1,0 +1,219 @@
+//! FFmpeg and ffprobe as sandboxed subprocesses: never linked into the server.
+//!
+//! Each run:
+//! - reads one file in a private directory made for the job (mode 0700, removed afterwards), which
+//!   is also its working directory, with an empty environment but `PATH`;
+//! - forces the demuxer the bytes were sniffed as (`-f`) and allows only that demuxer
+//!   (`-format_whitelist`) and only the `file` protocol (`-protocol_whitelist`): an HLS playlist
+//!   or a concat list hidden inside an AVI cannot make FFmpeg open another file or the network,
+//!   because the nested demuxer it would need is not allowed;
+//! - runs under `timeout` (wall time, then SIGKILL) and `prlimit` (CPU seconds, address space, no
+//!   file may be written, few descriptors);
+//! - hands raw RGB24 frames back over a pipe; the caller stops reading (and FFmpeg dies of the
+//!   closed pipe) as soon as a limit is passed.
+
+use std::io::Read;
+use std::path::Path;
+use std::process::{Command, ExitStatus, Stdio};
+
+use crate::sniff::Container;
+use crate::{Limits, VideoError};
+
+/// What ffprobe says of a file's first video stream.
+#[derive(Clone, Debug, PartialEq)]
+pub struct StreamInfo {
+    pub width: usize,
+    pub height: usize,
+    /// The stream's average frame rate, or its real base rate when the average is unknown (as
+    /// `vpdq` reads it).
+    pub frame_rate: f64,
+    /// Seconds, when the container says.
+    pub duration: Option<f64>,
+}
+
+/// The sandboxing prefix: `timeout` for wall time, `prlimit` for the rest.
+fn sandboxed(limits: &Limits, program: &str) -> Command {
+    let mut c = Command::new("timeout");
+    c.arg("--signal=KILL")
+        .arg(format!("{}s", limits.wall.as_secs().max(1)))
+        .arg("prlimit")
+        .arg(format!("--cpu={}", limits.cpu_seconds.max(1)))
+        .arg(format!("--as={}", limits.memory_bytes))
+        .arg("--fsize=0")
+        .arg("--nofile=64")
+        .arg("--core=0")
+        .arg("--")
+        .arg(program);
+    c.env_clear().env("PATH", "/usr/local/bin:/usr/bin:/bin").stdin(Stdio::null());
+    c
+}
+
+/// The input options every run uses: the sniffed demuxer, forced and alone allowed; files only.
+fn input_args(c: &mut Command, container: Container, input: &Path) {
+    c.args(["-f", container.demuxer()])
+        .args(["-format_whitelist", container.demuxer()])
+        .args(["-protocol_whitelist", "file"])
+        .arg("-i")
+        .arg(input);
+}
+
+/// At most `limit` bytes of a child's stderr, for the error message.
+fn tail(mut r: impl Read, limit: usize) -> String {
+    let mut all = Vec::new();
+    let _ = r.read_to_end(&mut all);
+    let start = all.len().saturating_sub(limit);
+    String::from_utf8_lossy(&all[start..]).trim().to_owned()
+}
+
+/// Why a run stopped, from its exit status (`timeout` answers 128 + the signal that ended the
+/// command, or 137 when it killed it itself).
+fn failure(status: ExitStatus, stderr: String) -> VideoError {
+    match status.code() {
+        Some(137) => VideoError::TimedOut,
+        // SIGXCPU: the CPU budget ran out.
+        Some(152) => VideoError::CpuLimit,
+        Some(127) | Some(126) => VideoError::FfmpegMissing(stderr),
+        Some(c) if c > 128 => VideoError::Crashed(format!("signal {}", c - 128)),
+        _ => VideoError::Undecodable(stderr),
+    }
+}
+
+fn spawn_error(e: std::io::Error) -> VideoError {
+    VideoError::FfmpegMissing(format!("could not run timeout/prlimit/ffmpeg: {e}"))
+}
+
+/// Reads the first video stream's size, frame rate and duration.
+pub fn probe(container: Container, input: &Path, dir: &Path, limits: &Limits) -> Result<StreamInfo, VideoError> {
+    let mut c = sandboxed(limits, "ffprobe");
+    c.current_dir(dir).args(["-v", "error"]);
+    input_args(&mut c, container, input);
+    c.args(["-select_streams", "v:0"])
+        .args(["-show_entries", "stream=width,height,avg_frame_rate,r_frame_rate:format=duration"])
+        .args(["-of", "default=noprint_wrappers=1"]);
+    let out = c.stdout(Stdio::piped()).stderr(Stdio::piped()).output().map_err(spawn_error)?;
+    if !out.status.success() {
+        return Err(failure(out.status, tail(&out.stderr[..], 2000)));
+    }
+    parse_probe(&String::from_utf8_lossy(&out.stdout))
+}
+
+/// ffprobe's `key=value` lines: the stream's (only when there is a video stream), then the
+/// format's duration.
+fn parse_probe(text: &str) -> Result<StreamInfo, VideoError> {
+    let get =
+        |key: &str| text.lines().find_map(|l| l.strip_prefix(key).and_then(|r| r.strip_prefix('='))).map(str::trim);
+    let (Some(w), Some(h)) = (get("width"), get("height")) else { return Err(VideoError::NoVideoStream) };
+    let dim = |v: &str| v.parse::<usize>().ok().filter(|d| *d > 0);
+    let (Some(width), Some(height)) = (dim(w), dim(h)) else {
+        return Err(VideoError::Undecodable(format!("the video stream declares no size ({w}x{h})")));
+    };
+    let rate = |v: Option<&str>| {
+        let (n, d) = v?.split_once('/')?;
+        let (n, d) = (n.parse::<f64>().ok()?, d.parse::<f64>().ok()?);
+        (n != 0.0 && d != 0.0).then(|| n / d)
+    };
+    let frame_rate = rate(get("avg_frame_rate"))
+        .or_else(|| rate(get("r_frame_rate")))
+        .filter(|r| r.is_finite() && *r > 0.0)
+        .ok_or_else(|| VideoError::Undecodable("the video stream declares no frame rate".into()))?;
+    let duration = get("duration").and_then(|d| d.parse::<f64>().ok()).filter(|d| d.is_finite() && *d >= 0.0);
+    Ok(StreamInfo { width, height, frame_rate, duration })
+}
+
+/// Decodes the first video stream and calls `frame(n, rgb)` for every `step`-th frame in decoding
+/// order (`n` its index), RGB24 at the stream's size, converted with area scaling only for the
+/// frames kept. Rotation metadata is ignored and frames pass through untimed, as `vpdq` reads
+/// them. Stops with [`VideoError::TooManyFrames`] past `limits.max_frames` kept frames.
+pub fn frames(
+    container: Container,
+    input: &Path,
+    dir: &Path,
+    info: &StreamInfo,
+    step: u64,
+    limits: &Limits,
+    mut frame: impl FnMut(u64, &[u8]),
+) -> Result<u64, VideoError> {
+    let mut c = sandboxed(limits, "ffmpeg");
+    c.current_dir(dir).args(["-nostdin", "-hide_banner", "-loglevel", "error", "-threads", "1", "-noautorotate"]);
+    input_args(&mut c, container, input);
+    c.args(["-map", "0:v:0", "-an", "-sn", "-dn"])
+        .args(["-vf", &format!("select=not(mod(n\\,{step}))")])
+        .args(["-fps_mode", "passthrough", "-sws_flags", "area", "-pix_fmt", "rgb24"])
+        .args(["-frames:v", &(limits.max_frames + 1).to_string()])
+        .args(["-s", &format!("{}x{}", info.width, info.height)])
+        .args(["-f", "rawvideo", "pipe:1"]);
+    let mut child = c.stdout(Stdio::piped()).stderr(Stdio::piped()).spawn().map_err(spawn_error)?;
+    let stderr = child.stderr.take().expect("piped");
+    let errors = std::thread::spawn(move || tail(stderr, 2000));
+    let mut out = child.stdout.take().expect("piped");
+    let size = info.width * info.height * 3;
+    let mut buf = vec![0u8; size];
+    let mut kept = 0u64;
+    let mut over = false;
+    loop {
+        match read_full(&mut out, &mut buf) {
+            Ok(true) => {}
+            Ok(false) => break,
+            Err(_) => break,
+        }
+        if kept == limits.max_frames {
+            over = true;
+            break;
+        }
+        frame(kept * step, &buf);
+        kept += 1;
+    }
+    drop(out);
+    let status = child.wait().map_err(spawn_error)?;
+    let stderr = errors.join().unwrap_or_default();
+    if over {
+        return Err(VideoError::TooManyFrames(limits.max_frames));
+    }
+    if !status.success() {
+        return Err(failure(status, stderr));
+    }
+    if kept == 0 {
+        return Err(VideoError::Undecodable(if stderr.is_empty() {
+            "no frame could be decoded".into()
+        } else {
+            stderr
+        }));
+    }
+    Ok(kept)
+}
+
+/// Fills `buf` from `r`: `Ok(false)` at a clean end before the first byte; a partial frame at the
+/// end is an error.
+fn read_full(r: &mut impl Read, buf: &mut [u8]) -> std::io::Result<bool> {
+    let mut filled = 0;
+    while filled < buf.len() {
+        match r.read(&mut buf[filled..]) {
+            Ok(0) if filled == 0 => return Ok(false),
+            Ok(0) => return Err(std::io::ErrorKind::UnexpectedEof.into()),
+            Ok(n) => filled += n,
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
+            Err(e) => return Err(e),
+        }
+    }
+    Ok(true)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_probe_reads_the_average_rate_or_falls_back_to_the_base_rate() {
+        let s =
+            parse_probe("width=320\nheight=240\nr_frame_rate=30/1\navg_frame_rate=30000/1001\nduration=2.5\n").unwrap();
+        assert_eq!((s.width, s.height, s.duration), (320, 240, Some(2.5)));
+        assert_eq!(s.frame_rate, 30000.0 / 1001.0);
+        let s = parse_probe("width=16\nheight=16\nr_frame_rate=25/1\navg_frame_rate=0/0\nduration=N/A\n").unwrap();
+        assert_eq!((s.frame_rate, s.duration), (25.0, None));
+        assert_eq!(parse_probe("duration=3.0\n"), Err(VideoError::NoVideoStream));
+        assert!(matches!(
+            parse_probe("width=16\nheight=16\nr_frame_rate=0/0\navg_frame_rate=0/0\n"),
+            Err(VideoError::Undecodable(_))
+        ));
+    }
+}
