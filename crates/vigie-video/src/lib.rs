@@ -5,10 +5,13 @@
 //! - [`sniff`]: the container, from the bytes alone.
 //! - [`ffmpeg`]: the sandbox (private directory, forced and whitelisted demuxer, files only, wall
 //!   time, CPU, memory, no file written) and the frame pipe.
+//! - [`index`]: many banked videos matched through one PDQ index of their frames, with the
+//!   brute-force rule's decisions, segments, and clip matches.
 //! - [`hash_video`] / [`hash_video_file`]: all of it, with the file's MD5 and SHA-256, within
 //!   [`Limits`]; every failure is a [`VideoError`] with a stable [`VideoError::code`].
 
 pub mod ffmpeg;
+pub mod index;
 pub mod sniff;
 
 use std::io::Read;
