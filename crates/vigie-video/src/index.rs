@@ -321,7 +321,7 @@ mod tests {
         let mut index = VideoIndex::new();
         let id = index.add(&features_of(&clip, 1.0));
         let q = features_of(&clip, 1.0);
-        assert_eq!(index.query(&q, &Thresholds::default()).unwrap()[0].is_match, true);
+        assert!(index.query(&q, &Thresholds::default()).unwrap()[0].is_match);
         index.set_enabled(id, false);
         assert!(index.query(&q, &Thresholds::default()).unwrap().is_empty());
         let zero = Thresholds { query_match_percent: 0.0, ..Thresholds::default() };
