@@ -32,7 +32,8 @@ struct DashboardPage {
     /// Each person's reveals today: for the organisation's leads, where it allows them.
     team_reveals: Option<Vec<(String, i64)>>,
     cards: Vec<(String, String)>,
-    charts: Vec<(String, String)>,
+    /// Title, SVG, and whether it spans the row.
+    charts: Vec<(String, String, bool)>,
 }
 
 /// What a role is shown of the 30-day figures.
@@ -153,21 +154,28 @@ pub(crate) async fn dashboard(State(s): State<AppState>, v: Viewer) -> Result<Re
         charts.push((
             "Time from first report to restrictive decision".to_owned(),
             bars("tta", "Time to action", &histogram),
+            false,
         ));
     }
     if who != Audience::Reporter {
         charts.push((
             "Removal orders: complied with within the hour, late, not executed".to_owned(),
             bars("orders", "Removal orders", &orders),
+            false,
+        ));
+    }
+    if who != Audience::Reporter {
+        charts.push((
+            "Overdue and escalations".to_owned(),
+            bars("overdue", "Overdue and escalations", &overdue),
+            false,
         ));
     }
     charts.push((
         "Signals per day, by source".to_owned(),
         stacked("days", "Signals per day, by source", &sources, &days),
+        true,
     ));
-    if who != Audience::Reporter {
-        charts.push(("Overdue and escalations".to_owned(), bars("overdue", "Overdue and escalations", &overdue)));
-    }
     let scope =
         if r.scope.org.is_some() { "your organisation's cases, orders and reports" } else { "the whole instance" };
 
@@ -176,7 +184,14 @@ pub(crate) async fn dashboard(State(s): State<AppState>, v: Viewer) -> Result<Re
     if let Some(depth) = now_shift.queue_depth {
         shift.push(("queue-depth", "Waiting in the queue".to_owned(), depth.to_string(), "open cases".to_owned()));
         let oldest = now_shift.oldest_waiting.map_or("none".to_owned(), |t| relative(t, now).replace(" ago", ""));
-        let detail = now_shift.oldest_waiting.map_or(String::new(), |t| format!("since {}", t.to_rfc3339()));
+        let detail = now_shift.oldest_waiting.map_or(String::new(), |t| {
+            let at = t.to_rfc3339();
+            if at[..10] == now.to_rfc3339()[..10] {
+                format!("since {} UTC today", &at[11..16])
+            } else {
+                format!("since {} {} UTC", &at[..10], &at[11..16])
+            }
+        });
         shift.push(("oldest-waiting", "Oldest waiting".to_owned(), oldest, detail));
     }
     if let Some(running) = now_shift.orders_running {
