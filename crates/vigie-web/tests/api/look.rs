@@ -230,9 +230,13 @@ async fn revealing_needs_a_claim_and_the_viewer_follows_the_persons_settings_ove
     let case = case_of(&t, &t.notice("https://video.example/v/viewer").await).await;
     attach(&t, &p, &case, png(320, 240)).await;
     let page = format!("/cases/{case}");
-    let media = first_media(&t.console_get(&page, &rita).await.body);
+    let unclaimed = t.console_get(&page, &rita).await.body;
+    let media = first_media(&unclaimed);
+    assert!(
+        unclaimed.contains("To reveal the original, claim the case first") && !unclaimed.contains("class=\"reveal\"")
+    );
 
-    // Without a claim, the reveal is refused with a message that says what to do, and nothing is
+    // Without a claim, the reveal (an old tab, a crafted post) is refused with a message that says what to do, and nothing is
     // logged or counted.
     let refused = post_form(&t, &rita, &page, &format!("/media/{media}/reveal"), &[]).await;
     assert_eq!(refused.status, 409, "{}", refused.body);
@@ -533,4 +537,45 @@ async fn screenshots_of_each_roles_main_page_at_1280_and_390_px() {
             }
         }
     }
+}
+
+/// Relative luminance of an `rgb(r, g, b)` colour (WCAG 2).
+fn luminance(css: &str) -> f64 {
+    let inner = css.trim_start_matches("rgba(").trim_start_matches("rgb(").trim_end_matches(')');
+    let c: Vec<f64> = inner.split(',').take(3).map(|v| v.trim().parse::<f64>().unwrap() / 255.0).collect();
+    let lin = |v: f64| if v <= 0.040_45 { v / 12.92 } else { ((v + 0.055) / 1.055).powf(2.4) };
+    0.2126 * lin(c[0]) + 0.7152 * lin(c[1]) + 0.0722 * lin(c[2])
+}
+
+fn contrast(a: &str, b: &str) -> f64 {
+    let (x, y) = (luminance(a), luminance(b));
+    (x.max(y) + 0.05) / (x.min(y) + 0.05)
+}
+
+#[tokio::test]
+async fn the_focus_ring_has_at_least_3_to_1_contrast_on_the_page_and_on_the_header() {
+    let t = TestApp::start().await;
+    let b = Browser::start().await;
+    b.goto(&t.url("/report")).await;
+    b.find("main h1").await;
+    // Tab from the top: the skip link, then the header's links, then the form's fields.
+    let ring = |selector: &str| {
+        format!(
+            "const el = document.querySelector({selector:?}); el.focus(); const s = getComputedStyle(el); \
+             let bg = el.closest('header') ? getComputedStyle(el.closest('header')).backgroundColor \
+                                           : getComputedStyle(document.body).backgroundColor; \
+             return [s.outlineStyle, s.outlineWidth, s.outlineColor, bg, document.activeElement === el];"
+        )
+    };
+    for selector in ["header.top nav a", "#urls", "form.stack button[type=submit]"] {
+        let v = b.script(&ring(selector)).await;
+        let (style, width, colour, bg) =
+            (v[0].as_str().unwrap(), v[1].as_str().unwrap(), v[2].as_str().unwrap(), v[3].as_str().unwrap());
+        assert_eq!(v[4], true, "{selector} takes the focus");
+        assert_eq!((style, width), ("solid", "3px"), "{selector}");
+        let ratio = contrast(colour, bg);
+        assert!(ratio >= 3.0, "{selector}: ring {colour} on {bg} is {ratio:.2}:1");
+    }
+    // The check can fail: the old yellow ring on the white page was under 3:1.
+    assert!(contrast("rgb(242, 183, 5)", "rgb(255, 255, 255)") < 3.0);
 }
