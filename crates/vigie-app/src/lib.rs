@@ -29,6 +29,7 @@ pub mod secrets;
 pub mod sessions;
 pub mod statements;
 pub mod transparency;
+pub mod wellbeing;
 
 #[cfg(test)]
 mod tidy;

@@ -583,7 +583,9 @@ impl App {
             .write(move |tx| {
                 let (media, case) = visible_media(tx, &principal, &id)?;
                 let now = clock.now();
+                crate::wellbeing::may_reveal(tx, &principal, &case, now)?;
                 tx.insert_reveal(&media.id, &principal.user, now)?;
+                crate::wellbeing::count_reveal(tx, &principal, now)?;
                 let actor = Actor::of(&principal);
                 let ev = Events { clock: &*clock, now, actor: &actor };
                 ev.emit(tx, case.id.as_str(), k::MediaRevealed { media: media.id.clone() })?;

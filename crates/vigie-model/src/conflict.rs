@@ -68,6 +68,7 @@ conflicts! {
     NotATrustedFlagger => "not_a_trusted_flagger",
     NotAcknowledgeable => "not_acknowledgeable",
     NotAnOrder => "not_an_order",
+    NotClaimed => "not_claimed",
     NotDeadLetter => "not_dead_letter",
     NotCrossBorder => "not_cross_border",
     NotDecided => "not_decided",

@@ -1,4 +1,5 @@
-// Vigie console: live countdowns and keyboard shortcuts. Every page works without this file.
+// Vigie console: live countdowns, keyboard shortcuts, copy buttons, the labels of table cells on
+// narrow screens, and the re-blur timer. Every page works without this file.
 "use strict";
 (function () {
   // The same rule as the server's `relative` (vigie-app, reviewing.rs): keep the two in step.
@@ -67,8 +68,66 @@
     }
     e.preventDefault();
   });
+  // Narrow screens show tables as cards: each cell gets its column's name where the page did not
+  // write one (the CSS shows it above the value).
+  function labelCells() {
+    document.querySelectorAll("table").forEach(function (table) {
+      var heads = Array.prototype.map.call(table.querySelectorAll("thead th"), function (th) {
+        return th.textContent.trim();
+      });
+      if (!heads.length) return;
+      table.querySelectorAll("tbody tr").forEach(function (tr) {
+        Array.prototype.forEach.call(tr.children, function (cell, i) {
+          if (!cell.hasAttribute("data-label") && heads[i]) cell.setAttribute("data-label", heads[i]);
+        });
+      });
+    });
+  }
+  // A copy button beside ids and hashes; without the script the value stays selectable text.
+  function copyButtons() {
+    document.querySelectorAll("code.id, h1 code, figure.media figcaption code").forEach(function (code) {
+      var value = code.textContent.trim();
+      if (value.length < 12 || (code.nextElementSibling && code.nextElementSibling.classList.contains("copy"))) return;
+      var b = document.createElement("button");
+      b.type = "button";
+      b.className = "copy";
+      b.textContent = "Copy";
+      b.setAttribute("aria-label", "Copy " + value);
+      b.addEventListener("click", function () {
+        function done() { b.textContent = "Copied"; setTimeout(function () { b.textContent = "Copy"; }, 1500); }
+        if (navigator.clipboard && window.isSecureContext) {
+          navigator.clipboard.writeText(value).then(done, function () { selectText(code); });
+        } else {
+          selectText(code);
+        }
+      });
+      code.insertAdjacentElement("afterend", b);
+    });
+  }
+  function selectText(el) {
+    var range = document.createRange();
+    range.selectNodeContents(el);
+    var s = window.getSelection();
+    s.removeAllRanges();
+    s.addRange(range);
+  }
+  // A revealed original is blurred again after the person's chosen time (Settings).
+  function reblur() {
+    document.querySelectorAll("figure.media[data-reblur]").forEach(function (fig) {
+      var secs = parseInt(fig.getAttribute("data-reblur"), 10);
+      var img = fig.querySelector("img.original");
+      if (!img || !(secs > 0)) return;
+      setTimeout(function () {
+        img.classList.add("reblurred");
+        img.setAttribute("alt", "The original, blurred again after " + secs + " seconds");
+      }, secs * 1000);
+    });
+  }
   document.addEventListener("DOMContentLoaded", function () {
     rows = Array.prototype.slice.call(document.querySelectorAll("tr[data-row]"));
+    labelCells();
+    copyButtons();
+    reblur();
     tick();
     setInterval(tick, 1000);
   });

@@ -160,6 +160,7 @@ make_error_codes! {
         NotDeadLetter: "Not a dead letter";
         NotCrossBorder: "Not a cross-border order";
         NotDecided: "Not decided";
+        NotClaimed: "The case is not in your hands";
         NotRevealed: "The media is not revealed";
         NotSuspended: "Not suspended";
         NothingToContest: "Nothing to contest";

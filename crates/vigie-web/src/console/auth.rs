@@ -93,12 +93,35 @@ pub(crate) async fn logout(State(s): State<AppState>, v: Viewer, _: CsrfForm) ->
 struct SettingsPage {
     me: Option<Me>,
     csrf: String,
-    saved: bool,
+    /// Which form was just saved: `reveal`, `viewer` or `organisation`.
+    saved: String,
+    viewer: super::viewer::SettingsView,
 }
 
-/// A person's own choices: how media are revealed to them.
-pub(crate) async fn settings(State(s): State<AppState>, v: Viewer) -> Result<Response, PageError> {
-    page(&SettingsPage { me: Some(Me::load(&s.app, &v, "/settings").await), csrf: v.csrf.clone(), saved: false })
+#[derive(Debug, Default, serde::Deserialize)]
+pub(crate) struct SettingsQuery {
+    saved: Option<String>,
+}
+
+async fn settings_page(s: &AppState, v: &Viewer, saved: &str) -> Result<Response, PageError> {
+    let viewer = super::viewer::SettingsView::of(&s.app.viewer_settings(&v.principal).await?);
+    let saved = if ["reveal", "viewer", "organisation"].contains(&saved) { saved } else { "" };
+    page(&SettingsPage {
+        me: Some(Me::load(&s.app, v, "/settings").await),
+        csrf: v.csrf.clone(),
+        saved: saved.to_owned(),
+        viewer,
+    })
+}
+
+/// A person's own choices: how media are revealed and shown to them (and, for an organisation's
+/// leads, the organisation's defaults).
+pub(crate) async fn settings(
+    State(s): State<AppState>,
+    v: Viewer,
+    axum::extract::Query(q): axum::extract::Query<SettingsQuery>,
+) -> Result<Response, PageError> {
+    settings_page(&s, &v, q.saved.as_deref().unwrap_or_default()).await
 }
 
 pub(crate) async fn save_settings(
@@ -107,7 +130,7 @@ pub(crate) async fn save_settings(
     CsrfForm { form, .. }: CsrfForm,
 ) -> Result<Response, PageError> {
     s.app.set_reveal_by_key(&v.principal, field(&form, "reveal") == Some("key")).await?;
-    page(&SettingsPage { me: Some(Me::load(&s.app, &v, "/settings").await), csrf: v.csrf.clone(), saved: true })
+    settings_page(&s, &v, "reveal").await
 }
 
 #[derive(Template)]

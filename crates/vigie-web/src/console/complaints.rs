@@ -66,10 +66,27 @@ struct ComplaintPage {
     grounds: Vec<(String, String)>,
     purposes: Vec<&'static str>,
     errors: Vec<String>,
+    /// The case's media, with the same protections as on the case's page.
+    media: Vec<super::viewer::MediaItem>,
+    viewer: super::viewer::ViewerView,
+    /// This page, where a reveal comes back to.
+    back: String,
 }
 
-async fn view(s: &AppState, v: &Viewer, id: &str, errors: Vec<String>) -> Result<ComplaintPage, PageError> {
+#[derive(Debug, Default, serde::Deserialize)]
+pub(crate) struct ComplaintQuery {
+    reveal: Option<String>,
+}
+
+async fn view(
+    s: &AppState,
+    v: &Viewer,
+    id: &str,
+    errors: Vec<String>,
+    reveal: Option<&str>,
+) -> Result<ComplaintPage, PageError> {
     let c = s.app.get_complaint(&v.principal, id).await?;
+    let media = s.app.case_media(&v.principal, c.case.id.as_str()).await?;
     let clauses = s.app.list_terms_clauses(&v.principal, false).await.unwrap_or_default();
     let now = s.app.now();
     let d = &c.first_decision;
@@ -116,12 +133,20 @@ async fn view(s: &AppState, v: &Viewer, id: &str, errors: Vec<String>) -> Result
         grounds,
         purposes: Purpose::ALL.iter().map(|p| p.as_str()).collect(),
         errors,
+        media: super::viewer::MediaItem::list(&media, reveal),
+        viewer: super::viewer::ViewerView::load(&s.app, v).await,
+        back: format!("/complaints/{}", c.complaint.id.as_str()),
     })
 }
 
-pub(crate) async fn show(State(s): State<AppState>, v: Viewer, Path(id): Path<String>) -> Result<Response, PageError> {
+pub(crate) async fn show(
+    State(s): State<AppState>,
+    v: Viewer,
+    Path(id): Path<String>,
+    axum::extract::Query(q): axum::extract::Query<ComplaintQuery>,
+) -> Result<Response, PageError> {
     require_reviewer(&v)?;
-    page(&view(&s, &v, &id, Vec::new()).await?)
+    page(&view(&s, &v, &id, Vec::new(), q.reveal.as_deref()).await?)
 }
 
 pub(crate) async fn review(
@@ -137,10 +162,10 @@ pub(crate) async fn review(
         Ok(_) => Ok(redirect("/complaints")),
         Err(vigie_app::AppError::Invalid(i)) => {
             let errors = problems(&i);
-            page_with(&view(&s, &v, &id, errors).await?, StatusCode::UNPROCESSABLE_ENTITY)
+            page_with(&view(&s, &v, &id, errors, None).await?, StatusCode::UNPROCESSABLE_ENTITY)
         }
         Err(vigie_app::AppError::Conflict { message, .. }) => {
-            page_with(&view(&s, &v, &id, vec![message]).await?, StatusCode::CONFLICT)
+            page_with(&view(&s, &v, &id, vec![message], None).await?, StatusCode::CONFLICT)
         }
         Err(e) => Err(e.into()),
     }

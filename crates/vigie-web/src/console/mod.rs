@@ -19,6 +19,7 @@ mod review;
 mod scrutiny;
 pub(crate) mod session;
 mod uploader;
+mod viewer;
 
 use askama::Template;
 use axum::Router;
@@ -57,6 +58,8 @@ pub(crate) fn routes() -> Router<AppState> {
         .route("/decided", get(decided::list))
         .route("/dashboard", get(dashboard::dashboard))
         .route("/settings", get(auth::settings).post(auth::save_settings))
+        .route("/settings/viewer", post(viewer::save_own))
+        .route("/settings/organisation", post(viewer::save_org))
         .route("/password", get(auth::password_page).post(auth::change_password))
         .route("/admin", get(admin::home))
         .route("/admin/orgs", post(admin::create_org))

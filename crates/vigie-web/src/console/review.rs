@@ -375,6 +375,8 @@ struct CasePage {
     form: DecisionForm,
     errors: Vec<String>,
     preview: Option<Preview>,
+    /// How media are drawn for this person, and their reveals today.
+    viewer: super::viewer::ViewerView,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -448,6 +450,7 @@ async fn case_view(
         taxonomy().bases.iter().map(|b| (format!("law:{}", b.id), format!("{} ({})", b.title, b.citation))).collect();
     grounds.extend(clauses.iter().map(|t| (format!("terms:{}", t.code), format!("Terms {}: {}", t.code, t.title))));
     Ok(CasePage {
+        viewer: super::viewer::ViewerView::load(&s.app, v).await,
         me: Some(Me::load(&s.app, v, "/queue").await),
         csrf: v.csrf.clone(),
         id: c.id.as_str().to_owned(),
@@ -721,10 +724,15 @@ pub(crate) async fn reveal(
     State(s): State<AppState>,
     v: Viewer,
     Path(id): Path<String>,
-    _: CsrfForm,
+    CsrfForm { form, .. }: CsrfForm,
 ) -> Result<Response, PageError> {
     let media = s.app.reveal_media(&v.principal, &id).await?;
-    Ok(redirect(&format!("/cases/{}?reveal={}#media-{}", media.case.as_str(), media.id.as_str(), media.id.as_str())))
+    // A complaint's reviewer goes back to the complaint; anyone else to the case.
+    let page = match back(&form, "") {
+        r if r.starts_with("/complaints/") && !r.contains(['?', '#']) => r,
+        _ => format!("/cases/{}", media.case.as_str()),
+    };
+    Ok(redirect(&format!("{page}?reveal={}#media-{}", media.id.as_str(), media.id.as_str())))
 }
 
 /// Media responses: never sniffed, never framed, never cached, and sandboxed if opened.

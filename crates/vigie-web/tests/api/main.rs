@@ -14,6 +14,7 @@ mod dueprocess;
 mod events;
 mod intake;
 mod leak;
+mod look;
 mod media;
 mod openapi;
 mod orders;

@@ -222,6 +222,31 @@ impl Browser {
         std::fs::write(format!("{dir}/{name}.png"), png).unwrap();
     }
 
+    /// Lays pages out as a screen `width` CSS pixels wide (Chromium's device emulation, so that
+    /// widths under the window's minimum work too); `None` goes back to the window's own size.
+    pub async fn viewport(&self, size: Option<(u32, u32)>) {
+        let (cmd, params) = match size {
+            Some((w, h)) => (
+                "Emulation.setDeviceMetricsOverride",
+                json!({ "width": w, "height": h, "deviceScaleFactor": 1, "mobile": false }),
+            ),
+            None => ("Emulation.clearDeviceMetricsOverride", json!({})),
+        };
+        self.ok(reqwest::Method::POST, "/goog/cdp/execute", Some(json!({ "cmd": cmd, "params": params }))).await;
+    }
+
+    /// A PNG of the whole page, beyond the visible part.
+    pub async fn full_page_png(&self) -> Vec<u8> {
+        let v = self
+            .ok(
+                reqwest::Method::POST,
+                "/goog/cdp/execute",
+                Some(json!({ "cmd": "Page.captureScreenshot", "params": { "format": "png", "captureBeyondViewport": true } })),
+            )
+            .await;
+        base64::engine::general_purpose::STANDARD.decode(v["data"].as_str().unwrap_or_default()).unwrap()
+    }
+
     /// Waits until no element matches `css` (a page that replaced another at the same URL).
     pub async fn wait_gone(&self, css: &str) {
         let deadline = Instant::now() + Duration::from_secs(5);

@@ -1,0 +1,217 @@
+//! Wellbeing in the viewer, as the console shows it: the classes a person's viewer settings put
+//! on media (blur strength, greyscale after reveal, peek), the re-blur delay the script reads,
+//! today's reveal count with its break prompt, and the settings forms (the person's own, and the
+//! organisation's for its leads). Everything works without JavaScript but the re-blur timer.
+
+use axum::extract::State;
+use axum::response::Response;
+use vigie_app::wellbeing::{DEFAULT_BLUR, DEFAULT_BREAK_AFTER, ViewerSettings};
+use vigie_store::{OrgViewerRecord, ViewerRecord};
+
+use super::session::{CsrfForm, Viewer};
+use super::{PageError, field, redirect};
+use crate::AppState;
+
+/// What a page with media needs to draw them for this person.
+pub(crate) struct ViewerView {
+    /// Classes for each `figure.media`: `blur-1|2|3`, `keep-grey`, `peek`.
+    pub classes: String,
+    /// Seconds after which the script blurs a revealed original again; 0: never.
+    pub reblur: i64,
+    pub count: i64,
+    pub break_after: i64,
+    pub suggest_break: bool,
+}
+
+impl ViewerView {
+    pub(crate) async fn load(app: &vigie_app::App, v: &Viewer) -> Self {
+        let settings = app.viewer_settings(&v.principal).await.ok();
+        let today = app.reveals_today(&v.principal).await.ok();
+        let e = settings.map(|s| s.effective);
+        let mut classes = format!("blur-{}", e.map_or(DEFAULT_BLUR, |e| e.blur));
+        if e.is_some_and(|e| e.greyscale) {
+            classes.push_str(" keep-grey");
+        }
+        if e.is_some_and(|e| e.peek) {
+            classes.push_str(" peek");
+        }
+        ViewerView {
+            classes,
+            reblur: e.map_or(0, |e| e.reblur_secs),
+            count: today.map_or(0, |t| t.count),
+            break_after: today.map_or(DEFAULT_BREAK_AFTER, |t| t.break_after),
+            suggest_break: today.is_some_and(|t| t.suggest_break()),
+        }
+    }
+}
+
+/// One choice of a settings form: its value and label, and whether it is the current one.
+pub(crate) struct Choice {
+    pub value: String,
+    pub label: String,
+    pub selected: bool,
+}
+
+/// The viewer part of the settings page.
+pub(crate) struct SettingsView {
+    pub blur: Vec<Choice>,
+    pub greyscale: Vec<Choice>,
+    pub peek: Vec<Choice>,
+    pub reblur: Vec<Choice>,
+    /// The organisation's form, for its leads.
+    pub org: Option<OrgForm>,
+}
+
+pub(crate) struct OrgForm {
+    pub blur: Vec<Choice>,
+    pub greyscale: Vec<Choice>,
+    pub peek: Vec<Choice>,
+    pub reblur: Vec<Choice>,
+    pub break_after: String,
+    pub leads_see_counts: bool,
+}
+
+const BLURS: [(i64, &str); 3] = [(1, "light"), (2, "medium"), (3, "strong")];
+const REBLURS: [(i64, &str); 4] =
+    [(0, "never"), (30, "after 30 seconds"), (60, "after a minute"), (300, "after 5 minutes")];
+
+fn yes_no(v: Option<bool>, yes: &str, no: &str) -> [(String, String, bool); 2] {
+    [("yes".into(), yes.into(), v == Some(true)), ("no".into(), no.into(), v == Some(false))]
+}
+
+/// Choices with a first one that defers to the level above (`inherit`, described by `above`).
+fn choices(items: Vec<(String, String, bool)>, above: Option<String>) -> Vec<Choice> {
+    let none = !items.iter().any(|(_, _, s)| *s);
+    let mut out = Vec::new();
+    if let Some(above) = above {
+        out.push(Choice { value: String::new(), label: above, selected: none });
+    }
+    out.extend(items.into_iter().map(|(value, label, selected)| Choice { value, label, selected }));
+    out
+}
+
+fn blur_items(v: Option<i64>) -> Vec<(String, String, bool)> {
+    BLURS.iter().map(|(n, l)| (n.to_string(), (*l).to_owned(), v == Some(*n))).collect()
+}
+
+fn reblur_items(v: Option<i64>) -> Vec<(String, String, bool)> {
+    REBLURS.iter().map(|(n, l)| (n.to_string(), (*l).to_owned(), v == Some(*n))).collect()
+}
+
+fn word(v: bool) -> &'static str {
+    if v { "yes" } else { "no" }
+}
+
+impl SettingsView {
+    pub(crate) fn of(s: &ViewerSettings) -> Self {
+        let d = &s.org.defaults;
+        let org_blur = d.blur.unwrap_or(DEFAULT_BLUR);
+        let blur_name = BLURS.iter().find(|(n, _)| *n == org_blur).map_or("medium", |(_, l)| l);
+        let org_reblur = d.reblur_secs.unwrap_or(0);
+        let reblur_name = REBLURS.iter().find(|(n, _)| *n == org_reblur).map_or("never", |(_, l)| l);
+        let inherit = |what: &str| Some(format!("Your organisation's default ({what})"));
+        SettingsView {
+            blur: choices(blur_items(s.own.blur), inherit(blur_name)),
+            greyscale: choices(
+                yes_no(s.own.greyscale, "keep the original in greyscale", "show the original in colour").to_vec(),
+                inherit(word(d.greyscale.unwrap_or(false))),
+            ),
+            peek: choices(
+                yes_no(s.own.peek, "hovering lightens the blur", "no peeking").to_vec(),
+                inherit(word(d.peek.unwrap_or(false))),
+            ),
+            reblur: choices(reblur_items(s.own.reblur_secs), inherit(reblur_name)),
+            org: s.lead.then(|| OrgForm {
+                blur: choices(blur_items(d.blur), Some("Vigie's default (medium)".into())),
+                greyscale: choices(
+                    yes_no(d.greyscale, "keep the original in greyscale", "show the original in colour").to_vec(),
+                    Some("Vigie's default (no)".into()),
+                ),
+                peek: choices(
+                    yes_no(d.peek, "hovering lightens the blur", "no peeking").to_vec(),
+                    Some("Vigie's default (no)".into()),
+                ),
+                reblur: choices(reblur_items(d.reblur_secs), Some("Vigie's default (never)".into())),
+                break_after: s.org.break_after.map(|n| n.to_string()).unwrap_or_default(),
+                leads_see_counts: s.org.leads_see_counts,
+            }),
+        }
+    }
+}
+
+fn number(form: &[(String, String)], name: &str) -> Result<Option<i64>, PageError> {
+    match field(form, name).map(str::trim).filter(|v| !v.is_empty()) {
+        None => Ok(None),
+        Some(v) => v.parse().map(Some).map_err(|_| {
+            PageError::App(vigie_app::AppError::Invalid(vigie_model::Invalid::one(name, "number", "must be a number")))
+        }),
+    }
+}
+
+fn flag(form: &[(String, String)], name: &str) -> Option<bool> {
+    match field(form, name) {
+        Some("yes") => Some(true),
+        Some("no") => Some(false),
+        _ => None,
+    }
+}
+
+fn record(form: &[(String, String)]) -> Result<ViewerRecord, PageError> {
+    Ok(ViewerRecord {
+        blur: number(form, "blur")?,
+        greyscale: flag(form, "greyscale"),
+        peek: flag(form, "peek"),
+        reblur_secs: number(form, "reblur")?,
+    })
+}
+
+/// A person saves their own viewer settings.
+pub(crate) async fn save_own(
+    State(s): State<AppState>,
+    v: Viewer,
+    CsrfForm { form, .. }: CsrfForm,
+) -> Result<Response, PageError> {
+    s.app.set_viewer_settings(&v.principal, record(&form)?).await?;
+    Ok(redirect("/settings?saved=viewer#viewer"))
+}
+
+/// A lead saves the organisation's defaults, break threshold and the leads' access to counts.
+pub(crate) async fn save_org(
+    State(s): State<AppState>,
+    v: Viewer,
+    CsrfForm { form, .. }: CsrfForm,
+) -> Result<Response, PageError> {
+    let org = OrgViewerRecord {
+        defaults: record(&form)?,
+        break_after: number(&form, "break_after")?,
+        leads_see_counts: field(&form, "leads_see_counts") == Some("yes"),
+    };
+    s.app.set_org_viewer_settings(&v.principal, org).await?;
+    Ok(redirect("/settings?saved=organisation#organisation"))
+}
+
+/// A piece of media as a page other than the case's draws it (`templates/viewer_media.html`).
+pub(crate) struct MediaItem {
+    pub id: String,
+    pub format: String,
+    pub sha256: String,
+    pub has_preview: bool,
+    pub raster: bool,
+    pub revealed: bool,
+}
+
+impl MediaItem {
+    pub(crate) fn list(media: &[vigie_store::MediaRecord], reveal: Option<&str>) -> Vec<Self> {
+        media
+            .iter()
+            .map(|m| MediaItem {
+                id: m.id.as_str().to_owned(),
+                format: m.format.clone(),
+                sha256: m.sha256.clone(),
+                has_preview: m.preview.is_some(),
+                raster: m.format != "unsupported",
+                revealed: reveal == Some(m.id.as_str()),
+            })
+            .collect()
+    }
+}
