@@ -20,6 +20,7 @@ mod console;
 mod dueprocess;
 mod outbox;
 mod records;
+mod shift;
 mod sqlite;
 
 use std::sync::Arc;
@@ -29,6 +30,7 @@ pub use console::*;
 pub use dueprocess::*;
 pub use outbox::*;
 pub use records::*;
+pub use shift::*;
 use vigie_model::event::{ChainedEvent, NewEvent};
 use vigie_model::*;
 
@@ -118,7 +120,7 @@ pub struct Durability {
 }
 
 /// Queries. Implemented on read connections and inside write transactions.
-pub trait Reads: DueReads + ConsoleReads + OutboxReads + ChainReads {
+pub trait Reads: DueReads + ConsoleReads + OutboxReads + ChainReads + ShiftReads {
     fn count_orgs(&self) -> Result<i64>;
     fn get_org(&self, id: &OrgId) -> Result<Option<OrgRecord>>;
     fn list_orgs(&self) -> Result<Vec<OrgRecord>>;
@@ -189,7 +191,7 @@ pub trait Reads: DueReads + ConsoleReads + OutboxReads + ChainReads {
 }
 
 /// Changes. Only available inside [`Store::write`].
-pub trait Tx: Reads + DueTx + ConsoleTx + OutboxTx {
+pub trait Tx: Reads + DueTx + ConsoleTx + OutboxTx + ShiftTx {
     fn insert_org(&mut self, r: &OrgRecord) -> Result<()>;
     /// Changes an organisation's competences and designated channel (nothing else changes).
     fn update_org(&mut self, r: &OrgRecord) -> Result<()>;

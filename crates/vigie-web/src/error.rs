@@ -160,6 +160,7 @@ make_error_codes! {
         NotDeadLetter: "Not a dead letter";
         NotCrossBorder: "Not a cross-border order";
         NotDecided: "Not decided";
+        NotTheDecider: "Only the person who decided may undo it";
         NotRevealed: "The media is not revealed";
         NotSuspended: "Not suspended";
         NothingToContest: "Nothing to contest";
@@ -182,6 +183,7 @@ make_error_codes! {
         StatusUnchanged: "The status is unchanged";
         SuspensionInThePast: "The suspension would end in the past";
         SuspensionTooLong: "The suspension is too long";
+        UndoWindowClosed: "The time to undo has passed";
         UserRemoved: "The person was removed";
         WarningRequired: "A warning is required first";
         WatchlistClosed: "The watch-list is closed";

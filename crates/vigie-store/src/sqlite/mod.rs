@@ -13,6 +13,7 @@ mod orgs;
 mod outbox;
 mod queries;
 mod schema;
+mod shift;
 
 use std::panic::AssertUnwindSafe;
 use std::path::Path;
