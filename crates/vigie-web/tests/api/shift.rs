@@ -123,6 +123,9 @@ async fn start_reviewing_takes_the_most_urgent_case_decides_moves_on_and_undoes_
     assert!(b.text(&b.find("#decided").await).await.starts_with("You decided: Remove under terms clause 4.2."));
     b.find("#queue-done").await;
     assert_eq!(t.get(&format!("/api/v1/cases/{notice_case}"), &p.token).await.expect(200)["state"], "decided");
+    let serious = axe(&b, &axe_script(), "queue with a confirmation and its undo", &mut Vec::new()).await;
+    assert!(serious.is_empty(), "{serious:?}");
+    b.screenshot("shift-queue-undo").await;
 
     // Undo, within the window: its own event, the reversal sent, the case open and claimed again.
     b.click(&b.find("#undo").await).await;
@@ -413,4 +416,51 @@ async fn a_refused_decision_marks_its_fields_and_focuses_the_first_with_or_witho
     assert!(!reads.contains("DECISION_GROUND"), "the codes are folded away: {reads}");
     let folded = preview.body.split("<details id=\"sor-fields\">").nth(1).unwrap();
     assert!(folded.contains("DECISION_GROUND_ILLEGAL_CONTENT"));
+}
+
+/// Notes go with the case's other texts: kept while the case is open or its windows run, erased
+/// by the retention worker when the decision texts are (GDPR art. 5(1)(e)).
+#[tokio::test]
+async fn internal_notes_are_erased_with_the_cases_texts() {
+    let t = TestApp::start_with(|c| {
+        c.app.record_retention = vigie_app::retention::RecordRetention {
+            cases: vigie_model::Duration::from_days(30),
+            decision_texts: vigie_model::Duration::from_days(60),
+            notice_bodies: vigie_model::Duration::from_days(90),
+        }
+    })
+    .await;
+    let p = t.platform("video.example").await;
+    let (_, login) = colleague(&t, &p, "Ana Reviewer", "ana.reviewer").await;
+    let ana = session(&t, &login).await;
+    let case = case_of_notice(&t, "https://video.example/v/kept").await;
+    let noted =
+        post_form(&t, &ana, &format!("/cases/{case}/notes"), &[("body", "Same account as last week's case.")]).await;
+    assert_eq!(noted.status, 303);
+    let removal = json!({ "action": "remove", "terms_clause": "4.2", "explanation": "Against clause 4.2." });
+    t.post(&format!("/api/v1/cases/{case}/decision"), &p.token, removal).await.expect(201);
+    let token = t.get(&format!("/api/v1/cases/{case}/uploader-notice"), &p.token).await.expect(200)["token"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    t.send(reqwest::Method::GET, &format!("/api/v1/uploader-notices/{token}"), None, None).await.expect(200);
+    let id = vigie_model::CaseId::parse(&case).unwrap();
+    let body = || {
+        let id = id.clone();
+        async { t.app.store().read(move |r| r.case_notes(&id)).await.unwrap()[0].body.clone() }
+    };
+    // The complaint window, then the case's identifiers: the note stays.
+    t.advance(vigie_model::Duration::from_days(184));
+    t.tick().await;
+    t.advance(vigie_model::Duration::from_days(31));
+    t.tick().await;
+    assert_eq!(body().await.as_deref(), Some("Same account as last week's case."));
+    // With the decision's texts, the note goes; its author and time stay, and the page says so.
+    t.advance(vigie_model::Duration::from_days(30));
+    t.tick().await;
+    assert_eq!(body().await, None);
+    // Months later: a new session.
+    let ana = session(&t, &login).await;
+    let page = t.console_get(&format!("/cases/{case}"), &ana).await.body;
+    assert!(page.contains("(erased at the end of its retention)") && !page.contains("last week"), "{page}");
 }
