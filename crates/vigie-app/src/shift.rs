@@ -8,8 +8,9 @@
 //!   removal order in force (only the order's redress lifts its removal). It is its own event
 //!   (`decision.undone`, also sent as a webhook to the platform and to the organisations that
 //!   reported the case and were told the outcome); a restriction is reversed by the reinstatement
-//!   path (`content.reinstated`, cause `undo`). The case waits for a decision again, claimed by
-//!   its decider.
+//!   path (`content.reinstated`, cause `undo`), and its statement of reasons, if not yet sent to
+//!   the Transparency Database, is withdrawn (`skipped`). The case waits for a decision again,
+//!   claimed by its decider.
 //! - Internal notes are free text: they stay in `case_notes` (read by the platform's moderators
 //!   only, erased with the case's other texts), and events carry only their ids.
 
@@ -278,6 +279,14 @@ impl App {
                 let ev = Events { clock: &*clock, now, actor: &actor };
                 if d.action.is_restrictive() {
                     crate::dueprocess::reinstate(tx, &ev, &d, ("undo", d.id.as_str()), None)?;
+                    // A statement not yet sent to the Transparency Database is not sent: the
+                    // decision it states no longer stands. (One already sent stays, as for any
+                    // reversal.)
+                    if let Some(mut sor) = tx.sor_submission(&d.id)?.filter(|s| s.state == "pending") {
+                        sor.state = "skipped".into();
+                        sor.last_error = Some("withdrawn: the decision was undone by its decider".into());
+                        tx.put_sor(&sor)?;
+                    }
                 } else {
                     tx.reverse_decision(&d.id, now, d.id.as_str())?;
                 }
