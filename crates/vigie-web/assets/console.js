@@ -61,6 +61,7 @@
         if (document.body.getAttribute("data-reveal-key") === "no") return;
         submit(document.querySelector("form.reveal"));
         break;
+      case "n": submit(document.querySelector("form.start")); break;
       case "d": var f = document.getElementById("action"); if (f) { f.scrollIntoView(); f.focus(); } break;
       case "?": if (help) { help.open = !help.open; } break;
       default: return;

@@ -78,7 +78,9 @@ async fn start_reviewing_takes_the_most_urgent_case_decides_moves_on_and_undoes_
 
     let b = Browser::start().await;
     sign_in(&t, &b, &login).await;
-    b.click(&b.find("#start-queue").await).await;
+    b.find("#start-queue").await;
+    // The keyboard's "n" is the queue's "Start reviewing".
+    b.keys("n").await;
     b.wait_url(&format!("/cases/{order_case}")).await;
     assert!(b.text(&b.find("#claim-state").await).await.starts_with("You hold this case"));
     // The order filled the panel in: remove, its ground, its reasons; the uploader may be told.
@@ -467,4 +469,29 @@ async fn internal_notes_are_erased_with_the_cases_texts() {
     let ana = session(&t, &login).await;
     let page = t.console_get(&format!("/cases/{case}"), &ana).await.body;
     assert!(page.contains("(erased at the end of its retention)") && !page.contains("last week"), "{page}");
+}
+
+/// The shift works without script: "Start reviewing", the order's pre-filled decision, the next
+/// case with its confirmation, and the undo are plain forms.
+#[tokio::test]
+async fn working_a_shift_needs_no_script() {
+    let t = TestApp::start().await;
+    let p = t.platform("video.example").await;
+    let (_, login) = colleague(&t, &p, "Ana Reviewer", "ana.reviewer").await;
+    let a = t.authority().await;
+    let (_, order_case) = ordered(&t, &a, &p, "https://video.example/v/order").await;
+    let notice_case = case_of_notice(&t, "https://video.example/v/notice").await;
+    let b = Browser::without_javascript().await;
+    sign_in(&t, &b, &login).await;
+    b.click(&b.find("#start-reviewing").await).await;
+    b.wait_url(&format!("/cases/{order_case}")).await;
+    b.click(&b.find("button[value=decide]").await).await;
+    b.wait_url(&format!("/cases/{notice_case}")).await;
+    assert!(b.text(&b.find("#decided").await).await.starts_with("You decided: Remove on Incites"));
+    // With the keyboard's "n" unavailable, the header's button is the way on; a skip moves on too.
+    b.click(&b.find("#how-skip").await).await;
+    b.click(&b.find("#leave-submit").await).await;
+    b.wait_url("/queue?empty=1").await;
+    b.find("#queue-done").await;
+    assert_eq!(t.events(Some("case.skipped")).await.len(), 1);
 }
