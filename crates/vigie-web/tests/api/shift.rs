@@ -102,6 +102,18 @@ async fn start_reviewing_takes_the_most_urgent_case_decides_moves_on_and_undoes_
         .await;
     assert_eq!(beside, true);
     b.screenshot("shift-case-order").await;
+    // Narrower than 1024 px: the panel goes below the content.
+    b.resize(390, 900).await;
+    let below = b
+        .script(
+            "var m = document.querySelector('.case-main').getBoundingClientRect();
+             var d = document.querySelector('.case-decision').getBoundingClientRect();
+             return d.top >= m.bottom && Math.abs(d.left - m.left) < 2;",
+        )
+        .await;
+    assert_eq!(below, true);
+    b.screenshot("shift-case-order-390").await;
+    b.resize(1280, 1000).await;
 
     // Decide: the next case opens, claimed, with what was decided (by the ground's title).
     b.click(&b.find("button[value=decide]").await).await;
