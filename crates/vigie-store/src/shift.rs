@@ -29,8 +29,8 @@ pub struct NoteRecord {
 /// The skips (`case_skips`): which reviewer passed over which case, and when (the latest skip per
 /// case and person). Legal basis: as for notes, the platform's handling of its cases (GDPR art.
 /// 6(1)(f)): "Start reviewing" does not offer a reviewer the case they just skipped. Read only by
-/// that use-case, and only for `vigie_model::review::SKIP_FOR`; the rows carry no text, and the
-/// event `case.skipped` records the same fact in the log.
+/// that use-case, and only for `vigie_model::review::SKIP_FOR`; deleted with the case's notes by
+/// the retention worker. The rows carry no text; the event `case.skipped` records the same fact.
 pub trait ShiftReads {
     /// The notes on a case, oldest first.
     fn case_notes(&self, case: &CaseId) -> Result<Vec<NoteRecord>>;

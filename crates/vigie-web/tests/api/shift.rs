@@ -449,12 +449,24 @@ async fn internal_notes_are_erased_with_the_cases_texts() {
     })
     .await;
     let p = t.platform("video.example").await;
-    let (_, login) = colleague(&t, &p, "Ana Reviewer", "ana.reviewer").await;
+    let (ana_m, login) = colleague(&t, &p, "Ana Reviewer", "ana.reviewer").await;
     let ana = session(&t, &login).await;
     let case = case_of_notice(&t, "https://video.example/v/kept").await;
     let noted =
         post_form(&t, &ana, &format!("/cases/{case}/notes"), &[("body", "Same account as last week's case.")]).await;
     assert_eq!(noted.status, 303);
+    let skipped = post_form(&t, &ana, &format!("/cases/{case}/leave"), &[("how", "skip")]).await;
+    assert_eq!(skipped.status, 303);
+    let user = vigie_model::UserId::parse(&ana_m.user).unwrap();
+    let store = t.app.store().clone();
+    let skips = || {
+        let (user, store) = (user.clone(), store.clone());
+        async move {
+            let since = vigie_model::Timestamp::from_micros(0);
+            store.read(move |r| r.skipped_since(&user, since)).await.unwrap()
+        }
+    };
+    assert_eq!(skips().await.len(), 1);
     let removal = json!({ "action": "remove", "terms_clause": "4.2", "explanation": "Against clause 4.2." });
     t.post(&format!("/api/v1/cases/{case}/decision"), &p.token, removal).await.expect(201);
     let token = t.get(&format!("/api/v1/cases/{case}/uploader-notice"), &p.token).await.expect(200)["token"]
@@ -477,6 +489,7 @@ async fn internal_notes_are_erased_with_the_cases_texts() {
     t.advance(vigie_model::Duration::from_days(30));
     t.tick().await;
     assert_eq!(body().await, None);
+    assert!(skips().await.is_empty(), "the skips go with the notes");
     // Months later: a new session.
     let ana = session(&t, &login).await;
     let page = t.console_get(&format!("/cases/{case}"), &ana).await.body;
