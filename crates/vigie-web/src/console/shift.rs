@@ -25,6 +25,8 @@ pub(crate) struct Confirmation {
     pub undo_left: String,
     /// The server's time, for the countdown.
     pub now: String,
+    /// Why the decider may not undo it, when a removal order binds it.
+    pub no_undo: Option<&'static str>,
 }
 
 pub(crate) async fn confirmation(s: &AppState, v: &Viewer, case: &str) -> Option<Confirmation> {
@@ -54,6 +56,8 @@ pub(crate) async fn confirmation(s: &AppState, v: &Viewer, case: &str) -> Option
         undo_until: open.then(|| until.to_rfc3339()),
         undo_left: relative(until, now),
         now: now.to_rfc3339(),
+        no_undo: (mine && order_in_force)
+            .then_some("No undo: a removal order in force binds this decision, and only the order's redress lifts it."),
     })
 }
 

@@ -121,6 +121,7 @@ async fn start_reviewing_takes_the_most_urgent_case_decides_moves_on_and_undoes_
     let done = b.text(&b.find("#decided").await).await;
     assert!(done.starts_with("You decided: Remove on Incites the commission of terrorist offences"), "{done}");
     assert!(b.try_find("#undo").await.is_none(), "no undo under an order in force");
+    assert!(b.text(&b.find("#no-undo").await).await.contains("only the order's redress"));
     assert!(b.text(&b.find("#claim-state").await).await.starts_with("You hold this case"));
     let order = t.get(&format!("/api/v1/cases/{order_case}"), &p.token).await.expect(200);
     assert_eq!(order["decision"]["action"], "remove");
