@@ -538,7 +538,9 @@ async fn case_view(
         .map(|(u, n)| (u.as_str().to_owned(), n))
         .collect();
     let confirmation = match extras.decided.as_deref() {
-        Some(case) => super::shift::confirmation(s, v, case).await,
+        Some(case) => super::shift::confirmation(s, v, case)
+            .await
+            .map(|c| super::shift::Confirmation { reviewing: extras.reviewing, ..c }),
         None => None,
     };
     let media = s.app.case_media(&v.principal, id).await?;

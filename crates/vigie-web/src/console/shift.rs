@@ -27,6 +27,8 @@ pub(crate) struct Confirmation {
     pub now: String,
     /// Why the decider may not undo it, when a removal order binds it.
     pub no_undo: Option<&'static str>,
+    /// Shown while reviewing: the undo keeps the reviewer in the flow.
+    pub reviewing: bool,
 }
 
 pub(crate) async fn confirmation(s: &AppState, v: &Viewer, case: &str) -> Option<Confirmation> {
@@ -56,6 +58,7 @@ pub(crate) async fn confirmation(s: &AppState, v: &Viewer, case: &str) -> Option
         undo_until: open.then(|| until.to_rfc3339()),
         undo_left: relative(until, now),
         now: now.to_rfc3339(),
+        reviewing: false,
         no_undo: (mine && order_in_force)
             .then_some("No undo: a removal order in force binds this decision, and only the order's redress lifts it."),
     })
@@ -94,11 +97,12 @@ pub(crate) async fn undo(
     State(s): State<AppState>,
     v: Viewer,
     Path(id): Path<String>,
-    _: CsrfForm,
+    CsrfForm { form, .. }: CsrfForm,
 ) -> Result<Response, PageError> {
     require_reviewer(&v)?;
     s.app.undo_decision(&v.principal, &id).await?;
-    Ok(redirect(&format!("/cases/{id}?undone=1")))
+    let reviewing = if field(&form, "reviewing") == Some("1") { "&reviewing=1" } else { "" };
+    Ok(redirect(&format!("/cases/{id}?undone=1{reviewing}")))
 }
 
 /// Skip, release, hand over or escalate, with a note.

@@ -201,8 +201,13 @@ async fn the_undo_is_the_deciders_alone_and_closes_after_its_window() {
     t.advance(vigie_model::Duration::from_secs(60));
     let queue = t.console_get(&format!("/queue?decided={second}"), &ana).await.body;
     assert!(queue.contains(&format!("action=\"/cases/{second}/undo\"")));
-    let undone = post_form(&t, &ana, &format!("/cases/{second}/undo"), &[]).await;
-    assert_eq!((undone.status, undone.location.as_deref()), (303, Some(format!("/cases/{second}?undone=1").as_str())));
+    // While reviewing, the confirmation's undo keeps the reviewer in the flow.
+    let next = t.console_get(&format!("/cases/{first}?reviewing=1&decided={second}"), &ana).await.body;
+    let form = next.split(&format!("action=\"/cases/{second}/undo\"")).nth(1).unwrap().split("</form>").next().unwrap();
+    assert!(form.contains("name=\"reviewing\" value=\"1\""), "{form}");
+    let undone = post_form(&t, &ana, &format!("/cases/{second}/undo"), &[("reviewing", "1")]).await;
+    let back = format!("/cases/{second}?undone=1&reviewing=1");
+    assert_eq!((undone.status, undone.location.as_deref()), (303, Some(back.as_str())));
     t.advance(vigie_model::Duration::from_secs(1));
     let queue = t.console_get(&format!("/queue?decided={first}"), &ana).await.body;
     assert!(!queue.contains("/undo\""), "no undo offered after the window");
