@@ -27,6 +27,7 @@ pub mod reviewing;
 pub mod scheduler;
 pub mod secrets;
 pub mod sessions;
+pub mod shift;
 pub mod statements;
 pub mod transparency;
 pub mod wellbeing;

@@ -103,10 +103,14 @@ pub enum EventKind {
     UploaderNoticeOrderCopy,
     LogBreakAccepted,
     DeliveryRequeued,
+    CaseNoteAdded,
+    CaseSkipped,
+    CaseHandedOver,
+    DecisionUndone,
 }
 
 impl EventKind {
-    pub const ALL: [EventKind; 84] = [
+    pub const ALL: [EventKind; 88] = [
         EventKind::OrgCreated,
         EventKind::UserCreated,
         EventKind::TokenIssued,
@@ -191,6 +195,10 @@ impl EventKind {
         EventKind::UploaderNoticeOrderCopy,
         EventKind::LogBreakAccepted,
         EventKind::DeliveryRequeued,
+        EventKind::CaseNoteAdded,
+        EventKind::CaseSkipped,
+        EventKind::CaseHandedOver,
+        EventKind::DecisionUndone,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -279,6 +287,10 @@ impl EventKind {
             EventKind::UploaderNoticeOrderCopy => "uploader_notice.order_copy",
             EventKind::LogBreakAccepted => "log.break_accepted",
             EventKind::DeliveryRequeued => "delivery.requeued",
+            EventKind::CaseNoteAdded => "case.note_added",
+            EventKind::CaseSkipped => "case.skipped",
+            EventKind::CaseHandedOver => "case.handed_over",
+            EventKind::DecisionUndone => "decision.undone",
         }
     }
 

@@ -88,6 +88,8 @@ id_type! {
     MediaId => "med";
     /// A court challenge of a removal order (TCO art. 9).
     ChallengeId => "chl";
+    /// An internal note on a case, for the platform's moderators.
+    NoteId => "nte";
 }
 
 #[cfg(test)]

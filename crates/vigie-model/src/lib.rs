@@ -51,6 +51,7 @@ pub mod location;
 pub mod order;
 pub mod org;
 pub mod redress;
+pub mod review;
 pub mod signal;
 pub mod sor;
 pub mod time;

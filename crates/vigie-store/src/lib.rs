@@ -22,6 +22,7 @@ mod outbox;
 mod records;
 mod shift;
 mod sqlite;
+mod wellbeing;
 
 use std::sync::Arc;
 
@@ -33,6 +34,7 @@ pub use records::*;
 pub use shift::*;
 use vigie_model::event::{ChainedEvent, NewEvent};
 use vigie_model::*;
+pub use wellbeing::*;
 
 /// What can go wrong in the store.
 #[derive(Debug, thiserror::Error)]
@@ -120,7 +122,7 @@ pub struct Durability {
 }
 
 /// Queries. Implemented on read connections and inside write transactions.
-pub trait Reads: DueReads + ConsoleReads + OutboxReads + ChainReads + ShiftReads {
+pub trait Reads: DueReads + ConsoleReads + OutboxReads + ChainReads + ShiftReads + WellbeingReads {
     fn count_orgs(&self) -> Result<i64>;
     fn get_org(&self, id: &OrgId) -> Result<Option<OrgRecord>>;
     fn list_orgs(&self) -> Result<Vec<OrgRecord>>;
@@ -191,7 +193,7 @@ pub trait Reads: DueReads + ConsoleReads + OutboxReads + ChainReads + ShiftReads
 }
 
 /// Changes. Only available inside [`Store::write`].
-pub trait Tx: Reads + DueTx + ConsoleTx + OutboxTx + ShiftTx {
+pub trait Tx: Reads + DueTx + ConsoleTx + OutboxTx + ShiftTx + WellbeingTx {
     fn insert_org(&mut self, r: &OrgRecord) -> Result<()>;
     /// Changes an organisation's competences and designated channel (nothing else changes).
     fn update_org(&mut self, r: &OrgRecord) -> Result<()>;

@@ -62,6 +62,7 @@
         if (document.body.getAttribute("data-reveal-key") === "no") return;
         submit(document.querySelector("form.reveal"));
         break;
+      case "n": submit(document.querySelector("form.start")); break;
       case "d": var f = document.getElementById("action"); if (f) { f.scrollIntoView(); f.focus(); } break;
       case "?": if (help) { help.open = !help.open; } break;
       default: return;
@@ -123,7 +124,39 @@
       }, secs * 1000);
     });
   }
+  // Exact times show in the reader's own time zone on hover; the page says them in UTC without
+  // the script.
+  function localTimes() {
+    document.querySelectorAll("time[datetime][title]").forEach(function (el) {
+      var at = new Date(el.getAttribute("datetime"));
+      if (!isNaN(at.getTime())) el.title = at.toLocaleString();
+    });
+  }
+  // The undo after a decision: counts down on the server's clock, and says when it has passed.
+  function undoTick() {
+    document.querySelectorAll("time.undo-until").forEach(function (el) {
+      var server = Date.parse(el.getAttribute("data-now"));
+      var skew = isNaN(server) ? 0 : server - loaded;
+      var left = Date.parse(el.getAttribute("datetime")) - (Date.now() + skew);
+      if (isNaN(left)) return;
+      if (left <= 0) {
+        var form = el.closest("form");
+        if (form) form.querySelectorAll("button").forEach(function (b) { b.disabled = true; });
+        el.textContent = "now (the time to undo has passed)";
+      } else {
+        el.textContent = relative(left);
+      }
+    });
+  }
+  // A refused form: focus goes to the first field in error (`autofocus` does it without script).
+  function focusFirstError() {
+    var first = document.querySelector("[aria-invalid=true]");
+    if (first && document.activeElement !== first) first.focus();
+  }
   document.addEventListener("DOMContentLoaded", function () {
+    localTimes();
+    focusFirstError();
+    setInterval(undoTick, 1000);
     rows = Array.prototype.slice.call(document.querySelectorAll("tr[data-row]"));
     labelCells();
     copyButtons();

@@ -161,6 +161,7 @@ make_error_codes! {
         NotCrossBorder: "Not a cross-border order";
         NotDecided: "Not decided";
         NotClaimed: "The case is not in your hands";
+        NotTheDecider: "Only the person who decided may undo it";
         NotRevealed: "The media is not revealed";
         NotSuspended: "Not suspended";
         NothingToContest: "Nothing to contest";
@@ -183,6 +184,7 @@ make_error_codes! {
         StatusUnchanged: "The status is unchanged";
         SuspensionInThePast: "The suspension would end in the past";
         SuspensionTooLong: "The suspension is too long";
+        UndoWindowClosed: "The time to undo has passed";
         UserRemoved: "The person was removed";
         WarningRequired: "A warning is required first";
         WatchlistClosed: "The watch-list is closed";

@@ -133,6 +133,15 @@ messages! {
         decided_at: Timestamp,
     }
 
+    /// A decision its decider undid within the undo window: the case waits for a decision again.
+    DecisionUndone("decision.undone", 1) {
+        case: CaseId,
+        decision: DecisionId,
+        action: Action,
+        decided_at: Timestamp,
+        undone_at: Timestamp,
+    }
+
     /// What became of a member of the public's notice, for the operator to mail them.
     NotifierOutcome("notifier.outcome", 1) {
         #[serde(flatten)]

@@ -194,7 +194,8 @@ describe_ids!(
     LawEnforcementReferralId,
     MisuseActionId,
     MediaId,
-    ChallengeId
+    ChallengeId,
+    NoteId
 );
 
 /// Declares a plain data struct whose fields describe themselves (for nested values of events).

@@ -740,6 +740,26 @@ events! {
         held_seconds: i64,
         lease_until: Timestamp,
     }
+    /// A moderator wrote an internal note on a case (`reason`: on its own, or with a skip, a
+    /// release, a hand-over or an escalation). The note's text stays in `case_notes`, never here.
+    CaseNoteAdded version 1 seen_by(CasePlatform) public(false) webhook(None) { note: NoteId, reason: Word }
+    /// A reviewer passed over a case for now ("Start reviewing" offers it to others).
+    CaseSkipped version 1 seen_by(CasePlatform) public(false) webhook(None) { note: Option<NoteId> }
+    /// A reviewer handed a case to a named colleague (`escalated`: to a senior), with the claim.
+    CaseHandedOver version 1 seen_by(CasePlatform) public(false) webhook(None) {
+        to: UserId,
+        escalated: bool,
+        held_seconds: i64,
+        lease_until: Timestamp,
+        note: Option<NoteId>,
+    }
+    /// The person who decided undid the decision within the undo window; the case waits for a
+    /// decision again. A restriction is reversed as well (`content.reinstated`, cause `undo`).
+    DecisionUndone version 1 seen_by(CaseParties) public(false) webhook(Some("decision.undone")) {
+        decision: DecisionId,
+        action: Word,
+        after_seconds: i64,
+    }
     /// An order was challenged in court (who brought it, when it was filed; the court and the
     /// case's reference sealed, from step 9 on).
     OrderChallenged version 1 seen_by(Order) public(true; brought_by) webhook(Some("order.challenged")) {

@@ -904,6 +904,9 @@ impl DueTx for SqliteTx<'_> {
             [case.as_str()],
         )?;
         self.read.exec("UPDATE complaints SET reasons = NULL WHERE case_id = ?1", [case.as_str()])?;
+        // Internal notes go with the case's other texts.
+        self.read.exec("UPDATE case_notes SET body = NULL WHERE case_id = ?1", [case.as_str()])?;
+        self.read.exec("DELETE FROM case_skips WHERE case_id = ?1", [case.as_str()])?;
         Ok(())
     }
     fn erase_notice_bodies(&mut self, case: &CaseId) -> Result<()> {

@@ -14,6 +14,7 @@ mod outbox;
 mod queries;
 mod schema;
 mod shift;
+mod wellbeing;
 
 use std::panic::AssertUnwindSafe;
 use std::path::Path;

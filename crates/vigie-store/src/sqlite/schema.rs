@@ -871,6 +871,27 @@ CREATE TABLE reveal_counts (
 CREATE INDEX reveal_counts_org ON reveal_counts(org, day);
 CREATE INDEX reveal_counts_day ON reveal_counts(day);
 "#,
+    // 12: working a shift (step 10): internal notes on cases, erased with the case's other
+    // texts, and the cases each reviewer skipped.
+    r#"
+CREATE TABLE case_notes (
+    id TEXT PRIMARY KEY,
+    case_id TEXT NOT NULL REFERENCES cases(id),
+    org TEXT NOT NULL REFERENCES orgs(id),
+    author TEXT NOT NULL REFERENCES users(id),
+    reason TEXT NOT NULL CHECK (reason IN ('note','skip','release','hand_over','escalation')),
+    body TEXT,
+    created_at INTEGER NOT NULL
+) STRICT;
+CREATE INDEX case_notes_case ON case_notes(case_id, created_at);
+CREATE TABLE case_skips (
+    case_id TEXT NOT NULL REFERENCES cases(id),
+    user TEXT NOT NULL REFERENCES users(id),
+    skipped_at INTEGER NOT NULL,
+    PRIMARY KEY (case_id, user)
+) STRICT;
+CREATE INDEX case_skips_user ON case_skips(user, skipped_at);
+"#,
 ];
 
 /// Brings the database to the newest schema, one migration per transaction.
@@ -1104,7 +1125,7 @@ mod tests {
         );
         assert!(dup.is_err(), "one case per platform and key");
         // Later migrations are appended after this one.
-        assert!(latest_version() >= 10);
+        assert!(latest_version() >= 10, "migration 10 is applied by `migrate`");
     }
 
     #[test]

@@ -14,10 +14,12 @@ mod authority;
 mod complaints;
 mod dashboard;
 mod decided;
+mod grounds;
 mod public;
 mod review;
 mod scrutiny;
 pub(crate) mod session;
+mod shift;
 mod uploader;
 mod viewer;
 
@@ -83,6 +85,10 @@ pub(crate) fn routes() -> Router<AppState> {
         .route("/cases/{id}/release", post(review::release))
         .route("/cases/{id}/takeover", post(review::take_over))
         .route("/cases/{id}/decide", post(review::decide))
+        .route("/review/next", post(shift::start))
+        .route("/cases/{id}/undo", post(shift::undo))
+        .route("/cases/{id}/leave", post(shift::leave))
+        .route("/cases/{id}/notes", post(shift::add_note))
         .route("/media/{id}/reveal", post(review::reveal))
         .route("/media/{id}/preview", get(review::preview))
         .route("/media/{id}/original", get(review::original))
@@ -140,6 +146,8 @@ pub(crate) struct Me {
     pub roles: String,
     pub csrf: String,
     pub menu: Vec<MenuItem>,
+    /// A platform's moderator: the header offers "Start reviewing".
+    pub reviewer: bool,
 }
 
 impl Me {
@@ -172,6 +180,7 @@ impl Me {
             roles: roles.join(", "),
             csrf: csrf.to_owned(),
             menu,
+            reviewer: p.org_kind == OrgKind::Platform && p.roles.contains(&Role::Moderator),
         }
     }
 

@@ -15,7 +15,7 @@ use vigie_model::order::{ClockStatus, OrderState};
 use vigie_model::org::{OrgKind, Role};
 
 use super::session::{CsrfForm, Viewer};
-use super::{Me, PageError, all, field, page, page_with, problems, redirect, text};
+use super::{Me, PageError, all, field, page, page_with, redirect, text};
 use crate::AppState;
 
 /// How a deadline is coloured: past, within the hour, later, none.
@@ -44,6 +44,25 @@ pub(crate) fn deadline(due: Option<Timestamp>, now: Timestamp) -> Option<Deadlin
         text: relative(d, now),
         urgency: urgency(Some(d), now),
     })
+}
+
+/// A moment as the console shows it: relative in words ("4 min ago"), with the exact time (UTC)
+/// for `<time datetime title>`, which the script shows in the reader's local time.
+pub(crate) struct When {
+    pub(crate) iso: String,
+    pub(crate) exact: String,
+    pub(crate) rel: String,
+}
+
+pub(crate) fn when(at: Timestamp, now: Timestamp) -> When {
+    let iso = at.to_rfc3339();
+    let exact = format!("{} UTC", iso.get(..19).unwrap_or(&iso).replace('T', " "));
+    When { iso, exact, rel: relative(at, now) }
+}
+
+/// A legal basis by its title, not its code (the code itself when the taxonomy does not know it).
+pub(crate) fn ground_title(id: &str) -> String {
+    taxonomy().bases.iter().find(|b| b.id == id).map_or_else(|| id.to_owned(), |b| b.title.clone())
 }
 
 /// A clock as the console shows it (`templates/clock.html`): a countdown only while it counts.
@@ -116,8 +135,10 @@ struct Row {
 struct QueuePage {
     me: Option<Me>,
     csrf: String,
-    /// What the person just decided: the case's id and a sentence, read back from the store.
-    decided: Option<(String, String)>,
+    /// What the person just decided, read back from the store, with its undo while it is open.
+    decided: Option<super::shift::Confirmation>,
+    /// "Start reviewing" found nothing to take.
+    empty: bool,
     rows: Vec<Row>,
     tier: String,
     label: String,
@@ -132,6 +153,8 @@ struct QueuePage {
 pub(crate) struct QueueQuery {
     /// The case just decided, to confirm what was decided.
     decided: Option<String>,
+    /// "Start reviewing" found nothing to take.
+    empty: Option<String>,
     tier: Option<String>,
     label: Option<String>,
     bank_match: Option<String>,
@@ -203,13 +226,14 @@ pub(crate) async fn queue(
         })
         .collect();
     let decided = match q.decided.as_deref() {
-        Some(case) => confirmation(&s, &v, case).await,
+        Some(case) => super::shift::confirmation(&s, &v, case).await,
         None => None,
     };
     let t = QueuePage {
         me: Some(Me::load(&s.app, &v, "/queue").await),
         csrf: v.csrf.clone(),
         decided,
+        empty: q.empty.is_some(),
         rows,
         tier: filter.tier.unwrap_or_default(),
         label: filter.label.unwrap_or_default(),
@@ -226,20 +250,6 @@ pub(crate) async fn queue(
         ],
     };
     page(&t)
-}
-
-/// What a decision says, in one sentence, read back from the store (never from the address).
-async fn confirmation(s: &AppState, v: &Viewer, case: &str) -> Option<(String, String)> {
-    let view = s.app.get_case(&v.principal, case).await.ok()?;
-    let d = view.decision?;
-    let action = action_label(d.action).to_owned();
-    let ground = match (&d.legal_basis, &d.terms_clause) {
-        (Some(b), _) => format!(" on {b}"),
-        (None, Some(t)) => format!(" under terms clause {t}"),
-        (None, None) => String::new(),
-    };
-    let who = if d.decided_by == v.principal.user { "You decided" } else { "Decided" };
-    Some((view.case.id.as_str().to_owned(), format!("{who}: {action}{ground}.")))
 }
 
 /// A person's name for their colleagues, or a neutral word when it was erased.
@@ -290,7 +300,7 @@ struct SignalRow {
     kind: String,
     tier: String,
     source: String,
-    received: String,
+    received: When,
     explanation: String,
     threat: bool,
 }
@@ -314,7 +324,7 @@ struct MediaRow {
 }
 
 struct EventRow {
-    at: String,
+    at: When,
     kind: String,
     /// Who did it: the person (for their colleagues) and their organisation, or Vigie itself.
     by: String,
@@ -338,8 +348,120 @@ pub(crate) struct DecisionForm {
     unfounded: bool,
 }
 
+/// The statement of reasons before it is sent: as the uploader will read it, and the
+/// Transparency Database's fields beneath.
 struct Preview {
-    lines: Vec<(String, String)>,
+    reads: Vec<(String, String)>,
+    fields: Vec<(String, String)>,
+}
+
+/// What the shift adds to a case page: the confirmation of the decision just taken, where the
+/// reviewer came from, and the forms of notes and passing the case on shown again with errors.
+#[derive(Default)]
+pub(crate) struct CaseExtras {
+    /// Reached through "Start reviewing": a decision or a skip moves on to the next case.
+    pub(crate) reviewing: bool,
+    /// The case just decided (its confirmation and undo are read back from the store).
+    pub(crate) decided: Option<String>,
+    pub(crate) undone: bool,
+    pub(crate) passed: bool,
+    pub(crate) note_error: Option<String>,
+    pub(crate) note_body: String,
+    /// Field and message, for the form that passes the case on.
+    pub(crate) leave_errors: Vec<(String, String)>,
+    pub(crate) leave_how: String,
+    pub(crate) leave_note: String,
+    /// The media the reviewer just revealed.
+    pub(crate) reveal: Option<String>,
+}
+
+impl CaseExtras {
+    fn leave_error(&self, field: &str) -> Option<&str> {
+        self.leave_errors.iter().find(|(f, _)| f == field).map(|(_, m)| m.as_str())
+    }
+}
+
+struct NoteRow {
+    author: String,
+    at: When,
+    reason: &'static str,
+    body: String,
+}
+
+/// One legal ground in the decision form: its value, title, citation and plain explanation.
+struct GroundRow {
+    value: String,
+    title: String,
+    citation: String,
+    plain: String,
+    example: String,
+}
+
+/// The case in plain words, above the decision panel.
+struct Summary {
+    what: String,
+    place: String,
+    asked: Vec<String>,
+    law: String,
+    /// For an order: whether the uploader may be told yet (TCO art. 11(3)).
+    disclosure: Option<String>,
+}
+
+/// A refused decision's errors: by form field, and those no field holds.
+#[derive(Default)]
+struct FieldErrors {
+    by_field: Vec<(&'static str, String)>,
+    general: Vec<String>,
+}
+
+impl FieldErrors {
+    fn of(invalid: &[vigie_model::FieldError]) -> Self {
+        let mut out = FieldErrors::default();
+        for e in invalid {
+            let field = match e.field.as_str() {
+                "action" => Some("action"),
+                "legal_basis" | "terms_clause" => Some("ground"),
+                f if f.starts_with("territorial_scope") => Some("scope"),
+                "purpose" => Some("purpose"),
+                "purpose_rationale" => Some("purpose_rationale"),
+                "explanation" => Some("explanation"),
+                "restriction" => Some("restriction"),
+                "restriction_other" => Some("restriction_other"),
+                "until" => Some("until"),
+                "content_date" => Some("content_date"),
+                _ => None,
+            };
+            match field {
+                Some(f) if !out.by_field.iter().any(|(g, _)| *g == f) => out.by_field.push((f, e.message.clone())),
+                Some(_) => {}
+                None => out.general.push(format!("{}: {}", e.field, e.message)),
+            }
+        }
+        // The form's order, so that the first error is the first field in error.
+        let order = [
+            "action",
+            "ground",
+            "scope",
+            "purpose",
+            "purpose_rationale",
+            "explanation",
+            "restriction",
+            "restriction_other",
+            "until",
+            "content_date",
+        ];
+        out.by_field.sort_by_key(|(f, _)| order.iter().position(|o| o == f));
+        out
+    }
+    fn get(&self, field: &str) -> Option<&str> {
+        self.by_field.iter().find(|(f, _)| *f == field).map(|(_, m)| m.as_str())
+    }
+    fn first(&self) -> &str {
+        self.by_field.first().map_or("", |(f, _)| f)
+    }
+    fn is_empty(&self) -> bool {
+        self.by_field.is_empty() && self.general.is_empty()
+    }
 }
 
 #[derive(Template)]
@@ -369,31 +491,60 @@ struct CasePage {
     history: Vec<EventRow>,
     decision: Option<Vec<(String, String)>>,
     actions: Vec<(&'static str, &'static str)>,
-    grounds: Vec<(String, String)>,
-    purposes: Vec<&'static str>,
+    grounds: Vec<GroundRow>,
+    clauses: Vec<(String, String)>,
+    purposes: Vec<(&'static str, &'static str)>,
     restrictions: Vec<(&'static str, &'static str)>,
     form: DecisionForm,
-    errors: Vec<String>,
+    errors: FieldErrors,
     preview: Option<Preview>,
     /// How media are drawn for this person, and their reveals today.
     viewer: super::viewer::ViewerView,
+    /// The form was filled in from the case's removal order.
+    prefilled: Option<String>,
+    summary: Summary,
+    extras: CaseExtras,
+    confirmation: Option<super::shift::Confirmation>,
+    notes: Vec<NoteRow>,
+    colleagues: Vec<(String, String)>,
 }
 
 #[derive(Debug, Default, Deserialize)]
 pub(crate) struct CaseQuery {
     reveal: Option<String>,
+    reviewing: Option<String>,
+    decided: Option<String>,
+    undone: Option<String>,
+    passed: Option<String>,
 }
 
 async fn case_view(
     s: &AppState,
     v: &Viewer,
     id: &str,
-    reveal: Option<&str>,
-    form: DecisionForm,
-    errors: Vec<String>,
+    form: Option<DecisionForm>,
+    errors: FieldErrors,
     preview: Option<Preview>,
+    extras: CaseExtras,
 ) -> Result<CasePage, PageError> {
+    let reveal = extras.reveal.clone();
+    let reveal = reveal.as_deref();
     let view = s.app.get_case(&v.principal, id).await?;
+    let notes = s.app.case_notes(&v.principal, id).await?;
+    let colleagues: Vec<(String, String)> = s
+        .app
+        .colleagues(&v.principal)
+        .await?
+        .into_iter()
+        .filter(|(u, _)| *u != v.principal.user)
+        .map(|(u, n)| (u.as_str().to_owned(), n))
+        .collect();
+    let confirmation = match extras.decided.as_deref() {
+        Some(case) => super::shift::confirmation(s, v, case)
+            .await
+            .map(|c| super::shift::Confirmation { reviewing: extras.reviewing, ..c }),
+        None => None,
+    };
     let media = s.app.case_media(&v.principal, id).await?;
     let clauses = s.app.list_terms_clauses(&v.principal, false).await.unwrap_or_default();
     let (claim, history) = {
@@ -420,6 +571,7 @@ async fn case_view(
     let mut people: Vec<vigie_model::UserId> =
         history.iter().filter_map(|e| e.actor.as_deref().and_then(vigie_model::UserId::parse)).collect();
     people.extend(claim.as_ref().map(|c| c.user.clone()));
+    people.extend(notes.iter().map(|n| n.author.clone()));
     people.sort_by(|a, b| a.as_str().cmp(b.as_str()));
     people.dedup();
     let persons = s.app.person_names(&v.principal, people).await?;
@@ -446,9 +598,36 @@ async fn case_view(
         }
     });
     let c = &view.case;
-    let mut grounds: Vec<(String, String)> =
-        taxonomy().bases.iter().map(|b| (format!("law:{}", b.id), format!("{} ({})", b.title, b.citation))).collect();
-    grounds.extend(clauses.iter().map(|t| (format!("terms:{}", t.code), format!("Terms {}: {}", t.code, t.title))));
+    let grounds: Vec<GroundRow> = taxonomy()
+        .bases
+        .iter()
+        .filter(|b| b.retired_in_version.is_none())
+        .map(|b| {
+            let (plain, example) = super::grounds::explain(&b.id).unwrap_or(("", ""));
+            GroundRow {
+                value: format!("law:{}", b.id),
+                title: b.title.clone(),
+                citation: b.citation.clone(),
+                plain: plain.to_owned(),
+                example: example.to_owned(),
+            }
+        })
+        .collect();
+    let clause_rows: Vec<(String, String)> =
+        clauses.iter().map(|t| (format!("terms:{}", t.code), format!("Terms {}: {}", t.code, t.title))).collect();
+    let orders_in_force: Vec<&vigie_store::OrderRecord> =
+        view.orders.iter().map(|o| &o.order).filter(|o| o.ended_at.is_none()).collect();
+    let (form, prefilled) = match form {
+        Some(f) => (f, None),
+        None => match orders_in_force.first() {
+            Some(o) if view.decision.is_none() || c.status().is_decidable() => (
+                order_prefill(o),
+                Some(format!("Filled in from removal order {}: check it, then decide.", o.reference)),
+            ),
+            _ => (DecisionForm::default(), None),
+        },
+    };
+    let summary = summarise(&view, &name);
     Ok(CasePage {
         viewer: super::viewer::ViewerView::load(&s.app, v).await,
         me: Some(Me::load(&s.app, v, "/queue").await),
@@ -481,7 +660,7 @@ async fn case_view(
                     .submitter_org
                     .as_ref()
                     .map_or("an anonymous member of the public".into(), |o| name(o.as_str())),
-                received: format!("{} ({})", sig.received_at, relative(sig.received_at, now)),
+                received: when(sig.received_at, now),
                 explanation: match (text, &sig.explanation_ref) {
                     (Some(t), _) => t.clone(),
                     (None, Some(_)) => "(erased at the end of its retention)".into(),
@@ -541,7 +720,7 @@ async fn case_view(
                 let org = e.org.as_deref().map(name);
                 let person = e.actor.as_deref().and_then(|a| persons.get(a));
                 EventRow {
-                    at: e.at.to_rfc3339(),
+                    at: when(e.at, now),
                     kind: e.kind.clone(),
                     by: match (person, org) {
                         (Some(p), Some(o)) => format!("{p} ({o})"),
@@ -553,12 +732,16 @@ async fn case_view(
             })
             .collect(),
         decision: view.decision.as_ref().map(|d| {
+            let decided = when(d.decided_at, now);
             let mut lines = vec![
-                ("Action".to_owned(), d.action.as_str().replace('_', " ")),
-                ("Decided".to_owned(), d.decided_at.to_rfc3339()),
+                ("Action".to_owned(), action_label(d.action).to_owned()),
+                ("Decided".to_owned(), format!("{} ({})", decided.rel, decided.exact)),
             ];
             if let Some(b) = &d.legal_basis {
-                lines.push(("Legal basis".into(), b.clone()));
+                lines.push(("Legal basis".into(), ground_title(b)));
+            }
+            if let Some(p) = &d.purpose {
+                lines.push(("Purpose assessed".into(), super::grounds::purpose_words(p.as_str())));
             }
             if let Some(t) = &d.terms_clause {
                 lines.push(("Terms clause".into(), t.clone()));
@@ -573,7 +756,8 @@ async fn case_view(
         }),
         actions: Action::ALL.iter().map(|a| (a.as_str(), action_label(*a))).collect(),
         grounds,
-        purposes: Purpose::ALL.iter().map(|p| p.as_str()).collect(),
+        clauses: clause_rows,
+        purposes: Purpose::ALL.iter().map(|p| (p.as_str(), super::grounds::purpose_label(*p))).collect(),
         restrictions: vec![
             ("demoted", "Demoted (shown less)"),
             ("age_restricted", "Age-restricted"),
@@ -583,7 +767,105 @@ async fn case_view(
         form,
         errors,
         preview,
+        prefilled,
+        summary,
+        extras,
+        confirmation,
+        notes: notes
+            .iter()
+            .map(|n| NoteRow {
+                author: holder_name(&persons, &n.author),
+                at: when(n.created_at, now),
+                reason: n.reason.label(),
+                body: n.body.clone().unwrap_or_else(|| "(erased at the end of its retention)".to_owned()),
+            })
+            .collect(),
+        colleagues,
     })
+}
+
+/// The decision form as a removal order fills it in: removal on the ground the order gives (its
+/// first art. 2(7) type), everywhere, with the order's reasons as the facts relied on.
+fn order_prefill(o: &vigie_store::OrderRecord) -> DecisionForm {
+    let form = &o.form.form;
+    let letter = form.reasons.first().map(|r| r.letter()).unwrap_or_default();
+    let ground = taxonomy()
+        .bases
+        .iter()
+        .find(|b| b.tco_type.as_deref() == Some(letter) && b.retired_in_version.is_none())
+        .map(|b| format!("law:{}", b.id))
+        .unwrap_or_default();
+    let reasons = form.statement_of_reasons.as_str();
+    DecisionForm {
+        action: "remove".to_owned(),
+        ground,
+        explanation: format!(
+            "Removed under removal order {} (Regulation (EU) 2021/784 art. 3). {reasons}",
+            o.reference
+        ),
+        ..DecisionForm::default()
+    }
+}
+
+/// The case in plain words: what, where, who asked and why, and what the law allows here.
+fn summarise(view: &vigie_app::platform::CaseView, name: &dyn Fn(&str) -> String) -> Summary {
+    let c = &view.case;
+    let what = match c.kind.as_str() {
+        "account" => format!("An account{}", c.account_id.as_ref().map(|a| format!(" ({a})")).unwrap_or_default()),
+        _ => "A piece of content".to_owned(),
+    };
+    let place = c
+        .url
+        .clone()
+        .or_else(|| c.host.clone().map(|h| format!("on {h}")))
+        .or_else(|| c.content_id.as_ref().map(|i| format!("content id {i}")))
+        .unwrap_or_else(|| "(its address was erased)".to_owned());
+    let mut asked = Vec::new();
+    for (sig, text) in &view.signals {
+        let who = sig.submitter_org.as_ref().map_or("A member of the public".to_owned(), |o| name(o.as_str()));
+        let kind = match sig.kind.as_str() {
+            "order" => "issued a removal order",
+            "referral" => "sent a referral",
+            "bank_match" => "matched a hash bank",
+            _ => "sent a notice",
+        };
+        let why = match text {
+            Some(t) => format!(": \u{201c}{t}\u{201d}"),
+            None => String::new(),
+        };
+        asked.push(format!("{who} {kind}{why}"));
+    }
+    for o in view.orders.iter().map(|o| &o.order) {
+        let r = &o.form.form.statement_of_reasons;
+        asked.push(format!("Order {}'s reasons: \u{201c}{r}\u{201d}", o.reference));
+    }
+    let in_force: Vec<_> = view.orders.iter().map(|o| &o.order).filter(|o| o.ended_at.is_none()).collect();
+    let law = if !in_force.is_empty() {
+        "A removal order binds you: remove the content or disable access to it in every member state within the hour \
+         (TCO art. 3(3)). If you cannot, say why with Annex III. A protected purpose (art. 1(3)) is for the authority \
+         to weigh, but you may record your assessment."
+            .to_owned()
+    } else if view.signals.iter().any(|(s, _)| s.kind.as_str() == "referral") {
+        "A referral asks you to check the content against your own terms (TCO art. 5): act on a terms clause, or \
+         take no action."
+            .to_owned()
+    } else {
+        "A notice asks you to act if the content is illegal or breaks your terms (DSA art. 16): remove, disable \
+         access in some states, restrict or label it, suspend the account, or take no action; every restriction \
+         needs a ground and a statement of reasons."
+            .to_owned()
+    };
+    let disclosure = (!in_force.is_empty()).then(|| {
+        match in_force.iter().filter_map(|o| o.embargo.as_ref()).find(|e| e.lifted_at.is_none()) {
+            Some(e) => format!(
+                "Not yet: the authority asked that the uploader not be told (TCO art. 11(3)) until {}. \
+                 Their notice is kept and sent when that ends.",
+                e.until.to_rfc3339().get(..10).unwrap_or_default()
+            ),
+            None => "Yes: the uploader is told when you decide (TCO art. 11(1)).".to_owned(),
+        }
+    });
+    Summary { what, place, asked, law, disclosure }
 }
 
 pub(crate) fn action_label(a: Action) -> &'static str {
@@ -605,8 +887,28 @@ pub(crate) async fn case_page(
     Query(q): Query<CaseQuery>,
 ) -> Result<Response, PageError> {
     require_reviewer(&v)?;
-    let t = case_view(&s, &v, &id, q.reveal.as_deref(), DecisionForm::default(), Vec::new(), None).await?;
+    let extras = CaseExtras {
+        reviewing: q.reviewing.is_some(),
+        decided: q.decided.clone(),
+        undone: q.undone.is_some(),
+        passed: q.passed.is_some(),
+        reveal: q.reveal.clone(),
+        ..CaseExtras::default()
+    };
+    let t = case_view(&s, &v, &id, None, FieldErrors::default(), None, extras).await?;
     page(&t)
+}
+
+/// The case page again, after a refused note or hand-over.
+pub(crate) async fn case_again(
+    s: &AppState,
+    v: &Viewer,
+    id: &str,
+    extras: CaseExtras,
+    status: StatusCode,
+) -> Result<Response, PageError> {
+    let t = case_view(s, v, id, None, FieldErrors::default(), None, extras).await?;
+    page_with(&t, status)
 }
 
 pub(crate) fn decision_of(form: &[(String, String)]) -> (RawDecision, DecisionForm) {
@@ -662,18 +964,24 @@ pub(crate) async fn decide(
     CsrfForm { form, .. }: CsrfForm,
 ) -> Result<Response, PageError> {
     require_reviewer(&v)?;
+    let reviewing = field(&form, "reviewing") == Some("1");
+    let extras = || CaseExtras { reviewing, ..CaseExtras::default() };
     let (raw, kept) = decision_of(&form);
     let outcome = if field(&form, "intent") == Some("preview") {
+        let reads = uploader_reads(&kept);
         match s.app.preview_statement(&v.principal, &id, raw).await {
             Ok(statement) => {
-                let lines = match statement {
-                    Some(st) => statement_lines(&st),
-                    None => vec![(
-                        "Statement".into(),
-                        "This decision restricts nothing, so it owes no statement of reasons.".into(),
-                    )],
+                let preview = match statement {
+                    Some(st) => Preview { reads, fields: statement_lines(&st) },
+                    None => Preview {
+                        reads: vec![(
+                            "Statement".into(),
+                            "This decision restricts nothing, so it owes no statement of reasons.".into(),
+                        )],
+                        fields: Vec::new(),
+                    },
                 };
-                let t = case_view(&s, &v, &id, None, kept, Vec::new(), Some(Preview { lines })).await?;
+                let t = case_view(&s, &v, &id, Some(kept), FieldErrors::default(), Some(preview), extras()).await?;
                 return page(&t);
             }
             Err(e) => Err(e),
@@ -682,20 +990,59 @@ pub(crate) async fn decide(
         s.app.decide(&v.principal, &id, raw).await.map(|_| ())
     };
     match outcome {
-        // The queue confirms what was decided, with a link back to the case.
-        Ok(()) => Ok(redirect(&format!("/queue?decided={id}"))),
+        // The next case while reviewing, or the queue; both confirm what was decided, with its undo.
+        Ok(()) => super::shift::onward(&s, &v, reviewing, Some(&id)).await,
         Err(vigie_app::AppError::Invalid(invalid)) => {
-            let errors = problems(&invalid);
-            let t = case_view(&s, &v, &id, None, kept, errors, None).await?;
+            let errors = FieldErrors::of(invalid.errors());
+            let t = case_view(&s, &v, &id, Some(kept), errors, None, extras()).await?;
             page_with(&t, StatusCode::UNPROCESSABLE_ENTITY)
         }
         Err(vigie_app::AppError::Conflict { code: vigie_model::Conflict::ClaimedByAnother, .. }) => {
-            let errors = vec!["The decision was not taken: another reviewer claimed the case meanwhile.".to_owned()];
-            let t = case_view(&s, &v, &id, None, kept, errors, None).await?;
+            let errors = FieldErrors {
+                general: vec!["The decision was not taken: another reviewer claimed the case meanwhile.".to_owned()],
+                ..FieldErrors::default()
+            };
+            let t = case_view(&s, &v, &id, Some(kept), errors, None, extras()).await?;
             page_with(&t, StatusCode::CONFLICT)
         }
         Err(e) => Err(e.into()),
     }
+}
+
+/// The statement of reasons as the uploader will read it, from the form.
+fn uploader_reads(f: &DecisionForm) -> Vec<(String, String)> {
+    let action = Action::ALL.iter().find(|a| a.as_str() == f.action).map_or("(no action chosen)", |a| action_label(*a));
+    let mut out = vec![("What we did".to_owned(), action.to_owned())];
+    if !f.scope.trim().is_empty() {
+        out.push(("Where it applies".into(), f.scope.clone()));
+    }
+    let why = match f.ground.split_once(':') {
+        Some(("law", id)) => {
+            let citation = taxonomy().bases.iter().find(|b| b.id == id).map(|b| b.citation.clone()).unwrap_or_default();
+            format!("{} ({citation})", ground_title(id))
+        }
+        Some(("terms", code)) => format!("Our terms of service, clause {code}"),
+        _ => "(no ground chosen)".to_owned(),
+    };
+    out.push(("Why".into(), why));
+    out.push(("The facts we relied on".into(), f.explanation.clone()));
+    if !f.until.is_empty() {
+        out.push(("Until".into(), f.until.clone()));
+    }
+    out.push((
+        "How it was done".into(),
+        format!(
+            "{}; {}.",
+            if f.automated_detection { "found by automated means" } else { "found by people" },
+            if f.automated_decision { "decided by automated means" } else { "decided by a person" }
+        ),
+    ));
+    out.push((
+        "What you can do".into(),
+        "Complain to us from the link in this notice, or seek redress before a court; the notice explains how and by when."
+            .into(),
+    ));
+    out
 }
 
 /// The statement of reasons as the Transparency Database would receive it, field by field.

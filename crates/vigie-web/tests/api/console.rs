@@ -17,7 +17,7 @@ pub(crate) async fn with_password(t: &TestApp, m: &Member, login: &str) -> Strin
     login.to_owned()
 }
 
-async fn sign_in(t: &TestApp, b: &Browser, login: &str) {
+pub(crate) async fn sign_in(t: &TestApp, b: &Browser, login: &str) {
     sign_in_to(t, b, login, "/queue").await;
 }
 
@@ -134,7 +134,10 @@ async fn a_reviewer_signs_in_claims_reveals_media_and_decides_with_the_keyboard(
     b.keys(ENTER).await;
     let preview = b.find("#sor-preview").await;
     let shown = b.text(&preview).await;
-    assert!(shown.contains("DECISION_GROUND_ILLEGAL_CONTENT") && shown.contains("Calls viewers to attack."), "{shown}");
+    // As the uploader reads it, the Transparency Database's fields folded beneath.
+    assert!(shown.contains("Incites the commission") && shown.contains("Calls viewers to attack."), "{shown}");
+    let folded = b.script("return document.getElementById('sor-fields').textContent").await;
+    assert!(folded.as_str().unwrap().contains("DECISION_GROUND_ILLEGAL_CONTENT"), "{folded}");
     assert!(
         t.get(&format!("/api/v1/cases/{ordered}"), &p.token).await.expect(200)["decision"].is_null(),
         "a preview decides nothing"
@@ -148,7 +151,10 @@ async fn a_reviewer_signs_in_claims_reveals_media_and_decides_with_the_keyboard(
     let _ = decide;
     // The queue confirms what was decided, with a link back to the case.
     let done = b.find("#decided").await;
-    assert_eq!(b.text(&done).await, format!("You decided: Remove on eu.tco.2-7-a. Case {ordered}"));
+    // The ground by its title, not its code; no undo under an order in force.
+    let title = "Incites the commission of terrorist offences, advocating them directly or indirectly";
+    assert!(b.text(&done).await.starts_with(&format!("You decided: Remove on {title}")), "{}", b.text(&done).await);
+    assert!(b.try_find("#undo").await.is_none());
     let link = b.find("#decided a").await;
     assert_eq!(b.attribute(&link, "href").await.as_deref(), Some(format!("/cases/{ordered}").as_str()));
     let case = t.get(&format!("/api/v1/cases/{ordered}"), &p.token).await.expect(200);
@@ -420,6 +426,10 @@ const FORMS: &[(&str, bool)] = &[
     ("/cases/{id}/takeover", true),
     ("/cases/{id}/decide", true),
     ("/media/{id}/reveal", true),
+    ("/review/next", true),
+    ("/cases/{id}/undo", true),
+    ("/cases/{id}/leave", true),
+    ("/cases/{id}/notes", true),
 ];
 
 #[test]

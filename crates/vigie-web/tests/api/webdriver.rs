@@ -213,6 +213,11 @@ impl Browser {
         self.ok(reqwest::Method::GET, "/cookie", None).await.as_array().cloned().unwrap_or_default()
     }
 
+    /// Sets the window's outer size, in CSS pixels.
+    pub async fn resize(&self, width: u32, height: u32) {
+        self.ok(reqwest::Method::POST, "/window/rect", Some(json!({ "width": width, "height": height }))).await;
+    }
+
     /// Saves a PNG screenshot of the page under `target/artefacts/console/`.
     pub async fn screenshot(&self, name: &str) {
         let b64 = self.ok(reqwest::Method::GET, "/screenshot", None).await;
