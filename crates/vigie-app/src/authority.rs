@@ -1,5 +1,6 @@
 //! What an authority follows: its removal orders and referrals, newest first, with the cases they
-//! opened, the platforms it may address, and the scrutiny requests it must decide.
+//! opened, the platforms it may address, and the scrutiny requests it must decide; and what a
+//! trusted flagger follows: its notices and their outcomes.
 
 use vigie_model::Principal;
 use vigie_model::org::{OrgKind, Role};
@@ -32,7 +33,90 @@ pub struct ReferralView {
     pub cases: Vec<CaseRecord>,
 }
 
+/// A trusted flagger's notice with what became of each location, as its notifier may be told
+/// (DSA art. 16(5)): the same rule as the tracking page, so a held or embargoed case reads
+/// "under review" and shows no decision.
+#[derive(Clone, Debug)]
+pub struct NoticeView {
+    pub signal: SignalRecord,
+    pub locations: Vec<NoticeOutcome>,
+}
+
+/// One location of a notice.
+#[derive(Clone, Debug)]
+pub struct NoticeOutcome {
+    /// The case's URL or key.
+    pub target: String,
+    /// The case's status (`CaseStatus`), or `under_review` while a hold or an embargo runs.
+    pub state: &'static str,
+    /// The decision, once it may be told.
+    pub decision: Option<NoticeDecision>,
+}
+
+/// What the notifier is told of a decision: the action, the ground, when.
+#[derive(Clone, Debug)]
+pub struct NoticeDecision {
+    pub action: vigie_model::decision::Action,
+    /// A basis of the taxonomy, by id.
+    pub legal_basis: Option<String>,
+    /// Or the platform's terms clause: (code, title).
+    pub terms_clause: Option<(String, Option<String>)>,
+    pub decided_at: vigie_model::Timestamp,
+    pub reversed: bool,
+}
+
 impl App {
+    /// A trusted flagger's latest notices, each with its outcomes.
+    pub async fn flagger_notices(&self, p: &Principal) -> AppResult<Vec<NoticeView>> {
+        require(
+            p,
+            &[OrgKind::TrustedFlagger],
+            Role::Reporter,
+            "only a trusted flagger's reporters follow its notices",
+        )?;
+        let org = p.org.clone();
+        let now = self.now();
+        Ok(self
+            .store()
+            .read(move |r| {
+                let mut out = Vec::new();
+                for signal in r.notices_of(&org, LIST_LIMIT)? {
+                    let mut locations = Vec::new();
+                    for id in r.signal_cases(&signal.id)? {
+                        let Some(case) = r.get_case(&id)? else { continue };
+                        let target = case.url.clone().unwrap_or_else(|| case.key.clone());
+                        if crate::dueprocess::outcome_hidden(r, &case, now)? {
+                            locations.push(NoticeOutcome { target, state: "under_review", decision: None });
+                            continue;
+                        }
+                        let decision = match r.case_decision(&case.id)? {
+                            Some(d) => {
+                                let clause = match (&d.terms_clause, &d.terms_clause_id) {
+                                    (Some(code), Some(id)) => {
+                                        Some((code.clone(), r.get_terms_clause(id)?.map(|c| c.title)))
+                                    }
+                                    (Some(code), None) => Some((code.clone(), None)),
+                                    _ => None,
+                                };
+                                Some(NoticeDecision {
+                                    action: d.action,
+                                    legal_basis: d.legal_basis.clone(),
+                                    terms_clause: clause,
+                                    decided_at: d.decided_at,
+                                    reversed: d.reversed_at.is_some(),
+                                })
+                            }
+                            None => None,
+                        };
+                        locations.push(NoticeOutcome { target, state: case.status().as_str(), decision });
+                    }
+                    out.push(NoticeView { signal, locations });
+                }
+                Ok(out)
+            })
+            .await?)
+    }
+
     /// The authority's latest orders, each with its cases.
     pub async fn authority_orders(&self, p: &Principal) -> AppResult<Vec<OrderView>> {
         require(p, &[OrgKind::Authority], Role::Reporter, "only an authority's reporters follow its orders")?;

@@ -103,10 +103,11 @@ pub enum EventKind {
     UploaderNoticeOrderCopy,
     LogBreakAccepted,
     DeliveryRequeued,
+    UserRolesChanged,
 }
 
 impl EventKind {
-    pub const ALL: [EventKind; 84] = [
+    pub const ALL: [EventKind; 85] = [
         EventKind::OrgCreated,
         EventKind::UserCreated,
         EventKind::TokenIssued,
@@ -191,6 +192,7 @@ impl EventKind {
         EventKind::UploaderNoticeOrderCopy,
         EventKind::LogBreakAccepted,
         EventKind::DeliveryRequeued,
+        EventKind::UserRolesChanged,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -279,6 +281,7 @@ impl EventKind {
             EventKind::UploaderNoticeOrderCopy => "uploader_notice.order_copy",
             EventKind::LogBreakAccepted => "log.break_accepted",
             EventKind::DeliveryRequeued => "delivery.requeued",
+            EventKind::UserRolesChanged => "user.roles_changed",
         }
     }
 

@@ -115,6 +115,8 @@ pub trait ConsoleReads {
     fn orders_of(&self, authority: &OrgId, limit: u32) -> Result<Vec<OrderRecord>>;
     /// An authority's referrals, newest first.
     fn referrals_of(&self, authority: &OrgId, limit: u32) -> Result<Vec<SignalRecord>>;
+    /// The notices an organisation sent (a trusted flagger's), newest first.
+    fn notices_of(&self, org: &OrgId, limit: u32) -> Result<Vec<SignalRecord>>;
     /// The latest `limit` events about `subject`, oldest first.
     fn events_about(&self, subject: &str, limit: u32) -> Result<Vec<ChainedEvent>>;
 }
@@ -134,6 +136,8 @@ pub trait ConsoleTx {
     fn revoke_tokens_of(&mut self, user: &UserId, at: Timestamp) -> Result<Vec<TokenId>>;
     /// Ends every live session of a person; returns how many.
     fn revoke_sessions_of(&mut self, user: &UserId, at: Timestamp) -> Result<usize>;
+    /// Replaces a person's roles (sorted, each allowed in their organisation's kind).
+    fn set_user_roles(&mut self, user: &UserId, roles: &[vigie_model::org::Role]) -> Result<()>;
     fn deactivate_user(&mut self, user: &UserId, at: Timestamp) -> Result<()>;
     /// Marks a webhook deleted and gives up its undelivered messages.
     fn delete_webhook(&mut self, id: &WebhookId, at: Timestamp) -> Result<()>;

@@ -10,7 +10,7 @@ use super::cases::{decision_row, signal_row};
 use super::conn::{SqliteRead, SqliteTx, corrupt, ts, us};
 use super::events::event_row;
 use super::orders::order_row;
-use super::orgs::{roles_from, user_row};
+use super::orgs::{roles_from, roles_to, user_row};
 use crate::*;
 
 fn credential_row(r: &Row<'_>) -> rusqlite::Result<CredentialRecord> {
@@ -204,6 +204,13 @@ impl ConsoleReads for SqliteRead<'_> {
             signal_row,
         )
     }
+    fn notices_of(&self, org: &OrgId, limit: u32) -> Result<Vec<SignalRecord>> {
+        self.many(
+            "SELECT * FROM signals WHERE kind = 'notice' AND submitter_org = ?1 ORDER BY received_at DESC LIMIT ?2",
+            params![org.as_str(), limit],
+            signal_row,
+        )
+    }
     fn events_about(&self, subject: &str, limit: u32) -> Result<Vec<ChainedEvent>> {
         let mut list = self.many(
             "SELECT * FROM events WHERE subject = ?1 ORDER BY seq DESC LIMIT ?2",
@@ -241,6 +248,7 @@ delegate_console_reads! {
     decided_cases(platform: &OrgId, filter: &DecidedFilter, limit: u32) -> Result<Vec<(DecisionRecord, CaseRecord)>>;
     orders_of(authority: &OrgId, limit: u32) -> Result<Vec<OrderRecord>>;
     referrals_of(authority: &OrgId, limit: u32) -> Result<Vec<SignalRecord>>;
+    notices_of(org: &OrgId, limit: u32) -> Result<Vec<SignalRecord>>;
     events_about(subject: &str, limit: u32) -> Result<Vec<ChainedEvent>>;
 }
 
@@ -352,6 +360,10 @@ impl ConsoleTx for SqliteTx<'_> {
             "UPDATE sessions SET revoked_at = ?2 WHERE user = ?1 AND revoked_at IS NULL AND expires_at > ?2",
             params![user.as_str(), at.as_micros()],
         )
+    }
+    fn set_user_roles(&mut self, user: &UserId, roles: &[vigie_model::org::Role]) -> Result<()> {
+        self.read.exec("UPDATE users SET roles = ?2 WHERE id = ?1", params![user.as_str(), roles_to(roles)])?;
+        Ok(())
     }
     fn deactivate_user(&mut self, user: &UserId, at: Timestamp) -> Result<()> {
         self.read.exec(

@@ -8,7 +8,7 @@ use axum::response::Response;
 use vigie_app::intake::{OrderInput, ReferralInput};
 use vigie_app::reviewing::relative;
 use vigie_model::location::RawLocation;
-use vigie_model::order::{OrderStatus, RawOrderForm, Redress, Representative};
+use vigie_model::order::{ClockStatus, ORDER_DEADLINE, OrderState, OrderStatus, RawOrderForm, Redress, Representative};
 use vigie_model::org::{OrgKind, Role};
 
 use super::review::ClockView;
@@ -33,8 +33,13 @@ struct OrderRow {
     state: String,
     clock: ClockView,
     overdue: bool,
-    feedback: Option<String>,
+    /// Where the order stands, in words: "removed in 3 min, within the hour", "paused: Annex III".
+    feedback: String,
+    /// The platform asked for a clarification and none was sent yet: the answer form shows.
+    awaiting_clarification: bool,
     cannot_comply: Option<String>,
+    /// Running clocks first (late, then by deadline), then waiting, paused, done.
+    rank: (u8, i64),
     ended: Option<String>,
     urls: Vec<String>,
 }
@@ -93,25 +98,11 @@ async fn orders_view(
     let platforms = s.app.platforms(&v.principal).await?;
     let now = s.app.now();
     let name = |id: &str| platforms.iter().find(|(p, _)| p == id).map_or_else(|| id.to_owned(), |(_, n)| n.clone());
-    let rows = orders
+    let mut rows: Vec<OrderRow> = orders
         .iter()
         .map(|o| {
             let r = &o.order;
             let c = &r.clock;
-            let reasons =
-                r.cannot_comply.as_deref().and_then(|j| serde_json::from_str::<serde_json::Value>(j).ok()).map(|j| {
-                    let list: Vec<String> = j["reasons"]
-                        .as_array()
-                        .into_iter()
-                        .flatten()
-                        .filter_map(|x| x.as_str().map(|s| s.replace('_', " ")))
-                        .collect();
-                    format!(
-                        "{}{}",
-                        list.join(", "),
-                        j["explanation"].as_str().map_or(String::new(), |e| format!(": {e}"))
-                    )
-                });
             OrderRow {
                 id: r.id.as_str().to_owned(),
                 reference: r.reference.clone(),
@@ -120,15 +111,20 @@ async fn orders_view(
                 state: OrderStatus::of(c.state, r.ended_at).as_str().replace('_', " "),
                 clock: ClockView::of(c.status(r.ended_at, now), now),
                 overdue: c.overdue_at.is_some(),
-                feedback: c
-                    .actioned_at
-                    .map(|at| format!("{} at {}", r.measure.map_or("actioned", |m| m.as_str()), at.to_rfc3339())),
-                cannot_comply: reasons,
+                feedback: feedback_words(r, now),
+                awaiting_clarification: r.ended_at.is_none()
+                    && c.state == OrderState::AwaitingClarification
+                    && c.clarification_sent_at.is_none(),
+                cannot_comply: r.cannot_comply.as_deref().and_then(super::legal::annex_iii_text),
+                rank: (running_rank(c.status(r.ended_at, now)), c.deadline.map_or(i64::MAX, |d| d.as_micros())),
                 ended: r.ended_at.map(|at| format!("stopped having effect {}", relative(at, now))),
                 urls: o.cases.iter().filter_map(|c| c.url.clone()).collect(),
             }
         })
         .collect();
+    // The running ones first, the most urgent at the top; then the rest, newest first (the
+    // store's order, kept by the stable sort).
+    rows.sort_by_key(|r| r.rank);
     Ok(OrdersPage {
         me: Some(Me::load(&s.app, v, "/orders").await),
         csrf: v.csrf.clone(),
@@ -138,6 +134,73 @@ async fn orders_view(
         errors,
         reasons: REASONS.to_vec(),
     })
+}
+
+/// How long something took, in words: "40 s", "3 min", "1 h 05 min".
+pub(crate) fn took(micros: i64) -> String {
+    let secs = (micros / 1_000_000).max(0);
+    match secs {
+        s if s < 120 => format!("{s} s"),
+        s if s < 7_200 => format!("{} min", s / 60),
+        s => format!("{} h {:02} min", s / 3_600, (s % 3_600) / 60),
+    }
+}
+
+fn running_rank(status: ClockStatus) -> u8 {
+    match status {
+        ClockStatus::Late { .. } => 0,
+        ClockStatus::Running { .. } => 1,
+        ClockStatus::AwaitingReceipt => 2,
+        ClockStatus::Paused { .. } => 3,
+        ClockStatus::Complied { .. } | ClockStatus::Ended { .. } => 4,
+    }
+}
+
+/// The platform's feedback on an order, in words: Annex II (what it did and how fast, against
+/// the hour), or Annex III (why it paused), or where the hour stands.
+fn feedback_words(r: &vigie_store::OrderRecord, now: vigie_model::Timestamp) -> String {
+    let c = &r.clock;
+    match c.status(r.ended_at, now) {
+        ClockStatus::AwaitingReceipt => "sent; the platform has not received it yet".to_owned(),
+        ClockStatus::Running { deadline } => {
+            format!("received; {} left of the hour", took(deadline.since(now).as_micros()))
+        }
+        ClockStatus::Late { deadline } => {
+            format!("not complied with: the hour ran out {}", relative(deadline, now))
+        }
+        ClockStatus::Paused { state } => {
+            let why = r.cannot_comply.as_deref().and_then(super::legal::annex_iii_text).unwrap_or_default();
+            match state {
+                OrderState::ForceMajeure => {
+                    format!("paused: Annex III, force majeure ({why}); the hour restarts when the platform resumes")
+                }
+                _ if c.clarification_sent_at.is_some() => format!(
+                    "paused: Annex III ({why}); your clarification was sent {}, the hour restarts when the platform receives it",
+                    relative(c.clarification_sent_at.unwrap_or(now), now)
+                ),
+                _ => format!("paused: Annex III, the platform asks for a clarification ({why})"),
+            }
+        }
+        ClockStatus::Complied { at, late } => {
+            let measure = match r.measure {
+                Some(vigie_model::decision::Action::Disable) => "disabled",
+                _ => "removed",
+            };
+            // The hour that counted: the last one started (at receipt, or again after a pause).
+            let start = c.deadline.map(|d| d.minus(ORDER_DEADLINE)).or(c.received_at).unwrap_or(c.sent_at);
+            format!(
+                "{measure} in {}, {} (Annex II, {})",
+                took(at.since(start).as_micros()),
+                if late { "late: after the hour" } else { "within the hour" },
+                relative(at, now)
+            )
+        }
+        ClockStatus::Ended { at, executed } => format!(
+            "stopped having effect {}{}",
+            relative(at, now),
+            if executed { ", after it had been complied with" } else { ", never executed" }
+        ),
+    }
 }
 
 pub(crate) async fn orders(State(s): State<AppState>, v: Viewer) -> Result<Response, PageError> {
@@ -309,6 +372,25 @@ pub(crate) async fn submit_referral(
             let errors = problems(&invalid);
             let kept = (get("urls"), get("explanation"), get("reference"), get("terms_clause"));
             page_with(&referrals_view(&s, &v, kept, errors).await?, StatusCode::UNPROCESSABLE_ENTITY)
+        }
+        Err(e) => Err(e.into()),
+    }
+}
+
+/// Answers a platform's request for clarification (TCO art. 3(8)): the hour restarts when the
+/// platform receives it.
+pub(crate) async fn clarify(
+    State(s): State<AppState>,
+    v: Viewer,
+    axum::extract::Path(id): axum::extract::Path<String>,
+    CsrfForm { form, .. }: CsrfForm,
+) -> Result<Response, PageError> {
+    require_authority(&v)?;
+    match s.app.clarify_order(&v.principal, &id, text(&form, "clarification")).await {
+        Ok(_) => Ok(redirect(&format!("/orders#order-{id}"))),
+        Err(vigie_app::AppError::Invalid(invalid)) => {
+            let form = OrderFormValues { authority_type: "law_enforcement".into(), ..OrderFormValues::default() };
+            page_with(&orders_view(&s, &v, form, problems(&invalid)).await?, StatusCode::UNPROCESSABLE_ENTITY)
         }
         Err(e) => Err(e.into()),
     }

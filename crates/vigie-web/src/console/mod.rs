@@ -14,6 +14,9 @@ mod authority;
 mod complaints;
 mod dashboard;
 mod decided;
+mod flagger;
+mod legal;
+mod overseer;
 mod public;
 mod review;
 mod scrutiny;
@@ -64,6 +67,8 @@ pub(crate) fn routes() -> Router<AppState> {
         .route("/admin/orgs/{id}/users", post(admin::create_person))
         .route("/admin/orgs/{id}/users/{user}/tokens", post(admin::issue_token))
         .route("/admin/orgs/{id}/users/{user}/remove", post(admin::remove_person))
+        .route("/admin/orgs/{id}/users/{user}/roles", post(admin::set_roles))
+        .route("/admin/orgs/{id}/users/{user}/password", post(admin::reset_password))
         .route("/admin/orgs/{id}/tokens/{token}/revoke", post(admin::revoke_token))
         .route("/admin/webhooks/{id}/delete", post(admin::delete_webhook))
         .route("/admin/hosts/{host}/approve", post(admin::approve_host))
@@ -71,7 +76,10 @@ pub(crate) fn routes() -> Router<AppState> {
         .route("/complaints/{id}", get(complaints::show))
         .route("/complaints/{id}/review", post(complaints::review))
         .route("/orders", get(authority::orders).post(authority::submit_order))
+        .route("/orders/{id}/clarify", post(authority::clarify))
         .route("/referrals", get(authority::referrals).post(authority::submit_referral))
+        .route("/notices", get(flagger::list))
+        .route("/log", get(overseer::log))
         .route("/scrutiny", get(scrutiny::list))
         .route("/scrutiny/{id}/decide", post(scrutiny::decide))
         .route("/scrutiny/{id}/intention", post(scrutiny::intention))
@@ -80,6 +88,12 @@ pub(crate) fn routes() -> Router<AppState> {
         .route("/cases/{id}/release", post(review::release))
         .route("/cases/{id}/takeover", post(review::take_over))
         .route("/cases/{id}/decide", post(review::decide))
+        .route("/cases/{id}/legal", get(legal::show))
+        .route("/cases/{id}/orders/{order}/cannot-comply", post(legal::cannot_comply))
+        .route("/cases/{id}/orders/{order}/resume", post(legal::resume))
+        .route("/cases/{id}/threat", post(legal::flag))
+        .route("/cases/{id}/threat/refer", post(legal::refer))
+        .route("/cases/{id}/threat/ack", post(legal::acknowledge))
         .route("/media/{id}/reveal", post(review::reveal))
         .route("/media/{id}/preview", get(review::preview))
         .route("/media/{id}/original", get(review::original))
@@ -154,6 +168,12 @@ impl Me {
             add("/orders", "Removal orders");
             add("/referrals", "Referrals");
             add("/scrutiny", "Scrutiny");
+        }
+        if p.org_kind == OrgKind::TrustedFlagger && p.roles.contains(&Role::Reporter) {
+            add("/notices", "Our notices");
+        }
+        if p.org_kind == OrgKind::Overseer {
+            add("/log", "Event log");
         }
         if vigie_app::auth::is_admin(p) {
             add("/admin", "Administration");

@@ -402,11 +402,14 @@ const FORMS: &[(&str, bool)] = &[
     ("/admin/orgs/{id}/users", true),
     ("/admin/orgs/{id}/users/{user}/tokens", true),
     ("/admin/orgs/{id}/users/{user}/remove", true),
+    ("/admin/orgs/{id}/users/{user}/roles", true),
+    ("/admin/orgs/{id}/users/{user}/password", true),
     ("/admin/orgs/{id}/tokens/{token}/revoke", true),
     ("/admin/webhooks/{id}/delete", true),
     ("/admin/hosts/{host}/approve", true),
     ("/complaints/{id}/review", true),
     ("/orders", true),
+    ("/orders/{id}/clarify", true),
     ("/referrals", true),
     ("/scrutiny/{id}/decide", true),
     ("/scrutiny/{id}/intention", true),
@@ -414,6 +417,11 @@ const FORMS: &[(&str, bool)] = &[
     ("/cases/{id}/release", true),
     ("/cases/{id}/takeover", true),
     ("/cases/{id}/decide", true),
+    ("/cases/{id}/orders/{order}/cannot-comply", true),
+    ("/cases/{id}/orders/{order}/resume", true),
+    ("/cases/{id}/threat", true),
+    ("/cases/{id}/threat/refer", true),
+    ("/cases/{id}/threat/ack", true),
     ("/media/{id}/reveal", true),
 ];
 
@@ -682,7 +690,8 @@ async fn an_authority_issues_an_order_and_sees_it_overdue_after_the_hour() {
     let remove = json!({ "action": "remove", "explanation": "Calls for attacks.", "legal_basis": "eu.tco.2-7-a", "purpose": "none", "purpose_rationale": "calls for attacks" });
     t.post(&format!("/api/v1/cases/{case}/decision"), &p.token, remove).await.expect(201);
     b.goto(&t.url("/orders")).await;
-    assert!(b.text(&b.find("td.feedback").await).await.starts_with("remove at "));
+    let feedback = b.text(&b.find("td.feedback").await).await;
+    assert!(feedback.starts_with("removed in 61 min, late: after the hour"), "{feedback}");
 
     // Referrals: sent from their page, listed with where they stand.
     b.click(&b.find("header nav a[href='/referrals']").await).await;

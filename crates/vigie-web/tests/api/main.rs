@@ -21,6 +21,7 @@ mod platform;
 mod privacy;
 mod problems;
 mod resources;
+mod roles;
 mod state;
 mod statements;
 mod transparency;

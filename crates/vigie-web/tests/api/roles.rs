@@ -1,0 +1,383 @@
+//! Every role can do its job in the console: a platform answers an order with Annex III and
+//! refers a threat to life, an authority follows its orders (running first, feedback in words)
+//! and answers a clarification request, a trusted flagger follows its notices, an overseer reads
+//! and verifies the log, an administrator changes roles and resets passwords. In Chromium, with
+//! the refusals, and axe on each new page.
+
+use serde_json::{Value, json};
+
+use crate::helpers::*;
+use crate::webdriver::Browser;
+
+const PASSWORD: &str = "a long test password";
+
+/// Gives a member a console login and password; returns the login.
+async fn with_password(t: &TestApp, m: &Member, login: &str) -> String {
+    let body = json!({ "login": login, "password": PASSWORD });
+    let res =
+        t.send(reqwest::Method::PUT, &format!("/api/v1/users/{}/password", m.user), Some(ADMIN), Some(body)).await;
+    assert_eq!(res.status.as_u16(), 204, "{}", res.body);
+    login.to_owned()
+}
+
+/// Signs in and waits for the person's landing page (the first entry of their menu).
+async fn sign_in(t: &TestApp, b: &Browser, login: &str, landing: &str) {
+    b.goto(&t.url("/login")).await;
+    b.type_into(&b.find("#login").await, login).await;
+    b.type_into(&b.find("#password").await, PASSWORD).await;
+    b.click(&b.find("form.stack button[type=submit]").await).await;
+    // "/log" is part of "/login": wait for the signed-in header too.
+    b.wait_url(landing).await;
+    b.find("header form.who").await;
+}
+
+async fn sign_out(t: &TestApp, b: &Browser) {
+    // From a page with the header (an error page has none).
+    b.goto(&t.url("/settings")).await;
+    b.click(&b.find("header form.who button").await).await;
+    b.wait_url("/login").await;
+}
+
+/// The menu's entries, by address.
+async fn menu(b: &Browser) -> Vec<String> {
+    let mut out = Vec::new();
+    for a in b.find_all("header nav a").await {
+        out.push(b.attribute(&a, "href").await.unwrap_or_default());
+    }
+    out
+}
+
+/// Issues an order to the platform for `url`; returns (order id, case id).
+async fn order(t: &TestApp, a: &Member, p: &Member, url: &str, reference: &str) -> (String, String) {
+    let mut body = order_body(&p.org, &[url]);
+    body["reference"] = json!(reference);
+    let id = t.post("/api/v1/orders", &a.token, body).await.expect(201)["id"].as_str().unwrap().to_owned();
+    let case = t.get(&format!("/api/v1/orders/{id}"), &a.token).await.expect(200)["cases"][0]["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    (id, case)
+}
+
+fn axe_script() -> String {
+    let path = std::env::var("VIGIE_AXE_JS").unwrap_or_else(|_| {
+        concat!(env!("CARGO_MANIFEST_DIR"), "/../../target/axe/node_modules/axe-core/axe.min.js").to_owned()
+    });
+    std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("axe-core is missing at {path} ({e})"))
+}
+
+/// Runs axe-core on the current page; fails on any serious or critical finding.
+async fn axe(b: &Browser, page: &str) {
+    b.script(&axe_script()).await;
+    let found = b
+        .script_async(
+            "var done = arguments[arguments.length - 1];
+             axe.run(document, { resultTypes: ['violations'] })
+               .then(function (r) { done(r.violations.map(function (v) {
+                 return { id: v.id, impact: v.impact, help: v.help,
+                          nodes: v.nodes.map(function (n) { return n.target.join(' '); }) }; })); })
+               .catch(function (e) { done({ error: String(e) }); });",
+        )
+        .await;
+    assert!(found.get("error").is_none(), "axe failed on {page}: {found}");
+    let serious: Vec<Value> = found
+        .as_array()
+        .cloned()
+        .unwrap_or_default()
+        .into_iter()
+        .filter(|v| matches!(v["impact"].as_str(), Some("serious" | "critical")))
+        .collect();
+    assert!(serious.is_empty(), "axe on {page}: {serious:#?}");
+}
+
+#[tokio::test]
+async fn a_platform_asks_for_clarification_under_annex_iii_and_the_authority_answers_it() {
+    let t = TestApp::start().await;
+    let p = t.platform("video.example").await;
+    let moderator = with_password(&t, &p, "moderator.annex").await;
+    let other = t.platform("other.example").await;
+    let stranger = with_password(&t, &other, "moderator.other").await;
+    let a = t.authority().await;
+    let analyst = with_password(&t, &a, "analyst.annex").await;
+    let (done_order, done_case) = order(&t, &a, &p, "https://video.example/v/done", "FR-1-DONE").await;
+    let (id, case) = order(&t, &a, &p, "https://video.example/v/unclear", "FR-2-UNCLEAR").await;
+    // The first order is complied with three minutes after receipt.
+    t.get("/api/v1/inbox", &p.token).await.expect(200);
+    t.advance(vigie_model::Duration::from_mins(3));
+    let remove = json!({ "action": "remove", "explanation": "Calls for attacks.", "legal_basis": "eu.tco.2-7-a", "purpose": "none", "purpose_rationale": "calls for attacks" });
+    t.post(&format!("/api/v1/cases/{done_case}/decision"), &p.token, remove).await.expect(201);
+
+    let b = Browser::start().await;
+    sign_in(&t, &b, &moderator, "/queue").await;
+    b.goto(&t.url(&format!("/cases/{case}"))).await;
+    b.click(&b.find("#legal-link").await).await;
+    b.wait_url(&format!("/cases/{case}/legal")).await;
+    axe(&b, "legal").await;
+    // Without a reason, nothing is sent: the refusal sits beside the order's form.
+    b.click(&b.find(&format!("#order-{id} form.annex-iii-form button")).await).await;
+    let refused = b.text(&b.find(&format!("#order-{id} div.error")).await).await;
+    assert!(refused.contains("reasons"), "{refused}");
+    b.click(&b.find(&format!("#insufficient_information-{id}")).await).await;
+    b.type_into(&b.find(&format!("#explanation-{id}")).await, "The address points to a deleted channel.").await;
+    b.click(&b.find(&format!("#order-{id} form.annex-iii-form button")).await).await;
+    let done = b.text(&b.find("#legal-done").await).await;
+    assert!(done.starts_with("Annex III answer sent"), "{done}");
+    let clock = b.text(&b.find(&format!("#order-{id} .order-clock")).await).await;
+    assert!(clock.contains("awaiting the authority's clarification"), "{clock}");
+    assert!(b.try_find(&format!("#order-{id} form.annex-iii-form")).await.is_none(), "answered once");
+    let state = t.get(&format!("/api/v1/orders/{id}"), &a.token).await.expect(200);
+    assert_eq!(state["state"], "awaiting_clarification", "{state}");
+    sign_out(&t, &b).await;
+
+    // Another platform's moderator cannot open the page (nor learn the case exists).
+    sign_in(&t, &b, &stranger, "/queue").await;
+    b.goto(&t.url(&format!("/cases/{case}/legal"))).await;
+    assert!(b.source().await.contains("No such case"), "{}", b.source().await);
+    sign_out(&t, &b).await;
+
+    // The authority: the paused order first (still open), then the complied one, in words.
+    sign_in(&t, &b, &analyst, "/orders").await;
+    let rows = b.find_all("table.orders tbody tr").await;
+    assert_eq!(b.attribute(&rows[0], "id").await.unwrap(), format!("order-{id}"));
+    assert_eq!(b.attribute(&rows[1], "id").await.unwrap(), format!("order-{done_order}"));
+    let paused = b.text(&b.find(&format!("#order-{id} td.feedback")).await).await;
+    assert!(
+        paused.starts_with("paused: Annex III, the platform asks for a clarification (insufficient information"),
+        "{paused}"
+    );
+    let complied = b.text(&b.find(&format!("#order-{done_order} td.feedback")).await).await;
+    assert!(complied.starts_with("removed in 3 min, within the hour"), "{complied}");
+    axe(&b, "orders with a clarification form").await;
+    b.type_into(&b.find(&format!("#clarify-{id}")).await, "The channel moved to /c/new-name; remove it there.").await;
+    b.click(&b.find(&format!("#order-{id} form.clarify button")).await).await;
+    b.wait_gone(&format!("#order-{id} form.clarify")).await;
+    let sent = b.text(&b.find(&format!("#order-{id} td.feedback")).await).await;
+    assert!(sent.contains("your clarification was sent"), "{sent}");
+    assert_eq!(t.events(Some("order.clarified")).await.len(), 1);
+    sign_out(&t, &b).await;
+
+    // The platform reads the clarification beside the order.
+    sign_in(&t, &b, &moderator, "/queue").await;
+    b.goto(&t.url(&format!("/cases/{case}/legal"))).await;
+    let said = b.text(&b.find(&format!("#order-{id} dd.clarification")).await).await;
+    assert_eq!(said, "The channel moved to /c/new-name; remove it there.");
+}
+
+#[tokio::test]
+async fn a_platform_flags_a_threat_to_life_refers_it_to_the_police_and_acknowledges_the_alert() {
+    let t = TestApp::start().await;
+    let p = t.platform("video.example").await;
+    let moderator = with_password(&t, &p, "moderator.threat").await;
+    let case = t.notice("https://video.example/v/live").await;
+    let case = t.get(&format!("/api/v1/notices/{}", case["id"].as_str().unwrap()), ADMIN).await.expect(200)["cases"][0]
+        ["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let b = Browser::start().await;
+    sign_in(&t, &b, &moderator, "/queue").await;
+    b.goto(&t.url(&format!("/cases/{case}/legal"))).await;
+    b.find("p.empty").await; // no order on this case
+    b.type_into(&b.find("#flag-note").await, "The uploader announces an attack tonight.").await;
+    b.click(&b.find("form.flag-threat button").await).await;
+    let done = b.text(&b.find("#legal-done").await).await;
+    assert!(done.starts_with("Flagged as a threat to life"), "{done}");
+    assert!(b.text(&b.find("#threat-state").await).await.contains("escalates every 15 minutes"));
+
+    // Acknowledging without a referral nor a note is refused, beside the forms.
+    b.click(&b.find("form.ack button").await).await;
+    let refused = b.text(&b.find("#threat-h ~ div.error").await).await;
+    assert!(refused.contains("record the referral to law enforcement first"), "{refused}");
+    assert!(t.events(Some("threat_to_life.acknowledged")).await.is_empty());
+
+    b.click(&b.find("#basis-dsa").await).await;
+    b.type_into(&b.find("#member-states").await, "fr, be").await;
+    b.click(&b.find("form.refer button").await).await;
+    assert!(b.text(&b.find("#legal-done").await).await.starts_with("Referral to law enforcement recorded"));
+    let listed = b.text(&b.find("table.le-referrals tbody tr").await).await;
+    assert!(listed.contains("DSA art. 18") && listed.contains("BE, FR"), "{listed}");
+    axe(&b, "legal with a threat").await;
+    b.click(&b.find("form.ack button").await).await;
+    assert!(b.text(&b.find("#legal-done").await).await.starts_with("Alert acknowledged"));
+    assert!(b.text(&b.find("#threat-state").await).await.contains("acknowledged"));
+    assert!(b.try_find("form.refer").await.is_none());
+    let referred = t.events(Some("threat_to_life.referred")).await;
+    assert_eq!(referred.len(), 1);
+    assert_eq!(t.events(Some("threat_to_life.acknowledged")).await.len(), 1);
+}
+
+#[tokio::test]
+async fn a_trusted_flagger_sees_its_notices_with_the_decision_by_title_and_the_time_it_took() {
+    let t = TestApp::start().await;
+    let p = t.platform("video.example").await;
+    let flagger = t.member("trusted_flagger", "Watchdog NGO", &["reporter"]).await;
+    let login = with_password(&t, &flagger, "flagger.one").await;
+    let sent = |url: &'static str| {
+        let t = &t;
+        let token = flagger.token.clone();
+        async move {
+            t.post("/api/v1/notices", &token, notice_body(url)).await.expect(201)["cases"][0]["case"]
+                .as_str()
+                .unwrap()
+                .to_owned()
+        }
+    };
+    let decided = sent("https://video.example/v/decided").await;
+    let waiting = sent("https://video.example/v/waiting").await;
+    // Another organisation's notice is not listed.
+    t.notice("https://video.example/v/anonymous").await;
+    t.advance(vigie_model::Duration::from_mins(7));
+    let remove = json!({ "action": "remove", "explanation": "Calls for attacks.", "legal_basis": "eu.tco.2-7-a", "purpose": "none", "purpose_rationale": "calls for attacks" });
+    t.post(&format!("/api/v1/cases/{decided}/decision"), &p.token, remove).await.expect(201);
+
+    let b = Browser::start().await;
+    sign_in(&t, &b, &login, "/notices").await;
+    assert_eq!(menu(&b).await.first().map(String::as_str), Some("/notices"));
+    let rows = b.find_all("tr.notice-location").await;
+    assert_eq!(rows.len(), 2, "its own two notices only");
+    let mut decided_row = None;
+    for r in &rows {
+        let text = b.text(r).await;
+        if text.contains("/v/decided") {
+            decided_row = Some(text);
+        } else {
+            assert!(text.contains("/v/waiting") && text.contains("not decided yet"), "{text}");
+        }
+    }
+    let decided_row = decided_row.expect("the decided notice");
+    assert!(decided_row.contains("remove, under Incites the commission of terrorist offences"), "{decided_row}");
+    assert!(
+        decided_row.contains("Regulation (EU) 2021/784 art. 2(7)(a)") && decided_row.contains("7 min"),
+        "{decided_row}"
+    );
+    let _ = waiting;
+    axe(&b, "notices").await;
+    sign_out(&t, &b).await;
+
+    // A platform moderator has no such page.
+    let moderator = with_password(&t, &p, "moderator.tf").await;
+    sign_in(&t, &b, &moderator, "/queue").await;
+    assert!(!menu(&b).await.contains(&"/notices".to_owned()));
+    b.goto(&t.url("/notices")).await;
+    assert!(b.source().await.contains("only a trusted flagger"), "{}", b.source().await);
+}
+
+#[tokio::test]
+async fn an_overseer_filters_the_event_log_and_sees_that_it_verifies_and_a_moderator_is_refused() {
+    let t = TestApp::start().await;
+    let p = t.platform("video.example").await;
+    let overseer = t.member("overseer", "Audit office", &["viewer"]).await;
+    let login = with_password(&t, &overseer, "overseer.one").await;
+    let receipt = t.notice("https://video.example/v/logged").await;
+    let case = t.get(&format!("/api/v1/notices/{}", receipt["id"].as_str().unwrap()), ADMIN).await.expect(200)["cases"]
+        [0]["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let b = Browser::start().await;
+    sign_in(&t, &b, &login, "/log").await;
+    assert_eq!(menu(&b).await.first().map(String::as_str), Some("/log"));
+    let verified = b.text(&b.find("#log-verified").await).await;
+    let total = t.events(None).await.len();
+    assert!(verified.starts_with(&format!("All {total} events verify")), "{verified} ({total} events)");
+    axe(&b, "log").await;
+
+    // By kind: every row is of that kind, and there are as many as in the log.
+    b.script("document.getElementById('kind').value = 'case.opened'").await;
+    b.click(&b.find("form.filters button").await).await;
+    b.wait_url("kind=case.opened").await;
+    let kinds = b.find_all("td.event-kind").await;
+    assert_eq!(kinds.len(), t.events(Some("case.opened")).await.len());
+    for k in &kinds {
+        assert_eq!(b.text(k).await, "case.opened");
+    }
+    // By subject: the case's own events, newest first.
+    b.goto(&t.url(&format!("/log?subject={case}"))).await;
+    let rows = b.find_all("table.log tbody tr").await;
+    let about: Vec<Value> = t.events(None).await.into_iter().filter(|e| e["subject"] == case.as_str()).collect();
+    assert_eq!(rows.len(), about.len());
+    assert!(!rows.is_empty());
+    let first: i64 = b.attribute(&rows[0], "data-seq").await.unwrap().parse().unwrap();
+    assert_eq!(first, about.last().unwrap()["seq"].as_i64().unwrap(), "newest first");
+    // By time: a range before everything finds nothing; a bad date is said, not guessed.
+    b.goto(&t.url("/log?to=2000-01-01")).await;
+    b.find("p.empty").await;
+    b.goto(&t.url("/log?from=yesterday")).await;
+    assert!(b.text(&b.find("div.error").await).await.contains("from: not a date"));
+    sign_out(&t, &b).await;
+
+    // A platform moderator is refused the log.
+    let moderator = with_password(&t, &p, "moderator.log").await;
+    sign_in(&t, &b, &moderator, "/queue").await;
+    assert!(!menu(&b).await.contains(&"/log".to_owned()));
+    b.goto(&t.url("/log")).await;
+    assert!(b.source().await.contains("only administrators and overseers read the event log"));
+}
+
+#[tokio::test]
+async fn an_administrator_changes_roles_resets_a_password_and_revokes_a_token() {
+    let t = TestApp::start().await;
+    let hub = t.member("hub", "Hub operations", &["admin"]).await;
+    let admin = with_password(&t, &hub, "admin.one").await;
+    let p = t.platform("video.example").await;
+    let moderator = with_password(&t, &p, "moderator.roles").await;
+    let b = Browser::start().await;
+    sign_in(&t, &b, &admin, "/admin").await;
+    b.goto(&t.url(&format!("/admin/orgs/{}", p.org))).await;
+    // Each role is explained where it is granted; a platform is offered only its own roles.
+    let offered = b.text(&b.find("form.stack:not(.roles-form) fieldset").await).await;
+    assert!(
+        offered.contains("Reviews the platform's cases") && !offered.contains("Runs this Vigie instance"),
+        "{offered}"
+    );
+    axe(&b, "organisation").await;
+
+    // Roles: the moderator becomes a viewer only, and loses the queue on their next request.
+    let person = format!("#person-{}", p.user);
+    b.click(&b.find(&format!("{person} details.roles-edit summary")).await).await;
+    b.click(&b.find(&format!("#role-{}-moderator", p.user)).await).await;
+    b.click(&b.find(&format!("#role-{}-integrator", p.user)).await).await;
+    b.click(&b.find(&format!("#role-{}-viewer", p.user)).await).await;
+    b.click(&b.find(&format!("{person} form.roles-form button")).await).await;
+    let status = b.text(&b.find("#admin-status").await).await;
+    assert!(status.starts_with("Roles changed: now viewer"), "{status}");
+    let changed = t.events(Some("user.roles_changed")).await;
+    assert_eq!(changed.len(), 1);
+    assert_eq!(data_of(&changed[0])["before"], json!(["integrator", "moderator"]));
+    assert_eq!(t.get("/api/v1/inbox", &p.token).await.status.as_u16(), 403, "no longer a moderator");
+    // None at all is refused.
+    b.click(&b.find(&format!("{person} details.roles-edit summary")).await).await;
+    b.click(&b.find(&format!("#role-{}-viewer", p.user)).await).await;
+    b.click(&b.find(&format!("{person} form.roles-form button")).await).await;
+    assert!(b.text(&b.find("div.error").await).await.contains("at least one role"));
+
+    // A one-time password, shown once; the old one stops working; the new one must be changed.
+    b.goto(&t.url(&format!("/admin/orgs/{}", p.org))).await;
+    b.click(&b.find(&format!("{person} form.reset button")).await).await;
+    let one_time = b.text(&b.find("#one-time-password").await).await;
+    assert_eq!(one_time.len(), 20);
+    let set = t.events(Some("user.password_set")).await;
+    assert_eq!(data_of(set.last().unwrap())["one_time"], json!(true));
+    let (_, old) = t.console_login(&moderator, PASSWORD).await;
+    assert!(old.is_none(), "the old password no longer signs in");
+    let (fresh, cookie) = t.console_login(&moderator, &one_time).await;
+    assert!(cookie.is_some(), "the one-time password signs in: {}", fresh.body);
+    let next = t.console_get("/dashboard", &cookie.unwrap()).await;
+    assert_eq!(next.location.as_deref(), Some("/password"), "and must be changed first");
+
+    // Tokens: revoked from the page, refused by the API from the next request.
+    assert_eq!(t.get("/api/v1/tokens", &p.token).await.status.as_u16(), 200);
+    b.goto(&t.url(&format!("/admin/orgs/{}", p.org))).await;
+    b.click(&b.find(&format!("{person} form.revoke button")).await).await;
+    assert!(b.text(&b.find("#admin-status").await).await.contains("revoked"));
+    assert_eq!(t.get("/api/v1/tokens", &p.token).await.status.as_u16(), 401);
+    sign_out(&t, &b).await;
+
+    // Nobody but an administrator: the platform's former moderator is refused the page.
+    let other = t.person(&p.org, &["moderator"]).await;
+    let login = with_password(&t, &other, "moderator.two").await;
+    sign_in(&t, &b, &login, "/queue").await;
+    assert!(!menu(&b).await.contains(&"/admin".to_owned()));
+    b.goto(&t.url(&format!("/admin/orgs/{}", p.org))).await;
+    assert!(b.source().await.contains("these pages are for administrators"));
+}
