@@ -2,13 +2,18 @@
 //! opened, the platforms it may address, and the scrutiny requests it must decide; and what a
 //! trusted flagger follows: its notices and their outcomes.
 
+use vigie_model::OrgId;
 use vigie_model::Principal;
 use vigie_model::org::{OrgKind, Role};
-use vigie_store::{CaseRecord, OrderRecord, ScrutinyRecord, SignalRecord};
+use vigie_model::validation::Checker;
+use vigie_store::{AuthorityProfileRecord, CaseRecord, OrderRecord, ScrutinyRecord, SignalRecord};
 
-use crate::auth::require;
+use crate::auth::{is_admin, require, require_admin};
 use crate::cases::OrderView;
-use crate::{App, AppResult};
+use crate::{App, AppError, AppResult};
+
+/// The kinds of issuing authority of Annex I section E, as the order form takes them.
+pub const AUTHORITY_TYPES: [&str; 3] = ["judicial", "law_enforcement", "other"];
 
 /// How many of its latest orders or referrals an authority's pages list.
 pub const LIST_LIMIT: u32 = 200;
@@ -31,6 +36,19 @@ pub struct ScrutinyView {
 pub struct ReferralView {
     pub signal: SignalRecord,
     pub cases: Vec<CaseRecord>,
+}
+
+/// An authority's order profile as an administrator sets it; `None` clears a field.
+#[derive(Clone, Debug, Default)]
+pub struct ProfileInput {
+    pub authority_type: Option<String>,
+    pub representative_name: Option<String>,
+    pub representative_post: Option<String>,
+    pub contact_email: Option<String>,
+    pub redress_body: Option<String>,
+    pub redress_deadline: Option<String>,
+    pub redress_hours: bool,
+    pub redress_from: Option<String>,
 }
 
 /// A trusted flagger's notice with what became of each location, as its notifier may be told
@@ -66,6 +84,91 @@ pub struct NoticeDecision {
 }
 
 impl App {
+    /// An authority's order profile (what fills in its new order forms): for its own people and
+    /// administrators. `None` when none was set.
+    pub async fn authority_profile(&self, p: &Principal, org: &str) -> AppResult<Option<AuthorityProfileRecord>> {
+        let org = OrgId::parse(org).ok_or(AppError::NotFound("organisation"))?;
+        if p.org != org && !is_admin(p) {
+            return Err(AppError::NotFound("organisation"));
+        }
+        Ok(self.store().read(move |r| r.authority_profile(&org)).await?)
+    }
+
+    /// Sets an authority's order profile: an administrator, for an authority.
+    pub async fn set_authority_profile(
+        &self,
+        p: &Principal,
+        org: &str,
+        input: ProfileInput,
+    ) -> AppResult<AuthorityProfileRecord> {
+        require_admin(p)?;
+        let org = OrgId::parse(org).ok_or(AppError::NotFound("organisation"))?;
+        let mut c = Checker::new();
+        for (field, value) in [
+            ("authority_type", &input.authority_type),
+            ("representative_name", &input.representative_name),
+            ("representative_post", &input.representative_post),
+            ("contact_email", &input.contact_email),
+            ("redress_body", &input.redress_body),
+            ("redress_from", &input.redress_from),
+        ] {
+            c.optional_text(value.as_deref(), field, 500);
+        }
+        if let Some(t) = &input.authority_type {
+            c.check(
+                AUTHORITY_TYPES.contains(&t.as_str()),
+                "authority_type",
+                "unknown_authority_type",
+                "must be judicial, law_enforcement or other",
+            );
+        }
+        if let Some(e) = &input.contact_email {
+            c.check(
+                vigie_model::org::looks_like_email(e),
+                "contact_email",
+                "invalid_email",
+                "is not an e-mail address",
+            );
+        }
+        let deadline = match input.redress_deadline.as_deref() {
+            None => None,
+            Some(d) => match d.parse::<u32>() {
+                Ok(n) if n > 0 => Some(n),
+                _ => {
+                    c.push("redress_deadline", "invalid_deadline", "a whole number of days or hours, above 0");
+                    None
+                }
+            },
+        };
+        c.finish()?;
+        let now = self.now();
+        let rec = AuthorityProfileRecord {
+            org: org.clone(),
+            authority_type: input.authority_type,
+            representative_name: input.representative_name,
+            representative_post: input.representative_post,
+            contact_email: input.contact_email,
+            redress_body: input.redress_body,
+            redress_deadline: deadline,
+            redress_hours: input.redress_hours,
+            redress_from: input.redress_from,
+            updated_at: now,
+            updated_by: Some(p.user.clone()),
+        };
+        self.store()
+            .write(move |tx| {
+                let target = tx.get_org(&org)?.ok_or(AppError::NotFound("organisation"))?;
+                if target.kind != OrgKind::Authority {
+                    let mut c = Checker::new();
+                    c.push("org", "not_an_authority", "only an authority has an order profile");
+                    c.finish()?;
+                }
+                tx.put_authority_profile(&rec)?;
+                Ok::<_, AppError>(rec)
+            })
+            .await
+    }
+
     /// A trusted flagger's latest notices, each with its outcomes.
     pub async fn flagger_notices(&self, p: &Principal) -> AppResult<Vec<NoticeView>> {
         require(

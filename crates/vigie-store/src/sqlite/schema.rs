@@ -837,6 +837,23 @@ UPDATE cases SET tier = 5
       AND NOT EXISTS (SELECT 1 FROM signal_cases sc JOIN signals s ON s.id = sc.signal
                       WHERE sc.case_id = cases.id AND s.tier = 2);
 "#,
+    // 11: an authority's order profile: what fills in its new order forms (the representative,
+    // the contact and the redress). A setting, replaced whole; it goes with its organisation.
+    r#"
+CREATE TABLE authority_profiles (
+    org TEXT PRIMARY KEY REFERENCES orgs(id),
+    authority_type TEXT,
+    representative_name TEXT,
+    representative_post TEXT,
+    contact_email TEXT,
+    redress_body TEXT,
+    redress_deadline INTEGER CHECK (redress_deadline IS NULL OR redress_deadline > 0),
+    redress_unit TEXT NOT NULL DEFAULT 'days' CHECK (redress_unit IN ('days', 'hours')),
+    redress_from TEXT,
+    updated_at INTEGER NOT NULL,
+    updated_by TEXT NOT NULL REFERENCES users(id)
+) STRICT;
+"#,
 ];
 
 /// Brings the database to the newest schema, one migration per transaction.

@@ -174,6 +174,8 @@ struct OrgPage {
     /// The roles this organisation's kind allows, each with what it lets a person do.
     roles: Vec<(&'static str, &'static str)>,
     new_token: Option<(String, String)>,
+    /// An authority's order profile, for its form (authorities only).
+    profile: Option<super::authority::ProfileView>,
     /// A one-time password just given: (person, password), shown once.
     one_time: Option<(String, String)>,
     status: Option<String>,
@@ -247,6 +249,11 @@ async fn org_view(
             .collect(),
         roles,
         new_token,
+        profile: if org.kind == vigie_model::org::OrgKind::Authority {
+            Some(super::authority::ProfileView::of(s.app.authority_profile(&v.principal, id).await?))
+        } else {
+            None
+        },
         one_time: None,
         status,
         errors,
@@ -392,6 +399,50 @@ pub(crate) async fn reset_password(
         }
         Err(vigie_app::AppError::Invalid(i)) => {
             page_with(&org_view(&s, &v, &id, None, None, problems(&i)).await?, StatusCode::UNPROCESSABLE_ENTITY)
+        }
+        Err(e) => Err(e.into()),
+    }
+}
+
+/// Sets an authority's order profile: what fills in each of its new order forms.
+pub(crate) async fn set_profile(
+    State(s): State<AppState>,
+    v: Viewer,
+    Path(id): Path<String>,
+    CsrfForm { form, .. }: CsrfForm,
+) -> Result<Response, PageError> {
+    require_admin(&v)?;
+    let input = vigie_app::authority::ProfileInput {
+        authority_type: text(&form, "authority_type"),
+        representative_name: text(&form, "representative_name"),
+        representative_post: text(&form, "representative_post"),
+        contact_email: text(&form, "contact_email"),
+        redress_body: text(&form, "redress_body"),
+        redress_deadline: text(&form, "redress_deadline"),
+        redress_hours: field(&form, "redress_unit") == Some("hours"),
+        redress_from: text(&form, "redress_from"),
+    };
+    let get = |name: &str| field(&form, name).unwrap_or_default().to_owned();
+    // A refused form shows what was typed, not the profile as it stands.
+    let kept = super::authority::ProfileView {
+        authority_type: get("authority_type"),
+        representative_name: get("representative_name"),
+        representative_post: get("representative_post"),
+        contact_email: get("contact_email"),
+        redress_body: get("redress_body"),
+        redress_deadline: get("redress_deadline"),
+        redress_hours: input.redress_hours,
+        redress_from: get("redress_from"),
+    };
+    match s.app.set_authority_profile(&v.principal, &id, input).await {
+        Ok(_) => {
+            let status = "Order profile saved: it fills in the authority's next order forms.".to_owned();
+            page(&org_view(&s, &v, &id, None, Some(status), Vec::new()).await?)
+        }
+        Err(vigie_app::AppError::Invalid(i)) => {
+            let mut t = org_view(&s, &v, &id, None, None, problems(&i)).await?;
+            t.profile = Some(kept);
+            page_with(&t, StatusCode::UNPROCESSABLE_ENTITY)
         }
         Err(e) => Err(e.into()),
     }

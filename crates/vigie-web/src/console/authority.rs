@@ -203,9 +203,68 @@ fn feedback_words(r: &vigie_store::OrderRecord, now: vigie_model::Timestamp) -> 
     }
 }
 
+/// A new order form, filled in from the authority's profile where it has one.
+async fn blank_form(s: &AppState, v: &Viewer) -> Result<OrderFormValues, PageError> {
+    let profile = ProfileView::of(s.app.authority_profile(&v.principal, v.principal.org.as_str()).await?);
+    Ok(OrderFormValues {
+        authority_type: if profile.authority_type.is_empty() {
+            "law_enforcement".into()
+        } else {
+            profile.authority_type
+        },
+        representative_name: profile.representative_name,
+        representative_post: profile.representative_post,
+        contact_email: profile.contact_email,
+        redress_body: profile.redress_body,
+        redress_deadline: profile.redress_deadline,
+        redress_hours: profile.redress_hours,
+        redress_from: profile.redress_from,
+        ..OrderFormValues::default()
+    })
+}
+
+/// An authority's order profile as its form shows it (blank where unset).
+pub(crate) struct ProfileView {
+    pub(crate) authority_type: String,
+    pub(crate) representative_name: String,
+    pub(crate) representative_post: String,
+    pub(crate) contact_email: String,
+    pub(crate) redress_body: String,
+    pub(crate) redress_deadline: String,
+    pub(crate) redress_hours: bool,
+    pub(crate) redress_from: String,
+}
+
+impl ProfileView {
+    pub(crate) fn of(profile: Option<vigie_store::AuthorityProfileRecord>) -> Self {
+        let Some(p) = profile else {
+            return ProfileView {
+                authority_type: String::new(),
+                representative_name: String::new(),
+                representative_post: String::new(),
+                contact_email: String::new(),
+                redress_body: String::new(),
+                redress_deadline: String::new(),
+                redress_hours: false,
+                redress_from: String::new(),
+            };
+        };
+        ProfileView {
+            authority_type: p.authority_type.unwrap_or_default(),
+            representative_name: p.representative_name.unwrap_or_default(),
+            representative_post: p.representative_post.unwrap_or_default(),
+            contact_email: p.contact_email.unwrap_or_default(),
+            redress_body: p.redress_body.unwrap_or_default(),
+            redress_deadline: p.redress_deadline.map(|d| d.to_string()).unwrap_or_default(),
+            redress_hours: p.redress_hours,
+            redress_from: p.redress_from.unwrap_or_default(),
+        }
+    }
+}
+
 pub(crate) async fn orders(State(s): State<AppState>, v: Viewer) -> Result<Response, PageError> {
     require_authority(&v)?;
-    let form = OrderFormValues { authority_type: "law_enforcement".into(), ..OrderFormValues::default() };
+    let form = blank_form(&s, &v).await?;
     page(&orders_view(&s, &v, form, Vec::new()).await?)
 }
 
@@ -389,7 +448,7 @@ pub(crate) async fn clarify(
     match s.app.clarify_order(&v.principal, &id, text(&form, "clarification")).await {
         Ok(_) => Ok(redirect(&format!("/orders#order-{id}"))),
         Err(vigie_app::AppError::Invalid(invalid)) => {
-            let form = OrderFormValues { authority_type: "law_enforcement".into(), ..OrderFormValues::default() };
+            let form = blank_form(&s, &v).await?;
             page_with(&orders_view(&s, &v, form, problems(&invalid)).await?, StatusCode::UNPROCESSABLE_ENTITY)
         }
         Err(e) => Err(e.into()),

@@ -65,6 +65,7 @@ pub(crate) fn routes() -> Router<AppState> {
         .route("/admin/orgs", post(admin::create_org))
         .route("/admin/orgs/{id}", get(admin::org_page))
         .route("/admin/orgs/{id}/users", post(admin::create_person))
+        .route("/admin/orgs/{id}/profile", post(admin::set_profile))
         .route("/admin/orgs/{id}/users/{user}/tokens", post(admin::issue_token))
         .route("/admin/orgs/{id}/users/{user}/remove", post(admin::remove_person))
         .route("/admin/orgs/{id}/users/{user}/roles", post(admin::set_roles))

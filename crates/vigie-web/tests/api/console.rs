@@ -400,6 +400,7 @@ const FORMS: &[(&str, bool)] = &[
     ("/password", true),
     ("/admin/orgs", true),
     ("/admin/orgs/{id}/users", true),
+    ("/admin/orgs/{id}/profile", true),
     ("/admin/orgs/{id}/users/{user}/tokens", true),
     ("/admin/orgs/{id}/users/{user}/remove", true),
     ("/admin/orgs/{id}/users/{user}/roles", true),

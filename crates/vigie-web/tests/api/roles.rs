@@ -381,3 +381,58 @@ async fn an_administrator_changes_roles_resets_a_password_and_revokes_a_token() 
     b.goto(&t.url(&format!("/admin/orgs/{}", p.org))).await;
     assert!(b.source().await.contains("these pages are for administrators"));
 }
+
+#[tokio::test]
+async fn an_authority_s_profile_set_by_an_administrator_fills_in_its_new_order_forms() {
+    let t = TestApp::start().await;
+    let hub = t.member("hub", "Hub operations", &["admin"]).await;
+    let admin = with_password(&t, &hub, "admin.profile").await;
+    let a = t.authority().await;
+    let analyst = with_password(&t, &a, "analyst.profile").await;
+    let other = t.member("authority", "Another unit", &["reporter"]).await;
+    let other_analyst = with_password(&t, &other, "analyst.other").await;
+    let b = Browser::start().await;
+    sign_in(&t, &b, &admin, "/admin").await;
+    b.goto(&t.url(&format!("/admin/orgs/{}", a.org))).await;
+    b.script("document.getElementById('pf-type').value = 'judicial'").await;
+    b.type_into(&b.find("#pf-rep-name").await, "Claire Dubois").await;
+    b.type_into(&b.find("#pf-rep-post").await, "Vice-procureure").await;
+    b.type_into(&b.find("#pf-email").await, "not an address").await;
+    b.type_into(&b.find("#pf-redress-body").await, "Tribunal administratif de Paris").await;
+    b.type_into(&b.find("#pf-redress-deadline").await, "48").await;
+    b.click(&b.find("#pf-hours").await).await;
+    b.type_into(&b.find("#pf-redress-from").await, "receipt of the order").await;
+    // The browser's own check would stop the form: send it as a page without script would.
+    b.script("document.getElementById('pf-email').type = 'text'").await;
+    b.click(&b.find("form.profile button").await).await;
+    assert!(b.text(&b.find("div.error").await).await.contains("contact_email"));
+    // What was typed is still there: only the address is changed.
+    assert_eq!(b.attribute(&b.find("#pf-rep-name").await, "value").await.as_deref(), Some("Claire Dubois"));
+    b.script("document.getElementById('pf-email').value = 'parquet@justice.example'").await;
+    b.click(&b.find("form.profile button").await).await;
+    assert!(b.text(&b.find("#admin-status").await).await.starts_with("Order profile saved"));
+    axe(&b, "organisation with its order profile").await;
+    sign_out(&t, &b).await;
+
+    // Its reporters find the form filled in; they can still change it per order.
+    sign_in(&t, &b, &analyst, "/orders").await;
+    let value = |id: &'static str| {
+        let b = &b;
+        async move { b.attribute(&b.find(&format!("#{id}")).await, "value").await.unwrap_or_default() }
+    };
+    assert_eq!(value("representative_name").await, "Claire Dubois");
+    assert_eq!(value("representative_post").await, "Vice-procureure");
+    assert_eq!(value("contact_email").await, "parquet@justice.example");
+    assert_eq!(value("redress_body").await, "Tribunal administratif de Paris");
+    assert_eq!(value("redress_deadline").await, "48");
+    assert_eq!(b.script("return document.getElementById('authority_type').value").await, "judicial");
+    assert_eq!(b.script("return document.getElementById('redress-hours').checked").await, true);
+    sign_out(&t, &b).await;
+
+    // Another authority's form is not.
+    sign_in(&t, &b, &other_analyst, "/orders").await;
+    assert_eq!(value("representative_name").await, "");
+    // Nor may a reporter set a profile.
+    b.goto(&t.url(&format!("/admin/orgs/{}", a.org))).await;
+    assert!(b.source().await.contains("these pages are for administrators"));
+}
