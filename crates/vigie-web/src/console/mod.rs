@@ -21,6 +21,7 @@ mod public;
 mod review;
 mod scrutiny;
 pub(crate) mod session;
+mod terms;
 mod uploader;
 
 use askama::Template;
@@ -80,6 +81,8 @@ pub(crate) fn routes() -> Router<AppState> {
         .route("/orders/{id}/clarify", post(authority::clarify))
         .route("/referrals", get(authority::referrals).post(authority::submit_referral))
         .route("/notices", get(flagger::list))
+        .route("/terms", get(terms::list).post(terms::register))
+        .route("/terms/{id}/retire", post(terms::retire))
         .route("/log", get(overseer::log))
         .route("/scrutiny", get(scrutiny::list))
         .route("/scrutiny/{id}/decide", post(scrutiny::decide))
@@ -169,6 +172,9 @@ impl Me {
             add("/orders", "Removal orders");
             add("/referrals", "Referrals");
             add("/scrutiny", "Scrutiny");
+        }
+        if p.org_kind == OrgKind::Platform && p.roles.contains(&Role::Integrator) {
+            add("/terms", "Terms clauses");
         }
         if p.org_kind == OrgKind::TrustedFlagger && p.roles.contains(&Role::Reporter) {
             add("/notices", "Our notices");

@@ -411,6 +411,8 @@ const FORMS: &[(&str, bool)] = &[
     ("/complaints/{id}/review", true),
     ("/orders", true),
     ("/orders/{id}/clarify", true),
+    ("/terms", true),
+    ("/terms/{id}/retire", true),
     ("/referrals", true),
     ("/scrutiny/{id}/decide", true),
     ("/scrutiny/{id}/intention", true),

@@ -436,3 +436,55 @@ async fn an_authority_s_profile_set_by_an_administrator_fills_in_its_new_order_f
     b.goto(&t.url(&format!("/admin/orgs/{}", a.org))).await;
     assert!(b.source().await.contains("these pages are for administrators"));
 }
+
+#[tokio::test]
+async fn a_platform_integrator_registers_and_retires_terms_clauses_and_a_moderator_cannot() {
+    let t = TestApp::start().await;
+    let p = t.platform("video.example").await; // registers clause 4.2
+    let integrator = with_password(&t, &p, "integrator.terms").await;
+    let b = Browser::start().await;
+    sign_in(&t, &b, &integrator, "/queue").await;
+    assert!(menu(&b).await.contains(&"/terms".to_owned()));
+    b.goto(&t.url("/terms")).await;
+    assert!(b.text(&b.find("table.clauses tbody").await).await.contains("Violent extremism"));
+    // A code is never reused.
+    b.type_into(&b.find("#code").await, "4.2").await;
+    b.type_into(&b.find("#title").await, "Something else").await;
+    b.click(&b.find("form.new-clause button").await).await;
+    b.find("div.error").await;
+    assert_eq!(b.attribute(&b.find("#title").await, "value").await.as_deref(), Some("Something else"));
+    b.goto(&t.url("/terms")).await;
+    b.type_into(&b.find("#code").await, "5.1").await;
+    b.type_into(&b.find("#title").await, "Glorification of violence").await;
+    b.click(&b.find("form.new-clause button").await).await;
+    b.wait_gone("div.error").await;
+    let rows = b.find_all("table.clauses tbody tr").await;
+    assert_eq!(rows.len(), 2);
+    let clauses = t.get("/api/v1/terms-clauses", &p.token).await.expect(200);
+    let id = clauses["terms_clauses"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["code"] == "5.1")
+        .expect("the new clause, over the API too")["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    axe(&b, "terms").await;
+    b.click(&b.find(&format!("#clause-{id} form.retire button")).await).await;
+    b.wait_gone(&format!("#clause-{id} form.retire")).await;
+    assert!(b.text(&b.find(&format!("#clause-{id} .clause-state")).await).await.starts_with("retired"));
+    sign_out(&t, &b).await;
+
+    // A moderator reads the clauses (the decision form needs them) but does not register any.
+    let moderator = t.person(&p.org, &["moderator"]).await;
+    let login = with_password(&t, &moderator, "moderator.terms").await;
+    sign_in(&t, &b, &login, "/queue").await;
+    assert!(!menu(&b).await.contains(&"/terms".to_owned()));
+    b.goto(&t.url("/terms")).await;
+    b.type_into(&b.find("#code").await, "6.0").await;
+    b.type_into(&b.find("#title").await, "Not theirs to add").await;
+    b.click(&b.find("form.new-clause button").await).await;
+    assert!(b.source().await.contains("only a platform's integrator registers its terms clauses"));
+    assert_eq!(t.events(Some("terms_clause.registered")).await.len(), 2);
+}
