@@ -15,6 +15,7 @@ mod complaints;
 mod dashboard;
 mod decided;
 mod flagger;
+mod holds;
 mod legal;
 mod overseer;
 mod public;
@@ -81,6 +82,8 @@ pub(crate) fn routes() -> Router<AppState> {
         .route("/orders/{id}/clarify", post(authority::clarify))
         .route("/referrals", get(authority::referrals).post(authority::submit_referral))
         .route("/notices", get(flagger::list))
+        .route("/holds", get(holds::list))
+        .route("/holds/{id}/release", post(holds::release))
         .route("/terms", get(terms::list).post(terms::register))
         .route("/terms/{id}/retire", post(terms::retire))
         .route("/log", get(overseer::log))
@@ -172,6 +175,7 @@ impl Me {
             add("/orders", "Removal orders");
             add("/referrals", "Referrals");
             add("/scrutiny", "Scrutiny");
+            add("/holds", "Holds");
         }
         if p.org_kind == OrgKind::Platform && p.roles.contains(&Role::Integrator) {
             add("/terms", "Terms clauses");
@@ -181,6 +185,7 @@ impl Me {
         }
         if p.org_kind == OrgKind::Overseer {
             add("/log", "Event log");
+            add("/holds", "Holds");
         }
         if vigie_app::auth::is_admin(p) {
             add("/admin", "Administration");

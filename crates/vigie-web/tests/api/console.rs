@@ -412,6 +412,7 @@ const FORMS: &[(&str, bool)] = &[
     ("/orders", true),
     ("/orders/{id}/clarify", true),
     ("/terms", true),
+    ("/holds/{id}/release", true),
     ("/terms/{id}/retire", true),
     ("/referrals", true),
     ("/scrutiny/{id}/decide", true),
@@ -630,7 +631,7 @@ async fn an_authority_issues_an_order_and_sees_it_overdue_after_the_hour() {
     };
     assert_eq!(
         menu,
-        ["Removal orders", "Referrals", "Scrutiny", "Dashboard", "Report content", "Settings"],
+        ["Removal orders", "Referrals", "Scrutiny", "Holds", "Dashboard", "Report content", "Settings"],
         "the menu shows what the role may do"
     );
 

@@ -488,3 +488,68 @@ async fn a_platform_integrator_registers_and_retires_terms_clauses_and_a_moderat
     assert!(b.source().await.contains("only a platform's integrator registers its terms clauses"));
     assert_eq!(t.events(Some("terms_clause.registered")).await.len(), 2);
 }
+
+#[tokio::test]
+async fn an_authority_sees_and_releases_its_holds_an_overseer_sees_them_and_a_platform_never_does() {
+    let t = TestApp::start().await;
+    let p = t.platform("video.example").await;
+    let police = t.authority().await;
+    let analyst = with_password(&t, &police, "analyst.holds").await;
+    let ends = t.now().plus(vigie_model::Duration::from_days(90)).to_rfc3339();
+    let instrument = json!({ "reference": "JI-2026-118", "issuing_body": "Juge d'instruction, tribunal judiciaire de Paris",
+                             "ends_at": t.now().plus(vigie_model::Duration::from_days(60)).to_rfc3339() });
+    let list = t
+        .post("/api/v1/watchlists", &police.token, json!({ "name": "Operation Lantern", "legal_basis_ref": "CPP art. 706-16", "ends_at": ends, "hold_hours": 48, "instrument": instrument }))
+        .await
+        .expect(201)["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let entries = json!({ "entries": [{ "url": "https://video.example/v/watched" }] });
+    t.post(&format!("/api/v1/watchlists/{list}/entries"), &police.token, entries).await.expect(200);
+    let receipt = t.notice("https://video.example/v/watched").await;
+    let case = t.get(&format!("/api/v1/notices/{}", receipt["id"].as_str().unwrap()), ADMIN).await.expect(200)["cases"]
+        [0]["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let inbox = |t: &TestApp| {
+        let token = p.token.clone();
+        let url = t.url("/api/v1/inbox");
+        let http = t.http.clone();
+        async move {
+            let v: Value = http.get(url).bearer_auth(token).send().await.unwrap().json().await.unwrap();
+            v["cases"].as_array().unwrap().iter().map(|c| c["id"].as_str().unwrap().to_owned()).collect::<Vec<_>>()
+        }
+    };
+    assert!(!inbox(&t).await.contains(&case), "held from the platform");
+
+    let b = Browser::start().await;
+    // The platform: no page, no menu entry.
+    let moderator = with_password(&t, &p, "moderator.holds").await;
+    sign_in(&t, &b, &moderator, "/queue").await;
+    assert!(!menu(&b).await.contains(&"/holds".to_owned()));
+    b.goto(&t.url("/holds")).await;
+    assert!(b.source().await.contains("holds are seen by their authority and by overseers"));
+    assert!(!b.source().await.contains(&case));
+    sign_out(&t, &b).await;
+
+    // An overseer sees it, without a release button.
+    let overseer = t.member("overseer", "Arcom", &["viewer"]).await;
+    let watcher = with_password(&t, &overseer, "overseer.holds").await;
+    sign_in(&t, &b, &watcher, "/log").await;
+    b.click(&b.find("header nav a[href='/holds']").await).await;
+    let row = b.text(&b.find("table.holds tbody tr").await).await;
+    assert!(row.contains(&case) && row.contains("running, until in 48 h"), "{row}");
+    assert!(b.try_find("form.release").await.is_none());
+    sign_out(&t, &b).await;
+
+    // The authority releases it: the case reaches its platform.
+    sign_in(&t, &b, &analyst, "/orders").await;
+    b.click(&b.find("header nav a[href='/holds']").await).await;
+    axe(&b, "holds").await;
+    b.click(&b.find("form.release button").await).await;
+    b.wait_gone("form.release").await;
+    assert!(b.text(&b.find("td.hold-state").await).await.contains("released by the authority"));
+    assert!(inbox(&t).await.contains(&case));
+}
