@@ -148,6 +148,7 @@ async fn a_platform_asks_for_clarification_under_annex_iii_and_the_authority_ans
     let complied = b.text(&b.find(&format!("#order-{done_order} td.feedback")).await).await;
     assert!(complied.starts_with("removed in 3 min, within the hour"), "{complied}");
     axe(&b, "orders with a clarification form").await;
+    b.screenshot("roles-orders-1280").await;
     b.type_into(&b.find(&format!("#clarify-{id}")).await, "The channel moved to /c/new-name; remove it there.").await;
     b.click(&b.find(&format!("#order-{id} form.clarify button")).await).await;
     b.wait_gone(&format!("#order-{id} form.clarify")).await;
@@ -197,6 +198,7 @@ async fn a_platform_flags_a_threat_to_life_refers_it_to_the_police_and_acknowled
     let listed = b.text(&b.find("table.le-referrals tbody tr").await).await;
     assert!(listed.contains("DSA art. 18") && listed.contains("BE, FR"), "{listed}");
     axe(&b, "legal with a threat").await;
+    b.screenshot("roles-legal-1280").await;
     b.click(&b.find("form.ack button").await).await;
     assert!(b.text(&b.find("#legal-done").await).await.starts_with("Alert acknowledged"));
     assert!(b.text(&b.find("#threat-state").await).await.contains("acknowledged"));
@@ -252,6 +254,7 @@ async fn a_trusted_flagger_sees_its_notices_with_the_decision_by_title_and_the_t
     );
     let _ = waiting;
     axe(&b, "notices").await;
+    b.screenshot("roles-notices-1280").await;
     sign_out(&t, &b).await;
 
     // A platform moderator has no such page.
@@ -281,6 +284,7 @@ async fn an_overseer_filters_the_event_log_and_sees_that_it_verifies_and_a_moder
     let total = t.events(None).await.len();
     assert!(verified.starts_with(&format!("All {total} events verify")), "{verified} ({total} events)");
     axe(&b, "log").await;
+    b.screenshot("roles-log-1280").await;
 
     // By kind: every row is of that kind, and there are as many as in the log.
     b.script("document.getElementById('kind').value = 'case.opened'").await;
@@ -331,6 +335,7 @@ async fn an_administrator_changes_roles_resets_a_password_and_revokes_a_token() 
         "{offered}"
     );
     axe(&b, "organisation").await;
+    b.screenshot("roles-admin-org-1280").await;
 
     // Roles: the moderator becomes a viewer only, and loses the queue on their next request.
     let person = format!("#person-{}", p.user);
@@ -471,6 +476,7 @@ async fn a_platform_integrator_registers_and_retires_terms_clauses_and_a_moderat
         .unwrap()
         .to_owned();
     axe(&b, "terms").await;
+    b.screenshot("roles-terms-1280").await;
     b.click(&b.find(&format!("#clause-{id} form.retire button")).await).await;
     b.wait_gone(&format!("#clause-{id} form.retire")).await;
     assert!(b.text(&b.find(&format!("#clause-{id} .clause-state")).await).await.starts_with("retired"));
@@ -485,6 +491,7 @@ async fn a_platform_integrator_registers_and_retires_terms_clauses_and_a_moderat
     b.type_into(&b.find("#code").await, "6.0").await;
     b.type_into(&b.find("#title").await, "Not theirs to add").await;
     b.click(&b.find("form.new-clause button").await).await;
+    b.wait_gone("form.new-clause").await; // the refusal's page
     assert!(b.source().await.contains("only a platform's integrator registers its terms clauses"));
     assert_eq!(t.events(Some("terms_clause.registered")).await.len(), 2);
 }
@@ -548,6 +555,7 @@ async fn an_authority_sees_and_releases_its_holds_an_overseer_sees_them_and_a_pl
     sign_in(&t, &b, &analyst, "/orders").await;
     b.click(&b.find("header nav a[href='/holds']").await).await;
     axe(&b, "holds").await;
+    b.screenshot("roles-holds-1280").await;
     b.click(&b.find("form.release button").await).await;
     b.wait_gone("form.release").await;
     assert!(b.text(&b.find("td.hold-state").await).await.contains("released by the authority"));
