@@ -1323,9 +1323,14 @@ async fn the_scrutinising_authority_decides_a_scrutiny_from_its_page() {
         "a news report about the attack",
         "https://video.example/v/s",
         "the platform (within 48 hours",
+        // The order's grounds in words, and where its own clock stands.
+        "(a) incites the commission of terrorist offences",
+        "(c) solicits participation in the activities of a terrorist group",
     ] {
         assert!(shown.contains(part), "{part} missing from: {shown}");
     }
+    let clock = b.text(&b.find(&format!("#scrutiny-{id} .order-clock")).await).await;
+    assert!(clock.starts_with("in "), "the order's hour still runs: {clock}");
     let mut report = Vec::new();
     let serious = axe(&b, &axe_script(), "scrutiny", &mut report).await;
     assert!(serious.is_empty(), "{}", Value::Array(serious));
