@@ -11,6 +11,7 @@
 mod admin;
 mod auth;
 mod authority;
+mod banks;
 mod complaints;
 mod dashboard;
 mod decided;
@@ -85,6 +86,8 @@ pub(crate) fn routes() -> Router<AppState> {
         .route("/holds", get(holds::list))
         .route("/holds/{id}/release", post(holds::release))
         .route("/terms", get(terms::list).post(terms::register))
+        .route("/banks", get(banks::list).post(banks::create))
+        .route("/banks/{id}", post(banks::update))
         .route("/terms/{id}/retire", post(terms::retire))
         .route("/log", get(overseer::log))
         .route("/scrutiny", get(scrutiny::list))
@@ -179,6 +182,7 @@ impl Me {
         }
         if p.org_kind == OrgKind::Platform && p.roles.contains(&Role::Integrator) {
             add("/terms", "Terms clauses");
+            add("/banks", "Banks");
         }
         if p.org_kind == OrgKind::TrustedFlagger && p.roles.contains(&Role::Reporter) {
             add("/notices", "Our notices");

@@ -412,6 +412,8 @@ const FORMS: &[(&str, bool)] = &[
     ("/orders", true),
     ("/orders/{id}/clarify", true),
     ("/terms", true),
+    ("/banks", true),
+    ("/banks/{id}", true),
     ("/holds/{id}/release", true),
     ("/terms/{id}/retire", true),
     ("/referrals", true),

@@ -561,3 +561,42 @@ async fn an_authority_sees_and_releases_its_holds_an_overseer_sees_them_and_a_pl
     assert!(b.text(&b.find("td.hold-state").await).await.contains("released by the authority"));
     assert!(inbox(&t).await.contains(&case));
 }
+
+#[tokio::test]
+async fn a_platform_integrator_creates_and_edits_a_bank_from_its_menu() {
+    let t = TestApp::start().await;
+    let p = t.platform("video.example").await;
+    let integrator = with_password(&t, &p, "integrator.banks").await;
+    let b = Browser::start().await;
+    sign_in(&t, &b, &integrator, "/queue").await;
+    b.click(&b.find("header nav a[href='/banks']").await).await;
+    b.find("p.empty").await;
+    // A name a bank cannot have is refused beside the form.
+    b.type_into(&b.find("#bank-name").await, "no spaces allowed").await;
+    b.click(&b.find("form.new-bank button").await).await;
+    assert!(b.text(&b.find("#new-bank-h ~ div.error").await).await.contains("name"));
+    b.type_into(&b.find("#bank-name").await, "VIOLENT_EXTREMISM").await;
+    b.click(&b.find("#bank-stay").await).await;
+    b.click(&b.find("form.new-bank button").await).await;
+    let section = b.find("section.bank").await;
+    let id = b.attribute(&section, "id").await.unwrap().trim_start_matches("bank-").to_owned();
+    let api = t.get(&format!("/api/v1/banks/{id}"), &p.token).await.expect(200);
+    assert_eq!((api["name"].as_str(), api["stay_down"].as_bool()), (Some("VIOLENT_EXTREMISM"), Some(true)), "{api}");
+    axe(&b, "banks").await;
+    b.screenshot("roles-banks-1280").await;
+    // Edit: a closer threshold, no stay-down.
+    let threshold = b.find(&format!("#threshold-{id}")).await;
+    b.script(&format!("document.getElementById('threshold-{id}').value = '10'")).await;
+    let _ = threshold;
+    b.click(&b.find(&format!("#stay-{id}")).await).await;
+    b.click(&b.find(&format!("#bank-{id} form.bank-edit button")).await).await;
+    b.wait_url(&format!("#bank-{id}")).await;
+    let api = t.get(&format!("/api/v1/banks/{id}"), &p.token).await.expect(200);
+    assert_eq!((api["threshold"].as_u64(), api["stay_down"].as_bool()), (Some(10), Some(false)), "{api}");
+    sign_out(&t, &b).await;
+
+    let moderator = t.person(&p.org, &["moderator"]).await;
+    let login = with_password(&t, &moderator, "moderator.banks").await;
+    sign_in(&t, &b, &login, "/queue").await;
+    assert!(!menu(&b).await.contains(&"/banks".to_owned()));
+}
