@@ -451,6 +451,113 @@ impl App {
             .await
     }
 
+    /// Replaces a person's roles with `roles`, each allowed in their organisation's kind. An
+    /// administrator cannot take the administrator role from themselves (another must), so an
+    /// instance never loses its last administrator by a slip.
+    pub async fn set_roles(&self, p: &Principal, user: &str, roles: Vec<String>) -> AppResult<UserRecord> {
+        require_admin(p)?;
+        let user = UserId::parse(user).ok_or(AppError::NotFound("user"))?;
+        let mut c = Checker::new();
+        let mut parsed = Vec::new();
+        if roles.is_empty() {
+            c.push("roles", "required", "at least one role");
+        }
+        for (i, r) in roles.iter().enumerate() {
+            match Role::parse(r) {
+                Some(role) => parsed.push(role),
+                None => c.push(
+                    format!("roles[{i}]"),
+                    "unknown_role",
+                    "must be admin, reporter, moderator, integrator or viewer",
+                ),
+            }
+        }
+        c.check(
+            user != p.user || parsed.contains(&Role::Admin),
+            "roles",
+            "own_admin_role",
+            "ask another administrator to take the administrator role from you",
+        );
+        c.finish()?;
+        parsed.sort_by_key(|r| r.as_str());
+        parsed.dedup();
+        let clock = self.clock().clone();
+        let actor = Actor::of(p);
+        self.store()
+            .write(move |tx| {
+                let mut person = tx.get_user(&user)?.ok_or(AppError::NotFound("user"))?;
+                if person.deactivated_at.is_some() {
+                    return Err(AppError::NotFound("user"));
+                }
+                let kind = tx.get_org(&person.org)?.ok_or(AppError::NotFound("organisation"))?.kind;
+                let mut c = Checker::new();
+                for (i, role) in parsed.iter().enumerate() {
+                    c.check(
+                        role.allowed_in(kind),
+                        &format!("roles[{i}]"),
+                        "role_not_allowed",
+                        &format!("a {} organisation cannot hold the {} role", kind.as_str(), role.as_str()),
+                    );
+                }
+                c.finish()?;
+                if person.roles == parsed {
+                    return Ok(person);
+                }
+                let before = std::mem::replace(&mut person.roles, parsed);
+                tx.set_user_roles(&person.id, &person.roles)?;
+                let now = clock.now();
+                let ev = Events { clock: &*clock, now, actor: &actor };
+                let words = |list: &[Role]| -> Vec<Word> { list.iter().map(|r| Word::new(r.as_str())).collect() };
+                ev.emit(
+                    tx,
+                    person.id.as_str(),
+                    k::UserRolesChanged {
+                        org: person.org.clone(),
+                        roles: words(&person.roles),
+                        before: words(&before),
+                    },
+                )?;
+                Ok::<_, AppError>(person)
+            })
+            .await
+    }
+
+    /// Gives a person a new one-time password, to be changed at their next sign-in (as the
+    /// first administrator's is). Returns it once; only its hash is kept. Their console sessions
+    /// end. The person must already have a console login.
+    pub async fn reset_password(&self, p: &Principal, user: &str) -> AppResult<String> {
+        require_admin(p)?;
+        let user = UserId::parse(user).ok_or(AppError::NotFound("user"))?;
+        let password = one_time_password();
+        let phc = crate::sessions::hash_off_thread(password.clone()).await?;
+        let clock = self.clock().clone();
+        let actor = Actor::of(p);
+        self.store()
+            .write(move |tx| {
+                let person = tx.get_user(&user)?.ok_or(AppError::NotFound("user"))?;
+                if person.deactivated_at.is_some() {
+                    return Err(AppError::NotFound("user"));
+                }
+                let Some(mut credential) = tx.credential_of(&user)? else {
+                    let mut c = Checker::new();
+                    c.push("login", "no_login", "this person has no console login to reset");
+                    c.finish()?;
+                    return Err(AppError::NotFound("login"));
+                };
+                let now = clock.now();
+                credential.phc = phc;
+                credential.updated_at = now;
+                credential.must_change = true;
+                tx.upsert_credential(&credential)?;
+                tx.revoke_sessions_of(&user, now)?;
+                let ev = Events { clock: &*clock, now, actor: &actor };
+                ev.emit(tx, user.as_str(), k::UserPasswordSet { one_time: Some(true), own: None })?;
+                Ok::<_, AppError>(())
+            })
+            .await?;
+        Ok(password)
+    }
+
     /// Removes a person: their tokens are revoked, their sessions end and their claims are
     /// released, at once. The person stays on record, so their past actions keep their name.
     pub async fn remove_user(&self, p: &Principal, user: &str) -> AppResult<UserRecord> {

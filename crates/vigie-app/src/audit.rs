@@ -70,6 +70,28 @@ fn may_audit(p: &Principal) -> AppResult<()> {
     }
 }
 
+/// How many events one page of [`App::log_view`] reads at most.
+pub const LOG_SCAN: usize = 20_000;
+
+/// What the overseer's view of the log filters by. `None`: any.
+#[derive(Clone, Debug, Default)]
+pub struct LogFilter {
+    pub kind: Option<vigie_model::event::EventKind>,
+    pub subject: Option<String>,
+    pub from: Option<Timestamp>,
+    pub to: Option<Timestamp>,
+    /// Only events before this sequence number (the previous page's `next`).
+    pub before: Option<i64>,
+    pub limit: u32,
+}
+
+/// A page of the log, newest first, and the cursor of the next page if there may be one.
+#[derive(Clone, Debug)]
+pub struct LogView {
+    pub events: Vec<ChainedEvent>,
+    pub next: Option<i64>,
+}
+
 /// Verifies the chain from the first event, page by page.
 pub fn verify_all(r: &dyn Reads) -> vigie_store::Result<ChainReport> {
     verify_after(r, None)
@@ -208,6 +230,69 @@ impl App {
     pub async fn events(&self, p: &Principal, after: i64, limit: u32) -> AppResult<Vec<ChainedEvent>> {
         may_audit(p)?;
         Ok(self.store().read(move |r| r.events_after(after, limit.clamp(1, 5_000))).await?)
+    }
+
+    /// A page of the log as the overseer audience sees it (the transparency selector's
+    /// `Audience::Overseer`), filtered: by kind, by subject (a case, order, organisation... id) and
+    /// by time (`from` inclusive, `to` exclusive), newest first from `before` (a sequence number:
+    /// the cursor of the next page). Reads at most [`LOG_SCAN`] events per page, so a filter that
+    /// matches little still answers quickly; `next` says where to go on.
+    pub async fn log_view(&self, p: &Principal, filter: LogFilter) -> AppResult<LogView> {
+        may_audit(p)?;
+        let limit = filter.limit.clamp(1, 500) as usize;
+        Ok(self
+            .store()
+            .read(move |r| {
+                let audience = crate::transparency::audience::Audience::Overseer;
+                let selector = crate::transparency::audience::Selector::from_events(
+                    std::iter::empty::<&ChainedEvent>(),
+                    &audience,
+                );
+                let keep = |e: &ChainedEvent| {
+                    filter.kind.is_none_or(|k| e.kind == k.as_str())
+                        && filter.from.is_none_or(|f| e.at >= f)
+                        && filter.to.is_none_or(|t| e.at < t)
+                };
+                let mut events = Vec::new();
+                let mut next = None;
+                if let Some(subject) = filter.subject.as_deref() {
+                    // One subject's events are few: read them all, newest first.
+                    let mut all = r.events_about(subject, 10_000)?;
+                    all.reverse();
+                    for e in all.iter().filter(|e| filter.before.is_none_or(|b| e.seq < b)).filter(|e| keep(e)) {
+                        if events.len() == limit {
+                            next = Some(e.seq + 1);
+                            break;
+                        }
+                        events.extend(selector.view(e).map(|v| v.into_owned()));
+                    }
+                    return Ok(LogView { events, next });
+                }
+                // Newest first: pages of up to 1,000 events read backwards from `top`.
+                let mut top = filter.before.unwrap_or(r.last_event_seq()? + 1);
+                let mut scanned = 0;
+                'pages: while top > 1 && scanned < LOG_SCAN {
+                    let page = r.events_after((top - 1001).max(0), 1000)?;
+                    let page: Vec<_> = page.into_iter().filter(|e| e.seq < top).collect();
+                    let Some(first) = page.first() else { break };
+                    top = first.seq;
+                    for e in page.iter().rev() {
+                        scanned += 1;
+                        if keep(e) {
+                            if events.len() == limit {
+                                next = Some(e.seq + 1);
+                                break 'pages;
+                            }
+                            events.extend(selector.view(e).map(|v| v.into_owned()));
+                        }
+                    }
+                }
+                if next.is_none() && top > 1 && scanned >= LOG_SCAN {
+                    next = Some(top);
+                }
+                Ok(LogView { events, next })
+            })
+            .await?)
     }
 
     pub async fn verify_events(&self, p: &Principal) -> AppResult<ChainReport> {

@@ -107,10 +107,11 @@ pub enum EventKind {
     CaseSkipped,
     CaseHandedOver,
     DecisionUndone,
+    UserRolesChanged,
 }
 
 impl EventKind {
-    pub const ALL: [EventKind; 88] = [
+    pub const ALL: [EventKind; 89] = [
         EventKind::OrgCreated,
         EventKind::UserCreated,
         EventKind::TokenIssued,
@@ -199,6 +200,7 @@ impl EventKind {
         EventKind::CaseSkipped,
         EventKind::CaseHandedOver,
         EventKind::DecisionUndone,
+        EventKind::UserRolesChanged,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -291,6 +293,7 @@ impl EventKind {
             EventKind::CaseSkipped => "case.skipped",
             EventKind::CaseHandedOver => "case.handed_over",
             EventKind::DecisionUndone => "decision.undone",
+            EventKind::UserRolesChanged => "user.roles_changed",
         }
     }
 

@@ -20,6 +20,31 @@ pub struct CredentialRecord {
     pub must_change: bool,
 }
 
+/// An authority's order profile: what fills in each new order form (Annex I sections on the
+/// authority, its representative, its contact and the redress), set by an administrator.
+///
+/// Personal data: the representative's name and post and the contact address name officials
+/// acting in their public role. Legal basis: GDPR art. 6(1)(e) and 6(1)(c) (Regulation (EU)
+/// 2021/784 Annex I asks for them on every order). Kept while the profile stands: each change
+/// replaces it whole, and each order keeps its own copy in its form. Read by the authority's own
+/// people and the instance's administrators; never sent elsewhere but in the orders it fills.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct AuthorityProfileRecord {
+    pub org: OrgId,
+    pub authority_type: Option<String>,
+    pub representative_name: Option<String>,
+    pub representative_post: Option<String>,
+    pub contact_email: Option<String>,
+    pub redress_body: Option<String>,
+    /// Invariant: positive.
+    pub redress_deadline: Option<u32>,
+    /// The deadline counts in hours (France: 48 hours), not days.
+    pub redress_hours: bool,
+    pub redress_from: Option<String>,
+    pub updated_at: Timestamp,
+    pub updated_by: Option<UserId>,
+}
+
 /// What a search of a platform's decided cases narrows to; `None` does not narrow.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct DecidedFilter {
@@ -115,6 +140,10 @@ pub trait ConsoleReads {
     fn orders_of(&self, authority: &OrgId, limit: u32) -> Result<Vec<OrderRecord>>;
     /// An authority's referrals, newest first.
     fn referrals_of(&self, authority: &OrgId, limit: u32) -> Result<Vec<SignalRecord>>;
+    /// An authority's order profile, if one was set.
+    fn authority_profile(&self, org: &OrgId) -> Result<Option<AuthorityProfileRecord>>;
+    /// The notices an organisation sent (a trusted flagger's), newest first.
+    fn notices_of(&self, org: &OrgId, limit: u32) -> Result<Vec<SignalRecord>>;
     /// The latest `limit` events about `subject`, oldest first.
     fn events_about(&self, subject: &str, limit: u32) -> Result<Vec<ChainedEvent>>;
 }
@@ -134,6 +163,10 @@ pub trait ConsoleTx {
     fn revoke_tokens_of(&mut self, user: &UserId, at: Timestamp) -> Result<Vec<TokenId>>;
     /// Ends every live session of a person; returns how many.
     fn revoke_sessions_of(&mut self, user: &UserId, at: Timestamp) -> Result<usize>;
+    /// Sets an authority's order profile, replacing the one it had.
+    fn put_authority_profile(&mut self, r: &AuthorityProfileRecord) -> Result<()>;
+    /// Replaces a person's roles (sorted, each allowed in their organisation's kind).
+    fn set_user_roles(&mut self, user: &UserId, roles: &[vigie_model::org::Role]) -> Result<()>;
     fn deactivate_user(&mut self, user: &UserId, at: Timestamp) -> Result<()>;
     /// Marks a webhook deleted and gives up its undelivered messages.
     fn delete_webhook(&mut self, id: &WebhookId, at: Timestamp) -> Result<()>;

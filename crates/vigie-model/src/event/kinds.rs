@@ -833,6 +833,12 @@ events! {
         attempts: u32,
         dead_at: Timestamp,
     }
+    /// An administrator changed a person's roles (`roles`: the new set; `before`: the old one).
+    UserRolesChanged version 1 seen_by(Actor) public(false) webhook(None) {
+        org: OrgId,
+        roles: Vec<Word>,
+        before: Vec<Word>,
+    }
 }
 
 impl SignalReceived {

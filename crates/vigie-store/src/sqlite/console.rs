@@ -10,7 +10,7 @@ use super::cases::{decision_row, signal_row};
 use super::conn::{SqliteRead, SqliteTx, corrupt, ts, us};
 use super::events::event_row;
 use super::orders::order_row;
-use super::orgs::{roles_from, user_row};
+use super::orgs::{roles_from, roles_to, user_row};
 use crate::*;
 
 fn credential_row(r: &Row<'_>) -> rusqlite::Result<CredentialRecord> {
@@ -204,6 +204,33 @@ impl ConsoleReads for SqliteRead<'_> {
             signal_row,
         )
     }
+    fn authority_profile(&self, org: &OrgId) -> Result<Option<AuthorityProfileRecord>> {
+        self.one("SELECT * FROM authority_profiles WHERE org = ?1", [org.as_str()], |r| {
+            let unit: String = r.get("redress_unit")?;
+            let deadline: Option<i64> = r.get("redress_deadline")?;
+            let by: String = r.get("updated_by")?;
+            Ok(AuthorityProfileRecord {
+                org: org.clone(),
+                authority_type: r.get("authority_type")?,
+                representative_name: r.get("representative_name")?,
+                representative_post: r.get("representative_post")?,
+                contact_email: r.get("contact_email")?,
+                redress_body: r.get("redress_body")?,
+                redress_deadline: deadline.and_then(|d| u32::try_from(d).ok()),
+                redress_hours: unit == "hours",
+                redress_from: r.get("redress_from")?,
+                updated_at: Timestamp::from_micros(r.get("updated_at")?),
+                updated_by: UserId::parse(&by),
+            })
+        })
+    }
+    fn notices_of(&self, org: &OrgId, limit: u32) -> Result<Vec<SignalRecord>> {
+        self.many(
+            "SELECT * FROM signals WHERE kind = 'notice' AND submitter_org = ?1 ORDER BY received_at DESC LIMIT ?2",
+            params![org.as_str(), limit],
+            signal_row,
+        )
+    }
     fn events_about(&self, subject: &str, limit: u32) -> Result<Vec<ChainedEvent>> {
         let mut list = self.many(
             "SELECT * FROM events WHERE subject = ?1 ORDER BY seq DESC LIMIT ?2",
@@ -241,6 +268,8 @@ delegate_console_reads! {
     decided_cases(platform: &OrgId, filter: &DecidedFilter, limit: u32) -> Result<Vec<(DecisionRecord, CaseRecord)>>;
     orders_of(authority: &OrgId, limit: u32) -> Result<Vec<OrderRecord>>;
     referrals_of(authority: &OrgId, limit: u32) -> Result<Vec<SignalRecord>>;
+    notices_of(org: &OrgId, limit: u32) -> Result<Vec<SignalRecord>>;
+    authority_profile(org: &OrgId) -> Result<Option<AuthorityProfileRecord>>;
     events_about(subject: &str, limit: u32) -> Result<Vec<ChainedEvent>>;
 }
 
@@ -352,6 +381,32 @@ impl ConsoleTx for SqliteTx<'_> {
             "UPDATE sessions SET revoked_at = ?2 WHERE user = ?1 AND revoked_at IS NULL AND expires_at > ?2",
             params![user.as_str(), at.as_micros()],
         )
+    }
+    fn put_authority_profile(&mut self, r: &AuthorityProfileRecord) -> Result<()> {
+        let by = r.updated_by.as_ref().map(|u| u.as_str().to_owned()).unwrap_or_default();
+        self.read.exec(
+            "INSERT OR REPLACE INTO authority_profiles (org, authority_type, representative_name, representative_post, \
+             contact_email, redress_body, redress_deadline, redress_unit, redress_from, updated_at, updated_by) \
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
+            params![
+                r.org.as_str(),
+                r.authority_type,
+                r.representative_name,
+                r.representative_post,
+                r.contact_email,
+                r.redress_body,
+                r.redress_deadline.map(i64::from),
+                if r.redress_hours { "hours" } else { "days" },
+                r.redress_from,
+                r.updated_at.as_micros(),
+                by,
+            ],
+        )?;
+        Ok(())
+    }
+    fn set_user_roles(&mut self, user: &UserId, roles: &[vigie_model::org::Role]) -> Result<()> {
+        self.read.exec("UPDATE users SET roles = ?2 WHERE id = ?1", params![user.as_str(), roles_to(roles)])?;
+        Ok(())
     }
     fn deactivate_user(&mut self, user: &UserId, at: Timestamp) -> Result<()> {
         self.read.exec(

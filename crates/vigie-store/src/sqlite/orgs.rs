@@ -39,7 +39,7 @@ pub(super) fn roles_from(text: &str) -> rusqlite::Result<Vec<Role>> {
     text.split(',').filter(|s| !s.is_empty()).map(|s| Role::parse(s).ok_or_else(|| corrupt("role", s))).collect()
 }
 
-fn roles_to(roles: &[Role]) -> String {
+pub(super) fn roles_to(roles: &[Role]) -> String {
     roles.iter().map(|r| r.as_str()).collect::<Vec<_>>().join(",")
 }
 

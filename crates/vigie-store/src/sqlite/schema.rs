@@ -892,6 +892,23 @@ CREATE TABLE case_skips (
 ) STRICT;
 CREATE INDEX case_skips_user ON case_skips(user, skipped_at);
 "#,
+    // 13: an authority's order profile: what fills in its new order forms (the representative,
+    // the contact and the redress). A setting, replaced whole; it goes with its organisation.
+    r#"
+CREATE TABLE authority_profiles (
+    org TEXT PRIMARY KEY REFERENCES orgs(id),
+    authority_type TEXT,
+    representative_name TEXT,
+    representative_post TEXT,
+    contact_email TEXT,
+    redress_body TEXT,
+    redress_deadline INTEGER CHECK (redress_deadline IS NULL OR redress_deadline > 0),
+    redress_unit TEXT NOT NULL DEFAULT 'days' CHECK (redress_unit IN ('days', 'hours')),
+    redress_from TEXT,
+    updated_at INTEGER NOT NULL,
+    updated_by TEXT NOT NULL REFERENCES users(id)
+) STRICT;
+"#,
 ];
 
 /// Brings the database to the newest schema, one migration per transaction.
@@ -1124,8 +1141,33 @@ mod tests {
             [],
         );
         assert!(dup.is_err(), "one case per platform and key");
-        // Later migrations are appended after this one.
-        assert!(latest_version() >= 10, "migration 10 is applied by `migrate`");
+        assert!(latest_version() >= 10);
+    }
+
+    /// Migration 13 (authority profiles): one profile per organisation, a positive deadline in
+    /// days or hours.
+    #[test]
+    fn migration_13_keeps_one_profile_per_authority_with_a_positive_deadline() {
+        let mut conn = Connection::open_in_memory().unwrap();
+        migrate(&mut conn).unwrap();
+        conn.execute_batch(
+            "INSERT INTO orgs (id, name, kind, created_at) VALUES ('org_a', 'A', 'authority', 0);
+             INSERT INTO users (id, org, name_ref, roles, created_at) VALUES ('usr_1', 'org_a', 'pii_1', 'reporter', 0);",
+        )
+        .unwrap();
+        let put = |deadline: i64, unit: &str| {
+            conn.execute(
+                "INSERT OR REPLACE INTO authority_profiles (org, redress_deadline, redress_unit, updated_at, updated_by)
+                 VALUES ('org_a', ?1, ?2, 1, 'usr_1')",
+                rusqlite::params![deadline, unit],
+            )
+        };
+        assert!(put(48, "hours").is_ok());
+        assert!(put(0, "days").is_err(), "a deadline is positive");
+        assert!(put(30, "weeks").is_err(), "days or hours");
+        assert!(put(30, "days").is_ok());
+        let n: i64 = conn.query_row("SELECT COUNT(*) FROM authority_profiles", [], |r| r.get(0)).unwrap();
+        assert_eq!(n, 1, "a change replaces the profile");
     }
 
     #[test]

@@ -153,6 +153,8 @@ struct PersonRow {
     name: String,
     login: String,
     roles: String,
+    /// The roles they hold, to tick the boxes of the roles form.
+    held: Vec<&'static str>,
     tokens: Vec<TokenRow>,
     /// When an administrator removed them, if they did.
     removed: Option<String>,
@@ -169,10 +171,34 @@ struct OrgPage {
     name: String,
     kind: String,
     people: Vec<PersonRow>,
-    roles: Vec<&'static str>,
+    /// The roles this organisation's kind allows, each with what it lets a person do.
+    roles: Vec<(&'static str, &'static str)>,
     new_token: Option<(String, String)>,
+    /// An authority's order profile, for its form (authorities only).
+    profile: Option<super::authority::ProfileView>,
+    /// A one-time password just given: (person, password), shown once.
+    one_time: Option<(String, String)>,
     status: Option<String>,
     errors: Vec<String>,
+}
+
+/// What a role lets a person do, said where it is granted.
+fn role_help(role: Role) -> &'static str {
+    match role {
+        Role::Admin => {
+            "Runs this Vigie instance: organisations, people, their roles, passwords and tokens, host claims, webhooks. Only the hub's people may hold it."
+        }
+        Role::Reporter => {
+            "Sends what the organisation reports: an authority's removal orders and referrals (and decides the scrutinies it receives), a trusted flagger's notices."
+        }
+        Role::Moderator => {
+            "Reviews the platform's cases and decides them; answers removal orders (Annex III) and threats to life."
+        }
+        Role::Integrator => {
+            "Connects the platform's systems: host claims, webhooks, terms clauses, banks, API tokens' use."
+        }
+        Role::Viewer => "Reads the organisation's own records and figures; changes nothing.",
+    }
 }
 
 async fn org_view(
@@ -185,7 +211,8 @@ async fn org_view(
 ) -> Result<OrgPage, PageError> {
     let (org, people) = s.app.org_people(&v.principal, id).await?;
     let now = s.app.now();
-    let roles = Role::ALL.iter().copied().filter(|r| r.allowed_in(org.kind)).map(|r| r.as_str()).collect();
+    let roles =
+        Role::ALL.iter().copied().filter(|r| r.allowed_in(org.kind)).map(|r| (r.as_str(), role_help(r))).collect();
     Ok(OrgPage {
         me: Some(Me::load(&s.app, v, "/admin").await),
         csrf: v.csrf.clone(),
@@ -199,6 +226,7 @@ async fn org_view(
                 name: p.name.unwrap_or_else(|| "(erased)".into()),
                 login: p.login.unwrap_or_default(),
                 roles: p.user.roles.iter().map(|r| r.as_str()).collect::<Vec<_>>().join(", "),
+                held: p.user.roles.iter().map(|r| r.as_str()).collect(),
                 tokens: p
                     .tokens
                     .iter()
@@ -221,6 +249,12 @@ async fn org_view(
             .collect(),
         roles,
         new_token,
+        profile: if org.kind == vigie_model::org::OrgKind::Authority {
+            Some(super::authority::ProfileView::of(s.app.authority_profile(&v.principal, id).await?))
+        } else {
+            None
+        },
+        one_time: None,
         status,
         errors,
     })
@@ -325,4 +359,91 @@ pub(crate) async fn delete_webhook(
     require_admin(&v)?;
     s.app.delete_webhook(&v.principal, &id).await?;
     Ok(redirect("/admin#hooks-h"))
+}
+
+/// Replaces a person's roles.
+pub(crate) async fn set_roles(
+    State(s): State<AppState>,
+    v: Viewer,
+    Path((id, user)): Path<(String, String)>,
+    CsrfForm { form, .. }: CsrfForm,
+) -> Result<Response, PageError> {
+    require_admin(&v)?;
+    let roles = all(&form, "roles").into_iter().map(str::to_owned).collect();
+    match s.app.set_roles(&v.principal, &user, roles).await {
+        Ok(p) => {
+            let list: Vec<&str> = p.roles.iter().map(|r| r.as_str()).collect();
+            let status = format!("Roles changed: now {}. It applies from their next request.", list.join(", "));
+            page(&org_view(&s, &v, &id, None, Some(status), Vec::new()).await?)
+        }
+        Err(vigie_app::AppError::Invalid(i)) => {
+            page_with(&org_view(&s, &v, &id, None, None, problems(&i)).await?, StatusCode::UNPROCESSABLE_ENTITY)
+        }
+        Err(e) => Err(e.into()),
+    }
+}
+
+/// Gives a person a one-time password, shown once; they choose their own at the next sign-in.
+pub(crate) async fn reset_password(
+    State(s): State<AppState>,
+    v: Viewer,
+    Path((id, user)): Path<(String, String)>,
+    _: CsrfForm,
+) -> Result<Response, PageError> {
+    require_admin(&v)?;
+    match s.app.reset_password(&v.principal, &user).await {
+        Ok(password) => {
+            let mut t = org_view(&s, &v, &id, None, None, Vec::new()).await?;
+            t.one_time = Some((user, password));
+            page(&t)
+        }
+        Err(vigie_app::AppError::Invalid(i)) => {
+            page_with(&org_view(&s, &v, &id, None, None, problems(&i)).await?, StatusCode::UNPROCESSABLE_ENTITY)
+        }
+        Err(e) => Err(e.into()),
+    }
+}
+
+/// Sets an authority's order profile: what fills in each of its new order forms.
+pub(crate) async fn set_profile(
+    State(s): State<AppState>,
+    v: Viewer,
+    Path(id): Path<String>,
+    CsrfForm { form, .. }: CsrfForm,
+) -> Result<Response, PageError> {
+    require_admin(&v)?;
+    let input = vigie_app::authority::ProfileInput {
+        authority_type: text(&form, "authority_type"),
+        representative_name: text(&form, "representative_name"),
+        representative_post: text(&form, "representative_post"),
+        contact_email: text(&form, "contact_email"),
+        redress_body: text(&form, "redress_body"),
+        redress_deadline: text(&form, "redress_deadline"),
+        redress_hours: field(&form, "redress_unit") == Some("hours"),
+        redress_from: text(&form, "redress_from"),
+    };
+    let get = |name: &str| field(&form, name).unwrap_or_default().to_owned();
+    // A refused form shows what was typed, not the profile as it stands.
+    let kept = super::authority::ProfileView {
+        authority_type: get("authority_type"),
+        representative_name: get("representative_name"),
+        representative_post: get("representative_post"),
+        contact_email: get("contact_email"),
+        redress_body: get("redress_body"),
+        redress_deadline: get("redress_deadline"),
+        redress_hours: input.redress_hours,
+        redress_from: get("redress_from"),
+    };
+    match s.app.set_authority_profile(&v.principal, &id, input).await {
+        Ok(_) => {
+            let status = "Order profile saved: it fills in the authority's next order forms.".to_owned();
+            page(&org_view(&s, &v, &id, None, Some(status), Vec::new()).await?)
+        }
+        Err(vigie_app::AppError::Invalid(i)) => {
+            let mut t = org_view(&s, &v, &id, None, None, problems(&i)).await?;
+            t.profile = Some(kept);
+            page_with(&t, StatusCode::UNPROCESSABLE_ENTITY)
+        }
+        Err(e) => Err(e.into()),
+    }
 }

@@ -8,7 +8,7 @@ use axum::response::Response;
 use vigie_app::intake::{OrderInput, ReferralInput};
 use vigie_app::reviewing::relative;
 use vigie_model::location::RawLocation;
-use vigie_model::order::{OrderStatus, RawOrderForm, Redress, Representative};
+use vigie_model::order::{ClockStatus, ORDER_DEADLINE, OrderState, OrderStatus, RawOrderForm, Redress, Representative};
 use vigie_model::org::{OrgKind, Role};
 
 use super::review::ClockView;
@@ -33,8 +33,13 @@ struct OrderRow {
     state: String,
     clock: ClockView,
     overdue: bool,
-    feedback: Option<String>,
+    /// Where the order stands, in words: "removed in 3 min, within the hour", "paused: Annex III".
+    feedback: String,
+    /// The platform asked for a clarification and none was sent yet: the answer form shows.
+    awaiting_clarification: bool,
     cannot_comply: Option<String>,
+    /// Running clocks first (late, then by deadline), then waiting, paused, done.
+    rank: (u8, i64),
     ended: Option<String>,
     urls: Vec<String>,
 }
@@ -93,15 +98,11 @@ async fn orders_view(
     let platforms = s.app.platforms(&v.principal).await?;
     let now = s.app.now();
     let name = |id: &str| platforms.iter().find(|(p, _)| p == id).map_or_else(|| id.to_owned(), |(_, n)| n.clone());
-    let rows = orders
+    let mut rows: Vec<OrderRow> = orders
         .iter()
         .map(|o| {
             let r = &o.order;
             let c = &r.clock;
-            let reasons = r.cannot_comply.as_ref().map(|n| {
-                let list: Vec<String> = n.reasons.iter().map(|x| x.as_str().replace('_', " ")).collect();
-                format!("{}{}", list.join(", "), n.explanation.as_deref().map_or(String::new(), |e| format!(": {e}")))
-            });
             OrderRow {
                 id: r.id.as_str().to_owned(),
                 reference: r.reference.clone(),
@@ -110,15 +111,20 @@ async fn orders_view(
                 state: OrderStatus::of(c.state, r.ended_at).as_str().replace('_', " "),
                 clock: ClockView::of(c.status(r.ended_at, now), now),
                 overdue: c.overdue_at.is_some(),
-                feedback: c
-                    .actioned_at
-                    .map(|at| format!("{} at {}", r.measure.map_or("actioned", |m| m.as_str()), at.to_rfc3339())),
-                cannot_comply: reasons,
+                feedback: feedback_words(r, now),
+                awaiting_clarification: r.ended_at.is_none()
+                    && c.state == OrderState::AwaitingClarification
+                    && c.clarification_sent_at.is_none(),
+                cannot_comply: r.cannot_comply.as_ref().map(super::legal::annex_iii_text),
+                rank: (running_rank(c.status(r.ended_at, now)), c.deadline.map_or(i64::MAX, |d| d.as_micros())),
                 ended: r.ended_at.map(|at| format!("stopped having effect {}", relative(at, now))),
                 urls: o.cases.iter().filter_map(|c| c.url.clone()).collect(),
             }
         })
         .collect();
+    // The running ones first, the most urgent at the top; then the rest, newest first (the
+    // store's order, kept by the stable sort).
+    rows.sort_by_key(|r| r.rank);
     Ok(OrdersPage {
         me: Some(Me::load(&s.app, v, "/orders").await),
         csrf: v.csrf.clone(),
@@ -130,9 +136,135 @@ async fn orders_view(
     })
 }
 
+/// How long something took, in words: "40 s", "3 min", "1 h 05 min".
+pub(crate) fn took(micros: i64) -> String {
+    let secs = (micros / 1_000_000).max(0);
+    match secs {
+        s if s < 120 => format!("{s} s"),
+        s if s < 7_200 => format!("{} min", s / 60),
+        s => format!("{} h {:02} min", s / 3_600, (s % 3_600) / 60),
+    }
+}
+
+fn running_rank(status: ClockStatus) -> u8 {
+    match status {
+        ClockStatus::Late { .. } => 0,
+        ClockStatus::Running { .. } => 1,
+        ClockStatus::AwaitingReceipt => 2,
+        ClockStatus::Paused { .. } => 3,
+        ClockStatus::Complied { .. } | ClockStatus::Ended { .. } => 4,
+    }
+}
+
+/// The platform's feedback on an order, in words: Annex II (what it did and how fast, against
+/// the hour), or Annex III (why it paused), or where the hour stands.
+fn feedback_words(r: &vigie_store::OrderRecord, now: vigie_model::Timestamp) -> String {
+    let c = &r.clock;
+    match c.status(r.ended_at, now) {
+        ClockStatus::AwaitingReceipt => "sent; the platform has not received it yet".to_owned(),
+        ClockStatus::Running { deadline } => {
+            format!("received; {} left of the hour", took(deadline.since(now).as_micros()))
+        }
+        ClockStatus::Late { deadline } => {
+            format!("not complied with: the hour ran out {}", relative(deadline, now))
+        }
+        ClockStatus::Paused { state } => {
+            let why = r.cannot_comply.as_ref().map(super::legal::annex_iii_text).unwrap_or_default();
+            match state {
+                OrderState::ForceMajeure => {
+                    format!("paused: Annex III, force majeure ({why}); the hour restarts when the platform resumes")
+                }
+                _ if c.clarification_sent_at.is_some() => format!(
+                    "paused: Annex III ({why}); your clarification was sent {}, the hour restarts when the platform receives it",
+                    relative(c.clarification_sent_at.unwrap_or(now), now)
+                ),
+                _ => format!("paused: Annex III, the platform asks for a clarification ({why})"),
+            }
+        }
+        ClockStatus::Complied { at, late } => {
+            let measure = match r.measure {
+                Some(vigie_model::decision::Action::Disable) => "disabled",
+                _ => "removed",
+            };
+            // The hour that counted: the last one started (at receipt, or again after a pause).
+            let start = c.deadline.map(|d| d.minus(ORDER_DEADLINE)).or(c.received_at).unwrap_or(c.sent_at);
+            format!(
+                "{measure} in {}, {} (Annex II, {})",
+                took(at.since(start).as_micros()),
+                if late { "late: after the hour" } else { "within the hour" },
+                relative(at, now)
+            )
+        }
+        ClockStatus::Ended { at, executed } => format!(
+            "stopped having effect {}{}",
+            relative(at, now),
+            if executed { ", after it had been complied with" } else { ", never executed" }
+        ),
+    }
+}
+
+/// A new order form, filled in from the authority's profile where it has one.
+async fn blank_form(s: &AppState, v: &Viewer) -> Result<OrderFormValues, PageError> {
+    let profile = ProfileView::of(s.app.authority_profile(&v.principal, v.principal.org.as_str()).await?);
+    Ok(OrderFormValues {
+        authority_type: if profile.authority_type.is_empty() {
+            "law_enforcement".into()
+        } else {
+            profile.authority_type
+        },
+        representative_name: profile.representative_name,
+        representative_post: profile.representative_post,
+        contact_email: profile.contact_email,
+        redress_body: profile.redress_body,
+        redress_deadline: profile.redress_deadline,
+        redress_hours: profile.redress_hours,
+        redress_from: profile.redress_from,
+        ..OrderFormValues::default()
+    })
+}
+
+/// An authority's order profile as its form shows it (blank where unset).
+pub(crate) struct ProfileView {
+    pub(crate) authority_type: String,
+    pub(crate) representative_name: String,
+    pub(crate) representative_post: String,
+    pub(crate) contact_email: String,
+    pub(crate) redress_body: String,
+    pub(crate) redress_deadline: String,
+    pub(crate) redress_hours: bool,
+    pub(crate) redress_from: String,
+}
+
+impl ProfileView {
+    pub(crate) fn of(profile: Option<vigie_store::AuthorityProfileRecord>) -> Self {
+        let Some(p) = profile else {
+            return ProfileView {
+                authority_type: String::new(),
+                representative_name: String::new(),
+                representative_post: String::new(),
+                contact_email: String::new(),
+                redress_body: String::new(),
+                redress_deadline: String::new(),
+                redress_hours: false,
+                redress_from: String::new(),
+            };
+        };
+        ProfileView {
+            authority_type: p.authority_type.unwrap_or_default(),
+            representative_name: p.representative_name.unwrap_or_default(),
+            representative_post: p.representative_post.unwrap_or_default(),
+            contact_email: p.contact_email.unwrap_or_default(),
+            redress_body: p.redress_body.unwrap_or_default(),
+            redress_deadline: p.redress_deadline.map(|d| d.to_string()).unwrap_or_default(),
+            redress_hours: p.redress_hours,
+            redress_from: p.redress_from.unwrap_or_default(),
+        }
+    }
+}
+
 pub(crate) async fn orders(State(s): State<AppState>, v: Viewer) -> Result<Response, PageError> {
     require_authority(&v)?;
-    let form = OrderFormValues { authority_type: "law_enforcement".into(), ..OrderFormValues::default() };
+    let form = blank_form(&s, &v).await?;
     page(&orders_view(&s, &v, form, Vec::new()).await?)
 }
 
@@ -299,6 +431,25 @@ pub(crate) async fn submit_referral(
             let errors = problems(&invalid);
             let kept = (get("urls"), get("explanation"), get("reference"), get("terms_clause"));
             page_with(&referrals_view(&s, &v, kept, errors).await?, StatusCode::UNPROCESSABLE_ENTITY)
+        }
+        Err(e) => Err(e.into()),
+    }
+}
+
+/// Answers a platform's request for clarification (TCO art. 3(8)): the hour restarts when the
+/// platform receives it.
+pub(crate) async fn clarify(
+    State(s): State<AppState>,
+    v: Viewer,
+    axum::extract::Path(id): axum::extract::Path<String>,
+    CsrfForm { form, .. }: CsrfForm,
+) -> Result<Response, PageError> {
+    require_authority(&v)?;
+    match s.app.clarify_order(&v.principal, &id, text(&form, "clarification")).await {
+        Ok(_) => Ok(redirect(&format!("/orders#order-{id}"))),
+        Err(vigie_app::AppError::Invalid(invalid)) => {
+            let form = blank_form(&s, &v).await?;
+            page_with(&orders_view(&s, &v, form, problems(&invalid)).await?, StatusCode::UNPROCESSABLE_ENTITY)
         }
         Err(e) => Err(e.into()),
     }

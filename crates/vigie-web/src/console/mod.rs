@@ -11,15 +11,21 @@
 mod admin;
 mod auth;
 mod authority;
+mod banks;
 mod complaints;
 mod dashboard;
 mod decided;
+mod flagger;
 mod grounds;
+mod holds;
+mod legal;
+mod overseer;
 mod public;
 mod review;
 mod scrutiny;
 pub(crate) mod session;
 mod shift;
+mod terms;
 mod uploader;
 mod viewer;
 
@@ -67,8 +73,11 @@ pub(crate) fn routes() -> Router<AppState> {
         .route("/admin/orgs", post(admin::create_org))
         .route("/admin/orgs/{id}", get(admin::org_page))
         .route("/admin/orgs/{id}/users", post(admin::create_person))
+        .route("/admin/orgs/{id}/profile", post(admin::set_profile))
         .route("/admin/orgs/{id}/users/{user}/tokens", post(admin::issue_token))
         .route("/admin/orgs/{id}/users/{user}/remove", post(admin::remove_person))
+        .route("/admin/orgs/{id}/users/{user}/roles", post(admin::set_roles))
+        .route("/admin/orgs/{id}/users/{user}/password", post(admin::reset_password))
         .route("/admin/orgs/{id}/tokens/{token}/revoke", post(admin::revoke_token))
         .route("/admin/webhooks/{id}/delete", post(admin::delete_webhook))
         .route("/admin/hosts/{host}/approve", post(admin::approve_host))
@@ -76,7 +85,16 @@ pub(crate) fn routes() -> Router<AppState> {
         .route("/complaints/{id}", get(complaints::show))
         .route("/complaints/{id}/review", post(complaints::review))
         .route("/orders", get(authority::orders).post(authority::submit_order))
+        .route("/orders/{id}/clarify", post(authority::clarify))
         .route("/referrals", get(authority::referrals).post(authority::submit_referral))
+        .route("/notices", get(flagger::list))
+        .route("/holds", get(holds::list))
+        .route("/holds/{id}/release", post(holds::release))
+        .route("/terms", get(terms::list).post(terms::register))
+        .route("/banks", get(banks::list).post(banks::create))
+        .route("/banks/{id}", post(banks::update))
+        .route("/terms/{id}/retire", post(terms::retire))
+        .route("/log", get(overseer::log))
         .route("/scrutiny", get(scrutiny::list))
         .route("/scrutiny/{id}/decide", post(scrutiny::decide))
         .route("/scrutiny/{id}/intention", post(scrutiny::intention))
@@ -89,6 +107,12 @@ pub(crate) fn routes() -> Router<AppState> {
         .route("/cases/{id}/undo", post(shift::undo))
         .route("/cases/{id}/leave", post(shift::leave))
         .route("/cases/{id}/notes", post(shift::add_note))
+        .route("/cases/{id}/legal", get(legal::show))
+        .route("/cases/{id}/orders/{order}/cannot-comply", post(legal::cannot_comply))
+        .route("/cases/{id}/orders/{order}/resume", post(legal::resume))
+        .route("/cases/{id}/threat", post(legal::flag))
+        .route("/cases/{id}/threat/refer", post(legal::refer))
+        .route("/cases/{id}/threat/ack", post(legal::acknowledge))
         .route("/media/{id}/reveal", post(review::reveal))
         .route("/media/{id}/preview", get(review::preview))
         .route("/media/{id}/original", get(review::original))
@@ -165,6 +189,18 @@ impl Me {
             add("/orders", "Removal orders");
             add("/referrals", "Referrals");
             add("/scrutiny", "Scrutiny");
+            add("/holds", "Holds");
+        }
+        if p.org_kind == OrgKind::Platform && p.roles.contains(&Role::Integrator) {
+            add("/terms", "Terms clauses");
+            add("/banks", "Banks");
+        }
+        if p.org_kind == OrgKind::TrustedFlagger && p.roles.contains(&Role::Reporter) {
+            add("/notices", "Our notices");
+        }
+        if p.org_kind == OrgKind::Overseer {
+            add("/log", "Event log");
+            add("/holds", "Holds");
         }
         if vigie_app::auth::is_admin(p) {
             add("/admin", "Administration");

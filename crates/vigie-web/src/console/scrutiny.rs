@@ -35,6 +35,10 @@ struct ScrutinyRow {
     platform: String,
     urls: Vec<String>,
     statement: String,
+    /// The order's grounds (Annex I section B), in words.
+    grounds: Vec<&'static str>,
+    /// Where the order itself stands: its one-hour clock (complied, paused, ended...).
+    order_clock: ClockView,
     trigger: String,
     requested: String,
     reasons: String,
@@ -66,6 +70,15 @@ struct ScrutinyPage {
 pub(crate) struct ScrutinyQuery {
     decided: Option<String>,
 }
+
+/// The grounds of TCO art. 2(7) an order may give (Annex I section B), in words.
+const GROUNDS: [(&str, &str); 5] = [
+    ("a", "(a) incites the commission of terrorist offences"),
+    ("b", "(b) solicits a person or group to commit or contribute to such offences"),
+    ("c", "(c) solicits participation in the activities of a terrorist group"),
+    ("d", "(d) instructs on making or using weapons or hazardous substances"),
+    ("e", "(e) threatens to commit a terrorist offence"),
+];
 
 fn trigger_text(t: ScrutinyTrigger) -> &'static str {
     match t {
@@ -105,6 +118,15 @@ async fn view(
                 platform: x.platform,
                 urls: x.cases.iter().filter_map(|c| c.url.clone()).collect(),
                 statement: x.order.form.form.statement_of_reasons.clone(),
+                grounds: x
+                    .order
+                    .form
+                    .form
+                    .reasons
+                    .iter()
+                    .filter_map(|r| GROUNDS.iter().find(|(code, _)| *code == r.letter()).map(|(_, words)| *words))
+                    .collect(),
+                order_clock: ClockView::of(x.order.clock.status(x.order.ended_at, now), now),
                 trigger: trigger_text(sc.trigger).to_owned(),
                 requested: format!("{} ({})", sc.requested_at, relative(sc.requested_at, now)),
                 reasons: x.reasons.unwrap_or_else(|| "(erased at the end of its retention)".to_owned()),

@@ -411,13 +411,22 @@ const FORMS: &[(&str, bool)] = &[
     ("/password", true),
     ("/admin/orgs", true),
     ("/admin/orgs/{id}/users", true),
+    ("/admin/orgs/{id}/profile", true),
     ("/admin/orgs/{id}/users/{user}/tokens", true),
     ("/admin/orgs/{id}/users/{user}/remove", true),
+    ("/admin/orgs/{id}/users/{user}/roles", true),
+    ("/admin/orgs/{id}/users/{user}/password", true),
     ("/admin/orgs/{id}/tokens/{token}/revoke", true),
     ("/admin/webhooks/{id}/delete", true),
     ("/admin/hosts/{host}/approve", true),
     ("/complaints/{id}/review", true),
     ("/orders", true),
+    ("/orders/{id}/clarify", true),
+    ("/terms", true),
+    ("/banks", true),
+    ("/banks/{id}", true),
+    ("/holds/{id}/release", true),
+    ("/terms/{id}/retire", true),
     ("/referrals", true),
     ("/scrutiny/{id}/decide", true),
     ("/scrutiny/{id}/intention", true),
@@ -425,6 +434,11 @@ const FORMS: &[(&str, bool)] = &[
     ("/cases/{id}/release", true),
     ("/cases/{id}/takeover", true),
     ("/cases/{id}/decide", true),
+    ("/cases/{id}/orders/{order}/cannot-comply", true),
+    ("/cases/{id}/orders/{order}/resume", true),
+    ("/cases/{id}/threat", true),
+    ("/cases/{id}/threat/refer", true),
+    ("/cases/{id}/threat/ack", true),
     ("/media/{id}/reveal", true),
     ("/review/next", true),
     ("/cases/{id}/undo", true),
@@ -634,7 +648,7 @@ async fn an_authority_issues_an_order_and_sees_it_overdue_after_the_hour() {
     };
     assert_eq!(
         menu,
-        ["Removal orders", "Referrals", "Scrutiny", "Dashboard", "Report content", "Settings"],
+        ["Removal orders", "Referrals", "Scrutiny", "Holds", "Dashboard", "Report content", "Settings"],
         "the menu shows what the role may do"
     );
 
@@ -697,7 +711,8 @@ async fn an_authority_issues_an_order_and_sees_it_overdue_after_the_hour() {
     let remove = json!({ "action": "remove", "explanation": "Calls for attacks.", "legal_basis": "eu.tco.2-7-a", "purpose": "none", "purpose_rationale": "calls for attacks" });
     t.post(&format!("/api/v1/cases/{case}/decision"), &p.token, remove).await.expect(201);
     b.goto(&t.url("/orders")).await;
-    assert!(b.text(&b.find("td.feedback").await).await.starts_with("remove at "));
+    let feedback = b.text(&b.find("td.feedback").await).await;
+    assert!(feedback.starts_with("removed in 61 min, late: after the hour"), "{feedback}");
 
     // Referrals: sent from their page, listed with where they stand.
     b.click(&b.find("header nav a[href='/referrals']").await).await;
@@ -1332,9 +1347,14 @@ async fn the_scrutinising_authority_decides_a_scrutiny_from_its_page() {
         "a news report about the attack",
         "https://video.example/v/s",
         "the platform (within 48 hours",
+        // The order's grounds in words, and where its own clock stands.
+        "(a) incites the commission of terrorist offences",
+        "(c) solicits participation in the activities of a terrorist group",
     ] {
         assert!(shown.contains(part), "{part} missing from: {shown}");
     }
+    let clock = b.text(&b.find(&format!("#scrutiny-{id} .order-clock")).await).await;
+    assert!(clock.starts_with("in "), "the order's hour still runs: {clock}");
     let mut report = Vec::new();
     let serious = axe(&b, &axe_script(), "scrutiny", &mut report).await;
     assert!(serious.is_empty(), "{}", Value::Array(serious));

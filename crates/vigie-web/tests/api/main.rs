@@ -22,6 +22,7 @@ mod platform;
 mod privacy;
 mod problems;
 mod resources;
+mod roles;
 mod shift;
 mod state;
 mod statements;
