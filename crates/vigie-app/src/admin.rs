@@ -470,6 +470,8 @@ impl App {
                 let now = clock.now();
                 let ev = Events { clock: &*clock, now, actor: &actor };
                 tx.deactivate_user(&user, now)?;
+                // A removed person's saved views of the queue go with them (`finding.rs`).
+                tx.delete_saved_views_of(&user)?;
                 person.deactivated_at = Some(now);
                 let tokens = tx.revoke_tokens_of(&user, now)?;
                 let sessions = tx.revoke_sessions_of(&user, now)?;

@@ -17,6 +17,7 @@ pub mod delivery;
 pub mod dueprocess;
 pub mod egress;
 pub mod error;
+pub mod finding;
 pub(crate) mod fold;
 pub mod intake;
 pub mod media;

@@ -18,6 +18,7 @@
 mod chain;
 mod console;
 mod dueprocess;
+mod find;
 mod outbox;
 mod records;
 mod sqlite;
@@ -27,6 +28,7 @@ use std::sync::Arc;
 pub use chain::ChainReads;
 pub use console::*;
 pub use dueprocess::*;
+pub use find::*;
 pub use outbox::*;
 pub use records::*;
 use vigie_model::event::{ChainedEvent, NewEvent};
@@ -118,7 +120,7 @@ pub struct Durability {
 }
 
 /// Queries. Implemented on read connections and inside write transactions.
-pub trait Reads: DueReads + ConsoleReads + OutboxReads + ChainReads {
+pub trait Reads: DueReads + ConsoleReads + FindReads + OutboxReads + ChainReads {
     fn count_orgs(&self) -> Result<i64>;
     fn get_org(&self, id: &OrgId) -> Result<Option<OrgRecord>>;
     fn list_orgs(&self) -> Result<Vec<OrgRecord>>;
@@ -189,7 +191,7 @@ pub trait Reads: DueReads + ConsoleReads + OutboxReads + ChainReads {
 }
 
 /// Changes. Only available inside [`Store::write`].
-pub trait Tx: Reads + DueTx + ConsoleTx + OutboxTx {
+pub trait Tx: Reads + DueTx + ConsoleTx + FindTx + OutboxTx {
     fn insert_org(&mut self, r: &OrgRecord) -> Result<()>;
     /// Changes an organisation's competences and designated channel (nothing else changes).
     fn update_org(&mut self, r: &OrgRecord) -> Result<()>;

@@ -837,6 +837,29 @@ UPDATE cases SET tier = 5
       AND NOT EXISTS (SELECT 1 FROM signal_cases sc JOIN signals s ON s.id = sc.signal
                       WHERE sc.case_id = cases.id AND s.tier = 2);
 "#,
+    // 11: finding cases (step 10): the search box and a case's copies look cases up by account,
+    // content id, hash and order reference, each from an index.
+    r#"
+CREATE INDEX cases_account ON cases(platform, account_id) WHERE account_id IS NOT NULL;
+CREATE INDEX cases_content ON cases(platform, content_id) WHERE content_id IS NOT NULL;
+CREATE INDEX cases_url ON cases(platform, url) WHERE url IS NOT NULL;
+CREATE INDEX case_media_sha256 ON case_media(sha256);
+CREATE INDEX case_media_pdq ON case_media(pdq) WHERE pdq IS NOT NULL;
+CREATE INDEX bank_entries_case ON bank_entries(value) WHERE case_id IS NOT NULL;
+CREATE INDEX orders_reference ON orders(platform, reference);
+CREATE INDEX decisions_decider ON decisions(org, decided_by, decided_at);
+
+-- A moderator's saved views of the queue: a name and the queue's filters, read by their owner
+-- only; deleted by the owner, or with the person when an administrator removes them.
+CREATE TABLE saved_views (
+    id TEXT PRIMARY KEY,
+    user TEXT NOT NULL REFERENCES users(id),
+    name TEXT NOT NULL,
+    filters TEXT NOT NULL,
+    created_at INTEGER NOT NULL,
+    UNIQUE (user, name)
+) STRICT;
+"#,
 ];
 
 /// Brings the database to the newest schema, one migration per transaction.

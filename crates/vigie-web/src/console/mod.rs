@@ -14,6 +14,7 @@ mod authority;
 mod complaints;
 mod dashboard;
 mod decided;
+mod find;
 mod public;
 mod review;
 mod scrutiny;
@@ -55,6 +56,10 @@ pub(crate) fn routes() -> Router<AppState> {
         .route("/notice/{token}/{what}", post(uploader::contest))
         .route("/queue", get(review::queue))
         .route("/decided", get(decided::list))
+        .route("/search", get(find::search))
+        .route("/accounts", get(find::account))
+        .route("/decisions", get(find::decisions))
+        .route("/decisions.csv", get(find::decisions_csv))
         .route("/dashboard", get(dashboard::dashboard))
         .route("/settings", get(auth::settings).post(auth::save_settings))
         .route("/password", get(auth::password_page).post(auth::change_password))
@@ -137,6 +142,32 @@ pub(crate) struct Me {
     pub roles: String,
     pub csrf: String,
     pub menu: Vec<MenuItem>,
+    /// The orders whose hour runs, for a platform's moderators and an authority's reporters.
+    pub orders: Option<OrdersRunning>,
+}
+
+/// The header's count of orders whose clock runs, with the most urgent one's clock; the tab's
+/// title starts with the same (`title_prefix`).
+#[derive(Clone, Debug)]
+pub(crate) struct OrdersRunning {
+    pub count: usize,
+    /// "1 order running", "3 orders running", "No order running".
+    pub label: String,
+    /// Where they are listed: the queue, or the authority's orders.
+    pub href: &'static str,
+    pub clock: Option<review::ClockView>,
+}
+
+impl OrdersRunning {
+    /// "(2 orders · in 12 min) ", or nothing without an order running.
+    pub(crate) fn title_prefix(&self) -> String {
+        match &self.clock {
+            Some(c) if self.count > 0 => {
+                format!("({} order{} · {}) ", self.count, if self.count == 1 { "" } else { "s" }, c.text)
+            }
+            _ => String::new(),
+        }
+    }
 }
 
 impl Me {
@@ -148,6 +179,7 @@ impl Me {
         if p.org_kind == OrgKind::Platform && p.roles.contains(&Role::Moderator) {
             add("/queue", "Queue");
             add("/decided", "Decided");
+            add("/search", "Search");
             add("/complaints", "Complaints");
         }
         if p.org_kind == OrgKind::Authority && p.roles.contains(&Role::Reporter) {
@@ -169,6 +201,7 @@ impl Me {
             roles: roles.join(", "),
             csrf: csrf.to_owned(),
             menu,
+            orders: None,
         }
     }
 
@@ -181,6 +214,27 @@ impl Me {
             me.org = name.clone();
         }
         me.reveal_key = app.reveal_by_key(&v.principal).await.unwrap_or(true);
+        if let Ok(Some(running)) = app.counting_orders(&v.principal).await {
+            let now = app.now();
+            let count = running.count;
+            me.orders = Some(OrdersRunning {
+                count,
+                label: match count {
+                    0 => "No order running".to_owned(),
+                    1 => "1 order running".to_owned(),
+                    n => format!("{n} orders running"),
+                },
+                href: if v.principal.org_kind == OrgKind::Platform { "/queue" } else { "/orders" },
+                clock: running.most_urgent.map(|d| {
+                    let status = if vigie_model::is_overdue(d, now) {
+                        vigie_model::order::ClockStatus::Late { deadline: d }
+                    } else {
+                        vigie_model::order::ClockStatus::Running { deadline: d }
+                    };
+                    review::ClockView::of(status, now)
+                }),
+            });
+        }
         me
     }
 }

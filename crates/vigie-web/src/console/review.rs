@@ -8,6 +8,7 @@ use axum::http::header::{CACHE_CONTROL, CONTENT_DISPOSITION, CONTENT_SECURITY_PO
 use axum::http::{HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use serde::Deserialize;
+use vigie_app::finding::ClockStep;
 use vigie_app::reviewing::{QueueFilter, case_clock, relative};
 use vigie_model::Timestamp;
 use vigie_model::decision::{Action, Purpose, RawDecision, taxonomy};
@@ -30,6 +31,7 @@ fn urgency(due: Option<Timestamp>, now: Timestamp) -> &'static str {
 
 /// A deadline as text, and as an instant for the live countdown, with the server's time so that
 /// the countdown runs on the server's clock, not the browser's.
+#[derive(Clone, Debug)]
 pub(crate) struct Deadline {
     pub(crate) iso: String,
     pub(crate) now: String,
@@ -47,6 +49,7 @@ pub(crate) fn deadline(due: Option<Timestamp>, now: Timestamp) -> Option<Deadlin
 }
 
 /// A clock as the console shows it (`templates/clock.html`): a countdown only while it counts.
+#[derive(Clone, Debug)]
 pub(crate) struct ClockView {
     /// `running`, `late`, `paused`, `complied`, `ended`, `awaiting_receipt`, or `deadline` for a
     /// case's deadline without an order; the countdown script's `data-clock`.
@@ -55,6 +58,10 @@ pub(crate) struct ClockView {
     /// awaiting the authority's clarification", "complied 5 min ago, on time"...
     pub(crate) text: String,
     pub(crate) countdown: Option<Deadline>,
+    /// An order's clock that counts: how loud it is (`step-calm`, `step-30`, `step-15`, `step-5`,
+    /// `step-late`) and that in words; empty for any other clock.
+    pub(crate) step: &'static str,
+    pub(crate) step_words: &'static str,
 }
 
 impl ClockView {
@@ -84,16 +91,30 @@ impl ClockView {
                 None,
             ),
         };
-        ClockView { state: status.as_str(), text, countdown }
+        let step = match status {
+            ClockStatus::Running { deadline: d } | ClockStatus::Late { deadline: d } => Some(ClockStep::of(d, now)),
+            _ => None,
+        };
+        ClockView {
+            state: status.as_str(),
+            text,
+            countdown,
+            step: step.map_or("", ClockStep::as_str),
+            step_words: step.map_or("", ClockStep::words),
+        }
     }
 
     /// A case's clock: its orders' most pressing one, or else its own deadline, if any.
     pub(crate) fn of_case(clock: Option<ClockStatus>, due: Option<Timestamp>, now: Timestamp) -> Option<Self> {
         match clock {
             Some(status) => Some(Self::of(status, now)),
-            None => {
-                deadline(due, now).map(|d| ClockView { state: "deadline", text: d.text.clone(), countdown: Some(d) })
-            }
+            None => deadline(due, now).map(|d| ClockView {
+                state: "deadline",
+                text: d.text.clone(),
+                countdown: Some(d),
+                step: "",
+                step_words: "",
+            }),
         }
     }
 }
@@ -132,6 +153,8 @@ struct QueuePage {
 pub(crate) struct QueueQuery {
     /// The case just decided, to confirm what was decided.
     decided: Option<String>,
+    /// How many copies were decided alike with it.
+    copies: Option<u32>,
     tier: Option<String>,
     label: Option<String>,
     bank_match: Option<String>,
@@ -203,7 +226,13 @@ pub(crate) async fn queue(
         })
         .collect();
     let decided = match q.decided.as_deref() {
-        Some(case) => confirmation(&s, &v, case).await,
+        Some(case) => confirmation(&s, &v, case).await.map(|(case, what)| match q.copies {
+            Some(n @ 1..) => (
+                case,
+                format!("{what} Also {n} cop{} of it, each with its own decision:", if n == 1 { "y" } else { "ies" }),
+            ),
+            _ => (case, what),
+        }),
         None => None,
     };
     let t = QueuePage {
@@ -336,6 +365,8 @@ pub(crate) struct DecisionForm {
     automated_detection: bool,
     automated_decision: bool,
     unfounded: bool,
+    /// The copies ticked to be decided alike.
+    copies: Vec<String>,
 }
 
 struct Preview {
@@ -375,6 +406,20 @@ struct CasePage {
     form: DecisionForm,
     errors: Vec<String>,
     preview: Option<Preview>,
+    /// The case's copies in other open cases, to decide alike (`templates/copies.html`).
+    copies: Vec<CopyRow>,
+    /// The case's account's history, when it names an account.
+    account_history: Option<String>,
+}
+
+/// A copy of the case's content in another open case.
+struct CopyRow {
+    id: String,
+    target: String,
+    /// "same hash", "same URL, other parameters".
+    why: &'static str,
+    /// Ticked in the form as sent back (a refused decision keeps the choice).
+    checked: bool,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -448,6 +493,7 @@ async fn case_view(
     let mut grounds: Vec<(String, String)> =
         taxonomy().bases.iter().map(|b| (format!("law:{}", b.id), format!("{} ({})", b.title, b.citation))).collect();
     grounds.extend(clauses.iter().map(|t| (format!("terms:{}", t.code), format!("Terms {}: {}", t.code, t.title))));
+    let copies = copy_rows(s, v, c, &form).await?;
     Ok(CasePage {
         me: Some(Me::load(&s.app, v, "/queue").await),
         csrf: v.csrf.clone(),
@@ -579,8 +625,37 @@ async fn case_view(
             ("other", "Other (describe it)"),
         ],
         form,
+        account_history: c.account_id.as_deref().map(super::find::account_href),
+        copies,
         errors,
         preview,
+    })
+}
+
+/// The copies of a case the decision form offers, ticked as `form` had them.
+async fn copy_rows(
+    s: &AppState,
+    v: &Viewer,
+    c: &vigie_store::CaseRecord,
+    form: &DecisionForm,
+) -> Result<Vec<CopyRow>, PageError> {
+    Ok(if c.status().is_decidable() {
+        s.app
+            .case_copies(&v.principal, c.id.as_str())
+            .await?
+            .into_iter()
+            .map(|copy| CopyRow {
+                checked: form.copies.iter().any(|k| k == copy.case.id.as_str()),
+                id: copy.case.id.as_str().to_owned(),
+                target: target_of(&copy.case),
+                why: match copy.reason {
+                    vigie_store::CopyReason::Hash => "same hash",
+                    vigie_store::CopyReason::UrlFamily => "same URL, other parameters",
+                },
+            })
+            .collect()
+    } else {
+        Vec::new()
     })
 }
 
@@ -649,6 +724,7 @@ pub(crate) fn decision_of(form: &[(String, String)]) -> (RawDecision, DecisionFo
         automated_detection: yes("automated_detection"),
         automated_decision: yes("automated_decision"),
         unfounded: yes("manifestly_unfounded"),
+        copies: all(form, "copies").into_iter().map(str::to_owned).collect(),
     };
     (raw, kept)
 }
@@ -673,6 +749,24 @@ pub(crate) async fn decide(
                 };
                 let t = case_view(&s, &v, &id, None, kept, Vec::new(), Some(Preview { lines })).await?;
                 return page(&t);
+            }
+            Err(e) => Err(e),
+        }
+    } else if !kept.copies.is_empty() {
+        // The copies ticked are decided alike, each its own decision; those refused are named.
+        let copies: Vec<&str> = kept.copies.iter().map(String::as_str).collect();
+        match s.app.decide_with_copies(&v.principal, &id, &copies, raw).await {
+            Ok(done) if done.refused.is_empty() => {
+                return Ok(redirect(&format!("/queue?decided={id}&copies={}", done.decided.len() - 1)));
+            }
+            Ok(done) => {
+                let errors = done
+                    .refused
+                    .iter()
+                    .map(|(copy, e)| format!("The copy {} was not decided: {e}", copy.as_str()))
+                    .collect();
+                let t = case_view(&s, &v, &id, None, DecisionForm::default(), errors, None).await?;
+                return page_with(&t, StatusCode::CONFLICT);
             }
             Err(e) => Err(e),
         }
