@@ -1092,7 +1092,7 @@ mod tests {
             [],
         );
         assert!(dup.is_err(), "one case per platform and key");
-        assert_eq!(latest_version(), 10);
+        assert_eq!(latest_version(), 11);
     }
 
     #[test]
