@@ -60,6 +60,8 @@ pub(crate) fn routes() -> Router<AppState> {
         .route("/accounts", get(find::account))
         .route("/decisions", get(find::decisions))
         .route("/decisions.csv", get(find::decisions_csv))
+        .route("/queue/views", post(find::save_view))
+        .route("/queue/views/{id}/delete", post(find::delete_view))
         .route("/dashboard", get(dashboard::dashboard))
         .route("/settings", get(auth::settings).post(auth::save_settings))
         .route("/password", get(auth::password_page).post(auth::change_password))

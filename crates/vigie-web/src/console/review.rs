@@ -147,6 +147,8 @@ struct QueuePage {
     overdue: bool,
     unclaimed: bool,
     tiers: Vec<(&'static str, &'static str)>,
+    /// The person's saved views: id, name, address, and whether it is the one shown.
+    views: Vec<(String, String, String, bool)>,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -235,7 +237,9 @@ pub(crate) async fn queue(
         }),
         None => None,
     };
+    let views = super::find::view_links(&s, &v, &filter).await?;
     let t = QueuePage {
+        views,
         me: Some(Me::load(&s.app, &v, "/queue").await),
         csrf: v.csrf.clone(),
         decided,

@@ -415,6 +415,8 @@ const FORMS: &[(&str, bool)] = &[
     ("/cases/{id}/takeover", true),
     ("/cases/{id}/decide", true),
     ("/media/{id}/reveal", true),
+    ("/queue/views", true),
+    ("/queue/views/{id}/delete", true),
 ];
 
 #[test]

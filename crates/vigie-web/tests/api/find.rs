@@ -555,6 +555,7 @@ async fn axe_finds_nothing_serious_on_the_finding_pages() {
         "/decisions".to_owned(),
         "/decisions?who=recent".to_owned(),
         "/accounts?id=acct-axe".to_owned(),
+        "/queue?tier=order".to_owned(),
         format!("/cases/{order_case}"),
     ] {
         b.goto(&t.url(&path)).await;
@@ -576,4 +577,56 @@ async fn axe_finds_nothing_serious_on_the_finding_pages() {
         }
     }
     assert!(serious.is_empty(), "{}", serde_json::to_string_pretty(&serious).unwrap());
+}
+
+#[tokio::test]
+async fn a_moderator_saves_a_view_of_the_queue_that_only_they_see() {
+    let t = TestApp::start().await;
+    let (p, _, login, _) = ordered(&t, "moderator.views").await;
+    let public = case_at(&t, "https://video.example/v/public").await;
+    let colleague = t.person(&p.org, &["moderator"]).await;
+    let colleague_login = with_password(&t, &colleague, "moderator.colleague").await;
+    let b = Browser::without_javascript().await;
+    sign_in_to(&t, &b, &login, "/queue").await;
+    assert_eq!(b.find_all("tr[data-row]").await.len(), 2);
+    assert!(b.try_find("form.save-view").await.is_none(), "no filter, nothing to save");
+    // Filter to removal orders nobody else holds, and save that as a view.
+    b.script("document.getElementById('tier').value = 'order';").await;
+    b.click(&b.find("#f-unclaimed").await).await;
+    b.click(&b.find("form.filters button[type=submit]").await).await;
+    b.wait_url("tier=order").await;
+    b.type_into(&b.find("#view-name").await, "Orders, mine to take").await;
+    b.click(&b.find("form.save-view button[type=submit]").await).await;
+    b.wait_url("/queue?tier=order&unclaimed=1").await;
+    let link = b.find("#views a").await;
+    assert_eq!(b.text(&link).await, "Orders, mine to take");
+    assert_eq!(b.attribute(&link, "aria-current").await.as_deref(), Some("page"));
+    b.screenshot("find-views-1280").await;
+    // Back to the whole queue; the view brings its filters back.
+    b.goto(&t.url("/queue")).await;
+    assert_eq!(b.find_all("tr[data-row]").await.len(), 2);
+    b.click(&b.find("#views a").await).await;
+    b.wait_url("tier=order").await;
+    let rows = b.find_all("tr[data-row]").await;
+    assert_eq!(rows.len(), 1);
+    assert_ne!(b.attribute(&rows[0], "data-row").await.as_deref(), Some(public.as_str()));
+    // A colleague of the same platform does not see it.
+    let b2 = Browser::without_javascript().await;
+    sign_in_to(&t, &b2, &colleague_login, "/queue").await;
+    assert!(b2.find_all("#views a").await.is_empty());
+    // Nor may they delete it.
+    let id = b.attribute(&b.find("#views li").await, "id").await.unwrap().trim_start_matches("view-").to_owned();
+    let (_, cookie) = t.console_login(&colleague_login, PASSWORD).await;
+    let cookie = cookie.unwrap();
+    let csrf = t.console_get("/queue", &cookie).await.csrf();
+    let res = t.console_post(&format!("/queue/views/{id}/delete"), &cookie, &[("csrf", &csrf)]).await;
+    assert_eq!(res.status, 404);
+    // A view of filters the queue does not know is refused by name.
+    let res = t.console_post("/queue/views", &cookie, &[("csrf", &csrf), ("name", "x"), ("tier", "everything")]).await;
+    assert_eq!(res.status, 422);
+    assert!(res.body.contains("tier"), "{}", res.body);
+    // Its owner deletes it.
+    b.click(&b.find(&format!("#view-{id} button")).await).await;
+    b.wait_gone(&format!("#view-{id}")).await;
+    assert_eq!(b.text(&b.find("#views p.muted").await).await, "No saved view yet.");
 }
