@@ -449,6 +449,7 @@ async fn copies_of_one_content_are_decided_together_each_with_its_own_decision_a
     .await;
     b.type_into(&b.find("#purpose_rationale").await, "recruitment").await;
     b.type_into(&b.find("#explanation").await, "The same recruitment video, posted again.").await;
+    b.script("document.getElementById('copies').scrollIntoView()").await;
     b.screenshot("find-copies-1280").await;
     b.click(&b.find("button[value=decide]").await).await;
     b.wait_url("/queue?decided=").await;
@@ -629,4 +630,48 @@ async fn a_moderator_saves_a_view_of_the_queue_that_only_they_see() {
     b.click(&b.find(&format!("#view-{id} button")).await).await;
     b.wait_gone(&format!("#view-{id}")).await;
     assert_eq!(b.text(&b.find("#views p.muted").await).await, "No saved view yet.");
+}
+
+#[tokio::test]
+async fn a_held_case_is_never_found_nor_offered_as_a_copy() {
+    let t = TestApp::start().await;
+    let p = t.platform("video.example").await;
+    let login = with_password(&t, &p, "moderator.held").await;
+    let police = t.authority().await;
+    let ends = t.now().plus(Duration::from_days(90)).to_rfc3339();
+    let instrument = json!({ "reference": "JI-2026-7", "issuing_body": "Juge d'instruction, tribunal judiciaire de Paris",
+                             "ends_at": t.now().plus(Duration::from_days(60)).to_rfc3339() });
+    let list = t
+        .post(
+            "/api/v1/watchlists",
+            &police.token,
+            json!({ "name": "Operation Quiet", "legal_basis_ref": "CPP art. 706-16",
+                                                         "ends_at": ends, "hold_hours": 48, "instrument": instrument }),
+        )
+        .await
+        .expect(201)["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let entries = json!({ "entries": [{ "url": "https://video.example/v/watched" }] });
+    t.post(&format!("/api/v1/watchlists/{list}/entries"), &police.token, entries).await.expect(200);
+    let held = case_at(&t, "https://video.example/v/watched").await;
+    let open = case_at(&t, "https://video.example/v/watched?part=2").await;
+    let inbox = t.get("/api/v1/inbox", &p.token).await.expect(200);
+    assert_eq!(inbox["cases"].as_array().unwrap().len(), 1, "the held case is not in the inbox");
+
+    let b = Browser::without_javascript().await;
+    sign_in_to(&t, &b, &login, "/queue").await;
+    for query in ["https://video.example/v/watched".to_owned(), held.clone()] {
+        b.goto(&t.url(&format!("/search?q={}", query.replace(':', "%3A").replace('/', "%2F")))).await;
+        let mut found = Vec::new();
+        for row in b.find_all("#found tbody tr").await {
+            found.push(b.attribute(&row, "id").await.unwrap());
+        }
+        let expected: Vec<String> = if query == held { vec![] } else { vec![format!("found-{open}")] };
+        assert_eq!(found, expected, "{query}");
+    }
+    b.goto(&t.url(&format!("/cases/{open}"))).await;
+    b.find("form.decision").await;
+    assert!(b.try_find("#copies").await.is_none(), "the held case is no copy to offer");
 }
