@@ -29,6 +29,7 @@ pub mod scheduler;
 pub mod secrets;
 pub mod sessions;
 pub mod statements;
+pub mod teams;
 pub mod transparency;
 
 #[cfg(test)]

@@ -38,6 +38,38 @@ pub struct SavedViewRecord {
     pub created_at: Timestamp,
 }
 
+/// A platform's team. Legal basis of teams and their members: organising the platform's
+/// moderation (GDPR art. 6(1)(b) and (f)). Retention: until an administrator changes them; a
+/// removed person leaves every team. Readers: administrators, and the team's own people.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct TeamRecord {
+    pub id: String,
+    pub org: OrgId,
+    pub name: String,
+    pub created_at: Timestamp,
+}
+
+/// A person in a team; a lead sees the team's per-person figures.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct TeamMemberRecord {
+    pub team: String,
+    pub user: UserId,
+    pub lead: bool,
+}
+
+/// An administrator's rule: cases whose `field` (`source`, `host`, `bank_label`) is `value` go
+/// to `team`'s queue; the org's rules are tried by `position`, the first that holds decides.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct RoutingRuleRecord {
+    pub id: String,
+    pub org: OrgId,
+    pub position: i64,
+    pub field: String,
+    pub value: String,
+    pub team: String,
+    pub created_at: Timestamp,
+}
+
 /// Why a case is a copy of another.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum CopyReason {
@@ -64,6 +96,15 @@ pub trait FindReads {
     ) -> Result<Vec<(CaseRecord, CopyReason)>>;
     /// A person's saved views, by name.
     fn saved_views(&self, user: &UserId) -> Result<Vec<SavedViewRecord>>;
+    /// A platform's teams, by name.
+    fn teams_of(&self, org: &OrgId) -> Result<Vec<TeamRecord>>;
+    /// The people of a platform's teams.
+    fn team_members_of(&self, org: &OrgId) -> Result<Vec<TeamMemberRecord>>;
+    /// A platform's routing rules, in the order they are tried.
+    fn routing_rules(&self, org: &OrgId) -> Result<Vec<RoutingRuleRecord>>;
+    /// Each of a platform's decisions taken at or after `since`: who took it, and the time from
+    /// the case's opening to the decision.
+    fn decision_times(&self, org: &OrgId, since: Timestamp) -> Result<Vec<(UserId, Duration)>>;
 }
 
 pub trait FindTx {
@@ -73,4 +114,14 @@ pub trait FindTx {
     fn delete_saved_view(&mut self, user: &UserId, id: &str) -> Result<bool>;
     /// Deletes every view of a person (removed by an administrator); returns how many.
     fn delete_saved_views_of(&mut self, user: &UserId) -> Result<usize>;
+    /// Adds a team, or returns the org's team of that name.
+    fn ensure_team(&mut self, r: &TeamRecord) -> Result<TeamRecord>;
+    /// Adds a person to a team, or changes whether they lead it.
+    fn put_team_member(&mut self, r: &TeamMemberRecord) -> Result<()>;
+    /// Takes a person out of every team (removed by an administrator).
+    fn leave_teams(&mut self, user: &UserId) -> Result<usize>;
+    /// Adds a rule after the org's last one.
+    fn insert_routing_rule(&mut self, r: &RoutingRuleRecord) -> Result<()>;
+    /// `true` if the org had that rule.
+    fn delete_routing_rule(&mut self, org: &OrgId, id: &str) -> Result<bool>;
 }

@@ -44,6 +44,34 @@ fn in_family(n: u8) -> String {
 }
 
 impl FindReads for SqliteRead<'_> {
+    fn teams_of(&self, org: &OrgId) -> Result<Vec<TeamRecord>> {
+        self.many("SELECT * FROM teams WHERE org = ?1 ORDER BY name, id", [org.as_str()], team_row)
+    }
+    fn team_members_of(&self, org: &OrgId) -> Result<Vec<TeamMemberRecord>> {
+        self.many(
+            "SELECT m.team, m.user, m.lead FROM team_members m JOIN teams t ON t.id = m.team \
+             WHERE t.org = ?1 ORDER BY m.team, m.user",
+            [org.as_str()],
+            |r| {
+                Ok(TeamMemberRecord {
+                    team: r.get("team")?,
+                    user: UserId::from_trusted(r.get("user")?),
+                    lead: r.get("lead")?,
+                })
+            },
+        )
+    }
+    fn routing_rules(&self, org: &OrgId) -> Result<Vec<RoutingRuleRecord>> {
+        self.many("SELECT * FROM routing_rules WHERE org = ?1 ORDER BY position, id", [org.as_str()], rule_row)
+    }
+    fn decision_times(&self, org: &OrgId, since: Timestamp) -> Result<Vec<(UserId, Duration)>> {
+        self.many(
+            "SELECT d.decided_by, d.decided_at - c.created_at FROM decisions d JOIN cases c ON c.id = d.case_id \
+             WHERE d.org = ?1 AND d.decided_at >= ?2",
+            params![org.as_str(), since.as_micros()],
+            |r| Ok((UserId::from_trusted(r.get(0)?), Duration::from_micros(r.get(1)?))),
+        )
+    }
     fn saved_views(&self, user: &UserId) -> Result<Vec<SavedViewRecord>> {
         self.many("SELECT * FROM saved_views WHERE user = ?1 ORDER BY name, id", [user.as_str()], saved_view_row)
     }
@@ -134,7 +162,59 @@ fn saved_view_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<SavedViewRecord> {
     })
 }
 
+fn team_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<TeamRecord> {
+    Ok(TeamRecord {
+        id: r.get("id")?,
+        org: OrgId::from_trusted(r.get("org")?),
+        name: r.get("name")?,
+        created_at: Timestamp::from_micros(r.get("created_at")?),
+    })
+}
+
+fn rule_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<RoutingRuleRecord> {
+    Ok(RoutingRuleRecord {
+        id: r.get("id")?,
+        org: OrgId::from_trusted(r.get("org")?),
+        position: r.get("position")?,
+        field: r.get("field")?,
+        value: r.get("value")?,
+        team: r.get("team")?,
+        created_at: Timestamp::from_micros(r.get("created_at")?),
+    })
+}
+
 impl FindTx for SqliteTx<'_> {
+    fn ensure_team(&mut self, r: &TeamRecord) -> Result<TeamRecord> {
+        self.read.exec(
+            "INSERT INTO teams (id, org, name, created_at) VALUES (?1, ?2, ?3, ?4) ON CONFLICT (org, name) DO NOTHING",
+            params![r.id, r.org.as_str(), r.name, r.created_at.as_micros()],
+        )?;
+        self.read
+            .one("SELECT * FROM teams WHERE org = ?1 AND name = ?2", params![r.org.as_str(), r.name], team_row)?
+            .ok_or_else(|| StoreError::Corrupt("a team just written is missing".into()))
+    }
+    fn put_team_member(&mut self, r: &TeamMemberRecord) -> Result<()> {
+        self.read.exec(
+            "INSERT INTO team_members (team, user, lead) VALUES (?1, ?2, ?3) \
+             ON CONFLICT (team, user) DO UPDATE SET lead = excluded.lead",
+            params![r.team, r.user.as_str(), r.lead],
+        )?;
+        Ok(())
+    }
+    fn leave_teams(&mut self, user: &UserId) -> Result<usize> {
+        self.read.exec("DELETE FROM team_members WHERE user = ?1", [user.as_str()])
+    }
+    fn insert_routing_rule(&mut self, r: &RoutingRuleRecord) -> Result<()> {
+        self.read.exec(
+            "INSERT INTO routing_rules (id, org, position, field, value, team, created_at) VALUES \
+             (?1, ?2, (SELECT COALESCE(MAX(position), 0) + 1 FROM routing_rules WHERE org = ?2), ?3, ?4, ?5, ?6)",
+            params![r.id, r.org.as_str(), r.field, r.value, r.team, r.created_at.as_micros()],
+        )?;
+        Ok(())
+    }
+    fn delete_routing_rule(&mut self, org: &OrgId, id: &str) -> Result<bool> {
+        Ok(self.read.exec("DELETE FROM routing_rules WHERE id = ?1 AND org = ?2", params![id, org.as_str()])? > 0)
+    }
     fn upsert_saved_view(&mut self, r: &SavedViewRecord) -> Result<()> {
         self.read.exec(
             "INSERT INTO saved_views (id, user, name, filters, created_at) VALUES (?1, ?2, ?3, ?4, ?5) \
@@ -154,6 +234,18 @@ impl FindTx for SqliteTx<'_> {
 impl FindReads for SqliteTx<'_> {
     fn saved_views(&self, user: &UserId) -> Result<Vec<SavedViewRecord>> {
         self.read.saved_views(user)
+    }
+    fn teams_of(&self, org: &OrgId) -> Result<Vec<TeamRecord>> {
+        self.read.teams_of(org)
+    }
+    fn team_members_of(&self, org: &OrgId) -> Result<Vec<TeamMemberRecord>> {
+        self.read.team_members_of(org)
+    }
+    fn routing_rules(&self, org: &OrgId) -> Result<Vec<RoutingRuleRecord>> {
+        self.read.routing_rules(org)
+    }
+    fn decision_times(&self, org: &OrgId, since: Timestamp) -> Result<Vec<(UserId, Duration)>> {
+        self.read.decision_times(org, since)
     }
     fn counting_orders(&self, org: &OrgId, as_authority: bool) -> Result<Vec<OrderRecord>> {
         self.read.counting_orders(org, as_authority)

@@ -859,6 +859,33 @@ CREATE TABLE saved_views (
     created_at INTEGER NOT NULL,
     UNIQUE (user, name)
 ) STRICT;
+
+-- A platform's teams, their people (a lead sees the team's per-person figures), and the
+-- administrator's routing rules that send cases to a team's queue (the first rule that holds).
+CREATE TABLE teams (
+    id TEXT PRIMARY KEY,
+    org TEXT NOT NULL REFERENCES orgs(id),
+    name TEXT NOT NULL,
+    created_at INTEGER NOT NULL,
+    UNIQUE (org, name)
+) STRICT;
+CREATE TABLE team_members (
+    team TEXT NOT NULL REFERENCES teams(id),
+    user TEXT NOT NULL REFERENCES users(id),
+    lead INTEGER NOT NULL,
+    PRIMARY KEY (team, user)
+) STRICT, WITHOUT ROWID;
+CREATE INDEX team_members_user ON team_members(user);
+CREATE TABLE routing_rules (
+    id TEXT PRIMARY KEY,
+    org TEXT NOT NULL REFERENCES orgs(id),
+    position INTEGER NOT NULL,
+    field TEXT NOT NULL CHECK (field IN ('source', 'host', 'bank_label')),
+    value TEXT NOT NULL,
+    team TEXT NOT NULL REFERENCES teams(id),
+    created_at INTEGER NOT NULL
+) STRICT;
+CREATE INDEX routing_rules_org ON routing_rules(org, position);
 "#,
 ];
 

@@ -19,6 +19,7 @@ mod public;
 mod review;
 mod scrutiny;
 pub(crate) mod session;
+mod teams;
 mod uploader;
 
 use askama::Template;
@@ -62,6 +63,11 @@ pub(crate) fn routes() -> Router<AppState> {
         .route("/decisions.csv", get(find::decisions_csv))
         .route("/queue/views", post(find::save_view))
         .route("/queue/views/{id}/delete", post(find::delete_view))
+        .route("/figures", get(teams::figures))
+        .route("/admin/orgs/{id}/teams", get(teams::page_of).post(teams::add_team))
+        .route("/admin/orgs/{id}/teams/{team}/members", post(teams::add_member))
+        .route("/admin/orgs/{id}/rules", post(teams::add_rule))
+        .route("/admin/orgs/{id}/rules/{rule}/delete", post(teams::delete_rule))
         .route("/dashboard", get(dashboard::dashboard))
         .route("/settings", get(auth::settings).post(auth::save_settings))
         .route("/password", get(auth::password_page).post(auth::change_password))

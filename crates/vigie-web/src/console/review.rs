@@ -149,6 +149,12 @@ struct QueuePage {
     tiers: Vec<(&'static str, &'static str)>,
     /// The person's saved views: id, name, address, and whether it is the one shown.
     views: Vec<(String, String, String, bool)>,
+    /// The person's team queues: id, name, cases routed to it, whether it is the one shown.
+    teams: Vec<(String, String, usize, bool)>,
+    /// The team queue shown, or empty for the whole queue.
+    team: String,
+    /// The person leads a team: a link to its figures.
+    lead: bool,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -162,6 +168,8 @@ pub(crate) struct QueueQuery {
     bank_match: Option<String>,
     overdue: Option<String>,
     unclaimed: Option<String>,
+    /// One of the person's team queues.
+    team: Option<String>,
 }
 
 pub(crate) fn target_of(case: &vigie_store::CaseRecord) -> String {
@@ -195,6 +203,8 @@ pub(crate) async fn queue(
         unclaimed: q.unclaimed.is_some(),
     };
     let items = s.app.queue(&v.principal, &filter).await?;
+    let team = q.team.clone().filter(|t| !t.is_empty());
+    let (tabs, items) = s.app.team_queues(&v.principal, items, team.as_deref()).await?;
     let now = s.app.now();
     let holders = items.iter().filter_map(|i| i.claim.as_ref().map(|c| c.user.clone())).collect();
     let names = s.app.person_names(&v.principal, holders).await?;
@@ -240,6 +250,15 @@ pub(crate) async fn queue(
     let views = super::find::view_links(&s, &v, &filter).await?;
     let t = QueuePage {
         views,
+        lead: tabs.iter().any(|t| t.lead),
+        teams: tabs
+            .into_iter()
+            .map(|t| {
+                let current = team.as_deref() == Some(t.team.id.as_str());
+                (t.team.id, t.team.name, t.count, current)
+            })
+            .collect(),
+        team: team.unwrap_or_default(),
         me: Some(Me::load(&s.app, &v, "/queue").await),
         csrf: v.csrf.clone(),
         decided,

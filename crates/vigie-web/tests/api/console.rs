@@ -417,6 +417,10 @@ const FORMS: &[(&str, bool)] = &[
     ("/media/{id}/reveal", true),
     ("/queue/views", true),
     ("/queue/views/{id}/delete", true),
+    ("/admin/orgs/{id}/teams", true),
+    ("/admin/orgs/{id}/teams/{team}/members", true),
+    ("/admin/orgs/{id}/rules", true),
+    ("/admin/orgs/{id}/rules/{rule}/delete", true),
 ];
 
 #[test]

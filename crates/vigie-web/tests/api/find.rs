@@ -675,3 +675,153 @@ async fn a_held_case_is_never_found_nor_offered_as_a_copy() {
     b.find("form.decision").await;
     assert!(b.try_find("#copies").await.is_none(), "the held case is no copy to offer");
 }
+
+#[tokio::test]
+async fn routing_rules_send_new_cases_to_a_teams_queue_and_its_lead_sees_figures() {
+    let path = std::env::var("VIGIE_AXE_JS").unwrap_or_else(|_| {
+        concat!(env!("CARGO_MANIFEST_DIR"), "/../../target/axe/node_modules/axe-core/axe.min.js").to_owned()
+    });
+    let axe = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("axe-core is missing at {path} ({e})"));
+    let t = TestApp::start().await;
+    let p = t.platform("video.example").await;
+    let lead_login = with_password(&t, &p, "moderator.lead").await;
+    let colleague = t.person(&p.org, &["moderator"]).await;
+    let colleague_login = with_password(&t, &colleague, "moderator.member").await;
+    let orgs = t.get("/api/v1/orgs", ADMIN).await.expect(200);
+    let hub = orgs["orgs"].as_array().unwrap().iter().find(|o| o["kind"] == "hub").unwrap()["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let admin = t.person(&hub, &["admin"]).await;
+    let admin_login = with_password(&t, &admin, "operator.teams").await;
+
+    // The administrator sets up two teams and two rules: orders to the orders desk first, then
+    // everything on video.example to the general desk.
+    // With script: axe runs in the page.
+    let b = Browser::start().await;
+    sign_in_to(&t, &b, &admin_login, "/admin").await;
+    b.goto(&t.url(&format!("/admin/orgs/{}", p.org))).await;
+    b.click(&b.find("#teams-link").await).await;
+    b.wait_url("/teams").await;
+    for name in ["Orders desk", "General desk"] {
+        b.type_into(&b.find("#team-name").await, name).await;
+        b.click(&b.find("form.add-team button").await).await;
+        b.wait_url("/teams").await;
+        eventually_text(&b, "#teams", name).await;
+    }
+    let mut teams = Vec::new();
+    for row in b.find_all("#teams tbody tr").await {
+        let id = b.attribute(&row, "id").await.unwrap().trim_start_matches("team-").to_owned();
+        teams.push((b.text(&b.find(&format!("#team-{id} td")).await).await, id));
+    }
+    let team = |name: &str| teams.iter().find(|(n, _)| n == name).unwrap().1.clone();
+    let (orders_desk, general) = (team("Orders desk"), team("General desk"));
+    // The lead leads the orders desk and sits in the general desk; the colleague only the latter.
+    for (tid, who, lead, people) in [
+        (&orders_desk, &p.user, true, "Test Person (lead)"),
+        (&general, &p.user, false, "Test Person"),
+        (&general, &colleague.user, false, "Test Person, Test Person"),
+    ] {
+        b.script(&format!("document.getElementById('user-{tid}').value = '{who}';")).await;
+        if lead {
+            b.click(&b.find(&format!("#lead-{tid}")).await).await;
+        }
+        b.click(&b.find(&format!("#team-{tid} form.add-member button")).await).await;
+        // The page comes back at the same address: wait for what it says now.
+        eventually_text(&b, &format!("#team-{tid} td.people"), people).await;
+        assert_eq!(b.text(&b.find(&format!("#team-{tid} td.people")).await).await, people);
+    }
+    for (n, (field, value, tid)) in
+        [("source", "order", &orders_desk), ("host", "video.example", &general)].into_iter().enumerate()
+    {
+        b.script(&format!(
+            "document.getElementById('rule-field').value = '{field}'; document.getElementById('rule-team').value = '{tid}';"
+        ))
+        .await;
+        b.type_into(&b.find("#rule-value").await, value).await;
+        b.click(&b.find("form.add-rule button").await).await;
+        eventually_text(&b, &format!("#rules tbody tr:nth-child({})", n + 1), value).await;
+    }
+    assert_eq!(b.find_all("#rules tbody tr").await.len(), 2);
+    b.screenshot("find-teams-admin-1280").await;
+    b.script(&axe).await;
+    let found = b
+        .script_async(
+            "var done = arguments[arguments.length - 1];
+             axe.run(document, { resultTypes: ['violations'] }).then(function (r) {
+               done(r.violations.filter(function (v) { return v.impact === 'serious' || v.impact === 'critical'; })
+                 .map(function (v) { return v.id; })); });",
+        )
+        .await;
+    assert_eq!(found, json!([]), "axe on the teams page");
+
+    // New cases arrive: an order and a public notice.
+    let a = t.authority().await;
+    t.post("/api/v1/orders", &a.token, order_body(&p.org, &["https://video.example/v/ordered"])).await.expect(201);
+    let public = case_at(&t, "https://video.example/v/public").await;
+    let other = t.platform("other.example").await;
+    let _ = other;
+
+    let lb = Browser::start().await;
+    sign_in_to(&t, &lb, &lead_login, "/queue").await;
+    assert_eq!(lb.text(&lb.find(&format!("#tab-{orders_desk}")).await).await, "Orders desk (1)");
+    assert_eq!(lb.text(&lb.find(&format!("#tab-{general}")).await).await, "General desk (1)", "the first rule wins");
+    lb.click(&lb.find(&format!("#tab-{general}")).await).await;
+    lb.wait_url(&format!("team={general}")).await;
+    let rows = lb.find_all("tr[data-row]").await;
+    assert_eq!(rows.len(), 1);
+    assert_eq!(lb.attribute(&rows[0], "data-row").await.as_deref(), Some(public.as_str()));
+    lb.click(&lb.find(&format!("#tab-{orders_desk}")).await).await;
+    lb.wait_url(&format!("team={orders_desk}")).await;
+    let rows = lb.find_all("tr[data-row]").await;
+    assert_eq!(rows.len(), 1);
+    assert_ne!(lb.attribute(&rows[0], "data-row").await.as_deref(), Some(public.as_str()));
+    lb.screenshot("find-team-queue-1280").await;
+
+    // The colleague sees the general desk only, and no figures.
+    let cb = Browser::without_javascript().await;
+    sign_in_to(&t, &cb, &colleague_login, "/queue").await;
+    assert!(cb.try_find(&format!("#tab-{orders_desk}")).await.is_none());
+    assert!(cb.try_find("#figures-link").await.is_none());
+    cb.goto(&t.url(&format!("/queue?team={orders_desk}"))).await;
+    assert!(cb.try_find("tr[data-row]").await.is_none(), "another team's queue is not theirs");
+    let (_, cookie) = t.console_login(&colleague_login, PASSWORD).await;
+    assert_eq!(t.console_get("/figures", &cookie.unwrap()).await.status, 403);
+
+    // The lead's figures: the lead decided the public case 12 minutes after it opened.
+    t.advance(Duration::from_mins(12));
+    t.post(&format!("/api/v1/cases/{public}/decision"), &p.token, removal("Recruits.")).await.expect(201);
+    lb.goto(&t.url("/queue")).await;
+    lb.click(&lb.find("#figures-link").await).await;
+    lb.wait_url("/figures").await;
+    let mut figures = Vec::new();
+    for row in lb.find_all("table.figures tbody tr").await {
+        figures.push(lb.text(&row).await);
+    }
+    assert_eq!(figures, ["Test Person 1 12 min"], "the orders desk has the lead alone");
+    lb.screenshot("find-figures-1280").await;
+    lb.script(&axe).await;
+    let found = lb
+        .script_async(
+            "var done = arguments[arguments.length - 1];
+             axe.run(document, { resultTypes: ['violations'] }).then(function (r) {
+               done(r.violations.filter(function (v) { return v.impact === 'serious' || v.impact === 'critical'; })
+                 .map(function (v) { return v.id; })); });",
+        )
+        .await;
+    assert_eq!(found, json!([]), "axe on the figures page");
+}
+
+/// Waits until `css`'s text contains `text`.
+async fn eventually_text(b: &Browser, css: &str, text: &str) {
+    let deadline = Instant::now() + StdDuration::from_secs(5);
+    loop {
+        if let Some(e) = b.try_find(css).await
+            && b.text(&e).await.contains(text)
+        {
+            return;
+        }
+        assert!(Instant::now() < deadline, "{css} never said {text:?}");
+        tokio::time::sleep(StdDuration::from_millis(50)).await;
+    }
+}
