@@ -21,6 +21,7 @@ mod scrutiny;
 pub(crate) mod session;
 mod teams;
 mod uploader;
+mod views;
 
 use askama::Template;
 use axum::Router;
@@ -61,8 +62,8 @@ pub(crate) fn routes() -> Router<AppState> {
         .route("/accounts", get(find::account))
         .route("/decisions", get(find::decisions))
         .route("/decisions.csv", get(find::decisions_csv))
-        .route("/queue/views", post(find::save_view))
-        .route("/queue/views/{id}/delete", post(find::delete_view))
+        .route("/queue/views", post(views::save_view))
+        .route("/queue/views/{id}/delete", post(views::delete_view))
         .route("/figures", get(teams::figures))
         .route("/admin/orgs/{id}/teams", get(teams::page_of).post(teams::add_team))
         .route("/admin/orgs/{id}/teams/{team}/members", post(teams::add_member))

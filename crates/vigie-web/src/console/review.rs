@@ -247,7 +247,7 @@ pub(crate) async fn queue(
         }),
         None => None,
     };
-    let views = super::find::view_links(&s, &v, &filter).await?;
+    let views = super::views::view_links(&s, &v, &filter).await?;
     let t = QueuePage {
         views,
         lead: tabs.iter().any(|t| t.lead),
@@ -648,7 +648,7 @@ async fn case_view(
             ("other", "Other (describe it)"),
         ],
         form,
-        account_history: c.account_id.as_deref().map(super::find::account_href),
+        account_history: c.account_id.as_deref().map(super::views::account_href),
         copies,
         errors,
         preview,
