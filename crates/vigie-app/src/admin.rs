@@ -577,6 +577,9 @@ impl App {
                 let now = clock.now();
                 let ev = Events { clock: &*clock, now, actor: &actor };
                 tx.deactivate_user(&user, now)?;
+                // A removed person's saved views and team places go with them (`finding.rs`).
+                tx.delete_saved_views_of(&user)?;
+                tx.leave_teams(&user)?;
                 person.deactivated_at = Some(now);
                 let tokens = tx.revoke_tokens_of(&user, now)?;
                 let sessions = tx.revoke_sessions_of(&user, now)?;

@@ -17,6 +17,7 @@ pub mod delivery;
 pub mod dueprocess;
 pub mod egress;
 pub mod error;
+pub mod finding;
 pub(crate) mod fold;
 pub mod intake;
 pub mod media;
@@ -29,6 +30,7 @@ pub mod secrets;
 pub mod sessions;
 pub mod shift;
 pub mod statements;
+pub mod teams;
 pub mod transparency;
 pub mod wellbeing;
 

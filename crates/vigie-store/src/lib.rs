@@ -18,6 +18,7 @@
 mod chain;
 mod console;
 mod dueprocess;
+mod find;
 mod outbox;
 mod records;
 mod shift;
@@ -29,6 +30,7 @@ use std::sync::Arc;
 pub use chain::ChainReads;
 pub use console::*;
 pub use dueprocess::*;
+pub use find::*;
 pub use outbox::*;
 pub use records::*;
 pub use shift::*;
@@ -122,7 +124,7 @@ pub struct Durability {
 }
 
 /// Queries. Implemented on read connections and inside write transactions.
-pub trait Reads: DueReads + ConsoleReads + OutboxReads + ChainReads + ShiftReads + WellbeingReads {
+pub trait Reads: DueReads + ConsoleReads + FindReads + OutboxReads + ChainReads + ShiftReads + WellbeingReads {
     fn count_orgs(&self) -> Result<i64>;
     fn get_org(&self, id: &OrgId) -> Result<Option<OrgRecord>>;
     fn list_orgs(&self) -> Result<Vec<OrgRecord>>;
@@ -193,7 +195,7 @@ pub trait Reads: DueReads + ConsoleReads + OutboxReads + ChainReads + ShiftReads
 }
 
 /// Changes. Only available inside [`Store::write`].
-pub trait Tx: Reads + DueTx + ConsoleTx + OutboxTx + ShiftTx + WellbeingTx {
+pub trait Tx: Reads + DueTx + ConsoleTx + FindTx + OutboxTx + ShiftTx + WellbeingTx {
     fn insert_org(&mut self, r: &OrgRecord) -> Result<()>;
     /// Changes an organisation's competences and designated channel (nothing else changes).
     fn update_org(&mut self, r: &OrgRecord) -> Result<()>;

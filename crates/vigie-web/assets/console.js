@@ -1,5 +1,6 @@
-// Vigie console: live countdowns, keyboard shortcuts, copy buttons, the labels of table cells on
-// narrow screens, and the re-blur timer. Every page works without this file.
+// Vigie console: live countdowns (with the stepped warnings of an order's clock and the running
+// orders in the tab's title), keyboard shortcuts, copy buttons, the labels of table cells on narrow
+// screens, and the re-blur timer. Every page works without this file.
 "use strict";
 (function () {
   // The same rule as the server's `relative` (vigie-app, reviewing.rs): keep the two in step.
@@ -34,8 +35,45 @@
       el.textContent = order && left < 0 ? "late, due " + relative(left) : relative(left);
       el.classList.remove("overdue", "soon", "later");
       el.classList.add(left <= 0 ? "overdue" : left <= 3600000 ? "soon" : "later");
+      if (order) louder(el, left);
     });
+    var menu = document.getElementById("orders-running");
+    if (menu && titleRest !== null) {
+      var clock = menu.querySelector("time[data-deadline]"), n = menu.getAttribute("data-count");
+      document.title = clock && n !== "0"
+        ? "(" + n + (n === "1" ? " order · " : " orders · ") + clock.textContent + ") " + titleRest
+        : titleRest;
+    }
   }
+  // The same steps as the server's (vigie-app, finding.rs `ClockStep`): keep the two in step.
+  var STEPS = ["step-calm", "step-30", "step-15", "step-5", "step-late"];
+  var WORDS = ["", "30 minutes or less left", "15 minutes or less left", "5 minutes or less left: act now",
+    "the hour has passed"];
+  function stepOf(left) {
+    var min = 60000;
+    // The deadline's own instant is still in time (the server counts in microseconds).
+    if (left < 0) return 4;
+    if (left <= 5 * min) return 3;
+    if (left <= 15 * min) return 2;
+    if (left <= 30 * min) return 1;
+    return 0;
+  }
+  // An order's clock gets louder: its class, and the words beside it, which a screen reader
+  // announces politely; both change only when the step does.
+  function louder(el, left) {
+    var i = stepOf(left);
+    if (el.classList.contains(STEPS[i])) return;
+    STEPS.forEach(function (s) { el.classList.remove(s); });
+    el.classList.add(STEPS[i]);
+    var words = el.nextElementSibling;
+    if (words && words.classList.contains("clock-step")) {
+      STEPS.forEach(function (s) { words.classList.remove(s); });
+      words.classList.add(STEPS[i]);
+      words.textContent = WORDS[i];
+    }
+  }
+  // The page's own title, without the server's "(2 orders · in 12 min) " before it.
+  var titleRest = null;
   var rows = [], current = -1;
   function select(i) {
     if (!rows.length) return;
@@ -161,6 +199,7 @@
     labelCells();
     copyButtons();
     reblur();
+    titleRest = document.title.replace(/^\([^)]*\) /, "");
     tick();
     setInterval(tick, 1000);
   });

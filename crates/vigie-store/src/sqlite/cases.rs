@@ -34,7 +34,7 @@ pub(super) fn signal_row(r: &Row<'_>) -> rusqlite::Result<SignalRecord> {
     })
 }
 
-fn case_row(r: &Row<'_>) -> rusqlite::Result<CaseRecord> {
+pub(super) fn case_row(r: &Row<'_>) -> rusqlite::Result<CaseRecord> {
     let kind: String = r.get("kind")?;
     let state: String = r.get("state")?;
     Ok(CaseRecord {
@@ -107,7 +107,7 @@ macro_rules! case_cols {
 const CASE_COLS: &str = case_cols!();
 /// The columns a case is read with: its own, and when its current decision (the latest, as in
 /// `case_decision`) was reversed. Pending cases skip the lookup.
-const CASE_READ: &str = concat!(
+pub(super) const CASE_READ: &str = concat!(
     case_cols!(),
     ", CASE WHEN state = 'decided' THEN (SELECT d.reversed_at FROM decisions d WHERE d.case_id = cases.id \
      ORDER BY d.decided_at DESC, d.rowid DESC LIMIT 1) END AS reinstated_at"

@@ -8,6 +8,7 @@ mod conn;
 mod console;
 mod dueprocess;
 mod events;
+mod find;
 mod orders;
 mod orgs;
 mod outbox;

@@ -909,6 +909,56 @@ CREATE TABLE authority_profiles (
     updated_by TEXT NOT NULL REFERENCES users(id)
 ) STRICT;
 "#,
+    // 14: finding cases (step 10): the search box and a case's copies look cases up by account,
+    // content id, hash and order reference, each from an index.
+    r#"
+CREATE INDEX cases_account ON cases(platform, account_id) WHERE account_id IS NOT NULL;
+CREATE INDEX cases_content ON cases(platform, content_id) WHERE content_id IS NOT NULL;
+CREATE INDEX cases_url ON cases(platform, url) WHERE url IS NOT NULL;
+CREATE INDEX case_media_sha256 ON case_media(sha256);
+CREATE INDEX case_media_pdq ON case_media(pdq) WHERE pdq IS NOT NULL;
+CREATE INDEX bank_entries_case ON bank_entries(value) WHERE case_id IS NOT NULL;
+CREATE INDEX orders_reference ON orders(platform, reference);
+CREATE INDEX decisions_decider ON decisions(org, decided_by, decided_at);
+
+-- A moderator's saved views of the queue: a name and the queue's filters, read by their owner
+-- only; deleted by the owner, or with the person when an administrator removes them.
+CREATE TABLE saved_views (
+    id TEXT PRIMARY KEY,
+    user TEXT NOT NULL REFERENCES users(id),
+    name TEXT NOT NULL,
+    filters TEXT NOT NULL,
+    created_at INTEGER NOT NULL,
+    UNIQUE (user, name)
+) STRICT;
+
+-- A platform's teams, their people (a lead sees the team's per-person figures), and the
+-- administrator's routing rules that send cases to a team's queue (the first rule that holds).
+CREATE TABLE teams (
+    id TEXT PRIMARY KEY,
+    org TEXT NOT NULL REFERENCES orgs(id),
+    name TEXT NOT NULL,
+    created_at INTEGER NOT NULL,
+    UNIQUE (org, name)
+) STRICT;
+CREATE TABLE team_members (
+    team TEXT NOT NULL REFERENCES teams(id),
+    user TEXT NOT NULL REFERENCES users(id),
+    lead INTEGER NOT NULL,
+    PRIMARY KEY (team, user)
+) STRICT, WITHOUT ROWID;
+CREATE INDEX team_members_user ON team_members(user);
+CREATE TABLE routing_rules (
+    id TEXT PRIMARY KEY,
+    org TEXT NOT NULL REFERENCES orgs(id),
+    position INTEGER NOT NULL,
+    field TEXT NOT NULL CHECK (field IN ('source', 'host', 'bank_label')),
+    value TEXT NOT NULL,
+    team TEXT NOT NULL REFERENCES teams(id),
+    created_at INTEGER NOT NULL
+) STRICT;
+CREATE INDEX routing_rules_org ON routing_rules(org, position);
+"#,
 ];
 
 /// Brings the database to the newest schema, one migration per transaction.

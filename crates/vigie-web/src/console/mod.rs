@@ -15,6 +15,7 @@ mod banks;
 mod complaints;
 mod dashboard;
 mod decided;
+mod find;
 mod flagger;
 mod grounds;
 mod holds;
@@ -25,9 +26,11 @@ mod review;
 mod scrutiny;
 pub(crate) mod session;
 mod shift;
+mod teams;
 mod terms;
 mod uploader;
 mod viewer;
+mod views;
 
 use askama::Template;
 use axum::Router;
@@ -64,6 +67,17 @@ pub(crate) fn routes() -> Router<AppState> {
         .route("/notice/{token}/{what}", post(uploader::contest))
         .route("/queue", get(review::queue))
         .route("/decided", get(decided::list))
+        .route("/search", get(find::search))
+        .route("/accounts", get(find::account))
+        .route("/decisions", get(find::decisions))
+        .route("/decisions.csv", get(find::decisions_csv))
+        .route("/queue/views", post(views::save_view))
+        .route("/queue/views/{id}/delete", post(views::delete_view))
+        .route("/figures", get(teams::figures))
+        .route("/admin/orgs/{id}/teams", get(teams::page_of).post(teams::add_team))
+        .route("/admin/orgs/{id}/teams/{team}/members", post(teams::add_member))
+        .route("/admin/orgs/{id}/rules", post(teams::add_rule))
+        .route("/admin/orgs/{id}/rules/{rule}/delete", post(teams::delete_rule))
         .route("/dashboard", get(dashboard::dashboard))
         .route("/settings", get(auth::settings).post(auth::save_settings))
         .route("/settings/viewer", post(viewer::save_own))
@@ -172,6 +186,32 @@ pub(crate) struct Me {
     pub menu: Vec<MenuItem>,
     /// A platform's moderator: the header offers "Start reviewing".
     pub reviewer: bool,
+    /// The orders whose hour runs, for a platform's moderators and an authority's reporters.
+    pub orders: Option<OrdersRunning>,
+}
+
+/// The header's count of orders whose clock runs, with the most urgent one's clock; the tab's
+/// title starts with the same (`title_prefix`).
+#[derive(Clone, Debug)]
+pub(crate) struct OrdersRunning {
+    pub count: usize,
+    /// "1 order running", "3 orders running", "No order running".
+    pub label: String,
+    /// Where they are listed: the queue, or the authority's orders.
+    pub href: &'static str,
+    pub clock: Option<review::ClockView>,
+}
+
+impl OrdersRunning {
+    /// "(2 orders · in 12 min) ", or nothing without an order running.
+    pub(crate) fn title_prefix(&self) -> String {
+        match &self.clock {
+            Some(c) if self.count > 0 => {
+                format!("({} order{} · {}) ", self.count, if self.count == 1 { "" } else { "s" }, c.text)
+            }
+            _ => String::new(),
+        }
+    }
 }
 
 impl Me {
@@ -183,6 +223,7 @@ impl Me {
         if p.org_kind == OrgKind::Platform && p.roles.contains(&Role::Moderator) {
             add("/queue", "Queue");
             add("/decided", "Decided");
+            add("/search", "Search");
             add("/complaints", "Complaints");
         }
         if p.org_kind == OrgKind::Authority && p.roles.contains(&Role::Reporter) {
@@ -217,6 +258,7 @@ impl Me {
             csrf: csrf.to_owned(),
             menu,
             reviewer: p.org_kind == OrgKind::Platform && p.roles.contains(&Role::Moderator),
+            orders: None,
         }
     }
 
@@ -229,6 +271,27 @@ impl Me {
             me.org = name.clone();
         }
         me.reveal_key = app.reveal_by_key(&v.principal).await.unwrap_or(true);
+        if let Ok(Some(running)) = app.counting_orders(&v.principal).await {
+            let now = app.now();
+            let count = running.count;
+            me.orders = Some(OrdersRunning {
+                count,
+                label: match count {
+                    0 => "No order running".to_owned(),
+                    1 => "1 order running".to_owned(),
+                    n => format!("{n} orders running"),
+                },
+                href: if v.principal.org_kind == OrgKind::Platform { "/queue" } else { "/orders" },
+                clock: running.most_urgent.map(|d| {
+                    let status = if vigie_model::is_overdue(d, now) {
+                        vigie_model::order::ClockStatus::Late { deadline: d }
+                    } else {
+                        vigie_model::order::ClockStatus::Running { deadline: d }
+                    };
+                    review::ClockView::of(status, now)
+                }),
+            });
+        }
         me
     }
 }

@@ -8,6 +8,7 @@ use axum::http::header::{CACHE_CONTROL, CONTENT_DISPOSITION, CONTENT_SECURITY_PO
 use axum::http::{HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use serde::Deserialize;
+use vigie_app::finding::ClockStep;
 use vigie_app::reviewing::{QueueFilter, case_clock, relative};
 use vigie_model::Timestamp;
 use vigie_model::decision::{Action, Purpose, RawDecision, taxonomy};
@@ -30,6 +31,7 @@ fn urgency(due: Option<Timestamp>, now: Timestamp) -> &'static str {
 
 /// A deadline as text, and as an instant for the live countdown, with the server's time so that
 /// the countdown runs on the server's clock, not the browser's.
+#[derive(Clone, Debug)]
 pub(crate) struct Deadline {
     pub(crate) iso: String,
     pub(crate) now: String,
@@ -66,6 +68,7 @@ pub(crate) fn ground_title(id: &str) -> String {
 }
 
 /// A clock as the console shows it (`templates/clock.html`): a countdown only while it counts.
+#[derive(Clone, Debug)]
 pub(crate) struct ClockView {
     /// `running`, `late`, `paused`, `complied`, `ended`, `awaiting_receipt`, or `deadline` for a
     /// case's deadline without an order; the countdown script's `data-clock`.
@@ -74,6 +77,10 @@ pub(crate) struct ClockView {
     /// awaiting the authority's clarification", "complied 5 min ago, on time"...
     pub(crate) text: String,
     pub(crate) countdown: Option<Deadline>,
+    /// An order's clock that counts: how loud it is (`step-calm`, `step-30`, `step-15`, `step-5`,
+    /// `step-late`) and that in words; empty for any other clock.
+    pub(crate) step: &'static str,
+    pub(crate) step_words: &'static str,
 }
 
 impl ClockView {
@@ -103,16 +110,30 @@ impl ClockView {
                 None,
             ),
         };
-        ClockView { state: status.as_str(), text, countdown }
+        let step = match status {
+            ClockStatus::Running { deadline: d } | ClockStatus::Late { deadline: d } => Some(ClockStep::of(d, now)),
+            _ => None,
+        };
+        ClockView {
+            state: status.as_str(),
+            text,
+            countdown,
+            step: step.map_or("", ClockStep::as_str),
+            step_words: step.map_or("", ClockStep::words),
+        }
     }
 
     /// A case's clock: its orders' most pressing one, or else its own deadline, if any.
     pub(crate) fn of_case(clock: Option<ClockStatus>, due: Option<Timestamp>, now: Timestamp) -> Option<Self> {
         match clock {
             Some(status) => Some(Self::of(status, now)),
-            None => {
-                deadline(due, now).map(|d| ClockView { state: "deadline", text: d.text.clone(), countdown: Some(d) })
-            }
+            None => deadline(due, now).map(|d| ClockView {
+                state: "deadline",
+                text: d.text.clone(),
+                countdown: Some(d),
+                step: "",
+                step_words: "",
+            }),
         }
     }
 }
@@ -147,6 +168,14 @@ struct QueuePage {
     overdue: bool,
     unclaimed: bool,
     tiers: Vec<(&'static str, &'static str)>,
+    /// The person's saved views: id, name, address, and whether it is the one shown.
+    views: Vec<(String, String, String, bool)>,
+    /// The person's team queues: id, name, cases routed to it, whether it is the one shown.
+    teams: Vec<(String, String, usize, bool)>,
+    /// The team queue shown, or empty for the whole queue.
+    team: String,
+    /// The person leads a team: a link to its figures.
+    lead: bool,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -155,11 +184,15 @@ pub(crate) struct QueueQuery {
     decided: Option<String>,
     /// "Start reviewing" found nothing to take.
     empty: Option<String>,
+    /// How many copies were decided alike with it.
+    copies: Option<u32>,
     tier: Option<String>,
     label: Option<String>,
     bank_match: Option<String>,
     overdue: Option<String>,
     unclaimed: Option<String>,
+    /// One of the person's team queues.
+    team: Option<String>,
 }
 
 pub(crate) fn target_of(case: &vigie_store::CaseRecord) -> String {
@@ -193,6 +226,8 @@ pub(crate) async fn queue(
         unclaimed: q.unclaimed.is_some(),
     };
     let items = s.app.queue(&v.principal, &filter).await?;
+    let team = q.team.clone().filter(|t| !t.is_empty());
+    let (tabs, items) = s.app.team_queues(&v.principal, items, team.as_deref()).await?;
     let now = s.app.now();
     let holders = items.iter().filter_map(|i| i.claim.as_ref().map(|c| c.user.clone())).collect();
     let names = s.app.person_names(&v.principal, holders).await?;
@@ -226,10 +261,30 @@ pub(crate) async fn queue(
         })
         .collect();
     let decided = match q.decided.as_deref() {
-        Some(case) => super::shift::confirmation(&s, &v, case).await,
+        Some(case) => super::shift::confirmation(&s, &v, case).await.map(|mut c| {
+            if let Some(n @ 1..) = q.copies {
+                c.text = format!(
+                    "{} Also {n} cop{} of it, each with its own decision.",
+                    c.text,
+                    if n == 1 { "y" } else { "ies" }
+                );
+            }
+            c
+        }),
         None => None,
     };
+    let views = super::views::view_links(&s, &v, &filter).await?;
     let t = QueuePage {
+        views,
+        lead: tabs.iter().any(|t| t.lead),
+        teams: tabs
+            .into_iter()
+            .map(|t| {
+                let current = team.as_deref() == Some(t.team.id.as_str());
+                (t.team.id, t.team.name, t.count, current)
+            })
+            .collect(),
+        team: team.unwrap_or_default(),
         me: Some(Me::load(&s.app, &v, "/queue").await),
         csrf: v.csrf.clone(),
         decided,
@@ -346,6 +401,8 @@ pub(crate) struct DecisionForm {
     automated_detection: bool,
     automated_decision: bool,
     unfounded: bool,
+    /// The copies ticked to be decided alike.
+    copies: Vec<String>,
 }
 
 /// The statement of reasons before it is sent: as the uploader will read it, and the
@@ -507,6 +564,20 @@ struct CasePage {
     confirmation: Option<super::shift::Confirmation>,
     notes: Vec<NoteRow>,
     colleagues: Vec<(String, String)>,
+    /// The case's copies in other open cases, to decide alike (`templates/copies.html`).
+    copies: Vec<CopyRow>,
+    /// The case's account's history, when it names an account.
+    account_history: Option<String>,
+}
+
+/// A copy of the case's content in another open case.
+struct CopyRow {
+    id: String,
+    target: String,
+    /// "same hash", "same URL, other parameters".
+    why: &'static str,
+    /// Ticked in the form as sent back (a refused decision keeps the choice).
+    checked: bool,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -628,6 +699,7 @@ async fn case_view(
         },
     };
     let summary = summarise(&view, &name);
+    let copies = copy_rows(s, v, c, &form).await?;
     Ok(CasePage {
         viewer: super::viewer::ViewerView::load(&s.app, v).await,
         me: Some(Me::load(&s.app, v, "/queue").await),
@@ -765,6 +837,8 @@ async fn case_view(
             ("other", "Other (describe it)"),
         ],
         form,
+        account_history: c.account_id.as_deref().map(super::views::account_href),
+        copies,
         errors,
         preview,
         prefilled,
@@ -868,6 +942,33 @@ fn summarise(view: &vigie_app::platform::CaseView, name: &dyn Fn(&str) -> String
     Summary { what, place, asked, law, disclosure }
 }
 
+/// The copies of a case the decision form offers, ticked as `form` had them.
+async fn copy_rows(
+    s: &AppState,
+    v: &Viewer,
+    c: &vigie_store::CaseRecord,
+    form: &DecisionForm,
+) -> Result<Vec<CopyRow>, PageError> {
+    Ok(if c.status().is_decidable() {
+        s.app
+            .case_copies(&v.principal, c.id.as_str())
+            .await?
+            .into_iter()
+            .map(|copy| CopyRow {
+                checked: form.copies.iter().any(|k| k == copy.case.id.as_str()),
+                id: copy.case.id.as_str().to_owned(),
+                target: target_of(&copy.case),
+                why: match copy.reason {
+                    vigie_store::CopyReason::Hash => "same hash",
+                    vigie_store::CopyReason::UrlFamily => "same URL, other parameters",
+                },
+            })
+            .collect()
+    } else {
+        Vec::new()
+    })
+}
+
 pub(crate) fn action_label(a: Action) -> &'static str {
     match a {
         Action::Remove => "Remove",
@@ -953,6 +1054,7 @@ pub(crate) fn decision_of(form: &[(String, String)]) -> (RawDecision, DecisionFo
         automated_detection: yes("automated_detection"),
         automated_decision: yes("automated_decision"),
         unfounded: yes("manifestly_unfounded"),
+        copies: all(form, "copies").into_iter().map(str::to_owned).collect(),
     };
     (raw, kept)
 }
@@ -983,6 +1085,27 @@ pub(crate) async fn decide(
                 };
                 let t = case_view(&s, &v, &id, Some(kept), FieldErrors::default(), Some(preview), extras()).await?;
                 return page(&t);
+            }
+            Err(e) => Err(e),
+        }
+    } else if !kept.copies.is_empty() {
+        // The copies ticked are decided alike, each its own decision; those refused are named.
+        let copies: Vec<&str> = kept.copies.iter().map(String::as_str).collect();
+        match s.app.decide_with_copies(&v.principal, &id, &copies, raw).await {
+            Ok(done) if done.refused.is_empty() => {
+                return Ok(redirect(&format!("/queue?decided={id}&copies={}", done.decided.len() - 1)));
+            }
+            Ok(done) => {
+                let errors = FieldErrors {
+                    general: done
+                        .refused
+                        .iter()
+                        .map(|(copy, e)| format!("The copy {} was not decided: {e}", copy.as_str()))
+                        .collect(),
+                    ..FieldErrors::default()
+                };
+                let t = case_view(&s, &v, &id, None, errors, None, extras()).await?;
+                return page_with(&t, StatusCode::CONFLICT);
             }
             Err(e) => Err(e),
         }

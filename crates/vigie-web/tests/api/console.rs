@@ -444,6 +444,12 @@ const FORMS: &[(&str, bool)] = &[
     ("/cases/{id}/undo", true),
     ("/cases/{id}/leave", true),
     ("/cases/{id}/notes", true),
+    ("/queue/views", true),
+    ("/queue/views/{id}/delete", true),
+    ("/admin/orgs/{id}/teams", true),
+    ("/admin/orgs/{id}/teams/{team}/members", true),
+    ("/admin/orgs/{id}/rules", true),
+    ("/admin/orgs/{id}/rules/{rule}/delete", true),
 ];
 
 #[test]
