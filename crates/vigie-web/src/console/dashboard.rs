@@ -202,7 +202,7 @@ pub(crate) async fn dashboard(State(s): State<AppState>, v: Viewer) -> Result<Re
                 format!("the most urgent is due {}", relative(d, now))
             }
         });
-        shift.push(("orders-running", "Removal orders running now".to_owned(), running.to_string(), next));
+        shift.push(("shift-orders", "Removal orders running now".to_owned(), running.to_string(), next));
     }
     let people: Vec<vigie_model::UserId> = now_shift.on_shift.iter().map(|(u, _)| u.clone()).collect();
     let names = s.app.person_names(&v.principal, people).await?;

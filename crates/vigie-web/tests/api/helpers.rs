@@ -427,6 +427,18 @@ impl Receiver {
         self.hits.lock().unwrap().clone()
     }
 
+    /// Messages of one type, each once: delivery is at least once (a slow answer is retried), so
+    /// a receiver keeps one message per `vigie-delivery` id, as a platform's endpoint must.
+    pub fn of_type_once(&self, t: &str) -> Vec<Value> {
+        let mut seen = std::collections::HashSet::new();
+        self.hits()
+            .iter()
+            .filter(|h| seen.insert(h.headers.get("vigie-delivery").map(|v| v.as_bytes().to_vec())))
+            .filter_map(|h| serde_json::from_str::<Value>(&h.body).ok())
+            .filter(|v| v["type"] == t)
+            .collect()
+    }
+
     /// Deliveries of one event type, parsed.
     pub fn of_type(&self, t: &str) -> Vec<Value> {
         self.hits()

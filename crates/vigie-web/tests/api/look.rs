@@ -120,19 +120,34 @@ async fn world() -> World {
 
 /// Every page each role reaches from its menu, and the pages one click further.
 fn pages(w: &World) -> Vec<(&'static str, Vec<String>)> {
-    let moderator = ["/queue", "/decided", "/complaints", "/dashboard", "/report", "/settings", "/password"]
+    let moderator = [
+        "/queue",
+        "/decided",
+        "/complaints",
+        "/dashboard",
+        "/report",
+        "/settings",
+        "/password",
+        "/search?q=video",
+        "/decisions",
+        "/decisions?who=recent",
+    ]
+    .iter()
+    .map(|p| (*p).to_owned())
+    .chain([format!("/cases/{}", w.case), format!("/cases/{}/legal", w.case), format!("/complaints/{}", w.complaint)])
+    .collect();
+    let analyst = ["/orders", "/referrals", "/scrutiny", "/holds", "/dashboard", "/report", "/settings"]
         .iter()
         .map(|p| (*p).to_owned())
-        .chain([format!("/cases/{}", w.case), format!("/complaints/{}", w.complaint)])
         .collect();
-    let analyst = ["/orders", "/referrals", "/scrutiny", "/dashboard", "/report", "/settings"]
+    let admin = ["/admin", "/log", "/holds", "/dashboard", "/report", "/settings"]
         .iter()
         .map(|p| (*p).to_owned())
-        .collect();
-    let admin = ["/admin", "/dashboard", "/report", "/settings"]
-        .iter()
-        .map(|p| (*p).to_owned())
-        .chain([format!("/admin/orgs/{}", w.platform_org), format!("/cases/{}", w.case)])
+        .chain([
+            format!("/admin/orgs/{}", w.platform_org),
+            format!("/admin/orgs/{}/teams", w.platform_org),
+            format!("/cases/{}", w.case),
+        ])
         .collect();
     vec![("moderator", moderator), ("analyst", analyst), ("admin", admin)]
 }
@@ -480,8 +495,8 @@ async fn the_shift_view_shows_the_queue_the_oldest_case_the_running_orders_and_w
     b.goto(&t.url("/dashboard")).await;
     assert_eq!(stat(&b, "queue-depth").await, "3");
     assert_eq!(stat(&b, "oldest-waiting").await, "47 min");
-    assert_eq!(stat(&b, "orders-running").await, "1");
-    let detail = b.text(&b.find("#orders-running .stat-detail").await).await;
+    assert_eq!(stat(&b, "shift-orders").await, "1");
+    let detail = b.text(&b.find("#shift-orders .stat-detail").await).await;
     assert_eq!(detail, "the most urgent is due in 55 min");
     assert_eq!(stat(&b, "signed-in").await, "1", "Ana, in two sessions, counted once; Ben signed out");
     b.click(&b.find("details.on-shift summary").await).await;
@@ -494,7 +509,7 @@ async fn the_shift_view_shows_the_queue_the_oldest_case_the_running_orders_and_w
     let b = Browser::start().await;
     sign_in_to(&t, &b, &analyst, "/orders").await;
     b.goto(&t.url("/dashboard")).await;
-    assert_eq!(b.text(&b.find("#orders-running .stat-value").await).await, "1");
+    assert_eq!(b.text(&b.find("#shift-orders .stat-value").await).await, "1");
     assert!(b.try_find("#queue-depth").await.is_none());
     let source = b.source().await;
     assert!(!source.contains("complaints overdue") && !source.contains("Time to action"), "figures of platforms");

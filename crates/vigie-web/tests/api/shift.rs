@@ -159,15 +159,15 @@ async fn start_reviewing_takes_the_most_urgent_case_decides_moves_on_and_undoes_
     assert_eq!(reinstated.len(), 1);
     assert_eq!(data_of(&reinstated[0])["cause"], "undo");
     t.deliver().await;
-    let back = platform_rx.of_type("content.reinstated");
+    let back = platform_rx.of_type_once("content.reinstated");
     assert_eq!((back.len(), back[0]["data"]["cause"].as_str()), (1, Some("undo")));
-    let told = platform_rx.of_type("decision.undone");
+    let told = platform_rx.of_type_once("decision.undone");
     assert_eq!((told.len(), told[0]["data"]["case"].as_str()), (1, Some(&*notice_case)));
     // Its statement of reasons is not sent to the Transparency Database.
     let decision = undone_decision(&undone[0]).unwrap();
     let sor = t.get(&format!("/api/v1/statements/{decision}"), &p.token).await.expect(200);
     assert_eq!(sor["state"], "skipped", "{sor}");
-    let notifier = flagger_rx.of_type("decision.undone");
+    let notifier = flagger_rx.of_type_once("decision.undone");
     assert_eq!((notifier.len(), notifier[0]["data"]["decision"].as_str()), (1, undone_decision(&undone[0]).as_deref()));
     // The case may be decided anew.
     b.find("form.decision").await;
