@@ -159,6 +159,16 @@ pub(crate) fn min_order_deadline(tx: &mut dyn Tx, case: &CaseId) -> Result<Optio
 }
 
 /// Loads a case that belongs to the caller's platform.
+/// [`own_case`], which must still be open to a decision (undecided, or its decision reversed):
+/// claiming, passing on, taking over and deciding all start here.
+pub(crate) fn decidable_case(tx: &dyn Reads, p: &Principal, id: &CaseId) -> AppResult<CaseRecord> {
+    let case = own_case(tx, p, id)?;
+    if !case.status().is_decidable() {
+        return Err(AppError::conflict(Conflict::AlreadyDecided, format!("the case is {}", case.status().as_str())));
+    }
+    Ok(case)
+}
+
 pub(crate) fn own_case(tx: &dyn Reads, p: &Principal, id: &CaseId) -> AppResult<CaseRecord> {
     match tx.get_case(id)? {
         Some(c) if c.platform.as_ref() == Some(&p.org) => Ok(c),

@@ -14,8 +14,8 @@ use vigie_store::*;
 
 use crate::auth::{is_admin, require};
 use crate::cases::{
-    OrderView, clause_of, clock_event, clock_event_via, decision_record, emit_decided, min_order_deadline, order_view,
-    own_case, parse_case_id, receive_case,
+    OrderView, clause_of, clock_event, clock_event_via, decidable_case, decision_record, emit_decided,
+    min_order_deadline, order_view, own_case, parse_case_id, receive_case,
 };
 use crate::outbox::messages::OrderPurposeConcern;
 use crate::outbox::{CaseChange, CaseMessage, enqueue};
@@ -163,15 +163,9 @@ impl App {
         let rec = self
             .store()
             .write(move |tx| {
-                let case = own_case(tx, &principal, &id)?;
                 // A decided case is decided again only once its decision was reversed (the content
                 // reinstated): the platform may still act on its own terms (TCO art. 4(7)).
-                if !case.status().is_decidable() {
-                    return Err(AppError::conflict(
-                        Conflict::AlreadyDecided,
-                        format!("the case is {}", case.status().as_str()),
-                    ));
-                }
+                let case = decidable_case(tx, &principal, &id)?;
                 let now = clock.now();
                 // A live claim is a lease: while another person holds the case, only they decide.
                 if let Some(held) = tx.claim(&case.id)?.filter(|c| c.lease_until > now && c.user != principal.user) {

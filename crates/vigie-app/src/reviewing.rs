@@ -26,7 +26,7 @@ use vigie_store::{CaseRecord, ClaimRecord, MediaRecord, Reads};
 
 use crate::auth::{is_admin, require};
 use crate::banks::matcher::{Query, Scope};
-use crate::cases::{own_case, parse_case_id};
+use crate::cases::{decidable_case, own_case, parse_case_id};
 use crate::{Actor, App, AppError, AppResult, Events, id_bytes};
 
 /// How long a claim keeps a case for its reviewer.
@@ -258,13 +258,7 @@ impl App {
         let principal = p.clone();
         self.store()
             .write(move |tx| {
-                let case = own_case(tx, &principal, &id)?;
-                if !case.status().is_decidable() {
-                    return Err(AppError::conflict(
-                        Conflict::AlreadyDecided,
-                        format!("the case is {}", case.status().as_str()),
-                    ));
-                }
+                let case = decidable_case(tx, &principal, &id)?;
                 let now = clock.now();
                 let current = tx.claim(&case.id)?.filter(|c| c.lease_until > now);
                 if let Some(c) = &current
@@ -302,16 +296,10 @@ impl App {
         let taken = self
             .store()
             .write(move |tx| {
-                let case = own_case(tx, &principal, &case_id)?;
-                if !case.status().is_decidable() {
-                    return Err(AppError::conflict(
-                        Conflict::AlreadyDecided,
-                        format!("the case is {}", case.status().as_str()),
-                    ));
-                }
+                let case = decidable_case(tx, &principal, &case_id)?;
                 let now = clock.now();
                 let Some(held) = tx.claim(&case.id)?.filter(|c| c.lease_until > now && c.user != principal.user) else {
-                    return Ok(None);
+                    return Ok::<_, AppError>(None);
                 };
                 let rec = ClaimRecord {
                     case: case.id.clone(),

@@ -24,7 +24,7 @@ use vigie_model::{CaseId, Conflict, NoteId, Principal, Timestamp, UserId};
 use vigie_store::{ClaimRecord, DecisionRecord, NoteRecord, Tx};
 
 use crate::auth::require;
-use crate::cases::{own_case, parse_case_id};
+use crate::cases::{decidable_case, own_case, parse_case_id};
 use crate::outbox::enqueue;
 use crate::outbox::messages::DecisionUndone;
 use crate::reviewing::{LEASE, QueueFilter, claimed_by_another};
@@ -132,13 +132,7 @@ impl App {
         let principal = p.clone();
         self.store()
             .write(move |tx| {
-                let case = own_case(tx, &principal, &case_id)?;
-                if !case.status().is_decidable() {
-                    return Err(AppError::conflict(
-                        Conflict::AlreadyDecided,
-                        format!("the case is {}", case.status().as_str()),
-                    ));
-                }
+                let case = decidable_case(tx, &principal, &case_id)?;
                 let now = clock.now();
                 let held = tx.claim(&case.id)?.filter(|c| c.lease_until > now);
                 if let Some(h) = &held
