@@ -468,6 +468,7 @@ impl App {
                     pdq_pytx: found.pdq_pytx.map(|p| vigie_index::code_from_bytes(p.hash.as_bytes())),
                     md5: None,
                     sha256: None,
+                    vpdq: Vec::new(),
                 };
                 let scope = Scope { org: platform, only: None, coin: None, include_disabled: false };
                 self.matcher()

@@ -9,7 +9,9 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::mpsc;
 
 use serde::Serialize;
+use vigie_app::banks::video::frames_of;
 use vigie_hash::{HashOptions, Limits, hash_image, pdq::QUALITY_THRESHOLD};
+use vigie_model::bank::vpdq;
 
 #[derive(clap::Args)]
 pub(crate) struct HashArgs {
@@ -62,6 +64,9 @@ fn expand(paths: &[PathBuf]) -> Vec<Result<PathBuf, (PathBuf, String)>> {
 #[derive(Serialize)]
 struct Line {
     path: String,
+    /// `image` or `video`, from the file's first bytes.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    kind: Option<&'static str>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pdq: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -80,14 +85,14 @@ struct Line {
     unreliable: bool,
     #[serde(skip_serializing_if = "Option::is_none")]
     dihedral: Option<Vec<String>>,
-    /// A video's vPDQ, in python-threatexchange's signal format.
+    /// A video's duration in seconds, and its frames hashed.
     #[serde(skip_serializing_if = "Option::is_none")]
-    vpdq: Option<String>,
-    /// A video's frames hashed, and its duration in seconds.
+    duration_s: Option<f64>,
     #[serde(skip_serializing_if = "Option::is_none")]
     frames: Option<usize>,
+    /// A video's vPDQ: python-threatexchange's `"hex,quality,timestamp"` items.
     #[serde(skip_serializing_if = "Option::is_none")]
-    duration: Option<f64>,
+    vpdq: Option<Vec<String>>,
     /// A refusal's stable code (videos).
     #[serde(skip_serializing_if = "Option::is_none")]
     code: Option<&'static str>,
@@ -99,6 +104,7 @@ impl Line {
     fn error(path: &Path, error: String) -> Self {
         Line {
             path: path.display().to_string(),
+            kind: None,
             pdq: None,
             quality: None,
             md5: None,
@@ -109,7 +115,7 @@ impl Line {
             dihedral: None,
             vpdq: None,
             frames: None,
-            duration: None,
+            duration_s: None,
             code: None,
             error: Some(error),
         }
@@ -145,8 +151,9 @@ fn hash_video(path: &Path, options: &vigie_video::Options) -> Line {
             line.md5 = Some(h.md5);
             line.sha256 = Some(h.sha256);
             line.frames = Some(h.vpdq.len());
-            line.duration = h.duration;
-            line.vpdq = Some(vigie_hash::vpdq::to_signal(&h.vpdq));
+            line.kind = Some("video");
+            line.duration_s = h.duration;
+            line.vpdq = Some(vpdq::pytx_items(&frames_of(&h.vpdq)));
             line
         }
         Err(e) => {
@@ -177,6 +184,7 @@ fn hash_one(path: &Path, settings: &Settings) -> Line {
     match hash_image(&bytes, options) {
         Ok(h) => Line {
             path: path.display().to_string(),
+            kind: Some("image"),
             pdq: Some(h.pdq.hash.to_string()),
             quality: Some(h.pdq.quality),
             md5: Some(h.md5),
@@ -187,7 +195,7 @@ fn hash_one(path: &Path, settings: &Settings) -> Line {
             dihedral: h.dihedral.map(|d| d.iter().map(|x| x.to_string()).collect()),
             vpdq: None,
             frames: None,
-            duration: None,
+            duration_s: None,
             code: None,
             error: None,
         },

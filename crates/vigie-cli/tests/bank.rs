@@ -264,6 +264,22 @@ fn stop(mut server: Server, graceful: bool) -> tempfile::TempDir {
     std::mem::replace(&mut server._dir, dir)
 }
 
+/// A video of three frames at one a second, its hashes made up (vPDQ entries are not in the
+/// index snapshot: they are reloaded from the store).
+fn video_signal(seed: u8) -> Value {
+    json!(
+        (0..3u8)
+            .map(|i| format!("{},90,{}.0", hex::encode([seed.wrapping_mul(31).wrapping_add(i * 77); 32]), i))
+            .collect::<Vec<_>>()
+    )
+}
+
+async fn video_matches(server: &Server, token: &str, signal: &Value) -> Value {
+    let url = format!("{}/m/lookup", server.base);
+    let body = json!({ "signal_type": "vpdq", "signal": signal });
+    reqwest::Client::new().post(url).bearer_auth(token).json(&body).send().await.unwrap().json().await.unwrap()
+}
+
 async fn matches(server: &Server, token: &str, pdq: &str) -> Value {
     let url = format!("{}/m/lookup?signal_type=pdq&signal={pdq}", server.base);
     reqwest::Client::new().get(url).bearer_auth(token).send().await.unwrap().json().await.unwrap()
@@ -280,6 +296,16 @@ async fn a_restart_loads_the_index_snapshot_and_catches_up_with_the_store() {
     let out = vigie(&server, &token, &["bank", "import", "--create", "--bank", "B", file.to_str().unwrap()]);
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
     let first = lines[0].strip_prefix("pdq ").unwrap().to_owned();
+    let video: Value = reqwest::Client::new()
+        .post(format!("{}/c/bank/B/signal", server.base))
+        .bearer_auth(&token)
+        .json(&json!({ "vpdq": video_signal(1) }))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
     let dir = stop(server, true);
     let snapshot = dir.path().join("data").join("bank-index.snapshot");
     assert!(snapshot.exists(), "a clean stop saves the index");
@@ -287,6 +313,9 @@ async fn a_restart_loads_the_index_snapshot_and_catches_up_with_the_store() {
     // After a crash, the entries added since the snapshot come from the store.
     let server = start_in(dir, port).await;
     assert_eq!(matches(&server, &token, &first).await["B"][0]["distance"], "0");
+    let hit = video_matches(&server, &token, &video_signal(1)).await;
+    assert_eq!(hit["B"][0]["bank_content_id"], video["id"], "banked videos are back after a snapshot load: {hit}");
+    assert_eq!(video_matches(&server, &token, &video_signal(2)).await, json!({}));
     let added: Value = reqwest::Client::new()
         .post(format!("{}/c/bank/B/signal", server.base))
         .bearer_auth(&token)

@@ -142,9 +142,12 @@ fn a_video_gets_its_vpdq_signal_whatever_its_name() {
     std::fs::copy(videos.join("tone-no-video.mp4"), dir.path().join("b-tone.mp4")).unwrap();
     let (code, lines, _) = vigie_hash(&[dir.path().to_str().unwrap(), "--seconds-per-hash", "0"]);
     assert_eq!(code, 1, "one file failed");
-    let signal = lines[0]["vpdq"].as_str().expect("the clip is hashed as a video");
-    let frames = vigie_hash::vpdq::parse_signal(signal).unwrap();
+    assert_eq!(lines[0]["kind"], "video");
+    let items = lines[0]["vpdq"].as_array().expect("the clip is hashed as a video");
+    let frames = vigie_model::bank::vpdq::parse(&serde_json::to_string(items).unwrap()).unwrap();
     assert_eq!((frames.len(), lines[0]["frames"].as_u64()), (90, Some(90)), "every frame of 3 s at 30 fps");
+    assert_eq!(frames[30].timestamp, 1.0, "python-threatexchange's three digits");
+    assert!(lines[0]["duration_s"].as_f64().is_some_and(|d| (d - 3.0).abs() < 0.1), "{}", lines[0]);
     assert_eq!(lines[0]["md5"].as_str().unwrap().len(), 32);
     assert_eq!(lines[1]["code"], "no_video_stream");
 }

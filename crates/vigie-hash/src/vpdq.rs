@@ -1,6 +1,7 @@
 //! vPDQ: Meta's video hash, one PDQ hash per selected frame, bit-exact with the `vpdq` package
-//! (0.2.5) and read and written in python-threatexchange's signal format. Pure: the frames come in
-//! as RGB pixels (`vigie-video` decodes them with FFmpeg, in a subprocess).
+//! (0.2.5). Pure: the frames come in as RGB pixels (`vigie-video` decodes them with FFmpeg, in a
+//! subprocess). The signal string python-threatexchange exchanges is `vigie-model`'s
+//! (`bank::vpdq`), which keeps formats apart from hashing.
 //!
 //! The rules that make a frame's hash the reference's, from `vpdq`'s FFmpeg wrapper:
 //! - frames are chosen by their index in decoding order, `n % step == 0`, where `step` is
@@ -16,7 +17,6 @@
 //! Matching follows python-threatexchange's `VPDQSignal.compare_hash` (1.2.17: [`compare`]).
 
 use std::collections::HashSet;
-use std::fmt;
 
 use crate::pdq::fast::{Bypass, pdq_float_rows};
 use crate::pdq::{Pdq, PdqHash};
@@ -72,74 +72,6 @@ pub fn frame_hash(rgb: &[u8], width: usize, height: usize) -> Option<Pdq> {
         }
     })?;
     Some(Pdq { hash: PdqHash::from_dct(&dct), quality })
-}
-
-/// Why a signal string does not read.
-#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
-#[error("not a vPDQ signal: {0}")]
-pub struct SignalError(String);
-
-/// A video's features in python-threatexchange's signal format: a JSON list of
-/// `"hex,quality,timestamp"` strings, the timestamp with three significant digits as Python's
-/// `format(t, ".3")` writes it.
-pub fn to_signal(features: &[Feature]) -> String {
-    let items: Vec<String> = features
-        .iter()
-        .map(|f| format!("\"{},{},{}\"", f.hash, f.quality, python_3_significant(f.timestamp)))
-        .collect();
-    format!("[{}]", items.join(", "))
-}
-
-/// Reads a signal string: each item's hash (64 hex digits), quality (0 to 100) and timestamp
-/// (not negative). The frame numbers are not in the format: they are the items' positions.
-pub fn parse_signal(signal: &str) -> Result<Vec<Feature>, SignalError> {
-    if signal.trim().is_empty() {
-        return Ok(Vec::new());
-    }
-    let items: Vec<String> = serde_json::from_str(signal).map_err(|_| SignalError("a JSON list of strings".into()))?;
-    items
-        .iter()
-        .enumerate()
-        .map(|(i, item)| {
-            let bad = || SignalError(format!("item {i} is not \"hex,quality,timestamp\""));
-            let mut parts = item.split(',');
-            let (Some(h), Some(q), Some(t), None) = (parts.next(), parts.next(), parts.next(), parts.next()) else {
-                return Err(bad());
-            };
-            let hash: PdqHash = h.parse().map_err(|_| SignalError(format!("item {i}: malformed PDQ hash")))?;
-            let quality: u8 = q
-                .parse()
-                .ok()
-                .filter(|q| *q <= 100)
-                .ok_or_else(|| SignalError(format!("item {i}: the quality is an integer from 0 to 100")))?;
-            let timestamp: f64 =
-                t.parse().ok().filter(|t: &f64| t.is_finite() && *t >= 0.0).ok_or_else(|| {
-                    SignalError(format!("item {i}: the timestamp is a number of seconds, not negative"))
-                })?;
-            Ok(Feature { hash, quality, frame: i as u64, timestamp })
-        })
-        .collect()
-}
-
-/// `format(x, ".3")` as Python writes a float: three significant digits, trailing zeros dropped
-/// but one digit kept after the point, scientific from an exponent of 2 (p - 1) or below -4.
-pub fn python_3_significant(x: f64) -> String {
-    if x == 0.0 {
-        return if x.is_sign_negative() { "-0.0" } else { "0.0" }.to_owned();
-    }
-    // Correctly rounded to three significant digits, whatever the notation.
-    let sci = format!("{x:.2e}");
-    let (mantissa, exp) = sci.split_once('e').expect("scientific notation has an exponent");
-    let exp: i32 = exp.parse().expect("an integer exponent");
-    if (-4..2).contains(&exp) {
-        let digits = usize::try_from(2 - exp).expect("within -4..2");
-        let fixed = format!("{x:.digits$}");
-        let trimmed = if fixed.contains('.') { fixed.trim_end_matches('0') } else { &fixed };
-        if trimmed.ends_with('.') { format!("{trimmed}0") } else { trimmed.to_owned() }
-    } else {
-        let m = mantissa.trim_end_matches('0').trim_end_matches('.');
-        format!("{m}e{}{:02}", if exp < 0 { '-' } else { '+' }, exp.abs())
-    }
 }
 
 /// How two videos compare: the share of each one's distinct good frames that some good frame of
@@ -210,13 +142,6 @@ fn percent(hits: &[bool]) -> f64 {
     hits.iter().filter(|h| **h).count() as f64 * 100.0 / hits.len() as f64
 }
 
-impl fmt::Display for Feature {
-    /// One item of the signal format, without its quotes.
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{},{},{}", self.hash, self.quality, python_3_significant(self.timestamp))
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -237,44 +162,8 @@ mod tests {
         assert_ne!(timestamp(29, 29.97), 29.0 / 29.97, "f32, not f64");
     }
 
-    #[test]
-    fn timestamps_are_written_as_python_writes_them_with_three_digits() {
-        for (x, want) in [
-            (0.0, "0.0"),
-            (1.0, "1.0"),
-            (0.5, "0.5"),
-            (12.0, "12.0"),
-            (12.34, "12.3"),
-            (99.96, "1e+02"),
-            (123.4, "1.23e+02"),
-            (1000.0, "1e+03"),
-            (0.001, "0.001"),
-            (0.0001234, "0.000123"),
-            (0.00001, "1e-05"),
-            (f64::from(29f32 / 29.97f32), "0.968"),
-        ] {
-            assert_eq!(python_3_significant(x), want, "{x}");
-        }
-    }
-
     fn feature(hex_byte: u8, quality: u8, frame: u64) -> Feature {
         Feature { hash: PdqHash::from_bytes([hex_byte; 32]), quality, frame, timestamp: frame as f64 / 3.0 }
-    }
-
-    #[test]
-    fn a_signal_round_trips_and_bad_items_are_named() {
-        let features = vec![feature(0xab, 100, 0), feature(0x01, 49, 1), feature(0xff, 0, 2)];
-        let s = to_signal(&features);
-        assert!(s.starts_with("[\"abab"), "{s}");
-        let back = parse_signal(&s).unwrap();
-        assert_eq!(back.len(), 3);
-        assert_eq!((back[1].hash, back[1].quality, back[1].frame), (features[1].hash, 49, 1));
-        assert_eq!(back[2].timestamp, 0.667, "the string keeps three digits");
-        assert_eq!(parse_signal("[]").unwrap(), vec![]);
-        assert_eq!(parse_signal("").unwrap(), vec![]);
-        for bad in ["{}", "[\"ab,1,0\"]", "[\"00,1\"]", &s.replace(",100,", ",101,"), &s.replace(",0.0\"", ",-1\"")] {
-            assert!(parse_signal(bad).is_err(), "{bad}");
-        }
     }
 
     #[test]

@@ -4,6 +4,7 @@
 //! The file formats the field uses to move banks around live in [`formats`].
 
 pub mod formats;
+pub mod vpdq;
 
 use serde::{Deserialize, Serialize};
 
@@ -17,6 +18,11 @@ pub const DEFAULT_THRESHOLD: u32 = 31;
 pub const MAX_THRESHOLD: u32 = 63;
 /// "Disabled until enabled again": 9999-12-31T23:59:59Z, a time no clock reaches.
 pub const DISABLED_FOREVER: crate::Timestamp = crate::Timestamp::from_micros(253_402_300_799_000_000);
+/// python-threatexchange's vPDQ rule: a query video matches a banked one when at least this
+/// share of its distinct good frames is near one of the banked video's (per bank, overridable).
+pub const DEFAULT_VPDQ_QUERY_PERCENT: f64 = 80.0;
+/// ... and at least this share of the banked video's frames is near one of the query's.
+pub const DEFAULT_VPDQ_COMPARED_PERCENT: f64 = 0.0;
 /// Default flood limit: matches of one entry per hour before it is quarantined.
 pub const DEFAULT_FLOOD_LIMIT: u32 = 1000;
 
@@ -29,10 +35,13 @@ pub enum SignalType {
     Md5,
     /// SHA-256 of the file's bytes, 64 hex digits; matched exactly.
     Sha256,
+    /// vPDQ of a video: one PDQ hash per hashed frame, with its quality and timestamp
+    /// ([`vpdq`]); matched by python-threatexchange's rule over the frames.
+    Vpdq,
 }
 
 impl SignalType {
-    pub const ALL: [SignalType; 3] = [SignalType::Pdq, SignalType::Md5, SignalType::Sha256];
+    pub const ALL: [SignalType; 4] = [SignalType::Pdq, SignalType::Md5, SignalType::Sha256, SignalType::Vpdq];
 
     /// Vigie's name.
     pub fn as_str(self) -> &'static str {
@@ -40,6 +49,7 @@ impl SignalType {
             SignalType::Pdq => "pdq",
             SignalType::Md5 => "md5",
             SignalType::Sha256 => "sha256",
+            SignalType::Vpdq => "vpdq",
         }
     }
     /// python-threatexchange's (and HMA's) name, used in the files and endpoints they read.
@@ -48,6 +58,7 @@ impl SignalType {
             SignalType::Pdq => "pdq",
             SignalType::Md5 => "video_md5",
             SignalType::Sha256 => "video_sha256",
+            SignalType::Vpdq => "vpdq",
         }
     }
     /// Accepts Vigie's and python-threatexchange's names, case-insensitively.
@@ -56,21 +67,42 @@ impl SignalType {
             "pdq" => Some(SignalType::Pdq),
             "md5" | "video_md5" => Some(SignalType::Md5),
             "sha256" | "video_sha256" => Some(SignalType::Sha256),
+            "vpdq" => Some(SignalType::Vpdq),
             _ => None,
         }
     }
-    /// Hex digits in a value.
-    pub fn hex_len(self) -> usize {
+    /// Hex digits in a value; `None` for a vPDQ signal, which is a list of frames.
+    pub fn hex_len(self) -> Option<usize> {
         match self {
-            SignalType::Md5 => 32,
-            SignalType::Pdq | SignalType::Sha256 => 64,
+            SignalType::Md5 => Some(32),
+            SignalType::Pdq | SignalType::Sha256 => Some(64),
+            SignalType::Vpdq => None,
         }
     }
-    /// The value in canonical form (lower-case hex of the right length), or why it is not one.
+    /// A canonical value as python-threatexchange writes it: a vPDQ signal's timestamps with three
+    /// significant digits; every other type as it is.
+    pub fn exchange_form(self, canonical: &str) -> std::borrow::Cow<'_, str> {
+        match self {
+            SignalType::Vpdq => match vpdq::parse(canonical) {
+                Ok(frames) => vpdq::pytx(&frames).into(),
+                Err(_) => canonical.into(),
+            },
+            _ => canonical.into(),
+        }
+    }
+    /// Whether a value is a whole video's frames rather than one digest or hash.
+    pub fn is_video_frames(self) -> bool {
+        self == SignalType::Vpdq
+    }
+    /// The value in canonical form (lower-case hex of the right length; a vPDQ signal with
+    /// its timestamps at full precision, [`vpdq::canonical`]), or why it is not one.
     pub fn normalise(self, raw: &str) -> Result<String, String> {
+        let Some(hex_len) = self.hex_len() else {
+            return vpdq::parse(raw).map(|frames| vpdq::canonical(&frames));
+        };
         let v = raw.trim().to_ascii_lowercase();
-        if v.len() != self.hex_len() || !v.bytes().all(|b| b.is_ascii_hexdigit()) {
-            return Err(format!("a {} value is {} hexadecimal digits", self.as_str(), self.hex_len()));
+        if v.len() != hex_len || !v.bytes().all(|b| b.is_ascii_hexdigit()) {
+            return Err(format!("a {} value is {hex_len} hexadecimal digits", self.as_str()));
         }
         Ok(v)
     }
@@ -243,6 +275,11 @@ pub struct BankSpec {
     pub description: Option<String>,
     /// Matches of one entry within an hour after which it is quarantined; 0: never.
     pub flood_limit: u32,
+    /// vPDQ: the share of a query video's good frames that must be near the banked video's
+    /// (above 0, at most 100), and the share of the banked video's that must be near the query's.
+    /// A frame is near within `threshold`.
+    pub vpdq_query_percent: f64,
+    pub vpdq_compared_percent: f64,
 }
 
 /// A bank's settings as submitted; `None` keeps the current value (or the default on creation).
@@ -256,6 +293,8 @@ pub struct RawBank {
     pub labels: Option<BankLabels>,
     pub description: Option<String>,
     pub flood_limit: Option<i64>,
+    pub vpdq_query_percent: Option<f64>,
+    pub vpdq_compared_percent: Option<f64>,
 }
 
 /// A bank name: 1 to 64 letters, digits, `_`, `-` or `.`, starting with a letter, digit or `_`.
@@ -312,6 +351,26 @@ impl RawBank {
             }
             None => current.map_or(DEFAULT_FLOOD_LIMIT, |b| b.flood_limit),
         };
+        let vpdq_query_percent = match self.vpdq_query_percent {
+            Some(p) if p > 0.0 && p <= 100.0 => p,
+            Some(_) => {
+                c.push(
+                    "vpdq_query_percent",
+                    "out_of_range",
+                    "a share of the query's frames above 0 and at most 100 (0 would match every video)",
+                );
+                DEFAULT_VPDQ_QUERY_PERCENT
+            }
+            None => current.map_or(DEFAULT_VPDQ_QUERY_PERCENT, |b| b.vpdq_query_percent),
+        };
+        let vpdq_compared_percent = match self.vpdq_compared_percent {
+            Some(p) if (0.0..=100.0).contains(&p) => p,
+            Some(_) => {
+                c.push("vpdq_compared_percent", "out_of_range", "a share of the banked video's frames from 0 to 100");
+                DEFAULT_VPDQ_COMPARED_PERCENT
+            }
+            None => current.map_or(DEFAULT_VPDQ_COMPARED_PERCENT, |b| b.vpdq_compared_percent),
+        };
         let labels = self.labels.or_else(|| current.map(|b| b.labels.clone())).unwrap_or_default();
         for (field, v) in
             [("labels.group", &labels.group), ("labels.tier", &labels.tier), ("labels.crisis", &labels.crisis)]
@@ -331,6 +390,8 @@ impl RawBank {
             labels,
             description,
             flood_limit,
+            vpdq_query_percent,
+            vpdq_compared_percent,
         })
     }
 }
@@ -345,22 +406,32 @@ pub enum UploadVerdict {
     Match,
     /// A block bank matched, but so did an allow bank: the allow bank wins.
     Allowed,
+    /// Only a partial match: a banked video found as a clip inside a longer upload. A person
+    /// must look: never automatic action.
+    Review,
 }
 
 impl UploadVerdict {
-    /// From whether any block and any allow bank matched.
-    pub fn of(block: bool, allow: bool) -> Self {
-        match (block, allow) {
-            (false, _) => UploadVerdict::NoMatch,
-            (true, false) => UploadVerdict::Match,
-            (true, true) => UploadVerdict::Allowed,
+    /// From whether any block bank matched whole, any matched only in part (a clip), and any
+    /// allow bank matched.
+    pub fn of(block: bool, partial: bool, allow: bool) -> Self {
+        match (block, partial, allow) {
+            (false, false, _) => UploadVerdict::NoMatch,
+            (_, _, true) => UploadVerdict::Allowed,
+            (true, _, false) => UploadVerdict::Match,
+            (false, true, false) => UploadVerdict::Review,
         }
+    }
+    /// Whether a stay-down case is opened for a person to decide.
+    pub fn opens_case(self) -> bool {
+        matches!(self, UploadVerdict::Match | UploadVerdict::Review)
     }
     pub fn as_str(self) -> &'static str {
         match self {
             UploadVerdict::NoMatch => "no_match",
             UploadVerdict::Match => "match",
             UploadVerdict::Allowed => "allowed",
+            UploadVerdict::Review => "review",
         }
     }
 }
@@ -409,6 +480,11 @@ mod tests {
         assert_eq!(SignalType::parse("video_md5"), Some(SignalType::Md5));
         assert_eq!(SignalType::parse("MD5"), Some(SignalType::Md5));
         assert_eq!(SignalType::parse("tmk"), None);
+        assert_eq!(SignalType::parse("VPDQ"), Some(SignalType::Vpdq));
+        let frame = format!("\"{},80,0.5\"", "AB".repeat(32));
+        assert_eq!(SignalType::Vpdq.normalise(&format!("[{frame}]")), Ok(format!("[\"{},80,0.5\"]", "ab".repeat(32))));
+        assert!(SignalType::Vpdq.normalise("[]").is_err());
+        assert!(SignalType::Vpdq.normalise(&"a".repeat(64)).is_err());
         assert_eq!(
             SignalType::Md5.normalise(" D41D8CD98F00B204E9800998ECF8427E "),
             Ok("d41d8cd98f00b204e9800998ecf8427e".into())
@@ -438,6 +514,14 @@ mod tests {
                 .check(Some(&spec))
                 .unwrap_err();
         assert_eq!(bad.errors().len(), 3);
+        assert_eq!((spec.vpdq_query_percent, spec.vpdq_compared_percent), (80.0, 0.0), "pytx's defaults");
+        let video = RawBank { vpdq_query_percent: Some(0.0), vpdq_compared_percent: Some(100.5), ..Default::default() }
+            .check(Some(&spec))
+            .unwrap_err();
+        let fields: Vec<&str> = video.errors().iter().map(|e| e.field.as_str()).collect();
+        assert_eq!(fields, ["vpdq_query_percent", "vpdq_compared_percent"], "0 % would match every video");
+        let tuned = RawBank { vpdq_query_percent: Some(50.0), ..Default::default() }.check(Some(&spec)).unwrap();
+        assert_eq!((tuned.vpdq_query_percent, tuned.vpdq_compared_percent), (50.0, 0.0));
     }
 
     #[test]
@@ -455,9 +539,14 @@ mod tests {
 
     #[test]
     fn an_allow_match_suppresses_a_block_match() {
-        assert_eq!(UploadVerdict::of(true, true), UploadVerdict::Allowed);
-        assert_eq!(UploadVerdict::of(true, false), UploadVerdict::Match);
-        assert_eq!(UploadVerdict::of(false, true), UploadVerdict::NoMatch);
+        assert_eq!(UploadVerdict::of(true, false, true), UploadVerdict::Allowed);
+        assert_eq!(UploadVerdict::of(true, false, false), UploadVerdict::Match);
+        assert_eq!(UploadVerdict::of(false, false, true), UploadVerdict::NoMatch);
+        // A clip inside a longer upload is for a person: never a match an automation acts on.
+        assert_eq!(UploadVerdict::of(false, true, false), UploadVerdict::Review);
+        assert_eq!(UploadVerdict::of(true, true, false), UploadVerdict::Match);
+        assert_eq!(UploadVerdict::of(false, true, true), UploadVerdict::Allowed);
+        assert!(UploadVerdict::Review.opens_case() && !UploadVerdict::Allowed.opens_case());
     }
 
     #[test]

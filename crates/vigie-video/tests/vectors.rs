@@ -6,7 +6,8 @@
 use std::path::{Path, PathBuf};
 
 use serde_json::Value;
-use vigie_hash::vpdq::{Feature, to_signal};
+use vigie_hash::vpdq::Feature;
+use vigie_model::bank::vpdq::{Frame, pytx};
 use vigie_video::{Options, VideoError, hash_video_file};
 
 fn videos() -> PathBuf {
@@ -51,7 +52,11 @@ fn check(name: &str) {
             assert_eq!(g.timestamp, f64::from(g.timestamp as f32), "kept at the reference's precision");
         }
         if seconds == "1" {
-            assert_eq!(to_signal(&got), want_signal(name), "{name}: the signal string");
+            let frames: Vec<Frame> = got
+                .iter()
+                .map(|f| Frame { hash: f.hash.to_string(), quality: f.quality, timestamp: f.timestamp })
+                .collect();
+            assert_eq!(pytx(&frames), want_signal(name), "{name}: the signal string");
         }
     }
 }

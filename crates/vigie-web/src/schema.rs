@@ -234,6 +234,7 @@ pub enum SignalTypeName {
     sha256,
     video_md5,
     video_sha256,
+    vpdq,
 }
 
 /// Feedback on a bank entry.

@@ -8,15 +8,24 @@
 //!
 //! Disabled, timed-disabled, quarantined and removed entries stay in the index and are filtered
 //! per lookup: a change of state is one field, never a rebuild.
+//!
+//! Banked videos (vPDQ) have their own index ([`vigie_video::VideoIndex`]: every banked video's
+//! frames in one PDQ index, the percentages of python-threatexchange's rule computed from the
+//! frame pairs it finds), searched once per set of bank thresholds among the banks a lookup may
+//! use. It is not in the snapshot: it is rebuilt from the store's video entries at start.
 
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, RwLock};
 
+use vigie_hash::vpdq::{Comparison, Feature, Thresholds};
 use vigie_index::{Code, Index, Mih};
 use vigie_model::bank::{Access, BankSpec, EntryState, ShareMode, SignalType};
 use vigie_model::{BankId, OrgId, Timestamp};
 use vigie_store::{BankEntryRecord, BankRecord, BankShareRecord};
+use vigie_video::index::{Segment, VideoIndex};
+
+use super::video::features_of_value;
 
 /// A bank as the matcher knows it.
 #[derive(Clone, Debug)]
@@ -83,6 +92,9 @@ struct State {
     pdq_slots: Vec<Slot>,
     md5: Exact<16>,
     sha256: Exact<32>,
+    /// Banked videos: video `i` of the index is slot `i`.
+    vpdq: VideoIndex,
+    vpdq_slots: Vec<Slot>,
     /// When the matcher last applied a change.
     updated_at: Option<Timestamp>,
     /// The largest `changed_seq` applied: every change up to it is in the matcher.
@@ -107,6 +119,8 @@ pub struct Query {
     pub pdq_pytx: Option<Code>,
     pub md5: Option<[u8; 16]>,
     pub sha256: Option<[u8; 32]>,
+    /// A video's vPDQ frames (empty: not a video lookup).
+    pub vpdq: Vec<Feature>,
 }
 
 impl Query {
@@ -149,16 +163,37 @@ pub struct Hit {
     pub variant: usize,
     /// The match came from the query's `pdq_pytx`.
     pub pytx: bool,
+    /// For a banked video: how the videos compare.
+    pub video: Option<VideoHit>,
+}
+
+/// How a query video compares with a banked one (the hit's `distance` is 0 for them).
+#[derive(Clone, Debug, PartialEq)]
+pub struct VideoHit {
+    pub comparison: Comparison,
+    /// The whole videos match under the bank's thresholds (python-threatexchange's decision).
+    pub is_match: bool,
+    /// The banked video is inside a longer query, which does not match as a whole: a clip, for
+    /// review only, never for automatic action.
+    pub is_clip: bool,
+    /// Where they match: time ranges in the query and in the banked video.
+    pub segments: Vec<Segment>,
 }
 
 impl Hit {
-    /// Which of the query's hashes matched: `pdq`, `pdq_pytx`, `md5` or `sha256`.
+    /// Whether it matched only in part: a banked video found as a clip inside the query.
+    pub fn is_partial(&self) -> bool {
+        self.video.as_ref().is_some_and(|v| v.is_clip)
+    }
+
+    /// Which of the query's hashes matched: `pdq`, `pdq_pytx`, `md5`, `sha256` or `vpdq`.
     pub fn hash_name(&self) -> &'static str {
         match (self.signal_type, self.pytx) {
             (SignalType::Pdq, false) => "pdq",
             (SignalType::Pdq, true) => "pdq_pytx",
             (SignalType::Md5, _) => "md5",
             (SignalType::Sha256, _) => "sha256",
+            (SignalType::Vpdq, _) => "vpdq",
         }
     }
 }
@@ -169,6 +204,8 @@ pub struct MatcherStatus {
     pub pdq: usize,
     pub md5: usize,
     pub sha256: usize,
+    /// Banked videos.
+    pub vpdq: usize,
     pub banks: usize,
     pub updated_at: Option<Timestamp>,
 }
@@ -413,6 +450,8 @@ impl Matcher {
                         labels: Default::default(),
                         description: None,
                         flood_limit: 0,
+                        vpdq_query_percent: vigie_model::bank::DEFAULT_VPDQ_QUERY_PERCENT,
+                        vpdq_compared_percent: vigie_model::bank::DEFAULT_VPDQ_COMPARED_PERCENT,
                     },
                     shares: HashMap::new(),
                     deleted: true,
@@ -428,6 +467,9 @@ impl Matcher {
         st.pdq_slots = image.pdq_slots;
         st.md5 = image.md5;
         st.sha256 = image.sha256;
+        // Videos are not in snapshots: the caller loads them from the store next.
+        st.vpdq = VideoIndex::new();
+        st.vpdq_slots.clear();
         st.applied_seq = image.seq;
         st.updated_at = Some(at);
         drop(st);
@@ -443,6 +485,7 @@ impl Matcher {
             pdq: st.pdq_slots.len(),
             md5: st.md5.slots.len(),
             sha256: st.sha256.slots.len(),
+            vpdq: st.vpdq_slots.len(),
             banks: st.banks.iter().filter(|b| !b.deleted).count(),
             updated_at: st.updated_at,
         }
@@ -490,7 +533,16 @@ impl Matcher {
             if !live(slot) || (signal_type == SignalType::Pdq && distance > bank.spec.threshold) {
                 return;
             }
-            hits.push(Hit { bank: bank.clone(), access, entry: slot.entry, signal_type, distance, variant, pytx });
+            hits.push(Hit {
+                bank: bank.clone(),
+                access,
+                entry: slot.entry,
+                signal_type,
+                distance,
+                variant,
+                pytx,
+                video: None,
+            });
         };
         let pdq = q.pdq.iter().enumerate().map(|(variant, code)| (variant, code, false));
         for (variant, code, pytx) in pdq.chain(q.pdq_pytx.iter().map(|code| (0, code, true))) {
@@ -507,6 +559,9 @@ impl Matcher {
             for &i in st.sha256.index.get(k) {
                 push(&st.sha256.slots[i as usize], SignalType::Sha256, 0, 0, false);
             }
+        }
+        if !q.vpdq.is_empty() {
+            hits.extend(st.video_hits(&q.vpdq, &usable, &live));
         }
         // One hit per entry: the closest hash (the eye's first, then the original variant).
         hits.sort_by_key(|h| (h.entry, h.distance, h.pytx, h.variant));
@@ -525,6 +580,8 @@ impl State {
             pdq_slots: Vec::new(),
             md5: Exact::default(),
             sha256: Exact::default(),
+            vpdq: VideoIndex::new(),
+            vpdq_slots: Vec::new(),
             updated_at: None,
             applied_seq: 0,
             out_of_order: 0,
@@ -552,6 +609,7 @@ impl State {
             SignalType::Pdq => &mut self.pdq_slots,
             SignalType::Md5 => &mut self.md5.slots,
             SignalType::Sha256 => &mut self.sha256.slots,
+            SignalType::Vpdq => &mut self.vpdq_slots,
         };
         if let Some(i) = slot_of(slots, e.id) {
             slots[i] = slot;
@@ -580,7 +638,67 @@ impl State {
                 self.sha256.index.add(k);
                 self.sha256.slots.push(slot);
             }
+            SignalType::Vpdq => {
+                let Some(features) = features_of_value(&e.value) else {
+                    tracing::error!(entry = e.id, "a video entry's frames did not read and were not indexed");
+                    return;
+                };
+                let video = self.vpdq.add(&features);
+                debug_assert_eq!(video as usize, self.vpdq_slots.len());
+                self.vpdq_slots.push(slot);
+            }
         }
+    }
+
+    /// The banked videos that match or contain the query, in the banks `usable` allows, each
+    /// under its own bank's thresholds: one index search per distinct set of thresholds.
+    fn video_hits(&self, query: &[Feature], usable: &[Option<Access>], live: &dyn Fn(&Slot) -> bool) -> Vec<Hit> {
+        let mut sets: Vec<Thresholds> = Vec::new();
+        for (b, _) in self.banks.iter().zip(usable).filter(|(_, u)| u.is_some()) {
+            let t = thresholds(&b.spec);
+            if !sets.contains(&t) {
+                sets.push(t);
+            }
+        }
+        let mut hits = Vec::new();
+        for t in sets {
+            let Ok(matches) = self.vpdq.query(query, &t) else { continue };
+            for m in matches.into_iter().filter(|m| m.is_match || m.is_clip) {
+                let slot = &self.vpdq_slots[m.video as usize];
+                let bank = &self.banks[slot.bank as usize];
+                let Some(access) = usable[slot.bank as usize] else { continue };
+                if thresholds(&bank.spec) != t || !live(slot) {
+                    continue;
+                }
+                hits.push(Hit {
+                    bank: bank.clone(),
+                    access,
+                    entry: slot.entry,
+                    signal_type: SignalType::Vpdq,
+                    distance: 0,
+                    variant: 0,
+                    pytx: false,
+                    video: Some(VideoHit {
+                        comparison: m.comparison,
+                        is_match: m.is_match,
+                        is_clip: m.is_clip,
+                        segments: m.segments,
+                    }),
+                });
+            }
+        }
+        hits
+    }
+}
+
+/// A bank's vPDQ thresholds: python-threatexchange's quality floor, the bank's frame distance and
+/// its two shares.
+fn thresholds(spec: &BankSpec) -> Thresholds {
+    Thresholds {
+        distance: spec.threshold,
+        query_match_percent: spec.vpdq_query_percent,
+        compared_match_percent: spec.vpdq_compared_percent,
+        ..Thresholds::default()
     }
 }
 
@@ -624,6 +742,8 @@ mod tests {
                 labels: BankLabels::default(),
                 description: None,
                 flood_limit: 0,
+                vpdq_query_percent: 80.0,
+                vpdq_compared_percent: 0.0,
             },
             created_at: Timestamp::from_micros(0),
             created_by: UserId::from_random([0; 16]),
@@ -737,6 +857,115 @@ mod tests {
             want.sort();
             assert_eq!(got, want.into_iter().map(|(d, id)| (id, d)).collect::<Vec<_>>());
         }
+    }
+
+    /// A video entry of `frames` (each code with quality 90, one a second).
+    fn video_entry(id: i64, bank: &BankId, frames: &[Code]) -> BankEntryRecord {
+        let frames: Vec<vigie_model::bank::vpdq::Frame> = frames
+            .iter()
+            .enumerate()
+            .map(|(i, c)| vigie_model::bank::vpdq::Frame { hash: hex_of(c), quality: 90, timestamp: i as f64 })
+            .collect();
+        BankEntryRecord {
+            signal_type: SignalType::Vpdq,
+            value: vigie_model::bank::vpdq::canonical(&frames),
+            ..entry(id, bank, &[0; 4])
+        }
+    }
+
+    #[test]
+    fn video_lookups_equal_the_brute_force_rule_per_bank_thresholds_access_and_states() {
+        let m = Matcher::new(0);
+        let now = Timestamp::from_micros(1_000);
+        // Banks with different distances and shares; bank 4 belongs to someone else.
+        let mut banks = [bank(1, 1, 31), bank(2, 1, 10), bank(3, 1, 31), bank(4, 3, 31)];
+        banks[2].spec.vpdq_query_percent = 30.0;
+        banks[2].spec.vpdq_compared_percent = 50.0;
+        for b in &banks {
+            m.put_bank(b, &[], now);
+        }
+        let mut rng = Rng(7);
+        // Scenes shared between videos, so that videos overlap in part.
+        let scenes: Vec<Code> = (0..60).map(|_| rng.code()).collect();
+        let mut entries = Vec::new();
+        let mut videos: Vec<Vec<Code>> = Vec::new();
+        for id in 1..=200i64 {
+            let len = 2 + (rng.next() % 12) as usize;
+            let first = (rng.next() % 50) as usize;
+            let frames: Vec<Code> =
+                (0..len).map(|i| near(&scenes[(first + i) % 60], (rng.next() % 24) as u32)).collect();
+            let mut e = video_entry(id, &banks[(rng.next() % 4) as usize].id, &frames);
+            match rng.next() % 8 {
+                0 => e.disabled_until = Some(Timestamp::from_micros(5_000)),
+                1 => e.removed_at = Some(now),
+                _ => {}
+            }
+            entries.push(e);
+            videos.push(frames);
+        }
+        m.apply_entries(&entries, now);
+        let features = |codes: &[Code]| -> Vec<Feature> {
+            codes
+                .iter()
+                .enumerate()
+                .map(|(i, c)| Feature {
+                    hash: vigie_hash::PdqHash::from_bytes(
+                        c.iter().flat_map(|w| w.to_be_bytes()).collect::<Vec<u8>>().try_into().unwrap(),
+                    ),
+                    quality: 90,
+                    frame: i as u64,
+                    timestamp: i as f64,
+                })
+                .collect()
+        };
+        let mut decided = 0;
+        for q in 0..60 {
+            // A run of scenes, some drifted, some from nowhere: copies, clips and strangers.
+            let len = 1 + (rng.next() % 30) as usize;
+            let first = (rng.next() % 60) as usize;
+            let query: Vec<Code> = (0..len)
+                .map(|i| {
+                    if rng.next().is_multiple_of(5) {
+                        rng.code()
+                    } else {
+                        near(&scenes[(first + i) % 60], (rng.next() % 24) as u32)
+                    }
+                })
+                .collect();
+            let qf = features(&query);
+            let got: Vec<(i64, bool, bool)> = m
+                .lookup(&Query { vpdq: qf.clone(), ..Default::default() }, &scope(&org(1)), now)
+                .iter()
+                .map(|h| {
+                    let v = h.video.as_ref().unwrap();
+                    (h.entry, v.is_match, v.is_clip)
+                })
+                .collect();
+            let mut want: Vec<(i64, bool, bool)> = entries
+                .iter()
+                .zip(&videos)
+                .filter_map(|(e, frames)| {
+                    let b = banks.iter().position(|b| b.id == e.bank).unwrap();
+                    let live = EntryState::at(e.removed_at.is_some(), false, e.disabled_until, now).matches();
+                    if b == 3 || !live {
+                        return None;
+                    }
+                    let t = thresholds(&banks[b].spec);
+                    let c = vigie_hash::vpdq::compare(&qf, &features(frames), &t);
+                    let is_match = c.is_match(&t);
+                    let is_clip = !is_match
+                        && c.query_match_percent > 0.0
+                        && c.compared_match_percent >= vigie_video::index::CLIP_MATCH_PERCENT;
+                    (is_match || is_clip).then_some((e.id, is_match, is_clip))
+                })
+                .collect();
+            want.sort();
+            let mut got_sorted = got.clone();
+            got_sorted.sort();
+            assert_eq!(got_sorted, want, "query {q}");
+            decided += want.len();
+        }
+        assert!(decided > 20, "the random library gives matches and clips to check ({decided})");
     }
 
     #[test]

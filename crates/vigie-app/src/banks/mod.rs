@@ -12,6 +12,7 @@
 pub mod matcher;
 mod snapshot;
 pub mod uploads;
+pub mod video;
 
 use serde_json::json;
 use vigie_model::Conflict;
@@ -210,6 +211,13 @@ impl App {
                 Some(Ok(image)) => {
                     let seq = image.seq;
                     self.matcher().restore(image, &with_shares, now);
+                    let mut after = 0;
+                    loop {
+                        let page = self.store().read(move |r| r.video_entries_after(after, 10_000)).await?;
+                        let Some(last) = page.last() else { break };
+                        after = last.id;
+                        self.matcher().load_entries(&page, now);
+                    }
                     let mut changed = self.store().read(move |r| r.entries_changed_since(seq)).await?;
                     changed.sort_by_key(|e| e.id);
                     self.matcher().load_entries(&changed, now);
@@ -345,10 +353,30 @@ impl App {
                     bank.spec = spec;
                     bank.updated_at = now;
                     tx.update_bank(&bank)?;
-                    let k::BankCreated { name, owner, kind, threshold, stay_down, enabled_ratio, labels, flood_limit } =
-                        bank_facts(tx, now, &bank)?;
-                    let facts =
-                        k::BankUpdated { name, owner, kind, threshold, stay_down, enabled_ratio, labels, flood_limit };
+                    let k::BankCreated {
+                        name,
+                        owner,
+                        kind,
+                        threshold,
+                        stay_down,
+                        enabled_ratio,
+                        labels,
+                        flood_limit,
+                        vpdq_query_percent,
+                        vpdq_compared_percent,
+                    } = bank_facts(tx, now, &bank)?;
+                    let facts = k::BankUpdated {
+                        name,
+                        owner,
+                        kind,
+                        threshold,
+                        stay_down,
+                        enabled_ratio,
+                        labels,
+                        flood_limit,
+                        vpdq_query_percent,
+                        vpdq_compared_percent,
+                    };
                     ev.emit(tx, bank.id.as_str(), facts)?;
                     bank_view(tx, &principal, &bank.id)
                 },
@@ -856,6 +884,8 @@ fn bank_facts(tx: &mut dyn Tx, now: Timestamp, b: &BankRecord) -> Result<k::Bank
         enabled_ratio: b.spec.enabled_ratio,
         labels: Some(labels),
         flood_limit: b.spec.flood_limit,
+        vpdq_query_percent: Some(b.spec.vpdq_query_percent),
+        vpdq_compared_percent: Some(b.spec.vpdq_compared_percent),
     })
 }
 

@@ -56,6 +56,8 @@ pub struct UploadInput {
     pub dihedral: bool,
     /// Or the other variants of `pdq`, as `vigie hash --dihedral` gives them (up to seven).
     pub pdq_variants: Vec<String>,
+    /// A video's vPDQ signal (python-threatexchange's string, as `vigie hash` gives its items).
+    pub vpdq: Option<String>,
 }
 
 /// One match, as the platform sees it.
@@ -96,6 +98,8 @@ struct Recorded {
     quarantined: bool,
     stay_down: bool,
     kind: BankKind,
+    /// A video match's shares, whether it is a clip, and where the videos match.
+    video: Option<serde_json::Value>,
 }
 
 /// Match counts per entry for flood control; in memory (a restart forgives the current hour).
@@ -110,6 +114,19 @@ impl FloodCounters {
         }
         map.entry(entry).or_default().hit(hour, limit)
     }
+}
+
+/// What a case cites of a video match: both shares, whether the banked video is a clip inside
+/// the upload, and the segments (seconds in the upload and in the banked video).
+pub(crate) fn video_facts(v: &super::matcher::VideoHit) -> serde_json::Value {
+    json!({
+        "query_match_percent": v.comparison.query_match_percent,
+        "compared_match_percent": v.comparison.compared_match_percent,
+        "clip": v.is_clip,
+        "segments": v.segments.iter().map(|s| json!({
+            "upload": [s.query.0, s.query.1], "banked": [s.banked.0, s.banked.1],
+        })).collect::<Vec<_>>(),
+    })
 }
 
 fn hex_array<const N: usize>(c: &mut Checker, field: &str, t: SignalType, raw: Option<&str>) -> Option<[u8; N]> {
@@ -177,7 +194,21 @@ impl App {
             .filter_map(|(i, v)| hex_array::<32>(&mut c, &format!("pdq_variants[{i}]"), SignalType::Pdq, Some(v)))
             .map(|b| vigie_index::code_from_bytes(&b))
             .collect();
-        let no_hash = pdq.is_none() && md5.is_none() && sha256.is_none();
+        let vpdq = match input.vpdq.as_deref().map(|v| SignalType::Vpdq.normalise(v)) {
+            None => Vec::new(),
+            Some(Ok(v)) => super::video::features_of_value(&v).unwrap_or_default(),
+            Some(Err(msg)) => {
+                c.push("vpdq", "invalid_hash", msg);
+                Vec::new()
+            }
+        };
+        c.check(
+            vpdq.is_empty() || input.media.is_none(),
+            "vpdq",
+            "media_or_hashes",
+            "send a video's vPDQ without media",
+        );
+        let no_hash = pdq.is_none() && md5.is_none() && sha256.is_none() && input.vpdq.is_none();
         c.check(input.media.is_some() || !no_hash, "media", "required", "send the media or at least one of its hashes");
         c.finish()?;
 
@@ -199,7 +230,7 @@ impl App {
         let unreliable =
             |h: Option<([u8; 32], Option<u8>)>| h.is_some_and(|(_, q)| q.is_some_and(|q| q < MIN_PDQ_QUALITY));
         let pdq_unreliable = unreliable(pdq);
-        let mut query = Query { pdq: Vec::new(), pdq_pytx: None, md5, sha256 };
+        let mut query = Query { pdq: Vec::new(), pdq_pytx: None, md5, sha256, vpdq };
         if let Some((bytes, _)) = pdq.filter(|_| !pdq_unreliable) {
             query.pdq.push(vigie_index::code_from_bytes(&bytes));
             query.pdq.extend(variants);
@@ -222,8 +253,15 @@ impl App {
                 UploadMatch { hit, quarantined }
             })
             .collect();
-        let counted = |kind| matches.iter().any(|m| !m.quarantined && m.hit.bank.spec.kind == kind);
-        let verdict = UploadVerdict::of(counted(BankKind::Block), counted(BankKind::Allow));
+        // A clip (a banked video inside a longer upload) counts for review only.
+        let counted = |kind, partial: bool| {
+            matches.iter().any(|m| !m.quarantined && m.hit.bank.spec.kind == kind && m.hit.is_partial() == partial)
+        };
+        let verdict = UploadVerdict::of(
+            counted(BankKind::Block, false),
+            counted(BankKind::Block, true),
+            counted(BankKind::Allow, false) || counted(BankKind::Allow, true),
+        );
         let mut outcome = UploadOutcome {
             verdict,
             matches,
@@ -265,6 +303,7 @@ impl App {
                 quarantined: m.quarantined,
                 stay_down: m.hit.bank.spec.stay_down,
                 kind: m.hit.bank.spec.kind,
+                video: m.hit.video.as_ref().map(video_facts),
             })
             .collect();
         let content_sha = content_id.as_deref().map(|c| hex::encode(Sha256::digest(c.as_bytes())));
@@ -295,7 +334,7 @@ impl App {
                         matches.iter().filter(|m| !m.quarantined && m.stay_down && m.kind == BankKind::Block).collect();
                     let mut case = None;
                     let mut linked = Vec::new();
-                    if verdict == UploadVerdict::Match && !stay_down.is_empty() && !targets.is_empty() {
+                    if verdict.opens_case() && !stay_down.is_empty() && !targets.is_empty() {
                         let mut tier = Tier::BankMatch;
                         for m in &stay_down {
                             let earlier = tx.get_entry(m.entry)?.and_then(|e| e.case);
@@ -323,10 +362,16 @@ impl App {
                             details: json!({
                                 "source": "own_initiative",
                                 "automated_detection": true,
-                                "matches": stay_down.iter().map(|m| json!({
-                                    "bank": m.bank.as_str(), "entry": m.entry, "signal_type": m.signal_type.as_str(),
-                                    "hash": m.hash, "distance": m.distance,
-                                })).collect::<Vec<_>>(),
+                                "matches": stay_down.iter().map(|m| {
+                                    let mut j = json!({
+                                        "bank": m.bank.as_str(), "entry": m.entry, "signal_type": m.signal_type.as_str(),
+                                        "hash": m.hash, "distance": m.distance,
+                                    });
+                                    if let Some(v) = &m.video {
+                                        j["video"] = v.clone();
+                                    }
+                                    j
+                                }).collect::<Vec<_>>(),
                                 "linked_cases": linked.iter().map(CaseId::as_str).collect::<Vec<_>>(),
                                 "content_id": content_id,
                                 "uploader": uploader,

@@ -96,7 +96,7 @@ fn signal(
             errors.push(
                 line,
                 "unknown_signal_type",
-                format!("unknown signal type {raw_type:?}: pdq, video_md5 or video_sha256"),
+                format!("unknown signal type {raw_type:?}: pdq, video_md5, video_sha256 or vpdq"),
             );
         }
         return None;
@@ -145,7 +145,7 @@ pub fn write_local_file<'a>(signals: impl IntoIterator<Item = (SignalType, &'a s
     for (t, v) in signals {
         out.push_str(t.pytx_name());
         out.push(' ');
-        out.push_str(v);
+        out.push_str(&t.exchange_form(v));
         out.push('\n');
     }
     out
@@ -256,7 +256,7 @@ pub fn write_csv<'a>(rows: impl IntoIterator<Item = &'a FileSignal>) -> String {
     for r in rows {
         let fields = [
             r.signal_type.pytx_name().to_owned(),
-            r.value.clone(),
+            r.signal_type.exchange_form(&r.value).into_owned(),
             r.collab.clone().unwrap_or_default(),
             r.category.clone().unwrap_or_default(),
             r.tags.join(" "),
@@ -319,6 +319,30 @@ mod tests {
         let text = write_csv(&rows);
         assert!(text.starts_with(CSV_HEADER));
         assert_eq!(read_csv(&text, false).unwrap().signals, rows);
+    }
+
+    #[test]
+    fn a_video_signal_travels_in_both_formats_with_three_digit_timestamps() {
+        let stored = SignalType::Vpdq.normalise(&format!("[\"{PDQ},90,0.0\", \"{PDQ},85,0.3333333\"]")).unwrap();
+        let exchanged = format!("[\"{PDQ},90,0.0\", \"{PDQ},85,0.333\"]");
+        let local = write_local_file([(SignalType::Vpdq, stored.as_str())]);
+        assert_eq!(local, format!("vpdq {exchanged}\n"));
+        let read = read_local_file(&local, None, false).unwrap().signals;
+        assert_eq!(
+            (read[0].signal_type, SignalType::Vpdq.exchange_form(&read[0].value)),
+            (SignalType::Vpdq, exchanged.clone().into())
+        );
+        let row = FileSignal {
+            signal_type: SignalType::Vpdq,
+            value: stored,
+            collab: None,
+            category: None,
+            tags: vec![],
+            line: 2,
+        };
+        let csv = write_csv([&row]);
+        assert!(csv.contains(&format!("vpdq,\"{}\"", exchanged.replace('"', "\"\""))), "{csv}");
+        assert_eq!(SignalType::Vpdq.exchange_form(&read_csv(&csv, false).unwrap().signals[0].value), exchanged);
     }
 
     #[test]

@@ -420,7 +420,8 @@ events! {
         store: Option<Word>,
         refs: Vec<Word>,
     }
-    /// A hash bank was created. Version 2 seals the name and the labels (free text).
+    /// A hash bank was created. Version 2 seals the name and the labels (free text). The vPDQ
+    /// shares are written from step 11 on (absent before: python-threatexchange's 80 % and 0 %).
     BankCreated version 2 seen_by(Actor) public(false) webhook(None) {
         name: Option<Sealed>,
         owner: OrgId,
@@ -430,6 +431,10 @@ events! {
         enabled_ratio: f64,
         labels: Option<Sealed>,
         flood_limit: u32,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        vpdq_query_percent: Option<f64>,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        vpdq_compared_percent: Option<f64>,
     }
     /// A bank's settings changed. Version 2 seals the name and the labels.
     BankUpdated version 2 seen_by(Actor) public(false) webhook(None) {
@@ -441,6 +446,10 @@ events! {
         enabled_ratio: f64,
         labels: Option<Sealed>,
         flood_limit: u32,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        vpdq_query_percent: Option<f64>,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        vpdq_compared_percent: Option<f64>,
     }
     /// A bank was deleted. Version 2 seals its name.
     BankDeleted version 2 seen_by(Actor) public(false) webhook(None) { name: Option<Sealed> }

@@ -22,6 +22,8 @@ fn bank_row(r: &Row<'_>) -> rusqlite::Result<BankRecord> {
             labels: serde_json::from_str(&labels).map_err(|_| corrupt("bank labels", &labels))?,
             description: r.get("description")?,
             flood_limit: r.get("flood_limit")?,
+            vpdq_query_percent: r.get("vpdq_query_percent")?,
+            vpdq_compared_percent: r.get("vpdq_compared_percent")?,
         },
         created_at: Timestamp::from_micros(r.get("created_at")?),
         created_by: UserId::from_trusted(r.get("created_by")?),
@@ -140,6 +142,14 @@ impl SqliteRead<'_> {
             entry_row,
         )
     }
+    pub(super) fn video_entries_after(&self, after: i64, limit: u32) -> Result<Vec<BankEntryRecord>> {
+        // The literal type lets SQLite use the partial index `bank_entries_type`.
+        self.many(
+            "SELECT * FROM bank_entries WHERE signal_type = 'vpdq' AND id > ?1 ORDER BY id LIMIT ?2",
+            params![after, limit],
+            entry_row,
+        )
+    }
     pub(super) fn count_all_entries(&self) -> Result<i64> {
         Ok(self.one("SELECT COUNT(*) FROM bank_entries", [], |r| r.get(0))?.unwrap_or(0))
     }
@@ -167,7 +177,8 @@ impl SqliteTx<'_> {
         self.read
             .exec(
                 "INSERT INTO banks (id, owner, name, kind, threshold, stay_down, enabled_ratio, labels, description, \
-                 flood_limit, created_at, created_by, updated_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)",
+                 flood_limit, created_at, created_by, updated_at, vpdq_query_percent, vpdq_compared_percent) \
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15)",
                 params![
                     r.id.as_str(),
                     r.owner.as_str(),
@@ -181,7 +192,9 @@ impl SqliteTx<'_> {
                     r.spec.flood_limit,
                     r.created_at.as_micros(),
                     r.created_by.as_str(),
-                    r.updated_at.as_micros()
+                    r.updated_at.as_micros(),
+                    r.spec.vpdq_query_percent,
+                    r.spec.vpdq_compared_percent
                 ],
             )
             .map_err(StoreError::unique_as(Conflict::BankExists, "the organisation already has a bank of that name"))?;
@@ -192,7 +205,8 @@ impl SqliteTx<'_> {
         self.read
             .exec(
                 "UPDATE banks SET name = ?2, kind = ?3, threshold = ?4, stay_down = ?5, enabled_ratio = ?6, labels = ?7, \
-                 description = ?8, flood_limit = ?9, updated_at = ?10 WHERE id = ?1",
+                 description = ?8, flood_limit = ?9, updated_at = ?10, vpdq_query_percent = ?11, \
+                 vpdq_compared_percent = ?12 WHERE id = ?1",
                 params![
                     r.id.as_str(),
                     r.spec.name,
@@ -203,7 +217,9 @@ impl SqliteTx<'_> {
                     labels,
                     r.spec.description,
                     r.spec.flood_limit,
-                    r.updated_at.as_micros()
+                    r.updated_at.as_micros(),
+                    r.spec.vpdq_query_percent,
+                    r.spec.vpdq_compared_percent
                 ],
             )
             .map_err(StoreError::unique_as(Conflict::BankExists, "the organisation already has a bank of that name"))?;

@@ -959,6 +959,42 @@ CREATE TABLE routing_rules (
 ) STRICT;
 CREATE INDEX routing_rules_org ON routing_rules(org, position);
 "#,
+    // 15: banked videos (step 11): vPDQ entries, whose value is the list of frames, and each
+    // bank's vPDQ shares (python-threatexchange's 80 % and 0 % unless its owner chose others).
+    r#"
+ALTER TABLE banks ADD COLUMN vpdq_query_percent REAL NOT NULL DEFAULT 80.0
+    CHECK (vpdq_query_percent > 0 AND vpdq_query_percent <= 100);
+ALTER TABLE banks ADD COLUMN vpdq_compared_percent REAL NOT NULL DEFAULT 0.0
+    CHECK (vpdq_compared_percent BETWEEN 0 AND 100);
+
+CREATE TABLE bank_entries_v15 (
+    id INTEGER PRIMARY KEY,
+    bank TEXT NOT NULL REFERENCES banks(id),
+    signal_type TEXT NOT NULL CHECK (signal_type IN ('pdq','md5','sha256','vpdq')),
+    value TEXT NOT NULL,
+    quality INTEGER CHECK (quality BETWEEN 0 AND 100),
+    source TEXT NOT NULL,
+    provenance TEXT,
+    content_id TEXT,
+    content_uri TEXT,
+    note TEXT,
+    added_at INTEGER NOT NULL,
+    added_by TEXT REFERENCES users(id),
+    disabled_until INTEGER,
+    quarantined_at INTEGER,
+    removed_at INTEGER,
+    case_id TEXT REFERENCES cases(id),
+    changed_seq INTEGER NOT NULL
+) STRICT;
+INSERT INTO bank_entries_v15 SELECT * FROM bank_entries;
+DROP TABLE bank_entries;
+ALTER TABLE bank_entries_v15 RENAME TO bank_entries;
+CREATE INDEX bank_entries_bank ON bank_entries(bank, id);
+CREATE UNIQUE INDEX bank_entries_value ON bank_entries(bank, signal_type, value) WHERE removed_at IS NULL;
+CREATE INDEX bank_entries_changed ON bank_entries(changed_seq);
+CREATE INDEX bank_entries_case ON bank_entries(value) WHERE case_id IS NOT NULL;
+CREATE INDEX bank_entries_type ON bank_entries(signal_type, id) WHERE signal_type = 'vpdq';
+"#,
 ];
 
 /// Brings the database to the newest schema, one migration per transaction.

@@ -24,6 +24,8 @@ struct BankRow {
     stay_down: bool,
     enabled_ratio: String,
     flood_limit: u32,
+    vpdq_query_percent: f64,
+    vpdq_compared_percent: f64,
     description: String,
 }
 
@@ -51,6 +53,8 @@ async fn view(s: &AppState, v: &Viewer, errors: Option<(String, Vec<String>)>) -
             stay_down: b.spec.stay_down,
             enabled_ratio: b.spec.enabled_ratio.to_string(),
             flood_limit: b.spec.flood_limit,
+            vpdq_query_percent: b.spec.vpdq_query_percent,
+            vpdq_compared_percent: b.spec.vpdq_compared_percent,
             description: b.spec.description.clone().unwrap_or_default(),
         })
         .collect();
@@ -76,6 +80,8 @@ fn raw(form: &[(String, String)]) -> Result<RawBank, Vec<String>> {
     let threshold = number("threshold").map(|n| n as i64);
     let enabled_ratio = number("enabled_ratio");
     let flood_limit = number("flood_limit").map(|n| n as i64);
+    let vpdq_query_percent = number("vpdq_query_percent");
+    let vpdq_compared_percent = number("vpdq_compared_percent");
     if !bad.is_empty() {
         return Err(bad);
     }
@@ -88,6 +94,8 @@ fn raw(form: &[(String, String)]) -> Result<RawBank, Vec<String>> {
         labels: None,
         description: text(form, "description"),
         flood_limit,
+        vpdq_query_percent,
+        vpdq_compared_percent,
     })
 }
 

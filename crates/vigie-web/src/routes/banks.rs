@@ -49,6 +49,14 @@ pub struct BankRequest {
     /// Matches of one entry per hour before it is quarantined; 0: no limit (default 1000).
     #[schema(minimum = 0, maximum = 4294967295_i64)]
     pub flood_limit: Option<i64>,
+    /// Videos (vPDQ): the share of a query video's distinct good frames that must be near the
+    /// banked video's, above 0 and at most 100 (default 80, python-threatexchange's).
+    #[schema(exclusive_minimum = 0, maximum = 100)]
+    pub vpdq_query_percent: Option<f64>,
+    /// Videos (vPDQ): the share of the banked video's frames that must be near the query's, 0 to
+    /// 100 (default 0).
+    #[schema(minimum = 0, maximum = 100)]
+    pub vpdq_compared_percent: Option<f64>,
 }
 
 /// Labels a curator puts on a bank, for filtering and reports.
@@ -89,6 +97,8 @@ impl From<BankRequest> for RawBank {
             labels: r.labels.map(Into::into),
             description: r.description,
             flood_limit: r.flood_limit,
+            vpdq_query_percent: r.vpdq_query_percent,
+            vpdq_compared_percent: r.vpdq_compared_percent,
         }
     }
 }
@@ -115,6 +125,8 @@ pub struct BankDto {
     pub labels: LabelsDto,
     pub description: Option<String>,
     pub flood_limit: u32,
+    pub vpdq_query_percent: f64,
+    pub vpdq_compared_percent: f64,
     /// Live entries; present on single-bank answers.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub entries: Option<i64>,
@@ -139,6 +151,8 @@ impl BankDto {
             labels: b.spec.labels.into(),
             description: b.spec.description,
             flood_limit: b.spec.flood_limit,
+            vpdq_query_percent: b.spec.vpdq_query_percent,
+            vpdq_compared_percent: b.spec.vpdq_compared_percent,
             entries,
             shares,
             created_at: t(b.created_at),
@@ -354,11 +368,13 @@ pub async fn unshare_bank(
 #[derive(Debug, Default, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct EntryRequest {
-    /// `pdq`, `md5` or `sha256` (python-threatexchange's `video_md5` and `video_sha256` too).
+    /// `pdq`, `md5`, `sha256` or `vpdq` (python-threatexchange's `video_md5` and `video_sha256`
+    /// too).
     #[schema(value_type = crate::schema::SignalTypeName, required = true)]
     pub signal_type: Option<String>,
-    /// Hexadecimal.
-    #[schema(value_type = String, required = true, pattern = r"^\s*[0-9a-fA-F]{32}([0-9a-fA-F]{32})?\s*$")]
+    /// Hexadecimal (32 or 64 digits); for `vpdq`, python-threatexchange's signal string, a JSON
+    /// list of `"hex,quality,timestamp"` items.
+    #[schema(value_type = String, required = true)]
     pub value: Option<String>,
     /// PDQ quality, when known: below 50 the entry is refused (it would never match reliably).
     #[schema(minimum = 0, maximum = 100)]
@@ -650,6 +666,10 @@ pub struct UploadRequest {
     #[serde(default)]
     #[schema(max_items = 7)]
     pub pdq_variants: Vec<String>,
+    /// A video's vPDQ (instead of media): python-threatexchange's signal string, or the list of
+    /// its `"hex,quality,timestamp"` items as `vigie hash` prints them.
+    #[schema(value_type = Option<Object>)]
+    pub vpdq: Option<serde_json::Value>,
 }
 
 #[derive(Debug, Serialize, ToSchema)]
@@ -675,6 +695,28 @@ pub struct UploadMatchDto {
     pub quarantined: bool,
     /// Which dihedral variant matched: 0 is the upload as it is.
     pub variant: usize,
+    /// A video match (`signal_type` `vpdq`): how the videos compare.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub video: Option<VideoMatchDto>,
+}
+
+/// How an uploaded video compares with a banked one.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct VideoMatchDto {
+    /// The share of the upload's distinct good frames near the banked video's.
+    pub query_match_percent: f64,
+    /// The share of the banked video's distinct good frames near the upload's.
+    pub compared_match_percent: f64,
+    /// The banked video is inside a longer upload (a clip): for review, never automatic action.
+    pub clip: bool,
+    pub segments: Vec<SegmentDto>,
+}
+
+/// Where two videos match: a time range (seconds) in each.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct SegmentDto {
+    pub upload: [f64; 2],
+    pub banked: [f64; 2],
 }
 
 #[derive(Debug, Serialize, ToSchema)]
@@ -693,7 +735,8 @@ pub struct UploadHashesDto {
 
 #[derive(Debug, Serialize, ToSchema)]
 pub struct UploadCheckDto {
-    /// `no_match`, `match`, or `allowed` (an allow bank matched too).
+    /// `no_match`, `match`, `allowed` (an allow bank matched too), or `review` (only a banked
+    /// video found as a clip inside the upload: for a person, never automatic action).
     pub verdict: String,
     pub matches: Vec<UploadMatchDto>,
     pub hashes: UploadHashesDto,
@@ -738,6 +781,16 @@ impl From<UploadOutcome> for UploadCheckDto {
                     .to_owned(),
                     quarantined: m.quarantined,
                     variant: m.hit.variant,
+                    video: m.hit.video.as_ref().map(|v| VideoMatchDto {
+                        query_match_percent: v.comparison.query_match_percent,
+                        compared_match_percent: v.comparison.compared_match_percent,
+                        clip: v.is_clip,
+                        segments: v
+                            .segments
+                            .iter()
+                            .map(|s| SegmentDto { upload: [s.query.0, s.query.1], banked: [s.banked.0, s.banked.1] })
+                            .collect(),
+                    }),
                 })
                 .collect(),
             hashes: UploadHashesDto { pdq, pdq_quality, pdq_pytx, pdq_pytx_quality, md5: o.md5, sha256: o.sha256 },
@@ -814,6 +867,18 @@ pub async fn check_upload(State(s): State<AppState>, Auth(p): Auth, req: Request
         sha256: r.sha256,
         dihedral: r.dihedral,
         pdq_variants: r.pdq_variants,
+        vpdq: match r.vpdq {
+            None | Some(serde_json::Value::Null) => None,
+            Some(serde_json::Value::String(s)) => Some(s),
+            Some(list @ serde_json::Value::Array(_)) => Some(list.to_string()),
+            Some(_) => {
+                return Err(ApiError::from(vigie_app::AppError::Invalid(vigie_model::Invalid::one(
+                    "vpdq",
+                    "invalid_hash",
+                    "a vpdq signal is a string or a list of \"hex,quality,timestamp\" strings",
+                ))));
+            }
+        },
     };
     Ok(Json(s.app.check_upload(&p, input).await?.into()))
 }

@@ -12,6 +12,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 use utoipa::{IntoParams, ToSchema};
 use vigie_app::AppError;
+use vigie_app::banks::video::features_of_value;
 use vigie_app::banks::{BankView, Hit, NewEntry, Query as MatchQuery};
 use vigie_app::media::HashRequest;
 use vigie_model::Principal;
@@ -30,16 +31,22 @@ fn query_of(signal_type: &str, signal: &str) -> ApiResult<MatchQuery> {
         other => SignalType::parse(other),
     }
     .ok_or_else(|| {
-        ApiError::new(Code::UnknownSignalType, format!("{signal_type:?}: pdq, video_md5 or video_sha256"))
+        ApiError::new(Code::UnknownSignalType, format!("{signal_type:?}: pdq, video_md5, video_sha256 or vpdq"))
     })?;
     let v = t.normalise(signal).map_err(|m| ApiError::new(Code::InvalidSignal, m))?;
+    let mut q = MatchQuery::default();
+    if t == SignalType::Vpdq {
+        q.vpdq =
+            features_of_value(&v).ok_or_else(|| ApiError::new(Code::InvalidSignal, "a frame's hash does not read"))?;
+        return Ok(q);
+    }
     let mut bytes = vec![0u8; v.len() / 2];
     hex::decode_to_slice(&v, &mut bytes).map_err(|_| ApiError::new(Code::InvalidSignal, "not hexadecimal"))?;
-    let mut q = MatchQuery::default();
     match t {
         SignalType::Pdq => q.pdq.push(vigie_index::code_from_bytes(&bytes.try_into().expect("32 bytes"))),
         SignalType::Md5 => q.md5 = Some(bytes.try_into().expect("16 bytes")),
         SignalType::Sha256 => q.sha256 = Some(bytes.try_into().expect("32 bytes")),
+        SignalType::Vpdq => unreachable!("answered above"),
     }
     Ok(q)
 }
@@ -81,14 +88,35 @@ fn rand8() -> [u8; 8] {
     b
 }
 
+/// A hit's distance as HMA writes it: the PDQ distance, or for a video python-threatexchange's
+/// `VPDQSimilarityInfo.pretty_str()`, `"<query>%[<compared>%]"` (percentages without decimals).
+fn distance_of(h: &Hit) -> String {
+    match &h.video {
+        Some(v) => format!("{:.0}%[{:.0}%]", v.comparison.query_match_percent, v.comparison.compared_match_percent),
+        None => h.distance.to_string(),
+    }
+}
+
 /// HMA's matches by bank name. A match that came from python-threatexchange's hash of hashed
-/// media (not the eye's) also says `"hash": "pdq_pytx"`; HMA's keys are unchanged.
+/// media (not the eye's) also says `"hash": "pdq_pytx"`; a video match gives its two shares, the
+/// segments where the videos match (seconds) and, for a banked clip inside a longer query,
+/// `"clip": true` (for review, never automatic action). HMA's keys are unchanged.
 fn by_bank(hits: &[Hit]) -> BTreeMap<String, Vec<Value>> {
     let mut out: BTreeMap<String, Vec<Value>> = BTreeMap::new();
     for h in hits {
-        let mut m = json!({ "bank_content_id": h.entry, "distance": h.distance.to_string() });
+        let mut m = json!({ "bank_content_id": h.entry, "distance": distance_of(h) });
         if h.pytx {
             m["hash"] = json!("pdq_pytx");
+        }
+        if let Some(v) = &h.video {
+            m["query_match_percent"] = json!(v.comparison.query_match_percent);
+            m["compared_match_percent"] = json!(v.comparison.compared_match_percent);
+            m["clip"] = json!(v.is_clip);
+            m["segments"] = v
+                .segments
+                .iter()
+                .map(|s| json!({ "query": [s.query.0, s.query.1], "banked": [s.banked.0, s.banked.1] }))
+                .collect();
         }
         out.entry(h.bank.spec.name.clone()).or_default().push(m);
     }
@@ -119,7 +147,7 @@ pub async fn raw_lookup(
     let only = banks_param(&s, &p, q.banks.as_deref())?;
     let hits = s.app.lookup(&p, &query, only.as_deref(), None, true)?;
     let matches: Vec<Value> = if q.include_distance {
-        hits.iter().map(|h| json!({ "bank_content_id": h.entry, "distance": h.distance.to_string() })).collect()
+        hits.iter().map(|h| json!({ "bank_content_id": h.entry, "distance": distance_of(h) })).collect()
     } else {
         hits.iter().map(|h| json!(h.entry)).collect()
     };
@@ -237,22 +265,43 @@ pub struct LookupUploadQuery {
     pub bypass_coinflip: bool,
 }
 
-/// HMA's lookup of an uploaded file (`photo=@x.jpg` or `video=@x.mp4`).
-#[utoipa::path(post, path = "/m/lookup", tag = "hma", params(LookupUploadQuery), request_body(content_type = "multipart/form-data"),
-    responses((status = 200, body = Object), (status = 400, body = crate::error::Problem, description = "`no_file`, `one_file_only`, `not_utf8`, `unknown_content_type`, `malformed_multipart`, `unknown_signal_type`, `invalid_signal`"), (status = 422, body = crate::error::Problem, description = "`validation_failed`, `low_quality`, `undecodable_image`")),
+/// A lookup by a signal sent in the body: a 10-minute vPDQ (about 45 KB) is too long for a URL.
+#[derive(Debug, Deserialize, ToSchema)]
+pub struct LookupBody {
+    pub signal_type: String,
+    /// The signal: a string (python-threatexchange's signal string, for vPDQ too), or for
+    /// `vpdq` the list of its `"hex,quality,timestamp"` items.
+    #[schema(value_type = Object)]
+    pub signal: Value,
+}
+
+/// HMA's lookup of an uploaded file (`photo=@x.jpg` or `video=@x.mp4`), or (Vigie's) of a signal
+/// in a JSON body, `{"signal_type", "signal"}`, answered as the GET by signal.
+#[utoipa::path(post, path = "/m/lookup", tag = "hma", params(LookupUploadQuery),
+    request_body(content((LookupBody = "application/json"), (Object = "multipart/form-data"))),
+    responses((status = 200, body = Object), (status = 400, body = crate::error::Problem, description = "`no_file`, `one_file_only`, `not_utf8`, `unknown_content_type`, `malformed_multipart`, `malformed_json`, `unknown_signal_type`, `invalid_signal`"), (status = 422, body = crate::error::Problem, description = "`validation_failed`, `low_quality`, `undecodable_image`")),
     security(("bearer" = [])))]
 pub async fn lookup_post(
     State(s): State<AppState>,
     Auth(p): Auth,
     Params(q): Params<LookupUploadQuery>,
-    form: Result<Multipart, axum::extract::multipart::MultipartRejection>,
+    req: Request,
 ) -> ApiResult<Json<Value>> {
-    let form = form.map_err(crate::routes::media::not_multipart)?;
     let only = banks_param(&s, &p, q.banks.as_deref())?;
+    let coin = coin(q.seed, q.bypass_coinflip);
+    if crate::extract::json_content_type(req.headers()) {
+        let Body(body) = Body::<LookupBody>::from_request(req, &s).await?;
+        let signal = signal_text(&body.signal).ok_or_else(|| {
+            ApiError::new(Code::InvalidSignal, "the signal is a string (or, for vpdq, a list of strings)")
+        })?;
+        let hits = s.app.lookup(&p, &query_of(&body.signal_type, &signal)?, only.as_deref(), coin, false)?;
+        return Ok(Json(json!(by_bank(&hits))));
+    }
+    let form = Multipart::from_request(req, &s).await.map_err(crate::routes::media::not_multipart)?;
     let parts = read_parts(form).await?;
     let (content_type, bytes) =
         parts.file.ok_or_else(|| ApiError::new(Code::NoFile, "send one file, named photo or video"))?;
-    Ok(Json(media_lookup(&s, &p, &content_type, bytes, only.as_deref(), coin(q.seed, q.bypass_coinflip)).await?))
+    Ok(Json(media_lookup(&s, &p, &content_type, bytes, only.as_deref(), coin).await?))
 }
 
 #[derive(Debug, Deserialize, IntoParams)]
@@ -273,7 +322,13 @@ pub async fn index_status(
     let st = s.app.matcher().status();
     let built_to = st.updated_at.map_or(-1, |t| t.as_unix_secs());
     let mut out = serde_json::Map::new();
-    for (t, size) in [(SignalType::Pdq, st.pdq), (SignalType::Md5, st.md5), (SignalType::Sha256, st.sha256)] {
+    let sizes = [
+        (SignalType::Pdq, st.pdq),
+        (SignalType::Md5, st.md5),
+        (SignalType::Sha256, st.sha256),
+        (SignalType::Vpdq, st.vpdq),
+    ];
+    for (t, size) in sizes {
         if q.signal_type.as_deref().is_some_and(|want| SignalType::parse(want) != Some(t)) {
             continue;
         }
@@ -372,7 +427,17 @@ pub async fn delete_bank(State(s): State<AppState>, Auth(p): Auth, Path(name): P
 }
 
 fn added(id: i64, t: SignalType, value: &str) -> Value {
-    json!({ "id": id, "signals": { t.pytx_name(): value } })
+    json!({ "id": id, "signals": { t.pytx_name(): t.exchange_form(value) } })
+}
+
+/// A signal's value in a JSON body: a string (python-threatexchange's signal string, for vPDQ
+/// too), or for vPDQ the list of its `"hex,quality,timestamp"` items.
+fn signal_text(v: &Value) -> Option<String> {
+    match v {
+        Value::String(s) => Some(s.clone()),
+        Value::Array(items) if items.iter().all(Value::is_string) => Some(v.to_string()),
+        _ => None,
+    }
 }
 
 async fn curated_bank(s: &AppState, p: &Principal, name: &str) -> ApiResult<BankView> {
@@ -394,13 +459,13 @@ pub async fn add_signal(
 ) -> ApiResult<Json<Value>> {
     let bank = curated_bank(&s, &p, &name).await?;
     let note = req.get("note").and_then(Value::as_str).map(str::to_owned);
-    let signals: Vec<(SignalType, &str)> =
-        req.iter().filter_map(|(k, v)| Some((SignalType::parse(k)?, v.as_str()?))).collect();
+    let signals: Vec<(SignalType, String)> =
+        req.iter().filter_map(|(k, v)| Some((SignalType::parse(k)?, signal_text(v)?))).collect();
     let [(t, value)] = signals.as_slice() else {
         return Err(ApiError::new(Code::OneSignal, "give exactly one signal, e.g. {\"pdq\": \"<hex>\"}"));
     };
     let entry =
-        NewEntry { signal_type: Some(t.as_str().into()), value: Some((*value).to_owned()), note, ..Default::default() };
+        NewEntry { signal_type: Some(t.as_str().into()), value: Some(value.clone()), note, ..Default::default() };
     let a = s.app.add_entry(&p, bank.bank.id.as_str(), entry, "hma").await?;
     Ok(Json(added(a.entry.id, a.entry.signal_type, &a.entry.value)))
 }

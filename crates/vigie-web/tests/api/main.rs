@@ -28,5 +28,6 @@ mod shift;
 mod state;
 mod statements;
 mod transparency;
+mod videos;
 mod webdriver;
 mod webhooks;

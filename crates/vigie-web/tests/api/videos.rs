@@ -1,0 +1,201 @@
+//! Banked videos over HTTP: vPDQ entries added through HMA's and Vigie's endpoints, looked up by
+//! signal (in the query string or, for long videos, in a JSON body), and the stay-down check of an
+//! upload's vPDQ: a copy matches whole, a banked clip inside a longer upload is for review, each
+//! bank's shares decide, and bad signals are clear errors.
+//!
+//! The signals are those Meta's `vpdq` computed from the committed synthetic videos
+//! (`crates/vigie-video/tests/videos/*.vpdq.json`); a "re-encode" is the same frames with a few
+//! bits of each hash flipped.
+
+use reqwest::Method;
+use serde_json::{Value, json};
+
+use crate::helpers::*;
+
+/// The reference's frames of a committed video: (hash, quality, timestamp), one a second
+/// (`"1"`) or every frame (`"0"`).
+fn frames(video: &str, every: &str) -> Vec<(String, u64, f64)> {
+    let path = format!("{}/../vigie-video/tests/videos/{video}.vpdq.json", env!("CARGO_MANIFEST_DIR"));
+    let json: Value = serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap();
+    json[every]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| (f[1].as_str().unwrap().to_owned(), f[2].as_u64().unwrap(), f[3].as_f64().unwrap()))
+        .collect()
+}
+
+/// The reference's python-threatexchange signal string of a video, one hash a second.
+fn reference_signal(video: &str) -> String {
+    let path = format!("{}/../vigie-video/tests/videos/{video}.vpdq.json", env!("CARGO_MANIFEST_DIR"));
+    let json: Value = serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap();
+    json["signal"].as_str().unwrap().to_owned()
+}
+
+/// `"hex,quality,timestamp"` items, the timestamps as given.
+fn items(frames: &[(String, u64, f64)]) -> Vec<String> {
+    frames.iter().map(|(h, q, t)| format!("{h},{q},{t:?}")).collect()
+}
+
+/// The frames with the first `bits` bits of each hash flipped: a re-encode's small drift.
+fn drifted(frames: &[(String, u64, f64)], bits: usize) -> Vec<(String, u64, f64)> {
+    frames
+        .iter()
+        .map(|(h, q, t)| {
+            let mut b = hex::decode(h).unwrap();
+            for k in 0..bits {
+                b[k / 8] ^= 0x80 >> (k % 8);
+            }
+            (hex::encode(b), *q, *t)
+        })
+        .collect()
+}
+
+/// Percent-encodes a query parameter's value.
+fn encode(v: &str) -> String {
+    v.bytes()
+        .map(|b| {
+            if b.is_ascii_alphanumeric() || b"-_.~".contains(&b) {
+                (b as char).to_string()
+            } else {
+                format!("%{b:02X}")
+            }
+        })
+        .collect()
+}
+
+const BANKED: &str = "testsrc-h264-320x240.mp4";
+const OTHER: &str = "mandelbrot-vp9-256x192.webm";
+
+#[tokio::test]
+async fn a_banked_video_matches_its_copies_and_is_found_as_a_clip_inside_a_longer_upload() {
+    let t = TestApp::start().await;
+    let p = t.platform("tube.example").await;
+    let bank = t.post("/api/v1/banks", &p.token, json!({ "name": "videos", "stay_down": true })).await.expect(201);
+    let bank_id = bank["id"].as_str().unwrap().to_owned();
+    assert_eq!((bank["vpdq_query_percent"].as_f64(), bank["vpdq_compared_percent"].as_f64()), (Some(80.0), Some(0.0)));
+
+    // HMA's add-by-signal with python-threatexchange's string; the answer gives it back unchanged.
+    let signal = reference_signal(BANKED);
+    let added = t.post("/c/bank/videos/signal", &p.token, json!({ "vpdq": signal })).await.expect(200);
+    let entry = added["id"].as_i64().unwrap();
+    assert_eq!(added["signals"]["vpdq"], signal.as_str(), "the exchange form round-trips");
+    let status = t.get("/m/index/status?signal_type=vpdq", &p.token).await.expect(200);
+    assert_eq!(status["vpdq"]["size"], 1, "{status}");
+
+    // A copy with a few bits of each frame changed matches whole: 100 % both ways.
+    let copy = items(&drifted(&frames(BANKED, "1"), 6));
+    let by_body = t.post("/m/lookup", &p.token, json!({ "signal_type": "vpdq", "signal": copy })).await.expect(200);
+    let hit = &by_body["videos"][0];
+    assert_eq!(
+        (hit["bank_content_id"].as_i64(), hit["distance"].as_str()),
+        (Some(entry), Some("100%[100%]")),
+        "{by_body}"
+    );
+    assert_eq!(hit["clip"], false);
+    assert_eq!(hit["segments"][0]["query"], json!([0.0, 2.0]), "{hit}");
+    let as_string = serde_json::to_string(&copy).unwrap();
+    let by_query =
+        t.get(&format!("/m/lookup?signal_type=vpdq&signal={}", encode(&as_string)), &p.token).await.expect(200);
+    assert_eq!(by_query, by_body, "the same lookup by query string");
+    // Another video shares no frame with it.
+    let other = items(&frames(OTHER, "1"));
+    assert_eq!(
+        t.post("/m/lookup", &p.token, json!({ "signal_type": "vpdq", "signal": other })).await.expect(200),
+        json!({})
+    );
+
+    // The stay-down check of the copy: a match, with its shares, and a case for the platform.
+    let res = t
+        .post("/api/v1/uploads/check", &p.token, json!({ "vpdq": copy, "url": "https://tube.example/watch/copy" }))
+        .await
+        .expect(200);
+    assert_eq!(res["verdict"], "match", "{res}");
+    let m = &res["matches"][0];
+    assert_eq!((m["signal_type"].as_str(), m["entry"].as_i64()), (Some("vpdq"), Some(entry)));
+    assert_eq!((m["video"]["query_match_percent"].as_f64(), m["video"]["clip"].as_bool()), (Some(100.0), Some(false)));
+    let copy_case = res["case"].as_str().expect("a stay-down case").to_owned();
+
+    // A longer upload (another video's 75 frames, then the banked clip): 3 of 78 frames match,
+    // far below 80 %, but all of the banked video is there. A clip: for review, never a match.
+    let mut long = frames(OTHER, "0");
+    let start = long.last().unwrap().2 + 1.0;
+    long.extend(drifted(&frames(BANKED, "1"), 4).into_iter().map(|(h, q, ts)| (h, q, start + ts)));
+    let res = t
+        .post(
+            "/api/v1/uploads/check",
+            &p.token,
+            json!({ "vpdq": items(&long), "url": "https://tube.example/watch/long" }),
+        )
+        .await
+        .expect(200);
+    assert_eq!(res["verdict"], "review", "{res}");
+    let video = &res["matches"][0]["video"];
+    assert_eq!((video["clip"].as_bool(), video["compared_match_percent"].as_f64()), (Some(true), Some(100.0)));
+    assert_eq!(video["segments"][0]["upload"], json!([start, start + 2.0]), "the clip's place in the upload");
+    assert_eq!(video["segments"][0]["banked"], json!([0.0, 2.0]));
+    let clip_case = res["case"].as_str().expect("a case for a person to look at").to_owned();
+    assert_ne!(clip_case, copy_case);
+    let inbox = t.get("/api/v1/inbox", &p.token).await.expect(200);
+    let ids: Vec<&str> = inbox["cases"].as_array().unwrap().iter().filter_map(|c| c["id"].as_str()).collect();
+    assert!(ids.contains(&clip_case.as_str()) && ids.contains(&copy_case.as_str()), "{inbox}");
+
+    // The bank's owner lowers the query share to 3 %: the same long upload now matches whole.
+    t.send(
+        Method::PATCH,
+        &format!("/api/v1/banks/{bank_id}"),
+        Some(&p.token),
+        Some(json!({ "vpdq_query_percent": 3.0 })),
+    )
+    .await
+    .expect(200);
+    let res = t
+        .post(
+            "/api/v1/uploads/check",
+            &p.token,
+            json!({ "vpdq": items(&long), "url": "https://tube.example/watch/long" }),
+        )
+        .await
+        .expect(200);
+    assert_eq!((res["verdict"].as_str(), res["matches"][0]["video"]["clip"].as_bool()), (Some("match"), Some(false)));
+
+    // Exported for python-threatexchange: its own string, three-digit timestamps.
+    let exported = t.http.get(t.url(&format!("/api/v1/banks/{bank_id}/export"))).bearer_auth(&p.token).send().await;
+    assert_eq!(exported.unwrap().text().await.unwrap(), format!("vpdq {signal}\n"));
+}
+
+#[tokio::test]
+async fn bad_video_signals_are_clear_errors_and_a_zero_share_is_refused() {
+    let t = TestApp::start().await;
+    let p = t.platform("tube.example").await;
+    let bank = t.post("/api/v1/banks", &p.token, json!({ "name": "videos" })).await.expect(201);
+    let id = bank["id"].as_str().unwrap();
+    for bad in [json!("[]"), json!("not json"), json!(["abc,90,0.0"]), json!([format!("{},101,0.0", "0".repeat(64))])] {
+        let res = t
+            .post(
+                &format!("/api/v1/banks/{id}/entries"),
+                &p.token,
+                json!({ "signal_type": "vpdq", "value": bad.as_str().map_or(bad.to_string(), str::to_owned) }),
+            )
+            .await;
+        assert_eq!((res.status.as_u16(), res.fields()), (422, vec!["value".to_owned()]), "{bad}: {}", res.body);
+        let res = t.post("/api/v1/uploads/check", &p.token, json!({ "vpdq": bad })).await;
+        assert_eq!((res.status.as_u16(), res.fields()), (422, vec!["vpdq".to_owned()]), "{bad}: {}", res.body);
+        let res = t.post("/m/lookup", &p.token, json!({ "signal_type": "vpdq", "signal": bad })).await;
+        assert_eq!((res.status.as_u16(), res.code()), (400, "invalid_signal"), "{bad}: {}", res.body);
+    }
+    let res = t.post("/m/lookup", &p.token, json!({ "signal_type": "vpdq", "signal": 42 })).await;
+    assert_eq!((res.status.as_u16(), res.code()), (400, "invalid_signal"));
+    let res = t.post("/m/lookup", &p.token, json!({ "signal_type": "vpdq" })).await;
+    assert_eq!(res.status.as_u16() / 100, 4, "{}", res.body);
+    // A share of 0 % would match every banked video.
+    let res = t
+        .send(Method::PATCH, &format!("/api/v1/banks/{id}"), Some(&p.token), Some(json!({ "vpdq_query_percent": 0 })))
+        .await;
+    assert_eq!((res.status.as_u16(), res.fields()), (422, vec!["vpdq_query_percent".to_owned()]));
+    // Closed by default.
+    assert_eq!(
+        t.send(Method::POST, "/m/lookup", None, Some(json!({ "signal_type": "vpdq", "signal": "[]" }))).await.status,
+        401
+    );
+}
