@@ -64,7 +64,7 @@ fn expand(paths: &[PathBuf]) -> Vec<Result<PathBuf, (PathBuf, String)>> {
 #[derive(Serialize)]
 struct Line {
     path: String,
-    /// `image` or `video`, from the file's first bytes.
+    /// `video` for a video (known by its first bytes); absent on image lines, as before videos.
     #[serde(skip_serializing_if = "Option::is_none")]
     kind: Option<&'static str>,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -184,7 +184,7 @@ fn hash_one(path: &Path, settings: &Settings) -> Line {
     match hash_image(&bytes, options) {
         Ok(h) => Line {
             path: path.display().to_string(),
-            kind: Some("image"),
+            kind: None,
             pdq: Some(h.pdq.hash.to_string()),
             quality: Some(h.pdq.quality),
             md5: Some(h.md5),
