@@ -20,6 +20,7 @@ pub mod error;
 pub mod finding;
 pub(crate) mod fold;
 pub mod intake;
+pub mod jobs;
 pub mod media;
 pub mod outbox;
 pub mod platform;
@@ -71,6 +72,8 @@ pub struct AppConfig {
     pub index_snapshot: Option<std::path::PathBuf>,
     /// How much memory image decoding may use, in all and per organisation.
     pub decode_budget: budget::DecodeBudgetConfig,
+    /// Video uploads checked as jobs: where they wait, how many decode at once, how many wait.
+    pub video: jobs::VideoJobsConfig,
 }
 
 /// The application: the store, the clock and the wake-up handles of the background workers.
@@ -94,6 +97,8 @@ struct Inner {
     matcher: banks::Matcher,
     floods: banks::uploads::FloodCounters,
     decode_budget: budget::DecodeBudget,
+    /// The job worker (video uploads).
+    jobs: jobs::Worker,
     /// Set when the operator started the server on an event log that failed its check.
     broken_log: std::sync::OnceLock<audit::AcceptedBreak>,
 }
@@ -110,6 +115,7 @@ impl App {
 
     pub fn new(store: Store, clock: Arc<dyn Clock>, config: AppConfig, pepper: secrets::Pepper) -> Self {
         let decode_budget = budget::DecodeBudget::new(config.decode_budget);
+        let jobs = jobs::Worker::new(config.video.decodes);
         Self {
             inner: Arc::new(Inner {
                 store,
@@ -122,6 +128,7 @@ impl App {
                 matcher: banks::Matcher::new(0),
                 floods: Default::default(),
                 decode_budget,
+                jobs,
                 broken_log: std::sync::OnceLock::new(),
             }),
         }
@@ -154,6 +161,7 @@ impl App {
         tokio::spawn(scheduler::run(self.clone()));
         tokio::spawn(delivery::run(self.clone()));
         tokio::spawn(statements::run(self.clone()));
+        tokio::spawn(jobs::run(self.clone()));
     }
 }
 

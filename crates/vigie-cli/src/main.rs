@@ -133,6 +133,16 @@ struct ServeArgs {
     /// 429 `quota_exceeded`.
     #[arg(long, default_value_t = 1024, env = "VIGIE_DECODE_MEMORY_PER_ORG_MIB")]
     decode_memory_per_org_mib: u64,
+    /// The largest video upload to check, in MiB. A video must arrive within the request timeout
+    /// (300 s), so raise both together.
+    #[arg(long, default_value_t = 1024, env = "VIGIE_VIDEO_MAX_MIB")]
+    video_max_mib: u64,
+    /// Videos decoded at once (each runs FFmpeg on one core).
+    #[arg(long, default_value_t = 1, env = "VIGIE_VIDEO_DECODES")]
+    video_decodes: usize,
+    /// Video checks that may wait for a decoder; one more is answered 503 `busy`.
+    #[arg(long, default_value_t = 32, env = "VIGIE_VIDEO_QUEUE")]
+    video_queue: usize,
     /// Seed an empty data directory with invented organisations, people (printed with their
     /// passwords), synthetic media, a bank and cases in every state. Refused on a directory that
     /// holds other data; a directory the demo seeded starts again without seeding twice.
@@ -267,6 +277,17 @@ async fn serve(mut args: ServeArgs) -> anyhow::Result<ExitCode> {
                 total_bytes: args.decode_memory_mib << 20,
                 per_org_bytes: args.decode_memory_per_org_mib << 20,
                 ..Default::default()
+            },
+            video: vigie_app::jobs::VideoJobsConfig {
+                dir: args.data.join("jobs"),
+                decodes: args.video_decodes.max(1),
+                queue: args.video_queue,
+                keep_jobs: Duration::from_days(7),
+                options: vigie_video::Options {
+                    limits: vigie_video::Limits { max_bytes: args.video_max_mib << 20, ..Default::default() },
+                    scratch: Some(args.data.join("jobs")),
+                    ..Default::default()
+                },
             },
         },
         clock: Arc::new(SystemClock),

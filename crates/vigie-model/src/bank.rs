@@ -436,6 +436,26 @@ impl UploadVerdict {
     }
 }
 
+words! {
+    /// Where a job (a video upload being checked) stands.
+    pub enum JobState {
+        /// Received and on disk; waiting for a decoder.
+        Queued => "queued",
+        /// Being decoded and checked.
+        Running => "running",
+        /// Checked: the answer is in the job.
+        Done => "done",
+        /// Refused or broken: the job says why, with a stable code.
+        Failed => "failed",
+    }
+}
+
+impl JobState {
+    pub fn is_finished(self) -> bool {
+        matches!(self, JobState::Done | JobState::Failed)
+    }
+}
+
 /// A flood check over fixed one-hour windows: how many matches an entry had in the current
 /// window, and whether one more crosses `limit`.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]

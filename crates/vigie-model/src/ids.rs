@@ -90,6 +90,8 @@ id_type! {
     ChallengeId => "chl";
     /// An internal note on a case, for the platform's moderators.
     NoteId => "nte";
+    /// Work that takes minutes (a video to decode and check), answered later.
+    JobId => "job";
 }
 
 #[cfg(test)]

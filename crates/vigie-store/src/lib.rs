@@ -19,6 +19,7 @@ mod chain;
 mod console;
 mod dueprocess;
 mod find;
+mod jobs;
 mod outbox;
 mod records;
 mod shift;
@@ -31,6 +32,7 @@ pub use chain::ChainReads;
 pub use console::*;
 pub use dueprocess::*;
 pub use find::*;
+pub use jobs::*;
 pub use outbox::*;
 pub use records::*;
 pub use shift::*;
@@ -124,7 +126,9 @@ pub struct Durability {
 }
 
 /// Queries. Implemented on read connections and inside write transactions.
-pub trait Reads: DueReads + ConsoleReads + FindReads + OutboxReads + ChainReads + ShiftReads + WellbeingReads {
+pub trait Reads:
+    DueReads + ConsoleReads + FindReads + OutboxReads + ChainReads + ShiftReads + WellbeingReads + JobReads
+{
     fn count_orgs(&self) -> Result<i64>;
     fn get_org(&self, id: &OrgId) -> Result<Option<OrgRecord>>;
     fn list_orgs(&self) -> Result<Vec<OrgRecord>>;
@@ -198,7 +202,7 @@ pub trait Reads: DueReads + ConsoleReads + FindReads + OutboxReads + ChainReads 
 }
 
 /// Changes. Only available inside [`Store::write`].
-pub trait Tx: Reads + DueTx + ConsoleTx + FindTx + OutboxTx + ShiftTx + WellbeingTx {
+pub trait Tx: Reads + DueTx + ConsoleTx + FindTx + OutboxTx + ShiftTx + WellbeingTx + JobTx {
     fn insert_org(&mut self, r: &OrgRecord) -> Result<()>;
     /// Changes an organisation's competences and designated channel (nothing else changes).
     fn update_org(&mut self, r: &OrgRecord) -> Result<()>;

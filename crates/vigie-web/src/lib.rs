@@ -47,6 +47,10 @@ pub struct AppState {
 pub fn router(state: AppState) -> Router {
     // Media uploads may be as large as the hashing limit (plus multipart framing).
     let media_limit = state.app.config().hash_limits.max_bytes.saturating_add(64 * 1024);
+    let video_limit = usize::try_from(state.app.config().video.options.limits.max_bytes)
+        .unwrap_or(usize::MAX)
+        .saturating_add(128 * 1024)
+        .max(media_limit / 3 * 4 + 4096);
     let api = Router::new()
         .route("/orgs", post(admin::create_org).get(admin::list_orgs))
         .route("/orgs/{id}", patch(admin::update_org))
@@ -141,7 +145,10 @@ pub fn router(state: AppState) -> Router {
         .route("/banks/{id}/import", post(banks::import_bank).layer(DefaultBodyLimit::max(MAX_IMPORT_BYTES)))
         .route("/banks/{id}/export", get(banks::export_bank))
         // Base64 media in JSON is a third larger than the media.
-        .route("/uploads/check", post(banks::check_upload).layer(DefaultBodyLimit::max(media_limit / 3 * 4 + 4096)));
+        // The route reads its own body, under the image limit for JSON and images and the video
+        // limit for a video streamed to disk.
+        .route("/uploads/check", post(banks::check_upload).layer(DefaultBodyLimit::max(video_limit)))
+        .route("/jobs/{id}", get(banks::get_job));
     // HMA's API, at the root as HMA serves it.
     let hma = Router::new()
         .route(

@@ -89,6 +89,7 @@ use crate::routes::{admin, banks, dueprocess, hma, intake, media, platform, revi
         banks::import_bank,
         banks::export_bank,
         banks::check_upload,
+        banks::get_job,
         hma::raw_lookup,
         hma::lookup_get,
         hma::lookup_post,

@@ -129,6 +129,40 @@ pub(crate) fn video_facts(v: &super::matcher::VideoHit) -> serde_json::Value {
     })
 }
 
+/// Checks where an upload is and who uploaded it; the targets a stay-down case would open on.
+fn upload_targets(
+    c: &mut Checker,
+    url: Option<&str>,
+    content_id: Option<&str>,
+    uploader: Option<&str>,
+) -> Vec<vigie_model::location::Target> {
+    c.optional_text(content_id, "content_id", 500);
+    c.optional_text(uploader, "uploader", 500);
+    match url {
+        Some(url) => {
+            let loc = RawLocation {
+                kind: Some("content".into()),
+                url: Some(url.to_owned()),
+                content_id: content_id.map(str::to_owned),
+                ..Default::default()
+            };
+            check_locations(std::slice::from_ref(&loc), c)
+        }
+        None => Vec::new(),
+    }
+}
+
+/// The same checks, alone: a video job refuses bad fields before it is queued.
+pub(crate) fn check_upload_fields(
+    url: Option<&str>,
+    content_id: Option<&str>,
+    uploader: Option<&str>,
+) -> AppResult<()> {
+    let mut c = Checker::new();
+    upload_targets(&mut c, url, content_id, uploader);
+    Ok(c.finish()?)
+}
+
 fn hex_array<const N: usize>(c: &mut Checker, field: &str, t: SignalType, raw: Option<&str>) -> Option<[u8; N]> {
     let v = match t.normalise(raw?) {
         Ok(v) => v,
@@ -149,20 +183,8 @@ impl App {
             return Err(AppError::Forbidden("only a platform's integrator or moderator checks uploads"));
         }
         let mut c = Checker::new();
-        c.optional_text(input.content_id.as_deref(), "content_id", 500);
-        c.optional_text(input.uploader.as_deref(), "uploader", 500);
-        let targets = match &input.url {
-            Some(url) => {
-                let loc = RawLocation {
-                    kind: Some("content".into()),
-                    url: Some(url.clone()),
-                    content_id: input.content_id.clone(),
-                    ..Default::default()
-                };
-                check_locations(std::slice::from_ref(&loc), &mut c)
-            }
-            None => Vec::new(),
-        };
+        let targets =
+            upload_targets(&mut c, input.url.as_deref(), input.content_id.as_deref(), input.uploader.as_deref());
         let mut quality = |field: &str, q: Option<i64>| match q {
             None => None,
             Some(q) if (0..=100).contains(&q) => Some(q as u8),

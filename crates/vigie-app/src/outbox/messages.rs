@@ -133,6 +133,16 @@ messages! {
         decided_at: Timestamp,
     }
 
+    /// A video upload's check finished (`GET /api/v1/jobs/{job}` has the answer): its state
+    /// (`done` or `failed`), the verdict and the stay-down case when done, the stable code when not.
+    UploadChecked("upload.checked", 1) {
+        job: JobId,
+        state: &'static str,
+        verdict: Option<String>,
+        case: Option<CaseId>,
+        error_code: Option<String>,
+    }
+
     /// A decision its decider undid within the undo window: the case waits for a decision again.
     DecisionUndone("decision.undone", 1) {
         case: CaseId,

@@ -995,6 +995,28 @@ CREATE INDEX bank_entries_changed ON bank_entries(changed_seq);
 CREATE INDEX bank_entries_case ON bank_entries(value) WHERE case_id IS NOT NULL;
 CREATE INDEX bank_entries_type ON bank_entries(signal_type, id) WHERE signal_type = 'vpdq';
 "#,
+    // 16: jobs (step 11): a platform's video upload, on disk until decoded and checked; the
+    // answer kept for a while for the status route (see vigie-store's jobs.rs for its legal basis).
+    r#"
+CREATE TABLE jobs (
+    id TEXT PRIMARY KEY,
+    org TEXT NOT NULL REFERENCES orgs(id),
+    user TEXT NOT NULL REFERENCES users(id),
+    kind TEXT NOT NULL CHECK (kind IN ('upload_check')),
+    state TEXT NOT NULL CHECK (state IN ('queued', 'running', 'done', 'failed')),
+    input TEXT NOT NULL,
+    file TEXT,
+    result TEXT,
+    error_code TEXT,
+    error TEXT,
+    created_at INTEGER NOT NULL,
+    started_at INTEGER,
+    finished_at INTEGER,
+    CHECK ((state IN ('done', 'failed')) = (finished_at IS NOT NULL))
+) STRICT;
+CREATE INDEX jobs_unfinished ON jobs(created_at) WHERE state IN ('queued', 'running');
+CREATE INDEX jobs_finished ON jobs(finished_at) WHERE finished_at IS NOT NULL;
+"#,
 ];
 
 /// Brings the database to the newest schema, one migration per transaction.

@@ -801,15 +801,40 @@ impl From<UploadOutcome> for UploadCheckDto {
     }
 }
 
-/// Reads the request as JSON, or as a multipart form with a `meta` JSON part and a `media` file.
-async fn upload_request(s: &AppState, req: Request) -> ApiResult<(UploadRequest, Option<Vec<u8>>)> {
+/// What an upload check carries: the fields, and the media in memory (an image) or on disk (a
+/// video, for a job).
+enum Upload {
+    Now(UploadRequest, Option<Vec<u8>>),
+    Video(UploadRequest, String),
+}
+
+/// The largest JSON body of an upload check: an image's base64 and the fields.
+fn json_limit(s: &AppState) -> usize {
+    let media = s.app.config().hash_limits.max_bytes.saturating_add(64 * 1024);
+    media / 3 * 4 + 4096
+}
+
+/// Reads the request as JSON (an image as base64, or hashes), or as a multipart form with a
+/// `meta` JSON part and a `media` file. A file whose first bytes are a video container is streamed
+/// into the jobs directory under the video size limit (never held in memory); anything else is an
+/// image, held in memory under the image limit.
+async fn upload_request(s: &AppState, p: &vigie_model::Principal, req: Request) -> ApiResult<Upload> {
     let multipart = req
         .headers()
         .get(header::CONTENT_TYPE)
         .and_then(|v| v.to_str().ok())
         .is_some_and(|v| v.starts_with("multipart/form-data"));
     if !multipart {
-        let Body(r) = Body::<UploadRequest>::from_request(req, s).await?;
+        if !crate::extract::json_content_type(req.headers()) {
+            return Err(ApiError::new(
+                Code::UnsupportedMediaType,
+                "send the body as application/json or multipart/form-data",
+            ));
+        }
+        let bytes = axum::body::to_bytes(req.into_body(), json_limit(s)).await.map_err(|_| {
+            ApiError::new(Code::PayloadTooLarge, "the request body is too large; send a video as multipart")
+        })?;
+        let r: UploadRequest = crate::extract::parse_json(&bytes)?;
         let media = match r.media.as_deref() {
             None => None,
             Some(b64) => Some(
@@ -818,24 +843,52 @@ async fn upload_request(s: &AppState, req: Request) -> ApiResult<(UploadRequest,
                     .map_err(|_| ApiError::new(Code::InvalidBase64, "media must be base64"))?,
             ),
         };
-        return Ok((r, media));
+        return Ok(Upload::Now(r, media));
     }
     let mut form =
         Multipart::from_request(req, s).await.map_err(|e| ApiError::new(Code::MalformedMultipart, e.body_text()))?;
-    let (mut meta, mut media) = (None, None);
-    while let Some(field) =
-        form.next_field().await.map_err(|e| crate::routes::media::unreadable(e.status(), e.body_text()))?
-    {
+    let (mut meta, mut media, mut video) = (None, None, None);
+    let unreadable =
+        |e: axum::extract::multipart::MultipartError| crate::routes::media::unreadable(e.status(), e.body_text());
+    while let Some(mut field) = form.next_field().await.map_err(unreadable)? {
         let name = field.name().unwrap_or_default().to_owned();
-        let bytes = field.bytes().await.map_err(|e| crate::routes::media::unreadable(e.status(), e.body_text()))?;
         match name.as_str() {
             "meta" => {
+                let bytes = field.bytes().await.map_err(unreadable)?;
+                if bytes.len() > 64 * 1024 {
+                    return Err(ApiError::new(Code::PayloadTooLarge, "meta is larger than 64 KiB"));
+                }
                 meta = Some(
                     serde_json::from_slice::<UploadRequest>(&bytes)
                         .map_err(|e| ApiError::new(Code::MalformedJson, format!("meta: {e}")))?,
                 )
             }
-            "media" => media = Some(bytes.to_vec()),
+            "media" => {
+                let mut head = Vec::new();
+                while head.len() < 64 {
+                    match field.chunk().await.map_err(unreadable)? {
+                        Some(chunk) => head.extend_from_slice(&chunk),
+                        None => break,
+                    }
+                }
+                if vigie_app::jobs::looks_like_video(&head) {
+                    // Refused before the video is read: a caller who may not check, a full queue.
+                    s.app.admit_video_check(p).await?;
+                    video = Some(stream_video(s, &mut field, head).await?);
+                } else {
+                    let limit = s.app.config().hash_limits.max_bytes;
+                    while let Some(chunk) = field.chunk().await.map_err(unreadable)? {
+                        head.extend_from_slice(&chunk);
+                        if head.len() > limit {
+                            return Err(ApiError::new(
+                                Code::PayloadTooLarge,
+                                "the image is larger than the hashing limit",
+                            ));
+                        }
+                    }
+                    media = Some(head);
+                }
+            }
             other => {
                 return Err(ApiError::new(
                     Code::UnknownPart,
@@ -844,16 +897,137 @@ async fn upload_request(s: &AppState, req: Request) -> ApiResult<(UploadRequest,
             }
         }
     }
-    Ok((meta.unwrap_or_default(), media))
+    let meta = meta.unwrap_or_default();
+    Ok(match video {
+        Some(file) => Upload::Video(meta, file),
+        None => Upload::Now(meta, media),
+    })
+}
+
+/// Writes a video part into the jobs directory, `head` first, under the video size limit; a
+/// partial file is removed. Returns the file's name.
+async fn stream_video(
+    s: &AppState,
+    field: &mut axum::extract::multipart::Field<'_>,
+    head: Vec<u8>,
+) -> ApiResult<String> {
+    use tokio::io::AsyncWriteExt;
+    let dir = s.app.jobs_dir()?.to_owned();
+    let limit = s.app.config().video.options.limits.max_bytes;
+    let mut random = [0u8; 16];
+    getrandom::fill(&mut random).map_err(|_| internal("no random source"))?;
+    let name = format!("upload-{}", hex::encode(random));
+    let path = dir.join(&name);
+    let mut file = tokio::fs::File::create(&path).await.map_err(|_| internal("the upload cannot be stored"))?;
+    let mut written = 0u64;
+    let mut pending = Some(Bytes::from(head));
+    let result: ApiResult<()> = async {
+        loop {
+            let chunk = match pending.take() {
+                Some(c) => c,
+                None => match field
+                    .chunk()
+                    .await
+                    .map_err(|e| crate::routes::media::unreadable(e.status(), e.body_text()))?
+                {
+                    Some(c) => c,
+                    None => break,
+                },
+            };
+            written += chunk.len() as u64;
+            if written > limit {
+                return Err(ApiError::new(Code::PayloadTooLarge, format!("the video is larger than {limit} bytes")));
+            }
+            file.write_all(&chunk).await.map_err(|_| internal("the upload cannot be stored"))?;
+        }
+        file.sync_all().await.map_err(|_| internal("the upload cannot be stored"))?;
+        Ok(())
+    }
+    .await;
+    if let Err(e) = result {
+        drop(file);
+        let _ = tokio::fs::remove_file(&path).await;
+        return Err(e);
+    }
+    Ok(name)
+}
+
+fn internal(what: &'static str) -> ApiError {
+    ApiError::from(vigie_app::AppError::Internal(what))
+}
+
+/// A job: a video upload being checked.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct JobDto {
+    pub id: String,
+    /// `upload_check`.
+    pub kind: String,
+    /// `queued`, `running`, `done` or `failed`.
+    pub state: String,
+    pub created_at: String,
+    pub started_at: Option<String>,
+    pub finished_at: Option<String>,
+    /// When done: the check's answer (the fields of `POST /api/v1/uploads/check`'s, and `video`:
+    /// the container, size, frame rate, duration and frames hashed).
+    #[schema(value_type = Option<Object>)]
+    pub result: Option<serde_json::Value>,
+    /// When failed: a stable code (`not_a_video`, `no_video_stream`, `video_too_long`, ...) and
+    /// what it means.
+    pub error: Option<JobErrorDto>,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct JobErrorDto {
+    pub code: String,
+    pub message: String,
+}
+
+impl From<vigie_store::JobRecord> for JobDto {
+    fn from(j: vigie_store::JobRecord) -> Self {
+        JobDto {
+            id: j.id.as_str().to_owned(),
+            kind: j.kind,
+            state: j.state.as_str().to_owned(),
+            created_at: t(j.created_at),
+            started_at: j.started_at.map(t),
+            finished_at: j.finished_at.map(t),
+            result: j.result.and_then(|r| serde_json::from_str(&r).ok()),
+            error: j.error_code.map(|code| JobErrorDto { code, message: j.error.unwrap_or_default() }),
+        }
+    }
+}
+
+/// A job of the caller's organisation (404 for any other): its state, and its answer once done.
+#[utoipa::path(get, path = "/api/v1/jobs/{id}", tag = "banks", params(("id" = String, Path)),
+    responses((status = 200, body = JobDto), (status = 404, body = crate::error::Problem)), security(("bearer" = [])))]
+pub async fn get_job(State(s): State<AppState>, Auth(p): Auth, Path(id): Path<String>) -> ApiResult<Json<JobDto>> {
+    Ok(Json(s.app.job(&p, &id).await?.into()))
 }
 
 /// Checks an upload against every bank the platform may use; answers at once with the matches,
 /// the verdict, and the stay-down case it opened.
-#[utoipa::path(post, path = "/api/v1/uploads/check", tag = "banks", request_body = UploadRequest,
-    responses((status = 200, body = UploadCheckDto), (status = 400, body = crate::error::Problem, description = "`invalid_base64`, `malformed_multipart`, `malformed_json`, `unknown_part`"), (status = 403, body = crate::error::Problem), (status = 422, body = crate::error::Problem, description = "`validation_failed`, `undecodable_image`")),
+#[utoipa::path(post, path = "/api/v1/uploads/check", tag = "banks",
+    request_body(content((UploadRequest = "application/json"), (Object = "multipart/form-data")),
+        description = "JSON (an image as base64, or hashes), or multipart with a `meta` JSON part and a `media` file: a video (known by its first bytes) is checked as a job"),
+    responses((status = 200, body = UploadCheckDto), (status = 202, body = JobDto, description = "a video: checked as a job, `Location` names its status route"), (status = 400, body = crate::error::Problem, description = "`invalid_base64`, `malformed_multipart`, `malformed_json`, `unknown_part`"), (status = 403, body = crate::error::Problem), (status = 413, body = crate::error::Problem, description = "`payload_too_large`"), (status = 415, body = crate::error::Problem, description = "`unsupported_media_type`"), (status = 422, body = crate::error::Problem, description = "`validation_failed`, `undecodable_image`"), (status = 503, body = crate::error::Problem, description = "`busy`: too many videos wait")),
     security(("bearer" = [])))]
-pub async fn check_upload(State(s): State<AppState>, Auth(p): Auth, req: Request) -> ApiResult<Json<UploadCheckDto>> {
-    let (r, media) = upload_request(&s, req).await?;
+pub async fn check_upload(State(s): State<AppState>, Auth(p): Auth, req: Request) -> ApiResult<Response> {
+    let (r, media) = match upload_request(&s, &p, req).await? {
+        Upload::Now(r, media) => (r, media),
+        Upload::Video(r, file) => {
+            let path = s.app.config().video.dir.join(&file);
+            let job = match s.app.submit_video_check(&p, r.url, r.content_id, r.uploader, file).await {
+                Ok(job) => job,
+                Err(e) => {
+                    let _ = tokio::fs::remove_file(path).await;
+                    return Err(e.into());
+                }
+            };
+            let location = format!("/api/v1/jobs/{}", job.id.as_str());
+            let body = Json(JobDto::from(job));
+            return Ok((StatusCode::ACCEPTED, [(header::LOCATION, location)], body).into_response());
+        }
+    };
     let input = UploadInput {
         url: r.url,
         content_id: r.content_id,
@@ -880,5 +1054,5 @@ pub async fn check_upload(State(s): State<AppState>, Auth(p): Auth, req: Request
             }
         },
     };
-    Ok(Json(s.app.check_upload(&p, input).await?.into()))
+    Ok(Json(UploadCheckDto::from(s.app.check_upload(&p, input).await?)).into_response())
 }

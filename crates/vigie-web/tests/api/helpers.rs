@@ -88,6 +88,16 @@ impl TestApp {
                 hash_fetch_allow: Vec::new(),
                 index_snapshot: None,
                 decode_budget: Default::default(),
+                video: vigie_app::jobs::VideoJobsConfig {
+                    dir: dir.path().join("data").join("jobs"),
+                    decodes: 1,
+                    queue: 4,
+                    keep_jobs: Duration::from_days(7),
+                    options: vigie_video::Options {
+                        scratch: Some(dir.path().join("data").join("jobs")),
+                        ..Default::default()
+                    },
+                },
             },
             clock: clock.clone(),
             accept_broken_log: false,

@@ -199,3 +199,169 @@ async fn bad_video_signals_are_clear_errors_and_a_zero_share_is_refused() {
         401
     );
 }
+
+/// A committed test video's bytes.
+fn video_file(name: &str) -> Vec<u8> {
+    std::fs::read(format!("{}/../vigie-video/tests/videos/{name}", env!("CARGO_MANIFEST_DIR"))).unwrap()
+}
+
+/// A multipart upload check: the `meta` JSON part and the `media` file.
+async fn upload(t: &TestApp, token: &str, meta: Value, media: &[u8]) -> (u16, Option<String>, Value) {
+    let boundary = "vigie-video-boundary-51c";
+    let mut body = format!(
+        "--{boundary}\r\nContent-Disposition: form-data; name=\"meta\"\r\nContent-Type: application/json\r\n\r\n{meta}\r\n\
+         --{boundary}\r\nContent-Disposition: form-data; name=\"media\"; filename=\"clip.bin\"\r\n\
+         Content-Type: application/octet-stream\r\n\r\n"
+    )
+    .into_bytes();
+    body.extend_from_slice(media);
+    body.extend(format!("\r\n--{boundary}--\r\n").as_bytes());
+    let res = t
+        .http
+        .post(t.url("/api/v1/uploads/check"))
+        .bearer_auth(token)
+        .header("content-type", format!("multipart/form-data; boundary={boundary}"))
+        .body(body)
+        .send()
+        .await
+        .unwrap();
+    let status = res.status().as_u16();
+    let location = res.headers().get("location").map(|v| v.to_str().unwrap().to_owned());
+    (status, location, res.json().await.unwrap_or(Value::Null))
+}
+
+/// Polls a job's status route until it has finished (a positive condition, with a deadline).
+async fn finished(t: &TestApp, token: &str, location: &str) -> Value {
+    eventually("the job to finish", || async {
+        let job = t.get(location, token).await.expect(200);
+        (job["state"] == "done" || job["state"] == "failed").then_some(job)
+    })
+    .await
+}
+
+/// Upload files left in the jobs directory.
+fn leftovers(t: &TestApp) -> Vec<String> {
+    let dir = t.data_dir().join("jobs");
+    std::fs::read_dir(dir)
+        .map(|d| d.filter_map(|e| e.ok()).map(|e| e.file_name().to_string_lossy().into_owned()).collect())
+        .unwrap_or_default()
+}
+
+#[tokio::test]
+async fn a_video_upload_is_checked_as_a_job_and_answered_by_status_route_and_webhook() {
+    let t = TestApp::start().await;
+    let p = t.platform("tube.example").await;
+    let rx = Receiver::start().await;
+    t.post("/api/v1/webhooks", &p.token, json!({ "url": rx.url })).await.expect(201);
+    t.post("/api/v1/banks", &p.token, json!({ "name": "videos", "stay_down": true })).await.expect(201);
+    let added =
+        t.post("/c/bank/videos/signal", &p.token, json!({ "vpdq": reference_signal(BANKED) })).await.expect(200);
+
+    // The video itself, under a name that says nothing: known by its bytes, decoded in a job.
+    let bytes = video_file(BANKED);
+    let (status, location, job) =
+        upload(&t, &p.token, json!({ "url": "https://tube.example/watch/again", "content_id": "v-77" }), &bytes).await;
+    assert_eq!(status, 202, "{job}");
+    let location = location.expect("Location names the status route");
+    assert_eq!(location, format!("/api/v1/jobs/{}", job["id"].as_str().unwrap()));
+    assert!(["queued", "running", "done"].contains(&job["state"].as_str().unwrap()), "{job}");
+
+    let job = finished(&t, &p.token, &location).await;
+    assert_eq!(job["state"], "done", "{job}");
+    let result = &job["result"];
+    assert_eq!(result["verdict"], "match", "{result}");
+    assert_eq!(result["matches"][0]["entry"], added["id"]);
+    assert_eq!(result["matches"][0]["video"]["query_match_percent"], 100.0, "the same frames as Meta's vpdq hashed");
+    use sha2::Digest as _;
+    assert_eq!(result["hashes"]["sha256"], hex::encode(sha2::Sha256::digest(&bytes)));
+    assert_eq!((result["video"]["frames_hashed"].as_u64(), result["video"]["width"].as_u64()), (Some(3), Some(320)));
+    let case = result["case"].as_str().expect("a stay-down case").to_owned();
+    assert!(leftovers(&t).iter().all(|f| !f.starts_with("upload-")), "the upload is deleted: {:?}", leftovers(&t));
+
+    let checked =
+        eventually("the upload.checked delivery", || async { rx.of_type("upload.checked").into_iter().next() }).await;
+    assert_eq!(
+        (checked["data"]["job"].as_str(), checked["data"]["state"].as_str()),
+        (job["id"].as_str(), Some("done"))
+    );
+    assert_eq!(
+        (checked["data"]["verdict"].as_str(), checked["data"]["case"].as_str()),
+        (Some("match"), Some(case.as_str()))
+    );
+
+    // Another platform does not see the job.
+    let other = t.platform("other.example").await;
+    assert_eq!(t.get(&location, &other.token).await.status, 404);
+    assert_eq!(t.get("/api/v1/jobs/job_nonsense", &p.token).await.status, 404);
+}
+
+#[tokio::test]
+async fn broken_and_hostile_videos_fail_their_jobs_with_a_stable_code_and_leave_nothing() {
+    let t = TestApp::start().await;
+    let p = t.platform("tube.example").await;
+    let good = video_file(BANKED);
+    let mut forged = b"\0\0\0\x14ftypisom\0\0\0\0isom".to_vec();
+    forged.extend_from_slice(b"#EXTM3U\n#EXTINF:3.0,\nfile:///etc/passwd\n#EXT-X-ENDLIST\n");
+    for (what, bytes, codes) in [
+        ("truncated", good[..good.len() * 2 / 5].to_vec(), &["undecodable_video", "no_video_stream"][..]),
+        ("no video stream", video_file("tone-no-video.mp4"), &["no_video_stream"][..]),
+        ("a playlist behind an MP4 header", forged, &["undecodable_video", "no_video_stream"][..]),
+    ] {
+        let (status, location, job) = upload(&t, &p.token, json!({}), &bytes).await;
+        assert_eq!(status, 202, "{what}: {job}");
+        let job = finished(&t, &p.token, &location.unwrap()).await;
+        assert_eq!(job["state"], "failed", "{what}: {job}");
+        let code = job["error"]["code"].as_str().unwrap();
+        assert!(codes.contains(&code), "{what}: {code}");
+        assert!(job["error"]["message"].as_str().is_some_and(|m| !m.is_empty()));
+    }
+    assert!(leftovers(&t).iter().all(|f| !f.starts_with("upload-")), "{:?}", leftovers(&t));
+    // Not a video and not an image: the image path's clear error, at once.
+    let (status, _, res) = upload(&t, &p.token, json!({}), b"just some text, not media").await;
+    assert_eq!((status, res["errors"][0]["code"].as_str()), (422, Some("undecodable_image")), "{res}");
+    // A bad field is refused before the job exists, and its file is removed.
+    let (status, _, res) = upload(&t, &p.token, json!({ "url": "not a url" }), &good).await;
+    assert_eq!(status, 422, "{res}");
+    assert!(leftovers(&t).iter().all(|f| !f.starts_with("upload-")), "{:?}", leftovers(&t));
+    // Only platforms check uploads.
+    let a = t.authority().await;
+    assert_eq!(upload(&t, &a.token, json!({}), &good).await.0, 403);
+}
+
+#[tokio::test]
+async fn a_full_queue_refuses_a_video_before_reading_it_and_a_job_interrupted_by_a_stop_runs_again() {
+    let t = TestApp::start_with(|c| c.app.video.queue = 0).await;
+    let p = t.platform("tube.example").await;
+    let good = video_file(BANKED);
+    let (status, _, res) = upload(&t, &p.token, json!({}), &good).await;
+    assert_eq!((status, res["code"].as_str()), (503, Some("busy")), "{res}");
+    assert!(leftovers(&t).iter().all(|f| !f.starts_with("upload-")));
+
+    // A job the last stop left running (its file on disk) is queued again and finishes.
+    let dir = t.data_dir().join("jobs");
+    std::fs::create_dir_all(&dir).unwrap();
+    std::fs::write(dir.join("upload-interrupted"), &good).unwrap();
+    let now = t.app.now();
+    let id = vigie_model::JobId::from_random([7; 16]);
+    let record = vigie_store::JobRecord {
+        id: id.clone(),
+        org: vigie_model::OrgId::parse(&p.org).unwrap(),
+        user: vigie_model::UserId::parse(&p.user).unwrap(),
+        kind: "upload_check".into(),
+        state: vigie_model::bank::JobState::Running,
+        input: "{}".into(),
+        file: Some("upload-interrupted".into()),
+        result: None,
+        error_code: None,
+        error: None,
+        created_at: now,
+        started_at: Some(now),
+        finished_at: None,
+    };
+    t.app.store().write(move |tx| tx.insert_job(&record)).await.unwrap();
+    assert_eq!(t.app.recover_jobs().await.unwrap(), 1);
+    t.app.start_jobs().await.unwrap();
+    let job = finished(&t, &p.token, &format!("/api/v1/jobs/{}", id.as_str())).await;
+    assert_eq!((job["state"].as_str(), job["result"]["verdict"].as_str()), (Some("done"), Some("no_match")), "{job}");
+    assert!(!dir.join("upload-interrupted").exists());
+}
