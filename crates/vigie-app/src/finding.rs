@@ -140,7 +140,7 @@ pub fn keys_of(query: &str) -> Vec<(CaseKey, &'static str)> {
 }
 
 /// The queue's filters a saved view may hold, in the order its query string lists them.
-pub const VIEW_FILTERS: [&str; 5] = ["tier", "label", "bank_match", "overdue", "unclaimed"];
+pub const VIEW_FILTERS: [&str; 7] = ["tier", "label", "language", "harm_type", "bank_match", "overdue", "unclaimed"];
 /// The most views one person keeps.
 pub const MAX_VIEWS: usize = 50;
 
@@ -154,8 +154,9 @@ fn query_value(s: &str) -> String {
         .collect()
 }
 
-/// A view's filters as the queue's query string, checked: a known source, a bank label, and the
-/// flags; anything else is refused by name. Blank values are left out.
+/// A view's filters as the queue's query string, checked: a known source, a bank label, a
+/// language (ISO 639-1), a type of terrorist content (art. 2(7)), and the flags; anything else is
+/// refused by name. Blank values are left out.
 pub fn view_filters(form: &[(String, String)]) -> Result<String, Invalid> {
     let mut c = Checker::new();
     let mut parts = Vec::new();
@@ -171,6 +172,16 @@ pub fn view_filters(form: &[(String, String)]) -> Result<String, Invalid> {
             "label" => {
                 c.check(value.chars().count() <= 200, "label", "too_long", "at most 200 characters");
                 parts.push(format!("label={}", query_value(value)));
+            }
+            "language" => {
+                if let Some(l) = vigie_model::labels::check_language(&mut c, Some(value), "language") {
+                    parts.push(format!("language={}", l.as_str()));
+                }
+            }
+            "harm_type" => {
+                if let Some(t) = vigie_model::labels::check_type(&mut c, value, "harm_type") {
+                    parts.push(format!("harm_type={}", t.letter()));
+                }
             }
             flag => parts.push(format!("{flag}=1")),
         }
@@ -400,5 +411,17 @@ mod tests {
         assert_eq!(kinds("acct-42"), ["order", "account", "content id"]);
         assert!(keys_of("   ").is_empty());
         assert_eq!(url_family("https://a.example/v?x=1"), "https://a.example/v");
+    }
+
+    #[test]
+    fn a_view_keeps_a_language_and_a_type_in_the_queues_order_and_refuses_others_by_name() {
+        let form = |pairs: &[(&str, &str)]| -> Vec<(String, String)> {
+            pairs.iter().map(|(k, v)| ((*k).to_owned(), (*v).to_owned())).collect()
+        };
+        let saved = view_filters(&form(&[("unclaimed", "1"), ("harm_type", "d"), ("language", "ar"), ("name", "x")]));
+        assert_eq!(saved.unwrap(), "language=ar&harm_type=d&unclaimed=1");
+        let refused = view_filters(&form(&[("language", "arabic"), ("harm_type", "z"), ("overdue", "1")])).unwrap_err();
+        let fields: Vec<(&str, &str)> = refused.errors().iter().map(|e| (e.field.as_str(), e.code)).collect();
+        assert_eq!(fields, [("language", "invalid_language"), ("harm_type", "unknown_reason")]);
     }
 }

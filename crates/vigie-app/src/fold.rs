@@ -1,6 +1,7 @@
 //! Case folding: each target of a signal joins the one case its platform holds for that content
 //! or account (or opens it, or parks it at the hub when no platform claims its host), and the
-//! case's tier, priority, sources and deadline take the signal into account. Intake folds every
+//! case's tier, priority, sources, deadline and labels (languages, art. 2(7) types) take the
+//! signal into account. Intake folds every
 //! report; the stay-down check folds a bank match; an approved host claim routes parked cases.
 
 use std::collections::HashSet;
@@ -25,6 +26,8 @@ pub(crate) struct Contribution<'a> {
     pub(crate) source: Option<&'a OrgId>,
     /// A legal deadline the signal imposes (orders).
     pub(crate) due_at: Option<Timestamp>,
+    /// What the signal says the content is: its language, its art. 2(7) types.
+    pub(crate) labels: &'a [vigie_model::labels::CaseLabel],
 }
 
 /// Folds one target of a signal into its case on `platform` (or the hub's parking lot).
@@ -118,6 +121,7 @@ pub(crate) fn fold(
         tx.update_case(&case)?;
     }
     tx.link_signal_case(&c.signal.id, idx, &case.id)?;
+    tx.add_case_labels(&case.id, c.labels)?;
     seen.insert(case.id.clone());
 
     let facts = k::CaseSignalAdded {

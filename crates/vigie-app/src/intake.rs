@@ -9,6 +9,7 @@ use sha2::{Digest, Sha256};
 use vigie_model::Conflict;
 use vigie_model::decision::answers_order;
 use vigie_model::event::{Word, kinds as k};
+use vigie_model::labels::{CaseLabel, check_language, check_types, labels_of};
 use vigie_model::location::{RawLocation, check_locations, host_candidates};
 use vigie_model::order::{OrderClock, RawOrderForm, advance_notice_satisfied};
 use vigie_model::org::{Competence, OrgKind, Role, looks_like_email};
@@ -34,6 +35,10 @@ pub struct NoticeInput {
     /// Art. 16(2)(d): the notifier's statement of good faith.
     pub good_faith: Option<bool>,
     pub threat_to_life: bool,
+    /// The content's language (ISO 639-1), if the notifier knows it.
+    pub language: Option<String>,
+    /// The types of terrorist content (art. 2(7), letters `a` to `e`) the notifier sees in it.
+    pub harm_types: Vec<String>,
 }
 
 /// An authority's referral, as submitted.
@@ -46,6 +51,10 @@ pub struct ReferralInput {
     /// The platform's terms clause the content is thought to breach, if the authority names one.
     pub terms_clause: Option<String>,
     pub threat_to_life: bool,
+    /// The content's language (ISO 639-1), if the authority gives it.
+    pub language: Option<String>,
+    /// The types of terrorist content (art. 2(7), letters `a` to `e`) the authority sees in it.
+    pub harm_types: Vec<String>,
 }
 
 /// A removal order, as submitted.
@@ -58,6 +67,9 @@ pub struct OrderInput {
     /// Annex I section C with TCO art. 11(3): when the non-disclosure ends (default: six weeks).
     pub non_disclosure_until: Option<String>,
     pub threat_to_life: bool,
+    /// The content's language (ISO 639-1), if the authority gives it; its types are the form's
+    /// `reasons`.
+    pub language: Option<String>,
 }
 
 /// An advance notice of TCO art. 3(2), as submitted.
@@ -134,6 +146,34 @@ fn locations_json(raw: &[RawLocation]) -> String {
     serde_json::Value::Array(list).to_string()
 }
 
+/// What a report says its content is, as the signal's details keep it: only what was given.
+fn content_details(details: &mut serde_json::Map<String, serde_json::Value>, labels: &[CaseLabel]) {
+    let mut types = Vec::new();
+    for l in labels {
+        match l {
+            CaseLabel::Language(language) => {
+                details.insert("language".into(), json!(language.as_str()));
+            }
+            CaseLabel::HarmType(t) => types.push(t.letter()),
+        }
+    }
+    if !types.is_empty() {
+        details.insert("harm_types".into(), json!(types));
+    }
+}
+
+/// The event's words for a report's language and types (each absent when it gave none).
+fn content_words(labels: &[CaseLabel]) -> (Option<Word>, Option<Vec<Word>>) {
+    let (mut language, mut types) = (None, Vec::new());
+    for l in labels {
+        match l {
+            CaseLabel::Language(_) => language = Some(Word::from(l.value())),
+            CaseLabel::HarmType(_) => types.push(Word::from(l.value())),
+        }
+    }
+    (language, (!types.is_empty()).then_some(types))
+}
+
 /// A new tracking code: 128 random bits, in dashed groups for reading aloud.
 fn new_tracking_code() -> String {
     let hex = hex::encode(random16());
@@ -164,6 +204,8 @@ impl App {
             "required",
             "state whether you believe in good faith that the notice is accurate and complete (DSA art. 16(2)(d))",
         );
+        let language = check_language(&mut c, input.language.as_deref(), "language");
+        let labels = labels_of(language, &check_types(&mut c, &input.harm_types, "harm_types"));
         let targets = check_locations(&input.locations, &mut c);
         c.finish()?;
 
@@ -211,6 +253,8 @@ impl App {
                     None => None,
                 };
                 let tracking_code = new_tracking_code();
+                let mut details = serde_json::Map::new();
+                content_details(&mut details, &labels);
                 let signal = SignalRecord {
                     id: id.clone(),
                     kind: SignalKind::Notice,
@@ -224,13 +268,14 @@ impl App {
                     notifier_name_ref: name.as_ref().map(|(r, _)| r.clone()),
                     notifier_email_ref: email.as_ref().map(|(r, _)| r.clone()),
                     good_faith: input.good_faith,
-                    details: "{}".into(),
+                    details: serde_json::Value::Object(details).to_string(),
                     locations: locations_json(&input.locations),
                 };
                 tx.insert_signal(&signal)?;
                 if let Some(key) = &key {
                     tx.set_notifier_key(&id, key)?;
                 }
+                let (language, harm_types) = content_words(&labels);
                 ev.emit(
                     tx,
                     id.as_str(),
@@ -239,11 +284,17 @@ impl App {
                         notifier_name: name.map(|(_, s)| s),
                         notifier_email: email.map(|(_, s)| s),
                         good_faith: input.good_faith,
+                        language,
+                        harm_types,
                         ..k::SignalReceived::new("notice", tier.as_str(), input.threat_to_life, targets.len() as u64)
                     },
                 )?;
-                let contribution =
-                    Contribution { signal: &signal, source: principal.as_ref().map(|p| &p.org), due_at: None };
+                let contribution = Contribution {
+                    signal: &signal,
+                    source: principal.as_ref().map(|p| &p.org),
+                    due_at: None,
+                    labels: &labels,
+                };
                 let cases = fold_all(tx, &ev, &contribution, &targets, None)?;
                 Ok::<_, AppError>(Receipt {
                     id,
@@ -265,6 +316,8 @@ impl App {
         c.text(input.explanation.as_deref(), "explanation", MAX_TEXT);
         c.optional_text(input.reference.as_deref(), "reference", 128);
         c.optional_text(input.terms_clause.as_deref(), "terms_clause", 500);
+        let language = check_language(&mut c, input.language.as_deref(), "language");
+        let labels = labels_of(language, &check_types(&mut c, &input.harm_types, "harm_types"));
         let targets = check_locations(&input.locations, &mut c);
         c.finish()?;
         let principal = p.clone();
@@ -297,19 +350,29 @@ impl App {
                     notifier_name_ref: None,
                     notifier_email_ref: None,
                     good_faith: None,
-                    details: json!({ "reference": input.reference, "terms_clause": input.terms_clause }).to_string(),
+                    details: {
+                        let mut details = serde_json::Map::new();
+                        details.insert("reference".into(), json!(input.reference));
+                        details.insert("terms_clause".into(), json!(input.terms_clause));
+                        content_details(&mut details, &labels);
+                        serde_json::Value::Object(details).to_string()
+                    },
                     locations: locations_json(&input.locations),
                 };
                 tx.insert_signal(&signal)?;
+                let (language, harm_types) = content_words(&labels);
                 ev.emit(
                     tx,
                     id.as_str(),
                     k::SignalReceived {
                         explanation: Some(sealed),
+                        language,
+                        harm_types,
                         ..k::SignalReceived::new("referral", "referral", input.threat_to_life, targets.len() as u64)
                     },
                 )?;
-                let contribution = Contribution { signal: &signal, source: Some(&principal.org), due_at: None };
+                let contribution =
+                    Contribution { signal: &signal, source: Some(&principal.org), due_at: None, labels: &labels };
                 let cases = fold_all(tx, &ev, &contribution, &targets, None)?;
                 Ok::<_, AppError>(Receipt {
                     id,
@@ -361,6 +424,7 @@ impl App {
             None => None,
         };
         let form = input.form.check(&mut c);
+        let language = check_language(&mut c, input.language.as_deref(), "language");
         if !c.is_empty() {
             c.finish()?;
         }
@@ -430,7 +494,13 @@ impl App {
                     notifier_name_ref: None,
                     notifier_email_ref: None,
                     good_faith: None,
-                    details: json!({ "addressee": platform.id.as_str(), "reference": form.reference }).to_string(),
+                    details: {
+                        let mut details = serde_json::Map::new();
+                        details.insert("addressee".into(), json!(platform.id.as_str()));
+                        details.insert("reference".into(), json!(form.reference));
+                        content_details(&mut details, &language.map(CaseLabel::Language).into_iter().collect::<Vec<_>>());
+                        serde_json::Value::Object(details).to_string()
+                    },
                     locations: locations_json(&raw_locations),
                 };
                 tx.insert_signal(&signal)?;
@@ -470,6 +540,7 @@ impl App {
                         form_sha256: Some(Word::new(sha256_hex(&form_json))),
                         copy_to: order.copy_to.clone(),
                         designated_channel: Some(platform.designated_channel),
+                        language: language.map(|l| Word::from(l.as_str())),
                         ..k::SignalReceived::new("order", "order", input.threat_to_life, targets.len() as u64)
                     },
                 )?;
@@ -499,7 +570,8 @@ impl App {
                 // Until the platform receives the order its real deadline is unknown; intake + 1 h
                 // is the earliest it can be, so cases sort no later than they should.
                 let provisional_due = now.plus(vigie_model::order::ORDER_DEADLINE);
-                let contribution = Contribution { signal: &signal, source: Some(&principal.org), due_at: Some(provisional_due) };
+                let labels = labels_of(language, &form.reasons);
+                let contribution = Contribution { signal: &signal, source: Some(&principal.org), due_at: Some(provisional_due), labels: &labels };
                 let cases = fold_all(tx, &ev, &contribution, &targets, Some(&platform.id))?;
                 // Content the platform already removed everywhere: the order is complied with now.
                 let mut measures = Vec::new();

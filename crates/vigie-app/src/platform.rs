@@ -38,6 +38,8 @@ pub struct CaseView {
     /// The orders that list the case, each with every case it covers.
     pub orders: Vec<OrderView>,
     pub decision: Option<DecisionRecord>,
+    /// What the content is, as its reports said: its languages and art. 2(7) types.
+    pub labels: Vec<vigie_model::labels::CaseLabel>,
 }
 
 fn parse_order_id(raw: &str) -> AppResult<SignalId> {
@@ -112,7 +114,13 @@ impl App {
                 for order in r.case_orders(&case.id)? {
                     orders.push(order_view(r, order)?);
                 }
-                Ok(Some(CaseView { orders, decision: r.case_decision(&case.id)?, signals, case }))
+                Ok(Some(CaseView {
+                    orders,
+                    decision: r.case_decision(&case.id)?,
+                    labels: r.case_labels(&case.id)?,
+                    signals,
+                    case,
+                }))
             })
             .await?
             .ok_or(AppError::NotFound("case"))

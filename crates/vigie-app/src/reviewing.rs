@@ -18,7 +18,8 @@ use sha2::Digest;
 use vigie_model::Conflict;
 use vigie_model::Principal;
 use vigie_model::event::{ChainedEvent, Word, kinds as k};
-use vigie_model::order::ClockStatus;
+use vigie_model::labels::{CaseLabel, Language};
+use vigie_model::order::{ClockStatus, ReasonType};
 use vigie_model::org::{OrgKind, Role};
 use vigie_model::signal::SignalKind;
 use vigie_model::{Duration, MediaId, Timestamp};
@@ -45,6 +46,10 @@ pub struct QueueItem {
     pub bank_match: bool,
     /// The labels of the banks the content matched (`group: …`, `tier: …`, `crisis: …`).
     pub labels: Vec<String>,
+    /// The content's languages, as its reports gave them.
+    pub languages: Vec<Language>,
+    /// The types of terrorist content (art. 2(7)) its reports named.
+    pub harm_types: Vec<ReasonType>,
     /// A legal deadline passed and nothing answered it: a late order, or another deadline gone.
     pub overdue: bool,
 }
@@ -87,6 +92,10 @@ pub struct QueueFilter {
     pub overdue: bool,
     /// Only cases whose bank matches carry this label.
     pub label: Option<String>,
+    /// Only cases in this language.
+    pub language: Option<Language>,
+    /// Only cases with this type of terrorist content.
+    pub harm_type: Option<ReasonType>,
     /// Only cases nobody else holds.
     pub unclaimed: bool,
 }
@@ -183,7 +192,23 @@ impl App {
                         None => case.due_at.is_some_and(|d| vigie_model::is_overdue(d, now)),
                     };
                     let bank_match = !banks.is_empty();
-                    items.push(QueueItem { case, clock, claim, bank_match, labels: banks, overdue });
+                    let (mut languages, mut harm_types) = (Vec::new(), Vec::new());
+                    for l in r.case_labels(&case.id)? {
+                        match l {
+                            CaseLabel::Language(language) => languages.push(language),
+                            CaseLabel::HarmType(t) => harm_types.push(t),
+                        }
+                    }
+                    items.push(QueueItem {
+                        case,
+                        clock,
+                        claim,
+                        bank_match,
+                        labels: banks,
+                        languages,
+                        harm_types,
+                        overdue,
+                    });
                 }
                 Ok(items)
             })
@@ -211,6 +236,8 @@ impl App {
             .filter(|i| !filter.bank_match || i.bank_match)
             .filter(|i| !filter.overdue || i.overdue)
             .filter(|i| filter.label.as_ref().is_none_or(|l| i.labels.contains(l)))
+            .filter(|i| filter.language.is_none_or(|l| i.languages.contains(&l)))
+            .filter(|i| filter.harm_type.is_none_or(|t| i.harm_types.contains(&t)))
             .filter(|i| !filter.unclaimed || i.claim.as_ref().is_none_or(|c| c.user == p.user))
             .collect())
     }

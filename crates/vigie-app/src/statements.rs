@@ -152,6 +152,18 @@ pub fn owed(r: &dyn Reads, d: &DecisionRecord, now: Timestamp, opts: StatementOp
     };
     s.content_type = vec![content_type.into()];
     s.content_type_other = Some(what.into());
+    // The content's language, when its reports gave one and only one (the database takes one).
+    let languages: Vec<_> = r
+        .case_labels(&case.id)?
+        .into_iter()
+        .filter_map(|l| match l {
+            vigie_model::labels::CaseLabel::Language(language) => Some(language),
+            vigie_model::labels::CaseLabel::HarmType(_) => None,
+        })
+        .collect();
+    if let [language] = languages[..] {
+        s.content_language = Some(language.sor_code());
+    }
     if let Some(id) = &d.legal_basis {
         let b = legal_basis(id);
         s.decision_ground = "DECISION_GROUND_ILLEGAL_CONTENT".into();

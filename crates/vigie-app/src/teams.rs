@@ -3,7 +3,8 @@
 //!
 //! - Routing is read from the rules when the queue is drawn: a case goes to the team of the first
 //!   rule (by position) that holds for it: its source (the tier), its host (or a parent domain),
-//!   or a label of a bank its content matched. A case no rule takes stays in the platform's
+//!   a label of a bank its content matched, a language its reports gave, or a type of terrorist
+//!   content (art. 2(7)) they named. A case no rule takes stays in the platform's
 //!   queue alone; every case stays in the whole queue.
 //! - Figures are aggregates only: for each person of a team the lead leads, how many decisions
 //!   they took in the last 30 days and the median time from a case's opening to its decision.
@@ -22,10 +23,12 @@ use crate::reviewing::QueueItem;
 use crate::{App, AppError, AppResult, id_bytes};
 
 /// What a rule may test.
-pub const RULE_FIELDS: [(&str, &str); 3] = [
+pub const RULE_FIELDS: [(&str, &str); 5] = [
     ("source", "Source (order, trusted_flagger, referral, bank_match, public)"),
     ("host", "Host (or a parent domain)"),
     ("bank_label", "Bank label (e.g. group: x)"),
+    ("language", "Language (ISO 639-1 code, e.g. ar)"),
+    ("harm_type", "Type of terrorist content (art. 2(7) letter, a to e)"),
 ];
 
 /// How far back the figures look.
@@ -63,6 +66,8 @@ pub fn rule_holds(rule: &RoutingRuleRecord, item: &QueueItem) -> bool {
             item.case.host.as_deref().is_some_and(|h| h == rule.value || h.ends_with(&format!(".{}", rule.value)))
         }
         "bank_label" => item.labels.contains(&rule.value),
+        "language" => item.languages.iter().any(|l| l.as_str() == rule.value),
+        "harm_type" => item.harm_types.iter().any(|t| t.letter() == rule.value),
         _ => false,
     }
 }
@@ -170,12 +175,23 @@ impl App {
         team: &str,
     ) -> AppResult<RoutingRuleRecord> {
         require_admin(p)?;
-        let value = value.trim().to_owned();
+        let value = value.trim();
+        // A language is written lower-case (`ar`), whoever typed it.
+        let value = if field == "language" { value.to_ascii_lowercase() } else { value.to_owned() };
         let mut c = Checker::new();
         c.check(RULE_FIELDS.iter().any(|(f, _)| *f == field), "field", "invalid_field", "choose what the rule tests");
         c.text(Some(&value), "value", 200);
-        if field == "source" {
-            c.check(vigie_model::signal::Tier::parse(&value).is_some(), "value", "invalid_tier", "not a source");
+        match field {
+            "source" => {
+                c.check(vigie_model::signal::Tier::parse(&value).is_some(), "value", "invalid_tier", "not a source")
+            }
+            "language" => {
+                vigie_model::labels::check_language(&mut c, Some(&value), "value");
+            }
+            "harm_type" => {
+                vigie_model::labels::check_type(&mut c, &value, "value");
+            }
+            _ => {}
         }
         c.finish()?;
         let (org, team, field) = (org.to_owned(), team.to_owned(), field.to_owned());

@@ -151,6 +151,8 @@ fn notice(url: &str, text: &str) -> NoticeInput {
         notifier_email: None,
         good_faith: Some(true),
         threat_to_life: false,
+        language: None,
+        harm_types: Vec::new(),
     }
 }
 
@@ -198,6 +200,7 @@ fn order(platform: &str, url: &str, reference: &str) -> OrderInput {
         },
         non_disclosure_until: None,
         threat_to_life: false,
+        language: None,
     }
 }
 
@@ -431,17 +434,21 @@ pub(crate) async fn seed(app: &App, admin_token: &str, data: &Path) -> anyhow::R
 
     // Public notices in several states, with synthetic media.
     let mut cases = Vec::new();
-    for (i, text) in [
-        "A (synthetic) video praising an attack and calling for more.",
-        "A (synthetic) channel recruiting for a listed group.",
-        "A (synthetic) post with instructions for a weapon.",
-        "A cooking video, reported by mistake.",
-        "<script>alert('hostile text is shown as text')</script>",
+    // Each with the language and types its (invented) notifier gave, or none.
+    for (i, (text, language, types)) in [
+        ("A (synthetic) video praising an attack and calling for more.", Some("fr"), &["a"][..]),
+        ("A (synthetic) channel recruiting for a listed group.", Some("ar"), &["c"][..]),
+        ("A (synthetic) post with instructions for a weapon.", Some("ar"), &["d"][..]),
+        ("A cooking video, reported by mistake.", Some("it"), &[][..]),
+        ("<script>alert('hostile text is shown as text')</script>", None, &[][..]),
     ]
     .into_iter()
     .enumerate()
     {
-        let receipt = app.submit_notice(None, notice(&format!("https://tube.demo/v/{}", i + 1), text)).await?;
+        let mut input = notice(&format!("https://tube.demo/v/{}", i + 1), text);
+        input.language = language.map(str::to_owned);
+        input.harm_types = types.iter().map(|t| (*t).to_owned()).collect();
+        let receipt = app.submit_notice(None, input).await?;
         cases.push(receipt.cases[0].0.as_str().to_owned());
     }
     for (i, case) in cases.iter().enumerate().take(3) {
@@ -469,6 +476,8 @@ pub(crate) async fn seed(app: &App, admin_token: &str, data: &Path) -> anyhow::R
         reference: Some("REF-DEMO-1".into()),
         terms_clause: Some("4.2".into()),
         threat_to_life: false,
+        language: Some("ps".into()),
+        harm_types: vec!["c".into()],
     };
     app.submit_referral(&analyst, referral).await?;
     let running =

@@ -11,6 +11,7 @@
 //! - [`bank`]: hash banks, sharing, the upload verdict and the python-threatexchange formats.
 //! - [`case`]: the states of a case.
 //! - [`order`]: the Annex I fields of a removal order and its one-hour clock.
+//! - [`labels`]: what a case's content is: its language and its types of terrorist content.
 //! - [`decision`]: actions, grounds (legal bases and terms clauses) and the rules tying them.
 //! - [`redress`]: the clocks and rules of due process: embargoes, complaints, scrutiny, holds,
 //!   threat-to-life escalation, misuse.
@@ -47,6 +48,7 @@ pub mod conflict;
 pub mod decision;
 pub mod event;
 pub mod ids;
+pub mod labels;
 pub mod location;
 pub mod order;
 pub mod org;

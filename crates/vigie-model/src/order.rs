@@ -77,6 +77,23 @@ impl ReasonType {
     }
 }
 
+/// Checks a type of terrorist content given by its letter (art. 2(7), `a` to `e`):
+/// `unknown_reason` on `field` when it is none.
+pub fn check_type(c: &mut Checker, letter: &str, field: &str) -> Option<ReasonType> {
+    let t = ReasonType::parse(letter);
+    c.check(t.is_some(), field, "unknown_reason", "must be one of a, b, c, d, e (art. 2(7))");
+    t
+}
+
+/// Checks types given by letter, each as [`check_type`] on `field[i]`. The types, sorted, each once.
+pub fn check_types(c: &mut Checker, raw: &[String], field: &str) -> Vec<ReasonType> {
+    let mut types: Vec<ReasonType> =
+        raw.iter().enumerate().filter_map(|(i, letter)| check_type(c, letter, &format!("{field}[{i}]"))).collect();
+    types.sort();
+    types.dedup();
+    types
+}
+
 /// Annex I section E: what kind of authority issued the order.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
@@ -162,21 +179,8 @@ impl RawOrderForm {
         match &self.reasons {
             None => c.push("reasons", "required", "tick at least one art. 2(7) type (a to e)"),
             Some(list) if list.is_empty() => c.push("reasons", "required", "tick at least one art. 2(7) type (a to e)"),
-            Some(list) => {
-                for (i, r) in list.iter().enumerate() {
-                    match ReasonType::parse(r) {
-                        Some(t) => reasons.push(t),
-                        None => c.push(
-                            format!("reasons[{i}]"),
-                            "unknown_reason",
-                            "must be one of a, b, c, d, e (art. 2(7))",
-                        ),
-                    }
-                }
-            }
+            Some(list) => reasons = check_types(c, list, "reasons"),
         }
-        reasons.sort();
-        reasons.dedup();
         c.text(self.statement_of_reasons.as_deref(), "statement_of_reasons", 20_000);
         let redress = self.redress.unwrap_or_default();
         c.text(redress.body.as_deref(), "redress.body", 500);

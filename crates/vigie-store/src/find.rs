@@ -1,8 +1,9 @@
 //! Reads that find cases again: the running orders behind the console's clock summary, the search
-//! box's keys, an account's cases, the open copies of a case's content, and a moderator's saved
-//! views of the queue. Kept in their own traits ([`FindReads`], [`FindTx`]), which [`crate::Reads`]
+//! box's keys, an account's cases, the open copies of a case's content, what a case's content is
+//! (its languages and types), and a moderator's saved views of the queue. Kept in their own traits ([`FindReads`], [`FindTx`]), which [`crate::Reads`]
 //! and [`crate::Tx`] extend.
 
+use vigie_model::labels::CaseLabel;
 use vigie_model::*;
 
 use crate::{CaseRecord, OrderRecord, Result};
@@ -57,8 +58,8 @@ pub struct TeamMemberRecord {
     pub lead: bool,
 }
 
-/// An administrator's rule: cases whose `field` (`source`, `host`, `bank_label`) is `value` go
-/// to `team`'s queue; the org's rules are tried by `position`, the first that holds decides.
+/// An administrator's rule: cases whose `field` (`source`, `host`, `bank_label`, `language`,
+/// `harm_type`) is `value` go to `team`'s queue; the org's rules are tried by `position`, the first that holds decides.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct RoutingRuleRecord {
     pub id: String,
@@ -94,6 +95,8 @@ pub trait FindReads {
         family: Option<&str>,
         limit: u32,
     ) -> Result<Vec<(CaseRecord, CopyReason)>>;
+    /// What a case's content is, as its reports said: its languages and art. 2(7) types, sorted.
+    fn case_labels(&self, case: &CaseId) -> Result<Vec<CaseLabel>>;
     /// A person's saved views, by name.
     fn saved_views(&self, user: &UserId) -> Result<Vec<SavedViewRecord>>;
     /// A platform's teams, by name.
@@ -108,6 +111,11 @@ pub trait FindReads {
 }
 
 pub trait FindTx {
+    /// Adds labels to a case; those it has already are kept once.
+    ///
+    /// Not personal data (a language, a type of content). Retention: the case's row's, which is
+    /// never deleted; readers: those who see the case.
+    fn add_case_labels(&mut self, case: &CaseId, labels: &[CaseLabel]) -> Result<()>;
     /// Saves a view; one of the same name and owner is replaced (its filters and time).
     fn upsert_saved_view(&mut self, r: &SavedViewRecord) -> Result<()>;
     /// `true` if the person had that view.

@@ -497,6 +497,13 @@ pub struct CaseSignalDto {
 pub struct CaseDetailDto {
     #[serde(flatten)]
     pub case: CaseDto,
+    /// The content's languages (ISO 639-1), as its reports gave them.
+    #[schema(value_type = Vec<crate::schema::LanguageCode>)]
+    pub languages: Vec<String>,
+    /// The types of terrorist content (TCO art. 2(7), letters a to e) its reports named, an
+    /// order's among them.
+    #[schema(value_type = Vec<crate::schema::TcoType>)]
+    pub harm_types: Vec<String>,
     pub signals: Vec<CaseSignalDto>,
     pub orders: Vec<OrderDto>,
     pub decision: Option<DecisionDto>,
@@ -504,7 +511,17 @@ pub struct CaseDetailDto {
 
 impl CaseDetailDto {
     pub fn new(v: CaseView, now: Timestamp) -> Self {
+        use vigie_model::labels::CaseLabel;
+        let (mut languages, mut harm_types) = (Vec::new(), Vec::new());
+        for l in &v.labels {
+            match l {
+                CaseLabel::Language(_) => languages.push(l.value().to_owned()),
+                CaseLabel::HarmType(_) => harm_types.push(l.value().to_owned()),
+            }
+        }
         CaseDetailDto {
+            languages,
+            harm_types,
             signals: v
                 .signals
                 .into_iter()

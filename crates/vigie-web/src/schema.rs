@@ -107,6 +107,24 @@ pub enum TcoType {
     e,
 }
 
+/// A language by its ISO 639-1 code, lower-case. Listed from the model's table
+/// (`vigie_model::labels::LANGUAGES`), so the document cannot drift from what is accepted.
+pub struct LanguageCode;
+
+impl utoipa::PartialSchema for LanguageCode {
+    fn schema() -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
+        use utoipa::openapi::schema::{ObjectBuilder, SchemaType, Type};
+        let codes: Vec<&str> = vigie_model::labels::LANGUAGES.iter().map(|(code, _)| *code).collect();
+        ObjectBuilder::new()
+            .schema_type(SchemaType::new(Type::String))
+            .description(Some("An ISO 639-1 language code, two lower-case letters (ar, fr, ps)."))
+            .enum_values(Some(codes))
+            .into()
+    }
+}
+
+impl ToSchema for LanguageCode {}
+
 /// Annex I section E.
 #[derive(ToSchema)]
 pub enum AuthorityType {
@@ -287,6 +305,11 @@ mod tests {
             ("TerritoryCode", values::<super::TerritoryCode>(), model(std::iter::once("EU").chain(EU_MEMBER_STATES))),
             ("RoleName", values::<super::RoleName>(), model(Role::ALL.map(Role::as_str))),
             ("TcoType", values::<super::TcoType>(), model(ReasonType::ALL.map(ReasonType::letter))),
+            (
+                "LanguageCode",
+                values::<super::LanguageCode>(),
+                model(vigie_model::labels::Language::all().map(|l| l.as_str())),
+            ),
             ("DecisionAction", values::<super::DecisionAction>(), model(Action::ALL.map(Action::as_str))),
             ("Purpose", values::<super::Purpose>(), model(ModelPurpose::ALL.map(ModelPurpose::as_str))),
             ("Restriction", values::<super::Restriction>(), model(ModelRestriction::ALL.map(ModelRestriction::as_str))),

@@ -405,7 +405,8 @@ impl App {
                         };
                         tx.insert_signal(&signal)?;
                         ev.emit(tx, signal.id.as_str(), k::SignalReceived::new("bank_match", tier.as_str(), false, 1))?;
-                        let contribution = Contribution { signal: &signal, source: Some(&principal.org), due_at: None };
+                        let contribution =
+                            Contribution { signal: &signal, source: Some(&principal.org), due_at: None, labels: &[] };
                         let mut seen = std::collections::HashSet::new();
                         let id = fold(tx, &ev, &contribution, 0, &targets[0], Some(&principal.org), &mut seen)?;
                         case = Some(id);

@@ -251,7 +251,10 @@ events! {
     /// An authority sent an advance notice (TCO art. 3(2)) to a platform.
     AdvanceNoticeSent version 1 seen_by(Actor) public(false) webhook(Some("advance_notice.received")) { platform: OrgId }
     /// A notice, referral, removal order or bank match was received. Which fields are present
-    /// depends on `kind` (`notice`, `referral`, `order`, `bank_match`).
+    /// depends on `kind` (`notice`, `referral`, `order`, `bank_match`). `reasons` are an order's
+    /// Annex I types; `harm_types` the art. 2(7) types a notice or referral names, and
+    /// `language` the content's ISO 639-1 code, when the report gave them (absent before step 10
+    /// asked).
     SignalReceived version 1 seen_by(Signal)
         public(true; kind, tier, threat_to_life, authority, platform, cross_border, emergency, non_disclosure)
         webhook(None) {
@@ -287,6 +290,10 @@ events! {
         copy_to: Option<OrgId>,
         #[serde(default, skip_serializing_if = "Option::is_none")]
         designated_channel: Option<bool>,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        harm_types: Option<Vec<Word>>,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        language: Option<Word>,
     }
     /// A case was opened by a signal; its URL or account id sealed (`key`).
     CaseOpened version 1 seen_by(CaseReport) public(false) webhook(Some("case.opened")) {
@@ -872,6 +879,8 @@ impl SignalReceived {
             form_sha256: None,
             copy_to: None,
             designated_channel: None,
+            harm_types: None,
+            language: None,
         }
     }
 }

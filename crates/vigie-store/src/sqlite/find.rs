@@ -1,6 +1,7 @@
 //! The SQL behind [`FindReads`].
 
 use rusqlite::params;
+use vigie_model::labels::CaseLabel;
 use vigie_model::*;
 
 use super::cases::{CASE_READ, case_row};
@@ -44,6 +45,20 @@ fn in_family(n: u8) -> String {
 }
 
 impl FindReads for SqliteRead<'_> {
+    fn case_labels(&self, case: &CaseId) -> Result<Vec<CaseLabel>> {
+        let mut labels = self
+            .many("SELECT kind, value FROM case_labels WHERE case_id = ?1", [case.as_str()], |r| {
+                Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?))
+            })?
+            .into_iter()
+            .map(|(kind, value)| {
+                CaseLabel::from_parts(&kind, &value)
+                    .ok_or_else(|| StoreError::Corrupt(format!("a case label Vigie does not know: {kind}={value}")))
+            })
+            .collect::<Result<Vec<_>>>()?;
+        labels.sort();
+        Ok(labels)
+    }
     fn teams_of(&self, org: &OrgId) -> Result<Vec<TeamRecord>> {
         self.many("SELECT * FROM teams WHERE org = ?1 ORDER BY name, id", [org.as_str()], team_row)
     }
@@ -184,6 +199,15 @@ fn rule_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<RoutingRuleRecord> {
 }
 
 impl FindTx for SqliteTx<'_> {
+    fn add_case_labels(&mut self, case: &CaseId, labels: &[CaseLabel]) -> Result<()> {
+        for l in labels {
+            self.read.exec(
+                "INSERT INTO case_labels (case_id, kind, value) VALUES (?1, ?2, ?3) ON CONFLICT DO NOTHING",
+                params![case.as_str(), l.kind(), l.value()],
+            )?;
+        }
+        Ok(())
+    }
     fn ensure_team(&mut self, r: &TeamRecord) -> Result<TeamRecord> {
         self.read.exec(
             "INSERT INTO teams (id, org, name, created_at) VALUES (?1, ?2, ?3, ?4) ON CONFLICT (org, name) DO NOTHING",
@@ -232,6 +256,9 @@ impl FindTx for SqliteTx<'_> {
 }
 
 impl FindReads for SqliteTx<'_> {
+    fn case_labels(&self, case: &CaseId) -> Result<Vec<CaseLabel>> {
+        self.read.case_labels(case)
+    }
     fn saved_views(&self, user: &UserId) -> Result<Vec<SavedViewRecord>> {
         self.read.saved_views(user)
     }

@@ -1017,6 +1017,38 @@ CREATE TABLE jobs (
 CREATE INDEX jobs_unfinished ON jobs(created_at) WHERE state IN ('queued', 'running');
 CREATE INDEX jobs_finished ON jobs(finished_at) WHERE finished_at IS NOT NULL;
 "#,
+    // 17: what a case's content is (step 10): the languages and art. 2(7) types its reports gave,
+    // written with the fold; routing rules may test them. Orders already received give their
+    // Annex I types to their cases.
+    r#"
+CREATE TABLE case_labels (
+    case_id TEXT NOT NULL REFERENCES cases(id),
+    kind TEXT NOT NULL CHECK (kind IN ('language', 'harm_type')),
+    value TEXT NOT NULL CHECK (
+        (kind = 'language' AND length(value) = 2 AND value GLOB '[a-z][a-z]')
+        OR (kind = 'harm_type' AND value IN ('a', 'b', 'c', 'd', 'e'))),
+    PRIMARY KEY (case_id, kind, value)
+) STRICT, WITHOUT ROWID;
+CREATE INDEX case_labels_value ON case_labels(kind, value);
+INSERT OR IGNORE INTO case_labels (case_id, kind, value)
+    SELECT DISTINCT sc.case_id, 'harm_type', r.value
+    FROM orders o JOIN signal_cases sc ON sc.signal = o.id, json_each(o.form, '$.reasons') r
+    WHERE r.value IN ('a', 'b', 'c', 'd', 'e');
+
+CREATE TABLE routing_rules_new (
+    id TEXT PRIMARY KEY,
+    org TEXT NOT NULL REFERENCES orgs(id),
+    position INTEGER NOT NULL,
+    field TEXT NOT NULL CHECK (field IN ('source', 'host', 'bank_label', 'language', 'harm_type')),
+    value TEXT NOT NULL,
+    team TEXT NOT NULL REFERENCES teams(id),
+    created_at INTEGER NOT NULL
+) STRICT;
+INSERT INTO routing_rules_new SELECT id, org, position, field, value, team, created_at FROM routing_rules;
+DROP TABLE routing_rules;
+ALTER TABLE routing_rules_new RENAME TO routing_rules;
+CREATE INDEX routing_rules_org ON routing_rules(org, position);
+"#,
 ];
 
 /// Brings the database to the newest schema, one migration per transaction.
@@ -1392,6 +1424,68 @@ mod tests {
         assert_eq!(platform, None, "a hub-wide action, kept as history");
         let awards: i64 = conn.query_row("SELECT COUNT(*) FROM flagger_awards", [], |r| r.get(0)).unwrap();
         assert_eq!(awards, 0, "an administrator's status was no coordinator's award");
+    }
+
+    /// Migration 17 (what a case's content is): the cases of orders already received get the
+    /// orders' Annex I types; routing rules are kept and may now test a language or a type.
+    #[test]
+    fn migration_17_gives_ordered_cases_their_types_and_keeps_the_rules() {
+        let mut conn = Connection::open_in_memory().unwrap();
+        conn.pragma_update(None, "foreign_keys", "ON").unwrap();
+        for m in &MIGRATIONS[..14] {
+            conn.execute_batch(m).unwrap();
+        }
+        conn.pragma_update(None, "user_version", 14).unwrap();
+        conn.execute_batch(
+            "INSERT INTO orgs (id, name, kind, created_at) VALUES ('org_p', 'P', 'platform', 0), ('org_a', 'A', 'authority', 0);
+             INSERT INTO signals (id, kind, tier, threat_to_life, received_at, details, locations)
+               VALUES ('sig_o', 'order', 4, 0, 5, '{}', '[]'), ('sig_n', 'notice', 1, 0, 5, '{}', '[]');
+             INSERT INTO orders (id, authority, platform, reference, form, emergency, cross_border, intake_at, state, escalation_level)
+               VALUES ('sig_o', 'org_a', 'org_p', 'R1', '{\"reasons\":[\"a\",\"d\"]}', 0, 0, 1000, 'running', 0);
+             INSERT INTO cases (id, platform, key, kind, state, tier, threat_to_life, accountable_sources,
+               anonymous_signals, priority, created_at, updated_at)
+               VALUES ('cas_1', 'org_p', 'k', 'content', 'open', 4, 0, 1, 0, 10, 5, 5),
+                      ('cas_2', 'org_p', 'k2', 'content', 'open', 4, 0, 1, 0, 10, 5, 5),
+                      ('cas_3', 'org_p', 'k3', 'content', 'open', 1, 0, 0, 1, 10, 5, 5);
+             INSERT INTO signal_cases (signal, idx, case_id) VALUES ('sig_o', 0, 'cas_1'), ('sig_o', 1, 'cas_2'), ('sig_n', 0, 'cas_3');
+             INSERT INTO teams (id, org, name, created_at) VALUES ('team_1', 'org_p', 'Desk', 0);
+             INSERT INTO routing_rules (id, org, position, field, value, team, created_at)
+               VALUES ('rule_1', 'org_p', 1, 'host', 'video.example', 'team_1', 0);",
+        )
+        .unwrap();
+        migrate(&mut conn).unwrap();
+        let labels: Vec<(String, String, String)> = conn
+            .prepare("SELECT case_id, kind, value FROM case_labels ORDER BY case_id, value")
+            .unwrap()
+            .query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))
+            .unwrap()
+            .collect::<Result<_, _>>()
+            .unwrap();
+        let t = |c: &str, v: &str| (c.to_owned(), "harm_type".to_owned(), v.to_owned());
+        assert_eq!(
+            labels,
+            [t("cas_1", "a"), t("cas_1", "d"), t("cas_2", "a"), t("cas_2", "d")],
+            "the notice gave none"
+        );
+        let rule: (String, String) = conn
+            .query_row("SELECT field, value FROM routing_rules WHERE id = 'rule_1'", [], |r| Ok((r.get(0)?, r.get(1)?)))
+            .unwrap();
+        assert_eq!(rule, ("host".to_owned(), "video.example".to_owned()));
+        conn.execute(
+            "INSERT INTO routing_rules (id, org, position, field, value, team, created_at)
+             VALUES ('rule_2', 'org_p', 2, 'language', 'ar', 'team_1', 0)",
+            [],
+        )
+        .unwrap();
+        // The table takes only the two kinds, each with its own values.
+        for (kind, value) in [("language", "AR"), ("language", "ara"), ("harm_type", "f"), ("tier", "order")] {
+            let refused = conn.execute(
+                "INSERT INTO case_labels (case_id, kind, value) VALUES ('cas_3', ?1, ?2)",
+                rusqlite::params![kind, value],
+            );
+            assert!(refused.is_err(), "{kind}={value}");
+        }
+        conn.execute("INSERT INTO case_labels (case_id, kind, value) VALUES ('cas_3', 'language', 'ar')", []).unwrap();
     }
 
     /// Migration 9 (deliveries in queues): messages keep the order they were queued in, and none

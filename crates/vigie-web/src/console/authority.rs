@@ -54,6 +54,9 @@ struct OrdersPage {
     form: OrderFormValues,
     errors: Vec<String>,
     reasons: Vec<(&'static str, &'static str)>,
+    /// Every language: code and name, by name; the one chosen is `form.language`.
+    languages: Vec<(&'static str, &'static str)>,
+    language: String,
 }
 
 /// The order form's values, shown again after a refusal.
@@ -78,6 +81,8 @@ struct OrderFormValues {
     redress_from: String,
     emergency: String,
     threat: bool,
+    /// The content's language (a code), or empty.
+    language: String,
 }
 
 const REASONS: [(&str, &str); 5] = [
@@ -130,9 +135,11 @@ async fn orders_view(
         csrf: v.csrf.clone(),
         rows,
         platforms,
-        form,
         errors,
         reasons: REASONS.to_vec(),
+        languages: super::grounds::language_choices(vigie_model::labels::Language::all()),
+        language: form.language.clone(),
+        form,
     })
 }
 
@@ -294,6 +301,7 @@ pub(crate) async fn submit_order(
         redress_from: get("redress_from"),
         emergency: get("emergency_justification"),
         threat: field(&form, "threat_to_life") == Some("yes"),
+        language: get("language"),
     };
     let until = text(&form, "non_disclosure_until").map(|d| if d.len() == 10 { format!("{d}T00:00:00Z") } else { d });
     let input = OrderInput {
@@ -332,6 +340,7 @@ pub(crate) async fn submit_order(
         },
         non_disclosure_until: if kept.non_disclosure { until } else { None },
         threat_to_life: kept.threat,
+        language: text(&form, "language"),
     };
     match s.app.submit_order(&v.principal, input).await {
         Ok(_) => Ok(redirect("/orders")),
@@ -359,13 +368,30 @@ struct ReferralsPage {
     explanation: String,
     reference: String,
     terms_clause: String,
+    /// The content's language (a code), or empty; every language, by name.
+    language: String,
+    languages: Vec<(&'static str, &'static str)>,
+    /// The types ticked (letters); every type: letter, words, sentence.
+    harm_types: Vec<String>,
+    harms: Vec<(&'static str, &'static str, &'static str)>,
     errors: Vec<String>,
+}
+
+/// The referral form's values, shown again after a refusal.
+#[derive(Default)]
+struct ReferralFormValues {
+    urls: String,
+    explanation: String,
+    reference: String,
+    terms_clause: String,
+    language: String,
+    harm_types: Vec<String>,
 }
 
 async fn referrals_view(
     s: &AppState,
     v: &Viewer,
-    (urls, explanation, reference, terms_clause): (String, String, String, String),
+    kept: ReferralFormValues,
     errors: Vec<String>,
 ) -> Result<ReferralsPage, PageError> {
     let list = s.app.authority_referrals(&v.principal).await?;
@@ -393,10 +419,14 @@ async fn referrals_view(
         me: Some(Me::load(&s.app, v, "/referrals").await),
         csrf: v.csrf.clone(),
         rows,
-        urls,
-        explanation,
-        reference,
-        terms_clause,
+        urls: kept.urls,
+        explanation: kept.explanation,
+        reference: kept.reference,
+        terms_clause: kept.terms_clause,
+        language: kept.language,
+        languages: super::grounds::language_choices(vigie_model::labels::Language::all()),
+        harm_types: kept.harm_types,
+        harms: super::grounds::harm_choices(),
         errors,
     })
 }
@@ -424,12 +454,21 @@ pub(crate) async fn submit_referral(
         reference: text(&form, "reference"),
         terms_clause: text(&form, "terms_clause"),
         threat_to_life: field(&form, "threat_to_life") == Some("yes"),
+        language: text(&form, "language"),
+        harm_types: all(&form, "harm_type").into_iter().map(str::to_owned).collect(),
     };
     match s.app.submit_referral(&v.principal, input).await {
         Ok(_) => Ok(redirect("/referrals")),
         Err(vigie_app::AppError::Invalid(invalid)) => {
             let errors = problems(&invalid);
-            let kept = (get("urls"), get("explanation"), get("reference"), get("terms_clause"));
+            let kept = ReferralFormValues {
+                urls: get("urls"),
+                explanation: get("explanation"),
+                reference: get("reference"),
+                terms_clause: get("terms_clause"),
+                language: get("language"),
+                harm_types: all(&form, "harm_type").into_iter().map(str::to_owned).collect(),
+            };
             page_with(&referrals_view(&s, &v, kept, errors).await?, StatusCode::UNPROCESSABLE_ENTITY)
         }
         Err(e) => Err(e.into()),

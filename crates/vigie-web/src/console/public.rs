@@ -11,7 +11,7 @@ use vigie_app::intake::NoticeInput;
 use vigie_model::location::RawLocation;
 
 use super::session::{self, CsrfForm, PreSession, Viewer};
-use super::{Me, PageError, field, page, page_with, text};
+use super::{Me, PageError, all, field, page, page_with, text};
 use crate::AppState;
 
 /// Most URLs one form takes (one per line).
@@ -26,6 +26,14 @@ struct ReportPage {
     explanation: String,
     name: String,
     email: String,
+    /// The language chosen (a code), or empty.
+    language: String,
+    /// The types ticked, by letter.
+    harm_types: Vec<String>,
+    /// Every language: code and name, by name.
+    languages: Vec<(&'static str, &'static str)>,
+    /// Every type of terrorist content: letter, words, sentence.
+    harms: Vec<(&'static str, &'static str, &'static str)>,
     errors: Vec<String>,
 }
 
@@ -85,6 +93,10 @@ pub(crate) async fn report_page(
         explanation: String::new(),
         name: String::new(),
         email: String::new(),
+        language: String::new(),
+        harm_types: Vec::new(),
+        languages: super::grounds::language_choices(vigie_model::labels::Language::all()),
+        harms: super::grounds::harm_choices(),
         errors: Vec::new(),
     };
     let mut res = page(&t)?;
@@ -117,6 +129,10 @@ pub(crate) async fn report(
             explanation: field(&form, "explanation").unwrap_or_default().to_owned(),
             name: field(&form, "name").unwrap_or_default().to_owned(),
             email: field(&form, "email").unwrap_or_default().to_owned(),
+            language: field(&form, "language").unwrap_or_default().to_owned(),
+            harm_types: all(&form, "harm_type").into_iter().map(str::to_owned).collect(),
+            languages: super::grounds::language_choices(vigie_model::labels::Language::all()),
+            harms: super::grounds::harm_choices(),
             errors,
         };
         page_with(&t, status)
@@ -137,6 +153,9 @@ pub(crate) async fn report(
         notifier_email: text(&form, "email"),
         good_faith: Some(field(&form, "good_faith") == Some("yes")),
         threat_to_life: field(&form, "threat_to_life") == Some("yes"),
+        // "Not known" is the empty choice.
+        language: text(&form, "language"),
+        harm_types: all(&form, "harm_type").into_iter().map(str::to_owned).collect(),
     };
     match s.app.submit_notice(None, input).await {
         Ok(receipt) => {
@@ -170,6 +189,8 @@ fn label(field: &str) -> String {
         "good_faith" => "Statement of good faith".into(),
         "notifier_email" => "E-mail".into(),
         "notifier_name" => "Name".into(),
+        "language" => "Language".into(),
+        f if f.starts_with("harm_types") => "What it does".into(),
         other => other.into(),
     }
 }

@@ -12,7 +12,7 @@ use vigie_app::finding::ClockStep;
 use vigie_app::reviewing::{QueueFilter, case_clock, relative};
 use vigie_model::Timestamp;
 use vigie_model::decision::{Action, Purpose, RawDecision, taxonomy};
-use vigie_model::order::{ClockStatus, OrderState};
+use vigie_model::order::{ClockStatus, OrderState, ReasonType};
 use vigie_model::org::{OrgKind, Role};
 
 use super::session::{CsrfForm, Viewer};
@@ -148,6 +148,10 @@ struct Row {
     mine: bool,
     bank_match: bool,
     labels: String,
+    /// The content's languages by name ("Arabic, French"), or empty.
+    languages: String,
+    /// Its types in words ("incites; instructs on weapons"), or empty.
+    harm_types: String,
     threat: bool,
 }
 
@@ -164,6 +168,13 @@ struct QueuePage {
     tier: String,
     label: String,
     labels: Vec<String>,
+    /// The language filter (a code), or empty; and the languages to choose from: those of the
+    /// cases shown, and the one chosen.
+    language: String,
+    languages: Vec<(&'static str, &'static str)>,
+    /// The type filter (a letter), or empty; and every type: letter and words.
+    harm_type: String,
+    harm_types: Vec<(&'static str, &'static str)>,
     bank_match: bool,
     overdue: bool,
     unclaimed: bool,
@@ -188,6 +199,8 @@ pub(crate) struct QueueQuery {
     copies: Option<u32>,
     tier: Option<String>,
     label: Option<String>,
+    language: Option<String>,
+    harm_type: Option<String>,
     bank_match: Option<String>,
     overdue: Option<String>,
     unclaimed: Option<String>,
@@ -218,11 +231,20 @@ pub(crate) async fn queue(
     Query(q): Query<QueueQuery>,
 ) -> Result<Response, PageError> {
     require_reviewer(&v)?;
+    // A value that is no language or no type is refused by name, not read as no filter.
+    let mut c = vigie_model::validation::Checker::new();
+    let language = q.language.as_deref().filter(|l| !l.is_empty());
+    let language = language.and_then(|raw| vigie_model::labels::check_language(&mut c, Some(raw), "language"));
+    let harm_type = q.harm_type.as_deref().filter(|t| !t.is_empty());
+    let harm_type = harm_type.and_then(|raw| vigie_model::labels::check_type(&mut c, raw, "harm_type"));
+    c.finish().map_err(vigie_app::AppError::from)?;
     let filter = QueueFilter {
         tier: q.tier.clone().filter(|t| !t.is_empty()),
         bank_match: q.bank_match.is_some(),
         overdue: q.overdue.is_some(),
         label: q.label.clone().filter(|l| !l.is_empty()),
+        language,
+        harm_type,
         unclaimed: q.unclaimed.is_some(),
     };
     let items = s.app.queue(&v.principal, &filter).await?;
@@ -235,6 +257,8 @@ pub(crate) async fn queue(
         items.iter().flat_map(|i| i.labels.iter().cloned()).chain(filter.label.clone()).collect();
     labels.sort();
     labels.dedup();
+    let languages =
+        super::grounds::language_choices(items.iter().flat_map(|i| i.languages.iter().copied()).chain(filter.language));
     let rows = items
         .into_iter()
         .map(|i| {
@@ -256,6 +280,8 @@ pub(crate) async fn queue(
                 mine,
                 bank_match: i.bank_match,
                 labels: i.labels.join("; "),
+                languages: i.languages.iter().map(|l| l.name()).collect::<Vec<_>>().join(", "),
+                harm_types: i.harm_types.iter().map(|t| super::grounds::harm_words(*t)).collect::<Vec<_>>().join("; "),
                 threat: i.case.threat_to_life,
             }
         })
@@ -293,6 +319,10 @@ pub(crate) async fn queue(
         tier: filter.tier.unwrap_or_default(),
         label: filter.label.unwrap_or_default(),
         labels,
+        language: filter.language.map(|l| l.as_str().to_owned()).unwrap_or_default(),
+        languages,
+        harm_type: filter.harm_type.map(|t| t.letter().to_owned()).unwrap_or_default(),
+        harm_types: ReasonType::ALL.iter().map(|t| (t.letter(), super::grounds::harm_words(*t))).collect(),
         bank_match: filter.bank_match,
         overdue: filter.overdue,
         unclaimed: filter.unclaimed,
@@ -568,6 +598,10 @@ struct CasePage {
     copies: Vec<CopyRow>,
     /// The case's account's history, when it names an account.
     account_history: Option<String>,
+    /// The content's languages by name, and its types (art. 2(7)) in words, as its reports gave
+    /// them; empty when none did.
+    languages: String,
+    harm_types: String,
 }
 
 /// A copy of the case's content in another open case.
@@ -699,6 +733,7 @@ async fn case_view(
         },
     };
     let summary = summarise(&view, &name);
+    let (languages, harm_types) = super::grounds::label_words(&view.labels);
     let copies = copy_rows(s, v, c, &form).await?;
     Ok(CasePage {
         viewer: super::viewer::ViewerView::load(&s.app, v).await,
@@ -838,6 +873,8 @@ async fn case_view(
         ],
         form,
         account_history: c.account_id.as_deref().map(super::views::account_href),
+        languages: languages.join(", "),
+        harm_types: harm_types.join("; "),
         copies,
         errors,
         preview,

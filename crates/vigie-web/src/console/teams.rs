@@ -48,6 +48,8 @@ struct TeamsPage {
     /// The platform's moderators: id and name.
     moderators: Vec<(String, String)>,
     fields: Vec<(&'static str, &'static str)>,
+    /// The types of terrorist content a rule may test: letter and words.
+    harms: Vec<(&'static str, &'static str)>,
 }
 
 pub(crate) async fn page_of(
@@ -85,7 +87,7 @@ pub(crate) async fn page_of(
             id: r.id.clone(),
             position: r.position,
             field: r.field.replace('_', " "),
-            value: r.value.clone(),
+            value: super::grounds::value_words(&r.field, &r.value),
             team: team_name(&r.team),
         })
         .collect();
@@ -103,6 +105,7 @@ pub(crate) async fn page_of(
         rules,
         moderators,
         fields: RULE_FIELDS.to_vec(),
+        harms: super::grounds::harm_choices().into_iter().map(|(letter, words, _)| (letter, words)).collect(),
     };
     page(&t)
 }

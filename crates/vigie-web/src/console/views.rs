@@ -33,6 +33,12 @@ fn filters_query(f: &vigie_app::reviewing::QueueFilter) -> String {
     if let Some(l) = &f.label {
         parts.push(format!("label={}", enc(l)));
     }
+    if let Some(l) = f.language {
+        parts.push(format!("language={}", l.as_str()));
+    }
+    if let Some(t) = f.harm_type {
+        parts.push(format!("harm_type={}", t.letter()));
+    }
     for (on, name) in [(f.bank_match, "bank_match"), (f.overdue, "overdue"), (f.unclaimed, "unclaimed")] {
         if on {
             parts.push(format!("{name}=1"));

@@ -35,6 +35,12 @@ pub struct NoticeRequest {
     /// An announced or live attack: outranks every other case.
     #[serde(default)]
     pub threat_to_life: bool,
+    /// The content's language, by its ISO 639-1 code (two lower-case letters), if known.
+    #[schema(value_type = Option<crate::schema::LanguageCode>)]
+    pub language: Option<String>,
+    /// The types of terrorist content (TCO art. 2(7), letters a to e) the notifier sees, if any.
+    #[schema(value_type = Option<Vec<crate::schema::TcoType>>)]
+    pub harm_types: Option<Vec<String>>,
 }
 
 /// The public routes' per-address limit: 429 `rate_limited` with `Retry-After` when spent.
@@ -63,6 +69,8 @@ pub async fn submit_notice(
         notifier_email: req.notifier_email,
         good_faith: req.good_faith,
         threat_to_life: req.threat_to_life,
+        language: req.language,
+        harm_types: req.harm_types.unwrap_or_default(),
     };
     let authenticated = p.is_some();
     let receipt = s.app.submit_notice(p.as_ref(), input).await?;
@@ -84,6 +92,12 @@ pub struct ReferralRequest {
     pub terms_clause: Option<String>,
     #[serde(default)]
     pub threat_to_life: bool,
+    /// The content's language, by its ISO 639-1 code (two lower-case letters), if known.
+    #[schema(value_type = Option<crate::schema::LanguageCode>)]
+    pub language: Option<String>,
+    /// The types of terrorist content (TCO art. 2(7), letters a to e) the authority sees, if any.
+    #[schema(value_type = Option<Vec<crate::schema::TcoType>>)]
+    pub harm_types: Option<Vec<String>>,
 }
 
 #[utoipa::path(post, path = "/api/v1/referrals", tag = "intake", request_body = ReferralRequest,
@@ -99,6 +113,8 @@ pub async fn submit_referral(
         reference: req.reference,
         terms_clause: req.terms_clause,
         threat_to_life: req.threat_to_life,
+        language: req.language,
+        harm_types: req.harm_types.unwrap_or_default(),
     };
     let receipt = s.app.submit_referral(&p, input).await?;
     Ok((StatusCode::CREATED, Json(ReceiptDto::new(receipt, true))))
@@ -176,6 +192,10 @@ pub struct OrderRequest {
     pub emergency_justification: Option<String>,
     #[serde(default)]
     pub threat_to_life: bool,
+    /// The content's language, by its ISO 639-1 code (two lower-case letters), if known; its
+    /// types are the `reasons`.
+    #[schema(value_type = Option<crate::schema::LanguageCode>)]
+    pub language: Option<String>,
 }
 
 #[utoipa::path(post, path = "/api/v1/orders", tag = "intake", request_body = OrderRequest,
@@ -197,6 +217,7 @@ pub async fn submit_order(
         locations: locations(req.locations),
         threat_to_life: req.threat_to_life,
         non_disclosure_until: req.non_disclosure_until,
+        language: req.language,
         form: RawOrderForm {
             reference: req.reference,
             reasons: req.reasons,

@@ -41,7 +41,7 @@ async fn hub(t: &TestApp) -> String {
 }
 
 /// Whether the page scrolls sideways: its width beyond the viewport, and the widest offender.
-async fn sideways(b: &Browser) -> Option<String> {
+pub(crate) async fn sideways(b: &Browser) -> Option<String> {
     let v: Value = b
         .script(
             "const d = document.documentElement; \

@@ -14,6 +14,7 @@ mod dueprocess;
 mod events;
 mod find;
 mod intake;
+mod labels;
 mod leak;
 mod look;
 mod media;
