@@ -493,9 +493,7 @@ impl App {
                 let q = Query {
                     pdq: vec![vigie_index::code_from_bytes(hash.as_bytes())],
                     pdq_pytx: found.pdq_pytx.map(|p| vigie_index::code_from_bytes(p.hash.as_bytes())),
-                    md5: None,
-                    sha256: None,
-                    vpdq: Vec::new(),
+                    ..Default::default()
                 };
                 let scope = Scope { org: platform, only: None, coin: None, include_disabled: false };
                 self.matcher()

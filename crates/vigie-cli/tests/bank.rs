@@ -306,6 +306,16 @@ async fn a_restart_loads_the_index_snapshot_and_catches_up_with_the_store() {
         .json()
         .await
         .unwrap();
+    let link: Value = reqwest::Client::new()
+        .post(format!("{}/c/bank/B/signal", server.base))
+        .bearer_auth(&token)
+        .json(&json!({ "url": "https://propaganda.example/a" }))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
     let dir = stop(server, true);
     let snapshot = dir.path().join("data").join("bank-index.snapshot");
     assert!(snapshot.exists(), "a clean stop saves the index");
@@ -316,6 +326,9 @@ async fn a_restart_loads_the_index_snapshot_and_catches_up_with_the_store() {
     let hit = video_matches(&server, &token, &video_signal(1)).await;
     assert_eq!(hit["B"][0]["bank_content_id"], video["id"], "banked videos are back after a snapshot load: {hit}");
     assert_eq!(video_matches(&server, &token, &video_signal(2)).await, json!({}));
+    let url = format!("{}/m/lookup?signal_type=url&signal=http%3A%2F%2Fpropaganda.example%2Fa%2F", server.base);
+    let hit: Value = reqwest::Client::new().get(url).bearer_auth(&token).send().await.unwrap().json().await.unwrap();
+    assert_eq!(hit["B"][0]["bank_content_id"], link["id"], "URL entries are back too: {hit}");
     let added: Value = reqwest::Client::new()
         .post(format!("{}/c/bank/B/signal", server.base))
         .bearer_auth(&token)

@@ -4,6 +4,7 @@
 //! The file formats the field uses to move banks around live in [`formats`].
 
 pub mod formats;
+pub mod url;
 pub mod vpdq;
 
 use serde::{Deserialize, Serialize};
@@ -38,10 +39,16 @@ pub enum SignalType {
     /// vPDQ of a video: one PDQ hash per hashed frame, with its quality and timestamp
     /// ([`vpdq`]); matched by python-threatexchange's rule over the frames.
     Vpdq,
+    /// A URL in Vigie's canonical form ([`crate::location::CanonicalUrl`]); matched exactly.
+    Url,
+    /// python-threatexchange's `url_md5`: the MD5 of the URL as it normalises it
+    /// ([`url::pytx_normalise`]), 32 hex digits; matched exactly.
+    UrlMd5,
 }
 
 impl SignalType {
-    pub const ALL: [SignalType; 4] = [SignalType::Pdq, SignalType::Md5, SignalType::Sha256, SignalType::Vpdq];
+    pub const ALL: [SignalType; 6] =
+        [SignalType::Pdq, SignalType::Md5, SignalType::Sha256, SignalType::Vpdq, SignalType::Url, SignalType::UrlMd5];
 
     /// Vigie's name.
     pub fn as_str(self) -> &'static str {
@@ -50,6 +57,8 @@ impl SignalType {
             SignalType::Md5 => "md5",
             SignalType::Sha256 => "sha256",
             SignalType::Vpdq => "vpdq",
+            SignalType::Url => "url",
+            SignalType::UrlMd5 => "url_md5",
         }
     }
     /// python-threatexchange's (and HMA's) name, used in the files and endpoints they read.
@@ -59,6 +68,8 @@ impl SignalType {
             SignalType::Md5 => "video_md5",
             SignalType::Sha256 => "video_sha256",
             SignalType::Vpdq => "vpdq",
+            SignalType::Url => "url",
+            SignalType::UrlMd5 => "url_md5",
         }
     }
     /// Accepts Vigie's and python-threatexchange's names, case-insensitively.
@@ -68,15 +79,17 @@ impl SignalType {
             "md5" | "video_md5" => Some(SignalType::Md5),
             "sha256" | "video_sha256" => Some(SignalType::Sha256),
             "vpdq" => Some(SignalType::Vpdq),
+            "url" => Some(SignalType::Url),
+            "url_md5" => Some(SignalType::UrlMd5),
             _ => None,
         }
     }
-    /// Hex digits in a value; `None` for a vPDQ signal, which is a list of frames.
+    /// Hex digits in a value; `None` for a vPDQ signal (a list of frames) and a URL.
     pub fn hex_len(self) -> Option<usize> {
         match self {
-            SignalType::Md5 => Some(32),
+            SignalType::Md5 | SignalType::UrlMd5 => Some(32),
             SignalType::Pdq | SignalType::Sha256 => Some(64),
-            SignalType::Vpdq => None,
+            SignalType::Vpdq | SignalType::Url => None,
         }
     }
     /// A canonical value as python-threatexchange writes it: a vPDQ signal's timestamps with three
@@ -98,7 +111,12 @@ impl SignalType {
     /// its timestamps at full precision, [`vpdq::canonical`]), or why it is not one.
     pub fn normalise(self, raw: &str) -> Result<String, String> {
         let Some(hex_len) = self.hex_len() else {
-            return vpdq::parse(raw).map(|frames| vpdq::canonical(&frames));
+            return match self {
+                SignalType::Url => crate::location::CanonicalUrl::parse(raw)
+                    .map(|u| u.as_str().to_owned())
+                    .map_err(|e| format!("a url {e}")),
+                _ => vpdq::parse(raw).map(|frames| vpdq::canonical(&frames)),
+            };
         };
         let v = raw.trim().to_ascii_lowercase();
         if v.len() != hex_len || !v.bytes().all(|b| b.is_ascii_hexdigit()) {
@@ -505,6 +523,9 @@ mod tests {
         assert_eq!(SignalType::Vpdq.normalise(&format!("[{frame}]")), Ok(format!("[\"{},80,0.5\"]", "ab".repeat(32))));
         assert!(SignalType::Vpdq.normalise("[]").is_err());
         assert!(SignalType::Vpdq.normalise(&"a".repeat(64)).is_err());
+        assert_eq!(SignalType::Url.normalise("HTTPS://A.example/x/?utm_source=t#f"), Ok("https://a.example/x".into()));
+        assert!(SignalType::Url.normalise("javascript:alert(1)").is_err());
+        assert_eq!(SignalType::parse("url_md5"), Some(SignalType::UrlMd5));
         assert_eq!(
             SignalType::Md5.normalise(" D41D8CD98F00B204E9800998ECF8427E "),
             Ok("d41d8cd98f00b204e9800998ecf8427e".into())

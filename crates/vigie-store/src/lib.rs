@@ -186,9 +186,9 @@ pub trait Reads:
     fn entries_after(&self, after: i64, limit: u32) -> Result<Vec<BankEntryRecord>>;
     /// Entries (removed ones too) changed after event `seq`, to catch an index snapshot up.
     fn entries_changed_since(&self, seq: i64) -> Result<Vec<BankEntryRecord>>;
-    /// Every vPDQ entry (removed ones too) in id order after `after`: the banked videos, which
-    /// index snapshots leave out.
-    fn video_entries_after(&self, after: i64, limit: u32) -> Result<Vec<BankEntryRecord>>;
+    /// Every entry an index snapshot leaves out (vPDQ and URLs; removed ones too), in id order
+    /// after `after`.
+    fn entries_outside_snapshot(&self, after: i64, limit: u32) -> Result<Vec<BankEntryRecord>>;
     /// Entries in all banks, removed ones too.
     fn count_all_entries(&self) -> Result<i64>;
     /// The live entry of `bank` with this value, if any.

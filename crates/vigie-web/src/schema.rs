@@ -253,6 +253,8 @@ pub enum SignalTypeName {
     video_md5,
     video_sha256,
     vpdq,
+    url,
+    url_md5,
 }
 
 /// Feedback on a bank entry.

@@ -12,7 +12,9 @@
 //! Banked videos (vPDQ) have their own index ([`vigie_video::VideoIndex`]: every banked video's
 //! frames in one PDQ index, the percentages of python-threatexchange's rule computed from the
 //! frame pairs it finds), searched once per set of bank thresholds among the banks a lookup may
-//! use. It is not in the snapshot: it is rebuilt from the store's video entries at start.
+//! use. It is not in the snapshot: it is rebuilt from the store's video entries at start. URL
+//! entries are exact keys (the SHA-256 of the canonical URL; python-threatexchange's MD5), also
+//! left out of the snapshot and reloaded.
 
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -95,6 +97,9 @@ struct State {
     /// Banked videos: video `i` of the index is slot `i`.
     vpdq: VideoIndex,
     vpdq_slots: Vec<Slot>,
+    /// URLs: by the SHA-256 of their canonical form, and python-threatexchange's MD5.
+    url: Exact<32>,
+    url_md5: Exact<16>,
     /// When the matcher last applied a change.
     updated_at: Option<Timestamp>,
     /// The largest `changed_seq` applied: every change up to it is in the matcher.
@@ -121,6 +126,27 @@ pub struct Query {
     pub sha256: Option<[u8; 32]>,
     /// A video's vPDQ frames (empty: not a video lookup).
     pub vpdq: Vec<Feature>,
+    /// URLs: the SHA-256 of each one's canonical form ([`url_key`]) and the MD5 of its
+    /// python-threatexchange form, in the same order; a hit's `variant` says which.
+    pub urls: Vec<[u8; 32]>,
+    pub url_md5s: Vec<[u8; 16]>,
+}
+
+/// A link's two keys: its canonical form's ([`url_key`]) and python-threatexchange's `url_md5`.
+pub fn link_keys(raw: &str) -> Result<([u8; 32], [u8; 16]), vigie_model::location::UrlError> {
+    let canonical = vigie_model::location::CanonicalUrl::parse(raw)?;
+    let md5 = vigie_hash::md5_hex(vigie_model::bank::url::pytx_normalise(raw).as_bytes());
+    let mut bytes = [0u8; 16];
+    hex::decode_to_slice(md5, &mut bytes).expect("an MD5 is 32 hex digits");
+    Ok((url_key(canonical.as_str()), bytes))
+}
+
+/// A canonical URL's key in the index: the SHA-256 of its form without the scheme, so that the
+/// same page over http and https is one entry.
+pub fn url_key(canonical: &str) -> [u8; 32] {
+    use sha2::Digest as _;
+    let rest = canonical.strip_prefix("https://").or_else(|| canonical.strip_prefix("http://")).unwrap_or(canonical);
+    sha2::Sha256::digest(rest.as_bytes()).into()
 }
 
 impl Query {
@@ -194,6 +220,8 @@ impl Hit {
             (SignalType::Md5, _) => "md5",
             (SignalType::Sha256, _) => "sha256",
             (SignalType::Vpdq, _) => "vpdq",
+            (SignalType::Url, _) => "url",
+            (SignalType::UrlMd5, _) => "url_md5",
         }
     }
 }
@@ -206,6 +234,8 @@ pub struct MatcherStatus {
     pub sha256: usize,
     /// Banked videos.
     pub vpdq: usize,
+    pub url: usize,
+    pub url_md5: usize,
     pub banks: usize,
     pub updated_at: Option<Timestamp>,
 }
@@ -470,6 +500,8 @@ impl Matcher {
         // Videos are not in snapshots: the caller loads them from the store next.
         st.vpdq = VideoIndex::new();
         st.vpdq_slots.clear();
+        st.url = Exact::default();
+        st.url_md5 = Exact::default();
         st.applied_seq = image.seq;
         st.updated_at = Some(at);
         drop(st);
@@ -486,6 +518,8 @@ impl Matcher {
             md5: st.md5.slots.len(),
             sha256: st.sha256.slots.len(),
             vpdq: st.vpdq_slots.len(),
+            url: st.url.slots.len(),
+            url_md5: st.url_md5.slots.len(),
             banks: st.banks.iter().filter(|b| !b.deleted).count(),
             updated_at: st.updated_at,
         }
@@ -560,6 +594,16 @@ impl Matcher {
                 push(&st.sha256.slots[i as usize], SignalType::Sha256, 0, 0, false);
             }
         }
+        for (i, k) in q.urls.iter().enumerate() {
+            for &e in st.url.index.get(k) {
+                push(&st.url.slots[e as usize], SignalType::Url, 0, i, false);
+            }
+        }
+        for (i, k) in q.url_md5s.iter().enumerate() {
+            for &e in st.url_md5.index.get(k) {
+                push(&st.url_md5.slots[e as usize], SignalType::UrlMd5, 0, i, false);
+            }
+        }
         if !q.vpdq.is_empty() {
             hits.extend(st.video_hits(&q.vpdq, &usable, &live));
         }
@@ -582,6 +626,8 @@ impl State {
             sha256: Exact::default(),
             vpdq: VideoIndex::new(),
             vpdq_slots: Vec::new(),
+            url: Exact::default(),
+            url_md5: Exact::default(),
             updated_at: None,
             applied_seq: 0,
             out_of_order: 0,
@@ -610,6 +656,8 @@ impl State {
             SignalType::Md5 => &mut self.md5.slots,
             SignalType::Sha256 => &mut self.sha256.slots,
             SignalType::Vpdq => &mut self.vpdq_slots,
+            SignalType::Url => &mut self.url.slots,
+            SignalType::UrlMd5 => &mut self.url_md5.slots,
         };
         if let Some(i) = slot_of(slots, e.id) {
             slots[i] = slot;
@@ -637,6 +685,15 @@ impl State {
                 let Some(k) = decode::<32>(&e.value) else { return };
                 self.sha256.index.add(k);
                 self.sha256.slots.push(slot);
+            }
+            SignalType::Url => {
+                self.url.index.add(url_key(&e.value));
+                self.url.slots.push(slot);
+            }
+            SignalType::UrlMd5 => {
+                let Some(k) = decode::<16>(&e.value) else { return };
+                self.url_md5.index.add(k);
+                self.url_md5.slots.push(slot);
             }
             SignalType::Vpdq => {
                 let Some(features) = features_of_value(&e.value) else {

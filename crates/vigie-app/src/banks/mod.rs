@@ -213,7 +213,7 @@ impl App {
                     self.matcher().restore(image, &with_shares, now);
                     let mut after = 0;
                     loop {
-                        let page = self.store().read(move |r| r.video_entries_after(after, 10_000)).await?;
+                        let page = self.store().read(move |r| r.entries_outside_snapshot(after, 10_000)).await?;
                         let Some(last) = page.last() else { break };
                         after = last.id;
                         self.matcher().load_entries(&page, now);

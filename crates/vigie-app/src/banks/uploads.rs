@@ -58,6 +58,9 @@ pub struct UploadInput {
     pub pdq_variants: Vec<String>,
     /// A video's vPDQ signal (python-threatexchange's string, as `vigie hash` gives its items).
     pub vpdq: Option<String>,
+    /// Links the upload carries (a post's URLs), looked up in URL banks: by their canonical form
+    /// and by python-threatexchange's `url_md5`.
+    pub links: Vec<String>,
 }
 
 /// One match, as the platform sees it.
@@ -115,6 +118,9 @@ impl FloodCounters {
         map.entry(entry).or_default().hit(hour, limit)
     }
 }
+
+/// The most links one upload check looks up.
+pub const MAX_LINKS: usize = 50;
 
 /// What a case cites of a video match: both shares, whether the banked video is a clip inside
 /// the upload, and the segments (seconds in the upload and in the banked video).
@@ -230,7 +236,16 @@ impl App {
             "media_or_hashes",
             "send a video's vPDQ without media",
         );
-        let no_hash = pdq.is_none() && md5.is_none() && sha256.is_none() && input.vpdq.is_none();
+        c.check(input.links.len() <= MAX_LINKS, "links", "too_many", "at most 50 links");
+        let mut links = Vec::new();
+        for (i, raw) in input.links.iter().take(MAX_LINKS).enumerate() {
+            match super::matcher::link_keys(raw) {
+                Ok(keys) => links.push(keys),
+                Err(e) => c.push(format!("links[{i}]"), e.code(), format!("the link {e}")),
+            }
+        }
+        let no_hash =
+            pdq.is_none() && md5.is_none() && sha256.is_none() && input.vpdq.is_none() && input.links.is_empty();
         c.check(input.media.is_some() || !no_hash, "media", "required", "send the media or at least one of its hashes");
         c.finish()?;
 
@@ -252,7 +267,15 @@ impl App {
         let unreliable =
             |h: Option<([u8; 32], Option<u8>)>| h.is_some_and(|(_, q)| q.is_some_and(|q| q < MIN_PDQ_QUALITY));
         let pdq_unreliable = unreliable(pdq);
-        let mut query = Query { pdq: Vec::new(), pdq_pytx: None, md5, sha256, vpdq };
+        let mut query = Query {
+            pdq: Vec::new(),
+            pdq_pytx: None,
+            md5,
+            sha256,
+            vpdq,
+            urls: links.iter().map(|(k, _)| *k).collect(),
+            url_md5s: links.iter().map(|(_, m)| *m).collect(),
+        };
         if let Some((bytes, _)) = pdq.filter(|_| !pdq_unreliable) {
             query.pdq.push(vigie_index::code_from_bytes(&bytes));
             query.pdq.extend(variants);

@@ -142,10 +142,10 @@ impl SqliteRead<'_> {
             entry_row,
         )
     }
-    pub(super) fn video_entries_after(&self, after: i64, limit: u32) -> Result<Vec<BankEntryRecord>> {
-        // The literal type lets SQLite use the partial index `bank_entries_type`.
+    pub(super) fn entries_outside_snapshot(&self, after: i64, limit: u32) -> Result<Vec<BankEntryRecord>> {
+        // The literal types let SQLite use the partial index `bank_entries_outside_snapshot`.
         self.many(
-            "SELECT * FROM bank_entries WHERE signal_type = 'vpdq' AND id > ?1 ORDER BY id LIMIT ?2",
+            "SELECT * FROM bank_entries WHERE signal_type IN ('vpdq', 'url', 'url_md5') AND id > ?1 ORDER BY id LIMIT ?2",
             params![after, limit],
             entry_row,
         )

@@ -61,7 +61,7 @@ delegate_reads! {
     count_entries(bank: &BankId) -> Result<i64>;
     entries_after(after: i64, limit: u32) -> Result<Vec<BankEntryRecord>>;
     entries_changed_since(seq: i64) -> Result<Vec<BankEntryRecord>>;
-    video_entries_after(after: i64, limit: u32) -> Result<Vec<BankEntryRecord>>;
+    entries_outside_snapshot(after: i64, limit: u32) -> Result<Vec<BankEntryRecord>>;
     count_all_entries() -> Result<i64>;
     find_entry(bank: &BankId, signal_type: BankSignalType, value: &str) -> Result<Option<BankEntryRecord>>;
     entry_feedback(entry: i64) -> Result<Vec<FeedbackRecord>>;

@@ -368,12 +368,12 @@ pub async fn unshare_bank(
 #[derive(Debug, Default, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct EntryRequest {
-    /// `pdq`, `md5`, `sha256` or `vpdq` (python-threatexchange's `video_md5` and `video_sha256`
-    /// too).
+    /// `pdq`, `md5`, `sha256`, `vpdq`, `url` or `url_md5` (python-threatexchange's `video_md5` and
+    /// `video_sha256` too).
     #[schema(value_type = crate::schema::SignalTypeName, required = true)]
     pub signal_type: Option<String>,
     /// Hexadecimal (32 or 64 digits); for `vpdq`, python-threatexchange's signal string, a JSON
-    /// list of `"hex,quality,timestamp"` items.
+    /// list of `"hex,quality,timestamp"` items; for `url`, a link (stored canonical).
     #[schema(value_type = String, required = true)]
     pub value: Option<String>,
     /// PDQ quality, when known: below 50 the entry is refused (it would never match reliably).
@@ -670,6 +670,11 @@ pub struct UploadRequest {
     /// its `"hex,quality,timestamp"` items as `vigie hash` prints them.
     #[schema(value_type = Option<Object>)]
     pub vpdq: Option<serde_json::Value>,
+    /// Links the upload carries (a post's URLs, up to 50), looked up in URL banks by their
+    /// canonical form and by python-threatexchange's `url_md5`; a match's `variant` says which.
+    #[serde(default)]
+    #[schema(max_items = 50)]
+    pub links: Vec<String>,
 }
 
 #[derive(Debug, Serialize, ToSchema)]
@@ -1041,6 +1046,7 @@ pub async fn check_upload(State(s): State<AppState>, Auth(p): Auth, req: Request
         sha256: r.sha256,
         dihedral: r.dihedral,
         pdq_variants: r.pdq_variants,
+        links: r.links,
         vpdq: match r.vpdq {
             None | Some(serde_json::Value::Null) => None,
             Some(serde_json::Value::String(s)) => Some(s),

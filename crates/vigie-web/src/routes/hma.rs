@@ -31,10 +31,21 @@ fn query_of(signal_type: &str, signal: &str) -> ApiResult<MatchQuery> {
         other => SignalType::parse(other),
     }
     .ok_or_else(|| {
-        ApiError::new(Code::UnknownSignalType, format!("{signal_type:?}: pdq, video_md5, video_sha256 or vpdq"))
+        ApiError::new(
+            Code::UnknownSignalType,
+            format!("{signal_type:?}: pdq, video_md5, video_sha256, vpdq, url or url_md5"),
+        )
     })?;
     let v = t.normalise(signal).map_err(|m| ApiError::new(Code::InvalidSignal, m))?;
     let mut q = MatchQuery::default();
+    if t == SignalType::Url {
+        // A link is looked up by both of its forms: Vigie's canonical one and pytx's MD5.
+        let (key, md5) = vigie_app::banks::matcher::link_keys(signal)
+            .map_err(|e| ApiError::new(Code::InvalidSignal, format!("the url {e}")))?;
+        q.urls.push(key);
+        q.url_md5s.push(md5);
+        return Ok(q);
+    }
     if t == SignalType::Vpdq {
         q.vpdq =
             features_of_value(&v).ok_or_else(|| ApiError::new(Code::InvalidSignal, "a frame's hash does not read"))?;
@@ -46,7 +57,8 @@ fn query_of(signal_type: &str, signal: &str) -> ApiResult<MatchQuery> {
         SignalType::Pdq => q.pdq.push(vigie_index::code_from_bytes(&bytes.try_into().expect("32 bytes"))),
         SignalType::Md5 => q.md5 = Some(bytes.try_into().expect("16 bytes")),
         SignalType::Sha256 => q.sha256 = Some(bytes.try_into().expect("32 bytes")),
-        SignalType::Vpdq => unreachable!("answered above"),
+        SignalType::UrlMd5 => q.url_md5s.push(bytes.try_into().expect("16 bytes")),
+        SignalType::Vpdq | SignalType::Url => unreachable!("answered above"),
     }
     Ok(q)
 }
@@ -327,6 +339,8 @@ pub async fn index_status(
         (SignalType::Md5, st.md5),
         (SignalType::Sha256, st.sha256),
         (SignalType::Vpdq, st.vpdq),
+        (SignalType::Url, st.url),
+        (SignalType::UrlMd5, st.url_md5),
     ];
     for (t, size) in sizes {
         if q.signal_type.as_deref().is_some_and(|want| SignalType::parse(want) != Some(t)) {

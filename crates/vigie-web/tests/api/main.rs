@@ -29,6 +29,7 @@ mod shift;
 mod state;
 mod statements;
 mod transparency;
+mod urls;
 mod videos;
 mod webdriver;
 mod webhooks;
