@@ -40,8 +40,9 @@ fn has_nextest() -> bool {
     cargo().args(["nextest", "--version"]).output().is_ok_and(|o| o.status.success())
 }
 
-/// The reference implementations the differential tests compare against, pinned.
-const REFERENCE_PACKAGES: &[&str] = &["pdqhash==0.2.8", "threatexchange==1.2.17", "pillow==13.0.0"];
+/// The reference implementations the differential tests compare against, pinned. py-tlsh (TLSH,
+/// python-threatexchange's `text_tlsh`) comes as source only: pip builds it with the C++ compiler.
+const REFERENCE_PACKAGES: &[&str] = &["pdqhash==0.2.8", "threatexchange==1.2.17", "pillow==13.0.0", "py-tlsh==5.0.0"];
 
 /// The API checkers, pinned: schemathesis generates requests from the OpenAPI document;
 /// openapi-python-client generates a client from it.
@@ -73,7 +74,8 @@ fn venv(name: &str, packages: &[&str], no_deps: &[&str]) -> anyhow::Result<std::
     Ok(python)
 }
 
-/// The PDQ differential tests run Meta's code through `target/pyref`.
+/// The differential tests run the references (Meta's PDQ, python-threatexchange, py-tlsh) through
+/// `target/pyref`.
 fn reference_python() -> anyhow::Result<std::path::PathBuf> {
     venv("pyref", REFERENCE_PACKAGES, SAMPLE_PHOTOS)
 }
