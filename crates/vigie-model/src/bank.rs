@@ -44,11 +44,27 @@ pub enum SignalType {
     /// python-threatexchange's `url_md5`: the MD5 of the URL as it normalises it
     /// ([`url::pytx_normalise`]), 32 hex digits; matched exactly.
     UrlMd5,
+    /// A text (a statement, a manifesto), matched by near-duplicate similarity of its normal form
+    /// (`vigie-text`); python-threatexchange's `raw_text`. Matches are for review only.
+    RawText,
+    /// python-threatexchange's `text_tlsh`: a TLSH digest, "T1" and 70 hex digits. For review only.
+    TextTlsh,
 }
 
+/// The longest text a `raw_text` entry or a text lookup holds, in bytes.
+pub const MAX_TEXT_BYTES: usize = 100_000;
+
 impl SignalType {
-    pub const ALL: [SignalType; 6] =
-        [SignalType::Pdq, SignalType::Md5, SignalType::Sha256, SignalType::Vpdq, SignalType::Url, SignalType::UrlMd5];
+    pub const ALL: [SignalType; 8] = [
+        SignalType::Pdq,
+        SignalType::Md5,
+        SignalType::Sha256,
+        SignalType::Vpdq,
+        SignalType::Url,
+        SignalType::UrlMd5,
+        SignalType::RawText,
+        SignalType::TextTlsh,
+    ];
 
     /// Vigie's name.
     pub fn as_str(self) -> &'static str {
@@ -59,6 +75,8 @@ impl SignalType {
             SignalType::Vpdq => "vpdq",
             SignalType::Url => "url",
             SignalType::UrlMd5 => "url_md5",
+            SignalType::RawText => "raw_text",
+            SignalType::TextTlsh => "text_tlsh",
         }
     }
     /// python-threatexchange's (and HMA's) name, used in the files and endpoints they read.
@@ -70,6 +88,8 @@ impl SignalType {
             SignalType::Vpdq => "vpdq",
             SignalType::Url => "url",
             SignalType::UrlMd5 => "url_md5",
+            SignalType::RawText => "raw_text",
+            SignalType::TextTlsh => "text_tlsh",
         }
     }
     /// Accepts Vigie's and python-threatexchange's names, case-insensitively.
@@ -81,6 +101,8 @@ impl SignalType {
             "vpdq" => Some(SignalType::Vpdq),
             "url" => Some(SignalType::Url),
             "url_md5" => Some(SignalType::UrlMd5),
+            "raw_text" => Some(SignalType::RawText),
+            "text_tlsh" => Some(SignalType::TextTlsh),
             _ => None,
         }
     }
@@ -89,8 +111,13 @@ impl SignalType {
         match self {
             SignalType::Md5 | SignalType::UrlMd5 => Some(32),
             SignalType::Pdq | SignalType::Sha256 => Some(64),
-            SignalType::Vpdq | SignalType::Url => None,
+            SignalType::Vpdq | SignalType::Url | SignalType::RawText | SignalType::TextTlsh => None,
         }
+    }
+    /// Whether a match of this type is for a person to review, never automatic action: texts are
+    /// quoted by news reports and research.
+    pub fn is_text(self) -> bool {
+        matches!(self, SignalType::RawText | SignalType::TextTlsh)
     }
     /// A canonical value as python-threatexchange writes it: a vPDQ signal's timestamps with three
     /// significant digits; every other type as it is.
@@ -115,6 +142,23 @@ impl SignalType {
                 SignalType::Url => crate::location::CanonicalUrl::parse(raw)
                     .map(|u| u.as_str().to_owned())
                     .map_err(|e| format!("a url {e}")),
+                SignalType::RawText => {
+                    let t = raw.trim();
+                    if t.is_empty() || t.len() > MAX_TEXT_BYTES {
+                        Err(format!("a raw_text value is 1 to {MAX_TEXT_BYTES} bytes of text"))
+                    } else {
+                        Ok(t.to_owned())
+                    }
+                }
+                SignalType::TextTlsh => {
+                    let t = raw.trim();
+                    let digits = t.strip_prefix("T1").or_else(|| t.strip_prefix("t1")).unwrap_or(t);
+                    if digits.len() == 70 && digits.bytes().all(|b| b.is_ascii_hexdigit()) {
+                        Ok(format!("T1{}", digits.to_ascii_uppercase()))
+                    } else {
+                        Err("a text_tlsh value is \"T1\" and 70 hexadecimal digits".into())
+                    }
+                }
                 _ => vpdq::parse(raw).map(|frames| vpdq::canonical(&frames)),
             };
         };
@@ -424,16 +468,16 @@ pub enum UploadVerdict {
     Match,
     /// A block bank matched, but so did an allow bank: the allow bank wins.
     Allowed,
-    /// Only a partial match: a banked video found as a clip inside a longer upload. A person
-    /// must look: never automatic action.
+    /// Only matches a person must look at: a banked video found as a clip inside a longer
+    /// upload, or a banked text. Never automatic action.
     Review,
 }
 
 impl UploadVerdict {
-    /// From whether any block bank matched whole, any matched only in part (a clip), and any
-    /// allow bank matched.
-    pub fn of(block: bool, partial: bool, allow: bool) -> Self {
-        match (block, partial, allow) {
+    /// From whether any block bank matched for action, any matched for review only (a clip, a
+    /// text), and any allow bank matched.
+    pub fn of(block: bool, review: bool, allow: bool) -> Self {
+        match (block, review, allow) {
             (false, false, _) => UploadVerdict::NoMatch,
             (_, _, true) => UploadVerdict::Allowed,
             (true, _, false) => UploadVerdict::Match,
@@ -526,6 +570,11 @@ mod tests {
         assert_eq!(SignalType::Url.normalise("HTTPS://A.example/x/?utm_source=t#f"), Ok("https://a.example/x".into()));
         assert!(SignalType::Url.normalise("javascript:alert(1)").is_err());
         assert_eq!(SignalType::parse("url_md5"), Some(SignalType::UrlMd5));
+        assert_eq!(SignalType::RawText.normalise("  A statement.  "), Ok("A statement.".into()));
+        assert!(SignalType::RawText.normalise("   ").is_err());
+        let tlsh = format!("t1{}", "ab".repeat(35));
+        assert_eq!(SignalType::TextTlsh.normalise(&tlsh), Ok(format!("T1{}", "AB".repeat(35))));
+        assert!(SignalType::TextTlsh.normalise("T1abc").is_err());
         assert_eq!(
             SignalType::Md5.normalise(" D41D8CD98F00B204E9800998ECF8427E "),
             Ok("d41d8cd98f00b204e9800998ecf8427e".into())

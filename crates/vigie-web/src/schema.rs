@@ -255,6 +255,8 @@ pub enum SignalTypeName {
     vpdq,
     url,
     url_md5,
+    raw_text,
+    text_tlsh,
 }
 
 /// Feedback on a bank entry.

@@ -14,7 +14,9 @@
 //! frame pairs it finds), searched once per set of bank thresholds among the banks a lookup may
 //! use. It is not in the snapshot: it is rebuilt from the store's video entries at start. URL
 //! entries are exact keys (the SHA-256 of the canonical URL; python-threatexchange's MD5), also
-//! left out of the snapshot and reloaded.
+//! left out of the snapshot and reloaded, as are texts: a near-duplicate index of `raw_text`
+//! entries (`vigie_text::TextIndex`, MinHash with banding, candidates verified) and a scan of
+//! `text_tlsh` digests under python-threatexchange's rule. Text hits are for review only.
 
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -100,6 +102,11 @@ struct State {
     /// URLs: by the SHA-256 of their canonical form, and python-threatexchange's MD5.
     url: Exact<32>,
     url_md5: Exact<16>,
+    /// Texts: `raw_text` entries by their slot's position, and `text_tlsh` digests beside theirs.
+    text: vigie_text::TextIndex<u32>,
+    text_slots: Vec<Slot>,
+    tlsh: Vec<vigie_text::Tlsh>,
+    tlsh_slots: Vec<Slot>,
     /// When the matcher last applied a change.
     updated_at: Option<Timestamp>,
     /// The largest `changed_seq` applied: every change up to it is in the matcher.
@@ -130,6 +137,11 @@ pub struct Query {
     /// python-threatexchange form, in the same order; a hit's `variant` says which.
     pub urls: Vec<[u8; 32]>,
     pub url_md5s: Vec<[u8; 16]>,
+    /// A text (a post, a notice's statement), looked up by near-duplicate similarity and by its
+    /// TLSH.
+    pub text: Option<String>,
+    /// A TLSH digest alone (python-threatexchange's `text_tlsh` lookup).
+    pub text_tlsh: Option<vigie_text::Tlsh>,
 }
 
 /// A link's two keys: its canonical form's ([`url_key`]) and python-threatexchange's `url_md5`.
@@ -191,6 +203,9 @@ pub struct Hit {
     pub pytx: bool,
     /// For a banked video: how the videos compare.
     pub video: Option<VideoHit>,
+    /// For a banked text: its similarity with the query (0 to 1; `raw_text`), the TLSH distance
+    /// being `distance` (`text_tlsh`).
+    pub similarity: Option<f64>,
 }
 
 /// How a query video compares with a banked one (the hit's `distance` is 0 for them).
@@ -207,9 +222,10 @@ pub struct VideoHit {
 }
 
 impl Hit {
-    /// Whether it matched only in part: a banked video found as a clip inside the query.
-    pub fn is_partial(&self) -> bool {
-        self.video.as_ref().is_some_and(|v| v.is_clip)
+    /// Whether it is for a person to review, never automatic action: a banked video found as a
+    /// clip inside the query, or a text.
+    pub fn is_for_review(&self) -> bool {
+        self.video.as_ref().is_some_and(|v| v.is_clip) || self.signal_type.is_text()
     }
 
     /// Which of the query's hashes matched: `pdq`, `pdq_pytx`, `md5`, `sha256` or `vpdq`.
@@ -222,6 +238,8 @@ impl Hit {
             (SignalType::Vpdq, _) => "vpdq",
             (SignalType::Url, _) => "url",
             (SignalType::UrlMd5, _) => "url_md5",
+            (SignalType::RawText, _) => "raw_text",
+            (SignalType::TextTlsh, _) => "text_tlsh",
         }
     }
 }
@@ -236,6 +254,8 @@ pub struct MatcherStatus {
     pub vpdq: usize,
     pub url: usize,
     pub url_md5: usize,
+    pub raw_text: usize,
+    pub text_tlsh: usize,
     pub banks: usize,
     pub updated_at: Option<Timestamp>,
 }
@@ -502,6 +522,10 @@ impl Matcher {
         st.vpdq_slots.clear();
         st.url = Exact::default();
         st.url_md5 = Exact::default();
+        st.text = vigie_text::TextIndex::new();
+        st.text_slots.clear();
+        st.tlsh.clear();
+        st.tlsh_slots.clear();
         st.applied_seq = image.seq;
         st.updated_at = Some(at);
         drop(st);
@@ -520,6 +544,8 @@ impl Matcher {
             vpdq: st.vpdq_slots.len(),
             url: st.url.slots.len(),
             url_md5: st.url_md5.slots.len(),
+            raw_text: st.text_slots.len(),
+            text_tlsh: st.tlsh_slots.len(),
             banks: st.banks.iter().filter(|b| !b.deleted).count(),
             updated_at: st.updated_at,
         }
@@ -576,6 +602,7 @@ impl Matcher {
                 variant,
                 pytx,
                 video: None,
+                similarity: None,
             });
         };
         let pdq = q.pdq.iter().enumerate().map(|(variant, code)| (variant, code, false));
@@ -607,6 +634,10 @@ impl Matcher {
         if !q.vpdq.is_empty() {
             hits.extend(st.video_hits(&q.vpdq, &usable, &live));
         }
+        if q.text.is_some() || q.text_tlsh.is_some() {
+            let digest = q.text_tlsh.or_else(|| q.text.as_deref().and_then(|t| vigie_text::Tlsh::of(t.as_bytes())));
+            hits.extend(st.text_hits(q.text.as_deref(), digest.as_ref(), &usable, &live));
+        }
         // One hit per entry: the closest hash (the eye's first, then the original variant).
         hits.sort_by_key(|h| (h.entry, h.distance, h.pytx, h.variant));
         hits.dedup_by_key(|h| h.entry);
@@ -628,6 +659,10 @@ impl State {
             vpdq_slots: Vec::new(),
             url: Exact::default(),
             url_md5: Exact::default(),
+            text: vigie_text::TextIndex::new(),
+            text_slots: Vec::new(),
+            tlsh: Vec::new(),
+            tlsh_slots: Vec::new(),
             updated_at: None,
             applied_seq: 0,
             out_of_order: 0,
@@ -658,6 +693,8 @@ impl State {
             SignalType::Vpdq => &mut self.vpdq_slots,
             SignalType::Url => &mut self.url.slots,
             SignalType::UrlMd5 => &mut self.url_md5.slots,
+            SignalType::RawText => &mut self.text_slots,
+            SignalType::TextTlsh => &mut self.tlsh_slots,
         };
         if let Some(i) = slot_of(slots, e.id) {
             slots[i] = slot;
@@ -685,6 +722,15 @@ impl State {
                 let Some(k) = decode::<32>(&e.value) else { return };
                 self.sha256.index.add(k);
                 self.sha256.slots.push(slot);
+            }
+            SignalType::RawText => {
+                self.text.add(self.text_slots.len() as u32, &e.value);
+                self.text_slots.push(slot);
+            }
+            SignalType::TextTlsh => {
+                let Ok(digest) = e.value.parse::<vigie_text::Tlsh>() else { return };
+                self.tlsh.push(digest);
+                self.tlsh_slots.push(slot);
             }
             SignalType::Url => {
                 self.url.index.add(url_key(&e.value));
@@ -735,6 +781,7 @@ impl State {
                     distance: 0,
                     variant: 0,
                     pytx: false,
+                    similarity: None,
                     video: Some(VideoHit {
                         comparison: m.comparison,
                         is_match: m.is_match,
@@ -747,6 +794,59 @@ impl State {
         hits
     }
 }
+
+impl State {
+    /// The banked texts near `text`: `raw_text` entries at least [`TEXT_SIMILARITY`] similar
+    /// (Jaccard of word 3-shingles of the normal forms), and `text_tlsh` digests within
+    /// python-threatexchange's distance of the text's TLSH.
+    fn text_hits(
+        &self,
+        text: Option<&str>,
+        digest: Option<&vigie_text::Tlsh>,
+        usable: &[Option<Access>],
+        live: &dyn Fn(&Slot) -> bool,
+    ) -> Vec<Hit> {
+        let mut hits = Vec::new();
+        let mut push = |slot: &Slot, signal_type, distance, similarity| {
+            let Some(access) = usable[slot.bank as usize] else { return };
+            if !live(slot) {
+                return;
+            }
+            hits.push(Hit {
+                bank: self.banks[slot.bank as usize].clone(),
+                access,
+                entry: slot.entry,
+                signal_type,
+                distance,
+                variant: 0,
+                pytx: false,
+                video: None,
+                similarity,
+            });
+        };
+        if let Some(text) = text
+            && !self.text_slots.is_empty()
+            && let Ok(found) = self.text.query(text, TEXT_SIMILARITY)
+        {
+            for (pos, similarity) in found {
+                push(&self.text_slots[pos as usize], SignalType::RawText, 0, Some(similarity));
+            }
+        }
+        if let Some(query) = digest {
+            for (digest, slot) in self.tlsh.iter().zip(&self.tlsh_slots) {
+                let d = query.distance(digest, false);
+                if d <= vigie_text::TEXT_TLSH_THRESHOLD {
+                    push(slot, SignalType::TextTlsh, d, None);
+                }
+            }
+        }
+        hits
+    }
+}
+
+/// How similar a text must be to a banked one to match (`vigie_text`'s threshold, chosen on its
+/// generated corpus: `docs/text.md`).
+pub const TEXT_SIMILARITY: f64 = vigie_text::index::DEFAULT_THRESHOLD;
 
 /// A bank's vPDQ thresholds: python-threatexchange's quality floor, the bank's frame distance and
 /// its two shares.

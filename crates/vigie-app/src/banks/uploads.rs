@@ -21,7 +21,7 @@ use serde_json::json;
 use sha2::{Digest, Sha256};
 use vigie_hash::HashOptions;
 use vigie_index::Code;
-use vigie_model::bank::{BankKind, FloodCounter, MIN_PDQ_QUALITY, SignalType, UploadVerdict};
+use vigie_model::bank::{BankKind, FloodCounter, MAX_TEXT_BYTES, MIN_PDQ_QUALITY, SignalType, UploadVerdict};
 use vigie_model::event::{Word, kinds as k};
 use vigie_model::location::{RawLocation, check_locations};
 use vigie_model::org::{OrgKind, Role};
@@ -61,6 +61,8 @@ pub struct UploadInput {
     /// Links the upload carries (a post's URLs), looked up in URL banks: by their canonical form
     /// and by python-threatexchange's `url_md5`.
     pub links: Vec<String>,
+    /// The upload's text (a post, a caption), looked up in text banks: matches are for review.
+    pub text: Option<String>,
 }
 
 /// One match, as the platform sees it.
@@ -244,8 +246,20 @@ impl App {
                 Err(e) => c.push(format!("links[{i}]"), e.code(), format!("the link {e}")),
             }
         }
-        let no_hash =
-            pdq.is_none() && md5.is_none() && sha256.is_none() && input.vpdq.is_none() && input.links.is_empty();
+        if let Some(t) = &input.text {
+            c.check(
+                !t.trim().is_empty() && t.len() <= MAX_TEXT_BYTES,
+                "text",
+                "invalid_text",
+                "a text of 1 to 100000 bytes",
+            );
+        }
+        let no_hash = pdq.is_none()
+            && md5.is_none()
+            && sha256.is_none()
+            && input.vpdq.is_none()
+            && input.links.is_empty()
+            && input.text.is_none();
         c.check(input.media.is_some() || !no_hash, "media", "required", "send the media or at least one of its hashes");
         c.finish()?;
 
@@ -275,6 +289,8 @@ impl App {
             vpdq,
             urls: links.iter().map(|(k, _)| *k).collect(),
             url_md5s: links.iter().map(|(_, m)| *m).collect(),
+            text: input.text,
+            text_tlsh: None,
         };
         if let Some((bytes, _)) = pdq.filter(|_| !pdq_unreliable) {
             query.pdq.push(vigie_index::code_from_bytes(&bytes));
@@ -298,9 +314,9 @@ impl App {
                 UploadMatch { hit, quarantined }
             })
             .collect();
-        // A clip (a banked video inside a longer upload) counts for review only.
-        let counted = |kind, partial: bool| {
-            matches.iter().any(|m| !m.quarantined && m.hit.bank.spec.kind == kind && m.hit.is_partial() == partial)
+        // A clip (a banked video inside a longer upload) and a text count for review only.
+        let counted = |kind, review: bool| {
+            matches.iter().any(|m| !m.quarantined && m.hit.bank.spec.kind == kind && m.hit.is_for_review() == review)
         };
         let verdict = UploadVerdict::of(
             counted(BankKind::Block, false),

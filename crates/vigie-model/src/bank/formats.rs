@@ -96,7 +96,7 @@ fn signal(
             errors.push(
                 line,
                 "unknown_signal_type",
-                format!("unknown signal type {raw_type:?}: pdq, video_md5, video_sha256, vpdq, url or url_md5"),
+                format!("unknown signal type {raw_type:?}: pdq, video_md5, video_sha256, vpdq, url, url_md5, raw_text or text_tlsh"),
             );
         }
         return None;

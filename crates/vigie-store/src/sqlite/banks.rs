@@ -145,7 +145,8 @@ impl SqliteRead<'_> {
     pub(super) fn entries_outside_snapshot(&self, after: i64, limit: u32) -> Result<Vec<BankEntryRecord>> {
         // The literal types let SQLite use the partial index `bank_entries_outside_snapshot`.
         self.many(
-            "SELECT * FROM bank_entries WHERE signal_type IN ('vpdq', 'url', 'url_md5') AND id > ?1 ORDER BY id LIMIT ?2",
+            "SELECT * FROM bank_entries WHERE signal_type IN ('vpdq', 'url', 'url_md5', 'raw_text', 'text_tlsh') \
+             AND id > ?1 ORDER BY id LIMIT ?2",
             params![after, limit],
             entry_row,
         )

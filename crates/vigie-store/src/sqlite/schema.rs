@@ -959,8 +959,9 @@ CREATE TABLE routing_rules (
 ) STRICT;
 CREATE INDEX routing_rules_org ON routing_rules(org, position);
 "#,
-    // 15: banked videos and URLs (step 11): vPDQ entries, whose value is the list of frames, URL
-    // entries (canonical, and python-threatexchange's MD5), and each bank's vPDQ shares (python-threatexchange's 80 % and 0 % unless its owner chose others).
+    // 15: banked videos, URLs and texts (step 11): vPDQ entries, whose value is the list of
+    // frames, URL entries (canonical, and python-threatexchange's MD5), texts and their TLSH, and
+    // each bank's vPDQ shares (python-threatexchange's 80 % and 0 % unless its owner chose others).
     r#"
 ALTER TABLE banks ADD COLUMN vpdq_query_percent REAL NOT NULL DEFAULT 80.0
     CHECK (vpdq_query_percent > 0 AND vpdq_query_percent <= 100);
@@ -970,7 +971,7 @@ ALTER TABLE banks ADD COLUMN vpdq_compared_percent REAL NOT NULL DEFAULT 0.0
 CREATE TABLE bank_entries_v15 (
     id INTEGER PRIMARY KEY,
     bank TEXT NOT NULL REFERENCES banks(id),
-    signal_type TEXT NOT NULL CHECK (signal_type IN ('pdq','md5','sha256','vpdq','url','url_md5')),
+    signal_type TEXT NOT NULL CHECK (signal_type IN ('pdq','md5','sha256','vpdq','url','url_md5','raw_text','text_tlsh')),
     value TEXT NOT NULL,
     quality INTEGER CHECK (quality BETWEEN 0 AND 100),
     source TEXT NOT NULL,
@@ -993,7 +994,8 @@ CREATE INDEX bank_entries_bank ON bank_entries(bank, id);
 CREATE UNIQUE INDEX bank_entries_value ON bank_entries(bank, signal_type, value) WHERE removed_at IS NULL;
 CREATE INDEX bank_entries_changed ON bank_entries(changed_seq);
 CREATE INDEX bank_entries_case ON bank_entries(value) WHERE case_id IS NOT NULL;
-CREATE INDEX bank_entries_outside_snapshot ON bank_entries(id) WHERE signal_type IN ('vpdq', 'url', 'url_md5');
+CREATE INDEX bank_entries_outside_snapshot ON bank_entries(id)
+    WHERE signal_type IN ('vpdq', 'url', 'url_md5', 'raw_text', 'text_tlsh');
 "#,
     // 16: jobs (step 11): a platform's video upload, on disk until decoded and checked; the
     // answer kept for a while for the status route (see vigie-store's jobs.rs for its legal basis).

@@ -675,6 +675,10 @@ pub struct UploadRequest {
     #[serde(default)]
     #[schema(max_items = 50)]
     pub links: Vec<String>,
+    /// The upload's text (a post, a caption; up to 100,000 bytes), looked up in text banks by
+    /// near-duplicate similarity and TLSH: a match is for review (`verdict` `review`), never
+    /// automatic action.
+    pub text: Option<String>,
 }
 
 #[derive(Debug, Serialize, ToSchema)]
@@ -698,8 +702,11 @@ pub struct UploadMatchDto {
     pub action: String,
     /// The entry tripped its bank's flood limit with this match and is quarantined.
     pub quarantined: bool,
-    /// Which dihedral variant matched: 0 is the upload as it is.
+    /// Which dihedral variant matched: 0 is the upload as it is; for a link, which one.
     pub variant: usize,
+    /// A text match (`raw_text`): how similar the texts are, 0 to 1.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub similarity: Option<f64>,
     /// A video match (`signal_type` `vpdq`): how the videos compare.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub video: Option<VideoMatchDto>,
@@ -786,6 +793,7 @@ impl From<UploadOutcome> for UploadCheckDto {
                     .to_owned(),
                     quarantined: m.quarantined,
                     variant: m.hit.variant,
+                    similarity: m.hit.similarity,
                     video: m.hit.video.as_ref().map(|v| VideoMatchDto {
                         query_match_percent: v.comparison.query_match_percent,
                         compared_match_percent: v.comparison.compared_match_percent,
@@ -1047,6 +1055,7 @@ pub async fn check_upload(State(s): State<AppState>, Auth(p): Auth, req: Request
         dihedral: r.dihedral,
         pdq_variants: r.pdq_variants,
         links: r.links,
+        text: r.text,
         vpdq: match r.vpdq {
             None | Some(serde_json::Value::Null) => None,
             Some(serde_json::Value::String(s)) => Some(s),

@@ -33,11 +33,22 @@ fn query_of(signal_type: &str, signal: &str) -> ApiResult<MatchQuery> {
     .ok_or_else(|| {
         ApiError::new(
             Code::UnknownSignalType,
-            format!("{signal_type:?}: pdq, video_md5, video_sha256, vpdq, url or url_md5"),
+            format!("{signal_type:?}: pdq, video_md5, video_sha256, vpdq, url, url_md5, raw_text or text_tlsh"),
         )
     })?;
     let v = t.normalise(signal).map_err(|m| ApiError::new(Code::InvalidSignal, m))?;
     let mut q = MatchQuery::default();
+    match t {
+        SignalType::RawText => {
+            q.text = Some(v);
+            return Ok(q);
+        }
+        SignalType::TextTlsh => {
+            q.text_tlsh = Some(v.parse().map_err(|_| ApiError::new(Code::InvalidSignal, "not a TLSH digest"))?);
+            return Ok(q);
+        }
+        _ => {}
+    }
     if t == SignalType::Url {
         // A link is looked up by both of its forms: Vigie's canonical one and pytx's MD5.
         let (key, md5) = vigie_app::banks::matcher::link_keys(signal)
@@ -58,7 +69,9 @@ fn query_of(signal_type: &str, signal: &str) -> ApiResult<MatchQuery> {
         SignalType::Md5 => q.md5 = Some(bytes.try_into().expect("16 bytes")),
         SignalType::Sha256 => q.sha256 = Some(bytes.try_into().expect("32 bytes")),
         SignalType::UrlMd5 => q.url_md5s.push(bytes.try_into().expect("16 bytes")),
-        SignalType::Vpdq | SignalType::Url => unreachable!("answered above"),
+        SignalType::Vpdq | SignalType::Url | SignalType::RawText | SignalType::TextTlsh => {
+            unreachable!("answered above")
+        }
     }
     Ok(q)
 }
@@ -341,6 +354,8 @@ pub async fn index_status(
         (SignalType::Vpdq, st.vpdq),
         (SignalType::Url, st.url),
         (SignalType::UrlMd5, st.url_md5),
+        (SignalType::RawText, st.raw_text),
+        (SignalType::TextTlsh, st.text_tlsh),
     ];
     for (t, size) in sizes {
         if q.signal_type.as_deref().is_some_and(|want| SignalType::parse(want) != Some(t)) {

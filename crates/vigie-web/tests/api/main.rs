@@ -28,6 +28,7 @@ mod roles;
 mod shift;
 mod state;
 mod statements;
+mod texts;
 mod transparency;
 mod urls;
 mod videos;

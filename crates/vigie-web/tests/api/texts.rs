@@ -1,0 +1,79 @@
+//! Text banks over HTTP: a statement banked as `raw_text` (near-duplicate similarity) and as
+//! python-threatexchange's `text_tlsh` is found again edited and reordered, by HMA's lookups and by
+//! the stay-down check of an upload's text, always for review (news reports quote), never as a
+//! `match` an automation acts on. The statements are invented: a club's notice.
+
+use serde_json::json;
+
+use crate::helpers::*;
+
+const STATEMENT: &str = "The Riverside Allotment Society announces that the annual general meeting will be held \
+on the first Saturday of March in the community hall beside the old mill. Members are asked to bring their \
+membership cards and any proposals for the new season in writing. The committee will present the accounts for \
+the past year, the plans for the new greenhouse and the schedule of working days on the common plots. Elections \
+for treasurer and secretary will take place at the end of the meeting, and nominations must reach the committee \
+two weeks before. Tea and cakes will be served by the volunteers of the orchard group. The society thanks every \
+member who helped to repair the fences after the winter storms and reminds all that water butts must be covered.";
+
+/// The statement with its sentences in another order and a few words changed, as re-posts do.
+fn edited() -> String {
+    let mut sentences: Vec<&str> = STATEMENT.split(". ").collect();
+    sentences.rotate_left(2);
+    sentences
+        .join(". ")
+        .replace("annual general meeting", "yearly general meeting")
+        .replace("Tea and cakes", "Coffee and cakes")
+}
+
+const UNRELATED: &str = "The Hillside Chess Circle informs its players that the winter tournament will begin on \
+the second Sunday of January in the library reading room. Players must register with the organiser before the \
+end of December and pay the entry fee at the first round. The pairings will be published on the notice board each \
+Friday, and games that are not finished by six o'clock will be adjudicated by the arbiter. Juniors under fourteen \
+play in their own section with shorter time controls. The circle thanks the library staff for the use of the room.";
+
+#[tokio::test]
+async fn a_banked_statement_is_found_edited_and_reordered_for_review_only() {
+    let t = TestApp::start().await;
+    let p = t.platform("tube.example").await;
+    t.post("/api/v1/banks", &p.token, json!({ "name": "texts", "stay_down": true })).await.expect(201);
+    let raw = t.post("/c/bank/texts/signal", &p.token, json!({ "raw_text": STATEMENT })).await.expect(200);
+    let digest = vigie_text::tlsh(STATEMENT).expect("long and varied enough for TLSH");
+    let tlsh = t.post("/c/bank/texts/signal", &p.token, json!({ "text_tlsh": digest })).await.expect(200);
+    let status = t.get("/m/index/status", &p.token).await.expect(200);
+    assert_eq!((status["raw_text"]["size"].as_u64(), status["text_tlsh"]["size"].as_u64()), (Some(1), Some(1)));
+
+    // HMA's lookup of the edited copy, its text in a JSON body.
+    let found =
+        t.post("/m/lookup", &p.token, json!({ "signal_type": "raw_text", "signal": edited() })).await.expect(200);
+    assert_eq!(found["texts"][0]["bank_content_id"], raw["id"], "{found}");
+    let found =
+        t.post("/m/lookup", &p.token, json!({ "signal_type": "raw_text", "signal": UNRELATED })).await.expect(200);
+    assert_eq!(found, json!({}), "a notice of the same kind by another club is not a copy");
+    let found = t.get(&format!("/m/lookup?signal_type=text_tlsh&signal={digest}"), &p.token).await.expect(200);
+    assert_eq!(found["texts"][0]["bank_content_id"], tlsh["id"]);
+
+    // The stay-down check of a post with the edited text: for review, with a case, never "match".
+    let res = t
+        .post("/api/v1/uploads/check", &p.token, json!({ "text": edited(), "url": "https://tube.example/p/1" }))
+        .await
+        .expect(200);
+    assert_eq!(res["verdict"], "review", "{res}");
+    let m = res["matches"].as_array().unwrap().iter().find(|m| m["signal_type"] == "raw_text").expect("{res}");
+    let similarity = m["similarity"].as_f64().unwrap();
+    assert!((0.4..1.0).contains(&similarity), "{similarity}");
+    assert!(res["case"].is_string(), "a stay-down bank opens a case to review: {res}");
+    // The statement as banked matches by its TLSH too.
+    let res = t.post("/api/v1/uploads/check", &p.token, json!({ "text": STATEMENT })).await.expect(200);
+    let kinds: Vec<&str> =
+        res["matches"].as_array().unwrap().iter().filter_map(|m| m["signal_type"].as_str()).collect();
+    assert!(kinds.contains(&"raw_text") && kinds.contains(&"text_tlsh"), "{res}");
+    assert_eq!(res["verdict"], "review");
+    let res = t.post("/api/v1/uploads/check", &p.token, json!({ "text": UNRELATED })).await.expect(200);
+    assert_eq!(res["verdict"], "no_match");
+
+    // Bad values are clear errors.
+    let res = t.post("/api/v1/uploads/check", &p.token, json!({ "text": "   " })).await;
+    assert_eq!((res.status.as_u16(), res.fields()), (422, vec!["text".to_owned()]), "{}", res.body);
+    let res = t.post("/c/bank/texts/signal", &p.token, json!({ "text_tlsh": "T1ABC" })).await;
+    assert_eq!(res.status.as_u16(), 422, "{}", res.body);
+}
