@@ -334,6 +334,20 @@ async fn an_administrator_changes_roles_resets_a_password_and_revokes_a_token() 
         offered.contains("Reviews the platform's cases") && !offered.contains("Runs this Vigie instance"),
         "{offered}"
     );
+    assert!(
+        offered.contains("Senior reviewer: receives escalated cases") && offered.contains("with the moderator role")
+    );
+    // A senior reviewer decides what is escalated to them: never without the moderator role.
+    let alone = json!({ "name": "Sam Senior", "roles": ["senior"] });
+    let refused = t.post(&format!("/api/v1/orgs/{}/users", p.org), ADMIN, alone).await;
+    assert_eq!((refused.status.as_u16(), refused.field_codes()), (422, vec!["senior_needs_moderator".to_owned()]));
+    let both = json!({ "name": "Sam Senior", "roles": ["moderator", "senior"] });
+    let senior = t.post(&format!("/api/v1/orgs/{}/users", p.org), ADMIN, both).await.expect(201);
+    assert_eq!(senior["roles"], json!(["moderator", "senior"]));
+    let authority = t.authority().await;
+    let wrong = json!({ "name": "Sam Senior", "roles": ["reporter", "senior"] });
+    let wrong = t.post(&format!("/api/v1/orgs/{}/users", authority.org), ADMIN, wrong).await;
+    assert_eq!(wrong.field_codes(), ["role_not_allowed"], "a platform's role only");
     axe(&b, "organisation").await;
     b.screenshot("roles-admin-org-1280").await;
 
