@@ -14,6 +14,7 @@ mod authority;
 mod banks;
 mod complaints;
 mod dashboard;
+mod deadletters;
 mod decided;
 mod find;
 mod flagger;
@@ -108,6 +109,8 @@ pub(crate) fn routes() -> Router<AppState> {
         .route("/banks", get(banks::list).post(banks::create))
         .route("/banks/{id}", post(banks::update))
         .route("/terms/{id}/retire", post(terms::retire))
+        .route("/dead-letters", get(deadletters::list))
+        .route("/dead-letters/{id}/retry", post(deadletters::retry))
         .route("/log", get(overseer::log))
         .route("/scrutiny", get(scrutiny::list))
         .route("/scrutiny/{id}/decide", post(scrutiny::decide))
@@ -235,6 +238,7 @@ impl Me {
         if p.org_kind == OrgKind::Platform && p.roles.contains(&Role::Integrator) {
             add("/terms", "Terms clauses");
             add("/banks", "Banks");
+            add("/dead-letters", "Dead letters");
         }
         if p.org_kind == OrgKind::TrustedFlagger && p.roles.contains(&Role::Reporter) {
             add("/notices", "Our notices");

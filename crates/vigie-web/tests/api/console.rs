@@ -427,6 +427,7 @@ const FORMS: &[(&str, bool)] = &[
     ("/banks/{id}", true),
     ("/holds/{id}/release", true),
     ("/terms/{id}/retire", true),
+    ("/dead-letters/{id}/retry", true),
     ("/referrals", true),
     ("/scrutiny/{id}/decide", true),
     ("/scrutiny/{id}/intention", true),

@@ -139,6 +139,7 @@ fn pages(w: &World) -> Vec<(&'static str, Vec<String>)> {
         "/search?q=video",
         "/decisions",
         "/decisions?who=recent",
+        "/dead-letters",
     ]
     .iter()
     .map(|p| (*p).to_owned())
