@@ -2,8 +2,7 @@
 //! scrolls sideways at 390 px, the header holds one line at 1024 px, axe finds nothing serious;
 //! revealing needs a claim, the viewer follows each person's settings over their organisation's,
 //! the reveal counter and its break prompt, the leads' access to counts (off by default), and the
-//! shift view's figures. `VIGIE_SCREENSHOTS=<dir>` also saves each role's main page at 1280 and
-//! 390 px.
+//! shift view's figures. (Each role's main page at 1280 and 390 px, and its screenshots: `shots.rs`.)
 
 use serde_json::{Value, json};
 
@@ -35,13 +34,13 @@ fn first_media(html: &str) -> String {
 }
 
 /// The hub's id, where the instance's administrators are.
-async fn hub(t: &TestApp) -> String {
+pub(crate) async fn hub(t: &TestApp) -> String {
     let orgs = t.get("/api/v1/orgs", ADMIN).await.expect(200);
     orgs["orgs"].as_array().unwrap().iter().find(|o| o["kind"] == "hub").unwrap()["id"].as_str().unwrap().to_owned()
 }
 
 /// Whether the page scrolls sideways: its width beyond the viewport, and the widest offender.
-async fn sideways(b: &Browser) -> Option<String> {
+pub(crate) async fn sideways(b: &Browser) -> Option<String> {
     let v: Value = b
         .script(
             "const d = document.documentElement; \
@@ -532,40 +531,6 @@ async fn the_shift_view_shows_the_queue_the_oldest_case_the_running_orders_and_w
 /// The value of one figure of the shift view.
 async fn stat(b: &Browser, id: &str) -> String {
     b.text(&b.find(&format!("#{id} .stat-value")).await).await
-}
-
-#[tokio::test]
-async fn screenshots_of_each_roles_main_page_at_1280_and_390_px() {
-    // Saved only when VIGIE_SCREENSHOTS names a directory; the pictures are taken and checked
-    // either way.
-    let dir = std::env::var("VIGIE_SCREENSHOTS").ok();
-    let w = world().await;
-    let t = &w.t;
-    let shots = [
-        ("public", None, "/report"),
-        ("moderator", Some((&w.moderator, "/queue")), "/queue"),
-        ("moderator-case", Some((&w.moderator, "/queue")), &format!("/cases/{}", w.case)[..]),
-        ("moderator-dashboard", Some((&w.moderator, "/queue")), "/dashboard"),
-        ("analyst", Some((&w.analyst, "/orders")), "/orders"),
-        ("admin", Some((&w.admin, "/admin")), "/admin"),
-    ];
-    for (name, login, path) in shots {
-        let b = Browser::start().await;
-        if let Some((login, landing)) = login {
-            sign_in_to(t, &b, login, landing).await;
-        }
-        for width in [1280, 390] {
-            b.viewport(Some((width, 900))).await;
-            b.goto(&t.url(path)).await;
-            b.find("main h1").await;
-            let png = b.full_page_png().await;
-            assert!(png.starts_with(b"\x89PNG\r\n\x1a\n") && png.len() > 2_000, "{name} at {width}");
-            if let Some(dir) = &dir {
-                std::fs::create_dir_all(dir).unwrap();
-                std::fs::write(format!("{dir}/look-{name}-{width}.png"), png).unwrap();
-            }
-        }
-    }
 }
 
 /// Relative luminance of an `rgb(r, g, b)` colour (WCAG 2).

@@ -25,6 +25,7 @@ mod problems;
 mod resources;
 mod roles;
 mod shift;
+mod shots;
 mod state;
 mod statements;
 mod transparency;
