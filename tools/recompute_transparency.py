@@ -177,6 +177,15 @@ def recompute(events, start, end, org=None):
     n_signals, by_source, n_threat, by_day = 0, zeros(SOURCES), 0, {}
     decisions, actions = 0, zeros(["remove", "disable", "restrict", "label",
                                    "suspend_account", "no_action", "exempt"])
+    # Decisions their decider undid before the end: left out of every decision figure, counted as
+    # undone in the period of the decision.
+    undone_ids = set()
+    for e in events:
+        if e["kind"] == "decision.undone" and micros(e["at"]) < end:
+            d = json.loads(e["data"]) if e["data"] else {}
+            if isinstance(d, dict) and readable("decision.undone", d) and d.get("decision"):
+                undone_ids.add(d["decision"])
+    undone = 0
     restrictive, grounds, bases, scopes = 0, zeros(["law", "terms"]), {}, zeros(["eu_wide", "limited"])
     auto_detect = auto_decide = unfounded = 0
     to_action, per_tier, hist = [], {t: [] for t in TIERS}, zeros(k for k, _ in HISTOGRAM)
@@ -273,6 +282,9 @@ def recompute(events, start, end, org=None):
                 demand(e["org"])["referrals"] += 1
 
         elif kind == "case.decided":
+            if d.get("decision") in undone_ids:
+                undone += 1
+                continue
             decisions += 1
             action = d.get("action") or "unknown"
             add(actions, action)
@@ -445,7 +457,7 @@ def recompute(events, start, end, org=None):
         "notices": {"received": n_signals, "by_source": by_source, "by_day": by_day,
                     "threat_to_life": n_threat},
         "actions": {
-            "decisions": decisions, "by_action": actions, "restrictive": restrictive,
+            "decisions": decisions, "undone": undone, "by_action": actions, "restrictive": restrictive,
             "by_ground": grounds, "by_legal_basis": bases, "by_scope": scopes,
             "automated_detection": auto_detect, "automated_decision": auto_decide,
             "automated_share": share(auto_decide, decisions), "manifestly_unfounded": unfounded,

@@ -290,7 +290,7 @@ impl App {
                         None => c.push(
                             format!("roles[{i}]"),
                             "unknown_role",
-                            "must be admin, reporter, moderator, integrator or viewer",
+                            "must be admin, reporter, moderator, integrator, senior or viewer",
                         ),
                     }
                 }
@@ -321,14 +321,7 @@ impl App {
             .write(move |tx| {
                 let target = tx.get_org(&org)?.ok_or(AppError::NotFound("organisation"))?;
                 let mut c = Checker::new();
-                for (i, role) in roles.iter().enumerate() {
-                    c.check(
-                        role.allowed_in(target.kind),
-                        &format!("roles[{i}]"),
-                        "role_not_allowed",
-                        &format!("a {} organisation cannot hold the {} role", target.kind.as_str(), role.as_str()),
-                    );
-                }
+                vigie_model::org::check_roles(&roles, target.kind, &mut c);
                 c.finish()?;
                 let now = clock.now();
                 let (name_ref, sealed) = keep_personal(tx, now, "user.name", name.trim(), now.plus(retention))?;
@@ -468,7 +461,7 @@ impl App {
                 None => c.push(
                     format!("roles[{i}]"),
                     "unknown_role",
-                    "must be admin, reporter, moderator, integrator or viewer",
+                    "must be admin, reporter, moderator, integrator, senior or viewer",
                 ),
             }
         }
@@ -491,14 +484,7 @@ impl App {
                 }
                 let kind = tx.get_org(&person.org)?.ok_or(AppError::NotFound("organisation"))?.kind;
                 let mut c = Checker::new();
-                for (i, role) in parsed.iter().enumerate() {
-                    c.check(
-                        role.allowed_in(kind),
-                        &format!("roles[{i}]"),
-                        "role_not_allowed",
-                        &format!("a {} organisation cannot hold the {} role", kind.as_str(), role.as_str()),
-                    );
-                }
+                vigie_model::org::check_roles(&parsed, kind, &mut c);
                 c.finish()?;
                 if person.roles == parsed {
                     return Ok(person);
@@ -584,6 +570,8 @@ impl App {
                 let tokens = tx.revoke_tokens_of(&user, now)?;
                 let sessions = tx.revoke_sessions_of(&user, now)?;
                 let claims = tx.claims_held_by(&user)?;
+                // Cases escalated to them wait in the queue for anyone again.
+                tx.end_escalations_to(&user)?;
                 ev.emit(
                     tx,
                     user.as_str(),

@@ -261,27 +261,27 @@ impl App {
     /// orders they concern: the same list as `GET /api/v1/scrutinies`, for the console.
     pub async fn scrutiny_desk(&self, p: &Principal) -> AppResult<Vec<ScrutinyView>> {
         require(p, &[OrgKind::Authority], Role::Reporter, "only an authority's reporters decide scrutinies")?;
+        let principal = p.clone();
         let org = p.org.clone();
-        Ok(self
-            .store()
-            .read(move |r| {
-                let mut out = Vec::new();
-                for scrutiny in r.scrutinies_for(&org)? {
-                    let Some(order) = r.get_order(&scrutiny.order)? else { continue };
-                    let reasons = match &scrutiny.reasons_ref {
-                        Some(x) => r.personal_value(x)?,
-                        None => None,
-                    };
-                    let name = |id: &vigie_model::OrgId| -> vigie_store::Result<String> {
-                        Ok(r.get_org(id)?.map_or_else(|| id.as_str().to_owned(), |o| o.name))
-                    };
-                    let (issuer, platform) = (name(&order.authority)?, name(&order.platform)?);
-                    let cases = cases_of(r, &order)?;
-                    out.push(ScrutinyView { scrutiny, reasons, order, cases, issuer, platform });
-                }
-                Ok(out)
-            })
-            .await?)
+        self.read_app(move |r| {
+            crate::dueprocess::scrutiny::require_designated_for_scrutiny(r, &principal)?;
+            let mut out = Vec::new();
+            for scrutiny in r.scrutinies_for(&org)? {
+                let Some(order) = r.get_order(&scrutiny.order)? else { continue };
+                let reasons = match &scrutiny.reasons_ref {
+                    Some(x) => r.personal_value(x)?,
+                    None => None,
+                };
+                let name = |id: &vigie_model::OrgId| -> vigie_store::Result<String> {
+                    Ok(r.get_org(id)?.map_or_else(|| id.as_str().to_owned(), |o| o.name))
+                };
+                let (issuer, platform) = (name(&order.authority)?, name(&order.platform)?);
+                let cases = cases_of(r, &order)?;
+                out.push(ScrutinyView { scrutiny, reasons, order, cases, issuer, platform });
+            }
+            Ok(out)
+        })
+        .await
     }
 
     /// The platforms an authority may address, by name.

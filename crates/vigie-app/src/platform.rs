@@ -207,8 +207,10 @@ impl App {
                 case.updated_at = now;
                 tx.update_case(&case)?;
                 emit_decided(tx, &ev, &case, &rec)?;
-                // A decided case needs no reviewer: whoever held it is free.
+                // A decided case needs no reviewer: whoever held it is free, and its escalation
+                // is answered.
                 tx.delete_claim(&case.id)?;
+                tx.end_escalation(&case.id)?;
                 purpose_concern(tx, &ev, &orders, &rec, retention)?;
                 for mut order in orders {
                     if order.clock.state == vigie_model::order::OrderState::Complied || order.ended_at.is_some() {

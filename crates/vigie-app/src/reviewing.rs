@@ -52,6 +52,8 @@ pub struct QueueItem {
     pub harm_types: Vec<ReasonType>,
     /// A legal deadline passed and nothing answered it: a late order, or another deadline gone.
     pub overdue: bool,
+    /// The case's standing escalation to a senior reviewer, if any.
+    pub escalation: Option<vigie_store::EscalationRecord>,
 }
 
 /// The clock a case shows: the most pressing of its orders' clocks.
@@ -98,6 +100,29 @@ pub struct QueueFilter {
     pub harm_type: Option<ReasonType>,
     /// Only cases nobody else holds.
     pub unclaimed: bool,
+    /// Only cases escalated to the caller (a senior reviewer).
+    pub escalated: bool,
+}
+
+impl QueueFilter {
+    /// Whether the queue shown to `user` keeps `item`.
+    pub fn keeps(&self, i: &QueueItem, user: &vigie_model::UserId) -> bool {
+        self.tier.as_deref().is_none_or(|t| i.case.tier.as_str() == t)
+            && (!self.bank_match || i.bank_match)
+            && (!self.overdue || i.overdue)
+            && self.label.as_ref().is_none_or(|l| i.labels.contains(l))
+            && self.language.is_none_or(|l| i.languages.contains(&l))
+            && self.harm_type.is_none_or(|t| i.harm_types.contains(&t))
+            && (!self.unclaimed || i.claim.as_ref().is_none_or(|c| c.user == *user))
+            && (!self.escalated || i.escalated_to(user))
+    }
+}
+
+impl QueueItem {
+    /// Whether the case stands escalated to `user`.
+    pub fn escalated_to(&self, user: &vigie_model::UserId) -> bool {
+        self.escalation.as_ref().is_some_and(|e| e.to == *user)
+    }
 }
 
 /// The refusal while another person's claim holds a case: the holder (an id) and until when.
@@ -182,6 +207,7 @@ impl App {
             .store()
             .read(move |r| {
                 let claims = r.live_claims(&principal.org, now)?;
+                let mut escalations = r.escalations_of(&principal.org)?;
                 let mut items = Vec::with_capacity(page.cases.len());
                 for case in page.cases {
                     let banks = matched_banks(r, &case.id)?;
@@ -199,6 +225,8 @@ impl App {
                             CaseLabel::HarmType(t) => harm_types.push(t),
                         }
                     }
+                    let escalation =
+                        escalations.iter().position(|e| e.case == case.id).map(|i| escalations.swap_remove(i));
                     items.push(QueueItem {
                         case,
                         clock,
@@ -208,6 +236,7 @@ impl App {
                         languages,
                         harm_types,
                         overdue,
+                        escalation,
                     });
                 }
                 Ok(items)
@@ -230,16 +259,7 @@ impl App {
                 i
             })
             .collect();
-        Ok(items
-            .into_iter()
-            .filter(|i| filter.tier.as_deref().is_none_or(|t| i.case.tier.as_str() == t))
-            .filter(|i| !filter.bank_match || i.bank_match)
-            .filter(|i| !filter.overdue || i.overdue)
-            .filter(|i| filter.label.as_ref().is_none_or(|l| i.labels.contains(l)))
-            .filter(|i| filter.language.is_none_or(|l| i.languages.contains(&l)))
-            .filter(|i| filter.harm_type.is_none_or(|t| i.harm_types.contains(&t)))
-            .filter(|i| !filter.unclaimed || i.claim.as_ref().is_none_or(|c| c.user == p.user))
-            .collect())
+        Ok(items.into_iter().filter(|i| filter.keeps(i, &p.user)).collect())
     }
 
     /// The bank matches of a case: from stay-down signals and from media attached to it.

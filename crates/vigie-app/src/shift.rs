@@ -11,6 +11,10 @@
 //!   path (`content.reinstated`, cause `undo`), and its statement of reasons, if not yet sent to
 //!   the Transparency Database, is withdrawn (`skipped`). The case waits for a decision again,
 //!   claimed by its decider.
+//! - A hand-over goes to an active moderator of the same platform; an escalation to an active
+//!   senior reviewer (`senior`, held with `moderator`). The escalation stands beyond the claim's
+//!   lease, in the senior's "escalated to me" ([`QueueFilter::escalated`]), until the case is
+//!   decided, handed over, escalated to someone else, or left by the senior (skipped, released).
 //! - Internal notes are free text: they stay in `case_notes` (read by the platform's moderators
 //!   only, erased with the case's other texts), and events carry only their ids.
 
@@ -21,7 +25,7 @@ use vigie_model::review::{NoteReason, SKIP_FOR, UNDO_WINDOW, undo_open};
 use vigie_model::signal::SignalKind;
 use vigie_model::validation::Checker;
 use vigie_model::{CaseId, Conflict, NoteId, Principal, Timestamp, UserId};
-use vigie_store::{ClaimRecord, DecisionRecord, NoteRecord, Tx};
+use vigie_store::{ClaimRecord, DecisionRecord, EscalationRecord, NoteRecord, Tx, UserRecord};
 
 use crate::auth::require;
 use crate::cases::{decidable_case, own_case, parse_case_id};
@@ -59,6 +63,23 @@ impl Leave {
 
 fn moderator(p: &Principal, what: &'static str) -> AppResult<()> {
     require(p, &[OrgKind::Platform], Role::Moderator, what)
+}
+
+/// Whether `u` may receive a case of the platform `org` passed on by another: an active moderator
+/// of it for a hand-over, who is also a senior reviewer for an escalation.
+fn receives(u: &UserRecord, org: &vigie_model::OrgId, escalation: bool) -> bool {
+    u.org == *org
+        && u.deactivated_at.is_none()
+        && u.roles.contains(&Role::Moderator)
+        && (!escalation || u.roles.contains(&Role::Senior))
+}
+
+/// The colleagues a case may be passed on to, by name: moderators for a hand-over, senior
+/// reviewers for an escalation (the caller left out of both).
+#[derive(Clone, Debug, Default)]
+pub struct PassOnTargets {
+    pub moderators: Vec<(UserId, String)>,
+    pub seniors: Vec<(UserId, String)>,
 }
 
 /// Writes a note in the caller's transaction and records its id (never its text) in the log.
@@ -122,7 +143,8 @@ impl App {
     /// Leaves a case without deciding it (skip, release, hand over, escalate), with an optional
     /// note (required to hand over or escalate: the colleague needs to know why). The caller must
     /// not be kept out by another person's live claim; a colleague who receives the case must be
-    /// an active moderator of the same platform.
+    /// an active moderator of the same platform, and a senior reviewer for an escalation (a field
+    /// error on `to` otherwise).
     pub async fn leave_case(&self, p: &Principal, id: &str, how: Leave, note: Option<&str>) -> AppResult<()> {
         moderator(p, "only a platform's moderators hand cases on")?;
         let case_id = parse_case_id(id)?;
@@ -142,16 +164,15 @@ impl App {
                 }
                 let to = match &how {
                     Leave::HandOver(to) | Leave::Escalate(to) => {
-                        let colleague = tx.get_user(to)?.filter(|u| {
-                            u.org == principal.org && u.deactivated_at.is_none() && u.roles.contains(&Role::Moderator)
-                        });
+                        let escalation = matches!(how, Leave::Escalate(_));
+                        let colleague = tx.get_user(to)?.filter(|u| receives(u, &principal.org, escalation));
                         if colleague.is_none() || *to == principal.user {
-                            return Err(vigie_model::Invalid::one(
-                                "to",
-                                "not_a_colleague",
-                                "choose another moderator of your organisation",
-                            )
-                            .into());
+                            let (code, message) = if escalation {
+                                ("not_a_senior", "choose another senior reviewer of your organisation")
+                            } else {
+                                ("not_a_colleague", "choose another moderator of your organisation")
+                            };
+                            return Err(vigie_model::Invalid::one("to", code, message).into());
                         }
                         Some(to.clone())
                     }
@@ -173,9 +194,23 @@ impl App {
                             lease_until: now.plus(LEASE),
                         };
                         tx.put_claim(&rec)?;
+                        let escalated = matches!(how, Leave::Escalate(_));
+                        if escalated {
+                            tx.put_escalation(&EscalationRecord {
+                                case: case.id.clone(),
+                                org: principal.org.clone(),
+                                to: to.clone(),
+                                by: principal.user.clone(),
+                                at: now,
+                                note: note_id.clone(),
+                            })?;
+                        } else {
+                            // Handed over: whoever it was escalated to no longer has it.
+                            tx.end_escalation(&case.id)?;
+                        }
                         let data = k::CaseHandedOver {
                             to,
-                            escalated: matches!(how, Leave::Escalate(_)),
+                            escalated,
                             held_seconds,
                             lease_until: rec.lease_until,
                             note: note_id,
@@ -183,6 +218,10 @@ impl App {
                         ev.emit(tx, case.id.as_str(), data)?;
                     }
                     _ => {
+                        // The senior it was escalated to gives it back (released or skipped).
+                        if tx.escalation(&case.id)?.is_some_and(|e| e.to == principal.user) {
+                            tx.end_escalation(&case.id)?;
+                        }
                         if held.is_some() {
                             tx.delete_claim(&case.id)?;
                             let data = k::CaseReleased { held_seconds, holder: None, cause: None };
@@ -197,6 +236,30 @@ impl App {
                 Ok(())
             })
             .await
+    }
+
+    /// Who the caller may pass a case on to ([`PassOnTargets`]), by name; a person whose name was
+    /// erased is left out.
+    pub async fn pass_on_targets(&self, p: &Principal) -> AppResult<PassOnTargets> {
+        moderator(p, "only a platform's moderators hand cases on")?;
+        let principal = p.clone();
+        Ok(self
+            .store()
+            .read(move |r| {
+                let mut out = PassOnTargets::default();
+                for u in r.users_of(&principal.org)? {
+                    if u.id == principal.user || !receives(&u, &principal.org, false) {
+                        continue;
+                    }
+                    let Some(name) = r.personal_value(&u.name_ref)?.filter(|n| !n.is_empty()) else { continue };
+                    if receives(&u, &principal.org, true) {
+                        out.seniors.push((u.id.clone(), name.clone()));
+                    }
+                    out.moderators.push((u.id, name));
+                }
+                Ok(out)
+            })
+            .await?)
     }
 
     /// Writes an internal note on a case, for the next shift.

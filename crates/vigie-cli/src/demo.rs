@@ -247,7 +247,7 @@ fn authority(kind: &str, name: &str, state: Option<&str>, competences: &[&str]) 
 
 /// Who acts in the due-process part of the demo.
 struct Demo<'a> {
-    /// The platform's first moderator (also its integrator) and the second one.
+    /// The platform's first moderator (also its integrator and senior reviewer) and the second one.
     platform: &'a Principal,
     second: &'a Principal,
     /// The analyst of the French authority designated to issue orders (TCO art. 12(1)(a)).
@@ -371,8 +371,8 @@ pub(crate) async fn seed(app: &App, admin_token: &str, data: &Path) -> anyhow::R
     add("administrator (hub)", "operator", pw);
 
     let tube = app.create_org(&admin, org("platform", "Tube (demo platform)", Some("IE"))).await?;
-    let (mod1, pw) = person(app, &admin, &tube.id, "Ana (demo)", "ana", &["moderator", "integrator"]).await?;
-    add("platform moderator", "ana", pw);
+    let (mod1, pw) = person(app, &admin, &tube.id, "Ana (demo)", "ana", &["moderator", "integrator", "senior"]).await?;
+    add("platform moderator, integrator and senior reviewer", "ana", pw);
     let (mod2, pw) = person(app, &admin, &tube.id, "Ben (demo)", "ben", &["moderator"]).await?;
     add("platform moderator (reviews complaints)", "ben", pw);
     app.claim_host(&mod1, "tube.demo").await?;

@@ -23,7 +23,7 @@ pub(crate) enum UserCommand {
         /// The console login: 3 to 64 of a-z, 0-9, '.', '_', '@', '-'.
         #[arg(long)]
         login: String,
-        /// Comma-separated: admin, reporter, moderator, integrator, viewer.
+        /// Comma-separated: admin, reporter, moderator, integrator, senior (with moderator), viewer.
         #[arg(long, value_delimiter = ',')]
         roles: Vec<String>,
     },

@@ -154,12 +154,16 @@ pub enum Role {
     Moderator,
     /// Configures a platform's integration: host claims, webhooks.
     Integrator,
+    /// Receives a platform's escalated cases. Held only with [`Role::Moderator`], which is what
+    /// decides them (see [`check_roles`]).
+    Senior,
     /// Reads the organisation's own records.
     Viewer,
 }
 
 impl Role {
-    pub const ALL: [Role; 5] = [Role::Admin, Role::Reporter, Role::Moderator, Role::Integrator, Role::Viewer];
+    pub const ALL: [Role; 6] =
+        [Role::Admin, Role::Reporter, Role::Moderator, Role::Integrator, Role::Senior, Role::Viewer];
 
     pub fn as_str(self) -> &'static str {
         match self {
@@ -167,6 +171,7 @@ impl Role {
             Role::Reporter => "reporter",
             Role::Moderator => "moderator",
             Role::Integrator => "integrator",
+            Role::Senior => "senior",
             Role::Viewer => "viewer",
         }
     }
@@ -179,8 +184,30 @@ impl Role {
         match self {
             Role::Admin => kind == OrgKind::Hub,
             Role::Reporter => matches!(kind, OrgKind::Authority | OrgKind::TrustedFlagger | OrgKind::Hub),
-            Role::Moderator | Role::Integrator => kind == OrgKind::Platform,
+            Role::Moderator | Role::Integrator | Role::Senior => kind == OrgKind::Platform,
             Role::Viewer => true,
+        }
+    }
+}
+
+/// Checks a person's roles for an organisation of `kind` (field `roles[i]`): each must be allowed
+/// there, and `senior` comes only with `moderator`, since a senior reviewer decides the cases
+/// escalated to them.
+pub fn check_roles(roles: &[Role], kind: OrgKind, c: &mut Checker) {
+    for (i, role) in roles.iter().enumerate() {
+        c.check(
+            role.allowed_in(kind),
+            &format!("roles[{i}]"),
+            "role_not_allowed",
+            &format!("a {} organisation cannot hold the {} role", kind.as_str(), role.as_str()),
+        );
+        if *role == Role::Senior && role.allowed_in(kind) {
+            c.check(
+                roles.contains(&Role::Moderator),
+                &format!("roles[{i}]"),
+                "senior_needs_moderator",
+                "a senior reviewer decides the cases escalated to them: give the moderator role too",
+            );
         }
     }
 }
@@ -454,5 +481,27 @@ mod tests {
         assert!(!Role::Moderator.allowed_in(OrgKind::Authority));
         assert!(!Role::Admin.allowed_in(OrgKind::Platform));
         assert!(Role::Reporter.allowed_in(OrgKind::TrustedFlagger));
+        assert!(Role::Senior.allowed_in(OrgKind::Platform));
+        assert!(!Role::Senior.allowed_in(OrgKind::Authority));
+        assert_eq!(Role::parse("senior"), Some(Role::Senior));
+    }
+
+    #[test]
+    fn a_senior_reviewer_is_a_moderator_too() {
+        let codes = |roles: &[Role], kind| {
+            let mut c = Checker::new();
+            check_roles(roles, kind, &mut c);
+            c.finish().err().map(|e| e.errors().iter().map(|e| (e.field.clone(), e.code)).collect::<Vec<_>>())
+        };
+        assert_eq!(codes(&[Role::Moderator, Role::Senior], OrgKind::Platform), None);
+        assert_eq!(
+            codes(&[Role::Senior], OrgKind::Platform),
+            Some(vec![("roles[0]".to_owned(), "senior_needs_moderator")])
+        );
+        // Outside a platform the role itself is the error, said once.
+        assert_eq!(
+            codes(&[Role::Reporter, Role::Senior], OrgKind::Authority),
+            Some(vec![("roles[1]".to_owned(), "role_not_allowed")])
+        );
     }
 }

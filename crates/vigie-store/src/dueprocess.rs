@@ -401,7 +401,8 @@ pub trait DueTx: DueReads {
     /// the locations of the reports whose every case is erased.
     fn erase_case_identifiers(&mut self, case: &CaseId) -> Result<()>;
     /// Erases the texts of a case's decisions (explanation, purpose rationale, description of
-    /// the restriction) and of its complaint reviews.
+    /// the restriction) and of its complaint reviews, the bodies of its internal notes, and its
+    /// skips and escalation.
     fn erase_decision_texts(&mut self, case: &CaseId) -> Result<()>;
     /// Replaces the bodies of a case's notices to uploaders by `{"erased": true}`.
     fn erase_notice_bodies(&mut self, case: &CaseId) -> Result<()>;

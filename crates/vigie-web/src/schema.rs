@@ -87,6 +87,7 @@ pub enum RoleName {
     reporter,
     moderator,
     integrator,
+    senior,
     viewer,
 }
 

@@ -175,9 +175,26 @@ fn check_reasons(reasons: Option<&str>, field: &str) -> AppResult<String> {
     Ok(reasons.unwrap_or_default().trim().to_owned())
 }
 
-/// Loads a pending scrutiny of the caller's authority.
+/// The refusal of scrutiny to an authority not designated for it.
+pub(crate) const NOT_DESIGNATED_FOR_SCRUTINY: &str = "only an authority designated for scrutiny (Regulation (EU) 2021/784 \
+     art. 12(1)(b)) decides scrutinies; an administrator records the designation (PATCH /api/v1/orgs/{id})";
+
+/// Whether the caller's organisation is an authority designated for scrutiny (TCO art. 12(1)(b)):
+/// none is presumed, as for issuing orders.
+pub(crate) fn designated_for_scrutiny(r: &dyn Reads, p: &Principal) -> AppResult<bool> {
+    Ok(p.org_kind == OrgKind::Authority && r.get_org(&p.org)?.is_some_and(|o| o.has(Competence::Scrutiny)))
+}
+
+/// [`designated_for_scrutiny`], or the refusal.
+pub(crate) fn require_designated_for_scrutiny(r: &dyn Reads, p: &Principal) -> AppResult<()> {
+    if designated_for_scrutiny(r, p)? { Ok(()) } else { Err(AppError::Forbidden(NOT_DESIGNATED_FOR_SCRUTINY)) }
+}
+
+/// Loads a pending scrutiny of the caller's authority, which must (still) be designated for
+/// scrutiny; another organisation's is not found.
 fn own_pending(tx: &dyn Reads, p: &Principal, id: &ScrutinyId) -> AppResult<ScrutinyRecord> {
     let s = tx.get_scrutiny(id)?.filter(|s| s.authority == p.org).ok_or(AppError::NotFound("scrutiny"))?;
+    require_designated_for_scrutiny(tx, p)?;
     if s.state != ScrutinyState::Pending {
         return Err(AppError::conflict(Conflict::AlreadyDecided, format!("the scrutiny found {}", s.state.as_str())));
     }
@@ -277,13 +294,28 @@ impl App {
         Ok(rec)
     }
 
-    /// The scrutinies an authority must decide (pending first), or one it may read.
+    /// The scrutinies an authority designated for scrutiny must decide (pending first); any other
+    /// organisation is refused.
     pub async fn list_scrutinies(&self, p: &Principal) -> AppResult<Vec<ScrutinyRecord>> {
         if p.org_kind != OrgKind::Authority {
             return Err(AppError::Forbidden("scrutinies are decided by authorities"));
         }
-        let org = p.org.clone();
-        Ok(self.store().read(move |r| r.scrutinies_for(&org)).await?)
+        let principal = p.clone();
+        self.read_app(move |r| {
+            require_designated_for_scrutiny(r, &principal)?;
+            Ok(r.scrutinies_for(&principal.org)?)
+        })
+        .await
+    }
+
+    /// Whether the caller decides scrutinies: a reporter of an authority designated for scrutiny
+    /// (the console's menu offers the page to them alone).
+    pub async fn decides_scrutinies(&self, p: &Principal) -> AppResult<bool> {
+        if p.org_kind != OrgKind::Authority || !p.roles.contains(&Role::Reporter) {
+            return Ok(false);
+        }
+        let principal = p.clone();
+        self.read_app(move |r| designated_for_scrutiny(r, &principal)).await
     }
 
     /// A scrutiny, for the scrutinising authority, the issuer, the addressee and administrators.

@@ -16,7 +16,14 @@ pub const MEANINGS: &[(&str, &str)] = &[
     ),
     ("notices.by_day", "Signals by UTC day, then by source."),
     ("notices.threat_to_life", "Signals that reported a threat to someone's life or safety."),
-    ("actions.decisions", "Decisions taken on cases, of every kind."),
+    (
+        "actions.decisions",
+        "Decisions taken on cases, of every kind, that stand: a decision its decider undid at once is left out.",
+    ),
+    (
+        "actions.undone",
+        "Decisions their decider undid within the minute that follows a decision, left out of every other decision figure; the case was then decided again, or waits.",
+    ),
     (
         "actions.by_action",
         "Decisions by what was done: removal, disabling in some states, visibility restriction, label, account suspension, no action, or kept up as exempt (journalism, research, art, education).",

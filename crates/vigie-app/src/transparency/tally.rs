@@ -2,13 +2,15 @@
 //!
 //! Each figure counts events whose `at` falls in the period; the state that links events (an
 //! order's intake time, a scrutiny's trigger) is kept from every event before the period's end.
+//! A decision is held back until it can no longer be undone ([`UNDO_HORIZON`]): one its decider
+//! undid before the period's end counts only in `actions.undone`.
 //! Definitions, figure by figure, are in `docs/transparency.md`.
 
-use std::collections::{BTreeMap, HashMap, HashSet};
+use std::collections::{BTreeMap, HashMap, HashSet, VecDeque};
 
 use serde::Serialize;
-use vigie_model::Timestamp;
 use vigie_model::event::{ChainedEvent, Event, kinds};
+use vigie_model::{Duration, Timestamp};
 
 use super::Period;
 
@@ -28,6 +30,11 @@ pub const SOURCES: [&str; 5] = ["order", "referral", "trusted_flagger", "public"
 /// The tiers a case can have, by its highest signal (`vigie_model::signal::Tier`). Bank-match
 /// cases decided before step 9 carry `referral`, as their events say.
 pub const TIERS: [&str; 5] = ["order", "referral", "trusted_flagger", "public", "bank_match"];
+/// How far the log must go past a decision, without its `decision.undone`, before the decision
+/// is counted: the undo comes within `vigie_model::review::UNDO_WINDOW` (60 s) of the decision,
+/// on the clock that stamped both; the rest is margin. Only decisions this recent wait in memory.
+const UNDO_HORIZON: Duration = Duration::from_mins(60);
+
 /// Upper bounds (inclusive, seconds) of the time-to-action histogram, and the open last bucket.
 pub const BUCKETS: [(&str, i64); 6] = [
     ("up_to_15m", 15 * 60),
@@ -86,7 +93,11 @@ pub struct Notices {
 
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Actions {
+    /// Decisions that stand: those undone by their decider before the period's end are left out
+    /// of this and every other decision figure, and counted in `undone`.
     pub decisions: u64,
+    /// Decisions of the period undone by their decider (within the undo window) before its end.
+    pub undone: u64,
     pub by_action: Counts,
     /// Every action but `no_action` and `exempt`.
     pub restrictive: u64,
@@ -336,6 +347,13 @@ pub struct Report {
     pub tco_art8: Art8,
 }
 
+/// A decision waiting to be counted, unless its undo comes first.
+struct Pending {
+    at: Timestamp,
+    data: kinds::CaseDecided,
+    undone: bool,
+}
+
 /// The report under construction.
 pub struct Tally {
     period: Period,
@@ -355,6 +373,8 @@ pub struct Tally {
     // Figures.
     notices: Notices,
     actions: Actions,
+    /// Decisions of the period not yet counted: one may still be undone ([`UNDO_HORIZON`]).
+    pending: VecDeque<Pending>,
     action_micros: Vec<i64>,
     tier_micros: BTreeMap<String, Vec<i64>>,
     histogram: Counts,
@@ -393,6 +413,7 @@ impl Tally {
             notices: Notices { received: 0, by_source: counts(&SOURCES), by_day: BTreeMap::new(), threat_to_life: 0 },
             actions: Actions {
                 decisions: 0,
+                undone: 0,
                 by_action: counts(&[
                     "remove",
                     "disable",
@@ -411,6 +432,7 @@ impl Tally {
                 automated_share: 0.0,
                 manifestly_unfounded: 0,
             },
+            pending: VecDeque::new(),
             action_micros: Vec::new(),
             tier_micros: TIERS.iter().map(|t| ((*t).to_owned(), Vec::new())).collect(),
             histogram: BUCKETS.iter().map(|(k, _)| ((*k).to_owned(), 0)).collect(),
@@ -502,6 +524,7 @@ impl Tally {
         if e.at >= self.period.to {
             return;
         }
+        self.settle(Some(e.at));
         let Ok(event) = e.event() else {
             self.unreadable += 1;
             return;
@@ -547,7 +570,13 @@ impl Tally {
     fn count(&mut self, e: &ChainedEvent, event: &Event) {
         match event {
             Event::SignalReceived(d) => self.signal(e, d),
-            Event::CaseDecided(d) => self.decided(e, d),
+            Event::CaseDecided(d) => self.pending.push_back(Pending { at: e.at, data: d.clone(), undone: false }),
+            // The decision it undoes is left out of the figures, if it was taken in the period.
+            Event::DecisionUndone(d) => {
+                if let Some(p) = self.pending.iter_mut().rev().find(|p| p.data.decision == d.decision) {
+                    p.undone = true;
+                }
+            }
             Event::OrderReceived(_) => {
                 self.orders.received += 1;
                 if let Some((intake, _)) = self.order_intake.get(&e.subject) {
@@ -719,7 +748,23 @@ impl Tally {
         }
     }
 
-    fn decided(&mut self, e: &ChainedEvent, d: &kinds::CaseDecided) {
+    /// Counts the pending decisions that can no longer be undone by `now` (all of them at the
+    /// end: `None`).
+    fn settle(&mut self, now: Option<Timestamp>) {
+        while let Some(p) = self.pending.front() {
+            if now.is_some_and(|now| now.since(p.at) <= UNDO_HORIZON) {
+                return;
+            }
+            let p = self.pending.pop_front().expect("just seen");
+            if p.undone {
+                self.actions.undone += 1;
+            } else {
+                self.decided(p.at, &p.data);
+            }
+        }
+    }
+
+    fn decided(&mut self, at: Timestamp, d: &kinds::CaseDecided) {
         let a = &mut self.actions;
         a.decisions += 1;
         let action = d.action.as_str();
@@ -743,7 +788,7 @@ impl Tally {
         let eu_wide = d.territorial_scope.len() >= vigie_model::org::EU_MEMBER_STATES.len();
         bump(&mut a.by_scope, if eu_wide { "eu_wide" } else { "limited" });
         let tier = d.tier.as_str();
-        let micros = e.at.since(d.received_at).as_micros();
+        let micros = at.since(d.received_at).as_micros();
         self.action_micros.push(micros);
         self.tier_micros.entry(tier.to_owned()).or_default().push(micros);
         let secs = micros.div_euclid(1_000_000) + i64::from(micros.rem_euclid(1_000_000) != 0);
@@ -753,6 +798,7 @@ impl Tally {
     }
 
     pub fn finish(mut self) -> Report {
+        self.settle(None);
         let a = &mut self.actions;
         a.automated_share = ratio(a.automated_decision, a.decisions);
         let o = &mut self.orders;
@@ -972,6 +1018,80 @@ mod tests {
         assert_eq!((c.orders, c.force_majeure, c.awaiting_clarification), (3, 1, 2));
         assert_eq!((c.not_executed, c.not_executed_force_majeure, c.not_executed_errors), (2, 1, 1));
         assert_eq!(c.by_reason.values().sum::<u64>(), 3);
+    }
+
+    fn decision(id: u8, action: &str, received_s: i64) -> kinds::CaseDecided {
+        kinds::CaseDecided {
+            decision: vigie_model::DecisionId::from_random([id; 16]),
+            action: Word::from(action),
+            legal_basis: None,
+            taxonomy_version: None,
+            terms_ground: true,
+            terms_clause: None,
+            territorial_scope: vec![Word::from("FR")],
+            restriction: None,
+            until: None,
+            purpose: None,
+            automated_detection: false,
+            automated_decision: action == "label",
+            manifestly_unfounded: false,
+            tier: Word::from("public"),
+            received_at: at(received_s),
+        }
+    }
+
+    fn undone(d: &kinds::CaseDecided, after_seconds: i64) -> kinds::DecisionUndone {
+        kinds::DecisionUndone { decision: d.decision.clone(), action: d.action.clone(), after_seconds }
+    }
+
+    /// A decision undone by its decider counts once, as undone, in no other decision figure; the
+    /// decision taken again counts as the case's decision.
+    #[test]
+    fn a_decision_undone_and_taken_again_counts_once() {
+        let period = Period { from: at(0), to: at(10_000) };
+        let mut t = Tally::new(period, None);
+        let first = decision(1, "label", 10);
+        let again = decision(2, "remove", 10);
+        t.add(&event(1, 100, "cas_1", first.clone()));
+        t.add(&event(2, 130, "cas_1", undone(&first, 30)));
+        t.add(&event(3, 400, "cas_1", again));
+        // Another case's decision undone at the end of the window, and a third taken more than
+        // an hour later (which settles the earlier ones).
+        let other = decision(3, "no_action", 5_000);
+        t.add(&event(4, 5_000, "cas_2", other.clone()));
+        t.add(&event(5, 5_059, "cas_2", undone(&other, 59)));
+        let last = decision(4, "remove", 9_000);
+        t.add(&event(6, 9_000, "cas_3", last));
+        let r = t.finish();
+        let a = &r.actions;
+        assert_eq!((a.decisions, a.undone, a.restrictive), (2, 2, 2));
+        assert_eq!((a.by_action["remove"], a.by_action["label"], a.by_action["no_action"]), (2, 0, 0));
+        assert_eq!((a.automated_decision, a.automated_share), (0, 0.0), "the undone label was automated");
+        assert_eq!(a.by_ground["terms"], 2);
+        assert_eq!(r.time_to_action.all.count, 2);
+        assert_eq!(r.time_to_action.all.median_seconds, Some(195.0), "(390 + 0) / 2");
+        assert_eq!(r.tco_art7.a_decisions, 2);
+    }
+
+    /// A period's figures read only its events: a decision undone after the period's end counts in
+    /// it, and the undo of a decision from before the period counts in neither.
+    #[test]
+    fn an_undo_counts_in_the_period_of_its_decision_before_its_end() {
+        let d = decision(1, "remove", 90);
+        let events = [event(1, 95, "cas_1", d.clone()), event(2, 105, "cas_1", undone(&d, 10))];
+        let report = |from, to| {
+            let mut t = Tally::new(Period { from: at(from), to: at(to) }, None);
+            for e in &events {
+                t.add(e);
+            }
+            t.finish().actions
+        };
+        let before = report(0, 100);
+        assert_eq!((before.decisions, before.undone), (1, 0));
+        let after = report(100, 200);
+        assert_eq!((after.decisions, after.undone), (0, 0));
+        let whole = report(0, 200);
+        assert_eq!((whole.decisions, whole.undone), (0, 1));
     }
 
     /// Step 9: shapes already stored before the events were typed are read by their upcasters, so

@@ -328,7 +328,7 @@ events! {
     CaseAcknowledged version 1 seen_by(CasePlatform) public(false) webhook(None) {}
     /// A decision on a case: what, on which ground, how automated.
     CaseDecided version 1 seen_by(CaseParties)
-        public(true; action, legal_basis, terms_ground, territorial_scope, automated_detection,
+        public(true; decision, action, legal_basis, terms_ground, territorial_scope, automated_detection,
             automated_decision, manifestly_unfounded, tier, received_at)
         webhook(None) {
         decision: DecisionId,
@@ -771,7 +771,9 @@ events! {
     }
     /// The person who decided undid the decision within the undo window; the case waits for a
     /// decision again. A restriction is reversed as well (`content.reinstated`, cause `undo`).
-    DecisionUndone version 1 seen_by(CaseParties) public(false) webhook(Some("decision.undone")) {
+    /// Public: the transparency figures leave the undone decision out (`actions.undone`).
+    DecisionUndone version 1 seen_by(CaseParties) public(true; decision, action, after_seconds)
+        webhook(Some("decision.undone")) {
         decision: DecisionId,
         action: Word,
         after_seconds: i64,

@@ -1051,6 +1051,20 @@ DROP TABLE routing_rules;
 ALTER TABLE routing_rules_new RENAME TO routing_rules;
 CREATE INDEX routing_rules_org ON routing_rules(org, position);
 "#,
+    // 18: a case escalated to a senior reviewer stands until it is decided or passed on, beyond
+    // the claim's lease (`ShiftTx::put_escalation`); ids and a time only.
+    r#"
+CREATE TABLE case_escalations (
+    case_id TEXT PRIMARY KEY REFERENCES cases(id),
+    org TEXT NOT NULL REFERENCES orgs(id),
+    to_user TEXT NOT NULL REFERENCES users(id),
+    by_user TEXT NOT NULL REFERENCES users(id),
+    escalated_at INTEGER NOT NULL,
+    note TEXT REFERENCES case_notes(id)
+) STRICT, WITHOUT ROWID;
+CREATE INDEX case_escalations_org ON case_escalations(org, escalated_at);
+CREATE INDEX case_escalations_to ON case_escalations(to_user);
+"#,
 ];
 
 /// Brings the database to the newest schema, one migration per transaction.

@@ -197,6 +197,9 @@ fn role_help(role: Role) -> &'static str {
         Role::Integrator => {
             "Connects the platform's systems: host claims, webhooks, terms clauses, banks, API tokens' use."
         }
+        Role::Senior => {
+            "Senior reviewer: receives escalated cases, with the colleague's note, under \"Escalated to me\" in the queue, and decides them. Held with the moderator role, which is what decides."
+        }
         Role::Viewer => "Reads the organisation's own records and figures; changes nothing.",
     }
 }

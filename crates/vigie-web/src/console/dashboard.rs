@@ -10,7 +10,7 @@ use vigie_app::reviewing::relative;
 use vigie_app::transparency::Period;
 use vigie_app::transparency::svg::{bars, stacked};
 use vigie_app::transparency::tally::{BUCKETS, SOURCES};
-use vigie_model::org::OrgKind;
+use vigie_model::org::{OrgKind, Role};
 use vigie_model::{Duration, Timestamp};
 
 use super::session::Viewer;
@@ -31,6 +31,8 @@ struct DashboardPage {
     on_shift: Vec<String>,
     /// Each person's reveals today: for the organisation's leads, where it allows them.
     team_reveals: Option<Vec<(String, i64)>>,
+    /// A platform integrator's dead letters (webhook messages that used up their attempts).
+    dead_letters: Option<usize>,
     cards: Vec<(String, String)>,
     /// Title, SVG, and whether it spans the row.
     charts: Vec<(String, String, bool)>,
@@ -239,7 +241,14 @@ pub(crate) async fn dashboard(State(s): State<AppState>, v: Viewer) -> Result<Re
         Err(vigie_app::AppError::Forbidden(_)) => None,
         Err(e) => return Err(e.into()),
     };
+    let p = &v.principal;
+    let dead_letters = if p.org_kind == OrgKind::Platform && p.roles.contains(&Role::Integrator) {
+        Some(s.app.dead_letters(p).await?.len())
+    } else {
+        None
+    };
     page(&DashboardPage {
+        dead_letters,
         me: Some(Me::load(&s.app, &v, "/dashboard").await),
         scope: scope.to_owned(),
         from: from.to_rfc3339()[..10].to_owned(),

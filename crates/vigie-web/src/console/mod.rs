@@ -14,6 +14,7 @@ mod authority;
 mod banks;
 mod complaints;
 mod dashboard;
+mod deadletters;
 mod decided;
 mod find;
 mod flagger;
@@ -108,6 +109,8 @@ pub(crate) fn routes() -> Router<AppState> {
         .route("/banks", get(banks::list).post(banks::create))
         .route("/banks/{id}", post(banks::update))
         .route("/terms/{id}/retire", post(terms::retire))
+        .route("/dead-letters", get(deadletters::list))
+        .route("/dead-letters/{id}/retry", post(deadletters::retry))
         .route("/log", get(overseer::log))
         .route("/scrutiny", get(scrutiny::list))
         .route("/scrutiny/{id}/decide", post(scrutiny::decide))
@@ -229,12 +232,13 @@ impl Me {
         if p.org_kind == OrgKind::Authority && p.roles.contains(&Role::Reporter) {
             add("/orders", "Removal orders");
             add("/referrals", "Referrals");
-            add("/scrutiny", "Scrutiny");
+            // "Scrutiny" follows here for an authority designated for it (`Me::load`).
             add("/holds", "Holds");
         }
         if p.org_kind == OrgKind::Platform && p.roles.contains(&Role::Integrator) {
             add("/terms", "Terms clauses");
             add("/banks", "Banks");
+            add("/dead-letters", "Dead letters");
         }
         if p.org_kind == OrgKind::TrustedFlagger && p.roles.contains(&Role::Reporter) {
             add("/notices", "Our notices");
@@ -262,9 +266,14 @@ impl Me {
         }
     }
 
-    /// [`Me::of`], with the organisation's name for the header.
+    /// [`Me::of`], with the organisation's name for the header, and "Scrutiny" in the menu of an
+    /// authority designated for scrutiny (TCO art. 12(1)(b)): the page refuses everyone else.
     pub(crate) async fn load(app: &vigie_app::App, v: &session::Viewer, here: &str) -> Self {
         let mut me = Me::of(&v.principal, &v.csrf, here);
+        if app.decides_scrutinies(&v.principal).await.unwrap_or(false) {
+            let at = me.menu.iter().position(|m| m.href == "/referrals").map_or(me.menu.len(), |i| i + 1);
+            me.menu.insert(at, MenuItem { href: "/scrutiny", label: "Scrutiny", current: here == "/scrutiny" });
+        }
         if let Ok(names) = app.org_names(vec![v.principal.org.clone()]).await
             && let Some(name) = names.get(v.principal.org.as_str())
         {

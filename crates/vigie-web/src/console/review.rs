@@ -153,6 +153,8 @@ struct Row {
     /// Its types in words ("incites; instructs on weapons"), or empty.
     harm_types: String,
     threat: bool,
+    /// Escalated to the reader.
+    escalated: bool,
 }
 
 #[derive(Template)]
@@ -187,6 +189,10 @@ struct QueuePage {
     team: String,
     /// The person leads a team: a link to its figures.
     lead: bool,
+    /// A senior reviewer: the tab of the cases escalated to them, with their count.
+    escalated_tab: Option<usize>,
+    /// That tab is the one shown.
+    escalated: bool,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -206,6 +212,8 @@ pub(crate) struct QueueQuery {
     unclaimed: Option<String>,
     /// One of the person's team queues.
     team: Option<String>,
+    /// Only the cases escalated to the person (a senior reviewer).
+    escalated: Option<String>,
 }
 
 pub(crate) fn target_of(case: &vigie_store::CaseRecord) -> String {
@@ -246,8 +254,13 @@ pub(crate) async fn queue(
         language,
         harm_type,
         unclaimed: q.unclaimed.is_some(),
+        escalated: q.escalated.is_some(),
     };
-    let items = s.app.queue(&v.principal, &filter).await?;
+    // One read of the queue gives the page and the count of the senior's tab.
+    let all = s.app.queue(&v.principal, &QueueFilter::default()).await?;
+    let senior = v.principal.roles.contains(&Role::Senior);
+    let escalated_tab = senior.then(|| all.iter().filter(|i| i.escalated_to(&v.principal.user)).count());
+    let items: Vec<_> = all.into_iter().filter(|i| filter.keeps(i, &v.principal.user)).collect();
     let team = q.team.clone().filter(|t| !t.is_empty());
     let (tabs, items) = s.app.team_queues(&v.principal, items, team.as_deref()).await?;
     let now = s.app.now();
@@ -263,6 +276,7 @@ pub(crate) async fn queue(
         .into_iter()
         .map(|i| {
             let mine = i.claim.as_ref().is_some_and(|c| c.user == v.principal.user);
+            let escalated = i.escalated_to(&v.principal.user);
             let claim = i.claim.as_ref().map(|c| {
                 if mine {
                     format!("you, until {}", relative(c.lease_until, now))
@@ -283,6 +297,7 @@ pub(crate) async fn queue(
                 languages: i.languages.iter().map(|l| l.name()).collect::<Vec<_>>().join(", "),
                 harm_types: i.harm_types.iter().map(|t| super::grounds::harm_words(*t)).collect::<Vec<_>>().join("; "),
                 threat: i.case.threat_to_life,
+                escalated,
             }
         })
         .collect();
@@ -311,6 +326,8 @@ pub(crate) async fn queue(
             })
             .collect(),
         team: team.unwrap_or_default(),
+        escalated_tab,
+        escalated: filter.escalated,
         me: Some(Me::load(&s.app, &v, "/queue").await),
         csrf: v.csrf.clone(),
         decided,
@@ -593,7 +610,9 @@ struct CasePage {
     extras: CaseExtras,
     confirmation: Option<super::shift::Confirmation>,
     notes: Vec<NoteRow>,
+    /// Who the case may be handed over to (moderators) and escalated to (senior reviewers).
     colleagues: Vec<(String, String)>,
+    seniors: Vec<(String, String)>,
     /// The case's copies in other open cases, to decide alike (`templates/copies.html`).
     copies: Vec<CopyRow>,
     /// The case's account's history, when it names an account.
@@ -636,14 +655,14 @@ async fn case_view(
     let reveal = reveal.as_deref();
     let view = s.app.get_case(&v.principal, id).await?;
     let notes = s.app.case_notes(&v.principal, id).await?;
-    let colleagues: Vec<(String, String)> = s
-        .app
-        .colleagues(&v.principal)
-        .await?
-        .into_iter()
-        .filter(|(u, _)| *u != v.principal.user)
-        .map(|(u, n)| (u.as_str().to_owned(), n))
-        .collect();
+    // Moderators for a hand-over, senior reviewers for an escalation (none for a reader who may
+    // not pass cases on).
+    let targets = s.app.pass_on_targets(&v.principal).await.unwrap_or_default();
+    let named = |list: Vec<(vigie_model::UserId, String)>| -> Vec<(String, String)> {
+        list.into_iter().map(|(u, n)| (u.as_str().to_owned(), n)).collect()
+    };
+    let colleagues = named(targets.moderators);
+    let seniors = named(targets.seniors);
     let confirmation = match extras.decided.as_deref() {
         Some(case) => super::shift::confirmation(s, v, case)
             .await
@@ -892,6 +911,7 @@ async fn case_view(
             })
             .collect(),
         colleagues,
+        seniors,
     })
 }
 

@@ -114,19 +114,22 @@ pub(crate) async fn leave(
 ) -> Result<Response, PageError> {
     require_reviewer(&v)?;
     let reviewing = field(&form, "reviewing") == Some("1");
-    let to = || field(&form, "to").and_then(vigie_model::UserId::parse);
+    // A hand-over names a moderator (`to`), an escalation a senior reviewer (`senior`).
+    let user = |name| field(&form, name).and_then(vigie_model::UserId::parse);
+    let escalating = field(&form, "how") == Some("escalate");
     let how = match field(&form, "how") {
         Some("skip") => Some(Leave::Skip),
         Some("release") => Some(Leave::Release),
-        Some("hand_over") => to().map(Leave::HandOver),
-        Some("escalate") => to().map(Leave::Escalate),
+        Some("hand_over") => user("to").map(Leave::HandOver),
+        Some("escalate") => user("senior").map(Leave::Escalate),
         _ => None,
     };
     let note = field(&form, "note");
     let result = match how {
         Some(how) => s.app.leave_case(&v.principal, &id, how, note).await,
         None => Err(match field(&form, "how") {
-            Some("hand_over" | "escalate") => vigie_model::Invalid::one("to", "required", "choose a colleague"),
+            Some("hand_over") => vigie_model::Invalid::one("to", "required", "choose a colleague"),
+            Some("escalate") => vigie_model::Invalid::one("senior", "required", "choose a senior reviewer"),
             _ => vigie_model::Invalid::one("how", "required", "choose what to do with the case"),
         }
         .into()),
@@ -139,8 +142,10 @@ pub(crate) async fn leave(
             _ => Ok(redirect("/queue")),
         },
         Err(vigie_app::AppError::Invalid(invalid)) => {
+            // The use-case names the person `to`; an escalation's is the senior field here.
+            let field_of = |f: &str| if escalating && f == "to" { "senior".to_owned() } else { f.to_owned() };
             let extras = CaseExtras {
-                leave_errors: invalid.errors().iter().map(|e| (e.field.clone(), e.message.clone())).collect(),
+                leave_errors: invalid.errors().iter().map(|e| (field_of(&e.field), e.message.clone())).collect(),
                 leave_how: field(&form, "how").unwrap_or_default().to_owned(),
                 leave_note: note.unwrap_or_default().to_owned(),
                 reviewing,

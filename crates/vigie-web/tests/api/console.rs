@@ -427,6 +427,7 @@ const FORMS: &[(&str, bool)] = &[
     ("/banks/{id}", true),
     ("/holds/{id}/release", true),
     ("/terms/{id}/retire", true),
+    ("/dead-letters/{id}/retry", true),
     ("/referrals", true),
     ("/scrutiny/{id}/decide", true),
     ("/scrutiny/{id}/intention", true),
@@ -654,8 +655,8 @@ async fn an_authority_issues_an_order_and_sees_it_overdue_after_the_hour() {
     };
     assert_eq!(
         menu,
-        ["Removal orders", "Referrals", "Scrutiny", "Holds", "Dashboard", "Report content", "Settings"],
-        "the menu shows what the role may do"
+        ["Removal orders", "Referrals", "Holds", "Dashboard", "Report content", "Settings"],
+        "the menu shows what the role may do: no scrutiny for an authority not designated for it"
     );
 
     // Annex I, through the form; a missing field is named and the form keeps what was typed.
@@ -1405,10 +1406,31 @@ async fn the_scrutinising_authority_decides_a_scrutiny_from_its_page() {
     );
     let o = t.get(&format!("/api/v1/orders/{order_id}"), &issuer.token).await.expect(200);
     assert_eq!(o["ended_by"]["cause"], "scrutiny_infringement");
-    // Only authorities have this page.
+    // Only authorities designated for scrutiny (TCO art. 12(1)(b)) have this page, in their menu
+    // alone: the issuing authority is refused it, as by the API, and so is a platform.
+    let menu = b.text(&b.find("header nav").await).await;
+    assert!(menu.contains("Scrutiny"), "{menu}");
     let m = with_password(&t, &p, "moderator.scrutiny").await;
     let (_, cookie) = t.console_login(&m, PASSWORD).await;
     assert_eq!(t.console_get("/scrutiny", &cookie.unwrap()).await.status, 403);
+    let issuing = with_password(&t, &issuer, "issuer.scrutiny").await;
+    let (_, cookie) = t.console_login(&issuing, PASSWORD).await;
+    let cookie = cookie.unwrap();
+    let refused = t.console_get("/scrutiny", &cookie).await;
+    assert_eq!(refused.status, 403);
+    assert!(refused.body.contains("designated for scrutiny"), "{}", refused.body);
+    let orders = t.console_get("/orders", &cookie).await.body;
+    assert!(orders.contains("href=\"/referrals\"") && !orders.contains("href=\"/scrutiny\""), "{orders}");
+    let posted = t
+        .console_post(
+            &format!("/scrutiny/{id}/decide"),
+            &cookie,
+            &[("csrf", &csrf_in(&orders)), ("outcome", "no_infringement"), ("reasons", "Not ours to decide.")],
+        )
+        .await;
+    assert_eq!(posted.status, 404, "another authority's scrutiny: {}", posted.body);
+    assert_eq!(t.get("/api/v1/scrutinies", &issuer.token).await.status.as_u16(), 403);
+    assert_eq!(t.get("/api/v1/scrutinies", &host.token).await.expect(200)["scrutinies"][0]["id"], id.as_str());
 }
 
 /// TCO art. 11(2) and LCEN art. 6-1-5: the content provider's page gives the order's own reasons,

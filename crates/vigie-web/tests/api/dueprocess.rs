@@ -1474,7 +1474,8 @@ async fn tco_art_12_1_only_designated_authorities_issue_orders_and_scrutinise_th
     let s =
         t.post(&format!("/api/v1/orders/{order}/scrutiny"), &p.token, json!({ "text": "satire" })).await.expect(201);
     assert_eq!(s["authority"], arcom.org.as_str(), "not {}", ofac.org);
-    assert!(t.get("/api/v1/scrutinies", &ofac.token).await.expect(200)["scrutinies"].as_array().unwrap().is_empty());
+    // OFAC, not designated for scrutiny, has none to decide: refused (TCO art. 12(1)(b)).
+    assert_eq!(t.get("/api/v1/scrutinies", &ofac.token).await.status.as_u16(), 403);
 
     // The administrator records the unit's designation; then it may issue.
     let patched = t

@@ -26,6 +26,7 @@ mod problems;
 mod resources;
 mod roles;
 mod shift;
+mod shots;
 mod state;
 mod statements;
 mod texts;

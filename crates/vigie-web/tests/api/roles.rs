@@ -334,6 +334,20 @@ async fn an_administrator_changes_roles_resets_a_password_and_revokes_a_token() 
         offered.contains("Reviews the platform's cases") && !offered.contains("Runs this Vigie instance"),
         "{offered}"
     );
+    assert!(
+        offered.contains("Senior reviewer: receives escalated cases") && offered.contains("with the moderator role")
+    );
+    // A senior reviewer decides what is escalated to them: never without the moderator role.
+    let alone = json!({ "name": "Sam Senior", "roles": ["senior"] });
+    let refused = t.post(&format!("/api/v1/orgs/{}/users", p.org), ADMIN, alone).await;
+    assert_eq!((refused.status.as_u16(), refused.field_codes()), (422, vec!["senior_needs_moderator".to_owned()]));
+    let both = json!({ "name": "Sam Senior", "roles": ["moderator", "senior"] });
+    let senior = t.post(&format!("/api/v1/orgs/{}/users", p.org), ADMIN, both).await.expect(201);
+    assert_eq!(senior["roles"], json!(["moderator", "senior"]));
+    let authority = t.authority().await;
+    let wrong = json!({ "name": "Sam Senior", "roles": ["reporter", "senior"] });
+    let wrong = t.post(&format!("/api/v1/orgs/{}/users", authority.org), ADMIN, wrong).await;
+    assert_eq!(wrong.field_codes(), ["role_not_allowed"], "a platform's role only");
     axe(&b, "organisation").await;
     b.screenshot("roles-admin-org-1280").await;
 
@@ -599,4 +613,87 @@ async fn a_platform_integrator_creates_and_edits_a_bank_from_its_menu() {
     let login = with_password(&t, &moderator, "moderator.banks").await;
     sign_in(&t, &b, &login, "/queue").await;
     assert!(!menu(&b).await.contains(&"/banks".to_owned()));
+}
+
+/// A webhook message that used up its attempts is a dead letter: the platform's integrator finds
+/// it on its own page (and its count on the dashboard), with its type, delivery id, endpoint,
+/// attempts, last error and time, and puts it back, as the API's retry does. An endpoint that
+/// answers 500 makes it; the delivery worker is stepped, never waited for.
+#[tokio::test]
+async fn a_platform_integrator_finds_its_dead_letters_and_puts_one_back() {
+    let t = TestApp::start().await;
+    let p = t.platform("video.example").await;
+    let rx = Receiver::start().await;
+    t.post("/api/v1/webhooks", &p.token, json!({ "url": rx.url })).await.expect(201);
+    let other = t.platform("other.example").await;
+    let attempts = vigie_app::delivery::MAX_ATTEMPTS as usize;
+    *rx.script.lock().unwrap() = vec![500; attempts];
+    t.notice("https://video.example/v/1").await;
+    for n in 1..=attempts {
+        t.deliver().await;
+        assert_eq!(rx.hits().len(), n, "attempt {n}");
+        // Past the longest backoff: the next attempt is due.
+        t.advance(vigie_model::Duration::from_mins(10));
+    }
+    t.deliver().await;
+    assert_eq!(rx.hits().len(), attempts, "nothing more is tried");
+    let dead = t.get("/api/v1/deliveries/dead", &p.token).await.expect(200)["deliveries"].clone();
+    let id = dead[0]["id"].as_str().unwrap().to_owned();
+
+    let integrator = with_password(&t, &p, "integrator.letters").await;
+    let b = Browser::start().await;
+    sign_in(&t, &b, &integrator, "/queue").await;
+    b.goto(&t.url("/dashboard")).await;
+    assert_eq!(b.text(&b.find("#dead-letters .stat-value").await).await, "1");
+    b.click(&b.find("header nav a[href='/dead-letters']").await).await;
+    let row = b.text(&b.find(&format!("#letter-{id}")).await).await;
+    for part in ["case.opened", id.as_str(), rx.url.as_str(), &attempts.to_string(), "500", "ago"] {
+        assert!(row.contains(part), "{part} missing from: {row}");
+    }
+    axe(&b, "dead letters").await;
+    b.screenshot("roles-dead-letters-1280").await;
+
+    // Put back: due at once, attempts counted afresh, delivered by the next pass.
+    b.click(&b.find(&format!("#letter-{id} form.retry button")).await).await;
+    b.wait_url("retried=").await;
+    assert!(b.text(&b.find("#retried").await).await.contains(&id));
+    b.find("#no-dead-letters").await;
+    let back = t.get(&format!("/api/v1/deliveries/{id}"), &p.token).await.expect(200);
+    assert!(back["dead_at"].is_null(), "{back}");
+    let requeued = t.events(Some("delivery.requeued")).await;
+    assert_eq!((requeued.len(), data_of(&requeued[0])["delivery"].as_str()), (1, Some(id.as_str())));
+    assert_eq!(data_of(&requeued[0])["attempts"], json!(attempts));
+    // The retry woke the worker; a pass stepped here ends after any it is already making.
+    t.deliver().await;
+    assert!(rx.hits().len() > attempts, "sent again");
+    let delivered = t.get(&format!("/api/v1/deliveries/{id}"), &p.token).await.expect(200);
+    assert!(delivered["delivered_at"].is_string(), "{delivered}");
+    b.goto(&t.url("/dashboard")).await;
+    assert_eq!(b.text(&b.find("#dead-letters .stat-value").await).await, "0");
+    // A second retry of the same message (an old tab) is refused beside the list, nothing logged.
+    let cookie = t.console_login(&integrator, PASSWORD).await.1.unwrap();
+    let page = t.console_get("/dead-letters", &cookie).await;
+    let again = t.console_post(&format!("/dead-letters/{id}/retry"), &cookie, &[("csrf", &page.csrf())]).await;
+    assert_eq!(again.status, 409, "{}", again.body);
+    assert!(again.body.contains("not a dead letter"), "{}", again.body);
+    assert_eq!(t.events(Some("delivery.requeued")).await.len(), 1);
+    sign_out(&t, &b).await;
+
+    // Another platform's integrator sees none of them and cannot put one back; a moderator who
+    // is not an integrator has no such page.
+    let theirs = with_password(&t, &other, "integrator.other").await;
+    let cookie = t.console_login(&theirs, PASSWORD).await.1.unwrap();
+    let page = t.console_get("/dead-letters", &cookie).await;
+    assert!(page.body.contains("id=\"no-dead-letters\""), "{}", page.body);
+    let foreign = t.console_post(&format!("/dead-letters/{id}/retry"), &cookie, &[("csrf", &page.csrf())]).await;
+    assert_eq!(foreign.status, 404);
+    let moderator = t.person(&p.org, &["moderator"]).await;
+    let login = with_password(&t, &moderator, "moderator.letters").await;
+    sign_in(&t, &b, &login, "/queue").await;
+    assert!(!menu(&b).await.contains(&"/dead-letters".to_owned()));
+    b.goto(&t.url("/dashboard")).await;
+    b.find("#signed-in").await;
+    assert!(!b.source().await.contains("id=\"dead-letters\""));
+    let cookie = t.console_login(&login, PASSWORD).await.1.unwrap();
+    assert_eq!(t.console_get("/dead-letters", &cookie).await.status, 403);
 }

@@ -12,7 +12,12 @@ const PASSWORD: &str = "a long test password";
 
 /// A named moderator of the platform `p`, with a console login; returns the member and the login.
 async fn colleague(t: &TestApp, p: &Member, name: &str, login: &str) -> (Member, String) {
-    let body = json!({ "name": name, "roles": ["moderator"] });
+    colleague_with(t, p, name, login, &["moderator"]).await
+}
+
+/// [`colleague`], with the given roles.
+async fn colleague_with(t: &TestApp, p: &Member, name: &str, login: &str, roles: &[&str]) -> (Member, String) {
+    let body = json!({ "name": name, "roles": roles });
     let user = t.post(&format!("/api/v1/orgs/{}/users", p.org), ADMIN, body).await.expect(201)["id"]
         .as_str()
         .unwrap()
@@ -230,8 +235,9 @@ async fn case_of_notice(t: &TestApp, url: &str) -> String {
 async fn a_claimed_case_is_passed_over_and_cases_are_skipped_handed_over_and_escalated_with_a_note() {
     let t = TestApp::start().await;
     let p = t.platform("video.example").await;
-    let (ana_m, ana) = colleague(&t, &p, "Ana Reviewer", "ana.reviewer").await;
+    let (ana_m, ana) = colleague_with(&t, &p, "Ana Reviewer", "ana.reviewer", &["moderator", "senior"]).await;
     let (ben_m, ben) = colleague(&t, &p, "Ben Colleague", "ben.colleague").await;
+    let (cy_m, _) = colleague(&t, &p, "Cy Colleague", "cy.colleague").await;
     let a = t.authority().await;
     let (_, urgent) = ordered(&t, &a, &p, "https://video.example/v/order").await;
     let later = case_of_notice(&t, "https://video.example/v/notice").await;
@@ -291,14 +297,40 @@ async fn a_claimed_case_is_passed_over_and_cases_are_skipped_handed_over_and_esc
 
     // Ben escalates it to Ana as the senior; a hand-over without a note is refused.
     let bare =
-        post_form(&t, &ben_cookie, &format!("/cases/{later}/leave"), &[("how", "escalate"), ("to", &ana_m.user)]).await;
+        post_form(&t, &ben_cookie, &format!("/cases/{later}/leave"), &[("how", "escalate"), ("senior", &ana_m.user)])
+            .await;
     assert_eq!(bare.status, 422);
     assert!(bare.body.contains("id=\"leave-note-error\"") && bare.body.contains("aria-invalid=\"true\""));
+    // Only senior reviewers are offered for an escalation, every other moderator for a hand-over;
+    // a moderator who is not a senior is refused on the senior's field.
+    let select = |page: &str, id: &str| {
+        let start = page.find(&format!("<select id=\"{id}\"")).unwrap();
+        page[start..start + page[start..].find("</select>").unwrap()].to_owned()
+    };
+    let seniors = select(&bare.body, "leave-senior");
+    assert!(seniors.contains(&ana_m.user) && !seniors.contains(&cy_m.user), "{seniors}");
+    let moderators = select(&bare.body, "leave-to");
+    assert!(moderators.contains(&ana_m.user) && moderators.contains(&cy_m.user), "{moderators}");
+    let not_senior = post_form(
+        &t,
+        &ben_cookie,
+        &format!("/cases/{later}/leave"),
+        &[("how", "escalate"), ("senior", &cy_m.user), ("note", "Borderline: news footage?")],
+    )
+    .await;
+    assert_eq!(not_senior.status, 422, "{}", not_senior.body);
+    assert!(
+        not_senior.body.contains("id=\"leave-senior-error\"")
+            && not_senior.body.contains("choose another senior reviewer of your organisation"),
+        "{}",
+        not_senior.body
+    );
+    assert_eq!(t.events(Some("case.handed_over")).await.len(), 1, "the refused escalation wrote nothing");
     let escalated = post_form(
         &t,
         &ben_cookie,
         &format!("/cases/{later}/leave"),
-        &[("how", "escalate"), ("to", &ana_m.user), ("note", "Borderline: news footage?")],
+        &[("how", "escalate"), ("senior", &ana_m.user), ("note", "Borderline: news footage?")],
     )
     .await;
     assert_eq!(escalated.status, 303, "{}", escalated.body);
@@ -309,6 +341,31 @@ async fn a_claimed_case_is_passed_over_and_cases_are_skipped_handed_over_and_esc
     let notes = b.text(&b.find("ol.notes").await).await;
     assert!(notes.contains("Escalated to a senior") && notes.contains("Borderline: news footage?"), "{notes}");
     assert!(b.text(&b.find("#claim-state").await).await.starts_with("You hold this case"));
+
+    // Ana finds it under "Escalated to me", also once her claim's lease has run out; Ben, who is
+    // no senior, has no such tab.
+    t.advance(vigie_model::Duration::from_mins(11));
+    b.goto(&t.url("/queue")).await;
+    let tab = b.find("#tab-escalated").await;
+    assert_eq!(b.text(&tab).await, "Escalated to me (1)");
+    b.click(&tab).await;
+    b.wait_url("/queue?escalated=1").await;
+    let row = b.find(&format!("#row-{later}")).await;
+    assert!(b.text(&row).await.contains("escalated to you"));
+    assert_eq!(b.script("return document.querySelectorAll('table.queue tbody tr').length").await, json!(1));
+    let serious = axe(&b, &script, "queue escalated to me", &mut report).await;
+    assert!(serious.is_empty(), "{serious:?}");
+    let bens = t.console_get("/queue", &ben_cookie).await.body;
+    assert!(bens.contains(&format!("row-{later}")) && !bens.contains("tab-escalated"), "{bens}");
+    let ana_cookie = session(&t, &ana).await;
+    let mine = t.console_get("/queue?escalated=1", &ana_cookie).await;
+    assert!(mine.body.contains(&format!("row-{later}")) && !mine.body.contains(&format!("row-{urgent}")));
+
+    // Decided, it is no longer escalated to anyone.
+    let decision = json!({ "action": "no_action", "explanation": "News footage, kept up." });
+    t.post(&format!("/api/v1/cases/{later}/decision"), &ana_m.token, decision).await.expect(201);
+    let after = t.console_get("/queue?escalated=1", &ana_cookie).await.body;
+    assert!(after.contains("Escalated to me (0)") && after.contains("Nothing is escalated to you."), "{after}");
 }
 
 #[tokio::test]

@@ -250,18 +250,26 @@ async fn world() -> World {
         .await
         .expect(200);
 
-    // A referral, labelled on the platform's terms.
+    // A referral, labelled on the platform's terms: first removed by a slip, undone at once by
+    // its decider and decided again; one decision counts, and one undone (step 10).
     let referral =
         json!({ "explanation": "Propaganda channel", "locations": [{ "url": "https://video.example/r/1" }] });
     let r = t.post("/api/v1/referrals", &police.token, referral).await.expect(201);
+    let referred = r["cases"][0]["case"].as_str().unwrap().to_owned();
     t.advance(Duration::from_mins(5));
     decide(
         &t,
         &p,
-        r["cases"][0]["case"].as_str().unwrap(),
-        json!({ "action": "label", "explanation": "Calls for attacks.", "terms_clause": "4.2" }),
+        &referred,
+        json!({ "action": "remove", "explanation": "Calls for attacks.", "terms_clause": "4.2" }),
     )
     .await;
+    t.advance(Duration::from_secs(20));
+    let decider = t.app.authenticate(&p.token).await.unwrap();
+    t.app.undo_decision(&decider, &referred).await.unwrap();
+    t.advance(Duration::from_secs(40));
+    decide(&t, &p, &referred, json!({ "action": "label", "explanation": "Calls for attacks.", "terms_clause": "4.2" }))
+        .await;
 
     // A threat to life, referred to the police and Europol, then acknowledged.
     let mut threat = notice_body("https://video.example/v/live");
@@ -315,8 +323,9 @@ async fn every_figure_is_recomputed_from_each_audiences_export_by_independent_co
     assert_eq!((a.by_action["remove"], a.by_action["restrict"], a.by_action["label"]), (6, 1, 1));
     assert_eq!((a.by_action["no_action"], a.by_action["exempt"], a.manifestly_unfounded), (2, 1, 2));
     assert_eq!((a.by_ground["law"], a.by_ground["terms"], a.automated_decision), (5, 3, 1));
+    assert_eq!((a.decisions, a.undone, a.restrictive), (11, 1, 8), "the undone removal counts only as undone");
     let r = &all.reinstatements.by_cause;
-    assert_eq!((r["complaint"], r["voluntary"], r["scrutiny_infringement"]), (1, 1, 1));
+    assert_eq!((r["complaint"], r["voluntary"], r["scrutiny_infringement"], r["undo"]), (1, 1, 1, 1));
     assert_eq!((all.complaints.received, all.complaints.reversed, all.complaints.upheld), (2, 1, 1));
 
     // TCO art. 7(3)(c): the order complied with on arrival and on a terms ground counts its item.

@@ -220,11 +220,16 @@ impl Browser {
 
     /// Saves a PNG screenshot of the page under `target/artefacts/console/`.
     pub async fn screenshot(&self, name: &str) {
-        let b64 = self.ok(reqwest::Method::GET, "/screenshot", None).await;
-        let png = base64::engine::general_purpose::STANDARD.decode(b64.as_str().unwrap_or_default()).unwrap();
+        let png = self.png().await;
         let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/../../target/artefacts/console");
         std::fs::create_dir_all(dir).unwrap();
         std::fs::write(format!("{dir}/{name}.png"), png).unwrap();
+    }
+
+    /// A PNG of what the screen shows (the viewport, at the page's own zoom).
+    pub async fn png(&self) -> Vec<u8> {
+        let b64 = self.ok(reqwest::Method::GET, "/screenshot", None).await;
+        base64::engine::general_purpose::STANDARD.decode(b64.as_str().unwrap_or_default()).unwrap()
     }
 
     /// Lays pages out as a screen `width` CSS pixels wide (Chromium's device emulation, so that
@@ -238,18 +243,6 @@ impl Browser {
             None => ("Emulation.clearDeviceMetricsOverride", json!({})),
         };
         self.ok(reqwest::Method::POST, "/goog/cdp/execute", Some(json!({ "cmd": cmd, "params": params }))).await;
-    }
-
-    /// A PNG of the whole page, beyond the visible part.
-    pub async fn full_page_png(&self) -> Vec<u8> {
-        let v = self
-            .ok(
-                reqwest::Method::POST,
-                "/goog/cdp/execute",
-                Some(json!({ "cmd": "Page.captureScreenshot", "params": { "format": "png", "captureBeyondViewport": true } })),
-            )
-            .await;
-        base64::engine::general_purpose::STANDARD.decode(v["data"].as_str().unwrap_or_default()).unwrap()
     }
 
     /// Waits until no element matches `css` (a page that replaced another at the same URL).
