@@ -93,6 +93,12 @@ pub fn upload_answer(o: &UploadOutcome) -> Value {
             if let Some(v) = &h.video {
                 j["video"] = crate::banks::uploads::video_facts(v);
             }
+            if let Some(at) = h.frame_at {
+                j["frame_at"] = json!(at);
+            }
+            if let Some(s) = h.similarity {
+                j["similarity"] = json!(s);
+            }
             j
         })
         .collect();

@@ -166,6 +166,33 @@ impl VideoIndex {
     }
 }
 
+/// A banked video's frame near an image (a still of the video, or the video made of a still).
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct FrameHit {
+    pub video: u32,
+    /// Seconds from the banked video's start.
+    pub timestamp: f64,
+    pub distance: u32,
+}
+
+impl VideoIndex {
+    /// The frames of enabled banked videos within `distance` of an image's PDQ hash (frames of
+    /// quality below `quality` left out), sorted by (distance, video, timestamp): a full-frame still
+    /// of a banked video matches it as an image would.
+    pub fn frames_near(&self, hash: &PdqHash, distance: u32, quality: u8) -> Vec<FrameHit> {
+        let mut out: Vec<FrameHit> = self
+            .frames
+            .query(&code_from_bytes(hash.as_bytes()), distance)
+            .into_iter()
+            .map(|m| (m, &self.entries[m.entry as usize]))
+            .filter(|(_, e)| e.quality >= quality)
+            .map(|(m, e)| FrameHit { video: e.video, timestamp: e.timestamp, distance: m.distance })
+            .collect();
+        out.sort_by(|a, b| (a.distance, a.video).cmp(&(b.distance, b.video)).then(a.timestamp.total_cmp(&b.timestamp)));
+        out
+    }
+}
+
 fn share(hit: usize, of: usize) -> f64 {
     if of == 0 { 0.0 } else { hit as f64 * 100.0 / of as f64 }
 }

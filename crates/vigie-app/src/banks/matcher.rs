@@ -206,6 +206,9 @@ pub struct Hit {
     /// For a banked text: its similarity with the query (0 to 1; `raw_text`), the TLSH distance
     /// being `distance` (`text_tlsh`).
     pub similarity: Option<f64>,
+    /// A still matched one frame of a video: the frame's time (seconds) in the banked video (an
+    /// image query and a `vpdq` entry) or in the query's video (a video query and a `pdq` entry).
+    pub frame_at: Option<f64>,
 }
 
 /// How a query video compares with a banked one (the hit's `distance` is 0 for them).
@@ -603,6 +606,7 @@ impl Matcher {
                 pytx,
                 video: None,
                 similarity: None,
+                frame_at: None,
             });
         };
         let pdq = q.pdq.iter().enumerate().map(|(variant, code)| (variant, code, false));
@@ -633,6 +637,10 @@ impl Matcher {
         }
         if !q.vpdq.is_empty() {
             hits.extend(st.video_hits(&q.vpdq, &usable, &live));
+            hits.extend(st.stills_in_video(&q.vpdq, &usable, &live));
+        }
+        for code in q.pdq.iter().take(1).chain(q.pdq_pytx.iter()) {
+            hits.extend(st.frames_of_still(code, radius, &usable, &live));
         }
         if q.text.is_some() || q.text_tlsh.is_some() {
             let digest = q.text_tlsh.or_else(|| q.text.as_deref().and_then(|t| vigie_text::Tlsh::of(t.as_bytes())));
@@ -782,6 +790,7 @@ impl State {
                     variant: 0,
                     pytx: false,
                     similarity: None,
+                    frame_at: None,
                     video: Some(VideoHit {
                         comparison: m.comparison,
                         is_match: m.is_match,
@@ -822,6 +831,7 @@ impl State {
                 pytx: false,
                 video: None,
                 similarity,
+                frame_at: None,
             });
         };
         if let Some(text) = text
@@ -842,6 +852,86 @@ impl State {
         }
         hits
     }
+}
+
+impl State {
+    /// A still (an image query) against the frames of banked videos, each within its bank's
+    /// distance: a full-frame still of a banked video matches it.
+    fn frames_of_still(
+        &self,
+        code: &Code,
+        radius: u32,
+        usable: &[Option<Access>],
+        live: &dyn Fn(&Slot) -> bool,
+    ) -> Vec<Hit> {
+        if self.vpdq_slots.is_empty() {
+            return Vec::new();
+        }
+        let hash = vigie_hash::PdqHash::from_bytes(code_bytes(code));
+        let mut hits: Vec<Hit> = Vec::new();
+        for f in self.vpdq.frames_near(&hash, radius, vigie_hash::vpdq::QUALITY_THRESHOLD) {
+            let slot = &self.vpdq_slots[f.video as usize];
+            let bank = &self.banks[slot.bank as usize];
+            let Some(access) = usable[slot.bank as usize] else { continue };
+            if !live(slot) || f.distance > bank.spec.threshold || hits.iter().any(|h| h.entry == slot.entry) {
+                continue;
+            }
+            hits.push(Hit {
+                bank: bank.clone(),
+                access,
+                entry: slot.entry,
+                signal_type: SignalType::Vpdq,
+                distance: f.distance,
+                variant: 0,
+                pytx: false,
+                video: None,
+                similarity: None,
+                frame_at: Some(f.timestamp),
+            });
+        }
+        hits
+    }
+
+    /// A video query's frames against banked images: a video made of (or showing, full frame) a
+    /// banked still matches it, with the first such frame's time.
+    fn stills_in_video(&self, frames: &[Feature], usable: &[Option<Access>], live: &dyn Fn(&Slot) -> bool) -> Vec<Hit> {
+        let radius = self.banks.iter().zip(usable).filter(|(_, u)| u.is_some()).map(|(b, _)| b.spec.threshold).max();
+        let Some(radius) = radius else { return Vec::new() };
+        let mut hits: Vec<Hit> = Vec::new();
+        let mut seen = std::collections::HashSet::new();
+        for f in frames.iter().filter(|f| f.quality >= vigie_hash::vpdq::QUALITY_THRESHOLD && seen.insert(f.hash)) {
+            for m in self.pdq.query(&vigie_index::code_from_bytes(f.hash.as_bytes()), radius) {
+                let slot = &self.pdq_slots[m.entry as usize];
+                let bank = &self.banks[slot.bank as usize];
+                let Some(access) = usable[slot.bank as usize] else { continue };
+                if !live(slot) || m.distance > bank.spec.threshold || hits.iter().any(|h| h.entry == slot.entry) {
+                    continue;
+                }
+                hits.push(Hit {
+                    bank: bank.clone(),
+                    access,
+                    entry: slot.entry,
+                    signal_type: SignalType::Pdq,
+                    distance: m.distance,
+                    variant: 0,
+                    pytx: false,
+                    video: None,
+                    similarity: None,
+                    frame_at: Some(f.timestamp),
+                });
+            }
+        }
+        hits
+    }
+}
+
+/// A code's 32 bytes, as `vigie_index::code_from_bytes` reads them.
+fn code_bytes(code: &Code) -> [u8; 32] {
+    let mut out = [0u8; 32];
+    for (chunk, word) in out.chunks_exact_mut(8).zip(code) {
+        chunk.copy_from_slice(&word.to_be_bytes());
+    }
+    out
 }
 
 /// How similar a text must be to a banked one to match (`vigie_text`'s threshold, chosen on its
@@ -1123,6 +1213,43 @@ mod tests {
             decided += want.len();
         }
         assert!(decided > 20, "the random library gives matches and clips to check ({decided})");
+    }
+
+    #[test]
+    fn a_still_matches_a_banked_videos_frame_and_a_video_matches_a_banked_still() {
+        let m = Matcher::new(0);
+        let now = Timestamp::from_micros(0);
+        let b = bank(1, 1, 31);
+        m.put_bank(&b, &[], now);
+        let mut rng = Rng(5);
+        let frames: Vec<Code> = (0..5).map(|_| rng.code()).collect();
+        let still = rng.code();
+        m.apply_entries(&[video_entry(1, &b.id, &frames), entry(2, &b.id, &still)], now);
+        // A still near the video's fourth frame (3 s): the video entry, at that time.
+        let hits = m.lookup(&Query { pdq: vec![near(&frames[3], 9)], ..Default::default() }, &scope(&org(1)), now);
+        let h: Vec<(i64, u32, Option<f64>)> = hits.iter().map(|h| (h.entry, h.distance, h.frame_at)).collect();
+        assert_eq!(h, [(1, 9, Some(3.0))]);
+        assert_eq!(
+            m.lookup(&Query { pdq: vec![near(&frames[3], 40)], ..Default::default() }, &scope(&org(1)), now).len(),
+            0
+        );
+        // A video one of whose frames (at 2 s) is near the banked still: the still's entry, at that time.
+        let video = [rng.code(), rng.code(), near(&still, 4)];
+        let q = video
+            .iter()
+            .enumerate()
+            .map(|(i, c)| Feature {
+                hash: vigie_hash::PdqHash::from_bytes(code_bytes(c)),
+                quality: 90,
+                frame: i as u64,
+                timestamp: i as f64,
+            })
+            .collect();
+        let hits = m.lookup(&Query { vpdq: q, ..Default::default() }, &scope(&org(1)), now);
+        let h: Vec<(i64, u32, Option<f64>)> = hits.iter().map(|h| (h.entry, h.distance, h.frame_at)).collect();
+        assert_eq!(h, [(2, 4, Some(2.0))], "the banked video shares no frame with it; the still does");
+        // Another organisation's lookup sees neither.
+        assert!(m.lookup(&Query { pdq: vec![frames[3]], ..Default::default() }, &scope(&org(9)), now).is_empty());
     }
 
     #[test]

@@ -707,6 +707,10 @@ pub struct UploadMatchDto {
     /// A text match (`raw_text`): how similar the texts are, 0 to 1.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub similarity: Option<f64>,
+    /// A still matched one frame of a video: the frame's time in seconds, in the banked video (an
+    /// image upload against a `vpdq` entry) or in the uploaded video (against a `pdq` entry).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub frame_at: Option<f64>,
     /// A video match (`signal_type` `vpdq`): how the videos compare.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub video: Option<VideoMatchDto>,
@@ -794,6 +798,7 @@ impl From<UploadOutcome> for UploadCheckDto {
                     quarantined: m.quarantined,
                     variant: m.hit.variant,
                     similarity: m.hit.similarity,
+                    frame_at: m.hit.frame_at,
                     video: m.hit.video.as_ref().map(|v| VideoMatchDto {
                         query_match_percent: v.comparison.query_match_percent,
                         compared_match_percent: v.comparison.compared_match_percent,

@@ -133,6 +133,9 @@ fn by_bank(hits: &[Hit]) -> BTreeMap<String, Vec<Value>> {
         if h.pytx {
             m["hash"] = json!("pdq_pytx");
         }
+        if let Some(at) = h.frame_at {
+            m["frame_at"] = json!(at);
+        }
         if let Some(v) = &h.video {
             m["query_match_percent"] = json!(v.comparison.query_match_percent);
             m["compared_match_percent"] = json!(v.comparison.compared_match_percent);

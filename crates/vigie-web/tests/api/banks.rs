@@ -582,7 +582,7 @@ async fn banks_import_and_export_the_python_threatexchange_formats() {
     };
     assert_eq!(status, 422);
     let good = format!(
-        "signal_type,signal_str,collab,category,tags\npdq,{H0},TAT,POSITIVE_CLASS,islamist video\nurl,https://x,TAT,,\n"
+        "signal_type,signal_str,collab,category,tags\npdq,{H0},TAT,POSITIVE_CLASS,islamist video\ntrend_query,abc,TAT,,\n"
     );
     let res = t
         .http

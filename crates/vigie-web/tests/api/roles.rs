@@ -181,27 +181,24 @@ async fn a_platform_flags_a_threat_to_life_refers_it_to_the_police_and_acknowled
     b.find("p.empty").await; // no order on this case
     b.type_into(&b.find("#flag-note").await, "The uploader announces an attack tonight.").await;
     b.click(&b.find("form.flag-threat button").await).await;
-    let done = b.text(&b.find("#legal-done").await).await;
-    assert!(done.starts_with("Flagged as a threat to life"), "{done}");
-    assert!(b.text(&b.find("#threat-state").await).await.contains("escalates every 15 minutes"));
+    b.wait_text("#legal-done", |t| t.starts_with("Flagged as a threat to life")).await;
+    b.wait_text("#threat-state", |t| t.contains("escalates every 15 minutes")).await;
 
     // Acknowledging without a referral nor a note is refused, beside the forms.
     b.click(&b.find("form.ack button").await).await;
-    let refused = b.text(&b.find("#threat-h ~ div.error").await).await;
-    assert!(refused.contains("record the referral to law enforcement first"), "{refused}");
+    b.wait_text("#threat-h ~ div.error", |t| t.contains("record the referral to law enforcement first")).await;
     assert!(t.events(Some("threat_to_life.acknowledged")).await.is_empty());
 
     b.click(&b.find("#basis-dsa").await).await;
     b.type_into(&b.find("#member-states").await, "fr, be").await;
     b.click(&b.find("form.refer button").await).await;
-    assert!(b.text(&b.find("#legal-done").await).await.starts_with("Referral to law enforcement recorded"));
-    let listed = b.text(&b.find("table.le-referrals tbody tr").await).await;
-    assert!(listed.contains("DSA art. 18") && listed.contains("BE, FR"), "{listed}");
+    b.wait_text("#legal-done", |t| t.starts_with("Referral to law enforcement recorded")).await;
+    b.wait_text("table.le-referrals tbody tr", |t| t.contains("DSA art. 18") && t.contains("BE, FR")).await;
     axe(&b, "legal with a threat").await;
     b.screenshot("roles-legal-1280").await;
     b.click(&b.find("form.ack button").await).await;
-    assert!(b.text(&b.find("#legal-done").await).await.starts_with("Alert acknowledged"));
-    assert!(b.text(&b.find("#threat-state").await).await.contains("acknowledged"));
+    b.wait_text("#legal-done", |t| t.starts_with("Alert acknowledged")).await;
+    b.wait_text("#threat-state", |t| t.contains("acknowledged")).await;
     assert!(b.try_find("form.refer").await.is_none());
     let referred = t.events(Some("threat_to_life.referred")).await;
     assert_eq!(referred.len(), 1);

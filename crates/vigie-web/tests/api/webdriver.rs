@@ -175,6 +175,27 @@ impl Browser {
             .to_owned()
     }
 
+    /// The text of the first element matching `css` once it satisfies `ready`, waiting up to five
+    /// seconds: after a click that submits a form, the old page may still be there (its element
+    /// then goes stale, or shows the old text), so the answer is read from the new one.
+    pub async fn wait_text(&self, css: &str, ready: impl Fn(&str) -> bool) -> String {
+        let deadline = Instant::now() + Duration::from_secs(5);
+        let mut last = String::new();
+        loop {
+            if let Some(e) = self.try_find(css).await {
+                let v = self.call(reqwest::Method::GET, &format!("/element/{}/text", e.0), None).await;
+                if let Some(text) = v.as_str() {
+                    if ready(text) {
+                        return text.to_owned();
+                    }
+                    last = text.to_owned();
+                }
+            }
+            assert!(Instant::now() < deadline, "{css:?} never read as expected on {}: last {last:?}", self.url().await);
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+    }
+
     pub async fn attribute(&self, e: &Element, name: &str) -> Option<String> {
         self.ok(reqwest::Method::GET, &format!("/element/{}/attribute/{name}", e.0), None)
             .await
