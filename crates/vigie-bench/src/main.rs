@@ -24,6 +24,7 @@ mod pdq;
 mod photos;
 mod server;
 mod upload;
+mod video;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -56,6 +57,8 @@ enum Command {
     Banks(banks::BanksArgs),
     /// Times upload checks with the photo itself against a large bank, on a spawned server.
     Upload(upload::UploadArgs),
+    /// Times a video lookup against a library of banked videos (one PDQ index of their frames).
+    Video(video::VideoArgs),
 }
 
 #[derive(clap::Args)]
@@ -95,6 +98,7 @@ async fn main() -> ExitCode {
         Command::Index(args) => index::run(args),
         Command::Banks(args) => banks::run(args).await,
         Command::Upload(args) => upload::run(args).await,
+        Command::Video(args) => video::run(args),
     };
     match res {
         Ok(()) => ExitCode::SUCCESS,

@@ -60,6 +60,9 @@ pub struct VideoMatch {
 #[error("a match threshold of 0 % would match every banked video; use more than 0 on the query side")]
 pub struct ZeroThreshold;
 
+/// The index's tables are never chosen for fewer frames than this.
+const LAID_FOR_AT_LEAST: usize = 1 << 16;
+
 /// The share of a banked clip's frames that must appear in a query for a clip match.
 pub const CLIP_MATCH_PERCENT: f64 = 80.0;
 
@@ -67,6 +70,9 @@ pub struct VideoIndex {
     frames: Mih,
     entries: Vec<Entry>,
     videos: Vec<Video>,
+    /// The number of frames the index's tables were chosen for: past four times that, they are
+    /// chosen again for the new size (`Mih::relaid`, amortised O(1) per frame).
+    laid_for: usize,
 }
 
 impl std::fmt::Debug for VideoIndex {
@@ -82,10 +88,16 @@ impl Default for VideoIndex {
 }
 
 impl VideoIndex {
-    /// An empty index. Its frames are searched by multi-index hashing with 16 substrings: a
-    /// distance of 31 probes buckets within one bit of each substring.
+    /// An empty index. Its frames are searched by multi-index hashing, with as many substrings as
+    /// suit the number of frames (`Mih::tables_for`: 16 of 16 bits up to about a million frames,
+    /// 11 of 23 or 24 bits at ten million), chosen again as the library grows.
     pub fn new() -> Self {
-        VideoIndex { frames: Mih::new(16), entries: Vec::new(), videos: Vec::new() }
+        VideoIndex {
+            frames: Mih::for_size(LAID_FOR_AT_LEAST),
+            entries: Vec::new(),
+            videos: Vec::new(),
+            laid_for: LAID_FOR_AT_LEAST,
+        }
     }
 
     /// Adds a banked video's features; it is matchable at once. Its distinct frames are kept (the
@@ -106,6 +118,12 @@ impl VideoIndex {
             qualities.push(f.quality);
         }
         self.videos.push(Video { qualities, enabled: true });
+        if self.entries.len() >= 4 * self.laid_for {
+            self.laid_for = self.entries.len();
+            if Mih::tables_for(self.laid_for) != self.frames.tables() {
+                self.frames = self.frames.relaid();
+            }
+        }
         video
     }
 
@@ -138,15 +156,37 @@ impl VideoIndex {
         let mut seen = HashSet::new();
         let prepared: Vec<&Feature> =
             query.iter().filter(|f| seen.insert(f.hash)).filter(|f| f.quality >= t.quality).collect();
-        // Per banked video: which query frames hit which of its frames.
-        let mut pairs: BTreeMap<u32, Vec<(usize, &Entry)>> = BTreeMap::new();
-        for (qi, f) in prepared.iter().enumerate() {
-            for m in self.frames.query(&code_from_bytes(f.hash.as_bytes()), t.distance) {
-                let e = &self.entries[m.entry as usize];
-                if e.quality >= t.quality {
-                    pairs.entry(e.video).or_default().push((qi, e));
+        // Per banked video: which query frames hit which of its frames. A long query's frames are
+        // looked up on every core, in contiguous chunks, merged in order.
+        let lookup = |chunk: &[&Feature], first: usize| -> Vec<(u32, usize, u32)> {
+            let mut out = Vec::new();
+            for (k, f) in chunk.iter().enumerate() {
+                for m in self.frames.query(&code_from_bytes(f.hash.as_bytes()), t.distance) {
+                    let e = &self.entries[m.entry as usize];
+                    if e.quality >= t.quality {
+                        out.push((e.video, first + k, m.entry));
+                    }
                 }
             }
+            out
+        };
+        let threads = std::thread::available_parallelism().map_or(1, |n| n.get()).min(prepared.len() / 64).max(1);
+        let found: Vec<(u32, usize, u32)> = if threads == 1 {
+            lookup(&prepared, 0)
+        } else {
+            let size = prepared.len().div_ceil(threads);
+            std::thread::scope(|s| {
+                let handles: Vec<_> = prepared
+                    .chunks(size)
+                    .enumerate()
+                    .map(|(i, chunk)| s.spawn(move || lookup(chunk, i * size)))
+                    .collect();
+                handles.into_iter().flat_map(|h| h.join().expect("a lookup thread does not panic")).collect()
+            })
+        };
+        let mut pairs: BTreeMap<u32, Vec<(usize, &Entry)>> = BTreeMap::new();
+        for (video, qi, entry) in found {
+            pairs.entry(video).or_default().push((qi, &self.entries[entry as usize]));
         }
         let mut out = Vec::new();
         for (video, hits) in pairs {
