@@ -591,23 +591,10 @@ impl Matcher {
         };
         let mut hits = Vec::new();
         let mut push = |slot: &Slot, signal_type, distance, variant, pytx| {
-            let Some(access) = usable[slot.bank as usize] else { return };
-            let bank = &st.banks[slot.bank as usize];
-            if !live(slot) || (signal_type == SignalType::Pdq && distance > bank.spec.threshold) {
-                return;
+            let within = signal_type != SignalType::Pdq || distance <= st.banks[slot.bank as usize].spec.threshold;
+            if let Some(hit) = st.hit_on(slot, &usable, &live, signal_type, distance).filter(|_| within) {
+                hits.push(Hit { variant, pytx, ..hit });
             }
-            hits.push(Hit {
-                bank: bank.clone(),
-                access,
-                entry: slot.entry,
-                signal_type,
-                distance,
-                variant,
-                pytx,
-                video: None,
-                similarity: None,
-                frame_at: None,
-            });
         };
         let pdq = q.pdq.iter().enumerate().map(|(variant, code)| (variant, code, false));
         for (variant, code, pytx) in pdq.chain(q.pdq_pytx.iter().map(|code| (0, code, true))) {
@@ -776,28 +763,12 @@ impl State {
             let Ok(matches) = self.vpdq.query(query, &t) else { continue };
             for m in matches.into_iter().filter(|m| m.is_match || m.is_clip) {
                 let slot = &self.vpdq_slots[m.video as usize];
-                let bank = &self.banks[slot.bank as usize];
-                let Some(access) = usable[slot.bank as usize] else { continue };
-                if thresholds(&bank.spec) != t || !live(slot) {
+                if thresholds(&self.banks[slot.bank as usize].spec) != t {
                     continue;
                 }
-                hits.push(Hit {
-                    bank: bank.clone(),
-                    access,
-                    entry: slot.entry,
-                    signal_type: SignalType::Vpdq,
-                    distance: 0,
-                    variant: 0,
-                    pytx: false,
-                    similarity: None,
-                    frame_at: None,
-                    video: Some(VideoHit {
-                        comparison: m.comparison,
-                        is_match: m.is_match,
-                        is_clip: m.is_clip,
-                        segments: m.segments,
-                    }),
-                });
+                let Some(hit) = self.hit_on(slot, usable, live, SignalType::Vpdq, 0) else { continue };
+                let (comparison, is_match, is_clip, segments) = (m.comparison, m.is_match, m.is_clip, m.segments);
+                hits.push(Hit { video: Some(VideoHit { comparison, is_match, is_clip, segments }), ..hit });
             }
         }
         hits
@@ -817,22 +788,9 @@ impl State {
     ) -> Vec<Hit> {
         let mut hits = Vec::new();
         let mut push = |slot: &Slot, signal_type, distance, similarity| {
-            let Some(access) = usable[slot.bank as usize] else { return };
-            if !live(slot) {
-                return;
+            if let Some(hit) = self.hit_on(slot, usable, live, signal_type, distance) {
+                hits.push(Hit { similarity, ..hit });
             }
-            hits.push(Hit {
-                bank: self.banks[slot.bank as usize].clone(),
-                access,
-                entry: slot.entry,
-                signal_type,
-                distance,
-                variant: 0,
-                pytx: false,
-                video: None,
-                similarity,
-                frame_at: None,
-            });
         };
         if let Some(text) = text
             && !self.text_slots.is_empty()
@@ -855,6 +813,31 @@ impl State {
 }
 
 impl State {
+    /// A hit on `slot`, when its bank is among those the lookup may use and the entry matches
+    /// now; the fields a kind of match adds are the caller's to set.
+    fn hit_on(
+        &self,
+        slot: &Slot,
+        usable: &[Option<Access>],
+        live: &dyn Fn(&Slot) -> bool,
+        signal_type: SignalType,
+        distance: u32,
+    ) -> Option<Hit> {
+        let access = usable[slot.bank as usize].filter(|_| live(slot))?;
+        Some(Hit {
+            bank: self.banks[slot.bank as usize].clone(),
+            access,
+            entry: slot.entry,
+            signal_type,
+            distance,
+            variant: 0,
+            pytx: false,
+            video: None,
+            similarity: None,
+            frame_at: None,
+        })
+    }
+
     /// A still (an image query) against the frames of banked videos, each within its bank's
     /// distance: a full-frame still of a banked video matches it.
     fn frames_of_still(
@@ -871,23 +854,13 @@ impl State {
         let mut hits: Vec<Hit> = Vec::new();
         for f in self.vpdq.frames_near(&hash, radius, vigie_hash::vpdq::QUALITY_THRESHOLD) {
             let slot = &self.vpdq_slots[f.video as usize];
-            let bank = &self.banks[slot.bank as usize];
-            let Some(access) = usable[slot.bank as usize] else { continue };
-            if !live(slot) || f.distance > bank.spec.threshold || hits.iter().any(|h| h.entry == slot.entry) {
+            if f.distance > self.banks[slot.bank as usize].spec.threshold || hits.iter().any(|h| h.entry == slot.entry)
+            {
                 continue;
             }
-            hits.push(Hit {
-                bank: bank.clone(),
-                access,
-                entry: slot.entry,
-                signal_type: SignalType::Vpdq,
-                distance: f.distance,
-                variant: 0,
-                pytx: false,
-                video: None,
-                similarity: None,
-                frame_at: Some(f.timestamp),
-            });
+            if let Some(hit) = self.hit_on(slot, usable, live, SignalType::Vpdq, f.distance) {
+                hits.push(Hit { frame_at: Some(f.timestamp), ..hit });
+            }
         }
         hits
     }
@@ -902,23 +875,14 @@ impl State {
         for f in frames.iter().filter(|f| f.quality >= vigie_hash::vpdq::QUALITY_THRESHOLD && seen.insert(f.hash)) {
             for m in self.pdq.query(&vigie_index::code_from_bytes(f.hash.as_bytes()), radius) {
                 let slot = &self.pdq_slots[m.entry as usize];
-                let bank = &self.banks[slot.bank as usize];
-                let Some(access) = usable[slot.bank as usize] else { continue };
-                if !live(slot) || m.distance > bank.spec.threshold || hits.iter().any(|h| h.entry == slot.entry) {
+                if m.distance > self.banks[slot.bank as usize].spec.threshold
+                    || hits.iter().any(|h| h.entry == slot.entry)
+                {
                     continue;
                 }
-                hits.push(Hit {
-                    bank: bank.clone(),
-                    access,
-                    entry: slot.entry,
-                    signal_type: SignalType::Pdq,
-                    distance: m.distance,
-                    variant: 0,
-                    pytx: false,
-                    video: None,
-                    similarity: None,
-                    frame_at: Some(f.timestamp),
-                });
+                if let Some(hit) = self.hit_on(slot, usable, live, SignalType::Pdq, m.distance) {
+                    hits.push(Hit { frame_at: Some(f.timestamp), ..hit });
+                }
             }
         }
         hits

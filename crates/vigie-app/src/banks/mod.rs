@@ -353,30 +353,7 @@ impl App {
                     bank.spec = spec;
                     bank.updated_at = now;
                     tx.update_bank(&bank)?;
-                    let k::BankCreated {
-                        name,
-                        owner,
-                        kind,
-                        threshold,
-                        stay_down,
-                        enabled_ratio,
-                        labels,
-                        flood_limit,
-                        vpdq_query_percent,
-                        vpdq_compared_percent,
-                    } = bank_facts(tx, now, &bank)?;
-                    let facts = k::BankUpdated {
-                        name,
-                        owner,
-                        kind,
-                        threshold,
-                        stay_down,
-                        enabled_ratio,
-                        labels,
-                        flood_limit,
-                        vpdq_query_percent,
-                        vpdq_compared_percent,
-                    };
+                    let facts = k::BankUpdated::from(bank_facts(tx, now, &bank)?);
                     ev.emit(tx, bank.id.as_str(), facts)?;
                     bank_view(tx, &principal, &bank.id)
                 },

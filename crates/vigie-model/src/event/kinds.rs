@@ -859,6 +859,36 @@ events! {
     }
 }
 
+/// A bank's settings are the same facts whether it was created or changed.
+impl From<BankCreated> for BankUpdated {
+    fn from(c: BankCreated) -> Self {
+        let BankCreated {
+            name,
+            owner,
+            kind,
+            threshold,
+            stay_down,
+            enabled_ratio,
+            labels,
+            flood_limit,
+            vpdq_query_percent,
+            vpdq_compared_percent,
+        } = c;
+        BankUpdated {
+            name,
+            owner,
+            kind,
+            threshold,
+            stay_down,
+            enabled_ratio,
+            labels,
+            flood_limit,
+            vpdq_query_percent,
+            vpdq_compared_percent,
+        }
+    }
+}
+
 impl SignalReceived {
     /// A signal of `kind` with none of the fields that depend on its kind.
     pub fn new(kind: &str, tier: &str, threat_to_life: bool, locations: u64) -> Self {

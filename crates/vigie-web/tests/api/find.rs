@@ -728,8 +728,7 @@ async fn routing_rules_send_new_cases_to_a_teams_queue_and_its_lead_sees_figures
         }
         b.click(&b.find(&format!("#team-{tid} form.add-member button")).await).await;
         // The page comes back at the same address: wait for what it says now.
-        eventually_text(&b, &format!("#team-{tid} td.people"), people).await;
-        assert_eq!(b.text(&b.find(&format!("#team-{tid} td.people")).await).await, people);
+        b.wait_text(&format!("#team-{tid} td.people"), |t| t == people).await;
     }
     for (n, (field, value, tid)) in
         [("source", "order", &orders_desk), ("host", "video.example", &general)].into_iter().enumerate()
@@ -814,14 +813,5 @@ async fn routing_rules_send_new_cases_to_a_teams_queue_and_its_lead_sees_figures
 
 /// Waits until `css`'s text contains `text`.
 async fn eventually_text(b: &Browser, css: &str, text: &str) {
-    let deadline = Instant::now() + StdDuration::from_secs(5);
-    loop {
-        if let Some(e) = b.try_find(css).await
-            && b.text(&e).await.contains(text)
-        {
-            return;
-        }
-        assert!(Instant::now() < deadline, "{css} never said {text:?}");
-        tokio::time::sleep(StdDuration::from_millis(50)).await;
-    }
+    b.wait_text(css, |t| t.contains(text)).await;
 }
