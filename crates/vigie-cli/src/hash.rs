@@ -93,6 +93,12 @@ struct Line {
     /// A video's vPDQ: python-threatexchange's `"hex,quality,timestamp"` items.
     #[serde(skip_serializing_if = "Option::is_none")]
     vpdq: Option<Vec<String>>,
+    /// A text's SHA-256 of its normal form (`vigie-text`), and python-threatexchange's `text_tlsh`
+    /// of it as it is (absent for a text too short or too plain for TLSH).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    normalised_sha256: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    text_tlsh: Option<String>,
     /// A refusal's stable code (videos).
     #[serde(skip_serializing_if = "Option::is_none")]
     code: Option<&'static str>,
@@ -114,6 +120,8 @@ impl Line {
             pdq_pytx_quality: None,
             dihedral: None,
             vpdq: None,
+            normalised_sha256: None,
+            text_tlsh: None,
             frames: None,
             duration_s: None,
             code: None,
@@ -164,6 +172,26 @@ fn hash_video(path: &Path, options: &vigie_video::Options) -> Line {
     }
 }
 
+/// The file as text, when it is one: valid UTF-8 without NUL bytes, no longer than a bank's text.
+/// (Images and videos are told apart first, by their bytes.)
+fn text_of(bytes: &[u8]) -> Option<&str> {
+    if bytes.len() > vigie_model::bank::MAX_TEXT_BYTES || bytes.contains(&0) {
+        return None;
+    }
+    std::str::from_utf8(bytes).ok().filter(|t| !t.trim().is_empty())
+}
+
+fn hash_text(path: &Path, bytes: &[u8], text: &str) -> Line {
+    let mut line = Line::error(path, String::new());
+    line.error = None;
+    line.kind = Some("text");
+    line.md5 = Some(vigie_hash::md5_hex(bytes));
+    line.sha256 = Some(vigie_hash::sha256_hex(bytes));
+    line.normalised_sha256 = Some(vigie_text::exact_hash(text));
+    line.text_tlsh = vigie_text::tlsh(text);
+    line
+}
+
 fn hash_one(path: &Path, settings: &Settings) -> Line {
     if is_video(path) {
         return hash_video(path, &settings.video);
@@ -194,12 +222,17 @@ fn hash_one(path: &Path, settings: &Settings) -> Line {
             pdq_pytx_quality: h.pdq_pytx.map(|p| p.quality),
             dihedral: h.dihedral.map(|d| d.iter().map(|x| x.to_string()).collect()),
             vpdq: None,
+            normalised_sha256: None,
+            text_tlsh: None,
             frames: None,
             duration_s: None,
             code: None,
             error: None,
         },
-        Err(e) => Line::error(path, e.to_string()),
+        Err(e) => match text_of(&bytes) {
+            Some(text) => hash_text(path, &bytes, text),
+            None => Line::error(path, e.to_string()),
+        },
     }
 }
 

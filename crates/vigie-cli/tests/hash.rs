@@ -28,7 +28,7 @@ fn a_directory_is_walked_in_name_order_and_bad_files_are_reported() {
     write_png(&root.join("a.png"), 120, 90, 1);
     write_png(&root.join("b/nested/c.png"), 64, 64, 2);
     write_png(&root.join("b/d.png"), 300, 200, 3);
-    std::fs::write(root.join("b/notes.txt"), "not an image").unwrap();
+    std::fs::write(root.join("b/notes.txt"), "Not  an IMAGE").unwrap();
     let good = std::fs::read(root.join("a.png")).unwrap();
     std::fs::write(root.join("b/truncated.png"), &good[..good.len() / 3]).unwrap();
 
@@ -39,7 +39,11 @@ fn a_directory_is_walked_in_name_order_and_bad_files_are_reported() {
         .map(|l| Path::new(l["path"].as_str().unwrap()).strip_prefix(root).unwrap().display().to_string())
         .collect();
     assert_eq!(names, ["a.png", "b/d.png", "b/nested/c.png", "b/notes.txt", "b/truncated.png"]);
-    assert_eq!(lines[3]["error"], "not an image in a supported format (PNG, JPEG, GIF, WebP, BMP, TIFF)");
+    // A text file is hashed as text: its bytes, and the SHA-256 of its normal form (lower case,
+    // spaces collapsed), which "Not  an IMAGE" shares.
+    assert_eq!(lines[3]["kind"], "text", "{}", lines[3]);
+    assert_eq!(lines[3]["normalised_sha256"], hex(Sha256::digest(b"not an image")));
+    assert_eq!(lines[3]["sha256"], hex(Sha256::digest(b"Not  an IMAGE")));
     assert!(lines[4]["error"].as_str().unwrap().contains("truncated or corrupt"), "{}", lines[4]);
 
     let a = &lines[0];
