@@ -618,7 +618,7 @@ impl App {
                 let (media, case) = visible_media(tx, &principal, &id)?;
                 let now = clock.now();
                 crate::wellbeing::may_reveal(tx, &principal, &case, now)?;
-                tx.insert_reveal(&media.id, &principal.user, now)?;
+                tx.insert_reveal(&media.id, &principal.user, now, now.minus(REVEAL_GRANT))?;
                 crate::wellbeing::count_reveal(tx, &principal, now)?;
                 let actor = Actor::of(&principal);
                 let ev = Events { clock: &*clock, now, actor: &actor };

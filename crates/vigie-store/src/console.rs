@@ -155,7 +155,11 @@ pub trait ConsoleTx {
     fn put_claim(&mut self, r: &ClaimRecord) -> Result<()>;
     fn delete_claim(&mut self, case: &CaseId) -> Result<()>;
     fn insert_media(&mut self, r: &MediaRecord, original: &[u8]) -> Result<()>;
-    fn insert_reveal(&mut self, media: &MediaId, user: &UserId, at: Timestamp) -> Result<()>;
+    /// Records that `user` revealed `media` at `at`, and deletes every reveal older than
+    /// `expired_before` (a reveal is only needed while its grant lasts; the event
+    /// `media.revealed` keeps the fact).
+    fn insert_reveal(&mut self, media: &MediaId, user: &UserId, at: Timestamp, expired_before: Timestamp)
+    -> Result<()>;
     fn set_reveal_by_key(&mut self, user: &UserId, on: bool, at: Timestamp) -> Result<()>;
     /// `true` if the token was live and is now revoked.
     fn revoke_token(&mut self, id: &TokenId, at: Timestamp) -> Result<bool>;

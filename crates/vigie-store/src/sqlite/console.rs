@@ -350,7 +350,14 @@ impl ConsoleTx for SqliteTx<'_> {
         )?;
         Ok(())
     }
-    fn insert_reveal(&mut self, media: &MediaId, user: &UserId, at: Timestamp) -> Result<()> {
+    fn insert_reveal(
+        &mut self,
+        media: &MediaId,
+        user: &UserId,
+        at: Timestamp,
+        expired_before: Timestamp,
+    ) -> Result<()> {
+        self.read.exec("DELETE FROM media_reveals WHERE at < ?1", [expired_before.as_micros()])?;
         self.read.exec(
             "INSERT OR IGNORE INTO media_reveals (media, user, at) VALUES (?1, ?2, ?3)",
             params![media.as_str(), user.as_str(), at.as_micros()],

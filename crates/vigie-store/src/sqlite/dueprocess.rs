@@ -908,6 +908,10 @@ impl DueTx for SqliteTx<'_> {
         self.read.exec("UPDATE case_notes SET body = NULL WHERE case_id = ?1", [case.as_str()])?;
         self.read.exec("DELETE FROM case_skips WHERE case_id = ?1", [case.as_str()])?;
         self.read.exec("DELETE FROM case_escalations WHERE case_id = ?1", [case.as_str()])?;
+        self.read.exec(
+            "DELETE FROM media_reveals WHERE media IN (SELECT id FROM case_media WHERE case_id = ?1)",
+            [case.as_str()],
+        )?;
         Ok(())
     }
     fn erase_notice_bodies(&mut self, case: &CaseId) -> Result<()> {

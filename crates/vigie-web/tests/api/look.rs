@@ -389,6 +389,16 @@ async fn the_reveal_counter_counts_suggests_a_break_past_the_threshold_and_keeps
         t.app.store().read(move |r| r.reveal_count_days(&user)).await.unwrap()
     };
     assert_eq!(days, [t.now().to_rfc3339()[..10].to_owned()]);
+    // Which media a person revealed is kept only while the reveal's grant lasts.
+    let reader = user.clone();
+    let revealed = |media: &str| {
+        let (media, user) = (vigie_model::MediaId::parse(media).unwrap(), reader.clone());
+        let store = t.app.store().clone();
+        async move {
+            store.read(move |r| r.revealed_since(&media, &user, vigie_model::Timestamp::from_micros(0))).await.unwrap()
+        }
+    };
+    assert!(revealed(&ids[1]).await, "the second reveal is on record");
     t.advance(vigie_model::Duration::from_days(90));
     // Signed in again: sessions do not last 90 days.
     let (_, rita) = t.console_login("rita.count", PASSWORD).await;
@@ -397,6 +407,8 @@ async fn the_reveal_counter_counts_suggests_a_break_past_the_threshold_and_keeps
     post_form(&t, &rita, &page, &format!("/media/{}/reveal", ids[0]), &[]).await;
     let days = t.app.store().read(move |r| r.reveal_count_days(&user)).await.unwrap();
     assert_eq!(days, [t.now().to_rfc3339()[..10].to_owned()], "the count of 90 days ago is gone");
+    assert!(!revealed(&ids[1]).await, "a reveal past its grant was deleted by the next one");
+    assert!(revealed(&ids[0]).await);
     assert!(t.console_get(&page, &rita).await.body.contains("You have revealed 1 media today."));
 }
 
