@@ -280,7 +280,8 @@ impl App {
     /// code and a sentence.
     async fn check_video_file(&self, job: &JobRecord, path: PathBuf) -> Result<Value, (&'static str, String)> {
         let p = self.job_principal(job).await.map_err(|e| ("submitter_gone", e.to_string()))?;
-        let input: UploadJobInput = serde_json::from_str(&job.input).unwrap_or_default();
+        let input: UploadJobInput = serde_json::from_str(&job.input)
+            .map_err(|_| ("internal", "the job's recorded fields do not read".to_owned()))?;
         let options = self.config().video.options.clone();
         let hashed = tokio::task::spawn_blocking(move || vigie_video::hash_video_file(&path, &options))
             .await
@@ -328,21 +329,32 @@ impl App {
         Ok(p)
     }
 
-    /// Queues again the jobs a stop interrupted (their files are still on disk).
+    /// Queues again the jobs a stop interrupted (their files are still on disk), and deletes the
+    /// uploads a stop left without a job (received, never acknowledged).
     pub async fn recover_jobs(&self) -> AppResult<usize> {
-        let interrupted = self
+        let (interrupted, files) = self
             .store()
             .write(move |tx| {
                 let mut n = 0;
-                for mut job in tx.unfinished_jobs(u32::MAX)?.into_iter().filter(|j| j.state == JobState::Running) {
+                let unfinished = tx.unfinished_jobs(u32::MAX)?;
+                let files: HashSet<String> = unfinished.iter().filter_map(|j| j.file.clone()).collect();
+                for mut job in unfinished.into_iter().filter(|j| j.state == JobState::Running) {
                     job.state = JobState::Queued;
                     job.started_at = None;
                     tx.update_job(&job)?;
                     n += 1;
                 }
-                Ok::<_, AppError>(n)
+                Ok::<_, AppError>((n, files))
             })
             .await?;
+        if let Ok(dir) = std::fs::read_dir(&self.config().video.dir) {
+            for entry in dir.flatten() {
+                let name = entry.file_name().to_string_lossy().into_owned();
+                if name.starts_with("upload-") && !files.contains(&name) {
+                    let _ = std::fs::remove_file(entry.path());
+                }
+            }
+        }
         Ok(interrupted)
     }
 

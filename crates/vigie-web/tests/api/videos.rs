@@ -341,6 +341,8 @@ async fn a_full_queue_refuses_a_video_before_reading_it_and_a_job_interrupted_by
     let dir = t.data_dir().join("jobs");
     std::fs::create_dir_all(&dir).unwrap();
     std::fs::write(dir.join("upload-interrupted"), &good).unwrap();
+    // An upload a crash left before its job was recorded: never acknowledged, deleted.
+    std::fs::write(dir.join("upload-orphan"), &good).unwrap();
     let now = t.app.now();
     let id = vigie_model::JobId::from_random([7; 16]);
     let record = vigie_store::JobRecord {
@@ -360,6 +362,7 @@ async fn a_full_queue_refuses_a_video_before_reading_it_and_a_job_interrupted_by
     };
     t.app.store().write(move |tx| tx.insert_job(&record)).await.unwrap();
     assert_eq!(t.app.recover_jobs().await.unwrap(), 1);
+    assert!(!dir.join("upload-orphan").exists() && dir.join("upload-interrupted").exists());
     t.app.start_jobs().await.unwrap();
     let job = finished(&t, &p.token, &format!("/api/v1/jobs/{}", id.as_str())).await;
     assert_eq!((job["state"].as_str(), job["result"]["verdict"].as_str()), (Some("done"), Some("no_match")), "{job}");
