@@ -751,8 +751,9 @@ pub struct UploadHashesDto {
 
 #[derive(Debug, Serialize, ToSchema)]
 pub struct UploadCheckDto {
-    /// `no_match`, `match`, `allowed` (an allow bank matched too), or `review` (only a banked
-    /// video found as a clip inside the upload: for a person, never automatic action).
+    /// `no_match`, `match`, `allowed` (an allow bank matched too), or `review` (only matches for a
+    /// person: a banked video found as a clip inside the upload, or a banked text; never automatic
+    /// action).
     pub verdict: String,
     pub matches: Vec<UploadMatchDto>,
     pub hashes: UploadHashesDto,
