@@ -412,19 +412,6 @@ struct OrderRow {
     clock: ClockView,
 }
 
-struct MediaRow {
-    id: String,
-    format: String,
-    size: i64,
-    sha256: String,
-    pdq: String,
-    note: String,
-    has_preview: bool,
-    raster: bool,
-    revealed: bool,
-    matches: Vec<(String, String, String)>,
-}
-
 struct EventRow {
     at: When,
     kind: String,
@@ -589,7 +576,11 @@ struct CasePage {
     held_by_other: bool,
     signals: Vec<SignalRow>,
     orders: Vec<OrderRow>,
-    media: Vec<MediaRow>,
+    media: Vec<super::viewer::MediaItem>,
+    /// This page, where a reveal comes back to.
+    back: String,
+    /// What someone who may not reveal the media here is told.
+    reveal_refusal: String,
     matches: Vec<(String, i64, i64, String)>,
     accounts: Vec<String>,
     history: Vec<EventRow>,
@@ -804,40 +795,14 @@ async fn case_view(
                 clock: ClockView::of(o.clock.status(o.ended_at, now), now),
             })
             .collect(),
-        media: media
-            .iter()
-            .map(|m| {
-                let matches: Vec<serde_json::Value> = serde_json::from_str(&m.matches).unwrap_or_default();
-                MediaRow {
-                    id: m.id.as_str().to_owned(),
-                    format: m.format.clone(),
-                    size: m.size,
-                    sha256: m.sha256.clone(),
-                    pdq: m.pdq.clone().unwrap_or_default(),
-                    // The stored note describes the derivative; a revealed original is captioned
-                    // as what it is.
-                    note: if reveal == Some(m.id.as_str()) && m.format != "unsupported" {
-                        "The original as sent, in colour and full size: revealed to you, and the reveal is logged."
-                            .to_owned()
-                    } else {
-                        m.note.clone()
-                    },
-                    has_preview: m.preview.is_some(),
-                    raster: m.format != "unsupported",
-                    revealed: reveal == Some(m.id.as_str()),
-                    matches: matches
-                        .iter()
-                        .map(|h| {
-                            (
-                                h["bank_name"].as_str().unwrap_or_default().to_owned(),
-                                h["entry"].to_string(),
-                                h["distance"].to_string(),
-                            )
-                        })
-                        .collect(),
-                }
-            })
-            .collect(),
+        media: super::viewer::MediaItem::list(&media, reveal),
+        back: format!("/cases/{}", c.id.as_str()),
+        reveal_refusal: if c.state.is_pending() {
+            "To reveal the original, claim the case first.".to_owned()
+        } else {
+            "To reveal the original, claim the case first (or review an open complaint about it, from its complaint page)."
+                .to_owned()
+        },
         matches: matches.into_iter().map(|m| (m.bank, m.entry, m.distance, m.labels.join("; "))).collect(),
         accounts,
         history: history

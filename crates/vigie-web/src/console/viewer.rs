@@ -190,27 +190,55 @@ pub(crate) async fn save_org(
     Ok(redirect("/settings?saved=organisation#organisation"))
 }
 
-/// A piece of media as a page other than the case's draws it (`templates/viewer_media.html`).
+/// A piece of media as the case's page and a complaint's draw it (`templates/viewer_media.html`).
 pub(crate) struct MediaItem {
     pub id: String,
     pub format: String,
+    pub size: i64,
     pub sha256: String,
+    pub pdq: String,
+    pub note: String,
     pub has_preview: bool,
     pub raster: bool,
     pub revealed: bool,
+    /// Bank matches: the bank's name, the entry and the distance.
+    pub matches: Vec<(String, String, String)>,
 }
 
 impl MediaItem {
+    /// The media of a case; `reveal` names the one this person just revealed, if any.
     pub(crate) fn list(media: &[vigie_store::MediaRecord], reveal: Option<&str>) -> Vec<Self> {
         media
             .iter()
-            .map(|m| MediaItem {
-                id: m.id.as_str().to_owned(),
-                format: m.format.clone(),
-                sha256: m.sha256.clone(),
-                has_preview: m.preview.is_some(),
-                raster: m.format != "unsupported",
-                revealed: reveal == Some(m.id.as_str()),
+            .map(|m| {
+                let revealed = reveal == Some(m.id.as_str());
+                let raster = m.format != "unsupported";
+                let matches: Vec<serde_json::Value> = serde_json::from_str(&m.matches).unwrap_or_default();
+                MediaItem {
+                    id: m.id.as_str().to_owned(),
+                    format: m.format.clone(),
+                    size: m.size,
+                    sha256: m.sha256.clone(),
+                    pdq: m.pdq.clone().unwrap_or_default(),
+                    // The stored note describes the derivative; a revealed original is captioned
+                    // as what it is.
+                    note: if revealed && raster {
+                        "The original as sent, in colour and full size: revealed to you, and the reveal is logged."
+                            .to_owned()
+                    } else {
+                        m.note.clone()
+                    },
+                    has_preview: m.preview.is_some(),
+                    raster,
+                    revealed,
+                    matches: matches
+                        .iter()
+                        .map(|h| {
+                            let name = h["bank_name"].as_str().unwrap_or_default().to_owned();
+                            (name, h["entry"].to_string(), h["distance"].to_string())
+                        })
+                        .collect(),
+                }
             })
             .collect()
     }
