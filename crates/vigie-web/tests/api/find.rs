@@ -8,48 +8,17 @@ use std::time::{Duration as StdDuration, Instant};
 use serde_json::{Value, json};
 use vigie_model::Duration;
 
+use crate::console::{PASSWORD, attach, case_of, sign_in_to, with_password};
 use crate::helpers::*;
 use crate::webdriver::Browser;
 
-const PASSWORD: &str = "a long test password";
-
-async fn with_password(t: &TestApp, m: &Member, login: &str) -> String {
-    let body = json!({ "login": login, "password": PASSWORD });
-    let res =
-        t.send(reqwest::Method::PUT, &format!("/api/v1/users/{}/password", m.user), Some(ADMIN), Some(body)).await;
-    assert_eq!(res.status.as_u16(), 204, "{}", res.body);
-    login.to_owned()
-}
-
-async fn sign_in_to(t: &TestApp, b: &Browser, login: &str, landing: &str) {
-    b.goto(&t.url("/login")).await;
-    b.type_into(&b.find("#login").await, login).await;
-    b.type_into(&b.find("#password").await, PASSWORD).await;
-    b.click(&b.find("form.stack button[type=submit]").await).await;
-    b.wait_url(landing).await;
-}
-
 async fn case_of_notice(t: &TestApp, body: Value) -> String {
     let receipt = t.post_anonymous("/api/v1/notices", body).await.expect(201);
-    let notice = t.get(&format!("/api/v1/notices/{}", receipt["id"].as_str().unwrap()), ADMIN).await.expect(200);
-    notice["cases"][0]["id"].as_str().unwrap().to_owned()
+    case_of(t, &receipt).await
 }
 
 async fn case_at(t: &TestApp, url: &str) -> String {
     case_of_notice(t, notice_body(url)).await
-}
-
-async fn attach(t: &TestApp, m: &Member, case: &str, bytes: Vec<u8>) -> Value {
-    let res = t
-        .http
-        .post(t.url(&format!("/api/v1/cases/{case}/media")))
-        .bearer_auth(&m.token)
-        .body(bytes)
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(res.status().as_u16(), 201);
-    res.json().await.unwrap()
 }
 
 fn removal(explanation: &str) -> Value {

@@ -6,28 +6,14 @@
 
 use serde_json::{Value, json};
 
+use crate::console::{PASSWORD, sign_in_to, with_password};
 use crate::helpers::*;
 use crate::webdriver::Browser;
 
-const PASSWORD: &str = "a long test password";
-
-/// Gives a member a console login and password; returns the login.
-async fn with_password(t: &TestApp, m: &Member, login: &str) -> String {
-    let body = json!({ "login": login, "password": PASSWORD });
-    let res =
-        t.send(reqwest::Method::PUT, &format!("/api/v1/users/{}/password", m.user), Some(ADMIN), Some(body)).await;
-    assert_eq!(res.status.as_u16(), 204, "{}", res.body);
-    login.to_owned()
-}
-
 /// Signs in and waits for the person's landing page (the first entry of their menu).
 async fn sign_in(t: &TestApp, b: &Browser, login: &str, landing: &str) {
-    b.goto(&t.url("/login")).await;
-    b.type_into(&b.find("#login").await, login).await;
-    b.type_into(&b.find("#password").await, PASSWORD).await;
-    b.click(&b.find("form.stack button[type=submit]").await).await;
+    sign_in_to(t, b, login, landing).await;
     // "/log" is part of "/login": wait for the signed-in header too.
-    b.wait_url(landing).await;
     b.find("header form.who").await;
 }
 

@@ -4,11 +4,9 @@
 
 use serde_json::{Value, json};
 
-use crate::console::{axe, axe_script, sign_in, with_password};
+use crate::console::{PASSWORD, axe, axe_script, sign_in, with_password};
 use crate::helpers::*;
 use crate::webdriver::Browser;
-
-const PASSWORD: &str = "a long test password";
 
 /// A named moderator of the platform `p`, with a console login; returns the member and the login.
 async fn colleague(t: &TestApp, p: &Member, name: &str, login: &str) -> (Member, String) {
