@@ -16,7 +16,8 @@ use super::session::{CsrfForm, Viewer};
 use super::{Me, PageError, all, field, page, page_with, problems, redirect, text};
 use crate::AppState;
 
-fn require_admin(v: &Viewer) -> Result<(), PageError> {
+/// The administration pages' gate.
+pub(crate) fn require_admin(v: &Viewer) -> Result<(), PageError> {
     if is_admin(&v.principal) {
         Ok(())
     } else {

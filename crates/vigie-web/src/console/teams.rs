@@ -5,21 +5,13 @@
 use askama::Template;
 use axum::extract::{Path, State};
 use axum::response::Response;
-use vigie_app::auth::is_admin;
 use vigie_app::teams::RULE_FIELDS;
 
+use super::admin::require_admin;
 use super::review::require_reviewer;
 use super::session::{CsrfForm, Viewer};
 use super::{Me, PageError, field, page, redirect};
 use crate::AppState;
-
-fn require_admin(v: &Viewer) -> Result<(), PageError> {
-    if is_admin(&v.principal) {
-        Ok(())
-    } else {
-        Err(vigie_app::AppError::Forbidden("these pages are for administrators").into())
-    }
-}
 
 struct TeamRow {
     id: String,
