@@ -22,7 +22,7 @@ use std::sync::{Arc, Mutex};
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 use tokio::sync::{Notify, Semaphore};
-use vigie_model::bank::{JobState, vpdq};
+use vigie_model::bank::{JobKind, JobState, vpdq};
 use vigie_model::org::{OrgKind, Role};
 use vigie_model::*;
 use vigie_store::{JobRecord, Tx};
@@ -176,7 +176,7 @@ impl App {
             id: JobId::from_random(id_bytes(now)),
             org: p.org.clone(),
             user: p.user.clone(),
-            kind: "upload_check".into(),
+            kind: JobKind::UploadCheck,
             state: JobState::Queued,
             input,
             file: Some(file),

@@ -499,6 +499,14 @@ impl UploadVerdict {
 }
 
 words! {
+    /// What a job does.
+    pub enum JobKind {
+        /// A platform's video upload, checked against the banks it may use.
+        UploadCheck => "upload_check",
+    }
+}
+
+words! {
     /// Where a job (a video upload being checked) stands.
     pub enum JobState {
         /// Received and on disk; waiting for a decoder.

@@ -2,7 +2,7 @@
 //! platform's video upload to check against the banks (`upload_check`). Kept in their own traits
 //! ([`JobReads`], [`JobTx`]), which [`crate::Reads`] and [`crate::Tx`] extend.
 
-use vigie_model::bank::JobState;
+use vigie_model::bank::{JobKind, JobState};
 use vigie_model::*;
 
 use crate::Result;
@@ -18,8 +18,7 @@ pub struct JobRecord {
     pub id: JobId,
     pub org: OrgId,
     pub user: UserId,
-    /// `upload_check`.
-    pub kind: String,
+    pub kind: JobKind,
     pub state: JobState,
     /// What the upload's check needs besides the file (JSON: url, content id, uploader).
     pub input: String,

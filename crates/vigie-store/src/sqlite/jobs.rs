@@ -1,7 +1,7 @@
 //! The SQL behind [`JobReads`] and [`JobTx`].
 
 use rusqlite::{Row, params};
-use vigie_model::bank::JobState;
+use vigie_model::bank::{JobKind, JobState};
 use vigie_model::*;
 
 use super::conn::{SqliteRead, SqliteTx, corrupt};
@@ -9,12 +9,13 @@ use crate::*;
 
 fn job_row(r: &Row<'_>) -> rusqlite::Result<JobRecord> {
     let state: String = r.get("state")?;
+    let kind: String = r.get("kind")?;
     let opt_ts = |v: Option<i64>| v.map(Timestamp::from_micros);
     Ok(JobRecord {
         id: JobId::from_trusted(r.get("id")?),
         org: OrgId::from_trusted(r.get("org")?),
         user: UserId::from_trusted(r.get("user")?),
-        kind: r.get("kind")?,
+        kind: JobKind::parse(&kind).ok_or_else(|| corrupt("job kind", &kind))?,
         state: JobState::parse(&state).ok_or_else(|| corrupt("job state", &state))?,
         input: r.get("input")?,
         file: r.get("file")?,
@@ -64,7 +65,7 @@ impl JobTx for SqliteTx<'_> {
                 r.id.as_str(),
                 r.org.as_str(),
                 r.user.as_str(),
-                r.kind,
+                r.kind.as_str(),
                 r.state.as_str(),
                 r.input,
                 r.file,

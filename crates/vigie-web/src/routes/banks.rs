@@ -1005,7 +1005,7 @@ impl From<vigie_store::JobRecord> for JobDto {
     fn from(j: vigie_store::JobRecord) -> Self {
         JobDto {
             id: j.id.as_str().to_owned(),
-            kind: j.kind,
+            kind: j.kind.as_str().to_owned(),
             state: j.state.as_str().to_owned(),
             created_at: t(j.created_at),
             started_at: j.started_at.map(t),

@@ -349,7 +349,7 @@ async fn a_full_queue_refuses_a_video_before_reading_it_and_a_job_interrupted_by
         id: id.clone(),
         org: vigie_model::OrgId::parse(&p.org).unwrap(),
         user: vigie_model::UserId::parse(&p.user).unwrap(),
-        kind: "upload_check".into(),
+        kind: vigie_model::bank::JobKind::UploadCheck,
         state: vigie_model::bank::JobState::Running,
         input: "{}".into(),
         file: Some("upload-interrupted".into()),
