@@ -32,6 +32,7 @@ pub mod sessions;
 pub mod shift;
 pub mod statements;
 pub mod teams;
+pub mod tlog;
 pub mod transparency;
 pub mod wellbeing;
 
@@ -74,6 +75,8 @@ pub struct AppConfig {
     pub decode_budget: budget::DecodeBudgetConfig,
     /// Video uploads checked as jobs: where they wait, how many decode at once, how many wait.
     pub video: jobs::VideoJobsConfig,
+    /// The verifiable log: its key, how often it signs checkpoints, its witnesses.
+    pub log: tlog::LogConfig,
 }
 
 /// The application: the store, the clock and the wake-up handles of the background workers.
@@ -101,6 +104,12 @@ struct Inner {
     jobs: jobs::Worker,
     /// Set when the operator started the server on an event log that failed its check.
     broken_log: std::sync::OnceLock<audit::AcceptedBreak>,
+    /// The key the log signs its checkpoints with (`tlog`).
+    log_key: std::sync::OnceLock<vigie_log::SignerKey>,
+    /// The tree size each witness last cosigned, by URL (the `old` of the next request).
+    witnessed: std::sync::Mutex<std::collections::HashMap<String, u64>>,
+    /// A witness saw another history of this log's origin (`tlog`).
+    lineage_problem: std::sync::Mutex<Option<String>>,
 }
 
 impl App {
@@ -130,6 +139,9 @@ impl App {
                 decode_budget,
                 jobs,
                 broken_log: std::sync::OnceLock::new(),
+                log_key: std::sync::OnceLock::new(),
+                witnessed: std::sync::Mutex::new(std::collections::HashMap::new()),
+                lineage_problem: std::sync::Mutex::new(None),
             }),
         }
     }
@@ -162,6 +174,7 @@ impl App {
         tokio::spawn(delivery::run(self.clone()));
         tokio::spawn(statements::run(self.clone()));
         tokio::spawn(jobs::run(self.clone()));
+        tokio::spawn(tlog::run(self.clone()));
     }
 }
 

@@ -20,6 +20,7 @@
 mod banks;
 mod index;
 mod load;
+mod logexport;
 mod pdq;
 mod photos;
 mod server;
@@ -59,6 +60,9 @@ enum Command {
     Upload(upload::UploadArgs),
     /// Times a video lookup against a library of banked videos (one PDQ index of their frames).
     Video(video::VideoArgs),
+    /// Writes a verifiable export of N events and its signed checkpoint, to time
+    /// `vigie audit verify --export` on.
+    LogExport(logexport::LogExportArgs),
 }
 
 #[derive(clap::Args)]
@@ -99,6 +103,7 @@ async fn main() -> ExitCode {
         Command::Banks(args) => banks::run(args).await,
         Command::Upload(args) => upload::run(args).await,
         Command::Video(args) => video::run(args),
+        Command::LogExport(args) => logexport::run(args),
     };
     match res {
         Ok(()) => ExitCode::SUCCESS,

@@ -23,6 +23,7 @@ mod demo;
 mod dueprocess;
 mod export;
 mod hash;
+mod logcmd;
 mod matching;
 mod transparency;
 mod user;
@@ -65,6 +66,13 @@ enum Command {
         #[command(subcommand)]
         command: user::UserCommand,
     },
+    /// A running server's verifiable log: its key, checkpoints and proofs, checked here.
+    Log {
+        #[command(subcommand)]
+        command: logcmd::LogCommand,
+    },
+    /// Runs a witness that cosigns logs' checkpoints (C2SP tlog-witness) and raises forks.
+    Witness(logcmd::WitnessArgs),
     /// Tools for auditors.
     Audit {
         #[command(subcommand)]
@@ -175,14 +183,35 @@ struct ServeArgs {
     /// the finding until a start finds the log sound.
     #[arg(long, env = "VIGIE_ACCEPT_BROKEN_LOG")]
     accept_broken_log: bool,
+    /// The file holding the log's signing key (`PRIVATE+KEY+<origin>+...`, created with a new
+    /// origin if absent); default `log-key` in the data directory.
+    #[arg(long, env = "VIGIE_LOG_KEY_FILE")]
+    log_key_file: Option<PathBuf>,
+    /// Seconds between the log's checkpoints (when it grew).
+    #[arg(long, default_value_t = 60, env = "VIGIE_CHECKPOINT_INTERVAL")]
+    checkpoint_interval: u64,
+    /// A witness to send each checkpoint to, as `URL=VERIFIER_KEY` (its `add-checkpoint` prefix
+    /// and its cosignature key); repeat for several.
+    #[arg(long = "witness", env = "VIGIE_WITNESSES", value_delimiter = ',')]
+    witnesses: Vec<String>,
 }
 
 #[derive(Subcommand)]
 enum AuditCommand {
-    /// Verifies the hash chain of every event in the data directory.
+    /// Verifies a data directory (its hash chain, and its tree recomputed from the events), or,
+    /// with --export, a verifiable export against signed checkpoints, offline.
     Verify {
         #[arg(long, default_value = "./vigie-data", env = "VIGIE_DATA")]
         data: PathBuf,
+        /// A verifiable export (`vigie audit export --verifiable`) to check instead of a directory.
+        #[arg(long)]
+        export: Option<PathBuf>,
+        /// A signed checkpoint (a note file) the export must reproduce; repeat for several.
+        #[arg(long = "checkpoint")]
+        checkpoints: Vec<PathBuf>,
+        /// The log's verifier key (`<origin>+<id>+<base64>`), obtained out of band.
+        #[arg(long, env = "VIGIE_LOG_VKEY")]
+        log_key: Option<String>,
     },
     /// Writes the events an audience may see, one JSON object per line (personal values stay
     /// salted hashes).
@@ -205,7 +234,15 @@ fn main() -> ExitCode {
     let res = runtime.block_on(async {
         match cli.command {
             Command::Serve(args) => serve(args).await,
-            Command::Audit { command: AuditCommand::Verify { data } } => audit_verify(data).await,
+            Command::Audit { command: AuditCommand::Verify { data, export, checkpoints, log_key } } => match export {
+                Some(export) => {
+                    let key = log_key.context("--log-key is needed to check an export against checkpoints")?;
+                    logcmd::verify_export(&export, &checkpoints, &key)
+                }
+                None => audit_verify(data).await,
+            },
+            Command::Log { command } => logcmd::run(cli.conn, command).await,
+            Command::Witness(args) => logcmd::witness(args).await,
             Command::Hash(args) => hash::run(args),
             Command::Match(args) => matching::run(args),
             Command::Bank { command } => bank::run(cli.conn, command).await,
@@ -289,6 +326,16 @@ async fn serve(mut args: ServeArgs) -> anyhow::Result<ExitCode> {
                     ..Default::default()
                 },
             },
+            log: vigie_app::tlog::LogConfig {
+                key_file: args.log_key_file.clone(),
+                checkpoint_interval: std::time::Duration::from_secs(args.checkpoint_interval.max(1)),
+                witnesses: args
+                    .witnesses
+                    .iter()
+                    .map(|w| vigie_app::tlog::WitnessPeer::parse(w).map_err(anyhow::Error::msg))
+                    .collect::<anyhow::Result<_>>()
+                    .context("--witness")?,
+            },
         },
         clock: Arc::new(SystemClock),
         accept_broken_log: args.accept_broken_log,
@@ -356,11 +403,22 @@ async fn audit_verify(data: PathBuf) -> anyhow::Result<ExitCode> {
     anyhow::ensure!(data.join("vigie.sqlite3").exists(), "no Vigie database in {}", data.display());
     let store = Store::open_sqlite_read_only(&data, 1).with_context(|| format!("while opening {}", data.display()))?;
     let report = store.read(|r| vigie_app::audit::verify_all(r)).await?;
+    let origin = log_origin(&data)?;
+    let tree = store.read(move |r| vigie_app::tlog::verify_store(r, &origin)).await?;
+    for p in &tree.problems {
+        println!("BROKEN: {p}");
+    }
     match report.error {
-        None => {
-            println!("ok: {} events, head {}", report.events, report.head);
+        None if tree.problems.is_empty() => {
+            println!(
+                "ok: {} events, head {}; the tree reproduces {} signed checkpoints",
+                report.events,
+                report.head,
+                tree.checkpoints_ok.len()
+            );
             Ok(ExitCode::SUCCESS)
         }
+        None => Ok(ExitCode::from(1)),
         Some(bad) => {
             println!("BROKEN: {bad}");
             match report.events {
@@ -369,5 +427,19 @@ async fn audit_verify(data: PathBuf) -> anyhow::Result<ExitCode> {
             }
             Ok(ExitCode::from(1))
         }
+    }
+}
+
+/// The origin of the log in a data directory, from its key file (`log-key`); empty when there is
+/// none (a directory no server started on signs no checkpoints).
+fn log_origin(data: &std::path::Path) -> anyhow::Result<String> {
+    let path = data.join("log-key");
+    match std::fs::read_to_string(&path) {
+        Ok(text) => Ok(vigie_log::SignerKey::parse(text.trim())
+            .with_context(|| format!("{} holds no log key", path.display()))?
+            .name()
+            .to_owned()),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(String::new()),
+        Err(e) => Err(e).with_context(|| format!("while reading {}", path.display())),
     }
 }

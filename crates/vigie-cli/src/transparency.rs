@@ -8,7 +8,7 @@ use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use anyhow::{Context, bail};
-use vigie_app::transparency::{Audience, Period, audience::Selector, each_event, export_line, render, report};
+use vigie_app::transparency::{Audience, Period, audience::Selector, each_event, export_line, render, report_and_cut};
 use vigie_model::Timestamp;
 use vigie_store::Store;
 
@@ -56,6 +56,14 @@ pub(crate) struct ExportArgs {
     /// Where to write the JSON lines; default: standard output.
     #[arg(long)]
     out: Option<PathBuf>,
+    /// Write the export that verifies against the log's latest checkpoint: every event up to it,
+    /// the fields the audience may see with their salts, the others as commitments, and the
+    /// events it may not see as their leaves only (`docs/log.md`). `--to` does not apply.
+    #[arg(long)]
+    verifiable: bool,
+    /// With --verifiable: where to write that checkpoint (its signed note).
+    #[arg(long)]
+    checkpoint_out: Option<PathBuf>,
 }
 
 fn open(data: &Path) -> anyhow::Result<Store> {
@@ -78,11 +86,31 @@ pub(crate) async fn run_report(cmd: ReportCommand) -> anyhow::Result<ExitCode> {
         None => Audience::Overseer,
     };
     let store = open(&data)?;
-    let r = store.read(move |r| report(r, period, &audience)).await?;
+    let (r, cut) = store.read(move |r| report_and_cut(r, period, &audience)).await?;
+    // The report names the signed checkpoint that commits to every event it read, so that anyone
+    // can check its inputs (`vigie audit verify --export`).
+    let named = cut
+        .as_ref()
+        .map(|c| serde_json::json!({ "origin": c.origin, "size": c.size, "root": vigie_app::tlog::b64(&c.root) }));
+    let line = match &cut {
+        Some(c) => format!(
+            "computed from the log {} up to its signed checkpoint of {} events, root {}",
+            c.origin,
+            c.size,
+            vigie_app::tlog::b64(&c.root)
+        ),
+        None => "computed from events not yet covered by a signed checkpoint".to_owned(),
+    };
     let text = match format {
-        Format::Json => render::json(&r) + "\n",
-        Format::Csv => render::csv(&r),
-        Format::Html => render::html(&r),
+        Format::Json => {
+            let mut v = serde_json::to_value(&r)?;
+            v["log_checkpoint"] = named.unwrap_or(serde_json::Value::Null);
+            serde_json::to_string_pretty(&v)? + "\n"
+        }
+        Format::Csv => render::csv(&r) + &format!("log_checkpoint,\"{line}\"\n"),
+        Format::Html => {
+            render::html(&r).replacen("</body>", &format!("<p class=\"log-cut\">This report was {line}.</p></body>"), 1)
+        }
     };
     std::io::stdout().write_all(text.as_bytes())?;
     Ok(ExitCode::SUCCESS)
@@ -102,6 +130,27 @@ pub(crate) async fn run_export(args: ExportArgs) -> anyhow::Result<ExitCode> {
         )),
         None => Box::new(std::io::BufWriter::new(std::io::stdout())),
     };
+    if args.verifiable {
+        let origin = crate::log_origin(&args.data)?;
+        let cut = store.read(move |r| r.log_checkpoints(&origin, 1)).await?.pop();
+        let Some(checkpoint) = cut else {
+            bail!("the log in {} has signed no checkpoint yet: a verifiable export is cut at one", args.data.display())
+        };
+        if let Some(path) = &args.checkpoint_out {
+            std::fs::write(path, &checkpoint.note).with_context(|| format!("while writing {}", path.display()))?;
+        }
+        let size = checkpoint.size;
+        let shown = store
+            .read(move |r| {
+                let select = Selector::build(r, Timestamp::from_micros(i64::MAX), &audience)?;
+                let shown = vigie_app::tlog::export::write(r, &select, size, &mut sink)?;
+                sink.flush().map_err(|e| vigie_store::StoreError::Engine(Box::new(e)))?;
+                Ok::<_, vigie_store::StoreError>(shown)
+            })
+            .await?;
+        eprintln!("exported {size} events, {shown} of them disclosed to the audience {}", args.audience);
+        return Ok(ExitCode::SUCCESS);
+    }
     let (written, read, failed) = store
         .read(move |r| {
             let select = Selector::build(r, to, &audience)?;

@@ -210,6 +210,17 @@ impl<S: NodeStore> Tree<S> {
         Ok(tree)
     }
 
+    /// The tree whose right edge is `frontier`, over the store holding its nodes: what a writer
+    /// that keeps the edge between transactions resumes from, reading nothing.
+    pub fn resume(store: S, frontier: Frontier) -> Self {
+        Tree { store, frontier }
+    }
+
+    /// The right edge: enough to [`Tree::resume`] the tree later.
+    pub fn frontier(&self) -> &Frontier {
+        &self.frontier
+    }
+
     /// The number of leaves.
     pub fn size(&self) -> u64 {
         self.frontier.size

@@ -102,6 +102,7 @@ pub enum EventKind {
     UploaderNoticeInformed,
     UploaderNoticeOrderCopy,
     LogBreakAccepted,
+    LogLineageStarted,
     DeliveryRequeued,
     CaseNoteAdded,
     CaseSkipped,
@@ -111,7 +112,7 @@ pub enum EventKind {
 }
 
 impl EventKind {
-    pub const ALL: [EventKind; 89] = [
+    pub const ALL: [EventKind; 90] = [
         EventKind::OrgCreated,
         EventKind::UserCreated,
         EventKind::TokenIssued,
@@ -195,6 +196,7 @@ impl EventKind {
         EventKind::UploaderNoticeInformed,
         EventKind::UploaderNoticeOrderCopy,
         EventKind::LogBreakAccepted,
+        EventKind::LogLineageStarted,
         EventKind::DeliveryRequeued,
         EventKind::CaseNoteAdded,
         EventKind::CaseSkipped,
@@ -288,6 +290,7 @@ impl EventKind {
             EventKind::UploaderNoticeInformed => "uploader_notice.informed",
             EventKind::UploaderNoticeOrderCopy => "uploader_notice.order_copy",
             EventKind::LogBreakAccepted => "log.break_accepted",
+            EventKind::LogLineageStarted => "log.lineage_started",
             EventKind::DeliveryRequeued => "delivery.requeued",
             EventKind::CaseNoteAdded => "case.note_added",
             EventKind::CaseSkipped => "case.skipped",

@@ -28,7 +28,7 @@ mod wellbeing;
 
 use std::sync::Arc;
 
-pub use chain::ChainReads;
+pub use chain::{ChainReads, CheckpointRecord, LogHash, LogTx};
 pub use console::*;
 pub use dueprocess::*;
 pub use find::*;
@@ -202,7 +202,7 @@ pub trait Reads:
 }
 
 /// Changes. Only available inside [`Store::write`].
-pub trait Tx: Reads + DueTx + ConsoleTx + FindTx + OutboxTx + ShiftTx + WellbeingTx + JobTx {
+pub trait Tx: Reads + DueTx + ConsoleTx + FindTx + OutboxTx + ShiftTx + WellbeingTx + JobTx + LogTx {
     fn insert_org(&mut self, r: &OrgRecord) -> Result<()>;
     /// Changes an organisation's competences and designated channel (nothing else changes).
     fn update_org(&mut self, r: &OrgRecord) -> Result<()>;

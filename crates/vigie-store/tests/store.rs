@@ -134,3 +134,88 @@ async fn the_log_check_reads_the_head_and_the_append_only_triggers() {
         ["events_no_update".to_owned(), "events_no_delete".to_owned()]
     );
 }
+
+/// Every leaf of the log's tree, recomputed from the events and their seeds, as RFC 9162 leaf
+/// hashes, and the hashes the tree holds at level 0.
+async fn leaves(store: &Store) -> (Vec<[u8; 32]>, Vec<[u8; 32]>) {
+    store
+        .read(|r| {
+            let events = r.events_after(0, 10_000)?;
+            let seeds = r.event_seeds(1, i64::MAX)?;
+            assert_eq!(seeds.len(), events.len(), "one seed per event");
+            let mut recomputed = Vec::new();
+            let mut stored = Vec::new();
+            for (e, (seq, seed)) in events.iter().zip(&seeds) {
+                assert_eq!(e.seq, *seq);
+                let leaf = vigie_model::event::leaf::Leaf::of(e, &e.event().unwrap(), *seed);
+                recomputed.push(vigie_log::tree::leaf_hash(&leaf.hash()));
+                stored.push(r.log_node(0, u64::try_from(e.seq - 1).unwrap())?.expect("a leaf per event"));
+            }
+            assert_eq!(r.log_size()?, events.len() as u64);
+            Ok((recomputed, stored))
+        })
+        .await
+        .unwrap()
+}
+
+#[tokio::test]
+async fn every_event_is_a_leaf_written_in_its_own_transaction_and_the_nodes_never_change() {
+    let db = Sqlite::new();
+    let store = db.open();
+    for n in 1..=12 {
+        let e = event(n);
+        store.write(move |tx| tx.append_event(&EventId::from_random([n as u8; 16]), &e)).await.unwrap();
+    }
+    // A transaction that fails after its event leaves neither the event nor its leaf.
+    let e = event(13);
+    let failed = store
+        .write(move |tx| {
+            tx.append_event(&EventId::from_random([13; 16]), &e)?;
+            Err::<(), _>(StoreError::Corrupt("the use-case failed".into()))
+        })
+        .await;
+    assert!(failed.is_err());
+    let e = event(14);
+    let seq = store.write(move |tx| tx.append_event(&EventId::from_random([14; 16]), &e)).await.unwrap();
+    assert_eq!(seq, 13, "the event after a failed transaction takes its place");
+    let (recomputed, stored) = leaves(&store).await;
+    assert_eq!(recomputed, stored);
+    assert_eq!(stored.len(), 13);
+    drop(store);
+    let raw = rusqlite::Connection::open(db.file()).unwrap();
+    let refused = raw.execute("UPDATE log_nodes SET hash = zeroblob(32) WHERE level = 0 AND idx = 3", []);
+    assert!(refused.unwrap_err().to_string().contains("append-only"));
+    let refused = raw.execute("DELETE FROM log_nodes WHERE level = 0 AND idx = 12", []);
+    assert!(refused.unwrap_err().to_string().contains("append-only"));
+    raw.execute_batch("DROP TRIGGER log_nodes_no_delete").unwrap();
+    drop(raw);
+    let store = db.open();
+    let missing = store.read(|r| r.missing_event_guards()).await.unwrap();
+    assert_eq!(missing, ["log_nodes_no_delete"], "the check at start sees the tree's guards too");
+}
+
+#[tokio::test]
+async fn a_database_from_before_the_tree_gets_a_leaf_for_every_event_when_it_opens() {
+    let db = Sqlite::new();
+    let store = db.open();
+    for n in 1..=40 {
+        let e = event(n);
+        store.write(move |tx| tx.append_event(&EventId::from_random([n as u8; 16]), &e)).await.unwrap();
+    }
+    drop(store);
+    // The database as schema 18 left it: no tree, no seeds, no checkpoints.
+    let raw = rusqlite::Connection::open(db.file()).unwrap();
+    raw.execute_batch(
+        "DROP TABLE log_nodes; DROP TABLE event_seeds; DROP TABLE log_checkpoints; PRAGMA user_version = 18;",
+    )
+    .unwrap();
+    drop(raw);
+    let store = db.open();
+    let (recomputed, stored) = leaves(&store).await;
+    assert_eq!(stored.len(), 40);
+    assert_eq!(recomputed, stored);
+    let e = event(41);
+    let seq = store.write(move |tx| tx.append_event(&EventId::from_random([41; 16]), &e)).await.unwrap();
+    assert_eq!(seq, 41);
+    assert_eq!(leaves(&store).await.1.len(), 41, "new events go on after the filled-in ones");
+}

@@ -14,6 +14,7 @@ pub mod rate_limit;
 pub mod routes;
 pub mod schema;
 pub mod serve;
+pub mod witness;
 
 use std::net::SocketAddr;
 use std::path::PathBuf;
@@ -26,7 +27,7 @@ use vigie_app::{App, AppConfig, Clock};
 use vigie_store::{SqliteConfig, Store};
 
 use crate::rate_limit::RateLimiter;
-use crate::routes::{admin, banks, dueprocess, hma, intake, media, platform, reviewing, statements, system};
+use crate::routes::{admin, banks, dueprocess, hma, intake, log, media, platform, reviewing, statements, system};
 
 /// The largest request body accepted, in bytes.
 pub const MAX_BODY_BYTES: usize = 256 * 1024;
@@ -132,6 +133,11 @@ pub fn router(state: AppState) -> Router {
         .route("/statements/{decision}", get(statements::submission))
         .route("/events", get(system::events))
         .route("/events/verify", get(system::verify))
+        .route("/log/key", get(log::key))
+        .route("/log/checkpoint", get(log::checkpoint))
+        .route("/log/checkpoints", get(log::list_checkpoints).post(log::sign_checkpoint))
+        .route("/log/proof/inclusion", get(log::inclusion))
+        .route("/log/proof/consistency", get(log::consistency))
         .route("/hash", post(media::hash).layer(DefaultBodyLimit::max(media_limit)))
         .route("/banks", post(banks::create_bank).get(banks::list_banks))
         .route("/banks/{id}", get(banks::get_bank).patch(banks::update_bank).delete(banks::delete_bank))
@@ -225,7 +231,11 @@ pub async fn start(config: ServerConfig) -> Result<Running, StartError> {
     let store = Store::open_sqlite(&config.data_dir, config.store)?;
     let pepper_file = config.app.pepper_file.clone().unwrap_or_else(|| config.data_dir.join("pepper"));
     let pepper = vigie_app::secrets::Pepper::load_or_create(&pepper_file)?;
+    let log_key_file = config.app.log.key_file.clone().unwrap_or_else(|| config.data_dir.join("log-key"));
+    let log_key = vigie_app::tlog::load_or_create_key(&log_key_file)?;
     let app = App::new(store, config.clock, config.app, pepper);
+    tracing::info!(origin = log_key.name(), verifier_key = %log_key.verifier().encode(), "the log signs its checkpoints with this key");
+    app.set_log_key(log_key);
     // Before anything is written: a broken chain or a log that accepts changes stops the start,
     // unless the operator says to serve anyway.
     let log = app.check_log().await?;
@@ -275,6 +285,8 @@ pub enum StartError {
     Io(#[from] std::io::Error),
     #[error("{0}")]
     Pepper(#[from] vigie_app::secrets::PepperError),
+    #[error("{0}")]
+    LogKey(#[from] vigie_app::tlog::LogKeyError),
     #[error(
         "the event log failed its check, so nothing is served: {0}. Repair it (restore the database from a \
          backup; recreate the triggers), or start with --accept-broken-log (VIGIE_ACCEPT_BROKEN_LOG=true) to \

@@ -15,7 +15,7 @@ use vigie_model::Conflict;
 
 use crate::error::{Code, PROBLEM_JSON};
 
-use crate::routes::{admin, banks, dueprocess, hma, intake, media, platform, reviewing, statements, system};
+use crate::routes::{admin, banks, dueprocess, hma, intake, log, media, platform, reviewing, statements, system};
 
 #[derive(OpenApi)]
 #[openapi(
@@ -27,6 +27,12 @@ use crate::routes::{admin, banks, dueprocess, hma, intake, media, platform, revi
         system::legal_bases,
         system::events,
         system::verify,
+        log::key,
+        log::checkpoint,
+        log::list_checkpoints,
+        log::sign_checkpoint,
+        log::inclusion,
+        log::consistency,
         admin::create_org,
         admin::update_org,
         admin::list_orgs,

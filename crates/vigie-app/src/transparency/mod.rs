@@ -71,17 +71,30 @@ pub fn export_line(e: &ChainedEvent) -> serde_json::Value {
 
 /// Builds the report of `period` for `audience` from the store's event log.
 pub fn report(r: &dyn Reads, period: Period, audience: &Audience) -> vigie_store::Result<Report> {
+    Ok(report_and_cut(r, period, audience)?.0)
+}
+
+/// [`report`], and the signed checkpoint it was computed from: the first that commits to every
+/// event the report read (`None` while the log has signed none that covers them).
+pub fn report_and_cut(
+    r: &dyn Reads,
+    period: Period,
+    audience: &Audience,
+) -> vigie_store::Result<(Report, Option<vigie_store::CheckpointRecord>)> {
     let select = audience::Selector::build(r, period.to, audience)?;
     let mut tally = Tally::new(period, audience.org());
+    let mut last = 0;
     // The tally reads the typed event whole; the audience decides which events count. A report
     // for the public reads only public fields (the Python recompute, from the public export,
     // checks that it does).
     each_event(r, period.to, |e| {
+        last = e.seq;
         if select.view(e).is_some() {
             tally.add(e);
         }
     })?;
-    Ok(tally.finish())
+    let cut = r.log_checkpoint_covering(u64::try_from(last).unwrap_or(0))?;
+    Ok((tally.finish(), cut))
 }
 
 impl crate::App {

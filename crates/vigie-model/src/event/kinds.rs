@@ -841,6 +841,15 @@ events! {
         checked_from_seq: i64,
         head_seq: i64,
     }
+    /// The log began a new lineage: a data directory restored from a backup older than a
+    /// published checkpoint declares itself a new log, with a new origin and key, instead of
+    /// passing for the old one (`vigie log new-lineage`). The old origin, and the size of the old
+    /// log's latest checkpoint this directory holds (0: none).
+    LogLineageStarted version 1 seen_by(Actor) public(true) webhook(None) {
+        origin: Word,
+        previous_origin: Word,
+        previous_size: u64,
+    }
     /// A dead letter (a webhook message that used up its attempts) was put back in its queue,
     /// due at once with its attempts counted afresh.
     DeliveryRequeued version 1 seen_by(Actor) public(false) webhook(None) {

@@ -83,20 +83,37 @@ impl SqliteRead<'_> {
     }
 }
 
-/// The last event in the chain, kept in memory by the writer.
+/// The last event in the chain and the right edge of the log's tree, kept in memory by the
+/// writer.
 #[derive(Clone, Debug)]
 pub(crate) struct ChainHead {
     pub(super) seq: i64,
     pub(super) hash: String,
+    pub(super) frontier: vigie_log::tree::Frontier,
 }
 
 impl ChainHead {
-    pub(crate) fn load(conn: &Connection) -> rusqlite::Result<Self> {
+    /// Reads the head, and gives every event without a leaf its leaf (the events written before
+    /// the tree existed, in one transaction), so that event `seq` is always leaf `seq − 1`.
+    pub(crate) fn load(conn: &Connection) -> crate::Result<Self> {
         let last = conn
             .query_row("SELECT seq, hash FROM events ORDER BY seq DESC LIMIT 1", [], |r| {
-                Ok(ChainHead { seq: r.get(0)?, hash: r.get(1)? })
+                Ok((r.get::<_, i64>(0)?, r.get::<_, String>(1)?))
             })
-            .optional()?;
-        Ok(last.unwrap_or(ChainHead { seq: 0, hash: GENESIS_HASH.to_owned() }))
+            .optional()
+            .map_err(err)?;
+        let (seq, hash) = last.unwrap_or((0, GENESIS_HASH.to_owned()));
+        let size = super::chain::log_size(conn).map_err(err)?;
+        let tree = vigie_log::tree::Tree::open(super::chain::Nodes(conn), size)
+            .map_err(|e| crate::StoreError::Corrupt(format!("the log's tree at {size} leaves: {e}")))?;
+        let mut head = ChainHead { seq, hash, frontier: tree.frontier().clone() };
+        let behind = u64::try_from(seq).unwrap_or(0);
+        if size > behind {
+            return Err(crate::StoreError::Corrupt(format!("the log's tree has {size} leaves for {seq} events")));
+        }
+        if size < behind {
+            super::events::backfill_leaves(conn, &mut head)?;
+        }
+        Ok(head)
     }
 }

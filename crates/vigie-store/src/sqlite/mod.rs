@@ -139,7 +139,7 @@ impl SqliteEngine {
             journal_mode: conn.query_row("PRAGMA journal_mode", [], |r| r.get(0)).map_err(err)?,
             synchronous: conn.query_row("PRAGMA synchronous", [], |r| r.get(0)).map_err(err)?,
         };
-        let head = ChainHead::load(&conn).map_err(err)?;
+        let head = ChainHead::load(&conn)?;
         let wal_path = dir.join("vigie.sqlite3-wal");
 
         let (write_send, write_recv) = mpsc::channel::<WriteJob>();

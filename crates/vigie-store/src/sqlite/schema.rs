@@ -1065,6 +1065,33 @@ CREATE TABLE case_escalations (
 CREATE INDEX case_escalations_org ON case_escalations(org, escalated_at);
 CREATE INDEX case_escalations_to ON case_escalations(to_user);
 "#,
+    // 19: the verifiable log (step 12). Every event is a leaf of an RFC 9162 Merkle tree; the
+    // hashes of its complete subtrees (level 0: the leaves) are kept here and never change. Each
+    // event's random seed, from which its fields' salts derive, is kept apart from the events, as a
+    // sealed value's salt is. The checkpoints the log signed, with the cosignatures gathered since.
+    r#"
+CREATE TABLE log_nodes (
+    level INTEGER NOT NULL CHECK (level BETWEEN 0 AND 63),
+    idx INTEGER NOT NULL CHECK (idx >= 0),
+    hash BLOB NOT NULL CHECK (length(hash) = 32),
+    PRIMARY KEY (level, idx)
+) STRICT, WITHOUT ROWID;
+CREATE TRIGGER log_nodes_no_update BEFORE UPDATE ON log_nodes BEGIN SELECT RAISE(ABORT, 'the log tree is append-only'); END;
+CREATE TRIGGER log_nodes_no_delete BEFORE DELETE ON log_nodes BEGIN SELECT RAISE(ABORT, 'the log tree is append-only'); END;
+CREATE TABLE event_seeds (
+    seq INTEGER PRIMARY KEY,
+    seed BLOB NOT NULL CHECK (length(seed) = 32)
+) STRICT;
+CREATE TABLE log_checkpoints (
+    origin TEXT NOT NULL,
+    size INTEGER NOT NULL CHECK (size >= 0),
+    root BLOB NOT NULL CHECK (length(root) = 32),
+    signed_at INTEGER NOT NULL,
+    note TEXT NOT NULL,
+    PRIMARY KEY (origin, size)
+) STRICT, WITHOUT ROWID;
+CREATE INDEX log_checkpoints_at ON log_checkpoints(signed_at);
+"#,
 ];
 
 /// Brings the database to the newest schema, one migration per transaction.

@@ -112,6 +112,7 @@ pub(crate) fn routes() -> Router<AppState> {
         .route("/dead-letters", get(deadletters::list))
         .route("/dead-letters/{id}/retry", post(deadletters::retry))
         .route("/log", get(overseer::log))
+        .route("/log/proof", get(overseer::log_proof))
         .route("/scrutiny", get(scrutiny::list))
         .route("/scrutiny/{id}/decide", post(scrutiny::decide))
         .route("/scrutiny/{id}/intention", post(scrutiny::intention))

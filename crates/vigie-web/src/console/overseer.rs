@@ -54,6 +54,9 @@ struct LogPage {
     sound: bool,
     /// Filters that could not be read, in words.
     problems: Vec<String>,
+    /// The latest signed checkpoint, in words, and its size (events up to it have proofs).
+    checkpoint: Option<String>,
+    checkpoint_size: i64,
 }
 
 /// A date (`2026-12-07`, the start of that day) or a minute (`2026-12-07T14:05`), in UTC.
@@ -97,6 +100,31 @@ pub(crate) async fn log(
         LogFilter { kind, subject: blank(&q.subject).map(str::to_owned), from, to, before: q.before, limit: PAGE };
     let view = s.app.log_view(&v.principal, filter).await?;
     let report = s.app.verify_events(&v.principal).await?;
+    let cp = s.app.checkpoint_view(&v.principal).await?;
+    let checkpoint_size = cp.as_ref().map_or(0, |c| i64::try_from(c.record.size).unwrap_or(i64::MAX));
+    let checkpoint = cp.map(|c| {
+        let witnesses = if c.witnessed.is_empty() {
+            "no witness's cosignature yet".to_owned()
+        } else {
+            let by: Vec<String> = c
+                .witnessed
+                .iter()
+                .map(|w| {
+                    let at = Timestamp::from_micros(i64::try_from(w.time).unwrap_or(0).saturating_mul(1_000_000));
+                    format!("{} at {}", w.witness, at.to_rfc3339())
+                })
+                .collect();
+            format!("cosigned by {}", by.join(", "))
+        };
+        format!(
+            "The log signed its first {} events (root {}, origin {}) at {}; {}.",
+            c.record.size,
+            vigie_app::tlog::b64(&c.record.root),
+            c.record.origin,
+            c.record.signed_at.to_rfc3339(),
+            witnesses
+        )
+    });
     let verified = match &report.error {
         None => format!(
             "All {} events verify: each matches its hash and links to the one before; the head is {}.",
@@ -141,5 +169,64 @@ pub(crate) async fn log(
         sound: report.error.is_none(),
         verified,
         problems,
+        checkpoint,
+        checkpoint_size,
+    })
+}
+
+#[derive(Deserialize)]
+pub(crate) struct ProofQuery {
+    seq: Option<String>,
+}
+
+#[derive(Template)]
+#[template(path = "log_proof.html")]
+struct ProofPage {
+    me: Option<Me>,
+    seq: i64,
+    size: u64,
+    origin: String,
+    root: String,
+    leaf: String,
+    hashes: Vec<String>,
+    /// Whether the proof leads to the signed root, checked here as any verifier would.
+    verifies: bool,
+}
+
+/// An event's inclusion proof in the latest signed checkpoint, checked on the server as a
+/// verifier would, for overseers to copy (`vigie log proof` checks it on their own machine).
+pub(crate) async fn log_proof(
+    State(s): State<AppState>,
+    v: Viewer,
+    Query(q): Query<ProofQuery>,
+) -> Result<Response, PageError> {
+    let seq = q.seq.as_deref().and_then(|n| n.trim().parse::<i64>().ok()).filter(|n| *n >= 1);
+    let Some(seq) = seq else { return Err(PageError::App(vigie_app::AppError::NotFound("checkpoint or event"))) };
+    // Overseers and administrators, as for the log itself.
+    s.app.log_view(&v.principal, LogFilter { limit: 1, ..Default::default() }).await?;
+    let Some(cp) = s.app.latest_checkpoint(&v.principal).await? else {
+        return Err(PageError::App(vigie_app::AppError::NotFound("checkpoint or event")));
+    };
+    let proof = s.app.log_inclusion(&v.principal, seq, Some(cp.size)).await?;
+    let decode = |h: &str| -> Option<vigie_log::tree::Hash> {
+        use base64::Engine as _;
+        base64::engine::general_purpose::STANDARD.decode(h).ok()?.try_into().ok()
+    };
+    let path: Option<Vec<_>> = proof.hashes.iter().map(|h| decode(h)).collect();
+    let verifies = match (decode(&proof.leaf_hash), path) {
+        (Some(leaf), Some(path)) => {
+            vigie_log::tree::verify_inclusion(&leaf, proof.leaf_index, cp.size, &path, &cp.root).is_ok()
+        }
+        _ => false,
+    };
+    page(&ProofPage {
+        me: Some(Me::load(&s.app, &v, "/log").await),
+        seq,
+        size: cp.size,
+        origin: cp.origin,
+        root: vigie_app::tlog::b64(&cp.root),
+        leaf: proof.leaf_hash,
+        hashes: proof.hashes,
+        verifies,
     })
 }

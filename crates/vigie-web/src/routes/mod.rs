@@ -5,6 +5,7 @@ pub mod banks;
 pub mod dueprocess;
 pub mod hma;
 pub mod intake;
+pub mod log;
 pub mod media;
 pub mod platform;
 pub mod reviewing;

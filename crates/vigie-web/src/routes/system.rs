@@ -27,6 +27,10 @@ pub struct Health {
     pub event_log: String,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub event_log_problem: Option<EventLogProblem>,
+    /// Set when a witness cosigned a larger or different history of this log: the data directory
+    /// was restored from an older backup; `vigie log new-lineage` declares it a new log.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub log_lineage_problem: Option<String>,
 }
 
 /// What the check at start found wrong with the event log, and when the operator chose to serve.
@@ -74,13 +78,15 @@ pub async fn healthz(State(s): State<AppState>) -> ApiResult<Json<Health>> {
         accepted_at: b.accepted_at.to_rfc3339(),
         accepted_event_seq: b.event_seq,
     });
+    let lineage = s.app.log_lineage_problem();
     Ok(Json(Health {
-        status: if problem.is_some() { "degraded" } else { "ok" }.into(),
+        status: if problem.is_some() || lineage.is_some() { "degraded" } else { "ok" }.into(),
         store: "ok".into(),
         journal_mode: d.journal_mode,
         synchronous: d.synchronous,
         event_log: if problem.is_some() { "broken" } else { "ok" }.into(),
         event_log_problem: problem,
+        log_lineage_problem: lineage,
     }))
 }
 

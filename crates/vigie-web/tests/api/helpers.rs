@@ -98,6 +98,7 @@ impl TestApp {
                         ..Default::default()
                     },
                 },
+                log: vigie_app::tlog::LogConfig::default(),
             },
             clock: clock.clone(),
             accept_broken_log: false,

@@ -16,6 +16,7 @@ mod find;
 mod intake;
 mod labels;
 mod leak;
+mod log;
 mod look;
 mod media;
 mod openapi;

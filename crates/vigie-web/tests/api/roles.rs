@@ -268,6 +268,21 @@ async fn an_overseer_filters_the_event_log_and_sees_that_it_verifies_and_a_moder
     assert!(verified.starts_with(&format!("All {total} events verify")), "{verified} ({total} events)");
     axe(&b, "log").await;
     b.screenshot("roles-log-1280").await;
+    assert!(b.text(&b.find("#log-checkpoint").await).await.contains("signed no checkpoint"));
+
+    // Once the log signed a checkpoint, the page says so, and each event up to it links to its
+    // inclusion proof, checked as a verifier would.
+    let c = t.post("/api/v1/log/checkpoints", ADMIN, json!({})).await.expect(201);
+    b.goto(&t.url("/log")).await;
+    let said = b.text(&b.find("#log-checkpoint").await).await;
+    assert!(said.starts_with(&format!("The log signed its first {} events", c["size"])), "{said}");
+    b.goto(&t.url("/log/proof?seq=2")).await;
+    let verdict = b.wait_text("#proof-verdict", |t| !t.is_empty()).await;
+    assert!(verdict.starts_with("This proof leads from event 2's leaf"), "{verdict}");
+    let proof = t.get(&format!("/api/v1/log/proof/inclusion?seq=2&size={}", c["size"]), ADMIN).await.expect(200);
+    assert_eq!(b.text(&b.find("#proof-leaf").await).await, proof["leaf_hash"].as_str().unwrap());
+    axe(&b, "log proof").await;
+    b.goto(&t.url("/log")).await;
 
     // By kind: every row is of that kind, and there are as many as in the log.
     b.script("document.getElementById('kind').value = 'case.opened'").await;
