@@ -16,6 +16,8 @@
 //! - `vigie-bench upload --spawn target/release/vigie`: the upload path with the photo itself:
 //!   photos per second through `POST /api/v1/uploads/check` against a 10 M-hash bank, and where
 //!   the time goes.
+//! - `vigie-bench vpdq`: video to vPDQ against Meta's `vpdq` on generated SD, HD and full-HD
+//!   videos, every frame and one hash a second, with FFmpeg's decoding alone as the floor.
 
 mod banks;
 mod index;
@@ -25,6 +27,7 @@ mod photos;
 mod server;
 mod upload;
 mod video;
+mod vpdq;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -59,6 +62,8 @@ enum Command {
     Upload(upload::UploadArgs),
     /// Times a video lookup against a library of banked videos (one PDQ index of their frames).
     Video(video::VideoArgs),
+    /// Times video to vPDQ against Meta's `vpdq`, with FFmpeg's decoding alone as the floor.
+    Vpdq(vpdq::VpdqArgs),
 }
 
 #[derive(clap::Args)]
@@ -99,6 +104,7 @@ async fn main() -> ExitCode {
         Command::Banks(args) => banks::run(args).await,
         Command::Upload(args) => upload::run(args).await,
         Command::Video(args) => video::run(args),
+        Command::Vpdq(args) => vpdq::run(args),
     };
     match res {
         Ok(()) => ExitCode::SUCCESS,
