@@ -16,6 +16,8 @@
 //! - `vigie-bench upload --spawn target/release/vigie`: the upload path with the photo itself:
 //!   photos per second through `POST /api/v1/uploads/check` against a 10 M-hash bank, and where
 //!   the time goes.
+//! - `vigie-bench vpdq`: video to vPDQ against Meta's `vpdq` on generated SD, HD and full-HD
+//!   videos, every frame and one hash a second, with FFmpeg's decoding alone as the floor.
 
 mod banks;
 mod index;
@@ -26,6 +28,7 @@ mod photos;
 mod server;
 mod upload;
 mod video;
+mod vpdq;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -63,6 +66,8 @@ enum Command {
     /// Writes a verifiable export of N events and its signed checkpoint, to time
     /// `vigie audit verify --export` on.
     LogExport(logexport::LogExportArgs),
+    /// Times video to vPDQ against Meta's `vpdq`, with FFmpeg's decoding alone as the floor.
+    Vpdq(vpdq::VpdqArgs),
 }
 
 #[derive(clap::Args)]
@@ -104,6 +109,7 @@ async fn main() -> ExitCode {
         Command::Upload(args) => upload::run(args).await,
         Command::Video(args) => video::run(args),
         Command::LogExport(args) => logexport::run(args),
+        Command::Vpdq(args) => vpdq::run(args),
     };
     match res {
         Ok(()) => ExitCode::SUCCESS,

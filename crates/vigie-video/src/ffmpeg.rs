@@ -123,7 +123,10 @@ fn parse_probe(text: &str) -> Result<StreamInfo, VideoError> {
 /// Decodes the first video stream and calls `frame(n, rgb)` for every `step`-th frame in decoding
 /// order (`n` its index), RGB24 at the stream's size, converted with area scaling only for the
 /// frames kept. Rotation metadata is ignored and frames pass through untimed, as `vpdq` reads
-/// them. Stops with [`VideoError::TooManyFrames`] past `limits.max_frames` kept frames.
+/// them. The frames' colour tags are dropped before the conversion: `vpdq`'s converter never reads
+/// them (BT.601 coefficients always, full range only for the JPEG formats), where FFmpeg's scale
+/// filter would follow a BT.709 or full-range tag. One thread decodes and one converts. Stops with
+/// [`VideoError::TooManyFrames`] past `limits.max_frames` kept frames.
 pub fn frames(
     container: Container,
     input: &Path,
@@ -134,10 +137,12 @@ pub fn frames(
     mut frame: impl FnMut(u64, &[u8]),
 ) -> Result<u64, VideoError> {
     let mut c = sandboxed(limits, "ffmpeg");
-    c.current_dir(dir).args(["-nostdin", "-hide_banner", "-loglevel", "error", "-threads", "1", "-noautorotate"]);
+    c.current_dir(dir)
+        .args(["-nostdin", "-hide_banner", "-loglevel", "error", "-threads", "1", "-filter_threads", "1"])
+        .arg("-noautorotate");
     input_args(&mut c, container, input);
     c.args(["-map", "0:v:0", "-an", "-sn", "-dn"])
-        .args(["-vf", &format!("select=not(mod(n\\,{step}))")])
+        .args(["-vf", &format!("select=not(mod(n\\,{step})),setparams=range=unspecified:colorspace=unknown")])
         .args(["-fps_mode", "passthrough", "-sws_flags", "area", "-pix_fmt", "rgb24"])
         .args(["-frames:v", &(limits.max_frames + 1).to_string()])
         .args(["-s", &format!("{}x{}", info.width, info.height)])

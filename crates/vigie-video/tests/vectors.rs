@@ -105,3 +105,18 @@ fn a_file_without_a_video_stream_is_refused_as_vpdq_refuses_it() {
     check("tone-no-video.mp4");
     assert_eq!(hashed("tone-no-video.mp4", 1.0), Err(VideoError::NoVideoStream));
 }
+
+#[test]
+fn a_bt709_tag_is_ignored_as_vpdq_converts_with_bt601() {
+    check("testsrc2-h264-bt709-320x180.mp4");
+}
+
+#[test]
+fn a_full_range_tag_on_yuv420p_is_ignored_as_vpdq_ignores_it() {
+    check("testsrc-vp9-pc-range-192x108.webm");
+}
+
+#[test]
+fn full_range_jpeg_formats_stay_full_range_as_in_vpdq() {
+    check("yuvj420p-h264-160x120.mkv");
+}

@@ -22,3 +22,8 @@ ff -f lavfi -i testsrc=size=320x180:rate=30:duration=2 -c:v libx264 -preset very
 ff -f lavfi -i testsrc2=size=160x120:rate=25:duration=3 -vf "setpts='(N+floor(N/7)*0.6)/(25*TB)'" -fps_mode vfr -c:v libx264 -preset veryfast -pix_fmt yuv420p testsrc2-h264-vfr.mkv
 # No video stream: a tone.
 ff -f lavfi -i sine=frequency=440:duration=1 -c:a aac tone-no-video.mp4
+# Colour tags, which vpdq's converter never reads (BT.601, and the range of the pixel format):
+# BT.709 (most HD video), full range on a plain yuv420p stream (VP9), and a full-range JPEG format.
+ff -f lavfi -i testsrc2=size=320x180:rate=30:duration=2 -c:v libx264 -preset veryfast -pix_fmt yuv420p -colorspace bt709 -color_primaries bt709 -color_trc bt709 testsrc2-h264-bt709-320x180.mp4
+ff -f lavfi -i testsrc=size=192x108:rate=25:duration=2 -c:v libvpx-vp9 -b:v 200k -deadline realtime -cpu-used 8 -pix_fmt yuv420p -color_range pc testsrc-vp9-pc-range-192x108.webm
+ff -f lavfi -i smptehdbars=size=160x120:rate=24:duration=2 -vf "drawbox=x='mod(t*60,120)':y=30:w=30:h=30:color=yellow@1:t=fill" -c:v libx264 -preset veryfast -pix_fmt yuvj420p yuvj420p-h264-160x120.mkv
