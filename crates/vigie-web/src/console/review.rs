@@ -1228,7 +1228,7 @@ pub(crate) async fn reveal(
 }
 
 /// Media responses: never sniffed, never framed, never cached, and sandboxed if opened.
-fn media_response(bytes: Vec<u8>, content_type: &'static str, attachment: Option<String>) -> Response {
+pub(crate) fn media_response(bytes: Vec<u8>, content_type: &'static str, attachment: Option<String>) -> Response {
     let mut res = Response::new(Body::from(bytes));
     let h = res.headers_mut();
     h.insert(CONTENT_TYPE, HeaderValue::from_static(content_type));
@@ -1255,8 +1255,15 @@ pub(crate) async fn original(
     State(s): State<AppState>,
     v: Viewer,
     Path(id): Path<String>,
+    headers: axum::http::HeaderMap,
 ) -> Result<Response, PageError> {
     let (media, bytes) = s.app.media_original(&v.principal, &id).await?;
+    // A video the browser plays goes out in the ranges its player asks for.
+    if media.video.is_some()
+        && let Some(ct) = super::player::playable_type(&media.format)
+    {
+        return Ok(super::player::ranged_response(bytes, ct, &headers));
+    }
     // Only formats that decoded as raster images are shown inline; anything else downloads.
     let inline = match media.format.as_str() {
         "png" => Some("image/png"),
