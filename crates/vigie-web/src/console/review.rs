@@ -582,6 +582,8 @@ struct CasePage {
     /// What someone who may not reveal the media here is told.
     reveal_refusal: String,
     matches: Vec<(String, i64, i64, String)>,
+    /// Uploads' texts a text match cited, in parts, each marked where it repeats a banked text.
+    texts: Vec<Vec<(String, bool)>>,
     accounts: Vec<String>,
     history: Vec<EventRow>,
     decision: Option<Vec<(String, String)>>,
@@ -668,8 +670,18 @@ async fn case_view(
     };
     let matches = s.app.case_matches(&v.principal, &view.case.id).await?;
     let mut accounts: Vec<String> = view.case.account_id.iter().cloned().collect();
+    let mut texts = Vec::new();
     for (sig, _) in &view.signals {
         let d: serde_json::Value = serde_json::from_str(&sig.details).unwrap_or_default();
+        if let Some(body) = d["text"]["body"].as_str() {
+            let spans: Vec<(usize, usize)> = d["text"]["passages"]
+                .as_array()
+                .into_iter()
+                .flatten()
+                .filter_map(|p| Some((p[0].as_u64()? as usize, p[1].as_u64()? as usize)))
+                .collect();
+            texts.push(super::viewer::marked_parts(body, &spans));
+        }
         if let Some(u) = d["uploader"].as_str() {
             accounts.push(format!("{u} (uploaded the matching content)"));
         }
@@ -804,6 +816,7 @@ async fn case_view(
                 .to_owned()
         },
         matches: matches.into_iter().map(|m| (m.bank, m.entry, m.distance, m.labels.join("; "))).collect(),
+        texts,
         accounts,
         history: history
             .iter()

@@ -324,3 +324,52 @@ impl MediaItem {
             .collect()
     }
 }
+
+/// A text cut into parts, each marked when it is inside one of `spans` (byte ranges, in order and
+/// disjoint); a span that is out of order, out of the text or not on character boundaries is
+/// left unmarked rather than trusted.
+pub(crate) fn marked_parts(text: &str, spans: &[(usize, usize)]) -> Vec<(String, bool)> {
+    let mut parts = Vec::new();
+    let mut at = 0;
+    for &(start, end) in spans {
+        if start < at
+            || start >= end
+            || end > text.len()
+            || !text.is_char_boundary(start)
+            || !text.is_char_boundary(end)
+        {
+            continue;
+        }
+        if start > at {
+            parts.push((text[at..start].to_owned(), false));
+        }
+        parts.push((text[start..end].to_owned(), true));
+        at = end;
+    }
+    if at < text.len() {
+        parts.push((text[at..].to_owned(), false));
+    }
+    parts
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_text_is_cut_at_its_marked_spans_and_bad_spans_are_ignored() {
+        let t = "aé <b>c</b> d";
+        assert_eq!(
+            marked_parts(t, &[(0, 3), (4, 12)]),
+            [("aé".to_owned(), true), (" ".to_owned(), false), ("<b>c</b>".to_owned(), true), (" d".to_owned(), false)]
+        );
+        // Inside "é", out of order, past the end: nothing marked.
+        assert_eq!(marked_parts(t, &[(2, 5)]), [(t.to_owned(), false)]);
+        assert_eq!(
+            marked_parts(t, &[(4, 6), (0, 2)]),
+            [("aé ".to_owned(), false), ("<b".to_owned(), true), (">c</b> d".to_owned(), false)]
+        );
+        assert_eq!(marked_parts(t, &[(10, 99)]), [(t.to_owned(), false)]);
+        assert!(marked_parts("", &[]).is_empty());
+    }
+}

@@ -281,3 +281,44 @@ async fn the_player_starts_muted_grey_and_blurred_behind_a_warning_then_steps_an
     let found = axe(&b, &script, "video behind its warning", &mut report).await;
     assert!(found.is_empty(), "{}", serde_json::to_string_pretty(&found).unwrap());
 }
+
+/// An invented club's notice, banked as a known statement.
+const BANKED_TEXT: &str = "The Lakeside Rowing Club reminds its members that the spring regatta will take place on \
+the last Sunday of April from the boathouse by the north pier. Crews must register their boats with the captain \
+before the end of March and attend the safety briefing on the morning of the race. Spectators are asked to keep \
+the towpath clear and to follow the stewards in their yellow jackets. The club thanks the volunteers who painted \
+the boathouse over the winter and reminds everyone that oars must be returned to the racks after each outing.";
+
+#[tokio::test]
+async fn a_text_case_shows_the_uploads_text_escaped_with_the_repeated_passages_marked() {
+    let t = TestApp::start().await;
+    let p = t.platform("video.example").await;
+    t.post("/api/v1/banks", &p.token, json!({ "name": "texts", "stay_down": true })).await.expect(201);
+    t.post("/c/bank/texts/signal", &p.token, json!({ "raw_text": BANKED_TEXT })).await.expect(200);
+    // A post that quotes most of the statement after a line of its own, markup included.
+    let (intro, quoted) = ("Look <b>at</b> this & share:\n", BANKED_TEXT.split(". Spectators").next().unwrap());
+    let post = format!("{intro}{quoted}. Nothing more to add from us today.");
+    let res = t
+        .post("/api/v1/uploads/check", &p.token, json!({ "text": post, "url": "https://video.example/p/7" }))
+        .await
+        .expect(200);
+    assert_eq!(res["verdict"], "review", "{res}");
+    let case = res["case"].as_str().expect("a case to review").to_owned();
+    let vera = named(&t, &p.org, &["moderator"], "vera.viewer").await;
+    let html = t.console_get(&format!("/cases/{case}"), &vera).await.body;
+    let quote = html
+        .split("<blockquote class=\"case-text\">")
+        .nth(1)
+        .expect("the upload's text")
+        .split("</blockquote>")
+        .next()
+        .unwrap();
+    // Escaped, never markup; the quoted statement marked, the post's own words not.
+    assert!(
+        quote.starts_with("Look &#60;b&#62;at&#60;/b&#62; this &#38; share:\n<mark>The Lakeside Rowing Club"),
+        "{quote}"
+    );
+    let marked: Vec<&str> = quote.split("<mark>").skip(1).map(|m| m.split("</mark>").next().unwrap()).collect();
+    assert_eq!(marked, [quoted], "{quote}");
+    assert!(quote.ends_with(". Nothing more to add from us today."), "{quote}");
+}
