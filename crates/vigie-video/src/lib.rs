@@ -212,13 +212,10 @@ fn private_dir(options: &Options) -> Result<tempfile::TempDir, VideoError> {
     Ok(b)
 }
 
-/// `on_frame` sees each kept frame (its timestamp, RGB24 pixels, width and height).
-fn hash_in(
-    dir: &Path,
-    input: &Path,
-    options: &Options,
-    on_frame: &mut dyn FnMut(f64, &[u8], usize, usize),
-) -> Result<VideoHashes, VideoError> {
+/// What sees each kept frame: its timestamp, RGB24 pixels, width and height.
+type OnFrame<'a> = &'a mut dyn FnMut(f64, &[u8], usize, usize);
+
+fn hash_in(dir: &Path, input: &Path, options: &Options, on_frame: OnFrame<'_>) -> Result<VideoHashes, VideoError> {
     let (seconds_per_hash, limits) = (options.seconds_per_hash, &options.limits);
     if !(seconds_per_hash.is_finite() && seconds_per_hash >= 0.0) {
         return Err(VideoError::Io("seconds_per_hash must be a number of seconds, 0 or more".into()));
