@@ -290,8 +290,15 @@ the towpath clear and to follow the stewards in their yellow jackets. The club t
 the boathouse over the winter and reminds everyone that oars must be returned to the racks after each outing.";
 
 #[tokio::test]
-async fn a_text_case_shows_the_uploads_text_escaped_with_the_repeated_passages_marked() {
-    let t = TestApp::start().await;
+async fn a_text_case_shows_the_uploads_text_escaped_with_the_repeated_passages_marked_until_its_texts_are_erased() {
+    let t = TestApp::start_with(|c| {
+        c.app.record_retention = vigie_app::retention::RecordRetention {
+            cases: vigie_model::Duration::from_days(30),
+            decision_texts: vigie_model::Duration::from_days(60),
+            notice_bodies: vigie_model::Duration::from_days(90),
+        }
+    })
+    .await;
     let p = t.platform("video.example").await;
     t.post("/api/v1/banks", &p.token, json!({ "name": "texts", "stay_down": true })).await.expect(201);
     t.post("/c/bank/texts/signal", &p.token, json!({ "raw_text": BANKED_TEXT })).await.expect(200);
@@ -321,4 +328,25 @@ async fn a_text_case_shows_the_uploads_text_escaped_with_the_repeated_passages_m
     let marked: Vec<&str> = quote.split("<mark>").skip(1).map(|m| m.split("</mark>").next().unwrap()).collect();
     assert_eq!(marked, [quoted], "{quote}");
     assert!(quote.ends_with(". Nothing more to add from us today."), "{quote}");
+
+    // Decided, then closed: the text goes with the case's decision texts, the match stays.
+    let removal = json!({ "action": "remove", "terms_clause": "4.2", "explanation": "Against clause 4.2." });
+    t.post(&format!("/api/v1/cases/{case}/decision"), &p.token, removal).await.expect(201);
+    let token = t.get(&format!("/api/v1/cases/{case}/uploader-notice"), &p.token).await.expect(200)["token"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    t.send(reqwest::Method::GET, &format!("/api/v1/uploader-notices/{token}"), None, None).await.expect(200);
+    let id = vigie_model::CaseId::parse(&case).unwrap();
+    let details = || {
+        let id = id.clone();
+        async { t.app.store().read(move |r| r.case_signals(&id)).await.unwrap()[0].details.clone() }
+    };
+    t.advance(vigie_model::Duration::from_days(184));
+    t.tick().await;
+    assert!(details().await.contains("Lakeside Rowing Club"), "kept while the case's texts are");
+    t.advance(vigie_model::Duration::from_days(61));
+    t.tick().await;
+    let after: Value = serde_json::from_str(&details().await).unwrap();
+    assert!(after.get("text").is_none() && after["matches"][0]["signal_type"] == "raw_text", "{after}");
 }
