@@ -21,7 +21,7 @@ use std::sync::{Arc, Mutex};
 
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
-use tokio::sync::{Notify, Semaphore};
+use tokio::sync::{Notify, OwnedSemaphorePermit, Semaphore};
 use vigie_model::bank::{JobKind, JobState, vpdq};
 use vigie_model::org::{OrgKind, Role};
 use vigie_model::*;
@@ -126,6 +126,15 @@ fn check_uploader(p: &Principal) -> AppResult<()> {
 impl App {
     fn jobs(&self) -> &Worker {
         &self.inner.jobs
+    }
+
+    /// One of the video decoders, waited for: a video decoded within a request (attached to a
+    /// case) shares them with the jobs.
+    pub(crate) async fn video_decoder(&self) -> AppResult<Option<OwnedSemaphorePermit>> {
+        match self.jobs().decoders.clone() {
+            Some(d) => d.acquire_owned().await.map(Some).map_err(|_| AppError::Internal("the decoders are closed")),
+            None => Ok(None),
+        }
     }
 
     /// The directory uploads are streamed into, made private (0700) if it does not exist.

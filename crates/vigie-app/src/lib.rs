@@ -11,6 +11,7 @@ pub mod auth;
 pub mod authority;
 pub mod banks;
 pub mod budget;
+pub mod case_video;
 pub mod cases;
 pub mod clock;
 pub mod delivery;

@@ -27,6 +27,7 @@ use vigie_store::{CaseRecord, ClaimRecord, MediaRecord, Reads};
 
 use crate::auth::{is_admin, require};
 use crate::banks::matcher::{Query, Scope};
+use crate::case_video::Examined;
 use crate::cases::{decidable_case, own_case, parse_case_id};
 use crate::{Actor, App, AppError, AppResult, Events, id_bytes};
 
@@ -169,17 +170,6 @@ fn visible_media(r: &dyn Reads, p: &Principal, id: &MediaId) -> AppResult<(Media
     Ok((media, case))
 }
 
-/// The decoded facts of attached bytes, computed off the async threads.
-struct Examined {
-    format: String,
-    /// What the eye sees.
-    pdq: Option<(vigie_hash::PdqHash, i64)>,
-    /// python-threatexchange's hash, where it differs: looked up too.
-    pdq_pytx: Option<vigie_hash::Pdq>,
-    preview: Option<Vec<u8>>,
-    note: String,
-}
-
 fn examine(bytes: &[u8], limits: vigie_hash::Limits) -> Result<Examined, vigie_hash::DecodeError> {
     let pixels = vigie_hash::decode::decode(bytes, &limits)?;
     let (pdq, _) = vigie_hash::pdq_from_pixels(&pixels, vigie_hash::View::Eye);
@@ -193,6 +183,7 @@ fn examine(bytes: &[u8], limits: vigie_hash::Limits) -> Result<Examined, vigie_h
         pdq_pytx,
         preview: Some(vigie_hash::blurred_preview(&pixels)),
         note: "blurred greyscale preview made by Vigie".to_owned(),
+        video: None,
     })
 }
 
@@ -500,6 +491,11 @@ impl App {
                 Ok(case)
             })
             .await?;
+        // A video is told from its first bytes; anything else must decode as an image.
+        if vigie_video::sniff::container(&bytes[..bytes.len().min(512)]).is_some() {
+            let (bytes, found, matches) = self.examine_video(case.platform.as_ref(), bytes).await?;
+            return self.keep_media(p, case, bytes, found, matches).await;
+        }
         let (bytes, found) = self
             .decode_within_budget(&p.org, bytes, move |bytes| {
                 let found = examine(&bytes, limits);
@@ -534,6 +530,18 @@ impl App {
             }
             _ => Vec::new(),
         };
+        self.keep_media(p, case, bytes, found, matches).await
+    }
+
+    /// Keeps attached media with what was found in it, and records the attachment.
+    async fn keep_media(
+        &self,
+        p: &Principal,
+        case: CaseRecord,
+        bytes: Vec<u8>,
+        found: Examined,
+        matches: Vec<(serde_json::Value, k::MediaMatch)>,
+    ) -> AppResult<MediaRecord> {
         let (matches, logged): (Vec<_>, Vec<_>) = matches.into_iter().unzip();
         let sha256 = hex::encode(sha2::Sha256::digest(&bytes));
         let clock = self.clock().clone();
@@ -554,6 +562,7 @@ impl App {
                     preview: found.preview,
                     note: found.note,
                     matches: serde_json::Value::Array(matches).to_string(),
+                    video: found.video,
                     created_at: now,
                 };
                 tx.insert_media(&rec, &bytes)?;
@@ -642,6 +651,56 @@ impl App {
             Ok((media, bytes))
         })
         .await
+    }
+}
+
+/// The longest stretch of viewing one report may claim, in seconds (the page reports far more
+/// often).
+pub const MAX_VIEWING_REPORT_SECS: f64 = 600.0;
+
+impl App {
+    /// The page reports time spent with a revealed video (playing, or shown unpaused): counted in
+    /// the reviewer's own figure for today, and bounded by the server: never more, over all the
+    /// reports against one reveal, than the time elapsed since that reveal. Returns the
+    /// microseconds counted (0 when the reveal's time is used up).
+    pub async fn report_viewing(&self, p: &Principal, id: &str, seconds: f64) -> AppResult<i64> {
+        let id = parse_media_id(id)?;
+        if !(seconds.is_finite() && seconds > 0.0 && seconds <= MAX_VIEWING_REPORT_SECS) {
+            return Err(vigie_model::Invalid::one(
+                "seconds",
+                "out_of_range",
+                format!("a number of seconds above 0 and at most {MAX_VIEWING_REPORT_SECS}"),
+            )
+            .into());
+        }
+        let claimed = (seconds * 1_000_000.0).round() as i64;
+        let clock = self.clock().clone();
+        let principal = p.clone();
+        self.store()
+            .write(move |tx| {
+                let (media, _) = visible_media(tx, &principal, &id)?;
+                if media.video.is_none() {
+                    return Err(
+                        vigie_model::Invalid::one("media", "not_a_video", "only videos report viewing time").into()
+                    );
+                }
+                let now = clock.now();
+                let since = now.plus(Duration::from_micros(-REVEAL_GRANT.as_micros()));
+                let Some((at, viewed)) = tx.latest_reveal(&media.id, &principal.user, since)? else {
+                    return Err(AppError::conflict(
+                        Conflict::NotRevealed,
+                        "reveal the media first; each reveal is logged",
+                    ));
+                };
+                let elapsed = now.since(at).as_micros().max(0);
+                let counted = claimed.min(elapsed - viewed).max(0);
+                if counted > 0 {
+                    tx.add_reveal_viewing(&media.id, &principal.user, at, counted)?;
+                    crate::wellbeing::count_viewing(tx, &principal, now, counted)?;
+                }
+                Ok(counted)
+            })
+            .await
     }
 }
 

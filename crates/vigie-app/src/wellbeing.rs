@@ -63,6 +63,9 @@ pub struct ViewerSettings {
 pub struct RevealsToday {
     pub count: i64,
     pub break_after: i64,
+    /// Whole seconds spent today with revealed videos (reported by the page, bounded by the
+    /// server: [`App::report_viewing`]).
+    pub viewing_secs: i64,
 }
 
 impl RevealsToday {
@@ -165,7 +168,8 @@ impl App {
                 let count = r.reveal_count(&user, &day)?;
                 let break_after =
                     r.org_viewer_settings(&org)?.and_then(|o| o.break_after).unwrap_or(DEFAULT_BREAK_AFTER);
-                Ok(RevealsToday { count, break_after })
+                let viewing_secs = r.viewing_time(&user, &day)? / 1_000_000;
+                Ok(RevealsToday { count, break_after, viewing_secs })
             })
             .await?)
     }
@@ -235,6 +239,14 @@ impl App {
 pub(crate) fn count_reveal(tx: &mut dyn vigie_store::Tx, p: &Principal, now: Timestamp) -> AppResult<()> {
     let keep_from = day_of(now.plus(Duration::from_days(-(REVEAL_COUNT_DAYS - 1))));
     tx.count_reveal(&p.org, &p.user, &day_of(now), &keep_from)?;
+    Ok(())
+}
+
+/// Adds time spent with a revealed video to the person's figure for today, under the same
+/// retention as the reveal counts.
+pub(crate) fn count_viewing(tx: &mut dyn vigie_store::Tx, p: &Principal, now: Timestamp, micros: i64) -> AppResult<()> {
+    let keep_from = day_of(now.plus(Duration::from_days(-(REVEAL_COUNT_DAYS - 1))));
+    tx.count_viewing(&p.org, &p.user, &day_of(now), micros, &keep_from)?;
     Ok(())
 }
 

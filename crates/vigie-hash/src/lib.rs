@@ -30,7 +30,7 @@ use sha2::{Digest, Sha256};
 
 pub use decode::{DecodeError, Format, Layout, Limits, Pixels, View};
 pub use pdq::{Pdq, PdqHash};
-pub use preview::blurred_preview;
+pub use preview::{BlurredFrame, blurred_frame, blurred_preview, storyboard_png};
 
 /// What [`hash_image`] computes, and within which limits.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]

@@ -12,6 +12,23 @@ pub const PREVIEW_SIDE: usize = 48;
 
 /// A blurred greyscale PNG of `pixels`.
 pub fn blurred_preview(pixels: &Pixels) -> Vec<u8> {
+    let frame = blurred_frame(pixels);
+    encode_grey(frame.width, frame.height, &frame.luma)
+}
+
+/// One picture reduced and blurred as a preview is, not yet encoded: a video's storyboard is
+/// made of several ([`storyboard_png`]).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct BlurredFrame {
+    pub width: usize,
+    pub height: usize,
+    /// Row-major grey samples.
+    pub luma: Vec<u8>,
+}
+
+/// `pixels` reduced by area averaging to at most [`PREVIEW_SIDE`] on the long side, in grey,
+/// box-blurred three times.
+pub fn blurred_frame(pixels: &Pixels) -> BlurredFrame {
     let luma = crate::luma(pixels, crate::View::Eye);
     let (w, h) = (pixels.width.max(1), pixels.height.max(1));
     let scale = (w.max(h) as f64 / PREVIEW_SIDE as f64).max(1.0);
@@ -33,15 +50,37 @@ pub fn blurred_preview(pixels: &Pixels) -> Vec<u8> {
     for _ in 0..3 {
         small = box_blur(&small, pw, ph, 2);
     }
-    let bytes: Vec<u8> = small.iter().map(|v| v.round().clamp(0.0, 255.0) as u8).collect();
+    BlurredFrame { width: pw, height: ph, luma: small.iter().map(|v| v.round().clamp(0.0, 255.0) as u8).collect() }
+}
+
+/// A storyboard: blurred frames side by side, left to right, in one fresh grey PNG, a 2-pixel
+/// black gutter between them; frames of another height than the first are padded or cut to it.
+/// `None` without frames.
+pub fn storyboard_png(frames: &[BlurredFrame]) -> Option<Vec<u8>> {
+    const GUTTER: usize = 2;
+    let first = frames.first()?;
+    let height = first.height;
+    let width = frames.iter().map(|f| f.width).sum::<usize>() + GUTTER * (frames.len() - 1);
+    let mut luma = vec![0u8; width * height];
+    let mut x0 = 0;
+    for f in frames {
+        for y in 0..height.min(f.height) {
+            luma[y * width + x0..y * width + x0 + f.width].copy_from_slice(&f.luma[y * f.width..(y + 1) * f.width]);
+        }
+        x0 += f.width + GUTTER;
+    }
+    Some(encode_grey(width, height, &luma))
+}
+
+fn encode_grey(width: usize, height: usize, luma: &[u8]) -> Vec<u8> {
     let mut out = Vec::new();
     {
-        let mut enc = png::Encoder::new(&mut out, pw as u32, ph as u32);
+        let mut enc = png::Encoder::new(&mut out, width as u32, height as u32);
         enc.set_color(png::ColorType::Grayscale);
         enc.set_depth(png::BitDepth::Eight);
         // Writing to a Vec cannot fail.
         if let Ok(mut w) = enc.write_header() {
-            let _ = w.write_image_data(&bytes);
+            let _ = w.write_image_data(luma);
         }
     }
     out
@@ -89,5 +128,18 @@ mod tests {
         let px = &buf[..info.buffer_size()];
         let (lo, hi) = (px.iter().min().unwrap(), px.iter().max().unwrap());
         assert!(hi - lo <= 2, "the checkerboard is gone: {lo}..{hi}");
+    }
+
+    #[test]
+    fn a_storyboard_puts_its_frames_side_by_side_with_gutters() {
+        let frame = |v: u8| BlurredFrame { width: 4, height: 3, luma: vec![v; 12] };
+        let png = storyboard_png(&[frame(10), frame(200), frame(90)]).unwrap();
+        let mut reader = png::Decoder::new(std::io::Cursor::new(&png)).read_info().unwrap();
+        let mut buf = vec![0; reader.output_buffer_size().unwrap()];
+        let info = reader.next_frame(&mut buf).unwrap();
+        assert_eq!((info.width, info.height), (4 * 3 + 2 * 2, 3));
+        let row: Vec<u8> = buf[..16].to_vec();
+        assert_eq!(row, [10, 10, 10, 10, 0, 0, 200, 200, 200, 200, 0, 0, 90, 90, 90, 90]);
+        assert_eq!(storyboard_png(&[]), None);
     }
 }

@@ -104,6 +104,10 @@ pub struct MediaRecord {
     pub note: String,
     /// JSON: the bank entries the image matched when it was attached (bank, entry, distance).
     pub matches: String,
+    /// For a video (JSON): its size, frame rate and duration, the storyboard's frames (their
+    /// times, and whether each is in a matched segment) and the matched segments (seconds in this
+    /// video and in the banked one); its `preview` is then the storyboard.
+    pub video: Option<String>,
     pub created_at: Timestamp,
 }
 
@@ -120,6 +124,9 @@ pub trait ConsoleReads {
     fn media_original(&self, id: &MediaId) -> Result<Option<Vec<u8>>>;
     /// Whether `user` revealed `media` at or after `since`.
     fn revealed_since(&self, media: &MediaId, user: &UserId, since: Timestamp) -> Result<bool>;
+    /// `user`'s latest reveal of `media` at or after `since`: when, and the viewing time already
+    /// counted against it (microseconds).
+    fn latest_reveal(&self, media: &MediaId, user: &UserId, since: Timestamp) -> Result<Option<(Timestamp, i64)>>;
     /// Whether a key press may reveal media for this reviewer (`None`: never chosen).
     fn reveal_by_key(&self, user: &UserId) -> Result<Option<bool>>;
     /// The people of an organisation, oldest first.
@@ -161,6 +168,8 @@ pub trait ConsoleTx {
     fn insert_reveal(&mut self, media: &MediaId, user: &UserId, at: Timestamp, expired_before: Timestamp)
     -> Result<()>;
     fn set_reveal_by_key(&mut self, user: &UserId, on: bool, at: Timestamp) -> Result<()>;
+    /// Counts `micros` of viewing against the reveal of `media` by `user` at `at`.
+    fn add_reveal_viewing(&mut self, media: &MediaId, user: &UserId, at: Timestamp, micros: i64) -> Result<()>;
     /// `true` if the token was live and is now revoked.
     fn revoke_token(&mut self, id: &TokenId, at: Timestamp) -> Result<bool>;
     /// Revokes every unrevoked token of a person; returns their ids.

@@ -62,6 +62,8 @@ pub trait WellbeingReads {
     /// The people of an organisation with a live console session at `now`, with when they
     /// signed in (their latest live session).
     fn signed_in(&self, org: &OrgId, now: Timestamp) -> Result<Vec<(UserId, Timestamp)>>;
+    /// A person's time with revealed videos on `day`, in microseconds: 0 when none.
+    fn viewing_time(&self, user: &UserId, day: &str) -> Result<i64>;
 }
 
 pub trait WellbeingTx {
@@ -69,4 +71,7 @@ pub trait WellbeingTx {
     fn set_org_viewer_settings(&mut self, org: &OrgId, r: &OrgViewerRecord, at: Timestamp) -> Result<()>;
     /// Adds one to a person's count for `day` and deletes counts of days before `keep_from`.
     fn count_reveal(&mut self, org: &OrgId, user: &UserId, day: &str, keep_from: &str) -> Result<()>;
+    /// Adds `micros` (more than 0) to a person's viewing time for `day` and deletes the times of
+    /// days before `keep_from`.
+    fn count_viewing(&mut self, org: &OrgId, user: &UserId, day: &str, micros: i64, keep_from: &str) -> Result<()>;
 }

@@ -203,10 +203,12 @@ async fn a_database_from_before_the_tree_gets_a_leaf_for_every_event_when_it_ope
         store.write(move |tx| tx.append_event(&EventId::from_random([n as u8; 16]), &e)).await.unwrap();
     }
     drop(store);
-    // The database as schema 18 left it: no tree, no seeds, no checkpoints.
+    // The events as a database from before the tree holds them: migration 19 makes the tables
+    // empty, so no leaf, no seed.
     let raw = rusqlite::Connection::open(db.file()).unwrap();
     raw.execute_batch(
-        "DROP TABLE log_nodes; DROP TABLE event_seeds; DROP TABLE log_checkpoints; PRAGMA user_version = 18;",
+        "DROP TRIGGER log_nodes_no_delete; DELETE FROM log_nodes; DELETE FROM event_seeds;
+         CREATE TRIGGER log_nodes_no_delete BEFORE DELETE ON log_nodes BEGIN SELECT RAISE(ABORT, 'the log tree is append-only'); END;",
     )
     .unwrap();
     drop(raw);

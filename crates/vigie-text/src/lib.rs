@@ -26,11 +26,13 @@
 
 pub mod index;
 pub mod normalise;
+pub mod passage;
 pub mod raw_text;
 pub mod tlsh;
 
 pub use index::{TextHandle, TextIndex, TextSketch, ThresholdError, similarity};
 pub use normalise::{normalise, tokens};
+pub use passage::passages;
 pub use raw_text::{RawTextMatch, raw_text_compare, raw_text_compare_normalised, raw_text_match, raw_text_normalise};
 pub use tlsh::{TEXT_TLSH_THRESHOLD, Tlsh};
 

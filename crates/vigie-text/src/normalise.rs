@@ -60,7 +60,7 @@ pub fn tokens(normalised: &str) -> impl Iterator<Item = &str> {
     normalised.split(|c: char| !is_word_char(c)).filter(|w| !w.is_empty())
 }
 
-fn is_word_char(c: char) -> bool {
+pub(crate) fn is_word_char(c: char) -> bool {
     if c.is_ascii() {
         return c.is_ascii_alphanumeric();
     }

@@ -157,7 +157,40 @@ pub fn hash_video(bytes: &[u8], options: &Options) -> Result<VideoHashes, VideoE
         return Err(VideoError::TooLarge(format!("{} bytes, more than {}", bytes.len(), options.limits.max_bytes)));
     }
     std::fs::write(&input, bytes)?;
-    hash_in(dir.path(), &input, options)
+    hash_in(dir.path(), &input, options, &mut |_, _, _, _| {})
+}
+
+/// One hashed frame of a video as the console's storyboard may show it: its time and its
+/// blurred grey derivative (never the frame itself).
+#[derive(Clone, Debug, PartialEq)]
+pub struct Still {
+    /// Seconds from the start (vPDQ's timestamp of the frame).
+    pub timestamp: f64,
+    pub frame: vigie_hash::BlurredFrame,
+}
+
+/// Hashes a video held in memory as [`hash_video`] does, and keeps a blurred derivative of every
+/// hashed frame (one per `seconds_per_hash`), made in the same FFmpeg run, for a storyboard.
+pub fn hash_video_with_stills(bytes: &[u8], options: &Options) -> Result<(VideoHashes, Vec<Still>), VideoError> {
+    let dir = private_dir(options)?;
+    let input = dir.path().join("input");
+    if bytes.len() as u64 > options.limits.max_bytes {
+        return Err(VideoError::TooLarge(format!("{} bytes, more than {}", bytes.len(), options.limits.max_bytes)));
+    }
+    std::fs::write(&input, bytes)?;
+    let mut stills = Vec::new();
+    let hashes = hash_in(dir.path(), &input, options, &mut |timestamp, rgb, width, height| {
+        let pixels = vigie_hash::Pixels {
+            width,
+            height,
+            layout: vigie_hash::Layout::Rgb,
+            data: rgb.to_vec(),
+            // Not a file format: the frame came decoded; the derivative ignores it.
+            format: vigie_hash::Format::Png,
+        };
+        stills.push(Still { timestamp, frame: vigie_hash::blurred_frame(&pixels) });
+    })?;
+    Ok((hashes, stills))
 }
 
 /// Hashes a video file (an upload streamed to disk): linked, or copied, into a private directory
@@ -168,7 +201,7 @@ pub fn hash_video_file(path: &Path, options: &Options) -> Result<VideoHashes, Vi
     if std::fs::hard_link(path, &input).is_err() {
         std::fs::copy(path, &input)?;
     }
-    hash_in(dir.path(), &input, options)
+    hash_in(dir.path(), &input, options, &mut |_, _, _, _| {})
 }
 
 /// A directory for one job, removed when it is dropped, whatever happens (tempfile makes it 0700).
@@ -179,7 +212,10 @@ fn private_dir(options: &Options) -> Result<tempfile::TempDir, VideoError> {
     Ok(b)
 }
 
-fn hash_in(dir: &Path, input: &Path, options: &Options) -> Result<VideoHashes, VideoError> {
+/// What sees each kept frame: its timestamp, RGB24 pixels, width and height.
+type OnFrame<'a> = &'a mut dyn FnMut(f64, &[u8], usize, usize);
+
+fn hash_in(dir: &Path, input: &Path, options: &Options, on_frame: OnFrame<'_>) -> Result<VideoHashes, VideoError> {
     let (seconds_per_hash, limits) = (options.seconds_per_hash, &options.limits);
     if !(seconds_per_hash.is_finite() && seconds_per_hash >= 0.0) {
         return Err(VideoError::Io("seconds_per_hash must be a number of seconds, 0 or more".into()));
@@ -208,6 +244,7 @@ fn hash_in(dir: &Path, input: &Path, options: &Options) -> Result<VideoHashes, V
             too_long = true;
             return;
         }
+        on_frame(timestamp, rgb, info.width, info.height);
         if let Some(pdq) = vpdq::frame_hash(rgb, info.width, info.height) {
             features.push(Feature { hash: pdq.hash, quality: pdq.quality, frame: n, timestamp });
         }

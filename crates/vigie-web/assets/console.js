@@ -1,6 +1,7 @@
 // Vigie console: live countdowns (with the stepped warnings of an order's clock and the running
 // orders in the tab's title), keyboard shortcuts, copy buttons, the labels of table cells on narrow
-// screens, and the re-blur timer. Every page works without this file.
+// screens, the re-blur timer, and the video player's frame stepping, speed and viewing reports.
+// Every page works without this file.
 "use strict";
 (function () {
   // The same rule as the server's `relative` (vigie-app, reviewing.rs): keep the two in step.
@@ -103,6 +104,13 @@
       case "n": submit(document.querySelector("form.start")); break;
       case "d": var f = document.getElementById("action"); if (f) { f.scrollIntoView(); f.focus(); } break;
       case "?": if (help) { help.open = !help.open; } break;
+      case ",": case ".": case "<": case ">":
+        var fig = player();
+        if (!fig || !fig.playerStep) return;
+        if (e.key === ",") fig.playerStep(-1);
+        else if (e.key === ".") fig.playerStep(1);
+        else fig.playerSpeed(e.key === "<" ? -1 : 1);
+        break;
       default: return;
     }
     e.preventDefault();
@@ -154,13 +162,63 @@
   function reblur() {
     document.querySelectorAll("figure.media[data-reblur]").forEach(function (fig) {
       var secs = parseInt(fig.getAttribute("data-reblur"), 10);
-      var img = fig.querySelector("img.original");
+      var img = fig.querySelector("img.original, video.original");
       if (!img || !(secs > 0)) return;
       setTimeout(function () {
         img.classList.add("reblurred");
-        img.setAttribute("alt", "The original, blurred again after " + secs + " seconds");
+        if (img.tagName === "VIDEO") img.setAttribute("aria-label", "The original video, blurred again after " + secs + " seconds");
+        else img.setAttribute("alt", "The original, blurred again after " + secs + " seconds");
       }, secs * 1000);
     });
+  }
+  // The video player: frame stepping and speed (buttons and keys), and reports of the time the
+  // video plays to the server, which counts it in the person's own figure for today (bounded by
+  // the time since the reveal). Without the script the browser's own controls remain.
+  var SPEEDS = ["0.25", "0.5", "1", "1.5", "2"];
+  function players() {
+    document.querySelectorAll("figure.video").forEach(function (fig) {
+      var video = fig.querySelector("video.original"), tools = fig.querySelector(".player-tools");
+      if (!video || !tools) return;
+      var fps = parseFloat(video.getAttribute("data-fps")) || 25;
+      var speed = tools.querySelector("select.speed");
+      tools.hidden = false;
+      function step(n) {
+        video.pause();
+        video.currentTime = Math.max(0, Math.min(video.duration || Infinity, video.currentTime + n / fps));
+      }
+      tools.querySelector("button.frame-back").addEventListener("click", function () { step(-1); });
+      tools.querySelector("button.frame-forward").addEventListener("click", function () { step(1); });
+      speed.addEventListener("change", function () { video.playbackRate = parseFloat(speed.value); });
+      fig.playerStep = step;
+      fig.playerSpeed = function (d) {
+        var i = Math.max(0, Math.min(SPEEDS.length - 1, SPEEDS.indexOf(speed.value) + d));
+        speed.value = SPEEDS[i];
+        video.playbackRate = parseFloat(speed.value);
+      };
+      // Viewing time: wall-clock time while the video plays, sent every 15 s and when it stops.
+      var form = fig.querySelector("form.viewing"), since = null, pending = 0;
+      function lap() {
+        if (since !== null) { var now = Date.now(); pending += (now - since) / 1000; since = now; }
+      }
+      function send(last) {
+        lap();
+        if (!form || pending < 0.5) return;
+        var body = new URLSearchParams(new FormData(form));
+        body.set("seconds", pending.toFixed(2));
+        pending = 0;
+        fetch(form.action, { method: "POST", body: body, credentials: "same-origin", keepalive: !!last });
+      }
+      video.addEventListener("playing", function () { if (since === null) since = Date.now(); });
+      ["pause", "ended", "waiting"].forEach(function (ev) {
+        video.addEventListener(ev, function () { lap(); since = null; send(false); });
+      });
+      setInterval(function () { if (since !== null) send(false); }, 15000);
+      window.addEventListener("pagehide", function () { send(true); });
+    });
+  }
+  function player() {
+    var fig = document.activeElement && document.activeElement.closest && document.activeElement.closest("figure.video");
+    return fig && fig.playerStep ? fig : document.querySelector("figure.video");
   }
   // Exact times show in the reader's own time zone on hover; the page says them in UTC without
   // the script.
@@ -199,6 +257,7 @@
     labelCells();
     copyButtons();
     reblur();
+    players();
     titleRest = document.title.replace(/^\([^)]*\) /, "");
     tick();
     setInterval(tick, 1000);

@@ -107,6 +107,47 @@ struct Recorded {
     video: Option<serde_json::Value>,
 }
 
+/// What the upload said besides its hashes, kept on the case a match opens.
+struct Found {
+    content_id: Option<String>,
+    uploader: Option<String>,
+    /// The upload's text, cited with its passages that repeat banked texts.
+    text: Option<String>,
+}
+
+/// The upload's text as a case cites it: the text, and the passages that repeat the banked
+/// `raw_text` entries it matched (byte ranges, for the console to highlight); `None` without a
+/// text match.
+fn cited_text(
+    tx: &dyn Tx,
+    text: Option<&str>,
+    matches: &[&Recorded],
+) -> vigie_store::Result<Option<serde_json::Value>> {
+    let Some(text) = text else { return Ok(None) };
+    let texts: Vec<&&Recorded> = matches.iter().filter(|m| m.signal_type.is_text()).collect();
+    if texts.is_empty() {
+        return Ok(None);
+    }
+    let mut spans: Vec<std::ops::Range<usize>> = Vec::new();
+    for m in texts.iter().filter(|m| m.signal_type == SignalType::RawText) {
+        if let Some(e) = tx.get_entry(m.entry)? {
+            spans.extend(vigie_text::passages(text, &e.value));
+        }
+    }
+    spans.sort_by_key(|r| (r.start, r.end));
+    let mut merged: Vec<std::ops::Range<usize>> = Vec::new();
+    for r in spans {
+        match merged.last_mut() {
+            Some(last) if r.start <= last.end => last.end = last.end.max(r.end),
+            _ => merged.push(r),
+        }
+    }
+    Ok(Some(json!({
+        "body": text,
+        "passages": merged.iter().map(|r| [r.start, r.end]).collect::<Vec<_>>(),
+    })))
+}
+
 /// Match counts per entry for flood control; in memory (a restart forgives the current hour).
 #[derive(Default)]
 pub struct FloodCounters(Mutex<HashMap<i64, FloodCounter>>);
@@ -289,7 +330,7 @@ impl App {
             vpdq,
             urls: links.iter().map(|(k, _)| *k).collect(),
             url_md5s: links.iter().map(|(_, m)| *m).collect(),
-            text: input.text,
+            text: input.text.clone(),
             text_tlsh: None,
         };
         if let Some((bytes, _)) = pdq.filter(|_| !pdq_unreliable) {
@@ -337,7 +378,8 @@ impl App {
         if outcome.matches.is_empty() {
             return Ok(outcome);
         }
-        self.record_upload_matches(p, &mut outcome, targets, input.content_id, input.uploader).await?;
+        let found = Found { content_id: input.content_id, uploader: input.uploader, text: input.text };
+        self.record_upload_matches(p, &mut outcome, targets, found).await?;
         Ok(outcome)
     }
 
@@ -347,9 +389,9 @@ impl App {
         p: &Principal,
         outcome: &mut UploadOutcome,
         targets: Vec<vigie_model::location::Target>,
-        content_id: Option<String>,
-        uploader: Option<String>,
+        found: Found,
     ) -> AppResult<()> {
+        let Found { content_id, uploader, text } = found;
         let (principal, actor, clock) = (p.clone(), Actor::of(p), self.clock().clone());
         let verdict = outcome.verdict;
         let matches: Vec<Recorded> = outcome
@@ -436,6 +478,7 @@ impl App {
                                 "linked_cases": linked.iter().map(CaseId::as_str).collect::<Vec<_>>(),
                                 "content_id": content_id,
                                 "uploader": uploader,
+                                "text": cited_text(&*tx, text.as_deref(), &stay_down)?,
                             })
                             .to_string(),
                             locations: json!([{ "kind": "content", "url": targets[0].url().map(|u| u.as_str()),

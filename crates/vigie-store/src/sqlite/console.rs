@@ -45,7 +45,7 @@ fn claim_row(r: &Row<'_>) -> rusqlite::Result<ClaimRecord> {
 }
 
 const MEDIA_COLS: &str =
-    "id, case_id, org, by_user, sha256, size, format, pdq, quality, preview, note, matches, created_at";
+    "id, case_id, org, by_user, sha256, size, format, pdq, quality, preview, note, matches, video, created_at";
 
 fn media_row(r: &Row<'_>) -> rusqlite::Result<MediaRecord> {
     Ok(MediaRecord {
@@ -61,6 +61,7 @@ fn media_row(r: &Row<'_>) -> rusqlite::Result<MediaRecord> {
         preview: r.get("preview")?,
         note: r.get("note")?,
         matches: r.get("matches")?,
+        video: r.get("video")?,
         created_at: Timestamp::from_micros(r.get("created_at")?),
     })
 }
@@ -130,6 +131,13 @@ impl ConsoleReads for SqliteRead<'_> {
             |r| r.get(0),
         )?;
         Ok(n.unwrap_or(0) > 0)
+    }
+    fn latest_reveal(&self, media: &MediaId, user: &UserId, since: Timestamp) -> Result<Option<(Timestamp, i64)>> {
+        self.one(
+            "SELECT at, viewed FROM media_reveals WHERE media = ?1 AND user = ?2 AND at >= ?3 ORDER BY at DESC LIMIT 1",
+            params![media.as_str(), user.as_str(), since.as_micros()],
+            |r| Ok((Timestamp::from_micros(r.get(0)?), r.get(1)?)),
+        )
     }
     fn reveal_by_key(&self, user: &UserId) -> Result<Option<bool>> {
         self.one("SELECT reveal_by_key FROM user_prefs WHERE user = ?1", [user.as_str()], |r| {
@@ -261,6 +269,7 @@ delegate_console_reads! {
     media_original(id: &MediaId) -> Result<Option<Vec<u8>>>;
     revealed_since(media: &MediaId, user: &UserId, since: Timestamp) -> Result<bool>;
     reveal_by_key(user: &UserId) -> Result<Option<bool>>;
+    latest_reveal(media: &MediaId, user: &UserId, since: Timestamp) -> Result<Option<(Timestamp, i64)>>;
     users_of(org: &OrgId) -> Result<Vec<UserRecord>>;
     tokens_of(user: &UserId) -> Result<Vec<TokenRecord>>;
     get_token(id: &TokenId) -> Result<Option<TokenRecord>>;
@@ -322,7 +331,8 @@ impl ConsoleTx for SqliteTx<'_> {
     fn insert_media(&mut self, r: &MediaRecord, original: &[u8]) -> Result<()> {
         self.read.exec(
             "INSERT INTO case_media (id, case_id, org, by_user, sha256, size, format, pdq, quality, preview, note, \
-             matches, created_at, original) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)",
+             matches, created_at, original, video) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, \
+             ?15)",
             params![
                 r.id.as_str(),
                 r.case.as_str(),
@@ -337,7 +347,8 @@ impl ConsoleTx for SqliteTx<'_> {
                 r.note,
                 r.matches,
                 r.created_at.as_micros(),
-                original
+                original,
+                r.video
             ],
         )?;
         Ok(())
@@ -347,6 +358,13 @@ impl ConsoleTx for SqliteTx<'_> {
             "INSERT INTO user_prefs (user, reveal_by_key, updated_at) VALUES (?1, ?2, ?3) \
              ON CONFLICT (user) DO UPDATE SET reveal_by_key = excluded.reveal_by_key, updated_at = excluded.updated_at",
             params![user.as_str(), i64::from(on), at.as_micros()],
+        )?;
+        Ok(())
+    }
+    fn add_reveal_viewing(&mut self, media: &MediaId, user: &UserId, at: Timestamp, micros: i64) -> Result<()> {
+        self.read.exec(
+            "UPDATE media_reveals SET viewed = viewed + ?4 WHERE media = ?1 AND user = ?2 AND at = ?3",
+            params![media.as_str(), user.as_str(), at.as_micros(), micros],
         )?;
         Ok(())
     }

@@ -904,8 +904,14 @@ impl DueTx for SqliteTx<'_> {
             [case.as_str()],
         )?;
         self.read.exec("UPDATE complaints SET reasons = NULL WHERE case_id = ?1", [case.as_str()])?;
-        // Internal notes go with the case's other texts.
+        // Internal notes go with the case's other texts, and so does an upload's text a stay-down
+        // match cited.
         self.read.exec("UPDATE case_notes SET body = NULL WHERE case_id = ?1", [case.as_str()])?;
+        self.read.exec(
+            "UPDATE signals SET details = json_remove(details, '$.text') \
+             WHERE id IN (SELECT signal FROM signal_cases WHERE case_id = ?1) AND json_type(details, '$.text') = 'object'",
+            [case.as_str()],
+        )?;
         self.read.exec("DELETE FROM case_skips WHERE case_id = ?1", [case.as_str()])?;
         self.read.exec("DELETE FROM case_escalations WHERE case_id = ?1", [case.as_str()])?;
         self.read.exec(

@@ -1092,6 +1092,21 @@ CREATE TABLE log_checkpoints (
 ) STRICT, WITHOUT ROWID;
 CREATE INDEX log_checkpoints_at ON log_checkpoints(signed_at);
 "#,
+    // 20: videos on cases (step 11): what the console's storyboard shows of a video (its facts
+    // and matched segments, JSON; the storyboard itself is the media's preview), and the time
+    // each reviewer spent with a revealed video, bounded per reveal and counted per day.
+    r#"
+ALTER TABLE case_media ADD COLUMN video TEXT;
+ALTER TABLE media_reveals ADD COLUMN viewed INTEGER NOT NULL DEFAULT 0 CHECK (viewed >= 0);
+CREATE TABLE viewing_time (
+    user TEXT NOT NULL REFERENCES users(id),
+    day TEXT NOT NULL,
+    org TEXT NOT NULL REFERENCES orgs(id),
+    micros INTEGER NOT NULL CHECK (micros > 0),
+    PRIMARY KEY (user, day)
+) STRICT, WITHOUT ROWID;
+CREATE INDEX viewing_time_day ON viewing_time(day);
+"#,
 ];
 
 /// Brings the database to the newest schema, one migration per transaction.

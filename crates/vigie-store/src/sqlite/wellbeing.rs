@@ -45,6 +45,13 @@ impl WellbeingReads for SqliteRead<'_> {
     fn reveal_count_days(&self, user: &UserId) -> Result<Vec<String>> {
         self.many("SELECT day FROM reveal_counts WHERE user = ?1 ORDER BY day", [user.as_str()], |r| r.get(0))
     }
+    fn viewing_time(&self, user: &UserId, day: &str) -> Result<i64> {
+        Ok(self
+            .one("SELECT micros FROM viewing_time WHERE user = ?1 AND day = ?2", params![user.as_str(), day], |r| {
+                r.get(0)
+            })?
+            .unwrap_or(0))
+    }
     fn signed_in(&self, org: &OrgId, now: Timestamp) -> Result<Vec<(UserId, Timestamp)>> {
         self.many(
             "SELECT s.user, MAX(s.created_at) FROM sessions s JOIN users u ON u.id = s.user \
@@ -71,6 +78,7 @@ delegate_shift_reads! {
     reveal_counts_of(org: &OrgId, day: &str) -> Result<Vec<RevealCount>>;
     reveal_count_days(user: &UserId) -> Result<Vec<String>>;
     signed_in(org: &OrgId, now: Timestamp) -> Result<Vec<(UserId, Timestamp)>>;
+    viewing_time(user: &UserId, day: &str) -> Result<i64>;
 }
 
 impl WellbeingTx for SqliteTx<'_> {
@@ -111,6 +119,15 @@ impl WellbeingTx for SqliteTx<'_> {
             "INSERT INTO reveal_counts (user, day, org, count) VALUES (?1, ?2, ?3, 1) \
              ON CONFLICT (user, day) DO UPDATE SET count = count + 1",
             params![user.as_str(), day, org.as_str()],
+        )?;
+        Ok(())
+    }
+    fn count_viewing(&mut self, org: &OrgId, user: &UserId, day: &str, micros: i64, keep_from: &str) -> Result<()> {
+        self.read.exec("DELETE FROM viewing_time WHERE day < ?1", [keep_from])?;
+        self.read.exec(
+            "INSERT INTO viewing_time (user, day, org, micros) VALUES (?1, ?2, ?3, ?4) \
+             ON CONFLICT (user, day) DO UPDATE SET micros = micros + excluded.micros",
+            params![user.as_str(), day, org.as_str(), micros],
         )?;
         Ok(())
     }

@@ -22,6 +22,7 @@ mod grounds;
 mod holds;
 mod legal;
 mod overseer;
+mod player;
 mod public;
 mod review;
 mod scrutiny;
@@ -134,6 +135,7 @@ pub(crate) fn routes() -> Router<AppState> {
         .route("/media/{id}/reveal", post(review::reveal))
         .route("/media/{id}/preview", get(review::preview))
         .route("/media/{id}/original", get(review::original))
+        .route("/media/{id}/viewed", post(player::viewed))
         .route("/assets/console.css", get(css))
         .route("/assets/console.js", get(js))
         .layer(axum::middleware::from_fn(page_headers))
@@ -153,7 +155,7 @@ async fn js() -> impl IntoResponse {
 /// The console's pages allow only their own assets; responses that set their own policy (media)
 /// keep it.
 const PAGE_POLICY: &str = "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self'; \
-    form-action 'self'; frame-ancestors 'none'; base-uri 'none'";
+    media-src 'self'; connect-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'";
 
 async fn page_headers(req: Request, next: Next) -> Response {
     let mut res = next.run(req).await;

@@ -582,6 +582,8 @@ struct CasePage {
     /// What someone who may not reveal the media here is told.
     reveal_refusal: String,
     matches: Vec<(String, i64, i64, String)>,
+    /// Uploads' texts a text match cited, in parts, each marked where it repeats a banked text.
+    texts: Vec<Vec<(String, bool)>>,
     accounts: Vec<String>,
     history: Vec<EventRow>,
     decision: Option<Vec<(String, String)>>,
@@ -668,8 +670,18 @@ async fn case_view(
     };
     let matches = s.app.case_matches(&v.principal, &view.case.id).await?;
     let mut accounts: Vec<String> = view.case.account_id.iter().cloned().collect();
+    let mut texts = Vec::new();
     for (sig, _) in &view.signals {
         let d: serde_json::Value = serde_json::from_str(&sig.details).unwrap_or_default();
+        if let Some(body) = d["text"]["body"].as_str() {
+            let spans: Vec<(usize, usize)> = d["text"]["passages"]
+                .as_array()
+                .into_iter()
+                .flatten()
+                .filter_map(|p| Some((p[0].as_u64()? as usize, p[1].as_u64()? as usize)))
+                .collect();
+            texts.push(super::viewer::marked_parts(body, &spans));
+        }
         if let Some(u) = d["uploader"].as_str() {
             accounts.push(format!("{u} (uploaded the matching content)"));
         }
@@ -804,6 +816,7 @@ async fn case_view(
                 .to_owned()
         },
         matches: matches.into_iter().map(|m| (m.bank, m.entry, m.distance, m.labels.join("; "))).collect(),
+        texts,
         accounts,
         history: history
             .iter()
@@ -1228,7 +1241,7 @@ pub(crate) async fn reveal(
 }
 
 /// Media responses: never sniffed, never framed, never cached, and sandboxed if opened.
-fn media_response(bytes: Vec<u8>, content_type: &'static str, attachment: Option<String>) -> Response {
+pub(crate) fn media_response(bytes: Vec<u8>, content_type: &'static str, attachment: Option<String>) -> Response {
     let mut res = Response::new(Body::from(bytes));
     let h = res.headers_mut();
     h.insert(CONTENT_TYPE, HeaderValue::from_static(content_type));
@@ -1255,8 +1268,15 @@ pub(crate) async fn original(
     State(s): State<AppState>,
     v: Viewer,
     Path(id): Path<String>,
+    headers: axum::http::HeaderMap,
 ) -> Result<Response, PageError> {
     let (media, bytes) = s.app.media_original(&v.principal, &id).await?;
+    // A video the browser plays goes out in the ranges its player asks for.
+    if media.video.is_some()
+        && let Some(ct) = super::player::playable_type(&media.format)
+    {
+        return Ok(super::player::ranged_response(bytes, ct, &headers));
+    }
     // Only formats that decoded as raster images are shown inline; anything else downloads.
     let inline = match media.format.as_str() {
         "png" => Some("image/png"),

@@ -21,6 +21,12 @@ pub(crate) struct ViewerView {
     pub count: i64,
     pub break_after: i64,
     pub suggest_break: bool,
+    /// The blur a revealed video starts at: the person's blur of previews (1 to 3).
+    pub blur: i64,
+    /// Whether a revealed original stays in greyscale (no colour step for videos).
+    pub keep_grey: bool,
+    /// Today's time with revealed videos, in words ("4 min 10 s"); empty when none.
+    pub viewing: String,
 }
 
 impl ViewerView {
@@ -38,10 +44,23 @@ impl ViewerView {
         ViewerView {
             classes,
             reblur: e.map_or(0, |e| e.reblur_secs),
-            count: today.map_or(0, |t| t.count),
-            break_after: today.map_or(DEFAULT_BREAK_AFTER, |t| t.break_after),
-            suggest_break: today.is_some_and(|t| t.suggest_break()),
+            count: today.as_ref().map_or(0, |t| t.count),
+            break_after: today.as_ref().map_or(DEFAULT_BREAK_AFTER, |t| t.break_after),
+            suggest_break: today.as_ref().is_some_and(|t| t.suggest_break()),
+            blur: e.map_or(DEFAULT_BLUR, |e| e.blur),
+            keep_grey: e.is_some_and(|e| e.greyscale),
+            viewing: today.map_or(String::new(), |t| duration_words(t.viewing_secs)),
         }
+    }
+}
+
+/// Seconds in words: "45 s", "4 min 10 s", "1 h 5 min"; empty for none.
+pub(crate) fn duration_words(secs: i64) -> String {
+    match secs {
+        s if s <= 0 => String::new(),
+        s if s < 60 => format!("{s} s"),
+        s if s < 3_600 => format!("{} min {} s", s / 60, s % 60),
+        s => format!("{} h {} min", s / 3_600, (s % 3_600) / 60),
     }
 }
 
@@ -203,6 +222,62 @@ pub(crate) struct MediaItem {
     pub revealed: bool,
     /// Bank matches: the bank's name, the entry and the distance.
     pub matches: Vec<(String, String, String)>,
+    /// For a video: its storyboard and timeline.
+    pub video: Option<VideoView>,
+}
+
+/// A video's storyboard and timeline, as the case's page draws them: an SVG of 1000 units across
+/// the video's duration, with the matched segments and the storyboard's frames marked.
+pub(crate) struct VideoView {
+    /// The media type the browser plays it as; `None`: only downloaded.
+    pub playable: Option<&'static str>,
+    pub frame_rate: f64,
+    pub duration: String,
+    /// The storyboard's frames' times ("0.0 s") and positions on the timeline.
+    pub frames: Vec<(String, String)>,
+    /// The matched segments: their position and width on the timeline, and in words.
+    pub segments: Vec<(String, String, String)>,
+}
+
+impl VideoView {
+    fn of(format: &str, facts: &str) -> Option<Self> {
+        let v: serde_json::Value = serde_json::from_str(facts).ok()?;
+        let duration = v["duration"].as_f64().unwrap_or(0.0).max(0.001);
+        let x = |t: f64| format!("{:.1}", (t / duration * 1000.0).clamp(0.0, 1000.0));
+        let frames = v["frames"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .filter_map(|f| f["at"].as_f64())
+            .map(|t| (format!("{t:.1} s"), x(t)))
+            .collect();
+        let mut segments = Vec::new();
+        for m in v["matches"].as_array().into_iter().flatten() {
+            let bank = m["bank_name"].as_str().unwrap_or_default();
+            let share = m["query_match_percent"].as_f64().unwrap_or(0.0);
+            for s in m["segments"].as_array().into_iter().flatten() {
+                let r = |k: &str, i: usize| s[k][i].as_f64().unwrap_or(0.0);
+                let (a, b) = (r("upload", 0), r("upload", 1));
+                let words = format!(
+                    "{a:.1}–{b:.1} s of this video match {:.1}–{:.1} s of entry {} in the bank {bank} ({share:.0} % of this \
+                     video's frames match{})",
+                    r("banked", 0),
+                    r("banked", 1),
+                    m["entry"],
+                    if m["clip"].as_bool() == Some(true) { "; the banked video is a clip inside this one" } else { "" },
+                );
+                let width = format!("{:.1}", ((b - a) / duration * 1000.0).clamp(4.0, 1000.0));
+                segments.push((x(a), width, words));
+            }
+        }
+        Some(VideoView {
+            playable: super::player::playable_type(format),
+            frame_rate: v["frame_rate"].as_f64().unwrap_or(25.0),
+            duration: format!("{duration:.1} s"),
+            frames,
+            segments,
+        })
+    }
 }
 
 impl MediaItem {
@@ -212,7 +287,8 @@ impl MediaItem {
             .iter()
             .map(|m| {
                 let revealed = reveal == Some(m.id.as_str());
-                let raster = m.format != "unsupported";
+                let video = m.video.as_deref().and_then(|f| VideoView::of(&m.format, f));
+                let raster = m.format != "unsupported" && m.video.is_none();
                 let matches: Vec<serde_json::Value> = serde_json::from_str(&m.matches).unwrap_or_default();
                 MediaItem {
                     id: m.id.as_str().to_owned(),
@@ -224,6 +300,10 @@ impl MediaItem {
                     // as what it is.
                     note: if revealed && raster {
                         "The original as sent, in colour and full size: revealed to you, and the reveal is logged."
+                            .to_owned()
+                    } else if revealed && video.as_ref().is_some_and(|v| v.playable.is_some()) {
+                        "The original video as sent: revealed to you (the reveal is logged), starting muted, in \
+                         greyscale and blurred; the time it plays counts in your figure for today."
                             .to_owned()
                     } else {
                         m.note.clone()
@@ -238,8 +318,58 @@ impl MediaItem {
                             (name, h["entry"].to_string(), h["distance"].to_string())
                         })
                         .collect(),
+                    video,
                 }
             })
             .collect()
+    }
+}
+
+/// A text cut into parts, each marked when it is inside one of `spans` (byte ranges, in order and
+/// disjoint); a span that is out of order, out of the text or not on character boundaries is
+/// left unmarked rather than trusted.
+pub(crate) fn marked_parts(text: &str, spans: &[(usize, usize)]) -> Vec<(String, bool)> {
+    let mut parts = Vec::new();
+    let mut at = 0;
+    for &(start, end) in spans {
+        if start < at
+            || start >= end
+            || end > text.len()
+            || !text.is_char_boundary(start)
+            || !text.is_char_boundary(end)
+        {
+            continue;
+        }
+        if start > at {
+            parts.push((text[at..start].to_owned(), false));
+        }
+        parts.push((text[start..end].to_owned(), true));
+        at = end;
+    }
+    if at < text.len() {
+        parts.push((text[at..].to_owned(), false));
+    }
+    parts
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_text_is_cut_at_its_marked_spans_and_bad_spans_are_ignored() {
+        let t = "aé <b>c</b> d";
+        assert_eq!(
+            marked_parts(t, &[(0, 3), (4, 12)]),
+            [("aé".to_owned(), true), (" ".to_owned(), false), ("<b>c</b>".to_owned(), true), (" d".to_owned(), false)]
+        );
+        // Inside "é", out of order, past the end: nothing marked.
+        assert_eq!(marked_parts(t, &[(2, 5)]), [(t.to_owned(), false)]);
+        assert_eq!(
+            marked_parts(t, &[(4, 6), (0, 2)]),
+            [("aé ".to_owned(), false), ("<b".to_owned(), true), (">c</b> d".to_owned(), false)]
+        );
+        assert_eq!(marked_parts(t, &[(10, 99)]), [(t.to_owned(), false)]);
+        assert!(marked_parts("", &[]).is_empty());
     }
 }

@@ -93,8 +93,9 @@ impl From<MediaRecord> for MediaDto {
 }
 
 /// Attaches media to a case (the raw request body): the case's platform or an organisation that
-/// reported it. Images are PDQ-hashed, matched against the banks and previewed blurred; anything
-/// else is kept as sent and never rendered.
+/// reported it. Images are PDQ-hashed, matched against the banks and previewed blurred; videos
+/// (told from their first bytes) are decoded in the FFmpeg sandbox, matched by vPDQ and given a
+/// blurred storyboard of their matched frames; anything else is kept as sent and never rendered.
 #[utoipa::path(post, path = "/api/v1/cases/{id}/media", tag = "platform", params(("id" = String, Path)),
     request_body(content_type = "application/octet-stream"),
     responses((status = 201, body = MediaDto), (status = 400, body = crate::error::Problem, description = "`no_file`"), (status = 413, body = crate::error::Problem)), security(("bearer" = [])))]

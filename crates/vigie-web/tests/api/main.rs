@@ -22,6 +22,7 @@ mod media;
 mod openapi;
 mod orders;
 mod platform;
+mod player;
 mod privacy;
 mod problems;
 mod resources;
