@@ -108,10 +108,11 @@ pub enum EventKind {
     CaseHandedOver,
     DecisionUndone,
     UserRolesChanged,
+    GraphViewed,
 }
 
 impl EventKind {
-    pub const ALL: [EventKind; 89] = [
+    pub const ALL: [EventKind; 90] = [
         EventKind::OrgCreated,
         EventKind::UserCreated,
         EventKind::TokenIssued,
@@ -201,6 +202,7 @@ impl EventKind {
         EventKind::CaseHandedOver,
         EventKind::DecisionUndone,
         EventKind::UserRolesChanged,
+        EventKind::GraphViewed,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -294,6 +296,7 @@ impl EventKind {
             EventKind::CaseHandedOver => "case.handed_over",
             EventKind::DecisionUndone => "decision.undone",
             EventKind::UserRolesChanged => "user.roles_changed",
+            EventKind::GraphViewed => "graph.viewed",
         }
     }
 
