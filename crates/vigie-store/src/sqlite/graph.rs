@@ -96,9 +96,8 @@ impl GraphReads for SqliteRead<'_> {
             "id IN (SELECT case_id FROM case_media WHERE sha256 = ?2 OR pdq = ?2) \
              OR id IN (SELECT case_id FROM bank_entries WHERE case_id IS NOT NULL AND value = ?2) \
              OR id IN (SELECT sc.case_id FROM signal_cases sc JOIN signals s ON s.id = sc.signal, \
-                       json_each(s.details, '$.matches') m \
-                       WHERE s.kind = 'bank_match' \
-                       AND json_extract(m.value, '$.entry') IN (SELECT id FROM bank_entries WHERE value = ?2)) \
+                       json_each(s.details, '$.matches') m JOIN bank_entries e ON e.id = json_extract(m.value, '$.entry') \
+                       WHERE s.kind = 'bank_match' AND e.value = ?2) \
              OR id IN (SELECT sc.case_id FROM signal_cases sc JOIN signals s ON s.id = sc.signal, json_each(s.locations) l \
                        WHERE l.key = sc.idx AND (lower(json_extract(l.value, '$.media_sha256')) = ?2 \
                           OR lower(json_extract(l.value, '$.media_md5')) = ?2))",

@@ -230,7 +230,8 @@ impl Me {
             add("/decided", "Decided");
             add("/search", "Search");
             add("/complaints", "Complaints");
-            add("/graph", "Account network");
+            // The account network ("/graph") is linked from the search page and an account's
+            // history, which is where a moderator starts from an account.
         }
         if p.org_kind == OrgKind::Authority && p.roles.contains(&Role::Reporter) {
             add("/orders", "Removal orders");

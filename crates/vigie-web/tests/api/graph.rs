@@ -331,7 +331,8 @@ async fn the_console_draws_the_network_as_an_accessible_svg_without_script() {
 
     let b = Browser::start().await;
     sign_in_to(&t, &b, &login, "/queue").await;
-    b.click(&b.find("nav a[href='/graph']").await).await;
+    b.goto(&t.url("/search")).await;
+    b.click(&b.find("#network-link").await).await;
     b.wait_url("/graph").await;
     b.type_into(&b.find("#graph-account").await, "acct-a").await;
     b.click(&b.find("#graph-show").await).await;
@@ -358,6 +359,13 @@ async fn the_console_draws_the_network_as_an_accessible_svg_without_script() {
     b.screenshot("graph-1280").await;
     // The view was logged like the API's.
     assert_eq!(t.events(Some("graph.viewed")).await.len(), 1);
+    // An account's history leads to its network.
+    b.goto(&t.url("/accounts?id=acct-b")).await;
+    b.click(&b.find("#account-network").await).await;
+    b.find("#graph-svg").await;
+    let title = b.script("return document.querySelector(\"#graph-svg g[data-distance='0'] title\").textContent").await;
+    assert!(title.as_str().unwrap().starts_with("acct-b on "), "{title}");
+    assert_eq!(t.events(Some("graph.viewed")).await.len(), 2);
 }
 
 #[tokio::test]
