@@ -73,8 +73,12 @@ impl GraphNode {
     /// The art. 1(3) purposes its cases were decided exempt for: a reporter who posted the same
     /// footage is not a member.
     pub fn exempt_purposes(&self) -> Vec<Purpose> {
-        let mut out: Vec<Purpose> = self.cases.iter().filter_map(|c| c.exempt).collect();
-        out.dedup();
+        let mut out: Vec<Purpose> = Vec::new();
+        for p in self.cases.iter().filter_map(|c| c.exempt) {
+            if !out.contains(&p) {
+                out.push(p);
+            }
+        }
         out
     }
 }
