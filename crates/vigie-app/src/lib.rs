@@ -20,6 +20,7 @@ pub mod egress;
 pub mod error;
 pub mod finding;
 pub(crate) mod fold;
+pub mod graph;
 pub mod intake;
 pub mod jobs;
 pub mod media;

@@ -109,10 +109,11 @@ pub enum EventKind {
     CaseHandedOver,
     DecisionUndone,
     UserRolesChanged,
+    GraphViewed,
 }
 
 impl EventKind {
-    pub const ALL: [EventKind; 90] = [
+    pub const ALL: [EventKind; 91] = [
         EventKind::OrgCreated,
         EventKind::UserCreated,
         EventKind::TokenIssued,
@@ -203,6 +204,7 @@ impl EventKind {
         EventKind::CaseHandedOver,
         EventKind::DecisionUndone,
         EventKind::UserRolesChanged,
+        EventKind::GraphViewed,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -297,6 +299,7 @@ impl EventKind {
             EventKind::CaseHandedOver => "case.handed_over",
             EventKind::DecisionUndone => "decision.undone",
             EventKind::UserRolesChanged => "user.roles_changed",
+            EventKind::GraphViewed => "graph.viewed",
         }
     }
 

@@ -16,6 +16,7 @@
 //! - [`redress`]: the clocks and rules of due process: embargoes, complaints, scrutiny, holds,
 //!   threat-to-life escalation, misuse.
 //! - [`sor`]: statements of reasons in the DSA Transparency Database schema, and their checks.
+//! - [`graph`]: the account network: what links accounts, and the bounds of a view.
 //! - [`event`]: the hash-chained event log and salted hashes of personal values.
 //! - [`conflict`]: the refusals by state, each with its stable code.
 
@@ -47,6 +48,7 @@ pub mod case;
 pub mod conflict;
 pub mod decision;
 pub mod event;
+pub mod graph;
 pub mod ids;
 pub mod labels;
 pub mod location;

@@ -19,6 +19,7 @@ mod chain;
 mod console;
 mod dueprocess;
 mod find;
+mod graph;
 mod jobs;
 mod outbox;
 mod records;
@@ -32,6 +33,7 @@ pub use chain::{ChainReads, CheckpointRecord, LogHash, LogTx};
 pub use console::*;
 pub use dueprocess::*;
 pub use find::*;
+pub use graph::*;
 pub use jobs::*;
 pub use outbox::*;
 pub use records::*;
@@ -247,7 +249,12 @@ pub trait Tx: Reads + DueTx + ConsoleTx + FindTx + OutboxTx + ShiftTx + Wellbein
     fn insert_feedback(&mut self, r: &FeedbackRecord) -> Result<()>;
 }
 
-type ReadJob = Box<dyn FnOnce(&dyn Reads) + Send>;
+/// What a read connection offers: the ordinary reads and the account network's. A write
+/// transaction ([`Tx`]) is not one, so nothing done in a write can read the network.
+pub trait ReadConn: Reads + GraphReads {}
+impl<T: Reads + GraphReads + ?Sized> ReadConn for T {}
+
+type ReadJob = Box<dyn FnOnce(&dyn ReadConn) + Send>;
 /// A write job runs inside the batch transaction and says whether its savepoint should be kept;
 /// its completion runs after the commit with the commit's outcome.
 type WriteJob = Box<dyn FnOnce(&mut dyn Tx) -> (bool, Completion) + Send>;
@@ -351,7 +358,21 @@ impl Store {
         F: FnOnce(&dyn Reads) -> Result<T> + Send + 'static,
     {
         let (send, recv) = tokio::sync::oneshot::channel();
-        self.engine.submit_read(Box::new(move |r: &dyn Reads| {
+        self.engine.submit_read(Box::new(move |r: &dyn ReadConn| {
+            let _ = send.send(work(r));
+        }))?;
+        recv.await.map_err(|_| StoreError::Closed)?
+    }
+
+    /// Runs `work` on a read connection with the account network's reads ([`GraphReads`]). Only
+    /// the network's use-case calls this (`vigie-app`'s `graph.rs`; a test there checks it).
+    pub async fn read_graph<T, F>(&self, work: F) -> Result<T>
+    where
+        T: Send + 'static,
+        F: FnOnce(&dyn ReadConn) -> Result<T> + Send + 'static,
+    {
+        let (send, recv) = tokio::sync::oneshot::channel();
+        self.engine.submit_read(Box::new(move |r: &dyn ReadConn| {
             let _ = send.send(work(r));
         }))?;
         recv.await.map_err(|_| StoreError::Closed)?

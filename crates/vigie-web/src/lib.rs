@@ -27,7 +27,7 @@ use vigie_app::{App, AppConfig, Clock};
 use vigie_store::{SqliteConfig, Store};
 
 use crate::rate_limit::RateLimiter;
-use crate::routes::{admin, banks, dueprocess, hma, intake, log, media, platform, reviewing, statements, system};
+use crate::routes::{admin, banks, dueprocess, graph, hma, intake, log, media, platform, reviewing, statements, system};
 
 /// The largest request body accepted, in bytes.
 pub const MAX_BODY_BYTES: usize = 256 * 1024;
@@ -86,6 +86,7 @@ pub fn router(state: AppState) -> Router {
             post(reviewing::attach_media).get(reviewing::list_media).layer(DefaultBodyLimit::max(media_limit)),
         )
         .route("/users/{id}/password", put(reviewing::set_password))
+        .route("/graph", post(graph::view))
         .route("/webhooks", post(platform::register_webhook).get(platform::list_webhooks))
         .route("/webhooks/{id}", delete(platform::delete_webhook))
         .route("/deliveries/dead", get(platform::dead_letters))

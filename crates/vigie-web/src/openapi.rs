@@ -15,7 +15,7 @@ use vigie_model::Conflict;
 
 use crate::error::{Code, PROBLEM_JSON};
 
-use crate::routes::{admin, banks, dueprocess, hma, intake, log, media, platform, reviewing, statements, system};
+use crate::routes::{admin, banks, dueprocess, graph, hma, intake, log, media, platform, reviewing, statements, system};
 
 #[derive(OpenApi)]
 #[openapi(
@@ -64,6 +64,7 @@ use crate::routes::{admin, banks, dueprocess, hma, intake, log, media, platform,
         reviewing::attach_media,
         reviewing::list_media,
         reviewing::set_password,
+        graph::view,
         platform::get_order,
         platform::cannot_comply,
         platform::clarify,

@@ -866,6 +866,24 @@ events! {
         roles: Vec<Word>,
         before: Vec<Word>,
     }
+    /// Someone viewed the account network (`scope`: `platform`, its own cases, or
+    /// `cross_platform`, an authority's view under the Law Enforcement Directive). The account
+    /// asked about, and an authority's case reference and reason, are sealed; `case` is the case
+    /// the view started from, if it started from one.
+    GraphViewed version 1 seen_by(Actor) public(false) webhook(None) {
+        scope: Word,
+        start: Sealed,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        case: Option<CaseId>,
+        depth: u32,
+        nodes: u64,
+        edges: u64,
+        truncated: bool,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        reference: Option<Sealed>,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        reason: Option<Sealed>,
+    }
 }
 
 /// A bank's settings are the same facts whether it was created or changed.

@@ -9,6 +9,7 @@ mod console;
 mod dueprocess;
 mod events;
 mod find;
+mod graph;
 mod jobs;
 mod orders;
 mod orgs;

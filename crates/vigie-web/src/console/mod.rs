@@ -18,6 +18,7 @@ mod deadletters;
 mod decided;
 mod find;
 mod flagger;
+mod graph;
 mod grounds;
 mod holds;
 mod legal;
@@ -71,6 +72,7 @@ pub(crate) fn routes() -> Router<AppState> {
         .route("/decided", get(decided::list))
         .route("/search", get(find::search))
         .route("/accounts", get(find::account))
+        .route("/graph", get(graph::form).post(graph::view))
         .route("/decisions", get(find::decisions))
         .route("/decisions.csv", get(find::decisions_csv))
         .route("/queue/views", post(views::save_view))
@@ -231,12 +233,17 @@ impl Me {
             add("/decided", "Decided");
             add("/search", "Search");
             add("/complaints", "Complaints");
+            // The account network ("/graph") is linked from the search page and an account's
+            // history, which is where a moderator starts from an account.
         }
         if p.org_kind == OrgKind::Authority && p.roles.contains(&Role::Reporter) {
             add("/orders", "Removal orders");
             add("/referrals", "Referrals");
             // "Scrutiny" follows here for an authority designated for it (`Me::load`).
             add("/holds", "Holds");
+        }
+        if p.org_kind == OrgKind::Authority && p.roles.iter().any(|r| matches!(r, Role::Reporter | Role::Viewer)) {
+            add("/graph", "Account network");
         }
         if p.org_kind == OrgKind::Platform && p.roles.contains(&Role::Integrator) {
             add("/terms", "Terms clauses");

@@ -451,6 +451,7 @@ const FORMS: &[(&str, bool)] = &[
     ("/admin/orgs/{id}/teams/{team}/members", true),
     ("/admin/orgs/{id}/rules", true),
     ("/admin/orgs/{id}/rules/{rule}/delete", true),
+    ("/graph", true),
 ];
 
 #[test]
@@ -655,7 +656,7 @@ async fn an_authority_issues_an_order_and_sees_it_overdue_after_the_hour() {
     };
     assert_eq!(
         menu,
-        ["Removal orders", "Referrals", "Holds", "Dashboard", "Report content", "Settings"],
+        ["Removal orders", "Referrals", "Holds", "Account network", "Dashboard", "Report content", "Settings"],
         "the menu shows what the role may do: no scrutiny for an authority not designated for it"
     );
 

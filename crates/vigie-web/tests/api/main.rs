@@ -13,6 +13,7 @@ mod console;
 mod dueprocess;
 mod events;
 mod find;
+mod graph;
 mod intake;
 mod labels;
 mod leak;

@@ -1,0 +1,130 @@
+//! The SQL behind [`GraphReads`]: queries over cases, their signals' locations and details, their
+//! media and the bank entries made from or matched by them. Nothing is stored for the network.
+
+use rusqlite::params;
+use vigie_model::*;
+
+use super::conn::SqliteRead;
+use crate::*;
+
+/// The cases a view may see (`?1`: the platform, or NULL for every platform): routed, not held,
+/// not erased.
+const VISIBLE: &str = "platform IS NOT NULL AND (?1 IS NULL OR platform = ?1) \
+     AND substr(key, 1, 7) <> 'erased:' \
+     AND NOT EXISTS (SELECT 1 FROM holds h WHERE h.case_id = cases.id AND h.ended_at IS NULL)";
+
+fn scope_param(scope: GraphScope<'_>) -> Option<&str> {
+    match scope {
+        GraphScope::Platform(org) => Some(org.as_str()),
+        GraphScope::AllPlatforms => None,
+    }
+}
+
+impl SqliteRead<'_> {
+    fn visible_cases(&self, scope: GraphScope<'_>, cond: &str, value: &str, limit: u32) -> Result<Vec<CaseId>> {
+        self.many(
+            &format!("SELECT id FROM cases WHERE {VISIBLE} AND ({cond}) ORDER BY created_at, id LIMIT ?3"),
+            params![scope_param(scope), value, limit],
+            |r| Ok(CaseId::from_trusted(r.get(0)?)),
+        )
+    }
+}
+
+impl GraphReads for SqliteRead<'_> {
+    fn graph_case_visible(&self, scope: GraphScope<'_>, case: &CaseId) -> Result<bool> {
+        Ok(!self.visible_cases(scope, "id = ?2", case.as_str(), 1)?.is_empty())
+    }
+    fn graph_account_cases(&self, scope: GraphScope<'_>, account: &str, limit: u32) -> Result<Vec<CaseId>> {
+        self.visible_cases(
+            scope,
+            "account_id = ?2 OR (kind = 'account' AND account_id IS NULL AND url = ?2) \
+             OR id IN (SELECT sc.case_id FROM signal_cases sc JOIN signals s ON s.id = sc.signal, json_each(s.locations) l \
+                       WHERE l.key = sc.idx AND trim(json_extract(l.value, '$.account_id')) = ?2) \
+             OR id IN (SELECT sc.case_id FROM signal_cases sc JOIN signals s ON s.id = sc.signal \
+                       WHERE s.kind = 'bank_match' AND trim(json_extract(s.details, '$.uploader')) = ?2)",
+            account,
+            limit,
+        )
+    }
+
+    fn graph_case_accounts(&self, case: &CaseId) -> Result<Vec<String>> {
+        let mut out: Vec<String> = self
+            .many(
+                "SELECT account_id FROM cases WHERE id = ?1 AND account_id IS NOT NULL \
+                 UNION SELECT url FROM cases WHERE id = ?1 AND kind = 'account' AND account_id IS NULL AND url IS NOT NULL \
+                 UNION SELECT trim(json_extract(l.value, '$.account_id')) FROM signal_cases sc JOIN signals s ON s.id = sc.signal, \
+                       json_each(s.locations) l WHERE sc.case_id = ?1 AND l.key = sc.idx \
+                       AND json_type(l.value, '$.account_id') = 'text' \
+                 UNION SELECT trim(json_extract(s.details, '$.uploader')) FROM signal_cases sc JOIN signals s ON s.id = sc.signal \
+                       WHERE sc.case_id = ?1 AND s.kind = 'bank_match' AND json_type(s.details, '$.uploader') = 'text'",
+                [case.as_str()],
+                |r| r.get::<_, String>(0),
+            )?
+            .into_iter()
+            .filter(|a| !a.is_empty())
+            .collect();
+        out.sort();
+        out.dedup();
+        Ok(out)
+    }
+
+    fn graph_case_hashes(&self, case: &CaseId) -> Result<Vec<CaseHash>> {
+        let mut out = self.many(
+            "SELECT 'sha256', sha256 FROM case_media WHERE case_id = ?1 \
+             UNION SELECT 'pdq', pdq FROM case_media WHERE case_id = ?1 AND pdq IS NOT NULL \
+             UNION SELECT signal_type, value FROM bank_entries WHERE case_id = ?1 \
+             UNION SELECT e.signal_type, e.value FROM signal_cases sc JOIN signals s ON s.id = sc.signal, \
+                   json_each(s.details, '$.matches') m JOIN bank_entries e ON e.id = json_extract(m.value, '$.entry') \
+                   WHERE sc.case_id = ?1 AND s.kind = 'bank_match' \
+             UNION SELECT 'sha256', lower(json_extract(l.value, '$.media_sha256')) FROM signal_cases sc \
+                   JOIN signals s ON s.id = sc.signal, json_each(s.locations) l \
+                   WHERE sc.case_id = ?1 AND l.key = sc.idx AND json_type(l.value, '$.media_sha256') = 'text' \
+             UNION SELECT 'md5', lower(json_extract(l.value, '$.media_md5')) FROM signal_cases sc \
+                   JOIN signals s ON s.id = sc.signal, json_each(s.locations) l \
+                   WHERE sc.case_id = ?1 AND l.key = sc.idx AND json_type(l.value, '$.media_md5') = 'text'",
+            [case.as_str()],
+            |r| Ok(CaseHash { hash_type: r.get(0)?, value: r.get(1)? }),
+        )?;
+        out.sort();
+        out.dedup();
+        Ok(out)
+    }
+
+    fn graph_hash_cases(&self, scope: GraphScope<'_>, value: &str, limit: u32) -> Result<Vec<CaseId>> {
+        self.visible_cases(
+            scope,
+            "id IN (SELECT case_id FROM case_media WHERE sha256 = ?2 OR pdq = ?2) \
+             OR id IN (SELECT case_id FROM bank_entries WHERE case_id IS NOT NULL AND value = ?2) \
+             OR id IN (SELECT sc.case_id FROM signal_cases sc JOIN signals s ON s.id = sc.signal, \
+                       json_each(s.details, '$.matches') m JOIN bank_entries e ON e.id = json_extract(m.value, '$.entry') \
+                       WHERE s.kind = 'bank_match' AND e.value = ?2) \
+             OR id IN (SELECT sc.case_id FROM signal_cases sc JOIN signals s ON s.id = sc.signal, json_each(s.locations) l \
+                       WHERE l.key = sc.idx AND (lower(json_extract(l.value, '$.media_sha256')) = ?2 \
+                          OR lower(json_extract(l.value, '$.media_md5')) = ?2))",
+            value,
+            limit,
+        )
+    }
+
+    fn graph_url_cases(&self, scope: GraphScope<'_>, url: &str, limit: u32) -> Result<Vec<CaseId>> {
+        self.visible_cases(scope, "url = ?2", url, limit)
+    }
+
+    fn graph_profile_cases(&self, scope: GraphScope<'_>, tail: &str, limit: u32) -> Result<Vec<(CaseId, String)>> {
+        self.many(
+            &format!(
+                "SELECT id, url FROM cases WHERE {VISIBLE} AND kind = 'account' AND url IS NOT NULL \
+                 AND (lower(url) LIKE '%/' || ?2 ESCAPE '\\' OR lower(url) LIKE '%/@' || ?2 ESCAPE '\\' \
+                      OR lower(url) LIKE '%/' || ?2 || '/' ESCAPE '\\' OR lower(url) LIKE '%/@' || ?2 || '/' ESCAPE '\\') \
+                 ORDER BY created_at, id LIMIT ?3"
+            ),
+            params![scope_param(scope), like_escaped(tail), limit],
+            |r| Ok((CaseId::from_trusted(r.get(0)?), r.get(1)?)),
+        )
+    }
+}
+
+/// `text` with LIKE's wildcards and the escape character escaped.
+fn like_escaped(text: &str) -> String {
+    text.replace('\\', "\\\\").replace('%', "\\%").replace('_', "\\_")
+}
