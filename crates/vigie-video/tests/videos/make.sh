@@ -22,3 +22,6 @@ ff -f lavfi -i testsrc=size=320x180:rate=30:duration=2 -c:v libx264 -preset very
 ff -f lavfi -i testsrc2=size=160x120:rate=25:duration=3 -vf "setpts='(N+floor(N/7)*0.6)/(25*TB)'" -fps_mode vfr -c:v libx264 -preset veryfast -pix_fmt yuv420p testsrc2-h264-vfr.mkv
 # No video stream: a tone.
 ff -f lavfi -i sine=frequency=440:duration=1 -c:a aac tone-no-video.mp4
+# The first video re-encoded (VP9, smaller): the same video for TMK+PDQF. It has no `.vpdq.json`;
+# its TMK features and scores are pinned (`tmk_reference.py`). Made after the files above.
+ff -i testsrc-h264-320x240.mp4 -vf scale=240:180 -c:v libvpx-vp9 -b:v 150k -deadline realtime -cpu-used 8 testsrc-reencoded-vp9-240x180.webm
