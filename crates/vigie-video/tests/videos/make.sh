@@ -2,7 +2,8 @@
 # Makes the synthetic test videos (FFmpeg's own sources: test patterns, fractals, drawn boxes).
 # The outputs are committed, because encoders' output changes between FFmpeg versions; the
 # expected vPDQ hashes beside them (`*.vpdq.json`) were computed from these exact files by Meta's
-# `vpdq` 0.2.5 (`reference.py`). Run from this directory; needs Debian's ffmpeg.
+# `vpdq` 0.2.5 (`reference.py`); the TMK+PDQF files (`*.tmk`) and scores (`tmk-scores.json`) by
+# Meta's `tmk/cpp` (`tmk_reference.py`). Run from this directory; needs Debian's ffmpeg.
 set -euo pipefail
 ff() { ffmpeg -nostdin -hide_banner -loglevel error -y "$@"; }
 
