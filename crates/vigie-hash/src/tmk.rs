@@ -545,5 +545,9 @@ pub fn compare(a: &TmkFeatures, b: &TmkFeatures, t: &Thresholds) -> Result<Score
     Ok(Score { level1, level2 })
 }
 
+pub mod index;
+
 #[cfg(test)]
 mod tests;
+#[cfg(test)]
+mod tests_support;
