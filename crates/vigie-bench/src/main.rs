@@ -20,6 +20,7 @@
 mod banks;
 mod index;
 mod load;
+mod one_decode;
 mod pdq;
 mod photos;
 mod server;
@@ -59,6 +60,8 @@ enum Command {
     Upload(upload::UploadArgs),
     /// Times a video lookup against a library of banked videos (one PDQ index of their frames).
     Video(video::VideoArgs),
+    /// Times one decode feeding MD5, SHA-256, vPDQ and TMK+PDQF against decoding alone.
+    OneDecode(one_decode::OneDecodeArgs),
 }
 
 #[derive(clap::Args)]
@@ -99,6 +102,7 @@ async fn main() -> ExitCode {
         Command::Banks(args) => banks::run(args).await,
         Command::Upload(args) => upload::run(args).await,
         Command::Video(args) => video::run(args),
+        Command::OneDecode(args) => one_decode::run(args),
     };
     match res {
         Ok(()) => ExitCode::SUCCESS,
