@@ -23,6 +23,7 @@ mod banks;
 mod index;
 mod load;
 mod logexport;
+mod one_decode;
 mod pdq;
 mod photos;
 mod server;
@@ -68,6 +69,8 @@ enum Command {
     LogExport(logexport::LogExportArgs),
     /// Times video to vPDQ against Meta's `vpdq`, with FFmpeg's decoding alone as the floor.
     Vpdq(vpdq::VpdqArgs),
+    /// Times one decode feeding MD5, SHA-256, vPDQ and TMK+PDQF against decoding alone.
+    OneDecode(one_decode::OneDecodeArgs),
 }
 
 #[derive(clap::Args)]
@@ -110,6 +113,7 @@ async fn main() -> ExitCode {
         Command::Video(args) => video::run(args),
         Command::LogExport(args) => logexport::run(args),
         Command::Vpdq(args) => vpdq::run(args),
+        Command::OneDecode(args) => one_decode::run(args),
     };
     match res {
         Ok(()) => ExitCode::SUCCESS,

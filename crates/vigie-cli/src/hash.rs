@@ -1,12 +1,14 @@
 //! `vigie hash`: files to JSON lines of hashes, in parallel, in input order. Images get PDQ;
-//! videos (known by their bytes) get vPDQ, decoded by FFmpeg in its sandbox (`vigie-video`).
+//! videos (known by their bytes) get vPDQ, decoded by FFmpeg in its sandbox (`vigie-video`), and
+//! with `--tmk DIR` TMK+PDQF from the same decode, written as `DIR/<file stem>.tmk` (Meta's
+//! binary format, as `tmk-hash-video -d DIR` names them).
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashSet};
 use std::io::{IsTerminal, Write};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::sync::atomic::{AtomicUsize, Ordering};
-use std::sync::mpsc;
+use std::sync::{Mutex, mpsc};
 
 use serde::Serialize;
 use vigie_app::banks::video::frames_of;
@@ -36,6 +38,10 @@ pub(crate) struct HashArgs {
     /// Largest video accepted, in bytes.
     #[arg(long, default_value_t = vigie_video::Limits::default().max_bytes)]
     max_video_bytes: u64,
+    /// Videos: also compute TMK+PDQF and write each as `<file stem>.tmk` in this directory
+    /// (made if missing; a file of the same name is replaced).
+    #[arg(long, value_name = "DIR")]
+    tmk: Option<PathBuf>,
 }
 
 /// Expands directories into their files, recursively and sorted; keeps files as given.
@@ -93,6 +99,9 @@ struct Line {
     /// A video's vPDQ: python-threatexchange's `"hex,quality,timestamp"` items.
     #[serde(skip_serializing_if = "Option::is_none")]
     vpdq: Option<Vec<String>>,
+    /// With `--tmk DIR`: the `.tmk` file written for the video.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    tmk: Option<String>,
     /// A text's SHA-256 of its normal form (`vigie-text`), and python-threatexchange's `text_tlsh`
     /// of it as it is (absent for a text too short or too plain for TLSH).
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -120,6 +129,7 @@ impl Line {
             pdq_pytx_quality: None,
             dihedral: None,
             vpdq: None,
+            tmk: None,
             normalised_sha256: None,
             text_tlsh: None,
             frames: None,
@@ -134,6 +144,9 @@ impl Line {
 pub(crate) struct Settings {
     image: HashOptions,
     video: vigie_video::Options,
+    /// Where `.tmk` files go, and those this run has written (two inputs with the same stem would
+    /// otherwise overwrite each other in an order that depends on the threads).
+    tmk: Option<(PathBuf, Mutex<HashSet<PathBuf>>)>,
 }
 
 /// Whether the file starts like a video container (its bytes, not its name).
@@ -151,8 +164,26 @@ fn is_video(path: &Path) -> bool {
     vigie_video::sniff::container(&head[..n]).is_some()
 }
 
-fn hash_video(path: &Path, options: &vigie_video::Options) -> Line {
-    match vigie_video::hash_video_file(path, options) {
+/// Writes a video's `.tmk` file into `dir`, named after the input's stem.
+fn write_tmk(
+    path: &Path,
+    features: &vigie_hash::tmk::TmkFeatures,
+    dir: &Path,
+    written: &Mutex<HashSet<PathBuf>>,
+) -> Result<PathBuf, String> {
+    let stem = path.file_stem().ok_or_else(|| "the file has no name to name its .tmk after".to_owned())?;
+    let mut name = stem.to_owned();
+    name.push(".tmk");
+    let out = dir.join(name);
+    if !written.lock().unwrap_or_else(std::sync::PoisonError::into_inner).insert(out.clone()) {
+        return Err(format!("another input of this run already wrote {}", out.display()));
+    }
+    std::fs::write(&out, features.to_bytes()).map_err(|e| format!("cannot write {}: {e}", out.display()))?;
+    Ok(out)
+}
+
+fn hash_video(path: &Path, settings: &Settings) -> Line {
+    match vigie_video::hash_video_file(path, &settings.video) {
         Ok(h) => {
             let mut line = Line::error(path, String::new());
             line.error = None;
@@ -162,6 +193,15 @@ fn hash_video(path: &Path, options: &vigie_video::Options) -> Line {
             line.kind = Some("video");
             line.duration_s = h.duration;
             line.vpdq = Some(vpdq::pytx_items(&frames_of(&h.vpdq)));
+            if let (Some((dir, written)), Some(features)) = (&settings.tmk, &h.tmk) {
+                match write_tmk(path, features, dir, written) {
+                    Ok(out) => line.tmk = Some(out.display().to_string()),
+                    Err(e) => {
+                        line.code = Some("tmk_not_written");
+                        line.error = Some(e);
+                    }
+                }
+            }
             line
         }
         Err(e) => {
@@ -194,7 +234,7 @@ fn hash_text(path: &Path, bytes: &[u8], text: &str) -> Line {
 
 fn hash_one(path: &Path, settings: &Settings) -> Line {
     if is_video(path) {
-        return hash_video(path, &settings.video);
+        return hash_video(path, settings);
     }
     let options = &settings.image;
     let size = match std::fs::metadata(path) {
@@ -222,6 +262,7 @@ fn hash_one(path: &Path, settings: &Settings) -> Line {
             pdq_pytx_quality: h.pdq_pytx.map(|p| p.quality),
             dihedral: h.dihedral.map(|d| d.iter().map(|x| x.to_string()).collect()),
             vpdq: None,
+            tmk: None,
             normalised_sha256: None,
             text_tlsh: None,
             frames: None,
@@ -241,13 +282,19 @@ pub(crate) fn run(args: HashArgs) -> anyhow::Result<ExitCode> {
         seconds_per_hash: args.seconds_per_hash,
         limits: vigie_video::Limits { max_bytes: args.max_video_bytes, ..vigie_video::Limits::default() },
         scratch: None,
+        tmk: args.tmk.is_some(),
     };
+    if let Some(dir) = &args.tmk {
+        std::fs::create_dir_all(dir)
+            .map_err(|e| anyhow::anyhow!("cannot make the TMK directory {}: {e}", dir.display()))?;
+    }
     let options = Settings {
         image: HashOptions {
             limits: Limits { max_bytes: args.max_bytes, max_pixels: args.max_pixels },
             dihedral: args.dihedral,
         },
         video,
+        tmk: args.tmk.map(|dir| (dir, Mutex::new(HashSet::new()))),
     };
     let inputs = expand(&args.paths);
     let jobs = args.jobs.unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get())).max(1);

@@ -155,3 +155,55 @@ fn a_video_gets_its_vpdq_signal_whatever_its_name() {
     assert_eq!(lines[0]["md5"].as_str().unwrap().len(), 32);
     assert_eq!(lines[1]["code"], "no_video_stream");
 }
+
+/// `--tmk DIR` writes each video's TMK+PDQF as `<file stem>.tmk`, Meta's binary format (263,344
+/// bytes), the features agreeing with those Meta's `tmk-hash-video` pinned for the same video;
+/// images and refused videos write nothing.
+#[test]
+fn tmk_files_are_written_by_file_stem() {
+    let dir = tempfile::tempdir().unwrap();
+    let videos = Path::new(env!("CARGO_MANIFEST_DIR")).join("../vigie-video/tests/videos");
+    std::fs::copy(videos.join("testsrc-h264-320x240.mp4"), dir.path().join("a-clip.bin")).unwrap();
+    std::fs::copy(videos.join("tone-no-video.mp4"), dir.path().join("b-tone.mp4")).unwrap();
+    write_png(&dir.path().join("c.png"), 80, 60, 4);
+    let out = dir.path().join("out").join("tmk");
+    let (code, lines, _) = vigie_hash(&[dir.path().to_str().unwrap(), "--tmk", out.to_str().unwrap(), "--jobs", "2"]);
+    assert_eq!(code, 1, "the tone has no video stream");
+    assert_eq!(lines.len(), 3);
+    let written = out.join("a-clip.tmk");
+    assert_eq!(lines[0]["tmk"], written.display().to_string(), "{}", lines[0]);
+    assert_eq!(lines[0]["kind"], "video");
+    let bytes = std::fs::read(&written).unwrap();
+    assert_eq!(bytes.len(), 263_344);
+    let ours = vigie_hash::tmk::TmkFeatures::from_bytes(&bytes).unwrap();
+    let reference = std::fs::read(videos.join("testsrc-h264-320x240.mp4.tmk")).unwrap();
+    let reference = vigie_hash::tmk::TmkFeatures::from_bytes(&reference).unwrap();
+    assert_eq!(ours.frame_count(), reference.frame_count());
+    assert!(vigie_hash::tmk::level1(&ours, &reference).unwrap() > 0.99999);
+    assert!(vigie_hash::tmk::level2(&ours, &reference).unwrap() > 0.999);
+    assert_eq!(lines[1]["code"], "no_video_stream");
+    assert!(lines[2].get("tmk").is_none());
+    let names: Vec<_> = std::fs::read_dir(&out).unwrap().map(|e| e.unwrap().file_name()).collect();
+    assert_eq!(names, ["a-clip.tmk"]);
+}
+
+#[test]
+fn two_videos_with_one_stem_do_not_overwrite_each_other() {
+    let dir = tempfile::tempdir().unwrap();
+    let videos = Path::new(env!("CARGO_MANIFEST_DIR")).join("../vigie-video/tests/videos");
+    std::fs::create_dir_all(dir.path().join("x")).unwrap();
+    std::fs::copy(videos.join("testsrc-h264-320x240.mp4"), dir.path().join("clip.mp4")).unwrap();
+    std::fs::copy(videos.join("mandelbrot-vp9-256x192.webm"), dir.path().join("x").join("clip.webm")).unwrap();
+    let out = dir.path().join("tmk");
+    let (code, lines, _) = vigie_hash(&[
+        dir.path().join("clip.mp4").to_str().unwrap(),
+        dir.path().join("x").to_str().unwrap(),
+        "--tmk",
+        out.to_str().unwrap(),
+    ]);
+    assert_eq!(code, 1);
+    let failed: Vec<_> = lines.iter().filter(|l| l.get("error").is_some()).collect();
+    assert_eq!(failed.len(), 1, "{lines:?}");
+    assert_eq!(failed[0]["code"], "tmk_not_written");
+    assert!(failed[0]["error"].as_str().unwrap().contains("clip.tmk"));
+}

@@ -7,6 +7,8 @@
 //! - [`pdq`]: Meta's PDQ, bit-exact with the reference as python-threatexchange (and HMA)
 //!   computes it, and eight dihedral variants from one DCT.
 //! - [`hash_image`]: all of it at once, with the file's MD5 and SHA-256.
+//! - [`tmk`]: TMK+PDQF, Meta's whole-video hash, from 64×64 frames at 15 a second; its `.tmk`
+//!   file and its two-level score.
 //! - [`vpdq`]: Meta's video hash from decoded frames (the decoding is `vigie-video`'s), its signal
 //!   format and its comparison.
 //!
@@ -20,6 +22,7 @@ pub mod decode;
 pub mod pdq;
 pub mod preview;
 pub mod probe;
+pub mod tmk;
 pub mod vpdq;
 
 use std::cell::RefCell;

@@ -1,13 +1,14 @@
 //! Video to hashes. FFmpeg decodes, in a sandboxed subprocess ([`ffmpeg`]), never inside the
 //! server; the frames come back over a pipe and are hashed here with vPDQ
-//! ([`vigie_hash::vpdq`]), bit-exact with Meta's `vpdq`.
+//! ([`vigie_hash::vpdq`]), bit-exact with Meta's `vpdq`, and, when asked ([`Options::tmk`]),
+//! with TMK+PDQF ([`vigie_hash::tmk`]) from the same decode, as Meta's `tmk-hash-video` does.
 //!
 //! - [`sniff`]: the container, from the bytes alone.
 //! - [`ffmpeg`]: the sandbox (private directory, forced and whitelisted demuxer, files only, wall
 //!   time, CPU, memory, no file written) and the frame pipe.
 //! - [`index`]: many banked videos matched through one PDQ index of their frames, with the
 //!   brute-force rule's decisions, segments, and clip matches.
-//! - [`hash_video`] / [`hash_video_file`]: all of it, with the file's MD5 and SHA-256, within
+//! - [`hash_video`] / [`hash_video_file`]: all of it, with the file's MD5 and SHA-256 (and TMK), within
 //!   [`Limits`]; every failure is a [`VideoError`] with a stable [`VideoError::code`].
 
 pub mod ffmpeg;
@@ -20,6 +21,7 @@ use std::time::Duration;
 
 use md5::Md5;
 use sha2::{Digest, Sha256};
+use vigie_hash::tmk::{self, TmkFeatures};
 use vigie_hash::vpdq::{self, Feature};
 
 pub use sniff::Container;
@@ -124,12 +126,20 @@ pub struct Options {
     pub limits: Limits,
     /// Where each job's private directory is made; the system's temporary directory by default.
     pub scratch: Option<PathBuf>,
+    /// Also compute TMK+PDQF ([`VideoHashes::tmk`]), from the same FFmpeg run. Off by default.
+    pub tmk: bool,
 }
 
 impl Default for Options {
     fn default() -> Self {
-        Options { seconds_per_hash: 1.0, limits: Limits::default(), scratch: None }
+        Options { seconds_per_hash: 1.0, limits: Limits::default(), scratch: None, tmk: false }
     }
+}
+
+/// The most TMK frames a video within `limits` can give: its longest duration at 15 frames a
+/// second, and a second more for the resampler's last frames.
+pub fn tmk_frame_limit(limits: &Limits) -> u64 {
+    ((limits.max_seconds + 1.0) * f64::from(tmk::FRAMES_PER_SECOND)).ceil() as u64
 }
 
 /// Everything Vigie computes from a video file.
@@ -147,6 +157,8 @@ pub struct VideoHashes {
     /// Hex MD5 of the file (the `video_md5` signal).
     pub md5: String,
     pub sha256: String,
+    /// TMK+PDQF features, when [`Options::tmk`] asked for them (what a `.tmk` file holds).
+    pub tmk: Option<TmkFeatures>,
 }
 
 /// Hashes a video held in memory: it is written to a private directory for FFmpeg to read.
@@ -237,7 +249,8 @@ fn hash_in(dir: &Path, input: &Path, options: &Options, on_frame: OnFrame<'_>) -
     let step = vpdq::frame_step(seconds_per_hash, info.frame_rate);
     let mut features = Vec::new();
     let mut too_long = false;
-    ffmpeg::frames(container, input, dir, &info, step, limits, |n, rgb| {
+    let tmk_frames = options.tmk.then(|| tmk_frame_limit(limits));
+    let (_, tmk) = ffmpeg::frames_and_tmk(container, input, dir, &info, step, limits, tmk_frames, |n, rgb| {
         let timestamp = vpdq::timestamp(n, info.frame_rate);
         // A container may understate its duration: the frames say how long it is.
         if timestamp > limits.max_seconds {
@@ -262,6 +275,7 @@ fn hash_in(dir: &Path, input: &Path, options: &Options, on_frame: OnFrame<'_>) -
         vpdq: features,
         md5,
         sha256,
+        tmk,
     })
 }
 

@@ -7,7 +7,7 @@
 
 use std::path::{Path, PathBuf};
 
-use vigie_video::{Limits, Options, VideoError, hash_video};
+use vigie_video::{Limits, Options, VideoError, hash_video, hash_video_file};
 
 fn video(name: &str) -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("tests").join("videos").join(name)
@@ -139,4 +139,45 @@ fn each_limit_is_its_own_error() {
     // Within every limit, the same file hashes.
     assert_eq!(hash_video(&bytes, &with(Limits { max_frames: 3, ..l })).unwrap().vpdq.len(), 3);
     assert_clean(&dir);
+}
+
+#[test]
+fn the_second_tmk_output_does_not_open_another_path() {
+    // TMK+PDQF is a second output of the same FFmpeg run, with the same input options: the
+    // playlist attacks fail the same way.
+    let (dir, base) = scratch();
+    let options = Options { tmk: true, ..base };
+    let got = hash_video(&hls_in_avi(&video("testsrc-h264-320x240.mp4")), &options);
+    assert!(matches!(got, Err(VideoError::NoVideoStream) | Err(VideoError::Undecodable(_))), "{got:?}");
+    let mut forged = b"\0\0\0\x14ftypisom\0\0\0\0isom".to_vec();
+    forged.extend_from_slice(hls_playlist(&video("testsrc-h264-320x240.mp4")).as_bytes());
+    let got = hash_video(&forged, &options);
+    assert!(matches!(got, Err(VideoError::Undecodable(_)) | Err(VideoError::NoVideoStream)), "{got:?}");
+    let mp4 = std::fs::read(video("testsrc-h264-320x240.mp4")).unwrap();
+    assert!(matches!(hash_video(&mp4[..mp4.len() / 2], &options), Err(VideoError::Undecodable(_))));
+    assert_clean(&dir);
+}
+
+#[test]
+fn a_timestamp_jump_cannot_make_the_resampler_repeat_frames_for_hours() {
+    // Three frames ten minutes apart in a Matroska file written to a pipe (no duration in the
+    // header): vPDQ counts frames and sees three; TMK's resampling to 15 a second would repeat
+    // them into 27,000 frames. Generated here: FFmpeg's own test pattern.
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("gap.mkv");
+    let out = std::process::Command::new("ffmpeg")
+        .args(["-nostdin", "-loglevel", "error", "-f", "lavfi", "-i", "testsrc=size=64x48:rate=1:duration=3"])
+        .args(["-vf", "setpts=N*600/TB", "-fps_mode", "vfr", "-c:v", "libx264", "-preset", "veryfast"])
+        .args(["-f", "matroska", "pipe:1"])
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    std::fs::write(&path, &out.stdout).unwrap();
+    let scratch = tempfile::tempdir().unwrap();
+    let limits = Limits { max_seconds: 60.0, ..Limits::default() };
+    let options = Options { limits, scratch: Some(scratch.path().to_owned()), ..Options::default() };
+    let plain = hash_video_file(&path, &options).unwrap();
+    assert_eq!(plain.vpdq.len(), 3);
+    assert_eq!(hash_video_file(&path, &Options { tmk: true, ..options }), Err(VideoError::TooLong(60.0)));
+    assert!(std::fs::read_dir(scratch.path()).unwrap().next().is_none(), "the job left files");
 }

@@ -2,7 +2,8 @@
 # Makes the synthetic test videos (FFmpeg's own sources: test patterns, fractals, drawn boxes).
 # The outputs are committed, because encoders' output changes between FFmpeg versions; the
 # expected vPDQ hashes beside them (`*.vpdq.json`) were computed from these exact files by Meta's
-# `vpdq` 0.2.5 (`reference.py`). Run from this directory; needs Debian's ffmpeg.
+# `vpdq` 0.2.5 (`reference.py`); the TMK+PDQF files (`*.tmk`) and scores (`tmk-scores.json`) by
+# Meta's `tmk/cpp` (`tmk_reference.py`). Run from this directory; needs Debian's ffmpeg.
 set -euo pipefail
 ff() { ffmpeg -nostdin -hide_banner -loglevel error -y "$@"; }
 
@@ -27,3 +28,11 @@ ff -f lavfi -i sine=frequency=440:duration=1 -c:a aac tone-no-video.mp4
 ff -f lavfi -i testsrc2=size=320x180:rate=30:duration=2 -c:v libx264 -preset veryfast -pix_fmt yuv420p -colorspace bt709 -color_primaries bt709 -color_trc bt709 testsrc2-h264-bt709-320x180.mp4
 ff -f lavfi -i testsrc=size=192x108:rate=25:duration=2 -c:v libvpx-vp9 -b:v 200k -deadline realtime -cpu-used 8 -pix_fmt yuv420p -color_range pc testsrc-vp9-pc-range-192x108.webm
 ff -f lavfi -i smptehdbars=size=160x120:rate=24:duration=2 -vf "drawbox=x='mod(t*60,120)':y=30:w=30:h=30:color=yellow@1:t=fill" -c:v libx264 -preset veryfast -pix_fmt yuvj420p yuvj420p-h264-160x120.mkv
+# The first video re-encoded (VP9, smaller): the same video for TMK+PDQF. It has no `.vpdq.json`;
+# its TMK features and scores are pinned (`tmk_reference.py`). Made after the files above.
+ff -i testsrc-h264-320x240.mp4 -vf scale=240:180 -c:v libvpx-vp9 -b:v 150k -deadline realtime -cpu-used 8 testsrc-reencoded-vp9-240x180.webm
+# A real display matrix (90° and 45°), written by a stream copy: FFmpeg 5.1 drops the `rotate` tag
+# when it encodes (so testsrc-h264-rotated.mp4 above carries none). TMK's reference lets FFmpeg
+# autorotate; vPDQ's does not. No `.vpdq.json`; TMK pinned.
+ff -i testsrc-h264-320x240.mp4 -c copy -metadata:s:v:0 rotate=90 testsrc-h264-display-matrix-90.mp4
+ff -i testsrc-h264-320x240.mp4 -c copy -metadata:s:v:0 rotate=45 testsrc-h264-display-matrix-45.mp4
