@@ -108,10 +108,20 @@ pub enum EventKind {
     CaseHandedOver,
     DecisionUndone,
     UserRolesChanged,
+    EvidencePreserved,
+    EvidenceExtended,
+    EvidenceAccessed,
+    EvidenceAccessRequested,
+    EvidenceAccessGranted,
+    EvidenceExportRequested,
+    EvidenceExportApproved,
+    EvidenceExported,
+    EvidencePurged,
+    EvidenceRewrapped,
 }
 
 impl EventKind {
-    pub const ALL: [EventKind; 89] = [
+    pub const ALL: [EventKind; 99] = [
         EventKind::OrgCreated,
         EventKind::UserCreated,
         EventKind::TokenIssued,
@@ -201,6 +211,16 @@ impl EventKind {
         EventKind::CaseHandedOver,
         EventKind::DecisionUndone,
         EventKind::UserRolesChanged,
+        EventKind::EvidencePreserved,
+        EventKind::EvidenceExtended,
+        EventKind::EvidenceAccessed,
+        EventKind::EvidenceAccessRequested,
+        EventKind::EvidenceAccessGranted,
+        EventKind::EvidenceExportRequested,
+        EventKind::EvidenceExportApproved,
+        EventKind::EvidenceExported,
+        EventKind::EvidencePurged,
+        EventKind::EvidenceRewrapped,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -294,6 +314,16 @@ impl EventKind {
             EventKind::CaseHandedOver => "case.handed_over",
             EventKind::DecisionUndone => "decision.undone",
             EventKind::UserRolesChanged => "user.roles_changed",
+            EventKind::EvidencePreserved => "evidence.preserved",
+            EventKind::EvidenceExtended => "evidence.extended",
+            EventKind::EvidenceAccessed => "evidence.accessed",
+            EventKind::EvidenceAccessRequested => "evidence.access_requested",
+            EventKind::EvidenceAccessGranted => "evidence.access_granted",
+            EventKind::EvidenceExportRequested => "evidence.export_requested",
+            EventKind::EvidenceExportApproved => "evidence.export_approved",
+            EventKind::EvidenceExported => "evidence.exported",
+            EventKind::EvidencePurged => "evidence.purged",
+            EventKind::EvidenceRewrapped => "evidence.rewrapped",
         }
     }
 

@@ -47,6 +47,7 @@ pub mod case;
 pub mod conflict;
 pub mod decision;
 pub mod event;
+pub mod evidence;
 pub mod ids;
 pub mod labels;
 pub mod location;
