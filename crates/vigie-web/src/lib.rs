@@ -26,7 +26,7 @@ use vigie_app::{App, AppConfig, Clock};
 use vigie_store::{SqliteConfig, Store};
 
 use crate::rate_limit::RateLimiter;
-use crate::routes::{admin, banks, dueprocess, hma, intake, media, platform, reviewing, statements, system};
+use crate::routes::{admin, banks, dueprocess, evidence, hma, intake, media, platform, reviewing, statements, system};
 
 /// The largest request body accepted, in bytes.
 pub const MAX_BODY_BYTES: usize = 256 * 1024;
@@ -130,6 +130,17 @@ pub fn router(state: AppState) -> Router {
         .route("/orgs/{id}/trusted-flagger-award", put(dueprocess::record_flagger_award).get(dueprocess::flagger_award))
         .route("/transparency-database", put(statements::set_tdb).get(statements::get_tdb))
         .route("/statements/{decision}", get(statements::submission))
+        .route("/evidence", get(evidence::list).post(evidence::record_instrument))
+        .route("/evidence/exports", get(evidence::exports).post(evidence::request_export))
+        .route("/evidence/exports/{id}/approve", post(evidence::approve))
+        .route("/evidence/exports/{id}/bundle", get(evidence::bundle))
+        .route("/evidence/requests/{id}/grant", post(evidence::grant))
+        .route("/evidence/rewrap", post(evidence::rewrap))
+        .route("/evidence/{id}", get(evidence::get))
+        .route("/evidence/{id}/extend", post(evidence::extend))
+        .route("/evidence/{id}/access", post(evidence::access))
+        .route("/evidence/{id}/requests", post(evidence::request_access))
+        .route("/evidence/{id}/custody", get(evidence::custody))
         .route("/events", get(system::events))
         .route("/events/verify", get(system::verify))
         .route("/hash", post(media::hash).layer(DefaultBodyLimit::max(media_limit)))
@@ -225,7 +236,8 @@ pub async fn start(config: ServerConfig) -> Result<Running, StartError> {
     let store = Store::open_sqlite(&config.data_dir, config.store)?;
     let pepper_file = config.app.pepper_file.clone().unwrap_or_else(|| config.data_dir.join("pepper"));
     let pepper = vigie_app::secrets::Pepper::load_or_create(&pepper_file)?;
-    let app = App::new(store, config.clock, config.app, pepper);
+    let vault = vigie_app::evidence::Vault::open(&config.app.evidence)?;
+    let app = App::new(store, config.clock, config.app, pepper, vault);
     // Before anything is written: a broken chain or a log that accepts changes stops the start,
     // unless the operator says to serve anyway.
     let log = app.check_log().await?;
@@ -275,6 +287,8 @@ pub enum StartError {
     Io(#[from] std::io::Error),
     #[error("{0}")]
     Pepper(#[from] vigie_app::secrets::PepperError),
+    #[error("{0}")]
+    EvidenceKeys(#[from] vigie_app::evidence::keys::KeyError),
     #[error(
         "the event log failed its check, so nothing is served: {0}. Repair it (restore the database from a \
          backup; recreate the triggers), or start with --accept-broken-log (VIGIE_ACCEPT_BROKEN_LOG=true) to \

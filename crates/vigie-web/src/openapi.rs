@@ -15,7 +15,7 @@ use vigie_model::Conflict;
 
 use crate::error::{Code, PROBLEM_JSON};
 
-use crate::routes::{admin, banks, dueprocess, hma, intake, media, platform, reviewing, statements, system};
+use crate::routes::{admin, banks, dueprocess, evidence, hma, intake, media, platform, reviewing, statements, system};
 
 #[derive(OpenApi)]
 #[openapi(
@@ -146,6 +146,19 @@ use crate::routes::{admin, banks, dueprocess, hma, intake, media, platform, revi
         statements::set_tdb,
         statements::get_tdb,
         statements::submission,
+        evidence::list,
+        evidence::record_instrument,
+        evidence::get,
+        evidence::extend,
+        evidence::access,
+        evidence::request_access,
+        evidence::grant,
+        evidence::custody,
+        evidence::request_export,
+        evidence::exports,
+        evidence::approve,
+        evidence::bundle,
+        evidence::rewrap,
     ),
     // Schemas only a parameter names (`value_type`), which utoipa does not collect on its own.
     components(schemas(crate::schema::BankFormat)),

@@ -3,6 +3,7 @@
 pub mod admin;
 pub mod banks;
 pub mod dueprocess;
+pub mod evidence;
 pub mod hma;
 pub mod intake;
 pub mod media;
