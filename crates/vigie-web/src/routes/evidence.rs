@@ -139,7 +139,8 @@ pub struct EvidenceRecordList {
     pub records: Vec<EvidenceRecordDto>,
 }
 
-#[derive(Debug, Deserialize, ToSchema, utoipa::IntoParams)]
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
 pub struct EvidenceQuery {
     /// Only the records of this case.
@@ -386,7 +387,7 @@ pub struct ExportRequest {
 
 /// A custodian asks to export a case's preserved records; another approves.
 #[utoipa::path(post, path = "/api/v1/evidence/exports", tag = "evidence", request_body = ExportRequest,
-    responses((status = 201, body = ExportDto), (status = 404, body = crate::error::Problem), (status = 422, body = crate::error::Problem)), security(("bearer" = [])))]
+    responses((status = 201, body = ExportDto), (status = 404, body = crate::error::Problem, description = "`not_found`: no such case, or nothing of it preserved"), (status = 422, body = crate::error::Problem)), security(("bearer" = [])))]
 pub async fn request_export(
     State(s): State<AppState>,
     Auth(p): Auth,
