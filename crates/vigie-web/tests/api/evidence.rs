@@ -12,6 +12,9 @@ use vigie_model::Duration;
 use crate::console::attach;
 use crate::helpers::*;
 
+/// A custody line as the test compares it: action, user, basis, reason.
+type CustodyRow = (String, Option<String>, Option<String>, Option<String>);
+
 struct Removed {
     p: Member,
     custodian: Member,
@@ -251,7 +254,7 @@ async fn only_custodians_and_authorities_on_a_granted_request_open_a_record_and_
 
     open(&t, &r.custodian, &id, "Quality check of the preserved copy").await.expect(200);
     let log = t.get(&format!("/api/v1/evidence/{id}/custody"), &r.custodian.token).await.expect(200);
-    let lines: Vec<(String, Option<String>, Option<String>, Option<String>)> = log["custody"]
+    let lines: Vec<CustodyRow> = log["custody"]
         .as_array()
         .unwrap()
         .iter()
