@@ -18,6 +18,7 @@ pub mod delivery;
 pub mod dueprocess;
 pub mod egress;
 pub mod error;
+pub mod evidence;
 pub mod finding;
 pub(crate) mod fold;
 pub mod graph;
@@ -79,6 +80,8 @@ pub struct AppConfig {
     pub video: jobs::VideoJobsConfig,
     /// The verifiable log: its key, how often it signs checkpoints, its witnesses.
     pub log: tlog::LogConfig,
+    /// The evidence vault: where its blobs live, where its key-encryption keys come from.
+    pub evidence: evidence::keys::EvidenceConfig,
 }
 
 /// The application: the store, the clock and the wake-up handles of the background workers.
@@ -92,6 +95,7 @@ struct Inner {
     clock: Arc<dyn Clock>,
     config: AppConfig,
     pepper: secrets::Pepper,
+    vault: Arc<evidence::Vault>,
     /// Wakes the delivery worker's normal lane after a commit that queued deliveries.
     delivery_wakeup: Notify,
     /// The delivery worker's lanes: what their passes share, and the urgent lane's wake-up.
@@ -124,7 +128,13 @@ impl App {
         self.store().read(move |r| Ok(work(r))).await?
     }
 
-    pub fn new(store: Store, clock: Arc<dyn Clock>, config: AppConfig, pepper: secrets::Pepper) -> Self {
+    pub fn new(
+        store: Store,
+        clock: Arc<dyn Clock>,
+        config: AppConfig,
+        pepper: secrets::Pepper,
+        vault: evidence::Vault,
+    ) -> Self {
         let decode_budget = budget::DecodeBudget::new(config.decode_budget);
         let jobs = jobs::Worker::new(config.video.decodes);
         Self {
@@ -133,6 +143,7 @@ impl App {
                 clock,
                 config,
                 pepper,
+                vault: Arc::new(vault),
                 delivery_wakeup: Notify::new(),
                 lanes: delivery::Lanes::default(),
                 statements_pass: tokio::sync::Mutex::new(()),
@@ -158,6 +169,10 @@ impl App {
     }
     pub(crate) fn pepper(&self) -> &secrets::Pepper {
         &self.inner.pepper
+    }
+    /// The evidence vault's keys and storage.
+    pub fn vault(&self) -> Arc<evidence::Vault> {
+        self.inner.vault.clone()
     }
     pub fn decode_budget(&self) -> &budget::DecodeBudget {
         &self.inner.decode_budget

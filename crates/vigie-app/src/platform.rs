@@ -168,6 +168,7 @@ impl App {
         let principal = p.clone();
         let pepper = self.pepper().clone();
         let retention = self.config().personal_data_retention;
+        let vault = self.vault();
         let rec = self
             .store()
             .write(move |tx| {
@@ -212,6 +213,8 @@ impl App {
                 tx.delete_claim(&case.id)?;
                 tx.end_escalation(&case.id)?;
                 purpose_concern(tx, &ev, &orders, &rec, retention)?;
+                // TCO art. 6(1): a removal under an order or a specific measure is preserved.
+                crate::evidence::on_removal(tx, &ev, &vault, &case, &rec, &orders)?;
                 for mut order in orders {
                     if order.clock.state == vigie_model::order::OrderState::Complied || order.ended_at.is_some() {
                         continue;

@@ -14,6 +14,7 @@ pub async fn tick(app: &App) -> AppResult<usize> {
     let clock = app.clock().clone();
     let pepper = app.pepper().clone();
     let keep = app.config().record_retention;
+    let vault = app.vault();
     let n = app
         .store()
         .write(move |tx| {
@@ -31,6 +32,7 @@ pub async fn tick(app: &App) -> AppResult<usize> {
             }
             n += crate::dueprocess::tick(tx, &ev, &pepper)?;
             n += crate::retention::tick(tx, &ev, &keep)?;
+            n += crate::evidence::tick(tx, &ev, &vault)?;
             let erased = tx.erase_expired_personal(now, 1000)?;
             if !erased.is_empty() {
                 let refs = erased.iter().map(|r| Word::new(r.as_str())).collect();

@@ -21,6 +21,7 @@ mod bank;
 mod client;
 mod demo;
 mod dueprocess;
+mod evidence;
 mod export;
 mod hash;
 mod logcmd;
@@ -73,6 +74,12 @@ enum Command {
     },
     /// Runs a witness that cosigns logs' checkpoints (C2SP tlog-witness) and raises forks.
     Witness(logcmd::WitnessArgs),
+    /// The evidence vault: export bundles (requested, approved, written) and their offline check,
+    /// recipients' keys, the rewrap after a new key-encryption key.
+    Evidence {
+        #[command(subcommand)]
+        command: evidence::EvidenceCommand,
+    },
     /// Tools for auditors.
     Audit {
         #[command(subcommand)]
@@ -177,6 +184,14 @@ struct ServeArgs {
     /// `pepper` in the data directory. Keep it out of the database's backups if you can.
     #[arg(long, env = "VIGIE_PEPPER_FILE")]
     pepper_file: Option<PathBuf>,
+    /// The evidence vault's key-encryption keys: a file of lines `ID:HEX` (64 hex digits), oldest
+    /// first, the last wrapping new records; default `evidence-keys` in the data directory
+    /// (created with one random key). Add a line and run `vigie evidence rewrap` to rotate.
+    #[arg(long, env = "VIGIE_EVIDENCE_KEY_FILE")]
+    evidence_key_file: Option<PathBuf>,
+    /// The same keys given in the environment instead of a file (lines or comma-separated).
+    #[arg(long, env = "VIGIE_EVIDENCE_KEYS", hide_env_values = true)]
+    evidence_keys: Option<String>,
     /// Serve even if the event log fails its check at start (its latest events do not verify, or
     /// its append-only triggers are gone). Without it such a start is refused. The choice is
     /// recorded as the event `log.break_accepted`, and /healthz answers `status: degraded` with
@@ -249,6 +264,7 @@ fn main() -> ExitCode {
             Command::Audit { command: AuditCommand::Export(args) } => transparency::run_export(args).await,
             Command::Report { command } => transparency::run_report(command).await,
             Command::User { command } => user::run(cli.conn, command).await,
+            Command::Evidence { command } => evidence::run(cli.conn, command).await,
             Command::Export { command } => export::run(command).await,
             Command::LegalBases { json } => Ok(dueprocess::legal_bases(json)),
             Command::Due(command) => dueprocess::run(cli.conn, command).await,
@@ -314,6 +330,15 @@ async fn serve(mut args: ServeArgs) -> anyhow::Result<ExitCode> {
                 total_bytes: args.decode_memory_mib << 20,
                 per_org_bytes: args.decode_memory_per_org_mib << 20,
                 ..Default::default()
+            },
+            evidence: vigie_app::evidence::keys::EvidenceConfig {
+                dir: args.data.join("evidence"),
+                keys: match &args.evidence_keys {
+                    Some(inline) => vigie_app::evidence::keys::KeySource::Inline(inline.clone()),
+                    None => vigie_app::evidence::keys::KeySource::File(
+                        args.evidence_key_file.clone().unwrap_or_else(|| args.data.join("evidence-keys")),
+                    ),
+                },
             },
             video: vigie_app::jobs::VideoJobsConfig {
                 dir: args.data.join("jobs"),

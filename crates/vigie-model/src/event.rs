@@ -110,10 +110,20 @@ pub enum EventKind {
     DecisionUndone,
     UserRolesChanged,
     GraphViewed,
+    EvidencePreserved,
+    EvidenceExtended,
+    EvidenceAccessed,
+    EvidenceAccessRequested,
+    EvidenceAccessGranted,
+    EvidenceExportRequested,
+    EvidenceExportApproved,
+    EvidenceExported,
+    EvidencePurged,
+    EvidenceRewrapped,
 }
 
 impl EventKind {
-    pub const ALL: [EventKind; 91] = [
+    pub const ALL: [EventKind; 101] = [
         EventKind::OrgCreated,
         EventKind::UserCreated,
         EventKind::TokenIssued,
@@ -205,6 +215,16 @@ impl EventKind {
         EventKind::DecisionUndone,
         EventKind::UserRolesChanged,
         EventKind::GraphViewed,
+        EventKind::EvidencePreserved,
+        EventKind::EvidenceExtended,
+        EventKind::EvidenceAccessed,
+        EventKind::EvidenceAccessRequested,
+        EventKind::EvidenceAccessGranted,
+        EventKind::EvidenceExportRequested,
+        EventKind::EvidenceExportApproved,
+        EventKind::EvidenceExported,
+        EventKind::EvidencePurged,
+        EventKind::EvidenceRewrapped,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -300,6 +320,16 @@ impl EventKind {
             EventKind::DecisionUndone => "decision.undone",
             EventKind::UserRolesChanged => "user.roles_changed",
             EventKind::GraphViewed => "graph.viewed",
+            EventKind::EvidencePreserved => "evidence.preserved",
+            EventKind::EvidenceExtended => "evidence.extended",
+            EventKind::EvidenceAccessed => "evidence.accessed",
+            EventKind::EvidenceAccessRequested => "evidence.access_requested",
+            EventKind::EvidenceAccessGranted => "evidence.access_granted",
+            EventKind::EvidenceExportRequested => "evidence.export_requested",
+            EventKind::EvidenceExportApproved => "evidence.export_approved",
+            EventKind::EvidenceExported => "evidence.exported",
+            EventKind::EvidencePurged => "evidence.purged",
+            EventKind::EvidenceRewrapped => "evidence.rewrapped",
         }
     }
 

@@ -92,6 +92,12 @@ id_type! {
     NoteId => "nte";
     /// Work that takes minutes (a video to decode and check), answered later.
     JobId => "job";
+    /// A preservation record of the evidence vault (TCO art. 6).
+    EvidenceId => "evd";
+    /// An authority's recorded request to open an evidence record.
+    EvidenceRequestId => "erq";
+    /// An export of a case's evidence, requested by one custodian and approved by another.
+    EvidenceExportId => "exp";
 }
 
 #[cfg(test)]

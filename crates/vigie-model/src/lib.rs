@@ -49,6 +49,7 @@ pub mod conflict;
 pub mod decision;
 pub mod event;
 pub mod graph;
+pub mod evidence;
 pub mod ids;
 pub mod labels;
 pub mod location;

@@ -157,13 +157,23 @@ pub enum Role {
     /// Receives a platform's escalated cases. Held only with [`Role::Moderator`], which is what
     /// decides them (see [`check_roles`]).
     Senior,
+    /// Keeps a platform's evidence vault (TCO art. 6): records instruments, opens preserved
+    /// content with a reason, grants authorities' requests, requests and approves exports.
+    EvidenceCustodian,
     /// Reads the organisation's own records.
     Viewer,
 }
 
 impl Role {
-    pub const ALL: [Role; 6] =
-        [Role::Admin, Role::Reporter, Role::Moderator, Role::Integrator, Role::Senior, Role::Viewer];
+    pub const ALL: [Role; 7] = [
+        Role::Admin,
+        Role::Reporter,
+        Role::Moderator,
+        Role::Integrator,
+        Role::Senior,
+        Role::EvidenceCustodian,
+        Role::Viewer,
+    ];
 
     pub fn as_str(self) -> &'static str {
         match self {
@@ -172,6 +182,7 @@ impl Role {
             Role::Moderator => "moderator",
             Role::Integrator => "integrator",
             Role::Senior => "senior",
+            Role::EvidenceCustodian => "evidence_custodian",
             Role::Viewer => "viewer",
         }
     }
@@ -184,7 +195,7 @@ impl Role {
         match self {
             Role::Admin => kind == OrgKind::Hub,
             Role::Reporter => matches!(kind, OrgKind::Authority | OrgKind::TrustedFlagger | OrgKind::Hub),
-            Role::Moderator | Role::Integrator | Role::Senior => kind == OrgKind::Platform,
+            Role::Moderator | Role::Integrator | Role::Senior | Role::EvidenceCustodian => kind == OrgKind::Platform,
             Role::Viewer => true,
         }
     }
@@ -484,6 +495,9 @@ mod tests {
         assert!(Role::Senior.allowed_in(OrgKind::Platform));
         assert!(!Role::Senior.allowed_in(OrgKind::Authority));
         assert_eq!(Role::parse("senior"), Some(Role::Senior));
+        assert!(Role::EvidenceCustodian.allowed_in(OrgKind::Platform));
+        assert!(!Role::EvidenceCustodian.allowed_in(OrgKind::Hub));
+        assert_eq!(Role::parse("evidence_custodian"), Some(Role::EvidenceCustodian));
     }
 
     #[test]

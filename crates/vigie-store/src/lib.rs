@@ -18,6 +18,7 @@
 mod chain;
 mod console;
 mod dueprocess;
+mod evidence;
 mod find;
 mod graph;
 mod jobs;
@@ -32,6 +33,7 @@ use std::sync::Arc;
 pub use chain::{ChainReads, CheckpointRecord, LogHash, LogTx};
 pub use console::*;
 pub use dueprocess::*;
+pub use evidence::*;
 pub use find::*;
 pub use graph::*;
 pub use jobs::*;
@@ -129,7 +131,7 @@ pub struct Durability {
 
 /// Queries. Implemented on read connections and inside write transactions.
 pub trait Reads:
-    DueReads + ConsoleReads + FindReads + OutboxReads + ChainReads + ShiftReads + WellbeingReads + JobReads
+    DueReads + ConsoleReads + FindReads + OutboxReads + ChainReads + ShiftReads + WellbeingReads + JobReads + EvidenceReads
 {
     fn count_orgs(&self) -> Result<i64>;
     fn get_org(&self, id: &OrgId) -> Result<Option<OrgRecord>>;
@@ -204,7 +206,7 @@ pub trait Reads:
 }
 
 /// Changes. Only available inside [`Store::write`].
-pub trait Tx: Reads + DueTx + ConsoleTx + FindTx + OutboxTx + ShiftTx + WellbeingTx + JobTx + LogTx {
+pub trait Tx: Reads + DueTx + ConsoleTx + FindTx + OutboxTx + ShiftTx + WellbeingTx + JobTx + LogTx + EvidenceTx {
     fn insert_org(&mut self, r: &OrgRecord) -> Result<()>;
     /// Changes an organisation's competences and designated channel (nothing else changes).
     fn update_org(&mut self, r: &OrgRecord) -> Result<()>;

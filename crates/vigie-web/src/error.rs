@@ -119,6 +119,7 @@ make_error_codes! {
         AlreadyAcknowledged: "Already acknowledged";
         AlreadyApproved: "Already approved";
         AlreadyDecided: "Already decided";
+        AlreadyGranted: "Already granted";
         AlreadyHeld: "Already held";
         AlreadyRetired: "Already retired";
         AlreadyReviewed: "Already reviewed";
@@ -138,7 +139,10 @@ make_error_codes! {
         EmbargoNotActive: "No embargo runs";
         EmbargoNotExtended: "The new end is not later";
         EmbargoTooLong: "The embargo is too long";
+        ExportNotApproved: "The export is not approved";
+        ExtensionNotLater: "The extension does not end later";
         FlaggerRevoked: "The trusted-flagger status is revoked";
+        FourEyes: "Another person must approve";
         HoldEnded: "The hold has ended";
         HoldLength: "The hold's length is out of range";
         HoldOnNotice: "A notice is not held without a national instrument";
@@ -153,6 +157,7 @@ make_error_codes! {
         NoAlert: "No threat-to-life alert";
         NoAward: "No trusted-flagger award";
         NoEmbargo: "No embargo";
+        NoReviewPending: "No review proceeds";
         NoScrutinisingAuthority: "No authority may scrutinise";
         NotATrustedFlagger: "Not a trusted flagger";
         NotAcknowledgeable: "Not acknowledgeable";
@@ -160,6 +165,7 @@ make_error_codes! {
         NotDeadLetter: "Not a dead letter";
         NotCrossBorder: "Not a cross-border order";
         NotDecided: "Not decided";
+        NotExtensible: "Not extensible under art. 6(2)";
         NotClaimed: "The case is not in your hands";
         NotTheDecider: "Only the person who decided may undo it";
         NotRevealed: "The media is not revealed";
@@ -174,6 +180,7 @@ make_error_codes! {
         OrderState: "The order's state does not allow it";
         OwnBank: "The bank is one's own";
         RecordAsAnnulment: "Record it as an annulment";
+        RecordPurged: "The record was purged";
         ReferralRequired: "A law-enforcement referral is required";
         RemovalOrderRedress: "Only the order's redress applies";
         ReversalNotRestrictive: "A reversal does not restrict";

@@ -27,7 +27,7 @@ use vigie_app::{App, AppConfig, Clock};
 use vigie_store::{SqliteConfig, Store};
 
 use crate::rate_limit::RateLimiter;
-use crate::routes::{admin, banks, dueprocess, graph, hma, intake, log, media, platform, reviewing, statements, system};
+use crate::routes::{admin, banks, dueprocess, evidence, graph, hma, intake, log, media, platform, reviewing, statements, system};
 
 /// The largest request body accepted, in bytes.
 pub const MAX_BODY_BYTES: usize = 256 * 1024;
@@ -132,6 +132,17 @@ pub fn router(state: AppState) -> Router {
         .route("/orgs/{id}/trusted-flagger-award", put(dueprocess::record_flagger_award).get(dueprocess::flagger_award))
         .route("/transparency-database", put(statements::set_tdb).get(statements::get_tdb))
         .route("/statements/{decision}", get(statements::submission))
+        .route("/evidence", get(evidence::list).post(evidence::record_instrument))
+        .route("/evidence/exports", get(evidence::exports).post(evidence::request_export))
+        .route("/evidence/exports/{id}/approve", post(evidence::approve))
+        .route("/evidence/exports/{id}/bundle", get(evidence::bundle))
+        .route("/evidence/requests/{id}/grant", post(evidence::grant))
+        .route("/evidence/rewrap", post(evidence::rewrap))
+        .route("/evidence/{id}", get(evidence::get))
+        .route("/evidence/{id}/extend", post(evidence::extend))
+        .route("/evidence/{id}/access", post(evidence::access))
+        .route("/evidence/{id}/requests", post(evidence::request_access))
+        .route("/evidence/{id}/custody", get(evidence::custody))
         .route("/events", get(system::events))
         .route("/events/verify", get(system::verify))
         .route("/log/key", get(log::key))
@@ -234,7 +245,8 @@ pub async fn start(config: ServerConfig) -> Result<Running, StartError> {
     let pepper = vigie_app::secrets::Pepper::load_or_create(&pepper_file)?;
     let log_key_file = config.app.log.key_file.clone().unwrap_or_else(|| config.data_dir.join("log-key"));
     let log_key = vigie_app::tlog::load_or_create_key(&log_key_file)?;
-    let app = App::new(store, config.clock, config.app, pepper);
+    let vault = vigie_app::evidence::Vault::open(&config.app.evidence)?;
+    let app = App::new(store, config.clock, config.app, pepper, vault);
     tracing::info!(origin = log_key.name(), verifier_key = %log_key.verifier().encode(), "the log signs its checkpoints with this key");
     app.set_log_key(log_key);
     // Before anything is written: a broken chain or a log that accepts changes stops the start,
@@ -288,6 +300,8 @@ pub enum StartError {
     Pepper(#[from] vigie_app::secrets::PepperError),
     #[error("{0}")]
     LogKey(#[from] vigie_app::tlog::LogKeyError),
+    #[error("{0}")]
+    EvidenceKeys(#[from] vigie_app::evidence::keys::KeyError),
     #[error(
         "the event log failed its check, so nothing is served: {0}. Repair it (restore the database from a \
          backup; recreate the triggers), or start with --accept-broken-log (VIGIE_ACCEPT_BROKEN_LOG=true) to \

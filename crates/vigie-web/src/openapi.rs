@@ -15,7 +15,7 @@ use vigie_model::Conflict;
 
 use crate::error::{Code, PROBLEM_JSON};
 
-use crate::routes::{admin, banks, dueprocess, graph, hma, intake, log, media, platform, reviewing, statements, system};
+use crate::routes::{admin, banks, dueprocess, evidence, graph, hma, intake, log, media, platform, reviewing, statements, system};
 
 #[derive(OpenApi)]
 #[openapi(
@@ -153,6 +153,19 @@ use crate::routes::{admin, banks, dueprocess, graph, hma, intake, log, media, pl
         statements::set_tdb,
         statements::get_tdb,
         statements::submission,
+        evidence::list,
+        evidence::record_instrument,
+        evidence::get,
+        evidence::extend,
+        evidence::access,
+        evidence::request_access,
+        evidence::grant,
+        evidence::custody,
+        evidence::request_export,
+        evidence::exports,
+        evidence::approve,
+        evidence::bundle,
+        evidence::rewrap,
     ),
     // Schemas only a parameter names (`value_type`), which utoipa does not collect on its own.
     components(schemas(crate::schema::BankFormat)),

@@ -88,6 +88,7 @@ pub enum RoleName {
     moderator,
     integrator,
     senior,
+    evidence_custodian,
     viewer,
 }
 

@@ -195,7 +195,10 @@ describe_ids!(
     MisuseActionId,
     MediaId,
     ChallengeId,
-    NoteId
+    NoteId,
+    EvidenceId,
+    EvidenceRequestId,
+    EvidenceExportId
 );
 
 /// Declares a plain data struct whose fields describe themselves (for nested values of events).

@@ -884,6 +884,73 @@ events! {
         #[serde(default, skip_serializing_if = "Option::is_none")]
         reason: Option<Sealed>,
     }
+    /// The evidence vault preserved a case's content and related data (`basis`: `removal_order`
+    /// and `specific_measure` by TCO art. 6(1), recorded with the removal; an instrument's
+    /// reference sealed). `items`: the blobs the record holds.
+    EvidencePreserved version 1 seen_by(CasePlatform) public(false) webhook(None) {
+        record: EvidenceId,
+        basis: Word,
+        purpose: Word,
+        expires_at: Timestamp,
+        items: u64,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        decision: Option<DecisionId>,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        reference: Option<Sealed>,
+    }
+    /// An art. 6(2) extension while a review proceeds; the proceeding's reference sealed.
+    EvidenceExtended version 1 seen_by(CasePlatform) public(false) webhook(None) {
+        record: EvidenceId,
+        proceeding: Sealed,
+        ends_at: Timestamp,
+    }
+    /// Someone opened a record (chain of custody): the actor and time are the event's; why
+    /// (sealed) and on what basis (`custody`, `authority_request`, `export`) are here.
+    EvidenceAccessed version 1 seen_by(CasePlatform) public(false) webhook(None) {
+        record: EvidenceId,
+        basis: Word,
+        reason: Sealed,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        request: Option<EvidenceRequestId>,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        export: Option<EvidenceExportId>,
+    }
+    /// A competent authority asked to open a record; its request's reference sealed.
+    EvidenceAccessRequested version 1 seen_by(CasePlatform) public(false) webhook(None) {
+        record: EvidenceId,
+        request: EvidenceRequestId,
+        reference: Sealed,
+    }
+    /// A custodian granted an authority's request.
+    EvidenceAccessGranted version 1 seen_by(CasePlatform) public(false) webhook(None) {
+        record: EvidenceId,
+        request: EvidenceRequestId,
+        authority: OrgId,
+    }
+    /// A custodian asked to export a case's evidence to a recipient's key (its fingerprint).
+    EvidenceExportRequested version 1 seen_by(CasePlatform) public(false) webhook(None) {
+        export: EvidenceExportId,
+        records: Vec<EvidenceId>,
+        recipient: Word,
+        reason: Sealed,
+    }
+    /// Another custodian approved an export (four eyes).
+    EvidenceExportApproved version 1 seen_by(CasePlatform) public(false) webhook(None) {
+        export: EvidenceExportId,
+        requested_by: UserId,
+    }
+    /// An approved export's bundle was written (the SHA-256 of the encrypted bundle).
+    EvidenceExported version 1 seen_by(CasePlatform) public(false) webhook(None) {
+        export: EvidenceExportId,
+        bundle_sha256: Word,
+    }
+    /// A record expired and was purged; `freed`: the blobs no other record held, deleted.
+    EvidencePurged version 1 seen_by(CasePlatform) public(false) webhook(None) {
+        record: EvidenceId,
+        freed: u64,
+    }
+    /// The records' data keys were wrapped again with the newest key-encryption key (`kek`, its id).
+    EvidenceRewrapped version 1 seen_by(Actor) public(false) webhook(None) { records: u64, kek: Word }
 }
 
 /// A bank's settings are the same facts whether it was created or changed.

@@ -8,6 +8,7 @@ mod conn;
 mod console;
 mod dueprocess;
 mod events;
+mod evidence;
 mod find;
 mod graph;
 mod jobs;

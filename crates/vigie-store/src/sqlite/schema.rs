@@ -1107,6 +1107,91 @@ CREATE TABLE viewing_time (
 ) STRICT, WITHOUT ROWID;
 CREATE INDEX viewing_time_day ON viewing_time(day);
 "#,
+    // 21: the evidence vault (step 12, TCO art. 6): preservation records with their wrapped data
+    // keys, the blobs they hold (addresses and sizes; the bytes are in the vault's blob storage),
+    // authorities' access requests, four-eyes exports, the chain of custody (see vigie-store's
+    // evidence.rs for the legal basis and retention).
+    r#"
+CREATE TABLE evidence_records (
+    id TEXT PRIMARY KEY,
+    org TEXT NOT NULL REFERENCES orgs(id),
+    case_id TEXT NOT NULL REFERENCES cases(id),
+    basis TEXT NOT NULL CHECK (basis IN ('removal_order', 'specific_measure', 'national_preservation_order',
+        'european_preservation_order')),
+    purpose TEXT NOT NULL CHECK (purpose IN ('review_and_investigation', 'criminal_proceedings')),
+    reference TEXT,
+    issuing_authority TEXT,
+    decision TEXT REFERENCES decisions(id),
+    preserved_at INTEGER NOT NULL,
+    preserved_until INTEGER NOT NULL,
+    extension_proceeding TEXT,
+    extension_ends_at INTEGER,
+    expires_at INTEGER NOT NULL,
+    state TEXT NOT NULL CHECK (state IN ('preserved', 'purged')),
+    purged_at INTEGER,
+    kek TEXT NOT NULL,
+    wrapped_key BLOB NOT NULL,
+    created_by TEXT REFERENCES users(id),
+    CHECK (basis IN ('removal_order', 'specific_measure') OR (reference IS NOT NULL AND issuing_authority IS NOT NULL)),
+    CHECK ((extension_proceeding IS NULL) = (extension_ends_at IS NULL)),
+    CHECK ((state = 'purged') = (purged_at IS NOT NULL))
+) STRICT;
+CREATE INDEX evidence_records_org ON evidence_records(org, preserved_at);
+CREATE INDEX evidence_records_case ON evidence_records(case_id);
+CREATE INDEX evidence_records_due ON evidence_records(expires_at) WHERE state = 'preserved';
+CREATE TABLE evidence_blobs (
+    sha256 TEXT PRIMARY KEY CHECK (length(sha256) = 64),
+    size INTEGER NOT NULL,
+    stored_at INTEGER NOT NULL
+) STRICT;
+CREATE TABLE evidence_items (
+    record TEXT NOT NULL REFERENCES evidence_records(id),
+    sha256 TEXT NOT NULL REFERENCES evidence_blobs(sha256),
+    kind TEXT NOT NULL CHECK (kind IN ('media', 'related_data')),
+    name TEXT NOT NULL,
+    wrapped_key BLOB NOT NULL,
+    PRIMARY KEY (record, sha256)
+) STRICT, WITHOUT ROWID;
+CREATE INDEX evidence_items_blob ON evidence_items(sha256);
+CREATE TABLE evidence_requests (
+    id TEXT PRIMARY KEY,
+    record TEXT NOT NULL REFERENCES evidence_records(id),
+    authority TEXT NOT NULL REFERENCES orgs(id),
+    requested_by TEXT NOT NULL REFERENCES users(id),
+    reference TEXT NOT NULL,
+    requested_at INTEGER NOT NULL,
+    granted_by TEXT REFERENCES users(id),
+    granted_at INTEGER
+) STRICT;
+CREATE INDEX evidence_requests_record ON evidence_requests(record);
+CREATE TABLE evidence_exports (
+    id TEXT PRIMARY KEY,
+    org TEXT NOT NULL REFERENCES orgs(id),
+    case_id TEXT NOT NULL REFERENCES cases(id),
+    records TEXT NOT NULL,
+    recipient TEXT NOT NULL,
+    reason TEXT NOT NULL,
+    requested_by TEXT NOT NULL REFERENCES users(id),
+    requested_at INTEGER NOT NULL,
+    approved_by TEXT REFERENCES users(id),
+    approved_at INTEGER,
+    bundle_sha256 TEXT,
+    exported_at INTEGER,
+    CHECK (approved_by IS NULL OR approved_by <> requested_by)
+) STRICT;
+CREATE INDEX evidence_exports_org ON evidence_exports(org, requested_at);
+CREATE TABLE evidence_custody (
+    record TEXT NOT NULL REFERENCES evidence_records(id),
+    at INTEGER NOT NULL,
+    user TEXT REFERENCES users(id),
+    org TEXT REFERENCES orgs(id),
+    action TEXT NOT NULL,
+    basis TEXT CHECK (basis IN ('custody', 'authority_request', 'export')),
+    reason TEXT,
+    event_seq INTEGER NOT NULL
+) STRICT;
+CREATE INDEX evidence_custody_record ON evidence_custody(record, event_seq);
+"#,
 ];
 
 /// Brings the database to the newest schema, one migration per transaction.

@@ -201,6 +201,9 @@ fn role_help(role: Role) -> &'static str {
         Role::Senior => {
             "Senior reviewer: receives escalated cases, with the colleague's note, under \"Escalated to me\" in the queue, and decides them. Held with the moderator role, which is what decides."
         }
+        Role::EvidenceCustodian => {
+            "Keeps the platform's evidence vault: records preservation orders, opens preserved content with a reason, grants authorities' requests, requests and approves exports (never one's own)."
+        }
         Role::Viewer => "Reads the organisation's own records and figures; changes nothing.",
     }
 }

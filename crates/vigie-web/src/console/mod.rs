@@ -16,6 +16,7 @@ mod complaints;
 mod dashboard;
 mod deadletters;
 mod decided;
+mod evidence;
 mod find;
 mod flagger;
 mod graph;
@@ -106,6 +107,10 @@ pub(crate) fn routes() -> Router<AppState> {
         .route("/orders/{id}/clarify", post(authority::clarify))
         .route("/referrals", get(authority::referrals).post(authority::submit_referral))
         .route("/notices", get(flagger::list))
+        .route("/evidence", get(evidence::list).post(evidence::record))
+        .route("/evidence/{id}/open", post(evidence::open))
+        .route("/evidence/exports", post(evidence::request_export))
+        .route("/evidence/exports/{id}/approve", post(evidence::approve))
         .route("/holds", get(holds::list))
         .route("/holds/{id}/release", post(holds::release))
         .route("/terms", get(terms::list).post(terms::register))
@@ -249,6 +254,9 @@ impl Me {
             add("/terms", "Terms clauses");
             add("/banks", "Banks");
             add("/dead-letters", "Dead letters");
+        }
+        if p.org_kind == OrgKind::Platform && p.roles.contains(&Role::EvidenceCustodian) {
+            add("/evidence", "Evidence vault");
         }
         if p.org_kind == OrgKind::TrustedFlagger && p.roles.contains(&Role::Reporter) {
             add("/notices", "Our notices");

@@ -4,6 +4,7 @@ pub mod admin;
 pub mod banks;
 pub mod dueprocess;
 pub mod graph;
+pub mod evidence;
 pub mod hma;
 pub mod intake;
 pub mod log;

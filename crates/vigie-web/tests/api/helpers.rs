@@ -88,6 +88,10 @@ impl TestApp {
                 hash_fetch_allow: Vec::new(),
                 index_snapshot: None,
                 decode_budget: Default::default(),
+                evidence: vigie_app::evidence::keys::EvidenceConfig {
+                    dir: dir.path().join("data").join("evidence"),
+                    keys: vigie_app::evidence::keys::KeySource::File(dir.path().join("data").join("evidence-keys")),
+                },
                 video: vigie_app::jobs::VideoJobsConfig {
                     dir: dir.path().join("data").join("jobs"),
                     decodes: 1,

@@ -12,6 +12,7 @@ mod banks;
 mod console;
 mod dueprocess;
 mod events;
+mod evidence;
 mod find;
 mod graph;
 mod intake;
