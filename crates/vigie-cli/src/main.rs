@@ -430,29 +430,27 @@ async fn audit_verify(data: PathBuf) -> anyhow::Result<ExitCode> {
     let report = store.read(|r| vigie_app::audit::verify_all(r)).await?;
     let origin = log_origin(&data)?;
     let tree = store.read(move |r| vigie_app::tlog::verify_store(r, &origin)).await?;
+    // The chain's verdict first (it names the first bad event), then the tree's.
+    if let Some(bad) = &report.error {
+        println!("BROKEN: {bad}");
+        match report.events {
+            0 => println!("no event verifies before it"),
+            n => println!("events 1 to {n} verify (the last of them has hash {})", report.head),
+        }
+    }
     for p in &tree.problems {
         println!("BROKEN: {p}");
     }
-    match report.error {
-        None if tree.problems.is_empty() => {
-            println!(
-                "ok: {} events, head {}; the tree reproduces {} signed checkpoints",
-                report.events,
-                report.head,
-                tree.checkpoints_ok.len()
-            );
-            Ok(ExitCode::SUCCESS)
-        }
-        None => Ok(ExitCode::from(1)),
-        Some(bad) => {
-            println!("BROKEN: {bad}");
-            match report.events {
-                0 => println!("no event verifies before it"),
-                n => println!("events 1 to {n} verify (the last of them has hash {})", report.head),
-            }
-            Ok(ExitCode::from(1))
-        }
+    if report.error.is_some() || !tree.problems.is_empty() {
+        return Ok(ExitCode::from(1));
     }
+    println!(
+        "ok: {} events, head {}; the tree reproduces {} signed checkpoints",
+        report.events,
+        report.head,
+        tree.checkpoints_ok.len()
+    );
+    Ok(ExitCode::SUCCESS)
 }
 
 /// The origin of the log in a data directory, from its key file (`log-key`); empty when there is

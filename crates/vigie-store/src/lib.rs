@@ -206,7 +206,9 @@ pub trait Reads:
 }
 
 /// Changes. Only available inside [`Store::write`].
-pub trait Tx: Reads + DueTx + ConsoleTx + FindTx + OutboxTx + ShiftTx + WellbeingTx + JobTx + LogTx + EvidenceTx {
+pub trait Tx:
+    Reads + DueTx + ConsoleTx + FindTx + OutboxTx + ShiftTx + WellbeingTx + JobTx + LogTx + EvidenceTx
+{
     fn insert_org(&mut self, r: &OrgRecord) -> Result<()>;
     /// Changes an organisation's competences and designated channel (nothing else changes).
     fn update_org(&mut self, r: &OrgRecord) -> Result<()>;

@@ -27,7 +27,9 @@ use vigie_app::{App, AppConfig, Clock};
 use vigie_store::{SqliteConfig, Store};
 
 use crate::rate_limit::RateLimiter;
-use crate::routes::{admin, banks, dueprocess, evidence, graph, hma, intake, log, media, platform, reviewing, statements, system};
+use crate::routes::{
+    admin, banks, dueprocess, evidence, graph, hma, intake, log, media, platform, reviewing, statements, system,
+};
 
 /// The largest request body accepted, in bytes.
 pub const MAX_BODY_BYTES: usize = 256 * 1024;

@@ -15,7 +15,9 @@ use vigie_model::Conflict;
 
 use crate::error::{Code, PROBLEM_JSON};
 
-use crate::routes::{admin, banks, dueprocess, evidence, graph, hma, intake, log, media, platform, reviewing, statements, system};
+use crate::routes::{
+    admin, banks, dueprocess, evidence, graph, hma, intake, log, media, platform, reviewing, statements, system,
+};
 
 #[derive(OpenApi)]
 #[openapi(

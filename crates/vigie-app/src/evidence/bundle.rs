@@ -55,8 +55,13 @@ pub struct Manifest {
     pub custody: Vec<ManifestCustody>,
     /// The events that record the records and their custody, with their chain hashes.
     pub events: Vec<ManifestEvent>,
-    /// The inclusion proofs of `events` in the verifiable log (filled once the log is wired in).
+    /// The inclusion proofs of `events` in the verifiable log, in the tree of `checkpoint`
+    /// (`seq`, `leaf_index`, `tree_size`, `leaf_hash`, `hashes`, base64).
     pub proofs: Vec<serde_json::Value>,
+    /// The log's signed checkpoint the proofs lead to (a C2SP note; check its signature with the
+    /// log's key, `docs/log.md`).
+    #[serde(default)]
+    pub checkpoint: Option<String>,
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -120,6 +125,8 @@ pub enum BundleError {
     BlobHash(String),
     #[error("blob {0} is not in the manifest")]
     UnlistedBlob(String),
+    #[error("the inclusion proof of event {0} does not lead to the checkpoint's root")]
+    Proof(i64),
 }
 
 /// An X25519 key pair for a recipient.
@@ -252,7 +259,35 @@ pub fn open_and_verify(bundle: &[u8], secret: &SecretKey) -> Result<Verified, Bu
     if let Some(extra) = contents.blobs.keys().find(|k| !listed.contains(k.as_str())) {
         return Err(BundleError::UnlistedBlob(extra.clone()));
     }
+    check_proofs(&manifest)?;
     Ok(Verified { manifest, blobs })
+}
+
+/// Every inclusion proof leads to the root of the manifest's checkpoint, and every event the
+/// checkpoint covers has one.
+fn check_proofs(m: &Manifest) -> Result<(), BundleError> {
+    let Some(note) = &m.checkpoint else {
+        return if m.proofs.is_empty() {
+            Ok(())
+        } else {
+            Err(BundleError::Malformed("proofs without a checkpoint".into()))
+        };
+    };
+    let note = vigie_log::Note::parse(note.as_bytes()).map_err(|e| BundleError::Malformed(e.to_string()))?;
+    let c = vigie_log::Checkpoint::parse_body(note.text()).map_err(|e| BundleError::Malformed(e.to_string()))?;
+    let hash =
+        |v: &serde_json::Value| -> Option<vigie_log::tree::Hash> { B64.decode(v.as_str()?).ok()?.try_into().ok() };
+    for e in m.events.iter().filter(|e| u64::try_from(e.seq).is_ok_and(|s| s <= c.size())) {
+        let proof = m.proofs.iter().find(|p| p["seq"].as_i64() == Some(e.seq)).ok_or(BundleError::Proof(e.seq))?;
+        let leaf = hash(&proof["leaf_hash"]).ok_or(BundleError::Proof(e.seq))?;
+        let path: Option<Vec<_>> =
+            proof["hashes"].as_array().ok_or(BundleError::Proof(e.seq))?.iter().map(hash).collect();
+        let path = path.ok_or(BundleError::Proof(e.seq))?;
+        let index = u64::try_from(e.seq - 1).map_err(|_| BundleError::Proof(e.seq))?;
+        vigie_log::tree::verify_inclusion(&leaf, index, c.size(), &path, c.root())
+            .map_err(|_| BundleError::Proof(e.seq))?;
+    }
+    Ok(())
 }
 
 #[cfg(test)]
@@ -282,6 +317,7 @@ mod tests {
             custody: vec![],
             events: vec![],
             proofs: vec![],
+            checkpoint: None,
         }
     }
 

@@ -732,6 +732,8 @@ impl App {
     pub async fn export_bundle(&self, p: &Principal, id: &str) -> AppResult<Vec<u8>> {
         require_custodian(p)?;
         let (clock, principal, id, vault) = (self.clock().clone(), p.clone(), id.to_owned(), self.vault());
+        // The log signs its tree now, so that every event the bundle names has a proof.
+        let checkpoint = self.sign_checkpoint().await.ok();
         self.store()
             .write(move |tx| {
                 let mut x = own_export(tx, &principal, &id)?;
@@ -818,8 +820,16 @@ impl App {
                     recipient: x.recipient.clone(),
                     records,
                     custody: custody_lines,
+                    proofs: match &checkpoint {
+                        Some(c) => events
+                            .iter()
+                            .filter(|e| u64::try_from(e.seq).is_ok_and(|s| s <= c.size))
+                            .map(|e| crate::tlog::inclusion(tx, e.seq, Some(c.size)).map(|p| serde_json::json!(p)))
+                            .collect::<AppResult<Vec<_>>>()?,
+                        None => Vec::new(),
+                    },
                     events,
-                    proofs: Vec::new(),
+                    checkpoint: checkpoint.as_ref().map(|c| c.note.clone()),
                 };
                 let bytes = bundle::seal_bundle(&manifest, &blobs, &recipient);
                 let sha = hex::encode(Sha256::digest(&bytes));

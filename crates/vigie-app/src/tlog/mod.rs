@@ -302,7 +302,7 @@ impl App {
 
     /// Signs the tree as it is now and records the checkpoint (the same size again keeps the
     /// checkpoint already signed at it).
-    async fn sign_checkpoint(&self) -> AppResult<CheckpointRecord> {
+    pub(crate) async fn sign_checkpoint(&self) -> AppResult<CheckpointRecord> {
         let key = self.log_key()?.clone();
         let now = self.now();
         self.store()

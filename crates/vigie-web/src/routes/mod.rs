@@ -3,8 +3,8 @@
 pub mod admin;
 pub mod banks;
 pub mod dueprocess;
-pub mod graph;
 pub mod evidence;
+pub mod graph;
 pub mod hma;
 pub mod intake;
 pub mod log;

@@ -441,6 +441,7 @@ const FORMS: &[(&str, bool)] = &[
     ("/cases/{id}/threat/refer", true),
     ("/cases/{id}/threat/ack", true),
     ("/media/{id}/reveal", true),
+    ("/media/{id}/viewed", true),
     ("/review/next", true),
     ("/cases/{id}/undo", true),
     ("/cases/{id}/leave", true),
@@ -452,6 +453,10 @@ const FORMS: &[(&str, bool)] = &[
     ("/admin/orgs/{id}/rules", true),
     ("/admin/orgs/{id}/rules/{rule}/delete", true),
     ("/graph", true),
+    ("/evidence", true),
+    ("/evidence/exports", true),
+    ("/evidence/exports/{id}/approve", true),
+    ("/evidence/{id}/open", true),
 ];
 
 #[test]

@@ -175,6 +175,8 @@ async fn an_instrument_needs_its_reference_and_a_blob_is_freed_only_with_its_las
         (first["purpose"].as_str(), first["reference"].as_str()),
         (Some("criminal_proceedings"), Some("PO-2026-17"))
     );
+    // A second later, so that "newest first" has one answer.
+    t.advance(Duration::from_secs(1));
     let second =
         t.post("/api/v1/evidence", &custodian.token, body("european_preservation_order", 40)).await.expect(201);
     let detail =
@@ -326,7 +328,24 @@ async fn an_export_needs_a_second_custodian_and_its_bundle_verifies_offline() {
         let logged = events.iter().find(|x| x["seq"].as_i64() == Some(e.seq)).expect("the event is in the log");
         assert_eq!(logged["hash"].as_str(), Some(e.hash.as_str()), "the manifest carries its chain hash");
     }
-    assert!(v.manifest.proofs.is_empty());
+    // Each event has its inclusion proof in the checkpoint the export signed, which the log's
+    // key opens; open_and_verify checked every proof against its root.
+    assert_eq!(v.manifest.proofs.len(), v.manifest.events.len());
+    assert!(!v.manifest.events.is_empty());
+    let key = t.get("/api/v1/log/key", ADMIN).await.expect(200);
+    let vkey = vigie_log::VerifierKey::parse(key["verifier_key"].as_str().unwrap()).unwrap();
+    let note = v.manifest.checkpoint.clone().expect("the checkpoint");
+    let signed = vigie_log::Checkpoint::open(note.as_bytes(), vkey.name(), std::slice::from_ref(&vkey)).unwrap();
+    assert!(signed.checkpoint().size() >= v.manifest.events.iter().map(|e| e.seq as u64).max().unwrap());
+    // A manifest whose proof is altered does not verify.
+    let mut forged = v.manifest.clone();
+    forged.proofs[0]["leaf_hash"] = json!(vigie_app::tlog::b64(&[7; 32]));
+    let blobs: Vec<(String, Vec<u8>)> = v.blobs.iter().map(|(k, b)| (k.clone(), b.clone())).collect();
+    let honest = bundle::seal_bundle(&v.manifest, &blobs, &bundle::public_of(&secret));
+    assert!(bundle::open_and_verify(&honest, &secret).is_ok(), "resealed as it was, it verifies");
+    let resealed = bundle::seal_bundle(&forged, &blobs, &bundle::public_of(&secret));
+    let refused = bundle::open_and_verify(&resealed, &secret);
+    assert!(matches!(refused, Err(bundle::BundleError::Proof(_))), "{refused:?}");
     let exported = t.events(Some("evidence.exported")).await;
     assert_eq!(data_of(&exported[0])["bundle_sha256"], sha(&bytes));
 
