@@ -50,16 +50,7 @@ impl Pepper {
             }
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
                 let pepper = Pepper::random();
-                if let Some(dir) = path.parent() {
-                    std::fs::create_dir_all(dir).map_err(io)?;
-                }
-                let mut options = std::fs::OpenOptions::new();
-                options.write(true).create_new(true);
-                #[cfg(unix)]
-                std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
-                let mut file = options.open(path).map_err(io)?;
-                file.write_all(&pepper.0).map_err(io)?;
-                file.sync_all().map_err(io)?;
+                create_secret_file(path, &pepper.0).map_err(io)?;
                 Ok(pepper)
             }
             Err(e) => Err(io(e)),
@@ -75,6 +66,21 @@ impl Pepper {
         mac.update(value);
         hex::encode(mac.finalize().into_bytes())
     }
+}
+
+/// Writes a new secret file: its directory made if missing, created only if absent, readable by
+/// its owner alone, on disk before this returns.
+pub(crate) fn create_secret_file(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
+    if let Some(dir) = path.parent() {
+        std::fs::create_dir_all(dir)?;
+    }
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true).create_new(true);
+    #[cfg(unix)]
+    std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
+    let mut file = options.open(path)?;
+    file.write_all(bytes)?;
+    file.sync_all()
 }
 
 #[cfg(test)]

@@ -87,16 +87,7 @@ pub fn load_or_create_key(path: &Path) -> Result<SignerKey, LogKeyError> {
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
             let origin = format!("vigie/{}", hex::encode(&crate::random16()[..8]));
             let key = SignerKey::from_seed(&origin, &crate::random32()).expect("the origin is a valid key name");
-            if let Some(dir) = path.parent() {
-                std::fs::create_dir_all(dir).map_err(io)?;
-            }
-            let mut options = std::fs::OpenOptions::new();
-            options.write(true).create_new(true);
-            #[cfg(unix)]
-            std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
-            let mut file = options.open(path).map_err(io)?;
-            std::io::Write::write_all(&mut file, format!("{}\n", key.encode_secret()).as_bytes()).map_err(io)?;
-            file.sync_all().map_err(io)?;
+            crate::secrets::create_secret_file(path, format!("{}\n", key.encode_secret()).as_bytes()).map_err(io)?;
             Ok(key)
         }
         Err(e) => Err(io(e)),
