@@ -18,8 +18,10 @@
 //!   the time goes.
 //! - `vigie-bench vpdq`: video to vPDQ against Meta's `vpdq` on generated SD, HD and full-HD
 //!   videos, every frame and one hash a second, with FFmpeg's decoding alone as the floor.
+//! - `vigie-bench graph`: the account network's views over many stay-down cases.
 
 mod banks;
+mod graph;
 mod index;
 mod load;
 mod logexport;
@@ -71,6 +73,8 @@ enum Command {
     Vpdq(vpdq::VpdqArgs),
     /// Times one decode feeding MD5, SHA-256, vPDQ and TMK+PDQF against decoding alone.
     OneDecode(one_decode::OneDecodeArgs),
+    /// Times the account network over many stay-down cases, on a spawned server.
+    Graph(graph::GraphArgs),
 }
 
 #[derive(clap::Args)]
@@ -114,6 +118,7 @@ async fn main() -> ExitCode {
         Command::LogExport(args) => logexport::run(args),
         Command::Vpdq(args) => vpdq::run(args),
         Command::OneDecode(args) => one_decode::run(args),
+        Command::Graph(args) => graph::run(args).await,
     };
     match res {
         Ok(()) => ExitCode::SUCCESS,

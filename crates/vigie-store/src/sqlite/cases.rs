@@ -10,6 +10,24 @@ use vigie_model::*;
 use super::conn::{SqliteRead, SqliteTx, corrupt, ts, us};
 use crate::*;
 
+/// What report `?1`'s location `?2` says about case `?3`, by value (migration 22): the media
+/// hashes and account id the location gives, and for an upload match the banked values it hit
+/// and the uploader's account. The same extraction as the migration's backfill.
+const SIGNAL_KEYS: &str = "INSERT OR IGNORE INTO case_signal_keys (value, case_id, kind) \
+     SELECT value, ?3, kind FROM ( \
+       SELECT lower(json_extract(l.value, '$.media_sha256')) AS value, 'sha256' AS kind \
+           FROM signals s, json_each(s.locations) l \
+           WHERE s.id = ?1 AND l.key = ?2 AND json_type(l.value, '$.media_sha256') = 'text' \
+       UNION ALL SELECT lower(json_extract(l.value, '$.media_md5')), 'md5' FROM signals s, json_each(s.locations) l \
+           WHERE s.id = ?1 AND l.key = ?2 AND json_type(l.value, '$.media_md5') = 'text' \
+       UNION ALL SELECT trim(json_extract(l.value, '$.account_id')), 'account' FROM signals s, json_each(s.locations) l \
+           WHERE s.id = ?1 AND l.key = ?2 AND json_type(l.value, '$.account_id') = 'text' \
+       UNION ALL SELECT e.value, e.signal_type FROM signals s, json_each(s.details, '$.matches') m \
+           JOIN bank_entries e ON e.id = json_extract(m.value, '$.entry') WHERE s.id = ?1 AND s.kind = 'bank_match' \
+       UNION ALL SELECT trim(json_extract(s.details, '$.uploader')), 'account' FROM signals s \
+           WHERE s.id = ?1 AND s.kind = 'bank_match' AND json_type(s.details, '$.uploader') = 'text') \
+     WHERE value <> ''";
+
 fn tier_from(code: i64) -> rusqlite::Result<Tier> {
     Tier::from_code(code).ok_or_else(|| corrupt("tier", &code.to_string()))
 }
@@ -212,6 +230,7 @@ impl SqliteTx<'_> {
             "INSERT INTO signal_cases (signal, idx, case_id) VALUES (?1, ?2, ?3)",
             params![signal.as_str(), idx, case.as_str()],
         )?;
+        self.read.exec(SIGNAL_KEYS, params![signal.as_str(), idx, case.as_str()])?;
         Ok(())
     }
     pub(super) fn insert_case(&mut self, r: &CaseRecord) -> Result<()> {

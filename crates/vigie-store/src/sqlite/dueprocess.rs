@@ -890,12 +890,18 @@ impl DueTx for SqliteTx<'_> {
              WHERE id = ?1",
             [case.as_str()],
         )?;
+        // An upload match's details name the uploader's account and the platform's content id:
+        // identifiers too, erased with the locations once no case of the report keeps them.
         self.read.exec(
-            "UPDATE signals SET locations = '[]' WHERE id IN (SELECT signal FROM signal_cases WHERE case_id = ?1) \
+            "UPDATE signals SET locations = '[]', \
+                 details = CASE WHEN kind = 'bank_match' THEN json_remove(details, '$.uploader', '$.content_id') \
+                           ELSE details END \
+             WHERE id IN (SELECT signal FROM signal_cases WHERE case_id = ?1) \
              AND NOT EXISTS (SELECT 1 FROM signal_cases sc JOIN cases c ON c.id = sc.case_id \
                              WHERE sc.signal = signals.id AND substr(c.key, 1, 7) <> 'erased:')",
             [case.as_str()],
         )?;
+        self.read.exec("DELETE FROM case_signal_keys WHERE case_id = ?1", [case.as_str()])?;
         Ok(())
     }
     fn erase_decision_texts(&mut self, case: &CaseId) -> Result<()> {

@@ -10,28 +10,19 @@ use super::orders::order_row;
 use crate::*;
 
 /// The hashes known for one case (`?2`): of its attached media, the bank entries made from it,
-/// the bank matches that opened or joined it, and the media hashes its reporters gave.
+/// and what its reports say (`case_signal_keys`: the media hashes they gave, the banked values
+/// its upload matches hit).
 const CASE_HASHES: &str = "SELECT sha256 AS v FROM case_media WHERE case_id = ?2 \
      UNION SELECT pdq FROM case_media WHERE case_id = ?2 AND pdq IS NOT NULL \
      UNION SELECT value FROM bank_entries WHERE case_id = ?2 \
-     UNION SELECT json_extract(m.value, '$.hash') FROM signal_cases sc JOIN signals s ON s.id = sc.signal, \
-           json_each(s.details, '$.matches') m WHERE sc.case_id = ?2 AND s.kind = 'bank_match' \
-     UNION SELECT lower(json_extract(l.value, '$.media_sha256')) FROM signal_cases sc JOIN signals s ON s.id = sc.signal, \
-           json_each(s.locations) l WHERE sc.case_id = ?2 AND l.key = sc.idx \
-     UNION SELECT lower(json_extract(l.value, '$.media_md5')) FROM signal_cases sc JOIN signals s ON s.id = sc.signal, \
-           json_each(s.locations) l WHERE sc.case_id = ?2 AND l.key = sc.idx";
+     UNION SELECT value FROM case_signal_keys WHERE case_id = ?2 AND kind <> 'account'";
 
 /// The cases that carry a hash of the set `hashes` (a subquery with one column `v`).
 fn cases_with_hash(hashes: &str) -> String {
     format!(
         "SELECT case_id FROM case_media WHERE sha256 IN ({hashes}) OR pdq IN ({hashes}) \
          UNION SELECT case_id FROM bank_entries WHERE case_id IS NOT NULL AND value IN ({hashes}) \
-         UNION SELECT sc.case_id FROM signal_cases sc JOIN signals s ON s.id = sc.signal, \
-               json_each(s.details, '$.matches') m \
-               WHERE s.kind = 'bank_match' AND json_extract(m.value, '$.hash') IN ({hashes}) \
-         UNION SELECT sc.case_id FROM signal_cases sc JOIN signals s ON s.id = sc.signal, json_each(s.locations) l \
-               WHERE l.key = sc.idx AND (lower(json_extract(l.value, '$.media_sha256')) IN ({hashes}) \
-                  OR lower(json_extract(l.value, '$.media_md5')) IN ({hashes}))"
+         UNION SELECT case_id FROM case_signal_keys WHERE value IN ({hashes}) AND kind <> 'account'"
     )
 }
 

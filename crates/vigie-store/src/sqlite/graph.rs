@@ -1,5 +1,6 @@
-//! The SQL behind [`GraphReads`]: queries over cases, their signals' locations and details, their
-//! media and the bank entries made from or matched by them. Nothing is stored for the network.
+//! The SQL behind [`GraphReads`]: queries over cases, what their reports say by value
+//! (`case_signal_keys`: account ids, media hashes, banked values matched), their media and the
+//! bank entries made from them. Nothing is stored for the network itself.
 
 use rusqlite::params;
 use vigie_model::*;
@@ -38,10 +39,7 @@ impl GraphReads for SqliteRead<'_> {
         self.visible_cases(
             scope,
             "account_id = ?2 OR (kind = 'account' AND account_id IS NULL AND url = ?2) \
-             OR id IN (SELECT sc.case_id FROM signal_cases sc JOIN signals s ON s.id = sc.signal, json_each(s.locations) l \
-                       WHERE l.key = sc.idx AND trim(json_extract(l.value, '$.account_id')) = ?2) \
-             OR id IN (SELECT sc.case_id FROM signal_cases sc JOIN signals s ON s.id = sc.signal \
-                       WHERE s.kind = 'bank_match' AND trim(json_extract(s.details, '$.uploader')) = ?2)",
+             OR id IN (SELECT case_id FROM case_signal_keys WHERE value = ?2 AND kind = 'account')",
             account,
             limit,
         )
@@ -52,11 +50,7 @@ impl GraphReads for SqliteRead<'_> {
             .many(
                 "SELECT account_id FROM cases WHERE id = ?1 AND account_id IS NOT NULL \
                  UNION SELECT url FROM cases WHERE id = ?1 AND kind = 'account' AND account_id IS NULL AND url IS NOT NULL \
-                 UNION SELECT trim(json_extract(l.value, '$.account_id')) FROM signal_cases sc JOIN signals s ON s.id = sc.signal, \
-                       json_each(s.locations) l WHERE sc.case_id = ?1 AND l.key = sc.idx \
-                       AND json_type(l.value, '$.account_id') = 'text' \
-                 UNION SELECT trim(json_extract(s.details, '$.uploader')) FROM signal_cases sc JOIN signals s ON s.id = sc.signal \
-                       WHERE sc.case_id = ?1 AND s.kind = 'bank_match' AND json_type(s.details, '$.uploader') = 'text'",
+                 UNION SELECT value FROM case_signal_keys WHERE case_id = ?1 AND kind = 'account'",
                 [case.as_str()],
                 |r| r.get::<_, String>(0),
             )?
@@ -73,15 +67,7 @@ impl GraphReads for SqliteRead<'_> {
             "SELECT 'sha256', sha256 FROM case_media WHERE case_id = ?1 \
              UNION SELECT 'pdq', pdq FROM case_media WHERE case_id = ?1 AND pdq IS NOT NULL \
              UNION SELECT signal_type, value FROM bank_entries WHERE case_id = ?1 \
-             UNION SELECT e.signal_type, e.value FROM signal_cases sc JOIN signals s ON s.id = sc.signal, \
-                   json_each(s.details, '$.matches') m JOIN bank_entries e ON e.id = json_extract(m.value, '$.entry') \
-                   WHERE sc.case_id = ?1 AND s.kind = 'bank_match' \
-             UNION SELECT 'sha256', lower(json_extract(l.value, '$.media_sha256')) FROM signal_cases sc \
-                   JOIN signals s ON s.id = sc.signal, json_each(s.locations) l \
-                   WHERE sc.case_id = ?1 AND l.key = sc.idx AND json_type(l.value, '$.media_sha256') = 'text' \
-             UNION SELECT 'md5', lower(json_extract(l.value, '$.media_md5')) FROM signal_cases sc \
-                   JOIN signals s ON s.id = sc.signal, json_each(s.locations) l \
-                   WHERE sc.case_id = ?1 AND l.key = sc.idx AND json_type(l.value, '$.media_md5') = 'text'",
+             UNION SELECT kind, value FROM case_signal_keys WHERE case_id = ?1 AND kind <> 'account'",
             [case.as_str()],
             |r| Ok(CaseHash { hash_type: r.get(0)?, value: r.get(1)? }),
         )?;
@@ -95,12 +81,7 @@ impl GraphReads for SqliteRead<'_> {
             scope,
             "id IN (SELECT case_id FROM case_media WHERE sha256 = ?2 OR pdq = ?2) \
              OR id IN (SELECT case_id FROM bank_entries WHERE case_id IS NOT NULL AND value = ?2) \
-             OR id IN (SELECT sc.case_id FROM signal_cases sc JOIN signals s ON s.id = sc.signal, \
-                       json_each(s.details, '$.matches') m JOIN bank_entries e ON e.id = json_extract(m.value, '$.entry') \
-                       WHERE s.kind = 'bank_match' AND e.value = ?2) \
-             OR id IN (SELECT sc.case_id FROM signal_cases sc JOIN signals s ON s.id = sc.signal, json_each(s.locations) l \
-                       WHERE l.key = sc.idx AND (lower(json_extract(l.value, '$.media_sha256')) = ?2 \
-                          OR lower(json_extract(l.value, '$.media_md5')) = ?2))",
+             OR id IN (SELECT case_id FROM case_signal_keys WHERE value = ?2 AND kind <> 'account')",
             value,
             limit,
         )

@@ -1192,6 +1192,34 @@ CREATE TABLE evidence_custody (
 ) STRICT;
 CREATE INDEX evidence_custody_record ON evidence_custody(record, event_seq);
 "#,
+    // 22: what a case's reports say about it, looked up by value: the media hashes and account ids
+    // its reports gave and the banked values its upload matches hit, written when a report is
+    // linked to the case (`SIGNAL_KEYS`). Before this, a case's copies and the account network
+    // read every report's JSON for each lookup. Derived from `signals`: same legal basis and
+    // readers; deleted with the case's identifiers at the end of their retention.
+    r#"
+CREATE TABLE case_signal_keys (
+    value TEXT NOT NULL,
+    case_id TEXT NOT NULL REFERENCES cases(id),
+    kind TEXT NOT NULL,
+    PRIMARY KEY (value, case_id, kind)
+) STRICT, WITHOUT ROWID;
+CREATE INDEX case_signal_keys_case ON case_signal_keys(case_id);
+INSERT OR IGNORE INTO case_signal_keys (value, case_id, kind)
+SELECT k.value, sc.case_id, k.kind FROM signal_cases sc JOIN cases c ON c.id = sc.case_id,
+    (SELECT lower(json_extract(l.value, '$.media_sha256')) AS value, 'sha256' AS kind, s.id AS signal, l.key AS idx
+         FROM signals s, json_each(s.locations) l WHERE json_type(l.value, '$.media_sha256') = 'text'
+     UNION ALL SELECT lower(json_extract(l.value, '$.media_md5')), 'md5', s.id, l.key
+         FROM signals s, json_each(s.locations) l WHERE json_type(l.value, '$.media_md5') = 'text'
+     UNION ALL SELECT trim(json_extract(l.value, '$.account_id')), 'account', s.id, l.key
+         FROM signals s, json_each(s.locations) l WHERE json_type(l.value, '$.account_id') = 'text'
+     UNION ALL SELECT e.value, e.signal_type, s.id, NULL FROM signals s, json_each(s.details, '$.matches') m
+         JOIN bank_entries e ON e.id = json_extract(m.value, '$.entry') WHERE s.kind = 'bank_match'
+     UNION ALL SELECT trim(json_extract(s.details, '$.uploader')), 'account', s.id, NULL FROM signals s
+         WHERE s.kind = 'bank_match' AND json_type(s.details, '$.uploader') = 'text') k
+WHERE k.signal = sc.signal AND (k.idx IS NULL OR k.idx = sc.idx) AND k.value <> ''
+    AND substr(c.key, 1, 7) <> 'erased:';
+"#,
 ];
 
 /// Brings the database to the newest schema, one migration per transaction.
@@ -1425,6 +1453,60 @@ mod tests {
         );
         assert!(dup.is_err(), "one case per platform and key");
         assert!(latest_version() >= 10);
+    }
+
+    /// Migration 22 fills `case_signal_keys` from the reports already linked: a location's media
+    /// hashes (lower-cased) and account id (trimmed), an upload match's banked values and
+    /// uploader, each for the case its location reached; nothing for an erased case.
+    #[test]
+    fn migration_22_indexes_what_reports_already_said_by_value() {
+        let mut conn = Connection::open_in_memory().unwrap();
+        for m in &MIGRATIONS[..21] {
+            conn.execute_batch(m).unwrap();
+        }
+        conn.pragma_update(None, "user_version", 21).unwrap();
+        conn.execute_batch(
+            "INSERT INTO orgs (id, name, kind, created_at) VALUES ('org_p', 'P', 'platform', 0);
+             INSERT INTO users (id, org, name_ref, roles, created_at) VALUES ('usr_1', 'org_p', 'pii_1', 'integrator', 0);
+             INSERT INTO banks (id, owner, name, kind, threshold, stay_down, enabled_ratio, labels, flood_limit,
+               created_at, created_by, updated_at) VALUES ('bnk_1', 'org_p', 'b', 'block', 31, 1, 1.0, '{}', 1000, 0, 'usr_1', 0);
+             INSERT INTO cases (id, platform, key, kind, state, tier, threat_to_life, accountable_sources,
+               anonymous_signals, priority, created_at, updated_at) VALUES
+               ('cas_1', 'org_p', 'k1', 'content', 'open', 1, 0, 0, 1, 100, 5, 5),
+               ('cas_2', 'org_p', 'k2', 'content', 'open', 1, 0, 0, 1, 100, 5, 5),
+               ('cas_3', 'org_p', 'k3', 'content', 'open', 5, 0, 0, 0, 100, 5, 5),
+               ('cas_x', 'org_p', 'erased:cas_x', 'content', 'open', 1, 0, 0, 1, 100, 5, 5);
+             INSERT INTO bank_entries (id, bank, signal_type, value, source, added_at, changed_seq) VALUES
+               (7, 'bnk_1', 'pdq', 'f00d', 'api', 5, 1);
+             INSERT INTO signals (id, kind, tier, threat_to_life, received_at, details, locations) VALUES
+               ('sig_n', 'notice', 1, 0, 5, '{}',
+                '[{\"url\":\"https://a.example/1\",\"media_sha256\":\"ABCD\",\"account_id\":\" acct-1 \"},
+                  {\"url\":\"https://a.example/2\",\"media_md5\":\"EF01\",\"account_id\":\"\"}]'),
+               ('sig_b', 'bank_match', 5, 0, 5, '{\"matches\":[{\"entry\":7,\"hash\":\"pdq\"}],\"uploader\":\"acct-9\"}', '[]'),
+               ('sig_e', 'notice', 1, 0, 5, '{}', '[{\"url\":\"https://a.example/3\",\"account_id\":\"gone\"}]');
+             INSERT INTO signal_cases (signal, idx, case_id) VALUES
+               ('sig_n', 0, 'cas_1'), ('sig_n', 1, 'cas_2'), ('sig_b', 0, 'cas_3'), ('sig_e', 0, 'cas_x');",
+        )
+        .unwrap();
+        migrate(&mut conn).unwrap();
+        let keys: Vec<(String, String, String)> = conn
+            .prepare("SELECT case_id, kind, value FROM case_signal_keys ORDER BY case_id, kind, value")
+            .unwrap()
+            .query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))
+            .unwrap()
+            .collect::<Result<_, _>>()
+            .unwrap();
+        let k = |c: &str, kind: &str, v: &str| (c.to_owned(), kind.to_owned(), v.to_owned());
+        assert_eq!(
+            keys,
+            [
+                k("cas_1", "account", "acct-1"),
+                k("cas_1", "sha256", "abcd"),
+                k("cas_2", "md5", "ef01"),
+                k("cas_3", "account", "acct-9"),
+                k("cas_3", "pdq", "f00d"),
+            ]
+        );
     }
 
     /// Migration 13 (authority profiles): one profile per organisation, a positive deadline in

@@ -424,6 +424,39 @@ async fn removed_content_that_reappears_opens_a_case_linked_to_the_first() {
     assert_eq!(t.post("/api/v1/uploads/check", &a.token, json!({ "pdq": H0 })).await.status, 403);
 }
 
+/// The copies the console's decision form offers for `case`, by the ids in its checkboxes.
+async fn offered_copies(t: &TestApp, cookie: &str, case: &str) -> Vec<String> {
+    let page = t.console_get(&format!("/cases/{case}"), cookie).await;
+    assert_eq!(page.status, 200, "{}", page.body);
+    page.body.split("name=\"copies\" value=\"").skip(1).map(|rest| rest.split('"').next().unwrap().to_owned()).collect()
+}
+
+#[tokio::test]
+async fn stay_down_cases_are_copies_only_when_they_matched_the_same_banked_hash() {
+    let t = TestApp::start().await;
+    let p = t.platform("tube.example").await;
+    let login = crate::console::with_password(&t, &p, "moderator.copies").await;
+    let block = bank(&t, &p, json!({ "name": "block", "stay_down": true })).await;
+    let far = flip(H0, 128);
+    add(&t, &p, &block, json!({ "signal_type": "pdq", "value": H0 })).await;
+    add(&t, &p, &block, json!({ "signal_type": "pdq", "value": far })).await;
+    // Three uploads at three URLs: two near the first banked hash, one near the second.
+    let case_of = |res: Value| res["case"].as_str().expect("a stay-down case").to_owned();
+    let first = case_of(check(&t, &p, json!({ "pdq": flip(H0, 3), "url": "https://tube.example/v/a" })).await);
+    let other = case_of(check(&t, &p, json!({ "pdq": flip(&far, 2), "url": "https://tube.example/v/b" })).await);
+    let again = case_of(check(&t, &p, json!({ "pdq": flip(H0, 5), "url": "https://tube.example/v/c" })).await);
+    assert!(first != other && first != again && other != again);
+    t.get("/api/v1/inbox", &p.token).await.expect(200);
+
+    let (_, cookie) = t.console_login(&login, crate::console::PASSWORD).await;
+    let cookie = cookie.expect("signed in");
+    // Each match names its hash's type ("pdq"), which all three share: only the banked value
+    // makes them copies.
+    assert_eq!(offered_copies(&t, &cookie, &first).await, std::slice::from_ref(&again));
+    assert_eq!(offered_copies(&t, &cookie, &again).await, std::slice::from_ref(&first));
+    assert_eq!(offered_copies(&t, &cookie, &other).await, Vec::<String>::new());
+}
+
 #[tokio::test]
 async fn a_palette_resave_matches_vigies_bank_and_the_bank_hma_built_from_it() {
     let t = TestApp::start().await;

@@ -126,6 +126,44 @@ async fn a_closed_cases_records_are_erased_when_each_retention_ends_gdpr_5_1_e()
     let _ = second;
 }
 
+/// GDPR art. 5(1)(e): a stay-down case's upload-match report names the uploader's account and the
+/// platform's content id; both go with the case's other identifiers, and the account network no
+/// longer finds the case by them. (Before step 12's mend they stayed in the report forever.)
+#[tokio::test]
+async fn an_upload_matchs_uploader_goes_with_the_cases_identifiers() {
+    let t = TestApp::start_with(|c| {
+        c.app.record_retention = vigie_app::retention::RecordRetention {
+            cases: Duration::from_days(30),
+            decision_texts: Duration::from_days(60),
+            notice_bodies: Duration::from_days(90),
+        }
+    })
+    .await;
+    let p = t.platform("video.example").await;
+    let bank = t.post("/api/v1/banks", &p.token, json!({ "name": "removed", "stay_down": true })).await.expect(201);
+    let hash = "f8f8f0cee0f4a84f06370a22038f63f0b36e2ed596621e1d33e6b39c4e9c9b22";
+    let entry = json!({ "signal_type": "pdq", "value": hash });
+    t.post(&format!("/api/v1/banks/{}/entries", bank["id"].as_str().unwrap()), &p.token, entry).await.expect(201);
+    let upload = json!({ "pdq": hash, "url": "https://video.example/v/7", "content_id": "vid-jane-7", "uploader": "acct-jane-doe" });
+    let res = t.post("/api/v1/uploads/check", &p.token, upload).await.expect(200);
+    let case = res["case"].as_str().expect("a stay-down case").to_owned();
+    let graph = |account: &str| json!({ "account": account });
+    let view = t.post("/api/v1/graph", &p.token, graph("acct-jane-doe")).await.expect(200);
+    assert_eq!(view["nodes"][0]["cases"][0]["id"], case.as_str(), "{view}");
+    t.get("/api/v1/inbox", &p.token).await.expect(200);
+    t.post(&format!("/api/v1/cases/{case}/decision"), &p.token, removal("The banked video again.")).await.expect(201);
+
+    t.advance(Duration::from_days(184 + 31));
+    t.tick().await;
+    let c = t.get(&format!("/api/v1/cases/{case}"), ADMIN).await.expect(200);
+    assert!(c["url"].is_null(), "{c}");
+    let details = &c["signals"][0]["details"];
+    assert!(details.get("uploader").is_none() && details.get("content_id").is_none(), "{details}");
+    assert_eq!(details["matches"][0]["signal_type"], "pdq", "the match itself stays: {details}");
+    let view = t.post("/api/v1/graph", &p.token, graph("acct-jane-doe")).await.expect(200);
+    assert!(view["nodes"][0]["cases"].as_array().is_none_or(Vec::is_empty), "{view}");
+}
+
 /// GDPR arts. 25 and 32: a member of the public's pseudonym is a keyed hash (HMAC under a pepper
 /// kept in its own file, owner-only, never in the database), not a plain SHA-256 anyone can
 /// recompute from a guessed address; pseudonyms recorded before are upgraded at start to the
