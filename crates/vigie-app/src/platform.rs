@@ -88,7 +88,7 @@ impl App {
         Ok(page)
     }
 
-    /// A case, for its platform or an administrator.
+    /// A case, for its platform (unless held) or an administrator.
     pub async fn get_case(&self, p: &Principal, id: &str) -> AppResult<CaseView> {
         let id = parse_case_id(id)?;
         let principal = p.clone();
@@ -97,8 +97,11 @@ impl App {
                 let Some(case) = r.get_case(&id)? else {
                     return Ok(None);
                 };
+                // A held case does not exist for its platform, as in its inbox and searches.
                 let allowed = is_admin(&principal)
-                    || (principal.org_kind == OrgKind::Platform && case.platform.as_ref() == Some(&principal.org));
+                    || (principal.org_kind == OrgKind::Platform
+                        && case.platform.as_ref() == Some(&principal.org)
+                        && r.active_hold(&case.id)?.is_none());
                 if !allowed {
                     return Ok(None);
                 }
