@@ -198,11 +198,13 @@ impl App {
         if let Some(e) = &input.notifier_email {
             c.check(looks_like_email(e), "notifier_email", "invalid_email", "is not an e-mail address");
         }
+        // Art. 16(2)(d) asks for a statement confirming the notifier's good-faith belief: `false`
+        // is no such statement, and a notice without one gives the platform no actual knowledge.
         c.check(
-            input.good_faith.is_some(),
+            input.good_faith == Some(true),
             "good_faith",
             "required",
-            "state whether you believe in good faith that the notice is accurate and complete (DSA art. 16(2)(d))",
+            "confirm that you believe in good faith that the notice is accurate and complete (DSA art. 16(2)(d))",
         );
         let language = check_language(&mut c, input.language.as_deref(), "language");
         let labels = labels_of(language, &check_types(&mut c, &input.harm_types, "harm_types"));

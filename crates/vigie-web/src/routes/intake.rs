@@ -29,7 +29,7 @@ pub struct NoticeRequest {
     pub notifier_name: Option<String>,
     #[schema(max_length = 254, pattern = r"^[^@\s]+@[^@\s]+\.[^@\s]+$")]
     pub notifier_email: Option<String>,
-    /// The good-faith statement (art. 16(2)(d)).
+    /// The good-faith statement (art. 16(2)(d)): `true`; `false` is refused as no statement.
     #[schema(value_type = bool, required = true)]
     pub good_faith: Option<bool>,
     /// An announced or live attack: outranks every other case.
