@@ -14,8 +14,7 @@ pub async fn tick(app: &App) -> AppResult<usize> {
     let clock = app.clock().clone();
     let pepper = app.pepper().clone();
     let keep = app.config().record_retention;
-    let vault = app.vault();
-    let n = app
+    let (n, freed) = app
         .store()
         .write(move |tx| {
             let now = clock.now();
@@ -32,16 +31,19 @@ pub async fn tick(app: &App) -> AppResult<usize> {
             }
             n += crate::dueprocess::tick(tx, &ev, &pepper)?;
             n += crate::retention::tick(tx, &ev, &keep)?;
-            n += crate::evidence::tick(tx, &ev, &vault)?;
+            let mut freed = Vec::new();
+            n += crate::evidence::tick(tx, &ev, &mut freed)?;
             let erased = tx.erase_expired_personal(now, 1000)?;
             if !erased.is_empty() {
                 let refs = erased.iter().map(|r| Word::new(r.as_str())).collect();
                 ev.emit(tx, "retention", k::PersonalDataErased { store: None, refs })?;
                 n += erased.len();
             }
-            Ok::<_, AppError>(n)
+            Ok::<_, AppError>((n, freed))
         })
         .await?;
+    // Only now that the purge committed may its files go.
+    app.free_evidence_blobs(freed).await?;
     if n > 0 {
         app.wake_delivery();
     }
@@ -50,6 +52,11 @@ pub async fn tick(app: &App) -> AppResult<usize> {
 
 /// Runs [`tick`] forever at the configured interval.
 pub async fn run(app: App) {
+    match app.sweep_evidence_blobs().await {
+        Ok(0) => {}
+        Ok(n) => tracing::info!(files = n, "evidence files no record holds were deleted"),
+        Err(e) => tracing::error!(error = %e, "the evidence vault could not be swept"),
+    }
     let mut interval = tokio::time::interval(app.config().scheduler_interval);
     interval.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     loop {

@@ -375,6 +375,11 @@ pub(crate) async fn seed(app: &App, admin_token: &str, data: &Path) -> anyhow::R
     add("platform moderator, integrator and senior reviewer", "ana", pw);
     let (mod2, pw) = person(app, &admin, &tube.id, "Ben (demo)", "ben", &["moderator"]).await?;
     add("platform moderator (reviews complaints)", "ben", pw);
+    // The vault's exports need two custodians (four eyes).
+    let (_, pw) = person(app, &admin, &tube.id, "Gus (demo)", "gus", &["evidence_custodian"]).await?;
+    add("platform evidence custodian", "gus", pw);
+    let (_, pw) = person(app, &admin, &tube.id, "Hana (demo)", "hana", &["evidence_custodian"]).await?;
+    add("platform evidence custodian (approves exports)", "hana", pw);
     app.claim_host(&mod1, "tube.demo").await?;
     app.approve_host(&admin, "tube.demo").await?;
     let clause = TermsClauseInput {

@@ -127,6 +127,11 @@ async fn the_demo_seeds_a_whole_console_once_and_never_touches_real_data() {
     let scrutiny = page(&d.base, "/scrutiny", &dara).await;
     assert!(scrutiny.contains("DEMO-ORDER-SCRUTINY-1") && scrutiny.contains("/decide\""), "a pending scrutiny");
     assert!(scrutiny.contains("DEMO-ORDER-SCRUTINY-2") && scrutiny.contains("no infringement: the order stands"));
+    // The removals under orders were preserved; the custodians see the vault.
+    let gus = sign_in(&d.base, "gus", &password("gus")).await;
+    let vault = page(&d.base, "/evidence", &gus).await;
+    assert!(vault.contains("Regulation (EU) 2021/784 art. 6(1)"), "a record preserved on removal: {vault}");
+    sign_in(&d.base, "hana", &password("hana")).await;
     sign_in(&d.base, "operator", &password("operator")).await;
     sign_in(&d.base, "fay", &password("fay")).await;
 

@@ -196,6 +196,11 @@ pub trait BlobStorage: Send + Sync {
     fn get(&self, sha256: &str) -> std::io::Result<Option<Vec<u8>>>;
     fn delete(&self, sha256: &str) -> std::io::Result<()>;
     fn exists(&self, sha256: &str) -> bool;
+    /// The addresses of every stored blob, for the sweep that frees those no record holds.
+    fn list(&self) -> std::io::Result<Vec<String>>;
+    /// Removes what writes cut short left behind (temporary files); returns how many. Called only
+    /// where no write can be running (the store's writer thread).
+    fn clear_unfinished(&self) -> std::io::Result<usize>;
 }
 
 /// Blobs as files in a directory of the data directory: `ab/abcdef…`, written to a temporary
@@ -246,6 +251,50 @@ impl BlobStorage for DirStorage {
     }
     fn exists(&self, sha256: &str) -> bool {
         self.path(sha256).is_some_and(|p| p.exists())
+    }
+    fn list(&self) -> std::io::Result<Vec<String>> {
+        let mut out = Vec::new();
+        for (name, _) in self.files()? {
+            if self.path(&name).is_some() {
+                out.push(name);
+            }
+        }
+        Ok(out)
+    }
+    fn clear_unfinished(&self) -> std::io::Result<usize> {
+        let mut n = 0;
+        for (name, path) in self.files()? {
+            if name.starts_with('.') {
+                std::fs::remove_file(path)?;
+                n += 1;
+            }
+        }
+        Ok(n)
+    }
+}
+
+impl DirStorage {
+    /// Every file in the two-level layout, with its name; none when the vault was never written.
+    fn files(&self) -> std::io::Result<Vec<(String, PathBuf)>> {
+        let mut out = Vec::new();
+        let top = match std::fs::read_dir(&self.dir) {
+            Ok(d) => d,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(out),
+            Err(e) => return Err(e),
+        };
+        for sub in top {
+            let sub = sub?;
+            if !sub.file_type()?.is_dir() {
+                continue;
+            }
+            for f in std::fs::read_dir(sub.path())? {
+                let f = f?;
+                if f.file_type()?.is_file() {
+                    out.push((f.file_name().to_string_lossy().into_owned(), f.path()));
+                }
+            }
+        }
+        Ok(out)
     }
 }
 

@@ -5,10 +5,12 @@
 //! records unless a legal hold or a pending review pauses it. Each of these is an event, and a
 //! line of the record's chain of custody.
 //!
-//! Blob files are written and deleted inside the write transaction's closure, which the store
-//! runs on its one writer thread: so no other change to the vault runs between the rows and the
-//! files. A write that then fails to commit may leave an unreferenced blob file, which holds
-//! ciphertext under a key nobody kept.
+//! Blob files are written inside the write transaction's closure, which the store runs on its one
+//! writer thread: so no other change to the vault runs between the rows and the files. A write
+//! that then fails to commit leaves an unreferenced blob file (ciphertext under a key nobody kept);
+//! [`App::sweep_evidence_blobs`] deletes such files when the scheduler starts. Blobs are deleted
+//! only after the transaction that freed them committed, and then only if still unreferenced
+//! ([`App::free_evidence_blobs`]): a purge that fails to commit never loses a preserved file.
 
 pub mod bundle;
 pub mod keys;
@@ -936,8 +938,9 @@ fn open_items(r: &dyn Reads, vault: &Vault, rec: &EvidenceRecord) -> AppResult<V
 }
 
 /// The scheduler's pass: every expired record whose purge nothing pauses is purged: its keys
-/// shredded, its items removed, and the blobs no other record holds deleted. Returns how many.
-pub(crate) fn tick(tx: &mut dyn Tx, ev: &Events<'_>, vault: &Vault) -> AppResult<usize> {
+/// shredded and its items removed. The blobs no other record holds go into `freed`, for
+/// [`App::free_evidence_blobs`] once the transaction committed. Returns how many.
+pub(crate) fn tick(tx: &mut dyn Tx, ev: &Events<'_>, freed_blobs: &mut Vec<String>) -> AppResult<usize> {
     let mut n = 0;
     for mut rec in tx.expired_evidence(ev.now, 100)? {
         let paused = review_pending(tx, &rec.case)?;
@@ -953,10 +956,42 @@ pub(crate) fn tick(tx: &mut dyn Tx, ev: &Events<'_>, vault: &Vault) -> AppResult
         let seq =
             ev.emit(tx, rec.case.as_str(), k::EvidencePurged { record: rec.id.clone(), freed: freed.len() as u64 })?;
         custody(tx, ev, &rec.id, "purged", None, None, seq)?;
-        for sha in freed {
-            vault.storage.delete(&sha).map_err(io_internal)?;
-        }
+        freed_blobs.extend(freed);
         n += 1;
     }
     Ok(n)
+}
+
+impl App {
+    /// Deletes the blobs among `candidates` that no record holds (any more): called after the
+    /// transaction that freed them committed. On the writer thread, so no preservation can be
+    /// writing one of them meanwhile. Returns how many files went.
+    pub async fn free_evidence_blobs(&self, candidates: Vec<String>) -> AppResult<usize> {
+        if candidates.is_empty() {
+            return Ok(0);
+        }
+        let vault = self.vault();
+        self.store()
+            .write(move |tx| {
+                let mut n = 0;
+                for sha in candidates {
+                    if tx.evidence_item_of_blob(&sha)?.is_none() && vault.storage.exists(&sha) {
+                        vault.storage.delete(&sha).map_err(io_internal)?;
+                        n += 1;
+                    }
+                }
+                Ok::<_, AppError>(n)
+            })
+            .await
+    }
+
+    /// Deletes every blob file no record holds (left by a write that failed to commit, or by a
+    /// crash between a purge and its deletion) and the temporary files of interrupted writes.
+    /// Returns how many files went.
+    pub async fn sweep_evidence_blobs(&self) -> AppResult<usize> {
+        let vault = self.vault();
+        let stored = vault.storage.list().map_err(io_internal)?;
+        let swept = vault.storage.clear_unfinished().map_err(io_internal)?;
+        Ok(swept + self.free_evidence_blobs(stored).await?)
+    }
 }

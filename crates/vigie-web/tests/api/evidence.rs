@@ -117,6 +117,35 @@ async fn a_removal_under_an_order_is_preserved_for_six_months_then_purged_as_an_
 }
 
 #[tokio::test]
+async fn files_no_record_holds_are_swept_and_preserved_files_never_are() {
+    let t = TestApp::start().await;
+    let r = removed_under_an_order(&t).await;
+    let media_sha = sha(&r.image);
+    assert!(t.app.vault().has_blob(&media_sha));
+    // What a preservation whose transaction failed to commit leaves: a blob file under a key
+    // nobody kept, and the temporary file of a write cut short by a crash.
+    let orphan = sha(b"a blob whose record never committed");
+    let dir = t.data_dir().join("evidence").join(&orphan[..2]);
+    std::fs::create_dir_all(&dir).unwrap();
+    std::fs::write(dir.join(&orphan), b"sealed bytes").unwrap();
+    std::fs::write(dir.join(format!(".{orphan}.0123")), b"half written").unwrap();
+    assert!(t.app.vault().has_blob(&orphan));
+
+    assert_eq!(t.app.sweep_evidence_blobs().await.unwrap(), 2);
+    assert!(!t.app.vault().has_blob(&orphan), "the orphan is gone");
+    let left: Vec<_> = std::fs::read_dir(&dir).unwrap().map(|f| f.unwrap().file_name()).collect();
+    assert!(!left.iter().any(|f| f.to_string_lossy().contains(&orphan)), "and so is the temporary file: {left:?}");
+    assert!(t.app.vault().has_blob(&media_sha), "the preserved file stays");
+    let recs = records(&t, &r.custodian, &r.case).await;
+    let opened = open(&t, &r.custodian, recs[0]["id"].as_str().unwrap(), "Checking the sweep").await.expect(200);
+    assert_eq!(content(&opened, "media"), r.image, "and still opens");
+    assert_eq!(t.app.sweep_evidence_blobs().await.unwrap(), 0, "a second sweep finds nothing");
+    // Freeing a file some record still holds does nothing.
+    assert_eq!(t.app.free_evidence_blobs(vec![media_sha.clone()]).await.unwrap(), 0);
+    assert!(t.app.vault().has_blob(&media_sha));
+}
+
+#[tokio::test]
 async fn a_pending_court_challenge_pauses_the_purge_and_alone_allows_an_extension() {
     let t = TestApp::start().await;
     let r = removed_under_an_order(&t).await;
