@@ -10,7 +10,7 @@ use anyhow::{Context, bail, ensure};
 use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
 
-use crate::server::{Api, SpawnedServer, make_admin_token};
+use crate::server::{SpawnedServer, load_client, make_admin_token, spawn_with_platform};
 
 #[derive(clap::Args)]
 pub(crate) struct BanksArgs {
@@ -138,18 +138,9 @@ async fn wait_healthy_timed(s: &mut SpawnedServer, client: &reqwest::Client, sin
 pub(crate) async fn run(args: BanksArgs) -> anyhow::Result<()> {
     ensure!(args.size > 0 && args.duration > 0, "--size and --duration must be positive");
     let _ = rustls::crypto::ring::default_provider().install_default();
-    let client = reqwest::Client::builder()
-        .http1_only()
-        .no_proxy()
-        .tcp_nodelay(true)
-        .pool_max_idle_per_host(args.concurrency.max(16))
-        .timeout(Duration::from_secs(600))
-        .build()?;
+    let client = load_client(args.concurrency, Duration::from_secs(600))?;
     let admin = make_admin_token();
-    let mut server = SpawnedServer::start(&args.spawn, &admin)?;
-    server.wait_healthy(&client).await?;
-    let api = Api { client: client.clone(), base_url: server.base_url.clone() };
-    let token = api.set_up_platform(&admin).await?;
+    let (mut server, api, token) = spawn_with_platform(&args.spawn, &client, &admin).await?;
     let bank =
         api.call(Method::POST, "/api/v1/banks", &token, json!({ "name": "BENCH" }), &[StatusCode::CREATED]).await?;
     let bank_id = bank["id"].as_str().context("bank id")?.to_owned();

@@ -14,7 +14,7 @@ use reqwest::{Method, StatusCode};
 use serde_json::json;
 
 use crate::banks::{Rng, hex, quantile};
-use crate::server::{Api, SpawnedServer, make_admin_token};
+use crate::server::{load_client, make_admin_token, spawn_with_platform};
 
 #[derive(clap::Args)]
 pub(crate) struct GraphArgs {
@@ -41,18 +41,8 @@ pub(crate) struct GraphArgs {
 pub(crate) async fn run(args: GraphArgs) -> anyhow::Result<()> {
     ensure!(args.cases > 0 && args.accounts > 0 && args.entries > 0 && args.views > 0, "sizes must be positive");
     let _ = rustls::crypto::ring::default_provider().install_default();
-    let client = reqwest::Client::builder()
-        .http1_only()
-        .no_proxy()
-        .tcp_nodelay(true)
-        .pool_max_idle_per_host(args.concurrency.max(16))
-        .timeout(Duration::from_secs(600))
-        .build()?;
-    let admin = make_admin_token();
-    let mut server = SpawnedServer::start(&args.spawn, &admin)?;
-    server.wait_healthy(&client).await?;
-    let api = Api { client: client.clone(), base_url: server.base_url.clone() };
-    let token = api.set_up_platform(&admin).await?;
+    let client = load_client(args.concurrency, Duration::from_secs(600))?;
+    let (server, api, token) = spawn_with_platform(&args.spawn, &client, &make_admin_token()).await?;
     let bank = api
         .call(
             Method::POST,

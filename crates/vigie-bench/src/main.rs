@@ -134,14 +134,7 @@ async fn notices(args: NoticesArgs) -> anyhow::Result<()> {
     anyhow::ensure!(args.duration > 0, "--duration must be at least one second");
     let _ = rustls::crypto::ring::default_provider().install_default();
     let concurrency = usize::from(args.concurrency);
-    let client = reqwest::Client::builder()
-        .http1_only()
-        .no_proxy()
-        .tcp_nodelay(true)
-        .pool_max_idle_per_host(concurrency.max(16))
-        .timeout(Duration::from_secs(60))
-        .build()
-        .context("while building the HTTP client")?;
+    let client = server::load_client(concurrency, Duration::from_secs(60))?;
 
     // Declared before the work so that it is dropped (child killed, directory removed) on every
     // way out of this function, errors included.

@@ -206,6 +206,34 @@ fn free_port() -> anyhow::Result<u16> {
     Ok(listener.local_addr().context("while reading the free port")?.port())
 }
 
+/// The load generator's client: HTTP/1.1 over loopback without a proxy, Nagle off, and enough
+/// idle connections kept for `concurrency` requests in flight.
+pub(crate) fn load_client(concurrency: usize, timeout: Duration) -> anyhow::Result<reqwest::Client> {
+    reqwest::Client::builder()
+        .http1_only()
+        .no_proxy()
+        .tcp_nodelay(true)
+        .pool_max_idle_per_host(concurrency.max(16))
+        .timeout(timeout)
+        .build()
+        .context("while building the HTTP client")
+}
+
+/// Starts `binary` on a temporary data directory with the administrator token `admin` and sets
+/// up a platform on it ([`Api::set_up_platform`]); returns the server, its API and the platform's
+/// token.
+pub(crate) async fn spawn_with_platform(
+    binary: &Path,
+    client: &reqwest::Client,
+    admin: &str,
+) -> anyhow::Result<(SpawnedServer, Api, String)> {
+    let mut server = SpawnedServer::start(binary, admin)?;
+    server.wait_healthy(client).await?;
+    let api = Api { client: client.clone(), base_url: server.base_url.clone() };
+    let token = api.set_up_platform(admin).await?;
+    Ok((server, api, token))
+}
+
 /// The API of a running server, for the setup calls.
 pub(crate) struct Api {
     pub(crate) client: reqwest::Client,

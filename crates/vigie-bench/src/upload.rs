@@ -14,7 +14,7 @@ use serde_json::{Value, json};
 
 use crate::banks::{Phase, Rng, closed_loop, hex};
 use crate::photos::corpus;
-use crate::server::{Api, SpawnedServer, cpu_seconds_of, make_admin_token};
+use crate::server::{Api, SpawnedServer, cpu_seconds_of, load_client, make_admin_token};
 
 #[derive(clap::Args)]
 pub(crate) struct UploadArgs {
@@ -62,13 +62,7 @@ pub(crate) async fn run(args: UploadArgs) -> anyhow::Result<()> {
     ensure!(args.size > 0 && args.duration > 0 && args.concurrency > 0, "sizes and durations must be positive");
     let _ = rustls::crypto::ring::default_provider().install_default();
     let photos = corpus(&args.python, args.corpus_dir.as_deref(), args.count, &args.photo_size)?;
-    let client = reqwest::Client::builder()
-        .http1_only()
-        .no_proxy()
-        .tcp_nodelay(true)
-        .pool_max_idle_per_host(args.concurrency.max(16))
-        .timeout(Duration::from_secs(600))
-        .build()?;
+    let client = load_client(args.concurrency, Duration::from_secs(600))?;
 
     // The server, and a platform with a bank of `size` hashes (from a kept directory if there is one).
     let state: Option<Value> = args

@@ -30,16 +30,6 @@ async fn member(base: &str, body: Value, roles: &[&str]) -> (String, String) {
     (org.clone(), person(base, &org, roles).await)
 }
 
-async fn person(base: &str, org: &str, roles: &[&str]) -> String {
-    let user = post(base, &format!("/api/v1/orgs/{org}/users"), ADMIN, json!({ "name": "P", "roles": roles })).await;
-    let id = user["id"].as_str().unwrap();
-    post(base, &format!("/api/v1/users/{id}/tokens"), ADMIN, json!({})).await["token"].as_str().unwrap().to_owned()
-}
-
-async fn get(base: &str, path: &str, token: &str) -> Value {
-    reqwest::Client::new().get(format!("{base}{path}")).bearer_auth(token).send().await.unwrap().json().await.unwrap()
-}
-
 #[tokio::test]
 async fn every_step_of_due_process_has_a_command() {
     let mut s = start().await;

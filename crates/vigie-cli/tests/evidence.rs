@@ -4,7 +4,7 @@
 //! a changed byte or the wrong key fails the check. The operator rotates the key-encryption key.
 
 use std::io::Cursor;
-use std::process::{Command, Output};
+use std::process::Output;
 
 use serde_json::{Value, json};
 use sha2::{Digest, Sha256};
@@ -12,34 +12,9 @@ use sha2::{Digest, Sha256};
 mod common;
 use common::*;
 
-fn offline(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_vigie")).args(args).output().expect("the vigie binary runs")
-}
-
-/// What a successful command printed.
-fn ok(out: &Output) -> String {
-    assert!(
-        out.status.success(),
-        "the command failed: {}{}",
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
-    );
-    String::from_utf8_lossy(&out.stdout).into_owned()
-}
-
 fn json_of(out: &Output) -> Value {
-    let text = ok(out);
+    let text = stdout_ok(out);
     serde_json::from_str(text.trim()).unwrap_or_else(|e| panic!("not JSON ({e}): {text}"))
-}
-
-async fn person(base: &str, org: &str, roles: &[&str]) -> String {
-    let user = post(base, &format!("/api/v1/orgs/{org}/users"), ADMIN, json!({ "name": "P", "roles": roles })).await;
-    let id = user["id"].as_str().unwrap();
-    post(base, &format!("/api/v1/users/{id}/tokens"), ADMIN, json!({})).await["token"].as_str().unwrap().to_owned()
-}
-
-async fn get(base: &str, path: &str, token: &str) -> Value {
-    reqwest::Client::new().get(format!("{base}{path}")).bearer_auth(token).send().await.unwrap().json().await.unwrap()
 }
 
 /// A synthetic picture: rings and gradients.
@@ -93,7 +68,7 @@ async fn a_four_eyes_export_written_by_the_cli_verifies_offline_and_a_changed_by
     let dir = tempfile::tempdir().unwrap();
     let file = |n: &str| dir.path().join(n).to_str().unwrap().to_owned();
     let (key, bundle) = (file("recipient.key"), file("bundle.bin"));
-    let public = ok(&offline(&["evidence", "keygen", "--out", &key])).trim().to_owned();
+    let public = stdout_ok(&offline(&["evidence", "keygen", "--out", &key])).trim().to_owned();
     assert_eq!(public.len(), 64, "{public}");
     #[cfg(unix)]
     {
@@ -136,7 +111,7 @@ async fn a_four_eyes_export_written_by_the_cli_verifies_offline_and_a_changed_by
     assert_eq!(changed.status.code(), Some(1), "{}", String::from_utf8_lossy(&changed.stdout));
     assert!(changed.stdout.is_empty());
     let other = file("other.key");
-    ok(&offline(&["evidence", "keygen", "--out", &other]));
+    stdout_ok(&offline(&["evidence", "keygen", "--out", &other]));
     assert_eq!(offline(&["evidence", "verify", &bundle, "--key", &other]).status.code(), Some(1));
 
     // Rotation: the operator adds a key to the key file and rewraps every record's data key with

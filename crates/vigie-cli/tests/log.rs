@@ -3,26 +3,12 @@
 //! refused), the transparency report naming its checkpoint, and a restored copy of the data
 //! directory declared a new lineage.
 
-use std::process::{Command, Output};
+use std::process::Command;
 
 use serde_json::{Value, json};
 
 mod common;
 use common::*;
-
-fn offline(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_vigie")).args(args).output().expect("the vigie binary runs")
-}
-
-fn ok(out: &Output) -> String {
-    assert!(
-        out.status.success(),
-        "the command failed: {}{}",
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
-    );
-    String::from_utf8_lossy(&out.stdout).into_owned()
-}
 
 async fn activity(base: &str, from: u32, to: u32) {
     for i in from..to {
@@ -42,11 +28,11 @@ async fn proofs_exports_reports_and_a_new_lineage_from_the_command_line() {
     let dir = tempfile::tempdir().unwrap();
     let file = |n: &str| dir.path().join(n).to_str().unwrap().to_owned();
 
-    let vkey = ok(&vigie(&s, ADMIN, &["log", "key"])).trim().to_owned();
-    ok(&vigie(&s, ADMIN, &["log", "sign"]));
+    let vkey = stdout_ok(&vigie(&s, ADMIN, &["log", "key"])).trim().to_owned();
+    stdout_ok(&vigie(&s, ADMIN, &["log", "sign"]));
     let cp1 = file("cp1.txt");
-    ok(&vigie(&s, ADMIN, &["log", "checkpoint", "--log-key", &vkey, "--out", &cp1]));
-    let out = ok(&vigie(&s, ADMIN, &["log", "proof", "--seq", "3", "--log-key", &vkey, "--checkpoint", &cp1]));
+    stdout_ok(&vigie(&s, ADMIN, &["log", "checkpoint", "--log-key", &vkey, "--out", &cp1]));
+    let out = stdout_ok(&vigie(&s, ADMIN, &["log", "proof", "--seq", "3", "--log-key", &vkey, "--checkpoint", &cp1]));
     assert!(out.starts_with("ok: event 3 is in the log"), "{out}");
     // A checkpoint signed by another key is not taken.
     let other = vigie_log::SignerKey::from_seed("example.org/other", &[5; 32]).unwrap().verifier().encode();
@@ -54,10 +40,10 @@ async fn proofs_exports_reports_and_a_new_lineage_from_the_command_line() {
     assert!(!refused.status.success());
 
     activity(&b, 4, 8).await;
-    ok(&vigie(&s, ADMIN, &["log", "sign"]));
+    stdout_ok(&vigie(&s, ADMIN, &["log", "sign"]));
     let cp2 = file("cp2.txt");
-    ok(&vigie(&s, ADMIN, &["log", "checkpoint", "--log-key", &vkey, "--out", &cp2]));
-    let out = ok(&vigie(&s, ADMIN, &["log", "consistency", "--from", &cp1, "--to", &cp2, "--log-key", &vkey]));
+    stdout_ok(&vigie(&s, ADMIN, &["log", "checkpoint", "--log-key", &vkey, "--out", &cp2]));
+    let out = stdout_ok(&vigie(&s, ADMIN, &["log", "consistency", "--from", &cp1, "--to", &cp2, "--log-key", &vkey]));
     assert!(out.starts_with("ok: the checkpoint of"), "{out}");
     let size: u64 = std::fs::read_to_string(&cp2).unwrap().lines().nth(1).unwrap().parse().unwrap();
 
@@ -66,7 +52,7 @@ async fn proofs_exports_reports_and_a_new_lineage_from_the_command_line() {
     let data = s._dir.path().join("data");
     let data = data.to_str().unwrap();
     let (export, cut) = (file("public.jsonl"), file("cut.txt"));
-    ok(&offline(&[
+    stdout_ok(&offline(&[
         "audit",
         "export",
         "--data",
@@ -82,7 +68,7 @@ async fn proofs_exports_reports_and_a_new_lineage_from_the_command_line() {
     assert_eq!(std::fs::read_to_string(&cut).unwrap(), std::fs::read_to_string(&cp2).unwrap());
     let lines = std::fs::read_to_string(&export).unwrap();
     assert_eq!(lines.lines().count() as u64, size);
-    let out = ok(&offline(&[
+    let out = stdout_ok(&offline(&[
         "audit",
         "verify",
         "--export",
@@ -95,7 +81,7 @@ async fn proofs_exports_reports_and_a_new_lineage_from_the_command_line() {
         &vkey,
     ]));
     assert!(out.starts_with(&format!("ok: {size} events")), "{out}");
-    let out = ok(&vigie(&s, ADMIN, &["log", "proof", "--seq", "5", "--log-key", &vkey, "--export", &export]));
+    let out = stdout_ok(&vigie(&s, ADMIN, &["log", "proof", "--seq", "5", "--log-key", &vkey, "--export", &export]));
     assert!(out.starts_with("ok: event 5"), "{out}");
     // One character of event 3's line changed: its leaf, or its time.
     let mut tampered: Vec<String> = lines.lines().map(str::to_owned).collect();
@@ -118,7 +104,7 @@ async fn proofs_exports_reports_and_a_new_lineage_from_the_command_line() {
     assert_eq!(out.status.code(), Some(1));
     assert!(String::from_utf8_lossy(&out.stdout).contains("FAILED"));
     // The data directory itself: the chain, and the tree recomputed from the events.
-    let out = ok(&offline(&["audit", "verify", "--data", data]));
+    let out = stdout_ok(&offline(&["audit", "verify", "--data", data]));
     assert!(out.contains("the tree reproduces"), "{out}");
 
     // The transparency report names the checkpoint that covers what it read.
@@ -126,7 +112,7 @@ async fn proofs_exports_reports_and_a_new_lineage_from_the_command_line() {
         let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_secs() as i64;
         vigie_model::Timestamp::from_micros((now + offset * 86_400) * 1_000_000).to_rfc3339()[..10].to_owned()
     };
-    let report: Value = serde_json::from_str(&ok(&offline(&[
+    let report: Value = serde_json::from_str(&stdout_ok(&offline(&[
         "report",
         "transparency",
         "--data",
@@ -149,12 +135,12 @@ async fn proofs_exports_reports_and_a_new_lineage_from_the_command_line() {
     let copy = Command::new("cp").arg("-a").arg(data).arg(restored.path().join("data")).status().unwrap();
     assert!(copy.success());
     let rdata = restored.path().join("data");
-    let out = ok(&offline(&["log", "new-lineage", "--data", rdata.to_str().unwrap()]));
+    let out = stdout_ok(&offline(&["log", "new-lineage", "--data", rdata.to_str().unwrap()]));
     assert!(out.starts_with("new lineage: vigie/"), "{out}");
     assert!(out.contains(&format!("covers {size} events")), "{out}");
     let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
     let r = start_in(restored, port).await;
-    let new_key = ok(&vigie(&r, ADMIN, &["log", "key"])).trim().to_owned();
+    let new_key = stdout_ok(&vigie(&r, ADMIN, &["log", "key"])).trim().to_owned();
     assert_ne!(new_key.split('+').next(), vkey.split('+').next(), "a new origin");
     let events: Value = reqwest::Client::new()
         .get(format!("{}/api/v1/events?limit=5000", r.base))
@@ -172,6 +158,6 @@ async fn proofs_exports_reports_and_a_new_lineage_from_the_command_line() {
     assert_eq!(data["previous_origin"], json!(vkey.split('+').next().unwrap()));
     assert_eq!(data["previous_size"], json!(size));
     // The old checkpoints still verify with the old key, which was kept.
-    let out = ok(&offline(&["audit", "verify", "--export", &export, "--checkpoint", &cut, "--log-key", &vkey]));
+    let out = stdout_ok(&offline(&["audit", "verify", "--export", &export, "--checkpoint", &cut, "--log-key", &vkey]));
     assert!(out.starts_with("ok:"));
 }

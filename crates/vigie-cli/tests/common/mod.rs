@@ -64,3 +64,35 @@ pub fn vigie(server: &Server, token: &str, args: &[&str]) -> Output {
         .output()
         .expect("the vigie binary runs")
 }
+
+/// The binary run with `args` and no server: offline commands.
+pub fn offline(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_vigie")).args(args).output().expect("the vigie binary runs")
+}
+
+/// What a command that must succeed printed.
+pub fn stdout_ok(out: &Output) -> String {
+    assert!(
+        out.status.success(),
+        "the command failed: {}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
+/// A person with `roles` in `org`, made by the administrator; returns their new token.
+pub async fn person(base: &str, org: &str, roles: &[&str]) -> String {
+    let body = serde_json::json!({ "name": "P", "roles": roles });
+    let user = post(base, &format!("/api/v1/orgs/{org}/users"), ADMIN, body).await;
+    let id = user["id"].as_str().unwrap();
+    post(base, &format!("/api/v1/users/{id}/tokens"), ADMIN, serde_json::json!({})).await["token"]
+        .as_str()
+        .unwrap()
+        .to_owned()
+}
+
+/// A GET's JSON answer, whatever its status.
+pub async fn get(base: &str, path: &str, token: &str) -> Value {
+    reqwest::Client::new().get(format!("{base}{path}")).bearer_auth(token).send().await.unwrap().json().await.unwrap()
+}

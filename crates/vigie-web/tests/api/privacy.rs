@@ -25,6 +25,19 @@ fn removal(why: &str) -> Value {
             "explanation": why })
 }
 
+/// A server whose closed cases keep their identifiers 30 days, decision texts 60 and uploader
+/// notices' bodies 90.
+async fn with_short_retention() -> TestApp {
+    TestApp::start_with(|c| {
+        c.app.record_retention = vigie_app::retention::RecordRetention {
+            cases: Duration::from_days(30),
+            decision_texts: Duration::from_days(60),
+            notice_bodies: Duration::from_days(90),
+        }
+    })
+    .await
+}
+
 /// GDPR arts. 5(1)(e) and 17: a closed case's records are erased store by store when their own
 /// retention ends (its URL and ids and the report's locations, then its decisions' texts, then
 /// its uploader notice's body); a case with a complaint still open is kept; the chain verifies
@@ -33,14 +46,7 @@ fn removal(why: &str) -> Value {
 /// an unsalted SHA-256 of the URL.)
 #[tokio::test]
 async fn a_closed_cases_records_are_erased_when_each_retention_ends_gdpr_5_1_e() {
-    let t = TestApp::start_with(|c| {
-        c.app.record_retention = vigie_app::retention::RecordRetention {
-            cases: Duration::from_days(30),
-            decision_texts: Duration::from_days(60),
-            notice_bodies: Duration::from_days(90),
-        }
-    })
-    .await;
+    let t = with_short_retention().await;
     let p = t.platform("video.example").await;
     let second = t.person(&p.org, &["moderator"]).await;
     let url = "https://video.example/u/jane-doe/v/1";
@@ -131,14 +137,7 @@ async fn a_closed_cases_records_are_erased_when_each_retention_ends_gdpr_5_1_e()
 /// longer finds the case by them. (Before step 12's mend they stayed in the report forever.)
 #[tokio::test]
 async fn an_upload_matchs_uploader_goes_with_the_cases_identifiers() {
-    let t = TestApp::start_with(|c| {
-        c.app.record_retention = vigie_app::retention::RecordRetention {
-            cases: Duration::from_days(30),
-            decision_texts: Duration::from_days(60),
-            notice_bodies: Duration::from_days(90),
-        }
-    })
-    .await;
+    let t = with_short_retention().await;
     let p = t.platform("video.example").await;
     let bank = t.post("/api/v1/banks", &p.token, json!({ "name": "removed", "stay_down": true })).await.expect(201);
     let hash = "f8f8f0cee0f4a84f06370a22038f63f0b36e2ed596621e1d33e6b39c4e9c9b22";
