@@ -37,6 +37,8 @@ async fn a_four_eyes_export_written_by_the_cli_verifies_offline_and_a_changed_by
     let moderator = person(b, &p_org, &["moderator", "integrator"]).await;
     let first = person(b, &p_org, &["evidence_custodian"]).await;
     let second = person(b, &p_org, &["evidence_custodian"]).await;
+    post(b, "/api/v1/hosts", &moderator, json!({ "host": "tube.example" })).await;
+    post(b, "/api/v1/hosts/tube.example/approve", ADMIN, json!({})).await;
     let authority =
         json!({ "name": "IRU", "kind": "authority", "member_state": "FR", "competences": ["issue_orders"] });
     let a_org = post(b, "/api/v1/orgs", ADMIN, authority).await["id"].as_str().unwrap().to_owned();

@@ -52,8 +52,10 @@ pub async fn start_in(dir: tempfile::TempDir, port: u16) -> Server {
 
 pub async fn post(base: &str, path: &str, token: &str, body: Value) -> Value {
     let res = reqwest::Client::new().post(format!("{base}{path}")).bearer_auth(token).json(&body).send().await.unwrap();
-    assert!(res.status().is_success(), "{path}: {}", res.status());
-    res.json().await.unwrap()
+    let status = res.status();
+    let answer: Value = res.json().await.unwrap_or(Value::Null);
+    assert!(status.is_success(), "{path}: {status} {answer}");
+    answer
 }
 
 pub fn vigie(server: &Server, token: &str, args: &[&str]) -> Output {
