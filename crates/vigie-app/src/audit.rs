@@ -97,6 +97,27 @@ pub fn verify_all(r: &dyn Reads) -> vigie_store::Result<ChainReport> {
     verify_after(r, None)
 }
 
+/// Verifies the chain from an anchor: the last event (sequence number, hash) of a prefix that
+/// verified before. The anchor event is read again and must still carry that hash and match it;
+/// then only the events after it are verified, and the report counts the prefix as verified.
+/// Without an anchor, or when the anchor event changed, the whole chain is verified
+/// ([`verify_all`]), so a change to the anchor event is named. A change to an event *before* the anchor is not seen here: the
+/// check at start covers the latest [`TAIL_EVENTS`] and `vigie audit verify --data` everything.
+pub fn verify_from(r: &dyn Reads, anchor: Option<(i64, String)>) -> vigie_store::Result<ChainReport> {
+    if let Some((seq, hash)) = anchor
+        && seq > 0
+        && let Some(e) = r.events_after(seq - 1, 1)?.first()
+        && e.seq == seq
+        && e.hash == hash
+        && verify_chain(Some((seq - 1, e.prev_hash.as_str())), std::iter::once(e)).is_ok()
+    {
+        let mut report = verify_after(r, Some((seq, hash)))?;
+        report.events += seq;
+        return Ok(report);
+    }
+    verify_all(r)
+}
+
 /// Verifies the events after `prev` (the sequence number and hash the next event must link to;
 /// `None`: the genesis) event by event, so that a failure names the exact event.
 fn verify_after(r: &dyn Reads, prev: Option<(i64, String)>) -> vigie_store::Result<ChainReport> {
@@ -295,9 +316,28 @@ impl App {
             .await?)
     }
 
+    /// The whole chain's verification (the API's `GET /api/v1/events/verify`). A chain that
+    /// verified becomes the anchor of [`App::verify_events_anchored`].
     pub async fn verify_events(&self, p: &Principal) -> AppResult<ChainReport> {
+        self.verify_events_from(p, false).await
+    }
+
+    /// The chain's verification for the console's log page, shown on every view: from the last
+    /// prefix a verification in this process found sound (see [`verify_from`]), which then moves
+    /// to the new head when everything verified.
+    pub async fn verify_events_anchored(&self, p: &Principal) -> AppResult<ChainReport> {
+        self.verify_events_from(p, true).await
+    }
+
+    async fn verify_events_from(&self, p: &Principal, anchored: bool) -> AppResult<ChainReport> {
         may_audit(p)?;
-        Ok(self.store().read(|r| verify_all(r)).await?)
+        let cached = || self.inner.verified_chain.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        let anchor = if anchored { cached().clone() } else { None };
+        let report = self.store().read(move |r| verify_from(r, anchor)).await?;
+        if report.error.is_none() && report.events > 0 {
+            *cached() = Some((report.events, report.head.clone()));
+        }
+        Ok(report)
     }
 }
 
@@ -344,6 +384,53 @@ mod tests {
         assert_eq!(report.events, 22, "the events before it verify");
         let events = store.read(|r| r.events_after(21, 1)).await.unwrap();
         assert_eq!(report.head, events[0].hash, "the head is event 22's");
+    }
+
+    #[tokio::test]
+    async fn a_view_anchored_on_a_verified_prefix_still_finds_a_tampered_event_after_it() {
+        let (dir, store) = store_with_events(30).await;
+        let first = store.read(|r| verify_from(r, None)).await.unwrap();
+        assert_eq!((first.events, first.error.is_none()), (30, true));
+        let anchor = Some((30, first.head.clone()));
+        // Anchored, the same answer from reading the anchor alone.
+        let again = store.read({
+            let anchor = anchor.clone();
+            move |r| verify_from(r, anchor)
+        });
+        assert_eq!(again.await.unwrap(), first);
+        // More events, one of them changed after the anchor: shown as broken.
+        for i in 31..=40u8 {
+            let e = NewEvent {
+                at: Timestamp::from_micros(i64::from(i)),
+                clock: ClockSource::Manual,
+                actor: None,
+                org: None,
+                subject: format!("org_{i}"),
+                event: k::WatchlistEntriesAdded { added: u64::from(i) }.into(),
+            };
+            store.write(move |tx| tx.append_event(&EventId::from_random([i; 16]), &e)).await.unwrap();
+        }
+        tamper(dir.path(), 35);
+        let anchored = store.read({
+            let anchor = anchor.clone();
+            move |r| verify_from(r, anchor)
+        });
+        let report = anchored.await.unwrap();
+        assert_eq!(report.error.as_ref().map(|b| (b.seq, b.kind())), Some((35, "tampered")), "{report:?}");
+        assert_eq!(report.events, 34, "the prefix and the events after it up to the bad one");
+        assert_eq!(report, store.read(|r| verify_all(r)).await.unwrap(), "the same report as a full verification");
+    }
+
+    #[tokio::test]
+    async fn a_changed_anchor_event_sends_the_view_back_to_the_whole_chain() {
+        let (dir, store) = store_with_events(30).await;
+        let first = store.read(|r| verify_from(r, None)).await.unwrap();
+        tamper(dir.path(), 30);
+        let report = store.read(move |r| verify_from(r, Some((30, first.head)))).await.unwrap();
+        assert_eq!(report.error.as_ref().map(|b| (b.seq, b.kind())), Some((30, "tampered")), "{report:?}");
+        // An anchor that does not exist is not trusted either.
+        let report = store.read(|r| verify_from(r, Some((99, "x".repeat(64))))).await.unwrap();
+        assert_eq!(report.events, 29);
     }
 
     #[tokio::test]

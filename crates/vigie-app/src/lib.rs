@@ -110,6 +110,9 @@ struct Inner {
     jobs: jobs::Worker,
     /// Set when the operator started the server on an event log that failed its check.
     broken_log: std::sync::OnceLock<audit::AcceptedBreak>,
+    /// The last event (sequence number, hash) up to which a view of the log verified the whole
+    /// chain: the next view verifies from there (`audit::verify_from`).
+    verified_chain: std::sync::Mutex<Option<(i64, String)>>,
     /// The key the log signs its checkpoints with (`tlog`).
     log_key: std::sync::OnceLock<vigie_log::SignerKey>,
     /// The tree size each witness last cosigned, by URL (the `old` of the next request).
@@ -152,6 +155,7 @@ impl App {
                 decode_budget,
                 jobs,
                 broken_log: std::sync::OnceLock::new(),
+                verified_chain: std::sync::Mutex::new(None),
                 log_key: std::sync::OnceLock::new(),
                 witnessed: std::sync::Mutex::new(std::collections::HashMap::new()),
                 lineage_problem: std::sync::Mutex::new(None),

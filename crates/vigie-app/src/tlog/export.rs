@@ -14,7 +14,7 @@
 //! count, and so the root. Erasing a personal value changes nothing: events hold its sealed hash.
 
 use std::collections::BTreeMap;
-use std::io::{BufRead, Write};
+use std::io::{BufRead, Read, Write};
 
 use serde_json::{Value, json};
 use vigie_log::tree::{Frontier, Hash};
@@ -23,6 +23,8 @@ use vigie_model::event::leaf::{Disclosure, Header, Leaf, fields_of};
 use vigie_store::Reads;
 
 use crate::transparency::audience::Selector;
+
+pub(super) mod fast;
 
 /// Writes the verifiable export of events `1..=size` for the audience `select` to `out`.
 /// Returns how many events were disclosed (the others are leaves only).
@@ -95,6 +97,8 @@ pub fn disclosure_line(d: &Disclosure) -> Value {
 pub enum LineError {
     #[error("line {line}: {what}")]
     Malformed { line: u64, what: String },
+    #[error("line {line} does not read: stream did not contain valid UTF-8")]
+    Unreadable { line: u64 },
     #[error(
         "line {line} holds event {found} where event {expected} should be: events are missing, added or out of order"
     )]
@@ -162,105 +166,232 @@ impl Verdict {
     }
 }
 
-/// How many lines are read, then hashed on every core, at a time.
-const BATCH: usize = 16_384;
+/// How many bytes of whole lines are hashed on every core at a time (while the next are read).
+const CHUNK: usize = 8 << 20;
 
-/// A line's leaf commitment, or what is wrong with it (`None`: a blank line).
-fn leaf_of_text(text: &str, line: u64) -> Option<Result<(i64, Hash), LineError>> {
+/// A line's leaf commitment, or what is wrong with it (`None`: a blank line). A line as the
+/// exporter writes it (canonical JSON) is read by [`fast::leaf`] without building a `Value`; any
+/// other line, well formed or not, is read as before by [`leaf_of_line`], which gives the same leaf
+/// or the same error.
+pub(super) fn leaf_of_text(text: &str, line: u64) -> Option<Result<(i64, Hash), LineError>> {
     if text.trim().is_empty() {
         return None;
     }
-    Some(
-        serde_json::from_str::<Value>(text)
-            .map_err(|e| LineError::Malformed { line, what: e.to_string() })
-            .and_then(|v| leaf_of_line(&v, line)),
-    )
+    if let Some(leaf) = fast::leaf(text) {
+        return Some(Ok(leaf));
+    }
+    Some(slow_leaf_of_text(text, line))
 }
 
-/// The leaves of a batch of lines (numbered from `first`), computed on every core, in order.
-fn leaves_of(batch: &[String], first: u64) -> Vec<Option<Result<(i64, Hash), LineError>>> {
-    let threads = std::thread::available_parallelism().map_or(1, |n| n.get()).min(16);
-    let per = batch.len().div_ceil(threads).max(1);
-    std::thread::scope(|scope| {
-        let parts: Vec<_> = batch
-            .chunks(per)
-            .enumerate()
-            .map(|(c, chunk)| {
-                let from = first + (c * per) as u64;
-                scope.spawn(move || {
-                    chunk.iter().enumerate().map(|(i, t)| leaf_of_text(t, from + i as u64)).collect::<Vec<_>>()
-                })
-            })
-            .collect();
-        parts.into_iter().flat_map(|h| h.join().expect("hashing does not panic")).collect()
-    })
+/// A line's leaf commitment through a `serde_json::Value`: reads any JSON.
+pub(super) fn slow_leaf_of_text(text: &str, line: u64) -> Result<(i64, Hash), LineError> {
+    serde_json::from_str::<Value>(text)
+        .map_err(|e| LineError::Malformed { line, what: e.to_string() })
+        .and_then(|v| leaf_of_line(&v, line))
+}
+
+/// What hashing one part of a chunk gave: each line's leaf (`None`: blank), numbered from 1
+/// within the part, then how many lines the part held.
+type Hashed = (Vec<Option<Result<(i64, Hash), LineError>>>, u64);
+
+/// The leaves of the lines of `part` (whole lines, the last one's `\n` optional), numbered from 1.
+fn hash_part(part: &[u8]) -> Hashed {
+    let mut out = Vec::with_capacity(part.len() / 512 + 1);
+    let mut at = 0;
+    let mut n = 0u64;
+    while at < part.len() {
+        let end = memchr::memchr(b'\n', &part[at..]).map_or(part.len(), |i| at + i);
+        let mut bytes = &part[at..end];
+        if let Some(stripped) = bytes.strip_suffix(b"\r") {
+            bytes = stripped;
+        }
+        n += 1;
+        out.push(match std::str::from_utf8(bytes) {
+            Ok(text) => leaf_of_text(text, n),
+            Err(_) => Some(Err(LineError::Unreadable { line: n })),
+        });
+        at = end + 1;
+    }
+    (out, n)
+}
+
+/// `chunk` (whole lines) cut into `parts` pieces of about the same size, each ending a line.
+fn split_lines(chunk: &[u8], parts: usize) -> Vec<&[u8]> {
+    let mut out = Vec::with_capacity(parts);
+    let mut rest = chunk;
+    for left in (1..=parts).rev() {
+        if rest.is_empty() {
+            break;
+        }
+        let want = rest.len().div_ceil(left);
+        let cut = if left == 1 || want >= rest.len() {
+            rest.len()
+        } else {
+            memchr::memchr(b'\n', &rest[want - 1..]).map_or(rest.len(), |i| want + i)
+        };
+        let (part, tail) = rest.split_at(cut);
+        out.push(part);
+        rest = tail;
+    }
+    out
+}
+
+/// Reads the next chunk into `buf`: `carry` (a line begun in the last read) then at least
+/// `size` bytes, cut after its last `\n` (what follows goes back to `carry`), or everything up
+/// to the end of the input. Returns whether the input ended, or the read's error (`buf` then
+/// holds the whole lines read before it).
+fn read_chunk(
+    input: &mut impl Read,
+    size: usize,
+    buf: &mut Vec<u8>,
+    carry: &mut Vec<u8>,
+) -> Result<bool, std::io::Error> {
+    buf.clear();
+    buf.append(carry);
+    loop {
+        if buf.len() >= size
+            && let Some(nl) = memchr::memrchr(b'\n', buf)
+        {
+            carry.extend_from_slice(&buf[nl + 1..]);
+            buf.truncate(nl + 1);
+            return Ok(false);
+        }
+        match input.by_ref().take(size as u64).read_to_end(buf) {
+            Ok(0) => return Ok(true),
+            Ok(_) => {}
+            Err(e) => {
+                let whole = memchr::memrchr(b'\n', buf).map_or(0, |nl| nl + 1);
+                buf.truncate(whole);
+                return Err(e);
+            }
+        }
+    }
+}
+
+/// The tree as it is rebuilt, and what was found so far.
+struct Tally {
+    frontier: Frontier,
+    verdict: Verdict,
+    /// The checkpoints by size, and how many of them were compared.
+    wanted: Vec<Expected>,
+    compared: usize,
+}
+
+impl Tally {
+    /// Compares every checkpoint of the tree's present size with its root.
+    fn compare(&mut self) {
+        while let Some(c) = self.wanted.get(self.compared).filter(|c| c.size == self.frontier.size()) {
+            if self.frontier.root() == c.root {
+                self.verdict.matched.push(c.size);
+            } else {
+                self.verdict.problems.push(format!(
+                    "the export's first {} events do not hash to the root of the checkpoint of that size: an event \
+                     was changed, removed, added or moved",
+                    c.size
+                ));
+            }
+            self.compared += 1;
+        }
+    }
+
+    /// Adds the leaves of a chunk whose first line is line `first`, in order. Stops at the first
+    /// line that is wrong (returns `false`).
+    fn absorb(&mut self, chunk: Vec<Hashed>, first: u64) -> bool {
+        let mut line = first;
+        for (leaves, count) in chunk {
+            for (i, leaf) in leaves.into_iter().enumerate() {
+                let Some(leaf) = leaf else { continue };
+                let at = line + i as u64;
+                let (seq, leaf) = match leaf {
+                    Ok(x) => x,
+                    Err(e) => {
+                        let e = match e {
+                            LineError::Malformed { what, .. } => LineError::Malformed { line: at, what },
+                            LineError::Unreadable { .. } => LineError::Unreadable { line: at },
+                            other => other,
+                        };
+                        self.verdict.problems.push(e.to_string());
+                        return false;
+                    }
+                };
+                let expected = i64::try_from(self.frontier.size()).unwrap_or(i64::MAX) + 1;
+                if seq != expected {
+                    self.verdict.problems.push(LineError::OutOfOrder { line: at, expected, found: seq }.to_string());
+                    return false;
+                }
+                self.frontier.push(&leaf);
+                self.verdict.events += 1;
+                self.compare();
+            }
+            line += count;
+        }
+        true
+    }
 }
 
 /// Recomputes the tree from an export's lines and compares its root with each checkpoint's at
 /// its size. The largest checkpoint must be the export's size: an export that stops short, or
-/// goes on, is a truncation or an addition. Lines are hashed on every core, a batch at a time;
-/// the tree is built in order.
+/// goes on, is a truncation or an addition.
+///
+/// The input is read a chunk of [`CHUNK`] bytes at a time: while every core hashes the lines of
+/// one chunk (cut into as many parts of equal size), this thread reads the next and adds the
+/// leaves of the one before to the tree, in order.
 pub fn verify(lines: impl BufRead, checkpoints: &[Expected]) -> Verdict {
+    verify_in_chunks(lines, checkpoints, CHUNK)
+}
+
+/// [`verify`], reading `size` bytes at a time (tests cut lines across chunks with a small size).
+pub(super) fn verify_in_chunks(mut lines: impl BufRead, checkpoints: &[Expected], size: usize) -> Verdict {
     let mut wanted: Vec<Expected> = checkpoints.to_vec();
     wanted.sort_by_key(|c| c.size);
-    let mut frontier = Frontier::new();
-    let mut verdict = Verdict { events: 0, matched: Vec::new(), problems: Vec::new() };
-    let mut next = wanted.iter().peekable();
-    let check = |frontier: &Frontier, c: &Expected, verdict: &mut Verdict| {
-        if frontier.root() == c.root {
-            verdict.matched.push(c.size);
-        } else {
-            verdict.problems.push(format!(
-                "the export's first {} events do not hash to the root of the checkpoint of that size: an event was \
-                 changed, removed, added or moved",
-                c.size
-            ));
-        }
+    let mut tally = Tally {
+        frontier: Frontier::new(),
+        verdict: Verdict { events: 0, matched: Vec::new(), problems: Vec::new() },
+        wanted,
+        compared: 0,
     };
-    while let Some(c) = next.next_if(|c| c.size == 0) {
-        check(&frontier, c, &mut verdict);
-    }
-    let mut input = lines.lines();
-    let mut read = 0u64;
-    let mut batch = Vec::with_capacity(BATCH);
+    tally.compare();
+    let threads = std::thread::available_parallelism().map_or(1, |n| n.get()).min(16);
+    let (mut chunk, mut ahead, mut carry) = (Vec::with_capacity(2 * size), Vec::with_capacity(2 * size), Vec::new());
+    let mut state = read_chunk(&mut lines, size, &mut chunk, &mut carry);
+    // The line number of `chunk`'s first line, and the leaves of the chunk before, not yet added.
+    let mut first = 1u64;
+    let mut pending: Option<(Vec<Hashed>, u64)> = None;
     loop {
-        batch.clear();
-        for line in input.by_ref().take(BATCH) {
-            match line {
-                Ok(t) => batch.push(t),
-                Err(e) => {
-                    verdict.problems.push(format!("line {} does not read: {e}", read + batch.len() as u64 + 1));
-                    return verdict;
-                }
-            }
+        let more = matches!(state, Ok(false));
+        let (stopped, next) = std::thread::scope(|scope| {
+            let workers: Vec<_> =
+                split_lines(&chunk, threads).into_iter().map(|part| scope.spawn(move || hash_part(part))).collect();
+            let next = more.then(|| read_chunk(&mut lines, size, &mut ahead, &mut carry));
+            let stopped = pending.take().is_some_and(|(hashed, from)| !tally.absorb(hashed, from));
+            let hashed: Vec<Hashed> = workers.into_iter().map(|w| w.join().expect("hashing does not panic")).collect();
+            let count: u64 = hashed.iter().map(|(_, n)| n).sum();
+            pending = Some((hashed, first));
+            first += count;
+            (stopped, next)
+        });
+        if stopped {
+            return tally.verdict;
         }
-        if batch.is_empty() {
-            break;
-        }
-        for (i, leaf) in leaves_of(&batch, read + 1).into_iter().enumerate() {
-            let Some(leaf) = leaf else { continue };
-            let (seq, leaf) = match leaf {
-                Ok(x) => x,
-                Err(e) => {
-                    verdict.problems.push(e.to_string());
-                    return verdict;
-                }
-            };
-            let expected = i64::try_from(frontier.size()).unwrap_or(i64::MAX) + 1;
-            if seq != expected {
-                let line = read + 1 + i as u64;
-                verdict.problems.push(LineError::OutOfOrder { line, expected, found: seq }.to_string());
-                return verdict;
+        match next {
+            Some(next) => {
+                std::mem::swap(&mut chunk, &mut ahead);
+                state = next;
             }
-            frontier.push(&leaf);
-            verdict.events += 1;
-            while let Some(c) = next.next_if(|c| c.size == frontier.size()) {
-                check(&frontier, c, &mut verdict);
-            }
+            None => break,
         }
-        read += batch.len() as u64;
     }
-    for c in next {
+    if let Some((hashed, from)) = pending.take()
+        && !tally.absorb(hashed, from)
+    {
+        return tally.verdict;
+    }
+    if let Err(e) = state {
+        tally.verdict.problems.push(format!("line {first} does not read: {e}"));
+        return tally.verdict;
+    }
+    let Tally { frontier, mut verdict, wanted, compared } = tally;
+    for c in &wanted[compared..] {
         verdict.problems.push(format!(
             "the export holds {} events but a checkpoint covers {}: events at its end were removed (truncation)",
             frontier.size(),

@@ -12,6 +12,9 @@ use super::export::{Expected, leaf_of_line, verify, write};
 use super::*;
 use crate::transparency::audience::{Audience, Selector};
 
+/// The offline verifier's fast reading against the `Value` reading it stands for.
+mod fast;
+
 /// A small deterministic generator (xorshift64*), so that a failure can be replayed.
 struct Rng(u64);
 

@@ -55,11 +55,17 @@ pub fn field_salt(seed: &[u8; 32], name: &str) -> [u8; 32] {
 
 /// The commitment to one field's value.
 pub fn commit(salt: &[u8; 32], name: &str, value: &Value) -> [u8; 32] {
+    commit_canonical(salt, name, canonical(value).as_bytes())
+}
+
+/// The commitment to one field whose value is given by its canonical text (what [`canonical`]
+/// writes): an offline verifier hashes a value it has checked is canonical without rebuilding it.
+pub fn commit_canonical(salt: &[u8; 32], name: &str, canonical_value: &[u8]) -> [u8; 32] {
     let mut h = Sha256::new();
     h.update(b"vigie-field-v1");
     framed(&mut h, salt);
     framed(&mut h, name.as_bytes());
-    framed(&mut h, canonical(value).as_bytes());
+    framed(&mut h, canonical_value);
     h.finalize().into()
 }
 
@@ -155,20 +161,47 @@ impl Disclosure {
 }
 
 fn leaf_hash(header: &Header, commitments: &BTreeMap<String, [u8; 32]>) -> [u8; 32] {
+    let fields = commitments.iter().map(|(name, c)| (name.as_str(), c));
+    leaf_hash_of(header.seq, &header.id, &header.kind, header.version, header.at_micros, commitments.len(), fields)
+}
+
+/// The leaf hash of a header given by its parts and of `count` field commitments, which `fields`
+/// must give in name order (byte order of the names, as a `BTreeMap<String, _>` iterates), each
+/// name once: what [`Disclosure::hash`] computes, for a verifier that reads a cut without
+/// building one.
+pub fn leaf_hash_of<'a>(
+    seq: i64,
+    id: &str,
+    kind: &str,
+    version: u32,
+    at_micros: i64,
+    count: usize,
+    fields: impl IntoIterator<Item = (&'a str, &'a [u8; 32])>,
+) -> [u8; 32] {
     let mut h = Sha256::new();
+    let mut digits = [0u8; 24];
     h.update(b"vigie-leaf-v1");
-    framed(&mut h, header.seq.to_string().as_bytes());
-    framed(&mut h, header.id.as_bytes());
-    framed(&mut h, header.kind.as_bytes());
-    framed(&mut h, header.version.to_string().as_bytes());
-    framed(&mut h, header.at_micros.to_string().as_bytes());
-    h.update((commitments.len() as u64).to_be_bytes());
-    // A BTreeMap iterates in name order: the canonical order of the fields.
-    for (name, c) in commitments {
+    framed(&mut h, decimal(&mut digits, seq.into()));
+    framed(&mut h, id.as_bytes());
+    framed(&mut h, kind.as_bytes());
+    framed(&mut h, decimal(&mut digits, version.into()));
+    framed(&mut h, decimal(&mut digits, at_micros.into()));
+    h.update((count as u64).to_be_bytes());
+    // In name order: the canonical order of the fields.
+    for (name, c) in fields {
         framed(&mut h, name.as_bytes());
         h.update(c);
     }
     h.finalize().into()
+}
+
+/// `n` in decimal as `to_string` writes it, in `buf`.
+fn decimal(buf: &mut [u8; 24], n: i128) -> &[u8] {
+    use std::io::Write;
+    let mut cursor = std::io::Cursor::new(&mut buf[..]);
+    write!(cursor, "{n}").expect("an i64 fits in 24 bytes");
+    let len = usize::try_from(cursor.position()).expect("small");
+    &buf[..len]
 }
 
 #[cfg(test)]

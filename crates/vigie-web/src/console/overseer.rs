@@ -1,7 +1,8 @@
 //! The overseer's page (`/log`): the event log as the overseer audience sees it, filtered by kind,
-//! subject and time, newest first, a page at a time; and whether the chain verifies (the check of
-//! `vigie audit verify` and `GET /api/v1/events/verify`). Who may read it is the use-cases' rule
-//! (`App::log_view`, `App::verify_events`: overseers and administrators).
+//! subject and time, newest first, a page at a time; and whether the chain verifies, from the last
+//! prefix a verification in this process found sound (`audit::verify_from`; `vigie audit verify`
+//! and `GET /api/v1/events/verify` check all of it). Who may read it is the use-cases' rule
+//! (`App::log_view`, `App::verify_events_anchored`: overseers and administrators).
 
 use askama::Template;
 use axum::extract::{Query, State};
@@ -99,7 +100,7 @@ pub(crate) async fn log(
     let filter =
         LogFilter { kind, subject: blank(&q.subject).map(str::to_owned), from, to, before: q.before, limit: PAGE };
     let view = s.app.log_view(&v.principal, filter).await?;
-    let report = s.app.verify_events(&v.principal).await?;
+    let report = s.app.verify_events_anchored(&v.principal).await?;
     let cp = s.app.checkpoint_view(&v.principal).await?;
     let checkpoint_size = cp.as_ref().map_or(0, |c| i64::try_from(c.record.size).unwrap_or(i64::MAX));
     let checkpoint = cp.map(|c| {
