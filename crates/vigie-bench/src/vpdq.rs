@@ -88,14 +88,15 @@ fn timed<T>(f: impl FnOnce() -> anyhow::Result<T>) -> anyhow::Result<(T, Timing)
 /// timestamp narrowed to the `f32` `vpdq` computes it in.
 type Row = (u64, String, u64, f32);
 
-/// Makes (or finds, from an earlier run) the test video of one size.
+/// Makes (or finds, from an earlier run) the test video of one size; its absolute path, since
+/// FFmpeg runs in a job's directory (a relative `--dir` failed there).
 fn video(args: &VpdqArgs, size: &str) -> anyhow::Result<PathBuf> {
     let (w, h) = size.split_once('x').context("sizes look like 1280x720")?;
     let (w, h): (u32, u32) = (w.parse()?, h.parse()?);
     let name = format!("{}-{w}x{h}-{}fps-{}s-h264.mp4", args.source, args.rate, args.seconds);
     let path = args.dir.join(name);
     if path.exists() {
-        return Ok(path);
+        return Ok(std::fs::canonicalize(&path)?);
     }
     std::fs::create_dir_all(&args.dir).with_context(|| format!("while making {}", args.dir.display()))?;
     let partial = path.with_extension("partial.mp4");
@@ -109,7 +110,7 @@ fn video(args: &VpdqArgs, size: &str) -> anyhow::Result<PathBuf> {
         .context("while running ffmpeg (Debian's ffmpeg package)")?;
     ensure!(status.success(), "ffmpeg could not make {}", path.display());
     std::fs::rename(&partial, &path)?;
-    Ok(path)
+    Ok(std::fs::canonicalize(&path)?)
 }
 
 /// `vpdq` on each (seconds per hash, file), in one Python process: the timings measured inside

@@ -74,6 +74,23 @@ pub fn frame_hash(rgb: &[u8], width: usize, height: usize) -> Option<Pdq> {
     Some(Pdq { hash: PdqHash::from_dct(&dct), quality })
 }
 
+/// [`frame_hash`] of a frame that arrives band by band (from a pipe): `rgb_rows(first, band)`
+/// fills `band` with the RGB24 bytes of rows `first..first + band.len() / (3 × width)`, called for
+/// consecutive bands from row 0 to the last, each once. The frame is never held whole: each band
+/// is turned into luma while it is still in the cache. `None` below 5 pixels a side, and then
+/// `rgb_rows` is never called. The same hash as [`frame_hash`], to the bit.
+pub fn frame_hash_by_bands(width: usize, height: usize, mut rgb_rows: impl FnMut(usize, &mut [u8])) -> Option<Pdq> {
+    let mut band = Vec::new();
+    let (dct, quality) = pdq_float_rows(height, width, Bypass::At64, |first: usize, out: &mut [f32]| {
+        band.resize(out.len() * 3, 0);
+        rgb_rows(first, &mut band);
+        for (v, px) in out.iter_mut().zip(band.chunks_exact(3)) {
+            *v = rgb_luma_f32(px[0], px[1], px[2]);
+        }
+    })?;
+    Some(Pdq { hash: PdqHash::from_dct(&dct), quality })
+}
+
 /// How two videos compare: the share of each one's distinct good frames that some good frame of
 /// the other is near.
 #[derive(Clone, Copy, Debug, PartialEq)]
@@ -160,6 +177,33 @@ mod tests {
         assert_eq!(timestamp(0, 30.0), 0.0);
         assert_eq!(timestamp(29, 29.97), f64::from(29f32 / 29.97f32));
         assert_ne!(timestamp(29, 29.97), 29.0 / 29.97, "f32, not f64");
+    }
+
+    /// Frames given band by band hash as whole frames do, at sizes that take the 64×64 bypass,
+    /// the box filters with a last band shorter than the others, and none at all; every row is
+    /// asked for once, in order.
+    #[test]
+    fn bands_hash_as_the_whole_frame_does() {
+        let mut seed = 0x2545_f491_4f6c_dd1du64;
+        for (w, h) in [(64, 64), (97, 61), (320, 240), (5, 5), (4, 9), (33, 1000)] {
+            let rgb: Vec<u8> = (0..w * h * 3)
+                .map(|i| {
+                    seed ^= seed << 13;
+                    seed ^= seed >> 7;
+                    seed ^= seed << 17;
+                    ((seed >> 24) as u8) / 2 + ((i / 3 % w) * 255 / w) as u8 / 2
+                })
+                .collect();
+            let mut next = 0;
+            let banded = frame_hash_by_bands(w, h, |first, band| {
+                assert_eq!(first, next, "{w}x{h}: bands in order");
+                assert_eq!(band.len() % (w * 3), 0);
+                band.copy_from_slice(&rgb[first * w * 3..first * w * 3 + band.len()]);
+                next += band.len() / (w * 3);
+            });
+            assert_eq!(banded, frame_hash(&rgb, w, h), "{w}x{h}");
+            assert_eq!(next, if banded.is_some() { h } else { 0 }, "{w}x{h}: every row once, or none");
+        }
     }
 
     fn feature(hex_byte: u8, quality: u8, frame: u64) -> Feature {

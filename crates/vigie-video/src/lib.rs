@@ -169,7 +169,7 @@ pub fn hash_video(bytes: &[u8], options: &Options) -> Result<VideoHashes, VideoE
         return Err(VideoError::TooLarge(format!("{} bytes, more than {}", bytes.len(), options.limits.max_bytes)));
     }
     std::fs::write(&input, bytes)?;
-    hash_in(dir.path(), &input, options, &mut |_, _, _, _| {})
+    hash_in(dir.path(), &input, options, None)
 }
 
 /// One hashed frame of a video as the console's storyboard may show it: its time and its
@@ -191,17 +191,22 @@ pub fn hash_video_with_stills(bytes: &[u8], options: &Options) -> Result<(VideoH
     }
     std::fs::write(&input, bytes)?;
     let mut stills = Vec::new();
-    let hashes = hash_in(dir.path(), &input, options, &mut |timestamp, rgb, width, height| {
-        let pixels = vigie_hash::Pixels {
-            width,
-            height,
-            layout: vigie_hash::Layout::Rgb,
-            data: rgb.to_vec(),
-            // Not a file format: the frame came decoded; the derivative ignores it.
-            format: vigie_hash::Format::Png,
-        };
-        stills.push(Still { timestamp, frame: vigie_hash::blurred_frame(&pixels) });
-    })?;
+    let hashes = hash_in(
+        dir.path(),
+        &input,
+        options,
+        Some(&mut |timestamp, rgb, width, height| {
+            let pixels = vigie_hash::Pixels {
+                width,
+                height,
+                layout: vigie_hash::Layout::Rgb,
+                data: rgb.to_vec(),
+                // Not a file format: the frame came decoded; the derivative ignores it.
+                format: vigie_hash::Format::Png,
+            };
+            stills.push(Still { timestamp, frame: vigie_hash::blurred_frame(&pixels) });
+        }),
+    )?;
     Ok((hashes, stills))
 }
 
@@ -213,7 +218,7 @@ pub fn hash_video_file(path: &Path, options: &Options) -> Result<VideoHashes, Vi
     if std::fs::hard_link(path, &input).is_err() {
         std::fs::copy(path, &input)?;
     }
-    hash_in(dir.path(), &input, options, &mut |_, _, _, _| {})
+    hash_in(dir.path(), &input, options, None)
 }
 
 /// A directory for one job, removed when it is dropped, whatever happens (tempfile makes it 0700).
@@ -227,7 +232,14 @@ fn private_dir(options: &Options) -> Result<tempfile::TempDir, VideoError> {
 /// What sees each kept frame: its timestamp, RGB24 pixels, width and height.
 type OnFrame<'a> = &'a mut dyn FnMut(f64, &[u8], usize, usize);
 
-fn hash_in(dir: &Path, input: &Path, options: &Options, on_frame: OnFrame<'_>) -> Result<VideoHashes, VideoError> {
+/// Hashes the file in `dir`. Without `on_frame`, each frame is hashed band by band as it comes
+/// off the pipe, never held whole; with it, each is read whole, shown to `on_frame`, then hashed.
+fn hash_in(
+    dir: &Path,
+    input: &Path,
+    options: &Options,
+    on_frame: Option<OnFrame<'_>>,
+) -> Result<VideoHashes, VideoError> {
     let (seconds_per_hash, limits) = (options.seconds_per_hash, &options.limits);
     if !(seconds_per_hash.is_finite() && seconds_per_hash >= 0.0) {
         return Err(VideoError::Io("seconds_per_hash must be a number of seconds, 0 or more".into()));
@@ -236,9 +248,55 @@ fn hash_in(dir: &Path, input: &Path, options: &Options, on_frame: OnFrame<'_>) -
     if size > limits.max_bytes {
         return Err(VideoError::TooLarge(format!("{size} bytes, more than {}", limits.max_bytes)));
     }
-    let (md5, sha256, head) = digests(input)?;
-    let container = sniff::container(&head).ok_or(VideoError::NotAVideo)?;
+    let container = sniff::container(&head(input)?).ok_or(VideoError::NotAVideo)?;
+    // The file's MD5 and SHA-256 are computed on another thread while FFmpeg decodes.
+    std::thread::scope(|scope| {
+        let digests = scope.spawn(|| digests(input));
+        let decoded = decode(dir, input, container, options, on_frame);
+        let digests = digests.join().unwrap_or_else(|_| Err(VideoError::Io("the digest thread panicked".into())));
+        let (info, vpdq, tmk) = decoded?;
+        let (md5, sha256) = digests?;
+        Ok(VideoHashes {
+            container,
+            width: info.width,
+            height: info.height,
+            frame_rate: info.frame_rate,
+            duration: info.duration,
+            seconds_per_hash,
+            vpdq,
+            md5,
+            sha256,
+            tmk,
+        })
+    })
+}
+
+/// What [`decode`] gives: the stream, its vPDQ features, and TMK's when asked for.
+type Decoded = (ffmpeg::StreamInfo, Vec<Feature>, Option<TmkFeatures>);
+
+/// The FFmpeg side of [`hash_in`]: probe, limits, one decoding run.
+fn decode(
+    dir: &Path,
+    input: &Path,
+    container: Container,
+    options: &Options,
+    mut on_frame: Option<OnFrame<'_>>,
+) -> Result<Decoded, VideoError> {
+    let (seconds_per_hash, limits) = (options.seconds_per_hash, &options.limits);
+    // FFmpeg starts first and loads its libraries and opens the input while ffprobe reads the
+    // stream; it waits for the filters that the stream decides (and is refused them if the
+    // stream is refused). Its TMK output is started for an upright stream, and started again
+    // after the probe for a turned one.
+    let tmk = |turn| options.tmk.then(|| ffmpeg::Tmk { max_frames: tmk_frame_limit(limits), turn });
+    let decoder = ffmpeg::spawn(container, input, dir, limits, tmk(None))?;
     let info = ffmpeg::probe(container, input, dir, limits)?;
+    let turn = ffmpeg::autorotate(info.display_matrix.as_ref());
+    let decoder = if options.tmk && decoder.tmk_turn() != turn.as_deref() {
+        drop(decoder);
+        ffmpeg::spawn(container, input, dir, limits, tmk(turn))?
+    } else {
+        decoder
+    };
     let pixels = (info.width as u64).saturating_mul(info.height as u64);
     if pixels > limits.max_pixels {
         return Err(VideoError::TooLarge(format!("{}x{} pixels", info.width, info.height)));
@@ -249,52 +307,65 @@ fn hash_in(dir: &Path, input: &Path, options: &Options, on_frame: OnFrame<'_>) -
     let step = vpdq::frame_step(seconds_per_hash, info.frame_rate);
     let mut features = Vec::new();
     let mut too_long = false;
-    let tmk_frames = options.tmk.then(|| tmk_frame_limit(limits));
-    let (_, tmk) = ffmpeg::frames_and_tmk(container, input, dir, &info, step, limits, tmk_frames, |n, rgb| {
+    let (width, height) = (info.width, info.height);
+    let mut whole = if on_frame.is_some() { vec![0u8; width * height * 3] } else { Vec::new() };
+    let (_, tmk) = decoder.frames(&info, step, |n, frame| {
         let timestamp = vpdq::timestamp(n, info.frame_rate);
         // A container may understate its duration: the frames say how long it is.
         if timestamp > limits.max_seconds {
             too_long = true;
-            return;
+            return Ok(());
         }
-        on_frame(timestamp, rgb, info.width, info.height);
-        if let Some(pdq) = vpdq::frame_hash(rgb, info.width, info.height) {
+        let pdq = match on_frame.as_mut() {
+            Some(on_frame) => {
+                frame.read_exact(&mut whole)?;
+                on_frame(timestamp, &whole, width, height);
+                vpdq::frame_hash(&whole, width, height)
+            }
+            None => {
+                let mut broken = None;
+                let pdq = vpdq::frame_hash_by_bands(width, height, |_, band| {
+                    if broken.is_none() {
+                        broken = frame.read_exact(band).err();
+                    }
+                });
+                // A frame cut short is not hashed: the zeros in its place are not the video.
+                if let Some(e) = broken {
+                    return Err(e);
+                }
+                pdq
+            }
+        };
+        if let Some(pdq) = pdq {
             features.push(Feature { hash: pdq.hash, quality: pdq.quality, frame: n, timestamp });
         }
+        Ok(())
     })?;
     if too_long {
         return Err(VideoError::TooLong(limits.max_seconds));
     }
-    Ok(VideoHashes {
-        container,
-        width: info.width,
-        height: info.height,
-        frame_rate: info.frame_rate,
-        duration: info.duration,
-        seconds_per_hash,
-        vpdq: features,
-        md5,
-        sha256,
-        tmk,
-    })
+    Ok((info, features, tmk))
 }
 
-/// The file's MD5 and SHA-256, and its first bytes for sniffing, in one read.
-fn digests(path: &Path) -> Result<(String, String, Vec<u8>), VideoError> {
+/// The file's first 512 bytes (fewer if it is shorter), for sniffing.
+fn head(path: &Path) -> Result<Vec<u8>, VideoError> {
+    let mut head = Vec::with_capacity(512);
+    std::fs::File::open(path)?.take(512).read_to_end(&mut head)?;
+    Ok(head)
+}
+
+/// The file's MD5 and SHA-256, in one read.
+fn digests(path: &Path) -> Result<(String, String), VideoError> {
     let mut f = std::fs::File::open(path)?;
     let (mut md5, mut sha) = (Md5::new(), Sha256::new());
-    let mut head = Vec::new();
     let mut buf = vec![0u8; 1 << 16];
     loop {
         let n = f.read(&mut buf)?;
         if n == 0 {
             break;
         }
-        if head.len() < 512 {
-            head.extend_from_slice(&buf[..n.min(512 - head.len())]);
-        }
         md5.update(&buf[..n]);
         sha.update(&buf[..n]);
     }
-    Ok((hex::encode(md5.finalize()), hex::encode(sha.finalize()), head))
+    Ok((hex::encode(md5.finalize()), hex::encode(sha.finalize())))
 }

@@ -120,3 +120,14 @@ fn a_full_range_tag_on_yuv420p_is_ignored_as_vpdq_ignores_it() {
 fn full_range_jpeg_formats_stay_full_range_as_in_vpdq() {
     check("yuvj420p-h264-160x120.mkv");
 }
+
+/// Stream copies of `testsrc-h264-320x240.mp4` with a real display matrix (90° and 45°): `vpdq`
+/// never reads it, so its features are the upright file's, and so are Vigie's.
+#[test]
+fn a_display_matrix_is_ignored_as_vpdq_ignores_it() {
+    let upright = hashed("testsrc-h264-320x240.mp4", 0.0).unwrap();
+    for name in ["testsrc-h264-display-matrix-90.mp4", "testsrc-h264-display-matrix-45.mp4"] {
+        check(name);
+        assert_eq!(hashed(name, 0.0).unwrap(), upright, "{name}: the display matrix changed a frame");
+    }
+}

@@ -33,6 +33,7 @@ ff -f lavfi -i smptehdbars=size=160x120:rate=24:duration=2 -vf "drawbox=x='mod(t
 ff -i testsrc-h264-320x240.mp4 -vf scale=240:180 -c:v libvpx-vp9 -b:v 150k -deadline realtime -cpu-used 8 testsrc-reencoded-vp9-240x180.webm
 # A real display matrix (90° and 45°), written by a stream copy: FFmpeg 5.1 drops the `rotate` tag
 # when it encodes (so testsrc-h264-rotated.mp4 above carries none). TMK's reference lets FFmpeg
-# autorotate; vPDQ's does not. No `.vpdq.json`; TMK pinned.
+# autorotate; vPDQ's does not: their `.vpdq.json` (added later, by `reference.py`) equal the
+# upright file's, byte for byte.
 ff -i testsrc-h264-320x240.mp4 -c copy -metadata:s:v:0 rotate=90 testsrc-h264-display-matrix-90.mp4
 ff -i testsrc-h264-320x240.mp4 -c copy -metadata:s:v:0 rotate=45 testsrc-h264-display-matrix-45.mp4
