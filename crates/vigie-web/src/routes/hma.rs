@@ -38,8 +38,8 @@ fn query_of(signal_type: &str, signal: &str) -> ApiResult<MatchQuery> {
     })?;
     if t.is_file() {
         return Err(ApiError::new(
-            Code::InvalidSignal,
-            "a tmk signal is a binary .tmk file: POST it to /api/v1/banks/tmk/lookup",
+            Code::UnknownSignalType,
+            "HMA's lookup takes no tmk signal: POST the binary .tmk file to /api/v1/banks/tmk/lookup",
         ));
     }
     let v = t.normalise(signal).map_err(|m| ApiError::new(Code::InvalidSignal, m))?;

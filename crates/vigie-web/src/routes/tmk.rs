@@ -77,7 +77,8 @@ pub struct TmkEntryParams {
     responses((status = 201, body = EntryDto), (status = 200, body = EntryDto),
         (status = 413, body = crate::error::Problem, description = "`payload_too_large`"),
         (status = 415, body = crate::error::Problem, description = "`unsupported_media_type`"),
-        (status = 422, body = crate::error::Problem, description = "`validation_failed`: the file's rule in `errors[].code`")),
+        (status = 400, body = crate::error::Problem, description = "`no_file`: the body is empty; `unreadable_body`: the body could not be read"),
+        (status = 422, body = crate::error::Problem, description = "`validation_failed`: the file breaks a rule, named by its error's code: `tmk_not_a_tmk_file`, `tmk_unknown_algorithm`, `tmk_bad_header`, `tmk_wrong_length`, `tmk_not_finite`, `tmk_not_standard`; or `note`, `content_id`, `content_uri`: `too_long`, `formula_like`")),
     security(("bearer" = [])))]
 pub async fn add_tmk(
     State(s): State<AppState>,
@@ -126,7 +127,8 @@ pub async fn get_tmk(
 #[derive(Debug, Default, Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]
 pub struct TmkLookupParams {
-    /// Only these banks (ids, comma-separated); by default every bank the organisation may use.
+    /// Only these banks (ids, comma-separated; a bank the organisation may not use is not
+    /// searched); by default every bank the organisation may use.
     pub banks: Option<String>,
     /// Search disabled entries too (never quarantined or removed ones).
     pub include_disabled: Option<bool>,
@@ -159,7 +161,8 @@ pub struct TmkLookupDto {
     responses((status = 200, body = TmkLookupDto),
         (status = 413, body = crate::error::Problem, description = "`payload_too_large`"),
         (status = 415, body = crate::error::Problem, description = "`unsupported_media_type`"),
-        (status = 422, body = crate::error::Problem, description = "`validation_failed`: the file's rule in `errors[].code`")),
+        (status = 400, body = crate::error::Problem, description = "`no_file`: the body is empty; `unreadable_body`: the body could not be read"),
+        (status = 422, body = crate::error::Problem, description = "`validation_failed`: the file breaks a rule, named by its error's code: `tmk_not_a_tmk_file`, `tmk_unknown_algorithm`, `tmk_bad_header`, `tmk_wrong_length`, `tmk_not_finite`, `tmk_not_standard`; or `note`, `content_id`, `content_uri`: `too_long`, `formula_like`")),
     security(("bearer" = [])))]
 pub async fn lookup_tmk(
     State(s): State<AppState>,
@@ -173,7 +176,10 @@ pub async fn lookup_tmk(
         None => None,
         Some(raw) => Some(
             raw.split(',')
-                .map(|b| BankId::parse(b.trim()).ok_or_else(|| ApiError::not_found("bank")))
+                .map(|b| {
+                    BankId::parse(b.trim())
+                        .ok_or_else(|| ApiError::new(Code::InvalidQuery, format!("banks: {b:?} is not a bank id")))
+                })
                 .collect::<ApiResult<Vec<_>>>()?,
         ),
     };

@@ -220,7 +220,7 @@ async fn hostile_tmk_files_are_refused_with_stable_codes_and_nothing_is_added() 
         .await;
     assert_eq!((res.status.as_u16(), res.field_codes()), (422, vec!["file_signal_type".to_owned()]));
     let res = t.get(&format!("/m/lookup?signal_type=tmk&signal={}", sha256(&good)), &p.token).await;
-    assert_eq!((res.status.as_u16(), res.code()), (400, "invalid_signal"));
+    assert_eq!((res.status.as_u16(), res.code()), (400, "unknown_signal_type"));
     // Without a token: closed.
     let res = t.http.post(t.url("/api/v1/banks/tmk/lookup")).body(good).send().await.unwrap();
     assert_eq!(res.status(), 401);
