@@ -85,11 +85,17 @@ async fn bank_files_go_in_and_out_and_errors_name_their_lines() {
     assert_eq!(sorted_lines(&std::fs::read_to_string(&exported).unwrap()), sorted_lines(&lines.join("\n")));
 
     let bad = dir.path().join("bad.txt");
-    std::fs::write(&bad, format!("{}\ntmk 1234\n", lines[0])).unwrap();
+    std::fs::write(&bad, format!("{}\nphotodna 1234\n", lines[0])).unwrap();
     let out = vigie(&server, &token, &["bank", "import", "--bank", "LIST", bad.to_str().unwrap()]);
     assert_eq!(out.status.code(), Some(2));
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(err.contains("line 2") && err.contains("unknown signal type"), "{err}");
+    // A tmk line is refused too: a .tmk file is binary and travels in a directory (`--format tmk`).
+    std::fs::write(&bad, format!("{}\ntmk {}\n", lines[0], "ab".repeat(32))).unwrap();
+    let out = vigie(&server, &token, &["bank", "import", "--bank", "LIST", bad.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("line 2") && err.contains("binary files"), "{err}");
     let wrong = vigie(
         &server,
         "vgt_0000000000000000000000000000000000000000000000000000000000000000",
