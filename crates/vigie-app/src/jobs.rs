@@ -99,6 +99,9 @@ pub fn upload_answer(o: &UploadOutcome) -> Value {
             if let Some(s) = h.similarity {
                 j["similarity"] = json!(s);
             }
+            if let Some(t) = h.tmk {
+                j["tmk"] = json!({ "level1": t.level1, "level2": t.level2 });
+            }
             j
         })
         .collect();
@@ -291,7 +294,9 @@ impl App {
         let p = self.job_principal(job).await.map_err(|e| ("submitter_gone", e.to_string()))?;
         let input: UploadJobInput = serde_json::from_str(&job.input)
             .map_err(|_| ("internal", "the job's recorded fields do not read".to_owned()))?;
-        let options = self.config().video.options.clone();
+        let mut options = self.config().video.options.clone();
+        // TMK+PDQF from the same decode, when a bank holds TMK entries to match it against.
+        options.tmk |= self.matcher().status().tmk > 0;
         let hashed = tokio::task::spawn_blocking(move || vigie_video::hash_video_file(&path, &options))
             .await
             .map_err(|_| ("internal", "the decoder panicked".to_owned()))?;
@@ -304,6 +309,7 @@ impl App {
             md5: Some(h.md5.clone()),
             sha256: Some(h.sha256.clone()),
             vpdq: vpdq_signal,
+            tmk: h.tmk.clone(),
             ..Default::default()
         };
         let outcome = self.check_upload(&p, upload).await.map_err(|e| match e {

@@ -2,7 +2,9 @@
 //! the rules: who may curate, all-or-nothing imports): `list`, `show`, `create` and `set` for
 //! their settings, `import` and `export` for bank files.
 //!
-//! Files are python-threatexchange's `local_file` (`<signal_type> <hash>` lines) or its CSV.
+//! Files are python-threatexchange's `local_file` (`<signal_type> <hash>` lines) or its CSV;
+//! TMK+PDQF, binary, is a directory of `.tmk` files and a `manifest.json` naming each with its
+//! SHA-256 and metadata (`--format tmk`), sent and fetched one file per request.
 
 use std::io::{Read, Write};
 use std::path::PathBuf;
@@ -11,7 +13,104 @@ use std::process::ExitCode;
 use anyhow::{Context, bail};
 use serde_json::{Value, json};
 
+use vigie_model::bank::formats::{self, TmkManifest, TmkManifestFile};
+
 use crate::client::{Client, Connection};
+
+/// The `.tmk` files of a directory, read and checked against its manifest before any is sent:
+/// each named file exists, has the manifest's size and SHA-256.
+fn read_tmk_dir(dir: &std::path::Path) -> anyhow::Result<Vec<(TmkManifestFile, Vec<u8>)>> {
+    let path = dir.join(formats::TMK_MANIFEST);
+    let text = std::fs::read_to_string(&path).with_context(|| format!("while reading {}", path.display()))?;
+    let manifest = TmkManifest::read(&text).map_err(|e| anyhow::anyhow!("{}: {e}", path.display()))?;
+    let mut out = Vec::with_capacity(manifest.files.len());
+    for f in manifest.files {
+        let path = dir.join(&f.file);
+        let meta = std::fs::metadata(&path).with_context(|| format!("while reading {}", path.display()))?;
+        if meta.len() != f.bytes || f.bytes > (vigie_hash::tmk::FILE_BYTES as u64) * 2 {
+            bail!("{}: {} bytes where the manifest says {}", path.display(), meta.len(), f.bytes);
+        }
+        let bytes = std::fs::read(&path).with_context(|| format!("while reading {}", path.display()))?;
+        let sha = vigie_hash::sha256_hex(&bytes);
+        if sha != f.sha256 {
+            bail!("{}: its SHA-256 is {sha}, the manifest says {}", path.display(), f.sha256);
+        }
+        out.push((f, bytes));
+    }
+    Ok(out)
+}
+
+/// Sends each file on the bank's `.tmk` endpoint, one request each; returns the counts.
+async fn import_tmk(client: &Client, bank: &str, files: Vec<(TmkManifestFile, Vec<u8>)>) -> anyhow::Result<Value> {
+    let (mut added, mut duplicates) = (0u64, 0u64);
+    let mut entries = Vec::new();
+    for (f, bytes) in files {
+        let mut url = reqwest::Url::parse(&format!("{}/api/v1/banks/{bank}/tmk", client.base))?;
+        {
+            let mut q = url.query_pairs_mut();
+            for (k, v) in [("note", &f.note), ("content_id", &f.content_id), ("content_uri", &f.content_uri)] {
+                if let Some(v) = v {
+                    q.append_pair(k, v);
+                }
+            }
+        }
+        let res = client
+            .send(client.http.post(url).header("content-type", "application/octet-stream").body(bytes))
+            .await
+            .with_context(|| format!("while sending {}", f.file))?;
+        if res.status() == reqwest::StatusCode::CREATED {
+            added += 1;
+        } else {
+            duplicates += 1;
+        }
+        let entry: Value = res.json().await?;
+        entries.push(entry["id"].clone());
+    }
+    Ok(json!({ "added": added, "duplicates": duplicates, "entries": entries }))
+}
+
+/// Writes a bank's `.tmk` files (named by their SHA-256) and their manifest into `dir`, each file
+/// checked against its entry's SHA-256; returns how many.
+async fn export_tmk(client: &Client, bank: &str, dir: &std::path::Path) -> anyhow::Result<usize> {
+    std::fs::create_dir_all(dir).with_context(|| format!("while making {}", dir.display()))?;
+    let info = client.call(reqwest::Method::GET, &format!("/api/v1/banks/{bank}"), None).await?;
+    let mut files = Vec::new();
+    let mut after = 0i64;
+    loop {
+        let page = client
+            .call(reqwest::Method::GET, &format!("/api/v1/banks/{bank}/entries?after={after}&limit=1000"), None)
+            .await?;
+        let list = page["entries"].as_array().cloned().unwrap_or_default();
+        let Some(last) = list.last().and_then(|e| e["id"].as_i64()) else { break };
+        after = last;
+        for e in list.iter().filter(|e| e["signal_type"] == "tmk") {
+            let (id, sha) = (e["id"].as_i64().unwrap_or_default(), e["value"].as_str().unwrap_or_default().to_owned());
+            let url = format!("{}/api/v1/banks/{bank}/tmk/{id}", client.base);
+            let bytes = client.send(client.http.get(url)).await?.bytes().await?;
+            if vigie_hash::sha256_hex(&bytes) != sha {
+                bail!("entry {id}'s file does not have the SHA-256 the bank lists ({sha})");
+            }
+            let name = format!("{sha}.tmk");
+            let path = dir.join(&name);
+            std::fs::write(&path, &bytes).with_context(|| format!("while writing {}", path.display()))?;
+            let text = |k: &str| e[k].as_str().map(str::to_owned);
+            files.push(TmkManifestFile {
+                file: name,
+                sha256: sha,
+                bytes: bytes.len() as u64,
+                note: text("note"),
+                content_id: text("content_id"),
+                content_uri: text("content_uri"),
+            });
+        }
+    }
+    let n = files.len();
+    let manifest = TmkManifest::new(info["name"].as_str().map(str::to_owned), files);
+    let path = dir.join(formats::TMK_MANIFEST);
+    std::fs::write(&path, serde_json::to_string_pretty(&manifest)? + "\n")
+        .with_context(|| format!("while writing {}", path.display()))?;
+    Ok(n)
+}
 
 /// A bank's settings; what is not given keeps its value (or the server's default on creation).
 #[derive(clap::Args, Default)]
@@ -32,6 +131,12 @@ pub(crate) struct Settings {
     /// Matches of one entry per hour before it is quarantined; 0 for no limit.
     #[arg(long)]
     flood_limit: Option<u32>,
+    /// TMK+PDQF: the level-1 and level-2 scores a banked video's match needs (above 0, at most
+    /// 1; the server's defaults are 0.7 and 0.7, `tmk-two-level-score`'s).
+    #[arg(long)]
+    tmk_level1: Option<f64>,
+    #[arg(long)]
+    tmk_level2: Option<f64>,
     #[arg(long)]
     description: Option<String>,
     /// Labels: the group, tier and crisis the content belongs to.
@@ -58,6 +163,8 @@ impl Settings {
         put("stay_down", self.stay_down.map(Value::from));
         put("enabled_ratio", self.enabled_ratio.map(Value::from));
         put("flood_limit", self.flood_limit.map(Value::from));
+        put("tmk_level1", self.tmk_level1.map(Value::from));
+        put("tmk_level2", self.tmk_level2.map(Value::from));
         put("description", self.description.clone().map(Value::from));
         if self.group.is_some() || self.tier.is_some() || self.crisis.is_some() {
             let mut labels = current_labels.and_then(Value::as_object).cloned().unwrap_or_default();
@@ -105,7 +212,8 @@ pub(crate) enum BankCommand {
         create: bool,
         #[command(flatten)]
         settings: Settings,
-        /// `local_file` or `csv`; by default from the file's extension (`.csv`), else local_file.
+        /// `local_file`, `csv` or `tmk` (a directory of `.tmk` files and its `manifest.json`); by
+        /// default `tmk` for a directory, else from the file's extension (`.csv`), else local_file.
         #[arg(long)]
         format: Option<String>,
         /// Skip lines of signal types Vigie does not hold instead of refusing the file.
@@ -118,10 +226,11 @@ pub(crate) enum BankCommand {
     Export {
         #[arg(long)]
         bank: String,
-        /// `local_file` (default) or `csv`.
+        /// `local_file` (default), `csv`, or `tmk`: the bank's `.tmk` files and a `manifest.json`
+        /// written into the `--output` directory (made if missing; files there are overwritten).
         #[arg(long, default_value = "local_file")]
         format: String,
-        /// Where to write; standard output by default.
+        /// Where to write; standard output by default (a directory, required, for `tmk`).
         #[arg(long, short)]
         output: Option<PathBuf>,
     },
@@ -196,9 +305,23 @@ pub(crate) async fn run(conn: Connection, cmd: BankCommand) -> anyhow::Result<Ex
                 );
             }
             let format = format.unwrap_or_else(|| {
-                if file.extension().is_some_and(|e| e.eq_ignore_ascii_case("csv")) { "csv" } else { "local_file" }
-                    .into()
+                if file.is_dir() {
+                    "tmk"
+                } else if file.extension().is_some_and(|e| e.eq_ignore_ascii_case("csv")) {
+                    "csv"
+                } else {
+                    "local_file"
+                }
+                .into()
             });
+            if format == "tmk" {
+                let files = read_tmk_dir(&file)?;
+                let client = Client::new(&conn)?;
+                let id = client.bank_id(&bank, create.then_some(&settings)).await?;
+                let report = import_tmk(&client, &id, files).await?;
+                println!("{}", json!({ "bank": id, "report": report }));
+                return Ok(ExitCode::SUCCESS);
+            }
             let mut text = String::new();
             if file.as_os_str() == "-" {
                 std::io::stdin().read_to_string(&mut text).context("while reading standard input")?;
@@ -219,6 +342,12 @@ pub(crate) async fn run(conn: Connection, cmd: BankCommand) -> anyhow::Result<Ex
         BankCommand::Export { bank, format, output } => {
             let client = Client::new(&conn)?;
             let id = client.bank_id(&bank, None).await?;
+            if format == "tmk" {
+                let Some(dir) = output else { bail!("--format tmk writes a directory: give it with --output") };
+                let written = export_tmk(&client, &id, &dir).await?;
+                eprintln!("wrote {written} .tmk files and {} to {}", formats::TMK_MANIFEST, dir.display());
+                return Ok(ExitCode::SUCCESS);
+            }
             let url = format!("{}/api/v1/banks/{id}/export?format={format}", client.base);
             let body = client.send(client.http.get(url)).await?.bytes().await?;
             match output {

@@ -85,11 +85,17 @@ async fn bank_files_go_in_and_out_and_errors_name_their_lines() {
     assert_eq!(sorted_lines(&std::fs::read_to_string(&exported).unwrap()), sorted_lines(&lines.join("\n")));
 
     let bad = dir.path().join("bad.txt");
-    std::fs::write(&bad, format!("{}\ntmk 1234\n", lines[0])).unwrap();
+    std::fs::write(&bad, format!("{}\nphotodna 1234\n", lines[0])).unwrap();
     let out = vigie(&server, &token, &["bank", "import", "--bank", "LIST", bad.to_str().unwrap()]);
     assert_eq!(out.status.code(), Some(2));
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(err.contains("line 2") && err.contains("unknown signal type"), "{err}");
+    // A tmk line is refused too: a .tmk file is binary and travels in a directory (`--format tmk`).
+    std::fs::write(&bad, format!("{}\ntmk {}\n", lines[0], "ab".repeat(32))).unwrap();
+    let out = vigie(&server, &token, &["bank", "import", "--bank", "LIST", bad.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("line 2") && err.contains("binary files"), "{err}");
     let wrong = vigie(
         &server,
         "vgt_0000000000000000000000000000000000000000000000000000000000000000",
@@ -356,4 +362,113 @@ async fn a_restart_loads_the_index_snapshot_and_catches_up_with_the_store() {
     assert_eq!(matches(&server, &token, &first).await["B"][0]["distance"], "0");
     let hit = matches(&server, &token, "ffffffffffffffffffffffffffffffff00000000000000000000000000000001").await;
     assert_eq!(hit["B"][0]["bank_content_id"], added["id"]);
+}
+
+/// A pinned `.tmk` file of a committed video (Meta's `tmk-hash-video` output).
+fn tmk_file(video: &str) -> Vec<u8> {
+    std::fs::read(format!("{}/../vigie-video/tests/videos/{video}.tmk", env!("CARGO_MANIFEST_DIR"))).unwrap()
+}
+
+/// The entries a `.tmk` lookup finds, by bank name.
+async fn tmk_matches(server: &Server, token: &str, video: &str) -> Vec<(String, i64)> {
+    let res: Value = reqwest::Client::new()
+        .post(format!("{}/api/v1/banks/tmk/lookup", server.base))
+        .bearer_auth(token)
+        .header("content-type", "application/octet-stream")
+        .body(tmk_file(video))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let mut found: Vec<(String, i64)> = res["matches"]
+        .as_array()
+        .unwrap_or_else(|| panic!("{res}"))
+        .iter()
+        .map(|m| (m["bank"]["name"].as_str().unwrap().to_owned(), m["entry"].as_i64().unwrap()))
+        .collect();
+    found.sort();
+    found
+}
+
+#[tokio::test]
+async fn tmk_files_round_trip_through_a_directory_and_match_after_restarts() {
+    let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+    let server = start_in(tempfile::tempdir().unwrap(), port).await;
+    let token = curator(&server.base).await;
+    let out = vigie(&server, &token, &["bank", "create", "B", "--tmk-level1", "0.8"]);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let bank: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!((bank["tmk_level1"].as_f64(), bank["tmk_level2"].as_f64()), (Some(0.8), Some(0.7)));
+
+    // A directory of two files and its manifest.
+    let src = tempfile::tempdir().unwrap();
+    let (a, b) = (tmk_file("testsrc-h264-320x240.mp4"), tmk_file("mandelbrot-vp9-256x192.webm"));
+    std::fs::write(src.path().join("attack.tmk"), &a).unwrap();
+    std::fs::write(src.path().join("other.tmk"), &b).unwrap();
+    let manifest = json!({ "format": "vigie-tmk", "version": 1, "files": [
+        { "file": "attack.tmk", "sha256": vigie_hash::sha256_hex(&a), "bytes": a.len(), "note": "attack video", "content_id": "v1" },
+        { "file": "other.tmk", "sha256": vigie_hash::sha256_hex(&b), "bytes": b.len() },
+    ] });
+    std::fs::write(src.path().join("manifest.json"), manifest.to_string()).unwrap();
+    let dir = src.path().to_str().unwrap();
+    let out = vigie(&server, &token, &["bank", "import", "--bank", "B", dir]);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let report: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!((report["report"]["added"].as_u64(), report["report"]["duplicates"].as_u64()), (Some(2), Some(0)));
+    let again: Value =
+        serde_json::from_slice(&vigie(&server, &token, &["bank", "import", "--bank", "B", dir]).stdout).unwrap();
+    assert_eq!((again["report"]["added"].as_u64(), again["report"]["duplicates"].as_u64()), (Some(0), Some(2)));
+    let attack = report["report"]["entries"][0].as_i64().unwrap();
+
+    // Exported: the same bytes, named by their SHA-256, with their metadata.
+    let exported = tempfile::tempdir().unwrap();
+    let out_dir = exported.path().join("out");
+    let out =
+        vigie(&server, &token, &["bank", "export", "--bank", "B", "--format", "tmk", "-o", out_dir.to_str().unwrap()]);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let written: Value =
+        serde_json::from_str(&std::fs::read_to_string(out_dir.join("manifest.json")).unwrap()).unwrap();
+    let files = written["files"].as_array().unwrap();
+    assert_eq!(files.len(), 2, "{written}");
+    assert_eq!((written["format"].as_str(), written["bank"].as_str()), (Some("vigie-tmk"), Some("B")));
+    let first = files.iter().find(|f| f["sha256"] == vigie_hash::sha256_hex(&a).as_str()).unwrap();
+    assert_eq!((first["note"].as_str(), first["content_id"].as_str()), (Some("attack video"), Some("v1")));
+    assert_eq!(std::fs::read(out_dir.join(first["file"].as_str().unwrap())).unwrap(), a);
+    // ... which imports into another bank as it was.
+    let out = vigie(&server, &token, &["bank", "import", "--create", "--bank", "C", out_dir.to_str().unwrap()]);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let c: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(c["report"]["added"].as_u64(), Some(2));
+
+    // A manifest that does not match its files sends nothing (and creates no bank).
+    let mut tampered = a.clone();
+    tampered[100] ^= 1;
+    std::fs::write(src.path().join("attack.tmk"), &tampered).unwrap();
+    let out = vigie(&server, &token, &["bank", "import", "--create", "--bank", "D", dir]);
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("SHA-256"), "{}", String::from_utf8_lossy(&out.stderr));
+    let evil = json!({ "format": "vigie-tmk", "version": 1, "files": [
+        { "file": "../attack.tmk", "sha256": vigie_hash::sha256_hex(&a), "bytes": a.len() } ] });
+    std::fs::write(src.path().join("manifest.json"), evil.to_string()).unwrap();
+    let out = vigie(&server, &token, &["bank", "import", "--create", "--bank", "D", dir]);
+    assert!(!out.status.success(), "a name outside the directory is refused");
+    let banks = vigie(&server, &token, &["bank", "list"]);
+    assert!(!String::from_utf8_lossy(&banks.stdout).contains("\"D\""));
+
+    // The re-encode matches in both banks; after a clean stop and after a crash too (the
+    // level-1 vectors are reloaded from the store).
+    let found = tmk_matches(&server, &token, "testsrc-reencoded-vp9-240x180.webm").await;
+    assert_eq!(found.len(), 2, "{found:?}");
+    assert!(found.contains(&("B".to_owned(), attack)));
+    let dir = stop(server, true);
+    let server = start_in(dir, port).await;
+    assert_eq!(tmk_matches(&server, &token, "testsrc-reencoded-vp9-240x180.webm").await, found);
+    let dir = stop(server, false);
+    let server = start_in(dir, port).await;
+    assert_eq!(tmk_matches(&server, &token, "testsrc-reencoded-vp9-240x180.webm").await, found);
+    // B's level 1 of 0.8 keeps the rotated copy (0.759) out; C has the defaults.
+    let rotated = tmk_matches(&server, &token, "testsrc-h264-rotated.mp4").await;
+    assert_eq!(rotated.iter().map(|(b, _)| b.as_str()).collect::<Vec<_>>(), ["C"], "{rotated:?}");
 }

@@ -146,6 +146,19 @@ pub struct TmkFeatures {
     sin: Vec<f32>,
 }
 
+/// The reference's parameters with no features: what [`TmkFeatures::compatible`] checks.
+pub(crate) fn standard_parameters() -> TmkFeatures {
+    TmkFeatures {
+        frames_per_second: FRAMES_PER_SECOND,
+        frame_count: 0,
+        periods: PERIODS.to_vec(),
+        coefficients: COEFFICIENTS.to_vec(),
+        pure_average: vec![0.0; FEATURE_DIMENSION],
+        cos: Vec::new(),
+        sin: Vec::new(),
+    }
+}
+
 /// Computes [`TmkFeatures`] one frame at a time, in frame order.
 #[derive(Clone, Debug)]
 pub struct Accumulator {
@@ -256,6 +269,10 @@ pub enum TmkFileError {
     WrongLength { got: u64, want: u64 },
     #[error("the file holds a value that is not a finite number (at byte {0})")]
     NotFinite(usize),
+    /// A well-formed file of other parameters than the reference's defaults (15 frames a second,
+    /// Poullot's periods and coefficients, PDQF of 256 floats): banks hold only those.
+    #[error("the file was computed with other parameters than the reference's: {0}")]
+    NotStandard(String),
 }
 
 impl TmkFileError {
@@ -267,6 +284,7 @@ impl TmkFileError {
             TmkFileError::BadHeader(_) => "tmk_bad_header",
             TmkFileError::WrongLength { .. } => "tmk_wrong_length",
             TmkFileError::NotFinite(_) => "tmk_not_finite",
+            TmkFileError::NotStandard(_) => "tmk_not_standard",
         }
     }
 }
@@ -371,6 +389,20 @@ impl TmkFeatures {
     }
 
     /// The `.tmk` file, byte for byte as the reference writes it.
+    /// Reads a `.tmk` file of the reference's standard parameters only ([`FILE_BYTES`] long,
+    /// checked before anything else is read): what banks hold, so that any two compare.
+    pub fn from_standard_bytes(bytes: &[u8]) -> Result<TmkFeatures, TmkFileError> {
+        if bytes.len() != FILE_BYTES {
+            if bytes.len() < 8 || &bytes[0..4] != b"TMK1" || &bytes[4..8] != b"FVEC" {
+                return Err(TmkFileError::NotTmk);
+            }
+            return Err(TmkFileError::WrongLength { got: bytes.len() as u64, want: FILE_BYTES as u64 });
+        }
+        let f = TmkFeatures::from_bytes(bytes)?;
+        standard_parameters().compatible(&f).map_err(|e| TmkFileError::NotStandard(e.0))?;
+        Ok(f)
+    }
+
     pub fn to_bytes(&self) -> Vec<u8> {
         let mut out = Vec::with_capacity(
             HEADER_BYTES

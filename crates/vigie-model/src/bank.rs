@@ -24,6 +24,11 @@ pub const DISABLED_FOREVER: crate::Timestamp = crate::Timestamp::from_micros(253
 pub const DEFAULT_VPDQ_QUERY_PERCENT: f64 = 80.0;
 /// ... and at least this share of the banked video's frames is near one of the query's.
 pub const DEFAULT_VPDQ_COMPARED_PERCENT: f64 = 0.0;
+/// TMK+PDQF: a query video matches a banked one when the cosine of their pure averages (level 1)
+/// and their best time alignment (level 2) both reach these (`tmk-two-level-score`'s defaults;
+/// per bank, overridable).
+pub const DEFAULT_TMK_LEVEL1: f64 = 0.7;
+pub const DEFAULT_TMK_LEVEL2: f64 = 0.7;
 /// Default flood limit: matches of one entry per hour before it is quarantined.
 pub const DEFAULT_FLOOD_LIMIT: u32 = 1000;
 
@@ -49,13 +54,17 @@ pub enum SignalType {
     RawText,
     /// python-threatexchange's `text_tlsh`: a TLSH digest, "T1" and 70 hex digits. For review only.
     TextTlsh,
+    /// TMK+PDQF of a video: a binary `.tmk` file (263,344 bytes) that travels on its own
+    /// endpoints, never in JSON. The entry's value is the file's SHA-256 (64 hex digits); the
+    /// file itself is in the store. Matched in two levels (`vigie_hash::tmk`).
+    Tmk,
 }
 
 /// The longest text a `raw_text` entry or a text lookup holds, in bytes.
 pub const MAX_TEXT_BYTES: usize = 100_000;
 
 impl SignalType {
-    pub const ALL: [SignalType; 8] = [
+    pub const ALL: [SignalType; 9] = [
         SignalType::Pdq,
         SignalType::Md5,
         SignalType::Sha256,
@@ -64,6 +73,7 @@ impl SignalType {
         SignalType::UrlMd5,
         SignalType::RawText,
         SignalType::TextTlsh,
+        SignalType::Tmk,
     ];
 
     /// Vigie's name.
@@ -77,6 +87,7 @@ impl SignalType {
             SignalType::UrlMd5 => "url_md5",
             SignalType::RawText => "raw_text",
             SignalType::TextTlsh => "text_tlsh",
+            SignalType::Tmk => "tmk",
         }
     }
     /// python-threatexchange's (and HMA's) name, used in the files and endpoints they read.
@@ -90,6 +101,7 @@ impl SignalType {
             SignalType::UrlMd5 => "url_md5",
             SignalType::RawText => "raw_text",
             SignalType::TextTlsh => "text_tlsh",
+            SignalType::Tmk => "tmk",
         }
     }
     /// Accepts Vigie's and python-threatexchange's names, case-insensitively.
@@ -103,6 +115,7 @@ impl SignalType {
             "url_md5" => Some(SignalType::UrlMd5),
             "raw_text" => Some(SignalType::RawText),
             "text_tlsh" => Some(SignalType::TextTlsh),
+            "tmk" => Some(SignalType::Tmk),
             _ => None,
         }
     }
@@ -110,7 +123,7 @@ impl SignalType {
     pub fn hex_len(self) -> Option<usize> {
         match self {
             SignalType::Md5 | SignalType::UrlMd5 => Some(32),
-            SignalType::Pdq | SignalType::Sha256 => Some(64),
+            SignalType::Pdq | SignalType::Sha256 | SignalType::Tmk => Some(64),
             SignalType::Vpdq | SignalType::Url | SignalType::RawText | SignalType::TextTlsh => None,
         }
     }
@@ -133,6 +146,11 @@ impl SignalType {
     /// Whether a value is a whole video's frames rather than one digest or hash.
     pub fn is_video_frames(self) -> bool {
         self == SignalType::Vpdq
+    }
+    /// Whether entries of this type are files added on their own endpoints (`.tmk`), never as a
+    /// value in JSON or a line of a hash list.
+    pub fn is_file(self) -> bool {
+        self == SignalType::Tmk
     }
     /// The value in canonical form (lower-case hex of the right length; a vPDQ signal with
     /// its timestamps at full precision, [`vpdq::canonical`]), or why it is not one.
@@ -342,6 +360,9 @@ pub struct BankSpec {
     /// A frame is near within `threshold`.
     pub vpdq_query_percent: f64,
     pub vpdq_compared_percent: f64,
+    /// TMK+PDQF: the level-1 and level-2 scores a banked video's match needs (each in 0..=1).
+    pub tmk_level1: f64,
+    pub tmk_level2: f64,
 }
 
 /// A bank's settings as submitted; `None` keeps the current value (or the default on creation).
@@ -357,6 +378,8 @@ pub struct RawBank {
     pub flood_limit: Option<i64>,
     pub vpdq_query_percent: Option<f64>,
     pub vpdq_compared_percent: Option<f64>,
+    pub tmk_level1: Option<f64>,
+    pub tmk_level2: Option<f64>,
 }
 
 /// A bank name: 1 to 64 letters, digits, `_`, `-` or `.`, starting with a letter, digit or `_`.
@@ -433,6 +456,16 @@ impl RawBank {
             }
             None => current.map_or(DEFAULT_VPDQ_COMPARED_PERCENT, |b| b.vpdq_compared_percent),
         };
+        let mut score = |raw: Option<f64>, field: &'static str, old: Option<f64>, default: f64| match raw {
+            Some(v) if v > 0.0 && v <= 1.0 => v,
+            Some(_) => {
+                c.push(field, "out_of_range", "a TMK score above 0 and at most 1 (0 would match every video)");
+                default
+            }
+            None => old.unwrap_or(default),
+        };
+        let tmk_level1 = score(self.tmk_level1, "tmk_level1", current.map(|b| b.tmk_level1), DEFAULT_TMK_LEVEL1);
+        let tmk_level2 = score(self.tmk_level2, "tmk_level2", current.map(|b| b.tmk_level2), DEFAULT_TMK_LEVEL2);
         let labels = self.labels.or_else(|| current.map(|b| b.labels.clone())).unwrap_or_default();
         for (field, v) in
             [("labels.group", &labels.group), ("labels.tier", &labels.tier), ("labels.crisis", &labels.crisis)]
@@ -454,6 +487,8 @@ impl RawBank {
             flood_limit,
             vpdq_query_percent,
             vpdq_compared_percent,
+            tmk_level1,
+            tmk_level2,
         })
     }
 }
@@ -569,7 +604,7 @@ mod tests {
     fn signal_types_accept_both_vocabularies_and_normalise_values() {
         assert_eq!(SignalType::parse("video_md5"), Some(SignalType::Md5));
         assert_eq!(SignalType::parse("MD5"), Some(SignalType::Md5));
-        assert_eq!(SignalType::parse("tmk"), None);
+        assert_eq!(SignalType::parse("TMK"), Some(SignalType::Tmk));
         assert_eq!(SignalType::parse("VPDQ"), Some(SignalType::Vpdq));
         let frame = format!("\"{},80,0.5\"", "AB".repeat(32));
         assert_eq!(SignalType::Vpdq.normalise(&format!("[{frame}]")), Ok(format!("[\"{},80,0.5\"]", "ab".repeat(32))));

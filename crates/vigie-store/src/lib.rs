@@ -203,6 +203,11 @@ pub trait Reads:
         value: &str,
     ) -> Result<Option<BankEntryRecord>>;
     fn entry_feedback(&self, entry: i64) -> Result<Vec<FeedbackRecord>>;
+    /// The bytes of the `.tmk` file of this SHA-256 (hex), while a live entry holds it.
+    fn tmk_file(&self, sha256: &str) -> Result<Option<Vec<u8>>>;
+    /// Every `tmk` entry (removed ones too) in id order after `after`, with its file's level-1
+    /// vector (little-endian `f32`s), for loading the matcher without reading the files.
+    fn tmk_entries_after(&self, after: i64, limit: u32) -> Result<Vec<(BankEntryRecord, Vec<u8>)>>;
 }
 
 /// Changes. Only available inside [`Store::write`].
@@ -251,6 +256,8 @@ pub trait Tx:
     fn insert_entry(&mut self, r: &BankEntryRecord) -> Result<Option<i64>>;
     fn update_entry(&mut self, r: &BankEntryRecord) -> Result<()>;
     fn insert_feedback(&mut self, r: &FeedbackRecord) -> Result<()>;
+    /// Stores a `.tmk` file under its SHA-256 (hex) with its level-1 vector, unless it is there.
+    fn put_tmk_file(&mut self, file: &TmkFileRecord) -> Result<()>;
 }
 
 /// What a read connection offers: the ordinary reads and the account network's. A write

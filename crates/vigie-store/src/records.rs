@@ -305,6 +305,20 @@ pub struct BankShareRecord {
     pub granted_by: UserId,
 }
 
+/// A `.tmk` file (TMK+PDQF of a video) that bank entries hold, content-addressed. Its level-1
+/// vector (the pure average) is kept apart so the matcher loads 1 KB per video, not 263 KB.
+#[derive(Clone, Debug, PartialEq)]
+pub struct TmkFileRecord {
+    /// Lower-case hex of the file's SHA-256: the value of every `tmk` entry that holds it.
+    pub sha256: String,
+    pub bytes: Vec<u8>,
+    /// The pure average, little-endian `f32`s.
+    pub level1: Vec<u8>,
+    /// The frames the video had once resampled (the file's header).
+    pub frames: i64,
+    pub stored_at: Timestamp,
+}
+
 /// One hash in a bank (HMA's "bank content" with one signal).
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct BankEntryRecord {

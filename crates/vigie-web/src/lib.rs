@@ -28,7 +28,7 @@ use vigie_store::{SqliteConfig, Store};
 
 use crate::rate_limit::RateLimiter;
 use crate::routes::{
-    admin, banks, dueprocess, evidence, graph, hma, intake, log, media, platform, reviewing, statements, system,
+    admin, banks, dueprocess, evidence, graph, hma, intake, log, media, platform, reviewing, statements, system, tmk,
 };
 
 /// The largest request body accepted, in bytes.
@@ -164,6 +164,10 @@ pub fn router(state: AppState) -> Router {
         .route("/banks/{id}/entries/{entry}/feedback", post(banks::give_feedback))
         .route("/banks/{id}/import", post(banks::import_bank).layer(DefaultBodyLimit::max(MAX_IMPORT_BYTES)))
         .route("/banks/{id}/export", get(banks::export_bank))
+        // `.tmk` files, binary, one per request.
+        .route("/banks/{id}/tmk", post(tmk::add_tmk).layer(DefaultBodyLimit::max(tmk::MAX_TMK_BODY)))
+        .route("/banks/{id}/tmk/{entry}", get(tmk::get_tmk))
+        .route("/banks/tmk/lookup", post(tmk::lookup_tmk).layer(DefaultBodyLimit::max(tmk::MAX_TMK_BODY)))
         // Base64 media in JSON is a third larger than the media.
         // The route reads its own body, under the image limit for JSON and images and the video
         // limit for a video streamed to disk.

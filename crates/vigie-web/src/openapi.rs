@@ -16,7 +16,7 @@ use vigie_model::Conflict;
 use crate::error::{Code, PROBLEM_JSON};
 
 use crate::routes::{
-    admin, banks, dueprocess, evidence, graph, hma, intake, log, media, platform, reviewing, statements, system,
+    admin, banks, dueprocess, evidence, graph, hma, intake, log, media, platform, reviewing, statements, system, tmk,
 };
 
 #[derive(OpenApi)]
@@ -97,6 +97,9 @@ use crate::routes::{
         banks::give_feedback,
         banks::import_bank,
         banks::export_bank,
+        tmk::add_tmk,
+        tmk::get_tmk,
+        tmk::lookup_tmk,
         banks::check_upload,
         banks::get_job,
         hma::raw_lookup,

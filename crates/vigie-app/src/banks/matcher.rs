@@ -17,11 +17,18 @@
 //! left out of the snapshot and reloaded, as are texts: a near-duplicate index of `raw_text`
 //! entries (`vigie_text::TextIndex`, MinHash with banding, candidates verified) and a scan of
 //! `text_tlsh` digests under python-threatexchange's rule. Text hits are for review only.
+//!
+//! Banked TMK+PDQF videos keep only their level-1 vector here (the pure average, 1 KB each:
+//! [`vigie_hash::tmk::index::TmkIndex`]) and their file's SHA-256; a TMK lookup scans level 1
+//! exactly ([`Matcher::tmk_candidates`]) and the caller scores level 2 on the survivors with their
+//! full features read from the store (263 KB each, never all in memory). They are not in the
+//! snapshot: their vectors are reloaded from the store at start.
 
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, RwLock};
 
+use vigie_hash::tmk::{Incompatible, TmkFeatures, index::TmkIndex};
 use vigie_hash::vpdq::{Comparison, Feature, Thresholds};
 use vigie_index::{Code, Index, Mih};
 use vigie_model::bank::{Access, BankSpec, EntryState, ShareMode, SignalType};
@@ -107,6 +114,11 @@ struct State {
     text_slots: Vec<Slot>,
     tlsh: Vec<vigie_text::Tlsh>,
     tlsh_slots: Vec<Slot>,
+    /// TMK+PDQF: the banked videos' level-1 vectors (video `i` of the index is slot `i`) and the
+    /// SHA-256 of each one's `.tmk` file, by which the store gives its full features.
+    tmk: TmkIndex,
+    tmk_slots: Vec<Slot>,
+    tmk_files: Vec<[u8; 32]>,
     /// When the matcher last applied a change.
     updated_at: Option<Timestamp>,
     /// The largest `changed_seq` applied: every change up to it is in the matcher.
@@ -209,6 +221,27 @@ pub struct Hit {
     /// A still matched one frame of a video: the frame's time (seconds) in the banked video (an
     /// image query and a `vpdq` entry) or in the query's video (a video query and a `pdq` entry).
     pub frame_at: Option<f64>,
+    /// For a banked TMK+PDQF video: its two scores with the query.
+    pub tmk: Option<TmkScores>,
+}
+
+/// How a query video's TMK+PDQF compares with a banked one's (`tmk-two-level-score`).
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct TmkScores {
+    /// The cosine of the pure averages.
+    pub level1: f32,
+    /// The best time alignment; 0 until it is scored (only candidates past level 1 are).
+    pub level2: f32,
+}
+
+/// A banked TMK video past its bank's level-1 threshold, to score at level 2 with its file.
+#[derive(Clone, Debug)]
+pub struct TmkCandidate {
+    pub hit: Hit,
+    /// Lower-case hex of the SHA-256 of its `.tmk` file (the entry's value).
+    pub sha256: String,
+    /// Its bank's level-2 threshold.
+    pub level2_threshold: f32,
 }
 
 /// How a query video compares with a banked one (the hit's `distance` is 0 for them).
@@ -243,6 +276,7 @@ impl Hit {
             (SignalType::UrlMd5, _) => "url_md5",
             (SignalType::RawText, _) => "raw_text",
             (SignalType::TextTlsh, _) => "text_tlsh",
+            (SignalType::Tmk, _) => "tmk",
         }
     }
 }
@@ -259,6 +293,8 @@ pub struct MatcherStatus {
     pub url_md5: usize,
     pub raw_text: usize,
     pub text_tlsh: usize,
+    /// Banked TMK+PDQF videos (their level-1 vectors).
+    pub tmk: usize,
     pub banks: usize,
     pub updated_at: Option<Timestamp>,
 }
@@ -505,6 +541,8 @@ impl Matcher {
                         flood_limit: 0,
                         vpdq_query_percent: vigie_model::bank::DEFAULT_VPDQ_QUERY_PERCENT,
                         vpdq_compared_percent: vigie_model::bank::DEFAULT_VPDQ_COMPARED_PERCENT,
+                        tmk_level1: vigie_model::bank::DEFAULT_TMK_LEVEL1,
+                        tmk_level2: vigie_model::bank::DEFAULT_TMK_LEVEL2,
                     },
                     shares: HashMap::new(),
                     deleted: true,
@@ -549,6 +587,7 @@ impl Matcher {
             url_md5: st.url_md5.slots.len(),
             raw_text: st.text_slots.len(),
             text_tlsh: st.tlsh_slots.len(),
+            tmk: st.tmk_slots.len(),
             banks: st.banks.iter().filter(|b| !b.deleted).count(),
             updated_at: st.updated_at,
         }
@@ -572,18 +611,7 @@ impl Matcher {
     pub fn lookup(&self, q: &Query, scope: &Scope<'_>, now: Timestamp) -> Vec<Hit> {
         let st = self.read();
         // The banks this lookup may search, by position; and the largest threshold among them.
-        let usable: Vec<Option<Access>> = st
-            .banks
-            .iter()
-            .map(|b| {
-                let access = b.access(scope.org)?;
-                if scope.only.is_some_and(|only| !only.contains(&b.id)) {
-                    return None;
-                }
-                let sampled_in = scope.coin.is_none_or(|coin| coin < b.spec.enabled_ratio);
-                sampled_in.then_some(access)
-            })
-            .collect();
+        let usable = st.usable(scope);
         let radius = st.banks.iter().zip(&usable).filter(|(_, u)| u.is_some()).map(|(b, _)| b.spec.threshold).max();
         let Some(radius) = radius else { return Vec::new() };
         let live = |s: &Slot| {
@@ -641,7 +669,79 @@ impl Matcher {
     }
 }
 
+impl Matcher {
+    /// Adds TMK entries with their files' level-1 vectors (little-endian `f32`s, as the store
+    /// keeps them), or updates the state of ones already in the index.
+    pub fn apply_tmk(&self, entries: &[(BankEntryRecord, Vec<f32>)], at: Timestamp) {
+        let _serial = lock(&self.mutating);
+        for chunk in entries.chunks(4096) {
+            let mut st = self.write();
+            for (e, level1) in chunk {
+                st.apply_tmk(e, level1);
+            }
+            st.updated_at = Some(at);
+        }
+    }
+
+    /// Level 1 of a TMK lookup: the banked videos, in the banks `scope` allows, whose level-1
+    /// score with `query` reaches their own bank's level-1 threshold, in the order they were
+    /// added. The caller scores level 2 on these with their files.
+    pub fn tmk_candidates(
+        &self,
+        query: &TmkFeatures,
+        scope: &Scope<'_>,
+        now: Timestamp,
+    ) -> Result<Vec<TmkCandidate>, Incompatible> {
+        let st = self.read();
+        let usable = st.usable(scope);
+        let min = st
+            .banks
+            .iter()
+            .zip(&usable)
+            .filter(|(_, u)| u.is_some())
+            .map(|(b, _)| b.spec.tmk_level1 as f32)
+            .reduce(f32::min);
+        let Some(min) = min else { return Ok(Vec::new()) };
+        let live = |s: &Slot| {
+            if scope.include_disabled { !s.removed && !s.quarantined } else { s.live(now) }
+        };
+        let mut out = Vec::new();
+        for (video, level1) in st.tmk.level1_at_least(query, min)? {
+            let slot = &st.tmk_slots[video as usize];
+            let spec = &st.banks[slot.bank as usize].spec;
+            // `tmk-two-level-score` compares in `f32`, thresholds too.
+            if level1 < spec.tmk_level1 as f32 {
+                continue;
+            }
+            let level2_threshold = spec.tmk_level2 as f32;
+            if let Some(hit) = st.hit_on(slot, &usable, &live, SignalType::Tmk, 0) {
+                out.push(TmkCandidate {
+                    hit: Hit { tmk: Some(TmkScores { level1, level2: 0.0 }), ..hit },
+                    sha256: hex::encode(st.tmk_files[video as usize]),
+                    level2_threshold,
+                });
+            }
+        }
+        Ok(out)
+    }
+}
+
 impl State {
+    /// The banks a lookup in `scope` may search, by position, with what it may do with each.
+    fn usable(&self, scope: &Scope<'_>) -> Vec<Option<Access>> {
+        self.banks
+            .iter()
+            .map(|b| {
+                let access = b.access(scope.org)?;
+                if scope.only.is_some_and(|only| !only.contains(&b.id)) {
+                    return None;
+                }
+                let sampled_in = scope.coin.is_none_or(|coin| coin < b.spec.enabled_ratio);
+                sampled_in.then_some(access)
+            })
+            .collect()
+    }
+
     fn empty(expected: usize) -> Self {
         State {
             banks: Vec::new(),
@@ -658,6 +758,9 @@ impl State {
             text_slots: Vec::new(),
             tlsh: Vec::new(),
             tlsh_slots: Vec::new(),
+            tmk: TmkIndex::standard(),
+            tmk_slots: Vec::new(),
+            tmk_files: Vec::new(),
             updated_at: None,
             applied_seq: 0,
             out_of_order: 0,
@@ -690,9 +793,14 @@ impl State {
             SignalType::UrlMd5 => &mut self.url_md5.slots,
             SignalType::RawText => &mut self.text_slots,
             SignalType::TextTlsh => &mut self.tlsh_slots,
+            SignalType::Tmk => &mut self.tmk_slots,
         };
         if let Some(i) = slot_of(slots, e.id) {
             slots[i] = slot;
+            return;
+        }
+        if e.signal_type == SignalType::Tmk {
+            // A new TMK entry comes with its level-1 vector, through `apply_tmk`.
             return;
         }
         if slots.last().is_some_and(|last| last.entry > e.id) {
@@ -745,7 +853,44 @@ impl State {
                 debug_assert_eq!(video as usize, self.vpdq_slots.len());
                 self.vpdq_slots.push(slot);
             }
+            SignalType::Tmk => {}
         }
+    }
+
+    /// Applies one TMK entry with its file's level-1 vector: a new video joins the index, a
+    /// known one has its state updated. An entry without a vector (removed, its file deleted) is
+    /// left out: it could never match.
+    fn apply_tmk(&mut self, e: &BankEntryRecord, level1: &[f32]) {
+        if slot_of(&self.tmk_slots, e.id).is_some() {
+            self.apply_entry(e, &mut Vec::new());
+            return;
+        }
+        self.applied_seq = self.applied_seq.max(e.changed_seq);
+        let Some(&bank) = self.bank_pos.get(&e.bank) else {
+            tracing::error!(entry = e.id, "an entry of an unknown bank was not indexed");
+            return;
+        };
+        if level1.is_empty() && e.removed_at.is_some() {
+            return;
+        }
+        if self.tmk_slots.last().is_some_and(|last| last.entry > e.id) {
+            tracing::error!(entry = e.id, "an entry arrived out of order and was not indexed");
+            self.out_of_order += 1;
+            return;
+        }
+        let Some(file) = decode::<32>(&e.value) else { return };
+        if let Err(err) = self.tmk.add_average(self.tmk_slots.len() as u64, level1) {
+            tracing::error!(entry = e.id, error = %err, "a TMK entry's level-1 vector was not indexed");
+            return;
+        }
+        self.tmk_slots.push(Slot {
+            entry: e.id,
+            bank,
+            disabled_until: e.disabled_until.map_or(i64::MIN, Timestamp::as_micros),
+            quarantined: e.quarantined_at.is_some(),
+            removed: e.removed_at.is_some(),
+        });
+        self.tmk_files.push(file);
     }
 
     /// The banked videos that match or contain the query, in the banks `usable` allows, each
@@ -835,6 +980,7 @@ impl State {
             video: None,
             similarity: None,
             frame_at: None,
+            tmk: None,
         })
     }
 
@@ -955,6 +1101,8 @@ mod tests {
                 flood_limit: 0,
                 vpdq_query_percent: 80.0,
                 vpdq_compared_percent: 0.0,
+                tmk_level1: 0.7,
+                tmk_level2: 0.7,
             },
             created_at: Timestamp::from_micros(0),
             created_by: UserId::from_random([0; 16]),

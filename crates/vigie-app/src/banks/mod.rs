@@ -11,6 +11,7 @@
 
 pub mod matcher;
 mod snapshot;
+pub mod tmk;
 pub mod uploads;
 pub mod video;
 
@@ -25,7 +26,7 @@ use vigie_model::*;
 use vigie_store::*;
 
 use crate::{Actor, App, AppError, AppResult, Events, id_bytes, keep_personal};
-pub use matcher::{Hit, Matcher, MatcherStatus, Query, Scope};
+pub use matcher::{Hit, Matcher, MatcherStatus, Query, Scope, TmkScores};
 
 /// Most entries added by one import.
 pub const MAX_IMPORT_ENTRIES: usize = 1_000_000;
@@ -127,6 +128,24 @@ fn need(access: Access, at_least: Access, what: &'static str) -> AppResult<()> {
     if access >= at_least { Ok(()) } else { Err(AppError::Forbidden(what)) }
 }
 
+/// Checks an entry's free fields (note, content ids, provenance).
+pub(crate) fn check_entry_meta(e: &NewEntry, c: &mut Checker, field: &str) {
+    c.optional_text(e.note.as_deref(), &format!("{field}note"), 2000);
+    c.optional_text(e.content_id.as_deref(), &format!("{field}content_id"), 500);
+    c.spreadsheet_safe(e.note.as_deref(), &format!("{field}note"));
+    c.spreadsheet_safe(e.content_id.as_deref(), &format!("{field}content_id"));
+    // The CSV export writes these three from the provenance.
+    if let Some(prov) = &e.provenance {
+        for key in ["collab", "category"] {
+            c.spreadsheet_safe(prov[key].as_str(), &format!("{field}provenance.{key}"));
+        }
+        for (i, tag) in prov["tags"].as_array().into_iter().flatten().enumerate() {
+            c.spreadsheet_safe(tag.as_str(), &format!("{field}provenance.tags[{i}]"));
+        }
+    }
+    c.optional_text(e.content_uri.as_deref(), &format!("{field}content_uri"), 2000);
+}
+
 /// Checks one entry's fields; returns the canonical type and value and the quality.
 fn check_entry(e: &NewEntry, c: &mut Checker, field: &str) -> Option<(SignalType, String, Option<u8>)> {
     let signal_type = match e.signal_type.as_deref().map(SignalType::parse) {
@@ -152,21 +171,16 @@ fn check_entry(e: &NewEntry, c: &mut Checker, field: &str) -> Option<(SignalType
             None
         }
     };
-    c.optional_text(e.note.as_deref(), &format!("{field}note"), 2000);
-    c.optional_text(e.content_id.as_deref(), &format!("{field}content_id"), 500);
-    c.spreadsheet_safe(e.note.as_deref(), &format!("{field}note"));
-    c.spreadsheet_safe(e.content_id.as_deref(), &format!("{field}content_id"));
-    // The CSV export writes these three from the provenance.
-    if let Some(prov) = &e.provenance {
-        for key in ["collab", "category"] {
-            c.spreadsheet_safe(prov[key].as_str(), &format!("{field}provenance.{key}"));
-        }
-        for (i, tag) in prov["tags"].as_array().into_iter().flatten().enumerate() {
-            c.spreadsheet_safe(tag.as_str(), &format!("{field}provenance.tags[{i}]"));
-        }
-    }
-    c.optional_text(e.content_uri.as_deref(), &format!("{field}content_uri"), 2000);
+    check_entry_meta(e, c, field);
     let t = signal_type?;
+    if t.is_file() {
+        c.push(
+            format!("{field}signal_type"),
+            "file_signal_type",
+            "a tmk entry is a binary .tmk file: POST it as application/octet-stream to /api/v1/banks/{id}/tmk",
+        );
+        return None;
+    }
     if t == SignalType::Pdq && quality.is_some_and(|q| q < MIN_PDQ_QUALITY) {
         c.push(
             format!("{field}quality"),
@@ -221,6 +235,7 @@ impl App {
                     let mut changed = self.store().read(move |r| r.entries_changed_since(seq)).await?;
                     changed.sort_by_key(|e| e.id);
                     self.matcher().load_entries(&changed, now);
+                    self.load_tmk().await?;
                     if self.matcher().applied().1 == 0 {
                         tracing::info!(seq, caught_up = changed.len(), "index loaded from its snapshot");
                         return Ok(changed.len());
@@ -245,6 +260,7 @@ impl App {
             total += page.len();
             self.matcher().load_entries(&page, now);
         }
+        self.load_tmk().await?;
         Ok(total)
     }
 
@@ -444,8 +460,23 @@ impl App {
         let mut c = Checker::new();
         let checked = check_entry(&e, &mut c, "");
         c.finish()?;
-        let (signal_type, value, quality) = checked.ok_or(AppError::Internal("a checked entry has a value"))?;
+        let checked = checked.ok_or(AppError::Internal("a checked entry has a value"))?;
+        self.insert_checked_entry(p, bank, checked, e, source, None).await
+    }
+
+    /// Adds a checked entry (with its `.tmk` file for a `tmk` entry), unless the bank holds its
+    /// value already.
+    async fn insert_checked_entry(
+        &self,
+        p: &Principal,
+        bank: BankId,
+        (signal_type, value, quality): (SignalType, String, Option<u8>),
+        e: NewEntry,
+        source: &str,
+        file: Option<TmkFileRecord>,
+    ) -> AppResult<Added> {
         let (principal, actor, clock, source) = (p.clone(), Actor::of(p), self.clock().clone(), source.to_owned());
+        let level1 = file.as_ref().map(|f| tmk::floats(&f.level1));
         let app = self.clone();
         self.store()
             .write_applied(
@@ -507,11 +538,18 @@ impl App {
                             ));
                         }
                     }
+                    if let Some(f) = &file {
+                        tx.put_tmk_file(f)?;
+                    }
                     Ok(Added { entry, duplicate: false })
                 },
                 move |a: &Added| {
-                    if !a.duplicate {
-                        app.matcher().apply_entries(std::slice::from_ref(&a.entry), a.entry.added_at);
+                    if a.duplicate {
+                        return;
+                    }
+                    match level1 {
+                        Some(v) => app.matcher().apply_tmk(&[(a.entry.clone(), v)], a.entry.added_at),
+                        None => app.matcher().apply_entries(std::slice::from_ref(&a.entry), a.entry.added_at),
                     }
                 },
             )
@@ -642,7 +680,9 @@ impl App {
                 Ok(Ok((bank, all)))
             })
             .await??;
-        let (bank, entries) = entries;
+        let (bank, mut entries) = entries;
+        // `.tmk` files are binary: they leave on their own endpoint, never as a line of a list.
+        entries.retain(|e| !e.signal_type.is_file());
         Ok(match format {
             Format::LocalFile => formats::write_local_file(entries.iter().map(|e| (e.signal_type, e.value.as_str()))),
             Format::Csv => {
@@ -863,6 +903,8 @@ fn bank_facts(tx: &mut dyn Tx, now: Timestamp, b: &BankRecord) -> Result<k::Bank
         flood_limit: b.spec.flood_limit,
         vpdq_query_percent: Some(b.spec.vpdq_query_percent),
         vpdq_compared_percent: Some(b.spec.vpdq_compared_percent),
+        tmk_level1: Some(b.spec.tmk_level1),
+        tmk_level2: Some(b.spec.tmk_level2),
     })
 }
 

@@ -63,6 +63,9 @@ pub struct UploadInput {
     pub links: Vec<String>,
     /// The upload's text (a post, a caption), looked up in text banks: matches are for review.
     pub text: Option<String>,
+    /// A video's TMK+PDQF, when its job computed it (never from the platform's request: a `.tmk`
+    /// file is binary), looked up in two levels against `tmk` entries.
+    pub tmk: Option<vigie_hash::tmk::TmkFeatures>,
 }
 
 /// One match, as the platform sees it.
@@ -300,7 +303,8 @@ impl App {
             && sha256.is_none()
             && input.vpdq.is_none()
             && input.links.is_empty()
-            && input.text.is_none();
+            && input.text.is_none()
+            && input.tmk.is_none();
         c.check(input.media.is_some() || !no_hash, "media", "required", "send the media or at least one of its hashes");
         c.finish()?;
 
@@ -345,7 +349,10 @@ impl App {
         // Banks sampled at a ratio below 1 take part in that share of checks.
         let coin = f64::from(u32::from_le_bytes(crate::random16()[..4].try_into().expect("4 bytes"))) / 4_294_967_296.0;
         let scope = Scope { org: &p.org, only: None, coin: Some(coin), include_disabled: false };
-        let hits = self.matcher().lookup(&query, &scope, now);
+        let mut hits = self.matcher().lookup(&query, &scope, now);
+        if let Some(tmk) = &input.tmk {
+            hits.extend(self.tmk_hits(tmk, &scope).await?);
+        }
         let hour = now.as_micros().div_euclid(3_600_000_000);
         let matches: Vec<UploadMatch> = hits
             .into_iter()

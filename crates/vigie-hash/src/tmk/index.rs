@@ -84,6 +84,37 @@ impl TmkIndex {
         8 + 4 + 4 * d
     }
 
+    /// An empty index for videos of the reference's standard parameters, which
+    /// [`TmkIndex::add_average`] fills from their level-1 vectors alone.
+    pub fn standard() -> Self {
+        TmkIndex { template: Some(super::standard_parameters()), ..TmkIndex::default() }
+    }
+
+    /// Banks a video from its pure average alone (a store keeps it apart from the full features),
+    /// as [`TmkIndex::add`] would from its features. The index must know its parameters (made by
+    /// [`TmkIndex::standard`], or given a video already), and the vector must be of its dimension.
+    pub fn add_average(&mut self, id: u64, average: &[f32]) -> Result<(), Incompatible> {
+        let Some(t) = &self.template else {
+            return Err(Incompatible("the index does not know its parameters yet".into()));
+        };
+        if average.len() != t.pure_average.len() {
+            return Err(Incompatible(format!("feature dimensions {} and {}", t.pure_average.len(), average.len())));
+        }
+        self.ids.push(id);
+        self.norms.push(norm(average));
+        self.averages.extend_from_slice(average);
+        Ok(())
+    }
+
+    /// Level 1 alone: every banked video whose level-1 score with `query` is at least `min`, with
+    /// that score (as [`super::level1`] computes it), in the order they were added. For callers
+    /// whose level-1 threshold varies by video (per bank): they filter, then score level 2.
+    pub fn level1_at_least(&self, query: &TmkFeatures, min: f32) -> Result<Vec<(u64, f32)>, Incompatible> {
+        let Some(template) = &self.template else { return Ok(Vec::new()) };
+        template.compatible(query)?;
+        Ok(self.level1_all(&query.pure_average).filter(|(_, s)| *s >= min).collect())
+    }
+
     /// Banks a video under `id` (the caller's; ids may repeat, each entry is scored on its own).
     pub fn add(&mut self, id: u64, features: &TmkFeatures) -> Result<(), Incompatible> {
         match &self.template {
@@ -187,6 +218,31 @@ mod tests {
         let found = index.search(&queries[2], &Thresholds::default(), &mut source).unwrap();
         assert!(found.iter().any(|h| h.id == 7), "{found:?}");
         assert_eq!(index.bytes_per_video(), 1036);
+    }
+
+    #[test]
+    fn an_index_of_pure_averages_scores_level_1_as_the_full_features_do() {
+        let mut full = TmkIndex::new();
+        let mut light = TmkIndex::standard();
+        let videos: Vec<TmkFeatures> =
+            (0..12u64).map(|id| features(&video(300 + id, 3 + (id % 4) as usize, 12))).collect();
+        for (id, f) in videos.iter().enumerate() {
+            full.add(id as u64, f).unwrap();
+            light.add_average(id as u64, f.pure_average()).unwrap();
+        }
+        assert!(light.add_average(99, &[0.5; 3]).is_err(), "a vector of another dimension");
+        assert!(TmkIndex::new().add_average(1, videos[0].pure_average()).is_err(), "no parameters known");
+        let query = features(&video(303, 6, 12)[4..]);
+        for min in [-1.0, 0.0, 0.7, 0.95] {
+            let got = light.level1_at_least(&query, min).unwrap();
+            let want: Vec<(u64, f32)> = (0..12u64)
+                .map(|id| (id, super::super::level1(&query, &videos[id as usize]).unwrap()))
+                .filter(|(_, s)| *s >= min)
+                .collect();
+            assert_eq!(got, want, "{min}");
+            assert_eq!(full.level1_at_least(&query, min).unwrap(), want);
+        }
+        assert!(light.level1_at_least(&query, 0.7).unwrap().iter().any(|(id, _)| *id == 3), "a clip of video 3");
     }
 
     #[test]

@@ -184,3 +184,27 @@ fn no_frame_leaves_every_feature_zero() {
     assert!(f.pure_average().iter().all(|v| *v == 0.0));
     assert_eq!(level1(&f, &f).unwrap(), 0.0);
 }
+
+#[test]
+fn banks_read_only_files_of_the_reference_parameters_and_check_the_length_first() {
+    let f = features(&video(11, 4, 10));
+    let good = f.to_bytes();
+    assert_eq!(TmkFeatures::from_standard_bytes(&good), Ok(f.clone()));
+    // A file of other parameters reads with `from_bytes` but is not a bank's.
+    let mut other = good.clone();
+    other[12..16].copy_from_slice(&30i32.to_le_bytes());
+    assert!(TmkFeatures::from_bytes(&other).is_ok());
+    assert_eq!(TmkFeatures::from_standard_bytes(&other).unwrap_err().code(), "tmk_not_standard");
+    let mut coefficient = good.clone();
+    coefficient[32 + 16..32 + 20].copy_from_slice(&2.0f32.to_le_bytes());
+    assert_eq!(TmkFeatures::from_standard_bytes(&coefficient).unwrap_err().code(), "tmk_not_standard");
+    // A file of smaller parameters, valid for `from_bytes`, is the wrong length here.
+    let mut small = good[..32].to_vec();
+    small[16..28].copy_from_slice(&[1, 0, 0, 0, 1, 0, 0, 0, 1, 0, 0, 0]);
+    small.extend_from_slice(&100i32.to_le_bytes());
+    small.extend_from_slice(&[0; 16]);
+    assert!(TmkFeatures::from_bytes(&small).is_ok());
+    assert_eq!(TmkFeatures::from_standard_bytes(&small).unwrap_err().code(), "tmk_wrong_length");
+    assert_eq!(TmkFeatures::from_standard_bytes(b"RIFF....").unwrap_err().code(), "tmk_not_a_tmk_file");
+    assert_eq!(TmkFeatures::from_standard_bytes(&good[..1000]).unwrap_err().code(), "tmk_wrong_length");
+}

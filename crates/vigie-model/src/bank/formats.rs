@@ -7,6 +7,9 @@
 //!
 //! Reading is strict: an unknown signal type or a malformed value is an error naming its line,
 //! and nothing of a file with errors is imported (unless the caller asks to skip unknown types).
+//!
+//! TMK+PDQF is binary and lives in neither: a bank's `.tmk` files travel as a directory of the
+//! files and a [`TmkManifest`] (`manifest.json`) naming each with its SHA-256 and metadata.
 
 use super::SignalType;
 use crate::validation::{Checker, Invalid, spreadsheet_safe};
@@ -101,6 +104,19 @@ fn signal(
         }
         return None;
     };
+    if t.is_file() {
+        // A `.tmk` file is binary: it travels on its own endpoint, never as a line of a list.
+        if skip_unknown {
+            out.skipped_unknown += 1;
+        } else {
+            errors.push(
+                line,
+                "file_signal_type",
+                format!("{raw_type:?} signals are binary files: add each one on its own endpoint"),
+            );
+        }
+        return None;
+    }
     match t.normalise(raw_value) {
         Ok(v) => Some((t, v)),
         Err(msg) => {
@@ -267,6 +283,87 @@ pub fn write_csv<'a>(rows: impl IntoIterator<Item = &'a FileSignal>) -> String {
     out
 }
 
+/// The name of a TMK directory's manifest.
+pub const TMK_MANIFEST: &str = "manifest.json";
+/// The manifest's `format`.
+pub const TMK_MANIFEST_FORMAT: &str = "vigie-tmk";
+/// Most files one manifest names.
+pub const MAX_TMK_FILES: usize = 100_000;
+
+/// A directory of `.tmk` files (`vigie bank export --format tmk`): each file named, with its
+/// SHA-256 and size, so an importer checks every file before sending any.
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TmkManifest {
+    /// Always [`TMK_MANIFEST_FORMAT`].
+    pub format: String,
+    /// 1.
+    pub version: u32,
+    /// The bank the files were exported from, for people.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub bank: Option<String>,
+    pub files: Vec<TmkManifestFile>,
+}
+
+/// One `.tmk` file of a [`TmkManifest`].
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TmkManifestFile {
+    /// A plain file name in the manifest's directory (no directory part).
+    pub file: String,
+    /// Lower-case hex of the file's SHA-256.
+    pub sha256: String,
+    pub bytes: u64,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub note: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub content_id: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub content_uri: Option<String>,
+}
+
+/// Whether `name` names a file in the same directory, and nothing else: no separator, no `..`,
+/// not hidden, printable.
+fn plain_file_name(name: &str) -> bool {
+    !name.is_empty()
+        && name.len() <= 255
+        && !name.starts_with('.')
+        && !name.contains(['/', '\\', ':'])
+        && !name.chars().any(char::is_control)
+}
+
+impl TmkManifest {
+    pub fn new(bank: Option<String>, files: Vec<TmkManifestFile>) -> Self {
+        TmkManifest { format: TMK_MANIFEST_FORMAT.into(), version: 1, bank, files }
+    }
+
+    /// Reads a manifest strictly: its format and version, each file's name (a plain name, once)
+    /// and SHA-256 (64 hex digits, stored lower-case).
+    pub fn read(text: &str) -> Result<TmkManifest, Invalid> {
+        let mut m: TmkManifest = serde_json::from_str(text)
+            .map_err(|e| Invalid::one("manifest", "invalid_manifest", format!("not a TMK manifest: {e}")))?;
+        let mut c = Checker::new();
+        c.check(m.format == TMK_MANIFEST_FORMAT, "format", "unknown_format", &format!("\"{TMK_MANIFEST_FORMAT}\""));
+        c.check(m.version == 1, "version", "unknown_version", "1");
+        c.check(m.files.len() <= MAX_TMK_FILES, "files", "too_many", &format!("at most {MAX_TMK_FILES} files"));
+        let mut seen = std::collections::HashSet::new();
+        for (i, f) in m.files.iter_mut().enumerate() {
+            let field = format!("files[{i}]");
+            if !plain_file_name(&f.file) {
+                c.push(format!("{field}.file"), "invalid_file_name", "a file name in the manifest's directory");
+            } else if !seen.insert(f.file.clone()) {
+                c.push(format!("{field}.file"), "duplicate_file", "named twice");
+            }
+            f.sha256 = f.sha256.trim().to_ascii_lowercase();
+            if f.sha256.len() != 64 || !f.sha256.bytes().all(|b| b.is_ascii_hexdigit()) {
+                c.push(format!("{field}.sha256"), "invalid_hash", "64 hexadecimal digits");
+            }
+        }
+        c.finish()?;
+        Ok(m)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -287,14 +384,14 @@ mod tests {
 
     #[test]
     fn a_file_with_errors_names_each_line_and_imports_nothing() {
-        let text = format!("pdq {PDQ}\ntmk abc\npdq 1234\n{PDQ}\n");
+        let text = format!("pdq {PDQ}\nphotodna abc\npdq 1234\n{PDQ}\n");
         let err = read_local_file(&text, None, false).unwrap_err();
         let fields: Vec<_> = err.errors().iter().map(|e| (e.field.as_str(), e.code)).collect();
         assert_eq!(
             fields,
             [("line 2", "unknown_signal_type"), ("line 3", "invalid_hash"), ("line 4", "missing_signal_type")]
         );
-        let lenient = read_local_file(&format!("pdq {PDQ}\ntmk abc\n"), None, true).unwrap();
+        let lenient = read_local_file(&format!("pdq {PDQ}\nphotodna abc\n"), None, true).unwrap();
         assert_eq!((lenient.signals.len(), lenient.skipped_unknown), (1, 1));
     }
 
@@ -368,5 +465,46 @@ mod tests {
         let err = read_csv(&format!("{CSV_HEADER}\npdq,{PDQ}\npdq,\"{PDQ},x,y,z\n"), false).unwrap_err();
         let codes: Vec<_> = err.errors().iter().map(|e| e.code).collect();
         assert_eq!(codes, ["wrong_field_count", "malformed_csv"]);
+    }
+
+    #[test]
+    fn a_tmk_manifest_round_trips_and_refuses_names_outside_its_directory() {
+        let file = |name: &str| TmkManifestFile {
+            file: name.into(),
+            sha256: "AB".repeat(32),
+            bytes: 263_344,
+            note: Some("n".into()),
+            content_id: None,
+            content_uri: None,
+        };
+        let m = TmkManifest::new(Some("B".into()), vec![file("a.tmk"), file("b.tmk")]);
+        let read = TmkManifest::read(&serde_json::to_string(&m).unwrap()).unwrap();
+        assert_eq!(read.files[0].sha256, "ab".repeat(32), "stored lower-case");
+        assert_eq!(read.files.len(), 2);
+        for bad in ["../x.tmk", "/etc/passwd", "d/x.tmk", ".hidden", "", "a\\b", "c:x"] {
+            let m = TmkManifest::new(None, vec![file(bad)]);
+            let err = TmkManifest::read(&serde_json::to_string(&m).unwrap()).unwrap_err();
+            assert_eq!(err.errors()[0].code, "invalid_file_name", "{bad:?}");
+        }
+        let twice = TmkManifest::new(None, vec![file("a.tmk"), file("a.tmk")]);
+        assert_eq!(
+            TmkManifest::read(&serde_json::to_string(&twice).unwrap()).unwrap_err().errors()[0].code,
+            "duplicate_file"
+        );
+        assert!(TmkManifest::read("{\"format\":\"other\",\"version\":1,\"files\":[]}").is_err());
+        assert!(TmkManifest::read("{\"format\":\"vigie-tmk\",\"version\":1,\"files\":[],\"extra\":1}").is_err());
+        assert!(TmkManifest::read("not json").is_err());
+        let mut short = file("a.tmk");
+        short.sha256 = "abc".into();
+        assert!(TmkManifest::read(&serde_json::to_string(&TmkManifest::new(None, vec![short])).unwrap()).is_err());
+    }
+
+    #[test]
+    fn a_tmk_line_in_a_hash_list_is_refused_or_skipped() {
+        let line = format!("tmk {}\n", "ab".repeat(32));
+        let err = read_local_file(&line, None, false).unwrap_err();
+        assert_eq!(err.errors()[0].code, "file_signal_type");
+        let skipped = read_local_file(&line, None, true).unwrap();
+        assert_eq!((skipped.signals.len(), skipped.skipped_unknown), (0, 1));
     }
 }

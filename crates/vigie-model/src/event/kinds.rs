@@ -428,7 +428,8 @@ events! {
         refs: Vec<Word>,
     }
     /// A hash bank was created. Version 2 seals the name and the labels (free text). The vPDQ
-    /// shares are written from step 11 on (absent before: python-threatexchange's 80 % and 0 %).
+    /// shares are written from step 11 on (absent before: python-threatexchange's 80 % and 0 %),
+    /// and so are the TMK+PDQF thresholds (absent before: 0.7 and 0.7).
     BankCreated version 2 seen_by(Actor) public(false) webhook(None) {
         name: Option<Sealed>,
         owner: OrgId,
@@ -442,6 +443,10 @@ events! {
         vpdq_query_percent: Option<f64>,
         #[serde(default, skip_serializing_if = "Option::is_none")]
         vpdq_compared_percent: Option<f64>,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        tmk_level1: Option<f64>,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        tmk_level2: Option<f64>,
     }
     /// A bank's settings changed. Version 2 seals the name and the labels.
     BankUpdated version 2 seen_by(Actor) public(false) webhook(None) {
@@ -457,6 +462,10 @@ events! {
         vpdq_query_percent: Option<f64>,
         #[serde(default, skip_serializing_if = "Option::is_none")]
         vpdq_compared_percent: Option<f64>,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        tmk_level1: Option<f64>,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        tmk_level2: Option<f64>,
     }
     /// A bank was deleted. Version 2 seals its name.
     BankDeleted version 2 seen_by(Actor) public(false) webhook(None) { name: Option<Sealed> }
@@ -967,6 +976,8 @@ impl From<BankCreated> for BankUpdated {
             flood_limit,
             vpdq_query_percent,
             vpdq_compared_percent,
+            tmk_level1,
+            tmk_level2,
         } = c;
         BankUpdated {
             name,
@@ -979,6 +990,8 @@ impl From<BankCreated> for BankUpdated {
             flood_limit,
             vpdq_query_percent,
             vpdq_compared_percent,
+            tmk_level1,
+            tmk_level2,
         }
     }
 }

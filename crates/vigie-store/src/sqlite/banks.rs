@@ -1,4 +1,13 @@
-//! The SQL of hash banks: banks, shares, entries and feedback.
+//! The SQL of hash banks: banks, shares, entries and feedback, and the `.tmk` files of TMK+PDQF
+//! entries.
+//!
+//! `.tmk` files (`tmk_files`) are TMK+PDQF features of known terrorist videos: derived from the
+//! content, not about a person, held for the same purpose and on the same basis as the bank's
+//! other hashes (the owner's terms and its duty under TCO art. 5 and DSA art. 16, the sharing
+//! agreement for shared banks). A file is kept while a live entry of a live bank holds it, and
+//! deleted in the transaction that removes the last one (or deletes its bank); a file added again
+//! is stored again. It is read only through an entry of a bank its reader may see (its owner, and
+//! the organisations it is shared with for curation or matching), and by the matcher for level 2.
 
 use rusqlite::{Row, params};
 use vigie_model::bank::{Access, BankKind, BankSpec, ShareMode, SignalType as BankSignalType, Verdict};
@@ -24,6 +33,8 @@ fn bank_row(r: &Row<'_>) -> rusqlite::Result<BankRecord> {
             flood_limit: r.get("flood_limit")?,
             vpdq_query_percent: r.get("vpdq_query_percent")?,
             vpdq_compared_percent: r.get("vpdq_compared_percent")?,
+            tmk_level1: r.get("tmk_level1")?,
+            tmk_level2: r.get("tmk_level2")?,
         },
         created_at: Timestamp::from_micros(r.get("created_at")?),
         created_by: UserId::from_trusted(r.get("created_by")?),
@@ -167,6 +178,18 @@ impl SqliteRead<'_> {
             entry_row,
         )
     }
+    pub(super) fn tmk_file(&self, sha256: &str) -> Result<Option<Vec<u8>>> {
+        self.one("SELECT bytes FROM tmk_files WHERE sha256 = ?1", [sha256], |r| r.get(0))
+    }
+    pub(super) fn tmk_entries_after(&self, after: i64, limit: u32) -> Result<Vec<(BankEntryRecord, Vec<u8>)>> {
+        // A removed entry whose file is gone comes with no vector: it is loaded as removed.
+        self.many(
+            "SELECT e.*, f.level1 AS tmk_level1_vector FROM bank_entries e LEFT JOIN tmk_files f ON f.sha256 = e.value \
+             WHERE e.signal_type = 'tmk' AND e.id > ?1 ORDER BY e.id LIMIT ?2",
+            params![after, limit],
+            |r| Ok((entry_row(r)?, r.get::<_, Option<Vec<u8>>>("tmk_level1_vector")?.unwrap_or_default())),
+        )
+    }
     pub(super) fn entry_feedback(&self, entry: i64) -> Result<Vec<FeedbackRecord>> {
         self.many("SELECT * FROM bank_feedback WHERE entry = ?1 ORDER BY at, rowid", [entry], feedback_row)
     }
@@ -178,8 +201,9 @@ impl SqliteTx<'_> {
         self.read
             .exec(
                 "INSERT INTO banks (id, owner, name, kind, threshold, stay_down, enabled_ratio, labels, description, \
-                 flood_limit, created_at, created_by, updated_at, vpdq_query_percent, vpdq_compared_percent) \
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15)",
+                 flood_limit, created_at, created_by, updated_at, vpdq_query_percent, vpdq_compared_percent, \
+                 tmk_level1, tmk_level2) \
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17)",
                 params![
                     r.id.as_str(),
                     r.owner.as_str(),
@@ -195,7 +219,9 @@ impl SqliteTx<'_> {
                     r.created_by.as_str(),
                     r.updated_at.as_micros(),
                     r.spec.vpdq_query_percent,
-                    r.spec.vpdq_compared_percent
+                    r.spec.vpdq_compared_percent,
+                    r.spec.tmk_level1,
+                    r.spec.tmk_level2
                 ],
             )
             .map_err(StoreError::unique_as(Conflict::BankExists, "the organisation already has a bank of that name"))?;
@@ -207,7 +233,7 @@ impl SqliteTx<'_> {
             .exec(
                 "UPDATE banks SET name = ?2, kind = ?3, threshold = ?4, stay_down = ?5, enabled_ratio = ?6, labels = ?7, \
                  description = ?8, flood_limit = ?9, updated_at = ?10, vpdq_query_percent = ?11, \
-                 vpdq_compared_percent = ?12 WHERE id = ?1",
+                 vpdq_compared_percent = ?12, tmk_level1 = ?13, tmk_level2 = ?14 WHERE id = ?1",
                 params![
                     r.id.as_str(),
                     r.spec.name,
@@ -220,7 +246,9 @@ impl SqliteTx<'_> {
                     r.spec.flood_limit,
                     r.updated_at.as_micros(),
                     r.spec.vpdq_query_percent,
-                    r.spec.vpdq_compared_percent
+                    r.spec.vpdq_compared_percent,
+                    r.spec.tmk_level1,
+                    r.spec.tmk_level2
                 ],
             )
             .map_err(StoreError::unique_as(Conflict::BankExists, "the organisation already has a bank of that name"))?;
@@ -229,6 +257,14 @@ impl SqliteTx<'_> {
     pub(super) fn delete_bank(&mut self, id: &BankId, at: Timestamp) -> Result<()> {
         self.read.exec("UPDATE banks SET deleted_at = ?2 WHERE id = ?1", params![id.as_str(), at.as_micros()])?;
         self.read.exec("DELETE FROM bank_shares WHERE bank = ?1", [id.as_str()])?;
+        let files: Vec<String> = self.read.many(
+            "SELECT DISTINCT value FROM bank_entries WHERE bank = ?1 AND signal_type = 'tmk' AND removed_at IS NULL",
+            [id.as_str()],
+            |r| r.get(0),
+        )?;
+        for sha256 in files {
+            self.prune_tmk_file(&sha256)?;
+        }
         Ok(())
     }
     pub(super) fn put_share(&mut self, r: &BankShareRecord) -> Result<()> {
@@ -303,6 +339,27 @@ impl SqliteTx<'_> {
                 r.case.as_ref().map(CaseId::as_str),
                 r.changed_seq
             ],
+        )?;
+        if r.signal_type == BankSignalType::Tmk && r.removed_at.is_some() {
+            self.prune_tmk_file(&r.value)?;
+        }
+        Ok(())
+    }
+    /// Deletes a `.tmk` file no live entry of a live bank holds any more.
+    fn prune_tmk_file(&mut self, sha256: &str) -> Result<()> {
+        self.read.exec(
+            "DELETE FROM tmk_files WHERE sha256 = ?1 AND NOT EXISTS (SELECT 1 FROM bank_entries e \
+             JOIN banks b ON b.id = e.bank WHERE e.signal_type = 'tmk' AND e.value = ?1 AND e.removed_at IS NULL \
+             AND b.deleted_at IS NULL)",
+            [sha256],
+        )?;
+        Ok(())
+    }
+    pub(super) fn put_tmk_file(&mut self, f: &TmkFileRecord) -> Result<()> {
+        self.read.exec(
+            "INSERT INTO tmk_files (sha256, bytes, level1, frames, stored_at) VALUES (?1, ?2, ?3, ?4, ?5) \
+             ON CONFLICT (sha256) DO NOTHING",
+            params![f.sha256, f.bytes, f.level1, f.frames, f.stored_at.as_micros()],
         )?;
         Ok(())
     }

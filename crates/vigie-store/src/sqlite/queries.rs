@@ -65,6 +65,8 @@ delegate_reads! {
     count_all_entries() -> Result<i64>;
     find_entry(bank: &BankId, signal_type: BankSignalType, value: &str) -> Result<Option<BankEntryRecord>>;
     entry_feedback(entry: i64) -> Result<Vec<FeedbackRecord>>;
+    tmk_file(sha256: &str) -> Result<Option<Vec<u8>>>;
+    tmk_entries_after(after: i64, limit: u32) -> Result<Vec<(BankEntryRecord, Vec<u8>)>>;
 }
 
 macro_rules! delegate_writes {
@@ -106,4 +108,5 @@ delegate_writes! {
     insert_entry(r: &BankEntryRecord) -> Result<Option<i64>>;
     update_entry(r: &BankEntryRecord) -> Result<()>;
     insert_feedback(r: &FeedbackRecord) -> Result<()>;
+    put_tmk_file(file: &TmkFileRecord) -> Result<()>;
 }

@@ -1220,6 +1220,54 @@ SELECT k.value, sc.case_id, k.kind FROM signal_cases sc JOIN cases c ON c.id = s
 WHERE k.signal = sc.signal AND (k.idx IS NULL OR k.idx = sc.idx) AND k.value <> ''
     AND substr(c.key, 1, 7) <> 'erased:';
 "#,
+    // 23: TMK+PDQF in banks (step 11): `tmk` entries, whose value is the SHA-256 of their `.tmk`
+    // file; the files themselves, content-addressed, with their level-1 vector (the pure average,
+    // 1 KB) apart so that the matcher loads those alone; each bank's level-1 and level-2
+    // thresholds (`tmk-two-level-score`'s 0.7 and 0.7 unless its owner chose others). See
+    // vigie-store's banks.rs for the files' basis and retention.
+    r#"
+ALTER TABLE banks ADD COLUMN tmk_level1 REAL NOT NULL DEFAULT 0.7 CHECK (tmk_level1 > 0 AND tmk_level1 <= 1);
+ALTER TABLE banks ADD COLUMN tmk_level2 REAL NOT NULL DEFAULT 0.7 CHECK (tmk_level2 > 0 AND tmk_level2 <= 1);
+
+CREATE TABLE bank_entries_v22 (
+    id INTEGER PRIMARY KEY,
+    bank TEXT NOT NULL REFERENCES banks(id),
+    signal_type TEXT NOT NULL
+        CHECK (signal_type IN ('pdq','md5','sha256','vpdq','url','url_md5','raw_text','text_tlsh','tmk')),
+    value TEXT NOT NULL,
+    quality INTEGER CHECK (quality BETWEEN 0 AND 100),
+    source TEXT NOT NULL,
+    provenance TEXT,
+    content_id TEXT,
+    content_uri TEXT,
+    note TEXT,
+    added_at INTEGER NOT NULL,
+    added_by TEXT REFERENCES users(id),
+    disabled_until INTEGER,
+    quarantined_at INTEGER,
+    removed_at INTEGER,
+    case_id TEXT REFERENCES cases(id),
+    changed_seq INTEGER NOT NULL
+) STRICT;
+INSERT INTO bank_entries_v22 SELECT * FROM bank_entries;
+DROP TABLE bank_entries;
+ALTER TABLE bank_entries_v22 RENAME TO bank_entries;
+CREATE INDEX bank_entries_bank ON bank_entries(bank, id);
+CREATE UNIQUE INDEX bank_entries_value ON bank_entries(bank, signal_type, value) WHERE removed_at IS NULL;
+CREATE INDEX bank_entries_changed ON bank_entries(changed_seq);
+CREATE INDEX bank_entries_case ON bank_entries(value) WHERE case_id IS NOT NULL;
+CREATE INDEX bank_entries_outside_snapshot ON bank_entries(id)
+    WHERE signal_type IN ('vpdq', 'url', 'url_md5', 'raw_text', 'text_tlsh');
+CREATE INDEX bank_entries_tmk ON bank_entries(value) WHERE signal_type = 'tmk';
+
+CREATE TABLE tmk_files (
+    sha256 TEXT PRIMARY KEY CHECK (length(sha256) = 64),
+    bytes BLOB NOT NULL,
+    level1 BLOB NOT NULL,
+    frames INTEGER NOT NULL CHECK (frames >= 0),
+    stored_at INTEGER NOT NULL
+) STRICT;
+"#,
 ];
 
 /// Brings the database to the newest schema, one migration per transaction.

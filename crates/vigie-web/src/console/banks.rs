@@ -26,6 +26,8 @@ struct BankRow {
     flood_limit: u32,
     vpdq_query_percent: f64,
     vpdq_compared_percent: f64,
+    tmk_level1: f64,
+    tmk_level2: f64,
     description: String,
 }
 
@@ -55,6 +57,8 @@ async fn view(s: &AppState, v: &Viewer, errors: Option<(String, Vec<String>)>) -
             flood_limit: b.spec.flood_limit,
             vpdq_query_percent: b.spec.vpdq_query_percent,
             vpdq_compared_percent: b.spec.vpdq_compared_percent,
+            tmk_level1: b.spec.tmk_level1,
+            tmk_level2: b.spec.tmk_level2,
             description: b.spec.description.clone().unwrap_or_default(),
         })
         .collect();
@@ -82,6 +86,8 @@ fn raw(form: &[(String, String)]) -> Result<RawBank, Vec<String>> {
     let flood_limit = number("flood_limit").map(|n| n as i64);
     let vpdq_query_percent = number("vpdq_query_percent");
     let vpdq_compared_percent = number("vpdq_compared_percent");
+    let tmk_level1 = number("tmk_level1");
+    let tmk_level2 = number("tmk_level2");
     if !bad.is_empty() {
         return Err(bad);
     }
@@ -96,6 +102,8 @@ fn raw(form: &[(String, String)]) -> Result<RawBank, Vec<String>> {
         flood_limit,
         vpdq_query_percent,
         vpdq_compared_percent,
+        tmk_level1,
+        tmk_level2,
     })
 }
 

@@ -57,6 +57,14 @@ pub struct BankRequest {
     /// 100 (default 0).
     #[schema(minimum = 0, maximum = 100)]
     pub vpdq_compared_percent: Option<f64>,
+    /// Videos (TMK+PDQF): the level-1 score (cosine of the pure averages) a banked video's match
+    /// needs, above 0 and at most 1 (default 0.7, `tmk-two-level-score`'s).
+    #[schema(exclusive_minimum = 0, maximum = 1)]
+    pub tmk_level1: Option<f64>,
+    /// Videos (TMK+PDQF): the level-2 score (best time alignment), above 0 and at most 1
+    /// (default 0.7).
+    #[schema(exclusive_minimum = 0, maximum = 1)]
+    pub tmk_level2: Option<f64>,
 }
 
 /// Labels a curator puts on a bank, for filtering and reports.
@@ -99,6 +107,8 @@ impl From<BankRequest> for RawBank {
             flood_limit: r.flood_limit,
             vpdq_query_percent: r.vpdq_query_percent,
             vpdq_compared_percent: r.vpdq_compared_percent,
+            tmk_level1: r.tmk_level1,
+            tmk_level2: r.tmk_level2,
         }
     }
 }
@@ -127,6 +137,8 @@ pub struct BankDto {
     pub flood_limit: u32,
     pub vpdq_query_percent: f64,
     pub vpdq_compared_percent: f64,
+    pub tmk_level1: f64,
+    pub tmk_level2: f64,
     /// Live entries; present on single-bank answers.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub entries: Option<i64>,
@@ -153,6 +165,8 @@ impl BankDto {
             flood_limit: b.spec.flood_limit,
             vpdq_query_percent: b.spec.vpdq_query_percent,
             vpdq_compared_percent: b.spec.vpdq_compared_percent,
+            tmk_level1: b.spec.tmk_level1,
+            tmk_level2: b.spec.tmk_level2,
             entries,
             shares,
             created_at: t(b.created_at),
@@ -241,7 +255,7 @@ pub struct EntryDto {
 }
 
 impl EntryDto {
-    fn new(e: BankEntryRecord, access: Access, feedback: Vec<FeedbackRecord>, now: Timestamp) -> Self {
+    pub(crate) fn new(e: BankEntryRecord, access: Access, feedback: Vec<FeedbackRecord>, now: Timestamp) -> Self {
         let state = EntryState::at(e.removed_at.is_some(), e.quarantined_at.is_some(), e.disabled_until, now)
             .as_str()
             .to_owned();
@@ -695,7 +709,8 @@ pub struct UploadMatchDto {
     pub entry: i64,
     pub signal_type: String,
     /// Which of the upload's hashes matched: `pdq` (what the eye sees), `pdq_pytx`
-    /// (python-threatexchange's, when it differs), `md5` or `sha256`.
+    /// (python-threatexchange's, when it differs), `md5` or `sha256`; for a video job also
+    /// `vpdq` or `tmk`.
     pub hash: String,
     pub distance: u32,
     /// `stay_down` (block bank marked for stay-down), `flag` (other block bank) or `allow`.
@@ -714,6 +729,18 @@ pub struct UploadMatchDto {
     /// A video match (`signal_type` `vpdq`): how the videos compare.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub video: Option<VideoMatchDto>,
+    /// A TMK+PDQF match (`signal_type` `tmk`, a video job's): the two scores.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub tmk: Option<TmkScoresDto>,
+}
+
+/// How an uploaded video's TMK+PDQF compares with a banked one's.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct TmkScoresDto {
+    /// The cosine of the pure averages.
+    pub level1: f32,
+    /// The best time alignment.
+    pub level2: f32,
 }
 
 /// How an uploaded video compares with a banked one.
@@ -810,6 +837,7 @@ impl From<UploadOutcome> for UploadCheckDto {
                             .map(|s| SegmentDto { upload: [s.query.0, s.query.1], banked: [s.banked.0, s.banked.1] })
                             .collect(),
                     }),
+                    tmk: m.hit.tmk.map(|t| TmkScoresDto { level1: t.level1, level2: t.level2 }),
                 })
                 .collect(),
             hashes: UploadHashesDto { pdq, pdq_quality, pdq_pytx, pdq_pytx_quality, md5: o.md5, sha256: o.sha256 },
@@ -1074,6 +1102,8 @@ pub async fn check_upload(State(s): State<AppState>, Auth(p): Auth, req: Request
                 ))));
             }
         },
+        // A video's TMK is computed by its job, never sent in JSON.
+        tmk: None,
     };
     Ok(Json(UploadCheckDto::from(s.app.check_upload(&p, input).await?)).into_response())
 }

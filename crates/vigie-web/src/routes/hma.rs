@@ -36,6 +36,12 @@ fn query_of(signal_type: &str, signal: &str) -> ApiResult<MatchQuery> {
             format!("{signal_type:?}: pdq, video_md5, video_sha256, vpdq, url, url_md5, raw_text or text_tlsh"),
         )
     })?;
+    if t.is_file() {
+        return Err(ApiError::new(
+            Code::UnknownSignalType,
+            "HMA's lookup takes no tmk signal: POST the binary .tmk file to /api/v1/banks/tmk/lookup",
+        ));
+    }
     let v = t.normalise(signal).map_err(|m| ApiError::new(Code::InvalidSignal, m))?;
     let mut q = MatchQuery::default();
     match t {
@@ -69,7 +75,7 @@ fn query_of(signal_type: &str, signal: &str) -> ApiResult<MatchQuery> {
         SignalType::Md5 => q.md5 = Some(bytes.try_into().expect("16 bytes")),
         SignalType::Sha256 => q.sha256 = Some(bytes.try_into().expect("32 bytes")),
         SignalType::UrlMd5 => q.url_md5s.push(bytes.try_into().expect("16 bytes")),
-        SignalType::Vpdq | SignalType::Url | SignalType::RawText | SignalType::TextTlsh => {
+        SignalType::Vpdq | SignalType::Url | SignalType::RawText | SignalType::TextTlsh | SignalType::Tmk => {
             unreachable!("answered above")
         }
     }
@@ -359,6 +365,7 @@ pub async fn index_status(
         (SignalType::UrlMd5, st.url_md5),
         (SignalType::RawText, st.raw_text),
         (SignalType::TextTlsh, st.text_tlsh),
+        (SignalType::Tmk, st.tmk),
     ];
     for (t, size) in sizes {
         if q.signal_type.as_deref().is_some_and(|want| SignalType::parse(want) != Some(t)) {

@@ -13,3 +13,4 @@ pub mod platform;
 pub mod reviewing;
 pub mod statements;
 pub mod system;
+pub mod tmk;

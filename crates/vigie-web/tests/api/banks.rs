@@ -241,9 +241,14 @@ async fn thresholds_are_per_bank_and_exact_hashes_match_exactly() {
         .await;
     assert_eq!((dup.status.as_u16(), dup.body["id"].as_i64()), (200, Some(e_md5)), "a value is held once per bank");
     let bad = t
-        .post(&format!("/api/v1/banks/{strict}/entries"), &p.token, json!({ "signal_type": "tmk", "value": md5 }))
+        .post(&format!("/api/v1/banks/{strict}/entries"), &p.token, json!({ "signal_type": "photodna", "value": md5 }))
         .await;
     assert_eq!(bad.field_codes(), ["unknown_signal_type"]);
+    // A TMK entry is a binary file, added on its own endpoint (`tmk.rs`), never a JSON value.
+    let bad = t
+        .post(&format!("/api/v1/banks/{strict}/entries"), &p.token, json!({ "signal_type": "tmk", "value": sha }))
+        .await;
+    assert_eq!(bad.field_codes(), ["file_signal_type"]);
     let bad = t
         .post(&format!("/api/v1/banks/{strict}/entries"), &p.token, json!({ "signal_type": "sha256", "value": md5 }))
         .await;

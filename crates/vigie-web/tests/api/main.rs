@@ -34,6 +34,7 @@ mod shots;
 mod state;
 mod statements;
 mod texts;
+mod tmk;
 mod transparency;
 mod urls;
 mod videos;

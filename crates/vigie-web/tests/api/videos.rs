@@ -201,12 +201,12 @@ async fn bad_video_signals_are_clear_errors_and_a_zero_share_is_refused() {
 }
 
 /// A committed test video's bytes.
-fn video_file(name: &str) -> Vec<u8> {
+pub fn video_file(name: &str) -> Vec<u8> {
     std::fs::read(format!("{}/../vigie-video/tests/videos/{name}", env!("CARGO_MANIFEST_DIR"))).unwrap()
 }
 
 /// A multipart upload check: the `meta` JSON part and the `media` file.
-async fn upload(t: &TestApp, token: &str, meta: Value, media: &[u8]) -> (u16, Option<String>, Value) {
+pub async fn upload(t: &TestApp, token: &str, meta: Value, media: &[u8]) -> (u16, Option<String>, Value) {
     let boundary = "vigie-video-boundary-51c";
     let mut body = format!(
         "--{boundary}\r\nContent-Disposition: form-data; name=\"meta\"\r\nContent-Type: application/json\r\n\r\n{meta}\r\n\
@@ -231,7 +231,7 @@ async fn upload(t: &TestApp, token: &str, meta: Value, media: &[u8]) -> (u16, Op
 }
 
 /// Polls a job's status route until it has finished (a positive condition, with a deadline).
-async fn finished(t: &TestApp, token: &str, location: &str) -> Value {
+pub async fn finished(t: &TestApp, token: &str, location: &str) -> Value {
     eventually("the job to finish", || async {
         let job = t.get(location, token).await.expect(200);
         (job["state"] == "done" || job["state"] == "failed").then_some(job)
