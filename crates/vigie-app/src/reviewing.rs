@@ -534,7 +534,7 @@ impl App {
     }
 
     /// Keeps attached media with what was found in it, and records the attachment.
-    async fn keep_media(
+    pub(crate) async fn keep_media(
         &self,
         p: &Principal,
         case: CaseRecord,
