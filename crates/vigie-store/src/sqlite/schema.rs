@@ -1194,6 +1194,8 @@ CREATE INDEX evidence_custody_record ON evidence_custody(record, event_seq);
 "#,
     // 23: jobs of HMA's video endpoints (step 11): a video sent to `POST /h/hash` or
     // `POST /m/lookup` is hashed (and looked up) as a job too, so the table takes their kinds.
+    // And the texts of reports checked at intake: a match with a banked text, on the case (see
+    // vigie-store's find.rs for its legal basis).
     // (Numbered 23: 22 is another branch's; merged, they run in that order.)
     r#"
 CREATE TABLE jobs_v23 (
@@ -1217,6 +1219,20 @@ DROP TABLE jobs;
 ALTER TABLE jobs_v23 RENAME TO jobs;
 CREATE INDEX jobs_unfinished ON jobs(created_at) WHERE state IN ('queued', 'running');
 CREATE INDEX jobs_finished ON jobs(finished_at) WHERE finished_at IS NOT NULL;
+CREATE TABLE case_text_hits (
+    case_id TEXT NOT NULL REFERENCES cases(id),
+    signal TEXT NOT NULL REFERENCES signals(id),
+    location INTEGER NOT NULL CHECK (location >= 0),
+    bank TEXT NOT NULL,
+    entry INTEGER NOT NULL,
+    signal_type TEXT NOT NULL CHECK (signal_type IN ('raw_text', 'text_tlsh')),
+    similarity REAL,
+    distance INTEGER NOT NULL CHECK (distance >= 0),
+    text_ref TEXT NOT NULL,
+    passages TEXT NOT NULL,
+    created_at INTEGER NOT NULL,
+    PRIMARY KEY (case_id, signal, location, entry, signal_type)
+) STRICT, WITHOUT ROWID;
 "#,
 ];
 
