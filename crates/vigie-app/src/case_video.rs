@@ -84,38 +84,50 @@ impl App {
             }
             _ => Vec::new(),
         };
-        let mut segments = Vec::new();
-        let mut matches = Vec::new();
-        let mut cited = Vec::new();
-        for h in hits.iter().filter(|h| h.video.is_some()) {
-            let v = h.video.as_ref().expect("filtered");
-            segments.extend(v.segments.iter().map(|s| s.query));
-            let mut facts = video_facts(v);
-            facts["bank_name"] = json!(h.bank.spec.name);
-            facts["entry"] = json!(h.entry);
-            cited.push(facts);
-            let shown = json!({ "bank": h.bank.id.as_str(), "bank_name": h.bank.spec.name, "entry": h.entry,
-                                "distance": h.distance, "hash": h.hash_name() });
-            let logged = k::MediaMatch {
-                bank: h.bank.id.clone(),
-                entry: h.entry,
-                distance: h.distance,
-                hash: Word::from(h.hash_name()),
-            };
-            matches.push((shown, logged));
-        }
-        let frames = storyboard_frames(&stills, &segments);
-        let blurred: Vec<_> = frames.iter().map(|(s, _)| s.frame.clone()).collect();
-        let found = Examined {
-            format: hashes.container.as_str().to_owned(),
-            pdq: None,
-            pdq_pytx: None,
-            preview: vigie_hash::storyboard_png(&blurred),
-            note: "blurred greyscale storyboard of the video's frames, made by Vigie".to_owned(),
-            video: Some(facts(&hashes, &stills, &frames, &cited).to_string()),
-        };
+        let (found, matches) = examined(&hashes, &stills, &hits);
         Ok((bytes, found, matches))
     }
+}
+
+/// What a case keeps of a decoded video: the storyboard over the segments its video `hits`
+/// matched (others are left out), the facts for the timeline, and the matches as the console
+/// shows them and as the log keeps them.
+pub(crate) fn examined(
+    hashes: &VideoHashes,
+    stills: &[Still],
+    hits: &[crate::banks::Hit],
+) -> (Examined, Vec<(Value, k::MediaMatch)>) {
+    let mut segments = Vec::new();
+    let mut matches = Vec::new();
+    let mut cited = Vec::new();
+    for h in hits.iter().filter(|h| h.video.is_some()) {
+        let v = h.video.as_ref().expect("filtered");
+        segments.extend(v.segments.iter().map(|s| s.query));
+        let mut facts = video_facts(v);
+        facts["bank_name"] = json!(h.bank.spec.name);
+        facts["entry"] = json!(h.entry);
+        cited.push(facts);
+        let shown = json!({ "bank": h.bank.id.as_str(), "bank_name": h.bank.spec.name, "entry": h.entry,
+                            "distance": h.distance, "hash": h.hash_name() });
+        let logged = k::MediaMatch {
+            bank: h.bank.id.clone(),
+            entry: h.entry,
+            distance: h.distance,
+            hash: Word::from(h.hash_name()),
+        };
+        matches.push((shown, logged));
+    }
+    let frames = storyboard_frames(stills, &segments);
+    let blurred: Vec<_> = frames.iter().map(|(s, _)| s.frame.clone()).collect();
+    let found = Examined {
+        format: hashes.container.as_str().to_owned(),
+        pdq: None,
+        pdq_pytx: None,
+        preview: vigie_hash::storyboard_png(&blurred),
+        note: "blurred greyscale storyboard of the video's frames, made by Vigie".to_owned(),
+        video: Some(facts(hashes, stills, &frames, &cited).to_string()),
+    };
+    (found, matches)
 }
 
 /// What the console's timeline needs: the video's size and length, the storyboard's frames and

@@ -110,6 +110,7 @@ pub(crate) fn fold(
         threat_to_life: case.threat_to_life,
         accountable_sources: case.accountable_sources,
         anonymous_signals: case.anonymous_signals,
+        text_match: !is_new && !tx.case_text_hits(&case.id)?.is_empty(),
     });
     case.updated_at = ev.now;
     if is_new {

@@ -212,6 +212,8 @@ impl App {
         c.finish()?;
 
         let flagger = p.filter(|p| p.org_kind == OrgKind::TrustedFlagger).map(|p| p.org.clone());
+        let texts: Vec<Option<String>> = input.locations.iter().map(|l| l.text.clone()).collect();
+        let app = self.clone();
         let key =
             crate::dueprocess::misuse::notifier_key(self.pepper(), p.map(|p| &p.org), input.notifier_email.as_deref());
         let principal = p.cloned();
@@ -298,6 +300,7 @@ impl App {
                     labels: &labels,
                 };
                 let cases = fold_all(tx, &ev, &contribution, &targets, None)?;
+                crate::intake_text::check_texts(&app, tx, &ev, &id, &texts, &cases, retain)?;
                 Ok::<_, AppError>(Receipt {
                     id,
                     kind: SignalKind::Notice,
@@ -326,6 +329,8 @@ impl App {
         let actor = Actor::of(p);
         let clock = self.clock().clone();
         let retention = self.config().personal_data_retention;
+        let texts: Vec<Option<String>> = input.locations.iter().map(|l| l.text.clone()).collect();
+        let app = self.clone();
         let receipt = self
             .store()
             .write(move |tx| {
@@ -376,6 +381,7 @@ impl App {
                 let contribution =
                     Contribution { signal: &signal, source: Some(&principal.org), due_at: None, labels: &labels };
                 let cases = fold_all(tx, &ev, &contribution, &targets, None)?;
+                crate::intake_text::check_texts(&app, tx, &ev, &id, &texts, &cases, now.plus(retention))?;
                 Ok::<_, AppError>(Receipt {
                     id,
                     kind: SignalKind::Referral,
@@ -437,6 +443,9 @@ impl App {
         let actor = Actor::of(p);
         let clock = self.clock().clone();
         let raw_locations = input.locations.clone();
+        let texts: Vec<Option<String>> = input.locations.iter().map(|l| l.text.clone()).collect();
+        let retention = self.config().personal_data_retention;
+        let app = self.clone();
         let receipt = self
             .store()
             .write(move |tx| {
@@ -575,6 +584,7 @@ impl App {
                 let labels = labels_of(language, &form.reasons);
                 let contribution = Contribution { signal: &signal, source: Some(&principal.org), due_at: Some(provisional_due), labels: &labels };
                 let cases = fold_all(tx, &ev, &contribution, &targets, Some(&platform.id))?;
+                crate::intake_text::check_texts(&app, tx, &ev, &id, &texts, &cases, now.plus(retention))?;
                 // Content the platform already removed everywhere: the order is complied with now.
                 let mut measures = Vec::new();
                 for (case_id, _) in &cases {

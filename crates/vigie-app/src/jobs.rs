@@ -6,6 +6,11 @@
 //! MD5 and SHA-256 together), stores the answer in the job, deletes the file, and sends the
 //! platform the webhook `upload.checked`. The status route reads the job.
 //!
+//! A video sent to HMA's `POST /h/hash` or `POST /m/lookup` runs the same way
+//! ([`App::submit_hma_video`]): the job decodes it once (vPDQ, MD5), and its answer is HMA's
+//! answer, the hashes as python-threatexchange names them (`hma_hash`) or the matches per signal
+//! type and bank (`hma_lookup`); its end is the webhook `job.finished`.
+//!
 //! - The queue is bounded (`queue` jobs waiting): one more is `503` with a retry time, before the
 //!   upload is accepted.
 //! - A crash loses nothing acknowledged: the file is on disk before the 202, a job found
@@ -30,7 +35,7 @@ use vigie_store::{JobRecord, Tx};
 use crate::banks::uploads::{UploadInput, UploadOutcome};
 use crate::banks::video::frames_of;
 use crate::outbox::enqueue;
-use crate::outbox::messages::UploadChecked;
+use crate::outbox::messages::{JobFinished, UploadChecked};
 use crate::{App, AppError, AppResult, id_bytes};
 
 /// How video jobs run. No `Default`: `vigie-cli` decides and documents each value.
@@ -68,6 +73,14 @@ struct UploadJobInput {
     url: Option<String>,
     content_id: Option<String>,
     uploader: Option<String>,
+}
+
+/// What an HMA lookup of a video needs besides its file: the banks named (`None`: every bank the
+/// caller may use) and the sampling coin drawn when it was sent (`None`: every bank).
+#[derive(Clone, Debug, Default, Serialize, Deserialize)]
+struct HmaJobInput {
+    banks: Option<Vec<BankId>>,
+    coin: Option<f64>,
 }
 
 /// The answer of an upload's check, as the job keeps it and the status route gives it: the same
@@ -126,6 +139,15 @@ fn check_uploader(p: &Principal) -> AppResult<()> {
     Ok(())
 }
 
+/// Who may send a job of this kind: an upload check is a platform's; HMA's hashing and lookups are
+/// for whoever works with banks (as HMA's lookups by signal are).
+fn check_submitter(p: &Principal, kind: JobKind) -> AppResult<()> {
+    match kind {
+        JobKind::UploadCheck => check_uploader(p),
+        JobKind::HmaHash | JobKind::HmaLookup => crate::banks::require_bank_role(p),
+    }
+}
+
 impl App {
     fn jobs(&self) -> &Worker {
         &self.inner.jobs
@@ -157,7 +179,13 @@ impl App {
     /// Refuses an upload before it is read when the caller may not check uploads or the queue is
     /// full.
     pub async fn admit_video_check(&self, p: &Principal) -> AppResult<()> {
-        check_uploader(p)?;
+        self.admit_video_job(p, JobKind::UploadCheck).await
+    }
+
+    /// Refuses a video before it is read when the caller may not send a job of this kind or the
+    /// queue (shared by every kind) is full.
+    pub async fn admit_video_job(&self, p: &Principal, kind: JobKind) -> AppResult<()> {
+        check_submitter(p, kind)?;
         let queued = self.store().read(|r| r.count_queued_jobs()).await?;
         if queued >= self.config().video.queue as i64 {
             return Err(AppError::Busy {
@@ -183,12 +211,37 @@ impl App {
         crate::banks::uploads::check_upload_fields(url.as_deref(), content_id.as_deref(), uploader.as_deref())?;
         let input = serde_json::to_string(&UploadJobInput { url, content_id, uploader })
             .map_err(|_| AppError::Internal("a job's input did not serialise"))?;
+        self.record_job(p, JobKind::UploadCheck, input, file).await
+    }
+
+    /// Records a job for a video sent to HMA's `POST /h/hash` (`kind` `hma_hash`) or
+    /// `POST /m/lookup` (`hma_lookup`, with the banks named and the coin drawn), already written
+    /// to `file` (a name in [`App::jobs_dir`]).
+    pub async fn submit_hma_video(
+        &self,
+        p: &Principal,
+        kind: JobKind,
+        banks: Option<Vec<BankId>>,
+        coin: Option<f64>,
+        file: String,
+    ) -> AppResult<JobRecord> {
+        if kind == JobKind::UploadCheck {
+            return Err(AppError::Internal("an upload check is sent with its fields"));
+        }
+        self.admit_video_job(p, kind).await?;
+        let input = serde_json::to_string(&HmaJobInput { banks, coin })
+            .map_err(|_| AppError::Internal("a job's input did not serialise"))?;
+        self.record_job(p, kind, input, file).await
+    }
+
+    /// Records a queued job and wakes the worker: from here on it is never lost.
+    async fn record_job(&self, p: &Principal, kind: JobKind, input: String, file: String) -> AppResult<JobRecord> {
         let now = self.now();
         let job = JobRecord {
             id: JobId::from_random(id_bytes(now)),
             org: p.org.clone(),
             user: p.user.clone(),
-            kind: JobKind::UploadCheck,
+            kind,
             state: JobState::Queued,
             input,
             file: Some(file),
@@ -250,7 +303,10 @@ impl App {
         let path = job.file.as_ref().map(|f| self.config().video.dir.join(f));
         let outcome = match path.clone() {
             None => Err(("file_gone", "the upload's file is gone".to_owned())),
-            Some(path) => self.check_video_file(&job, path).await,
+            Some(path) => match job.kind {
+                JobKind::UploadCheck => self.check_video_file(&job, path).await,
+                JobKind::HmaHash | JobKind::HmaLookup => self.hma_video_file(&job, path).await,
+            },
         };
         let now = self.now();
         job.finished_at = Some(now);
@@ -266,21 +322,37 @@ impl App {
                 job.error = Some(message.clone());
             }
         }
-        let message = UploadChecked {
-            job: job.id.clone(),
-            state: job.state.as_str(),
-            verdict: outcome.as_ref().ok().and_then(|a| a["verdict"].as_str().map(str::to_owned)),
-            case: outcome.as_ref().ok().and_then(|a| a["case"].as_str().and_then(CaseId::parse)),
-            error_code: job.error_code.clone(),
-        };
         let done = job.clone();
-        self.store()
-            .write(move |tx: &mut dyn Tx| {
-                tx.update_job(&done)?;
-                enqueue(tx, now, &done.org, &message, message.case.as_ref(), false)?;
-                Ok::<_, AppError>(())
-            })
-            .await?;
+        if job.kind == JobKind::UploadCheck {
+            let message = UploadChecked {
+                job: job.id.clone(),
+                state: job.state.as_str(),
+                verdict: outcome.as_ref().ok().and_then(|a| a["verdict"].as_str().map(str::to_owned)),
+                case: outcome.as_ref().ok().and_then(|a| a["case"].as_str().and_then(CaseId::parse)),
+                error_code: job.error_code.clone(),
+            };
+            self.store()
+                .write(move |tx: &mut dyn Tx| {
+                    tx.update_job(&done)?;
+                    enqueue(tx, now, &done.org, &message, message.case.as_ref(), false)?;
+                    Ok::<_, AppError>(())
+                })
+                .await?;
+        } else {
+            let message = JobFinished {
+                job: job.id.clone(),
+                kind: job.kind.as_str(),
+                state: job.state.as_str(),
+                error_code: job.error_code.clone(),
+            };
+            self.store()
+                .write(move |tx: &mut dyn Tx| {
+                    tx.update_job(&done)?;
+                    enqueue(tx, now, &done.org, &message, None, false)?;
+                    Ok::<_, AppError>(())
+                })
+                .await?;
+        }
         if let Some(path) = path {
             let _ = std::fs::remove_file(path);
         }
@@ -297,10 +369,12 @@ impl App {
         let mut options = self.config().video.options.clone();
         // TMK+PDQF from the same decode, when a bank holds TMK entries to match it against.
         options.tmk |= self.matcher().status().tmk > 0;
-        let hashed = tokio::task::spawn_blocking(move || vigie_video::hash_video_file(&path, &options))
+        let file = path.clone();
+        // One decode: the hashes, and the blurred stills of a stay-down case's storyboard.
+        let hashed = tokio::task::spawn_blocking(move || vigie_video::hash_video_file_with_stills(&file, &options))
             .await
             .map_err(|_| ("internal", "the decoder panicked".to_owned()))?;
-        let h = hashed.map_err(|e| (e.code(), e.to_string()))?;
+        let (h, stills) = hashed.map_err(|e| (e.code(), e.to_string()))?;
         let vpdq_signal = (!h.vpdq.is_empty()).then(|| vpdq::canonical(&frames_of(&h.vpdq)));
         let upload = UploadInput {
             url: input.url,
@@ -317,6 +391,18 @@ impl App {
             other => ("check_failed", other.to_string()),
         })?;
         let mut answer = upload_answer(&outcome);
+        if let Some(case) = &outcome.case {
+            let hits: Vec<crate::banks::Hit> = outcome.matches.iter().map(|m| m.hit.clone()).collect();
+            let kept = self.keep_video_on_case(&p, case, &path, &h, &stills, &hits).await;
+            answer["case_media"] = match kept {
+                Ok(media) => json!(media.as_ref().map(MediaId::as_str)),
+                Err(e) => {
+                    // The case stands; the reviewer sees it without the storyboard.
+                    tracing::warn!(job = %job.id, case = %case, error = %e, "a stay-down video could not be kept on its case");
+                    Value::Null
+                }
+            };
+        }
         answer["video"] = json!({
             "container": h.container.as_str(), "width": h.width, "height": h.height, "frame_rate": h.frame_rate,
             "duration_s": h.duration, "frames_hashed": h.vpdq.len(), "seconds_per_hash": h.seconds_per_hash,
@@ -324,8 +410,71 @@ impl App {
         Ok(answer)
     }
 
+    /// Keeps a checked upload's video on the stay-down case its match opened (or folded into), as
+    /// if attached: the original for the viewer, the blurred storyboard over the matched segments
+    /// and the timeline's facts, from the job's one decode. A video already on the case (the same
+    /// SHA-256: a re-upload folded in, or the job run again after a stop) is not kept twice, and
+    /// one larger than the case media limit (`hash_limits.max_bytes`) is not kept (`None`).
+    async fn keep_video_on_case(
+        &self,
+        p: &Principal,
+        case: &CaseId,
+        path: &Path,
+        h: &vigie_video::VideoHashes,
+        stills: &[vigie_video::Still],
+        hits: &[crate::banks::Hit],
+    ) -> AppResult<Option<MediaId>> {
+        let size = std::fs::metadata(path).map_err(|_| AppError::Internal("the upload's file is gone"))?.len();
+        if size > self.config().hash_limits.max_bytes as u64 {
+            return Ok(None);
+        }
+        let id = case.clone();
+        let (record, media) = self.store().read(move |r| Ok((r.get_case(&id)?, r.case_media(&id)?))).await?;
+        let record = record.ok_or(AppError::NotFound("case"))?;
+        if let Some(kept) = media.into_iter().find(|m| m.sha256 == h.sha256) {
+            return Ok(Some(kept.id));
+        }
+        let bytes = tokio::fs::read(path).await.map_err(|_| AppError::Internal("the upload's file cannot be read"))?;
+        let (found, matches) = crate::case_video::examined(h, stills, hits);
+        Ok(Some(self.keep_media(p, record, bytes, found, matches).await?.id))
+    }
+
+    /// An HMA job's video: decoded once (vPDQ, MD5) as its submitter, and answered as HMA
+    /// answers `POST /h/hash` (the hashes by python-threatexchange's names) or `POST /m/lookup`
+    /// (each hash's matches by bank name); or why not, as a stable code and a sentence.
+    async fn hma_video_file(&self, job: &JobRecord, path: PathBuf) -> Result<Value, (&'static str, String)> {
+        let p = self.job_principal(job).await.map_err(|e| ("submitter_gone", e.to_string()))?;
+        let input: HmaJobInput = serde_json::from_str(&job.input)
+            .map_err(|_| ("internal", "the job's recorded fields do not read".to_owned()))?;
+        let options = self.config().video.options.clone();
+        let hashed = tokio::task::spawn_blocking(move || vigie_video::hash_video_file(&path, &options))
+            .await
+            .map_err(|_| ("internal", "the decoder panicked".to_owned()))?;
+        let h = hashed.map_err(|e| (e.code(), e.to_string()))?;
+        if job.kind == JobKind::HmaHash {
+            let mut answer = json!({ "video_md5": h.md5 });
+            if !h.vpdq.is_empty() {
+                answer["vpdq"] = json!(vpdq::pytx(&frames_of(&h.vpdq)));
+            }
+            return Ok(answer);
+        }
+        let mut md5 = [0u8; 16];
+        hex::decode_to_slice(&h.md5, &mut md5)
+            .map_err(|_| ("internal", "the decoder's MD5 does not read".to_owned()))?;
+        let by_md5 = crate::banks::Query { md5: Some(md5), ..Default::default() };
+        let lookup = |q: &crate::banks::Query| {
+            self.lookup(&p, q, input.banks.as_deref(), input.coin, false).map_err(|e| ("check_failed", e.to_string()))
+        };
+        let mut answer = json!({ "video_md5": crate::banks::hma::by_bank(&lookup(&by_md5)?) });
+        if !h.vpdq.is_empty() {
+            let by_vpdq = crate::banks::Query { vpdq: h.vpdq.clone(), ..Default::default() };
+            answer["vpdq"] = json!(crate::banks::hma::by_bank(&lookup(&by_vpdq)?));
+        }
+        Ok(answer)
+    }
+
     /// The job's submitter as they are now: a person removed since, or whose organisation no
-    /// longer lets them check uploads, fails the job.
+    /// longer lets them send this kind of job, fails the job.
     async fn job_principal(&self, job: &JobRecord) -> AppResult<Principal> {
         let (user, org) = (job.user.clone(), job.org.clone());
         let found = self.store().read(move |r| Ok((r.get_user(&user)?, r.get_org(&org)?))).await?;
@@ -340,7 +489,7 @@ impl App {
             org_kind: org.kind,
             roles: user.roles,
         };
-        check_uploader(&p)?;
+        check_submitter(&p, job.kind)?;
         Ok(p)
     }
 

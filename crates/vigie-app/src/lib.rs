@@ -23,6 +23,7 @@ pub mod finding;
 pub(crate) mod fold;
 pub mod graph;
 pub mod intake;
+mod intake_text;
 pub mod jobs;
 pub mod media;
 pub mod outbox;

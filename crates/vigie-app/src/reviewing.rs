@@ -74,6 +74,20 @@ pub struct CaseMatch {
     pub labels: Vec<String>,
 }
 
+/// A reported text that matched banked texts at intake, as a case shows it.
+#[derive(Clone, Debug)]
+pub struct CaseText {
+    pub signal: vigie_model::SignalId,
+    /// The location's position in the signal.
+    pub location: u32,
+    /// The text, or `None` once its retention ended.
+    pub text: Option<String>,
+    /// Byte ranges of the text that repeat a banked text, in order, disjoint.
+    pub passages: Vec<(usize, usize)>,
+    /// Each match: the bank, the entry, `raw_text` or `text_tlsh`, and the similarity.
+    pub matches: Vec<(vigie_model::BankId, i64, String, Option<f64>)>,
+}
+
 /// The labels of a bank, as the queue filters on them.
 fn bank_labels(l: &vigie_model::bank::BankLabels) -> Vec<String> {
     let mut out = Vec::new();
@@ -268,6 +282,9 @@ impl App {
                 for m in r.case_media(&case.id)? {
                     out.extend(serde_json::from_str::<Vec<serde_json::Value>>(&m.matches).unwrap_or_default());
                 }
+                for h in r.case_text_hits(&case.id)? {
+                    out.push(json!({ "bank": h.bank.as_str(), "entry": h.entry, "distance": h.distance }));
+                }
                 Ok(out)
             })
             .await?;
@@ -286,6 +303,49 @@ impl App {
                 }
             })
             .collect())
+    }
+
+    /// The texts of a case's reports that matched banked texts at intake, for those who see the
+    /// case: each text (`None` once erased) with the passages that repeat the banked texts (byte
+    /// ranges, merged), and the matches (bank entry, signal type, similarity).
+    pub async fn case_texts(&self, p: &Principal, case: &vigie_model::CaseId) -> AppResult<Vec<CaseText>> {
+        let id = case.clone();
+        let principal = p.clone();
+        self.read_app(move |r| {
+            let case = r.get_case(&id)?.filter(|c| sees_case(&principal, c)).ok_or(AppError::NotFound("case"))?;
+            let mut out: Vec<CaseText> = Vec::new();
+            for h in r.case_text_hits(&case.id)? {
+                let spans: Vec<(usize, usize)> =
+                    serde_json::from_str::<Vec<(usize, usize)>>(&h.passages).unwrap_or_default();
+                let matched = (h.bank.clone(), h.entry, h.signal_type.clone(), h.similarity);
+                match out.iter_mut().find(|t| t.signal == h.signal && t.location == h.location) {
+                    Some(t) => {
+                        t.passages.extend(spans);
+                        t.matches.push(matched);
+                    }
+                    None => out.push(CaseText {
+                        signal: h.signal.clone(),
+                        location: h.location,
+                        text: r.personal_value(&h.text_ref)?,
+                        passages: spans,
+                        matches: vec![matched],
+                    }),
+                }
+            }
+            for t in &mut out {
+                t.passages.sort_unstable();
+                let mut merged: Vec<(usize, usize)> = Vec::new();
+                for (a, b) in t.passages.drain(..) {
+                    match merged.last_mut() {
+                        Some(last) if a <= last.1 => last.1 = last.1.max(b),
+                        _ => merged.push((a, b)),
+                    }
+                }
+                t.passages = merged;
+            }
+            Ok(out)
+        })
+        .await
     }
 
     /// Claims a case for [`LEASE`], or renews one's own claim.
@@ -534,7 +594,7 @@ impl App {
     }
 
     /// Keeps attached media with what was found in it, and records the attachment.
-    async fn keep_media(
+    pub(crate) async fn keep_media(
         &self,
         p: &Principal,
         case: CaseRecord,

@@ -538,11 +538,15 @@ words! {
     pub enum JobKind {
         /// A platform's video upload, checked against the banks it may use.
         UploadCheck => "upload_check",
+        /// A video sent to HMA's `POST /h/hash`: its `video_md5` and `vpdq`.
+        HmaHash => "hma_hash",
+        /// A video sent to HMA's `POST /m/lookup`: its matches per signal type and bank.
+        HmaLookup => "hma_lookup",
     }
 }
 
 words! {
-    /// Where a job (a video upload being checked) stands.
+    /// Where a job (a video being hashed or checked) stands.
     pub enum JobState {
         /// Received and on disk; waiting for a decoder.
         Queued => "queued",

@@ -120,10 +120,11 @@ pub enum EventKind {
     EvidenceExported,
     EvidencePurged,
     EvidenceRewrapped,
+    CaseTextMatched,
 }
 
 impl EventKind {
-    pub const ALL: [EventKind; 101] = [
+    pub const ALL: [EventKind; 102] = [
         EventKind::OrgCreated,
         EventKind::UserCreated,
         EventKind::TokenIssued,
@@ -225,6 +226,7 @@ impl EventKind {
         EventKind::EvidenceExported,
         EventKind::EvidencePurged,
         EventKind::EvidenceRewrapped,
+        EventKind::CaseTextMatched,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -330,6 +332,7 @@ impl EventKind {
             EventKind::EvidenceExported => "evidence.exported",
             EventKind::EvidencePurged => "evidence.purged",
             EventKind::EvidenceRewrapped => "evidence.rewrapped",
+            EventKind::CaseTextMatched => "case.text_matched",
         }
     }
 

@@ -258,6 +258,10 @@ pub struct RawLocation {
     pub media_sha256: Option<String>,
     /// Content: the MD5 of the media (hex).
     pub media_md5: Option<String>,
+    /// Content: its text (a post, a caption, a statement), as the reporter copied it. Looked up at
+    /// intake in the text banks of the platform the case goes to; a match raises the case's
+    /// priority for review and never triggers automatic action.
+    pub text: Option<String>,
 }
 
 impl RawLocation {
@@ -323,6 +327,17 @@ pub fn check_locations(raw: &[RawLocation], checker: &mut Checker) -> Vec<Target
         checker.optional_text(loc.content_id.as_deref(), &field("content_id"), 256);
         checker.optional_text(loc.account_id.as_deref(), &field("account_id"), 256);
         check_media_hashes(loc, i, checker);
+        if let Some(text) = &loc.text {
+            if kind == Some(TargetKind::Account) {
+                checker.push(field("text"), "content_only", "only content carries a text");
+            } else if text.trim().is_empty() || text.len() > crate::bank::MAX_TEXT_BYTES {
+                checker.push(
+                    field("text"),
+                    "invalid_text",
+                    format!("a text of 1 to {} bytes", crate::bank::MAX_TEXT_BYTES),
+                );
+            }
+        }
         let by_id_only = kind == Some(TargetKind::Account) && loc.url.is_none() && loc.account_id.is_some();
         if by_id_only {
             match loc.platform.as_deref().map(OrgId::parse) {

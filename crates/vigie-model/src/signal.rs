@@ -104,6 +104,9 @@ pub struct PriorityInputs {
     pub accountable_sources: u32,
     /// Signals without an accountable source (anonymous public notices).
     pub anonymous_signals: u32,
+    /// The reported content's text matched a banked text at intake: for review sooner, never for
+    /// automatic action.
+    pub text_match: bool,
 }
 
 /// Points between two tiers. Nothing but a stronger tier can cross this gap.
@@ -114,6 +117,9 @@ const MAX_SOURCE_BONUS: i64 = 50;
 /// Anonymous duplicates add at most this much in total: a flood of anonymous reports about lawful
 /// content cannot push it above a case that one accountable source reported.
 const MAX_ANONYMOUS_BONUS: i64 = 5;
+/// A text that matched a banked text at intake: below the gap between tiers, with the source
+/// bonuses (50 + 5 + 40 < 100), so that it orders cases within their tier only.
+const TEXT_MATCH_BONUS: i64 = 40;
 /// A threat to life outranks every other case.
 const THREAT_BONUS: i64 = 10 * TIER_GAP;
 
@@ -123,7 +129,8 @@ pub fn priority(p: PriorityInputs) -> i64 {
     let sources = (i64::from(p.accountable_sources).saturating_sub(1) * PER_SOURCE).clamp(0, MAX_SOURCE_BONUS);
     let anonymous = i64::from(p.anonymous_signals).min(MAX_ANONYMOUS_BONUS);
     let threat = if p.threat_to_life { THREAT_BONUS } else { 0 };
-    base + sources + anonymous + threat
+    let text = if p.text_match { TEXT_MATCH_BONUS } else { 0 };
+    base + sources + anonymous + threat + text
 }
 
 #[cfg(test)]
@@ -136,7 +143,25 @@ mod tests {
             threat_to_life: threat,
             accountable_sources: accountable,
             anonymous_signals: anonymous,
+            text_match: false,
         })
+    }
+
+    #[test]
+    fn a_text_match_raises_a_case_within_its_tier_only() {
+        let with = |tier, accountable, anonymous| {
+            priority(PriorityInputs {
+                tier,
+                threat_to_life: false,
+                accountable_sources: accountable,
+                anonymous_signals: anonymous,
+                text_match: true,
+            })
+        };
+        assert!(with(Tier::Public, 0, 1) > p(Tier::Public, false, 0, 1));
+        assert!(with(Tier::Referral, 1, 0) > p(Tier::Referral, false, 1, 0));
+        assert!(with(Tier::Public, 0, 1000) < p(Tier::Referral, false, 1, 0), "below the next tier");
+        assert!(with(Tier::Referral, 100, 0) < p(Tier::TrustedFlagger, false, 1, 0), "with every bonus");
     }
 
     #[test]

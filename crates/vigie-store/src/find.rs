@@ -24,6 +24,34 @@ pub enum CaseKey {
     Order(String),
 }
 
+/// A reported location's text that matched a banked text at intake, recorded on the case.
+///
+/// Legal basis: handling the notice or order that carried the text (DSA art. 16, TCO art. 3 and
+/// 5): the reviewer sees which banked text it repeats. The text itself is a personal value
+/// (`text_ref`, sealed, erasable), kept for the personal-data retention like a notice's
+/// explanation; the row (ids, the bank entry, the similarity, the passages' byte ranges) stays
+/// with the case, whose row is never deleted. Readers: the case's platform (its reviewers), and
+/// administrators.
+#[derive(Clone, Debug, PartialEq)]
+pub struct TextHitRecord {
+    pub case: CaseId,
+    pub signal: SignalId,
+    /// The location's position in the signal.
+    pub location: u32,
+    pub bank: BankId,
+    pub entry: i64,
+    /// `raw_text` or `text_tlsh`.
+    pub signal_type: String,
+    /// `raw_text`: the similarity (0 to 1).
+    pub similarity: Option<f64>,
+    /// `text_tlsh`: the TLSH distance (0 for `raw_text`).
+    pub distance: u32,
+    pub text_ref: PersonalRef,
+    /// The passages of the text that repeat the banked one: byte ranges, JSON `[[start, end], ...]`.
+    pub passages: String,
+    pub created_at: Timestamp,
+}
+
 /// A moderator's saved view of the queue: a name and the queue's filters as a query string.
 ///
 /// Legal basis: organising the person's own work (GDPR art. 6(1)(b), the employment or service
@@ -97,6 +125,8 @@ pub trait FindReads {
     ) -> Result<Vec<(CaseRecord, CopyReason)>>;
     /// What a case's content is, as its reports said: its languages and art. 2(7) types, sorted.
     fn case_labels(&self, case: &CaseId) -> Result<Vec<CaseLabel>>;
+    /// The texts of a case's reports that matched banked texts at intake, oldest first.
+    fn case_text_hits(&self, case: &CaseId) -> Result<Vec<TextHitRecord>>;
     /// A person's saved views, by name.
     fn saved_views(&self, user: &UserId) -> Result<Vec<SavedViewRecord>>;
     /// A platform's teams, by name.
@@ -116,6 +146,8 @@ pub trait FindTx {
     /// Not personal data (a language, a type of content). Retention: the case's row's, which is
     /// never deleted; readers: those who see the case.
     fn add_case_labels(&mut self, case: &CaseId, labels: &[CaseLabel]) -> Result<()>;
+    /// Records a text match on a case (see [`TextHitRecord`]); the same one twice is kept once.
+    fn insert_text_hit(&mut self, r: &TextHitRecord) -> Result<()>;
     /// Saves a view; one of the same name and owner is replaced (its filters and time).
     fn upsert_saved_view(&mut self, r: &SavedViewRecord) -> Result<()>;
     /// `true` if the person had that view.

@@ -1,5 +1,6 @@
-//! Jobs: work that takes minutes, acknowledged with 202 and answered later. Today one kind: a
-//! platform's video upload to check against the banks (`upload_check`). Kept in their own traits
+//! Jobs: work that takes minutes, acknowledged with 202 and answered later: a platform's video
+//! upload to check against the banks (`upload_check`), and a video sent to HMA's `POST /h/hash`
+//! (`hma_hash`) or `POST /m/lookup` (`hma_lookup`). Kept in their own traits
 //! ([`JobReads`], [`JobTx`]), which [`crate::Reads`] and [`crate::Tx`] extend.
 
 use vigie_model::bank::{JobKind, JobState};
@@ -9,10 +10,12 @@ use crate::Result;
 
 /// One job. Legal basis: the platform's measures against the re-upload of content found to be
 /// terrorist content (TCO art. 5 specific measures; DSA art. 7 own-initiative checks), on its own
-/// request. Read by the organisation that submitted it only. Retention: the uploaded file is
-/// deleted as soon as the job finishes (done or failed); the row (ids, state, the answer's
-/// enumerations and ids, the upload's URL and content id) is deleted by the job worker once it has
-/// been finished for `AppConfig::video.keep_jobs`.
+/// request; for HMA's kinds, the submitting organisation's own hashing and matching of content it
+/// holds (the same measures, or an authority's or flagger's assessment of content it reports).
+/// Read by the organisation that submitted it only. Retention: the uploaded file is deleted as
+/// soon as the job finishes (done or failed); the row (ids, state, the answer's enumerations and
+/// ids, the upload's URL and content id, an HMA job's hashes and matches) is deleted by the job
+/// worker once it has been finished for `AppConfig::video.keep_jobs`.
 #[derive(Clone, Debug, PartialEq)]
 pub struct JobRecord {
     pub id: JobId,
@@ -20,7 +23,8 @@ pub struct JobRecord {
     pub user: UserId,
     pub kind: JobKind,
     pub state: JobState,
-    /// What the upload's check needs besides the file (JSON: url, content id, uploader).
+    /// What the job needs besides the file (JSON: for an upload check url, content id, uploader;
+    /// for an HMA lookup the banks and the sampling coin).
     pub input: String,
     /// The file waiting to be decoded, by name in the jobs directory; `None` once deleted.
     pub file: Option<String>,

@@ -190,10 +190,14 @@ pub fn hash_video_with_stills(bytes: &[u8], options: &Options) -> Result<(VideoH
         return Err(VideoError::TooLarge(format!("{} bytes, more than {}", bytes.len(), options.limits.max_bytes)));
     }
     std::fs::write(&input, bytes)?;
+    hash_with_stills_in(dir.path(), &input, options)
+}
+
+fn hash_with_stills_in(dir: &Path, input: &Path, options: &Options) -> Result<(VideoHashes, Vec<Still>), VideoError> {
     let mut stills = Vec::new();
     let hashes = hash_in(
-        dir.path(),
-        &input,
+        dir,
+        input,
         options,
         Some(&mut |timestamp, rgb, width, height| {
             let pixels = vigie_hash::Pixels {
@@ -213,12 +217,25 @@ pub fn hash_video_with_stills(bytes: &[u8], options: &Options) -> Result<(VideoH
 /// Hashes a video file (an upload streamed to disk): linked, or copied, into a private directory
 /// first, so that FFmpeg sees nothing else.
 pub fn hash_video_file(path: &Path, options: &Options) -> Result<VideoHashes, VideoError> {
+    let (dir, input) = private_link(path, options)?;
+    hash_in(dir.path(), &input, options, None)
+}
+
+/// [`hash_video_file`], keeping a blurred derivative of every hashed frame as
+/// [`hash_video_with_stills`] does: one decode for the hashes and a case's storyboard.
+pub fn hash_video_file_with_stills(path: &Path, options: &Options) -> Result<(VideoHashes, Vec<Still>), VideoError> {
+    let (dir, input) = private_link(path, options)?;
+    hash_with_stills_in(dir.path(), &input, options)
+}
+
+/// A private directory holding `path` (linked, or copied) as `input`.
+fn private_link(path: &Path, options: &Options) -> Result<(tempfile::TempDir, PathBuf), VideoError> {
     let dir = private_dir(options)?;
     let input = dir.path().join("input");
     if std::fs::hard_link(path, &input).is_err() {
         std::fs::copy(path, &input)?;
     }
-    hash_in(dir.path(), &input, options, None)
+    Ok((dir, input))
 }
 
 /// A directory for one job, removed when it is dropped, whatever happens (tempfile makes it 0700).

@@ -139,6 +139,11 @@ pub struct LocationDto {
     /// Content: the MD5 of the media (hex).
     #[schema(pattern = r"^[0-9a-fA-F]{32}$")]
     pub media_md5: Option<String>,
+    /// Content: its text (a post, a caption, a statement), 1 to 100,000 bytes. Looked up in the
+    /// text banks of the platform the case goes to: a match raises the case's priority for review,
+    /// never automatic action.
+    #[schema(min_length = 1, max_length = 100000)]
+    pub text: Option<String>,
 }
 
 pub fn locations(list: Option<Vec<LocationDto>>) -> Vec<RawLocation> {
@@ -152,6 +157,7 @@ pub fn locations(list: Option<Vec<LocationDto>>) -> Vec<RawLocation> {
             platform: l.platform,
             media_sha256: l.media_sha256,
             media_md5: l.media_md5,
+            text: l.text,
         })
         .collect()
 }

@@ -177,11 +177,13 @@ pub fn router(state: AppState) -> Router {
     let hma = Router::new()
         .route(
             "/h/hash",
-            post(media::hma_hash_upload).get(media::hma_hash_url).layer(DefaultBodyLimit::max(media_limit)),
+            // The routes read their own bodies: photos and JSON under the hashing limit, a video
+            // streamed to disk under the video limit.
+            post(media::hma_hash_upload).get(media::hma_hash_url).layer(DefaultBodyLimit::max(video_limit)),
         )
         .route("/m/compare", post(media::hma_compare))
         .route("/m/raw_lookup", get(hma::raw_lookup))
-        .route("/m/lookup", get(hma::lookup_get).post(hma::lookup_post).layer(DefaultBodyLimit::max(media_limit)))
+        .route("/m/lookup", get(hma::lookup_get).post(hma::lookup_post).layer(DefaultBodyLimit::max(video_limit)))
         .route("/m/index/status", get(hma::index_status))
         .route("/c/banks", get(hma::list_banks).post(hma::create_bank))
         .route("/c/bank/{name}", get(hma::get_bank).put(hma::update_bank).delete(hma::delete_bank))

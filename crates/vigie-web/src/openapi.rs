@@ -261,6 +261,8 @@ const RULES: &[(&str, &str, &[&str])] = &[
             "locations[].url:required",
             "locations[].platform:required",
             "not_applicable",
+            "content_only",
+            "invalid_text",
             "redress.deadline_days:required",
             "two_deadlines",
         ],
@@ -311,6 +313,8 @@ const LOCATION_RULES: &[&str] = &[
     "locations[].platform:required",
     "unknown_platform",
     "not_applicable",
+    "content_only",
+    "invalid_text",
     "entries[].url:required",
     "entries[].platform:required",
 ];

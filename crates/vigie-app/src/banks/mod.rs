@@ -9,6 +9,7 @@
 //! Every change is written with its event in one transaction, then applied to the in-memory
 //! [`matcher::Matcher`] in commit order before the caller hears back.
 
+pub mod hma;
 pub mod matcher;
 mod snapshot;
 pub mod tmk;
@@ -102,7 +103,7 @@ fn works_with_banks(p: &Principal) -> bool {
     p.roles.iter().any(|r| matches!(r, Role::Admin | Role::Reporter | Role::Moderator | Role::Integrator))
 }
 
-fn require_bank_role(p: &Principal) -> AppResult<()> {
+pub(crate) fn require_bank_role(p: &Principal) -> AppResult<()> {
     if works_with_banks(p) && p.org_kind != OrgKind::Overseer {
         Ok(())
     } else {

@@ -153,6 +153,7 @@ impl App {
                         threat_to_life: true,
                         accountable_sources: case.accountable_sources,
                         anonymous_signals: case.anonymous_signals,
+                        text_match: !tx.case_text_hits(&case.id)?.is_empty(),
                     });
                     case.updated_at = now;
                     tx.update_case(&case)?;

@@ -143,6 +143,16 @@ messages! {
         error_code: Option<String>,
     }
 
+    /// A video sent to HMA's `POST /h/hash` or `POST /m/lookup` was hashed (and looked up), or
+    /// could not be: `GET /api/v1/jobs/{job}` has the answer. Its `kind` (`hma_hash`,
+    /// `hma_lookup`), `state` (`done` or `failed`), and the stable code when failed.
+    JobFinished("job.finished", 1) {
+        job: JobId,
+        kind: &'static str,
+        state: &'static str,
+        error_code: Option<String>,
+    }
+
     /// A decision its decider undid within the undo window: the case waits for a decision again.
     DecisionUndone("decision.undone", 1) {
         case: CaseId,

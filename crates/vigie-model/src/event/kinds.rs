@@ -960,6 +960,18 @@ events! {
     }
     /// The records' data keys were wrapped again with the newest key-encryption key (`kek`, its id).
     EvidenceRewrapped version 1 seen_by(Actor) public(false) webhook(None) { records: u64, kek: Word }
+    /// The text of a reported location matched a banked text at intake (`location`: its
+    /// position in the signal): recorded on the case, whose priority it raises; for review only,
+    /// never automatic action. The text itself is not in the log.
+    CaseTextMatched version 1 seen_by(CasePlatform) public(false) webhook(None) {
+        signal: SignalId,
+        location: u32,
+        bank: BankId,
+        entry: i64,
+        signal_type: Word,
+        distance: u32,
+        priority: i64,
+    }
 }
 
 /// A bank's settings are the same facts whether it was created or changed.

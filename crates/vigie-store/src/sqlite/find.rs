@@ -35,7 +35,37 @@ fn in_family(n: u8) -> String {
     format!("(url = ?{n} OR (url >= ?{n} || '?' AND url < ?{n} || '@'))")
 }
 
+fn text_hit_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<TextHitRecord> {
+    let id = |s: String, what: &str| {
+        rusqlite::Error::FromSqlConversionFailure(0, rusqlite::types::Type::Text, format!("{what} {s}").into())
+    };
+    let case: String = r.get("case_id")?;
+    let signal: String = r.get("signal")?;
+    let bank: String = r.get("bank")?;
+    let text_ref: String = r.get("text_ref")?;
+    Ok(TextHitRecord {
+        case: CaseId::parse(&case).ok_or_else(|| id(case.clone(), "case"))?,
+        signal: SignalId::parse(&signal).ok_or_else(|| id(signal.clone(), "signal"))?,
+        location: r.get("location")?,
+        bank: BankId::parse(&bank).ok_or_else(|| id(bank.clone(), "bank"))?,
+        entry: r.get("entry")?,
+        signal_type: r.get("signal_type")?,
+        similarity: r.get("similarity")?,
+        distance: r.get("distance")?,
+        text_ref: PersonalRef::parse(&text_ref).ok_or_else(|| id(text_ref.clone(), "personal value"))?,
+        passages: r.get("passages")?,
+        created_at: Timestamp::from_micros(r.get("created_at")?),
+    })
+}
+
 impl FindReads for SqliteRead<'_> {
+    fn case_text_hits(&self, case: &CaseId) -> Result<Vec<TextHitRecord>> {
+        self.many(
+            "SELECT * FROM case_text_hits WHERE case_id = ?1 ORDER BY created_at, signal, location, entry",
+            [case.as_str()],
+            text_hit_row,
+        )
+    }
     fn case_labels(&self, case: &CaseId) -> Result<Vec<CaseLabel>> {
         let mut labels = self
             .many("SELECT kind, value FROM case_labels WHERE case_id = ?1", [case.as_str()], |r| {
@@ -190,6 +220,26 @@ fn rule_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<RoutingRuleRecord> {
 }
 
 impl FindTx for SqliteTx<'_> {
+    fn insert_text_hit(&mut self, r: &TextHitRecord) -> Result<()> {
+        self.read.exec(
+            "INSERT INTO case_text_hits (case_id, signal, location, bank, entry, signal_type, similarity, distance, \
+             text_ref, passages, created_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11) ON CONFLICT DO NOTHING",
+            params![
+                r.case.as_str(),
+                r.signal.as_str(),
+                r.location,
+                r.bank.as_str(),
+                r.entry,
+                r.signal_type,
+                r.similarity,
+                r.distance,
+                r.text_ref.as_str(),
+                r.passages,
+                r.created_at.as_micros()
+            ],
+        )?;
+        Ok(())
+    }
     fn add_case_labels(&mut self, case: &CaseId, labels: &[CaseLabel]) -> Result<()> {
         for l in labels {
             self.read.exec(
@@ -249,6 +299,9 @@ impl FindTx for SqliteTx<'_> {
 impl FindReads for SqliteTx<'_> {
     fn case_labels(&self, case: &CaseId) -> Result<Vec<CaseLabel>> {
         self.read.case_labels(case)
+    }
+    fn case_text_hits(&self, case: &CaseId) -> Result<Vec<TextHitRecord>> {
+        self.read.case_text_hits(case)
     }
     fn saved_views(&self, user: &UserId) -> Result<Vec<SavedViewRecord>> {
         self.read.saved_views(user)

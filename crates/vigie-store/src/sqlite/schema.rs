@@ -1268,6 +1268,47 @@ CREATE TABLE tmk_files (
     stored_at INTEGER NOT NULL
 ) STRICT;
 "#,
+    // 24: jobs of HMA's video endpoints (step 11): a video sent to `POST /h/hash` or
+    // `POST /m/lookup` is hashed (and looked up) as a job too, so the table takes their kinds.
+    // And the texts of reports checked at intake: a match with a banked text, on the case (see
+    // vigie-store's find.rs for its legal basis).
+    r#"
+CREATE TABLE jobs_v24 (
+    id TEXT PRIMARY KEY,
+    org TEXT NOT NULL REFERENCES orgs(id),
+    user TEXT NOT NULL REFERENCES users(id),
+    kind TEXT NOT NULL CHECK (kind IN ('upload_check', 'hma_hash', 'hma_lookup')),
+    state TEXT NOT NULL CHECK (state IN ('queued', 'running', 'done', 'failed')),
+    input TEXT NOT NULL,
+    file TEXT,
+    result TEXT,
+    error_code TEXT,
+    error TEXT,
+    created_at INTEGER NOT NULL,
+    started_at INTEGER,
+    finished_at INTEGER,
+    CHECK ((state IN ('done', 'failed')) = (finished_at IS NOT NULL))
+) STRICT;
+INSERT INTO jobs_v24 SELECT * FROM jobs;
+DROP TABLE jobs;
+ALTER TABLE jobs_v24 RENAME TO jobs;
+CREATE INDEX jobs_unfinished ON jobs(created_at) WHERE state IN ('queued', 'running');
+CREATE INDEX jobs_finished ON jobs(finished_at) WHERE finished_at IS NOT NULL;
+CREATE TABLE case_text_hits (
+    case_id TEXT NOT NULL REFERENCES cases(id),
+    signal TEXT NOT NULL REFERENCES signals(id),
+    location INTEGER NOT NULL CHECK (location >= 0),
+    bank TEXT NOT NULL,
+    entry INTEGER NOT NULL,
+    signal_type TEXT NOT NULL CHECK (signal_type IN ('raw_text', 'text_tlsh')),
+    similarity REAL,
+    distance INTEGER NOT NULL CHECK (distance >= 0),
+    text_ref TEXT NOT NULL,
+    passages TEXT NOT NULL,
+    created_at INTEGER NOT NULL,
+    PRIMARY KEY (case_id, signal, location, entry, signal_type)
+) STRICT, WITHOUT ROWID;
+"#,
 ];
 
 /// Brings the database to the newest schema, one migration per transaction.

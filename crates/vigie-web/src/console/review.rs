@@ -686,6 +686,11 @@ async fn case_view(
             accounts.push(format!("{u} (uploaded the matching content)"));
         }
     }
+    for t in s.app.case_texts(&v.principal, &view.case.id).await? {
+        if let Some(body) = t.text.as_deref() {
+            texts.push(super::viewer::marked_parts(body, &t.passages));
+        }
+    }
     accounts.dedup();
     let now = s.app.now();
     let mut orgs: Vec<vigie_model::OrgId> =

@@ -953,7 +953,7 @@ async fn upload_request(s: &AppState, p: &vigie_model::Principal, req: Request) 
 
 /// Writes a video part into the jobs directory, `head` first, under the video size limit; a
 /// partial file is removed. Returns the file's name.
-async fn stream_video(
+pub(crate) async fn stream_video(
     s: &AppState,
     field: &mut axum::extract::multipart::Field<'_>,
     head: Vec<u8>,
@@ -999,23 +999,26 @@ async fn stream_video(
     Ok(name)
 }
 
-fn internal(what: &'static str) -> ApiError {
+pub(crate) fn internal(what: &'static str) -> ApiError {
     ApiError::from(vigie_app::AppError::Internal(what))
 }
 
-/// A job: a video upload being checked.
+/// A job: a video upload being checked, or a video sent to HMA's `POST /h/hash` or
+/// `POST /m/lookup`.
 #[derive(Debug, Serialize, ToSchema)]
 pub struct JobDto {
     pub id: String,
-    /// `upload_check`.
+    /// `upload_check`, `hma_hash` or `hma_lookup`.
     pub kind: String,
     /// `queued`, `running`, `done` or `failed`.
     pub state: String,
     pub created_at: String,
     pub started_at: Option<String>,
     pub finished_at: Option<String>,
-    /// When done: the check's answer (the fields of `POST /api/v1/uploads/check`'s, and `video`:
-    /// the container, size, frame rate, duration and frames hashed).
+    /// When done: the answer. An upload check's has the fields of `POST /api/v1/uploads/check`'s,
+    /// and `video` (the container, size, frame rate, duration and frames hashed); `hma_hash`'s is
+    /// HMA's hash answer (`video_md5`, `vpdq`); `hma_lookup`'s HMA's lookup answer (`video_md5`
+    /// and `vpdq`, each with its matches by bank name).
     #[schema(value_type = Option<Object>)]
     pub result: Option<serde_json::Value>,
     /// When failed: a stable code (`not_a_video`, `no_video_stream`, `video_too_long`, ...) and

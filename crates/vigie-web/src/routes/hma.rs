@@ -8,20 +8,23 @@ use std::collections::BTreeMap;
 use axum::Json;
 use axum::extract::{FromRequest, Multipart, Path, Request, State};
 use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 use utoipa::{IntoParams, ToSchema};
 use vigie_app::AppError;
+use vigie_app::banks::hma::{by_bank, distance_of};
 use vigie_app::banks::video::features_of_value;
-use vigie_app::banks::{BankView, Hit, NewEntry, Query as MatchQuery};
+use vigie_app::banks::{BankView, NewEntry, Query as MatchQuery};
 use vigie_app::media::HashRequest;
 use vigie_model::Principal;
-use vigie_model::bank::{Access, RawBank, SignalType};
+use vigie_model::bank::{Access, JobKind, RawBank, SignalType};
 use vigie_model::{BankId, Conflict, Invalid};
 
 use crate::AppState;
 use crate::error::{ApiError, ApiResult, Code};
 use crate::extract::{Auth, Body, Params};
+use crate::routes::media::{HmaFile, hma_job, read_hma_file};
 
 /// A signal type and value from HMA's query parameters, as a lookup. `pdq_pytx` (a key of
 /// Vigie's `/h/hash` answers) is a PDQ hash like any other.
@@ -117,44 +120,6 @@ fn rand8() -> [u8; 8] {
     let mut b = [0u8; 8];
     getrandom::fill(&mut b).expect("the operating system's random source is available");
     b
-}
-
-/// A hit's distance as HMA writes it: the PDQ distance, or for a video python-threatexchange's
-/// `VPDQSimilarityInfo.pretty_str()`, `"<query>%[<compared>%]"` (percentages without decimals).
-fn distance_of(h: &Hit) -> String {
-    match &h.video {
-        Some(v) => format!("{:.0}%[{:.0}%]", v.comparison.query_match_percent, v.comparison.compared_match_percent),
-        None => h.distance.to_string(),
-    }
-}
-
-/// HMA's matches by bank name. A match that came from python-threatexchange's hash of hashed
-/// media (not the eye's) also says `"hash": "pdq_pytx"`; a video match gives its two shares, the
-/// segments where the videos match (seconds) and, for a banked clip inside a longer query,
-/// `"clip": true` (for review, never automatic action). HMA's keys are unchanged.
-fn by_bank(hits: &[Hit]) -> BTreeMap<String, Vec<Value>> {
-    let mut out: BTreeMap<String, Vec<Value>> = BTreeMap::new();
-    for h in hits {
-        let mut m = json!({ "bank_content_id": h.entry, "distance": distance_of(h) });
-        if h.pytx {
-            m["hash"] = json!("pdq_pytx");
-        }
-        if let Some(at) = h.frame_at {
-            m["frame_at"] = json!(at);
-        }
-        if let Some(v) = &h.video {
-            m["query_match_percent"] = json!(v.comparison.query_match_percent);
-            m["compared_match_percent"] = json!(v.comparison.compared_match_percent);
-            m["clip"] = json!(v.is_clip);
-            m["segments"] = v
-                .segments
-                .iter()
-                .map(|s| json!({ "query": [s.query.0, s.query.1], "banked": [s.banked.0, s.banked.1] }))
-                .collect();
-        }
-        out.entry(h.bank.spec.name.clone()).or_default().push(m);
-    }
-    out
 }
 
 #[derive(Debug, Deserialize, IntoParams)]
@@ -310,32 +275,42 @@ pub struct LookupBody {
 }
 
 /// HMA's lookup of an uploaded file (`photo=@x.jpg` or `video=@x.mp4`), or (Vigie's) of a signal
-/// in a JSON body, `{"signal_type", "signal"}`, answered as the GET by signal.
+/// in a JSON body, `{"signal_type", "signal"}`, answered as the GET by signal. A photo is answered
+/// at once; a video is streamed to disk and looked up as a job: `202` with the job and its status
+/// route in `Location`, whose `result` is then HMA's answer, `{"video_md5": {BANK: [...]},
+/// "vpdq": {BANK: [...]}}`.
 #[utoipa::path(post, path = "/m/lookup", tag = "hma", params(LookupUploadQuery),
     request_body(content((LookupBody = "application/json"), (Object = "multipart/form-data"))),
-    responses((status = 200, body = Object), (status = 400, body = crate::error::Problem, description = "`no_file`, `one_file_only`, `not_utf8`, `unknown_content_type`, `malformed_multipart`, `malformed_json`, `unknown_signal_type`, `invalid_signal`"), (status = 422, body = crate::error::Problem, description = "`validation_failed`, `low_quality`, `undecodable_image`")),
+    responses((status = 200, body = Object), (status = 202, body = crate::routes::banks::JobDto, description = "a video: looked up as a job, `Location` names its status route"), (status = 400, body = crate::error::Problem, description = "`no_file`, `one_file_only`, `unknown_content_type`, `malformed_multipart`, `malformed_json`, `unknown_signal_type`, `invalid_signal`"), (status = 413, body = crate::error::Problem, description = "`payload_too_large`"), (status = 422, body = crate::error::Problem, description = "`validation_failed`, `low_quality`, `undecodable_image`"), (status = 503, body = crate::error::Problem, description = "`busy`: too many videos wait")),
     security(("bearer" = [])))]
 pub async fn lookup_post(
     State(s): State<AppState>,
     Auth(p): Auth,
     Params(q): Params<LookupUploadQuery>,
     req: Request,
-) -> ApiResult<Json<Value>> {
+) -> ApiResult<Response> {
     let only = banks_param(&s, &p, q.banks.as_deref())?;
     let coin = coin(q.seed, q.bypass_coinflip);
     if crate::extract::json_content_type(req.headers()) {
-        let Body(body) = Body::<LookupBody>::from_request(req, &s).await?;
+        // The route admits a video's size; a JSON body stays under the hashing limit.
+        let limit = s.app.config().hash_limits.max_bytes.saturating_add(64 * 1024);
+        let bytes = axum::body::to_bytes(req.into_body(), limit)
+            .await
+            .map_err(|_| ApiError::new(Code::PayloadTooLarge, "the request body is too large"))?;
+        let body: LookupBody = crate::extract::parse_json(&bytes)?;
         let signal = signal_text(&body.signal).ok_or_else(|| {
             ApiError::new(Code::InvalidSignal, "the signal is a string (or, for vpdq, a list of strings)")
         })?;
         let hits = s.app.lookup(&p, &query_of(&body.signal_type, &signal)?, only.as_deref(), coin, false)?;
-        return Ok(Json(json!(by_bank(&hits))));
+        return Ok(Json(json!(by_bank(&hits))).into_response());
     }
-    let form = Multipart::from_request(req, &s).await.map_err(crate::routes::media::not_multipart)?;
-    let parts = read_parts(form).await?;
-    let (content_type, bytes) =
-        parts.file.ok_or_else(|| ApiError::new(Code::NoFile, "send one file, named photo or video"))?;
-    Ok(Json(media_lookup(&s, &p, &content_type, bytes, only.as_deref(), coin).await?))
+    let form = Multipart::from_request(req, &s).await;
+    match read_hma_file(&s, &p, form, JobKind::HmaLookup, false).await? {
+        HmaFile::Photo(bytes) => {
+            Ok(Json(media_lookup(&s, &p, "photo", bytes, only.as_deref(), coin).await?).into_response())
+        }
+        HmaFile::Video(file) => hma_job(&s, &p, JobKind::HmaLookup, only, coin, file).await,
+    }
 }
 
 #[derive(Debug, Deserialize, IntoParams)]

@@ -6,14 +6,17 @@ use axum::body::Bytes;
 use axum::extract::multipart::MultipartRejection;
 use axum::extract::rejection::BytesRejection;
 use axum::extract::{Multipart, State};
-use axum::http::StatusCode;
+use axum::http::{StatusCode, header};
+use axum::response::{IntoResponse, Response};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 use vigie_app::media::{HashRequest, PDQ_MATCH_THRESHOLD};
+use vigie_model::bank::JobKind;
 
 use crate::AppState;
 use crate::error::{ApiError, ApiResult, Code};
 use crate::extract::{Auth, Body, Params};
+use crate::routes::banks::JobDto;
 
 /// HMA's answer: one key per signal type. `pdq` is empty when the quality is below 50, as HMA's.
 #[derive(Debug, Default, Serialize, ToSchema)]
@@ -66,27 +69,115 @@ async fn hma_answer(
     }
 }
 
-/// HMA-compatible: exactly one file, its field named after its content type (`photo=@x.jpg`).
+/// The one file of an HMA multipart request: a photo in memory, or a video streamed to the jobs
+/// directory (its name there).
+pub(crate) enum HmaFile {
+    Photo(Vec<u8>),
+    Video(String),
+}
+
+/// Reads HMA's multipart form: exactly one file, its field named after its content type
+/// (`photo` or `video`). A `video` is streamed to disk under the video size limit once the caller
+/// may send a job of `kind` and the queue has room (checked before it is read); anything else is
+/// held in memory under the hashing limit. With `every_field_is_file` (`/h/hash`) every field is
+/// the file; otherwise (`/m/lookup`) fields without a file name other than `photo` and `video` are
+/// read (within the hashing limit) and ignored. A video already on disk is removed if the form
+/// then fails.
+pub(crate) async fn read_hma_file(
+    s: &AppState,
+    p: &vigie_model::Principal,
+    form: Result<Multipart, MultipartRejection>,
+    kind: JobKind,
+    every_field_is_file: bool,
+) -> ApiResult<HmaFile> {
+    let mut form = form.map_err(not_multipart)?;
+    let mut video: Option<String> = None;
+    let result = async {
+        let mut file: Option<HmaFile> = None;
+        let limit = s.app.config().hash_limits.max_bytes;
+        while let Some(mut field) = form.next_field().await.map_err(|e| unreadable(e.status(), e.body_text()))? {
+            let name = field.name().unwrap_or_default().to_owned();
+            let is_file =
+                every_field_is_file || field.file_name().is_some() || matches!(name.as_str(), "photo" | "video");
+            if is_file && file.is_some() {
+                return Err(ApiError::new(Code::OneFileOnly, "send exactly one file"));
+            }
+            if is_file && name == "video" {
+                s.app.admit_video_job(p, kind).await?;
+                let name = crate::routes::banks::stream_video(s, &mut field, Vec::new()).await?;
+                video = Some(name.clone());
+                file = Some(HmaFile::Video(name));
+                continue;
+            }
+            let mut bytes = Vec::new();
+            while let Some(chunk) = field.chunk().await.map_err(|e| unreadable(e.status(), e.body_text()))? {
+                bytes.extend_from_slice(&chunk);
+                if bytes.len() > limit {
+                    return Err(ApiError::new(Code::PayloadTooLarge, "the upload is larger than the hashing limit"));
+                }
+            }
+            if !is_file {
+                continue;
+            }
+            if name != "photo" {
+                return Err(ApiError::new(
+                    Code::UnknownContentType,
+                    format!("content type {name:?}: use photo or video"),
+                ));
+            }
+            file = Some(HmaFile::Photo(bytes));
+        }
+        file.ok_or_else(|| ApiError::new(Code::NoFile, "send one file, in a field named photo or video"))
+    }
+    .await;
+    if result.is_err()
+        && let Some(name) = video
+        && let Ok(dir) = s.app.jobs_dir()
+    {
+        let _ = tokio::fs::remove_file(dir.join(name)).await;
+    }
+    result
+}
+
+/// Records an HMA job for a video on disk and answers `202` with it and its status route in
+/// `Location`; the file is removed if the job cannot be recorded.
+pub(crate) async fn hma_job(
+    s: &AppState,
+    p: &vigie_model::Principal,
+    kind: JobKind,
+    banks: Option<Vec<vigie_model::BankId>>,
+    coin: Option<f64>,
+    file: String,
+) -> ApiResult<Response> {
+    let path = s.app.config().video.dir.join(&file);
+    let job = match s.app.submit_hma_video(p, kind, banks, coin, file).await {
+        Ok(job) => job,
+        Err(e) => {
+            let _ = tokio::fs::remove_file(path).await;
+            return Err(e.into());
+        }
+    };
+    let location = format!("/api/v1/jobs/{}", job.id.as_str());
+    let body = Json(JobDto::from(job));
+    Ok((StatusCode::ACCEPTED, [(header::LOCATION, location)], body).into_response())
+}
+
+/// HMA-compatible: exactly one file, its field named after its content type (`photo=@x.jpg`). A
+/// photo is hashed at once (200); a `video` is streamed to disk and hashed as a job: `202` with
+/// the job and its status route in `Location`, whose `result` is then HMA's answer,
+/// `{"video_md5", "vpdq"}`.
 #[utoipa::path(post, path = "/h/hash", tag = "hma", request_body(content_type = "multipart/form-data"),
-    responses((status = 200, body = HmaHashDto), (status = 422, body = crate::error::Problem, description = "`validation_failed`, `undecodable_image`"), (status = 400, body = crate::error::Problem, description = "`no_file`, `one_file_only`, `unknown_content_type`, `malformed_multipart`"), (status = 413, body = crate::error::Problem)),
+    responses((status = 200, body = HmaHashDto), (status = 202, body = JobDto, description = "a video: hashed as a job, `Location` names its status route"), (status = 422, body = crate::error::Problem, description = "`validation_failed`, `undecodable_image`"), (status = 400, body = crate::error::Problem, description = "`no_file`, `one_file_only`, `unknown_content_type`, `malformed_multipart`"), (status = 403, body = crate::error::Problem, description = "a video, without a role that works with banks"), (status = 413, body = crate::error::Problem), (status = 503, body = crate::error::Problem, description = "`busy`: too many videos wait")),
     security(("bearer" = [])))]
 pub async fn hma_hash_upload(
     State(s): State<AppState>,
     Auth(p): Auth,
     form: Result<Multipart, MultipartRejection>,
-) -> ApiResult<Json<HmaHashDto>> {
-    let mut form = form.map_err(not_multipart)?;
-    let mut file: Option<(String, Vec<u8>)> = None;
-    while let Some(field) = form.next_field().await.map_err(|e| unreadable(e.status(), e.body_text()))? {
-        let name = field.name().unwrap_or_default().to_owned();
-        let bytes = field.bytes().await.map_err(|e| unreadable(e.status(), e.body_text()))?;
-        if file.replace((name, bytes.to_vec())).is_some() {
-            return Err(ApiError::new(Code::OneFileOnly, "send exactly one file"));
-        }
+) -> ApiResult<Response> {
+    match read_hma_file(&s, &p, form, JobKind::HmaHash, true).await? {
+        HmaFile::Photo(bytes) => Ok(Json(hma_answer(&s, &p, "photo", bytes).await?).into_response()),
+        HmaFile::Video(file) => hma_job(&s, &p, JobKind::HmaHash, None, None, file).await,
     }
-    let (content_type, bytes) =
-        file.ok_or_else(|| ApiError::new(Code::NoFile, "send one file, in a field named photo or video"))?;
-    Ok(Json(hma_answer(&s, &p, &content_type, bytes).await?))
 }
 
 #[derive(Debug, Deserialize, IntoParams)]

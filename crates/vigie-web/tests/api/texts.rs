@@ -77,3 +77,74 @@ async fn a_banked_statement_is_found_edited_and_reordered_for_review_only() {
     let res = t.post("/c/bank/texts/signal", &p.token, json!({ "text_tlsh": "T1ABC" })).await;
     assert_eq!(res.status.as_u16(), 422, "{}", res.body);
 }
+
+/// A notice about `url` whose location carries `text`; returns the case it opened.
+async fn notice_with_text(t: &TestApp, url: &str, text: Option<&str>) -> String {
+    let mut body = notice_body(url);
+    if let Some(text) = text {
+        body["locations"][0]["text"] = json!(text);
+    }
+    let receipt = t.post_anonymous("/api/v1/notices", body).await.expect(201);
+    crate::console::case_of(t, &receipt).await
+}
+
+#[tokio::test]
+async fn the_text_of_a_reported_location_is_checked_at_intake_for_review_only() {
+    let t = TestApp::start().await;
+    let p = t.platform("tube.example").await;
+    t.post("/api/v1/banks", &p.token, json!({ "name": "texts" })).await.expect(201);
+    let raw = t.post("/c/bank/texts/signal", &p.token, json!({ "raw_text": STATEMENT })).await.expect(200);
+    // Another platform's bank is not the receiving side's: never consulted for this case.
+    let other = t.platform("other.example").await;
+    t.post("/api/v1/banks", &other.token, json!({ "name": "theirs" })).await.expect(201);
+    t.post("/c/bank/theirs/signal", &other.token, json!({ "raw_text": UNRELATED })).await.expect(200);
+
+    let matched = notice_with_text(&t, "https://tube.example/p/edited", Some(&edited())).await;
+    let plain = notice_with_text(&t, "https://tube.example/p/plain", None).await;
+    let unrelated = notice_with_text(&t, "https://tube.example/p/unrelated", Some(UNRELATED)).await;
+    let case = |id: String| {
+        let (t, token) = (&t, p.token.clone());
+        async move { t.get(&format!("/api/v1/cases/{id}"), &token).await.expect(200) }
+    };
+    let (m, pl, un) = (case(matched.clone()).await, case(plain).await, case(unrelated.clone()).await);
+    let priority = |c: &serde_json::Value| c["case"]["priority"].as_i64().or(c["priority"].as_i64()).unwrap();
+    assert!(priority(&m) > priority(&pl), "a text match raises the priority: {m} vs {pl}");
+    assert_eq!(priority(&un), priority(&pl), "a text that matches nothing (or another platform's bank) does not");
+    // For review only: the case waits for a person, nothing was decided.
+    let state = |c: &serde_json::Value| c["case"]["state"].as_str().or(c["state"].as_str()).map(str::to_owned);
+    assert_eq!(state(&m).as_deref(), Some("open"), "{m}");
+
+    // The match is logged without the text, on the case.
+    let events = t.events(Some("case.text_matched")).await;
+    assert_eq!(events.len(), 1, "{events:?}");
+    let e = &events[0];
+    let data = data_of(e);
+    assert_eq!((e["subject"].as_str(), &data["entry"]), (Some(matched.as_str()), &raw["id"]), "{e}");
+    assert_eq!((data["signal_type"].as_str(), data["priority"].as_i64()), (Some("raw_text"), Some(priority(&m))));
+    assert!(!e.to_string().contains("Allotment"), "the text never enters the log in clear: {e}");
+
+    // The reviewer sees the passage highlighted and the bank entry among the case's matches.
+    let body = json!({ "name": "Rita Reviewer", "roles": ["moderator"], "login": "rita", "password": crate::console::PASSWORD });
+    t.post(&format!("/api/v1/orgs/{}/users", p.org), ADMIN, body).await.expect(201);
+    let cookie = t.console_login("rita", crate::console::PASSWORD).await.1.expect("a session");
+    let html = t.console_get(&format!("/cases/{matched}"), &cookie).await.body;
+    assert!(html.contains("<mark>") && html.contains("Text of the content"), "{html}");
+    assert!(html.contains("community hall beside the old mill"), "{html}");
+    let html = t.console_get(&format!("/cases/{unrelated}"), &cookie).await.body;
+    assert!(!html.contains("Text of the content"), "only a matched text is shown");
+
+    // A later report of the same content keeps the raised priority.
+    notice_with_text(&t, "https://tube.example/p/edited", None).await;
+    assert!(priority(&case(matched).await) >= priority(&m));
+
+    // Only content carries a text, of a sensible size.
+    let mut body = notice_body("https://tube.example/u/someone");
+    body["locations"][0]["kind"] = json!("account");
+    body["locations"][0]["text"] = json!("a profile");
+    let res = t.post_anonymous("/api/v1/notices", body).await;
+    assert_eq!((res.status.as_u16(), res.fields()), (422, vec!["locations[0].text".to_owned()]), "{}", res.body);
+    let mut body = notice_body("https://tube.example/p/empty");
+    body["locations"][0]["text"] = json!("   ");
+    let res = t.post_anonymous("/api/v1/notices", body).await;
+    assert_eq!((res.status.as_u16(), res.fields()), (422, vec!["locations[0].text".to_owned()]), "{}", res.body);
+}

@@ -368,3 +368,224 @@ async fn a_full_queue_refuses_a_video_before_reading_it_and_a_job_interrupted_by
     assert_eq!((job["state"].as_str(), job["result"]["verdict"].as_str()), (Some("done"), Some("no_match")), "{job}");
     assert!(!dir.join("upload-interrupted").exists());
 }
+
+/// A multipart request to one of HMA's routes with one file part named `field`.
+async fn hma_post(t: &TestApp, token: &str, path: &str, field: &str, bytes: &[u8]) -> (u16, Option<String>, Value) {
+    let (ctype, body) = multipart(&[(field, bytes)]);
+    let res =
+        t.http.post(t.url(path)).bearer_auth(token).header("content-type", ctype).body(body).send().await.unwrap();
+    let status = res.status().as_u16();
+    let location = res.headers().get("location").map(|v| v.to_str().unwrap().to_owned());
+    (status, location, res.json().await.unwrap_or(Value::Null))
+}
+
+/// `"hex,quality,timestamp"` items of a python-threatexchange signal string.
+fn signal_items(signal: &str) -> Vec<String> {
+    serde_json::from_str(signal).unwrap()
+}
+
+#[tokio::test]
+async fn a_video_sent_to_hmas_hash_route_is_hashed_as_a_job_into_hmas_answer() {
+    let t = TestApp::start().await;
+    let p = t.platform("tube.example").await;
+    let rx = Receiver::start().await;
+    t.post("/api/v1/webhooks", &p.token, json!({ "url": rx.url })).await.expect(201);
+    let bytes = video_file(BANKED);
+    let (status, location, job) = hma_post(&t, &p.token, "/h/hash", "video", &bytes).await;
+    assert_eq!((status, job["kind"].as_str()), (202, Some("hma_hash")), "{job}");
+    let location = location.expect("Location names the status route");
+    assert_eq!(location, format!("/api/v1/jobs/{}", job["id"].as_str().unwrap()));
+
+    let job = finished(&t, &p.token, &location).await;
+    assert_eq!(job["state"], "done", "{job}");
+    let result = &job["result"];
+    let keys: Vec<&String> = result.as_object().unwrap().keys().collect();
+    assert_eq!(keys, ["video_md5", "vpdq"], "HMA's answer, python-threatexchange's names: {result}");
+    assert_eq!(result["video_md5"], vigie_hash::md5_hex(&bytes));
+    // The frames Meta's vpdq 0.2.5 gives for the same file, one a second, in pytx's form.
+    let vpdq = result["vpdq"].as_str().expect("pytx's signal string");
+    assert_eq!(signal_items(vpdq), signal_items(&reference_signal(BANKED)));
+    // And what `vigie hash` computes (the same library call, with its default rate).
+    let local = vigie_video::hash_video(&bytes, &vigie_video::Options::default()).unwrap();
+    let items: Vec<String> = local.vpdq.iter().map(|f| format!("{},{}", f.hash, f.quality)).collect();
+    let answered: Vec<String> = signal_items(vpdq).iter().map(|i| i.rsplit_once(',').unwrap().0.to_owned()).collect();
+    assert_eq!(answered, items);
+    assert!(leftovers(&t).iter().all(|f| !f.starts_with("upload-")), "{:?}", leftovers(&t));
+
+    let done =
+        eventually("the job.finished delivery", || async { rx.of_type("job.finished").into_iter().next() }).await;
+    assert_eq!(
+        (done["data"]["job"].as_str(), done["data"]["kind"].as_str(), done["data"]["state"].as_str()),
+        (job["id"].as_str(), Some("hma_hash"), Some("done"))
+    );
+
+    // Only the organisation that sent it reads the job.
+    let other = t.platform("other.example").await;
+    assert_eq!(t.get(&location, &other.token).await.status, 404);
+    let a = t.authority().await;
+    assert_eq!(t.get(&location, &a.token).await.status, 404);
+}
+
+#[tokio::test]
+async fn a_video_sent_to_hmas_lookup_route_is_looked_up_as_a_job_into_hmas_answer() {
+    let t = TestApp::start().await;
+    let owner = t.authority().await;
+    t.post("/c/banks", &owner.token, json!({ "name": "VIDEOS" })).await.expect(201);
+    let by_vpdq =
+        t.post("/c/bank/VIDEOS/signal", &owner.token, json!({ "vpdq": reference_signal(BANKED) })).await.expect(200);
+    let bytes = video_file(BANKED);
+    let by_md5 = t
+        .post("/c/bank/VIDEOS/signal", &owner.token, json!({ "video_md5": vigie_hash::md5_hex(&bytes) }))
+        .await
+        .expect(200);
+    t.post("/c/bank/VIDEOS/signal", &owner.token, json!({ "vpdq": reference_signal(OTHER) })).await.expect(200);
+
+    let (status, location, job) = hma_post(&t, &owner.token, "/m/lookup", "video", &bytes).await;
+    assert_eq!((status, job["kind"].as_str()), (202, Some("hma_lookup")), "{job}");
+    let job = finished(&t, &owner.token, &location.unwrap()).await;
+    assert_eq!(job["state"], "done", "{job}");
+    let result = &job["result"];
+    let md5_hits = result["video_md5"]["VIDEOS"].as_array().expect("the MD5's matches by bank");
+    assert_eq!(md5_hits.len(), 1, "{result}");
+    assert_eq!((&md5_hits[0]["bank_content_id"], md5_hits[0]["distance"].as_str()), (&by_md5["id"], Some("0")));
+    let vpdq_hits = result["vpdq"]["VIDEOS"].as_array().expect("the vPDQ's matches by bank");
+    assert_eq!(vpdq_hits.len(), 1, "the other banked video does not match: {result}");
+    assert_eq!(
+        (&vpdq_hits[0]["bank_content_id"], vpdq_hits[0]["distance"].as_str(), vpdq_hits[0]["clip"].as_bool()),
+        (&by_vpdq["id"], Some("100%[100%]"), Some(false))
+    );
+
+    // The same answer as a lookup by the signal HMA's hash gives.
+    let by_signal = t
+        .post("/m/lookup", &owner.token, json!({ "signal_type": "vpdq", "signal": reference_signal(BANKED) }))
+        .await
+        .expect(200);
+    assert_eq!(by_signal["VIDEOS"][0]["bank_content_id"], by_vpdq["id"]);
+
+    // Another organisation, with no bank shared, finds nothing and cannot read the first's job.
+    let p = t.platform("tube.example").await;
+    let (status, location, _) = hma_post(&t, &p.token, "/m/lookup", "video", &bytes).await;
+    assert_eq!(status, 202);
+    let location = location.unwrap();
+    let job = finished(&t, &p.token, &location).await;
+    assert_eq!(job["result"], json!({ "video_md5": {}, "vpdq": {} }), "{job}");
+    assert_eq!(t.get(&location, &owner.token).await.status, 404);
+}
+
+#[tokio::test]
+async fn hostile_videos_sent_to_hmas_routes_fail_their_jobs_with_a_stable_code() {
+    let t = TestApp::start().await;
+    let p = t.platform("tube.example").await;
+    let good = video_file(BANKED);
+    let mut forged = b"\0\0\0\x14ftypisom\0\0\0\0isom".to_vec();
+    forged.extend_from_slice(b"#EXTM3U\n#EXTINF:3.0,\nfile:///etc/passwd\n#EXT-X-ENDLIST\n");
+    for (path, what, bytes, codes) in [
+        ("/h/hash", "truncated", good[..good.len() * 2 / 5].to_vec(), &["undecodable_video", "no_video_stream"][..]),
+        ("/m/lookup", "no video stream", video_file("tone-no-video.mp4"), &["no_video_stream"][..]),
+        ("/h/hash", "a playlist behind an MP4 header", forged, &["undecodable_video", "no_video_stream"][..]),
+        ("/m/lookup", "not a video", b"just some text".to_vec(), &["not_a_video"][..]),
+    ] {
+        let (status, location, job) = hma_post(&t, &p.token, path, "video", &bytes).await;
+        assert_eq!(status, 202, "{what}: {job}");
+        let job = finished(&t, &p.token, &location.unwrap()).await;
+        assert_eq!(job["state"], "failed", "{what}: {job}");
+        let code = job["error"]["code"].as_str().unwrap();
+        assert!(codes.contains(&code), "{what}: {code}");
+        assert!(job["result"].is_null(), "{what}: {job}");
+    }
+    assert!(leftovers(&t).iter().all(|f| !f.starts_with("upload-")), "{:?}", leftovers(&t));
+    // Two files: refused, and the video already on disk is removed.
+    let (ctype, body) = multipart(&[("video", &good), ("photo", b"x")]);
+    let res = t.http.post(t.url("/h/hash")).bearer_auth(&p.token).header("content-type", ctype).body(body).send().await;
+    let res = res.unwrap();
+    assert_eq!(res.status().as_u16(), 400);
+    assert_eq!(res.json::<Value>().await.unwrap()["code"], "one_file_only");
+    assert!(leftovers(&t).iter().all(|f| !f.starts_with("upload-")), "{:?}", leftovers(&t));
+}
+
+#[tokio::test]
+async fn hmas_video_jobs_are_closed_to_roles_without_banks_and_refused_when_the_queue_is_full() {
+    let t = TestApp::start_with(|c| c.app.video.queue = 0).await;
+    let p = t.platform("tube.example").await;
+    let good = video_file(BANKED);
+    for path in ["/h/hash", "/m/lookup"] {
+        let (status, _, res) = hma_post(&t, &p.token, path, "video", &good).await;
+        assert_eq!((status, res["code"].as_str()), (503, Some("busy")), "{path}: {res}");
+    }
+    assert!(leftovers(&t).iter().all(|f| !f.starts_with("upload-")));
+    let t = TestApp::start().await;
+    let p = t.platform("tube.example").await;
+    let viewer = t.person(&p.org, &["viewer"]).await;
+    for path in ["/h/hash", "/m/lookup"] {
+        let (status, _, res) = hma_post(&t, &viewer.token, path, "video", &good).await;
+        assert_eq!(status, 403, "{path}: {res}");
+    }
+    assert!(leftovers(&t).iter().all(|f| !f.starts_with("upload-")));
+}
+
+#[tokio::test]
+async fn a_stay_down_video_job_keeps_the_video_on_its_case_for_the_storyboard_once() {
+    let t = TestApp::start().await;
+    let p = t.platform("tube.example").await;
+    t.post("/api/v1/banks", &p.token, json!({ "name": "videos", "stay_down": true })).await.expect(201);
+    let added =
+        t.post("/c/bank/videos/signal", &p.token, json!({ "vpdq": reference_signal(BANKED) })).await.expect(200);
+    let bytes = video_file(BANKED);
+    let meta = json!({ "url": "https://tube.example/watch/kept", "content_id": "v-90" });
+    let (status, location, job) = upload(&t, &p.token, meta.clone(), &bytes).await;
+    assert_eq!(status, 202, "{job}");
+    let job = finished(&t, &p.token, &location.unwrap()).await;
+    let result = &job["result"];
+    assert_eq!(result["verdict"], "match", "{result}");
+    let case = result["case"].as_str().expect("a stay-down case").to_owned();
+    let media_id = result["case_media"].as_str().expect("the video kept on the case").to_owned();
+
+    // The case carries the video as if attached: the original, the storyboard, the match.
+    let listed = t.get(&format!("/api/v1/cases/{case}/media"), &p.token).await.expect(200);
+    let media = listed["media"].as_array().unwrap();
+    assert_eq!(media.len(), 1, "{listed}");
+    use sha2::Digest as _;
+    assert_eq!(media[0]["id"].as_str(), Some(media_id.as_str()));
+    assert_eq!(media[0]["sha256"], hex::encode(sha2::Sha256::digest(&bytes)));
+    assert_eq!((media[0]["size"].as_u64(), media[0]["preview"].as_bool()), (Some(bytes.len() as u64), Some(true)));
+    assert_eq!(media[0]["matches"][0]["entry"], added["id"], "{listed}");
+    let stored = t.app.store().read({
+        let id = vigie_model::MediaId::parse(&media_id).unwrap();
+        move |r| r.get_media(&id)
+    });
+    let stored = stored.await.unwrap().unwrap();
+    let facts: Value = serde_json::from_str(stored.video.as_deref().expect("the timeline's facts")).unwrap();
+    assert_eq!(facts["matches"][0]["entry"], added["id"], "{facts}");
+    assert_eq!(facts["matches"][0]["query_match_percent"], 100.0, "{facts}");
+    let segments = facts["matches"][0]["segments"].as_array().unwrap();
+    assert!(!segments.is_empty(), "{facts}");
+    let frames = facts["frames"].as_array().unwrap();
+    assert!(!frames.is_empty() && frames.iter().all(|f| f["matched"] == true), "{facts}");
+    let original = t.app.store().read({
+        let id = vigie_model::MediaId::parse(&media_id).unwrap();
+        move |r| r.media_original(&id)
+    });
+    assert_eq!(original.await.unwrap().as_deref(), Some(bytes.as_slice()), "the original, for the viewer");
+
+    // The console shows the case's storyboard to the platform's reviewer.
+    let body = json!({ "name": "Rita Reviewer", "roles": ["moderator"], "login": "rita", "password": crate::console::PASSWORD });
+    t.post(&format!("/api/v1/orgs/{}/users", p.org), ADMIN, body).await.expect(201);
+    let cookie = t.console_login("rita", crate::console::PASSWORD).await.1.expect("a session");
+    let html = t.console_get(&format!("/cases/{case}"), &cookie).await.body;
+    assert!(html.contains("img class=\"preview storyboard\"") && html.contains("class=\"segment\""), "{html}");
+
+    // The same video uploaded again folds into the case, which keeps it once.
+    let meta = json!({ "url": "https://tube.example/watch/kept", "content_id": "v-91" });
+    let (_, location, _) = upload(&t, &p.token, meta, &bytes).await;
+    let again = finished(&t, &p.token, &location.unwrap()).await;
+    assert_eq!(again["result"]["case"].as_str(), Some(case.as_str()), "{again}");
+    assert_eq!(again["result"]["case_media"].as_str(), Some(media_id.as_str()), "{again}");
+    let listed = t.get(&format!("/api/v1/cases/{case}/media"), &p.token).await.expect(200);
+    assert_eq!(listed["media"].as_array().unwrap().len(), 1, "{listed}");
+
+    // An upload that matches nothing opens no case and keeps nothing.
+    let (_, location, _) =
+        upload(&t, &p.token, json!({ "url": "https://tube.example/watch/other" }), &video_file(OTHER)).await;
+    let other = finished(&t, &p.token, &location.unwrap()).await;
+    assert_eq!((other["result"]["verdict"].as_str(), other["result"].get("case_media")), (Some("no_match"), None));
+}
