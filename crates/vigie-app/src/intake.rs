@@ -201,10 +201,17 @@ impl App {
         // Art. 16(2)(d) asks for a statement confirming the notifier's good-faith belief: `false`
         // is no such statement, and a notice without one gives the platform no actual knowledge.
         c.check(
-            input.good_faith == Some(true),
+            input.good_faith.is_some(),
             "good_faith",
             "required",
-            "confirm that you believe in good faith that the notice is accurate and complete (DSA art. 16(2)(d))",
+            "state whether you believe in good faith that the notice is accurate and complete (DSA art. 16(2)(d))",
+        );
+        c.check(
+            input.good_faith != Some(false),
+            "good_faith",
+            "not_confirmed",
+            "a notice needs your confirmation that you believe in good faith that it is accurate and complete \
+             (DSA art. 16(2)(d))",
         );
         let language = check_language(&mut c, input.language.as_deref(), "language");
         let labels = labels_of(language, &check_types(&mut c, &input.harm_types, "harm_types"));

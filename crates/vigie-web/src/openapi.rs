@@ -246,7 +246,7 @@ const RULES: &[(&str, &str, &[&str])] = &[
     ("patch", "/api/v1/orgs/{id}", &["not_applicable"]),
     ("post", "/api/v1/users/{id}/tokens", &["invalid_time", "in_the_past"]),
     ("post", "/api/v1/orgs/{id}/users", &["login:required", "password:required", "role_not_allowed", "invalid_login"]),
-    ("post", "/api/v1/notices", LOCATION_RULES),
+    ("post", "/api/v1/notices", NOTICE_RULES),
     ("post", "/api/v1/referrals", LOCATION_RULES),
     ("post", "/api/v1/watchlists/{id}/entries", LOCATION_RULES),
     (
@@ -317,6 +317,17 @@ const LOCATION_RULES: &[&str] = &[
     "invalid_text",
     "entries[].url:required",
     "entries[].platform:required",
+];
+
+/// A notice's: its locations', and a good-faith statement that says `false` (DSA art. 16(2)(d)).
+const NOTICE_RULES: &[&str] = &[
+    "locations[].url:required",
+    "locations[].platform:required",
+    "unknown_platform",
+    "not_applicable",
+    "content_only",
+    "invalid_text",
+    "not_confirmed",
 ];
 
 const DECISION_RULES: &[&str] = &[

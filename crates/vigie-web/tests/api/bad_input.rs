@@ -67,7 +67,7 @@ async fn hostile_locations_are_refused_field_by_field_and_nothing_is_half_writte
         )
         .await;
     assert_eq!(res.status, 422);
-    assert_eq!((res.fields(), res.field_codes()), (vec!["good_faith".to_owned()], vec!["required".to_owned()]));
+    assert_eq!((res.fields(), res.field_codes()), (vec!["good_faith".to_owned()], vec!["not_confirmed".to_owned()]));
     let too_many: Vec<_> = (0..101).map(|i| json!({ "url": format!("https://a.example/{i}") })).collect();
     let res = t
         .post_anonymous("/api/v1/notices", json!({ "explanation": "x", "good_faith": true, "locations": too_many }))
