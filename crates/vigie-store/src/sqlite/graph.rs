@@ -22,9 +22,12 @@ fn scope_param(scope: GraphScope<'_>) -> Option<&str> {
 }
 
 impl SqliteRead<'_> {
-    fn visible_cases(&self, scope: GraphScope<'_>, cond: &str, value: &str, limit: u32) -> Result<Vec<CaseId>> {
+    /// The visible cases among `candidates` (a subquery of case ids in `?2`'s terms), oldest
+    /// first. Each candidate query reads one index: a view runs dozens of them, and a condition
+    /// with `OR` over the cases' columns made each a scan of every case.
+    fn visible_cases(&self, scope: GraphScope<'_>, candidates: &str, value: &str, limit: u32) -> Result<Vec<CaseId>> {
         self.many(
-            &format!("SELECT id FROM cases WHERE {VISIBLE} AND ({cond}) ORDER BY created_at, id LIMIT ?3"),
+            &format!("SELECT id FROM cases WHERE {VISIBLE} AND id IN ({candidates}) ORDER BY created_at, id LIMIT ?3"),
             params![scope_param(scope), value, limit],
             |r| Ok(CaseId::from_trusted(r.get(0)?)),
         )
@@ -33,13 +36,14 @@ impl SqliteRead<'_> {
 
 impl GraphReads for SqliteRead<'_> {
     fn graph_case_visible(&self, scope: GraphScope<'_>, case: &CaseId) -> Result<bool> {
-        Ok(!self.visible_cases(scope, "id = ?2", case.as_str(), 1)?.is_empty())
+        Ok(!self.visible_cases(scope, "SELECT ?2", case.as_str(), 1)?.is_empty())
     }
     fn graph_account_cases(&self, scope: GraphScope<'_>, account: &str, limit: u32) -> Result<Vec<CaseId>> {
         self.visible_cases(
             scope,
-            "account_id = ?2 OR (kind = 'account' AND account_id IS NULL AND url = ?2) \
-             OR id IN (SELECT case_id FROM case_signal_keys WHERE value = ?2 AND kind = 'account')",
+            "SELECT id FROM cases WHERE account_id = ?2 \
+             UNION SELECT id FROM cases WHERE url = ?2 AND kind = 'account' AND account_id IS NULL \
+             UNION SELECT case_id FROM case_signal_keys WHERE value = ?2 AND kind = 'account'",
             account,
             limit,
         )
@@ -79,16 +83,17 @@ impl GraphReads for SqliteRead<'_> {
     fn graph_hash_cases(&self, scope: GraphScope<'_>, value: &str, limit: u32) -> Result<Vec<CaseId>> {
         self.visible_cases(
             scope,
-            "id IN (SELECT case_id FROM case_media WHERE sha256 = ?2 OR pdq = ?2) \
-             OR id IN (SELECT case_id FROM bank_entries WHERE case_id IS NOT NULL AND value = ?2) \
-             OR id IN (SELECT case_id FROM case_signal_keys WHERE value = ?2 AND kind <> 'account')",
+            "SELECT case_id FROM case_media WHERE sha256 = ?2 \
+             UNION SELECT case_id FROM case_media WHERE pdq = ?2 \
+             UNION SELECT case_id FROM bank_entries WHERE case_id IS NOT NULL AND value = ?2 \
+             UNION SELECT case_id FROM case_signal_keys WHERE value = ?2 AND kind <> 'account'",
             value,
             limit,
         )
     }
 
     fn graph_url_cases(&self, scope: GraphScope<'_>, url: &str, limit: u32) -> Result<Vec<CaseId>> {
-        self.visible_cases(scope, "url = ?2", url, limit)
+        self.visible_cases(scope, "SELECT id FROM cases WHERE url = ?2", url, limit)
     }
 
     fn graph_profile_cases(&self, scope: GraphScope<'_>, tail: &str, limit: u32) -> Result<Vec<(CaseId, String)>> {

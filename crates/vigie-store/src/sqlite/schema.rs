@@ -1309,6 +1309,12 @@ CREATE TABLE case_text_hits (
     PRIMARY KEY (case_id, signal, location, entry, signal_type)
 ) STRICT, WITHOUT ROWID;
 "#,
+    // 25: the account network across platforms (an authority's view) looks cases up by account id
+    // and by URL whatever their platform: an index each, beside the per-platform ones.
+    r#"
+CREATE INDEX cases_account_any ON cases(account_id) WHERE account_id IS NOT NULL;
+CREATE INDEX cases_url_any ON cases(url) WHERE url IS NOT NULL;
+"#,
 ];
 
 /// Brings the database to the newest schema, one migration per transaction.
