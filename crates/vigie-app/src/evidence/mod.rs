@@ -962,36 +962,41 @@ pub(crate) fn tick(tx: &mut dyn Tx, ev: &Events<'_>, freed_blobs: &mut Vec<Strin
     Ok(n)
 }
 
+/// Deletes the blobs among `candidates` that no record holds; returns how many files went. Only
+/// on the store's writer thread (inside a write), so that no preservation is writing one of them.
+fn delete_unreferenced(tx: &mut dyn Tx, vault: &Vault, candidates: Vec<String>) -> AppResult<usize> {
+    let mut n = 0;
+    for sha in candidates {
+        if tx.evidence_item_of_blob(&sha)?.is_none() && vault.storage.exists(&sha) {
+            vault.storage.delete(&sha).map_err(io_internal)?;
+            n += 1;
+        }
+    }
+    Ok(n)
+}
+
 impl App {
     /// Deletes the blobs among `candidates` that no record holds (any more): called after the
-    /// transaction that freed them committed. On the writer thread, so no preservation can be
-    /// writing one of them meanwhile. Returns how many files went.
+    /// transaction that freed them committed. Returns how many files went.
     pub async fn free_evidence_blobs(&self, candidates: Vec<String>) -> AppResult<usize> {
         if candidates.is_empty() {
             return Ok(0);
         }
         let vault = self.vault();
-        self.store()
-            .write(move |tx| {
-                let mut n = 0;
-                for sha in candidates {
-                    if tx.evidence_item_of_blob(&sha)?.is_none() && vault.storage.exists(&sha) {
-                        vault.storage.delete(&sha).map_err(io_internal)?;
-                        n += 1;
-                    }
-                }
-                Ok::<_, AppError>(n)
-            })
-            .await
+        self.store().write(move |tx| delete_unreferenced(tx, &vault, candidates)).await
     }
 
     /// Deletes every blob file no record holds (left by a write that failed to commit, or by a
-    /// crash between a purge and its deletion) and the temporary files of interrupted writes.
-    /// Returns how many files went.
+    /// crash between a purge and its deletion) and the temporary files of interrupted writes,
+    /// all on the writer thread. Returns how many files went.
     pub async fn sweep_evidence_blobs(&self) -> AppResult<usize> {
         let vault = self.vault();
-        let stored = vault.storage.list().map_err(io_internal)?;
-        let swept = vault.storage.clear_unfinished().map_err(io_internal)?;
-        Ok(swept + self.free_evidence_blobs(stored).await?)
+        self.store()
+            .write(move |tx| {
+                let swept = vault.storage.clear_unfinished().map_err(io_internal)?;
+                let stored = vault.storage.list().map_err(io_internal)?;
+                Ok::<_, AppError>(swept + delete_unreferenced(tx, &vault, stored)?)
+            })
+            .await
     }
 }

@@ -1032,6 +1032,23 @@ pub struct JobErrorDto {
     pub message: String,
 }
 
+/// `202` with a job just recorded for a video on disk at `path`, and its status route in
+/// `Location`; when it could not be recorded, the file is removed and the refusal answered.
+pub(crate) async fn job_accepted(
+    path: std::path::PathBuf,
+    submitted: vigie_app::AppResult<vigie_store::JobRecord>,
+) -> ApiResult<Response> {
+    let job = match submitted {
+        Ok(job) => job,
+        Err(e) => {
+            let _ = tokio::fs::remove_file(path).await;
+            return Err(e.into());
+        }
+    };
+    let location = format!("/api/v1/jobs/{}", job.id.as_str());
+    Ok((StatusCode::ACCEPTED, [(header::LOCATION, location)], Json(JobDto::from(job))).into_response())
+}
+
 impl From<vigie_store::JobRecord> for JobDto {
     fn from(j: vigie_store::JobRecord) -> Self {
         JobDto {
@@ -1066,16 +1083,8 @@ pub async fn check_upload(State(s): State<AppState>, Auth(p): Auth, req: Request
         Upload::Now(r, media) => (r, media),
         Upload::Video(r, file) => {
             let path = s.app.config().video.dir.join(&file);
-            let job = match s.app.submit_video_check(&p, r.url, r.content_id, r.uploader, file).await {
-                Ok(job) => job,
-                Err(e) => {
-                    let _ = tokio::fs::remove_file(path).await;
-                    return Err(e.into());
-                }
-            };
-            let location = format!("/api/v1/jobs/{}", job.id.as_str());
-            let body = Json(JobDto::from(job));
-            return Ok((StatusCode::ACCEPTED, [(header::LOCATION, location)], body).into_response());
+            let submitted = s.app.submit_video_check(&p, r.url, r.content_id, r.uploader, file).await;
+            return job_accepted(path, submitted).await;
         }
     };
     let input = UploadInput {

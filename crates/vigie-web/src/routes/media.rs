@@ -6,7 +6,7 @@ use axum::body::Bytes;
 use axum::extract::multipart::MultipartRejection;
 use axum::extract::rejection::BytesRejection;
 use axum::extract::{Multipart, State};
-use axum::http::{StatusCode, header};
+use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
@@ -150,16 +150,7 @@ pub(crate) async fn hma_job(
     file: String,
 ) -> ApiResult<Response> {
     let path = s.app.config().video.dir.join(&file);
-    let job = match s.app.submit_hma_video(p, kind, banks, coin, file).await {
-        Ok(job) => job,
-        Err(e) => {
-            let _ = tokio::fs::remove_file(path).await;
-            return Err(e.into());
-        }
-    };
-    let location = format!("/api/v1/jobs/{}", job.id.as_str());
-    let body = Json(JobDto::from(job));
-    Ok((StatusCode::ACCEPTED, [(header::LOCATION, location)], body).into_response())
+    super::banks::job_accepted(path, s.app.submit_hma_video(p, kind, banks, coin, file).await).await
 }
 
 /// HMA-compatible: exactly one file, its field named after its content type (`photo=@x.jpg`). A
