@@ -6,7 +6,7 @@
 
 use axum::Json;
 use axum::body::Bytes;
-use axum::extract::rejection::BytesRejection;
+use axum::extract::rejection::{BytesRejection, PathRejection};
 use axum::extract::{Path, State};
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
@@ -109,8 +109,10 @@ pub async fn add_tmk(
 pub async fn get_tmk(
     State(s): State<AppState>,
     Auth(p): Auth,
-    Path((id, entry)): Path<(String, i64)>,
+    path: Result<Path<(String, i64)>, PathRejection>,
 ) -> ApiResult<Response> {
+    // An entry id that is no number (or past i64) names no entry, as for the other entry routes.
+    let Path((id, entry)) = path.map_err(|_| ApiError::not_found("entry"))?;
     let (e, bytes) = s.app.tmk_file(&p, &id, entry).await?;
     let disposition = format!("attachment; filename=\"{}.tmk\"", e.value);
     Ok((
