@@ -133,26 +133,11 @@ fn read_or_create(path: &Path) -> Result<String, KeyError> {
         Ok(text) => Ok(text),
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
             let text = format!("k1:{}\n", hex::encode(crate::random32()));
-            if let Some(dir) = path.parent() {
-                std::fs::create_dir_all(dir).map_err(io)?;
-            }
-            write_private(path, text.as_bytes()).map_err(io)?;
+            crate::secrets::create_secret_file(path, text.as_bytes()).map_err(io)?;
             Ok(text)
         }
         Err(e) => Err(io(e)),
     }
-}
-
-/// Writes a new owner-only file.
-fn write_private(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
-    use std::io::Write;
-    let mut options = std::fs::OpenOptions::new();
-    options.write(true).create_new(true);
-    #[cfg(unix)]
-    std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
-    let mut file = options.open(path)?;
-    file.write_all(bytes)?;
-    file.sync_all()
 }
 
 /// Encrypts `plain` under `key`, bound to `aad`: nonce (12 bytes) then ciphertext and tag.
@@ -230,7 +215,7 @@ impl BlobStorage for DirStorage {
         let parent = path.parent().expect("a blob's path has a directory");
         std::fs::create_dir_all(parent)?;
         let tmp = parent.join(format!(".{sha256}.{}", hex::encode(crate::random16())));
-        write_private(&tmp, sealed)?;
+        crate::secrets::create_secret_file(&tmp, sealed)?;
         std::fs::rename(&tmp, &path)?;
         std::fs::File::open(parent)?.sync_all()
     }
