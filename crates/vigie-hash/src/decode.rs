@@ -395,8 +395,11 @@ fn decode_gif(bytes: &[u8], limits: &Limits, buf: &mut Vec<u8>) -> Result<Decode
     buf.resize(width * height, background);
     let (fw, fh) = (usize::from(frame.width), usize::from(frame.height));
     let (left, top) = (usize::from(frame.left), usize::from(frame.top));
+    // A frame may lie partly or wholly off the screen (its offsets are any 16-bit values): only
+    // the part on the screen is drawn, and a frame wholly off it leaves the background.
     let w = fw.min(width.saturating_sub(left));
-    for y in 0..fh.min(height.saturating_sub(top)) {
+    let rows = if w == 0 { 0 } else { fh.min(height.saturating_sub(top)) };
+    for y in 0..rows {
         let row = frame.buffer.get(y * fw..y * fw + w).ok_or_else(|| corrupt(f, "a frame shorter than its size"))?;
         buf[(top + y) * width + left..][..w].copy_from_slice(row);
     }
@@ -592,6 +595,43 @@ mod tests {
         let mut out = Cursor::new(Vec::new());
         image::codecs::jpeg::JpegEncoder::new_with_quality(&mut out, 90).encode_image(&img).unwrap();
         out.into_inner()
+    }
+
+    /// A GIF whose screen is `screen` and whose one frame, `frame` pixels of palette index 1,
+    /// sits at `at`.
+    fn gif_with_frame(screen: (u16, u16), frame: (u16, u16), at: (u16, u16)) -> Vec<u8> {
+        let mut out = Vec::new();
+        {
+            let palette = [0, 0, 0, 255, 255, 255];
+            let mut enc = gif::Encoder::new(&mut out, screen.0, screen.1, &palette).unwrap();
+            let mut f = gif::Frame { width: frame.0, height: frame.1, left: at.0, top: at.1, ..gif::Frame::default() };
+            let pixels = vec![1u8; usize::from(frame.0) * usize::from(frame.1)];
+            f.buffer = std::borrow::Cow::Owned(pixels);
+            enc.write_frame(&f).unwrap();
+        }
+        out
+    }
+
+    #[test]
+    fn a_gif_frame_off_the_screen_leaves_the_background_and_a_frame_across_its_edge_is_cut() {
+        let limits = Limits::default();
+        // The fuzzer's case: a frame whose left offset (4096) lies far past a 12 x 9 screen.
+        for at in [(4096, 0), (0, 4096), (12, 0), (0, 9), (u16::MAX, u16::MAX)] {
+            let bytes = gif_with_frame((12, 9), (12, 5), at);
+            let mut buf = Vec::new();
+            let (w, h, layout) = decode_gif(&bytes, &limits, &mut buf).unwrap();
+            assert_eq!((w, h), (12, 9), "{at:?}");
+            assert!(matches!(layout, Layout::Indexed(_)));
+            assert!(buf.iter().all(|&p| p == 0), "{at:?}: nothing of the frame is drawn");
+        }
+        // Across the right and bottom edges: the part on the screen is drawn.
+        let bytes = gif_with_frame((12, 9), (8, 8), (8, 6));
+        let mut buf = Vec::new();
+        decode_gif(&bytes, &limits, &mut buf).unwrap();
+        let drawn: Vec<(usize, usize)> =
+            (0..9).flat_map(|y| (0..12).map(move |x| (x, y))).filter(|&(x, y)| buf[y * 12 + x] == 1).collect();
+        let expected: Vec<(usize, usize)> = (6..9).flat_map(|y| (8..12).map(move |x| (x, y))).collect();
+        assert_eq!(drawn, expected);
     }
 
     #[test]
