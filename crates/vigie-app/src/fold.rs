@@ -68,7 +68,7 @@ pub(crate) fn fold(
     });
     if seen.contains(&case.id) {
         // The same signal listed this location twice: link it, count it once.
-        tx.link_signal_case(&c.signal.id, idx, &case.id)?;
+        tx.link_signal_case(c.signal, idx, &case.id)?;
         return Ok(case.id);
     }
     let was_threat = case.threat_to_life;
@@ -121,7 +121,7 @@ pub(crate) fn fold(
     } else {
         tx.update_case(&case)?;
     }
-    tx.link_signal_case(&c.signal.id, idx, &case.id)?;
+    tx.link_signal_case(c.signal, idx, &case.id)?;
     tx.add_case_labels(&case.id, c.labels)?;
     seen.insert(case.id.clone());
 

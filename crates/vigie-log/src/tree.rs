@@ -157,6 +157,17 @@ impl Frontier {
         self.size
     }
 
+    /// The roots of the complete subtrees the size decomposes into, largest first.
+    pub fn nodes(&self) -> &[Hash] {
+        &self.nodes
+    }
+
+    /// The edge of a tree of `size` leaves from its [`Frontier::nodes`]; `None` unless there is
+    /// one node per set bit of `size`.
+    pub fn from_parts(size: u64, nodes: Vec<Hash>) -> Option<Frontier> {
+        (nodes.len() == size.count_ones() as usize).then_some(Frontier { size, nodes })
+    }
+
     /// Appends a leaf by its input.
     pub fn push(&mut self, leaf_input: &[u8]) {
         self.push_hash(leaf_hash(leaf_input));
@@ -173,6 +184,26 @@ impl Frontier {
         }
         self.nodes.push(hash);
         self.size += 1;
+    }
+
+    /// Appends a complete subtree of `2^level` leaves by its root, as pushing its leaves one by
+    /// one would: possible only when the size is a multiple of `2^level` (the subtree then starts
+    /// at a boundary of its level). Returns `false`, changing nothing, otherwise.
+    pub fn push_subtree(&mut self, level: u8, root: Hash) -> bool {
+        let Some(width) = 1u64.checked_shl(u32::from(level)) else { return false };
+        if !self.size.is_multiple_of(width) || self.size.checked_add(width).is_none() {
+            return false;
+        }
+        let mut hash = root;
+        let mut above = self.size >> level;
+        while above & 1 == 1 {
+            let left = self.nodes.pop().expect("one node per set bit of the size");
+            hash = node_hash(&left, &hash);
+            above >>= 1;
+        }
+        self.nodes.push(hash);
+        self.size += width;
+        true
     }
 
     /// The root hash of the leaves pushed so far.
@@ -527,6 +558,43 @@ mod tests {
             assert_eq!(split_point(n), k, "n = {n}");
         }
         assert_eq!(split_point(u64::MAX), 1 << 63);
+    }
+
+    #[test]
+    fn a_subtree_pushed_by_its_root_leaves_the_edge_its_leaves_would() {
+        let leaf = |i: u64| leaf_hash(&i.to_be_bytes());
+        for level in 0..6u8 {
+            let width = 1u64 << level;
+            for blocks_before in 0..9u64 {
+                let mut by_leaf = Frontier::new();
+                let mut by_block = Frontier::new();
+                for b in 0..=blocks_before {
+                    let mut block = Frontier::new();
+                    for i in b * width..(b + 1) * width {
+                        by_leaf.push_hash(leaf(i));
+                        block.push_hash(leaf(i));
+                    }
+                    assert!(by_block.push_subtree(level, block.root()));
+                }
+                assert_eq!(by_block, by_leaf, "level {level}, {blocks_before} blocks before");
+            }
+        }
+        // Off its level's boundary, or past the largest size, it is refused and changes nothing.
+        let mut f = Frontier::new();
+        f.push_hash(leaf(0));
+        let before = f.clone();
+        assert!(!f.push_subtree(1, leaf(1)));
+        assert!(!f.push_subtree(64, leaf(1)));
+        assert_eq!(f, before);
+        // An edge taken apart and put back together is the same edge; a wrong count is refused.
+        for n in 0..5 {
+            f.push_hash(leaf(n + 1));
+            assert_eq!(Frontier::from_parts(f.size(), f.nodes().to_vec()), Some(f.clone()));
+            assert_eq!(
+                Frontier::from_parts(f.size() + 1, f.nodes().to_vec()).is_some(),
+                (f.size() + 1).count_ones() == f.size().count_ones()
+            );
+        }
     }
 
     #[test]

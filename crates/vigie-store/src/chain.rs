@@ -9,6 +9,14 @@ use crate::Result;
 /// A 32-byte hash, as the tree keeps it.
 pub type LogHash = [u8; 32];
 
+/// The lowest level of the log's tree whose nodes an engine keeps: one node for every 16 leaves,
+/// and half as many at each level above, about one row for eight events, where keeping every
+/// node took two rows for each. A node below is hashed again from its events and their seeds
+/// when a proof or a check needs it: at most 16 events read. An event changed in the database
+/// after it was written no longer hashes to the kept node of its block of 16, nor to the signed
+/// roots; the newest events, in a block not yet complete, are held by the checkpoints alone.
+pub const KEPT_NODE_LEVEL: u8 = 4;
+
 /// A checkpoint the log signed: its tree size and root, and the signed note (C2SP
 /// `tlog-checkpoint`) with the witnesses' cosignatures gathered since.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -31,7 +39,9 @@ pub trait ChainReads {
     /// The number of leaves in the log's tree: the events appended to it (event `seq` is leaf
     /// `seq − 1`).
     fn log_size(&self) -> Result<u64>;
-    /// The hash of the complete subtree at `(level, index)`, if stored.
+    /// The hash of the complete subtree at `(level, index)`: as kept, at [`KEPT_NODE_LEVEL`]
+    /// and above; hashed from its events and their seeds, below. `None` when the tree does not
+    /// reach that far (or a kept node is missing).
     fn log_node(&self, level: u8, index: u64) -> Result<Option<LogHash>>;
     /// The seeds of events `from..=to` (their fields' salts derive from them), by sequence number.
     fn event_seeds(&self, from: i64, to: i64) -> Result<Vec<(i64, LogHash)>>;

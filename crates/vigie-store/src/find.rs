@@ -24,6 +24,63 @@ pub enum CaseKey {
     Order(String),
 }
 
+/// What one report says about the case its location `idx` reached, by value, as an engine
+/// records it for [`CaseKey::Hash`] and the account network (`case_signal_keys` in SQLite): the
+/// location's media hashes (lower-cased) and account id (trimmed of spaces); for an upload match,
+/// its uploader (trimmed) and the bank entries it matched, whose banked values the engine reads.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct SignalKeys {
+    /// `(kind, value)`: kind `sha256`, `md5` or `account`; never an empty value.
+    pub values: Vec<(&'static str, String)>,
+    /// The bank entries an upload match matched: each gives its value, of its own signal type.
+    pub entries: Vec<i64>,
+}
+
+impl SignalKeys {
+    /// The keys of `signal`'s location `idx`. Reads the JSON the report was stored with; what
+    /// does not read, or is not a string where a string is expected, says nothing.
+    pub fn of(signal: &crate::SignalRecord, idx: u32) -> SignalKeys {
+        use serde_json::Value;
+        let mut keys = SignalKeys::default();
+        let mut add = |kind: &'static str, value: String| {
+            if !value.is_empty() && !keys.values.iter().any(|(k, v)| *k == kind && *v == value) {
+                keys.values.push((kind, value));
+            }
+        };
+        let locations: Value = serde_json::from_str(&signal.locations).unwrap_or(Value::Null);
+        if let Some(location) = locations.get(idx as usize) {
+            let text = |field: &str| location.get(field).and_then(Value::as_str);
+            if let Some(v) = text("media_sha256") {
+                add("sha256", v.to_ascii_lowercase());
+            }
+            if let Some(v) = text("media_md5") {
+                add("md5", v.to_ascii_lowercase());
+            }
+            if let Some(v) = text("account_id") {
+                add("account", v.trim_matches(' ').to_owned());
+            }
+        }
+        if signal.kind == vigie_model::signal::SignalKind::BankMatch {
+            let details: Value = serde_json::from_str(&signal.details).unwrap_or(Value::Null);
+            if let Some(v) = details.get("uploader").and_then(Value::as_str) {
+                add("account", v.trim_matches(' ').to_owned());
+            }
+            let matches = details.get("matches").and_then(Value::as_array).map(Vec::as_slice).unwrap_or_default();
+            keys.entries = matches
+                .iter()
+                .filter_map(|m| match m.get("entry")? {
+                    Value::Number(n) => n.as_i64(),
+                    Value::String(s) => s.trim().parse().ok(),
+                    _ => None,
+                })
+                .collect();
+            keys.entries.sort_unstable();
+            keys.entries.dedup();
+        }
+        keys
+    }
+}
+
 /// A reported location's text that matched a banked text at intake, recorded on the case.
 ///
 /// Legal basis: handling the notice or order that carried the text (DSA art. 16, TCO art. 3 and
@@ -164,4 +221,62 @@ pub trait FindTx {
     fn insert_routing_rule(&mut self, r: &RoutingRuleRecord) -> Result<()>;
     /// `true` if the org had that rule.
     fn delete_routing_rule(&mut self, org: &OrgId, id: &str) -> Result<bool>;
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::SignalRecord;
+    use vigie_model::signal::{SignalKind, Tier};
+
+    fn signal(kind: SignalKind, locations: &str, details: &str) -> SignalRecord {
+        SignalRecord {
+            id: SignalId::from_trusted("sig_1".into()),
+            kind,
+            tier: Tier::Public,
+            submitter_org: None,
+            submitter_user: None,
+            threat_to_life: false,
+            received_at: Timestamp::from_micros(0),
+            tracking_hash: None,
+            explanation_ref: None,
+            notifier_name_ref: None,
+            notifier_email_ref: None,
+            good_faith: None,
+            details: details.into(),
+            locations: locations.into(),
+        }
+    }
+
+    #[test]
+    fn a_location_says_its_media_hashes_lower_cased_and_its_account_trimmed() {
+        let s = signal(
+            SignalKind::Notice,
+            r#"[{"url":"https://a.example/1","media_sha256":"ABCDEF","media_md5":"Ff00","account_id":"  acct 9 "},
+                {"url":"https://a.example/2","media_sha256":12,"account_id":"   "},
+                {"url":"https://a.example/3","account_id":"\tx\t"}]"#,
+            "{}",
+        );
+        let first = SignalKeys::of(&s, 0);
+        assert_eq!(first.values, [("sha256", "abcdef".into()), ("md5", "ff00".into()), ("account", "acct 9".into())]);
+        assert!(first.entries.is_empty(), "only an upload match names bank entries");
+        // A number where a hash goes says nothing; an account id of spaces is empty, so nothing.
+        assert_eq!(SignalKeys::of(&s, 1), SignalKeys::default());
+        // Only spaces are trimmed, as before (SQLite's trim).
+        assert_eq!(SignalKeys::of(&s, 2).values, [("account", "\tx\t".into())]);
+        assert_eq!(SignalKeys::of(&s, 3), SignalKeys::default(), "past the last location");
+        assert_eq!(SignalKeys::of(&signal(SignalKind::Notice, "not json", "{}"), 0), SignalKeys::default());
+    }
+
+    #[test]
+    fn an_upload_match_says_its_uploader_and_the_entries_it_matched_once_each() {
+        let details =
+            r#"{"uploader":" u-1 ","matches":[{"entry":7},{"entry":"3"},{"entry":7},{"entry":null},{"bank":"x"}]}"#;
+        let s = signal(SignalKind::BankMatch, r#"[{"content_id":"c1","account_id":"u-1"}]"#, details);
+        let keys = SignalKeys::of(&s, 0);
+        assert_eq!(keys.values, [("account", "u-1".into())], "the same account once");
+        assert_eq!(keys.entries, [3, 7]);
+        // A notice with the same details names no entries: only an upload match's are its own.
+        assert!(SignalKeys::of(&signal(SignalKind::Notice, "[]", details), 0).entries.is_empty());
+    }
 }

@@ -30,7 +30,7 @@ mod wellbeing;
 
 use std::sync::Arc;
 
-pub use chain::{ChainReads, CheckpointRecord, LogHash, LogTx};
+pub use chain::{ChainReads, CheckpointRecord, KEPT_NODE_LEVEL, LogHash, LogTx};
 pub use console::*;
 pub use dueprocess::*;
 pub use evidence::*;
@@ -223,7 +223,9 @@ pub trait Tx:
     fn insert_host(&mut self, r: &HostRecord) -> Result<()>;
     fn update_host(&mut self, r: &HostRecord) -> Result<()>;
     fn insert_signal(&mut self, r: &SignalRecord) -> Result<()>;
-    fn link_signal_case(&mut self, signal: &SignalId, idx: u32, case: &CaseId) -> Result<()>;
+    /// Links the signal's location `idx` to the case it reached, with what it says of the case
+    /// by value ([`SignalKeys`]).
+    fn link_signal_case(&mut self, signal: &SignalRecord, idx: u32, case: &CaseId) -> Result<()>;
     /// The caller checks first that the platform has no case with that key.
     fn insert_case(&mut self, r: &CaseRecord) -> Result<()>;
     fn update_case(&mut self, r: &CaseRecord) -> Result<()>;

@@ -12,7 +12,7 @@ use std::path::PathBuf;
 use conformance::{Harness, event, org};
 use vigie_model::{Conflict, EventId, Timestamp, UserId};
 use vigie_store::{ConstraintKind, HostRecord, HostStatus};
-use vigie_store::{SqliteConfig, Store, StoreError};
+use vigie_store::{KEPT_NODE_LEVEL, SqliteConfig, Store, StoreError};
 
 /// A SQLite database in a temporary directory.
 struct Sqlite {
@@ -135,8 +135,9 @@ async fn the_log_check_reads_the_head_and_the_append_only_triggers() {
     );
 }
 
-/// Every leaf of the log's tree, recomputed from the events and their seeds, as RFC 9162 leaf
-/// hashes, and the hashes the tree holds at level 0.
+/// Every leaf of the log's tree, recomputed here from the events and their seeds, as RFC 9162
+/// leaf hashes; and the tree's own leaves, after checking that each kept node (every block of
+/// `KEPT_NODE_LEVEL`) is the root of the recomputed leaves under it.
 async fn leaves(store: &Store) -> (Vec<[u8; 32]>, Vec<[u8; 32]>) {
     store
         .read(|r| {
@@ -144,54 +145,105 @@ async fn leaves(store: &Store) -> (Vec<[u8; 32]>, Vec<[u8; 32]>) {
             let seeds = r.event_seeds(1, i64::MAX)?;
             assert_eq!(seeds.len(), events.len(), "one seed per event");
             let mut recomputed = Vec::new();
-            let mut stored = Vec::new();
+            let mut tree = Vec::new();
             for (e, (seq, seed)) in events.iter().zip(&seeds) {
                 assert_eq!(e.seq, *seq);
                 let leaf = vigie_model::event::leaf::Leaf::of(e, &e.event().unwrap(), *seed);
                 recomputed.push(vigie_log::tree::leaf_hash(&leaf.hash()));
-                stored.push(r.log_node(0, u64::try_from(e.seq - 1).unwrap())?.expect("a leaf per event"));
+                tree.push(r.log_node(0, u64::try_from(e.seq - 1).unwrap())?.expect("a leaf per event"));
+            }
+            let width = 1usize << KEPT_NODE_LEVEL;
+            for (b, block) in recomputed.chunks_exact(width).enumerate() {
+                let mut f = vigie_log::tree::Frontier::new();
+                block.iter().for_each(|l| f.push_hash(*l));
+                assert_eq!(r.log_node(KEPT_NODE_LEVEL, b as u64)?, Some(f.root()), "block {b}");
             }
             assert_eq!(r.log_size()?, events.len() as u64);
-            Ok((recomputed, stored))
+            Ok((recomputed, tree))
         })
         .await
         .unwrap()
+}
+
+/// The levels of the rows `log_nodes` holds.
+fn kept_levels(file: &std::path::Path) -> Vec<u8> {
+    let raw = rusqlite::Connection::open(file).unwrap();
+    let mut stmt = raw.prepare("SELECT DISTINCT level FROM log_nodes ORDER BY level").unwrap();
+    stmt.query_map([], |r| r.get(0)).unwrap().collect::<rusqlite::Result<_>>().unwrap()
 }
 
 #[tokio::test]
 async fn every_event_is_a_leaf_written_in_its_own_transaction_and_the_nodes_never_change() {
     let db = Sqlite::new();
     let store = db.open();
-    for n in 1..=12 {
+    for n in 1..=40 {
         let e = event(n);
         store.write(move |tx| tx.append_event(&EventId::from_random([n as u8; 16]), &e)).await.unwrap();
     }
     // A transaction that fails after its event leaves neither the event nor its leaf.
-    let e = event(13);
+    let e = event(41);
     let failed = store
         .write(move |tx| {
-            tx.append_event(&EventId::from_random([13; 16]), &e)?;
+            tx.append_event(&EventId::from_random([41; 16]), &e)?;
             Err::<(), _>(StoreError::Corrupt("the use-case failed".into()))
         })
         .await;
     assert!(failed.is_err());
-    let e = event(14);
-    let seq = store.write(move |tx| tx.append_event(&EventId::from_random([14; 16]), &e)).await.unwrap();
-    assert_eq!(seq, 13, "the event after a failed transaction takes its place");
-    let (recomputed, stored) = leaves(&store).await;
-    assert_eq!(recomputed, stored);
-    assert_eq!(stored.len(), 13);
+    let e = event(42);
+    let seq = store.write(move |tx| tx.append_event(&EventId::from_random([42; 16]), &e)).await.unwrap();
+    assert_eq!(seq, 41, "the event after a failed transaction takes its place");
+    let (recomputed, tree) = leaves(&store).await;
+    assert_eq!(recomputed, tree);
+    assert_eq!(tree.len(), 41);
+    // 41 leaves: two blocks of 16 kept (level 4), one node above them (level 5), nothing below.
+    assert_eq!(kept_levels(&db.file()), [KEPT_NODE_LEVEL, KEPT_NODE_LEVEL + 1]);
     drop(store);
     let raw = rusqlite::Connection::open(db.file()).unwrap();
-    let refused = raw.execute("UPDATE log_nodes SET hash = zeroblob(32) WHERE level = 0 AND idx = 3", []);
+    let refused = raw.execute("UPDATE log_nodes SET hash = zeroblob(32) WHERE level = 4 AND idx = 1", []);
     assert!(refused.unwrap_err().to_string().contains("append-only"));
-    let refused = raw.execute("DELETE FROM log_nodes WHERE level = 0 AND idx = 12", []);
+    let refused = raw.execute("DELETE FROM log_nodes WHERE level = 4 AND idx = 0", []);
     assert!(refused.unwrap_err().to_string().contains("append-only"));
     raw.execute_batch("DROP TRIGGER log_nodes_no_delete").unwrap();
     drop(raw);
     let store = db.open();
     let missing = store.read(|r| r.missing_event_guards()).await.unwrap();
     assert_eq!(missing, ["log_nodes_no_delete"], "the check at start sees the tree's guards too");
+}
+
+#[tokio::test]
+async fn a_database_that_kept_every_node_reads_on_and_grows_by_the_kept_levels_only() {
+    // Before `KEPT_NODE_LEVEL`, every node was kept, the leaves too: such a database holds
+    // rows below the kept level, which agree with the events and are no longer read.
+    let db = Sqlite::new();
+    let store = db.open();
+    for n in 1..=20 {
+        let e = event(n);
+        store.write(move |tx| tx.append_event(&EventId::from_random([n as u8; 16]), &e)).await.unwrap();
+    }
+    let (recomputed, _) = leaves(&store).await;
+    drop(store);
+    let raw = rusqlite::Connection::open(db.file()).unwrap();
+    let mut level = recomputed.clone();
+    for l in 0..KEPT_NODE_LEVEL {
+        for (i, h) in level.iter().enumerate() {
+            raw.execute(
+                "INSERT INTO log_nodes (level, idx, hash) VALUES (?1, ?2, ?3)",
+                rusqlite::params![l, i as i64, h.as_slice()],
+            )
+            .unwrap();
+        }
+        level = level.chunks_exact(2).map(|p| vigie_log::tree::node_hash(&p[0], &p[1])).collect();
+    }
+    drop(raw);
+    let store = db.open();
+    for n in 21..=33 {
+        let e = event(n);
+        store.write(move |tx| tx.append_event(&EventId::from_random([n as u8; 16]), &e)).await.unwrap();
+    }
+    let (recomputed, tree) = leaves(&store).await;
+    assert_eq!(recomputed, tree);
+    assert_eq!(tree.len(), 33);
+    assert_eq!(kept_levels(&db.file()), (0..=KEPT_NODE_LEVEL + 1).collect::<Vec<_>>());
 }
 
 #[tokio::test]
@@ -207,7 +259,7 @@ async fn a_database_from_before_the_tree_gets_a_leaf_for_every_event_when_it_ope
     // empty, so no leaf, no seed.
     let raw = rusqlite::Connection::open(db.file()).unwrap();
     raw.execute_batch(
-        "DROP TRIGGER log_nodes_no_delete; DELETE FROM log_nodes; DELETE FROM event_seeds;
+        "DROP TRIGGER log_nodes_no_delete; DELETE FROM log_nodes; DELETE FROM event_seeds; UPDATE log_state SET tree_size = 0, frontier = NULL;
          CREATE TRIGGER log_nodes_no_delete BEFORE DELETE ON log_nodes BEGIN SELECT RAISE(ABORT, 'the log tree is append-only'); END;",
     )
     .unwrap();
@@ -220,4 +272,9 @@ async fn a_database_from_before_the_tree_gets_a_leaf_for_every_event_when_it_ope
     let seq = store.write(move |tx| tx.append_event(&EventId::from_random([41; 16]), &e)).await.unwrap();
     assert_eq!(seq, 41);
     assert_eq!(leaves(&store).await.1.len(), 41, "new events go on after the filled-in ones");
+    assert_eq!(
+        kept_levels(&db.file()),
+        [KEPT_NODE_LEVEL, KEPT_NODE_LEVEL + 1],
+        "the fill-in keeps the kept levels only"
+    );
 }

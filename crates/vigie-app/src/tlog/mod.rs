@@ -254,7 +254,15 @@ impl App {
 
     pub async fn log_inclusion(&self, p: &Principal, seq: i64, size: Option<u64>) -> AppResult<InclusionProof> {
         may_read(p)?;
-        self.read_app(move |r| inclusion(r, seq, size)).await
+        match self.read_app(move |r| inclusion(r, seq, size)).await {
+            // An event committed a moment ago may wait for its leaf (the store adds the leaves of
+            // one commit at its next): one more commit, even empty, puts it in the tree.
+            Err(AppError::NotFound(_)) if size.is_none() => {
+                self.store().write(|_| Ok::<_, StoreError>(())).await?;
+                self.read_app(move |r| inclusion(r, seq, size)).await
+            }
+            other => other,
+        }
     }
 
     pub async fn log_consistency(&self, p: &Principal, from: u64, to: u64) -> AppResult<ConsistencyProof> {
@@ -461,13 +469,17 @@ pub struct TreeReport {
     pub problems: Vec<String>,
 }
 
-/// Recomputes every event's leaf from the event and its seed, compares it with the leaf the
-/// tree holds, and compares the recomputed roots with the checkpoints of `origin` the store
-/// holds. An event changed in the database after it was written (even with its chain hashes
-/// recomputed) no longer matches its leaf, nor the signed roots.
+/// Recomputes every event's leaf from the event and its seed, compares each block of 16 leaves
+/// with the node the tree keeps for it (`vigie_store::KEPT_NODE_LEVEL`), and compares the
+/// recomputed roots with the checkpoints of `origin` the store holds. An event changed in the
+/// database after it was written (even with its chain hashes recomputed) no longer hashes to
+/// its block's node, nor to the signed roots; in the newest block, not yet complete, the signed
+/// roots alone hold it.
 pub fn verify_store(r: &dyn Reads, origin: &str) -> vigie_store::Result<TreeReport> {
     use vigie_log::tree::{Frontier, leaf_hash};
     use vigie_model::event::leaf::Leaf;
+    use vigie_store::KEPT_NODE_LEVEL;
+    const MAX_PROBLEMS: usize = 20;
     let mut checkpoints = r.log_checkpoints(origin, u32::MAX)?;
     checkpoints.sort_by_key(|c| c.size);
     let mut next = checkpoints.iter().peekable();
@@ -485,6 +497,11 @@ pub fn verify_store(r: &dyn Reads, origin: &str) -> vigie_store::Result<TreeRepo
         }
     };
     compare(&frontier, &mut report, &mut next);
+    let width = 1u64 << KEPT_NODE_LEVEL;
+    // The current block: the edge before it, its leaves so far, and its events that do not read.
+    let mut before_block = frontier.clone();
+    let mut block = Frontier::new();
+    let mut unreadable: Vec<String> = Vec::new();
     let mut after = 0;
     loop {
         let page = r.events_after(after, 2_000)?;
@@ -492,31 +509,59 @@ pub fn verify_store(r: &dyn Reads, origin: &str) -> vigie_store::Result<TreeRepo
         let seeds: std::collections::BTreeMap<i64, Hash> = r.event_seeds(after + 1, tail.seq)?.into_iter().collect();
         for e in &page {
             let index = u64::try_from(e.seq - 1).unwrap_or(u64::MAX);
-            let stored = r.log_node(0, index)?;
-            let leaf = match (e.event(), seeds.get(&e.seq)) {
-                (Ok(event), Some(seed)) => Some(leaf_hash(&Leaf::of(e, &event, *seed).hash())),
-                _ => None,
+            if index.is_multiple_of(width) {
+                before_block = frontier.clone();
+                block = Frontier::new();
+                unreadable.clear();
+            }
+            let Some(seed) = seeds.get(&e.seq) else {
+                report.problems.push(format!("event {} has no leaf in the log's tree", e.seq));
+                return Ok(report);
             };
-            match (leaf, stored) {
-                (Some(l), Some(s)) if l == s => frontier.push_hash(s),
-                (_, Some(s)) => {
-                    if report.problems.len() < 20 {
-                        report.problems.push(format!(
-                            "event {} ({}) does not match its leaf in the log's tree: it was changed after it was written",
-                            e.seq, e.id
-                        ));
-                    }
-                    frontier.push_hash(s);
+            let leaf = match e.event() {
+                Ok(event) => leaf_hash(&Leaf::of(e, &event, *seed).hash()),
+                Err(_) => {
+                    unreadable.push(format!("{} ({})", e.seq, e.id));
+                    [0; 32]
                 }
-                (_, None) => {
-                    report.problems.push(format!("event {} has no leaf in the log's tree", e.seq));
-                    return Ok(report);
+            };
+            frontier.push_hash(leaf);
+            block.push_hash(leaf);
+            if block.size() == width {
+                let (first, last) = (e.seq + 1 - width as i64, e.seq);
+                match r.log_node(KEPT_NODE_LEVEL, index >> KEPT_NODE_LEVEL)? {
+                    Some(kept) if kept == block.root() => {}
+                    Some(kept) => {
+                        if report.problems.len() < MAX_PROBLEMS {
+                            report.problems.push(match unreadable.as_slice() {
+                                [] => format!(
+                                    "events {first} to {last} do not hash to the log tree's node for them: one of them was changed after it was written"
+                                ),
+                                events => format!(
+                                    "event {} does not read and does not hash to the log tree's node for events {first} to {last}: it was changed after it was written",
+                                    events.join(", event ")
+                                ),
+                            });
+                        }
+                        // Go on from the node the log holds, so that a later block is judged alone.
+                        frontier = before_block.clone();
+                        frontier.push_subtree(KEPT_NODE_LEVEL, kept);
+                    }
+                    None => {
+                        report.problems.push(format!("events {first} to {last} have no node in the log's tree"));
+                        return Ok(report);
+                    }
                 }
             }
             report.events += 1;
             compare(&frontier, &mut report, &mut next);
         }
         after = tail.seq;
+    }
+    if !unreadable.is_empty() && report.problems.len() < MAX_PROBLEMS {
+        report
+            .problems
+            .push(format!("event {} does not read: it was changed after it was written", unreadable.join(", event ")));
     }
     for c in next {
         report.problems.push(format!(

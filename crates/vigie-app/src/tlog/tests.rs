@@ -254,19 +254,37 @@ async fn erasing_personal_values_keeps_every_proof_valid() {
 
 #[tokio::test]
 async fn the_store_check_finds_an_event_changed_in_the_database() {
-    let (dir, store) = store_with_events(20).await;
+    let (dir, store) = store_with_events(40).await;
     let clean = store.read(|r| verify_store(r, ORIGIN)).await.unwrap();
     assert!(clean.problems.is_empty(), "{:?}", clean.problems);
-    assert_eq!(clean.events, 20);
+    assert_eq!(clean.events, 40);
+    // The log signed its root at 40 events: the newest block (events 33 to 48) is not complete,
+    // so that checkpoint is what holds events 33 to 40.
+    let root = store.read(|r| Ok::<_, StoreError>(tree(r).map(|t| t.root()))).await.unwrap().unwrap();
+    let note = Checkpoint::new(ORIGIN, 40, root).unwrap().sign(&key()).unwrap().encode();
+    let cp = CheckpointRecord { origin: ORIGIN.into(), size: 40, root, signed_at: Timestamp::from_micros(0), note };
+    store.write(move |tx| tx.put_checkpoint(&cp)).await.unwrap();
+    assert_eq!(store.read(|r| verify_store(r, ORIGIN)).await.unwrap().checkpoints_ok, [40]);
     drop(store);
+    // Event 7 says another count (it still reads), event 20 no longer reads, event 37 another
+    // count: each with its chain hashes left as they were.
     let conn = rusqlite::Connection::open(dir.path().join("vigie.sqlite3")).unwrap();
-    conn.execute_batch("DROP TRIGGER events_no_update; UPDATE events SET data = '{\"added\":999}' WHERE seq = 7;")
-        .unwrap();
+    conn.execute_batch(
+        "DROP TRIGGER events_no_update;
+         UPDATE events SET data = '{\"added\":999}' WHERE seq = 7;
+         UPDATE events SET data = 'not an event' WHERE seq = 20;
+         UPDATE events SET data = '{\"added\":998}' WHERE seq = 37;",
+    )
+    .unwrap();
     drop(conn);
     let store = Store::open_sqlite_read_only(dir.path(), 1).unwrap();
     let report = store.read(|r| verify_store(r, ORIGIN)).await.unwrap();
-    assert_eq!(report.problems.len(), 1, "{:?}", report.problems);
-    assert!(report.problems[0].starts_with("event 7 "), "{:?}", report.problems);
+    assert_eq!(report.events, 40);
+    assert!(report.checkpoints_ok.is_empty());
+    let [first, second, third] = report.problems.as_slice() else { panic!("{:?}", report.problems) };
+    assert!(first.starts_with("events 1 to 16 do not hash to the log tree's node for them"), "{first}");
+    assert!(second.starts_with("event 20 (") && second.contains("events 17 to 32"), "{second}");
+    assert_eq!(third, "the events do not hash to the root the log signed at size 40");
 }
 
 #[tokio::test]

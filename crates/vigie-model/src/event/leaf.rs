@@ -26,16 +26,40 @@ use super::{ChainedEvent, Event};
 /// The canonical text of a JSON value: object keys sorted by their UTF-8 bytes, no white space,
 /// strings and numbers as serde_json writes them.
 pub fn canonical(v: &Value) -> String {
+    let mut out = Vec::new();
+    write_canonical(&mut out, v);
+    String::from_utf8(out).expect("serde_json writes UTF-8")
+}
+
+/// Writes the canonical text of `v` ([`canonical`]) at the end of `out`, with no allocation of
+/// its own beyond `out`'s growth: the log's writer does this for every field of every event.
+pub fn write_canonical(out: &mut Vec<u8>, v: &Value) {
     match v {
         Value::Object(m) => {
-            let mut keys: Vec<&String> = m.keys().collect();
-            keys.sort();
-            let inner: Vec<String> =
-                keys.iter().map(|k| format!("{}:{}", Value::String((*k).clone()), canonical(&m[*k]))).collect();
-            format!("{{{}}}", inner.join(","))
+            let mut entries: Vec<(&String, &Value)> = m.iter().collect();
+            entries.sort_unstable_by(|a, b| a.0.as_bytes().cmp(b.0.as_bytes()));
+            out.push(b'{');
+            for (i, (k, v)) in entries.into_iter().enumerate() {
+                if i > 0 {
+                    out.push(b',');
+                }
+                serde_json::to_writer(&mut *out, k).expect("a string writes to memory");
+                out.push(b':');
+                write_canonical(out, v);
+            }
+            out.push(b'}');
         }
-        Value::Array(a) => format!("[{}]", a.iter().map(canonical).collect::<Vec<_>>().join(",")),
-        other => other.to_string(),
+        Value::Array(a) => {
+            out.push(b'[');
+            for (i, v) in a.iter().enumerate() {
+                if i > 0 {
+                    out.push(b',');
+                }
+                write_canonical(out, v);
+            }
+            out.push(b']');
+        }
+        other => serde_json::to_writer(&mut *out, other).expect("a scalar writes to memory"),
     }
 }
 
@@ -124,13 +148,34 @@ impl Leaf {
         Leaf { header, fields: fields_of(e, event), seed }
     }
 
-    fn commitments(&self) -> BTreeMap<String, [u8; 32]> {
-        self.fields.iter().map(|(k, v)| (k.clone(), commit(&field_salt(&self.seed, k), k, v))).collect()
-    }
-
     /// The leaf hash, committing to every field separately.
     pub fn hash(&self) -> [u8; 32] {
-        leaf_hash(&self.header, &self.commitments())
+        let h = &self.header;
+        let fields = self.fields.iter().map(|(name, value)| (name.as_str(), value));
+        hash_fields(h.seq, &h.id, &h.kind, h.version, h.at_micros, &self.seed, fields)
+    }
+
+    /// The leaf hash of a stored event with its seed: `Leaf::of(e, event, seed).hash()`, without
+    /// building the leaf (no copy of the fields and their names). The log's writer computes this
+    /// for every event it appends.
+    pub fn hash_of(e: &ChainedEvent, event: &Event, seed: &[u8; 32]) -> [u8; 32] {
+        let data = event.data_value();
+        let actor = e.actor.as_deref().map_or(Value::Null, |a| Value::String(a.to_owned()));
+        let org = e.org.as_deref().map_or(Value::Null, |o| Value::String(o.to_owned()));
+        let subject = Value::String(e.subject.clone());
+        // As `fields_of`: the envelope, then the data's fields (which win on a shared name).
+        let mut fields: Vec<(&str, &Value)> = vec![("_actor", &actor), ("_org", &org), ("_subject", &subject)];
+        if let Value::Object(m) = &data {
+            for (name, value) in m {
+                match fields[..3].iter_mut().find(|(n, _)| *n == name) {
+                    Some(envelope) => envelope.1 = value,
+                    None => fields.push((name, value)),
+                }
+            }
+        }
+        fields.sort_unstable_by(|a, b| a.0.as_bytes().cmp(b.0.as_bytes()));
+        let kind = event.kind();
+        hash_fields(e.seq, &e.id, kind.as_str(), event.version(), e.at.as_micros(), seed, fields.into_iter())
     }
 
     /// The cut that shows `shown` fields (and withholds the rest by their commitments).
@@ -158,6 +203,27 @@ impl Disclosure {
         }
         leaf_hash(&self.header, &all)
     }
+}
+
+/// The leaf hash of a header and of `fields` in name order, each committed under its salt from
+/// `seed`, with one buffer for the fields' canonical texts.
+fn hash_fields<'a>(
+    seq: i64,
+    id: &str,
+    kind: &str,
+    version: u32,
+    at_micros: i64,
+    seed: &[u8; 32],
+    fields: impl ExactSizeIterator<Item = (&'a str, &'a Value)>,
+) -> [u8; 32] {
+    let mut text = Vec::with_capacity(128);
+    let mut committed: Vec<(&str, [u8; 32])> = Vec::with_capacity(fields.len());
+    for (name, value) in fields {
+        text.clear();
+        write_canonical(&mut text, value);
+        committed.push((name, commit_canonical(&field_salt(seed, name), name, &text)));
+    }
+    leaf_hash_of(seq, id, kind, version, at_micros, committed.len(), committed.iter().map(|(n, c)| (*n, c)))
 }
 
 fn leaf_hash(header: &Header, commitments: &BTreeMap<String, [u8; 32]>) -> [u8; 32] {
@@ -258,6 +324,34 @@ mod tests {
         assert_eq!(public.hash(), leaf.hash());
         assert_eq!(leaf.disclose(&[]).hash(), leaf.hash());
         assert_eq!(leaf.disclose(&["_actor", "_org", "_subject", "cause", "decided_on"]).hash(), leaf.hash());
+    }
+
+    #[test]
+    fn the_writers_leaf_hash_is_the_leafs_for_every_kind_of_field() {
+        use kinds::*;
+        let events: Vec<Event> = vec![
+            ended(),
+            OrderComplied { late: true, measure: None, items: 3, at_intake: false, via: Some("api".into()) }.into(),
+            WatchlistEntriesAdded { added: 12 }.into(),
+        ];
+        for event in &events {
+            for (actor, org) in [(Some("usr_a \"quoted\" é"), Some("org_b")), (None, None)] {
+                let mut e = stored(event);
+                e.actor = actor.map(str::to_owned);
+                e.org = org.map(str::to_owned);
+                for seed in [[0u8; 32], [0xA5; 32]] {
+                    let leaf = Leaf::of(&e, event, seed);
+                    assert_eq!(Leaf::hash_of(&e, event, &seed), leaf.hash(), "{}", event.kind().as_str());
+                    assert_eq!(leaf.disclose(&["_org"]).hash(), leaf.hash());
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn the_canonical_text_escapes_as_serde_json_and_nests() {
+        let v = json!({"z": [1, -2.5, "a\"b\n\u{1}é"], "é": {"y": null, "x": false}, "A": {}});
+        assert_eq!(canonical(&v), r#"{"A":{},"z":[1,-2.5,"a\"b\n\u0001é"],"é":{"x":false,"y":null}}"#);
     }
 
     #[test]

@@ -13,21 +13,6 @@ use crate::*;
 /// What report `?1`'s location `?2` says about case `?3`, by value (migration 22): the media
 /// hashes and account id the location gives, and for an upload match the banked values it hit
 /// and the uploader's account. The same extraction as the migration's backfill.
-const SIGNAL_KEYS: &str = "INSERT OR IGNORE INTO case_signal_keys (value, case_id, kind) \
-     SELECT value, ?3, kind FROM ( \
-       SELECT lower(json_extract(l.value, '$.media_sha256')) AS value, 'sha256' AS kind \
-           FROM signals s, json_each(s.locations) l \
-           WHERE s.id = ?1 AND l.key = ?2 AND json_type(l.value, '$.media_sha256') = 'text' \
-       UNION ALL SELECT lower(json_extract(l.value, '$.media_md5')), 'md5' FROM signals s, json_each(s.locations) l \
-           WHERE s.id = ?1 AND l.key = ?2 AND json_type(l.value, '$.media_md5') = 'text' \
-       UNION ALL SELECT trim(json_extract(l.value, '$.account_id')), 'account' FROM signals s, json_each(s.locations) l \
-           WHERE s.id = ?1 AND l.key = ?2 AND json_type(l.value, '$.account_id') = 'text' \
-       UNION ALL SELECT e.value, e.signal_type FROM signals s, json_each(s.details, '$.matches') m \
-           JOIN bank_entries e ON e.id = json_extract(m.value, '$.entry') WHERE s.id = ?1 AND s.kind = 'bank_match' \
-       UNION ALL SELECT trim(json_extract(s.details, '$.uploader')), 'account' FROM signals s \
-           WHERE s.id = ?1 AND s.kind = 'bank_match' AND json_type(s.details, '$.uploader') = 'text') \
-     WHERE value <> ''";
-
 fn tier_from(code: i64) -> rusqlite::Result<Tier> {
     Tier::from_code(code).ok_or_else(|| corrupt("tier", &code.to_string()))
 }
@@ -225,12 +210,26 @@ impl SqliteTx<'_> {
         )?;
         Ok(())
     }
-    pub(super) fn link_signal_case(&mut self, signal: &SignalId, idx: u32, case: &CaseId) -> Result<()> {
+    pub(super) fn link_signal_case(&mut self, signal: &SignalRecord, idx: u32, case: &CaseId) -> Result<()> {
         self.read.exec(
             "INSERT INTO signal_cases (signal, idx, case_id) VALUES (?1, ?2, ?3)",
-            params![signal.as_str(), idx, case.as_str()],
+            params![signal.id.as_str(), idx, case.as_str()],
         )?;
-        self.read.exec(SIGNAL_KEYS, params![signal.as_str(), idx, case.as_str()])?;
+        // What the report says by value (`case_signal_keys`), one plain row each.
+        let keys = crate::SignalKeys::of(signal, idx);
+        for (kind, value) in &keys.values {
+            self.read.exec(
+                "INSERT INTO case_signal_keys (value, case_id, kind) VALUES (?1, ?2, ?3) ON CONFLICT DO NOTHING",
+                params![value, case.as_str(), kind],
+            )?;
+        }
+        for entry in keys.entries {
+            self.read.exec(
+                "INSERT INTO case_signal_keys (value, case_id, kind) \
+                 SELECT value, ?2, signal_type FROM bank_entries WHERE id = ?1 AND value <> '' ON CONFLICT DO NOTHING",
+                params![entry, case.as_str()],
+            )?;
+        }
         Ok(())
     }
     pub(super) fn insert_case(&mut self, r: &CaseRecord) -> Result<()> {

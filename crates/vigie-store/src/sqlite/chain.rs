@@ -1,13 +1,17 @@
 //! The SQL behind [`ChainReads`] and [`LogTx`]: the chain's guards, and the verifiable log's
 //! tree nodes, seeds and checkpoints.
 
+use hmac::{Hmac, KeyInit, Mac};
 use rusqlite::{Connection, OptionalExtension, params};
-use vigie_log::tree::NodeStore;
+use sha2::Sha256;
+use vigie_log::tree::{Frontier, NodeStore, leaf_hash};
 use vigie_model::Timestamp;
+use vigie_model::event::leaf::Leaf;
+use vigie_model::event::{ChainedEvent, Event};
 
 use super::conn::{SqliteRead, SqliteTx};
 use super::err;
-use crate::{ChainReads, CheckpointRecord, LogHash, LogTx, Result, StoreError};
+use crate::{ChainReads, CheckpointRecord, KEPT_NODE_LEVEL, LogHash, LogTx, Result, StoreError};
 
 /// The triggers that make `events` append-only, as the first migration created them. A trigger
 /// that is missing, or whose text differs (say, one that no longer raises), is reported.
@@ -73,11 +77,7 @@ impl ChainReads for SqliteRead<'_> {
     }
 
     fn event_seeds(&self, from: i64, to: i64) -> Result<Vec<(i64, LogHash)>> {
-        self.many(
-            "SELECT seq, seed FROM event_seeds WHERE seq BETWEEN ?1 AND ?2 ORDER BY seq",
-            params![from, to],
-            |r| Ok((r.get(0)?, hash_of(r.get(1)?)?)),
-        )
+        seeds(self.conn, from, to).map_err(err)
     }
 
     fn log_checkpoints(&self, origin: &str, limit: u32) -> Result<Vec<CheckpointRecord>> {
@@ -119,20 +119,106 @@ fn checkpoint_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<CheckpointRecord> {
     })
 }
 
-/// The number of leaves in the tree: one more than the last leaf's index (read off the primary
-/// key, not counted).
+/// The number of leaves in the tree, as the last commit left it (`log_state`, migration 26).
 pub(super) fn log_size(conn: &Connection) -> rusqlite::Result<u64> {
-    let last: Option<i64> = conn.query_row("SELECT MAX(idx) FROM log_nodes WHERE level = 0", [], |r| r.get(0))?;
-    Ok(last.map_or(0, |i| u64::try_from(i).unwrap_or(0) + 1))
+    let size: i64 = conn.prepare_cached("SELECT tree_size FROM log_state WHERE id = 1")?.query_row([], |r| r.get(0))?;
+    Ok(u64::try_from(size).unwrap_or(0))
 }
 
-/// The tree's nodes in `log_nodes`, for [`vigie_log::tree::Tree`].
+/// The key from which the seeds of the events appended since migration 26 derive: an event's
+/// seed is HMAC-SHA256 under it of a label and its sequence number. As unpredictable as the key,
+/// which never leaves the store, and written nowhere per event.
+#[derive(Clone)]
+pub(crate) struct SeedKey(Hmac<Sha256>);
+
+impl SeedKey {
+    pub(crate) fn load(conn: &Connection) -> rusqlite::Result<SeedKey> {
+        let key: Vec<u8> =
+            conn.prepare_cached("SELECT seed_key FROM log_state WHERE id = 1")?.query_row([], |r| r.get(0))?;
+        let mac = <Hmac<Sha256> as KeyInit>::new_from_slice(&key)
+            .map_err(|_| super::conn::corrupt("log seed key", &hex::encode(&key)))?;
+        Ok(SeedKey(mac))
+    }
+
+    /// The seed of event `seq`.
+    pub(crate) fn seed(&self, seq: i64) -> LogHash {
+        let mut mac = self.0.clone();
+        mac.update(b"vigie-event-seed-v1");
+        mac.update(&seq.to_be_bytes());
+        mac.finalize().into_bytes().into()
+    }
+}
+
+/// The seeds of the events `from..=to` that are leaves of the tree: the seed row an event
+/// appended before migration 26 has, or the one derived from the key.
+pub(super) fn seeds(conn: &Connection, from: i64, to: i64) -> rusqlite::Result<Vec<(i64, LogHash)>> {
+    let last = to.min(i64::try_from(log_size(conn)?).unwrap_or(i64::MAX));
+    let first = from.max(1);
+    if first > last {
+        return Ok(Vec::new());
+    }
+    let mut stmt = conn.prepare_cached("SELECT seq, seed FROM event_seeds WHERE seq BETWEEN ?1 AND ?2 ORDER BY seq")?;
+    let stored: std::collections::HashMap<i64, LogHash> = stmt
+        .query_map(params![first, last], |r| Ok((r.get::<_, i64>(0)?, hash_of(r.get(1)?)?)))?
+        .collect::<rusqlite::Result<_>>()?;
+    let key = if stored.len() as i64 == last - first + 1 { None } else { Some(SeedKey::load(conn)?) };
+    Ok((first..=last)
+        .map(|seq| {
+            let seed = stored.get(&seq).copied().unwrap_or_else(|| key.as_ref().expect("loaded when needed").seed(seq));
+            (seq, seed)
+        })
+        .collect())
+}
+
+/// The leaf of event `ev` with its seed: the RFC 9162 leaf hash of its leaf commitment.
+pub(super) fn event_leaf(ev: &ChainedEvent, event: &Event, seed: LogHash) -> LogHash {
+    leaf_hash(&Leaf::hash_of(ev, event, &seed))
+}
+
+/// The tree's nodes: those at [`KEPT_NODE_LEVEL`] and above in `log_nodes`, those below hashed
+/// again from the events, for [`vigie_log::tree::Tree`].
 pub(super) struct Nodes<'c>(pub(super) &'c Connection);
+
+impl Nodes<'_> {
+    /// The root of the complete subtree at `(level, index)` below the kept level, from its events
+    /// and their seeds; `None` beyond the tree.
+    fn hashed(&self, level: u8, index: u64) -> rusqlite::Result<Option<LogHash>> {
+        let width = 1u64 << level;
+        let Some(first) = index.checked_mul(width).and_then(|f| i64::try_from(f).ok()) else { return Ok(None) };
+        let last = first + i64::try_from(width).unwrap_or(1);
+        if u64::try_from(last).unwrap_or(u64::MAX) > log_size(self.0)? {
+            return Ok(None);
+        }
+        let seeds = seeds(self.0, first + 1, last)?;
+        let mut stmt = self.0.prepare_cached("SELECT * FROM events WHERE seq BETWEEN ?1 AND ?2 ORDER BY seq")?;
+        let events = stmt
+            .query_map(params![first + 1, last], super::events::event_row)?
+            .collect::<rusqlite::Result<Vec<_>>>()?;
+        let mut block = Frontier::new();
+        for (ev, (seq, seed)) in events.iter().zip(&seeds) {
+            if ev.seq != *seq {
+                return Err(super::conn::corrupt("event of the tree", &seq.to_string()));
+            }
+            let event = ev.event().map_err(|e| super::conn::corrupt("event", &format!("{}: {e}", ev.seq)))?;
+            block.push_hash(event_leaf(ev, &event, *seed));
+        }
+        if block.size() != width {
+            return Err(super::conn::corrupt(
+                "events of a block",
+                &format!("{} of {width} from {}", block.size(), first + 1),
+            ));
+        }
+        Ok(Some(block.root()))
+    }
+}
 
 impl NodeStore for Nodes<'_> {
     type Error = rusqlite::Error;
 
     fn get(&self, level: u8, index: u64) -> rusqlite::Result<Option<LogHash>> {
+        if level < KEPT_NODE_LEVEL {
+            return self.hashed(level, index);
+        }
         let Ok(index) = i64::try_from(index) else { return Ok(None) };
         let mut stmt = self.0.prepare_cached("SELECT hash FROM log_nodes WHERE level = ?1 AND idx = ?2")?;
         let raw: Option<Vec<u8>> = stmt.query_row(params![level, index], |r| r.get(0)).optional()?;
@@ -140,6 +226,10 @@ impl NodeStore for Nodes<'_> {
     }
 
     fn put(&mut self, level: u8, index: u64, hash: LogHash) -> rusqlite::Result<()> {
+        if level < KEPT_NODE_LEVEL {
+            // Hashed again from the events when needed (see `KEPT_NODE_LEVEL`).
+            return Ok(());
+        }
         let index = i64::try_from(index).map_err(|_| rusqlite::Error::IntegralValueOutOfRange(1, i64::MAX))?;
         let mut stmt = self
             .0

@@ -15,6 +15,8 @@ pub(crate) struct SqliteRead<'c> {
 pub(crate) struct SqliteTx<'c> {
     pub(crate) read: SqliteRead<'c>,
     pub(crate) head: &'c mut ChainHead,
+    /// The events appended in this transaction, waiting for their leaves (`leaves.rs`).
+    pub(crate) leaves: &'c mut super::leaves::Leaves,
 }
 
 pub(super) fn ts(v: Option<i64>) -> Option<Timestamp> {
@@ -104,9 +106,23 @@ impl ChainHead {
             .map_err(err)?;
         let (seq, hash) = last.unwrap_or((0, GENESIS_HASH.to_owned()));
         let size = super::chain::log_size(conn).map_err(err)?;
-        let tree = vigie_log::tree::Tree::open(super::chain::Nodes(conn), size)
-            .map_err(|e| crate::StoreError::Corrupt(format!("the log's tree at {size} leaves: {e}")))?;
-        let mut head = ChainHead { seq, hash, frontier: tree.frontier().clone() };
+        // The edge as the writer last recorded it; a database from before migration 26 has none
+        // yet, and every node then (the levels below the kept one included), so it is read there.
+        let recorded: Option<Vec<u8>> =
+            conn.query_row("SELECT frontier FROM log_state WHERE id = 1", [], |r| r.get(0)).map_err(err)?;
+        let frontier = match recorded {
+            Some(raw) => {
+                let nodes = raw.chunks_exact(32).map(|c| <[u8; 32]>::try_from(c).expect("32 bytes")).collect();
+                vigie_log::tree::Frontier::from_parts(size, nodes).ok_or_else(|| {
+                    crate::StoreError::Corrupt(format!("the log's recorded edge does not fit a tree of {size} leaves"))
+                })?
+            }
+            None => vigie_log::tree::Tree::open(super::chain::Nodes(conn), size)
+                .map_err(|e| crate::StoreError::Corrupt(format!("the log's tree at {size} leaves: {e}")))?
+                .frontier()
+                .clone(),
+        };
+        let mut head = ChainHead { seq, hash, frontier };
         let behind = u64::try_from(seq).unwrap_or(0);
         if size > behind {
             return Err(crate::StoreError::Corrupt(format!("the log's tree has {size} leaves for {seq} events")));

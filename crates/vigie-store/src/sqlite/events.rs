@@ -1,9 +1,7 @@
 //! The SQL of the event chain, personal values, webhooks and the outbox.
 
 use rusqlite::{Connection, Row, params};
-use vigie_log::tree::{Frontier, Tree};
-use vigie_model::event::leaf::Leaf;
-use vigie_model::event::{ChainedEvent, Event, NewEvent, chain_hash};
+use vigie_model::event::{ChainedEvent, NewEvent, chain_hash};
 use vigie_model::*;
 
 use super::conn::{SqliteRead, SqliteTx, ts, us};
@@ -158,7 +156,9 @@ impl SqliteTx<'_> {
             hash: String::new(),
         };
         ev.hash = chain_hash(&ev.prev_hash, &ev);
-        append_leaf(self.read.conn, &mut self.head.frontier, &ev, &e.event)?;
+        // Its leaf is hashed beside the writer once it is committed, and joins the tree at the
+        // writer's next transaction (`leaves.rs`).
+        self.leaves.push(&ev, &e.event);
         self.read.exec(
             "INSERT INTO events (seq, id, kind, at, clock, actor, org, subject, data, prev_hash, hash) \
              VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
@@ -182,30 +182,12 @@ impl SqliteTx<'_> {
     }
 }
 
-/// Appends event `ev`'s leaf to the log's tree: a fresh random seed (kept in `event_seeds`), the
-/// event's leaf commitment (`vigie_model::event::leaf`), and the nodes it completes. In the
-/// event's own transaction: both are written, or neither.
-fn append_leaf(conn: &Connection, frontier: &mut Frontier, ev: &ChainedEvent, event: &Event) -> Result<()> {
-    if frontier.size() != u64::try_from(ev.seq - 1).unwrap_or(u64::MAX) {
-        return Err(StoreError::Corrupt(format!("event {} would be leaf {} of the log", ev.seq, frontier.size())));
-    }
-    let mut seed = [0u8; 32];
-    getrandom::fill(&mut seed).map_err(|e| StoreError::Engine(format!("no random seed: {e}").into()))?;
-    let leaf = Leaf::of(ev, event, seed).hash();
-    conn.prepare_cached("INSERT INTO event_seeds (seq, seed) VALUES (?1, ?2)")
-        .and_then(|mut s| s.execute(params![ev.seq, seed.as_slice()]))
-        .map_err(super::err)?;
-    let mut tree = Tree::resume(super::chain::Nodes(conn), std::mem::take(frontier));
-    let appended = tree.append(&leaf);
-    *frontier = tree.frontier().clone();
-    appended.map_err(|e| StoreError::Corrupt(format!("appending event {} to the log's tree: {e}", ev.seq)))?;
-    Ok(())
-}
-
 /// Gives the events after the tree's last leaf their leaves, in order, in one transaction: the
-/// events written before the tree existed (a database from before step 12).
+/// events written before the tree existed (a database from before step 12), and those a crash
+/// left between their commit and their leaves' (see `leaves.rs`).
 pub(super) fn backfill_leaves(conn: &Connection, head: &mut super::conn::ChainHead) -> Result<()> {
     let tx = conn.unchecked_transaction().map_err(super::err)?;
+    let key = super::chain::SeedKey::load(&tx).map_err(super::err)?;
     let mut frontier = head.frontier.clone();
     loop {
         let after = i64::try_from(frontier.size()).unwrap_or(i64::MAX);
@@ -215,9 +197,11 @@ pub(super) fn backfill_leaves(conn: &Connection, head: &mut super::conn::ChainHe
         }
         for ev in &page {
             let event = ev.event().map_err(|e| StoreError::Corrupt(format!("event {} does not read: {e}", ev.seq)))?;
-            append_leaf(&tx, &mut frontier, ev, &event)?;
+            let leaf = super::chain::event_leaf(ev, &event, key.seed(ev.seq));
+            super::leaves::put_leaf(&tx, &mut frontier, ev.seq, leaf)?;
         }
     }
+    super::leaves::set_tree(&tx, &frontier)?;
     tx.commit().map_err(super::err)?;
     head.frontier = frontier;
     Ok(())

@@ -12,6 +12,7 @@ mod evidence;
 mod find;
 mod graph;
 mod jobs;
+mod leaves;
 mod orders;
 mod orgs;
 mod outbox;
@@ -344,26 +345,52 @@ fn writer_loop(
     full: &AtomicBool,
 ) {
     let mut batch: Vec<WriteJob> = Vec::with_capacity(max_batch);
-    while let Ok(first) = jobs.recv() {
-        batch.push(first);
+    let mut leaves = match chain::SeedKey::load(&conn) {
+        Ok(key) => leaves::Leaves::with_hasher(key),
+        Err(e) => {
+            tracing::error!(error = %e, "the log's seed key does not read: the writer stops");
+            return;
+        }
+    };
+    loop {
+        if batch.is_empty() {
+            match jobs.recv() {
+                Ok(first) => batch.push(first),
+                Err(_) => break,
+            }
+        }
         while batch.len() < max_batch {
             match jobs.try_recv() {
                 Ok(job) => batch.push(job),
                 Err(TryRecvError::Empty | TryRecvError::Disconnected) => break,
             }
         }
-        let (jobs, started) = (batch.len(), std::time::Instant::now());
+        let (jobs_run, started) = (batch.len(), std::time::Instant::now());
         FULL_SEEN.with(|f| f.set(false));
-        let wrote = run_batch(&conn, &mut head, batch.drain(..));
+        let (wrote, committed) = run_batch(&conn, &mut head, &mut leaves, batch.drain(..));
+        // Before anyone hears how the batch went: whether the storage is full.
         let found_full = FULL_SEEN.with(std::cell::Cell::get);
         if found_full && !full.swap(true, Ordering::AcqRel) {
             tracing::error!("the storage is full: writes are refused until space is freed");
         } else if wrote && !found_full && full.swap(false, Ordering::AcqRel) {
             tracing::warn!("the storage has room again: writes are accepted");
         }
+        // The committed events' leaves join the tree before their callers hear of the commit,
+        // so that one who reads the log next finds them (`leaves.rs`). Leaves that do not fit
+        // stay for the next commit; the storage counts as full then too.
+        if leaves.behind() {
+            FULL_SEEN.with(|f| f.set(false));
+            catch_up(&conn, &mut head, &mut leaves);
+            if FULL_SEEN.with(std::cell::Cell::get) && !full.swap(true, Ordering::AcqRel) {
+                tracing::error!("the storage is full: writes are refused until space is freed");
+            }
+        }
+        for done in committed {
+            done(Ok(()));
+        }
         let took = started.elapsed();
         if took > std::time::Duration::from_millis(500) {
-            tracing::info!(jobs, ms = took.as_millis() as u64, "a grouped commit took long");
+            tracing::info!(jobs = jobs_run, ms = took.as_millis() as u64, "a grouped commit took long");
         }
         // Between commits: restart the WAL when the checkpoint thread found it long and nearly
         // copied (see `checkpoint_loop`).
@@ -385,6 +412,10 @@ fn writer_loop(
             }
         }
     }
+    // Closing: the last events' leaves join the tree before the writer stops.
+    if leaves.behind() {
+        catch_up(&conn, &mut head, &mut leaves);
+    }
 }
 
 /// Runs one cached statement (savepoints run for every job: parsing them each time adds up).
@@ -402,7 +433,12 @@ fn rollback_job(conn: &Connection) {
 /// A full disk (and some I/O errors) make SQLite roll the whole transaction back on its own, not
 /// only the failing statement: the jobs already run in it then lost their changes, so they hear
 /// the failure (never a success), and the jobs after them run in a new transaction.
-fn run_batch(conn: &Connection, head: &mut ChainHead, jobs: impl Iterator<Item = WriteJob>) -> bool {
+fn run_batch(
+    conn: &Connection,
+    head: &mut ChainHead,
+    leaves: &mut leaves::Leaves,
+    jobs: impl Iterator<Item = WriteJob>,
+) -> (bool, Vec<Completion>) {
     let mut head_at_start = head.clone();
     // Each job's completion, and whether it kept changes that the commit must carry.
     let mut completions: Vec<(bool, Completion)> = Vec::new();
@@ -414,21 +450,24 @@ fn run_batch(conn: &Connection, head: &mut ChainHead, jobs: impl Iterator<Item =
             drop(job);
             tracing::error!(error = %msg, "could not begin a write transaction");
         }
-        return false;
+        return (false, Vec::new());
     }
+    let mut flushed = flush_leaves(conn, head, leaves);
     while let Some(job) = jobs.next() {
         if let Err(e) = step(conn, "SAVEPOINT job") {
             tracing::error!(error = %e, "could not open a savepoint");
             continue;
         }
         let head_before = head.clone();
+        let leaves_before = leaves.mark();
         let outcome = {
-            let mut tx = SqliteTx { read: SqliteRead { conn }, head: &mut *head };
+            let mut tx = SqliteTx { read: SqliteRead { conn }, head: &mut *head, leaves: &mut *leaves };
             std::panic::catch_unwind(AssertUnwindSafe(|| job(&mut tx)))
         };
         if conn.is_autocommit() {
             // The engine rolled the transaction back: nothing of this batch so far persists.
             *head = head_at_start.clone();
+            leaves.rolled_back();
             let full = FULL_SEEN.with(std::cell::Cell::get);
             tracing::error!(full, "the engine rolled a write transaction back; its jobs are refused");
             let failure =
@@ -445,47 +484,50 @@ fn run_batch(conn: &Connection, head: &mut ChainHead, jobs: impl Iterator<Item =
             if jobs.peek().is_some() {
                 if let Err(e) = conn.execute_batch("BEGIN IMMEDIATE") {
                     tracing::error!(error = %e, "could not begin a write transaction");
-                    return false;
+                    return (false, Vec::new());
                 }
                 head_at_start = head.clone();
+                flushed = flush_leaves(conn, head, leaves);
                 continue;
             }
-            return false;
+            return (false, Vec::new());
         }
         match outcome {
             Ok((true, done)) => match step(conn, "RELEASE job") {
                 Ok(()) => completions.push((true, done)),
                 Err(e) => {
                     *head = head_before;
+                    leaves.rollback_to(leaves_before);
                     rollback_job(conn);
                     done(Err(err(e)));
                 }
             },
             Ok((false, done)) => {
                 *head = head_before;
+                leaves.rollback_to(leaves_before);
                 rollback_job(conn);
                 completions.push((false, done));
             }
             Err(_) => {
                 *head = head_before;
+                leaves.rollback_to(leaves_before);
                 rollback_job(conn);
                 tracing::error!("a write job panicked; its changes were rolled back");
             }
         }
     }
+    leaves.start_hashing();
     match conn.execute_batch("COMMIT") {
         Ok(()) => {
+            leaves.committed(flushed);
             let wrote = completions.iter().any(|(kept, _)| *kept);
-            for (_, done) in completions {
-                done(Ok(()));
-            }
-            wrote
+            (wrote, completions.into_iter().map(|(_, done)| done).collect())
         }
         Err(e) => {
             let _ = conn.execute_batch("ROLLBACK");
             *head = head_at_start;
-            let msg = e.to_string();
-            let full = is_full(&e);
+            leaves.rolled_back();
+            let (full, msg) = (is_full(&e), e.to_string());
             if full {
                 FULL_SEEN.with(|f| f.set(true));
             }
@@ -499,7 +541,65 @@ fn run_batch(conn: &Connection, head: &mut ChainHead, jobs: impl Iterator<Item =
                     Err(StoreError::Engine(msg.clone().into()))
                 });
             }
+            (false, Vec::new())
+        }
+    }
+}
+
+/// Puts the leaves of committed events in the tree, in the open transaction, in a savepoint of
+/// their own: `true` when they are in. On failure the transaction goes on without them (they are
+/// tried again at the next), and the tree's edge is as it was.
+fn flush_leaves(conn: &Connection, head: &mut ChainHead, leaves: &mut leaves::Leaves) -> bool {
+    if !leaves.behind() && u64::try_from(head.seq).unwrap_or(0) == head.frontier.size() {
+        return true;
+    }
+    if let Err(e) = step(conn, "SAVEPOINT leaves") {
+        tracing::error!(error = %e, "could not open a savepoint for the log's leaves");
+        return false;
+    }
+    let before = head.frontier.clone();
+    match leaves.flush(conn, &mut head.frontier, head.seq) {
+        Ok(()) => match step(conn, "RELEASE leaves") {
+            Ok(()) => true,
+            Err(e) => {
+                tracing::error!(error = %e, "could not keep the log's leaves");
+                head.frontier = before;
+                let _ = step(conn, "ROLLBACK TO leaves").and_then(|()| step(conn, "RELEASE leaves"));
+                false
+            }
+        },
+        Err(e) => {
+            tracing::error!(error = %e, "the log's leaves could not join its tree; tried again at the next commit");
+            head.frontier = before;
+            let _ = step(conn, "ROLLBACK TO leaves").and_then(|()| step(conn, "RELEASE leaves"));
             false
         }
+    }
+}
+
+/// A transaction of the leaves alone, right after a grouped commit (see `writer_loop`). It does
+/// not wait for the disk (`synchronous = NORMAL` for it alone): a crash may lose it, never the
+/// events, whose leaves are made again when the store opens. The next grouped commit's wait for
+/// the disk covers it.
+fn catch_up(conn: &Connection, head: &mut ChainHead, leaves: &mut leaves::Leaves) {
+    if let Err(e) = step(conn, "PRAGMA synchronous = NORMAL").and_then(|()| step(conn, "BEGIN IMMEDIATE")) {
+        tracing::error!(error = %e, "could not begin a write transaction for the log's leaves");
+        let _ = step(conn, "PRAGMA synchronous = FULL");
+        return;
+    }
+    let before = head.frontier.clone();
+    let flushed = leaves.flush(conn, &mut head.frontier, head.seq);
+    match flushed.map_err(|e| e.to_string()).and_then(|()| step(conn, "COMMIT").map_err(|e| e.to_string())) {
+        Ok(()) => leaves.committed(true),
+        Err(e) => {
+            let _ = conn.execute_batch("ROLLBACK");
+            head.frontier = before;
+            tracing::error!(error = %e, "the log's leaves did not join its tree; tried again at the next commit");
+        }
+    }
+    if let Err(e) = step(conn, "PRAGMA synchronous = FULL") {
+        // Never left lower: the next commits would not wait for the disk.
+        tracing::error!(error = %e, "could not set synchronous commits back; the writer stops");
+        panic!("synchronous commits could not be restored: {e}");
     }
 }

@@ -85,7 +85,7 @@ delegate_writes! {
     insert_host(r: &HostRecord) -> Result<()>;
     update_host(r: &HostRecord) -> Result<()>;
     insert_signal(r: &SignalRecord) -> Result<()>;
-    link_signal_case(signal: &SignalId, idx: u32, case: &CaseId) -> Result<()>;
+    link_signal_case(signal: &SignalRecord, idx: u32, case: &CaseId) -> Result<()>;
     insert_case(r: &CaseRecord) -> Result<()>;
     update_case(r: &CaseRecord) -> Result<()>;
     add_case_source(case: &CaseId, source: &str) -> Result<bool>;

@@ -1315,6 +1315,25 @@ CREATE TABLE case_text_hits (
 CREATE INDEX cases_account_any ON cases(account_id) WHERE account_id IS NOT NULL;
 CREATE INDEX cases_url_any ON cases(url) WHERE url IS NOT NULL;
 "#,
+    // 26: the log's state in one row: the key from which the seeds of events appended from now on
+    // derive (HMAC-SHA256 of the sequence number; the events appended before keep their seed rows
+    // in `event_seeds`), and the tree's size and right edge (one hash per set bit of the size,
+    // concatenated; NULL until the writer first moves it), which the writer moves when the
+    // events' leaves join the tree (right after the events' commit; see `leaves.rs`). The key is drawn
+    // from SQLite's generator (ChaCha20, seeded from the system). Same legal basis, retention and
+    // readers as `event_seeds`: it never leaves the store.
+    r#"
+CREATE TABLE log_state (
+    id INTEGER PRIMARY KEY CHECK (id = 1),
+    seed_key BLOB NOT NULL CHECK (length(seed_key) = 32),
+    tree_size INTEGER NOT NULL CHECK (tree_size >= 0),
+    frontier BLOB CHECK (frontier IS NULL OR length(frontier) % 32 = 0)
+) STRICT;
+INSERT INTO log_state (id, seed_key, tree_size)
+    VALUES (1, randomblob(32), (SELECT COALESCE(MAX(seq), 0) FROM event_seeds));
+CREATE TRIGGER log_state_no_delete BEFORE DELETE ON log_state BEGIN SELECT RAISE(ABORT, 'the log state stays'); END;
+CREATE TRIGGER log_state_key_stays BEFORE UPDATE OF seed_key ON log_state BEGIN SELECT RAISE(ABORT, 'the seed key never changes'); END;
+"#,
 ];
 
 /// Brings the database to the newest schema, one migration per transaction.
