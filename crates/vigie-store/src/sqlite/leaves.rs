@@ -115,9 +115,10 @@ impl Leaves {
 
     /// Appends the leaves of the committed events not yet in the tree (`events` is the last
     /// event's number) to the tree in the open transaction: the kept nodes they complete, and the
-    /// tree's size. Should the leaves at hand not be exactly those of the events after the tree
-    /// (a hasher that stopped), hashes the events from the store instead. `frontier` (the tree's right edge) grows only when all are written; the leaves
-    /// stay ready until [`Leaves::committed`] says the transaction holding them is on disk.
+    /// tree's size and edge. Should the leaves at hand not be exactly those of the events after
+    /// the tree (a hasher that stopped), hashes the events from the store instead. `frontier`
+    /// (the tree's right edge) grows only when all are written; the leaves stay ready until
+    /// [`Leaves::committed`] says the transaction holding them is on disk.
     pub(crate) fn flush(&mut self, conn: &Connection, frontier: &mut Frontier, events: i64) -> Result<()> {
         debug_assert!(!self.hashing, "leaves are taken back when their commit ends");
         let size = frontier.size();
