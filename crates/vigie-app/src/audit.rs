@@ -352,7 +352,13 @@ mod tests {
     async fn store_with_events(n: u8) -> (tempfile::TempDir, Store) {
         let dir = tempfile::tempdir().unwrap();
         let store = Store::open_sqlite(dir.path(), SqliteConfig::default()).unwrap();
-        for i in 1..=n {
+        append(&store, 1..=n).await;
+        (dir, store)
+    }
+
+    /// Appends events `numbers`, each numbered in its fields and id.
+    async fn append(store: &Store, numbers: std::ops::RangeInclusive<u8>) {
+        for i in numbers {
             let e = NewEvent {
                 at: Timestamp::from_micros(i64::from(i)),
                 clock: ClockSource::Manual,
@@ -363,7 +369,6 @@ mod tests {
             };
             store.write(move |tx| tx.append_event(&EventId::from_random([i; 16]), &e)).await.unwrap();
         }
-        (dir, store)
     }
 
     /// Changes event `seq` as someone with the database file could: the trigger first.
@@ -399,17 +404,7 @@ mod tests {
         });
         assert_eq!(again.await.unwrap(), first);
         // More events, one of them changed after the anchor: shown as broken.
-        for i in 31..=40u8 {
-            let e = NewEvent {
-                at: Timestamp::from_micros(i64::from(i)),
-                clock: ClockSource::Manual,
-                actor: None,
-                org: None,
-                subject: format!("org_{i}"),
-                event: k::WatchlistEntriesAdded { added: u64::from(i) }.into(),
-            };
-            store.write(move |tx| tx.append_event(&EventId::from_random([i; 16]), &e)).await.unwrap();
-        }
+        append(&store, 31..=40).await;
         tamper(dir.path(), 35);
         let anchored = store.read({
             let anchor = anchor.clone();

@@ -82,20 +82,17 @@ impl App {
         require_bank_role(p)?;
         let bank = parse_bank_id(bank)?;
         let principal = p.clone();
-        self.store()
-            .read(move |r| {
-                Ok((|| {
-                    let (bank, access) = visible_bank(r, &principal, &bank)?;
-                    need(access, Access::Curate, "only the bank's owner and co-curators read its files")?;
-                    let e = r
-                        .get_entry(entry)?
-                        .filter(|e| e.bank == bank.id && e.signal_type == SignalType::Tmk && e.removed_at.is_none())
-                        .ok_or(AppError::NotFound("entry"))?;
-                    let bytes = r.tmk_file(&e.value)?.ok_or(AppError::Internal("a live tmk entry has its file"))?;
-                    Ok((e, bytes))
-                })())
-            })
-            .await?
+        self.read_app(move |r| {
+            let (bank, access) = visible_bank(r, &principal, &bank)?;
+            need(access, Access::Curate, "only the bank's owner and co-curators read its files")?;
+            let e = r
+                .get_entry(entry)?
+                .filter(|e| e.bank == bank.id && e.signal_type == SignalType::Tmk && e.removed_at.is_none())
+                .ok_or(AppError::NotFound("entry"))?;
+            let bytes = r.tmk_file(&e.value)?.ok_or(AppError::Internal("a live tmk entry has its file"))?;
+            Ok((e, bytes))
+        })
+        .await
     }
 
     /// The live `tmk` entries of a bank with their files, for its curators: an export. `after`
@@ -110,30 +107,26 @@ impl App {
         require_bank_role(p)?;
         let bank = parse_bank_id(bank)?;
         let principal = p.clone();
-        self.store()
-            .read(move |r| {
-                Ok((|| {
-                    let (bank, access) = visible_bank(r, &principal, &bank)?;
-                    need(access, Access::Curate, "only the bank's owner and co-curators export it")?;
-                    let mut out = Vec::new();
-                    let mut after = after;
-                    while out.len() < limit as usize {
-                        let page = r.bank_entries(&bank.id, after, super::MAX_PAGE)?;
-                        let Some(last) = page.last() else { break };
-                        after = last.id;
-                        for e in page.into_iter().filter(|e| e.signal_type == SignalType::Tmk) {
-                            if out.len() == limit as usize {
-                                break;
-                            }
-                            let bytes =
-                                r.tmk_file(&e.value)?.ok_or(AppError::Internal("a live tmk entry has its file"))?;
-                            out.push((e, bytes));
-                        }
+        self.read_app(move |r| {
+            let (bank, access) = visible_bank(r, &principal, &bank)?;
+            need(access, Access::Curate, "only the bank's owner and co-curators export it")?;
+            let mut out = Vec::new();
+            let mut after = after;
+            while out.len() < limit as usize {
+                let page = r.bank_entries(&bank.id, after, super::MAX_PAGE)?;
+                let Some(last) = page.last() else { break };
+                after = last.id;
+                for e in page.into_iter().filter(|e| e.signal_type == SignalType::Tmk) {
+                    if out.len() == limit as usize {
+                        break;
                     }
-                    Ok(out)
-                })())
-            })
-            .await?
+                    let bytes = r.tmk_file(&e.value)?.ok_or(AppError::Internal("a live tmk entry has its file"))?;
+                    out.push((e, bytes));
+                }
+            }
+            Ok(out)
+        })
+        .await
     }
 
     /// The banked TMK videos that match `query` in the banks `p`'s organisation may use (or

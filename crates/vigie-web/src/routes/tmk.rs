@@ -164,7 +164,7 @@ pub struct TmkLookupDto {
         (status = 413, body = crate::error::Problem, description = "`payload_too_large`"),
         (status = 415, body = crate::error::Problem, description = "`unsupported_media_type`"),
         (status = 400, body = crate::error::Problem, description = "`no_file`: the body is empty; `unreadable_body`: the body could not be read"),
-        (status = 422, body = crate::error::Problem, description = "`validation_failed`: the file breaks a rule, named by its error's code: `tmk_not_a_tmk_file`, `tmk_unknown_algorithm`, `tmk_bad_header`, `tmk_wrong_length`, `tmk_not_finite`, `tmk_not_standard`; or `note`, `content_id`, `content_uri`: `too_long`, `formula_like`")),
+        (status = 422, body = crate::error::Problem, description = "`validation_failed`: the file breaks a rule, named by its error's code: `tmk_not_a_tmk_file`, `tmk_unknown_algorithm`, `tmk_bad_header`, `tmk_wrong_length`, `tmk_not_finite`, `tmk_not_standard`; or a query parameter, named in its error's `field`")),
     security(("bearer" = [])))]
 pub async fn lookup_tmk(
     State(s): State<AppState>,
