@@ -32,6 +32,7 @@ async fn tampered_data_dir(dir: &Path) {
         };
         store.write(move |tx| tx.append_event(&event_id(n), &e)).await.unwrap();
     }
+    store.close().await;
     drop(store);
     let conn = rusqlite::Connection::open(dir.join("vigie.sqlite3")).unwrap();
     conn.busy_timeout(Duration::from_secs(10)).unwrap();

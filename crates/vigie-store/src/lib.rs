@@ -364,6 +364,13 @@ impl Store {
         recv.await.map_err(|_| E::from(StoreError::Closed))?
     }
 
+    /// Brings the log's tree level with the events: afterwards it holds every event committed
+    /// before the call. The writer adds a grouped commit's leaves right after it, and those that
+    /// could not be added then (a full disk) at its next commit; this is one more commit, empty.
+    pub async fn settle_log(&self) -> Result<()> {
+        self.write(|_| Ok::<_, StoreError>(())).await
+    }
+
     /// Runs `work` on a read connection, off the async threads.
     pub async fn read<T, F>(&self, work: F) -> Result<T>
     where

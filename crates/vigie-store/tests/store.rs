@@ -139,6 +139,7 @@ async fn the_log_check_reads_the_head_and_the_append_only_triggers() {
 /// leaf hashes; and the tree's own leaves, after checking that each kept node (every block of
 /// `KEPT_NODE_LEVEL`) is the root of the recomputed leaves under it.
 async fn leaves(store: &Store) -> (Vec<[u8; 32]>, Vec<[u8; 32]>) {
+    store.settle_log().await.unwrap();
     store
         .read(|r| {
             let events = r.events_after(0, 10_000)?;
@@ -197,6 +198,7 @@ async fn every_event_is_a_leaf_written_in_its_own_transaction_and_the_nodes_neve
     assert_eq!(tree.len(), 41);
     // 41 leaves: two blocks of 16 kept (level 4), one node above them (level 5), nothing below.
     assert_eq!(kept_levels(&db.file()), [KEPT_NODE_LEVEL, KEPT_NODE_LEVEL + 1]);
+    store.close().await;
     drop(store);
     let raw = rusqlite::Connection::open(db.file()).unwrap();
     let refused = raw.execute("UPDATE log_nodes SET hash = zeroblob(32) WHERE level = 4 AND idx = 1", []);
@@ -221,6 +223,7 @@ async fn a_database_that_kept_every_node_reads_on_and_grows_by_the_kept_levels_o
         store.write(move |tx| tx.append_event(&EventId::from_random([n as u8; 16]), &e)).await.unwrap();
     }
     let (recomputed, _) = leaves(&store).await;
+    store.close().await;
     drop(store);
     let raw = rusqlite::Connection::open(db.file()).unwrap();
     let mut level = recomputed.clone();
@@ -254,6 +257,7 @@ async fn a_database_from_before_the_tree_gets_a_leaf_for_every_event_when_it_ope
         let e = event(n);
         store.write(move |tx| tx.append_event(&EventId::from_random([n as u8; 16]), &e)).await.unwrap();
     }
+    store.close().await;
     drop(store);
     // The events as a database from before the tree holds them: migration 19 makes the tables
     // empty, so no leaf, no seed.

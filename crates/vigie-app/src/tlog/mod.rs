@@ -255,10 +255,10 @@ impl App {
     pub async fn log_inclusion(&self, p: &Principal, seq: i64, size: Option<u64>) -> AppResult<InclusionProof> {
         may_read(p)?;
         match self.read_app(move |r| inclusion(r, seq, size)).await {
-            // An event committed a moment ago may wait for its leaf (the store adds the leaves of
-            // one commit at its next): one more commit, even empty, puts it in the tree.
+            // An event committed a moment ago may wait for its leaf (one whose leaves could not
+            // be added right after its commit waits for the next): one more commit puts it in.
             Err(AppError::NotFound(_)) if size.is_none() => {
-                self.store().write(|_| Ok::<_, StoreError>(())).await?;
+                self.store().settle_log().await?;
                 self.read_app(move |r| inclusion(r, seq, size)).await
             }
             other => other,

@@ -71,6 +71,7 @@ async fn store_with_events(n: u8) -> (tempfile::TempDir, Store) {
             .await
             .unwrap();
     }
+    store.settle_log().await.unwrap();
     (dir, store)
 }
 
@@ -265,6 +266,7 @@ async fn the_store_check_finds_an_event_changed_in_the_database() {
     let cp = CheckpointRecord { origin: ORIGIN.into(), size: 40, root, signed_at: Timestamp::from_micros(0), note };
     store.write(move |tx| tx.put_checkpoint(&cp)).await.unwrap();
     assert_eq!(store.read(|r| verify_store(r, ORIGIN)).await.unwrap().checkpoints_ok, [40]);
+    store.close().await;
     drop(store);
     // Event 7 says another count (it still reads), event 20 no longer reads, event 37 another
     // count: each with its chain hashes left as they were.
@@ -290,6 +292,7 @@ async fn the_store_check_finds_an_event_changed_in_the_database() {
 #[tokio::test]
 async fn events_past_the_trees_end_wait_for_their_leaves_and_are_no_problem() {
     let (dir, store) = store_with_events(20).await;
+    store.close().await;
     drop(store);
     // As a crash between the events' commit and their leaves' would leave it: the tree at 16.
     let conn = rusqlite::Connection::open(dir.path().join("vigie.sqlite3")).unwrap();
