@@ -36,6 +36,7 @@ use crate::banks::uploads::{UploadInput, UploadOutcome};
 use crate::banks::video::frames_of;
 use crate::outbox::enqueue;
 use crate::outbox::messages::{JobFinished, UploadChecked};
+use crate::reviewing::Original;
 use crate::{App, AppError, AppResult, id_bytes};
 
 /// How video jobs run. No `Default`: `vigie-cli` decides and documents each value.
@@ -395,7 +396,7 @@ impl App {
             let hits: Vec<crate::banks::Hit> = outcome.matches.iter().map(|m| m.hit.clone()).collect();
             let kept = self.keep_video_on_case(&p, case, &path, &h, &stills, &hits).await;
             answer["case_media"] = match kept {
-                Ok(media) => json!(media.as_ref().map(MediaId::as_str)),
+                Ok(media) => json!(media.as_str()),
                 Err(e) => {
                     // The case stands; the reviewer sees it without the storyboard.
                     tracing::warn!(job = %job.id, case = %case, error = %e, "a stay-down video could not be kept on its case");
@@ -414,7 +415,8 @@ impl App {
     /// if attached: the original for the viewer, the blurred storyboard over the matched segments
     /// and the timeline's facts, from the job's one decode. A video already on the case (the same
     /// SHA-256: a re-upload folded in, or the job run again after a stop) is not kept twice, and
-    /// one larger than the case media limit (`hash_limits.max_bytes`) is not kept (`None`).
+    /// one larger than the case media limit (`hash_limits.max_bytes`) is kept without its original:
+    /// the reviewer sees its storyboard and timeline, and cannot play it.
     async fn keep_video_on_case(
         &self,
         p: &Principal,
@@ -423,20 +425,23 @@ impl App {
         h: &vigie_video::VideoHashes,
         stills: &[vigie_video::Still],
         hits: &[crate::banks::Hit],
-    ) -> AppResult<Option<MediaId>> {
+    ) -> AppResult<MediaId> {
         let size = std::fs::metadata(path).map_err(|_| AppError::Internal("the upload's file is gone"))?.len();
-        if size > self.config().hash_limits.max_bytes as u64 {
-            return Ok(None);
-        }
         let id = case.clone();
         let (record, media) = self.store().read(move |r| Ok((r.get_case(&id)?, r.case_media(&id)?))).await?;
         let record = record.ok_or(AppError::NotFound("case"))?;
         if let Some(kept) = media.into_iter().find(|m| m.sha256 == h.sha256) {
-            return Ok(Some(kept.id));
+            return Ok(kept.id);
         }
-        let bytes = tokio::fs::read(path).await.map_err(|_| AppError::Internal("the upload's file cannot be read"))?;
+        let original = if size > self.config().hash_limits.max_bytes as u64 {
+            Original::NotKept { sha256: h.sha256.clone(), size }
+        } else {
+            Original::Kept(
+                tokio::fs::read(path).await.map_err(|_| AppError::Internal("the upload's file cannot be read"))?,
+            )
+        };
         let (found, matches) = crate::case_video::examined(h, stills, hits);
-        Ok(Some(self.keep_media(p, record, bytes, found, matches).await?.id))
+        Ok(self.keep_media(p, record, original, found, matches).await?.id)
     }
 
     /// An HMA job's video: decoded once (vPDQ, MD5) as its submitter, and answered as HMA

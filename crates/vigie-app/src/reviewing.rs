@@ -554,7 +554,7 @@ impl App {
         // A video is told from its first bytes; anything else must decode as an image.
         if vigie_video::sniff::container(&bytes[..bytes.len().min(512)]).is_some() {
             let (bytes, found, matches) = self.examine_video(case.platform.as_ref(), bytes).await?;
-            return self.keep_media(p, case, bytes, found, matches).await;
+            return self.keep_media(p, case, Original::Kept(bytes), found, matches).await;
         }
         let (bytes, found) = self
             .decode_within_budget(&p.org, bytes, move |bytes| {
@@ -590,7 +590,7 @@ impl App {
             }
             _ => Vec::new(),
         };
-        self.keep_media(p, case, bytes, found, matches).await
+        self.keep_media(p, case, Original::Kept(bytes), found, matches).await
     }
 
     /// Keeps attached media with what was found in it, and records the attachment.
@@ -598,12 +598,18 @@ impl App {
         &self,
         p: &Principal,
         case: CaseRecord,
-        bytes: Vec<u8>,
+        original: Original,
         found: Examined,
         matches: Vec<(serde_json::Value, k::MediaMatch)>,
     ) -> AppResult<MediaRecord> {
         let (matches, logged): (Vec<_>, Vec<_>) = matches.into_iter().unzip();
-        let sha256 = hex::encode(sha2::Sha256::digest(&bytes));
+        let (bytes, sha256, size, original_kept) = match original {
+            Original::Kept(bytes) => {
+                let (sha256, size) = (hex::encode(sha2::Sha256::digest(&bytes)), bytes.len() as i64);
+                (bytes, sha256, size, true)
+            }
+            Original::NotKept { sha256, size } => (Vec::new(), sha256, i64::try_from(size).unwrap_or(i64::MAX), false),
+        };
         let clock = self.clock().clone();
         let principal = p.clone();
         self.store()
@@ -615,7 +621,7 @@ impl App {
                     org: principal.org.clone(),
                     by: principal.user.clone(),
                     sha256,
-                    size: bytes.len() as i64,
+                    size,
                     format: found.format,
                     pdq: found.pdq.map(|(h, _)| h.to_string()),
                     quality: found.pdq.map(|(_, q)| q),
@@ -624,6 +630,7 @@ impl App {
                     matches: serde_json::Value::Array(matches).to_string(),
                     video: found.video,
                     created_at: now,
+                    original_kept,
                 };
                 tx.insert_media(&rec, &bytes)?;
                 let actor = Actor::of(&principal);
@@ -685,6 +692,9 @@ impl App {
         self.store()
             .write(move |tx| {
                 let (media, case) = visible_media(tx, &principal, &id)?;
+                if !media.original_kept {
+                    return Err(not_kept(&media));
+                }
                 let now = clock.now();
                 crate::wellbeing::may_reveal(tx, &principal, &case, now)?;
                 tx.insert_reveal(&media.id, &principal.user, now, now.minus(REVEAL_GRANT))?;
@@ -704,6 +714,9 @@ impl App {
         let principal = p.clone();
         self.read_app(move |r| {
             let (media, _) = visible_media(r, &principal, &id)?;
+            if !media.original_kept {
+                return Err(not_kept(&media));
+            }
             if !r.revealed_since(&media.id, &principal.user, since)? {
                 return Err(AppError::conflict(Conflict::NotRevealed, "reveal the media first; each reveal is logged"));
             }
@@ -712,6 +725,29 @@ impl App {
         })
         .await
     }
+}
+
+/// Why media kept without its original cannot be revealed or read.
+fn not_kept(media: &MediaRecord) -> AppError {
+    AppError::conflict(
+        Conflict::OriginalNotKept,
+        format!(
+            "the original ({} bytes) was larger than the case media limit and was not kept; its storyboard and hashes \
+             were",
+            media.size
+        ),
+    )
+}
+
+/// What a case keeps of media's own bytes.
+pub(crate) enum Original {
+    Kept(Vec<u8>),
+    /// Too large for the case media limit: the media is kept by what was found in it (a video's
+    /// storyboard, hashes and timeline), and by its SHA-256 and size.
+    NotKept {
+        sha256: String,
+        size: u64,
+    },
 }
 
 /// The longest stretch of viewing one report may claim, in seconds (the page reports far more

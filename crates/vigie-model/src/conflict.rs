@@ -89,6 +89,7 @@ conflicts! {
     OrderEnded => "order_ended",
     OrderInForce => "order_in_force",
     OrderState => "order_state",
+    OriginalNotKept => "original_not_kept",
     OwnBank => "own_bank",
     RecordAsAnnulment => "record_as_annulment",
     RecordPurged => "record_purged",

@@ -109,6 +109,9 @@ pub struct MediaRecord {
     /// video and in the banked one); its `preview` is then the storyboard.
     pub video: Option<String>,
     pub created_at: Timestamp,
+    /// Whether the original bytes are kept: not for a stay-down video larger than the case media
+    /// limit, which is kept by its storyboard, hashes and timeline alone.
+    pub original_kept: bool,
 }
 
 pub trait ConsoleReads {
@@ -121,6 +124,7 @@ pub trait ConsoleReads {
     fn live_claims(&self, platform: &OrgId, now: Timestamp) -> Result<Vec<ClaimRecord>>;
     fn case_media(&self, case: &CaseId) -> Result<Vec<MediaRecord>>;
     fn get_media(&self, id: &MediaId) -> Result<Option<MediaRecord>>;
+    /// The original bytes; `None` for no such media, or one kept without its original.
     fn media_original(&self, id: &MediaId) -> Result<Option<Vec<u8>>>;
     /// Whether `user` revealed `media` at or after `since`.
     fn revealed_since(&self, media: &MediaId, user: &UserId, since: Timestamp) -> Result<bool>;
@@ -161,6 +165,7 @@ pub trait ConsoleTx {
     fn revoke_session(&mut self, hash: &str, at: Timestamp) -> Result<()>;
     fn put_claim(&mut self, r: &ClaimRecord) -> Result<()>;
     fn delete_claim(&mut self, case: &CaseId) -> Result<()>;
+    /// `original` is empty when `r.original_kept` is false.
     fn insert_media(&mut self, r: &MediaRecord, original: &[u8]) -> Result<()>;
     /// Records that `user` revealed `media` at `at`, and deletes every reveal older than
     /// `expired_before` (a reveal is only needed while its grant lasts; the event

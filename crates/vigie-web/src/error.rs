@@ -178,6 +178,7 @@ make_error_codes! {
         OrderEnded: "The order has ended";
         OrderInForce: "The order is in force";
         OrderState: "The order's state does not allow it";
+        OriginalNotKept: "The original was not kept";
         OwnBank: "The bank is one's own";
         RecordAsAnnulment: "Record it as an annulment";
         RecordPurged: "The record was purged";

@@ -152,7 +152,7 @@ fn related_data(tx: &dyn Reads, case: &CaseRecord) -> Result<Vec<u8>, StoreError
         .iter()
         .map(|m| {
             serde_json::json!({ "id": m.id.as_str(), "sha256": m.sha256, "size": m.size, "format": m.format,
-                "pdq": m.pdq, "attached_at": t(m.created_at) })
+                "pdq": m.pdq, "attached_at": t(m.created_at), "original_kept": m.original_kept })
         })
         .collect();
     let decision = tx.case_decision(&case.id)?.map(|d| {

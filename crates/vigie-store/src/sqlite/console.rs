@@ -44,8 +44,8 @@ fn claim_row(r: &Row<'_>) -> rusqlite::Result<ClaimRecord> {
     })
 }
 
-const MEDIA_COLS: &str =
-    "id, case_id, org, by_user, sha256, size, format, pdq, quality, preview, note, matches, video, created_at";
+const MEDIA_COLS: &str = "id, case_id, org, by_user, sha256, size, format, pdq, quality, preview, note, matches, \
+     video, created_at, original_kept";
 
 fn media_row(r: &Row<'_>) -> rusqlite::Result<MediaRecord> {
     Ok(MediaRecord {
@@ -63,6 +63,7 @@ fn media_row(r: &Row<'_>) -> rusqlite::Result<MediaRecord> {
         matches: r.get("matches")?,
         video: r.get("video")?,
         created_at: Timestamp::from_micros(r.get("created_at")?),
+        original_kept: r.get("original_kept")?,
     })
 }
 
@@ -122,7 +123,7 @@ impl ConsoleReads for SqliteRead<'_> {
         self.one(&format!("SELECT {MEDIA_COLS} FROM case_media WHERE id = ?1"), [id.as_str()], media_row)
     }
     fn media_original(&self, id: &MediaId) -> Result<Option<Vec<u8>>> {
-        self.one("SELECT original FROM case_media WHERE id = ?1", [id.as_str()], |r| r.get(0))
+        self.one("SELECT original FROM case_media WHERE id = ?1 AND original_kept = 1", [id.as_str()], |r| r.get(0))
     }
     fn revealed_since(&self, media: &MediaId, user: &UserId, since: Timestamp) -> Result<bool> {
         let n: Option<i64> = self.one(
@@ -331,8 +332,8 @@ impl ConsoleTx for SqliteTx<'_> {
     fn insert_media(&mut self, r: &MediaRecord, original: &[u8]) -> Result<()> {
         self.read.exec(
             "INSERT INTO case_media (id, case_id, org, by_user, sha256, size, format, pdq, quality, preview, note, \
-             matches, created_at, original, video) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, \
-             ?15)",
+             matches, created_at, original, video, original_kept) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, \
+             ?11, ?12, ?13, ?14, ?15, ?16)",
             params![
                 r.id.as_str(),
                 r.case.as_str(),
@@ -348,7 +349,8 @@ impl ConsoleTx for SqliteTx<'_> {
                 r.matches,
                 r.created_at.as_micros(),
                 original,
-                r.video
+                r.video,
+                r.original_kept
             ],
         )?;
         Ok(())

@@ -1334,6 +1334,12 @@ INSERT INTO log_state (id, seed_key, tree_size)
 CREATE TRIGGER log_state_no_delete BEFORE DELETE ON log_state BEGIN SELECT RAISE(ABORT, 'the log state stays'); END;
 CREATE TRIGGER log_state_key_stays BEFORE UPDATE OF seed_key ON log_state BEGIN SELECT RAISE(ABORT, 'the seed key never changes'); END;
 "#,
+    // 27: a stay-down video larger than the case media limit is kept on its case without its
+    // original (its storyboard, hashes and timeline only): `original` is then empty. Less data
+    // than before, on the same basis, retention and readers as the rest of `case_media`.
+    r#"
+ALTER TABLE case_media ADD COLUMN original_kept INTEGER NOT NULL DEFAULT 1 CHECK (original_kept IN (0, 1));
+"#,
 ];
 
 /// Brings the database to the newest schema, one migration per transaction.

@@ -220,6 +220,8 @@ pub(crate) struct MediaItem {
     pub has_preview: bool,
     pub raster: bool,
     pub revealed: bool,
+    /// Whether the original is kept (not for a stay-down video over the case media limit).
+    pub original_kept: bool,
     /// Bank matches: the bank's name, the entry and the distance.
     pub matches: Vec<(String, String, String)>,
     /// For a video: its storyboard and timeline.
@@ -311,6 +313,7 @@ impl MediaItem {
                     has_preview: m.preview.is_some(),
                     raster,
                     revealed,
+                    original_kept: m.original_kept,
                     matches: matches
                         .iter()
                         .map(|h| {

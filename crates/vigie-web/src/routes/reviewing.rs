@@ -72,6 +72,9 @@ pub struct MediaDto {
     #[schema(value_type = Vec<Object>)]
     pub matches: serde_json::Value,
     pub created_at: String,
+    /// False for a stay-down video larger than the case media limit: kept by its storyboard,
+    /// hashes and timeline, without the video itself.
+    pub original_kept: bool,
 }
 
 impl From<MediaRecord> for MediaDto {
@@ -88,6 +91,7 @@ impl From<MediaRecord> for MediaDto {
             note: m.note,
             matches: serde_json::from_str(&m.matches).unwrap_or_default(),
             created_at: m.created_at.to_rfc3339(),
+            original_kept: m.original_kept,
         }
     }
 }

@@ -523,22 +523,28 @@ async fn hmas_video_jobs_are_closed_to_roles_without_banks_and_refused_when_the_
     assert!(leftovers(&t).iter().all(|f| !f.starts_with("upload-")));
 }
 
+/// A stay-down bank holding `BANKED`'s vPDQ, then `bytes` (that video) uploaded with `meta` and
+/// checked as a job: the bank entry, the stay-down case and the media kept on it.
+async fn banked_video_uploaded(t: &TestApp, token: &str, meta: Value, bytes: &[u8]) -> (Value, String, String) {
+    t.post("/api/v1/banks", token, json!({ "name": "videos", "stay_down": true })).await.expect(201);
+    let added = t.post("/c/bank/videos/signal", token, json!({ "vpdq": reference_signal(BANKED) })).await.expect(200);
+    let (status, location, job) = upload(t, token, meta, bytes).await;
+    assert_eq!(status, 202, "{job}");
+    let job = finished(t, token, &location.unwrap()).await;
+    let result = &job["result"];
+    assert_eq!(result["verdict"], "match", "{result}");
+    let case = result["case"].as_str().expect("a stay-down case").to_owned();
+    let media = result["case_media"].as_str().expect("the video kept on the case").to_owned();
+    (added, case, media)
+}
+
 #[tokio::test]
 async fn a_stay_down_video_job_keeps_the_video_on_its_case_for_the_storyboard_once() {
     let t = TestApp::start().await;
     let p = t.platform("tube.example").await;
-    t.post("/api/v1/banks", &p.token, json!({ "name": "videos", "stay_down": true })).await.expect(201);
-    let added =
-        t.post("/c/bank/videos/signal", &p.token, json!({ "vpdq": reference_signal(BANKED) })).await.expect(200);
     let bytes = video_file(BANKED);
     let meta = json!({ "url": "https://tube.example/watch/kept", "content_id": "v-90" });
-    let (status, location, job) = upload(&t, &p.token, meta.clone(), &bytes).await;
-    assert_eq!(status, 202, "{job}");
-    let job = finished(&t, &p.token, &location.unwrap()).await;
-    let result = &job["result"];
-    assert_eq!(result["verdict"], "match", "{result}");
-    let case = result["case"].as_str().expect("a stay-down case").to_owned();
-    let media_id = result["case_media"].as_str().expect("the video kept on the case").to_owned();
+    let (added, case, media_id) = banked_video_uploaded(&t, &p.token, meta, &bytes).await;
 
     // The case carries the video as if attached: the original, the storyboard, the match.
     let listed = t.get(&format!("/api/v1/cases/{case}/media"), &p.token).await.expect(200);
@@ -588,4 +594,48 @@ async fn a_stay_down_video_job_keeps_the_video_on_its_case_for_the_storyboard_on
         upload(&t, &p.token, json!({ "url": "https://tube.example/watch/other" }), &video_file(OTHER)).await;
     let other = finished(&t, &p.token, &location.unwrap()).await;
     assert_eq!((other["result"]["verdict"].as_str(), other["result"].get("case_media")), (Some("no_match"), None));
+}
+
+#[tokio::test]
+async fn a_stay_down_video_over_the_case_media_limit_is_kept_by_its_storyboard_without_the_original() {
+    let bytes = video_file(BANKED);
+    let limit = bytes.len() / 2;
+    let t = TestApp::start_with(|c| c.app.hash_limits.max_bytes = limit).await;
+    let p = t.platform("tube.example").await;
+    let meta = json!({ "url": "https://tube.example/watch/large", "content_id": "v-92" });
+    let (_, case, media_id) = banked_video_uploaded(&t, &p.token, meta, &bytes).await;
+
+    // Its facts, storyboard and size are kept; its bytes are not.
+    let listed = t.get(&format!("/api/v1/cases/{case}/media"), &p.token).await.expect(200);
+    let media = &listed["media"][0];
+    use sha2::Digest as _;
+    assert_eq!(media["sha256"], hex::encode(sha2::Sha256::digest(&bytes)), "{listed}");
+    assert_eq!(media["size"].as_u64(), Some(bytes.len() as u64), "{listed}");
+    assert_eq!((media["preview"].as_bool(), media["original_kept"].as_bool()), (Some(true), Some(false)), "{listed}");
+    let id = vigie_model::MediaId::parse(&media_id).unwrap();
+    let original = t.app.store().read(move |r| r.media_original(&id)).await.unwrap();
+    assert_eq!(original, None, "no original in the store");
+    let id = vigie_model::MediaId::parse(&media_id).unwrap();
+    let stored = t.app.store().read(move |r| r.get_media(&id)).await.unwrap().unwrap();
+    let facts: Value = serde_json::from_str(stored.video.as_deref().expect("the timeline's facts")).unwrap();
+    assert!(!facts["matches"][0]["segments"].as_array().unwrap().is_empty(), "{facts}");
+
+    // The reviewer sees the storyboard and the timeline, is told why there is no video, and has
+    // nothing to reveal: a reveal is refused, and not counted.
+    let body = json!({ "name": "Rita Reviewer", "roles": ["moderator"], "login": "rita", "password": crate::console::PASSWORD });
+    t.post(&format!("/api/v1/orgs/{}/users", p.org), ADMIN, body).await.expect(201);
+    let cookie = t.console_login("rita", crate::console::PASSWORD).await.1.expect("a session");
+    let html = t.console_get(&format!("/cases/{case}"), &cookie).await.body;
+    assert!(html.contains("img class=\"preview storyboard\"") && html.contains("class=\"segment\""), "{html}");
+    assert!(html.contains("Only the storyboard was kept"), "{html}");
+    assert!(!html.contains(&format!("id=\"reveal-{media_id}\"")), "no reveal button: {html}");
+    let page = format!("/cases/{case}");
+    let csrf = t.console_get(&page, &cookie).await.csrf();
+    let refused = t.console_post(&format!("/media/{media_id}/reveal"), &cookie, &[("csrf", csrf.as_str())]).await;
+    assert_eq!(refused.status, 409, "{}", refused.body);
+    assert!(refused.body.contains("larger than the case media limit and was not kept"), "{}", refused.body);
+    assert!(t.events(Some("media.revealed")).await.is_empty());
+    let original = t.console_get(&format!("/media/{media_id}/original"), &cookie).await;
+    assert_eq!(original.status, 409, "{}", original.body);
+    assert!(original.body.contains("was not kept"), "{}", original.body);
 }
