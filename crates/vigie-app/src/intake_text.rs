@@ -4,8 +4,9 @@
 //! (`raw_text`, `text_tlsh`) of the platform its case went to (a parked case, with no platform
 //! yet, is not checked). A match is recorded on the case (the bank entry, the similarity, the
 //! passages of the text that repeat the banked one, the text kept as a sealed personal value),
-//! logged as `case.text_matched`, and raises the case's priority within its tier. It is for
-//! review only: it never opens a decision or any automatic action (news reports quote).
+//! logged as `case.text_matched`, and raises the case's priority within its tier (the platform
+//! hears the raised priority as `case.updated`). It is for review only: it never opens a decision
+//! or any automatic action (news reports quote).
 //!
 //! URL banks are not consulted here: a report's URL is the case's key, and banked URLs are
 //! matched where content is published (`POST /api/v1/uploads/check`'s `links`).
@@ -18,6 +19,7 @@ use vigie_model::*;
 use vigie_store::*;
 
 use crate::banks::{Query, Scope};
+use crate::outbox::{CaseChange, CaseMessage, enqueue};
 use crate::{App, AppError, AppResult, Events, keep_personal};
 
 /// Looks up the text of each location (`texts`, in the signal's order) in the text banks of the
@@ -47,6 +49,7 @@ pub(crate) fn check_texts(
         let location = u32::try_from(location).expect("at most MAX_LOCATIONS");
         let (text_ref, _) = keep_personal(tx, ev.now, "intake.text", text, retain)?;
         let mut case = tx.get_case(case_id)?.ok_or(AppError::Internal("a case just folded is missing"))?;
+        let before = case.priority;
         case.priority = priority(PriorityInputs {
             tier: case.tier,
             threat_to_life: case.threat_to_life,
@@ -55,6 +58,11 @@ pub(crate) fn check_texts(
             text_match: true,
         });
         tx.update_case(&case)?;
+        // The platform heard of the case (or of this report on it) with its priority before the
+        // match: it hears the raised one too, unless the case is held from it.
+        if case.priority != before && tx.active_hold(&case.id)?.is_none() {
+            enqueue(tx, ev.now, platform, &CaseMessage::new(CaseChange::Updated, &case), Some(&case.id), false)?;
+        }
         for h in hits {
             let passages = match h.signal_type {
                 SignalType::RawText => match tx.get_entry(h.entry)? {

@@ -301,7 +301,7 @@ pub(crate) enum CaseChange {
     /// An order arrived about content the platform had left up.
     Reopened,
     Escalated,
-    /// A new order on a pending case.
+    /// A new order on a pending case, or a priority raised by a text match.
     Updated,
 }
 

@@ -92,6 +92,8 @@ async fn notice_with_text(t: &TestApp, url: &str, text: Option<&str>) -> String 
 async fn the_text_of_a_reported_location_is_checked_at_intake_for_review_only() {
     let t = TestApp::start().await;
     let p = t.platform("tube.example").await;
+    let rx = Receiver::start().await;
+    t.post("/api/v1/webhooks", &p.token, json!({ "url": rx.url })).await.expect(201);
     t.post("/api/v1/banks", &p.token, json!({ "name": "texts" })).await.expect(201);
     let raw = t.post("/c/bank/texts/signal", &p.token, json!({ "raw_text": STATEMENT })).await.expect(200);
     // Another platform's bank is not the receiving side's: never consulted for this case.
@@ -110,9 +112,33 @@ async fn the_text_of_a_reported_location_is_checked_at_intake_for_review_only() 
     let priority = |c: &serde_json::Value| c["case"]["priority"].as_i64().or(c["priority"].as_i64()).unwrap();
     assert!(priority(&m) > priority(&pl), "a text match raises the priority: {m} vs {pl}");
     assert_eq!(priority(&un), priority(&pl), "a text that matches nothing (or another platform's bank) does not");
-    // For review only: the case waits for a person, nothing was decided.
+    // The platform hears of the case, then of its raised priority; of the others, only once.
+    let of_case = |kind: &str, id: &str| {
+        rx.of_type(kind).into_iter().filter(|m| m["data"]["case"]["id"].as_str() == Some(id)).collect::<Vec<_>>()
+    };
+    let updated =
+        eventually("the raised priority's webhook", || async { of_case("case.updated", &matched).into_iter().next() })
+            .await;
+    assert_eq!(updated["data"]["case"]["priority"].as_i64(), Some(priority(&m)), "{updated}");
+    let opened =
+        eventually("the case's webhook", || async { of_case("case.opened", &matched).into_iter().next() }).await;
+    assert_eq!(opened["data"]["case"]["priority"].as_i64(), Some(priority(&pl)), "{opened}");
+    let mut seen = std::collections::HashSet::new();
+    let order: Vec<_> = (rx.hits().into_iter())
+        .filter(|h| h.body.contains(&matched) && seen.insert(h.headers.get("vigie-delivery").cloned()))
+        .map(|h| h.body)
+        .collect();
+    assert!(order.len() == 2 && order[0].contains("case.opened"), "opened before updated: {order:?}");
+    eventually("the unrelated case's webhook", || async { of_case("case.opened", &unrelated).into_iter().next() })
+        .await;
+    assert!(of_case("case.updated", &unrelated).is_empty());
+
+    // For review only: the case waits for a person (delivered to the platform now), nothing was
+    // decided.
+    let m = case(matched.clone()).await;
     let state = |c: &serde_json::Value| c["case"]["state"].as_str().or(c["state"].as_str()).map(str::to_owned);
-    assert_eq!(state(&m).as_deref(), Some("open"), "{m}");
+    assert_eq!(state(&m).as_deref(), Some("delivered"), "{m}");
+    assert!(m["decision"].is_null() && m["decided_at"].is_null(), "{m}");
 
     // The match is logged without the text, on the case.
     let events = t.events(Some("case.text_matched")).await;
