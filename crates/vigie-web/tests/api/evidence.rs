@@ -83,6 +83,7 @@ async fn a_removal_under_an_order_is_preserved_for_six_months_then_purged_as_an_
     let related: Value = serde_json::from_slice(&content(&opened, "related_data")).unwrap();
     assert_eq!(related["url"], "https://video.example/v/1");
     assert_eq!(related["media"][0]["sha256"], sha(&r.image));
+    assert_eq!(related["media"][0]["original_kept"], true, "the file is in the record too");
     assert_eq!(related["decision"]["action"], "remove");
     let media_sha = sha(&r.image);
     assert!(t.app.vault().has_blob(&media_sha));
