@@ -189,18 +189,10 @@ pub(super) fn backfill_leaves(conn: &Connection, head: &mut super::conn::ChainHe
     let tx = conn.unchecked_transaction().map_err(super::err)?;
     let key = super::chain::SeedKey::load(&tx).map_err(super::err)?;
     let mut frontier = head.frontier.clone();
-    loop {
-        let after = i64::try_from(frontier.size()).unwrap_or(i64::MAX);
-        let page = SqliteRead { conn: &tx }.events_after(after, 5_000)?;
-        if page.is_empty() {
-            break;
-        }
-        for ev in &page {
-            let event = ev.event().map_err(|e| StoreError::Corrupt(format!("event {} does not read: {e}", ev.seq)))?;
-            let leaf = super::chain::event_leaf(ev, &event, key.seed(ev.seq));
-            super::leaves::put_leaf(&tx, &mut frontier, ev.seq, leaf)?;
-        }
-    }
+    let after = i64::try_from(frontier.size()).unwrap_or(i64::MAX);
+    super::leaves::each_leaf_after(&tx, &key, after, |seq, leaf| {
+        super::leaves::put_leaf(&tx, &mut frontier, seq, leaf)
+    })?;
     super::leaves::set_tree(&tx, &frontier)?;
     tx.commit().map_err(super::err)?;
     head.frontier = frontier;

@@ -195,19 +195,33 @@ impl Leaves {
 }
 
 /// The leaves of every event after `after` in the store, hashed here.
-pub(super) fn leaves_after(conn: &Connection, key: &SeedKey, after: i64) -> Result<Hashed> {
+fn leaves_after(conn: &Connection, key: &SeedKey, after: i64) -> Result<Hashed> {
     let mut out = Vec::new();
+    each_leaf_after(conn, key, after, |seq, leaf| {
+        out.push((seq, leaf));
+        Ok(())
+    })?;
+    Ok(out)
+}
+
+/// Hashes the leaf of every event after `after` in the store, in order, and gives it to `f`
+/// with its event's number; the events are read a page at a time.
+pub(super) fn each_leaf_after(
+    conn: &Connection,
+    key: &SeedKey,
+    after: i64,
+    mut f: impl FnMut(i64, LogHash) -> Result<()>,
+) -> Result<()> {
     let mut from = after;
     loop {
         let page = super::conn::SqliteRead { conn }.events_after(from, 5_000)?;
-        let Some(tail) = page.last() else { break };
+        let Some(tail) = page.last() else { return Ok(()) };
         from = tail.seq;
         for ev in &page {
             let event = ev.event().map_err(|e| StoreError::Corrupt(format!("event {} does not read: {e}", ev.seq)))?;
-            out.push((ev.seq, super::chain::event_leaf(ev, &event, key.seed(ev.seq))));
+            f(ev.seq, super::chain::event_leaf(ev, &event, key.seed(ev.seq)))?;
         }
     }
-    Ok(out)
 }
 
 /// Appends leaf `leaf` of event `seq` to the tree whose right edge is `frontier`: the nodes the

@@ -352,13 +352,8 @@ fn writer_loop(
             return;
         }
     };
-    loop {
-        if batch.is_empty() {
-            match jobs.recv() {
-                Ok(first) => batch.push(first),
-                Err(_) => break,
-            }
-        }
+    while let Ok(first) = jobs.recv() {
+        batch.push(first);
         while batch.len() < max_batch {
             match jobs.try_recv() {
                 Ok(job) => batch.push(job),
