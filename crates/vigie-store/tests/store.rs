@@ -167,6 +167,17 @@ async fn leaves(store: &Store) -> (Vec<[u8; 32]>, Vec<[u8; 32]>) {
 }
 
 /// The levels of the rows `log_nodes` holds.
+/// Appends events `numbers` (each made by `event(n)`, its id from `n`), one write each; returns
+/// the last one's sequence number.
+async fn append(store: &Store, numbers: std::ops::RangeInclusive<i64>) -> i64 {
+    let mut seq = 0;
+    for n in numbers {
+        let e = event(n);
+        seq = store.write(move |tx| tx.append_event(&EventId::from_random([n as u8; 16]), &e)).await.unwrap();
+    }
+    seq
+}
+
 fn kept_levels(file: &std::path::Path) -> Vec<u8> {
     let raw = rusqlite::Connection::open(file).unwrap();
     let mut stmt = raw.prepare("SELECT DISTINCT level FROM log_nodes ORDER BY level").unwrap();
@@ -177,10 +188,7 @@ fn kept_levels(file: &std::path::Path) -> Vec<u8> {
 async fn every_event_is_a_leaf_written_in_its_own_transaction_and_the_nodes_never_change() {
     let db = Sqlite::new();
     let store = db.open();
-    for n in 1..=40 {
-        let e = event(n);
-        store.write(move |tx| tx.append_event(&EventId::from_random([n as u8; 16]), &e)).await.unwrap();
-    }
+    append(&store, 1..=40).await;
     // A transaction that fails after its event leaves neither the event nor its leaf.
     let e = event(41);
     let failed = store
@@ -190,8 +198,7 @@ async fn every_event_is_a_leaf_written_in_its_own_transaction_and_the_nodes_neve
         })
         .await;
     assert!(failed.is_err());
-    let e = event(42);
-    let seq = store.write(move |tx| tx.append_event(&EventId::from_random([42; 16]), &e)).await.unwrap();
+    let seq = append(&store, 42..=42).await;
     assert_eq!(seq, 41, "the event after a failed transaction takes its place");
     let (recomputed, tree) = leaves(&store).await;
     assert_eq!(recomputed, tree);
@@ -218,10 +225,7 @@ async fn a_database_that_kept_every_node_reads_on_and_grows_by_the_kept_levels_o
     // rows below the kept level, which agree with the events and are no longer read.
     let db = Sqlite::new();
     let store = db.open();
-    for n in 1..=20 {
-        let e = event(n);
-        store.write(move |tx| tx.append_event(&EventId::from_random([n as u8; 16]), &e)).await.unwrap();
-    }
+    append(&store, 1..=20).await;
     let (recomputed, _) = leaves(&store).await;
     store.close().await;
     drop(store);
@@ -239,10 +243,7 @@ async fn a_database_that_kept_every_node_reads_on_and_grows_by_the_kept_levels_o
     }
     drop(raw);
     let store = db.open();
-    for n in 21..=33 {
-        let e = event(n);
-        store.write(move |tx| tx.append_event(&EventId::from_random([n as u8; 16]), &e)).await.unwrap();
-    }
+    append(&store, 21..=33).await;
     let (recomputed, tree) = leaves(&store).await;
     assert_eq!(recomputed, tree);
     assert_eq!(tree.len(), 33);
@@ -253,10 +254,7 @@ async fn a_database_that_kept_every_node_reads_on_and_grows_by_the_kept_levels_o
 async fn a_database_from_before_the_tree_gets_a_leaf_for_every_event_when_it_opens() {
     let db = Sqlite::new();
     let store = db.open();
-    for n in 1..=40 {
-        let e = event(n);
-        store.write(move |tx| tx.append_event(&EventId::from_random([n as u8; 16]), &e)).await.unwrap();
-    }
+    append(&store, 1..=40).await;
     store.close().await;
     drop(store);
     // The events as a database from before the tree holds them: migration 19 makes the tables
@@ -272,8 +270,7 @@ async fn a_database_from_before_the_tree_gets_a_leaf_for_every_event_when_it_ope
     let (recomputed, stored) = leaves(&store).await;
     assert_eq!(stored.len(), 40);
     assert_eq!(recomputed, stored);
-    let e = event(41);
-    let seq = store.write(move |tx| tx.append_event(&EventId::from_random([41; 16]), &e)).await.unwrap();
+    let seq = append(&store, 41..=41).await;
     assert_eq!(seq, 41);
     assert_eq!(leaves(&store).await.1.len(), 41, "new events go on after the filled-in ones");
     assert_eq!(
